@@ -1,0 +1,147 @@
+import { SchemaError } from "./errors.js";
+import { parseManifest, tableSchemaFromManifest, type SchemaManifest, type TableSchema } from "./manifest.js";
+import { tableByBaseClass, type TableName } from "./tables.js";
+
+/**
+ * `info.json` (Pixano spec §3.3). We keep the parsed JSON object as it was read so that keys we
+ * do not know survive a rewrite, and write known keys in Pixano's order.
+ */
+export const WORKSPACES = ["image", "video", "image_vqa", "image_text_entity_linking", "undefined"] as const;
+export type Workspace = (typeof WORKSPACES)[number];
+export const STORAGE_MODES = ["filesystem", "embedded", "mixed"] as const;
+
+/** Component slots in `info.json` order; `classification`/`relation` are 0.8's additions. */
+export const SLOTS = [
+  "record",
+  "entity",
+  "entity_dynamic_state",
+  "bbox",
+  "mask",
+  "keypoint",
+  "tracklet",
+  "message",
+  "multi_path",
+  "text_span",
+] as const;
+export const SLOTS_08 = ["classification", "relation"] as const;
+export type Slot = (typeof SLOTS)[number] | (typeof SLOTS_08)[number];
+
+const HEAD_KEYS = ["id", "name", "description", "size", "preview", "workspace", "storage_mode"] as const;
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  description: string;
+  size: string;
+  preview: string;
+  workspace: string;
+  storage_mode: string;
+  views: Record<string, SchemaManifest>;
+  [key: string]: unknown;
+}
+
+/** Where a key goes when Pixano writes `info.json`: head, slots, views, then 0.8 keys, then unknown ones. */
+export const INFO_KEY_ORDER: readonly string[] = [...HEAD_KEYS, ...SLOTS, "views", "spec_version", ...SLOTS_08];
+
+/** Parses and checks `info.json`; throws {@link SchemaError} with the offending key. */
+export function parseDatasetInfo(json: unknown): DatasetInfo {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new SchemaError("invalid_manifest", "info.json: not an object");
+  const o = json as Record<string, unknown>;
+  if (typeof o.id !== "string" || o.id === "" || /\s/.test(o.id)) {
+    throw new SchemaError("invalid_manifest", "info.json: id must be a non-empty string without spaces");
+  }
+  const info: DatasetInfo = {
+    ...o,
+    id: o.id,
+    name: typeof o.name === "string" ? o.name : o.id,
+    description: typeof o.description === "string" ? o.description : "",
+    size: typeof o.size === "string" ? o.size : "Unknown",
+    preview: typeof o.preview === "string" ? o.preview : "",
+    workspace: typeof o.workspace === "string" ? o.workspace : "undefined",
+    storage_mode: typeof o.storage_mode === "string" ? o.storage_mode : "embedded",
+    views: {},
+  };
+  for (const slot of [...SLOTS, ...SLOTS_08]) {
+    if (slot in o) info[slot] = parseManifest(o[slot], `info.json:${slot}`);
+  }
+  const views = o.views ?? {};
+  if (typeof views !== "object" || views === null || Array.isArray(views)) throw new SchemaError("invalid_manifest", "info.json:views: not an object");
+  for (const [name, m] of Object.entries(views)) {
+    const manifest = parseManifest(m, `info.json:views.${name}`);
+    if (manifest) info.views[name] = manifest;
+  }
+  return info;
+}
+
+/** Orders keys as Pixano writes them; unknown keys keep their relative order at the end. */
+export function orderInfoKeys(info: DatasetInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of INFO_KEY_ORDER) {
+    if (k in info) out[k] = info[k];
+    else if ((SLOTS as readonly string[]).includes(k)) out[k] = null;
+  }
+  for (const [k, v] of Object.entries(info)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** JSON text as Python's `json.dump(obj, indent=4)` writes it: 4 spaces, non-ASCII escaped. */
+export function pythonJson(value: unknown): string {
+  return JSON.stringify(value, null, 4).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+export function serializeDatasetInfo(info: DatasetInfo): string {
+  return pythonJson(orderInfoKeys(info));
+}
+
+/** The tables a dataset declares, with its custom fields, and which table each logical view uses. */
+export interface DatasetSchema {
+  readonly tables: ReadonlyMap<TableName, TableSchema>;
+  /** logical view name → view table (several views may share a table). */
+  readonly views: ReadonlyMap<string, TableName>;
+}
+
+export function datasetSchemaOf(info: DatasetInfo, embeddingDim?: number): DatasetSchema {
+  const tables = new Map<TableName, TableSchema>();
+  for (const slot of [...SLOTS, ...SLOTS_08]) {
+    const m = info[slot] as SchemaManifest | null | undefined;
+    if (!m) continue;
+    const t = tableByBaseClass(m.base);
+    if (!t || (t.slot !== slot && !(slot === "entity" && t.name === "entities"))) {
+      throw new SchemaError("bad_slot", `info.json:${slot}: base ${JSON.stringify(m.base)} does not belong in this slot`);
+    }
+    tables.set(t.name, tableSchemaFromManifest(m, t.name));
+  }
+  if (!tables.has("records")) tables.set("records", tableSchemaFromManifest(null, "records"));
+  const views = new Map<string, TableName>();
+  for (const [name, m] of Object.entries(info.views)) {
+    const t = tableByBaseClass(m.base);
+    if (!t || t.group !== "views") throw new SchemaError("bad_slot", `info.json:views.${name}: ${JSON.stringify(m.base)} is not a view class`);
+    const existing = tables.get(t.name);
+    if (existing && existing.className !== (m.name ?? t.baseClass)) {
+      throw new SchemaError("bad_slot", `info.json:views.${name}: views sharing ${t.name} must use the same schema class`);
+    }
+    tables.set(t.name, existing ?? tableSchemaFromManifest(m, t.name));
+    views.set(name, t.name);
+  }
+  if (embeddingDim !== undefined) tables.set("embeddings", tableSchemaFromManifest(null, "embeddings", embeddingDim));
+  return { tables, views };
+}
+
+/** The schema slots and views of Pixano's folder-builder workspace presets (spec §3.5). */
+export function workspacePreset(workspace: Workspace): { slots: Slot[]; views: Record<string, string> } {
+  switch (workspace) {
+    case "image":
+      return { slots: ["record", "entity", "bbox", "mask", "keypoint", "multi_path"], views: { image: "Image" } };
+    case "video":
+      return {
+        slots: ["record", "entity", "entity_dynamic_state", "bbox", "mask", "keypoint", "tracklet"],
+        views: { image: "SequenceFrame" },
+      };
+    case "image_vqa":
+      return { slots: ["record", "entity", "bbox", "message"], views: { image: "Image" } };
+    case "image_text_entity_linking":
+      return { slots: ["record", "entity", "text_span", "bbox", "mask"], views: { image: "Image", text: "Text" } };
+    case "undefined":
+      return { slots: ["record", "entity"], views: {} };
+  }
+}
