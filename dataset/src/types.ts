@@ -1,0 +1,92 @@
+import type { DatasetInfo, DatasetSchema, Filter, Row, SortSpec, TableName } from "@tessera/shared-crdt";
+
+/**
+ * The public contract of `@tessera/dataset` (Pixano's Python `Dataset` in TypeScript). The REST
+ * server, the CLI and the workers use only what is declared here.
+ */
+
+/** A page request. Keyset (`after`) or offset pagination; `limit` is 1..1000 at the API. */
+export interface QueryOptions {
+  readonly filters?: readonly Filter[];
+  /** Exact-match shortcuts used by Pixano's resource routes (`record_id`, `entity_id`, …). */
+  readonly where?: Readonly<Record<string, string | number | boolean>>;
+  /** Free text: case-insensitive substring over `comment`/`id` and custom string columns. */
+  readonly q?: string;
+  readonly sort?: SortSpec;
+  readonly limit?: number;
+  readonly offset?: number;
+  /** Keyset pagination: rows strictly after this sort key (the last row of the previous page). */
+  readonly after?: { readonly id: string; readonly sortValue?: unknown };
+  /** Columns to read (default: all but media bytes — `raw_bytes`, `preview`). */
+  readonly columns?: readonly string[];
+}
+
+export interface Page<T = Row> {
+  readonly items: T[];
+  readonly total: number;
+}
+
+export interface DatasetSummary {
+  readonly id: string;
+  readonly name: string;
+  /** Folder inside the library (not the id). */
+  readonly folder: string;
+  readonly info: DatasetInfo;
+  readonly numRecords: number;
+}
+
+/** `features_values.json`: `{item, views, entities, annotations}` → table → constraints. */
+export interface FeatureConstraint {
+  name: string;
+  restricted: boolean;
+  values: Array<string | number | boolean>;
+}
+export type FeaturesValues = Record<"item" | "views" | "entities" | "annotations", Record<string, FeatureConstraint[]>>;
+
+export interface StatsEntry {
+  name: string;
+  type: "numerical" | "categorical";
+  histogram: Array<Record<string, string | number>>;
+  range: [number, number] | null;
+}
+
+/** What a cascading delete removed, per table. */
+export type DeleteReport = Partial<Record<TableName, number>>;
+
+export interface DatasetHandle {
+  readonly id: string;
+  readonly path: string;
+  readonly info: DatasetInfo;
+  readonly schema: DatasetSchema;
+  readonly featuresValues: FeaturesValues;
+
+  /** Tables present on disk. */
+  tables(): Promise<TableName[]>;
+  count(table: TableName, options?: Pick<QueryOptions, "filters" | "where" | "q">): Promise<number>;
+  query(table: TableName, options?: QueryOptions): Promise<Page>;
+  get(table: TableName, id: string, columns?: readonly string[]): Promise<Row | null>;
+  getMany(table: TableName, ids: readonly string[]): Promise<Row[]>;
+  /** Validates, checks ids are new and foreign keys resolve (Pixano's rules), then appends. */
+  add(table: TableName, rows: readonly unknown[]): Promise<Row[]>;
+  /** Partial update merged over the stored row, re-validated. */
+  update(table: TableName, id: string, patch: Readonly<Record<string, unknown>>): Promise<Row>;
+  /** Insert-or-replace by id, validated, no FK checks (used by the persist worker and imports). */
+  upsert(table: TableName, rows: readonly unknown[]): Promise<void>;
+  /**
+   * Deletes rows and, like Pixano's Python `delete_records` (and unlike its REST), everything that
+   * hangs on them: record → views, entities, annotations, embeddings; entity → its annotations,
+   * dynamic states, tracklets, child entities; tracklet → its per-frame annotations' `tracklet_id`.
+   */
+  delete(table: TableName, ids: readonly string[]): Promise<DeleteReport>;
+  /** Record neighbours inside a filtered/sorted order: previous/next ids and 1-based position. */
+  neighbors(recordId: string, options: Pick<QueryOptions, "filters" | "q" | "sort">): Promise<{
+    previous: string | null;
+    next: string | null;
+    position: number;
+    total: number;
+  } | null>;
+  computeStats(): Promise<StatsEntry[]>;
+  /** BTREE on `id` and `record_id` of every table, then compaction. */
+  optimize(): Promise<void>;
+  close(): void;
+}
