@@ -26,8 +26,6 @@ export const SLOTS = [
 export const SLOTS_08 = ["classification", "relation"] as const;
 export type Slot = (typeof SLOTS)[number] | (typeof SLOTS_08)[number];
 
-const HEAD_KEYS = ["id", "name", "description", "size", "preview", "workspace", "storage_mode"] as const;
-
 export interface DatasetInfo {
   id: string;
   name: string;
@@ -40,8 +38,37 @@ export interface DatasetInfo {
   [key: string]: unknown;
 }
 
-/** Where a key goes when Pixano writes `info.json`: head, slots, views, then 0.8 keys, then unknown ones. */
-export const INFO_KEY_ORDER: readonly string[] = [...HEAD_KEYS, ...SLOTS, "views", "spec_version", ...SLOTS_08];
+/**
+ * Where a key goes when Pixano writes `info.json`, then unknown ones. 0.7 files hold a subset of
+ * this order; 0.8 inserts `creation_date`, `bookmarks`, `spec_version` after the head keys and
+ * `classification`/`relation`/`timeseries` among the slots (read off Pixano 0.8.0-built fixtures).
+ */
+export const INFO_KEY_ORDER: readonly string[] = [
+  "id",
+  "name",
+  "description",
+  "size",
+  "preview",
+  "creation_date",
+  "bookmarks",
+  "workspace",
+  "storage_mode",
+  "spec_version",
+  "record",
+  "entity",
+  "entity_dynamic_state",
+  "bbox",
+  "mask",
+  "keypoint",
+  "classification",
+  "relation",
+  "tracklet",
+  "message",
+  "multi_path",
+  "text_span",
+  "timeseries",
+  "views",
+];
 
 /** Parses and checks `info.json`; throws {@link SchemaError} with the offending key. */
 export function parseDatasetInfo(json: unknown): DatasetInfo {

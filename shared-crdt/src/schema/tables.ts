@@ -38,6 +38,9 @@ export const videoColumns = [
   col.int("height"),
   col.str("format"),
   col.float("duration"),
+  // 0.8: the time window inside the file (-1 = end), backfilled by Pixano on open (spec §2.3).
+  col.float("from_timestamp", 0),
+  col.float("to_timestamp", -1),
 ] as const;
 export const textColumns = [...viewColumns, col.str("content")] as const;
 export const pdfColumns = [...viewColumns, col.int("num_pages")] as const;
