@@ -1,0 +1,94 @@
+import * as Y from "yjs";
+import type { ComponentTable } from "../schema/tables.js";
+import type { Row } from "../schema/rules.js";
+import type { Origin } from "./origins.js";
+import { recordMap, RECORD_COLUMNS_OUTSIDE_DOC, tableMap, type RowMap } from "./layout.js";
+
+/**
+ * Typed reads and writes over a record document. Writes must run inside {@link transact} so every
+ * change carries an {@link Origin}; the helpers below assume they are called inside one.
+ */
+export function transact<T>(doc: Y.Doc, origin: Origin, fn: () => T): T {
+  let out: T | undefined;
+  doc.transact(() => {
+    out = fn();
+  }, origin);
+  return out as T;
+}
+
+/** Plain copy of a cell, so callers can never mutate document state by accident. */
+function copy(v: unknown): unknown {
+  return Array.isArray(v) ? [...(v as unknown[])] : v;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+export function rowOfMap(m: RowMap): Row {
+  const out: Row = {};
+  for (const [k, v] of m.entries()) out[k] = copy(v);
+  return out;
+}
+
+export function readRow(doc: Y.Doc, table: ComponentTable, id: string): Row | undefined {
+  const m = tableMap(doc, table).get(id);
+  return m instanceof Y.Map ? rowOfMap(m) : undefined;
+}
+
+/** All rows of a table, sorted by id (replicas may hold map keys in different orders). */
+export function readRows(doc: Y.Doc, table: ComponentTable): Row[] {
+  const out: Row[] = [];
+  for (const m of tableMap(doc, table).values()) if (m instanceof Y.Map) out.push(rowOfMap(m));
+  return out.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+}
+
+export function rowIds(doc: Y.Doc, table: ComponentTable): string[] {
+  return [...tableMap(doc, table).keys()].sort();
+}
+
+export function hasRow(doc: Y.Doc, table: ComponentTable, id: string): boolean {
+  return tableMap(doc, table).has(id);
+}
+
+/** Creates (or replaces) a row. `row.id` is the key. */
+export function writeRow(doc: Y.Doc, table: ComponentTable, row: Row): void {
+  const id = row.id;
+  if (typeof id !== "string" || id === "") throw new TypeError(`${table}: a row needs a string id`);
+  const m = new Y.Map<unknown>();
+  for (const [k, v] of Object.entries(row)) m.set(k, copy(v));
+  tableMap(doc, table).set(id, m);
+}
+
+/** Sets only the fields that differ, so unrelated concurrent edits of other fields merge. */
+export function patchRow(doc: Y.Doc, table: ComponentTable, id: string, patch: Row): boolean {
+  const m = tableMap(doc, table).get(id);
+  if (!(m instanceof Y.Map)) return false;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === "id") continue;
+    if (!same(m.get(k), v)) m.set(k, copy(v));
+  }
+  return true;
+}
+
+export function removeRow(doc: Y.Doc, table: ComponentTable, id: string): boolean {
+  const t = tableMap(doc, table);
+  if (!t.has(id)) return false;
+  t.delete(id);
+  return true;
+}
+
+export function readRecord(doc: Y.Doc): Row {
+  const out: Row = {};
+  for (const [k, v] of recordMap(doc).entries()) out[k] = copy(v);
+  return out;
+}
+
+export function patchRecord(doc: Y.Doc, patch: Row): void {
+  const m = recordMap(doc);
+  for (const [k, v] of Object.entries(patch)) {
+    if (RECORD_COLUMNS_OUTSIDE_DOC.has(k)) continue;
+    if (!same(m.get(k), v)) m.set(k, copy(v));
+  }
+}

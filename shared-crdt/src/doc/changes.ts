@@ -1,0 +1,93 @@
+import * as Y from "yjs";
+import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
+import { recordMap, tableMap } from "./layout.js";
+
+/**
+ * What one transaction did to a record document, per row (SPEC D-CHANGES): rows added, rows
+ * removed, and for updated rows the previous value of each changed field (`undefined` = the
+ * field was absent). The server repairs invalid edits from it; the client diffs its scene from it.
+ */
+export interface RowChange {
+  kind: "added" | "updated" | "removed";
+  /** For `updated`: field → value before the transaction. */
+  readonly before: Map<string, unknown>;
+}
+
+export interface DocChanges {
+  readonly tables: Map<ComponentTable, Map<string, RowChange>>;
+  /** Record fields changed → previous value. */
+  readonly record: Map<string, unknown>;
+  readonly origin: unknown;
+}
+
+function entry(changes: DocChanges, table: ComponentTable): Map<string, RowChange> {
+  let m = changes.tables.get(table);
+  if (!m) {
+    m = new Map();
+    changes.tables.set(table, m);
+  }
+  return m;
+}
+
+function note(changes: DocChanges, table: ComponentTable, id: string, kind: RowChange["kind"]): RowChange {
+  const m = entry(changes, table);
+  const prev = m.get(id);
+  if (!prev) {
+    const c: RowChange = { kind, before: new Map() };
+    m.set(id, c);
+    return c;
+  }
+  // Yjs reports each key once per transaction against the state before it, so only a row replaced
+  // whole ("removed" then "added" under one id) needs merging.
+  if (kind !== "updated") prev.kind = kind === "added" && prev.kind === "removed" ? "updated" : kind;
+  return prev;
+}
+
+/**
+ * Calls `listener` once per transaction that changed the record or a component table. Returns the
+ * function that stops observing.
+ */
+export function observeRecordChanges(doc: Y.Doc, listener: (changes: DocChanges, tr: Y.Transaction) => void): () => void {
+  let pending: DocChanges | null = null;
+  const current = (tr: Y.Transaction): DocChanges => (pending ??= { tables: new Map(), record: new Map(), origin: tr.origin });
+
+  const onTable = (table: ComponentTable) => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => {
+    const changes = current(tr);
+    for (const ev of events) {
+      if (ev.target === tableMap(doc, table)) {
+        for (const [id, change] of (ev as Y.YMapEvent<unknown>).changes.keys) {
+          note(changes, table, id, change.action === "delete" ? "removed" : change.action === "add" ? "added" : "updated");
+        }
+      } else if (ev.target instanceof Y.Map && ev.target.parent === tableMap(doc, table)) {
+        const id = ev.path[0];
+        if (typeof id !== "string") continue;
+        const rc = note(changes, table, id, "updated");
+        for (const [field, change] of (ev as Y.YMapEvent<unknown>).changes.keys) {
+          if (!rc.before.has(field)) rc.before.set(field, change.action === "add" ? undefined : change.oldValue);
+        }
+      }
+    }
+  };
+  const unobserve: Array<() => void> = [];
+  for (const table of COMPONENT_TABLES) {
+    const fn = onTable(table);
+    tableMap(doc, table).observeDeep(fn);
+    unobserve.push(() => tableMap(doc, table).unobserveDeep(fn));
+  }
+  const onRecord = (ev: Y.YMapEvent<unknown>, tr: Y.Transaction) => {
+    const changes = current(tr);
+    for (const [field, change] of ev.changes.keys) {
+      if (!changes.record.has(field)) changes.record.set(field, change.action === "add" ? undefined : change.oldValue);
+    }
+  };
+  recordMap(doc).observe(onRecord);
+  unobserve.push(() => recordMap(doc).unobserve(onRecord));
+  const after = (tr: Y.Transaction) => {
+    const done = pending;
+    pending = null;
+    if (done && (done.tables.size > 0 || done.record.size > 0)) listener(done, tr);
+  };
+  doc.on("afterTransaction", after);
+  unobserve.push(() => doc.off("afterTransaction", after));
+  return () => unobserve.forEach((f) => f());
+}

@@ -1,0 +1,36 @@
+export { observeRecordChanges, type DocChanges, type RowChange } from "./changes.js";
+export { hasRow, patchRecord, patchRow, readRecord, readRow, readRows, removeRow, rowIds, rowOfMap, transact, writeRow } from "./access.js";
+export { deleteWithDependents, type Removed } from "./cascade.js";
+export { randomId, type IdGenerator } from "./ids.js";
+export { checkDoc, checkDocRecord, checkDocRow } from "./integrity.js";
+export { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, RECORD_MAP, recordDocGuid, recordMap, tableMap, type RowMap } from "./layout.js";
+export {
+  addAnswer,
+  addKeyframe,
+  addQuestion,
+  addRow,
+  createEntity,
+  deleteRows,
+  DocEditError,
+  glueTracklets,
+  moveVertex,
+  relabel,
+  setRecordFields,
+  splitTracklet,
+  updateRow,
+  type DocContext,
+} from "./mutators.js";
+export { clientOrigin, inferenceOrigin, isOrigin, PERSISTENCE_ORIGIN, restOrigin, serverOrigin, type Origin } from "./origins.js";
+export { ANNOTATION_TABLES, REFERENCES, SAME_ENTITY_FIELDS, type Reference } from "./references.js";
+export { applyRowsToDoc, diffRecordRows, rowsOfDoc, type RecordRows, type TableDiff } from "./rows.js";
+export {
+  availableActions,
+  canEditRecord,
+  isRecordStatus,
+  transition,
+  type RecordStatus,
+  type Role,
+  type WorkflowAction,
+  type WorkflowRefusal,
+  type WorkflowResult,
+} from "./workflow.js";

@@ -1,0 +1,61 @@
+import type * as Y from "yjs";
+import type { DatasetSchema } from "../schema/datasetInfo.js";
+import type { ValidationIssue } from "../schema/errors.js";
+import type { Row } from "../schema/rules.js";
+import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
+import { validateRow } from "../schema/validate.js";
+import { readRecord, readRow, readRows } from "./access.js";
+import { RECORD_COLUMNS_OUTSIDE_DOC } from "./layout.js";
+import { REFERENCES, SAME_ENTITY_FIELDS } from "./references.js";
+
+/**
+ * Checks one row of a document (SPEC D-VALID): the schema (types and table rules), that it belongs
+ * to this record, and that every non-empty reference resolves inside the document, with per-frame
+ * tracklet / dynamic-state references on the same entity (D-REF).
+ */
+export function checkDocRow(doc: Y.Doc, schema: DatasetSchema, table: ComponentTable, row: Row, recordId: string): ValidationIssue[] {
+  const at = `${table}[${String(row.id)}]`;
+  const ts = schema.tables.get(table);
+  if (!ts) return [{ path: at, message: `this dataset has no ${table} table` }];
+  const r = validateRow(ts, row, { mode: "full", path: at });
+  if (!r.ok) return r.issues;
+  const issues: ValidationIssue[] = [];
+  if (row.record_id !== recordId) issues.push({ path: `${at}.record_id`, message: `must be ${JSON.stringify(recordId)}` });
+  for (const ref of REFERENCES) {
+    if (ref.table !== table) continue;
+    const values = ref.many ? ((row[ref.field] as string[] | undefined) ?? []) : [row[ref.field] as string];
+    for (const v of values) {
+      if (typeof v !== "string" || v === "") continue;
+      const target = ref.target.map((t) => readRow(doc, t, v)).find((x) => x !== undefined);
+      if (!target) {
+        issues.push({ path: `${at}.${ref.field}`, message: `refers to a missing row ${JSON.stringify(v)}` });
+      } else if (SAME_ENTITY_FIELDS.has(ref.field) && target.entity_id !== row.entity_id) {
+        issues.push({ path: `${at}.${ref.field}`, message: `belongs to entity ${JSON.stringify(target.entity_id)}, not ${JSON.stringify(row.entity_id)}` });
+      }
+    }
+  }
+  if (table === "entities" && row.parent_id === row.id) issues.push({ path: `${at}.parent_id`, message: "an entity cannot be its own parent" });
+  return issues;
+}
+
+/** Checks the record map against the dataset's records table (without the timestamps). */
+export function checkDocRecord(doc: Y.Doc, schema: DatasetSchema, recordId: string): ValidationIssue[] {
+  const ts = schema.tables.get("records");
+  if (!ts) return [];
+  const rec = readRecord(doc);
+  const r = validateRow(ts, { ...rec, id: recordId }, { mode: "create", path: "record" });
+  const issues = r.ok ? [] : [...r.issues];
+  for (const k of Object.keys(rec)) if (RECORD_COLUMNS_OUTSIDE_DOC.has(k)) issues.push({ path: `record.${k}`, message: "is managed by the server" });
+  if (rec.id !== undefined && rec.id !== recordId) issues.push({ path: "record.id", message: "cannot change" });
+  return issues;
+}
+
+/** Every issue in a whole document: used by the fuzzer and after loads. */
+export function checkDoc(doc: Y.Doc, schema: DatasetSchema, recordId: string): ValidationIssue[] {
+  const issues = checkDocRecord(doc, schema, recordId);
+  for (const table of COMPONENT_TABLES) {
+    if (!schema.tables.has(table) && readRows(doc, table).length === 0) continue;
+    for (const row of readRows(doc, table)) issues.push(...checkDocRow(doc, schema, table, row, recordId));
+  }
+  return issues;
+}

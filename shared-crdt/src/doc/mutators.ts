@@ -1,0 +1,250 @@
+import type * as Y from "yjs";
+import type { DatasetSchema } from "../schema/datasetInfo.js";
+import { ValidationError } from "../schema/errors.js";
+import type { Row } from "../schema/rules.js";
+import type { ComponentTable } from "../schema/tables.js";
+import { validateRow } from "../schema/validate.js";
+import { patchRecord, patchRow, readRow, readRows, transact, writeRow } from "./access.js";
+import { deleteWithDependents, type Removed } from "./cascade.js";
+import type { IdGenerator } from "./ids.js";
+import type { Origin } from "./origins.js";
+
+/**
+ * Domain edits of a record document (SPEC D-OPS). Each runs in one transaction tagged with the
+ * caller's origin (nested calls join the outer transaction, so a compound edit undoes as one),
+ * validates every row it writes, and throws a {@link ValidationError} or {@link DocEditError}
+ * before touching the document when the edit is invalid.
+ */
+export interface DocContext {
+  readonly doc: Y.Doc;
+  readonly schema: DatasetSchema;
+  readonly recordId: string;
+  readonly newId: IdGenerator;
+}
+
+export class DocEditError extends Error {
+  override name = "DocEditError";
+  constructor(
+    readonly reason: "missing_row" | "not_adjacent" | "out_of_range" | "wrong_kind" | "no_table",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function build(ctx: DocContext, table: ComponentTable, partial: Row): Row {
+  const ts = ctx.schema.tables.get(table);
+  if (!ts) throw new DocEditError("no_table", `this dataset has no ${table} table`);
+  const r = validateRow(ts, { ...partial, record_id: ctx.recordId }, { mode: "create", path: `${table}[${String(partial.id)}]` });
+  if (!r.ok) throw new ValidationError(r.issues);
+  return r.row;
+}
+
+function mustRead(ctx: DocContext, table: ComponentTable, id: string): Row {
+  const row = readRow(ctx.doc, table, id);
+  if (!row) throw new DocEditError("missing_row", `${table}[${id}] does not exist`);
+  return row;
+}
+
+/** Checks a whole row after a patch, so a patch can never leave an invalid row behind. */
+function patched(ctx: DocContext, table: ComponentTable, id: string, patch: Row): Row {
+  const merged = { ...mustRead(ctx, table, id), ...patch, id };
+  const ts = ctx.schema.tables.get(table);
+  if (!ts) throw new DocEditError("no_table", `this dataset has no ${table} table`);
+  const r = validateRow(ts, merged, { mode: "full", path: `${table}[${id}]` });
+  if (!r.ok) throw new ValidationError(r.issues);
+  return r.row;
+}
+
+/** D-OPS-1: a new entity and, optionally, its first annotation, in one transaction. */
+export function createEntity(
+  ctx: DocContext,
+  origin: Origin,
+  input: { entity?: Row; annotation?: { table: ComponentTable; row: Row } },
+): { entityId: string; annotationId: string | null } {
+  const entity = build(ctx, "entities", { id: ctx.newId(), ...input.entity });
+  const entityId = entity.id as string;
+  const ann = input.annotation ? build(ctx, input.annotation.table, { id: ctx.newId(), ...input.annotation.row, entity_id: entityId }) : null;
+  transact(ctx.doc, origin, () => {
+    writeRow(ctx.doc, "entities", entity);
+    if (ann && input.annotation) writeRow(ctx.doc, input.annotation.table, ann);
+  });
+  return { entityId, annotationId: ann ? (ann.id as string) : null };
+}
+
+export function addRow(ctx: DocContext, origin: Origin, table: ComponentTable, row: Row): string {
+  const full = build(ctx, table, { id: ctx.newId(), ...row });
+  transact(ctx.doc, origin, () => writeRow(ctx.doc, table, full));
+  return full.id as string;
+}
+
+export function updateRow(ctx: DocContext, origin: Origin, table: ComponentTable, id: string, patch: Row): void {
+  patched(ctx, table, id, patch);
+  transact(ctx.doc, origin, () => patchRow(ctx.doc, table, id, patch));
+}
+
+/** D-OPS-2: moves one vertex of a polygon/polyline or one keypoint (coords replaced whole). */
+export function moveVertex(ctx: DocContext, origin: Origin, table: "multi_paths" | "keypoints", id: string, index: number, x: number, y: number): void {
+  const row = mustRead(ctx, table, id);
+  const coords = [...((row.coords as number[] | undefined) ?? [])];
+  if (!Number.isInteger(index) || index < 0 || index * 2 + 1 >= coords.length) {
+    throw new DocEditError("out_of_range", `${table}[${id}] has no vertex ${index}`);
+  }
+  coords[index * 2] = x;
+  coords[index * 2 + 1] = y;
+  updateRow(ctx, origin, table, id, { coords });
+}
+
+/** D-OPS-3: relabels an entity (its `category`, or another field such as `name`). */
+export function relabel(ctx: DocContext, origin: Origin, entityId: string, value: string, field = "category"): void {
+  updateRow(ctx, origin, "entities", entityId, { [field]: value });
+}
+
+/** D-OPS-4: deletes rows with everything that hangs on them (D-CASCADE). */
+export function deleteRows(ctx: DocContext, origin: Origin, table: ComponentTable, ids: readonly string[]): Removed {
+  return transact(ctx.doc, origin, () => deleteWithDependents(ctx.doc, table, ids));
+}
+
+const PER_FRAME_TABLES = ["bboxes", "masks", "keypoints", "multi_paths"] as const satisfies readonly ComponentTable[];
+
+/**
+ * D-OPS-5: splits a tracklet after frame `at`: it keeps [start, at], a new tracklet of the same
+ * entity and view takes [at+1, end] with the per-frame annotations and states of those frames.
+ */
+export function splitTracklet(ctx: DocContext, origin: Origin, trackletId: string, at: number): string {
+  const t = mustRead(ctx, "tracklets", trackletId);
+  const start = t.start_timestep as number;
+  const end = t.end_timestep as number;
+  if (!(at >= start && at < end)) throw new DocEditError("out_of_range", `cannot split [${start}, ${end}] after frame ${at}`);
+  const s0 = t.start_timestamp as number;
+  const s1 = t.end_timestamp as number;
+  const hasTs = s0 >= 0 && s1 >= 0;
+  // Timestamps follow the frames linearly; a tracklet without timestamps keeps -1 on both sides.
+  const tsAt = (f: number) => (hasTs ? s0 + ((s1 - s0) * (f - start)) / (end - start) : -1);
+  const leftEndTs = tsAt(at);
+  const right = build(ctx, "tracklets", {
+    ...t,
+    id: ctx.newId(),
+    start_timestep: at + 1,
+    end_timestep: end,
+    start_timestamp: tsAt(at + 1),
+    end_timestamp: hasTs ? s1 : -1,
+  });
+  patched(ctx, "tracklets", trackletId, { end_timestep: at, end_timestamp: leftEndTs });
+  transact(ctx.doc, origin, () => {
+    patchRow(ctx.doc, "tracklets", trackletId, { end_timestep: at, end_timestamp: leftEndTs });
+    writeRow(ctx.doc, "tracklets", right);
+    for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states"] as const) {
+      for (const row of readRows(ctx.doc, table)) {
+        if (row.tracklet_id === trackletId && (row.frame_index as number) > at) {
+          patchRow(ctx.doc, table, row.id as string, { tracklet_id: right.id });
+        }
+      }
+    }
+  });
+  return right.id as string;
+}
+
+/** D-OPS-6: glues two tracklets of the same entity and view whose ranges do not overlap. */
+export function glueTracklets(ctx: DocContext, origin: Origin, leftId: string, rightId: string): void {
+  const a = mustRead(ctx, "tracklets", leftId);
+  const b = mustRead(ctx, "tracklets", rightId);
+  if (a.entity_id !== b.entity_id || a.view_id !== b.view_id) {
+    throw new DocEditError("not_adjacent", "only tracklets of the same entity and view can be glued");
+  }
+  const [first, second] = (a.start_timestep as number) <= (b.start_timestep as number) ? [a, b] : [b, a];
+  if ((first.end_timestep as number) >= (second.start_timestep as number)) {
+    throw new DocEditError("not_adjacent", "tracklets overlap; split one first");
+  }
+  const patch = {
+    start_timestep: first.start_timestep,
+    end_timestep: second.end_timestep,
+    start_timestamp: first.start_timestamp,
+    end_timestamp: second.end_timestamp,
+  };
+  patched(ctx, "tracklets", leftId, patch);
+  transact(ctx.doc, origin, () => {
+    patchRow(ctx.doc, "tracklets", leftId, patch);
+    for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states"] as const) {
+      for (const row of readRows(ctx.doc, table)) {
+        if (row.tracklet_id === rightId) patchRow(ctx.doc, table, row.id as string, { tracklet_id: leftId });
+      }
+    }
+    deleteWithDependents(ctx.doc, "tracklets", [rightId]);
+  });
+}
+
+/**
+ * D-OPS-7: adds (or replaces) the keyframe of a tracklet at a frame: a per-frame annotation of the
+ * tracklet's entity, extending the tracklet's range when the frame lies outside it.
+ */
+export function addKeyframe(
+  ctx: DocContext,
+  origin: Origin,
+  input: { trackletId: string; table: "bboxes" | "keypoints" | "masks" | "multi_paths"; frameIndex: number; frameId: string; fields: Row },
+): string {
+  const t = mustRead(ctx, "tracklets", input.trackletId);
+  const existing = readRows(ctx.doc, input.table).find((r) => r.tracklet_id === input.trackletId && r.frame_index === input.frameIndex);
+  const row = build(ctx, input.table, {
+    ...input.fields,
+    id: existing ? (existing.id as string) : ctx.newId(),
+    entity_id: t.entity_id,
+    tracklet_id: input.trackletId,
+    frame_index: input.frameIndex,
+    frame_id: input.frameId,
+    view_id: input.frameId,
+  });
+  const start = Math.min(t.start_timestep as number, input.frameIndex);
+  const end = Math.max(t.end_timestep as number, input.frameIndex);
+  transact(ctx.doc, origin, () => {
+    if (start !== t.start_timestep || end !== t.end_timestep) {
+      patchRow(ctx.doc, "tracklets", input.trackletId, { start_timestep: start, end_timestep: end });
+    }
+    writeRow(ctx.doc, input.table, row);
+  });
+  return row.id as string;
+}
+
+/** D-OPS-8: a question opens (or continues) a conversation; it takes the next free number. */
+export function addQuestion(
+  ctx: DocContext,
+  origin: Origin,
+  input: { conversationId?: string; content: string; questionType: string; choices?: string[]; viewId?: string; entityIds?: string[]; user?: string },
+): { id: string; conversationId: string; number: number } {
+  const conversationId = input.conversationId ?? ctx.newId();
+  const numbers = readRows(ctx.doc, "messages").filter((m) => m.conversation_id === conversationId).map((m) => m.number as number);
+  const number = numbers.length === 0 ? 1 : Math.max(...numbers) + 1;
+  const id = addRow(ctx, origin, "messages", {
+    conversation_id: conversationId,
+    number,
+    type: "QUESTION",
+    question_type: input.questionType,
+    content: input.content,
+    choices: input.choices ?? [],
+    view_id: input.viewId ?? "",
+    entity_ids: input.entityIds ?? [],
+    user: input.user ?? "user",
+  });
+  return { id, conversationId, number };
+}
+
+/** D-OPS-9: an answer takes its question's number (Pixano 0.8's rule). */
+export function addAnswer(ctx: DocContext, origin: Origin, questionId: string, content: string, user = "user"): string {
+  const q = mustRead(ctx, "messages", questionId);
+  if (q.type !== "QUESTION") throw new DocEditError("wrong_kind", `messages[${questionId}] is not a question`);
+  return addRow(ctx, origin, "messages", {
+    conversation_id: q.conversation_id,
+    number: q.number,
+    type: "ANSWER",
+    content,
+    view_id: q.view_id,
+    entity_ids: q.entity_ids,
+    user,
+  });
+}
+
+/** D-OPS-10: record fields other than `status` (which only the workflow changes) and timestamps. */
+export function setRecordFields(ctx: DocContext, origin: Origin, patch: Row): void {
+  if ("status" in patch) throw new DocEditError("wrong_kind", "status changes go through the workflow");
+  transact(ctx.doc, origin, () => patchRecord(ctx.doc, patch));
+}
