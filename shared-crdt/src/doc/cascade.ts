@@ -1,44 +1,65 @@
-import type * as Y from "yjs";
-import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
-import { patchRow, readRows, removeRow } from "./access.js";
+import * as Y from "yjs";
+import type { ComponentTable } from "../schema/tables.js";
+import { removeRow } from "./access.js";
+import { tableMap } from "./layout.js";
 import { REFERENCES } from "./references.js";
 
 export type Removed = Partial<Record<ComponentTable, string[]>>;
+type IdSets = Map<ComponentTable, Set<string>>;
+
+function add(sets: IdSets, table: ComponentTable, id: string): void {
+  let s = sets.get(table);
+  if (!s) sets.set(table, (s = new Set()));
+  s.add(id);
+}
 
 /**
- * Deletes rows and everything that hangs on them inside one document (SPEC D-CASCADE): an entity
- * takes its child entities, annotations, dynamic states and tracklets; a tracklet takes its
- * per-frame annotations and states; relations to a deleted annotation go; list and optional
- * references (`messages.entity_ids`, `entity_dynamic_state_id`) are cleared instead.
- * Call inside a transaction. Returns the ids removed per table.
+ * Follows references from rows that are gone (SPEC D-CASCADE): rows that depend on them are
+ * removed in turn (`cascade`), list and optional references are cleared (`clear`). Each wave
+ * scans a referencing table once, reading only the referencing field.
  */
-export function deleteWithDependents(doc: Y.Doc, table: ComponentTable, ids: readonly string[]): Removed {
-  const removed: Removed = {};
-  const queue: Array<[ComponentTable, string]> = ids.map((id) => [table, id]);
-  const gone = new Set<string>();
-  while (queue.length > 0) {
-    const [t, id] = queue.shift() as [ComponentTable, string];
-    const key = `${t}\u0000${id}`;
-    if (gone.has(key)) continue;
-    gone.add(key);
-    if (!removeRow(doc, t, id)) continue;
-    (removed[t] ??= []).push(id);
+export function removeDependents(doc: Y.Doc, gone: IdSets, removed: Removed = {}): Removed {
+  let frontier = gone;
+  while (frontier.size > 0) {
+    const next: IdSets = new Map();
     for (const ref of REFERENCES) {
-      if (!ref.target.includes(t)) continue;
-      for (const row of readRows(doc, ref.table)) {
-        const rid = row.id as string;
+      const targets = ref.target.map((t) => frontier.get(t)).filter((s): s is Set<string> => s !== undefined);
+      if (targets.length === 0) continue;
+      const hit = (id: unknown) => typeof id === "string" && targets.some((s) => s.has(id));
+      const table = tableMap(doc, ref.table);
+      for (const [rowId, m] of [...table.entries()]) {
+        if (!(m instanceof Y.Map)) continue;
+        const value = m.get(ref.field);
         if (ref.many) {
-          const list = (row[ref.field] as string[] | undefined) ?? [];
-          if (list.includes(id)) patchRow(doc, ref.table, rid, { [ref.field]: list.filter((x) => x !== id) });
-        } else if (row[ref.field] === id) {
-          if (ref.onDelete === "cascade") queue.push([ref.table, rid]);
-          else patchRow(doc, ref.table, rid, { [ref.field]: "" });
+          if (Array.isArray(value) && value.some(hit)) m.set(ref.field, value.filter((x) => !hit(x)));
+        } else if (hit(value)) {
+          if (ref.onDelete === "clear") m.set(ref.field, "");
+          else if (removeRow(doc, ref.table, rowId)) {
+            add(next, ref.table, rowId);
+            (removed[ref.table] ??= []).push(rowId);
+          }
         }
       }
     }
+    frontier = next;
   }
   return removed;
 }
 
-/** Component tables in the order a cascade may touch them (for callers that report per table). */
-export const CASCADE_TABLES: readonly ComponentTable[] = COMPONENT_TABLES;
+/**
+ * Deletes rows and everything that hangs on them inside one document: an entity takes its child
+ * entities, annotations, dynamic states and tracklets; a tracklet takes its per-frame annotations
+ * and states; relations to a deleted annotation go; `messages.entity_ids` and
+ * `entity_dynamic_state_id` are cleared. Call inside a transaction. Returns the ids removed per table.
+ */
+export function deleteWithDependents(doc: Y.Doc, table: ComponentTable, ids: readonly string[]): Removed {
+  const removed: Removed = {};
+  const gone: IdSets = new Map();
+  for (const id of ids) {
+    if (removeRow(doc, table, id)) {
+      add(gone, table, id);
+      (removed[table] ??= []).push(id);
+    }
+  }
+  return removeDependents(doc, gone, removed);
+}

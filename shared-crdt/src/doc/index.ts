@@ -1,6 +1,7 @@
 export { observeRecordChanges, type DocChanges, type RowChange } from "./changes.js";
 export { hasRow, patchRecord, patchRow, readRecord, readRow, readRows, removeRow, rowIds, rowOfMap, transact, writeRow } from "./access.js";
-export { deleteWithDependents, type Removed } from "./cascade.js";
+export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
+export { repairDoc, type RepairPolicy } from "./repair.js";
 export { randomId, type IdGenerator } from "./ids.js";
 export { checkDoc, checkDocRecord, checkDocRow } from "./integrity.js";
 export { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, RECORD_MAP, recordDocGuid, recordMap, tableMap, type RowMap } from "./layout.js";
