@@ -1,0 +1,133 @@
+import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
+import { isPlainObject } from "../jsonl.js";
+
+/**
+ * Strict-grammar helpers for JSONL v2 and `dataset.yaml`: every failure is an
+ * {@link ImportError} at `file:line:json-pointer`, with a did-you-mean for unknown keys.
+ */
+export class Checker {
+  constructor(
+    readonly file: string,
+    readonly line?: number,
+  ) {}
+
+  at(pointer: string): SourceLocation {
+    return this.line === undefined ? { file: this.file, pointer } : { file: this.file, line: this.line, pointer };
+  }
+
+  fail(pointer: string, message: string, reason: ConstructorParameters<typeof ImportError>[0] = "invalid_value"): never {
+    throw new ImportError(reason, message, this.at(pointer));
+  }
+
+  object(v: unknown, pointer: string, allowed?: readonly string[]): Record<string, unknown> {
+    if (!isPlainObject(v)) this.fail(pointer, `expected an object, got ${kindOf(v)}`);
+    if (allowed) {
+      for (const k of Object.keys(v)) {
+        if (!allowed.includes(k)) {
+          const hint = suggest(k, allowed);
+          this.fail(pointerJoin(pointer, k), `unknown key "${k}"${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${allowed.join(", ")})`, "unknown_key");
+        }
+      }
+    }
+    return v;
+  }
+
+  array(v: unknown, pointer: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(pointer, `expected a list, got ${kindOf(v)}`);
+    return v;
+  }
+
+  string(v: unknown, pointer: string): string {
+    if (typeof v !== "string") this.fail(pointer, `expected a string, got ${kindOf(v)}`);
+    return v;
+  }
+
+  number(v: unknown, pointer: string): number {
+    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
+    return v;
+  }
+
+  int(v: unknown, pointer: string): number {
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
+    return v;
+  }
+
+  bool(v: unknown, pointer: string): boolean {
+    if (typeof v !== "boolean") this.fail(pointer, `expected true or false, got ${kindOf(v)}`);
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, pointer: string, allowed: readonly T[]): T {
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+      this.fail(pointer, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  }
+
+  numbers(v: unknown, pointer: string): number[] {
+    return this.array(v, pointer).map((x, i) => this.number(x, pointerJoin(pointer, i)));
+  }
+
+  ints(v: unknown, pointer: string): number[] {
+    return this.array(v, pointer).map((x, i) => this.int(x, pointerJoin(pointer, i)));
+  }
+
+  strings(v: unknown, pointer: string): string[] {
+    return this.array(v, pointer).map((x, i) => this.string(x, pointerJoin(pointer, i)));
+  }
+
+  optString(o: Record<string, unknown>, key: string, pointer: string): string | undefined {
+    const v = o[key];
+    return v === undefined || v === null ? undefined : this.string(v, pointerJoin(pointer, key));
+  }
+
+  optInt(o: Record<string, unknown>, key: string, pointer: string): number | undefined {
+    const v = o[key];
+    return v === undefined || v === null ? undefined : this.int(v, pointerJoin(pointer, key));
+  }
+
+  optNumber(o: Record<string, unknown>, key: string, pointer: string): number | undefined {
+    const v = o[key];
+    return v === undefined || v === null ? undefined : this.number(v, pointerJoin(pointer, key));
+  }
+
+  optBool(o: Record<string, unknown>, key: string, pointer: string): boolean | undefined {
+    const v = o[key];
+    return v === undefined || v === null ? undefined : this.bool(v, pointerJoin(pointer, key));
+  }
+}
+
+export function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function distance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** The closest allowed word, if it is close enough to be a typo. */
+export function suggest(word: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const a of allowed) {
+    const dd = distance(word.toLowerCase(), a.toLowerCase());
+    if (dd < bestD) {
+      bestD = dd;
+      best = a;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+}

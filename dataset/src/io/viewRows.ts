@@ -1,0 +1,56 @@
+import path from "node:path";
+import type { Row } from "@tessera/shared-crdt";
+import type { SourceLocation } from "./errors.js";
+import { isRemoteUri, makePreview, probeImage, readMedia } from "./media.js";
+
+/**
+ * View rows as Pixano's importers build them: local images embedded in `raw_bytes` with their
+ * size, Pillow format and 64×64 PNG thumbnail; remote URIs kept verbatim with nothing probed.
+ */
+export interface ImageRowInput {
+  readonly id: string;
+  readonly recordId: string;
+  readonly logicalName: string;
+  /** A local path (resolved by the caller) or an `http(s)://` / `s3://` URI. */
+  readonly media: string;
+  readonly where: SourceLocation;
+  readonly preview: boolean;
+  /** Sizes declared by the source, used for remote media. */
+  readonly width?: number;
+  readonly height?: number;
+}
+
+export async function imageRow(input: ImageRowInput): Promise<Row> {
+  const base: Row = { id: input.id, record_id: input.recordId, logical_name: input.logicalName };
+  if (isRemoteUri(input.media)) {
+    return {
+      ...base,
+      uri: input.media,
+      width: input.width ?? 0,
+      height: input.height ?? 0,
+      format: path.extname(new URL(input.media).pathname).slice(1).toUpperCase(),
+    };
+  }
+  const bytes = await readMedia(input.media, input.where);
+  const probe = await probeImage(bytes, input.where);
+  const row: Row = { ...base, uri: "", raw_bytes: bytes, width: probe.width, height: probe.height, format: probe.format };
+  if (input.preview) {
+    const preview = await makePreview(bytes);
+    if (preview) {
+      row.preview = preview;
+      row.preview_format = "png";
+    }
+  }
+  return row;
+}
+
+export async function frameRow(input: ImageRowInput & { frameIndex: number; timestamp: number }): Promise<Row> {
+  const row = await imageRow(input);
+  row.frame_index = input.frameIndex;
+  row.timestamp = input.timestamp;
+  return row;
+}
+
+export function textRow(id: string, recordId: string, logicalName: string, content: string, uri = ""): Row {
+  return { id, record_id: recordId, logical_name: logicalName, uri, content };
+}
