@@ -8,3 +8,4 @@ export * from "./query/filter.js";
 export * from "./doc/index.js";
 export * from "./geometry/index.js";
 export * as schema from "./schema/index.js";
+export * from "./protocol/index.js";

@@ -1,0 +1,55 @@
+/**
+ * Tessera's own durable state under `DATA_DIR/.tessera/` (ARCHITECTURE §3 "Durability"): the
+ * per-record write-ahead log and the per-record CRDT snapshots. Nothing here may stop Pixano from
+ * opening a dataset. Exported as `@tessera/dataset/state`.
+ */
+
+/** A position in one record's log: a sequence number starting at 1, increasing by 1 per entry. */
+export type LogPosition = number;
+
+export interface LogEntry {
+  readonly pos: LogPosition;
+  readonly update: Uint8Array;
+}
+
+export interface RecordKey {
+  readonly datasetId: string;
+  readonly recordId: string;
+}
+
+/**
+ * The write-ahead log port. Embedded mode: `FileRecordLog` (one append-only file per record,
+ * group-commit fsync). Scaled mode: a Redis Stream per record. Both pass one contract suite.
+ */
+export interface RecordLog {
+  /**
+   * Appends one Yjs update. Resolves once the entry is durable (fsync'd / AOF'd); entries appended
+   * within a few milliseconds share one fsync (group commit). Positions increase per record.
+   */
+  append(key: RecordKey, update: Uint8Array): Promise<LogPosition>;
+  /** Durable entries with `pos > after` (all when omitted), in order. A torn tail entry is ignored. */
+  read(key: RecordKey, after?: LogPosition): Promise<LogEntry[]>;
+  /** Drops entries with `pos ≤ upTo`; later appends keep increasing positions. */
+  trim(key: RecordKey, upTo: LogPosition): Promise<void>;
+  /** Records whose log holds entries (recovery at start: flush them). */
+  pending(): Promise<RecordKey[]>;
+  close(): Promise<void>;
+}
+
+export interface RecordSnapshot {
+  /** `Y.encodeStateAsUpdate` of the record document, merged through a `Y.Doc`. */
+  readonly state: Uint8Array;
+  /** The last log position folded into `state` (0 = none). */
+  readonly foldedUpTo: LogPosition;
+  /** Digest of the record's rows as written with this snapshot, to detect changes made behind our back. */
+  readonly rowsDigest: string;
+  /** ISO time of the save. */
+  readonly savedAt: string;
+}
+
+/** Snapshot port: `FileSnapshotStore` writes `.tessera/snapshots/<dataset>/<record>.snap` atomically (temp + rename). */
+export interface SnapshotStore {
+  load(key: RecordKey): Promise<RecordSnapshot | null>;
+  save(key: RecordKey, snapshot: RecordSnapshot): Promise<void>;
+  delete(key: RecordKey): Promise<void>;
+}

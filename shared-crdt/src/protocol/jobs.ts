@@ -1,0 +1,30 @@
+/**
+ * Messages between the server and the persist worker (SPEC P-JOBS). In the embedded mode the worker
+ * is a child process talking over its IPC channel; in the scaled mode the same messages travel
+ * through Redis. Both ends validate with {@link isPersistMessage}.
+ */
+export type PersistRequest =
+  /** Fold this record's log into its snapshot and rows now. */
+  | { type: "flush"; id: number; datasetId: string; recordId: string }
+  | { type: "shutdown" };
+
+export type PersistReply =
+  | { type: "ready" }
+  /** Everything in the record's log up to `upTo` (log position, inclusive) is in the snapshot and the rows. */
+  | { type: "flushed"; id: number; datasetId: string; recordId: string; upTo: number; rowsWritten: number; rowsDeleted: number; statusChanged: boolean }
+  | { type: "failed"; id: number; datasetId: string; recordId: string; error: string };
+
+export function isPersistRequest(v: unknown): v is PersistRequest {
+  if (v === null || typeof v !== "object") return false;
+  const m = v as Record<string, unknown>;
+  if (m.type === "shutdown") return true;
+  return m.type === "flush" && typeof m.id === "number" && typeof m.datasetId === "string" && typeof m.recordId === "string";
+}
+
+export function isPersistReply(v: unknown): v is PersistReply {
+  if (v === null || typeof v !== "object") return false;
+  const m = v as Record<string, unknown>;
+  if (m.type === "ready") return true;
+  if (typeof m.id !== "number" || typeof m.datasetId !== "string" || typeof m.recordId !== "string") return false;
+  return (m.type === "flushed" && typeof m.upTo === "number") || (m.type === "failed" && typeof m.error === "string");
+}
