@@ -1,4 +1,16 @@
 export { CloseCode } from "./closeCodes.js";
+export {
+  LIVE_NAMESPACE,
+  LIVE_PROTOCOL_VERSION,
+  type ActivityEntry,
+  type LiveAck,
+  type LiveClientToServer,
+  type LiveHandshake,
+  type LiveServerToClient,
+  type LiveUser,
+  type Presence,
+  type StatusChange,
+} from "./live.js";
 export { isPersistReply, isPersistRequest, type PersistReply, type PersistRequest } from "./jobs.js";
 export {
   decodeFrame,

@@ -1,0 +1,86 @@
+import type { RecordStatus, Role, WorkflowAction } from "../doc/workflow.js";
+
+/**
+ * The live channel (socket.io namespace `/live`, one room per dataset; SPEC L-…): presence, follow,
+ * record status changes and the activity feed. Both ends and the load-test bots use these maps:
+ * `Server<LiveClientToServer, LiveServerToClient>` and `Socket<LiveServerToClient, LiveClientToServer>`.
+ */
+export const LIVE_NAMESPACE = "/live";
+export const LIVE_PROTOCOL_VERSION = 1;
+
+export interface LiveUser {
+  readonly id: string;
+  readonly name: string;
+  readonly color: string;
+  readonly role: Role;
+}
+
+/** Where a person is and what they are doing (changes a few times a minute, not per frame). */
+export interface Presence {
+  readonly user: LiveUser;
+  /** One id per connection (a person may have two tabs). */
+  readonly connectionId: string;
+  readonly recordId: string | null;
+  readonly tool: string | null;
+  readonly frame: number | null;
+  /** Whom this connection follows (a user id), if anyone. */
+  readonly following: string | null;
+  readonly since: string;
+}
+
+export interface StatusChange {
+  readonly datasetId: string;
+  readonly recordId: string;
+  readonly from: RecordStatus;
+  readonly to: RecordStatus;
+  readonly action: WorkflowAction;
+  readonly by: LiveUser;
+  readonly comment: string;
+  readonly at: string;
+}
+
+/** One entry per edit batch (a person's edits of one record, coalesced) and per status transition. */
+export interface ActivityEntry {
+  readonly id: string;
+  readonly datasetId: string;
+  readonly recordId: string;
+  readonly kind: "edit" | "status";
+  readonly user: LiveUser;
+  readonly at: string;
+  /** Edit batches: rows touched per table (added/updated/removed counts). */
+  readonly tables?: Record<string, { added: number; updated: number; removed: number }>;
+  /** Status entries: the transition. */
+  readonly status?: { from: RecordStatus; to: RecordStatus; action: WorkflowAction; comment: string };
+}
+
+export type LiveAck<T> = (reply: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void;
+
+export interface LiveClientToServer {
+  /** The connection's record, tool and frame changed. */
+  "presence:update": (p: { recordId: string | null; tool?: string | null; frame?: number | null }) => void;
+  /** Start following a user (their record changes reach you as `follow:moved`); `null` stops. */
+  "follow:set": (p: { userId: string | null }, ack: LiveAck<{ recordId: string | null }>) => void;
+  /** Workflow action on a record (submit, approve, reject with comment, reopen). */
+  "record:transition": (p: { recordId: string; action: WorkflowAction; comment?: string }, ack: LiveAck<StatusChange>) => void;
+  /** Recent activity of the dataset, or of one record. */
+  "activity:list": (p: { recordId?: string; limit?: number }, ack: LiveAck<ActivityEntry[]>) => void;
+}
+
+export interface LiveServerToClient {
+  "hello": (p: { protocol: number; you: LiveUser; connectionId: string; presence: Presence[] }) => void;
+  "presence:changed": (p: Presence) => void;
+  "presence:left": (p: { connectionId: string; userId: string }) => void;
+  /** The person you follow opened another record. */
+  "follow:moved": (p: { leader: LiveUser; recordId: string | null }) => void;
+  /** The person you follow left the dataset: following stopped. */
+  "follow:ended": (p: { leader: LiveUser; reason: "left" }) => void;
+  "record:status": (p: StatusChange) => void;
+  "activity": (p: ActivityEntry) => void;
+}
+
+/** Handshake `auth` payload (until accounts exist, identity is a display name; see server identify hook). */
+export interface LiveHandshake {
+  datasetId: string;
+  name?: string;
+  role?: Role;
+}
