@@ -9,3 +9,4 @@ export * from "./doc/index.js";
 export * from "./geometry/index.js";
 export * as schema from "./schema/index.js";
 export * from "./protocol/index.js";
+export { initials, PEOPLE_PALETTE, userColor } from "./people.js";
