@@ -1,0 +1,170 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { ActivityEntry, LiveUser, RecordStatus, WorkflowAction } from "@tessera/shared-crdt";
+import { randomId } from "@tessera/shared-crdt";
+
+/** Rows touched by one transaction, per table. */
+export type TouchedTables = Record<string, { added: number; updated: number; removed: number }>;
+
+export interface ActivityClock {
+  now(): Date;
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+export const systemActivityClock: ActivityClock = {
+  now: () => new Date(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+interface OpenBatch {
+  entry: Omit<ActivityEntry, "tables"> & { tables: TouchedTables };
+  startedAt: number;
+  timer: { cancel(): void };
+}
+
+/**
+ * The activity feed (SPEC L-ACTIVITY): one entry per edit batch — a person's edits of one record,
+ * closed after `idleMs` without edits or `maxMs` after it opened — and one per status transition.
+ * Entries are appended to `DATA_DIR/.tessera/activity/<dataset>.jsonl` and kept in memory (the
+ * last `keep` per dataset) for listing.
+ */
+export class ActivityLog {
+  private readonly batches = new Map<string, OpenBatch>();
+  private readonly recent = new Map<string, ActivityEntry[]>();
+  private readonly loaded = new Map<string, Promise<void>>();
+  private writes: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<(e: ActivityEntry) => void>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: { idleMs?: number; maxMs?: number; keep?: number; clock?: ActivityClock; onError?: (msg: string, err: unknown) => void } = {},
+  ) {}
+
+  private get clock(): ActivityClock {
+    return this.options.clock ?? systemActivityClock;
+  }
+
+  onEntry(fn: (e: ActivityEntry) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private file(datasetId: string): string {
+    return path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
+  }
+
+  /** Adds one transaction's edits to the person's open batch on that record. */
+  recordEdit(datasetId: string, recordId: string, user: LiveUser, tables: TouchedTables): void {
+    const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
+    const now = this.clock.now();
+    let batch = this.batches.get(key);
+    if (!batch) {
+      batch = {
+        entry: { id: randomId(), datasetId, recordId, kind: "edit", user, at: now.toISOString(), tables: {} },
+        startedAt: now.getTime(),
+        timer: { cancel: () => undefined },
+      };
+      this.batches.set(key, batch);
+    }
+    for (const [t, c] of Object.entries(tables)) {
+      const acc = (batch.entry.tables[t] ??= { added: 0, updated: 0, removed: 0 });
+      acc.added += c.added;
+      acc.updated += c.updated;
+      acc.removed += c.removed;
+    }
+    batch.timer.cancel();
+    const idle = this.options.idleMs ?? 5000;
+    const left = (this.options.maxMs ?? 60_000) - (now.getTime() - batch.startedAt);
+    const b = batch;
+    batch.timer = this.clock.setTimeout(() => this.closeBatch(key, b), Math.max(0, Math.min(idle, left)));
+  }
+
+  /** A status transition: closes the person's open edit batch on that record first, so order is kept. */
+  recordStatus(datasetId: string, recordId: string, user: LiveUser, status: { from: RecordStatus; to: RecordStatus; action: WorkflowAction; comment: string }): ActivityEntry {
+    const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
+    const open = this.batches.get(key);
+    if (open) this.closeBatch(key, open);
+    const entry: ActivityEntry = { id: randomId(), datasetId, recordId, kind: "status", user, at: this.clock.now().toISOString(), status };
+    this.append(entry);
+    return entry;
+  }
+
+  private closeBatch(key: string, batch: OpenBatch): void {
+    if (this.batches.get(key) !== batch) return;
+    this.batches.delete(key);
+    batch.timer.cancel();
+    this.append(batch.entry);
+  }
+
+  private append(entry: ActivityEntry): void {
+    const list = this.recent.get(entry.datasetId) ?? [];
+    list.push(entry);
+    const keep = this.options.keep ?? 2000;
+    if (list.length > keep) list.splice(0, list.length - keep);
+    this.recent.set(entry.datasetId, list);
+    const file = this.file(entry.datasetId);
+    this.writes = this.writes
+      .then(async () => {
+        await fs.mkdir(this.dir, { recursive: true });
+        await fs.appendFile(file, `${JSON.stringify(entry)}\n`);
+      })
+      .catch((err: unknown) => {
+        // The feed is an audit trail, not the annotations: report and keep serving.
+        (this.options.onError ?? console.error)(`activity log: cannot append to ${file}`, err);
+      });
+    for (const fn of this.listeners) fn(entry);
+  }
+
+  private async load(datasetId: string): Promise<void> {
+    let p = this.loaded.get(datasetId);
+    if (!p) {
+      p = (async () => {
+        let text = "";
+        try {
+          text = await fs.readFile(this.file(datasetId), "utf8");
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        }
+        const fromDisk: ActivityEntry[] = [];
+        for (const line of text.split("\n")) {
+          if (line.trim() === "") continue;
+          try {
+            fromDisk.push(JSON.parse(line) as ActivityEntry);
+          } catch (err) {
+            // A torn last line after a crash: skip it, the rest of the feed is intact.
+            if (!(err instanceof SyntaxError)) throw err;
+          }
+        }
+        const inMemory = this.recent.get(datasetId) ?? [];
+        const ids = new Set(inMemory.map((e) => e.id));
+        const keep = this.options.keep ?? 2000;
+        this.recent.set(datasetId, [...fromDisk.filter((e) => !ids.has(e.id)), ...inMemory].slice(-keep));
+      })();
+      this.loaded.set(datasetId, p);
+    }
+    return p;
+  }
+
+  /** Newest first. */
+  async list(datasetId: string, options: { recordId?: string; limit?: number } = {}): Promise<ActivityEntry[]> {
+    await this.load(datasetId);
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const all = this.recent.get(datasetId) ?? [];
+    const out: ActivityEntry[] = [];
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+      const e = all[i] as ActivityEntry;
+      if (options.recordId === undefined || e.recordId === options.recordId) out.push(e);
+    }
+    return out;
+  }
+
+  /** Closes open batches and waits for every write. */
+  async flush(): Promise<void> {
+    for (const [key, b] of [...this.batches]) this.closeBatch(key, b);
+    await this.writes;
+  }
+}
