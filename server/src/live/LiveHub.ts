@@ -1,0 +1,193 @@
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import { Server, type Namespace, type Socket } from "socket.io";
+import {
+  LIVE_NAMESPACE,
+  LIVE_PROTOCOL_VERSION,
+  type LiveClientToServer,
+  type LiveServerToClient,
+  type LiveUser,
+  type Presence,
+  type StatusChange,
+  type WorkflowAction,
+} from "@tessera/shared-crdt";
+import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
+
+/** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
+export interface LiveRoomsPort {
+  applyWorkflow(datasetId: string, recordId: string, action: WorkflowAction, user: LiveUser, comment: string): Promise<StatusChange>;
+  onStatus(fn: (change: StatusChange) => void): () => void;
+  onEdit(fn: (edit: { datasetId: string; recordId: string; user: LiveUser; tables: TouchedTables }) => void): () => void;
+}
+
+/** Who a live connection is; `null` refuses it. Accounts plug in here (the sync endpoint uses the same hook). */
+export type LiveIdentify = (req: IncomingMessage, auth: Record<string, unknown>) => Promise<LiveUser | null>;
+
+export class LiveError extends Error {
+  override name = "LiveError";
+  constructor(
+    readonly reason: "bad_request" | "unknown_dataset" | "forbidden",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface ConnData {
+  datasetId: string;
+  user: LiveUser;
+  presence: Presence;
+}
+
+type LiveSocket = Socket<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>;
+
+const datasetRoom = (datasetId: string) => `ds:${datasetId}`;
+const followersRoom = (datasetId: string, userId: string) => `follow:${datasetId}:${userId}`;
+
+/**
+ * The live channel (SPEC L-…): socket.io namespace `/live`, one room per dataset. Presence (who is
+ * on which record with which tool and frame), follow (followers receive their leader's record
+ * changes), status changes and the activity feed.
+ */
+export class LiveHub {
+  readonly io: Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>;
+  private readonly nsp: Namespace<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    http: HttpServer,
+    private readonly deps: {
+      rooms: LiveRoomsPort;
+      activity: ActivityLog;
+      identify: LiveIdentify;
+      datasetExists: (datasetId: string) => Promise<boolean>;
+      clock?: () => Date;
+    },
+  ) {
+    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { serveClient: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
+    this.nsp = this.io.of(LIVE_NAMESPACE);
+    this.nsp.use((socket, next) => {
+      this.authenticate(socket as LiveSocket).then(
+        () => next(),
+        (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
+    this.nsp.on("connection", (socket) => this.onConnection(socket as LiveSocket));
+    this.unsubscribe.push(
+      deps.rooms.onStatus((change) => this.nsp.to(datasetRoom(change.datasetId)).emit("record:status", change)),
+      deps.rooms.onEdit((e) => deps.activity.recordEdit(e.datasetId, e.recordId, e.user, e.tables)),
+      deps.activity.onEntry((entry) => this.nsp.to(datasetRoom(entry.datasetId)).emit("activity", entry)),
+    );
+  }
+
+  private now(): string {
+    return (this.deps.clock?.() ?? new Date()).toISOString();
+  }
+
+  private async authenticate(socket: LiveSocket): Promise<void> {
+    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+    const datasetId = auth.datasetId;
+    if (typeof datasetId !== "string" || datasetId === "" || datasetId.length > 256) throw new LiveError("bad_request", "auth.datasetId is required");
+    if (!(await this.deps.datasetExists(datasetId))) throw new LiveError("unknown_dataset", `dataset ${datasetId} not found`);
+    const user = await this.deps.identify(socket.request, auth);
+    if (!user) throw new LiveError("forbidden", "not allowed");
+    socket.data = {
+      datasetId,
+      user,
+      presence: { user, connectionId: socket.id, recordId: null, tool: null, frame: null, following: null, since: this.now() },
+    };
+  }
+
+  private presenceOf(datasetId: string): Presence[] {
+    const out: Presence[] = [];
+    for (const s of this.nsp.sockets.values()) if (s.data?.datasetId === datasetId) out.push(s.data.presence);
+    return out;
+  }
+
+  private onConnection(socket: LiveSocket): void {
+    const { datasetId, user } = socket.data;
+    void socket.join(datasetRoom(datasetId));
+    socket.emit("hello", { protocol: LIVE_PROTOCOL_VERSION, you: user, connectionId: socket.id, presence: this.presenceOf(datasetId) });
+    socket.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
+
+    socket.on("presence:update", (p) => {
+      if (p === null || typeof p !== "object") return;
+      const recordId = p.recordId === null || (typeof p.recordId === "string" && p.recordId.length <= 256) ? p.recordId : undefined;
+      if (recordId === undefined) return;
+      const prev = socket.data.presence;
+      const next: Presence = {
+        ...prev,
+        recordId,
+        tool: typeof p.tool === "string" ? p.tool.slice(0, 32) : p.tool === null ? null : prev.tool,
+        frame: typeof p.frame === "number" && Number.isInteger(p.frame) && p.frame >= 0 ? p.frame : p.frame === null ? null : prev.frame,
+      };
+      socket.data.presence = next;
+      this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", next);
+      if (next.recordId !== prev.recordId) {
+        this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:moved", { leader: user, recordId: next.recordId });
+      }
+    });
+
+    socket.on("follow:set", (p, ack) => {
+      if (typeof ack !== "function") return;
+      const target = p?.userId;
+      if (target !== null && typeof target !== "string") return ack({ ok: false, error: "userId must be a string or null", reason: "bad_request" });
+      const prev = socket.data.presence.following;
+      if (prev) void socket.leave(followersRoom(datasetId, prev));
+      if (target === null || target === user.id) {
+        socket.data.presence = { ...socket.data.presence, following: null };
+        this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
+        return ack({ ok: true, value: { recordId: null } });
+      }
+      const leader = this.presenceOf(datasetId).find((x) => x.user.id === target && x.recordId !== null) ?? this.presenceOf(datasetId).find((x) => x.user.id === target);
+      if (!leader) return ack({ ok: false, error: `${target} is not connected to this dataset`, reason: "not_found" });
+      void socket.join(followersRoom(datasetId, target));
+      socket.data.presence = { ...socket.data.presence, following: target };
+      this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
+      return ack({ ok: true, value: { recordId: leader.recordId } });
+    });
+
+    socket.on("record:transition", (p, ack) => {
+      if (typeof ack !== "function") return;
+      const actions: readonly string[] = ["submit", "approve", "reject", "reopen"];
+      if (!p || typeof p.recordId !== "string" || !actions.includes(p.action)) {
+        return ack({ ok: false, error: "recordId and a workflow action (submit, approve, reject, reopen) are required", reason: "bad_request" });
+      }
+      const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
+      this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(
+        (change) => {
+          this.deps.activity.recordStatus(datasetId, p.recordId, user, { from: change.from, to: change.to, action: change.action, comment: change.comment });
+          ack({ ok: true, value: change });
+        },
+        (err: unknown) => ack({ ok: false, error: err instanceof Error ? err.message : String(err), reason: (err as { reason?: string }).reason ?? "error" }),
+      );
+    });
+
+    socket.on("activity:list", (p, ack) => {
+      if (typeof ack !== "function") return;
+      const recordId = typeof p?.recordId === "string" ? p.recordId : undefined;
+      const limit = typeof p?.limit === "number" ? p.limit : 100;
+      this.deps.activity.list(datasetId, recordId === undefined ? { limit } : { recordId, limit }).then(
+        (entries) => ack({ ok: true, value: entries }),
+        (err: unknown) => ack({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+      );
+    });
+
+    socket.on("disconnect", () => {
+      this.nsp.to(datasetRoom(datasetId)).emit("presence:left", { connectionId: socket.id, userId: user.id });
+      const stillHere = this.presenceOf(datasetId).some((x) => x.user.id === user.id && x.connectionId !== socket.id);
+      if (!stillHere) this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
+    });
+  }
+
+  /** Ids of the connections (one per tab) present on a dataset; for the explorer's "who is here". */
+  presence(datasetId: string): Presence[] {
+    return this.presenceOf(datasetId);
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.deps.activity.flush();
+    this.nsp.disconnectSockets(true);
+    this.io.engine.close();
+  }
+}
