@@ -1,1 +1,54 @@
-export {};
+/**
+ * @tessera/dataset — Pixano's Python `Dataset` in TypeScript, on LanceDB: library scan,
+ * create/open, typed reads with structured filters, validated writes, cascading deletes,
+ * statistics, previews and media bytes.
+ */
+export type {
+  DatasetHandle,
+  DatasetSummary,
+  DeleteReport,
+  FeatureConstraint,
+  FeaturesValues,
+  Page,
+  QueryOptions,
+  StatsEntry,
+} from "./types.js";
+export { DatasetError, IntegrityError, MediaError, QueryError, type IntegrityIssue, type IntegrityReason } from "./errors.js";
+export {
+  arrow,
+  arrowRowToRow,
+  arrowSchemaOf,
+  arrowTableToRows,
+  arrowTypeOf,
+  columnTypeOfArrow,
+  rowsToArrowTable,
+  tableLayoutFromArrow,
+  tableSchemaFromArrow,
+  timestampFromMicros,
+  type TableLayout,
+} from "./arrow.js";
+export { Library, LIBRARY_DIR, MEDIA_DIR, MODELS_DIR, SPEC_VERSION, STATE_DIR, type LibraryOptions } from "./library.js";
+export { Dataset, INDEX_COLUMNS, type DatasetOptions, type MediaBytes } from "./dataset.js";
+export type { AddOptions } from "./writes.js";
+export { compileFilters, compileFilter, compileSearch, compileWhereMap, filterTypeOf, searchableColumns } from "./compileFilters.js";
+export {
+  DB_DIR,
+  emptyFeaturesValues,
+  FEATURES_VALUES_FILE,
+  INFO_FILE,
+  parseFeaturesValues,
+  PREVIEWS_DIR,
+  readFeaturesValues,
+  readInfo,
+  readStats,
+  STATS_FILE,
+  writeFeaturesValues,
+  writeInfo,
+  writeStats,
+} from "./datasetFiles.js";
+export { LANCE_DATA_STORAGE_VERSION } from "./tableStore.js";
+export { MEDIA_COLUMNS, SMALL_RESULT } from "./reader.js";
+export { isRemoteUri, mimeOfFormat, resolveMediaPath } from "./media.js";
+export { imageInfo, makeMosaic, makePreview, thumbnailSize, type ImageInfo, type Preview } from "./previews.js";
+export { fkTargets } from "./integrity.js";
+export { computeStats, NUM_BINS } from "./stats.js";

@@ -35,13 +35,19 @@ export interface DatasetSummary {
   readonly numRecords: number;
 }
 
-/** `features_values.json`: `{item, views, entities, annotations}` → table → constraints. */
+/**
+ * `features_values.json`: `{item, views, entities, annotations}` (0.7; 0.8 adds `records`,
+ * `entity_dynamic_states`, `embeddings`) → table → constraints.
+ */
 export interface FeatureConstraint {
   name: string;
   restricted: boolean;
   values: Array<string | number | boolean>;
 }
-export type FeaturesValues = Record<"item" | "views" | "entities" | "annotations", Record<string, FeatureConstraint[]>>;
+export type FeaturesValues = Record<"item" | "views" | "entities" | "annotations", Record<string, FeatureConstraint[]>> & {
+  /** Pixano 0.8 also writes `records`, `entity_dynamic_states`, `embeddings`; other groups are kept as read. */
+  [group: string]: Record<string, FeatureConstraint[]>;
+};
 
 export interface StatsEntry {
   name: string;

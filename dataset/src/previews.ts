@@ -1,0 +1,108 @@
+import sharp from "sharp";
+import type { Metadata, OverlayOptions, Region } from "sharp";
+import { MediaError } from "./errors.js";
+
+/**
+ * Image thumbnails as Pixano makes them: the 64×64 PNG `preview` of `Image.from_bytes`
+ * (PIL `thumbnail`, aspect kept, never enlarged) and the 350×150 2×2 dataset mosaic
+ * (`create_mosaic`: cover-crop each cell, JPEG).
+ */
+
+export const PREVIEW_SIZE = 64;
+export const MOSAIC_WIDTH = 350;
+export const MOSAIC_HEIGHT = 150;
+
+/** sharp format → PIL format name (what Pixano stores in `images.format`). */
+const PIL_FORMATS: Readonly<Record<string, string>> = {
+  jpeg: "JPEG",
+  png: "PNG",
+  webp: "WEBP",
+  gif: "GIF",
+  tiff: "TIFF",
+  heif: "HEIF",
+  avif: "AVIF",
+  svg: "SVG",
+};
+
+export interface ImageInfo {
+  readonly width: number;
+  readonly height: number;
+  /** PIL format name (`JPEG`, `PNG`, …). */
+  readonly format: string;
+}
+
+/** Size and format of encoded image bytes. */
+export async function imageInfo(bytes: Uint8Array): Promise<ImageInfo> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch (err) {
+    throw new MediaError("bad_image", `not a decodable image: ${(err as Error).message}`);
+  }
+  if (!meta.width || !meta.height) throw new MediaError("bad_image", "image has no size");
+  return { width: meta.width, height: meta.height, format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase() };
+}
+
+/** PIL `round_aspect`: floor or ceil, whichever keeps the aspect closer; at least 1. */
+function roundAspect(value: number, error: (n: number) => number): number {
+  const lo = Math.floor(value);
+  const hi = Math.ceil(value);
+  return Math.max(error(hi) < error(lo) ? hi : lo, 1);
+}
+
+/** The size PIL's `Image.thumbnail((box, box))` gives an image (aspect kept, never enlarged). */
+export function thumbnailSize(width: number, height: number, box = PREVIEW_SIZE): { width: number; height: number } {
+  if (width <= box && height <= box) return { width, height };
+  const aspect = width / height;
+  if (box / box >= aspect) {
+    return { width: roundAspect(box * aspect, (n) => Math.abs(aspect - n / box)), height: box };
+  }
+  return { width: box, height: roundAspect(box / aspect, (n) => (n === 0 ? 0 : Math.abs(aspect - box / n))) };
+}
+
+export interface Preview {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly format: "png";
+  /** The source image. */
+  readonly source: ImageInfo;
+}
+
+/** The `preview` thumbnail of an image view: PNG fitting in 64×64 (`preview_format: "png"`). */
+export async function makePreview(bytes: Uint8Array): Promise<Preview> {
+  const source = await imageInfo(bytes);
+  const size = thumbnailSize(source.width, source.height);
+  const out = await sharp(bytes).resize(size.width, size.height, { fit: "fill" }).png().toBuffer();
+  return { bytes: new Uint8Array(out), width: size.width, height: size.height, format: "png", source };
+}
+
+/** The 350×150 dataset mosaic of up to 4 images (1, 2 or 2×2 cells), as a JPEG. */
+export async function makeMosaic(images: readonly Uint8Array[]): Promise<Uint8Array> {
+  const n = Math.min(images.length, 4);
+  const cols = n > 1 ? 2 : 1;
+  const rows = n > 2 ? 2 : 1;
+  const w = Math.floor(MOSAIC_WIDTH / cols);
+  const h = Math.floor(MOSAIC_HEIGHT / rows);
+  const target = w / h;
+  const cells: OverlayOptions[] = [];
+  for (let i = 0; i < Math.min(n, cols * rows); i++) {
+    const bytes = images[i]!;
+    const { width, height } = await imageInfo(bytes);
+    let region: Region;
+    if (width / height > target) {
+      const cw = Math.max(1, Math.trunc(height * target));
+      region = { left: Math.floor((width - cw) / 2), top: 0, width: cw, height };
+    } else {
+      const ch = Math.max(1, Math.trunc(width / target));
+      region = { left: 0, top: Math.floor((height - ch) / 2), width, height: ch };
+    }
+    const cell = await sharp(bytes).extract(region).resize(w, h, { fit: "fill", kernel: "lanczos3" }).flatten({ background: "#ffffff" }).png().toBuffer();
+    cells.push({ input: cell, left: (i % cols) * w, top: Math.floor(i / cols) * h });
+  }
+  const out = await sharp({ create: { width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, channels: 3, background: "#ffffff" } })
+    .composite(cells)
+    .jpeg({ quality: 75 })
+    .toBuffer();
+  return new Uint8Array(out);
+}

@@ -1,0 +1,71 @@
+/**
+ * Lance SQL literals and identifiers. Lance's planner reads backticks as identifiers (double quotes
+ * would be a string), doubles single quotes inside strings and keeps backslashes literal; LIKE
+ * patterns escape with a backslash (the only escape character it accepts).
+ */
+import type { ColumnType } from "@tessera/shared-crdt";
+import { timestampFromMicros } from "./arrow.js";
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A column name as a Lance SQL identifier; names outside `[A-Za-z_][A-Za-z0-9_]*` are refused. */
+export function sqlIdent(name: string): string {
+  if (!IDENT.test(name)) throw new RangeError(`column name ${JSON.stringify(name)} cannot be used in a query`);
+  return `\`${name}\``;
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Escapes LIKE wildcards so the text matches literally (backslash escape). */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** `TIMESTAMP '…'` literal for microseconds since the epoch (naive, as stored). */
+export function sqlTimestamp(micros: number): string {
+  return `TIMESTAMP ${sqlString(timestampFromMicros(micros).replace("T", " "))}`;
+}
+
+/** An `IN (...)` list of strings. */
+export function sqlStringList(values: Iterable<string>): string {
+  return `(${Array.from(values, sqlString).join(", ")})`;
+}
+
+/** `col IN (...)`, split in chunks OR-ed together so huge id sets stay within planner limits. */
+export function sqlIn(column: string, values: readonly string[], chunk = 1000): string {
+  if (values.length === 0) return "false";
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; i += chunk) parts.push(`${sqlIdent(column)} IN ${sqlStringList(values.slice(i, i + chunk))}`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(" OR ")})`;
+}
+
+/** Joins predicates with AND, skipping empty ones; null when nothing is left. */
+export function andAll(...clauses: ReadonlyArray<string | null | undefined>): string | null {
+  const kept = clauses.filter((c): c is string => typeof c === "string" && c !== "");
+  if (kept.length === 0) return null;
+  return kept.length === 1 ? kept[0]! : kept.map((c) => `(${c})`).join(" AND ");
+}
+
+/** A scalar cell as a SQL literal of its column type (used for keyset pagination). */
+export function sqlLiteralOf(type: ColumnType, value: unknown): string {
+  switch (type.kind) {
+    case "utf8":
+      return sqlString(String(value));
+    case "int64":
+      return String(Math.trunc(Number(value)));
+    case "float64":
+    case "float32": {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${String(value)}`);
+      return Number.isInteger(n) ? `${n}.0` : String(n);
+    }
+    case "bool":
+      return value === true || value === "true" ? "true" : "false";
+    case "timestamp_us":
+      return `TIMESTAMP ${sqlString(String(value).replace("T", " "))}`;
+    default:
+      throw new RangeError(`a ${type.kind} column has no SQL literal`);
+  }
+}

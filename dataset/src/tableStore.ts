@@ -1,0 +1,83 @@
+import * as lancedb from "@lancedb/lancedb";
+import { isTableName, tableSchemaFromManifest, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { arrow, arrowSchemaOf, tableLayoutFromArrow, type TableLayout } from "./arrow.js";
+
+/**
+ * The Lance file format version new tables are written with. Pixano 0.8.0 (Python lancedb 0.29,
+ * pylance 2.0) writes `2.0` (read off its fixtures' `data_storage_version`); LanceDB 0.31's default
+ * is 2.1, which older Pixano cannot be assumed to read, so it is set explicitly.
+ */
+export const LANCE_DATA_STORAGE_VERSION = "2.0";
+
+/** An open Lance table with its layout (on-disk columns reconciled with the declared schema). */
+export interface OpenTable {
+  readonly name: TableName;
+  readonly table: lancedb.Table;
+  readonly layout: TableLayout;
+}
+
+/**
+ * One dataset's `db/` folder: a LanceDB connection with `readConsistencyInterval: 0` (every read
+ * sees the latest version, including other processes' writes) and cached table handles.
+ */
+export class TableStore {
+  private readonly handles = new Map<TableName, lancedb.Table>();
+
+  private constructor(
+    private readonly db: lancedb.Connection,
+    readonly dir: string,
+  ) {}
+
+  static async connect(dir: string): Promise<TableStore> {
+    return new TableStore(await lancedb.connect(dir, { readConsistencyInterval: 0 }), dir);
+  }
+
+  /** Canonical tables present on disk (other Lance tables in `db/` are ignored). */
+  async names(): Promise<TableName[]> {
+    return (await this.db.tableNames()).filter(isTableName);
+  }
+
+  async handle(name: TableName): Promise<lancedb.Table | null> {
+    const cached = this.handles.get(name);
+    if (cached) return cached;
+    if (!(await this.db.tableNames()).includes(name)) return null;
+    const t = await this.db.openTable(name);
+    this.handles.set(name, t);
+    return t;
+  }
+
+  /** Opens a table and reconciles its on-disk schema with `declared`; null when it does not exist. */
+  async open(name: TableName, declared: TableSchema | ((arrowSchema: ArrowSchema) => TableSchema)): Promise<OpenTable | null> {
+    const table = await this.handle(name);
+    if (!table) return null;
+    const diskSchema = (await table.schema()) as ArrowSchema;
+    const expected = typeof declared === "function" ? declared(diskSchema) : declared;
+    return { name, table, layout: tableLayoutFromArrow(diskSchema, expected) };
+  }
+
+  /** Creates an empty table with the exact Arrow schema of `schema` (no-op if it exists). */
+  async create(name: TableName, schema: TableSchema): Promise<OpenTable> {
+    const table = await this.db.createEmptyTable(name, arrowSchemaOf(schema), {
+      mode: "create",
+      existOk: true,
+      storageOptions: { new_table_data_storage_version: LANCE_DATA_STORAGE_VERSION },
+    });
+    this.handles.set(name, table);
+    return { name, table, layout: tableLayoutFromArrow((await table.schema()) as ArrowSchema, schema) };
+  }
+
+  close(): void {
+    for (const t of this.handles.values()) t.close();
+    this.handles.clear();
+    this.db.close();
+  }
+}
+
+type ArrowSchema = InstanceType<typeof arrow.Schema>;
+
+/** The declared schema of an embeddings table, its vector dimension read off the disk. */
+export function embeddingSchemaFromDisk(diskSchema: ArrowSchema): TableSchema {
+  const vector = diskSchema.fields.find((f) => f.name === "vector");
+  const dim = vector && arrow.DataType.isFixedSizeList(vector.type) ? vector.type.listSize : 0;
+  return tableSchemaFromManifest(null, "embeddings", dim);
+}

@@ -1,0 +1,226 @@
+import { assertRow, formatTimestamp, ValidationError, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { arrowTableToRows, rowsToArrowTable } from "./arrow.js";
+import { planCascade, type CascadeIo } from "./cascade.js";
+import { DatasetError, IntegrityError, type IntegrityIssue } from "./errors.js";
+import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } from "./integrity.js";
+import { readRows, scan } from "./reader.js";
+import { sqlIn } from "./sql.js";
+import type { OpenTable } from "./tableStore.js";
+import type { DeleteReport } from "./types.js";
+
+/**
+ * The write path of a dataset: validation (shared-crdt `assertRow`), ids, Pixano's referential
+ * rules, record timestamps, and cascading deletes. Callers hold the dataset's write lock.
+ */
+export interface WriteContext {
+  readonly now: () => Date;
+  /** Opens an existing table (null if absent). */
+  table(name: TableName): Promise<OpenTable | null>;
+  /** Opens a table for writing, creating it when the dataset allows (annotation tables, declared ones). */
+  tableForWrite(name: TableName): Promise<OpenTable>;
+  /** Tables present on disk. */
+  present(): Promise<TableName[]>;
+}
+
+export interface AddOptions {
+  /** Keep `created_at`/`updated_at` given in the rows (imports); default: stamp both with now, like Pixano. */
+  readonly keepTimestamps?: boolean;
+  /** Skip the foreign-key checks (imports that checked the whole batch themselves). */
+  readonly skipForeignKeys?: boolean;
+}
+
+/** What a table accepts: its on-disk columns plus declared ones an older layout lacks. */
+export function acceptedSchema(t: OpenTable): TableSchema {
+  if (t.layout.missing.length === 0) return t.layout.schema;
+  return { ...t.layout.schema, columns: [...t.layout.schema.columns, ...t.layout.missing] };
+}
+
+function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date): Row[] {
+  const schema = acceptedSchema(t);
+  return rows.map((r, i) => {
+    const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? (r as Row).id : i;
+    return assertRow(schema, r, { mode: "create", ctx: { now }, path: `${t.name}[${String(id)}]` });
+  });
+}
+
+/** Reads `id` (+ `entity_id`) of the given ids of a table; used by the foreign-key checks. */
+export function idLookup(ctx: WriteContext): IdLookup {
+  return async (name, ids) => {
+    const t = await ctx.table(name);
+    if (!t || ids.length === 0) return [];
+    const hasEntity = t.layout.schema.columns.some((c) => c.name === "entity_id");
+    const table = await scan(t, sqlIn("id", ids), hasEntity ? ["id", "entity_id"] : ["id"]);
+    const idCol = table.getChild("id")!;
+    const entityCol = hasEntity ? table.getChild("entity_id") : null;
+    const out: Array<{ id: string; entity_id?: string }> = [];
+    for (let i = 0; i < table.numRows; i++) {
+      const hit: { id: string; entity_id?: string } = { id: idCol.get(i) as string };
+      if (entityCol) hit.entity_id = entityCol.get(i) as string;
+      out.push(hit);
+    }
+    return out;
+  };
+}
+
+async function existingIds(t: OpenTable, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += 5000) {
+    const table = await scan(t, sqlIn("id", ids.slice(i, i + 5000)), ["id"]);
+    const col = table.getChild("id")!;
+    for (let k = 0; k < table.numRows; k++) out.add(col.get(k) as string);
+  }
+  return out;
+}
+
+function throwIfAny(issues: readonly IntegrityIssue[]): void {
+  if (issues.length > 0) throw new IntegrityError(issues);
+}
+
+function stripMissing(t: OpenTable, rows: readonly Row[]): Row[] {
+  if (t.layout.missing.length === 0) return [...rows];
+  return rows.map((r) => {
+    const out = { ...r };
+    for (const c of t.layout.missing) delete out[c.name];
+    return out;
+  });
+}
+
+/** Validates, checks ids and foreign keys, stamps record timestamps, appends. Returns the rows as stored. */
+export async function addRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
+  if (input.length === 0) return [];
+  const t = await ctx.tableForWrite(name);
+  const rows = validateRows(t, input, ctx.now);
+  if (name === "records" && !options.keepTimestamps) {
+    const now = formatTimestamp(ctx.now());
+    for (const r of rows) r.created_at = r.updated_at = now;
+  }
+  const issues = duplicateIdsInBatch(name, rows);
+  const existing = await existingIds(t, rows.map((r) => r.id as string));
+  for (const id of existing) issues.push(duplicateIssue(name, id));
+  throwIfAny(issues);
+  if (!options.skipForeignKeys) {
+    const pending = new Map([[name, new Map(rows.map((r) => [r.id as string, r]))]]);
+    const columns = t.layout.schema.columns.map((c) => c.name);
+    throwIfAny(await checkForeignKeys(name, columns, rows, { lookup: idLookup(ctx), pending }));
+  }
+  await t.table.add(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+  return rows;
+}
+
+async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<string, Row>> {
+  const columns = t.layout.schema.columns.map((c) => c.name);
+  const rows = await readRows(t, { predicate: sqlIn("id", ids), columns, fill: t.layout.missing.map((c) => c.name) });
+  return new Map(rows.map((r) => [r.id as string, r]));
+}
+
+async function mergeRows(t: OpenTable, rows: readonly Row[]): Promise<void> {
+  await t.table
+    .mergeInsert("id")
+    .whenMatchedUpdateAll()
+    .whenNotMatchedInsertAll()
+    .execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+}
+
+/** Partial update merged over the stored row, validated in full; `records.updated_at` bumped. */
+export async function updateRow(ctx: WriteContext, name: TableName, id: string, patch: Readonly<Record<string, unknown>>): Promise<Row> {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
+    throw new ValidationError([{ path: `${name}[${id}]`, message: "a patch must be an object" }]);
+  }
+  if ("id" in patch && patch.id !== undefined && patch.id !== id) {
+    throw new ValidationError([{ path: `${name}[${id}].id`, message: "cannot be changed" }]);
+  }
+  const t = await ctx.table(name);
+  const stored = t ? (await storedRows(t, [id])).get(id) : undefined;
+  if (!t || !stored) throw new DatasetError("row_not_found", `Row '${id}' not found in '${name}'.`);
+  const merged: Row = { ...stored };
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) merged[k] = v;
+  if (name === "records") {
+    merged.created_at = stored.created_at;
+    merged.updated_at = formatTimestamp(ctx.now());
+  }
+  const row = assertRow(acceptedSchema(t), merged, { mode: "full", path: `${name}[${id}]` });
+  const changed = Object.keys(patch).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(row[k]));
+  const recheck = new Set(changed);
+  if (recheck.has("entity_id")) for (const f of ["tracklet_id", "entity_dynamic_state_id"]) recheck.add(f);
+  const fkColumns = t.layout.schema.columns.map((c) => c.name).filter((c) => recheck.has(c));
+  throwIfAny(await checkForeignKeys(name, fkColumns, [row], { lookup: idLookup(ctx) }));
+  await mergeRows(t, [row]);
+  return row;
+}
+
+/** Insert-or-replace by id, validated, no foreign-key checks. */
+export async function upsertRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
+  if (input.length === 0) return [];
+  const t = await ctx.tableForWrite(name);
+  const rows = validateRows(t, input, ctx.now);
+  throwIfAny(duplicateIdsInBatch(name, rows));
+  if (name === "records" && !options.keepTimestamps) {
+    const now = formatTimestamp(ctx.now());
+    const stored = await storedCreatedAt(t, rows.map((r) => r.id as string));
+    for (const r of rows) {
+      r.updated_at = now;
+      r.created_at = stored.get(r.id as string) ?? now;
+    }
+  }
+  await mergeRows(t, rows);
+  return rows;
+}
+
+async function storedCreatedAt(t: OpenTable, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await readRows(t, { predicate: sqlIn("id", ids), columns: ["id", "created_at"], fill: [] });
+  return new Map(rows.map((r) => [r.id as string, r.created_at as string]));
+}
+
+async function cascadeIo(ctx: WriteContext): Promise<CascadeIo> {
+  const columns = new Map<TableName, readonly string[]>();
+  for (const name of await ctx.present()) {
+    const t = await ctx.table(name);
+    if (t) columns.set(name, t.layout.schema.columns.map((c) => c.name));
+  }
+  const idsOf = async (name: TableName, predicate: string): Promise<string[]> => {
+    const t = await ctx.table(name);
+    if (!t) return [];
+    const table = await scan(t, predicate, ["id"]);
+    const col = table.getChild("id")!;
+    return Array.from({ length: table.numRows }, (_, i) => col.get(i) as string);
+  };
+  return {
+    columns,
+    idsWhere: (name, field, values) => idsOf(name, sqlIn(field, values)),
+    existing: (name, ids) => idsOf(name, sqlIn("id", ids)),
+    idsWhereListHas: async (name, field, values) => {
+      const t = await ctx.table(name);
+      if (!t) return [];
+      const wanted = new Set(values);
+      const rows = arrowTableToRows(t.layout.schema, await scan(t, null, ["id", field]));
+      return rows.filter((r) => (r[field] as string[]).some((v) => wanted.has(v))).map((r) => r.id as string);
+    },
+  };
+}
+
+/** Cascading delete (see `cascade.ts`): children first, then references cleared on rows that stay. */
+export async function deleteRows(ctx: WriteContext, name: TableName, ids: readonly string[]): Promise<DeleteReport> {
+  const report: DeleteReport = {};
+  if (ids.length === 0) return report;
+  const plan = await planCascade(await cascadeIo(ctx), name, ids);
+  const order = [...plan.deletes.keys()].reverse();
+  for (const table of order) {
+    const doomed = [...plan.deletes.get(table)!];
+    const t = await ctx.table(table);
+    if (!t || doomed.length === 0) continue;
+    for (let i = 0; i < doomed.length; i += 5000) await t.table.delete(sqlIn("id", doomed.slice(i, i + 5000)));
+    report[table] = doomed.length;
+  }
+  for (const clear of plan.clears) {
+    const t = await ctx.table(clear.table);
+    if (t) await t.table.update({ where: sqlIn("id", [...clear.ids]), values: { [clear.field]: "" } });
+  }
+  for (const removal of plan.listRemovals) {
+    const t = await ctx.table(removal.table);
+    if (!t) continue;
+    const rows = [...(await storedRows(t, [...removal.ids])).values()];
+    for (const r of rows) r[removal.field] = (r[removal.field] as string[]).filter((v) => !removal.values.has(v));
+    await mergeRows(t, rows);
+  }
+  return report;
+}
