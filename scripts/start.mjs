@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: from a fresh clone (after `npm ci`) to a running server with demo data.
+ *
+ * 1. Builds the web client with vite when there is one (`client/index.html`) and its build is
+ *    missing or older than its sources.
+ * 2. Creates the demo library in DATA_DIR (default `./data`) the first time, i.e. when
+ *    `DATA_DIR/library` is absent or empty. An existing library is never touched.
+ * 3. Runs the server CLI (`tessera server run DATA_DIR`) on HOST:PORT (default 127.0.0.1:7492),
+ *    waits for `/health`, prints the URL, and stays attached: Ctrl+C stops the server.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const host = process.env.HOST || "127.0.0.1";
+const port = process.env.PORT || "7492";
+const dataDir = resolve(root, process.env.DATA_DIR || "data");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+const log = (message) => console.log(`[start] ${message}`);
+
+/** Runs a command to completion with inherited stdio; rejects on a non-zero exit. */
+function runToEnd(command, args) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolveRun() : reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+/** Newest modification time of any file under `path` (0 when it does not exist). */
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) {
+    if (entry === "node_modules" || entry === "dist" || entry === "e2e") continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+async function buildClient() {
+  const client = join(root, "client");
+  if (!existsSync(join(client, "index.html"))) {
+    log("no web client yet (client/index.html is absent): skipping the client build, the API runs alone");
+    return;
+  }
+  const built = join(client, "dist", "index.html");
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(client)) {
+    log("web client is up to date (client/dist)");
+    return;
+  }
+  log("building the web client (vite build client)");
+  await runToEnd(join(root, "node_modules", ".bin", "vite"), ["build", client]);
+}
+
+function libraryIsEmpty() {
+  const library = join(dataDir, "library");
+  return !existsSync(library) || readdirSync(library).filter((e) => !e.startsWith(".")).length === 0;
+}
+
+async function createDemo() {
+  if (!libraryIsEmpty()) {
+    log(`using the existing library in ${dataDir}`);
+    return;
+  }
+  log(`first run: creating the demo library in ${dataDir}`);
+  await runToEnd(tsx, [join(root, "server", "src", "demo", "main.ts"), dataDir]);
+}
+
+async function waitForHealth(url, child, deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode}) before answering /health`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch (err) {
+      // Not listening yet: that is what we are waiting for; anything else surfaces at the deadline.
+      if (!(err instanceof TypeError)) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the server did not answer ${url}/health within ${deadlineMs / 1000} s`);
+}
+
+async function serve() {
+  const cli = join(root, "bin", "tessera.mjs");
+  if (!existsSync(cli)) throw new Error("bin/tessera.mjs is missing: the server CLI is not in this checkout");
+  const args = [cli, "server", "run", dataDir, "--host", host, "--port", port];
+  log(`node ${args.map((a) => (a.startsWith(root) ? a.slice(root.length + 1) || "." : a)).join(" ")}`);
+  const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+      // Forward the stop to the server by its PID and let its exit end this process.
+      if (child.exitCode === null) child.kill(signal);
+    });
+  }
+  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 0 : 1))));
+  const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`;
+  try {
+    await waitForHealth(url, child, 60_000);
+    log(`Tessera is running at ${url}  (data: ${dataDir}; Ctrl+C to stop)`);
+  } catch (err) {
+    console.error(`[start] ${err.message}`);
+  }
+  process.exitCode = await exited;
+}
+
+try {
+  await buildClient();
+  await createDemo();
+  await serve();
+} catch (err) {
+  console.error(`[start] ${err.message}`);
+  process.exitCode = 1;
+}
