@@ -1,0 +1,81 @@
+import path from "node:path";
+import express from "express";
+import type { Express } from "express";
+import type { LibraryPort } from "../library/port.js";
+import { silentLogger, type Logger } from "../logger.js";
+import type { AppContext } from "./context.js";
+import { mapDatasetError } from "./datasetErrors.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import { DEFAULT_JSON_LIMIT_BYTES } from "./jsonBody.js";
+import { RouteTable } from "./routeTable.js";
+import { conversationsRouter } from "./routes/conversations.js";
+import { datasetsRouter } from "./routes/datasets.js";
+import { explorerRouter } from "./routes/explorer.js";
+import { mediaRouter } from "./routes/media.js";
+import { recordsRouter } from "./routes/records.js";
+import { RESOURCES, resourceRouter } from "./routes/resources.js";
+import { clientRouter, rootRouter } from "./routes/root.js";
+import { viewsRouter } from "./routes/views.js";
+import { cors, securityHeaders } from "./security.js";
+
+export interface AppOptions {
+  readonly library: LibraryPort;
+  /** `DATA_DIR`; media is served from `DATA_DIR/media`. */
+  readonly dataDir: string;
+  /** The built web client (`client/dist`); null or absent → the fallback page. */
+  readonly clientDir?: string | null;
+  readonly logger?: Logger;
+  /** JSON bodies above this are refused with 413 (default 16 MB). */
+  readonly jsonLimitBytes?: number;
+  /** Origins allowed by CORS (default: none). */
+  readonly corsOrigins?: readonly string[];
+  readonly version?: string;
+}
+
+/** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
+export function routeTableOf(app: Express): RouteTable {
+  const table: unknown = app.locals.routeTable;
+  if (!(table instanceof RouteTable)) throw new Error("not an app built by createApp");
+  return table;
+}
+
+/**
+ * The Express application: Pixano's REST API over a dataset library, plus media, the OpenAPI
+ * document and the web client. No I/O happens here until a request arrives.
+ */
+export function createApp(options: AppOptions): Express {
+  const logger = options.logger ?? silentLogger;
+  const jsonLimitBytes = options.jsonLimitBytes ?? DEFAULT_JSON_LIMIT_BYTES;
+  const routes = new RouteTable();
+  const ctx: AppContext = {
+    library: options.library,
+    mediaDir: path.resolve(options.dataDir, "media"),
+    clientDir: options.clientDir ? path.resolve(options.clientDir) : null,
+    logger,
+    routes,
+    jsonLimitBytes,
+  };
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  app.locals.routeTable = routes;
+
+  app.use(securityHeaders);
+  app.use(cors(options.corsOrigins ?? []));
+
+  app.use(rootRouter(ctx, options.version ?? "0.1.0"));
+  app.use(datasetsRouter(ctx));
+  app.use(explorerRouter(ctx));
+  app.use(viewsRouter(ctx));
+  app.use(recordsRouter(ctx));
+  for (const def of RESOURCES) app.use(resourceRouter(ctx, def));
+  app.use(conversationsRouter(ctx));
+  app.use(mediaRouter(ctx));
+  app.use(clientRouter(ctx));
+
+  app.use(notFoundHandler);
+  const limitLabel = `${Math.round(jsonLimitBytes / (1024 * 1024))} MB`;
+  app.use(errorHandler(logger, [mapDatasetError], limitLabel));
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { DatasetHandle } from "@tessera/dataset";
+import type { TableName, TableSchema } from "@tessera/shared-crdt";
+import type { LibraryPort } from "../library/port.js";
+import type { Logger } from "../logger.js";
+import { notFound } from "./errors.js";
+import type { RouteTable } from "./routeTable.js";
+
+/** Everything the routers share; built once by {@link createApp}. */
+export interface AppContext {
+  readonly library: LibraryPort;
+  /** `DATA_DIR/media`: the only folder `/media/*` serves from. */
+  readonly mediaDir: string;
+  /** The built web client (`client/dist`), when there is one. */
+  readonly clientDir: string | null;
+  readonly logger: Logger;
+  readonly routes: RouteTable;
+  readonly jsonLimitBytes: number;
+}
+
+/** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */
+export async function openDataset(ctx: AppContext, id: string | undefined): Promise<DatasetHandle> {
+  const handle = id ? await ctx.library.open(id) : null;
+  if (!handle) throw notFound(`Dataset '${id ?? ""}' not found.`);
+  return handle;
+}
+
+/** The table as this dataset declares it (custom columns included), or null when it does not. */
+export function declaredTable(handle: DatasetHandle, table: TableName): TableSchema | null {
+  return handle.schema.tables.get(table) ?? null;
+}
+
+/** A route parameter that Express guarantees for the matched path. */
+export function param(params: Record<string, string | string[] | undefined>, name: string): string {
+  const v = params[name];
+  return Array.isArray(v) ? v.join("/") : (v ?? "");
+}

@@ -1,0 +1,95 @@
+import type { DatasetHandle } from "@tessera/dataset";
+import { validateRow, type Row, type TableSchema } from "@tessera/shared-crdt";
+import { bodyShapeIssues, toFieldIssues } from "./bodyIssues.js";
+import { HttpError, notFound, RequestValidationError } from "./errors.js";
+
+/**
+ * Create / update / delete of one row through the dataset library, with Pixano's request rules:
+ * `id` required on create, partial updates that ignore `null`, server-owned timestamps, and
+ * 0.8's idempotent create (same id and same content → the stored row; different content → 409).
+ */
+
+/** A table of one dataset, as a route works on it. */
+export interface TableAccess {
+  readonly handle: DatasetHandle;
+  readonly schema: TableSchema;
+  /** Columns a client may not send nor read (embeddings: `vector`). */
+  readonly exclude?: ReadonlySet<string>;
+}
+
+const SERVER_OWNED = new Set(["created_at", "updated_at"]);
+
+export function rowNotFound(id: string, table: string): HttpError {
+  return notFound(`Resource '${id}' not found in '${table}'.`);
+}
+
+export async function getRow(access: TableAccess, id: string): Promise<Row> {
+  const row = await access.handle.get(access.schema.table.name, id);
+  if (!row) throw rowNotFound(id, access.schema.table.name);
+  return row;
+}
+
+/** Keeps the fields a client may write: known columns, minus server-owned and excluded ones. */
+function writableFields(access: TableAccess, body: Record<string, unknown>, opts: { dropNull: boolean; dropId: boolean }): Record<string, unknown> {
+  const columns = new Set(access.schema.columns.map((c) => c.name));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (!columns.has(k) || SERVER_OWNED.has(k) || access.exclude?.has(k)) continue;
+    if (opts.dropId && k === "id") continue;
+    if (opts.dropNull && v === null) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+function sameCell(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameCell(x, b[i]));
+  return a === b;
+}
+
+function sameRow(schema: TableSchema, a: Row, b: Row, exclude?: ReadonlySet<string>): boolean {
+  return schema.columns.every((c) => SERVER_OWNED.has(c.name) || exclude?.has(c.name) === true || sameCell(a[c.name] ?? null, b[c.name] ?? null));
+}
+
+export interface Created {
+  readonly row: Row;
+  /** False when an identical row already existed (idempotent retry). */
+  readonly created: boolean;
+}
+
+export async function createRow(access: TableAccess, body: unknown): Promise<Created> {
+  const shape = bodyShapeIssues(body);
+  if (shape.length > 0) throw new RequestValidationError(shape);
+  const obj = body as Record<string, unknown>;
+  if (obj.id === undefined) throw new RequestValidationError([{ type: "missing", loc: ["body", "id"], msg: "Field required", input: body }]);
+  const fields = writableFields(access, obj, { dropNull: false, dropId: false });
+  const checked = validateRow(access.schema, fields, { mode: "create", unknown: "drop" });
+  if (!checked.ok) throw new RequestValidationError(toFieldIssues(checked.issues, body));
+  const table = access.schema.table.name;
+  const id = checked.row.id as string;
+  const existing = await access.handle.get(table, id);
+  if (existing) {
+    if (sameRow(access.schema, existing, checked.row, access.exclude)) return { row: existing, created: false };
+    throw new HttpError(409, { code: "id_conflict", message: "A different resource already exists with this id." });
+  }
+  const [row] = await access.handle.add(table, [fields]);
+  if (!row) throw new Error(`add(${table}) returned no row`);
+  return { row, created: true };
+}
+
+export async function updateRow(access: TableAccess, id: string, body: unknown): Promise<Row> {
+  const shape = bodyShapeIssues(body);
+  if (shape.length > 0) throw new RequestValidationError(shape);
+  const patch = writableFields(access, body as Record<string, unknown>, { dropNull: true, dropId: true });
+  const checked = validateRow(access.schema, patch, { mode: "patch", unknown: "drop" });
+  if (!checked.ok) throw new RequestValidationError(toFieldIssues(checked.issues, body));
+  await getRow(access, id);
+  return access.handle.update(access.schema.table.name, id, patch);
+}
+
+/** Deletes through the library, which cascades (records → views, entities, annotations, …). */
+export async function deleteRow(access: TableAccess, id: string): Promise<void> {
+  await getRow(access, id);
+  await access.handle.delete(access.schema.table.name, [id]);
+}

@@ -1,0 +1,123 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { FilterSyntaxError } from "@tessera/shared-crdt";
+import type { Logger } from "../logger.js";
+import { drainRejectedBody } from "./jsonBody.js";
+import { sendJson } from "./json.js";
+
+/**
+ * Errors are FastAPI's: every error body is `{"detail": …}`, where `detail` is a string for
+ * 4xx/5xx raised by handlers and a list of located issues for request validation (422).
+ */
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly detail: unknown,
+  ) {
+    super(typeof detail === "string" ? detail : JSON.stringify(detail));
+  }
+}
+
+/** One located problem, shaped like a pydantic v2 error as FastAPI returns it. */
+export interface FieldIssue {
+  readonly type: string;
+  readonly loc: readonly (string | number)[];
+  readonly msg: string;
+  readonly input?: unknown;
+  readonly ctx?: Readonly<Record<string, unknown>>;
+}
+
+/** A request whose query, path or body does not fit the route's declared shape → 422. */
+export class RequestValidationError extends Error {
+  override name = "RequestValidationError";
+  constructor(readonly issues: readonly FieldIssue[]) {
+    super(issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; "));
+  }
+}
+
+export function notFound(detail: string): HttpError {
+  return new HttpError(404, detail);
+}
+
+export function badRequest(detail: string): HttpError {
+  return new HttpError(400, detail);
+}
+
+/** Errors thrown by other layers, mapped to a status and detail (the dataset library registers its own). */
+export type ErrorMapper = (err: unknown) => { status: number; detail: unknown } | null;
+
+interface BodyParserError {
+  type: string;
+  status?: number;
+  message: string;
+  body?: string;
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return typeof err === "object" && err !== null && typeof (err as { type?: unknown }).type === "string" && "expose" in err;
+}
+
+/** Maps body-parser's errors the way FastAPI answers the same situations. */
+function mapBodyParserError(err: BodyParserError, limitLabel: string): { status: number; detail: unknown } {
+  switch (err.type) {
+    case "entity.too.large":
+      return { status: 413, detail: `Request body too large (limit ${limitLabel}).` };
+    case "entity.parse.failed": {
+      const pos = /position (\d+)/.exec(err.message);
+      return {
+        status: 422,
+        detail: [{ type: "json_invalid", loc: ["body", pos ? Number(pos[1]) : 0], msg: "JSON decode error", input: {}, ctx: { error: err.message } }],
+      };
+    }
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return { status: 415, detail: err.message };
+    case "request.aborted":
+    case "request.size.invalid":
+    case "stream.encoding.set":
+      return { status: 400, detail: err.message };
+    default:
+      return { status: err.status && err.status >= 400 && err.status < 500 ? err.status : 400, detail: err.message };
+  }
+}
+
+/**
+ * The last middleware: turns anything thrown into `{"detail"}` with the right status. Unexpected
+ * errors are logged with the request line and answered with a fixed message — never a stack trace.
+ */
+export function errorHandler(logger: Logger, mappers: readonly ErrorMapper[], limitLabel: string): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      // Part of the body is out: the only honest signal left is to cut the connection.
+      logger.error("error after response started", { method: req.method, url: req.originalUrl, error: String(err) });
+      next(err);
+      return;
+    }
+    let mapped: { status: number; detail: unknown } | null = null;
+    if (err instanceof HttpError) mapped = { status: err.status, detail: err.detail };
+    else if (err instanceof RequestValidationError) mapped = { status: 422, detail: err.issues };
+    else if (err instanceof FilterSyntaxError) mapped = { status: 400, detail: err.message };
+    else if (isBodyParserError(err)) mapped = mapBodyParserError(err, limitLabel);
+    else {
+      for (const m of mappers) {
+        mapped = m(err);
+        if (mapped) break;
+      }
+    }
+    if (!mapped) {
+      logger.error("unhandled error", {
+        method: req.method,
+        url: req.originalUrl,
+        error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      });
+      mapped = { status: 500, detail: "Internal server error" };
+    }
+    if (mapped.status === 413) drainRejectedBody(req, res);
+    sendJson(res, mapped.status, { detail: mapped.detail });
+  };
+}
+
+/** Unknown routes: FastAPI's `{"detail": "Not Found"}`. */
+export const notFoundHandler: RequestHandler = (_req, res) => {
+  sendJson(res, 404, { detail: "Not Found" });
+};

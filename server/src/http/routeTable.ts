@@ -1,0 +1,65 @@
+import type { RequestHandler, Router } from "express";
+
+/** A JSON Schema (OpenAPI 3.1 dialect) fragment. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+export interface QueryParamDoc {
+  readonly name: string;
+  readonly schema: JsonSchema;
+  readonly required?: boolean;
+  readonly description?: string;
+}
+
+export interface ResponseDoc {
+  readonly description: string;
+  /** media type → schema; omitted for bodiless responses (204). */
+  readonly content?: Readonly<Record<string, JsonSchema>>;
+  readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: JsonSchema }>>;
+}
+
+/**
+ * One API route, described once. The routers register handlers through {@link RouteTable.add},
+ * which records the spec, so the OpenAPI document is built from exactly the routes that exist.
+ */
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** OpenAPI path template, e.g. `/datasets/{dataset_id}/records/{id}`. */
+  readonly path: string;
+  /** A `{name}` that spans several segments (`/media/{path}`): registered as Express `*name`. */
+  readonly wildcard?: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly query?: readonly QueryParamDoc[];
+  /** JSON request body schema. */
+  readonly body?: JsonSchema;
+  readonly responses: Readonly<Record<string, ResponseDoc>>;
+  readonly deprecated?: boolean;
+}
+
+/** `/a/{b}/c` → `/a/:b/c`; the wildcard parameter becomes `*name`. */
+export function expressPath(spec: Pick<RouteSpec, "path" | "wildcard">): string {
+  return spec.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => (name === spec.wildcard ? `*${name}` : `:${name}`));
+}
+
+export class RouteTable {
+  private readonly specs: RouteSpec[] = [];
+
+  get routes(): readonly RouteSpec[] {
+    return this.specs;
+  }
+
+  /** Records the spec and mounts the handlers on `router` at the matching Express path. */
+  add(router: Router, spec: RouteSpec, ...handlers: RequestHandler[]): void {
+    if (this.specs.some((s) => s.method === spec.method && s.path === spec.path)) {
+      throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} registered twice`);
+    }
+    if (this.specs.some((s) => s.operationId === spec.operationId)) {
+      throw new Error(`operationId ${spec.operationId} used twice`);
+    }
+    this.specs.push(spec);
+    router[spec.method](expressPath(spec), ...handlers);
+  }
+}

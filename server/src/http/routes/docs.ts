@@ -1,0 +1,25 @@
+import type { QueryParamDoc } from "../routeTable.js";
+
+/** Query parameters shared by many routes, documented once. */
+export const paginationDocs: readonly QueryParamDoc[] = [
+  { name: "limit", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+  { name: "offset", schema: { type: "integer", minimum: 0, default: 0 } },
+];
+
+export const whereDoc: QueryParamDoc = {
+  name: "where",
+  schema: { type: "string" },
+  description: "Deprecated. Only simple forms are accepted (col = 'x', col = 3, a = 'x' AND b > 2, col IN ('a','b')); use filter=.",
+};
+
+export const explorerQueryDocs: readonly QueryParamDoc[] = [
+  {
+    name: "filter",
+    schema: { type: "array", items: { type: "string" } },
+    description: "Repeatable col:op:value (ops per type in GET /datasets/{id}/filters; list values comma-separated, \\, escapes).",
+  },
+  { name: "q", schema: { type: "string", maxLength: 256 }, description: "Free text over comment and custom string columns." },
+  { name: "sort", schema: { type: "string", default: "id" } },
+  { name: "order", schema: { type: "string", enum: ["asc", "desc"], default: "asc" } },
+  whereDoc,
+];

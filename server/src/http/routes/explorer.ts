@@ -1,0 +1,123 @@
+import { Router } from "express";
+import { catalogueOrder, describeColumns, type ColumnDescriptor } from "../catalogue.js";
+import { openDataset, param, type AppContext } from "../context.js";
+import { checkFilters, checkQueryText, checkSort, parseExplorerFilters } from "../explorerQuery.js";
+import { sendJson } from "../json.js";
+import { QueryReader } from "../queryParams.js";
+import { ref } from "../schemas.js";
+import { scanAll } from "../scan.js";
+import { whereToFilters } from "../whereClause.js";
+import { explorerQueryDocs } from "./docs.js";
+import { recordsTable } from "./records.js";
+
+/**
+ * The 0.8.x explorer (Pixano `routers/explorer.py`): the filter capability document and
+ * previous/next navigation inside the current filtered, sorted set of records.
+ */
+
+const ENUMERABLE = new Set(["split", "status"]);
+const MAX_ENUMERABLE_VALUES = 100;
+
+async function enumerate(ctx: AppContext, datasetId: string, column: string, read: () => Promise<unknown[]>): Promise<{ values: string[]; complete: boolean }> {
+  return ctx.library.memo(datasetId, `values:${column}`, async () => {
+    const seen = new Set<string>();
+    let complete = true;
+    for (const v of await read()) {
+      if (v === null || v === undefined) continue;
+      const s = String(v);
+      if (seen.has(s)) continue;
+      if (seen.size >= MAX_ENUMERABLE_VALUES) {
+        complete = false;
+        break;
+      }
+      seen.add(s);
+    }
+    return { values: [...seen].sort(), complete };
+  });
+}
+
+function descriptorOut(d: ColumnDescriptor, values: { values: string[]; complete: boolean } | null): Record<string, unknown> {
+  return {
+    name: d.name,
+    type: d.type,
+    collection: d.collection,
+    source: d.source,
+    filterable: d.filterable,
+    sortable: d.sortable,
+    searchable: d.searchable,
+    // Which columns carry a scalar index is not part of the dataset contract yet.
+    indexed: false,
+    operators: d.operators,
+    ...(values ? { values: values.values } : {}),
+    values_complete: values ? values.complete : true,
+  };
+}
+
+export function explorerRouter(ctx: AppContext): Router {
+  const router = Router();
+  const tags = ["Explorer"];
+
+  ctx.routes.add(
+    router,
+    {
+      method: "get",
+      path: "/datasets/{dataset_id}/filters",
+      operationId: "get_filter_schema",
+      summary: "Filter capability document",
+      tags,
+      responses: { "200": { description: "Filterable/sortable record columns, operators, enumerable values and search modes.", content: { "application/json": ref("FilterSchemaResponse") } } },
+    },
+    async (req, res) => {
+      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
+      const schema = recordsTable(handle);
+      const columns: Record<string, unknown>[] = [];
+      for (const d of catalogueOrder(describeColumns(schema))) {
+        const values =
+          ENUMERABLE.has(d.name) && d.filterable
+            ? await enumerate(ctx, handle.id, d.name, async () => (await scanAll(handle, "records", { columns: [d.name] })).map((r) => r[d.name]))
+            : null;
+        columns.push(descriptorOut(d, values));
+      }
+      const total = await handle.count("records");
+      sendJson(res, 200, {
+        table: "records",
+        columns,
+        search: { modes: ["text"], models: [], status: "absent", embedded_rows: 0, total_records: total },
+      });
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "get",
+      path: "/datasets/{dataset_id}/records/{record_id}/neighbors",
+      operationId: "get_record_neighbors",
+      summary: "Record neighbors",
+      tags,
+      query: explorerQueryDocs,
+      responses: { "200": { description: "Previous/next record ids, 1-based position and total of the current set.", content: { "application/json": ref("NeighborsResponse") } } },
+    },
+    async (req, res) => {
+      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
+      const q = new QueryReader(req);
+      const tokens = q.list("filter");
+      const text = q.str("q");
+      const sortParam = q.str("sort");
+      const order = q.str("order");
+      const where = q.str("where");
+      q.done();
+      const catalogue = describeColumns(recordsTable(handle));
+      const filters = [...parseExplorerFilters(catalogue, tokens), ...checkFilters(catalogue, whereToFilters(where))];
+      const options = { filters, q: checkQueryText(text), sort: checkSort(catalogue, sortParam, order) };
+      const found = await handle.neighbors(param(req.params, "record_id"), options);
+      if (found) {
+        sendJson(res, 200, { prev: found.previous, next: found.next, position: found.position, total: found.total });
+        return;
+      }
+      const total = await handle.count("records", { filters: options.filters, q: options.q });
+      sendJson(res, 200, { prev: null, next: null, position: null, total });
+    },
+  );
+  return router;
+}

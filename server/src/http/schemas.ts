@@ -1,0 +1,271 @@
+import { TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
+import type { JsonSchema } from "./routeTable.js";
+
+/**
+ * JSON Schemas of the API's bodies, derived from shared-crdt's table definitions so that a column
+ * added to the model shows up in the OpenAPI document without anyone touching this file.
+ */
+
+function scalarSchema(kind: string): JsonSchema {
+  switch (kind) {
+    case "utf8":
+    case "binary_text":
+      return { type: "string" };
+    case "timestamp_us":
+      return { type: "string", format: "date-time" };
+    case "int64":
+      return { type: "integer" };
+    case "float64":
+    case "float32":
+      return { type: "number" };
+    case "bool":
+      return { type: "boolean" };
+    default:
+      return { type: "string", contentEncoding: "base64" };
+  }
+}
+
+export function columnTypeSchema(t: ColumnType): JsonSchema {
+  if (t.kind === "list") return { type: "array", items: scalarSchema(t.of) };
+  if (t.kind === "fixed_size_list") return { type: ["array", "null"], items: { type: "number" }, minItems: t.dim, maxItems: t.dim };
+  return scalarSchema(t.kind);
+}
+
+function isBytes(c: ColumnDef): boolean {
+  return c.type.kind === "binary" || c.type.kind === "large_binary";
+}
+
+const SERVER_OWNED = new Set(["created_at", "updated_at"]);
+
+/** Pixano's transport-model name stem of a table (`BBox`, `Mask`, `KeyPoints`, …). */
+export function modelStem(table: TableName): string {
+  const stems: Partial<Record<TableName, string>> = { masks: "Mask", sequence_frames: "SFrame" };
+  return stems[table] ?? TABLES[table].baseClass;
+}
+
+function properties(columns: readonly ColumnDef[], keep: (c: ColumnDef) => boolean): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const c of columns) {
+    if (!keep(c)) continue;
+    const dflt = c.default({ now: () => new Date(0) });
+    const schema: Record<string, unknown> = { ...columnTypeSchema(c.type) };
+    // Timestamps default to "now", bytes and vectors have no JSON default.
+    if (dflt !== null && !(dflt instanceof Uint8Array) && c.type.kind !== "timestamp_us") schema.default = dflt;
+    out[c.name] = schema;
+  }
+  return out;
+}
+
+/** `<Stem>Response`, `<Stem>Create`, `<Stem>Update` for a component table (custom fields allowed). */
+export function tableSchemas(table: TableName): Record<string, JsonSchema> {
+  const def = TABLES[table];
+  const columns = def.columns;
+  const noVector = (c: ColumnDef) => !(table === "embeddings" && c.name === "vector");
+  const stem = modelStem(table);
+  const response: JsonSchema = {
+    type: "object",
+    title: `${stem}Response`,
+    properties: properties(columns, (c) => !isBytes(c) && noVector(c)),
+    required: columns.filter((c) => !isBytes(c) && noVector(c)).map((c) => c.name),
+    additionalProperties: true,
+  };
+  const create: JsonSchema = {
+    type: "object",
+    title: `${stem}Create`,
+    properties: properties(columns, (c) => !isBytes(c) && noVector(c) && !SERVER_OWNED.has(c.name)),
+    required: ["id"],
+    additionalProperties: true,
+  };
+  const update: JsonSchema = {
+    type: "object",
+    title: `${stem}Update`,
+    properties: properties(columns, (c) => !isBytes(c) && noVector(c) && !SERVER_OWNED.has(c.name) && c.name !== "id"),
+    additionalProperties: true,
+  };
+  return { [`${stem}Response`]: response, [`${stem}Create`]: create, [`${stem}Update`]: update };
+}
+
+export function ref(name: string): JsonSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+export function paginatedOf(item: JsonSchema): JsonSchema {
+  return {
+    type: "object",
+    properties: { items: { type: "array", items: item }, total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" } },
+    required: ["items", "total", "limit", "offset"],
+  };
+}
+
+const viewBase = {
+  id: { type: "string" },
+  record_id: { type: "string" },
+  logical_name: { type: "string", default: "" },
+  created_at: { type: "string", default: "" },
+  updated_at: { type: "string", default: "" },
+} as const;
+
+/** Every named schema the document references. */
+export function componentSchemas(): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const t of ["records", "entities", "entity_dynamic_states", "bboxes", "masks", "keypoints", "multi_paths", "tracklets", "text_spans", "messages", "classifications", "relations", "embeddings"] as const) {
+    Object.assign(out, tableSchemas(t));
+  }
+  out.HTTPError = { type: "object", properties: { detail: {} }, required: ["detail"] };
+  out.ValidationError = {
+    type: "object",
+    properties: {
+      type: { type: "string" },
+      loc: { type: "array", items: { anyOf: [{ type: "string" }, { type: "integer" }] } },
+      msg: { type: "string" },
+      input: {},
+      ctx: { type: "object" },
+    },
+    required: ["type", "loc", "msg"],
+  };
+  out.HTTPValidationError = { type: "object", properties: { detail: { type: "array", items: ref("ValidationError") } }, required: ["detail"] };
+  out.PreviewDescriptor = {
+    type: "object",
+    properties: { resource: { type: "string" }, id: { type: "string" }, kind: { type: "string" }, preview_url: { type: "string" }, excerpt: { type: "string" } },
+    required: ["resource", "id", "kind", "preview_url"],
+  };
+  out.RecordListResponse = {
+    allOf: [ref("RecordResponse"), { type: "object", properties: { view_previews: { type: "object", additionalProperties: ref("PreviewDescriptor") } } }],
+  };
+  out.ImageResponse = {
+    type: "object",
+    properties: { ...viewBase, width: { type: "integer" }, height: { type: "integer" }, format: { type: "string" }, src: { type: "string" } },
+    required: ["id", "record_id", "src"],
+  };
+  out.SFrameResponse = {
+    type: "object",
+    properties: { ...viewBase, width: { type: "integer" }, height: { type: "integer" }, format: { type: "string" }, timestamp: { type: "number" }, frame_index: { type: "integer" }, src: { type: "string" } },
+    required: ["id", "record_id", "src"],
+  };
+  out.TextResponse = {
+    type: "object",
+    properties: { ...viewBase, content: { type: "string" }, uri: { type: "string" } },
+    required: ["id", "record_id"],
+  };
+  out.VideoResponse = {
+    type: "object",
+    properties: {
+      ...viewBase,
+      num_frames: { type: "integer" },
+      fps: { type: "number" },
+      width: { type: "integer" },
+      height: { type: "integer" },
+      format: { type: "string" },
+      duration: { type: "number" },
+      from_timestamp: { type: "number" },
+      to_timestamp: { type: "number" },
+      src: { type: "string" },
+    },
+    required: ["id", "record_id", "src"],
+  };
+  out.ConversationResponse = {
+    type: "object",
+    properties: { conversation_id: { type: "string" }, messages: { type: "array", items: ref("MessageResponse") } },
+    required: ["conversation_id", "messages"],
+  };
+  out.SchemaManifest = {
+    type: "object",
+    properties: { base: { type: "string" }, fields: { type: "object" }, name: { type: "string" } },
+    required: ["base", "fields"],
+  };
+  const slot = { anyOf: [ref("SchemaManifest"), { type: "null" }] };
+  out.DatasetInfoResponse = {
+    type: "object",
+    properties: {
+      id: { type: "string" },
+      name: { type: "string" },
+      description: { type: "string" },
+      size: { type: "string" },
+      preview: { type: "string" },
+      creation_date: { type: "string" },
+      bookmarks: { type: "array", items: { type: "string" } },
+      workspace: { type: "string" },
+      storage_mode: { type: "string" },
+      spec_version: { type: "integer" },
+      ...Object.fromEntries(INFO_SLOTS.map((s) => [s, slot])),
+      views: { type: "object", additionalProperties: ref("SchemaManifest") },
+      num_records: { type: "integer" },
+    },
+    required: ["id", "name", "num_records"],
+  };
+  out.DatasetResponse = {
+    type: "object",
+    properties: {
+      id: { type: "string" },
+      path: { type: "string", description: "Dataset folder, relative to the library." },
+      previews_path: { type: "string" },
+      thumbnail: { type: "string" },
+      tables: { type: "object", additionalProperties: { type: "string" } },
+      feature_values: { type: "object" },
+      info: ref("DatasetInfoResponse"),
+    },
+    required: ["id", "path", "tables", "info"],
+  };
+  out.ColumnDescriptor = {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      type: { type: "string" },
+      collection: { type: "boolean" },
+      source: { enum: ["base", "custom"] },
+      filterable: { type: "boolean" },
+      sortable: { type: "boolean" },
+      searchable: { type: "boolean" },
+      indexed: { type: "boolean" },
+      operators: { type: "array", items: { type: "string" } },
+      values: { type: "array", items: { type: "string" } },
+      values_complete: { type: "boolean" },
+    },
+  };
+  out.FilterSchemaResponse = {
+    type: "object",
+    properties: {
+      table: { type: "string" },
+      columns: { type: "array", items: ref("ColumnDescriptor") },
+      search: {
+        type: "object",
+        properties: {
+          modes: { type: "array", items: { type: "string" } },
+          models: { type: "array", items: { type: "string" } },
+          status: { type: "string" },
+          detail: { type: "string" },
+          embedded_rows: { type: "integer" },
+          total_records: { type: "integer" },
+        },
+      },
+    },
+  };
+  out.NeighborsResponse = {
+    type: "object",
+    properties: {
+      prev: { type: ["string", "null"] },
+      next: { type: ["string", "null"] },
+      position: { type: ["integer", "null"] },
+      total: { type: "integer" },
+    },
+    required: ["total"],
+  };
+  return out;
+}
+
+/** Schema slots in the order Pixano 0.8 serialises `DatasetInfo`. */
+export const INFO_SLOTS = [
+  "record",
+  "entity",
+  "entity_dynamic_state",
+  "bbox",
+  "mask",
+  "multi_path",
+  "keypoint",
+  "classification",
+  "relation",
+  "tracklet",
+  "message",
+  "timeseries",
+  "text_span",
+] as const;
