@@ -40,7 +40,7 @@ import { andAll, sqlIdent, sqlLiteralOf, sqlString } from "./sql.js";
 import { computeStats } from "./stats.js";
 import { embeddingSchemaFromDisk, TableStore, type OpenTable } from "./tableStore.js";
 import type { DatasetHandle, DeleteReport, FeaturesValues, Page, QueryOptions, StatsEntry } from "./types.js";
-import { addRows, deleteRows, updateRow, upsertRows, type AddOptions, type WriteContext } from "./writes.js";
+import { addManyRows, addRows, deleteRows, updateRow, upsertRows, type AddOptions, type WriteContext } from "./writes.js";
 
 export interface DatasetOptions {
   /** Clock for record timestamps (tests inject one). */
@@ -313,20 +313,15 @@ export class Dataset implements DatasetHandle {
 
   /**
    * Multi-table insert in Pixano's dependency order (records → views → entities → dynamic states →
-   * annotations → embeddings); rows of earlier tables of the same call satisfy foreign keys.
+   * annotations → embeddings); all rows are checked before any is written, and rows of the same
+   * call satisfy each other's foreign keys.
    */
   addRecords(data: Partial<Record<TableName, readonly unknown[]>>, options: AddOptions = {}): Promise<Partial<Record<TableName, Row[]>>> {
     return this.exclusive(async () => {
-      const out: Partial<Record<TableName, Row[]>> = {};
-      let n = 0;
-      for (const name of Object.keys(TABLES) as TableName[]) {
-        const rows = data[name];
-        if (!rows || rows.length === 0) continue;
-        out[name] = await addRows(this.writeContext(), name, rows, options);
-        n += rows.length;
-      }
-      await this.optimizeAfter(n);
-      return out;
+      const ordered = (Object.keys(TABLES) as TableName[]).filter((n) => data[n] !== undefined).map((n) => [n, data[n]!] as const);
+      const added = await addManyRows(this.writeContext(), ordered, options);
+      await this.optimizeAfter([...added.values()].reduce((n, rows) => n + rows.length, 0));
+      return Object.fromEntries(added) as Partial<Record<TableName, Row[]>>;
     });
   }
 

@@ -85,26 +85,71 @@ function stripMissing(t: OpenTable, rows: readonly Row[]): Row[] {
   });
 }
 
-/** Validates, checks ids and foreign keys, stamps record timestamps, appends. Returns the rows as stored. */
-export async function addRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
-  if (input.length === 0) return [];
+interface PreparedAdd {
+  readonly t: OpenTable;
+  readonly rows: Row[];
+}
+
+async function prepareAdd(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions): Promise<PreparedAdd> {
   const t = await ctx.tableForWrite(name);
   const rows = validateRows(t, input, ctx.now);
   if (name === "records" && !options.keepTimestamps) {
     const now = formatTimestamp(ctx.now());
     for (const r of rows) r.created_at = r.updated_at = now;
   }
-  const issues = duplicateIdsInBatch(name, rows);
+  return { t, rows };
+}
+
+async function checkAdd(
+  ctx: WriteContext,
+  { t, rows }: PreparedAdd,
+  pending: ReadonlyMap<TableName, ReadonlyMap<string, Row>>,
+  options: AddOptions,
+): Promise<IntegrityIssue[]> {
+  const issues = duplicateIdsInBatch(t.name, rows);
   const existing = await existingIds(t, rows.map((r) => r.id as string));
-  for (const id of existing) issues.push(duplicateIssue(name, id));
-  throwIfAny(issues);
+  for (const id of existing) issues.push(duplicateIssue(t.name, id));
   if (!options.skipForeignKeys) {
-    const pending = new Map([[name, new Map(rows.map((r) => [r.id as string, r]))]]);
     const columns = t.layout.schema.columns.map((c) => c.name);
-    throwIfAny(await checkForeignKeys(name, columns, rows, { lookup: idLookup(ctx), pending }));
+    issues.push(...(await checkForeignKeys(t.name, columns, rows, { lookup: idLookup(ctx), pending })));
   }
+  return issues;
+}
+
+async function commitAdd({ t, rows }: PreparedAdd): Promise<void> {
   await t.table.add(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
-  return rows;
+}
+
+function pendingOf(prepared: readonly PreparedAdd[]): Map<TableName, Map<string, Row>> {
+  return new Map(prepared.map((p) => [p.t.name, new Map(p.rows.map((r) => [r.id as string, r]))]));
+}
+
+/** Validates, checks ids and foreign keys, stamps record timestamps, appends. Returns the rows as stored. */
+export async function addRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
+  if (input.length === 0) return [];
+  const prepared = await prepareAdd(ctx, name, input, options);
+  throwIfAny(await checkAdd(ctx, prepared, pendingOf([prepared]), options));
+  await commitAdd(prepared);
+  return prepared.rows;
+}
+
+/**
+ * Multi-table insert: every table's rows are validated and checked first (rows of the same call
+ * satisfy each other's references, like Pixano's `add_records`), then written in `order`.
+ */
+export async function addManyRows(
+  ctx: WriteContext,
+  data: ReadonlyArray<readonly [TableName, readonly unknown[]]>,
+  options: AddOptions = {},
+): Promise<Map<TableName, Row[]>> {
+  const prepared: PreparedAdd[] = [];
+  for (const [name, input] of data) if (input.length > 0) prepared.push(await prepareAdd(ctx, name, input, options));
+  const pending = pendingOf(prepared);
+  const issues: IntegrityIssue[] = [];
+  for (const p of prepared) issues.push(...(await checkAdd(ctx, p, pending, options)));
+  throwIfAny(issues);
+  for (const p of prepared) await commitAdd(p);
+  return new Map(prepared.map((p) => [p.t.name, p.rows]));
 }
 
 async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<string, Row>> {
