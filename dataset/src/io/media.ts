@@ -1,6 +1,7 @@
 import { promises as fs, type Dirent } from "node:fs";
 import path from "node:path";
-import sharp from "sharp";
+import { MediaError } from "../errors.js";
+import { imageInfo, makePreview } from "../previews.js";
 import { ImportError, type SourceLocation } from "./errors.js";
 
 /**
@@ -26,17 +27,6 @@ export function isRemoteUri(uri: string): boolean {
   return /^(https?|s3):\/\//i.test(uri);
 }
 
-const PIL_FORMATS: Record<string, string> = {
-  jpeg: "JPEG",
-  png: "PNG",
-  webp: "WEBP",
-  tiff: "TIFF",
-  gif: "GIF",
-  heif: "HEIF",
-  avif: "AVIF",
-  svg: "SVG",
-};
-
 export interface ImageProbe {
   readonly width: number;
   readonly height: number;
@@ -44,30 +34,27 @@ export interface ImageProbe {
   readonly format: string;
 }
 
-/** Size and format of encoded image bytes, as Pillow reports them (no EXIF rotation applied). */
+/** Size and format of encoded image bytes, as Pillow reports them (the library's `imageInfo`). */
 export async function probeImage(bytes: Uint8Array, where: SourceLocation): Promise<ImageProbe> {
   try {
-    const meta = await sharp(bytes).metadata();
-    const heifAv1 = meta.format === "heif" && meta.compression === "av1";
-    const format = heifAv1 ? "AVIF" : (PIL_FORMATS[meta.format] ?? meta.format.toUpperCase());
-    return { width: meta.width ?? 0, height: meta.height ?? 0, format };
+    return await imageInfo(bytes);
   } catch (err) {
-    throw new ImportError("unreadable_media", `cannot read the image: ${(err as Error).message}`, where);
+    if (err instanceof MediaError) throw new ImportError("unreadable_media", `cannot read the image: ${err.message}`, where);
+    throw err;
   }
 }
 
 /**
- * Pixano's grid thumbnail: the image shrunk to fit in 64×64 (aspect kept, never enlarged), PNG.
+ * Pixano's grid thumbnail (the library's `makePreview`: PNG fitting in 64×64, aspect kept).
  * Returns `null` for undecodable bytes: like Pixano, a bad thumbnail never fails an import.
  */
-export async function makePreview(bytes: Uint8Array): Promise<Uint8Array | null> {
+export async function makeThumbnail(bytes: Uint8Array): Promise<Uint8Array | null> {
   try {
-    const out = await sharp(bytes).resize(64, 64, { fit: "inside", withoutEnlargement: true }).png().toBuffer();
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return (await makePreview(bytes)).bytes;
   } catch (err) {
     // Pixano skips the thumbnail of an undecodable image; the row keeps an empty preview.
-    void err;
-    return null;
+    if (err instanceof MediaError) return null;
+    throw err;
   }
 }
 

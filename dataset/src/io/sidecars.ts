@@ -1,7 +1,9 @@
 import { promises as fs } from "node:fs";
 import sharp from "sharp";
 import type { OutputInfo } from "sharp";
+import { encodeMask, type DatasetSchema, type Row, type TableName } from "@tessera/shared-crdt";
 import { ImportError, type SourceLocation } from "./errors.js";
+import { stableId } from "./ids.js";
 import { isPlainObject } from "./jsonl.js";
 
 /**
@@ -84,4 +86,89 @@ export function stemOf(p: string): string {
   const base = p.split("/").pop() ?? p;
   const dot = base.lastIndexOf(".");
   return dot > 0 ? base.slice(0, dot) : base;
+}
+
+export interface SidecarInput {
+  readonly kind: "mask" | "bbox";
+  /** Sidecar files (absolute), stem-matched to frames. */
+  readonly files: readonly string[];
+  readonly entityMap: "auto" | Readonly<Record<string, string>>;
+  readonly recordId: string;
+  /** Frame index → frame row, and frame file stem → frame index, of the annotated view. */
+  readonly frames: ReadonlyMap<number, Row>;
+  readonly stems: ReadonlyMap<string, number>;
+  readonly source: { readonly type: string; readonly name: string };
+  /** The bbox format of track JSON boxes. */
+  readonly bbox: (coords: readonly number[]) => { format: string; isNormalized: boolean };
+  /** Tracklet timestamp of a frame index. */
+  readonly timestamp: (frameIndex: number) => number;
+  readonly schema: DatasetSchema;
+  readonly where: SourceLocation;
+}
+
+/**
+ * Sidecar files → entities (one per object key / track id), per-frame masks or boxes, and one
+ * tracklet per entity spanning its first to last frame — Pixano 0.8's ids and row order.
+ */
+export async function sidecarRows(input: SidecarInput, add: (table: TableName, row: Row) => void): Promise<void> {
+  const table: TableName = input.kind === "mask" ? "masks" : "bboxes";
+  if (!input.schema.tables.has(table) || !input.schema.tables.has("entities")) {
+    throw new ImportError("schema_mismatch", `${input.kind} sidecars need ${table} and entities tables in the schema`, input.where);
+  }
+  const hasCategory = input.schema.tables.get("entities")!.columns.some((c) => c.name === "category");
+  const entities = new Map<string, string>();
+  const appearances = new Map<string, number[]>();
+  const src = input.source;
+  const entity = (key: string, id: string, attrs: Row): string => {
+    let entityId = entities.get(key);
+    if (entityId === undefined) {
+      entityId = id;
+      entities.set(key, entityId);
+      appearances.set(key, []);
+      add("entities", { id: entityId, record_id: input.recordId, ...attrs });
+    }
+    return entityId;
+  };
+  for (const file of input.files) {
+    const index = input.stems.get(stemOf(file));
+    if (index === undefined) continue;
+    const frame = input.frames.get(index)!;
+    const perFrame = { record_id: input.recordId, view_id: frame.id, frame_id: frame.id, frame_index: index, source_type: src.type, source_name: src.name };
+    if (input.kind === "mask") {
+      const decoded = await decodeIndexPng(file, input.entityMap, input.where);
+      for (const [key, mask] of decoded.masks) {
+        const entityId = entity(key, stableId(input.recordId, "ent", key), {});
+        appearances.get(key)!.push(index);
+        const rle = encodeMask(mask, decoded.height, decoded.width);
+        add("masks", { id: stableId(entityId, "mask", index), entity_id: entityId, ...perFrame, size: [...rle.size], counts: rle.counts });
+      }
+    } else {
+      const decoded = await decodeTrackJson(file, input.where);
+      for (const obj of decoded.objects) {
+        const key = String(obj.trackId);
+        const entityId = entity(key, stableId(input.recordId, "ent", "track", obj.trackId), hasCategory ? { category: obj.category } : {});
+        appearances.get(key)!.push(index);
+        const { format, isNormalized } = input.bbox(obj.bbox);
+        add("bboxes", { id: stableId(entityId, "bbox", index), entity_id: entityId, ...perFrame, coords: [...obj.bbox], format, is_normalized: isNormalized, confidence: 1 });
+      }
+    }
+  }
+  if (!input.schema.tables.has("tracklets")) return;
+  for (const [key, idx] of appearances) {
+    const entityId = entities.get(key)!;
+    const start = Math.min(...idx);
+    const end = Math.max(...idx);
+    // Pixano leaves view_id empty on sidecar tracklets; kept as is for row equality.
+    add("tracklets", {
+      id: stableId(entityId, "tracklet", 0),
+      record_id: input.recordId,
+      entity_id: entityId,
+      start_timestep: start,
+      end_timestep: end,
+      start_timestamp: input.timestamp(start),
+      end_timestamp: input.timestamp(end),
+      source_type: src.type,
+      source_name: src.name,
+    });
+  }
 }

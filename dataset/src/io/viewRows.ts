@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Row } from "@tessera/shared-crdt";
 import type { SourceLocation } from "./errors.js";
-import { isRemoteUri, makePreview, probeImage, readMedia } from "./media.js";
+import { isRemoteUri, makeThumbnail, probeImage, readMedia } from "./media.js";
 
 /**
  * View rows as Pixano's importers build them: local images embedded in `raw_bytes` with their
@@ -35,7 +35,7 @@ export async function imageRow(input: ImageRowInput): Promise<Row> {
   const probe = await probeImage(bytes, input.where);
   const row: Row = { ...base, uri: "", raw_bytes: bytes, width: probe.width, height: probe.height, format: probe.format };
   if (input.preview) {
-    const preview = await makePreview(bytes);
+    const preview = await makeThumbnail(bytes);
     if (preview) {
       row.preview = preview;
       row.preview_format = "png";

@@ -133,6 +133,7 @@ async function checkMedia(sourceDir: string, split: string, spec: LineSpec, mode
 export async function openJsonlV2(sourceDir: string, options: ReaderOptions = {}): Promise<SourceReader> {
   const spec = await loadSpec(sourceDir, {
     ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const warnings: ImportWarning[] = [];

@@ -1,10 +1,10 @@
 import path from "node:path";
-import { encodeMask, type Row, type TableName } from "@tessera/shared-crdt";
+import type { Row, TableName } from "@tessera/shared-crdt";
 import { polygonsToCocoRle } from "../cocoPoly.js";
 import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
 import { stableId } from "../ids.js";
 import { globFiles, isRemoteUri } from "../media.js";
-import { decodeIndexPng, decodeTrackJson, stemOf } from "../sidecars.js";
+import { sidecarRows, stemOf } from "../sidecars.js";
 import type { PendingRow } from "../source.js";
 import { frameRow, imageRow, textRow } from "../viewRows.js";
 import { KIND_TABLE, type AnnotationSpec, type EntitySpec, type HeaderDefaults, type LineSpec, type SidecarSpec, type TrackletSpec } from "./grammar.js";
@@ -279,96 +279,27 @@ async function buildSidecar(ctx: LineContext, recordId: string, s: SidecarSpec, 
   const frames = refs.frames.get(s.view);
   const stems = refs.stems.get(s.view);
   if (!frames || !stems || stems.size === 0) throw new ImportError("invalid_value", `annotation_files sidecars need a sequence_frames view ("${s.view}")`, where);
-  const files = await globFiles(ctx.splitDir, s.pattern);
-  const entities = new Map<string, string>();
-  const appearances = new Map<string, number[]>();
-  const src = ctx.defaults.source;
-  const table: TableName = s.kind === "mask" ? "masks" : "bboxes";
-  if (!ctx.hasTable(table) || !ctx.hasTable("entities")) {
-    throw new ImportError("schema_mismatch", `${s.encoding} sidecars need ${table} and entities tables in the schema`, where);
-  }
-  if (s.kind === "bbox" && (ctx.defaults.bbox.format === undefined || ctx.defaults.bbox.isNormalized === undefined)) {
+  const { format, isNormalized } = ctx.defaults.bbox;
+  if (s.kind === "bbox" && (format === undefined || isNormalized === undefined)) {
     throw new ImportError("invalid_value", "track_json sidecars need bbox defaults (format, is_normalized) in the header", where);
   }
-  for (const rel of files) {
-    const index = stems.get(stemOf(rel));
-    if (index === undefined) continue;
-    const frame = frames.get(index)!;
-    const file = path.join(ctx.splitDir, rel);
-    if (s.kind === "mask") {
-      const decoded = await decodeIndexPng(file, s.entityMap, where);
-      for (const [key, mask] of decoded.masks) {
-        let entityId = entities.get(key);
-        if (entityId === undefined) {
-          entityId = stableId(recordId, "ent", key);
-          entities.set(key, entityId);
-          appearances.set(key, []);
-          sink.add("entities", { id: entityId, record_id: recordId });
-        }
-        appearances.get(key)!.push(index);
-        const rle = encodeMask(mask, decoded.height, decoded.width);
-        sink.add("masks", {
-          id: stableId(entityId, "mask", index),
-          record_id: recordId,
-          entity_id: entityId,
-          view_id: frame.id,
-          frame_id: frame.id,
-          frame_index: index,
-          size: [...rle.size],
-          counts: rle.counts,
-          source_type: src.type,
-          source_name: src.name,
-        });
-      }
-    } else {
-      const decoded = await decodeTrackJson(file, where);
-      for (const obj of decoded.objects) {
-        const key = String(obj.trackId);
-        let entityId = entities.get(key);
-        if (entityId === undefined) {
-          entityId = stableId(recordId, "ent", "track", obj.trackId);
-          entities.set(key, entityId);
-          appearances.set(key, []);
-          const hasCategory = ctx.spec.target.schema.tables.get("entities")?.columns.some((col) => col.name === "category");
-          sink.add("entities", { id: entityId, record_id: recordId, ...(hasCategory ? { category: obj.category } : {}) });
-        }
-        appearances.get(key)!.push(index);
-        sink.add("bboxes", {
-          id: stableId(entityId, "bbox", index),
-          record_id: recordId,
-          entity_id: entityId,
-          view_id: frame.id,
-          frame_id: frame.id,
-          frame_index: index,
-          coords: [...obj.bbox],
-          format: ctx.defaults.bbox.format,
-          is_normalized: ctx.defaults.bbox.isNormalized,
-          confidence: 1,
-          source_type: src.type,
-          source_name: src.name,
-        });
-      }
-    }
-  }
-  if (!ctx.hasTable("tracklets")) return;
   const fps = refs.fps.get(s.view) ?? 0;
-  for (const [key, idx] of appearances) {
-    const entityId = entities.get(key)!;
-    const start = Math.min(...idx);
-    const end = Math.max(...idx);
-    // Pixano leaves view_id empty on sidecar tracklets; kept as is for row equality.
-    sink.add("tracklets", {
-      id: stableId(entityId, "tracklet", 0),
-      record_id: recordId,
-      entity_id: entityId,
-      start_timestep: start,
-      end_timestep: end,
-      start_timestamp: fps ? start / fps : 0,
-      end_timestamp: fps ? end / fps : 0,
-      source_type: src.type,
-      source_name: src.name,
-    });
-  }
+  await sidecarRows(
+    {
+      kind: s.kind,
+      files: (await globFiles(ctx.splitDir, s.pattern)).map((rel) => path.join(ctx.splitDir, rel)),
+      entityMap: s.entityMap,
+      recordId,
+      frames,
+      stems,
+      source: ctx.defaults.source,
+      bbox: () => ({ format: format!, isNormalized: isNormalized! }),
+      timestamp: (index) => (fps ? index / fps : 0),
+      schema: ctx.spec.target.schema,
+      where,
+    },
+    (table, row) => sink.add(table, row),
+  );
 }
 
 /** Every row of one record line, in Pixano's order (record, views, entities, conversations, sidecars). */

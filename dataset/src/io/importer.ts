@@ -1,0 +1,299 @@
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { TABLES, type DatasetInfo, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { Dataset } from "../dataset.js";
+import { Library, LIBRARY_DIR, STATE_DIR } from "../library.js";
+import { ImportError, type SourceLocation } from "./errors.js";
+import { openSource, type FormatOption } from "./detect.js";
+import { shortUuid } from "./ids.js";
+import type { ImportFormat, ImportWarning, InferredFieldReport, ReaderOptions, RecordBundle, SourceReader } from "./source.js";
+import { validateImportRow } from "./target.js";
+
+/**
+ * The import engine behind `tessera data import` (Pixano spec §5.3 "Engine"): reads a source with
+ * the reader of its format, validates every row against the target schema, and writes in batches.
+ * `create`/`overwrite` build the whole dataset in `DATA_DIR/.tessera/staging/<job>` and rename it
+ * into `library/<folder>` at the end, so a failure leaves the library untouched; `add` upserts
+ * by id into the existing dataset (deterministic ids make re-runs idempotent).
+ */
+export type ImportMode = "create" | "overwrite" | "add";
+
+export interface ImportOptions extends ReaderOptions {
+  readonly dataDir: string;
+  readonly source: string;
+  readonly format?: FormatOption;
+  readonly mode?: ImportMode;
+  /** Analyse, build and validate every row; write nothing. */
+  readonly dryRun?: boolean;
+  /** Rows buffered before a flush (default 1024, Pixano's). */
+  readonly batchRows?: number;
+  readonly onProgress?: (p: ImportProgress) => void;
+  /** Staging folder name (default: random). */
+  readonly jobId?: string;
+}
+
+export interface ImportProgress {
+  readonly phase: "write" | "finalize";
+  readonly records: number;
+  readonly totalRecords: number;
+}
+
+export interface ImportReport {
+  readonly format: ImportFormat;
+  readonly mode: ImportMode;
+  readonly dryRun: boolean;
+  readonly datasetId: string;
+  readonly name: string;
+  readonly folder: string;
+  /** Final dataset folder (even for a dry run: where it would go). */
+  readonly path: string;
+  readonly workspace: string;
+  readonly storageMode: string;
+  readonly splits: Record<string, number>;
+  readonly records: number;
+  /** Rows per table written (or that would be written). */
+  readonly tables: Partial<Record<TableName, number>>;
+  readonly inferred: readonly InferredFieldReport[];
+  readonly warnings: readonly ImportWarning[];
+}
+
+/** Pixano's dataset folder name: `snake_case(name)`. */
+export function snakeCase(name: string): string {
+  const s = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  return s === "" ? "dataset" : s.slice(0, 128);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
+
+const TABLE_ORDER = Object.keys(TABLES) as TableName[];
+
+/** Validates rows against the target schema, rejects duplicate ids, and buffers them per table. */
+class RowBuffer {
+  readonly counts: Partial<Record<TableName, number>> = {};
+  private buffer = new Map<TableName, Row[]>();
+  private buffered = 0;
+  private readonly ids = new Map<TableName, Map<string, string>>();
+  /** Entity references given by the source (parent_id, entity_ids), checked at the end. */
+  private readonly refs: Array<{ table: TableName; id: string; where: SourceLocation }> = [];
+
+  constructor(
+    private readonly schemaOf: (t: TableName, where: SourceLocation) => TableSchema,
+    private readonly now: () => Date,
+  ) {}
+
+  push(bundle: RecordBundle): void {
+    for (const p of bundle.rows) {
+      const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
+      const row = validateImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
+      const id = row.id as string;
+      let seen = this.ids.get(p.table);
+      if (!seen) this.ids.set(p.table, (seen = new Map()));
+      const prev = seen.get(id);
+      if (prev !== undefined) throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
+      seen.set(id, `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`);
+      if (p.table === "entities" && row.parent_id) this.refs.push({ table: "entities", id: row.parent_id as string, where });
+      if (p.table === "messages") for (const e of row.entity_ids as string[]) this.refs.push({ table: "entities", id: e, where });
+      const list = this.buffer.get(p.table) ?? [];
+      list.push(row);
+      this.buffer.set(p.table, list);
+      this.counts[p.table] = (this.counts[p.table] ?? 0) + 1;
+      this.buffered++;
+    }
+  }
+
+  get size(): number {
+    return this.buffered;
+  }
+
+  take(): Map<TableName, Row[]> {
+    const out = this.buffer;
+    this.buffer = new Map();
+    this.buffered = 0;
+    return out;
+  }
+
+  /** References the import itself does not satisfy. */
+  unresolved(): Array<{ table: TableName; id: string; where: SourceLocation }> {
+    return this.refs.filter((r) => !this.ids.get(r.table)?.has(r.id));
+  }
+}
+
+async function checkReferences(buffer: RowBuffer, existing?: Dataset): Promise<void> {
+  const missing = buffer.unresolved();
+  if (missing.length === 0) return;
+  const found = existing ? new Set((await existing.getMany("entities", [...new Set(missing.map((m) => m.id))])).map((r) => r.id as string)) : new Set<string>();
+  const first = missing.find((m) => !found.has(m.id));
+  if (first) throw new ImportError("invalid_value", `entity "${first.id}" is referenced but not imported`, first.where);
+}
+
+function compatible(target: TableSchema, existing: TableSchema | undefined): string | null {
+  if (!existing) return `the dataset has no ${target.table.name} table`;
+  const have = new Map(existing.columns.map((c) => [c.name, JSON.stringify(c.type)]));
+  for (const c of target.columns) {
+    const t = have.get(c.name);
+    if (t === undefined) return `${target.table.name}.${c.name} is not a column of the dataset`;
+    if (t !== JSON.stringify(c.type)) return `${target.table.name}.${c.name} has another type in the dataset`;
+  }
+  return null;
+}
+
+async function flush(ds: Dataset, rows: Map<TableName, Row[]>, add: boolean): Promise<void> {
+  if (!add) {
+    await ds.addRecords(Object.fromEntries(rows), { keepTimestamps: true, skipForeignKeys: true });
+    return;
+  }
+  for (const t of TABLE_ORDER) {
+    const list = rows.get(t);
+    if (list && list.length > 0) await ds.upsert(t, list);
+  }
+}
+
+async function writeAll(reader: SourceReader, buffer: RowBuffer, ds: Dataset | null, options: ImportOptions, add: boolean): Promise<number> {
+  const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
+  const batch = options.batchRows ?? 1024;
+  let records = 0;
+  for await (const bundle of reader.bundles()) {
+    buffer.push(bundle);
+    records++;
+    if (ds && buffer.size >= batch) await flush(ds, buffer.take(), add);
+    options.onProgress?.({ phase: "write", records, totalRecords: total });
+  }
+  if (ds) await flush(ds, buffer.take(), add);
+  else buffer.take();
+  return records;
+}
+
+async function finalize(ds: Dataset, options: ImportOptions, total: number, records: number): Promise<void> {
+  options.onProgress?.({ phase: "finalize", records, totalRecords: total });
+  await ds.optimize();
+  await ds.writeStats();
+  await ds.preview();
+}
+
+/** Imports a source folder into `DATA_DIR/library`. See {@link ImportOptions}. */
+export async function importDataset(options: ImportOptions): Promise<ImportReport> {
+  const mode = options.mode ?? "create";
+  const now = options.now ?? (() => new Date());
+  const reader = await openSource(options.source, options.format ?? "auto", { ...options, ...(options.dryRun ? { skipPreviews: true } : {}) });
+  const name = reader.target.info.name;
+  const folder = snakeCase(name);
+  const libraryDir = path.join(options.dataDir, LIBRARY_DIR);
+  const finalPath = path.join(libraryDir, folder);
+  const there = await exists(path.join(finalPath, "info.json"));
+  if (mode === "create" && (there || (await exists(finalPath)))) {
+    throw new ImportError("target_exists", `dataset folder ${finalPath} already exists (use --mode overwrite or --mode add)`);
+  }
+  const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
+  const dsOptions = { now, optimizeAfterRows: Number.MAX_SAFE_INTEGER };
+  let existing: Dataset | null = null;
+  let info: DatasetInfo = { ...reader.target.info, id: shortUuid() };
+  let schemaOf = (t: TableName, where: SourceLocation): TableSchema => {
+    const s = reader.target.schema.tables.get(t);
+    if (!s) throw new ImportError("schema_mismatch", `the target dataset has no ${t} table`, where);
+    return s;
+  };
+  const report = (id: string, buffer: RowBuffer, dryRun: boolean): ImportReport => ({
+    format: reader.format,
+    mode,
+    dryRun,
+    datasetId: id,
+    name,
+    folder,
+    path: finalPath,
+    workspace: info.workspace,
+    storageMode: info.storage_mode,
+    splits: Object.fromEntries(reader.splits),
+    records: total,
+    tables: buffer.counts,
+    inferred: reader.inferred,
+    warnings: reader.warnings,
+  });
+
+  if (mode === "add" && there) {
+    existing = await Dataset.open(finalPath, dsOptions);
+    info = existing.info;
+    for (const [t, s] of reader.target.schema.tables) {
+      const problem = compatible(s, existing.schema.tables.get(t));
+      if (problem) {
+        existing.close();
+        throw new ImportError("schema_mismatch", `--mode add: ${problem}; re-import with --mode overwrite`);
+      }
+    }
+    const ex = existing;
+    schemaOf = (t, where) => {
+      const s = ex.schema.tables.get(t);
+      if (!s) throw new ImportError("schema_mismatch", `the dataset has no ${t} table`, where);
+      return s;
+    };
+  }
+
+  const buffer = new RowBuffer(schemaOf, now);
+  if (options.dryRun) {
+    try {
+      await writeAll(reader, buffer, null, options, false);
+      await checkReferences(buffer, existing ?? undefined);
+    } finally {
+      existing?.close();
+    }
+    return report(existing?.id ?? info.id, buffer, true);
+  }
+
+  if (existing) {
+    try {
+      const records = await writeAll(reader, buffer, existing, options, true);
+      await checkReferences(buffer, existing);
+      await finalize(existing, options, total, records);
+    } finally {
+      existing.close();
+    }
+    return report(existing.id, buffer, false);
+  }
+
+  // create / overwrite (and add into a missing dataset): build in staging, then rename.
+  const job = options.jobId ?? randomBytes(8).toString("hex");
+  const stagingRoot = path.join(options.dataDir, STATE_DIR, "staging", job);
+  const trash = path.join(options.dataDir, STATE_DIR, "trash", job);
+  const staging = new Library(stagingRoot, dsOptions);
+  let moved = false;
+  try {
+    const ds = await staging.create(folder, info);
+    try {
+      const records = await writeAll(reader, buffer, ds, options, false);
+      await checkReferences(buffer);
+      await finalize(ds, options, total, records);
+    } finally {
+      ds.close();
+      await staging.close();
+    }
+    await fs.mkdir(libraryDir, { recursive: true });
+    if (await exists(finalPath)) {
+      if (mode === "create") throw new ImportError("target_exists", `dataset folder ${finalPath} appeared during the import`);
+      await fs.mkdir(path.dirname(trash), { recursive: true });
+      await fs.rename(finalPath, trash);
+      moved = true;
+    }
+    await fs.rename(path.join(stagingRoot, LIBRARY_DIR, folder), finalPath);
+  } catch (err) {
+    if (moved && !(await exists(finalPath))) await fs.rename(trash, finalPath);
+    throw err;
+  } finally {
+    await fs.rm(stagingRoot, { recursive: true, force: true });
+    if (moved) await fs.rm(trash, { recursive: true, force: true });
+  }
+  return report(info.id, buffer, false);
+}
