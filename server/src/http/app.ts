@@ -74,7 +74,7 @@ export function createApp(options: AppOptions): Express {
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
 
-  app.use(notFoundHandler);
+  app.use(notFoundHandler(routes));
   const limitLabel = `${Math.round(jsonLimitBytes / (1024 * 1024))} MB`;
   app.use(errorHandler(logger, [mapDatasetError], limitLabel));
   return app;

@@ -3,6 +3,7 @@ import { FilterSyntaxError } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import { drainRejectedBody } from "./jsonBody.js";
 import { sendJson } from "./json.js";
+import type { RouteTable } from "./routeTable.js";
 
 /**
  * Errors are FastAPI's: every error body is `{"detail": …}`, where `detail` is a string for
@@ -117,7 +118,20 @@ export function errorHandler(logger: Logger, mappers: readonly ErrorMapper[], li
   };
 }
 
-/** Unknown routes: FastAPI's `{"detail": "Not Found"}`. */
-export const notFoundHandler: RequestHandler = (_req, res) => {
-  sendJson(res, 404, { detail: "Not Found" });
-};
+/**
+ * Unknown routes: FastAPI's `{"detail": "Not Found"}`, or `405 Method Not Allowed` (with `Allow`)
+ * when the path exists for other methods.
+ */
+export function notFoundHandler(routes: RouteTable): RequestHandler {
+  return (req, res) => {
+    const allowed = routes.methodsFor(req.path);
+    if (allowed.length > 0) {
+      const methods = allowed.map((m) => m.toUpperCase());
+      if (methods.includes("GET")) methods.push("HEAD");
+      res.setHeader("Allow", methods.join(", "));
+      sendJson(res, 405, { detail: "Method Not Allowed" });
+      return;
+    }
+    sendJson(res, 404, { detail: "Not Found" });
+  };
+}

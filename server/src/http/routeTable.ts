@@ -44,11 +44,29 @@ export function expressPath(spec: Pick<RouteSpec, "path" | "wildcard">): string 
   return spec.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => (name === spec.wildcard ? `*${name}` : `:${name}`));
 }
 
+function templateRegExp(spec: Pick<RouteSpec, "path" | "wildcard">): RegExp {
+  const body = spec.path
+    .split(/(\{[A-Za-z_][A-Za-z0-9_]*\})/)
+    .map((part) => {
+      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
+      return m[1] === spec.wildcard ? ".+" : "[^/]+";
+    })
+    .join("");
+  return new RegExp(`^${body}/?$`);
+}
+
 export class RouteTable {
   private readonly specs: RouteSpec[] = [];
+  private readonly patterns: { readonly spec: RouteSpec; readonly re: RegExp }[] = [];
 
   get routes(): readonly RouteSpec[] {
     return this.specs;
+  }
+
+  /** Methods registered for a concrete request path (for 405 answers). */
+  methodsFor(path: string): HttpMethod[] {
+    return [...new Set(this.patterns.filter((p) => p.re.test(path)).map((p) => p.spec.method))];
   }
 
   /** Records the spec and mounts the handlers on `router` at the matching Express path. */
@@ -60,6 +78,7 @@ export class RouteTable {
       throw new Error(`operationId ${spec.operationId} used twice`);
     }
     this.specs.push(spec);
+    this.patterns.push({ spec, re: templateRegExp(spec) });
     router[spec.method](expressPath(spec), ...handlers);
   }
 }
