@@ -104,6 +104,13 @@ export interface SidecarInput {
   readonly timestamp: (frameIndex: number) => number;
   readonly schema: DatasetSchema;
   readonly where: SourceLocation;
+  /**
+   * Pixano 0.8 leaves sidecar tracklets without `view_id` and per-frame rows without
+   * `tracklet_id`, with `view_id` = the frame (v2 keeps that for row equality). Given here, the
+   * rows are linked like every other per-frame annotation instead: `view_id` = this id (the first
+   * frame), `tracklet_id` = the entity's tracklet — what the v1 importer does.
+   */
+  readonly linkToView?: string;
 }
 
 /**
@@ -133,14 +140,24 @@ export async function sidecarRows(input: SidecarInput, add: (table: TableName, r
     const index = input.stems.get(stemOf(file));
     if (index === undefined) continue;
     const frame = input.frames.get(index)!;
-    const perFrame = { record_id: input.recordId, view_id: frame.id, frame_id: frame.id, frame_index: index, source_type: src.type, source_name: src.name };
+    const linked = input.linkToView !== undefined && input.schema.tables.has("tracklets");
+    const perFrame = (entityId: string): Row => ({
+      record_id: input.recordId,
+      entity_id: entityId,
+      view_id: input.linkToView ?? frame.id,
+      frame_id: frame.id,
+      frame_index: index,
+      ...(linked ? { tracklet_id: stableId(entityId, "tracklet", 0) } : {}),
+      source_type: src.type,
+      source_name: src.name,
+    });
     if (input.kind === "mask") {
       const decoded = await decodeIndexPng(file, input.entityMap, input.where);
       for (const [key, mask] of decoded.masks) {
         const entityId = entity(key, stableId(input.recordId, "ent", key), {});
         appearances.get(key)!.push(index);
         const rle = encodeMask(mask, decoded.height, decoded.width);
-        add("masks", { id: stableId(entityId, "mask", index), entity_id: entityId, ...perFrame, size: [...rle.size], counts: rle.counts });
+        add("masks", { id: stableId(entityId, "mask", index), ...perFrame(entityId), size: [...rle.size], counts: rle.counts });
       }
     } else {
       const decoded = await decodeTrackJson(file, input.where);
@@ -149,7 +166,7 @@ export async function sidecarRows(input: SidecarInput, add: (table: TableName, r
         const entityId = entity(key, stableId(input.recordId, "ent", "track", obj.trackId), hasCategory ? { category: obj.category } : {});
         appearances.get(key)!.push(index);
         const { format, isNormalized } = input.bbox(obj.bbox);
-        add("bboxes", { id: stableId(entityId, "bbox", index), entity_id: entityId, ...perFrame, coords: [...obj.bbox], format, is_normalized: isNormalized, confidence: 1 });
+        add("bboxes", { id: stableId(entityId, "bbox", index), ...perFrame(entityId), coords: [...obj.bbox], format, is_normalized: isNormalized, confidence: 1 });
       }
     }
   }
@@ -158,11 +175,11 @@ export async function sidecarRows(input: SidecarInput, add: (table: TableName, r
     const entityId = entities.get(key)!;
     const start = Math.min(...idx);
     const end = Math.max(...idx);
-    // Pixano leaves view_id empty on sidecar tracklets; kept as is for row equality.
     add("tracklets", {
       id: stableId(entityId, "tracklet", 0),
       record_id: input.recordId,
       entity_id: entityId,
+      ...(input.linkToView !== undefined ? { view_id: input.linkToView } : {}),
       start_timestep: start,
       end_timestep: end,
       start_timestamp: input.timestamp(start),

@@ -309,6 +309,7 @@ export async function buildV1Rows(ctx: V1Context, line: V1Line, split: string, r
         timestamp: (i) => (frames.get(i)?.timestamp as number | undefined) ?? 0,
         schema: ctx.schema,
         where: where(sc.pointer),
+        linkToView: (refs.rows.get(view)?.id as string | undefined) ?? "",
       },
       (table, row) => out.push({ table, row, pointer: sc.pointer }),
     );

@@ -10,7 +10,8 @@ import type { ViewKind } from "./spec.js";
  *
  * Tessera extensions (all optional, written by our exporter only when a stored value cannot be
  * re-derived, so exports of Pixano-built datasets stay pure Pixano grammar): `id` on view
- * payloads, frames, states and messages; `number` and `entity_ids` on messages.
+ * payloads, frames, states and messages; `number`, `entity_ids` and `source` on messages;
+ * `source` on tracklets.
  */
 export const HEADER_KEY = "$pixano";
 export const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
@@ -60,6 +61,7 @@ export interface AnnotationSpec {
 
 export interface TrackletSpec {
   readonly id?: string;
+  readonly source?: SourceSpec;
   readonly view: string;
   readonly startTimestep: number;
   readonly endTimestep: number;
@@ -93,6 +95,7 @@ export interface MessageSpec {
   readonly id?: string;
   readonly number?: number;
   readonly entityIds?: string[];
+  readonly source?: SourceSpec;
 }
 
 export interface ConversationSpec {
@@ -341,7 +344,7 @@ function entity(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v: un
   const annotations = o.annotations === undefined ? [] : c.array(o.annotations, pointerJoin(p, "annotations")).map((a, i) => annotation(c, ctx, defaults, a, pointerJoin(pointerJoin(p, "annotations"), i)));
   const tracklets = o.tracklets === undefined ? [] : c.array(o.tracklets, pointerJoin(p, "tracklets")).map((t, i) => {
     const tp = pointerJoin(pointerJoin(p, "tracklets"), i);
-    const to = c.object(t, tp, ["id", "view", "start_timestep", "end_timestep", "start_timestamp", "end_timestamp"]);
+    const to = c.object(t, tp, ["id", "view", "start_timestep", "end_timestep", "start_timestamp", "end_timestamp", "source"]);
     const view = c.string(to.view, pointerJoin(tp, "view"));
     if (!ctx.viewKinds.has(view)) c.fail(pointerJoin(tp, "view"), `view "${view}" is not declared`);
     const id = c.optString(to, "id", tp);
@@ -354,6 +357,7 @@ function entity(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v: un
       ...(id ? { id } : {}),
       ...(startTimestamp !== undefined ? { startTimestamp } : {}),
       ...(endTimestamp !== undefined ? { endTimestamp } : {}),
+      ...(to.source !== undefined && to.source !== null ? { source: source(c, to.source, pointerJoin(tp, "source")) } : {}),
     };
   });
   const states = o.states === undefined ? [] : c.array(o.states, pointerJoin(p, "states")).map((s, i) => {
@@ -377,7 +381,7 @@ function conversation(c: Checker, ctx: GrammarContext, v: unknown, p: string): C
   if (msgs.length === 0) c.fail(pointerJoin(p, "messages"), "a conversation needs at least one message");
   const messages = msgs.map((m, i): MessageSpec => {
     const mp = pointerJoin(pointerJoin(p, "messages"), i);
-    const mo = c.object(m, mp, ["type", "content", "question_type", "choices", "user", "views", "id", "number", "entity_ids"]);
+    const mo = c.object(m, mp, ["type", "content", "question_type", "choices", "user", "views", "id", "number", "entity_ids", "source"]);
     const type = c.oneOf(mo.type, pointerJoin(mp, "type"), ["SYSTEM", "QUESTION", "ANSWER"] as const);
     const questionType = c.optString(mo, "question_type", mp);
     if (type === "QUESTION" && !questionType) c.fail(mp, "QUESTION messages must declare a 'question_type'");
@@ -400,6 +404,7 @@ function conversation(c: Checker, ctx: GrammarContext, v: unknown, p: string): C
       ...(id ? { id } : {}),
       ...(number !== undefined ? { number } : {}),
       ...(entityIds ? { entityIds } : {}),
+      ...(mo.source !== undefined && mo.source !== null ? { source: source(c, mo.source, pointerJoin(mp, "source")) } : {}),
     };
   });
   const id = c.optString(o, "id", p);

@@ -204,8 +204,8 @@ function buildEntity(ctx: LineContext, recordId: string, ordinal: number, e: Ent
         end_timestep: t.endTimestep,
         start_timestamp: t.startTimestamp ?? (fps ? t.startTimestep / fps : 0),
         end_timestamp: t.endTimestamp ?? (fps ? t.endTimestep / fps : 0),
-        source_type: ctx.defaults.source.type,
-        source_name: ctx.defaults.source.name,
+        source_type: (t.source ?? ctx.defaults.source).type,
+        source_name: (t.source ?? ctx.defaults.source).name,
       }, pointerJoin(e.pointer, "tracklets"));
     });
   }
@@ -268,8 +268,8 @@ function buildConversations(ctx: LineContext, line: LineSpec, recordId: string, 
         question_type: m.questionType ?? "",
         choices: m.choices ?? [],
         view_id: view === undefined ? "" : ((refs.views.get(view)?.id as string | undefined) ?? ""),
-        source_type: ctx.defaults.source.type,
-        source_name: ctx.defaults.source.name,
+        source_type: (m.source ?? ctx.defaults.source).type,
+        source_name: (m.source ?? ctx.defaults.source).name,
       }, pointerJoin(pointerJoin(pointerJoin("/conversations", ci), "messages"), mi));
     });
   });
