@@ -6,6 +6,7 @@ import { stableId } from "../ids.js";
 import { globFiles, isRemoteUri } from "../media.js";
 import { sidecarRows, stemOf } from "../sidecars.js";
 import type { PendingRow } from "../source.js";
+import { videoRow } from "../video.js";
 import { frameRow, imageRow, textRow } from "../viewRows.js";
 import { KIND_TABLE, type AnnotationSpec, type EntitySpec, type HeaderDefaults, type LineSpec, type SidecarSpec, type TrackletSpec } from "./grammar.js";
 import type { ImportSpec } from "./spec.js";
@@ -136,9 +137,24 @@ async function buildViews(ctx: LineContext, line: LineSpec, recordId: string, wh
         sink.add("texts", row, p);
         break;
       }
-      case "video":
+      case "video": {
+        const row = await videoRow({
+          id: payload.id ?? stableId(recordId, "view", name),
+          recordId,
+          logicalName: name,
+          media: resolveMedia(ctx, payload.uri, where(p)),
+          ...(payload.fps !== undefined ? { fps: payload.fps } : {}),
+          fromTimestamp: payload.fromTimestamp,
+          toTimestamp: payload.toTimestamp,
+          where: where(p),
+        });
+        if (payload.fps) refs.fps.set(name, payload.fps);
+        refs.views.set(name, row);
+        sink.add("videos", row, p);
+        break;
+      }
       case "point_cloud":
-        throw new ImportError("unknown_format", `${payload.kind} views are not supported by the Tessera importer yet`, where(p));
+        throw new ImportError("unknown_format", "point_cloud views are not supported by the Tessera importer yet", where(p));
     }
   }
   return refs;
