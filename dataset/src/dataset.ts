@@ -45,8 +45,10 @@ import { addManyRows, addRows, deleteRows, updateRow, upsertRows, type AddOption
 export interface DatasetOptions {
   /** Clock for record timestamps (tests inject one). */
   readonly now?: () => Date;
-  /** Rows added in one call above which the tables are indexed and compacted. */
+  /** Rows added in one call above which the tables are indexed and compacted (default 1000). */
   readonly optimizeAfterRows?: number;
+  /** Sorted queries matching at most this many rows are sorted in memory (default `SMALL_RESULT`). */
+  readonly sortInMemoryBelow?: number;
 }
 
 /** Scalar columns Pixano 0.8 indexes at import (`Dataset.FILTER_INDEX_COLUMNS`), with their index kind. */
@@ -250,7 +252,7 @@ export class Dataset implements DatasetHandle {
     const plan = { predicate: andAll(predicate, keyset), columns, fill };
     if (!sort) return { items: await readRows(t, plan, offset, limit), total };
     const remaining = keyset ? await t.table.countRows(plan.predicate ?? undefined) : total;
-    return { items: await sortedRows(t, plan, sort, remaining, offset, limit), total };
+    return { items: await sortedRows(t, plan, sort, remaining, offset, limit, this.options.sortInMemoryBelow), total };
   }
 
   async get(table: TableName, id: string, columns?: readonly string[]): Promise<Row | null> {

@@ -163,6 +163,7 @@ export async function orderedIds(
   const projection = sort.column === "id" ? ["id"] : [sort.column, "id"];
   const table = await scan(t, predicate, projection);
   const n = table.numRows;
+  if (n === 0) return [];
   const idVec = table.getChild("id")!;
   const ids: (string | undefined)[] = new Array(n);
   const idOf = (i: number) => (ids[i] ??= idVec.get(i) as string);
@@ -192,9 +193,10 @@ export async function sortedRows(
   total: number,
   offset: number,
   limit: number | undefined,
+  inMemoryBelow = SMALL_RESULT,
 ): Promise<Row[]> {
   if (limit === 0) return [];
-  if (total <= SMALL_RESULT) {
+  if (total <= inMemoryBelow) {
     const extra = [sort.column].filter((c) => !plan.columns.includes(c));
     const rows = await readRows(t, { ...plan, columns: [...plan.columns, ...extra] });
     rows.sort((a, b) => compareRows(sort, a, b));
@@ -208,7 +210,8 @@ export async function sortedRows(
 
 /** The sort value of one row (for keyset pagination and neighbours); undefined if the row is absent. */
 export async function sortValueOf(t: OpenTable, sort: ResolvedSort, id: string, predicate: string | null = null): Promise<{ value: unknown } | undefined> {
-  const rows = await readRows(t, { predicate: andAll(predicate, `${sqlIdent("id")} = ${sqlString(id)}`), columns: ["id", sort.column], fill: [] }, 0, 1);
+  const columns = sort.column === "id" ? ["id"] : ["id", sort.column];
+  const rows = await readRows(t, { predicate: andAll(predicate, `${sqlIdent("id")} = ${sqlString(id)}`), columns, fill: [] }, 0, 1);
   const row = rows[0];
   return row ? { value: row[sort.column] } : undefined;
 }

@@ -12,10 +12,15 @@ export interface QueryOptions {
   readonly where?: Readonly<Record<string, string | number | boolean>>;
   /** Free text: case-insensitive substring over `comment`/`id` and custom string columns. */
   readonly q?: string;
+  /** Order is (sort column, then `id` ascending); without `sort` (and `after`), storage order. */
   readonly sort?: SortSpec;
   readonly limit?: number;
   readonly offset?: number;
-  /** Keyset pagination: rows strictly after this sort key (the last row of the previous page). */
+  /**
+   * Keyset pagination: rows strictly after this sort key (the last row of the previous page). Without
+   * `sort` the order is `id` ascending, so the first page should ask for `sort: {column: "id"}`.
+   * `sortValue` may be omitted: it is then read from the row `id`.
+   */
   readonly after?: { readonly id: string; readonly sortValue?: unknown };
   /** Columns to read (default: all but media bytes — `raw_bytes`, `preview`). */
   readonly columns?: readonly string[];

@@ -115,7 +115,7 @@ describe("Dataset writes", () => {
       const updated = await ds.update("records", "r1", { status: "inProgress", comment: "checked" });
       expect(updated).toMatchObject({ id: "r1", status: "inProgress", comment: "checked", weather: "sunny", tags: ["a", "b"] });
       expect(updated.created_at).toBe(before.created_at);
-      expect(updated.updated_at > (before.updated_at as string)).toBe(true);
+      expect((updated.updated_at as string) > (before.updated_at as string)).toBe(true);
       expect(await ds.get("records", "r1")).toEqual(updated);
       await expect(ds.update("records", "r1", { status: "done" })).rejects.toBeInstanceOf(ValidationError);
       await expect(ds.update("records", "r1", { id: "r5" })).rejects.toBeInstanceOf(ValidationError);
@@ -147,7 +147,7 @@ describe("Dataset writes", () => {
       expect(r2.split).toBe("test");
       expect(r2.status).toBe("new");
       expect(r2.created_at).toBe(before.created_at);
-      expect(r2.updated_at > (before.updated_at as string)).toBe(true);
+      expect((r2.updated_at as string) > (before.updated_at as string)).toBe(true);
       expect(await ds.count("records")).toBe(3);
       await ds.upsert("bboxes", [{ id: "b1", record_id: "dangling", coords: [0, 0, 0.5, 0.5] }]);
       expect((await ds.get("bboxes", "b1"))!.record_id).toBe("dangling");
