@@ -1,0 +1,71 @@
+import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
+import type { Logger } from "../logger.js";
+import { delay, type Clock } from "./clock.js";
+import { backoffMs, type SyncLimits } from "./limits.js";
+
+/**
+ * The write-ahead side of one room: every update of the document is appended to the record's log
+ * as it happens (appends issued back to back share an fsync in the file log). A failed append is
+ * retried with backoff until it succeeds — an update in memory that never reaches the log would
+ * be lost on a crash — and nobody is told "saved" before that. `barrier()` is what a confirmation
+ * waits for: every append issued so far.
+ */
+export class DurableLog {
+  private readonly pending = new Set<Promise<boolean>>();
+  private highest: LogPosition = 0;
+  private aborted = false;
+
+  constructor(
+    private readonly log: RecordLog,
+    private readonly key: RecordKey,
+    private readonly clock: Clock,
+    private readonly limits: SyncLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Highest log position appended by this room (0 = none yet). */
+  get lastPosition(): LogPosition {
+    return this.highest;
+  }
+
+  get idle(): boolean {
+    return this.pending.size === 0;
+  }
+
+  append(update: Uint8Array): Promise<boolean> {
+    const p = this.appendUntilDurable(update);
+    this.pending.add(p);
+    void p.then(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async appendUntilDurable(update: Uint8Array): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const pos = await this.log.append(this.key, update);
+        if (pos > this.highest) this.highest = pos;
+        return true;
+      } catch (err) {
+        if (this.aborted) {
+          this.logger.error("update not appended to the log at shutdown", { ...this.key, bytes: update.length, error: (err as Error).message });
+          return false;
+        }
+        const wait = backoffMs(this.limits, attempt);
+        // Retrying is safe: Yjs updates are idempotent, and a torn tail entry is ignored on read.
+        this.logger.error("log append failed; retrying", { ...this.key, attempt, retryInMs: wait, error: (err as Error).message });
+        await delay(this.clock, wait);
+      }
+    }
+  }
+
+  /** Resolves once every append issued so far is durable (true), or was given up at shutdown (false). */
+  barrier(): Promise<boolean> {
+    if (this.pending.size === 0) return Promise.resolve(true);
+    return Promise.all([...this.pending]).then((all) => all.every(Boolean));
+  }
+
+  /** Stops retrying (shutdown): appends still failing resolve false. */
+  abort(): void {
+    this.aborted = true;
+  }
+}

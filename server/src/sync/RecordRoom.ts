@@ -1,0 +1,366 @@
+import * as Y from "yjs";
+import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
+import {
+  CloseCode,
+  canEditRecord,
+  clientOrigin,
+  decodeFrame,
+  encodeSyncFrame,
+  FrameError,
+  isRecordStatus,
+  observeRecordChanges,
+  PERSISTENCE_ORIGIN,
+  recordMap,
+  repairDoc,
+  serverOrigin,
+  SyncType,
+  transact,
+  transition,
+  type DatasetSchema,
+  type DocChanges,
+  type Origin,
+  type RecordStatus,
+  type ValidationIssue,
+  type WorkflowAction,
+} from "@tessera/shared-crdt";
+import type { Logger } from "../logger.js";
+import { AwarenessRelay } from "./awarenessRelay.js";
+import type { Clock } from "./clock.js";
+import type { Connection } from "./Connection.js";
+import { DurableLog } from "./DurableLog.js";
+import { RoomEditError, WorkflowError } from "./errors.js";
+import { FlushScheduler } from "./FlushScheduler.js";
+import type { Identity } from "./identity.js";
+import type { SyncLimits } from "./limits.js";
+import type { SyncPersister } from "./ports.js";
+import type { EmitRoomEvent, PresenceEvent } from "./roomEvents.js";
+
+export interface RecordRoomDeps {
+  readonly key: RecordKey;
+  readonly doc: Y.Doc;
+  readonly schema: DatasetSchema;
+  readonly log: RecordLog;
+  readonly persister: SyncPersister;
+  readonly clock: Clock;
+  readonly limits: SyncLimits;
+  readonly logger: Logger;
+  readonly emit: EmitRoomEvent;
+}
+
+/** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
+function isEmptyUpdate(u: Uint8Array): boolean {
+  return u.length === 2 && u[0] === 0 && u[1] === 0;
+}
+
+function sessionOf(origin: unknown): string | null {
+  const o = origin as { source?: unknown; sessionId?: unknown } | null;
+  return o !== null && typeof o === "object" && o.source === "client" && typeof o.sessionId === "string" ? o.sessionId : null;
+}
+
+/** Yjs client id used for every server-side write of one room (REST edits): one per room, never a client's. */
+function serverWriterId(doc: Y.Doc): number {
+  let id = doc.clientID;
+  while (id === doc.clientID) id = Math.floor(Math.random() * 0x7fffffff);
+  return id;
+}
+
+/**
+ * One open record: its `Y.Doc`, the connections editing it, their awareness, its write-ahead log
+ * and its flush schedule (ARCHITECTURE §3). It speaks the y-websocket protocol to each connection,
+ * validates and repairs every client transaction (SPEC D-REPAIR), applies W1, keeps read-only
+ * connections from writing, and confirms an update to its sender only once it is durable.
+ */
+export class RecordRoom {
+  readonly key: RecordKey;
+  readonly doc: Y.Doc;
+  readonly schema: DatasetSchema;
+  readonly connections = new Set<Connection>();
+  readonly relay: AwarenessRelay;
+  readonly durable: DurableLog;
+  readonly flusher: FlushScheduler;
+  private flushedUpTo: LogPosition = 0;
+  private capturing: Origin | null = null;
+  private captured: DocChanges | null = null;
+  private readonly stopObserving: () => void;
+  private readonly writerId: number;
+  private destroyedFlag = false;
+
+  constructor(private readonly deps: RecordRoomDeps) {
+    this.key = deps.key;
+    this.doc = deps.doc;
+    this.schema = deps.schema;
+    this.writerId = serverWriterId(deps.doc);
+    this.relay = new AwarenessRelay(deps.doc, deps.clock, deps.limits, () => this.connections);
+    this.durable = new DurableLog(deps.log, deps.key, deps.clock, deps.limits, deps.logger);
+    this.flusher = new FlushScheduler(deps.clock, deps.limits, () => this.flush(), deps.logger, { ...deps.key });
+    this.doc.on("update", this.onUpdate);
+    this.stopObserving = observeRecordChanges(this.doc, (changes) => {
+      if (this.capturing !== null && changes.origin === this.capturing) this.captured = changes;
+    });
+  }
+
+  get destroyed(): boolean {
+    return this.destroyedFlag;
+  }
+
+  get status(): RecordStatus {
+    const s = recordMap(this.doc).get("status");
+    return isRecordStatus(s) ? s : "new";
+  }
+
+  /** Nothing in memory that the snapshot and rows do not have: safe to unload. */
+  get quiescent(): boolean {
+    return !this.flusher.dirty && this.durable.idle && this.durable.lastPosition <= this.flushedUpTo;
+  }
+
+  // ── durability and fan-out ────────────────────────────────────────────────────────────────
+
+  /**
+   * Every update after the load goes to the log; client updates are relayed to the other
+   * connections at once (one message per frame: v3 clients read one per frame), server-side ones
+   * (repairs, workflow, REST) to everyone.
+   */
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === PERSISTENCE_ORIGIN) return;
+    void this.durable.append(update);
+    this.flusher.touch();
+    const from = sessionOf(origin);
+    const frame = encodeSyncFrame(SyncType.update, update);
+    for (const conn of this.connections) if (conn.sessionId !== from) conn.send(frame);
+  };
+
+  private async flush(): Promise<void> {
+    await this.durable.barrier();
+    const { upTo } = await this.deps.persister.flush(this.key);
+    if (upTo > 0) await this.deps.log.trim(this.key, upTo);
+    if (upTo > this.flushedUpTo) this.flushedUpTo = upTo;
+    this.deps.emit("flushed", { ...this.key, upTo });
+  }
+
+  // ── connections ───────────────────────────────────────────────────────────────────────────
+
+  private presence(conn: Connection): PresenceEvent {
+    const { id, name, role } = conn.identity;
+    return { ...this.key, sessionId: conn.sessionId, userId: id, name, role, readOnly: conn.readOnly };
+  }
+
+  private readOnlyFor(identity: Identity): boolean {
+    return !canEditRecord(this.status, identity.role);
+  }
+
+  /**
+   * Admits a connection whose record just finished loading (or was already loaded): it learns its
+   * rights, its queued frames are handled in order (its step 1 is answered now, after the load),
+   * then it gets the server's step 1 (so it uploads what it has that we lack) and everyone's
+   * awareness.
+   */
+  join(conn: Connection): void {
+    this.connections.add(conn);
+    conn.readOnly = this.readOnlyFor(conn.identity);
+    conn.sendTessera({ kind: "welcome", sessionId: conn.sessionId, readOnly: conn.readOnly, status: this.status });
+    this.deps.emit("join", this.presence(conn));
+    conn.attach((frame) => this.receive(conn, frame));
+    if (!conn.isOpen) return;
+    conn.send(encodeSyncFrame(SyncType.step1, Y.encodeStateVector(this.doc)));
+    const states = this.relay.snapshotFrame();
+    if (states) conn.send(states);
+  }
+
+  leave(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    this.relay.removePeer(conn);
+    this.deps.emit("leave", this.presence(conn));
+  }
+
+  private receive(conn: Connection, frame: Uint8Array): void {
+    if (frame.length > this.deps.limits.maxUpdateBytes) {
+      conn.close(CloseCode.updateTooLarge, `frame over ${this.deps.limits.maxUpdateBytes} bytes`);
+      return;
+    }
+    let msg;
+    try {
+      msg = decodeFrame(frame);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      conn.close(CloseCode.malformedFrame, err.message);
+      return;
+    }
+    switch (msg.type) {
+      case "sync":
+        if (msg.subtype === SyncType.step1) this.answerStep1(conn, msg.payload);
+        else this.applyContent(conn, msg.payload);
+        return;
+      case "awareness":
+        this.applyAwareness(conn, msg.update);
+        return;
+      case "queryAwareness": {
+        const states = this.relay.snapshotFrame();
+        if (states) conn.send(states);
+        return;
+      }
+      case "auth":
+      case "tessera":
+        // Clients have nothing to say on these channels yet; ignoring them is harmless.
+        return;
+    }
+  }
+
+  private answerStep1(conn: Connection, stateVector: Uint8Array): void {
+    let diff: Uint8Array;
+    try {
+      diff = Y.encodeStateAsUpdate(this.doc, stateVector);
+    } catch (err) {
+      conn.close(CloseCode.malformedFrame, `malformed state vector: ${(err as Error).message}`);
+      return;
+    }
+    conn.send(encodeSyncFrame(SyncType.step2, diff));
+  }
+
+  private applyAwareness(conn: Connection, update: Uint8Array): void {
+    try {
+      const verdict = this.relay.apply(conn, update);
+      if (verdict === "too_large") this.deps.logger.warn("awareness state over the size cap dropped", conn.context());
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      conn.close(CloseCode.malformedFrame, err.message);
+    }
+  }
+
+  /** `[0,1]` / `[0,2]` from a connection: dropped when read-only, else applied, repaired, confirmed when durable. */
+  private applyContent(conn: Connection, update: Uint8Array): void {
+    if (conn.readOnly) {
+      if (!isEmptyUpdate(update)) conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
+      return;
+    }
+    const origin = clientOrigin(conn.sessionId);
+    this.capturing = origin;
+    this.captured = null;
+    let failure: Error | null = null;
+    try {
+      Y.applyUpdate(this.doc, update, origin);
+    } catch (err) {
+      // A malformed update can fail after part of it was integrated; what got in is still
+      // checked and repaired below before the connection is closed.
+      failure = err as Error;
+    } finally {
+      this.capturing = null;
+    }
+    const changes = this.captured as DocChanges | null;
+    this.captured = null;
+    let issues: ValidationIssue[] = [];
+    if (changes) issues = repairDoc(this.doc, this.schema, this.key.recordId, changes, serverOrigin("repair"), { statusWritable: false });
+    if (failure) {
+      conn.close(CloseCode.malformedFrame, `malformed update: ${failure.message}`);
+      return;
+    }
+    if (issues.length > 0) {
+      const statusOnly = issues.every((i) => i.path === "record.status");
+      conn.sendTessera({ kind: "rejected", reason: statusOnly ? "status_via_workflow" : "invalid_rows", issues });
+      this.deps.logger.info("client update repaired", { ...conn.context(), issues: issues.length });
+      if (conn.noteInvalid()) {
+        conn.close(CloseCode.tooManyInvalid, "too many invalid updates");
+        return;
+      }
+    } else if (changes) {
+      this.accepted(conn.identity.id, changes, "client", conn.sessionId);
+    }
+    conn.confirmAfter(this.durable.barrier(), update);
+  }
+
+  /** An edit that passed validation: W1 (a `new` record starts), then the edit event. */
+  private accepted(userId: string, changes: DocChanges, source: "client" | "rest", sessionId: string | null): void {
+    if (this.status === "new") {
+      transact(this.doc, serverOrigin("workflow:edit"), () => recordMap(this.doc).set("status", "inProgress"));
+      this.deps.emit("status", { ...this.key, from: "new", to: "inProgress", action: "edit", userId, comment: "" });
+    }
+    this.deps.emit("edit", {
+      ...this.key,
+      userId,
+      source,
+      sessionId,
+      tables: [...changes.tables.keys()],
+      recordFields: [...changes.record.keys()],
+    });
+  }
+
+  /** After a status change: connections whose rights changed are told (Tessera clients) and re-flagged. */
+  private refreshRights(): void {
+    for (const conn of this.connections) {
+      const readOnly = this.readOnlyFor(conn.identity);
+      if (readOnly !== conn.readOnly) conn.readOnly = readOnly;
+      conn.sendTessera({ kind: "welcome", sessionId: conn.sessionId, readOnly: conn.readOnly, status: this.status });
+    }
+  }
+
+  // ── server-side writes ────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs `fn` on a scratch copy of the document in one transaction tagged `origin`, checks it the
+   * way client edits are checked, and applies it to the live document only when it is valid —
+   * otherwise throws {@link RoomEditError} and nothing changes. Returns `fn`'s result and a promise
+   * that resolves once the change is durable.
+   */
+  edit<T>(origin: Origin, userId: string, fn: (doc: Y.Doc) => T): { result: T; durable: Promise<boolean> } {
+    const scratch = new Y.Doc({ gc: true });
+    try {
+      scratch.clientID = this.writerId;
+      Y.applyUpdate(scratch, Y.encodeStateAsUpdate(this.doc), PERSISTENCE_ORIGIN);
+      let changes: DocChanges | null = null;
+      const stop = observeRecordChanges(scratch, (c) => {
+        if (c.origin === origin) changes = c;
+      });
+      const before = Y.encodeStateVector(scratch);
+      let result!: T;
+      try {
+        transact(scratch, origin, () => {
+          result = fn(scratch);
+        });
+      } finally {
+        stop();
+      }
+      const found = changes as DocChanges | null;
+      if (found) {
+        const issues = repairDoc(scratch, this.schema, this.key.recordId, found, serverOrigin("check"), { statusWritable: false });
+        if (issues.length > 0) throw new RoomEditError(issues);
+      }
+      const diff = Y.encodeStateAsUpdate(scratch, before);
+      if (!isEmptyUpdate(diff)) Y.applyUpdate(this.doc, diff, origin);
+      if (found) this.accepted(userId, found, "rest", null);
+      return { result, durable: this.durable.barrier() };
+    } finally {
+      scratch.destroy();
+    }
+  }
+
+  /** A workflow action (SPEC W1–W4) as a server transaction: status, and the comment of a rejection. */
+  workflow(action: WorkflowAction, identity: Identity, comment: string): { from: RecordStatus; to: RecordStatus; durable: Promise<boolean> } {
+    const from = this.status;
+    const r = transition(from, action, identity.role, comment);
+    if (!r.ok) throw new WorkflowError(r.reason, r.message);
+    transact(this.doc, serverOrigin(`workflow:${action}`), () => {
+      const rec = recordMap(this.doc);
+      rec.set("status", r.to);
+      if (action === "reject") rec.set("comment", comment);
+    });
+    this.deps.emit("status", { ...this.key, from, to: r.to, action, userId: identity.id, comment: action === "reject" ? comment : "" });
+    this.refreshRights();
+    return { from, to: r.to, durable: this.durable.barrier() };
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
+
+  /** Closes every connection (e.g. 1001 at shutdown, 4410 when the record is deleted). */
+  closeAll(code: number, reason: string): void {
+    for (const conn of [...this.connections]) conn.close(code, reason);
+  }
+
+  destroy(): void {
+    if (this.destroyedFlag) return;
+    this.destroyedFlag = true;
+    this.flusher.dispose();
+    this.stopObserving();
+    this.doc.off("update", this.onUpdate);
+    this.relay.destroy();
+    this.doc.destroy();
+  }
+}

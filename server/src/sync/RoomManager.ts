@@ -1,0 +1,265 @@
+import { EventEmitter } from "node:events";
+import type * as Y from "yjs";
+import type { RecordKey, RecordLog } from "@tessera/dataset/state";
+import { CloseCode, type Origin, type RecordStatus, type WorkflowAction } from "@tessera/shared-crdt";
+import type { Logger } from "../logger.js";
+import type { Clock } from "./clock.js";
+import type { Connection } from "./Connection.js";
+import { RoomError } from "./errors.js";
+import type { Identity } from "./identity.js";
+import type { SyncLimits } from "./limits.js";
+import type { DocLoader, SyncLibrary, SyncPersister } from "./ports.js";
+import { RecordRoom } from "./RecordRoom.js";
+import type { RoomEventName, RoomEvents } from "./roomEvents.js";
+
+export interface RoomManagerDeps {
+  readonly library: SyncLibrary;
+  readonly log: RecordLog;
+  readonly persister: SyncPersister;
+  readonly loadDoc: DocLoader;
+  readonly clock: Clock;
+  readonly limits: SyncLimits;
+  readonly logger: Logger;
+}
+
+/** One record's slot: its (possibly still loading) room and who holds it. */
+interface Entry {
+  readonly key: RecordKey;
+  readonly name: string;
+  readonly loading: Promise<RecordRoom>;
+  room: RecordRoom | null;
+  /** Connections and server-side writes using the room; it unloads only at zero. */
+  holds: number;
+}
+
+const UNLOAD_ATTEMPTS = 5;
+
+function nameOf(key: RecordKey): string {
+  return JSON.stringify([key.datasetId, key.recordId]);
+}
+
+/**
+ * The open records of the server: one room per (dataset, record), loaded once however many
+ * joins race for it (a map of promises), unloaded when nobody holds it any more and its log is
+ * flushed, and reloaded cleanly by the next join. REST writes and workflow actions go through the
+ * same rooms (ARCHITECTURE §3 "Durability" 4), so live editors and REST never overwrite each other.
+ */
+export class RoomManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly events = new EventEmitter();
+  private closing = false;
+
+  constructor(private readonly deps: RoomManagerDeps) {
+    // Listeners are the live channel, the activity feed and tests; many may subscribe.
+    this.events.setMaxListeners(0);
+  }
+
+  /** Subscribes to room events; returns the unsubscribe function. */
+  on<K extends RoomEventName>(event: K, listener: (payload: RoomEvents[K]) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  private readonly emit = <K extends RoomEventName>(event: K, payload: RoomEvents[K]): void => {
+    try {
+      this.events.emit(event, payload);
+    } catch (err) {
+      // A listener's bug must not break document processing; the event is informational.
+      this.deps.logger.error("room event listener failed", { event, error: (err as Error).message });
+    }
+  };
+
+  /** The loaded room of a record, if any (no load). */
+  loaded(datasetId: string, recordId: string): RecordRoom | null {
+    return this.entries.get(nameOf({ datasetId, recordId }))?.room ?? null;
+  }
+
+  /** Number of rooms loaded or loading. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Connections currently in rooms. */
+  get connectionCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.room?.connections.size ?? 0;
+    return n;
+  }
+
+  /** Whether the record exists, without loading its document. */
+  async recordExists(datasetId: string, recordId: string): Promise<boolean> {
+    if (this.loaded(datasetId, recordId)) return true;
+    const dataset = await this.deps.library.open(datasetId);
+    if (!dataset) return false;
+    return (await dataset.get("records", recordId, ["id"])) !== null;
+  }
+
+  private async load(key: RecordKey): Promise<RecordRoom> {
+    const dataset = await this.deps.library.open(key.datasetId);
+    if (!dataset) throw new RoomError("not_found", `dataset ${JSON.stringify(key.datasetId)} not found`);
+    if ((await dataset.get("records", key.recordId, ["id"])) === null) {
+      throw new RoomError("not_found", `record ${JSON.stringify(key.recordId)} not found in ${JSON.stringify(key.datasetId)}`);
+    }
+    let loaded;
+    try {
+      loaded = await this.deps.loadDoc(dataset, key);
+    } catch (err) {
+      throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, { cause: err });
+    }
+    const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: dataset.schema, emit: this.emit });
+    // A crash left updates in the log that the snapshot lacks: fold them in soon.
+    if (loaded.replayed > 0) room.flusher.touch();
+    return room;
+  }
+
+  /** Takes a hold on a record's room, loading it if needed; every acquire is paired with a release. */
+  private acquire(key: RecordKey): { entry: Entry; ready: Promise<RecordRoom> } {
+    if (this.closing) throw new RoomError("closing", "the sync endpoint is shutting down");
+    const name = nameOf(key);
+    let entry = this.entries.get(name);
+    if (!entry) {
+      const loading = this.load(key);
+      const created: Entry = { key, name, loading, room: null, holds: 0 };
+      entry = created;
+      this.entries.set(name, created);
+      loading.then(
+        (room) => {
+          created.room = room;
+          this.emit("loaded", { ...key });
+        },
+        (err: unknown) => {
+          if (this.entries.get(name) === created) this.entries.delete(name);
+          if (!(err instanceof RoomError && err.reason === "not_found")) {
+            this.deps.logger.error("record load failed", { ...key, error: (err as Error).message });
+          }
+        },
+      );
+    }
+    entry.holds++;
+    const held = entry;
+    const ready = held.loading.catch((err: unknown) => {
+      held.holds--;
+      throw err;
+    });
+    return { entry: held, ready };
+  }
+
+  private release(entry: Entry): void {
+    entry.holds--;
+    if (entry.holds === 0 && entry.room && !this.closing) void this.unloadWhenIdle(entry);
+  }
+
+  /**
+   * Flushes a room nobody holds, then unloads it if still nobody holds it and nothing newer
+   * reached the log meanwhile. A join during the flush keeps the room (served from memory); a
+   * join after the unload loads afresh from the flushed snapshot.
+   */
+  private async unloadWhenIdle(entry: Entry): Promise<void> {
+    const room = entry.room;
+    if (!room) return;
+    for (let attempt = 1; attempt <= UNLOAD_ATTEMPTS; attempt++) {
+      const flushed = await room.flusher.flushNow();
+      if (!flushed || entry.holds > 0 || this.closing || room.destroyed || this.entries.get(entry.name) !== entry) return;
+      if (room.quiescent) {
+        this.entries.delete(entry.name);
+        room.destroy();
+        this.emit("unloaded", { ...entry.key });
+        return;
+      }
+      // Appends still settling, or the persister folded less than we appended: go around again.
+      await room.durable.barrier();
+      room.flusher.touch();
+    }
+    this.deps.logger.warn("room kept loaded: the log is ahead of the last flush", { ...entry.key });
+  }
+
+  /** Puts a freshly upgraded connection in its room once the record is loaded. */
+  async join(conn: Connection): Promise<void> {
+    let acquired;
+    try {
+      acquired = this.acquire(conn.key);
+    } catch (err) {
+      conn.close(CloseCode.tryLater, (err as Error).message);
+      return;
+    }
+    let room: RecordRoom;
+    try {
+      room = await acquired.ready;
+    } catch (err) {
+      const gone = err instanceof RoomError && err.reason === "not_found";
+      conn.close(gone ? CloseCode.recordGone : CloseCode.internalError, gone ? "record not found" : "could not load the record");
+      return;
+    }
+    if (!conn.isOpen || room.destroyed) {
+      this.release(acquired.entry);
+      if (conn.isOpen) conn.close(CloseCode.tryLater, "record unloaded");
+      return;
+    }
+    room.join(conn);
+    conn.onClose(() => {
+      room.leave(conn);
+      this.release(acquired.entry);
+    });
+  }
+
+  /**
+   * A server-side write (REST) through the record's document: loads or reuses the room, runs `fn`
+   * in one transaction tagged `origin`, validated like a client edit but refused with a typed
+   * `RoomEditError` instead of repaired, waits until it is durable, and lets the room unload
+   * later if nobody is connected.
+   */
+  async withRecord<T>(datasetId: string, recordId: string, origin: Origin, fn: (doc: Y.Doc) => T): Promise<T> {
+    const { entry, ready } = this.acquire({ datasetId, recordId });
+    const room = await ready;
+    try {
+      const userId = origin.source === "rest" ? origin.userId : origin.source;
+      const { result, durable } = room.edit(origin, userId, fn);
+      if (!(await durable)) throw new RoomError("closing", "the change could not be made durable before shutdown");
+      return result;
+    } finally {
+      this.release(entry);
+    }
+  }
+
+  /** A workflow transition (submit, approve, reject with comment, reopen) as a server transaction. */
+  async applyWorkflow(
+    datasetId: string,
+    recordId: string,
+    action: WorkflowAction,
+    identity: Identity,
+    comment = "",
+  ): Promise<{ from: RecordStatus; to: RecordStatus }> {
+    const { entry, ready } = this.acquire({ datasetId, recordId });
+    const room = await ready;
+    try {
+      const { from, to, durable } = room.workflow(action, identity, comment);
+      if (!(await durable)) throw new RoomError("closing", "the transition could not be made durable before shutdown");
+      return { from, to };
+    } finally {
+      this.release(entry);
+    }
+  }
+
+  /**
+   * Shutdown: closes every connection with 1001, waits for pending appends, flushes every room
+   * once (what fails stays in the log, which is folded at the next start) and unloads them all.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const entries = [...this.entries.values()];
+    const rooms = await Promise.all(entries.map((e) => e.loading.catch(() => null)));
+    for (const room of rooms) room?.closeAll(CloseCode.goingAway, "server shutting down");
+    await Promise.all(
+      rooms.map(async (room) => {
+        if (!room) return;
+        await room.durable.barrier();
+        const ok = await room.flusher.flushOnce();
+        if (!ok) this.deps.logger.error("flush at shutdown failed; the log keeps the updates", { ...room.key });
+        room.durable.abort();
+        room.destroy();
+      }),
+    );
+    this.entries.clear();
+    this.events.removeAllListeners();
+  }
+}

@@ -1,0 +1,130 @@
+import type * as Y from "yjs";
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
+import { encodeAwarenessFrame } from "@tessera/shared-crdt";
+import { decodeAwarenessUpdate, encodeAwarenessEntries, stampUser } from "./awarenessCodec.js";
+import type { Clock, TimerHandle } from "./clock.js";
+import type { AwarenessUser } from "./identity.js";
+import type { SyncLimits } from "./limits.js";
+
+/** What the relay needs from a connection. */
+export interface AwarenessPeer {
+  readonly user: AwarenessUser;
+  send(frame: Uint8Array): void;
+}
+
+export type AwarenessVerdict = "applied" | "too_large" | "rate_limited";
+
+/**
+ * Awareness of one record room (collaboration.md §2.3, §3 "awareness spam"). Every state a
+ * connection sends gets the server's `user`; each awareness client id belongs to the connection
+ * that introduced it (others cannot overwrite or remove it) and is removed when that connection
+ * closes. Changes are coalesced: within `awarenessCoalesceMs`, the latest state of each client
+ * goes out once, in one frame to every connection — the sender included, since that echo is what
+ * keeps a stock client's 30 s liveness timer alive.
+ */
+export class AwarenessRelay {
+  readonly awareness: Awareness;
+  private readonly owner = new Map<number, AwarenessPeer>();
+  private readonly owned = new Map<AwarenessPeer, Set<number>>();
+  private readonly buckets = new Map<AwarenessPeer, { tokens: number; at: number }>();
+  private readonly pending = new Set<number>();
+  private timer: TimerHandle | null = null;
+  private destroyed = false;
+
+  constructor(
+    doc: Y.Doc,
+    private readonly clock: Clock,
+    private readonly limits: SyncLimits,
+    private readonly peers: () => Iterable<AwarenessPeer>,
+  ) {
+    this.awareness = new Awareness(doc);
+    // The server is not a participant: it holds no state of its own.
+    this.awareness.setLocalState(null);
+    this.awareness.on("update", this.onUpdate);
+  }
+
+  private readonly onUpdate = (change: { added: number[]; updated: number[]; removed: number[] }): void => {
+    for (const id of change.added) this.pending.add(id);
+    for (const id of change.updated) this.pending.add(id);
+    for (const id of change.removed) this.pending.add(id);
+    if (this.pending.size > 0 && this.timer === null && !this.destroyed) {
+      this.timer = this.clock.after(this.limits.awarenessCoalesceMs, () => this.flush());
+    }
+  };
+
+  /** Sends what changed since the last flush to every connection, as one frame. */
+  flush(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    if (this.pending.size === 0 || this.destroyed) return;
+    const ids = [...this.pending].filter((id) => this.awareness.meta.has(id));
+    this.pending.clear();
+    if (ids.length === 0) return;
+    const frame = encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, ids));
+    for (const peer of this.peers()) peer.send(frame);
+  }
+
+  /**
+   * Applies an awareness update from `peer`. Throws `FrameError` when it does not decode. Entries
+   * for client ids another connection owns, or for the server's own id, are ignored.
+   */
+  apply(peer: AwarenessPeer, update: Uint8Array): AwarenessVerdict {
+    const entries = decodeAwarenessUpdate(update);
+    if (entries.some((e) => e.jsonLength > this.limits.maxAwarenessStateBytes)) return "too_large";
+    if (!this.take(peer)) return "rate_limited";
+    let mine = this.owned.get(peer);
+    const accepted = [];
+    for (const e of entries) {
+      if (e.clientID === this.awareness.clientID) continue;
+      const o = this.owner.get(e.clientID);
+      if (o !== undefined && o !== peer) continue;
+      if (o === undefined && e.state !== null) {
+        this.owner.set(e.clientID, peer);
+        if (!mine) this.owned.set(peer, (mine = new Set()));
+        mine.add(e.clientID);
+      }
+      accepted.push({ ...e, state: stampUser(e.state, peer.user) });
+    }
+    if (accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), peer);
+    return "applied";
+  }
+
+  /** Token bucket per connection: `awarenessPerSecond` frames, burst of the same size. */
+  private take(peer: AwarenessPeer): boolean {
+    const now = this.clock.now();
+    const rate = this.limits.awarenessPerSecond;
+    const b = this.buckets.get(peer) ?? { tokens: rate, at: now };
+    b.tokens = Math.min(rate, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    this.buckets.set(peer, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** Forgets a closed connection and broadcasts the removal of every client id it introduced. */
+  removePeer(peer: AwarenessPeer): void {
+    const ids = [...(this.owned.get(peer) ?? [])];
+    this.owned.delete(peer);
+    this.buckets.delete(peer);
+    for (const id of ids) this.owner.delete(id);
+    const present = ids.filter((id) => this.awareness.states.has(id));
+    if (present.length > 0) removeAwarenessStates(this.awareness, present, "disconnect");
+  }
+
+  /** Every known state as one frame (for a joiner and for query-awareness), or null when there is none. */
+  snapshotFrame(): Uint8Array | null {
+    const ids = [...this.awareness.states.keys()];
+    if (ids.length === 0) return null;
+    return encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, ids));
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.timer?.cancel();
+    this.timer = null;
+    this.awareness.off("update", this.onUpdate);
+    this.awareness.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Bounds of the sync endpoint. Defaults follow collaboration.md §2.6 and §3: updates are tens of
+ * bytes, a record document is kilobytes, so an 8 MB update is abuse; awareness states are small
+ * and coalesced per tick; stock clients expect traffic at least every 30 s.
+ */
+export interface SyncLimits {
+  /** Largest accepted document update (step 2 or update); larger → close 4413. */
+  readonly maxUpdateBytes: number;
+  /**
+   * The websocket's own frame cap (`ws` `maxPayload`). Frames between `maxUpdateBytes` and this
+   * are read and refused with 4413 (a code stock clients treat as final); beyond it `ws` closes
+   * with 1009 without handing the frame over. Kept well above `maxUpdateBytes` so ordinary abuse
+   * gets the final code.
+   */
+  readonly maxPayloadBytes: number;
+  /** Largest awareness state (JSON) per client; a frame carrying a larger one is dropped. */
+  readonly maxAwarenessStateBytes: number;
+  /** Awareness frames per connection per second (burst = this); excess frames are dropped. */
+  readonly awarenessPerSecond: number;
+  /** Awareness relay window: the latest state per client within it goes out as one frame. */
+  readonly awarenessCoalesceMs: number;
+  /** Invalid (repaired) updates a connection may send per minute before it is closed with 4422. */
+  readonly maxInvalidPerMinute: number;
+  /** Connections over the whole endpoint; more → 503 at the upgrade. */
+  readonly maxConnections: number;
+  /** Connections on one record; more → 503 at the upgrade. */
+  readonly maxConnectionsPerRecord: number;
+  /** Frames a connection may queue while its record loads; more → close 1013. */
+  readonly maxQueuedFrames: number;
+  /** Bytes buffered towards a slow client before it is closed with 1013. */
+  readonly maxBufferedBytes: number;
+  /** Websocket ping period; a peer that missed one pong is terminated at the next. */
+  readonly pingIntervalMs: number;
+  /** Flush this long after the last update… */
+  readonly flushDebounceMs: number;
+  /** …but at most this long after the first unflushed one. */
+  readonly flushMaxWaitMs: number;
+  /** First retry delay of a failed flush or log append; doubles up to `retryMaxMs`. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+}
+
+export const DEFAULT_LIMITS: SyncLimits = {
+  maxUpdateBytes: 8 * 1024 * 1024,
+  maxPayloadBytes: 64 * 1024 * 1024,
+  maxAwarenessStateBytes: 4 * 1024,
+  awarenessPerSecond: 30,
+  awarenessCoalesceMs: 30,
+  maxInvalidPerMinute: 20,
+  maxConnections: 10_000,
+  maxConnectionsPerRecord: 200,
+  maxQueuedFrames: 1_000,
+  maxBufferedBytes: 32 * 1024 * 1024,
+  pingIntervalMs: 30_000,
+  flushDebounceMs: 1_500,
+  flushMaxWaitMs: 10_000,
+  retryBaseMs: 200,
+  retryMaxMs: 10_000,
+};
+
+export function resolveLimits(partial: Partial<SyncLimits> = {}): SyncLimits {
+  return { ...DEFAULT_LIMITS, ...partial };
+}
+
+/** Exponential backoff: `base · 2^(attempt-1)`, capped. */
+export function backoffMs(limits: SyncLimits, attempt: number): number {
+  return Math.min(limits.retryMaxMs, limits.retryBaseMs * 2 ** Math.max(0, attempt - 1));
+}

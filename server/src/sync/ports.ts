@@ -1,0 +1,28 @@
+import type * as Y from "yjs";
+import type { DatasetHandle } from "@tessera/dataset";
+import type { LogPosition, RecordKey } from "@tessera/dataset/state";
+
+/**
+ * What the sync endpoint needs from its neighbours, stated narrowly so each can be replaced (the
+ * file log by Redis, the in-process persister by a worker) without touching the rooms.
+ */
+
+/** The dataset library: opens a dataset by `info.json` id (null when unknown). `LibraryPort` fits. */
+export interface SyncLibrary {
+  open(datasetId: string): Promise<DatasetHandle | null>;
+}
+
+/** A record document as loaded (snapshot + log tail, or rows + an immediate snapshot). */
+export interface LoadedDoc {
+  readonly doc: Y.Doc;
+  /** Log entries replayed on top of the snapshot: a tail left by a crash, to be flushed soon. */
+  readonly replayed: number;
+}
+
+export type DocLoader = (dataset: DatasetHandle, key: RecordKey) => Promise<LoadedDoc>;
+
+/** Folds a record's log into its snapshot and rows. */
+export interface SyncPersister {
+  /** Resolves once everything in the log up to `upTo` is in the snapshot and the rows. */
+  flush(key: RecordKey): Promise<{ readonly upTo: LogPosition }>;
+}

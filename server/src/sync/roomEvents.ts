@@ -1,0 +1,49 @@
+import type { ComponentTable, RecordStatus, WorkflowAction } from "@tessera/shared-crdt";
+import type { LogPosition, RecordKey } from "@tessera/dataset/state";
+
+/**
+ * What record rooms tell the rest of the server (the live channel, the activity feed, tests).
+ * Listeners run synchronously inside the room's processing: keep them cheap and never throw.
+ */
+export interface StatusEvent extends RecordKey {
+  readonly from: RecordStatus;
+  readonly to: RecordStatus;
+  /** `edit` = W1, the first edit of a new record. */
+  readonly action: WorkflowAction;
+  readonly userId: string;
+  readonly comment: string;
+}
+
+export interface EditEvent extends RecordKey {
+  readonly userId: string;
+  /** `client` = a websocket session, `rest` = `RoomManager.withRecord`. */
+  readonly source: "client" | "rest";
+  readonly sessionId: string | null;
+  readonly tables: readonly ComponentTable[];
+  readonly recordFields: readonly string[];
+}
+
+export interface PresenceEvent extends RecordKey {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly role: string;
+  readonly readOnly: boolean;
+}
+
+export interface FlushedEvent extends RecordKey {
+  readonly upTo: LogPosition;
+}
+
+export interface RoomEvents {
+  status: StatusEvent;
+  edit: EditEvent;
+  join: PresenceEvent;
+  leave: PresenceEvent;
+  loaded: RecordKey;
+  flushed: FlushedEvent;
+  unloaded: RecordKey;
+}
+
+export type RoomEventName = keyof RoomEvents;
+export type EmitRoomEvent = <K extends RoomEventName>(event: K, payload: RoomEvents[K]) => void;
