@@ -45,6 +45,12 @@ export interface RecordSnapshot {
   readonly rowsDigest: string;
   /** ISO time of the save. */
   readonly savedAt: string;
+  /**
+   * Set while the persist worker writes rows from this state (saved before its first LanceDB write,
+   * cleared after the last): rows that differ from `rowsDigest` are then a half-finished write of
+   * ours, not someone else's change, so loading must not merge them back into the document.
+   */
+  readonly rowsPending?: boolean;
 }
 
 /** Snapshot port: `FileSnapshotStore` writes `.tessera/snapshots/<dataset>/<record>.snap` atomically (temp + rename). */

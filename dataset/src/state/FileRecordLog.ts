@@ -1,0 +1,440 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { RecordLogError } from "./errors.js";
+import { Mutex } from "./Mutex.js";
+import { defaultSync, ensureDir, isNotFound, isTempName, keyPath, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
+import { encodeEntry, encodeHeader, ENTRY_HEADER, MAX_ENTRY_BYTES, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
+
+export interface FileRecordLogOptions {
+  /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
+  readonly dataDir: string;
+  /**
+   * A reader (the persist worker) never writes, truncates or renames: it re-reads files on every
+   * call, ignoring a tail another process is still writing. One process per `DATA_DIR` may write.
+   */
+  readonly readOnly?: boolean;
+  /** How a handle is synced; injectable so tests count (and hold) fsyncs. */
+  readonly sync?: SyncFn;
+  /** Largest update accepted by {@link FileRecordLog.append}. */
+  readonly maxEntryBytes?: number;
+  /** Where torn tails and set-aside corrupt files are reported (default `console.warn`). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Counters for tests and benchmarks. */
+export interface FileRecordLogStats {
+  /** Group-commit rounds that wrote at least one entry. */
+  rounds: number;
+  /** Entries made durable. */
+  appends: number;
+  /** Every sync call (file data, file, directory). */
+  fsyncs: number;
+}
+
+interface RecordFile {
+  readonly key: RecordKey;
+  readonly path: string;
+  readonly lock: Mutex;
+  handle: fs.FileHandle;
+  base: LogPosition;
+  headerLength: number;
+  /** Durable entries only: an entry is listed once its round's fsync returned. */
+  entries: WalEntryRef[];
+  size: number;
+  lastPos: LogPosition;
+  /** Set after an I/O error: the handle is closed and the next access reopens the file. */
+  broken: boolean;
+}
+
+interface PendingAppend {
+  readonly key: RecordKey;
+  readonly path: string;
+  readonly update: Uint8Array;
+  resolve(pos: LogPosition): void;
+  reject(e: unknown): void;
+}
+
+const WAL_SUFFIX = ".wal";
+
+/** The log folder of a data directory. */
+export function walDir(dataDir: string): string {
+  return path.join(dataDir, ".tessera", "wal");
+}
+
+/**
+ * The embedded write-ahead log (ARCHITECTURE §3 "Durability"): one append-only file per record.
+ *
+ * Group commit: appends are queued; a round takes everything queued, writes each record's new
+ * entries with one write, fsyncs every touched file once (in parallel), then resolves them all.
+ * Appends arriving while a round's fsync is in flight form the next round, so under load one fsync
+ * covers many updates and an idle log pays one fsync per append. A trim rewrites the file beside it
+ * (temp + fsync + rename + directory fsync) holding the record's lock, so it never interleaves with
+ * that record's appends, and other records keep committing meanwhile.
+ */
+export class FileRecordLog implements RecordLog {
+  private readonly root: string;
+  private readonly readOnly: boolean;
+  private readonly maxEntryBytes: number;
+  private readonly warn: (message: string) => void;
+  private readonly syncImpl: SyncFn;
+  private readonly files = new Map<string, Promise<RecordFile | null>>();
+  private queue: PendingAppend[] = [];
+  /** Appends whose record was locked by a trim or read when their round came. */
+  private waiting: PendingAppend[] = [];
+  private running: Promise<void> | null = null;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
+  private readonly counters: FileRecordLogStats = { rounds: 0, appends: 0, fsyncs: 0 };
+
+  constructor(options: FileRecordLogOptions) {
+    this.root = walDir(options.dataDir);
+    this.readOnly = options.readOnly ?? false;
+    this.maxEntryBytes = options.maxEntryBytes ?? MAX_ENTRY_BYTES;
+    // Default warning sink: the log has no logger of its own; warnings are rare (crash recovery).
+    this.warn = options.onWarning ?? ((m) => console.warn(`[record-log] ${m}`));
+    const sync = options.sync ?? defaultSync;
+    this.syncImpl = (h, kind) => {
+      this.counters.fsyncs++;
+      return sync(h, kind);
+    };
+  }
+
+  stats(): FileRecordLogStats {
+    return { ...this.counters };
+  }
+
+  append(key: RecordKey, update: Uint8Array): Promise<LogPosition> {
+    if (this.closed) return Promise.reject(new RecordLogError("closed", "the record log is closed"));
+    if (this.readOnly) return Promise.reject(new RecordLogError("read_only", "this record log was opened read-only"));
+    if (update.length > this.maxEntryBytes) {
+      return Promise.reject(new RecordLogError("too_large", `update of ${update.length} bytes exceeds ${this.maxEntryBytes}`));
+    }
+    let file: string;
+    try {
+      file = this.pathOf(key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<LogPosition>((resolve, reject) => {
+      this.queue.push({ key, path: file, update: Uint8Array.from(update), resolve, reject });
+      this.kick();
+    });
+  }
+
+  async read(key: RecordKey, after: LogPosition = 0): Promise<LogEntry[]> {
+    this.assertOpen();
+    const file = this.pathOf(key);
+    if (this.readOnly) return this.track(readWholeFile(file, after));
+    return this.track(
+      this.withFile(key, file, async (rf) => {
+        if (!rf) return [];
+        const wanted = rf.entries.filter((e) => e.pos > after);
+        const first = wanted[0];
+        if (!first) return [];
+        const start = first.offset - ENTRY_HEADER;
+        const last = wanted[wanted.length - 1]!;
+        const bytes = await readAt(rf.handle, start, last.offset + last.length - start);
+        return wanted.map((e) => ({ pos: e.pos, update: bytes.subarray(e.offset - start, e.offset - start + e.length) }));
+      }),
+    );
+  }
+
+  async trim(key: RecordKey, upTo: LogPosition): Promise<void> {
+    this.assertOpen();
+    if (this.readOnly) throw new RecordLogError("read_only", "this record log was opened read-only");
+    const file = this.pathOf(key);
+    await this.track(
+      this.withFile(key, file, async (rf) => {
+        if (!rf) return;
+        const newBase = Math.min(Math.floor(upTo), rf.lastPos);
+        if (newBase <= rf.base) return;
+        const kept = rf.entries.filter((e) => e.pos > newBase);
+        const header = encodeHeader(rf.key, newBase);
+        const tailStart = kept.length > 0 ? kept[0]!.offset - ENTRY_HEADER : rf.size;
+        const tail = tailStart < rf.size ? await readAt(rf.handle, tailStart, rf.size - tailStart) : Buffer.alloc(0);
+        await writeFileAtomic(rf.path, [header, tail], this.syncImpl);
+        const old = rf.handle;
+        rf.handle = await fs.open(rf.path, "r+");
+        await old.close();
+        const shift = header.length - tailStart;
+        rf.entries = kept.map((e) => ({ ...e, offset: e.offset + shift }));
+        rf.base = newBase;
+        rf.headerLength = header.length;
+        rf.size = header.length + tail.length;
+      }),
+    );
+  }
+
+  async pending(): Promise<RecordKey[]> {
+    this.assertOpen();
+    const out: RecordKey[] = [];
+    for (const file of await listLogFiles(this.root)) {
+      const open = this.files.get(file);
+      const rf = open ? await open : null;
+      if (rf && !rf.broken) {
+        if (rf.entries.length > 0) out.push(rf.key);
+        continue;
+      }
+      const parsed = await readParsed(file);
+      if (parsed && parsed.entries.length > 0) out.push(parsed.key);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.running || this.inflight.size > 0) {
+      if (this.running) await this.running;
+      await Promise.allSettled([...this.inflight]);
+    }
+    for (const p of this.files.values()) {
+      const rf = await p.catch(() => null);
+      if (rf && !rf.broken) await rf.handle.close();
+    }
+    this.files.clear();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RecordLogError("closed", "the record log is closed");
+  }
+
+  private pathOf(key: RecordKey): string {
+    return keyPath(this.root, key, WAL_SUFFIX);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Runs `fn` holding the record's lock (null when the record has no log file). */
+  private async withFile<T>(key: RecordKey, file: string, fn: (rf: RecordFile | null) => Promise<T>): Promise<T> {
+    for (;;) {
+      const rf = await this.fileFor(key, file, false);
+      if (!rf) return fn(null);
+      await rf.lock.lock();
+      if (rf.broken) {
+        rf.lock.unlock();
+        continue;
+      }
+      try {
+        return await fn(rf);
+      } finally {
+        rf.lock.unlock();
+      }
+    }
+  }
+
+  /** The open state of a record's file, opening (and, for appends, creating) it once. */
+  private fileFor(key: RecordKey, file: string, create: boolean): Promise<RecordFile | null> {
+    const known = this.files.get(file);
+    if (known) {
+      return known.then((rf) => {
+        if (rf && !rf.broken) return rf;
+        if (!rf && !create) return null;
+        if (this.files.get(file) === known) this.files.delete(file);
+        return this.fileFor(key, file, create);
+      });
+    }
+    const opening = this.openFile(key, file, create);
+    this.files.set(file, opening);
+    opening.catch(() => {
+      if (this.files.get(file) === opening) this.files.delete(file);
+    });
+    return opening;
+  }
+
+  private async openFile(key: RecordKey, file: string, create: boolean): Promise<RecordFile | null> {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (e) {
+      if (!isNotFound(e)) throw new RecordLogError("io", `cannot read ${file}`, { cause: e });
+      if (!create) return null;
+      await ensureDir(path.dirname(file), this.syncImpl);
+      await writeFileAtomic(file, [encodeHeader(key, 0)], this.syncImpl);
+      bytes = await fs.readFile(file);
+    }
+    const h = parseHeader(bytes);
+    if (!h.ok) {
+      const aside = `${file}.corrupt-${Date.now()}`;
+      await fs.rename(file, aside);
+      this.warn(`${file}: ${h.problem}; moved to ${aside}, the record's log starts afresh`);
+      return create ? this.openFile(key, file, create) : null;
+    }
+    const scan = scanEntries(bytes, h.header);
+    const handle = await fs.open(file, "r+");
+    if (scan.validLength < bytes.length) {
+      this.warn(`${file}: dropping a torn tail of ${bytes.length - scan.validLength} bytes after position ${scan.lastPos}`);
+      try {
+        await handle.truncate(scan.validLength);
+        await this.syncImpl(handle, "data");
+      } catch (e) {
+        await handle.close();
+        throw new RecordLogError("io", `cannot truncate the torn tail of ${file}`, { cause: e });
+      }
+    }
+    return {
+      key: h.header.key,
+      path: file,
+      lock: new Mutex(() => this.wake()),
+      handle,
+      base: h.header.base,
+      headerLength: h.header.length,
+      entries: scan.entries,
+      size: scan.validLength,
+      lastPos: scan.lastPos,
+      broken: false,
+    };
+  }
+
+  /** A record's lock went idle: appends that waited for it rejoin the queue, in order. */
+  private wake(): void {
+    if (this.waiting.length === 0) return;
+    this.queue = [...this.waiting, ...this.queue];
+    this.waiting = [];
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    // Start on a microtask: appends issued in the same tick join the first round.
+    this.running = Promise.resolve()
+      .then(() => this.runRounds())
+      .finally(() => {
+        this.running = null;
+        if (this.queue.length > 0) this.kick();
+      });
+  }
+
+  private async runRounds(): Promise<void> {
+    for (;;) {
+      const batch = this.queue;
+      this.queue = [];
+      if (batch.length === 0) return;
+      const groups = new Map<string, PendingAppend[]>();
+      for (const p of batch) {
+        const g = groups.get(p.path);
+        if (g) g.push(p);
+        else groups.set(p.path, [p]);
+      }
+      const opened = await Promise.all(
+        [...groups].map(async ([file, items]) => {
+          try {
+            return { items, rf: await this.fileFor(items[0]!.key, file, true) };
+          } catch (e) {
+            for (const p of items) p.reject(e instanceof RecordLogError ? e : new RecordLogError("io", `cannot open ${file}`, { cause: e }));
+            return null;
+          }
+        }),
+      );
+      const work: Array<Promise<void>> = [];
+      const retry: PendingAppend[] = [];
+      for (const o of opened) {
+        if (!o) continue;
+        const { rf, items } = o;
+        if (!rf || rf.broken) retry.push(...items);
+        // Busy with a trim or read: wait (synchronously registered, so the release cannot be missed).
+        else if (!rf.lock.tryLock()) this.waiting.push(...items);
+        else work.push(this.commit(rf, items));
+      }
+      this.queue = [...retry, ...this.queue];
+      if (work.length === 0) continue;
+      this.counters.rounds++;
+      await Promise.all(work);
+    }
+  }
+
+  /** Writes one record's share of a round and fsyncs it; the caller holds the record's lock. */
+  private async commit(rf: RecordFile, items: readonly PendingAppend[]): Promise<void> {
+    const start = rf.size;
+    const refs: WalEntryRef[] = [];
+    const frames: Buffer[] = [];
+    let offset = start;
+    items.forEach((p, i) => {
+      const frame = encodeEntry(rf.lastPos + 1 + i, p.update);
+      refs.push({ pos: rf.lastPos + 1 + i, offset: offset + ENTRY_HEADER, length: p.update.length });
+      frames.push(frame);
+      offset += frame.length;
+    });
+    try {
+      await writeAll(rf.handle, Buffer.concat(frames), start);
+      await this.syncImpl(rf.handle, "data");
+    } catch (e) {
+      await this.breakFile(rf, start);
+      const err = new RecordLogError("io", `append to ${rf.path} failed; nothing of this round is confirmed`, { cause: e });
+      for (const p of items) p.reject(err);
+      rf.lock.unlock();
+      return;
+    }
+    rf.entries.push(...refs);
+    rf.size = offset;
+    rf.lastPos += items.length;
+    this.counters.appends += items.length;
+    rf.lock.unlock();
+    for (let i = 0; i < items.length; i++) items[i]!.resolve(refs[i]!.pos);
+  }
+
+  /** After a failed write or fsync: cut what this round wrote, close, and let the next access rescan. */
+  private async breakFile(rf: RecordFile, size: number): Promise<void> {
+    rf.broken = true;
+    if (this.files.has(rf.path)) this.files.delete(rf.path);
+    try {
+      await rf.handle.truncate(size);
+    } catch (e) {
+      // Best effort: entries of a failed round were never confirmed; if they survive, the reopen
+      // scan keeps them as ordinary (idempotent) Yjs updates.
+      this.warn(`${rf.path}: cannot cut a failed round (${String(e)})`);
+    }
+    await rf.handle.close().catch((e: unknown) => this.warn(`${rf.path}: close after failure: ${String(e)}`));
+  }
+}
+
+async function listLogFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  let datasets: string[];
+  try {
+    datasets = await fs.readdir(root);
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+  for (const d of datasets.sort()) {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(root, d));
+    } catch (e) {
+      if (isNotFound(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") continue;
+      throw e;
+    }
+    for (const n of names.sort()) if (n.endsWith(WAL_SUFFIX) && !isTempName(n)) out.push(path.join(root, d, n));
+  }
+  return out;
+}
+
+async function readParsed(file: string): Promise<{ key: RecordKey; entries: LogEntry[] } | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw new RecordLogError("io", `cannot read ${file}`, { cause: e });
+  }
+  const h = parseHeader(bytes);
+  if (!h.ok) throw new RecordLogError("corrupt", `${file}: ${h.problem}`);
+  const scan = scanEntries(bytes, h.header);
+  return {
+    key: h.header.key,
+    entries: scan.entries.map((e) => ({ pos: e.pos, update: bytes.subarray(e.offset, e.offset + e.length) })),
+  };
+}
+
+/** Reader path: the whole file, parsed fresh (another process may be appending or trimming). */
+async function readWholeFile(file: string, after: LogPosition): Promise<LogEntry[]> {
+  const parsed = await readParsed(file);
+  return parsed ? parsed.entries.filter((e) => e.pos > after) : [];
+}
