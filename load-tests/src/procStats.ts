@@ -1,0 +1,69 @@
+import { readdir, readFile } from "node:fs/promises";
+
+/**
+ * CPU time and memory of a process and its descendants, read from Linux `/proc`. The server runs
+ * as `node bin/tessera.mjs …`, which may hand over to a child (tsx), so the whole tree is summed.
+ */
+export interface ProcSample {
+  /** user + system CPU time of the tree, in milliseconds. */
+  readonly cpuMs: number;
+  /** Current resident set size of the tree, in bytes. */
+  readonly rssBytes: number;
+  /** Sum of each process's peak RSS (`VmHWM`), in bytes. */
+  readonly peakRssBytes: number;
+}
+
+/** Kernel clock ticks per second (`getconf CLK_TCK`); 100 on every Linux build Node supports. */
+const CLK_TCK = 100;
+
+async function readProcFile(pid: number, file: string): Promise<string | null> {
+  try {
+    return await readFile(`/proc/${pid}/${file}`, "utf8");
+  } catch (err) {
+    // The process exited between listing and reading: it simply no longer counts.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") return null;
+    throw err;
+  }
+}
+
+/** Fields of /proc/<pid>/stat after the parenthesised command name (which may contain spaces). */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+async function descendants(root: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readProcFile(Number(entry), "stat");
+    if (!stat) continue;
+    const ppid = Number(statFields(stat)[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i] ?? -1) ?? []));
+  return out;
+}
+
+function kb(status: string, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export async function sampleProcessTree(rootPid: number): Promise<ProcSample> {
+  let cpuMs = 0;
+  let rssBytes = 0;
+  let peakRssBytes = 0;
+  for (const pid of await descendants(rootPid)) {
+    const [stat, status] = await Promise.all([readProcFile(pid, "stat"), readProcFile(pid, "status")]);
+    if (!stat || !status) continue;
+    const f = statFields(stat);
+    // utime and stime are fields 14 and 15 of stat, i.e. indexes 11 and 12 after the name.
+    cpuMs += ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    rssBytes += kb(status, "VmRSS");
+    peakRssBytes += kb(status, "VmHWM");
+  }
+  return { cpuMs, rssBytes, peakRssBytes };
+}
