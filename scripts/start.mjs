@@ -91,12 +91,20 @@ async function waitForHealth(url, child, deadlineMs) {
   throw new Error(`the server did not answer ${url}/health within ${deadlineMs / 1000} s`);
 }
 
-async function serve() {
+/** The server command: the CLI when present, else the server's composition root run by tsx. */
+function serverCommand() {
   const cli = join(root, "bin", "tessera.mjs");
-  if (!existsSync(cli)) throw new Error("bin/tessera.mjs is missing: the server CLI is not in this checkout");
-  const args = [cli, "server", "run", dataDir, "--host", host, "--port", port];
-  log(`node ${args.map((a) => (a.startsWith(root) ? a.slice(root.length + 1) || "." : a)).join(" ")}`);
-  const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
+  if (existsSync(cli)) return { command: process.execPath, args: [cli, "server", "run", dataDir, "--host", host, "--port", port] };
+  const main = join(root, "server", "src", "main.ts");
+  if (existsSync(main)) return { command: tsx, args: [main] };
+  throw new Error("neither bin/tessera.mjs nor server/src/main.ts exists: nothing to run");
+}
+
+async function serve() {
+  const { command, args } = serverCommand();
+  const shown = [command, ...args].map((a) => (a.startsWith(root) ? a.slice(root.length + 1) || "." : a));
+  log(shown.join(" ").replace(process.execPath, "node"));
+  const child = spawn(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, DATA_DIR: dataDir, HOST: host, PORT: port } });
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
       // Forward the stop to the server by its PID and let its exit end this process.
