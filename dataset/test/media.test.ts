@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isRemoteUri, Library, MediaError, mimeOfFormat } from "../src/index.js";
+import { isRemoteUri, Library, mimeOfFormat, type MediaError } from "../src/index.js";
 import { removeDir, tempDir } from "./helpers.js";
 import { fullInfo, fullRows } from "./sample.js";
 
