@@ -75,7 +75,6 @@ export function createApp(options: AppOptions): Express {
   app.use(clientRouter(ctx));
 
   app.use(notFoundHandler(routes));
-  const limitLabel = `${Math.round(jsonLimitBytes / (1024 * 1024))} MB`;
-  app.use(errorHandler(logger, [mapDatasetError], limitLabel));
+  app.use(errorHandler(logger, [mapDatasetError]));
   return app;
 }

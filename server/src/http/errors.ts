@@ -47,46 +47,11 @@ export function badRequest(detail: string): HttpError {
 /** Errors thrown by other layers, mapped to a status and detail (the dataset library registers its own). */
 export type ErrorMapper = (err: unknown) => { status: number; detail: unknown } | null;
 
-interface BodyParserError {
-  type: string;
-  status?: number;
-  message: string;
-  body?: string;
-}
-
-function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === "object" && err !== null && typeof (err as { type?: unknown }).type === "string" && "expose" in err;
-}
-
-/** Maps body-parser's errors the way FastAPI answers the same situations. */
-function mapBodyParserError(err: BodyParserError, limitLabel: string): { status: number; detail: unknown } {
-  switch (err.type) {
-    case "entity.too.large":
-      return { status: 413, detail: `Request body too large (limit ${limitLabel}).` };
-    case "entity.parse.failed": {
-      const pos = /position (\d+)/.exec(err.message);
-      return {
-        status: 422,
-        detail: [{ type: "json_invalid", loc: ["body", pos ? Number(pos[1]) : 0], msg: "JSON decode error", input: {}, ctx: { error: err.message } }],
-      };
-    }
-    case "encoding.unsupported":
-    case "charset.unsupported":
-      return { status: 415, detail: err.message };
-    case "request.aborted":
-    case "request.size.invalid":
-    case "stream.encoding.set":
-      return { status: 400, detail: err.message };
-    default:
-      return { status: err.status && err.status >= 400 && err.status < 500 ? err.status : 400, detail: err.message };
-  }
-}
-
 /**
  * The last middleware: turns anything thrown into `{"detail"}` with the right status. Unexpected
  * errors are logged with the request line and answered with a fixed message — never a stack trace.
  */
-export function errorHandler(logger: Logger, mappers: readonly ErrorMapper[], limitLabel: string): ErrorRequestHandler {
+export function errorHandler(logger: Logger, mappers: readonly ErrorMapper[]): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       // Part of the body is out: the only honest signal left is to cut the connection.
@@ -98,7 +63,6 @@ export function errorHandler(logger: Logger, mappers: readonly ErrorMapper[], li
     if (err instanceof HttpError) mapped = { status: err.status, detail: err.detail };
     else if (err instanceof RequestValidationError) mapped = { status: 422, detail: err.issues };
     else if (err instanceof FilterSyntaxError) mapped = { status: 400, detail: err.message };
-    else if (isBodyParserError(err)) mapped = mapBodyParserError(err, limitLabel);
     else {
       for (const m of mappers) {
         mapped = m(err);

@@ -1,8 +1,7 @@
-import express from "express";
 import type { Request, RequestHandler, Response } from "express";
-import { HttpError } from "./errors.js";
+import { HttpError, RequestValidationError } from "./errors.js";
 
-/** JSON bodies above this are refused with 413 before they are read. */
+/** JSON bodies above this are refused with 413. */
 export const DEFAULT_JSON_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** After a 413, at most this much more of the refused body is read and discarded before the socket is cut. */
@@ -11,41 +10,113 @@ const DRAIN_MAX_MS = 30_000;
 
 function hasBody(req: Request): boolean {
   const len = req.headers["content-length"];
-  if (len !== undefined) return len !== "0";
+  if (len !== undefined) return len.trim() !== "0";
   return req.headers["transfer-encoding"] !== undefined;
 }
 
-function isJsonType(req: Request): boolean {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+function mediaType(req: Request): { type: string; charset: string | null } {
+  const [type = "", ...params] = (req.headers["content-type"] ?? "").split(";");
+  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "") ?? null;
+  return { type: type.trim().toLowerCase(), charset };
+}
+
+function isJsonType(type: string): boolean {
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
+export function tooLarge(limitBytes: number): HttpError {
+  return new HttpError(413, `Request body too large (limit ${Math.round(limitBytes / (1024 * 1024))} MB).`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const pos = /position (\d+)/.exec(message);
+    throw new RequestValidationError([
+      { type: "json_invalid", loc: ["body", pos ? Number(pos[1]) : text.length], msg: "JSON decode error", input: {}, ctx: { error: message } },
+    ]);
+  }
+}
+
 /**
- * Parses JSON bodies of write routes. A body in another media type is refused with 415 (FastAPI
- * would try to read it anyway); a body over `limitBytes` is refused with 413 from its
- * `Content-Length` alone, or as soon as a chunked upload crosses the limit — it is never buffered
- * whole. An absent body leaves `req.body` undefined (the route answers 422 "Field required").
+ * Reads the JSON body of a write route into `req.body`. Another media type (or a charset other
+ * than UTF-8) is refused with 415. A body over `limitBytes` is refused with 413 as soon as that is
+ * known — from `Content-Length` before reading anything, or when a chunked upload crosses the
+ * limit — so the client gets its answer while still sending and nothing is buffered beyond the
+ * limit. No body leaves `req.body` undefined (the route answers 422 "Field required").
  */
 export function jsonBody(limitBytes: number = DEFAULT_JSON_LIMIT_BYTES): RequestHandler {
-  const parse = express.json({ limit: limitBytes, strict: false, type: () => true });
-  return (req, res, next) => {
+  return (req, _res, next) => {
     if (!hasBody(req)) {
       req.body = undefined;
       next();
       return;
     }
-    if (!isJsonType(req)) {
+    const { type, charset } = mediaType(req);
+    if (!isJsonType(type)) {
       next(new HttpError(415, `Unsupported media type ${JSON.stringify(req.headers["content-type"] ?? "")}: send application/json.`));
       return;
     }
-    parse(req, res, next);
+    if (charset !== null && charset !== "utf-8" && charset !== "utf8") {
+      next(new HttpError(415, `Unsupported charset ${JSON.stringify(charset)}: send UTF-8 JSON.`));
+      return;
+    }
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limitBytes) {
+      next(tooLarge(limitBytes));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("aborted", onAborted);
+    };
+    const settle = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (err) {
+        req.pause();
+        next(err);
+        return;
+      }
+      try {
+        let text = Buffer.concat(chunks, size).toString("utf8");
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        req.body = parseJson(text);
+        next();
+      } catch (parseErr) {
+        next(parseErr);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        settle(tooLarge(limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => settle(null);
+    const onError = (err: Error) => settle(new HttpError(400, `Could not read the request body: ${err.message}`));
+    const onAborted = () => settle(new HttpError(400, "Request aborted."));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("aborted", onAborted);
   };
 }
 
 /**
  * "Lingering close" for a refused upload: the client is usually still sending, and closing at
  * once would reset the connection before it reads the 413. Read and discard what follows (bounded
- * in bytes and time), then let the connection go on or cut it.
+ * in bytes and time) so the connection can be reused, or cut it past the bounds.
  */
 export function drainRejectedBody(req: Request, res: Response): void {
   res.once("finish", () => {
