@@ -4,3 +4,9 @@ export { FileRecordLog, walDir, type FileRecordLogOptions, type FileRecordLogSta
 export { FileSnapshotStore, snapshotDir, type FileSnapshotStoreOptions } from "./FileSnapshotStore.js";
 export { decodeId, encodeId, type SyncFn, type SyncKind } from "./stateFiles.js";
 export { crc32 } from "./crc32.js";
+export { rowsDigest, canonicalRows } from "./rowsDigest.js";
+export { readRecordRows } from "./readRecordRows.js";
+export { mergeExternalRows, type ExternalMerge } from "./mergeExternalRows.js";
+export { applyLogEntries, loadRecordDoc, newRecordDoc, type LoadedRecord, type LoadRecordOptions, type StateClock } from "./loadRecordDoc.js";
+export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js";
+export { persistRecord, type PersistOptions, type PersistResult, type PersistStep } from "./persistRecord.js";

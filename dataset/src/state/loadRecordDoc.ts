@@ -1,0 +1,168 @@
+import * as Y from "yjs";
+import {
+  applyRowsToDoc,
+  PERSISTENCE_ORIGIN,
+  recordDocGuid,
+  removeDependents,
+  rowsOfDoc,
+  serverOrigin,
+  transact,
+  type ComponentTable,
+} from "@tessera/shared-crdt";
+import type { DatasetHandle } from "../types.js";
+import { mergeExternalRows } from "./mergeExternalRows.js";
+import { readRecordRows } from "./readRecordRows.js";
+import { rowsDigest } from "./rowsDigest.js";
+import type { LogEntry, LogPosition, RecordKey, RecordLog, RecordSnapshot, SnapshotStore } from "./types.js";
+
+/** Time as the state layer needs it (a subset of the server's `Clock`). */
+export interface StateClock {
+  now(): number;
+}
+
+export interface LoadRecordOptions {
+  readonly dataset: DatasetHandle;
+  readonly log: RecordLog;
+  readonly snapshots: SnapshotStore;
+  readonly key: RecordKey;
+  readonly clock: StateClock;
+}
+
+export interface LoadedRecord {
+  /** The record document (guid `datasetId/recordId`, gc on). Attach update handlers after this resolves. */
+  readonly doc: Y.Doc;
+  /** The snapshot's `foldedUpTo` (0 for a record built from rows). */
+  readonly foldedUpTo: LogPosition;
+  /** The last position in the log after loading, including the external-change entry if one was appended. */
+  readonly logHead: LogPosition;
+  /** Log entries applied on top of the snapshot (a crash or an unflushed unload left them): flush soon. */
+  readonly replayed: number;
+  /**
+   * Rows had changed behind our back: the difference was merged as one `server("external")`
+   * transaction and that update was appended to the log (durable) before returning.
+   */
+  readonly externalChanges: boolean;
+  /** No snapshot existed: the document was built from the rows and its first snapshot saved. */
+  readonly created: boolean;
+}
+
+/** How many times a load starts over when a persist rewrote the snapshot while it read the rows. */
+const LOAD_ATTEMPTS = 3;
+
+export function newRecordDoc(key: RecordKey): Y.Doc {
+  return new Y.Doc({ guid: recordDocGuid(key.datasetId, key.recordId), gc: true });
+}
+
+/**
+ * Applies log entries to a document in one transaction with the persistence origin (merging in the
+ * `Y.Doc`, not with `Y.mergeUpdates` over many tiny updates). Every entry is applied, including
+ * ones at or below the snapshot's `foldedUpTo` still waiting for their trim: Yjs updates are
+ * idempotent, and this keeps a load correct even if positions were reused after a power loss.
+ */
+export function applyLogEntries(doc: Y.Doc, entries: readonly LogEntry[]): void {
+  if (entries.length === 0) return;
+  doc.transact(() => {
+    for (const e of entries) Y.applyUpdate(doc, e.update, PERSISTENCE_ORIGIN);
+  }, PERSISTENCE_ORIGIN);
+}
+
+export function isoNow(clock: StateClock): string {
+  return new Date(clock.now()).toISOString();
+}
+
+function sameSnapshot(a: RecordSnapshot | null, b: RecordSnapshot | null): boolean {
+  if (!a || !b) return a === b;
+  return a.savedAt === b.savedAt && a.foldedUpTo === b.foldedUpTo && a.rowsDigest === b.rowsDigest && a.rowsPending === b.rowsPending && a.state.length === b.state.length;
+}
+
+/**
+ * Loads a record document for the server, which owns the record's log (ARCHITECTURE §3
+ * "Durability" 3):
+ * - with a snapshot: the snapshot plus every log entry, applied in one transaction; if the rows
+ *   in LanceDB no longer match the snapshot's digest (and no persist was half-way), the change is
+ *   merged three-way into the document as a `server("external")` transaction whose update is
+ *   appended to the log, so clients, the persist worker and later loads all build on the same
+ *   Yjs structs;
+ * - without one: the document is built from the rows (`server("load")`) and its snapshot saved
+ *   at once, so every later log entry applies on top of these same structs (a second build from
+ *   rows would get other client ids and the log would not apply).
+ * The persist worker never calls this (it must not write the log): it uses `persistRecord`.
+ */
+export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedRecord> {
+  const { dataset, log, snapshots, key } = options;
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await snapshots.load(key);
+    if (!snapshot) return createFromRows(options);
+    const current = await readRecordRows(dataset, key.recordId);
+    const doc = newRecordDoc(key);
+    Y.applyUpdate(doc, snapshot.state, PERSISTENCE_ORIGIN);
+    const drifted = !snapshot.rowsPending && rowsDigest(current) !== snapshot.rowsDigest;
+    if (drifted && attempt < LOAD_ATTEMPTS && !sameSnapshot(snapshot, await snapshots.load(key))) {
+      // A persist saved a snapshot while we read the rows: the "drift" may be its own write.
+      doc.destroy();
+      continue;
+    }
+    const base = drifted ? rowsOfDoc(doc) : null;
+    const entries = await log.read(key);
+    applyLogEntries(doc, entries);
+    let logHead = Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0);
+    let externalChanges = false;
+    if (base) {
+      const update = mergeExternal(doc, base, current);
+      if (update) {
+        logHead = await log.append(key, update);
+        externalChanges = true;
+      }
+    }
+    return { doc, foldedUpTo: snapshot.foldedUpTo, logHead, replayed: entries.length, externalChanges, created: false };
+  }
+}
+
+/** Merges rows changed behind our back into `doc`; returns the transaction's update (null if nothing changed). */
+export function mergeExternal(doc: Y.Doc, base: ReturnType<typeof rowsOfDoc>, current: ReturnType<typeof rowsOfDoc>): Uint8Array | null {
+  const merged = mergeExternalRows(base, current, rowsOfDoc(doc));
+  let update: Uint8Array | null = null;
+  const capture = (u: Uint8Array) => {
+    update = u;
+  };
+  doc.on("update", capture);
+  try {
+    transact(doc, serverOrigin("external"), () => {
+      applyRowsToDoc(doc, merged.rows);
+      // Their delete of an entity (say) took its annotations in LanceDB; annotations we added to it
+      // since then must go too, or they would dangle.
+      if (merged.deleted.size > 0) removeDependents(doc, merged.deleted as Map<ComponentTable, Set<string>>);
+    });
+  } finally {
+    doc.off("update", capture);
+  }
+  return update;
+}
+
+async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord> {
+  const { dataset, log, snapshots, key, clock } = options;
+  const rows = await readRecordRows(dataset, key.recordId);
+  const doc = newRecordDoc(key);
+  transact(doc, serverOrigin("load"), () => applyRowsToDoc(doc, rows));
+  const digest = rowsDigest(rowsOfDoc(doc));
+  // A log without a snapshot should not exist (the first load saves one before any append); if the
+  // snapshot was removed by hand, keep what of the log still applies and let the next persist
+  // reconcile the rows with the document.
+  const orphans = await log.read(key);
+  applyLogEntries(doc, orphans);
+  const foldedUpTo = orphans.at(-1)?.pos ?? 0;
+  await snapshots.save(key, {
+    state: Y.encodeStateAsUpdate(doc),
+    foldedUpTo,
+    rowsDigest: digest,
+    savedAt: isoNow(clock),
+    rowsPending: orphans.length > 0,
+  });
+  if (orphans.length > 0) warnOrphans(key, orphans.length);
+  return { doc, foldedUpTo, logHead: foldedUpTo, replayed: orphans.length, externalChanges: false, created: true };
+}
+
+function warnOrphans(key: RecordKey, n: number): void {
+  // Not an error for the caller: reported so an operator sees that a snapshot went missing.
+  console.warn(`[record-state] ${key.datasetId}/${key.recordId}: ${n} log entries without a snapshot were applied to a document rebuilt from rows`);
+}

@@ -1,0 +1,173 @@
+import * as Y from "yjs";
+import { COMPONENT_TABLES, PERSISTENCE_ORIGIN, rowsOfDoc, type ComponentTable, type RecordRows, type Row, type ValidationIssue } from "@tessera/shared-crdt";
+import { RecordStateError } from "./errors.js";
+import { applyLogEntries, isoNow, newRecordDoc, type LoadRecordOptions } from "./loadRecordDoc.js";
+import { byId, planPersist, satisfies, type PersistPlan } from "./persistPlan.js";
+import { readRecordRows } from "./readRecordRows.js";
+import { rowsDigest } from "./rowsDigest.js";
+import type { LogPosition } from "./types.js";
+
+/** One durable step of a persist, reported before it runs (tests crash the worker at step N). */
+export interface PersistStep {
+  /** 1-based, in order, per persist call. */
+  readonly index: number;
+  readonly kind: "snapshot-pending" | "delete" | "upsert" | "record" | "repair" | "snapshot";
+  readonly table?: string;
+  readonly rows?: number;
+}
+
+export interface PersistOptions extends LoadRecordOptions {
+  readonly onStep?: (step: PersistStep) => void | Promise<void>;
+  /** Rows left out because they failed validation (default `console.warn`). */
+  readonly onRejected?: (issues: readonly ValidationIssue[]) => void;
+}
+
+export interface PersistResult {
+  /** Every log entry up to here (inclusive) is in the snapshot and the rows: the caller may trim to it. */
+  readonly upTo: LogPosition;
+  /** Rows upserted, the record row included when it was written. */
+  readonly rowsWritten: number;
+  readonly rowsDeleted: number;
+  readonly statusChanged: boolean;
+  /** Document rows that failed validation and were not written (see `onRejected`). */
+  readonly rowsRejected: number;
+}
+
+/**
+ * Folds a record's log into its rows and snapshot (ARCHITECTURE §3 "Durability" 2). Only reads the
+ * log: the caller (the server, owner of the log) trims it to `upTo` after this resolves.
+ *
+ * Steps: snapshot + every log entry merged in one `Y.Doc`; the plan against LanceDB (see
+ * `planPersist`); when there is something to write, the merged snapshot is saved first marked
+ * `rowsPending`, then deletes (one call per table, dependents first), upserts (one call per table,
+ * entities first), the record row (status, comment, custom fields; `updated_at` bumped,
+ * `created_at` kept), a read-back check, and the snapshot again without the mark.
+ *
+ * Crash-safe and idempotent: killed after any step, a re-run plans from the same snapshot (or,
+ * after the pending mark, from what LanceDB holds) and writes what is missing; rows end equal to
+ * the document. A run with nothing new writes nothing.
+ */
+export async function persistRecord(options: PersistOptions): Promise<PersistResult> {
+  const { dataset, log, snapshots, key, clock } = options;
+  const snapshot = await snapshots.load(key);
+  if (!snapshot) {
+    throw new RecordStateError("no_snapshot", `${key.datasetId}/${key.recordId} has no snapshot: the server creates one when it first loads the record`);
+  }
+  const doc = newRecordDoc(key);
+  try {
+    Y.applyUpdate(doc, snapshot.state, PERSISTENCE_ORIGIN);
+    const base = rowsOfDoc(doc);
+    const entries = await log.read(key);
+    applyLogEntries(doc, entries);
+    const upTo = Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0);
+    const ours = rowsOfDoc(doc);
+    const current = await readRecordRows(dataset, key.recordId);
+    const now = () => new Date(clock.now());
+    const plan = planPersist({ schema: dataset.schema, recordId: key.recordId, from: snapshot.rowsPending ? current : base, ours, current, now });
+    if (plan.rejected.length > 0) (options.onRejected ?? warnRejected(key))(plan.rejected);
+
+    const state = Y.encodeStateAsUpdate(doc);
+    const digest = rowsDigest(ours);
+    const finalSnapshot = { state, foldedUpTo: upTo, rowsDigest: digest, rowsPending: false };
+    let index = 0;
+    const step = async (kind: PersistStep["kind"], table?: string, rows?: number) => {
+      index++;
+      if (options.onStep) await options.onStep({ index, kind, ...(table === undefined ? {} : { table }), ...(rows === undefined ? {} : { rows }) });
+    };
+
+    if (plan.tables.size === 0 && !plan.record) {
+      const unchanged = upTo === snapshot.foldedUpTo && !snapshot.rowsPending && digest === snapshot.rowsDigest;
+      if (!unchanged) {
+        await step("snapshot");
+        await snapshots.save(key, { ...finalSnapshot, savedAt: isoNow(clock) });
+      }
+      return { upTo, rowsWritten: 0, rowsDeleted: 0, statusChanged: false, rowsRejected: plan.rejected.length };
+    }
+
+    await step("snapshot-pending");
+    await snapshots.save(key, { ...finalSnapshot, rowsPending: true, savedAt: isoNow(clock) });
+    const counts = await writePlan(options, plan, step);
+    await verify(options, plan, ours, current, step);
+    await step("snapshot");
+    await snapshots.save(key, { ...finalSnapshot, savedAt: isoNow(clock) });
+    return { upTo, ...counts, statusChanged: plan.statusChanged, rowsRejected: plan.rejected.length };
+  } finally {
+    doc.destroy();
+  }
+}
+
+type StepFn = (kind: PersistStep["kind"], table?: string, rows?: number) => Promise<void>;
+
+async function writePlan(options: PersistOptions, plan: PersistPlan, step: StepFn): Promise<{ rowsWritten: number; rowsDeleted: number }> {
+  const { dataset } = options;
+  let rowsWritten = 0;
+  let rowsDeleted = 0;
+  for (const t of [...COMPONENT_TABLES].reverse()) {
+    const p = plan.tables.get(t);
+    if (!p || p.deletes.length === 0) continue;
+    await step("delete", t, p.deletes.length);
+    await dataset.delete(t, p.deletes);
+    rowsDeleted += p.deletes.length;
+  }
+  for (const t of COMPONENT_TABLES) {
+    const p = plan.tables.get(t);
+    if (!p || p.upserts.length === 0) continue;
+    await step("upsert", t, p.upserts.length);
+    await dataset.upsert(t, p.upserts);
+    rowsWritten += p.upserts.length;
+  }
+  if (plan.record) {
+    await step("record", "records", 1);
+    await dataset.upsert("records", [plan.record]);
+    if (plan.recordFieldsChanged) rowsWritten++;
+  }
+  return { rowsWritten, rowsDeleted };
+}
+
+/**
+ * Reads the record back: every planned row must be stored as planned, every planned delete gone,
+ * and rows that already matched the document must still match (a cascading delete in the library
+ * may reach rows the document keeps). What differs is written once more, then it must hold.
+ */
+async function verify(options: PersistOptions, plan: PersistPlan, ours: RecordRows, before: RecordRows, step: StepFn): Promise<void> {
+  const { dataset, key } = options;
+  for (let round = 0; ; round++) {
+    const after = await readRecordRows(dataset, key.recordId);
+    const redo = new Map<ComponentTable, Row[]>();
+    const undeleted = new Map<ComponentTable, string[]>();
+    for (const t of COMPONENT_TABLES) {
+      const stored = byId(after.tables[t]);
+      const prior = byId(before.tables[t]);
+      const p = plan.tables.get(t);
+      const rows = new Map<string, Row>();
+      for (const r of p?.upserts ?? []) if (!satisfies(stored.get(r.id as string), r)) rows.set(r.id as string, r);
+      for (const r of ours.tables[t] ?? []) {
+        const id = r.id as string;
+        if (!rows.has(id) && satisfies(prior.get(id), r) && !satisfies(stored.get(id), r)) rows.set(id, r);
+      }
+      const ids = (p?.deletes ?? []).filter((id) => stored.has(id));
+      if (rows.size > 0) redo.set(t, [...rows.values()]);
+      if (ids.length > 0) undeleted.set(t, ids);
+    }
+    if (redo.size === 0 && undeleted.size === 0) return;
+    if (round >= 1) {
+      const what = [...[...redo].flatMap(([t, rows]) => rows.map((r) => `${t}[${String(r.id)}]`)), ...[...undeleted].flatMap(([t, ids]) => ids.map((id) => `${t}[${id}] (not deleted)`))];
+      throw new RecordStateError("rows_mismatch", `${key.datasetId}/${key.recordId}: rows differ from the document after writing: ${what.slice(0, 10).join(", ")}`);
+    }
+    for (const [t, ids] of undeleted) {
+      await step("repair", t, ids.length);
+      await dataset.delete(t, ids);
+    }
+    for (const [t, rows] of redo) {
+      await step("repair", t, rows.length);
+      await dataset.upsert(t, rows);
+    }
+  }
+}
+
+function warnRejected(key: { datasetId: string; recordId: string }) {
+  return (issues: readonly ValidationIssue[]) => {
+    // Left out rather than failing the whole persist; the next load drops them from the document.
+    console.warn(`[persist] ${key.datasetId}/${key.recordId}: ${issues.length} invalid row field(s) not written: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+  };
+}
