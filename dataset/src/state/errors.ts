@@ -27,7 +27,7 @@ export class SnapshotError extends Error {
   }
 }
 
-export type RecordStateErrorReason = "record_not_found" | "no_snapshot" | "invalid_key" | "rows_mismatch";
+export type RecordStateErrorReason = "record_not_found" | "dataset_not_found" | "no_snapshot" | "invalid_key" | "rows_mismatch" | "closed";
 
 /** A record document cannot be loaded or persisted. */
 export class RecordStateError extends Error {

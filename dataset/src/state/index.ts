@@ -10,3 +10,4 @@ export { mergeExternalRows, type ExternalMerge } from "./mergeExternalRows.js";
 export { applyLogEntries, loadRecordDoc, newRecordDoc, type LoadedRecord, type LoadRecordOptions, type StateClock } from "./loadRecordDoc.js";
 export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js";
 export { persistRecord, type PersistOptions, type PersistResult, type PersistStep } from "./persistRecord.js";
+export { PersistQueue, type DatasetOpener, type PersistQueueOptions } from "./PersistQueue.js";
