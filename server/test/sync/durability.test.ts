@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Y from "yjs";
+import { readRecord, readRows, writeRow } from "@tessera/shared-crdt";
+import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
+import { connect, docOf, hasContentFrom, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+
+let data: SyncTestData;
+let server: TestServer;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  data = await buildSyncDataDir();
+  server = await startSyncServer(data.dataDir, { limits: { flushDebounceMs: 50, flushMaxWaitMs: 200 } });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await server?.close();
+  await data?.cleanup();
+});
+
+function client(recordId: string, name: string, tessera = false): TestClient {
+  const c = connect(server, DS, recordId, { name, tessera });
+  clients.push(c);
+  return c;
+}
+
+function entity(doc: Y.Doc, recordId: string, id: string): void {
+  doc.transact(() => writeRow(doc, "entities", { id, record_id: recordId, parent_id: "", category: "x" }));
+}
+
+const echoed = (c: TestClient) => c.sink.updates().some((u) => u.subtype === 2 && hasContentFrom(u.update, c.doc.clientID));
+
+describe("durability", () => {
+  it("relays an update to others at once but echoes it to its sender (and confirms) only after the log append", async () => {
+    const a = client("r10", "alice", true);
+    const b = client("r10", "bob");
+    await Promise.all([a.synced(), b.synced()]);
+    const confirmations = () => a.sink.tessera().filter((m) => m.kind === "confirmed");
+    // The (empty) step 2 that answered the server's step 1 is confirmed first.
+    await waitFor(() => confirmations().length === 1, "step 2 confirmed");
+    server.log.hold();
+    entity(a.doc, "r10", "held");
+    await waitFor(() => readRows(b.doc, "entities").some((r) => r.id === "held"), "bob sees the edit before it is durable");
+    await waitFor(() => server.log.waiting > 0, "the append waiting for its fsync");
+    try {
+      expect(echoed(a)).toBe(false);
+      expect(confirmations()).toHaveLength(1);
+    } finally {
+      server.log.release();
+    }
+    await waitFor(() => echoed(a), "echo after the append");
+    await waitFor(() => confirmations().length === 2, "confirmation after the append");
+    expect(confirmations().at(-1)).toEqual({ kind: "confirmed", count: 2 });
+  });
+
+  it("flushes and unloads a record once its last client left, and a rejoin sees everything", async () => {
+    const key = { datasetId: DS, recordId: "r11" };
+    const a = client("r11", "carl");
+    await a.synced();
+    entity(a.doc, "r11", "kept-1");
+    entity(a.doc, "r11", "kept-2");
+    await waitFor(() => echoed(a) && server.sync.rooms.loaded(DS, "r11")?.durable.idle, "edits durable");
+    a.destroy();
+    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r11"), "unloaded");
+    expect(server.sync.rooms.loaded(DS, "r11")).toBeNull();
+    const flushed = server.events.filter((e) => e.name === "flushed" && e.payload.recordId === "r11");
+    expect(flushed.length).toBeGreaterThan(0);
+    // Everything is in the snapshot; the log was trimmed.
+    expect(await server.log.read(key)).toEqual([]);
+    const snap = await server.snapshots.load(key);
+    expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toEqual(expect.arrayContaining(["kept-1", "kept-2", "ent-r11"]));
+
+    const again = client("r11", "carl");
+    await again.synced();
+    expect(readRows(again.doc, "entities").map((r) => r.id).sort()).toEqual(["ent-r11", "kept-1", "kept-2"]);
+    expect(readRecord(again.doc).status).toBe("inProgress");
+    expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r11")).toHaveLength(2);
+  });
+
+  it("keeps a record loaded while its flush fails, retries, then unloads", async () => {
+    const a = client("r6", "dora");
+    await a.synced();
+    const flushesBefore = server.persister.flushes;
+    server.persister.failures = 2;
+    entity(a.doc, "r6", "retry-me");
+    await waitFor(() => echoed(a), "durable");
+    await waitFor(() => server.persister.failures === 1, "the debounced flush failed once");
+    expect(server.logs.some((l) => l.level === "error" && l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toBe(true);
+    a.destroy();
+    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r6"), "unloaded after retries");
+    expect(server.persister.failures).toBe(0);
+    expect(server.persister.flushes).toBeGreaterThan(flushesBefore);
+    expect(server.logs.filter((l) => l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toHaveLength(2);
+    const snap = await server.snapshots.load({ datasetId: DS, recordId: "r6" });
+    expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("retry-me");
+  });
+});
