@@ -227,7 +227,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   const writer = new Writer(options.dest, options.media ?? "files", await dominantSource(ds).catch(() => null));
   try {
     await fs.writeFile(path.join(options.dest, "dataset.yaml"), YAML.stringify(specOf(ds)));
-    for (const t of ["relations", "embeddings", "videos", "point_clouds", "pdfs"] as const) {
+    for (const t of ["relations", "embeddings", "point_clouds", "pdfs"] as const) {
       if (ds.schema.tables.has(t) && (await ds.count(t)) > 0) writer.warnings.push(`${t}: not expressible in JSONL v2 yet; rows not exported`);
     }
     const total = await ds.count("records");
@@ -283,6 +283,10 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
       if (t === "sequence_frames") frames.set(name, [...(frames.get(name) ?? []), row]);
       else if (t === "texts") {
         const p: Record<string, unknown> = row.content !== "" || row.uri === "" ? { content: row.content } : { uri: row.uri };
+        if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
+        views[name] = p;
+      } else if (t === "videos") {
+        const p: Record<string, unknown> = { uri: await w.mediaRef(split, row, name), fps: row.fps, from_timestamp: row.from_timestamp, to_timestamp: row.to_timestamp };
         if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
         views[name] = p;
       } else if (t === "images") {

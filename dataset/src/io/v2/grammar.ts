@@ -1,7 +1,7 @@
 import type { DatasetSchema, TableName } from "@tessera/shared-crdt";
 import { pointerJoin } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
-import type { Checker } from "./check.js";
+import { suggest, type Checker } from "./check.js";
 import type { ViewKind } from "./spec.js";
 
 /**
@@ -294,7 +294,8 @@ function columnsOf(ctx: GrammarContext, table: TableName): Set<string> | undefin
 function checkAttrs(c: Checker, attrs: Record<string, unknown>, p: string, allowed: Set<string> | undefined, what: string, reserved: readonly string[]): void {
   for (const k of Object.keys(attrs)) {
     if (reserved.includes(k) || !allowed?.has(k)) {
-      c.fail(pointerJoin(p, k), `${what} attr "${k}" is not declared in the schema (dataset.yaml)`, "unknown_key");
+      const hint = allowed ? suggest(k, [...allowed].filter((a) => !reserved.includes(a))) : undefined;
+      c.fail(pointerJoin(p, k), `${what} attr "${k}" is not declared in the schema (dataset.yaml)${hint ? `; did you mean "${hint}"?` : ""}`, "unknown_key");
     }
   }
 }
