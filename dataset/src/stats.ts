@@ -1,5 +1,5 @@
 import type { Row, TableName, TableSchema } from "@tessera/shared-crdt";
-import { compareValues } from "./topK.js";
+import { compareValues } from "./ordering.js";
 import type { StatsEntry } from "./types.js";
 
 /**

@@ -6,7 +6,7 @@ import { fullInfo } from "./sample.js";
 
 /**
  * Filters, free text, sort and both paginations against an in-memory oracle, on a few hundred
- * seeded-random records; with sorting in memory and by projection + top-k, before and after indexes.
+ * seeded-random records; with sorting in memory and by LanceDB's orderBy, before and after indexes.
  */
 
 const N = 300;
@@ -155,7 +155,7 @@ describe("queries against an in-memory oracle", () => {
         if (phase !== "without indexes") await (await libraries[0]!.open("q")).optimize();
       });
 
-      for (const mode of ["in-memory sort", "projection + top-k"]) {
+      for (const mode of ["in-memory sort", "native orderBy"]) {
         it(`filters, q, sort and offset pagination match the oracle (${mode})`, async () => {
           const ds: Dataset = await libraries[mode === "in-memory sort" ? 0 : 1]!.open("q");
           for (const c of CASES) {
