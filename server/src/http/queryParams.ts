@@ -24,6 +24,13 @@ export class QueryReader {
     return all.length === 0 ? undefined : all[all.length - 1];
   }
 
+  /** A required string: absent → FastAPI's `missing` issue. */
+  requiredStr(name: string): string | undefined {
+    const v = this.str(name);
+    if (v === undefined) this.issues.push({ type: "missing", loc: ["query", name], msg: "Field required", input: null });
+    return v;
+  }
+
   /** Every occurrence of a repeatable parameter (`filter=a&filter=b`). */
   list(name: string): string[] {
     return this.raw(name);

@@ -112,6 +112,29 @@ describe("GET /datasets/info/{id}/splits", () => {
   });
 });
 
+describe("PATCH /datasets/info/{id}/bookmark", () => {
+  it("toggles a bookmark in info.json", async () => {
+    const on = await call(`${server.url}/datasets/info/${VID_ID}/bookmark?bookmark=FAVORITE`, { method: "PATCH" });
+    expect(on.status).toBe(200);
+    expect(on.body.bookmarks).toEqual(["FAVORITE"]);
+    expect(Object.keys(on.body)).toEqual(INFO_KEYS);
+    expect((await call(`${server.url}/datasets/${VID_ID}/info`)).body.bookmarks).toEqual(["FAVORITE"]);
+    const off = await call(`${server.url}/datasets/info/${VID_ID}/bookmark?bookmark=FAVORITE`, { method: "PATCH" });
+    expect(off.body.bookmarks).toEqual([]);
+    expect((await call(`${server.url}/datasets`)).body[1].bookmarks).toEqual([]);
+  });
+
+  it("refuses unknown or missing bookmarks with 422", async () => {
+    const bad = await call(`${server.url}/datasets/info/${VID_ID}/bookmark?bookmark=LATER`, { method: "PATCH" });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toEqual({ detail: "Invalid bookmark type 'LATER'. Must be one of ('TODO', 'NEW', 'FAVORITE')." });
+    const missing = await call(`${server.url}/datasets/info/${VID_ID}/bookmark`, { method: "PATCH" });
+    expect(missing.status).toBe(422);
+    expect(missing.body.detail).toEqual([{ type: "missing", loc: ["query", "bookmark"], msg: "Field required", input: null }]);
+    expect((await call(`${server.url}/datasets/info/nope/bookmark?bookmark=NEW`, { method: "PATCH" })).status).toBe(404);
+  });
+});
+
 describe("GET /datasets/{id}", () => {
   it("describes tables and feature values without leaking server paths", async () => {
     const r = await call(`${server.url}/datasets/${IMG_ID}`);

@@ -1,9 +1,10 @@
 import { Router } from "express";
-import type { DatasetHandle } from "@tessera/dataset";
+import { readInfo, writeInfo, type DatasetHandle } from "@tessera/dataset";
 import { TABLES, type DatasetInfo, type SchemaGroup } from "@tessera/shared-crdt";
 import type { DatasetEntry } from "../../library/port.js";
 import { openDataset, param, type AppContext } from "../context.js";
-import { notFound } from "../errors.js";
+import { HttpError, notFound } from "../errors.js";
+import { QueryReader } from "../queryParams.js";
 import { sendJson } from "../json.js";
 import { INFO_SLOTS, ref } from "../schemas.js";
 import { scanAll } from "../scan.js";
@@ -33,6 +34,9 @@ export function infoResponse(info: DatasetInfo, numRecords: number, preview: str
   out.num_records = numRecords;
   return out;
 }
+
+/** Pixano 0.8's `BOOKMARK_TYPES`. */
+export const BOOKMARK_TYPES = ["TODO", "NEW", "FAVORITE"] as const;
 
 const FEATURE_GROUPS = ["item", "records", "views", "entities", "entity_dynamic_states", "annotations", "embeddings"] as const;
 
@@ -159,6 +163,35 @@ export function datasetsRouter(ctx: AppContext): Router {
         return [...counts.values()].sort((a, b) => (a.split === b.split ? (a.status < b.status ? -1 : 1) : a.split < b.split ? -1 : 1));
       });
       sendJson(res, 200, rows);
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "patch",
+      path: "/datasets/info/{id}/bookmark",
+      operationId: "toggle_dataset_bookmark",
+      summary: "Toggle a bookmark on a dataset",
+      tags,
+      query: [{ name: "bookmark", required: true, schema: { type: "string", enum: [...BOOKMARK_TYPES] } }],
+      responses: { "200": { description: "The dataset's info after the toggle.", content: { "application/json": ref("DatasetInfoResponse") } } },
+    },
+    async (req, res) => {
+      const handle = await openDataset(ctx, param(req.params, "id"));
+      const q = new QueryReader(req);
+      const bookmark = q.requiredStr("bookmark");
+      q.done();
+      if (bookmark === undefined || !(BOOKMARK_TYPES as readonly string[]).includes(bookmark)) {
+        throw new HttpError(422, `Invalid bookmark type '${bookmark ?? ""}'. Must be one of (${BOOKMARK_TYPES.map((b) => `'${b}'`).join(", ")}).`);
+      }
+      // Read the file, not the cached info: another writer may have changed it since.
+      const info = await readInfo(handle.path);
+      const marks = Array.isArray(info.bookmarks) ? info.bookmarks.filter((b): b is string => typeof b === "string") : [];
+      info.bookmarks = marks.includes(bookmark) ? marks.filter((b) => b !== bookmark) : [...marks, bookmark];
+      await writeInfo(handle.path, info);
+      ctx.library.touched(handle.id);
+      sendJson(res, 200, infoResponse(info, await countOf(ctx, handle, "records"), await ctx.library.preview(handle.id)));
     },
   );
 
