@@ -206,6 +206,42 @@ describe("deleting", () => {
   });
 });
 
+describe("create, update, get and delete through every resource route", () => {
+  const rows: Array<[string, string, Record<string, unknown>, Record<string, unknown>]> = [
+    ["img", "entities", { record_id: "r1", category: "x" }, { category: "y" }],
+    ["vid", "entity-dynamic-states", { record_id: "clip1", entity_id: "e-b", tracklet_id: "t-b", frame_index: 1 }, { occluded: true }],
+    ["vid", "tracklets", { record_id: "clip1", entity_id: "e-b", start_timestep: 0, end_timestep: 1 }, { end_timestep: 2 }],
+    ["img", "bboxes", { record_id: "r1", entity_id: "ent-2", coords: [0, 0, 0.5, 0.5] }, { confidence: 0.5 }],
+    ["img", "masks", { record_id: "r1", entity_id: "ent-2", size: [0, 0], counts: "" }, { source_name: "sam" }],
+    ["img", "keypoints", { record_id: "r1", entity_id: "ent-2", template_id: "t", coords: [0.5, 0.5], states: ["visible"] }, { states: ["hidden"] }],
+    ["img", "multi-paths", { record_id: "r1", entity_id: "ent-2", coords: [0, 0, 1, 1], num_points: [2], is_closed: false }, { source_type: "human" }],
+    ["img", "classifications", { record_id: "r1", entity_id: "ent-2", labels: ["a"], confidences: [1] }, { labels: ["b"] }],
+    ["img", "relations", { record_id: "r1", entity_id: "ent-2", predicate: "near" }, { predicate: "far" }],
+    ["img", "messages", { record_id: "r1", conversation_id: "c9", number: 0, user: "u", type: "SYSTEM", content: "hi" }, { content: "bye" }],
+    ["img", "text-spans", { record_id: "r1", entity_id: "ent-2", view_id: "txt-0", mention: "red", spans_start: [2], spans_end: [5] }, { mention: "red b" }],
+  ];
+  it.each(rows)("%s /%s", async (ds, resource, body, patch) => {
+    const root = ds === "img" ? img : vid;
+    const id = `crud-${resource}`;
+    const created = await call(`${root}/${resource}`, jsonInit("POST", { id, ...body }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ id, ...body });
+    const updated = await call(`${root}/${resource}/${id}`, jsonInit("PUT", patch));
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body).toMatchObject({ id, ...body, ...patch });
+    expect((await call(`${root}/${resource}/${id}`)).body).toEqual(updated.body);
+    expect((await call(`${root}/${resource}/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await call(`${root}/${resource}/${id}`)).status).toBe(404);
+    expect((await call(`${root}/${resource}/${id}`, jsonInit("PUT", patch))).status).toBe(404);
+  });
+
+  it("404s embeddings where the dataset has none", async () => {
+    const r = await call(`${img}/embeddings/e1`);
+    expect(r.status).toBe(404);
+    expect(r.body.detail).toMatch(/embeddings/);
+  });
+});
+
 describe("conversations", () => {
   it("groups messages by conversation, ordered by id then message number", async () => {
     const r = await call(`${img}/conversations`);

@@ -190,5 +190,13 @@ describe("videos", () => {
     expect(tail.status).toBe(206);
     expect(tail.body).toEqual(data.videoBytes.subarray(data.videoBytes.length - 10));
     expect((await call(`${vid}/records/clip2/videos`)).body.items[0].id).toBe("v-1");
+    const one = await call(`${vid}/videos/v-0`);
+    expect(Object.keys(one.body)).toEqual([
+      "id", "record_id", "logical_name", "created_at", "updated_at", "num_frames", "fps", "width", "height", "format", "duration", "from_timestamp", "to_timestamp", "src",
+    ]);
+    expect(one.text).toContain('"fps":5.0');
+    expect((await call(`${vid}/videos/v-0/preview`)).body).toEqual({ detail: "Resource 'v-0' has no preview." });
+    expect((await call(`${vid}/videos/ghost`)).status).toBe(404);
+    expect((await call(`${vid}/videos/v-1/blob`)).status).toBe(404);
   });
 });
