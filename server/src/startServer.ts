@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Express } from "express";
 import { createApp } from "./http/app.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -18,6 +19,15 @@ export interface StartServerOptions {
   readonly clientDir?: string | null;
   readonly corsOrigins?: readonly string[];
   readonly jsonLimitBytes?: number;
+  /**
+   * Extra endpoints on the same HTTP server (the y-websocket sync endpoint, socket.io): called
+   * once before listening; what it returns is closed first on shutdown, before the library.
+   */
+  readonly attach?: (server: Server, app: Express) => Attachment | Promise<Attachment>;
+}
+
+export interface Attachment {
+  close(): Promise<void>;
 }
 
 export interface RunningServer {
@@ -46,6 +56,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     jsonLimitBytes: options.jsonLimitBytes,
   });
   const server: Server = createServer(app);
+  const attached = options.attach ? await options.attach(server, app) : null;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 7492, host, () => {
@@ -62,6 +73,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     close() {
       closing ??= (async () => {
+        await attached?.close();
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));
           server.closeIdleConnections();

@@ -216,3 +216,30 @@ describe("headers", () => {
     }
   });
 });
+
+describe("startServer", () => {
+  it("lets other endpoints attach to the same HTTP server and closes them first", async () => {
+    const events: string[] = [];
+    const other = await start(data.dataDir, {
+      attach: (httpServer) => {
+        httpServer.on("upgrade", (_req, socket) => {
+          events.push("upgrade");
+          socket.end("HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n");
+        });
+        return { close: async () => void events.push("attachment closed") };
+      },
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port: other.port, path: "/sync/x/y", headers: { connection: "upgrade", upgrade: "websocket" } });
+      req.on("response", (res) => resolve(res.statusCode ?? 0));
+      req.on("upgrade", (res) => resolve(res.statusCode ?? 0));
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(418);
+    expect((await call(`${other.url}/health`)).status).toBe(200);
+    await other.close();
+    expect(events).toEqual(["upgrade", "attachment closed"]);
+    await expect(fetch(`${other.url}/health`)).rejects.toThrow();
+  });
+});
