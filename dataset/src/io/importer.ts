@@ -28,6 +28,8 @@ export interface ImportOptions extends ReaderOptions {
   readonly dryRun?: boolean;
   /** Rows buffered before a flush (default 1024, Pixano's). */
   readonly batchRows?: number;
+  /** Bytes of media buffered before a flush (default 256 MB, Pixano's). */
+  readonly batchBytes?: number;
   readonly onProgress?: (p: ImportProgress) => void;
   /** Staging folder name (default: random). */
   readonly jobId?: string;
@@ -87,6 +89,8 @@ class RowBuffer {
   readonly counts: Partial<Record<TableName, number>> = {};
   private buffer = new Map<TableName, Row[]>();
   private buffered = 0;
+  /** Embedded media bytes in the buffer (images make rows far from equal in size). */
+  bytes = 0;
   private readonly ids = new Map<TableName, Map<string, string>>();
   /** Entity references given by the source (parent_id, entity_ids), checked at the end. */
   private readonly refs: Array<{ table: TableName; id: string; where: SourceLocation }> = [];
@@ -113,6 +117,7 @@ class RowBuffer {
       this.buffer.set(p.table, list);
       this.counts[p.table] = (this.counts[p.table] ?? 0) + 1;
       this.buffered++;
+      for (const v of Object.values(row)) if (v instanceof Uint8Array) this.bytes += v.length;
     }
   }
 
@@ -124,6 +129,7 @@ class RowBuffer {
     const out = this.buffer;
     this.buffer = new Map();
     this.buffered = 0;
+    this.bytes = 0;
     return out;
   }
 
@@ -166,11 +172,16 @@ async function flush(ds: Dataset, rows: Map<TableName, Row[]>, add: boolean): Pr
 async function writeAll(reader: SourceReader, buffer: RowBuffer, ds: Dataset | null, options: ImportOptions, add: boolean): Promise<number> {
   const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
   const batch = options.batchRows ?? 1024;
+  const batchBytes = options.batchBytes ?? 256 * 1024 * 1024;
   let records = 0;
   for await (const bundle of reader.bundles()) {
     buffer.push(bundle);
     records++;
-    if (ds && buffer.size >= batch) await flush(ds, buffer.take(), add);
+    if (buffer.size >= batch || buffer.bytes >= batchBytes) {
+      // A dry run validates the rows and drops them: memory stays bounded either way.
+      const rows = buffer.take();
+      if (ds) await flush(ds, rows, add);
+    }
     options.onProgress?.({ phase: "write", records, totalRecords: total });
   }
   if (ds) await flush(ds, buffer.take(), add);

@@ -188,3 +188,25 @@ describe("v1 image_text_entity_linking workspace", () => {
     expect(spans[0]!.view_id).toBe(texts[0]!.id);
   });
 });
+
+describe("--use-image-name-as-id", () => {
+  it("names views after their files and metadata records record_<split>_<i>, like Pixano 0.7", async () => {
+    const source = await materialize("v1_image");
+    const dataDir = await tempDir();
+    cleanup.push(path.dirname(source), dataDir);
+    const report = await importDataset({ dataDir, source, useImageNameAsId: true });
+    const rows = await readAll(report.path);
+    expect(rows.get("images")!.map((i) => [i.id, i.record_id]).sort()).toEqual(
+      [
+        ["a", "record_train_0"],
+        ["b", "rec-b"],
+        ["c", "record_train_2"],
+        ["d", "record_val_0"],
+        ["e", "record_val_1"],
+        ["f", "f"],
+        ["g", "g"],
+      ].sort(),
+    );
+    expect(rows.get("bboxes")!.every((b) => ["a", "b"].includes(b.view_id as string))).toBe(true);
+  });
+});
