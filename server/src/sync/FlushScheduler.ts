@@ -109,6 +109,7 @@ export class FlushScheduler {
    * then; resolves false only if the scheduler is disposed first.
    */
   flushNow(): Promise<boolean> {
+    if (this.disposed) return Promise.resolve(false);
     if (!this.dirty) return Promise.resolve(true);
     const generation = this.generation;
     const done = new Promise<boolean>((resolve) => this.waiters.push({ generation, resolve }));

@@ -303,8 +303,9 @@ export class RecordRoom {
   edit<T>(origin: Origin, userId: string, fn: (doc: Y.Doc) => T): { result: T; durable: Promise<boolean> } {
     const scratch = new Y.Doc({ gc: true });
     try {
-      scratch.clientID = this.writerId;
       Y.applyUpdate(scratch, Y.encodeStateAsUpdate(this.doc), PERSISTENCE_ORIGIN);
+      // Set after the copy: Yjs re-rolls a doc's client id when a remote update advances it.
+      scratch.clientID = this.writerId;
       let changes: DocChanges | null = null;
       const stop = observeRecordChanges(scratch, (c) => {
         if (c.origin === origin) changes = c;

@@ -107,8 +107,7 @@ export class RoomManager {
       throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, { cause: err });
     }
     const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: dataset.schema, emit: this.emit });
-    // A crash left updates in the log that the snapshot lacks: fold them in soon.
-    if (loaded.replayed > 0) room.flusher.touch();
+    if (loaded.unflushed) room.flusher.touch();
     return room;
   }
 

@@ -52,7 +52,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     library: deps.library,
     log: deps.log,
     persister: deps.persister,
-    loadDoc: deps.loadDoc ?? recordDocLoader({ log: deps.log, snapshots: deps.snapshots }),
+    loadDoc: deps.loadDoc ?? recordDocLoader({ log: deps.log, snapshots: deps.snapshots, clock }),
     clock,
     limits,
     logger,

@@ -15,8 +15,8 @@ export interface SyncLibrary {
 /** A record document as loaded (snapshot + log tail, or rows + an immediate snapshot). */
 export interface LoadedDoc {
   readonly doc: Y.Doc;
-  /** Log entries replayed on top of the snapshot: a tail left by a crash, to be flushed soon. */
-  readonly replayed: number;
+  /** The log holds entries the snapshot lacks (a crash or an unflushed unload left them, or an external change was merged): flush soon. */
+  readonly unflushed: boolean;
 }
 
 export type DocLoader = (dataset: DatasetHandle, key: RecordKey) => Promise<LoadedDoc>;

@@ -95,4 +95,24 @@ describe("awareness", () => {
     raw.ws.close();
     await raw.closed;
   });
+
+  it("coalesces bursts into few frames and drops states over the size cap", async () => {
+    const fast = client("r5", "fast");
+    const watcher = client("r5", "watch");
+    await Promise.all([fast.synced(), watcher.synced()]);
+    fast.provider.awareness.setLocalStateField("cursor", { x: 0, y: 0 });
+    await waitFor(() => stateOf(watcher, fast)?.cursor, "first cursor");
+    const framesBefore = watcher.sink.frames.filter((f) => f[0] === MessageType.awareness).length;
+    for (let i = 1; i <= 20; i++) fast.provider.awareness.setLocalStateField("cursor", { x: i, y: i });
+    await waitFor(() => stateOf(watcher, fast)?.cursor?.x === 20, "last cursor");
+    const burstFrames = watcher.sink.frames.filter((f) => f[0] === MessageType.awareness).length - framesBefore;
+    expect(burstFrames).toBeLessThan(5);
+    // A state over 4 KB never reaches the others.
+    fast.provider.awareness.setLocalStateField("blob", "x".repeat(5_000));
+    fast.provider.awareness.setLocalStateField("blob", null);
+    fast.provider.awareness.setLocalStateField("cursor", { x: 99, y: 99 });
+    await waitFor(() => stateOf(watcher, fast)?.cursor?.x === 99, "cursor after the big state");
+    expect(server.logs.some((l) => l.message === "awareness state over the size cap dropped")).toBe(true);
+    expect(echoedStates(watcher).some((st) => JSON.stringify(st.state).length > 4_096)).toBe(false);
+  });
 });

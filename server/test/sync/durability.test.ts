@@ -71,6 +71,12 @@ describe("durability", () => {
     const snap = await server.snapshots.load(key);
     expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toEqual(expect.arrayContaining(["kept-1", "kept-2", "ent-r11"]));
 
+    // …and in the Pixano rows: the persist path wrote them to LanceDB.
+    const dataset = await server.library.open(DS);
+    const rows = await dataset.query("entities", { where: { record_id: "r11" } });
+    expect(rows.items.map((r) => r.id).sort()).toEqual(["ent-r11", "kept-1", "kept-2"]);
+    expect((await dataset.get("records", "r11"))?.status).toBe("inProgress");
+
     const again = client("r11", "carl");
     await again.synced();
     expect(readRows(again.doc, "entities").map((r) => r.id).sort()).toEqual(["ent-r11", "kept-1", "kept-2"]);
@@ -94,5 +100,31 @@ describe("durability", () => {
     expect(server.logs.filter((l) => l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toHaveLength(2);
     const snap = await server.snapshots.load({ datasetId: DS, recordId: "r6" });
     expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("retry-me");
+  });
+
+  it("keeps serving a record from memory when someone joins during its final flush", async () => {
+    const a = client("r9", "eve");
+    await a.synced();
+    entity(a.doc, "r9", "before-leave");
+    await waitFor(() => echoed(a), "durable");
+    await waitFor(() => !server.sync.rooms.loaded(DS, "r9")?.flusher.dirty, "debounced flush done");
+    entity(a.doc, "r9", "last-edit");
+    await waitFor(() => a.sink.updates().filter((u) => u.subtype === 2 && hasContentFrom(u.update, a.doc.clientID)).length >= 2, "second echo");
+    server.persister.hold();
+    a.destroy();
+    await waitFor(() => server.persister.waiting > 0, "final flush waiting");
+    const b = client("r9", "fay");
+    try {
+      await b.synced();
+      expect(readRows(b.doc, "entities").map((r) => r.id)).toEqual(expect.arrayContaining(["before-leave", "last-edit"]));
+    } finally {
+      server.persister.release();
+    }
+    await waitFor(() => !server.sync.rooms.loaded(DS, "r9")?.flusher.dirty, "final flush done");
+    expect(server.sync.rooms.loaded(DS, "r9")).not.toBeNull();
+    expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r9")).toHaveLength(1);
+    expect(server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9")).toBe(false);
+    b.destroy();
+    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9"), "unloaded once fay left");
   });
 });

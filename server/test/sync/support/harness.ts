@@ -9,7 +9,7 @@ import { decodeFrame, decodeTesseraMessage, MessageType, type TesseraMessage } f
 import { attachSync, type SyncDeps, type SyncEndpoint } from "../../../src/sync/index.js";
 import type { RoomEventName, RoomEvents } from "../../../src/sync/roomEvents.js";
 import type { Logger } from "../../../src/logger.js";
-import { FoldingPersister } from "./FoldingPersister.js";
+import { TestPersister } from "./TestPersister.js";
 
 export type Truthy<T> = Exclude<T, false | null | undefined | 0 | "">;
 
@@ -74,7 +74,7 @@ export interface TestServer {
   readonly sync: SyncEndpoint;
   readonly log: GatedLog;
   readonly snapshots: FileSnapshotStore;
-  readonly persister: FoldingPersister;
+  readonly persister: TestPersister;
   readonly library: Library;
   /** Everything the endpoint logged. */
   readonly logs: Array<{ level: string; message: string; context?: Readonly<Record<string, unknown>> }>;
@@ -95,7 +95,7 @@ export async function startSyncServer(dataDir: string, options: Partial<SyncDeps
   };
   const log = new GatedLog(new FileRecordLog({ dataDir }));
   const snapshots = new FileSnapshotStore({ dataDir });
-  const persister = new FoldingPersister(log, snapshots);
+  const persister = new TestPersister({ open }, log, snapshots);
   const server = http.createServer((_req, res) => {
     res.statusCode = 404;
     res.end();
@@ -126,6 +126,7 @@ export async function startSyncServer(dataDir: string, options: Partial<SyncDeps
     events,
     async close() {
       await sync.close();
+      await persister.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await log.close();

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { addRow, readRecord, readRows, recordMap, restOrigin, writeRow, type DocContext } from "@tessera/shared-crdt";
+import { RoomEditError, RoomError, WorkflowError, type Identity } from "../../src/sync/index.js";
+import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
+import { connect, docOf, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+
+let data: SyncTestData;
+let server: TestServer;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  data = await buildSyncDataDir();
+  server = await startSyncServer(data.dataDir, { limits: { flushDebounceMs: 20, flushMaxWaitMs: 100 } });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await server?.close();
+  await data?.cleanup();
+});
+
+function client(recordId: string, name: string, role?: string): TestClient {
+  const c = connect(server, DS, recordId, { name, role, tessera: true });
+  clients.push(c);
+  return c;
+}
+
+const annotator: Identity = { id: "u-ann", name: "Ann", role: "annotator", tessera: false };
+const reviewer: Identity = { id: "u-rev", name: "Rev", role: "reviewer", tessera: false };
+
+function ctx(doc: Y.Doc, recordId: string): DocContext {
+  let n = 0;
+  return { doc, schema: server.sync.rooms.loaded(DS, recordId)!.schema, recordId, newId: () => `rest-${++n}` };
+}
+
+describe("RoomManager.withRecord (REST writes through the document)", () => {
+  it("applies a valid write, relays it to connected clients, logs it and starts the record (W1)", async () => {
+    const c = client("r0", "watcher");
+    await c.synced();
+    const id = await server.sync.rooms.withRecord(DS, "r0", restOrigin("u-api"), (doc) =>
+      addRow(ctx(doc, "r0"), restOrigin("u-api"), "bboxes", { entity_id: "ent-r0", view_id: "img-r0", coords: [0.2, 0.2, 0.1, 0.1], format: "xywh", is_normalized: true }),
+    );
+    expect(id).toBe("rest-1");
+    await waitFor(() => readRows(c.doc, "bboxes").some((r) => r.id === "rest-1"), "REST box at the client");
+    await waitFor(() => readRecord(c.doc).status === "inProgress", "W1 at the client");
+    const edit = server.events.find((e) => e.name === "edit" && e.payload.recordId === "r0");
+    expect(edit?.payload).toMatchObject({ userId: "u-api", source: "rest", tables: ["bboxes"] });
+    const tail = await server.log.read({ datasetId: DS, recordId: "r0" });
+    const snap = await server.snapshots.load({ datasetId: DS, recordId: "r0" });
+    expect(readRows(docOf([snap!.state, ...tail.map((e) => e.update)]), "bboxes").map((r) => r.id)).toContain("rest-1");
+  });
+
+  it("refuses an invalid write with RoomEditError and changes nothing", async () => {
+    const room = server.sync.rooms.loaded(DS, "r0")!;
+    const before = Y.encodeStateVector(room.doc);
+    const err = await server.sync.rooms
+      .withRecord(DS, "r0", restOrigin("u-api"), (doc) => {
+        doc.getMap("bboxes");
+        writeRow(doc, "bboxes", { id: "bad", record_id: "r0", entity_id: "ghost", coords: [0, 0, 0, 0, 0] });
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RoomEditError);
+    const paths = (err as RoomEditError).issues.map((i) => i.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.every((p) => p.startsWith("bboxes[bad]"))).toBe(true);
+    expect(Y.encodeStateVector(room.doc)).toEqual(before);
+    const statusWrite = await server.sync.rooms
+      .withRecord(DS, "r0", restOrigin("u-api"), (doc) => recordMap(doc).set("status", "validated"))
+      .catch((e: unknown) => e);
+    expect(statusWrite).toBeInstanceOf(RoomEditError);
+    expect(readRecord(room.doc).status).toBe("inProgress");
+  });
+
+  it("loads a record nobody has open, and unloads it again after the write is flushed", async () => {
+    expect(server.sync.rooms.loaded(DS, "r1")).toBeNull();
+    await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) =>
+      writeRow(doc, "entities", { id: "offline-ent", record_id: "r1", parent_id: "", category: "rest" }),
+    );
+    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r1"), "unloaded after the REST write");
+    const snap = await server.snapshots.load({ datasetId: DS, recordId: "r1" });
+    expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("offline-ent");
+  });
+
+  it("writes every REST edit of a room under one Yjs client id (the state vector does not grow per write)", async () => {
+    const room = server.sync.rooms.loaded(DS, "r0")!;
+    const clientsBefore = Y.decodeStateVector(Y.encodeStateVector(room.doc)).size;
+    for (let i = 0; i < 5; i++) {
+      await server.sync.rooms.withRecord(DS, "r0", restOrigin("u-api"), (doc) =>
+        writeRow(doc, "entities", { id: `bulk-${i}`, record_id: "r0", parent_id: "", category: "rest" }),
+      );
+    }
+    expect(readRows(room.doc, "entities").filter((r) => String(r.id).startsWith("bulk-"))).toHaveLength(5);
+    expect(Y.decodeStateVector(Y.encodeStateVector(room.doc)).size).toBeLessThanOrEqual(clientsBefore + 1);
+  });
+
+  it("throws RoomError not_found for unknown records", async () => {
+    const err = await server.sync.rooms.withRecord(DS, "nope", restOrigin("u"), () => undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RoomError);
+    expect((err as RoomError).status).toBe(404);
+  });
+});
+
+describe("RoomManager.applyWorkflow", () => {
+  it("submits, rejects with a comment, approves; rights of live connections follow the status", async () => {
+    const ann = client("r2", "ann");
+    await ann.synced();
+    ann.doc.transact(() => writeRow(ann.doc, "entities", { id: "e1", record_id: "r2", parent_id: "", category: "x" }));
+    await waitFor(() => readRecord(ann.doc).status === "inProgress", "W1");
+
+    expect(await server.sync.rooms.applyWorkflow(DS, "r2", "submit", annotator)).toEqual({ from: "inProgress", to: "inReview" });
+    await waitFor(() => readRecord(ann.doc).status === "inReview", "inReview at the client");
+
+    const noComment = await server.sync.rooms.applyWorkflow(DS, "r2", "reject", reviewer, " ").catch((e: unknown) => e);
+    expect(noComment).toBeInstanceOf(WorkflowError);
+    expect((noComment as WorkflowError).reason).toBe("comment_required");
+    const forbidden = await server.sync.rooms.applyWorkflow(DS, "r2", "approve", annotator).catch((e: unknown) => e);
+    expect((forbidden as WorkflowError).reason).toBe("forbidden");
+
+    await server.sync.rooms.applyWorkflow(DS, "r2", "reject", reviewer, "box too loose");
+    await waitFor(() => readRecord(ann.doc).status === "inProgress" && readRecord(ann.doc).comment === "box too loose", "rejection at the client");
+
+    await server.sync.rooms.applyWorkflow(DS, "r2", "submit", annotator);
+    await server.sync.rooms.applyWorkflow(DS, "r2", "approve", reviewer);
+    await waitFor(() => readRecord(ann.doc).status === "validated", "validated at the client");
+    // The annotator is now read-only on this record: told so, and its writes are dropped.
+    await waitFor(() => ann.sink.tessera().some((m) => m.kind === "welcome" && m.readOnly && m.status === "validated"), "read-only welcome");
+    ann.doc.transact(() => writeRow(ann.doc, "entities", { id: "too-late", record_id: "r2", parent_id: "", category: "x" }));
+    await waitFor(() => ann.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"), "read_only rejection");
+    expect(readRows(server.sync.rooms.loaded(DS, "r2")!.doc, "entities").map((r) => r.id)).not.toContain("too-late");
+
+    const statuses = server.events.filter((e) => e.name === "status" && e.payload.recordId === "r2").map((e) => e.payload as { action: string; to: string; userId: string });
+    expect(statuses.map((s) => `${s.action}:${s.to}`)).toEqual(["edit:inProgress", "submit:inReview", "reject:inProgress", "submit:inReview", "approve:validated"]);
+    expect(statuses[4]?.userId).toBe("u-rev");
+  });
+
+  it("drops a client's own write of `status` and tells a Tessera client why", async () => {
+    const c = client("r3", "sneaky");
+    await c.synced();
+    c.doc.transact(() => recordMap(c.doc).set("status", "validated"));
+    await waitFor(() => c.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "status_via_workflow"), "status rejection");
+    await waitFor(() => readRecord(c.doc).status === "new", "status restored at the client");
+    expect(readRecord(server.sync.rooms.loaded(DS, "r3")!.doc).status).toBe("new");
+  });
+});
