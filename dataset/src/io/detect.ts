@@ -56,6 +56,7 @@ export async function detectFormat(sourceDir: string): Promise<ImportFormat> {
 
 /** Opens `sourceDir` with the reader of `format` (detected when `auto`). */
 export async function openSource(sourceDir: string, format: FormatOption = "auto", options: ReaderOptions = {}): Promise<SourceReader> {
+  if (!(await isDirectory(sourceDir))) throw new ImportError("invalid_spec", `source folder not found: ${sourceDir}`);
   const f = format === "auto" ? await detectFormat(sourceDir) : format;
   switch (f) {
     case "pixano_jsonl":
