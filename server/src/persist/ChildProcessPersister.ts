@@ -1,0 +1,259 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { RecordKey } from "@tessera/dataset/state";
+import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
+import { silentLogger, type Logger } from "../logger.js";
+import { PersistError } from "./PersistError.js";
+import type { FlushResult, Persister } from "./types.js";
+
+/** The worker's entry, found beside the server in the repository (the two never import each other). */
+export const PERSIST_WORKER_ENTRY = fileURLToPath(new URL("../../../workers/src/persist/main.ts", import.meta.url));
+
+export interface ChildProcessPersisterOptions {
+  readonly dataDir: string;
+  readonly logger?: Logger;
+  /** Extra environment for the worker (tests pass crash hooks). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly workerEntry?: string;
+  /** Times one flush is sent to a worker that then dies, before it fails with `worker_crashed` (default 3). */
+  readonly maxAttempts?: number;
+  /** Workers in a row that die before `ready`, before pending flushes fail with `unavailable` (default 5). */
+  readonly maxStartFailures?: number;
+  /** A flush with no answer after this long fails with `timeout` (default 120 s). */
+  readonly timeoutMs?: number;
+  /** Pause before restart number `n` (1-based count of consecutive failures); default 0, then 100 ms·2ⁿ up to 5 s. */
+  readonly restartDelayMs?: (n: number) => number;
+  /** How long `close` waits for the worker to finish its queue before killing it (default 30 s). */
+  readonly closeTimeoutMs?: number;
+  /** Where the worker's log lines (JSON on stderr) go: the server's stderr (default) or nowhere. */
+  readonly workerStderr?: "inherit" | "ignore";
+}
+
+interface Pending {
+  readonly id: number;
+  readonly key: RecordKey;
+  readonly resolve: (r: FlushResult) => void;
+  readonly reject: (e: PersistError) => void;
+  readonly timer: NodeJS.Timeout;
+  attempts: number;
+  /** pid of the worker it was last sent to. */
+  sentTo: number | null;
+}
+
+function defaultRestartDelay(n: number): number {
+  return n <= 1 ? 0 : Math.min(100 * 2 ** (n - 1), 5000);
+}
+
+/** `--import` value that makes Node run the worker's TypeScript through tsx. */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+}
+
+/**
+ * Runs the persist worker (`workers/src/persist/main.ts`) as a supervised child process over IPC
+ * and implements {@link Persister} with it. Requests carry ids; a worker that dies is restarted and
+ * the flushes it held are sent again (persisting is idempotent). A flush never waits forever: it
+ * fails after `maxAttempts` crashes of the worker handling it, when the worker cannot start, on
+ * timeout, or at close.
+ */
+export class ChildProcessPersister implements Persister {
+  private readonly logger: Logger;
+  private readonly maxAttempts: number;
+  private readonly maxStartFailures: number;
+  private readonly timeoutMs: number;
+  private readonly restartDelay: (n: number) => number;
+  private readonly pending = new Map<number, Pending>();
+  private child: ChildProcess | null = null;
+  private ready = false;
+  private nextId = 1;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly readyWaiters: Array<{ resolve: () => void; reject: (e: PersistError) => void }> = [];
+
+  constructor(private readonly options: ChildProcessPersisterOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.maxStartFailures = options.maxStartFailures ?? 5;
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.restartDelay = options.restartDelayMs ?? defaultRestartDelay;
+  }
+
+  /** The current worker's pid (undefined while none runs). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the worker if needed and resolves once it answered `ready`. */
+  whenReady(): Promise<void> {
+    if (this.closing) return Promise.reject(new PersistError("closed", "the persister is closed"));
+    if (this.ready) return Promise.resolve();
+    this.ensureWorker();
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  flush(key: RecordKey): Promise<FlushResult> {
+    if (this.closing) return Promise.reject(new PersistError("closed", "the persister is closed"));
+    return new Promise<FlushResult>((resolve, reject) => {
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        if (this.pending.delete(id)) reject(new PersistError("timeout", `no answer to the flush of ${key.datasetId}/${key.recordId} after ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      timer.unref();
+      const p: Pending = { id, key: { datasetId: key.datasetId, recordId: key.recordId }, resolve, reject, timer, attempts: 0, sentTo: null };
+      this.pending.set(id, p);
+      if (this.ready) this.send(p);
+      else this.ensureWorker();
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      if (this.ready && child.connected) this.post(child, { type: "shutdown" });
+      else child.kill("SIGTERM");
+      const timer = setTimeout(() => {
+        this.logger.warn("persist worker did not stop in time; killing it", { pid: child.pid });
+        child.kill("SIGKILL");
+      }, this.options.closeTimeoutMs ?? 30_000);
+      timer.unref();
+      await exited;
+      clearTimeout(timer);
+    }
+    this.child = null;
+    this.ready = false;
+    this.failAll("closed", "the persister is closed");
+  }
+
+  private ensureWorker(): void {
+    if (this.child || this.restartTimer || this.closing) return;
+    const delay = this.restartDelay(this.failures);
+    if (delay > 0) {
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = null;
+        this.spawn();
+      }, delay);
+      this.restartTimer.unref();
+    } else {
+      this.spawn();
+    }
+  }
+
+  private spawn(): void {
+    if (this.closing || this.child) return;
+    let child: ChildProcess;
+    try {
+      child = fork(this.options.workerEntry ?? PERSIST_WORKER_ENTRY, [this.options.dataDir], {
+        execPath: process.execPath,
+        execArgv: ["--import", tsxLoader()],
+        env: { ...process.env, ...this.options.env },
+        stdio: ["ignore", "inherit", this.options.workerStderr ?? "inherit", "ipc"],
+        serialization: "json",
+      });
+    } catch (err) {
+      this.logger.error("cannot start the persist worker", { error: (err as Error).message });
+      this.onGone(null, false);
+      return;
+    }
+    this.child = child;
+    this.ready = false;
+    this.logger.info("persist worker started", { pid: child.pid });
+    child.on("message", (m: unknown) => this.onMessage(child, m));
+    child.on("error", (err) => {
+      // Spawn failures come here without an exit; other errors (a failed send or kill) are followed by `exit`.
+      this.logger.error("persist worker error", { pid: child.pid, error: err.message });
+      if (child.pid === undefined && this.child === child) this.onGone(child, false);
+    });
+    child.on("exit", (code, signal) => {
+      if (this.child !== child) return;
+      this.logger.warn("persist worker exited", { pid: child.pid, code, signal });
+      this.onGone(child, this.ready);
+    });
+  }
+
+  private onMessage(child: ChildProcess, m: unknown): void {
+    if (child !== this.child) return;
+    if (!isPersistReply(m)) {
+      this.logger.error("malformed message from the persist worker", { pid: child.pid });
+      return;
+    }
+    if (m.type === "ready") {
+      this.ready = true;
+      this.failures = 0;
+      for (const w of this.readyWaiters.splice(0)) w.resolve();
+      for (const p of [...this.pending.values()].sort((a, b) => a.id - b.id)) this.send(p);
+      return;
+    }
+    this.settle(m);
+  }
+
+  private settle(m: Exclude<PersistReply, { type: "ready" }>): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    if (m.type === "flushed") {
+      p.resolve({ upTo: m.upTo, rowsWritten: m.rowsWritten, rowsDeleted: m.rowsDeleted, statusChanged: m.statusChanged });
+    } else {
+      p.reject(new PersistError("failed", `flush of ${p.key.datasetId}/${p.key.recordId} failed: ${m.error}`));
+    }
+  }
+
+  private send(p: Pending): void {
+    const child = this.child;
+    if (!child || !this.ready) return;
+    p.attempts++;
+    p.sentTo = child.pid ?? null;
+    this.post(child, { type: "flush", id: p.id, datasetId: p.key.datasetId, recordId: p.key.recordId });
+  }
+
+  private post(child: ChildProcess, message: PersistRequest): void {
+    if (!child.connected) return;
+    child.send(message, (err) => {
+      // The channel closed under us: the exit handler re-sends what this worker held.
+      if (err) this.logger.warn("send to the persist worker failed", { pid: child.pid, error: err.message });
+    });
+  }
+
+  /** The worker is gone: fail what it crashed on too often, then restart (or give up for now). */
+  private onGone(child: ChildProcess | null, wasReady: boolean): void {
+    const pid = child?.pid ?? null;
+    this.child = null;
+    this.ready = false;
+    if (this.closing) return;
+    if (!wasReady) this.failures++;
+    else this.failures = 1;
+    for (const p of [...this.pending.values()]) {
+      if (pid !== null && p.sentTo === pid && p.attempts >= this.maxAttempts) {
+        this.pending.delete(p.id);
+        clearTimeout(p.timer);
+        p.reject(new PersistError("worker_crashed", `the persist worker died ${p.attempts} times flushing ${p.key.datasetId}/${p.key.recordId}`));
+      }
+    }
+    if (!wasReady && this.failures >= this.maxStartFailures) {
+      this.logger.error("the persist worker keeps dying before it is ready; failing pending flushes", { failures: this.failures });
+      this.failAll("unavailable", "the persist worker cannot be started");
+      this.failures = 0;
+      return;
+    }
+    this.ensureWorker();
+  }
+
+  private failAll(reason: "closed" | "unavailable", message: string): void {
+    for (const w of this.readyWaiters.splice(0)) w.reject(new PersistError(reason, message));
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new PersistError(reason, message));
+    }
+    this.pending.clear();
+  }
+}

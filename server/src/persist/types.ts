@@ -1,0 +1,20 @@
+import type { RecordKey } from "@tessera/dataset/state";
+
+/** What one flush did: the log is folded up to `upTo` (inclusive) into the snapshot and the rows. */
+export interface FlushResult {
+  readonly upTo: number;
+  readonly rowsWritten: number;
+  readonly rowsDeleted: number;
+  readonly statusChanged: boolean;
+}
+
+/**
+ * Folds a record's write-ahead log into its snapshot and Pixano rows (ARCHITECTURE §3
+ * "Durability" 2). The rooms depend on this port only: `InProcessPersister` runs `persistRecord` in
+ * the server process, `ChildProcessPersister` in a supervised worker process. After `flush`
+ * resolves the caller trims the log to `upTo`; flushing again with nothing new writes nothing.
+ */
+export interface Persister {
+  flush(key: RecordKey): Promise<FlushResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { PersistReply } from "@tessera/shared-crdt";
+import { logLine } from "./logLine.js";
+import { runPersistWorker, type WorkerChannel } from "./persistWorker.js";
+
+/**
+ * Entry point of the persist worker process, started by the server with `child_process.fork`
+ * (`node --import tsx workers/src/persist/main.ts DATA_DIR`) and an IPC channel.
+ *
+ * DATA_DIR: first argument, else `TESSERA_DATA_DIR`.
+ * Test hooks (never set in production): `TESSERA_TEST_PERSIST_KILL_AT_STEP=N` makes the process
+ * SIGKILL itself right before the N-th durable step of a persist (a crash at that point); with
+ * `TESSERA_TEST_PERSIST_KILL_MARKER=<file>` it does so only once, creating that file first.
+ */
+function channelOf(proc: NodeJS.Process): WorkerChannel {
+  const send = proc.send?.bind(proc);
+  if (!send) throw new Error("the persist worker must be started with an IPC channel (child_process.fork)");
+  return {
+    send: (reply: PersistReply) => {
+      if (proc.connected) send(reply);
+    },
+    onMessage: (handler) => proc.on("message", handler),
+    onDisconnect: (handler) => proc.on("disconnect", handler),
+  };
+}
+
+function killHook(env: NodeJS.ProcessEnv): ((step: { index: number }) => void) | undefined {
+  const at = Number(env.TESSERA_TEST_PERSIST_KILL_AT_STEP);
+  if (!Number.isInteger(at) || at < 1) return undefined;
+  const marker = env.TESSERA_TEST_PERSIST_KILL_MARKER;
+  return (step) => {
+    if (step.index !== at) return;
+    if (marker) {
+      if (fs.existsSync(marker)) return;
+      fs.writeFileSync(marker, String(process.pid));
+    }
+    process.kill(process.pid, "SIGKILL");
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.argv[2] ?? process.env.TESSERA_DATA_DIR;
+  if (!dataDir) throw new Error("usage: main.ts DATA_DIR (or TESSERA_DATA_DIR)");
+  const kill = killHook(process.env);
+  await runPersistWorker({
+    dataDir: path.resolve(dataDir),
+    channel: channelOf(process),
+    ...(kill ? { onStep: (_key, step) => kill(step) } : {}),
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    logLine("error", "persist worker crashed", { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    process.exit(1);
+  },
+);

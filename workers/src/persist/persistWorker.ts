@@ -1,0 +1,89 @@
+import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
+import { FileRecordLog, FileSnapshotStore, PersistQueue, type PersistStep, type RecordKey } from "@tessera/dataset/state";
+import { isPersistRequest, type PersistReply } from "@tessera/shared-crdt";
+import { logLine } from "./logLine.js";
+
+/** The worker's side of its IPC channel. */
+export interface WorkerChannel {
+  send(reply: PersistReply): void;
+  onMessage(handler: (message: unknown) => void): void;
+  /** The parent went away (IPC channel closed). */
+  onDisconnect(handler: () => void): void;
+}
+
+export interface PersistWorkerOptions {
+  readonly dataDir: string;
+  readonly channel: WorkerChannel;
+  /** Called before each durable step of each persist (tests crash the process here). */
+  readonly onStep?: (key: RecordKey, step: PersistStep) => void;
+}
+
+/**
+ * The persist worker (ARCHITECTURE §3 "Durability" 2): opens the library, reads the record logs
+ * read-only (the server owns and trims them), and answers `flush` requests one record at a time per
+ * dataset, replying `flushed` or `failed`. Resolves when it has shut down, after a `shutdown`
+ * message or the channel closing; queued flushes finish first.
+ */
+export async function runPersistWorker(options: PersistWorkerOptions): Promise<void> {
+  const { dataDir, channel } = options;
+  const library = new Library(dataDir);
+  const log = new FileRecordLog({ dataDir, readOnly: true, onWarning: (m) => logLine("warn", m) });
+  const snapshots = new FileSnapshotStore({ dataDir });
+  const queue = new PersistQueue({
+    datasets: { open: (id) => openDataset(library, id) },
+    log,
+    snapshots,
+    clock: { now: () => Date.now() },
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+    onRejected: (key, issues) => logLine("warn", "invalid rows not written", { ...key, issues: issues.slice(0, 20) }),
+  });
+
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  channel.onDisconnect(() => stop());
+  channel.onMessage((message) => {
+    if (!isPersistRequest(message)) {
+      logLine("error", "ignoring a malformed request", { message: summarize(message) });
+      return;
+    }
+    if (message.type === "shutdown") {
+      stop();
+      return;
+    }
+    const key = { datasetId: message.datasetId, recordId: message.recordId };
+    queue.flush(key).then(
+      (r) => channel.send({ type: "flushed", id: message.id, ...key, upTo: r.upTo, rowsWritten: r.rowsWritten, rowsDeleted: r.rowsDeleted, statusChanged: r.statusChanged }),
+      (err: unknown) => {
+        logLine("error", "flush failed", { ...key, error: describe(err) });
+        channel.send({ type: "failed", id: message.id, ...key, error: describe(err) });
+      },
+    );
+  });
+  channel.send({ type: "ready" });
+  logLine("info", "ready", { dataDir });
+
+  await stopped;
+  await queue.close();
+  await log.close();
+  await library.close();
+  logLine("info", "stopped");
+}
+
+async function openDataset(library: Library, id: string): Promise<DatasetHandle | null> {
+  try {
+    return await library.open(id);
+  } catch (err) {
+    if (err instanceof DatasetError && err.reason === "dataset_not_found") return null;
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+function summarize(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
