@@ -133,6 +133,11 @@ export class FlushScheduler {
     return this.start();
   }
 
+  /** Resolves once no flush is running (after `dispose`, none starts again). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   dispose(): void {
     this.disposed = true;
     this.timer?.cancel();

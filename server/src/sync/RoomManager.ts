@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
-import type { RecordKey, RecordLog } from "@tessera/dataset/state";
+import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
 import { CloseCode, type Origin, type RecordStatus, type WorkflowAction } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import type { Clock } from "./clock.js";
@@ -15,6 +15,7 @@ import type { RoomEventName, RoomEvents } from "./roomEvents.js";
 export interface RoomManagerDeps {
   readonly library: SyncLibrary;
   readonly log: RecordLog;
+  readonly snapshots: SnapshotStore;
   readonly persister: SyncPersister;
   readonly loadDoc: DocLoader;
   readonly clock: Clock;
@@ -46,6 +47,9 @@ function nameOf(key: RecordKey): string {
  */
 export class RoomManager {
   private readonly entries = new Map<string, Entry>();
+  /** Records (by name) and datasets being deleted: no room may load for them meanwhile. */
+  private readonly goneRecords = new Map<string, number>();
+  private readonly goneDatasets = new Map<string, number>();
   private readonly events = new EventEmitter();
   private closing = false;
 
@@ -86,8 +90,13 @@ export class RoomManager {
     return n;
   }
 
+  private isGone(key: RecordKey): boolean {
+    return this.goneDatasets.has(key.datasetId) || this.goneRecords.has(nameOf(key));
+  }
+
   /** Whether the record exists, without loading its document. */
   async recordExists(datasetId: string, recordId: string): Promise<boolean> {
+    if (this.isGone({ datasetId, recordId })) return false;
     if (this.loaded(datasetId, recordId)) return true;
     const dataset = await this.deps.library.open(datasetId);
     if (!dataset) return false;
@@ -114,6 +123,7 @@ export class RoomManager {
   /** Takes a hold on a record's room, loading it if needed; every acquire is paired with a release. */
   private acquire(key: RecordKey): { entry: Entry; ready: Promise<RecordRoom> } {
     if (this.closing) throw new RoomError("closing", "the sync endpoint is shutting down");
+    if (this.isGone(key)) throw new RoomError("not_found", `record ${JSON.stringify(key.recordId)} is being deleted`);
     const name = nameOf(key);
     let entry = this.entries.get(name);
     if (!entry) {
@@ -236,6 +246,54 @@ export class RoomManager {
       return { from, to };
     } finally {
       this.release(entry);
+    }
+  }
+
+  /**
+   * Deletes records (or, with `recordIds` null, a whole dataset) without their open documents
+   * writing them back: no room may load for them meanwhile; open rooms close their connections
+   * with 4410 (a code stock clients do not retry) and are dropped without a flush, after any flush
+   * in progress ends; then `deleteRows` runs (the caller's LanceDB deletes); then the records' logs
+   * and snapshots go (for a whole dataset, the logs of its loaded or pending records; its snapshot
+   * folder is the caller's to remove).
+   */
+  async deleteRecords<T>(datasetId: string, recordIds: readonly string[] | null, deleteRows: () => Promise<T>): Promise<T> {
+    const names = recordIds?.map((recordId) => nameOf({ datasetId, recordId })) ?? [];
+    const mark = (m: Map<string, number>, k: string, d: number) => {
+      const n = (m.get(k) ?? 0) + d;
+      if (n <= 0) m.delete(k);
+      else m.set(k, n);
+    };
+    if (recordIds) for (const n of names) mark(this.goneRecords, n, 1);
+    else mark(this.goneDatasets, datasetId, 1);
+    try {
+      const doomed = [...this.entries.values()].filter((e) => e.key.datasetId === datasetId && (!recordIds || names.includes(e.name)));
+      const keys: RecordKey[] = recordIds ? recordIds.map((recordId) => ({ datasetId, recordId })) : doomed.map((e) => e.key);
+      await Promise.all(
+        doomed.map(async (entry) => {
+          const room = await entry.loading.catch(() => null);
+          if (this.entries.get(entry.name) === entry) this.entries.delete(entry.name);
+          if (!room) return;
+          room.closeAll(CloseCode.recordGone, "record deleted");
+          room.flusher.dispose();
+          await room.flusher.settled();
+          await room.durable.barrier();
+          room.destroy();
+          this.emit("unloaded", { ...entry.key });
+        }),
+      );
+      const result = await deleteRows();
+      if (!recordIds) {
+        for (const k of await this.deps.log.pending()) if (k.datasetId === datasetId && !keys.some((x) => x.recordId === k.recordId)) keys.push(k);
+      }
+      for (const key of keys) {
+        await this.deps.log.trim(key, Number.MAX_SAFE_INTEGER);
+        await this.deps.snapshots.delete(key);
+      }
+      return result;
+    } finally {
+      if (recordIds) for (const n of names) mark(this.goneRecords, n, -1);
+      else mark(this.goneDatasets, datasetId, -1);
     }
   }
 

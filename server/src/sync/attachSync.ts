@@ -51,6 +51,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
   const rooms = new RoomManager({
     library: deps.library,
     log: deps.log,
+    snapshots: deps.snapshots,
     persister: deps.persister,
     loadDoc: deps.loadDoc ?? recordDocLoader({ log: deps.log, snapshots: deps.snapshots, clock }),
     clock,

@@ -17,8 +17,8 @@ export type AwarenessVerdict = "applied" | "too_large" | "rate_limited";
 /**
  * Awareness of one record room (collaboration.md §2.3, §3 "awareness spam"). Every state a
  * connection sends gets the server's `user`; each awareness client id belongs to the connection
- * that introduced it (others cannot overwrite or remove it) and is removed when that connection
- * closes. Changes are coalesced: within `awarenessCoalesceMs`, the latest state of each client
+ * that introduced it (other users' connections cannot overwrite or remove it) and is removed when
+ * that connection closes. Changes are coalesced: within `awarenessCoalesceMs`, the latest state of each client
  * goes out once, in one frame to every connection — the sender included, since that echo is what
  * keeps a stock client's 30 s liveness timer alive.
  */
@@ -77,8 +77,11 @@ export class AwarenessRelay {
     for (const e of entries) {
       if (e.clientID === this.awareness.clientID) continue;
       const o = this.owner.get(e.clientID);
-      if (o !== undefined && o !== peer) continue;
-      if (o === undefined && e.state !== null) {
+      // Another user's client id is never taken over. The same user's is: a client that
+      // reconnected before the server noticed its old socket died keeps its presence.
+      if (o !== undefined && o !== peer && o.user.id !== peer.user.id) continue;
+      if (o !== peer && e.state !== null) {
+        if (o) this.owned.get(o)?.delete(e.clientID);
         this.owner.set(e.clientID, peer);
         if (!mine) this.owned.set(peer, (mine = new Set()));
         mine.add(e.clientID);

@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { addRow, readRecord, readRows, recordMap, restOrigin, writeRow, type DocContext } from "@tessera/shared-crdt";
 import { RoomEditError, RoomError, WorkflowError, type Identity } from "../../src/sync/index.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import { connect, docOf, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -141,5 +141,26 @@ describe("RoomManager.applyWorkflow", () => {
     await waitFor(() => c.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "status_via_workflow"), "status rejection");
     await waitFor(() => readRecord(c.doc).status === "new", "status restored at the client");
     expect(readRecord(server.sync.rooms.loaded(DS, "r3")!.doc).status).toBe("new");
+  });
+});
+
+describe("RoomManager.deleteRecords", () => {
+  it("deletes a record with an open room: clients closed with 4410, no write-back, state files gone", async () => {
+    const key = { datasetId: DS, recordId: "r4" };
+    const c = client("r4", "doomed");
+    await c.synced();
+    c.doc.transact(() => writeRow(c.doc, "entities", { id: "unsaved", record_id: "r4", parent_id: "", category: "x" }));
+    await waitFor(() => readRows(server.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "unsaved"), "edit at the server");
+    const closed = new Promise<{ code: number }>((resolve) => c.provider.on("closed", (e: { code: number }) => resolve(e)));
+    const dataset = await server.library.open(DS);
+    const report = await server.sync.rooms.deleteRecords(DS, ["r4"], () => dataset.delete("records", ["r4"]));
+    expect(report.records).toBe(1);
+    expect((await closed).code).toBe(4410);
+    expect(server.sync.rooms.loaded(DS, "r4")).toBeNull();
+    expect(await server.snapshots.load(key)).toBeNull();
+    expect(await server.log.read(key)).toEqual([]);
+    expect(await dataset.get("records", "r4")).toBeNull();
+    expect((await dataset.query("entities", { where: { record_id: "r4" } })).items).toEqual([]);
+    expect(await upgradeStatus(server, `/sync/${DS}/r4`)).toBe(404);
   });
 });
