@@ -9,7 +9,8 @@ import { Connection } from "./Connection.js";
 import { defaultIdentify, isRefusal, type Identify } from "./identity.js";
 import { resolveLimits, type SyncLimits } from "./limits.js";
 import { recordDocLoader } from "./loadDoc.js";
-import type { DocLoader, SyncLibrary, SyncPersister } from "./ports.js";
+import type { Persister } from "../persist/index.js";
+import type { DocLoader, SyncLibrary } from "./ports.js";
 import { RoomManager } from "./RoomManager.js";
 import { describeRequest, parseSyncRoute, refuseUpgrade } from "./upgrade.js";
 
@@ -17,7 +18,8 @@ export interface SyncDeps {
   readonly library: SyncLibrary;
   readonly log: RecordLog;
   readonly snapshots: SnapshotStore;
-  readonly persister: SyncPersister;
+  /** Owned by the caller, which closes it after `SyncEndpoint.close()`. */
+  readonly persister: Persister;
   /** Authentication hook; the default reads `?name=`, `?role=`, `?tessera=1`. */
   readonly identify?: Identify;
   readonly clock?: Clock;

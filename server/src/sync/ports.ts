@@ -1,6 +1,7 @@
 import type * as Y from "yjs";
 import type { DatasetHandle } from "@tessera/dataset";
-import type { LogPosition, RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/dataset/state";
+import type { Persister } from "../persist/index.js";
 
 /**
  * What the sync endpoint needs from its neighbours, stated narrowly so each can be replaced (the
@@ -21,8 +22,5 @@ export interface LoadedDoc {
 
 export type DocLoader = (dataset: DatasetHandle, key: RecordKey) => Promise<LoadedDoc>;
 
-/** Folds a record's log into its snapshot and rows. */
-export interface SyncPersister {
-  /** Resolves once everything in the log up to `upTo` is in the snapshot and the rows. */
-  flush(key: RecordKey): Promise<{ readonly upTo: LogPosition }>;
-}
+/** What a room needs of the persister (`InProcessPersister`, `ChildProcessPersister`): flush, then the room trims. */
+export type SyncPersister = Pick<Persister, "flush">;

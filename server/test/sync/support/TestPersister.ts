@@ -1,13 +1,13 @@
-import { PersistQueue, type DatasetOpener, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/dataset/state";
-import type { SyncPersister } from "../../../src/sync/index.js";
+import type { DatasetOpener, RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
+import { InProcessPersister, type FlushResult, type Persister } from "../../../src/persist/index.js";
 
 /**
- * The real persist path (`PersistQueue` → `persistRecord`: snapshot + rows in LanceDB) with two
+ * The real persister (`InProcessPersister` → `persistRecord`: snapshot + rows in LanceDB) with two
  * test controls around it: `failures` makes the next flushes throw (persist worker down), and
  * `hold()` keeps flushes waiting until `release()` (a slow persist).
  */
-export class TestPersister implements SyncPersister {
-  readonly queue: PersistQueue;
+export class TestPersister implements Persister {
+  readonly inner: InProcessPersister;
   flushes = 0;
   failures = 0;
   /** Flushes waiting at the closed gate. */
@@ -16,7 +16,7 @@ export class TestPersister implements SyncPersister {
   private openGate: (() => void) | null = null;
 
   constructor(datasets: DatasetOpener, log: RecordLog, snapshots: SnapshotStore) {
-    this.queue = new PersistQueue({ datasets, log, snapshots, clock: { now: () => Date.now() } });
+    this.inner = new InProcessPersister({ datasets, log, snapshots });
   }
 
   hold(): void {
@@ -28,7 +28,7 @@ export class TestPersister implements SyncPersister {
     this.gate = null;
   }
 
-  async flush(key: RecordKey): Promise<{ upTo: number }> {
+  async flush(key: RecordKey): Promise<FlushResult> {
     if (this.gate) {
       this.waiting++;
       await this.gate;
@@ -38,12 +38,12 @@ export class TestPersister implements SyncPersister {
       this.failures--;
       throw new Error("persist worker unavailable");
     }
-    const r = await this.queue.flush(key);
+    const r = await this.inner.flush(key);
     this.flushes++;
     return r;
   }
 
   close(): Promise<void> {
-    return this.queue.close();
+    return this.inner.close();
   }
 }
