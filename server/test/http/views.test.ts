@@ -59,6 +59,7 @@ describe("images", () => {
     expect(Number(b.headers.get("content-length"))).toBe(data.images.red.length);
     expect(b.body).toEqual(data.images.red);
     expect(b.headers.get("etag")).toBe(sha1(data.images.red));
+    expect(b.headers.get("cache-control")).toBe("no-cache");
     const again = await bytes(`${img}/images/img-0/blob`, { headers: { "if-none-match": b.headers.get("etag") ?? "" } });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);

@@ -171,7 +171,8 @@ async function sendBlob(ctx: AppContext, kind: ViewKind, req: Request, res: Resp
   if (!bytes) throw notFound(`Resource '${id}' has no embedded blob.`);
   const format = str(row.format);
   const type = format ? mimeOfFormat(format) : mimeOfFormat(str(row.uri).split(".").pop());
-  sendBytes(req, res, bytes, { contentType: type, ranges: true });
+  // Revalidate each time (cheap with the ETag): a view can be re-imported under the same id.
+  sendBytes(req, res, bytes, { contentType: type, ranges: true, cacheControl: "no-cache" });
 }
 
 async function sendPreview(ctx: AppContext, kind: ViewKind, req: Request, res: Response): Promise<void> {
