@@ -213,6 +213,17 @@ export class Library {
     return this.open(info.id);
   }
 
+  /**
+   * Forgets the cached handle and summary of dataset `id` (closing the handle), e.g. after an
+   * import replaced its folder; the next `open`/`scan` reads it afresh.
+   */
+  async evict(id: string): Promise<void> {
+    const cached = this.handles.get(id);
+    this.handles.delete(id);
+    for (const [folder, s] of this.summaries) if (s.summary.id === id) this.summaries.delete(folder);
+    (await cached?.catch(() => null))?.close();
+  }
+
   /** The dataset mosaic JPEG (`previews/dataset_preview.jpg`, made on first use); null if no embedded image. */
   async datasetPreview(id: string): Promise<Uint8Array | null> {
     return (await this.open(id)).preview();

@@ -144,6 +144,23 @@ describe("Library", () => {
     await other.close();
   });
 
+  it("evicts a cached dataset so a replaced folder is read afresh", async () => {
+    const ds = await library.create("replaced", fullInfo("replaced"));
+    await ds.add("records", [{ id: "r1" }]);
+    expect(await library.open("replaced")).toBe(ds);
+    const staging = path.join(dataDir, "staging");
+    const other = new Library(staging);
+    await other.create("replaced", fullInfo("replaced"));
+    await other.close();
+    await fs.rm(ds.path, { recursive: true });
+    await fs.rename(path.join(staging, "library", "replaced"), ds.path);
+    await library.evict("replaced");
+    const fresh = await library.open("replaced");
+    expect(fresh).not.toBe(ds);
+    expect(await fresh.count("records")).toBe(0);
+    expect((await library.scan())[0]!.numRecords).toBe(0);
+  });
+
   it("picks up info.json changes made by another writer", async () => {
     const ds = await library.create("changing", fullInfo("changing"));
     const file = path.join(ds.path, "info.json");
