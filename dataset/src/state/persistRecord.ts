@@ -31,6 +31,8 @@ export interface PersistResult {
   readonly statusChanged: boolean;
   /** Document rows that failed validation and were not written (see `onRejected`). */
   readonly rowsRejected: number;
+  /** The record no longer exists in the dataset: nothing was written and its snapshot was removed. */
+  readonly recordGone?: boolean;
 }
 
 /**
@@ -61,7 +63,13 @@ export async function persistRecord(options: PersistOptions): Promise<PersistRes
     applyLogEntries(doc, entries);
     const upTo = Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0);
     const ours = rowsOfDoc(doc);
-    const current = await readRecordRows(dataset, key.recordId);
+    const current = await readRecordRowsOrNull(dataset, key.recordId);
+    if (!current) {
+      // The record was deleted (REST or Pixano): a delete wins over concurrent edits, so there is
+      // nothing to write; its snapshot goes too, so a record re-created with this id starts afresh.
+      await snapshots.delete(key);
+      return { upTo, rowsWritten: 0, rowsDeleted: 0, statusChanged: false, rowsRejected: 0, recordGone: true };
+    }
     const now = () => new Date(clock.now());
     const plan = planPersist({ schema: dataset.schema, recordId: key.recordId, from: snapshot.rowsPending ? current : base, ours, current, now });
     if (plan.rejected.length > 0) (options.onRejected ?? warnRejected(key))(plan.rejected);
@@ -162,6 +170,15 @@ async function verify(options: PersistOptions, plan: PersistPlan, ours: RecordRo
       await step("repair", t, rows.length);
       await dataset.upsert(t, rows);
     }
+  }
+}
+
+async function readRecordRowsOrNull(dataset: PersistOptions["dataset"], recordId: string): Promise<RecordRows | null> {
+  try {
+    return await readRecordRows(dataset, recordId);
+  } catch (err) {
+    if (err instanceof RecordStateError && err.reason === "record_not_found") return null;
+    throw err;
   }
 }
 

@@ -136,6 +136,16 @@ describe("persistRecord", () => {
     expect((await w.dataset.get("entities", "e2"))?.category).toBe("cyclist");
   });
 
+  it("a record deleted meanwhile is not resurrected: nothing is written and its snapshot goes", async () => {
+    await editSession(({ doc }) => relabel(docContext(doc, w.dataset), alice, "e1", "truck"));
+    await w.dataset.delete("records", ["r1"]);
+    const result = await persistRecord(deps());
+    expect(result).toMatchObject({ upTo: 1, rowsWritten: 0, rowsDeleted: 0, recordGone: true });
+    expect(await w.dataset.get("records", "r1")).toBeNull();
+    expect(await w.dataset.get("entities", "e1")).toBeNull();
+    expect(await w.snapshots.load(w.key)).toBeNull();
+  });
+
   it("leaves out rows that fail validation instead of failing, and the next load drops them", async () => {
     const { doc } = await editSession(({ doc }) => {
       transact(doc, alice, () => writeRow(doc, "bboxes", { ...readRow(doc, "bboxes", "b1")!, id: "bad", coords: [0.1, 0.2, 0.3] }));
