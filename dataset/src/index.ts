@@ -27,7 +27,7 @@ export {
   timestampFromMicros,
   type TableLayout,
 } from "./arrow.js";
-export { Library, LIBRARY_DIR, MEDIA_DIR, MODELS_DIR, SPEC_VERSION, STATE_DIR, type LibraryOptions } from "./library.js";
+export { Library, LIBRARY_DIR, MEDIA_DIR, MODELS_DIR, randomId, SPEC_VERSION, STATE_DIR, type LibraryOptions } from "./library.js";
 export { Dataset, INDEX_COLUMNS, type DatasetOptions, type MediaBytes } from "./dataset.js";
 export type { AddOptions } from "./writes.js";
 export { compileFilters, compileFilter, compileSearch, compileWhereMap, filterTypeOf, searchableColumns } from "./compileFilters.js";

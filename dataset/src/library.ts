@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { promises as fs, type Dirent } from "node:fs";
 import * as path from "node:path";
 import { datasetSchemaOf, parseDatasetInfo, type DatasetInfo } from "@tessera/shared-crdt";
@@ -37,6 +38,14 @@ async function mtimeOf(file: string): Promise<number> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return -1;
     throw err;
   }
+}
+
+const ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/** A 22-character id from shortuuid's alphabet (what Pixano generates for a dataset without one). */
+export function randomId(): string {
+  const bytes = randomBytes(22);
+  return Array.from(bytes, (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join("");
 }
 
 /** Python's `datetime.now(timezone.utc).isoformat()`. */
@@ -183,7 +192,9 @@ export class Library {
    */
   async create(folderName: string, infoInput: DatasetInfo | Record<string, unknown>, options: { featuresValues?: FeaturesValues } = {}): Promise<Dataset> {
     if (!FOLDER_NAME.test(folderName)) throw new DatasetError("invalid_argument", `invalid dataset folder name ${JSON.stringify(folderName)}`);
-    const info = parseDatasetInfo(infoInput);
+    const input = { ...infoInput } as Record<string, unknown>;
+    if (typeof input.id !== "string" || input.id === "") input.id = randomId(); // like Pixano's Dataset.create
+    const info = parseDatasetInfo(input);
     info.creation_date ??= isoUtc(this.options.now ? this.options.now() : new Date());
     info.bookmarks ??= [];
     info.spec_version ??= SPEC_VERSION;

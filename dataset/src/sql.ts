@@ -3,7 +3,7 @@
  * would be a string), doubles single quotes inside strings and keeps backslashes literal; LIKE
  * patterns escape with a backslash (the only escape character it accepts).
  */
-import type { ColumnType } from "@tessera/shared-crdt";
+import { isTimestampString, type ColumnType } from "@tessera/shared-crdt";
 import { timestampFromMicros } from "./arrow.js";
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -53,8 +53,11 @@ export function sqlLiteralOf(type: ColumnType, value: unknown): string {
   switch (type.kind) {
     case "utf8":
       return sqlString(String(value));
-    case "int64":
-      return String(Math.trunc(Number(value)));
+    case "int64": {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${String(value)}`);
+      return String(n);
+    }
     case "float64":
     case "float32": {
       const n = Number(value);
@@ -64,7 +67,8 @@ export function sqlLiteralOf(type: ColumnType, value: unknown): string {
     case "bool":
       return value === true || value === "true" ? "true" : "false";
     case "timestamp_us":
-      return `TIMESTAMP ${sqlString(String(value).replace("T", " "))}`;
+      if (typeof value !== "string" || !isTimestampString(value)) throw new RangeError(`not a timestamp: ${String(value)}`);
+      return `TIMESTAMP ${sqlString(value.replace("T", " "))}`;
     default:
       throw new RangeError(`a ${type.kind} column has no SQL literal`);
   }

@@ -67,6 +67,13 @@ describe("Library", () => {
     db.close();
   });
 
+  it("gives a dataset without an id a 22-character one", async () => {
+    const info = fullInfo("");
+    const ds = await library.create("anon", info);
+    expect(ds.id).toMatch(/^[2-9A-Za-z]{22}$/);
+    expect((await library.scan())[0]!.id).toBe(ds.id);
+  });
+
   it("refuses a taken folder, a taken id and a bad folder name", async () => {
     await library.create("one", fullInfo("same"));
     await expect(library.create("one", fullInfo("other"))).rejects.toMatchObject({ reason: "dataset_exists" });

@@ -253,6 +253,8 @@ describe("queries against an in-memory oracle", () => {
       [{ limit: -1 }, "bad_pagination"],
       [{ offset: 1.5 }, "bad_pagination"],
       [{ sort: { column: "quality", order: "asc" }, after: { id: "no-such-row" } }, "bad_pagination"],
+      [{ sort: { column: "capture_hour", order: "asc" }, after: { id: "x", sortValue: "abc" } }, "bad_pagination"],
+      [{ sort: { column: "created_at", order: "asc" }, after: { id: "x", sortValue: "yesterday" } }, "bad_pagination"],
     ];
     for (const [options, reason] of bad) {
       const err = await ds.query("records", options).catch((e: unknown) => e);
