@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -31,7 +32,22 @@ function machine() {
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
+    /** 1-minute load average: other work on the machine inflates tail latencies. */
+    loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
   };
+}
+
+/** The commit measured (with "-dirty" when the tree has changes), or "unknown" outside git. */
+function commit(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
+    return dirty ? `${sha}-dirty` : sha;
+  } catch (err) {
+    // Not a git checkout (or no git): the figures stand, only the provenance is missing.
+    console.error(`[bench] cannot read the git commit: ${(err as Error).message}`);
+    return "unknown";
+  }
 }
 
 function printTable(report: BrowseReport): void {
@@ -73,11 +89,13 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   if (args.includes("--rebuild")) log("--rebuild: the cached dataset is regenerated");
   const startedAt = new Date().toISOString();
+  const before = machine();
   const report = await runBrowse({ ...params, log, rebuild: args.includes("--rebuild") });
   const out = {
     command: `npm run bench -- ${argv.join(" ")}`,
     startedAt,
-    machine: machine(),
+    commit: commit(),
+    machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
     scenario,
     parameters: params,
     dataset: { id: report.dataset.datasetId, records: report.dataset.records, generation: report.dataset.generation },

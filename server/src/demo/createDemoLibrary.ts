@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { Library, makeMosaic, PREVIEWS_DIR, type Dataset } from "@tessera/dataset";
 import { buildDemoPlans, type DemoPlanOptions } from "./demoPlans.js";
-import { WRITE_ORDER, type DemoPlan } from "./plan.js";
+import type { DemoPlan } from "./plan.js";
 
 /**
  * Creates the demo library that `npm start` serves on first run: four small datasets, one per
@@ -37,13 +37,9 @@ function infoOf(plan: DemoPlan): Record<string, unknown> {
 
 async function writePlan(library: Library, plan: DemoPlan): Promise<Dataset> {
   const ds = await library.create(plan.info.id, infoOf(plan), { featuresValues: plan.featuresValues });
-  // Table by table in WRITE_ORDER: tracklets must exist before the dynamic states that point at
-  // them, which `addRecords` (Pixano's group order) would insert first. Timestamps are part of
-  // the demo (a campaign under way), so the planned ones are kept.
-  for (const table of WRITE_ORDER) {
-    const rows = plan.rows[table];
-    if (rows && rows.length > 0) await ds.add(table, rows, { keepTimestamps: true });
-  }
+  // One multi-table insert, checked as a whole (foreign keys may point at rows of the same call).
+  // Timestamps are part of the demo (a campaign under way), so the planned ones are kept.
+  await ds.addRecords(plan.rows, { keepTimestamps: true });
   await ds.writeStats();
   if (plan.mosaic.length > 0) {
     const dir = path.join(ds.path, PREVIEWS_DIR);

@@ -19,8 +19,6 @@ import { renderSvg } from "./render.js";
 import { makeScene, sceneSvg, type Scene } from "./scene.js";
 import type { Category, SceneObject } from "./shapes.js";
 
-const ORDER: readonly Category[] = ["car", "house", "person", "tree", "balloon", "sign"];
-
 /**
  * `demo_entity_linking`: each record pairs an image with a caption that names what the image
  * shows. Every named object is one entity with a text span on the caption (character offsets
@@ -29,6 +27,9 @@ const ORDER: readonly Category[] = ["car", "house", "person", "tree", "balloon",
  * plus a mask for solid objects — on the image.
  */
 export const ENTITY_LINKING_DATASET_ID = "demo_entity_linking";
+
+/** Which objects a caption names, by record: a sliding window over this list. */
+const ORDER: readonly Category[] = ["car", "house", "person", "tree", "balloon", "sign"];
 
 export interface EntityLinkingDatasetOptions {
   readonly records: number;

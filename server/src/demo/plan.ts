@@ -20,31 +20,11 @@ export interface DemoInfo {
 export interface DemoPlan {
   readonly info: DemoInfo;
   readonly featuresValues: FeaturesValues;
-  /** Rows per table; written in {@link WRITE_ORDER}. */
+  /** Rows per table (written with one `addRecords`, in Pixano's table order). */
   readonly rows: Partial<Record<TableName, Row[]>>;
   /** Up to four embedded images for `previews/dataset_preview.jpg`. */
   readonly mosaic: readonly Uint8Array[];
 }
-
-/**
- * Pixano's multi-table insert order (records → views → entities → states → annotations), with
- * tracklets before the per-frame annotations that point at them so foreign keys resolve.
- */
-export const WRITE_ORDER: readonly TableName[] = [
-  "records",
-  "images",
-  "sequence_frames",
-  "texts",
-  "entities",
-  "tracklets",
-  "entity_dynamic_states",
-  "bboxes",
-  "masks",
-  "keypoints",
-  "multi_paths",
-  "text_spans",
-  "messages",
-];
 
 /** What every builder receives. */
 export interface DemoContext {
