@@ -1,6 +1,5 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import * as lancedb from "@lancedb/lancedb";
 import {
   datasetSchemaOf,
   TABLES,
@@ -19,12 +18,12 @@ import {
   readFeaturesValues,
   readInfo,
   writeFeaturesValues,
-  writeFileAtomic,
   writeInfo,
   writeStats,
 } from "./datasetFiles.js";
 import { DatasetError, QueryError } from "./errors.js";
-import { makeMosaic } from "./previews.js";
+import { optimizeTable } from "./indexes.js";
+import { datasetMosaic } from "./previews.js";
 import {
   ID_SORT,
   keysetClause,
@@ -50,15 +49,6 @@ export interface DatasetOptions {
   /** Sorted queries matching at most this many rows are sorted in memory (default `SMALL_RESULT`). */
   readonly sortInMemoryBelow?: number;
 }
-
-/**
- * Columns indexed by {@link Dataset.optimize}: BTREE on ids and foreign keys (selective lookups:
- * a row, a record's annotations). Pixano 0.8 also puts BITMAP indexes on `split`, `status`,
- * `logical_name`, `source_type`; we do not: on low-cardinality columns whose values interleave
- * (statuses change row by row), an index-served filter reads row by row and a non-selective
- * filter got ~10× slower than a plain scan (1M records: ~1 s against ~0.1 s).
- */
-export const INDEX_COLUMNS: readonly string[] = ["id", "record_id", "entity_id", "view_id", "frame_id", "tracklet_id"];
 
 /** The bytes and format of an embedded view. */
 export interface MediaBytes {
@@ -340,7 +330,7 @@ export class Dataset implements DatasetHandle {
     if (rows > (this.options.optimizeAfterRows ?? 1000)) await this.optimizeUnlocked();
   }
 
-  /** BTREE indexes on {@link INDEX_COLUMNS} of every non-empty table, then compaction. */
+  /** BTREE indexes on `INDEX_COLUMNS` of every non-empty table, then compaction. */
   optimize(): Promise<void> {
     return this.exclusive(() => this.optimizeUnlocked());
   }
@@ -348,13 +338,7 @@ export class Dataset implements DatasetHandle {
   private async optimizeUnlocked(): Promise<void> {
     for (const name of await this.tables()) {
       const t = await this.table(name);
-      if (!t || (await t.table.countRows()) === 0) continue;
-      const indexed = new Set((await t.table.listIndices()).flatMap((i) => i.columns));
-      for (const c of t.layout.schema.columns) {
-        if (!INDEX_COLUMNS.includes(c.name) || indexed.has(c.name)) continue;
-        await t.table.createIndex(c.name, { config: lancedb.Index.btree() });
-      }
-      await t.table.optimize();
+      if (t) await optimizeTable(t);
     }
   }
 
@@ -415,25 +399,15 @@ export class Dataset implements DatasetHandle {
    * images of the first image-like view table and written. Null when there is no embedded image.
    */
   async preview(): Promise<Uint8Array | null> {
-    const file = path.join(this.path, PREVIEWS_DIR, "dataset_preview.jpg");
-    try {
-      return new Uint8Array(await fs.readFile(file));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    const images: Uint8Array[] = [];
-    for (const name of ["images", "sequence_frames"] as const) {
-      const t = await this.table(name);
-      if (!t) continue;
-      const rows = await readRows(t, { predicate: null, columns: ["id", "raw_bytes"], fill: [] }, 0, 4);
-      for (const r of rows) if (r.raw_bytes instanceof Uint8Array && r.raw_bytes.length > 0) images.push(r.raw_bytes);
-      break;
-    }
-    if (images.length === 0) return null;
-    const jpeg = await makeMosaic(images);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, jpeg);
-    return jpeg;
+    return datasetMosaic(path.join(this.path, PREVIEWS_DIR, "dataset_preview.jpg"), async () => {
+      for (const name of ["images", "sequence_frames"] as const) {
+        const t = await this.table(name);
+        if (!t) continue;
+        const rows = await readRows(t, { predicate: null, columns: ["id", "raw_bytes"], fill: [] }, 0, 4);
+        return rows.map((r) => r.raw_bytes).filter((b): b is Uint8Array => b instanceof Uint8Array && b.length > 0);
+      }
+      return [];
+    });
   }
 
   close(): void {

@@ -16,19 +16,17 @@ export type {
 export { DatasetError, IntegrityError, MediaError, QueryError, type IntegrityIssue, type IntegrityReason } from "./errors.js";
 export {
   arrow,
-  arrowRowToRow,
   arrowSchemaOf,
-  arrowTableToRows,
   arrowTypeOf,
   columnTypeOfArrow,
-  rowsToArrowTable,
   tableLayoutFromArrow,
   tableSchemaFromArrow,
-  timestampFromMicros,
   type TableLayout,
 } from "./arrow.js";
+export { arrowRowToRow, arrowTableToRows, rowsToArrowTable, timestampFromMicros } from "./arrowRows.js";
 export { Library, LIBRARY_DIR, MEDIA_DIR, MODELS_DIR, randomId, SPEC_VERSION, STATE_DIR, type LibraryOptions } from "./library.js";
-export { Dataset, INDEX_COLUMNS, type DatasetOptions, type MediaBytes } from "./dataset.js";
+export { Dataset, type DatasetOptions, type MediaBytes } from "./dataset.js";
+export { INDEX_COLUMNS, optimizeTable } from "./indexes.js";
 export type { AddOptions } from "./writes.js";
 export { compileFilters, compileFilter, compileSearch, compileWhereMap, filterTypeOf, searchableColumns } from "./compileFilters.js";
 export {
@@ -49,6 +47,6 @@ export {
 export { LANCE_DATA_STORAGE_VERSION } from "./tableStore.js";
 export { MEDIA_COLUMNS, SMALL_RESULT } from "./reader.js";
 export { isRemoteUri, mimeOfFormat, resolveMediaPath } from "./media.js";
-export { imageInfo, makeMosaic, makePreview, thumbnailSize, type ImageInfo, type Preview } from "./previews.js";
+export { datasetMosaic, imageInfo, makeMosaic, makePreview, thumbnailSize, type ImageInfo, type Preview } from "./previews.js";
 export { fkTargets } from "./integrity.js";
 export { computeStats, NUM_BINS } from "./stats.js";

@@ -1,4 +1,7 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import sharp from "sharp";
+import { writeFileAtomic } from "./datasetFiles.js";
 import type { Metadata, OverlayOptions, Region } from "sharp";
 import { MediaError } from "./errors.js";
 
@@ -105,4 +108,23 @@ export async function makeMosaic(images: readonly Uint8Array[]): Promise<Uint8Ar
     .jpeg({ quality: 75 })
     .toBuffer();
   return new Uint8Array(out);
+}
+
+/**
+ * The dataset mosaic at `file` (`previews/dataset_preview.jpg`): read if present, else made from
+ * `images()` (Pixano takes the first 4 rows of the first image-like view table, skipping empty
+ * bytes) and written. Null when there is no embedded image.
+ */
+export async function datasetMosaic(file: string, images: () => Promise<Uint8Array[]>): Promise<Uint8Array | null> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const sources = await images();
+  if (sources.length === 0) return null;
+  const jpeg = await makeMosaic(sources);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, jpeg);
+  return jpeg;
 }

@@ -1,6 +1,6 @@
 import type { Table as ArrowTable } from "apache-arrow";
 import type { ColumnType, Row, SortSpec } from "@tessera/shared-crdt";
-import { arrowTableToRows } from "./arrow.js";
+import { arrowTableToRows } from "./arrowRows.js";
 import { filterTypeOf } from "./compileFilters.js";
 import { QueryError } from "./errors.js";
 import { andAll, sqlIdent, sqlIn, sqlLiteralOf, sqlString } from "./sql.js";

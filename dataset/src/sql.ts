@@ -4,7 +4,7 @@
  * patterns escape with a backslash (the only escape character it accepts).
  */
 import { isTimestampString, type ColumnType } from "@tessera/shared-crdt";
-import { timestampFromMicros } from "./arrow.js";
+import { timestampFromMicros } from "./arrowRows.js";
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

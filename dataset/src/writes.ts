@@ -1,5 +1,5 @@
 import { assertRow, formatTimestamp, ValidationError, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
-import { arrowTableToRows, rowsToArrowTable } from "./arrow.js";
+import { arrowTableToRows, rowsToArrowTable } from "./arrowRows.js";
 import { planCascade, type CascadeIo } from "./cascade.js";
 import { DatasetError, IntegrityError, type IntegrityIssue } from "./errors.js";
 import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } from "./integrity.js";
