@@ -182,6 +182,12 @@ describe("Library", () => {
   it.skipIf(!HAVE_PIXANO)("writes tables with Lance storage version 2.0 that Pixano 0.8.0 opens and reads", async () => {
     const ds = await library.create("full", fullInfo());
     await ds.addRecords(await fullRows());
+    // Updates (merge-insert), cascades (deletes, cleared references, trimmed lists), indexes and compaction.
+    await ds.update("records", "r2", { status: "validated", comment: "ok" });
+    await ds.upsert("bboxes", [{ id: "b3", record_id: "r1", entity_id: "e2", view_id: "img1", coords: [0, 0, 0.5, 0.5] }]);
+    await ds.delete("entities", ["e2"]);
+    await ds.delete("tracklets", ["t1"]);
+    await ds.optimize();
     const out = execFileSync(
       PYTHON,
       ["-c", "import lance,sys,glob\nfor p in sorted(glob.glob(sys.argv[1]+'/*.lance')): print(lance.dataset(p).data_storage_version)", path.join(ds.path, "db")],
