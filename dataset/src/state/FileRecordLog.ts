@@ -20,6 +20,8 @@ export interface FileRecordLogOptions {
   readonly maxEntryBytes?: number;
   /** Where torn tails and set-aside corrupt files are reported (default `console.warn`). */
   readonly onWarning?: (message: string) => void;
+  /** Open file handles kept for idle records (least recently used closed first; default 256). */
+  readonly maxOpenFiles?: number;
 }
 
 /** Counters for tests and benchmarks. */
@@ -30,6 +32,8 @@ export interface FileRecordLogStats {
   appends: number;
   /** Every sync call (file data, file, directory). */
   fsyncs: number;
+  /** Record files currently open. */
+  openFiles: number;
 }
 
 interface RecordFile {
@@ -43,8 +47,9 @@ interface RecordFile {
   entries: WalEntryRef[];
   size: number;
   lastPos: LogPosition;
-  /** Set after an I/O error: the handle is closed and the next access reopens the file. */
+  /** Set after an I/O error or eviction: the handle is closed and the next access reopens the file. */
   broken: boolean;
+  lastUsed: number;
 }
 
 interface PendingAppend {
@@ -79,13 +84,17 @@ export class FileRecordLog implements RecordLog {
   private readonly warn: (message: string) => void;
   private readonly syncImpl: SyncFn;
   private readonly files = new Map<string, Promise<RecordFile | null>>();
+  /** The opened files among {@link files}, for eviction. */
+  private readonly open = new Map<string, RecordFile>();
+  private readonly maxOpenFiles: number;
+  private useCounter = 0;
   private queue: PendingAppend[] = [];
   /** Appends whose record was locked by a trim or read when their round came. */
   private waiting: PendingAppend[] = [];
   private running: Promise<void> | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
-  private readonly counters: FileRecordLogStats = { rounds: 0, appends: 0, fsyncs: 0 };
+  private readonly counters = { rounds: 0, appends: 0, fsyncs: 0 };
 
   constructor(options: FileRecordLogOptions) {
     this.root = walDir(options.dataDir);
@@ -93,6 +102,7 @@ export class FileRecordLog implements RecordLog {
     this.maxEntryBytes = options.maxEntryBytes ?? MAX_ENTRY_BYTES;
     // Default warning sink: the log has no logger of its own; warnings are rare (crash recovery).
     this.warn = options.onWarning ?? ((m) => console.warn(`[record-log] ${m}`));
+    this.maxOpenFiles = Math.max(1, options.maxOpenFiles ?? 256);
     const sync = options.sync ?? defaultSync;
     this.syncImpl = (h, kind) => {
       this.counters.fsyncs++;
@@ -101,7 +111,7 @@ export class FileRecordLog implements RecordLog {
   }
 
   stats(): FileRecordLogStats {
-    return { ...this.counters };
+    return { ...this.counters, openFiles: this.open.size };
   }
 
   append(key: RecordKey, update: Uint8Array): Promise<LogPosition> {
@@ -189,10 +199,9 @@ export class FileRecordLog implements RecordLog {
       if (this.running) await this.running;
       await Promise.allSettled([...this.inflight]);
     }
-    for (const p of this.files.values()) {
-      const rf = await p.catch(() => null);
-      if (rf && !rf.broken) await rf.handle.close();
-    }
+    await Promise.allSettled([...this.files.values()]);
+    for (const rf of this.open.values()) if (!rf.broken) await rf.handle.close();
+    this.open.clear();
     this.files.clear();
   }
 
@@ -222,9 +231,11 @@ export class FileRecordLog implements RecordLog {
         continue;
       }
       try {
+        rf.lastUsed = ++this.useCounter;
         return await fn(rf);
       } finally {
         rf.lock.unlock();
+        void this.evictIdle();
       }
     }
   }
@@ -240,7 +251,10 @@ export class FileRecordLog implements RecordLog {
         return this.fileFor(key, file, create);
       });
     }
-    const opening = this.openFile(key, file, create);
+    const opening = this.openFile(key, file, create).then((rf) => {
+      if (rf) this.open.set(file, rf);
+      return rf;
+    });
     this.files.set(file, opening);
     opening.catch(() => {
       if (this.files.get(file) === opening) this.files.delete(file);
@@ -289,6 +303,7 @@ export class FileRecordLog implements RecordLog {
       size: scan.validLength,
       lastPos: scan.lastPos,
       broken: false,
+      lastUsed: ++this.useCounter,
     };
   }
 
@@ -346,11 +361,13 @@ export class FileRecordLog implements RecordLog {
       if (work.length === 0) continue;
       this.counters.rounds++;
       await Promise.all(work);
+      await this.evictIdle();
     }
   }
 
   /** Writes one record's share of a round and fsyncs it; the caller holds the record's lock. */
   private async commit(rf: RecordFile, items: readonly PendingAppend[]): Promise<void> {
+    rf.lastUsed = ++this.useCounter;
     const start = rf.size;
     const refs: WalEntryRef[] = [];
     const frames: Buffer[] = [];
@@ -379,10 +396,38 @@ export class FileRecordLog implements RecordLog {
     for (let i = 0; i < items.length; i++) items[i]!.resolve(refs[i]!.pos);
   }
 
+  /** Closes the least recently used idle files beyond `maxOpenFiles` (they reopen on next use). */
+  private async evictIdle(): Promise<void> {
+    if (this.open.size <= this.maxOpenFiles) return;
+    try {
+      await this.evictSome();
+    } catch (e) {
+      // Eviction only saves file handles; a failed close leaves a handle open, nothing else.
+      this.warn(`closing idle log files failed: ${String(e)}`);
+    }
+  }
+
+  private async evictSome(): Promise<void> {
+    const queued = new Set([...this.queue, ...this.waiting].map((p) => p.path));
+    const idle = [...this.open.values()].filter((rf) => !rf.lock.locked && !queued.has(rf.path)).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const rf of idle.slice(0, this.open.size - this.maxOpenFiles)) {
+      if (!rf.lock.tryLock()) continue;
+      rf.broken = true;
+      this.files.delete(rf.path);
+      this.open.delete(rf.path);
+      try {
+        await rf.handle.close();
+      } finally {
+        rf.lock.unlock();
+      }
+    }
+  }
+
   /** After a failed write or fsync: cut what this round wrote, close, and let the next access rescan. */
   private async breakFile(rf: RecordFile, size: number): Promise<void> {
     rf.broken = true;
-    if (this.files.has(rf.path)) this.files.delete(rf.path);
+    this.files.delete(rf.path);
+    this.open.delete(rf.path);
     try {
       await rf.handle.truncate(size);
     } catch (e) {

@@ -199,6 +199,23 @@ describe("FileRecordLog (file specifics)", () => {
     await reopened.close();
   });
 
+  it("keeps at most maxOpenFiles handles, reopening evicted records transparently", async () => {
+    const log = new FileRecordLog({ dataDir, maxOpenFiles: 2 });
+    try {
+      const keys = Array.from({ length: 6 }, (_, i) => ({ datasetId: "ds", recordId: `r${i}` }));
+      for (const k of keys) await log.append(k, Uint8Array.of(1));
+      await expect.poll(() => log.stats().openFiles).toBeLessThanOrEqual(2);
+      await Promise.all(keys.map((k) => log.append(k, Uint8Array.of(2))));
+      await log.trim(keys[0]!, 1);
+      for (const k of keys) expect(await log.append(k, Uint8Array.of(3))).toBe(3);
+      await expect.poll(() => log.stats().openFiles).toBeLessThanOrEqual(2);
+      expect((await log.read(keys[0]!)).map((e) => e.pos)).toEqual([2, 3]);
+      for (const k of keys.slice(1)) expect((await log.read(k)).map((e) => e.update[0])).toEqual([1, 2, 3]);
+    } finally {
+      await log.close();
+    }
+  });
+
   it("refuses an oversized update", async () => {
     const log = new FileRecordLog({ dataDir, maxEntryBytes: 10 });
     await expect(log.append(key, new Uint8Array(11))).rejects.toMatchObject({ reason: "too_large" });
