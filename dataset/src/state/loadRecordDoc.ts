@@ -46,7 +46,7 @@ export interface LoadedRecord {
   readonly created: boolean;
 }
 
-/** How many times a load starts over when a persist rewrote the snapshot while it read the rows. */
+/** How many times a load starts over when a persist rewrote the snapshot (and trimmed) while it read. */
 const LOAD_ATTEMPTS = 3;
 
 export function newRecordDoc(key: RecordKey): Y.Doc {
@@ -64,6 +64,15 @@ export function applyLogEntries(doc: Y.Doc, entries: readonly LogEntry[]): void 
   doc.transact(() => {
     for (const e of entries) Y.applyUpdate(doc, e.update, PERSISTENCE_ORIGIN);
   }, PERSISTENCE_ORIGIN);
+}
+
+/**
+ * The log starts after the snapshot's end: someone trimmed past it, i.e. a newer snapshot was
+ * saved after ours was read (the entries in between are only in that newer snapshot).
+ */
+export function logGap(snapshot: RecordSnapshot, entries: readonly LogEntry[]): boolean {
+  const first = entries[0];
+  return first !== undefined && first.pos > snapshot.foldedUpTo + 1;
 }
 
 export function isoNow(clock: StateClock): string {
@@ -104,6 +113,11 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
     }
     const base = drifted ? rowsOfDoc(doc) : null;
     const entries = await log.read(key);
+    if (logGap(snapshot, entries) && attempt < LOAD_ATTEMPTS) {
+      // A flush saved a newer snapshot and trimmed the log after we read ours: start over.
+      doc.destroy();
+      continue;
+    }
     applyLogEntries(doc, entries);
     let logHead = Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0);
     let externalChanges = false;

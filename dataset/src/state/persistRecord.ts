@@ -1,11 +1,11 @@
 import * as Y from "yjs";
 import { COMPONENT_TABLES, PERSISTENCE_ORIGIN, rowsOfDoc, type ComponentTable, type RecordRows, type Row, type ValidationIssue } from "@tessera/shared-crdt";
 import { RecordStateError } from "./errors.js";
-import { applyLogEntries, isoNow, newRecordDoc, type LoadRecordOptions } from "./loadRecordDoc.js";
+import { applyLogEntries, isoNow, logGap, newRecordDoc, type LoadRecordOptions } from "./loadRecordDoc.js";
 import { byId, planPersist, satisfies, type PersistPlan } from "./persistPlan.js";
 import { readRecordRows } from "./readRecordRows.js";
 import { rowsDigest } from "./rowsDigest.js";
-import type { LogPosition } from "./types.js";
+import type { LogEntry, LogPosition, RecordSnapshot } from "./types.js";
 
 /** One durable step of a persist, reported before it runs (tests crash the worker at step N). */
 export interface PersistStep {
@@ -50,16 +50,12 @@ export interface PersistResult {
  * the document. A run with nothing new writes nothing.
  */
 export async function persistRecord(options: PersistOptions): Promise<PersistResult> {
-  const { dataset, log, snapshots, key, clock } = options;
-  const snapshot = await snapshots.load(key);
-  if (!snapshot) {
-    throw new RecordStateError("no_snapshot", `${key.datasetId}/${key.recordId} has no snapshot: the server creates one when it first loads the record`);
-  }
+  const { dataset, snapshots, key, clock } = options;
+  const { snapshot, entries } = await snapshotAndLog(options);
   const doc = newRecordDoc(key);
   try {
     Y.applyUpdate(doc, snapshot.state, PERSISTENCE_ORIGIN);
     const base = rowsOfDoc(doc);
-    const entries = await log.read(key);
     applyLogEntries(doc, entries);
     const upTo = Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0);
     const ours = rowsOfDoc(doc);
@@ -101,6 +97,19 @@ export async function persistRecord(options: PersistOptions): Promise<PersistRes
     return { upTo, ...counts, statusChanged: plan.statusChanged, rowsRejected: plan.rejected.length };
   } finally {
     doc.destroy();
+  }
+}
+
+/** The snapshot and the log after it, read again if a trim past the snapshot slipped in between. */
+async function snapshotAndLog(options: PersistOptions): Promise<{ snapshot: RecordSnapshot; entries: LogEntry[] }> {
+  const { log, snapshots, key } = options;
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await snapshots.load(key);
+    if (!snapshot) {
+      throw new RecordStateError("no_snapshot", `${key.datasetId}/${key.recordId} has no snapshot: the server creates one when it first loads the record`);
+    }
+    const entries = await log.read(key);
+    if (!logGap(snapshot, entries) || attempt >= 3) return { snapshot, entries };
   }
 }
 
