@@ -38,8 +38,8 @@ import {
 import { andAll, sqlIdent, sqlLiteralOf, sqlString } from "./sql.js";
 import { computeStats } from "./stats.js";
 import { embeddingSchemaFromDisk, TableStore, type OpenTable } from "./tableStore.js";
-import type { DatasetHandle, DeleteReport, FeaturesValues, Page, QueryOptions, StatsEntry } from "./types.js";
-import { addManyRows, addRows, deleteRows, updateRow, upsertRows, type AddOptions, type WriteContext } from "./writes.js";
+import type { AddOptions, DatasetHandle, DeleteReport, FeaturesValues, MediaBytes, Page, QueryOptions, StatsEntry } from "./types.js";
+import { addManyRows, addRows, deleteRows, updateRow, upsertRows, type WriteContext } from "./writes.js";
 
 export interface DatasetOptions {
   /** Clock for record timestamps (tests inject one). */
@@ -48,12 +48,6 @@ export interface DatasetOptions {
   readonly optimizeAfterRows?: number;
   /** Sorted queries matching at most this many rows are sorted in memory (default `SMALL_RESULT`). */
   readonly sortInMemoryBelow?: number;
-}
-
-/** The bytes and format of an embedded view. */
-export interface MediaBytes {
-  readonly bytes: Uint8Array;
-  readonly format: string;
 }
 
 /**

@@ -4,11 +4,13 @@
  * statistics, previews and media bytes.
  */
 export type {
+  AddOptions,
   DatasetHandle,
   DatasetSummary,
   DeleteReport,
   FeatureConstraint,
   FeaturesValues,
+  MediaBytes,
   Page,
   QueryOptions,
   StatsEntry,
@@ -25,9 +27,8 @@ export {
 } from "./arrow.js";
 export { arrowRowToRow, arrowTableToRows, rowsToArrowTable, timestampFromMicros } from "./arrowRows.js";
 export { Library, LIBRARY_DIR, MEDIA_DIR, MODELS_DIR, randomId, SPEC_VERSION, STATE_DIR, type LibraryOptions } from "./library.js";
-export { Dataset, type DatasetOptions, type MediaBytes } from "./dataset.js";
+export { Dataset, type DatasetOptions } from "./dataset.js";
 export { INDEX_COLUMNS, optimizeTable } from "./indexes.js";
-export type { AddOptions } from "./writes.js";
 export { compileFilters, compileFilter, compileSearch, compileWhereMap, filterTypeOf, searchableColumns } from "./compileFilters.js";
 export {
   DB_DIR,

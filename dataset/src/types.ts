@@ -64,6 +64,20 @@ export interface StatsEntry {
 /** What a cascading delete removed, per table. */
 export type DeleteReport = Partial<Record<TableName, number>>;
 
+/** Options of `add`/`addRecords`/`upsert`. */
+export interface AddOptions {
+  /** Keep `created_at`/`updated_at` given in the rows (imports); default: stamp them like Pixano. */
+  readonly keepTimestamps?: boolean;
+  /** Skip the foreign-key checks (`add` only; imports that checked the whole batch themselves). */
+  readonly skipForeignKeys?: boolean;
+}
+
+/** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */
+export interface MediaBytes {
+  readonly bytes: Uint8Array;
+  readonly format: string;
+}
+
 export interface DatasetHandle {
   readonly id: string;
   readonly path: string;
@@ -76,13 +90,18 @@ export interface DatasetHandle {
   count(table: TableName, options?: Pick<QueryOptions, "filters" | "where" | "q">): Promise<number>;
   query(table: TableName, options?: QueryOptions): Promise<Page>;
   get(table: TableName, id: string, columns?: readonly string[]): Promise<Row | null>;
-  getMany(table: TableName, ids: readonly string[]): Promise<Row[]>;
+  getMany(table: TableName, ids: readonly string[], columns?: readonly string[]): Promise<Row[]>;
   /** Validates, checks ids are new and foreign keys resolve (Pixano's rules), then appends. */
-  add(table: TableName, rows: readonly unknown[]): Promise<Row[]>;
+  add(table: TableName, rows: readonly unknown[], options?: AddOptions): Promise<Row[]>;
+  /**
+   * Several tables at once, in Pixano's dependency order; everything is checked before anything is
+   * written, and rows of the call satisfy each other's foreign keys.
+   */
+  addRecords(data: Partial<Record<TableName, readonly unknown[]>>, options?: AddOptions): Promise<Partial<Record<TableName, Row[]>>>;
   /** Partial update merged over the stored row, re-validated. */
   update(table: TableName, id: string, patch: Readonly<Record<string, unknown>>): Promise<Row>;
   /** Insert-or-replace by id, validated, no FK checks (used by the persist worker and imports). */
-  upsert(table: TableName, rows: readonly unknown[]): Promise<void>;
+  upsert(table: TableName, rows: readonly unknown[], options?: AddOptions): Promise<void>;
   /**
    * Deletes rows and, like Pixano's Python `delete_records` (and unlike its REST), everything that
    * hangs on them: record → views, entities, annotations, embeddings; entity → its annotations,
@@ -97,6 +116,18 @@ export interface DatasetHandle {
     total: number;
   } | null>;
   computeStats(): Promise<StatsEntry[]>;
+  /** Computes and writes `stats.json`. */
+  writeStats(): Promise<StatsEntry[]>;
+  /** Rows per schema group and table (Pixano 0.8's `GET /datasets/{id}/stats` body). */
+  countsByGroup(): Promise<Record<string, Record<string, number>>>;
+  /** Writes `features_values.json`. */
+  setFeaturesValues(values: FeaturesValues): Promise<void>;
+  /** Embedded media of a view row (`raw_bytes`, `format`); null when absent or empty. */
+  readMedia(table: TableName, id: string): Promise<MediaBytes | null>;
+  /** The stored thumbnail of a view row (`preview`, `preview_format`); null when empty. */
+  readPreview(table: TableName, id: string): Promise<MediaBytes | null>;
+  /** `previews/dataset_preview.jpg` (made on first use); null without embedded images. */
+  preview(): Promise<Uint8Array | null>;
   /** BTREE on `id` and `record_id` of every table, then compaction. */
   optimize(): Promise<void>;
   close(): void;

@@ -6,7 +6,9 @@ import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } 
 import { readRows, scan } from "./reader.js";
 import { sqlIn } from "./sql.js";
 import type { OpenTable } from "./tableStore.js";
-import type { DeleteReport } from "./types.js";
+import type { AddOptions, DeleteReport } from "./types.js";
+
+export type { AddOptions };
 
 /**
  * The write path of a dataset: validation (shared-crdt `assertRow`), ids, Pixano's referential
@@ -20,13 +22,6 @@ export interface WriteContext {
   tableForWrite(name: TableName): Promise<OpenTable>;
   /** Tables present on disk. */
   present(): Promise<TableName[]>;
-}
-
-export interface AddOptions {
-  /** Keep `created_at`/`updated_at` given in the rows (imports); default: stamp both with now, like Pixano. */
-  readonly keepTimestamps?: boolean;
-  /** Skip the foreign-key checks (imports that checked the whole batch themselves). */
-  readonly skipForeignKeys?: boolean;
 }
 
 /** What a table accepts: its on-disk columns plus declared ones an older layout lacks. */
