@@ -27,6 +27,8 @@ export class Connection {
   readOnly = false;
   /** Cleared on each ping, set on pong: a peer that misses a whole period is dead. */
   alive = true;
+  /** Clock time of the last frame sent (keep-alive). */
+  lastSentAt: number;
   private queue: Uint8Array[] | null = [];
   private handler: ((frame: Uint8Array) => void) | null = null;
   private readonly closeListeners: Array<() => void> = [];
@@ -46,6 +48,7 @@ export class Connection {
     private readonly logger: Logger,
   ) {
     this.user = awarenessUserOf(identity);
+    this.lastSentAt = clock.now();
     ws.on("message", (data, isBinary) => this.receive(toBytes(data), isBinary));
     ws.on("pong", () => {
       this.alive = true;
@@ -121,6 +124,7 @@ export class Connection {
       return;
     }
     this.ws.send(frame, { binary: true });
+    this.lastSentAt = this.clock.now();
   }
 
   /** Type-100 messages go to Tessera's own client only; stock clients would log an error. */

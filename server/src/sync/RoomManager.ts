@@ -3,7 +3,7 @@ import type * as Y from "yjs";
 import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
 import { CloseCode, type Origin, type RecordStatus, type WorkflowAction } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
-import type { Clock } from "./clock.js";
+import type { Clock, TimerHandle } from "./clock.js";
 import type { Connection } from "./Connection.js";
 import { RoomError } from "./errors.js";
 import type { Identity } from "./identity.js";
@@ -31,6 +31,8 @@ interface Entry {
   room: RecordRoom | null;
   /** Connections and server-side writes using the room; it unloads only at zero. */
   holds: number;
+  /** Armed when the last hold goes: unload after `idleUnloadMs` unless someone comes back. */
+  idle: TimerHandle | null;
 }
 
 const UNLOAD_ATTEMPTS = 5;
@@ -128,7 +130,7 @@ export class RoomManager {
     let entry = this.entries.get(name);
     if (!entry) {
       const loading = this.load(key);
-      const created: Entry = { key, name, loading, room: null, holds: 0 };
+      const created: Entry = { key, name, loading, room: null, holds: 0, idle: null };
       entry = created;
       this.entries.set(name, created);
       loading.then(
@@ -145,6 +147,8 @@ export class RoomManager {
       );
     }
     entry.holds++;
+    entry.idle?.cancel();
+    entry.idle = null;
     const held = entry;
     const ready = held.loading.catch((err: unknown) => {
       held.holds--;
@@ -155,11 +159,16 @@ export class RoomManager {
 
   private release(entry: Entry): void {
     entry.holds--;
-    if (entry.holds === 0 && entry.room && !this.closing) void this.unloadWhenIdle(entry);
+    if (entry.holds > 0 || !entry.room || this.closing) return;
+    entry.idle?.cancel();
+    entry.idle = this.deps.clock.after(this.deps.limits.idleUnloadMs, () => {
+      entry.idle = null;
+      void this.unloadWhenIdle(entry);
+    });
   }
 
   /**
-   * Flushes a room nobody holds, then unloads it if still nobody holds it and nothing newer
+   * Flushes a room nobody held for `idleUnloadMs`, then unloads it if still nobody holds it and nothing newer
    * reached the log meanwhile. A join during the flush keeps the room (served from memory); a
    * join after the unload loads afresh from the flushed snapshot.
    */
@@ -271,6 +280,7 @@ export class RoomManager {
       const keys: RecordKey[] = recordIds ? recordIds.map((recordId) => ({ datasetId, recordId })) : doomed.map((e) => e.key);
       await Promise.all(
         doomed.map(async (entry) => {
+          entry.idle?.cancel();
           const room = await entry.loading.catch(() => null);
           if (this.entries.get(entry.name) === entry) this.entries.delete(entry.name);
           if (!room) return;
@@ -304,6 +314,7 @@ export class RoomManager {
   async close(): Promise<void> {
     this.closing = true;
     const entries = [...this.entries.values()];
+    for (const e of entries) e.idle?.cancel();
     const rooms = await Promise.all(entries.map((e) => e.loading.catch(() => null)));
     for (const room of rooms) room?.closeAll(CloseCode.goingAway, "server shutting down");
     await Promise.all(

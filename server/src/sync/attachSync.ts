@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
-import { CloseCode } from "@tessera/shared-crdt";
+import { CloseCode, MessageType } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { every, systemClock, type Clock } from "./clock.js";
 import { Connection } from "./Connection.js";
@@ -145,6 +145,13 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     }
   });
 
+  // `[1, varByteArray([0])]`: an awareness update with no entries, a no-op for every client.
+  const emptyAwareness = Uint8Array.of(MessageType.awareness, 1, 0);
+  const keepAlive = every(clock, Math.max(1, Math.floor(limits.keepAliveMs / 4)), () => {
+    const now = clock.now();
+    for (const conn of live) if (conn.isOpen && now - conn.lastSentAt >= limits.keepAliveMs) conn.send(emptyAwareness);
+  });
+
   return {
     rooms,
     get connectionCount() {
@@ -155,6 +162,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
       closing = true;
       server.off("upgrade", onUpgrade);
       pinger.cancel();
+      keepAlive.cancel();
       for (const conn of [...live]) conn.close(CloseCode.goingAway, "server shutting down");
       await rooms.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

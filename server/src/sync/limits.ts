@@ -31,6 +31,14 @@ export interface SyncLimits {
   readonly maxBufferedBytes: number;
   /** Websocket ping period; a peer that missed one pong is terminated at the next. */
   readonly pingIntervalMs: number;
+  /**
+   * A connection nothing was sent to for this long gets an empty awareness frame: stock clients
+   * drop a socket after 30 s without a message (pings are invisible to browser code), and a client
+   * with awareness off has no renewals to be echoed. Checked every quarter of this period.
+   */
+  readonly keepAliveMs: number;
+  /** A room nobody holds stays loaded this long (consecutive REST writes reuse it), then flushes and unloads. */
+  readonly idleUnloadMs: number;
   /** Flush this long after the last update… */
   readonly flushDebounceMs: number;
   /** …but at most this long after the first unflushed one. */
@@ -52,6 +60,8 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxQueuedFrames: 1_000,
   maxBufferedBytes: 32 * 1024 * 1024,
   pingIntervalMs: 30_000,
+  keepAliveMs: 20_000,
+  idleUnloadMs: 1_000,
   flushDebounceMs: 1_500,
   flushMaxWaitMs: 10_000,
   retryBaseMs: 200,

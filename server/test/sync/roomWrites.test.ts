@@ -74,9 +74,11 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
 
   it("loads a record nobody has open, and unloads it again after the write is flushed", async () => {
     expect(server.sync.rooms.loaded(DS, "r1")).toBeNull();
-    await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) =>
-      writeRow(doc, "entities", { id: "offline-ent", record_id: "r1", parent_id: "", category: "rest" }),
-    );
+    // Consecutive REST writes reuse the room while it idles: one load for all of them.
+    for (const id of ["offline-a", "offline-b", "offline-ent"]) {
+      await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) => writeRow(doc, "entities", { id, record_id: "r1", parent_id: "", category: "rest" }));
+    }
+    expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r1")).toHaveLength(1);
     await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r1"), "unloaded after the REST write");
     const snap = await server.snapshots.load({ datasetId: DS, recordId: "r1" });
     expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("offline-ent");

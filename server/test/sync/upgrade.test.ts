@@ -12,7 +12,7 @@ let upgrades = 0;
 
 beforeAll(async () => {
   data = await buildSyncDataDir();
-  server = await startSyncServer(data.dataDir, { limits: { maxConnectionsPerRecord: 2, pingIntervalMs: 100 } });
+  server = await startSyncServer(data.dataDir, { limits: { maxConnectionsPerRecord: 2, pingIntervalMs: 100, keepAliveMs: 200 } });
   server.http.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     upgrades++;
     // Another handler's upgrade path: the sync endpoint must leave it alone.
@@ -67,6 +67,17 @@ describe("the HTTP upgrade", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_300);
     expect(c.provider.synced).toBe(false);
     c.destroy();
+  });
+
+  it("keeps an idle stock client with awareness off from hitting its 30 s silence timeout", async () => {
+    const c = connect(server, DS, "r5", { name: "quiet" });
+    clients.push(c);
+    c.provider.awareness.setLocalState(null);
+    await c.synced();
+    const before = c.sink.frames.length;
+    // Nothing else happens on this record: whatever arrives now is the keep-alive.
+    await waitFor(() => c.sink.frames.slice(before).filter((f) => f.length === 3 && f[0] === 1 && f[1] === 1 && f[2] === 0).length >= 2, "two keep-alive frames");
+    expect(c.provider.wsconnected).toBe(true);
   });
 
   it("terminates a peer that stops answering pings", async () => {
