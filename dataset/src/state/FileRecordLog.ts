@@ -2,9 +2,10 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
 import { Mutex } from "./Mutex.js";
-import { defaultSync, ensureDir, isNotFound, isTempName, keyPath, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import { defaultSync, ensureDir, isNotFound, keyPath, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
 import { encodeEntry, encodeHeader, ENTRY_HEADER, MAX_ENTRY_BYTES, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
+import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.js";
 
 export interface FileRecordLogOptions {
   /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
@@ -59,8 +60,6 @@ interface PendingAppend {
   resolve(pos: LogPosition): void;
   reject(e: unknown): void;
 }
-
-const WAL_SUFFIX = ".wal";
 
 /** The log folder of a data directory. */
 export function walDir(dataDir: string): string {
@@ -437,49 +436,4 @@ export class FileRecordLog implements RecordLog {
     }
     await rf.handle.close().catch((e: unknown) => this.warn(`${rf.path}: close after failure: ${String(e)}`));
   }
-}
-
-async function listLogFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  let datasets: string[];
-  try {
-    datasets = await fs.readdir(root);
-  } catch (e) {
-    if (isNotFound(e)) return [];
-    throw e;
-  }
-  for (const d of datasets.sort()) {
-    let names: string[];
-    try {
-      names = await fs.readdir(path.join(root, d));
-    } catch (e) {
-      if (isNotFound(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") continue;
-      throw e;
-    }
-    for (const n of names.sort()) if (n.endsWith(WAL_SUFFIX) && !isTempName(n)) out.push(path.join(root, d, n));
-  }
-  return out;
-}
-
-async function readParsed(file: string): Promise<{ key: RecordKey; entries: LogEntry[] } | null> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    if (isNotFound(e)) return null;
-    throw new RecordLogError("io", `cannot read ${file}`, { cause: e });
-  }
-  const h = parseHeader(bytes);
-  if (!h.ok) throw new RecordLogError("corrupt", `${file}: ${h.problem}`);
-  const scan = scanEntries(bytes, h.header);
-  return {
-    key: h.header.key,
-    entries: scan.entries.map((e) => ({ pos: e.pos, update: bytes.subarray(e.offset, e.offset + e.length) })),
-  };
-}
-
-/** Reader path: the whole file, parsed fresh (another process may be appending or trimming). */
-async function readWholeFile(file: string, after: LogPosition): Promise<LogEntry[]> {
-  const parsed = await readParsed(file);
-  return parsed ? parsed.entries.filter((e) => e.pos > after) : [];
 }
