@@ -1,8 +1,4 @@
-/**
- * Adapter: `@tessera/dataset` does not re-export its `io` module (import/export) yet, so the CLI
- * reaches it by path. When the package exports it (`export * from "./io/index.js"` or a `./io`
- * subpath), this file becomes a one-line re-export of the package.
- */
+/** The CLI's view of the import/export module of `@tessera/dataset`. */
 export {
   exportDataset,
   formatLocation,
@@ -15,4 +11,4 @@ export {
   type ImportMode,
   type ImportProgress,
   type ImportReport,
-} from "../../../dataset/src/io/index.js";
+} from "@tessera/dataset/io";
