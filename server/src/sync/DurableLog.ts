@@ -1,7 +1,9 @@
-import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
+import { RecordLogError, type LogPosition, type RecordKey, type RecordLog, type RecordLogErrorReason } from "@tessera/dataset/state";
 import type { Logger } from "../logger.js";
 import { delay, type Clock } from "./clock.js";
 import { backoffMs, type SyncLimits } from "./limits.js";
+
+const PERMANENT: ReadonlySet<RecordLogErrorReason> = new Set(["closed", "read_only", "too_large"]);
 
 /**
  * The write-ahead side of one room: every update of the document is appended to the record's log
@@ -46,6 +48,12 @@ export class DurableLog {
         if (pos > this.highest) this.highest = pos;
         return true;
       } catch (err) {
+        if (err instanceof RecordLogError && PERMANENT.has(err.reason)) {
+          // Retrying cannot help (log closed, read-only, entry over its cap): the update stays
+          // unconfirmed, so no client is ever told it is saved.
+          this.logger.error("update cannot be appended to the log", { ...this.key, bytes: update.length, reason: err.reason, error: err.message });
+          return false;
+        }
         if (this.aborted) {
           this.logger.error("update not appended to the log at shutdown", { ...this.key, bytes: update.length, error: (err as Error).message });
           return false;

@@ -54,6 +54,22 @@ describe("durability", () => {
     expect(confirmations().at(-1)).toEqual({ kind: "confirmed", count: 2 });
   });
 
+  it("retries a failed log append with backoff and confirms only once it succeeded", async () => {
+    const a = client("r8", "gus", true);
+    await a.synced();
+    const confirmations = () => a.sink.tessera().filter((m) => m.kind === "confirmed").length;
+    await waitFor(() => confirmations() === 1, "step 2 confirmed");
+    server.log.failures = 2;
+    entity(a.doc, "r8", "after-eio");
+    await waitFor(() => server.logs.filter((l) => l.message === "log append failed; retrying" && l.context?.recordId === "r8").length >= 2, "two failed appends logged");
+    await waitFor(() => echoed(a), "echo once the append succeeded");
+    expect(server.log.failures).toBe(0);
+    expect(confirmations()).toBe(2);
+    const tail = await server.log.read({ datasetId: DS, recordId: "r8" });
+    const snap = await server.snapshots.load({ datasetId: DS, recordId: "r8" });
+    expect(readRows(docOf([snap!.state, ...tail.map((e) => e.update)]), "entities").map((r) => r.id)).toContain("after-eio");
+  });
+
   it("flushes and unloads a record once its last client left, and a rejoin sees everything", async () => {
     const key = { datasetId: DS, recordId: "r11" };
     const a = client("r11", "carl");

@@ -43,7 +43,13 @@ export class GatedLog implements RecordLog {
     this.openGate?.();
     this.gate = null;
   }
+  /** The next appends fail like a full or broken disk would. */
+  failures = 0;
   async append(key: RecordKey, update: Uint8Array): Promise<LogPosition> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error("EIO: disk trouble");
+    }
     const pos = await this.inner.append(key, update);
     if (this.gate) {
       this.waiting++;
