@@ -259,6 +259,29 @@ export class RoomManager {
   }
 
   /**
+   * Start-up recovery: folds every record log that still holds entries (a crash, or a shutdown
+   * whose flush failed) into its snapshot and rows, then trims it. Records with a loaded room are
+   * left to their room. Failures are logged and left in the log for the next attempt.
+   */
+  async flushPending(): Promise<{ flushed: number; failed: number }> {
+    let flushed = 0;
+    let failed = 0;
+    for (const key of await this.deps.log.pending()) {
+      if (this.entries.has(nameOf(key)) || this.isGone(key)) continue;
+      try {
+        const { upTo } = await this.deps.persister.flush(key);
+        if (upTo > 0) await this.deps.log.trim(key, upTo);
+        this.emit("flushed", { ...key, upTo });
+        flushed++;
+      } catch (err) {
+        failed++;
+        this.deps.logger.error("recovery flush failed; the log keeps the updates", { ...key, error: (err as Error).message });
+      }
+    }
+    return { flushed, failed };
+  }
+
+  /**
    * Deletes records (or, with `recordIds` null, a whole dataset) without their open documents
    * writing them back: no room may load for them meanwhile; open rooms close their connections
    * with 4410 (a code stock clients do not retry) and are dropped without a flush, after any flush

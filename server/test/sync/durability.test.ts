@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type * as Y from "yjs";
-import { readRecord, readRows, writeRow } from "@tessera/shared-crdt";
+import * as Y from "yjs";
+import { readRecord, readRows, restOrigin, writeRow } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import { connect, docOf, hasContentFrom, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
@@ -142,5 +142,22 @@ describe("durability", () => {
     expect(server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9")).toBe(false);
     b.destroy();
     await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9"), "unloaded once fay left");
+  });
+
+  it("folds logs left behind (a crash) into snapshots and rows at start-up", async () => {
+    const key = { datasetId: DS, recordId: "r7" };
+    // A first load saves the record's snapshot (built from its rows).
+    await server.sync.rooms.withRecord(DS, "r7", restOrigin("u-api"), () => undefined);
+    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r7"), "unloaded");
+    // What a crash leaves: an update in the log that no flush folded.
+    const writer = new Y.Doc();
+    Y.applyUpdate(writer, (await server.snapshots.load(key))!.state);
+    const sv = Y.encodeStateVector(writer);
+    writer.transact(() => writeRow(writer, "entities", { id: "from-the-log", record_id: "r7", parent_id: "", category: "x" }));
+    await server.log.append(key, Y.encodeStateAsUpdate(writer, sv));
+    expect(await server.sync.rooms.flushPending()).toEqual({ flushed: 1, failed: 0 });
+    expect(await server.log.read(key)).toEqual([]);
+    const dataset = await server.library.open(DS);
+    expect((await dataset.query("entities", { where: { record_id: "r7" } })).items.map((r) => r.id).sort()).toEqual(["ent-r7", "from-the-log"]);
   });
 });
