@@ -6,5 +6,5 @@ export { awarenessUserOf, colorOf, defaultIdentify, isRefusal, USER_PALETTE, typ
 export { DEFAULT_LIMITS, type SyncLimits } from "./limits.js";
 export { systemClock, type Clock, type TimerHandle } from "./clock.js";
 export type { DocLoader, LoadedDoc, SyncLibrary, SyncPersister } from "./ports.js";
-export type { EditEvent, FlushedEvent, PresenceEvent, RoomEvents, StatusEvent } from "./roomEvents.js";
+export type { EditEvent, FlushedEvent, PresenceEvent, RoomEventName, RoomEvents, StatusEvent } from "./roomEvents.js";
 export { parseSyncRoute, SYNC_PREFIX } from "./upgrade.js";
