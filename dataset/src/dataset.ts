@@ -167,6 +167,16 @@ export class Dataset implements DatasetHandle {
     return this.store.create(name, schema);
   }
 
+  /**
+   * Makes sure a table exists and is declared (creating an undeclared annotation table as a write
+   * would), so writers that go through record documents see it in {@link schema}.
+   */
+  async ensureTable(name: TableName): Promise<void> {
+    await this.exclusive(async () => {
+      await this.tableForWrite(name);
+    });
+  }
+
   /** Adds declared columns an older table lacks, when their default is a SQL scalar. */
   private async evolve(t: OpenTable): Promise<OpenTable> {
     const addable = t.layout.missing.filter((c) => ["utf8", "int64", "float64", "bool"].includes(c.type.kind));

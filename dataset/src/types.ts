@@ -116,6 +116,8 @@ export interface DatasetHandle {
     total: number;
   } | null>;
   computeStats(): Promise<StatsEntry[]>;
+  /** Creates a table missing on disk (declaring an annotation table in info.json if needed). */
+  ensureTable(table: TableName): Promise<void>;
   /** Computes and writes `stats.json`. */
   writeStats(): Promise<StatsEntry[]>;
   /** Rows per schema group and table (Pixano 0.8's `GET /datasets/{id}/stats` body). */

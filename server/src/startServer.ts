@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
+import { startCollaboration } from "./collaboration.js";
 import { createApp } from "./http/app.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -24,6 +25,11 @@ export interface StartServerOptions {
    * once before listening; what it returns is closed first on shutdown, before the library.
    */
   readonly attach?: (server: Server, app: Express) => Attachment | Promise<Attachment>;
+  /**
+   * Live records (sync endpoint, persist worker, live channel; REST writes through documents).
+   * On by default with the persist worker as a child process; `false` serves the library only.
+   */
+  readonly collaboration?: false | { readonly persist?: "child" | "in-process" };
 }
 
 export interface Attachment {
@@ -47,6 +53,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? "127.0.0.1";
   const library = createLibraryAdapter(options.dataDir, { logger });
+  const server: Server = createServer();
+  const collab =
+    options.collaboration === false
+      ? null
+      : startCollaboration(server, { dataDir: options.dataDir, library, logger, persist: options.collaboration?.persist ?? "child" });
   const app = createApp({
     library,
     dataDir: options.dataDir,
@@ -54,8 +65,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger,
     corsOrigins: options.corsOrigins,
     jsonLimitBytes: options.jsonLimitBytes,
+    ...(collab ? { docs: collab.docs, live: collab.live } : {}),
   });
-  const server: Server = createServer(app);
+  server.on("request", app);
   const attached = options.attach ? await options.attach(server, app) : null;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -67,6 +79,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info("server listening", { url, dataDir: options.dataDir });
+  if (collab) {
+    // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
+    collab.recover().then(
+      (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
+      (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
+    );
+  }
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -74,6 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close() {
       closing ??= (async () => {
         await attached?.close();
+        await collab?.close();
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));
           server.closeIdleConnections();

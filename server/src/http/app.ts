@@ -8,6 +8,8 @@ import { mapDatasetError } from "./datasetErrors.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { DEFAULT_JSON_LIMIT_BYTES } from "./jsonBody.js";
 import { RouteTable } from "./routeTable.js";
+import { mapRecordDocError, type RecordDocsPort } from "./recordDocs.js";
+import { collabRouter, type LiveReadPort } from "./routes/collab.js";
 import { conversationsRouter } from "./routes/conversations.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
@@ -30,6 +32,10 @@ export interface AppOptions {
   /** Origins allowed by CORS (default: none). */
   readonly corsOrigins?: readonly string[];
   readonly version?: string;
+  /** Record documents: REST writes to annotations and record fields go through them. */
+  readonly docs?: RecordDocsPort;
+  /** The live channel's activity feed and presence. */
+  readonly live?: LiveReadPort;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -54,6 +60,7 @@ export function createApp(options: AppOptions): Express {
     logger,
     routes,
     jsonLimitBytes,
+    ...(options.docs ? { docs: options.docs } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -71,10 +78,11 @@ export function createApp(options: AppOptions): Express {
   app.use(recordsRouter(ctx));
   for (const def of RESOURCES) app.use(resourceRouter(ctx, def));
   app.use(conversationsRouter(ctx));
+  app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError]));
+  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError]));
   return app;
 }

@@ -3,6 +3,7 @@ import type { TableName, TableSchema } from "@tessera/shared-crdt";
 import type { LibraryPort } from "../library/port.js";
 import type { Logger } from "../logger.js";
 import { notFound } from "./errors.js";
+import type { RecordDocsPort } from "./recordDocs.js";
 import type { RouteTable } from "./routeTable.js";
 
 /** Everything the routers share; built once by {@link createApp}. */
@@ -15,6 +16,8 @@ export interface AppContext {
   readonly logger: Logger;
   readonly routes: RouteTable;
   readonly jsonLimitBytes: number;
+  /** Record documents (the sync layer), when live editing is on: REST writes go through them. */
+  readonly docs?: RecordDocsPort;
 }
 
 /** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */

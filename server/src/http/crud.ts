@@ -1,7 +1,19 @@
 import type { DatasetHandle } from "@tessera/dataset";
-import { validateRow, type Row, type TableSchema } from "@tessera/shared-crdt";
+import {
+  deleteWithDependents,
+  hasRow,
+  isComponentTable,
+  patchRecord,
+  patchRow,
+  validateRow,
+  writeRow,
+  type Row,
+  type TableSchema,
+  type WorkflowAction,
+} from "@tessera/shared-crdt";
 import { bodyShapeIssues, toFieldIssues } from "./bodyIssues.js";
 import { HttpError, notFound, RequestValidationError } from "./errors.js";
+import type { RecordDocsPort, RestIdentity } from "./recordDocs.js";
 
 /**
  * Create / update / delete of one row through the dataset library, with Pixano's request rules:
@@ -15,6 +27,29 @@ export interface TableAccess {
   readonly schema: TableSchema;
   /** Columns a client may not send nor read (embeddings: `vector`). */
   readonly exclude?: ReadonlySet<string>;
+  /** When present, annotation and record-field writes go through the record documents. */
+  readonly docs?: { readonly port: RecordDocsPort; readonly who: RestIdentity };
+}
+
+/** The document route of a write, when this table's rows live in record documents. */
+function viaDocs(access: TableAccess): { port: RecordDocsPort; who: RestIdentity } | null {
+  const name = access.schema.table.name;
+  return access.docs && (isComponentTable(name) || name === "records") ? access.docs : null;
+}
+
+function foreignRecord(recordId: unknown): HttpError {
+  return new HttpError(400, `Foreign key violation: record_id='${String(recordId)}' not found in 'records'.`);
+}
+
+/** The workflow action that takes a record from one status to another, if there is one. */
+function actionBetween(from: unknown, to: unknown): WorkflowAction | null {
+  const table: Record<string, Record<string, WorkflowAction>> = {
+    new: { inProgress: "edit", inReview: "submit" },
+    inProgress: { inReview: "submit" },
+    inReview: { validated: "approve", inProgress: "reject" },
+    validated: { inProgress: "reopen" },
+  };
+  return table[String(from)]?.[String(to)] ?? null;
 }
 
 const SERVER_OWNED = new Set(["created_at", "updated_at"]);
@@ -73,6 +108,19 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
     if (sameRow(access.schema, existing, checked.row, access.exclude)) return { row: existing, created: false };
     throw new HttpError(409, { code: "id_conflict", message: "A different resource already exists with this id." });
   }
+  const docs = viaDocs(access);
+  if (docs && table !== "records") {
+    const recordId = checked.row.record_id;
+    if (typeof recordId !== "string" || recordId === "" || !(await access.handle.get("records", recordId))) throw foreignRecord(recordId);
+    if (!access.handle.schema.tables.has(table)) await access.handle.ensureTable(table);
+    await docs.port.edit(access.handle.id, recordId, docs.who, (doc) => {
+      if (isComponentTable(table) && hasRow(doc, table, id)) {
+        throw new HttpError(409, { code: "id_conflict", message: "A different resource already exists with this id." });
+      }
+      if (isComponentTable(table)) writeRow(doc, table, checked.row);
+    });
+    return { row: (await access.handle.get(table, id)) ?? checked.row, created: true };
+  }
   const [row] = await access.handle.add(table, [fields]);
   if (!row) throw new Error(`add(${table}) returned no row`);
   return { row, created: true };
@@ -84,12 +132,39 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
   const patch = writableFields(access, body as Record<string, unknown>, { dropNull: true, dropId: true });
   const checked = validateRow(access.schema, patch, { mode: "patch", unknown: "drop" });
   if (!checked.ok) throw new RequestValidationError(toFieldIssues(checked.issues, body));
-  await getRow(access, id);
-  return access.handle.update(access.schema.table.name, id, patch);
+  const stored = await getRow(access, id);
+  const docs = viaDocs(access);
+  const table = access.schema.table.name;
+  if (!docs) return access.handle.update(table, id, patch);
+  if (table === "records") {
+    const { status, ...fields } = patch;
+    if (Object.keys(fields).length > 0) await docs.port.edit(access.handle.id, id, docs.who, (doc) => patchRecord(doc, fields));
+    if (status !== undefined && status !== stored.status) {
+      const action = actionBetween(stored.status, status);
+      if (!action) throw new HttpError(409, `cannot move a record from ${String(stored.status)} to ${String(status)}`);
+      await docs.port.workflow(access.handle.id, id, action, docs.who, typeof fields.comment === "string" ? fields.comment : "");
+    }
+    return getRow(access, id);
+  }
+  if ("record_id" in patch && patch.record_id !== stored.record_id) throw new HttpError(400, "record_id cannot change: delete and create the row in the other record");
+  await docs.port.edit(access.handle.id, String(stored.record_id), docs.who, (doc) => {
+    if (!isComponentTable(table) || !patchRow(doc, table, id, patch)) throw rowNotFound(id, table);
+  });
+  return getRow(access, id);
 }
 
 /** Deletes through the library, which cascades (records → views, entities, annotations, …). */
 export async function deleteRow(access: TableAccess, id: string): Promise<void> {
-  await getRow(access, id);
-  await access.handle.delete(access.schema.table.name, [id]);
+  const stored = await getRow(access, id);
+  const table = access.schema.table.name;
+  const docs = viaDocs(access);
+  if (!docs) {
+    await access.handle.delete(table, [id]);
+  } else if (table === "records") {
+    await docs.port.deleteRecords(access.handle.id, [id], () => access.handle.delete("records", [id]));
+  } else {
+    await docs.port.edit(access.handle.id, String(stored.record_id), docs.who, (doc) => {
+      if (isComponentTable(table)) deleteWithDependents(doc, table, [id]);
+    });
+  }
 }

@@ -63,7 +63,7 @@ export class LiveHub {
       clock?: () => Date;
     },
   ) {
-    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { serveClient: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
+    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
     this.nsp = this.io.of(LIVE_NAMESPACE);
     this.nsp.use((socket, next) => {
       this.authenticate(socket as LiveSocket).then(
@@ -73,7 +73,10 @@ export class LiveHub {
     });
     this.nsp.on("connection", (socket) => this.onConnection(socket as LiveSocket));
     this.unsubscribe.push(
-      deps.rooms.onStatus((change) => this.nsp.to(datasetRoom(change.datasetId)).emit("record:status", change)),
+      deps.rooms.onStatus((change) => {
+        this.nsp.to(datasetRoom(change.datasetId)).emit("record:status", change);
+        deps.activity.recordStatus(change.datasetId, change.recordId, change.by, { from: change.from, to: change.to, action: change.action, comment: change.comment });
+      }),
       deps.rooms.onEdit((e) => deps.activity.recordEdit(e.datasetId, e.recordId, e.user, e.tables)),
       deps.activity.onEntry((entry) => this.nsp.to(datasetRoom(entry.datasetId)).emit("activity", entry)),
     );
@@ -154,10 +157,7 @@ export class LiveHub {
       }
       const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
       this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(
-        (change) => {
-          this.deps.activity.recordStatus(datasetId, p.recordId, user, { from: change.from, to: change.to, action: change.action, comment: change.comment });
-          ack({ ok: true, value: change });
-        },
+        (change) => ack({ ok: true, value: change }),
         (err: unknown) => ack({ ok: false, error: err instanceof Error ? err.message : String(err), reason: (err as { reason?: string }).reason ?? "error" }),
       );
     });

@@ -33,12 +33,13 @@ import { FlushScheduler } from "./FlushScheduler.js";
 import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
 import type { SyncPersister } from "./ports.js";
-import type { EmitRoomEvent, PresenceEvent } from "./roomEvents.js";
+import type { EditEvent, EmitRoomEvent, PresenceEvent } from "./roomEvents.js";
 
 export interface RecordRoomDeps {
   readonly key: RecordKey;
   readonly doc: Y.Doc;
-  readonly schema: DatasetSchema;
+  /** The dataset's schema, read on every check: a table declared while the room is open counts. */
+  readonly schema: () => DatasetSchema;
   readonly log: RecordLog;
   readonly persister: SyncPersister;
   readonly clock: Clock;
@@ -73,7 +74,12 @@ function serverWriterId(doc: Y.Doc): number {
 export class RecordRoom {
   readonly key: RecordKey;
   readonly doc: Y.Doc;
-  readonly schema: DatasetSchema;
+  private readonly schemaOf: () => DatasetSchema;
+
+  /** The dataset's schema as it is now. */
+  get schema(): DatasetSchema {
+    return this.schemaOf();
+  }
   readonly connections = new Set<Connection>();
   readonly relay: AwarenessRelay;
   readonly durable: DurableLog;
@@ -88,7 +94,7 @@ export class RecordRoom {
   constructor(private readonly deps: RecordRoomDeps) {
     this.key = deps.key;
     this.doc = deps.doc;
-    this.schema = deps.schema;
+    this.schemaOf = deps.schema;
     this.writerId = serverWriterId(deps.doc);
     this.relay = new AwarenessRelay(deps.doc, deps.clock, deps.limits, () => this.connections);
     this.durable = new DurableLog(deps.log, deps.key, deps.clock, deps.limits, deps.logger);
@@ -248,7 +254,7 @@ export class RecordRoom {
     const changes = this.captured as DocChanges | null;
     this.captured = null;
     let issues: ValidationIssue[] = [];
-    if (changes) issues = repairDoc(this.doc, this.schema, this.key.recordId, changes, serverOrigin("repair"), { statusWritable: false });
+    if (changes) issues = repairDoc(this.doc, this.schemaOf(), this.key.recordId, changes, serverOrigin("repair"), { statusWritable: false });
     if (failure) {
       conn.close(CloseCode.malformedFrame, `malformed update: ${failure.message}`);
       return;
@@ -279,6 +285,7 @@ export class RecordRoom {
       source,
       sessionId,
       tables: [...changes.tables.keys()],
+      counts: countChanges(changes),
       recordFields: [...changes.record.keys()],
     });
   }
@@ -321,7 +328,7 @@ export class RecordRoom {
       }
       const found = changes as DocChanges | null;
       if (found) {
-        const issues = repairDoc(scratch, this.schema, this.key.recordId, found, serverOrigin("check"), { statusWritable: false });
+        const issues = repairDoc(scratch, this.schemaOf(), this.key.recordId, found, serverOrigin("check"), { statusWritable: false });
         if (issues.length > 0) throw new RoomEditError(issues);
       }
       const diff = Y.encodeStateAsUpdate(scratch, before);
@@ -364,4 +371,15 @@ export class RecordRoom {
     this.relay.destroy();
     this.doc.destroy();
   }
+}
+
+/** Rows added, updated and removed per table by one transaction (for the activity feed). */
+function countChanges(changes: DocChanges): EditEvent["counts"] {
+  const out: Record<string, { added: number; updated: number; removed: number }> = {};
+  for (const [table, rows] of changes.tables) {
+    const c = { added: 0, updated: 0, removed: 0 };
+    for (const change of rows.values()) c[change.kind] += 1;
+    out[table] = c;
+  }
+  return out;
 }

@@ -117,7 +117,7 @@ export class RoomManager {
     } catch (err) {
       throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, { cause: err });
     }
-    const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: dataset.schema, emit: this.emit });
+    const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: () => dataset.schema, emit: this.emit });
     if (loaded.unflushed) room.flusher.touch();
     return room;
   }
@@ -226,13 +226,15 @@ export class RoomManager {
    * `RoomEditError` instead of repaired, waits until it is durable, and lets the room unload
    * later if nobody is connected.
    */
-  async withRecord<T>(datasetId: string, recordId: string, origin: Origin, fn: (doc: Y.Doc) => T): Promise<T> {
+  async withRecord<T>(datasetId: string, recordId: string, origin: Origin, fn: (doc: Y.Doc) => T, options: { flush?: boolean } = {}): Promise<T> {
     const { entry, ready } = this.acquire({ datasetId, recordId });
     const room = await ready;
     try {
       const userId = origin.source === "rest" ? origin.userId : origin.source;
       const { result, durable } = room.edit(origin, userId, fn);
       if (!(await durable)) throw new RoomError("closing", "the change could not be made durable before shutdown");
+      // REST callers read rows right after writing: fold the log into them before answering.
+      if (options.flush && !(await room.flusher.flushNow())) throw new RoomError("closing", "the change could not be flushed before shutdown");
       return result;
     } finally {
       this.release(entry);
@@ -246,12 +248,14 @@ export class RoomManager {
     action: WorkflowAction,
     identity: Identity,
     comment = "",
+    options: { flush?: boolean } = {},
   ): Promise<{ from: RecordStatus; to: RecordStatus }> {
     const { entry, ready } = this.acquire({ datasetId, recordId });
     const room = await ready;
     try {
       const { from, to, durable } = room.workflow(action, identity, comment);
       if (!(await durable)) throw new RoomError("closing", "the transition could not be made durable before shutdown");
+      if (options.flush && !(await room.flusher.flushNow())) throw new RoomError("closing", "the transition could not be flushed before shutdown");
       return { from, to };
     } finally {
       this.release(entry);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Role } from "@tessera/shared-crdt";
+import { PEOPLE_PALETTE, userColor, type Role } from "@tessera/shared-crdt";
 
 /**
  * Who is on the other end of a sync connection. Decided once, at the HTTP upgrade, by one
@@ -37,30 +37,22 @@ export const MAX_NAME_LENGTH = 64;
  */
 export const defaultIdentify: Identify = (req) => {
   const url = new URL(req.url ?? "/", "http://localhost");
-  const rawName = (url.searchParams.get("name") ?? "").trim();
-  const name = (rawName === "" ? "Anonymous" : rawName).slice(0, MAX_NAME_LENGTH);
-  const rawRole = url.searchParams.get("role") ?? "annotator";
-  const role = ROLES.find((r) => r === rawRole);
-  if (!role) return Promise.resolve({ refuse: 403, message: `unknown role ${JSON.stringify(rawRole.slice(0, 32))}` });
-  const tessera = url.searchParams.get("tessera") === "1";
-  return Promise.resolve({ id: `guest:${name.toLowerCase()}`, name, role, tessera });
+  return Promise.resolve(guestIdentity(url.searchParams.get("name"), url.searchParams.get("role"), url.searchParams.get("tessera") === "1"));
 };
 
-/** Twelve hues spread around the wheel, readable on light and dark canvases. */
-export const USER_PALETTE: readonly string[] = [
-  "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
-  "#f032e6", "#9a6324", "#469990", "#808000", "#000075", "#bfef45",
-];
-
-/** A stable colour per user id (FNV-1a over the id), so everyone sees the same person in the same colour. */
-export function colorOf(userId: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < userId.length; i++) {
-    h ^= userId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return USER_PALETTE[h % USER_PALETTE.length] ?? "#808080";
+/** A guest identity from a claimed display name and role (shared by the sync endpoint and the live channel). */
+export function guestIdentity(rawName: string | null | undefined, rawRole: string | null | undefined, tessera = false): Identity | Refusal {
+  const trimmed = (rawName ?? "").trim();
+  const name = (trimmed === "" ? "Anonymous" : trimmed).slice(0, MAX_NAME_LENGTH);
+  const wanted = rawRole ?? "annotator";
+  const role = ROLES.find((r) => r === wanted);
+  if (!role) return { refuse: 403, message: `unknown role ${JSON.stringify(wanted.slice(0, 32))}` };
+  return { id: `guest:${name.toLowerCase()}`, name, role, tessera };
 }
+
+/** People colours come from shared-crdt, so the client draws everyone in the same colour. */
+export const USER_PALETTE: readonly string[] = PEOPLE_PALETTE;
+export const colorOf = userColor;
 
 /** The `user` field the server writes into every awareness state a connection sends. */
 export interface AwarenessUser {

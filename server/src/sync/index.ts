@@ -2,7 +2,7 @@ export { attachSync, type SyncDeps, type SyncEndpoint } from "./attachSync.js";
 export { RoomManager } from "./RoomManager.js";
 export type { RecordRoom } from "./RecordRoom.js";
 export { RoomEditError, RoomError, WorkflowError, type RoomErrorReason } from "./errors.js";
-export { awarenessUserOf, colorOf, defaultIdentify, isRefusal, USER_PALETTE, type AwarenessUser, type Identify, type Identity, type Refusal } from "./identity.js";
+export { awarenessUserOf, colorOf, defaultIdentify, guestIdentity, isRefusal, USER_PALETTE, type AwarenessUser, type Identify, type Identity, type Refusal } from "./identity.js";
 export { DEFAULT_LIMITS, type SyncLimits } from "./limits.js";
 export { systemClock, type Clock, type TimerHandle } from "./clock.js";
 export type { DocLoader, LoadedDoc, SyncLibrary, SyncPersister } from "./ports.js";

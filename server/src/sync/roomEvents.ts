@@ -20,6 +20,8 @@ export interface EditEvent extends RecordKey {
   readonly source: "client" | "rest";
   readonly sessionId: string | null;
   readonly tables: readonly ComponentTable[];
+  /** Rows added, updated and removed per table. */
+  readonly counts: Readonly<Record<string, { added: number; updated: number; removed: number }>>;
   readonly recordFields: readonly string[];
 }
 

@@ -28,7 +28,7 @@ export function checkDocRow(doc: Y.Doc, schema: DatasetSchema, table: ComponentT
       if (typeof v !== "string" || v === "") continue;
       const target = ref.target.map((t) => readRow(doc, t, v)).find((x) => x !== undefined);
       if (!target) {
-        issues.push({ path: `${at}.${ref.field}`, message: `refers to a missing row ${JSON.stringify(v)}` });
+        issues.push({ path: `${at}.${ref.field}`, message: `refers to a missing row ${JSON.stringify(v)} in ${ref.target.join("|")}` });
       } else if (SAME_ENTITY_FIELDS.has(ref.field) && target.entity_id !== row.entity_id) {
         issues.push({ path: `${at}.${ref.field}`, message: `belongs to entity ${JSON.stringify(target.entity_id)}, not ${JSON.stringify(row.entity_id)}` });
       }

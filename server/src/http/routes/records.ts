@@ -4,6 +4,7 @@ import { TABLES, type Row, type TableSchema } from "@tessera/shared-crdt";
 import { describeColumns } from "../catalogue.js";
 import { declaredTable, openDataset, param, type AppContext } from "../context.js";
 import { createRow, deleteRow, getRow, updateRow } from "../crud.js";
+import { docsFor } from "../recordDocs.js";
 import { badRequest } from "../errors.js";
 import { checkFilters, checkQueryText, checkSort, parseExplorerFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
@@ -133,7 +134,7 @@ export function recordsRouter(ctx: AppContext): Router {
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const schema = recordsTable(handle);
-      const { row, created } = await createRow({ handle, schema }, req.body);
+      const { row, created } = await createRow({ handle, schema, ...docsFor(ctx.docs, req) }, req.body);
       if (created) ctx.library.touched(handle.id);
       sendJson(res, 201, serializeRow(schema, row));
     },
@@ -154,7 +155,7 @@ export function recordsRouter(ctx: AppContext): Router {
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const schema = recordsTable(handle);
-      const row = await updateRow({ handle, schema }, param(req.params, "id"), req.body);
+      const row = await updateRow({ handle, schema, ...docsFor(ctx.docs, req) }, param(req.params, "id"), req.body);
       ctx.library.touched(handle.id);
       sendJson(res, 200, serializeRow(schema, row));
     },
@@ -172,7 +173,7 @@ export function recordsRouter(ctx: AppContext): Router {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      await deleteRow({ handle, schema: recordsTable(handle) }, param(req.params, "id"));
+      await deleteRow({ handle, schema: recordsTable(handle), ...docsFor(ctx.docs, req) }, param(req.params, "id"));
       ctx.library.touched(handle.id);
       res.status(204).end();
     },

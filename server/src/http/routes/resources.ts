@@ -1,9 +1,10 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import type { DatasetHandle } from "@tessera/dataset";
 import { TABLES, tableSchemaFromManifest, type Filter, type TableName, type TableSchema } from "@tessera/shared-crdt";
 import { describeColumns } from "../catalogue.js";
 import { declaredTable, openDataset, param, type AppContext } from "../context.js";
 import { createRow, deleteRow, getRow, updateRow, type TableAccess } from "../crud.js";
+import { docsFor } from "../recordDocs.js";
 import { badRequest, notFound } from "../errors.js";
 import { checkFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
@@ -116,10 +117,10 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
   const op = resource.replace(/-/g, "_");
   const tags = [def.tag];
 
-  const access = async (datasetId: string): Promise<{ handle: DatasetHandle; access: TableAccess | null }> => {
+  const access = async (datasetId: string, req: Request): Promise<{ handle: DatasetHandle; access: TableAccess | null }> => {
     const handle = await openDataset(ctx, datasetId);
     const schema = resolveTable(handle, def);
-    return { handle, access: schema ? { handle, schema, exclude: def.exclude } : null };
+    return { handle, access: schema ? { handle, schema, exclude: def.exclude, ...docsFor(ctx.docs, req) } : null };
   };
 
   ctx.routes.add(
@@ -134,7 +135,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       responses: { "200": { description: "A page of rows.", content: { "application/json": paginatedOf(ref(`${stem}Response`)) } } },
     },
     async (req, res) => {
-      const { access: a } = await access(param(req.params, "dataset_id"));
+      const { access: a } = await access(param(req.params, "dataset_id"), req);
       const q = new QueryReader(req);
       const page = readPagination(q);
       const exact = readListFilters(q, def.filters, "view_id");
@@ -165,7 +166,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       responses: { "200": { description: "The row.", content: { "application/json": ref(`${stem}Response`) } } },
     },
     async (req, res) => {
-      const { access: a } = await access(param(req.params, "dataset_id"));
+      const { access: a } = await access(param(req.params, "dataset_id"), req);
       const id = param(req.params, "id");
       if (!a) throw noTable(def);
       sendJson(res, 200, serializeRow(a.schema, await getRow(a, id), { exclude: def.exclude }));
@@ -189,7 +190,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
     },
     jsonBody(ctx.jsonLimitBytes),
     async (req, res) => {
-      const { access: a } = await access(param(req.params, "dataset_id"));
+      const { access: a } = await access(param(req.params, "dataset_id"), req);
       if (!a) throw noTable(def);
       const { row } = await createRow(a, req.body);
       sendJson(res, 201, serializeRow(a.schema, row, { exclude: def.exclude }));
@@ -210,7 +211,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       },
       jsonBody(ctx.jsonLimitBytes),
       async (req, res) => {
-        const { access: a } = await access(param(req.params, "dataset_id"));
+        const { access: a } = await access(param(req.params, "dataset_id"), req);
         const id = param(req.params, "id");
         if (!a) throw noTable(def);
         sendJson(res, 200, serializeRow(a.schema, await updateRow(a, id, req.body), { exclude: def.exclude }));
@@ -230,7 +231,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
         responses: { "204": { description: "Deleted (the library cascades to what hangs on it)." } },
       },
       async (req, res) => {
-        const { access: a } = await access(param(req.params, "dataset_id"));
+        const { access: a } = await access(param(req.params, "dataset_id"), req);
         const id = param(req.params, "id");
         if (!a) throw noTable(def);
         await deleteRow(a, id);

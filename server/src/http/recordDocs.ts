@@ -1,0 +1,72 @@
+import type * as Y from "yjs";
+import type { Request } from "express";
+import type { Role, ValidationIssue, WorkflowAction } from "@tessera/shared-crdt";
+import { toFieldIssues } from "./bodyIssues.js";
+import type { ErrorMapper } from "./errors.js";
+
+/**
+ * REST writes to annotations and record fields go through the record document (ARCHITECTURE §3.4),
+ * so a REST client and live editors never overwrite each other. The sync layer's RoomManager
+ * implements this port; without it (a read-only tool, some tests) writes go to the library.
+ */
+export interface RecordDocsPort {
+  /** Runs `fn` on the record's document as one REST-origin transaction; resolves once durable and folded into the rows. */
+  edit(datasetId: string, recordId: string, who: RestIdentity, fn: (doc: Y.Doc) => void): Promise<void>;
+  /** A workflow transition, applied and folded into the rows. */
+  workflow(datasetId: string, recordId: string, action: WorkflowAction, who: RestIdentity, comment: string): Promise<{ from: string; to: string }>;
+  /** Deletes records: open rooms close first so nothing writes them back. */
+  deleteRecords<T>(datasetId: string, recordIds: readonly string[], deleteRows: () => Promise<T>): Promise<T>;
+}
+
+/** Who made a REST request. Accounts plug in at {@link restIdentity}. */
+export interface RestIdentity {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+}
+
+/**
+ * Until accounts exist every REST caller is the local operator (Pixano's single-user model):
+ * scripts and the CLI may do anything a reviewer or admin may. This is the one place that changes
+ * when authentication lands.
+ */
+export function restIdentity(_req: Request): RestIdentity {
+  return { id: "rest:local", name: "REST client", role: "admin" };
+}
+
+/** The `docs` part of a table access for this request (empty when the app has no record documents). */
+export function docsFor(port: RecordDocsPort | undefined, req: Request): { docs?: { port: RecordDocsPort; who: RestIdentity } } {
+  return port ? { docs: { port, who: restIdentity(req) } } : {};
+}
+
+/**
+ * HTTP answers for the sync layer's typed errors (matched by name so the HTTP layer does not
+ * depend on the sync modules): an edit that would break the document → 422 with located issues,
+ * or 400 "Foreign key violation" when only references are wrong (Pixano's answer); a refused
+ * workflow action → 403/409/422; a record that does not exist → 404; shutting down → 503.
+ */
+/** `bboxes[b1].entity_id` + `refers to a missing row "x" in entities` → `entity_id='x' not found in 'entities'` (Pixano's wording). */
+function foreignKeyMessage(issue: ValidationIssue): string {
+  const field = issue.path.split(".").pop() ?? issue.path;
+  const m = /missing row "(.*)" in (\S+)/.exec(issue.message);
+  return m ? `${field}='${m[1] ?? ""}' not found in '${m[2] ?? ""}'.` : `${field} ${issue.message}`;
+}
+
+export const mapRecordDocError: ErrorMapper = (err) => {
+  if (!(err instanceof Error)) return null;
+  if (err.name === "RoomEditError") {
+    const issues = (err as Error & { issues: readonly ValidationIssue[] }).issues;
+    const references = issues.every((i) => /refers to a missing row|belongs to entity/.test(i.message));
+    if (references && issues.some((i) => i.message.startsWith("belongs to entity"))) {
+      return { status: 400, detail: `Cross-entity check failed: ${issues.map((i) => `${i.path.split(".").pop() ?? i.path} ${i.message}`).join("; ")}` };
+    }
+    if (references) return { status: 400, detail: `Foreign key violation: ${issues.map(foreignKeyMessage).join("; ")}` };
+    return { status: 422, detail: toFieldIssues(issues, undefined) };
+  }
+  if (err.name === "WorkflowError") return { status: (err as Error & { status: number }).status, detail: err.message };
+  if (err.name === "RoomError") {
+    const reason = (err as Error & { reason: string }).reason;
+    return { status: reason === "not_found" ? 404 : 503, detail: err.message };
+  }
+  return null;
+};
