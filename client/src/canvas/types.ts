@@ -1,0 +1,110 @@
+import type * as Y from "yjs";
+import type { Awareness } from "y-protocols/awareness";
+import type { ComponentTable, DatasetSchema } from "@tessera/shared-crdt";
+
+/**
+ * The contract between the workspace (Solid panels, sync, keyboard) and the canvas (PixiJS scene,
+ * tools). The canvas reads the record document and awareness, writes edits through shared-crdt
+ * mutators with the local origin, and never re-renders from Solid: panels talk to it only through
+ * {@link CanvasController}.
+ */
+export type ToolName = "select" | "bbox" | "polygon" | "polyline" | "keypoints" | "brush" | "eraser";
+
+/** A view (media row) shown on the canvas; multi-view records tile several. */
+export interface CanvasView {
+  readonly id: string;
+  readonly logicalName: string;
+  /** URL of the full image (blob route or media URL). */
+  readonly src: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Image-space viewport: the centre (normalised 0..1 of the first view) and the zoom (screen px per image px). */
+export interface Viewport {
+  readonly viewId: string;
+  readonly cx: number;
+  readonly cy: number;
+  readonly zoom: number;
+}
+
+export interface SelectionRef {
+  readonly table: ComponentTable;
+  readonly id: string;
+}
+
+export interface KeypointTemplate {
+  readonly id: string;
+  readonly labels: readonly string[];
+  /** Pairs of point indexes drawn as the skeleton. */
+  readonly edges: ReadonlyArray<readonly [number, number]>;
+  /** Default layout of the points inside a unit box (x, y in 0..1), used when placing the template. */
+  readonly layout: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Awareness fields the canvas reads (remote people) and writes (the local person). */
+export interface CanvasAwareness {
+  readonly user?: { id: string; name: string; color: string; role: string };
+  /** Pointer in image coordinates (normalised to the view) or null when outside. */
+  readonly cursor?: { viewId: string; x: number; y: number } | null;
+  readonly viewport?: Viewport;
+  readonly selection?: readonly SelectionRef[];
+  readonly tool?: ToolName;
+  /** A shape being dragged right now (the live preview others see). */
+  readonly dragging?: { table: ComponentTable; id: string } | null;
+  readonly recordId?: string;
+  readonly frame?: number | null;
+}
+
+export interface CanvasOptions {
+  readonly doc: Y.Doc;
+  readonly schema: DatasetSchema;
+  readonly recordId: string;
+  readonly views: readonly CanvasView[];
+  readonly awareness: Awareness;
+  /** The local transaction origin (so per-user undo tracks only this person's edits). */
+  readonly origin: unknown;
+  readonly newId: () => string;
+  /** Colour of a row by its entity's category (panels own the palette). */
+  readonly colorOf: (entityId: string) => number;
+  readonly templates: readonly KeypointTemplate[];
+  /** When false every edit is refused (viewer, validated record). */
+  readonly editable: boolean;
+}
+
+export interface CanvasEvents {
+  /** The local selection changed (rows). */
+  selection: readonly SelectionRef[];
+  /** A shape was completed by a drawing tool and awaits its creation form (category etc.). */
+  created: { table: ComponentTable; id: string; entityId: string };
+  /** The user panned or zoomed (follow mode stops on it). */
+  viewportChanged: { viewport: Viewport; byUser: boolean };
+  /** First image painted / all annotations drawn (for the render benchmark). */
+  imageShown: { ms: number };
+  annotationsShown: { ms: number; count: number };
+}
+
+export interface CanvasController {
+  setTool(tool: ToolName): void;
+  /** Category given to new shapes (the inline form may change it after creation). */
+  setCategory(category: string): void;
+  setKeypointTemplate(templateId: string): void;
+  setBrushRadius(px: number): void;
+  setEditable(editable: boolean): void;
+  select(refs: readonly SelectionRef[]): void;
+  /** Hidden entities are not drawn; locked ones are drawn but not editable. */
+  setHidden(entityIds: ReadonlySet<string>): void;
+  setLocked(entityIds: ReadonlySet<string>): void;
+  setImageAdjustments(a: { brightness: number; contrast: number }): void;
+  fit(): void;
+  oneToOne(): void;
+  getViewport(): Viewport;
+  /** Programmatic (follow mode): does not emit `viewportChanged` with byUser. */
+  setViewport(v: Viewport): void;
+  /** Keyboard input routed from the workspace (Enter, Escape, Backspace, Delete, Shift…). */
+  key(event: { key: string; shift: boolean; ctrl: boolean; alt: boolean; type: "down" | "up" }): boolean;
+  on<K extends keyof CanvasEvents>(event: K, fn: (payload: CanvasEvents[K]) => void): () => void;
+  /** Frames per second measured over the last second (benchmark and debug overlay). */
+  fps(): number;
+  destroy(): void;
+}
