@@ -1,3 +1,4 @@
+import { mulberry32 } from "@tessera/shared-crdt";
 import { promises as fs, existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,17 +32,8 @@ export async function copyFixtureLibrary(dataDir: string): Promise<void> {
   await fs.cp(FIXTURE_LIBRARY, path.join(dataDir, "library"), { recursive: true });
 }
 
-/** A deterministic PRNG (mulberry32) for seeded random data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG for seeded random data. */
+export const rng = mulberry32;
 
 /** A fixed clock that advances by one second per call. */
 export function steppingClock(start = Date.UTC(2025, 0, 2, 3, 4, 5, 678)): () => Date {

@@ -10,3 +10,4 @@ export * from "./geometry/index.js";
 export * as schema from "./schema/index.js";
 export * from "./protocol/index.js";
 export { initials, PEOPLE_PALETTE, userColor } from "./people.js";
+export { mulberry32, Prng } from "./random.js";

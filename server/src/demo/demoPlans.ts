@@ -1,7 +1,7 @@
 import { buildEntityLinkingDataset } from "./entityLinkingDataset.js";
 import { buildImageDataset } from "./imageDataset.js";
 import type { DemoPlan } from "./plan.js";
-import { Prng } from "./prng.js";
+import { Prng } from "@tessera/shared-crdt";
 import { buildVideoDataset } from "./videoDataset.js";
 import { buildVqaDataset } from "./vqaDataset.js";
 

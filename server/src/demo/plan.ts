@@ -1,6 +1,6 @@
 import { formatTimestamp, type Row, type TableName } from "@tessera/shared-crdt";
 import { emptyFeaturesValues as emptyDatasetFeaturesValues, type FeaturesValues } from "@tessera/dataset";
-import type { Prng } from "./prng.js";
+import type { Prng } from "@tessera/shared-crdt";
 
 /**
  * What one demo dataset is, before it is written: its `info.json` content, its pick-lists and its

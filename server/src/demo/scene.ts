@@ -1,4 +1,4 @@
-import type { Prng } from "./prng.js";
+import type { Prng } from "@tessera/shared-crdt";
 import { footprint, makeObject, type Category, type Placement, type SceneObject } from "./shapes.js";
 
 /**

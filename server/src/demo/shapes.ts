@@ -1,4 +1,4 @@
-import type { Prng } from "./prng.js";
+import type { Prng } from "@tessera/shared-crdt";
 
 /**
  * The objects a demo scene is made of. Each object is described twice from one set of numbers:

@@ -13,7 +13,7 @@ import {
   type DemoContext,
   type DemoPlan,
 } from "./plan.js";
-import { Prng } from "./prng.js";
+import { Prng } from "@tessera/shared-crdt";
 import { renderSvg } from "./render.js";
 import { makeScene, sceneSvg, SCENE_HEIGHT, SCENE_WIDTH, type Scene } from "./scene.js";
 import { makeObject, type Category, type Placement, type SceneObject } from "./shapes.js";

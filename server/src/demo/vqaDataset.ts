@@ -14,7 +14,7 @@ import {
   type DemoContext,
   type DemoPlan,
 } from "./plan.js";
-import type { Prng } from "./prng.js";
+import type { Prng } from "@tessera/shared-crdt";
 import { renderSvg } from "./render.js";
 import { makeScene, sceneSvg, WEATHERS, type Scene } from "./scene.js";
 import { CATEGORIES, type Category } from "./shapes.js";

@@ -5,6 +5,7 @@ import {
   clientOrigin,
   createEntity,
   datasetSchemaOf,
+  mulberry32,
   parseDatasetInfo,
   readRows,
   type DocContext,
@@ -20,18 +21,6 @@ import { buildDataDir, countLocalUpdates, DS, getJson, liveClient, spawnServer, 
 const RUNS = Number(process.env.CRASH_RUNS ?? 3);
 const FIRST_SEED = Number(process.env.CRASH_FIRST_SEED ?? 1);
 const RECORD = "rec-crash";
-
-/** A small seeded PRNG (mulberry32) so a failing kill point can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function contextOf(server: ServerProcess, client: LiveClient, prefix: string): Promise<DocContext> {
   const info = await getJson<Record<string, unknown>>(`${server.url}/datasets/${DS}/info`);
@@ -96,7 +85,7 @@ async function verifyAfterRestart(dataDir: string, mustHave: readonly string[], 
 describe("crash safety with real processes", () => {
   for (let seed = FIRST_SEED; seed < FIRST_SEED + RUNS; seed++) {
     it(`server SIGKILL at a random moment loses no confirmed edit (seed ${seed})`, async () => {
-      const random = rng(seed);
+      const random = mulberry32(seed);
       const data = await buildDataDir([RECORD]);
       try {
         const server = await spawnServer(data.dataDir);

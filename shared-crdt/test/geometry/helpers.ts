@@ -1,4 +1,5 @@
 import { GeometryError } from "../../src/geometry/index.js";
+import { mulberry32 } from "../../src/random.js";
 
 /**
  * Seeded randomness for the geometry property tests: mulberry32, so every run (and every
@@ -12,14 +13,7 @@ export interface Rng {
 }
 
 export function makeRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, int: (min, max) => min + Math.floor(next() * (max - min + 1)) };
 }
 

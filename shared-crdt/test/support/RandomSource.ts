@@ -1,15 +1,13 @@
-/** A seeded PRNG (mulberry32) so every fuzz run is reproducible from its seed. */
+import { mulberry32 } from "../../src/random.js";
+
+/** The fuzzer's draws (exclusive-bound ints, ids) over shared-crdt's seeded PRNG, so every run replays from its seed. */
 export class RandomSource {
-  private state: number;
+  private readonly draw: () => number;
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);

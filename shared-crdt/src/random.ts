@@ -1,21 +1,30 @@
 /**
- * A small seeded PRNG (mulberry32) so the demo library is the same bytes on every machine and
- * every run: tests can assert exact counts and screenshots stay stable.
+ * mulberry32: a tiny seeded PRNG. Everything random in Tessera that must be reproducible — the
+ * demo library, fuzzers, benchmark data, crash-test kill points — draws from it, so a failure
+ * replays from its seed. Not for secrets.
  */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded generator with the draws the demo and the tests need, on top of {@link mulberry32}. */
 export class Prng {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Uniform in [min, max). */
