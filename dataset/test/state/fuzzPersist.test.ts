@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { applyRowsToDoc, clientOrigin, rowsOfDoc, transact, type DatasetInfo } from "@tessera/shared-crdt";
 import { Library, type Dataset } from "../../src/index.js";
 import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, readRecordRows } from "../../src/state/index.js";
