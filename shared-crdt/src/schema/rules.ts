@@ -1,3 +1,4 @@
+import { isValidRleString } from "../geometry/rle.js";
 import type { TableName } from "./tables.js";
 import type { ValidationIssue } from "./errors.js";
 
@@ -108,9 +109,13 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
       });
       const counts = row.counts;
       if (typeof counts === "string") {
-        if (!RLE_CHARS.test(counts)) issue("counts", "is not a COCO compressed RLE string");
-        const empty = size.length === 2 && size[0] === 0 && size[1] === 0;
+        const [h, w] = size;
+        const empty = size.length === 2 && h === 0 && w === 0;
         if (empty && counts !== "") issue("counts", "must be empty for an empty (0×0) mask");
+        else if (!RLE_CHARS.test(counts)) issue("counts", "is not a COCO compressed RLE string");
+        else if (!empty && size.length === 2 && h !== undefined && w !== undefined && h >= 0 && w >= 0 && !isValidRleString(counts, h, w)) {
+          issue("counts", `is not a COCO compressed RLE of a ${h}×${w} mask (its runs must add up to ${h * w} pixels)`);
+        }
       }
     },
   ],

@@ -81,7 +81,8 @@ describe("table rules", () => {
 
   it("S-MASK: [h,w] size and a COCO string; empty mask is [0,0] + empty counts", () => {
     expect(paths("masks", { id: "m", size: [0, 0], counts: "" })).toEqual([]);
-    expect(paths("masks", { id: "m", size: [4, 4], counts: "04L0" })).toEqual([]);
+    expect(paths("masks", { id: "m", size: [4, 4], counts: "51303" })).toEqual([]);
+    expect(paths("masks", { id: "m", size: [60, 80], counts: "PPP1" })).toEqual(["masks.counts"]); // runs do not add up to 60×80
     expect(paths("masks", { id: "m", size: [4], counts: "" })).toEqual(["masks.size"]);
     expect(paths("masks", { id: "m", size: [0, 0], counts: "3" })).toEqual(["masks.counts"]);
   });
