@@ -52,6 +52,34 @@ function kb(status: string, key: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** One process of a tree: what it runs, its CPU time and memory. */
+export interface ProcessSample extends ProcSample {
+  readonly pid: number;
+  /** The parent's pid (the tree's root has the caller's). */
+  readonly ppid: number;
+  /** `/proc/<pid>/cmdline`, arguments joined by spaces, shortened to 200 characters. */
+  readonly command: string;
+}
+
+/** Every process of the tree rooted at `rootPid`, root first. Processes that exit meanwhile are skipped. */
+export async function sampleProcesses(rootPid: number): Promise<ProcessSample[]> {
+  const out: ProcessSample[] = [];
+  for (const pid of await descendants(rootPid)) {
+    const [stat, status, cmdline] = await Promise.all([readProcFile(pid, "stat"), readProcFile(pid, "status"), readProcFile(pid, "cmdline")]);
+    if (!stat || !status) continue;
+    const f = statFields(stat);
+    out.push({
+      pid,
+      ppid: Number(f[1]),
+      command: (cmdline ?? "").split("\0").filter((a) => a !== "").join(" ").slice(0, 200),
+      cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK,
+      rssBytes: kb(status, "VmRSS"),
+      peakRssBytes: kb(status, "VmHWM"),
+    });
+  }
+  return out;
+}
+
 export async function sampleProcessTree(rootPid: number): Promise<ProcSample> {
   let cpuMs = 0;
   let rssBytes = 0;

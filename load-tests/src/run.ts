@@ -2,27 +2,41 @@ import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
-import { runBrowse, type BrowseReport } from "./scenarios/browse.js";
+import { nowMs } from "./clock.js";
+import { runBrowseScenario } from "./scenarios/browseScenario.js";
+import type { ScenarioContext, ScenarioOutput, Table } from "./scenarios/common.js";
+import { runCrash } from "./scenarios/crash.js";
+import { runFanout } from "./scenarios/fanout.js";
+import { runImport } from "./scenarios/importScenario.js";
+import { runJoin } from "./scenarios/join.js";
+import { runRender } from "./scenarios/render.js";
+import { runRooms } from "./scenarios/rooms.js";
 
 /**
- * `npm run bench -- <scenario> [--json] [options]` (root) → `tsx src/run.ts` (load-tests).
- *
- * Scenarios: `browse` (REST browsing of a 1M-record dataset). Without `--json` a table is printed;
- * with it, one JSON object per measured query on stdout (progress goes to stderr). Every run
- * writes `load-tests/results/latest.json` with the machine and the exact command.
- *
- * Options: `--records N` (default 1000000), `--reps N` (default 200), `--warmup N` (default 5),
- * `--page N` (default 20), `--rebuild` (regenerate the cached dataset).
+ * `npm run bench -- SCENARIO [--json] [--full] [--profile] [options]` (repository root) →
+ * `tsx src/run.ts` (load-tests). SCENARIO is one of {@link SCENARIOS} or `all` (every scenario
+ * in turn with the quick defaults). A table per scenario goes to stdout; with `--json`, one JSON
+ * object per scenario instead (progress goes to stderr). Every run writes
+ * `load-tests/results/latest.json` with the machine, the commit and the exact command.
  */
-const USAGE = "usage: npm run bench -- browse [--json] [--records N] [--reps N] [--warmup N] [--page N] [--rebuild]";
+const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioOutput>> = {
+  fanout: runFanout,
+  rooms: runRooms,
+  join: runJoin,
+  crash: runCrash,
+  browse: runBrowseScenario,
+  import: runImport,
+  render: runRender,
+};
 
-function option(args: readonly string[], name: string, fallback: number): number {
-  const at = args.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} needs a positive integer`);
-  return value;
-}
+const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [scenario options]
+  fanout  --clients N --rate N --awareness-hz N --duration S --warmup-s S --runs N
+  rooms   --rooms N --boxes N --concurrency N --settle-s S
+  join    --joiners 50,200 --ops N --cold-repeats N
+  crash   --clients N --runs N
+  browse  --records N --reps N --warmup N --page N --rebuild
+  import  --records N --per-record N
+  render  (runs client/bench/run.mjs)`;
 
 function machine() {
   const cpus = os.cpus();
@@ -50,65 +64,80 @@ function commit(): string {
   }
 }
 
-function printTable(report: BrowseReport): void {
-  const g = report.dataset.generation;
-  console.log(`dataset ${report.dataset.datasetId}: ${report.dataset.records.toLocaleString("en")} records (built in ${g.seconds} s, ${g.rowsPerSecond.toLocaleString("en")} rows/s, peak RSS ${g.peakRssMb} MB)`);
-  console.log(`server start: ${report.serverStartMs} ms\n`);
-  const head = ["query", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "CPU ms/req", "RSS MB", "response"];
-  const rows = report.results.map((r) => [
-    r.query,
-    String(r.latencyMs.n),
-    r.latencyMs.p50.toFixed(1),
-    r.latencyMs.p95.toFixed(1),
-    r.latencyMs.p99.toFixed(1),
-    r.latencyMs.max.toFixed(1),
-    r.serverCpuMsPerRequest.toFixed(1),
-    String(r.serverRssMb),
-    r.errors ? `${r.errors} errors: ${r.firstError ?? ""}` : JSON.stringify(r.sample),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
-  console.log(line(head));
+function printTable(t: Table): void {
+  const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log(line(t.head));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of rows) console.log(line(r));
+  for (const r of t.rows) console.log(line(r));
+  console.log("");
+}
+
+function seedOf(args: readonly string[]): number {
+  const at = args.indexOf("--seed");
+  const v = at >= 0 ? Number(args[at + 1]) : Number.NaN;
+  return Number.isSafeInteger(v) ? v : Math.floor(Math.random() * 2 ** 31);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [scenario, ...args] = argv;
-  if (scenario !== "browse") {
+  const names = scenario === "all" ? Object.keys(SCENARIOS) : scenario && SCENARIOS[scenario] ? [scenario] : null;
+  if (!names) {
     console.error(USAGE);
     return 2;
   }
   const json = args.includes("--json");
   const log = (m: string) => console.error(`[bench] ${m}`);
-  const params = {
-    records: option(args, "--records", 1_000_000),
-    repetitions: option(args, "--reps", 200),
-    warmup: option(args, "--warmup", 5),
-    pageSize: option(args, "--page", 20),
-  };
-  if (args.includes("--rebuild")) log("--rebuild: the cached dataset is regenerated");
+  const ctx: ScenarioContext = { full: args.includes("--full"), profile: args.includes("--profile"), args, seed: seedOf(args), log };
   const startedAt = new Date().toISOString();
   const before = machine();
-  const report = await runBrowse({ ...params, log, rebuild: args.includes("--rebuild") });
-  const out = {
-    command: `npm run bench -- ${argv.join(" ")}`,
-    startedAt,
-    commit: commit(),
-    machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
-    scenario,
-    parameters: params,
-    dataset: { id: report.dataset.datasetId, records: report.dataset.records, generation: report.dataset.generation },
-    serverStartMs: report.serverStartMs,
-    results: report.results,
-  };
+  const results: Array<ScenarioOutput["json"] & { seconds: number }> = [];
+  const failures: Array<{ scenario: string; error: string }> = [];
   const dir = fileURLToPath(new URL("../results/", import.meta.url));
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}latest.json`, `${JSON.stringify(out, null, 2)}\n`);
-  if (json) for (const r of report.results) console.log(JSON.stringify({ ...r, machine: out.machine, dataset: out.dataset }));
-  else printTable(report);
+  const write = () =>
+    writeFile(
+      `${dir}latest.json`,
+      `${JSON.stringify(
+        {
+          command: `npm run bench -- ${argv.join(" ")}`,
+          startedAt,
+          commit: commit(),
+          machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
+          seed: ctx.seed,
+          full: ctx.full,
+          scenarios: results,
+          failures,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  for (const name of names) {
+    const run = SCENARIOS[name];
+    if (!run) continue;
+    const t0 = nowMs();
+    log(`── ${name} ──`);
+    try {
+      const out = await run(ctx);
+      const seconds = Math.round((nowMs() - t0) / 100) / 10;
+      const entry = { ...out.json, seconds, machine: { ...machine(), commit: commit() } };
+      results.push(entry);
+      if (json) console.log(JSON.stringify(entry));
+      else {
+        console.log(`## ${name} (${seconds} s)\n`);
+        for (const t of out.tables) printTable(t);
+      }
+      log(`${name} done in ${seconds} s`);
+    } catch (err) {
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      failures.push({ scenario: name, error });
+      log(`${name} FAILED: ${error}`);
+    }
+    await write();
+  }
   log(`wrote load-tests/results/latest.json`);
-  return 0;
+  return failures.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));

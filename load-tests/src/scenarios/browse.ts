@@ -1,7 +1,7 @@
 import { BROWSE_DATASET_ID, ensureBrowseDataset, type BrowseDatasetInfo } from "../gen/generateBrowseDataset.js";
 import { sampleProcessTree } from "../procStats.js";
 import { Rng } from "../rng.js";
-import { startServerProcess } from "../serverProcess.js";
+import { startTessera } from "../servers/tessera.js";
 import { summarize, type LatencySummary } from "../stats.js";
 
 /**
@@ -115,7 +115,7 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseReport> {
   const data = await ensureBrowseDataset({ records: options.records, log: options.log, rebuild: options.rebuild });
   options.log(`starting the server on ${data.dataDir}`);
   const t0 = performance.now();
-  const server = await startServerProcess(data.dataDir);
+  const server = await startTessera({ dataDir: data.dataDir });
   const serverStartMs = Math.round(performance.now() - t0);
   const results: QueryResult[] = [];
   try {

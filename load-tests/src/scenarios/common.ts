@@ -1,0 +1,161 @@
+import { mkdtemp } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { FileRecordLog } from "@tessera/dataset/state";
+import { Bot } from "../bots/Bot.js";
+import type { BotCommands, ObserverCommands } from "../bots/commands.js";
+import { RpcChild } from "../bots/rpc.js";
+import { nowMs, sleep } from "../clock.js";
+import { summarizeProfileDir, type ProfileSummary } from "../profile.js";
+import type { BenchServer, ServerKind } from "../servers/process.js";
+import { startStock } from "../servers/stock.js";
+import { startTessera } from "../servers/tessera.js";
+import { summarize, type LatencySummary } from "../stats.js";
+
+/** What every scenario gets from the runner. */
+export interface ScenarioContext {
+  /** `--full`: the large sizes of the issue instead of the quick defaults. */
+  readonly full: boolean;
+  /** `--profile`: run the Tessera server under `--cpu-prof` and summarise the profile. */
+  readonly profile: boolean;
+  /** Remaining command-line options (`--clients 80`, …). */
+  readonly args: readonly string[];
+  readonly seed: number;
+  log(message: string): void;
+}
+
+/** A printable table: header and rows of cells. */
+export interface Table {
+  readonly head: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+}
+
+/** One scenario's output: the JSON object (`--json`, latest.json) and its table. */
+export interface ScenarioOutput {
+  readonly json: { readonly scenario: string; readonly [key: string]: unknown };
+  readonly tables: readonly Table[];
+}
+
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+}
+
+/** `--name N` as a positive number, else `fallback`. */
+export function numberOption(args: readonly string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(args[at + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new ScenarioError(`${name} needs a positive number`);
+  return value;
+}
+
+export function median(values: readonly number[]): number {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Tessera ÷ stock, 2 decimals (below 1: Tessera lower, i.e. better for latency, CPU and memory). */
+export function ratio(tessera: number, stock: number): number | null {
+  if (!Number.isFinite(tessera) || !Number.isFinite(stock) || stock === 0) return null;
+  return Math.round((tessera / stock) * 100) / 100;
+}
+
+/** Median over runs of each percentile of a latency summary (n summed). */
+export function medianSummary(runs: readonly LatencySummary[]): LatencySummary {
+  const pick = (k: keyof LatencySummary) => Math.round(median(runs.map((r) => r[k])) * 100) / 100;
+  return { n: runs.reduce((a, r) => a + r.n, 0), p50: pick("p50"), p95: pick("p95"), p99: pick("p99"), max: pick("max"), min: pick("min") };
+}
+
+export const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));
+
+export function latencyCells(s: LatencySummary | null | undefined): string[] {
+  return s ? [fmt(s.p50, 2), fmt(s.p95, 2), fmt(s.p99, 2), fmt(s.max, 2)] : ["—", "—", "—", "—"];
+}
+
+export { summarize };
+
+export interface StartedServer {
+  readonly server: BenchServer;
+  readonly profileDir: string | null;
+}
+
+/** Starts the server of `kind`; Tessera under `--cpu-prof` when profiling. */
+export async function startKind(kind: ServerKind, ctx: ScenarioContext, options: { dataDir?: string; port?: number } = {}): Promise<StartedServer> {
+  const profileDir = ctx.profile ? await mkdtemp(path.join(os.tmpdir(), `tessera-prof-${kind}-`)) : null;
+  if (kind === "stock") return { server: await startStock({ port: options.port, ...(profileDir ? { profileDir } : {}) }), profileDir };
+  if (!options.dataDir) throw new ScenarioError("Tessera needs a DATA_DIR");
+  return { server: await startTessera({ dataDir: options.dataDir, port: options.port, ...(profileDir ? { profileDir } : {}) }), profileDir };
+}
+
+/**
+ * Stops a server and, when it ran under `--cpu-prof`, summarises its profiles (the stock server
+ * has no SIGTERM handler, so it writes none).
+ */
+export async function stopKind(started: StartedServer): Promise<ProfileSummary[] | null> {
+  await started.server.stop();
+  if (!started.profileDir) return null;
+  try {
+    return await summarizeProfileDir(started.profileDir);
+  } catch (err) {
+    // A missing profile (the process was killed) leaves the figures valid; say so in the output.
+    return [{ file: `no profile: ${(err as Error).message}`, wallMs: 0, busyMs: 0, idleMs: 0, topSelf: [], topInclusive: [], byPackage: [] }];
+  }
+}
+
+export function startBots(name = "bots"): RpcChild<BotCommands> {
+  return RpcChild.start<BotCommands>(new URL("../bots/botProcess.ts", import.meta.url), name);
+}
+
+export function startObservers(): RpcChild<ObserverCommands> {
+  return RpcChild.start<ObserverCommands>(new URL("../bots/observerProcess.ts", import.meta.url), "observers");
+}
+
+/** The sync URL of a record for a bot (identity as query parameters on Tessera; the stock server ignores them). */
+export function syncUrl(server: BenchServer, datasetId: string, recordId: string, name: string): string {
+  const q = server.kind === "tessera" ? `?name=${encodeURIComponent(name)}&tessera=1` : "";
+  return `${server.wsUrl}/sync/${encodeURIComponent(datasetId)}/${encodeURIComponent(recordId)}${q}`;
+}
+
+/** Record logs of DATA_DIR that still hold entries (0 = everything folded into snapshots and rows). */
+export async function pendingLogs(dataDir: string): Promise<number> {
+  const log = new FileRecordLog({ dataDir, readOnly: true, onWarning: () => undefined });
+  try {
+    return (await log.pending()).length;
+  } finally {
+    await log.close();
+  }
+}
+
+/** Polls until no record log holds entries; the time it took (ms) or null after `timeoutMs`. */
+export async function waitLogsFolded(dataDir: string, timeoutMs: number, since = nowMs()): Promise<number | null> {
+  const deadline = nowMs() + timeoutMs;
+  while (nowMs() < deadline) {
+    if ((await pendingLogs(dataDir)) === 0) return Math.round(nowMs() - since);
+    await sleep(100);
+  }
+  return null;
+}
+
+/**
+ * Connects a full replica to a record, waits for its state and returns what `read` finds in it
+ * (retrying until `accept` agrees or `timeoutMs` passes): how a scenario checks what a server holds.
+ */
+export async function probe<T>(url: string, read: (bot: Bot) => T, accept: (v: T) => boolean, timeoutMs = 20_000): Promise<{ value: T; syncMs: number }> {
+  const deadline = nowMs() + timeoutMs;
+  for (;;) {
+    const bot = new Bot({ url, remote: "all" });
+    try {
+      bot.connect();
+      const synced = await Promise.race([bot.whenSynced(), sleep(Math.max(1, deadline - nowMs())).then(() => false)]);
+      if (synced) {
+        const value = read(bot);
+        if (accept(value) || nowMs() > deadline) return { value, syncMs: bot.syncMs };
+      } else if (nowMs() > deadline) throw new ScenarioError(`probe of ${url} did not sync within ${timeoutMs} ms (${bot.lastError ?? "no error"})`);
+    } finally {
+      bot.destroy();
+    }
+    await sleep(100);
+  }
+}
