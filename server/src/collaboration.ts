@@ -1,17 +1,19 @@
 import type { Server } from "node:http";
 import { FileRecordLog, FileSnapshotStore } from "@tessera/dataset/state";
+import type * as Y from "yjs";
 import { guestIdentity, isRefusal, type Identify } from "./sync/identity.js";
+import { WorkflowError } from "./sync/errors.js";
 import type { RecordDocsPort } from "./http/recordDocs.js";
 import type { LiveReadPort } from "./http/routes/collab.js";
 import type { LibraryPort } from "./library/port.js";
 import { ActivityLog } from "./live/ActivityLog.js";
-import { LiveHub } from "./live/LiveHub.js";
+import { LiveHub, type LiveIdentify } from "./live/LiveHub.js";
 import { liveRoomsPort } from "./live/roomsAdapter.js";
 import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
 import { defaultIdentify } from "./sync/identity.js";
-import { restOrigin, userColor } from "@tessera/shared-crdt";
+import { canEditRecord, isRecordStatus, recordMap, restOrigin, userColor, type LiveUser } from "@tessera/shared-crdt";
 import path from "node:path";
 
 export interface CollaborationOptions {
@@ -20,8 +22,12 @@ export interface CollaborationOptions {
   readonly logger: Logger;
   /** `child` (default): the persist worker runs as its own process; `in-process` folds in this one. */
   readonly persist?: "child" | "in-process";
-  /** Who a sync connection is (accounts plug in here). */
+  /** Who a sync connection is (`AuthService.identifySync`); the default reads `?name=&role=`. */
   readonly identify?: Identify;
+  /** Who a live-channel connection is (`AuthService.identifyLive`); the default reads the handshake's name and role. */
+  readonly liveIdentify?: LiveIdentify;
+  /** Tells when a user's rights changed or their session ended: their live connections are cut. */
+  readonly onRevoke?: (fn: (userId: string) => void) => () => void;
 }
 
 export interface Collaboration {
@@ -57,19 +63,25 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     rooms: roomsPort,
     activity,
     datasetExists: async (id) => (await library.open(id)) !== null,
-    identify: (_req, auth) => {
-      const who = guestIdentity(typeof auth.name === "string" ? auth.name : null, typeof auth.role === "string" ? auth.role : null);
-      if (isRefusal(who)) return Promise.resolve(null);
-      const user = { id: who.id, name: who.name, role: who.role, color: userColor(who.id) };
-      roomsPort.remember(user);
-      return Promise.resolve(user);
+    identify: async (req, auth) => {
+      const user = options.liveIdentify ? await options.liveIdentify(req, auth) : guestLiveUser(auth);
+      if (user) roomsPort.remember(user);
+      return user;
     },
   });
+  const stopRevoke = options.onRevoke?.((userId) => hub.disconnectUser(userId));
 
   const docs: RecordDocsPort = {
     edit: async (datasetId, recordId, who, fn) => {
       roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) });
-      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), fn, { flush: true });
+      // W5 for REST as for live editors: the record's status decides whether this role may edit it.
+      const guarded = (doc: Y.Doc) => {
+        const status = recordMap(doc).get("status");
+        const current = isRecordStatus(status) ? status : "new";
+        if (!canEditRecord(current, who.role)) throw new WorkflowError("forbidden", `a ${who.role} may not edit a ${current} record`);
+        fn(doc);
+      };
+      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded, { flush: true });
     },
     workflow: async (datasetId, recordId, action, who, comment) => {
       roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) });
@@ -86,10 +98,18 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     live,
     recover: () => rooms.flushPending(),
     async close() {
+      stopRevoke?.();
       await hub.close();
       await sync.close();
       await persister.close();
       await log.close();
     },
   };
+}
+
+/** The live channel's identity without accounts: the handshake's claimed name and role. */
+function guestLiveUser(auth: Record<string, unknown>): LiveUser | null {
+  const who = guestIdentity(typeof auth.name === "string" ? auth.name : null, typeof auth.role === "string" ? auth.role : null);
+  if (isRefusal(who)) return null;
+  return { id: who.id, name: who.name, role: who.role, color: userColor(who.id) };
 }

@@ -1,20 +1,27 @@
+import { authConfigFromEnv, firstAdminMessage } from "./auth/index.js";
 import { jsonLinesLogger } from "./logger.js";
 import { startServer } from "./startServer.js";
 
 /**
  * Composition root of `npm start`-style runs: the only module that reads the environment.
  * DATA_DIR (default `./data`), HOST (default 127.0.0.1), PORT (default 7492),
- * TESSERA_CORS_ORIGINS (comma-separated, default none).
+ * TESSERA_CORS_ORIGINS (comma-separated, default none), TESSERA_AUTH (`on` by default; `off` is
+ * the single-user mode, loopback only), TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD (first
+ * admin), TESSERA_TRUST_PROXY.
  */
 async function main(): Promise<void> {
   const logger = jsonLinesLogger();
+  const dataDir = process.env.DATA_DIR ?? "./data";
   const server = await startServer({
-    dataDir: process.env.DATA_DIR ?? "./data",
+    dataDir,
     host: process.env.HOST ?? "127.0.0.1",
     port: process.env.PORT ? Number(process.env.PORT) : 7492,
     corsOrigins: (process.env.TESSERA_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    auth: authConfigFromEnv(process.env),
     logger,
   });
+  // The first admin's password goes to stdout once, never to the log.
+  if (server.firstAdmin) process.stdout.write(firstAdminMessage(server.firstAdmin, dataDir));
   process.stdout.write(`Tessera listening on ${server.url}\n`);
   const stop = (signal: string) => {
     logger.info("stopping", { signal });

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
+import { AuthService, ensureAdmin, type AuthConfig, type FirstAdmin } from "./auth/index.js";
 import { startCollaboration } from "./collaboration.js";
 import { createApp } from "./http/app.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
@@ -30,7 +31,20 @@ export interface StartServerOptions {
    * On by default with the persist worker as a child process; `false` serves the library only.
    */
   readonly collaboration?: false | { readonly persist?: "child" | "in-process" };
+  /**
+   * Accounts (`{mode: "on"}`: sessions, API tokens, roles enforced on every route and websocket)
+   * or the single-user mode (`{mode: "off"}`: everyone is the local admin; then only a loopback
+   * host is accepted). Always explicit: a server never ends up open by omission.
+   */
+  readonly auth: AuthConfig;
 }
+
+/** `startServer` refused its options (e.g. single-user mode on a network interface). */
+export class StartServerError extends Error {
+  override name = "StartServerError";
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 export interface Attachment {
   close(): Promise<void>;
@@ -39,6 +53,8 @@ export interface Attachment {
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** The admin this start created (first start with accounts on), for the caller to print once; else null. */
+  readonly firstAdmin: FirstAdmin | null;
   /** Stops accepting connections, closes idle and open ones, then the dataset library. */
   close(): Promise<void>;
 }
@@ -52,12 +68,33 @@ function defaultClientDir(): string | null {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? "127.0.0.1";
+  if (options.auth.mode === "off" && !LOOPBACK.has(host)) {
+    throw new StartServerError(
+      `authentication is off (--no-auth / TESSERA_AUTH=off): the single-user mode listens on 127.0.0.1 only, not ${host}. Turn authentication on to serve a network.`,
+    );
+  }
+  const auth = await AuthService.open(options.dataDir, options.auth, { logger, corsOrigins: options.corsOrigins ?? [] });
+  let firstAdmin: FirstAdmin | null = null;
+  try {
+    if (options.auth.mode === "on" && auth.users) firstAdmin = await ensureAdmin(auth.users, options.auth.admin);
+  } catch (err) {
+    auth.close();
+    throw err;
+  }
   const library = createLibraryAdapter(options.dataDir, { logger });
   const server: Server = createServer();
   const collab =
     options.collaboration === false
       ? null
-      : startCollaboration(server, { dataDir: options.dataDir, library, logger, persist: options.collaboration?.persist ?? "child" });
+      : startCollaboration(server, {
+          dataDir: options.dataDir,
+          library,
+          logger,
+          persist: options.collaboration?.persist ?? "child",
+          identify: auth.identifySync,
+          liveIdentify: auth.identifyLive,
+          onRevoke: (fn) => auth.onRevoke(fn),
+        });
   const app = createApp({
     library,
     dataDir: options.dataDir,
@@ -65,6 +102,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger,
     corsOrigins: options.corsOrigins,
     jsonLimitBytes: options.jsonLimitBytes,
+    auth,
     ...(collab ? { docs: collab.docs, live: collab.live } : {}),
   });
   server.on("request", app);
@@ -78,7 +116,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  logger.info("server listening", { url, dataDir: options.dataDir });
+  logger.info("server listening", { url, auth: options.auth.mode });
   if (collab) {
     // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
     collab.recover().then(
@@ -90,6 +128,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     url,
     port,
+    firstAdmin,
     close() {
       closing ??= (async () => {
         await attached?.close();
@@ -100,6 +139,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           server.closeAllConnections();
         });
         await library.close();
+        auth.close();
       })();
       return closing;
     },

@@ -4,6 +4,7 @@ import { Library } from "@tessera/dataset";
 import { runExport } from "./commands/dataExport.js";
 import { runImport, type ImportCommandOptions } from "./commands/dataImport.js";
 import { runServer } from "./commands/serverRun.js";
+import { registerUsersCommands } from "./commands/users.js";
 import { FORMATS } from "./datasetIo.js";
 import { displayPath, type CliIo } from "./output.js";
 
@@ -79,8 +80,10 @@ export function buildProgram(io: CliIo): Command {
     .argument("<DATA_DIR>", "data directory")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on", port, 7492)
-    .action(async (dataDir: string, opts: { host: string; port: number }) => {
+    .option("--no-auth", "single-user mode: no accounts, everyone is the local admin; listens on 127.0.0.1 only (also TESSERA_AUTH=off)")
+    .action(async (dataDir: string, opts: { host: string; port: number; auth: boolean }) => {
       await runServer(io, dataDir, opts);
     });
+  registerUsersCommands(program, io);
   return program;
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import express from "express";
 import type { Express } from "express";
+import { authenticateRequests, AuthService, authRouter, PermissionGuard, userRouter } from "../auth/index.js";
 import type { LibraryPort } from "../library/port.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { AppContext } from "./context.js";
@@ -36,6 +37,11 @@ export interface AppOptions {
   readonly docs?: RecordDocsPort;
   /** The live channel's activity feed and presence. */
   readonly live?: LiveReadPort;
+  /**
+   * Who a request is and what they may do (accounts, sessions, tokens, the permission table).
+   * Absent → the single-user mode: everyone is the local admin.
+   */
+  readonly auth?: AuthService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -70,8 +76,14 @@ export function createApp(options: AppOptions): Express {
 
   app.use(securityHeaders);
   app.use(cors(options.corsOrigins ?? []));
+  const auth = options.auth ?? AuthService.local({ corsOrigins: options.corsOrigins ?? [] });
+  const guard = new PermissionGuard(auth, routes, logger, ctx.clientDir);
+  app.use(authenticateRequests(auth));
+  app.use(guard.router);
 
   app.use(rootRouter(ctx, options.version ?? "0.1.0"));
+  app.use(authRouter(ctx, auth));
+  app.use(userRouter(ctx, auth));
   app.use(datasetsRouter(ctx));
   app.use(explorerRouter(ctx));
   app.use(viewsRouter(ctx));
@@ -81,6 +93,8 @@ export function createApp(options: AppOptions): Express {
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
+  // Every router has registered its routes: one guard per route, from the permission table.
+  guard.install();
 
   app.use(notFoundHandler(routes));
   app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError]));

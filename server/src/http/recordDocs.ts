@@ -1,8 +1,9 @@
 import type * as Y from "yjs";
 import type { Request } from "express";
 import type { Role, ValidationIssue, WorkflowAction } from "@tessera/shared-crdt";
+import { LOCAL_IDENTITY, principalIdentity, requestAuth } from "../auth/principal.js";
 import { toFieldIssues } from "./bodyIssues.js";
-import type { ErrorMapper } from "./errors.js";
+import { HttpError, type ErrorMapper } from "./errors.js";
 
 /**
  * REST writes to annotations and record fields go through the record document (ARCHITECTURE §3.4),
@@ -26,12 +27,17 @@ export interface RestIdentity {
 }
 
 /**
- * Until accounts exist every REST caller is the local operator (Pixano's single-user model):
- * scripts and the CLI may do anything a reviewer or admin may. This is the one place that changes
- * when authentication lands.
+ * Who made a REST request: the authenticated account with its role on the route's dataset (as
+ * the permission guard resolved it), or — in the single-user mode, and for apps built without
+ * authentication — the local operator, who may do anything (Pixano's model).
  */
-export function restIdentity(_req: Request): RestIdentity {
-  return { id: "rest:local", name: "REST client", role: "admin" };
+export function restIdentity(req: Request): RestIdentity {
+  const a = requestAuth(req);
+  if (!a) return LOCAL_IDENTITY;
+  const who = principalIdentity(a.principal, a.datasetId);
+  // Fail closed: the guard keeps strangers away from writes; should one slip through, it is nobody.
+  if (!who) throw new HttpError(401, "Authentication required.");
+  return { ...who, role: a.role ?? who.role };
 }
 
 /** The `docs` part of a table access for this request (empty when the app has no record documents). */

@@ -19,13 +19,16 @@ export interface LiveRoomsPort {
   onEdit(fn: (edit: { datasetId: string; recordId: string; user: LiveUser; tables: TouchedTables }) => void): () => void;
 }
 
-/** Who a live connection is; `null` refuses it. Accounts plug in here (the sync endpoint uses the same hook). */
+/**
+ * Who a live connection is, from its handshake request and `auth` payload; `null` (or a thrown
+ * {@link LiveError}) refuses it. With accounts: `AuthService.identifyLive` (server/src/auth).
+ */
 export type LiveIdentify = (req: IncomingMessage, auth: Record<string, unknown>) => Promise<LiveUser | null>;
 
 export class LiveError extends Error {
   override name = "LiveError";
   constructor(
-    readonly reason: "bad_request" | "unknown_dataset" | "forbidden",
+    readonly reason: "bad_request" | "unknown_dataset" | "forbidden" | "unauthorized" | "too_many",
     message: string,
   ) {
     super(message);
@@ -61,6 +64,8 @@ export class LiveHub {
       identify: LiveIdentify;
       datasetExists: (datasetId: string) => Promise<boolean>;
       clock?: () => Date;
+      /** Live connections one user may hold at once (tabs); more are refused at the handshake. Default 32. */
+      maxConnectionsPerUser?: number;
     },
   ) {
     this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
@@ -90,9 +95,13 @@ export class LiveHub {
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const datasetId = auth.datasetId;
     if (typeof datasetId !== "string" || datasetId === "" || datasetId.length > 256) throw new LiveError("bad_request", "auth.datasetId is required");
-    if (!(await this.deps.datasetExists(datasetId))) throw new LiveError("unknown_dataset", `dataset ${datasetId} not found`);
+    // Who first: a stranger learns nothing, not even whether the dataset exists.
     const user = await this.deps.identify(socket.request, auth);
-    if (!user) throw new LiveError("forbidden", "not allowed");
+    if (!user) throw new LiveError("unauthorized", "authentication required");
+    if (!(await this.deps.datasetExists(datasetId))) throw new LiveError("unknown_dataset", `dataset ${datasetId} not found`);
+    let open = 0;
+    for (const s of this.nsp.sockets.values()) if (s.data?.user?.id === user.id) open++;
+    if (open >= (this.deps.maxConnectionsPerUser ?? 32)) throw new LiveError("too_many", "too many live connections for this user");
     socket.data = {
       datasetId,
       user,
@@ -177,6 +186,21 @@ export class LiveHub {
       const stillHere = this.presenceOf(datasetId).some((x) => x.user.id === user.id && x.connectionId !== socket.id);
       if (!stillHere) this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
     });
+  }
+
+  /**
+   * Disconnects a user's live connections (their rights changed, their session ended); their
+   * clients reconnect and are identified again — or refused.
+   */
+  disconnectUser(userId: string): number {
+    let n = 0;
+    for (const s of [...this.nsp.sockets.values()]) {
+      if (s.data?.user?.id !== userId) continue;
+      // Closing the transport (not `disconnect()`, which stock clients take as final) makes them reconnect.
+      s.conn.close();
+      n++;
+    }
+    return n;
   }
 
   /** Ids of the connections (one per tab) present on a dataset; for the explorer's "who is here". */

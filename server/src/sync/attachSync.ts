@@ -91,7 +91,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     if (closing) return refuseUpgrade(socket, 503, "server shutting down", { "Retry-After": "5" });
     if (route.kind === "malformed") return refuseUpgrade(socket, 404, "expected /sync/<datasetId>/<recordId>");
     const identity = await identify(req);
-    if (isRefusal(identity)) return refuseUpgrade(socket, identity.refuse, identity.message);
+    if (isRefusal(identity)) return refuseUpgrade(socket, identity.refuse, identity.message, identity.headers);
     const release = admit(route.key);
     if (!release) return refuseUpgrade(socket, 503, "too many connections", { "Retry-After": "5" });
     let upgraded = false;

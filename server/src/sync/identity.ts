@@ -3,7 +3,7 @@ import { PEOPLE_PALETTE, userColor, type Role } from "@tessera/shared-crdt";
 
 /**
  * Who is on the other end of a sync connection. Decided once, at the HTTP upgrade, by one
- * function ({@link Identify}) — the single place authentication plugs in when accounts land.
+ * function ({@link Identify}) — with accounts, `AuthService.identifySync` (server/src/auth).
  * The server stamps it into awareness; the client's own claims are never trusted.
  */
 export interface Identity {
@@ -14,10 +14,14 @@ export interface Identity {
   readonly tessera: boolean;
 }
 
-/** Why an upgrade is refused; answered as a plain HTTP response so stock clients back off. */
+/**
+ * Why an upgrade is refused; answered as a plain HTTP response so stock clients back off: 401
+ * (no or dead credentials), 403 (not allowed), 503 with `Retry-After` (connection limits).
+ */
 export interface Refusal {
-  readonly refuse: 401 | 403;
+  readonly refuse: 401 | 403 | 503;
   readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type Identify = (req: IncomingMessage) => Promise<Identity | Refusal>;

@@ -149,7 +149,7 @@ describe("server run", () => {
   it("serves DATA_DIR until SIGTERM, then exits 0", async () => {
     const dataDir = path.join(work, "serve-data");
     expect((await tessera(["init", dataDir])).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, "server", "run", dataDir, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "server", "run", dataDir, "--port", "0", "--no-auth"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";

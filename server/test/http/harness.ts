@@ -13,7 +13,7 @@ export function memoryLogger(): Logger & { readonly lines: { level: string; mess
 }
 
 export async function start(dataDir: string, options: Partial<StartServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ dataDir, port: 0, clientDir: null, ...options });
+  return startServer({ dataDir, port: 0, clientDir: null, auth: { mode: "off" }, ...options });
 }
 
 export interface JsonResponse<T = unknown> {

@@ -56,7 +56,7 @@ export interface ServerProcess {
 /** The real server as its own process (`server/src/main.ts`, port 0), stopped by PID. */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", ...env },
+    env: { ...process.env, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", TESSERA_AUTH: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -1,14 +1,20 @@
 import path from "node:path";
-import { jsonLinesLogger, startServer } from "../../index.js";
-import type { CliIo } from "../output.js";
+import { authConfigFromEnv, firstAdminMessage, jsonLinesLogger, startServer } from "../../index.js";
+import { displayPath, type CliIo } from "../output.js";
 
 /**
  * `tessera server run DATA_DIR`: starts the REST server (`startServer` of `@tessera/server`) and
- * stops it cleanly on SIGINT/SIGTERM. Resolves when the server has stopped.
+ * stops it cleanly on SIGINT/SIGTERM. Resolves when the server has stopped. Accounts are on unless
+ * `--no-auth` (or `TESSERA_AUTH=off`) asks for the single-user mode, which listens on 127.0.0.1
+ * only; a first start prints the admin account it created (stdout, once).
  */
-export async function runServer(io: CliIo, dataDir: string, opts: { host: string; port: number }): Promise<void> {
-  const server = await startServer({ dataDir: path.resolve(io.cwd, dataDir), host: opts.host, port: opts.port, logger: jsonLinesLogger((line) => io.stderr.write(line)) });
-  io.stdout.write(`Tessera listening on ${server.url} (data: ${path.resolve(io.cwd, dataDir)})\n`);
+export async function runServer(io: CliIo, dataDir: string, opts: { host: string; port: number; auth?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const dir = path.resolve(io.cwd, dataDir);
+  const auth = authConfigFromEnv(env, { noAuth: opts.auth === false });
+  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, logger: jsonLinesLogger((line) => io.stderr.write(line)) });
+  if (server.firstAdmin) io.stdout.write(firstAdminMessage(server.firstAdmin, displayPath(io, dir)));
+  const mode = auth.mode === "off" ? "single-user mode, no login" : "accounts on";
+  io.stdout.write(`Tessera listening on ${server.url} (data: ${dir}; ${mode})\n`);
   await new Promise<void>((resolve, reject) => {
     const stop = () => {
       process.off("SIGINT", stop);

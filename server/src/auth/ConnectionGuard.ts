@@ -1,0 +1,106 @@
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { TokenBuckets, type Now } from "./limiter.js";
+
+/**
+ * Websocket admission (collaboration.md §3 "Reconnect storms"): upgrade attempts per client
+ * address are rate limited, and open websockets are capped per address and per user. Refusals
+ * happen at the HTTP upgrade with 503 and `Retry-After`, which a stock y-websocket client counts
+ * as a failed attempt and backs off from, instead of a socket that opens and closes (which it
+ * retries within ~100 ms). Each admitted socket is tracked until it closes, so sessions that end
+ * (logout, removal, role change) can be cut.
+ */
+export interface ConnectionLimits {
+  /** Open websockets per client address (generous: an office behind one NAT address shares it). */
+  readonly perAddress: number;
+  /** Open websockets per user (tabs × open records). */
+  readonly perUser: number;
+  /** Upgrade attempts per address: burst, then this many per second. */
+  readonly upgradeBurstPerAddress: number;
+  readonly upgradesPerSecondPerAddress: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  perAddress: 256,
+  perUser: 64,
+  upgradeBurstPerAddress: 200,
+  upgradesPerSecondPerAddress: 50,
+};
+
+interface Tracked {
+  readonly socket: Duplex;
+  readonly address: string;
+  readonly username: string;
+  readonly session: string | null;
+}
+
+export interface GuardRefusal {
+  readonly status: 503;
+  readonly message: string;
+  readonly retryAfterSeconds: number;
+}
+
+export class ConnectionGuard {
+  private readonly attempts: TokenBuckets;
+  private readonly open = new Set<Tracked>();
+  private readonly byAddress = new Map<string, number>();
+  private readonly byUser = new Map<string, number>();
+
+  constructor(
+    readonly limits: ConnectionLimits,
+    now: Now,
+  ) {
+    this.attempts = new TokenBuckets(limits.upgradeBurstPerAddress, limits.upgradesPerSecondPerAddress, now);
+  }
+
+  /** Counts one upgrade attempt from `address`; a refusal when it is over its rate. Checked before anything else. */
+  attempt(address: string): GuardRefusal | null {
+    const wait = this.attempts.take(address);
+    return wait > 0 ? { status: 503, message: "too many connection attempts from this address", retryAfterSeconds: wait } : null;
+  }
+
+  /** Admits an authenticated upgrade, counted until `socket` closes; a refusal when a cap is reached. */
+  admit(socket: Duplex, address: string, username: string, session: string | null): GuardRefusal | null {
+    if ((this.byAddress.get(address) ?? 0) >= this.limits.perAddress) {
+      return { status: 503, message: "too many connections from this address", retryAfterSeconds: 5 + Math.floor(Math.random() * 10) };
+    }
+    if ((this.byUser.get(username) ?? 0) >= this.limits.perUser) {
+      return { status: 503, message: "too many connections for this user", retryAfterSeconds: 5 + Math.floor(Math.random() * 10) };
+    }
+    const t: Tracked = { socket, address, username, session };
+    this.open.add(t);
+    const bump = (m: Map<string, number>, k: string, d: number) => {
+      const n = (m.get(k) ?? 0) + d;
+      if (n <= 0) m.delete(k);
+      else m.set(k, n);
+    };
+    bump(this.byAddress, address, 1);
+    bump(this.byUser, username, 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.open.delete(t);
+      bump(this.byAddress, address, -1);
+      bump(this.byUser, username, -1);
+    };
+    socket.once("close", release);
+    if ((socket as Partial<Socket>).destroyed) release();
+    return null;
+  }
+
+  /** Cuts the websockets of a user (or of one of their sessions); their clients reconnect and are asked again. */
+  kick(username: string, session?: string): number {
+    let n = 0;
+    for (const t of [...this.open]) {
+      if (t.username !== username || (session !== undefined && t.session !== session)) continue;
+      t.socket.destroy();
+      n++;
+    }
+    return n;
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+}

@@ -1,0 +1,29 @@
+import type { AuthConfig } from "./AuthService.js";
+
+export class AuthEnvError extends Error {
+  override name = "AuthEnvError";
+}
+
+/**
+ * The auth configuration of a composition root (`tessera server run`, `server/src/main.ts`) from
+ * its flag and environment: `TESSERA_AUTH` (`on` by default; `off` = single-user mode),
+ * `TESSERA_ADMIN_USER` / `TESSERA_ADMIN_PASSWORD` (the first admin), `TESSERA_TRUST_PROXY=1`
+ * (behind a reverse proxy: client address and HTTPS from X-Forwarded-*).
+ */
+export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: boolean } = {}): AuthConfig {
+  const raw = (env.TESSERA_AUTH ?? "").trim().toLowerCase();
+  if (!["", "on", "off", "1", "0", "true", "false", "yes", "no"].includes(raw)) {
+    throw new AuthEnvError(`TESSERA_AUTH must be "on" or "off" (got ${JSON.stringify(raw.slice(0, 16))})`);
+  }
+  const off = flags.noAuth === true || ["off", "0", "false", "no"].includes(raw);
+  if (off) return { mode: "off" };
+  const trust = (env.TESSERA_TRUST_PROXY ?? "").trim().toLowerCase();
+  return {
+    mode: "on",
+    admin: {
+      ...(env.TESSERA_ADMIN_USER ? { username: env.TESSERA_ADMIN_USER } : {}),
+      ...(env.TESSERA_ADMIN_PASSWORD ? { password: env.TESSERA_ADMIN_PASSWORD } : {}),
+    },
+    trustProxy: ["1", "true", "yes", "on"].includes(trust),
+  };
+}

@@ -1,0 +1,246 @@
+import { Router, type Request, type Response } from "express";
+import type { AppContext } from "../http/context.js";
+import { HttpError, RequestValidationError, type FieldIssue } from "../http/errors.js";
+import { sendJson } from "../http/json.js";
+import { jsonBody } from "../http/jsonBody.js";
+import { tokenKey, type AuthService } from "./AuthService.js";
+import { clientAddress } from "./cookies.js";
+import { tokenView } from "./credentialFiles.js";
+import { MAX_PASSWORD_LENGTH, passwordProblem } from "./password.js";
+import { meOf, requestAuth, type Principal } from "./principal.js";
+import { normalizeUsername, UserStoreError, type UserRecord } from "./UserStore.js";
+
+/** Auth bodies are small: a login is two strings. */
+export const AUTH_BODY_LIMIT_BYTES = 64 * 1024;
+const object = { type: "object" } as const;
+const json = (schema: Record<string, unknown>) => ({ "application/json": schema });
+const tags = ["Auth"];
+
+/** The principal of a request that passed the guard (every route here is at least signed-in, but login). */
+export function principalOf(req: Request): Principal {
+  const a = requestAuth(req);
+  if (!a || a.principal.kind === "anonymous") throw new HttpError(401, "Authentication required.");
+  return a.principal;
+}
+
+export function accountOf(req: Request): UserRecord {
+  const p = principalOf(req);
+  if (p.kind !== "user") throw new HttpError(400, "Authentication is off on this server: there are no accounts to use here.");
+  return p.user;
+}
+
+function stringField(body: unknown, name: string, opts: { max: number; required?: boolean }): string | undefined {
+  const v = (body as Record<string, unknown> | null | undefined)?.[name];
+  if (v === undefined && !opts.required) return undefined;
+  const issue = (msg: string): FieldIssue => ({ type: "string_type", loc: ["body", name], msg, input: typeof v === "string" ? "…" : v });
+  if (typeof v !== "string") throw new RequestValidationError([issue(v === undefined ? "Field required" : "Input should be a valid string")]);
+  if (v.length > opts.max) throw new RequestValidationError([issue(`String should have at most ${opts.max} characters`)]);
+  return v;
+}
+
+/** UserStore refusals as HTTP answers. */
+export function storeCall<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (err instanceof UserStoreError) {
+      const status = err.reason === "not_found" ? 404 : err.reason === "invalid" ? 422 : 409;
+      throw new HttpError(status, err.message);
+    }
+    throw err;
+  });
+}
+
+function noStore(res: Response): void {
+  res.setHeader("Cache-Control", "no-store");
+}
+
+/**
+ * `/auth/*`: login (a session cookie for the browser), logout, who am I, password change, and the
+ * caller's API tokens (`Authorization: Bearer tsr_…` for scripts; the secret is shown once).
+ */
+export function authRouter(ctx: AppContext, auth: AuthService): Router {
+  const router = Router();
+  const body = jsonBody(AUTH_BODY_LIMIT_BYTES);
+  const needAccounts = () => {
+    if (auth.mode === "off" || !auth.users || !auth.sessions || !auth.tokens || !auth.gate) {
+      throw new HttpError(400, "Authentication is off on this server: no login or token is needed.");
+    }
+    return { users: auth.users, sessions: auth.sessions, tokens: auth.tokens, gate: auth.gate };
+  };
+
+  ctx.routes.add(
+    router,
+    {
+      method: "post",
+      path: "/auth/login",
+      operationId: "auth_login",
+      summary: "Log in: opens a session (HTTP-only cookie)",
+      tags,
+      body: { type: "object", required: ["username", "password"], properties: { username: { type: "string" }, password: { type: "string" } } },
+      responses: {
+        "200": { description: "Logged in; `Set-Cookie: tessera_session=…`. The body is GET /auth/me's.", content: json(object) },
+        "401": { description: "Wrong username or password." },
+        "429": { description: "Too many attempts; see Retry-After." },
+      },
+    },
+    body,
+    async (req, res) => {
+      noStore(res);
+      const { users, sessions, gate } = needAccounts();
+      const rawName = stringField(req.body, "username", { max: 256, required: true }) ?? "";
+      const password = stringField(req.body, "password", { max: MAX_PASSWORD_LENGTH, required: true }) ?? "";
+      let key = rawName.trim().toLowerCase();
+      let user: UserRecord | null = null;
+      try {
+        key = normalizeUsername(rawName);
+        user = users.get(key);
+      } catch (err) {
+        // Not a valid username: no such account; the attempt still costs a hash and counts.
+        if (!(err instanceof UserStoreError)) throw err;
+      }
+      const address = clientAddress(req, auth.trustProxy);
+      const verdict = await gate.attempt(address, key, user, password);
+      if (!verdict.ok) {
+        if (verdict.retryAfter !== undefined) res.setHeader("Retry-After", String(verdict.retryAfter));
+        ctx.logger.warn(verdict.status === 429 ? "login throttled" : "login failed", { username: key.slice(0, 64), address });
+        throw new HttpError(verdict.status, verdict.detail);
+      }
+      const previous = requestAuth(req)?.sessionDigest;
+      if (previous) await sessions.end(previous);
+      const { id, session } = await sessions.create(verdict.user.username, verdict.user.epoch);
+      res.setHeader("Set-Cookie", auth.sessionCookieFor(req, id, session.expiresAt, session.createdAt));
+      ctx.logger.info("login", { username: verdict.user.username, address });
+      sendJson(res, 200, meOf({ kind: "user", user: verdict.user, via: "session", session }));
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    { method: "post", path: "/auth/logout", operationId: "auth_logout", summary: "Log out: ends this session", tags, responses: { "204": { description: "Logged out; the cookie is cleared." } } },
+    async (req, res) => {
+      noStore(res);
+      const a = requestAuth(req);
+      const p = principalOf(req);
+      if (a?.sessionDigest && auth.sessions) {
+        await auth.sessions.end(a.sessionDigest);
+        if (p.kind === "user") auth.revoke(p.user.username, a.sessionDigest);
+      }
+      if (auth.mode === "on") res.setHeader("Set-Cookie", auth.clearCookieFor(req));
+      res.status(204).end();
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "get",
+      path: "/auth/me",
+      operationId: "auth_me",
+      summary: "Who am I: account, global role, per-dataset roles",
+      tags,
+      responses: { "200": { description: "`{id, username, name, role, dataset_roles, color, auth}`; `auth` is session, token or off.", content: json(object) }, "401": { description: "Not logged in." } },
+    },
+    (req, res) => {
+      noStore(res);
+      sendJson(res, 200, meOf(principalOf(req)));
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "post",
+      path: "/auth/password",
+      operationId: "auth_change_password",
+      summary: "Change my password (ends my other sessions)",
+      tags,
+      body: { type: "object", required: ["current_password", "new_password"], properties: { current_password: { type: "string" }, new_password: { type: "string" } } },
+      responses: { "204": { description: "Changed; this browser gets a new session cookie." }, "401": { description: "Wrong current password." }, "422": { description: "The new password is too short or too long." } },
+    },
+    body,
+    async (req, res) => {
+      noStore(res);
+      const { users, sessions, gate } = needAccounts();
+      const me = accountOf(req);
+      const current = stringField(req.body, "current_password", { max: MAX_PASSWORD_LENGTH, required: true }) ?? "";
+      const next = stringField(req.body, "new_password", { max: MAX_PASSWORD_LENGTH, required: true }) ?? "";
+      const problem = passwordProblem(next);
+      if (problem) throw new RequestValidationError([{ type: "value_error", loc: ["body", "new_password"], msg: problem, input: "…" }]);
+      const verdict = await gate.attempt(clientAddress(req, auth.trustProxy), me.username, me, current);
+      if (!verdict.ok) {
+        if (verdict.retryAfter !== undefined) res.setHeader("Retry-After", String(verdict.retryAfter));
+        throw new HttpError(verdict.status, verdict.status === 401 ? "The current password is wrong." : verdict.detail);
+      }
+      const updated = await storeCall(users.setPassword(me.username, next));
+      await auth.usersChanged();
+      if (requestAuth(req)?.sessionDigest) {
+        const { id, session } = await sessions.create(updated.username, updated.epoch);
+        res.setHeader("Set-Cookie", auth.sessionCookieFor(req, id, session.expiresAt, session.createdAt));
+      }
+      ctx.logger.info("password changed", { username: me.username });
+      res.status(204).end();
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    { method: "get", path: "/auth/tokens", operationId: "list_tokens", summary: "My API tokens (never their secrets)", tags, responses: { "200": { description: "`[{id, name, created_at, expires_at}]`", content: json({ type: "array", items: object }) } } },
+    (req, res) => {
+      noStore(res);
+      const { tokens } = needAccounts();
+      sendJson(res, 200, tokens.list(accountOf(req).username).map(tokenView));
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "post",
+      path: "/auth/tokens",
+      operationId: "create_token",
+      summary: "Create an API token for scripts (the secret is in this answer only)",
+      tags,
+      body: { type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 100 }, expires_in_days: { type: "integer", minimum: 1, maximum: 3650 } } },
+      responses: { "201": { description: "`{id, name, created_at, expires_at, token}`; send `Authorization: Bearer <token>`.", content: json(object) } },
+    },
+    body,
+    async (req, res) => {
+      noStore(res);
+      const { tokens } = needAccounts();
+      const me = accountOf(req);
+      const name = (stringField(req.body, "name", { max: 100, required: true }) ?? "").trim();
+      if (name === "") throw new RequestValidationError([{ type: "string_too_short", loc: ["body", "name"], msg: "String should have at least 1 character", input: name }]);
+      const days = (req.body as Record<string, unknown>).expires_in_days;
+      if (days !== undefined && (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650)) {
+        throw new RequestValidationError([{ type: "int_range", loc: ["body", "expires_in_days"], msg: "Input should be an integer between 1 and 3650", input: days }]);
+      }
+      const expiresAt = typeof days === "number" ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
+      const { token, record } = await tokens.create(me.username, name, expiresAt);
+      ctx.logger.info("api token created", { username: me.username, tokenId: record.id });
+      sendJson(res, 201, { ...tokenView(record), token });
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "delete",
+      path: "/auth/tokens/{token_id}",
+      operationId: "revoke_token",
+      summary: "Revoke one of my API tokens",
+      tags,
+      responses: { "204": { description: "Revoked." }, "404": { description: "You have no token with this id." } },
+    },
+    async (req, res) => {
+      noStore(res);
+      const { tokens } = needAccounts();
+      const me = accountOf(req);
+      const id = String((req.params as Record<string, unknown>).token_id ?? "");
+      if (!(await tokens.revoke(me.username, id))) throw new HttpError(404, "Token not found.");
+      auth.revoke(me.username, tokenKey(id));
+      ctx.logger.info("api token revoked", { username: me.username, tokenId: id });
+      res.status(204).end();
+    },
+  );
+
+  return router;
+}
