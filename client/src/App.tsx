@@ -1,0 +1,107 @@
+import { createEffect, Match, on, Show, Switch } from "solid-js";
+import { resetFollow } from "./app/follow.js";
+import { navigate, route } from "./app/router.js";
+import { closeLive } from "./live/liveStore.js";
+import { ExplorerPage } from "./pages/explorer/ExplorerPage.js";
+import { LibraryPage } from "./pages/library/LibraryPage.js";
+import { WorkspacePage } from "./pages/workspace/WorkspacePage.js";
+import { authState, identity, loadSession, type Identity } from "./session.js";
+import { IdentityDialog } from "./ui/IdentityDialog.js";
+import { LoginDialog } from "./ui/LoginDialog.js";
+import { Toasts } from "./ui/Toasts.js";
+import { UserMenu } from "./ui/UserMenu.js";
+
+/** A key that changes when the person (or their role) changes: pages re-open their connections. */
+function who(me: Identity): string {
+  return `${me.userId}\u0000${me.name}\u0000${me.role}\u0000${JSON.stringify(me.datasetRoles)}`;
+}
+
+/** The shell: sign-in (accounts) or the first-visit identity dialog (no accounts), routes, toasts. */
+export function App() {
+  void loadSession();
+  // Leaving a dataset (or signing out) closes its live channel and stops following.
+  createEffect(
+    on(
+      () => {
+        const r = route();
+        const me = identity();
+        return me && (r.page === "explorer" || r.page === "workspace") ? `${r.datasetId}\u0000${who(me)}` : null;
+      },
+      (key, prev) => {
+        // Pages open their dataset's channel themselves (liveFor replaces one of another dataset);
+        // here only what no page owns: closing it on the library, and dropping a follow.
+        if (prev === undefined || key === prev) return;
+        resetFollow();
+        if (key === null) closeLive();
+      },
+    ),
+  );
+  const explorer = () => {
+    const r = route();
+    return r.page === "explorer" ? r : null;
+  };
+  const workspace = () => {
+    const r = route();
+    return r.page === "workspace" ? r : null;
+  };
+  return (
+    <div class="app">
+      <Switch>
+        <Match when={authState().kind === "loading"}>
+          <div class="empty">Loading…</div>
+        </Match>
+        <Match when={authState().kind === "signedOut"}>
+          <LoginDialog />
+        </Match>
+        <Match when={!identity()}>
+          <IdentityDialog />
+        </Match>
+        <Match when={identity()}>
+          {(me) => (
+            <Switch>
+              <Match when={workspace()}>
+                {(w) => (
+                  <Show when={`${w().datasetId}\u0000${w().recordId}\u0000${who(me())}`} keyed>
+                    <WorkspacePage datasetId={w().datasetId} recordId={w().recordId} query={w().query} identity={me()} />
+                  </Show>
+                )}
+              </Match>
+              <Match when={true}>
+                <header class="topbar">
+                  <a class="brand" href="#/" onClick={(e) => (e.preventDefault(), navigate({ page: "library" }))}>
+                    <span class="brand-mark" /> Tessera
+                  </a>
+                  <Show when={explorer()}>
+                    {(x) => (
+                      <>
+                        <span class="crumb">/</span>
+                        <span>{x().datasetId}</span>
+                      </>
+                    )}
+                  </Show>
+                  <span class="spacer" />
+                  <UserMenu datasetId={explorer()?.datasetId} />
+                </header>
+                <main class="page">
+                  <Switch fallback={<div class="empty">Nothing here. <a href="#/">Back to the library</a></div>}>
+                    <Match when={route().page === "library"}>
+                      <LibraryPage />
+                    </Match>
+                    <Match when={explorer()}>
+                      {(x) => (
+                        <Show when={`${x().datasetId}\u0000${who(me())}`} keyed>
+                          <ExplorerPage datasetId={x().datasetId} query={x().query} />
+                        </Show>
+                      )}
+                    </Match>
+                  </Switch>
+                </main>
+              </Match>
+            </Switch>
+          )}
+        </Match>
+      </Switch>
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import type { ActivityEntry, Presence, WorkflowAction } from "@tessera/shared-crdt";
+import { queryString, requestJson } from "./http.js";
+import { restParams, type ExplorerQuery } from "./explorerQuery.js";
+import type { DatasetDetail, DatasetSummary, FilterDocument, Neighbors, Page, RecordItem, ViewItem, WorkflowReply } from "./types.js";
+
+/** Typed calls to the REST routes the client uses; one function per route. */
+
+const ds = (id: string) => `/datasets/${encodeURIComponent(id)}`;
+
+export function listDatasets(): Promise<DatasetSummary[]> {
+  return requestJson<DatasetSummary[]>("/datasets");
+}
+
+export function getDataset(datasetId: string): Promise<DatasetDetail> {
+  return requestJson<DatasetDetail>(ds(datasetId));
+}
+
+/** `info.json` as the server holds it (parse with shared-crdt's `parseDatasetInfo`). */
+export function getDatasetInfo(datasetId: string): Promise<unknown> {
+  return requestJson<unknown>(`${ds(datasetId)}/info`);
+}
+
+export function getFilters(datasetId: string): Promise<FilterDocument> {
+  return requestJson<FilterDocument>(`${ds(datasetId)}/filters`);
+}
+
+export function listRecords(datasetId: string, query: ExplorerQuery, options: { previews?: boolean; signal?: AbortSignal } = {}): Promise<Page<RecordItem>> {
+  const qs = queryString({ ...restParams(query), limit: query.limit, offset: query.offset, include: options.previews ? "view_previews" : undefined });
+  return requestJson<Page<RecordItem>>(`${ds(datasetId)}/records${qs}`, options.signal ? { signal: options.signal } : {});
+}
+
+/** How many records match `status=…` (one cheap page of one). */
+export async function countRecords(datasetId: string, query: Pick<ExplorerQuery, "filters" | "q">): Promise<number> {
+  const page = await listRecords(datasetId, { ...query, sort: null, limit: 1, offset: 0 });
+  return page.total;
+}
+
+export function getRecord(datasetId: string, recordId: string): Promise<RecordItem> {
+  return requestJson<RecordItem>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}`);
+}
+
+export function getNeighbors(datasetId: string, recordId: string, query: ExplorerQuery): Promise<Neighbors> {
+  return requestJson<Neighbors>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/neighbors${queryString(restParams(query))}`);
+}
+
+/** A record's images or sequence frames (`resource` = `images` | `sframes`). */
+export function listRecordViews(datasetId: string, recordId: string, resource: "images" | "sframes"): Promise<Page<ViewItem>> {
+  return requestJson<Page<ViewItem>>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/${resource}${queryString({ limit: 1000 })}`);
+}
+
+export function postWorkflow(datasetId: string, recordId: string, action: WorkflowAction, comment = ""): Promise<WorkflowReply> {
+  return requestJson<WorkflowReply>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/workflow`, { method: "POST", body: { action, comment } });
+}
+
+export function listActivity(datasetId: string, options: { recordId?: string; limit?: number } = {}): Promise<ActivityEntry[]> {
+  return requestJson<ActivityEntry[]>(`${ds(datasetId)}/activity${queryString({ record_id: options.recordId, limit: options.limit })}`);
+}
+
+export function listPresence(datasetId: string): Promise<Presence[]> {
+  return requestJson<Presence[]>(`${ds(datasetId)}/presence`);
+}

@@ -1,0 +1,73 @@
+import { formatFilter, parseFilter, type Filter, type SortSpec } from "@tessera/shared-crdt";
+
+/**
+ * The explorer's query (filters, free text, sort, page) — the same object drives the records
+ * table, the neighbors route (previous/next keeps the filtered order) and the URL hash. Pure.
+ */
+export interface ExplorerQuery {
+  readonly filters: readonly Filter[];
+  readonly q: string;
+  readonly sort: SortSpec | null;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export const PAGE_SIZES = [25, 50, 100, 200] as const;
+export const DEFAULT_QUERY: ExplorerQuery = { filters: [], q: "", sort: null, limit: 50, offset: 0 };
+
+/** REST parameters (`filter=col:op:value` repeated, `q`, `sort`, `order`). Paging is added by the caller. */
+export function restParams(query: ExplorerQuery): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (query.filters.length > 0) out.filter = query.filters.map(formatFilter);
+  if (query.q.trim() !== "") out.q = query.q.trim();
+  if (query.sort) {
+    out.sort = query.sort.column;
+    out.order = query.sort.order;
+  }
+  return out;
+}
+
+/** Hash-route parameters: the REST ones plus `page` size and `offset` when not the defaults. */
+export function queryToSearch(query: ExplorerQuery): URLSearchParams {
+  const sp = new URLSearchParams();
+  for (const f of query.filters) sp.append("filter", formatFilter(f));
+  if (query.q.trim() !== "") sp.set("q", query.q.trim());
+  if (query.sort) {
+    sp.set("sort", query.sort.column);
+    sp.set("order", query.sort.order);
+  }
+  if (query.limit !== DEFAULT_QUERY.limit) sp.set("limit", String(query.limit));
+  if (query.offset > 0) sp.set("offset", String(query.offset));
+  return sp;
+}
+
+/** Inverse of {@link queryToSearch}; malformed parts are dropped (a hand-edited URL never breaks the page). */
+export function searchToQuery(sp: URLSearchParams): ExplorerQuery {
+  const filters: Filter[] = [];
+  for (const raw of sp.getAll("filter")) {
+    try {
+      filters.push(parseFilter(raw));
+    } catch (err) {
+      // The server would refuse it too; dropping it keeps the rest of the URL usable.
+      if (!(err instanceof Error)) throw err;
+    }
+  }
+  const sortColumn = sp.get("sort");
+  const order = sp.get("order") === "desc" ? "desc" : "asc";
+  const limit = Number(sp.get("limit"));
+  const offset = Number(sp.get("offset"));
+  return {
+    filters,
+    q: sp.get("q") ?? "",
+    sort: sortColumn ? { column: sortColumn, order } : null,
+    limit: Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? limit : DEFAULT_QUERY.limit,
+    offset: Number.isInteger(offset) && offset > 0 ? offset : 0,
+  };
+}
+
+/** Clicking a header: ascending, then descending, then no sort. */
+export function nextSort(current: SortSpec | null, column: string): SortSpec | null {
+  if (!current || current.column !== column) return { column, order: "asc" };
+  if (current.order === "asc") return { column, order: "desc" };
+  return null;
+}

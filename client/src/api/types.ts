@@ -1,0 +1,113 @@
+import type { FilterOp, FilterValueType, RecordStatus } from "@tessera/shared-crdt";
+
+/** Response shapes of the REST routes the client uses (Pixano's, plus Tessera's collaboration routes). */
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** `GET /datasets` item: the dataset's `info.json` plus `num_records`. */
+export interface DatasetSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  /** A data URL of the preview mosaic, or "". */
+  readonly preview: string;
+  readonly workspace: string;
+  readonly num_records: number;
+  readonly [key: string]: unknown;
+}
+
+export interface FeatureValuesEntry {
+  readonly name: string;
+  readonly restricted: boolean;
+  readonly values: string[];
+}
+
+/** `features_values.json` as `GET /datasets/{id}` returns it: group → table → fields. */
+export interface FeatureValues {
+  readonly item?: Record<string, FeatureValuesEntry[]>;
+  readonly records?: Record<string, FeatureValuesEntry[]>;
+  readonly views?: Record<string, FeatureValuesEntry[]>;
+  readonly entities?: Record<string, FeatureValuesEntry[]>;
+  readonly entity_dynamic_states?: Record<string, FeatureValuesEntry[]>;
+  readonly annotations?: Record<string, FeatureValuesEntry[]>;
+}
+
+/** `GET /datasets/{id}`. */
+export interface DatasetDetail {
+  readonly id: string;
+  readonly tables: Record<string, string>;
+  readonly feature_values: FeatureValues;
+  readonly info: Record<string, unknown>;
+}
+
+export interface PreviewDescriptor {
+  readonly resource: string;
+  readonly id: string;
+  readonly kind: "image" | "text";
+  readonly preview_url: string;
+  readonly excerpt?: string;
+}
+
+/** A record as listed (`include=view_previews`); custom fields come as extra keys. */
+export interface RecordItem {
+  readonly id: string;
+  readonly split: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly status: RecordStatus | string;
+  readonly comment: string;
+  readonly view_previews?: Record<string, PreviewDescriptor>;
+  readonly [key: string]: unknown;
+}
+
+export interface FilterColumn {
+  readonly name: string;
+  readonly type: FilterValueType;
+  readonly collection: boolean;
+  readonly source: "base" | "custom";
+  readonly filterable: boolean;
+  readonly sortable: boolean;
+  readonly searchable: boolean;
+  readonly operators: FilterOp[];
+  readonly values?: string[];
+  readonly values_complete: boolean;
+}
+
+/** `GET /datasets/{id}/filters`. */
+export interface FilterDocument {
+  readonly table: string;
+  readonly columns: FilterColumn[];
+  readonly search: { modes: string[]; total_records: number };
+}
+
+export interface Neighbors {
+  readonly prev: string | null;
+  readonly next: string | null;
+  /** 1-based position in the filtered set, null when the record is not in it. */
+  readonly position: number | null;
+  readonly total: number;
+}
+
+/** An image or a sequence frame (`/records/{rid}/images|sframes`). */
+export interface ViewItem {
+  readonly id: string;
+  readonly record_id: string;
+  readonly logical_name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly format: string;
+  readonly src: string;
+  readonly frame_index?: number;
+}
+
+export interface WorkflowReply {
+  readonly from: RecordStatus;
+  readonly to: RecordStatus;
+  readonly action: string;
+  readonly record: RecordItem;
+}

@@ -1,0 +1,159 @@
+import { io, type Socket } from "socket.io-client";
+import {
+  LIVE_NAMESPACE,
+  type ActivityEntry,
+  type LiveClientToServer,
+  type LiveServerToClient,
+  type LiveUser,
+  type Presence,
+  type StatusChange,
+  type WorkflowAction,
+} from "@tessera/shared-crdt";
+import { roleOn, type Identity } from "../session.js";
+
+/**
+ * The live channel of one dataset (socket.io namespace `/live`): who is on which record, follow,
+ * status changes and the activity feed. One per dataset while the explorer or a workspace of it is
+ * open. What this connection last said about itself (record, tool, frame, whom it follows) is
+ * said again after a reconnect, since the server starts each connection blank.
+ */
+export class LiveError extends Error {
+  override name = "LiveError";
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LiveEvents {
+  presence: readonly Presence[];
+  status: StatusChange;
+  activity: ActivityEntry;
+  followMoved: { leader: LiveUser; recordId: string | null };
+  followEnded: { leader: LiveUser };
+  connection: boolean;
+}
+
+type Listener<K extends keyof LiveEvents> = (payload: LiveEvents[K]) => void;
+
+const ACK_TIMEOUT_MS = 10_000;
+
+export class LiveConnection {
+  private readonly socket: Socket<LiveServerToClient, LiveClientToServer>;
+  private readonly presence = new Map<string, Presence>();
+  private readonly listeners: { [K in keyof LiveEvents]?: Set<Listener<K>> } = {};
+  private mine: { recordId: string | null; tool: string | null; frame: number | null } = { recordId: null, tool: null, frame: null };
+  private following: string | null = null;
+  me: LiveUser | null = null;
+  connectionId: string | null = null;
+
+  constructor(
+    readonly datasetId: string,
+    identity: Identity,
+  ) {
+    this.socket = io(LIVE_NAMESPACE, {
+      auth: { datasetId, name: identity.name, role: roleOn(identity, datasetId) },
+      transports: ["websocket"],
+      reconnectionDelayMax: 3000,
+    });
+    this.socket.on("hello", (p) => {
+      this.me = p.you;
+      this.connectionId = p.connectionId;
+      this.presence.clear();
+      for (const x of p.presence) this.presence.set(x.connectionId, x);
+      this.emit("connection", true);
+      this.emitPresence();
+      if (this.mine.recordId !== null || this.mine.tool !== null) this.socket.emit("presence:update", this.mine);
+      if (this.following) this.socket.emit("follow:set", { userId: this.following }, () => undefined);
+    });
+    this.socket.on("disconnect", () => this.emit("connection", false));
+    this.socket.on("connect_error", (err) => console.warn(`tessera: live channel of ${datasetId}: ${err.message}`));
+    this.socket.on("presence:changed", (p) => {
+      this.presence.set(p.connectionId, p);
+      this.emitPresence();
+    });
+    this.socket.on("presence:left", (p) => {
+      this.presence.delete(p.connectionId);
+      this.emitPresence();
+    });
+    this.socket.on("record:status", (p) => this.emit("status", p));
+    this.socket.on("activity", (p) => this.emit("activity", p));
+    this.socket.on("follow:moved", (p) => this.emit("followMoved", p));
+    this.socket.on("follow:ended", (p) => {
+      this.following = null;
+      this.emit("followEnded", { leader: p.leader });
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  on<K extends keyof LiveEvents>(event: K, fn: Listener<K>): () => void {
+    let set = this.listeners[event] as Set<Listener<K>> | undefined;
+    if (!set) {
+      set = new Set();
+      (this.listeners as Record<string, unknown>)[event] = set;
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  private emit<K extends keyof LiveEvents>(event: K, payload: LiveEvents[K]): void {
+    const set = this.listeners[event] as Set<Listener<K>> | undefined;
+    if (set) for (const fn of set) fn(payload);
+  }
+
+  private emitPresence(): void {
+    this.emit("presence", [...this.presence.values()]);
+  }
+
+  presenceList(): Presence[] {
+    return [...this.presence.values()];
+  }
+
+  /** Where this tab is; only what changed is sent. */
+  updatePresence(p: { recordId: string | null; tool?: string | null; frame?: number | null }): void {
+    const next = { recordId: p.recordId, tool: p.tool === undefined ? this.mine.tool : p.tool, frame: p.frame === undefined ? this.mine.frame : p.frame };
+    if (next.recordId === this.mine.recordId && next.tool === this.mine.tool && next.frame === this.mine.frame) return;
+    this.mine = next;
+    if (this.socket.connected) this.socket.emit("presence:update", next);
+  }
+
+  /** Starts (userId) or stops (null) following; resolves with the leader's current record. */
+  async follow(userId: string | null): Promise<string | null> {
+    const value = await this.ask<{ recordId: string | null }>((ack) => this.socket.emit("follow:set", { userId }, ack));
+    this.following = userId;
+    return value.recordId;
+  }
+
+  transition(recordId: string, action: WorkflowAction, comment = ""): Promise<StatusChange> {
+    return this.ask<StatusChange>((ack) => this.socket.emit("record:transition", { recordId, action, comment }, ack));
+  }
+
+  activity(recordId?: string, limit = 100): Promise<ActivityEntry[]> {
+    return this.ask<ActivityEntry[]>((ack) => this.socket.emit("activity:list", recordId === undefined ? { limit } : { recordId, limit }, ack));
+  }
+
+  private ask<T>(send: (ack: (r: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (!this.socket.connected) {
+        reject(new LiveError("offline", "the live channel is not connected"));
+        return;
+      }
+      const timer = setTimeout(() => reject(new LiveError("timeout", "the server did not answer")), ACK_TIMEOUT_MS);
+      send((reply) => {
+        clearTimeout(timer);
+        if (reply.ok) resolve(reply.value);
+        else reject(new LiveError(reply.reason ?? "error", reply.error));
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+    for (const k of Object.keys(this.listeners)) delete (this.listeners as Record<string, unknown>)[k];
+  }
+}

@@ -1,0 +1,186 @@
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { listRecords } from "../../api/endpoints.js";
+import { nextSort, PAGE_SIZES, type ExplorerQuery } from "../../api/explorerQuery.js";
+import type { RecordItem } from "../../api/types.js";
+import { customRecordFields, datasetMeta, filterDocument } from "../../app/datasetMeta.js";
+import { navigate } from "../../app/router.js";
+import { explorerRoute, workspaceRoute } from "../../app/routes.js";
+import { liveFor, peopleOn } from "../../live/liveStore.js";
+import { identity } from "../../session.js";
+import { Avatar } from "../../ui/Avatar.js";
+import { StatusChip } from "../../ui/StatusChip.js";
+import { toastError } from "../../ui/toasts.js";
+import { FilterBuilder } from "./FilterBuilder.js";
+
+function formatTime(s: string): string {
+  if (!s) return "";
+  const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(s) ? s : `${s}Z`);
+  return Number.isNaN(d.getTime()) ? s : d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+}
+
+function isTyping(el: EventTarget | null): boolean {
+  return el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+}
+
+/**
+ * The explorer: a server-side paginated, filtered and sorted table of records, with thumbnails,
+ * status, custom fields and who is on each record right now. ↑/↓ move, Enter opens; the opened
+ * record keeps this query so previous/next follow the same order.
+ */
+export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery }) {
+  const [meta] = createResource(() => props.datasetId, async (id) => {
+    try {
+      return await datasetMeta(id);
+    } catch (err) {
+      toastError(err, `Cannot open ${id}`);
+      return null;
+    }
+  });
+  const [filterDoc] = createResource(() => props.datasetId, async (id) => {
+    try {
+      return await filterDocument(id);
+    } catch (err) {
+      toastError(err, "Cannot read the filter document");
+      return null;
+    }
+  });
+  const [page] = createResource(
+    () => ({ id: props.datasetId, query: props.query }),
+    async ({ id, query }) => {
+      try {
+        return await listRecords(id, query, { previews: true });
+      } catch (err) {
+        toastError(err, "Cannot list records");
+        return { items: [] as RecordItem[], total: 0, limit: query.limit, offset: query.offset };
+      }
+    },
+  );
+  const me = identity();
+  const live = me ? liveFor(props.datasetId, me) : null;
+  const myId = me?.userId ?? null;
+  live?.conn.updatePresence({ recordId: null });
+
+  const setQuery = (patch: Partial<ExplorerQuery>) => navigate(explorerRoute(props.datasetId, { ...props.query, offset: 0, ...patch }), { replace: true });
+  const viewNames = createMemo(() => Object.keys(meta()?.info.views ?? {}));
+  const customFields = createMemo(() => {
+    const m = meta();
+    return m ? customRecordFields(m) : [];
+  });
+  const sortable = (col: string) => filterDoc()?.columns.find((c) => c.name === col)?.sortable ?? false;
+  const [active, setActive] = createSignal(0);
+  createEffect(on(page, () => setActive(0)));
+  const items = () => page()?.items ?? page.latest?.items ?? [];
+  const open = (rec: RecordItem) => navigate(workspaceRoute(props.datasetId, rec.id, props.query));
+
+  const [q, setQ] = createSignal(props.query.q);
+  let qTimer: ReturnType<typeof setTimeout> | undefined;
+  const onSearch = (value: string) => {
+    setQ(value);
+    clearTimeout(qTimer);
+    qTimer = setTimeout(() => setQuery({ q: value }), 350);
+  };
+  onCleanup(() => clearTimeout(qTimer));
+
+  const onKey = (e: KeyboardEvent) => {
+    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    const list = items();
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      setActive(Math.min(list.length - 1, active() + 1));
+      document.querySelector(`tr.rec[data-index="${active()}"]`)?.scrollIntoView({ block: "nearest" });
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      setActive(Math.max(0, active() - 1));
+      document.querySelector(`tr.rec[data-index="${active()}"]`)?.scrollIntoView({ block: "nearest" });
+    } else if (e.key === "Enter") {
+      const rec = list[active()];
+      if (rec) open(rec);
+    }
+  };
+  window.addEventListener("keydown", onKey);
+  onCleanup(() => window.removeEventListener("keydown", onKey));
+
+  const header = (col: string, label: string) => {
+    const s = props.query.sort;
+    const mark = s?.column === col ? (s.order === "asc" ? " ▲" : " ▼") : "";
+    return (
+      <th class={sortable(col) ? "sortable" : ""} onClick={() => sortable(col) && setQuery({ sort: nextSort(props.query.sort, col) })} aria-sort={s?.column === col ? (s.order === "asc" ? "ascending" : "descending") : undefined} data-column={col}>
+        {label}
+        {mark}
+      </th>
+    );
+  };
+  const total = () => page()?.total ?? 0;
+  const from = () => (total() === 0 ? 0 : props.query.offset + 1);
+  const to = () => Math.min(total(), props.query.offset + items().length);
+
+  return (
+    <div class="explorer">
+      <div class="toolbar">
+        <h2 style={{ margin: 0, "font-size": "18px" }}>{meta()?.name ?? props.datasetId}</h2>
+        <span class="badge">{meta()?.info.workspace}</span>
+        <span class="spacer" />
+        <input class="input" style={{ width: "280px" }} type="search" placeholder="Search text fields" aria-label="Free-text search" value={q()} onInput={(e) => onSearch(e.currentTarget.value)} data-testid="search" />
+      </div>
+      <Show when={filterDoc()}>{(doc) => <FilterBuilder columns={doc().columns} filters={props.query.filters} onApply={(filters) => setQuery({ filters })} />}</Show>
+      <div class="table-wrap">
+        <table class="records" data-testid="records-table">
+          <thead>
+            <tr>
+              <For each={viewNames()}>{(v) => <th>{v}</th>}</For>
+              {header("id", "ID")}
+              {header("split", "Split")}
+              {header("status", "Status")}
+              {header("updated_at", "Updated")}
+              <For each={customFields()}>{(f) => header(f, f)}</For>
+              <th>People</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={items()}>
+              {(rec, i) => (
+                <tr class={`rec${i() === active() ? " active" : ""}`} data-index={i()} data-record={rec.id} onClick={() => open(rec)} onMouseEnter={() => setActive(i())}>
+                  <For each={viewNames()}>
+                    {(v) => {
+                      const p = rec.view_previews?.[v];
+                      return <td>{p?.kind === "text" ? <div class="thumb-text">{p.excerpt}</div> : p?.preview_url ? <img class="thumb" loading="lazy" src={p.preview_url} alt={`${v} of ${rec.id}`} /> : <div class="thumb" />}</td>;
+                    }}
+                  </For>
+                  <td class="mono">{rec.id}</td>
+                  <td>{rec.split}</td>
+                  <td>
+                    <StatusChip status={rec.status} />
+                  </td>
+                  <td class="muted">{formatTime(rec.updated_at)}</td>
+                  <For each={customFields()}>{(f) => <td>{String(rec[f] ?? "")}</td>}</For>
+                  <td>
+                    <span class="avatars" data-testid="record-people">
+                      <For each={live ? peopleOn(live.presence(), rec.id, myId) : []}>{(u) => <Avatar name={u.name} color={u.color} size={24} />}</For>
+                    </span>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+        <Show when={page() && items().length === 0}>
+          <div class="empty">No record matches.</div>
+        </Show>
+      </div>
+      <div class="pager">
+        <span class="muted" data-testid="range">
+          {page.loading ? "Loading…" : `${from()}–${to()} of ${total()}`}
+        </span>
+        <select class="input" aria-label="Page size" value={props.query.limit} onChange={(e) => setQuery({ limit: Number(e.currentTarget.value) })}>
+          <For each={PAGE_SIZES}>{(n) => <option value={n}>{n} per page</option>}</For>
+        </select>
+        <button class="btn" disabled={props.query.offset === 0} onClick={() => setQuery({ offset: Math.max(0, props.query.offset - props.query.limit) })}>
+          ‹ Previous
+        </button>
+        <button class="btn" disabled={props.query.offset + props.query.limit >= total()} onClick={() => setQuery({ offset: props.query.offset + props.query.limit })}>
+          Next ›
+        </button>
+      </div>
+    </div>
+  );
+}

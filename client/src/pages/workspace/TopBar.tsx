@@ -1,0 +1,129 @@
+import { createSignal, For, Show } from "solid-js";
+import { availableActions, isRecordStatus, type Role, type WorkflowAction } from "@tessera/shared-crdt";
+import { syncLabel, type SyncStatus } from "../../sync/SyncTracker.js";
+import { Avatar } from "../../ui/Avatar.js";
+import { Dialog } from "../../ui/Dialog.js";
+import { StatusChip } from "../../ui/StatusChip.js";
+import { UserMenu } from "../../ui/UserMenu.js";
+import type { Peer } from "./recordBindings.js";
+
+const ACTION_LABELS: Record<WorkflowAction, string> = {
+  edit: "Start",
+  submit: "Submit for review",
+  approve: "Approve",
+  reject: "Reject…",
+  reopen: "Reopen",
+};
+
+/** The workspace's top bar: navigation, status and workflow actions, sync state, people here. */
+export function TopBar(props: {
+  datasetId: string;
+  datasetName: string;
+  recordId: string;
+  position: number | null;
+  total: number | null;
+  hasPrev: boolean;
+  hasNext: boolean;
+  status: string;
+  role: Role;
+  sync: SyncStatus;
+  people: readonly Peer[];
+  followingId: string | null;
+  onBack: () => void;
+  onPrev: () => void;
+  onNext: () => void;
+  onAction: (action: WorkflowAction, comment: string) => void;
+  onFollow: (peer: Peer) => void;
+  onHelp: () => void;
+}) {
+  const [rejecting, setRejecting] = createSignal(false);
+  const [comment, setComment] = createSignal("");
+  const actions = () => (isRecordStatus(props.status) ? availableActions(props.status, props.role) : []);
+  return (
+    <header class="ws-top">
+      <button class="btn ghost icon" title="Back to the explorer" aria-label="Back to the explorer" onClick={() => props.onBack()} data-testid="back">
+        ←
+      </button>
+      <div class="title">
+        <b>{props.datasetName}</b>
+        <span>
+          <span class="mono" data-testid="record-id">
+            {props.recordId}
+          </span>
+          <Show when={props.position !== null}>
+            <span data-testid="record-position">
+              {" "}
+              · {props.position} / {props.total}
+            </span>
+          </Show>
+        </span>
+      </div>
+      <button class="btn ghost icon" title="Previous record (Shift+←)" aria-label="Previous record (Shift+←)" disabled={!props.hasPrev} onClick={() => props.onPrev()} data-testid="prev-record">
+        ‹
+      </button>
+      <button class="btn ghost icon" title="Next record (Shift+→)" aria-label="Next record (Shift+→)" disabled={!props.hasNext} onClick={() => props.onNext()} data-testid="next-record">
+        ›
+      </button>
+      <StatusChip status={props.status} />
+      <For each={actions()}>
+        {(a) => (
+          <button
+            class={`btn${a === "approve" || a === "submit" ? " primary" : ""}${a === "reject" ? " danger" : ""}`}
+            data-action={a}
+            onClick={() => {
+              if (a === "reject") {
+                setComment("");
+                setRejecting(true);
+              } else props.onAction(a, "");
+            }}
+          >
+            {ACTION_LABELS[a]}
+          </button>
+        )}
+      </For>
+      <span class="spacer" />
+      <span class={`sync ${props.sync.phase}`} data-testid="sync-indicator" data-phase={props.sync.phase} title="Every edit is saved as you make it">
+        <i />
+        {syncLabel(props.sync)}
+      </span>
+      <span class="avatars" data-testid="people-here">
+        <For each={props.people}>
+          {(p) => (
+            <Avatar
+              name={p.user.name}
+              color={p.user.color}
+              testId="peer-avatar"
+              title={props.followingId === p.user.id ? `Following ${p.user.name}` : `${p.user.name} (${p.user.role}) — click to follow`}
+              onClick={() => props.onFollow(p)}
+            />
+          )}
+        </For>
+      </span>
+      <UserMenu datasetId={props.datasetId} onShortcuts={() => props.onHelp()} />
+      <Show when={rejecting()}>
+        <Dialog title="Reject this record" onClose={() => setRejecting(false)} testId="reject-dialog">
+          <label class="field">
+            What needs fixing? (the annotator sees this)
+            <textarea class="input" rows={4} value={comment()} onInput={(e) => setComment(e.currentTarget.value)} data-testid="reject-comment" />
+          </label>
+          <div class="actions">
+            <button class="btn" onClick={() => setRejecting(false)}>
+              Cancel
+            </button>
+            <button
+              class="btn danger"
+              disabled={comment().trim() === ""}
+              data-testid="confirm-reject"
+              onClick={() => {
+                setRejecting(false);
+                props.onAction("reject", comment().trim());
+              }}
+            >
+              Reject
+            </button>
+          </div>
+        </Dialog>
+      </Show>
+    </header>
+  );
+}

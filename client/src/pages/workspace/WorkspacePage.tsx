@@ -1,0 +1,54 @@
+import { createResource, createSignal, onCleanup, Show } from "solid-js";
+import { userColor } from "@tessera/shared-crdt";
+import type { ExplorerQuery } from "../../api/explorerQuery.js";
+import { datasetMeta } from "../../app/datasetMeta.js";
+import { liveFor } from "../../live/liveStore.js";
+import { roleOn, type Identity } from "../../session.js";
+import { openRecordSession } from "../../sync/recordSession.js";
+import { toastError } from "../../ui/toasts.js";
+import { recordViews } from "./recordViews.js";
+import { WorkspaceBody } from "./WorkspaceBody.js";
+
+/**
+ * One open record. The document starts syncing at once, in parallel with the dataset's schema and
+ * the record's views; the body mounts when the schema is known (the canvas when the views are).
+ * The page is keyed by record: moving to another record opens a fresh document.
+ */
+export function WorkspacePage(props: { datasetId: string; recordId: string; query: ExplorerQuery; identity: Identity }) {
+  const me = props.identity;
+  const myId = me.userId;
+  const live = liveFor(props.datasetId, me);
+  const session = openRecordSession(props.datasetId, props.recordId, me);
+  onCleanup(() => session.destroy());
+  session.provider.awareness.setLocalState({
+    user: { id: myId, name: me.name, color: userColor(myId), role: roleOn(me, props.datasetId) },
+    recordId: props.recordId,
+    tool: "select",
+    cursor: null,
+    selection: [],
+  });
+  live.conn.updatePresence({ recordId: props.recordId });
+
+  const [meta] = createResource(() => props.datasetId, async (id) => {
+    try {
+      return await datasetMeta(id);
+    } catch (err) {
+      toastError(err, `Cannot open ${id}`);
+      return null;
+    }
+  });
+  const [views, setViews] = createSignal<Awaited<ReturnType<typeof recordViews>> | null>(null);
+  void datasetMeta(props.datasetId).then(
+    (m) => recordViews(props.datasetId, props.recordId, m.schema).then(setViews),
+    () => setViews([]),
+  ).catch((err: unknown) => {
+    toastError(err, "Cannot load the record's images");
+    setViews([]);
+  });
+
+  return (
+    <Show when={meta()} fallback={<div class="empty">{meta.loading ? "Opening the record…" : "This record cannot be opened."}</div>}>
+      {(m) => <WorkspaceBody datasetId={props.datasetId} recordId={props.recordId} query={props.query} identity={me} meta={m()} session={session} live={live} views={views} />}
+    </Show>
+  );
+}

@@ -1,0 +1,28 @@
+import type { DatasetSchema } from "@tessera/shared-crdt";
+import { listRecordViews } from "../../api/endpoints.js";
+import type { ViewItem } from "../../api/types.js";
+import type { CanvasView } from "../../canvas/types.js";
+
+/**
+ * The images the canvas shows for a record: each image view, and the first frame of each frame
+ * sequence (video records get their timeline later). Text views are not drawn on the canvas.
+ */
+export async function recordViews(datasetId: string, recordId: string, schema: DatasetSchema): Promise<CanvasView[]> {
+  const tables = new Set(schema.views.values());
+  const out: CanvasView[] = [];
+  const toView = (v: ViewItem): CanvasView => ({ id: v.id, logicalName: v.logical_name, src: v.src, width: v.width, height: v.height });
+  if (tables.has("images")) {
+    for (const v of (await listRecordViews(datasetId, recordId, "images")).items) out.push(toView(v));
+  }
+  if (tables.has("sequence_frames")) {
+    const first = new Map<string, ViewItem>();
+    for (const v of (await listRecordViews(datasetId, recordId, "sframes")).items) {
+      const prev = first.get(v.logical_name);
+      if (!prev || (v.frame_index ?? 0) < (prev.frame_index ?? 0)) first.set(v.logical_name, v);
+    }
+    for (const v of first.values()) out.push(toView(v));
+  }
+  // Views in the order info.json declares them.
+  const order = [...schema.views.keys()];
+  return out.sort((a, b) => order.indexOf(a.logicalName) - order.indexOf(b.logicalName));
+}

@@ -1,0 +1,53 @@
+import { createSignal } from "solid-js";
+import { ApiError } from "../api/http.js";
+import { login } from "../session.js";
+
+/** The sign-in screen (accounts on and no session, or a 401 mid-session): posts `/auth/login`. */
+export function LoginDialog() {
+  const [username, setUsername] = createSignal("");
+  const [password, setPassword] = createSignal("");
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await login(username(), password());
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      setError(err instanceof ApiError && err.status === 404 ? "This server has no accounts." : err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="backdrop">
+      <form class="dialog" role="dialog" aria-modal="true" aria-label="Sign in" data-testid="login-dialog" onSubmit={(e) => void submit(e)}>
+        <h2>
+          <span class="brand">
+            <span class="brand-mark" /> Sign in to Tessera
+          </span>
+        </h2>
+        <label class="field">
+          Username
+          <input class="input" name="username" autocomplete="username" autofocus value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+        </label>
+        <label class="field">
+          Password
+          <input class="input" name="password" type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        {error() && (
+          <div class="error-text" role="alert">
+            {error()}
+          </div>
+        )}
+        <div class="actions">
+          <button type="submit" class="btn primary" disabled={busy() || username() === "" || password() === ""}>
+            Sign in
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
