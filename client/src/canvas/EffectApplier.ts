@@ -1,0 +1,209 @@
+import type * as Y from "yjs";
+import { createEntity, deleteRows, moveVertex, updateRow, type DatasetSchema, type DocContext, type Origin, type Row } from "@tessera/shared-crdt";
+import type { ToolName } from "./types.js";
+import type { CursorStyle, Effect, Hit, Shape, ShapeRef, ShapeTable } from "../tools/types.js";
+import { Throttle, type Clock } from "./clock.js";
+
+/**
+ * Applies tool effects. Document effects go through the shared-crdt mutators with the local
+ * origin (so per-user undo tracks them); while a drag is in progress updates are coalesced per
+ * row and written at most every `throttleMs` (others see the shape move live), and the whole drag
+ * is made one undo step. Everything else (previews, selection, cursor, pan…) is forwarded to the
+ * {@link EffectTarget} the canvas implements.
+ */
+export interface EffectTarget {
+  preview(shape: Shape | null): void;
+  hover(hit: Hit | null): void;
+  setCursor(cursor: CursorStyle): void;
+  pan(dx: number, dy: number): void;
+  select(refs: readonly ShapeRef[]): void;
+  switchTool(tool: ToolName): void;
+  brushRadius(radius: number): void;
+  refused(reason: string): void;
+  /** The local drag state for awareness. */
+  dragging(ref: ShapeRef | null): void;
+  created(table: ShapeTable, id: string, entityId: string): void;
+}
+
+/** The part of `Y.UndoManager` used to make a drag one undo step. */
+export interface UndoGrouping {
+  captureTimeout: number;
+  stopCapturing(): void;
+}
+
+export interface EffectApplierOptions {
+  readonly doc: Y.Doc;
+  readonly schema: DatasetSchema;
+  readonly recordId: string;
+  readonly newId: () => string;
+  readonly origin: unknown;
+  readonly clock: Clock;
+  readonly editable: () => boolean;
+  /** Entity fields for a new shape (e.g. `{ category }`). */
+  readonly entityFields: () => Row;
+  readonly undoManager?: UndoGrouping;
+  /** Minimum interval between document writes during a drag (default 33 ms ≈ 30/s). */
+  readonly throttleMs?: number;
+}
+
+type PendingOp =
+  | { readonly kind: "update"; readonly table: ShapeTable; readonly id: string; patch: Row }
+  | { readonly kind: "vertex"; readonly table: "multi_paths" | "keypoints"; readonly id: string; index: number; x: number; y: number };
+
+export class EffectApplier {
+  private readonly ctx: DocContext;
+  private readonly origin: Origin;
+  private readonly pending = new Map<string, PendingOp>();
+  private readonly throttle: Throttle;
+  private dragging: ShapeRef | null = null;
+  private savedTimeout: number | null = null;
+
+  constructor(
+    private readonly options: EffectApplierOptions,
+    private readonly target: EffectTarget,
+  ) {
+    this.ctx = { doc: options.doc, schema: options.schema, recordId: options.recordId, newId: options.newId };
+    this.origin = options.origin as Origin;
+    this.throttle = new Throttle(options.clock, options.throttleMs ?? 33, () => this.writePending());
+  }
+
+  get isDragging(): boolean {
+    return this.dragging !== null;
+  }
+
+  apply(effects: readonly Effect[]): void {
+    for (const e of effects) this.applyOne(e);
+  }
+
+  private applyOne(e: Effect): void {
+    switch (e.type) {
+      case "preview":
+        return this.target.preview(e.shape);
+      case "hover":
+        return this.target.hover(e.hit);
+      case "setCursor":
+        return this.target.setCursor(e.cursor);
+      case "pan":
+        return this.target.pan(e.dx, e.dy);
+      case "select":
+        return this.target.select(e.refs);
+      case "switchTool":
+        return this.target.switchTool(e.tool);
+      case "brushRadius":
+        return this.target.brushRadius(e.radius);
+      case "refuse":
+        return this.target.refused(e.reason);
+      case "awareness":
+        return e.dragging ? this.beginDrag(e.dragging) : this.endDrag();
+      case "create":
+        return this.create(e.table, e.row);
+      case "update":
+        return this.edit({ kind: "update", table: e.table, id: e.id, patch: { ...e.patch } });
+      case "moveVertex":
+        return this.edit({ kind: "vertex", table: e.table, id: e.id, index: e.index, x: e.x, y: e.y });
+      case "delete":
+        return this.remove(e.refs);
+    }
+  }
+
+  /** Runs a mutation, turning a refused edit into a `refused` notice (the document is untouched). */
+  private guarded(what: string, fn: () => void): boolean {
+    if (!this.options.editable()) {
+      this.target.refused("read-only");
+      return false;
+    }
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      // Mutators validate before writing, so a throw means nothing was changed; tell the user.
+      console.warn(`canvas: ${what} refused`, err);
+      this.target.refused(err instanceof Error ? err.message : String(err));
+      return false;
+    }
+  }
+
+  private create(table: ShapeTable, row: Row): void {
+    let made: { entityId: string; annotationId: string | null } | null = null;
+    this.guarded(`create ${table}`, () => {
+      made = createEntity(this.ctx, this.origin, { entity: this.options.entityFields(), annotation: { table, row } });
+    });
+    const m = made as { entityId: string; annotationId: string | null } | null;
+    if (!m || !m.annotationId) return;
+    this.target.select([{ table, id: m.annotationId }]);
+    this.target.created(table, m.annotationId, m.entityId);
+  }
+
+  private remove(refs: readonly ShapeRef[]): void {
+    const byTable = new Map<ShapeTable, string[]>();
+    for (const r of refs) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r.id]);
+    this.guarded("delete", () => {
+      this.options.doc.transact(() => {
+        for (const [table, ids] of byTable) deleteRows(this.ctx, this.origin, table, ids);
+      }, this.origin);
+    });
+  }
+
+  private edit(op: PendingOp): void {
+    if (!this.dragging) {
+      this.guarded(`edit ${op.table}`, () => this.write(op));
+      return;
+    }
+    const key = `${op.table}/${op.id}`;
+    const prev = this.pending.get(key);
+    if (prev && prev.kind === "update" && op.kind === "update") prev.patch = { ...prev.patch, ...op.patch };
+    else if (prev && prev.kind === "vertex" && op.kind === "vertex" && prev.index === op.index) {
+      prev.x = op.x;
+      prev.y = op.y;
+    } else {
+      if (prev) this.writePending();
+      this.pending.set(key, op);
+    }
+    this.throttle.request();
+  }
+
+  private write(op: PendingOp): void {
+    if (op.kind === "update") updateRow(this.ctx, this.origin, op.table, op.id, op.patch);
+    else moveVertex(this.ctx, this.origin, op.table, op.id, op.index, op.x, op.y);
+  }
+
+  private writePending(): void {
+    if (this.pending.size === 0) return;
+    const ops = [...this.pending.values()];
+    this.pending.clear();
+    this.guarded("drag", () => this.options.doc.transact(() => ops.forEach((op) => this.write(op)), this.origin));
+  }
+
+  private beginDrag(ref: ShapeRef): void {
+    if (this.dragging) this.endDrag();
+    this.dragging = ref;
+    const um = this.options.undoManager;
+    if (um) {
+      // One undo step per drag: close the previous step, then capture everything until the end.
+      um.stopCapturing();
+      this.savedTimeout = um.captureTimeout;
+      um.captureTimeout = Number.POSITIVE_INFINITY;
+    }
+    this.target.dragging(ref);
+  }
+
+  private endDrag(): void {
+    if (!this.dragging) return;
+    this.throttle.cancel();
+    this.writePending();
+    this.dragging = null;
+    const um = this.options.undoManager;
+    if (um && this.savedTimeout !== null) {
+      um.captureTimeout = this.savedTimeout;
+      this.savedTimeout = null;
+      um.stopCapturing();
+    }
+    this.target.dragging(null);
+  }
+
+  /** Ends any drag (writing what is pending); used on destroy and tool switches. */
+  destroy(): void {
+    this.endDrag();
+    this.throttle.cancel();
+  }
+}

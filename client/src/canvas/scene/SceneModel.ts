@@ -1,0 +1,282 @@
+import type * as Y from "yjs";
+import { readRow, rowOfMap, tableMap, type DocChanges, type Row } from "@tessera/shared-crdt";
+import { shapeBounds, shapeOfRow } from "../../tools/shapes.js";
+import { SHAPE_TABLES, type Hit, type Shape, type ShapeRef, type ShapeTable } from "../../tools/types.js";
+import { hitScore, maskRunsOf } from "./hitTest.js";
+import { tilesBounds, type ViewTile } from "./layout.js";
+import { SpatialGrid } from "./SpatialGrid.js";
+
+/**
+ * The document → scene bookkeeping, separated from Pixi so it is testable without a browser.
+ * It keeps one {@link SceneItem} per drawable row (keyed `table/id`), built once from the record
+ * document and then updated only from diffs (`observeRecordChanges`): rows added/updated/removed
+ * become `create`/`update`/`destroy` calls on the registered {@link SceneSink}s (the Pixi
+ * annotation layer, the live overlay), entity edits and hide/lock become style updates. A
+ * spatial grid over world bounds serves culling and hit testing.
+ */
+export interface SceneItem {
+  readonly slot: number;
+  readonly key: string;
+  readonly ref: ShapeRef;
+  entityId: string;
+  shape: Shape;
+  tile: ViewTile;
+  /** World bounds. */
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+  /** Bumped when the geometry changes (views redraw only then). */
+  version: number;
+  /** Draw order: later rows on top. */
+  order: number;
+  /** Mask runs for hit testing, decoded lazily. */
+  runs: readonly number[] | null | undefined;
+}
+
+export interface SceneChange {
+  readonly geometry: boolean;
+  readonly style: boolean;
+}
+
+export interface SceneSink {
+  create(item: SceneItem): void;
+  update(item: SceneItem, change: SceneChange): void;
+  destroy(item: SceneItem): void;
+}
+
+const GEOMETRY_FIELDS: ReadonlySet<string> = new Set(["coords", "format", "is_normalized", "num_points", "is_closed", "states", "template_id", "size", "counts", "view_id"]);
+
+export function itemKey(table: ShapeTable, id: string): string {
+  return `${table}/${id}`;
+}
+
+export class SceneModel {
+  readonly grid: SpatialGrid;
+  private readonly items = new Map<string, SceneItem>();
+  private readonly bySlot: Array<SceneItem | undefined> = [];
+  private readonly freeSlots: number[] = [];
+  private readonly byEntity = new Map<string, Set<SceneItem>>();
+  private readonly tileById: Map<string, ViewTile>;
+  private readonly sinks: SceneSink[] = [];
+  private hidden: ReadonlySet<string> = new Set();
+  private locked: ReadonlySet<string> = new Set();
+  private reveal = false;
+  private orderCounter = 0;
+  private readonly scratch: number[] = [];
+
+  constructor(
+    private readonly doc: Y.Doc,
+    readonly tiles: readonly ViewTile[],
+    expectedItems = 1000,
+  ) {
+    this.tileById = new Map(tiles.map((t) => [t.id, t]));
+    const [minX, minY, maxX, maxY] = tilesBounds(tiles);
+    this.grid = SpatialGrid.forExtent(minX, minY, maxX, maxY, expectedItems);
+  }
+
+  addSink(sink: SceneSink): () => void {
+    this.sinks.push(sink);
+    return () => {
+      const i = this.sinks.indexOf(sink);
+      if (i >= 0) this.sinks.splice(i, 1);
+    };
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  /** Reads every drawable row of the document (call once, before applying diffs). */
+  load(): void {
+    for (const table of SHAPE_TABLES) {
+      for (const [id, m] of tableMap(this.doc, table).entries()) this.upsert(table, id, rowOfMap(m), null);
+    }
+  }
+
+  /** Applies one transaction's changes (from `observeRecordChanges`). */
+  apply(changes: DocChanges): void {
+    for (const table of SHAPE_TABLES) {
+      const rows = changes.tables.get(table);
+      if (!rows) continue;
+      for (const [id, change] of rows) {
+        if (change.kind === "removed") {
+          this.remove(itemKey(table, id));
+          continue;
+        }
+        const row = readRow(this.doc, table, id);
+        if (!row) {
+          this.remove(itemKey(table, id));
+          continue;
+        }
+        let geometry = change.kind === "added";
+        for (const f of change.before.keys()) if (GEOMETRY_FIELDS.has(f)) geometry = true;
+        this.upsert(table, id, row, change.kind === "added" ? null : { geometry });
+      }
+    }
+    const entities = changes.tables.get("entities");
+    if (entities) for (const id of entities.keys()) this.restyleEntity(id);
+  }
+
+  private allocSlot(): number {
+    return this.freeSlots.pop() ?? this.bySlot.length;
+  }
+
+  private upsert(table: ShapeTable, id: string, row: Row, hint: { geometry: boolean } | null): void {
+    const key = itemKey(table, id);
+    const existing = this.items.get(key);
+    const shape = shapeOfRow(table, row, (v) => this.tileById.get(v));
+    const tile = shape ? this.tileById.get(shape.viewId) : undefined;
+    if (!shape || !tile) {
+      // Not drawable here (another view or frame, or invalid geometry): make sure it is gone.
+      if (existing) this.remove(key);
+      return;
+    }
+    const entityId = typeof row.entity_id === "string" ? row.entity_id : "";
+    if (!existing) {
+      const item: SceneItem = { slot: this.allocSlot(), key, ref: { table, id }, entityId, shape, tile, minX: 0, minY: 0, maxX: 0, maxY: 0, version: 0, order: this.orderCounter++, runs: undefined };
+      this.place(item);
+      this.items.set(key, item);
+      this.bySlot[item.slot] = item;
+      this.link(item);
+      for (const s of this.sinks) s.create(item);
+      return;
+    }
+    const styleChanged = existing.entityId !== entityId;
+    if (styleChanged) {
+      this.unlink(existing);
+      existing.entityId = entityId;
+      this.link(existing);
+    }
+    const geometry = hint === null || hint.geometry;
+    if (geometry) {
+      existing.shape = shape;
+      existing.tile = tile;
+      existing.runs = undefined;
+      existing.version++;
+      this.place(existing);
+    }
+    if (geometry || styleChanged) for (const s of this.sinks) s.update(existing, { geometry, style: styleChanged });
+  }
+
+  private place(item: SceneItem): void {
+    const [x0, y0, x1, y1] = shapeBounds(item.shape);
+    const t = item.tile;
+    item.minX = t.x + x0 * t.width;
+    item.minY = t.y + y0 * t.height;
+    item.maxX = t.x + x1 * t.width;
+    item.maxY = t.y + y1 * t.height;
+    this.grid.set(item.slot, item.minX, item.minY, item.maxX, item.maxY);
+  }
+
+  private link(item: SceneItem): void {
+    let set = this.byEntity.get(item.entityId);
+    if (!set) {
+      set = new Set();
+      this.byEntity.set(item.entityId, set);
+    }
+    set.add(item);
+  }
+
+  private unlink(item: SceneItem): void {
+    const set = this.byEntity.get(item.entityId);
+    set?.delete(item);
+    if (set?.size === 0) this.byEntity.delete(item.entityId);
+  }
+
+  private remove(key: string): void {
+    const item = this.items.get(key);
+    if (!item) return;
+    this.items.delete(key);
+    this.bySlot[item.slot] = undefined;
+    this.freeSlots.push(item.slot);
+    this.grid.remove(item.slot);
+    this.unlink(item);
+    for (const s of this.sinks) s.destroy(item);
+  }
+
+  private restyleEntity(entityId: string): void {
+    const set = this.byEntity.get(entityId);
+    if (!set) return;
+    for (const item of set) for (const s of this.sinks) s.update(item, { geometry: false, style: true });
+  }
+
+  private restyleDiff(before: ReadonlySet<string>, after: ReadonlySet<string>): void {
+    for (const id of before) if (!after.has(id)) this.restyleEntity(id);
+    for (const id of after) if (!before.has(id)) this.restyleEntity(id);
+  }
+
+  setHidden(entityIds: ReadonlySet<string>): void {
+    const before = this.hidden;
+    this.hidden = new Set(entityIds);
+    this.restyleDiff(before, this.hidden);
+  }
+
+  setLocked(entityIds: ReadonlySet<string>): void {
+    const before = this.locked;
+    this.locked = new Set(entityIds);
+    this.restyleDiff(before, this.locked);
+  }
+
+  /** While Alt is held hidden shapes are drawn (and can be picked). */
+  setRevealHidden(reveal: boolean): void {
+    if (reveal === this.reveal) return;
+    this.reveal = reveal;
+    for (const id of this.hidden) this.restyleEntity(id);
+  }
+
+  isHidden(item: SceneItem): boolean {
+    return !this.reveal && this.hidden.has(item.entityId);
+  }
+
+  isLocked(ref: ShapeRef): boolean {
+    const item = this.get(ref);
+    return item !== undefined && this.locked.has(item.entityId);
+  }
+
+  isEntityLocked(entityId: string): boolean {
+    return this.locked.has(entityId);
+  }
+
+  get(ref: ShapeRef): SceneItem | undefined {
+    return this.items.get(itemKey(ref.table, ref.id));
+  }
+
+  bySlotIndex(slot: number): SceneItem | undefined {
+    return this.bySlot[slot];
+  }
+
+  all(): IterableIterator<SceneItem> {
+    return this.items.values();
+  }
+
+  entityItems(entityId: string): ReadonlySet<SceneItem> {
+    return this.byEntity.get(entityId) ?? new Set();
+  }
+
+  /** Slots of items intersecting a world rectangle (into `out`, which is cleared). */
+  query(minX: number, minY: number, maxX: number, maxY: number, out: number[]): number[] {
+    return this.grid.query(minX, minY, maxX, maxY, out);
+  }
+
+  /**
+   * The item under a world point: among visible items whose exact geometry contains the point
+   * (within `tol` world units), the one covering the least area; ties go to the one drawn on top.
+   */
+  hitTest(wx: number, wy: number, tol: number): Hit | null {
+    const slots = this.grid.query(wx - tol, wy - tol, wx + tol, wy + tol, this.scratch);
+    let best: SceneItem | null = null;
+    let bestScore = Infinity;
+    for (const slot of slots) {
+      const item = this.bySlot[slot];
+      if (!item || this.isHidden(item)) continue;
+      const score = hitScore(item.shape, item.tile, wx, wy, tol, () => (item.runs === undefined ? (item.runs = maskRunsOf(item.shape)) : item.runs));
+      if (score < 0) continue;
+      if (score < bestScore || (score === bestScore && best !== null && item.order > best.order)) {
+        best = item;
+        bestScore = score;
+      }
+    }
+    return best ? { ref: best.ref, part: { type: "body" } } : null;
+  }
+}
