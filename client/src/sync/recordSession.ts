@@ -85,6 +85,13 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
     if (from !== provider) tracker.localEdit();
   };
   doc.on("update", onUpdate);
+  // A dead network can leave a websocket looking open for half a minute: trust the browser's
+  // offline signal at once (edits queue in the document), and reconnect as soon as it is back.
+  const goOffline = () => provider.disconnect();
+  const goOnline = () => provider.connect();
+  window.addEventListener("offline", goOffline);
+  window.addEventListener("online", goOnline);
+  if (!navigator.onLine) provider.disconnect();
 
   return {
     doc,
@@ -97,6 +104,8 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
       return () => listeners.delete(fn);
     },
     destroy() {
+      window.removeEventListener("offline", goOffline);
+      window.removeEventListener("online", goOnline);
       doc.off("update", onUpdate);
       listeners.clear();
       provider.awareness.setLocalState(null);
