@@ -9,6 +9,8 @@ import type { UserRecord } from "./UserStore.js";
  * - attempts per client address: a token bucket (`addressBurst`, then `addressPerMinute`);
  * - failures per username: after `freeFailures`, each further failure locks the name for
  *   `baseLockMs · 2^k` (up to `maxLockMs`) — whichever address they come from; a success clears it;
+ *   and at most `perNameInFlight` checks of one name at once, so a burst cannot slip guesses in
+ *   before the first failures are counted;
  * - password hashes in flight: scrypt runs on libuv's small thread pool, which file reads share,
  *   so at most `concurrent` run and `queued` wait.
  *
@@ -21,6 +23,7 @@ export interface LoginLimits {
   readonly freeFailures: number;
   readonly baseLockMs: number;
   readonly maxLockMs: number;
+  readonly perNameInFlight: number;
   readonly concurrent: number;
   readonly queued: number;
 }
@@ -31,6 +34,7 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   freeFailures: 5,
   baseLockMs: 1000,
   maxLockMs: 15 * 60_000,
+  perNameInFlight: 1,
   concurrent: 2,
   queued: 16,
 };
@@ -42,6 +46,7 @@ export class LoginGate {
   private readonly addresses: TokenBuckets;
   private readonly names: FailureBackoff;
   private readonly hashing: Semaphore;
+  private readonly inFlight = new Map<string, number>();
   private dummy: Promise<string> | null = null;
 
   constructor(limits: Partial<LoginLimits>, now: Now) {
@@ -71,14 +76,23 @@ export class LoginGate {
     if (fromAddress > 0) return LoginGate.tooMany(fromAddress, "from this address");
     const forName = this.names.wait(key);
     if (forName > 0) return LoginGate.tooMany(forName, "for this account");
+    const busy = this.inFlight.get(key) ?? 0;
+    if (busy >= this.limits.perNameInFlight) return LoginGate.tooMany(1, "for this account");
     const slot = this.hashing.acquire();
     if (!slot) return LoginGate.tooMany(1, "at the moment");
-    const release = await slot;
+    this.inFlight.set(key, busy + 1);
     let ok: boolean;
     try {
-      ok = await verifyPassword(password, user?.passwordHash ?? (await (this.dummy ??= hashPassword(generatePassword()))));
+      const release = await slot;
+      try {
+        ok = await verifyPassword(password, user?.passwordHash ?? (await (this.dummy ??= hashPassword(generatePassword()))));
+      } finally {
+        release();
+      }
     } finally {
-      release();
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, left);
     }
     if (!ok || !user) {
       this.names.failed(key);

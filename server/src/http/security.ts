@@ -14,17 +14,25 @@ export const HTML_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** Headers every response carries: no MIME sniffing, no framing, no referrer leaks. */
+/**
+ * Headers every response carries: no MIME sniffing, no framing (both the legacy header and the
+ * CSP directive; HTML pages and media replace the CSP with their own), no referrer leaks, and no
+ * shared browsing context with other origins' windows.
+ */
 export const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader("X-Content-Type-Options", "nosniff");
   res.setHeader("X-Frame-Options", "DENY");
+  res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
   res.setHeader("Referrer-Policy", "no-referrer");
+  res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
   next();
 };
 
 /**
  * CORS is closed unless origins are listed (Pixano answers `*`, spec §11). A listed origin gets
- * the usual headers and its preflights are answered here.
+ * the usual headers, with credentials (its pages may use the session cookie and send
+ * `Authorization`), and its preflights are answered here. Never `*`: credentials and a wildcard
+ * do not mix, and an open API behind cookies would be a CSRF hole.
  */
 export function cors(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins);
@@ -35,11 +43,12 @@ export function cors(origins: readonly string[]): RequestHandler {
       return;
     }
     res.setHeader("Access-Control-Allow-Origin", origin);
+    res.setHeader("Access-Control-Allow-Credentials", "true");
     res.append("Vary", "Origin");
     res.setHeader("Access-Control-Expose-Headers", "ETag, Content-Length, Content-Range, X-Total-Frames, X-Start-Frame, X-Batch-Size");
     if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
       res.setHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE");
-      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] ?? "Content-Type");
+      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] ?? "Content-Type, Authorization");
       res.setHeader("Access-Control-Max-Age", "600");
       res.status(204).end();
       return;
