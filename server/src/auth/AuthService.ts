@@ -306,6 +306,8 @@ export class AuthService {
   /** The live channel's identity hook (cookie, `Authorization`, or `auth.token` in the handshake). */
   readonly identifyLive: LiveIdentify = (req, handshake) => {
     const datasetId = typeof handshake.datasetId === "string" ? handshake.datasetId : null;
+    const rate = this.connections.attempt(clientAddress(req, this.trustProxy));
+    if (rate) throw new LiveError("too_many", `${rate.message}; retry in ${rate.retryAfterSeconds} s`);
     let principal: Principal;
     if (this.mode === "off") {
       principal = LOCAL;
