@@ -69,6 +69,9 @@ test("the reviewer rejects with a comment and the annotator sees the status chan
 test("a reviewer follows an annotator to another record and sees her viewport", async ({ alice, rita }) => {
   const record = await recordInStatus(alice, "new", 5);
   await openRecord(alice, record);
+  // The explorer shows who is on which record right now.
+  await rita.goto(`/#/explorer/demo_image?filter=id:eq:${record}`);
+  await expect(rita.locator(`tr.rec[data-record="${record}"] [data-testid="record-people"] [data-name="Alice"]`)).toBeVisible();
   await openRecord(rita, record);
   const aliceAvatar = rita.getByTestId("people-here").locator('[data-name="Alice"]');
   await aliceAvatar.click();

@@ -44,6 +44,8 @@ test("signs in, finds a dataset, filters, sorts and opens a record from the keyb
   await page.locator('th[data-column="id"]').click();
   await page.locator('th[data-column="id"]').click();
   await expect(page.locator('th[data-column="id"]')).toHaveAttribute("aria-sort", "descending");
+  const newest = ((await (await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:new&sort=id&order=desc&limit=1`)).json()) as { items: Array<{ id: string }> }).items[0]?.id;
+  await expect(page.locator("tr.rec td.mono").first()).toHaveText(newest ?? "");
   const ids = await page.locator("tr.rec td.mono").allTextContents();
   expect(ids.length).toBe(50);
   expect([...ids].sort().reverse()).toEqual(ids);

@@ -207,6 +207,16 @@ export function WorkspaceBody(props: {
     awareness.setLocalStateField("tool", t);
     live.conn.updatePresence({ recordId: props.recordId, tool: t });
   };
+  // The canvas switches tools itself (back to select after a box): it says so in awareness.
+  const onLocalAwareness = () => {
+    const t = (awareness.getLocalState() as { tool?: ToolName } | null)?.tool;
+    if (!t || t === tool()) return;
+    setToolSignal(t);
+    if (t !== "select") setLastDrawTool(t);
+    live.conn.updatePresence({ recordId: props.recordId, tool: t });
+  };
+  awareness.on("change", onLocalAwareness);
+  onCleanup(() => awareness.off("change", onLocalAwareness));
   const setCategory = (v: string) => {
     setCategorySignal(v);
     controller()?.setCategory(v);
