@@ -7,7 +7,12 @@
  * 2. Creates the demo library in DATA_DIR (default `./data`) the first time, i.e. when
  *    `DATA_DIR/library` is absent or empty. An existing library is never touched.
  * 3. Runs the server CLI (`tessera server run DATA_DIR`) on HOST:PORT (default 127.0.0.1:7492),
- *    waits for `/health`, prints the URL, and stays attached: Ctrl+C stops the server.
+ *    waits for `/health`, prints the URL and how to log in, and stays attached: Ctrl+C stops the
+ *    server.
+ *
+ * Accounts are on (a team server): the first start creates the `admin` account and the server
+ * prints its password once (or takes TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD).
+ * `TESSERA_AUTH=off npm start` is the single-user mode: no login, 127.0.0.1 only.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -19,6 +24,7 @@ const host = process.env.HOST || "127.0.0.1";
 const port = process.env.PORT || "7492";
 const dataDir = resolve(root, process.env.DATA_DIR || "data");
 const tsx = join(root, "node_modules", ".bin", "tsx");
+const authOff = ["off", "0", "false", "no"].includes((process.env.TESSERA_AUTH || "").trim().toLowerCase());
 
 const log = (message) => console.log(`[start] ${message}`);
 
@@ -101,6 +107,8 @@ function serverCommand() {
 }
 
 async function serve() {
+  // Before the server runs: it creates the accounts file at its first start.
+  const firstStart = !existsSync(join(dataDir, ".tessera", "users.json"));
   const { command, args } = serverCommand();
   const shown = [command, ...args].map((a) => (a.startsWith(root) ? a.slice(root.length + 1) || "." : a));
   log(shown.join(" ").replace(process.execPath, "node"));
@@ -117,10 +125,20 @@ async function serve() {
   try {
     await waitForHealth(url, child, 60_000);
     log(`Tessera is running at ${url}  (data: ${dataDir}; Ctrl+C to stop)`);
+    log(loginHint(firstStart));
   } catch (err) {
     console.error(`[start] ${err.message}`);
   }
   process.exitCode = await exited;
+}
+
+/** How to log in, after the server is up. */
+function loginHint(firstStart) {
+  if (authOff) return "single-user mode (TESSERA_AUTH=off): no login, everyone is the local admin, 127.0.0.1 only";
+  const admin = process.env.TESSERA_ADMIN_USER || "admin";
+  const reset = `npm run tessera -- users reset-password ${dataDir} ${admin}`;
+  if (firstStart && !process.env.TESSERA_ADMIN_PASSWORD) return `log in as "${admin}" with the password printed above (shown once; lost it? ${reset})`;
+  return `log in with your account (add people: npm run tessera -- users add ${dataDir} NAME --role annotator; lost the admin password? ${reset})`;
 }
 
 try {
