@@ -18,7 +18,8 @@ export type Command =
   | { readonly kind: "confirm" }
   | { readonly kind: "help" }
   | { readonly kind: "fit" }
-  | { readonly kind: "oneToOne" };
+  | { readonly kind: "oneToOne" }
+  | { readonly kind: "brushSize"; readonly delta: -1 | 1 };
 
 export interface KeyPress {
   readonly key: string;
@@ -81,6 +82,8 @@ export function resolveKey(k: KeyPress, typing: boolean): Command | null {
   if (lower === "n") return { kind: "repeatTool" };
   if (lower === "f") return { kind: "fit" };
   if (lower === "0") return { kind: "oneToOne" };
+  if (k.key === "[") return { kind: "brushSize", delta: -1 };
+  if (k.key === "]") return { kind: "brushSize", delta: 1 };
   if (/^[1-9]$/.test(lower)) return { kind: "category", index: Number(lower) - 1 };
   return null;
 }
@@ -117,6 +120,7 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
       { keys: "Ctrl+Z", action: "Undo your last edit (only yours)" },
       { keys: "Ctrl+Shift+Z · Ctrl+Y", action: "Redo" },
       { keys: "Alt (hold)", action: "Show hidden shapes" },
+      { keys: "[ · ]", action: "Smaller / larger brush" },
     ],
   },
   {

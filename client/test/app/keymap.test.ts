@@ -36,6 +36,8 @@ describe("keymap", () => {
     expect(resolveKey(k("Backspace"), false)).toEqual({ kind: "delete" });
     expect(resolveKey(k("?", { shift: true }), false)).toEqual({ kind: "help" });
     expect(resolveKey(k("Enter"), false)).toEqual({ kind: "confirm" });
+    expect(resolveKey(k("["), false)).toEqual({ kind: "brushSize", delta: -1 });
+    expect(resolveKey(k("]"), false)).toEqual({ kind: "brushSize", delta: 1 });
   });
 
   it("leaves every key but Escape to a focused text field", () => {

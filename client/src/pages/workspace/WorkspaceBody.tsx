@@ -2,60 +2,44 @@ import { createEffect, createResource, createSignal, For, on, onCleanup, onMount
 import * as Y from "yjs";
 import {
   canEditRecord,
-  deleteRows,
   isRecordStatus,
   randomId,
   relabel as relabelEntity,
   tableMap,
-  transact,
-  type ActivityEntry,
-  type ComponentTable,
   type DocContext,
   type WorkflowAction,
 } from "@tessera/shared-crdt";
-import { getNeighbors, listActivity } from "../../api/endpoints.js";
+import { getNeighbors } from "../../api/endpoints.js";
 import type { ExplorerQuery } from "../../api/explorerQuery.js";
 import { categoryColor, cssColor } from "../../app/categories.js";
 import type { DatasetMeta } from "../../app/datasetMeta.js";
 import { EntityIndex, type EntityItem } from "../../app/EntityIndex.js";
-import { dispatchFollow, followState, registerFollowTarget } from "../../app/follow.js";
+import { dispatchFollow, followState } from "../../app/follow.js";
 import { followBanner } from "../../app/followMachine.js";
 import { navigate } from "../../app/router.js";
 import { explorerRoute, workspaceRoute } from "../../app/routes.js";
 import { KEYPOINT_TEMPLATES } from "../../app/templates.js";
 import { createUndoManager } from "../../app/undo.js";
-import type { CanvasController, CanvasView, SelectionRef, ToolName } from "../../canvas/types.js";
-import { onActivity, onStatusChange, type LiveStore } from "../../live/liveStore.js";
+import type { CanvasController, CanvasView, SelectionRef } from "../../canvas/types.js";
+import type { LiveStore } from "../../live/liveStore.js";
 import { roleOn, type Identity } from "../../session.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import { ShortcutHelp } from "../../ui/ShortcutHelp.js";
 import { statusLabel } from "../../ui/StatusChip.js";
 import { toast, toastError } from "../../ui/toasts.js";
-import { ActivityTab } from "./ActivityTab.js";
 import { canvasAvailable, loadCanvas } from "./canvasLoader.js";
 import { CreationForm } from "./CreationForm.js";
-import { ObjectsTab } from "./ObjectsTab.js";
 import { distinctPeople, peers, recordFields, type Peer } from "./recordBindings.js";
-import { RecordTab } from "./RecordTab.js";
+import { canvasSettings } from "./canvasSettings.js";
+import { deleteSelected } from "./deleteSelected.js";
+import { followLeader } from "./followLeader.js";
+import { Inspector } from "./Inspector.js";
+import { recordActivity } from "./recordActivity.js";
+import { ToolOptions } from "./ToolOptions.js";
 import { ToolRail } from "./ToolRail.js";
 import { TopBar } from "./TopBar.js";
 import { useWorkspaceKeys } from "./useWorkspaceKeys.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
-
-const VERBS: Record<string, string> = { submit: "submitted this record for review", approve: "approved this record", reject: "rejected this record", reopen: "reopened this record", edit: "started this record" };
-
-function lastCategoryKey(datasetId: string): string {
-  return `tessera.category.${datasetId}`;
-}
-
-function storedCategory(datasetId: string): string {
-  try {
-    return localStorage.getItem(lastCategoryKey(datasetId)) ?? "";
-  } catch (err) {
-    console.warn("tessera: localStorage unavailable", err);
-    return "";
-  }
-}
 
 /** The workspace once the schema is known: top bar, tool rail, canvas, inspector, follow, keyboard. */
 export function WorkspaceBody(props: {
@@ -126,14 +110,16 @@ export function WorkspaceBody(props: {
   const [controller, setController] = createSignal<CanvasController | null>(null);
   const [canvasMissing, setCanvasMissing] = createSignal(!canvasAvailable());
   const [selection, setSelection] = createSignal<readonly SelectionRef[]>([]);
-  const [hidden, setHidden] = createSignal<ReadonlySet<string>>(new Set());
-  const [locked, setLocked] = createSignal<ReadonlySet<string>>(new Set());
-  const [tool, setToolSignal] = createSignal<ToolName>("select");
-  const [lastDrawTool, setLastDrawTool] = createSignal<ToolName>("bbox");
-  const [category, setCategorySignal] = createSignal(storedCategory(props.datasetId) || field?.values[0] || "");
+  const settings = canvasSettings({
+    datasetId: props.datasetId,
+    field,
+    controller,
+    awareness,
+    onTool: (t) => live.conn.updatePresence({ recordId: props.recordId, tool: t }),
+  });
+  const { tool, category, setTool, setCategory } = settings;
   const [form, setForm] = createSignal<{ entityId: string; value: string } | null>(null);
   const [help, setHelp] = createSignal(false);
-  const [tab, setTab] = createSignal<"objects" | "record" | "activity">("objects");
 
   const labelOf = (entityId: string): string => {
     if (!field) return "";
@@ -183,10 +169,7 @@ export function WorkspaceBody(props: {
       awareness.setLocalStateField("viewport", viewport);
       if (byUser) dispatchFollow({ type: "userViewport" });
     });
-    c.setTool(tool());
-    if (category()) c.setCategory(category());
-    c.setHidden(hidden());
-    c.setLocked(locked());
+    settings.applyTo(c);
     setController(c);
   };
   createEffect(
@@ -200,32 +183,6 @@ export function WorkspaceBody(props: {
     (window as unknown as { __tessera?: unknown }).__tessera = { doc, session, index, undo, controller, awareness, selection };
   });
 
-  const setTool = (t: ToolName) => {
-    setToolSignal(t);
-    if (t !== "select") setLastDrawTool(t);
-    controller()?.setTool(t);
-    awareness.setLocalStateField("tool", t);
-    live.conn.updatePresence({ recordId: props.recordId, tool: t });
-  };
-  // The canvas switches tools itself (back to select after a box): it says so in awareness.
-  const onLocalAwareness = () => {
-    const t = (awareness.getLocalState() as { tool?: ToolName } | null)?.tool;
-    if (!t || t === tool()) return;
-    setToolSignal(t);
-    if (t !== "select") setLastDrawTool(t);
-    live.conn.updatePresence({ recordId: props.recordId, tool: t });
-  };
-  awareness.on("change", onLocalAwareness);
-  onCleanup(() => awareness.off("change", onLocalAwareness));
-  const setCategory = (v: string) => {
-    setCategorySignal(v);
-    controller()?.setCategory(v);
-    try {
-      localStorage.setItem(lastCategoryKey(props.datasetId), v);
-    } catch (err) {
-      console.warn("tessera: cannot remember the category", err);
-    }
-  };
   const relabel = (entityId: string, value: string) => {
     if (!field || !editable()) return;
     try {
@@ -252,31 +209,10 @@ export function WorkspaceBody(props: {
     controller()?.select(refs);
     setSelection(refs);
   };
-  const toggle = (set: Accessor<ReadonlySet<string>>, write: (s: ReadonlySet<string>) => void, apply: (c: CanvasController, s: ReadonlySet<string>) => void) => (id: string) => {
-    const next = new Set(set());
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    write(next);
-    const c = controller();
-    if (c) apply(c, next);
-  };
   const deleteSelection = () => {
-    const refs = selection();
-    if (refs.length === 0 || !editable()) return;
-    const chosen = new Set(refs.map((r) => `${r.table}/${r.id}`));
-    const byTable = new Map<ComponentTable, string[]>();
-    const add = (t: ComponentTable, id: string) => byTable.set(t, [...(byTable.get(t) ?? []), id]);
-    for (const r of refs) {
-      const entityId = index.entityOf(r);
-      const e = entityId ? index.get(entityId) : undefined;
-      // The last shape of an entity takes the entity with it (no invisible leftovers).
-      if (r.table === "entities" || (e && e.annotations.every((a) => chosen.has(`${a.table}/${a.id}`)))) add("entities", entityId ?? r.id);
-      else add(r.table, r.id);
-    }
+    if (selection().length === 0 || !editable()) return;
     try {
-      transact(doc, session.origin, () => {
-        for (const [t, ids] of byTable) deleteRows(docCtx, session.origin, t, [...new Set(ids)].filter((id) => tableMap(doc, t).has(id)));
-      });
+      deleteSelected(docCtx, session.origin, index, selection());
       controller()?.select([]);
       setSelection([]);
     } catch (err) {
@@ -302,18 +238,7 @@ export function WorkspaceBody(props: {
     dispatchFollow({ type: "userNavigated" });
     navigate(explorerRoute(props.datasetId, props.query));
   };
-  const [activity, setActivity] = createSignal<readonly ActivityEntry[]>([]);
-  listActivity(props.datasetId, { recordId: props.recordId, limit: 100 }).then(
-    (list) => setActivity((now) => [...now, ...list.filter((a) => !now.some((b) => b.id === a.id))]),
-    (err: unknown) => toastError(err, "Cannot read the activity"),
-  );
-  onCleanup(onActivity((a) => a.recordId === props.recordId && setActivity((list) => (list.some((b) => b.id === a.id) ? list : [a, ...list]))));
-  onCleanup(
-    onStatusChange((c) => {
-      if (c.recordId !== props.recordId || c.by.id === myId) return;
-      toast(`${c.by.name} ${VERBS[c.action] ?? c.action}${c.comment ? `: “${c.comment}”` : ""}`, "status");
-    }),
-  );
+  const activity = recordActivity(props.datasetId, props.recordId, myId);
   const runAction = (action: WorkflowAction, comment: string) => {
     live.conn.transition(props.recordId, action, comment).then(
       (c) => toast(`${statusLabel(c.from)} → ${statusLabel(c.to)}`),
@@ -322,30 +247,7 @@ export function WorkspaceBody(props: {
   };
 
   // ── follow mode ─────────────────────────────────────────────────────────────────────────────
-  onCleanup(
-    registerFollowTarget({
-      recordId: props.recordId,
-      setViewport: (v) => {
-        if ((props.views() ?? []).some((x) => x.id === v.viewId)) controller()?.setViewport(v);
-      },
-      select: (refs) => {
-        controller()?.select(refs);
-        setSelection(refs);
-      },
-    }),
-  );
-  let lastLeaderState = "";
-  createEffect(() => {
-    const f = followState();
-    const list = people.peers();
-    if (f.mode !== "following" || !controller()) return;
-    const leader = list.find((p) => p.user.id === f.leader.id && p.state.recordId === props.recordId) ?? list.find((p) => p.user.id === f.leader.id);
-    if (!leader) return;
-    const key = JSON.stringify([leader.state.viewport, leader.state.selection]);
-    if (key === lastLeaderState) return;
-    lastLeaderState = key;
-    dispatchFollow({ type: "leaderState", leaderId: f.leader.id, viewport: leader.state.viewport, selection: leader.state.selection });
-  });
+  followLeader({ recordId: props.recordId, controller, views: props.views, peers: people.peers, setSelection });
   const follow = (p: Peer) => dispatchFollow({ type: "start", leader: { id: p.user.id, name: p.user.name, color: p.user.color } });
 
   // ── keyboard ────────────────────────────────────────────────────────────────────────────────
@@ -355,7 +257,7 @@ export function WorkspaceBody(props: {
     blocked: () => help() || document.querySelector(".backdrop") !== null,
     form: () => form() !== null,
     setTool,
-    repeatTool: () => setTool(lastDrawTool()),
+    repeatTool: () => setTool(settings.lastDrawTool()),
     deleteSelection,
     undo: () => {
       setForm(null);
@@ -387,6 +289,7 @@ export function WorkspaceBody(props: {
       setSelection([]);
     },
     help: () => setHelp(true),
+    brushSize: settings.stepBrush,
   });
 
   const ctx: WorkspaceContext = {
@@ -400,11 +303,11 @@ export function WorkspaceBody(props: {
     items,
     selection,
     editable,
-    hidden,
-    locked,
+    hidden: settings.hidden,
+    locked: settings.locked,
     selectEntity,
-    toggleHidden: toggle(hidden, setHidden, (c, s) => c.setHidden(s)),
-    toggleLocked: toggle(locked, setLocked, (c, s) => c.setLocked(s)),
+    toggleHidden: settings.toggleHidden,
+    toggleLocked: settings.toggleLocked,
     relabel,
     colorOfLabel,
     nameOf: (clientId) => (clientId === doc.clientID ? { name: me.name, color: "var(--accent)" } : people.nameOf(clientId)),
@@ -453,6 +356,21 @@ export function WorkspaceBody(props: {
       <ToolRail tool={tool()} editable={editable()} onTool={(t) => (editable() || t === "select") && setTool(t)} onHelp={() => setHelp(true)} />
       <main class="stage">
         <div class="canvas-host" ref={host} data-testid="canvas-host" />
+        <ToolOptions
+          tool={tool()}
+          field={field}
+          category={category()}
+          onCategory={setCategory}
+          templates={KEYPOINT_TEMPLATES}
+          template={settings.template()}
+          onTemplate={settings.setTemplate}
+          brush={settings.brush()}
+          onBrush={settings.setBrush}
+          onFit={() => controller()?.fit()}
+          onOneToOne={() => controller()?.oneToOne()}
+          onAdjust={(a) => controller()?.setImageAdjustments(a)}
+          colorOf={colorOfLabel}
+        />
         <Show when={canvasMissing()}>
           <div class="canvas-fallback">
             <For each={props.views() ?? []}>{(v) => <img src={v.src} alt={v.logicalName} />}</For>
@@ -467,28 +385,7 @@ export function WorkspaceBody(props: {
           )}
         </Show>
       </main>
-      <aside class="inspector">
-        <div class="tabs" role="tablist">
-          <button role="tab" class={tab() === "objects" ? "on" : ""} aria-selected={tab() === "objects"} onClick={() => setTab("objects")} data-testid="tab-objects">
-            Objects <span class="faint">{items().length}</span>
-          </button>
-          <button role="tab" class={tab() === "record" ? "on" : ""} aria-selected={tab() === "record"} onClick={() => setTab("record")} data-testid="tab-record">
-            Record
-          </button>
-          <button role="tab" class={tab() === "activity" ? "on" : ""} aria-selected={tab() === "activity"} onClick={() => setTab("activity")} data-testid="tab-activity">
-            Activity
-          </button>
-        </div>
-        <Show when={tab() === "objects"}>
-          <ObjectsTab ctx={ctx} />
-        </Show>
-        <Show when={tab() === "record"}>
-          <RecordTab ctx={ctx} fields={fields} activity={activity} />
-        </Show>
-        <Show when={tab() === "activity"}>
-          <ActivityTab entries={activity} />
-        </Show>
-      </aside>
+      <Inspector ctx={ctx} fields={fields} activity={activity} />
       <Show when={help()}>
         <ShortcutHelp onClose={() => setHelp(false)} />
       </Show>

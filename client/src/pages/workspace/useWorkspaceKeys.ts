@@ -27,6 +27,7 @@ export interface WorkspaceKeyActions {
   escapeFollow(): boolean;
   clearSelection(): void;
   help(): void;
+  brushSize(delta: -1 | 1): void;
 }
 
 function isTyping(el: EventTarget | null): boolean {
@@ -94,6 +95,9 @@ export function useWorkspaceKeys(a: WorkspaceKeyActions): void {
         return true;
       case "oneToOne":
         a.controller()?.oneToOne();
+        return true;
+      case "brushSize":
+        a.brushSize(cmd.delta);
         return true;
     }
   };
