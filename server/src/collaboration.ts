@@ -65,7 +65,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     datasetExists: async (id) => (await library.open(id)) !== null,
     identify: async (req, auth) => {
       const user = options.liveIdentify ? await options.liveIdentify(req, auth) : guestLiveUser(auth);
-      if (user) roomsPort.remember(user);
+      if (user && typeof auth.datasetId === "string") roomsPort.remember(user, auth.datasetId);
       return user;
     },
   });
@@ -73,7 +73,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
 
   const docs: RecordDocsPort = {
     edit: async (datasetId, recordId, who, fn) => {
-      roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) });
+      roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
       // W5 for REST as for live editors: the record's status decides whether this role may edit it.
       const guarded = (doc: Y.Doc) => {
         const status = recordMap(doc).get("status");
@@ -84,7 +84,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded, { flush: true });
     },
     workflow: async (datasetId, recordId, action, who, comment) => {
-      roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) });
+      roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
       return rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true });
     },
     deleteRecords: (datasetId, recordIds, deleteRows) => rooms.deleteRecords(datasetId, recordIds, deleteRows),
