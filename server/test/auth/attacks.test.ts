@@ -5,8 +5,10 @@ import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
 import { waitFor } from "../sync/support/harness.js";
-import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, PASSWORD, percentile, seedUsers, tokenFor } from "./support.js";
+import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, PASSWORD, percentile, seedUsers, tokenFor, wsWithHeaders } from "./support.js";
 
 /**
  * Attacks on a real server process (accounts on): path traversal, SQL-ish filters, oversized
@@ -326,6 +328,40 @@ describe("attacks, with a legitimate client served throughout", () => {
       for (const r of results.filter((x) => x.status === 503)) expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     } finally {
       for (const s of held) s.destroy();
+    }
+  });
+
+  it("an awareness flood is capped (rate and size) and never reaches others in full", async () => {
+    const wsBase = `${url.replace(/^http/, "ws")}/sync/${DS}`;
+    const observerDoc = new Y.Doc();
+    const observer = new WebsocketProvider(wsBase, "r2", observerDoc, { WebSocketPolyfill: wsWithHeaders(bearer(legit)) as unknown as typeof globalThis.WebSocket, disableBc: true });
+    const floodDoc = new Y.Doc();
+    const flooder = new WebsocketProvider(wsBase, "r2", floodDoc, { WebSocketPolyfill: wsWithHeaders(bearer(attackerToken)) as unknown as typeof globalThis.WebSocket, disableBc: true });
+    try {
+      await waitFor(() => observer.synced && flooder.synced, "both synced");
+      const seen = new Set<number>();
+      let oversized = false;
+      observer.awareness.on("change", () => {
+        const st = observer.awareness.getStates().get(floodDoc.clientID) as { n?: number; pad?: string } | undefined;
+        if (typeof st?.n === "number") seen.add(st.n);
+        if ((st?.pad?.length ?? 0) > 4096) oversized = true;
+      });
+      await whileServing("awareness flood (2,000 states)", async () => {
+        flooder.awareness.setLocalState({ n: -1, pad: "x".repeat(8000) });
+        for (let n = 0; n < 2000; n++) {
+          flooder.awareness.setLocalState({ n, pad: "y".repeat(3000) });
+          // Let this process's probe run too: the latency measured is the server's, not the flooder's loop.
+          if (n % 20 === 19) await new Promise((r) => setImmediate(r));
+        }
+        await waitFor(() => seen.size > 0, "some of the flood relayed");
+      });
+      console.log(`awareness flood: 2,000 states sent, ${seen.size} relayed to the observer`);
+      expect(seen.size).toBeLessThanOrEqual(100);
+      expect(oversized).toBe(false);
+    } finally {
+      for (const p of [observer, flooder]) p.destroy();
+      observerDoc.destroy();
+      floodDoc.destroy();
     }
   });
 
