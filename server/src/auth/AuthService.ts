@@ -5,6 +5,7 @@ import { LiveError, type LiveIdentify } from "../live/LiveHub.js";
 import { guestIdentity, isRefusal, type Identify } from "../sync/identity.js";
 import { parseSyncRoute } from "../sync/upgrade.js";
 import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type GuardRefusal } from "./ConnectionGuard.js";
+import { AuthFileError } from "./atomicFile.js";
 import { clearedSessionCookie, clientAddress, cookieValues, isHttps, SESSION_COOKIE, sessionCookie } from "./cookies.js";
 import { DEFAULT_SESSION_TIMES, SessionStore, TokenStore, type SessionTimes } from "./credentialFiles.js";
 import { LoginGate, type LoginLimits } from "./LoginGate.js";
@@ -106,7 +107,13 @@ export class AuthService {
     const auth = new AuthService(config.mode, dataDir, config, options.logger, new Set(options.corsOrigins ?? []));
     if (auth.users && auth.sessions && auth.tokens && auth.gate) {
       await auth.users.refresh();
-      await auth.sessions.load();
+      try {
+        await auth.sessions.load();
+      } catch (err) {
+        // Sessions are disposable: a damaged file costs everyone a new login, never access.
+        if (!(err instanceof AuthFileError)) throw err;
+        options.logger.error("sessions file unreadable; starting with no sessions", { error: err.message });
+      }
       await auth.tokens.load();
       await auth.gate.ready();
       auth.fingerprints = auth.fingerprintUsers();

@@ -1,5 +1,5 @@
 import { generatePassword } from "./password.js";
-import { normalizeUsername, type UserStore } from "./UserStore.js";
+import { normalizeUsername, UserStoreError, type UserStore } from "./UserStore.js";
 
 /** The admin a first start created: the composition root prints it once (stdout, never the log). */
 export interface FirstAdmin {
@@ -17,6 +17,15 @@ export interface FirstAdmin {
 export async function ensureAdmin(users: UserStore, wanted: { username?: string; password?: string } = {}): Promise<FirstAdmin | null> {
   await users.refresh();
   if (users.adminCount() > 0) return null;
+  try {
+    return await createAdmin(users, wanted);
+  } catch (err) {
+    if (err instanceof UserStoreError) throw new UserStoreError(err.reason, `first admin (TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD): ${err.message}`);
+    throw err;
+  }
+}
+
+async function createAdmin(users: UserStore, wanted: { username?: string; password?: string }): Promise<FirstAdmin> {
   const username = normalizeUsername(wanted.username?.trim() || "admin");
   const given = wanted.password !== undefined && wanted.password !== "" ? wanted.password : null;
   const password = given ?? generatePassword();

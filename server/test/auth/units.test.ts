@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashPassword, passwordProblem, UserStore, UserStoreError, verifyPassword } from "../../src/auth/index.js";
+import { ensureAdmin, hashPassword, passwordProblem, UserStore, UserStoreError, verifyPassword } from "../../src/auth/index.js";
 import { cookieValues } from "../../src/auth/cookies.js";
 import { FailureBackoff, Semaphore, TokenBuckets } from "../../src/auth/limiter.js";
 import { ConnectionGuard } from "../../src/auth/ConnectionGuard.js";
@@ -178,5 +178,14 @@ describe("configuration from the environment", () => {
       trustProxy: true,
     });
     expect(() => authConfigFromEnv({ TESSERA_AUTH: "maybe" })).toThrow(/on" or "off/);
+  });
+});
+
+describe("first admin", () => {
+  it("names the variables when the wanted password is refused", async () => {
+    const store = new UserStore(path.join(dir, "first-admin"));
+    await expect(ensureAdmin(store, { password: "short" })).rejects.toThrow(/TESSERA_ADMIN_PASSWORD\): a password needs at least 8 characters/);
+    expect(await ensureAdmin(store, { username: "Boss", password: "long-enough" })).toEqual({ username: "boss", generatedPassword: null });
+    expect(await ensureAdmin(store, { username: "other" })).toBeNull();
   });
 });
