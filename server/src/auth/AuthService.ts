@@ -86,7 +86,10 @@ export class AuthService {
     this.now = now;
     this.trustProxy = on?.trustProxy ?? false;
     this.secureCookies = on?.secureCookies ?? "auto";
-    this.connections = new ConnectionGuard({ ...DEFAULT_CONNECTION_LIMITS, ...on?.connections }, now);
+    // The single-user mode is one trusted person on loopback: no per-address or per-user caps
+    // (the sync endpoint's own totals still hold), so local scripts and benchmarks are not throttled.
+    const unlimited: ConnectionLimits = { perAddress: Infinity, perUser: Infinity, upgradeBurstPerAddress: Infinity, upgradesPerSecondPerAddress: Infinity };
+    this.connections = new ConnectionGuard(on ? { ...DEFAULT_CONNECTION_LIMITS, ...on.connections } : unlimited, now);
     if (on) {
       this.users = new UserStore(dataDir, { now: () => new Date(now()) });
       this.sessions = new SessionStore(dataDir, { ...DEFAULT_SESSION_TIMES, ...on.sessions }, now, (err) =>

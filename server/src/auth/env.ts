@@ -1,4 +1,5 @@
 import type { AuthConfig } from "./AuthService.js";
+import type { ConnectionLimits } from "./ConnectionGuard.js";
 
 export class AuthEnvError extends Error {
   override name = "AuthEnvError";
@@ -8,7 +9,9 @@ export class AuthEnvError extends Error {
  * The auth configuration of a composition root (`tessera server run`, `server/src/main.ts`) from
  * its flag and environment: `TESSERA_AUTH` (`on` by default; `off` = single-user mode),
  * `TESSERA_ADMIN_USER` / `TESSERA_ADMIN_PASSWORD` (the first admin), `TESSERA_TRUST_PROXY=1`
- * (behind a reverse proxy: client address and HTTPS from X-Forwarded-*).
+ * (behind a reverse proxy: client address and HTTPS from X-Forwarded-*), and the websocket
+ * limits `TESSERA_WS_PER_ADDRESS`, `TESSERA_WS_PER_USER`, `TESSERA_WS_UPGRADES_PER_SECOND` (burst:
+ * four seconds' worth) for large offices behind one address, or benchmarks.
  */
 export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: boolean } = {}): AuthConfig {
   const raw = (env.TESSERA_AUTH ?? "").trim().toLowerCase();
@@ -18,6 +21,14 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: bool
   const off = flags.noAuth === true || ["off", "0", "false", "no"].includes(raw);
   if (off) return { mode: "off" };
   const trust = (env.TESSERA_TRUST_PROXY ?? "").trim().toLowerCase();
+  const perAddress = positiveInt(env, "TESSERA_WS_PER_ADDRESS");
+  const perUser = positiveInt(env, "TESSERA_WS_PER_USER");
+  const rate = positiveInt(env, "TESSERA_WS_UPGRADES_PER_SECOND");
+  const connections: Partial<ConnectionLimits> = {
+    ...(perAddress !== undefined ? { perAddress } : {}),
+    ...(perUser !== undefined ? { perUser } : {}),
+    ...(rate !== undefined ? { upgradesPerSecondPerAddress: rate, upgradeBurstPerAddress: rate * 4 } : {}),
+  };
   return {
     mode: "on",
     admin: {
@@ -25,5 +36,14 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: bool
       ...(env.TESSERA_ADMIN_PASSWORD ? { password: env.TESSERA_ADMIN_PASSWORD } : {}),
     },
     trustProxy: ["1", "true", "yes", "on"].includes(trust),
+    ...(Object.keys(connections).length > 0 ? { connections } : {}),
   };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new AuthEnvError(`${name} must be a positive integer (got ${JSON.stringify(raw.slice(0, 16))})`);
+  return n;
 }

@@ -36,6 +36,7 @@ export class TokenBuckets {
 
   /** Takes one token for `key`: 0 when granted, else the seconds (≥ 1) until one is available. */
   take(key: string): number {
+    if (this.burst === Infinity) return 0;
     const now = this.now();
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);

@@ -65,6 +65,8 @@ describe("rate limits", () => {
     expect(b.take("other")).toBe(0);
     now += 1000;
     expect(b.take("ip")).toBe(0);
+    const open = new TokenBuckets(Infinity, Infinity, () => now);
+    for (let i = 0; i < 1000; i++) expect(open.take("ip")).toBe(0);
   });
 
   it("failure backoff doubles after the free failures and clears on success", () => {
@@ -178,6 +180,10 @@ describe("configuration from the environment", () => {
       trustProxy: true,
     });
     expect(() => authConfigFromEnv({ TESSERA_AUTH: "maybe" })).toThrow(/on" or "off/);
+    expect(authConfigFromEnv({ TESSERA_WS_PER_ADDRESS: "1000", TESSERA_WS_UPGRADES_PER_SECOND: "500" })).toMatchObject({
+      connections: { perAddress: 1000, upgradesPerSecondPerAddress: 500, upgradeBurstPerAddress: 2000 },
+    });
+    expect(() => authConfigFromEnv({ TESSERA_WS_PER_USER: "-3" })).toThrow(/positive integer/);
   });
 });
 
