@@ -59,13 +59,38 @@ export interface ProcessSample extends ProcSample {
   readonly ppid: number;
   /** `/proc/<pid>/cmdline`, arguments joined by spaces, shortened to 200 characters. */
   readonly command: string;
+  /**
+   * CPU time per thread name (`/proc/<pid>/task/<tid>/comm`, e.g. `node` for the JS thread,
+   * `libuv-worker`, `tokio-runtime-w` for LanceDB's native pool), in ms: what a JS profile misses.
+   */
+  readonly threads: Readonly<Record<string, number>>;
+}
+
+async function threadTimes(pid: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = await readdir(`/proc/${pid}/task`);
+  } catch (err) {
+    // The process exited meanwhile: no threads to count.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
+    throw err;
+  }
+  for (const tid of tids) {
+    const stat = await readProcFile(pid, `task/${tid}/stat`);
+    if (!stat) continue;
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/[0-9]+$/, "").trim() || "?";
+    const f = statFields(stat);
+    out[name] = (out[name] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  }
+  return out;
 }
 
 /** Every process of the tree rooted at `rootPid`, root first. Processes that exit meanwhile are skipped. */
 export async function sampleProcesses(rootPid: number): Promise<ProcessSample[]> {
   const out: ProcessSample[] = [];
   for (const pid of await descendants(rootPid)) {
-    const [stat, status, cmdline] = await Promise.all([readProcFile(pid, "stat"), readProcFile(pid, "status"), readProcFile(pid, "cmdline")]);
+    const [stat, status, cmdline, threads] = await Promise.all([readProcFile(pid, "stat"), readProcFile(pid, "status"), readProcFile(pid, "cmdline"), threadTimes(pid)]);
     if (!stat || !status) continue;
     const f = statFields(stat);
     out.push({
@@ -75,6 +100,7 @@ export async function sampleProcesses(rootPid: number): Promise<ProcessSample[]>
       cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK,
       rssBytes: kb(status, "VmRSS"),
       peakRssBytes: kb(status, "VmHWM"),
+      threads,
     });
   }
   return out;

@@ -15,6 +15,8 @@ export interface ProcessUsage {
   readonly rssMb: number;
   /** Peak resident memory since the process started (`VmHWM`). */
   readonly peakRssMb: number;
+  /** CPU % of one core per thread name (the JS thread is `node`), busiest first. */
+  readonly threads: Readonly<Record<string, number>>;
 }
 
 export interface Usage {
@@ -50,8 +52,21 @@ export function usageBetween(before: TreeSnapshot, after: TreeSnapshot): Usage {
   const windowMs = after.at - before.at;
   const earlier = new Map(before.processes.map((p) => [p.pid, p]));
   const processes = after.processes.map((p): ProcessUsage => {
-    const cpuMs = p.cpuMs - (earlier.get(p.pid)?.cpuMs ?? 0);
-    return { role: roleOf(p, after.rootPid), pid: p.pid, cpuPercent: pct(cpuMs, windowMs), cpuMs: Math.round(cpuMs), rssMb: mb(p.rssBytes), peakRssMb: mb(p.peakRssBytes) };
+    const prev = earlier.get(p.pid);
+    const cpuMs = p.cpuMs - (prev?.cpuMs ?? 0);
+    const threads = Object.entries(p.threads)
+      .map(([name, ms]) => [name, pct(ms - (prev?.threads[name] ?? 0), windowMs)] as const)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1]);
+    return {
+      role: roleOf(p, after.rootPid),
+      pid: p.pid,
+      cpuPercent: pct(cpuMs, windowMs),
+      cpuMs: Math.round(cpuMs),
+      rssMb: mb(p.rssBytes),
+      peakRssMb: mb(p.peakRssBytes),
+      threads: Object.fromEntries(threads),
+    };
   });
   const cpuMs = processes.reduce((a, p) => a + p.cpuMs, 0);
   return {

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { nowMs } from "./clock.js";
+import type { ProcessProfile } from "./inspectorProfile.js";
 import { runBrowseScenario } from "./scenarios/browseScenario.js";
 import type { ScenarioContext, ScenarioOutput, Table } from "./scenarios/common.js";
 import { runCrash } from "./scenarios/crash.js";
@@ -11,6 +12,8 @@ import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
 import { runRender } from "./scenarios/render.js";
 import { runRooms } from "./scenarios/rooms.js";
+import { setTesseraRoot } from "./servers/tessera.js";
+import { checkoutTree } from "./servers/tree.js";
 
 /**
  * `npm run bench -- SCENARIO [--json] [--full] [--profile] [options]` (repository root) →
@@ -29,7 +32,8 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioOutput
   render: runRender,
 };
 
-const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [scenario options]
+const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
+  --at REF  run the Tessera server (and import CLI) of commit REF instead of the working tree
   fanout  --clients N --rate N --awareness-hz N --duration S --warmup-s S --runs N
   rooms   --rooms N --boxes N --concurrency N --settle-s S
   join    --joiners 50,200 --ops N --cold-repeats N
@@ -73,6 +77,30 @@ function printTable(t: Table): void {
   console.log("");
 }
 
+/** The CPU profiles (`--profile`) found anywhere in a scenario's JSON, printed as their top frames. */
+function printProfiles(json: unknown, where = ""): void {
+  if (json === null || typeof json !== "object") return;
+  if (Array.isArray(json)) {
+    json.forEach((x, i) => printProfiles(x, `${where}[${i}]`));
+    return;
+  }
+  for (const [k, v] of Object.entries(json)) {
+    if (k === "profile" && Array.isArray(v)) {
+      for (const p of v as ProcessProfile[]) {
+        if (!p.summary) {
+          console.log(`profile ${where} ${p.role} (pid ${p.pid}): ${p.error ?? "none"}`);
+          continue;
+        }
+        const s = p.summary;
+        console.log(`profile ${where} ${p.role} (pid ${p.pid}): busy ${s.busyMs} ms of ${s.wallMs} ms`);
+        console.log(`  by package: ${s.byPackage.map((f) => `${f.frame} ${f.pct} %`).join(", ")}`);
+        console.log(`  self:      ${s.topSelf.slice(0, 10).map((f) => `${f.frame} ${f.pct} %`).join("\n             ")}`);
+        console.log(`  inclusive: ${s.topInclusive.slice(0, 12).map((f) => `${f.frame} ${f.pct} %`).join("\n             ")}`);
+      }
+    } else printProfiles(v, where ? `${where}.${k}` : k);
+  }
+}
+
 function seedOf(args: readonly string[]): number {
   const at = args.indexOf("--seed");
   const v = at >= 0 ? Number(args[at + 1]) : Number.NaN;
@@ -89,6 +117,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const json = args.includes("--json");
   const log = (m: string) => console.error(`[bench] ${m}`);
   const ctx: ScenarioContext = { full: args.includes("--full"), profile: args.includes("--profile"), args, seed: seedOf(args), log };
+  const atRef = args.indexOf("--at") >= 0 ? args[args.indexOf("--at") + 1] : undefined;
+  let serverCommit = `${commit()} (working tree)`;
+  if (atRef) {
+    const tree = await checkoutTree(atRef, log);
+    setTesseraRoot(tree.dir);
+    serverCommit = tree.commit.slice(0, 12);
+    log(`Tessera runs from ${tree.dir}`);
+  }
   const startedAt = new Date().toISOString();
   const before = machine();
   const results: Array<ScenarioOutput["json"] & { seconds: number }> = [];
@@ -103,6 +139,7 @@ async function main(argv: readonly string[]): Promise<number> {
           command: `npm run bench -- ${argv.join(" ")}`,
           startedAt,
           commit: commit(),
+          serverCommit,
           machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
           seed: ctx.seed,
           full: ctx.full,
@@ -121,12 +158,13 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       const out = await run(ctx);
       const seconds = Math.round((nowMs() - t0) / 100) / 10;
-      const entry = { ...out.json, seconds, machine: { ...machine(), commit: commit() } };
+      const entry = { ...out.json, seconds, machine: machine(), harnessCommit: commit(), serverCommit };
       results.push(entry);
       if (json) console.log(JSON.stringify(entry));
       else {
         console.log(`## ${name} (${seconds} s)\n`);
         for (const t of out.tables) printTable(t);
+        if (ctx.profile) printProfiles(out.json);
       }
       log(`${name} done in ${seconds} s`);
     } catch (err) {

@@ -1,13 +1,10 @@
-import { mkdtemp } from "node:fs/promises";
-import * as os from "node:os";
-import * as path from "node:path";
 import { FileRecordLog } from "@tessera/dataset/state";
 import { Bot } from "../bots/Bot.js";
 import type { BotCommands, ObserverCommands } from "../bots/commands.js";
 import { RpcChild } from "../bots/rpc.js";
 import { nowMs, sleep } from "../clock.js";
-import { summarizeProfileDir, type ProfileSummary } from "../profile.js";
-import type { BenchServer, ServerKind } from "../servers/process.js";
+import { TreeProfiler } from "../inspectorProfile.js";
+import { freePort, type BenchServer, type ServerKind } from "../servers/process.js";
 import { startStock } from "../servers/stock.js";
 import { startTessera } from "../servers/tessera.js";
 import { summarize, type LatencySummary } from "../stats.js";
@@ -78,30 +75,25 @@ export { summarize };
 
 export interface StartedServer {
   readonly server: BenchServer;
-  readonly profileDir: string | null;
+  /** Inspector port of the main process when profiling (`--profile`), else null. */
+  readonly inspectPort: number | null;
 }
 
-/** Starts the server of `kind`; Tessera under `--cpu-prof` when profiling. */
+/** Starts the server of `kind`, ready to be profiled through its inspector when `--profile` is on. */
 export async function startKind(kind: ServerKind, ctx: ScenarioContext, options: { dataDir?: string; port?: number } = {}): Promise<StartedServer> {
-  const profileDir = ctx.profile ? await mkdtemp(path.join(os.tmpdir(), `tessera-prof-${kind}-`)) : null;
-  if (kind === "stock") return { server: await startStock({ port: options.port, ...(profileDir ? { profileDir } : {}) }), profileDir };
+  const inspectPort = ctx.profile ? await freePort() : null;
+  const extra = inspectPort ? { inspectPort } : {};
+  if (kind === "stock") return { server: await startStock({ port: options.port, ...extra }), inspectPort };
   if (!options.dataDir) throw new ScenarioError("Tessera needs a DATA_DIR");
-  return { server: await startTessera({ dataDir: options.dataDir, port: options.port, ...(profileDir ? { profileDir } : {}) }), profileDir };
+  return { server: await startTessera({ dataDir: options.dataDir, port: options.port, ...extra }), inspectPort };
 }
 
-/**
- * Stops a server and, when it ran under `--cpu-prof`, summarises its profiles (the stock server
- * has no SIGTERM handler, so it writes none).
- */
-export async function stopKind(started: StartedServer): Promise<ProfileSummary[] | null> {
-  await started.server.stop();
-  if (!started.profileDir) return null;
-  try {
-    return await summarizeProfileDir(started.profileDir);
-  } catch (err) {
-    // A missing profile (the process was killed) leaves the figures valid; say so in the output.
-    return [{ file: `no profile: ${(err as Error).message}`, wallMs: 0, busyMs: 0, idleMs: 0, topSelf: [], topInclusive: [], byPackage: [] }];
-  }
+/** Starts CPU-profiling the server (main process and persist worker) when `--profile` is on; null otherwise. */
+export async function startProfiling(started: StartedServer): Promise<TreeProfiler | null> {
+  if (!started.inspectPort) return null;
+  const profiler = new TreeProfiler(started.server.pid, started.inspectPort);
+  await profiler.start();
+  return profiler;
 }
 
 export function startBots(name = "bots"): RpcChild<BotCommands> {
@@ -136,6 +128,22 @@ export async function waitLogsFolded(dataDir: string, timeoutMs: number, since =
     await sleep(100);
   }
   return null;
+}
+
+/**
+ * Watches the record logs fold: the number still holding entries once a second, until none does
+ * (the time it took since `since`, in ms) or `timeoutMs` passes (null).
+ */
+export async function watchFolding(dataDir: string, timeoutMs: number, since = nowMs()): Promise<{ foldedMs: number | null; pendingEachSecond: number[] }> {
+  const start = nowMs();
+  const pendingEachSecond: number[] = [];
+  for (let s = 0; ; s++) {
+    const pending = await pendingLogs(dataDir);
+    pendingEachSecond.push(pending);
+    if (pending === 0) return { foldedMs: Math.round(nowMs() - since), pendingEachSecond };
+    if (nowMs() - start > timeoutMs) return { foldedMs: null, pendingEachSecond };
+    await sleep(Math.max(1, start + (s + 1) * 1000 - nowMs()));
+  }
 }
 
 /**

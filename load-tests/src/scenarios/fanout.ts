@@ -1,4 +1,4 @@
-import type { ProfileSummary } from "../profile.js";
+import type { ProcessProfile } from "../inspectorProfile.js";
 import { nowMs, sleep } from "../clock.js";
 import type { BotReport, ObserverReport } from "../bots/commands.js";
 import { createCollabDataset } from "../gen/collabDataset.js";
@@ -16,7 +16,7 @@ import {
   startBots,
   startKind,
   startObservers,
-  stopKind,
+  startProfiling,
   summarize,
   syncUrl,
   waitLogsFolded,
@@ -66,7 +66,8 @@ export interface FanoutRun {
   readonly loadGeneratorLoopDelayP99Ms: { bots: number; observers: number };
   /** Bytes the bots received per byte they sent (broadcast amplification, bots' view). */
   readonly bytesInPerByteOut: number;
-  readonly profile: ProfileSummary[] | null;
+  /** `--profile`: CPU profile of the server processes over the measurement window. */
+  readonly profile: ProcessProfile[] | null;
 }
 
 export function fanoutParams(ctx: ScenarioContext): FanoutParams {
@@ -100,7 +101,6 @@ export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: Scenario
   const { server } = started;
   const bots = startBots();
   const observers = startObservers();
-  let profile: ProfileSummary[] | null = null;
   try {
     const boxes = data.boxIds(RECORD, p.clients);
     const first = boxes[0] as string;
@@ -126,11 +126,13 @@ export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: Scenario
     await bots.call("load", { info: data.info, editsPerSec: p.editsPerSec, awarenessHz: p.awarenessHz });
     await observers.call("load", { awarenessHz: p.awarenessHz });
     await sleep(p.warmupS * 1000);
+    const profiler = await startProfiling(started);
     const before = await Promise.all([snapshotTree(server.pid), snapshotTree(bots.pid), snapshotTree(observers.pid)]);
     const from = nowMs();
     await sleep(p.durationS * 1000);
     const to = nowMs();
     const after = await Promise.all([snapshotTree(server.pid), snapshotTree(bots.pid), snapshotTree(observers.pid)]);
+    const profile = profiler ? await profiler.stop() : null;
     await bots.call("stopLoad", {});
     await observers.call("stopLoad", {});
     const stoppedAt = nowMs();
@@ -145,7 +147,7 @@ export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: Scenario
     if (!sb || !bb || !ob || !sa || !ba || !oa) throw new Error("missing process samples");
     await bots.call("leave", { timeoutMs: 5_000 });
     await observers.call("leave", {});
-    profile = await stopKind(started);
+    await server.stop();
     return {
       server: kind,
       run,
@@ -169,7 +171,7 @@ export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: Scenario
   } finally {
     await bots.close();
     await observers.close();
-    if (!profile) await server.stop();
+    await server.stop();
     await data.cleanup();
   }
 }

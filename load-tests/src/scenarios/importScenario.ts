@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { nowMs } from "../clock.js";
 import { ensureImportSource, type ImportSource } from "../gen/importSources.js";
 import { sampleProcesses } from "../procStats.js";
-import { repoRoot } from "../servers/tessera.js";
+import { repoRoot, tesseraRoot } from "../servers/tessera.js";
 import { fmt, numberOption, type ScenarioContext, type ScenarioOutput } from "./common.js";
 
 /**
@@ -53,7 +53,7 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext): Promise<I
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-import-"));
   try {
     const t0 = nowMs();
-    const child = spawn(process.execPath, [`${repoRoot}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"], {
+    const child = spawn(process.execPath, [`${tesseraRoot()}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
     });

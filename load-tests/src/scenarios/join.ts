@@ -4,11 +4,11 @@ import { Bot, REMOTE } from "../bots/Bot.js";
 import { sleep } from "../clock.js";
 import { createCollabDataset, type CollabDataset } from "../gen/collabDataset.js";
 import { buildHistoryDoc, type HistoryDoc } from "../gen/historyDoc.js";
-import type { ProfileSummary } from "../profile.js";
+import type { ProcessProfile } from "../inspectorProfile.js";
 import { treeRssMb } from "../resources.js";
 import type { BenchServer, ServerKind } from "../servers/process.js";
 import type { LatencySummary } from "../stats.js";
-import { fmt, numberOption, probe, ratio, startBots, startKind, stopKind, summarize, syncUrl, waitLogsFolded, type ScenarioContext, type ScenarioOutput, type StartedServer } from "./common.js";
+import { fmt, numberOption, probe, ratio, startBots, startKind, startProfiling, summarize, syncUrl, waitLogsFolded, type ScenarioContext, type ScenarioOutput, type StartedServer } from "./common.js";
 
 /**
  * `join`: join storms on one record whose document carries a long editing history (10,000
@@ -46,7 +46,8 @@ export interface JoinSide {
   readonly firstJoinAfterRestartMs: number | null;
   readonly restartMs: number | null;
   readonly peakRssMb: number;
-  readonly profile: ProfileSummary[] | null;
+  /** `--profile`: CPU profile of the server processes over the storms and cold loads. */
+  readonly profile: ProcessProfile[] | null;
 }
 
 export function joinParams(ctx: ScenarioContext): JoinParams {
@@ -85,7 +86,7 @@ async function singleJoin(server: BenchServer, data: CollabDataset): Promise<num
 
 async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, data: CollabDataset, ctx: ScenarioContext): Promise<JoinSide> {
   let started: StartedServer = await startKind(kind, ctx, { dataDir: data.dataDir });
-  let profile: ProfileSummary[] | null = null;
+  let profile: ProcessProfile[] | null = null;
   const doc = new Y.Doc();
   Y.applyUpdate(doc, history.update, REMOTE);
   const holder = new Bot({ url: syncUrl(started.server, data.datasetId, RECORD, "author"), remote: "none", doc });
@@ -95,6 +96,7 @@ async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, dat
     // Wait until the server holds the whole history (Tessera validates and logs it first).
     await probe(syncUrl(started.server, data.datasetId, RECORD, "probe"), (b) => rowIds(b.doc, "entities").length, (v) => v === history.liveEntities, 60_000);
     ctx.log(`  ${kind}: history uploaded (${history.update.length} bytes, ${history.liveEntities} live entities)`);
+    const profiler = await startProfiling(started);
     const storms: Storm[] = [];
     for (const n of p.joiners) {
       const s = await storm(started.server, data, n, `${kind}-${n}`);
@@ -123,7 +125,8 @@ async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, dat
       coldJoinMs = summarize(cold);
       ctx.log(`  tessera: cold join p50 ${coldJoinMs.p50} ms, max ${coldJoinMs.max} ms`);
       const peak = await treeRssMb(started.server.pid);
-      profile = await stopKind(started);
+      profile = profiler ? await profiler.stop() : null;
+      await started.server.stop();
       started = await startKind(kind, { ...ctx, profile: false }, { dataDir: data.dataDir });
       restartMs = started.server.startMs;
       firstJoinAfterRestartMs = await singleJoin(started.server, data);
@@ -133,7 +136,8 @@ async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, dat
     }
     const peak = await treeRssMb(started.server.pid);
     holder.leave();
-    profile = await stopKind(started);
+    profile = profiler ? await profiler.stop() : null;
+    await started.server.stop();
     return { server: kind, storms, coldStorms, coldJoinMs, firstJoinAfterRestartMs, restartMs, peakRssMb: peak, profile };
   } finally {
     holder.destroy();

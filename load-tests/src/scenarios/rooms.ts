@@ -1,10 +1,11 @@
 import { nowMs, sleep } from "../clock.js";
 import { createCollabDataset } from "../gen/collabDataset.js";
-import type { ProfileSummary } from "../profile.js";
-import { snapshotTree, treeRssMb, usageBetween, type Usage } from "../resources.js";
+import type { ProcessProfile } from "../inspectorProfile.js";
+import { sampleProcesses } from "../procStats.js";
+import { snapshotTree, usageBetween, type Usage } from "../resources.js";
 import type { ServerKind } from "../servers/process.js";
 import type { LatencySummary } from "../stats.js";
-import { fmt, numberOption, pendingLogs, ratio, startBots, startKind, stopKind, summarize, syncUrl, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { fmt, numberOption, pendingLogs, ratio, startBots, startKind, startProfiling, summarize, syncUrl, watchFolding, type ScenarioContext, type ScenarioOutput } from "./common.js";
 
 /**
  * `rooms`: many records open at once with one raw-protocol client each (collaboration.md §6 #4):
@@ -26,8 +27,9 @@ export interface RoomsParams {
 export interface RoomsSide {
   readonly server: ServerKind;
   readonly serverStartMs: number;
-  /** Server RSS before any record is opened. */
+  /** Server RSS before any record is opened (whole tree, and the main process alone). */
   readonly rssBeforeMb: number;
+  readonly mainRssBeforeMb: number;
   /** Join → step 2, per record. */
   readonly syncMs: LatencySummary;
   /** First join → last record synced. */
@@ -36,18 +38,27 @@ export interface RoomsSide {
   /** Tessera: edit → durable confirmation, one edit per record. */
   readonly durableAckMs: LatencySummary | null;
   readonly unconfirmed: number | null;
+  /** Tessera: the edits were made → every record log folded, with every record still open (null: not within `settleS`). */
+  readonly foldedWhileOpenMs: number | null;
+  /** Tessera: record logs still holding entries, once a second from the edits on (the persist worker's pace). */
+  readonly pendingLogsEachSecond: number[] | null;
   /** Over the idle period with every record open. */
   readonly idle: Usage;
   readonly rssOpenMb: number;
+  readonly mainRssOpenMb: number;
+  /** (open − before) ÷ rooms: whole tree, and the main process alone (Tessera's tree includes the persist worker). */
   readonly rssPerRoomKb: number;
+  readonly mainRssPerRoomKb: number;
   /** Tessera: everyone left → no record log holds entries (null: not within `settleS`). */
   readonly foldedAfterLeaveMs: number | null;
-  /** Server RSS at each second after everyone left. */
+  /** Server RSS at each second after everyone left (whole tree, main process). */
   readonly rssAfterLeaveMb: number[];
+  readonly mainRssAfterLeaveMb: number[];
   readonly rssAfterLeaveEndMb: number;
   /** RSS at the end ÷ RSS before opening (target ≤ 1.2 within 60 s). */
   readonly rssEndOverBefore: number;
-  readonly profile: ProfileSummary[] | null;
+  /** `--profile`: CPU profile of the server processes from the first join to the end. */
+  readonly profile: ProcessProfile[] | null;
 }
 
 export function roomsParams(ctx: ScenarioContext): RoomsParams {
@@ -58,6 +69,13 @@ export function roomsParams(ctx: ScenarioContext): RoomsParams {
     idleS: numberOption(ctx.args, "--idle-s", 5),
     settleS: numberOption(ctx.args, "--settle-s", ctx.full ? 60 : 30),
   };
+}
+
+/** RSS of the whole tree and of its root process, in MB. */
+async function rssOf(pid: number): Promise<[number, number]> {
+  const procs = await sampleProcesses(pid);
+  const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  return [mb(procs.reduce((a, p) => a + p.rssBytes, 0)), mb(procs[0]?.rssBytes ?? Number.NaN)];
 }
 
 const recordId = (i: number) => `room${String(i).padStart(5, "0")}`;
@@ -72,59 +90,74 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
   const started = await startKind(kind, ctx, { dataDir: data.dataDir });
   const { server } = started;
   const bots = startBots();
-  let profile: ProfileSummary[] | null = null;
   try {
     await sleep(1000);
-    const rssBeforeMb = await treeRssMb(server.pid);
+    const [rssBeforeMb, mainRssBeforeMb] = await rssOf(server.pid);
+    const profiler = await startProfiling(started);
     const specs = ids.map((id, i) => ({ index: i, url: syncUrl(server, data.datasetId, id, `user ${i}`), recordId: id, remote: "none" as const, ...(seed ? { seed } : {}) }));
     const opened = await bots.call("connect", { specs, concurrency: p.concurrency, timeoutMs: 300_000 }, 320_000);
     const openAllMs = Math.round(opened.lastSyncedAt - opened.startedAt);
     ctx.log(`  ${kind}: ${p.rooms - opened.failed} records open in ${openAllMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.errors.join("; ")}` : ""}`);
     const created = await bots.call("createOnce", { info: data.info });
     if (created.errors > 0) throw new Error(`${created.errors} edits failed: ${created.firstError}`);
+    const editedAt = nowMs();
     const confirmed = kind === "tessera" ? await bots.call("waitConfirmed", { timeoutMs: 60_000 }, 70_000) : null;
+    const folding = kind === "tessera" ? await watchFolding(data.dataDir, p.settleS * 1000, editedAt) : null;
+    const foldedWhileOpenMs = folding?.foldedMs ?? null;
+    if (kind === "tessera") ctx.log(`  tessera: ${p.rooms} edits folded ${foldedWhileOpenMs === null ? `not within ${p.settleS} s` : `in ${foldedWhileOpenMs} ms`}`);
     await sleep(1000);
     const before = await snapshotTree(server.pid);
     await sleep(p.idleS * 1000);
     const after = await snapshotTree(server.pid);
     const idle = usageBetween(before, after);
     const rssOpenMb = idle.rssMb;
+    const mainRssOpenMb = idle.processes[0]?.rssMb ?? Number.NaN;
     ctx.log(`  ${kind}: open RSS ${rssOpenMb} MB (before ${rssBeforeMb} MB), idle CPU ${idle.cpuPercent} %; everyone leaves`);
     const left = nowMs();
     await bots.call("leave", { timeoutMs: 30_000 }, 40_000);
     let foldedAfterLeaveMs: number | null = null;
     const rssAfterLeaveMb: number[] = [];
+    const mainRssAfterLeaveMb: number[] = [];
     for (let s = 1; s <= p.settleS; s++) {
       // Once a second: RSS, and whether every log is folded yet (Tessera).
       while (nowMs() < left + s * 1000) {
         if (kind === "tessera" && foldedAfterLeaveMs === null && (await pendingLogs(data.dataDir)) === 0) foldedAfterLeaveMs = Math.round(nowMs() - left);
         await sleep(kind === "tessera" && foldedAfterLeaveMs === null ? 250 : Math.max(1, left + s * 1000 - nowMs()));
       }
-      rssAfterLeaveMb.push(await treeRssMb(server.pid));
+      const [tree, main] = await rssOf(server.pid);
+      rssAfterLeaveMb.push(tree);
+      mainRssAfterLeaveMb.push(main);
     }
     const rssAfterLeaveEndMb = rssAfterLeaveMb[rssAfterLeaveMb.length - 1] ?? Number.NaN;
-    profile = await stopKind(started);
+    const profile = profiler ? await profiler.stop() : null;
+    await server.stop();
     return {
       server: kind,
       serverStartMs: server.startMs,
       rssBeforeMb,
+      mainRssBeforeMb,
       syncMs: summarize(opened.syncMs),
       openAllMs,
       failedJoins: opened.failed,
       durableAckMs: confirmed ? summarize(confirmed.ackMs) : null,
       unconfirmed: confirmed ? confirmed.unconfirmed : null,
+      foldedWhileOpenMs,
+      pendingLogsEachSecond: folding?.pendingEachSecond ?? null,
       idle,
       rssOpenMb,
+      mainRssOpenMb,
       rssPerRoomKb: Math.round(((rssOpenMb - rssBeforeMb) * 1024) / p.rooms),
+      mainRssPerRoomKb: Math.round(((mainRssOpenMb - mainRssBeforeMb) * 1024) / p.rooms),
       foldedAfterLeaveMs,
       rssAfterLeaveMb,
+      mainRssAfterLeaveMb,
       rssAfterLeaveEndMb,
       rssEndOverBefore: Math.round((rssAfterLeaveEndMb / rssBeforeMb) * 100) / 100,
       profile,
     };
   } finally {
     await bots.close();
-    if (!profile) await server.stop();
+    await server.stop();
     await data.cleanup();
   }
 }
@@ -136,6 +169,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const tessera = await roomsRun("tessera", p, ctx);
   const ratios = {
     rssPerRoom: ratio(tessera.rssPerRoomKb, stock.rssPerRoomKb),
+    mainRssPerRoom: ratio(tessera.mainRssPerRoomKb, stock.mainRssPerRoomKb),
     rssOpen: ratio(tessera.rssOpenMb, stock.rssOpenMb),
     rssAfterLeave: ratio(tessera.rssAfterLeaveEndMb, stock.rssAfterLeaveEndMb),
     syncP99: ratio(tessera.syncMs.p99, stock.syncMs.p99),
@@ -143,12 +177,13 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const row = (s: RoomsSide) => [
     s.server,
     fmt(s.rssBeforeMb, 0),
-    fmt(s.rssOpenMb, 0),
-    String(s.rssPerRoomKb),
+    `${fmt(s.rssOpenMb, 0)} (${fmt(s.mainRssOpenMb, 0)})`,
+    `${s.rssPerRoomKb} (${s.mainRssPerRoomKb})`,
     `${fmt(s.syncMs.p50, 1)} / ${fmt(s.syncMs.p99, 1)}`,
     String(s.openAllMs),
     s.durableAckMs ? `${fmt(s.durableAckMs.p50, 1)} / ${fmt(s.durableAckMs.p99, 1)}` : "n/a",
-    fmt(s.idle.cpuPercent),
+    s.server === "tessera" ? (s.foldedWhileOpenMs === null ? `> ${p.settleS} s` : `${s.foldedWhileOpenMs} ms`) : "n/a",
+    `${fmt(s.idle.cpuPercent)} (${fmt(s.idle.processes[0]?.cpuPercent)})`,
     s.server === "tessera" ? (s.foldedAfterLeaveMs === null ? `> ${p.settleS} s` : `${s.foldedAfterLeaveMs} ms`) : "never (no storage)",
     `${fmt(s.rssAfterLeaveMb[4] ?? Number.NaN, 0)} / ${fmt(s.rssAfterLeaveEndMb, 0)}`,
     fmt(s.rssEndOverBefore, 2),
@@ -157,8 +192,8 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     json: { scenario: "rooms", parameters: p, tessera, stock, ratios },
     tables: [
       {
-        head: ["server", "RSS before MB", "RSS open MB", "KB/room", "sync p50 / p99 ms", "open all ms", "ack p50 / p99 ms", "idle CPU %", "all logs folded", `RSS +5 s / +${p.settleS} s MB`, "end ÷ before"],
-        rows: [row(stock), row(tessera), ["tessera ÷ stock", "", fmt(ratios.rssOpen, 2), fmt(ratios.rssPerRoom, 2), "", "", "", "", "", fmt(ratios.rssAfterLeave, 2), ""]],
+        head: ["server", "RSS before MB", "RSS open MB (main)", "KB/room (main)", "sync p50 / p99 ms", "open all ms", "ack p50 / p99 ms", "edits folded", "idle CPU % (main)", "folded after leave", `RSS +5 s / +${p.settleS} s MB`, "end ÷ before"],
+        rows: [row(stock), row(tessera), ["tessera ÷ stock", "", fmt(ratios.rssOpen, 2), `${fmt(ratios.rssPerRoom, 2)} (${fmt(ratios.mainRssPerRoom, 2)})`, "", "", "", "", "", "", fmt(ratios.rssAfterLeave, 2), ""]],
       },
     ],
   };

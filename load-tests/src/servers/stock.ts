@@ -6,12 +6,12 @@ import { freePort, spawnServer, type BenchServer } from "./process.js";
  * ws 6), in its own process with `HOST=127.0.0.1 PORT=…`. Its room name is the URL path, so the
  * bots use the same `/sync/DATASET/RECORD` URLs as on Tessera.
  */
-export async function startStock(options: { port?: number; profileDir?: string } = {}): Promise<BenchServer> {
+export async function startStock(options: { port?: number; inspectPort?: number } = {}): Promise<BenchServer> {
   const port = options.port ?? (await freePort());
   return spawnServer({
     kind: "stock",
     command: process.execPath,
-    args: [...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []), `${repoRoot}node_modules/@y/websocket-server/src/server.js`],
+    args: [...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []), `${repoRoot}node_modules/@y/websocket-server/src/server.js`],
     cwd: repoRoot,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port) },
     port,

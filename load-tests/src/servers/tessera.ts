@@ -12,29 +12,38 @@ export interface TesseraOptions {
   readonly dataDir: string;
   /** Fixed port (a restart must come back on the same one); default: a free one. */
   readonly port?: number;
-  /** Write V8 CPU profiles of the server (and its persist worker) into this folder (`--cpu-prof`). */
-  readonly profileDir?: string;
+  /** Inspector port the server opens on SIGUSR1 (profiling); its persist worker uses the default 9229. */
+  readonly inspectPort?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
 }
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
+let serverRoot = repoRoot;
+
+/** Where the Tessera server and CLI run from: the working tree, or a snapshot (`--at REF`). */
+export function tesseraRoot(): string {
+  return serverRoot;
+}
+
+export function setTesseraRoot(dir: string): void {
+  serverRoot = dir.endsWith("/") ? dir : `${dir}/`;
+}
+
 export async function startTessera(options: TesseraOptions): Promise<BenchServer> {
-  const cli = `${repoRoot}bin/tessera.mjs`;
+  const root = tesseraRoot();
+  const cli = `${root}bin/tessera.mjs`;
   if (!existsSync(cli)) throw new ServerStartError(`${cli} does not exist`);
   const port = options.port ?? (await freePort());
-  const nodeOptions = options.profileDir ? `--cpu-prof --cpu-prof-dir=${options.profileDir}` : "";
   return spawnServer({
     kind: "tessera",
     command: process.execPath,
-    args: [cli, "server", "run", options.dataDir, "--host", "127.0.0.1", "--port", String(port)],
-    cwd: repoRoot,
+    args: [...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []), cli, "server", "run", options.dataDir, "--host", "127.0.0.1", "--port", String(port)],
+    cwd: root,
     env: {
       ...process.env,
       TESSERA_AUTH: "off",
-      // Profiling through NODE_OPTIONS reaches the persist worker the server forks as well.
-      NODE_OPTIONS: [process.env.NODE_OPTIONS ?? "", nodeOptions].join(" ").trim(),
       ...options.env,
     },
     port,
