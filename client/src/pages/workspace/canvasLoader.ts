@@ -15,5 +15,8 @@ export function canvasAvailable(): boolean {
 
 export async function loadCanvas(): Promise<CanvasModule | null> {
   const load = Object.values(modules)[0];
-  return load ? load() : null;
+  if (!load) return null;
+  // The server's CSP forbids eval (script-src 'self'); Pixi's own shims make it run without.
+  await import("pixi.js/unsafe-eval");
+  return load();
 }
