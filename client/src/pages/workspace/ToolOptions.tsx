@@ -24,8 +24,9 @@ export function ToolOptions(props: {
   colorOf: (label: string) => string;
 }) {
   const [adjusting, setAdjusting] = createSignal(false);
-  const [brightness, setBrightness] = createSignal(0);
-  const [contrast, setContrast] = createSignal(0);
+  // Multipliers: 1 leaves the image as it is.
+  const [brightness, setBrightness] = createSignal(1);
+  const [contrast, setContrast] = createSignal(1);
   const adjust = (b: number, c: number) => {
     setBrightness(b);
     setContrast(c);
@@ -70,14 +71,14 @@ export function ToolOptions(props: {
         <Show when={adjusting()}>
           <div class="menu" style={{ padding: "12px", gap: "8px", "min-width": "240px" }}>
             <label class="field">
-              Brightness {brightness().toFixed(2)}
-              <input type="range" min={-1} max={1} step={0.05} value={brightness()} onInput={(e) => adjust(Number(e.currentTarget.value), contrast())} />
+              Brightness ×{brightness().toFixed(2)}
+              <input type="range" min={0} max={2} step={0.05} value={brightness()} onInput={(e) => adjust(Number(e.currentTarget.value), contrast())} />
             </label>
             <label class="field">
-              Contrast {contrast().toFixed(2)}
-              <input type="range" min={-1} max={1} step={0.05} value={contrast()} onInput={(e) => adjust(brightness(), Number(e.currentTarget.value))} />
+              Contrast ×{contrast().toFixed(2)}
+              <input type="range" min={0} max={2} step={0.05} value={contrast()} onInput={(e) => adjust(brightness(), Number(e.currentTarget.value))} />
             </label>
-            <button class="btn" onClick={() => adjust(0, 0)}>
+            <button class="btn" onClick={() => adjust(1, 1)}>
               Reset
             </button>
           </div>
