@@ -128,6 +128,17 @@ test("edits made offline are queued, then saved on reconnect and kept across a r
   await expect(alice.getByTestId("sync-indicator")).toHaveText("Offline, 2 changes queued");
   await shot(alice, "09-offline-queued");
 
+  // Closing the tab now would lose them: the browser asks first (and the tab stays when refused).
+  const asked = new Promise<string>((resolve) =>
+    alice.once("dialog", (d) => {
+      resolve(d.type());
+      void d.dismiss();
+    }),
+  );
+  await alice.close({ runBeforeUnload: true });
+  expect(await asked).toBe("beforeunload");
+  expect(alice.isClosed()).toBe(false);
+
   await alice.context().setOffline(false);
   await expect(alice.getByTestId("sync-indicator")).toHaveText("Saved", { timeout: 15_000 });
 
