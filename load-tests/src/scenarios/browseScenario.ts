@@ -33,7 +33,7 @@ export async function runBrowseScenario(ctx: ScenarioContext): Promise<ScenarioO
           ...latencyCells(r.latencyMs),
           fmt(r.serverCpuMsPerRequest),
           String(r.serverRssMb),
-          r.errors ? `${r.errors} errors: ${r.firstError ?? ""}` : JSON.stringify(r.sample),
+          r.errors ? `${r.errors} errors: ${r.firstError ?? ""}` : JSON.stringify(r.sample).slice(0, 70),
         ]),
       },
     ],

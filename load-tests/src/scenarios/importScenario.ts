@@ -4,7 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { nowMs } from "../clock.js";
 import { ensureImportSource, type ImportSource } from "../gen/importSources.js";
+import type { ProcessProfile } from "../inspectorProfile.js";
 import { sampleProcesses } from "../procStats.js";
+import { summarizeProfileDir } from "../profile.js";
 import { repoRoot, tesseraRoot } from "../servers/tessera.js";
 import { fmt, numberOption, type ScenarioContext, type ScenarioOutput } from "./common.js";
 
@@ -34,6 +36,8 @@ export interface ImportRun {
   readonly cpuPercent: number;
   readonly peakRssMb: number;
   readonly warnings: number;
+  /** `--profile`: the import process's CPU profile (`node --cpu-prof`). */
+  readonly profile: ProcessProfile[] | null;
 }
 
 export function importParams(ctx: ScenarioContext): ImportParams {
@@ -52,8 +56,9 @@ interface CliReport {
 async function importOnce(source: ImportSource, ctx: ScenarioContext): Promise<ImportRun> {
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-import-"));
   try {
+    const profileDir = ctx.profile ? path.join(root, "profile") : null;
     const t0 = nowMs();
-    const child = spawn(process.execPath, [`${tesseraRoot()}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"], {
+    const child = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), `${tesseraRoot()}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -93,6 +98,7 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext): Promise<I
       cpuPercent: Math.round((cpuMs / (seconds * 1000)) * 1000) / 10,
       peakRssMb: Math.round(peak / 2 ** 20),
       warnings: report.warnings.length,
+      profile: profileDir ? (await summarizeProfileDir(profileDir)).map((summary) => ({ role: "import", pid, summary, error: null })) : null,
     };
     ctx.log(`  ${source.format}: ${run.records} records, ${rows} rows in ${run.seconds} s (${run.rowsPerSecond} rows/s), peak RSS ${run.peakRssMb} MB`);
     return run;
