@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { createEntity, deleteRows, moveVertex, updateRow, type DatasetSchema, type DocContext, type Origin, type Row } from "@tessera/shared-crdt";
+import { ANNOTATION_TABLES, createEntity, deleteRows, moveVertex, tableMap, updateRow, type ComponentTable, type DatasetSchema, type DocContext, type Origin, type Row } from "@tessera/shared-crdt";
 import type { ToolName } from "./types.js";
 import type { CursorStyle, Effect, Hit, Shape, ShapeRef, ShapeTable } from "../tools/types.js";
 import { Throttle, type Clock } from "./clock.js";
@@ -134,14 +134,42 @@ export class EffectApplier {
     this.target.created(table, m.annotationId, m.entityId);
   }
 
+  /**
+   * Deletes shapes; an entity whose last annotation goes is deleted with it (no invisible
+   * leftovers in the object list), as the workspace's own delete does.
+   */
   private remove(refs: readonly ShapeRef[]): void {
-    const byTable = new Map<ShapeTable, string[]>();
+    const byTable = new Map<ComponentTable, string[]>();
     for (const r of refs) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r.id]);
+    const orphans = this.orphanedEntities(refs);
+    if (orphans.length > 0) byTable.set("entities", orphans);
     this.guarded("delete", () => {
       this.options.doc.transact(() => {
-        for (const [table, ids] of byTable) deleteRows(this.ctx, this.origin, table, ids);
+        for (const [table, ids] of byTable) deleteRows(this.ctx, this.origin, table, ids.filter((id) => tableMap(this.options.doc, table).has(id)));
       }, this.origin);
     });
+  }
+
+  private orphanedEntities(refs: readonly ShapeRef[]): string[] {
+    const doc = this.options.doc;
+    const doomed = new Set(refs.map((r) => `${r.table}/${r.id}`));
+    const entities = new Set<string>();
+    for (const r of refs) {
+      const e = tableMap(doc, r.table).get(r.id)?.get("entity_id");
+      if (typeof e === "string" && e !== "") entities.add(e);
+    }
+    for (const table of ANNOTATION_TABLES) {
+      if (table === "messages") continue;
+      for (const [id, m] of tableMap(doc, table).entries()) {
+        const e = m.get("entity_id");
+        if (typeof e === "string" && entities.has(e) && !doomed.has(`${table}/${id}`)) entities.delete(e);
+      }
+    }
+    for (const m of tableMap(doc, "entities").values()) {
+      const parent = m.get("parent_id");
+      if (typeof parent === "string") entities.delete(parent);
+    }
+    return [...entities];
   }
 
   private edit(op: PendingOp): void {

@@ -70,6 +70,19 @@ export interface CanvasOptions {
   readonly templates: readonly KeypointTemplate[];
   /** When false every edit is refused (viewer, validated record). */
   readonly editable: boolean;
+  /** Label drawn next to shapes when zoomed in (default: the entity's `category`, else its `name`). */
+  readonly labelOf?: (entityId: string) => string;
+  /**
+   * The workspace's per-user undo manager (`Y.UndoManager`). When given, a whole drag is exactly
+   * one undo step however long it lasts; without it the manager's `captureTimeout` groups it.
+   */
+  readonly undoManager?: { captureTimeout: number; stopCapturing(): void };
+  /** Faint fills under boxes and polygons (default: on, off on software WebGL). */
+  readonly fill?: boolean;
+  /** Multisample antialiasing (default: on, off on software WebGL where it halves the frame rate). */
+  readonly antialias?: boolean;
+  /** Initial brush radius in image pixels (default 12). */
+  readonly brushRadius?: number;
 }
 
 export interface CanvasEvents {
@@ -82,6 +95,12 @@ export interface CanvasEvents {
   /** First image painted / all annotations drawn (for the render benchmark). */
   imageShown: { ms: number };
   annotationsShown: { ms: number; count: number };
+  /** The canvas changed tool itself (back to select after a shape was drawn). */
+  toolChanged: { tool: ToolName };
+  /** A gesture or edit was refused (tiny box, locked shape, read-only, invalid row…): say why. */
+  refused: { reason: string };
+  /** `[` / `]` changed the brush radius (image pixels). */
+  brushRadius: { px: number };
 }
 
 export interface CanvasController {
@@ -95,6 +114,7 @@ export interface CanvasController {
   /** Hidden entities are not drawn; locked ones are drawn but not editable. */
   setHidden(entityIds: ReadonlySet<string>): void;
   setLocked(entityIds: ReadonlySet<string>): void;
+  /** Multipliers, 1 = unchanged (0 = black / flat grey; 2 = twice as bright / contrasted). */
   setImageAdjustments(a: { brightness: number; contrast: number }): void;
   fit(): void;
   oneToOne(): void;
@@ -106,5 +126,10 @@ export interface CanvasController {
   on<K extends keyof CanvasEvents>(event: K, fn: (payload: CanvasEvents[K]) => void): () => void;
   /** Frames per second measured over the last second (benchmark and debug overlay). */
   fps(): number;
+  getTool(): ToolName;
+  /** The local selection (rows of drawable tables). */
+  getSelection(): readonly SelectionRef[];
+  /** Re-reads colours and labels of every shape (the palette changed outside the document). */
+  refreshStyles(): void;
   destroy(): void;
 }

@@ -64,6 +64,7 @@ export class SceneModel {
   private reveal = false;
   private orderCounter = 0;
   private readonly scratch: number[] = [];
+  private readonly createdNow = new Set<SceneItem>();
 
   constructor(
     private readonly doc: Y.Doc,
@@ -96,6 +97,8 @@ export class SceneModel {
 
   /** Applies one transaction's changes (from `observeRecordChanges`). */
   apply(changes: DocChanges): void {
+    const created = this.createdNow;
+    created.clear();
     for (const table of SHAPE_TABLES) {
       const rows = changes.tables.get(table);
       if (!rows) continue;
@@ -114,8 +117,10 @@ export class SceneModel {
         this.upsert(table, id, row, change.kind === "added" ? null : { geometry });
       }
     }
+    // Shapes created in this transaction were styled with the entity as it is now.
     const entities = changes.tables.get("entities");
-    if (entities) for (const id of entities.keys()) this.restyleEntity(id);
+    if (entities) for (const id of entities.keys()) this.restyleEntity(id, created);
+    created.clear();
   }
 
   private allocSlot(): number {
@@ -139,6 +144,7 @@ export class SceneModel {
       this.items.set(key, item);
       this.bySlot[item.slot] = item;
       this.link(item);
+      this.createdNow.add(item);
       for (const s of this.sinks) s.create(item);
       return;
     }
@@ -195,10 +201,10 @@ export class SceneModel {
     for (const s of this.sinks) s.destroy(item);
   }
 
-  private restyleEntity(entityId: string): void {
+  private restyleEntity(entityId: string, skip?: ReadonlySet<SceneItem>): void {
     const set = this.byEntity.get(entityId);
     if (!set) return;
-    for (const item of set) for (const s of this.sinks) s.update(item, { geometry: false, style: true });
+    for (const item of set) if (!skip?.has(item)) for (const s of this.sinks) s.update(item, { geometry: false, style: true });
   }
 
   private restyleDiff(before: ReadonlySet<string>, after: ReadonlySet<string>): void {

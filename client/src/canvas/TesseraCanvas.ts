@@ -1,0 +1,361 @@
+import type { Awareness } from "y-protocols/awareness";
+import { observeRecordChanges } from "@tessera/shared-crdt";
+import { TOOLS } from "../tools/registry.js";
+import { SHAPE_TABLES, type CursorStyle, type Hit, type Shape, type ShapeRef, type ShapeTable, type ToolEvent, type Transition } from "../tools/types.js";
+import type { CanvasController, CanvasEvents, CanvasOptions, SelectionRef, ToolName, Viewport } from "./types.js";
+import { EffectApplier, type EffectTarget } from "./EffectApplier.js";
+import { Emitter } from "./Emitter.js";
+import type { Clock } from "./clock.js";
+import { Throttle } from "./clock.js";
+import { cameraOf, centredOn, fitCamera, panBy, screenToWorldX, screenToWorldY, viewportOf, zoomAt, type Camera } from "./scene/camera.js";
+import { tilesBounds } from "./scene/layout.js";
+import type { SceneModel } from "./scene/SceneModel.js";
+import { makeToolContext, pointAt } from "./toolContext.js";
+import { AwarenessWriter } from "./live/AwarenessWriter.js";
+import { PeerTracker } from "./live/peers.js";
+
+/**
+ * The canvas controller: threads tool state machines, keeps the selection, hover, preview and
+ * camera, applies tool effects, and tells the workspace what happened. It owns no Pixi object:
+ * the {@link CanvasRenderer} (see `createCanvas`) draws from the state exposed here, so this
+ * stays the one place that decides, and the renderer the one that paints.
+ */
+export interface CanvasRenderer {
+  readonly screenW: number;
+  readonly screenH: number;
+  setCursor(css: string): void;
+  invalidate(): void;
+  onCamera(): void;
+  onOverlay(): void;
+  onPeers(tracker: PeerTracker): void;
+  setAdjustments(brightness: number, contrast: number): void;
+  restyleAll(): void;
+  fps(): number;
+  destroy(): void;
+}
+
+const TOOL_CURSOR: Record<ToolName, CursorStyle> = {
+  select: "default",
+  bbox: "crosshair",
+  polygon: "crosshair",
+  polyline: "crosshair",
+  keypoints: "crosshair",
+  brush: "crosshair",
+  eraser: "crosshair",
+};
+
+const isShapeTable = (t: string): t is ShapeTable => (SHAPE_TABLES as readonly string[]).includes(t);
+
+export class TesseraCanvas implements CanvasController {
+  readonly events = new Emitter<CanvasEvents>();
+  camera: Camera = { x: 0, y: 0, zoom: 1 };
+  hoverHit: Hit | null = null;
+  previewShape: Shape | null = null;
+  selection: ShapeRef[] = [];
+  editable: boolean;
+  private toolName: ToolName = "select";
+  private toolState: unknown = TOOLS.select.initial();
+  private category = "";
+  private templateId: string | undefined;
+  private brushRadiusPx: number;
+  private spaceHeld = false;
+  private readonly applier: EffectApplier;
+  private readonly awarenessOut: AwarenessWriter;
+  private readonly peers: PeerTracker;
+  private readonly viewportEvents: Throttle;
+  private viewportByUser = false;
+  private renderer: CanvasRenderer | null = null;
+  private unobserve: () => void = () => undefined;
+  private readonly onAwareness: () => void;
+
+  constructor(
+    readonly options: CanvasOptions,
+    readonly scene: SceneModel,
+    private readonly clock: Clock,
+  ) {
+    this.editable = options.editable;
+    this.brushRadiusPx = options.brushRadius ?? 12;
+    this.templateId = options.templates[0]?.id;
+    const entityColumns = options.schema.tables.get("entities")?.columns.map((c) => c.name) ?? [];
+    this.applier = new EffectApplier(
+      {
+        doc: options.doc,
+        schema: options.schema,
+        recordId: options.recordId,
+        newId: options.newId,
+        origin: options.origin,
+        clock,
+        editable: () => this.editable,
+        entityFields: () => (this.category && entityColumns.includes("category") ? { category: this.category } : {}),
+        ...(options.undoManager ? { undoManager: options.undoManager } : {}),
+      },
+      this.effectTarget(),
+    );
+    this.awarenessOut = new AwarenessWriter(options.awareness, clock);
+    this.peers = new PeerTracker(options.awareness.clientID, options.recordId);
+    this.viewportEvents = new Throttle(clock, 100, () => {
+      const v = this.getViewport();
+      this.events.emit("viewportChanged", { viewport: v, byUser: this.viewportByUser });
+      this.awarenessOut.viewport(v);
+      this.viewportByUser = false;
+    });
+    this.onAwareness = () => {
+      if (this.peers.update(awarenessStates(options.awareness), this.clock.now())) this.renderer?.onPeers(this.peers);
+    };
+    options.awareness.on("change", this.onAwareness);
+    this.awarenessOut.tool(this.toolName);
+  }
+
+  attach(renderer: CanvasRenderer): void {
+    this.renderer = renderer;
+  }
+
+  /** Reads the document into the scene (renderer sinks attached first), then follows its diffs. */
+  start(): void {
+    this.scene.addSink({
+      create: () => undefined,
+      update: () => undefined,
+      destroy: (item) => {
+        this.dropFromSelection(item.ref);
+        if (this.hoverHit && this.hoverHit.ref.table === item.ref.table && this.hoverHit.ref.id === item.ref.id) this.hoverHit = null;
+      },
+    });
+    this.scene.load();
+    this.unobserve = observeRecordChanges(this.options.doc, (changes) => this.scene.apply(changes));
+    this.onAwareness();
+  }
+
+  // ── tools ──────────────────────────────────────────────────────────────────────────────────
+
+  private ctx() {
+    return makeToolContext({
+      scene: this.scene,
+      camera: this.camera,
+      editable: this.editable,
+      selection: this.selection,
+      template: this.options.templates.find((t) => t.id === this.templateId),
+      brushRadius: this.brushRadiusPx,
+    });
+  }
+
+  /** Runs one event through the current tool and applies its effects. */
+  toolEvent(event: ToolEvent): Transition<unknown> {
+    const t = TOOLS[this.toolName].transition(this.toolState, event, this.ctx());
+    this.toolState = t.state;
+    this.applier.apply(t.effects);
+    if (event.type === "move" || event.type === "down" || event.type === "up") {
+      const p = event.p;
+      this.awarenessOut.cursor({ viewId: p.viewId, x: p.x, y: p.y });
+    } else if (event.type === "leave") this.awarenessOut.cursor(null);
+    return t;
+  }
+
+  toPoint(sx: number, sy: number) {
+    return pointAt(this.scene, this.camera, sx, sy);
+  }
+
+  setTool(tool: ToolName): void {
+    if (tool === this.toolName) return;
+    this.toolEvent({ type: "cancel" });
+    this.applier.destroy();
+    this.toolName = tool;
+    this.toolState = TOOLS[tool].initial();
+    this.previewShape = null;
+    this.setCursor(TOOL_CURSOR[tool]);
+    this.awarenessOut.tool(tool);
+    this.renderer?.onOverlay();
+  }
+
+  getTool(): ToolName {
+    return this.toolName;
+  }
+
+  setCategory(category: string): void {
+    this.category = category;
+  }
+
+  setKeypointTemplate(templateId: string): void {
+    this.templateId = templateId;
+  }
+
+  setBrushRadius(px: number): void {
+    this.brushRadiusPx = Math.max(1, px);
+  }
+
+  setEditable(editable: boolean): void {
+    if (editable === this.editable) return;
+    this.editable = editable;
+    if (!editable) this.toolEvent({ type: "cancel" });
+    this.renderer?.onOverlay();
+  }
+
+  key(e: { key: string; shift: boolean; ctrl: boolean; alt: boolean; type: "down" | "up" }): boolean {
+    if (e.key === " ") {
+      this.spaceHeld = e.type === "down";
+      this.setCursor(this.spaceHeld ? "grab" : TOOL_CURSOR[this.toolName]);
+      return true;
+    }
+    if (e.key === "Alt") {
+      this.scene.setRevealHidden(e.type === "down");
+      this.renderer?.invalidate();
+      return true;
+    }
+    const t = this.toolEvent({ type: "key", key: e.key, phase: e.type, shift: e.shift, ctrl: e.ctrl, alt: e.alt });
+    return t.handled === true;
+  }
+
+  get panMode(): boolean {
+    return this.spaceHeld;
+  }
+
+  // ── selection ──────────────────────────────────────────────────────────────────────────────
+
+  select(refs: readonly SelectionRef[]): void {
+    this.selection = refs.filter((r): r is ShapeRef => isShapeTable(r.table)).map((r) => ({ table: r.table, id: r.id }));
+    this.awarenessOut.selection(refs);
+    this.renderer?.onOverlay();
+  }
+
+  getSelection(): readonly SelectionRef[] {
+    return this.selection;
+  }
+
+  /** Rows that vanished (deleted here or by someone else) leave the selection. */
+  dropFromSelection(ref: ShapeRef): void {
+    const next = this.selection.filter((r) => r.table !== ref.table || r.id !== ref.id);
+    if (next.length === this.selection.length) return;
+    this.selection = next;
+    this.awarenessOut.selection(next);
+    this.events.emit("selection", next);
+  }
+
+  setHidden(entityIds: ReadonlySet<string>): void {
+    this.scene.setHidden(entityIds);
+    this.renderer?.onOverlay();
+  }
+
+  setLocked(entityIds: ReadonlySet<string>): void {
+    this.scene.setLocked(entityIds);
+    this.renderer?.onOverlay();
+  }
+
+  refreshStyles(): void {
+    this.renderer?.restyleAll();
+  }
+
+  setImageAdjustments(a: { brightness: number; contrast: number }): void {
+    this.renderer?.setAdjustments(a.brightness, a.contrast);
+  }
+
+  // ── camera ─────────────────────────────────────────────────────────────────────────────────
+
+  private cameraChanged(byUser: boolean): void {
+    this.viewportByUser ||= byUser;
+    this.viewportEvents.request();
+    this.renderer?.onCamera();
+  }
+
+  setCamera(c: Camera, byUser: boolean): void {
+    this.camera = c;
+    this.cameraChanged(byUser);
+  }
+
+  fit(): void {
+    const r = this.renderer;
+    if (!r) return;
+    this.setCamera(fitCamera(tilesBounds(this.scene.tiles), r.screenW, r.screenH), true);
+  }
+
+  oneToOne(): void {
+    const r = this.renderer;
+    if (!r) return;
+    const wx = screenToWorldX(this.camera, r.screenW / 2);
+    const wy = screenToWorldY(this.camera, r.screenH / 2);
+    this.setCamera(centredOn(wx, wy, 1, r.screenW, r.screenH), true);
+  }
+
+  zoomAt(sx: number, sy: number, factor: number): void {
+    this.setCamera(zoomAt(this.camera, sx, sy, factor), true);
+  }
+
+  getViewport(): Viewport {
+    const r = this.renderer;
+    const tile = this.scene.tiles[0];
+    if (!tile) return { viewId: "", cx: 0.5, cy: 0.5, zoom: this.camera.zoom };
+    return viewportOf(this.camera, tile, r?.screenW ?? 0, r?.screenH ?? 0);
+  }
+
+  setViewport(v: Viewport): void {
+    const r = this.renderer;
+    const tile = this.scene.tiles.find((t) => t.id === v.viewId) ?? this.scene.tiles[0];
+    if (!r || !tile) return;
+    this.setCamera(cameraOf(v, tile, r.screenW, r.screenH), false);
+  }
+
+  // ── effect target ──────────────────────────────────────────────────────────────────────────
+
+  /** Where tool effects land: user-driven, so selection changes are reported to the workspace. */
+  private effectTarget(): EffectTarget {
+    return {
+      preview: (shape) => {
+        this.previewShape = shape;
+        this.renderer?.onOverlay();
+      },
+      hover: (hit) => {
+        this.hoverHit = hit;
+        this.renderer?.onOverlay();
+      },
+      setCursor: (cursor) => this.setCursor(cursor),
+      pan: (dx, dy) => this.setCamera(panBy(this.camera, dx, dy), true),
+      select: (refs) => {
+        this.select(refs);
+        this.events.emit("selection", this.selection);
+      },
+      switchTool: (tool) => {
+        this.setTool(tool);
+        this.events.emit("toolChanged", { tool });
+      },
+      brushRadius: (radius) => {
+        this.brushRadiusPx = radius;
+        this.events.emit("brushRadius", { px: radius });
+        this.renderer?.onOverlay();
+      },
+      refused: (reason) => this.events.emit("refused", { reason }),
+      dragging: (ref) => this.awarenessOut.dragging(ref),
+      created: (table, id, entityId) => this.events.emit("created", { table, id, entityId }),
+    };
+  }
+
+  setCursor(cursor: CursorStyle): void {
+    this.renderer?.setCursor(cursor);
+  }
+
+  pan(dx: number, dy: number): void {
+    this.setCamera(panBy(this.camera, dx, dy), true);
+  }
+
+  on<K extends keyof CanvasEvents>(event: K, fn: (payload: CanvasEvents[K]) => void): () => void {
+    return this.events.on(event, fn);
+  }
+
+  fps(): number {
+    return this.renderer?.fps() ?? 0;
+  }
+
+  destroy(): void {
+    this.applier.destroy();
+    this.viewportEvents.cancel();
+    this.awarenessOut.cursor(null);
+    this.awarenessOut.dragging(null);
+    this.awarenessOut.destroy();
+    this.options.awareness.off("change", this.onAwareness);
+    this.unobserve();
+    this.renderer?.destroy();
+    this.renderer = null;
+    this.events.clear();
+  }
+}
+
+function awarenessStates(a: Awareness): ReadonlyMap<number, unknown> {
+  return a.getStates() as ReadonlyMap<number, unknown>;
+}
