@@ -56,6 +56,8 @@ test("A draws a box and a polygon, B sees them within a second and moves one, A 
   await drawPolygon(alice, [await at(alice, 0.6, 0.3), await at(alice, 0.72, 0.32), await at(alice, 0.7, 0.5), await at(alice, 0.58, 0.45)]);
   await alice.keyboard.press("Enter");
   await expect(bob.getByTestId("object-row")).toHaveCount(before + 2, { timeout: 1000 });
+  const polygons = (await docRows(bob, "multi_paths")).filter((r) => (r.coords as number[]).length === 8 && r.is_closed === true);
+  expect(polygons.length).toBeGreaterThan(0);
   await shot(bob, "10-bob-sees-alices-shapes");
 
   // Bob drags Alice's box by its middle; Alice sees it move.
@@ -79,11 +81,15 @@ test("Alice's undo removes only Alice's shape", async ({ alice, bob }) => {
   const existing = await ids(alice);
   const before = existing.length;
 
+  // Alice labels her box "tree" (3) in the form: shape and label are one undo step.
   await drawBox(alice, await at(alice, 0.25, 0.3), await at(alice, 0.4, 0.5));
-  await alice.keyboard.press("Enter");
+  await alice.keyboard.press("3");
+  await expect(alice.getByTestId("creation-form")).toHaveCount(0);
   await expect.poll(async () => (await ids(bob)).length).toBe(before + 1);
   const alicesBox = (await ids(alice)).filter((id) => !existing.includes(id));
   expect(alicesBox).toHaveLength(1);
+  const entityOfBox = (await docRows(alice, "bboxes")).find((r) => r.id === alicesBox[0])?.entity_id;
+  await expect.poll(async () => (await docRows(bob, "entities")).find((e) => e.id === entityOfBox)?.category).toBe("tree");
 
   await drawBox(bob, await at(bob, 0.6, 0.55), await at(bob, 0.75, 0.75));
   await bob.keyboard.press("Enter");

@@ -153,14 +153,24 @@ export function WorkspaceBody(props: {
       origin: session.origin,
       newId: randomId,
       colorOf,
+      labelOf,
       templates: KEYPOINT_TEMPLATES,
       editable: editable(),
+      undoManager: undo,
+      brushRadius: settings.brush(),
     });
     if (disposed) {
       c.destroy();
       return;
     }
     c.on("selection", (refs) => setSelection(refs));
+    let lastRefusal = { reason: "", at: 0 };
+    c.on("refused", ({ reason }) => {
+      // Said once, not once per pointer event of a refused gesture.
+      if (reason === lastRefusal.reason && Date.now() - lastRefusal.at < 3000) return;
+      lastRefusal = { reason, at: Date.now() };
+      toast(reason === "read-only" ? "This record is read-only for you" : `Not done: ${reason}`);
+    });
     c.on("created", (e) => {
       undo.stopCapturing();
       if (field) setForm({ entityId: e.entityId, value: labelOf(e.entityId) || category() });

@@ -1,4 +1,4 @@
-import { createSignal, onCleanup, type Accessor } from "solid-js";
+import { createSignal, type Accessor } from "solid-js";
 import type { Awareness } from "y-protocols/awareness";
 import type { LabelField } from "../../app/categories.js";
 import { KEYPOINT_TEMPLATES } from "../../app/templates.js";
@@ -25,7 +25,7 @@ export interface CanvasSettings {
   stepBrush(delta: -1 | 1): void;
   toggleHidden(entityId: string): void;
   toggleLocked(entityId: string): void;
-  /** Pushes every setting to a controller that just mounted. */
+  /** Pushes every setting to a controller that just mounted, and follows the changes it makes itself. */
   applyTo(c: CanvasController): void;
 }
 
@@ -61,13 +61,6 @@ export function canvasSettings(o: {
     if (t !== "select") setLastDrawTool(t);
     o.onTool(t);
   };
-  // The canvas switches tools itself and says so in awareness.
-  const onLocalAwareness = () => {
-    const t = (o.awareness.getLocalState() as { tool?: ToolName } | null)?.tool;
-    if (t && t !== tool()) noteTool(t);
-  };
-  o.awareness.on("change", onLocalAwareness);
-  onCleanup(() => o.awareness.off("change", onLocalAwareness));
 
   const toggler = (get: Accessor<ReadonlySet<string>>, set: (s: ReadonlySet<string>) => void, push: (c: CanvasController, s: ReadonlySet<string>) => void) => (id: string) => {
     const next = new Set(get());
@@ -117,6 +110,10 @@ export function canvasSettings(o: {
     toggleHidden: toggler(hidden, setHidden, (c, s) => c.setHidden(s)),
     toggleLocked: toggler(locked, setLocked, (c, s) => c.setLocked(s)),
     applyTo(c) {
+      // The canvas goes back to select after a shape, and `[`/`]` resize its brush.
+      // (Subscriptions end with the controller, which the workspace destroys.)
+      c.on("toolChanged", ({ tool: t }) => t !== tool() && noteTool(t));
+      c.on("brushRadius", ({ px }) => setBrushSignal(px));
       c.setTool(tool());
       if (category()) c.setCategory(category());
       c.setHidden(hidden());
