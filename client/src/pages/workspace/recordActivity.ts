@@ -9,7 +9,6 @@ const VERBS: Record<string, string> = {
   approve: "approved this record",
   reject: "rejected this record",
   reopen: "reopened this record",
-  edit: "started this record",
 };
 
 /**
@@ -25,7 +24,8 @@ export function recordActivity(datasetId: string, recordId: string, myUserId: st
   onCleanup(onActivity((a) => a.recordId === recordId && setActivity((list) => (list.some((b) => b.id === a.id) ? list : [a, ...list]))));
   onCleanup(
     onStatusChange((c) => {
-      if (c.recordId !== recordId || c.by.id === myUserId) return;
+      // The automatic start on a first edit is in the feed; a toast for it would only be noise.
+      if (c.recordId !== recordId || c.by.id === myUserId || c.action === "edit") return;
       toast(`${c.by.name} ${VERBS[c.action] ?? c.action}${c.comment ? `: “${c.comment}”` : ""}`, "status");
     }),
   );
