@@ -33,6 +33,24 @@ export interface FrameTime {
   readonly pct: number;
 }
 
+/** A stretch of consecutive busy samples: the event loop was blocked that long. */
+export interface LongTask {
+  readonly ms: number;
+  /** Milliseconds since the profile started. */
+  readonly atMs: number;
+  /** The frames that took most of it (inclusive), busiest first. */
+  readonly frames: readonly FrameTime[];
+}
+
+export interface LongTasks {
+  readonly thresholdMs: number;
+  readonly count: number;
+  readonly totalMs: number;
+  readonly longest: readonly LongTask[];
+  /** Inclusive time per frame over every long task: what blocks the loop. */
+  readonly topInclusive: readonly FrameTime[];
+}
+
 export interface ProfileSummary {
   readonly file: string;
   readonly wallMs: number;
@@ -42,6 +60,8 @@ export interface ProfileSummary {
   readonly topSelf: readonly FrameTime[];
   readonly topInclusive: readonly FrameTime[];
   readonly byPackage: readonly FrameTime[];
+  /** Busy stretches of at least `thresholdMs` (a single JS thread cannot answer anyone meanwhile). */
+  readonly longTasks?: LongTasks;
 }
 
 const SPECIAL = new Set(["(idle)", "(program)", "(garbage collector)", "(root)"]);
@@ -71,6 +91,63 @@ function top(map: Map<string, number>, busyUs: number, n: number): FrameTime[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([frame, us]) => ({ frame, ms: round(us / 1000), pct: busyUs > 0 ? round((us / busyUs) * 100) : 0 }));
+}
+
+/** Frames on the stack of one sample, innermost first, each once. */
+function stackOf(id: number, byId: ReadonlyMap<number, ProfileNode>, parent: ReadonlyMap<number, number>): string[] {
+  const out: string[] = [];
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const cf = byId.get(at)?.callFrame;
+    if (!cf || cf.functionName === "(root)") continue;
+    const f = frameName(cf);
+    if (!out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
+/**
+ * Finds the busy stretches of at least `thresholdMs`: consecutive samples none of which is idle
+ * (V8 samples the JS thread, so a stretch is time the event loop could not serve anyone).
+ */
+export function longTasksOf(profile: CpuProfile, thresholdMs = 10, n = 5): LongTasks {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const tasks: Array<{ us: number; atUs: number; frames: Map<string, number> }> = [];
+  const all = new Map<string, number>();
+  let current: { us: number; atUs: number; frames: Map<string, number> } | null = null;
+  let clock = 0;
+  const close = () => {
+    if (current && current.us >= thresholdMs * 1000) {
+      tasks.push(current);
+      for (const [f, us] of current.frames) all.set(f, (all.get(f) ?? 0) + us);
+    }
+    current = null;
+  };
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(id);
+    const idle = !node || node.callFrame.functionName === "(idle)";
+    if (idle) close();
+    else {
+      current ??= { us: 0, atUs: clock, frames: new Map() };
+      current.us += us;
+      for (const f of stackOf(id, byId, parent)) current.frames.set(f, (current.frames.get(f) ?? 0) + us);
+    }
+    clock += us;
+  });
+  close();
+  const totalUs = tasks.reduce((a, t) => a + t.us, 0);
+  return {
+    thresholdMs,
+    count: tasks.length,
+    totalMs: round(totalUs / 1000),
+    longest: [...tasks]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, n)
+      .map((t) => ({ ms: round(t.us / 1000), atMs: round(t.atUs / 1000), frames: top(t.frames, t.us, 6) })),
+    topInclusive: top(all, totalUs, 15),
+  };
 }
 
 /** Summarises one profile: self time per sample goes to the sampled node, inclusive time to each distinct frame on its stack. */
@@ -116,6 +193,7 @@ export function summarizeProfile(profile: CpuProfile, file = "", n = 15): Profil
     topSelf: top(self, busyUs, n),
     topInclusive: top(inclusive, busyUs, n),
     byPackage: top(packages, busyUs, n),
+    longTasks: longTasksOf(profile),
   };
 }
 

@@ -96,6 +96,11 @@ function printProfiles(json: unknown, where = ""): void {
         console.log(`  by package: ${s.byPackage.map((f) => `${f.frame} ${f.pct} %`).join(", ")}`);
         console.log(`  self:      ${s.topSelf.slice(0, 10).map((f) => `${f.frame} ${f.pct} %`).join("\n             ")}`);
         console.log(`  inclusive: ${s.topInclusive.slice(0, 12).map((f) => `${f.frame} ${f.pct} %`).join("\n             ")}`);
+        const lt = s.longTasks;
+        if (lt && lt.count > 0) {
+          console.log(`  long tasks ≥ ${lt.thresholdMs} ms: ${lt.count}, ${lt.totalMs} ms in all; longest ${lt.longest.map((t) => `${t.ms} ms`).join(", ")}`);
+          console.log(`    in them:  ${lt.topInclusive.slice(0, 12).map((f) => `${f.frame} ${f.pct} %`).join("\n               ")}`);
+        }
       }
     } else printProfiles(v, where ? `${where}.${k}` : k);
   }

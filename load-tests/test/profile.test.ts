@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { packageOf, summarizeProfile, type CpuProfile } from "../src/profile.js";
+import { longTasksOf, packageOf, summarizeProfile, type CpuProfile } from "../src/profile.js";
 
 /** The profile summary is what RESULTS.md cites as "hot"; its arithmetic must be right. */
 const frame = (functionName: string, url = "", lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -34,6 +34,18 @@ describe("CPU profile summaries", () => {
       { frame: "(garbage collector)", ms: 2, pct: 33.3 },
       { frame: "@tessera/server", ms: 1, pct: 16.7 },
     ]);
+  });
+
+  it("find busy stretches of the event loop at least as long as the threshold", () => {
+    // receive 6 ms → applyUpdate 6 ms (one 12 ms stretch), idle 1 ms, receive 3 ms (too short).
+    const p: CpuProfile = { ...profile, samples: [2, 3, 4, 2, 4], timeDeltas: [0, 6000, 6000, 1000, 3000, 0] };
+    const lt = longTasksOf(p, 10);
+    expect(lt.count).toBe(1);
+    expect(lt.totalMs).toBe(12);
+    expect(lt.longest[0]?.ms).toBe(12);
+    expect(lt.longest[0]?.atMs).toBe(0);
+    expect(lt.topInclusive[0]).toEqual({ frame: "receive server/src/sync/RecordRoom.ts:10", ms: 12, pct: 100 });
+    expect(lt.topInclusive[1]).toEqual({ frame: "applyUpdate yjs/dist/yjs.mjs:100", ms: 6, pct: 50 });
   });
 
   it("name packages from script URLs", () => {

@@ -104,6 +104,8 @@ export interface ObserverReport {
   readonly editMs: number[];
   /** Awareness state set by another client → seen, for states set inside the window. */
   readonly awarenessMs: number[];
+  /** The slowest edits in the window: `[sentAt, latencyMs]`, slowest first (to line up with server events). */
+  readonly worstEdits: Array<[number, number]>;
   /** Per observer: edits seen per bot index (all of them, window or not). */
   readonly seen: Array<Record<number, number>>;
   /** Per observer: the highest edit sequence seen per bot index. */

@@ -119,6 +119,10 @@ serveRpc<ObserverCommands>({
     const out = {
       editMs: observers.flatMap((o) => o.edits.filter(([t]) => inWindow(t, from, to)).map(([, l]) => l)),
       awarenessMs: observers.flatMap((o) => o.awareness.filter(([t]) => inWindow(t, from, to)).map(([, l]) => l)),
+      worstEdits: observers
+        .flatMap((o) => o.edits.filter(([t]) => inWindow(t, from, to)))
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20),
       seen: observers.map((o) => ({ ...o.seen })),
       lastSeq: observers.map((o) => ({ ...o.lastSeq })),
       loopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },

@@ -66,6 +66,8 @@ export interface FanoutRun {
   readonly loadGeneratorLoopDelayP99Ms: { bots: number; observers: number };
   /** Bytes the bots received per byte they sent (broadcast amplification, bots' view). */
   readonly bytesInPerByteOut: number;
+  /** The slowest edits: `[ms after the window start, latency ms]` (line them up with the profile's long tasks). */
+  readonly worstEdits: Array<[number, number]>;
   /** `--profile`: CPU profile of the server processes over the measurement window. */
   readonly profile: ProcessProfile[] | null;
 }
@@ -166,6 +168,7 @@ export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: Scenario
       observersUsage: usageBetween(ob, oa),
       loadGeneratorLoopDelayP99Ms: { bots: botReport.loopDelayMs.p99, observers: obsReport.loopDelayMs.p99 },
       bytesInPerByteOut: Math.round((botReport.counters.bytesIn / Math.max(1, botReport.counters.bytesOut)) * 10) / 10,
+      worstEdits: obsReport.worstEdits.map(([t, l]) => [Math.round(t - from), Math.round(l * 100) / 100]),
       profile,
     };
   } finally {
