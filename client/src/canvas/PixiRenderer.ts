@@ -92,7 +92,6 @@ export class PixiRenderer implements CanvasRenderer {
       pan: (dx, dy) => canvas.pan(dx, dy),
       zoomAt: (x, y, f) => canvas.zoomAt(x, y, f),
       panMode: () => canvas.panMode,
-      userMoved: () => undefined,
     });
     this.resize = new ResizeObserver(() => this.onResize());
     this.resize.observe(container);
@@ -145,6 +144,7 @@ export class PixiRenderer implements CanvasRenderer {
     if (this.annotations.pending > 0) {
       this.annotations.build(BUILD_BUDGET_MS);
       this.needsRender = true;
+      this.labels.markDirty();
     }
     if (this.annotations.pending === 0) this.loaded = true;
     if (!this.annotations.root.visible && (this.imageSeen || now - this.t0 > IMAGE_WAIT_MS)) {
@@ -215,6 +215,7 @@ export class PixiRenderer implements CanvasRenderer {
 
   private changed(): void {
     this.needsRender = true;
+    this.labels.markDirty();
   }
 
   private itemChanged(item: SceneItem): void {
@@ -290,7 +291,8 @@ export class PixiRenderer implements CanvasRenderer {
     this.overlay.destroy();
     this.live.destroy();
     this.events.clear();
-    this.app.destroy({ removeView: true }, { children: true });
+    // Pixi pools batches and textures globally; release them so the next record's canvas starts clean.
+    this.app.destroy({ removeView: true, releaseGlobalResources: true }, { children: true });
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeMask, encodeMask, rleRuns } from "@tessera/shared-crdt";
 import { dashSegments } from "../../src/canvas/render/dash.js";
 import { adjustmentMatrix } from "../../src/canvas/render/imageAdjust.js";
-import { cssToNumber, zoomBucket } from "../../src/canvas/render/style.js";
+import { cssToNumber, darken, zoomBucket } from "../../src/canvas/render/style.js";
 import { pixelBox, runsToRgbaCrop } from "../../src/canvas/scene/maskPixels.js";
 
 describe("render helpers", () => {
@@ -35,6 +35,8 @@ describe("render helpers", () => {
     expect(cssToNumber("#ff8000")).toBe(0xff8000);
     expect(cssToNumber("#f80")).toBe(0xff8800);
     expect(cssToNumber("tomato", 7)).toBe(7);
+    expect(darken(0xffffff, 0.5)).toBe(0x808080);
+    expect(darken(0x4080c0, 1)).toBe(0x4080c0);
   });
 
   it("mask runs become an RGBA crop of the mask's box with exactly its pixels", () => {

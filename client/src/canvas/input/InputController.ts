@@ -12,8 +12,6 @@ export interface InputSink {
   pan(dx: number, dy: number): void;
   zoomAt(sx: number, sy: number, factor: number): void;
   panMode(): boolean;
-  /** A user gesture on the view itself (stops follow mode). */
-  userMoved(): void;
 }
 
 export class InputController {
@@ -53,7 +51,6 @@ export class InputController {
     if (e.button === 1 || (e.button === 0 && this.sink.panMode())) {
       e.preventDefault();
       this.panning = { x, y, id: e.pointerId };
-      this.sink.userMoved();
       return;
     }
     if (e.button !== 0) return;
@@ -92,7 +89,6 @@ export class InputController {
     // Pixel-mode wheels and trackpads give small deltas: scale smoothly rather than by fixed steps.
     const delta = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
     this.sink.zoomAt(x, y, Math.exp(-delta * 0.0015));
-    this.sink.userMoved();
   }
 
   destroy(): void {

@@ -51,6 +51,8 @@ export class AnnotationLayer implements SceneSink {
   /** Resolution of the cached texture of all shapes, or null when they are drawn directly. */
   private cacheRes: number | null = null;
   private contentDirty = false;
+  /** See {@link CACHE_MIN_VIEWS}; an instance field so experiments can move the threshold. */
+  cacheMinViews = CACHE_MIN_VIEWS;
   private readonly templates: Map<string, KeypointTemplate>;
 
   constructor(private readonly options: AnnotationLayerOptions) {
@@ -173,7 +175,7 @@ export class AnnotationLayer implements SceneSink {
     const w = (Math.min(wx1, cx1) - Math.max(wx0, cx0)) * res;
     const h = (Math.min(wy1, cy1) - Math.max(wy0, cy0)) * res;
     const fits = w * h <= Math.min(CACHE_MAX_TEXELS, CACHE_MAX_SCREENS * screenTexels) && w <= MAX_TEXTURE_SIDE && h <= MAX_TEXTURE_SIDE;
-    const want = fits && this.views.size - this.culled.size >= CACHE_MIN_VIEWS;
+    const want = fits && this.views.size - this.culled.size >= this.cacheMinViews;
     if (!want) {
       if (this.cacheRes !== null) {
         this.cacheRes = null;

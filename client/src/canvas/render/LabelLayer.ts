@@ -2,7 +2,7 @@ import { BitmapText, Container, Graphics } from "pixi.js";
 import type { Camera } from "../scene/camera.js";
 import { visibleWorld } from "../scene/camera.js";
 import type { SceneItem, SceneModel } from "../scene/SceneModel.js";
-import { STYLE } from "./style.js";
+import { darken, STYLE } from "./style.js";
 import { labelStyle } from "./labelStyle.js";
 
 /**
@@ -14,8 +14,13 @@ import { labelStyle } from "./labelStyle.js";
 export class LabelLayer {
   readonly root = new Container({ label: "labels" });
   private readonly inner = new Container();
-  /** Dark plates behind the texts, all in one Graphics (one batch; stroked text would not batch). */
+  /**
+   * Plates in the category colour behind the white texts, all in one Graphics: one batch (Pixi
+   * draws stroked bitmap text one call per label).
+   */
   private readonly plates = new Graphics();
+  private readonly colors: number[] = [];
+  private readonly labelled = new Set<string>();
   private readonly pool: BitmapText[] = [];
   private used = 0;
   private readonly slots: number[] = [];
@@ -61,16 +66,20 @@ export class LabelLayer {
     let n = 0;
     const minWorld = STYLE.labelMinPx / cam.zoom;
     // Too many candidates means shapes are small on screen: skip the walk entirely.
+    const labelled = this.labelled;
+    labelled.clear();
     if (slots.length <= STYLE.maxLabels * 8) {
       for (const slot of slots) {
         if (n >= STYLE.maxLabels) break;
         const item = this.scene.bySlotIndex(slot);
-        if (!item || item.maxX - item.minX < minWorld || !this.shown(item)) continue;
+        // One label per entity (a box and its polygon would otherwise stack two).
+        if (!item || labelled.has(item.entityId) || item.maxX - item.minX < minWorld || !this.shown(item)) continue;
+        labelled.add(item.entityId);
         const text = this.labelOf(item.entityId);
         if (!text) continue;
         const t = this.take(n++);
         if (t.text !== text) t.text = text;
-        t.tint = this.colorOf(item.entityId);
+        this.colors[n - 1] = this.colorOf(item.entityId);
         t.position.set(item.minX * cam.zoom, item.minY * cam.zoom);
         t.visible = true;
       }
@@ -80,9 +89,8 @@ export class LabelLayer {
     this.plates.clear();
     for (let i = 0; i < n; i++) {
       const t = this.pool[i] as BitmapText;
-      this.plates.rect(t.x - 2, t.y - t.height - 1, t.width + 4, t.height + 2);
+      this.plates.rect(t.x - 2, t.y - t.height - 1, t.width + 4, t.height + 2).fill({ color: darken(this.colors[i] ?? 0x444444), alpha: 0.9 });
     }
-    if (n > 0) this.plates.fill({ color: 0x000000, alpha: 0.55 });
   }
 
   private take(i: number): BitmapText {
@@ -100,3 +108,4 @@ export class LabelLayer {
     this.root.destroy({ children: true });
   }
 }
+

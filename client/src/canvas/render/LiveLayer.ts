@@ -5,7 +5,7 @@ import type { Camera } from "../scene/camera.js";
 import type { SceneModel } from "../scene/SceneModel.js";
 import { cursorAlpha, type RemotePeer } from "../live/peers.js";
 import { dashRings, outlineRings, strokeRings, sx, sy } from "./screenShapes.js";
-import { STYLE } from "./style.js";
+import { darken, STYLE } from "./style.js";
 import { labelStyle } from "./labelStyle.js";
 
 /**
@@ -17,6 +17,7 @@ import { labelStyle } from "./labelStyle.js";
 interface CursorSprite {
   readonly root: Container;
   readonly arrow: Graphics;
+  readonly plate: Graphics;
   readonly name: BitmapText;
   color: number;
 }
@@ -119,19 +120,20 @@ export class LiveLayer {
     if (!c) {
       const root = new Container();
       const arrow = new Graphics();
+      const plate = new Graphics();
       const name = new BitmapText({ text: "", style: labelStyle() });
-      name.position.set(12, 14);
-      root.addChild(arrow, name);
+      name.position.set(14, 20);
+      root.addChild(arrow, plate, name);
       this.root.addChild(root);
-      c = { root, arrow, name, color: -1 };
+      c = { root, arrow, plate, name, color: -1 };
       this.cursors.set(p.clientId, c);
     }
-    if (c.color !== p.color) {
+    if (c.color !== p.color || c.name.text !== p.name) {
+      c.name.text = p.name;
       c.arrow.clear().poly([0, 0, 0, 16, 4.5, 12, 8, 19, 10.5, 18, 7, 11, 12, 11], true).fill({ color: p.color }).stroke({ width: 1, color: 0x000000 });
-      c.name.tint = p.color;
+      c.plate.clear().roundRect(10, 18, c.name.width + 8, c.name.height + 4, 3).fill({ color: darken(p.color, 0.7) });
       c.color = p.color;
     }
-    if (c.name.text !== p.name) c.name.text = p.name;
     const xf = { cam, tile };
     c.root.position.set(sx(xf, p.cursor.x), sy(xf, p.cursor.y));
     c.root.visible = true;

@@ -38,3 +38,11 @@ export function cssToNumber(css: string | undefined, fallback = 0x9aa0a6): numbe
   const h = m[1].length === 3 ? [...m[1]].map((c) => c + c).join("") : m[1];
   return parseInt(h, 16);
 }
+
+/** A colour darkened enough for white text to read on it. */
+export function darken(color: number, k = 0.62): number {
+  const r = Math.round(((color >> 16) & 0xff) * k);
+  const g = Math.round(((color >> 8) & 0xff) * k);
+  const b = Math.round((color & 0xff) * k);
+  return (r << 16) | (g << 8) | b;
+}
