@@ -205,7 +205,7 @@ export class PixiRenderer implements CanvasRenderer {
     this.app.renderer.resize(w, h);
     if (!this.fitted) {
       this.fitted = true;
-      this.canvas.fit();
+      this.canvas.fitView(false);
     } else {
       // Keep what was at the centre at the centre.
       this.canvas.setCamera({ x: cam.x + dx, y: cam.y + dy, zoom: cam.zoom }, false);

@@ -261,9 +261,14 @@ export class TesseraCanvas implements CanvasController {
   }
 
   fit(): void {
+    this.fitView(true);
+  }
+
+  /** Fits the views; the canvas's own initial fit is not a user gesture (follow mode survives it). */
+  fitView(byUser: boolean): void {
     const r = this.renderer;
     if (!r) return;
-    this.setCamera(fitCamera(tilesBounds(this.scene.tiles), r.screenW, r.screenH), true);
+    this.setCamera(fitCamera(tilesBounds(this.scene.tiles), r.screenW, r.screenH), byUser);
   }
 
   oneToOne(): void {

@@ -172,6 +172,20 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     expect(m.awareness.getLocalState()?.viewport?.zoom).toBe(2);
   });
 
+  it("the canvas's own initial fit does not count as a user move (follow mode survives a mount); F does", () => {
+    const m = mount();
+    m.clock.advance(500);
+    m.events.length = 0;
+    m.canvas.fitView(false);
+    m.clock.advance(200);
+    expect(m.events.filter((e) => e.type === "viewportChanged").map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser)).toEqual([false]);
+    m.canvas.fit();
+    m.clock.advance(200);
+    expect(m.events.filter((e) => e.type === "viewportChanged").map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser)).toEqual([false, true]);
+    // The fitted view shows both tiles whole: 1000 + gap + 400 wide in a 1000 px screen.
+    expect(m.canvas.camera.zoom).toBeCloseTo((1000 - 32) / 1415);
+  });
+
   it("read-only refuses drawing; editable again allows it", () => {
     const m = mount({ editable: false });
     m.canvas.setTool("bbox");
