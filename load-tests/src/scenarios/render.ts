@@ -7,8 +7,8 @@ import type { ScenarioContext, ScenarioOutput, Table } from "./common.js";
 /**
  * `render`: the web client's render benchmark (`client/bench/run.mjs`, owned by the client: it
  * drives the bench page in Chromium and prints JSON), run as a child process and wired into the
- * same report. Skipped with a clear message while the client has not shipped it. `--full` is
- * passed through.
+ * same report. Skipped with a clear message while the client has not shipped it. Quick: the
+ * script's defaults (1,000 and 10,000 annotations, 6 s each); `--full`: 12 s per count.
  */
 const SCRIPT = "client/bench/run.mjs";
 
@@ -59,7 +59,7 @@ export async function runRender(ctx: ScenarioContext): Promise<ScenarioOutput> {
     return { json: { scenario: "render", skipped: true, message }, tables: [{ head: ["render"], rows: [[message]] }] };
   }
   const t0 = nowMs();
-  const child = spawn(process.execPath, [script, ...(ctx.full ? ["--full"] : [])], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script, ...(ctx.full ? ["--seconds", "12"] : [])], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
