@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/.tsbuild/**", "data/**", "fixtures/**", "client/dist/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/.tsbuild/**", "data/**", "fixtures/**", "client/dist/**", "load-tests/.cache/**", "load-tests/results/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
