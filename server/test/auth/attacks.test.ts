@@ -263,15 +263,20 @@ describe("attacks, with a legitimate client served throughout", () => {
       { authorization: "Bearer a b c" },
       { authorization: `Bearer ${attackerToken}x` },
     ];
+    let pass = 0;
     await whileServing("malformed cookies and tokens", async () => {
+      // Upgrades only on the first pass: repeating them would (rightly) hit the per-address upgrade rate limit (503).
+      const upgrades = pass++ === 0;
       for (const headers of bad) {
         const r = await attack("GET", "/datasets", headers);
         expect(r.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
         expect(JSON.parse(r.body)).toHaveProperty("detail");
         const health = await attack("GET", "/health", headers);
         expect(health.status).toBe(200);
-        const up = await attackUpgrade(`/sync/${DS}/r1`, headers, []);
-        expect(up.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
+        if (upgrades) {
+          const up = await attackUpgrade(`/sync/${DS}/r1`, headers, []);
+          expect(up.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
+        }
       }
     }, { repeatUntil: 400 });
   });
