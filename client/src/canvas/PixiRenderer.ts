@@ -46,6 +46,7 @@ export class PixiRenderer implements CanvasRenderer {
   private readonly resize: ResizeObserver;
   private readonly offSink: () => void;
   private raf = 0;
+  private readonly viewRect: [number, number, number, number] = [0, 0, 0, 0];
   private needsRender = true;
   private cameraDirty = true;
   private lastCameraAt = -Infinity;
@@ -158,7 +159,7 @@ export class PixiRenderer implements CanvasRenderer {
       this.lastCameraAt = now;
       this.world.position.set(cam.x, cam.y);
       this.world.scale.set(cam.zoom);
-      const [x0, y0, x1, y1] = visibleWorld(cam, this.screenW, this.screenH);
+      const [x0, y0, x1, y1] = visibleWorld(cam, this.screenW, this.screenH, this.viewRect);
       this.annotations.setViewport(x0, y0, x1, y1, cam.zoom);
       this.overlay.markDirty();
       this.live.markDirty();

@@ -3,7 +3,8 @@ import type { KeypointTemplate } from "../types.js";
 import type { SceneChange, SceneItem, SceneModel, SceneSink } from "../scene/SceneModel.js";
 import { STYLE, zoomBucket } from "./style.js";
 import { tilesBounds } from "../scene/layout.js";
-import type { AnnotationLayers, AnnotationView, ViewEnv, ViewStyle } from "./views/AnnotationView.js";
+import { BucketGrid, type Bucket } from "./BucketGrid.js";
+import type { AnnotationLayers, AnnotationView, ViewStyle } from "./views/AnnotationView.js";
 import { BoxView } from "./views/BoxView.js";
 import { KeypointsView } from "./views/KeypointsView.js";
 import { MaskTextureCache, MaskView } from "./views/MaskView.js";
@@ -12,9 +13,10 @@ import { PathView } from "./views/PathView.js";
 /**
  * The retained annotation scene: `Map<rowKey, AnnotationView>`, fed by the scene model's diffs
  * (create/update/destroy) and never rebuilt per frame. New views are built in time slices so the
- * image shows first and the page stays responsive while 10k shapes load. Culling hides views
- * outside an enlarged viewport (queried from the spatial grid) and is recomputed only when the
- * viewport leaves that area, so panning costs nothing per frame.
+ * image shows first and the page stays responsive while 10k shapes load. Views live in spatial
+ * buckets ({@link BucketGrid}); culling shows the buckets meeting the view (plus a small margin)
+ * and costs a pass over a few hundred buckets per camera move, never one over the shapes. Views in
+ * hidden buckets are redrawn lazily when their bucket comes back.
  */
 export interface AnnotationLayerOptions {
   readonly scene: SceneModel;
@@ -25,8 +27,8 @@ export interface AnnotationLayerOptions {
   readonly now: () => number;
 }
 
-/** Below this many shapes drawing them directly is cheap enough: no cached texture. */
-export const CACHE_MIN_VIEWS = 1500;
+/** Below this many shapes on screen drawing them directly is cheap enough: no cached texture. */
+export const CACHE_MIN_VIEWS = 400;
 /**
  * The cached texture may hold at most this many texels, and at most this many screens' worth:
  * re-rendering a texture much larger than the screen costs more than drawing the shapes.
@@ -34,26 +36,34 @@ export const CACHE_MIN_VIEWS = 1500;
 export const CACHE_MAX_TEXELS = 2048 * 2048;
 export const CACHE_MAX_SCREENS = 1.5;
 const MAX_TEXTURE_SIDE = 4096;
-/** The culled area is the view enlarged by this fraction of its size on each side. */
-const CULL_MARGIN = 0.35;
+/** Buckets within this fraction of the view's size around it stay shown (no flicker at edges). */
+const CULL_MARGIN = 0.1;
+
+interface Entry {
+  readonly view: AnnotationView;
+  readonly bucket: Bucket;
+}
 
 export class AnnotationLayer implements SceneSink {
   readonly root = new Container({ label: "annotations" });
   private readonly layers: AnnotationLayers;
-  private readonly env: ViewEnv;
-  private readonly views = new Map<string, AnnotationView>();
+  private readonly grid: BucketGrid;
+  private readonly entries = new Map<string, Entry>();
   private readonly queue = new Map<string, SceneItem>();
   private readonly masks = new MaskTextureCache();
-  private readonly culled = new Set<string>();
   private cull: [number, number, number, number] = [-Infinity, -Infinity, Infinity, Infinity];
   private zoom = 1;
-  private readonly slots: number[] = [];
-  /** Resolution of the cached texture of all shapes, or null when they are drawn directly. */
+  /** Views in shown buckets, and the union of those buckets' boxes (what a cache must hold). */
+  private shownViews = 0;
+  private readonly shownBox: [number, number, number, number] = [0, 0, 0, 0];
+  private shownBoxDirty = true;
+  /** Resolution of the cached texture of the shown shapes, or null when they are drawn directly. */
   private cacheRes: number | null = null;
   private contentDirty = false;
   /** See {@link CACHE_MIN_VIEWS}; an instance field so experiments can move the threshold. */
   cacheMinViews = CACHE_MIN_VIEWS;
   private readonly templates: Map<string, KeypointTemplate>;
+  private readonly worldBounds: readonly [number, number, number, number];
 
   constructor(private readonly options: AnnotationLayerOptions) {
     this.layers = {
@@ -68,7 +78,9 @@ export class AnnotationLayer implements SceneSink {
       l.eventMode = "none";
     }
     this.templates = new Map(options.templates.map((t) => [t.id, t]));
-    this.env = { layers: this.layers, fill: options.fill, template: (id) => this.templates.get(id) };
+    this.worldBounds = tilesBounds(options.scene.tiles);
+    const [x0, y0, x1, y1] = this.worldBounds;
+    this.grid = new BucketGrid(this.layers, { fill: options.fill, template: (id) => this.templates.get(id) }, x0, y0, x1 - x0, BucketGrid.sizeFor(x1 - x0, y1 - y0));
   }
 
   /** Views still waiting to be built. */
@@ -77,11 +89,11 @@ export class AnnotationLayer implements SceneSink {
   }
 
   get count(): number {
-    return this.views.size;
+    return this.entries.size;
   }
 
   view(key: string): AnnotationView | undefined {
-    return this.views.get(key);
+    return this.entries.get(key)?.view;
   }
 
   create(item: SceneItem): void {
@@ -89,35 +101,59 @@ export class AnnotationLayer implements SceneSink {
   }
 
   update(item: SceneItem, change: SceneChange): void {
-    const v = this.views.get(item.key);
-    if (!v) return;
+    const e = this.entries.get(item.key);
+    if (!e) return;
     this.contentDirty = true;
-    if (change.geometry) {
-      if (this.inCull(item)) this.culled.delete(item.key);
-      else this.culled.add(item.key);
-      if (this.culled.has(item.key)) v.drawnZoom = 0;
-      else v.redraw(this.zoom);
+    if (change.geometry && this.grid.keyOf(item) !== e.bucket.id) {
+      // The shape moved to another bucket: rebuild its view there.
+      this.remove(item.key, e);
+      this.add(item);
+      return;
     }
-    if (change.style) v.restyle(this.styleOf(item));
-    this.applyVisibility(v);
+    if (change.geometry) {
+      this.grid.include(e.bucket, item);
+      this.showIfVisible(e.bucket);
+      if (e.bucket.shown) e.view.redraw(this.zoom);
+      else e.view.drawnZoom = 0;
+    }
+    if (change.style) e.view.restyle(this.styleOf(item));
+    e.view.setVisible(!this.options.scene.isHidden(item));
   }
 
   destroy(item: SceneItem): void {
     this.queue.delete(item.key);
-    const v = this.views.get(item.key);
-    if (!v) return;
+    const e = this.entries.get(item.key);
+    if (!e) return;
     this.contentDirty = true;
-    v.destroy();
-    this.views.delete(item.key);
-    this.culled.delete(item.key);
+    this.remove(item.key, e);
+  }
+
+  private remove(key: string, e: Entry): void {
+    e.bucket.views.delete(e.view);
+    if (e.bucket.shown) this.shownViews--;
+    e.view.destroy();
+    this.entries.delete(key);
+  }
+
+  private add(item: SceneItem): void {
+    const bucket = this.grid.bucketFor(item);
+    this.grid.include(bucket, item);
+    const view = this.makeView(item, bucket);
+    bucket.views.add(view);
+    this.entries.set(item.key, { view, bucket });
+    if (bucket.shown) this.shownViews++;
+    this.showIfVisible(bucket);
+    if (bucket.shown) view.redraw(this.zoom);
+    view.restyle(this.styleOf(item));
+    view.setVisible(!this.options.scene.isHidden(item));
   }
 
   /** Restyles every view (palette or hidden/locked sets changed outside the document). */
   restyleAll(): void {
     this.contentDirty = true;
-    for (const v of this.views.values()) {
-      v.restyle(this.styleOf(v.item));
-      this.applyVisibility(v);
+    for (const { view } of this.entries.values()) {
+      view.restyle(this.styleOf(view.item));
+      view.setVisible(!this.options.scene.isHidden(view.item));
     }
   }
 
@@ -128,12 +164,7 @@ export class AnnotationLayer implements SceneSink {
     if (this.queue.size > 0) this.contentDirty = true;
     for (const [key, item] of this.queue) {
       this.queue.delete(key);
-      const v = this.makeView(item);
-      this.views.set(key, v);
-      if (!this.inCull(item)) this.culled.add(key);
-      if (!this.culled.has(key)) v.redraw(this.zoom);
-      v.restyle(this.styleOf(item));
-      this.applyVisibility(v);
+      this.add(item);
       // Checking the clock every 64 views keeps its cost out of the loop.
       if (++n % 64 === 0 && this.options.now() - start >= budgetMs) break;
     }
@@ -141,41 +172,78 @@ export class AnnotationLayer implements SceneSink {
   }
 
   /**
-   * Updates culling and zoom-dependent details for the visible world rectangle. Cheap when the
-   * rectangle stays inside the last culled area (the view enlarged by half its size on each side)
-   * and the zoom step is unchanged.
+   * Shows the buckets meeting the visible world rectangle (enlarged by {@link CULL_MARGIN}) and
+   * hides the others; redraws what a shown bucket holds when it is stale or its zoom step changed.
    */
   setViewport(minX: number, minY: number, maxX: number, maxY: number, zoom: number): void {
     const bucket = zoomBucket(zoom);
     const zoomChanged = bucket !== this.zoom;
     this.zoom = bucket;
-    const [cx0, cy0, cx1, cy1] = this.cull;
-    const area = (maxX - minX) * (maxY - minY);
-    const cullArea = (cx1 - cx0) * (cy1 - cy0);
-    const outside = minX < cx0 || minY < cy0 || maxX > cx1 || maxY > cy1;
-    // Zoomed in far past the culled area: recull to drop what is now far off screen.
-    const tooLoose = !Number.isFinite(cullArea) || area * 16 < cullArea;
-    if (outside || tooLoose) this.recull(minX, minY, maxX, maxY, CULL_MARGIN);
-    else if (zoomChanged) this.refreshZoomDependent();
+    const mx = (maxX - minX) * CULL_MARGIN;
+    const my = (maxY - minY) * CULL_MARGIN;
+    this.cull = [minX - mx, minY - my, maxX + mx, maxY + my];
+    for (const b of this.grid.all()) {
+      const was = b.shown;
+      this.showIfVisible(b);
+      if (b.shown && (zoomChanged || !was)) this.refresh(b, !was);
+    }
+  }
+
+  private showIfVisible(b: Bucket): void {
+    const [a, c, d, e] = this.cull;
+    const visible = b.maxX >= a && b.minX <= d && b.maxY >= c && b.minY <= e;
+    if (visible === b.shown) return;
+    this.grid.setShown(b, visible);
+    this.shownViews += visible ? b.views.size : -b.views.size;
+    this.contentDirty = true;
+    this.shownBoxDirty = true;
+  }
+
+  /** Redraws a shown bucket's stale views (and, on a zoom step, its zoom-dependent ones). */
+  private refresh(b: Bucket, appeared: boolean): void {
+    for (const v of b.views) {
+      if (v.drawnZoom === 0 || (v.zoomDependent && v.drawnZoom !== this.zoom)) {
+        v.redraw(this.zoom);
+        this.contentDirty = true;
+      }
+    }
+    if (appeared) this.contentDirty = true;
+  }
+
+  private updateShownBox(): void {
+    if (!this.shownBoxDirty) return;
+    this.shownBoxDirty = false;
+    const box = this.shownBox;
+    box[0] = Infinity;
+    box[1] = Infinity;
+    box[2] = -Infinity;
+    box[3] = -Infinity;
+    for (const b of this.grid.all()) {
+      if (!b.shown || b.views.size === 0) continue;
+      if (b.minX < box[0]) box[0] = b.minX;
+      if (b.minY < box[1]) box[1] = b.minY;
+      if (b.maxX > box[2]) box[2] = b.maxX;
+      if (b.maxY > box[3]) box[3] = b.maxY;
+    }
   }
 
   /**
-   * Chooses, once per frame, between drawing the shapes in the culled area directly and drawing
-   * one cached texture of them. With thousands of shapes on screen a software rasteriser spends
-   * its frame on their vertices, while the texture costs one quad however many shapes it holds.
-   * The texture covers the culled area (the whole image when zoomed out), is re-rendered when
-   * shapes change or culling moves, and at the new resolution once a zoom settles (`moving`
-   * false) or drifts more than 2×. Few shapes, or an area too large for one texture, are drawn
-   * directly.
+   * Chooses, once per frame, between drawing the shown shapes directly and drawing one cached
+   * texture of them. With thousands of shapes on screen a software rasteriser spends its frame on
+   * their vertices, while the texture costs one quad however many shapes it holds. The texture is
+   * re-rendered when shapes change or buckets come and go, and at the new resolution once a zoom
+   * settles (`moving` false) or drifts more than 2×. Few shapes, or an area too large for one
+   * texture, are drawn directly.
    */
   updateCache(zoom: number, resolution: number, screenTexels: number, moving: boolean): void {
     const res = zoom * resolution;
-    const [wx0, wy0, wx1, wy1] = tilesBounds(this.options.scene.tiles);
-    const [cx0, cy0, cx1, cy1] = this.cull;
-    const w = (Math.min(wx1, cx1) - Math.max(wx0, cx0)) * res;
-    const h = (Math.min(wy1, cy1) - Math.max(wy0, cy0)) * res;
+    this.updateShownBox();
+    const [wx0, wy0, wx1, wy1] = this.worldBounds;
+    const [bx0, by0, bx1, by1] = this.shownBox;
+    const w = Math.max(0, Math.min(wx1, bx1) - Math.max(wx0, bx0)) * res;
+    const h = Math.max(0, Math.min(wy1, by1) - Math.max(wy0, by0)) * res;
     const fits = w * h <= Math.min(CACHE_MAX_TEXELS, CACHE_MAX_SCREENS * screenTexels) && w <= MAX_TEXTURE_SIDE && h <= MAX_TEXTURE_SIDE;
-    const want = fits && this.views.size - this.culled.size >= this.cacheMinViews;
+    const want = fits && this.shownViews >= this.cacheMinViews;
     if (!want) {
       if (this.cacheRes !== null) {
         this.cacheRes = null;
@@ -203,63 +271,26 @@ export class AnnotationLayer implements SceneSink {
     this.root.cacheAsTexture({ resolution: res, antialias: false });
   }
 
-  private recull(minX: number, minY: number, maxX: number, maxY: number, margin: number): void {
-    this.contentDirty = true;
-    const mx = (maxX - minX) * margin;
-    const my = (maxY - minY) * margin;
-    this.cull = [minX - mx, minY - my, maxX + mx, maxY + my];
-    const inside = new Set<string>();
-    const [a, b, c, d] = this.cull;
-    for (const slot of this.options.scene.query(a, b, c, d, this.slots)) {
-      const item = this.options.scene.bySlotIndex(slot);
-      if (item) inside.add(item.key);
-    }
-    for (const [key, v] of this.views) {
-      const wasCulled = this.culled.has(key);
-      const isCulled = !inside.has(key);
-      if (isCulled) this.culled.add(key);
-      else this.culled.delete(key);
-      if (!isCulled && (v.drawnZoom === 0 || (v.zoomDependent && v.drawnZoom !== this.zoom))) v.redraw(this.zoom);
-      if (wasCulled !== isCulled) this.applyVisibility(v);
-    }
-  }
-
-  private refreshZoomDependent(): void {
-    for (const [key, v] of this.views) {
-      if (!v.zoomDependent || this.culled.has(key) || v.drawnZoom === this.zoom) continue;
-      v.redraw(this.zoom);
-      this.contentDirty = true;
-    }
-  }
-
-  private inCull(item: SceneItem): boolean {
-    const [a, b, c, d] = this.cull;
-    return item.maxX >= a && item.minX <= c && item.maxY >= b && item.minY <= d;
-  }
-
-  private applyVisibility(v: AnnotationView): void {
-    v.setVisible(!this.culled.has(v.item.key) && !this.options.scene.isHidden(v.item));
-  }
-
   styleOf(item: SceneItem): ViewStyle {
     return { color: this.options.colorOf(item.entityId), alpha: this.options.scene.isEntityLocked(item.entityId) ? STYLE.lockedAlpha : 1 };
   }
 
-  /** Whether a row's view is built and not culled (used by the label layer). */
+  /** Whether a row's view is built, in a shown bucket and not hidden (used by the label layer). */
   isShown(item: SceneItem): boolean {
-    return this.views.has(item.key) && !this.culled.has(item.key) && !this.options.scene.isHidden(item);
+    const e = this.entries.get(item.key);
+    return !!e && e.bucket.shown && !this.options.scene.isHidden(item);
   }
 
-  private makeView(item: SceneItem): AnnotationView {
+  private makeView(item: SceneItem, bucket: Bucket): AnnotationView {
     switch (item.shape.kind) {
       case "box":
-        return new BoxView(item, this.env);
+        return new BoxView(item, bucket.env);
       case "path":
-        return new PathView(item, this.env);
+        return new PathView(item, bucket.env);
       case "keypoints":
-        return new KeypointsView(item, this.env);
+        return new KeypointsView(item, bucket.env);
       case "mask":
-        return new MaskView(item, this.env, this.masks);
+        return new MaskView(item, bucket.env, this.masks);
       default:
         throw new TypeError(`no view for ${item.shape.kind}`);
     }
@@ -267,8 +298,8 @@ export class AnnotationLayer implements SceneSink {
 
   /** Releases every view, texture and container. */
   dispose(): void {
-    for (const v of this.views.values()) v.destroy();
-    this.views.clear();
+    for (const { view } of this.entries.values()) view.destroy();
+    this.entries.clear();
     this.queue.clear();
     this.masks.destroy();
     this.root.destroy({ children: true });

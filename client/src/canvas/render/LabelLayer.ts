@@ -13,7 +13,8 @@ import { labelStyle } from "./labelStyle.js";
  */
 export class LabelLayer {
   readonly root = new Container({ label: "labels" });
-  private readonly inner = new Container();
+  /** A render group: following the camera is one GPU transform, not a re-transform of every label. */
+  private readonly inner = new Container({ isRenderGroup: true });
   /**
    * Plates in the category colour behind the white texts, all in one Graphics: one batch (Pixi
    * draws stroked bitmap text one call per label).

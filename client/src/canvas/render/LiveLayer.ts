@@ -32,6 +32,7 @@ export class LiveLayer {
   private readonly scratch: number[] = [];
   private peers: readonly RemotePeer[] = [];
   private dirty = true;
+  private drawn = true;
 
   constructor(private readonly scene: SceneModel) {
     this.root.eventMode = "none";
@@ -69,7 +70,9 @@ export class LiveLayer {
   draw(cam: Camera, now: number): void {
     if (this.dirty) {
       this.dirty = false;
-      this.redraw(cam);
+      // Alone on the record: nothing to redraw on camera moves.
+      if (this.peers.length > 0 || this.cursors.size > 0 || this.drawn) this.redraw(cam);
+      this.drawn = this.peers.length > 0;
     }
     for (const p of this.peers) {
       const c = this.cursors.get(p.clientId);

@@ -23,6 +23,7 @@ export class OverlayLayer {
   readonly root = new Container({ label: "overlay" });
   private readonly g = new Graphics();
   private dirty = true;
+  private empty = false;
 
   constructor(
     private readonly scene: SceneModel,
@@ -40,6 +41,10 @@ export class OverlayLayer {
   draw(state: OverlayState, cam: Camera): void {
     if (!this.dirty) return;
     this.dirty = false;
+    // Nothing to show and nothing shown: skip the clear (a camera move marks the overlay dirty).
+    const nothing = !state.hover && state.selection.length === 0 && !state.preview;
+    if (nothing && this.empty) return;
+    this.empty = nothing;
     const g = this.g.clear();
     const tileOf = (viewId: string): ViewTile | undefined => this.scene.tiles.find((t) => t.id === viewId);
     const hovered = state.hover ? this.scene.get(state.hover.ref) : undefined;

@@ -51,9 +51,13 @@ export function centredOn(wx: number, wy: number, zoom: number, screenW: number,
   return { zoom, x: screenW / 2 - wx * zoom, y: screenH / 2 - wy * zoom };
 }
 
-/** The world rectangle on screen `[minX, minY, maxX, maxY]`. */
-export function visibleWorld(c: Camera, screenW: number, screenH: number): [number, number, number, number] {
-  return [screenToWorldX(c, 0), screenToWorldY(c, 0), screenToWorldX(c, screenW), screenToWorldY(c, screenH)];
+/** The world rectangle on screen `[minX, minY, maxX, maxY]` (written into `out` when given: per-frame callers allocate nothing). */
+export function visibleWorld(c: Camera, screenW: number, screenH: number, out: [number, number, number, number] = [0, 0, 0, 0]): [number, number, number, number] {
+  out[0] = screenToWorldX(c, 0);
+  out[1] = screenToWorldY(c, 0);
+  out[2] = screenToWorldX(c, screenW);
+  out[3] = screenToWorldY(c, screenH);
+  return out;
 }
 
 /** The contract viewport: centre expressed in the view `tile` (normally the first one). */

@@ -5,8 +5,8 @@ import type { AnnotationView, ViewEnv, ViewStyle } from "./AnnotationView.js";
 
 /**
  * Keypoints: skeleton edges from the template (1-px lines, between points that are not hidden)
- * and one marker per point — filled when visible, a ring when invisible (occluded), nothing when
- * hidden. Markers keep a constant screen size, so they redraw on zoom steps.
+ * and one diamond per point — filled when visible, an outline when invisible (occluded), nothing
+ * when hidden. Markers keep a constant screen size, so they redraw on zoom steps.
  */
 export class KeypointsView implements AnnotationView {
   readonly zoomDependent = true;
@@ -38,15 +38,27 @@ export class KeypointsView implements AnnotationView {
       this.edges.moveTo(wx(a), wy(a)).lineTo(wx(b), wy(b));
       any = true;
     }
-    if (any) this.edges.stroke({ width: 1, color: 0xffffff, alpha: STYLE.skeletonAlpha, pixelLine: true });
-    this.markers.clear();
+    // Markers are diamonds (2 triangles; a software rasteriser pays per primitive): filled when
+    // visible, an outline (1-px lines, with the edges) when invisible, nothing when hidden.
     const r = STYLE.keypointRadiusPx / zoom;
     for (let i = 0; i < n; i++) {
-      if (!shown(i)) continue;
-      // Hexagons: round enough at a few pixels, and 6 vertices instead of a circle's dozens.
-      if (s.states[i] === "invisible") this.markers.regularPoly(wx(i), wy(i), r, 6).stroke({ width: 1.2 / zoom, color: 0xffffff });
-      else this.markers.regularPoly(wx(i), wy(i), r, 6).fill({ color: 0xffffff });
+      if (s.states[i] !== "invisible" || !shown(i)) continue;
+      const x = wx(i);
+      const y = wy(i);
+      this.edges.poly([x, y - r, x + r, y, x, y + r, x - r, y], true);
+      any = true;
     }
+    if (any) this.edges.stroke({ width: 1, color: 0xffffff, alpha: STYLE.skeletonAlpha, pixelLine: true });
+    this.markers.clear();
+    let filled = false;
+    for (let i = 0; i < n; i++) {
+      if (!shown(i) || s.states[i] === "invisible") continue;
+      const x = wx(i);
+      const y = wy(i);
+      this.markers.poly([x, y - r, x + r, y, x, y + r, x - r, y], true);
+      filled = true;
+    }
+    if (filled) this.markers.fill({ color: 0xffffff });
     this.drawnZoom = zoom;
   }
 
