@@ -46,6 +46,8 @@ export function useWorkspaceKeys(a: WorkspaceKeyActions): void {
         return true;
       case "repeatTool":
         if (!a.editable()) return false;
+        // While drawing a polygon, N finishes the ring and starts another: the canvas decides first.
+        if (toCanvas(e, "down")) return true;
         a.repeatTool();
         return true;
       case "delete":
