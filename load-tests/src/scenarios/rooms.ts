@@ -27,6 +27,8 @@ export interface RoomsParams {
 export interface RoomsSide {
   readonly server: ServerKind;
   readonly serverStartMs: number;
+  /** One record's document as a Yjs update (what a client downloads on join). */
+  readonly recordBytes: number;
   /** Server RSS before any record is opened (whole tree, and the main process alone). */
   readonly rssBeforeMb: number;
   readonly mainRssBeforeMb: number;
@@ -86,7 +88,8 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
   // The stock server needs only the content each client uploads (the same for every room).
   const data = await createCollabDataset({ label: "rooms", records: kind === "tessera" ? ids.map((id) => ({ id, boxes: p.boxesPerRoom })) : [{ id: ids[0] as string, boxes: p.boxesPerRoom }] });
   ctx.log(`  ${kind}: dataset ready in ${Math.round(nowMs() - t0)} ms`);
-  const seed = kind === "stock" ? await data.recordUpdate(ids[0] as string) : undefined;
+  const content = await data.recordUpdate(ids[0] as string);
+  const seed = kind === "stock" ? content : undefined;
   const started = await startKind(kind, ctx, { dataDir: data.dataDir });
   const { server } = started;
   const bots = startBots();
@@ -134,6 +137,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     return {
       server: kind,
       serverStartMs: server.startMs,
+      recordBytes: content.length,
       rssBeforeMb,
       mainRssBeforeMb,
       syncMs: summarize(opened.syncMs),
