@@ -3,11 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Y from "yjs";
-import { applyRowsToDoc, clientOrigin, rowsOfDoc, transact, type DatasetInfo } from "@tessera/shared-crdt";
+import { applyRowsToDoc, clientOrigin, rowsOfDoc, transact } from "@tessera/shared-crdt";
 import { Library, type Dataset } from "../../src/index.js";
 import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, readRecordRows } from "../../src/state/index.js";
 import { RandomSource } from "../../../shared-crdt/test/support/RandomSource.js";
-import { fullSchema } from "../../../shared-crdt/test/support/schema.js";
+import { fullInfo, fullSchema } from "../../../shared-crdt/test/support/schema.js";
 import { TestNetwork } from "../../../shared-crdt/test/support/TestNetwork.js";
 import { contextFor, randomOp } from "../../../shared-crdt/test/support/ops.js";
 
@@ -18,29 +18,7 @@ import { contextFor, randomOp } from "../../../shared-crdt/test/support/ops.js";
  * tracklets, states, questions and answers).
  */
 const SEEDS = Number(process.env.FUZZ_PERSIST_SEEDS ?? 4);
-const plain = (base: string) => ({ base, fields: {} });
-const info: DatasetInfo = {
-  id: "fuzz_ds",
-  name: "fuzz",
-  description: "",
-  size: "Unknown",
-  preview: "",
-  workspace: "video",
-  storage_mode: "mixed",
-  record: plain("Record"),
-  entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
-  entity_dynamic_state: plain("EntityDynamicState"),
-  bbox: plain("BBox"),
-  mask: plain("CompressedRLE"),
-  keypoint: plain("KeyPoints"),
-  tracklet: plain("Tracklet"),
-  message: plain("Message"),
-  multi_path: plain("MultiPath"),
-  text_span: plain("TextSpan"),
-  classification: plain("Classification"),
-  relation: plain("Relation"),
-  views: { image: plain("SequenceFrame") },
-};
+const info = fullInfo("fuzz_ds");
 
 let dir: string;
 let library: Library;

@@ -15,7 +15,7 @@ import {
   type DemoPlan,
 } from "./plan.js";
 import type { Prng } from "@tessera/shared-crdt";
-import { renderSvg } from "./render.js";
+import { embeddedImageRow, renderSvg } from "./render.js";
 import { makeScene, sceneSvg, type Scene } from "./scene.js";
 import type { Category, SceneObject } from "./shapes.js";
 
@@ -134,21 +134,7 @@ export async function buildEntityLinkingDataset(ctx: DemoContext, options: Entit
   });
 
   const rendered = await mapLimit(scenes, 4, (scene) => renderSvg(sceneSvg(scene), "PNG"));
-  rendered.forEach((img, i) => {
-    const recordId = `mel_${String(i + 1).padStart(3, "0")}`;
-    push(rows, "images", {
-      id: `${recordId}_image`,
-      record_id: recordId,
-      logical_name: "image",
-      uri: "",
-      raw_bytes: img.bytes,
-      preview: img.preview,
-      preview_format: "png",
-      width: img.width,
-      height: img.height,
-      format: img.format,
-    });
-  });
+  rendered.forEach((img, i) => push(rows, "images", embeddedImageRow(`mel_${String(i + 1).padStart(3, "0")}`, img)));
   return {
     info: {
       id: ENTITY_LINKING_DATASET_ID,

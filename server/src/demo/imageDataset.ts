@@ -14,7 +14,7 @@ import {
   type DemoContext,
   type DemoPlan,
 } from "./plan.js";
-import { renderSvg } from "./render.js";
+import { embeddedImageRow, renderSvg } from "./render.js";
 import { makeScene, sceneSvg, WEATHERS, type Scene } from "./scene.js";
 import { CATEGORIES, type Category } from "./shapes.js";
 
@@ -94,21 +94,7 @@ export async function buildImageDataset(ctx: DemoContext, options: ImageDatasetO
   });
 
   const rendered = await mapLimit(scenes, 4, (scene) => renderSvg(sceneSvg(scene), "JPEG"));
-  rendered.forEach((img, i) => {
-    const recordId = `image_${String(i + 1).padStart(4, "0")}`;
-    push(rows, "images", {
-      id: `${recordId}_image`,
-      record_id: recordId,
-      logical_name: "image",
-      uri: "",
-      raw_bytes: img.bytes,
-      preview: img.preview,
-      preview_format: "png",
-      width: img.width,
-      height: img.height,
-      format: img.format,
-    });
-  });
+  rendered.forEach((img, i) => push(rows, "images", embeddedImageRow(`image_${String(i + 1).padStart(4, "0")}`, img)));
 
   const featuresValues = emptyFeaturesValues();
   featuresValues.entities.entities = [{ name: "category", restricted: true, values: [...CATEGORIES] }];

@@ -24,3 +24,19 @@ export async function renderSvg(svg: string, format: ImageFormat): Promise<Rende
   const preview = await makePreview(bytes);
   return { bytes, format, width: info.width, height: info.height, preview: preview.bytes };
 }
+
+/** The `images` row of a rendered image embedded in record `recordId` (view `image`, id `<record>_image`). */
+export function embeddedImageRow(recordId: string, img: RenderedImage): Record<string, unknown> {
+  return {
+    id: `${recordId}_image`,
+    record_id: recordId,
+    logical_name: "image",
+    uri: "",
+    raw_bytes: img.bytes,
+    preview: img.preview,
+    preview_format: "png",
+    width: img.width,
+    height: img.height,
+    format: img.format,
+  };
+}

@@ -15,7 +15,7 @@ import {
   type DemoPlan,
 } from "./plan.js";
 import type { Prng } from "@tessera/shared-crdt";
-import { renderSvg } from "./render.js";
+import { embeddedImageRow, renderSvg } from "./render.js";
 import { makeScene, sceneSvg, WEATHERS, type Scene } from "./scene.js";
 import { CATEGORIES, type Category } from "./shapes.js";
 
@@ -178,21 +178,7 @@ export async function buildVqaDataset(ctx: DemoContext, options: VqaDatasetOptio
   });
 
   const rendered = await mapLimit(scenes, 4, (scene) => renderSvg(sceneSvg(scene), "JPEG"));
-  rendered.forEach((img, i) => {
-    const recordId = `vqa_${String(i + 1).padStart(3, "0")}`;
-    push(rows, "images", {
-      id: `${recordId}_image`,
-      record_id: recordId,
-      logical_name: "image",
-      uri: "",
-      raw_bytes: img.bytes,
-      preview: img.preview,
-      preview_format: "png",
-      width: img.width,
-      height: img.height,
-      format: img.format,
-    });
-  });
+  rendered.forEach((img, i) => push(rows, "images", embeddedImageRow(`vqa_${String(i + 1).padStart(3, "0")}`, img)));
   const featuresValues = emptyFeaturesValues();
   featuresValues.entities.entities = [{ name: "category", restricted: true, values: [...CATEGORIES] }];
   return {
