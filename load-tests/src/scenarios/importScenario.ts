@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,13 +9,25 @@ import type { ProcessProfile } from "../inspectorProfile.js";
 import { sampleProcesses } from "../procStats.js";
 import { summarizeProfileDir } from "../profile.js";
 import { repoRoot, tesseraRoot } from "../servers/tessera.js";
-import { fmt, numberOption, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { fmt, numberOption, ratio, type ScenarioContext, type ScenarioOutput } from "./common.js";
+
+function run(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${err.slice(-1000)}`))));
+  });
+}
 
 /**
  * `import`: the real CLI (`node bin/tessera.mjs data import DATA_DIR SOURCE --json`) as a child
  * process on a generated Pixano JSONL v2 source (media by uri) and a v1 folder (embedded tiny
  * images, thumbnails made): wall time, rows/s, CPU and peak RSS of the import process tree (sampled
- * from /proc every 100 ms; `VmHWM` at the end). Tessera only — the stock Yjs server imports nothing.
+ * from /proc every 100 ms; `VmHWM` at the end). The baseline is Pixano 0.8's own importer on the
+ * same JSONL v2 source (`pixano data import DATA_DIR SOURCE --yes`), when a Pixano install is found
+ * (`PIXANO_BIN`, default `/work/pixano-venv/bin/pixano`); Pixano 0.8's CLI no longer reads v1
+ * folders (it converts them with `migrate-jsonl`), so v1 has no baseline.
  */
 export interface ImportParams {
   readonly records: number;
@@ -22,6 +35,8 @@ export interface ImportParams {
 }
 
 export interface ImportRun {
+  /** Who imported: Tessera's CLI, or Pixano's (baseline). */
+  readonly importer: "tessera" | "pixano";
   readonly format: ImportSource["format"];
   readonly records: number;
   readonly annotations: number;
@@ -53,15 +68,24 @@ interface CliReport {
   readonly warnings: readonly unknown[];
 }
 
-async function importOnce(source: ImportSource, ctx: ScenarioContext): Promise<ImportRun> {
+const PIXANO_BIN = process.env.PIXANO_BIN ?? "/work/pixano-venv/bin/pixano";
+
+/** Rows a source makes: each record, its image, and per box an entity and the box. */
+function rowsOf(source: ImportSource): Record<string, number> {
+  return { records: source.records, images: source.records, entities: source.annotations, bboxes: source.annotations };
+}
+
+async function importOnce(source: ImportSource, ctx: ScenarioContext, importer: ImportRun["importer"]): Promise<ImportRun> {
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-import-"));
   try {
-    const profileDir = ctx.profile ? path.join(root, "profile") : null;
+    const profileDir = ctx.profile && importer === "tessera" ? path.join(root, "profile") : null;
+    if (importer === "pixano") await run(PIXANO_BIN, ["init", path.join(root, "data")]);
+    const [command, args] =
+      importer === "tessera"
+        ? [process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), `${tesseraRoot()}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"]]
+        : [PIXANO_BIN, ["data", "import", path.join(root, "data"), source.dir, "--yes"]];
     const t0 = nowMs();
-    const child = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), `${tesseraRoot()}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -79,11 +103,14 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext): Promise<I
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     clearInterval(timer);
     const seconds = (nowMs() - t0) / 1000;
-    if (code !== 0) throw new Error(`tessera data import exited with ${code}:\n${stderr}`);
-    const report = JSON.parse(stdout) as CliReport;
+    if (code !== 0) throw new Error(`${importer} data import exited with ${code}:\n${stderr}\n${stdout.slice(-2000)}`);
+    // Pixano prints a summary, not JSON: the rows are the source's (checked by its "imported successfully").
+    if (importer === "pixano" && !/imported successfully \((\d+) record/.test(stdout)) throw new Error(`pixano data import did not report success:\n${stdout.slice(-2000)}`);
+    const report: CliReport = importer === "tessera" ? (JSON.parse(stdout) as CliReport) : { records: source.records, tables: rowsOf(source), warnings: [] };
     const rows = Object.values(report.tables).reduce((a, n) => a + n, 0);
     const annotations = report.tables.bboxes ?? 0;
-    const run: ImportRun = {
+    const out: ImportRun = {
+      importer,
       format: source.format,
       records: report.records,
       annotations,
@@ -100,8 +127,8 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext): Promise<I
       warnings: report.warnings.length,
       profile: profileDir ? (await summarizeProfileDir(profileDir)).map((summary) => ({ role: "import", pid, summary, error: null })) : null,
     };
-    ctx.log(`  ${source.format}: ${run.records} records, ${rows} rows in ${run.seconds} s (${run.rowsPerSecond} rows/s), peak RSS ${run.peakRssMb} MB`);
-    return run;
+    ctx.log(`  ${importer} ${source.format}: ${out.records} records, ${rows} rows in ${out.seconds} s (${out.rowsPerSecond} rows/s), peak RSS ${out.peakRssMb} MB`);
+    return out;
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -113,14 +140,22 @@ export async function runImport(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const runs: ImportRun[] = [];
   for (const format of ["pixano_jsonl", "pixano_v1"] as const) {
     const source = await ensureImportSource(format, p.records, p.annotationsPerRecord, ctx.log);
-    runs.push(await importOnce(source, ctx));
+    runs.push(await importOnce(source, ctx, "tessera"));
+    if (format === "pixano_jsonl") {
+      if (existsSync(PIXANO_BIN)) runs.push(await importOnce(source, ctx, "pixano"));
+      else ctx.log(`  no Pixano at ${PIXANO_BIN} (set PIXANO_BIN): no baseline`);
+    }
   }
+  const tessV2 = runs.find((r) => r.importer === "tessera" && r.format === "pixano_jsonl");
+  const pixV2 = runs.find((r) => r.importer === "pixano");
+  const ratios = tessV2 && pixV2 ? { seconds: ratio(tessV2.seconds, pixV2.seconds), peakRss: ratio(tessV2.peakRssMb, pixV2.peakRssMb) } : null;
   return {
-    json: { scenario: "import", parameters: p, runs },
+    json: { scenario: "import", parameters: p, runs, ratiosTesseraOverPixano: ratios },
     tables: [
       {
-        head: ["format", "records", "annotations", "source MB", "seconds", "rows/s", "records/s", "annotations/s", "CPU %", "peak RSS MB", "warnings"],
+        head: ["importer", "format", "records", "annotations", "source MB", "seconds", "rows/s", "records/s", "annotations/s", "CPU %", "peak RSS MB", "warnings"],
         rows: runs.map((r) => [
+          r.importer,
           r.format === "pixano_jsonl" ? "JSONL v2 (uri media)" : "v1 folder (embedded images)",
           String(r.records),
           String(r.annotations),
