@@ -46,6 +46,11 @@ export interface DatasetOptions {
   readonly now?: () => Date;
   /** Rows added in one call above which the tables are indexed and compacted (default 1000). */
   readonly optimizeAfterRows?: number;
+  /**
+   * Writes (commits) after which the tables are indexed and compacted (default 50): many small
+   * writes — the persist worker's — otherwise pile up Lance versions and every later write slows.
+   */
+  readonly optimizeAfterWrites?: number;
   /** Sorted queries matching at most this many rows are sorted in memory (default `SMALL_RESULT`). */
   readonly sortInMemoryBelow?: number;
 }
@@ -58,6 +63,7 @@ export interface DatasetOptions {
  */
 export class Dataset implements DatasetHandle {
   private writeQueue: Promise<unknown> = Promise.resolve();
+  private writesSinceOptimize = 0;
   private infoMtime = 0;
   private declared: DatasetSchema;
 
@@ -327,11 +333,17 @@ export class Dataset implements DatasetHandle {
   }
 
   delete(table: TableName, ids: readonly string[]): Promise<DeleteReport> {
-    return this.exclusive(() => deleteRows(this.writeContext(), table, ids));
+    return this.exclusive(async () => {
+      const report = await deleteRows(this.writeContext(), table, ids);
+      await this.optimizeAfter(0);
+      return report;
+    });
   }
 
   private async optimizeAfter(rows: number): Promise<void> {
-    if (rows > (this.options.optimizeAfterRows ?? 1000)) await this.optimizeUnlocked();
+    this.writesSinceOptimize += 1;
+    const manyRows = rows > (this.options.optimizeAfterRows ?? 1000);
+    if (manyRows || this.writesSinceOptimize >= (this.options.optimizeAfterWrites ?? 50)) await this.optimizeUnlocked();
   }
 
   /** BTREE indexes on `INDEX_COLUMNS` of every non-empty table, then compaction. */
@@ -340,6 +352,7 @@ export class Dataset implements DatasetHandle {
   }
 
   private async optimizeUnlocked(): Promise<void> {
+    this.writesSinceOptimize = 0;
     for (const name of await this.tables()) {
       const t = await this.table(name);
       if (t) await optimizeTable(t);
