@@ -84,7 +84,8 @@ test("a reviewer follows an annotator to another record and sees her viewport", 
   await expect(rita.getByTestId("workspace")).toHaveAttribute("data-record", next ?? "");
   await expect(rita.getByTestId("follow-banner")).toBeVisible();
 
-  if (await canvasMounted(alice)) {
+  await expect.poll(() => canvasMounted(alice), { timeout: 10_000 }).toBe(true);
+  {
     // Alice zooms in around a point: Rita's camera lands on the same viewport.
     const box = await alice.getByTestId("canvas-host").boundingBox();
     if (!box) throw new Error("no canvas");
