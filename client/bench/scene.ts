@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { clientOrigin, datasetSchemaOf, parseDatasetInfo, transact, writeRow, type DatasetSchema } from "@tessera/shared-crdt";
 import type { KeypointTemplate } from "../src/canvas/types.js";
+import { KEYPOINT_TEMPLATES } from "../src/app/templates.js";
 
 /**
  * Synthetic record for the render benchmark: a 1920×1080 image and N annotations mixed like a
@@ -11,27 +12,14 @@ export const WIDTH = 1920;
 export const HEIGHT = 1080;
 export const CATEGORIES = ["car", "person", "bus", "bike", "tree", "sign", "dog", "house"];
 
-export const PERSON: KeypointTemplate = {
-  id: "person",
-  labels: ["head", "middle", "left arm", "right arm", "belly", "left foot", "right foot"],
-  edges: [
-    [0, 1],
-    [1, 2],
-    [1, 3],
-    [1, 4],
-    [4, 5],
-    [4, 6],
-  ],
-  layout: [
-    [0.5, 0.1],
-    [0.5, 0.4],
-    [0.3, 0.4],
-    [0.7, 0.4],
-    [0.5, 0.7],
-    [0.3, 0.9],
-    [0.7, 0.9],
-  ],
-};
+/** The app's `person` template, so the benchmark draws exactly what annotators draw. */
+export const PERSON: KeypointTemplate = personTemplate();
+
+function personTemplate(): KeypointTemplate {
+  const t = KEYPOINT_TEMPLATES.find((x) => x.id === "person");
+  if (!t) throw new Error("the app has no person keypoint template");
+  return t;
+}
 
 export function benchSchema(): DatasetSchema {
   const plain = (base: string) => ({ base, fields: {} });
