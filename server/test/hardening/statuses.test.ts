@@ -190,12 +190,20 @@ describe("statuses with accounts: annotator, reviewer, admin", () => {
     expect(await annotator.statusEntries("atomic-val")).toEqual([]);
   });
 
-  it("fields and an accepted move in one PUT are applied together, the move authored by its caller", async () => {
+  it("fields and a move out of the workflow (`archived`) in one PUT are applied together (was 422), the move authored by its caller", async () => {
     const r = await annotator.put("rest-edit", { comment: "ready", status: "inReview" });
     expect(r.status, r.text).toBe(200);
     expect(r.body).toMatchObject({ status: "inReview", comment: "ready" });
-    const feed = await annotator.statusEntries("rest-edit");
-    expect(feed[0]).toMatchObject({ user: { id: "annotator" }, status: { to: "inReview", action: "submit" } });
+    const archived = await reviewer.put("rest-edit", { comment: "kept for reference", status: "archived" });
+    expect(archived.status, archived.text).toBe(200);
+    expect(archived.body).toMatchObject({ status: "archived", comment: "kept for reference" });
+    const feed = await reviewer.statusEntries("rest-edit");
+    expect(feed.map((e) => [e.status?.action, e.status?.from, e.status?.to, e.user.id])).toEqual([
+      ["set", "inReview", "archived", "reviewer"],
+      // The field edit started the `new` record (W1), then the move was decided from there.
+      ["submit", "inProgress", "inReview", "annotator"],
+      ["edit", "new", "inProgress", "annotator"],
+    ]);
   });
 
   it("REST and the live channel accept the same actions (the live channel refused `edit`), and both refuse `set`", async () => {

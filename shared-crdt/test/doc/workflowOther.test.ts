@@ -26,15 +26,13 @@ describe("statuses outside the four workflow values (item 13)", () => {
     if (r.ok) expect(r.row.status).toBe("archived");
   });
 
-  it("an `archived` record is in the `other` state, not silently `new`", () => {
+  it("an `archived` record is in the `other` state, not silently `new`, and stays editable by annotators", () => {
     const state = need("workflowState");
     expect(state("archived")).toBe("other");
     expect(state("")).toBe("other");
     expect(state(undefined)).toBe("new");
     for (const s of FOUR) expect(state(s)).toBe(s);
-  });
-
-  it("an annotator may still edit an `other` record (the edit keeps its status); a viewer may not", () => {
+    // W5: an `other` record is edited like any record that is not validated (the edit keeps its status).
     expect(workflow.canEditRecord("archived", "annotator")).toBe(true);
     expect(workflow.canEditRecord("archived", "reviewer")).toBe(true);
     expect(workflow.canEditRecord("archived", "viewer")).toBe(false);
