@@ -1,4 +1,5 @@
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import * as lancedb from "@lancedb/lancedb";
 import { DB_DIR, LIBRARY_DIR } from "@tessera/dataset";
 import { io, type Socket } from "socket.io-client";
@@ -14,7 +15,7 @@ import {
   type LiveServerToClient,
   type StatusChange,
 } from "@tessera/shared-crdt";
-import { ADMIN, bearer, call, jsonInit, seedUsers, tokenFor, type Reply } from "../auth/support.js";
+import { ADMIN, bearer, call, jsonInit, percentile, seedUsers, tokenFor, type Reply } from "../auth/support.js";
 import { buildDataDir, DS, liveClient, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -72,12 +73,22 @@ function api(url: string, headers: Record<string, string>): Api {
   };
 }
 
+/** Latency of each accepted status `PUT` (applied, durable and folded into the rows before the answer), printed at the end. */
+const putLatencies: number[] = [];
+
+afterAll(() => {
+  const sorted = [...putLatencies].sort((x, y) => x - y);
+  if (sorted.length > 0) console.log(`PUT {"status"} moves: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${(sorted.at(-1) ?? 0).toFixed(1)} ms`);
+});
+
 /** Walks {@link CIRCUIT} with `PUT {"status"}`; every move must be accepted and stored. */
 async function walkDropdownCircuit(a: Api, recordId: string): Promise<void> {
   for (let i = 1; i < CIRCUIT.length; i++) {
     const from = CIRCUIT[i - 1];
     const to = CIRCUIT[i];
+    const t0 = performance.now();
     const r = await a.put(recordId, { status: to });
+    putLatencies.push(performance.now() - t0);
     expect(r.status, `${from} → ${to}: ${r.text}`).toBe(200);
     expect(r.body.status).toBe(to);
   }
