@@ -189,9 +189,9 @@ describe("statuses with accounts: annotator, reviewer, admin", () => {
   it("a refused PUT writes nothing (was: fields written, then 409)", async () => {
     const before = await annotator.record("atomic");
     const r = await annotator.put("atomic", { comment: "sneaked in", split: "val", status: "validated" });
+    expect(await annotator.record("atomic")).toEqual(before);
     expect(r.status, r.text).toBe(403);
     expect(r.body.detail).toMatch(/annotator/);
-    expect(await annotator.record("atomic")).toEqual(before);
 
     const validated = await annotator.record("atomic-val");
     const onValidated = await annotator.put("atomic-val", { comment: "sneaked in", status: "inReview" });
