@@ -3,13 +3,11 @@ import {
   deleteWithDependents,
   hasRow,
   isComponentTable,
-  patchRecord,
   patchRow,
   validateRow,
   writeRow,
   type Row,
   type TableSchema,
-  type WorkflowAction,
 } from "@tessera/shared-crdt";
 import { bodyShapeIssues, toFieldIssues } from "./bodyIssues.js";
 import { HttpError, notFound, RequestValidationError } from "./errors.js";
@@ -39,17 +37,6 @@ function viaDocs(access: TableAccess): { port: RecordDocsPort; who: RestIdentity
 
 function foreignRecord(recordId: unknown): HttpError {
   return new HttpError(400, `Foreign key violation: record_id='${String(recordId)}' not found in 'records'.`);
-}
-
-/** The workflow action that takes a record from one status to another, if there is one. */
-function actionBetween(from: unknown, to: unknown): WorkflowAction | null {
-  const table: Record<string, Record<string, WorkflowAction>> = {
-    new: { inProgress: "edit", inReview: "submit" },
-    inProgress: { inReview: "submit" },
-    inReview: { validated: "approve", inProgress: "reject" },
-    validated: { inProgress: "reopen" },
-  };
-  return table[String(from)]?.[String(to)] ?? null;
 }
 
 const SERVER_OWNED = new Set(["created_at", "updated_at"]);
@@ -137,13 +124,10 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
   const table = access.schema.table.name;
   if (!docs) return access.handle.update(table, id, patch);
   if (table === "records") {
+    // Fields and status together, all or nothing: a refused status change writes no field (SPEC W8).
     const { status, ...fields } = patch;
-    if (Object.keys(fields).length > 0) await docs.port.edit(access.handle.id, id, docs.who, (doc) => patchRecord(doc, fields));
-    if (status !== undefined && status !== stored.status) {
-      const action = actionBetween(stored.status, status);
-      if (!action) throw new HttpError(409, `cannot move a record from ${String(stored.status)} to ${String(status)}`);
-      await docs.port.workflow(access.handle.id, id, action, docs.who, typeof fields.comment === "string" ? fields.comment : "");
-    }
+    const comment = typeof fields.comment === "string" ? fields.comment : "";
+    await docs.port.updateRecord(access.handle.id, id, docs.who, fields, typeof status === "string" ? status : undefined, comment);
     return getRow(access, id);
   }
   if ("record_id" in patch && patch.record_id !== stored.record_id) throw new HttpError(400, "record_id cannot change: delete and create the row in the other record");

@@ -7,14 +7,16 @@ import {
   type LiveServerToClient,
   type LiveUser,
   type Presence,
+  isNamedAction,
+  WORKFLOW_ACTIONS,
+  type NamedAction,
   type StatusChange,
-  type WorkflowAction,
 } from "@tessera/shared-crdt";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
 export interface LiveRoomsPort {
-  applyWorkflow(datasetId: string, recordId: string, action: WorkflowAction, user: LiveUser, comment: string): Promise<StatusChange>;
+  applyWorkflow(datasetId: string, recordId: string, action: NamedAction, user: LiveUser, comment: string): Promise<StatusChange>;
   onStatus(fn: (change: StatusChange) => void): () => void;
   onEdit(fn: (edit: { datasetId: string; recordId: string; user: LiveUser; tables: TouchedTables }) => void): () => void;
 }
@@ -160,9 +162,9 @@ export class LiveHub {
 
     socket.on("record:transition", (p, ack) => {
       if (typeof ack !== "function") return;
-      const actions: readonly string[] = ["submit", "approve", "reject", "reopen"];
-      if (!p || typeof p.recordId !== "string" || !actions.includes(p.action)) {
-        return ack({ ok: false, error: "recordId and a workflow action (submit, approve, reject, reopen) are required", reason: "bad_request" });
+      // The same actions as the REST route: the state machine's named actions.
+      if (!p || typeof p.recordId !== "string" || !isNamedAction(p.action)) {
+        return ack({ ok: false, error: `recordId and a workflow action (${WORKFLOW_ACTIONS.join(", ")}) are required`, reason: "bad_request" });
       }
       const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
       this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(
