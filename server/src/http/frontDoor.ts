@@ -45,9 +45,11 @@ export function installFrontDoor(listening: Server, endpoints: Server, options: 
   });
 }
 
+/** The refusal, then the connection closes (a refused request's body is not worth reading). */
 function sendRefusal(res: ServerResponse, status: number, detail: string): void {
   const body = JSON.stringify({ detail });
   res.writeHead(status, {
+    Connection: "close",
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",

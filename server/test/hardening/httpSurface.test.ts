@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, buildDataDir, DS, login, PASSWORD, seedUsers, startAuthServer } from "../auth/support.js";
 import { raw, rawUpgrade, spawnServer, type RawReply, type ServerProcess } from "./httpSupport.js";
@@ -60,6 +61,23 @@ describe("Host check (DNS rebinding)", () => {
     expect(await recordIds(single)).toEqual(["r1", "r2"]);
     const r1 = await raw(single.url, "GET", `/datasets/${DS}/records/r1`);
     expect((r1.json as { split: string }).split).toBe("train");
+  });
+
+  it("a refused request's body is not read: 403 from the headers, then the connection closes", async () => {
+    const sock = net.connect(single.port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+    let received = "";
+    const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
+    sock.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    // The server may reset the socket while this side still writes: the close is what is checked.
+    sock.on("error", () => undefined);
+    sock.write(`POST /datasets/${DS}/records HTTP/1.1\r\nHost: ${EVIL}\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`);
+    sock.write(Buffer.alloc(64 * 1024, 0x20));
+    // Only 64 KB of 100 MB sent: the answer and the close come from the headers alone.
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 403 /);
+    expect(received).toContain("is not served here");
+    expect((await raw(single.url, "GET", "/health")).status).toBe(200);
   });
 
   it("single-user mode refuses a rebound Host on sync websocket upgrades and on socket.io (polling and websocket)", async () => {
