@@ -5,12 +5,11 @@ import { describeColumns } from "../catalogue.js";
 import { declaredTable, openDataset, param, type AppContext } from "../context.js";
 import { createRow, deleteRow, getRow, updateRow } from "../crud.js";
 import { docsFor } from "../recordDocs.js";
-import { badRequest, RequestValidationError } from "../errors.js";
+import { badRequest } from "../errors.js";
 import { checkFilters, checkQueryText, checkSort, parseExplorerFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
 import { paginated, readPagination } from "../pagination.js";
-import { isDotSegment } from "../requestTarget.js";
 import { QueryReader } from "../queryParams.js";
 import { paginatedOf, ref } from "../schemas.js";
 import { serializeRow } from "../serialize.js";
@@ -31,15 +30,6 @@ function parseInclude(include: string | undefined): Set<string> {
     throw badRequest(`Unknown include value(s): ${unknown.join(", ")}. Allowed values: ${ALLOWED_INCLUDES.join(", ")}.`);
   }
   return values;
-}
-
-/** A record named `.` or `..` could be stored but never addressed: URLs drop dot-segments (requestTarget.ts). */
-function refuseDotSegmentId(body: unknown): void {
-  const id: unknown = body !== null && typeof body === "object" ? (body as Record<string, unknown>).id : undefined;
-  if (!isDotSegment(id)) return;
-  throw new RequestValidationError([
-    { type: "value_error", loc: ["body", "id"], msg: 'Value error, a record id may not be "." or "..": URLs remove these dot-segments, so the record could never be addressed', input: id },
-  ]);
 }
 
 export function recordsTable(handle: DatasetHandle): TableSchema {
@@ -144,7 +134,6 @@ export function recordsRouter(ctx: AppContext): Router {
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const schema = recordsTable(handle);
-      refuseDotSegmentId(req.body);
       const { row, created } = await createRow({ handle, schema, ...docsFor(ctx.docs, req) }, req.body);
       if (created) ctx.library.touched(handle.id);
       sendJson(res, 201, serializeRow(schema, row));
