@@ -1,7 +1,10 @@
+import { spawn } from "node:child_process";
 import net from "node:net";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, buildDataDir, DS, login, PASSWORD, seedUsers, startAuthServer } from "../auth/support.js";
-import { raw, rawUpgrade, spawnServer, type RawReply, type ServerProcess } from "./httpSupport.js";
+import { ESCAPED_REQUEST_ERROR } from "../../src/safetyNet.js";
+import { raw, rawUpgrade, spawnServer, until, type RawReply, type ServerProcess } from "./httpSupport.js";
 
 /**
  * Hardening II, items 9, 10 (part) and 17, against real server processes:
@@ -180,5 +183,58 @@ describe("inference discovery (Pixano's UI polls it on every page)", () => {
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ connected: false, providers: {}, default_provider: null });
     expect((await raw(team.url, "GET", "/inference/models/list", { cookie })).json).toEqual([]);
+  });
+});
+
+describe("process safety net", () => {
+  const SAFETY_NET = fileURLToPath(new URL("../../src/safetyNet.ts", import.meta.url));
+  /**
+   * A real HTTP server in a child process with the safety net installed, whose `/late` handler
+   * answers, then writes headers again from a timer (what engine.io did after Express had
+   * answered): the throw escapes every handler. `/fatal` throws a non-request error the same way.
+   */
+  const script = `
+    import http from "node:http";
+    import { installSafetyNet } from ${JSON.stringify(SAFETY_NET)};
+    installSafetyNet({ info() {}, warn() {}, error: (m, c) => process.stderr.write(JSON.stringify({ m, c }) + "\\n") });
+    const server = http.createServer((req, res) => {
+      res.end("ok");
+      if (req.url === "/late") setTimeout(() => res.writeHead(200), 5);
+      if (req.url === "/fatal") setTimeout(() => { throw new TypeError("state is broken"); }, 5);
+    });
+    server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
+  `;
+
+  async function child(): Promise<{ url: string; stderr: () => string; exit: Promise<number | null>; kill: () => void }> {
+    const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      p.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /port (\d+)/.exec(out);
+        if (m?.[1]) resolve(`http://127.0.0.1:${m[1]}`);
+      });
+      p.once("exit", (code) => reject(new Error(`exited ${String(code)}: ${err}`)));
+    });
+    return { url, stderr: () => err, exit, kill: () => p.kill("SIGTERM") };
+  }
+
+  it("logs a request-scoped error that escaped its handler and keeps serving; any other uncaught error still ends the process (exit 1)", async () => {
+    const c = await child();
+    try {
+      expect((await raw(c.url, "GET", "/late")).body).toBe("ok");
+      const logged = await until("the escaped error logged", () => (c.stderr().includes("ERR_HTTP_HEADERS_SENT") ? c.stderr() : undefined));
+      expect(logged).toContain(ESCAPED_REQUEST_ERROR);
+      expect((await raw(c.url, "GET", "/next")).body).toBe("ok");
+      expect((await raw(c.url, "GET", "/fatal")).body).toBe("ok");
+      expect(await c.exit).toBe(1);
+      expect(c.stderr()).toContain("fatal error; exiting");
+      expect(c.stderr()).toContain("state is broken");
+    } finally {
+      c.kill();
+    }
   });
 });
