@@ -1,8 +1,11 @@
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, buildDataDir, DS, login, PASSWORD, seedUsers, startAuthServer } from "../auth/support.js";
+import { createApp, createLibraryAdapter, silentLogger } from "../../src/index.js";
 import { ESCAPED_REQUEST_ERROR } from "../../src/safetyNet.js";
 import { raw, rawUpgrade, spawnServer, until, type RawReply, type ServerProcess } from "./httpSupport.js";
 
@@ -128,6 +131,21 @@ describe("request paths", () => {
     expect(single.logs()).not.toContain("URIError");
     expect(single.logs()).not.toContain("unhandled error");
     expect(single.alive()).toBe(true);
+  });
+
+  it("an app served without the front door (createApp on a plain http.Server) also answers bad percent-encoding with 400 {detail}", async () => {
+    const library = createLibraryAdapter(data.dataDir, { logger: silentLogger });
+    const app = createApp({ library, dataDir: data.dataDir });
+    const plain = http.createServer(app);
+    await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      expectDetail(await raw(url, "GET", "/datasets/%ZZ/info"), 400, /Invalid percent-encoding/);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+      await library.close();
+    }
   });
 
   it("record id `..` (and `.`) is refused on REST paths with 400 {detail}, raw or percent-encoded; the records stay", async () => {
