@@ -7,7 +7,10 @@ import type { Express } from "express";
 import { AuthService, ensureAdmin, type AuthConfig, type FirstAdmin } from "./auth/index.js";
 import { startCollaboration } from "./collaboration.js";
 import { createApp } from "./http/app.js";
+import { installFrontDoor } from "./http/frontDoor.js";
+import { hostPolicy } from "./http/hosts.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
+import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
 
 export interface StartServerOptions {
@@ -20,10 +23,17 @@ export interface StartServerOptions {
   /** The built web client; defaults to `client/dist` of this repository when it exists. */
   readonly clientDir?: string | null;
   readonly corsOrigins?: readonly string[];
+  /**
+   * Host names answered besides loopback (`TESSERA_ALLOWED_HOSTS`, see `http/hosts.ts`). In the
+   * single-user mode only loopback and these are answered; with accounts, every host unless this
+   * lists some.
+   */
+  readonly allowedHosts?: readonly string[];
   readonly jsonLimitBytes?: number;
   /**
    * Extra endpoints on the same HTTP server (the y-websocket sync endpoint, socket.io): called
-   * once before listening; what it returns is closed first on shutdown, before the library.
+   * once before listening with the server the endpoints attach to (behind the front door's Host
+   * and path checks); what it returns is closed first on shutdown, before the library.
    */
   readonly attach?: (server: Server, app: Express) => Attachment | Promise<Attachment>;
   /**
@@ -82,11 +92,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw err;
   }
   const library = createLibraryAdapter(options.dataDir, { logger });
+  // Only the front door listens on `server`; the endpoints attach to `endpoints`, which never
+  // listens and receives what the front door lets through (Host and path checks).
   const server: Server = createServer();
+  const endpoints: Server = createServer();
+  installFrontDoor(server, endpoints, { hosts: hostPolicy(options.auth.mode === "off", options.allowedHosts ?? []), logger });
   const collab =
     options.collaboration === false
       ? null
-      : startCollaboration(server, {
+      : startCollaboration(endpoints, {
           dataDir: options.dataDir,
           library,
           logger,
@@ -105,8 +119,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     auth,
     ...(collab ? { docs: collab.docs, live: collab.live } : {}),
   });
-  server.on("request", app);
-  const attached = options.attach ? await options.attach(server, app) : null;
+  endpoints.on("request", (req, res) => {
+    // socket.io owns its path exclusively (polling included): Express never answers it too.
+    if (collab && isLiveTransportPath(req.url)) return;
+    app(req, res);
+  });
+  const attached = options.attach ? await options.attach(endpoints, app) : null;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 7492, host, () => {

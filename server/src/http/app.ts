@@ -14,6 +14,7 @@ import { collabRouter, type LiveReadPort } from "./routes/collab.js";
 import { conversationsRouter } from "./routes/conversations.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
+import { inferenceRouter } from "./routes/inference.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { RESOURCES, resourceRouter } from "./routes/resources.js";
@@ -91,6 +92,7 @@ export function createApp(options: AppOptions): Express {
   for (const def of RESOURCES) app.use(resourceRouter(ctx, def));
   app.use(conversationsRouter(ctx));
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
+  app.use(inferenceRouter(ctx));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
   // Every router has registered its routes: one guard per route, from the permission table.

@@ -11,6 +11,7 @@ import {
 } from "@tessera/shared-crdt";
 import { bodyShapeIssues, toFieldIssues } from "./bodyIssues.js";
 import { HttpError, notFound, RequestValidationError } from "./errors.js";
+import { isDotSegment } from "./requestTarget.js";
 import type { RecordDocsPort, RestIdentity } from "./recordDocs.js";
 
 /**
@@ -85,6 +86,12 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
   if (shape.length > 0) throw new RequestValidationError(shape);
   const obj = body as Record<string, unknown>;
   if (obj.id === undefined) throw new RequestValidationError([{ type: "missing", loc: ["body", "id"], msg: "Field required", input: body }]);
+  // A row named `.` or `..` could be stored but never addressed: URLs drop dot-segments (requestTarget.ts).
+  if (isDotSegment(obj.id)) {
+    throw new RequestValidationError([
+      { type: "value_error", loc: ["body", "id"], msg: 'Value error, an id may not be "." or "..": URLs remove these dot-segments, so the row could never be addressed', input: obj.id },
+    ]);
+  }
   const fields = writableFields(access, obj, { dropNull: false, dropId: false });
   const checked = validateRow(access.schema, fields, { mode: "create", unknown: "drop" });
   if (!checked.ok) throw new RequestValidationError(toFieldIssues(checked.issues, body));

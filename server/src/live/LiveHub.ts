@@ -45,6 +45,14 @@ interface ConnData {
 
 type LiveSocket = Socket<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>;
 
+/** Where socket.io (the live channel's transport: long polling and websocket) is served; it owns every path under it. */
+export const LIVE_TRANSPORT_PATH = "/socket.io/";
+
+/** Whether a request URL is socket.io's (the same prefix test engine.io applies). */
+export function isLiveTransportPath(url: string | undefined): boolean {
+  return (url ?? "").startsWith(LIVE_TRANSPORT_PATH);
+}
+
 const datasetRoom = (datasetId: string) => `ds:${datasetId}`;
 const followersRoom = (datasetId: string, userId: string) => `follow:${datasetId}:${userId}`;
 
@@ -70,7 +78,7 @@ export class LiveHub {
       maxConnectionsPerUser?: number;
     },
   ) {
-    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
+    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { path: LIVE_TRANSPORT_PATH.slice(0, -1), serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
     this.nsp = this.io.of(LIVE_NAMESPACE);
     this.nsp.use((socket, next) => {
       this.authenticate(socket as LiveSocket).then(
