@@ -7,6 +7,7 @@ import type { Express } from "express";
 import { AuthService, ensureAdmin, type AuthConfig, type FirstAdmin } from "./auth/index.js";
 import { startCollaboration } from "./collaboration.js";
 import { createApp } from "./http/app.js";
+import type { Readiness } from "./http/routes/root.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { silentLogger, type Logger } from "./logger.js";
 
@@ -95,7 +96,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),
         });
+  // Until start-up recovery has folded the logs a crash left behind, rows may be stale: `/health` says so.
+  const recovery = { running: collab !== null, records: 0 };
+  const readiness: Readiness = () =>
+    recovery.running ? { ready: false, detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows` } : { ready: true };
   const app = createApp({
+    readiness,
     library,
     dataDir: options.dataDir,
     clientDir: options.clientDir === undefined ? defaultClientDir() : options.clientDir,
@@ -119,10 +125,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   logger.info("server listening", { url, auth: options.auth.mode });
   if (collab) {
     // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
-    collab.recover().then(
-      (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
-      (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
-    );
+    collab
+      .recover({ onPending: (n) => (recovery.records = n) })
+      .then(
+        (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
+        // Nothing more can be folded now; records load (and fold) their logs when first opened.
+        (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
+      )
+      .finally(() => {
+        recovery.running = false;
+      });
   }
   let closing: Promise<void> | null = null;
   return {
