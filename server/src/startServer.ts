@@ -10,6 +10,7 @@ import { createApp } from "./http/app.js";
 import type { Readiness } from "./http/routes/root.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { ServerLock } from "./serverLock.js";
 
 export interface StartServerOptions {
   /** `DATA_DIR` (`library/`, `media/`, `models/`). */
@@ -123,6 +124,34 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info("server listening", { url, auth: options.auth.mode });
+  let lock: ServerLock | null = null;
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      try {
+        await attached?.close();
+        await collab?.close();
+        await new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeIdleConnections();
+          server.closeAllConnections();
+        });
+        await library.close();
+        auth.close();
+      } finally {
+        // Whatever failed above, this process no longer serves the directory.
+        await lock?.release();
+      }
+    })();
+    return closing;
+  };
+  // Tells offline tools (`tessera data import --mode overwrite`) that this directory is being served.
+  try {
+    lock = await ServerLock.acquire(options.dataDir, url);
+  } catch (err) {
+    await close();
+    throw err;
+  }
   if (collab) {
     // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
     collab
@@ -136,24 +165,5 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         recovery.running = false;
       });
   }
-  let closing: Promise<void> | null = null;
-  return {
-    url,
-    port,
-    firstAdmin,
-    close() {
-      closing ??= (async () => {
-        await attached?.close();
-        await collab?.close();
-        await new Promise<void>((resolve, reject) => {
-          server.close((err) => (err ? reject(err) : resolve()));
-          server.closeIdleConnections();
-          server.closeAllConnections();
-        });
-        await library.close();
-        auth.close();
-      })();
-      return closing;
-    },
-  };
+  return { url, port, firstAdmin, close };
 }

@@ -2,6 +2,7 @@ import path from "node:path";
 import { ImportError, importDataset, type FormatOption, type ImportMode, type ImportReport } from "../datasetIo.js";
 import { displayPath, table, type CliIo } from "../output.js";
 import { progressFor } from "../progress.js";
+import { runningServer, serverLockPath } from "../../serverLock.js";
 
 /**
  * `tessera data import DATA_DIR SOURCE`: Pixano's verb. Auto-detects the source format (v1
@@ -48,14 +49,32 @@ export function formatPlan(io: CliIo, source: string, report: ImportReport): str
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * `--mode overwrite` gives the dataset a new id and new rows: a server serving it would keep
+ * flushing its open records to the old id and lose edits it already confirmed. So while a server
+ * serves this DATA_DIR (its `.tessera/server.lock`, with a live pid), replacing a dataset is refused.
+ */
+async function refuseWhileServed(dataDir: string, existing: { readonly path: string; readonly datasetId: string }): Promise<void> {
+  const server = await runningServer(dataDir);
+  if (!server) return;
+  throw new ImportError(
+    "target_in_use",
+    `dataset ${existing.datasetId ? `${existing.datasetId} ` : ""}at ${existing.path} is being served by the Tessera server running at ${server.url} (pid ${server.pid}, since ${server.startedAt}); ` +
+      `--mode overwrite would replace it under the server and lose its live edits. Stop the server first, or use --mode add, or import under another name. ` +
+      `(If no server is running, delete ${serverLockPath(dataDir)}.)`,
+  );
+}
+
 export async function runImport(io: CliIo, dataDir: string, source: string, opts: ImportCommandOptions): Promise<void> {
+  const root = path.resolve(io.cwd, dataDir);
   const progress = opts.dryRun || opts.json ? null : progressFor(io, "import");
   const started = Date.now();
   let report: ImportReport;
   try {
     report = await importDataset({
-      dataDir: path.resolve(io.cwd, dataDir),
+      dataDir: root,
       source: path.resolve(io.cwd, source),
+      beforeReplace: (existing) => refuseWhileServed(root, existing),
       format: opts.format,
       mode: opts.mode,
       ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
