@@ -3,8 +3,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, jsonInit, bearer } from "../auth/support.js";
-import { buildDataDir, spawnServer, type ServerProcess } from "../integration/support.js";
+import { bearer, call, jsonInit, upgrade } from "../auth/support.js";
+import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integration/support.js";
 
 /**
  * Hardening II item 6: credentials are bound to the account's immutable uid, not to its name. A user
@@ -80,10 +80,14 @@ describe("credentials bound to the account uid", () => {
     const byToken = await call(`${server.url}/auth/me`, { headers: bearer(old.token) });
     expect(byToken.status, "the old API token must not open the new account").toBe(401);
     expect((await call(`${server.url}/datasets`, { headers: bearer(old.token) })).status).toBe(401);
+    // Nor the live endpoints: the websocket upgrade is refused with 401 for both.
+    expect((await upgrade(server.url, `/sync/${DS}/r1`, bearer(old.token))).status).toBe(401);
+    expect((await upgrade(server.url, `/sync/${DS}/r1`, { cookie: old.cookie, origin: server.url })).status).toBe(401);
     // The new bob logs in with his own password and has his own (empty) token list.
     const fresh = await loginAndToken(server.url, "bob", "bob-second-password");
     const me = await call(`${server.url}/auth/me`, { headers: { cookie: fresh.cookie } });
     expect(me.body.role).toBe("admin");
+    expect((await upgrade(server.url, `/sync/${DS}/r1`, { cookie: fresh.cookie, origin: server.url })).status).toBe("open");
     const tokens = await call(`${server.url}/auth/tokens`, { headers: { cookie: fresh.cookie } });
     expect((tokens.body as unknown[]).length).toBe(1);
     // What was left of the old credentials is gone from the files too.
