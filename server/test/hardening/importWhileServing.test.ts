@@ -10,6 +10,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { clientOrigin, createEntity, datasetSchemaOf, MessageType, parseDatasetInfo, type Row, type TesseraMessage } from "@tessera/shared-crdt";
 import { getJson, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
+import { writeUnflushedEdits } from "./unflushedLogs.js";
 
 /**
  * Hardening II item 8: `tessera data import --mode overwrite` on a dataset a running server serves.
@@ -135,5 +136,33 @@ describe("data import while a server serves the dataset", () => {
     server = null;
     await expect(fs.stat(lockFile)).rejects.toThrow(/ENOENT/);
     expect((await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"])).code).toBe(0);
+  });
+
+  it("--mode overwrite is refused while the dataset's logs hold confirmed edits a stopped server did not fold, and allowed once recovery folded them", async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-import-unfolded-"));
+    const dataDir = path.join(dir, "data");
+    expect((await tessera(["data", "import", dataDir, SOURCE])).code).toBe(0);
+    server = await spawnServer(dataDir);
+    const datasetId = (await getJson<Array<{ id: string }>>(`${server.url}/datasets`))[0]!.id;
+    const recordId = (await getJson<{ items: Row[] }>(`${server.url}/datasets/${datasetId}/records?limit=1`)).items[0]!.id as string;
+    await server.kill("SIGTERM");
+    server = null;
+    // What a server killed right after confirming an edit leaves: the edit in the log, not in the rows.
+    const edits = await writeUnflushedEdits(dataDir, [recordId], 1, datasetId);
+
+    const refused = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(/confirmed edits not yet folded/);
+    expect(refused.err).toContain(JSON.stringify(recordId));
+
+    // One start folds them into the rows; then the overwrite goes ahead.
+    server = await spawnServer(dataDir);
+    const url = server.url;
+    const entity = edits.get(recordId)!.entities[0]!;
+    await waitFor(async () => (await entityIds(url, datasetId, recordId)).includes(entity), "start-up recovery to fold the edit", 30_000);
+    await server.kill("SIGTERM");
+    server = null;
+    const overwrite = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);
+    expect(overwrite.code, overwrite.err).toBe(0);
   });
 });

@@ -13,16 +13,21 @@ import { DS } from "../integration/support.js";
  * and never folded into rows. Each edit comes from its own Yjs client (as edits of several users
  * do), so losing one entry does not make the others depend on it.
  */
-export async function writeUnflushedEdits(dataDir: string, records: readonly string[], perRecord: number): Promise<Map<string, { entities: string[]; state: Uint8Array }>> {
+export async function writeUnflushedEdits(
+  dataDir: string,
+  records: readonly string[],
+  perRecord: number,
+  datasetId: string = DS,
+): Promise<Map<string, { entities: string[]; state: Uint8Array }>> {
   const library = new Library(dataDir);
   await library.init();
-  const dataset = await library.open(DS);
+  const dataset = await library.open(datasetId);
   const log = new FileRecordLog({ dataDir });
   const snapshots = new FileSnapshotStore({ dataDir });
   const out = new Map<string, { entities: string[]; state: Uint8Array }>();
   try {
     for (const recordId of records) {
-      const key = { datasetId: DS, recordId };
+      const key = { datasetId, recordId };
       const loaded = await loadRecordDoc({ dataset, log, snapshots, key, clock: { now: () => Date.now() } });
       const entities: string[] = [];
       for (let i = 0; i < perRecord; i++) {
@@ -30,10 +35,9 @@ export async function writeUnflushedEdits(dataDir: string, records: readonly str
         Y.applyUpdate(editor, Y.encodeStateAsUpdate(loaded.doc));
         let update: Uint8Array | null = null;
         editor.on("update", (u: Uint8Array) => (update = u));
-        const { entityId } = createEntity({ doc: editor, schema: dataset.schema, recordId, newId: () => `${recordId}-e${i}` }, clientOrigin(String(editor.clientID)), {
-          entity: { category: `c${i}` },
-          annotation: { table: "bboxes", row: { coords: [0.01 * i, 0.2, 0.05, 0.05] } },
-        });
+        // The test dataset of `integration/support.ts` gets an entity with a box; another dataset a bare entity.
+        const input = datasetId === DS ? { entity: { category: `c${i}` }, annotation: { table: "bboxes" as const, row: { coords: [0.01 * i, 0.2, 0.05, 0.05] } } } : {};
+        const { entityId } = createEntity({ doc: editor, schema: dataset.schema, recordId, newId: () => `${recordId}-e${i}` }, clientOrigin(String(editor.clientID)), input);
         if (!update) throw new Error("the edit produced no update");
         Y.applyUpdate(loaded.doc, update);
         await log.append(key, update);

@@ -2,6 +2,7 @@ import path from "node:path";
 import { ImportError, importDataset, type FormatOption, type ImportMode, type ImportReport } from "../datasetIo.js";
 import { displayPath, table, type CliIo } from "../output.js";
 import { progressFor } from "../progress.js";
+import { FileRecordLog } from "@tessera/dataset/state";
 import { runningServer, serverLockPath } from "../../serverLock.js";
 
 /**
@@ -50,19 +51,39 @@ export function formatPlan(io: CliIo, source: string, report: ImportReport): str
 }
 
 /**
- * `--mode overwrite` gives the dataset a new id and new rows: a server serving it would keep
- * flushing its open records to the old id and lose edits it already confirmed. So while a server
- * serves this DATA_DIR (its `.tessera/server.lock`, with a live pid), replacing a dataset is refused.
+ * `--mode overwrite` gives the dataset a new id and new rows. Refused when that would lose edits a
+ * server confirmed: while a server serves this DATA_DIR (its `.tessera/server.lock`, with a live
+ * pid) its open records would keep flushing to the old id; and after a server stopped abruptly,
+ * edits still in the dataset's write-ahead logs (not yet folded into rows) would be orphaned.
  */
-async function refuseWhileServed(dataDir: string, existing: { readonly path: string; readonly datasetId: string }): Promise<void> {
+async function guardReplace(dataDir: string, existing: { readonly path: string; readonly datasetId: string }): Promise<void> {
+  const named = `dataset ${existing.datasetId ? `${existing.datasetId} ` : ""}at ${existing.path}`;
   const server = await runningServer(dataDir);
-  if (!server) return;
-  throw new ImportError(
-    "target_in_use",
-    `dataset ${existing.datasetId ? `${existing.datasetId} ` : ""}at ${existing.path} is being served by the Tessera server running at ${server.url} (pid ${server.pid}, since ${server.startedAt}); ` +
-      `--mode overwrite would replace it under the server and lose its live edits. Stop the server first, or use --mode add, or import under another name. ` +
-      `(If no server is running, delete ${serverLockPath(dataDir)}.)`,
-  );
+  if (server) {
+    throw new ImportError(
+      "target_in_use",
+      `${named} is being served by the Tessera server running at ${server.url} (pid ${server.pid}, since ${server.startedAt}); ` +
+        `--mode overwrite would replace it under the server and lose its live edits. Stop the server first, or use --mode add, or import under another name. ` +
+        `(If no server is running, delete ${serverLockPath(dataDir)}.)`,
+    );
+  }
+  if (!existing.datasetId) return;
+  const warnings: string[] = [];
+  const log = new FileRecordLog({ dataDir, readOnly: true, onWarning: (m) => warnings.push(m) });
+  let unfolded: string[];
+  try {
+    unfolded = (await log.pending()).filter((k) => k.datasetId === existing.datasetId).map((k) => k.recordId);
+  } finally {
+    await log.close();
+  }
+  if (unfolded.length > 0) {
+    const shown = unfolded.slice(0, 5).map((r) => JSON.stringify(r)).join(", ");
+    throw new ImportError(
+      "target_in_use",
+      `${named} has confirmed edits not yet folded into its rows (records ${shown}${unfolded.length > 5 ? ` and ${unfolded.length - 5} more` : ""}; ` +
+        `the server serving it stopped before folding them). Start the server once so its start-up recovery folds them, stop it, then overwrite.`,
+    );
+  }
 }
 
 export async function runImport(io: CliIo, dataDir: string, source: string, opts: ImportCommandOptions): Promise<void> {
@@ -74,7 +95,7 @@ export async function runImport(io: CliIo, dataDir: string, source: string, opts
     report = await importDataset({
       dataDir: root,
       source: path.resolve(io.cwd, source),
-      beforeReplace: (existing) => refuseWhileServed(root, existing),
+      beforeReplace: (existing) => guardReplace(root, existing),
       format: opts.format,
       mode: opts.mode,
       ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),
