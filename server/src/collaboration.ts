@@ -34,7 +34,7 @@ export interface Collaboration {
   readonly docs: RecordDocsPort;
   readonly live: LiveReadPort;
   /** Start-up recovery: folds the logs a crash left behind. */
-  recover(): Promise<{ flushed: number; failed: number }>;
+  recover(options?: { onPending?: (records: number) => void }): Promise<{ flushed: number; failed: number }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,8 @@ export interface Collaboration {
  */
 export function startCollaboration(server: Server, options: CollaborationOptions): Collaboration {
   const { dataDir, library, logger } = options;
-  const log = new FileRecordLog({ dataDir });
+  // Repaired logs (damaged bytes set aside at start-up) and other log warnings go to the server log.
+  const log = new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
   const snapshots = new FileSnapshotStore({ dataDir });
   const persister: Persister =
     options.persist === "in-process"
@@ -103,7 +104,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   return {
     docs,
     live,
-    recover: () => rooms.flushPending(),
+    recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();
       await hub.close();

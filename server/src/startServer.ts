@@ -9,9 +9,11 @@ import { startCollaboration } from "./collaboration.js";
 import { createApp } from "./http/app.js";
 import { installFrontDoor } from "./http/frontDoor.js";
 import { hostPolicy } from "./http/hosts.js";
+import type { Readiness } from "./http/routes/root.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { ServerLock } from "./serverLock.js";
 
 export interface StartServerOptions {
   /** `DATA_DIR` (`library/`, `media/`, `models/`). */
@@ -109,7 +111,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),
         });
+  // Until start-up recovery has folded the logs a crash left behind, rows may be stale: `/health` says so.
+  const recovery = { running: collab !== null, records: 0 };
+  const readiness: Readiness = () =>
+    recovery.running ? { ready: false, detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows` } : { ready: true };
   const app = createApp({
+    readiness,
     library,
     dataDir: options.dataDir,
     clientDir: options.clientDir === undefined ? defaultClientDir() : options.clientDir,
@@ -135,20 +142,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info("server listening", { url, auth: options.auth.mode });
-  if (collab) {
-    // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
-    collab.recover().then(
-      (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
-      (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
-    );
-  }
+  let lock: ServerLock | null = null;
   let closing: Promise<void> | null = null;
-  return {
-    url,
-    port,
-    firstAdmin,
-    close() {
-      closing ??= (async () => {
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      try {
         await attached?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {
@@ -158,8 +156,32 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         });
         await library.close();
         auth.close();
-      })();
-      return closing;
-    },
+      } finally {
+        // Whatever failed above, this process no longer serves the directory.
+        await lock?.release();
+      }
+    })();
+    return closing;
   };
+  // Tells offline tools (`tessera data import --mode overwrite`) that this directory is being served.
+  try {
+    lock = await ServerLock.acquire(options.dataDir, url);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  if (collab) {
+    // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
+    collab
+      .recover({ onPending: (n) => (recovery.records = n) })
+      .then(
+        (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
+        // Nothing more can be folded now; records load (and fold) their logs when first opened.
+        (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
+      )
+      .finally(() => {
+        recovery.running = false;
+      });
+  }
+  return { url, port, firstAdmin, close };
 }

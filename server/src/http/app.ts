@@ -18,7 +18,7 @@ import { inferenceRouter } from "./routes/inference.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { RESOURCES, resourceRouter } from "./routes/resources.js";
-import { clientRouter, rootRouter } from "./routes/root.js";
+import { clientRouter, rootRouter, type Readiness } from "./routes/root.js";
 import { viewsRouter } from "./routes/views.js";
 import { cors, securityHeaders } from "./security.js";
 
@@ -43,6 +43,8 @@ export interface AppOptions {
    * Absent → the single-user mode: everyone is the local admin.
    */
   readonly auth?: AuthService;
+  /** `/health`'s answer: not ready (503) while start-up recovery runs; always ready when absent. */
+  readonly readiness?: Readiness;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -82,7 +84,7 @@ export function createApp(options: AppOptions): Express {
   app.use(authenticateRequests(auth));
   app.use(guard.router);
 
-  app.use(rootRouter(ctx, options.version ?? "0.1.0"));
+  app.use(rootRouter(ctx, options.version ?? "0.1.0", options.readiness));
   app.use(authRouter(ctx, auth));
   app.use(userRouter(ctx, auth));
   app.use(datasetsRouter(ctx));

@@ -285,10 +285,12 @@ export class RoomManager {
    * whose flush failed) into its snapshot and rows, then trims it. Records with a loaded room are
    * left to their room. Failures are logged and left in the log for the next attempt.
    */
-  async flushPending(): Promise<{ flushed: number; failed: number }> {
+  async flushPending(options: { onPending?: (records: number) => void } = {}): Promise<{ flushed: number; failed: number }> {
     let flushed = 0;
     let failed = 0;
-    for (const key of await this.deps.log.pending()) {
+    const pending = await this.deps.log.pending();
+    options.onPending?.(pending.length);
+    for (const key of pending) {
       if (this.entries.has(nameOf(key)) || this.isGone(key)) continue;
       try {
         const { upTo } = await this.deps.persister.flush(key);
