@@ -10,6 +10,7 @@ import {
   type WorkflowAction,
 } from "@tessera/shared-crdt";
 import { getNeighbors } from "../../api/endpoints.js";
+import { ApiError } from "../../api/http.js";
 import type { ExplorerQuery } from "../../api/explorerQuery.js";
 import { categoryColor, cssColor } from "../../app/categories.js";
 import type { DatasetMeta } from "../../app/datasetMeta.js";
@@ -23,6 +24,7 @@ import { createUndoManager } from "../../app/undo.js";
 import type { CanvasController, CanvasView, SelectionRef } from "../../canvas/types.js";
 import type { LiveStore } from "../../live/liveStore.js";
 import { roleOn, type Identity } from "../../session.js";
+import { queuedCounts, splitRecordKey } from "../../sync/outbox.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import { ShortcutHelp } from "../../ui/ShortcutHelp.js";
 import { statusLabel } from "../../ui/StatusChip.js";
@@ -63,7 +65,22 @@ export function WorkspaceBody(props: {
 
   // ── sync state ──────────────────────────────────────────────────────────────────────────────
   const [sync, setSync] = createSignal(session.tracker.status());
-  onCleanup(session.tracker.subscribe(setSync));
+  const [loaded, setLoaded] = createSignal(session.tracker.isLoaded());
+  onCleanup(
+    session.tracker.subscribe((s) => {
+      setSync(s);
+      setLoaded(session.tracker.isLoaded());
+    }),
+  );
+  /** Edits still queued on the other records of this user (left offline, or in closed tabs). */
+  const queuedElsewhere = () => {
+    let n = 0;
+    for (const [k, count] of queuedCounts()) {
+      const { dataset, record } = splitRecordKey(k);
+      if (dataset !== props.datasetId || record !== props.recordId) n += count;
+    }
+    return n;
+  };
   const [readOnlyByServer, setReadOnlyByServer] = createSignal(session.welcome()?.readOnly ?? false);
   const [welcomeStatus, setWelcomeStatus] = createSignal(session.welcome()?.status ?? null);
   onCleanup(
@@ -235,7 +252,8 @@ export function WorkspaceBody(props: {
     try {
       return await getNeighbors(props.datasetId, props.recordId, props.query);
     } catch (err) {
-      toastError(err, "Cannot find the previous and next records");
+      // An unknown record is said by the page ("No such record"), not by a toast.
+      if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot find the previous and next records");
       return null;
     }
   });
@@ -311,6 +329,7 @@ export function WorkspaceBody(props: {
     docCtx,
     index,
     items,
+    loaded,
     selection,
     editable,
     hidden: settings.hidden,
@@ -337,6 +356,7 @@ export function WorkspaceBody(props: {
         status={status()}
         role={role}
         sync={sync()}
+        queuedElsewhere={queuedElsewhere()}
         people={here()}
         followingId={followState().mode === "idle" ? null : (followState() as { leader: { id: string } }).leader.id}
         onBack={back}
