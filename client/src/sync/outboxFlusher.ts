@@ -18,6 +18,8 @@ export interface OutboxFlusher {
 
 /** How long one record may take to load and confirm before the flusher moves on. */
 const RECORD_DEADLINE_MS = 30_000;
+/** Pause before a pass that left records unsent runs again. */
+const RETRY_MS = 10_000;
 const FINAL: ReadonlySet<SyncPhase> = new Set(["readOnly", "missing", "signedOut"]);
 
 function flushRecord(identity: Identity, dataset: string, record: string): Promise<SyncPhase> {
@@ -60,18 +62,24 @@ export function createOutboxFlusher(identity: () => Identity | null): OutboxFlus
   let again = false;
   let stopped = false;
 
-  const pass = async (): Promise<void> => {
+  /** One pass over the user's queued records; true when some could not be sent and are worth retrying. */
+  const pass = async (): Promise<boolean> => {
     const me = identity();
-    if (!me || !navigator.onLine) return;
+    if (!me || !navigator.onLine) return false;
     const records = new Map<string, { dataset: string; record: string }>();
     for (const e of await queuedEntriesOf(me.userId)) records.set(JSON.stringify([e.dataset, e.record]), { dataset: e.dataset, record: e.record });
+    let retry = false;
     for (const { dataset, record } of records.values()) {
-      if (stopped || !navigator.onLine || identity()?.userId !== me.userId) return;
+      if (stopped || !navigator.onLine || identity()?.userId !== me.userId) return false;
       if (isOpen({ user: me.userId, dataset, record })) continue;
       const phase = await flushRecord(me, dataset, record);
-      if (phase === "signedOut") return;
+      // Signed out: the next sign-in runs again. Read-only or gone: retrying cannot help.
+      if (phase === "signedOut") return false;
+      if (phase !== "saved" && !FINAL.has(phase)) retry = true;
     }
+    return retry;
   };
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const run = () => {
     if (stopped) return;
@@ -81,15 +89,20 @@ export function createOutboxFlusher(identity: () => Identity | null): OutboxFlus
     }
     running = true;
     void (async () => {
+      let retry = false;
       do {
         again = false;
         try {
-          await pass();
+          retry = await pass();
         } catch (err) {
           console.error("tessera: flushing queued edits failed", err);
+          retry = true;
         }
       } while (again && !stopped);
       running = false;
+      // The server was unreachable or slow: try again later (also on the next "online" event).
+      clearTimeout(retryTimer);
+      if (retry && !stopped) retryTimer = setTimeout(run, RETRY_MS);
     })();
   };
 
@@ -99,6 +112,7 @@ export function createOutboxFlusher(identity: () => Identity | null): OutboxFlus
     run,
     stop() {
       stopped = true;
+      clearTimeout(retryTimer);
       window.removeEventListener("online", onOnline);
     },
   };

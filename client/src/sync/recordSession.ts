@@ -152,6 +152,7 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
       throw err;
     }
     if (msg.kind === "welcome") {
+      welcomedHere = true;
       lastWelcome = msg;
       tracker.welcome(msg.readOnly);
     } else if (msg.kind === "confirmed") {
@@ -175,6 +176,8 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
     if (navigator.onLine) provider.connect();
   };
 
+  /** The current connection got its `welcome` (it was admitted, not refused). */
+  let welcomedHere = false;
   provider.on("status", ({ status }) => {
     if (status === "connected") tracker.connectionOpened();
     else if (status === "disconnected") tracker.connectionClosed();
@@ -188,8 +191,10 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
   provider.on("connection-close", (event) => {
     if (event?.code === CloseCode.unauthorized) return halt("signedOut");
     if (event?.code === CloseCode.recordGone) return halt("missing");
-    // Refused at the upgrade (the socket never opened) while the network is up: ask why.
-    if (event === null || provider.wsconnected || !navigator.onLine || probing) return;
+    // Refused (at the upgrade, or by a proxy that opened then closed) while the network is up: ask why.
+    const admitted = welcomedHere;
+    welcomedHere = false;
+    if (event === null || admitted || !navigator.onLine || probing) return;
     probing = true;
     probeRefusal(datasetId, recordId).then(
       (refusal) => {
