@@ -95,7 +95,9 @@ export class IndexedDbOutboxStore implements OutboxStore {
   }
 
   async put(entry: OutboxEntry): Promise<void> {
-    const tx = this.db.transaction(STORE, "readwrite", { durability: "strict" });
+    // Default durability: committed in the browser process, which outlives a crashed tab; "strict"
+    // would fsync every edit of a drag.
+    const tx = this.db.transaction(STORE, "readwrite");
     tx.objectStore(STORE).put(entry);
     await done(tx);
   }

@@ -4,6 +4,7 @@ import type * as encoding from "lib0/encoding";
 import { WebsocketProvider } from "y-websocket";
 import { clientOrigin, CloseCode, decodeTesseraMessage, encodeSyncFrame, FrameError, MessageType, randomId, SyncType, type Origin, type TesseraMessage } from "@tessera/shared-crdt";
 import { onSessionEnded, onSignedIn, roleOn, type Identity } from "../session.js";
+import { toastError } from "../ui/toasts.js";
 import { enqueue, forget, queuedEntries } from "./outbox.js";
 import type { OutboxEntry, OutboxKey } from "./outboxStore.js";
 import { probeRefusal } from "./probe.js";
@@ -66,6 +67,7 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
   let earlier: OutboxEntry[] = [];
   /** The ids the next update frame carries (set just before the provider or we send one). */
   let nextFrameIds: string[] = [];
+  let outboxFailed = false;
 
   // Registered before the provider's own handler, so the edit has its outbox id when the
   // provider sends the frame that carries it.
@@ -75,7 +77,13 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
     inDoc.add(id);
     nextFrameIds = [id];
     tracker.queued([id]);
-    enqueue({ ...key, id, update, at: Date.now() }).catch((err: unknown) => console.error("tessera: cannot write an edit to the outbox", err));
+    enqueue({ ...key, id, update, at: Date.now() }).catch((err: unknown) => {
+      // The edit is still in the document and sent while the page lives; only a reload before it
+      // is confirmed would lose it. Said once per session.
+      console.error("tessera: cannot write an edit to the outbox", err);
+      if (!outboxFailed) toastError(err, "Edits cannot be kept on this device until saved");
+      outboxFailed = true;
+    });
   };
   doc.on("update", onLocalUpdate);
 
