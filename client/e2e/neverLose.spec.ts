@@ -97,6 +97,9 @@ test("boxes drawn offline survive Shift+→ to the next record and a reload, the
   await alice.keyboard.press("Shift+ArrowRight");
   await expect(alice.getByTestId("workspace")).not.toHaveAttribute("data-record", record);
   await expect(alice.getByTestId("queued-elsewhere")).toHaveText(`+${queued} queued on other records`);
+  // The next record waits for the network instead of raising error toasts.
+  await expect(alice.getByTestId("sync-indicator")).toHaveText("Offline");
+  await expect(alice.locator(".toast.error")).toHaveCount(0);
 
   // A reload (the network back, the sync endpoint still unreachable) keeps them queued.
   sync.block();

@@ -27,6 +27,7 @@ export class SyncTracker {
   private loaded = false;
   private readOnly = false;
   private halted: Halt | null = null;
+  private networkDown = false;
   /** Outbox ids of the edits not yet known durable. */
   private readonly pending = new Set<string>();
   /** The ids each content frame of this connection carried, oldest first, not yet confirmed. */
@@ -98,6 +99,13 @@ export class SyncTracker {
     return durable;
   }
 
+  /** The browser says it is offline (or back online): a record not loaded yet says "Offline", not "Loading…". */
+  network(online: boolean): void {
+    if (this.networkDown === !online) return;
+    this.networkDown = !online;
+    this.emit();
+  }
+
   /** The session stopped connecting (see {@link Halt}); pending edits stay queued. */
   halt(reason: Halt): void {
     if (this.halted === reason) return;
@@ -123,7 +131,7 @@ export class SyncTracker {
     const pending = this.pending.size;
     if (this.halted) return { phase: this.halted, pending };
     if (this.readOnly && this.welcomed) return { phase: "readOnly", pending };
-    if (!this.connected) return { phase: this.loaded || pending > 0 ? "offline" : "loading", pending };
+    if (!this.connected) return { phase: this.loaded || pending > 0 || this.networkDown ? "offline" : "loading", pending };
     if (!this.loaded || !this.welcomed) return { phase: "loading", pending };
     return { phase: pending > 0 ? "saving" : "saved", pending };
   }

@@ -218,13 +218,17 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
 
   // A dead network can leave a websocket looking open for half a minute: trust the browser's
   // offline signal at once (edits queue in the outbox), and reconnect as soon as it is back.
-  const goOffline = () => provider.disconnect();
+  const goOffline = () => {
+    tracker.network(false);
+    provider.disconnect();
+  };
   const goOnline = () => {
+    tracker.network(true);
     if (!halted) provider.connect();
   };
   window.addEventListener("offline", goOffline);
   window.addEventListener("online", goOnline);
-  if (!navigator.onLine) provider.disconnect();
+  if (!navigator.onLine) goOffline();
   const stopEnded = onSessionEnded(() => halt("signedOut"));
   const stopSignedIn = onSignedIn(resume);
 

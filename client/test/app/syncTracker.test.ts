@@ -85,6 +85,14 @@ describe("SyncTracker", () => {
     expect(t.status().pending).toBe(0);
   });
 
+  it("a record opened while the browser is offline says Offline, and Loading… once back online", () => {
+    const t = new SyncTracker();
+    t.network(false);
+    expect(syncLabel(t.status())).toBe("Offline");
+    t.network(true);
+    expect(syncLabel(t.status())).toBe("Loading…");
+  });
+
   it("counts queued edits of an earlier visit before any connection (offline, N changes queued)", () => {
     const t = new SyncTracker();
     t.queued(["x", "y"]);

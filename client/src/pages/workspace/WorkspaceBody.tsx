@@ -248,12 +248,16 @@ export function WorkspaceBody(props: {
   };
 
   // ── neighbours, activity, workflow ──────────────────────────────────────────────────────────
-  const [neighbors] = createResource(async () => {
+  const refetchOnline = () => void refetchNeighbors();
+  onCleanup(() => window.removeEventListener("online", refetchOnline));
+  const [neighbors, { refetch: refetchNeighbors }] = createResource(async () => {
     try {
       return await getNeighbors(props.datasetId, props.recordId, props.query);
     } catch (err) {
+      // Offline: asked again when the network is back, without a toast.
+      if (!navigator.onLine && !(err instanceof ApiError)) window.addEventListener("online", refetchOnline, { once: true });
       // An unknown record is said by the page ("No such record"), not by a toast.
-      if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot find the previous and next records");
+      else if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot find the previous and next records");
       return null;
     }
   });

@@ -62,14 +62,29 @@ export function WorkspacePage(props: { datasetId: string; recordId: string; quer
     }
   });
   const [views, setViews] = createSignal<Awaited<ReturnType<typeof recordViews>> | null>(null);
-  void datasetMeta(props.datasetId).then(
-    (m) => recordViews(props.datasetId, props.recordId, m.schema).then(setViews),
-    () => setViews([]),
-  ).catch((err: unknown) => {
-    // An unknown record is said once, by the page itself.
-    if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot load the record's images");
-    setViews([]);
+  let disposed = false;
+  const loadViews = (): void => {
+    datasetMeta(props.datasetId)
+      .then((m) => recordViews(props.datasetId, props.recordId, m.schema).then(setViews))
+      .catch((err: unknown) => {
+        // Offline (moved here with Shift+→ while offline): load when the network is back, no toast.
+        if (!navigator.onLine && !(err instanceof ApiError)) {
+          window.addEventListener("online", retryOnline, { once: true });
+          return;
+        }
+        // An unknown record is said once, by the page itself.
+        if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot load the record's images");
+        setViews([]);
+      });
+  };
+  const retryOnline = () => {
+    if (!disposed) loadViews();
+  };
+  onCleanup(() => {
+    disposed = true;
+    window.removeEventListener("online", retryOnline);
   });
+  loadViews();
 
   return (
     <Show
