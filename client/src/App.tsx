@@ -118,7 +118,7 @@ export function App() {
         </Match>
       </Switch>
       <Show when={authState().kind === "expired"}>
-        <LoginDialog expired />
+        <LoginDialog expired username={identity()?.userId ?? ""} />
       </Show>
       <Toasts />
     </div>

@@ -6,8 +6,8 @@ import { login } from "../session.js";
  * The sign-in screen (accounts on and no session), or, over the page, the dialog asking to sign in
  * again when the session ended mid-use (`expired`: queued edits are kept and sent after sign-in).
  */
-export function LoginDialog(props: { expired?: boolean }) {
-  const [username, setUsername] = createSignal("");
+export function LoginDialog(props: { expired?: boolean; username?: string }) {
+  const [username, setUsername] = createSignal(props.username ?? "");
   const [password, setPassword] = createSignal("");
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
