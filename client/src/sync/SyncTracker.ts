@@ -28,6 +28,8 @@ export class SyncTracker {
   private readOnly = false;
   private halted: Halt | null = null;
   private networkDown = false;
+  /** The record's outbox was read: until then "Saved" could hide edits of an earlier visit. */
+  private outboxKnown = false;
   /** Outbox ids of the edits not yet known durable. */
   private readonly pending = new Set<string>();
   /** The ids each content frame of this connection carried, oldest first, not yet confirmed. */
@@ -44,6 +46,13 @@ export class SyncTracker {
       changed = true;
     }
     if (changed) this.emit();
+  }
+
+  /** The record's outbox was read; `ids` are its entries (edits of earlier visits, still queued). */
+  outboxRead(ids: Iterable<string>): void {
+    this.outboxKnown = true;
+    this.queued(ids);
+    this.emit();
   }
 
   /** The websocket opened: the server counts confirmations from zero on each connection. */
@@ -132,7 +141,7 @@ export class SyncTracker {
     if (this.halted) return { phase: this.halted, pending };
     if (this.readOnly && this.welcomed) return { phase: "readOnly", pending };
     if (!this.connected) return { phase: this.loaded || pending > 0 || this.networkDown ? "offline" : "loading", pending };
-    if (!this.loaded || !this.welcomed) return { phase: "loading", pending };
+    if (!this.loaded || !this.welcomed || !this.outboxKnown) return { phase: "loading", pending };
     return { phase: pending > 0 ? "saving" : "saved", pending };
   }
 

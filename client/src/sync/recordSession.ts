@@ -140,10 +140,14 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
     (entries) => {
       if (destroyed) return;
       earlier = entries.filter((e) => !inDoc.has(e.id));
-      tracker.queued(earlier.map((e) => e.id));
+      tracker.outboxRead(earlier.map((e) => e.id));
       replayEarlier();
     },
-    (err: unknown) => console.error("tessera: cannot read the outbox", err),
+    (err: unknown) => {
+      // Edits of earlier visits cannot be read (they stay stored); this visit's own are tracked.
+      console.error("tessera: cannot read the outbox", err);
+      tracker.outboxRead([]);
+    },
   );
 
   const handlers = provider.messageHandlers as unknown as MessageHandler[];

@@ -6,6 +6,7 @@ import { contentFrameKind, SyncTracker, syncLabel } from "../../src/sync/SyncTra
 
 function loadedTracker(): SyncTracker {
   const t = new SyncTracker();
+  t.outboxRead([]);
   t.connectionOpened();
   t.welcome(false);
   t.synced();
@@ -19,9 +20,10 @@ function edit(t: SyncTracker, id: string): void {
 }
 
 describe("SyncTracker", () => {
-  it("is loading until the welcome and the document's first sync arrived, then says Saved", () => {
+  it("is loading until the welcome, the document's first sync and the outbox arrived, then says Saved", () => {
     const t = new SyncTracker();
     expect(t.status().phase).toBe("loading");
+    t.outboxRead([]);
     expect(syncLabel(t.status())).toBe("Loading…");
     t.connectionOpened();
     t.welcome(false);
@@ -85,6 +87,16 @@ describe("SyncTracker", () => {
     expect(t.status().pending).toBe(0);
   });
 
+  it("is not Saved before the outbox was read (edits of an earlier visit may be there)", () => {
+    const t = new SyncTracker();
+    t.connectionOpened();
+    t.welcome(false);
+    t.synced();
+    expect(t.status().phase).toBe("loading");
+    t.outboxRead(["x"]);
+    expect(t.status()).toEqual({ phase: "saving", pending: 1 });
+  });
+
   it("a record opened while the browser is offline says Offline, and Loading… once back online", () => {
     const t = new SyncTracker();
     t.network(false);
@@ -102,7 +114,7 @@ describe("SyncTracker", () => {
 
   it("is read-only when the server says so, without calling its queued edits saved", () => {
     const t = new SyncTracker();
-    t.queued(["a"]);
+    t.outboxRead(["a"]);
     t.connectionOpened();
     t.welcome(true);
     t.synced();
@@ -137,6 +149,7 @@ describe("SyncTracker", () => {
 
   it("notifies subscribers of every change", () => {
     const t = new SyncTracker();
+    t.outboxRead([]);
     const seen: string[] = [];
     const stop = t.subscribe((s) => seen.push(s.phase));
     t.connectionOpened();
