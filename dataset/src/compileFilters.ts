@@ -2,7 +2,9 @@ import {
   MAX_FILTER_VALUE_LENGTH,
   MAX_FILTERS,
   MAX_QUERY_TEXT_LENGTH,
+  INT64_MIN,
   OPS_BY_TYPE,
+  parseInt64Text,
   parseTimestampMicros,
   type ColumnType,
   type Filter,
@@ -78,12 +80,12 @@ export function filterLiteral(type: FilterValueType, raw: string, column: string
     case "str":
       return sqlString(raw);
     case "int": {
-      const t = raw.trim();
-      const n = Number(t);
-      if (!/^[+-]?\d+$/.test(t) || !Number.isSafeInteger(n)) {
-        throw new QueryError("bad_value", `'${raw}' is not a valid integer for column '${column}'.`);
-      }
-      return String(n);
+      // Exact over the whole int64 range (S-INT64): the literal is the integer's own digits.
+      const n = parseInt64Text(raw);
+      if (n === null) throw new QueryError("bad_value", `'${raw}' is not a valid integer for column '${column}'.`);
+      // The engine reads `-9223372036854775808` as the negation of an out-of-range literal (a
+      // float); the same value as an int64 expression:
+      return n === INT64_MIN ? `(${INT64_MIN + 1n} - 1)` : String(n);
     }
     case "float": {
       const t = raw.trim();

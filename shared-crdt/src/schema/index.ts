@@ -9,6 +9,7 @@ export {
   type RowOf,
 } from "./columns.js";
 export { SchemaError, ValidationError, type ValidationIssue } from "./errors.js";
+export { approxNumber, canonicalInt64, INT64_MAX, INT64_MIN, parseInt64Text, toInt64 } from "./int64.js";
 export {
   customColumn,
   manifestOfTableSchema,

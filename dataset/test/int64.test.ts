@@ -1,0 +1,123 @@
+import type { DatasetInfo } from "@tessera/shared-crdt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Library, type Dataset } from "../src/index.js";
+import { removeDir, steppingClock, tempDir } from "./helpers.js";
+
+/**
+ * int64 over its whole range (S-INT64): Pixano stores Python ints in Arrow int64 and reads them back
+ * exactly, so a value beyond ±(2^53 − 1) must survive a write, a read, a filter and an update.
+ */
+
+const MAX = 9223372036854775807n;
+const MIN = -9223372036854775808n;
+const JUST_UNSAFE = 9007199254740993n; // 2^53 + 1: the first integer a double cannot hold
+
+export function int64Info(id = "int64_extremes"): DatasetInfo {
+  return {
+    id,
+    name: "int64 extremes",
+    description: "",
+    size: "Unknown",
+    preview: "",
+    workspace: "image",
+    storage_mode: "embedded",
+    record: {
+      base: "Record",
+      name: "BigRecord",
+      fields: {
+        big: { collection: false, type: "int", required: false, default: 0 },
+        bigs: { collection: true, type: "int", required: false, default: [] },
+        score: { collection: false, type: "float", required: false, default: 0.0 },
+      },
+    },
+    entity: { base: "Entity", fields: {} },
+    views: { image: { base: "Image", fields: {} } },
+  };
+}
+
+export const INT64_ROWS = [
+  { id: "max", big: MAX, bigs: [MAX, 1] },
+  { id: "min", big: MIN, bigs: [MIN] },
+  { id: "unsafe", big: JUST_UNSAFE, bigs: [] },
+  { id: "small", big: 5, bigs: [-1, 2] },
+];
+
+describe("int64 beyond ±2^53 in a dataset", () => {
+  let dataDir: string;
+  let library: Library;
+  let ds: Dataset;
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    library = new Library(dataDir, { now: steppingClock() });
+    ds = await library.create("int64_extremes", int64Info());
+    await ds.add("records", INT64_ROWS);
+  });
+  afterAll(async () => {
+    await library.close();
+    await removeDir(dataDir);
+  });
+
+  it("reads int64 extremes back exactly (not rounded to a double)", async () => {
+    const max = await ds.get("records", "max");
+    const min = await ds.get("records", "min");
+    expect(max?.big).toBe(MAX);
+    expect(min?.big).toBe(MIN);
+    expect(max?.bigs).toEqual([MAX, 1]);
+    expect(min?.bigs).toEqual([MIN]);
+    expect((await ds.get("records", "unsafe"))?.big).toBe(JUST_UNSAFE);
+    // Safe values stay plain numbers, so existing code keeps working on them.
+    expect((await ds.get("records", "small"))?.big).toBe(5);
+    const page = await ds.query("records", { sort: { column: "id", order: "asc" } });
+    expect(page.items.map((r) => [r.id, r.big])).toEqual([
+      ["max", MAX],
+      ["min", MIN],
+      ["small", 5],
+      ["unsafe", JUST_UNSAFE],
+    ]);
+  });
+
+  it("filters on int64 values beyond 2^53 exactly instead of refusing them", async () => {
+    const ids = async (op: "eq" | "lt" | "gt" | "in" | "ne", ...values: string[]) =>
+      (await ds.query("records", { filters: [{ column: "big", op, values }], sort: { column: "id", order: "asc" } })).items.map((r) => r.id);
+    expect(await ids("eq", "9223372036854775807")).toEqual(["max"]);
+    expect(await ids("eq", "-9223372036854775808")).toEqual(["min"]);
+    expect(await ids("eq", "9007199254740993")).toEqual(["unsafe"]);
+    // 2^53 + 1 and 2^53 are one apart: a double-rounded literal would match both or neither.
+    expect(await ids("eq", "9007199254740992")).toEqual([]);
+    expect(await ids("gt", "9007199254740992")).toEqual(["max", "unsafe"]);
+    expect(await ids("lt", "-9223372036854775807")).toEqual(["min"]);
+    expect(await ids("in", "9223372036854775807", "-9223372036854775808")).toEqual(["max", "min"]);
+    expect(await ids("ne", "9223372036854775807")).toEqual(["min", "small", "unsafe"]);
+    expect(await ds.count("records", { where: { id: "max" }, filters: [{ column: "big", op: "eq", values: ["+9223372036854775807"] }] })).toBe(1);
+  });
+
+  it("refuses integers outside the int64 range in filters, with a 400-kind error", async () => {
+    for (const v of ["9223372036854775808", "-9223372036854775809", "1.5", "9e18"]) {
+      await expect(ds.query("records", { filters: [{ column: "big", op: "eq", values: [v] }] }), v).rejects.toMatchObject({
+        name: "QueryError",
+        reason: "bad_value",
+      });
+    }
+  });
+
+  it("updates a record holding int64 extremes and writes new extremes exactly", async () => {
+    const updated = await ds.update("records", "small", { big: MIN + 1n, bigs: [MAX, MIN] });
+    expect(updated.big).toBe(MIN + 1n);
+    const back = await ds.get("records", "small");
+    expect(back?.big).toBe(MIN + 1n);
+    expect(back?.bigs).toEqual([MAX, MIN]);
+    // Updating another field leaves the extreme untouched.
+    await ds.update("records", "max", { comment: "still max" });
+    expect((await ds.get("records", "max"))?.big).toBe(MAX);
+    // An integral float beyond 2^53 is an int, as pydantic's lax `int` takes it.
+    await ds.update("records", "unsafe", { big: 2 ** 60 });
+    expect((await ds.get("records", "unsafe"))?.big).toBe(2n ** 60n);
+  });
+
+  it("refuses values outside the int64 range on write", async () => {
+    await expect(ds.update("records", "small", { big: MAX + 1n })).rejects.toMatchObject({ name: "ValidationError" });
+    await expect(ds.update("records", "small", { big: 2 ** 64 })).rejects.toMatchObject({ name: "ValidationError" });
+    await expect(ds.update("records", "small", { big: 1.5 })).rejects.toMatchObject({ name: "ValidationError" });
+  });
+});
