@@ -9,6 +9,8 @@ export {
   type RowOf,
 } from "./columns.js";
 export { SchemaError, ValidationError, type ValidationIssue } from "./errors.js";
+export { parseJsonExact } from "./exactJson.js";
+export { PyFloat, pythonFloatRepr, writePythonJson, type PythonJsonOptions } from "./pythonJson.js";
 export { approxNumber, canonicalInt64, INT64_MAX, INT64_MIN, parseInt64Text, toInt64 } from "./int64.js";
 export {
   customColumn,
@@ -73,6 +75,8 @@ export {
   pythonJson,
   serializeDatasetInfo,
   SLOTS,
+  typedInfo,
+  typedManifest,
   SLOTS_08,
   STORAGE_MODES,
   WORKSPACES,

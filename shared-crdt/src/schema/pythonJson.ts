@@ -1,0 +1,92 @@
+/**
+ * JSON text as Python's `json` module writes it, for the documents Pixano writes with it
+ * (`info.json`, REST answers). JS numbers have no int/float distinction, so a float that happens to
+ * be integral (`0.0`) is marked with {@link PyFloat}; `bigint` is an int written digit for digit.
+ */
+
+/** A float value: printed with Python's `repr` (`0.0`, `1e-05`, `1e+16`), never as an int. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+/**
+ * Python's `repr(float)`: the shortest digits that round-trip (as JS), in positional notation when
+ * the decimal exponent is in [-4, 16), else scientific with a signed two-digit-minimum exponent.
+ * Non-finite values give `NaN` / `Infinity` / `-Infinity` as `json.dumps` does.
+ */
+export function pythonFloatRepr(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
+  const [mantissa = "", expText = "0"] = v.toExponential().split("e");
+  const exp = Number(expText);
+  const sign = mantissa.startsWith("-") ? "-" : "";
+  const digits = mantissa.replace("-", "").replace(".", "");
+  if (exp < -4 || exp >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+  const whole = digits.padEnd(exp + 1, "0");
+  return `${sign}${whole.slice(0, exp + 1)}.${whole.slice(exp + 1) || "0"}`;
+}
+
+export interface PythonJsonOptions {
+  /** `json.dumps(indent=…)`; undefined writes compactly. */
+  readonly indent?: number;
+  /** `ensure_ascii=True`: every character outside ' '..'~' as `\uXXXX`. */
+  readonly ensureAscii?: boolean;
+  /** Item and key separators when not indented: `(",", ":")` by default (FastAPI's). */
+  readonly compactSeparators?: readonly [string, string];
+}
+
+function stringText(s: string, ensureAscii: boolean): string {
+  const json = JSON.stringify(s);
+  return ensureAscii ? json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
+}
+
+/**
+ * Writes `value` as Python's `json.dumps` would write the same Python value: {@link PyFloat} as a
+ * float, `bigint` as an int, a non-finite number as `null` (as `JSON.stringify`; Python's `NaN`
+ * is not JSON and could not be read back), `undefined` members and functions skipped (as `JSON.stringify` skips
+ * them), `undefined` in arrays as `null`, `toJSON()` honoured.
+ */
+export function writePythonJson(value: unknown, options: PythonJsonOptions = {}): string {
+  const ensureAscii = options.ensureAscii ?? false;
+  const [itemSep, keySep] = options.indent === undefined ? (options.compactSeparators ?? [",", ":"]) : [",", ": "];
+  const write = (v: unknown, depth: number): string | undefined => {
+    if (v instanceof PyFloat) return Number.isFinite(v.value) ? pythonFloatRepr(v.value) : "null";
+    if (v === null) return "null";
+    switch (typeof v) {
+      case "string":
+        return stringText(v, ensureAscii);
+      case "number":
+        return Number.isFinite(v) ? JSON.stringify(v) : "null";
+      case "boolean":
+        return v ? "true" : "false";
+      case "bigint":
+        return v.toString();
+      case "object":
+        break;
+      default:
+        return undefined;
+    }
+    const withJson = v as { toJSON?: () => unknown };
+    if (typeof withJson.toJSON === "function") return write(withJson.toJSON(), depth);
+    const pad = options.indent === undefined ? null : " ".repeat(options.indent);
+    const open = (items: string[], l: string, r: string): string => {
+      if (items.length === 0) return `${l}${r}`;
+      if (pad === null) return `${l}${items.join(itemSep)}${r}`;
+      const inner = `\n${pad.repeat(depth + 1)}`;
+      return `${l}${inner}${items.join(`${itemSep}${inner}`)}\n${pad.repeat(depth)}${r}`;
+    };
+    if (Array.isArray(v)) return open(v.map((x) => write(x, depth + 1) ?? "null"), "[", "]");
+    const items: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const text = write(x, depth + 1);
+      if (text !== undefined) items.push(`${stringText(k, ensureAscii)}${keySep}${text}`);
+    }
+    return open(items, "{", "}");
+  };
+  return write(value, 0) ?? "null";
+}
