@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Library } from "@tessera/dataset";
+import { clientOrigin, MessageType, patchRecord, recordMap, transact, type DatasetInfo } from "@tessera/shared-crdt";
+import { spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
+
+/**
+ * int64 beyond ±2^53 over REST and the live documents, against a real server process: Pixano 0.8
+ * answers `"big":9223372036854775807` (Python's json writes ints exactly), filters on it and
+ * accepts it in a `PUT`. Expected bodies below were read off Pixano 0.8.0 serving the same rows.
+ */
+
+const DS = "int64_ds";
+const MAX = "9223372036854775807";
+const MIN = "-9223372036854775808";
+const UNSAFE = "9007199254740993"; // 2^53 + 1
+
+const info: DatasetInfo = {
+  id: DS,
+  name: "int64 extremes",
+  description: "",
+  size: "Unknown",
+  preview: "",
+  workspace: "image",
+  storage_mode: "embedded",
+  record: {
+    base: "Record",
+    name: "BigRecord",
+    fields: {
+      big: { collection: false, type: "int", required: false, default: 0 },
+      bigs: { collection: true, type: "int", required: false, default: [] },
+      score: { collection: false, type: "float", required: false, default: 0.0 },
+    },
+  },
+  entity: { base: "Entity", fields: {} },
+  views: { image: { base: "Image", fields: {} } },
+};
+
+let root: string;
+let dataDir: string;
+let server: ServerProcess;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), "tessera-int64-"));
+  dataDir = path.join(root, "data");
+  const library = new Library(dataDir);
+  await library.init();
+  const ds = await library.create("int64_ds", info);
+  await ds.add("records", [
+    { id: "max", split: "train", big: BigInt(MAX), bigs: [BigInt(MAX), 1], score: 1 },
+    { id: "min", split: "train", big: BigInt(MIN), bigs: [BigInt(MIN)], score: 1 },
+    { id: "small", split: "train", big: 5, score: 1 },
+    { id: "unsafe", split: "train", big: BigInt(UNSAFE), score: 1 },
+  ]);
+  await library.close();
+  server = await spawnServer(dataDir);
+});
+
+afterAll(async () => {
+  await server?.kill("SIGTERM");
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+async function text(url: string, init?: RequestInit): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${server.url}${url}`, init);
+  return { status: res.status, body: await res.text() };
+}
+
+const put = (id: string, json: string) => text(`/datasets/${DS}/records/${id}`, { method: "PUT", headers: { "content-type": "application/json" }, body: json });
+
+/** The record ids a filtered listing returns (ids are plain strings: JSON.parse is fine for them). */
+async function idsFor(filter: string): Promise<string[]> {
+  const r = await text(`/datasets/${DS}/records?filter=${encodeURIComponent(filter)}&sort=id`);
+  expect(r.status, r.body).toBe(200);
+  return (JSON.parse(r.body) as { items: { id: string }[] }).items.map((x) => x.id);
+}
+
+describe("int64 beyond ±2^53 over REST", () => {
+  it("serves int64 max and min exactly in JSON answers (not 9223372036854776000)", async () => {
+    const one = await text(`/datasets/${DS}/records/max`);
+    expect(one.status).toBe(200);
+    expect(one.body).toContain(`"comment":"","big":${MAX},"bigs":[${MAX},1],"score":1.0}`);
+    expect(one.body).not.toContain("9223372036854776000");
+    const list = await text(`/datasets/${DS}/records?limit=10`);
+    expect(list.body).toContain(`"big":${MIN},"bigs":[${MIN}]`);
+    expect(list.body).toContain(`"big":${UNSAFE},"bigs":[]`);
+    expect(list.body).toContain(`"big":5,"bigs":[]`);
+  });
+
+  it("accepts int64 values beyond 2^53 in filters and matches them exactly", async () => {
+    expect(await idsFor(`big:eq:${MAX}`)).toEqual(["max"]);
+    expect(await idsFor(`big:eq:${MIN}`)).toEqual(["min"]);
+    expect(await idsFor(`big:lt:-9223372036854775807`)).toEqual(["min"]);
+    expect(await idsFor(`big:eq:${UNSAFE}`)).toEqual(["unsafe"]);
+    expect(await idsFor(`big:eq:9007199254740992`)).toEqual([]);
+    expect(await idsFor(`big:in:${MAX},${UNSAFE}`)).toEqual(["max", "unsafe"]);
+    const where = await text(`/datasets/${DS}/records?where=${encodeURIComponent(`big = ${MAX}`)}`);
+    expect(where.status, where.body).toBe(200);
+    expect((JSON.parse(where.body) as { items: { id: string }[] }).items.map((x) => x.id)).toEqual(["max"]);
+  });
+
+  it("refuses an integer outside int64 in a filter with a 400 naming it", async () => {
+    const r = await text(`/datasets/${DS}/records?filter=${encodeURIComponent("big:gt:9223372036854775808")}`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toEqual({ detail: "'9223372036854775808' is not a valid integer for column 'big'." });
+  });
+
+  it("PUT of a record holding int64 max succeeds (was 422) and round-trips new extremes exactly", async () => {
+    const touch = await put("max", `{"comment": "still max"}`);
+    expect(touch.status, touch.body).toBe(200);
+    expect(touch.body).toContain(`"comment":"still max","big":${MAX},"bigs":[${MAX},1]`);
+
+    const r = await put("small", `{"big": -9223372036854775807, "bigs": [${MAX}, ${MIN}, 7]}`);
+    expect(r.status, r.body).toBe(200);
+    expect(r.body).toContain(`"big":-9223372036854775807,"bigs":[${MAX},${MIN},7],"score":1.0}`);
+    const back = await text(`/datasets/${DS}/records/small`);
+    expect(back.body).toContain(`"big":-9223372036854775807,"bigs":[${MAX},${MIN},7]`);
+    expect(await idsFor(`big:eq:-9223372036854775807`)).toEqual(["small"]);
+  });
+
+  it("refuses a PUT outside int64 with a 422 and keeps the stored value", async () => {
+    const r = await put("unsafe", `{"big": 9223372036854775808}`);
+    expect(r.status).toBe(422);
+    const detail = (JSON.parse(r.body) as { detail: { loc: unknown[]; msg: string }[] }).detail;
+    expect(detail[0]?.loc).toEqual(["body", "big"]);
+    expect(detail[0]?.msg).toMatch(/int64|9223372036854775807/);
+    expect((await text(`/datasets/${DS}/records/unsafe`)).body).toContain(`"big":${UNSAFE}`);
+  });
+});
+
+describe("int64 beyond ±2^53 in the live record documents", () => {
+  it("a y-websocket client sees the stored bigint and its bigint edit reaches REST and LanceDB exactly", async () => {
+    const doc = new Y.Doc();
+    const provider = new WebsocketProvider(`${server.wsUrl}/sync/${DS}`, "unsafe", doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      params: { name: "int64", tessera: "1" },
+      disableBc: true,
+    });
+    provider.messageHandlers[MessageType.tessera] = () => undefined; // confirmations: not needed here
+    try {
+      await waitFor(() => provider.synced, "client synced");
+      // The document carries the exact stored value (lib0 encodes bigint as BigInt64).
+      expect(recordMap(doc).get("big")).toBe(BigInt(UNSAFE));
+      transact(doc, clientOrigin("int64-test"), () => patchRecord(doc, { big: BigInt(MIN) + 1n, bigs: [BigInt(MAX)] }));
+      await waitFor(async () => (await text(`/datasets/${DS}/records/unsafe`)).body.includes(`"big":-9223372036854775807,"bigs":[${MAX}]`), "edit visible over REST");
+    } finally {
+      provider.destroy();
+      doc.destroy();
+    }
+    // Stopping the server flushes; the LanceDB row holds the exact value.
+    await server.kill("SIGTERM");
+    const library = new Library(dataDir);
+    try {
+      const ds = await library.open(DS);
+      const row = await ds.get("records", "unsafe");
+      expect(row?.big).toBe(BigInt(MIN) + 1n);
+      expect(row?.bigs).toEqual([BigInt(MAX)]);
+      expect((await ds.get("records", "small"))?.bigs).toEqual([BigInt(MAX), BigInt(MIN), 7]);
+    } finally {
+      await library.close();
+    }
+  });
+});
