@@ -11,7 +11,9 @@ import { stableId } from "./ids.js";
 import { HEADER_KEY, KIND_TABLE, type AnnotationKind } from "./v2/grammar.js";
 import type { ViewKind } from "./v2/spec.js";
 
-const YAML = createRequire(import.meta.url)("yaml") as { stringify(value: unknown, options?: { customTags?: unknown[] }): string };
+const YAML = createRequire(import.meta.url)("yaml") as {
+  stringify(value: unknown, options?: { customTags?: unknown[]; indentSeq?: boolean }): string;
+};
 
 /** PyYAML's float: `repr` lower-cased, `1e-05` as `1.0e-05`, `.inf`/`.nan` (`represent_float`). */
 function yamlFloat(v: number): string {
@@ -21,7 +23,10 @@ function yamlFloat(v: number): string {
   return !r.includes(".") && r.includes("e") ? r.replace("e", ".0e") : r;
 }
 
-/** `dataset.yaml` writes {@link PyFloat} values (float field defaults) as floats: `0.0`, not `0`. */
+/**
+ * `dataset.yaml` as PyYAML dumps it: {@link PyFloat} values (float field defaults) as floats
+ * (`0.0`, not `0`), block sequences not indented under their key.
+ */
 const PY_FLOAT_TAG = {
   identify: (v: unknown) => v instanceof PyFloat,
   tag: "tag:yaml.org,2002:float",
@@ -245,7 +250,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   const ds = await Dataset.open(dir);
   const writer = new Writer(options.dest, options.media ?? "files", await dominantSource(ds).catch(() => null));
   try {
-    await fs.writeFile(path.join(options.dest, "dataset.yaml"), YAML.stringify(specOf(ds), { customTags: [PY_FLOAT_TAG] }));
+    await fs.writeFile(path.join(options.dest, "dataset.yaml"), YAML.stringify(specOf(ds), { customTags: [PY_FLOAT_TAG], indentSeq: false }));
     for (const t of ["relations", "embeddings", "point_clouds", "pdfs"] as const) {
       if (ds.schema.tables.has(t) && (await ds.count(t)) > 0) writer.warnings.push(`${t}: not expressible in JSONL v2 yet; rows not exported`);
     }
