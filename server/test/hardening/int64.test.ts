@@ -5,8 +5,8 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Library } from "@tessera/dataset";
-import { clientOrigin, MessageType, patchRecord, recordMap, transact, type DatasetInfo } from "@tessera/shared-crdt";
+import { Library, rowsToArrowTable, type Dataset } from "@tessera/dataset";
+import { clientOrigin, MessageType, patchRecord, recordMap, transact, type DatasetInfo, type Row } from "@tessera/shared-crdt";
 import { spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -41,6 +41,18 @@ const info: DatasetInfo = {
   views: { image: { base: "Image", fields: {} } },
 };
 
+/** Puts rows straight into LanceDB as another writer (Pixano) would, without Tessera's validation. */
+async function writeRaw(ds: Dataset, rows: readonly Row[]): Promise<void> {
+  await ds.add("records", rows.map((r) => ({ id: r.id, split: "train", score: 1 })));
+  const t = await ds.table("records");
+  if (!t) throw new Error("no records table");
+  for (const r of rows) {
+    const stored = await ds.get("records", String(r.id));
+    await t.table.delete(`id = '${String(r.id)}'`);
+    await t.table.add(rowsToArrowTable(t.layout.schema, [{ ...stored, ...r }]) as never);
+  }
+}
+
 let root: string;
 let dataDir: string;
 let server: ServerProcess;
@@ -51,11 +63,11 @@ beforeAll(async () => {
   const library = new Library(dataDir);
   await library.init();
   const ds = await library.create("int64_ds", info);
-  await ds.add("records", [
-    { id: "max", split: "train", big: BigInt(MAX), bigs: [BigInt(MAX), 1], score: 1 },
-    { id: "min", split: "train", big: BigInt(MIN), bigs: [BigInt(MIN)], score: 1 },
-    { id: "small", split: "train", big: 5, score: 1 },
-    { id: "unsafe", split: "train", big: BigInt(UNSAFE), score: 1 },
+  await writeRaw(ds, [
+    { id: "max", big: BigInt(MAX), bigs: [BigInt(MAX), 1] },
+    { id: "min", big: BigInt(MIN), bigs: [BigInt(MIN)] },
+    { id: "small", big: 5 },
+    { id: "unsafe", big: BigInt(UNSAFE) },
   ]);
   await library.close();
   server = await spawnServer(dataDir);
