@@ -1,6 +1,9 @@
 import type { DatasetInfo, Row } from "@tessera/shared-crdt";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library, rowsToArrowTable, type Dataset } from "../src/index.js";
+import { exportDataset, importDataset } from "../src/io/index.js";
 import { removeDir, steppingClock, tempDir } from "./helpers.js";
 
 /**
@@ -40,7 +43,7 @@ function int64Info(id = "int64_extremes"): DatasetInfo {
  * table, without Tessera's validation, so reading, filtering and updating are tested on their own.
  */
 async function writeExtremes(ds: Dataset, rows: readonly Row[]): Promise<void> {
-  await ds.add("records", rows.map((r) => ({ id: r.id })));
+  await ds.add("records", rows.map((r) => ({ id: r.id, split: "train" })));
   const t = await ds.table("records");
   if (!t) throw new Error("no records table");
   for (const r of rows) {
@@ -134,5 +137,25 @@ describe("int64 beyond ±2^53 in a dataset", () => {
     await expect(ds.update("records", "small", { big: MAX + 1n })).rejects.toMatchObject({ name: "ValidationError" });
     await expect(ds.update("records", "small", { big: 2 ** 64 })).rejects.toMatchObject({ name: "ValidationError" });
     await expect(ds.update("records", "small", { big: 1.5 })).rejects.toMatchObject({ name: "ValidationError" });
+  });
+
+  it("exports int64 extremes digit for digit to metadata.jsonl and a re-import keeps them exactly", async () => {
+    const dest = path.join(dataDir, "export");
+    await exportDataset({ dataDir, dataset: "int64_extremes", dest });
+    const jsonl = await fs.readFile(path.join(dest, "train", "metadata.jsonl"), "utf8");
+    expect(jsonl).toContain(`"big":${MAX}`);
+    expect(jsonl).toContain(`"big":${MIN}`);
+    const second = path.join(dataDir, "reimport");
+    const b = await importDataset({ dataDir: second, source: dest });
+    const again = new Library(second);
+    try {
+      const copy = await again.open(b.datasetId);
+      const pick = async (d: Dataset) => (await d.query("records", { sort: { column: "id", order: "asc" } })).items.map((r) => [r.id, r.big, r.bigs]);
+      const original = await pick(ds);
+      expect(original.map(([, big]) => big)).toContain(MAX);
+      expect(await pick(copy)).toEqual(original);
+    } finally {
+      await again.close();
+    }
   });
 });

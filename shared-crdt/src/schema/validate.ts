@@ -36,7 +36,8 @@ function checkScalar(kind: string, v: unknown): string | null {
       return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint" ? "is out of the int64 range" : "must be an integer";
     case "float64":
     case "float32":
-      return isFiniteNumber(v) ? null : "must be a finite number";
+      // A JSON integer literal beyond 2^53 arrives as a bigint (S-INT64); a float column takes it as a float.
+      return isFiniteNumber(v) || typeof v === "bigint" ? null : "must be a finite number";
     case "bool":
       return typeof v === "boolean" ? null : "must be a boolean";
     case "binary":
@@ -78,6 +79,17 @@ function isInt64Type(t: ColumnType): boolean {
   return t.kind === "int64" || (t.kind === "list" && t.of === "int64");
 }
 
+function isFloatType(t: ColumnType): boolean {
+  const k = t.kind === "list" || t.kind === "fixed_size_list" ? t.of : t.kind;
+  return k === "float64" || k === "float32";
+}
+
+/** A float cell (or list) with integer literals that arrived as bigints turned into floats. */
+function floatCell(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "bigint" ? Number(x) : x));
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
 /** An int64 cell (or list) in its canonical form: safe integers as numbers, the rest as bigints. */
 function canonicalInt64Cell(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => toInt64(x) ?? x);
@@ -117,7 +129,7 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
     }
     const v = src[c.name];
     checkCell(c.type, c.nullable, v, at(c.name), issues);
-    row[c.name] = isInt64Type(c.type) ? canonicalInt64Cell(v) : Array.isArray(v) ? [...v] : v;
+    row[c.name] = isInt64Type(c.type) ? canonicalInt64Cell(v) : isFloatType(c.type) ? floatCell(v) : Array.isArray(v) ? [...v] : v;
   }
   for (const idField of ["id"]) {
     if (idField in row) {
