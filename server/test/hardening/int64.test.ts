@@ -145,6 +145,54 @@ describe("int64 beyond ±2^53 over REST", () => {
   });
 });
 
+describe("request bodies with integer literals beyond 2^53", () => {
+  it("a float field given an integer literal beyond 2^53 takes it as a float, printed as Python does", async () => {
+    const r = await put("min", `{"score": 12345678901234567}`);
+    expect(r.status, r.body).toBe(200);
+    expect(r.body).toContain(`"big":${MIN},"bigs":[${MIN}],"score":1.2345678901234568e+16}`);
+  });
+
+  it("malformed JSON holding a big integer is a 422 json_invalid with the parser's position, and the server keeps serving", async () => {
+    const r = await put("min", `{"big": 12345678901234567,}`);
+    expect(r.status).toBe(422);
+    const detail = (JSON.parse(r.body) as { detail: { type: string; loc: unknown[] }[] }).detail;
+    expect(detail[0]?.type).toBe("json_invalid");
+    expect(detail[0]?.loc).toEqual(["body", 26]);
+    expect((await text(`/datasets/${DS}/records/min`)).status).toBe(200);
+  });
+
+  it("a deeply nested body holding a big integer is refused as not an object, without exhausting the stack", async () => {
+    const depth = 200_000;
+    const r = await put("min", `${"[".repeat(depth)}12345678901234567${"]".repeat(depth)}`);
+    expect(r.status).toBe(422);
+    expect((await text(`/datasets/${DS}/records/min`)).status).toBe(200);
+  });
+
+  it("parses a 2 MB body of big integers in bounded time (p50/p99 printed)", async () => {
+    const n = 100_000;
+    const body = `[${Array.from({ length: n }, (_, i) => `9${String(i).padStart(18, "0")}`).join(",")}]`;
+    const plain = `[${Array.from({ length: n }, (_, i) => String(i).padStart(15, "1")).join(",")}]`;
+    const timings = async (payload: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const r = await put("min", payload); // an array is not a record: 422 right after parsing
+        out.push(performance.now() - t0);
+        expect(r.status).toBe(422);
+      }
+      return out.sort((a, b) => a - b);
+    };
+    const exact = await timings(body);
+    const fast = await timings(plain);
+    const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? Number.NaN;
+    console.log(
+      `${(body.length / 1e6).toFixed(1)} MB body, ${n} integers: exact path p50=${pct(exact, 50).toFixed(1)} ms p99=${pct(exact, 99).toFixed(1)} ms; ` +
+        `JSON.parse path (no 16-digit run, ${(plain.length / 1e6).toFixed(1)} MB) p50=${pct(fast, 50).toFixed(1)} ms p99=${pct(fast, 99).toFixed(1)} ms`,
+    );
+    expect(pct(exact, 99)).toBeLessThan(5_000); // 2 loaded cores: ~10× headroom over what a quiet machine takes
+  });
+});
+
 describe("int64 beyond ±2^53 in the live record documents", () => {
   it("a y-websocket client sees the stored bigint and its bigint edit reaches REST and LanceDB exactly", async () => {
     const doc = new Y.Doc();

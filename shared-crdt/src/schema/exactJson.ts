@@ -117,13 +117,21 @@ class ExactParser {
   private string(): string {
     const start = this.i;
     let j = start + 1;
+    let plain = true; // no escape and no raw control character: the text between the quotes is the value
     for (;;) {
       const c = this.text.charCodeAt(j);
       if (Number.isNaN(c)) throw new Invalid();
       if (c === 0x22) break;
-      j += c === 0x5c ? 2 : 1;
+      if (c === 0x5c) {
+        plain = false;
+        j += 2;
+        continue;
+      }
+      if (c < 0x20) plain = false;
+      j++;
     }
     this.i = j + 1;
+    if (plain) return this.text.slice(start + 1, j);
     try {
       return JSON.parse(this.text.slice(start, j + 1)) as string;
     } catch {

@@ -45,48 +45,91 @@ function stringText(s: string, ensureAscii: boolean): string {
   return ensureAscii ? json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
 }
 
+const CONTAINER = Symbol("container");
+
+/** Text of a scalar, `undefined` for what JSON skips, or {@link CONTAINER} for arrays and objects. */
+function scalarText(v: unknown, ensureAscii: boolean): string | undefined | typeof CONTAINER {
+  if (v instanceof PyFloat) return Number.isFinite(v.value) ? pythonFloatRepr(v.value) : "null";
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "string":
+      return stringText(v, ensureAscii);
+    case "number":
+      return Number.isFinite(v) ? JSON.stringify(v) : "null";
+    case "boolean":
+      return v ? "true" : "false";
+    case "bigint":
+      return v.toString();
+    case "object":
+      return CONTAINER;
+    default:
+      return undefined;
+  }
+}
+
+/** `toJSON()` applied, as `JSON.stringify` does. */
+function resolved(v: unknown): unknown {
+  const withJson = v as { toJSON?: () => unknown } | null;
+  return withJson !== null && typeof withJson === "object" && typeof withJson.toJSON === "function" ? withJson.toJSON() : v;
+}
+
+interface Frame {
+  readonly array: boolean;
+  /** This container's member name in its parent (null in an array or at the root). */
+  readonly key: string | null;
+  readonly members: ReadonlyArray<readonly [string | null, unknown]>;
+  readonly parts: string[];
+  readonly depth: number;
+  next: number;
+}
+
 /**
  * Writes `value` as Python's `json.dumps` would write the same Python value: {@link PyFloat} as a
  * float, `bigint` as an int, a non-finite number as `null` (as `JSON.stringify`; Python's `NaN`
- * is not JSON and could not be read back), `undefined` members and functions skipped (as `JSON.stringify` skips
- * them), `undefined` in arrays as `null`, `toJSON()` honoured.
+ * is not JSON and could not be read back), `undefined` members and functions skipped, `undefined`
+ * in arrays as `null`, `toJSON()` honoured. Iterative: any nesting depth a parser accepted can be
+ * written back (a 422 echoes the request body).
  */
 export function writePythonJson(value: unknown, options: PythonJsonOptions = {}): string {
   const ensureAscii = options.ensureAscii ?? false;
   const [itemSep, keySep] = options.indent === undefined ? (options.compactSeparators ?? [",", ":"]) : [",", ": "];
-  const write = (v: unknown, depth: number): string | undefined => {
-    if (v instanceof PyFloat) return Number.isFinite(v.value) ? pythonFloatRepr(v.value) : "null";
-    if (v === null) return "null";
-    switch (typeof v) {
-      case "string":
-        return stringText(v, ensureAscii);
-      case "number":
-        return Number.isFinite(v) ? JSON.stringify(v) : "null";
-      case "boolean":
-        return v ? "true" : "false";
-      case "bigint":
-        return v.toString();
-      case "object":
-        break;
-      default:
-        return undefined;
-    }
-    const withJson = v as { toJSON?: () => unknown };
-    if (typeof withJson.toJSON === "function") return write(withJson.toJSON(), depth);
-    const pad = options.indent === undefined ? null : " ".repeat(options.indent);
-    const open = (items: string[], l: string, r: string): string => {
-      if (items.length === 0) return `${l}${r}`;
-      if (pad === null) return `${l}${items.join(itemSep)}${r}`;
-      const inner = `\n${pad.repeat(depth + 1)}`;
-      return `${l}${inner}${items.join(`${itemSep}${inner}`)}\n${pad.repeat(depth)}${r}`;
-    };
-    if (Array.isArray(v)) return open(v.map((x) => write(x, depth + 1) ?? "null"), "[", "]");
-    const items: string[] = [];
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      const text = write(x, depth + 1);
-      if (text !== undefined) items.push(`${stringText(k, ensureAscii)}${keySep}${text}`);
-    }
-    return open(items, "{", "}");
+  const pad = options.indent === undefined ? null : " ".repeat(options.indent);
+  const frameOf = (v: object, key: string | null, depth: number): Frame => {
+    const array = Array.isArray(v);
+    const members: Array<readonly [string | null, unknown]> = array
+      ? (v as unknown[]).map((x) => [null, x] as const)
+      : Object.entries(v as Record<string, unknown>);
+    return { array, key, members, parts: [], depth, next: 0 };
   };
-  return write(value, 0) ?? "null";
+  const closed = (f: Frame): string => {
+    const [l, r] = f.array ? ["[", "]"] : ["{", "}"];
+    if (f.parts.length === 0) return `${l}${r}`;
+    if (pad === null) return `${l}${f.parts.join(itemSep)}${r}`;
+    const inner = `\n${pad.repeat(f.depth + 1)}`;
+    return `${l}${inner}${f.parts.join(`${itemSep}${inner}`)}\n${pad.repeat(f.depth)}${r}`;
+  };
+  const emit = (f: Frame, key: string | null, text: string | undefined): void => {
+    if (f.array) f.parts.push(text ?? "null");
+    else if (text !== undefined) f.parts.push(`${stringText(key ?? "", ensureAscii)}${keySep}${text}`);
+  };
+
+  const root = resolved(value);
+  const rootText = scalarText(root, ensureAscii);
+  if (rootText !== CONTAINER) return rootText ?? "null";
+  const stack: Frame[] = [frameOf(root as object, null, 0)];
+  for (;;) {
+    const f = stack[stack.length - 1]!;
+    const member = f.members[f.next++];
+    if (member) {
+      const v = resolved(member[1]);
+      const text = scalarText(v, ensureAscii);
+      if (text === CONTAINER) stack.push(frameOf(v as object, member[0], f.depth + 1));
+      else emit(f, member[0], text);
+      continue;
+    }
+    stack.pop();
+    const parent = stack[stack.length - 1];
+    if (!parent) return closed(f);
+    emit(parent, f.key, closed(f));
+  }
 }
