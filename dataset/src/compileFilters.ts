@@ -2,7 +2,6 @@ import {
   MAX_FILTER_VALUE_LENGTH,
   MAX_FILTERS,
   MAX_QUERY_TEXT_LENGTH,
-  INT64_MIN,
   OPS_BY_TYPE,
   parseInt64Text,
   parseTimestampMicros,
@@ -12,7 +11,7 @@ import {
   type TableSchema,
 } from "@tessera/shared-crdt";
 import { QueryError } from "./errors.js";
-import { andAll, escapeLike, sqlIdent, sqlString, sqlTimestamp } from "./sql.js";
+import { andAll, escapeLike, sqlIdent, sqlInt64, sqlString, sqlTimestamp } from "./sql.js";
 
 /**
  * Compiles the explorer's structured filters (shared-crdt `Filter[]`), the exact-match `where` map
@@ -83,9 +82,7 @@ export function filterLiteral(type: FilterValueType, raw: string, column: string
       // Exact over the whole int64 range (S-INT64): the literal is the integer's own digits.
       const n = parseInt64Text(raw);
       if (n === null) throw new QueryError("bad_value", `'${raw}' is not a valid integer for column '${column}'.`);
-      // The engine reads `-9223372036854775808` as the negation of an out-of-range literal (a
-      // float); the same value as an int64 expression:
-      return n === INT64_MIN ? `(${INT64_MIN + 1n} - 1)` : String(n);
+      return sqlInt64(n);
     }
     case "float": {
       const t = raw.trim();

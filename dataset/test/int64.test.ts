@@ -110,6 +110,18 @@ describe("int64 beyond ±2^53 in a dataset", () => {
     expect(await ds.count("records", { where: { id: "max" }, filters: [{ column: "big", op: "eq", values: ["+9223372036854775807"] }] })).toBe(1);
   });
 
+  it("navigates and pages by an int64 sort key beyond 2^53 (neighbors, keyset) instead of failing", async () => {
+    const byBig = { column: "big", order: "asc" } as const;
+    expect(await ds.neighbors("unsafe", { sort: byBig })).toEqual({ previous: "small", next: "max", position: 3, total: 4 });
+    expect(await ds.neighbors("min", { sort: byBig })).toEqual({ previous: null, next: "small", position: 1, total: 4 });
+    expect(await ds.neighbors("max", { sort: byBig })).toEqual({ previous: "unsafe", next: null, position: 4, total: 4 });
+    const page = async (after: { id: string; sortValue?: unknown }) => (await ds.query("records", { sort: byBig, after, limit: 2 })).items.map((r) => r.id);
+    expect(await page({ id: "unsafe" })).toEqual(["max"]);
+    expect(await page({ id: "min" })).toEqual(["small", "unsafe"]);
+    expect(await page({ id: "", sortValue: MIN })).toEqual(["min", "small"]);
+    expect(await page({ id: "", sortValue: "9007199254740992" })).toEqual(["unsafe", "max"]);
+  });
+
   it("refuses integers outside the int64 range in filters, with a 400-kind error", async () => {
     for (const v of ["9223372036854775808", "-9223372036854775809", "1.5", "9e18"]) {
       await expect(ds.query("records", { filters: [{ column: "big", op: "eq", values: [v] }] }), v).rejects.toMatchObject({
