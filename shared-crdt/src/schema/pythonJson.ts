@@ -18,6 +18,12 @@ export function pythonFloatRepr(v: number): string {
   if (Number.isNaN(v)) return "NaN";
   if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
   if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(v);
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Positional in both languages here, with the same shortest round-trip digits.
+    const text = String(v);
+    return Number.isInteger(v) ? `${text}.0` : text;
+  }
   const [mantissa = "", expText = "0"] = v.toExponential().split("e");
   const exp = Number(expText);
   const sign = mantissa.startsWith("-") ? "-" : "";
@@ -74,10 +80,11 @@ function resolved(v: unknown): unknown {
 }
 
 interface Frame {
-  readonly array: boolean;
+  /** The array, or the object whose `keys` are walked. */
+  readonly source: unknown;
+  readonly keys: readonly string[] | null;
   /** This container's member name in its parent (null in an array or at the root). */
   readonly key: string | null;
-  readonly members: ReadonlyArray<readonly [string | null, unknown]>;
   readonly parts: string[];
   readonly depth: number;
   next: number;
@@ -94,22 +101,23 @@ export function writePythonJson(value: unknown, options: PythonJsonOptions = {})
   const ensureAscii = options.ensureAscii ?? false;
   const [itemSep, keySep] = options.indent === undefined ? (options.compactSeparators ?? [",", ":"]) : [",", ": "];
   const pad = options.indent === undefined ? null : " ".repeat(options.indent);
-  const frameOf = (v: object, key: string | null, depth: number): Frame => {
-    const array = Array.isArray(v);
-    const members: Array<readonly [string | null, unknown]> = array
-      ? (v as unknown[]).map((x) => [null, x] as const)
-      : Object.entries(v as Record<string, unknown>);
-    return { array, key, members, parts: [], depth, next: 0 };
-  };
+  const frameOf = (v: object, key: string | null, depth: number): Frame => ({
+    source: v,
+    keys: Array.isArray(v) ? null : Object.keys(v),
+    key,
+    parts: [],
+    depth,
+    next: 0,
+  });
   const closed = (f: Frame): string => {
-    const [l, r] = f.array ? ["[", "]"] : ["{", "}"];
+    const [l, r] = f.keys === null ? ["[", "]"] : ["{", "}"];
     if (f.parts.length === 0) return `${l}${r}`;
     if (pad === null) return `${l}${f.parts.join(itemSep)}${r}`;
     const inner = `\n${pad.repeat(f.depth + 1)}`;
     return `${l}${inner}${f.parts.join(`${itemSep}${inner}`)}\n${pad.repeat(f.depth)}${r}`;
   };
   const emit = (f: Frame, key: string | null, text: string | undefined): void => {
-    if (f.array) f.parts.push(text ?? "null");
+    if (f.keys === null) f.parts.push(text ?? "null");
     else if (text !== undefined) f.parts.push(`${stringText(key ?? "", ensureAscii)}${keySep}${text}`);
   };
 
@@ -119,12 +127,14 @@ export function writePythonJson(value: unknown, options: PythonJsonOptions = {})
   const stack: Frame[] = [frameOf(root as object, null, 0)];
   for (;;) {
     const f = stack[stack.length - 1]!;
-    const member = f.members[f.next++];
-    if (member) {
-      const v = resolved(member[1]);
+    const i = f.next++;
+    const length = f.keys === null ? (f.source as unknown[]).length : f.keys.length;
+    if (i < length) {
+      const key = f.keys === null ? null : f.keys[i]!;
+      const v = resolved(key === null ? (f.source as unknown[])[i] : (f.source as Record<string, unknown>)[key]);
       const text = scalarText(v, ensureAscii);
-      if (text === CONTAINER) stack.push(frameOf(v as object, member[0], f.depth + 1));
-      else emit(f, member[0], text);
+      if (text === CONTAINER) stack.push(frameOf(v as object, key, f.depth + 1));
+      else emit(f, key, text);
       continue;
     }
     stack.pop();
