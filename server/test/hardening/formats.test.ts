@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library } from "@tessera/dataset";
-import type { DatasetInfo } from "@tessera/shared-crdt";
+import { pythonFloatRepr, type DatasetInfo } from "@tessera/shared-crdt";
 import { spawnServer, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -217,5 +217,33 @@ describe("grayscale previews", () => {
     } finally {
       await library.close();
     }
+  });
+});
+
+describe("floats in JSON answers", () => {
+  it("prints floats exactly as CPython's repr does (positional in [1e-4, 1e16), else scientific)", () => {
+    // Right-hand sides printed by CPython 3.11 `repr(float)`.
+    const cases: Array<[number, string]> = [
+      [0, "0.0"],
+      [-0, "-0.0"],
+      [1, "1.0"],
+      [1.5, "1.5"],
+      [0.1, "0.1"],
+      [1e16, "1e+16"],
+      [1e15, "1000000000000000.0"],
+      [123456789012345680000, "1.2345678901234568e+20"],
+      [1e-5, "1e-05"],
+      [0.0001, "0.0001"],
+      [1e-7, "1e-07"],
+      [2.5e-10, "2.5e-10"],
+      [-3, "-3.0"],
+      [1e300, "1e+300"],
+      [5e-324, "5e-324"],
+      [1.7976931348623157e308, "1.7976931348623157e+308"],
+      [0.30000000000000004, "0.30000000000000004"],
+      [-0.00012, "-0.00012"],
+      [9999999999999998, "9999999999999998.0"],
+    ];
+    for (const [v, text] of cases) expect(pythonFloatRepr(v), String(v)).toBe(text);
   });
 });

@@ -6,7 +6,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library, rowsToArrowTable, type Dataset } from "@tessera/dataset";
-import { clientOrigin, MessageType, patchRecord, recordMap, transact, type DatasetInfo, type Row } from "@tessera/shared-crdt";
+import { clientOrigin, MessageType, mulberry32, parseJsonExact, patchRecord, recordMap, transact, type DatasetInfo, type Row } from "@tessera/shared-crdt";
 import { spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -223,6 +223,65 @@ describe("int64 beyond ±2^53 in the live record documents", () => {
       expect((await ds.get("records", "small"))?.bigs).toEqual([BigInt(MAX), BigInt(MIN), 7]);
     } finally {
       await library.close();
+    }
+  });
+});
+
+describe("the exact JSON parser behind request bodies", () => {
+  /** A random JSON document (seeded): nesting, escapes, non-ASCII, numbers of every shape. */
+  function randomJson(next: () => number, depth = 0): string {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const r = next();
+    if (depth < 4 && r < 0.2) return `[${Array.from({ length: Math.floor(next() * 4) }, () => randomJson(next, depth + 1)).join(pick([",", " , ", ",\n"]))}]`;
+    if (depth < 4 && r < 0.4) {
+      const members = Array.from({ length: Math.floor(next() * 4) }, () => `${JSON.stringify(pick(["a", "é", "__proto__", "k\"q", "\u0000", "0"]))}: ${randomJson(next, depth + 1)}`);
+      return `{${members.join(",")}}`;
+    }
+    return pick([
+      () => JSON.stringify(pick(["", "plain", "tab\t", "quote\"", "😀", "\u2028", "back\\slash", "1234567890123456789"])),
+      () => String(Math.floor(next() * 1e6) - 5e5),
+      () => String((next() - 0.5) * 10 ** Math.floor(next() * 40 - 20)),
+      () => pick(["true", "false", "null", "-0", "0.0", "1e3", "1E-7", "-12.5e+2"]),
+      () => `${pick(["", "-"])}${pick(["9", "1"])}${String(Math.floor(next() * 1e9)).padStart(17, "0")}`,
+    ])();
+  }
+
+  /** JSON.parse, with each integer literal that a double cannot hold read as a bigint instead. */
+  function reference(text: string): unknown {
+    const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, (m, str: string | undefined, num: string | undefined) => {
+      if (str !== undefined || num === undefined || /[.eE]/.test(num) || Number.isSafeInteger(Number(num))) return m;
+      return `{"$big":"${num}"}`;
+    });
+    return JSON.parse(marked, (_k, v: unknown) => (v !== null && typeof v === "object" && "$big" in v ? BigInt((v as { $big: string }).$big) : v));
+  }
+
+  it("agrees with JSON.parse on 2000 random documents, except that integers beyond 2^53 are exact", () => {
+    const next = mulberry32(64);
+    let withBig = 0;
+    for (let i = 0; i < 2000; i++) {
+      const text = randomJson(next);
+      const got = parseJsonExact(text);
+      expect(got, text).toEqual(reference(text));
+      if (/\d{16}/.test(text)) withBig++;
+      if (!/\d{16}/.test(text)) expect(got, text).toEqual(JSON.parse(text));
+    }
+    expect(withBig).toBeGreaterThan(100);
+  });
+
+  it("keeps __proto__ an own key and throws JSON.parse's own SyntaxError on bad text", () => {
+    const o = parseJsonExact(`{"__proto__": {"polluted": 1}, "n": 12345678901234567}`) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+    expect(Object.keys(o)).toEqual(["__proto__", "n"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    for (const bad of [`[12345678901234567,]`, `{"a": 12345678901234567 "b": 1}`, `["\\x", 12345678901234567]`, `[01, 12345678901234567]`, `[12345678901234567] x`]) {
+      let native: unknown;
+      try {
+        JSON.parse(bad);
+      } catch (err) {
+        native = err;
+      }
+      expect(() => parseJsonExact(bad), bad).toThrow(SyntaxError);
+      expect(() => parseJsonExact(bad), bad).toThrow((native as Error).message);
     }
   });
 });
