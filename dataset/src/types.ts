@@ -130,6 +130,8 @@ export interface DatasetHandle {
   readPreview(table: TableName, id: string): Promise<MediaBytes | null>;
   /** `previews/dataset_preview.jpg` (made on first use); null without embedded images. */
   preview(): Promise<Uint8Array | null>;
+  /** Columns of a table that carry an index (LanceDB `listIndices`); empty when the table is absent. */
+  indexedColumns(table: TableName): Promise<ReadonlySet<string>>;
   /** BTREE on `id` and `record_id` of every table, then compaction. */
   optimize(): Promise<void>;
   close(): void;

@@ -161,6 +161,13 @@ async function mergeRows(t: OpenTable, rows: readonly Row[]): Promise<void> {
     .execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
 }
 
+/** Cell equality over what rows hold: scalars (int64 as number or bigint), bytes and lists. */
+function sameCell(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameCell(x, b[i]));
+  return a === b;
+}
+
 /** Partial update merged over the stored row, validated in full; `records.updated_at` bumped. */
 export async function updateRow(ctx: WriteContext, name: TableName, id: string, patch: Readonly<Record<string, unknown>>): Promise<Row> {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
@@ -179,7 +186,7 @@ export async function updateRow(ctx: WriteContext, name: TableName, id: string, 
     merged.updated_at = formatTimestamp(ctx.now());
   }
   const row = assertRow(acceptedSchema(t), merged, { mode: "full", path: `${name}[${id}]` });
-  const changed = Object.keys(patch).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(row[k]));
+  const changed = Object.keys(patch).filter((k) => !sameCell(stored[k], row[k]));
   const recheck = new Set(changed);
   if (recheck.has("entity_id")) for (const f of ["tracklet_id", "entity_dynamic_state_id"]) recheck.add(f);
   const fkColumns = t.layout.schema.columns.map((c) => c.name).filter((c) => recheck.has(c));

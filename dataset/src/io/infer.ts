@@ -31,6 +31,8 @@ function scalarOf(v: unknown): ScalarName | "object" | null {
       return "bool";
     case "number":
       return Number.isInteger(v) ? "int" : "float";
+    case "bigint": // an integer literal beyond 2^53, read exactly (S-INT64)
+      return "int";
     default:
       return "object";
   }

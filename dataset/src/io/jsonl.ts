@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { parseJsonExact } from "@tessera/shared-crdt";
 import { ImportError } from "./errors.js";
 
 /** One non-blank line of a JSONL file, parsed, with its 1-based line number. */
@@ -22,7 +23,7 @@ export async function* readJsonLines(file: string, displayName = file): AsyncGen
       if (text.trim() === "") continue;
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = parseJsonExact(text); // int64 beyond 2^53 stays exact (S-INT64)
       } catch (err) {
         if (!(err instanceof SyntaxError)) throw err;
         throw new ImportError("invalid_json", `invalid JSON (${err.message})`, { file: displayName, line: n });

@@ -43,6 +43,7 @@ export class Checker {
   }
 
   number(v: unknown, pointer: string): number {
+    if (typeof v === "bigint") return Number(v); // an integer literal beyond 2^53 (S-INT64) is still a number
     if (typeof v !== "number" || !Number.isFinite(v)) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
     return v;
   }
