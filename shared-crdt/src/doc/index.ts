@@ -3,7 +3,8 @@ export { hasRow, patchRecord, patchRow, readRecord, readRow, readRows, removeRow
 export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
 export { repairDoc, type RepairPolicy } from "./repair.js";
 export { randomId, type IdGenerator } from "./ids.js";
-export { checkDoc, checkDocRecord, checkDocRow } from "./integrity.js";
+export { checkDoc, checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
+export { LAYOUT_ROOTS, layoutBreaches, type LayoutBreach } from "./updateRoots.js";
 export { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, RECORD_MAP, recordDocGuid, recordMap, tableMap, type RowMap } from "./layout.js";
 export {
   addAnswer,
