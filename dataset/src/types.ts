@@ -70,6 +70,13 @@ export interface AddOptions {
   readonly keepTimestamps?: boolean;
   /** Skip the foreign-key checks (`add` only; imports that checked the whole batch themselves). */
   readonly skipForeignKeys?: boolean;
+  /**
+   * `upsert` only: a row whose id is stored under another `record_id` is neither moved nor
+   * overwritten (the merge matches only rows of the same record); the call then fails with an
+   * `IntegrityError` (`duplicate_id`) naming every such row, the other rows being written. The
+   * persist worker's never-write guard (SPEC D-OWNER).
+   */
+  readonly sameRecordOnly?: boolean;
 }
 
 /** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */

@@ -153,12 +153,33 @@ async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<str
   return new Map(rows.map((r) => [r.id as string, r]));
 }
 
-async function mergeRows(t: OpenTable, rows: readonly Row[]): Promise<void> {
-  await t.table
-    .mergeInsert("id")
-    .whenMatchedUpdateAll()
-    .whenNotMatchedInsertAll()
-    .execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = false): Promise<number> {
+  const guarded = sameRecordOnly && t.layout.schema.columns.some((c) => c.name === "record_id");
+  const builder = t.table.mergeInsert("id");
+  const matched = guarded ? builder.whenMatchedUpdateAll({ where: "target.record_id = source.record_id" }) : builder.whenMatchedUpdateAll();
+  const result = await matched.whenNotMatchedInsertAll().execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+  return rows.length - result.numInsertedRows - result.numUpdatedRows;
+}
+
+/** After a guarded merge skipped rows: which ones, and whose they are (read back, so the error names them). */
+async function ownedElsewhere(t: OpenTable, rows: readonly Row[]): Promise<IntegrityIssue[]> {
+  const stored = await readRows(t, { predicate: sqlIn("id", rows.map((r) => r.id as string)), columns: ["id", "record_id"], fill: [] });
+  const owner = new Map(stored.map((r) => [r.id as string, r.record_id as string]));
+  const issues: IntegrityIssue[] = [];
+  for (const r of rows) {
+    const id = r.id as string;
+    const other = owner.get(id);
+    if (other === undefined || other === r.record_id) continue;
+    issues.push({
+      table: t.name,
+      rowId: id,
+      field: "id",
+      value: id,
+      reason: "duplicate_id",
+      message: `Duplicate id '${id}' in table '${t.name}': it belongs to record '${other}', not '${String(r.record_id)}' (not moved).`,
+    });
+  }
+  return issues;
 }
 
 /** Partial update merged over the stored row, validated in full; `records.updated_at` bumped. */
@@ -202,7 +223,11 @@ export async function upsertRows(ctx: WriteContext, name: TableName, input: read
       r.created_at = stored.get(r.id as string) ?? now;
     }
   }
-  await mergeRows(t, rows);
+  const skipped = await mergeRows(t, rows, options.sameRecordOnly === true);
+  if (skipped > 0) {
+    const issues = await ownedElsewhere(t, rows);
+    throwIfAny(issues.length > 0 ? issues : [{ table: name, rowId: "", field: "id", value: "", reason: "duplicate_id", message: `${skipped} row(s) of '${name}' were not written: they belong to another record.` }]);
+  }
   return rows;
 }
 

@@ -34,6 +34,7 @@ import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
 import type { SyncPersister } from "./ports.js";
 import type { EditEvent, EmitRoomEvent, PresenceEvent } from "./roomEvents.js";
+import { refuseOutsideLayout, removeForeignRows, type RowOwnerLookup } from "./documentRules.js";
 
 export interface RecordRoomDeps {
   readonly key: RecordKey;
@@ -46,6 +47,8 @@ export interface RecordRoomDeps {
   readonly limits: SyncLimits;
   readonly logger: Logger;
   readonly emit: EmitRoomEvent;
+  /** For row ids of a table: id → `record_id` of the stored row (SPEC D-OWNER); absent: no check. */
+  readonly rowOwners?: RowOwnerLookup;
 }
 
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
@@ -238,6 +241,7 @@ export class RecordRoom {
       if (!isEmptyUpdate(update)) conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
       return;
     }
+    if (refuseOutsideLayout(conn, update, this.deps.logger)) return;
     const origin = clientOrigin(conn.sessionId);
     this.capturing = origin;
     this.captured = null;
@@ -270,6 +274,7 @@ export class RecordRoom {
     } else if (changes) {
       this.accepted(conn.identity.id, changes, "client", conn.sessionId);
     }
+    if (changes && this.deps.rowOwners) void removeForeignRows({ room: this, conn, changes, owners: this.deps.rowOwners, logger: this.deps.logger });
     conn.confirmAfter(this.durable.barrier(), update);
   }
 
