@@ -77,6 +77,12 @@ export interface AddOptions {
    * persist worker's never-write guard (SPEC D-OWNER).
    */
   readonly sameRecordOnly?: boolean;
+  /**
+   * `upsert` only: a row that fails validation is still written when the stored row with its id
+   * fails with at least the same issues (a row Pixano wrote may stay as lenient as Pixano is;
+   * SPEC D-REPAIR). The persist worker writes edits of such rows this way.
+   */
+  readonly lenientToStored?: boolean;
 }
 
 /** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */

@@ -1,7 +1,8 @@
-import { assertRow, formatTimestamp, ValidationError, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { assertRow, formatTimestamp, validateRow, ValidationError, type Row, type TableName, type TableSchema, type ValidationIssue } from "@tessera/shared-crdt";
 import { arrowTableToRows, rowsToArrowTable } from "./arrowRows.js";
 import { planCascade, type CascadeIo } from "./cascade.js";
 import { DatasetError, IntegrityError, type IntegrityIssue } from "./errors.js";
+import { onlyStoredIssues } from "./lenientRows.js";
 import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } from "./integrity.js";
 import { readRows, scan } from "./reader.js";
 import { sqlIn } from "./sql.js";
@@ -36,6 +37,29 @@ function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date): 
     const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? (r as Row).id : i;
     return assertRow(schema, r, { mode: "create", ctx: { now }, path: `${t.name}[${String(id)}]` });
   });
+}
+
+/** Like `validateRows`, but a row may keep the issues its stored version already has (`AddOptions.lenientToStored`). */
+async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now: () => Date): Promise<Row[]> {
+  const schema = acceptedSchema(t);
+  const out: Row[] = [];
+  const failed: Array<{ index: number; id: string; row: Row; issues: ValidationIssue[]; path: string }> = [];
+  input.forEach((r, i) => {
+    const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? ((r as Row).id as string) : "";
+    const path = `${t.name}[${id === "" ? String(i) : id}]`;
+    const v = validateRow(schema, r, { mode: "create", ctx: { now }, path });
+    if (v.ok) out[i] = v.row;
+    else failed.push({ index: i, id, row: r as Row, issues: v.issues, path });
+  });
+  if (failed.length === 0) return out;
+  const stored = await storedRows(t, failed.map((f) => f.id).filter((id) => id !== ""));
+  const issues: ValidationIssue[] = [];
+  for (const f of failed) {
+    if (onlyStoredIssues(schema, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path })) out[f.index] = f.row;
+    else issues.push(...f.issues);
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return out;
 }
 
 /** Reads `id` (+ `entity_id`) of the given ids of a table; used by the foreign-key checks. */
@@ -213,7 +237,7 @@ export async function updateRow(ctx: WriteContext, name: TableName, id: string, 
 export async function upsertRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
   if (input.length === 0) return [];
   const t = await ctx.tableForWrite(name);
-  const rows = validateRows(t, input, ctx.now);
+  const rows = options.lenientToStored ? await validateRowsLenient(t, input, ctx.now) : validateRows(t, input, ctx.now);
   throwIfAny(duplicateIdsInBatch(name, rows));
   if (name === "records" && !options.keepTimestamps) {
     const now = formatTimestamp(ctx.now());

@@ -132,7 +132,7 @@ async function writePlan(options: PersistOptions, plan: PersistPlan, step: StepF
     const p = plan.tables.get(t);
     if (!p || p.upserts.length === 0) continue;
     await step("upsert", t, p.upserts.length);
-    await dataset.upsert(t, p.upserts, { sameRecordOnly: true });
+    await dataset.upsert(t, p.upserts, { sameRecordOnly: true, lenientToStored: true });
     rowsWritten += p.upserts.length;
   }
   if (plan.record) {
@@ -179,7 +179,7 @@ async function verify(options: PersistOptions, plan: PersistPlan, ours: RecordRo
     }
     for (const [t, rows] of redo) {
       await step("repair", t, rows.length);
-      await dataset.upsert(t, rows, { sameRecordOnly: true });
+      await dataset.upsert(t, rows, { sameRecordOnly: true, lenientToStored: true });
     }
   }
 }

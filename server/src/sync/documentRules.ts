@@ -9,6 +9,7 @@ import {
   transact,
   type ComponentTable,
   type DocChanges,
+  type LayoutBreach,
   type ValidationIssue,
 } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
@@ -16,7 +17,7 @@ import type { Connection } from "./Connection.js";
 
 /**
  * The rules a client update must meet beyond row validation (SPEC D-LAYOUT-ONLY, D-OWNER), as the
- * room applies them: one checked before the update is applied, one after it.
+ * room applies them: the layout is read before the update is applied, row owners after it.
  */
 
 /** For row ids of a table: id → `record_id` of the stored row, for those that exist in the dataset. */
@@ -30,25 +31,27 @@ function countInvalid(conn: Connection): boolean {
 }
 
 /**
- * D-LAYOUT-ONLY, before an update is applied: one that writes a root type outside the record
- * layout (or list content into a layout map) is refused whole — Yjs would integrate it whole,
- * store it and relay it — with a typed rejection, and counts as invalid (4422 on repeat). A
- * malformed update closes the connection (4400), as when applying it fails. Returns true when the
- * update must not be applied.
+ * D-LAYOUT-ONLY, before an update is applied: the roots it writes outside the record layout (or
+ * list content inside a layout map). A malformed update closes the connection (4400), as when
+ * applying it fails, and gives null.
  */
-export function refuseOutsideLayout(conn: Connection, update: Uint8Array, logger: Logger): boolean {
-  let breaches;
+export function readLayout(conn: Connection, update: Uint8Array): LayoutBreach[] | null {
   try {
-    breaches = layoutBreaches(update);
+    return layoutBreaches(update);
   } catch (err) {
     conn.close(CloseCode.malformedFrame, `malformed update: ${(err as Error).message}`);
-    return true;
+    return null;
   }
-  if (breaches.length === 0) return false;
+}
+
+/**
+ * Tells the author its update wrote outside the layout (typed rejection `outside_layout`) and
+ * counts it as invalid (4422 on repeat). Returns false when the connection was closed for it.
+ */
+export function reportOutsideLayout(conn: Connection, breaches: readonly LayoutBreach[], logger: Logger): boolean {
   conn.sendTessera({ kind: "rejected", reason: "outside_layout", issues: breaches.map((b) => ({ path: b.root, message: b.message })) });
-  logger.info("client update outside the record layout refused", { ...conn.context(), roots: breaches.map((b) => b.root).slice(0, 10) });
-  countInvalid(conn);
-  return true;
+  logger.info("client update outside the record layout cleared", { ...conn.context(), roots: breaches.map((b) => b.root).slice(0, 10) });
+  return !countInvalid(conn);
 }
 
 export interface ForeignRowCheck {

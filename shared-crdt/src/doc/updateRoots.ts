@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { COMPONENT_TABLES } from "../schema/tables.js";
 import { RECORD_MAP } from "./layout.js";
+import type { Origin } from "./origins.js";
 
 /** The root types a record document may have (SPEC D-LAYOUT): the record map and one map per component table. */
 export const LAYOUT_ROOTS: ReadonlySet<string> = new Set([RECORD_MAP, ...COMPONENT_TABLES]);
@@ -15,8 +16,8 @@ export interface LayoutBreach {
 /**
  * Reads an update (v1 encoding) without applying it and lists the root types it writes to that are
  * not part of the layout (SPEC D-LAYOUT-ONLY), and list content written straight into a layout map
- * (a map's entries always carry a key). Yjs integrates an update as a whole and creates any root it
- * names, so a document cannot refuse these afterwards: the caller refuses the update instead.
+ * (a map's entries always carry a key). Yjs integrates an update as a whole and relays and stores
+ * what it integrated, so the caller must know before applying it (see {@link clearOutsideLayout}).
  *
  * Only an item that opens a key (or a list) names its root; a later item on the same key points at
  * its predecessor, so refusing every opening item keeps everything after it out too (it can never
@@ -35,4 +36,30 @@ export function layoutBreaches(update: Uint8Array): LayoutBreach[] {
     }
   }
   return [...out.values()];
+}
+
+/**
+ * Deletes, in one transaction tagged `origin`, everything outside the layout: the content of root
+ * types that are not layout maps, and list content inside layout maps. With `gc` on, the document
+ * keeps only tombstones (lengths, no content) of it. The roots themselves stay (a root type
+ * cannot be removed), empty. Returns the roots that had content.
+ */
+export function clearOutsideLayout(doc: Y.Doc, origin: Origin): string[] {
+  const cleared: string[] = [];
+  doc.transact((tr) => {
+    for (const [name, type] of doc.share) {
+      const outside = !LAYOUT_ROOTS.has(name);
+      let any = false;
+      const drop = (item: Y.Item | null) => {
+        if (item && !item.deleted) {
+          item.delete(tr);
+          any = true;
+        }
+      };
+      for (let item = type._start; item !== null; item = item.right) drop(item);
+      if (outside) for (const item of type._map.values()) drop(item);
+      if (any) cleared.push(name);
+    }
+  }, origin);
+  return cleared;
 }
