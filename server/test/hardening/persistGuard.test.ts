@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { IntegrityError, Library, rowsToArrowTable, type Dataset } from "@tessera/dataset";
 import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, type RecordKey } from "@tessera/dataset/state";
 import { clientOrigin, transact, writeRow, type Row, type ValidationIssue } from "@tessera/shared-crdt";
