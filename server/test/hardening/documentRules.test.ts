@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
@@ -116,9 +117,11 @@ describe("live document rules on a real server", () => {
     const author = client(EDITED, "takeover-author");
     const watcher = client(EDITED, "takeover-watcher");
     await Promise.all([author.synced(), watcher.synced()]);
+    const t0 = performance.now();
     writeRaw(author.doc, "bboxes", ownedBox.id, { ...ownedBox, record_id: EDITED, entity_id: "", coords: [0.9, 0.9, 0.05, 0.05] });
     await waitFor(() => author.rejected.some((m) => m.kind === "rejected" && m.issues.some((i) => i.path === `bboxes[${ownedBox.id}].id`)), "owner rejection");
     await waitFor(() => !author.doc.getMap("bboxes").has(ownedBox.id) && !watcher.doc.getMap("bboxes").has(ownedBox.id), "the row removed everywhere");
+    console.log(`a row with another record's id was removed ${(performance.now() - t0).toFixed(1)} ms after it was written`);
   });
 
   it("D-KEY: row ids __proto__ / constructor and a key that differs from the row's id are refused", async () => {
@@ -149,6 +152,31 @@ describe("live document rules on a real server", () => {
       expect(rowMap(doc, "bboxes", invertedBox.id).toJSON()).toEqual({ ...invertedBox, confidence: 0.5 });
     }
     expect(author.rejected.filter((m) => m.kind === "rejected" && m.issues.some((i) => i.path.startsWith("entities[child-ent]") || i.path.startsWith("bboxes[inverted-box]")))).toEqual([]);
+  });
+
+  it("the checks stay cheap: confirm latency of one-field edits and of row creations (p50/p99 printed)", async () => {
+    const author = client(EDITED, "latency-author");
+    await author.synced();
+    const measure = async (n: number, edit: (i: number) => void): Promise<{ p50: number; p99: number }> => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const before = author.confirmed();
+        const t0 = performance.now();
+        edit(i);
+        await waitFor(() => author.confirmed() > before, "confirmed");
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return { p50: times[Math.floor(n * 0.5)] ?? 0, p99: times[Math.floor(n * 0.99)] ?? 0 };
+    };
+    const row = { ...base, record_id: EDITED, entity_id: "", format: "xywh", is_normalized: true, confidence: 1 };
+    const edits = await measure(100, (i) => rowMap(author.doc, "bboxes", childBox.id).set("coords", [0.3, 0.3, 0.1, (i % 50) / 100 + 0.01]));
+    const creates = await measure(100, (i) => writeRaw(author.doc, "bboxes", `lat-${i}`, { ...row, id: `lat-${i}`, coords: [0.1, 0.1, 0.1, 0.1] }));
+    console.log(`confirm latency, real server: one-field edit p50 ${edits.p50.toFixed(1)} ms p99 ${edits.p99.toFixed(1)} ms; row creation (owner lookup) p50 ${creates.p50.toFixed(1)} ms p99 ${creates.p99.toFixed(1)} ms`);
+    expect(edits.p99).toBeLessThan(1500);
+    expect(creates.p99).toBeLessThan(1500);
+    expect(author.rejected.filter((m) => m.kind === "rejected" && m.issues.some((i) => i.path.startsWith("bboxes[lat-")))).toEqual([]);
+    expect(author.doc.getMap("bboxes").has("lat-99")).toBe(true);
   });
 
   it("after shutdown: the other record's row is intact, the edits are stored, and no junk is in any snapshot or log", async () => {
