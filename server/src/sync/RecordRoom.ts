@@ -17,6 +17,7 @@ import {
   SyncType,
   transact,
   transition,
+  wouldWait,
   type DatasetSchema,
   type DocChanges,
   type LayoutBreach,
@@ -258,9 +259,15 @@ export class RecordRoom {
    * SPEC D-LAYOUT-ONLY: an update that writes outside the layout is applied (a client's changes
    * are a sequence: refusing one would strand every later one) but neither logged nor relayed as
    * sent; what is outside the layout is deleted at once, and what is left — the client's changes
-   * with that content reduced to tombstones, and the repairs — is logged and relayed instead.
+   * with that content reduced to tombstones, and the repairs — is logged and relayed instead. One
+   * that Yjs would keep pending (missing dependencies) is refused whole.
    */
   private applyOutsideLayout(conn: Connection, update: Uint8Array, breaches: readonly LayoutBreach[]): void {
+    // Structs Yjs would keep pending cannot be cleared (and would still be served): refuse those whole.
+    if (wouldWait(this.doc, update)) {
+      reportOutsideLayout(conn, breaches, this.deps.logger);
+      return;
+    }
     const before = Y.encodeStateVector(this.doc);
     let integrated = false;
     this.quarantined = true;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { Library, rowsToArrowTable } from "@tessera/dataset";
-import { CloseCode, encodeSyncFrame, SyncType, type Row } from "@tessera/shared-crdt";
+import { CloseCode, decodeTesseraMessage, encodeSyncFrame, MessageType, SyncType, type Row } from "@tessera/shared-crdt";
 import { buildDataDir, DS, liveClient, spawnServer, waitFor, type LiveClient, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -95,6 +95,31 @@ describe("live document rules on a real server", () => {
     expect(Y.encodeStateAsUpdate(watcher.doc).length).toBeLessThan(20_000);
     const rejection = author.rejected.find((m) => m.kind === "rejected" && m.reason === "outside_layout");
     expect(rejection).toEqual({ kind: "rejected", reason: "outside_layout", issues: [{ path: "junk", message: "is not part of the record layout" }] });
+  });
+
+  it("D-LAYOUT-ONLY: content outside the layout that Yjs would keep pending (a gap in the sender's sequence) is refused, never served", async () => {
+    const ws = new WebSocket(`${server!.wsUrl}/sync/${DS}/${EDITED}?name=gap&tessera=1`);
+    const rejections: string[] = [];
+    ws.on("message", (data: Buffer) => {
+      const frame = new Uint8Array(data);
+      if (frame[0] !== MessageType.tessera) return;
+      const msg = decodeTesseraMessage(frame);
+      if (msg.kind === "rejected") rejections.push(msg.reason);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    const junk = new Y.Doc();
+    junk.getMap("record").set("comment", "never sent");
+    const sv = Y.encodeStateVector(junk);
+    junk.getMap("junk").set("blob", MARKER + "y".repeat(50_000));
+    ws.send(encodeSyncFrame(SyncType.update, Y.encodeStateAsUpdate(junk, sv)));
+    await waitFor(() => rejections.includes("outside_layout"), "outside_layout rejection");
+    ws.close();
+    const late = client(EDITED, "gap-late-joiner");
+    await late.synced();
+    expect(Buffer.from(Y.encodeStateAsUpdate(late.doc)).includes(MARKER)).toBe(false);
   });
 
   it("D-LAYOUT-ONLY: a connection repeating updates outside the layout is closed with 4422", async () => {

@@ -63,3 +63,29 @@ export function clearOutsideLayout(doc: Y.Doc, origin: Origin): string[] {
   }, origin);
   return cleared;
 }
+
+/**
+ * Whether applying `update` to `doc` would leave part of it waiting for changes the document does
+ * not have (a gap in a client's sequence, or a reference to an unknown item). Yjs keeps such
+ * structs pending — unintegrated, so beyond {@link clearOutsideLayout}'s reach — and still serves
+ * them in `encodeStateAsUpdate`; an update outside the layout that would wait is refused whole.
+ */
+export function wouldWait(doc: Y.Doc, update: Uint8Array): boolean {
+  const { structs } = Y.decodeUpdate(update);
+  const known = Y.decodeStateVector(Y.encodeStateVector(doc));
+  const reach = new Map<number, number>();
+  const ordered = [...structs].sort((a, b) => a.id.client - b.id.client || a.id.clock - b.id.clock);
+  for (const s of ordered) {
+    if (s instanceof Y.Skip) return true;
+    const next = reach.get(s.id.client) ?? known.get(s.id.client) ?? 0;
+    if (s.id.clock > next) return true;
+    reach.set(s.id.client, Math.max(next, s.id.clock + s.length));
+  }
+  const has = (id: Y.ID | null) => id === null || id.clock < (reach.get(id.client) ?? known.get(id.client) ?? 0);
+  for (const s of structs) {
+    if (!(s instanceof Y.Item)) continue;
+    const parent: unknown = s.parent;
+    if (!has(s.origin) || !has(s.rightOrigin) || (parent instanceof Y.ID && !has(parent))) return true;
+  }
+  return false;
+}

@@ -12,6 +12,7 @@ import {
   repairDoc,
   serverOrigin,
   type DocContext,
+  wouldWait,
   type ValidationIssue,
 } from "../../src/index.js";
 import { fullSchema } from "../support/schema.js";
@@ -174,6 +175,27 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
     expect(layoutBreaches(Y.encodeStateAsUpdate(doc))).toEqual([]);
     expect(layoutBreaches(updateOf((d) => (d.getMap("bboxes").get("b1") as Y.Map<unknown>).set("confidence", 0.5), doc))).toEqual([]);
     expect(layoutBreaches(updateOf((d) => d.getMap("record").set("comment", "x"), doc))).toEqual([]);
+  });
+
+  it("D-LAYOUT-ONLY: tells an update Yjs would keep pending (a gap in a client's sequence) from one that integrates", () => {
+    const server = new Y.Doc();
+    const client = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    client.on("update", (u: Uint8Array) => updates.push(u));
+    client.getMap("record").set("comment", "first");
+    client.getMap("junk").set("k", "second");
+    const [first, second] = updates;
+    if (!first || !second) throw new Error("two updates expected");
+    expect(wouldWait(server, second)).toBe(true);
+    expect(wouldWait(server, first)).toBe(false);
+    Y.applyUpdate(server, first);
+    expect(wouldWait(server, second)).toBe(false);
+    // a reference to another client's unknown item waits too
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(client));
+    const sv = Y.encodeStateVector(other);
+    (other.getMap("junk") as Y.Map<unknown>).set("k", "third");
+    expect(wouldWait(server, Y.encodeStateAsUpdate(other, sv))).toBe(true);
   });
 
   it("D-LAYOUT-ONLY: costs little on an ordinary edit (p50/p99 printed)", () => {
