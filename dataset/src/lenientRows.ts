@@ -1,4 +1,4 @@
-import { validateRow, type Row, type TableSchema, type ValidateOptions, type ValidationIssue } from "@tessera/shared-crdt";
+import { introducedIssues, validateRow, type Row, type TableSchema, type ValidateOptions, type ValidationIssue } from "@tessera/shared-crdt";
 
 /**
  * Pixano 0.8 accepts rows Tessera's write rules refuse (an `xyxy` box with x2 < x1, …), and its
@@ -9,7 +9,5 @@ import { validateRow, type Row, type TableSchema, type ValidateOptions, type Val
 export function onlyStoredIssues(schema: TableSchema, issues: readonly ValidationIssue[], stored: Row | undefined, options: ValidateOptions): boolean {
   if (!stored || issues.length === 0) return false;
   const r = validateRow(schema, stored, options);
-  if (r.ok) return false;
-  const had = new Set(r.issues.map((i) => `${i.path}\u0000${i.message}`));
-  return issues.every((i) => had.has(`${i.path}\u0000${i.message}`));
+  return !r.ok && introducedIssues(issues, r.issues).length === 0;
 }

@@ -7,22 +7,13 @@ import { readRecord, readRow, transact } from "./access.js";
 import { deleteWithDependents, removeDependents } from "./cascade.js";
 import type { DocChanges, RowChange } from "./changes.js";
 import { checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
+import { introducedIssues } from "./issueDiff.js";
 import { recordMap, tableMap } from "./layout.js";
 import type { Origin } from "./origins.js";
 
 export interface RepairPolicy {
   /** Clients may not write `status`: it changes through the workflow only (SPEC W6). */
   readonly statusWritable: boolean;
-}
-
-function issueKey(i: ValidationIssue): string {
-  return `${i.path}\u0000${i.message}`;
-}
-
-/** Issues of `after` that `before` did not have (SPEC D-REPAIR: an edit is judged by what it changed). */
-function introduced(after: readonly ValidationIssue[], before: readonly ValidationIssue[]): ValidationIssue[] {
-  const had = new Set(before.map(issueKey));
-  return after.filter((i) => !had.has(issueKey(i)));
 }
 
 /** The value a field had before the transaction, as a plain object (`undefined` = absent). */
@@ -78,7 +69,7 @@ export function repairDoc(
     }
     if (changes.record.size > 0) {
       const found = checkDocRecord(doc, schema, recordId);
-      const added = found.length === 0 ? [] : introduced(found, checkRecordBefore(doc, schema, recordId, changes.record));
+      const added = found.length === 0 ? [] : introducedIssues(found, checkRecordBefore(doc, schema, recordId, changes.record));
       if (added.length > 0) {
         issues.push(...added);
         for (const field of changes.record.keys()) restoreRecord(field);
@@ -149,7 +140,7 @@ function repairRow(
     return { issues: found, restored: false };
   }
   const prior = withBefore(row, change.before);
-  const added = introduced(found, [...checkRowKey(table, id, prior), ...checkDocRow(doc, schema, table, prior, recordId)]);
+  const added = introducedIssues(found, [...checkRowKey(table, id, prior), ...checkDocRow(doc, schema, table, prior, recordId)]);
   if (added.length === 0) return { issues: [], restored: false };
   restoreFields(m, change.before);
   return { issues: added, restored: true };

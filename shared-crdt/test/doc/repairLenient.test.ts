@@ -11,6 +11,8 @@ import {
   relabel,
   repairDoc,
   serverOrigin,
+  updateRow,
+  ValidationError,
   type DocContext,
   wouldWait,
   type ValidationIssue,
@@ -113,6 +115,16 @@ describe("D-REPAIR judges an edit by what it changed; it never deletes a row tha
     s.send(() => rawRow(s.client, "bboxes", "b9", { ...okBox, id: "b9", coords: [0.5, 0.5, 0.1, 0.1], format: "xyxy" }));
     expect(readRows(s.server, "bboxes")).toEqual([]);
     expect(s.issues.at(-1)?.length).toBeGreaterThan(0);
+  });
+});
+
+describe("D-OPS: mutators judge a patch by what it changes too", () => {
+  it("D-OPS: updateRow re-scores a stored xyxy box with x2 < x1, and still refuses a patch that adds an issue", () => {
+    const s = setup([["bboxes", invertedBox]]);
+    updateRow(s.ctx, clientOrigin("c1"), "bboxes", "box1", { confidence: 0.25 });
+    expect(readRow(s.client, "bboxes", "box1")?.confidence).toBe(0.25);
+    expect(() => updateRow(s.ctx, clientOrigin("c1"), "bboxes", "box1", { confidence: 4 })).toThrow(ValidationError);
+    expect(readRow(s.client, "bboxes", "box1")?.confidence).toBe(0.25);
   });
 });
 
