@@ -6,6 +6,7 @@ export { randomId, type IdGenerator } from "./ids.js";
 export { checkDoc, checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
 export { introducedIssues } from "./issueDiff.js";
 export { clearOutsideLayout, LAYOUT_ROOTS, layoutBreaches, wouldWait, type LayoutBreach } from "./updateRoots.js";
+export { scanUpdate, UpdateScanError, type ScannedStruct, type StructId } from "./updateScan.js";
 export { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, RECORD_MAP, recordDocGuid, recordMap, tableMap, type RowMap } from "./layout.js";
 export {
   addAnswer,

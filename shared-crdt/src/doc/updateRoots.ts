@@ -2,6 +2,7 @@ import * as Y from "yjs";
 import { COMPONENT_TABLES } from "../schema/tables.js";
 import { RECORD_MAP } from "./layout.js";
 import type { Origin } from "./origins.js";
+import { scanUpdate, type ScannedStruct, type StructId } from "./updateScan.js";
 
 /** The root types a record document may have (SPEC D-LAYOUT): the record map and one map per component table. */
 export const LAYOUT_ROOTS: ReadonlySet<string> = new Set([RECORD_MAP, ...COMPONENT_TABLES]);
@@ -20,21 +21,17 @@ export interface LayoutBreach {
  * what it integrated, so the caller must know before applying it (see {@link clearOutsideLayout}).
  *
  * Only an item that opens a key (or a list) names its root; a later item on the same key points at
- * its predecessor, so refusing every opening item keeps everything after it out too (it can never
- * integrate). Throws what `Y.decodeUpdate` throws on a malformed update.
+ * its predecessor, so it lands where an item already integrated did (a root's content opened
+ * outside the layout is cleared at once, so nothing of it is there to extend). Reads struct headers only (`scanUpdate`); throws `UpdateScanError` on a malformed update.
  */
 export function layoutBreaches(update: Uint8Array): LayoutBreach[] {
   const out = new Map<string, LayoutBreach>();
-  for (const struct of Y.decodeUpdate(update).structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    const parent: unknown = struct.parent;
-    if (typeof parent !== "string") continue;
-    if (!LAYOUT_ROOTS.has(parent)) {
-      if (!out.has(parent)) out.set(parent, { root: parent, message: "is not part of the record layout" });
-    } else if (struct.parentSub === null && !out.has(parent)) {
-      out.set(parent, { root: parent, message: "is a map: list content is not part of the record layout" });
-    }
-  }
+  scanUpdate(update, (s) => {
+    const root = s.parentKey;
+    if (root === null || out.has(root)) return;
+    if (!LAYOUT_ROOTS.has(root)) out.set(root, { root, message: "is not part of the record layout" });
+    else if (s.parentSub === null) out.set(root, { root, message: "is a map: list content is not part of the record layout" });
+  });
   return [...out.values()];
 }
 
@@ -71,21 +68,17 @@ export function clearOutsideLayout(doc: Y.Doc, origin: Origin): string[] {
  * them in `encodeStateAsUpdate`; an update outside the layout that would wait is refused whole.
  */
 export function wouldWait(doc: Y.Doc, update: Uint8Array): boolean {
-  const { structs } = Y.decodeUpdate(update);
+  const structs: ScannedStruct[] = [];
+  scanUpdate(update, (s) => structs.push(s));
   const known = Y.decodeStateVector(Y.encodeStateVector(doc));
   const reach = new Map<number, number>();
-  const ordered = [...structs].sort((a, b) => a.id.client - b.id.client || a.id.clock - b.id.clock);
+  const ordered = [...structs].sort((a, b) => a.client - b.client || a.clock - b.clock);
   for (const s of ordered) {
-    if (s instanceof Y.Skip) return true;
-    const next = reach.get(s.id.client) ?? known.get(s.id.client) ?? 0;
-    if (s.id.clock > next) return true;
-    reach.set(s.id.client, Math.max(next, s.id.clock + s.length));
+    if (s.kind === "skip") return true;
+    const next = reach.get(s.client) ?? known.get(s.client) ?? 0;
+    if (s.clock > next) return true;
+    reach.set(s.client, Math.max(next, s.clock + s.length));
   }
-  const has = (id: Y.ID | null) => id === null || id.clock < (reach.get(id.client) ?? known.get(id.client) ?? 0);
-  for (const s of structs) {
-    if (!(s instanceof Y.Item)) continue;
-    const parent: unknown = s.parent;
-    if (!has(s.origin) || !has(s.rightOrigin) || (parent instanceof Y.ID && !has(parent))) return true;
-  }
-  return false;
+  const has = (id: StructId | null) => id === null || id.clock < (reach.get(id.client) ?? known.get(id.client) ?? 0);
+  return structs.some((s) => s.kind === "item" && !(has(s.origin) && has(s.rightOrigin) && has(s.parentId)));
 }

@@ -11,7 +11,9 @@ import {
   relabel,
   repairDoc,
   serverOrigin,
+  scanUpdate,
   updateRow,
+  UpdateScanError,
   ValidationError,
   type DocContext,
   wouldWait,
@@ -208,6 +210,40 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
     const sv = Y.encodeStateVector(other);
     (other.getMap("junk") as Y.Map<unknown>).set("k", "third");
     expect(wouldWait(server, Y.encodeStateAsUpdate(other, sv))).toBe(true);
+  });
+
+  it("D-LAYOUT-ONLY: the header scan reads every kind of struct exactly as Y.decodeUpdate does", () => {
+    const doc = new Y.Doc();
+    const sub = new Y.Doc();
+    doc.transact(() => {
+      rawRow(doc, "bboxes", "b1", okBox);
+      doc.getArray("a").insert(0, [1, "two", { three: [3] }, new Uint8Array([4]), null, true, 2.5, -7]);
+      doc.getArray("a").insert(1, [new Y.Map(), new Y.Array(), new Y.XmlElement("p"), new Y.XmlText("t"), new Y.XmlFragment()]);
+      doc.getText("t").insert(0, "héllo 🌍 wörld", { bold: true });
+      doc.getText("t").insertEmbed(3, { image: "x.png" });
+      doc.getMap("m").set("doc", sub);
+      doc.getMap("m").set("bin", new Uint8Array([1, 2, 3]));
+    });
+    doc.transact(() => {
+      doc.getText("t").delete(1, 4);
+      doc.getArray("a").delete(0, 2);
+      doc.getMap("bboxes").delete("b1");
+    });
+    const other = new Y.Doc();
+    other.getMap("record").set("comment", "x");
+    const update = Y.mergeUpdates([Y.encodeStateAsUpdate(doc), Y.encodeStateAsUpdate(other)]);
+    const scanned: Array<[number, number, number, string | null, string | null]> = [];
+    scanUpdate(update, (s) => scanned.push([s.client, s.clock, s.length, s.parentKey, s.parentSub]));
+    const decoded = Y.decodeUpdate(update).structs.map((s): [number, number, number, string | null, string | null] => [
+      s.id.client,
+      s.id.clock,
+      s.length,
+      s instanceof Y.Item && typeof (s.parent as unknown) === "string" ? (s.parent as unknown as string) : null,
+      s instanceof Y.Item ? s.parentSub : null,
+    ]);
+    expect(scanned).toEqual(decoded);
+    expect(scanned.length).toBeGreaterThan(10);
+    expect(() => scanUpdate(update.subarray(0, update.length - 30), () => {})).toThrow(UpdateScanError);
   });
 
   it("D-LAYOUT-ONLY: costs little on an ordinary edit (p50/p99 printed)", () => {
