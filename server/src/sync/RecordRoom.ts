@@ -276,8 +276,9 @@ export class RecordRoom {
       clearOutsideLayout(this.doc, serverOrigin("repair:layout"));
     } finally {
       this.quarantined = false;
+      // Whatever got in must reach the log and the other replicas: later updates build on it.
+      this.onUpdate(Y.encodeStateAsUpdate(this.doc, before), serverOrigin("repair:layout"));
     }
-    this.onUpdate(Y.encodeStateAsUpdate(this.doc, before), serverOrigin("repair:layout"));
     if (reportOutsideLayout(conn, breaches, this.deps.logger) && integrated) conn.confirmAfter(this.durable.barrier(), update);
   }
 
