@@ -111,6 +111,9 @@ export class RecordRoom {
     this.stopObserving = observeRecordChanges(this.doc, (changes) => {
       if (this.capturing !== null && changes.origin === this.capturing) this.captured = changes;
     });
+    // D-LAYOUT-ONLY for what was stored before the rule: the clearing is logged, so the next persist drops it too.
+    const cleared = clearOutsideLayout(this.doc, serverOrigin("repair:layout"));
+    if (cleared.length > 0) deps.logger.warn("stored content outside the record layout cleared", { ...deps.key, roots: cleared.slice(0, 10) });
   }
 
   get destroyed(): boolean {

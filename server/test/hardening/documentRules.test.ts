@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { Library, rowsToArrowTable } from "@tessera/dataset";
+import { FileRecordLog, FileSnapshotStore, loadRecordDoc } from "@tessera/dataset/state";
 import { CloseCode, decodeTesseraMessage, encodeSyncFrame, MessageType, SyncType, type Row } from "@tessera/shared-crdt";
 import { buildDataDir, DS, liveClient, spawnServer, waitFor, type LiveClient, type ServerProcess } from "../integration/support.js";
 
@@ -17,6 +18,7 @@ import { buildDataDir, DS, liveClient, spawnServer, waitFor, type LiveClient, ty
 
 const OWNER = "r-owner";
 const EDITED = "r-edited";
+const STORED_JUNK = "r-stored-junk";
 const MARKER = "JUNK-MARKER-7f3a";
 const base = { source_type: "", source_name: "", source_metadata: "{}", view_id: "", tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1 };
 const ownedBox = { ...base, id: "owned-box", record_id: OWNER, entity_id: "owner-ent", coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true, confidence: 1 };
@@ -31,7 +33,7 @@ let server: ServerProcess | null = null;
 const clients: LiveClient[] = [];
 
 beforeAll(async () => {
-  data = await buildDataDir([OWNER, EDITED]);
+  data = await buildDataDir([OWNER, EDITED, STORED_JUNK]);
   const library = new Library(data.dataDir);
   await library.init();
   const ds = await library.open(DS);
@@ -42,6 +44,17 @@ beforeAll(async () => {
   const t = await ds.table("bboxes");
   if (!t) throw new Error("no bboxes table");
   await t.table.add(rowsToArrowTable(t.layout.schema, [invertedBox]) as never);
+  // A record whose stored state already holds a map outside the layout (written before the rule).
+  const key = { datasetId: DS, recordId: STORED_JUNK };
+  const log = new FileRecordLog({ dataDir: data.dataDir, onWarning: () => {} });
+  const snapshots = new FileSnapshotStore({ dataDir: data.dataDir });
+  let now = Date.UTC(2026, 0, 1);
+  const { doc } = await loadRecordDoc({ dataset: ds, log, snapshots, key, clock: { now: () => (now += 1000) } });
+  const sv = Y.encodeStateVector(doc);
+  doc.getMap("junk").set("blob", MARKER + "z".repeat(100_000));
+  await log.append(key, Y.encodeStateAsUpdate(doc, sv));
+  doc.destroy();
+  await log.close();
   await library.close();
   server = await spawnServer(data.dataDir);
 });
@@ -120,6 +133,13 @@ describe("live document rules on a real server", () => {
     const late = client(EDITED, "gap-late-joiner");
     await late.synced();
     expect(Buffer.from(Y.encodeStateAsUpdate(late.doc)).includes(MARKER)).toBe(false);
+  });
+
+  it("D-LAYOUT-ONLY: content outside the layout stored before the rule is cleared when the record loads, never served", async () => {
+    const reader = client(STORED_JUNK, "stored-junk-reader");
+    await reader.synced();
+    expect(reader.doc.getMap("junk").size).toBe(0);
+    expect(Buffer.from(Y.encodeStateAsUpdate(reader.doc)).includes(MARKER)).toBe(false);
   });
 
   it("D-LAYOUT-ONLY: a connection repeating updates outside the layout is closed with 4422", async () => {
