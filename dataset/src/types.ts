@@ -70,6 +70,19 @@ export interface AddOptions {
   readonly keepTimestamps?: boolean;
   /** Skip the foreign-key checks (`add` only; imports that checked the whole batch themselves). */
   readonly skipForeignKeys?: boolean;
+  /**
+   * `upsert` only: a row whose id is stored under another `record_id` is neither moved nor
+   * overwritten (the merge matches only rows of the same record); the call then fails with an
+   * `IntegrityError` (`duplicate_id`) naming every such row, the other rows being written. The
+   * persist worker's never-write guard (SPEC D-OWNER).
+   */
+  readonly sameRecordOnly?: boolean;
+  /**
+   * `upsert` only: a row that fails validation is still written when the stored row with its id
+   * fails with at least the same issues (a row Pixano wrote may stay as lenient as Pixano is;
+   * SPEC D-REPAIR). The persist worker writes edits of such rows this way.
+   */
+  readonly lenientToStored?: boolean;
 }
 
 /** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */
