@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
 import { rowOwners as rowOwnersIn, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/dataset/state";
-import { CloseCode, transition, type ComponentTable, type NamedAction, type Origin, type RecordStatus, type WorkflowAction, type WorkflowResult } from "@tessera/shared-crdt";
+import { CloseCode, transition, type ComponentTable, type NamedAction, type Origin, type WorkflowResult } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { Connection } from "./Connection.js";
