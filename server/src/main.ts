@@ -1,13 +1,15 @@
 import { authConfigFromEnv, firstAdminMessage } from "./auth/index.js";
 import { jsonLinesLogger } from "./logger.js";
 import { startServer } from "./startServer.js";
+import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
 
 /**
  * Composition root of `npm start`-style runs: the only module that reads the environment.
  * DATA_DIR (default `./data`), HOST (default 127.0.0.1), PORT (default 7492),
  * TESSERA_CORS_ORIGINS (comma-separated, default none), TESSERA_AUTH (`on` by default; `off` is
  * the single-user mode, loopback only), TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD (first
- * admin), TESSERA_TRUST_PROXY.
+ * admin), TESSERA_TRUST_PROXY, the sync limits TESSERA_WS_INTAKE_* / TESSERA_WS_MAX_PENDING_* /
+ * TESSERA_WS_AWARENESS_* (`syncLimitsFromEnv`).
  */
 async function main(): Promise<void> {
   const logger = jsonLinesLogger();
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
     port: process.env.PORT ? Number(process.env.PORT) : 7492,
     corsOrigins: (process.env.TESSERA_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
     auth: authConfigFromEnv(process.env),
+    collaboration: { syncLimits: syncLimitsFromEnv(process.env) },
     logger,
   });
   // The first admin's password goes to stdout once, never to the log.

@@ -48,6 +48,17 @@ export interface RecordRoomDeps {
   readonly emit: EmitRoomEvent;
 }
 
+/** What one intake batch of a connection caused, appended and relayed once at its end. */
+interface IntakeBatch {
+  readonly conn: Connection;
+  /** Every document update of the batch (client and server origin), in order. */
+  readonly all: Uint8Array[];
+  /** The ones not from the sender (repairs, W1), which it gets at once. */
+  readonly forSender: Uint8Array[];
+  /** The sender's content frames handled, to echo and confirm once the batch's append is durable. */
+  readonly confirm: Uint8Array[];
+}
+
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
 function isEmptyUpdate(u: Uint8Array): boolean {
   return u.length === 2 && u[0] === 0 && u[1] === 0;
@@ -90,6 +101,8 @@ export class RecordRoom {
   private readonly stopObserving: () => void;
   private readonly writerId: number;
   private destroyedFlag = false;
+  /** The intake batch being handled, if any (see {@link receiveBatch}). */
+  private batch: IntakeBatch | null = null;
 
   constructor(private readonly deps: RecordRoomDeps) {
     this.key = deps.key;
@@ -128,6 +141,12 @@ export class RecordRoom {
    */
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === PERSISTENCE_ORIGIN) return;
+    if (this.batch) {
+      // Inside a connection's intake batch: gathered, appended and relayed once at its end.
+      this.batch.all.push(update);
+      if (sessionOf(origin) !== this.batch.conn.sessionId) this.batch.forSender.push(update);
+      return;
+    }
     void this.durable.append(update);
     this.flusher.touch();
     const from = sessionOf(origin);
@@ -165,7 +184,7 @@ export class RecordRoom {
     conn.readOnly = this.readOnlyFor(conn.identity);
     conn.sendTessera({ kind: "welcome", sessionId: conn.sessionId, readOnly: conn.readOnly, status: this.status });
     this.deps.emit("join", this.presence(conn));
-    conn.attach((frame) => this.receive(conn, frame));
+    conn.attach((frames) => this.receiveBatch(conn, frames));
     if (!conn.isOpen) return;
     conn.send(encodeSyncFrame(SyncType.step1, Y.encodeStateVector(this.doc)));
     const states = this.relay.snapshotFrame();
@@ -178,19 +197,62 @@ export class RecordRoom {
     this.deps.emit("leave", this.presence(conn));
   }
 
-  private receive(conn: Connection, frame: Uint8Array): void {
+  /**
+   * A batch of a connection's frames, in order. Each frame is handled as before (its own
+   * transaction, repair and verdict), but the document updates they cause are gathered and, at
+   * the end, merged into ONE log append and ONE relay frame, and the sender's content frames are
+   * confirmed together once that append is durable — so a burst of tiny updates costs one fsync
+   * entry, one fan-out and one confirmation instead of thousands.
+   */
+  private receiveBatch(conn: Connection, frames: readonly Uint8Array[]): void {
+    this.batch = { conn, all: [], forSender: [], confirm: [] };
+    try {
+      for (const frame of frames) {
+        if (!conn.isOpen) break;
+        const msg = this.decode(conn, frame);
+        if (msg === null) break;
+        this.receive(conn, msg);
+      }
+    } finally {
+      const batch = this.batch;
+      this.batch = null;
+      this.endBatch(batch);
+    }
+  }
+
+  private endBatch(batch: IntakeBatch): void {
+    const { conn, all, forSender, confirm } = batch;
+    if (all.length > 0) {
+      const merged = all.length === 1 ? all[0]! : Y.mergeUpdates(all);
+      void this.durable.append(merged);
+      this.flusher.touch();
+      const frame = encodeSyncFrame(SyncType.update, merged);
+      for (const other of this.connections) if (other !== conn) other.send(frame);
+      // The sender gets what the server wrote meanwhile (repairs, W1) now; its own updates come
+      // back as the echo once durable.
+      if (forSender.length > 0) conn.send(encodeSyncFrame(SyncType.update, forSender.length === 1 ? forSender[0]! : Y.mergeUpdates(forSender)));
+    }
+    if (confirm.length > 0 && conn.isOpen) {
+      const echo = confirm.length === 1 ? confirm[0]! : Y.mergeUpdates(confirm);
+      conn.confirmAfter(this.durable.barrier(), echo, confirm.length);
+    }
+  }
+
+  private decode(conn: Connection, frame: Uint8Array): ReturnType<typeof decodeFrame> | null {
     if (frame.length > this.deps.limits.maxUpdateBytes) {
       conn.close(CloseCode.updateTooLarge, `frame over ${this.deps.limits.maxUpdateBytes} bytes`);
-      return;
+      return null;
     }
-    let msg;
     try {
-      msg = decodeFrame(frame);
+      return decodeFrame(frame);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
       conn.close(CloseCode.malformedFrame, err.message);
-      return;
+      return null;
     }
+  }
+
+  private receive(conn: Connection, msg: ReturnType<typeof decodeFrame>): void {
     switch (msg.type) {
       case "sync":
         if (msg.subtype === SyncType.step1) this.answerStep1(conn, msg.payload);
@@ -226,6 +288,11 @@ export class RecordRoom {
     try {
       const verdict = this.relay.apply(conn, update);
       if (verdict === "too_large") this.deps.logger.warn("awareness state over the size cap dropped", conn.context());
+      else if (verdict === "too_many_entries") {
+        conn.close(CloseCode.tooManyAwarenessClients, `awareness frame over ${this.deps.limits.maxAwarenessEntriesPerFrame} entries`);
+      } else if (verdict === "too_many_clients") {
+        conn.close(CloseCode.tooManyAwarenessClients, `over ${this.deps.limits.maxAwarenessClientsPerConnection} awareness client ids on one connection`);
+      }
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
       conn.close(CloseCode.malformedFrame, err.message);
@@ -270,7 +337,9 @@ export class RecordRoom {
     } else if (changes) {
       this.accepted(conn.identity.id, changes, "client", conn.sessionId);
     }
-    conn.confirmAfter(this.durable.barrier(), update);
+    // Inside an intake batch the confirmation waits for the batch's append (see endBatch).
+    if (this.batch?.conn === conn) this.batch.confirm.push(update);
+    else conn.confirmAfter(this.durable.barrier(), update);
   }
 
   /** An edit that passed validation: W1 (a `new` record starts), then the edit event. */

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { authConfigFromEnv, firstAdminMessage, jsonLinesLogger, startServer } from "../../index.js";
+import { authConfigFromEnv, firstAdminMessage, jsonLinesLogger, startServer, syncLimitsFromEnv } from "../../index.js";
 import { displayPath, type CliIo } from "../output.js";
 
 /**
@@ -11,7 +11,7 @@ import { displayPath, type CliIo } from "../output.js";
 export async function runServer(io: CliIo, dataDir: string, opts: { host: string; port: number; auth?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const dir = path.resolve(io.cwd, dataDir);
   const auth = authConfigFromEnv(env, { noAuth: opts.auth === false });
-  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, logger: jsonLinesLogger((line) => io.stderr.write(line)) });
+  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, collaboration: { syncLimits: syncLimitsFromEnv(env) }, logger: jsonLinesLogger((line) => io.stderr.write(line)) });
   if (server.firstAdmin) io.stdout.write(firstAdminMessage(server.firstAdmin, displayPath(io, dir)));
   const mode = auth.mode === "off" ? "single-user mode, no login" : "accounts on";
   io.stdout.write(`Tessera listening on ${server.url} (data: ${dir}; ${mode})\n`);
