@@ -33,7 +33,7 @@ export class Connection {
   /** Clock time of the last frame sent (keep-alive). */
   lastSentAt: number;
   private readonly intake: IntakeQueue;
-  private handler: ((frames: readonly Uint8Array[]) => void) | null = null;
+  private handler: ((frames: readonly Uint8Array[], deadline: number) => number) | null = null;
   private readonly closeListeners: Array<() => void> = [];
   private closing = false;
   private finished = false;
@@ -53,7 +53,7 @@ export class Connection {
     this.user = awarenessUserOf(identity);
     this.lastSentAt = clock.now();
     this.intake = new IntakeQueue(limits, {
-      handle: (frames) => this.dispatch(frames),
+      handle: (frames, deadline) => this.dispatch(frames, deadline),
       pause: () => ws.pause(),
       resume: () => ws.resume(),
       overflow: (frames, bytes) => {
@@ -103,20 +103,21 @@ export class Connection {
     this.intake.push(frame);
   }
 
-  private dispatch(frames: readonly Uint8Array[]): void {
-    if (!this.isOpen) return;
+  private dispatch(frames: readonly Uint8Array[], deadline: number): number {
+    if (!this.isOpen || !this.handler) return frames.length;
     try {
-      this.handler?.(frames);
+      return this.handler(frames, deadline);
     } catch (err) {
       // A bug in handling one frame must not take the process down; this connection's view of the
       // document may be off, so it is closed and its client resyncs from the server's state.
       this.logger.error("sync frame handling failed", { ...this.context(), error: (err as Error).stack ?? String(err) });
       this.close(CloseCode.internalError, "internal error");
+      return frames.length;
     }
   }
 
   /** Hands frames to the room, in order, in batches: first the ones queued during the load, then live ones. */
-  attach(handler: (frames: readonly Uint8Array[]) => void): void {
+  attach(handler: (frames: readonly Uint8Array[], deadline: number) => number): void {
     if (!this.isOpen) return;
     this.handler = handler;
     this.intake.start();

@@ -1,9 +1,14 @@
+import { performance } from "node:perf_hooks";
 import type { SyncLimits } from "./limits.js";
 
 /** What the queue drives on its connection. */
 export interface IntakeSink {
-  /** Handles frames in the order they came; called with at most `intakeBatchFrames` at a time. */
-  handle(frames: readonly Uint8Array[]): void;
+  /**
+   * Handles frames in the order they came (at most `intakeBatchFrames` at a time), stopping once
+   * `performance.now()` passes `deadline`; returns how many it handled (at least one). The rest
+   * are handed over again on the next turn.
+   */
+  handle(frames: readonly Uint8Array[], deadline: number): number;
   /** Stop / restart reading the socket (TCP back-pressure on the sender). */
   pause(): void;
   resume(): void;
@@ -11,13 +16,16 @@ export interface IntakeSink {
   overflow(frames: number, bytes: number): void;
 }
 
-export type IntakeLimits = Pick<SyncLimits, "intakePauseFrames" | "intakePauseBytes" | "maxPendingFrames" | "maxPendingBytes" | "intakeBatchFrames">;
+export type IntakeLimits = Pick<SyncLimits, "intakePauseFrames" | "intakePauseBytes" | "maxPendingFrames" | "maxPendingBytes" | "intakeBatchFrames" | "intakeSliceMs">;
 
 /**
  * The bounded intake of one connection (collaboration.md §3 "update flood"). Frames are queued as
  * they arrive and handed over in batches — the first batch once the current burst of socket events
  * is over (a microtask), later ones one per turn of the event loop, so a connection that sends
- * thousands of frames back to back shares the process with everyone else. The backlog counts
+ * thousands of frames back to back shares the process with everyone else. A batch takes at most
+ * about `intakeSliceMs` (and `intakeBatchFrames` frames); after a batch that used its whole slice
+ * the connection rests as long before the next one, so one flooding connection gets at most about
+ * half of the process and the rest stays responsive. The backlog counts
  * items and bytes: the queued frames plus the updates applied but not yet durable
  * ({@link hold}/{@link release}). Past the pause bound the socket is no longer read until the
  * backlog halves; frames still past the hard bound (a socket chunk already read) close the
@@ -60,7 +68,7 @@ export class IntakeQueue {
       return false;
     }
     this.adjust();
-    this.schedule(false);
+    this.schedule("now");
     return true;
   }
 
@@ -68,7 +76,7 @@ export class IntakeQueue {
   start(): void {
     if (!this.open || this.ready) return;
     this.ready = true;
-    this.schedule(false);
+    this.schedule("now");
   }
 
   /** Counts an applied update until it is durable (its confirmation was sent or given up). */
@@ -108,23 +116,29 @@ export class IntakeQueue {
     }
   }
 
-  private schedule(yieldFirst: boolean): void {
+  /** `now`: after the current burst of socket events; `yield`: next turn of the event loop; `rest`: after a slice's time. */
+  private schedule(when: "now" | "yield" | "rest"): void {
     if (this.scheduled || !this.ready || !this.open || this.queuedFrames === 0) return;
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
       this.drainOnce();
     };
-    if (yieldFirst) setImmediate(run);
-    else queueMicrotask(run);
+    if (when === "now") queueMicrotask(run);
+    else if (when === "yield") setImmediate(run);
+    else setTimeout(run, this.limits.intakeSliceMs);
   }
 
   private drainOnce(): void {
     if (!this.open) return;
     const end = Math.min(this.frames.length, this.head + Math.max(1, this.limits.intakeBatchFrames));
     const batch = this.frames.slice(this.head, end);
-    this.head = end;
-    for (const f of batch) this.queuedBytes -= f.length;
+    const t0 = performance.now();
+    const handled = Math.max(1, Math.min(batch.length, this.sink.handle(batch, t0 + this.limits.intakeSliceMs)));
+    const busy = performance.now() - t0 >= this.limits.intakeSliceMs;
+    if (!this.open) return;
+    for (let i = 0; i < handled; i++) this.queuedBytes -= batch[i]!.length;
+    this.head += handled;
     if (this.head === this.frames.length) {
       this.frames = [];
       this.head = 0;
@@ -132,8 +146,7 @@ export class IntakeQueue {
       this.frames = this.frames.slice(this.head);
       this.head = 0;
     }
-    this.sink.handle(batch);
     this.adjust();
-    this.schedule(true);
+    this.schedule(busy ? "rest" : "yield");
   }
 }

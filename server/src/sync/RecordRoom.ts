@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import * as Y from "yjs";
 import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
 import {
@@ -48,6 +49,11 @@ export interface RecordRoomDeps {
   readonly emit: EmitRoomEvent;
 }
 
+/** Content frames applied as one transaction at most (they are collected before being applied). */
+const MAX_RUN_FRAMES = 256;
+/** Document updates one intake batch gathers at most before it ends (endBatch merges them). */
+const MAX_BATCH_UPDATES = 64;
+
 /** What one intake batch of a connection caused, appended and relayed once at its end. */
 interface IntakeBatch {
   readonly conn: Connection;
@@ -55,8 +61,8 @@ interface IntakeBatch {
   readonly all: Uint8Array[];
   /** The ones not from the sender (repairs, W1), which it gets at once. */
   readonly forSender: Uint8Array[];
-  /** The sender's content frames handled, to echo and confirm once the batch's append is durable. */
-  readonly confirm: Uint8Array[];
+  /** The sender's content (as applied) and how many frames it stands for, to echo and confirm once the batch's append is durable. */
+  readonly confirm: Array<{ readonly update: Uint8Array; readonly frames: number }>;
 }
 
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
@@ -98,6 +104,8 @@ export class RecordRoom {
   private flushedUpTo: LogPosition = 0;
   private capturing: Origin | null = null;
   private captured: DocChanges | null = null;
+  /** The document update of the client transaction being applied (see applyContent). */
+  private capturedUpdate: Uint8Array | null = null;
   private readonly stopObserving: () => void;
   private readonly writerId: number;
   private destroyedFlag = false;
@@ -141,6 +149,7 @@ export class RecordRoom {
    */
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === PERSISTENCE_ORIGIN) return;
+    if (origin === this.capturing) this.capturedUpdate = update;
     if (this.batch) {
       // Inside a connection's intake batch: gathered, appended and relayed once at its end.
       this.batch.all.push(update);
@@ -184,7 +193,7 @@ export class RecordRoom {
     conn.readOnly = this.readOnlyFor(conn.identity);
     conn.sendTessera({ kind: "welcome", sessionId: conn.sessionId, readOnly: conn.readOnly, status: this.status });
     this.deps.emit("join", this.presence(conn));
-    conn.attach((frames) => this.receiveBatch(conn, frames));
+    conn.attach((frames, deadline) => this.receiveBatch(conn, frames, deadline));
     if (!conn.isOpen) return;
     conn.send(encodeSyncFrame(SyncType.step1, Y.encodeStateVector(this.doc)));
     const states = this.relay.snapshotFrame();
@@ -202,17 +211,35 @@ export class RecordRoom {
    * transaction, repair and verdict), but the document updates they cause are gathered and, at
    * the end, merged into ONE log append and ONE relay frame, and the sender's content frames are
    * confirmed together once that append is durable — so a burst of tiny updates costs one fsync
-   * entry, one fan-out and one confirmation instead of thousands.
+   * entry, one fan-out and one confirmation instead of thousands. Stops at `deadline` (the rest
+   * comes back on the next turn of the event loop); returns how many frames it handled.
    */
-  private receiveBatch(conn: Connection, frames: readonly Uint8Array[]): void {
+  private receiveBatch(conn: Connection, frames: readonly Uint8Array[], deadline: number): number {
     this.batch = { conn, all: [], forSender: [], confirm: [] };
+    let handled = 0;
+    let run: Uint8Array[] = [];
     try {
       for (const frame of frames) {
-        if (!conn.isOpen) break;
+        if (!conn.isOpen || (handled > 0 && performance.now() > deadline)) break;
+        handled++;
         const msg = this.decode(conn, frame);
         if (msg === null) break;
-        this.receive(conn, msg);
+        if (msg.type === "sync" && msg.subtype !== SyncType.step1) {
+          run.push(msg.payload);
+          if (run.length >= MAX_RUN_FRAMES) {
+            this.applyContent(conn, run);
+            run = [];
+          }
+          continue;
+        }
+        if (run.length > 0) this.applyContent(conn, run);
+        run = [];
+        if (conn.isOpen) this.receive(conn, msg);
+        // Bounds what endBatch merges.
+        if (this.batch.all.length >= MAX_BATCH_UPDATES) break;
       }
+      if (run.length > 0 && conn.isOpen) this.applyContent(conn, run);
+      return handled;
     } finally {
       const batch = this.batch;
       this.batch = null;
@@ -233,8 +260,8 @@ export class RecordRoom {
       if (forSender.length > 0) conn.send(encodeSyncFrame(SyncType.update, forSender.length === 1 ? forSender[0]! : Y.mergeUpdates(forSender)));
     }
     if (confirm.length > 0 && conn.isOpen) {
-      const echo = confirm.length === 1 ? confirm[0]! : Y.mergeUpdates(confirm);
-      conn.confirmAfter(this.durable.barrier(), echo, confirm.length);
+      const echo = confirm.length === 1 ? confirm[0]!.update : Y.mergeUpdates(confirm.map((c) => c.update));
+      conn.confirmAfter(this.durable.barrier(), echo, confirm.reduce((n, c) => n + c.frames, 0));
     }
   }
 
@@ -256,7 +283,7 @@ export class RecordRoom {
     switch (msg.type) {
       case "sync":
         if (msg.subtype === SyncType.step1) this.answerStep1(conn, msg.payload);
-        else this.applyContent(conn, msg.payload);
+        else this.applyContent(conn, [msg.payload]);
         return;
       case "awareness":
         this.applyAwareness(conn, msg.update);
@@ -299,18 +326,35 @@ export class RecordRoom {
     }
   }
 
-  /** `[0,1]` / `[0,2]` from a connection: dropped when read-only, else applied, repaired, confirmed when durable. */
-  private applyContent(conn: Connection, update: Uint8Array): void {
+  /**
+   * Consecutive `[0,1]` / `[0,2]` frames from a connection: dropped when read-only, else applied
+   * in ONE transaction (one repair pass, one document update), repaired, confirmed when durable.
+   * Invalid content among several frames is rejected per row (one `rejected` message and one
+   * strike towards 4422 per invalid row, at most one strike per frame), as the frames would have
+   * been one by one.
+   */
+  private applyContent(conn: Connection, updates: readonly Uint8Array[]): void {
+    const frames = updates.length;
     if (conn.readOnly) {
-      if (!isEmptyUpdate(update)) conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
+      if (updates.some((u) => !isEmptyUpdate(u))) conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
       return;
     }
     const origin = clientOrigin(conn.sessionId);
     this.capturing = origin;
     this.captured = null;
+    this.capturedUpdate = null;
     let failure: Error | null = null;
     try {
-      Y.applyUpdate(this.doc, update, origin);
+      // Nested applyUpdate calls join the outer transaction: observers, repair and the update
+      // event run once for all of them (linear, unlike merging the updates first).
+      Y.transact(
+        this.doc,
+        () => {
+          for (const u of updates) Y.applyUpdate(this.doc, u, origin);
+        },
+        origin,
+        false,
+      );
     } catch (err) {
       // A malformed update can fail after part of it was integrated; what got in is still
       // checked and repaired below before the connection is closed.
@@ -327,19 +371,27 @@ export class RecordRoom {
       return;
     }
     if (issues.length > 0) {
-      const statusOnly = issues.every((i) => i.path === "record.status");
-      conn.sendTessera({ kind: "rejected", reason: statusOnly ? "status_via_workflow" : "invalid_rows", issues });
-      this.deps.logger.info("client update repaired", { ...conn.context(), issues: issues.length });
-      if (conn.noteInvalid()) {
-        conn.close(CloseCode.tooManyInvalid, "too many invalid updates");
-        return;
+      const groups = frames > 1 ? issuesByTarget(issues) : [issues];
+      for (const group of groups) {
+        const statusOnly = group.every((i) => i.path === "record.status");
+        conn.sendTessera({ kind: "rejected", reason: statusOnly ? "status_via_workflow" : "invalid_rows", issues: group });
+      }
+      this.deps.logger.info("client update repaired", { ...conn.context(), issues: issues.length, frames });
+      for (let i = 0; i < Math.min(frames, groups.length); i++) {
+        if (conn.noteInvalid()) {
+          conn.close(CloseCode.tooManyInvalid, "too many invalid updates");
+          return;
+        }
       }
     } else if (changes) {
       this.accepted(conn.identity.id, changes, "client", conn.sessionId);
     }
     // Inside an intake batch the confirmation waits for the batch's append (see endBatch).
-    if (this.batch?.conn === conn) this.batch.confirm.push(update);
-    else conn.confirmAfter(this.durable.barrier(), update);
+    // What to echo: one frame as it came; several as the document update they made together.
+    const update = frames === 1 ? updates[0]! : (this.capturedUpdate ?? updates[frames - 1]!);
+    this.capturedUpdate = null;
+    if (this.batch?.conn === conn) this.batch.confirm.push({ update, frames });
+    else conn.confirmAfter(this.durable.barrier(), update, frames);
   }
 
   /** An edit that passed validation: W1 (a `new` record starts), then the edit event. */
@@ -440,6 +492,18 @@ export class RecordRoom {
     this.relay.destroy();
     this.doc.destroy();
   }
+}
+
+/** Issues grouped by what they are about: the record (`record.…`) or one row (`table[id]…`). */
+function issuesByTarget(issues: readonly ValidationIssue[]): ValidationIssue[][] {
+  const groups = new Map<string, ValidationIssue[]>();
+  for (const issue of issues) {
+    const target = /^[^.[]*(\[[^\]]*\])?/.exec(issue.path)?.[0] ?? issue.path;
+    const g = groups.get(target);
+    if (g) g.push(issue);
+    else groups.set(target, [issue]);
+  }
+  return [...groups.values()];
 }
 
 /** Rows added, updated and removed per table by one transaction (for the activity feed). */

@@ -41,6 +41,8 @@ export interface SyncLimits {
    * among them are merged into one transaction and one log append.
    */
   readonly intakeBatchFrames: number;
+  /** Time one such batch should take; batches are sized from what earlier ones cost. */
+  readonly intakeSliceMs: number;
   /** Entries in one awareness frame (a client has one awareness client id); more → close 4430. */
   readonly maxAwarenessEntriesPerFrame: number;
   /** Distinct awareness client ids one connection may introduce; more → close 4430. */
@@ -80,6 +82,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxPendingFrames: 10_000,
   maxPendingBytes: 48 * 1024 * 1024,
   intakeBatchFrames: 500,
+  intakeSliceMs: 10,
   maxAwarenessEntriesPerFrame: 8,
   maxAwarenessClientsPerConnection: 8,
   maxBufferedBytes: 32 * 1024 * 1024,
