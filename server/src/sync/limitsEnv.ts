@@ -11,6 +11,7 @@ export const SYNC_LIMIT_ENV = {
   TESSERA_WS_MAX_PENDING_FRAMES: "maxPendingFrames",
   TESSERA_WS_MAX_PENDING_BYTES: "maxPendingBytes",
   TESSERA_WS_INTAKE_BATCH_FRAMES: "intakeBatchFrames",
+  TESSERA_WS_INTAKE_SLICE_MS: "intakeSliceMs",
   TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME: "maxAwarenessEntriesPerFrame",
   TESSERA_WS_AWARENESS_CLIENTS_PER_CONNECTION: "maxAwarenessClientsPerConnection",
 } as const satisfies Record<string, keyof SyncLimits>;
