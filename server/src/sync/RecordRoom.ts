@@ -29,6 +29,7 @@ import { AwarenessRelay } from "./awarenessRelay.js";
 import type { Clock } from "./clock.js";
 import type { Connection } from "./Connection.js";
 import { DurableLog } from "./DurableLog.js";
+import { issuesByTarget, MAX_BATCH_UPDATES, MAX_RUN_FRAMES, mergeAll, type IntakeBatch } from "./intakeBatch.js";
 import { RoomEditError, WorkflowError } from "./errors.js";
 import { FlushScheduler } from "./FlushScheduler.js";
 import type { Identity } from "./identity.js";
@@ -47,22 +48,6 @@ export interface RecordRoomDeps {
   readonly limits: SyncLimits;
   readonly logger: Logger;
   readonly emit: EmitRoomEvent;
-}
-
-/** Content frames applied as one transaction at most (they are collected before being applied). */
-const MAX_RUN_FRAMES = 256;
-/** Document updates one intake batch gathers at most before it ends (endBatch merges them). */
-const MAX_BATCH_UPDATES = 64;
-
-/** What one intake batch of a connection caused, appended and relayed once at its end. */
-interface IntakeBatch {
-  readonly conn: Connection;
-  /** Every document update of the batch (client and server origin), in order. */
-  readonly all: Uint8Array[];
-  /** The ones not from the sender (repairs, W1), which it gets at once. */
-  readonly forSender: Uint8Array[];
-  /** The sender's content (as applied) and how many frames it stands for, to echo and confirm once the batch's append is durable. */
-  readonly confirm: Array<{ readonly update: Uint8Array; readonly frames: number }>;
 }
 
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
@@ -236,7 +221,7 @@ export class RecordRoom {
         run = [];
         if (conn.isOpen) this.receive(conn, msg);
         // Bounds what endBatch merges.
-        if (this.batch.all.length >= MAX_BATCH_UPDATES) break;
+        if (this.batch.all.length >= MAX_BATCH_UPDATES || this.batch.confirm.length >= MAX_BATCH_UPDATES) break;
       }
       if (run.length > 0 && conn.isOpen) this.applyContent(conn, run);
       return handled;
@@ -250,17 +235,17 @@ export class RecordRoom {
   private endBatch(batch: IntakeBatch): void {
     const { conn, all, forSender, confirm } = batch;
     if (all.length > 0) {
-      const merged = all.length === 1 ? all[0]! : Y.mergeUpdates(all);
+      const merged = mergeAll(all);
       void this.durable.append(merged);
       this.flusher.touch();
       const frame = encodeSyncFrame(SyncType.update, merged);
       for (const other of this.connections) if (other !== conn) other.send(frame);
       // The sender gets what the server wrote meanwhile (repairs, W1) now; its own updates come
       // back as the echo once durable.
-      if (forSender.length > 0) conn.send(encodeSyncFrame(SyncType.update, forSender.length === 1 ? forSender[0]! : Y.mergeUpdates(forSender)));
+      if (forSender.length > 0) conn.send(encodeSyncFrame(SyncType.update, mergeAll(forSender)));
     }
     if (confirm.length > 0 && conn.isOpen) {
-      const echo = confirm.length === 1 ? confirm[0]!.update : Y.mergeUpdates(confirm.map((c) => c.update));
+      const echo = mergeAll(confirm.map((c) => c.update));
       conn.confirmAfter(this.durable.barrier(), echo, confirm.reduce((n, c) => n + c.frames, 0));
     }
   }
@@ -492,18 +477,6 @@ export class RecordRoom {
     this.relay.destroy();
     this.doc.destroy();
   }
-}
-
-/** Issues grouped by what they are about: the record (`record.…`) or one row (`table[id]…`). */
-function issuesByTarget(issues: readonly ValidationIssue[]): ValidationIssue[][] {
-  const groups = new Map<string, ValidationIssue[]>();
-  for (const issue of issues) {
-    const target = /^[^.[]*(\[[^\]]*\])?/.exec(issue.path)?.[0] ?? issue.path;
-    const g = groups.get(target);
-    if (g) g.push(issue);
-    else groups.set(target, [issue]);
-  }
-  return [...groups.values()];
 }
 
 /** Rows added, updated and removed per table by one transaction (for the activity feed). */
