@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import * as Y from "yjs";
 import { CloseCode, decodeTesseraMessage, encodeSyncFrame, MessageType, SyncType, writeRow } from "@tessera/shared-crdt";
+import { syncLimitsFromEnv, SyncLimitsEnvError } from "../../src/sync/limitsEnv.js";
 import { waitFor } from "../sync/support/harness.js";
 import { editWhile, formatSummary, legitimatePair, rawPeer, startServerUnderAttack, tokenFor, watchServer, type ServerUnderAttack } from "./syncFloodSupport.js";
 
@@ -183,4 +184,15 @@ describe("update flood past the hard bound", () => {
       pair.destroy();
     }
   }, 120_000);
+});
+
+describe("TESSERA_WS_* sync limits", () => {
+  it("reads the intake and awareness bounds from the environment and refuses values that are not positive integers", () => {
+    expect(syncLimitsFromEnv({ TESSERA_WS_MAX_PENDING_FRAMES: "300", TESSERA_WS_AWARENESS_CLIENTS_PER_CONNECTION: " 4 ", TESSERA_WS_INTAKE_SLICE_MS: "" })).toEqual({
+      maxPendingFrames: 300,
+      maxAwarenessClientsPerConnection: 4,
+    });
+    expect(() => syncLimitsFromEnv({ TESSERA_WS_INTAKE_PAUSE_BYTES: "-1" })).toThrow(SyncLimitsEnvError);
+    expect(() => syncLimitsFromEnv({ TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME: "8.5" })).toThrow(/TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME must be a positive integer/);
+  });
 });
