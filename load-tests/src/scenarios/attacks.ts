@@ -233,12 +233,13 @@ export async function runAttacks(ctx: ScenarioContext): Promise<ScenarioOutput> 
       }
       const pair = await legitimate(server, data.datasetId);
       let peak = 0;
-      const sampler = setInterval(() => {
+      const sample = () =>
         sampleProcessTree(server.pid).then(
           (s) => (peak = Math.max(peak, s.rssBytes)),
           () => undefined, // the tree is gone (crash): "survived" reports it
         );
-      }, 100);
+      await sample();
+      const sampler = setInterval(() => void sample(), 100);
       const t0 = nowMs();
       let done = false;
       const outcome = attack().then(
@@ -259,6 +260,7 @@ export async function runAttacks(ctx: ScenarioContext): Promise<ScenarioOutput> 
       }
       const seen = await outcome;
       clearInterval(sampler);
+      await sample();
       pair.destroy();
       const survived = await alive(server);
       phases.push({ attack: name, edits: summarize(latencies), editErrors: errors, peakRssMb: Math.round(peak / 2 ** 20), survived, seconds: Math.round((nowMs() - t0) / 100) / 10, outcome: seen });
