@@ -4,6 +4,7 @@ import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { nowMs } from "./clock.js";
 import type { ProcessProfile } from "./inspectorProfile.js";
+import { runAttacks } from "./scenarios/attacks.js";
 import { runBrowseScenario } from "./scenarios/browseScenario.js";
 import type { ScenarioContext, ScenarioOutput, Table } from "./scenarios/common.js";
 import { runCrash } from "./scenarios/crash.js";
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioOutput
   browse: runBrowseScenario,
   import: runImport,
   render: runRender,
+  attacks: runAttacks,
 };
 
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
@@ -40,7 +42,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   crash   --clients N --runs N
   browse  --records N --reps N --warmup N --page N --rebuild
   import  --records N --per-record N
-  render  (runs client/bench/run.mjs)`;
+  render  (runs client/bench/run.mjs)
+  attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S`;
 
 function machine() {
   const cpus = os.cpus();

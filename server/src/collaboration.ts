@@ -14,6 +14,7 @@ import { ChildProcessPersister, InProcessPersister, type Persister } from "./per
 import { attachSync } from "./sync/attachSync.js";
 import { defaultIdentify } from "./sync/identity.js";
 import { canEditRecord, patchRecord, recordMap, restOrigin, setStatus, userColor, type LiveUser } from "@tessera/shared-crdt";
+import type { SyncLimits } from "./sync/limits.js";
 import path from "node:path";
 
 export interface CollaborationOptions {
@@ -28,6 +29,8 @@ export interface CollaborationOptions {
   readonly liveIdentify?: LiveIdentify;
   /** Tells when a user's rights changed or their session ended: their live connections are cut. */
   readonly onRevoke?: (fn: (userId: string) => void) => () => void;
+  /** Bounds of the sync endpoint (defaults: `DEFAULT_LIMITS`); composition roots read them from `TESSERA_WS_*`. */
+  readonly syncLimits?: Partial<SyncLimits>;
 }
 
 export interface Collaboration {
@@ -52,7 +55,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     options.persist === "in-process"
       ? new InProcessPersister({ datasets: library, log, snapshots })
       : new ChildProcessPersister({ dataDir, logger });
-  const sync = attachSync(server, { library, log, snapshots, persister, identify: options.identify ?? defaultIdentify, logger });
+  const sync = attachSync(server, { library, log, snapshots, persister, identify: options.identify ?? defaultIdentify, logger, ...(options.syncLimits ? { limits: options.syncLimits } : {}) });
   const rooms = sync.rooms;
   rooms.on("flushed", (e) => library.touched(e.datasetId));
 

@@ -8,3 +8,4 @@ export { createApp, routeTableOf, type AppOptions } from "./http/app.js";
 export { createLibraryAdapter } from "./library/datasetLibrary.js";
 export type { DatasetEntry, LibraryPort } from "./library/port.js";
 export { jsonLinesLogger, silentLogger, type Logger } from "./logger.js";
+export { syncLimitsFromEnv } from "./sync/limitsEnv.js";

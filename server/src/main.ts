@@ -3,6 +3,7 @@ import { parseAllowedHosts } from "./http/hosts.js";
 import { jsonLinesLogger } from "./logger.js";
 import { installSafetyNet } from "./safetyNet.js";
 import { startServer } from "./startServer.js";
+import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
 
 /**
  * Composition root of `npm start`-style runs: the only module that reads the environment.
@@ -10,7 +11,8 @@ import { startServer } from "./startServer.js";
  * TESSERA_CORS_ORIGINS (comma-separated, default none), TESSERA_AUTH (`on` by default; `off` is
  * the single-user mode, loopback only), TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD (first
  * admin), TESSERA_TRUST_PROXY, TESSERA_ALLOWED_HOSTS (comma-separated host names answered besides
- * loopback; see server/src/http/hosts.ts).
+ * loopback; see server/src/http/hosts.ts), the sync limits TESSERA_WS_INTAKE_* /
+ * TESSERA_WS_MAX_PENDING_* / TESSERA_WS_AWARENESS_* (`syncLimitsFromEnv`).
  */
 async function main(): Promise<void> {
   const logger = jsonLinesLogger();
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
     corsOrigins: (process.env.TESSERA_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
     auth: authConfigFromEnv(process.env),
     allowedHosts: parseAllowedHosts(process.env.TESSERA_ALLOWED_HOSTS),
+    collaboration: { syncLimits: syncLimitsFromEnv(process.env) },
     logger,
   });
   const stop = (signal: string) => {

@@ -14,6 +14,7 @@ import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ServerLock } from "./serverLock.js";
+import type { SyncLimits } from "./sync/limits.js";
 
 export interface StartServerOptions {
   /** `DATA_DIR` (`library/`, `media/`, `models/`). */
@@ -42,7 +43,7 @@ export interface StartServerOptions {
    * Live records (sync endpoint, persist worker, live channel; REST writes through documents).
    * On by default with the persist worker as a child process; `false` serves the library only.
    */
-  readonly collaboration?: false | { readonly persist?: "child" | "in-process" };
+  readonly collaboration?: false | { readonly persist?: "child" | "in-process"; readonly syncLimits?: Partial<SyncLimits> };
   /**
    * Accounts (`{mode: "on"}`: sessions, API tokens, roles enforced on every route and websocket)
    * or the single-user mode (`{mode: "off"}`: everyone is the local admin; then only a loopback
@@ -107,6 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           library,
           logger,
           persist: options.collaboration?.persist ?? "child",
+          ...(options.collaboration?.syncLimits ? { syncLimits: options.collaboration.syncLimits } : {}),
           identify: auth.identifySync,
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),

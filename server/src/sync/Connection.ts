@@ -5,6 +5,7 @@ import { CloseCode, encodeSyncFrame, encodeTesseraMessage, SyncType, type Tesser
 import type { Logger } from "../logger.js";
 import type { Clock } from "./clock.js";
 import { awarenessUserOf, type AwarenessUser, type Identity } from "./identity.js";
+import { IntakeQueue } from "./IntakeQueue.js";
 import type { SyncLimits } from "./limits.js";
 
 const MINUTE = 60_000;
@@ -16,9 +17,11 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 /**
- * One websocket on one record. It queues frames until its room is ready (a record loads once, and
- * nothing is answered before that), sends with a bound on what a slow peer may buffer, counts the
- * invalid updates it sent, and confirms its updates in order once they are durable.
+ * One websocket on one record. Its frames go through a bounded {@link IntakeQueue}: held until its
+ * room is ready (a record loads once, and nothing is answered before that), then handed over in
+ * batches, with the socket paused while its backlog is large and a close (4429) past the hard
+ * bound. It sends with a bound on what a slow peer may buffer, counts the invalid updates it sent,
+ * and confirms its updates in order once they are durable.
  */
 export class Connection {
   readonly sessionId = randomUUID();
@@ -29,8 +32,8 @@ export class Connection {
   alive = true;
   /** Clock time of the last frame sent (keep-alive). */
   lastSentAt: number;
-  private queue: Uint8Array[] | null = [];
-  private handler: ((frame: Uint8Array) => void) | null = null;
+  private readonly intake: IntakeQueue;
+  private handler: ((frames: readonly Uint8Array[], deadline: number) => number) | null = null;
   private readonly closeListeners: Array<() => void> = [];
   private closing = false;
   private finished = false;
@@ -49,6 +52,15 @@ export class Connection {
   ) {
     this.user = awarenessUserOf(identity);
     this.lastSentAt = clock.now();
+    this.intake = new IntakeQueue(limits, {
+      handle: (frames, deadline) => this.dispatch(frames, deadline),
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      overflow: (frames, bytes) => {
+        this.logger.warn("sync intake over its bound; closing", { ...this.context(), frames, bytes });
+        this.close(CloseCode.tooManyPending, "too many pending updates");
+      },
+    });
     ws.on("message", (data, isBinary) => this.receive(toBytes(data), isBinary));
     ws.on("pong", () => {
       this.alive = true;
@@ -84,37 +96,36 @@ export class Connection {
       this.close(CloseCode.malformedFrame, "text frames are not y-websocket messages");
       return;
     }
-    if (this.handler) {
-      this.dispatch(frame);
+    if (frame.length > this.limits.maxUpdateBytes) {
+      this.close(CloseCode.updateTooLarge, `frame over ${this.limits.maxUpdateBytes} bytes`);
       return;
     }
-    if (this.queue && this.queue.length >= this.limits.maxQueuedFrames) {
-      this.close(CloseCode.tryLater, "too many frames while the record loads");
-      return;
-    }
-    this.queue?.push(frame);
+    this.intake.push(frame);
   }
 
-  private dispatch(frame: Uint8Array): void {
+  private dispatch(frames: readonly Uint8Array[], deadline: number): number {
+    if (!this.isOpen || !this.handler) return frames.length;
     try {
-      this.handler?.(frame);
+      return this.handler(frames, deadline);
     } catch (err) {
       // A bug in handling one frame must not take the process down; this connection's view of the
       // document may be off, so it is closed and its client resyncs from the server's state.
       this.logger.error("sync frame handling failed", { ...this.context(), error: (err as Error).stack ?? String(err) });
       this.close(CloseCode.internalError, "internal error");
+      return frames.length;
     }
   }
 
-  /** Hands frames to the room: first the ones queued during the load, in order, then live ones. */
-  attach(handler: (frame: Uint8Array) => void): void {
+  /** Hands frames to the room, in order, in batches: first the ones queued during the load, then live ones. */
+  attach(handler: (frames: readonly Uint8Array[], deadline: number) => number): void {
+    if (!this.isOpen) return;
     this.handler = handler;
-    const queued = this.queue ?? [];
-    this.queue = null;
-    for (const frame of queued) {
-      if (!this.isOpen) break;
-      this.dispatch(frame);
-    }
+    this.intake.start();
+  }
+
+  /** Whether the intake currently stops reading this socket (back-pressure). */
+  get throttled(): boolean {
+    return this.intake.isPaused;
   }
 
   send(frame: Uint8Array): void {
@@ -136,7 +147,9 @@ export class Connection {
     if (!this.isOpen) return;
     this.closing = true;
     this.handler = null;
-    this.queue = null;
+    this.intake.stop();
+    // A paused socket would never read the peer's close frame.
+    if (this.intake.isPaused) this.ws.resume();
     // A close reason is at most 123 bytes.
     this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
   }
@@ -152,7 +165,7 @@ export class Connection {
     this.finished = true;
     this.closing = true;
     this.handler = null;
-    this.queue = null;
+    this.intake.stop();
     for (const fn of this.closeListeners.splice(0)) fn();
   }
 
@@ -167,14 +180,18 @@ export class Connection {
   /**
    * Once `durable` resolves true (the log appends this update caused, and every earlier one, are
    * fsync'd), echoes `update` to its sender — which is what turns a stock y-websocket 3.1 client's
-   * sync status green — and tells a Tessera client how many of its updates are durable. Echoes
-   * go out in the order the updates came in.
+   * sync status green — and tells a Tessera client how many of its updates are durable. `update`
+   * may be the merge of `count` consecutive content frames (one batch of the intake). Echoes go
+   * out in the order the updates came in; until then the update counts in the intake's backlog.
    */
-  confirmAfter(durable: Promise<boolean>, update: Uint8Array): void {
-    const n = ++this.accepted;
+  confirmAfter(durable: Promise<boolean>, update: Uint8Array, count = 1): void {
+    this.accepted += count;
+    const n = this.accepted;
+    this.intake.hold(count, update.length);
     this.echoChain = this.echoChain
       .then(() => durable)
       .then((ok) => {
+        this.intake.release(count, update.length);
         // Not durable (the room was shut down while the log refused appends): never say "saved".
         if (!ok || !this.isOpen) return;
         this.send(encodeSyncFrame(SyncType.update, update));

@@ -13,7 +13,13 @@ const PERMANENT: ReadonlySet<RecordLogErrorReason> = new Set(["closed", "read_on
  * waits for: every append issued so far.
  */
 export class DurableLog {
-  private readonly pending = new Set<Promise<boolean>>();
+  /**
+   * Resolves once every append issued so far settled: true when all of them are durable. One link
+   * per append (O(1) work each), so a burst of appends never makes a barrier cost its length.
+   * Reset when nothing is in flight, so a refused append does not taint later, unrelated ones.
+   */
+  private tail: Promise<boolean> = Promise.resolve(true);
+  private inFlight = 0;
   private highest: LogPosition = 0;
   private aborted = false;
 
@@ -31,13 +37,18 @@ export class DurableLog {
   }
 
   get idle(): boolean {
-    return this.pending.size === 0;
+    return this.inFlight === 0;
   }
 
   append(update: Uint8Array): Promise<boolean> {
-    const p = this.appendUntilDurable(update);
-    this.pending.add(p);
-    void p.then(() => this.pending.delete(p));
+    if (this.inFlight === 0) this.tail = Promise.resolve(true);
+    this.inFlight++;
+    const p = this.appendUntilDurable(update).then((ok) => {
+      this.inFlight--;
+      return ok;
+    });
+    const before = this.tail;
+    this.tail = before.then((earlier) => p.then((mine) => earlier && mine));
     return p;
   }
 
@@ -68,8 +79,7 @@ export class DurableLog {
 
   /** Resolves once every append issued so far is durable (true), or was given up at shutdown (false). */
   barrier(): Promise<boolean> {
-    if (this.pending.size === 0) return Promise.resolve(true);
-    return Promise.all([...this.pending]).then((all) => all.every(Boolean));
+    return this.inFlight === 0 ? Promise.resolve(true) : this.tail;
   }
 
   /** Stops retrying (shutdown): appends still failing resolve false. */

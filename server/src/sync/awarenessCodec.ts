@@ -16,6 +16,18 @@ export interface AwarenessEntry {
   readonly jsonLength: number;
 }
 
+/**
+ * The number of entries an awareness update announces (its leading `varUint`), read without
+ * decoding any of them: a frame announcing too many is refused before it costs anything.
+ */
+export function awarenessEntryCount(update: Uint8Array): number {
+  try {
+    return decoding.readVarUint(decoding.createDecoder(update));
+  } catch (err) {
+    throw new FrameError(`malformed awareness update: ${(err as Error).message}`);
+  }
+}
+
 /** Strict decode; anything malformed throws {@link FrameError} (→ close 4400). */
 export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
   const d = decoding.createDecoder(update);

@@ -1,7 +1,7 @@
 import type * as Y from "yjs";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import { encodeAwarenessFrame } from "@tessera/shared-crdt";
-import { decodeAwarenessUpdate, encodeAwarenessEntries, stampUser } from "./awarenessCodec.js";
+import { awarenessEntryCount, decodeAwarenessUpdate, encodeAwarenessEntries, stampUser } from "./awarenessCodec.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { AwarenessUser } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
@@ -12,7 +12,12 @@ export interface AwarenessPeer {
   send(frame: Uint8Array): void;
 }
 
-export type AwarenessVerdict = "applied" | "too_large" | "rate_limited";
+/**
+ * `too_many_entries`: the frame announces more entries than `maxAwarenessEntriesPerFrame`;
+ * `too_many_clients`: it would give its connection more than `maxAwarenessClientsPerConnection`
+ * client ids. Both are abuse (a client has one awareness client id): the caller closes the connection.
+ */
+export type AwarenessVerdict = "applied" | "too_large" | "rate_limited" | "too_many_entries" | "too_many_clients";
 
 /**
  * Awareness of one record room (collaboration.md §2.3, §3 "awareness spam"). Every state a
@@ -69,10 +74,19 @@ export class AwarenessRelay {
    * for client ids another connection owns, or for the server's own id, are ignored.
    */
   apply(peer: AwarenessPeer, update: Uint8Array): AwarenessVerdict {
+    // Counted before anything is decoded: 240,000 entries would otherwise cost seconds of JSON parsing.
+    if (awarenessEntryCount(update) > this.limits.maxAwarenessEntriesPerFrame) return "too_many_entries";
     const entries = decodeAwarenessUpdate(update);
     if (entries.some((e) => e.jsonLength > this.limits.maxAwarenessStateBytes)) return "too_large";
-    if (!this.take(peer)) return "rate_limited";
     let mine = this.owned.get(peer);
+    // Client ids this frame would add to the connection (the loop below ignores other users' ids).
+    const claims = (id: number) => {
+      const o = this.owner.get(id);
+      return id !== this.awareness.clientID && !mine?.has(id) && (o === undefined || o.user.id === peer.user.id);
+    };
+    const newIds = new Set(entries.filter((e) => e.state !== null && claims(e.clientID)).map((e) => e.clientID));
+    if ((mine?.size ?? 0) + newIds.size > this.limits.maxAwarenessClientsPerConnection) return "too_many_clients";
+    if (!this.take(peer)) return "rate_limited";
     const accepted = [];
     for (const e of entries) {
       if (e.clientID === this.awareness.clientID) continue;

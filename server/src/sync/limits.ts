@@ -25,8 +25,28 @@ export interface SyncLimits {
   readonly maxConnections: number;
   /** Connections on one record; more → 503 at the upgrade. */
   readonly maxConnectionsPerRecord: number;
-  /** Frames a connection may queue while its record loads; more → close 1013. */
-  readonly maxQueuedFrames: number;
+  /**
+   * A connection's intake: frames it sent that the room has not handled yet (queued while its record
+   * loads, or while earlier ones are applied), plus its applied updates not yet durable. Past
+   * `intakePauseFrames` frames or `intakePauseBytes` bytes the server stops reading its socket (TCP
+   * back-pressure on the sender) until the backlog halves.
+   */
+  readonly intakePauseFrames: number;
+  readonly intakePauseBytes: number;
+  /** Hard bound on frames (or bytes) queued in a connection's intake; past it → close 4429. */
+  readonly maxPendingFrames: number;
+  readonly maxPendingBytes: number;
+  /**
+   * Frames handled per turn of the event loop for one connection; consecutive document updates
+   * among them are merged into one transaction and one log append.
+   */
+  readonly intakeBatchFrames: number;
+  /** Time one such batch should take; batches are sized from what earlier ones cost. */
+  readonly intakeSliceMs: number;
+  /** Entries in one awareness frame (a client has one awareness client id); more → close 4430. */
+  readonly maxAwarenessEntriesPerFrame: number;
+  /** Distinct awareness client ids one connection may introduce; more → close 4430. */
+  readonly maxAwarenessClientsPerConnection: number;
   /** Bytes buffered towards a slow client before it is closed with 1013. */
   readonly maxBufferedBytes: number;
   /** Websocket ping period; a peer that missed one pong is terminated at the next. */
@@ -57,7 +77,14 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxInvalidPerMinute: 20,
   maxConnections: 10_000,
   maxConnectionsPerRecord: 200,
-  maxQueuedFrames: 1_000,
+  intakePauseFrames: 1_000,
+  intakePauseBytes: 8 * 1024 * 1024,
+  maxPendingFrames: 10_000,
+  maxPendingBytes: 48 * 1024 * 1024,
+  intakeBatchFrames: 500,
+  intakeSliceMs: 10,
+  maxAwarenessEntriesPerFrame: 8,
+  maxAwarenessClientsPerConnection: 8,
   maxBufferedBytes: 32 * 1024 * 1024,
   pingIntervalMs: 30_000,
   keepAliveMs: 20_000,

@@ -16,6 +16,10 @@ export const CloseCode = {
   unauthorized: 4401,
   /** Too many invalid updates from one connection: protocol abuse. */
   tooManyInvalid: 4422,
+  /** One connection's backlog of frames not yet handled passed its hard bound (update flood). */
+  tooManyPending: 4429,
+  /** An awareness frame with too many entries, or a connection claiming too many awareness client ids. */
+  tooManyAwarenessClients: 4430,
   /** Server overloaded or shutting down; the client should back off. */
   tryLater: 1013,
   internalError: 1011,

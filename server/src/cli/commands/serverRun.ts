@@ -1,5 +1,5 @@
 import path from "node:path";
-import { authConfigFromEnv, firstAdminMessage, jsonLinesLogger, startServer } from "../../index.js";
+import { authConfigFromEnv, firstAdminMessage, jsonLinesLogger, startServer, syncLimitsFromEnv } from "../../index.js";
 import { parseAllowedHosts } from "../../http/hosts.js";
 import { installSafetyNet } from "../../safetyNet.js";
 import { displayPath, type CliIo } from "../output.js";
@@ -16,7 +16,7 @@ export async function runServer(io: CliIo, dataDir: string, opts: { host: string
   const logger = jsonLinesLogger((line) => io.stderr.write(line));
   const allowedHosts = parseAllowedHosts(env.TESSERA_ALLOWED_HOSTS);
   const uninstall = installSafetyNet(logger);
-  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, allowedHosts, logger }).catch((err: unknown) => {
+  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, allowedHosts, collaboration: { syncLimits: syncLimitsFromEnv(env) }, logger }).catch((err: unknown) => {
     uninstall();
     throw err;
   });
