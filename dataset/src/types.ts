@@ -70,6 +70,12 @@ export interface AddOptions {
   readonly keepTimestamps?: boolean;
   /** Skip the foreign-key checks (`add` only; imports that checked the whole batch themselves). */
   readonly skipForeignKeys?: boolean;
+  /**
+   * The rows were already checked against this table's schema by the caller, complete and in
+   * column order (imports check them the way Pixano 0.8 does, which is more lenient than the
+   * live-edit rules): they are written as given.
+   */
+  readonly prevalidated?: boolean;
 }
 
 /** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */

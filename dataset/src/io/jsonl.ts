@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { ImportError } from "./errors.js";
+import { parseJsonExact } from "./exactJson.js";
 
 /** One non-blank line of a JSONL file, parsed, with its 1-based line number. */
 export interface JsonLine {
@@ -10,7 +11,8 @@ export interface JsonLine {
 
 /**
  * Streams a JSONL file line by line (blank lines skipped but counted, so numbers match an
- * editor's). A line that is not JSON stops the read with `file:line: invalid JSON (…)`.
+ * editor's). A line that is not JSON stops the read with `file:line: invalid JSON (…)`. Integers
+ * beyond ±(2^53−1) come out as exact `bigint`s (see {@link parseJsonExact}), as Pixano reads them.
  */
 export async function* readJsonLines(file: string, displayName = file): AsyncGenerator<JsonLine> {
   const rl = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
@@ -22,7 +24,7 @@ export async function* readJsonLines(file: string, displayName = file): AsyncGen
       if (text.trim() === "") continue;
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = parseJsonExact(text);
       } catch (err) {
         if (!(err instanceof SyntaxError)) throw err;
         throw new ImportError("invalid_json", `invalid JSON (${err.message})`, { file: displayName, line: n });

@@ -42,14 +42,27 @@ export class Checker {
     return v;
   }
 
+  /** A float (Python `float(x)`: a big integer is rounded to the nearest double, as Pixano does). */
   number(v: unknown, pointer: string): number {
+    if (typeof v === "bigint") return Number(v);
     if (typeof v !== "number" || !Number.isFinite(v)) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
     return v;
   }
 
+  /** An integer used in arithmetic (frame indexes, sizes of views): within ±(2^53−1). */
   int(v: unknown, pointer: string): number {
+    if (typeof v === "bigint") this.fail(pointer, `integers beyond ±(2^53−1) are not supported here, got ${v}`);
     if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
     return v;
+  }
+
+  /** An integer stored as is in an int64 column: exact, `bigint` beyond ±(2^53−1), within int64. */
+  int64(v: unknown, pointer: string): number | bigint {
+    if (typeof v === "bigint") {
+      if (BigInt.asIntN(64, v) !== v) this.fail(pointer, `${v} does not fit a 64-bit integer`);
+      return v;
+    }
+    return this.int(v, pointer);
   }
 
   bool(v: unknown, pointer: string): boolean {
@@ -70,6 +83,10 @@ export class Checker {
 
   ints(v: unknown, pointer: string): number[] {
     return this.array(v, pointer).map((x, i) => this.int(x, pointerJoin(pointer, i)));
+  }
+
+  int64s(v: unknown, pointer: string): Array<number | bigint> {
+    return this.array(v, pointer).map((x, i) => this.int64(x, pointerJoin(pointer, i)));
   }
 
   strings(v: unknown, pointer: string): string[] {
@@ -101,6 +118,7 @@ export function kindOf(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";
+  if (typeof v === "bigint") return `integer ${v}`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
