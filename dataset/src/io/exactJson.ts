@@ -6,8 +6,12 @@
  * cost is only paid where a big integer can occur.
  */
 
-/** 16+ digits in a row: the only texts that can hold an integer beyond 2^53−1 (16 digits). */
-const LONG_DIGITS = /\d{16}/;
+/**
+ * A value starting with 16+ digits (at the start, or after `:`, `[` or `,`): only such texts can hold an integer
+ * beyond 2^53−1 (16 digits). A match inside a string (RLE counts hold long digit runs, but not
+ * after those characters as a rule) only costs the slower exact parse, never a wrong value.
+ */
+const LONG_DIGITS = /(?:^|[:[,])\s*-?\d{16}/;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 

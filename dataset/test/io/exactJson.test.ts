@@ -19,6 +19,7 @@ describe("parseJsonExact", () => {
       '{"s": "12345678901234567890 in a string", "e": "\\u00e9\\n\\"\\\\", "t": true, "f": false, "n": null, "o": {}, "l": []}',
       ' { "nested" : [ { "x" : [ 1 , 2.5 , "y" ] } ] , "digits": "9999999999999999999" } ',
       '["\\ud83d\\ude00", "❄ — ça glisse", 1234567890123456]',
+      '{"counts": "X<d0l00000000000000000000h_1", "k": "a:12345678901234567890,[-12345678901234567890"}',
     ];
     for (const s of samples) expect(parseJsonExact(s)).toEqual(JSON.parse(s));
   });
