@@ -12,6 +12,7 @@ import {
   type TableSchema,
 } from "@tessera/shared-crdt";
 import { ImportError, type SourceLocation } from "./errors.js";
+import { laxBool, laxFloat, laxInt, type Converted } from "./laxScalars.js";
 
 /**
  * The checks Pixano 0.8's importer applies to a row it writes: its pydantic table models (field
@@ -25,29 +26,19 @@ import { ImportError, type SourceLocation } from "./errors.js";
 
 type Issue = (field: string, message: string) => void;
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /** One cell checked against the Python type of Pixano's model field (the value kept, maybe converted). */
-function scalar(kind: string, v: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+function scalar(kind: string, v: unknown): Converted<unknown> {
   switch (kind) {
     case "utf8":
     case "binary_text":
       return typeof v === "string" ? { ok: true, value: v } : { ok: false, message: "must be a string" };
     case "int64":
-      if (typeof v === "bigint") {
-        if (v < INT64_MIN || v > INT64_MAX) return { ok: false, message: `${v} does not fit a 64-bit integer` };
-        // Exact either way; a bigint only where a double would round.
-        return { ok: true, value: v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
-      }
-      return typeof v === "number" && Number.isSafeInteger(v) ? { ok: true, value: v } : { ok: false, message: "must be an integer" };
+      return laxInt(v);
     case "float64":
     case "float32":
-      // Python's float(int): a big integer becomes the nearest double.
-      if (typeof v === "bigint") return { ok: true, value: Number(v) };
-      return typeof v === "number" && Number.isFinite(v) ? { ok: true, value: v } : { ok: false, message: "must be a finite number" };
+      return laxFloat(v);
     case "bool":
-      return typeof v === "boolean" ? { ok: true, value: v } : { ok: false, message: "must be a boolean" };
+      return laxBool(v);
     case "timestamp_us":
       return typeof v === "string" && isTimestampString(v) ? { ok: true, value: v } : { ok: false, message: "must be an ISO timestamp" };
     case "binary":

@@ -79,6 +79,7 @@ describe("tessera data import: the verdicts of Pixano 0.8.0", () => {
     ["reversed_xyxy", "a reversed xyxy box is imported"],
     ["mask_counts_text", "non-RLE mask counts are imported"],
     ["one_empty_split", "an empty split next to a full one is imported"],
+    ["lax_scalars", "attr values in another JSON type that Pixano converts are imported"],
   ])("%s: %s (exit 0, same record count)", async (name) => {
     const ref = VERDICTS[name]!;
     expect(ref.verdict).toBe("imported");
@@ -93,6 +94,7 @@ describe("tessera data import: the verdicts of Pixano 0.8.0", () => {
     ["header_only", /verdicts\/header_only: no records were found to import in train\/; nothing was imported/],
     ["int64_overflow", /int64_overflow\/train\/metadata\.jsonl:2: records\.count: 9223372036854775808 does not fit a 64-bit integer/],
     ["mask_counts_list", /mask_counts_list\/train\/metadata\.jsonl:2:\/entities\/0\/annotations\/0\/rle\/counts: expected a string, got a list/],
+    ["lax_int_fraction", /lax_int_fraction\/train\/metadata\.jsonl:2: records\.count: must be an integer, got "3\.5"/],
   ])("%s: refused like Pixano (exit 1, located error, nothing written)", async (name, message) => {
     expect(VERDICTS[name]!.verdict).toBe("rejected");
     expect(VERDICTS[name]!.exit_code).toBe(1);
