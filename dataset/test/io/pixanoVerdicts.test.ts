@@ -33,6 +33,7 @@ const CASES: Array<[string, string, string | null]> = [
   ["mask_counts_text", "stores mask counts that are not a COCO RLE as Pixano does (the string's bytes)", null],
   ["mask_counts_list", "refuses mask counts given as a list, as Pixano does", "invalid_value"],
   ["lax_scalars", "imports attr values Pixano's pydantic models convert (\"3\", \"1_000\", 5.0, true, \"yes\", \"1e3\")", null],
+  ["lax_grammar", "imports grammar values Pixano's models convert (string coords, \"yes\" flags, \"8\" widths)", null],
   ["lax_int_fraction", "refuses \"3.5\" for an int attr, as Pixano does", "invalid_row"],
   ["lax_bool_two", "refuses 2 for a bool attr, as Pixano does", "invalid_row"],
   ["lax_str_number", "refuses a number for a str attr, as Pixano does", "invalid_row"],

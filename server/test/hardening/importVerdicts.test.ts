@@ -80,6 +80,7 @@ describe("tessera data import: the verdicts of Pixano 0.8.0", () => {
     ["mask_counts_text", "non-RLE mask counts are imported"],
     ["one_empty_split", "an empty split next to a full one is imported"],
     ["lax_scalars", "attr values in another JSON type that Pixano converts are imported"],
+    ["lax_grammar", "grammar values in another JSON type that Pixano converts are imported"],
   ])("%s: %s (exit 0, same record count)", async (name) => {
     const ref = VERDICTS[name]!;
     expect(ref.verdict).toBe("imported");

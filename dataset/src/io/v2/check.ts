@@ -1,9 +1,12 @@
 import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
+import { laxBool, laxFloat, laxInt } from "../laxScalars.js";
 
 /**
- * Strict-grammar helpers for JSONL v2 and `dataset.yaml`: every failure is an
- * {@link ImportError} at `file:line:json-pointer`, with a did-you-mean for unknown keys.
+ * Grammar helpers for JSONL v2 and `dataset.yaml`: every failure is an {@link ImportError} at
+ * `file:line:json-pointer`, with a did-you-mean for unknown keys. Keys are strict; scalar values
+ * convert as in Pixano's pydantic models (lax mode: `"0.5"` for a float, `"3"` for an int, `"yes"`
+ * for a bool; never a number for a string), so the same lines are accepted.
  */
 export class Checker {
   constructor(
@@ -42,32 +45,33 @@ export class Checker {
     return v;
   }
 
-  /** A float (Python `float(x)`: a big integer is rounded to the nearest double, as Pixano does). */
+  /** A float, converted as Pixano's grammar models (pydantic, lax) do: `2`, `"0.5"`, `true`. */
   number(v: unknown, pointer: string): number {
-    if (typeof v === "bigint") return Number(v);
-    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
-    return v;
+    const r = laxFloat(v);
+    if (!r.ok) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
+    return r.value;
   }
 
-  /** An integer used in arithmetic (frame indexes, sizes of views): within ±(2^53−1). */
+  /** An integer used in arithmetic (frame indexes, view sizes): within ±(2^53−1); `"3"`, `3.0`, `true` convert. */
   int(v: unknown, pointer: string): number {
-    if (typeof v === "bigint") this.fail(pointer, `integers beyond ±(2^53−1) are not supported here, got ${v}`);
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
-    return v;
+    const r = laxInt(v);
+    if (!r.ok) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
+    if (typeof r.value === "bigint") this.fail(pointer, `integers beyond ±(2^53−1) are not supported here, got ${r.value}`);
+    return r.value;
   }
 
   /** An integer stored as is in an int64 column: exact, `bigint` beyond ±(2^53−1), within int64. */
   int64(v: unknown, pointer: string): number | bigint {
-    if (typeof v === "bigint") {
-      if (BigInt.asIntN(64, v) !== v) this.fail(pointer, `${v} does not fit a 64-bit integer`);
-      return v;
-    }
-    return this.int(v, pointer);
+    const r = laxInt(v);
+    if (!r.ok) this.fail(pointer, typeof v === "bigint" || typeof v === "number" ? r.message : `expected an integer, got ${kindOf(v)}`);
+    return r.value;
   }
 
+  /** A boolean; `"yes"`, `"off"`, `1`, `0` convert as in pydantic's lax mode. */
   bool(v: unknown, pointer: string): boolean {
-    if (typeof v !== "boolean") this.fail(pointer, `expected true or false, got ${kindOf(v)}`);
-    return v;
+    const r = laxBool(v);
+    if (!r.ok) this.fail(pointer, `expected true or false, got ${kindOf(v)}`);
+    return r.value;
   }
 
   oneOf<T extends string>(v: unknown, pointer: string, allowed: readonly T[]): T {
