@@ -1,5 +1,5 @@
 /**
- * JSON text → value, like `JSON.parse` except that an integer literal outside ±(2^53−1) becomes a
+ * Exact JSON for the import/export of int64 values. Reading: JSON text → value, like `JSON.parse` except that an integer literal outside ±(2^53−1) becomes a
  * `bigint` holding it exactly (Python's `json.loads`, which Pixano uses, keeps every integer exact;
  * `JSON.parse` would round 9007199254740993 to …992). Numbers with a fraction or an exponent stay
  * doubles, as in Python. Lines without a long digit run take the native `JSON.parse` path, so the
@@ -127,4 +127,32 @@ export function parseJsonExact(text: string): unknown {
     if (err instanceof RangeError) throw new SyntaxError("JSON nested too deeply");
     throw err;
   }
+}
+
+/**
+ * `JSON.stringify(value)` that writes a `bigint` as its exact digits (a JSON integer, as Python's
+ * json writes big ints) instead of throwing. Values without a bigint take the native path.
+ */
+export function stringifyJsonExact(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (!(err instanceof TypeError) || !/BigInt/i.test(err.message)) throw err;
+    return exact(value) ?? "null";
+  }
+}
+
+/** The JSON text of a value (`undefined` where JSON.stringify leaves a key out). */
+function exact(value: unknown): string | undefined {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return `[${value.map((v) => exact(v) ?? "null").join(",")}]`;
+  if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON !== "function") {
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const text = exact(v);
+      if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+  return JSON.stringify(value) as string | undefined;
 }

@@ -7,6 +7,7 @@ import type { SchemaManifest } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library } from "../library.js";
 import { ExportError } from "./errors.js";
+import { stringifyJsonExact } from "./exactJson.js";
 import { stableId } from "./ids.js";
 import { HEADER_KEY, KIND_TABLE, type AnnotationKind } from "./v2/grammar.js";
 import type { ViewKind } from "./v2/spec.js";
@@ -155,9 +156,9 @@ class Writer {
       this.handles.set(split, h);
       const header: Record<string, unknown> = { [HEADER_KEY]: "jsonl/2" };
       if (this.defaultSource) header.defaults = { source: this.defaultSource };
-      await h.write(`${JSON.stringify(header)}\n`);
+      await h.write(`${stringifyJsonExact(header)}\n`);
     }
-    await h.write(`${JSON.stringify(value)}\n`);
+    await h.write(`${stringifyJsonExact(value)}\n`);
     this.counts[split] = (this.counts[split] ?? 0) + 1;
   }
 

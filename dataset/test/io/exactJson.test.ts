@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonExact } from "../../src/io/exactJson.js";
+import { parseJsonExact, stringifyJsonExact } from "../../src/io/exactJson.js";
 
 /** Issue 15: a metadata.jsonl integer beyond ±(2^53−1) must be read exactly, as Python's json does. */
 describe("parseJsonExact", () => {
@@ -36,5 +36,15 @@ describe("parseJsonExact", () => {
       expect(() => parseJsonExact(bad), bad).toThrow(SyntaxError);
       expect(() => JSON.parse(bad), bad).toThrow(SyntaxError);
     }
+  });
+
+  it("writes bigints as exact JSON integers (JSON.stringify throws on them), the rest as JSON.stringify does", () => {
+    const value = { a: 9007199254740993n, b: [-9223372036854775808n, 1.5, "x", null, undefined], c: { d: undefined, e: true }, f: new Date(0) };
+    expect(() => JSON.stringify(value)).toThrow(TypeError);
+    const text = stringifyJsonExact(value);
+    expect(text).toBe('{"a":9007199254740993,"b":[-9223372036854775808,1.5,"x",null,null],"c":{"e":true},"f":"1970-01-01T00:00:00.000Z"}');
+    expect(parseJsonExact(text)).toEqual({ a: 9007199254740993n, b: [-9223372036854775808n, 1.5, "x", null, null], c: { e: true }, f: "1970-01-01T00:00:00.000Z" });
+    const plain = { s: "é\n", n: [1, 2.5], o: {} };
+    expect(stringifyJsonExact(plain)).toBe(JSON.stringify(plain));
   });
 });
