@@ -3,7 +3,7 @@ import { FileRecordLog, FileSnapshotStore } from "@tessera/dataset/state";
 import type * as Y from "yjs";
 import { guestIdentity, isRefusal, type Identify } from "./sync/identity.js";
 import { WorkflowError } from "./sync/errors.js";
-import type { RecordDocsPort } from "./http/recordDocs.js";
+import type { RecordDocsPort, RestIdentity } from "./http/recordDocs.js";
 import type { LiveReadPort } from "./http/routes/collab.js";
 import type { LibraryPort } from "./library/port.js";
 import { ActivityLog } from "./live/ActivityLog.js";
@@ -13,7 +13,7 @@ import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
 import { defaultIdentify } from "./sync/identity.js";
-import { canEditRecord, isRecordStatus, recordMap, restOrigin, userColor, type LiveUser } from "@tessera/shared-crdt";
+import { canEditRecord, patchRecord, recordMap, restOrigin, setStatus, userColor, type LiveUser } from "@tessera/shared-crdt";
 import path from "node:path";
 
 export interface CollaborationOptions {
@@ -34,7 +34,7 @@ export interface Collaboration {
   readonly docs: RecordDocsPort;
   readonly live: LiveReadPort;
   /** Start-up recovery: folds the logs a crash left behind. */
-  recover(): Promise<{ flushed: number; failed: number }>;
+  recover(options?: { onPending?: (records: number) => void }): Promise<{ flushed: number; failed: number }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,8 @@ export interface Collaboration {
  */
 export function startCollaboration(server: Server, options: CollaborationOptions): Collaboration {
   const { dataDir, library, logger } = options;
-  const log = new FileRecordLog({ dataDir });
+  // Repaired logs (damaged bytes set aside at start-up) and other log warnings go to the server log.
+  const log = new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
   const snapshots = new FileSnapshotStore({ dataDir });
   const persister: Persister =
     options.persist === "in-process"
@@ -71,21 +72,28 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   });
   const stopRevoke = options.onRevoke?.((userId) => hub.disconnectUser(userId));
 
+  // W5 for REST as for live editors: the record's status decides whether this role may edit it.
+  const guarded = (who: RestIdentity, fn: (doc: Y.Doc) => void) => (doc: Y.Doc) => {
+    const status = recordMap(doc).get("status");
+    const current = typeof status === "string" ? status : "new";
+    if (!canEditRecord(current, who.role)) throw new WorkflowError("forbidden", `a ${who.role} may not edit a ${current} record`);
+    fn(doc);
+  };
+  const remember = (who: RestIdentity, datasetId: string) => roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
   const docs: RecordDocsPort = {
     edit: async (datasetId, recordId, who, fn) => {
-      roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
-      // W5 for REST as for live editors: the record's status decides whether this role may edit it.
-      const guarded = (doc: Y.Doc) => {
-        const status = recordMap(doc).get("status");
-        const current = isRecordStatus(status) ? status : "new";
-        if (!canEditRecord(current, who.role)) throw new WorkflowError("forbidden", `a ${who.role} may not edit a ${current} record`);
-        fn(doc);
-      };
-      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded, { flush: true });
+      remember(who, datasetId);
+      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), { flush: true });
     },
     workflow: async (datasetId, recordId, action, who, comment) => {
-      roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
+      remember(who, datasetId);
       return rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true });
+    },
+    updateRecord: async (datasetId, recordId, who, fields, status, comment) => {
+      remember(who, datasetId);
+      const decide = (from: string) => (status === undefined || status === from ? null : setStatus(from, status, who.role, comment));
+      const edit = Object.keys(fields).length > 0 ? { origin: restOrigin(who.id), fn: guarded(who, (doc) => patchRecord(doc, fields)) } : undefined;
+      await rooms.changeStatus(datasetId, recordId, decide, { ...who, tessera: false }, comment, { flush: true, ...(edit ? { edit } : {}) });
     },
     deleteRecords: (datasetId, recordIds, deleteRows) => rooms.deleteRecords(datasetId, recordIds, deleteRows),
   };
@@ -96,7 +104,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   return {
     docs,
     live,
-    recover: () => rooms.flushPending(),
+    recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();
       await hub.close();

@@ -1,5 +1,7 @@
 import { authConfigFromEnv, firstAdminMessage } from "./auth/index.js";
+import { parseAllowedHosts } from "./http/hosts.js";
 import { jsonLinesLogger } from "./logger.js";
+import { installSafetyNet } from "./safetyNet.js";
 import { startServer } from "./startServer.js";
 
 /**
@@ -7,10 +9,12 @@ import { startServer } from "./startServer.js";
  * DATA_DIR (default `./data`), HOST (default 127.0.0.1), PORT (default 7492),
  * TESSERA_CORS_ORIGINS (comma-separated, default none), TESSERA_AUTH (`on` by default; `off` is
  * the single-user mode, loopback only), TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD (first
- * admin), TESSERA_TRUST_PROXY.
+ * admin), TESSERA_TRUST_PROXY, TESSERA_ALLOWED_HOSTS (comma-separated host names answered besides
+ * loopback; see server/src/http/hosts.ts).
  */
 async function main(): Promise<void> {
   const logger = jsonLinesLogger();
+  installSafetyNet(logger);
   const dataDir = process.env.DATA_DIR ?? "./data";
   const server = await startServer({
     dataDir,
@@ -18,6 +22,7 @@ async function main(): Promise<void> {
     port: process.env.PORT ? Number(process.env.PORT) : 7492,
     corsOrigins: (process.env.TESSERA_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""),
     auth: authConfigFromEnv(process.env),
+    allowedHosts: parseAllowedHosts(process.env.TESSERA_ALLOWED_HOSTS),
     logger,
   });
   // The first admin's password goes to stdout once, never to the log.

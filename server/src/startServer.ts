@@ -7,8 +7,13 @@ import type { Express } from "express";
 import { AuthService, ensureAdmin, type AuthConfig, type FirstAdmin } from "./auth/index.js";
 import { startCollaboration } from "./collaboration.js";
 import { createApp } from "./http/app.js";
+import { installFrontDoor } from "./http/frontDoor.js";
+import { hostPolicy } from "./http/hosts.js";
+import type { Readiness } from "./http/routes/root.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
+import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { ServerLock } from "./serverLock.js";
 
 export interface StartServerOptions {
   /** `DATA_DIR` (`library/`, `media/`, `models/`). */
@@ -20,10 +25,17 @@ export interface StartServerOptions {
   /** The built web client; defaults to `client/dist` of this repository when it exists. */
   readonly clientDir?: string | null;
   readonly corsOrigins?: readonly string[];
+  /**
+   * Host names answered besides loopback (`TESSERA_ALLOWED_HOSTS`, see `http/hosts.ts`). In the
+   * single-user mode only loopback and these are answered; with accounts, every host unless this
+   * lists some.
+   */
+  readonly allowedHosts?: readonly string[];
   readonly jsonLimitBytes?: number;
   /**
    * Extra endpoints on the same HTTP server (the y-websocket sync endpoint, socket.io): called
-   * once before listening; what it returns is closed first on shutdown, before the library.
+   * once before listening with the server the endpoints attach to (behind the front door's Host
+   * and path checks); what it returns is closed first on shutdown, before the library.
    */
   readonly attach?: (server: Server, app: Express) => Attachment | Promise<Attachment>;
   /**
@@ -82,11 +94,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw err;
   }
   const library = createLibraryAdapter(options.dataDir, { logger });
+  // Only the front door listens on `server`; the endpoints attach to `endpoints`, which never
+  // listens and receives what the front door lets through (Host and path checks).
   const server: Server = createServer();
+  const endpoints: Server = createServer();
+  installFrontDoor(server, endpoints, { hosts: hostPolicy(options.auth.mode === "off", options.allowedHosts ?? []), logger });
   const collab =
     options.collaboration === false
       ? null
-      : startCollaboration(server, {
+      : startCollaboration(endpoints, {
           dataDir: options.dataDir,
           library,
           logger,
@@ -95,7 +111,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),
         });
+  // Until start-up recovery has folded the logs a crash left behind, rows may be stale: `/health` says so.
+  const recovery = { running: collab !== null, records: 0 };
+  const readiness: Readiness = () =>
+    recovery.running ? { ready: false, detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows` } : { ready: true };
   const app = createApp({
+    readiness,
     library,
     dataDir: options.dataDir,
     clientDir: options.clientDir === undefined ? defaultClientDir() : options.clientDir,
@@ -105,8 +126,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     auth,
     ...(collab ? { docs: collab.docs, live: collab.live } : {}),
   });
-  server.on("request", app);
-  const attached = options.attach ? await options.attach(server, app) : null;
+  endpoints.on("request", (req, res) => {
+    // socket.io owns its path exclusively (polling included): Express never answers it too.
+    if (collab && isLiveTransportPath(req.url)) return;
+    app(req, res);
+  });
+  const attached = options.attach ? await options.attach(endpoints, app) : null;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 7492, host, () => {
@@ -117,20 +142,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info("server listening", { url, auth: options.auth.mode });
-  if (collab) {
-    // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
-    collab.recover().then(
-      (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
-      (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
-    );
-  }
+  let lock: ServerLock | null = null;
   let closing: Promise<void> | null = null;
-  return {
-    url,
-    port,
-    firstAdmin,
-    close() {
-      closing ??= (async () => {
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      try {
         await attached?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {
@@ -140,8 +156,32 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         });
         await library.close();
         auth.close();
-      })();
-      return closing;
-    },
+      } finally {
+        // Whatever failed above, this process no longer serves the directory.
+        await lock?.release();
+      }
+    })();
+    return closing;
   };
+  // Tells offline tools (`tessera data import --mode overwrite`) that this directory is being served.
+  try {
+    lock = await ServerLock.acquire(options.dataDir, url);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  if (collab) {
+    // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
+    collab
+      .recover({ onPending: (n) => (recovery.records = n) })
+      .then(
+        (r) => (r.flushed + r.failed > 0 ? logger.info("recovered record logs", r) : undefined),
+        // Nothing more can be folded now; records load (and fold) their logs when first opened.
+        (err: unknown) => logger.error("recovery of record logs failed", { error: String(err) }),
+      )
+      .finally(() => {
+        recovery.running = false;
+      });
+  }
+  return { url, port, firstAdmin, close };
 }

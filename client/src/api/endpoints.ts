@@ -1,4 +1,4 @@
-import type { ActivityEntry, Presence, WorkflowAction } from "@tessera/shared-crdt";
+import type { ActivityEntry, NamedAction, Presence } from "@tessera/shared-crdt";
 import { queryString, requestJson } from "./http.js";
 import { restParams, type ExplorerQuery } from "./explorerQuery.js";
 import type { DatasetDetail, DatasetSummary, FilterDocument, Neighbors, Page, RecordItem, ViewItem, WorkflowReply } from "./types.js";
@@ -48,7 +48,7 @@ export function listRecordViews(datasetId: string, recordId: string, resource: "
   return requestJson<Page<ViewItem>>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/${resource}${queryString({ limit: 1000 })}`);
 }
 
-export function postWorkflow(datasetId: string, recordId: string, action: WorkflowAction, comment = ""): Promise<WorkflowReply> {
+export function postWorkflow(datasetId: string, recordId: string, action: NamedAction, comment = ""): Promise<WorkflowReply> {
   return requestJson<WorkflowReply>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/workflow`, { method: "POST", body: { action, comment } });
 }
 

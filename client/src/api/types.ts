@@ -106,8 +106,8 @@ export interface ViewItem {
 }
 
 export interface WorkflowReply {
-  readonly from: RecordStatus;
-  readonly to: RecordStatus;
+  readonly from: string;
+  readonly to: string;
   readonly action: string;
   readonly record: RecordItem;
 }

@@ -7,7 +7,7 @@ import {
   type LiveUser,
   type Presence,
   type StatusChange,
-  type WorkflowAction,
+  type NamedAction,
 } from "@tessera/shared-crdt";
 import { roleOn, type Identity } from "../session.js";
 
@@ -129,7 +129,7 @@ export class LiveConnection {
     return value.recordId;
   }
 
-  transition(recordId: string, action: WorkflowAction, comment = ""): Promise<StatusChange> {
+  transition(recordId: string, action: NamedAction, comment = ""): Promise<StatusChange> {
     return this.ask<StatusChange>((ack) => this.socket.emit("record:transition", { recordId, action, comment }, ack));
   }
 

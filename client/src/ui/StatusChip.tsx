@@ -1,9 +1,21 @@
+import { workflowState } from "@tessera/shared-crdt";
+
 const LABELS: Record<string, string> = { new: "New", inProgress: "In progress", inReview: "In review", validated: "Validated" };
 
-/** Status chips everywhere a record appears: new grey, inProgress blue, inReview amber, validated green. */
+/**
+ * Status chips everywhere a record appears: new grey, inProgress blue, inReview amber, validated
+ * green; any other stored value (e.g. Pixano's `archived`) as it is, outlined: outside the workflow.
+ */
 export function StatusChip(props: { status: string }) {
+  const state = () => workflowState(props.status);
   return (
-    <span class={`chip st-${props.status}`} data-testid="status-chip" data-status={props.status}>
+    <span
+      class={`chip st-${state()}`}
+      data-testid="status-chip"
+      data-status={props.status}
+      data-state={state()}
+      title={state() === "other" ? "Outside the review workflow: a reviewer can reopen it" : undefined}
+    >
       {LABELS[props.status] ?? props.status}
     </span>
   );

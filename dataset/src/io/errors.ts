@@ -13,6 +13,7 @@ export type ImportErrorReason =
   | "invalid_spec"
   | "unknown_format"
   | "target_exists"
+  | "target_in_use"
   | "target_missing"
   | "schema_mismatch"
   | "invalid_row"

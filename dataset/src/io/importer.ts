@@ -33,6 +33,12 @@ export interface ImportOptions extends ReaderOptions {
   readonly onProgress?: (p: ImportProgress) => void;
   /** Staging folder name (default: random). */
   readonly jobId?: string;
+  /**
+   * Called before `overwrite` replaces an existing dataset — once before any work and again right
+   * before the swap — with that dataset; throwing (an `ImportError("target_in_use")`, say, when a
+   * running server serves it) stops the import with the library untouched.
+   */
+  readonly beforeReplace?: (existing: { readonly path: string; readonly datasetId: string }) => Promise<void>;
 }
 
 export interface ImportProgress {
@@ -199,6 +205,18 @@ async function finalize(ds: Dataset, options: ImportOptions, total: number, reco
   await ds.preview();
 }
 
+/** The `info.json` id of the dataset folder at `folder` ("" when unreadable). */
+async function datasetIdAt(folder: string): Promise<string> {
+  try {
+    const info = JSON.parse(await fs.readFile(path.join(folder, "info.json"), "utf8")) as { id?: unknown };
+    return typeof info.id === "string" ? info.id : "";
+  } catch (err) {
+    // Only used to name the dataset in a refusal: an unreadable info.json leaves it unnamed.
+    if (err instanceof SyntaxError || (err as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw err;
+  }
+}
+
 /** Imports a source folder into `DATA_DIR/library`. See {@link ImportOptions}. */
 export async function importDataset(options: ImportOptions): Promise<ImportReport> {
   const mode = options.mode ?? "create";
@@ -212,6 +230,9 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
   if (mode === "create" && (there || (await exists(finalPath)))) {
     throw new ImportError("target_exists", `dataset folder ${finalPath} already exists (use --mode overwrite or --mode add)`);
   }
+  const replacing = mode === "overwrite" && there && !options.dryRun ? options.beforeReplace : undefined;
+  const existingId = replacing ? await datasetIdAt(finalPath) : "";
+  if (replacing) await replacing({ path: finalPath, datasetId: existingId });
   const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
   if (total === 0) {
     // Pixano 0.8 (`empty_source`): a source that yields nothing is never a success — no 0-record
@@ -302,6 +323,7 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
     await fs.mkdir(libraryDir, { recursive: true });
     if (await exists(finalPath)) {
       if (mode === "create") throw new ImportError("target_exists", `dataset folder ${finalPath} appeared during the import`);
+      if (options.beforeReplace && mode === "overwrite") await options.beforeReplace({ path: finalPath, datasetId: await datasetIdAt(finalPath) });
       await fs.mkdir(path.dirname(trash), { recursive: true });
       await fs.rename(finalPath, trash);
       moved = true;

@@ -6,6 +6,7 @@ import { defaultSync, ensureDir, isNotFound, keyPath, readAt, writeAll, writeFil
 import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
 import { encodeEntry, encodeHeader, ENTRY_HEADER, MAX_ENTRY_BYTES, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
 import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.js";
+import { checkLogFile, damageMessage, keyFromLogPath } from "./walRecovery.js";
 
 export interface FileRecordLogOptions {
   /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
@@ -19,7 +20,7 @@ export interface FileRecordLogOptions {
   readonly sync?: SyncFn;
   /** Largest update accepted by {@link FileRecordLog.append}. */
   readonly maxEntryBytes?: number;
-  /** Where torn tails and set-aside corrupt files are reported (default `console.warn`). */
+  /** Where repaired logs (torn tails, damaged entries or headers, with the copy set aside) are reported (default `console.warn`). */
   readonly onWarning?: (message: string) => void;
   /** Open file handles kept for idle records (least recently used closed first; default 256). */
   readonly maxOpenFiles?: number;
@@ -175,20 +176,54 @@ export class FileRecordLog implements RecordLog {
     );
   }
 
+  /**
+   * The records whose log holds entries. The writer checks (and if need be repairs, see
+   * `walRecovery.ts`) every file it opens here; a file it cannot use is reported and set aside,
+   * never allowed to stop the listing of the others.
+   */
   async pending(): Promise<RecordKey[]> {
     this.assertOpen();
     const out: RecordKey[] = [];
     for (const file of await listLogFiles(this.root)) {
-      const open = this.files.get(file);
-      const rf = open ? await open : null;
-      if (rf && !rf.broken) {
-        if (rf.entries.length > 0) out.push(rf.key);
-        continue;
+      try {
+        const key = await this.pendingKey(file);
+        if (key) out.push(key);
+      } catch (e) {
+        this.warn(`${file}: skipped by recovery: ${e instanceof Error ? e.message : String(e)}`);
       }
-      const parsed = await readParsed(file);
-      if (parsed && parsed.entries.length > 0) out.push(parsed.key);
     }
     return out;
+  }
+
+  /** The record of `file` when its log holds entries, else null. */
+  private async pendingKey(file: string): Promise<RecordKey | null> {
+    if (this.readOnly) {
+      const parsed = await readParsed(file);
+      return parsed && parsed.entries.length > 0 ? parsed.key : null;
+    }
+    const open = this.files.get(file);
+    const known = open ? await open : null;
+    if (known && !known.broken) return known.entries.length > 0 ? known.key : null;
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+    const h = parseHeader(bytes);
+    const key = h.ok ? h.header.key : keyFromLogPath(file);
+    if (!key) {
+      // A hashed (long-id) name with a bad header: the record cannot be named, so the file is only moved.
+      const aside = `${file}.damaged-${Date.now()}`;
+      await fs.rename(file, aside);
+      this.warn(`${file}: ${h.ok ? "" : h.problem}; the record cannot be identified from the file name, the file is set aside as ${aside}`);
+      return null;
+    }
+    const rf = await this.fileFor(key, file, false);
+    const pending = rf && rf.entries.length > 0 ? rf.key : null;
+    await this.evictIdle();
+    return pending;
   }
 
   async close(): Promise<void> {
@@ -272,25 +307,13 @@ export class FileRecordLog implements RecordLog {
       await writeFileAtomic(file, [encodeHeader(key, 0)], this.syncImpl);
       bytes = await fs.readFile(file);
     }
+    const checked = await checkLogFile(file, key, bytes, this.syncImpl);
+    if (checked.damage) this.warn(damageMessage(key, file, checked.damage));
+    bytes = checked.bytes;
     const h = parseHeader(bytes);
-    if (!h.ok) {
-      const aside = `${file}.corrupt-${Date.now()}`;
-      await fs.rename(file, aside);
-      this.warn(`${file}: ${h.problem}; moved to ${aside}, the record's log starts afresh`);
-      return create ? this.openFile(key, file, create) : null;
-    }
+    if (!h.ok) throw new RecordLogError("corrupt", `${file}: ${h.problem} after repair`);
     const scan = scanEntries(bytes, h.header);
     const handle = await fs.open(file, "r+");
-    if (scan.validLength < bytes.length) {
-      this.warn(`${file}: dropping a torn tail of ${bytes.length - scan.validLength} bytes after position ${scan.lastPos}`);
-      try {
-        await handle.truncate(scan.validLength);
-        await this.syncImpl(handle, "data");
-      } catch (e) {
-        await handle.close();
-        throw new RecordLogError("io", `cannot truncate the torn tail of ${file}`, { cause: e });
-      }
-    }
     return {
       key: h.header.key,
       path: file,

@@ -13,9 +13,15 @@ import type { LogPosition, RecordKey } from "./types.js";
  *
  * Entry (16 bytes + update):
  *   length u32 | crc32 u32 | pos u64 | update bytes
- * The CRC covers `pos` and the update. Entries are contiguous and their positions consecutive; the
- * first entry that is short, fails its CRC or breaks the sequence ends the log (a torn tail from a
- * crash mid-write: it was never acknowledged, so dropping it loses nothing confirmed).
+ * The CRC covers `pos` and the update. Entries are written contiguously with consecutive positions.
+ *
+ * Reading is per entry: an entry is valid when its length fits (≤ MAX_ENTRY_BYTES and inside the
+ * file), its position is a safe integer greater than the last valid one, and its CRC holds. After
+ * an invalid entry (a flipped byte, a torn write) the scan resynchronises: it tries every following
+ * byte offset as an entry start and resumes at the first valid entry, so the intact entries after a
+ * damaged one are kept (positions may then have a gap). Bytes that belong to no valid entry are
+ * reported as damaged ranges; at the end of the file they are usually a torn tail from a crash
+ * mid-write (never acknowledged), in the middle they are corruption.
  */
 export const WAL_MAGIC = "TWAL";
 export const WAL_VERSION = 1;
@@ -80,29 +86,78 @@ export function encodeEntry(pos: LogPosition, update: Uint8Array): Buffer {
   return buf;
 }
 
+/** A byte range `[start, end)` of a log file that belongs to no valid entry. */
+export interface DamagedRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface ScanResult {
+  /** Every valid entry, in file order (positions strictly increasing). */
   readonly entries: WalEntryRef[];
-  /** Bytes up to the end of the last valid entry; anything after is a torn tail. */
+  /** Bytes up to the end of the last valid entry. */
   readonly validLength: number;
   /** Last position (base when there are no entries). */
   readonly lastPos: LogPosition;
+  /** Ranges skipped over: corruption in the middle, a torn tail at the end. Empty for a sound file. */
+  readonly damaged: DamagedRange[];
 }
 
-/** Walks the entries of a whole file (header already parsed). */
-export function scanEntries(file: Uint8Array, header: WalHeader): ScanResult {
+/** The entry starting at `offset`, if it is valid and comes after `lastPos`. */
+function entryAt(b: Buffer, offset: number, lastPos: LogPosition): WalEntryRef | null {
+  if (offset + ENTRY_HEADER > b.length) return null;
+  const length = b.readUInt32LE(offset);
+  if (length > MAX_ENTRY_BYTES || offset + ENTRY_HEADER + length > b.length) return null;
+  const big = b.readBigUInt64LE(offset + 8);
+  if (big > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  const pos = Number(big);
+  if (pos <= lastPos) return null;
+  if (crc32(b.subarray(offset + 8, offset + ENTRY_HEADER + length)) !== b.readUInt32LE(offset + 4)) return null;
+  return { pos, offset: offset + ENTRY_HEADER, length };
+}
+
+/**
+ * Walks the entries of a whole file from `start` (the end of the parsed header), resynchronising
+ * after damaged bytes (see the format notes above).
+ */
+export function scanEntries(file: Uint8Array, header: Pick<WalHeader, "base" | "length">): ScanResult {
   const b = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   const entries: WalEntryRef[] = [];
+  const damaged: DamagedRange[] = [];
   let offset = header.length;
+  let validLength = header.length;
   let lastPos = header.base;
-  while (offset + ENTRY_HEADER <= b.length) {
-    const length = b.readUInt32LE(offset);
-    if (length > MAX_ENTRY_BYTES || offset + ENTRY_HEADER + length > b.length) break;
-    const pos = Number(b.readBigUInt64LE(offset + 8));
-    if (pos !== lastPos + 1) break;
-    if (crc32(b.subarray(offset + 8, offset + ENTRY_HEADER + length)) !== b.readUInt32LE(offset + 4)) break;
-    entries.push({ pos, offset: offset + ENTRY_HEADER, length });
-    lastPos = pos;
-    offset += ENTRY_HEADER + length;
+  while (offset < b.length) {
+    const entry = entryAt(b, offset, lastPos);
+    if (entry) {
+      entries.push(entry);
+      lastPos = entry.pos;
+      offset = entry.offset + entry.length;
+      validLength = offset;
+      continue;
+    }
+    // Resync: the next offset where a valid entry starts.
+    let next = offset + 1;
+    let found: WalEntryRef | null = null;
+    for (; next + ENTRY_HEADER <= b.length; next++) {
+      found = entryAt(b, next, lastPos);
+      if (found) break;
+    }
+    const end = found ? next : b.length;
+    damaged.push({ start: offset, end });
+    offset = end;
   }
-  return { entries, validLength: offset, lastPos };
+  return { entries, validLength, lastPos, damaged };
+}
+
+/**
+ * The file holding only the valid entries of `bytes` after a fresh header for `key` (what recovery
+ * writes after setting the damaged original aside). The header's base is kept when known, else it is
+ * the position before the first surviving entry.
+ */
+export function rebuildFile(bytes: Uint8Array, key: RecordKey, base: LogPosition, entries: readonly WalEntryRef[]): Buffer {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Buffer[] = [encodeHeader(key, base)];
+  for (const e of entries) parts.push(b.subarray(e.offset - ENTRY_HEADER, e.offset + e.length));
+  return Buffer.concat(parts);
 }

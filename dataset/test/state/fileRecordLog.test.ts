@@ -182,7 +182,7 @@ describe("FileRecordLog (file specifics)", () => {
     }
   });
 
-  it("moves a log file with a damaged header aside instead of guessing", async () => {
+  it("rebuilds a log whose header is damaged around its valid entries, keeping a copy of the original", async () => {
     const log = new FileRecordLog({ dataDir });
     await log.append(key, Uint8Array.of(1));
     await log.close();
@@ -192,10 +192,16 @@ describe("FileRecordLog (file specifics)", () => {
     await fs.writeFile(file, buf);
     const warnings: string[] = [];
     const reopened = new FileRecordLog({ dataDir, onWarning: (m) => warnings.push(m) });
-    expect(await reopened.append(key, Uint8Array.of(2))).toBe(1);
+    expect(await reopened.append(key, Uint8Array.of(2))).toBe(2);
+    expect((await reopened.read(key)).map((e) => [e.pos, ...e.update])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
     expect(warnings.join()).toMatch(/checksum/);
     const names = await fs.readdir(path.dirname(file));
-    expect(names.some((n) => n.includes(".corrupt-"))).toBe(true);
+    const aside = names.find((n) => n.includes(".damaged-"));
+    expect(aside).toBeDefined();
+    expect(await fs.readFile(path.join(path.dirname(file), aside!))).toEqual(buf);
     await reopened.close();
   });
 

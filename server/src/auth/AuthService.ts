@@ -109,15 +109,19 @@ export class AuthService {
   static async open(dataDir: string, config: AuthConfig, options: { logger: Logger; corsOrigins?: readonly string[] }): Promise<AuthService> {
     const auth = new AuthService(config.mode, dataDir, config, options.logger, new Set(options.corsOrigins ?? []));
     if (auth.users && auth.sessions && auth.tokens && auth.gate) {
-      await auth.users.refresh();
+      const users = auth.users;
+      await users.refresh();
+      const legacy = (username: string) => users.get(username)?.uid ?? null;
       try {
-        await auth.sessions.load();
+        await auth.sessions.load(legacy);
       } catch (err) {
         // Sessions are disposable: a damaged file costs everyone a new login, never access.
         if (!(err instanceof AuthFileError)) throw err;
         options.logger.error("sessions file unreadable; starting with no sessions", { error: err.message });
       }
-      await auth.tokens.load();
+      await auth.tokens.load(legacy);
+      // Accounts removed (or removed and re-created) while the server was stopped: their credentials go.
+      await auth.pruneCredentials();
       await auth.gate.ready();
       auth.fingerprints = auth.fingerprintUsers();
       auth.refreshTimer = setInterval(() => void auth.refreshUsers(), 1000);
@@ -140,7 +144,7 @@ export class AuthService {
 
   private fingerprintUsers(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const u of this.users?.list() ?? []) out.set(u.username, JSON.stringify([u.role, u.datasetRoles, u.epoch, u.displayName]));
+    for (const u of this.users?.list() ?? []) out.set(u.username, JSON.stringify([u.uid, u.role, u.datasetRoles, u.epoch, u.displayName]));
     return out;
   }
 
@@ -185,14 +189,20 @@ export class AuthService {
 
   /** After any change to the accounts: ends what no longer holds and cuts the affected websockets. */
   async usersChanged(): Promise<void> {
-    const users = this.users;
-    if (!users || !this.sessions || !this.tokens) return;
+    if (!this.users || !this.sessions || !this.tokens) return;
     const next = this.fingerprintUsers();
     const changed = [...this.fingerprints.keys()].filter((u) => next.get(u) !== this.fingerprints.get(u));
     this.fingerprints = next;
-    await this.sessions.prune((s) => users.get(s.username)?.epoch === s.epoch);
-    await this.tokens.prune((t) => users.get(t.username) !== null);
+    await this.pruneCredentials();
     for (const u of changed) this.revoke(u);
+  }
+
+  /** Ends the sessions and tokens whose account is gone (its uid no longer exists) or whose password changed. */
+  private async pruneCredentials(): Promise<void> {
+    const users = this.users;
+    if (!users || !this.sessions || !this.tokens) return;
+    await this.sessions.prune((s) => users.byUid(s.uid)?.epoch === s.epoch);
+    await this.tokens.prune((t) => users.byUid(t.uid) !== null);
   }
 
   // ── credentials of a request ────────────────────────────────────────────────────────────────
@@ -210,7 +220,9 @@ export class AuthService {
     return clearedSessionCookie(this.secure(req));
   }
 
-  private liveUser(user: UserRecord | null | undefined, epoch?: number): UserRecord | null {
+  /** The account a credential was issued to, resolved by its uid (never by name), if it still holds. */
+  private liveUser(uid: string, epoch?: number): UserRecord | null {
+    const user = this.users?.byUid(uid) ?? null;
     if (!user) return null;
     if (epoch !== undefined && user.epoch !== epoch) return null;
     return user;
@@ -218,7 +230,7 @@ export class AuthService {
 
   private fromToken(token: string): Authentication {
     const record = isTokenShape(token) ? this.tokens?.lookup(token) : null;
-    const user = record ? this.liveUser(this.users?.get(record.username)) : null;
+    const user = record ? this.liveUser(record.uid) : null;
     if (!record || !user) return { principal: ANONYMOUS, failure: "Invalid or expired token.", setCookie: null, sessionDigest: null };
     return { principal: { kind: "user", user, via: "token", token: record }, failure: null, setCookie: null, sessionDigest: null };
   }
@@ -249,7 +261,7 @@ export class AuthService {
       if (!isSessionIdShape(v)) continue;
       const session = this.sessions?.lookup(v);
       if (!session) continue;
-      const user = this.liveUser(this.users?.get(session.username), session.epoch);
+      const user = this.liveUser(session.uid, session.epoch);
       if (!user) continue;
       const now = this.now();
       const renewed = this.sessions?.touch(session) ?? false;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Role } from "@tessera/shared-crdt";
@@ -7,6 +8,12 @@ import { isRole } from "./roles.js";
 
 /** One account. The username is also the identity id written into awareness and the activity feed. */
 export interface UserRecord {
+  /**
+   * The account's own id: random, created with the account, never changed and never reused.
+   * Sessions and API tokens are bound to it, so a name removed and later re-created is another
+   * account and the old credentials do not open it.
+   */
+  readonly uid: string;
   readonly username: string;
   readonly displayName: string;
   readonly role: Role;
@@ -59,16 +66,26 @@ function checkDatasetId(id: string): string {
   return id;
 }
 
-function parseUser(v: unknown): UserRecord {
+const UID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A new account id (a random UUID). */
+export function newUid(): string {
+  return randomUUID();
+}
+
+/** One account as stored; `uid` is null for files written before accounts had one (see `readFile`). */
+function parseUser(v: unknown): Omit<UserRecord, "uid"> & { uid: string | null } {
   const o = v as Record<string, unknown> | null;
   if (!o || typeof o !== "object" || typeof o.username !== "string" || typeof o.passwordHash !== "string" || !isRole(o.role)) {
     throw new AuthFileError("corrupt", "users.json holds a malformed account");
   }
+  if (o.uid !== undefined && (typeof o.uid !== "string" || !UID_RE.test(o.uid))) throw new AuthFileError("corrupt", `users.json: account ${o.username.slice(0, 64)} has a malformed uid`);
   const datasetRoles: Record<string, Role> = {};
   if (o.datasetRoles && typeof o.datasetRoles === "object") {
     for (const [k, r] of Object.entries(o.datasetRoles as Record<string, unknown>)) if (isRole(r)) datasetRoles[k] = r;
   }
   return {
+    uid: typeof o.uid === "string" ? o.uid : null,
     username: o.username,
     displayName: typeof o.displayName === "string" ? o.displayName : o.username,
     role: o.role,
@@ -102,6 +119,7 @@ export function userView(u: UserRecord): UserView {
 export class UserStore {
   readonly file: string;
   private users = new Map<string, UserRecord>();
+  private uids = new Map<string, UserRecord>();
   private stamp = "";
 
   constructor(
@@ -129,26 +147,52 @@ export class UserStore {
     }
   }
 
-  private async readFile(): Promise<Map<string, UserRecord>> {
+  /**
+   * The accounts on disk. Accounts from before uids existed get one here (`migrated` says so); the
+   * caller writes it back under the lock so every process agrees on it from then on.
+   */
+  private async readFile(): Promise<{ users: Map<string, UserRecord>; migrated: boolean }> {
     const raw = await readJsonFile(this.file);
     const out = new Map<string, UserRecord>();
-    if (raw === null) return out;
+    if (raw === null) return { users: out, migrated: false };
     const list = (raw as { users?: unknown }).users;
     if (!Array.isArray(list)) throw new AuthFileError("corrupt", "users.json has no users list");
+    let migrated = false;
+    const uids = new Set<string>();
     for (const v of list) {
-      const u = parseUser(v);
+      const parsed = parseUser(v);
+      if (parsed.uid !== null && uids.has(parsed.uid)) throw new AuthFileError("corrupt", `users.json: two accounts share the uid of ${parsed.username.slice(0, 64)}`);
+      if (parsed.uid === null) migrated = true;
+      const u: UserRecord = { ...parsed, uid: parsed.uid ?? newUid() };
+      uids.add(u.uid);
       out.set(u.username, u);
     }
-    return out;
+    return { users: out, migrated };
   }
 
   /** Re-reads the file when it changed on disk; returns whether it did. */
   async refresh(): Promise<boolean> {
     const stamp = await this.fileStamp();
     if (stamp === this.stamp) return false;
-    this.users = await this.readFile();
+    const { users, migrated } = await this.readFile();
+    if (migrated) {
+      // Give the older accounts their uid once, on disk, under the lock (the CLI may do the same).
+      await this.change(() => undefined);
+      return true;
+    }
+    this.setUsers(users);
     this.stamp = stamp;
     return true;
+  }
+
+  private setUsers(users: Map<string, UserRecord>): void {
+    this.users = users;
+    this.uids = new Map([...users.values()].map((u) => [u.uid, u]));
+  }
+
+  /** The account with this uid, if it still exists (a removed account's uid never comes back). */
+  byUid(uid: string): UserRecord | null {
+    return this.uids.get(uid) ?? null;
   }
 
   get(username: string): UserRecord | null {
@@ -172,10 +216,10 @@ export class UserStore {
   /** One read-modify-write cycle under the lock; `fn` edits the map it is given. */
   private async change<T>(fn: (users: Map<string, UserRecord>) => T | Promise<T>): Promise<T> {
     return withFileLock(this.file, async () => {
-      const users = await this.readFile();
+      const { users } = await this.readFile();
       const result = await fn(users);
       await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, users: [...users.values()] }, null, 2)}\n`);
-      this.users = users;
+      this.setUsers(users);
       this.stamp = await this.fileStamp();
       return result;
     });
@@ -199,7 +243,7 @@ export class UserStore {
     return this.change((users) => {
       if (users.has(username)) throw new UserStoreError("exists", `user ${username} already exists`);
       const now = this.now();
-      const user: UserRecord = { username, displayName, role, datasetRoles, passwordHash, epoch: 0, createdAt: now, updatedAt: now };
+      const user: UserRecord = { uid: newUid(), username, displayName, role, datasetRoles, passwordHash, epoch: 0, createdAt: now, updatedAt: now };
       users.set(username, user);
       return user;
     });

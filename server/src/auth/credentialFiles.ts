@@ -34,8 +34,23 @@ class MirroredFile<T> {
   }
 }
 
+/** Whose credential it is: the account's uid (what counts) and its username (for lists and logs). */
+export interface CredentialOwner {
+  readonly uid: string;
+  readonly username: string;
+}
+
+/**
+ * Credentials written before accounts had a uid carry only a username: on load they are bound to
+ * the uid that username has now (the account they were issued to, as far as anyone can tell), and
+ * dropped when the name no longer exists.
+ */
+export type LegacyOwner = (username: string) => string | null;
+
 export interface SessionRecord {
   readonly digest: string;
+  /** The account's uid: a session never opens another account that later took the same name. */
+  readonly uid: string;
   readonly username: string;
   /** The user's password epoch when the session opened. */
   readonly epoch: number;
@@ -70,14 +85,27 @@ export class SessionStore {
     this.mirror = new MirroredFile(path.join(dataDir, ".tessera", "sessions.json"), "sessions", (v) => {
       const o = v as Record<string, unknown> | null;
       if (!o || typeof o.digest !== "string" || typeof o.username !== "string") return null;
+      if (o.uid !== undefined && typeof o.uid !== "string") return null;
       const [epoch, createdAt, expiresAt, renewedAt] = [num(o.epoch), num(o.createdAt), num(o.expiresAt), num(o.renewedAt)];
       if (epoch === null || createdAt === null || expiresAt === null || renewedAt === null) return null;
-      return { digest: o.digest, username: o.username, epoch, createdAt, expiresAt, renewedAt };
+      return { digest: o.digest, uid: typeof o.uid === "string" ? o.uid : "", username: o.username, epoch, createdAt, expiresAt, renewedAt };
     });
   }
 
-  async load(): Promise<void> {
-    for (const s of await this.mirror.read()) if (s.expiresAt > this.now()) this.byDigest.set(s.digest, s);
+  /** Reads the sessions file; sessions from before uids are bound through `legacy` (and saved so). */
+  async load(legacy: LegacyOwner): Promise<void> {
+    let migrated = false;
+    for (const s of await this.mirror.read()) {
+      if (s.expiresAt <= this.now()) continue;
+      if (s.uid !== "") {
+        this.byDigest.set(s.digest, s);
+        continue;
+      }
+      migrated = true;
+      const uid = legacy(s.username);
+      if (uid !== null) this.byDigest.set(s.digest, { ...s, uid });
+    }
+    if (migrated) await this.persist();
   }
 
   private persist(): Promise<void> {
@@ -94,10 +122,10 @@ export class SessionStore {
   }
 
   /** Opens a session; returns the secret for the cookie (never stored). */
-  async create(username: string, epoch: number): Promise<{ id: string; session: SessionRecord }> {
+  async create(owner: CredentialOwner, epoch: number): Promise<{ id: string; session: SessionRecord }> {
     const id = newSecret();
     const now = this.now();
-    const session: SessionRecord = { digest: digest(id), username, epoch, createdAt: now, expiresAt: Math.min(now + this.times.idleMs, now + this.times.absoluteMs), renewedAt: now };
+    const session: SessionRecord = { digest: digest(id), uid: owner.uid, username: owner.username, epoch, createdAt: now, expiresAt: Math.min(now + this.times.idleMs, now + this.times.absoluteMs), renewedAt: now };
     this.byDigest.set(session.digest, session);
     await this.persist();
     return { id, session };
@@ -150,6 +178,8 @@ export class SessionStore {
 export interface TokenRecord {
   readonly id: string;
   readonly digest: string;
+  /** The account's uid: a token never opens another account that later took the same name. */
+  readonly uid: string;
   readonly username: string;
   readonly name: string;
   readonly createdAt: string;
@@ -179,9 +209,11 @@ export class TokenStore {
     this.mirror = new MirroredFile(path.join(dataDir, ".tessera", "tokens.json"), "tokens", (v) => {
       const o = v as Record<string, unknown> | null;
       if (!o || typeof o.id !== "string" || typeof o.digest !== "string" || typeof o.username !== "string") return null;
+      if (o.uid !== undefined && typeof o.uid !== "string") return null;
       return {
         id: o.id,
         digest: o.digest,
+        uid: typeof o.uid === "string" ? o.uid : "",
         username: o.username,
         name: typeof o.name === "string" ? o.name : "",
         createdAt: typeof o.createdAt === "string" ? o.createdAt : "",
@@ -190,8 +222,19 @@ export class TokenStore {
     });
   }
 
-  async load(): Promise<void> {
-    for (const t of await this.mirror.read()) this.byDigest.set(t.digest, t);
+  /** Reads the tokens file; tokens from before uids are bound through `legacy` (and saved so). */
+  async load(legacy: LegacyOwner): Promise<void> {
+    let migrated = false;
+    for (const t of await this.mirror.read()) {
+      if (t.uid !== "") {
+        this.byDigest.set(t.digest, t);
+        continue;
+      }
+      migrated = true;
+      const uid = legacy(t.username);
+      if (uid !== null) this.byDigest.set(t.digest, { ...t, uid });
+    }
+    if (migrated) await this.persist();
   }
 
   private persist(): Promise<void> {
@@ -202,9 +245,9 @@ export class TokenStore {
     return t.expiresAt !== null && Date.parse(t.expiresAt) <= this.now();
   }
 
-  async create(username: string, name: string, expiresAt: string | null): Promise<{ token: string; record: TokenRecord }> {
+  async create(owner: CredentialOwner, name: string, expiresAt: string | null): Promise<{ token: string; record: TokenRecord }> {
     const token = newToken();
-    const record: TokenRecord = { id: newPublicId(), digest: digest(token), username, name, createdAt: new Date(this.now()).toISOString(), expiresAt };
+    const record: TokenRecord = { id: newPublicId(), digest: digest(token), uid: owner.uid, username: owner.username, name, createdAt: new Date(this.now()).toISOString(), expiresAt };
     this.byDigest.set(record.digest, record);
     await this.persist();
     return { token, record };
@@ -215,13 +258,13 @@ export class TokenStore {
     return t && !this.expired(t) ? t : null;
   }
 
-  list(username: string): TokenRecord[] {
-    return [...this.byDigest.values()].filter((t) => t.username === username).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+  list(owner: CredentialOwner): TokenRecord[] {
+    return [...this.byDigest.values()].filter((t) => t.uid === owner.uid).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   }
 
-  /** Revokes one of `username`'s tokens; false when they own no token with this id. */
-  async revoke(username: string, id: string): Promise<boolean> {
-    const t = [...this.byDigest.values()].find((x) => x.id === id && x.username === username);
+  /** Revokes one of `owner`'s tokens; false when they own no token with this id. */
+  async revoke(owner: CredentialOwner, id: string): Promise<boolean> {
+    const t = [...this.byDigest.values()].find((x) => x.id === id && x.uid === owner.uid);
     if (!t) return false;
     this.byDigest.delete(t.digest);
     await this.persist();

@@ -97,6 +97,9 @@ function build(): Record<string, Rule> {
     get_conversation: READ,
     list_activity: READ,
     list_presence: READ,
+    // Inference discovery (nothing connected): Pixano's UI polls it on every page.
+    list_connected_providers: SIGNED_IN,
+    list_inference_models: SIGNED_IN,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

@@ -106,7 +106,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       }
       const previous = requestAuth(req)?.sessionDigest;
       if (previous) await sessions.end(previous);
-      const { id, session } = await sessions.create(verdict.user.username, verdict.user.epoch);
+      const { id, session } = await sessions.create(verdict.user, verdict.user.epoch);
       res.setHeader("Set-Cookie", auth.sessionCookieFor(req, id, session.expiresAt, session.createdAt));
       ctx.logger.info("login", { username: verdict.user.username, address });
       sendJson(res, 200, meOf({ kind: "user", user: verdict.user, via: "session", session }));
@@ -173,7 +173,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const updated = await storeCall(users.setPassword(me.username, next));
       await auth.usersChanged();
       if (requestAuth(req)?.sessionDigest) {
-        const { id, session } = await sessions.create(updated.username, updated.epoch);
+        const { id, session } = await sessions.create(updated, updated.epoch);
         res.setHeader("Set-Cookie", auth.sessionCookieFor(req, id, session.expiresAt, session.createdAt));
       }
       ctx.logger.info("password changed", { username: me.username });
@@ -187,7 +187,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
     (req, res) => {
       noStore(res);
       const { tokens } = needAccounts();
-      sendJson(res, 200, tokens.list(accountOf(req).username).map(tokenView));
+      sendJson(res, 200, tokens.list(accountOf(req)).map(tokenView));
     },
   );
 
@@ -214,7 +214,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
         throw new RequestValidationError([{ type: "int_range", loc: ["body", "expires_in_days"], msg: "Input should be an integer between 1 and 3650", input: days }]);
       }
       const expiresAt = typeof days === "number" ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
-      const { token, record } = await tokens.create(me.username, name, expiresAt);
+      const { token, record } = await tokens.create(me, name, expiresAt);
       ctx.logger.info("api token created", { username: me.username, tokenId: record.id });
       sendJson(res, 201, { ...tokenView(record), token });
     },
@@ -235,7 +235,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const { tokens } = needAccounts();
       const me = accountOf(req);
       const id = String((req.params as Record<string, unknown>).token_id ?? "");
-      if (!(await tokens.revoke(me.username, id))) throw new HttpError(404, "Token not found.");
+      if (!(await tokens.revoke(me, id))) throw new HttpError(404, "Token not found.");
       auth.revoke(me.username, tokenKey(id));
       ctx.logger.info("api token revoked", { username: me.username, tokenId: id });
       res.status(204).end();

@@ -14,10 +14,11 @@ import { collabRouter, type LiveReadPort } from "./routes/collab.js";
 import { conversationsRouter } from "./routes/conversations.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
+import { inferenceRouter } from "./routes/inference.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { RESOURCES, resourceRouter } from "./routes/resources.js";
-import { clientRouter, rootRouter } from "./routes/root.js";
+import { clientRouter, rootRouter, type Readiness } from "./routes/root.js";
 import { viewsRouter } from "./routes/views.js";
 import { cors, securityHeaders } from "./security.js";
 
@@ -42,6 +43,8 @@ export interface AppOptions {
    * Absent → the single-user mode: everyone is the local admin.
    */
   readonly auth?: AuthService;
+  /** `/health`'s answer: not ready (503) while start-up recovery runs; always ready when absent. */
+  readonly readiness?: Readiness;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -81,7 +84,7 @@ export function createApp(options: AppOptions): Express {
   app.use(authenticateRequests(auth));
   app.use(guard.router);
 
-  app.use(rootRouter(ctx, options.version ?? "0.1.0"));
+  app.use(rootRouter(ctx, options.version ?? "0.1.0", options.readiness));
   app.use(authRouter(ctx, auth));
   app.use(userRouter(ctx, auth));
   app.use(datasetsRouter(ctx));
@@ -91,6 +94,7 @@ export function createApp(options: AppOptions): Express {
   for (const def of RESOURCES) app.use(resourceRouter(ctx, def));
   app.use(conversationsRouter(ctx));
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
+  app.use(inferenceRouter(ctx));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
   // Every router has registered its routes: one guard per route, from the permission table.

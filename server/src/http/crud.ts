@@ -3,16 +3,15 @@ import {
   deleteWithDependents,
   hasRow,
   isComponentTable,
-  patchRecord,
   patchRow,
   validateRow,
   writeRow,
   type Row,
   type TableSchema,
-  type WorkflowAction,
 } from "@tessera/shared-crdt";
 import { bodyShapeIssues, toFieldIssues } from "./bodyIssues.js";
 import { HttpError, notFound, RequestValidationError } from "./errors.js";
+import { isDotSegment } from "./requestTarget.js";
 import type { RecordDocsPort, RestIdentity } from "./recordDocs.js";
 
 /**
@@ -39,17 +38,6 @@ function viaDocs(access: TableAccess): { port: RecordDocsPort; who: RestIdentity
 
 function foreignRecord(recordId: unknown): HttpError {
   return new HttpError(400, `Foreign key violation: record_id='${String(recordId)}' not found in 'records'.`);
-}
-
-/** The workflow action that takes a record from one status to another, if there is one. */
-function actionBetween(from: unknown, to: unknown): WorkflowAction | null {
-  const table: Record<string, Record<string, WorkflowAction>> = {
-    new: { inProgress: "edit", inReview: "submit" },
-    inProgress: { inReview: "submit" },
-    inReview: { validated: "approve", inProgress: "reject" },
-    validated: { inProgress: "reopen" },
-  };
-  return table[String(from)]?.[String(to)] ?? null;
 }
 
 const SERVER_OWNED = new Set(["created_at", "updated_at"]);
@@ -98,6 +86,12 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
   if (shape.length > 0) throw new RequestValidationError(shape);
   const obj = body as Record<string, unknown>;
   if (obj.id === undefined) throw new RequestValidationError([{ type: "missing", loc: ["body", "id"], msg: "Field required", input: body }]);
+  // A row named `.` or `..` could be stored but never addressed: URLs drop dot-segments (requestTarget.ts).
+  if (isDotSegment(obj.id)) {
+    throw new RequestValidationError([
+      { type: "value_error", loc: ["body", "id"], msg: 'Value error, an id may not be "." or "..": URLs remove these dot-segments, so the row could never be addressed', input: obj.id },
+    ]);
+  }
   const fields = writableFields(access, obj, { dropNull: false, dropId: false });
   const checked = validateRow(access.schema, fields, { mode: "create", unknown: "drop" });
   if (!checked.ok) throw new RequestValidationError(toFieldIssues(checked.issues, body));
@@ -137,13 +131,10 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
   const table = access.schema.table.name;
   if (!docs) return access.handle.update(table, id, patch);
   if (table === "records") {
+    // Fields and status together, all or nothing: a refused status change writes no field (SPEC W8).
     const { status, ...fields } = patch;
-    if (Object.keys(fields).length > 0) await docs.port.edit(access.handle.id, id, docs.who, (doc) => patchRecord(doc, fields));
-    if (status !== undefined && status !== stored.status) {
-      const action = actionBetween(stored.status, status);
-      if (!action) throw new HttpError(409, `cannot move a record from ${String(stored.status)} to ${String(status)}`);
-      await docs.port.workflow(access.handle.id, id, action, docs.who, typeof fields.comment === "string" ? fields.comment : "");
-    }
+    const comment = typeof fields.comment === "string" ? fields.comment : "";
+    await docs.port.updateRecord(access.handle.id, id, docs.who, fields, typeof status === "string" ? status : undefined, comment);
     return getRow(access, id);
   }
   if ("record_id" in patch && patch.record_id !== stored.record_id) throw new HttpError(400, "record_id cannot change: delete and create the row in the other record");

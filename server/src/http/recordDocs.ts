@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import type { Request } from "express";
-import type { Role, ValidationIssue, WorkflowAction } from "@tessera/shared-crdt";
+import type { NamedAction, Role, Row, ValidationIssue } from "@tessera/shared-crdt";
 import { LOCAL_IDENTITY, principalIdentity, requestAuth } from "../auth/principal.js";
 import { toFieldIssues } from "./bodyIssues.js";
 import { HttpError, type ErrorMapper } from "./errors.js";
@@ -13,8 +13,14 @@ import { HttpError, type ErrorMapper } from "./errors.js";
 export interface RecordDocsPort {
   /** Runs `fn` on the record's document as one REST-origin transaction; resolves once durable and folded into the rows. */
   edit(datasetId: string, recordId: string, who: RestIdentity, fn: (doc: Y.Doc) => void): Promise<void>;
-  /** A workflow transition, applied and folded into the rows. */
-  workflow(datasetId: string, recordId: string, action: WorkflowAction, who: RestIdentity, comment: string): Promise<{ from: string; to: string }>;
+  /** A named workflow transition, applied and folded into the rows. */
+  workflow(datasetId: string, recordId: string, action: NamedAction, who: RestIdentity, comment: string): Promise<{ from: string; to: string }>;
+  /**
+   * `PUT /records/{id}`: record fields (W5 decides who may edit) and a direct status change to
+   * `status` (W8; `undefined` or the current status: none) — checked together, then applied
+   * together or not at all; folded into the rows before it resolves.
+   */
+  updateRecord(datasetId: string, recordId: string, who: RestIdentity, fields: Row, status: string | undefined, comment: string): Promise<void>;
   /** Deletes records: open rooms close first so nothing writes them back. */
   deleteRecords<T>(datasetId: string, recordIds: readonly string[], deleteRows: () => Promise<T>): Promise<T>;
 }

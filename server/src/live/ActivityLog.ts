@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { ActivityEntry, LiveUser, RecordStatus, WorkflowAction } from "@tessera/shared-crdt";
+import type { ActivityEntry, LiveUser, WorkflowAction } from "@tessera/shared-crdt";
 import { randomId } from "@tessera/shared-crdt";
 
 /** Rows touched by one transaction, per table. */
@@ -84,7 +84,7 @@ export class ActivityLog {
   }
 
   /** A status transition: closes the person's open edit batch on that record first, so order is kept. */
-  recordStatus(datasetId: string, recordId: string, user: LiveUser, status: { from: RecordStatus; to: RecordStatus; action: WorkflowAction; comment: string }): ActivityEntry {
+  recordStatus(datasetId: string, recordId: string, user: LiveUser, status: { from: string; to: string; action: WorkflowAction; comment: string }): ActivityEntry {
     const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
     const open = this.batches.get(key);
     if (open) this.closeBatch(key, open);

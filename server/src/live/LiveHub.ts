@@ -7,14 +7,16 @@ import {
   type LiveServerToClient,
   type LiveUser,
   type Presence,
+  isNamedAction,
+  WORKFLOW_ACTIONS,
+  type NamedAction,
   type StatusChange,
-  type WorkflowAction,
 } from "@tessera/shared-crdt";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
 export interface LiveRoomsPort {
-  applyWorkflow(datasetId: string, recordId: string, action: WorkflowAction, user: LiveUser, comment: string): Promise<StatusChange>;
+  applyWorkflow(datasetId: string, recordId: string, action: NamedAction, user: LiveUser, comment: string): Promise<StatusChange>;
   onStatus(fn: (change: StatusChange) => void): () => void;
   onEdit(fn: (edit: { datasetId: string; recordId: string; user: LiveUser; tables: TouchedTables }) => void): () => void;
 }
@@ -43,6 +45,14 @@ interface ConnData {
 
 type LiveSocket = Socket<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>;
 
+/** Where socket.io (the live channel's transport: long polling and websocket) is served; it owns every path under it. */
+export const LIVE_TRANSPORT_PATH = "/socket.io/";
+
+/** Whether a request URL is socket.io's (the same prefix test engine.io applies). */
+export function isLiveTransportPath(url: string | undefined): boolean {
+  return (url ?? "").startsWith(LIVE_TRANSPORT_PATH);
+}
+
 const datasetRoom = (datasetId: string) => `ds:${datasetId}`;
 const followersRoom = (datasetId: string, userId: string) => `follow:${datasetId}:${userId}`;
 
@@ -68,7 +78,7 @@ export class LiveHub {
       maxConnectionsPerUser?: number;
     },
   ) {
-    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
+    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { path: LIVE_TRANSPORT_PATH.slice(0, -1), serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
     this.nsp = this.io.of(LIVE_NAMESPACE);
     this.nsp.use((socket, next) => {
       this.authenticate(socket as LiveSocket).then(
@@ -160,9 +170,9 @@ export class LiveHub {
 
     socket.on("record:transition", (p, ack) => {
       if (typeof ack !== "function") return;
-      const actions: readonly string[] = ["submit", "approve", "reject", "reopen"];
-      if (!p || typeof p.recordId !== "string" || !actions.includes(p.action)) {
-        return ack({ ok: false, error: "recordId and a workflow action (submit, approve, reject, reopen) are required", reason: "bad_request" });
+      // The same actions as the REST route: the state machine's named actions.
+      if (!p || typeof p.recordId !== "string" || !isNamedAction(p.action)) {
+        return ack({ ok: false, error: `recordId and a workflow action (${WORKFLOW_ACTIONS.join(", ")}) are required`, reason: "bad_request" });
       }
       const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
       this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(

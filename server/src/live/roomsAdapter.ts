@@ -1,4 +1,4 @@
-import { userColor, type LiveUser, type StatusChange, type WorkflowAction } from "@tessera/shared-crdt";
+import { userColor, type LiveUser, type NamedAction, type StatusChange } from "@tessera/shared-crdt";
 import type { RoomManager } from "../sync/RoomManager.js";
 import type { LiveRoomsPort } from "./LiveHub.js";
 
@@ -21,7 +21,7 @@ export function liveRoomsPort(rooms: RoomManager, clock: () => Date = () => new 
         fn({ datasetId: e.datasetId, recordId: e.recordId, from: e.from, to: e.to, action: e.action, by: userOf(e.datasetId, e.userId), comment: e.comment, at: clock().toISOString() }),
       ),
     onEdit: (fn) => rooms.on("edit", (e) => fn({ datasetId: e.datasetId, recordId: e.recordId, user: userOf(e.datasetId, e.userId), tables: { ...e.counts } })),
-    async applyWorkflow(datasetId: string, recordId: string, action: WorkflowAction, user: LiveUser, comment: string): Promise<StatusChange> {
+    async applyWorkflow(datasetId: string, recordId: string, action: NamedAction, user: LiveUser, comment: string): Promise<StatusChange> {
       remember(user, datasetId);
       const { from, to } = await rooms.applyWorkflow(datasetId, recordId, action, { id: user.id, name: user.name, role: user.role, tessera: false }, comment, { flush: true });
       return { datasetId, recordId, from, to, action, by: user, comment: action === "reject" ? comment : "", at: clock().toISOString() };

@@ -7,7 +7,6 @@ import {
   decodeFrame,
   encodeSyncFrame,
   FrameError,
-  isRecordStatus,
   observeRecordChanges,
   PERSISTENCE_ORIGIN,
   recordMap,
@@ -15,13 +14,12 @@ import {
   serverOrigin,
   SyncType,
   transact,
-  transition,
   type DatasetSchema,
   type DocChanges,
   type Origin,
-  type RecordStatus,
   type ValidationIssue,
   type WorkflowAction,
+  type WorkflowResult,
 } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import { AwarenessRelay } from "./awarenessRelay.js";
@@ -109,9 +107,10 @@ export class RecordRoom {
     return this.destroyedFlag;
   }
 
-  get status(): RecordStatus {
+  /** The stored status: a workflow value or any other string (SPEC W7); `new` when absent. */
+  get status(): string {
     const s = recordMap(this.doc).get("status");
-    return isRecordStatus(s) ? s : "new";
+    return typeof s === "string" ? s : "new";
   }
 
   /** Nothing in memory that the snapshot and rows do not have: safe to unload. */
@@ -340,19 +339,35 @@ export class RecordRoom {
     }
   }
 
-  /** A workflow action (SPEC W1–W4) as a server transaction: status, and the comment of a rejection. */
-  workflow(action: WorkflowAction, identity: Identity, comment: string): { from: RecordStatus; to: RecordStatus; durable: Promise<boolean> } {
-    const from = this.status;
-    const r = transition(from, action, identity.role, comment);
-    if (!r.ok) throw new WorkflowError(r.reason, r.message);
+  /**
+   * A status change (SPEC W1–W8) as a server transaction — the status, and the comment of a
+   * rejection — optionally after an edit of the record in the same turn (REST `PUT`). `decide`
+   * answers for the current status (`null`: no change). Everything is checked before anything is
+   * applied: a refused change throws {@link WorkflowError}, an invalid edit {@link RoomEditError},
+   * and then nothing changed.
+   */
+  workflow(
+    decide: (from: string) => WorkflowResult | null,
+    identity: Identity,
+    comment: string,
+    edit?: { readonly origin: Origin; readonly fn: (doc: Y.Doc) => void },
+  ): { change: StatusMove | null; durable: Promise<boolean> } {
+    const first = decide(this.status);
+    if (first && !first.ok) throw new WorkflowError(first.reason, first.message);
+    if (edit) this.edit(edit.origin, identity.id, edit.fn);
+    // The edit may have started a `new` record (W1): decide again from where it is now.
+    const r = edit ? decide(this.status) : first;
+    if (!r) return { change: null, durable: this.durable.barrier() };
+    if (!r.ok) throw new Error(`workflow: ${r.message} after an accepted edit of ${this.key.recordId}`);
+    const { action, from, to } = r;
     transact(this.doc, serverOrigin(`workflow:${action}`), () => {
       const rec = recordMap(this.doc);
-      rec.set("status", r.to);
+      rec.set("status", to);
       if (action === "reject") rec.set("comment", comment);
     });
-    this.deps.emit("status", { ...this.key, from, to: r.to, action, userId: identity.id, comment: action === "reject" ? comment : "" });
+    this.deps.emit("status", { ...this.key, from, to, action, userId: identity.id, comment: action === "reject" ? comment : "" });
     this.refreshRights();
-    return { from, to: r.to, durable: this.durable.barrier() };
+    return { change: { from, to, action }, durable: this.durable.barrier() };
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
@@ -371,6 +386,13 @@ export class RecordRoom {
     this.relay.destroy();
     this.doc.destroy();
   }
+}
+
+/** A status change a room applied. */
+export interface StatusMove {
+  readonly from: string;
+  readonly to: string;
+  readonly action: WorkflowAction;
 }
 
 /** Rows added, updated and removed per table by one transaction (for the activity feed). */

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
 import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
-import { CloseCode, type Origin, type RecordStatus, type WorkflowAction } from "@tessera/shared-crdt";
+import { CloseCode, transition, type NamedAction, type Origin, type WorkflowResult } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { Connection } from "./Connection.js";
@@ -9,7 +9,7 @@ import { RoomError } from "./errors.js";
 import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
 import type { DocLoader, SyncLibrary, SyncPersister } from "./ports.js";
-import { RecordRoom } from "./RecordRoom.js";
+import { RecordRoom, type StatusMove } from "./RecordRoom.js";
 import type { RoomEventName, RoomEvents } from "./roomEvents.js";
 
 export interface RoomManagerDeps {
@@ -241,22 +241,40 @@ export class RoomManager {
     }
   }
 
-  /** A workflow transition (submit, approve, reject with comment, reopen) as a server transaction. */
+  /** A named workflow transition (edit, submit, approve, reject with comment, reopen) as a server transaction. */
   async applyWorkflow(
     datasetId: string,
     recordId: string,
-    action: WorkflowAction,
+    action: NamedAction,
     identity: Identity,
     comment = "",
     options: { flush?: boolean } = {},
-  ): Promise<{ from: RecordStatus; to: RecordStatus }> {
+  ): Promise<{ from: string; to: string }> {
+    const change = await this.changeStatus(datasetId, recordId, (from) => transition(from, action, identity.role, comment), identity, comment, options);
+    if (!change) throw new Error(`workflow: ${action} made no change`);
+    return { from: change.from, to: change.to };
+  }
+
+  /**
+   * A status change (a named transition, or a direct `set`) decided by `decide` on the record's
+   * current status, optionally after an edit of the record — all or nothing (`RecordRoom.workflow`).
+   * Resolves with the change made (`null`: none) once it is durable.
+   */
+  async changeStatus(
+    datasetId: string,
+    recordId: string,
+    decide: (from: string) => WorkflowResult | null,
+    identity: Identity,
+    comment = "",
+    options: { flush?: boolean; edit?: { readonly origin: Origin; readonly fn: (doc: Y.Doc) => void } } = {},
+  ): Promise<StatusMove | null> {
     const { entry, ready } = this.acquire({ datasetId, recordId });
     const room = await ready;
     try {
-      const { from, to, durable } = room.workflow(action, identity, comment);
+      const { change, durable } = room.workflow(decide, identity, comment, options.edit);
       if (!(await durable)) throw new RoomError("closing", "the transition could not be made durable before shutdown");
       if (options.flush && !(await room.flusher.flushNow())) throw new RoomError("closing", "the transition could not be flushed before shutdown");
-      return { from, to };
+      return change;
     } finally {
       this.release(entry);
     }
@@ -267,10 +285,12 @@ export class RoomManager {
    * whose flush failed) into its snapshot and rows, then trims it. Records with a loaded room are
    * left to their room. Failures are logged and left in the log for the next attempt.
    */
-  async flushPending(): Promise<{ flushed: number; failed: number }> {
+  async flushPending(options: { onPending?: (records: number) => void } = {}): Promise<{ flushed: number; failed: number }> {
     let flushed = 0;
     let failed = 0;
-    for (const key of await this.deps.log.pending()) {
+    const pending = await this.deps.log.pending();
+    options.onPending?.(pending.length);
+    for (const key of pending) {
       if (this.entries.has(nameOf(key)) || this.isGone(key)) continue;
       try {
         const { upTo } = await this.deps.persister.flush(key);

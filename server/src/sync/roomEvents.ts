@@ -1,4 +1,4 @@
-import type { ComponentTable, RecordStatus, WorkflowAction } from "@tessera/shared-crdt";
+import type { ComponentTable, WorkflowAction } from "@tessera/shared-crdt";
 import type { LogPosition, RecordKey } from "@tessera/dataset/state";
 
 /**
@@ -6,9 +6,10 @@ import type { LogPosition, RecordKey } from "@tessera/dataset/state";
  * Listeners run synchronously inside the room's processing: keep them cheap and never throw.
  */
 export interface StatusEvent extends RecordKey {
-  readonly from: RecordStatus;
-  readonly to: RecordStatus;
-  /** `edit` = W1, the first edit of a new record. */
+  /** Stored statuses: a workflow value or any other (SPEC W7). */
+  readonly from: string;
+  readonly to: string;
+  /** `edit` = W1, the first edit of a new record; `set` = a reviewer's or admin's direct change (W8). */
   readonly action: WorkflowAction;
   readonly userId: string;
   readonly comment: string;

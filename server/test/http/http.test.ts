@@ -126,7 +126,7 @@ describe("request bodies", () => {
         sock.once("error", reject);
         check();
       });
-    sock.write(`POST /datasets/${IMG_ID}/records HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`);
+    sock.write(`POST /datasets/${IMG_ID}/records HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`);
     sock.write(chunk);
     // Only 1 MB of 100 MB is out: a server that read the body before answering would never answer.
     const first = await waitFor(/HTTP\/1\.1 (\d+)[^]*?\r\n\r\n\{[^}]*\}/);
@@ -138,7 +138,7 @@ describe("request bodies", () => {
       if (!sock.write(chunk)) await new Promise((resolve) => sock.once("drain", resolve));
     }
     // The same connection still serves the next request once the refused body is discarded.
-    sock.write("GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+    sock.write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
     const second = await waitFor(/HTTP\/1\.1 (\d+)[^]*?\r\n\r\n\{[^}]*\}/);
     expect(second).toMatch(/^HTTP\/1\.1 200 /);
     expect(second).toContain('{"status":"ok"}');

@@ -25,13 +25,20 @@ export { clientOrigin, inferenceOrigin, isOrigin, PERSISTENCE_ORIGIN, restOrigin
 export { ANNOTATION_TABLES, REFERENCES, SAME_ENTITY_FIELDS, type Reference } from "./references.js";
 export { applyRowsToDoc, diffRecordRows, rowsOfDoc, type RecordRows, type TableDiff } from "./rows.js";
 export {
+  actionBetween,
   availableActions,
   canEditRecord,
+  isNamedAction,
   isRecordStatus,
+  setStatus,
   transition,
+  workflowState,
+  WORKFLOW_ACTIONS,
+  type NamedAction,
   type RecordStatus,
   type Role,
   type WorkflowAction,
+  type WorkflowState,
   type WorkflowRefusal,
   type WorkflowResult,
 } from "./workflow.js";

@@ -1,4 +1,4 @@
-import type { RecordStatus, Role, WorkflowAction } from "../doc/workflow.js";
+import type { NamedAction, Role, WorkflowAction } from "../doc/workflow.js";
 
 /**
  * The live channel (socket.io namespace `/live`, one room per dataset; SPEC L-…): presence, follow,
@@ -31,8 +31,9 @@ export interface Presence {
 export interface StatusChange {
   readonly datasetId: string;
   readonly recordId: string;
-  readonly from: RecordStatus;
-  readonly to: RecordStatus;
+  /** Stored statuses: one of the four workflow values, or any other (SPEC W7). */
+  readonly from: string;
+  readonly to: string;
   readonly action: WorkflowAction;
   readonly by: LiveUser;
   readonly comment: string;
@@ -50,7 +51,7 @@ export interface ActivityEntry {
   /** Edit batches: rows touched per table (added/updated/removed counts). */
   readonly tables?: Record<string, { added: number; updated: number; removed: number }>;
   /** Status entries: the transition. */
-  readonly status?: { from: RecordStatus; to: RecordStatus; action: WorkflowAction; comment: string };
+  readonly status?: { from: string; to: string; action: WorkflowAction; comment: string };
 }
 
 export type LiveAck<T> = (reply: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void;
@@ -60,8 +61,8 @@ export interface LiveClientToServer {
   "presence:update": (p: { recordId: string | null; tool?: string | null; frame?: number | null }) => void;
   /** Start following a user (their record changes reach you as `follow:moved`); `null` stops. */
   "follow:set": (p: { userId: string | null }, ack: LiveAck<{ recordId: string | null }>) => void;
-  /** Workflow action on a record (submit, approve, reject with comment, reopen). */
-  "record:transition": (p: { recordId: string; action: WorkflowAction; comment?: string }, ack: LiveAck<StatusChange>) => void;
+  /** A named workflow action on a record (edit = start, submit, approve, reject with comment, reopen). */
+  "record:transition": (p: { recordId: string; action: NamedAction; comment?: string }, ack: LiveAck<StatusChange>) => void;
   /** Recent activity of the dataset, or of one record. */
   "activity:list": (p: { recordId?: string; limit?: number }, ack: LiveAck<ActivityEntry[]>) => void;
 }

@@ -71,12 +71,8 @@ const frameIndex: Rule = (row, issue) => {
 };
 
 const RULES: Partial<Record<TableName, Rule[]>> = {
-  // S-RECORD-STATUS
-  records: [
-    (row, issue) => {
-      if ("status" in row && !oneOf(RECORD_STATUSES, row.status)) issue("status", `must be one of ${list(RECORD_STATUSES)}`);
-    },
-  ],
+  // S-RECORD-STATUS: `status` is any string, as in Pixano (`status: str`); the four workflow values
+  // (RECORD_STATUSES) drive the workflow, any other puts the record in its `other` state (SPEC W7).
   entity_dynamic_states: [provenance, frameIndex],
   // S-BBOX: 4 finite coords ≥ 0, in [0,1] when normalised, xyxy ordered, confidence in [0,1] or -1.
   bboxes: [

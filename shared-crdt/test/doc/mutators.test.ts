@@ -127,7 +127,7 @@ describe("record document mutators (SPEC D-OPS)", () => {
 
 describe("workflow (SPEC W1–W5)", () => {
   it("follows new → inProgress → inReview → validated, with reject and reopen", () => {
-    expect(transition("new", "edit", "annotator")).toEqual({ ok: true, from: "new", to: "inProgress" });
+    expect(transition("new", "edit", "annotator")).toEqual({ ok: true, action: "edit", from: "new", to: "inProgress" });
     expect(transition("inProgress", "submit", "annotator")).toMatchObject({ ok: true, to: "inReview" });
     expect(transition("inReview", "approve", "annotator")).toMatchObject({ ok: false, reason: "forbidden" });
     expect(transition("inReview", "approve", "reviewer")).toMatchObject({ ok: true, to: "validated" });

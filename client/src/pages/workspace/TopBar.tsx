@@ -1,5 +1,5 @@
 import { createSignal, For, Show } from "solid-js";
-import { availableActions, isRecordStatus, type Role, type WorkflowAction } from "@tessera/shared-crdt";
+import { availableActions, type NamedAction, type Role } from "@tessera/shared-crdt";
 import { syncLabel, type SyncStatus } from "../../sync/SyncTracker.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { Dialog } from "../../ui/Dialog.js";
@@ -7,7 +7,7 @@ import { StatusChip } from "../../ui/StatusChip.js";
 import { UserMenu } from "../../ui/UserMenu.js";
 import type { Peer } from "./recordBindings.js";
 
-const ACTION_LABELS: Record<WorkflowAction, string> = {
+const ACTION_LABELS: Record<NamedAction, string> = {
   edit: "Start",
   submit: "Submit for review",
   approve: "Approve",
@@ -32,13 +32,13 @@ export function TopBar(props: {
   onBack: () => void;
   onPrev: () => void;
   onNext: () => void;
-  onAction: (action: WorkflowAction, comment: string) => void;
+  onAction: (action: NamedAction, comment: string) => void;
   onFollow: (peer: Peer) => void;
   onHelp: () => void;
 }) {
   const [rejecting, setRejecting] = createSignal(false);
   const [comment, setComment] = createSignal("");
-  const actions = () => (isRecordStatus(props.status) ? availableActions(props.status, props.role) : []);
+  const actions = () => availableActions(props.status, props.role);
   return (
     <header class="ws-top">
       <button class="btn ghost icon" title="Back to the explorer" aria-label="Back to the explorer" onClick={() => props.onBack()} data-testid="back">

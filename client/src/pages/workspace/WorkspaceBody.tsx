@@ -2,12 +2,11 @@ import { createEffect, createResource, createSignal, For, on, onCleanup, onMount
 import * as Y from "yjs";
 import {
   canEditRecord,
-  isRecordStatus,
   randomId,
   relabel as relabelEntity,
   tableMap,
   type DocContext,
-  type WorkflowAction,
+  type NamedAction,
 } from "@tessera/shared-crdt";
 import { getNeighbors } from "../../api/endpoints.js";
 import type { ExplorerQuery } from "../../api/explorerQuery.js";
@@ -80,7 +79,7 @@ export function WorkspaceBody(props: {
   const status = () => String(fields().status ?? welcomeStatus() ?? "new");
   const editable = () => {
     const s = status();
-    return !readOnlyByServer() && isRecordStatus(s) && canEditRecord(s, role);
+    return !readOnlyByServer() && canEditRecord(s, role);
   };
   const onBeforeUnload = (e: BeforeUnloadEvent) => {
     if (!session.tracker.hasUnsavedEdits()) return;
@@ -249,7 +248,7 @@ export function WorkspaceBody(props: {
     navigate(explorerRoute(props.datasetId, props.query));
   };
   const activity = recordActivity(props.datasetId, props.recordId, myId);
-  const runAction = (action: WorkflowAction, comment: string) => {
+  const runAction = (action: NamedAction, comment: string) => {
     live.conn.transition(props.recordId, action, comment).then(
       (c) => toast(`${statusLabel(c.from)} → ${statusLabel(c.to)}`),
       (err: unknown) => toastError(err, "Workflow"),

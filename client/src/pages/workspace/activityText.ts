@@ -5,7 +5,7 @@ import { statusLabel } from "../../ui/StatusChip.js";
 export function activityText(a: ActivityEntry): string {
   if (a.kind === "status" && a.status) {
     const s = a.status;
-    const verb = { submit: "submitted for review", approve: "approved", reject: "rejected", reopen: "reopened", edit: "started" }[s.action] ?? s.action;
+    const verb = { submit: "submitted for review", approve: "approved", reject: "rejected", reopen: "reopened", edit: "started", set: "set the status" }[s.action];
     return `${verb} (${statusLabel(s.from)} → ${statusLabel(s.to)})${s.comment ? `: “${s.comment}”` : ""}`;
   }
   const parts: string[] = [];

@@ -2,6 +2,8 @@ import path from "node:path";
 import { ImportError, importDataset, type FormatOption, type ImportMode, type ImportReport } from "../datasetIo.js";
 import { displayPath, table, type CliIo } from "../output.js";
 import { progressFor } from "../progress.js";
+import { FileRecordLog } from "@tessera/dataset/state";
+import { runningServer, serverLockPath } from "../../serverLock.js";
 
 /**
  * `tessera data import DATA_DIR SOURCE`: Pixano's verb. Auto-detects the source format (v1
@@ -48,14 +50,52 @@ export function formatPlan(io: CliIo, source: string, report: ImportReport): str
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * `--mode overwrite` gives the dataset a new id and new rows. Refused when that would lose edits a
+ * server confirmed: while a server serves this DATA_DIR (its `.tessera/server.lock`, with a live
+ * pid) its open records would keep flushing to the old id; and after a server stopped abruptly,
+ * edits still in the dataset's write-ahead logs (not yet folded into rows) would be orphaned.
+ */
+async function guardReplace(dataDir: string, existing: { readonly path: string; readonly datasetId: string }): Promise<void> {
+  const named = `dataset ${existing.datasetId ? `${existing.datasetId} ` : ""}at ${existing.path}`;
+  const server = await runningServer(dataDir);
+  if (server) {
+    throw new ImportError(
+      "target_in_use",
+      `${named} is being served by the Tessera server running at ${server.url} (pid ${server.pid}, since ${server.startedAt}); ` +
+        `--mode overwrite would replace it under the server and lose its live edits. Stop the server first, or use --mode add, or import under another name. ` +
+        `(If no server is running, delete ${serverLockPath(dataDir)}.)`,
+    );
+  }
+  if (!existing.datasetId) return;
+  const warnings: string[] = [];
+  const log = new FileRecordLog({ dataDir, readOnly: true, onWarning: (m) => warnings.push(m) });
+  let unfolded: string[];
+  try {
+    unfolded = (await log.pending()).filter((k) => k.datasetId === existing.datasetId).map((k) => k.recordId);
+  } finally {
+    await log.close();
+  }
+  if (unfolded.length > 0) {
+    const shown = unfolded.slice(0, 5).map((r) => JSON.stringify(r)).join(", ");
+    throw new ImportError(
+      "target_in_use",
+      `${named} has confirmed edits not yet folded into its rows (records ${shown}${unfolded.length > 5 ? ` and ${unfolded.length - 5} more` : ""}; ` +
+        `the server serving it stopped before folding them). Start the server once so its start-up recovery folds them, stop it, then overwrite.`,
+    );
+  }
+}
+
 export async function runImport(io: CliIo, dataDir: string, source: string, opts: ImportCommandOptions): Promise<void> {
+  const root = path.resolve(io.cwd, dataDir);
   const progress = opts.dryRun || opts.json ? null : progressFor(io, "import");
   const started = Date.now();
   let report: ImportReport;
   try {
     report = await importDataset({
-      dataDir: path.resolve(io.cwd, dataDir),
+      dataDir: root,
       source: path.resolve(io.cwd, source),
+      beforeReplace: (existing) => guardReplace(root, existing),
       format: opts.format,
       mode: opts.mode,
       ...(opts.workspace !== undefined ? { workspace: opts.workspace } : {}),

@@ -1,5 +1,7 @@
 import path from "node:path";
 import { authConfigFromEnv, firstAdminMessage, jsonLinesLogger, startServer } from "../../index.js";
+import { parseAllowedHosts } from "../../http/hosts.js";
+import { installSafetyNet } from "../../safetyNet.js";
 import { displayPath, type CliIo } from "../output.js";
 
 /**
@@ -11,7 +13,13 @@ import { displayPath, type CliIo } from "../output.js";
 export async function runServer(io: CliIo, dataDir: string, opts: { host: string; port: number; auth?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const dir = path.resolve(io.cwd, dataDir);
   const auth = authConfigFromEnv(env, { noAuth: opts.auth === false });
-  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, logger: jsonLinesLogger((line) => io.stderr.write(line)) });
+  const logger = jsonLinesLogger((line) => io.stderr.write(line));
+  const allowedHosts = parseAllowedHosts(env.TESSERA_ALLOWED_HOSTS);
+  const uninstall = installSafetyNet(logger);
+  const server = await startServer({ dataDir: dir, host: opts.host, port: opts.port, auth, allowedHosts, logger }).catch((err: unknown) => {
+    uninstall();
+    throw err;
+  });
   if (server.firstAdmin) io.stdout.write(firstAdminMessage(server.firstAdmin, displayPath(io, dir)));
   const mode = auth.mode === "off" ? "single-user mode, no login" : "accounts on";
   io.stdout.write(`Tessera listening on ${server.url} (data: ${dir}; ${mode})\n`);
@@ -19,7 +27,16 @@ export async function runServer(io: CliIo, dataDir: string, opts: { host: string
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
-      server.close().then(resolve, reject);
+      server.close().then(
+        () => {
+          uninstall();
+          resolve();
+        },
+        (err: unknown) => {
+          uninstall();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { ActivityEntry, Presence, WorkflowAction } from "@tessera/shared-crdt";
+import { isNamedAction, WORKFLOW_ACTIONS, type ActivityEntry, type Presence } from "@tessera/shared-crdt";
 import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError, RequestValidationError } from "../errors.js";
 import { sendJson } from "../json.js";
@@ -16,7 +16,6 @@ export interface LiveReadPort {
   presence(datasetId: string): Presence[];
 }
 
-const ACTIONS: readonly WorkflowAction[] = ["edit", "submit", "approve", "reject", "reopen"];
 const object = { type: "object" } as const;
 
 /**
@@ -33,12 +32,12 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       method: "post",
       path: "/datasets/{dataset_id}/records/{id}/workflow",
       operationId: "record_workflow",
-      summary: "Apply a workflow action (submit, approve, reject with a comment, reopen)",
+      summary: "Apply a workflow action (edit = start, submit, approve, reject with a comment, reopen)",
       tags,
       body: {
         type: "object",
         required: ["action"],
-        properties: { action: { type: "string", enum: ACTIONS }, comment: { type: "string", maxLength: 4000 } },
+        properties: { action: { type: "string", enum: [...WORKFLOW_ACTIONS] }, comment: { type: "string", maxLength: 4000 } },
       },
       responses: {
         "200": { description: "The transition and the record after it.", content: { "application/json": object } },
@@ -53,8 +52,8 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const id = param(req.params, "id");
       const body = req.body as { action?: unknown; comment?: unknown } | null;
-      const action = ACTIONS.find((a) => a === body?.action);
-      if (!action) throw new RequestValidationError([{ type: "enum", loc: ["body", "action"], msg: `Input should be one of ${ACTIONS.join(", ")}`, input: body?.action }]);
+      const action = body?.action;
+      if (!isNamedAction(action)) throw new RequestValidationError([{ type: "enum", loc: ["body", "action"], msg: `Input should be one of ${WORKFLOW_ACTIONS.join(", ")}`, input: action }]);
       const comment = typeof body?.comment === "string" ? body.comment.slice(0, 4000) : "";
       const schema = recordsTable(handle);
       await getRow({ handle, schema }, id);

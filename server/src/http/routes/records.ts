@@ -149,7 +149,13 @@ export function recordsRouter(ctx: AppContext): Router {
       summary: "Update a record",
       tags,
       body: ref("RecordUpdate"),
-      responses: { "200": { description: "The merged record.", content: { "application/json": ref("RecordResponse") } } },
+      responses: {
+        "200": { description: "The merged record.", content: { "application/json": ref("RecordResponse") } },
+        "403": {
+          description: "This role may not edit the record in its status, or not make this status change (annotators take the workflow transitions only). Nothing was written.",
+          content: { "application/json": ref("HTTPError") },
+        },
+      },
     },
     jsonBody(ctx.jsonLimitBytes),
     async (req, res) => {

@@ -46,7 +46,16 @@ ${entries.length > 0 ? `<ul>\n${rows}\n</ul>` : "<p>The library is empty.</p>"}
 `;
 }
 
-export function rootRouter(ctx: AppContext, version: string): Router {
+/**
+ * Whether the server is ready to answer with current rows. Not ready while start-up recovery is
+ * still folding record logs a crash left behind into the rows: `/health` then answers 503 (what
+ * load balancers and orchestrators take as "not ready yet") with `{"status": "recovering"}`.
+ */
+export type Readiness = () => { readonly ready: true } | { readonly ready: false; readonly detail: string };
+
+const ALWAYS_READY: Readiness = () => ({ ready: true });
+
+export function rootRouter(ctx: AppContext, version: string, readiness: Readiness = ALWAYS_READY): Router {
   const router = Router();
   ctx.routes.add(
     router,
@@ -56,9 +65,24 @@ export function rootRouter(ctx: AppContext, version: string): Router {
       operationId: "health_check",
       summary: "Health check",
       tags: ["Health"],
-      responses: { "200": { description: "The server is up.", content: { "application/json": { type: "object", properties: { status: { const: "ok" } } } } } },
+      responses: {
+        "200": { description: "The server is up and its rows are current.", content: { "application/json": { type: "object", properties: { status: { const: "ok" } } } } },
+        "503": {
+          description: "Start-up recovery is still folding record logs into rows (`Retry-After` says when to ask again).",
+          content: { "application/json": { type: "object", properties: { status: { const: "recovering" }, detail: { type: "string" } } } },
+        },
+      },
     },
-    (_req, res) => sendJson(res, 200, { status: "ok" }),
+    (_req, res) => {
+      const state = readiness();
+      if (state.ready) {
+        sendJson(res, 200, { status: "ok" });
+        return;
+      }
+      res.setHeader("Retry-After", "1");
+      res.setHeader("Cache-Control", "no-store");
+      sendJson(res, 503, { status: "recovering", detail: state.detail });
+    },
   );
   ctx.routes.add(
     router,
