@@ -222,6 +222,12 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
   const mode = options.mode ?? "create";
   const now = options.now ?? (() => new Date());
   const reader = await openSource(options.source, options.format ?? "auto", { ...options, ...(options.dryRun ? { skipPreviews: true } : {}) });
+  const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) {
+    // Pixano 0.8 (`empty_source`): a source that yields nothing is never a success — no 0-record
+    // dataset is built, nothing is added, whatever the mode.
+    throw new ImportError("empty_source", `no records were found to import in ${[...reader.splits.keys()].map((s) => `${s}/`).join(", ") || "the source"}; nothing was imported`, { file: "." });
+  }
   const name = reader.target.info.name;
   const folder = snakeCase(name);
   const libraryDir = path.join(options.dataDir, LIBRARY_DIR);
@@ -233,12 +239,6 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
   const replacing = mode === "overwrite" && there && !options.dryRun ? options.beforeReplace : undefined;
   const existingId = replacing ? await datasetIdAt(finalPath) : "";
   if (replacing) await replacing({ path: finalPath, datasetId: existingId });
-  const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
-  if (total === 0) {
-    // Pixano 0.8 (`empty_source`): a source that yields nothing is never a success — no 0-record
-    // dataset is built, nothing is added, whatever the mode.
-    throw new ImportError("empty_source", `no records were found to import in ${[...reader.splits.keys()].map((s) => `${s}/`).join(", ") || "the source"}; nothing was imported`, { file: "." });
-  }
   const dsOptions = { now, optimizeAfterRows: Number.MAX_SAFE_INTEGER };
   let existing: Dataset | null = null;
   let info: DatasetInfo = { ...reader.target.info, id: shortUuid() };
