@@ -39,6 +39,7 @@ const CASES: Array<[string, string, string | null]> = [
   ["lax_str_number", "refuses a number for a str attr, as Pixano does", "invalid_row"],
   ["empty_metadata", "refuses an empty metadata.jsonl (Pixano's empty_source)", "empty_source"],
   ["header_only", "refuses a metadata.jsonl with only a header (no record)", "empty_source"],
+  ["v1_empty_metadata", "refuses an empty metadata.jsonl in a folder without dataset.yaml (v1 dialect)", "empty_source"],
   ["one_empty_split", "imports a source where only one split is empty", null],
 ];
 

@@ -93,6 +93,7 @@ describe("tessera data import: the verdicts of Pixano 0.8.0", () => {
   it.each([
     ["empty_metadata", /verdicts\/empty_metadata: no records were found to import in train\/; nothing was imported/],
     ["header_only", /verdicts\/header_only: no records were found to import in train\/; nothing was imported/],
+    ["v1_empty_metadata", /verdicts\/v1_empty_metadata: no records were found to import in train\/; nothing was imported/],
     ["int64_overflow", /int64_overflow\/train\/metadata\.jsonl:2: records\.count: 9223372036854775808 does not fit a 64-bit integer/],
     ["mask_counts_list", /mask_counts_list\/train\/metadata\.jsonl:2:\/entities\/0\/annotations\/0\/rle\/counts: expected a string, got a list/],
     ["lax_int_fraction", /lax_int_fraction\/train\/metadata\.jsonl:2: records\.count: must be an integer, got "3\.5"/],
