@@ -1,11 +1,13 @@
-import { createEffect, Match, on, Show, Switch } from "solid-js";
+import { createEffect, Match, on, onCleanup, Show, Switch } from "solid-js";
 import { resetFollow } from "./app/follow.js";
 import { navigate, route } from "./app/router.js";
 import { closeLive } from "./live/liveStore.js";
 import { ExplorerPage } from "./pages/explorer/ExplorerPage.js";
 import { LibraryPage } from "./pages/library/LibraryPage.js";
 import { WorkspacePage } from "./pages/workspace/WorkspacePage.js";
-import { authState, identity, loadSession, type Identity } from "./session.js";
+import { authState, identity, loadSession, onSignedIn, type Identity } from "./session.js";
+import { watchUser } from "./sync/outbox.js";
+import { startOutboxFlusher } from "./sync/outboxFlusher.js";
 import { IdentityDialog } from "./ui/IdentityDialog.js";
 import { LoginDialog } from "./ui/LoginDialog.js";
 import { Toasts } from "./ui/Toasts.js";
@@ -19,6 +21,20 @@ function who(me: Identity): string {
 /** The shell: sign-in (accounts) or the first-visit identity dialog (no accounts), routes, toasts. */
 export function App() {
   void loadSession();
+  // Edits queued by earlier visits (other records, closed or crashed tabs) are sent on start, when
+  // the browser is back online and after a sign-in; the counts show what is still queued.
+  const flusher = startOutboxFlusher(identity);
+  onCleanup(() => flusher.stop());
+  onCleanup(onSignedIn(() => flusher.run()));
+  createEffect(
+    on(
+      () => identity()?.userId ?? null,
+      (user) => {
+        void watchUser(user).catch((err: unknown) => console.error("tessera: cannot read the outbox", err));
+        if (user !== null) flusher.run();
+      },
+    ),
+  );
   // Leaving a dataset (or signing out) closes its live channel and stops following.
   createEffect(
     on(
@@ -101,6 +117,9 @@ export function App() {
           )}
         </Match>
       </Switch>
+      <Show when={authState().kind === "expired"}>
+        <LoginDialog expired username={identity()?.userId ?? ""} />
+      </Show>
       <Toasts />
     </div>
   );

@@ -33,6 +33,12 @@ export type AuthState =
   /** No accounts on this server: the guest identity (null until chosen). */
   | { readonly kind: "guest"; readonly identity: Identity | null }
   | { readonly kind: "account"; readonly identity: Identity }
+  /**
+   * The server stopped accepting the account's session mid-use (signed out in another tab,
+   * expired, revoked): the pages stay as they are, their edits keep queuing, and the sign-in
+   * dialog asks again in place.
+   */
+  | { readonly kind: "expired"; readonly identity: Identity }
   | { readonly kind: "signedOut" };
 
 const STORAGE_KEY = "tessera.identity";
@@ -103,7 +109,35 @@ export { authState };
 /** The current identity, or null while loading, signed out, or before a guest chose a name. */
 export function identity(): Identity | null {
   const s = authState();
-  return s.kind === "account" || s.kind === "guest" ? s.identity : null;
+  return s.kind === "account" || s.kind === "guest" || s.kind === "expired" ? s.identity : null;
+}
+
+type AuthListener = () => void;
+const endedListeners = new Set<AuthListener>();
+const signedInListeners = new Set<AuthListener>();
+
+/** Called when the account's session ends mid-use (record sessions stop reconnecting). */
+export function onSessionEnded(fn: AuthListener): () => void {
+  endedListeners.add(fn);
+  return () => endedListeners.delete(fn);
+}
+
+/** Called after a successful sign-in (record sessions reconnect, queued edits are flushed). */
+export function onSignedIn(fn: AuthListener): () => void {
+  signedInListeners.add(fn);
+  return () => signedInListeners.delete(fn);
+}
+
+/**
+ * The server answered 401 (a REST call, or the sync endpoint's refusal found by a probe): an
+ * account in use becomes "expired" (sign in again in place), nothing else changes for guests.
+ */
+export function sessionEnded(): void {
+  const s = authState();
+  if (s.kind === "account") setAuthState({ kind: "expired", identity: s.identity });
+  else if (s.kind === "loading") setAuthState({ kind: "signedOut" });
+  else return;
+  for (const fn of endedListeners) fn();
 }
 
 /** Asks the server who we are (once at start-up). */
@@ -130,8 +164,9 @@ export function setGuestIdentity(name: string, role: GuestRole): void {
   setAuthState({ kind: "guest", identity: next });
 }
 
-onUnauthorized(() => {
-  if (authState().kind !== "guest") setAuthState({ kind: "signedOut" });
+onUnauthorized((path) => {
+  // The login form's own refusal (wrong password) is not the end of a session.
+  if (path !== "/auth/login") sessionEnded();
 });
 
 /** Posts the login form; resolves with the account (the session cookie is set by the answer). */
@@ -140,6 +175,7 @@ export async function login(username: string, password: string): Promise<Identit
   const account = accountIdentity(me);
   if (!account) throw new Error("this server has no accounts");
   setAuthState({ kind: "account", identity: account });
+  for (const fn of signedInListeners) fn();
   return account;
 }
 

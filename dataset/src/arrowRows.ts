@@ -1,11 +1,11 @@
 import type { Data, DataType, Field, Schema, Table, Vector } from "apache-arrow";
-import { formatTimestamp, parseTimestampMicros, type CellValue, type Row, type TableSchema } from "@tessera/shared-crdt";
+import { canonicalInt64, formatTimestamp, parseTimestampMicros, type CellValue, type Row, type TableSchema } from "@tessera/shared-crdt";
 import type { ColumnDef } from "@tessera/shared-crdt/schema";
 import { arrow, arrowSchemaOf, arrowTypeOf, scalarArrowType, type ScalarKind } from "./arrow.js";
 
 /**
  * Rows ↔ Arrow, column by column from typed buffers: int64 and microsecond timestamps keep full
- * precision, `binary_text` is UTF-8, bytes are `Uint8Array`, lists plain arrays.
+ * precision (int64 cells beyond ±(2^53 − 1) come out as `bigint`, S-INT64), `binary_text` is UTF-8, bytes are `Uint8Array`, lists plain arrays.
  */
 
 const encoder = new TextEncoder();
@@ -178,7 +178,7 @@ function listToArray(v: unknown, of: string): unknown[] {
   if (v === null || v === undefined) return [];
   const vec = v as Vector;
   const raw = typeof vec.toArray === "function" ? vec.toArray() : (v as unknown[]);
-  if (of === "int64") return Array.from(raw as ArrayLike<bigint | number>, (x) => Number(x));
+  if (of === "int64") return Array.from(raw as ArrayLike<bigint | number>, canonicalInt64);
   if (of === "timestamp_us") {
     const data = (vec as Vector).data?.[0];
     if (data && data.values instanceof BigInt64Array) {
@@ -193,7 +193,7 @@ function decodeCell(column: ColumnDef, v: unknown): CellValue {
   const t = column.type;
   switch (t.kind) {
     case "int64":
-      return Number(v as bigint | number);
+      return canonicalInt64(v as bigint | number);
     case "binary_text":
       return typeof v === "string" ? v : decoder.decode(v as Uint8Array);
     case "binary":
@@ -236,7 +236,7 @@ function decodeColumn(column: ColumnDef, vector: Vector): CellValue[] {
           continue;
         }
         const raw = values[chunk.offset + k]!;
-        out[i] = t.kind === "int64" ? Number(raw) : timestampFromMicros(raw);
+        out[i] = t.kind === "int64" ? canonicalInt64(raw) : timestampFromMicros(raw);
       }
     }
     return out;

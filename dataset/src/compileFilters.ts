@@ -3,6 +3,7 @@ import {
   MAX_FILTERS,
   MAX_QUERY_TEXT_LENGTH,
   OPS_BY_TYPE,
+  parseInt64Text,
   parseTimestampMicros,
   type ColumnType,
   type Filter,
@@ -10,7 +11,7 @@ import {
   type TableSchema,
 } from "@tessera/shared-crdt";
 import { QueryError } from "./errors.js";
-import { andAll, escapeLike, sqlIdent, sqlString, sqlTimestamp } from "./sql.js";
+import { andAll, escapeLike, sqlIdent, sqlInt64, sqlString, sqlTimestamp } from "./sql.js";
 
 /**
  * Compiles the explorer's structured filters (shared-crdt `Filter[]`), the exact-match `where` map
@@ -78,12 +79,10 @@ export function filterLiteral(type: FilterValueType, raw: string, column: string
     case "str":
       return sqlString(raw);
     case "int": {
-      const t = raw.trim();
-      const n = Number(t);
-      if (!/^[+-]?\d+$/.test(t) || !Number.isSafeInteger(n)) {
-        throw new QueryError("bad_value", `'${raw}' is not a valid integer for column '${column}'.`);
-      }
-      return String(n);
+      // Exact over the whole int64 range (S-INT64): the literal is the integer's own digits.
+      const n = parseInt64Text(raw);
+      if (n === null) throw new QueryError("bad_value", `'${raw}' is not a valid integer for column '${column}'.`);
+      return sqlInt64(n);
     }
     case "float": {
       const t = raw.trim();

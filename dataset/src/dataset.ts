@@ -141,6 +141,13 @@ export class Dataset implements DatasetHandle {
     return this.store.open(name, this.declaredFor(name));
   }
 
+  /** Columns of a table covered by an index (any kind, as Pixano's `_indexed_columns` counts them). */
+  async indexedColumns(name: TableName): Promise<ReadonlySet<string>> {
+    const t = await this.table(name);
+    if (!t) return new Set();
+    return new Set((await t.table.listIndices()).flatMap((i) => i.columns));
+  }
+
   /** A table for reading: null (empty) when absent but declared or auto-creatable, else an error. */
   private async readable(name: TableName): Promise<OpenTable | null> {
     const t = await this.table(name);

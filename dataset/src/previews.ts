@@ -34,8 +34,7 @@ export interface ImageInfo {
   readonly format: string;
 }
 
-/** Size and format of encoded image bytes. */
-export async function imageInfo(bytes: Uint8Array): Promise<ImageInfo> {
+async function readMetadata(bytes: Uint8Array): Promise<Metadata & { width: number; height: number }> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes).metadata();
@@ -43,7 +42,21 @@ export async function imageInfo(bytes: Uint8Array): Promise<ImageInfo> {
     throw new MediaError("bad_image", `not a decodable image: ${(err as Error).message}`);
   }
   if (!meta.width || !meta.height) throw new MediaError("bad_image", "image has no size");
+  return { ...meta, width: meta.width, height: meta.height };
+}
+
+/** Size and format of encoded image bytes. */
+export async function imageInfo(bytes: Uint8Array): Promise<ImageInfo> {
+  const meta = await readMetadata(bytes);
   return { width: meta.width, height: meta.height, format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase() };
+}
+
+/**
+ * Whether an image is single-channel (PIL modes `L`, `LA`, `I;16`, `1`): PIL's thumbnail keeps the
+ * source mode, so the preview of a grayscale image is a grayscale PNG (with its alpha, if any).
+ */
+function isGrayscale(meta: Metadata): boolean {
+  return meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha === true) || meta.space === "b-w" || meta.space === "grey16";
 }
 
 /** PIL `round_aspect`: floor or ceil, whichever keeps the aspect closer; at least 1. */
@@ -72,11 +85,17 @@ export interface Preview {
   readonly source: ImageInfo;
 }
 
-/** The `preview` thumbnail of an image view: PNG fitting in 64×64 (`preview_format: "png"`). */
+/**
+ * The `preview` thumbnail of an image view: PNG fitting in 64×64 (`preview_format: "png"`), in the
+ * source's colour model as PIL keeps it: grayscale stays single-channel (16-bit stays 16-bit).
+ */
 export async function makePreview(bytes: Uint8Array): Promise<Preview> {
-  const source = await imageInfo(bytes);
+  const meta = await readMetadata(bytes);
+  const source: ImageInfo = { width: meta.width, height: meta.height, format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase() };
   const size = thumbnailSize(source.width, source.height);
-  const out = await sharp(bytes).resize(size.width, size.height, { fit: "fill" }).png().toBuffer();
+  let pipeline = sharp(bytes).resize(size.width, size.height, { fit: "fill" });
+  if (isGrayscale(meta)) pipeline = pipeline.toColourspace(meta.depth === "ushort" ? "grey16" : "b-w");
+  const out = await pipeline.png().toBuffer();
   return { bytes: new Uint8Array(out), width: size.width, height: size.height, format: "png", source };
 }
 

@@ -3,7 +3,7 @@
  * would be a string), doubles single quotes inside strings and keeps backslashes literal; LIKE
  * patterns escape with a backslash (the only escape character it accepts).
  */
-import { isTimestampString, type ColumnType } from "@tessera/shared-crdt";
+import { INT64_MIN, isTimestampString, parseInt64Text, toInt64, type ColumnType } from "@tessera/shared-crdt";
 import { timestampFromMicros } from "./arrowRows.js";
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -48,15 +48,24 @@ export function andAll(...clauses: ReadonlyArray<string | null | undefined>): st
   return kept.length === 1 ? kept[0]! : kept.map((c) => `(${c})`).join(" AND ");
 }
 
+/**
+ * An int64 as a SQL literal, exact over the whole range (S-INT64). The engine reads
+ * `-9223372036854775808` as the negation of an out-of-range literal (a float), so the minimum is
+ * written as an int64 expression.
+ */
+export function sqlInt64(n: number | bigint): string {
+  return typeof n === "bigint" && n === INT64_MIN ? `(${INT64_MIN + 1n} - 1)` : String(n);
+}
+
 /** A scalar cell as a SQL literal of its column type (used for keyset pagination). */
 export function sqlLiteralOf(type: ColumnType, value: unknown): string {
   switch (type.kind) {
     case "utf8":
       return sqlString(String(value));
     case "int64": {
-      const n = Number(value);
-      if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${String(value)}`);
-      return String(n);
+      const n = typeof value === "string" ? parseInt64Text(value) : toInt64(value);
+      if (n === null) throw new RangeError(`not an int64: ${String(value)}`);
+      return sqlInt64(n);
     }
     case "float64":
     case "float32": {

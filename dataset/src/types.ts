@@ -76,6 +76,19 @@ export interface AddOptions {
    * live-edit rules): they are written as given.
    */
   readonly prevalidated?: boolean;
+  /**
+   * `upsert` only: a row whose id is stored under another `record_id` is neither moved nor
+   * overwritten (the merge matches only rows of the same record); the call then fails with an
+   * `IntegrityError` (`duplicate_id`) naming every such row, the other rows being written. The
+   * persist worker's never-write guard (SPEC D-OWNER).
+   */
+  readonly sameRecordOnly?: boolean;
+  /**
+   * `upsert` only: a row that fails validation is still written when the stored row with its id
+   * fails with at least the same issues (a row Pixano wrote may stay as lenient as Pixano is;
+   * SPEC D-REPAIR). The persist worker writes edits of such rows this way.
+   */
+  readonly lenientToStored?: boolean;
 }
 
 /** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */
@@ -136,6 +149,8 @@ export interface DatasetHandle {
   readPreview(table: TableName, id: string): Promise<MediaBytes | null>;
   /** `previews/dataset_preview.jpg` (made on first use); null without embedded images. */
   preview(): Promise<Uint8Array | null>;
+  /** Columns of a table that carry an index (LanceDB `listIndices`); empty when the table is absent. */
+  indexedColumns(table: TableName): Promise<ReadonlySet<string>>;
   /** BTREE on `id` and `record_id` of every table, then compaction. */
   optimize(): Promise<void>;
   close(): void;

@@ -1,7 +1,8 @@
-import { assertRow, formatTimestamp, ValidationError, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { assertRow, formatTimestamp, validateRow, ValidationError, type Row, type TableName, type TableSchema, type ValidationIssue } from "@tessera/shared-crdt";
 import { arrowTableToRows, rowsToArrowTable } from "./arrowRows.js";
 import { planCascade, type CascadeIo } from "./cascade.js";
 import { DatasetError, IntegrityError, type IntegrityIssue } from "./errors.js";
+import { onlyStoredIssues } from "./lenientRows.js";
 import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } from "./integrity.js";
 import { readRows, scan } from "./reader.js";
 import { sqlIn } from "./sql.js";
@@ -37,6 +38,29 @@ function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date, o
     const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? (r as Row).id : i;
     return assertRow(schema, r, { mode: "create", ctx: { now }, path: `${t.name}[${String(id)}]` });
   });
+}
+
+/** Like `validateRows`, but a row may keep the issues its stored version already has (`AddOptions.lenientToStored`). */
+async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now: () => Date): Promise<Row[]> {
+  const schema = acceptedSchema(t);
+  const out: Row[] = [];
+  const failed: Array<{ index: number; id: string; row: Row; issues: ValidationIssue[]; path: string }> = [];
+  input.forEach((r, i) => {
+    const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? ((r as Row).id as string) : "";
+    const path = `${t.name}[${id === "" ? String(i) : id}]`;
+    const v = validateRow(schema, r, { mode: "create", ctx: { now }, path });
+    if (v.ok) out[i] = v.row;
+    else failed.push({ index: i, id, row: r as Row, issues: v.issues, path });
+  });
+  if (failed.length === 0) return out;
+  const stored = await storedRows(t, failed.map((f) => f.id).filter((id) => id !== ""));
+  const issues: ValidationIssue[] = [];
+  for (const f of failed) {
+    if (onlyStoredIssues(schema, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path })) out[f.index] = f.row;
+    else issues.push(...f.issues);
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return out;
 }
 
 /** Reads `id` (+ `entity_id`) of the given ids of a table; used by the foreign-key checks. */
@@ -154,12 +178,40 @@ async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<str
   return new Map(rows.map((r) => [r.id as string, r]));
 }
 
-async function mergeRows(t: OpenTable, rows: readonly Row[]): Promise<void> {
-  await t.table
-    .mergeInsert("id")
-    .whenMatchedUpdateAll()
-    .whenNotMatchedInsertAll()
-    .execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = false): Promise<number> {
+  const guarded = sameRecordOnly && t.layout.schema.columns.some((c) => c.name === "record_id");
+  const builder = t.table.mergeInsert("id");
+  const matched = guarded ? builder.whenMatchedUpdateAll({ where: "target.record_id = source.record_id" }) : builder.whenMatchedUpdateAll();
+  const result = await matched.whenNotMatchedInsertAll().execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+  return rows.length - result.numInsertedRows - result.numUpdatedRows;
+}
+
+/** After a guarded merge skipped rows: which ones, and whose they are (read back, so the error names them). */
+async function ownedElsewhere(t: OpenTable, rows: readonly Row[]): Promise<IntegrityIssue[]> {
+  const stored = await readRows(t, { predicate: sqlIn("id", rows.map((r) => r.id as string)), columns: ["id", "record_id"], fill: [] });
+  const owner = new Map(stored.map((r) => [r.id as string, r.record_id as string]));
+  const issues: IntegrityIssue[] = [];
+  for (const r of rows) {
+    const id = r.id as string;
+    const other = owner.get(id);
+    if (other === undefined || other === r.record_id) continue;
+    issues.push({
+      table: t.name,
+      rowId: id,
+      field: "id",
+      value: id,
+      reason: "duplicate_id",
+      message: `Duplicate id '${id}' in table '${t.name}': it belongs to record '${other}', not '${String(r.record_id)}' (not moved).`,
+    });
+  }
+  return issues;
+}
+
+/** Cell equality over what rows hold: scalars (int64 as number or bigint), bytes and lists. */
+function sameCell(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameCell(x, b[i]));
+  return a === b;
 }
 
 /** Partial update merged over the stored row, validated in full; `records.updated_at` bumped. */
@@ -180,7 +232,7 @@ export async function updateRow(ctx: WriteContext, name: TableName, id: string, 
     merged.updated_at = formatTimestamp(ctx.now());
   }
   const row = assertRow(acceptedSchema(t), merged, { mode: "full", path: `${name}[${id}]` });
-  const changed = Object.keys(patch).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(row[k]));
+  const changed = Object.keys(patch).filter((k) => !sameCell(stored[k], row[k]));
   const recheck = new Set(changed);
   if (recheck.has("entity_id")) for (const f of ["tracklet_id", "entity_dynamic_state_id"]) recheck.add(f);
   const fkColumns = t.layout.schema.columns.map((c) => c.name).filter((c) => recheck.has(c));
@@ -193,7 +245,7 @@ export async function updateRow(ctx: WriteContext, name: TableName, id: string, 
 export async function upsertRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
   if (input.length === 0) return [];
   const t = await ctx.tableForWrite(name);
-  const rows = validateRows(t, input, ctx.now, options);
+  const rows = options.lenientToStored ? await validateRowsLenient(t, input, ctx.now) : validateRows(t, input, ctx.now, options);
   throwIfAny(duplicateIdsInBatch(name, rows));
   if (name === "records" && !options.keepTimestamps) {
     const now = formatTimestamp(ctx.now());
@@ -203,7 +255,11 @@ export async function upsertRows(ctx: WriteContext, name: TableName, input: read
       r.created_at = stored.get(r.id as string) ?? now;
     }
   }
-  await mergeRows(t, rows);
+  const skipped = await mergeRows(t, rows, options.sameRecordOnly === true);
+  if (skipped > 0) {
+    const issues = await ownedElsewhere(t, rows);
+    throwIfAny(issues.length > 0 ? issues : [{ table: name, rowId: "", field: "id", value: "", reason: "duplicate_id", message: `${skipped} row(s) of '${name}' were not written: they belong to another record.` }]);
+  }
   return rows;
 }
 

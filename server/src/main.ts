@@ -25,9 +25,6 @@ async function main(): Promise<void> {
     allowedHosts: parseAllowedHosts(process.env.TESSERA_ALLOWED_HOSTS),
     logger,
   });
-  // The first admin's password goes to stdout once, never to the log.
-  if (server.firstAdmin) process.stdout.write(firstAdminMessage(server.firstAdmin, dataDir));
-  process.stdout.write(`Tessera listening on ${server.url}\n`);
   const stop = (signal: string) => {
     logger.info("stopping", { signal });
     server.close().then(
@@ -38,8 +35,12 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Handlers first: whoever reads the line below may signal at once (a default SIGTERM would skip the lock release).
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // The first admin's password goes to stdout once, never to the log.
+  if (server.firstAdmin) process.stdout.write(firstAdminMessage(server.firstAdmin, dataDir));
+  process.stdout.write(`Tessera listening on ${server.url}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -9,7 +9,8 @@ import {
   type StatusChange,
   type NamedAction,
 } from "@tessera/shared-crdt";
-import { roleOn, type Identity } from "../session.js";
+import { ApiError, requestJson } from "../api/http.js";
+import { onSessionEnded, onSignedIn, roleOn, type Identity } from "../session.js";
 
 /**
  * The live channel of one dataset (socket.io namespace `/live`): who is on which record, follow,
@@ -43,6 +44,7 @@ const ACK_TIMEOUT_MS = 10_000;
 export class LiveConnection {
   private readonly socket: Socket<LiveServerToClient, LiveClientToServer>;
   private readonly presence = new Map<string, Presence>();
+  private readonly stops: Array<() => void> = [];
   private readonly listeners: { [K in keyof LiveEvents]?: Set<Listener<K>> } = {};
   private mine: { recordId: string | null; tool: string | null; frame: number | null } = { recordId: null, tool: null, frame: null };
   private following: string | null = null;
@@ -69,7 +71,21 @@ export class LiveConnection {
       if (this.following) this.socket.emit("follow:set", { userId: this.following }, () => undefined);
     });
     this.socket.on("disconnect", () => this.emit("connection", false));
-    this.socket.on("connect_error", (err) => console.warn(`tessera: live channel of ${datasetId}: ${err.message}`));
+    this.socket.on("connect_error", (err) => {
+      console.warn(`tessera: live channel of ${datasetId}: ${err.message}`);
+      // Refused for want of a session: ask the REST API, whose 401 raises the sign-in dialog
+      // (and stops this channel until the next sign-in, below).
+      if (/auth/i.test(err.message)) {
+        requestJson<unknown>("/auth/me").catch((e: unknown) => {
+          if (!(e instanceof ApiError)) console.warn("tessera: cannot check the session", e);
+        });
+      }
+    });
+    // No reconnect loop while signed out; back on the next sign-in.
+    this.stops.push(
+      onSessionEnded(() => this.socket.disconnect()),
+      onSignedIn(() => this.socket.connect()),
+    );
     this.socket.on("presence:changed", (p) => {
       this.presence.set(p.connectionId, p);
       this.emitPresence();
@@ -153,6 +169,7 @@ export class LiveConnection {
   }
 
   close(): void {
+    for (const stop of this.stops.splice(0)) stop();
     this.socket.disconnect();
     for (const k of Object.keys(this.listeners)) delete (this.listeners as Record<string, unknown>)[k];
   }

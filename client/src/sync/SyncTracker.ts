@@ -1,49 +1,70 @@
 /**
  * What the sync indicator says (UI.md: "Saved · Saving… · Offline, N changes queued"), decided
- * from what actually crossed the wire: every content frame the provider sends (`[0,1]` sync step 2
- * or `[0,2]` update) is confirmed by the server, in order, once it is in the write-ahead log
- * (type-100 `confirmed {count}`, counted per connection). A local edit is "pending" until the
- * frame that carried it is confirmed. Pure and clock-free, so it is tested without a socket.
+ * from what actually crossed the wire. Every local edit is an entry of the record's durable outbox
+ * (see outbox.ts), named by an id; every content frame the provider sends (`[0,1]` sync step 2 or
+ * `[0,2]` update) carries a known set of those ids, and the server confirms content frames in
+ * order once they are in its write-ahead log (type-100 `confirmed {count}`, counted per
+ * connection). An edit is "pending" until a frame that carried it is confirmed; {@link confirmed}
+ * hands back the ids that became durable so the outbox can forget them. Pure and clock-free, so it
+ * is tested without a socket.
  */
-export type SyncPhase = "connecting" | "saved" | "saving" | "offline" | "readOnly";
+export type SyncPhase = "loading" | "saved" | "saving" | "offline" | "readOnly" | "signedOut" | "missing";
 
 export interface SyncStatus {
   readonly phase: SyncPhase;
-  /** Local edits not yet known durable (shown as "N changes queued" when offline). */
+  /** Local edits not yet known durable (shown as "N changes queued" when they cannot be sent). */
   readonly pending: number;
 }
 
 export type ContentFrame = "update" | "step2";
 
+/** Why a session stopped connecting: its sign-in ended (resumable) or the record does not exist (final). */
+export type Halt = "signedOut" | "missing";
+
 export class SyncTracker {
   private connected = false;
-  private everConnected = false;
   private welcomed = false;
+  private loaded = false;
   private readOnly = false;
-  private pending = 0;
-  /** Edits carried by each content frame sent on this connection and not yet confirmed, oldest first. */
-  private inFlight: number[] = [];
+  private halted: Halt | null = null;
+  private networkDown = false;
+  /** The record's outbox was read: until then "Saved" could hide edits of an earlier visit. */
+  private outboxKnown = false;
+  /** Outbox ids of the edits not yet known durable. */
+  private readonly pending = new Set<string>();
+  /** The ids each content frame of this connection carried, oldest first, not yet confirmed. */
+  private inFlight: Array<readonly string[]> = [];
   private confirmedOnConnection = 0;
   private readonly listeners = new Set<(s: SyncStatus) => void>();
 
-  /** A transaction of this client changed the document (not one received from the server). */
-  localEdit(): void {
-    if (this.readOnly) return;
-    this.pending++;
+  /** A transaction of this client changed the document, or an outbox entry of an earlier visit was found. */
+  queued(ids: Iterable<string>): void {
+    let changed = false;
+    for (const id of ids) {
+      if (this.pending.has(id)) continue;
+      this.pending.add(id);
+      changed = true;
+    }
+    if (changed) this.emit();
+  }
+
+  /** The record's outbox was read; `ids` are its entries (edits of earlier visits, still queued). */
+  outboxRead(ids: Iterable<string>): void {
+    this.outboxKnown = true;
+    this.queued(ids);
     this.emit();
   }
 
   /** The websocket opened: the server counts confirmations from zero on each connection. */
   connectionOpened(): void {
     this.connected = true;
-    this.everConnected = true;
     this.welcomed = false;
     this.inFlight = [];
     this.confirmedOnConnection = 0;
     this.emit();
   }
 
-  /** The websocket closed: what was in flight is unconfirmed; sync step 2 resends it on reconnect. */
+  /** The websocket closed: what was in flight is unconfirmed; it is sent again on reconnect. */
   connectionClosed(): void {
     this.connected = false;
     this.welcomed = false;
@@ -51,52 +72,87 @@ export class SyncTracker {
     this.emit();
   }
 
-  /** Type-100 `welcome`: the record is loaded; read-only connections have their edits dropped. */
+  /** Type-100 `welcome`: the connection's rights are known. */
   welcome(readOnly: boolean): void {
     this.welcomed = true;
-    if (readOnly && !this.readOnly) {
-      // The server drops (and never confirms) a read-only connection's edits.
-      this.inFlight = [];
-      this.pending = 0;
-    }
     this.readOnly = readOnly;
     this.emit();
   }
 
-  /**
-   * The provider sent a content frame. An update carries one local edit; a sync step 2 (the answer
-   * to the server's step 1 after connecting) carries every pending edit not already in flight.
-   */
-  frameSent(kind: ContentFrame): void {
-    if (!this.connected || this.readOnly) return;
-    const inFlight = this.inFlight.reduce((a, b) => a + b, 0);
-    this.inFlight.push(kind === "update" ? 1 : Math.max(0, this.pending - inFlight));
+  /** The server's sync step 2 arrived: the document holds the record (it is no longer loading). */
+  synced(): void {
+    if (this.loaded) return;
+    this.loaded = true;
     this.emit();
   }
 
-  /** Type-100 `confirmed {count}`: the first `count` content frames of this connection are durable. */
-  confirmed(count: number): void {
-    let changed = false;
+  /** The provider sent a content frame carrying the edits `ids` (none for an empty step 2). */
+  frameSent(ids: readonly string[]): void {
+    if (!this.connected) return;
+    this.inFlight.push(ids);
+  }
+
+  /**
+   * Type-100 `confirmed {count}`: the first `count` content frames of this connection are durable.
+   * Returns the ids that just became durable (the outbox removes them).
+   */
+  confirmed(count: number): string[] {
+    const durable: string[] = [];
     while (this.confirmedOnConnection < count && this.inFlight.length > 0) {
-      const edits = this.inFlight.shift() ?? 0;
-      this.pending = Math.max(0, this.pending - edits);
+      const ids = this.inFlight.shift() ?? [];
+      for (const id of ids) if (this.pending.delete(id)) durable.push(id);
       this.confirmedOnConnection++;
-      changed = true;
     }
     if (this.confirmedOnConnection < count) this.confirmedOnConnection = count;
-    if (changed) this.emit();
+    if (durable.length > 0) this.emit();
+    return durable;
+  }
+
+  /** The browser says it is offline (or back online): a record not loaded yet says "Offline", not "Loading…". */
+  network(online: boolean): void {
+    if (this.networkDown === !online) return;
+    this.networkDown = !online;
+    this.emit();
+  }
+
+  /** The session stopped connecting (see {@link Halt}); pending edits stay queued. */
+  halt(reason: Halt): void {
+    if (this.halted === reason) return;
+    this.halted = reason;
+    this.connected = false;
+    this.inFlight = [];
+    this.emit();
+  }
+
+  /** Signed in again: the session reconnects. */
+  resume(): void {
+    if (this.halted !== "signedOut") return;
+    this.halted = null;
+    this.emit();
+  }
+
+  /** Ids of the edits not yet durable (a step 2 carries the ones in the document). */
+  pendingIds(): string[] {
+    return [...this.pending];
   }
 
   status(): SyncStatus {
-    if (this.readOnly) return { phase: "readOnly", pending: 0 };
-    if (!this.connected) return { phase: this.everConnected || this.pending > 0 ? "offline" : "connecting", pending: this.pending };
-    if (this.pending > 0) return { phase: "saving", pending: this.pending };
-    return { phase: this.welcomed ? "saved" : "connecting", pending: 0 };
+    const pending = this.pending.size;
+    if (this.halted) return { phase: this.halted, pending };
+    if (this.readOnly && this.welcomed) return { phase: "readOnly", pending };
+    if (!this.connected) return { phase: this.loaded || pending > 0 || this.networkDown ? "offline" : "loading", pending };
+    if (!this.loaded || !this.welcomed || !this.outboxKnown) return { phase: "loading", pending };
+    return { phase: pending > 0 ? "saving" : "saved", pending };
   }
 
-  /** True when closing the tab now would lose edits (UI.md: warn once). */
+  /** True when the record's document is loaded (before that, an empty document means nothing). */
+  isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** True when edits are not yet durable on the server (UI.md: warn once before closing). */
   hasUnsavedEdits(): boolean {
-    return this.pending > 0;
+    return this.pending.size > 0 && !this.readOnly;
   }
 
   subscribe(fn: (s: SyncStatus) => void): () => void {
@@ -110,19 +166,27 @@ export class SyncTracker {
   }
 }
 
+function changes(n: number): string {
+  return `${n} ${n === 1 ? "change" : "changes"}`;
+}
+
 /** The indicator's words. */
 export function syncLabel(s: SyncStatus): string {
   switch (s.phase) {
-    case "connecting":
-      return "Connecting…";
+    case "loading":
+      return "Loading…";
     case "saved":
       return "Saved";
     case "saving":
       return "Saving…";
     case "offline":
-      return s.pending > 0 ? `Offline, ${s.pending} ${s.pending === 1 ? "change" : "changes"} queued` : "Offline";
+      return s.pending > 0 ? `Offline, ${changes(s.pending)} queued` : "Offline";
     case "readOnly":
-      return "Read-only";
+      return s.pending > 0 ? `Read-only, ${changes(s.pending)} not accepted` : "Read-only";
+    case "signedOut":
+      return s.pending > 0 ? `Signed out, ${changes(s.pending)} queued` : "Signed out";
+    case "missing":
+      return "No such record";
   }
 }
 

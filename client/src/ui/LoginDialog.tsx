@@ -2,9 +2,12 @@ import { createSignal } from "solid-js";
 import { ApiError } from "../api/http.js";
 import { login } from "../session.js";
 
-/** The sign-in screen (accounts on and no session, or a 401 mid-session): posts `/auth/login`. */
-export function LoginDialog() {
-  const [username, setUsername] = createSignal("");
+/**
+ * The sign-in screen (accounts on and no session), or, over the page, the dialog asking to sign in
+ * again when the session ended mid-use (`expired`: queued edits are kept and sent after sign-in).
+ */
+export function LoginDialog(props: { expired?: boolean; username?: string }) {
+  const [username, setUsername] = createSignal(props.username ?? "");
   const [password, setPassword] = createSignal("");
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -26,9 +29,14 @@ export function LoginDialog() {
       <form class="dialog" role="dialog" aria-modal="true" aria-label="Sign in" data-testid="login-dialog" onSubmit={(e) => void submit(e)}>
         <h2>
           <span class="brand">
-            <span class="brand-mark" /> Sign in to Tessera
+            <span class="brand-mark" /> {props.expired ? "Sign in again" : "Sign in to Tessera"}
           </span>
         </h2>
+        {props.expired && (
+          <p class="muted" data-testid="session-ended">
+            Your session ended. Your changes are kept and will be saved once you sign in.
+          </p>
+        )}
         <label class="field">
           Username
           <input class="input" name="username" autocomplete="username" autofocus value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />

@@ -2,17 +2,38 @@ import { promises as fs } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
-import type { Row, TableName } from "@tessera/shared-crdt";
+import { PyFloat, pythonFloatRepr, typedManifest, writePythonJson, type Row, type TableName } from "@tessera/shared-crdt";
 import type { SchemaManifest } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library } from "../library.js";
 import { ExportError } from "./errors.js";
-import { stringifyJsonExact } from "./exactJson.js";
 import { stableId } from "./ids.js";
 import { HEADER_KEY, KIND_TABLE, type AnnotationKind } from "./v2/grammar.js";
 import type { ViewKind } from "./v2/spec.js";
 
-const YAML = createRequire(import.meta.url)("yaml") as { stringify(value: unknown): string };
+const YAML = createRequire(import.meta.url)("yaml") as {
+  stringify(value: unknown, options?: { customTags?: unknown[]; indentSeq?: boolean }): string;
+};
+
+/** PyYAML's float: `repr` lower-cased, `1e-05` as `1.0e-05`, `.inf`/`.nan` (`represent_float`). */
+function yamlFloat(v: number): string {
+  if (Number.isNaN(v)) return ".nan";
+  if (!Number.isFinite(v)) return v > 0 ? ".inf" : "-.inf";
+  const r = pythonFloatRepr(v).toLowerCase();
+  return !r.includes(".") && r.includes("e") ? r.replace("e", ".0e") : r;
+}
+
+/**
+ * `dataset.yaml` as PyYAML dumps it: {@link PyFloat} values (float field defaults) as floats
+ * (`0.0`, not `0`), block sequences not indented under their key.
+ */
+const PY_FLOAT_TAG = {
+  identify: (v: unknown) => v instanceof PyFloat,
+  tag: "tag:yaml.org,2002:float",
+  default: true,
+  resolve: (text: string) => Number(text),
+  stringify: (item: { value: unknown }) => yamlFloat((item.value as PyFloat).value),
+};
 
 /**
  * The `pixano_jsonl` exporter: `DEST/dataset.yaml` + `DEST/<split>/metadata.jsonl` (Pixano 0.8's
@@ -68,7 +89,8 @@ const KIND_FIELDS: Record<AnnotationKind, string[]> = {
 /** A manifest's fields as `dataset.yaml` shorthand attrs. */
 function attrsOf(m: SchemaManifest | null | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(m?.name !== undefined ? m.fields : {})) {
+  const fields = m?.name !== undefined ? (typedManifest(m).fields as SchemaManifest["fields"]) : {};
+  for (const [name, f] of Object.entries(fields)) {
     const a: Record<string, unknown> = { type: f.type };
     if (f.collection) a.collection = true;
     if (f.required) a.required = true;
@@ -156,9 +178,10 @@ class Writer {
       this.handles.set(split, h);
       const header: Record<string, unknown> = { [HEADER_KEY]: "jsonl/2" };
       if (this.defaultSource) header.defaults = { source: this.defaultSource };
-      await h.write(`${stringifyJsonExact(header)}\n`);
+      await h.write(`${writePythonJson(header)}\n`);
     }
-    await h.write(`${stringifyJsonExact(value)}\n`);
+    // int64 cells beyond ±2^53 are bigints, written digit for digit (JSON.stringify cannot).
+    await h.write(`${writePythonJson(value)}\n`);
     this.counts[split] = (this.counts[split] ?? 0) + 1;
   }
 
@@ -227,7 +250,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   const ds = await Dataset.open(dir);
   const writer = new Writer(options.dest, options.media ?? "files", await dominantSource(ds).catch(() => null));
   try {
-    await fs.writeFile(path.join(options.dest, "dataset.yaml"), YAML.stringify(specOf(ds)));
+    await fs.writeFile(path.join(options.dest, "dataset.yaml"), YAML.stringify(specOf(ds), { customTags: [PY_FLOAT_TAG], indentSeq: false }));
     for (const t of ["relations", "embeddings", "point_clouds", "pdfs"] as const) {
       if (ds.schema.tables.has(t) && (await ds.count(t)) > 0) writer.warnings.push(`${t}: not expressible in JSONL v2 yet; rows not exported`);
     }

@@ -31,7 +31,7 @@ function scalarOf(v: unknown): ScalarName | "object" | null {
       return "bool";
     case "number":
       return Number.isInteger(v) ? "int" : "float";
-    case "bigint":
+    case "bigint": // an integer literal beyond 2^53, read exactly (S-INT64)
       return "int";
     default:
       return "object";

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { parseJsonExact } from "@tessera/shared-crdt";
 import { ImportError } from "./errors.js";
-import { parseJsonExact } from "./exactJson.js";
 
 /** One non-blank line of a JSONL file, parsed, with its 1-based line number. */
 export interface JsonLine {
@@ -11,8 +11,7 @@ export interface JsonLine {
 
 /**
  * Streams a JSONL file line by line (blank lines skipped but counted, so numbers match an
- * editor's). A line that is not JSON stops the read with `file:line: invalid JSON (…)`. Integers
- * beyond ±(2^53−1) come out as exact `bigint`s (see {@link parseJsonExact}), as Pixano reads them.
+ * editor's). A line that is not JSON stops the read with `file:line: invalid JSON (…)`.
  */
 export async function* readJsonLines(file: string, displayName = file): AsyncGenerator<JsonLine> {
   const rl = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
@@ -24,7 +23,7 @@ export async function* readJsonLines(file: string, displayName = file): AsyncGen
       if (text.trim() === "") continue;
       let value: unknown;
       try {
-        value = parseJsonExact(text);
+        value = parseJsonExact(text); // int64 beyond 2^53 stays exact (S-INT64)
       } catch (err) {
         if (!(err instanceof SyntaxError)) throw err;
         throw new ImportError("invalid_json", `invalid JSON (${err.message})`, { file: displayName, line: n });

@@ -1,3 +1,5 @@
+import { toInt64 } from "@tessera/shared-crdt";
+
 /**
  * One JSON value → the Python scalar type of a Pixano model field, with the conversions pydantic 2
  * makes in its default (lax) mode, which Pixano 0.8's importer relies on for `attrs`: `"3"`,
@@ -8,18 +10,15 @@
  */
 export type Converted<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT_TEXT = /^[+-]?\d+(?:_\d+)*(?:\.0+)?$/;
 const FLOAT_TEXT = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
 const TRUE_TEXT = new Set(["true", "t", "yes", "y", "on", "1"]);
 const FALSE_TEXT = new Set(["false", "f", "no", "n", "off", "0"]);
 
-/** An exact integer inside int64: a number when a double holds it, else a bigint. */
-function int64Of(big: bigint): Converted<number | bigint> {
-  if (big < INT64_MIN || big > INT64_MAX) return { ok: false, message: `${big} does not fit a 64-bit integer` };
-  return { ok: true, value: big >= -MAX_SAFE && big <= MAX_SAFE ? Number(big) : big };
+/** An integer in int64, canonical (S-INT64: a number when a double holds it, else a bigint). */
+function int64Of(v: bigint | number): Converted<number | bigint> {
+  const r = toInt64(v);
+  return r === null ? { ok: false, message: `${v} does not fit a 64-bit integer` } : { ok: true, value: r };
 }
 
 export function laxInt(v: unknown): Converted<number | bigint> {
@@ -28,7 +27,7 @@ export function laxInt(v: unknown): Converted<number | bigint> {
   if (typeof v === "number") {
     if (!Number.isFinite(v)) return { ok: false, message: "must be an integer" };
     if (!Number.isInteger(v)) return { ok: false, message: "must be an integer, got a number with a fractional part" };
-    return int64Of(BigInt(v));
+    return int64Of(v);
   }
   if (typeof v === "string") {
     const t = v.trim(); // pydantic trims whitespace around numbers, not around booleans

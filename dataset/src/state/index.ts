@@ -9,5 +9,6 @@ export { readRecordRows } from "./readRecordRows.js";
 export { mergeExternalRows, type ExternalMerge } from "./mergeExternalRows.js";
 export { applyLogEntries, loadRecordDoc, newRecordDoc, type LoadedRecord, type LoadRecordOptions, type StateClock } from "./loadRecordDoc.js";
 export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js";
+export { rowOwners, withoutForeignRows } from "./rowOwners.js";
 export { persistRecord, type PersistOptions, type PersistResult, type PersistStep } from "./persistRecord.js";
 export { PersistQueue, type DatasetOpener, type PersistQueueOptions } from "./PersistQueue.js";

@@ -4,6 +4,7 @@ import { RecordStateError } from "./errors.js";
 import { applyLogEntries, isoNow, logGap, newRecordDoc, type LoadRecordOptions } from "./loadRecordDoc.js";
 import { byId, planPersist, satisfies, type PersistPlan } from "./persistPlan.js";
 import { readRecordRows } from "./readRecordRows.js";
+import { withoutForeignRows } from "./rowOwners.js";
 import { rowsDigest } from "./rowsDigest.js";
 import type { LogEntry, LogPosition, RecordSnapshot } from "./types.js";
 
@@ -67,7 +68,8 @@ export async function persistRecord(options: PersistOptions): Promise<PersistRes
       return { upTo, rowsWritten: 0, rowsDeleted: 0, statusChanged: false, rowsRejected: 0, recordGone: true };
     }
     const now = () => new Date(clock.now());
-    const plan = planPersist({ schema: dataset.schema, recordId: key.recordId, from: snapshot.rowsPending ? current : base, ours, current, now });
+    const planned = planPersist({ schema: dataset.schema, recordId: key.recordId, from: snapshot.rowsPending ? current : base, ours, current, now });
+    const plan = await withoutForeignRows(dataset, key.recordId, planned, current);
     if (plan.rejected.length > 0) (options.onRejected ?? warnRejected(key))(plan.rejected);
 
     const state = Y.encodeStateAsUpdate(doc);
@@ -130,7 +132,7 @@ async function writePlan(options: PersistOptions, plan: PersistPlan, step: StepF
     const p = plan.tables.get(t);
     if (!p || p.upserts.length === 0) continue;
     await step("upsert", t, p.upserts.length);
-    await dataset.upsert(t, p.upserts);
+    await dataset.upsert(t, p.upserts, { sameRecordOnly: true, lenientToStored: true });
     rowsWritten += p.upserts.length;
   }
   if (plan.record) {
@@ -177,7 +179,7 @@ async function verify(options: PersistOptions, plan: PersistPlan, ours: RecordRo
     }
     for (const [t, rows] of redo) {
       await step("repair", t, rows.length);
-      await dataset.upsert(t, rows);
+      await dataset.upsert(t, rows, { sameRecordOnly: true, lenientToStored: true });
     }
   }
 }

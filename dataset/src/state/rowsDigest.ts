@@ -32,7 +32,7 @@ export function canonicalJson(v: unknown): string {
   if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
   if (v instanceof Uint8Array) return `{"$bytes":${JSON.stringify(Buffer.from(v).toString("base64"))}}`;
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
-  if (typeof v === "bigint") return JSON.stringify(v.toString());
+  if (typeof v === "bigint") return v.toString(); // int64 (S-INT64): same text as the equal number
   if (typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>)
       .filter(([, x]) => x !== undefined)

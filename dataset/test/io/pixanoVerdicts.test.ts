@@ -2,7 +2,7 @@ import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseJsonExact } from "../../src/io/exactJson.js";
+import { parseJsonExact } from "@tessera/shared-crdt";
 import { ImportError, importDataset } from "../../src/io/index.js";
 import { PIXANO_BUILT, tempDir } from "./helpers.js";
 

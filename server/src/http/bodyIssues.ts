@@ -10,6 +10,7 @@ const TYPE_MESSAGES: ReadonlyArray<readonly [RegExp, string, string]> = [
   [/^is required$/, "missing", "Field required"],
   [/^must be a string$/, "string_type", "Input should be a valid string"],
   [/^must be an integer$/, "int_type", "Input should be a valid integer"],
+  [/^is out of the int64 range$/, "int_range", "Input should be an integer from -9223372036854775808 to 9223372036854775807"],
   [/^must be a finite number$/, "float_type", "Input should be a valid number"],
   [/^must be a boolean$/, "bool_type", "Input should be a valid boolean"],
   [/^must be a list$/, "list_type", "Input should be a valid list"],

@@ -1,45 +1,19 @@
 import type { Response } from "express";
+import { PyFloat, writePythonJson } from "@tessera/shared-crdt";
 
 /**
  * A float cell. Pixano serialises `float` columns with Python's `repr`, so `1.0` stays `1.0` on the
  * wire; `JSON.stringify` would print `1`. Marking floats lets {@link writeJson} keep the decimal
  * point, so a Python client that checks `isinstance(x, float)` sees what Pixano would send.
  */
-export class PyFloat {
-  constructor(readonly value: number) {}
-}
+export { PyFloat };
 
-function floatText(v: number): string {
-  if (!Number.isFinite(v)) return "null";
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
-  return JSON.stringify(v);
-}
-
-/** `JSON.stringify` (no indentation, `undefined` keys skipped) that understands {@link PyFloat}. */
+/**
+ * FastAPI's compact JSON (`separators=(",", ":")`, UTF-8 as is): {@link PyFloat} as a Python float,
+ * `bigint` (int64 beyond ±2^53) digit for digit, `undefined` keys skipped.
+ */
 export function writeJson(value: unknown): string {
-  if (value instanceof PyFloat) return floatText(value.value);
-  if (value === null || value === undefined) return "null";
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value);
-    case "number":
-      return Number.isFinite(value) ? JSON.stringify(value) : "null";
-    case "boolean":
-      return value ? "true" : "false";
-    case "bigint":
-      return value.toString();
-    case "object":
-      break;
-    default:
-      return "null";
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : writeJson(v))).join(",")}]`;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v === undefined || typeof v === "function") continue;
-    parts.push(`${JSON.stringify(k)}:${writeJson(v)}`);
-  }
-  return `{${parts.join(",")}}`;
+  return writePythonJson(value === undefined ? null : value);
 }
 
 /** Sends a JSON body with an explicit status; the single way route handlers answer with JSON. */

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from "express";
+import { parseJsonExact } from "@tessera/shared-crdt";
 import { HttpError, RequestValidationError } from "./errors.js";
 
 /** JSON bodies above this are refused with 413. */
@@ -30,7 +31,7 @@ export function tooLarge(limitBytes: number): HttpError {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const pos = /position (\d+)/.exec(message);

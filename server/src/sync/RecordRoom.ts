@@ -3,6 +3,7 @@ import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
 import {
   CloseCode,
   canEditRecord,
+  clearOutsideLayout,
   clientOrigin,
   decodeFrame,
   encodeSyncFrame,
@@ -14,8 +15,10 @@ import {
   serverOrigin,
   SyncType,
   transact,
+  wouldWait,
   type DatasetSchema,
   type DocChanges,
+  type LayoutBreach,
   type Origin,
   type ValidationIssue,
   type WorkflowAction,
@@ -32,6 +35,7 @@ import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
 import type { SyncPersister } from "./ports.js";
 import type { EditEvent, EmitRoomEvent, PresenceEvent } from "./roomEvents.js";
+import { readLayout, removeForeignRows, reportOutsideLayout, type RowOwnerLookup } from "./documentRules.js";
 
 export interface RecordRoomDeps {
   readonly key: RecordKey;
@@ -44,6 +48,8 @@ export interface RecordRoomDeps {
   readonly limits: SyncLimits;
   readonly logger: Logger;
   readonly emit: EmitRoomEvent;
+  /** For row ids of a table: id → `record_id` of the stored row (SPEC D-OWNER); absent: no check. */
+  readonly rowOwners?: RowOwnerLookup;
 }
 
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
@@ -88,6 +94,8 @@ export class RecordRoom {
   private readonly stopObserving: () => void;
   private readonly writerId: number;
   private destroyedFlag = false;
+  /** While an update that writes outside the layout is applied and cleared: nothing is logged nor relayed raw. */
+  private quarantined = false;
 
   constructor(private readonly deps: RecordRoomDeps) {
     this.key = deps.key;
@@ -101,6 +109,9 @@ export class RecordRoom {
     this.stopObserving = observeRecordChanges(this.doc, (changes) => {
       if (this.capturing !== null && changes.origin === this.capturing) this.captured = changes;
     });
+    // D-LAYOUT-ONLY for what was stored before the rule: the clearing is logged, so the next persist drops it too.
+    const cleared = clearOutsideLayout(this.doc, serverOrigin("repair:layout"));
+    if (cleared.length > 0) deps.logger.warn("stored content outside the record layout cleared", { ...deps.key, roots: cleared.slice(0, 10) });
   }
 
   get destroyed(): boolean {
@@ -126,7 +137,7 @@ export class RecordRoom {
    * (repairs, workflow, REST) to everyone.
    */
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === PERSISTENCE_ORIGIN) return;
+    if (origin === PERSISTENCE_ORIGIN || this.quarantined) return;
     void this.durable.append(update);
     this.flusher.touch();
     const from = sessionOf(origin);
@@ -237,6 +248,44 @@ export class RecordRoom {
       if (!isEmptyUpdate(update)) conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
       return;
     }
+    const breaches = readLayout(conn, update);
+    if (breaches === null) return;
+    if (breaches.length > 0) {
+      this.applyOutsideLayout(conn, update, breaches);
+      return;
+    }
+    if (this.integrate(conn, update)) conn.confirmAfter(this.durable.barrier(), update);
+  }
+
+  /**
+   * SPEC D-LAYOUT-ONLY: an update that writes outside the layout is applied (a client's changes
+   * are a sequence: refusing one would strand every later one) but neither logged nor relayed as
+   * sent; what is outside the layout is deleted at once, and what is left — the client's changes
+   * with that content reduced to tombstones, and the repairs — is logged and relayed instead. One
+   * that Yjs would keep pending (missing dependencies) is refused whole.
+   */
+  private applyOutsideLayout(conn: Connection, update: Uint8Array, breaches: readonly LayoutBreach[]): void {
+    // Structs Yjs would keep pending cannot be cleared (and would still be served): refuse those whole.
+    if (wouldWait(this.doc, update)) {
+      reportOutsideLayout(conn, breaches, this.deps.logger);
+      return;
+    }
+    const before = Y.encodeStateVector(this.doc);
+    let integrated = false;
+    this.quarantined = true;
+    try {
+      integrated = this.integrate(conn, update);
+      clearOutsideLayout(this.doc, serverOrigin("repair:layout"));
+    } finally {
+      this.quarantined = false;
+      // Whatever got in must reach the log and the other replicas: later updates build on it.
+      this.onUpdate(Y.encodeStateAsUpdate(this.doc, before), serverOrigin("repair:layout"));
+    }
+    if (reportOutsideLayout(conn, breaches, this.deps.logger) && integrated) conn.confirmAfter(this.durable.barrier(), update);
+  }
+
+  /** Applies and repairs a client update; false when the connection was closed for it. */
+  private integrate(conn: Connection, update: Uint8Array): boolean {
     const origin = clientOrigin(conn.sessionId);
     this.capturing = origin;
     this.captured = null;
@@ -256,7 +305,7 @@ export class RecordRoom {
     if (changes) issues = repairDoc(this.doc, this.schemaOf(), this.key.recordId, changes, serverOrigin("repair"), { statusWritable: false });
     if (failure) {
       conn.close(CloseCode.malformedFrame, `malformed update: ${failure.message}`);
-      return;
+      return false;
     }
     if (issues.length > 0) {
       const statusOnly = issues.every((i) => i.path === "record.status");
@@ -264,12 +313,13 @@ export class RecordRoom {
       this.deps.logger.info("client update repaired", { ...conn.context(), issues: issues.length });
       if (conn.noteInvalid()) {
         conn.close(CloseCode.tooManyInvalid, "too many invalid updates");
-        return;
+        return false;
       }
     } else if (changes) {
       this.accepted(conn.identity.id, changes, "client", conn.sessionId);
     }
-    conn.confirmAfter(this.durable.barrier(), update);
+    if (changes && this.deps.rowOwners) void removeForeignRows({ room: this, conn, changes, owners: this.deps.rowOwners, logger: this.deps.logger });
+    return true;
   }
 
   /** An edit that passed validation: W1 (a `new` record starts), then the edit event. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
-import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
-import { CloseCode, transition, type NamedAction, type Origin, type WorkflowResult } from "@tessera/shared-crdt";
+import { rowOwners as rowOwnersIn, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/dataset/state";
+import { CloseCode, transition, type ComponentTable, type NamedAction, type Origin, type WorkflowResult } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { Connection } from "./Connection.js";
@@ -117,7 +117,8 @@ export class RoomManager {
     } catch (err) {
       throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, { cause: err });
     }
-    const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: () => dataset.schema, emit: this.emit });
+    const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersIn(dataset, table, ids);
+    const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: () => dataset.schema, emit: this.emit, rowOwners });
     if (loaded.unflushed) room.flusher.touch();
     return room;
   }

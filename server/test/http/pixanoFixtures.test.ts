@@ -143,7 +143,6 @@ function normalise(name: string, body: Json): Json {
       // Pixano's /stats groups come from Python sets: their order means nothing.
       if (name === "stats") keys.sort();
       for (const k of keys) {
-        if (name === "filters" && k === "indexed") continue; // scalar indexes are not in the dataset contract
         if (name === "dataset" && ["path", "previews_path", "thumbnail"].includes(k)) continue; // relative on purpose
         out[k] = walk(v[k] as Json, k);
       }

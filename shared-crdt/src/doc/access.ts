@@ -26,9 +26,14 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/** Sets an own property whatever its name (`out["__proto__"] = v` would change the prototype instead and hide the field from validation). */
+function put(out: Row, k: string, v: unknown): void {
+  Object.defineProperty(out, k, { value: copy(v), enumerable: true, writable: true, configurable: true });
+}
+
 export function rowOfMap(m: RowMap): Row {
   const out: Row = {};
-  for (const [k, v] of m.entries()) out[k] = copy(v);
+  for (const [k, v] of m.entries()) put(out, k, v);
   return out;
 }
 
@@ -81,7 +86,7 @@ export function removeRow(doc: Y.Doc, table: ComponentTable, id: string): boolea
 
 export function readRecord(doc: Y.Doc): Row {
   const out: Row = {};
-  for (const [k, v] of recordMap(doc).entries()) out[k] = copy(v);
+  for (const [k, v] of recordMap(doc).entries()) put(out, k, v);
   return out;
 }
 

@@ -13,6 +13,21 @@ export interface RowChange {
   readonly before: Map<string, unknown>;
 }
 
+/**
+ * The fields a row map held before a transaction that replaced or deleted it, read from its items
+ * (their content is still there while the transaction's observers run; the doc collects it after).
+ * An item deleted by an earlier transaction is a field the row no longer had.
+ */
+function fieldsBefore(old: Y.Map<unknown>, ev: Y.YEvent<Y.AbstractType<unknown>>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [field, item] of old._map) {
+    if (item.deleted && !ev.deletes(item)) continue;
+    const content: unknown[] = item.content.getContent();
+    if (content.length > 0) out.set(field, content[content.length - 1]);
+  }
+  return out;
+}
+
 export interface DocChanges {
   readonly tables: Map<ComponentTable, Map<string, RowChange>>;
   /** Record fields changed → previous value. */
@@ -56,7 +71,14 @@ export function observeRecordChanges(doc: Y.Doc, listener: (changes: DocChanges,
     for (const ev of events) {
       if (ev.target === tableMap(doc, table)) {
         for (const [id, change] of (ev as Y.YMapEvent<unknown>).changes.keys) {
-          note(changes, table, id, change.action === "delete" ? "removed" : change.action === "add" ? "added" : "updated");
+          const rc = note(changes, table, id, change.action === "delete" ? "removed" : change.action === "add" ? "added" : "updated");
+          // A row replaced whole under its id: every field it had (or lacked) is a changed field.
+          if (change.action === "update" && change.oldValue instanceof Y.Map) {
+            const old = fieldsBefore(change.oldValue as Y.Map<unknown>, ev);
+            const now = tableMap(doc, table).get(id);
+            const fields = new Set([...old.keys(), ...(now instanceof Y.Map ? now.keys() : [])]);
+            for (const f of fields) if (!rc.before.has(f)) rc.before.set(f, old.get(f));
+          }
         }
       } else if (ev.target instanceof Y.Map && ev.target.parent === tableMap(doc, table)) {
         const id = ev.path[0];

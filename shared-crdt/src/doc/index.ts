@@ -3,7 +3,10 @@ export { hasRow, patchRecord, patchRow, readRecord, readRow, readRows, removeRow
 export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
 export { repairDoc, type RepairPolicy } from "./repair.js";
 export { randomId, type IdGenerator } from "./ids.js";
-export { checkDoc, checkDocRecord, checkDocRow } from "./integrity.js";
+export { checkDoc, checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
+export { introducedIssues } from "./issueDiff.js";
+export { clearOutsideLayout, LAYOUT_ROOTS, layoutBreaches, wouldWait, type LayoutBreach } from "./updateRoots.js";
+export { scanUpdate, UpdateScanError, type ScannedStruct, type StructId } from "./updateScan.js";
 export { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, RECORD_MAP, recordDocGuid, recordMap, tableMap, type RowMap } from "./layout.js";
 export {
   addAnswer,

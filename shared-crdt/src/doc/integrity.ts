@@ -1,11 +1,11 @@
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import type { DatasetSchema } from "../schema/datasetInfo.js";
 import type { ValidationIssue } from "../schema/errors.js";
 import type { Row } from "../schema/rules.js";
 import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
 import { validateRow } from "../schema/validate.js";
-import { readRecord, readRow, readRows } from "./access.js";
-import { RECORD_COLUMNS_OUTSIDE_DOC } from "./layout.js";
+import { readRecord, readRow, readRows, rowOfMap } from "./access.js";
+import { RECORD_COLUMNS_OUTSIDE_DOC, tableMap } from "./layout.js";
 import { REFERENCES, SAME_ENTITY_FIELDS } from "./references.js";
 
 /**
@@ -38,6 +38,20 @@ export function checkDocRow(doc: Y.Doc, schema: DatasetSchema, table: ComponentT
   return issues;
 }
 
+/** Row ids that would alias object machinery in the JavaScript consumers of a row (SPEC D-KEY). */
+const RESERVED_ROW_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Checks a row's key in its table map (SPEC D-KEY): not a reserved name, and equal to the row's
+ * `id` field (the persist worker writes by `id`, clients address rows by key).
+ */
+export function checkRowKey(table: ComponentTable, key: string, row: Row): ValidationIssue[] {
+  const at = `${table}[${key}]`;
+  if (RESERVED_ROW_KEYS.has(key)) return [{ path: at, message: "is a reserved name, not a row id" }];
+  if (row.id !== key) return [{ path: `${at}.id`, message: `must equal the row's key ${JSON.stringify(key)}` }];
+  return [];
+}
+
 /** Checks the record map against the dataset's records table (without the timestamps). */
 export function checkDocRecord(doc: Y.Doc, schema: DatasetSchema, recordId: string): ValidationIssue[] {
   const ts = schema.tables.get("records");
@@ -55,7 +69,14 @@ export function checkDoc(doc: Y.Doc, schema: DatasetSchema, recordId: string): V
   const issues = checkDocRecord(doc, schema, recordId);
   for (const table of COMPONENT_TABLES) {
     if (!schema.tables.has(table) && readRows(doc, table).length === 0) continue;
-    for (const row of readRows(doc, table)) issues.push(...checkDocRow(doc, schema, table, row, recordId));
+    for (const [key, m] of tableMap(doc, table).entries()) {
+      if (!(m instanceof Y.Map)) {
+        issues.push({ path: `${table}[${key}]`, message: "a row must be a map of fields" });
+        continue;
+      }
+      const row = rowOfMap(m);
+      issues.push(...checkRowKey(table, key, row), ...checkDocRow(doc, schema, table, row, recordId));
+    }
   }
   return issues;
 }

@@ -7,6 +7,7 @@ import { validateRow } from "../schema/validate.js";
 import { patchRecord, patchRow, readRow, readRows, transact, writeRow } from "./access.js";
 import { deleteWithDependents, type Removed } from "./cascade.js";
 import type { IdGenerator } from "./ids.js";
+import { introducedIssues } from "./issueDiff.js";
 import type { Origin } from "./origins.js";
 
 /**
@@ -46,14 +47,21 @@ function mustRead(ctx: DocContext, table: ComponentTable, id: string): Row {
   return row;
 }
 
-/** Checks a whole row after a patch, so a patch can never leave an invalid row behind. */
-function patched(ctx: DocContext, table: ComponentTable, id: string, patch: Row): Row {
-  const merged = { ...mustRead(ctx, table, id), ...patch, id };
+/**
+ * Checks a whole row after a patch, so a patch can never add a problem to a row: a row Pixano
+ * wrote that already breaks a stricter Tessera rule stays editable (SPEC D-REPAIR).
+ */
+function patched(ctx: DocContext, table: ComponentTable, id: string, patch: Row): void {
+  const stored = mustRead(ctx, table, id);
+  const merged = { ...stored, ...patch, id };
   const ts = ctx.schema.tables.get(table);
   if (!ts) throw new DocEditError("no_table", `this dataset has no ${table} table`);
-  const r = validateRow(ts, merged, { mode: "full", path: `${table}[${id}]` });
-  if (!r.ok) throw new ValidationError(r.issues);
-  return r.row;
+  const options = { mode: "full", path: `${table}[${id}]` } as const;
+  const r = validateRow(ts, merged, options);
+  if (r.ok) return;
+  const before = validateRow(ts, stored, options);
+  const added = introducedIssues(r.issues, before.ok ? [] : before.issues);
+  if (added.length > 0) throw new ValidationError(added);
 }
 
 /** D-OPS-1: a new entity and, optionally, its first annotation, in one transaction. */

@@ -1,11 +1,13 @@
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import type { DatasetSchema } from "../schema/datasetInfo.js";
 import type { ValidationIssue } from "../schema/errors.js";
+import type { Row } from "../schema/rules.js";
 import type { ComponentTable } from "../schema/tables.js";
-import { readRow, transact } from "./access.js";
+import { readRecord, readRow, transact } from "./access.js";
 import { deleteWithDependents, removeDependents } from "./cascade.js";
-import type { DocChanges } from "./changes.js";
-import { checkDocRecord, checkDocRow } from "./integrity.js";
+import type { DocChanges, RowChange } from "./changes.js";
+import { checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
+import { introducedIssues } from "./issueDiff.js";
 import { recordMap, tableMap } from "./layout.js";
 import type { Origin } from "./origins.js";
 
@@ -14,12 +16,35 @@ export interface RepairPolicy {
   readonly statusWritable: boolean;
 }
 
+/** The value a field had before the transaction, as a plain object (`undefined` = absent). */
+function withBefore(now: Row, before: ReadonlyMap<string, unknown>): Row {
+  const out: Row = { ...now };
+  for (const [field, value] of before) {
+    if (value === undefined) delete out[field];
+    else out[field] = value;
+  }
+  return out;
+}
+
+/** Puts back the previous value of every field in `before` (a nested Yjs type cannot be re-inserted: it goes). */
+function restoreFields(m: Y.Map<unknown>, before: ReadonlyMap<string, unknown>): void {
+  for (const [field, value] of before) {
+    if (value === undefined || value instanceof Y.AbstractType) m.delete(field);
+    else m.set(field, value);
+  }
+}
+
 /**
  * Brings a document back to a valid state after a remote transaction (SPEC D-REPAIR), in one
- * transaction tagged `origin` (the server's): record fields that break the schema, or a `status`
- * written by a client, get their previous value back; a changed row that is invalid gets its
- * previous field values back, or is deleted (with its dependents) when it is new or still
- * invalid; rows that depended on rows removed by the transaction are removed or cleared.
+ * transaction tagged `origin` (the server's). An edit is judged by what it changed: a row or the
+ * record that already broke a rule before the edit (Pixano is more lenient than Tessera's write
+ * rules, and its datasets load as they are) may keep doing so, but an edit may not add a problem.
+ * - record fields: a `status` written by a client (W6), or fields whose change adds an issue, get
+ *   their previous value back;
+ * - a row that existed before the transaction is never deleted by repair: when its change adds an
+ *   issue (or breaks D-KEY), every field it changed gets its previous value back;
+ * - a row the transaction created that is invalid (D-VALID, D-REF, D-KEY) is deleted with its dependents;
+ * - rows that depended on rows the transaction removed are removed or cleared (D-CASCADE).
  * Returns what was wrong, for the typed error sent to the author.
  */
 export function repairDoc(
@@ -35,17 +60,20 @@ export function repairDoc(
     const rec = recordMap(doc);
     const restoreRecord = (field: string) => {
       const before = changes.record.get(field);
-      if (before === undefined) rec.delete(field);
+      if (before === undefined || before instanceof Y.AbstractType) rec.delete(field);
       else rec.set(field, before);
     };
     if (!policy.statusWritable && changes.record.has("status")) {
       issues.push({ path: "record.status", message: "changes through the workflow only" });
       restoreRecord("status");
     }
-    const recordIssues = changes.record.size > 0 ? checkDocRecord(doc, schema, recordId) : [];
-    if (recordIssues.length > 0) {
-      issues.push(...recordIssues);
-      for (const field of changes.record.keys()) restoreRecord(field);
+    if (changes.record.size > 0) {
+      const found = checkDocRecord(doc, schema, recordId);
+      const added = found.length === 0 ? [] : introducedIssues(found, checkRecordBefore(doc, schema, recordId, changes.record));
+      if (added.length > 0) {
+        issues.push(...added);
+        for (const field of changes.record.keys()) restoreRecord(field);
+      }
     }
 
     const gone = new Map<ComponentTable, Set<string>>();
@@ -60,26 +88,60 @@ export function repairDoc(
     }
     removeDependents(doc, gone);
 
+    let restored = false;
     for (const [table, rows] of changes.tables) {
       for (const [id, change] of rows) {
         if (change.kind === "removed") continue;
-        const row = readRow(doc, table, id);
-        if (!row) continue;
-        const found = checkDocRow(doc, schema, table, row, recordId);
-        if (found.length === 0) continue;
-        issues.push(...found);
-        const m = tableMap(doc, table).get(id);
-        if (change.kind === "updated" && change.before.size > 0 && m) {
-          for (const [field, before] of change.before) {
-            if (before === undefined) m.delete(field);
-            else m.set(field, before);
-          }
-          const again = readRow(doc, table, id);
-          if (again && checkDocRow(doc, schema, table, again, recordId).length === 0) continue;
-        }
-        deleteWithDependents(doc, table, [id]);
+        const r = repairRow(doc, schema, recordId, table, id, change);
+        issues.push(...r.issues);
+        restored ||= r.restored;
       }
     }
+    // A restored reference may point again at a row this transaction removed (the edit re-pointed
+    // it away concurrently): the delete wins, as for any row that depended on it (D-CASCADE).
+    if (restored && gone.size > 0) removeDependents(doc, gone);
   });
   return issues;
+}
+
+function checkRecordBefore(doc: Y.Doc, schema: DatasetSchema, recordId: string, before: ReadonlyMap<string, unknown>): ValidationIssue[] {
+  // checkDocRecord reads the live map: judge the previous values on a scratch copy of the fields.
+  const scratch = new Y.Doc();
+  try {
+    const m = recordMap(scratch);
+    for (const [k, v] of Object.entries(withBefore(readRecord(doc), before))) if (!(v instanceof Y.AbstractType)) m.set(k, v);
+    return checkDocRecord(scratch, schema, recordId);
+  } finally {
+    scratch.destroy();
+  }
+}
+
+/** Repairs one added or updated row: the issues the change introduced, and whether fields were put back. */
+function repairRow(
+  doc: Y.Doc,
+  schema: DatasetSchema,
+  recordId: string,
+  table: ComponentTable,
+  id: string,
+  change: RowChange,
+): { issues: ValidationIssue[]; restored: boolean } {
+  const m = tableMap(doc, table).get(id);
+  if (!(m instanceof Y.Map)) {
+    // Not a row map (a plain value under a row key): never valid.
+    if (!tableMap(doc, table).has(id)) return { issues: [], restored: false };
+    tableMap(doc, table).delete(id);
+    return { issues: [{ path: `${table}[${id}]`, message: "a row must be a map of fields" }], restored: false };
+  }
+  const row = readRow(doc, table, id) ?? {};
+  const found = [...checkRowKey(table, id, row), ...checkDocRow(doc, schema, table, row, recordId)];
+  if (found.length === 0) return { issues: [], restored: false };
+  if (change.kind !== "updated") {
+    deleteWithDependents(doc, table, [id]);
+    return { issues: found, restored: false };
+  }
+  const prior = withBefore(row, change.before);
+  const added = introducedIssues(found, [...checkRowKey(table, id, prior), ...checkDocRow(doc, schema, table, prior, recordId)]);
+  if (added.length === 0) return { issues: [], restored: false };
+  restoreFields(m, change.before);
+  return { issues: added, restored: true };
 }

@@ -12,6 +12,8 @@ export const CloseCode = {
   updateTooLarge: 4413,
   /** The record was deleted while open. */
   recordGone: 4410,
+  /** The connection's sign-in ended (logout, expiry, revocation): sign in again, then reconnect. */
+  unauthorized: 4401,
   /** Too many invalid updates from one connection: protocol abuse. */
   tooManyInvalid: 4422,
   /** Server overloaded or shutting down; the client should back off. */

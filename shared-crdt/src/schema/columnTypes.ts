@@ -24,7 +24,9 @@ export type ValueOf<T extends ColumnType> = T extends { kind: "list"; of: infer 
     ? string[]
     : S extends "bool"
       ? boolean[]
-      : number[]
+      : S extends "int64"
+        ? Array<number | bigint>
+        : number[]
   : T extends { kind: "fixed_size_list" }
     ? number[]
     : T extends { kind: "utf8" | "timestamp_us" | "binary_text" }
@@ -33,10 +35,12 @@ export type ValueOf<T extends ColumnType> = T extends { kind: "list"; of: infer 
         ? boolean
         : T extends { kind: "binary" | "large_binary" }
           ? Uint8Array
-          : number;
+          : T extends { kind: "int64" }
+            ? number | bigint
+            : number;
 
-/** Any value a cell may hold. */
-export type CellValue = string | number | boolean | Uint8Array | string[] | number[] | boolean[] | null;
+/** Any value a cell may hold; int64 cells beyond ±(2^53 − 1) are `bigint` (see `int64.ts`). */
+export type CellValue = string | number | bigint | boolean | Uint8Array | string[] | number[] | Array<number | bigint> | boolean[] | null;
 
 export function typeToString(t: ColumnType): string {
   switch (t.kind) {

@@ -1,5 +1,6 @@
 import { SchemaError } from "./errors.js";
 import { parseManifest, tableSchemaFromManifest, type SchemaManifest, type TableSchema } from "./manifest.js";
+import { PyFloat, writePythonJson } from "./pythonJson.js";
 import { tableByBaseClass, type TableName } from "./tables.js";
 
 /**
@@ -113,11 +114,43 @@ export function orderInfoKeys(info: DatasetInfo): Record<string, unknown> {
 
 /** JSON text as Python's `json.dump(obj, indent=4)` writes it: 4 spaces, non-ASCII escaped. */
 export function pythonJson(value: unknown): string {
-  return JSON.stringify(value, null, 4).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return writePythonJson(value, { indent: 4, ensureAscii: true });
+}
+
+function floatDefault(v: unknown): unknown {
+  if (typeof v === "number") return new PyFloat(v);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "number" ? new PyFloat(x) : x));
+  return v;
+}
+
+/**
+ * A manifest as Pixano writes it: the `default` of a `float` field is a Python float, so `0.0`
+ * stays `0.0` (not `0`) in `info.json`, `GET /info` and `dataset.yaml`. Other values are as read.
+ */
+export function typedManifest(m: SchemaManifest): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(m.fields)) {
+    fields[name] = f.type === "float" && "default" in f ? { ...f, default: floatDefault(f.default) } : f;
+  }
+  return { ...m, fields };
+}
+
+/** {@link typedManifest} applied to every slot and view of an info object (other keys as they are). */
+export function typedInfo(info: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...info };
+  for (const slot of [...SLOTS, ...SLOTS_08]) {
+    const m = info[slot];
+    if (m !== null && typeof m === "object" && "fields" in m) out[slot] = typedManifest(m as SchemaManifest);
+  }
+  const views = info.views;
+  if (views !== null && typeof views === "object" && !Array.isArray(views)) {
+    out.views = Object.fromEntries(Object.entries(views as Record<string, SchemaManifest>).map(([k, m]) => [k, typedManifest(m)]));
+  }
+  return out;
 }
 
 export function serializeDatasetInfo(info: DatasetInfo): string {
-  return pythonJson(orderInfoKeys(info));
+  return pythonJson(typedInfo(orderInfoKeys(info)));
 }
 
 /** The tables a dataset declares, with its custom fields, and which table each logical view uses. */

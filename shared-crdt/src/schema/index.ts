@@ -9,6 +9,9 @@ export {
   type RowOf,
 } from "./columns.js";
 export { SchemaError, ValidationError, type ValidationIssue } from "./errors.js";
+export { parseJsonExact } from "./exactJson.js";
+export { PyFloat, pythonFloatRepr, writePythonJson, type PythonJsonOptions } from "./pythonJson.js";
+export { approxNumber, canonicalInt64, INT64_MAX, INT64_MIN, parseInt64Text, toInt64 } from "./int64.js";
 export {
   customColumn,
   manifestOfTableSchema,
@@ -72,6 +75,8 @@ export {
   pythonJson,
   serializeDatasetInfo,
   SLOTS,
+  typedInfo,
+  typedManifest,
   SLOTS_08,
   STORAGE_MODES,
   WORKSPACES,

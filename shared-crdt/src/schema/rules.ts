@@ -1,6 +1,7 @@
 import { isValidRleString } from "../geometry/rle.js";
 import type { TableName } from "./tables.js";
 import type { ValidationIssue } from "./errors.js";
+import { approxNumber } from "./int64.js";
 
 /**
  * Table-level rules of Pixano spec §2.5, checked after every column has its type. Each rule has an
@@ -26,7 +27,8 @@ export const REVIEW_STATUSES = ["", "pending", "accepted", "corrected", "rejecte
 
 const RLE_CHARS = /^[0-~]*$/; // pycocotools emits characters 48..111; the full printable tail is tolerated
 
-const nums = (v: unknown): number[] => (Array.isArray(v) ? (v as number[]) : []);
+// int64 cells may be bigints (S-INT64): rules compare and sum them as plain numbers.
+const nums = (v: unknown): number[] => (Array.isArray(v) ? (v.map(approxNumber) as number[]) : []);
 const oneOf = (allowed: readonly string[], v: unknown) => typeof v === "string" && allowed.includes(v);
 const list = (allowed: readonly string[]) => allowed.map((a) => JSON.stringify(a)).join(", ");
 
@@ -65,7 +67,8 @@ const provenance: Rule = (row, issue) => {
 };
 
 const frameIndex: Rule = (row, issue) => {
-  if ("frame_index" in row && typeof row.frame_index === "number" && row.frame_index < -1) {
+  const frame = approxNumber(row.frame_index);
+  if (typeof frame === "number" && frame < -1) {
     issue("frame_index", "must be -1 (still image) or a frame number ≥ 0");
   }
 };
@@ -159,8 +162,8 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
         ["start_timestep", "end_timestep"],
         ["start_timestamp", "end_timestamp"],
       ] as const) {
-        const s = row[a];
-        const e = row[b];
+        const s = approxNumber(row[a]);
+        const e = approxNumber(row[b]);
         if (typeof s !== "number" || typeof e !== "number") continue;
         if ((s === -1) !== (e === -1)) issue(a, `${a} and ${b} are set together (both -1 or both ≥ 0)`);
         else if (s !== -1 && (s < 0 || e < s)) issue(b, `${b} must be ≥ ${a} ≥ 0`);
@@ -187,7 +190,8 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
     (row, issue) => {
       if (typeof row.type === "string") row.type = row.type.toUpperCase();
       if (!oneOf(MESSAGE_TYPES, row.type)) issue("type", `must be one of ${list(MESSAGE_TYPES)}`);
-      if (typeof row.number === "number" && row.number < 0) issue("number", "must be ≥ 0");
+      const number = approxNumber(row.number);
+      if (typeof number === "number" && number < 0) issue("number", "must be ≥ 0");
       if (row.type === "QUESTION") {
         if (!oneOf(QUESTION_TYPES, row.question_type)) issue("question_type", `a QUESTION needs one of ${list(QUESTION_TYPES)}`);
       } else if (row.type !== undefined) {

@@ -2,6 +2,7 @@ import type { CellValue, ColumnType } from "./columnTypes.js";
 import { isTimestampString, type DefaultContext } from "./columns.js";
 import { ValidationError, type ValidationIssue } from "./errors.js";
 import type { TableSchema } from "./manifest.js";
+import { toInt64 } from "./int64.js";
 import { checkId, tableRules, type Row } from "./rules.js";
 
 export interface ValidateOptions {
@@ -19,10 +20,6 @@ export type ValidateResult = { ok: true; row: Row } | { ok: false; issues: Valid
 const systemClock: DefaultContext = { now: () => new Date() };
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-function isInt(v: unknown): v is number {
-  return typeof v === "number" && Number.isSafeInteger(v);
-}
-
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
 }
@@ -35,10 +32,12 @@ function checkScalar(kind: string, v: unknown): string | null {
     case "timestamp_us":
       return typeof v === "string" && isTimestampString(v) ? null : "must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])";
     case "int64":
-      return isInt(v) ? null : "must be an integer";
+      if (toInt64(v) !== null) return null;
+      return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint" ? "is out of the int64 range" : "must be an integer";
     case "float64":
     case "float32":
-      return isFiniteNumber(v) ? null : "must be a finite number";
+      // A JSON integer literal beyond 2^53 arrives as a bigint (S-INT64); a float column takes it as a float.
+      return isFiniteNumber(v) || typeof v === "bigint" ? null : "must be a finite number";
     case "bool":
       return typeof v === "boolean" ? null : "must be a boolean";
     case "binary":
@@ -76,6 +75,27 @@ function checkCell(type: ColumnType, nullable: boolean, v: unknown, at: string, 
   if (msg) issues.push({ path: at, message: msg });
 }
 
+function isInt64Type(t: ColumnType): boolean {
+  return t.kind === "int64" || (t.kind === "list" && t.of === "int64");
+}
+
+function isFloatType(t: ColumnType): boolean {
+  const k = t.kind === "list" || t.kind === "fixed_size_list" ? t.of : t.kind;
+  return k === "float64" || k === "float32";
+}
+
+/** A float cell (or list) with integer literals that arrived as bigints turned into floats. */
+function floatCell(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "bigint" ? Number(x) : x));
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+/** An int64 cell (or list) in its canonical form: safe integers as numbers, the rest as bigints. */
+function canonicalInt64Cell(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => toInt64(x) ?? x);
+  return toInt64(v) ?? v;
+}
+
 /**
  * Validates a row against a table as a dataset declares it (S-TYPES): every column's type and
  * nullability, ids (S-ID), required custom fields, then the table's rules (S-BBOX, S-MASK, …).
@@ -109,7 +129,7 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
     }
     const v = src[c.name];
     checkCell(c.type, c.nullable, v, at(c.name), issues);
-    row[c.name] = Array.isArray(v) ? [...v] : v;
+    row[c.name] = isInt64Type(c.type) ? canonicalInt64Cell(v) : isFloatType(c.type) ? floatCell(v) : Array.isArray(v) ? [...v] : v;
   }
   for (const idField of ["id"]) {
     if (idField in row) {

@@ -1,7 +1,7 @@
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { listRecords } from "../../api/endpoints.js";
 import { nextSort, PAGE_SIZES, type ExplorerQuery } from "../../api/explorerQuery.js";
-import type { RecordItem } from "../../api/types.js";
+import type { Page, RecordItem } from "../../api/types.js";
 import { customRecordFields, datasetMeta, filterDocument } from "../../app/datasetMeta.js";
 import { navigate } from "../../app/router.js";
 import { explorerRoute, workspaceRoute } from "../../app/routes.js";
@@ -9,6 +9,7 @@ import { liveFor, peopleOn } from "../../live/liveStore.js";
 import { identity } from "../../session.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { StatusChip } from "../../ui/StatusChip.js";
+import { queuedCount } from "../../sync/outbox.js";
 import { toastError } from "../../ui/toasts.js";
 import { FilterBuilder } from "./FilterBuilder.js";
 
@@ -44,14 +45,19 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
       return null;
     }
   });
+  // A failed listing is an error shown as such, never an empty table ("No record matches").
+  const [listError, setListError] = createSignal<string | null>(null);
   const [page] = createResource(
     () => ({ id: props.datasetId, query: props.query }),
-    async ({ id, query }) => {
+    async ({ id, query }): Promise<Page<RecordItem> | null> => {
       try {
-        return await listRecords(id, query, { previews: true });
+        const p = await listRecords(id, query, { previews: true });
+        setListError(null);
+        return p;
       } catch (err) {
-        toastError(err, "Cannot list records");
-        return { items: [] as RecordItem[], total: 0, limit: query.limit, offset: query.offset };
+        if (!(err instanceof Error)) throw err;
+        setListError(err.message);
+        return null;
       }
     },
   );
@@ -69,7 +75,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
   const sortable = (col: string) => filterDoc()?.columns.find((c) => c.name === col)?.sortable ?? false;
   const [active, setActive] = createSignal(0);
   createEffect(on(page, () => setActive(0)));
-  const items = () => page()?.items ?? page.latest?.items ?? [];
+  const items = () => (listError() ? [] : (page()?.items ?? page.latest?.items ?? []));
   const open = (rec: RecordItem) => navigate(workspaceRoute(props.datasetId, rec.id, props.query));
 
   const [q, setQ] = createSignal(props.query.q);
@@ -146,7 +152,14 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                       return <td>{p?.kind === "text" ? <div class="thumb-text">{p.excerpt}</div> : p?.preview_url ? <img class="thumb" loading="lazy" src={p.preview_url} alt={`${v} of ${rec.id}`} /> : <div class="thumb" />}</td>;
                     }}
                   </For>
-                  <td class="mono">{rec.id}</td>
+                  <td class="mono">
+                    {rec.id}
+                    <Show when={queuedCount(props.datasetId, rec.id) > 0}>
+                      <span class="queued" data-testid="record-queued" title="Your edits on this record not yet saved: they are sent in the background">
+                        {queuedCount(props.datasetId, rec.id)} queued
+                      </span>
+                    </Show>
+                  </td>
                   <td>{rec.split}</td>
                   <td>
                     <StatusChip status={rec.status} />
@@ -163,13 +176,20 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
             </For>
           </tbody>
         </table>
-        <Show when={page() && items().length === 0}>
+        <Show when={listError()}>
+          {(msg) => (
+            <div class="empty error-text" role="alert" data-testid="records-error">
+              Cannot list the records: {msg()}
+            </div>
+          )}
+        </Show>
+        <Show when={page() && !listError() && items().length === 0}>
           <div class="empty">No record matches.</div>
         </Show>
       </div>
       <div class="pager">
         <span class="muted" data-testid="range">
-          {page.loading ? "Loading…" : `${from()}–${to()} of ${total()}`}
+          {page.loading ? "Loading…" : listError() ? "" : `${from()}–${to()} of ${total()}`}
         </span>
         <select class="input" aria-label="Page size" value={props.query.limit} onChange={(e) => setQuery({ limit: Number(e.currentTarget.value) })}>
           <For each={PAGE_SIZES}>{(n) => <option value={n}>{n} per page</option>}</For>

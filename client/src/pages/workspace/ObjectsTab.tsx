@@ -64,7 +64,9 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
         <input class="input grow" type="search" placeholder={`Filter ${ctx.items().length} objects`} aria-label="Filter objects" value={filter()} onInput={(e) => setFilter(e.currentTarget.value)} />
       </div>
       <Show when={ctx.items().length === 0}>
-        <div class="empty">No object yet. Pick a tool on the left and draw.</div>
+        <Show when={ctx.loaded()} fallback={<div class="empty" data-testid="objects-loading">Loading the record…</div>}>
+          <div class="empty">No object yet. Pick a tool on the left and draw.</div>
+        </Show>
       </Show>
       <VirtualList items={shown()} rowHeight={36} testId="objects-list" scrollTo={firstSelected()}>
         {(e) => {

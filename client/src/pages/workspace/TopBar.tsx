@@ -27,6 +27,8 @@ export function TopBar(props: {
   status: string;
   role: Role;
   sync: SyncStatus;
+  /** Edits of this user still queued on other records (sent in the background). */
+  queuedElsewhere: number;
   people: readonly Peer[];
   followingId: string | null;
   onBack: () => void;
@@ -86,6 +88,11 @@ export function TopBar(props: {
         <i />
         {syncLabel(props.sync)}
       </span>
+      <Show when={props.queuedElsewhere > 0}>
+        <span class="sync offline" data-testid="queued-elsewhere" title="Edits made on other records, not yet saved: they are sent in the background">
+          +{props.queuedElsewhere} queued on other records
+        </span>
+      </Show>
       <span class="avatars" data-testid="people-here">
         <For each={props.people}>
           {(p) => (

@@ -9,6 +9,7 @@ import {
   type NamedAction,
 } from "@tessera/shared-crdt";
 import { getNeighbors } from "../../api/endpoints.js";
+import { ApiError } from "../../api/http.js";
 import type { ExplorerQuery } from "../../api/explorerQuery.js";
 import { categoryColor, cssColor } from "../../app/categories.js";
 import type { DatasetMeta } from "../../app/datasetMeta.js";
@@ -22,6 +23,7 @@ import { createUndoManager } from "../../app/undo.js";
 import type { CanvasController, CanvasView, SelectionRef } from "../../canvas/types.js";
 import type { LiveStore } from "../../live/liveStore.js";
 import { roleOn, type Identity } from "../../session.js";
+import { queuedCounts, splitRecordKey } from "../../sync/outbox.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import { ShortcutHelp } from "../../ui/ShortcutHelp.js";
 import { statusLabel } from "../../ui/StatusChip.js";
@@ -62,7 +64,22 @@ export function WorkspaceBody(props: {
 
   // ── sync state ──────────────────────────────────────────────────────────────────────────────
   const [sync, setSync] = createSignal(session.tracker.status());
-  onCleanup(session.tracker.subscribe(setSync));
+  const [loaded, setLoaded] = createSignal(session.tracker.isLoaded());
+  onCleanup(
+    session.tracker.subscribe((s) => {
+      setSync(s);
+      setLoaded(session.tracker.isLoaded());
+    }),
+  );
+  /** Edits still queued on the other records of this user (left offline, or in closed tabs). */
+  const queuedElsewhere = () => {
+    let n = 0;
+    for (const [k, count] of queuedCounts()) {
+      const { dataset, record } = splitRecordKey(k);
+      if (dataset !== props.datasetId || record !== props.recordId) n += count;
+    }
+    return n;
+  };
   const [readOnlyByServer, setReadOnlyByServer] = createSignal(session.welcome()?.readOnly ?? false);
   const [welcomeStatus, setWelcomeStatus] = createSignal(session.welcome()?.status ?? null);
   onCleanup(
@@ -230,11 +247,16 @@ export function WorkspaceBody(props: {
   };
 
   // ── neighbours, activity, workflow ──────────────────────────────────────────────────────────
-  const [neighbors] = createResource(async () => {
+  const refetchOnline = () => void refetchNeighbors();
+  onCleanup(() => window.removeEventListener("online", refetchOnline));
+  const [neighbors, { refetch: refetchNeighbors }] = createResource(async () => {
     try {
       return await getNeighbors(props.datasetId, props.recordId, props.query);
     } catch (err) {
-      toastError(err, "Cannot find the previous and next records");
+      // Offline: asked again when the network is back, without a toast.
+      if (!navigator.onLine && !(err instanceof ApiError)) window.addEventListener("online", refetchOnline, { once: true });
+      // An unknown record is said by the page ("No such record"), not by a toast.
+      else if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot find the previous and next records");
       return null;
     }
   });
@@ -310,6 +332,7 @@ export function WorkspaceBody(props: {
     docCtx,
     index,
     items,
+    loaded,
     selection,
     editable,
     hidden: settings.hidden,
@@ -336,6 +359,7 @@ export function WorkspaceBody(props: {
         status={status()}
         role={role}
         sync={sync()}
+        queuedElsewhere={queuedElsewhere()}
         people={here()}
         followingId={followState().mode === "idle" ? null : (followState() as { leader: { id: string } }).leader.id}
         onBack={back}

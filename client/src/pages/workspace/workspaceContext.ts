@@ -15,6 +15,8 @@ export interface WorkspaceContext {
   readonly docCtx: DocContext;
   readonly index: EntityIndex;
   readonly items: Accessor<readonly EntityItem[]>;
+  /** The record's document arrived from the server (before that, no objects means nothing yet). */
+  readonly loaded: Accessor<boolean>;
   readonly selection: Accessor<readonly SelectionRef[]>;
   readonly editable: Accessor<boolean>;
   readonly hidden: Accessor<ReadonlySet<string>>;

@@ -20,10 +20,8 @@ export async function runServer(io: CliIo, dataDir: string, opts: { host: string
     uninstall();
     throw err;
   });
-  if (server.firstAdmin) io.stdout.write(firstAdminMessage(server.firstAdmin, displayPath(io, dir)));
-  const mode = auth.mode === "off" ? "single-user mode, no login" : "accounts on";
-  io.stdout.write(`Tessera listening on ${server.url} (data: ${dir}; ${mode})\n`);
-  await new Promise<void>((resolve, reject) => {
+  // The executor runs at once: the signal handlers are in place before anyone reads the line below.
+  const stopped = new Promise<void>((resolve, reject) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -41,4 +39,8 @@ export async function runServer(io: CliIo, dataDir: string, opts: { host: string
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  if (server.firstAdmin) io.stdout.write(firstAdminMessage(server.firstAdmin, displayPath(io, dir)));
+  const mode = auth.mode === "off" ? "single-user mode, no login" : "accounts on";
+  io.stdout.write(`Tessera listening on ${server.url} (data: ${dir}; ${mode})\n`);
+  await stopped;
 }

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { readInfo, writeInfo, type DatasetHandle } from "@tessera/dataset";
-import { TABLES, type DatasetInfo, type SchemaGroup } from "@tessera/shared-crdt";
+import { TABLES, typedInfo, type DatasetInfo, type SchemaGroup } from "@tessera/shared-crdt";
 import type { DatasetEntry } from "../../library/port.js";
 import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError, notFound } from "../errors.js";
@@ -15,8 +15,12 @@ import { scanAll } from "../scan.js";
  * the library instead of the server's absolute paths.
  */
 
-/** `DatasetInfoResponse`: Pixano 0.8's `DatasetInfo` key order, every slot present, plus `num_records`. */
+/**
+ * `DatasetInfoResponse`: Pixano 0.8's `DatasetInfo` key order, every slot present, plus
+ * `num_records`. Float field defaults are floats (`0.0`), as Pixano serialises them.
+ */
 export function infoResponse(info: DatasetInfo, numRecords: number, preview: string): Record<string, unknown> {
+  const typed = typedInfo(info);
   const out: Record<string, unknown> = {
     id: info.id,
     name: info.name,
@@ -29,8 +33,8 @@ export function infoResponse(info: DatasetInfo, numRecords: number, preview: str
     storage_mode: info.storage_mode,
     spec_version: typeof info.spec_version === "number" ? info.spec_version : 1,
   };
-  for (const slot of INFO_SLOTS) out[slot] = info[slot] ?? null;
-  out.views = info.views;
+  for (const slot of INFO_SLOTS) out[slot] = typed[slot] ?? null;
+  out.views = typed.views;
   out.num_records = numRecords;
   return out;
 }

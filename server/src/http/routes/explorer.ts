@@ -36,7 +36,7 @@ async function enumerate(ctx: AppContext, datasetId: string, column: string, rea
   });
 }
 
-function descriptorOut(d: ColumnDescriptor, values: { values: string[]; complete: boolean } | null): Record<string, unknown> {
+function descriptorOut(d: ColumnDescriptor, values: { values: string[]; complete: boolean } | null, indexed: boolean): Record<string, unknown> {
   return {
     name: d.name,
     type: d.type,
@@ -45,8 +45,8 @@ function descriptorOut(d: ColumnDescriptor, values: { values: string[]; complete
     filterable: d.filterable,
     sortable: d.sortable,
     searchable: d.searchable,
-    // Which columns carry a scalar index is not part of the dataset contract yet.
-    indexed: false,
+    // A column covered by an index of the table (LanceDB `listIndices`), as Pixano reports it.
+    indexed,
     operators: d.operators,
     ...(values ? { values: values.values } : {}),
     values_complete: values ? values.complete : true,
@@ -71,12 +71,13 @@ export function explorerRouter(ctx: AppContext): Router {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const schema = recordsTable(handle);
       const columns: Record<string, unknown>[] = [];
+      const indexed = await handle.indexedColumns("records");
       for (const d of catalogueOrder(describeColumns(schema))) {
         const values =
           ENUMERABLE.has(d.name) && d.filterable
             ? await enumerate(ctx, handle.id, d.name, async () => (await scanAll(handle, "records", { columns: [d.name] })).map((r) => r[d.name]))
             : null;
-        columns.push(descriptorOut(d, values));
+        columns.push(descriptorOut(d, values, indexed.has(d.name)));
       }
       const total = await handle.count("records");
       sendJson(res, 200, {
