@@ -64,7 +64,11 @@ function scalarData(kind: ScalarKind | "float32", values: readonly unknown[], wh
     case "int64": {
       const out = new BigInt64Array(n);
       values.forEach((v, i) => {
-        if (v !== null && v !== undefined) out[i] = BigInt(v as number | bigint);
+        if (v === null || v === undefined) return;
+        // Exact for a safe-integer number or a bigint; never wrapped modulo 2^64 by the typed array.
+        const big = BigInt(v as number | bigint);
+        if (BigInt.asIntN(64, big) !== big) throw new TypeError(`${where}: ${big} does not fit a 64-bit integer`);
+        out[i] = big;
       });
       return arrow.makeData({ type, length: n, nullCount, nullBitmap, data: out } as never);
     }

@@ -71,6 +71,12 @@ export interface AddOptions {
   /** Skip the foreign-key checks (`add` only; imports that checked the whole batch themselves). */
   readonly skipForeignKeys?: boolean;
   /**
+   * The rows were already checked against this table's schema by the caller, complete and in
+   * column order (imports check them the way Pixano 0.8 does, which is more lenient than the
+   * live-edit rules): they are written as given.
+   */
+  readonly prevalidated?: boolean;
+  /**
    * `upsert` only: a row whose id is stored under another `record_id` is neither moved nor
    * overwritten (the merge matches only rows of the same record); the call then fails with an
    * `IntegrityError` (`duplicate_id`) naming every such row, the other rows being written. The

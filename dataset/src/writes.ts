@@ -31,7 +31,8 @@ export function acceptedSchema(t: OpenTable): TableSchema {
   return { ...t.layout.schema, columns: [...t.layout.schema.columns, ...t.layout.missing] };
 }
 
-function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date): Row[] {
+function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date, options: AddOptions = {}): Row[] {
+  if (options.prevalidated) return rows.map((r) => ({ ...(r as Row) }));
   const schema = acceptedSchema(t);
   return rows.map((r, i) => {
     const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? (r as Row).id : i;
@@ -111,7 +112,7 @@ interface PreparedAdd {
 
 async function prepareAdd(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions): Promise<PreparedAdd> {
   const t = await ctx.tableForWrite(name);
-  const rows = validateRows(t, input, ctx.now);
+  const rows = validateRows(t, input, ctx.now, options);
   if (name === "records" && !options.keepTimestamps) {
     const now = formatTimestamp(ctx.now());
     for (const r of rows) r.created_at = r.updated_at = now;
@@ -244,7 +245,7 @@ export async function updateRow(ctx: WriteContext, name: TableName, id: string, 
 export async function upsertRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
   if (input.length === 0) return [];
   const t = await ctx.tableForWrite(name);
-  const rows = options.lenientToStored ? await validateRowsLenient(t, input, ctx.now) : validateRows(t, input, ctx.now);
+  const rows = options.lenientToStored ? await validateRowsLenient(t, input, ctx.now) : validateRows(t, input, ctx.now, options);
   throwIfAny(duplicateIdsInBatch(name, rows));
   if (name === "records" && !options.keepTimestamps) {
     const now = formatTimestamp(ctx.now());

@@ -17,7 +17,8 @@ export type ImportErrorReason =
   | "target_missing"
   | "schema_mismatch"
   | "invalid_row"
-  | "duplicate_id";
+  | "duplicate_id"
+  | "empty_source";
 
 export interface SourceLocation {
   readonly file: string;

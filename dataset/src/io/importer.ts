@@ -8,7 +8,7 @@ import { ImportError, type SourceLocation } from "./errors.js";
 import { openSource, type FormatOption } from "./detect.js";
 import { shortUuid } from "./ids.js";
 import type { ImportFormat, ImportWarning, InferredFieldReport, ReaderOptions, RecordBundle, SourceReader } from "./source.js";
-import { validateImportRow } from "./target.js";
+import { checkImportRow } from "./pixanoRows.js";
 
 /**
  * The import engine behind `tessera data import` (Pixano spec §5.3 "Engine"): reads a source with
@@ -90,7 +90,10 @@ async function exists(p: string): Promise<boolean> {
 
 const TABLE_ORDER = Object.keys(TABLES) as TableName[];
 
-/** Validates rows against the target schema, rejects duplicate ids, and buffers them per table. */
+/**
+ * Checks rows against the target schema the way Pixano 0.8's importer does (see
+ * {@link checkImportRow}), rejects duplicate ids, and buffers them per table.
+ */
 class RowBuffer {
   readonly counts: Partial<Record<TableName, number>> = {};
   private buffer = new Map<TableName, Row[]>();
@@ -109,7 +112,7 @@ class RowBuffer {
   push(bundle: RecordBundle): void {
     for (const p of bundle.rows) {
       const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
-      const row = validateImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
+      const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
       const id = row.id as string;
       let seen = this.ids.get(p.table);
       if (!seen) this.ids.set(p.table, (seen = new Map()));
@@ -166,12 +169,12 @@ function compatible(target: TableSchema, existing: TableSchema | undefined): str
 
 async function flush(ds: Dataset, rows: Map<TableName, Row[]>, add: boolean): Promise<void> {
   if (!add) {
-    await ds.addRecords(Object.fromEntries(rows), { keepTimestamps: true, skipForeignKeys: true });
+    await ds.addRecords(Object.fromEntries(rows), { keepTimestamps: true, skipForeignKeys: true, prevalidated: true });
     return;
   }
   for (const t of TABLE_ORDER) {
     const list = rows.get(t);
-    if (list && list.length > 0) await ds.upsert(t, list);
+    if (list && list.length > 0) await ds.upsert(t, list, { prevalidated: true });
   }
 }
 
@@ -219,6 +222,12 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
   const mode = options.mode ?? "create";
   const now = options.now ?? (() => new Date());
   const reader = await openSource(options.source, options.format ?? "auto", { ...options, ...(options.dryRun ? { skipPreviews: true } : {}) });
+  const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) {
+    // Pixano 0.8 (`empty_source`): a source that yields nothing is never a success — no 0-record
+    // dataset is built, nothing is added, whatever the mode.
+    throw new ImportError("empty_source", `no records were found to import in ${[...reader.splits.keys()].map((s) => `${s}/`).join(", ") || "the source"}; nothing was imported`, { file: "." });
+  }
   const name = reader.target.info.name;
   const folder = snakeCase(name);
   const libraryDir = path.join(options.dataDir, LIBRARY_DIR);
@@ -230,7 +239,6 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
   const replacing = mode === "overwrite" && there && !options.dryRun ? options.beforeReplace : undefined;
   const existingId = replacing ? await datasetIdAt(finalPath) : "";
   if (replacing) await replacing({ path: finalPath, datasetId: existingId });
-  const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
   const dsOptions = { now, optimizeAfterRows: Number.MAX_SAFE_INTEGER };
   let existing: Dataset | null = null;
   let info: DatasetInfo = { ...reader.target.info, id: shortUuid() };

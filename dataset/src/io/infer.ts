@@ -129,9 +129,16 @@ export function payloadOf(type: ScalarName, collection: boolean): FieldPayload {
   return { collection, type, required: false, default: collection ? [] : ZERO[type] };
 }
 
-/** Coerces a value to an inferred column type (ints widened to float stay numbers; null → default). */
+/**
+ * Coerces a value to an inferred column type (null → default; ints widened to float stay numbers,
+ * a big integer in a float column becomes the nearest double, as Python's `float(x)`).
+ */
 export function coerceToField(value: unknown, payload: FieldPayload): unknown {
   if (value === null || value === undefined) return payload.default ?? null;
+  if (payload.type === "float") {
+    if (typeof value === "bigint") return Number(value);
+    if (Array.isArray(value)) return value.map((v) => (typeof v === "bigint" ? Number(v) : v));
+  }
   return value;
 }
 

@@ -1,11 +1,8 @@
 import {
-  assertRow,
   datasetSchemaOf,
   parseDatasetInfo,
-  ValidationError,
   type DatasetInfo,
   type DatasetSchema,
-  type Row,
   type TableName,
   type TableSchema,
 } from "@tessera/shared-crdt";
@@ -90,24 +87,6 @@ export function manifest(base: string, fields: SchemaManifest["fields"] = {}, cl
   if (className !== undefined) m.name = className;
   else if (Object.keys(fields).length > 0) m.name = `Custom${base}`;
   return m;
-}
-
-/**
- * Validates one row for `table` (defaults filled, column order applied) and turns a
- * {@link ValidationError} into an {@link ImportError} located at the source line.
- */
-export function validateImportRow(
-  tableSchema: TableSchema,
-  row: Row,
-  where: SourceLocation,
-  now: () => Date,
-): Row {
-  try {
-    return assertRow(tableSchema, row, { mode: "create", ctx: { now } });
-  } catch (err) {
-    if (err instanceof ValidationError) throw new ImportError("invalid_row", err.message, where);
-    throw err;
-  }
 }
 
 export function tableSchemaOf(target: ImportTarget, table: TableName, where: SourceLocation): TableSchema {

@@ -1,9 +1,12 @@
 import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
+import { laxBool, laxFloat, laxInt } from "../laxScalars.js";
 
 /**
- * Strict-grammar helpers for JSONL v2 and `dataset.yaml`: every failure is an
- * {@link ImportError} at `file:line:json-pointer`, with a did-you-mean for unknown keys.
+ * Grammar helpers for JSONL v2 and `dataset.yaml`: every failure is an {@link ImportError} at
+ * `file:line:json-pointer`, with a did-you-mean for unknown keys. Keys are strict; scalar values
+ * convert as in Pixano's pydantic models (lax mode: `"0.5"` for a float, `"3"` for an int, `"yes"`
+ * for a bool; never a number for a string), so the same lines are accepted.
  */
 export class Checker {
   constructor(
@@ -42,20 +45,33 @@ export class Checker {
     return v;
   }
 
+  /** A float, converted as Pixano's grammar models (pydantic, lax) do: `2`, `"0.5"`, `true`. */
   number(v: unknown, pointer: string): number {
-    if (typeof v === "bigint") return Number(v); // an integer literal beyond 2^53 (S-INT64) is still a number
-    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
-    return v;
+    const r = laxFloat(v);
+    if (!r.ok) this.fail(pointer, `expected a number, got ${kindOf(v)}`);
+    return r.value;
   }
 
+  /** An integer used in arithmetic (frame indexes, view sizes): within ±(2^53−1); `"3"`, `3.0`, `true` convert. */
   int(v: unknown, pointer: string): number {
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
-    return v;
+    const r = laxInt(v);
+    if (!r.ok) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
+    if (typeof r.value === "bigint") this.fail(pointer, `integers beyond ±(2^53−1) are not supported here, got ${r.value}`);
+    return r.value;
   }
 
+  /** An integer stored as is in an int64 column: exact, `bigint` beyond ±(2^53−1), within int64. */
+  int64(v: unknown, pointer: string): number | bigint {
+    const r = laxInt(v);
+    if (!r.ok) this.fail(pointer, typeof v === "bigint" || typeof v === "number" ? r.message : `expected an integer, got ${kindOf(v)}`);
+    return r.value;
+  }
+
+  /** A boolean; `"yes"`, `"off"`, `1`, `0` convert as in pydantic's lax mode. */
   bool(v: unknown, pointer: string): boolean {
-    if (typeof v !== "boolean") this.fail(pointer, `expected true or false, got ${kindOf(v)}`);
-    return v;
+    const r = laxBool(v);
+    if (!r.ok) this.fail(pointer, `expected true or false, got ${kindOf(v)}`);
+    return r.value;
   }
 
   oneOf<T extends string>(v: unknown, pointer: string, allowed: readonly T[]): T {
@@ -71,6 +87,10 @@ export class Checker {
 
   ints(v: unknown, pointer: string): number[] {
     return this.array(v, pointer).map((x, i) => this.int(x, pointerJoin(pointer, i)));
+  }
+
+  int64s(v: unknown, pointer: string): Array<number | bigint> {
+    return this.array(v, pointer).map((x, i) => this.int64(x, pointerJoin(pointer, i)));
   }
 
   strings(v: unknown, pointer: string): string[] {
@@ -102,6 +122,7 @@ export function kindOf(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";
+  if (typeof v === "bigint") return `integer ${v}`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 

@@ -253,7 +253,7 @@ function kindFields(c: Checker, kind: AnnotationKind, o: Record<string, unknown>
       if (hasRle === (o.polygons !== undefined && o.polygons !== null)) c.fail(p, "exactly one of 'rle' or 'polygons' must be set");
       if (hasRle) {
         const r = c.object(o.rle, at("rle"), ["size", "counts"]);
-        const size = c.ints(r.size, pointerJoin(at("rle"), "size"));
+        const size = c.int64s(r.size, pointerJoin(at("rle"), "size"));
         if (size.length !== 2) c.fail(pointerJoin(at("rle"), "size"), "size is [height, width]");
         return { size, counts: c.string(r.counts, pointerJoin(at("rle"), "counts")) };
       }
@@ -269,12 +269,12 @@ function kindFields(c: Checker, kind: AnnotationKind, o: Record<string, unknown>
     case "multi_path":
       return {
         coords: c.numbers(need("coords"), at("coords")),
-        num_points: c.ints(need("num_points"), at("num_points")),
+        num_points: c.int64s(need("num_points"), at("num_points")),
         is_closed: c.bool(need("is_closed"), at("is_closed")),
       };
     case "text_span": {
-      const spansStart = c.ints(need("spans_start"), at("spans_start"));
-      const spansEnd = c.ints(need("spans_end"), at("spans_end"));
+      const spansStart = c.int64s(need("spans_start"), at("spans_start"));
+      const spansEnd = c.int64s(need("spans_end"), at("spans_end"));
       if (spansStart.length !== spansEnd.length) c.fail(at("spans_end"), "'spans_start' and 'spans_end' must have the same length");
       return { mention: c.string(need("mention"), at("mention")), spans_start: spansStart, spans_end: spansEnd };
     }
