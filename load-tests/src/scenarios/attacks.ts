@@ -138,10 +138,22 @@ async function junkMapFlood(server: BenchServer, datasetId: string, mb: number, 
   await peer.opened;
   await sendAll(peer.ws, frames);
   const echoes = () => peer.frames.filter((f) => f[0] === 0 && f[1] === SyncType.update && f.length > 1024 * 1024).length;
-  const r = await settle(Promise.race([peer.closed, pollUntil(() => echoes() >= frames.length, timeoutMs).then(() => null)]), timeoutMs);
+  const refusals = () => peer.frames.filter((f) => f[0] === 100 && Buffer.from(f).toString("utf8").includes('"outside_layout"')).length;
+  const r = await settle(
+    Promise.race([peer.closed, pollUntil(() => echoes() + refusals() >= frames.length, timeoutMs).then(() => null)]),
+    timeoutMs,
+  );
   peer.ws.terminate();
-  if (r === "timeout" || r === null) return `${mb} × 1 MB into getMap("junk"): ${echoes()}/${frames.length} echoed back (accepted)`;
-  return `${mb} × 1 MB into getMap("junk"): closed ${r.code}`;
+  const verdict = r === "timeout" || r === null ? `${echoes()}/${frames.length} echoed, ${refusals()} refused as outside_layout` : `closed ${r.code}`;
+  // What the server kept: the whole document a newcomer receives (step 2 for an empty state vector).
+  const fresh = rawSocket(`${syncBase(server, datasetId)}/${RECORD}?name=newcomer&role=viewer`);
+  await fresh.opened;
+  fresh.ws.send(encodeSyncFrame(SyncType.step1, Y.encodeStateVector(new Y.Doc())));
+  const step2 = () => fresh.frames.find((f) => f[0] === 0 && f[1] === SyncType.step2);
+  await settle(pollUntil(() => step2() !== undefined, timeoutMs), timeoutMs);
+  const kept = step2()?.length;
+  fresh.ws.terminate();
+  return `${mb} × 1 MB into getMap("junk"): ${verdict}; a newcomer's copy of the record: ${kept === undefined ? "no answer" : `${(kept / 1024).toFixed(0)} KB`}`;
 }
 
 async function pollingAbuse(server: BenchServer, posts: number): Promise<string> {
@@ -219,6 +231,8 @@ export async function runAttacks(ctx: ScenarioContext): Promise<ScenarioOutput> 
   const phases: AttackPhase[] = [];
   const timeoutMs = params.phaseTimeoutS * 1000;
   const attacks: Array<[string, () => Promise<string>]> = [
+    // The same measurement with nobody attacking: what the phases below compare with.
+    ["no attack (2 s window)", () => new Promise<string>((resolve) => setTimeout(() => resolve("quiet"), 2_000))],
     [`update flood (${params.updates})`, () => updateFlood(server, data.datasetId, params.updates, timeoutMs)],
     [`awareness entries (${params.awarenessEntries})`, () => awarenessFlood(server, data.datasetId, params.awarenessEntries, timeoutMs)],
     [`junk map (${params.junkMb} MB)`, () => junkMapFlood(server, data.datasetId, params.junkMb, timeoutMs)],
