@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { bearer, call, jsonInit, upgrade } from "../auth/support.js";
 import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integration/support.js";
+import { runTessera } from "../support/cli.js";
 
 /**
  * Hardening II item 6: credentials are bound to the account's immutable uid, not to its name. A user
@@ -13,24 +12,13 @@ import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integratio
  * (`tessera users …`) on a stopped server, then a real server restart.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const BIN = path.join(ROOT, "bin", "tessera.mjs");
 const ADMIN_ENV = { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: "admin", TESSERA_ADMIN_PASSWORD: "admin-password-1" };
 
-async function cli(args: string[], stdin = ""): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  child.stdin.end(stdin);
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, out, err };
-}
+const cli = (args: string[], stdin = "") => runTessera(args, { stdin });
 
 async function addUser(dataDir: string, username: string, role: string, password: string): Promise<void> {
   const r = await cli(["users", "add", dataDir, username, "--role", role, "--password-stdin"], `${password}\n`);
-  expect(r.code, r.err).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
 }
 
 async function loginAndToken(url: string, username: string, password: string): Promise<{ cookie: string; token: string }> {
@@ -71,7 +59,7 @@ describe("credentials bound to the account uid", () => {
     server = null;
 
     // While the server is stopped: bob leaves, a new bob arrives (with more rights).
-    expect((await cli(["users", "remove", data.dataDir, "bob"])).out).toBe("Removed bob\n");
+    expect((await cli(["users", "remove", data.dataDir, "bob"])).stdout).toBe("Removed bob\n");
     await addUser(data.dataDir, "bob", "admin", "bob-second-password");
 
     server = await spawnServer(data.dataDir, ADMIN_ENV);

@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library } from "@tessera/dataset";
 import { pythonFloatRepr, type DatasetInfo } from "@tessera/shared-crdt";
 import { spawnServer, type ServerProcess } from "../integration/support.js";
+import { ROOT, runTessera as tessera } from "../support/cli.js";
 
 /**
  * Format details Pixano 0.8 gets right and a JS port easily gets wrong: float field defaults are
@@ -17,8 +16,6 @@ import { spawnServer, type ServerProcess } from "../integration/support.js";
  * declarations.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const BIN = path.join(ROOT, "bin", "tessera.mjs");
 const FIXTURES = path.join(ROOT, "fixtures", "pixano-built");
 const HAVE_FIXTURES = existsSync(path.join(FIXTURES, "library", "image_det")) && existsSync(path.join(FIXTURES, "reference", "api", "filters.json"));
 const DS = "formats_ds";
@@ -79,23 +76,6 @@ let work: string;
 let dataDir: string;
 let server: ServerProcess | undefined;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function tessera(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-formats-"));

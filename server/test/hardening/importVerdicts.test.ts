@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { promises as fs, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Dataset } from "@tessera/dataset";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, runTessera as tessera, type CliRun } from "../support/cli.js";
 
 /**
  * Issue 15, at the CLI: the real `tessera data import` (`node bin/tessera.mjs`, child process) on
@@ -12,8 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * verdicts in reference/verdicts.json, see make_verdicts.py) exits as Pixano does — 0 and the
  * same number of records, or 1, a located error and nothing written.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const BIN = path.join(ROOT, "bin", "tessera.mjs");
 const BUILT = path.join(ROOT, "fixtures", "pixano-built");
 
 interface Verdict {
@@ -24,23 +21,6 @@ interface Verdict {
 /** The reference has integers beyond 2^53; only its verdicts and row counts are read here. */
 const VERDICTS = JSON.parse(readFileSync(path.join(BUILT, "reference", "verdicts.json"), "utf8")) as Record<string, Verdict>;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function tessera(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let work: string;
 beforeAll(async () => {
@@ -50,7 +30,7 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-async function importCase(name: string, tag = ""): Promise<{ run: Run; dataDir: string }> {
+async function importCase(name: string, tag = ""): Promise<{ run: CliRun; dataDir: string }> {
   const dataDir = path.join(work, `${name}${tag}`);
   await fs.mkdir(dataDir, { recursive: true });
   const run = await tessera(["data", "import", dataDir, path.join(BUILT, "sources", "verdicts", name)]);

@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as decoding from "lib0/decoding";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -11,6 +9,7 @@ import { WebsocketProvider } from "y-websocket";
 import { clientOrigin, createEntity, datasetSchemaOf, MessageType, parseDatasetInfo, type Row, type TesseraMessage } from "@tessera/shared-crdt";
 import { getJson, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 import { writeUnflushedEdits } from "./unflushedLogs.js";
+import { ROOT, runTessera as tessera } from "../support/cli.js";
 
 /**
  * Hardening II item 8: `tessera data import --mode overwrite` on a dataset a running server serves.
@@ -20,19 +19,8 @@ import { writeUnflushedEdits } from "./unflushedLogs.js";
  * block it. Real CLI and server processes, a stock y-websocket client.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const BIN = path.join(ROOT, "bin", "tessera.mjs");
 const SOURCE = path.join(ROOT, "fixtures", "pixano-built", "sources", "image_det");
 
-async function tessera(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, out, err };
-}
 
 interface Editor {
   readonly doc: Y.Doc;
@@ -78,7 +66,7 @@ describe("data import while a server serves the dataset", () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-import-served-"));
     const dataDir = path.join(dir, "data");
     const created = await tessera(["data", "import", dataDir, SOURCE]);
-    expect(created.code, created.err).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
 
     server = await spawnServer(dataDir);
     const list = await getJson<Array<{ id: string }>>(`${server.url}/datasets`);
@@ -98,9 +86,9 @@ describe("data import while a server serves the dataset", () => {
 
     const refused = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);
     expect(refused.code).not.toBe(0);
-    expect(refused.err).toContain(server.url);
-    expect(refused.err).toContain(`pid ${server.child.pid}`);
-    expect(refused.err).toContain(datasetId);
+    expect(refused.stderr).toContain(server.url);
+    expect(refused.stderr).toContain(`pid ${server.child.pid}`);
+    expect(refused.stderr).toContain(datasetId);
 
     // Nothing changed under the server: same id, and the edit confirmed before (and one after) reach the rows.
     const after = await getJson<Array<{ id: string }>>(`${server.url}/datasets`);
@@ -129,7 +117,7 @@ describe("data import while a server serves the dataset", () => {
     await server.kill("SIGKILL");
     server = null;
     const overwrite = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);
-    expect(overwrite.code, overwrite.err).toBe(0);
+    expect(overwrite.code, overwrite.stderr).toBe(0);
 
     server = await spawnServer(dataDir);
     await server.kill("SIGTERM");
@@ -152,8 +140,8 @@ describe("data import while a server serves the dataset", () => {
 
     const refused = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);
     expect(refused.code).not.toBe(0);
-    expect(refused.err).toMatch(/confirmed edits not yet folded/);
-    expect(refused.err).toContain(JSON.stringify(recordId));
+    expect(refused.stderr).toMatch(/confirmed edits not yet folded/);
+    expect(refused.stderr).toContain(JSON.stringify(recordId));
 
     // One start folds them into the rows; then the overwrite goes ahead.
     server = await spawnServer(dataDir);
@@ -163,6 +151,6 @@ describe("data import while a server serves the dataset", () => {
     await server.kill("SIGTERM");
     server = null;
     const overwrite = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);
-    expect(overwrite.code, overwrite.err).toBe(0);
+    expect(overwrite.code, overwrite.stderr).toBe(0);
   });
 });
