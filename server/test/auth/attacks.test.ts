@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
+import { spawnServer, type ServerProcess } from "../integration/support.js";
 import { waitFor } from "../sync/support/harness.js";
 import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, PASSWORD, percentile, seedUsers, tokenFor, wsWithHeaders } from "./support.js";
 
@@ -18,13 +17,11 @@ import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, PASSWORD, percentile, 
  * throughout and printed (p50 / p99 per phase).
  */
 
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const ATTACKER = "127.0.0.2";
 
 let data: Awaited<ReturnType<typeof buildDataDir>>;
-let child: ChildProcess;
+let server: ServerProcess | undefined;
 let url: string;
-let logs = "";
 const secrets: string[] = [PASSWORD, ADMIN.password];
 let legit: string;
 let attackerToken: string;
@@ -34,21 +31,8 @@ const phases: Array<{ phase: string; samples: number; p50: number; p99: number; 
 beforeAll(async () => {
   data = await buildDataDir(["r1", "r2", "r3"]);
   await seedUsers(data.dataDir);
-  child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, DATA_DIR: data.dataDir, HOST: "127.0.0.1", PORT: "0", TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr?.on("data", (d: Buffer) => (logs += d.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      logs += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)}: ${logs.slice(-2000)}`)));
-  });
+  server = await spawnServer(data.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password });
+  url = server.url;
   legit = await tokenFor(url, "annotator");
   attackerToken = await tokenFor(url, "viewer");
   secrets.push(legit, attackerToken);
@@ -56,11 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   attackerAgent.destroy();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await server?.stop();
   if (phases.length > 0) {
     const rows = phases.map((p) => `  ${p.phase.padEnd(34)} n=${String(p.samples).padStart(4)}  p50=${p.p50.toFixed(1).padStart(6)} ms  p99=${p.p99.toFixed(1).padStart(6)} ms  max=${p.max.toFixed(1).padStart(6)} ms  errors=${p.errors}`);
     console.log(`legitimate client latency (GET /datasets/${DS}/records?limit=10, token, from 127.0.0.1):\n${rows.join("\n")}`);
@@ -376,7 +356,7 @@ describe("attacks, with a legitimate client served throughout", () => {
     const r = await call(`${url}/auth/login`, jsonInit("POST", { username: "annotator", password: PASSWORD }));
     const sid = (r.headers.get("set-cookie") ?? "").split(";", 1)[0]?.split("=")[1] ?? "";
     expect(sid).toHaveLength(43);
-    await waitFor(() => logs.includes('"login"'), "the login logged");
-    for (const s of [...secrets, sid, "wrong-password-123"]) expect(logs).not.toContain(s);
+    await waitFor(() => server!.logs().includes('"login"'), "the login logged");
+    for (const s of [...secrets, sid, "wrong-password-123"]) expect(server!.logs()).not.toContain(s);
   });
 });

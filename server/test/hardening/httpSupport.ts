@@ -1,50 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { fileURLToPath } from "node:url";
 
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
-
-export interface ServerProcess {
-  readonly url: string;
-  readonly port: number;
-  readonly child: ChildProcess;
-  /** Everything the process printed so far (stdout and the JSON-lines log on stderr). */
-  logs(): string;
-  /** Whether the process is still running. */
-  alive(): boolean;
-  /** SIGTERM, then waits for the exit. */
-  stop(): Promise<void>;
-}
-
-/** The real server (`server/src/main.ts`, port 0) as its own process, with its whole output kept. */
-export async function spawnServer(dataDir: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let logs = "";
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.stderr?.on("data", (d: Buffer) => (logs += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      logs += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(logs);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)} before listening: ${logs.slice(-2000)}`)));
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    child,
-    logs: () => logs,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+export { spawnServer, type ServerProcess } from "../integration/support.js";
 
 export interface RawReply {
   readonly status: number;

@@ -1,18 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { readRows, writeRow } from "@tessera/shared-crdt";
+import { spawnServer } from "../integration/support.js";
 import { waitFor } from "../sync/support/harness.js";
 import { ADMIN, bearer, buildDataDir, DS, percentile, seedUsers, tokenFor, wsWithHeaders } from "../auth/support.js";
 
 export { DS, bearer, tokenFor };
-
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
 /** A real server process (accounts on, persist worker as a child) on a temp DATA_DIR with `records`. */
 export interface ServerUnderAttack {
@@ -29,35 +27,17 @@ export interface ServerUnderAttack {
 export async function startServerUnderAttack(records: readonly string[], env: Record<string, string> = {}): Promise<ServerUnderAttack> {
   const data = await buildDataDir(records);
   await seedUsers(data.dataDir);
-  let logs = "";
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, DATA_DIR: data.dataDir, HOST: "127.0.0.1", PORT: "0", TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr?.on("data", (d: Buffer) => (logs += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      logs += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)}: ${logs.slice(-2000)}`)));
-  });
+  const server = await spawnServer(data.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password, ...env });
+  const { url, child } = server;
   return {
     url,
     wsBase: `${url.replace(/^http/, "ws")}/sync/${DS}`,
     child,
-    logs: () => logs,
+    logs: server.logs,
     rssMb: () => rssMbOf(child.pid ?? 0),
-    alive: () => child.exitCode === null && child.signalCode === null,
+    alive: server.alive,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await server.stop();
       await data.cleanup();
     },
   };

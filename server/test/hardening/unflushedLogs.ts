@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as Y from "yjs";
 import { Library } from "@tessera/dataset";
 import { encodeId, FileRecordLog, FileSnapshotStore, loadRecordDoc, walDir } from "@tessera/dataset/state";
@@ -71,42 +69,3 @@ export function entryRanges(bytes: Buffer): Array<{ start: number; end: number }
   return out;
 }
 
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
-
-export interface WatchedServer {
-  readonly url: string;
-  readonly wsUrl: string;
-  readonly child: ChildProcess;
-  /** Everything the server wrote to stdout and stderr so far. */
-  output(): string;
-  kill(signal: NodeJS.Signals): Promise<void>;
-}
-
-/** The real server process (as `integration/support.ts` starts it) with all of its output kept. */
-export async function spawnWatched(dataDir: string, env: Record<string, string> = {}): Promise<WatchedServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", TESSERA_AUTH: "off", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let all = "";
-  child.stderr?.on("data", (d: Buffer) => (all += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      all += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(all);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)} before listening: ${all.slice(-4000)}`)));
-  });
-  return {
-    url,
-    wsUrl: url.replace(/^http/, "ws"),
-    child,
-    output: () => all,
-    async kill(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
-}

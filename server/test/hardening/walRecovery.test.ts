@@ -3,8 +3,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { Row } from "@tessera/shared-crdt";
-import { buildDataDir, DS, getJson, liveClient, waitFor } from "../integration/support.js";
-import { entryRanges, logFileOf, spawnWatched, writeUnflushedEdits, type WatchedServer } from "./unflushedLogs.js";
+import { buildDataDir, DS, getJson, liveClient, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
+import { entryRanges, logFileOf, writeUnflushedEdits } from "./unflushedLogs.js";
 
 /**
  * Hardening II item 7 (start-up recovery of the write-ahead log, per record and per entry) and the
@@ -12,7 +12,7 @@ import { entryRanges, logFileOf, spawnWatched, writeUnflushedEdits, type Watched
  * written by the server's own log and snapshot code.
  */
 
-let server: WatchedServer | null = null;
+let server: ServerProcess | null = null;
 let cleanup: (() => Promise<void>) | null = null;
 
 afterEach(async () => {
@@ -46,7 +46,7 @@ describe("start-up recovery of damaged record logs", () => {
     r2Damaged[9] = r2Damaged[9]! ^ 0xff;
     await fs.writeFile(r2File, r2Damaged);
 
-    server = await spawnWatched(data.dataDir);
+    server = await spawnServer(data.dataDir);
     const url = server.url;
     const r1 = edits.get("r1")!.entities;
     const lost = r1[2]!;
@@ -77,7 +77,7 @@ describe("start-up recovery of damaged record logs", () => {
     };
     expect((await asideOf(r1File)).equals(r1Damaged)).toBe(true);
     expect((await asideOf(r2File)).equals(r2Damaged)).toBe(true);
-    const out = server.output();
+    const out = server.logs();
     expect(out).toMatch(/record log.*\\"r1\\".*damaged bytes.*set aside/);
     expect(out).toMatch(/record log.*\\"r2\\".*bad header \(header checksum mismatch\).*set aside/);
 
@@ -97,7 +97,7 @@ describe("start-up recovery of damaged record logs", () => {
     const edits = await writeUnflushedEdits(data.dataDir, records, 1);
     const expected = [...edits.values()].flatMap((e) => e.entities).sort();
 
-    server = await spawnWatched(data.dataDir);
+    server = await spawnServer(data.dataDir);
     const url = server.url;
     const seen: Array<{ status: number; body: { status?: string } }> = [];
     const started = Date.now();

@@ -48,39 +48,54 @@ export async function buildDataDir(records: readonly string[]): Promise<{ root: 
 export interface ServerProcess {
   readonly url: string;
   readonly wsUrl: string;
+  readonly port: number;
   readonly child: ChildProcess;
+  /** Everything the process printed so far (stdout and the JSON-lines log on stderr). */
+  logs(): string;
+  /** Whether the process is still running. */
+  alive(): boolean;
   /** Sends a signal and waits for the exit. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
 }
 
-/** The real server as its own process (`server/src/main.ts`, port 0), stopped by PID. */
+/**
+ * The real server as its own process (`server/src/main.ts`, port 0, single-user mode unless `env`
+ * says otherwise), stopped by PID. The one way tests start a server process.
+ */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
     env: { ...process.env, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", TESSERA_AUTH: "off", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err = (err + d.toString()).slice(-4000);
-  });
+  let logs = "";
+  child.stderr?.on("data", (d: Buffer) => (logs += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
+      logs += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)} before listening: ${err}`)));
+    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)} before listening: ${logs.slice(-4000)}`)));
   });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: NodeJS.Signals) => {
+    if (alive()) child.kill(signal);
+    await exited;
+  };
   return {
     url,
     wsUrl: url.replace(/^http/, "ws"),
+    port: Number(new URL(url).port),
     child,
-    async kill(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
+    logs: () => logs,
+    alive,
+    kill,
+    stop: () => kill("SIGTERM"),
   };
 }
 
