@@ -503,7 +503,9 @@ export class RecordRoom {
       }
       const found = changes as DocChanges | null;
       if (found) {
-        const issues = repairDoc(scratch, this.schemaOf(), this.key.recordId, found, serverOrigin("check"), { statusWritable: false });
+        // REST writes were checked by Pixano's rules before (SPEC R-PIXANO): rows keep Pixano's leniency.
+        const pixanoRows = origin.source === "rest";
+        const issues = repairDoc(scratch, this.schemaOf(), this.key.recordId, found, serverOrigin("check"), { statusWritable: false, pixanoRows });
         if (issues.length > 0) throw new RoomEditError(issues);
       }
       const diff = Y.encodeStateAsUpdate(scratch, before);

@@ -14,6 +14,12 @@ import type { Origin } from "./origins.js";
 export interface RepairPolicy {
   /** Clients may not write `status`: it changes through the workflow only (SPEC W6). */
   readonly statusWritable: boolean;
+  /**
+   * The author validated the rows it wrote with Pixano 0.8's table models and references (REST,
+   * SPEC R-PIXANO): rows are held only to D-KEY and to the document's record, not to Tessera's
+   * stricter row rules. Record fields and D-CASCADE are repaired as for any edit.
+   */
+  readonly pixanoRows?: boolean;
 }
 
 /** The value a field had before the transaction, as a plain object (`undefined` = absent). */
@@ -92,7 +98,7 @@ export function repairDoc(
     for (const [table, rows] of changes.tables) {
       for (const [id, change] of rows) {
         if (change.kind === "removed") continue;
-        const r = repairRow(doc, schema, recordId, table, id, change);
+        const r = repairRow(doc, schema, recordId, table, id, change, policy.pixanoRows === true);
         issues.push(...r.issues);
         restored ||= r.restored;
       }
@@ -124,6 +130,7 @@ function repairRow(
   table: ComponentTable,
   id: string,
   change: RowChange,
+  pixanoRows: boolean,
 ): { issues: ValidationIssue[]; restored: boolean } {
   const m = tableMap(doc, table).get(id);
   if (!(m instanceof Y.Map)) {
@@ -133,15 +140,21 @@ function repairRow(
     return { issues: [{ path: `${table}[${id}]`, message: "a row must be a map of fields" }], restored: false };
   }
   const row = readRow(doc, table, id) ?? {};
-  const found = [...checkRowKey(table, id, row), ...checkDocRow(doc, schema, table, row, recordId)];
+  const rules = (r: Row): ValidationIssue[] => [...checkRowKey(table, id, r), ...(pixanoRows ? ownRecord(table, r, recordId) : checkDocRow(doc, schema, table, r, recordId))];
+  const found = rules(row);
   if (found.length === 0) return { issues: [], restored: false };
   if (change.kind !== "updated") {
     deleteWithDependents(doc, table, [id]);
     return { issues: found, restored: false };
   }
   const prior = withBefore(row, change.before);
-  const added = introducedIssues(found, [...checkRowKey(table, id, prior), ...checkDocRow(doc, schema, table, prior, recordId)]);
+  const added = introducedIssues(found, rules(prior));
   if (added.length === 0) return { issues: [], restored: false };
   restoreFields(m, change.before);
   return { issues: added, restored: true };
+}
+
+/** A row belongs to the document's record (the part of D-VALID R-PIXANO keeps). */
+function ownRecord(table: ComponentTable, row: Row, recordId: string): ValidationIssue[] {
+  return row.record_id === recordId ? [] : [{ path: `${table}[${String(row.id)}].record_id`, message: `must be ${JSON.stringify(recordId)}` }];
 }
