@@ -18,7 +18,7 @@ import { HttpError, RequestValidationError } from "./errors.js";
 export function pixanoRow(schema: TableSchema, fields: Row, body: unknown, now: () => Date = () => new Date()): Row {
   const r = checkPixanoRow(schema, fields, now);
   if (r.typeIssues.length > 0) {
-    throw new RequestValidationError(toFieldIssues(r.typeIssues.map((i) => ({ path: i.field, message: i.message })), body));
+    throw new RequestValidationError(toFieldIssues(r.typeIssues.map((i) => ({ path: `${schema.table.name}.${i.field}`, message: i.message })), body));
   }
   if (r.modelIssues.length > 0) {
     throw new HttpError(400, `Invalid data: ${r.modelIssues.map((i) => `${schema.table.name}.${i.field}: ${i.message}`).join("; ")}`);
