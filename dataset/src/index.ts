@@ -51,4 +51,5 @@ export { isRemoteUri, mimeOfFormat, resolveMediaPath } from "./media.js";
 export { datasetMosaic, imageInfo, makeMosaic, makePreview, thumbnailSize, type ImageInfo, type Preview } from "./previews.js";
 export { checkForeignKeys, fkTargets, type IdLookup } from "./integrity.js";
 export { checkPixanoRow, type PixanoRowCheck } from "./io/pixanoRows.js";
+export { pixanoIssuesAsIs } from "./lenientRows.js";
 export { computeStats, NUM_BINS } from "./stats.js";

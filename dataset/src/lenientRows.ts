@@ -21,10 +21,21 @@ export function onlyStoredIssues(schema: TableSchema, issues: readonly Validatio
  */
 export function lenientAccepts(schema: TableSchema, row: Row, issues: readonly ValidationIssue[], stored: Row | undefined, options: ValidateOptions): boolean {
   if (onlyStoredIssues(schema, issues, stored, options)) return true;
-  const now = options.ctx?.now ?? (() => new Date());
+  return pixanoIssuesAsIs(schema, row, options.ctx?.now ?? (() => new Date())).length === 0;
+}
+
+/**
+ * What Pixano 0.8's table models find wrong with a row as it is (SPEC R-PIXANO): their issues, and
+ * any field they would have converted (a string for a number): stored rows hold converted values.
+ */
+export function pixanoIssuesAsIs(schema: TableSchema, row: Row, now: () => Date): Array<{ field: string; message: string }> {
   const p = checkPixanoRow(schema, row, now);
-  if (p.typeIssues.length > 0 || p.modelIssues.length > 0) return false;
-  return schema.columns.every((c) => !(c.name in row) || samePlain(row[c.name], p.row[c.name]));
+  const out = [...p.typeIssues, ...p.modelIssues];
+  if (out.length > 0) return out;
+  for (const c of schema.columns) {
+    if (c.name in row && !samePlain(row[c.name], p.row[c.name])) out.push({ field: c.name, message: "is not in its stored form (Pixano would convert it)" });
+  }
+  return out;
 }
 
 function samePlain(a: unknown, b: unknown): boolean {

@@ -15,11 +15,12 @@ export interface RepairPolicy {
   /** Clients may not write `status`: it changes through the workflow only (SPEC W6). */
   readonly statusWritable: boolean;
   /**
-   * The author validated the rows it wrote with Pixano 0.8's table models and references (REST,
-   * SPEC R-PIXANO): rows are held only to D-KEY and to the document's record, not to Tessera's
-   * stricter row rules. Record fields and D-CASCADE are repaired as for any edit.
+   * Rules that replace D-VALID's row rules and D-REF for the rows this edit wrote (SPEC R-PIXANO:
+   * REST writes are held to Pixano 0.8's table models, their references having been resolved
+   * table-wide by the REST layer). D-KEY and the row's record still apply; record fields and
+   * D-CASCADE are repaired as for any edit.
    */
-  readonly pixanoRows?: boolean;
+  readonly rowRules?: (table: ComponentTable, row: Row) => ValidationIssue[];
 }
 
 /** The value a field had before the transaction, as a plain object (`undefined` = absent). */
@@ -98,7 +99,7 @@ export function repairDoc(
     for (const [table, rows] of changes.tables) {
       for (const [id, change] of rows) {
         if (change.kind === "removed") continue;
-        const r = repairRow(doc, schema, recordId, table, id, change, policy.pixanoRows === true);
+        const r = repairRow(doc, schema, recordId, table, id, change, policy.rowRules);
         issues.push(...r.issues);
         restored ||= r.restored;
       }
@@ -130,7 +131,7 @@ function repairRow(
   table: ComponentTable,
   id: string,
   change: RowChange,
-  pixanoRows: boolean,
+  rowRules: RepairPolicy["rowRules"],
 ): { issues: ValidationIssue[]; restored: boolean } {
   const m = tableMap(doc, table).get(id);
   if (!(m instanceof Y.Map)) {
@@ -140,7 +141,7 @@ function repairRow(
     return { issues: [{ path: `${table}[${id}]`, message: "a row must be a map of fields" }], restored: false };
   }
   const row = readRow(doc, table, id) ?? {};
-  const rules = (r: Row): ValidationIssue[] => [...checkRowKey(table, id, r), ...(pixanoRows ? ownRecord(table, r, recordId) : checkDocRow(doc, schema, table, r, recordId))];
+  const rules = (r: Row): ValidationIssue[] => [...checkRowKey(table, id, r), ...(rowRules ? [...ownRecord(table, r, recordId), ...rowRules(table, r)] : checkDocRow(doc, schema, table, r, recordId))];
   const found = rules(row);
   if (found.length === 0) return { issues: [], restored: false };
   if (change.kind !== "updated") {
