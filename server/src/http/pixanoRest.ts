@@ -86,9 +86,10 @@ export async function pixanoReferences(handle: DatasetHandle, table: TableName, 
 /**
  * Inside the record's document transaction: a missing target that the document holds (a row a
  * live editor created, not yet folded into the library) resolves; what remains is Pixano's 400.
+ * Without a document (`null`), every missing target is a 400.
  */
-export function settleReferences(doc: Y.Doc, pending: readonly PendingReference[]): void {
-  const left = pending.filter((p) => p.crossEntity || !p.targets.some((t) => isComponentTable(t) && hasRow(doc, t, p.value)));
+export function settleReferences(doc: Y.Doc | null, pending: readonly PendingReference[]): void {
+  const left = pending.filter((p) => p.crossEntity || !doc || !p.targets.some((t) => isComponentTable(t) && hasRow(doc, t, p.value)));
   if (left.length === 0) return;
   throw new HttpError(400, left.map((p) => p.message).join(" "));
 }
