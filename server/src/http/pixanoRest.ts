@@ -8,7 +8,8 @@ import { HttpError, RequestValidationError } from "./errors.js";
  * REST creates and updates are checked as Pixano 0.8's REST checks them (SPEC R-PIXANO): its
  * pydantic models (field types in lax mode → 422; the model's validator → 400 "Invalid data")
  * and its references (`record_id`, `entity_id`, `parent_id`, per-frame `tracklet_id` /
- * `entity_dynamic_state_id` of the same entity, `messages.entity_ids`; any record, as Pixano
+ * `entity_dynamic_state_id` of the same entity, `messages.entity_ids`, relations' `subject_id` /
+ * `object_id`; any record, as Pixano
  * looks them up table-wide → 400 "Foreign key violation" / "Cross-entity check failed").
  * Tessera's stricter rules (S-ID, S-BBOX's x2 ≥ x1, S-MASK's RLE alphabet, D-REF inside the
  * record) do not apply to REST writes: what Pixano's REST stores, Tessera's stores as well.
@@ -40,8 +41,8 @@ export function pixanoPatch(schema: TableSchema, stored: Row, patch: Row, body: 
   return out;
 }
 
-/** What Pixano 0.8's REST resolves before a write (`record_id` is checked by the caller, views and relation ends are not). */
-const PIXANO_REFERENCES = new Set(["entity_id", "entity_ids", "parent_id", "tracklet_id", "entity_dynamic_state_id"]);
+/** What Pixano 0.8's REST resolves before a write (`record_id` is checked by the caller; views are not checked). */
+const PIXANO_REFERENCES = new Set(["entity_id", "entity_ids", "parent_id", "tracklet_id", "entity_dynamic_state_id", "subject_id", "object_id"]);
 
 /** The references Pixano checks, for the given changed columns (all of them on create). */
 function referenceColumns(table: TableName, columns: readonly string[]): string[] {
