@@ -115,7 +115,7 @@ describe.skipIf(!present)("R-PIXANO: rows REST wrote as leniently as Pixano live
   const record = "Po5Jf8mO-5J9NDWlYWTuCAucXepNpfq";
   const dataset = reference.datasets.image_det ?? "";
 
-  it("R-PIXANO live: a stock y-websocket client loads the record with the reversed box, edits it, and the persisted rows keep the lenient values", async () => {
+  it("R-PIXANO live: a stock y-websocket client loads and edits the rows REST wrote leniently, the persist worker writes them back unchanged, and a reversed box created live is still repaired away", async () => {
     if (!server) throw new Error("no server");
     const lenient = ["bboxes/rl-bbox-reversed", "entities/rl-ent-parent-other", "masks/rl-mask-not-rle", "bboxes/rl-bbox-entity-other"];
     const before = new Map<string, unknown>();
@@ -156,6 +156,18 @@ describe.skipIf(!present)("R-PIXANO: rows REST wrote as leniently as Pixano live
         expect(scrub((await send(`${server.url}/datasets/${dataset}/${p}`, "GET", undefined)).json), p).toEqual(scrub(before.get(p)));
       }
       expect((box as Y.Map<unknown>).get("confidence")).toBe(0.9);
+
+      // Live clients keep Tessera's rules (R-PIXANO applies to REST only): a reversed box created
+      // live is removed again by the server's repair, and never reaches the rows.
+      doc.transact(() => {
+        const live = new Y.Map<unknown>();
+        for (const [k, v] of Object.entries({ ...(scrub(before.get("bboxes/rl-bbox-reversed")) as Record<string, unknown>), id: "rl-live-reversed" })) {
+          if (k !== "created_at" && k !== "updated_at") live.set(k, v);
+        }
+        doc.getMap("bboxes").set("rl-live-reversed", live);
+      });
+      await waitFor(() => !doc.getMap("bboxes").has("rl-live-reversed"), "live reversed box repaired away");
+      expect((await send(`${server.url}/datasets/${dataset}/bboxes/rl-live-reversed`, "GET", undefined)).status).toBe(404);
     } catch (err) {
       console.log(server.logs().slice(-3000));
       throw err;
