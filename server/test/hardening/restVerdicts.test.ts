@@ -46,11 +46,15 @@ interface Reference {
 
 const reference: Reference = present ? (JSON.parse(readFileSync(REFERENCE, "utf8")) as Reference) : { datasets: {}, cases: [] };
 
-/** Timestamps are each server's wall clock: compared as present, not by value (as the capture scrubbed them). */
+/**
+ * Timestamps are each server's wall clock: compared as present, not by value (as the capture
+ * scrubbed them) — except a value from 2001, which only a client sends (kept means not server-owned).
+ */
 function scrub(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(scrub);
   if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === "created_at" || k === "updated_at" ? "<timestamp>" : scrub(x)]));
+    const stamp = (k: string, x: unknown) => (k === "created_at" || k === "updated_at") && !String(x).startsWith("2001-");
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stamp(k, x) ? "<timestamp>" : scrub(x)]));
   }
   return v;
 }
