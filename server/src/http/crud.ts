@@ -102,11 +102,17 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
     if (sameRow(access.schema, existing, row, access.exclude)) return { row: existing, created: false };
     throw new HttpError(409, { code: "id_conflict", message: "A different resource already exists with this id." });
   }
+  if (!isComponentTable(table)) {
+    // records, embeddings: straight to the library, which checks their ids and references.
+    const [added] = await access.handle.add(table, [row], { prevalidated: true });
+    if (!added) throw new Error(`add(${table}) returned no row`);
+    return { row: added, created: true };
+  }
+  const recordId = row.record_id;
+  if (typeof recordId !== "string" || recordId === "" || !(await access.handle.get("records", recordId))) throw foreignRecord(recordId);
+  const references = await pixanoReferences(access.handle, table, row, Object.keys(row));
   const docs = viaDocs(access);
-  if (docs && table !== "records") {
-    const recordId = row.record_id;
-    if (typeof recordId !== "string" || recordId === "" || !(await access.handle.get("records", recordId))) throw foreignRecord(recordId);
-    const references = await pixanoReferences(access.handle, table, row, Object.keys(row));
+  if (docs) {
     if (!access.handle.schema.tables.has(table)) await access.handle.ensureTable(table);
     await docs.port.edit(access.handle.id, recordId, docs.who, (doc) => {
       if (isComponentTable(table) && hasRow(doc, table, id)) {
@@ -117,7 +123,9 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
     });
     return { row: (await access.handle.get(table, id)) ?? row, created: true };
   }
-  const [added] = await access.handle.add(table, [row], { prevalidated: true });
+  // No record documents (a tool, some tests): the references were resolved as Pixano does, above.
+  settleReferences(null, references);
+  const [added] = await access.handle.add(table, [row], { prevalidated: true, skipForeignKeys: true });
   if (!added) throw new Error(`add(${table}) returned no row`);
   return { row: added, created: true };
 }
@@ -133,6 +141,7 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
   const table = access.schema.table.name;
   if (!docs) {
     // No record documents (a tool, some tests): the merged row straight to the library, as leniently.
+    if (typeof patch.record_id === "string" && patch.record_id !== stored.record_id && !(await access.handle.get("records", patch.record_id))) throw foreignRecord(patch.record_id);
     settleReferences(null, await pixanoReferences(access.handle, table, { ...stored, ...patch }, Object.keys(patch)));
     await access.handle.upsert(table, [{ ...stored, ...patch }], { lenientToStored: true });
     return getRow(access, id);
