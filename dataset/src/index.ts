@@ -49,5 +49,7 @@ export { LANCE_DATA_STORAGE_VERSION } from "./tableStore.js";
 export { MEDIA_COLUMNS, SMALL_RESULT } from "./reader.js";
 export { isRemoteUri, mimeOfFormat, resolveMediaPath } from "./media.js";
 export { datasetMosaic, imageInfo, makeMosaic, makePreview, thumbnailSize, type ImageInfo, type Preview } from "./previews.js";
-export { fkTargets } from "./integrity.js";
+export { checkForeignKeys, fkTargets, type IdLookup } from "./integrity.js";
+export { checkPixanoRow, type PixanoRowCheck } from "./io/pixanoRows.js";
+export { pixanoIssuesAsIs } from "./lenientRows.js";
 export { computeStats, NUM_BINS } from "./stats.js";

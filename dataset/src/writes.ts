@@ -2,7 +2,7 @@ import { assertRow, formatTimestamp, validateRow, ValidationError, type Row, typ
 import { arrowTableToRows, rowsToArrowTable } from "./arrowRows.js";
 import { planCascade, type CascadeIo } from "./cascade.js";
 import { DatasetError, IntegrityError, type IntegrityIssue } from "./errors.js";
-import { onlyStoredIssues } from "./lenientRows.js";
+import { lenientAccepts } from "./lenientRows.js";
 import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } from "./integrity.js";
 import { readRows, scan } from "./reader.js";
 import { sqlIn } from "./sql.js";
@@ -56,7 +56,7 @@ async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now:
   const stored = await storedRows(t, failed.map((f) => f.id).filter((id) => id !== ""));
   const issues: ValidationIssue[] = [];
   for (const f of failed) {
-    if (onlyStoredIssues(schema, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path })) out[f.index] = f.row;
+    if (lenientAccepts(schema, f.row, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path })) out[f.index] = f.row;
     else issues.push(...f.issues);
   }
   if (issues.length > 0) throw new ValidationError(issues);

@@ -154,27 +154,39 @@ const MODEL_CHECKS: Partial<Record<TableName, (row: Row, issue: Issue) => void>>
 
 const VIEW_TABLES = new Set<string>(["images", "sequence_frames", "videos", "texts", "pdfs", "point_clouds"]);
 
+/** What {@link checkPixanoRow} found: the row (converted, defaults filled, table order) and its issues. */
+export interface PixanoRowCheck {
+  readonly row: Row;
+  /** Field type issues (pydantic's request-model errors: 422 on REST). */
+  readonly typeIssues: ReadonlyArray<{ readonly field: string; readonly message: string }>;
+  /** The model validators' issues, checked only when the types are right (Pixano's REST: 400 "Invalid data"). */
+  readonly modelIssues: ReadonlyArray<{ readonly field: string; readonly message: string }>;
+}
+
 /**
- * Checks one row to import the way Pixano 0.8 does, fills the defaults of missing fields and puts
- * the columns in table order. Throws an {@link ImportError} (`invalid_row`) located at the source.
+ * Checks one row the way Pixano 0.8's table models do (field types in lax mode, then the model's
+ * validator), fills the defaults of missing fields and puts the columns in table order. Used by
+ * imports (S-IMPORT), REST creates/updates (R-PIXANO) and the persist worker (D-REPAIR).
  */
-export function checkImportRow(schema: TableSchema, input: Row, where: SourceLocation, now: () => Date): Row {
+export function checkPixanoRow(schema: TableSchema, input: Row, now: () => Date): PixanoRowCheck {
   const table = schema.table.name;
-  const issues: string[] = [];
-  const issue: Issue = (field, message) => issues.push(`${table}.${field}: ${message}`);
+  const typeIssues: Array<{ field: string; message: string }> = [];
+  const modelIssues: Array<{ field: string; message: string }> = [];
+  const typeIssue: Issue = (field, message) => typeIssues.push({ field, message });
   const byName = new Set(schema.columns.map((c) => c.name));
-  for (const key of Object.keys(input)) if (!byName.has(key)) issue(key, "is not a field of this table");
+  for (const key of Object.keys(input)) if (!byName.has(key)) typeIssue(key, "is not a field of this table");
   const row: Row = {};
   for (const c of schema.columns) {
     const v = input[c.name];
     if (v === undefined) {
-      if (schema.required.has(c.name)) issue(c.name, "is required");
+      if (schema.required.has(c.name)) typeIssue(c.name, "is required");
       else row[c.name] = c.default({ now });
       continue;
     }
-    row[c.name] = cell(c, v, issue);
+    row[c.name] = cell(c, v, typeIssue);
   }
-  if (issues.length === 0) {
+  if (typeIssues.length === 0) {
+    const issue: Issue = (field, message) => modelIssues.push({ field, message });
     if (typeof row.id === "string" && row.id === "") issue("id", "must not be empty");
     if ("source_type" in row || "source_metadata" in row) provenance(row, issue);
     MODEL_CHECKS[table]?.(row, issue);
@@ -182,6 +194,17 @@ export function checkImportRow(schema: TableSchema, input: Row, where: SourceLoc
       issue("uri", "a view has either a uri or raw_bytes, not both");
     }
   }
+  return { row, typeIssues, modelIssues };
+}
+
+/**
+ * Checks one row to import the way Pixano 0.8 does, fills the defaults of missing fields and puts
+ * the columns in table order. Throws an {@link ImportError} (`invalid_row`) located at the source.
+ */
+export function checkImportRow(schema: TableSchema, input: Row, where: SourceLocation, now: () => Date): Row {
+  const table = schema.table.name;
+  const r = checkPixanoRow(schema, input, now);
+  const issues = [...r.typeIssues, ...r.modelIssues].map((i) => `${table}.${i.field}: ${i.message}`);
   if (issues.length > 0) throw new ImportError("invalid_row", issues.join("; "), where);
-  return row;
+  return r.row;
 }

@@ -8,7 +8,7 @@ import {
   type Row,
   type ValidationIssue,
 } from "@tessera/shared-crdt";
-import { onlyStoredIssues } from "../lenientRows.js";
+import { lenientAccepts } from "../lenientRows.js";
 
 /**
  * What a persist writes to LanceDB (SPEC D-ROWS "the persist plan"), computed from three row sets:
@@ -93,7 +93,7 @@ export function planPersist(args: {
       }
       const r = validateRow(ts, row, { mode: "create", path, ctx: { now } });
       if (r.ok) plan.upserts.push(r.row);
-      else if (onlyStoredIssues(ts, r.issues, stored.get(id), { mode: "create", path, ctx: { now } })) plan.upserts.push(row);
+      else if (lenientAccepts(ts, row, r.issues, stored.get(id), { mode: "create", path, ctx: { now } })) plan.upserts.push(row);
       else rejected.push(...r.issues);
     }
     for (const id of before.keys()) if (!wanted.has(id) && stored.has(id)) plan.deletes.push(id);

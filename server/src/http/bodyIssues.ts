@@ -9,6 +9,13 @@ import type { FieldIssue } from "./errors.js";
 const TYPE_MESSAGES: ReadonlyArray<readonly [RegExp, string, string]> = [
   [/^is required$/, "missing", "Field required"],
   [/^must be a string$/, "string_type", "Input should be a valid string"],
+  // Pixano's lax conversions that failed (dataset laxScalars, REST R-PIXANO), as pydantic names them.
+  [/^must be an integer, got a number with a fractional part$/, "int_from_float", "Input should be a valid integer, got a number with a fractional part"],
+  [/^must be an integer, got "/, "int_parsing", "Input should be a valid integer, unable to parse string as an integer"],
+  [/^must be a finite number, got "/, "float_parsing", "Input should be a valid number, unable to parse string as a number"],
+  [/^must be a boolean, got "/, "bool_parsing", "Input should be a valid boolean, unable to interpret input"],
+  [/^must be a boolean, got /, "bool_type", "Input should be a valid boolean"],
+  [/^\S+ does not fit a 64-bit integer$/, "int_range", "Input should be an integer from -9223372036854775808 to 9223372036854775807"],
   [/^must be an integer$/, "int_type", "Input should be a valid integer"],
   [/^is out of the int64 range$/, "int_range", "Input should be an integer from -9223372036854775808 to 9223372036854775807"],
   [/^must be a finite number$/, "float_type", "Input should be a valid number"],

@@ -33,6 +33,7 @@ import { DurableLog } from "./DurableLog.js";
 import { issuesByTarget, MAX_BATCH_UPDATES, MAX_RUN_FRAMES, mergeAll, type IntakeBatch } from "./intakeBatch.js";
 import { RoomEditError, WorkflowError } from "./errors.js";
 import { FlushScheduler } from "./FlushScheduler.js";
+import { pixanoRowRules } from "./pixanoRowRules.js";
 import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
 import type { SyncPersister } from "./ports.js";
@@ -503,7 +504,10 @@ export class RecordRoom {
       }
       const found = changes as DocChanges | null;
       if (found) {
-        const issues = repairDoc(scratch, this.schemaOf(), this.key.recordId, found, serverOrigin("check"), { statusWritable: false });
+        // REST writes follow Pixano's rules (SPEC R-PIXANO): its table models, not Tessera's stricter ones.
+        const schema = this.schemaOf();
+        const rowRules = origin.source === "rest" ? pixanoRowRules(schema) : undefined;
+        const issues = repairDoc(scratch, schema, this.key.recordId, found, serverOrigin("check"), { statusWritable: false, ...(rowRules ? { rowRules } : {}) });
         if (issues.length > 0) throw new RoomEditError(issues);
       }
       const diff = Y.encodeStateAsUpdate(scratch, before);

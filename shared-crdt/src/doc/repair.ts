@@ -14,6 +14,13 @@ import type { Origin } from "./origins.js";
 export interface RepairPolicy {
   /** Clients may not write `status`: it changes through the workflow only (SPEC W6). */
   readonly statusWritable: boolean;
+  /**
+   * Rules that replace D-VALID's row rules and D-REF for the rows this edit wrote (SPEC R-PIXANO:
+   * REST writes are held to Pixano 0.8's table models, their references having been resolved
+   * table-wide by the REST layer). D-KEY and the row's record still apply; record fields and
+   * D-CASCADE are repaired as for any edit.
+   */
+  readonly rowRules?: (table: ComponentTable, row: Row) => ValidationIssue[];
 }
 
 /** The value a field had before the transaction, as a plain object (`undefined` = absent). */
@@ -92,7 +99,7 @@ export function repairDoc(
     for (const [table, rows] of changes.tables) {
       for (const [id, change] of rows) {
         if (change.kind === "removed") continue;
-        const r = repairRow(doc, schema, recordId, table, id, change);
+        const r = repairRow(doc, schema, recordId, table, id, change, policy.rowRules);
         issues.push(...r.issues);
         restored ||= r.restored;
       }
@@ -124,6 +131,7 @@ function repairRow(
   table: ComponentTable,
   id: string,
   change: RowChange,
+  rowRules: RepairPolicy["rowRules"],
 ): { issues: ValidationIssue[]; restored: boolean } {
   const m = tableMap(doc, table).get(id);
   if (!(m instanceof Y.Map)) {
@@ -133,15 +141,21 @@ function repairRow(
     return { issues: [{ path: `${table}[${id}]`, message: "a row must be a map of fields" }], restored: false };
   }
   const row = readRow(doc, table, id) ?? {};
-  const found = [...checkRowKey(table, id, row), ...checkDocRow(doc, schema, table, row, recordId)];
+  const rules = (r: Row): ValidationIssue[] => [...checkRowKey(table, id, r), ...(rowRules ? [...ownRecord(table, r, recordId), ...rowRules(table, r)] : checkDocRow(doc, schema, table, r, recordId))];
+  const found = rules(row);
   if (found.length === 0) return { issues: [], restored: false };
   if (change.kind !== "updated") {
     deleteWithDependents(doc, table, [id]);
     return { issues: found, restored: false };
   }
   const prior = withBefore(row, change.before);
-  const added = introducedIssues(found, [...checkRowKey(table, id, prior), ...checkDocRow(doc, schema, table, prior, recordId)]);
+  const added = introducedIssues(found, rules(prior));
   if (added.length === 0) return { issues: [], restored: false };
   restoreFields(m, change.before);
   return { issues: added, restored: true };
+}
+
+/** A row belongs to the document's record (the part of D-VALID R-PIXANO keeps). */
+function ownRecord(table: ComponentTable, row: Row, recordId: string): ValidationIssue[] {
+  return row.record_id === recordId ? [] : [{ path: `${table}[${String(row.id)}].record_id`, message: `must be ${JSON.stringify(recordId)}` }];
 }

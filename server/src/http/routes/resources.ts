@@ -184,7 +184,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       body: ref(`${stem}Create`),
       responses: {
         "201": { description: "The created row (or the identical one already stored).", content: { "application/json": ref(`${stem}Response`) } },
-        "400": { description: "Foreign key or cross-entity violation.", content: { "application/json": ref("HTTPError") } },
+        "400": { description: "Foreign key or cross-entity violation, or Pixano's model validator refused the row (\"Invalid data: …\").", content: { "application/json": ref("HTTPError") } },
         "409": { description: "Another row already has this id.", content: { "application/json": ref("HTTPError") } },
       },
     },
@@ -207,7 +207,10 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
         summary: `Update a ${def.name}`,
         tags,
         body: ref(`${stem}Update`),
-        responses: { "200": { description: "The merged row.", content: { "application/json": ref(`${stem}Response`) } } },
+        responses: {
+          "200": { description: "The merged row.", content: { "application/json": ref(`${stem}Response`) } },
+          "400": { description: "Foreign key or cross-entity violation, or Pixano's model validator refused the merged row.", content: { "application/json": ref("HTTPError") } },
+        },
       },
       jsonBody(ctx.jsonLimitBytes),
       async (req, res) => {
