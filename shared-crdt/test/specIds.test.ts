@@ -70,3 +70,26 @@ describe("SPEC rule ids", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("architecture map references", () => {
+  it("every `ARCHITECTURE §N` cited names docs/ARCHITECTURE.md and one of its sections", () => {
+    const map = readFileSync(join(root, "docs", "ARCHITECTURE.md"), "utf8");
+    const sections = new Set([...map.matchAll(/^## ([0-9]+)\. /gm)].map((m) => m[1]));
+    expect(sections.size).toBeGreaterThanOrEqual(8);
+    const bad: string[] = [];
+    let cited = 0;
+    for (const file of sourceFiles(root)) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/(\S*)ARCHITECTURE(?:\.md)?\)? §([0-9]+)/g)) {
+        cited++;
+        const line = text.slice(0, m.index).split("\n").length;
+        const where = `${relative(root, file)}:${line}`;
+        const path = m[1] ?? "";
+        if (!path.endsWith("docs/")) bad.push(`${where} does not name docs/ARCHITECTURE.md: ${m[0]}`);
+        else if (!sections.has(m[2] as string)) bad.push(`${where} cites a missing section: ${m[0]}`);
+      }
+    }
+    expect(cited).toBeGreaterThan(10);
+    expect(bad).toEqual([]);
+  });
+});
