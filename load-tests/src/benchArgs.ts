@@ -38,7 +38,7 @@ export interface BenchArgs {
   /** `--seed N` (a safe integer), else undefined. */
   readonly seed: number | undefined;
   readonly at: string | undefined;
-  /** The options after the scenario name, as given (scenarios read theirs from it). */
+  /** The options after the scenario name as `--name [value]` pairs (scenarios read theirs from it). */
   readonly rest: readonly string[];
 }
 
@@ -57,8 +57,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   for (const [name, type] of Object.entries(COMMON)) options[name] = { type };
   for (const s of scenarios) for (const name of SCENARIO_OPTIONS[s]) options[name] = { type: SWITCHES.has(name) ? "boolean" : "string" };
   let values: Record<string, string | boolean | undefined>;
+  const normalized: string[] = [];
   try {
-    ({ values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }));
+    const parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false, tokens: true });
+    values = parsed.values;
+    // `--clients=80` and `--clients 80` both reach the scenarios as `--clients 80`.
+    for (const t of parsed.tokens) if (t.kind === "option") normalized.push(`--${t.name}`, ...(t.value === undefined ? [] : [t.value]));
   } catch (err) {
     // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code: report them as usage errors.
     if (err instanceof TypeError) throw new BenchArgsError(`${scenario}: ${err.message}`);
@@ -76,6 +80,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     profile: values.profile === true,
     seed,
     at: typeof values.at === "string" ? values.at : undefined,
-    rest,
+    rest: normalized,
   };
 }

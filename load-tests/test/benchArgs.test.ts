@@ -47,6 +47,8 @@ describe("bench CLI options (util.parseArgs, strict)", () => {
     expect(a).toMatchObject({ scenarios: ["fanout"], json: true, full: false, seed: 7, at: "HEAD~1" });
     expect(a.rest).toEqual(["--clients", "80", "--json", "--seed", "7", "--at", "HEAD~1"]);
     expect(parseBenchArgs(["browse", "--rebuild", "--records", "1000"]).scenarios).toEqual(["browse"]);
+    // The `=` form reaches the scenario as two arguments, as `numberOption` reads them.
+    expect(parseBenchArgs(["rooms", "--rooms=300", "--full"]).rest).toEqual(["--rooms", "300", "--full"]);
     // `all` takes any scenario's options.
     expect(parseBenchArgs(["all", "--rooms", "10", "--clients", "5"]).scenarios.length).toBe(8);
   });
