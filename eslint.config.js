@@ -2,6 +2,24 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 
+/**
+ * Package boundaries (docs/ARCHITECTURE.md §1): which workspace packages a package's sources may
+ * import. Another package is imported by its name only (`@tessera/dataset`), never by a relative
+ * path into its folder (`../../dataset/src/…`), which would bypass its exports and this check.
+ */
+const PACKAGES = ["shared-crdt", "dataset", "server", "workers", "client", "load-tests"];
+function boundary(allowed, extra = null) {
+  const forbidden = PACKAGES.filter((p) => !allowed.includes(p));
+  const patterns = [
+    ...(forbidden.length > 0
+      ? [{ group: forbidden.flatMap((p) => [`@tessera/${p}`, `@tessera/${p}/*`]), message: `this package may import only ${allowed.map((p) => `@tessera/${p}`).join(", ") || "no other Tessera package"} (docs/ARCHITECTURE.md §1).` }]
+      : []),
+    { regex: `^(\\.\\./)+(${PACKAGES.join("|")})(/|$)`, message: "import another package by its name (@tessera/…), not by a relative path into its folder." },
+    ...(extra ? [extra] : []),
+  ];
+  return { "no-restricted-imports": ["error", { patterns }] };
+}
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "**/.tsbuild/**", "data/**", "fixtures/**", "client/dist/**", "load-tests/.cache/**", "load-tests/results/**"] },
   js.configs.recommended,
@@ -17,17 +35,20 @@ export default tseslint.config(
   {
     // The model stays pure: no I/O, no node built-ins, no storage or transport libraries.
     files: ["shared-crdt/src/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "express", "socket.io", "@lancedb/*", "apache-arrow", "onnxruntime-*", "@tessera/*"] }],
-    },
+    rules: boundary([], { group: ["node:*", "fs", "path", "express", "socket.io", "@lancedb/*", "apache-arrow", "onnxruntime-*"], message: "the model stays pure: no I/O, no node built-ins, no storage or transport libraries." }),
+  },
+  {
+    files: ["dataset/src/**/*.ts"],
+    rules: boundary(["shared-crdt"]),
   },
   {
     files: ["client/src/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
-    rules: { "no-restricted-imports": ["error", { patterns: ["@tessera/server", "@tessera/workers", "@tessera/dataset", "node:*"] }] },
+    rules: boundary(["shared-crdt"], { group: ["node:*"], message: "the web client runs in the browser: no node built-ins." }),
   },
   {
+    // server, workers and load-tests never import one another; they meet through shared-crdt's message types.
     files: ["server/src/**/*.ts", "workers/src/**/*.ts", "load-tests/src/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: ["@tessera/server", "@tessera/workers", "@tessera/client", "@tessera/load-tests"] }] },
+    rules: boundary(["shared-crdt", "dataset"]),
   },
 );

@@ -2,11 +2,13 @@
 /**
  * `npm test`: every check this repository has, in one command, with one verdict.
  *
- * Suites, in order: the type-check (`tsc -b`), the linter (`eslint .`), the unit and
- * integration tests (`vitest run`), and the browser end-to-end tests (Playwright) once
- * `client/e2e/` exists. Each runs even when an earlier one failed, so one run shows everything
- * that is broken. Test suites report through their JSON reporters; the type-check and the linter
- * count as one check each (1 passed or 1 failed). The last line is exactly `N passed, N failed`
+ * Suites, in order: the type-check (`tsc -b`), the linter (`eslint .`, package boundaries
+ * included), the import-cycle check (`scripts/check-imports.mjs`), the dependency check (`knip`:
+ * unused, unlisted and unresolved dependencies), the unit and integration tests (`vitest run`),
+ * and the browser end-to-end tests (Playwright) once `client/e2e/` exists. Each runs even when an
+ * earlier one failed, so one run shows everything that is broken. Test suites report through
+ * their JSON reporters; the type-check, the linter and the two checks count as one check each
+ * (1 passed or 1 failed). The last line is exactly `N passed, N failed`
  * and the exit code is non-zero when anything failed.
  */
 import { spawn } from "node:child_process";
@@ -111,6 +113,8 @@ async function playwrightSuite() {
 
 await checkSuite("tsc", bin("tsc"), ["-b"]);
 await checkSuite("eslint", bin("eslint"), ["."]);
+await checkSuite("imports", process.execPath, [join(root, "scripts", "check-imports.mjs")]);
+await checkSuite("knip", bin("knip"), ["--no-progress", "--include", "dependencies,unlisted,unresolved,binaries"]);
 await vitestSuite();
 await playwrightSuite();
 rmSync(reportDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
+import { BenchArgsError, parseBenchArgs, type BenchArgs, type ScenarioName } from "./benchArgs.js";
 import { nowMs } from "./clock.js";
 import type { ProcessProfile } from "./inspectorProfile.js";
 import { runAttacks } from "./scenarios/attacks.js";
@@ -21,9 +22,10 @@ import { checkoutTree } from "./servers/tree.js";
  * `tsx src/run.ts` (load-tests). SCENARIO is one of {@link SCENARIOS} or `all` (every scenario
  * in turn with the quick defaults). A table per scenario goes to stdout; with `--json`, one JSON
  * object per scenario instead (progress goes to stderr). Every run writes
- * `load-tests/results/latest.json` with the machine, the commit and the exact command.
+ * `load-tests/results/latest.json` with the machine, the commit and the exact command. Options are
+ * checked by {@link parseBenchArgs}: one the scenario does not take is an error (exit 2).
  */
-const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioOutput>> = {
+const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioOutput>> = {
   fanout: runFanout,
   rooms: runRooms,
   join: runJoin,
@@ -37,7 +39,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioOutput
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
   --at REF  run the Tessera server (and import CLI) of commit REF instead of the working tree
   fanout  --clients N --rate N --awareness-hz N --duration S --warmup-s S --runs N
-  rooms   --rooms N --boxes N --concurrency N --settle-s S
+  rooms   --rooms N --boxes N --concurrency N --settle-s S --idle-s S
   join    --joiners 50,200 --ops N --cold-repeats N
   crash   --clients N --runs N
   browse  --records N --reps N --warmup N --page N --rebuild
@@ -109,23 +111,21 @@ function printProfiles(json: unknown, where = ""): void {
   }
 }
 
-function seedOf(args: readonly string[]): number {
-  const at = args.indexOf("--seed");
-  const v = at >= 0 ? Number(args[at + 1]) : Number.NaN;
-  return Number.isSafeInteger(v) ? v : Math.floor(Math.random() * 2 ** 31);
-}
-
 async function main(argv: readonly string[]): Promise<number> {
-  const [scenario, ...args] = argv;
-  const names = scenario === "all" ? Object.keys(SCENARIOS) : scenario && SCENARIOS[scenario] ? [scenario] : null;
-  if (!names) {
-    console.error(USAGE);
+  let parsed: BenchArgs;
+  try {
+    parsed = parseBenchArgs(argv);
+  } catch (err) {
+    if (!(err instanceof BenchArgsError)) throw err;
+    console.error(`${err.message}\n${USAGE}`);
     return 2;
   }
-  const json = args.includes("--json");
+  const names = parsed.scenarios;
+  const json = parsed.json;
   const log = (m: string) => console.error(`[bench] ${m}`);
-  const ctx: ScenarioContext = { full: args.includes("--full"), profile: args.includes("--profile"), args, seed: seedOf(args), log };
-  const atRef = args.indexOf("--at") >= 0 ? args[args.indexOf("--at") + 1] : undefined;
+  const seed = parsed.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const ctx: ScenarioContext = { full: parsed.full, profile: parsed.profile, args: parsed.rest, seed, log };
+  const atRef = parsed.at;
   let serverCommit = `${commit()} (working tree)`;
   if (atRef) {
     const tree = await checkoutTree(atRef, log);
@@ -160,7 +160,6 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   for (const name of names) {
     const run = SCENARIOS[name];
-    if (!run) continue;
     const t0 = nowMs();
     log(`── ${name} ──`);
     try {

@@ -42,7 +42,7 @@ export interface Collaboration {
 }
 
 /**
- * Live records on one HTTP server (ARCHITECTURE §3–§4): the write-ahead log and snapshots under
+ * Live records on one HTTP server (docs/ARCHITECTURE.md §3–§4): the write-ahead log and snapshots under
  * `DATA_DIR/.tessera`, the persist worker, the y-websocket sync endpoint with its record rooms,
  * the socket.io live channel and the activity feed — and the ports the REST layer writes through.
  */

@@ -1,7 +1,7 @@
 /**
  * The one place HTTP requests leave the client: JSON in and out, FastAPI-style `{detail}` errors
  * turned into {@link ApiError}, and a 401 hook so the login form can appear wherever a request was
- * refused (accounts arrive with issue 4; until then nothing answers 401).
+ * refused (the server answers 401 when accounts are on and the session is missing or ended).
  */
 export class ApiError extends Error {
   override name = "ApiError";

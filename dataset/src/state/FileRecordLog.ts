@@ -68,7 +68,7 @@ export function walDir(dataDir: string): string {
 }
 
 /**
- * The embedded write-ahead log (ARCHITECTURE §3 "Durability"): one append-only file per record.
+ * The embedded write-ahead log (docs/ARCHITECTURE.md §3 "Durability"): one append-only file per record.
  *
  * Group commit: appends are queued; a round takes everything queued, writes each record's new
  * entries with one write, fsyncs every touched file once (in parallel), then resolves them all.

@@ -3,7 +3,6 @@ export { RecordLogError, RecordStateError, SnapshotError, type RecordLogErrorRea
 export { FileRecordLog, walDir, type FileRecordLogOptions, type FileRecordLogStats } from "./FileRecordLog.js";
 export { FileSnapshotStore, snapshotDir, type FileSnapshotStoreOptions } from "./FileSnapshotStore.js";
 export { decodeId, encodeId, type SyncFn, type SyncKind } from "./stateFiles.js";
-export { crc32 } from "./crc32.js";
 export { rowsDigest, canonicalRows } from "./rowsDigest.js";
 export { readRecordRows } from "./readRecordRows.js";
 export { mergeExternalRows, type ExternalMerge } from "./mergeExternalRows.js";

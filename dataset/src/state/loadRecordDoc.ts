@@ -85,7 +85,7 @@ function sameSnapshot(a: RecordSnapshot | null, b: RecordSnapshot | null): boole
 }
 
 /**
- * Loads a record document for the server, which owns the record's log (ARCHITECTURE §3
+ * Loads a record document for the server, which owns the record's log (docs/ARCHITECTURE.md §3
  * "Durability" 3):
  * - with a snapshot: the snapshot plus every log entry, applied in one transaction; if the rows
  *   in LanceDB no longer match the snapshot's digest (and no persist was half-way), the change is

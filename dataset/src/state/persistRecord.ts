@@ -37,7 +37,7 @@ export interface PersistResult {
 }
 
 /**
- * Folds a record's log into its rows and snapshot (ARCHITECTURE §3 "Durability" 2). Only reads the
+ * Folds a record's log into its rows and snapshot (docs/ARCHITECTURE.md §3 "Durability" 2). Only reads the
  * log: the caller (the server, owner of the log) trims it to `upTo` after this resolves.
  *
  * Steps: snapshot + every log entry merged in one `Y.Doc`; the plan against LanceDB (see

@@ -1,5 +1,5 @@
 /**
- * Tessera's own durable state under `DATA_DIR/.tessera/` (ARCHITECTURE §3 "Durability"): the
+ * Tessera's own durable state under `DATA_DIR/.tessera/` (docs/ARCHITECTURE.md §3 "Durability"): the
  * per-record write-ahead log and the per-record CRDT snapshots. Nothing here may stop Pixano from
  * opening a dataset. Exported as `@tessera/dataset/state`.
  */

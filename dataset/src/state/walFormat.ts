@@ -1,4 +1,4 @@
-import { crc32 } from "./crc32.js";
+import { crc32 } from "node:zlib";
 import { decodeKey, encodeKey } from "./stateFiles.js";
 import type { LogPosition, RecordKey } from "./types.js";
 

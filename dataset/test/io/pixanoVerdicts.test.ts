@@ -7,7 +7,7 @@ import { ImportError, importDataset } from "../../src/io/index.js";
 import { PIXANO_BUILT, tempDir } from "./helpers.js";
 
 /**
- * Issue 15: `tessera data import` must give the verdicts Pixano 0.8.0 gives. Each source under
+ * SPEC S-IMPORT: `tessera data import` must give the verdicts Pixano 0.8.0 gives. Each source under
  * fixtures/pixano-built/sources/verdicts was imported by Pixano 0.8.0 itself (make_verdicts.py);
  * reference/verdicts.json holds its verdict and every row it wrote. Here the same sources are
  * imported and the rows read back straight from LanceDB (int64 as bigint, so nothing is rounded

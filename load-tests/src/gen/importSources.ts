@@ -3,8 +3,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { deflateSync } from "node:zlib";
-import { crc32 } from "@tessera/dataset/state";
+import { crc32, deflateSync } from "node:zlib";
 import { Rng } from "../rng.js";
 
 /**

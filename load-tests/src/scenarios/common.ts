@@ -11,7 +11,7 @@ import { summarize, type LatencySummary } from "../stats.js";
 
 /** What every scenario gets from the runner. */
 export interface ScenarioContext {
-  /** `--full`: the large sizes of the issue instead of the quick defaults. */
+  /** `--full`: the large sizes instead of the quick defaults. */
   readonly full: boolean;
   /** `--profile`: run the Tessera server under `--cpu-prof` and summarise the profile. */
   readonly profile: boolean;

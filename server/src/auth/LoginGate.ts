@@ -3,7 +3,7 @@ import { hashPassword, generatePassword, verifyPassword } from "./password.js";
 import type { UserRecord } from "./UserStore.js";
 
 /**
- * Login throttling (issue 4 "login is rate limited"). Three limits, checked before any password
+ * Login throttling (README "Accounts and roles"). Three limits, checked before any password
  * is hashed, so a flood costs the server nothing but a map lookup:
  *
  * - attempts per client address: a token bucket (`addressBurst`, then `addressPerMinute`);

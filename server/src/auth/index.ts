@@ -1,5 +1,5 @@
 /**
- * Accounts, roles, sessions, API tokens and their enforcement (issue 4; ARCHITECTURE §5). The
+ * Accounts, roles, sessions, API tokens and their enforcement (docs/ARCHITECTURE.md §5). The
  * composition root opens an {@link AuthService}; the REST app, the sync endpoint and the live
  * channel ask it who a request is, and the permission table decides what that role may do.
  */

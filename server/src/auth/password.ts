@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
 /**
- * Password hashing with scrypt (ARCHITECTURE §5): a random 16-byte salt per password and the
+ * Password hashing with scrypt (docs/ARCHITECTURE.md §5): a random 16-byte salt per password and the
  * parameters stored beside the hash, as a PHC-style string
  * `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (base64url), so the cost can rise later without breaking
  * stored hashes. Comparison is constant-time (`timingSafeEqual`).

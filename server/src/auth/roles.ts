@@ -1,7 +1,7 @@
 import type { Role } from "@tessera/shared-crdt";
 
 /**
- * Roles (ARCHITECTURE §5), weakest first. A user has one global role and may have per-dataset
+ * Roles (docs/ARCHITECTURE.md §5), weakest first. A user has one global role and may have per-dataset
  * overrides; the override wins on its dataset, whether it raises or lowers the global role.
  */
 export const ROLES: readonly Role[] = ["viewer", "annotator", "reviewer", "admin"];

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { FilterSyntaxError } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
-import { drainRejectedBody } from "./jsonBody.js";
+import { drainRejectedBody } from "./drainBody.js";
 import { sendJson } from "./json.js";
 import type { RouteTable } from "./routeTable.js";
 

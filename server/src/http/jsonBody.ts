@@ -1,13 +1,9 @@
-import type { Request, RequestHandler, Response } from "express";
+import type { Request, RequestHandler } from "express";
 import { parseJsonExact } from "@tessera/shared-crdt";
 import { HttpError, RequestValidationError } from "./errors.js";
 
 /** JSON bodies above this are refused with 413. */
 export const DEFAULT_JSON_LIMIT_BYTES = 16 * 1024 * 1024;
-
-/** After a 413, at most this much more of the refused body is read and discarded before the socket is cut. */
-const DRAIN_MAX_BYTES = 256 * 1024 * 1024;
-const DRAIN_MAX_MS = 30_000;
 
 function hasBody(req: Request): boolean {
   const len = req.headers["content-length"];
@@ -112,36 +108,4 @@ export function jsonBody(limitBytes: number = DEFAULT_JSON_LIMIT_BYTES): Request
     req.on("error", onError);
     req.on("aborted", onAborted);
   };
-}
-
-/**
- * "Lingering close" for a refused upload: the client is usually still sending, and closing at
- * once would reset the connection before it reads the 413. Read and discard what follows (bounded
- * in bytes and time) so the connection can be reused, or cut it past the bounds.
- */
-export function drainRejectedBody(req: Request, res: Response): void {
-  res.once("finish", () => {
-    if (req.complete) return;
-    let seen = 0;
-    const stop = () => {
-      clearTimeout(timer);
-      req.off("data", onData);
-    };
-    const onData = (chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > DRAIN_MAX_BYTES) {
-        stop();
-        req.socket.destroy();
-      }
-    };
-    const timer = setTimeout(() => {
-      stop();
-      req.socket.destroy();
-    }, DRAIN_MAX_MS);
-    timer.unref();
-    req.on("data", onData);
-    req.once("end", stop);
-    req.once("close", stop);
-    req.resume();
-  });
 }

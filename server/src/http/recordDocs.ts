@@ -6,7 +6,7 @@ import { toFieldIssues } from "./bodyIssues.js";
 import { HttpError, type ErrorMapper } from "./errors.js";
 
 /**
- * REST writes to annotations and record fields go through the record document (ARCHITECTURE §3.4),
+ * REST writes to annotations and record fields go through the record document (docs/ARCHITECTURE.md §3 "Durability" 4),
  * so a REST client and live editors never overwrite each other. The sync layer's RoomManager
  * implements this port; without it (a read-only tool, some tests) writes go to the library.
  */

@@ -57,7 +57,7 @@ const datasetRoom = (datasetId: string) => `ds:${datasetId}`;
 const followersRoom = (datasetId: string, userId: string) => `follow:${datasetId}:${userId}`;
 
 /**
- * The live channel (SPEC L-…): socket.io namespace `/live`, one room per dataset. Presence (who is
+ * The live channel (SPEC L-HANDSHAKE … L-ACTIVITY): socket.io namespace `/live`, one room per dataset. Presence (who is
  * on which record with which tool and frame), follow (followers receive their leader's record
  * changes), status changes and the activity feed.
  */

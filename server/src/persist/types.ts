@@ -9,7 +9,7 @@ export interface FlushResult {
 }
 
 /**
- * Folds a record's write-ahead log into its snapshot and Pixano rows (ARCHITECTURE §3
+ * Folds a record's write-ahead log into its snapshot and Pixano rows (docs/ARCHITECTURE.md §3
  * "Durability" 2). The rooms depend on this port only: `InProcessPersister` runs `persistRecord` in
  * the server process, `ChildProcessPersister` in a supervised worker process. After `flush`
  * resolves the caller trims the log to `upTo`; flushing again with nothing new writes nothing.

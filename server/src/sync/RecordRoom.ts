@@ -74,7 +74,7 @@ function serverWriterId(doc: Y.Doc): number {
 
 /**
  * One open record: its `Y.Doc`, the connections editing it, their awareness, its write-ahead log
- * and its flush schedule (ARCHITECTURE §3). It speaks the y-websocket protocol to each connection,
+ * and its flush schedule (docs/ARCHITECTURE.md §3). It speaks the y-websocket protocol to each connection,
  * validates and repairs every client transaction (SPEC D-REPAIR), applies W1, keeps read-only
  * connections from writing, and confirms an update to its sender only once it is durable.
  */

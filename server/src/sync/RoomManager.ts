@@ -45,7 +45,7 @@ function nameOf(key: RecordKey): string {
  * The open records of the server: one room per (dataset, record), loaded once however many
  * joins race for it (a map of promises), unloaded when nobody holds it any more and its log is
  * flushed, and reloaded cleanly by the next join. REST writes and workflow actions go through the
- * same rooms (ARCHITECTURE §3 "Durability" 4), so live editors and REST never overwrite each other.
+ * same rooms (docs/ARCHITECTURE.md §3 "Durability" 4), so live editors and REST never overwrite each other.
  */
 export class RoomManager {
   private readonly entries = new Map<string, Entry>();

@@ -39,7 +39,7 @@ export interface SyncEndpoint {
 
 /**
  * Serves `GET /sync/:datasetId/:recordId` websocket upgrades on `server` with the stock
- * y-websocket protocol (ARCHITECTURE §4 "Sync"), so `new WebsocketProvider(base + "/sync/" +
+ * y-websocket protocol (docs/ARCHITECTURE.md §4 "Sync"), so `new WebsocketProvider(base + "/sync/" +
  * datasetId, recordId, doc)` is a full client. Identity, the record's existence and the
  * connection limits are checked at the HTTP upgrade, before any document loads; refusals are
  * plain HTTP responses (401/403/404/503) so stock clients back off. Upgrades on other paths are

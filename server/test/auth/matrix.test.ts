@@ -7,7 +7,7 @@ import { silentLogger } from "../../src/logger.js";
 import { ACCOUNTS, ADMIN, bearer, buildDataDir, call, DS, seedUsers, startAuthServer, tokenFor } from "./support.js";
 
 /**
- * The permission matrix (issue 4 "Must show"): every REST route of the route table × every
+ * The permission matrix: every REST route of the route table × every
  * principal — nobody, each global role, and two per-dataset overrides — asserting allowed or
  * refused. Requests are built so an allowed one stops at validation or 404 (nothing changes);
  * a refusal is the guard's: 401 for nobody, 403 "Forbidden: this needs …" for a weak role.

@@ -19,7 +19,7 @@ import { waitFor } from "../sync/support/harness.js";
 import { ACCOUNTS, ADMIN, bearer, buildDataDir, call, DS, jsonInit, login, seedUsers, startAuthServer, tokenFor, upgrade, wsWithHeaders } from "./support.js";
 
 /**
- * Websocket actions × principals (issue 4 "Must show"): connecting to the sync endpoint, writing
+ * Websocket actions × principals: connecting to the sync endpoint, writing
  * a document, awareness, the live channel and its workflow transitions — plus a viewer's stock
  * y-websocket client that cannot change a document but whose cursor is seen, and identities
  * nobody can forge in awareness or the activity feed.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, runTessera as tessera, type CliRun } from "../support/cli.js";
 
 /**
- * Issue 15, at the CLI: the real `tessera data import` (`node bin/tessera.mjs`, child process) on
+ * SPEC S-IMPORT at the CLI: the real `tessera data import` (`node bin/tessera.mjs`, child process) on
  * the edge-case sources Pixano 0.8.0 was run on (fixtures/pixano-built/sources/verdicts; its
  * verdicts in reference/verdicts.json, see make_verdicts.py) exits as Pixano does — 0 and the
  * same number of records, or 1, a located error and nothing written.

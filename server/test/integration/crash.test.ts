@@ -14,7 +14,7 @@ import {
 import { buildDataDir, countLocalUpdates, DS, getJson, liveClient, spawnServer, waitFor, type LiveClient, type ServerProcess } from "./support.js";
 
 /**
- * Crash tests (ARCHITECTURE §3 "Durability"): an edit the server confirmed is never lost, whatever
+ * Crash tests (docs/ARCHITECTURE.md §3 "Durability"): an edit the server confirmed is never lost, whatever
  * moment the server or the persist worker dies. `CRASH_RUNS` repeats the randomized server-kill
  * scenario (the extensive script runs ≥ 20).
  */

@@ -2,7 +2,7 @@ import type * as Y from "yjs";
 import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
 
 /**
- * The `Y.Doc` layout of one record (ARCHITECTURE §3, SPEC D-LAYOUT):
+ * The `Y.Doc` layout of one record (docs/ARCHITECTURE.md §3, SPEC D-LAYOUT):
  * - `record`: a `Y.Map` of the record's fields (`status`, `comment`, custom fields; not the
  *   timestamps, which the persist worker stamps);
  * - one `Y.Map` per component table, mapping row id → `Y.Map` of that row's fields. List-valued

@@ -1,5 +1,5 @@
 /**
- * Typed transaction origins (ARCHITECTURE §3). Every `doc.transact` in Tessera passes one, so
+ * Typed transaction origins (docs/ARCHITECTURE.md §3). Every `doc.transact` in Tessera passes one, so
  * broadcast can skip the sender, persistence can ignore its own replays, and inference output
  * can be undone as a unit.
  */

@@ -1,7 +1,7 @@
 import { RECORD_STATUSES } from "../schema/rules.js";
 
 /**
- * The record workflow (ARCHITECTURE §5, SPEC W-…): one state machine, enforced on the server and
+ * The record workflow (docs/ARCHITECTURE.md §5, SPEC W1–W9): one state machine, enforced on the server and
  * used by the client to show only the actions a person may take.
  *
  *   new ──edit──▶ inProgress ──submit──▶ inReview ──approve──▶ validated

@@ -1,7 +1,7 @@
 /**
  * Messages between the server and the persist worker (SPEC P-JOBS). In the embedded mode the worker
- * is a child process talking over its IPC channel; in the scaled mode the same messages travel
- * through Redis. Both ends validate with {@link isPersistMessage}.
+ * is a child process talking over its IPC channel (the only transport so far). Both ends validate
+ * what they receive: {@link isPersistRequest} in the worker, {@link isPersistReply} in the server.
  */
 export type PersistRequest =
   /** Fold this record's log into its snapshot and rows now. */

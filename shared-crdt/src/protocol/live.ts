@@ -1,7 +1,7 @@
 import type { NamedAction, Role, WorkflowAction } from "../doc/workflow.js";
 
 /**
- * The live channel (socket.io namespace `/live`, one room per dataset; SPEC L-…): presence, follow,
+ * The live channel (socket.io namespace `/live`, one room per dataset; SPEC "Live channel (L)"): presence, follow,
  * record status changes and the activity feed. Both ends and the load-test bots use these maps:
  * `Server<LiveClientToServer, LiveServerToClient>` and `Socket<LiveServerToClient, LiveClientToServer>`.
  */

@@ -19,7 +19,7 @@ export interface PersistWorkerOptions {
 }
 
 /**
- * The persist worker (ARCHITECTURE §3 "Durability" 2): opens the library, reads the record logs
+ * The persist worker (docs/ARCHITECTURE.md §3 "Durability" 2): opens the library, reads the record logs
  * read-only (the server owns and trims them), and answers `flush` requests one record at a time per
  * dataset, replying `flushed` or `failed`. Resolves when it has shut down, after a `shutdown`
  * message or the channel closing; queued flushes finish first.
