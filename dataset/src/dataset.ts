@@ -39,7 +39,7 @@ import { andAll, sqlIdent, sqlLiteralOf, sqlString } from "./sql.js";
 import { computeStats } from "./stats.js";
 import { embeddingSchemaFromDisk, TableStore, type OpenTable } from "./tableStore.js";
 import type { AddOptions, DatasetHandle, DeleteReport, FeaturesValues, MediaBytes, Page, QueryOptions, StatsEntry } from "./types.js";
-import { addManyRows, addRows, deleteRows, updateRow, upsertRows, type WriteContext } from "./writes.js";
+import { addManyRows, addRows, deleteExactRows, deleteRows, updateRow, upsertRows, type WriteContext } from "./writes.js";
 
 export interface DatasetOptions {
   /** Clock for record timestamps (tests inject one). */
@@ -344,6 +344,14 @@ export class Dataset implements DatasetHandle {
       const report = await deleteRows(this.writeContext(), table, ids);
       await this.optimizeAfter(0);
       return report;
+    });
+  }
+
+  deleteExact(table: TableName, ids: readonly string[]): Promise<number> {
+    return this.exclusive(async () => {
+      const n = await deleteExactRows(this.writeContext(), table, ids);
+      await this.optimizeAfter(0);
+      return n;
     });
   }
 

@@ -1,41 +1,20 @@
-import { TABLES, VIEW_TABLES, type Row, type TableName } from "@tessera/shared-crdt";
+import { referenceAt, type Row, type TableName } from "@tessera/shared-crdt";
 import type { IntegrityIssue } from "./errors.js";
 
 /**
- * Pixano's referential rules (spec §2.1, §10.8; `utils/integrity.py`, `api/service.py`): string
- * foreign keys where `""` means "no reference", ids unique per table, per-frame `tracklet_id` and
- * `entity_dynamic_state_id` belonging to the row's own entity, message `entity_ids` existing.
+ * Pixano's referential rules (spec §2.1, §10.8; `utils/integrity.py`, `api/service.py`) over the
+ * shared reference table (`REFERENCES` in `@tessera/shared-crdt`): string foreign keys where `""`
+ * means "no reference", ids unique per table, per-frame `tracklet_id` and `entity_dynamic_state_id`
+ * belonging to the row's own entity, message `entity_ids` existing.
  */
-
-const ANNOTATION_TABLES = (Object.keys(TABLES) as TableName[]).filter((t) => TABLES[t].group === "annotations");
 
 /** The tables a reference field may point to, or null when the field is not a foreign key. */
 export function fkTargets(table: TableName, field: string): readonly TableName[] | null {
-  switch (field) {
-    case "record_id":
-      return table === "records" ? null : ["records"];
-    case "entity_id":
-    case "entity_ids":
-      return ["entities"];
-    case "parent_id":
-      return table === "entities" ? ["entities"] : null;
-    case "tracklet_id":
-      return ["tracklets"];
-    case "entity_dynamic_state_id":
-      return ["entity_dynamic_states"];
-    case "frame_id":
-    case "view_id":
-      return VIEW_TABLES;
-    case "subject_id":
-    case "object_id":
-      return ANNOTATION_TABLES;
-    default:
-      return null;
-  }
+  return referenceAt(table, field)?.target ?? null;
 }
 
-/** Fields whose target must belong to the same entity as the referencing row. */
-const SAME_ENTITY: Readonly<Record<string, string>> = { tracklet_id: "tracklet", entity_dynamic_state_id: "EDS" };
+/** How a cross-entity failure names the target, per field. */
+const SAME_ENTITY_LABEL: Readonly<Record<string, string>> = { tracklet_id: "tracklet", entity_dynamic_state_id: "EDS" };
 
 /** Reads `id` (and `entity_id` when the table has it) of the given rows of a table; [] if it does not exist. */
 export type IdLookup = (table: TableName, ids: readonly string[]) => Promise<ReadonlyArray<{ id: string; entity_id?: string }>>;
@@ -98,9 +77,9 @@ export async function checkForeignKeys(
           });
           continue;
         }
-        const label = SAME_ENTITY[field];
+        const label = referenceAt(table, field)?.sameEntity ? (SAME_ENTITY_LABEL[field] ?? field) : undefined;
         const expected = r.entity_id;
-        if (label && typeof expected === "string" && expected !== "" && owner !== "" && owner !== expected) {
+        if (label !== undefined && typeof expected === "string" && expected !== "" && owner !== "" && owner !== expected) {
           issues.push({
             table,
             rowId,

@@ -122,11 +122,18 @@ export interface DatasetHandle {
   /** Insert-or-replace by id, validated, no FK checks (used by the persist worker and imports). */
   upsert(table: TableName, rows: readonly unknown[], options?: AddOptions): Promise<void>;
   /**
-   * Deletes rows and, like Pixano's Python `delete_records` (and unlike its REST), everything that
-   * hangs on them: record → views, entities, annotations, embeddings; entity → its annotations,
-   * dynamic states, tracklets, child entities; tracklet → its per-frame annotations' `tracklet_id`.
+   * Deletes rows and everything that hangs on them, by the shared reference table (SPEC
+   * D-CASCADE; like Pixano's Python `delete_records` and its app's deletes): record → views,
+   * entities, annotations, embeddings; entity → child entities, dynamic states, annotations,
+   * tracklets; tracklet → its per-frame annotations and dynamic states; annotation → relations on
+   * it; `entity_dynamic_state_id` and `messages.entity_ids` cleared.
    */
   delete(table: TableName, ids: readonly string[]): Promise<DeleteReport>;
+  /**
+   * Deletes exactly these rows, no cascade and no scans: for callers whose set is already closed
+   * under D-CASCADE (the persist worker folding a record document). Returns how many ids were asked.
+   */
+  deleteExact(table: TableName, ids: readonly string[]): Promise<number>;
   /** Record neighbours inside a filtered/sorted order: previous/next ids and 1-based position. */
   neighbors(recordId: string, options: Pick<QueryOptions, "filters" | "q" | "sort">): Promise<{
     previous: string | null;

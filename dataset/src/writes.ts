@@ -1,6 +1,17 @@
-import { assertRow, formatTimestamp, validateRow, ValidationError, type Row, type TableName, type TableSchema, type ValidationIssue } from "@tessera/shared-crdt";
+import {
+  assertRow,
+  formatTimestamp,
+  planDelete,
+  runDeleteWalkAsync,
+  validateRow,
+  ValidationError,
+  type Row,
+  type RowQuery,
+  type TableName,
+  type TableSchema,
+  type ValidationIssue,
+} from "@tessera/shared-crdt";
 import { arrowTableToRows, rowsToArrowTable } from "./arrowRows.js";
-import { planCascade, type CascadeIo } from "./cascade.js";
 import { DatasetError, IntegrityError, type IntegrityIssue } from "./errors.js";
 import { lenientAccepts } from "./lenientRows.js";
 import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } from "./integrity.js";
@@ -268,55 +279,56 @@ async function storedCreatedAt(t: OpenTable, ids: readonly string[]): Promise<Ma
   return new Map(rows.map((r) => [r.id as string, r.created_at as string]));
 }
 
-async function cascadeIo(ctx: WriteContext): Promise<CascadeIo> {
-  const columns = new Map<TableName, readonly string[]>();
-  for (const name of await ctx.present()) {
-    const t = await ctx.table(name);
-    if (t) columns.set(name, t.layout.schema.columns.map((c) => c.name));
-  }
-  const idsOf = async (name: TableName, predicate: string): Promise<string[]> => {
-    const t = await ctx.table(name);
-    if (!t) return [];
-    const table = await scan(t, predicate, ["id"]);
-    const col = table.getChild("id")!;
-    return Array.from({ length: table.numRows }, (_, i) => col.get(i) as string);
-  };
-  return {
-    columns,
-    idsWhere: (name, field, values) => idsOf(name, sqlIn(field, values)),
-    existing: (name, ids) => idsOf(name, sqlIn("id", ids)),
-    idsWhereListHas: async (name, field, values) => {
-      const t = await ctx.table(name);
-      if (!t) return [];
-      const wanted = new Set(values);
-      const rows = arrowTableToRows(t.layout.schema, await scan(t, null, ["id", field]));
-      return rows.filter((r) => (r[field] as string[]).some((v) => wanted.has(v))).map((r) => r.id as string);
-    },
+/** Answers a `planDelete` question from LanceDB: one filtered scan of `id` (and a list field). */
+function answerFromTables(ctx: WriteContext): (q: RowQuery) => Promise<string[]> {
+  return async (q) => {
+    const t = await ctx.table(q.table);
+    if (!t || !t.layout.schema.columns.some((c) => c.name === q.field)) return [];
+    if (q.many) {
+      const wanted = new Set(q.values);
+      const rows = arrowTableToRows(t.layout.schema, await scan(t, null, ["id", q.field]));
+      return rows.filter((r) => (r[q.field] as string[]).some((v) => wanted.has(v))).map((r) => r.id as string);
+    }
+    const out: string[] = [];
+    for (let i = 0; i < q.values.length; i += 5000) {
+      const table = await scan(t, sqlIn(q.field, q.values.slice(i, i + 5000)), ["id"]);
+      const col = table.getChild("id")!;
+      for (let k = 0; k < table.numRows; k++) out.push(col.get(k) as string);
+    }
+    return out;
   };
 }
 
-/** Cascading delete (see `cascade.ts`): children first, then references cleared on rows that stay. */
+/** Deletes exactly these rows of `name` (no cascade): the caller's set is already closed under D-CASCADE. */
+export async function deleteExactRows(ctx: WriteContext, name: TableName, ids: readonly string[]): Promise<number> {
+  const t = await ctx.table(name);
+  if (!t || ids.length === 0) return 0;
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 5000) await t.table.delete(sqlIn("id", unique.slice(i, i + 5000)));
+  return unique.length;
+}
+
+/**
+ * Cascading delete by the shared reference table (SPEC D-CASCADE, `planDelete`): dependents first,
+ * then references cleared on rows that stay.
+ */
 export async function deleteRows(ctx: WriteContext, name: TableName, ids: readonly string[]): Promise<DeleteReport> {
   const report: DeleteReport = {};
   if (ids.length === 0) return report;
-  const plan = await planCascade(await cascadeIo(ctx), name, ids);
-  const order = [...plan.deletes.keys()].reverse();
-  for (const table of order) {
-    const doomed = [...plan.deletes.get(table)!];
-    const t = await ctx.table(table);
-    if (!t || doomed.length === 0) continue;
-    for (let i = 0; i < doomed.length; i += 5000) await t.table.delete(sqlIn("id", doomed.slice(i, i + 5000)));
-    report[table] = doomed.length;
+  const plan = await runDeleteWalkAsync(planDelete(name, ids), answerFromTables(ctx));
+  for (const table of [...plan.deletes.keys()].reverse()) {
+    const n = await deleteExactRows(ctx, table, [...plan.deletes.get(table)!]);
+    if (n > 0) report[table] = n;
   }
   for (const clear of plan.clears) {
     const t = await ctx.table(clear.table);
-    if (t) await t.table.update({ where: sqlIn("id", [...clear.ids]), values: { [clear.field]: "" } });
-  }
-  for (const removal of plan.listRemovals) {
-    const t = await ctx.table(removal.table);
     if (!t) continue;
-    const rows = [...(await storedRows(t, [...removal.ids])).values()];
-    for (const r of rows) r[removal.field] = (r[removal.field] as string[]).filter((v) => !removal.values.has(v));
+    if (!clear.many) {
+      await t.table.update({ where: sqlIn("id", [...clear.ids]), values: { [clear.field]: "" } });
+      continue;
+    }
+    const rows = [...(await storedRows(t, [...clear.ids])).values()];
+    for (const r of rows) r[clear.field] = (r[clear.field] as string[]).filter((v) => !clear.values.has(v));
     await mergeRows(t, rows);
   }
   return report;

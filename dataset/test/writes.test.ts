@@ -189,12 +189,11 @@ describe("Dataset writes", () => {
       expect(report3).toEqual({ entities: 1, tracklets: 1, entity_dynamic_states: 1, bboxes: 1 });
     });
 
-    it("tracklet and dynamic state → per-frame rows stay, their reference cleared", async () => {
-      expect(await ds.delete("tracklets", ["t1"])).toEqual({ tracklets: 1 });
-      expect((await ds.get("bboxes", "b2"))!.tracklet_id).toBe("");
-      expect((await ds.get("entity_dynamic_states", "s1"))!.tracklet_id).toBe("");
+    it("dynamic state → per-frame rows stay, reference cleared; tracklet → its per-frame rows and states go (SPEC D-CASCADE)", async () => {
       expect(await ds.delete("entity_dynamic_states", ["s1"])).toEqual({ entity_dynamic_states: 1 });
       expect((await ds.get("bboxes", "b2"))!.entity_dynamic_state_id).toBe("");
+      expect(await ds.delete("tracklets", ["t1"])).toEqual({ tracklets: 1, bboxes: 1 });
+      expect(await ds.get("bboxes", "b2")).toBeNull();
     });
 
     it("view → the rows drawn on it; annotation → relations that point to it", async () => {

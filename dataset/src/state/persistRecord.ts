@@ -1,8 +1,8 @@
 import * as Y from "yjs";
-import { COMPONENT_TABLES, PERSISTENCE_ORIGIN, rowsOfDoc, type ComponentTable, type RecordRows, type Row, type ValidationIssue } from "@tessera/shared-crdt";
+import { COMPONENT_TABLES, PERSISTENCE_ORIGIN, rowsOfDoc, type RecordRows, type ValidationIssue } from "@tessera/shared-crdt";
 import { RecordStateError } from "./errors.js";
 import { applyLogEntries, isoNow, logGap, newRecordDoc, type LoadRecordOptions } from "./loadRecordDoc.js";
-import { byId, planPersist, satisfies, type PersistPlan } from "./persistPlan.js";
+import { planPersist, type PersistPlan } from "./persistPlan.js";
 import { readRecordRows } from "./readRecordRows.js";
 import { withoutForeignRows } from "./rowOwners.js";
 import { rowsDigest } from "./rowsDigest.js";
@@ -12,7 +12,7 @@ import type { LogEntry, LogPosition, RecordSnapshot } from "./types.js";
 export interface PersistStep {
   /** 1-based, in order, per persist call. */
   readonly index: number;
-  readonly kind: "snapshot-pending" | "delete" | "upsert" | "record" | "repair" | "snapshot";
+  readonly kind: "snapshot-pending" | "delete" | "upsert" | "record" | "snapshot";
   readonly table?: string;
   readonly rows?: number;
 }
@@ -44,7 +44,8 @@ export interface PersistResult {
  * `planPersist`); when there is something to write, the merged snapshot is saved first marked
  * `rowsPending`, then deletes (one call per table, dependents first), upserts (one call per table,
  * entities first), the record row (status, comment, custom fields; `updated_at` bumped,
- * `created_at` kept), a read-back check, and the snapshot again without the mark.
+ * `created_at` kept), and the snapshot again without the mark. Deletes are exact (the document
+ * already holds the cascade, SPEC D-CASCADE), so a fold runs no cascade scans and no repair rounds.
  *
  * Crash-safe and idempotent: killed after any step, a re-run plans from the same snapshot (or,
  * after the pending mark, from what LanceDB holds) and writes what is missing; rows end equal to
@@ -93,7 +94,6 @@ export async function persistRecord(options: PersistOptions): Promise<PersistRes
     await step("snapshot-pending");
     await snapshots.save(key, { ...finalSnapshot, rowsPending: true, savedAt: isoNow(clock) });
     const counts = await writePlan(options, plan, step);
-    await verify(options, plan, ours, current, step);
     await step("snapshot");
     await snapshots.save(key, { ...finalSnapshot, savedAt: isoNow(clock) });
     return { upTo, ...counts, statusChanged: plan.statusChanged, rowsRejected: plan.rejected.length };
@@ -125,7 +125,8 @@ async function writePlan(options: PersistOptions, plan: PersistPlan, step: StepF
     const p = plan.tables.get(t);
     if (!p || p.deletes.length === 0) continue;
     await step("delete", t, p.deletes.length);
-    await dataset.delete(t, p.deletes);
+    // The document's deletes are closed under D-CASCADE (D-REF holds in it): exact deletes, no scans.
+    await dataset.deleteExact(t, p.deletes);
     rowsDeleted += p.deletes.length;
   }
   for (const t of COMPONENT_TABLES) {
@@ -141,47 +142,6 @@ async function writePlan(options: PersistOptions, plan: PersistPlan, step: StepF
     if (plan.recordFieldsChanged) rowsWritten++;
   }
   return { rowsWritten, rowsDeleted };
-}
-
-/**
- * Reads the record back: every planned row must be stored as planned, every planned delete gone,
- * and rows that already matched the document must still match (a cascading delete in the library
- * may reach rows the document keeps). What differs is written once more, then it must hold.
- */
-async function verify(options: PersistOptions, plan: PersistPlan, ours: RecordRows, before: RecordRows, step: StepFn): Promise<void> {
-  const { dataset, key } = options;
-  for (let round = 0; ; round++) {
-    const after = await readRecordRows(dataset, key.recordId);
-    const redo = new Map<ComponentTable, Row[]>();
-    const undeleted = new Map<ComponentTable, string[]>();
-    for (const t of COMPONENT_TABLES) {
-      const stored = byId(after.tables[t]);
-      const prior = byId(before.tables[t]);
-      const p = plan.tables.get(t);
-      const rows = new Map<string, Row>();
-      for (const r of p?.upserts ?? []) if (!satisfies(stored.get(r.id as string), r)) rows.set(r.id as string, r);
-      for (const r of ours.tables[t] ?? []) {
-        const id = r.id as string;
-        if (!rows.has(id) && satisfies(prior.get(id), r) && !satisfies(stored.get(id), r)) rows.set(id, r);
-      }
-      const ids = (p?.deletes ?? []).filter((id) => stored.has(id));
-      if (rows.size > 0) redo.set(t, [...rows.values()]);
-      if (ids.length > 0) undeleted.set(t, ids);
-    }
-    if (redo.size === 0 && undeleted.size === 0) return;
-    if (round >= 1) {
-      const what = [...[...redo].flatMap(([t, rows]) => rows.map((r) => `${t}[${String(r.id)}]`)), ...[...undeleted].flatMap(([t, ids]) => ids.map((id) => `${t}[${id}] (not deleted)`))];
-      throw new RecordStateError("rows_mismatch", `${key.datasetId}/${key.recordId}: rows differ from the document after writing: ${what.slice(0, 10).join(", ")}`);
-    }
-    for (const [t, ids] of undeleted) {
-      await step("repair", t, ids.length);
-      await dataset.delete(t, ids);
-    }
-    for (const [t, rows] of redo) {
-      await step("repair", t, rows.length);
-      await dataset.upsert(t, rows, { sameRecordOnly: true, lenientToStored: true });
-    }
-  }
 }
 
 async function readRecordRowsOrNull(dataset: PersistOptions["dataset"], recordId: string): Promise<RecordRows | null> {

@@ -162,7 +162,11 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
   return getRow(access, id);
 }
 
-/** Deletes through the library, which cascades (records → views, entities, annotations, …). */
+/**
+ * Deletes a row and what hangs on it by the one cascade rule (SPEC D-CASCADE, `planDelete`): in
+ * the record's document when rows live there (the persist worker then deletes exactly those rows),
+ * else through the library, which plans the same delete over LanceDB.
+ */
 export async function deleteRow(access: TableAccess, id: string): Promise<void> {
   const stored = await getRow(access, id);
   const table = access.schema.table.name;

@@ -1,65 +1,72 @@
 import * as Y from "yjs";
-import type { ComponentTable } from "../schema/tables.js";
+import { planDelete, planDependents, runDeleteWalk, type DeletePlan, type DeleteWalk, type RowQuery } from "../schema/references.js";
+import type { ComponentTable, TableName } from "../schema/tables.js";
 import { removeRow } from "./access.js";
-import { tableMap } from "./layout.js";
-import { REFERENCES } from "./references.js";
+import { isComponentTable, tableMap } from "./layout.js";
 
 export type Removed = Partial<Record<ComponentTable, string[]>>;
-type IdSets = Map<ComponentTable, Set<string>>;
 
-function add(sets: IdSets, table: ComponentTable, id: string): void {
-  let s = sets.get(table);
-  if (!s) sets.set(table, (s = new Set()));
-  s.add(id);
+/** Answers a `planDelete` question from the document's rows (one scan of one table, one field). */
+function answerFromDoc(doc: Y.Doc, q: RowQuery): string[] {
+  if (!isComponentTable(q.table)) return [];
+  const wanted = new Set(q.values);
+  const hit = (v: unknown) => typeof v === "string" && wanted.has(v);
+  const out: string[] = [];
+  for (const [rowId, m] of tableMap(doc, q.table).entries()) {
+    if (!(m instanceof Y.Map)) continue;
+    if (q.field === "id") {
+      if (wanted.has(rowId)) out.push(rowId);
+      continue;
+    }
+    const value = m.get(q.field);
+    if (q.many ? Array.isArray(value) && value.some(hit) : hit(value)) out.push(rowId);
+  }
+  return out;
 }
 
-/**
- * Follows references from rows that are gone (SPEC D-CASCADE): rows that depend on them are
- * removed in turn (`cascade`), list and optional references are cleared (`clear`). Each wave
- * scans a referencing table once, reading only the referencing field.
- */
-export function removeDependents(doc: Y.Doc, gone: IdSets, removed: Removed = {}): Removed {
-  let frontier = gone;
-  while (frontier.size > 0) {
-    const next: IdSets = new Map();
-    for (const ref of REFERENCES) {
-      const targets = ref.target.map((t) => frontier.get(t)).filter((s): s is Set<string> => s !== undefined);
-      if (targets.length === 0) continue;
-      const hit = (id: unknown) => typeof id === "string" && targets.some((s) => s.has(id));
-      const table = tableMap(doc, ref.table);
-      for (const [rowId, m] of [...table.entries()]) {
-        if (!(m instanceof Y.Map)) continue;
-        const value = m.get(ref.field);
-        if (ref.many) {
-          if (Array.isArray(value) && value.some(hit)) m.set(ref.field, value.filter((x) => !hit(x)));
-        } else if (hit(value)) {
-          if (ref.onDelete === "clear") m.set(ref.field, "");
-          else if (removeRow(doc, ref.table, rowId)) {
-            add(next, ref.table, rowId);
-            (removed[ref.table] ??= []).push(rowId);
-          }
-        }
+/** Applies a plan to the document: rows removed, references to removed rows cleared. */
+function applyPlan(doc: Y.Doc, plan: DeletePlan, removed: Removed): Removed {
+  for (const [table, ids] of plan.deletes) {
+    if (!isComponentTable(table)) continue;
+    for (const id of ids) if (removeRow(doc, table, id)) (removed[table] ??= []).push(id);
+  }
+  for (const c of plan.clears) {
+    if (!isComponentTable(c.table)) continue;
+    const t = tableMap(doc, c.table);
+    for (const id of c.ids) {
+      const m = t.get(id);
+      if (!(m instanceof Y.Map)) continue;
+      const value: unknown = m.get(c.field);
+      if (c.many) {
+        if (Array.isArray(value)) m.set(c.field, value.filter((x) => !(typeof x === "string" && c.values.has(x))));
+      } else if (typeof value === "string" && c.values.has(value)) {
+        m.set(c.field, "");
       }
     }
-    frontier = next;
   }
   return removed;
 }
 
+function run(doc: Y.Doc, walk: DeleteWalk, removed: Removed): Removed {
+  return applyPlan(doc, runDeleteWalk(walk, (q) => answerFromDoc(doc, q)), removed);
+}
+
 /**
- * Deletes rows and everything that hangs on them inside one document: an entity takes its child
- * entities, annotations, dynamic states and tracklets; a tracklet takes its per-frame annotations
- * and states; relations to a deleted annotation go; `messages.entity_ids` and
- * `entity_dynamic_state_id` are cleared. Call inside a transaction. Returns the ids removed per table.
+ * Follows references from rows that are gone (SPEC D-CASCADE, the shared reference table): rows
+ * that depend on them are removed in turn, optional and list references are cleared. Call inside a
+ * transaction. Returns the ids removed per table (the gone rows are not in it).
+ */
+export function removeDependents(doc: Y.Doc, gone: ReadonlyMap<ComponentTable, ReadonlySet<string>>, removed: Removed = {}): Removed {
+  return run(doc, planDependents(gone as ReadonlyMap<TableName, ReadonlySet<string>>, "record"), removed);
+}
+
+/**
+ * Deletes rows and everything that hangs on them inside one document, by the one cascade rule
+ * (SPEC D-CASCADE): an entity takes its child entities, annotations, dynamic states and tracklets;
+ * a tracklet its per-frame annotations and states; an annotation the relations on it;
+ * `messages.entity_ids` and `entity_dynamic_state_id` are cleared. Call inside a transaction.
+ * Returns the ids removed per table.
  */
 export function deleteWithDependents(doc: Y.Doc, table: ComponentTable, ids: readonly string[]): Removed {
-  const removed: Removed = {};
-  const gone: IdSets = new Map();
-  for (const id of ids) {
-    if (removeRow(doc, table, id)) {
-      add(gone, table, id);
-      (removed[table] ??= []).push(id);
-    }
-  }
-  return removeDependents(doc, gone, removed);
+  return run(doc, planDelete(table, ids, "record"), {});
 }

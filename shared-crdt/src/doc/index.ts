@@ -25,7 +25,6 @@ export {
   type DocContext,
 } from "./mutators.js";
 export { clientOrigin, inferenceOrigin, isOrigin, PERSISTENCE_ORIGIN, restOrigin, serverOrigin, type Origin } from "./origins.js";
-export { ANNOTATION_TABLES, REFERENCES, SAME_ENTITY_FIELDS, type Reference } from "./references.js";
 export { applyRowsToDoc, diffRecordRows, rowsOfDoc, type RecordRows, type TableDiff } from "./rows.js";
 export {
   actionBetween,

@@ -3,15 +3,15 @@ import type { DatasetSchema } from "../schema/datasetInfo.js";
 import type { ValidationIssue } from "../schema/errors.js";
 import type { Row } from "../schema/rules.js";
 import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
+import { referencesOf } from "../schema/references.js";
 import { validateRow } from "../schema/validate.js";
 import { readRecord, readRow, readRows, rowOfMap } from "./access.js";
-import { RECORD_COLUMNS_OUTSIDE_DOC, tableMap } from "./layout.js";
-import { REFERENCES, SAME_ENTITY_FIELDS } from "./references.js";
+import { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, tableMap } from "./layout.js";
 
 /**
  * Checks one row of a document (SPEC D-VALID): the schema (types and table rules), that it belongs
  * to this record, and that every non-empty reference resolves inside the document, with per-frame
- * tracklet / dynamic-state references on the same entity (D-REF).
+ * tracklet / dynamic-state references on the same entity (D-REF; the shared reference table).
  */
 export function checkDocRow(doc: Y.Doc, schema: DatasetSchema, table: ComponentTable, row: Row, recordId: string): ValidationIssue[] {
   const at = `${table}[${String(row.id)}]`;
@@ -21,15 +21,15 @@ export function checkDocRow(doc: Y.Doc, schema: DatasetSchema, table: ComponentT
   if (!r.ok) return r.issues;
   const issues: ValidationIssue[] = [];
   if (row.record_id !== recordId) issues.push({ path: `${at}.record_id`, message: `must be ${JSON.stringify(recordId)}` });
-  for (const ref of REFERENCES) {
-    if (ref.table !== table) continue;
+  for (const ref of referencesOf(table)) {
+    if (ref.scope !== "record") continue;
     const values = ref.many ? ((row[ref.field] as string[] | undefined) ?? []) : [row[ref.field] as string];
     for (const v of values) {
       if (typeof v !== "string" || v === "") continue;
-      const target = ref.target.map((t) => readRow(doc, t, v)).find((x) => x !== undefined);
+      const target = ref.target.map((t) => (isComponentTable(t) ? readRow(doc, t, v) : undefined)).find((x) => x !== undefined);
       if (!target) {
         issues.push({ path: `${at}.${ref.field}`, message: `refers to a missing row ${JSON.stringify(v)} in ${ref.target.join("|")}` });
-      } else if (SAME_ENTITY_FIELDS.has(ref.field) && target.entity_id !== row.entity_id) {
+      } else if (ref.sameEntity && target.entity_id !== row.entity_id) {
         issues.push({ path: `${at}.${ref.field}`, message: `belongs to entity ${JSON.stringify(target.entity_id)}, not ${JSON.stringify(row.entity_id)}` });
       }
     }

@@ -86,3 +86,18 @@ export {
   type Slot,
   type Workspace,
 } from "./datasetInfo.js";
+export {
+  ANNOTATION_TABLES,
+  planDelete,
+  planDependents,
+  referenceAt,
+  REFERENCES,
+  referencesOf,
+  runDeleteWalk,
+  runDeleteWalkAsync,
+  type DeletePlan,
+  type DeleteWalk,
+  type Reference,
+  type ReferenceClear,
+  type RowQuery,
+} from "./references.js";

@@ -231,7 +231,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
         operationId: `delete_${def.name}`,
         summary: `Delete a ${def.name}`,
         tags,
-        responses: { "204": { description: "Deleted (the library cascades to what hangs on it)." } },
+        responses: { "204": { description: "Deleted with what hangs on it (SPEC D-CASCADE: an entity its annotations, a tracklet its per-frame annotations)." } },
       },
       async (req, res) => {
         const { access: a } = await access(param(req.params, "dataset_id"), req);
