@@ -5,8 +5,10 @@ import { logLine } from "./logLine.js";
 import { runPersistWorker, type WorkerChannel } from "./persistWorker.js";
 
 /**
- * Entry point of the persist worker process, started by the server with `child_process.fork`
- * (`node --import tsx workers/src/persist/main.ts DATA_DIR`) and an IPC channel.
+ * Entry point of the persist worker process, started by the server with `child_process.fork` and
+ * an IPC channel: compiled in production (`node --conditions=tessera-dist
+ * workers/dist/persist/main.js DATA_DIR`, built by `scripts/build.mjs`), from this source through
+ * tsx in dev and tests (`node --import tsx workers/src/persist/main.ts DATA_DIR`).
  *
  * DATA_DIR: first argument, else `TESSERA_DATA_DIR`.
  * Test hooks (never set in production): `TESSERA_TEST_PERSIST_KILL_AT_STEP=N` makes the process
@@ -41,7 +43,7 @@ function killHook(env: NodeJS.ProcessEnv): ((step: { index: number }) => void) |
 
 async function main(): Promise<void> {
   const dataDir = process.argv[2] ?? process.env.TESSERA_DATA_DIR;
-  if (!dataDir) throw new Error("usage: main.ts DATA_DIR (or TESSERA_DATA_DIR)");
+  if (!dataDir) throw new Error("usage: persist worker DATA_DIR (or TESSERA_DATA_DIR)");
   const kill = killHook(process.env);
   await runPersistWorker({
     dataDir: path.resolve(dataDir),
