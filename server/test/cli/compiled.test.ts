@@ -26,8 +26,8 @@ afterAll(async () => {
 });
 
 /** A child process with its whole output kept. */
-function launch(args: readonly string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+function launch(args: readonly string[], env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached === true });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
@@ -139,11 +139,12 @@ describe("one composition root", () => {
 });
 
 describe("npm start runs compiled JavaScript", () => {
-  it("no process of a running npm start (launcher, server, persist worker) uses a TypeScript loader or a .ts entry", async () => {
+  it("no process of a running npm start (launcher, server, persist worker) uses a TypeScript loader or a .ts entry; Ctrl+C stops it cleanly", async () => {
     const port = await freePort();
     const dataDir = path.join(work, "start");
     const env = { ...process.env, DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: String(port), TESSERA_AUTH: "off" };
-    const start = launch([START], env);
+    // Its own process group, as in a terminal, so that Ctrl+C can be sent the way a terminal does.
+    const start = launch([START], env, { detached: true });
     const pid = start.child.pid;
     if (pid === undefined) throw new Error("npm start did not start");
     let tree: number[] = [pid];
@@ -164,10 +165,16 @@ describe("npm start runs compiled JavaScript", () => {
       expect(tree.length, [...commands.values()].join("\n")).toBeGreaterThanOrEqual(3);
       expect(tree).toContain(worker);
       for (const p of tree) expect({ command: commands.get(p), typeScript: typeScriptIn(p) }).toEqual({ command: commands.get(p), typeScript: [] });
+      expect(existsSync(path.join(dataDir, ".tessera", "server.lock"))).toBe(true);
     } finally {
-      start.child.kill("SIGTERM");
+      // Ctrl+C: SIGINT to the whole process group — the server gets it from the terminal and again
+      // from scripts/start.mjs, which forwards it; the repeat must not cut its shutdown short.
+      process.kill(-pid, "SIGINT");
     }
     expect(await start.exit).toBe(0);
+    expect(start.output()).toContain('"message":"stopping"');
+    // The last step of a clean shutdown: the server releases its lock on DATA_DIR.
+    expect(existsSync(path.join(dataDir, ".tessera", "server.lock")), start.output().slice(-2000)).toBe(false);
     // Stopping npm start stops the server and its worker too (none is left behind, re-parented).
     await until("every process of npm start to end", () => (tree.every((p) => !existsSync(`/proc/${p}`)) ? true : undefined), 30_000, () => tree.map((p) => `${p}: ${existsSync(`/proc/${p}`)}`).join("\n"));
   }, 360_000);

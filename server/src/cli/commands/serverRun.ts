@@ -23,23 +23,34 @@ export async function runServer(io: CliIo, flags: ServerRunFlags, env: NodeJS.Pr
   });
   // The executor runs at once: the signal handlers are in place before anyone reads the line below.
   const stopped = new Promise<void>((resolve, reject) => {
+    let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      // Ctrl+C on `npm start` reaches the server twice (the terminal's process group, and
+      // scripts/start.mjs forwarding it): a repeat must not kill the server halfway through closing
+      // (unflushed edits, the lock left behind). The close has its own deadlines.
+      if (stopping) {
+        logger.info("already stopping", { signal });
+        return;
+      }
+      stopping = true;
       logger.info("stopping", { signal });
       server.close().then(
         () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
           uninstall();
           resolve();
         },
         (err: unknown) => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
           uninstall();
           reject(err instanceof Error ? err : new Error(String(err)));
         },
       );
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
   });
   const dir = options.dataDir;
   if (server.firstAdmin) io.stdout.write(firstAdminMessage(server.firstAdmin, displayPath(io, dir)));
