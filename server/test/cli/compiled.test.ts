@@ -102,7 +102,8 @@ function nodeOptionsOf(pid: number): string {
 /** What in a process's command line (or NODE_OPTIONS) runs TypeScript: a tsx loader or a `.ts` entry. */
 function typeScriptIn(pid: number): string[] {
   const args = [...cmdline(pid), ...nodeOptionsOf(pid).split(/\s+/).filter((a) => a !== "")];
-  return args.filter((a) => /tsx/.test(a) || /\.[cm]?ts$/.test(a));
+  // tsx as a path segment (`--import tsx`, `--import=tsx`, `node_modules/tsx/…`, `.bin/tsx`), not inside a temp name.
+  return args.filter((a) => /(^|[/=])tsx(\/|$)/.test(a) || /\.[cm]?ts$/.test(a));
 }
 
 describe("one composition root", () => {
