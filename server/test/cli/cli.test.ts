@@ -7,8 +7,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * The real `tessera` executable: `node bin/tessera.mjs …` as a child process (tsx loader, no
- * build). Exit codes: 0 ok, 1 runtime error, 2 usage error.
+ * The real `tessera` executable: `node bin/tessera.mjs …` as a child process (the compiled CLI,
+ * built first when stale). Exit codes: 0 ok, 1 runtime error, 2 usage error.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const BIN = path.join(ROOT, "bin", "tessera.mjs");
