@@ -174,6 +174,8 @@ describe("npm start runs compiled JavaScript", () => {
     }
     expect(await start.exit).toBe(0);
     expect(start.output()).toContain('"message":"stopping"');
+    // The persist worker, in the same process group, is stopped by the server, not killed by the Ctrl+C.
+    expect(start.output()).not.toMatch(/persist worker exited[^\n]*"signal":"SIGINT"/);
     // The last step of a clean shutdown: the server releases its lock on DATA_DIR.
     expect(existsSync(path.join(dataDir, ".tessera", "server.lock")), start.output().slice(-2000)).toBe(false);
     // Stopping npm start stops the server and its worker too (none is left behind, re-parented).

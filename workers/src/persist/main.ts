@@ -42,6 +42,10 @@ function killHook(env: NodeJS.ProcessEnv): ((step: { index: number }) => void) |
 }
 
 async function main(): Promise<void> {
+  // Ctrl+C in a terminal signals the whole foreground process group, this worker included: the
+  // server, its supervisor, stops it itself after the last flushes (a `shutdown` message, or the
+  // IPC channel closing when the server is gone).
+  process.on("SIGINT", () => logLine("info", "SIGINT ignored: the server stops this worker"));
   const dataDir = process.argv[2] ?? process.env.TESSERA_DATA_DIR;
   if (!dataDir) throw new Error("usage: persist worker DATA_DIR (or TESSERA_DATA_DIR)");
   const kill = killHook(process.env);
