@@ -2,13 +2,16 @@
 /**
  * `npm start`: from a fresh clone (after `npm ci`) to a running server with demo data.
  *
- * 1. Builds the web client with vite when there is one (`client/index.html`) and its build is
- *    missing or older than its sources.
+ * 1. Builds the server packages into their `dist/` (`scripts/build.mjs`) and the web client with
+ *    vite when there is one (`client/index.html`), each when missing or older than its sources.
  * 2. Creates the demo library in DATA_DIR (default `./data`) the first time, i.e. when
  *    `DATA_DIR/library` is absent or empty. An existing library is never touched.
  * 3. Runs the server CLI (`tessera server run DATA_DIR`) on HOST:PORT (default 127.0.0.1:7492),
  *    waits for `/health`, prints the URL and how to log in, and stays attached: Ctrl+C stops the
  *    server.
+ *
+ * Every process runs compiled JavaScript (`node --conditions=tessera-dist …/dist/…js`), no
+ * TypeScript loader; the server's settings are the environment's (see server/src/serverOptions.ts).
  *
  * Accounts are on (a team server): the first start creates the `admin` account and the server
  * prints its password once (or takes TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD).
@@ -18,12 +21,14 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildIfStale, DIST_CONDITION } from "./build.mjs";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const host = process.env.HOST || "127.0.0.1";
 const port = process.env.PORT || "7492";
 const dataDir = resolve(root, process.env.DATA_DIR || "data");
-const tsx = join(root, "node_modules", ".bin", "tsx");
+/** Node options of every process this starts: the packages' compiled `dist/` (see build.mjs). */
+const nodeOptions = [`--conditions=${DIST_CONDITION}`, "--enable-source-maps"];
 const authOff = ["off", "0", "false", "no"].includes((process.env.TESSERA_AUTH || "").trim().toLowerCase());
 
 const log = (message) => console.log(`[start] ${message}`);
@@ -78,7 +83,7 @@ async function createDemo() {
     return;
   }
   log(`first run: creating the demo library in ${dataDir}`);
-  await runToEnd(tsx, [join(root, "server", "src", "demo", "main.ts"), dataDir]);
+  await runToEnd(process.execPath, [...nodeOptions, join(root, "server", "dist", "demo", "main.js"), dataDir]);
 }
 
 async function waitForHealth(url, child, deadlineMs) {
@@ -97,13 +102,10 @@ async function waitForHealth(url, child, deadlineMs) {
   throw new Error(`the server did not answer ${url}/health within ${deadlineMs / 1000} s`);
 }
 
-/** The server command: the CLI when present, else the server's composition root run by tsx. */
+/** The server command: the CLI (`tessera server run`), compiled. */
 function serverCommand() {
   const cli = join(root, "bin", "tessera.mjs");
-  if (existsSync(cli)) return { command: process.execPath, args: [cli, "server", "run", dataDir, "--host", host, "--port", port] };
-  const main = join(root, "server", "src", "main.ts");
-  if (existsSync(main)) return { command: tsx, args: [main] };
-  throw new Error("neither bin/tessera.mjs nor server/src/main.ts exists: nothing to run");
+  return { command: process.execPath, args: [...nodeOptions, cli, "server", "run", dataDir, "--host", host, "--port", port] };
 }
 
 async function serve() {
@@ -141,7 +143,13 @@ function loginHint(firstStart) {
   return `log in with your account (add people: npm run tessera -- users add ${dataDir} NAME --role annotator; lost the admin password? ${reset})`;
 }
 
+function buildServer() {
+  const { built } = buildIfStale({ log });
+  if (built.length === 0) log("server packages are up to date (dist/)");
+}
+
 try {
+  buildServer();
   await buildClient();
   await createDemo();
   await serve();

@@ -2,6 +2,15 @@ import { CommanderError } from "commander";
 import { ExportError, formatLocation, ImportError } from "./datasetIo.js";
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, processIo, UsageError, type CliIo } from "./output.js";
 import { buildProgram } from "./program.js";
+import { AuthEnvError } from "../auth/index.js";
+import { AllowedHostsError } from "../http/hosts.js";
+import { ServerConfigError } from "../serverOptions.js";
+import { SyncLimitsEnvError } from "../sync/limitsEnv.js";
+
+/** An environment variable of `server run` is invalid (its message names it): a usage error. */
+function isConfigError(err: unknown): err is Error {
+  return err instanceof ServerConfigError || err instanceof AuthEnvError || err instanceof AllowedHostsError || err instanceof SyncLimitsEnvError;
+}
 
 /**
  * Entry point of `tessera` (run by `bin/tessera.mjs`). Returns the exit code instead of exiting,
@@ -18,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       // Commander has already printed the message (and a usage hint).
       return EXIT_USAGE;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || isConfigError(err)) {
       io.stderr.write(`tessera: error: ${err.message}\n`);
       return EXIT_USAGE;
     }

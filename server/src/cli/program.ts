@@ -7,6 +7,7 @@ import { runServer } from "./commands/serverRun.js";
 import { registerUsersCommands } from "./commands/users.js";
 import { FORMATS } from "./datasetIo.js";
 import { displayPath, type CliIo } from "./output.js";
+import { parsePort } from "../serverOptions.js";
 
 /**
  * The `tessera` command line, with Pixano's verbs: `init`, `data import`, `data export`,
@@ -17,8 +18,8 @@ export const VERSION = "0.1.0";
 const WORKSPACES = ["image", "video", "image_vqa", "image_text_entity_linking"] as const;
 
 function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > 65535) throw new InvalidArgumentError("expected a port number (0-65535).");
+  const n = parsePort(value);
+  if (n === null) throw new InvalidArgumentError("expected a port number (0-65535).");
   return n;
 }
 
@@ -78,11 +79,12 @@ export function buildProgram(io: CliIo): Command {
     .command("run")
     .description("serve the REST API and the web client for DATA_DIR")
     .argument("<DATA_DIR>", "data directory")
-    .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on", port, 7492)
+    .option("--host <host>", "interface to listen on (default: $HOST, else 127.0.0.1)")
+    .option("--port <port>", "port to listen on (default: $PORT, else 7492)", port)
     .option("--no-auth", "single-user mode: no accounts, everyone is the local admin; listens on 127.0.0.1 only (also TESSERA_AUTH=off)")
-    .action(async (dataDir: string, opts: { host: string; port: number; auth: boolean }) => {
-      await runServer(io, dataDir, opts);
+    .addHelpText("after", "\nEnvironment: TESSERA_AUTH, TESSERA_ADMIN_USER, TESSERA_ADMIN_PASSWORD, TESSERA_TRUST_PROXY,\nTESSERA_CORS_ORIGINS, TESSERA_ALLOWED_HOSTS, TESSERA_WS_* (see the README).")
+    .action(async (dataDir: string, opts: { host?: string; port?: number; auth: boolean }) => {
+      await runServer(io, { dataDir, ...opts });
     });
   registerUsersCommands(program, io);
   return program;

@@ -7,8 +7,25 @@ import { silentLogger, type Logger } from "../logger.js";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
 
-/** The worker's entry, found beside the server in the repository (the two never import each other). */
-export const PERSIST_WORKER_ENTRY = fileURLToPath(new URL("../../../workers/src/persist/main.ts", import.meta.url));
+/**
+ * Whether this module runs compiled (`server/dist/…/*.js`, production: `scripts/build.mjs`) or
+ * from its TypeScript source through tsx (dev and tests). The worker runs the same way.
+ */
+const COMPILED = import.meta.url.endsWith(".js");
+
+/**
+ * The package-exports condition that selects the packages' `dist/*.js` (`DIST_CONDITION` of
+ * `scripts/build.mjs`): the compiled worker imports `@tessera/dataset` with it.
+ */
+const DIST_CONDITION = "tessera-dist";
+
+/**
+ * The worker's entry, found beside the server in the repository (the two never import each
+ * other): `workers/dist/persist/main.js` when the server runs compiled, else the TypeScript source.
+ */
+export const PERSIST_WORKER_ENTRY = fileURLToPath(
+  new URL(COMPILED ? "../../../workers/dist/persist/main.js" : "../../../workers/src/persist/main.ts", import.meta.url),
+);
 
 export interface ChildProcessPersisterOptions {
   readonly dataDir: string;
@@ -45,13 +62,17 @@ function defaultRestartDelay(n: number): number {
   return n <= 1 ? 0 : Math.min(100 * 2 ** (n - 1), 5000);
 }
 
-/** `--import` value that makes Node run the worker's TypeScript through tsx. */
-function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/**
+ * Node options of the worker: compiled JavaScript with the dist condition (no loader) when the
+ * server runs compiled; the TypeScript source through tsx otherwise (a `.ts` entry needs it).
+ */
+function workerExecArgv(entry: string): string[] {
+  if (entry.endsWith(".js")) return [`--conditions=${DIST_CONDITION}`, "--enable-source-maps"];
+  return ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href];
 }
 
 /**
- * Runs the persist worker (`workers/src/persist/main.ts`) as a supervised child process over IPC
+ * Runs the persist worker ({@link PERSIST_WORKER_ENTRY}) as a supervised child process over IPC
  * and implements {@link Persister} with it. Requests carry ids; a worker that dies is restarted and
  * the flushes it held are sent again (persisting is idempotent). A flush never waits forever: it
  * fails after `maxAttempts` crashes of the worker handling it, when the worker cannot start, on
@@ -152,9 +173,10 @@ export class ChildProcessPersister implements Persister {
     if (this.closing || this.child) return;
     let child: ChildProcess;
     try {
-      child = fork(this.options.workerEntry ?? PERSIST_WORKER_ENTRY, [this.options.dataDir], {
+      const entry = this.options.workerEntry ?? PERSIST_WORKER_ENTRY;
+      child = fork(entry, [this.options.dataDir], {
         execPath: process.execPath,
-        execArgv: ["--import", tsxLoader()],
+        execArgv: workerExecArgv(entry),
         env: { ...process.env, ...this.options.env },
         stdio: ["ignore", "inherit", this.options.workerStderr ?? "inherit", "ipc"],
         serialization: "json",

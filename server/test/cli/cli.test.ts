@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT, runTessera as tessera } from "../support/cli.js";
 
 /**
- * The real `tessera` executable: `node bin/tessera.mjs …` as a child process (tsx loader, no
- * build). Exit codes: 0 ok, 1 runtime error, 2 usage error.
+ * The real `tessera` executable: `node bin/tessera.mjs …` as a child process (the compiled CLI,
+ * built first when stale). Exit codes: 0 ok, 1 runtime error, 2 usage error.
  */
 let work: string;
 

@@ -5,8 +5,10 @@ import { logLine } from "./logLine.js";
 import { runPersistWorker, type WorkerChannel } from "./persistWorker.js";
 
 /**
- * Entry point of the persist worker process, started by the server with `child_process.fork`
- * (`node --import tsx workers/src/persist/main.ts DATA_DIR`) and an IPC channel.
+ * Entry point of the persist worker process, started by the server with `child_process.fork` and
+ * an IPC channel: compiled in production (`node --conditions=tessera-dist
+ * workers/dist/persist/main.js DATA_DIR`, built by `scripts/build.mjs`), from this source through
+ * tsx in dev and tests (`node --import tsx workers/src/persist/main.ts DATA_DIR`).
  *
  * DATA_DIR: first argument, else `TESSERA_DATA_DIR`.
  * Test hooks (never set in production): `TESSERA_TEST_PERSIST_KILL_AT_STEP=N` makes the process
@@ -40,8 +42,12 @@ function killHook(env: NodeJS.ProcessEnv): ((step: { index: number }) => void) |
 }
 
 async function main(): Promise<void> {
+  // Ctrl+C in a terminal signals the whole foreground process group, this worker included: the
+  // server, its supervisor, stops it itself after the last flushes (a `shutdown` message, or the
+  // IPC channel closing when the server is gone).
+  process.on("SIGINT", () => logLine("info", "SIGINT ignored: the server stops this worker"));
   const dataDir = process.argv[2] ?? process.env.TESSERA_DATA_DIR;
-  if (!dataDir) throw new Error("usage: main.ts DATA_DIR (or TESSERA_DATA_DIR)");
+  if (!dataDir) throw new Error("usage: persist worker DATA_DIR (or TESSERA_DATA_DIR)");
   const kill = killHook(process.env);
   await runPersistWorker({
     dataDir: path.resolve(dataDir),

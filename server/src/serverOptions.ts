@@ -1,0 +1,70 @@
+import path from "node:path";
+import { authConfigFromEnv } from "./auth/index.js";
+import { parseAllowedHosts } from "./http/hosts.js";
+import type { StartServerOptions } from "./startServer.js";
+import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
+
+/**
+ * The one place a running server's settings come from: the environment plus the command-line
+ * flags of `tessera server run`. Both entry points go through it — `tessera server run DATA_DIR`
+ * (the CLI: `npm start`, the Procfile) and `server/src/main.ts` (no flags: everything from the
+ * environment, as the tests boot it) — so a variable applies on every path.
+ *
+ * | setting | flag | environment | default |
+ * |---|---|---|---|
+ * | data directory | `DATA_DIR` argument | `DATA_DIR` | `./data` |
+ * | interface | `--host` | `HOST` | `127.0.0.1` |
+ * | port | `--port` | `PORT` | `7492` (0 picks a free port) |
+ * | single-user mode | `--no-auth` | `TESSERA_AUTH=off` | accounts on |
+ * | first admin, proxy, websocket limits | | `TESSERA_ADMIN_*`, `TESSERA_TRUST_PROXY`, `TESSERA_WS_PER_*`, `TESSERA_WS_UPGRADES_PER_SECOND` (`authConfigFromEnv`) | |
+ * | CORS | | `TESSERA_CORS_ORIGINS` (comma-separated origins) | none |
+ * | host names besides loopback | | `TESSERA_ALLOWED_HOSTS` (`http/hosts.ts`) | none |
+ * | sync limits | | `TESSERA_WS_INTAKE_*`, `TESSERA_WS_MAX_PENDING_*`, `TESSERA_WS_AWARENESS_*` (`syncLimitsFromEnv`) | |
+ *
+ * A flag wins over its variable. Invalid values throw a typed error naming the variable.
+ */
+export interface ServerRunFlags {
+  readonly dataDir?: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** `false` for `--no-auth`. */
+  readonly auth?: boolean;
+}
+
+/** A server setting from the environment is invalid (the message names the variable). */
+export class ServerConfigError extends Error {
+  override name = "ServerConfigError";
+}
+
+/** A TCP port number 0-65535 from its decimal text, or null when it is not one. */
+export function parsePort(text: string): number | null {
+  const n = Number(text);
+  return /^\d+$/.test(text) && Number.isSafeInteger(n) && n <= 65535 ? n : null;
+}
+
+function portFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.PORT?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const port = parsePort(raw);
+  if (port === null) throw new ServerConfigError(`PORT must be a port number 0-65535 (got ${JSON.stringify(raw.slice(0, 16))})`);
+  return port;
+}
+
+/** Comma-separated origins, blanks dropped. */
+function corsOriginsFrom(env: NodeJS.ProcessEnv): string[] {
+  return (env.TESSERA_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** Everything `startServer` needs but the logger, from `env` and `flags`; relative paths resolve against `cwd`. */
+export function serverOptionsFrom(env: NodeJS.ProcessEnv, flags: ServerRunFlags, cwd: string): Omit<StartServerOptions, "logger"> {
+  const host = flags.host ?? (env.HOST?.trim() || undefined) ?? "127.0.0.1";
+  return {
+    dataDir: path.resolve(cwd, flags.dataDir ?? (env.DATA_DIR?.trim() || undefined) ?? "./data"),
+    host,
+    port: flags.port ?? portFrom(env) ?? 7492,
+    corsOrigins: corsOriginsFrom(env),
+    auth: authConfigFromEnv(env, { noAuth: flags.auth === false }),
+    allowedHosts: parseAllowedHosts(env.TESSERA_ALLOWED_HOSTS),
+    collaboration: { syncLimits: syncLimitsFromEnv(env) },
+  };
+}
