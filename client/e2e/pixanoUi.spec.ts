@@ -181,4 +181,59 @@ test.describe.serial("Pixano 0.8.0's web UI against Tessera", () => {
     await expect(difficult).toHaveAttribute("aria-checked", "false");
     expectNoFailures();
   });
+
+  test("a box drawn in the workspace is saved as a new entity and bbox with Ctrl+S", async () => {
+    const ds = datasetId("image_det");
+    type Row = Record<string, unknown> & { id: string };
+    const list = async (table: string) => (await rest<{ items: Row[] }>(`/datasets/${ds}/${table}?record_id=${RECORD}&limit=1000`)).items;
+    const entitiesBefore = new Set((await list("entities")).map((e) => e.id));
+    const bboxesBefore = new Set((await list("bboxes")).map((b) => b.id));
+    await openRecordPanel();
+
+    // The rectangle tool (second button of the toolbar), a drag on the image, Enter opens the form.
+    const canvas = page.locator("canvas").first();
+    const area = await canvas.boundingBox();
+    if (!area) throw new Error("no canvas");
+    await page.keyboard.press("r");
+    await page.mouse.move(area.x + area.width * 0.18, area.y + area.height * 0.7);
+    await page.mouse.down();
+    await page.mouse.move(area.x + area.width * 0.27, area.y + area.height * 0.78, { steps: 5 });
+    await page.mouse.move(area.x + area.width * 0.36, area.y + area.height * 0.86, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press("Enter");
+    await expect(page.getByText("Save bounding box")).toBeVisible();
+    const size = /(\d+) × (\d+) px/.exec((await page.getByText(/\d+ × \d+ px/).first().textContent()) ?? "");
+    if (!size) throw new Error("the form shows no box size");
+    await page.keyboard.type("crate");
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await expect(page.getByText("Save bounding box")).toBeHidden();
+
+    const posts = [] as Array<{ path: string; status: number; body: unknown }>;
+    page.on("response", (r) => {
+      if (r.request().method() === "POST") posts.push({ path: new URL(r.url()).pathname, status: r.status(), body: r.request().postDataJSON() as unknown });
+    });
+    await expect(page.getByRole("button", { name: /save/i })).toBeVisible();
+    await page.locator("body").click({ position: { x: 1100, y: 60 } });
+    await page.keyboard.press("Control+s");
+    await expect(page.getByRole("button", { name: /save/i })).toBeHidden();
+    await expect.poll(() => posts.length).toBeGreaterThanOrEqual(2);
+    for (const p of posts) expect(p.status, `POST ${p.path}`).toBeLessThan(300);
+
+    const newEntities = (await list("entities")).filter((e) => !entitiesBefore.has(e.id));
+    const newBoxes = (await list("bboxes")).filter((b) => !bboxesBefore.has(b.id));
+    expect(newEntities).toHaveLength(1);
+    expect(newBoxes).toHaveLength(1);
+    const [entity] = newEntities;
+    const [box] = newBoxes;
+    expect(entity).toMatchObject({ record_id: RECORD, category: "crate" });
+    expect(box).toMatchObject({ record_id: RECORD, entity_id: entity?.id });
+    // The saved geometry is the one the form showed (64 × 48 image).
+    const coords = box?.coords as number[];
+    const [, w, h] = size.map(Number);
+    const px = box?.is_normalized ? [coords[2]! * 64, coords[3]! * 48] : [coords[2]!, coords[3]!];
+    expect(Math.abs(px[0]! - w!)).toBeLessThanOrEqual(1);
+    expect(Math.abs(px[1]! - h!)).toBeLessThanOrEqual(1);
+    expectNoFailures();
+  });
 });
