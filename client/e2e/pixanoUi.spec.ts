@@ -33,7 +33,9 @@ function datasetId(folder: Folder): string {
 
 if (!HAVE_PIXANO_UI) console.log(`pixanoUi.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`);
 
-test.describe.serial("Pixano 0.8.0's web UI against Tessera", () => {
+// Not serial: a failed scenario does not hide the others (Playwright then starts a new worker,
+// whose beforeAll starts a new Tessera on a new copy of the fixtures).
+test.describe("Pixano 0.8.0's web UI against Tessera", () => {
   test.skip(!HAVE_PIXANO_UI, `no Pixano 0.8.0 web UI at ${DIST}`);
 
   let tessera: TesseraProcess | undefined;
