@@ -80,6 +80,13 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
     return (await res.json()) as T;
   }
 
+  /** Moves the open UI to a hash route without reloading it, as its own links do. */
+  async function go(route: string): Promise<void> {
+    await page.evaluate((hash) => {
+      window.location.hash = hash;
+    }, `#${route}`);
+  }
+
   function expectNoFailures(): void {
     expect(log.apiFailures(), "API requests of the UI that Tessera answered ≥ 400").toEqual([]);
     expect(log.unexpectedConsoleErrors(KNOWN_UI_BUGS), "console errors other than known Pixano UI bugs").toEqual([]);
@@ -99,17 +106,17 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
         // As a user does: from the library card.
         await page.getByText(folder, { exact: true }).first().click();
       } else {
-        await page.goto(`/#/explorer/${id}`);
+        await go(`/explorer/${id}`);
       }
       await expect(page).toHaveURL(new RegExp(`#/explorer/${id}$`));
       await expect(page.getByText(`1–${total} of ${total} records`)).toBeVisible();
       for (const item of items) await expect(page.getByText(item.id, { exact: true }).first()).toBeAttached();
-      await page.goto("/");
+      await go("/");
       await expect(page.getByText(folder, { exact: true }).first()).toBeVisible();
     }
 
     // The semantic-search button asks for the models (a 404 there breaks the explorer's toolbar).
-    await page.goto(`/#/explorer/${datasetId("image_det")}`);
+    await go(`/explorer/${datasetId("image_det")}`);
     const models = page.waitForResponse((r) => new URL(r.url()).pathname === "/inference/models/list");
     await page.getByRole("button", { name: /enable/i }).click();
     expect((await models).status()).toBe(200);
@@ -236,6 +243,27 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
     const px = box?.is_normalized ? [coords[2]! * 64, coords[3]! * 48] : [coords[2]!, coords[3]!];
     expect(Math.abs(px[0]! - w!)).toBeLessThanOrEqual(1);
     expect(Math.abs(px[1]! - h!)).toBeLessThanOrEqual(1);
+    expectNoFailures();
+  });
+
+  test("VQA and entity-linking workspaces show the record's entities, questions and mentions", async () => {
+    type Row = Record<string, unknown> & { id: string };
+    const cases = [
+      { folder: "vqa", record: "g0CN2xY6-3naADXmBsiMSM9hOXj3N7h", texts: ["messages", "content", (m: Row) => m.type === "QUESTION"] },
+      { folder: "mel", record: "Cj050zhw-5J9NDWlYWTuCAucXepNpfq", texts: ["text-spans", "mention", (t: Row) => !String(t.mention).includes("...")] },
+    ] as const;
+    for (const { folder, record, texts } of cases) {
+      const ds = datasetId(folder);
+      const entities = (await rest<{ items: Row[] }>(`/datasets/${ds}/entities?record_id=${record}&limit=1000`)).items;
+      const [table, field, shown] = texts;
+      const strings = (await rest<{ items: Row[] }>(`/datasets/${ds}/${table}?record_id=${record}&limit=1000`)).items.filter(shown).map((r) => String(r[field]));
+      expect(entities.length, `${folder} entities`).toBeGreaterThan(0);
+      expect(strings.length, `${folder} ${table}`).toBeGreaterThan(0);
+      const route = `/explorer/${ds}/workspace/${record}`;
+      await (page.url().startsWith("http") ? go(route) : page.goto(`/#${route}`));
+      for (const e of entities) await expect(page.locator(`#card-object-${e.id}`)).toBeVisible();
+      for (const text of strings) await expect(page.getByText(text, { exact: true }).first()).toBeVisible();
+    }
     expectNoFailures();
   });
 });
