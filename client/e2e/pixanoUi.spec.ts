@@ -33,6 +33,10 @@ function datasetId(folder: Folder): string {
 
 if (!HAVE_PIXANO_UI) console.log(`pixanoUi.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`);
 
+// The UI loads some 200 files per page: a trace doubles the run (≈ 22 s → 42 s); the failure
+// messages and the request tables printed below say what went wrong.
+test.use({ trace: "off" });
+
 // Not serial: a failed scenario does not hide the others (Playwright then starts a new worker,
 // whose beforeAll starts a new Tessera on a new copy of the fixtures).
 test.describe("Pixano 0.8.0's web UI against Tessera", () => {
