@@ -153,7 +153,7 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
     for (const [label, value] of moves) {
       await trigger.click();
       const put = page.waitForResponse((r) => r.request().method() === "PUT" && new URL(r.url()).pathname === `/datasets/${ds}/records/${RECORD}`);
-      await page.getByRole("option", { name: label }).click();
+      await page.getByRole("option", { name: label, exact: true }).click();
       const res = await put;
       expect(res.status(), `PUT status ${value}`).toBeGreaterThanOrEqual(200);
       expect(res.status(), `PUT status ${value}`).toBeLessThan(300);
