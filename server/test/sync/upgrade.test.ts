@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { readRows, writeRow } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, rawSocket, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import { connect, docOf, rawSocket, roomEvent, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -110,7 +110,7 @@ describe("an identity hook", () => {
       c.provider.disconnect();
       c.provider.connect();
       await c.synced();
-      await waitFor(() => other.events.some((e) => e.name === "join" && (e.payload as { userId: string }).userId === "user-42"), "join event");
+      await roomEvent(other, "join", (e) => e.userId === "user-42");
       c.destroy();
     } finally {
       await other.close();
