@@ -211,6 +211,10 @@ describe("convergence of the real record room over a seeded network (SPEC D-CONV
       // durable: the snapshot plus the log tail rebuilds the same rows, and nothing is left unflushed
       expect(rowsOfDoc(reloaded), context).toEqual(expected);
       expect(room.quiescent, context).toBe(true);
+      // rows → document → rows is the identity
+      const fromRows = new Y.Doc();
+      transact(fromRows, PERSISTENCE_ORIGIN, () => applyRowsToDoc(fromRows, expected));
+      expect(rowsOfDoc(fromRows), context).toEqual(expected);
       // confirmations: increasing, one per content frame the room got, on every connection still open
       for (const link of links) {
         if (link.closeCode !== null) expect(EXPECTED_CLOSES.has(link.closeCode), `${context}; close ${link.closeCode}`).toBe(true);
