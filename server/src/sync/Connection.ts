@@ -15,8 +15,8 @@ const MINUTE = 60_000;
  * frames to {@link receive} and its end to {@link ended}). Its frames go through a bounded
  * {@link IntakeQueue}: held until its room is ready (a record loads once, and nothing is answered
  * before that), then handed over in batches, with the socket paused while its backlog is large
- * and a close (4429) past the hard bound. It sends with a bound on what a slow peer may buffer, counts the invalid updates it sent,
- * and confirms its updates in order once they are durable.
+ * and a close (4429) past the hard bound. It sends with a bound on what a slow peer may buffer,
+ * counts the invalid updates it sent, and confirms its updates in order once they are durable.
  */
 export class Connection {
   readonly sessionId = randomUUID();
