@@ -13,6 +13,7 @@ import {
   type StatusChange,
 } from "@tessera/shared-crdt";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
+import { systemClock, type Clock } from "../sync/clock.js";
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
 export interface LiveRoomsPort {
@@ -73,7 +74,8 @@ export class LiveHub {
       activity: ActivityLog;
       identify: LiveIdentify;
       datasetExists: (datasetId: string) => Promise<boolean>;
-      clock?: () => Date;
+      /** Time of presence and follow stamps (default: wall clock); the sync endpoint's clock type. */
+      clock?: Clock;
       /** Live connections one user may hold at once (tabs); more are refused at the handshake. Default 32. */
       maxConnectionsPerUser?: number;
     },
@@ -98,7 +100,7 @@ export class LiveHub {
   }
 
   private now(): string {
-    return (this.deps.clock?.() ?? new Date()).toISOString();
+    return new Date((this.deps.clock ?? systemClock).now()).toISOString();
   }
 
   private async authenticate(socket: LiveSocket): Promise<void> {

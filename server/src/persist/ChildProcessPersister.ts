@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { RecordKey } from "@tessera/dataset/state";
 import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
+import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
 
@@ -45,6 +46,8 @@ export interface ChildProcessPersisterOptions {
   readonly closeTimeoutMs?: number;
   /** Where the worker's log lines (JSON on stderr) go: the server's stderr (default) or nowhere. */
   readonly workerStderr?: "inherit" | "ignore";
+  /** Timers for flush timeouts, restart delays and the close deadline (default: wall clock, unref'd). */
+  readonly clock?: Clock;
 }
 
 interface Pending {
@@ -52,7 +55,7 @@ interface Pending {
   readonly key: RecordKey;
   readonly resolve: (r: FlushResult) => void;
   readonly reject: (e: PersistError) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: TimerHandle;
   attempts: number;
   /** pid of the worker it was last sent to. */
   sentTo: number | null;
@@ -89,7 +92,8 @@ export class ChildProcessPersister implements Persister {
   private ready = false;
   private nextId = 1;
   private failures = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private restartTimer: TimerHandle | null = null;
+  private readonly clock: Clock;
   private closing: Promise<void> | null = null;
   private readonly readyWaiters: Array<{ resolve: () => void; reject: (e: PersistError) => void }> = [];
 
@@ -99,6 +103,7 @@ export class ChildProcessPersister implements Persister {
     this.maxStartFailures = options.maxStartFailures ?? 5;
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.restartDelay = options.restartDelayMs ?? defaultRestartDelay;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The current worker's pid (undefined while none runs). */
@@ -118,10 +123,9 @@ export class ChildProcessPersister implements Persister {
     if (this.closing) return Promise.reject(new PersistError("closed", "the persister is closed"));
     return new Promise<FlushResult>((resolve, reject) => {
       const id = this.nextId++;
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(this.timeoutMs, () => {
         if (this.pending.delete(id)) reject(new PersistError("timeout", `no answer to the flush of ${key.datasetId}/${key.recordId} after ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      timer.unref();
+      });
       const p: Pending = { id, key: { datasetId: key.datasetId, recordId: key.recordId }, resolve, reject, timer, attempts: 0, sentTo: null };
       this.pending.set(id, p);
       if (this.ready) this.send(p);
@@ -135,20 +139,19 @@ export class ChildProcessPersister implements Persister {
   }
 
   private async shutdown(): Promise<void> {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer?.cancel();
     this.restartTimer = null;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       if (this.ready && child.connected) this.post(child, { type: "shutdown" });
       else child.kill("SIGTERM");
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(this.options.closeTimeoutMs ?? 30_000, () => {
         this.logger.warn("persist worker did not stop in time; killing it", { pid: child.pid });
         child.kill("SIGKILL");
-      }, this.options.closeTimeoutMs ?? 30_000);
-      timer.unref();
+      });
       await exited;
-      clearTimeout(timer);
+      timer.cancel();
     }
     this.child = null;
     this.ready = false;
@@ -159,11 +162,10 @@ export class ChildProcessPersister implements Persister {
     if (this.child || this.restartTimer || this.closing) return;
     const delay = this.restartDelay(this.failures);
     if (delay > 0) {
-      this.restartTimer = setTimeout(() => {
+      this.restartTimer = this.clock.after(delay, () => {
         this.restartTimer = null;
         this.spawn();
-      }, delay);
-      this.restartTimer.unref();
+      });
     } else {
       this.spawn();
     }
@@ -222,7 +224,7 @@ export class ChildProcessPersister implements Persister {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    clearTimeout(p.timer);
+    p.timer.cancel();
     if (m.type === "flushed") {
       p.resolve({ upTo: m.upTo, rowsWritten: m.rowsWritten, rowsDeleted: m.rowsDeleted, statusChanged: m.statusChanged });
     } else {
@@ -257,7 +259,7 @@ export class ChildProcessPersister implements Persister {
     for (const p of [...this.pending.values()]) {
       if (pid !== null && p.sentTo === pid && p.attempts >= this.maxAttempts) {
         this.pending.delete(p.id);
-        clearTimeout(p.timer);
+        p.timer.cancel();
         p.reject(new PersistError("worker_crashed", `the persist worker died ${p.attempts} times flushing ${p.key.datasetId}/${p.key.recordId}`));
       }
     }
@@ -273,7 +275,7 @@ export class ChildProcessPersister implements Persister {
   private failAll(reason: "closed" | "unavailable", message: string): void {
     for (const w of this.readyWaiters.splice(0)) w.reject(new PersistError(reason, message));
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      p.timer.cancel();
       p.reject(new PersistError(reason, message));
     }
     this.pending.clear();

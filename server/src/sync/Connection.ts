@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { RawData, WebSocket } from "ws";
 import type { RecordKey } from "@tessera/dataset/state";
 import { CloseCode, encodeSyncFrame, encodeTesseraMessage, SyncType, type TesseraMessage } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
@@ -7,29 +6,23 @@ import type { Clock } from "./clock.js";
 import { awarenessUserOf, type AwarenessUser, type Identity } from "./identity.js";
 import { IntakeQueue } from "./IntakeQueue.js";
 import type { SyncLimits } from "./limits.js";
+import type { RoomSocket } from "./socket.js";
 
 const MINUTE = 60_000;
 
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}
-
 /**
- * One websocket on one record. Its frames go through a bounded {@link IntakeQueue}: held until its
- * room is ready (a record loads once, and nothing is answered before that), then handed over in
- * batches, with the socket paused while its backlog is large and a close (4429) past the hard
- * bound. It sends with a bound on what a slow peer may buffer, counts the invalid updates it sent,
- * and confirms its updates in order once they are durable.
+ * One websocket on one record, over a {@link RoomSocket} (whoever owns the transport hands its
+ * frames to {@link receive} and its end to {@link ended}). Its frames go through a bounded
+ * {@link IntakeQueue}: held until its room is ready (a record loads once, and nothing is answered
+ * before that), then handed over in batches, with the socket paused while its backlog is large
+ * and a close (4429) past the hard bound. It sends with a bound on what a slow peer may buffer,
+ * counts the invalid updates it sent, and confirms its updates in order once they are durable.
  */
 export class Connection {
   readonly sessionId = randomUUID();
   readonly user: AwarenessUser;
   /** Decided by the room from the role and the record's status (SPEC W5); re-decided on status changes. */
   readOnly = false;
-  /** Cleared on each ping, set on pong: a peer that misses a whole period is dead. */
-  alive = true;
   /** Clock time of the last frame sent (keep-alive). */
   lastSentAt: number;
   private readonly intake: IntakeQueue;
@@ -43,7 +36,7 @@ export class Connection {
   private echoChain: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly ws: WebSocket,
+    private readonly socket: RoomSocket,
     readonly identity: Identity,
     readonly key: RecordKey,
     private readonly limits: SyncLimits,
@@ -52,25 +45,15 @@ export class Connection {
   ) {
     this.user = awarenessUserOf(identity);
     this.lastSentAt = clock.now();
-    this.intake = new IntakeQueue(limits, {
+    this.intake = new IntakeQueue(limits, clock, {
       handle: (frames, deadline) => this.dispatch(frames, deadline),
-      pause: () => ws.pause(),
-      resume: () => ws.resume(),
+      pause: () => socket.reading(false),
+      resume: () => socket.reading(true),
       overflow: (frames, bytes) => {
         this.logger.warn("sync intake over its bound; closing", { ...this.context(), frames, bytes });
         this.close(CloseCode.tooManyPending, "too many pending updates");
       },
     });
-    ws.on("message", (data, isBinary) => this.receive(toBytes(data), isBinary));
-    ws.on("pong", () => {
-      this.alive = true;
-    });
-    ws.on("error", (err) => {
-      // ws closes the socket itself after an error (bad frame, payload over maxPayload); the
-      // "close" event below does the cleanup, so logging is all that is left to do here.
-      this.logger.warn("sync socket error", { ...this.context(), error: err.message });
-    });
-    ws.on("close", () => this.finish());
   }
 
   get tessera(): boolean {
@@ -90,7 +73,8 @@ export class Connection {
     else this.closeListeners.push(fn);
   }
 
-  private receive(frame: Uint8Array, isBinary: boolean): void {
+  /** A frame the peer sent (`isBinary`: a binary websocket message). */
+  receive(frame: Uint8Array, isBinary: boolean): void {
     if (!this.isOpen) return;
     if (!isBinary) {
       this.close(CloseCode.malformedFrame, "text frames are not y-websocket messages");
@@ -129,12 +113,12 @@ export class Connection {
   }
 
   send(frame: Uint8Array): void {
-    if (!this.isOpen || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+    if (!this.isOpen || !this.socket.isOpen) return;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.close(CloseCode.tryLater, "too slow to keep up");
       return;
     }
-    this.ws.send(frame, { binary: true });
+    this.socket.send(frame);
     this.lastSentAt = this.clock.now();
   }
 
@@ -149,18 +133,17 @@ export class Connection {
     this.handler = null;
     this.intake.stop();
     // A paused socket would never read the peer's close frame.
-    if (this.intake.isPaused) this.ws.resume();
-    // A close reason is at most 123 bytes.
-    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    if (this.intake.isPaused) this.socket.reading(true);
+    this.socket.close(code, reason);
   }
 
-  /** Drops the socket without a close handshake (dead peer). */
-  terminate(): void {
+  /** The transport is being dropped without a close handshake (dead peer): nothing more is handled. */
+  abandon(): void {
     this.closing = true;
-    this.ws.terminate();
   }
 
-  private finish(): void {
+  /** The socket is closed (its close event): the connection is over. */
+  ended(): void {
     if (this.finished) return;
     this.finished = true;
     this.closing = true;

@@ -1,11 +1,11 @@
-import { performance } from "node:perf_hooks";
+import type { Clock } from "./clock.js";
 import type { SyncLimits } from "./limits.js";
 
 /** What the queue drives on its connection. */
 export interface IntakeSink {
   /**
    * Handles frames in the order they came (at most `intakeBatchFrames` at a time), stopping once
-   * `performance.now()` passes `deadline`; returns how many it handled (at least one). The rest
+   * the clock's `elapsed()` passes `deadline`; returns how many it handled (at least one). The rest
    * are handed over again on the next turn.
    */
   handle(frames: readonly Uint8Array[], deadline: number): number;
@@ -44,6 +44,7 @@ export class IntakeQueue {
 
   constructor(
     private readonly limits: IntakeLimits,
+    private readonly clock: Clock,
     private readonly sink: IntakeSink,
   ) {}
 
@@ -126,16 +127,16 @@ export class IntakeQueue {
     };
     if (when === "now") queueMicrotask(run);
     else if (when === "yield") setImmediate(run);
-    else setTimeout(run, this.limits.intakeSliceMs);
+    else this.clock.after(this.limits.intakeSliceMs, run);
   }
 
   private drainOnce(): void {
     if (!this.open) return;
     const end = Math.min(this.frames.length, this.head + Math.max(1, this.limits.intakeBatchFrames));
     const batch = this.frames.slice(this.head, end);
-    const t0 = performance.now();
+    const t0 = this.clock.elapsed();
     const handled = Math.max(1, Math.min(batch.length, this.sink.handle(batch, t0 + this.limits.intakeSliceMs)));
-    const busy = performance.now() - t0 >= this.limits.intakeSliceMs;
+    const busy = this.clock.elapsed() - t0 >= this.limits.intakeSliceMs;
     if (!this.open) return;
     for (let i = 0; i < handled; i++) this.queuedBytes -= batch[i]!.length;
     this.head += handled;

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import * as Y from "yjs";
 import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
 import {
@@ -53,6 +52,8 @@ export interface RecordRoomDeps {
   readonly emit: EmitRoomEvent;
   /** For row ids of a table: id → `record_id` of the stored row (SPEC D-OWNER); absent: no check. */
   readonly rowOwners?: RowOwnerLookup;
+  /** Uniform in [0, 1), for the server's Yjs writer id; `Math.random` unless a test seeds it. */
+  readonly random?: () => number;
 }
 
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
@@ -66,9 +67,9 @@ function sessionOf(origin: unknown): string | null {
 }
 
 /** Yjs client id used for every server-side write of one room (REST edits): one per room, never a client's. */
-function serverWriterId(doc: Y.Doc): number {
+function serverWriterId(doc: Y.Doc, random: () => number): number {
   let id = doc.clientID;
-  while (id === doc.clientID) id = Math.floor(Math.random() * 0x7fffffff);
+  while (id === doc.clientID) id = Math.floor(random() * 0x7fffffff);
   return id;
 }
 
@@ -108,7 +109,7 @@ export class RecordRoom {
     this.key = deps.key;
     this.doc = deps.doc;
     this.schemaOf = deps.schema;
-    this.writerId = serverWriterId(deps.doc);
+    this.writerId = serverWriterId(deps.doc, deps.random ?? Math.random);
     this.relay = new AwarenessRelay(deps.doc, deps.clock, deps.limits, () => this.connections);
     this.durable = new DurableLog(deps.log, deps.key, deps.clock, deps.limits, deps.logger);
     this.flusher = new FlushScheduler(deps.clock, deps.limits, () => this.flush(), deps.logger, { ...deps.key });
@@ -216,7 +217,7 @@ export class RecordRoom {
     let run: Uint8Array[] = [];
     try {
       for (const frame of frames) {
-        if (!conn.isOpen || (handled > 0 && performance.now() > deadline)) break;
+        if (!conn.isOpen || (handled > 0 && this.deps.clock.elapsed() > deadline)) break;
         handled++;
         const msg = this.decode(conn, frame);
         if (msg === null) break;

@@ -9,6 +9,7 @@ import { Connection } from "./Connection.js";
 import { defaultIdentify, isRefusal, type Identify } from "./identity.js";
 import { resolveLimits, type SyncLimits } from "./limits.js";
 import { recordDocLoader } from "./loadDoc.js";
+import { WsRoomSocket } from "./wsSocket.js";
 import type { Persister } from "../persist/index.js";
 import type { DocLoader, SyncLibrary } from "./ports.js";
 import { RoomManager } from "./RoomManager.js";
@@ -61,7 +62,8 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     logger,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, perMessageDeflate: false });
-  const live = new Set<Connection>();
+  /** Each live connection and its socket (the keep-alive pings the socket). */
+  const live = new Map<Connection, WsRoomSocket>();
   /** Admitted upgrades per record, counted from the admission check to the socket's close. */
   const admitted = new Map<string, number>();
   let total = 0;
@@ -107,8 +109,10 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
       upgraded = true;
       // From here on `ws` owns the socket and its errors.
       socket.off("error", onSocketError);
-      const conn = new Connection(ws, identity, route.key, limits, clock, logger);
-      live.add(conn);
+      const wsSocket = new WsRoomSocket(ws);
+      const conn = new Connection(wsSocket, identity, route.key, limits, clock, logger);
+      wsSocket.bind(conn, logger);
+      live.set(conn, wsSocket);
       conn.onClose(() => {
         live.delete(conn);
         release();
@@ -134,14 +138,15 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
   server.on("upgrade", onUpgrade);
 
   const pinger = every(clock, limits.pingIntervalMs, () => {
-    for (const conn of live) {
-      if (!conn.alive) {
+    for (const [conn, socket] of live) {
+      if (!socket.alive) {
         logger.info("sync peer missed a ping; terminating", conn.context());
-        conn.terminate();
+        conn.abandon();
+        socket.terminate();
         continue;
       }
-      conn.alive = false;
-      conn.ws.ping();
+      socket.alive = false;
+      socket.ping();
     }
   });
 
@@ -149,7 +154,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
   const emptyAwareness = Uint8Array.of(MessageType.awareness, 1, 0);
   const keepAlive = every(clock, Math.max(1, Math.floor(limits.keepAliveMs / 4)), () => {
     const now = clock.now();
-    for (const conn of live) if (conn.isOpen && now - conn.lastSentAt >= limits.keepAliveMs) conn.send(emptyAwareness);
+    for (const conn of live.keys()) if (conn.isOpen && now - conn.lastSentAt >= limits.keepAliveMs) conn.send(emptyAwareness);
   });
 
   return {
@@ -163,7 +168,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
       server.off("upgrade", onUpgrade);
       pinger.cancel();
       keepAlive.cancel();
-      for (const conn of [...live]) conn.close(CloseCode.goingAway, "server shutting down");
+      for (const conn of [...live.keys()]) conn.close(CloseCode.goingAway, "server shutting down");
       await rooms.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

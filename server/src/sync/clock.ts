@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 /**
  * Time as the sync endpoint sees it. Rooms debounce flushes, coalesce awareness, back off on
  * failed appends and ping sockets; tests inject a clock so they can drive those timers instead of
@@ -8,7 +9,10 @@ export interface TimerHandle {
 }
 
 export interface Clock {
+  /** Wall-clock milliseconds (timestamps, rate windows). */
   now(): number;
+  /** Monotonic milliseconds with sub-millisecond resolution, for measuring work (intake time slices). */
+  elapsed(): number;
   /** Runs `fn` once after `ms`. The handle cancels it. */
   after(ms: number, fn: () => void): TimerHandle;
 }
@@ -16,6 +20,7 @@ export interface Clock {
 /** Wall-clock timers, unref'd so a forgotten timer never keeps the process alive. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   after(ms, fn) {
     const t = setTimeout(fn, ms);
     t.unref();

@@ -7,5 +7,6 @@ export { DEFAULT_LIMITS, type SyncLimits } from "./limits.js";
 export { SYNC_LIMIT_ENV, syncLimitsFromEnv, SyncLimitsEnvError } from "./limitsEnv.js";
 export { systemClock, type Clock, type TimerHandle } from "./clock.js";
 export type { DocLoader, LoadedDoc, SyncLibrary, SyncPersister } from "./ports.js";
+export type { RoomSocket } from "./socket.js";
 export type { EditEvent, FlushedEvent, PresenceEvent, RoomEventName, RoomEvents, StatusEvent } from "./roomEvents.js";
 export { parseSyncRoute, SYNC_PREFIX } from "./upgrade.js";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { readRecord, readRows, restOrigin, writeRow } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, hasContentFrom, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import { connect, docOf, hasContentFrom, roomEvent, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -78,7 +78,7 @@ describe("durability", () => {
     entity(a.doc, "r11", "kept-2");
     await waitFor(() => echoed(a) && server.sync.rooms.loaded(DS, "r11")?.durable.idle, "edits durable");
     a.destroy();
-    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r11"), "unloaded");
+    await roomEvent(server, "unloaded", (e) => e.recordId === "r11");
     expect(server.sync.rooms.loaded(DS, "r11")).toBeNull();
     const flushed = server.events.filter((e) => e.name === "flushed" && e.payload.recordId === "r11");
     expect(flushed.length).toBeGreaterThan(0);
@@ -110,7 +110,7 @@ describe("durability", () => {
     await waitFor(() => server.persister.failures === 1, "the debounced flush failed once");
     expect(server.logs.some((l) => l.level === "error" && l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toBe(true);
     a.destroy();
-    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r6"), "unloaded after retries");
+    await roomEvent(server, "unloaded", (e) => e.recordId === "r6");
     expect(server.persister.failures).toBe(0);
     expect(server.persister.flushes).toBeGreaterThan(flushesBefore);
     expect(server.logs.filter((l) => l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toHaveLength(2);
@@ -141,14 +141,14 @@ describe("durability", () => {
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r9")).toHaveLength(1);
     expect(server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9")).toBe(false);
     b.destroy();
-    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9"), "unloaded once fay left");
+    await roomEvent(server, "unloaded", (e) => e.recordId === "r9");
   });
 
   it("folds logs left behind (a crash) into snapshots and rows at start-up", async () => {
     const key = { datasetId: DS, recordId: "r7" };
     // A first load saves the record's snapshot (built from its rows).
     await server.sync.rooms.withRecord(DS, "r7", restOrigin("u-api"), () => undefined);
-    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r7"), "unloaded");
+    await roomEvent(server, "unloaded", (e) => e.recordId === "r7");
     // What a crash leaves: an update in the log that no flush folded.
     const writer = new Y.Doc();
     Y.applyUpdate(writer, (await server.snapshots.load(key))!.state);

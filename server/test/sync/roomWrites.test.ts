@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { addRow, readRecord, readRows, recordMap, restOrigin, writeRow, type DocContext } from "@tessera/shared-crdt";
 import { RoomEditError, RoomError, WorkflowError, type Identity } from "../../src/sync/index.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import { connect, docOf, roomEvent, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -79,7 +79,7 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
       await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) => writeRow(doc, "entities", { id, record_id: "r1", parent_id: "", category: "rest" }));
     }
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r1")).toHaveLength(1);
-    await waitFor(() => server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r1"), "unloaded after the REST write");
+    await roomEvent(server, "unloaded", (e) => e.recordId === "r1");
     const snap = await server.snapshots.load({ datasetId: DS, recordId: "r1" });
     expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("offline-ent");
   });

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { readRows, writeRow } from "@tessera/shared-crdt";
+import { ManualClock } from "./support/ManualClock.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, rawSocket, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import { connect, docOf, rawSocket, roomEvent, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -12,7 +13,7 @@ let upgrades = 0;
 
 beforeAll(async () => {
   data = await buildSyncDataDir();
-  server = await startSyncServer(data.dataDir, { limits: { maxConnectionsPerRecord: 2, pingIntervalMs: 100, keepAliveMs: 200 } });
+  server = await startSyncServer(data.dataDir, { limits: { maxConnectionsPerRecord: 2 } });
   server.http.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     upgrades++;
     // Another handler's upgrade path: the sync endpoint must leave it alone.
@@ -68,26 +69,51 @@ describe("the HTTP upgrade", () => {
     expect(c.provider.synced).toBe(false);
     c.destroy();
   });
+});
+
+/** Keep-alive and pings run on the endpoint's clock: these tests own it and move it themselves. */
+describe("keep-alive on an injected clock", () => {
+  const clock = new ManualClock();
+  let timedData: SyncTestData;
+  let timed: TestServer;
+
+  beforeAll(async () => {
+    timedData = await buildSyncDataDir();
+    timed = await startSyncServer(timedData.dataDir, { clock, limits: { pingIntervalMs: 100, keepAliveMs: 200 } });
+  });
+
+  afterAll(async () => {
+    await timed?.close();
+    await timedData?.cleanup();
+  });
 
   it("keeps an idle stock client with awareness off from hitting its 30 s silence timeout", async () => {
-    const c = connect(server, DS, "r5", { name: "quiet" });
+    const c = connect(timed, DS, "r5", { name: "quiet" });
     clients.push(c);
     c.provider.awareness.setLocalState(null);
     await c.synced();
     const before = c.sink.frames.length;
-    // Nothing else happens on this record: whatever arrives now is the keep-alive.
-    await waitFor(() => c.sink.frames.slice(before).filter((f) => f.length === 3 && f[0] === 1 && f[1] === 1 && f[2] === 0).length >= 2, "two keep-alive frames");
+    const keepAlives = () => c.sink.frames.slice(before).filter((f) => f.length === 3 && f[0] === 1 && f[1] === 1 && f[2] === 0).length;
+    // Nothing else happens on this record: whatever arrives now is the keep-alive, one per 200 ms of silence.
+    await clock.advance(200);
+    await waitFor(() => keepAlives() >= 1, "first keep-alive frame");
+    await clock.advance(200);
+    await waitFor(() => keepAlives() >= 2, "second keep-alive frame");
     expect(c.provider.wsconnected).toBe(true);
   });
 
   it("terminates a peer that stops answering pings", async () => {
-    const raw = rawSocket(server, `/sync/${DS}/r2`);
+    const raw = rawSocket(timed, `/sync/${DS}/r2`);
     await raw.opened;
-    await waitFor(() => server.sync.rooms.loaded(DS, "r2")?.connections.size === 1, "joined");
+    await roomEvent(timed, "join", (e) => e.recordId === "r2");
     // A peer whose process hangs: it never reads the ping, so it never pongs.
     raw.ws.pause();
-    await waitFor(() => server.sync.rooms.loaded(DS, "r2")?.connections.size !== 1, "reaped", 5_000);
-    expect(server.logs.some((l) => l.message === "sync peer missed a ping; terminating")).toBe(true);
+    const left = roomEvent(timed, "leave", (e) => e.recordId === "r2");
+    await clock.advance(100); // ping
+    expect(timed.logs.some((l) => l.message === "sync peer missed a ping; terminating")).toBe(false);
+    await clock.advance(100); // no pong since: terminated
+    await left;
+    expect(timed.logs.some((l) => l.message === "sync peer missed a ping; terminating")).toBe(true);
     raw.ws.terminate();
   });
 });
@@ -110,7 +136,7 @@ describe("an identity hook", () => {
       c.provider.disconnect();
       c.provider.connect();
       await c.synced();
-      await waitFor(() => other.events.some((e) => e.name === "join" && (e.payload as { userId: string }).userId === "user-42"), "join event");
+      await roomEvent(other, "join", (e) => e.userId === "user-42");
       c.destroy();
     } finally {
       await other.close();

@@ -26,6 +26,26 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
 }
 
 /**
+ * The first room event `name` whose payload matches, whether it already happened or is still to
+ * come: the test waits for the event itself instead of polling. Fails after `timeoutMs`.
+ */
+export function roomEvent<K extends RoomEventName>(server: TestServer, name: K, match: (payload: RoomEvents[K]) => boolean, timeoutMs = 10_000): Promise<RoomEvents[K]> {
+  for (const e of server.events) if (e.name === name && match(e.payload as RoomEvents[K])) return Promise.resolve(e.payload as RoomEvents[K]);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for a ${name} event`));
+    }, timeoutMs);
+    const off = server.sync.rooms.on(name, (payload) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}
+
+/**
  * The real file log, with a gate tests can close: appends wait at the gate (the fsync "takes
  * forever") until it opens. Everything else goes straight to the file log.
  */
