@@ -12,16 +12,35 @@ function boundary(allowed, extra = null) {
   const forbidden = PACKAGES.filter((p) => !allowed.includes(p));
   const patterns = [
     ...(forbidden.length > 0
-      ? [{ group: forbidden.flatMap((p) => [`@tessera/${p}`, `@tessera/${p}/*`]), message: `this package may import only ${allowed.map((p) => `@tessera/${p}`).join(", ") || "no other Tessera package"} (docs/ARCHITECTURE.md §1).` }]
+      ? [
+          {
+            group: forbidden.flatMap((p) => [`@tessera/${p}`, `@tessera/${p}/*`]),
+            message: `this package may import only ${allowed.map((p) => `@tessera/${p}`).join(", ") || "no other Tessera package"} (docs/ARCHITECTURE.md §1).`,
+          },
+        ]
       : []),
-    { regex: `^(\\.\\./)+(${PACKAGES.join("|")})(/|$)`, message: "import another package by its name (@tessera/…), not by a relative path into its folder." },
+    {
+      regex: `^(\\.\\./)+(${PACKAGES.join("|")})(/|$)`,
+      message: "import another package by its name (@tessera/…), not by a relative path into its folder.",
+    },
     ...(extra ? [extra] : []),
   ];
   return { "no-restricted-imports": ["error", { patterns }] };
 }
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/.tsbuild/**", "data/**", "fixtures/**", "client/dist/**", "load-tests/.cache/**", "load-tests/results/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/.tsbuild/**",
+      "data/**",
+      "fixtures/**",
+      "client/dist/**",
+      "load-tests/.cache/**",
+      "load-tests/results/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,7 +54,10 @@ export default tseslint.config(
   {
     // The model stays pure: no I/O, no node built-ins, no storage or transport libraries.
     files: ["shared-crdt/src/**/*.ts"],
-    rules: boundary([], { group: ["node:*", "fs", "path", "express", "socket.io", "@lancedb/*", "apache-arrow", "onnxruntime-*"], message: "the model stays pure: no I/O, no node built-ins, no storage or transport libraries." }),
+    rules: boundary([], {
+      group: ["node:*", "fs", "path", "express", "socket.io", "@lancedb/*", "apache-arrow", "onnxruntime-*"],
+      message: "the model stays pure: no I/O, no node built-ins, no storage or transport libraries.",
+    }),
   },
   {
     files: ["dataset/src/**/*.ts"],
@@ -44,7 +66,10 @@ export default tseslint.config(
   {
     files: ["client/src/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
-    rules: boundary(["shared-crdt"], { group: ["node:*"], message: "the web client runs in the browser: no node built-ins." }),
+    rules: boundary(["shared-crdt"], {
+      group: ["node:*"],
+      message: "the web client runs in the browser: no node built-ins.",
+    }),
   },
   {
     // server, workers and load-tests never import one another; they meet through shared-crdt's message types.

@@ -16,7 +16,9 @@ import { buildIfStale, DIST_CONDITION } from "../scripts/build.mjs";
 try {
   buildIfStale({ log: (line) => process.stderr.write(`tessera: ${line}\n`) });
 } catch (err) {
-  process.stderr.write(`tessera: error: cannot build the server (node scripts/build.mjs): ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `tessera: error: cannot build the server (node scripts/build.mjs): ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 }
 

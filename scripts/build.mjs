@@ -117,13 +117,17 @@ function buildPackage(ts, pkg) {
  * transpile.
  */
 export function buildIfStale({ log = () => {}, force = false } = {}) {
-  const stale = BUILT_PACKAGES.map((pkg) => ({ pkg, reason: force ? "forced" : staleReason(pkg) })).filter((p) => p.reason);
+  const stale = BUILT_PACKAGES.map((pkg) => ({ pkg, reason: force ? "forced" : staleReason(pkg) })).filter(
+    (p) => p.reason,
+  );
   if (stale.length === 0) return { built: [] };
   let ts;
   try {
     ts = createRequire(join(root, "package.json"))("typescript");
   } catch (err) {
-    throw new Error(`building ${stale.map((p) => p.pkg).join(", ")} needs TypeScript (run \`npm ci\` first): ${err.message}`);
+    throw new Error(
+      `building ${stale.map((p) => p.pkg).join(", ")} needs TypeScript (run \`npm ci\` first): ${err.message}`,
+    );
   }
   for (const { pkg, reason } of stale) {
     const started = Date.now();
@@ -136,7 +140,10 @@ export function buildIfStale({ log = () => {}, force = false } = {}) {
 
 if (process.argv[1] && resolve(process.argv[1]) === self) {
   try {
-    const { built } = buildIfStale({ log: (line) => console.log(`[build] ${line}`), force: process.argv.includes("--force") });
+    const { built } = buildIfStale({
+      log: (line) => console.log(`[build] ${line}`),
+      force: process.argv.includes("--force"),
+    });
     if (built.length === 0) console.log("[build] server packages are up to date");
   } catch (err) {
     console.error(`[build] ${err.message}`);

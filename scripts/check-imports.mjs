@@ -27,7 +27,8 @@ for (const ws of workspaces) {
   const pkg = JSON.parse(readFileSync(join(root, ws, "package.json"), "utf8"));
   for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
     const file = typeof target === "string" ? target : (target.default ?? target.types);
-    if (typeof file === "string") packageExports.set(sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`, resolve(root, ws, file));
+    if (typeof file === "string")
+      packageExports.set(sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`, resolve(root, ws, file));
   }
 }
 
@@ -43,7 +44,15 @@ function* sources(dir) {
 
 function resolveRelative(from, spec) {
   const base = resolve(dirname(from), spec);
-  const candidates = [base, base.replace(/\.(m?js|jsx)$/, ".ts"), base.replace(/\.(m?js|jsx)$/, ".tsx"), `${base}.ts`, `${base}.tsx`, join(base, "index.ts"), join(base, "index.tsx")];
+  const candidates = [
+    base,
+    base.replace(/\.(m?js|jsx)$/, ".ts"),
+    base.replace(/\.(m?js|jsx)$/, ".tsx"),
+    `${base}.ts`,
+    `${base}.tsx`,
+    join(base, "index.ts"),
+    join(base, "index.tsx"),
+  ];
   return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? null;
 }
 
@@ -72,10 +81,17 @@ const graph = new Map();
 for (const ws of workspaces) {
   for (const file of sources(join(root, ws, "src"))) {
     const text = readFileSync(file, "utf8");
-    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+    const sf = ts.createSourceFile(
+      file,
+      text,
+      ts.ScriptTarget.Latest,
+      false,
+      file.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+    );
     const edges = new Set();
     for (const node of sf.statements) {
-      if (!(ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) || !node.moduleSpecifier || !isRuntime(node)) continue;
+      if (!(ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) || !node.moduleSpecifier || !isRuntime(node))
+        continue;
       const spec = node.moduleSpecifier.text;
       const target = spec.startsWith(".") ? resolveRelative(file, spec) : (packageExports.get(spec) ?? null);
       if (target) edges.add(target);

@@ -39,7 +39,9 @@ function runToEnd(command, args) {
     const child = spawn(command, args, { cwd: root, stdio: "inherit" });
     child.on("error", reject);
     child.on("exit", (code, signal) =>
-      code === 0 ? resolveRun() : reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`)),
+      code === 0
+        ? resolveRun()
+        : reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`)),
     );
   });
 }
@@ -105,7 +107,10 @@ async function waitForHealth(url, child, deadlineMs) {
 /** The server command: the CLI (`tessera server run`), compiled. */
 function serverCommand() {
   const cli = join(root, "bin", "tessera.mjs");
-  return { command: process.execPath, args: [...nodeOptions, cli, "server", "run", dataDir, "--host", host, "--port", port] };
+  return {
+    command: process.execPath,
+    args: [...nodeOptions, cli, "server", "run", dataDir, "--host", host, "--port", port],
+  };
 }
 
 async function serve() {
@@ -114,14 +119,20 @@ async function serve() {
   const { command, args } = serverCommand();
   const shown = [command, ...args].map((a) => (a.startsWith(root) ? a.slice(root.length + 1) || "." : a));
   log(shown.join(" ").replace(process.execPath, "node"));
-  const child = spawn(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, DATA_DIR: dataDir, HOST: host, PORT: port } });
+  const child = spawn(command, args, {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, DATA_DIR: dataDir, HOST: host, PORT: port },
+  });
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
       // Forward the stop to the server by its PID and let its exit end this process.
       if (child.exitCode === null) child.kill(signal);
     });
   }
-  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 0 : 1))));
+  const exited = new Promise((resolveExit) =>
+    child.on("exit", (code, signal) => resolveExit(code ?? (signal ? 0 : 1))),
+  );
   const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`;
   try {
@@ -139,7 +150,8 @@ function loginHint(firstStart) {
   if (authOff) return "single-user mode (TESSERA_AUTH=off): no login, everyone is the local admin, 127.0.0.1 only";
   const admin = process.env.TESSERA_ADMIN_USER || "admin";
   const reset = `npm run tessera -- users reset-password ${dataDir} ${admin}`;
-  if (firstStart && !process.env.TESSERA_ADMIN_PASSWORD) return `log in as "${admin}" with the password printed above (shown once; lost it? ${reset})`;
+  if (firstStart && !process.env.TESSERA_ADMIN_PASSWORD)
+    return `log in as "${admin}" with the password printed above (shown once; lost it? ${reset})`;
   return `log in with your account (add people: npm run tessera -- users add ${dataDir} NAME --role annotator; lost the admin password? ${reset})`;
 }
 

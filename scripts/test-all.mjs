@@ -2,7 +2,7 @@
 /**
  * `npm test`: every check this repository has, in one command, with one verdict.
  *
- * Suites, in order: the type-check (`tsc -b`), the linter (`eslint .`, package boundaries
+ * Suites, in order: the formatter check (`prettier --check`), the type-check (`tsc -b`), the linter (`eslint .`, package boundaries
  * included), the import-cycle check (`scripts/check-imports.mjs`), the dependency check (`knip`:
  * unused, unlisted and unresolved dependencies), the unit and integration tests (`vitest run`),
  * and the browser end-to-end tests (Playwright) once `client/e2e/` exists. Each runs even when an
@@ -19,6 +19,8 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const bin = (name) => join(root, "node_modules", ".bin", name);
+/** The files the formatter owns (`.prettierignore` leaves out fixtures, builds and prose). */
+const FORMATTED = "**/*.{ts,tsx,js,mjs,cjs,css,html,json,jsonc}";
 const reportDir = mkdtempSync(join(tmpdir(), "tessera-test-"));
 
 /** Runs a command with inherited stdio; resolves to its exit code (spawn failures count as 1). */
@@ -58,7 +60,12 @@ async function checkSuite(label, command, args) {
 
 async function vitestSuite() {
   const out = join(reportDir, "vitest.json");
-  const code = await run("vitest", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  const code = await run("vitest", bin("vitest"), [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${out}`,
+  ]);
   const report = readJson(out);
   if (!report) {
     record("vitest", 0, 1, `no JSON report (exit ${code})`);
@@ -111,6 +118,7 @@ async function playwrightSuite() {
   record("playwright", expected + flaky, failed, note);
 }
 
+await checkSuite("format", bin("prettier"), ["--check", "--log-level", "warn", FORMATTED]);
 await checkSuite("tsc", bin("tsc"), ["-b"]);
 await checkSuite("eslint", bin("eslint"), ["."]);
 await checkSuite("imports", process.execPath, [join(root, "scripts", "check-imports.mjs")]);
@@ -120,7 +128,10 @@ await playwrightSuite();
 rmSync(reportDir, { recursive: true, force: true });
 
 console.log("\n=== summary");
-for (const r of results) console.log(`${r.suite.padEnd(12)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed ${r.note}`);
+for (const r of results)
+  console.log(
+    `${r.suite.padEnd(12)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed ${r.note}`,
+  );
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);

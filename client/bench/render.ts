@@ -75,17 +75,31 @@ async function main(): Promise<void> {
       check();
     });
   });
-  let run: ((onDone: (r: Omit<BenchResult, "firstImageMs" | "allAnnotationsMs" | "annotations">) => void) => void) | null = null;
+  let run:
+    ((onDone: (r: Omit<BenchResult, "firstImageMs" | "allAnnotationsMs" | "annotations">) => void) => void) | null =
+    null;
   await shown;
-  const result = await new Promise<Omit<BenchResult, "firstImageMs" | "allAnnotationsMs" | "annotations">>((resolve) => run?.(resolve));
-  window.__bench = { annotations: n, firstImageMs: Math.round(milestones.image ?? -1), allAnnotationsMs: Math.round(milestones.annotations ?? -1), ...result };
+  const result = await new Promise<Omit<BenchResult, "firstImageMs" | "allAnnotationsMs" | "annotations">>((resolve) =>
+    run?.(resolve),
+  );
+  window.__bench = {
+    annotations: n,
+    firstImageMs: Math.round(milestones.image ?? -1),
+    allAnnotationsMs: Math.round(milestones.annotations ?? -1),
+    ...result,
+  };
 }
 
 type Canvas = Awaited<ReturnType<typeof createTesseraCanvas>>["canvas"];
 type Renderer = Awaited<ReturnType<typeof createTesseraCanvas>>["renderer"];
 
 /** Pans a Lissajous path at two zoom levels, recording frame intervals. */
-function animate(canvas: Canvas, r: Renderer, seconds: number, done: (r: Omit<BenchResult, "firstImageMs" | "allAnnotationsMs" | "annotations">) => void): void {
+function animate(
+  canvas: Canvas,
+  r: Renderer,
+  seconds: number,
+  done: (r: Omit<BenchResult, "firstImageMs" | "allAnnotationsMs" | "annotations">) => void,
+): void {
   canvas.fit();
   const fitZoom = canvas.getViewport().zoom;
   const phases: Record<string, number[]> = { fit: [], zoomed: [] };
@@ -111,7 +125,8 @@ function animate(canvas: Canvas, r: Renderer, seconds: number, done: (r: Omit<Be
       return;
     }
     // First half: breathe around fit (everything on screen); second half: 4× zoom, panning across.
-    const zoom = e < seconds / 2 ? fitZoom * (1.05 + 0.1 * Math.sin(e * 3)) : fitZoom * 4 * (1 + 0.15 * Math.sin(e * 2));
+    const zoom =
+      e < seconds / 2 ? fitZoom * (1.05 + 0.1 * Math.sin(e * 3)) : fitZoom * 4 * (1 + 0.15 * Math.sin(e * 2));
     const cx = 0.5 + (e < seconds / 2 ? 0.03 : 0.35) * Math.sin(e * 1.3);
     const cy = 0.5 + (e < seconds / 2 ? 0.03 : 0.35) * Math.cos(e * 0.9);
     canvas.setViewport({ viewId: "image", cx, cy, zoom });

@@ -1,5 +1,12 @@
 import * as Y from "yjs";
-import { clientOrigin, datasetSchemaOf, parseDatasetInfo, transact, writeRow, type DatasetSchema } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  datasetSchemaOf,
+  parseDatasetInfo,
+  transact,
+  writeRow,
+  type DatasetSchema,
+} from "@tessera/shared-crdt";
 import type { KeypointTemplate } from "../src/canvas/types.js";
 import { KEYPOINT_TEMPLATES } from "../src/app/templates.js";
 
@@ -29,7 +36,11 @@ export function benchSchema(): DatasetSchema {
       name: "bench",
       workspace: "image",
       record: plain("Record"),
-      entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+      entity: {
+        base: "Entity",
+        name: "Obj",
+        fields: { category: { collection: false, type: "str", required: false, default: "" } },
+      },
       bbox: plain("BBox"),
       mask: plain("CompressedRLE"),
       keypoint: plain("KeyPoints"),
@@ -54,11 +65,26 @@ function rng(seed: number): () => number {
 export function benchDoc(n: number, recordId: string, viewId: string): Y.Doc {
   const doc = new Y.Doc();
   const r = rng(42);
-  const base = { record_id: recordId, view_id: viewId, source_type: "human", source_name: "", source_metadata: "{}", tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1 };
+  const base = {
+    record_id: recordId,
+    view_id: viewId,
+    source_type: "human",
+    source_name: "",
+    source_metadata: "{}",
+    tracklet_id: "",
+    entity_dynamic_state_id: "",
+    frame_id: "",
+    frame_index: -1,
+  };
   transact(doc, clientOrigin("bench"), () => {
     for (let i = 0; i < n; i++) {
       const entityId = `e${i}`;
-      writeRow(doc, "entities", { id: entityId, record_id: recordId, parent_id: "", category: CATEGORIES[i % CATEGORIES.length] as string });
+      writeRow(doc, "entities", {
+        id: entityId,
+        record_id: recordId,
+        parent_id: "",
+        category: CATEGORIES[i % CATEGORIES.length] as string,
+      });
       // Objects are 12–72 px, a few larger, spread over the whole image.
       const size = (12 + r() * 60) * (r() < 0.05 ? 3 : 1);
       const w = size / WIDTH;
@@ -67,7 +93,15 @@ export function benchDoc(n: number, recordId: string, viewId: string): Y.Doc {
       const y = r() * (1 - h);
       const kind = r();
       if (kind < 0.5) {
-        writeRow(doc, "bboxes", { ...base, id: `b${i}`, entity_id: entityId, coords: [x, y, w, h], format: "xywh", is_normalized: true, confidence: 1 });
+        writeRow(doc, "bboxes", {
+          ...base,
+          id: `b${i}`,
+          entity_id: entityId,
+          coords: [x, y, w, h],
+          format: "xywh",
+          is_normalized: true,
+          confidence: 1,
+        });
       } else if (kind < 0.8) {
         const k = 5 + Math.floor(r() * 8);
         const coords: number[] = [];
@@ -76,10 +110,24 @@ export function benchDoc(n: number, recordId: string, viewId: string): Y.Doc {
           const rr = 0.6 + r() * 0.4;
           coords.push(x + w / 2 + (Math.cos(a) * rr * w) / 2, y + h / 2 + (Math.sin(a) * rr * h) / 2);
         }
-        writeRow(doc, "multi_paths", { ...base, id: `p${i}`, entity_id: entityId, coords, num_points: [k], is_closed: true });
+        writeRow(doc, "multi_paths", {
+          ...base,
+          id: `p${i}`,
+          entity_id: entityId,
+          coords,
+          num_points: [k],
+          is_closed: true,
+        });
       } else {
         const coords = PERSON.layout.flatMap(([lx, ly]) => [x + lx * w, y + ly * h]);
-        writeRow(doc, "keypoints", { ...base, id: `k${i}`, entity_id: entityId, template_id: PERSON.id, coords, states: PERSON.labels.map((_, j) => (j === 2 ? "invisible" : "visible")) });
+        writeRow(doc, "keypoints", {
+          ...base,
+          id: `k${i}`,
+          entity_id: entityId,
+          template_id: PERSON.id,
+          coords,
+          states: PERSON.labels.map((_, j) => (j === 2 ? "invisible" : "visible")),
+        });
       }
     }
   });

@@ -28,7 +28,10 @@ test("two people relabel the same object at once and converge", async ({ alice, 
   // Last writer wins per field, the same on both sides.
   await expect
     .poll(async () => {
-      const [a, b] = await Promise.all([labelSelect(alice, entity).inputValue(), labelSelect(bob, entity).inputValue()]);
+      const [a, b] = await Promise.all([
+        labelSelect(alice, entity).inputValue(),
+        labelSelect(bob, entity).inputValue(),
+      ]);
       return a === b && (a === mine || a === theirs) ? "converged" : `${a} / ${b}`;
     })
     .toBe("converged");
@@ -58,7 +61,9 @@ test("the reviewer rejects with a comment and the annotator sees the status chan
   await dialog.getByTestId("confirm-reject").click();
 
   await expect(alice.getByTestId("status-chip")).toHaveAttribute("data-status", "inProgress");
-  await expect(alice.getByTestId("toast").filter({ hasText: "Rita rejected this record" })).toContainText("The second car has no box.");
+  await expect(alice.getByTestId("toast").filter({ hasText: "Rita rejected this record" })).toContainText(
+    "The second car has no box.",
+  );
   await alice.getByTestId("tab-record").click();
   await expect(alice.getByTestId("record-tab")).toContainText("The second car has no box.");
   await shot(alice, "07-annotator-sees-rejection");
@@ -71,7 +76,9 @@ test("a reviewer follows an annotator to another record and sees her viewport", 
   await openRecord(alice, record);
   // The explorer shows who is on which record right now.
   await rita.goto(`/#/explorer/demo_image?filter=id:eq:${record}`);
-  await expect(rita.locator(`tr.rec[data-record="${record}"] [data-testid="record-people"] [data-name="Alice"]`)).toBeVisible();
+  await expect(
+    rita.locator(`tr.rec[data-record="${record}"] [data-testid="record-people"] [data-name="Alice"]`),
+  ).toBeVisible();
   await openRecord(rita, record);
   const aliceAvatar = rita.getByTestId("people-here").locator('[data-name="Alice"]');
   await aliceAvatar.click();
@@ -93,14 +100,20 @@ test("a reviewer follows an annotator to another record and sees her viewport", 
     await alice.mouse.wheel(0, -400);
     const viewportOf = (p: Page) =>
       p.evaluate(() => {
-        const c = (window as unknown as { __tessera: { controller(): { getViewport(): { cx: number; cy: number; zoom: number } } | null } }).__tessera.controller();
+        const c = (
+          window as unknown as {
+            __tessera: { controller(): { getViewport(): { cx: number; cy: number; zoom: number } } | null };
+          }
+        ).__tessera.controller();
         return c ? c.getViewport() : null;
       });
     await expect
       .poll(async () => {
         const [a, r] = await Promise.all([viewportOf(alice), viewportOf(rita)]);
         if (!a || !r) return "no viewport";
-        return Math.abs(a.cx - r.cx) < 1e-3 && Math.abs(a.cy - r.cy) < 1e-3 && Math.abs(a.zoom / r.zoom - 1) < 1e-3 ? "same" : JSON.stringify([a, r]);
+        return Math.abs(a.cx - r.cx) < 1e-3 && Math.abs(a.cy - r.cy) < 1e-3 && Math.abs(a.zoom / r.zoom - 1) < 1e-3
+          ? "same"
+          : JSON.stringify([a, r]);
       })
       .toBe("same");
   }

@@ -39,7 +39,10 @@ async function requireCanvas(page: Page): Promise<void> {
   await expect.poll(() => canvasMounted(page), { timeout: 10_000 }).toBe(true);
 }
 
-test("A draws a box and a polygon, B sees them within a second and moves one, A sees the move", async ({ alice, bob }) => {
+test("A draws a box and a polygon, B sees them within a second and moves one, A sees the move", async ({
+  alice,
+  bob,
+}) => {
   const record = await recordInStatus(alice, "new", 10);
   await Promise.all([openRecord(alice, record), openRecord(bob, record)]);
   await requireCanvas(alice);
@@ -52,10 +55,17 @@ test("A draws a box and a polygon, B sees them within a second and moves one, A 
   await expect(bob.getByTestId("object-row")).toHaveCount(before + 1, { timeout: 1000 });
   expect(Date.now() - t0).toBeLessThan(1000);
 
-  await drawPolygon(alice, [await at(alice, 0.6, 0.3), await at(alice, 0.72, 0.32), await at(alice, 0.7, 0.5), await at(alice, 0.58, 0.45)]);
+  await drawPolygon(alice, [
+    await at(alice, 0.6, 0.3),
+    await at(alice, 0.72, 0.32),
+    await at(alice, 0.7, 0.5),
+    await at(alice, 0.58, 0.45),
+  ]);
   await alice.keyboard.press("Enter");
   await expect(bob.getByTestId("object-row")).toHaveCount(before + 2, { timeout: 1000 });
-  const polygons = (await docRows(bob, "multi_paths")).filter((r) => (r.coords as number[]).length === 8 && r.is_closed === true);
+  const polygons = (await docRows(bob, "multi_paths")).filter(
+    (r) => (r.coords as number[]).length === 8 && r.is_closed === true,
+  );
   expect(polygons.length).toBeGreaterThan(0);
   await shot(bob, "10-bob-sees-alices-shapes");
 
@@ -68,7 +78,9 @@ test("A draws a box and a polygon, B sees them within a second and moves one, A 
   await bob.mouse.move(centre[0] + 40, centre[1] + 30, { steps: 6 });
   await bob.mouse.move(centre[0] + 80, centre[1] + 60, { steps: 6 });
   await bob.mouse.up();
-  await expect.poll(async () => JSON.stringify((await docRows(alice, "bboxes")).map((b) => b.coords)), { timeout: 2000 }).not.toBe(startCoords);
+  await expect
+    .poll(async () => JSON.stringify((await docRows(alice, "bboxes")).map((b) => b.coords)), { timeout: 2000 })
+    .not.toBe(startCoords);
   await shot(alice, "11-alice-sees-bobs-move");
 });
 
@@ -88,7 +100,9 @@ test("Alice's undo removes only Alice's shape", async ({ alice, bob }) => {
   const alicesBox = (await ids(alice)).filter((id) => !existing.includes(id));
   expect(alicesBox).toHaveLength(1);
   const entityOfBox = (await docRows(alice, "bboxes")).find((r) => r.id === alicesBox[0])?.entity_id;
-  await expect.poll(async () => (await docRows(bob, "entities")).find((e) => e.id === entityOfBox)?.category).toBe("tree");
+  await expect
+    .poll(async () => (await docRows(bob, "entities")).find((e) => e.id === entityOfBox)?.category)
+    .toBe("tree");
 
   await drawBox(bob, await at(bob, 0.6, 0.55), await at(bob, 0.75, 0.75));
   await bob.keyboard.press("Enter");

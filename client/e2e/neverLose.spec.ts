@@ -1,5 +1,15 @@
 import type { Page, WebSocketRoute } from "@playwright/test";
-import { canvasMounted, DATASET, expect, openRecord, recordInStatus, shot, test, users, workspaceUrl } from "./support/fixtures.js";
+import {
+  canvasMounted,
+  DATASET,
+  expect,
+  openRecord,
+  recordInStatus,
+  shot,
+  test,
+  users,
+  workspaceUrl,
+} from "./support/fixtures.js";
 
 /**
  * Edits are never lost and the client never pretends (Hardening II, items 18–20): edits queued
@@ -36,7 +46,9 @@ async function drawBox(page: Page, fx: number, fy: number): Promise<void> {
 
 /** The record's boxes as the server has them (REST, read by another signed-in user). */
 async function serverBoxes(reader: Page, record: string): Promise<number> {
-  const res = await reader.request.get(`/datasets/${DATASET}/bboxes?record_id=${encodeURIComponent(record)}&limit=1000`);
+  const res = await reader.request.get(
+    `/datasets/${DATASET}/bboxes?record_id=${encodeURIComponent(record)}&limit=1000`,
+  );
   expect(res.ok(), `GET bboxes: ${res.status()}`).toBe(true);
   return ((await res.json()) as { items: unknown[] }).items.length;
 }
@@ -44,7 +56,8 @@ async function serverBoxes(reader: Page, record: string): Promise<number> {
 /** Edits of the open record not yet durable, as the page's sync tracker counts them (test hook). */
 function pendingEdits(page: Page): Promise<number> {
   return page.evaluate(() => {
-    const hook = (window as unknown as { __tessera?: { session: { tracker: { status(): { pending: number } } } } }).__tessera;
+    const hook = (window as unknown as { __tessera?: { session: { tracker: { status(): { pending: number } } } } })
+      .__tessera;
     return hook ? hook.session.tracker.status().pending : -1;
   });
 }
@@ -78,7 +91,10 @@ async function syncSwitch(page: Page): Promise<{ block(): void; unblock(): void;
   };
 }
 
-test("boxes drawn offline survive Shift+→ to the next record and a reload, then reach the server", async ({ alice, bob }) => {
+test("boxes drawn offline survive Shift+→ to the next record and a reload, then reach the server", async ({
+  alice,
+  bob,
+}) => {
   const record = await recordInStatus(alice, "new", 20);
   const sync = await syncSwitch(alice);
   await openRecord(alice, record);
@@ -116,7 +132,10 @@ test("boxes drawn offline survive Shift+→ to the next record and a reload, the
   await expect(alice.getByTestId("queued-elsewhere")).toHaveCount(0, { timeout: 15_000 });
 });
 
-test("boxes drawn offline survive the tab being closed without unloading, then reach the server from a new tab", async ({ alice, bob }) => {
+test("boxes drawn offline survive the tab being closed without unloading, then reach the server from a new tab", async ({
+  alice,
+  bob,
+}) => {
   const record = await recordInStatus(alice, "new", 21);
   await openRecord(alice, record);
   await requireCanvas(alice);
@@ -137,10 +156,15 @@ test("boxes drawn offline survive the tab being closed without unloading, then r
   const next = await context.newPage();
   await next.goto(`/#/explorer/${DATASET}`);
   await expect.poll(() => serverBoxes(bob, record), { timeout: 30_000 }).toBe(before + 2);
-  await expect(next.locator(`tr.rec[data-record="${record}"]`).getByTestId("record-queued")).toHaveCount(0, { timeout: 15_000 });
+  await expect(next.locator(`tr.rec[data-record="${record}"]`).getByTestId("record-queued")).toHaveCount(0, {
+    timeout: 15_000,
+  });
 });
 
-test("signing out in another tab asks to sign in again in place (not Offline), and the queued boxes are saved after signing in", async ({ alice, bob }) => {
+test("signing out in another tab asks to sign in again in place (not Offline), and the queued boxes are saved after signing in", async ({
+  alice,
+  bob,
+}) => {
   const record = await recordInStatus(alice, "new", 22);
   const sync = await syncSwitch(alice);
   await openRecord(alice, record);
@@ -242,7 +266,11 @@ test("the explorer row of a record with queued edits shows how many", async ({ a
   const queued = await pendingEdits(alice);
   // Reloaded on the explorer, filtered to the record: the count comes from the durable outbox.
   await alice.goto(`/#/explorer/${DATASET}?filter=id:eq:${record}`);
-  await expect(alice.locator(`tr.rec[data-record="${record}"]`).getByTestId("record-queued")).toHaveText(`${queued} queued`);
+  await expect(alice.locator(`tr.rec[data-record="${record}"]`).getByTestId("record-queued")).toHaveText(
+    `${queued} queued`,
+  );
   sync.unblock();
-  await expect(alice.locator(`tr.rec[data-record="${record}"]`).getByTestId("record-queued")).toHaveCount(0, { timeout: 30_000 });
+  await expect(alice.locator(`tr.rec[data-record="${record}"]`).getByTestId("record-queued")).toHaveCount(0, {
+    timeout: 30_000,
+  });
 });

@@ -31,7 +31,10 @@ function datasetId(folder: Folder): string {
   return (JSON.parse(readFileSync(path.join(LIBRARY, folder, "info.json"), "utf8")) as { id: string }).id;
 }
 
-if (!HAVE_PIXANO_UI) console.log(`pixanoUi.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`);
+if (!HAVE_PIXANO_UI)
+  console.log(
+    `pixanoUi.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`,
+  );
 
 // The UI loads some 200 files per page: a trace doubles the run (≈ 22 s → 42 s); the failure
 // messages and the request tables printed below say what went wrong.
@@ -63,7 +66,10 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
     log = new RequestLog(host.url, new Map(FOLDERS.map((f) => [datasetId(f), f])));
     context = await browser.newContext({ baseURL: host.url, viewport: { width: 1280, height: 800 } });
     // Pixano's CSS @imports web fonts from the internet: nothing leaves the machine.
-    await context.route((url) => url.hostname !== "127.0.0.1", (route) => route.fulfill({ status: 200, contentType: "text/css", body: "" }));
+    await context.route(
+      (url) => url.hostname !== "127.0.0.1",
+      (route) => route.fulfill({ status: 200, contentType: "text/css", body: "" }),
+    );
     page = await context.newPage();
     log.watch(page);
   });
@@ -104,7 +110,9 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
 
     for (const folder of FOLDERS) {
       const id = datasetId(folder);
-      const { total, items } = await rest<{ total: number; items: Array<{ id: string }> }>(`/datasets/${id}/records?limit=100`);
+      const { total, items } = await rest<{ total: number; items: Array<{ id: string }> }>(
+        `/datasets/${id}/records?limit=100`,
+      );
       expect(total).toBeGreaterThan(0);
       if (folder === "image_det") {
         // As a user does: from the library card.
@@ -152,7 +160,9 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
     ] as const;
     for (const [label, value] of moves) {
       await trigger.click();
-      const put = page.waitForResponse((r) => r.request().method() === "PUT" && new URL(r.url()).pathname === `/datasets/${ds}/records/${RECORD}`);
+      const put = page.waitForResponse(
+        (r) => r.request().method() === "PUT" && new URL(r.url()).pathname === `/datasets/${ds}/records/${RECORD}`,
+      );
       await page.getByRole("option", { name: label, exact: true }).click();
       const res = await put;
       expect(res.status(), `PUT status ${value}`).toBeGreaterThanOrEqual(200);
@@ -167,26 +177,35 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
 
   test("an entity attribute edited in the workspace is saved with Ctrl+S", async () => {
     const ds = datasetId("image_det");
-    const before = await rest<{ is_difficult: boolean; category: string; record_id: string }>(`/datasets/${ds}/entities/${ENTITY}`);
+    const before = await rest<{ is_difficult: boolean; category: string; record_id: string }>(
+      `/datasets/${ds}/entities/${ENTITY}`,
+    );
     expect(before.is_difficult).toBe(true);
     await openRecordPanel();
     const card = page.locator(`#card-object-${ENTITY}`);
     // The card's buttons: highlight, edit (pencil), delete, expand.
     await card.locator("button[data-button-root]").nth(1).click();
-    const difficult = card.locator("div", { has: page.getByText("is difficult", { exact: true }) }).getByRole("checkbox").last();
+    const difficult = card
+      .locator("div", { has: page.getByText("is difficult", { exact: true }) })
+      .getByRole("checkbox")
+      .last();
     await expect(difficult).toHaveAttribute("aria-checked", "true");
     await difficult.click();
     await expect(difficult).toHaveAttribute("aria-checked", "false");
     await expect(page.getByRole("button", { name: /save/i })).toBeVisible();
     // Click a plain label so the focus leaves the checkbox (its keydown handling swallows Ctrl+S), then save.
     await card.getByText(ENTITY, { exact: true }).last().click();
-    const put = page.waitForResponse((r) => r.request().method() === "PUT" && new URL(r.url()).pathname === `/datasets/${ds}/entities/${ENTITY}`);
+    const put = page.waitForResponse(
+      (r) => r.request().method() === "PUT" && new URL(r.url()).pathname === `/datasets/${ds}/entities/${ENTITY}`,
+    );
     await page.keyboard.press("Control+s");
     const res = await put;
     expect(res.status()).toBe(200);
     expect(res.request().postDataJSON()).toMatchObject({ is_difficult: false, record_id: RECORD });
     await expect(page.getByRole("button", { name: /save/i })).toBeHidden();
-    const after = await rest<{ is_difficult: boolean; category: string; record_id: string }>(`/datasets/${ds}/entities/${ENTITY}`);
+    const after = await rest<{ is_difficult: boolean; category: string; record_id: string }>(
+      `/datasets/${ds}/entities/${ENTITY}`,
+    );
     expect(after).toEqual({ ...before, is_difficult: false });
     // What the UI reads back when the record is opened again.
     await page.reload();
@@ -198,7 +217,8 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
   test("a box drawn in the workspace is saved as a new entity and bbox with Ctrl+S", async () => {
     const ds = datasetId("image_det");
     type Row = Record<string, unknown> & { id: string };
-    const list = async (table: string) => (await rest<{ items: Row[] }>(`/datasets/${ds}/${table}?record_id=${RECORD}&limit=1000`)).items;
+    const list = async (table: string) =>
+      (await rest<{ items: Row[] }>(`/datasets/${ds}/${table}?record_id=${RECORD}&limit=1000`)).items;
     const entitiesBefore = new Set((await list("entities")).map((e) => e.id));
     const bboxesBefore = new Set((await list("bboxes")).map((b) => b.id));
     await openRecordPanel();
@@ -215,7 +235,12 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
     await page.mouse.up();
     await page.keyboard.press("Enter");
     await expect(page.getByText("Save bounding box")).toBeVisible();
-    const size = /(\d+) × (\d+) px/.exec((await page.getByText(/\d+ × \d+ px/).first().textContent()) ?? "");
+    const size = /(\d+) × (\d+) px/.exec(
+      (await page
+        .getByText(/\d+ × \d+ px/)
+        .first()
+        .textContent()) ?? "",
+    );
     if (!size) throw new Error("the form shows no box size");
     await page.keyboard.type("crate");
     await page.keyboard.press("Enter");
@@ -224,7 +249,12 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
 
     const posts = [] as Array<{ path: string; status: number; body: unknown }>;
     page.on("response", (r) => {
-      if (r.request().method() === "POST") posts.push({ path: new URL(r.url()).pathname, status: r.status(), body: r.request().postDataJSON() as unknown });
+      if (r.request().method() === "POST")
+        posts.push({
+          path: new URL(r.url()).pathname,
+          status: r.status(),
+          body: r.request().postDataJSON() as unknown,
+        });
     });
     await expect(page.getByRole("button", { name: /save/i })).toBeVisible();
     await page.locator("body").click({ position: { x: 1100, y: 60 } });
@@ -253,14 +283,24 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
   test("VQA and entity-linking workspaces show the record's entities, questions and mentions", async () => {
     type Row = Record<string, unknown> & { id: string };
     const cases = [
-      { folder: "vqa", record: "g0CN2xY6-3naADXmBsiMSM9hOXj3N7h", texts: ["messages", "content", (m: Row) => m.type === "QUESTION"] },
-      { folder: "mel", record: "Cj050zhw-5J9NDWlYWTuCAucXepNpfq", texts: ["text-spans", "mention", (t: Row) => !String(t.mention).includes("...")] },
+      {
+        folder: "vqa",
+        record: "g0CN2xY6-3naADXmBsiMSM9hOXj3N7h",
+        texts: ["messages", "content", (m: Row) => m.type === "QUESTION"],
+      },
+      {
+        folder: "mel",
+        record: "Cj050zhw-5J9NDWlYWTuCAucXepNpfq",
+        texts: ["text-spans", "mention", (t: Row) => !String(t.mention).includes("...")],
+      },
     ] as const;
     for (const { folder, record, texts } of cases) {
       const ds = datasetId(folder);
       const entities = (await rest<{ items: Row[] }>(`/datasets/${ds}/entities?record_id=${record}&limit=1000`)).items;
       const [table, field, shown] = texts;
-      const strings = (await rest<{ items: Row[] }>(`/datasets/${ds}/${table}?record_id=${record}&limit=1000`)).items.filter(shown).map((r) => String(r[field]));
+      const strings = (await rest<{ items: Row[] }>(`/datasets/${ds}/${table}?record_id=${record}&limit=1000`)).items
+        .filter(shown)
+        .map((r) => String(r[field]));
       expect(entities.length, `${folder} entities`).toBeGreaterThan(0);
       expect(strings.length, `${folder} ${table}`).toBeGreaterThan(0);
       const route = `/explorer/${ds}/workspace/${record}`;

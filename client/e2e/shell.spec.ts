@@ -29,7 +29,11 @@ test("signs in, finds a dataset, filters, sorts and opens a record from the keyb
 
   // Explorer: all 300 records, then only the new ones (the count the REST API gives).
   await expect(page.getByTestId("range")).toHaveText("1–50 of 300");
-  const newCount = ((await (await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:new&limit=1`)).json()) as { total: number }).total;
+  const newCount = (
+    (await (await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:new&limit=1`)).json()) as {
+      total: number;
+    }
+  ).total;
   await page.getByTestId("add-filter").click();
   const row = page.getByTestId("filter-row");
   await row.getByLabel("Column").selectOption("status");
@@ -38,13 +42,20 @@ test("signs in, finds a dataset, filters, sorts and opens a record from the keyb
   await page.getByTestId("apply-filters").click();
   await expect(page.getByTestId("range")).toHaveText(`1–50 of ${newCount}`);
   await expect(page).toHaveURL(/filter=status%3Aeq%3Anew/);
-  await expect(page.locator('[data-testid="records-table"] [data-testid="status-chip"]').first()).toHaveAttribute("data-status", "new");
+  await expect(page.locator('[data-testid="records-table"] [data-testid="status-chip"]').first()).toHaveAttribute(
+    "data-status",
+    "new",
+  );
 
   // Sorting by id, descending after a second click (server-side).
   await page.locator('th[data-column="id"]').click();
   await page.locator('th[data-column="id"]').click();
   await expect(page.locator('th[data-column="id"]')).toHaveAttribute("aria-sort", "descending");
-  const newest = ((await (await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:new&sort=id&order=desc&limit=1`)).json()) as { items: Array<{ id: string }> }).items[0]?.id;
+  const newest = (
+    (await (
+      await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:new&sort=id&order=desc&limit=1`)
+    ).json()) as { items: Array<{ id: string }> }
+  ).items[0]?.id;
   await expect(page.locator("tr.rec td.mono").first()).toHaveText(newest ?? "");
   const ids = await page.locator("tr.rec td.mono").allTextContents();
   expect(ids.length).toBe(50);

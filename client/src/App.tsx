@@ -78,7 +78,12 @@ export function App() {
               <Match when={workspace()}>
                 {(w) => (
                   <Show when={`${w().datasetId}\u0000${w().recordId}\u0000${who(me())}`} keyed>
-                    <WorkspacePage datasetId={w().datasetId} recordId={w().recordId} query={w().query} identity={me()} />
+                    <WorkspacePage
+                      datasetId={w().datasetId}
+                      recordId={w().recordId}
+                      query={w().query}
+                      identity={me()}
+                    />
                   </Show>
                 )}
               </Match>
@@ -99,7 +104,13 @@ export function App() {
                   <UserMenu datasetId={explorer()?.datasetId} />
                 </header>
                 <main class="page">
-                  <Switch fallback={<div class="empty">Nothing here. <a href="#/">Back to the library</a></div>}>
+                  <Switch
+                    fallback={
+                      <div class="empty">
+                        Nothing here. <a href="#/">Back to the library</a>
+                      </div>
+                    }
+                  >
                     <Match when={route().page === "library"}>
                       <LibraryPage />
                     </Match>

@@ -84,12 +84,19 @@ export function accountIdentity(me: unknown): Identity | null {
       if (known) datasetRoles[ds] = known;
     }
   }
-  return { userId: m.id, name: typeof m.name === "string" && m.name !== "" ? m.name : m.id, role, datasetRoles, account: true };
+  return {
+    userId: m.id,
+    name: typeof m.name === "string" && m.name !== "" ? m.name : m.id,
+    role,
+    datasetRoles,
+    account: true,
+  };
 }
 
 /** The role that applies on a dataset: its override, else the global role. */
 export function roleOn(identity: Identity, datasetId: string | null): Role {
-  if (datasetId !== null && Object.hasOwn(identity.datasetRoles, datasetId)) return identity.datasetRoles[datasetId] ?? identity.role;
+  if (datasetId !== null && Object.hasOwn(identity.datasetRoles, datasetId))
+    return identity.datasetRoles[datasetId] ?? identity.role;
   return identity.role;
 }
 

@@ -71,7 +71,8 @@ function scalarKindOfArrow(t: DataType): ScalarKind | "float32" | null {
 
 /** The column type of an Arrow type, or null when the schema language cannot express it (structs…). */
 export function columnTypeOfArrow(t: DataType, expected?: ColumnType): ColumnType | null {
-  if (arrow.DataType.isBinary(t)) return expected?.kind === "binary_text" ? { kind: "binary_text" } : { kind: "binary" };
+  if (arrow.DataType.isBinary(t))
+    return expected?.kind === "binary_text" ? { kind: "binary_text" } : { kind: "binary" };
   if (arrow.DataType.isLargeBinary(t)) return { kind: "large_binary" };
   if (arrow.DataType.isList(t)) {
     const of = scalarKindOfArrow(t.children[0]!.type);

@@ -1,5 +1,12 @@
 import type { Data, DataType, Field, Schema, Table, Vector } from "apache-arrow";
-import { canonicalInt64, formatTimestamp, parseTimestampMicros, type CellValue, type Row, type TableSchema } from "@tessera/shared-crdt";
+import {
+  canonicalInt64,
+  formatTimestamp,
+  parseTimestampMicros,
+  type CellValue,
+  type Row,
+  type TableSchema,
+} from "@tessera/shared-crdt";
 import type { ColumnDef } from "@tessera/shared-crdt/schema";
 import { arrow, arrowSchemaOf, arrowTypeOf, scalarArrowType, type ScalarKind } from "./arrow.js";
 
@@ -124,17 +131,30 @@ function columnData(column: ColumnDef, values: readonly unknown[], table: string
       });
       const child = scalarData(t.of, flat, where);
       const { nullBitmap, nullCount } = validity(values);
-      return arrow.makeData({ type: arrowTypeOf(t), length: values.length, nullCount, nullBitmap, valueOffsets: offsets, child } as never);
+      return arrow.makeData({
+        type: arrowTypeOf(t),
+        length: values.length,
+        nullCount,
+        nullBitmap,
+        valueOffsets: offsets,
+        child,
+      } as never);
     }
     case "fixed_size_list": {
-      const flat = t.of === "float32" ? new Float32Array(values.length * t.dim) : new Float64Array(values.length * t.dim);
+      const flat =
+        t.of === "float32" ? new Float32Array(values.length * t.dim) : new Float64Array(values.length * t.dim);
       values.forEach((v, i) => {
         if (!Array.isArray(v) && !ArrayBuffer.isView(v)) return;
         const arr = v as ArrayLike<number>;
         if (arr.length !== t.dim) throw new TypeError(`${where}: expected ${t.dim} values, got ${arr.length}`);
         for (let k = 0; k < t.dim; k++) flat[i * t.dim + k] = arr[k]!;
       });
-      const child = arrow.makeData({ type: scalarArrowType(t.of), length: flat.length, nullCount: 0, data: flat } as never);
+      const child = arrow.makeData({
+        type: scalarArrowType(t.of),
+        length: flat.length,
+        nullCount: 0,
+        data: flat,
+      } as never);
       const { nullBitmap, nullCount } = validity(values);
       return arrow.makeData({ type: arrowTypeOf(t), length: values.length, nullCount, nullBitmap, child } as never);
     }
@@ -147,8 +167,18 @@ function columnData(column: ColumnDef, values: readonly unknown[], table: string
  * Builds an Arrow table of rows (already validated) for a table schema. Columns are built straight
  * from typed buffers: int64 and timestamps keep full precision (no float round-trip).
  */
-export function rowsToArrowTable(schema: TableSchema, rows: readonly Row[], arrowSchema: Schema = arrowSchemaOf(schema)): Table {
-  const children = schema.columns.map((c) => columnData(c, rows.map((r) => r[c.name]), schema.table.name));
+export function rowsToArrowTable(
+  schema: TableSchema,
+  rows: readonly Row[],
+  arrowSchema: Schema = arrowSchemaOf(schema),
+): Table {
+  const children = schema.columns.map((c) =>
+    columnData(
+      c,
+      rows.map((r) => r[c.name]),
+      schema.table.name,
+    ),
+  );
   const struct = arrow.makeData({
     type: new arrow.Struct(arrowSchema.fields),
     length: rows.length,
@@ -189,7 +219,8 @@ function listToArray(v: unknown, of: string): unknown[] {
 }
 
 function decodeCell(column: ColumnDef, v: unknown): CellValue {
-  if (v === null || v === undefined) return column.nullable ? null : (column.default({ now: () => new Date(0) }) ?? null);
+  if (v === null || v === undefined)
+    return column.nullable ? null : (column.default({ now: () => new Date(0) }) ?? null);
   const t = column.type;
   switch (t.kind) {
     case "int64":

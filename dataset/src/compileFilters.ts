@@ -87,7 +87,8 @@ export function filterLiteral(type: FilterValueType, raw: string, column: string
     case "float": {
       const t = raw.trim();
       const n = Number(t);
-      if (t === "" || !Number.isFinite(n)) throw new QueryError("bad_value", `'${raw}' is not a valid number for column '${column}'.`);
+      if (t === "" || !Number.isFinite(n))
+        throw new QueryError("bad_value", `'${raw}' is not a valid number for column '${column}'.`);
       return Number.isInteger(n) ? `${n}.0` : String(n);
     }
     case "bool": {
@@ -140,13 +141,17 @@ export function compileFilter(schema: TableSchema, filter: Filter): string {
   if (type === null) throw new QueryError("not_filterable", `Column '${filter.column}' is not filterable.`);
   const allowed = OPS_BY_TYPE[type];
   if (!allowed.includes(filter.op)) {
-    throw new QueryError("bad_operator", `Operator '${filter.op}' is not valid for '${filter.column}' (allowed: ${allowed.join(", ")}).`);
+    throw new QueryError(
+      "bad_operator",
+      `Operator '${filter.op}' is not valid for '${filter.column}' (allowed: ${allowed.join(", ")}).`,
+    );
   }
   if (type === "datetime") return compileDatetime(filter.column, filter.op, filter.values);
   const c = sqlIdent(filter.column);
   if (filter.op === "in" || filter.op === "nin") {
     const values = filter.values.filter((v) => v !== "");
-    if (values.length === 0) throw new QueryError("bad_value", `'${filter.op}' on '${filter.column}' needs at least one value.`);
+    if (values.length === 0)
+      throw new QueryError("bad_value", `'${filter.op}' on '${filter.column}' needs at least one value.`);
     const list = values.map((v) => filterLiteral(type, v, filter.column)).join(", ");
     return `${c} ${filter.op === "in" ? "IN" : "NOT IN"} (${list})`;
   }
@@ -159,7 +164,10 @@ export function compileFilter(schema: TableSchema, filter: Filter): string {
 }
 
 /** Exact-match shortcuts (`record_id`, `entity_id`, `frame_index`…): typed per column. */
-export function compileWhereMap(schema: TableSchema, where: Readonly<Record<string, string | number | boolean>>): string | null {
+export function compileWhereMap(
+  schema: TableSchema,
+  where: Readonly<Record<string, string | number | boolean>>,
+): string | null {
   const clauses: string[] = [];
   for (const [name, value] of Object.entries(where)) {
     const column = columnOf(schema, name);
@@ -171,7 +179,8 @@ export function compileWhereMap(schema: TableSchema, where: Readonly<Record<stri
     if ((type === "int" || type === "float") && typeof value === "boolean") {
       throw new QueryError("bad_value", `Column '${name}' expects a number, got a boolean.`);
     }
-    if (type === "bool" && typeof value === "number") throw new QueryError("bad_value", `Column '${name}' expects a boolean.`);
+    if (type === "bool" && typeof value === "number")
+      throw new QueryError("bad_value", `Column '${name}' expects a boolean.`);
     if (type === "datetime") {
       clauses.push(`${sqlIdent(name)} = ${sqlTimestamp(parseFilterDatetime(String(value), name).micros)}`);
       continue;
@@ -191,7 +200,8 @@ export function searchableColumns(schema: TableSchema): string[] {
 /** Case-insensitive substring over the searchable columns; LIKE wildcards in `q` match literally. */
 export function compileSearch(schema: TableSchema, q: string): string | null {
   if (q === "") return null;
-  if (q.length > MAX_QUERY_TEXT_LENGTH) throw new QueryError("bad_value", `Search text exceeds ${MAX_QUERY_TEXT_LENGTH} characters.`);
+  if (q.length > MAX_QUERY_TEXT_LENGTH)
+    throw new QueryError("bad_value", `Search text exceeds ${MAX_QUERY_TEXT_LENGTH} characters.`);
   const columns = searchableColumns(schema);
   if (columns.length === 0) return "false";
   const pattern = sqlString(`%${escapeLike(q.toLowerCase())}%`);
@@ -208,7 +218,8 @@ export function compileFilters(
   },
 ): string | null {
   const filters = options.filters ?? [];
-  if (filters.length > MAX_FILTERS) throw new QueryError("too_many_filters", `At most ${MAX_FILTERS} filters are allowed (got ${filters.length}).`);
+  if (filters.length > MAX_FILTERS)
+    throw new QueryError("too_many_filters", `At most ${MAX_FILTERS} filters are allowed (got ${filters.length}).`);
   return andAll(
     ...filters.map((f) => compileFilter(schema, f)),
     options.where ? compileWhereMap(schema, options.where) : null,

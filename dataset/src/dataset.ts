@@ -38,8 +38,25 @@ import {
 import { andAll, sqlIdent, sqlLiteralOf, sqlString } from "./sql.js";
 import { computeStats } from "./stats.js";
 import { embeddingSchemaFromDisk, TableStore, type OpenTable } from "./tableStore.js";
-import type { AddOptions, DatasetHandle, DeleteReport, FeaturesValues, MediaBytes, Page, QueryOptions, StatsEntry } from "./types.js";
-import { addManyRows, addRows, deleteExactRows, deleteRows, updateRow, upsertRows, type WriteContext } from "./writes.js";
+import type {
+  AddOptions,
+  DatasetHandle,
+  DeleteReport,
+  FeaturesValues,
+  MediaBytes,
+  Page,
+  QueryOptions,
+  StatsEntry,
+} from "./types.js";
+import {
+  addManyRows,
+  addRows,
+  deleteExactRows,
+  deleteRows,
+  updateRow,
+  upsertRows,
+  type WriteContext,
+} from "./writes.js";
 
 export interface DatasetOptions {
   /** Clock for record timestamps (tests inject one). */
@@ -127,7 +144,9 @@ export class Dataset implements DatasetHandle {
   // -------------------------------------------------------------------------------------------
 
   /** The schema a table is declared with (base class when info.json does not declare it). */
-  private declaredFor(name: TableName): TableSchema | ((disk: Parameters<typeof embeddingSchemaFromDisk>[0]) => TableSchema) {
+  private declaredFor(
+    name: TableName,
+  ): TableSchema | ((disk: Parameters<typeof embeddingSchemaFromDisk>[0]) => TableSchema) {
     if (name === "embeddings") return embeddingSchemaFromDisk;
     return this.declared.tables.get(name) ?? tableSchemaFromManifest(null, name);
   }
@@ -198,7 +217,12 @@ export class Dataset implements DatasetHandle {
     await t.table.addColumns(
       addable.map((c) => {
         const literal = sqlLiteralOf(c.type, c.default(ctx));
-        const cast = c.type.kind === "int64" ? `CAST(${literal} AS BIGINT)` : c.type.kind === "float64" ? `CAST(${literal} AS DOUBLE)` : literal;
+        const cast =
+          c.type.kind === "int64"
+            ? `CAST(${literal} AS BIGINT)`
+            : c.type.kind === "float64"
+              ? `CAST(${literal} AS DOUBLE)`
+              : literal;
         return { name: c.name, valueSql: cast };
       }),
     );
@@ -228,8 +252,10 @@ export class Dataset implements DatasetHandle {
   async query(table: TableName, options: QueryOptions = {}): Promise<Page> {
     const offset = options.offset ?? 0;
     const limit = options.limit;
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new QueryError("bad_pagination", "offset must be a non-negative integer.");
-    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new QueryError("bad_pagination", "limit must be a non-negative integer.");
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new QueryError("bad_pagination", "offset must be a non-negative integer.");
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0))
+      throw new QueryError("bad_pagination", "limit must be a non-negative integer.");
     const t = await this.readable(table);
     if (!t) return { items: [], total: 0 };
     const predicate = compileFilters(t.layout.schema, options);
@@ -246,7 +272,10 @@ export class Dataset implements DatasetHandle {
       try {
         keyset = keysetClause(sort, options.after.id, value);
       } catch (err) {
-        throw new QueryError("bad_pagination", `after.sortValue does not fit column '${sort.column}': ${(err as Error).message}`);
+        throw new QueryError(
+          "bad_pagination",
+          `after.sortValue does not fit column '${sort.column}': ${(err as Error).message}`,
+        );
       }
     }
     const total = await t.table.countRows(predicate ?? undefined);
@@ -319,9 +348,14 @@ export class Dataset implements DatasetHandle {
    * annotations → embeddings); all rows are checked before any is written, and rows of the same
    * call satisfy each other's foreign keys.
    */
-  addRecords(data: Partial<Record<TableName, readonly unknown[]>>, options: AddOptions = {}): Promise<Partial<Record<TableName, Row[]>>> {
+  addRecords(
+    data: Partial<Record<TableName, readonly unknown[]>>,
+    options: AddOptions = {},
+  ): Promise<Partial<Record<TableName, Row[]>>> {
     return this.exclusive(async () => {
-      const ordered = (Object.keys(TABLES) as TableName[]).filter((n) => data[n] !== undefined).map((n) => [n, data[n]!] as const);
+      const ordered = (Object.keys(TABLES) as TableName[])
+        .filter((n) => data[n] !== undefined)
+        .map((n) => [n, data[n]!] as const);
       const added = await addManyRows(this.writeContext(), ordered, options);
       await this.optimizeAfter([...added.values()].reduce((n, rows) => n + rows.length, 0));
       return Object.fromEntries(added) as Partial<Record<TableName, Row[]>>;
@@ -407,7 +441,11 @@ export class Dataset implements DatasetHandle {
     const withFormat = t.layout.schema.columns.some((c) => c.name === "format");
     const rows = await readRows(
       t,
-      { predicate: `${sqlIdent("id")} = ${sqlString(id)}`, columns: withFormat ? ["id", "raw_bytes", "format"] : ["id", "raw_bytes"], fill: [] },
+      {
+        predicate: `${sqlIdent("id")} = ${sqlString(id)}`,
+        columns: withFormat ? ["id", "raw_bytes", "format"] : ["id", "raw_bytes"],
+        fill: [],
+      },
       0,
       1,
     );
@@ -420,7 +458,12 @@ export class Dataset implements DatasetHandle {
   async readPreview(table: TableName, id: string): Promise<MediaBytes | null> {
     const t = await this.table(table);
     if (!t || !t.layout.schema.columns.some((c) => c.name === "preview")) return null;
-    const rows = await readRows(t, { predicate: `${sqlIdent("id")} = ${sqlString(id)}`, columns: ["id", "preview", "preview_format"], fill: [] }, 0, 1);
+    const rows = await readRows(
+      t,
+      { predicate: `${sqlIdent("id")} = ${sqlString(id)}`, columns: ["id", "preview", "preview_format"], fill: [] },
+      0,
+      1,
+    );
     const bytes = rows[0]?.preview;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) return null;
     return { bytes, format: String(rows[0]!.preview_format ?? "") };

@@ -16,7 +16,15 @@ export const DB_DIR = "db";
 export const PREVIEWS_DIR = "previews";
 
 /** Keys Pixano 0.8.0 writes in a fresh `features_values.json`, in its order (0.7 wrote the four of {@link FeaturesValues}). */
-export const FEATURES_VALUES_KEYS = ["item", "records", "views", "entities", "entity_dynamic_states", "annotations", "embeddings"] as const;
+export const FEATURES_VALUES_KEYS = [
+  "item",
+  "records",
+  "views",
+  "entities",
+  "entity_dynamic_states",
+  "annotations",
+  "embeddings",
+] as const;
 
 let tmpCounter = 0;
 
@@ -52,7 +60,8 @@ export function emptyFeaturesValues(): FeaturesValues {
 
 function parseConstraints(value: unknown, where: string): Record<string, FeatureConstraint[]> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value)) throw new DatasetError("invalid_dataset", `${where}: not an object`);
+  if (typeof value !== "object" || Array.isArray(value))
+    throw new DatasetError("invalid_dataset", `${where}: not an object`);
   const out: Record<string, FeatureConstraint[]> = {};
   for (const [table, list] of Object.entries(value)) {
     if (!Array.isArray(list)) throw new DatasetError("invalid_dataset", `${where}.${table}: not a list`);

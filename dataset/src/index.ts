@@ -15,7 +15,14 @@ export type {
   QueryOptions,
   StatsEntry,
 } from "./types.js";
-export { DatasetError, IntegrityError, MediaError, QueryError, type IntegrityIssue, type IntegrityReason } from "./errors.js";
+export {
+  DatasetError,
+  IntegrityError,
+  MediaError,
+  QueryError,
+  type IntegrityIssue,
+  type IntegrityReason,
+} from "./errors.js";
 export {
   arrow,
   arrowSchemaOf,
@@ -26,10 +33,26 @@ export {
   type TableLayout,
 } from "./arrow.js";
 export { arrowRowToRow, arrowTableToRows, rowsToArrowTable, timestampFromMicros } from "./arrowRows.js";
-export { Library, LIBRARY_DIR, MEDIA_DIR, MODELS_DIR, randomId, SPEC_VERSION, STATE_DIR, type LibraryOptions } from "./library.js";
+export {
+  Library,
+  LIBRARY_DIR,
+  MEDIA_DIR,
+  MODELS_DIR,
+  randomId,
+  SPEC_VERSION,
+  STATE_DIR,
+  type LibraryOptions,
+} from "./library.js";
 export { Dataset, type DatasetOptions } from "./dataset.js";
 export { INDEX_COLUMNS, optimizeTable } from "./indexes.js";
-export { compileFilters, compileFilter, compileSearch, compileWhereMap, filterTypeOf, searchableColumns } from "./compileFilters.js";
+export {
+  compileFilters,
+  compileFilter,
+  compileSearch,
+  compileWhereMap,
+  filterTypeOf,
+  searchableColumns,
+} from "./compileFilters.js";
 export {
   DB_DIR,
   emptyFeaturesValues,
@@ -48,7 +71,15 @@ export {
 export { LANCE_DATA_STORAGE_VERSION } from "./tableStore.js";
 export { MEDIA_COLUMNS, SMALL_RESULT } from "./reader.js";
 export { isRemoteUri, mimeOfFormat, resolveMediaPath } from "./media.js";
-export { datasetMosaic, imageInfo, makeMosaic, makePreview, thumbnailSize, type ImageInfo, type Preview } from "./previews.js";
+export {
+  datasetMosaic,
+  imageInfo,
+  makeMosaic,
+  makePreview,
+  thumbnailSize,
+  type ImageInfo,
+  type Preview,
+} from "./previews.js";
 export { checkForeignKeys, fkTargets, type IdLookup } from "./integrity.js";
 export { checkPixanoRow, type PixanoRowCheck } from "./io/pixanoRows.js";
 export { pixanoIssuesAsIs } from "./lenientRows.js";

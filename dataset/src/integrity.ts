@@ -17,7 +17,10 @@ export function fkTargets(table: TableName, field: string): readonly TableName[]
 const SAME_ENTITY_LABEL: Readonly<Record<string, string>> = { tracklet_id: "tracklet", entity_dynamic_state_id: "EDS" };
 
 /** Reads `id` (and `entity_id` when the table has it) of the given rows of a table; [] if it does not exist. */
-export type IdLookup = (table: TableName, ids: readonly string[]) => Promise<ReadonlyArray<{ id: string; entity_id?: string }>>;
+export type IdLookup = (
+  table: TableName,
+  ids: readonly string[],
+) => Promise<ReadonlyArray<{ id: string; entity_id?: string }>>;
 
 export interface IntegrityContext {
   readonly lookup: IdLookup;
@@ -79,7 +82,13 @@ export async function checkForeignKeys(
         }
         const label = referenceAt(table, field)?.sameEntity ? (SAME_ENTITY_LABEL[field] ?? field) : undefined;
         const expected = r.entity_id;
-        if (label !== undefined && typeof expected === "string" && expected !== "" && owner !== "" && owner !== expected) {
+        if (
+          label !== undefined &&
+          typeof expected === "string" &&
+          expected !== "" &&
+          owner !== "" &&
+          owner !== expected
+        ) {
           issues.push({
             table,
             rowId,
@@ -108,5 +117,12 @@ export function duplicateIdsInBatch(table: TableName, rows: readonly Row[]): Int
 }
 
 export function duplicateIssue(table: TableName, id: string): IntegrityIssue {
-  return { table, rowId: id, field: "id", value: id, reason: "duplicate_id", message: `Duplicate id '${id}' in table '${table}'.` };
+  return {
+    table,
+    rowId: id,
+    field: "id",
+    value: id,
+    reason: "duplicate_id",
+    message: `Duplicate id '${id}' in table '${table}'.`,
+  };
 }

@@ -1,4 +1,11 @@
-import { introducedIssues, validateRow, type Row, type TableSchema, type ValidateOptions, type ValidationIssue } from "@tessera/shared-crdt";
+import {
+  introducedIssues,
+  validateRow,
+  type Row,
+  type TableSchema,
+  type ValidateOptions,
+  type ValidationIssue,
+} from "@tessera/shared-crdt";
 import { checkPixanoRow } from "./io/pixanoRows.js";
 
 /**
@@ -7,7 +14,12 @@ import { checkPixanoRow } from "./io/pixanoRows.js";
  * a row that fails validation may still be written when the stored row with its id fails with at
  * least the same issues — the write adds no problem.
  */
-export function onlyStoredIssues(schema: TableSchema, issues: readonly ValidationIssue[], stored: Row | undefined, options: ValidateOptions): boolean {
+export function onlyStoredIssues(
+  schema: TableSchema,
+  issues: readonly ValidationIssue[],
+  stored: Row | undefined,
+  options: ValidateOptions,
+): boolean {
   if (!stored || issues.length === 0) return false;
   const r = validateRow(schema, stored, options);
   return !r.ok && introducedIssues(issues, r.issues).length === 0;
@@ -19,7 +31,13 @@ export function onlyStoredIssues(schema: TableSchema, issues: readonly Validatio
  * created through Pixano's REST API (SPEC R-PIXANO) that Tessera's stricter rules refuse. The row
  * must pass unchanged: one Pixano would convert first (a string for a number) is not written.
  */
-export function lenientAccepts(schema: TableSchema, row: Row, issues: readonly ValidationIssue[], stored: Row | undefined, options: ValidateOptions): boolean {
+export function lenientAccepts(
+  schema: TableSchema,
+  row: Row,
+  issues: readonly ValidationIssue[],
+  stored: Row | undefined,
+  options: ValidateOptions,
+): boolean {
   if (onlyStoredIssues(schema, issues, stored, options)) return true;
   return pixanoIssuesAsIs(schema, row, options.ctx?.now ?? (() => new Date())).length === 0;
 }
@@ -28,12 +46,17 @@ export function lenientAccepts(schema: TableSchema, row: Row, issues: readonly V
  * What Pixano 0.8's table models find wrong with a row as it is (SPEC R-PIXANO): their issues, and
  * any field they would have converted (a string for a number): stored rows hold converted values.
  */
-export function pixanoIssuesAsIs(schema: TableSchema, row: Row, now: () => Date): Array<{ field: string; message: string }> {
+export function pixanoIssuesAsIs(
+  schema: TableSchema,
+  row: Row,
+  now: () => Date,
+): Array<{ field: string; message: string }> {
   const p = checkPixanoRow(schema, row, now);
   const out = [...p.typeIssues, ...p.modelIssues];
   if (out.length > 0) return out;
   for (const c of schema.columns) {
-    if (c.name in row && !samePlain(row[c.name], p.row[c.name])) out.push({ field: c.name, message: "is not in its stored form (Pixano would convert it)" });
+    if (c.name in row && !samePlain(row[c.name], p.row[c.name]))
+      out.push({ field: c.name, message: "is not in its stored form (Pixano would convert it)" });
   }
   return out;
 }

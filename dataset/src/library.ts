@@ -73,7 +73,8 @@ export class Library {
 
   /** Creates the DATA_DIR folders (idempotent). */
   async init(): Promise<void> {
-    for (const dir of [this.libraryDir, this.mediaDir, this.modelsDir, this.stateDir]) await fs.mkdir(dir, { recursive: true });
+    for (const dir of [this.libraryDir, this.mediaDir, this.modelsDir, this.stateDir])
+      await fs.mkdir(dir, { recursive: true });
   }
 
   private async folders(): Promise<string[]> {
@@ -114,7 +115,11 @@ export class Library {
           console.warn(`tessera: skipping ${dir}: ${(err as Error).message}`);
           continue;
         }
-        cached = { infoMtime, versionsMtime, summary: { id: info.id, name: info.name, folder, info, numRecords: await this.countRecords(dir) } };
+        cached = {
+          infoMtime,
+          versionsMtime,
+          summary: { id: info.id, name: info.name, folder, info, numRecords: await this.countRecords(dir) },
+        };
         this.summaries.set(folder, cached);
       }
       if (seen.has(cached.summary.id)) continue;
@@ -190,8 +195,13 @@ export class Library {
    * `features_values.json` (or the given one) and every declared table, empty, with its exact
    * Arrow schema. Built in a dot-folder and renamed, so scans never see half a dataset.
    */
-  async create(folderName: string, infoInput: DatasetInfo | Record<string, unknown>, options: { featuresValues?: FeaturesValues } = {}): Promise<Dataset> {
-    if (!FOLDER_NAME.test(folderName)) throw new DatasetError("invalid_argument", `invalid dataset folder name ${JSON.stringify(folderName)}`);
+  async create(
+    folderName: string,
+    infoInput: DatasetInfo | Record<string, unknown>,
+    options: { featuresValues?: FeaturesValues } = {},
+  ): Promise<Dataset> {
+    if (!FOLDER_NAME.test(folderName))
+      throw new DatasetError("invalid_argument", `invalid dataset folder name ${JSON.stringify(folderName)}`);
     const input = { ...infoInput } as Record<string, unknown>;
     if (typeof input.id !== "string" || input.id === "") input.id = randomId(); // like Pixano's Dataset.create
     const info = parseDatasetInfo(input);
@@ -203,7 +213,8 @@ export class Library {
     await this.init();
     const target = path.join(this.libraryDir, folderName);
     if ((await mtimeOf(target)) >= 0) throw new DatasetError("dataset_exists", `folder '${folderName}' already exists`);
-    if (await this.find(info.id)) throw new DatasetError("dataset_exists", `a dataset with id '${info.id}' already exists`);
+    if (await this.find(info.id))
+      throw new DatasetError("dataset_exists", `a dataset with id '${info.id}' already exists`);
     const staging = path.join(this.libraryDir, `.creating-${folderName}-${process.pid}`);
     await fs.rm(staging, { recursive: true, force: true });
     await fs.mkdir(staging, { recursive: true });

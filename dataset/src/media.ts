@@ -81,7 +81,8 @@ export async function resolveMediaPath(mediaDir: string, uri: string): Promise<s
     }
     throw err;
   }
-  if (!isInside(root, real)) throw new MediaError("outside_media", `media uri ${JSON.stringify(uri)} resolves outside the media folder`);
+  if (!isInside(root, real))
+    throw new MediaError("outside_media", `media uri ${JSON.stringify(uri)} resolves outside the media folder`);
   const stat = await fs.stat(real);
   if (!stat.isFile()) throw new MediaError("not_found", `media uri ${JSON.stringify(uri)} is not a file`);
   return real;

@@ -48,7 +48,11 @@ async function readMetadata(bytes: Uint8Array): Promise<Metadata & { width: numb
 /** Size and format of encoded image bytes. */
 export async function imageInfo(bytes: Uint8Array): Promise<ImageInfo> {
   const meta = await readMetadata(bytes);
-  return { width: meta.width, height: meta.height, format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase() };
+  return {
+    width: meta.width,
+    height: meta.height,
+    format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase(),
+  };
 }
 
 /**
@@ -56,7 +60,12 @@ export async function imageInfo(bytes: Uint8Array): Promise<ImageInfo> {
  * source mode, so the preview of a grayscale image is a grayscale PNG (with its alpha, if any).
  */
 function isGrayscale(meta: Metadata): boolean {
-  return meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha === true) || meta.space === "b-w" || meta.space === "grey16";
+  return (
+    meta.channels === 1 ||
+    (meta.channels === 2 && meta.hasAlpha === true) ||
+    meta.space === "b-w" ||
+    meta.space === "grey16"
+  );
 }
 
 /** PIL `round_aspect`: floor or ceil, whichever keeps the aspect closer; at least 1. */
@@ -91,7 +100,11 @@ export interface Preview {
  */
 export async function makePreview(bytes: Uint8Array): Promise<Preview> {
   const meta = await readMetadata(bytes);
-  const source: ImageInfo = { width: meta.width, height: meta.height, format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase() };
+  const source: ImageInfo = {
+    width: meta.width,
+    height: meta.height,
+    format: PIL_FORMATS[meta.format ?? ""] ?? (meta.format ?? "").toUpperCase(),
+  };
   const size = thumbnailSize(source.width, source.height);
   let pipeline = sharp(bytes).resize(size.width, size.height, { fit: "fill" });
   if (isGrayscale(meta)) pipeline = pipeline.toColourspace(meta.depth === "ushort" ? "grey16" : "b-w");
@@ -119,10 +132,17 @@ export async function makeMosaic(images: readonly Uint8Array[]): Promise<Uint8Ar
       const ch = Math.max(1, Math.trunc(width / target));
       region = { left: 0, top: Math.floor((height - ch) / 2), width, height: ch };
     }
-    const cell = await sharp(bytes).extract(region).resize(w, h, { fit: "fill", kernel: "lanczos3" }).flatten({ background: "#ffffff" }).png().toBuffer();
+    const cell = await sharp(bytes)
+      .extract(region)
+      .resize(w, h, { fit: "fill", kernel: "lanczos3" })
+      .flatten({ background: "#ffffff" })
+      .png()
+      .toBuffer();
     cells.push({ input: cell, left: (i % cols) * w, top: Math.floor(i / cols) * h });
   }
-  const out = await sharp({ create: { width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, channels: 3, background: "#ffffff" } })
+  const out = await sharp({
+    create: { width: MOSAIC_WIDTH, height: MOSAIC_HEIGHT, channels: 3, background: "#ffffff" },
+  })
     .composite(cells)
     .jpeg({ quality: 75 })
     .toBuffer();

@@ -32,7 +32,8 @@ export interface ReadPlan {
 export function resolveColumns(t: OpenTable, requested?: readonly string[]): { columns: string[]; fill: string[] } {
   const disk = t.layout.schema.columns.map((c) => c.name);
   const missing = t.layout.missing.map((c) => c.name);
-  if (!requested) return { columns: disk.filter((n) => !MEDIA_COLUMNS.has(n)), fill: missing.filter((n) => !MEDIA_COLUMNS.has(n)) };
+  if (!requested)
+    return { columns: disk.filter((n) => !MEDIA_COLUMNS.has(n)), fill: missing.filter((n) => !MEDIA_COLUMNS.has(n)) };
   const columns: string[] = [];
   const fill: string[] = [];
   for (const name of requested) {
@@ -57,14 +58,21 @@ export function resolveSort(t: OpenTable, sort: SortSpec | undefined): ResolvedS
   const column = t.layout.schema.columns.find((c) => c.name === sort.column);
   if (!column) throw new QueryError("bad_sort", `Unknown sort column '${sort.column}'.`);
   if (filterTypeOf(column.type) === null) throw new QueryError("bad_sort", `Column '${sort.column}' is not sortable.`);
-  if (sort.order !== "asc" && sort.order !== "desc") throw new QueryError("bad_sort", `Sort order must be 'asc' or 'desc' (got '${String(sort.order)}').`);
+  if (sort.order !== "asc" && sort.order !== "desc")
+    throw new QueryError("bad_sort", `Sort order must be 'asc' or 'desc' (got '${String(sort.order)}').`);
   return { column: sort.column, type: column.type, order: sort.order };
 }
 
 export const ID_SORT: ResolvedSort = { column: "id", type: { kind: "utf8" }, order: "asc" };
 
 /** Runs a plain scan (storage order). */
-export async function scan(t: OpenTable, predicate: string | null, columns: readonly string[], offset = 0, limit?: number): Promise<ArrowTable> {
+export async function scan(
+  t: OpenTable,
+  predicate: string | null,
+  columns: readonly string[],
+  offset = 0,
+  limit?: number,
+): Promise<ArrowTable> {
   let q = t.table.query();
   if (predicate) q = q.where(predicate);
   q = q.select([...columns]);
@@ -84,7 +92,11 @@ function fillColumns(t: OpenTable, names: readonly string[]) {
 }
 
 /** Rows by id, in the order of `ids` (unknown ids are skipped). */
-export async function readByIds(t: OpenTable, ids: readonly string[], plan: Omit<ReadPlan, "predicate">): Promise<Row[]> {
+export async function readByIds(
+  t: OpenTable,
+  ids: readonly string[],
+  plan: Omit<ReadPlan, "predicate">,
+): Promise<Row[]> {
   if (ids.length === 0) return [];
   const rows = await readRows(t, { ...plan, predicate: sqlIn("id", ids) });
   const byId = new Map(rows.map((r) => [r.id as string, r]));
@@ -111,7 +123,12 @@ export function compareRows(sort: ResolvedSort, a: Row, b: Row): number {
 }
 
 /** The SQL predicate "strictly after (value, id)" in a sort order (`before` reverses it). */
-export function keysetClause(sort: ResolvedSort, id: string, value: unknown, direction: "after" | "before" = "after"): string {
+export function keysetClause(
+  sort: ResolvedSort,
+  id: string,
+  value: unknown,
+  direction: "after" | "before" = "after",
+): string {
   const idCmp = direction === "after" ? ">" : "<";
   const ascending = (sort.order === "asc") === (direction === "after");
   if (sort.column === "id") return `${sqlIdent("id")} ${ascending ? ">" : "<"} ${sqlString(id)}`;
@@ -121,7 +138,10 @@ export function keysetClause(sort: ResolvedSort, id: string, value: unknown, dir
 }
 
 /** LanceDB's `orderBy` for (sort column, then `id` ascending); `reverse` walks it backwards. */
-function ordering(sort: ResolvedSort, reverse = false): Array<{ columnName: string; ascending: boolean; nullsFirst: boolean }> {
+function ordering(
+  sort: ResolvedSort,
+  reverse = false,
+): Array<{ columnName: string; ascending: boolean; nullsFirst: boolean }> {
   const asc = (sort.order === "asc") !== reverse;
   const out = [{ columnName: sort.column, ascending: asc, nullsFirst: reverse }];
   if (sort.column !== "id") out.push({ columnName: "id", ascending: !reverse, nullsFirst: false });
@@ -142,7 +162,10 @@ export async function sortedScan(
   if (predicate) q = q.where(predicate);
   // `withRowId`: Lance 8 fails to plan an index-served filter + orderBy without the row id
   // ("TakeExec requires … '_rowid'"); the extra column is ignored when rows are decoded.
-  q = q.select([...columns]).withRowId().orderBy(ordering(sort, reverse));
+  q = q
+    .select([...columns])
+    .withRowId()
+    .orderBy(ordering(sort, reverse));
   if (offset > 0) q = q.offset(offset);
   if (limit !== undefined) q = q.limit(limit);
   return (await q.toArrow()) as unknown as ArrowTable;
@@ -195,9 +218,19 @@ export async function sortedRows(
 }
 
 /** The sort value of one row (for keyset pagination and neighbours); undefined if the row is absent. */
-export async function sortValueOf(t: OpenTable, sort: ResolvedSort, id: string, predicate: string | null = null): Promise<{ value: unknown } | undefined> {
+export async function sortValueOf(
+  t: OpenTable,
+  sort: ResolvedSort,
+  id: string,
+  predicate: string | null = null,
+): Promise<{ value: unknown } | undefined> {
   const columns = sort.column === "id" ? ["id"] : ["id", sort.column];
-  const rows = await readRows(t, { predicate: andAll(predicate, `${sqlIdent("id")} = ${sqlString(id)}`), columns, fill: [] }, 0, 1);
+  const rows = await readRows(
+    t,
+    { predicate: andAll(predicate, `${sqlIdent("id")} = ${sqlString(id)}`), columns, fill: [] },
+    0,
+    1,
+  );
   const row = rows[0];
   return row ? { value: row[sort.column] } : undefined;
 }

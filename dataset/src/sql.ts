@@ -37,7 +37,8 @@ export function sqlStringList(values: Iterable<string>): string {
 export function sqlIn(column: string, values: readonly string[], chunk = 1000): string {
   if (values.length === 0) return "false";
   const parts: string[] = [];
-  for (let i = 0; i < values.length; i += chunk) parts.push(`${sqlIdent(column)} IN ${sqlStringList(values.slice(i, i + chunk))}`);
+  for (let i = 0; i < values.length; i += chunk)
+    parts.push(`${sqlIdent(column)} IN ${sqlStringList(values.slice(i, i + chunk))}`);
   return parts.length === 1 ? parts[0]! : `(${parts.join(" OR ")})`;
 }
 
@@ -76,7 +77,8 @@ export function sqlLiteralOf(type: ColumnType, value: unknown): string {
     case "bool":
       return value === true || value === "true" ? "true" : "false";
     case "timestamp_us":
-      if (typeof value !== "string" || !isTimestampString(value)) throw new RangeError(`not a timestamp: ${String(value)}`);
+      if (typeof value !== "string" || !isTimestampString(value))
+        throw new RangeError(`not a timestamp: ${String(value)}`);
       return `TIMESTAMP ${sqlString(value.replace("T", " "))}`;
     default:
       throw new RangeError(`a ${type.kind} column has no SQL literal`);

@@ -50,7 +50,12 @@ function numerical(name: string, values: ReadonlyArray<{ value: number; split: s
   const histogram: StatsEntry["histogram"] = [];
   for (let b = 0; b < bins; b++) {
     for (const split of splits) {
-      histogram.push({ bin_start: min + b * width, bin_end: b === bins - 1 ? max : min + (b + 1) * width, counts: counts.get(split)![b]!, split });
+      histogram.push({
+        bin_start: min + b * width,
+        bin_end: b === bins - 1 ? max : min + (b + 1) * width,
+        counts: counts.get(split)![b]!,
+        split,
+      });
     }
   }
   return { name, type: "numerical", histogram, range: [min, max] };
@@ -66,19 +71,32 @@ export async function computeStats(source: StatsSource): Promise<StatsEntry[]> {
   const recordRows = await source.rows("records", ["id", ...categoricalColumns]);
   const splitOf = new Map(recordRows.map((r) => [r.id as string, typeof r.split === "string" ? r.split : "default"]));
   for (const c of categoricalColumns) {
-    out.push(categorical(c, recordRows.map((r) => ({ value: r[c], split: splitOf.get(r.id as string)! }))));
+    out.push(
+      categorical(
+        c,
+        recordRows.map((r) => ({ value: r[c], split: splitOf.get(r.id as string)! })),
+      ),
+    );
   }
   const entities = await source.schemaOf("entities");
   if (entities?.columns.some((c) => c.name === "category" && c.type.kind === "utf8")) {
     const rows = await source.rows("entities", ["id", "record_id", "category"]);
-    out.push(categorical("category", rows.map((r) => ({ value: r.category, split: splitOf.get(r.record_id as string) ?? "" }))));
+    out.push(
+      categorical(
+        "category",
+        rows.map((r) => ({ value: r.category, split: splitOf.get(r.record_id as string) ?? "" })),
+      ),
+    );
   }
   for (const table of ["images", "sequence_frames"] as const) {
     const schema = await source.schemaOf(table);
     if (!schema) continue;
     const rows = await source.rows(table, ["id", "record_id", "width", "height"]);
     for (const dim of ["width", "height"]) {
-      const entry = numerical(dim, rows.map((r) => ({ value: Number(r[dim]), split: splitOf.get(r.record_id as string) ?? "" })));
+      const entry = numerical(
+        dim,
+        rows.map((r) => ({ value: Number(r[dim]), split: splitOf.get(r.record_id as string) ?? "" })),
+      );
       if (entry) out.push(entry);
     }
     break;

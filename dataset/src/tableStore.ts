@@ -47,7 +47,10 @@ export class TableStore {
   }
 
   /** Opens a table and reconciles its on-disk schema with `declared`; null when it does not exist. */
-  async open(name: TableName, declared: TableSchema | ((arrowSchema: ArrowSchema) => TableSchema)): Promise<OpenTable | null> {
+  async open(
+    name: TableName,
+    declared: TableSchema | ((arrowSchema: ArrowSchema) => TableSchema),
+  ): Promise<OpenTable | null> {
     const table = await this.handle(name);
     if (!table) return null;
     const diskSchema = (await table.schema()) as ArrowSchema;

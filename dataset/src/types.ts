@@ -49,7 +49,10 @@ export interface FeatureConstraint {
   restricted: boolean;
   values: Array<string | number | boolean>;
 }
-export type FeaturesValues = Record<"item" | "views" | "entities" | "annotations", Record<string, FeatureConstraint[]>> & {
+export type FeaturesValues = Record<
+  "item" | "views" | "entities" | "annotations",
+  Record<string, FeatureConstraint[]>
+> & {
   /** Pixano 0.8 also writes `records`, `entity_dynamic_states`, `embeddings`; other groups are kept as read. */
   [group: string]: Record<string, FeatureConstraint[]>;
 };
@@ -116,7 +119,10 @@ export interface DatasetHandle {
    * Several tables at once, in Pixano's dependency order; everything is checked before anything is
    * written, and rows of the call satisfy each other's foreign keys.
    */
-  addRecords(data: Partial<Record<TableName, readonly unknown[]>>, options?: AddOptions): Promise<Partial<Record<TableName, Row[]>>>;
+  addRecords(
+    data: Partial<Record<TableName, readonly unknown[]>>,
+    options?: AddOptions,
+  ): Promise<Partial<Record<TableName, Row[]>>>;
   /** Partial update merged over the stored row, re-validated. */
   update(table: TableName, id: string, patch: Readonly<Record<string, unknown>>): Promise<Row>;
   /** Insert-or-replace by id, validated, no FK checks (used by the persist worker and imports). */
@@ -135,7 +141,10 @@ export interface DatasetHandle {
    */
   deleteExact(table: TableName, ids: readonly string[]): Promise<number>;
   /** Record neighbours inside a filtered/sorted order: previous/next ids and 1-based position. */
-  neighbors(recordId: string, options: Pick<QueryOptions, "filters" | "q" | "sort">): Promise<{
+  neighbors(
+    recordId: string,
+    options: Pick<QueryOptions, "filters" | "q" | "sort">,
+  ): Promise<{
     previous: string | null;
     next: string | null;
     position: number;

@@ -57,17 +57,22 @@ async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now:
   const out: Row[] = [];
   const failed: Array<{ index: number; id: string; row: Row; issues: ValidationIssue[]; path: string }> = [];
   input.forEach((r, i) => {
-    const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? ((r as Row).id as string) : "";
+    const id =
+      r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? ((r as Row).id as string) : "";
     const path = `${t.name}[${id === "" ? String(i) : id}]`;
     const v = validateRow(schema, r, { mode: "create", ctx: { now }, path });
     if (v.ok) out[i] = v.row;
     else failed.push({ index: i, id, row: r as Row, issues: v.issues, path });
   });
   if (failed.length === 0) return out;
-  const stored = await storedRows(t, failed.map((f) => f.id).filter((id) => id !== ""));
+  const stored = await storedRows(
+    t,
+    failed.map((f) => f.id).filter((id) => id !== ""),
+  );
   const issues: ValidationIssue[] = [];
   for (const f of failed) {
-    if (lenientAccepts(schema, f.row, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path })) out[f.index] = f.row;
+    if (lenientAccepts(schema, f.row, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path }))
+      out[f.index] = f.row;
     else issues.push(...f.issues);
   }
   if (issues.length > 0) throw new ValidationError(issues);
@@ -121,7 +126,12 @@ interface PreparedAdd {
   readonly rows: Row[];
 }
 
-async function prepareAdd(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions): Promise<PreparedAdd> {
+async function prepareAdd(
+  ctx: WriteContext,
+  name: TableName,
+  input: readonly unknown[],
+  options: AddOptions,
+): Promise<PreparedAdd> {
   const t = await ctx.tableForWrite(name);
   const rows = validateRows(t, input, ctx.now, options);
   if (name === "records" && !options.keepTimestamps) {
@@ -138,7 +148,10 @@ async function checkAdd(
   options: AddOptions,
 ): Promise<IntegrityIssue[]> {
   const issues = duplicateIdsInBatch(t.name, rows);
-  const existing = await existingIds(t, rows.map((r) => r.id as string));
+  const existing = await existingIds(
+    t,
+    rows.map((r) => r.id as string),
+  );
   for (const id of existing) issues.push(duplicateIssue(t.name, id));
   if (!options.skipForeignKeys) {
     const columns = t.layout.schema.columns.map((c) => c.name);
@@ -156,7 +169,12 @@ function pendingOf(prepared: readonly PreparedAdd[]): Map<TableName, Map<string,
 }
 
 /** Validates, checks ids and foreign keys, stamps record timestamps, appends. Returns the rows as stored. */
-export async function addRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
+export async function addRows(
+  ctx: WriteContext,
+  name: TableName,
+  input: readonly unknown[],
+  options: AddOptions = {},
+): Promise<Row[]> {
   if (input.length === 0) return [];
   const prepared = await prepareAdd(ctx, name, input, options);
   throwIfAny(await checkAdd(ctx, prepared, pendingOf([prepared]), options));
@@ -192,14 +210,25 @@ async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<str
 async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = false): Promise<number> {
   const guarded = sameRecordOnly && t.layout.schema.columns.some((c) => c.name === "record_id");
   const builder = t.table.mergeInsert("id");
-  const matched = guarded ? builder.whenMatchedUpdateAll({ where: "target.record_id = source.record_id" }) : builder.whenMatchedUpdateAll();
-  const result = await matched.whenNotMatchedInsertAll().execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+  const matched = guarded
+    ? builder.whenMatchedUpdateAll({ where: "target.record_id = source.record_id" })
+    : builder.whenMatchedUpdateAll();
+  const result = await matched
+    .whenNotMatchedInsertAll()
+    .execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
   return rows.length - result.numInsertedRows - result.numUpdatedRows;
 }
 
 /** After a guarded merge skipped rows: which ones, and whose they are (read back, so the error names them). */
 async function ownedElsewhere(t: OpenTable, rows: readonly Row[]): Promise<IntegrityIssue[]> {
-  const stored = await readRows(t, { predicate: sqlIn("id", rows.map((r) => r.id as string)), columns: ["id", "record_id"], fill: [] });
+  const stored = await readRows(t, {
+    predicate: sqlIn(
+      "id",
+      rows.map((r) => r.id as string),
+    ),
+    columns: ["id", "record_id"],
+    fill: [],
+  });
   const owner = new Map(stored.map((r) => [r.id as string, r.record_id as string]));
   const issues: IntegrityIssue[] = [];
   for (const r of rows) {
@@ -226,7 +255,12 @@ function sameCell(a: unknown, b: unknown): boolean {
 }
 
 /** Partial update merged over the stored row, validated in full; `records.updated_at` bumped. */
-export async function updateRow(ctx: WriteContext, name: TableName, id: string, patch: Readonly<Record<string, unknown>>): Promise<Row> {
+export async function updateRow(
+  ctx: WriteContext,
+  name: TableName,
+  id: string,
+  patch: Readonly<Record<string, unknown>>,
+): Promise<Row> {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
     throw new ValidationError([{ path: `${name}[${id}]`, message: "a patch must be an object" }]);
   }
@@ -253,14 +287,24 @@ export async function updateRow(ctx: WriteContext, name: TableName, id: string, 
 }
 
 /** Insert-or-replace by id, validated, no foreign-key checks. */
-export async function upsertRows(ctx: WriteContext, name: TableName, input: readonly unknown[], options: AddOptions = {}): Promise<Row[]> {
+export async function upsertRows(
+  ctx: WriteContext,
+  name: TableName,
+  input: readonly unknown[],
+  options: AddOptions = {},
+): Promise<Row[]> {
   if (input.length === 0) return [];
   const t = await ctx.tableForWrite(name);
-  const rows = options.lenientToStored ? await validateRowsLenient(t, input, ctx.now) : validateRows(t, input, ctx.now, options);
+  const rows = options.lenientToStored
+    ? await validateRowsLenient(t, input, ctx.now)
+    : validateRows(t, input, ctx.now, options);
   throwIfAny(duplicateIdsInBatch(name, rows));
   if (name === "records" && !options.keepTimestamps) {
     const now = formatTimestamp(ctx.now());
-    const stored = await storedCreatedAt(t, rows.map((r) => r.id as string));
+    const stored = await storedCreatedAt(
+      t,
+      rows.map((r) => r.id as string),
+    );
     for (const r of rows) {
       r.updated_at = now;
       r.created_at = stored.get(r.id as string) ?? now;
@@ -269,7 +313,20 @@ export async function upsertRows(ctx: WriteContext, name: TableName, input: read
   const skipped = await mergeRows(t, rows, options.sameRecordOnly === true);
   if (skipped > 0) {
     const issues = await ownedElsewhere(t, rows);
-    throwIfAny(issues.length > 0 ? issues : [{ table: name, rowId: "", field: "id", value: "", reason: "duplicate_id", message: `${skipped} row(s) of '${name}' were not written: they belong to another record.` }]);
+    throwIfAny(
+      issues.length > 0
+        ? issues
+        : [
+            {
+              table: name,
+              rowId: "",
+              field: "id",
+              value: "",
+              reason: "duplicate_id",
+              message: `${skipped} row(s) of '${name}' were not written: they belong to another record.`,
+            },
+          ],
+    );
   }
   return rows;
 }

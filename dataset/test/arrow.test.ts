@@ -50,12 +50,37 @@ describe("Arrow schema mapping", () => {
 
   it("round-trips rows through Arrow exactly (int64, microsecond timestamps, bytes, binary text, lists, nulls)", () => {
     const records = tableSchemaFromManifest(
-      { base: "Record", name: "R", fields: { big: { collection: false, type: "int", required: false, default: 0 }, when: { collection: true, type: "datetime", required: false, default: [] } } },
+      {
+        base: "Record",
+        name: "R",
+        fields: {
+          big: { collection: false, type: "int", required: false, default: 0 },
+          when: { collection: true, type: "datetime", required: false, default: [] },
+        },
+      },
       "records",
     );
     const rows = [
-      { id: "a", split: "train", created_at: "2024-02-29T23:59:59.999999", updated_at: "1969-12-31T23:59:59.000001", status: "new", comment: "é😀", big: 2 ** 53 - 1, when: ["2020-01-01T00:00:00"] },
-      { id: "b", split: "", created_at: "2024-01-01T00:00:00", updated_at: "2024-01-01T00:00:00.5", status: "validated", comment: "", big: -5, when: [] },
+      {
+        id: "a",
+        split: "train",
+        created_at: "2024-02-29T23:59:59.999999",
+        updated_at: "1969-12-31T23:59:59.000001",
+        status: "new",
+        comment: "é😀",
+        big: 2 ** 53 - 1,
+        when: ["2020-01-01T00:00:00"],
+      },
+      {
+        id: "b",
+        split: "",
+        created_at: "2024-01-01T00:00:00",
+        updated_at: "2024-01-01T00:00:00.5",
+        status: "validated",
+        comment: "",
+        big: -5,
+        when: [],
+      },
     ];
     const table = rowsToArrowTable(records, rows);
     const back = arrowTableToRows(records, table);
@@ -63,7 +88,12 @@ describe("Arrow schema mapping", () => {
     expect(back[1]).toEqual({ ...rows[1], updated_at: "2024-01-01T00:00:00.500000" });
 
     const masks = tableSchemaFromManifest(null, "masks");
-    const mask = { ...Object.fromEntries(masks.columns.map((c) => [c.name, c.default({ now: () => new Date(0) })])), id: "m", size: [3, 4], counts: "0;1" };
+    const mask = {
+      ...Object.fromEntries(masks.columns.map((c) => [c.name, c.default({ now: () => new Date(0) })])),
+      id: "m",
+      size: [3, 4],
+      counts: "0;1",
+    };
     const maskTable = rowsToArrowTable(masks, [mask]);
     expect(Buffer.from(maskTable.getChild("counts")!.get(0) as Uint8Array).toString("utf8")).toBe("0;1");
     expect(arrowTableToRows(masks, maskTable)[0]).toEqual(mask);
@@ -77,7 +107,12 @@ describe("Arrow schema mapping", () => {
     expect(embBack).toEqual(embRows);
 
     const images = tableSchemaFromManifest(null, "images");
-    const img = { ...Object.fromEntries(images.columns.map((c) => [c.name, c.default({ now: () => new Date(0) })])), id: "i", raw_bytes: null, preview: new Uint8Array([1, 2, 3]) };
+    const img = {
+      ...Object.fromEntries(images.columns.map((c) => [c.name, c.default({ now: () => new Date(0) })])),
+      id: "i",
+      raw_bytes: null,
+      preview: new Uint8Array([1, 2, 3]),
+    };
     expect(arrowTableToRows(images, rowsToArrowTable(images, [img]))[0]).toEqual(img);
   });
 
@@ -95,7 +130,12 @@ describe("Arrow schema mapping", () => {
 
   it("converts toArray() rows with arrowRowToRow", () => {
     const bboxes = tableSchemaFromManifest(null, "bboxes");
-    const row = { ...Object.fromEntries(bboxes.columns.map((c) => [c.name, c.default({ now: () => new Date(0) })])), id: "b", coords: [0.1, 0.2, 0.3, 0.4], frame_index: 7 };
+    const row = {
+      ...Object.fromEntries(bboxes.columns.map((c) => [c.name, c.default({ now: () => new Date(0) })])),
+      id: "b",
+      coords: [0.1, 0.2, 0.3, 0.4],
+      frame_index: 7,
+    };
     const proxy = rowsToArrowTable(bboxes, [row]).toArray()[0] as Record<string, unknown>;
     expect(arrowRowToRow(bboxes, proxy)).toEqual(row);
   });
@@ -109,7 +149,10 @@ describe("Arrow schema mapping", () => {
     ]);
     const layout = tableLayoutFromArrow(newer, declared);
     expect(layout.schema.columns.map((c) => c.name)).toEqual(newer.fields.map((f) => f.name));
-    expect(layout.schema.columns.find((c) => c.name === "review_status")).toMatchObject({ type: { kind: "utf8" }, source: "custom" });
+    expect(layout.schema.columns.find((c) => c.name === "review_status")).toMatchObject({
+      type: { kind: "utf8" },
+      source: "custom",
+    });
     expect(layout.missing).toEqual([]);
 
     const videos = tableSchemaFromManifest(null, "videos");
@@ -119,8 +162,15 @@ describe("Arrow schema mapping", () => {
     const rows = arrowTableToRows(old.schema, rowsToArrowTable(old.schema, []), old.missing);
     expect(rows).toEqual([]);
 
-    const emb = tableLayoutFromArrow(arrowSchemaOf(tableSchemaFromManifest(null, "embeddings", 8)), tableSchemaFromManifest(null, "embeddings", 0));
-    expect(emb.schema.columns.find((c) => c.name === "vector")!.type).toEqual({ kind: "fixed_size_list", of: "float32", dim: 8 });
+    const emb = tableLayoutFromArrow(
+      arrowSchemaOf(tableSchemaFromManifest(null, "embeddings", 8)),
+      tableSchemaFromManifest(null, "embeddings", 0),
+    );
+    expect(emb.schema.columns.find((c) => c.name === "vector")!.type).toEqual({
+      kind: "fixed_size_list",
+      of: "float32",
+      dim: 8,
+    });
   });
 
   it("maps every canonical table", () => {

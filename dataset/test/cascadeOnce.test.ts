@@ -3,9 +3,27 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as Y from "yjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyRowsToDoc, clientOrigin, deleteRows, randomId, rowsOfDoc, transact, type ComponentTable, type DatasetInfo, type Row } from "@tessera/shared-crdt";
+import {
+  applyRowsToDoc,
+  clientOrigin,
+  deleteRows,
+  randomId,
+  rowsOfDoc,
+  transact,
+  type ComponentTable,
+  type DatasetInfo,
+  type Row,
+} from "@tessera/shared-crdt";
 import { Library, type Dataset, type DatasetHandle } from "../src/index.js";
-import { canonicalRows, FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, readRecordRows, type PersistStep } from "../src/state/index.js";
+import {
+  canonicalRows,
+  FileRecordLog,
+  FileSnapshotStore,
+  loadRecordDoc,
+  persistRecord,
+  readRecordRows,
+  type PersistStep,
+} from "../src/state/index.js";
 import { fixedClock, logUpdates } from "./state/fixture.js";
 
 /**
@@ -37,11 +55,20 @@ function videoInfo(id: string): DatasetInfo {
   };
 }
 
-const box = (id: string, extra: Row): Row => ({ id, record_id: "r1", entity_id: "e1", coords: [0.1, 0.1, 0.2, 0.2], ...extra });
+const box = (id: string, extra: Row): Row => ({
+  id,
+  record_id: "r1",
+  entity_id: "e1",
+  coords: [0.1, 0.1, 0.2, 0.2],
+  ...extra,
+});
 
 /** Record r1: a tracklet t1 of e1 with two boxes, a keypoint and a dynamic state; a box b3 outside it linked to that state; a relation on b1. */
 const ROWS = {
-  records: [{ id: "r1", split: "train" }, { id: "r2", split: "train" }],
+  records: [
+    { id: "r1", split: "train" },
+    { id: "r2", split: "train" },
+  ],
   entities: [
     { id: "e1", record_id: "r1", category: "car" },
     { id: "e2", record_id: "r1", category: "person" },
@@ -58,9 +85,31 @@ const ROWS = {
     box("b3", { entity_dynamic_state_id: "s1", frame_index: 0 }),
     { id: "b9", record_id: "r2", entity_id: "e9", coords: [0, 0, 1, 1] },
   ],
-  keypoints: [{ id: "k1", record_id: "r1", entity_id: "e1", tracklet_id: "t1", coords: [0.5, 0.5], states: ["visible"], frame_index: 0 }],
+  keypoints: [
+    {
+      id: "k1",
+      record_id: "r1",
+      entity_id: "e1",
+      tracklet_id: "t1",
+      coords: [0.5, 0.5],
+      states: ["visible"],
+      frame_index: 0,
+    },
+  ],
   relations: [{ id: "rel1", record_id: "r1", entity_id: "", predicate: "near", subject_id: "b1", object_id: "b3" }],
-  messages: [{ id: "m1", record_id: "r1", entity_ids: ["e1", "e2"], conversation_id: "c1", number: 0, user: "u", type: "QUESTION", question_type: "OPEN", content: "where?" }],
+  messages: [
+    {
+      id: "m1",
+      record_id: "r1",
+      entity_ids: ["e1", "e2"],
+      conversation_id: "c1",
+      number: 0,
+      user: "u",
+      type: "QUESTION",
+      question_type: "OPEN",
+      content: "where?",
+    },
+  ],
 };
 
 /** Ids left per table of record r1, and the references that matter. */
@@ -69,7 +118,10 @@ function summary(rows: { tables: Partial<Record<ComponentTable, Row[]>> }): Reco
   for (const [t, list] of Object.entries(rows.tables)) {
     if (!list || list.length === 0) continue;
     out[t] = list
-      .map((r) => `${String(r.id)}${typeof r.tracklet_id === "string" && r.tracklet_id ? `@${r.tracklet_id}` : ""}${typeof r.entity_dynamic_state_id === "string" && r.entity_dynamic_state_id ? `~${r.entity_dynamic_state_id}` : ""}${Array.isArray(r.entity_ids) ? `[${r.entity_ids.join(",")}]` : ""}`)
+      .map(
+        (r) =>
+          `${String(r.id)}${typeof r.tracklet_id === "string" && r.tracklet_id ? `@${r.tracklet_id}` : ""}${typeof r.entity_dynamic_state_id === "string" && r.entity_dynamic_state_id ? `~${r.entity_dynamic_state_id}` : ""}${Array.isArray(r.entity_ids) ? `[${r.entity_ids.join(",")}]` : ""}`,
+      )
       .sort();
   }
   return out;
@@ -142,7 +194,10 @@ describe("one cascade rule for the document and the library (SPEC D-DELETE-ONE)"
   });
 
   it("deleting an entity or a dynamic state leaves the same rows through the library and in the document", async () => {
-    for (const [table, id] of [["entity_dynamic_states", "s1"], ["entities", "e1"]] as const) {
+    for (const [table, id] of [
+      ["entity_dynamic_states", "s1"],
+      ["entities", "e1"],
+    ] as const) {
       await w.viaLibrary.delete(table, [id]);
       const doc = await docAfterDelete(w.viaDoc, table, id);
       expect(summary(await readRecordRows(w.viaLibrary, "r1")), `${table}/${id}`).toEqual(summary(rowsOfDoc(doc)));
@@ -160,9 +215,19 @@ describe("one cascade rule for the document and the library (SPEC D-DELETE-ONE)"
     const recorded = new Proxy(w.viaDoc, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== "function" || !["delete", "deleteExact", "upsert", "update", "add"].includes(String(prop))) return value;
+        if (typeof value !== "function" || !["delete", "deleteExact", "upsert", "update", "add"].includes(String(prop)))
+          return value;
         return (...args: unknown[]) => {
-          calls.push(`${String(prop)} ${String(args[0])} ${Array.isArray(args[1]) ? (args[1] as Row[]).map((x) => (typeof x === "string" ? x : String(x.id))).sort().join(",") : ""}`);
+          calls.push(
+            `${String(prop)} ${String(args[0])} ${
+              Array.isArray(args[1])
+                ? (args[1] as Row[])
+                    .map((x) => (typeof x === "string" ? x : String(x.id)))
+                    .sort()
+                    .join(",")
+                : ""
+            }`,
+          );
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -171,7 +236,12 @@ describe("one cascade rule for the document and the library (SPEC D-DELETE-ONE)"
       const deps = { dataset: recorded, log, snapshots, key, clock: fixedClock() };
       const loaded = await loadRecordDoc(deps);
       const sink = logUpdates(loaded.doc, log, key);
-      deleteRows({ doc: loaded.doc, schema: w.viaDoc.schema, recordId: "r1", newId: randomId }, clientOrigin("alice"), "tracklets", ["t1"]);
+      deleteRows(
+        { doc: loaded.doc, schema: w.viaDoc.schema, recordId: "r1", newId: randomId },
+        clientOrigin("alice"),
+        "tracklets",
+        ["t1"],
+      );
       await sink.settled();
       sink.stop();
       calls.length = 0;
@@ -187,8 +257,14 @@ describe("one cascade rule for the document and the library (SPEC D-DELETE-ONE)"
         "deleteExact tracklets t1",
       ]);
       // b3 loses its link to the deleted state: an upsert, as the document has it.
-      expect(calls.filter((c) => c.startsWith("upsert") && !c.startsWith("upsert records"))).toEqual(["upsert bboxes b3"]);
-      expect(steps.map((s) => s.kind).filter((k) => !["snapshot-pending", "delete", "upsert", "record", "snapshot"].includes(k))).toEqual([]);
+      expect(calls.filter((c) => c.startsWith("upsert") && !c.startsWith("upsert records"))).toEqual([
+        "upsert bboxes b3",
+      ]);
+      expect(
+        steps
+          .map((s) => s.kind)
+          .filter((k) => !["snapshot-pending", "delete", "upsert", "record", "snapshot"].includes(k)),
+      ).toEqual([]);
       expect(result.rowsDeleted).toBe(6);
       const stored = await readRecordRows(w.viaDoc, "r1");
       expect(summary(stored)).toEqual(AFTER_TRACKLET_DELETE);

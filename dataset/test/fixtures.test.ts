@@ -4,7 +4,14 @@ import * as lancedb from "@lancedb/lancedb";
 import type { DataType, Field } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arrow, arrowSchemaOf, Library, type Dataset } from "../src/index.js";
-import { copyFixtureLibrary, FIXTURE_REFERENCE, fixtureDatasets, HAVE_FIXTURES, removeDir, tempDir } from "./helpers.js";
+import {
+  copyFixtureLibrary,
+  FIXTURE_REFERENCE,
+  fixtureDatasets,
+  HAVE_FIXTURES,
+  removeDir,
+  tempDir,
+} from "./helpers.js";
 
 /**
  * Datasets built by Pixano 0.8.0 itself (fixtures/pixano-built): our Arrow schemas must equal the
@@ -31,13 +38,15 @@ function pyarrowName(t: DataType): string {
   if (arrow.DataType.isLargeBinary(t)) return "large_binary";
   if (arrow.DataType.isBinary(t)) return "binary";
   if (arrow.DataType.isList(t)) return `list<${t.children[0]!.name}: ${pyarrowName(t.children[0]!.type)}>`;
-  if (arrow.DataType.isFixedSizeList(t)) return `fixed_size_list<${t.children[0]!.name}: ${pyarrowName(t.children[0]!.type)}>[${t.listSize}]`;
+  if (arrow.DataType.isFixedSizeList(t))
+    return `fixed_size_list<${t.children[0]!.name}: ${pyarrowName(t.children[0]!.type)}>[${t.listSize}]`;
   return String(t);
 }
 
 function fieldJson(f: Field): RefField {
   const out: RefField = { name: f.name, type: pyarrowName(f.type), nullable: f.nullable };
-  if (arrow.DataType.isList(f.type) || arrow.DataType.isFixedSizeList(f.type)) out.children = [fieldJson(f.type.children[0]!)];
+  if (arrow.DataType.isList(f.type) || arrow.DataType.isFixedSizeList(f.type))
+    out.children = [fieldJson(f.type.children[0]!)];
   return out;
 }
 
@@ -46,7 +55,8 @@ function asReference(row: Record<string, unknown>, binaryText: ReadonlySet<strin
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
     if (v instanceof Uint8Array) out[k] = { __bytes__: Buffer.from(v).toString("base64") };
-    else if (binaryText.has(k) && typeof v === "string") out[k] = { __bytes__: Buffer.from(v, "utf8").toString("base64") };
+    else if (binaryText.has(k) && typeof v === "string")
+      out[k] = { __bytes__: Buffer.from(v, "utf8").toString("base64") };
     else out[k] = v;
   }
   return out;
@@ -72,9 +82,13 @@ describe.skipIf(!HAVE_FIXTURES)("Pixano 0.8.0-built fixtures", () => {
     const summaries = await library.scan();
     expect(summaries.map((s) => s.folder).sort()).toEqual(datasets);
     for (const s of summaries) {
-      const info = JSON.parse(await fs.readFile(path.join(dataDir, "library", s.folder, "info.json"), "utf8")) as { id: string };
+      const info = JSON.parse(await fs.readFile(path.join(dataDir, "library", s.folder, "info.json"), "utf8")) as {
+        id: string;
+      };
       expect(s.id).toBe(info.id);
-      const ref = JSON.parse(await fs.readFile(path.join(FIXTURE_REFERENCE, `${s.folder}.schemas.json`), "utf8")) as RefSchemas;
+      const ref = JSON.parse(
+        await fs.readFile(path.join(FIXTURE_REFERENCE, `${s.folder}.schemas.json`), "utf8"),
+      ) as RefSchemas;
       expect(s.numRecords).toBe(ref.tables.records?.row_count ?? 0);
     }
   });
@@ -86,8 +100,12 @@ describe.skipIf(!HAVE_FIXTURES)("Pixano 0.8.0-built fixtures", () => {
       let refRows: { tables: Record<string, Array<Record<string, unknown>>> };
 
       beforeAll(async () => {
-        ref = JSON.parse(await fs.readFile(path.join(FIXTURE_REFERENCE, `${folder}.schemas.json`), "utf8")) as RefSchemas;
-        refRows = JSON.parse(await fs.readFile(path.join(FIXTURE_REFERENCE, `${folder}.rows.json`), "utf8")) as typeof refRows;
+        ref = JSON.parse(
+          await fs.readFile(path.join(FIXTURE_REFERENCE, `${folder}.schemas.json`), "utf8"),
+        ) as RefSchemas;
+        refRows = JSON.parse(
+          await fs.readFile(path.join(FIXTURE_REFERENCE, `${folder}.rows.json`), "utf8"),
+        ) as typeof refRows;
         const summary = (await library.scan()).find((s) => s.folder === folder)!;
         ds = await library.open(summary.id);
       });
@@ -101,10 +119,13 @@ describe.skipIf(!HAVE_FIXTURES)("Pixano 0.8.0-built fixtures", () => {
           const declared = ds.schema.tables.get(name as never);
           expect(declared, `${folder}.${name} is declared in info.json`).toBeDefined();
           const ours = arrowSchemaOf(declared!);
-          expect(ours.fields.map(fieldJson), `${folder}.${name}`).toEqual(disk.fields.map((f) => fieldJson(f as unknown as Field)));
+          expect(ours.fields.map(fieldJson), `${folder}.${name}`).toEqual(
+            disk.fields.map((f) => fieldJson(f as unknown as Field)),
+          );
           for (let i = 0; i < ours.fields.length; i++) {
             expect(String(ours.fields[i]!.type)).toBe(String(disk.fields[i]!.type));
-            if (arrow.DataType.isTimestamp(ours.fields[i]!.type)) expect(ours.fields[i]!.type.timezone ?? null).toBeNull();
+            if (arrow.DataType.isTimestamp(ours.fields[i]!.type))
+              expect(ours.fields[i]!.type.timezone ?? null).toBeNull();
           }
         }
         db.close();
@@ -126,12 +147,15 @@ describe.skipIf(!HAVE_FIXTURES)("Pixano 0.8.0-built fixtures", () => {
           const t = await ds.table(name as never);
           expect(t, `${folder}.${name}`).not.toBeNull();
           const columns = t!.layout.schema.columns.map((c) => c.name);
-          const binaryText = new Set(t!.layout.schema.columns.filter((c) => c.type.kind === "binary_text").map((c) => c.name));
+          const binaryText = new Set(
+            t!.layout.schema.columns.filter((c) => c.type.kind === "binary_text").map((c) => c.name),
+          );
           const page = await ds.query(name as never, { columns });
           expect(page.total).toBe(expected.length);
           const byId = new Map(page.items.map((r) => [r.id as string, asReference(r, binaryText)]));
           expect(byId.size).toBe(expected.length);
-          for (const row of expected) expect(byId.get(row.id as string), `${folder}.${name}[${String(row.id)}]`).toEqual(row);
+          for (const row of expected)
+            expect(byId.get(row.id as string), `${folder}.${name}[${String(row.id)}]`).toEqual(row);
         }
       });
 
@@ -150,7 +174,9 @@ describe.skipIf(!HAVE_FIXTURES)("Pixano 0.8.0-built fixtures", () => {
           });
           if (!expected) continue;
           const media = await ds.readMedia(name, expected.id as string);
-          expect(Buffer.from(media!.bytes).toString("base64")).toBe((expected.raw_bytes as { __bytes__: string }).__bytes__);
+          expect(Buffer.from(media!.bytes).toString("base64")).toBe(
+            (expected.raw_bytes as { __bytes__: string }).__bytes__,
+          );
           expect(media!.format).toBe(expected.format);
         }
       });

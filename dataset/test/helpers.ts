@@ -24,7 +24,10 @@ export async function removeDir(dir: string): Promise<void> {
 export async function fixtureDatasets(): Promise<string[]> {
   if (!HAVE_FIXTURES) return [];
   const entries = await fs.readdir(FIXTURE_LIBRARY, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Copies the fixture library into `<dataDir>/library` so tests never touch the committed files. */

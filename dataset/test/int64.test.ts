@@ -43,7 +43,10 @@ function int64Info(id = "int64_extremes"): DatasetInfo {
  * table, without Tessera's validation, so reading, filtering and updating are tested on their own.
  */
 async function writeExtremes(ds: Dataset, rows: readonly Row[]): Promise<void> {
-  await ds.add("records", rows.map((r) => ({ id: r.id, split: "train" })));
+  await ds.add(
+    "records",
+    rows.map((r) => ({ id: r.id, split: "train" })),
+  );
   const t = await ds.table("records");
   if (!t) throw new Error("no records table");
   for (const r of rows) {
@@ -97,7 +100,9 @@ describe("int64 beyond ±2^53 in a dataset", () => {
 
   it("filters on int64 values beyond 2^53 exactly instead of refusing them", async () => {
     const ids = async (op: "eq" | "lt" | "gt" | "in" | "ne", ...values: string[]) =>
-      (await ds.query("records", { filters: [{ column: "big", op, values }], sort: { column: "id", order: "asc" } })).items.map((r) => r.id);
+      (
+        await ds.query("records", { filters: [{ column: "big", op, values }], sort: { column: "id", order: "asc" } })
+      ).items.map((r) => r.id);
     expect(await ids("eq", "9223372036854775807")).toEqual(["max"]);
     expect(await ids("eq", "-9223372036854775808")).toEqual(["min"]);
     expect(await ids("eq", "9007199254740993")).toEqual(["unsafe"]);
@@ -107,15 +112,36 @@ describe("int64 beyond ±2^53 in a dataset", () => {
     expect(await ids("lt", "-9223372036854775807")).toEqual(["min"]);
     expect(await ids("in", "9223372036854775807", "-9223372036854775808")).toEqual(["max", "min"]);
     expect(await ids("ne", "9223372036854775807")).toEqual(["min", "small", "unsafe"]);
-    expect(await ds.count("records", { where: { id: "max" }, filters: [{ column: "big", op: "eq", values: ["+9223372036854775807"] }] })).toBe(1);
+    expect(
+      await ds.count("records", {
+        where: { id: "max" },
+        filters: [{ column: "big", op: "eq", values: ["+9223372036854775807"] }],
+      }),
+    ).toBe(1);
   });
 
   it("navigates and pages by an int64 sort key beyond 2^53 (neighbors, keyset) instead of failing", async () => {
     const byBig = { column: "big", order: "asc" } as const;
-    expect(await ds.neighbors("unsafe", { sort: byBig })).toEqual({ previous: "small", next: "max", position: 3, total: 4 });
-    expect(await ds.neighbors("min", { sort: byBig })).toEqual({ previous: null, next: "small", position: 1, total: 4 });
-    expect(await ds.neighbors("max", { sort: byBig })).toEqual({ previous: "unsafe", next: null, position: 4, total: 4 });
-    const page = async (after: { id: string; sortValue?: unknown }) => (await ds.query("records", { sort: byBig, after, limit: 2 })).items.map((r) => r.id);
+    expect(await ds.neighbors("unsafe", { sort: byBig })).toEqual({
+      previous: "small",
+      next: "max",
+      position: 3,
+      total: 4,
+    });
+    expect(await ds.neighbors("min", { sort: byBig })).toEqual({
+      previous: null,
+      next: "small",
+      position: 1,
+      total: 4,
+    });
+    expect(await ds.neighbors("max", { sort: byBig })).toEqual({
+      previous: "unsafe",
+      next: null,
+      position: 4,
+      total: 4,
+    });
+    const page = async (after: { id: string; sortValue?: unknown }) =>
+      (await ds.query("records", { sort: byBig, after, limit: 2 })).items.map((r) => r.id);
     expect(await page({ id: "unsafe" })).toEqual(["max"]);
     expect(await page({ id: "min" })).toEqual(["small", "unsafe"]);
     expect(await page({ id: "", sortValue: MIN })).toEqual(["min", "small"]);
@@ -124,7 +150,10 @@ describe("int64 beyond ±2^53 in a dataset", () => {
 
   it("refuses integers outside the int64 range in filters, with a 400-kind error", async () => {
     for (const v of ["9223372036854775808", "-9223372036854775809", "1.5", "9e18"]) {
-      await expect(ds.query("records", { filters: [{ column: "big", op: "eq", values: [v] }] }), v).rejects.toMatchObject({
+      await expect(
+        ds.query("records", { filters: [{ column: "big", op: "eq", values: [v] }] }),
+        v,
+      ).rejects.toMatchObject({
         name: "QueryError",
         reason: "bad_value",
       });
@@ -162,7 +191,8 @@ describe("int64 beyond ±2^53 in a dataset", () => {
     const again = new Library(second);
     try {
       const copy = await again.open(b.datasetId);
-      const pick = async (d: Dataset) => (await d.query("records", { sort: { column: "id", order: "asc" } })).items.map((r) => [r.id, r.big, r.bigs]);
+      const pick = async (d: Dataset) =>
+        (await d.query("records", { sort: { column: "id", order: "asc" } })).items.map((r) => [r.id, r.big, r.bigs]);
       const original = await pick(ds);
       expect(original.map(([, big]) => big)).toContain(MAX);
       expect(await pick(copy)).toEqual(original);

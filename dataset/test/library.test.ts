@@ -28,7 +28,8 @@ describe("Library", () => {
   it("init creates library/, media/, models/ and .tessera/ idempotently", async () => {
     await library.init();
     await library.init();
-    for (const d of ["library", "media", "models", ".tessera"]) expect((await fs.stat(path.join(dataDir, d))).isDirectory()).toBe(true);
+    for (const d of ["library", "media", "models", ".tessera"])
+      expect((await fs.stat(path.join(dataDir, d))).isDirectory()).toBe(true);
     expect(await library.scan()).toEqual([]);
   });
 
@@ -40,7 +41,18 @@ describe("Library", () => {
     const known = keys.filter((k) => INFO_KEY_ORDER.includes(k));
     expect(known).toEqual(INFO_KEY_ORDER.filter((k) => k in json));
     expect(keys.at(-1)).toBe("my_extension");
-    expect(keys.slice(0, 10)).toEqual(["id", "name", "description", "size", "preview", "creation_date", "bookmarks", "workspace", "storage_mode", "spec_version"]);
+    expect(keys.slice(0, 10)).toEqual([
+      "id",
+      "name",
+      "description",
+      "size",
+      "preview",
+      "creation_date",
+      "bookmarks",
+      "workspace",
+      "storage_mode",
+      "spec_version",
+    ]);
     expect(json.spec_version).toBe(2);
     expect(json.timeseries).toBeNull();
     expect(text).toBe(serializeDatasetInfo(parseDatasetInfo(json)));
@@ -62,7 +74,9 @@ describe("Library", () => {
       expect(await t.countRows()).toBe(0);
       const disk = await t.schema();
       const ours = arrowSchemaOf(ds.schema.tables.get(name as TableName)!);
-      expect(disk.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual(ours.fields.map((f) => [f.name, String(f.type), f.nullable]));
+      expect(disk.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual(
+        ours.fields.map((f) => [f.name, String(f.type), f.nullable]),
+      );
     }
     db.close();
   });
@@ -94,7 +108,10 @@ describe("Library", () => {
     expect(summaries[0]!.numRecords).toBe(2);
     expect((await library.find("the_id"))?.folder).toBe("folder_name");
     expect(await library.find("folder_name")).toBeNull();
-    await expect(library.open("folder_name")).rejects.toMatchObject({ name: "DatasetError", reason: "dataset_not_found" });
+    await expect(library.open("folder_name")).rejects.toMatchObject({
+      name: "DatasetError",
+      reason: "dataset_not_found",
+    });
   });
 
   it("writes rows to every table, and a fresh Library reads them back equal", async () => {
@@ -179,24 +196,36 @@ describe("Library", () => {
     expect((await library.open("changing")).info.name).toBe("Renamed");
   });
 
-  it.skipIf(!HAVE_PIXANO)("writes tables with Lance storage version 2.0 that Pixano 0.8.0 opens and reads", async () => {
-    const ds = await library.create("full", fullInfo());
-    await ds.addRecords(await fullRows());
-    // Updates (merge-insert), cascades (deletes, cleared references, trimmed lists), indexes and compaction.
-    await ds.update("records", "r2", { status: "validated", comment: "ok" });
-    await ds.upsert("bboxes", [{ id: "b3", record_id: "r1", entity_id: "e2", view_id: "img1", coords: [0, 0, 0.5, 0.5] }]);
-    await ds.delete("entities", ["e2"]);
-    await ds.delete("tracklets", ["t1"]);
-    await ds.optimize();
-    const out = execFileSync(
-      PYTHON,
-      ["-c", "import lance,sys,glob\nfor p in sorted(glob.glob(sys.argv[1]+'/*.lance')): print(lance.dataset(p).data_storage_version)", path.join(ds.path, "db")],
-      { encoding: "utf8" },
-    );
-    const versions = out.trim().split("\n");
-    expect(versions.length).toBe(ds.schema.tables.size);
-    expect(new Set(versions)).toEqual(new Set(["2.0"]));
-    const check = execFileSync(PYTHON, [path.join(FIXTURES, "check_open.py"), dataDir, "--strict-schema"], { encoding: "utf8" });
-    expect(check).toContain("OK: every dataset opened and every table was read");
-  }, 120_000);
+  it.skipIf(!HAVE_PIXANO)(
+    "writes tables with Lance storage version 2.0 that Pixano 0.8.0 opens and reads",
+    async () => {
+      const ds = await library.create("full", fullInfo());
+      await ds.addRecords(await fullRows());
+      // Updates (merge-insert), cascades (deletes, cleared references, trimmed lists), indexes and compaction.
+      await ds.update("records", "r2", { status: "validated", comment: "ok" });
+      await ds.upsert("bboxes", [
+        { id: "b3", record_id: "r1", entity_id: "e2", view_id: "img1", coords: [0, 0, 0.5, 0.5] },
+      ]);
+      await ds.delete("entities", ["e2"]);
+      await ds.delete("tracklets", ["t1"]);
+      await ds.optimize();
+      const out = execFileSync(
+        PYTHON,
+        [
+          "-c",
+          "import lance,sys,glob\nfor p in sorted(glob.glob(sys.argv[1]+'/*.lance')): print(lance.dataset(p).data_storage_version)",
+          path.join(ds.path, "db"),
+        ],
+        { encoding: "utf8" },
+      );
+      const versions = out.trim().split("\n");
+      expect(versions.length).toBe(ds.schema.tables.size);
+      expect(new Set(versions)).toEqual(new Set(["2.0"]));
+      const check = execFileSync(PYTHON, [path.join(FIXTURES, "check_open.py"), dataDir, "--strict-schema"], {
+        encoding: "utf8",
+      });
+      expect(check).toContain("OK: every dataset opened and every table was read");
+    },
+    120_000,
+  );
 });

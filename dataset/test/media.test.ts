@@ -28,7 +28,8 @@ describe("media", () => {
     await removeDir(outside);
   });
 
-  const reason = async (uri: string) => ((await library.resolveMedia(uri).catch((e: unknown) => e)) as MediaError).reason;
+  const reason = async (uri: string) =>
+    ((await library.resolveMedia(uri).catch((e: unknown) => e)) as MediaError).reason;
 
   it("resolves relative and file:// uris inside DATA_DIR/media", async () => {
     const real = await fs.realpath(path.join(dataDir, "media", "r2", "photo.jpg"));
@@ -66,6 +67,8 @@ describe("media", () => {
     expect(await ds.readMedia("images", "nope")).toBeNull();
     expect((await ds.readPreview("images", "img1"))!.format).toBe("png");
     const view = (await ds.get("images", "img2"))!;
-    expect(await library.resolveMedia(view.uri as string)).toBe(await fs.realpath(path.join(dataDir, "media", "r2", "photo.jpg")));
+    expect(await library.resolveMedia(view.uri as string)).toBe(
+      await fs.realpath(path.join(dataDir, "media", "r2", "photo.jpg")),
+    );
   });
 });

@@ -52,21 +52,37 @@ describe("larger tables (sanity, not a benchmark)", () => {
 
   it("serves sorted, filtered and keyset pages of a 30k table correctly", async () => {
     const expected = [...quality.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
-    const first = await timed("first sorted page", () => ds.query("records", { sort: { column: "quality", order: "desc" }, limit: 50 }));
+    const first = await timed("first sorted page", () =>
+      ds.query("records", { sort: { column: "quality", order: "desc" }, limit: 50 }),
+    );
     expect(first.total).toBe(N);
     expect(first.items.map((r) => r.id)).toEqual(expected.slice(0, 50));
-    const deep = await timed("page at offset 20000", () => ds.query("records", { sort: { column: "quality", order: "desc" }, offset: 20_000, limit: 50 }));
+    const deep = await timed("page at offset 20000", () =>
+      ds.query("records", { sort: { column: "quality", order: "desc" }, offset: 20_000, limit: 50 }),
+    );
     expect(deep.items.map((r) => r.id)).toEqual(expected.slice(20_000, 20_050));
     const last = first.items.at(-1)!;
-    const next = await timed("keyset next page", () => ds.query("records", { sort: { column: "quality", order: "desc" }, after: { id: last.id as string, sortValue: last.quality }, limit: 50 }));
+    const next = await timed("keyset next page", () =>
+      ds.query("records", {
+        sort: { column: "quality", order: "desc" },
+        after: { id: last.id as string, sortValue: last.quality },
+        limit: 50,
+      }),
+    );
     expect(next.items.map((r) => r.id)).toEqual(expected.slice(50, 100));
     const val = expected.filter((id) => Number(id.slice(1)) % 3 === 1);
     const filtered = await timed("filtered sorted page", () =>
-      ds.query("records", { filters: [{ column: "split", op: "eq", values: ["val"] }], sort: { column: "quality", order: "desc" }, limit: 20 }),
+      ds.query("records", {
+        filters: [{ column: "split", op: "eq", values: ["val"] }],
+        sort: { column: "quality", order: "desc" },
+        limit: 20,
+      }),
     );
     expect(filtered.total).toBe(N / 3);
     expect(filtered.items.map((r) => r.id)).toEqual(val.slice(0, 20));
-    const n = await timed("neighbours", () => ds.neighbors(expected[1234]!, { sort: { column: "quality", order: "desc" } }));
+    const n = await timed("neighbours", () =>
+      ds.neighbors(expected[1234]!, { sort: { column: "quality", order: "desc" } }),
+    );
     expect(n).toEqual({ previous: expected[1233], next: expected[1235], position: 1235, total: N });
   });
 });

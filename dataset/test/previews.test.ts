@@ -32,12 +32,23 @@ describe("previews", () => {
     expect(p.source).toEqual({ width: 640, height: 480, format: "JPEG" });
     const square = await sharp((await makePreview(await png(300, 300))).bytes).metadata();
     expect([square.width, square.height]).toEqual([64, 64]);
-    await expect(makePreview(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ name: "MediaError", reason: "bad_image" });
+    await expect(makePreview(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({
+      name: "MediaError",
+      reason: "bad_image",
+    });
   });
 
   it.skipIf(!HAVE_FIXTURES)("matches the size of the previews Pixano stored in the fixtures", async () => {
     const ref = JSON.parse(await fs.readFile(path.join(FIXTURE_REFERENCE, "api_misc.rows.json"), "utf8")) as {
-      tables: { images: Array<{ raw_bytes: { __bytes__: string }; preview: { __bytes__: string }; width: number; height: number; format: string }> };
+      tables: {
+        images: Array<{
+          raw_bytes: { __bytes__: string };
+          preview: { __bytes__: string };
+          width: number;
+          height: number;
+          format: string;
+        }>;
+      };
     };
     for (const img of ref.tables.images) {
       const raw = new Uint8Array(Buffer.from(img.raw_bytes.__bytes__, "base64"));
@@ -51,11 +62,15 @@ describe("previews", () => {
 
   it("makes a 350×150 JPEG mosaic of 1 to 4 images", async () => {
     for (const n of [1, 2, 3, 4, 6]) {
-      const images = await Promise.all(Array.from({ length: n }, (_, i) => png(50 + 30 * i, 40 + 7 * i, i % 2 ? "#00ff00" : "#ff0000")));
+      const images = await Promise.all(
+        Array.from({ length: n }, (_, i) => png(50 + 30 * i, 40 + 7 * i, i % 2 ? "#00ff00" : "#ff0000")),
+      );
       const meta = await sharp(await makeMosaic(images)).metadata();
       expect([meta.format, meta.width, meta.height], `${n} images`).toEqual(["jpeg", 350, 150]);
     }
-    const red = await sharp(await makeMosaic([await png(10, 10, "#ff0000")])).raw().toBuffer();
+    const red = await sharp(await makeMosaic([await png(10, 10, "#ff0000")]))
+      .raw()
+      .toBuffer();
     expect(red[0]).toBeGreaterThan(200);
     expect(red[1]).toBeLessThan(60);
   });

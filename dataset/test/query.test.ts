@@ -83,9 +83,17 @@ function matches(row: Row, f: Filter): boolean {
   }
 }
 
-function oracle(rows: readonly Row[], filters: readonly Filter[], q: string | undefined, sort: SortSpec | undefined): Row[] {
+function oracle(
+  rows: readonly Row[],
+  filters: readonly Filter[],
+  q: string | undefined,
+  sort: SortSpec | undefined,
+): Row[] {
   let out = rows.filter((r) => filters.every((f) => matches(r, f)));
-  if (q) out = out.filter((r) => ["id", "comment", "weather"].some((c) => (r[c] as string).toLowerCase().includes(q.toLowerCase())));
+  if (q)
+    out = out.filter((r) =>
+      ["id", "comment", "weather"].some((c) => (r[c] as string).toLowerCase().includes(q.toLowerCase())),
+    );
   const s = sort ?? { column: "id", order: "asc" };
   const cmp = (a: unknown, b: unknown) => (a === b ? 0 : (a as number) < (b as number) ? -1 : 1);
   return [...out].sort((a, b) => {
@@ -97,16 +105,36 @@ function oracle(rows: readonly Row[], filters: readonly Filter[], q: string | un
 const CASES: Array<{ filters: Filter[]; q?: string }> = [
   { filters: [] },
   { filters: [{ column: "split", op: "eq", values: ["train"] }] },
-  { filters: [{ column: "status", op: "in", values: ["new", "inReview"] }, { column: "capture_hour", op: "gte", values: ["12"] }] },
-  { filters: [{ column: "split", op: "nin", values: ["val"] }, { column: "is_synthetic", op: "eq", values: ["true"] }] },
-  { filters: [{ column: "quality", op: "lt", values: ["0.5"] }, { column: "weather", op: "ne", values: ["sunny"] }] },
+  {
+    filters: [
+      { column: "status", op: "in", values: ["new", "inReview"] },
+      { column: "capture_hour", op: "gte", values: ["12"] },
+    ],
+  },
+  {
+    filters: [
+      { column: "split", op: "nin", values: ["val"] },
+      { column: "is_synthetic", op: "eq", values: ["true"] },
+    ],
+  },
+  {
+    filters: [
+      { column: "quality", op: "lt", values: ["0.5"] },
+      { column: "weather", op: "ne", values: ["sunny"] },
+    ],
+  },
   { filters: [{ column: "comment", op: "contains", values: ["%"] }] },
   { filters: [{ column: "comment", op: "contains", values: ["a_b"] }] },
   { filters: [{ column: "comment", op: "contains", values: ["\\"] }] },
   { filters: [{ column: "comment", op: "eq", values: ["it's"] }] },
   { filters: [{ column: "capture_hour", op: "in", values: ["1", "2", "3", "22"] }] },
   { filters: [{ column: "created_at", op: "eq", values: ["2024-01-05"] }] },
-  { filters: [{ column: "created_at", op: "between", values: ["2024-01-03", "2024-01-09"] }, { column: "quality", op: "gte", values: ["0.3"] }] },
+  {
+    filters: [
+      { column: "created_at", op: "between", values: ["2024-01-03", "2024-01-09"] },
+      { column: "quality", op: "gte", values: ["0.3"] },
+    ],
+  },
   { filters: [{ column: "created_at", op: "lt", values: ["2024-01-10T12:00:00"] }] },
   { filters: [], q: "HÉLLO" },
   { filters: [], q: "%" },
@@ -160,7 +188,9 @@ describe("queries against an in-memory oracle", () => {
           const ds: Dataset = await libraries[mode === "in-memory sort" ? 0 : 1]!.open("q");
           for (const c of CASES) {
             const expectedSet = oracle(records, c.filters, c.q, undefined);
-            expect(await ds.count("records", { filters: c.filters, q: c.q }), JSON.stringify(c)).toBe(expectedSet.length);
+            expect(await ds.count("records", { filters: c.filters, q: c.q }), JSON.stringify(c)).toBe(
+              expectedSet.length,
+            );
             for (const sort of SORTS) {
               const label = JSON.stringify({ ...c, sort });
               const expected = ids(oracle(records, c.filters, c.q, sort));
@@ -170,7 +200,9 @@ describe("queries against an in-memory oracle", () => {
                 expect([...ids(all.items)].sort(), label).toEqual([...expected].sort());
                 const pages: unknown[] = [];
                 for (let offset = 0; offset < expected.length + 50; offset += 50) {
-                  pages.push(...ids((await ds.query("records", { filters: c.filters, q: c.q, offset, limit: 50 })).items));
+                  pages.push(
+                    ...ids((await ds.query("records", { filters: c.filters, q: c.q, offset, limit: 50 })).items),
+                  );
                 }
                 expect(pages, `${label}: storage-order pages`).toEqual(ids(all.items));
                 continue;
@@ -197,12 +229,21 @@ describe("queries against an in-memory oracle", () => {
               for (let guard = 0; guard < 100; guard++) {
                 // Keyset order is (sort, id); without a sort it is id ascending, which the first page must ask for.
                 const pageSort = sort ?? (after ? undefined : ({ column: "id", order: "asc" } as const));
-                const page = await ds.query("records", { filters: c.filters, q: c.q, sort: pageSort, after, limit: 23 });
+                const page = await ds.query("records", {
+                  filters: c.filters,
+                  q: c.q,
+                  sort: pageSort,
+                  after,
+                  limit: 23,
+                });
                 expect(page.total).toBe(expected.length);
                 walked.push(...ids(page.items));
                 const last = page.items.at(-1);
                 if (!last || page.items.length < 23) break;
-                after = guard % 2 === 0 ? { id: last.id as string, sortValue: sort ? last[sort.column] : undefined } : { id: last.id as string };
+                after =
+                  guard % 2 === 0
+                    ? { id: last.id as string, sortValue: sort ? last[sort.column] : undefined }
+                    : { id: last.id as string };
               }
               expect(walked, JSON.stringify({ ...c, sort })).toEqual(expected);
             }
@@ -215,7 +256,9 @@ describe("queries against an in-memory oracle", () => {
         for (const c of CASES.slice(0, 6)) {
           for (const sort of SORTS) {
             const expected = ids(oracle(records, c.filters, c.q, sort));
-            const probes = [0, 1, Math.floor(expected.length / 2), expected.length - 1].filter((i) => i >= 0 && i < expected.length);
+            const probes = [0, 1, Math.floor(expected.length / 2), expected.length - 1].filter(
+              (i) => i >= 0 && i < expected.length,
+            );
             for (const i of probes) {
               const n = await ds.neighbors(expected[i] as string, { filters: c.filters, q: c.q, sort });
               expect(n, JSON.stringify({ ...c, sort, i })).toEqual({
@@ -226,7 +269,8 @@ describe("queries against an in-memory oracle", () => {
               });
             }
             const outside = records.find((r) => !expected.includes(r.id));
-            if (outside) expect(await ds.neighbors(outside.id as string, { filters: c.filters, q: c.q, sort })).toBeNull();
+            if (outside)
+              expect(await ds.neighbors(outside.id as string, { filters: c.filters, q: c.q, sort })).toBeNull();
           }
         }
       });
@@ -243,7 +287,10 @@ describe("queries against an in-memory oracle", () => {
       [{ filters: [{ column: "is_synthetic", op: "eq", values: ["maybe"] }] }, "bad_value"],
       [{ filters: [{ column: "created_at", op: "eq", values: ["yesterday"] }] }, "bad_value"],
       [{ filters: [{ column: "tags", op: "eq", values: ["a"] }] }, "not_filterable"],
-      [{ filters: Array.from({ length: 9 }, () => ({ column: "split", op: "eq" as const, values: ["x"] })) }, "too_many_filters"],
+      [
+        { filters: Array.from({ length: 9 }, () => ({ column: "split", op: "eq" as const, values: ["x"] })) },
+        "too_many_filters",
+      ],
       [{ sort: { column: "tags", order: "asc" } }, "bad_sort"],
       [{ sort: { column: "nope", order: "asc" } }, "bad_sort"],
       [{ q: "x".repeat(300) }, "bad_value"],

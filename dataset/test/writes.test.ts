@@ -42,7 +42,14 @@ describe("Dataset writes", () => {
 
     it("fills Pixano's defaults for missing fields", async () => {
       const [row] = await ds.add("bboxes", [{ id: "b9", record_id: "r1", coords: [0, 0, 1, 1] }]);
-      expect(row).toMatchObject({ entity_id: "", source_metadata: "{}", frame_index: -1, format: "xywh", is_normalized: true, confidence: -1 });
+      expect(row).toMatchObject({
+        entity_id: "",
+        source_metadata: "{}",
+        frame_index: -1,
+        format: "xywh",
+        is_normalized: true,
+        confidence: -1,
+      });
       expect(await ds.get("bboxes", "b9")).toEqual(row);
     });
   });
@@ -61,16 +68,24 @@ describe("Dataset writes", () => {
       let err = await integrityError(ds.add("bboxes", [{ id: "b9", record_id: "nope", coords: [0, 0, 1, 1] }]));
       expect(err.reason).toBe("foreign_key");
       expect(err.message).toMatch(/^Foreign key violation: record_id='nope' not found in 'records'/);
-      err = await integrityError(ds.add("bboxes", [{ id: "b9", record_id: "r1", entity_id: "ghost", coords: [0, 0, 1, 1] }]));
+      err = await integrityError(
+        ds.add("bboxes", [{ id: "b9", record_id: "r1", entity_id: "ghost", coords: [0, 0, 1, 1] }]),
+      );
       expect(err.issues[0]).toMatchObject({ field: "entity_id", value: "ghost", rowId: "b9" });
-      err = await integrityError(ds.add("bboxes", [{ id: "b9", record_id: "r1", view_id: "e1", coords: [0, 0, 1, 1] }]));
+      err = await integrityError(
+        ds.add("bboxes", [{ id: "b9", record_id: "r1", view_id: "e1", coords: [0, 0, 1, 1] }]),
+      );
       expect(err.issues[0]).toMatchObject({ field: "view_id", value: "e1" });
       err = await integrityError(ds.add("entities", [{ id: "e9", record_id: "r1", parent_id: "ghost" }]));
       expect(err.issues[0]).toMatchObject({ field: "parent_id" });
-      err = await integrityError(ds.add("messages", [{ id: "m9", record_id: "r1", type: "SYSTEM", entity_ids: ["e1", "ghost"] }]));
+      err = await integrityError(
+        ds.add("messages", [{ id: "m9", record_id: "r1", type: "SYSTEM", entity_ids: ["e1", "ghost"] }]),
+      );
       expect(err.issues).toHaveLength(1);
       expect(err.issues[0]).toMatchObject({ field: "entity_ids", value: "ghost" });
-      err = await integrityError(ds.add("relations", [{ id: "rel9", record_id: "r1", subject_id: "b1", object_id: "e1" }]));
+      err = await integrityError(
+        ds.add("relations", [{ id: "rel9", record_id: "r1", subject_id: "b1", object_id: "e1" }]),
+      );
       expect(err.issues[0]).toMatchObject({ field: "object_id", value: "e1" });
       expect(await ds.count("bboxes")).toBe(2);
     });
@@ -86,13 +101,35 @@ describe("Dataset writes", () => {
 
     it("refuses a tracklet or dynamic state of another entity (cross-entity)", async () => {
       let err = await integrityError(
-        ds.add("bboxes", [{ id: "b9", record_id: "r2", entity_id: "e1", tracklet_id: "t1", view_id: "f1", frame_id: "f1", coords: [0, 0, 1, 1] }]),
+        ds.add("bboxes", [
+          {
+            id: "b9",
+            record_id: "r2",
+            entity_id: "e1",
+            tracklet_id: "t1",
+            view_id: "f1",
+            frame_id: "f1",
+            coords: [0, 0, 1, 1],
+          },
+        ]),
       );
       expect(err.reason).toBe("cross_entity");
       expect(err.message).toContain("Cross-entity check failed: tracklet 't1' belongs to entity 'e3', not 'e1'");
-      err = await integrityError(ds.add("keypoints", [{ id: "k9", record_id: "r2", entity_id: "e1", entity_dynamic_state_id: "s1" }]));
+      err = await integrityError(
+        ds.add("keypoints", [{ id: "k9", record_id: "r2", entity_id: "e1", entity_dynamic_state_id: "s1" }]),
+      );
       expect(err.reason).toBe("cross_entity");
-      await ds.add("bboxes", [{ id: "b9", record_id: "r2", entity_id: "e3", tracklet_id: "t1", entity_dynamic_state_id: "s1", frame_id: "f1", coords: [0, 0, 1, 1] }]);
+      await ds.add("bboxes", [
+        {
+          id: "b9",
+          record_id: "r2",
+          entity_id: "e3",
+          tracklet_id: "t1",
+          entity_dynamic_state_id: "s1",
+          frame_id: "f1",
+          coords: [0, 0, 1, 1],
+        },
+      ]);
     });
 
     it("checks a multi-table batch as a whole: nothing is written when one table fails", async () => {
@@ -113,7 +150,13 @@ describe("Dataset writes", () => {
     it("merges a partial update over the stored row and validates the result", async () => {
       const before = (await ds.get("records", "r1"))!;
       const updated = await ds.update("records", "r1", { status: "inProgress", comment: "checked" });
-      expect(updated).toMatchObject({ id: "r1", status: "inProgress", comment: "checked", weather: "sunny", tags: ["a", "b"] });
+      expect(updated).toMatchObject({
+        id: "r1",
+        status: "inProgress",
+        comment: "checked",
+        weather: "sunny",
+        tags: ["a", "b"],
+      });
       expect(updated.created_at).toBe(before.created_at);
       expect((updated.updated_at as string) > (before.updated_at as string)).toBe(true);
       expect(await ds.get("records", "r1")).toEqual(updated);
@@ -182,7 +225,16 @@ describe("Dataset writes", () => {
 
     it("entity → children, annotations, states, tracklets, relations on its annotations; messages forget it", async () => {
       const report = await ds.delete("entities", ["e1"]);
-      expect(report).toEqual({ entities: 2, bboxes: 1, masks: 1, keypoints: 1, multi_paths: 1, text_spans: 1, classifications: 1, relations: 1 });
+      expect(report).toEqual({
+        entities: 2,
+        bboxes: 1,
+        masks: 1,
+        keypoints: 1,
+        multi_paths: 1,
+        text_spans: 1,
+        classifications: 1,
+        relations: 1,
+      });
       const messages = await ds.query("messages");
       expect(messages.items.map((m) => m.entity_ids)).toEqual([[], []]);
       const report3 = await ds.delete("entities", ["e3"]);
@@ -197,7 +249,12 @@ describe("Dataset writes", () => {
     });
 
     it("view → the rows drawn on it; annotation → relations that point to it", async () => {
-      expect(await ds.delete("sequence_frames", ["f0"])).toEqual({ sequence_frames: 1, tracklets: 1, entity_dynamic_states: 1, bboxes: 1 });
+      expect(await ds.delete("sequence_frames", ["f0"])).toEqual({
+        sequence_frames: 1,
+        tracklets: 1,
+        entity_dynamic_states: 1,
+        bboxes: 1,
+      });
       expect(await ds.delete("masks", ["m1"])).toEqual({ masks: 1, relations: 1 });
       expect(await ds.delete("bboxes", [])).toEqual({});
     });

@@ -55,14 +55,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   if (scenarios.length === 0) throw new BenchArgsError(`unknown scenario "${scenario}"`);
   const options: Record<string, { type: "boolean" | "string" }> = {};
   for (const [name, type] of Object.entries(COMMON)) options[name] = { type };
-  for (const s of scenarios) for (const name of SCENARIO_OPTIONS[s]) options[name] = { type: SWITCHES.has(name) ? "boolean" : "string" };
+  for (const s of scenarios)
+    for (const name of SCENARIO_OPTIONS[s]) options[name] = { type: SWITCHES.has(name) ? "boolean" : "string" };
   let values: Record<string, string | boolean | undefined>;
   const normalized: string[] = [];
   try {
     const parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false, tokens: true });
     values = parsed.values;
     // `--clients=80` and `--clients 80` both reach the scenarios as `--clients 80`.
-    for (const t of parsed.tokens) if (t.kind === "option") normalized.push(`--${t.name}`, ...(t.value === undefined ? [] : [t.value]));
+    for (const t of parsed.tokens)
+      if (t.kind === "option") normalized.push(`--${t.name}`, ...(t.value === undefined ? [] : [t.value]));
   } catch (err) {
     // parseArgs throws TypeErrors with an ERR_PARSE_ARGS_* code: report them as usage errors.
     if (err instanceof TypeError) throw new BenchArgsError(`${scenario}: ${err.message}`);

@@ -21,7 +21,8 @@ async function readProcFile(pid: number, file: string): Promise<string | null> {
     return await readFile(`/proc/${pid}/${file}`, "utf8");
   } catch (err) {
     // The process exited between listing and reading: it simply no longer counts.
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") return null;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH")
+      return null;
     throw err;
   }
 }
@@ -79,7 +80,11 @@ async function threadTimes(pid: number): Promise<Record<string, number>> {
   for (const tid of tids) {
     const stat = await readProcFile(pid, `task/${tid}/stat`);
     if (!stat) continue;
-    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/[0-9]+$/, "").trim() || "?";
+    const name =
+      stat
+        .slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+        .replace(/[0-9]+$/, "")
+        .trim() || "?";
     const f = statFields(stat);
     out[name] = (out[name] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
   }
@@ -90,13 +95,22 @@ async function threadTimes(pid: number): Promise<Record<string, number>> {
 export async function sampleProcesses(rootPid: number): Promise<ProcessSample[]> {
   const out: ProcessSample[] = [];
   for (const pid of await descendants(rootPid)) {
-    const [stat, status, cmdline, threads] = await Promise.all([readProcFile(pid, "stat"), readProcFile(pid, "status"), readProcFile(pid, "cmdline"), threadTimes(pid)]);
+    const [stat, status, cmdline, threads] = await Promise.all([
+      readProcFile(pid, "stat"),
+      readProcFile(pid, "status"),
+      readProcFile(pid, "cmdline"),
+      threadTimes(pid),
+    ]);
     if (!stat || !status) continue;
     const f = statFields(stat);
     out.push({
       pid,
       ppid: Number(f[1]),
-      command: (cmdline ?? "").split("\0").filter((a) => a !== "").join(" ").slice(0, 200),
+      command: (cmdline ?? "")
+        .split("\0")
+        .filter((a) => a !== "")
+        .join(" ")
+        .slice(0, 200),
       cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK,
       rssBytes: kb(status, "VmRSS"),
       peakRssBytes: kb(status, "VmHWM"),

@@ -80,7 +80,13 @@ export function packageOf(url: string, functionName: string): string {
 
 function frameName(cf: CallFrame): string {
   if (SPECIAL.has(cf.functionName)) return cf.functionName;
-  const file = cf.url === "" ? "" : cf.url.replace(/^file:\/\//, "").replace(/^.*node_modules\//, "").replace(/^.*\/(?=(shared-crdt|dataset|server|workers)\/src\/)/, "");
+  const file =
+    cf.url === ""
+      ? ""
+      : cf.url
+          .replace(/^file:\/\//, "")
+          .replace(/^.*node_modules\//, "")
+          .replace(/^.*\/(?=(shared-crdt|dataset|server|workers)\/src\/)/, "");
   return `${cf.functionName || "(anonymous)"}${file ? ` ${file}:${cf.lineNumber + 1}` : ""}`;
 }
 

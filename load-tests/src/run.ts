@@ -64,7 +64,8 @@ function machine() {
 function commit(): string {
   try {
     const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
+    const dirty =
+      execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
     return dirty ? `${sha}-dirty` : sha;
   } catch (err) {
     // Not a git checkout (or no git): the figures stand, only the provenance is missing.
@@ -75,7 +76,8 @@ function commit(): string {
 
 function printTable(t: Table): void {
   const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   console.log(line(t.head));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of t.rows) console.log(line(r));
@@ -99,12 +101,29 @@ function printProfiles(json: unknown, where = ""): void {
         const s = p.summary;
         console.log(`profile ${where} ${p.role} (pid ${p.pid}): busy ${s.busyMs} ms of ${s.wallMs} ms`);
         console.log(`  by package: ${s.byPackage.map((f) => `${f.frame} ${f.pct} %`).join(", ")}`);
-        console.log(`  self:      ${s.topSelf.slice(0, 10).map((f) => `${f.frame} ${f.pct} %`).join("\n             ")}`);
-        console.log(`  inclusive: ${s.topInclusive.slice(0, 12).map((f) => `${f.frame} ${f.pct} %`).join("\n             ")}`);
+        console.log(
+          `  self:      ${s.topSelf
+            .slice(0, 10)
+            .map((f) => `${f.frame} ${f.pct} %`)
+            .join("\n             ")}`,
+        );
+        console.log(
+          `  inclusive: ${s.topInclusive
+            .slice(0, 12)
+            .map((f) => `${f.frame} ${f.pct} %`)
+            .join("\n             ")}`,
+        );
         const lt = s.longTasks;
         if (lt && lt.count > 0) {
-          console.log(`  long tasks ≥ ${lt.thresholdMs} ms: ${lt.count}, ${lt.totalMs} ms in all; longest ${lt.longest.map((t) => `${t.ms} ms`).join(", ")}`);
-          console.log(`    in them:  ${lt.topInclusive.slice(0, 12).map((f) => `${f.frame} ${f.pct} %`).join("\n               ")}`);
+          console.log(
+            `  long tasks ≥ ${lt.thresholdMs} ms: ${lt.count}, ${lt.totalMs} ms in all; longest ${lt.longest.map((t) => `${t.ms} ms`).join(", ")}`,
+          );
+          console.log(
+            `    in them:  ${lt.topInclusive
+              .slice(0, 12)
+              .map((f) => `${f.frame} ${f.pct} %`)
+              .join("\n               ")}`,
+          );
         }
       }
     } else printProfiles(v, where ? `${where}.${k}` : k);

@@ -6,9 +6,15 @@ import { BenchArgsError, parseBenchArgs } from "../src/benchArgs.js";
 const loadTests = fileURLToPath(new URL("..", import.meta.url));
 
 /** Runs the bench CLI as `npm run bench` does (tsx src/run.ts); resolves at exit, or kills it at the deadline. */
-function runBench(args: readonly string[], deadlineMs: number): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
+function runBench(
+  args: readonly string[],
+  deadlineMs: number,
+): Promise<{ code: number | null; stderr: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/run.ts", ...args], { cwd: loadTests, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/run.ts", ...args], {
+      cwd: loadTests,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     let timedOut = false;
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));

@@ -3,7 +3,15 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import * as decoding from "lib0/decoding";
-import { clientOrigin, datasetSchemaOf, MessageType, parseDatasetInfo, readRow, updateRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  datasetSchemaOf,
+  MessageType,
+  parseDatasetInfo,
+  readRow,
+  updateRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { Bot, REMOTE } from "../src/bots/Bot.js";
 import { movedCoords, readStamp, stampMetadata } from "../src/bots/stamps.js";
 import { nowMs } from "../src/clock.js";
@@ -74,9 +82,15 @@ describe.each([["tessera"], ["stock"]] as const)("bots against real providers on
     const tessera = kind === "tessera";
     const pdoc = new Y.Doc();
     const p = provider(server, pdoc, tessera);
-    const bot = new Bot({ url: `${server.wsUrl}/sync/bench/${RECORD}?name=bot${tessera ? "&tessera=1" : ""}`, remote: "all" });
+    const bot = new Bot({
+      url: `${server.wsUrl}/sync/bench/${RECORD}?name=bot${tessera ? "&tessera=1" : ""}`,
+      remote: "all",
+    });
     try {
-      await waitFor(() => p.synced && readRow(pdoc, "bboxes", `${RECORD}-b0000`) !== undefined, "the provider to sync the record");
+      await waitFor(
+        () => p.synced && readRow(pdoc, "bboxes", `${RECORD}-b0000`) !== undefined,
+        "the provider to sync the record",
+      );
       bot.connect();
       expect(await bot.whenSynced()).toBe(true);
       expect(readRow(bot.doc, "bboxes", `${RECORD}-b0000`)).toBeDefined();
@@ -84,17 +98,38 @@ describe.each([["tessera"], ["stock"]] as const)("bots against real providers on
       const schema = datasetSchemaOf(parseDatasetInfo(data.info));
       const ctx = (doc: Y.Doc): DocContext => ({ doc, schema, recordId: RECORD, newId: () => "unused" });
       const t = nowMs();
-      bot.edit(0, () => updateRow(ctx(bot.doc), clientOrigin("bot"), "bboxes", `${RECORD}-b0000`, { coords: movedCoords(0, 0), source_metadata: stampMetadata({ t, c: 7, s: 0 }) }));
-      await waitFor(() => readStamp(readRow(pdoc, "bboxes", `${RECORD}-b0000`)?.source_metadata)?.c === 7, "the bot's edit at the provider");
+      bot.edit(0, () =>
+        updateRow(ctx(bot.doc), clientOrigin("bot"), "bboxes", `${RECORD}-b0000`, {
+          coords: movedCoords(0, 0),
+          source_metadata: stampMetadata({ t, c: 7, s: 0 }),
+        }),
+      );
+      await waitFor(
+        () => readStamp(readRow(pdoc, "bboxes", `${RECORD}-b0000`)?.source_metadata)?.c === 7,
+        "the bot's edit at the provider",
+      );
       expect(readRow(pdoc, "bboxes", `${RECORD}-b0000`)?.coords).toEqual(movedCoords(0, 0));
-      if (tessera) await waitFor(() => bot.confirmedSeq === 0 && bot.acks.length === 1, "the durable confirmation of the bot's edit");
+      if (tessera)
+        await waitFor(
+          () => bot.confirmedSeq === 0 && bot.acks.length === 1,
+          "the durable confirmation of the bot's edit",
+        );
 
-      updateRow(ctx(pdoc), clientOrigin("provider"), "bboxes", `${RECORD}-b0001`, { coords: [0.5, 0.5, 0.1, 0.1], source_metadata: stampMetadata({ t: nowMs(), c: 9, s: 3 }) });
-      await waitFor(() => readStamp(readRow(bot.doc, "bboxes", `${RECORD}-b0001`)?.source_metadata)?.s === 3, "the provider's edit at the bot");
+      updateRow(ctx(pdoc), clientOrigin("provider"), "bboxes", `${RECORD}-b0001`, {
+        coords: [0.5, 0.5, 0.1, 0.1],
+        source_metadata: stampMetadata({ t: nowMs(), c: 9, s: 3 }),
+      });
+      await waitFor(
+        () => readStamp(readRow(bot.doc, "bboxes", `${RECORD}-b0001`)?.source_metadata)?.s === 3,
+        "the provider's edit at the bot",
+      );
       expect(readRow(bot.doc, "bboxes", `${RECORD}-b0001`)?.coords).toEqual([0.5, 0.5, 0.1, 0.1]);
 
       bot.sendAwareness({ cursor: { x: 1, y: 2 }, t: 123.5, c: 7 });
-      await waitFor(() => (p.awareness.getStates().get(bot.doc.clientID) as { t?: number } | undefined)?.t === 123.5, "the bot's awareness at the provider");
+      await waitFor(
+        () => (p.awareness.getStates().get(bot.doc.clientID) as { t?: number } | undefined)?.t === 123.5,
+        "the bot's awareness at the provider",
+      );
       const before = bot.counters.awarenessIn;
       p.awareness.setLocalStateField("cursor", { x: 3, y: 4 });
       await waitFor(() => bot.counters.awarenessIn > before, "the provider's awareness at the bot");

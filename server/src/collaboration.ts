@@ -13,7 +13,15 @@ import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
 import { defaultIdentify } from "./sync/identity.js";
-import { canEditRecord, patchRecord, recordMap, restOrigin, setStatus, userColor, type LiveUser } from "@tessera/shared-crdt";
+import {
+  canEditRecord,
+  patchRecord,
+  recordMap,
+  restOrigin,
+  setStatus,
+  userColor,
+  type LiveUser,
+} from "@tessera/shared-crdt";
 import type { SyncLimits } from "./sync/limits.js";
 import path from "node:path";
 
@@ -55,7 +63,15 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     options.persist === "in-process"
       ? new InProcessPersister({ datasets: library, log, snapshots })
       : new ChildProcessPersister({ dataDir, logger });
-  const sync = attachSync(server, { library, log, snapshots, persister, identify: options.identify ?? defaultIdentify, logger, ...(options.syncLimits ? { limits: options.syncLimits } : {}) });
+  const sync = attachSync(server, {
+    library,
+    log,
+    snapshots,
+    persister,
+    identify: options.identify ?? defaultIdentify,
+    logger,
+    ...(options.syncLimits ? { limits: options.syncLimits } : {}),
+  });
   const rooms = sync.rooms;
   rooms.on("flushed", (e) => library.touched(e.datasetId));
 
@@ -79,10 +95,12 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const guarded = (who: RestIdentity, fn: (doc: Y.Doc) => void) => (doc: Y.Doc) => {
     const status = recordMap(doc).get("status");
     const current = typeof status === "string" ? status : "new";
-    if (!canEditRecord(current, who.role)) throw new WorkflowError("forbidden", `a ${who.role} may not edit a ${current} record`);
+    if (!canEditRecord(current, who.role))
+      throw new WorkflowError("forbidden", `a ${who.role} may not edit a ${current} record`);
     fn(doc);
   };
-  const remember = (who: RestIdentity, datasetId: string) => roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
+  const remember = (who: RestIdentity, datasetId: string) =>
+    roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
   const docs: RecordDocsPort = {
     edit: async (datasetId, recordId, who, fn) => {
       remember(who, datasetId);
@@ -94,9 +112,16 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     },
     updateRecord: async (datasetId, recordId, who, fields, status, comment) => {
       remember(who, datasetId);
-      const decide = (from: string) => (status === undefined || status === from ? null : setStatus(from, status, who.role, comment));
-      const edit = Object.keys(fields).length > 0 ? { origin: restOrigin(who.id), fn: guarded(who, (doc) => patchRecord(doc, fields)) } : undefined;
-      await rooms.changeStatus(datasetId, recordId, decide, { ...who, tessera: false }, comment, { flush: true, ...(edit ? { edit } : {}) });
+      const decide = (from: string) =>
+        status === undefined || status === from ? null : setStatus(from, status, who.role, comment);
+      const edit =
+        Object.keys(fields).length > 0
+          ? { origin: restOrigin(who.id), fn: guarded(who, (doc) => patchRecord(doc, fields)) }
+          : undefined;
+      await rooms.changeStatus(datasetId, recordId, decide, { ...who, tessera: false }, comment, {
+        flush: true,
+        ...(edit ? { edit } : {}),
+      });
     },
     deleteRecords: (datasetId, recordIds, deleteRows) => rooms.deleteRecords(datasetId, recordIds, deleteRows),
   };
@@ -120,7 +145,10 @@ export function startCollaboration(server: Server, options: CollaborationOptions
 
 /** The live channel's identity without accounts: the handshake's claimed name and role. */
 function guestLiveUser(auth: Record<string, unknown>): LiveUser | null {
-  const who = guestIdentity(typeof auth.name === "string" ? auth.name : null, typeof auth.role === "string" ? auth.role : null);
+  const who = guestIdentity(
+    typeof auth.name === "string" ? auth.name : null,
+    typeof auth.role === "string" ? auth.role : null,
+  );
   if (isRefusal(who)) return null;
   return { id: who.id, name: who.name, role: who.role, color: userColor(who.id) };
 }

@@ -2,7 +2,13 @@
  * @tessera/server — the composition root and HTTP surface: Pixano's REST API over the dataset
  * library, media, the OpenAPI document and the web client.
  */
-export { startServer, StartServerError, type Attachment, type RunningServer, type StartServerOptions } from "./startServer.js";
+export {
+  startServer,
+  StartServerError,
+  type Attachment,
+  type RunningServer,
+  type StartServerOptions,
+} from "./startServer.js";
 export { authConfigFromEnv, firstAdminMessage, type AuthConfig, type FirstAdmin } from "./auth/index.js";
 export { createApp, routeTableOf, type AppOptions } from "./http/app.js";
 export { createLibraryAdapter } from "./library/datasetLibrary.js";

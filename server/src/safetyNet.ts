@@ -32,8 +32,14 @@ export const ESCAPED_REQUEST_ERROR = "request-scoped error escaped its handler; 
  * code 1 (its state is unknown; the write-ahead log makes a restart lose nothing confirmed).
  * Returns the uninstaller.
  */
-export function installSafetyNet(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): () => void {
-  const describe = (err: unknown) => (err instanceof Error ? { name: err.name, message: err.message, code: (err as NodeJS.ErrnoException).code, stack: err.stack } : { value: String(err) });
+export function installSafetyNet(
+  logger: Logger,
+  exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
+  const describe = (err: unknown) =>
+    err instanceof Error
+      ? { name: err.name, message: err.message, code: (err as NodeJS.ErrnoException).code, stack: err.stack }
+      : { value: String(err) };
   const onError = (kind: "uncaughtException" | "unhandledRejection") => (err: unknown) => {
     if (isRequestScoped(err)) {
       logger.error(ESCAPED_REQUEST_ERROR, { kind, error: describe(err) });

@@ -24,8 +24,20 @@ export function serverLockPath(dataDir: string): string {
 function parseLock(v: unknown): ServerLockInfo | null {
   const o = v as Record<string, unknown> | null;
   if (!o || typeof o !== "object") return null;
-  if (typeof o.pid !== "number" || !Number.isSafeInteger(o.pid) || o.pid <= 0 || typeof o.url !== "string" || typeof o.hostname !== "string") return null;
-  return { pid: o.pid, url: o.url.slice(0, 200), hostname: o.hostname.slice(0, 200), startedAt: typeof o.startedAt === "string" ? o.startedAt.slice(0, 64) : "" };
+  if (
+    typeof o.pid !== "number" ||
+    !Number.isSafeInteger(o.pid) ||
+    o.pid <= 0 ||
+    typeof o.url !== "string" ||
+    typeof o.hostname !== "string"
+  )
+    return null;
+  return {
+    pid: o.pid,
+    url: o.url.slice(0, 200),
+    hostname: o.hostname.slice(0, 200),
+    startedAt: typeof o.startedAt === "string" ? o.startedAt.slice(0, 64) : "",
+  };
 }
 
 /** Whether a process with this pid exists on this host (EPERM: it exists, owned by someone else). */
@@ -81,7 +93,12 @@ export class ServerLock {
   ) {}
 
   static async acquire(dataDir: string, url: string): Promise<ServerLock> {
-    const info: ServerLockInfo = { pid: process.pid, url, hostname: os.hostname(), startedAt: new Date().toISOString() };
+    const info: ServerLockInfo = {
+      pid: process.pid,
+      url,
+      hostname: os.hostname(),
+      startedAt: new Date().toISOString(),
+    };
     const file = serverLockPath(dataDir);
     await writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`);
     return new ServerLock(file, info);

@@ -46,17 +46,25 @@ function portFrom(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.PORT?.trim();
   if (raw === undefined || raw === "") return undefined;
   const port = parsePort(raw);
-  if (port === null) throw new ServerConfigError(`PORT must be a port number 0-65535 (got ${JSON.stringify(raw.slice(0, 16))})`);
+  if (port === null)
+    throw new ServerConfigError(`PORT must be a port number 0-65535 (got ${JSON.stringify(raw.slice(0, 16))})`);
   return port;
 }
 
 /** Comma-separated origins, blanks dropped. */
 function corsOriginsFrom(env: NodeJS.ProcessEnv): string[] {
-  return (env.TESSERA_CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return (env.TESSERA_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 /** Everything `startServer` needs but the logger, from `env` and `flags`; relative paths resolve against `cwd`. */
-export function serverOptionsFrom(env: NodeJS.ProcessEnv, flags: ServerRunFlags, cwd: string): Omit<StartServerOptions, "logger"> {
+export function serverOptionsFrom(
+  env: NodeJS.ProcessEnv,
+  flags: ServerRunFlags,
+  cwd: string,
+): Omit<StartServerOptions, "logger"> {
   const host = flags.host ?? (env.HOST?.trim() || undefined) ?? "127.0.0.1";
   return {
     dataDir: path.resolve(cwd, flags.dataDir ?? (env.DATA_DIR?.trim() || undefined) ?? "./data"),

@@ -43,7 +43,8 @@ export interface StartServerOptions {
    * Live records (sync endpoint, persist worker, live channel; REST writes through documents).
    * On by default with the persist worker as a child process; `false` serves the library only.
    */
-  readonly collaboration?: false | { readonly persist?: "child" | "in-process"; readonly syncLimits?: Partial<SyncLimits> };
+  readonly collaboration?:
+    false | { readonly persist?: "child" | "in-process"; readonly syncLimits?: Partial<SyncLimits> };
   /**
    * Accounts (`{mode: "on"}`: sessions, API tokens, roles enforced on every route and websocket)
    * or the single-user mode (`{mode: "off"}`: everyone is the local admin; then only a loopback
@@ -86,7 +87,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       `authentication is off (--no-auth / TESSERA_AUTH=off): the single-user mode listens on 127.0.0.1 only, not ${host}. Turn authentication on to serve a network.`,
     );
   }
-  const auth = await AuthService.open(options.dataDir, options.auth, { logger, corsOrigins: options.corsOrigins ?? [] });
+  const auth = await AuthService.open(options.dataDir, options.auth, {
+    logger,
+    corsOrigins: options.corsOrigins ?? [],
+  });
   let firstAdmin: FirstAdmin | null = null;
   try {
     if (options.auth.mode === "on" && auth.users) firstAdmin = await ensureAdmin(auth.users, options.auth.admin);
@@ -99,7 +103,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // listens and receives what the front door lets through (Host and path checks).
   const server: Server = createServer();
   const endpoints: Server = createServer();
-  installFrontDoor(server, endpoints, { hosts: hostPolicy(options.auth.mode === "off", options.allowedHosts ?? []), logger });
+  installFrontDoor(server, endpoints, {
+    hosts: hostPolicy(options.auth.mode === "off", options.allowedHosts ?? []),
+    logger,
+  });
   const collab =
     options.collaboration === false
       ? null
@@ -116,7 +123,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // Until start-up recovery has folded the logs a crash left behind, rows may be stale: `/health` says so.
   const recovery = { running: collab !== null, records: 0 };
   const readiness: Readiness = () =>
-    recovery.running ? { ready: false, detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows` } : { ready: true };
+    recovery.running
+      ? {
+          ready: false,
+          detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows`,
+        }
+      : { ready: true };
   const app = createApp({
     readiness,
     library,

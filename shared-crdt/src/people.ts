@@ -3,8 +3,18 @@
  * one colour everywhere (avatar ring, cursor, selection outline, activity entries).
  */
 export const PEOPLE_PALETTE = [
-  "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
-  "#f032e6", "#bfef45", "#fabed4", "#469990", "#dcbeff", "#ffe119",
+  "#e6194b",
+  "#3cb44b",
+  "#4363d8",
+  "#f58231",
+  "#911eb4",
+  "#42d4f4",
+  "#f032e6",
+  "#bfef45",
+  "#fabed4",
+  "#469990",
+  "#dcbeff",
+  "#ffe119",
 ] as const;
 
 /** A user's colour, stable for their id (FNV-1a hash into the palette). */
@@ -20,5 +30,10 @@ export function userColor(userId: string): string {
 /** Initials for avatars: first letters of the first two words, upper-cased. */
 export function initials(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
-  return words.slice(0, 2).map((w) => (w[0] ?? "").toUpperCase()).join("") || "?";
+  return (
+    words
+      .slice(0, 2)
+      .map((w) => (w[0] ?? "").toUpperCase())
+      .join("") || "?"
+  );
 }

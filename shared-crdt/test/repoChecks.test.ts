@@ -21,18 +21,40 @@ describe("package boundaries (eslint no-restricted-imports)", () => {
   };
 
   it("a relative path into another package's folder is refused, as its package name is", async () => {
-    expect(await restricted("server/src/http/x.ts", `import { a } from "../../../workers/src/persist/main.js";\nexport { a };\n`)).toHaveLength(1);
-    expect(await restricted("server/src/x.ts", `import { a } from "@tessera/workers";\nexport { a };\n`)).toHaveLength(1);
-    expect(await restricted("dataset/src/io/x.ts", `import { a } from "../../../server/src/index.js";\nexport { a };\n`)).toHaveLength(1);
-    expect(await restricted("client/src/pages/x.ts", `import { a } from "../../../dataset/src/index.js";\nexport { a };\n`)).toHaveLength(1);
+    expect(
+      await restricted(
+        "server/src/http/x.ts",
+        `import { a } from "../../../workers/src/persist/main.js";\nexport { a };\n`,
+      ),
+    ).toHaveLength(1);
+    expect(await restricted("server/src/x.ts", `import { a } from "@tessera/workers";\nexport { a };\n`)).toHaveLength(
+      1,
+    );
+    expect(
+      await restricted("dataset/src/io/x.ts", `import { a } from "../../../server/src/index.js";\nexport { a };\n`),
+    ).toHaveLength(1);
+    expect(
+      await restricted("client/src/pages/x.ts", `import { a } from "../../../dataset/src/index.js";\nexport { a };\n`),
+    ).toHaveLength(1);
     // Even an allowed package goes through its name, not its folder.
-    expect(await restricted("server/src/x.ts", `import { a } from "../../dataset/src/index.js";\nexport { a };\n`)).toHaveLength(1);
-    expect(await restricted("shared-crdt/src/doc/x.ts", `import { a } from "@tessera/dataset";\nexport { a };\n`)).toHaveLength(1);
+    expect(
+      await restricted("server/src/x.ts", `import { a } from "../../dataset/src/index.js";\nexport { a };\n`),
+    ).toHaveLength(1);
+    expect(
+      await restricted("shared-crdt/src/doc/x.ts", `import { a } from "@tessera/dataset";\nexport { a };\n`),
+    ).toHaveLength(1);
   });
 
   it("allowed imports pass: a package's own modules, allowed packages by name", async () => {
-    expect(await restricted("server/src/http/x.ts", `import { a } from "../sync/index.js";\nimport { b } from "@tessera/dataset/state";\nexport { a, b };\n`)).toEqual([]);
-    expect(await restricted("load-tests/src/x.ts", `import { a } from "@tessera/dataset";\nexport { a };\n`)).toEqual([]);
+    expect(
+      await restricted(
+        "server/src/http/x.ts",
+        `import { a } from "../sync/index.js";\nimport { b } from "@tessera/dataset/state";\nexport { a, b };\n`,
+      ),
+    ).toEqual([]);
+    expect(await restricted("load-tests/src/x.ts", `import { a } from "@tessera/dataset";\nexport { a };\n`)).toEqual(
+      [],
+    );
   });
 });
 
@@ -56,7 +78,8 @@ describe("import-cycle check (scripts/check-imports.mjs)", () => {
     for (const [path, text] of Object.entries(files)) write(path, text);
     return dir;
   }
-  const check = (dir: string) => spawnSync(process.execPath, [join(root, "scripts", "check-imports.mjs"), "--root", dir], { encoding: "utf8" });
+  const check = (dir: string) =>
+    spawnSync(process.execPath, [join(root, "scripts", "check-imports.mjs"), "--root", dir], { encoding: "utf8" });
 
   it("finds a cycle through relative imports and through a package's exports", () => {
     const r = check(

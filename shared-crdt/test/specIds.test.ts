@@ -13,7 +13,16 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const specPath = join(root, "shared-crdt", "SPEC.md");
 
 /** Folders that are not the repository's own text (dependencies, build output, test data). */
-const SKIP = new Set(["node_modules", "dist", ".tsbuild", "fixtures", "coverage", "data", "test-results", "playwright-report"]);
+const SKIP = new Set([
+  "node_modules",
+  "dist",
+  ".tsbuild",
+  "fixtures",
+  "coverage",
+  "data",
+  "test-results",
+  "playwright-report",
+]);
 const TEXT = /\.(ts|tsx|mts|js|mjs|md)$/;
 
 function* sourceFiles(dir: string): Generator<string> {
@@ -50,7 +59,8 @@ describe("SPEC rule ids", () => {
   it("SPEC.md defines the rule families the code cites, each id once", () => {
     const ids = [...readFileSync(specPath, "utf8").matchAll(/^- \*\*([A-Z][A-Z0-9-]*)\*\*/gm)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ["S-TYPES", "D-LAYOUT", "W1", "P-FRAME", "P-CLOSE", "P-JOBS", "L-ACTIVITY"]) expect(rules.has(id), id).toBe(true);
+    for (const id of ["S-TYPES", "D-LAYOUT", "W1", "P-FRAME", "P-CLOSE", "P-JOBS", "L-ACTIVITY"])
+      expect(rules.has(id), id).toBe(true);
   });
 
   it("every rule id cited in code, tests and docs exists in SPEC.md", () => {

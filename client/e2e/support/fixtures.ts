@@ -12,7 +12,8 @@ export type UserName = "alice" | "bob" | "rita";
 
 export function baseURL(): string {
   const port = process.env.TESSERA_E2E_PORT;
-  if (!port) throw new Error("TESSERA_E2E_PORT is not set: run through playwright.config.ts (its webServer starts the server)");
+  if (!port)
+    throw new Error("TESSERA_E2E_PORT is not set: run through playwright.config.ts (its webServer starts the server)");
   return `http://127.0.0.1:${port}`;
 }
 
@@ -67,7 +68,9 @@ export const DATASET = "demo_image";
 
 /** The n-th record of the demo image dataset in a status (deterministic: the demo is seeded). */
 export async function recordInStatus(page: Page, status: string, n: number): Promise<string> {
-  const res = await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:${status}&sort=id&order=asc&limit=1&offset=${n}`);
+  const res = await page.request.get(
+    `/datasets/${DATASET}/records?filter=status:eq:${status}&sort=id&order=asc&limit=1&offset=${n}`,
+  );
   expect(res.ok()).toBe(true);
   const body = (await res.json()) as { items: Array<{ id: string }> };
   const id = body.items[0]?.id;
@@ -89,7 +92,11 @@ export async function openRecord(page: Page, recordId: string, query = ""): Prom
 /** Rows of a table in the page's record document (test hook). */
 export function docRows(page: Page, table: string): Promise<Array<Record<string, unknown>>> {
   return page.evaluate((t) => {
-    const hook = (window as unknown as { __tessera?: { doc: { getMap(n: string): Map<string, { toJSON(): Record<string, unknown> }> } } }).__tessera;
+    const hook = (
+      window as unknown as {
+        __tessera?: { doc: { getMap(n: string): Map<string, { toJSON(): Record<string, unknown> }> } };
+      }
+    ).__tessera;
     if (!hook) return [];
     return [...hook.doc.getMap(t).values()].map((m) => m.toJSON());
   }, table);

@@ -57,7 +57,10 @@ async function serveFile(file: string, method: string, res: http.ServerResponse)
     res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ detail: "Not Found" }));
     return;
   }
-  res.writeHead(200, { "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream", "Content-Length": info.size });
+  res.writeHead(200, {
+    "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream",
+    "Content-Length": info.size,
+  });
   if (method === "HEAD") {
     res.end();
     return;

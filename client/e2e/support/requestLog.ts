@@ -34,7 +34,12 @@ export class RequestLog {
     });
     page.on("requestfailed", (req) => {
       if (!this.ours(req)) return;
-      this.requests.push({ method: req.method(), path: this.pathOf(req), status: req.failure()?.errorText ?? "failed", ms: Math.round(req.timing().responseEnd) });
+      this.requests.push({
+        method: req.method(),
+        path: this.pathOf(req),
+        status: req.failure()?.errorText ?? "failed",
+        ms: Math.round(req.timing().responseEnd),
+      });
     });
     page.on("console", (msg) => {
       if (msg.type() === "error") this.consoleErrors.push(msg.text());
@@ -47,7 +52,9 @@ export class RequestLog {
    * `net::ERR_ABORTED` is the browser dropping a request of a page it left, not a failure.
    */
   apiFailures(): LoggedRequest[] {
-    return this.requests.filter((r) => isApi(r.path) && (typeof r.status === "number" ? r.status >= 400 : r.status !== "net::ERR_ABORTED"));
+    return this.requests.filter(
+      (r) => isApi(r.path) && (typeof r.status === "number" ? r.status >= 400 : r.status !== "net::ERR_ABORTED"),
+    );
   }
 
   /** Console errors that are not one of the given known bugs of the UI itself. */
@@ -87,7 +94,12 @@ export class RequestLog {
   private async finished(req: Request): Promise<void> {
     if (!this.ours(req)) return;
     const res = await req.response();
-    this.requests.push({ method: req.method(), path: this.pathOf(req), status: res?.status() ?? "no response", ms: Math.round(req.timing().responseEnd) });
+    this.requests.push({
+      method: req.method(),
+      path: this.pathOf(req),
+      status: res?.status() ?? "no response",
+      ms: Math.round(req.timing().responseEnd),
+    });
   }
 
   /** Dataset ids as `{name}`, view ids of preview/blob routes as `{view}`. */

@@ -21,9 +21,15 @@ const log = (m) => process.stderr.write(`[e2e server] ${m}\n`);
 
 function run(command, args, env = {}) {
   return new Promise((ok, fail) => {
-    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, ...env },
+    });
     child.on("error", fail);
-    child.on("exit", (code, signal) => (code === 0 ? ok() : fail(new Error(`${command} ${args.join(" ")}: ${signal ?? `exit ${code}`}`))));
+    child.on("exit", (code, signal) =>
+      code === 0 ? ok() : fail(new Error(`${command} ${args.join(" ")}: ${signal ?? `exit ${code}`}`)),
+    );
   });
 }
 
@@ -66,11 +72,20 @@ process.on("SIGINT", () => stop(0));
 try {
   log(`demo library in ${dataDir}`);
   await run(bin("tsx"), [join(root, "server", "src", "demo", "main.ts"), dataDir]);
-  server = spawn(process.execPath, [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, TESSERA_AUTH: "on", TESSERA_ADMIN_USER: users.admin.username, TESSERA_ADMIN_PASSWORD: users.admin.password },
-  });
+  server = spawn(
+    process.execPath,
+    [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        TESSERA_AUTH: "on",
+        TESSERA_ADMIN_USER: users.admin.username,
+        TESSERA_ADMIN_PASSWORD: users.admin.password,
+      },
+    },
+  );
   server.on("exit", (code, signal) => {
     if (!stopping) {
       log(`the server exited (${signal ?? code})`);
@@ -92,7 +107,11 @@ try {
     server.once("exit", () => fail(new Error(`the server exited before listening:\n${out}`)));
   });
 
-  const login = await fetch(`${url}/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: users.admin.username, password: users.admin.password }) });
+  const login = await fetch(`${url}/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: users.admin.username, password: users.admin.password }),
+  });
   if (!login.ok) throw new Error(`admin login: ${login.status} ${await login.text()}`);
   const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
   for (const u of Object.values(users)) {

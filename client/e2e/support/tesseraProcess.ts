@@ -53,7 +53,9 @@ export async function startTessera(library: string, datasets: readonly string[])
         }
       };
       child.stdout?.on("data", onData);
-      child.once("exit", (code, signal) => reject(new Error(`Tessera exited (${signal ?? String(code)}) before listening:\n${out}\n${stderr}`)));
+      child.once("exit", (code, signal) =>
+        reject(new Error(`Tessera exited (${signal ?? String(code)}) before listening:\n${out}\n${stderr}`)),
+      );
     });
   } catch (err) {
     await cleanup();

@@ -1,7 +1,16 @@
 import type { ActivityEntry, NamedAction, Presence } from "@tessera/shared-crdt";
 import { queryString, requestJson } from "./http.js";
 import { restParams, type ExplorerQuery } from "./explorerQuery.js";
-import type { DatasetDetail, DatasetSummary, FilterDocument, Neighbors, Page, RecordItem, ViewItem, WorkflowReply } from "./types.js";
+import type {
+  DatasetDetail,
+  DatasetSummary,
+  FilterDocument,
+  Neighbors,
+  Page,
+  RecordItem,
+  ViewItem,
+  WorkflowReply,
+} from "./types.js";
 
 /** Typed calls to the REST routes the client uses; one function per route. */
 
@@ -24,9 +33,21 @@ export function getFilters(datasetId: string): Promise<FilterDocument> {
   return requestJson<FilterDocument>(`${ds(datasetId)}/filters`);
 }
 
-export function listRecords(datasetId: string, query: ExplorerQuery, options: { previews?: boolean; signal?: AbortSignal } = {}): Promise<Page<RecordItem>> {
-  const qs = queryString({ ...restParams(query), limit: query.limit, offset: query.offset, include: options.previews ? "view_previews" : undefined });
-  return requestJson<Page<RecordItem>>(`${ds(datasetId)}/records${qs}`, options.signal ? { signal: options.signal } : {});
+export function listRecords(
+  datasetId: string,
+  query: ExplorerQuery,
+  options: { previews?: boolean; signal?: AbortSignal } = {},
+): Promise<Page<RecordItem>> {
+  const qs = queryString({
+    ...restParams(query),
+    limit: query.limit,
+    offset: query.offset,
+    include: options.previews ? "view_previews" : undefined,
+  });
+  return requestJson<Page<RecordItem>>(
+    `${ds(datasetId)}/records${qs}`,
+    options.signal ? { signal: options.signal } : {},
+  );
 }
 
 /** How many records match `status=…` (one cheap page of one). */
@@ -40,20 +61,41 @@ export function getRecord(datasetId: string, recordId: string): Promise<RecordIt
 }
 
 export function getNeighbors(datasetId: string, recordId: string, query: ExplorerQuery): Promise<Neighbors> {
-  return requestJson<Neighbors>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/neighbors${queryString(restParams(query))}`);
+  return requestJson<Neighbors>(
+    `${ds(datasetId)}/records/${encodeURIComponent(recordId)}/neighbors${queryString(restParams(query))}`,
+  );
 }
 
 /** A record's images or sequence frames (`resource` = `images` | `sframes`). */
-export function listRecordViews(datasetId: string, recordId: string, resource: "images" | "sframes"): Promise<Page<ViewItem>> {
-  return requestJson<Page<ViewItem>>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/${resource}${queryString({ limit: 1000 })}`);
+export function listRecordViews(
+  datasetId: string,
+  recordId: string,
+  resource: "images" | "sframes",
+): Promise<Page<ViewItem>> {
+  return requestJson<Page<ViewItem>>(
+    `${ds(datasetId)}/records/${encodeURIComponent(recordId)}/${resource}${queryString({ limit: 1000 })}`,
+  );
 }
 
-export function postWorkflow(datasetId: string, recordId: string, action: NamedAction, comment = ""): Promise<WorkflowReply> {
-  return requestJson<WorkflowReply>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/workflow`, { method: "POST", body: { action, comment } });
+export function postWorkflow(
+  datasetId: string,
+  recordId: string,
+  action: NamedAction,
+  comment = "",
+): Promise<WorkflowReply> {
+  return requestJson<WorkflowReply>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/workflow`, {
+    method: "POST",
+    body: { action, comment },
+  });
 }
 
-export function listActivity(datasetId: string, options: { recordId?: string; limit?: number } = {}): Promise<ActivityEntry[]> {
-  return requestJson<ActivityEntry[]>(`${ds(datasetId)}/activity${queryString({ record_id: options.recordId, limit: options.limit })}`);
+export function listActivity(
+  datasetId: string,
+  options: { recordId?: string; limit?: number } = {},
+): Promise<ActivityEntry[]> {
+  return requestJson<ActivityEntry[]>(
+    `${ds(datasetId)}/activity${queryString({ record_id: options.recordId, limit: options.limit })}`,
+  );
 }
 
 export function listPresence(datasetId: string): Promise<Presence[]> {

@@ -63,7 +63,11 @@ export interface RequestOptions {
 
 /** Fetches JSON; throws {@link ApiError} with the server's detail on any non-2xx answer. */
 export async function requestJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const init: RequestInit = { method: options.method ?? "GET", credentials: "same-origin", headers: { Accept: "application/json" } };
+  const init: RequestInit = {
+    method: options.method ?? "GET",
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  };
   if (options.signal) init.signal = options.signal;
   if (options.body !== undefined) {
     init.body = JSON.stringify(options.body);

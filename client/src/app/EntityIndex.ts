@@ -1,5 +1,11 @@
 import * as Y from "yjs";
-import { ANNOTATION_TABLES, observeRecordChanges, tableMap, type ComponentTable, type DocChanges } from "@tessera/shared-crdt";
+import {
+  ANNOTATION_TABLES,
+  observeRecordChanges,
+  tableMap,
+  type ComponentTable,
+  type DocChanges,
+} from "@tessera/shared-crdt";
 
 /**
  * The Objects panel's view of a record document: each entity with its label and annotations, and
@@ -52,7 +58,8 @@ export class EntityIndex {
     private readonly labelField: string | null,
   ) {
     for (const id of tableMap(doc, "entities").keys()) this.upsertEntity(id, null);
-    for (const table of WITH_ENTITY) for (const id of tableMap(doc, table).keys()) this.placeAnnotation(table, id, null);
+    for (const table of WITH_ENTITY)
+      for (const id of tableMap(doc, table).keys()) this.placeAnnotation(table, id, null);
     this.stop = observeRecordChanges(doc, (changes) => this.apply(changes));
   }
 
@@ -65,7 +72,12 @@ export class EntityIndex {
   private upsertEntity(id: string, author: number | null): void {
     const m = rowMap(this.doc, "entities", id);
     const prev = this.entities.get(id);
-    this.entities.set(id, { id, label: this.labelOf(m), annotations: prev?.annotations ?? [], lastEditor: author ?? prev?.lastEditor ?? null });
+    this.entities.set(id, {
+      id,
+      label: this.labelOf(m),
+      annotations: prev?.annotations ?? [],
+      lastEditor: author ?? prev?.lastEditor ?? null,
+    });
   }
 
   private touch(entityId: string, author: number | null): void {
@@ -79,7 +91,11 @@ export class EntityIndex {
     if (entityId === undefined) return;
     this.owner.delete(key);
     const e = this.entities.get(entityId);
-    if (e) this.entities.set(entityId, { ...e, annotations: e.annotations.filter((a) => !(a.table === table && a.id === id)) });
+    if (e)
+      this.entities.set(entityId, {
+        ...e,
+        annotations: e.annotations.filter((a) => !(a.table === table && a.id === id)),
+      });
   }
 
   private placeAnnotation(table: ComponentTable, id: string, author: number | null): void {
@@ -96,7 +112,11 @@ export class EntityIndex {
     const e = this.entities.get(entityId);
     if (!e) return;
     this.owner.set(key, entityId);
-    this.entities.set(entityId, { ...e, annotations: [...e.annotations, { table, id }], lastEditor: author ?? e.lastEditor });
+    this.entities.set(entityId, {
+      ...e,
+      annotations: [...e.annotations, { table, id }],
+      lastEditor: author ?? e.lastEditor,
+    });
   }
 
   private apply(changes: DocChanges): void {

@@ -13,11 +13,17 @@ export interface LabelField {
 }
 
 /** Tableau 10: distinct on dark and light backgrounds. */
-export const CATEGORY_PALETTE: readonly number[] = [0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac];
+export const CATEGORY_PALETTE: readonly number[] = [
+  0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac,
+];
 export const UNLABELLED_COLOR = 0x9aa0a6;
 
 /** Pick-lists of a table's fields: `feature_values[group][table]`. */
-export function pickLists(fv: FeatureValues | undefined, group: keyof FeatureValues, table: string): FeatureValuesEntry[] {
+export function pickLists(
+  fv: FeatureValues | undefined,
+  group: keyof FeatureValues,
+  table: string,
+): FeatureValuesEntry[] {
   return fv?.[group]?.[table] ?? [];
 }
 

@@ -26,7 +26,14 @@ export function datasetMeta(datasetId: string): Promise<DatasetMeta> {
       const info = parseDatasetInfo(detail.info);
       const schema = datasetSchemaOf(info);
       const featureValues = detail.feature_values ?? {};
-      return { id: datasetId, name: info.name, info, schema, featureValues, labelField: entityLabelField(schema.tables.get("entities"), featureValues) };
+      return {
+        id: datasetId,
+        name: info.name,
+        info,
+        schema,
+        featureValues,
+        labelField: entityLabelField(schema.tables.get("entities"), featureValues),
+      };
     });
     // A failed load is retried on the next visit rather than cached.
     p.catch(() => metas.delete(datasetId));

@@ -1,4 +1,12 @@
-import { FILTER_OPS, MAX_FILTERS, parseFilter, formatFilter, splitListValue, type Filter, type FilterOp } from "@tessera/shared-crdt";
+import {
+  FILTER_OPS,
+  MAX_FILTERS,
+  parseFilter,
+  formatFilter,
+  splitListValue,
+  type Filter,
+  type FilterOp,
+} from "@tessera/shared-crdt";
 import type { FilterColumn } from "../api/types.js";
 
 /**
@@ -52,12 +60,17 @@ function checkValue(col: FilterColumn, v: string): string | null {
 export function rowToFilter(row: FilterRow, columns: readonly FilterColumn[]): RowResult {
   const col = columns.find((c) => c.name === row.column);
   if (!col || !col.filterable) return { ok: false, error: `${row.column || "(no column)"} cannot be filtered` };
-  if (!col.operators.includes(row.op)) return { ok: false, error: `${OP_LABELS[row.op]} does not apply to ${col.name}` };
+  if (!col.operators.includes(row.op))
+    return { ok: false, error: `${OP_LABELS[row.op]} does not apply to ${col.name}` };
   let values: string[];
   if (row.op === "between") values = [row.value, row.value2];
-  else if (row.op === "in" || row.op === "nin") values = splitListValue(row.value).map((v) => v.trim()).filter((v) => v !== "");
+  else if (row.op === "in" || row.op === "nin")
+    values = splitListValue(row.value)
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
   else values = [row.value];
-  if (values.length === 0 || values.some((v) => v === "" && col.type !== "str")) return { ok: false, error: `${col.name}: a value is missing` };
+  if (values.length === 0 || values.some((v) => v === "" && col.type !== "str"))
+    return { ok: false, error: `${col.name}: a value is missing` };
   for (const v of values) {
     const problem = checkValue(col, v);
     if (problem) return { ok: false, error: problem };
@@ -74,12 +87,21 @@ export function rowToFilter(row: FilterRow, columns: readonly FilterColumn[]): R
 
 export function filterToRow(f: Filter): FilterRow {
   if (f.op === "between") return { column: f.column, op: f.op, value: f.values[0] ?? "", value2: f.values[1] ?? "" };
-  if (f.op === "in" || f.op === "nin") return { column: f.column, op: f.op, value: f.values.map((v) => v.replace(/\\/g, "\\\\").replace(/,/g, "\\,")).join(", "), value2: "" };
+  if (f.op === "in" || f.op === "nin")
+    return {
+      column: f.column,
+      op: f.op,
+      value: f.values.map((v) => v.replace(/\\/g, "\\\\").replace(/,/g, "\\,")).join(", "),
+      value2: "",
+    };
   return { column: f.column, op: f.op, value: f.values[0] ?? "", value2: "" };
 }
 
 /** All rows that are valid, at most {@link MAX_FILTERS}; and the first error, if any row is not. */
-export function rowsToFilters(rows: readonly FilterRow[], columns: readonly FilterColumn[]): { filters: Filter[]; error: string | null } {
+export function rowsToFilters(
+  rows: readonly FilterRow[],
+  columns: readonly FilterColumn[],
+): { filters: Filter[]; error: string | null } {
   const filters: Filter[] = [];
   let error: string | null = null;
   for (const row of rows) {
@@ -87,7 +109,8 @@ export function rowsToFilters(rows: readonly FilterRow[], columns: readonly Filt
     if (r.ok) filters.push(r.filter);
     else error ??= r.error;
   }
-  if (filters.length > MAX_FILTERS) return { filters: filters.slice(0, MAX_FILTERS), error: `at most ${MAX_FILTERS} filters` };
+  if (filters.length > MAX_FILTERS)
+    return { filters: filters.slice(0, MAX_FILTERS), error: `at most ${MAX_FILTERS} filters` };
   return { filters, error };
 }
 

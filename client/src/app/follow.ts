@@ -51,7 +51,8 @@ export function dispatchFollow(event: FollowEvent): boolean {
             if (userId !== null) dispatchFollow({ type: "started", recordId });
           },
           (err: unknown) => {
-            if (userId !== null) dispatchFollow({ type: "failed", error: err instanceof Error ? err.message : String(err) });
+            if (userId !== null)
+              dispatchFollow({ type: "failed", error: err instanceof Error ? err.message : String(err) });
             else toastError(err, "Stop following");
           },
         );
@@ -59,7 +60,8 @@ export function dispatchFollow(event: FollowEvent): boolean {
       }
       case "navigate": {
         const r = route();
-        if (r.page === "workspace" || r.page === "explorer") navigate(workspaceRoute(r.datasetId, effect.recordId, r.query));
+        if (r.page === "workspace" || r.page === "explorer")
+          navigate(workspaceRoute(r.datasetId, effect.recordId, r.query));
         break;
       }
       case "setViewport":

@@ -27,7 +27,12 @@ export type FollowEvent =
   /** `follow:ended`: the leader left the dataset. */
   | { readonly type: "ended"; readonly leaderId: string }
   /** The leader's awareness in the record we both have open. */
-  | { readonly type: "leaderState"; readonly leaderId: string; readonly viewport?: Viewport; readonly selection?: readonly SelectionRef[] }
+  | {
+      readonly type: "leaderState";
+      readonly leaderId: string;
+      readonly viewport?: Viewport;
+      readonly selection?: readonly SelectionRef[];
+    }
   /** Our own pan/zoom (`viewportChanged` with byUser). */
   | { readonly type: "userViewport" }
   /** We opened another record ourselves (previous/next, back, explorer). */
@@ -56,7 +61,11 @@ export interface FollowResult {
 export const IDLE: FollowState = { mode: "idle" };
 
 function stop(text?: string): FollowResult {
-  return { state: IDLE, effects: [{ type: "setFollow", userId: null }, ...(text ? [{ type: "toast", text } as const] : [])], handled: true };
+  return {
+    state: IDLE,
+    effects: [{ type: "setFollow", userId: null }, ...(text ? [{ type: "toast", text } as const] : [])],
+    handled: true,
+  };
 }
 
 function leaderOf(state: FollowState): Leader | null {
@@ -69,26 +78,40 @@ export function transition(state: FollowState, event: FollowEvent, ctx: FollowCo
   switch (event.type) {
     case "start":
       if (leader?.id === event.leader.id) return { state, effects: [], handled: true };
-      return { state: { mode: "starting", leader: event.leader }, effects: [{ type: "setFollow", userId: event.leader.id }], handled: true };
+      return {
+        state: { mode: "starting", leader: event.leader },
+        effects: [{ type: "setFollow", userId: event.leader.id }],
+        handled: true,
+      };
     case "started": {
       if (state.mode !== "starting") return unchanged;
       const effects: FollowEffect[] = [];
-      if (event.recordId !== null && event.recordId !== ctx.currentRecordId) effects.push({ type: "navigate", recordId: event.recordId });
+      if (event.recordId !== null && event.recordId !== ctx.currentRecordId)
+        effects.push({ type: "navigate", recordId: event.recordId });
       return { state: { mode: "following", leader: state.leader, recordId: event.recordId }, effects, handled: true };
     }
     case "failed":
       if (state.mode !== "starting") return unchanged;
-      return { state: IDLE, effects: [{ type: "toast", text: `Cannot follow ${state.leader.name}: ${event.error}` }], handled: true };
+      return {
+        state: IDLE,
+        effects: [{ type: "toast", text: `Cannot follow ${state.leader.name}: ${event.error}` }],
+        handled: true,
+      };
     case "moved": {
       if (state.mode !== "following" || state.leader.id !== event.leaderId) return unchanged;
       const effects: FollowEffect[] = [];
-      if (event.recordId !== null && event.recordId !== ctx.currentRecordId) effects.push({ type: "navigate", recordId: event.recordId });
+      if (event.recordId !== null && event.recordId !== ctx.currentRecordId)
+        effects.push({ type: "navigate", recordId: event.recordId });
       return { state: { ...state, recordId: event.recordId }, effects, handled: true };
     }
     case "ended":
       if (!leader || leader.id !== event.leaderId) return unchanged;
       // The server already dropped the follow; only say so.
-      return { state: IDLE, effects: [{ type: "toast", text: `${leader.name} left — following stopped` }], handled: true };
+      return {
+        state: IDLE,
+        effects: [{ type: "toast", text: `${leader.name} left — following stopped` }],
+        handled: true,
+      };
     case "leaderState": {
       if (state.mode !== "following" || state.leader.id !== event.leaderId) return unchanged;
       if (state.recordId !== null && state.recordId !== ctx.currentRecordId) return unchanged;

@@ -44,7 +44,16 @@ export const KEYPOINT_TEMPLATES: readonly KeypointTemplate[] = [
   },
   {
     id: "cow",
-    labels: ["head", "withers", "rump", "tail", "front left hoof", "front right hoof", "hind left hoof", "hind right hoof"],
+    labels: [
+      "head",
+      "withers",
+      "rump",
+      "tail",
+      "front left hoof",
+      "front right hoof",
+      "hind left hoof",
+      "hind right hoof",
+    ],
     edges: [
       [0, 1],
       [1, 2],

@@ -8,6 +8,8 @@ import { COMPONENT_TABLES, recordMap, tableMap } from "@tessera/shared-crdt";
  */
 export function createUndoManager(doc: Y.Doc, origin: unknown, captureTimeout = 300): Y.UndoManager {
   // Yjs types the scope as AbstractType<any>; the maps differ only in their value type.
-  const scope = [recordMap(doc), ...COMPONENT_TABLES.map((t) => tableMap(doc, t))] as unknown as ConstructorParameters<typeof Y.UndoManager>[0];
+  const scope = [recordMap(doc), ...COMPONENT_TABLES.map((t) => tableMap(doc, t))] as unknown as ConstructorParameters<
+    typeof Y.UndoManager
+  >[0];
   return new Y.UndoManager(scope, { trackedOrigins: new Set([origin]), captureTimeout });
 }

@@ -1,5 +1,17 @@
 import type * as Y from "yjs";
-import { ANNOTATION_TABLES, createEntity, deleteRows, moveVertex, tableMap, updateRow, type ComponentTable, type DatasetSchema, type DocContext, type Origin, type Row } from "@tessera/shared-crdt";
+import {
+  ANNOTATION_TABLES,
+  createEntity,
+  deleteRows,
+  moveVertex,
+  tableMap,
+  updateRow,
+  type ComponentTable,
+  type DatasetSchema,
+  type DocContext,
+  type Origin,
+  type Row,
+} from "@tessera/shared-crdt";
 import type { ToolName } from "./types.js";
 import type { CursorStyle, Effect, Hit, Shape, ShapeRef, ShapeTable } from "../tools/types.js";
 import { Throttle, type Clock } from "./clock.js";
@@ -48,7 +60,14 @@ export interface EffectApplierOptions {
 
 type PendingOp =
   | { readonly kind: "update"; readonly table: ShapeTable; readonly id: string; patch: Row }
-  | { readonly kind: "vertex"; readonly table: "multi_paths" | "keypoints"; readonly id: string; index: number; x: number; y: number };
+  | {
+      readonly kind: "vertex";
+      readonly table: "multi_paths" | "keypoints";
+      readonly id: string;
+      index: number;
+      x: number;
+      y: number;
+    };
 
 export class EffectApplier {
   private readonly ctx: DocContext;
@@ -145,7 +164,13 @@ export class EffectApplier {
     if (orphans.length > 0) byTable.set("entities", orphans);
     this.guarded("delete", () => {
       this.options.doc.transact(() => {
-        for (const [table, ids] of byTable) deleteRows(this.ctx, this.origin, table, ids.filter((id) => tableMap(this.options.doc, table).has(id)));
+        for (const [table, ids] of byTable)
+          deleteRows(
+            this.ctx,
+            this.origin,
+            table,
+            ids.filter((id) => tableMap(this.options.doc, table).has(id)),
+          );
       }, this.origin);
     });
   }

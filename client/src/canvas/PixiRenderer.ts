@@ -71,7 +71,13 @@ export class PixiRenderer implements CanvasRenderer {
     const templates = new Map<string, KeypointTemplate>(options.templates.map((t) => [t.id, t]));
     const labelOf = options.labelOf ?? defaultLabelOf(options);
     this.images = new ImageLayer(scene.tiles);
-    this.annotations = new AnnotationLayer({ scene, colorOf: options.colorOf, templates: options.templates, fill: options.fill ?? true, now: () => performance.now() });
+    this.annotations = new AnnotationLayer({
+      scene,
+      colorOf: options.colorOf,
+      templates: options.templates,
+      fill: options.fill ?? true,
+      now: () => performance.now(),
+    });
     this.labels = new LabelLayer(scene, (item) => this.annotations.isShown(item), labelOf, options.colorOf);
     this.overlay = new OverlayLayer(scene, options.colorOf, templates);
     this.live = new LiveLayer(scene);
@@ -98,7 +104,13 @@ export class PixiRenderer implements CanvasRenderer {
     this.resize.observe(container);
   }
 
-  static async create(container: HTMLElement, canvas: TesseraCanvas, scene: SceneModel, options: CanvasOptions, t0: number): Promise<PixiRenderer> {
+  static async create(
+    container: HTMLElement,
+    canvas: TesseraCanvas,
+    scene: SceneModel,
+    options: CanvasOptions,
+    t0: number,
+  ): Promise<PixiRenderer> {
     // Multisampling and translucent fills are cheap on a GPU but dominate a software rasteriser's
     // frame (measured: 10k shapes zoomed in went from 30 to 5–7 fps with either), so they default
     // off there.
@@ -120,7 +132,15 @@ export class PixiRenderer implements CanvasRenderer {
       eventFeatures: { move: false, globalMove: false, click: false, wheel: false },
     });
     app.ticker.stop();
-    return new PixiRenderer(app, container, canvas, scene, { ...options, fill: options.fill ?? !software }, t0, rendererName);
+    return new PixiRenderer(
+      app,
+      container,
+      canvas,
+      scene,
+      { ...options, fill: options.fill ?? !software },
+      t0,
+      rendererName,
+    );
   }
 
   /** Loads the images and the annotations, then starts the frame loop. */
@@ -169,7 +189,10 @@ export class PixiRenderer implements CanvasRenderer {
     const res = this.app.renderer.resolution;
     this.annotations.updateCache(cam.zoom, res, this.screenW * this.screenH * res * res, moving);
     if (wasCached !== this.annotations.cached) this.needsRender = true;
-    this.overlay.draw({ hover: canvas.hoverHit, selection: canvas.selection, preview: canvas.previewShape, editable: canvas.editable }, cam);
+    this.overlay.draw(
+      { hover: canvas.hoverHit, selection: canvas.selection, preview: canvas.previewShape, editable: canvas.editable },
+      cam,
+    );
     this.labels.update(cam, this.screenW, this.screenH, now, moving);
     this.live.draw(cam, now);
     // Overlays redraw only when marked dirty; rendering every frame a live cursor fades is cheap.
@@ -178,7 +201,8 @@ export class PixiRenderer implements CanvasRenderer {
       this.app.renderer.render(this.app.stage);
       this.frames.tick(now);
       if (this.imageSeen && this.imageMilestone === 0) this.imageMilestone = 1;
-      if (this.loaded && this.annotations.root.visible && this.annotationsMilestone === 0) this.annotationsMilestone = 1;
+      if (this.loaded && this.annotations.root.visible && this.annotationsMilestone === 0)
+        this.annotationsMilestone = 1;
     }
   };
 
@@ -223,7 +247,11 @@ export class PixiRenderer implements CanvasRenderer {
     this.needsRender = true;
     this.labels.markDirty();
     const c = this.canvas;
-    if (c.selection.some((r) => r.table === item.ref.table && r.id === item.ref.id) || (c.hoverHit && c.hoverHit.ref.id === item.ref.id)) this.overlay.markDirty();
+    if (
+      c.selection.some((r) => r.table === item.ref.table && r.id === item.ref.id) ||
+      (c.hoverHit && c.hoverHit.ref.id === item.ref.id)
+    )
+      this.overlay.markDirty();
     if (this.live.involves(item.ref.table, item.ref.id)) this.live.markDirty();
   }
 

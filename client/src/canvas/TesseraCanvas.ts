@@ -1,13 +1,32 @@
 import type { Awareness } from "y-protocols/awareness";
 import { observeRecordChanges } from "@tessera/shared-crdt";
 import { TOOLS } from "../tools/registry.js";
-import { SHAPE_TABLES, type CursorStyle, type Hit, type Shape, type ShapeRef, type ShapeTable, type ToolEvent, type Transition } from "../tools/types.js";
+import {
+  SHAPE_TABLES,
+  type CursorStyle,
+  type Hit,
+  type Shape,
+  type ShapeRef,
+  type ShapeTable,
+  type ToolEvent,
+  type Transition,
+} from "../tools/types.js";
 import type { CanvasController, CanvasEvents, CanvasOptions, SelectionRef, ToolName, Viewport } from "./types.js";
 import { EffectApplier, type EffectTarget } from "./EffectApplier.js";
 import { Emitter } from "./Emitter.js";
 import type { Clock } from "./clock.js";
 import { Throttle } from "./clock.js";
-import { cameraOf, centredOn, fitCamera, panBy, screenToWorldX, screenToWorldY, viewportOf, zoomAt, type Camera } from "./scene/camera.js";
+import {
+  cameraOf,
+  centredOn,
+  fitCamera,
+  panBy,
+  screenToWorldX,
+  screenToWorldY,
+  viewportOf,
+  zoomAt,
+  type Camera,
+} from "./scene/camera.js";
 import { tilesBounds } from "./scene/layout.js";
 import type { SceneModel } from "./scene/SceneModel.js";
 import { makeToolContext, pointAt } from "./toolContext.js";
@@ -117,7 +136,8 @@ export class TesseraCanvas implements CanvasController {
       update: () => undefined,
       destroy: (item) => {
         this.dropFromSelection(item.ref);
-        if (this.hoverHit && this.hoverHit.ref.table === item.ref.table && this.hoverHit.ref.id === item.ref.id) this.hoverHit = null;
+        if (this.hoverHit && this.hoverHit.ref.table === item.ref.table && this.hoverHit.ref.id === item.ref.id)
+          this.hoverHit = null;
       },
     });
     this.scene.load();
@@ -211,7 +231,9 @@ export class TesseraCanvas implements CanvasController {
   // ── selection ──────────────────────────────────────────────────────────────────────────────
 
   select(refs: readonly SelectionRef[]): void {
-    this.selection = refs.filter((r): r is ShapeRef => isShapeTable(r.table)).map((r) => ({ table: r.table, id: r.id }));
+    this.selection = refs
+      .filter((r): r is ShapeRef => isShapeTable(r.table))
+      .map((r) => ({ table: r.table, id: r.id }));
     this.awarenessOut.selection(refs);
     this.renderer?.onOverlay();
   }

@@ -18,7 +18,10 @@ export async function createCanvas(container: HTMLElement, options: CanvasOption
 }
 
 /** Same as {@link createCanvas}, typed with the concrete classes (benchmark and debugging). */
-export async function createTesseraCanvas(container: HTMLElement, options: CanvasOptions): Promise<{ readonly canvas: TesseraCanvas; readonly renderer: PixiRenderer }> {
+export async function createTesseraCanvas(
+  container: HTMLElement,
+  options: CanvasOptions,
+): Promise<{ readonly canvas: TesseraCanvas; readonly renderer: PixiRenderer }> {
   const t0 = performance.now();
   const expected = SHAPE_TABLES.reduce((n, t) => n + tableMap(options.doc, t).size, 0);
   const scene = new SceneModel(options.doc, tileViews(options.views), expected);

@@ -21,7 +21,11 @@ export function probeRenderer(): string {
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software/i;
 export const SOFTWARE_BATCH_TEXTURES = 2;
 
-export function createGlContext(antialias: boolean): { canvas: HTMLCanvasElement; context: WebGL2RenderingContext | null; rendererName: string } {
+export function createGlContext(antialias: boolean): {
+  canvas: HTMLCanvasElement;
+  context: WebGL2RenderingContext | null;
+  rendererName: string;
+} {
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("webgl2", {
     antialias,
@@ -32,12 +36,17 @@ export function createGlContext(antialias: boolean): { canvas: HTMLCanvasElement
   });
   if (!context) return { canvas, context: null, rendererName: "unknown (no WebGL2)" };
   const info = context.getExtension("WEBGL_debug_renderer_info");
-  const rendererName = String(info ? context.getParameter(info.UNMASKED_RENDERER_WEBGL) : context.getParameter(context.RENDERER));
+  const rendererName = String(
+    info ? context.getParameter(info.UNMASKED_RENDERER_WEBGL) : context.getParameter(context.RENDERER),
+  );
   if (SOFTWARE_RENDERER.test(rendererName)) {
     const original = context.getParameter.bind(context);
     const units = context.MAX_TEXTURE_IMAGE_UNITS;
     // Pixi sizes its batches from this parameter when it initialises (GlLimitsSystem).
-    context.getParameter = ((p: GLenum) => (p === units ? Math.min(Number(original(p)), SOFTWARE_BATCH_TEXTURES) : original(p))) as typeof context.getParameter;
+    context.getParameter = ((p: GLenum) =>
+      p === units
+        ? Math.min(Number(original(p)), SOFTWARE_BATCH_TEXTURES)
+        : original(p)) as typeof context.getParameter;
   }
   return { canvas, context, rendererName };
 }

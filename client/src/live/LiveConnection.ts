@@ -46,7 +46,11 @@ export class LiveConnection {
   private readonly presence = new Map<string, Presence>();
   private readonly stops: Array<() => void> = [];
   private readonly listeners: { [K in keyof LiveEvents]?: Set<Listener<K>> } = {};
-  private mine: { recordId: string | null; tool: string | null; frame: number | null } = { recordId: null, tool: null, frame: null };
+  private mine: { recordId: string | null; tool: string | null; frame: number | null } = {
+    recordId: null,
+    tool: null,
+    frame: null,
+  };
   private following: string | null = null;
   me: LiveUser | null = null;
   connectionId: string | null = null;
@@ -132,7 +136,11 @@ export class LiveConnection {
 
   /** Where this tab is; only what changed is sent. */
   updatePresence(p: { recordId: string | null; tool?: string | null; frame?: number | null }): void {
-    const next = { recordId: p.recordId, tool: p.tool === undefined ? this.mine.tool : p.tool, frame: p.frame === undefined ? this.mine.frame : p.frame };
+    const next = {
+      recordId: p.recordId,
+      tool: p.tool === undefined ? this.mine.tool : p.tool,
+      frame: p.frame === undefined ? this.mine.frame : p.frame,
+    };
     if (next.recordId === this.mine.recordId && next.tool === this.mine.tool && next.frame === this.mine.frame) return;
     this.mine = next;
     if (this.socket.connected) this.socket.emit("presence:update", next);
@@ -150,10 +158,14 @@ export class LiveConnection {
   }
 
   activity(recordId?: string, limit = 100): Promise<ActivityEntry[]> {
-    return this.ask<ActivityEntry[]>((ack) => this.socket.emit("activity:list", recordId === undefined ? { limit } : { recordId, limit }, ack));
+    return this.ask<ActivityEntry[]>((ack) =>
+      this.socket.emit("activity:list", recordId === undefined ? { limit } : { recordId, limit }, ack),
+    );
   }
 
-  private ask<T>(send: (ack: (r: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void) => void): Promise<T> {
+  private ask<T>(
+    send: (ack: (r: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (!this.socket.connected) {
         reject(new LiveError("offline", "the live channel is not connected"));

@@ -17,7 +17,9 @@ export interface LiveStore {
 let current: { store: LiveStore; key: string; stops: Array<() => void> } | null = null;
 const statusListeners = new Set<(c: StatusChange) => void>();
 const activityListeners = new Set<(a: ActivityEntry) => void>();
-const followListeners = new Set<(e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void>();
+const followListeners = new Set<
+  (e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void
+>();
 
 export function liveFor(datasetId: string, identity: Identity): LiveStore {
   const key = `${datasetId}\u0000${identity.userId}\u0000${identity.name}\u0000${identity.role}`;
@@ -60,7 +62,9 @@ export function onActivity(fn: (a: ActivityEntry) => void): () => void {
   return () => activityListeners.delete(fn);
 }
 
-export function onFollowEvent(fn: (e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void): () => void {
+export function onFollowEvent(
+  fn: (e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void,
+): () => void {
   followListeners.add(fn);
   return () => followListeners.delete(fn);
 }
@@ -68,6 +72,7 @@ export function onFollowEvent(fn: (e: { kind: "moved"; leader: LiveUser; recordI
 /** People (one entry per user, not per tab) whose presence is on `recordId`. */
 export function peopleOn(presence: readonly Presence[], recordId: string, exceptUserId?: string | null): LiveUser[] {
   const seen = new Map<string, LiveUser>();
-  for (const p of presence) if (p.recordId === recordId && p.user.id !== exceptUserId && !seen.has(p.user.id)) seen.set(p.user.id, p.user);
+  for (const p of presence)
+    if (p.recordId === recordId && p.user.id !== exceptUserId && !seen.has(p.user.id)) seen.set(p.user.id, p.user);
   return [...seen.values()];
 }

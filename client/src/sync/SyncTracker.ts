@@ -140,7 +140,8 @@ export class SyncTracker {
     const pending = this.pending.size;
     if (this.halted) return { phase: this.halted, pending };
     if (this.readOnly && this.welcomed) return { phase: "readOnly", pending };
-    if (!this.connected) return { phase: this.loaded || pending > 0 || this.networkDown ? "offline" : "loading", pending };
+    if (!this.connected)
+      return { phase: this.loaded || pending > 0 || this.networkDown ? "offline" : "loading", pending };
     if (!this.loaded || !this.welcomed || !this.outboxKnown) return { phase: "loading", pending };
     return { phase: pending > 0 ? "saving" : "saved", pending };
   }

@@ -67,7 +67,8 @@ export function createOutboxFlusher(identity: () => Identity | null): OutboxFlus
     const me = identity();
     if (!me || !navigator.onLine) return false;
     const records = new Map<string, { dataset: string; record: string }>();
-    for (const e of await queuedEntriesOf(me.userId)) records.set(JSON.stringify([e.dataset, e.record]), { dataset: e.dataset, record: e.record });
+    for (const e of await queuedEntriesOf(me.userId))
+      records.set(JSON.stringify([e.dataset, e.record]), { dataset: e.dataset, record: e.record });
     let retry = false;
     for (const { dataset, record } of records.values()) {
       if (stopped || !navigator.onLine || identity()?.userId !== me.userId) return false;

@@ -37,7 +37,13 @@ export class OutboxStoreError extends Error {
 export function parseEntry(v: unknown): OutboxEntry | null {
   if (v === null || typeof v !== "object") return null;
   const e = v as Partial<Record<keyof OutboxEntry, unknown>>;
-  if (typeof e.id !== "string" || typeof e.user !== "string" || typeof e.dataset !== "string" || typeof e.record !== "string") return null;
+  if (
+    typeof e.id !== "string" ||
+    typeof e.user !== "string" ||
+    typeof e.dataset !== "string" ||
+    typeof e.record !== "string"
+  )
+    return null;
   if (!(e.update instanceof Uint8Array) || e.update.length === 0 || typeof e.at !== "number") return null;
   return { id: e.id, user: e.user, dataset: e.dataset, record: e.record, update: e.update, at: e.at };
 }
@@ -55,7 +61,11 @@ export class MemoryOutboxStore implements OutboxStore {
     return Promise.resolve();
   }
   list(key: OutboxKey): Promise<OutboxEntry[]> {
-    return Promise.resolve([...this.rows.values()].filter((e) => e.user === key.user && e.dataset === key.dataset && e.record === key.record).sort(byTime));
+    return Promise.resolve(
+      [...this.rows.values()]
+        .filter((e) => e.user === key.user && e.dataset === key.dataset && e.record === key.record)
+        .sort(byTime),
+    );
   }
   listUser(user: string): Promise<OutboxEntry[]> {
     return Promise.resolve([...this.rows.values()].filter((e) => e.user === user).sort(byTime));

@@ -2,7 +2,18 @@ import * as Y from "yjs";
 import type * as decoding from "lib0/decoding";
 import type * as encoding from "lib0/encoding";
 import { WebsocketProvider } from "y-websocket";
-import { clientOrigin, CloseCode, decodeTesseraMessage, encodeSyncFrame, FrameError, MessageType, randomId, SyncType, type Origin, type TesseraMessage } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  CloseCode,
+  decodeTesseraMessage,
+  encodeSyncFrame,
+  FrameError,
+  MessageType,
+  randomId,
+  SyncType,
+  type Origin,
+  type TesseraMessage,
+} from "@tessera/shared-crdt";
 import { onSessionEnded, onSignedIn, roleOn, type Identity } from "../session.js";
 import { toastError } from "../ui/toasts.js";
 import { enqueue, forget, queuedEntries } from "./outbox.js";
@@ -42,7 +53,13 @@ export function syncUrl(location: Pick<Location, "protocol" | "host">, datasetId
   return `${scheme}//${location.host}/sync/${encodeURIComponent(datasetId)}`;
 }
 
-type MessageHandler = (encoder: encoding.Encoder, decoder: decoding.Decoder, provider: WebsocketProvider, emitSynced: boolean, messageType: number) => void;
+type MessageHandler = (
+  encoder: encoding.Encoder,
+  decoder: decoding.Decoder,
+  provider: WebsocketProvider,
+  emitSynced: boolean,
+  messageType: number,
+) => void;
 
 const openSessions = new Map<string, number>();
 const sessionName = (k: OutboxKey) => JSON.stringify([k.user, k.dataset, k.record]);
@@ -170,7 +187,9 @@ export function openRecordSession(datasetId: string, recordId: string, identity:
     } else if (msg.kind === "confirmed") {
       const durable = tracker.confirmed(msg.count);
       for (const id of durable) inDoc.delete(id);
-      forget(durable).catch((err: unknown) => console.error("tessera: cannot clear confirmed edits from the outbox", err));
+      forget(durable).catch((err: unknown) =>
+        console.error("tessera: cannot clear confirmed edits from the outbox", err),
+      );
     }
     for (const fn of listeners) fn(msg);
   };

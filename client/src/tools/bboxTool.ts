@@ -10,7 +10,14 @@ import { step, type Effect, type Tool, type ToolContext, type ToolPoint, type Tr
  */
 export type BboxState =
   | { readonly phase: "idle" }
-  | { readonly phase: "drawing"; readonly viewId: string; readonly ax: number; readonly ay: number; readonly last: ToolPoint; readonly square: boolean };
+  | {
+      readonly phase: "drawing";
+      readonly viewId: string;
+      readonly ax: number;
+      readonly ay: number;
+      readonly last: ToolPoint;
+      readonly square: boolean;
+    };
 
 const IDLE: BboxState = { phase: "idle" };
 
@@ -32,7 +39,14 @@ export const bboxTool: Tool<BboxState> = {
       case "down": {
         if (event.button !== 0) return step(state);
         if (!ctx.editable) return step(state, [{ type: "refuse", reason: "read-only" }]);
-        const s = { phase: "drawing", viewId: event.p.viewId, ax: clamp01(event.p.x), ay: clamp01(event.p.y), last: event.p, square: event.shift } as const;
+        const s = {
+          phase: "drawing",
+          viewId: event.p.viewId,
+          ax: clamp01(event.p.x),
+          ay: clamp01(event.p.y),
+          last: event.p,
+          square: event.shift,
+        } as const;
         return step(s, [preview(s, ctx)]);
       }
       case "move": {
@@ -46,7 +60,10 @@ export const bboxTool: Tool<BboxState> = {
         const b = boxOf(s, ctx);
         const px = ctx.pixel(s.viewId);
         if (b.w / px.x < MIN_BOX_PX || b.h / px.y < MIN_BOX_PX) {
-          return step(IDLE, [{ type: "preview", shape: null }, { type: "refuse", reason: "box too small" }]);
+          return step(IDLE, [
+            { type: "preview", shape: null },
+            { type: "refuse", reason: "box too small" },
+          ]);
         }
         return step(IDLE, [
           { type: "preview", shape: null },
@@ -56,7 +73,8 @@ export const bboxTool: Tool<BboxState> = {
       }
       case "key": {
         if (state.phase !== "drawing") return step(state, [], false);
-        if (event.key === "Escape" && event.phase === "down") return step(IDLE, [{ type: "preview", shape: null }], true);
+        if (event.key === "Escape" && event.phase === "down")
+          return step(IDLE, [{ type: "preview", shape: null }], true);
         if (event.key === "Shift") {
           const s = { ...state, square: event.phase === "down" };
           return step(s, [preview(s, ctx)], true);

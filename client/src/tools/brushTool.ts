@@ -11,7 +11,12 @@ import { step, type Effect, type ShapeRef, type Tool, type ToolContext, type Tra
  */
 export type BrushState =
   | { readonly phase: "idle" }
-  | { readonly phase: "painting"; readonly viewId: string; readonly points: readonly number[]; readonly target: ShapeRef | null };
+  | {
+      readonly phase: "painting";
+      readonly viewId: string;
+      readonly points: readonly number[];
+      readonly target: ShapeRef | null;
+    };
 
 const IDLE: BrushState = { phase: "idle" };
 export const MIN_BRUSH_RADIUS = 1;
@@ -35,27 +40,56 @@ function resized(radius: number, key: string): number {
 
 function commit(s: Extract<BrushState, { phase: "painting" }>, erase: boolean, ctx: ToolContext): Effect[] {
   const size = ctx.viewSize(s.viewId);
-  if (!size) return [{ type: "preview", shape: null }, { type: "refuse", reason: "unknown view" }];
+  if (!size)
+    return [
+      { type: "preview", shape: null },
+      { type: "refuse", reason: "unknown view" },
+    ];
   const width = Math.round(size.width);
   const height = Math.round(size.height);
   const { mask, painted } = strokeMask(width, height, s.points, ctx.brushRadius);
-  if (painted === 0) return [{ type: "preview", shape: null }, { type: "refuse", reason: "stroke outside the image" }];
+  if (painted === 0)
+    return [
+      { type: "preview", shape: null },
+      { type: "refuse", reason: "stroke outside the image" },
+    ];
   const stroke = encodeMask(mask, height, width);
   const target = s.target ? ctx.shape(s.target) : undefined;
   const current = target?.kind === "mask" ? target.rle : null;
   const sameSize = current !== null && current.size[0] === height && current.size[1] === width;
   if (erase) {
-    if (!s.target || !current) return [{ type: "preview", shape: null }, { type: "refuse", reason: "select a mask to erase from" }];
-    if (!sameSize) return [{ type: "preview", shape: null }, { type: "refuse", reason: "mask size differs from the image" }];
+    if (!s.target || !current)
+      return [
+        { type: "preview", shape: null },
+        { type: "refuse", reason: "select a mask to erase from" },
+      ];
+    if (!sameSize)
+      return [
+        { type: "preview", shape: null },
+        { type: "refuse", reason: "mask size differs from the image" },
+      ];
     const out = mergeRle(current, stroke, "difference");
-    return [{ type: "preview", shape: null }, { type: "update", table: "masks", id: s.target.id, patch: { size: out.size, counts: out.counts } }];
+    return [
+      { type: "preview", shape: null },
+      { type: "update", table: "masks", id: s.target.id, patch: { size: out.size, counts: out.counts } },
+    ];
   }
   if (s.target && current) {
     // An empty stored mask (size [0, 0]) is replaced by the stroke; otherwise the stroke is added.
     const out = sameSize ? mergeRle(current, stroke, "union") : stroke;
-    return [{ type: "preview", shape: null }, { type: "update", table: "masks", id: s.target.id, patch: { size: out.size, counts: out.counts } }];
+    return [
+      { type: "preview", shape: null },
+      { type: "update", table: "masks", id: s.target.id, patch: { size: out.size, counts: out.counts } },
+    ];
   }
-  return [{ type: "preview", shape: null }, { type: "create", table: "masks", row: { view_id: s.viewId, size: stroke.size, counts: stroke.counts, source_type: "human" } }];
+  return [
+    { type: "preview", shape: null },
+    {
+      type: "create",
+      table: "masks",
+      row: { view_id: s.viewId, size: stroke.size, counts: stroke.counts, source_type: "human" },
+    },
+  ];
 }
 
 export function brushTool(name: "brush" | "eraser"): Tool<BrushState> {
@@ -78,7 +112,8 @@ export function brushTool(name: "brush" | "eraser"): Tool<BrushState> {
           return step(s, [stroke(s.viewId, s.points, ctx.brushRadius)]);
         }
         case "move": {
-          if (state.phase !== "painting") return step(state, [stroke(event.p.viewId, [event.p.x, event.p.y], ctx.brushRadius)]);
+          if (state.phase !== "painting")
+            return step(state, [stroke(event.p.viewId, [event.p.x, event.p.y], ctx.brushRadius)]);
           const size = ctx.viewSize(state.viewId);
           const q = event.p.viewId === state.viewId ? event.p : { ...ctx.project(event.p, state.viewId) };
           const n = state.points.length;
@@ -95,8 +130,10 @@ export function brushTool(name: "brush" | "eraser"): Tool<BrushState> {
           return step(IDLE, commit(state, erase, ctx));
         case "key": {
           if (event.phase !== "down" || event.ctrl) return step(state, [], false);
-          if (event.key === "[" || event.key === "]") return step(state, [{ type: "brushRadius", radius: resized(ctx.brushRadius, event.key) }], true);
-          if (event.key === "Escape" && state.phase === "painting") return step(IDLE, [{ type: "preview", shape: null }], true);
+          if (event.key === "[" || event.key === "]")
+            return step(state, [{ type: "brushRadius", radius: resized(ctx.brushRadius, event.key) }], true);
+          if (event.key === "Escape" && state.phase === "painting")
+            return step(IDLE, [{ type: "preview", shape: null }], true);
           return step(state, [], false);
         }
         case "leave":
@@ -107,4 +144,3 @@ export function brushTool(name: "brush" | "eraser"): Tool<BrushState> {
     },
   };
 }
-

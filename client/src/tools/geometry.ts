@@ -40,7 +40,14 @@ export function screenDistance(a: ToolPoint, b: ToolPoint): number {
  * The box spanned by an anchor and the pointer, clamped to the view. With `square` the box is a
  * square in image pixels (its side is the larger of the two extents), growing from the anchor.
  */
-export function boxFromCorners(ax: number, ay: number, bx: number, by: number, square: boolean, size: { width: number; height: number } | undefined): NBox {
+export function boxFromCorners(
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  square: boolean,
+  size: { width: number; height: number } | undefined,
+): NBox {
   let dx = clamp01(bx) - ax;
   let dy = clamp01(by) - ay;
   if (square && size) {
@@ -89,7 +96,14 @@ export function handleAt(b: NBox, p: ToolPoint, ctx: ToolContext): BoxHandle | n
  * dragging past it flips the box; the result stays inside the view. `square` keeps corners square
  * in image pixels.
  */
-export function resizeBox(b: NBox, handle: BoxHandle, x: number, y: number, square: boolean, size: { width: number; height: number } | undefined): NBox {
+export function resizeBox(
+  b: NBox,
+  handle: BoxHandle,
+  x: number,
+  y: number,
+  square: boolean,
+  size: { width: number; height: number } | undefined,
+): NBox {
   let x0 = b.x;
   let y0 = b.y;
   let x1 = b.x + b.w;
@@ -114,7 +128,11 @@ export function resizeBox(b: NBox, handle: BoxHandle, x: number, y: number, squa
  * Offsets (dx, dy) limited so that bounds translated by them stay inside [0, 1]. A shape already
  * sticking out of the view may move back in but never further out.
  */
-export function clampTranslation(bounds: readonly [number, number, number, number], dx: number, dy: number): [number, number] {
+export function clampTranslation(
+  bounds: readonly [number, number, number, number],
+  dx: number,
+  dy: number,
+): [number, number] {
   return [clampAxis(bounds[0], bounds[2], dx), clampAxis(bounds[1], bounds[3], dy)];
 }
 

@@ -1,6 +1,14 @@
 import type { KeypointTemplate } from "../canvas/types.js";
 import { boxFromCorners, clamp01, MIN_BOX_PX, pointIn, type NBox } from "./geometry.js";
-import { step, type Effect, type Shape, type Tool, type ToolContext, type ToolPoint, type Transition } from "./types.js";
+import {
+  step,
+  type Effect,
+  type Shape,
+  type Tool,
+  type ToolContext,
+  type ToolPoint,
+  type Transition,
+} from "./types.js";
 
 /**
  * Keypoint placement from a template: drag a box and the template's default layout is fitted into
@@ -10,7 +18,13 @@ import { step, type Effect, type Shape, type Tool, type ToolContext, type ToolPo
  */
 export type KeypointsState =
   | { readonly phase: "idle" }
-  | { readonly phase: "placing"; readonly viewId: string; readonly ax: number; readonly ay: number; readonly last: ToolPoint };
+  | {
+      readonly phase: "placing";
+      readonly viewId: string;
+      readonly ax: number;
+      readonly ay: number;
+      readonly last: ToolPoint;
+    };
 
 const IDLE: KeypointsState = { phase: "idle" };
 /** Side of the box a plain click places the template in, in screen pixels. */
@@ -46,7 +60,13 @@ function boxOf(s: Extract<KeypointsState, { phase: "placing" }>, ctx: ToolContex
 }
 
 function shapeOf(t: KeypointTemplate, viewId: string, b: NBox): Shape {
-  return { kind: "keypoints", viewId, coords: layoutInBox(t, b), states: t.labels.map(() => "visible"), templateId: t.id };
+  return {
+    kind: "keypoints",
+    viewId,
+    coords: layoutInBox(t, b),
+    states: t.labels.map(() => "visible"),
+    templateId: t.id,
+  };
 }
 
 export const keypointsTool: Tool<KeypointsState> = {
@@ -59,7 +79,13 @@ export const keypointsTool: Tool<KeypointsState> = {
         if (!ctx.editable) return step(state, [{ type: "refuse", reason: "read-only" }]);
         const t = ctx.template;
         if (!t || t.labels.length === 0) return step(state, [{ type: "refuse", reason: "no keypoint template" }]);
-        const s = { phase: "placing", viewId: event.p.viewId, ax: clamp01(event.p.x), ay: clamp01(event.p.y), last: event.p } as const;
+        const s = {
+          phase: "placing",
+          viewId: event.p.viewId,
+          ax: clamp01(event.p.x),
+          ay: clamp01(event.p.y),
+          last: event.p,
+        } as const;
         return step(s, [{ type: "preview", shape: shapeOf(t, s.viewId, boxOf(s, ctx).box) }]);
       }
       case "move": {
@@ -70,7 +96,11 @@ export const keypointsTool: Tool<KeypointsState> = {
       case "up": {
         if (state.phase !== "placing") return step(state);
         const t = ctx.template;
-        if (!t) return step(IDLE, [{ type: "preview", shape: null }, { type: "refuse", reason: "no keypoint template" }]);
+        if (!t)
+          return step(IDLE, [
+            { type: "preview", shape: null },
+            { type: "refuse", reason: "no keypoint template" },
+          ]);
         const s = { ...state, last: event.p };
         const shape = shapeOf(t, s.viewId, boxOf(s, ctx).box);
         if (shape.kind !== "keypoints") return step(IDLE);
@@ -79,14 +109,21 @@ export const keypointsTool: Tool<KeypointsState> = {
           {
             type: "create",
             table: "keypoints",
-            row: { view_id: s.viewId, template_id: t.id, coords: [...shape.coords], states: [...shape.states], source_type: "human" },
+            row: {
+              view_id: s.viewId,
+              template_id: t.id,
+              coords: [...shape.coords],
+              states: [...shape.states],
+              source_type: "human",
+            },
           },
           { type: "switchTool", tool: "select" },
         ];
         return step(IDLE, effects);
       }
       case "key":
-        if (state.phase === "placing" && event.key === "Escape" && event.phase === "down") return step(IDLE, [{ type: "preview", shape: null }], true);
+        if (state.phase === "placing" && event.key === "Escape" && event.phase === "down")
+          return step(IDLE, [{ type: "preview", shape: null }], true);
         return step(state, [], false);
       case "cancel":
         return state.phase === "idle" ? step(state) : step(IDLE, [{ type: "preview", shape: null }]);

@@ -8,7 +8,13 @@
  * Paints a stroke into a row-major `width × height` mask (value 1). `points` are flat pixel
  * coordinates; a single point paints a disc. Returns the number of pixels newly set.
  */
-export function paintStroke(mask: Uint8Array, width: number, height: number, points: readonly number[], radius: number): number {
+export function paintStroke(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  points: readonly number[],
+  radius: number,
+): number {
   let painted = 0;
   const r = Math.max(0.5, radius);
   const r2 = r * r;
@@ -47,7 +53,12 @@ export function paintStroke(mask: Uint8Array, width: number, height: number, poi
 }
 
 /** A fresh bitmask of the view's size holding one stroke given in normalised coordinates. */
-export function strokeMask(width: number, height: number, normalisedPoints: readonly number[], radius: number): { mask: Uint8Array; painted: number } {
+export function strokeMask(
+  width: number,
+  height: number,
+  normalisedPoints: readonly number[],
+  radius: number,
+): { mask: Uint8Array; painted: number } {
   const mask = new Uint8Array(width * height);
   const px = normalisedPoints.map((v, i) => (i % 2 === 0 ? v * width : v * height));
   const painted = paintStroke(mask, width, height, px, radius);

@@ -23,10 +23,19 @@ const IDLE: PathState = { phase: "idle" };
 type Drawing = Extract<PathState, { phase: "drawing" }>;
 
 function preview(s: Drawing, closed: boolean): Effect {
-  return { type: "preview", shape: { kind: "draft", viewId: s.viewId, rings: s.rings, current: s.current, pointer: s.pointer, closed } };
+  return {
+    type: "preview",
+    shape: { kind: "draft", viewId: s.viewId, rings: s.rings, current: s.current, pointer: s.pointer, closed },
+  };
 }
 
-function nearPoint(coords: readonly number[], index: number, x: number, y: number, px: { x: number; y: number }): boolean {
+function nearPoint(
+  coords: readonly number[],
+  index: number,
+  x: number,
+  y: number,
+  px: { x: number; y: number },
+): boolean {
   const vx = coords[index * 2];
   const vy = coords[index * 2 + 1];
   return vx !== undefined && vy !== undefined && Math.hypot((x - vx) / px.x, (y - vy) / px.y) <= PICK_PX;
@@ -50,7 +59,13 @@ function commit(rings: ReadonlyArray<readonly number[]>, viewId: string, closed:
     {
       type: "create",
       table: "multi_paths",
-      row: { view_id: viewId, coords: rings.flat(), num_points: rings.map((r) => r.length / 2), is_closed: closed, source_type: "human" },
+      row: {
+        view_id: viewId,
+        coords: rings.flat(),
+        num_points: rings.map((r) => r.length / 2),
+        is_closed: closed,
+        source_type: "human",
+      },
     },
     { type: "switchTool", tool: "select" },
   ]);
@@ -66,7 +81,12 @@ function finish(s: Drawing, closed: boolean, ctx: ToolContext): Transition<PathS
   return commit([...s.rings, s.current], s.viewId, closed);
 }
 
-function onKey(state: PathState, event: Extract<ToolEvent, { type: "key" }>, closed: boolean, ctx: ToolContext): Transition<PathState> {
+function onKey(
+  state: PathState,
+  event: Extract<ToolEvent, { type: "key" }>,
+  closed: boolean,
+  ctx: ToolContext,
+): Transition<PathState> {
   if (state.phase !== "drawing" || event.phase !== "down" || event.ctrl) return step(state, [], false);
   switch (event.key) {
     case "Escape":
@@ -86,7 +106,8 @@ function onKey(state: PathState, event: Extract<ToolEvent, { type: "key" }>, clo
     }
     case "n":
     case "N": {
-      const problem = state.current.length === 0 ? "nothing to finish" : ringProblem(state.current, closed, ctx, state.viewId);
+      const problem =
+        state.current.length === 0 ? "nothing to finish" : ringProblem(state.current, closed, ctx, state.viewId);
       if (problem) return step(state, [{ type: "refuse", reason: problem }], true);
       const s = { ...state, rings: [...state.rings, state.current], current: [] };
       return step(s, [preview(s, closed)], true);
@@ -107,7 +128,13 @@ export function pathTool(name: "polygon" | "polyline"): Tool<PathState> {
           if (event.button !== 0) return step(state);
           if (!ctx.editable) return step(state, [{ type: "refuse", reason: "read-only" }]);
           if (state.phase === "idle") {
-            const s: Drawing = { phase: "drawing", viewId: event.p.viewId, rings: [], current: [clamp01(event.p.x), clamp01(event.p.y)], pointer: null };
+            const s: Drawing = {
+              phase: "drawing",
+              viewId: event.p.viewId,
+              rings: [],
+              current: [clamp01(event.p.x), clamp01(event.p.y)],
+              pointer: null,
+            };
             return step(s, [preview(s, closed)]);
           }
           const [rx, ry] = pointIn(event.p, state.viewId, ctx);

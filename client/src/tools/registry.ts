@@ -18,4 +18,11 @@ export const TOOLS: Readonly<Record<ToolName, Tool<unknown>>> = {
 };
 
 /** Tools that draw new shapes (what N repeats). */
-export const DRAWING_TOOLS: ReadonlySet<ToolName> = new Set(["bbox", "polygon", "polyline", "keypoints", "brush", "eraser"]);
+export const DRAWING_TOOLS: ReadonlySet<ToolName> = new Set([
+  "bbox",
+  "polygon",
+  "polyline",
+  "keypoints",
+  "brush",
+  "eraser",
+]);

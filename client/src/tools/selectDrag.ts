@@ -15,7 +15,13 @@ export type Drag =
       readonly items: ReadonlyArray<{ readonly ref: ShapeRef; readonly shape: Shape }>;
       readonly bounds: readonly [number, number, number, number];
     }
-  | { readonly kind: "resize"; readonly ref: ShapeRef; readonly viewId: string; readonly handle: BoxHandle; readonly origin: NBox }
+  | {
+      readonly kind: "resize";
+      readonly ref: ShapeRef;
+      readonly viewId: string;
+      readonly handle: BoxHandle;
+      readonly origin: NBox;
+    }
   | {
       readonly kind: "vertex";
       readonly ref: ShapeRef & { readonly table: "multi_paths" | "keypoints" };
@@ -29,14 +35,30 @@ export function dragStart(hit: Hit, selection: readonly ShapeRef[], start: ToolP
   const shape = ctx.shape(hit.ref);
   if (!shape) return null;
   if (hit.part.type === "handle" && shape.kind === "box") {
-    return { kind: "resize", ref: hit.ref, viewId: shape.viewId, handle: hit.part.handle, origin: { x: shape.x, y: shape.y, w: shape.w, h: shape.h } };
+    return {
+      kind: "resize",
+      ref: hit.ref,
+      viewId: shape.viewId,
+      handle: hit.part.handle,
+      origin: { x: shape.x, y: shape.y, w: shape.w, h: shape.h },
+    };
   }
-  if (hit.part.type === "vertex" && (shape.kind === "path" || shape.kind === "keypoints") && (hit.ref.table === "multi_paths" || hit.ref.table === "keypoints")) {
+  if (
+    hit.part.type === "vertex" &&
+    (shape.kind === "path" || shape.kind === "keypoints") &&
+    (hit.ref.table === "multi_paths" || hit.ref.table === "keypoints")
+  ) {
     const i = hit.part.index;
     const x = shape.coords[i * 2];
     const y = shape.coords[i * 2 + 1];
     if (x === undefined || y === undefined) return null;
-    return { kind: "vertex", ref: { table: hit.ref.table, id: hit.ref.id }, viewId: shape.viewId, index: i, origin: [x, y] };
+    return {
+      kind: "vertex",
+      ref: { table: hit.ref.table, id: hit.ref.id },
+      viewId: shape.viewId,
+      index: i,
+      origin: [x, y],
+    };
   }
   const refs = selection.some((r) => r.table === hit.ref.table && r.id === hit.ref.id) ? selection : [hit.ref];
   const items: Array<{ ref: ShapeRef; shape: Shape }> = [];
@@ -50,15 +72,27 @@ export function dragStart(hit: Hit, selection: readonly ShapeRef[], start: ToolP
   let bounds: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const it of items) {
     const b = shapeBounds(it.shape);
-    bounds = [Math.min(bounds[0], b[0]), Math.min(bounds[1], b[1]), Math.max(bounds[2], b[2]), Math.max(bounds[3], b[3])];
+    bounds = [
+      Math.min(bounds[0], b[0]),
+      Math.min(bounds[1], b[1]),
+      Math.max(bounds[2], b[2]),
+      Math.max(bounds[3], b[3]),
+    ];
   }
   const [sx, sy] = pointIn(start, shape.viewId, ctx);
   return { kind: "move", viewId: shape.viewId, start: [sx, sy], items, bounds };
 }
 
 function translated(ref: ShapeRef, shape: Shape, dx: number, dy: number): Effect | null {
-  if (shape.kind === "box") return { type: "update", table: ref.table, id: ref.id, patch: boxPatch(shape.x + dx, shape.y + dy, shape.w, shape.h) };
-  if (shape.kind === "path" || shape.kind === "keypoints") return { type: "update", table: ref.table, id: ref.id, patch: { coords: translateCoords(shape.coords, dx, dy) } };
+  if (shape.kind === "box")
+    return {
+      type: "update",
+      table: ref.table,
+      id: ref.id,
+      patch: boxPatch(shape.x + dx, shape.y + dy, shape.w, shape.h),
+    };
+  if (shape.kind === "path" || shape.kind === "keypoints")
+    return { type: "update", table: ref.table, id: ref.id, patch: { coords: translateCoords(shape.coords, dx, dy) } };
   return null;
 }
 
@@ -80,7 +114,9 @@ export function dragEffects(drag: Drag, p: ToolPoint, shift: boolean, ctx: ToolC
       return [{ type: "update", table: "bboxes", id: drag.ref.id, patch: boxPatch(b.x, b.y, b.w, b.h) }];
     }
     case "vertex":
-      return [{ type: "moveVertex", table: drag.ref.table, id: drag.ref.id, index: drag.index, x: clamp01(x), y: clamp01(y) }];
+      return [
+        { type: "moveVertex", table: drag.ref.table, id: drag.ref.id, index: drag.index, x: clamp01(x), y: clamp01(y) },
+      ];
   }
 }
 
@@ -94,6 +130,15 @@ export function revertEffects(drag: Drag): Effect[] {
       return [{ type: "update", table: "bboxes", id: drag.ref.id, patch: boxPatch(o.x, o.y, o.w, o.h) }];
     }
     case "vertex":
-      return [{ type: "moveVertex", table: drag.ref.table, id: drag.ref.id, index: drag.index, x: drag.origin[0], y: drag.origin[1] }];
+      return [
+        {
+          type: "moveVertex",
+          table: drag.ref.table,
+          id: drag.ref.id,
+          index: drag.index,
+          x: drag.origin[0],
+          y: drag.origin[1],
+        },
+      ];
   }
 }

@@ -1,7 +1,17 @@
 import { DRAG_THRESHOLD_PX, editableVertices, handleAt, screenDistance, vertexAt } from "./geometry.js";
 import { dragEffects, dragStart, revertEffects, type Drag } from "./selectDrag.js";
 import { nextKeypointState } from "./keypointsTool.js";
-import { step, type CursorStyle, type Effect, type Hit, type ShapeRef, type Tool, type ToolContext, type ToolPoint, type Transition } from "./types.js";
+import {
+  step,
+  type CursorStyle,
+  type Effect,
+  type Hit,
+  type ShapeRef,
+  type Tool,
+  type ToolContext,
+  type ToolPoint,
+  type Transition,
+} from "./types.js";
 
 /**
  * Select / move / resize. Hover highlights; a click selects (Shift toggles the shape in the
@@ -74,7 +84,8 @@ function clickSelection(ctx: ToolContext, hit: Hit | null, shift: boolean): Shap
 function onClick(state: Extract<SelectState, { phase: "pressed" }>, ctx: ToolContext): Effect[] {
   const hit = state.hit;
   if (hit && hit.part.type === "vertex" && hit.ref.table === "keypoints" && !state.shift) {
-    if (!ctx.editable || ctx.locked(hit.ref)) return [{ type: "refuse", reason: ctx.editable ? "locked" : "read-only" }];
+    if (!ctx.editable || ctx.locked(hit.ref))
+      return [{ type: "refuse", reason: ctx.editable ? "locked" : "read-only" }];
     const shape = ctx.shape(hit.ref);
     if (shape?.kind === "keypoints") {
       const states = [...shape.states];
@@ -86,26 +97,41 @@ function onClick(state: Extract<SelectState, { phase: "pressed" }>, ctx: ToolCon
   return [{ type: "select", refs: clickSelection(ctx, hit, state.shift) }];
 }
 
-function beginDrag(state: Extract<SelectState, { phase: "pressed" }>, p: ToolPoint, shift: boolean, ctx: ToolContext): Transition<SelectState> {
+function beginDrag(
+  state: Extract<SelectState, { phase: "pressed" }>,
+  p: ToolPoint,
+  shift: boolean,
+  ctx: ToolContext,
+): Transition<SelectState> {
   const hit = state.hit;
-  if (!hit) return step({ phase: "panning", last: p }, [{ type: "setCursor", cursor: "grabbing" }, { type: "pan", dx: p.sx - state.start.sx, dy: p.sy - state.start.sy }]);
+  if (!hit)
+    return step({ phase: "panning", last: p }, [
+      { type: "setCursor", cursor: "grabbing" },
+      { type: "pan", dx: p.sx - state.start.sx, dy: p.sy - state.start.sy },
+    ]);
   const effects: Effect[] = [];
   let selection = ctx.selection;
   if (!isSelected(ctx, hit.ref)) {
     selection = clickSelection(ctx, hit, state.shift);
     effects.push({ type: "select", refs: selection });
   }
-  if (!ctx.editable || ctx.locked(hit.ref)) return step({ phase: "blocked" }, [...effects, { type: "refuse", reason: ctx.editable ? "locked" : "read-only" }]);
+  if (!ctx.editable || ctx.locked(hit.ref))
+    return step({ phase: "blocked" }, [...effects, { type: "refuse", reason: ctx.editable ? "locked" : "read-only" }]);
   const drag = dragStart(hit, selection, state.start, ctx);
   if (!drag) return step({ phase: "blocked" }, effects);
-  return step({ phase: "dragging", drag, last: p }, [...effects, { type: "awareness", dragging: hit.ref }, ...dragEffects(drag, p, shift, ctx)]);
+  return step({ phase: "dragging", drag, last: p }, [
+    ...effects,
+    { type: "awareness", dragging: hit.ref },
+    ...dragEffects(drag, p, shift, ctx),
+  ]);
 }
 
 function onKey(state: SelectState, key: string, ctx: ToolContext): Transition<SelectState> {
   if (key === "Escape") {
     // Only an aborted drag is the tool's business; clearing the selection or stopping follow mode
     // is left to the workspace (it decides which comes first).
-    if (state.phase === "dragging") return step(IDLE, [...revertEffects(state.drag), { type: "awareness", dragging: null }], true);
+    if (state.phase === "dragging")
+      return step(IDLE, [...revertEffects(state.drag), { type: "awareness", dragging: null }], true);
     return step(state, [], false);
   }
   if ((key === "Delete" || key === "Backspace") && state.phase !== "dragging") {
@@ -114,7 +140,14 @@ function onKey(state: SelectState, key: string, ctx: ToolContext): Transition<Se
     const deletable = ctx.selection.filter((r) => !ctx.locked(r));
     if (deletable.length === 0) return step(state, [{ type: "refuse", reason: "locked" }], true);
     const kept = ctx.selection.filter((r) => ctx.locked(r));
-    return step(IDLE, [{ type: "delete", refs: deletable }, { type: "select", refs: kept }], true);
+    return step(
+      IDLE,
+      [
+        { type: "delete", refs: deletable },
+        { type: "select", refs: kept },
+      ],
+      true,
+    );
   }
   return step(state, [], false);
 }
@@ -132,12 +165,19 @@ export const selectTool: Tool<SelectState> = {
           case "idle": {
             const hover = pick(event.p, ctx);
             if (sameHit(hover, state.hover)) return step(state);
-            return step({ phase: "idle", hover }, [{ type: "hover", hit: hover }, { type: "setCursor", cursor: cursorFor(hover, ctx) }]);
+            return step({ phase: "idle", hover }, [
+              { type: "hover", hit: hover },
+              { type: "setCursor", cursor: cursorFor(hover, ctx) },
+            ]);
           }
           case "pressed":
-            return screenDistance(state.start, event.p) < DRAG_THRESHOLD_PX ? step(state) : beginDrag(state, event.p, event.shift, ctx);
+            return screenDistance(state.start, event.p) < DRAG_THRESHOLD_PX
+              ? step(state)
+              : beginDrag(state, event.p, event.shift, ctx);
           case "panning":
-            return step({ phase: "panning", last: event.p }, [{ type: "pan", dx: event.p.sx - state.last.sx, dy: event.p.sy - state.last.sy }]);
+            return step({ phase: "panning", last: event.p }, [
+              { type: "pan", dx: event.p.sx - state.last.sx, dy: event.p.sy - state.last.sy },
+            ]);
           case "dragging":
             return step({ ...state, last: event.p }, dragEffects(state.drag, event.p, event.shift, ctx));
           case "blocked":
@@ -149,8 +189,15 @@ export const selectTool: Tool<SelectState> = {
           case "pressed":
             return step(IDLE, onClick(state, ctx));
           case "dragging": {
-            const last = state.last.sx === event.p.sx && state.last.sy === event.p.sy ? [] : dragEffects(state.drag, event.p, event.shift, ctx);
-            return step(IDLE, [...last, { type: "awareness", dragging: null }, { type: "setCursor", cursor: "default" }]);
+            const last =
+              state.last.sx === event.p.sx && state.last.sy === event.p.sy
+                ? []
+                : dragEffects(state.drag, event.p, event.shift, ctx);
+            return step(IDLE, [
+              ...last,
+              { type: "awareness", dragging: null },
+              { type: "setCursor", cursor: "default" },
+            ]);
           }
           case "panning":
           case "blocked":

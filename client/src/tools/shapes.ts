@@ -42,14 +42,21 @@ export function shapeOfRow(table: ShapeTable, row: Row, sizeOf: ViewSizeOf): Sha
     case "multi_paths": {
       const coords = numbers(row.coords);
       const numPoints = numbers(row.num_points);
-      if (coords.length === 0 || coords.length % 2 !== 0 || numPoints.reduce((s, n) => s + n, 0) * 2 !== coords.length) return null;
+      if (coords.length === 0 || coords.length % 2 !== 0 || numPoints.reduce((s, n) => s + n, 0) * 2 !== coords.length)
+        return null;
       return { kind: "path", viewId, coords, numPoints, closed: row.is_closed === true };
     }
     case "keypoints": {
       const coords = numbers(row.coords);
       if (coords.length === 0 || coords.length % 2 !== 0) return null;
       const states = strings(row.states);
-      return { kind: "keypoints", viewId, coords, states, templateId: typeof row.template_id === "string" ? row.template_id : "" };
+      return {
+        kind: "keypoints",
+        viewId,
+        coords,
+        states,
+        templateId: typeof row.template_id === "string" ? row.template_id : "",
+      };
     }
     case "masks": {
       const size = numbers(row.size);
@@ -104,7 +111,14 @@ export function coordsBounds(coords: readonly number[]): [number, number, number
 
 /** The `bboxes` fields of a normalised box drawn by a person (Pixano's UI convention). */
 export function boxRowFields(viewId: string, x: number, y: number, w: number, h: number): Row {
-  return { view_id: viewId, coords: [x, y, w, h], format: "xywh", is_normalized: true, confidence: 1, source_type: "human" };
+  return {
+    view_id: viewId,
+    coords: [x, y, w, h],
+    format: "xywh",
+    is_normalized: true,
+    confidence: 1,
+    source_type: "human",
+  };
 }
 
 /** Patch writing a moved/resized box back, normalised `xywh` whatever the row held before. */

@@ -30,7 +30,14 @@ export interface MaskRle {
  * whatever the stored row used (pixel boxes are normalised when read).
  */
 export type Shape =
-  | { readonly kind: "box"; readonly viewId: string; readonly x: number; readonly y: number; readonly w: number; readonly h: number }
+  | {
+      readonly kind: "box";
+      readonly viewId: string;
+      readonly x: number;
+      readonly y: number;
+      readonly w: number;
+      readonly h: number;
+    }
   | {
       readonly kind: "path";
       readonly viewId: string;
@@ -62,7 +69,13 @@ export type Shape =
       readonly closed: boolean;
     }
   /** A brush or eraser stroke in progress; `points` normalised, `radius` in image pixels. */
-  | { readonly kind: "stroke"; readonly viewId: string; readonly points: readonly number[]; readonly radius: number; readonly erase: boolean };
+  | {
+      readonly kind: "stroke";
+      readonly viewId: string;
+      readonly points: readonly number[];
+      readonly radius: number;
+      readonly erase: boolean;
+    };
 
 /** A pointer position: normalised to the view under it, plus the screen position (CSS px). */
 export interface ToolPoint {
@@ -103,7 +116,8 @@ export interface Hit {
 /** The eight resize handles of a box: corners and edge midpoints. */
 export type BoxHandle = "nw" | "n" | "ne" | "e" | "se" | "s" | "sw" | "w";
 
-export type CursorStyle = "default" | "pointer" | "crosshair" | "move" | "grab" | "grabbing" | "not-allowed" | `${BoxHandle}-resize`;
+export type CursorStyle =
+  "default" | "pointer" | "crosshair" | "move" | "grab" | "grabbing" | "not-allowed" | `${BoxHandle}-resize`;
 
 /** What a tool can read about the canvas. Lookups are pure functions of the current scene. */
 export interface ToolContext {
@@ -130,7 +144,14 @@ export type Effect =
   /** A new entity with this annotation as its first one (category from the canvas). */
   | { readonly type: "create"; readonly table: ShapeTable; readonly row: Row }
   | { readonly type: "update"; readonly table: ShapeTable; readonly id: string; readonly patch: Row }
-  | { readonly type: "moveVertex"; readonly table: "multi_paths" | "keypoints"; readonly id: string; readonly index: number; readonly x: number; readonly y: number }
+  | {
+      readonly type: "moveVertex";
+      readonly table: "multi_paths" | "keypoints";
+      readonly id: string;
+      readonly index: number;
+      readonly x: number;
+      readonly y: number;
+    }
   | { readonly type: "delete"; readonly refs: readonly ShapeRef[] }
   | { readonly type: "preview"; readonly shape: Shape | null }
   | { readonly type: "select"; readonly refs: readonly ShapeRef[] }

@@ -1,7 +1,13 @@
 import { onCleanup, onMount, type JSX } from "solid-js";
 
 /** A modal dialog: Esc closes it (when allowed), focus starts on its first field. */
-export function Dialog(props: { title: string; children: JSX.Element; onClose?: () => void; wide?: boolean; testId?: string }) {
+export function Dialog(props: {
+  title: string;
+  children: JSX.Element;
+  onClose?: () => void;
+  wide?: boolean;
+  testId?: string;
+}) {
   let box: HTMLDivElement | undefined;
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape" && props.onClose) {
@@ -17,7 +23,14 @@ export function Dialog(props: { title: string; children: JSX.Element; onClose?: 
   onCleanup(() => window.removeEventListener("keydown", onKey, true));
   return (
     <div class="backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose?.()}>
-      <div class={`dialog${props.wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-label={props.title} ref={box} data-testid={props.testId}>
+      <div
+        class={`dialog${props.wide ? " wide" : ""}`}
+        role="dialog"
+        aria-modal="true"
+        aria-label={props.title}
+        ref={box}
+        data-testid={props.testId}
+      >
         <h2>{props.title}</h2>
         {props.children}
       </div>

@@ -21,18 +21,38 @@ export function IdentityDialog(props: { onDone?: () => void; cancellable?: boole
   };
   return (
     <div class="backdrop">
-      <form class="dialog" role="dialog" aria-modal="true" aria-label="Who are you?" data-testid="identity-dialog" onSubmit={submit}>
+      <form
+        class="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Who are you?"
+        data-testid="identity-dialog"
+        onSubmit={submit}
+      >
         <h2>Who are you?</h2>
         <p class="muted" style={{ margin: 0 }}>
           Others see this name next to your cursor and your edits. It is kept in this browser.
         </p>
         <label class="field">
           Name
-          <input class="input" name="name" autofocus maxLength={MAX_NAME_LENGTH} value={name()} onInput={(e) => setName(e.currentTarget.value)} placeholder="e.g. Alice" />
+          <input
+            class="input"
+            name="name"
+            autofocus
+            maxLength={MAX_NAME_LENGTH}
+            value={name()}
+            onInput={(e) => setName(e.currentTarget.value)}
+            placeholder="e.g. Alice"
+          />
         </label>
         <label class="field">
           Role
-          <select class="input" name="role" value={role()} onChange={(e) => setRole(e.currentTarget.value as GuestRole)}>
+          <select
+            class="input"
+            name="role"
+            value={role()}
+            onChange={(e) => setRole(e.currentTarget.value as GuestRole)}
+          >
             <For each={GUEST_ROLES}>{(r) => <option value={r}>{`${r} — ${ROLE_HINTS[r]}`}</option>}</For>
           </select>
         </label>

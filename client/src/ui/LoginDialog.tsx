@@ -26,7 +26,14 @@ export function LoginDialog(props: { expired?: boolean; username?: string }) {
   };
   return (
     <div class="backdrop">
-      <form class="dialog" role="dialog" aria-modal="true" aria-label="Sign in" data-testid="login-dialog" onSubmit={(e) => void submit(e)}>
+      <form
+        class="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Sign in"
+        data-testid="login-dialog"
+        onSubmit={(e) => void submit(e)}
+      >
         <h2>
           <span class="brand">
             <span class="brand-mark" /> {props.expired ? "Sign in again" : "Sign in to Tessera"}
@@ -39,11 +46,25 @@ export function LoginDialog(props: { expired?: boolean; username?: string }) {
         )}
         <label class="field">
           Username
-          <input class="input" name="username" autocomplete="username" autofocus value={username()} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            class="input"
+            name="username"
+            autocomplete="username"
+            autofocus
+            value={username()}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
         <label class="field">
           Password
-          <input class="input" name="password" type="password" autocomplete="current-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            class="input"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password()}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         {error() && (
           <div class="error-text" role="alert">

@@ -1,6 +1,11 @@
 import { workflowState } from "@tessera/shared-crdt";
 
-const LABELS: Record<string, string> = { new: "New", inProgress: "In progress", inReview: "In review", validated: "Validated" };
+const LABELS: Record<string, string> = {
+  new: "New",
+  inProgress: "In progress",
+  inReview: "In review",
+  validated: "Validated",
+};
 
 /**
  * Status chips everywhere a record appears: new grey, inProgress blue, inReview amber, validated

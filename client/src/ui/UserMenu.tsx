@@ -19,10 +19,19 @@ export function UserMenu(props: { datasetId?: string; onShortcuts?: () => void }
   const me = () => identity();
   return (
     <div style={{ position: "relative" }} ref={root}>
-      <button class="btn ghost" style={{ "padding-left": "4px" }} onClick={() => setOpen(!open())} aria-haspopup="menu" aria-expanded={open()} data-testid="user-menu">
+      <button
+        class="btn ghost"
+        style={{ "padding-left": "4px" }}
+        onClick={() => setOpen(!open())}
+        aria-haspopup="menu"
+        aria-expanded={open()}
+        data-testid="user-menu"
+      >
         <Show when={me()}>{(m) => <Avatar name={m().name} color={userColor(m().userId)} size={24} />}</Show>
         <span>{me()?.name ?? "Guest"}</span>
-        <span class="faint">{me() ? roleOn(me() as NonNullable<ReturnType<typeof me>>, props.datasetId ?? null) : ""}</span>
+        <span class="faint">
+          {me() ? roleOn(me() as NonNullable<ReturnType<typeof me>>, props.datasetId ?? null) : ""}
+        </span>
       </button>
       <Show when={open()}>
         <div class="menu" role="menu">

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { clientOrigin, createEntity, datasetSchemaOf, parseDatasetInfo, rowIds, addRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  datasetSchemaOf,
+  parseDatasetInfo,
+  rowIds,
+  addRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { EntityIndex } from "../../src/app/EntityIndex.js";
 import { createUndoManager } from "../../src/app/undo.js";
 import { deleteSelected } from "../../src/pages/workspace/deleteSelected.js";
@@ -8,7 +16,11 @@ import { deleteSelected } from "../../src/pages/workspace/deleteSelected.js";
 const schema = datasetSchemaOf(
   parseDatasetInfo({
     id: "ds",
-    entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+    entity: {
+      base: "Entity",
+      name: "Obj",
+      fields: { category: { collection: false, type: "str", required: false, default: "" } },
+    },
     bbox: { base: "BBox", fields: {} },
     multi_path: { base: "MultiPath", fields: {} },
     views: { image: { base: "Image", fields: {} } },
@@ -20,9 +32,21 @@ const origin = clientOrigin("me");
 function setup() {
   const doc = new Y.Doc();
   const ctx: DocContext = { doc, schema, recordId: "r1", newId: () => `id${++n}` };
-  const a = createEntity(ctx, origin, { entity: { category: "car" }, annotation: { table: "bboxes", row: { coords: [0, 0, 0.1, 0.1], view_id: "v" } } });
-  const poly = addRow(ctx, origin, "multi_paths", { entity_id: a.entityId, coords: [0, 0, 1, 0, 1, 1], num_points: [3], is_closed: true, view_id: "v" });
-  const b = createEntity(ctx, origin, { entity: { category: "tree" }, annotation: { table: "bboxes", row: { coords: [0.5, 0.5, 0.1, 0.1], view_id: "v" } } });
+  const a = createEntity(ctx, origin, {
+    entity: { category: "car" },
+    annotation: { table: "bboxes", row: { coords: [0, 0, 0.1, 0.1], view_id: "v" } },
+  });
+  const poly = addRow(ctx, origin, "multi_paths", {
+    entity_id: a.entityId,
+    coords: [0, 0, 1, 0, 1, 1],
+    num_points: [3],
+    is_closed: true,
+    view_id: "v",
+  });
+  const b = createEntity(ctx, origin, {
+    entity: { category: "tree" },
+    annotation: { table: "bboxes", row: { coords: [0.5, 0.5, 0.1, 0.1], view_id: "v" } },
+  });
   return { doc, ctx, a, poly, b, index: new EntityIndex(doc, "category") };
 }
 

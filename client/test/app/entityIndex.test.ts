@@ -1,12 +1,25 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { clientOrigin, createEntity, datasetSchemaOf, deleteRows, parseDatasetInfo, relabel, updateRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  datasetSchemaOf,
+  deleteRows,
+  parseDatasetInfo,
+  relabel,
+  updateRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { EntityIndex } from "../../src/app/EntityIndex.js";
 
 const schema = datasetSchemaOf(
   parseDatasetInfo({
     id: "ds",
-    entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+    entity: {
+      base: "Entity",
+      name: "Obj",
+      fields: { category: { collection: false, type: "str", required: false, default: "" } },
+    },
     bbox: { base: "BBox", fields: {} },
     multi_path: { base: "MultiPath", fields: {} },
     views: { image: { base: "Image", fields: {} } },
@@ -19,13 +32,22 @@ const origin = clientOrigin("me");
 describe("EntityIndex", () => {
   it("lists entities with their annotations and follows edits incrementally", () => {
     const doc = new Y.Doc();
-    const first = createEntity(ctx(doc), origin, { entity: { category: "car" }, annotation: { table: "bboxes", row: { coords: [0, 0, 0.1, 0.1], view_id: "v" } } });
+    const first = createEntity(ctx(doc), origin, {
+      entity: { category: "car" },
+      annotation: { table: "bboxes", row: { coords: [0, 0, 0.1, 0.1], view_id: "v" } },
+    });
     const index = new EntityIndex(doc, "category");
     expect(index.items().map((e) => [e.id, e.label, e.annotations.length])).toEqual([[first.entityId, "car", 1]]);
 
     let notified = 0;
     index.subscribe(() => notified++);
-    const second = createEntity(ctx(doc), origin, { entity: { category: "tree" }, annotation: { table: "multi_paths", row: { coords: [0, 0, 1, 0, 1, 1], num_points: [3], is_closed: true, view_id: "v" } } });
+    const second = createEntity(ctx(doc), origin, {
+      entity: { category: "tree" },
+      annotation: {
+        table: "multi_paths",
+        row: { coords: [0, 0, 1, 0, 1, 1], num_points: [3], is_closed: true, view_id: "v" },
+      },
+    });
     expect(index.items()).toHaveLength(2);
     expect(index.get(second.entityId)?.annotations).toEqual([{ table: "multi_paths", id: second.annotationId }]);
     expect(index.entityOf({ table: "multi_paths", id: second.annotationId ?? "" })).toBe(second.entityId);
@@ -36,7 +58,12 @@ describe("EntityIndex", () => {
     // Moving an annotation to another entity re-files it.
     updateRow(ctx(doc), origin, "bboxes", first.annotationId ?? "", { entity_id: second.entityId });
     expect(index.get(first.entityId)?.annotations).toEqual([]);
-    expect(index.get(second.entityId)?.annotations.map((a) => a.table).sort()).toEqual(["bboxes", "multi_paths"]);
+    expect(
+      index
+        .get(second.entityId)
+        ?.annotations.map((a) => a.table)
+        .sort(),
+    ).toEqual(["bboxes", "multi_paths"]);
 
     deleteRows(ctx(doc), origin, "entities", [second.entityId]);
     expect(index.items().map((e) => e.id)).toEqual([first.entityId]);

@@ -17,7 +17,10 @@ function run(events: FollowEvent[], current: string | null = "r1"): { state: Fol
 
 describe("follow mode", () => {
   it("asks the live channel, then opens the leader's record", () => {
-    const r = run([{ type: "start", leader: alice }, { type: "started", recordId: "r7" }]);
+    const r = run([
+      { type: "start", leader: alice },
+      { type: "started", recordId: "r7" },
+    ]);
     expect(r.state).toEqual({ mode: "following", leader: alice, recordId: "r7" });
     expect(r.effects).toEqual([
       { type: "setFollow", userId: "guest:alice" },
@@ -27,29 +30,51 @@ describe("follow mode", () => {
   });
 
   it("does not navigate when already on the leader's record", () => {
-    const r = run([{ type: "start", leader: alice }, { type: "started", recordId: "r1" }]);
+    const r = run([
+      { type: "start", leader: alice },
+      { type: "started", recordId: "r1" },
+    ]);
     expect(r.effects).toEqual([{ type: "setFollow", userId: "guest:alice" }]);
   });
 
   it("follows the leader to another record", () => {
-    const r = run([{ type: "start", leader: alice }, { type: "started", recordId: "r1" }, { type: "moved", leaderId: "guest:alice", recordId: "r2" }]);
+    const r = run([
+      { type: "start", leader: alice },
+      { type: "started", recordId: "r1" },
+      { type: "moved", leaderId: "guest:alice", recordId: "r2" },
+    ]);
     expect(r.effects.at(-1)).toEqual({ type: "navigate", recordId: "r2" });
     expect(r.state).toMatchObject({ mode: "following", recordId: "r2" });
   });
 
   it("ignores moves of someone else", () => {
-    const r = run([{ type: "start", leader: alice }, { type: "started", recordId: "r1" }, { type: "moved", leaderId: "guest:bob", recordId: "r2" }]);
+    const r = run([
+      { type: "start", leader: alice },
+      { type: "started", recordId: "r1" },
+      { type: "moved", leaderId: "guest:bob", recordId: "r2" },
+    ]);
     expect(r.effects).toHaveLength(1);
   });
 
   it("mirrors the leader's viewport and selection on the shared record only", () => {
     const sel = [{ table: "bboxes" as const, id: "b1" }];
-    const same = run([{ type: "start", leader: alice }, { type: "started", recordId: "r1" }, { type: "leaderState", leaderId: "guest:alice", viewport, selection: sel }]);
+    const same = run([
+      { type: "start", leader: alice },
+      { type: "started", recordId: "r1" },
+      { type: "leaderState", leaderId: "guest:alice", viewport, selection: sel },
+    ]);
     expect(same.effects.slice(1)).toEqual([
       { type: "setViewport", viewport },
       { type: "select", refs: sel },
     ]);
-    const elsewhere = run([{ type: "start", leader: alice }, { type: "started", recordId: "r9" }, { type: "leaderState", leaderId: "guest:alice", viewport }], "r1");
+    const elsewhere = run(
+      [
+        { type: "start", leader: alice },
+        { type: "started", recordId: "r9" },
+        { type: "leaderState", leaderId: "guest:alice", viewport },
+      ],
+      "r1",
+    );
     expect(elsewhere.effects.filter((e) => (e as { type: string }).type === "setViewport")).toEqual([]);
   });
 
@@ -68,10 +93,17 @@ describe("follow mode", () => {
   });
 
   it("ends with a toast when the leader leaves, and reports a refused follow", () => {
-    const ended = run([{ type: "start", leader: alice }, { type: "started", recordId: "r1" }, { type: "ended", leaderId: "guest:alice" }]);
+    const ended = run([
+      { type: "start", leader: alice },
+      { type: "started", recordId: "r1" },
+      { type: "ended", leaderId: "guest:alice" },
+    ]);
     expect(ended.state).toEqual(IDLE);
     expect(ended.effects.at(-1)).toEqual({ type: "toast", text: "Alice left — following stopped" });
-    const failed = run([{ type: "start", leader: alice }, { type: "failed", error: "not connected" }]);
+    const failed = run([
+      { type: "start", leader: alice },
+      { type: "failed", error: "not connected" },
+    ]);
     expect(failed.state).toEqual(IDLE);
     expect(failed.effects.at(-1)).toEqual({ type: "toast", text: "Cannot follow Alice: not connected" });
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { keyPressOf, resolveKey, SHORTCUTS, TOOL_KEYS, type KeyPress } from "../../src/app/keymap.js";
 
-const k = (key: string, mods: Partial<Omit<KeyPress, "key">> = {}): KeyPress => ({ key, ctrl: false, shift: false, alt: false, ...mods });
+const k = (key: string, mods: Partial<Omit<KeyPress, "key">> = {}): KeyPress => ({
+  key,
+  ctrl: false,
+  shift: false,
+  alt: false,
+  ...mods,
+});
 
 describe("keymap", () => {
   it("maps the Label Studio tool keys and N", () => {
@@ -19,7 +25,9 @@ describe("keymap", () => {
     expect(resolveKey(k("z", { ctrl: true }), false)).toEqual({ kind: "undo" });
     expect(resolveKey(k("Z", { ctrl: true, shift: true }), false)).toEqual({ kind: "redo" });
     expect(resolveKey(k("y", { ctrl: true }), false)).toEqual({ kind: "redo" });
-    expect(resolveKey(keyPressOf({ key: "z", ctrlKey: false, metaKey: true, shiftKey: false, altKey: false }), false)).toEqual({ kind: "undo" });
+    expect(
+      resolveKey(keyPressOf({ key: "z", ctrlKey: false, metaKey: true, shiftKey: false, altKey: false }), false),
+    ).toEqual({ kind: "undo" });
     // Ctrl+R (browser reload) is not the bbox tool.
     expect(resolveKey(k("r", { ctrl: true }), false)).toBeNull();
   });
@@ -49,6 +57,7 @@ describe("keymap", () => {
   it("lists every tool key in the help overlay", () => {
     const listed = new Set(SHORTCUTS.flatMap((g) => g.items.map((i) => i.keys)));
     for (const key of Object.keys(TOOL_KEYS)) expect(listed.has(key.toUpperCase())).toBe(true);
-    for (const keys of ["N", "Del", "Ctrl+Z", "Shift+←", "Shift+→", "1 – 9", "Esc", "?"]) expect(listed.has(keys)).toBe(true);
+    for (const keys of ["N", "Del", "Ctrl+Z", "Shift+←", "Shift+→", "1 – 9", "Esc", "?"])
+      expect(listed.has(keys)).toBe(true);
   });
 });

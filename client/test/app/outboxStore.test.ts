@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MemoryOutboxStore, parseEntry, type OutboxEntry } from "../../src/sync/outboxStore.js";
 
-const entry = (id: string, record: string, at: number, user = "alice"): OutboxEntry => ({ id, user, dataset: "ds", record, update: Uint8Array.of(1, 2, 3), at });
+const entry = (id: string, record: string, at: number, user = "alice"): OutboxEntry => ({
+  id,
+  user,
+  dataset: "ds",
+  record,
+  update: Uint8Array.of(1, 2, 3),
+  at,
+});
 
 describe("outbox rows read back from IndexedDB", () => {
   it("keeps a well-formed row", () => {

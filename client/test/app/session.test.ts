@@ -3,8 +3,21 @@ import { accountIdentity, guestIdentity, guestUserId, parseStoredGuest, roleOn }
 
 describe("session identities", () => {
   it("reads an account from /auth/me, with its per-dataset roles", () => {
-    const me = accountIdentity({ id: "alice", username: "alice", name: "Alice", role: "annotator", dataset_roles: { ds2: "reviewer", bad: "emperor" }, auth: "session" });
-    expect(me).toEqual({ userId: "alice", name: "Alice", role: "annotator", datasetRoles: { ds2: "reviewer" }, account: true });
+    const me = accountIdentity({
+      id: "alice",
+      username: "alice",
+      name: "Alice",
+      role: "annotator",
+      dataset_roles: { ds2: "reviewer", bad: "emperor" },
+      auth: "session",
+    });
+    expect(me).toEqual({
+      userId: "alice",
+      name: "Alice",
+      role: "annotator",
+      datasetRoles: { ds2: "reviewer" },
+      account: true,
+    });
     if (!me) throw new Error("unreachable");
     expect(roleOn(me, "ds2")).toBe("reviewer");
     expect(roleOn(me, "ds1")).toBe("annotator");
@@ -18,7 +31,13 @@ describe("session identities", () => {
   });
 
   it("keeps a guest's name and role, with the id the server derives", () => {
-    expect(guestIdentity("  Alice Doe ", "reviewer")).toEqual({ userId: "guest:alice doe", name: "Alice Doe", role: "reviewer", datasetRoles: {}, account: false });
+    expect(guestIdentity("  Alice Doe ", "reviewer")).toEqual({
+      userId: "guest:alice doe",
+      name: "Alice Doe",
+      role: "reviewer",
+      datasetRoles: {},
+      account: false,
+    });
     expect(guestUserId("BOB")).toBe("guest:bob");
     expect(parseStoredGuest(JSON.stringify({ name: "Bob", role: "viewer" }))?.role).toBe("viewer");
     expect(parseStoredGuest(JSON.stringify({ name: "Bob", role: "admin" }))).toBeNull();

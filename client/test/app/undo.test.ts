@@ -1,13 +1,26 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { clientOrigin, createEntity, datasetSchemaOf, parseDatasetInfo, readRow, rowIds, updateRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  datasetSchemaOf,
+  parseDatasetInfo,
+  readRow,
+  rowIds,
+  updateRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { createUndoManager } from "../../src/app/undo.js";
 
 const info = parseDatasetInfo({
   id: "ds",
   workspace: "image",
   record: { base: "Record", fields: {} },
-  entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+  entity: {
+    base: "Entity",
+    name: "Obj",
+    fields: { category: { collection: false, type: "str", required: false, default: "" } },
+  },
   bbox: { base: "BBox", fields: {} },
   views: { image: { base: "Image", fields: {} } },
 });

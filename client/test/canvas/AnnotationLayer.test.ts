@@ -1,7 +1,14 @@
 import "./pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { clientOrigin, createEntity, deleteRows, observeRecordChanges, updateRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  deleteRows,
+  observeRecordChanges,
+  updateRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { AnnotationLayer } from "../../src/canvas/render/AnnotationLayer.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
@@ -16,13 +23,22 @@ function setup(n: number) {
   const refs: string[] = [];
   doc.transact(() => {
     for (let i = 0; i < n; i++) {
-      const r = createEntity(ctx, O, { entity: { category: "car" }, annotation: { table: "bboxes", row: boxRowFields("v", (i % 20) / 20, Math.floor(i / 20) / 20, 0.01, 0.01) } });
+      const r = createEntity(ctx, O, {
+        entity: { category: "car" },
+        annotation: { table: "bboxes", row: boxRowFields("v", (i % 20) / 20, Math.floor(i / 20) / 20, 0.01, 0.01) },
+      });
       refs.push(r.annotationId as string);
     }
   }, O);
   const scene = new SceneModel(doc, tileViews([{ id: "v", width: 2000, height: 2000 }]), n);
   let now = 0;
-  const layer = new AnnotationLayer({ scene, colorOf: () => 0xff0000, templates: [PERSON], fill: false, now: () => (now += 0.01) });
+  const layer = new AnnotationLayer({
+    scene,
+    colorOf: () => 0xff0000,
+    templates: [PERSON],
+    fill: false,
+    now: () => (now += 0.01),
+  });
   scene.addSink(layer);
   scene.load();
   observeRecordChanges(doc, (ch) => scene.apply(ch));

@@ -34,7 +34,9 @@ function setup(opts: { editable?: boolean; undo?: boolean } = {}) {
 }
 
 function createBox(s: ReturnType<typeof setup>, coords = [0.1, 0.1, 0.2, 0.2]): { id: string; entityId: string } {
-  s.applier.apply([{ type: "create", table: "bboxes", row: boxRowFields("v1", coords[0]!, coords[1]!, coords[2]!, coords[3]!) }]);
+  s.applier.apply([
+    { type: "create", table: "bboxes", row: boxRowFields("v1", coords[0]!, coords[1]!, coords[2]!, coords[3]!) },
+  ]);
   const [, id, entityId] = s.target.of("created").at(-1) as [string, string, string];
   return { id, entityId };
 }
@@ -45,16 +47,47 @@ describe("effect applier", () => {
     const { id, entityId } = createBox(s);
     expect(checkDoc(s.doc, s.schema, RECORD)).toEqual([]);
     expect(readRow(s.doc, "entities", entityId)).toMatchObject({ category: "car", record_id: RECORD });
-    expect(readRow(s.doc, "bboxes", id)).toMatchObject({ entity_id: entityId, view_id: "v1", coords: [0.1, 0.1, 0.2, 0.2], confidence: 1, source_type: "human", record_id: RECORD });
+    expect(readRow(s.doc, "bboxes", id)).toMatchObject({
+      entity_id: entityId,
+      view_id: "v1",
+      coords: [0.1, 0.1, 0.2, 0.2],
+      confidence: 1,
+      source_type: "human",
+      record_id: RECORD,
+    });
     expect(s.target.of("select").at(-1)).toEqual([[{ table: "bboxes", id }]]);
   });
 
   it("every tool's row shape is accepted by the schema (polygon, polyline, keypoints, mask)", () => {
     const s = setup();
     s.applier.apply([
-      { type: "create", table: "multi_paths", row: { view_id: "v1", coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5], num_points: [3], is_closed: true, source_type: "human" } },
-      { type: "create", table: "multi_paths", row: { view_id: "v1", coords: [0.1, 0.1, 0.5, 0.1], num_points: [2], is_closed: false, source_type: "human" } },
-      { type: "create", table: "keypoints", row: { view_id: "v1", template_id: "t", coords: [0.1, 0.1, 0.2, 0.2], states: ["visible", "hidden"], source_type: "human" } },
+      {
+        type: "create",
+        table: "multi_paths",
+        row: {
+          view_id: "v1",
+          coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5],
+          num_points: [3],
+          is_closed: true,
+          source_type: "human",
+        },
+      },
+      {
+        type: "create",
+        table: "multi_paths",
+        row: { view_id: "v1", coords: [0.1, 0.1, 0.5, 0.1], num_points: [2], is_closed: false, source_type: "human" },
+      },
+      {
+        type: "create",
+        table: "keypoints",
+        row: {
+          view_id: "v1",
+          template_id: "t",
+          coords: [0.1, 0.1, 0.2, 0.2],
+          states: ["visible", "hidden"],
+          source_type: "human",
+        },
+      },
       { type: "create", table: "masks", row: { view_id: "v1", size: [2, 2], counts: "013", source_type: "human" } },
     ]);
     expect(s.target.of("refused")).toEqual([]);
@@ -72,7 +105,10 @@ describe("effect applier", () => {
 
   it("read-only refuses document effects but still forwards view effects", () => {
     const s = setup({ editable: false });
-    s.applier.apply([{ type: "create", table: "bboxes", row: boxRowFields("v1", 0.1, 0.1, 0.1, 0.1) }, { type: "pan", dx: 3, dy: 4 }]);
+    s.applier.apply([
+      { type: "create", table: "bboxes", row: boxRowFields("v1", 0.1, 0.1, 0.1, 0.1) },
+      { type: "pan", dx: 3, dy: 4 },
+    ]);
     expect(readRows(s.doc, "bboxes")).toEqual([]);
     expect(s.target.of("refused")).toEqual([["read-only"]]);
     expect(s.target.of("pan")).toEqual([[3, 4]]);
@@ -80,7 +116,13 @@ describe("effect applier", () => {
 
   it("moveVertex moves one vertex through the shared mutator", () => {
     const s = setup();
-    s.applier.apply([{ type: "create", table: "multi_paths", row: { view_id: "v1", coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5], num_points: [3], is_closed: true } }]);
+    s.applier.apply([
+      {
+        type: "create",
+        table: "multi_paths",
+        row: { view_id: "v1", coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5], num_points: [3], is_closed: true },
+      },
+    ]);
     const [, id] = s.target.of("created")[0] as [string, string];
     s.applier.apply([{ type: "moveVertex", table: "multi_paths", id, index: 2, x: 0.4, y: 0.6 }]);
     expect(readRow(s.doc, "multi_paths", id)?.coords).toEqual([0.1, 0.1, 0.5, 0.1, 0.4, 0.6]);
@@ -92,7 +134,12 @@ describe("effect applier", () => {
     const writes: Row[] = [];
     tableMap(s.doc, "bboxes").observeDeep(() => writes.push(readRow(s.doc, "bboxes", id) as Row));
     const ref = { table: "bboxes" as const, id };
-    const at = (x: number) => ({ type: "update" as const, table: "bboxes" as const, id, patch: { coords: [x, 0.1, 0.2, 0.2] } });
+    const at = (x: number) => ({
+      type: "update" as const,
+      table: "bboxes" as const,
+      id,
+      patch: { coords: [x, 0.1, 0.2, 0.2] },
+    });
     s.applier.apply([{ type: "awareness", dragging: ref }, at(0.11)]);
     expect(writes).toHaveLength(1);
     s.applier.apply([at(0.12)]);
@@ -116,7 +163,10 @@ describe("effect applier", () => {
     const { id } = createBox(s);
     s.undo?.stopCapturing();
     const ref = { table: "bboxes" as const, id };
-    s.applier.apply([{ type: "awareness", dragging: ref }, { type: "update", table: "bboxes", id, patch: { coords: [0.3, 0.1, 0.2, 0.2] } }]);
+    s.applier.apply([
+      { type: "awareness", dragging: ref },
+      { type: "update", table: "bboxes", id, patch: { coords: [0.3, 0.1, 0.2, 0.2] } },
+    ]);
     // The undo manager groups by wall-clock time: make the pause look long to it.
     if (s.undo) s.undo.lastChange -= 10_000;
     s.clock.advance(100);
@@ -137,10 +187,24 @@ describe("effect applier", () => {
     const a = createBox(s);
     const b = createBox(s, [0.5, 0.5, 0.1, 0.1]);
     // A second annotation of b's entity keeps it alive.
-    s.applier.apply([{ type: "create", table: "keypoints", row: { view_id: "v1", template_id: "t", coords: [0.1, 0.1], states: ["visible"] } }]);
+    s.applier.apply([
+      {
+        type: "create",
+        table: "keypoints",
+        row: { view_id: "v1", template_id: "t", coords: [0.1, 0.1], states: ["visible"] },
+      },
+    ]);
     const [, kpId] = s.target.of("created").at(-1) as [string, string];
     s.doc.transact(() => tableMap(s.doc, "keypoints").get(kpId)?.set("entity_id", b.entityId), ORIGIN);
-    s.applier.apply([{ type: "delete", refs: [{ table: "bboxes", id: a.id }, { table: "bboxes", id: b.id }] }]);
+    s.applier.apply([
+      {
+        type: "delete",
+        refs: [
+          { table: "bboxes", id: a.id },
+          { table: "bboxes", id: b.id },
+        ],
+      },
+    ]);
     expect(readRows(s.doc, "bboxes")).toEqual([]);
     expect(readRow(s.doc, "entities", a.entityId)).toBeUndefined();
     expect(readRow(s.doc, "entities", b.entityId)).toBeDefined();

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { clientOrigin, createEntity, deleteRows, encodeMask, observeRecordChanges, relabel, updateRow, type DocContext, type Row } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  deleteRows,
+  encodeMask,
+  observeRecordChanges,
+  relabel,
+  updateRow,
+  type DocContext,
+  type Row,
+} from "@tessera/shared-crdt";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
 import { boxRowFields } from "../../src/tools/shapes.js";
@@ -33,7 +43,12 @@ describe("scene model: document → scene diffing", () => {
   it("builds one item per drawable row of the shown views once", () => {
     const s = setup();
     const a = s.add("bboxes", boxRowFields("v1", 0.1, 0.1, 0.2, 0.2));
-    const b = s.add("multi_paths", { view_id: "v2", coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5], num_points: [3], is_closed: true });
+    const b = s.add("multi_paths", {
+      view_id: "v2",
+      coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5],
+      num_points: [3],
+      is_closed: true,
+    });
     s.add("bboxes", boxRowFields("elsewhere", 0.1, 0.1, 0.2, 0.2));
     const { scene, sink } = live(s);
     expect(sink.take().sort()).toEqual([`create bboxes/${a.id}`, `create multi_paths/${b.id}`].sort());
@@ -117,7 +132,8 @@ describe("scene model: document → scene diffing", () => {
   it("ten thousand rows load once and later single edits touch one item", () => {
     const s = setup();
     s.doc.transact(() => {
-      for (let i = 0; i < 10_000; i++) s.add("bboxes", boxRowFields("v1", (i % 100) / 100, Math.floor(i / 100) / 100, 0.005, 0.005));
+      for (let i = 0; i < 10_000; i++)
+        s.add("bboxes", boxRowFields("v1", (i % 100) / 100, Math.floor(i / 100) / 100, 0.005, 0.005));
     }, O);
     const { scene, sink } = live(s);
     expect(sink.take()).toHaveLength(10_000);
@@ -151,8 +167,18 @@ describe("scene model: spatial queries", () => {
     const s = setup();
     const big = s.add("bboxes", boxRowFields("v1", 0.0, 0.0, 0.9, 0.9));
     const small = s.add("bboxes", boxRowFields("v1", 0.1, 0.1, 0.1, 0.1));
-    const tri = s.add("multi_paths", { view_id: "v1", coords: [0.5, 0.1, 0.8, 0.1, 0.8, 0.4], num_points: [3], is_closed: true });
-    const line = s.add("multi_paths", { view_id: "v1", coords: [0.1, 0.6, 0.4, 0.6], num_points: [2], is_closed: false });
+    const tri = s.add("multi_paths", {
+      view_id: "v1",
+      coords: [0.5, 0.1, 0.8, 0.1, 0.8, 0.4],
+      num_points: [3],
+      is_closed: true,
+    });
+    const line = s.add("multi_paths", {
+      view_id: "v1",
+      coords: [0.1, 0.6, 0.4, 0.6],
+      num_points: [2],
+      is_closed: false,
+    });
     const bits = new Uint8Array(500 * 1000);
     for (let y = 400; y < 450; y++) for (let x = 600; x < 650; x++) bits[y * 1000 + x] = 1;
     const rle = encodeMask(bits, 500, 1000);

@@ -72,7 +72,11 @@ function mount(extra: Partial<CanvasOptions> = {}) {
   const ctx: DocContext = { doc, schema, recordId: RECORD, newId: ids("x") };
   const mods = { shift: false, ctrl: false, alt: false };
   const pointer = (type: "down" | "move" | "up", x: number, y: number) =>
-    canvas.toolEvent(type === "down" ? { type, p: canvas.toPoint(x, y), button: 0, ...mods } : { type, p: canvas.toPoint(x, y), ...mods });
+    canvas.toolEvent(
+      type === "down"
+        ? { type, p: canvas.toPoint(x, y), button: 0, ...mods }
+        : { type, p: canvas.toPoint(x, y), ...mods },
+    );
   return { doc, awareness, canvas, renderer, clock, events, ctx, pointer };
 }
 
@@ -94,7 +98,10 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     expect(m.events.map((e) => e.type)).toEqual(["selection", "created", "toolChanged"]);
     expect(m.canvas.getTool()).toBe("select");
     expect(m.canvas.getSelection()).toEqual([{ table: "bboxes", id: box?.id }]);
-    expect(m.awareness.getLocalState()).toMatchObject({ tool: "select", selection: [{ table: "bboxes", id: box?.id }] });
+    expect(m.awareness.getLocalState()).toMatchObject({
+      tool: "select",
+      selection: [{ table: "bboxes", id: box?.id }],
+    });
   });
 
   it("keys: the tool consumes what it uses (Enter closes a polygon), the rest is left to the workspace", () => {
@@ -166,7 +173,9 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.clock.advance(200);
     m.canvas.pan(10, 0);
     m.clock.advance(200);
-    const changes = m.events.filter((e) => e.type === "viewportChanged").map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser);
+    const changes = m.events
+      .filter((e) => e.type === "viewportChanged")
+      .map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser);
     expect(changes.at(-1)).toBe(true);
     expect(changes).toContain(false);
     expect(m.awareness.getLocalState()?.viewport?.zoom).toBe(2);
@@ -178,10 +187,18 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.events.length = 0;
     m.canvas.fitView(false);
     m.clock.advance(200);
-    expect(m.events.filter((e) => e.type === "viewportChanged").map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser)).toEqual([false]);
+    expect(
+      m.events
+        .filter((e) => e.type === "viewportChanged")
+        .map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser),
+    ).toEqual([false]);
     m.canvas.fit();
     m.clock.advance(200);
-    expect(m.events.filter((e) => e.type === "viewportChanged").map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser)).toEqual([false, true]);
+    expect(
+      m.events
+        .filter((e) => e.type === "viewportChanged")
+        .map((e) => (e.payload as CanvasEvents["viewportChanged"]).byUser),
+    ).toEqual([false, true]);
     // The fitted view shows both tiles whole: 1000 + gap + 400 wide in a 1000 px screen.
     expect(m.canvas.camera.zoom).toBeCloseTo((1000 - 32) / 1415);
   });
@@ -239,7 +256,9 @@ describe("canvas controller (tools → document, events, awareness)", () => {
 
   it("boxes the workspace writes appear in the scene and can be selected", () => {
     const m = mount();
-    const made = createEntity(m.ctx, clientOrigin("workspace"), { annotation: { table: "bboxes", row: boxRowFields("v1", 0.5, 0.5, 0.1, 0.1) } });
+    const made = createEntity(m.ctx, clientOrigin("workspace"), {
+      annotation: { table: "bboxes", row: boxRowFields("v1", 0.5, 0.5, 0.1, 0.1) },
+    });
     m.pointer("down", 520, 270);
     m.pointer("up", 520, 270);
     expect(m.canvas.getSelection()).toEqual([{ table: "bboxes", id: made.annotationId }]);

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { cameraOf, centredOn, fitCamera, panBy, screenToWorldX, screenToWorldY, viewportOf, visibleWorld, zoomAt, MAX_ZOOM } from "../../src/canvas/scene/camera.js";
+import {
+  cameraOf,
+  centredOn,
+  fitCamera,
+  panBy,
+  screenToWorldX,
+  screenToWorldY,
+  viewportOf,
+  visibleWorld,
+  zoomAt,
+  MAX_ZOOM,
+} from "../../src/canvas/scene/camera.js";
 import { tileAt, tilesBounds, tileViews } from "../../src/canvas/scene/layout.js";
 
 describe("view tiling", () => {

@@ -42,7 +42,11 @@ describe("local awareness", () => {
     w.selection([{ table: "bboxes", id: "b1" }]);
     w.tool("polygon");
     w.dragging({ table: "bboxes", id: "b1" });
-    expect(a.getLocalState()).toMatchObject({ selection: [{ table: "bboxes", id: "b1" }], tool: "polygon", dragging: { table: "bboxes", id: "b1" } });
+    expect(a.getLocalState()).toMatchObject({
+      selection: [{ table: "bboxes", id: "b1" }],
+      tool: "polygon",
+      dragging: { table: "bboxes", id: "b1" },
+    });
     expect(updates - before).toBe(3);
     w.cursor(null);
     expect(a.getLocalState()?.cursor).toBeNull();
@@ -56,8 +60,18 @@ describe("remote peers", () => {
     const mine = new Awareness(new Y.Doc());
     const alice = new Awareness(new Y.Doc());
     const bob = new Awareness(new Y.Doc());
-    alice.setLocalState({ user: { id: "a", name: "Alice", color: "#ff0000", role: "annotator" }, recordId: "r1", cursor: { viewId: "v", x: 0.1, y: 0.2 }, selection: [{ table: "bboxes", id: "b1" }], dragging: null });
-    bob.setLocalState({ user: { id: "b", name: "Bob", color: "#00ff00", role: "annotator" }, recordId: "r2", cursor: { viewId: "v", x: 0.5, y: 0.5 } });
+    alice.setLocalState({
+      user: { id: "a", name: "Alice", color: "#ff0000", role: "annotator" },
+      recordId: "r1",
+      cursor: { viewId: "v", x: 0.1, y: 0.2 },
+      selection: [{ table: "bboxes", id: "b1" }],
+      dragging: null,
+    });
+    bob.setLocalState({
+      user: { id: "b", name: "Bob", color: "#00ff00", role: "annotator" },
+      recordId: "r2",
+      cursor: { viewId: "v", x: 0.5, y: 0.5 },
+    });
     const states = new Map<number, unknown>([
       [mine.clientID, { user: { name: "me" }, recordId: "r1" }],
       [alice.clientID, alice.getLocalState()],
@@ -67,7 +81,12 @@ describe("remote peers", () => {
     expect(t.update(states, 1000)).toBe(true);
     const peers = [...t.list()];
     expect(peers.map((p) => p.name)).toEqual(["Alice"]);
-    expect(peers[0]).toMatchObject({ color: 0xff0000, cursor: { viewId: "v", x: 0.1, y: 0.2 }, selection: [{ table: "bboxes", id: "b1" }], movedAt: 1000 });
+    expect(peers[0]).toMatchObject({
+      color: 0xff0000,
+      cursor: { viewId: "v", x: 0.1, y: 0.2 },
+      selection: [{ table: "bboxes", id: "b1" }],
+      movedAt: 1000,
+    });
     // Same state later: nothing changed, and the cursor keeps its old move time.
     expect(t.update(states, 5000)).toBe(false);
     expect([...t.list()][0]?.movedAt).toBe(1000);

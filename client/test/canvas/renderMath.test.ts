@@ -13,7 +13,8 @@ describe("render helpers", () => {
     const closed = dashSegments([0, 0, 10, 0, 10, 10, 0, 10], true, 5, 5);
     const length = (s: number[]) => {
       let l = 0;
-      for (let i = 0; i < s.length; i += 4) l += Math.hypot((s[i + 2] as number) - (s[i] as number), (s[i + 3] as number) - (s[i + 1] as number));
+      for (let i = 0; i < s.length; i += 4)
+        l += Math.hypot((s[i + 2] as number) - (s[i] as number), (s[i + 3] as number) - (s[i + 1] as number));
       return l;
     };
     expect(length(closed)).toBeCloseTo(20);
@@ -51,7 +52,8 @@ describe("render helpers", () => {
     const rgba = runsToRgbaCrop(rleRuns(rle), h, box);
     const back = decodeMask(rle);
     for (let y = 0; y < box.h; y++) {
-      for (let x = 0; x < box.w; x++) expect(rgba[(y * box.w + x) * 4 + 3]).toBe(back[(y + box.y) * w + x + box.x] ? 255 : 0);
+      for (let x = 0; x < box.w; x++)
+        expect(rgba[(y * box.w + x) * 4 + 3]).toBe(back[(y + box.y) * w + x + box.x] ? 255 : 0);
     }
   });
 });

@@ -8,7 +8,13 @@ describe("bbox tool", () => {
     const r = run(bboxTool, w, [down(at(w, 0.1, 0.1)), move(at(w, 0.2, 0.3)), up(at(w, 0.3, 0.4))]);
     const [create] = ofType(r.effects, "create");
     expect(create?.table).toBe("bboxes");
-    expect(create?.row).toMatchObject({ view_id: "v1", format: "xywh", is_normalized: true, confidence: 1, source_type: "human" });
+    expect(create?.row).toMatchObject({
+      view_id: "v1",
+      format: "xywh",
+      is_normalized: true,
+      confidence: 1,
+      source_type: "human",
+    });
     const coords = create?.row.coords as number[];
     expect(coords[0]).toBeCloseTo(0.1);
     expect(coords[1]).toBeCloseTo(0.1);

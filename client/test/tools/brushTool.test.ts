@@ -92,7 +92,10 @@ describe("brush tool", () => {
   it("a stroke entirely outside the image is refused", () => {
     const w = world();
     w.brushRadius = 2;
-    const r = run(brush, w, [down({ ...at(w, 0.5, 0.5), x: -0.5, y: -0.5 }), up({ ...at(w, 0.5, 0.5), x: -0.5, y: -0.5 })]);
+    const r = run(brush, w, [
+      down({ ...at(w, 0.5, 0.5), x: -0.5, y: -0.5 }),
+      up({ ...at(w, 0.5, 0.5), x: -0.5, y: -0.5 }),
+    ]);
     expect(ofType(r.effects, "refuse")[0]?.reason).toMatch(/outside/);
   });
 

@@ -9,7 +9,12 @@ describe("keypoints tool", () => {
     const r = run(keypointsTool, w, [down(at(w, 0.2, 0.2)), move(at(w, 0.3, 0.3)), up(at(w, 0.4, 0.6))]);
     const [c] = ofType(r.effects, "create");
     expect(c?.table).toBe("keypoints");
-    expect(c?.row).toMatchObject({ view_id: "v1", template_id: "tri", states: ["visible", "visible", "visible"], source_type: "human" });
+    expect(c?.row).toMatchObject({
+      view_id: "v1",
+      template_id: "tri",
+      states: ["visible", "visible", "visible"],
+      source_type: "human",
+    });
     expect((c?.row.coords as number[]).map((v) => +v.toFixed(6))).toEqual([0.3, 0.2, 0.2, 0.6, 0.4, 0.6]);
     expect(ofType(r.effects, "preview")[1]?.shape).toMatchObject({ kind: "keypoints", templateId: "tri" });
     expect(ofType(r.effects, "switchTool")[0]?.tool).toBe("select");

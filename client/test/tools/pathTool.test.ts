@@ -7,7 +7,12 @@ const round = (xs: readonly number[]) => xs.map((x) => +x.toFixed(6));
 describe("polygon tool", () => {
   it("one click per vertex; clicking the first point closes and creates a closed multi_path", () => {
     const w = world();
-    const r = run(polygonTool, w, [down(at(w, 0.1, 0.1)), down(at(w, 0.5, 0.1)), down(at(w, 0.5, 0.5)), down(at(w, 0.1005, 0.1005))]);
+    const r = run(polygonTool, w, [
+      down(at(w, 0.1, 0.1)),
+      down(at(w, 0.5, 0.1)),
+      down(at(w, 0.5, 0.5)),
+      down(at(w, 0.1005, 0.1005)),
+    ]);
     const [c] = ofType(r.effects, "create");
     expect(c?.table).toBe("multi_paths");
     expect(c?.row).toMatchObject({ view_id: "v1", num_points: [3], is_closed: true, source_type: "human" });
@@ -62,7 +67,9 @@ describe("polygon tool", () => {
     ]);
     const [c] = ofType(r.effects, "create");
     expect(c?.row.num_points).toEqual([3, 4]);
-    expect(round(c?.row.coords as number[])).toEqual([0.1, 0.1, 0.3, 0.1, 0.3, 0.3, 0.6, 0.6, 0.8, 0.6, 0.8, 0.8, 0.6, 0.8]);
+    expect(round(c?.row.coords as number[])).toEqual([
+      0.1, 0.1, 0.3, 0.1, 0.3, 0.3, 0.6, 0.6, 0.8, 0.6, 0.8, 0.8, 0.6, 0.8,
+    ]);
   });
 
   it("N with a ring too short is refused; Enter right after N commits the finished rings", () => {
@@ -75,7 +82,13 @@ describe("polygon tool", () => {
 
   it("Backspace on an empty ring reopens the previous ring", () => {
     const w = world();
-    const r = run(polygonTool, w, [down(at(w, 0.1, 0.1)), down(at(w, 0.3, 0.1)), down(at(w, 0.3, 0.3)), key("n"), key("Backspace")]);
+    const r = run(polygonTool, w, [
+      down(at(w, 0.1, 0.1)),
+      down(at(w, 0.3, 0.1)),
+      down(at(w, 0.3, 0.3)),
+      key("n"),
+      key("Backspace"),
+    ]);
     expect(r.state).toMatchObject({ phase: "drawing", rings: [], current: [0.1, 0.1, 0.3, 0.1, 0.3, 0.3] });
   });
 
@@ -91,7 +104,12 @@ describe("polygon tool", () => {
 
   it("vertices clicked in another view are projected into the view the polygon started in and clamped", () => {
     const w = world();
-    const r = run(polygonTool, w, [down(at(w, 0.1, 0.1)), down(at(w, 0.9, 0.2)), down(at(w, 0.5, 0.5, "v2")), key("Enter")]);
+    const r = run(polygonTool, w, [
+      down(at(w, 0.1, 0.1)),
+      down(at(w, 0.9, 0.2)),
+      down(at(w, 0.5, 0.5, "v2")),
+      key("Enter"),
+    ]);
     const coords = ofType(r.effects, "create")[0]?.row.coords as number[];
     expect(ofType(r.effects, "create")[0]?.row.view_id).toBe("v1");
     expect(coords[4]).toBe(1);
@@ -114,13 +132,24 @@ describe("polyline tool", () => {
 
   it("a second click on the last point ends the polyline", () => {
     const w = world();
-    const r = run(polylineTool, w, [down(at(w, 0.1, 0.1)), down(at(w, 0.5, 0.2)), down(at(w, 0.7, 0.2)), down(at(w, 0.7, 0.2))]);
+    const r = run(polylineTool, w, [
+      down(at(w, 0.1, 0.1)),
+      down(at(w, 0.5, 0.2)),
+      down(at(w, 0.7, 0.2)),
+      down(at(w, 0.7, 0.2)),
+    ]);
     expect(ofType(r.effects, "create")[0]?.row.num_points).toEqual([3]);
   });
 
   it("clicking the first point of a polyline adds it (open paths do not close)", () => {
     const w = world();
-    const r = run(polylineTool, w, [down(at(w, 0.1, 0.1)), down(at(w, 0.5, 0.2)), down(at(w, 0.5, 0.5)), down(at(w, 0.1, 0.1)), key("Enter")]);
+    const r = run(polylineTool, w, [
+      down(at(w, 0.1, 0.1)),
+      down(at(w, 0.5, 0.2)),
+      down(at(w, 0.5, 0.5)),
+      down(at(w, 0.1, 0.1)),
+      key("Enter"),
+    ]);
     expect(ofType(r.effects, "create")[0]?.row.num_points).toEqual([4]);
   });
 
@@ -132,7 +161,14 @@ describe("polyline tool", () => {
 
   it("N starts another path of the same row", () => {
     const w = world();
-    const r = run(polylineTool, w, [down(at(w, 0.1, 0.1)), down(at(w, 0.2, 0.1)), key("n"), down(at(w, 0.5, 0.5)), down(at(w, 0.6, 0.6)), key("Enter")]);
+    const r = run(polylineTool, w, [
+      down(at(w, 0.1, 0.1)),
+      down(at(w, 0.2, 0.1)),
+      key("n"),
+      down(at(w, 0.5, 0.5)),
+      down(at(w, 0.6, 0.6)),
+      key("Enter"),
+    ]);
     expect(ofType(r.effects, "create")[0]?.row).toMatchObject({ num_points: [2, 2], is_closed: false });
   });
 });

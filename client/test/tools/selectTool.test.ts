@@ -45,7 +45,12 @@ describe("select tool", () => {
 
   it("dragging a shape selects and moves it live, framed by awareness dragging start/end", () => {
     const { w, box } = withBox();
-    const r = run(selectTool, w, [down(at(w, 0.3, 0.3)), move(at(w, 0.35, 0.3)), move(at(w, 0.4, 0.4)), up(at(w, 0.4, 0.4))]);
+    const r = run(selectTool, w, [
+      down(at(w, 0.3, 0.3)),
+      move(at(w, 0.35, 0.3)),
+      move(at(w, 0.4, 0.4)),
+      up(at(w, 0.4, 0.4)),
+    ]);
     expect(ofType(r.effects, "select")[0]?.refs).toEqual([box]);
     const aw = ofType(r.effects, "awareness");
     expect(aw.map((a) => a.dragging)).toEqual([box, null]);
@@ -81,7 +86,11 @@ describe("select tool", () => {
     let r = run(selectTool, w, [down(at(w, 0.4, 0.4)), move(at(w, 0.5, 0.45)), up(at(w, 0.5, 0.45))]);
     let c = ofType(r.effects, "update").at(-1)?.patch.coords as number[];
     expect(c.map((v) => +v.toFixed(6))).toEqual([0.2, 0.2, 0.3, 0.25]);
-    r = run(selectTool, w, [down(at(w, 0.4, 0.4)), move(at(w, 0.5, 0.45), { shift: true }), up(at(w, 0.5, 0.45), { shift: true })]);
+    r = run(selectTool, w, [
+      down(at(w, 0.4, 0.4)),
+      move(at(w, 0.5, 0.45), { shift: true }),
+      up(at(w, 0.5, 0.45), { shift: true }),
+    ]);
     c = ofType(r.effects, "update").at(-1)?.patch.coords as number[];
     expect((c[2] as number) * 1000).toBeCloseTo((c[3] as number) * 500);
   });
@@ -96,7 +105,12 @@ describe("select tool", () => {
 
   it("dragging a vertex of a selected polygon moves that vertex (moveVertex)", () => {
     const w = world();
-    const poly = seed(w, "multi_paths", { view_id: "v1", coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5], num_points: [3], is_closed: true }).ref;
+    const poly = seed(w, "multi_paths", {
+      view_id: "v1",
+      coords: [0.1, 0.1, 0.5, 0.1, 0.3, 0.5],
+      num_points: [3],
+      is_closed: true,
+    }).ref;
     w.selection = [poly];
     const r = run(selectTool, w, [down(at(w, 0.5, 0.1)), move(at(w, 0.6, 0.2)), up(at(w, 0.6, 0.2))]);
     const mv = ofType(r.effects, "moveVertex");
@@ -107,7 +121,12 @@ describe("select tool", () => {
 
   it("a click on a point of selected keypoints cycles its state", () => {
     const w = world();
-    const kp = seed(w, "keypoints", { view_id: "v1", template_id: PERSON.id, coords: [0.3, 0.2, 0.2, 0.6, 0.4, 0.6], states: ["visible", "visible", "visible"] }).ref;
+    const kp = seed(w, "keypoints", {
+      view_id: "v1",
+      template_id: PERSON.id,
+      coords: [0.3, 0.2, 0.2, 0.6, 0.4, 0.6],
+      states: ["visible", "visible", "visible"],
+    }).ref;
     w.selection = [kp];
     const r = run(selectTool, w, [down(at(w, 0.2, 0.6)), up(at(w, 0.2, 0.6))]);
     expect(ofType(r.effects, "update")[0]?.patch).toEqual({ states: ["visible", "invisible", "visible"] });
@@ -162,7 +181,12 @@ describe("select tool", () => {
 
   it("dragging empty space pans by the pointer's screen delta", () => {
     const { w } = withBox();
-    const r = run(selectTool, w, [down(at(w, 0.8, 0.8)), move(at(w, 0.81, 0.8)), move(at(w, 0.83, 0.82)), up(at(w, 0.83, 0.82))]);
+    const r = run(selectTool, w, [
+      down(at(w, 0.8, 0.8)),
+      move(at(w, 0.81, 0.8)),
+      move(at(w, 0.83, 0.82)),
+      up(at(w, 0.83, 0.82)),
+    ]);
     const pans = ofType(r.effects, "pan");
     expect(pans.reduce((s, p) => s + p.dx, 0)).toBeCloseTo(30);
     expect(pans.reduce((s, p) => s + p.dy, 0)).toBeCloseTo(10);

@@ -1,5 +1,13 @@
 import * as Y from "yjs";
-import { clientOrigin, createEntity, observeRecordChanges, datasetSchemaOf, parseDatasetInfo, type DatasetSchema, type Row } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  observeRecordChanges,
+  datasetSchemaOf,
+  parseDatasetInfo,
+  type DatasetSchema,
+  type Row,
+} from "@tessera/shared-crdt";
 import { makeToolContext, type ToolContextInput } from "../../src/canvas/toolContext.js";
 import type { Camera } from "../../src/canvas/scene/camera.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
@@ -16,7 +24,11 @@ export function imageSchema(): DatasetSchema {
       name: "ds",
       workspace: "image",
       record: plain("Record"),
-      entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+      entity: {
+        base: "Entity",
+        name: "Obj",
+        fields: { category: { collection: false, type: "str", required: false, default: "" } },
+      },
       bbox: plain("BBox"),
       mask: plain("CompressedRLE"),
       keypoint: plain("KeyPoints"),
@@ -57,17 +69,41 @@ export function world(): World {
   scene.load();
   // The scene follows the document through its diff observer, as in the canvas.
   observeRecordChanges(doc, (changes) => scene.apply(changes));
-  return { doc, schema: imageSchema(), scene, camera: { x: 0, y: 0, zoom: 1 }, selection: [], editable: true, template: undefined, brushRadius: 10 };
+  return {
+    doc,
+    schema: imageSchema(),
+    scene,
+    camera: { x: 0, y: 0, zoom: 1 },
+    selection: [],
+    editable: true,
+    template: undefined,
+    brushRadius: 10,
+  };
 }
 
 export function ctxOf(w: World): ToolContext {
-  const input: ToolContextInput = { scene: w.scene, camera: w.camera, editable: w.editable, selection: w.selection, template: w.template, brushRadius: w.brushRadius };
+  const input: ToolContextInput = {
+    scene: w.scene,
+    camera: w.camera,
+    editable: w.editable,
+    selection: w.selection,
+    template: w.template,
+    brushRadius: w.brushRadius,
+  };
   return makeToolContext(input);
 }
 
 /** Adds an entity with one annotation (the scene follows through its diff observer if attached). */
-export function seed(w: World, table: ShapeTable, row: Row, entity: Row = { category: "car" }): { ref: ShapeRef; entityId: string } {
-  const r = createEntity({ doc: w.doc, schema: w.schema, recordId: RECORD, newId: ids(table) }, SEED_ORIGIN, { entity, annotation: { table, row } });
+export function seed(
+  w: World,
+  table: ShapeTable,
+  row: Row,
+  entity: Row = { category: "car" },
+): { ref: ShapeRef; entityId: string } {
+  const r = createEntity({ doc: w.doc, schema: w.schema, recordId: RECORD, newId: ids(table) }, SEED_ORIGIN, {
+    entity,
+    annotation: { table, row },
+  });
   return { ref: { table, id: r.annotationId as string }, entityId: r.entityId };
 }
 
@@ -75,17 +111,50 @@ export function seed(w: World, table: ShapeTable, row: Row, entity: Row = { cate
 export function at(w: World, x: number, y: number, viewId = "v1"): ToolPoint {
   const t = w.scene.tiles.find((v) => v.id === viewId);
   if (!t) throw new Error(`no view ${viewId}`);
-  return { viewId, x, y, sx: w.camera.x + (t.x + x * t.width) * w.camera.zoom, sy: w.camera.y + (t.y + y * t.height) * w.camera.zoom };
+  return {
+    viewId,
+    x,
+    y,
+    sx: w.camera.x + (t.x + x * t.width) * w.camera.zoom,
+    sy: w.camera.y + (t.y + y * t.height) * w.camera.zoom,
+  };
 }
 
 const NO_MODS = { shift: false, ctrl: false, alt: false };
-export const down = (p: ToolPoint, mods: Partial<typeof NO_MODS> = {}, button = 0): ToolEvent => ({ type: "down", p, button, ...NO_MODS, ...mods });
-export const move = (p: ToolPoint, mods: Partial<typeof NO_MODS> = {}): ToolEvent => ({ type: "move", p, ...NO_MODS, ...mods });
-export const up = (p: ToolPoint, mods: Partial<typeof NO_MODS> = {}): ToolEvent => ({ type: "up", p, ...NO_MODS, ...mods });
-export const key = (k: string, phase: "down" | "up" = "down", mods: Partial<typeof NO_MODS> = {}): ToolEvent => ({ type: "key", key: k, phase, ...NO_MODS, ...mods });
+export const down = (p: ToolPoint, mods: Partial<typeof NO_MODS> = {}, button = 0): ToolEvent => ({
+  type: "down",
+  p,
+  button,
+  ...NO_MODS,
+  ...mods,
+});
+export const move = (p: ToolPoint, mods: Partial<typeof NO_MODS> = {}): ToolEvent => ({
+  type: "move",
+  p,
+  ...NO_MODS,
+  ...mods,
+});
+export const up = (p: ToolPoint, mods: Partial<typeof NO_MODS> = {}): ToolEvent => ({
+  type: "up",
+  p,
+  ...NO_MODS,
+  ...mods,
+});
+export const key = (k: string, phase: "down" | "up" = "down", mods: Partial<typeof NO_MODS> = {}): ToolEvent => ({
+  type: "key",
+  key: k,
+  phase,
+  ...NO_MODS,
+  ...mods,
+});
 
 /** Runs events through a tool, threading the state; returns the final state, all effects, and the last `handled`. */
-export function run<S>(tool: Tool<S>, w: World, events: readonly ToolEvent[], state: S = tool.initial()): { state: S; effects: Effect[]; handled: boolean | undefined } {
+export function run<S>(
+  tool: Tool<S>,
+  w: World,
+  events: readonly ToolEvent[],
+  state: S = tool.initial(),
+): { state: S; effects: Effect[]; handled: boolean | undefined } {
   const effects: Effect[] = [];
   let handled: boolean | undefined;
   for (const e of events) {
@@ -97,7 +166,10 @@ export function run<S>(tool: Tool<S>, w: World, events: readonly ToolEvent[], st
   return { state, effects, handled };
 }
 
-export function ofType<T extends Effect["type"]>(effects: readonly Effect[], type: T): Array<Extract<Effect, { type: T }>> {
+export function ofType<T extends Effect["type"]>(
+  effects: readonly Effect[],
+  type: T,
+): Array<Extract<Effect, { type: T }>> {
   return effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 }
 

@@ -7,8 +7,8 @@
 
 // Initialisation vector as (lo, hi) 32-bit pairs, little-endian word order.
 const IV = new Uint32Array([
-  0xf3bcc908, 0x6a09e667, 0x84caa73b, 0xbb67ae85, 0xfe94f82b, 0x3c6ef372, 0x5f1d36f1, 0xa54ff53a,
-  0xade682d1, 0x510e527f, 0x2b3e6c1f, 0x9b05688c, 0xfb41bd6b, 0x1f83d9ab, 0x137e2179, 0x5be0cd19,
+  0xf3bcc908, 0x6a09e667, 0x84caa73b, 0xbb67ae85, 0xfe94f82b, 0x3c6ef372, 0x5f1d36f1, 0xa54ff53a, 0xade682d1,
+  0x510e527f, 0x2b3e6c1f, 0x9b05688c, 0xfb41bd6b, 0x1f83d9ab, 0x137e2179, 0x5be0cd19,
 ]);
 
 const SIGMA = [
@@ -105,7 +105,8 @@ function compress(h: Uint32Array, block: Uint8Array, offset: number, counter: nu
 
 /** Unkeyed BLAKE2b of `input` with a digest of `outLength` bytes (1..64). */
 export function blake2b(input: Uint8Array, outLength = 64): Uint8Array {
-  if (!Number.isInteger(outLength) || outLength < 1 || outLength > 64) throw new RangeError("blake2b: digest length must be 1..64");
+  if (!Number.isInteger(outLength) || outLength < 1 || outLength > 64)
+    throw new RangeError("blake2b: digest length must be 1..64");
   const h = new Uint32Array(IV);
   h[0] = (h[0]! ^ 0x01010000 ^ outLength) >>> 0;
   const blocks = Math.max(1, Math.ceil(input.length / 128));

@@ -89,7 +89,11 @@ export function polygonRuns(xy: readonly number[], h: number, w: number): number
 }
 
 /** The union of polygons (pixel coordinates) as a stored mask `{size: [h, w], counts}`. */
-export function polygonsToCocoRle(polygons: readonly (readonly number[])[], h: number, w: number): { size: [number, number]; counts: string } {
+export function polygonsToCocoRle(
+  polygons: readonly (readonly number[])[],
+  h: number,
+  w: number,
+): { size: [number, number]; counts: string } {
   let runs: number[] | undefined;
   for (const poly of polygons) {
     const r = polygonRuns(poly, h, w);

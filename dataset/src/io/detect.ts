@@ -39,23 +39,39 @@ function looksV2(line: unknown): boolean {
   if (!Object.keys(o).every((k) => V2_KEYS.has(k))) return false;
   if (o.views === null || typeof o.views !== "object" || Array.isArray(o.views)) return false;
   const entities = Array.isArray(o.entities) ? o.entities : [];
-  return entities.every((e) => e !== null && typeof e === "object" && (!("annotations" in e) || Array.isArray((e as { annotations: unknown }).annotations)));
+  return entities.every(
+    (e) =>
+      e !== null &&
+      typeof e === "object" &&
+      (!("annotations" in e) || Array.isArray((e as { annotations: unknown }).annotations)),
+  );
 }
 
 export async function detectFormat(sourceDir: string): Promise<ImportFormat> {
   if (!(await isDirectory(sourceDir))) throw new ImportError("invalid_spec", `source folder not found: ${sourceDir}`);
   if (await isFile(path.join(sourceDir, "dataset.yaml"))) return "pixano_jsonl";
-  const entries = (await fs.readdir(sourceDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  const entries = (await fs.readdir(sourceDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
   for (const split of entries) {
     const meta = path.join(sourceDir, split, "metadata.jsonl");
     if (await isFile(meta)) return looksV2(await firstLine(meta)) ? "pixano_jsonl" : "pixano_v1";
   }
   if ((await listFilesRecursive(sourceDir)).some(isImageFile)) return "media";
-  throw new ImportError("unknown_format", "cannot tell the format: no dataset.yaml, no <split>/metadata.jsonl and no image file", { file: sourceDir });
+  throw new ImportError(
+    "unknown_format",
+    "cannot tell the format: no dataset.yaml, no <split>/metadata.jsonl and no image file",
+    { file: sourceDir },
+  );
 }
 
 /** Opens `sourceDir` with the reader of `format` (detected when `auto`). */
-export async function openSource(sourceDir: string, format: FormatOption = "auto", options: ReaderOptions = {}): Promise<SourceReader> {
+export async function openSource(
+  sourceDir: string,
+  format: FormatOption = "auto",
+  options: ReaderOptions = {},
+): Promise<SourceReader> {
   if (!(await isDirectory(sourceDir))) throw new ImportError("invalid_spec", `source folder not found: ${sourceDir}`);
   const f = format === "auto" ? await detectFormat(sourceDir) : format;
   switch (f) {

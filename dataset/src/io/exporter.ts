@@ -2,7 +2,14 @@ import { promises as fs } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { PyFloat, pythonFloatRepr, typedManifest, writePythonJson, type Row, type TableName } from "@tessera/shared-crdt";
+import {
+  PyFloat,
+  pythonFloatRepr,
+  typedManifest,
+  writePythonJson,
+  type Row,
+  type TableName,
+} from "@tessera/shared-crdt";
 import type { SchemaManifest } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library } from "../library.js";
@@ -66,16 +73,55 @@ export interface ExportReport {
   readonly warnings: string[];
 }
 
-const VIEW_CLASS_KIND: Record<string, ViewKind> = { Image: "image", SequenceFrame: "sequence_frames", Video: "video", Text: "text", PointCloud: "point_cloud" };
-const TABLE_KIND = Object.fromEntries(Object.entries(KIND_TABLE).map(([k, t]) => [t, k])) as Partial<Record<TableName, AnnotationKind>>;
-const ANNOTATION_SLOTS = ["bbox", "mask", "keypoint", "tracklet", "message", "multi_path", "text_span", "classification", "relation"];
+const VIEW_CLASS_KIND: Record<string, ViewKind> = {
+  Image: "image",
+  SequenceFrame: "sequence_frames",
+  Video: "video",
+  Text: "text",
+  PointCloud: "point_cloud",
+};
+const TABLE_KIND = Object.fromEntries(Object.entries(KIND_TABLE).map(([k, t]) => [t, k])) as Partial<
+  Record<TableName, AnnotationKind>
+>;
+const ANNOTATION_SLOTS = [
+  "bbox",
+  "mask",
+  "keypoint",
+  "tracklet",
+  "message",
+  "multi_path",
+  "text_span",
+  "classification",
+  "relation",
+];
 const VIEW_TABLES: TableName[] = ["images", "videos", "sequence_frames", "texts", "point_clouds"];
 const PER_FRAME = new Set(["tracklet_id", "entity_dynamic_state_id", "frame_id", "frame_index"]);
 const BASE = {
   records: new Set(["id", "split", "created_at", "updated_at", "status", "comment"]),
   entities: new Set(["id", "record_id", "parent_id"]),
-  states: new Set(["id", "record_id", "entity_id", "tracklet_id", "source_type", "source_name", "source_metadata", "view_id", "frame_id", "frame_index"]),
-  annotation: new Set(["id", "record_id", "entity_id", "source_type", "source_name", "source_metadata", "view_id", "review_status", ...PER_FRAME]),
+  states: new Set([
+    "id",
+    "record_id",
+    "entity_id",
+    "tracklet_id",
+    "source_type",
+    "source_name",
+    "source_metadata",
+    "view_id",
+    "frame_id",
+    "frame_index",
+  ]),
+  annotation: new Set([
+    "id",
+    "record_id",
+    "entity_id",
+    "source_type",
+    "source_name",
+    "source_metadata",
+    "view_id",
+    "review_status",
+    ...PER_FRAME,
+  ]),
 };
 const KIND_FIELDS: Record<AnnotationKind, string[]> = {
   bbox: ["coords", "format", "is_normalized", "confidence"],
@@ -125,7 +171,9 @@ function specOf(ds: Dataset): Record<string, unknown> {
     const a = attrsOf(m);
     anns[slot] = Object.keys(a).length > 0 ? { attrs: a } : {};
   }
-  schema.annotations = Object.values(anns).every((v) => Object.keys(v as object).length === 0) ? Object.keys(anns).sort() : anns;
+  schema.annotations = Object.values(anns).every((v) => Object.keys(v as object).length === 0)
+    ? Object.keys(anns).sort()
+    : anns;
   return {
     pixano: 2,
     dataset: { name: info.name, description: info.description, workspace: info.workspace },
@@ -140,14 +188,22 @@ async function findDataset(dataDir: string, key: string): Promise<string> {
   try {
     const byId = await lib.find(key);
     if (byId) return byId.path;
-    for (const s of await lib.scan()) if (s.folder === key || s.name === key) return path.join(lib.libraryDir, s.folder);
+    for (const s of await lib.scan())
+      if (s.folder === key || s.name === key) return path.join(lib.libraryDir, s.folder);
   } finally {
     await lib.close();
   }
-  throw new ExportError("dataset_not_found", `no dataset with id, folder or name "${key}" in ${path.join(dataDir, "library")}`);
+  throw new ExportError(
+    "dataset_not_found",
+    `no dataset with id, folder or name "${key}" in ${path.join(dataDir, "library")}`,
+  );
 }
 
-function customOf(row: Row, base: ReadonlySet<string>, skip: readonly string[] = []): Record<string, unknown> | undefined {
+function customOf(
+  row: Row,
+  base: ReadonlySet<string>,
+  skip: readonly string[] = [],
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (!base.has(k) && !skip.includes(k)) out[k] = v;
   return Object.keys(out).length > 0 ? out : undefined;
@@ -188,7 +244,8 @@ class Writer {
   async mediaRef(split: string, row: Row, logical: string): Promise<string> {
     const bytes = row.raw_bytes;
     if (bytes instanceof Uint8Array && bytes.length > 0) {
-      if (this.media === "uris") throw new ExportError("unsupported_format", "media 'uris' cannot export embedded media; use media 'files'");
+      if (this.media === "uris")
+        throw new ExportError("unsupported_format", "media 'uris' cannot export embedded media; use media 'files'");
       const ext = (typeof row.format === "string" && row.format !== "" ? row.format : "bin").toLowerCase();
       const rel = `media/${logical}/${row.id as string}.${ext}`;
       const file = path.join(this.dest, split, rel);
@@ -206,7 +263,9 @@ class Writer {
 }
 
 function sourceOf(row: Row): SourcePair | undefined {
-  return typeof row.source_type === "string" && row.source_type !== "" ? { type: row.source_type, name: (row.source_name as string) || "import" } : undefined;
+  return typeof row.source_type === "string" && row.source_type !== ""
+    ? { type: row.source_type, name: (row.source_name as string) || "import" }
+    : undefined;
 }
 
 /** The source most tracklets and messages carry: the header default, so lines stay short. */
@@ -239,10 +298,12 @@ async function rowsByRecord(ds: Dataset, table: TableName, ids: readonly string[
 
 /** Exports one dataset to `dest` (which must not exist or be empty). */
 export async function exportDataset(options: ExportOptions): Promise<ExportReport> {
-  if ((options.format ?? "pixano_jsonl") !== "pixano_jsonl") throw new ExportError("unsupported_format", `unsupported export format ${options.format}`);
+  if ((options.format ?? "pixano_jsonl") !== "pixano_jsonl")
+    throw new ExportError("unsupported_format", `unsupported export format ${options.format}`);
   const dir = await findDataset(options.dataDir, options.dataset);
   try {
-    if ((await fs.readdir(options.dest)).length > 0) throw new ExportError("destination_not_empty", `destination ${options.dest} is not empty`);
+    if ((await fs.readdir(options.dest)).length > 0)
+      throw new ExportError("destination_not_empty", `destination ${options.dest} is not empty`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -250,9 +311,13 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   const ds = await Dataset.open(dir);
   const writer = new Writer(options.dest, options.media ?? "files", await dominantSource(ds).catch(() => null));
   try {
-    await fs.writeFile(path.join(options.dest, "dataset.yaml"), YAML.stringify(specOf(ds), { customTags: [PY_FLOAT_TAG], indentSeq: false }));
+    await fs.writeFile(
+      path.join(options.dest, "dataset.yaml"),
+      YAML.stringify(specOf(ds), { customTags: [PY_FLOAT_TAG], indentSeq: false }),
+    );
     for (const t of ["relations", "embeddings", "point_clouds", "pdfs"] as const) {
-      if (ds.schema.tables.has(t) && (await ds.count(t)) > 0) writer.warnings.push(`${t}: not expressible in JSONL v2 yet; rows not exported`);
+      if (ds.schema.tables.has(t) && (await ds.count(t)) > 0)
+        writer.warnings.push(`${t}: not expressible in JSONL v2 yet; rows not exported`);
     }
     const total = await ds.count("records");
     const chunk = options.chunk ?? 200;
@@ -306,15 +371,25 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
       logical.set(row.id as string, name);
       if (t === "sequence_frames") frames.set(name, [...(frames.get(name) ?? []), row]);
       else if (t === "texts") {
-        const p: Record<string, unknown> = row.content !== "" || row.uri === "" ? { content: row.content } : { uri: row.uri };
+        const p: Record<string, unknown> =
+          row.content !== "" || row.uri === "" ? { content: row.content } : { uri: row.uri };
         if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
         views[name] = p;
       } else if (t === "videos") {
-        const p: Record<string, unknown> = { uri: await w.mediaRef(split, row, name), fps: row.fps, from_timestamp: row.from_timestamp, to_timestamp: row.to_timestamp };
+        const p: Record<string, unknown> = {
+          uri: await w.mediaRef(split, row, name),
+          fps: row.fps,
+          from_timestamp: row.from_timestamp,
+          to_timestamp: row.to_timestamp,
+        };
         if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
         views[name] = p;
       } else if (t === "images") {
-        const p: Record<string, unknown> = { uri: await w.mediaRef(split, row, name), width: row.width, height: row.height };
+        const p: Record<string, unknown> = {
+          uri: await w.mediaRef(split, row, name),
+          width: row.width,
+          height: row.height,
+        };
         if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
         views[name] = p;
       }
@@ -324,7 +399,11 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
     list.sort((a, b) => (a.frame_index as number) - (b.frame_index as number));
     const out: Array<Record<string, unknown>> = [];
     for (const row of list) {
-      const f: Record<string, unknown> = { uri: await w.mediaRef(split, row, name), frame_index: row.frame_index, timestamp: row.timestamp };
+      const f: Record<string, unknown> = {
+        uri: await w.mediaRef(split, row, name),
+        frame_index: row.frame_index,
+        timestamp: row.timestamp,
+      };
       if (row.id !== stableId(recordId, "view", name, row.frame_index as number)) f.id = row.id;
       out.push(f);
     }
@@ -384,7 +463,8 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
       else for (const f of KIND_FIELDS[kind]) p[f] = row[f];
       const a = customOf(row, BASE.annotation, KIND_FIELDS[kind]);
       const attrs: Record<string, unknown> = { ...(a ?? {}) };
-      if (row.source_metadata !== undefined && row.source_metadata !== "{}") attrs.source_metadata = row.source_metadata;
+      if (row.source_metadata !== undefined && row.source_metadata !== "{}")
+        attrs.source_metadata = row.source_metadata;
       if (Object.keys(attrs).length > 0) p.attrs = attrs;
       push(e, "annotations", p);
     }
@@ -392,7 +472,11 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
   if (entities.size > 0) line.entities = [...entities.values()];
 
   const conversations = new Map<string, Row[]>();
-  for (const row of of("messages")) conversations.set(row.conversation_id as string, [...(conversations.get(row.conversation_id as string) ?? []), row]);
+  for (const row of of("messages"))
+    conversations.set(row.conversation_id as string, [
+      ...(conversations.get(row.conversation_id as string) ?? []),
+      row,
+    ]);
   if (conversations.size > 0) {
     line.conversations = [...conversations.entries()].map(([id, msgs]) => {
       let question = -1;
@@ -418,4 +502,3 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
   }
   return line;
 }
-

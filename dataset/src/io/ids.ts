@@ -29,7 +29,9 @@ const prefixCache = new Map<string, string>();
 export function namespacePrefix(namespace: string): string {
   let p = prefixCache.get(namespace);
   if (p === undefined) {
-    p = base62(blake2b(utf8.encode(namespace), 6)).padStart(8, "0").slice(0, 8);
+    p = base62(blake2b(utf8.encode(namespace), 6))
+      .padStart(8, "0")
+      .slice(0, 8);
     prefixCache.set(namespace, p);
   }
   return p;

@@ -7,7 +7,14 @@ import { Library, LIBRARY_DIR, STATE_DIR } from "../library.js";
 import { ImportError, type SourceLocation } from "./errors.js";
 import { openSource, type FormatOption } from "./detect.js";
 import { shortUuid } from "./ids.js";
-import type { ImportFormat, ImportWarning, InferredFieldReport, ReaderOptions, RecordBundle, SourceReader } from "./source.js";
+import type {
+  ImportFormat,
+  ImportWarning,
+  InferredFieldReport,
+  ReaderOptions,
+  RecordBundle,
+  SourceReader,
+} from "./source.js";
 import { checkImportRow } from "./pixanoRows.js";
 
 /**
@@ -117,10 +124,13 @@ class RowBuffer {
       let seen = this.ids.get(p.table);
       if (!seen) this.ids.set(p.table, (seen = new Map()));
       const prev = seen.get(id);
-      if (prev !== undefined) throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
+      if (prev !== undefined)
+        throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
       seen.set(id, `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`);
-      if (p.table === "entities" && row.parent_id) this.refs.push({ table: "entities", id: row.parent_id as string, where });
-      if (p.table === "messages") for (const e of row.entity_ids as string[]) this.refs.push({ table: "entities", id: e, where });
+      if (p.table === "entities" && row.parent_id)
+        this.refs.push({ table: "entities", id: row.parent_id as string, where });
+      if (p.table === "messages")
+        for (const e of row.entity_ids as string[]) this.refs.push({ table: "entities", id: e, where });
       const list = this.buffer.get(p.table) ?? [];
       list.push(row);
       this.buffer.set(p.table, list);
@@ -151,7 +161,9 @@ class RowBuffer {
 async function checkReferences(buffer: RowBuffer, existing?: Dataset): Promise<void> {
   const missing = buffer.unresolved();
   if (missing.length === 0) return;
-  const found = existing ? new Set((await existing.getMany("entities", [...new Set(missing.map((m) => m.id))])).map((r) => r.id as string)) : new Set<string>();
+  const found = existing
+    ? new Set((await existing.getMany("entities", [...new Set(missing.map((m) => m.id))])).map((r) => r.id as string))
+    : new Set<string>();
   const first = missing.find((m) => !found.has(m.id));
   if (first) throw new ImportError("invalid_value", `entity "${first.id}" is referenced but not imported`, first.where);
 }
@@ -178,7 +190,13 @@ async function flush(ds: Dataset, rows: Map<TableName, Row[]>, add: boolean): Pr
   }
 }
 
-async function writeAll(reader: SourceReader, buffer: RowBuffer, ds: Dataset | null, options: ImportOptions, add: boolean): Promise<number> {
+async function writeAll(
+  reader: SourceReader,
+  buffer: RowBuffer,
+  ds: Dataset | null,
+  options: ImportOptions,
+  add: boolean,
+): Promise<number> {
   const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
   const batch = options.batchRows ?? 1024;
   const batchBytes = options.batchBytes ?? 256 * 1024 * 1024;
@@ -221,12 +239,19 @@ async function datasetIdAt(folder: string): Promise<string> {
 export async function importDataset(options: ImportOptions): Promise<ImportReport> {
   const mode = options.mode ?? "create";
   const now = options.now ?? (() => new Date());
-  const reader = await openSource(options.source, options.format ?? "auto", { ...options, ...(options.dryRun ? { skipPreviews: true } : {}) });
+  const reader = await openSource(options.source, options.format ?? "auto", {
+    ...options,
+    ...(options.dryRun ? { skipPreviews: true } : {}),
+  });
   const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
   if (total === 0) {
     // Pixano 0.8 (`empty_source`): a source that yields nothing is never a success — no 0-record
     // dataset is built, nothing is added, whatever the mode.
-    throw new ImportError("empty_source", `no records were found to import in ${[...reader.splits.keys()].map((s) => `${s}/`).join(", ") || "the source"}; nothing was imported`, { file: "." });
+    throw new ImportError(
+      "empty_source",
+      `no records were found to import in ${[...reader.splits.keys()].map((s) => `${s}/`).join(", ") || "the source"}; nothing was imported`,
+      { file: "." },
+    );
   }
   const name = reader.target.info.name;
   const folder = snakeCase(name);
@@ -234,7 +259,10 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
   const finalPath = path.join(libraryDir, folder);
   const there = await exists(path.join(finalPath, "info.json"));
   if (mode === "create" && (there || (await exists(finalPath)))) {
-    throw new ImportError("target_exists", `dataset folder ${finalPath} already exists (use --mode overwrite or --mode add)`);
+    throw new ImportError(
+      "target_exists",
+      `dataset folder ${finalPath} already exists (use --mode overwrite or --mode add)`,
+    );
   }
   const replacing = mode === "overwrite" && there && !options.dryRun ? options.beforeReplace : undefined;
   const existingId = replacing ? await datasetIdAt(finalPath) : "";
@@ -322,8 +350,10 @@ export async function importDataset(options: ImportOptions): Promise<ImportRepor
     }
     await fs.mkdir(libraryDir, { recursive: true });
     if (await exists(finalPath)) {
-      if (mode === "create") throw new ImportError("target_exists", `dataset folder ${finalPath} appeared during the import`);
-      if (options.beforeReplace && mode === "overwrite") await options.beforeReplace({ path: finalPath, datasetId: await datasetIdAt(finalPath) });
+      if (mode === "create")
+        throw new ImportError("target_exists", `dataset folder ${finalPath} appeared during the import`);
+      if (options.beforeReplace && mode === "overwrite")
+        await options.beforeReplace({ path: finalPath, datasetId: await datasetIdAt(finalPath) });
       await fs.mkdir(path.dirname(trash), { recursive: true });
       await fs.rename(finalPath, trash);
       moved = true;

@@ -67,11 +67,19 @@ export class FieldInference {
       for (const item of value) {
         const s = scalarOf(item);
         if (s === "object" || (s === null && item === null)) {
-          throw new ImportError("invalid_value", `${this.table} field "${name}": lists may only hold strings, numbers or booleans`, loc);
+          throw new ImportError(
+            "invalid_value",
+            `${this.table} field "${name}": lists may only hold strings, numbers or booleans`,
+            loc,
+          );
         }
         const m = merge(scalar, s);
         if (m === "conflict") {
-          throw new ImportError("type_conflict", `${this.table} field "${name}": a list mixes ${scalar} and ${s} values`, loc);
+          throw new ImportError(
+            "type_conflict",
+            `${this.table} field "${name}": a list mixes ${scalar} and ${s} values`,
+            loc,
+          );
         }
         scalar = m;
       }

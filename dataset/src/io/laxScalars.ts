@@ -40,11 +40,14 @@ export function laxInt(v: unknown): Converted<number | bigint> {
 export function laxFloat(v: unknown): Converted<number> {
   if (typeof v === "bigint") return { ok: true, value: Number(v) }; // Python's float(int): nearest double
   if (typeof v === "boolean") return { ok: true, value: v ? 1 : 0 };
-  if (typeof v === "number") return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, message: "must be a finite number" };
+  if (typeof v === "number")
+    return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, message: "must be a finite number" };
   if (typeof v === "string") {
     const t = v.trim(); // pydantic trims whitespace around numbers, not around booleans
     const n = FLOAT_TEXT.test(t) ? Number(t.replace(/_/g, "")) : NaN;
-    return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, message: `must be a finite number, got ${JSON.stringify(v)}` };
+    return Number.isFinite(n)
+      ? { ok: true, value: n }
+      : { ok: false, message: `must be a finite number, got ${JSON.stringify(v)}` };
   }
   return { ok: false, message: "must be a finite number" };
 }

@@ -39,7 +39,8 @@ export async function probeImage(bytes: Uint8Array, where: SourceLocation): Prom
   try {
     return await imageInfo(bytes);
   } catch (err) {
-    if (err instanceof MediaError) throw new ImportError("unreadable_media", `cannot read the image: ${err.message}`, where);
+    if (err instanceof MediaError)
+      throw new ImportError("unreadable_media", `cannot read the image: ${err.message}`, where);
     throw err;
   }
 }
@@ -65,7 +66,8 @@ export async function readMedia(file: string, where: SourceLocation): Promise<Ui
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR") throw new ImportError("missing_media", `media file not found: ${file}`, where);
+    if (code === "ENOENT" || code === "EISDIR")
+      throw new ImportError("missing_media", `media file not found: ${file}`, where);
     throw err;
   }
 }
@@ -74,7 +76,8 @@ export async function isFile(p: string): Promise<boolean> {
   try {
     return (await fs.stat(p)).isFile();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return false;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR")
+      return false;
     throw err;
   }
 }
@@ -83,7 +86,8 @@ export async function isDirectory(p: string): Promise<boolean> {
   try {
     return (await fs.stat(p)).isDirectory();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return false;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR")
+      return false;
     throw err;
   }
 }
@@ -153,7 +157,8 @@ export async function globFiles(base: string, pattern: string): Promise<string[]
     } else {
       const re = segmentRegex(seg);
       for (const c of current) {
-        for (const e of await listDir(path.join(base, c))) if (re.test(e.name)) next.push(c ? `${c}/${e.name}` : e.name);
+        for (const e of await listDir(path.join(base, c)))
+          if (re.test(e.name)) next.push(c ? `${c}/${e.name}` : e.name);
       }
     }
     current = [...new Set(next)];

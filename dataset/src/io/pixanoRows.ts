@@ -40,7 +40,9 @@ function scalar(kind: string, v: unknown): Converted<unknown> {
     case "bool":
       return laxBool(v);
     case "timestamp_us":
-      return typeof v === "string" && isTimestampString(v) ? { ok: true, value: v } : { ok: false, message: "must be an ISO timestamp" };
+      return typeof v === "string" && isTimestampString(v)
+        ? { ok: true, value: v }
+        : { ok: false, message: "must be an ISO timestamp" };
     case "binary":
     case "large_binary":
       return v instanceof Uint8Array ? { ok: true, value: v } : { ok: false, message: "must be bytes" };
@@ -64,7 +66,8 @@ function cell(column: ColumnDef, v: unknown, issue: Issue): unknown {
     issue(column.name, "must be a list");
     return v;
   }
-  if (t.kind === "fixed_size_list" && v.length !== t.dim) issue(column.name, `must have exactly ${t.dim} values, got ${v.length}`);
+  if (t.kind === "fixed_size_list" && v.length !== t.dim)
+    issue(column.name, `must have exactly ${t.dim} values, got ${v.length}`);
   return v.map((x, i) => {
     const r = scalar(t.of, x);
     if (!r.ok) issue(`${column.name}[${i}]`, r.message);
@@ -88,8 +91,10 @@ function isJsonText(s: string): boolean {
 
 /** `EntityAnnotation`'s field validators (source_type in the closed set or "", source_metadata JSON). */
 function provenance(row: Row, issue: Issue): void {
-  if ("source_type" in row && !oneOf(SOURCE_TYPES, row.source_type)) issue("source_type", `must be one of ${SOURCE_TYPES.join(", ")} or empty`);
-  if (typeof row.source_metadata === "string" && !isJsonText(row.source_metadata)) issue("source_metadata", "must be valid JSON text");
+  if ("source_type" in row && !oneOf(SOURCE_TYPES, row.source_type))
+    issue("source_type", `must be one of ${SOURCE_TYPES.join(", ")} or empty`);
+  if (typeof row.source_metadata === "string" && !isJsonText(row.source_metadata))
+    issue("source_metadata", "must be valid JSON text");
 }
 
 /** Each model's `_validate_fields`, in Pixano's order (first failure reported, as pydantic does). */
@@ -99,7 +104,8 @@ const MODEL_CHECKS: Partial<Record<TableName, (row: Row, issue: Issue) => void>>
     const conf = num(row.confidence);
     if (c.length !== 4) issue("coords", "bounding box coordinates must have 4 elements");
     else if (!c.every((v) => v >= 0)) issue("coords", "bounding box coordinates must be positive");
-    else if (row.is_normalized === true && !c.every((v) => v <= 1)) issue("coords", "normalized bounding box coordinates must be in [0, 1]");
+    else if (row.is_normalized === true && !c.every((v) => v <= 1))
+      issue("coords", "normalized bounding box coordinates must be in [0, 1]");
     else if ((conf < 0 || conf > 1) && conf !== -1) issue("confidence", "must be in [0, 1] or -1");
     else if (!oneOf(BBOX_FORMATS, row.format)) issue("format", "must be 'xyxy' or 'xywh'");
   },
@@ -109,7 +115,8 @@ const MODEL_CHECKS: Partial<Record<TableName, (row: Row, issue: Issue) => void>>
     if (c.length % 2 !== 0) issue("coords", "there must be an even number of coords");
     else if (c.some((v) => v < 0)) issue("coords", "coordinates must be positive");
     else if (states.length !== c.length / 2) issue("states", "there must be as many states as points");
-    else if (states.some((s) => !oneOf(KEYPOINT_STATES, s))) issue("states", "states must be 'visible', 'invisible' or 'hidden'");
+    else if (states.some((s) => !oneOf(KEYPOINT_STATES, s)))
+      issue("states", "states must be 'visible', 'invisible' or 'hidden'");
   },
   multi_paths(row, issue) {
     const c = nums(row.coords);
@@ -117,15 +124,24 @@ const MODEL_CHECKS: Partial<Record<TableName, (row: Row, issue: Issue) => void>>
     const min = row.is_closed === true ? 3 : 2;
     const bad = n.findIndex((k) => k < min);
     if (c.length % 2 !== 0) issue("coords", "must have an even number of elements (x,y pairs)");
-    else if (n.reduce((a, b) => a + b, 0) !== c.length / 2) issue("num_points", "sum(num_points) does not match the coordinate pairs");
-    else if (bad >= 0) issue(`num_points[${bad}]`, `a ${row.is_closed === true ? "polygon" : "polyline"} needs at least ${min} points`);
+    else if (n.reduce((a, b) => a + b, 0) !== c.length / 2)
+      issue("num_points", "sum(num_points) does not match the coordinate pairs");
+    else if (bad >= 0)
+      issue(`num_points[${bad}]`, `a ${row.is_closed === true ? "polygon" : "polyline"} needs at least ${min} points`);
     else if (!c.every((v) => v >= 0 && v <= 1)) issue("coords", "all coordinates must be normalised to [0, 1]");
   },
   tracklets(row, issue) {
-    const [s, e, ts, te] = [row.start_timestep, row.end_timestep, row.start_timestamp, row.end_timestamp].map(num) as [number, number, number, number];
+    const [s, e, ts, te] = [row.start_timestep, row.end_timestep, row.start_timestamp, row.end_timestamp].map(num) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     if (s < -1 || e < -1 || ts < -1 || te < -1) issue("start_timestep", "timesteps and timestamps must be ≥ -1");
-    else if ((s !== -1 || e !== -1) && (s === -1 || e === -1 || s > e)) issue("end_timestep", "start and end timesteps are set together, start ≤ end");
-    else if ((ts !== -1 || te !== -1) && (ts === -1 || te === -1 || ts > te)) issue("end_timestamp", "start and end timestamps are set together, start ≤ end");
+    else if ((s !== -1 || e !== -1) && (s === -1 || e === -1 || s > e))
+      issue("end_timestep", "start and end timesteps are set together, start ≤ end");
+    else if ((ts !== -1 || te !== -1) && (ts === -1 || te === -1 || ts > te))
+      issue("end_timestamp", "start and end timestamps are set together, start ≤ end");
   },
   text_spans(row, issue) {
     const s = nums(row.spans_start);
@@ -136,7 +152,8 @@ const MODEL_CHECKS: Partial<Record<TableName, (row: Row, issue: Issue) => void>>
   },
   classifications(row, issue) {
     const l = Array.isArray(row.labels) ? row.labels.length : 0;
-    if (nums(row.confidences).length !== l) issue("confidences", "labels and confidences lists should have the same length");
+    if (nums(row.confidences).length !== l)
+      issue("confidences", "labels and confidences lists should have the same length");
   },
   messages(row, issue) {
     // Pixano upper-cases `type` and a non-empty `question_type` before validating.
@@ -145,10 +162,14 @@ const MODEL_CHECKS: Partial<Record<TableName, (row: Row, issue: Issue) => void>>
     const choices = Array.isArray(row.choices) ? row.choices : [];
     if (num(row.number) < 0) issue("number", "must be ≥ 0");
     else if (!oneOf(MESSAGE_TYPES, row.type)) issue("type", "must be one of SYSTEM, QUESTION, ANSWER");
-    else if (row.type !== "QUESTION" && choices.length > 0) issue("choices", "choices are only valid for QUESTION messages");
-    else if (row.type === "QUESTION" && row.question_type === "") issue("question_type", "is required for QUESTION messages");
-    else if (row.type !== "QUESTION" && row.question_type !== "") issue("question_type", "is only valid for QUESTION messages");
-    else if (row.question_type !== "" && !oneOf(QUESTION_TYPES, row.question_type)) issue("question_type", `must be one of ${QUESTION_TYPES.join(", ")}`);
+    else if (row.type !== "QUESTION" && choices.length > 0)
+      issue("choices", "choices are only valid for QUESTION messages");
+    else if (row.type === "QUESTION" && row.question_type === "")
+      issue("question_type", "is required for QUESTION messages");
+    else if (row.type !== "QUESTION" && row.question_type !== "")
+      issue("question_type", "is only valid for QUESTION messages");
+    else if (row.question_type !== "" && !oneOf(QUESTION_TYPES, row.question_type))
+      issue("question_type", `must be one of ${QUESTION_TYPES.join(", ")}`);
   },
 };
 
@@ -190,7 +211,13 @@ export function checkPixanoRow(schema: TableSchema, input: Row, now: () => Date)
     if (typeof row.id === "string" && row.id === "") issue("id", "must not be empty");
     if ("source_type" in row || "source_metadata" in row) provenance(row, issue);
     MODEL_CHECKS[table]?.(row, issue);
-    if (VIEW_TABLES.has(table) && typeof row.uri === "string" && row.uri !== "" && row.raw_bytes instanceof Uint8Array && row.raw_bytes.length > 0) {
+    if (
+      VIEW_TABLES.has(table) &&
+      typeof row.uri === "string" &&
+      row.uri !== "" &&
+      row.raw_bytes instanceof Uint8Array &&
+      row.raw_bytes.length > 0
+    ) {
       issue("uri", "a view has either a uri or raw_bytes, not both");
     }
   }

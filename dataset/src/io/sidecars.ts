@@ -38,7 +38,11 @@ export async function decodeIndexPng(
     else {
       key = entityMap[String(value)] ?? "";
       if (!key) {
-        throw new ImportError("invalid_value", `pixel value ${value} of ${file} has no entry in entity_map (declared: ${Object.keys(entityMap).sort().join(", ")})`, where);
+        throw new ImportError(
+          "invalid_value",
+          `pixel value ${value} of ${file} has no entry in entity_map (declared: ${Object.keys(entityMap).sort().join(", ")})`,
+          where,
+        );
       }
     }
     const m = new Uint8Array(width * height);
@@ -55,7 +59,10 @@ export interface TrackObject {
 }
 
 /** Reads one per-frame track JSON file. */
-export async function decodeTrackJson(file: string, where: SourceLocation): Promise<{ viewName?: string; objects: TrackObject[] }> {
+export async function decodeTrackJson(
+  file: string,
+  where: SourceLocation,
+): Promise<{ viewName?: string; objects: TrackObject[] }> {
   let value: unknown;
   try {
     value = JSON.parse(await fs.readFile(file, "utf8"));
@@ -67,14 +74,22 @@ export async function decodeTrackJson(file: string, where: SourceLocation): Prom
   };
   if (!isPlainObject(value)) return bad("expected an object");
   for (const k of Object.keys(value)) if (k !== "view_name" && k !== "objects") bad(`unknown key "${k}"`);
-  const objects = (Array.isArray(value.objects) ? value.objects : value.objects === undefined ? [] : bad("objects must be a list")) as unknown[];
+  const objects = (
+    Array.isArray(value.objects) ? value.objects : value.objects === undefined ? [] : bad("objects must be a list")
+  ) as unknown[];
   const out: TrackObject[] = objects.map((o, i) => {
     if (!isPlainObject(o)) return bad(`objects[${i}] is not an object`);
     const id = o.track_id;
     if (typeof id !== "number" || !Number.isSafeInteger(id)) bad(`objects[${i}].track_id must be an integer`);
     const b = o.bbox;
-    if (!Array.isArray(b) || b.length !== 4 || b.some((x) => typeof x !== "number")) bad(`objects[${i}].bbox must be 4 numbers`);
-    const category = o.category === undefined ? "" : typeof o.category === "string" ? o.category : bad(`objects[${i}].category must be a string`);
+    if (!Array.isArray(b) || b.length !== 4 || b.some((x) => typeof x !== "number"))
+      bad(`objects[${i}].bbox must be 4 numbers`);
+    const category =
+      o.category === undefined
+        ? ""
+        : typeof o.category === "string"
+          ? o.category
+          : bad(`objects[${i}].category must be a string`);
     return { trackId: id as number, bbox: b as [number, number, number, number], category };
   });
   const viewName = typeof value.view_name === "string" ? value.view_name : undefined;
@@ -120,7 +135,11 @@ export interface SidecarInput {
 export async function sidecarRows(input: SidecarInput, add: (table: TableName, row: Row) => void): Promise<void> {
   const table: TableName = input.kind === "mask" ? "masks" : "bboxes";
   if (!input.schema.tables.has(table) || !input.schema.tables.has("entities")) {
-    throw new ImportError("schema_mismatch", `${input.kind} sidecars need ${table} and entities tables in the schema`, input.where);
+    throw new ImportError(
+      "schema_mismatch",
+      `${input.kind} sidecars need ${table} and entities tables in the schema`,
+      input.where,
+    );
   }
   const hasCategory = input.schema.tables.get("entities")!.columns.some((c) => c.name === "category");
   const entities = new Map<string, string>();
@@ -157,16 +176,32 @@ export async function sidecarRows(input: SidecarInput, add: (table: TableName, r
         const entityId = entity(key, stableId(input.recordId, "ent", key), {});
         appearances.get(key)!.push(index);
         const rle = encodeMask(mask, decoded.height, decoded.width);
-        add("masks", { id: stableId(entityId, "mask", index), ...perFrame(entityId), size: [...rle.size], counts: rle.counts });
+        add("masks", {
+          id: stableId(entityId, "mask", index),
+          ...perFrame(entityId),
+          size: [...rle.size],
+          counts: rle.counts,
+        });
       }
     } else {
       const decoded = await decodeTrackJson(file, input.where);
       for (const obj of decoded.objects) {
         const key = String(obj.trackId);
-        const entityId = entity(key, stableId(input.recordId, "ent", "track", obj.trackId), hasCategory ? { category: obj.category } : {});
+        const entityId = entity(
+          key,
+          stableId(input.recordId, "ent", "track", obj.trackId),
+          hasCategory ? { category: obj.category } : {},
+        );
         appearances.get(key)!.push(index);
         const { format, isNormalized } = input.bbox(obj.bbox);
-        add("bboxes", { id: stableId(entityId, "bbox", index), ...perFrame(entityId), coords: [...obj.bbox], format, is_normalized: isNormalized, confidence: 1 });
+        add("bboxes", {
+          id: stableId(entityId, "bbox", index),
+          ...perFrame(entityId),
+          coords: [...obj.bbox],
+          format,
+          is_normalized: isNormalized,
+          confidence: 1,
+        });
       }
     }
   }

@@ -92,7 +92,11 @@ export function manifest(base: string, fields: SchemaManifest["fields"] = {}, cl
 export function tableSchemaOf(target: ImportTarget, table: TableName, where: SourceLocation): TableSchema {
   const t = target.schema.tables.get(table);
   if (!t) {
-    throw new ImportError("schema_mismatch", `the dataset schema has no ${table} table (workspace ${target.info.workspace})`, where);
+    throw new ImportError(
+      "schema_mismatch",
+      `the dataset schema has no ${table} table (workspace ${target.info.workspace})`,
+      where,
+    );
   }
   return t;
 }

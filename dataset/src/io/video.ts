@@ -28,13 +28,27 @@ export function pythonRound(x: number): number {
 export async function probeVideo(file: string, where: SourceLocation): Promise<VideoProbe> {
   let stdout: string;
   try {
-    ({ stdout } = await run("ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", file]));
+    ({ stdout } = await run("ffprobe", [
+      "-v",
+      "error",
+      "-print_format",
+      "json",
+      "-show_streams",
+      "-show_format",
+      file,
+    ]));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const msg = code === "ENOENT" ? "ffprobe is required to import videos but was not found on PATH" : `ffprobe failed on ${file}`;
+    const msg =
+      code === "ENOENT"
+        ? "ffprobe is required to import videos but was not found on PATH"
+        : `ffprobe failed on ${file}`;
     throw new ImportError("unreadable_media", msg, where);
   }
-  const payload = JSON.parse(stdout) as { streams?: Array<Record<string, string | number>>; format?: { duration?: string } };
+  const payload = JSON.parse(stdout) as {
+    streams?: Array<Record<string, string | number>>;
+    format?: { duration?: string };
+  };
   const stream = payload.streams?.find((s) => s.codec_type === "video");
   if (!stream) throw new ImportError("unreadable_media", `${file} has no video stream`, where);
   const [num, den] = String(stream.r_frame_rate ?? "0/1").split("/");
@@ -81,5 +95,15 @@ export async function videoRow(input: VideoRowInput): Promise<Row> {
       numFrames = pythonRound(duration * fps);
     }
   }
-  return { ...row, num_frames: numFrames, fps, width, height, format: ext, duration, from_timestamp: input.fromTimestamp, to_timestamp: input.toTimestamp };
+  return {
+    ...row,
+    num_frames: numFrames,
+    fps,
+    width,
+    height,
+    format: ext,
+    duration,
+    from_timestamp: input.fromTimestamp,
+    to_timestamp: input.toTimestamp,
+  };
 }

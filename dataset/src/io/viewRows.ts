@@ -33,7 +33,14 @@ export async function imageRow(input: ImageRowInput): Promise<Row> {
   }
   const bytes = await readMedia(input.media, input.where);
   const probe = await probeImage(bytes, input.where);
-  const row: Row = { ...base, uri: "", raw_bytes: bytes, width: probe.width, height: probe.height, format: probe.format };
+  const row: Row = {
+    ...base,
+    uri: "",
+    raw_bytes: bytes,
+    width: probe.width,
+    height: probe.height,
+    format: probe.format,
+  };
   if (input.preview) {
     const preview = await makeThumbnail(bytes);
     if (preview) {

@@ -2,9 +2,26 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
 import { Mutex } from "./Mutex.js";
-import { defaultSync, ensureDir, isNotFound, keyPath, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import {
+  defaultSync,
+  ensureDir,
+  isNotFound,
+  keyPath,
+  readAt,
+  writeAll,
+  writeFileAtomic,
+  type SyncFn,
+} from "./stateFiles.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
-import { encodeEntry, encodeHeader, ENTRY_HEADER, MAX_ENTRY_BYTES, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
+import {
+  encodeEntry,
+  encodeHeader,
+  ENTRY_HEADER,
+  MAX_ENTRY_BYTES,
+  parseHeader,
+  scanEntries,
+  type WalEntryRef,
+} from "./walFormat.js";
 import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.js";
 import { checkLogFile, damageMessage, keyFromLogPath } from "./walRecovery.js";
 
@@ -118,7 +135,9 @@ export class FileRecordLog implements RecordLog {
     if (this.closed) return Promise.reject(new RecordLogError("closed", "the record log is closed"));
     if (this.readOnly) return Promise.reject(new RecordLogError("read_only", "this record log was opened read-only"));
     if (update.length > this.maxEntryBytes) {
-      return Promise.reject(new RecordLogError("too_large", `update of ${update.length} bytes exceeds ${this.maxEntryBytes}`));
+      return Promise.reject(
+        new RecordLogError("too_large", `update of ${update.length} bytes exceeds ${this.maxEntryBytes}`),
+      );
     }
     let file: string;
     try {
@@ -145,7 +164,10 @@ export class FileRecordLog implements RecordLog {
         const start = first.offset - ENTRY_HEADER;
         const last = wanted[wanted.length - 1]!;
         const bytes = await readAt(rf.handle, start, last.offset + last.length - start);
-        return wanted.map((e) => ({ pos: e.pos, update: bytes.subarray(e.offset - start, e.offset - start + e.length) }));
+        return wanted.map((e) => ({
+          pos: e.pos,
+          update: bytes.subarray(e.offset - start, e.offset - start + e.length),
+        }));
       }),
     );
   }
@@ -217,7 +239,9 @@ export class FileRecordLog implements RecordLog {
       // A hashed (long-id) name with a bad header: the record cannot be named, so the file is only moved.
       const aside = `${file}.damaged-${Date.now()}`;
       await fs.rename(file, aside);
-      this.warn(`${file}: ${h.ok ? "" : h.problem}; the record cannot be identified from the file name, the file is set aside as ${aside}`);
+      this.warn(
+        `${file}: ${h.ok ? "" : h.problem}; the record cannot be identified from the file name, the file is set aside as ${aside}`,
+      );
       return null;
     }
     const rf = await this.fileFor(key, file, false);
@@ -364,7 +388,8 @@ export class FileRecordLog implements RecordLog {
           try {
             return { items, rf: await this.fileFor(items[0]!.key, file, true) };
           } catch (e) {
-            for (const p of items) p.reject(e instanceof RecordLogError ? e : new RecordLogError("io", `cannot open ${file}`, { cause: e }));
+            for (const p of items)
+              p.reject(e instanceof RecordLogError ? e : new RecordLogError("io", `cannot open ${file}`, { cause: e }));
             return null;
           }
         }),
@@ -405,7 +430,9 @@ export class FileRecordLog implements RecordLog {
       await this.syncImpl(rf.handle, "data");
     } catch (e) {
       await this.breakFile(rf, start);
-      const err = new RecordLogError("io", `append to ${rf.path} failed; nothing of this round is confirmed`, { cause: e });
+      const err = new RecordLogError("io", `append to ${rf.path} failed; nothing of this round is confirmed`, {
+        cause: e,
+      });
       for (const p of items) p.reject(err);
       rf.lock.unlock();
       return;
@@ -431,7 +458,9 @@ export class FileRecordLog implements RecordLog {
 
   private async evictSome(): Promise<void> {
     const queued = new Set([...this.queue, ...this.waiting].map((p) => p.path));
-    const idle = [...this.open.values()].filter((rf) => !rf.lock.locked && !queued.has(rf.path)).sort((a, b) => a.lastUsed - b.lastUsed);
+    const idle = [...this.open.values()]
+      .filter((rf) => !rf.lock.locked && !queued.has(rf.path))
+      .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const rf of idle.slice(0, this.open.size - this.maxOpenFiles)) {
       if (!rf.lock.tryLock()) continue;
       rf.broken = true;

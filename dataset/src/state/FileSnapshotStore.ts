@@ -2,7 +2,16 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { SnapshotError } from "./errors.js";
 import { decodeSnapshot, encodeSnapshot } from "./snapshotFormat.js";
-import { defaultSync, ensureDir, isNotFound, keyPath, sameKey, syncDir, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import {
+  defaultSync,
+  ensureDir,
+  isNotFound,
+  keyPath,
+  sameKey,
+  syncDir,
+  writeFileAtomic,
+  type SyncFn,
+} from "./stateFiles.js";
 import type { RecordKey, RecordSnapshot, SnapshotStore } from "./types.js";
 
 export interface FileSnapshotStoreOptions {
@@ -42,7 +51,8 @@ export class FileSnapshotStore implements SnapshotStore {
     }
     const decoded = decodeSnapshot(bytes);
     if (!decoded.ok) throw new SnapshotError(decoded.reason, `${file}: ${decoded.problem}`);
-    if (!sameKey(decoded.key, key)) throw new SnapshotError("key_mismatch", `${file} belongs to ${JSON.stringify(decoded.key)}`);
+    if (!sameKey(decoded.key, key))
+      throw new SnapshotError("key_mismatch", `${file} belongs to ${JSON.stringify(decoded.key)}`);
     return decoded.snapshot;
   }
 

@@ -69,7 +69,9 @@ export class PersistQueue {
     const done = new Promise<PersistResult>((resolve, reject) => {
       run = () => {
         job.started = true;
-        this.persist(key).then(resolve, reject).finally(() => this.next(key.datasetId, job));
+        this.persist(key)
+          .then(resolve, reject)
+          .finally(() => this.next(key.datasetId, job));
       };
     });
     const job: Job = { key, started: false, done, run: () => run() };

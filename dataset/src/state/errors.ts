@@ -27,7 +27,8 @@ export class SnapshotError extends Error {
   }
 }
 
-export type RecordStateErrorReason = "record_not_found" | "dataset_not_found" | "no_snapshot" | "invalid_key" | "rows_mismatch" | "closed";
+export type RecordStateErrorReason =
+  "record_not_found" | "dataset_not_found" | "no_snapshot" | "invalid_key" | "rows_mismatch" | "closed";
 
 /** A record document cannot be loaded or persisted. */
 export class RecordStateError extends Error {

@@ -1,12 +1,26 @@
 export type { LogEntry, LogPosition, RecordKey, RecordLog, RecordSnapshot, SnapshotStore } from "./types.js";
-export { RecordLogError, RecordStateError, SnapshotError, type RecordLogErrorReason, type RecordStateErrorReason, type SnapshotErrorReason } from "./errors.js";
+export {
+  RecordLogError,
+  RecordStateError,
+  SnapshotError,
+  type RecordLogErrorReason,
+  type RecordStateErrorReason,
+  type SnapshotErrorReason,
+} from "./errors.js";
 export { FileRecordLog, walDir, type FileRecordLogOptions, type FileRecordLogStats } from "./FileRecordLog.js";
 export { FileSnapshotStore, snapshotDir, type FileSnapshotStoreOptions } from "./FileSnapshotStore.js";
 export { decodeId, encodeId, type SyncFn, type SyncKind } from "./stateFiles.js";
 export { rowsDigest, canonicalRows } from "./rowsDigest.js";
 export { readRecordRows } from "./readRecordRows.js";
 export { mergeExternalRows, type ExternalMerge } from "./mergeExternalRows.js";
-export { applyLogEntries, loadRecordDoc, newRecordDoc, type LoadedRecord, type LoadRecordOptions, type StateClock } from "./loadRecordDoc.js";
+export {
+  applyLogEntries,
+  loadRecordDoc,
+  newRecordDoc,
+  type LoadedRecord,
+  type LoadRecordOptions,
+  type StateClock,
+} from "./loadRecordDoc.js";
 export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js";
 export { rowOwners, withoutForeignRows } from "./rowOwners.js";
 export { persistRecord, type PersistOptions, type PersistResult, type PersistStep } from "./persistRecord.js";

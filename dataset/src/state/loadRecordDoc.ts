@@ -81,7 +81,13 @@ export function isoNow(clock: StateClock): string {
 
 function sameSnapshot(a: RecordSnapshot | null, b: RecordSnapshot | null): boolean {
   if (!a || !b) return a === b;
-  return a.savedAt === b.savedAt && a.foldedUpTo === b.foldedUpTo && a.rowsDigest === b.rowsDigest && a.rowsPending === b.rowsPending && a.state.length === b.state.length;
+  return (
+    a.savedAt === b.savedAt &&
+    a.foldedUpTo === b.foldedUpTo &&
+    a.rowsDigest === b.rowsDigest &&
+    a.rowsPending === b.rowsPending &&
+    a.state.length === b.state.length
+  );
 }
 
 /**
@@ -133,7 +139,11 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
 }
 
 /** Merges rows changed behind our back into `doc`; returns the transaction's update (null if nothing changed). */
-export function mergeExternal(doc: Y.Doc, base: ReturnType<typeof rowsOfDoc>, current: ReturnType<typeof rowsOfDoc>): Uint8Array | null {
+export function mergeExternal(
+  doc: Y.Doc,
+  base: ReturnType<typeof rowsOfDoc>,
+  current: ReturnType<typeof rowsOfDoc>,
+): Uint8Array | null {
   const merged = mergeExternalRows(base, current, rowsOfDoc(doc));
   let update: Uint8Array | null = null;
   const capture = (u: Uint8Array) => {
@@ -178,5 +188,7 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
 
 function warnOrphans(key: RecordKey, n: number): void {
   // Not an error for the caller: reported so an operator sees that a snapshot went missing.
-  console.warn(`[record-state] ${key.datasetId}/${key.recordId}: ${n} log entries without a snapshot were applied to a document rebuilt from rows`);
+  console.warn(
+    `[record-state] ${key.datasetId}/${key.recordId}: ${n} log entries without a snapshot were applied to a document rebuilt from rows`,
+  );
 }

@@ -1,4 +1,10 @@
-import { COMPONENT_TABLES, RECORD_COLUMNS_OUTSIDE_DOC, type ComponentTable, type RecordRows, type Row } from "@tessera/shared-crdt";
+import {
+  COMPONENT_TABLES,
+  RECORD_COLUMNS_OUTSIDE_DOC,
+  type ComponentTable,
+  type RecordRows,
+  type Row,
+} from "@tessera/shared-crdt";
 
 /**
  * Three-way merge of a record's rows, used when LanceDB changed behind our back (Pixano writing

@@ -93,7 +93,8 @@ export function planPersist(args: {
       }
       const r = validateRow(ts, row, { mode: "create", path, ctx: { now } });
       if (r.ok) plan.upserts.push(r.row);
-      else if (lenientAccepts(ts, row, r.issues, stored.get(id), { mode: "create", path, ctx: { now } })) plan.upserts.push(row);
+      else if (lenientAccepts(ts, row, r.issues, stored.get(id), { mode: "create", path, ctx: { now } }))
+        plan.upserts.push(row);
       else rejected.push(...r.issues);
     }
     for (const id of before.keys()) if (!wanted.has(id) && stored.has(id)) plan.deletes.push(id);
@@ -103,7 +104,8 @@ export function planPersist(args: {
   const wantedRecord: Row = {};
   for (const [k, v] of Object.entries(ours.record)) if (!RECORD_COLUMNS_OUTSIDE_DOC.has(k)) wantedRecord[k] = v;
   wantedRecord.id = recordId;
-  let recordFieldsChanged = !sameRecord(from.record, ours.record) && !satisfies(current.record, wantedRecord, RECORD_COLUMNS_OUTSIDE_DOC);
+  let recordFieldsChanged =
+    !sameRecord(from.record, ours.record) && !satisfies(current.record, wantedRecord, RECORD_COLUMNS_OUTSIDE_DOC);
   let record: Row | null = null;
   if (recordFieldsChanged || tables.size > 0) {
     const base: Row = {};

@@ -1,5 +1,11 @@
 import * as Y from "yjs";
-import { COMPONENT_TABLES, PERSISTENCE_ORIGIN, rowsOfDoc, type RecordRows, type ValidationIssue } from "@tessera/shared-crdt";
+import {
+  COMPONENT_TABLES,
+  PERSISTENCE_ORIGIN,
+  rowsOfDoc,
+  type RecordRows,
+  type ValidationIssue,
+} from "@tessera/shared-crdt";
 import { RecordStateError } from "./errors.js";
 import { applyLogEntries, isoNow, logGap, newRecordDoc, type LoadRecordOptions } from "./loadRecordDoc.js";
 import { planPersist, type PersistPlan } from "./persistPlan.js";
@@ -69,7 +75,14 @@ export async function persistRecord(options: PersistOptions): Promise<PersistRes
       return { upTo, rowsWritten: 0, rowsDeleted: 0, statusChanged: false, rowsRejected: 0, recordGone: true };
     }
     const now = () => new Date(clock.now());
-    const planned = planPersist({ schema: dataset.schema, recordId: key.recordId, from: snapshot.rowsPending ? current : base, ours, current, now });
+    const planned = planPersist({
+      schema: dataset.schema,
+      recordId: key.recordId,
+      from: snapshot.rowsPending ? current : base,
+      ours,
+      current,
+      now,
+    });
     const plan = await withoutForeignRows(dataset, key.recordId, planned, current);
     if (plan.rejected.length > 0) (options.onRejected ?? warnRejected(key))(plan.rejected);
 
@@ -79,7 +92,13 @@ export async function persistRecord(options: PersistOptions): Promise<PersistRes
     let index = 0;
     const step = async (kind: PersistStep["kind"], table?: string, rows?: number) => {
       index++;
-      if (options.onStep) await options.onStep({ index, kind, ...(table === undefined ? {} : { table }), ...(rows === undefined ? {} : { rows }) });
+      if (options.onStep)
+        await options.onStep({
+          index,
+          kind,
+          ...(table === undefined ? {} : { table }),
+          ...(rows === undefined ? {} : { rows }),
+        });
     };
 
     if (plan.tables.size === 0 && !plan.record) {
@@ -108,7 +127,10 @@ async function snapshotAndLog(options: PersistOptions): Promise<{ snapshot: Reco
   for (let attempt = 1; ; attempt++) {
     const snapshot = await snapshots.load(key);
     if (!snapshot) {
-      throw new RecordStateError("no_snapshot", `${key.datasetId}/${key.recordId} has no snapshot: the server creates one when it first loads the record`);
+      throw new RecordStateError(
+        "no_snapshot",
+        `${key.datasetId}/${key.recordId} has no snapshot: the server creates one when it first loads the record`,
+      );
     }
     const entries = await log.read(key);
     if (!logGap(snapshot, entries) || attempt >= 3) return { snapshot, entries };
@@ -117,7 +139,11 @@ async function snapshotAndLog(options: PersistOptions): Promise<{ snapshot: Reco
 
 type StepFn = (kind: PersistStep["kind"], table?: string, rows?: number) => Promise<void>;
 
-async function writePlan(options: PersistOptions, plan: PersistPlan, step: StepFn): Promise<{ rowsWritten: number; rowsDeleted: number }> {
+async function writePlan(
+  options: PersistOptions,
+  plan: PersistPlan,
+  step: StepFn,
+): Promise<{ rowsWritten: number; rowsDeleted: number }> {
   const { dataset } = options;
   let rowsWritten = 0;
   let rowsDeleted = 0;
@@ -156,6 +182,11 @@ async function readRecordRowsOrNull(dataset: PersistOptions["dataset"], recordId
 function warnRejected(key: { datasetId: string; recordId: string }) {
   return (issues: readonly ValidationIssue[]) => {
     // Left out rather than failing the whole persist; the next load drops them from the document.
-    console.warn(`[persist] ${key.datasetId}/${key.recordId}: ${issues.length} invalid row field(s) not written: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+    console.warn(
+      `[persist] ${key.datasetId}/${key.recordId}: ${issues.length} invalid row field(s) not written: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join("; ")}`,
+    );
   };
 }

@@ -9,7 +9,11 @@ import { RecordStateError } from "./errors.js";
  */
 export async function readRecordRows(dataset: DatasetHandle, recordId: string): Promise<RecordRows> {
   const record = await dataset.get("records", recordId);
-  if (!record) throw new RecordStateError("record_not_found", `record ${JSON.stringify(recordId)} not found in dataset ${JSON.stringify(dataset.id)}`);
+  if (!record)
+    throw new RecordStateError(
+      "record_not_found",
+      `record ${JSON.stringify(recordId)} not found in dataset ${JSON.stringify(dataset.id)}`,
+    );
   const present = new Set(await dataset.tables());
   const tables: RecordRows["tables"] = {};
   const reads = COMPONENT_TABLES.filter((t) => present.has(t)).map(async (t) => {

@@ -9,7 +9,11 @@ import { byId, type PersistPlan, type TablePlan } from "./persistPlan.js";
  */
 
 /** For the given ids of a table: id → `record_id` of the stored row, for those that exist. */
-export async function rowOwners(dataset: Pick<DatasetHandle, "getMany">, table: ComponentTable, ids: readonly string[]): Promise<Map<string, string>> {
+export async function rowOwners(
+  dataset: Pick<DatasetHandle, "getMany">,
+  table: ComponentTable,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
   for (const row of await dataset.getMany(table, ids, ["id", "record_id"])) {
@@ -39,7 +43,10 @@ export async function withoutForeignRows(
     const upserts = p.upserts.filter((r) => {
       const owner = owners.get(r.id as string);
       if (owner === undefined || owner === recordId) return true;
-      rejected.push({ path: `${t}[${String(r.id)}].id`, message: `belongs to record ${JSON.stringify(owner)}: a row never moves to another record` });
+      rejected.push({
+        path: `${t}[${String(r.id)}].id`,
+        message: `belongs to record ${JSON.stringify(owner)}: a row never moves to another record`,
+      });
       dropped = true;
       return false;
     });

@@ -50,7 +50,8 @@ export function decodeSnapshot(bytes: Buffer): DecodedSnapshot {
   const bad = (problem: string): DecodedSnapshot => ({ ok: false, reason: "corrupt", problem });
   if (bytes.length < FIXED || bytes.toString("latin1", 0, 4) !== SNAPSHOT_MAGIC) return bad("not a Tessera snapshot");
   const version = bytes.readUInt16LE(4);
-  if (version !== SNAPSHOT_VERSION) return { ok: false, reason: "unsupported_version", problem: `snapshot version ${version}` };
+  if (version !== SNAPSHOT_VERSION)
+    return { ok: false, reason: "unsupported_version", problem: `snapshot version ${version}` };
   const metaLength = bytes.readUInt32LE(8);
   if (FIXED + metaLength > bytes.length) return bad("truncated meta");
   const metaBytes = bytes.subarray(FIXED, FIXED + metaLength);
@@ -62,7 +63,8 @@ export function decodeSnapshot(bytes: Buffer): DecodedSnapshot {
     throw e;
   }
   const stateLength = meta.stateLength;
-  if (typeof stateLength !== "number" || FIXED + metaLength + stateLength !== bytes.length) return bad("length mismatch");
+  if (typeof stateLength !== "number" || FIXED + metaLength + stateLength !== bytes.length)
+    return bad("length mismatch");
   const state = bytes.subarray(FIXED + metaLength);
   if (crc32(state, crc32(metaBytes)) !== bytes.readUInt32LE(12)) return bad("checksum mismatch");
   if (

@@ -69,7 +69,10 @@ export function decodeId(name: string): string | null {
 
 /** Checks a key before it reaches the file system (ids are non-empty strings, SPEC S-ID). */
 export function assertKey(key: RecordKey): void {
-  for (const [field, v] of [["datasetId", key.datasetId], ["recordId", key.recordId]] as const) {
+  for (const [field, v] of [
+    ["datasetId", key.datasetId],
+    ["recordId", key.recordId],
+  ] as const) {
     if (typeof v !== "string" || v === "" || v.length > 1024) {
       throw new RecordStateError("invalid_key", `${field} must be a non-empty string of at most 1024 characters`);
     }
@@ -165,7 +168,12 @@ export function isTempName(name: string): boolean {
 export async function writeAll(h: fs.FileHandle, bytes: Uint8Array, position: number | null): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
-    const { bytesWritten } = await h.write(bytes, done, bytes.length - done, position === null ? null : position + done);
+    const { bytesWritten } = await h.write(
+      bytes,
+      done,
+      bytes.length - done,
+      position === null ? null : position + done,
+    );
     if (bytesWritten <= 0) throw new Error("short write");
     done += bytesWritten;
   }

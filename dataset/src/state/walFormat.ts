@@ -69,7 +69,8 @@ export function parseHeader(buf: Uint8Array): HeaderResult {
   const keyLength = b.readUInt32LE(16);
   if (WAL_HEADER_FIXED + keyLength > b.length) return { ok: false, problem: "header key truncated" };
   const keyBytes = b.subarray(WAL_HEADER_FIXED, WAL_HEADER_FIXED + keyLength);
-  if (crc32(keyBytes, crc32(b.subarray(0, 20))) !== b.readUInt32LE(20)) return { ok: false, problem: "header checksum mismatch" };
+  if (crc32(keyBytes, crc32(b.subarray(0, 20))) !== b.readUInt32LE(20))
+    return { ok: false, problem: "header checksum mismatch" };
   const key = decodeKey(keyBytes);
   const base = Number(b.readBigUInt64LE(8));
   if (!key || !Number.isSafeInteger(base)) return { ok: false, problem: "header fields invalid" };
@@ -155,7 +156,12 @@ export function scanEntries(file: Uint8Array, header: Pick<WalHeader, "base" | "
  * writes after setting the damaged original aside). The header's base is kept when known, else it is
  * the position before the first surviving entry.
  */
-export function rebuildFile(bytes: Uint8Array, key: RecordKey, base: LogPosition, entries: readonly WalEntryRef[]): Buffer {
+export function rebuildFile(
+  bytes: Uint8Array,
+  key: RecordKey,
+  base: LogPosition,
+  entries: readonly WalEntryRef[],
+): Buffer {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts: Buffer[] = [encodeHeader(key, base)];
   for (const e of entries) parts.push(b.subarray(e.offset - ENTRY_HEADER, e.offset + e.length));

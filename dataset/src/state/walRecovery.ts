@@ -43,7 +43,11 @@ function describe(scan: ScanResult, headerProblem: string | null, size: number):
   const parts: string[] = [];
   if (headerProblem) parts.push(`bad header (${headerProblem})`);
   for (const r of scan.damaged) {
-    parts.push(r.end === size ? `torn tail (or damaged last entry) at bytes ${r.start}-${r.end}` : `damaged bytes ${r.start}-${r.end}`);
+    parts.push(
+      r.end === size
+        ? `torn tail (or damaged last entry) at bytes ${r.start}-${r.end}`
+        : `damaged bytes ${r.start}-${r.end}`,
+    );
   }
   return parts.join(", ");
 }
@@ -52,12 +56,20 @@ function describe(scan: ScanResult, headerProblem: string | null, size: number):
  * Checks the bytes of `key`'s log `file`; when anything is damaged, copies the original aside and
  * rewrites `file` with a fresh header and every valid entry. Returns the bytes now in `file`.
  */
-export async function checkLogFile(file: string, key: RecordKey, bytes: Buffer, sync: SyncFn, now: () => number = Date.now): Promise<CheckedLog> {
+export async function checkLogFile(
+  file: string,
+  key: RecordKey,
+  bytes: Buffer,
+  sync: SyncFn,
+  now: () => number = Date.now,
+): Promise<CheckedLog> {
   const h = parseHeader(bytes);
   // With a bad header the key comes from the caller (the file's path) and entries are searched for
   // after the fixed header part; the original base is unknown, so it becomes the position before the
   // first surviving entry.
-  const scan = h.ok ? scanEntries(bytes, h.header) : scanEntries(bytes, { base: 0, length: Math.min(WAL_HEADER_FIXED, bytes.length) });
+  const scan = h.ok
+    ? scanEntries(bytes, h.header)
+    : scanEntries(bytes, { base: 0, length: Math.min(WAL_HEADER_FIXED, bytes.length) });
   if (h.ok && scan.damaged.length === 0) return { bytes, damage: null };
   const first = scan.entries[0];
   const base = h.ok ? h.header.base : first ? first.pos - 1 : 0;
@@ -68,7 +80,12 @@ export async function checkLogFile(file: string, key: RecordKey, bytes: Buffer, 
   const damagedBytes = scan.damaged.reduce((n, r) => n + (r.end - r.start), 0);
   return {
     bytes: rebuilt,
-    damage: { problem: describe(scan, h.ok ? null : h.problem, bytes.length), aside, keptEntries: scan.entries.length, damagedBytes },
+    damage: {
+      problem: describe(scan, h.ok ? null : h.problem, bytes.length),
+      aside,
+      keptEntries: scan.entries.length,
+      damagedBytes,
+    },
   };
 }
 

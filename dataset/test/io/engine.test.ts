@@ -53,7 +53,9 @@ describe("errors carry file:line", () => {
     const err = await importError(importDataset({ dataDir: await dataDir(), source: await source("v1_bad_types") }));
     expect(err.reason).toBe("type_conflict");
     expect(err.location).toEqual({ file: "train/metadata.jsonl", line: 2, pointer: "/entities/0" });
-    expect(err.message).toBe('train/metadata.jsonl:2:/entities/0: entities field "category" is int here but str at train/metadata.jsonl:1');
+    expect(err.message).toBe(
+      'train/metadata.jsonl:2:/entities/0: entities field "category" is int here but str at train/metadata.jsonl:1',
+    );
   });
 
   it("reports a line that is not JSON", async () => {
@@ -84,7 +86,11 @@ describe("atomic create and overwrite", () => {
     const dir = await dataDir();
     const err = await importError(importDataset({ dataDir: dir, source: await source("v1_bad_row"), batchRows: 1 }));
     expect(err.reason).toBe("invalid_row");
-    expect(err.location).toEqual({ file: "train/metadata.jsonl", line: 3, pointer: "/entities/0/annotations/image/bbox" });
+    expect(err.location).toEqual({
+      file: "train/metadata.jsonl",
+      line: 3,
+      pointer: "/entities/0/annotations/image/bbox",
+    });
     expect(await listTree(path.join(dir, "library"))).toEqual([]);
     expect(await listTree(path.join(dir, ".tessera", "staging"))).toEqual([]);
   });
@@ -96,13 +102,27 @@ describe("atomic create and overwrite", () => {
     const again = await importError(importDataset({ dataDir: dir, source: await source("v1_image"), name: "My Set" }));
     expect(again.reason).toBe("target_exists");
 
-    const failed = await importError(importDataset({ dataDir: dir, source: await source("v1_bad_row"), name: "My Set", mode: "overwrite", batchRows: 1 }));
+    const failed = await importError(
+      importDataset({
+        dataDir: dir,
+        source: await source("v1_bad_row"),
+        name: "My Set",
+        mode: "overwrite",
+        batchRows: 1,
+      }),
+    );
     expect(failed.reason).toBe("invalid_row");
     const kept = JSON.parse(await fs.readFile(path.join(first.path, "info.json"), "utf8")) as { id: string };
     expect(kept.id).toBe(first.datasetId);
     expect((await readAll(first.path)).get("records")).toHaveLength(7);
 
-    const replaced = await importDataset({ dataDir: dir, source: await source("v1_vqa"), name: "My Set", mode: "overwrite", workspace: "image_vqa" });
+    const replaced = await importDataset({
+      dataDir: dir,
+      source: await source("v1_vqa"),
+      name: "My Set",
+      mode: "overwrite",
+      workspace: "image_vqa",
+    });
     expect(replaced.datasetId).not.toBe(first.datasetId);
     const rows = await readAll(replaced.path);
     expect(rows.get("records")).toHaveLength(3);
@@ -127,7 +147,10 @@ describe("add mode", () => {
     const meta = path.join(src, "val", "metadata.jsonl");
     const text = await fs.readFile(meta, "utf8");
     await drawImage(path.join(src, "val", "h.png"), [20, 20, "#123456"]);
-    await fs.writeFile(meta, `${text.replace('"weather": "foggy"', '"weather": "clear"')}{"image": "h.png", "weather": "windy", "score": 1}\n`);
+    await fs.writeFile(
+      meta,
+      `${text.replace('"weather": "foggy"', '"weather": "clear"')}{"image": "h.png", "weather": "windy", "score": 1}\n`,
+    );
     await importDataset({ dataDir: dir, source: src, mode: "add" });
     const rowsC = await readAll(a.path);
     expect(rowsC.get("records")).toHaveLength(8);
@@ -139,7 +162,9 @@ describe("add mode", () => {
   it("refuses fields the existing dataset does not have", async () => {
     const dir = await dataDir();
     await importDataset({ dataDir: dir, source: await source("v1_vqa"), name: "ds", workspace: "image_vqa" });
-    const err = await importError(importDataset({ dataDir: dir, source: await source("v1_image"), name: "ds", mode: "add" }));
+    const err = await importError(
+      importDataset({ dataDir: dir, source: await source("v1_image"), name: "ds", mode: "add" }),
+    );
     expect(err.reason).toBe("schema_mismatch");
     expect(err.message).toContain("--mode overwrite");
   });
@@ -164,7 +189,12 @@ describe("media-only folders and format detection", () => {
       ["two", "train"],
       ["one", "train"],
     ]);
-    expect(rows.get("images")!.map((x) => x.format).sort()).toEqual(["JPEG", "PNG", "PNG"]);
+    expect(
+      rows
+        .get("images")!
+        .map((x) => x.format)
+        .sort(),
+    ).toEqual(["JPEG", "PNG", "PNG"]);
   });
 
   it("refuses two images with the same file stem (record ids would collide)", async () => {

@@ -7,13 +7,17 @@ import type { Row, TableName } from "@tessera/shared-crdt";
 import { Dataset } from "../../src/index.js";
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
-export const PIXANO_BUILT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/pixano-built");
+export const PIXANO_BUILT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../fixtures/pixano-built",
+);
 
 export async function tempDir(prefix = "tessera-io-"): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-type ImageSpec = [number, number, string] | { index: [number, number]; rects: Array<[number, number, number, number, number]> };
+type ImageSpec =
+  [number, number, string] | { index: [number, number]; rects: Array<[number, number, number, number, number]> };
 
 /** Draws one fixture image: a solid colour (PNG or JPEG by extension), or an 8-bit index mask. */
 export async function drawImage(file: string, spec: ImageSpec): Promise<void> {
@@ -26,8 +30,11 @@ export async function drawImage(file: string, spec: ImageSpec): Promise<void> {
   }
   const [width, height] = spec.index;
   const px = new Uint8Array(width * height);
-  for (const [x0, y0, x1, y1, v] of spec.rects) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * width + x] = v;
-  await sharp(px, { raw: { width, height, channels: 1 } }).png().toFile(file);
+  for (const [x0, y0, x1, y1, v] of spec.rects)
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) px[y * width + x] = v;
+  await sharp(px, { raw: { width, height, channels: 1 } })
+    .png()
+    .toFile(file);
 }
 
 /** A temporary copy of `fixtures/<name>` with the images of its `images.json` drawn. */
@@ -86,7 +93,11 @@ export function cell(v: unknown): string {
  * Row-by-row differences between two datasets' tables, matched by id; timestamps skipped.
  * Returns human-readable lines (empty when equal).
  */
-export function diffTables(a: Map<TableName, Row[]>, b: Map<TableName, Row[]>, skip: readonly string[] = ["created_at", "updated_at"]): string[] {
+export function diffTables(
+  a: Map<TableName, Row[]>,
+  b: Map<TableName, Row[]>,
+  skip: readonly string[] = ["created_at", "updated_at"],
+): string[] {
   const out: string[] = [];
   const nonEmpty = (m: Map<TableName, Row[]>) => new Set([...m].filter(([, rows]) => rows.length > 0).map(([t]) => t));
   const ta = nonEmpty(a);
@@ -103,7 +114,8 @@ export function diffTables(a: Map<TableName, Row[]>, b: Map<TableName, Row[]>, s
       }
       for (const k of new Set([...Object.keys(r), ...Object.keys(o)])) {
         if (skip.includes(k)) continue;
-        if (cell(r[k]) !== cell(o[k])) out.push(`${t}[${String(r.id)}].${k}: ${cell(r[k]).slice(0, 80)} vs ${cell(o[k]).slice(0, 80)}`);
+        if (cell(r[k]) !== cell(o[k]))
+          out.push(`${t}[${String(r.id)}].${k}: ${cell(r[k]).slice(0, 80)} vs ${cell(o[k]).slice(0, 80)}`);
       }
     }
   }

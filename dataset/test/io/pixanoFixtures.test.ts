@@ -20,7 +20,8 @@ afterAll(async () => {
 });
 
 function refCell(v: unknown): string {
-  if (v !== null && typeof v === "object" && "__bytes__" in (v as object)) return `bytes:${(v as { __bytes__: string }).__bytes__}`;
+  if (v !== null && typeof v === "object" && "__bytes__" in (v as object))
+    return `bytes:${(v as { __bytes__: string }).__bytes__}`;
   return JSON.stringify(v);
 }
 
@@ -36,7 +37,9 @@ describe.each(DATASETS)("Pixano-built fixture %s", (name) => {
     const report = await importDataset({ dataDir, source: path.join(PIXANO_BUILT, "sources", name) });
     expect(report.format).toBe("pixano_jsonl");
     const ours = await readAll(report.path);
-    const ref = JSON.parse(await fs.readFile(path.join(PIXANO_BUILT, "reference", `${name}.rows.json`), "utf8")) as { tables: Record<string, RefRow[]> };
+    const ref = JSON.parse(await fs.readFile(path.join(PIXANO_BUILT, "reference", `${name}.rows.json`), "utf8")) as {
+      tables: Record<string, RefRow[]>;
+    };
 
     expect([...ours.keys()].sort()).toEqual(Object.keys(ref.tables).sort());
     for (const [table, refRows] of Object.entries(ref.tables)) {
@@ -61,8 +64,11 @@ describe.each(DATASETS)("Pixano-built fixture %s", (name) => {
     }
 
     const info = JSON.parse(await fs.readFile(path.join(report.path, "info.json"), "utf8")) as Record<string, unknown>;
-    const refInfo = JSON.parse(await fs.readFile(path.join(PIXANO_BUILT, "library", name, "info.json"), "utf8")) as Record<string, unknown>;
+    const refInfo = JSON.parse(
+      await fs.readFile(path.join(PIXANO_BUILT, "library", name, "info.json"), "utf8"),
+    ) as Record<string, unknown>;
     expect(Object.keys(info)).toEqual(Object.keys(refInfo));
-    for (const k of Object.keys(refInfo)) if (k !== "id" && k !== "creation_date") expect(info[k], `info.json ${k}`).toEqual(refInfo[k]);
+    for (const k of Object.keys(refInfo))
+      if (k !== "id" && k !== "creation_date") expect(info[k], `info.json ${k}`).toEqual(refInfo[k]);
   });
 });

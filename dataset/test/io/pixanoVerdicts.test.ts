@@ -20,7 +20,10 @@ interface Verdict {
   readonly tables?: Record<string, RefRow[]>;
 }
 
-const VERDICTS = parseJsonExact(readFileSync(path.join(PIXANO_BUILT, "reference", "verdicts.json"), "utf8")) as Record<string, Verdict>;
+const VERDICTS = parseJsonExact(readFileSync(path.join(PIXANO_BUILT, "reference", "verdicts.json"), "utf8")) as Record<
+  string,
+  Verdict
+>;
 /** Columns the reference leaves out: media bytes and import-time timestamps. */
 const SKIP = new Set(["raw_bytes", "preview", "created_at", "updated_at"]);
 
@@ -32,14 +35,22 @@ const CASES: Array<[string, string, string | null]> = [
   ["reversed_xyxy", "imports reversed xyxy boxes unchanged (never rewritten)", null],
   ["mask_counts_text", "stores mask counts that are not a COCO RLE as Pixano does (the string's bytes)", null],
   ["mask_counts_list", "refuses mask counts given as a list, as Pixano does", "invalid_value"],
-  ["lax_scalars", "imports attr values Pixano's pydantic models convert (\"3\", \"1_000\", 5.0, true, \"yes\", \"1e3\")", null],
-  ["lax_grammar", "imports grammar values Pixano's models convert (string coords, \"yes\" flags, \"8\" widths)", null],
-  ["lax_int_fraction", "refuses \"3.5\" for an int attr, as Pixano does", "invalid_row"],
+  [
+    "lax_scalars",
+    'imports attr values Pixano\'s pydantic models convert ("3", "1_000", 5.0, true, "yes", "1e3")',
+    null,
+  ],
+  ["lax_grammar", 'imports grammar values Pixano\'s models convert (string coords, "yes" flags, "8" widths)', null],
+  ["lax_int_fraction", 'refuses "3.5" for an int attr, as Pixano does', "invalid_row"],
   ["lax_bool_two", "refuses 2 for a bool attr, as Pixano does", "invalid_row"],
   ["lax_str_number", "refuses a number for a str attr, as Pixano does", "invalid_row"],
   ["empty_metadata", "refuses an empty metadata.jsonl (Pixano's empty_source)", "empty_source"],
   ["header_only", "refuses a metadata.jsonl with only a header (no record)", "empty_source"],
-  ["v1_empty_metadata", "refuses an empty metadata.jsonl in a folder without dataset.yaml (v1 dialect)", "empty_source"],
+  [
+    "v1_empty_metadata",
+    "refuses an empty metadata.jsonl in a folder without dataset.yaml (v1 dialect)",
+    "empty_source",
+  ],
   ["one_empty_split", "imports a source where only one split is empty", null],
 ];
 
@@ -62,7 +73,13 @@ function normal(v: unknown): unknown {
 
 function comparable(rows: readonly RefRow[]): RefRow[] {
   return rows
-    .map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !SKIP.has(k)).map(([k, v]) => [k, normal(v)])))
+    .map((r) =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => !SKIP.has(k))
+          .map(([k, v]) => [k, normal(v)]),
+      ),
+    )
     .sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 

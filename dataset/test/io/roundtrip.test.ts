@@ -57,11 +57,25 @@ describe("round trip import(v1) → export → import(v2)", () => {
     const recB = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.id === "rec-b")!;
     expect(recB.attrs).toMatchObject({ status: "validated", comment: "checked by bob", weather: "rainy" });
     const media = await fs.readdir(path.join(r.dest, "train", "media", "image"));
-    const train = new Set(r.rowsA.get("records")!.filter((x) => x.split === "train").map((x) => x.id));
-    const expected = r.rowsA.get("images")!.filter((i) => train.has(i.record_id)).map((i) => `${String(i.id)}.${String(i.format).toLowerCase()}`);
+    const train = new Set(
+      r.rowsA
+        .get("records")!
+        .filter((x) => x.split === "train")
+        .map((x) => x.id),
+    );
+    const expected = r.rowsA
+      .get("images")!
+      .filter((i) => train.has(i.record_id))
+      .map((i) => `${String(i.id)}.${String(i.format).toLowerCase()}`);
     expect(media.sort()).toEqual(expected.sort());
     const bytes = await fs.readFile(path.join(r.dest, "train", "media", "image", expected[0]!));
-    expect(Buffer.compare(bytes, r.rowsA.get("images")!.find((i) => `${String(i.id)}.${String(i.format).toLowerCase()}` === expected[0])!.raw_bytes as Uint8Array)).toBe(0);
+    expect(
+      Buffer.compare(
+        bytes,
+        r.rowsA.get("images")!.find((i) => `${String(i.id)}.${String(i.format).toLowerCase()}` === expected[0])!
+          .raw_bytes as Uint8Array,
+      ),
+    ).toBe(0);
     expect(r.exported.mediaFiles).toBe(7);
   });
 });
@@ -87,9 +101,14 @@ describe("export errors", () => {
     const dataDir = await tempDir();
     const dest = await tempDir();
     cleanup.push(dataDir, dest);
-    await expect(exportDataset({ dataDir, dataset: "nope", dest: path.join(dest, "x") })).rejects.toMatchObject({ name: "ExportError", reason: "dataset_not_found" });
+    await expect(exportDataset({ dataDir, dataset: "nope", dest: path.join(dest, "x") })).rejects.toMatchObject({
+      name: "ExportError",
+      reason: "dataset_not_found",
+    });
     const a = await importDataset({ dataDir, source: path.join(PIXANO_BUILT, "sources", "mel") });
     await fs.writeFile(path.join(dest, "keep.txt"), "x");
-    await expect(exportDataset({ dataDir, dataset: a.name, dest })).rejects.toMatchObject({ reason: "destination_not_empty" });
+    await expect(exportDataset({ dataDir, dataset: a.name, dest })).rejects.toMatchObject({
+      reason: "destination_not_empty",
+    });
   });
 });

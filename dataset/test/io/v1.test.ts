@@ -11,7 +11,10 @@ afterAll(async () => {
   for (const d of cleanup) await fs.rm(d, { recursive: true, force: true });
 });
 
-async function importFixture(name: string, workspace?: string): Promise<{ report: ImportReport; rows: Map<TableName, Row[]>; info: Record<string, unknown> }> {
+async function importFixture(
+  name: string,
+  workspace?: string,
+): Promise<{ report: ImportReport; rows: Map<TableName, Row[]>; info: Record<string, unknown> }> {
   const source = await materialize(name);
   const dataDir = await tempDir();
   cleanup.push(path.dirname(source), dataDir);
@@ -32,7 +35,15 @@ describe("v1 image workspace", () => {
     expect(r.report.format).toBe("pixano_v1");
     expect(r.report.workspace).toBe("image");
     expect(r.report.splits).toEqual({ test: 2, train: 3, val: 2 });
-    expect(r.report.tables).toMatchObject({ records: 7, images: 7, entities: 5, bboxes: 3, masks: 1, keypoints: 1, multi_paths: 2 });
+    expect(r.report.tables).toMatchObject({
+      records: 7,
+      images: 7,
+      entities: 5,
+      bboxes: 3,
+      masks: 1,
+      keypoints: 1,
+      multi_paths: 2,
+    });
   });
 
   it("keeps custom record and entity fields, typed in the info.json manifest", () => {
@@ -70,15 +81,33 @@ describe("v1 image workspace", () => {
       [2.5, []],
     ]);
     const entities = r.rows.get("entities")!;
-    expect(byId(entities, "rec-b-head")).toMatchObject({ parent_id: "rec-b-person", category: "head", occluded: false });
+    expect(byId(entities, "rec-b-head")).toMatchObject({
+      parent_id: "rec-b-person",
+      category: "head",
+      occluded: false,
+    });
     expect(entities.filter((e) => e.occluded === true).map((e) => e.category)).toEqual(["person"]);
   });
 
   it("reads bare bbox lists as xywh, normalised iff every value is in [0,1], confidence 1", () => {
     const boxes = r.rows.get("bboxes")!;
-    expect(boxes.find((b) => (b.coords as number[])[0] === 0.1)).toMatchObject({ format: "xywh", is_normalized: true, confidence: 1, source_type: "other", source_name: "Builder" });
-    expect(boxes.find((b) => (b.coords as number[])[0] === 10)).toMatchObject({ format: "xywh", is_normalized: false, confidence: 1 });
-    expect(boxes.find((b) => b.entity_id === "rec-b-head")).toMatchObject({ confidence: 0.75, source_type: "model", source_name: "detector" });
+    expect(boxes.find((b) => (b.coords as number[])[0] === 0.1)).toMatchObject({
+      format: "xywh",
+      is_normalized: true,
+      confidence: 1,
+      source_type: "other",
+      source_name: "Builder",
+    });
+    expect(boxes.find((b) => (b.coords as number[])[0] === 10)).toMatchObject({
+      format: "xywh",
+      is_normalized: false,
+      confidence: 1,
+    });
+    expect(boxes.find((b) => b.entity_id === "rec-b-head")).toMatchObject({
+      confidence: 0.75,
+      source_type: "model",
+      source_name: "detector",
+    });
   });
 
   it("embeds images with size, Pillow format and a thumbnail; media-only records are named after the file", () => {
@@ -87,11 +116,18 @@ describe("v1 image workspace", () => {
     expect(jpeg).toMatchObject({ width: 80, height: 60, format: "JPEG", uri: "", preview_format: "png" });
     expect((jpeg.raw_bytes as Uint8Array).length).toBeGreaterThan(0);
     expect((jpeg.preview as Uint8Array).length).toBeGreaterThan(0);
-    expect(images.filter((i) => i.record_id === "f" || i.record_id === "g").map((i) => [i.record_id, i.width, i.height])).toEqual([
+    expect(
+      images.filter((i) => i.record_id === "f" || i.record_id === "g").map((i) => [i.record_id, i.width, i.height]),
+    ).toEqual([
       ["f", 32, 32],
       ["g", 32, 16],
     ]);
-    expect(r.rows.get("records")!.filter((x) => x.split === "test").map((x) => x.id)).toEqual(["f", "g"]);
+    expect(
+      r.rows
+        .get("records")!
+        .filter((x) => x.split === "test")
+        .map((x) => x.id),
+    ).toEqual(["f", "g"]);
   });
 
   it("converts polygons and polylines to normalised multi-paths and keeps RLE masks and keypoints", () => {
@@ -100,8 +136,15 @@ describe("v1 image workspace", () => {
       [[3], true],
       [[2, 3], false],
     ]);
-    expect(r.rows.get("masks")![0]).toMatchObject({ size: [48, 64], counts: "Z9d0l00000000000000000000000000000000000000fh1" });
-    expect(r.rows.get("keypoints")![0]).toMatchObject({ template_id: "face", coords: [0.5, 0.5, 0.6, 0.5], states: ["visible", "hidden"] });
+    expect(r.rows.get("masks")![0]).toMatchObject({
+      size: [48, 64],
+      counts: "Z9d0l00000000000000000000000000000000000000fh1",
+    });
+    expect(r.rows.get("keypoints")![0]).toMatchObject({
+      template_id: "face",
+      coords: [0.5, 0.5, 0.6, 0.5],
+      states: ["visible", "hidden"],
+    });
   });
 });
 
@@ -123,7 +166,10 @@ describe("v1 image_vqa workspace", () => {
     ]);
     const third = conv(3);
     expect(new Set(third.map((m) => m.conversation_id)).size).toBe(2);
-    expect(third.filter((m) => (m.entity_ids as string[]).includes("q3-disc")).map((m) => m.type)).toEqual(["QUESTION", "ANSWER"]);
+    expect(third.filter((m) => (m.entity_ids as string[]).includes("q3-disc")).map((m) => m.type)).toEqual([
+      "QUESTION",
+      "ANSWER",
+    ]);
     expect(third.find((m) => m.type === "QUESTION" && m.content === "How many discs?")!.question_type).toBe("OPEN");
   });
 });
@@ -132,7 +178,9 @@ describe("v1 video workspace", () => {
   it("builds sequence frames (ms timestamps), per-frame annotations, tracklets, states and index-mask sidecars", async () => {
     const r = await importFixture("v1_video", "video");
     const frames = r.rows.get("sequence_frames")!;
-    const clip1 = frames.filter((f) => f.record_id === "clip1").sort((a, b) => (a.frame_index as number) - (b.frame_index as number));
+    const clip1 = frames
+      .filter((f) => f.record_id === "clip1")
+      .sort((a, b) => (a.frame_index as number) - (b.frame_index as number));
     expect(clip1.map((f) => [f.frame_index, f.timestamp])).toEqual([
       [0, 0],
       [1, 100],
@@ -146,7 +194,13 @@ describe("v1 video workspace", () => {
     const [ball] = r.rows.get("entities")!.filter((e) => e.record_id === "clip1");
     const tracklets = r.rows.get("tracklets")!;
     const t = tracklets.find((x) => x.entity_id === ball!.id)!;
-    expect(t).toMatchObject({ start_timestep: 0, end_timestep: 2, start_timestamp: 0, end_timestamp: 200, view_id: clip1[0]!.id });
+    expect(t).toMatchObject({
+      start_timestep: 0,
+      end_timestep: 2,
+      start_timestamp: 0,
+      end_timestamp: 200,
+      view_id: clip1[0]!.id,
+    });
     const boxes = r.rows.get("bboxes")!.filter((b) => b.entity_id === ball!.id);
     expect(boxes.map((b) => [b.frame_index, b.frame_id, b.view_id, b.tracklet_id])).toEqual([
       [0, clip1[0]!.id, clip1[0]!.id, t.id],
@@ -158,7 +212,11 @@ describe("v1 video workspace", () => {
       [2, false, t.id],
     ]);
     expect(boxes[1]!.entity_dynamic_state_id).toBe(states[1]!.id);
-    expect(r.info.entity_dynamic_state).toEqual({ base: "EntityDynamicState", fields: { visible: { collection: false, type: "bool", required: false, default: false } }, name: "CustomEntityDynamicState" });
+    expect(r.info.entity_dynamic_state).toEqual({
+      base: "EntityDynamicState",
+      fields: { visible: { collection: false, type: "bool", required: false, default: false } },
+      name: "CustomEntityDynamicState",
+    });
 
     const masks = r.rows.get("masks")!;
     expect(masks).toHaveLength(3);
@@ -176,7 +234,11 @@ describe("v1 video workspace", () => {
 describe("v1 image_text_entity_linking workspace", () => {
   it("reads text files and inline text, and locates a mention in the text", async () => {
     const r = await importFixture("v1_mel", "image_text_entity_linking");
-    expect(r.info.entity).toEqual({ base: "Entity", fields: { name: { collection: false, type: "str", required: false, default: "" } }, name: "MelEntity" });
+    expect(r.info.entity).toEqual({
+      base: "Entity",
+      fields: { name: { collection: false, type: "str", required: false, default: "" } },
+      name: "MelEntity",
+    });
     const spans = r.rows.get("text_spans")!;
     expect(spans.map((s) => [s.mention, s.spans_start, s.spans_end])).toEqual([
       ["red ball", [2], [10]],
@@ -184,7 +246,10 @@ describe("v1 image_text_entity_linking workspace", () => {
       ["café", [3], [7]],
     ]);
     const texts = r.rows.get("texts")!;
-    expect(texts.map((t) => t.content)).toEqual(["A red ball next to a blue box. The ball is round.", "Le café ☕ est chaud"]);
+    expect(texts.map((t) => t.content)).toEqual([
+      "A red ball next to a blue box. The ball is round.",
+      "Le café ☕ est chaud",
+    ]);
     expect(spans[0]!.view_id).toBe(texts[0]!.id);
   });
 });
@@ -196,7 +261,12 @@ describe("--use-image-name-as-id", () => {
     cleanup.push(path.dirname(source), dataDir);
     const report = await importDataset({ dataDir, source, useImageNameAsId: true });
     const rows = await readAll(report.path);
-    expect(rows.get("images")!.map((i) => [i.id, i.record_id]).sort()).toEqual(
+    expect(
+      rows
+        .get("images")!
+        .map((i) => [i.id, i.record_id])
+        .sort(),
+    ).toEqual(
       [
         ["a", "record_train_0"],
         ["b", "rec-b"],

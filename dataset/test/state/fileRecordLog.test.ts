@@ -235,7 +235,8 @@ describe("FileRecordLog (file specifics)", () => {
     await log.append({ datasetId: "x", recordId: "é".repeat(256) }, Uint8Array.of(1));
     await log.close();
     const all: string[] = [];
-    for (const d of await fs.readdir(walDir(dataDir))) for (const f of await fs.readdir(path.join(walDir(dataDir), d))) all.push(path.join(d, f));
+    for (const d of await fs.readdir(walDir(dataDir)))
+      for (const f of await fs.readdir(path.join(walDir(dataDir), d))) all.push(path.join(d, f));
     expect(all).toHaveLength(2);
     for (const n of all) expect(n).toMatch(/^[_~][a-z0-9]+\/[_~][a-z0-9]+\.wal$/);
     const reader = new FileRecordLog({ dataDir, readOnly: true });

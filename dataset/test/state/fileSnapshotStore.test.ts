@@ -2,7 +2,13 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileSnapshotStore, SnapshotError, snapshotDir, type RecordKey, type RecordSnapshot } from "../../src/state/index.js";
+import {
+  FileSnapshotStore,
+  SnapshotError,
+  snapshotDir,
+  type RecordKey,
+  type RecordSnapshot,
+} from "../../src/state/index.js";
 import { encodeId } from "../../src/state/stateFiles.js";
 
 const key: RecordKey = { datasetId: "ds ü", recordId: "../rec 1" };
@@ -12,7 +18,13 @@ function snapFile(dataDir: string, k: RecordKey): string {
 }
 
 function snapshot(n: number, extra: Partial<RecordSnapshot> = {}): RecordSnapshot {
-  return { state: Uint8Array.from({ length: 1000 }, (_, i) => (i * n) & 0xff), foldedUpTo: n, rowsDigest: `digest-${n}`, savedAt: "2025-01-02T03:04:05.000Z", ...extra };
+  return {
+    state: Uint8Array.from({ length: 1000 }, (_, i) => (i * n) & 0xff),
+    foldedUpTo: n,
+    rowsDigest: `digest-${n}`,
+    savedAt: "2025-01-02T03:04:05.000Z",
+    ...extra,
+  };
 }
 
 describe("FileSnapshotStore", () => {
@@ -33,7 +45,12 @@ describe("FileSnapshotStore", () => {
     const loaded = await new FileSnapshotStore({ dataDir }).load(key);
     expect(loaded).not.toBeNull();
     expect([...loaded!.state]).toEqual([...snapshot(3).state]);
-    expect(loaded).toMatchObject({ foldedUpTo: 3, rowsDigest: "digest-3", savedAt: "2025-01-02T03:04:05.000Z", rowsPending: true });
+    expect(loaded).toMatchObject({
+      foldedUpTo: 3,
+      rowsDigest: "digest-3",
+      savedAt: "2025-01-02T03:04:05.000Z",
+      rowsPending: true,
+    });
   });
 
   it("a save replaces the previous snapshot whole", async () => {

@@ -16,8 +16,16 @@ export function stateInfo(id = "state_ds"): DatasetInfo {
     preview: "",
     workspace: "image",
     storage_mode: "embedded",
-    record: { base: "Record", name: "Rec", fields: { weather: { collection: false, type: "str", required: false, default: "" } } },
-    entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+    record: {
+      base: "Record",
+      name: "Rec",
+      fields: { weather: { collection: false, type: "str", required: false, default: "" } },
+    },
+    entity: {
+      base: "Entity",
+      name: "Obj",
+      fields: { category: { collection: false, type: "str", required: false, default: "" } },
+    },
     bbox: { base: "BBox", fields: {} },
     keypoint: { base: "KeyPoints", fields: {} },
     relation: { base: "Relation", fields: {} },
@@ -93,7 +101,11 @@ export async function stateWorld(): Promise<StateWorld> {
  * What a record room does with a loaded document: every non-persistence update goes to the log.
  * `settled()` waits for the appends so far (the room's durable acknowledgement).
  */
-export function logUpdates(doc: Y.Doc, log: FileRecordLog, key: RecordKey): { settled(): Promise<number[]>; stop(): void } {
+export function logUpdates(
+  doc: Y.Doc,
+  log: FileRecordLog,
+  key: RecordKey,
+): { settled(): Promise<number[]>; stop(): void } {
   const pending: Array<Promise<number>> = [];
   const onUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === PERSISTENCE_ORIGIN) return;

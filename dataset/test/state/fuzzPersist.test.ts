@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { applyRowsToDoc, clientOrigin, rowsOfDoc, transact } from "@tessera/shared-crdt";
 import { Library, type Dataset } from "../../src/index.js";
-import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, readRecordRows } from "../../src/state/index.js";
+import {
+  FileRecordLog,
+  FileSnapshotStore,
+  loadRecordDoc,
+  persistRecord,
+  readRecordRows,
+} from "../../src/state/index.js";
 import { RandomSource } from "../../../shared-crdt/test/support/RandomSource.js";
 import { fullInfo, fullSchema } from "../../../shared-crdt/test/support/schema.js";
 import { TestNetwork } from "../../../shared-crdt/test/support/TestNetwork.js";
@@ -28,7 +34,10 @@ beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-fuzz-persist-"));
   library = new Library(dir);
   dataset = await library.create("fuzz_ds", info);
-  await dataset.add("records", Array.from({ length: SEEDS }, (_, i) => ({ id: `rec${i + 1}`, status: "inProgress" })));
+  await dataset.add(
+    "records",
+    Array.from({ length: SEEDS }, (_, i) => ({ id: `rec${i + 1}`, status: "inProgress" })),
+  );
 });
 
 afterAll(async () => {
@@ -42,7 +51,10 @@ describe("fuzzed documents survive persist → reload (SPEC D-CONVERGE)", () => 
       const recordId = `rec${seed}`;
       const rng = new RandomSource(seed);
       const schema = fullSchema();
-      const net = new TestNetwork(schema, recordId, 3, { record: { id: recordId, split: "default", status: "inProgress", comment: "" }, tables: {} });
+      const net = new TestNetwork(schema, recordId, 3, {
+        record: { id: recordId, split: "default", status: "inProgress", comment: "" },
+        tables: {},
+      });
       for (let step = 0; step < 150; step++) {
         randomOp(contextFor(net.clients[rng.int(3)] as Y.Doc, schema, recordId, rng), rng);
         for (let k = rng.int(4); k > 0; k--) net.flushRandom(rng);

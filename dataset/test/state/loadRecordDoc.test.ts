@@ -1,6 +1,15 @@
 import * as Y from "yjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clientOrigin, createEntity, readRecord, readRow, relabel, rowIds, rowsOfDoc, updateRow } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  readRecord,
+  readRow,
+  relabel,
+  rowIds,
+  rowsOfDoc,
+  updateRow,
+} from "@tessera/shared-crdt";
 import { canonicalRows, loadRecordDoc, readRecordRows, rowsDigest } from "../../src/state/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
 
@@ -15,7 +24,8 @@ describe("loadRecordDoc", () => {
     await w.close();
   });
 
-  const load = () => loadRecordDoc({ dataset: w.dataset, log: w.log, snapshots: w.snapshots, key: w.key, clock: w.clock });
+  const load = () =>
+    loadRecordDoc({ dataset: w.dataset, log: w.log, snapshots: w.snapshots, key: w.key, clock: w.clock });
 
   it("builds a record never opened from its rows and saves its first snapshot before returning", async () => {
     expect(await w.snapshots.load(w.key)).toBeNull();
@@ -33,9 +43,13 @@ describe("loadRecordDoc", () => {
   });
 
   it("an unknown record is a typed error", async () => {
-    const err = await loadRecordDoc({ dataset: w.dataset, log: w.log, snapshots: w.snapshots, key: { datasetId: "state_ds", recordId: "nope" }, clock: w.clock }).catch(
-      (e: unknown) => e,
-    );
+    const err = await loadRecordDoc({
+      dataset: w.dataset,
+      log: w.log,
+      snapshots: w.snapshots,
+      key: { datasetId: "state_ds", recordId: "nope" },
+      clock: w.clock,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "RecordStateError", reason: "record_not_found" });
   });
 
@@ -60,7 +74,9 @@ describe("loadRecordDoc", () => {
     expect(readRow(second.doc, "bboxes", annotationId!)?.entity_id).toBe(entityId);
     expect(canonicalRows(rowsOfDoc(second.doc))).toBe(canonicalRows(rowsOfDoc(first.doc)));
     // Same structs: both replicas know exactly the same (client, clock) ranges.
-    expect(Y.decodeStateVector(Y.encodeStateVector(second.doc))).toEqual(Y.decodeStateVector(Y.encodeStateVector(first.doc)));
+    expect(Y.decodeStateVector(Y.encodeStateVector(second.doc))).toEqual(
+      Y.decodeStateVector(Y.encodeStateVector(first.doc)),
+    );
   });
 
   it("merges rows written behind its back as one external transaction, logged, keeping the log's edits", async () => {
@@ -73,7 +89,9 @@ describe("loadRecordDoc", () => {
     // Pixano writes to the same record meanwhile.
     await w.dataset.update("bboxes", "b1", { coords: [0.3, 0.3, 0.3, 0.3] });
     await w.dataset.add("entities", [{ id: "e3", record_id: "r1", category: "tree" }]);
-    await w.dataset.add("bboxes", [{ id: "b3", record_id: "r1", entity_id: "e3", view_id: "img1", coords: [0.7, 0.7, 0.1, 0.1] }]);
+    await w.dataset.add("bboxes", [
+      { id: "b3", record_id: "r1", entity_id: "e3", view_id: "img1", coords: [0.7, 0.7, 0.1, 0.1] },
+    ]);
     await w.dataset.delete("relations", ["rel1"]);
     await w.dataset.update("records", "r1", { weather: "rainy" });
 
@@ -123,14 +141,30 @@ describe("loadRecordDoc", () => {
     await sink.settled();
     // What a flush does: fold 1..2 into a new snapshot, then trim.
     const folded = await load();
-    await w.snapshots.save(w.key, { ...stale, state: Y.encodeStateAsUpdate(folded.doc), foldedUpTo: 2, rowsPending: true });
+    await w.snapshots.save(w.key, {
+      ...stale,
+      state: Y.encodeStateAsUpdate(folded.doc),
+      foldedUpTo: 2,
+      rowsPending: true,
+    });
     await w.log.trim(w.key, 2);
     updateRow(docContext(doc, w.dataset), alice, "bboxes", "b1", { confidence: 0.5 });
     await sink.settled();
     // The loader reads the old snapshot first (as if it had read it just before the flush).
     let calls = 0;
-    const racing = { ...w.snapshots, load: async (k: typeof w.key) => (++calls === 1 ? stale : w.snapshots.load(k)), save: w.snapshots.save.bind(w.snapshots), delete: w.snapshots.delete.bind(w.snapshots) };
-    const again = await loadRecordDoc({ dataset: w.dataset, log: w.log, snapshots: racing, key: w.key, clock: w.clock });
+    const racing = {
+      ...w.snapshots,
+      load: async (k: typeof w.key) => (++calls === 1 ? stale : w.snapshots.load(k)),
+      save: w.snapshots.save.bind(w.snapshots),
+      delete: w.snapshots.delete.bind(w.snapshots),
+    };
+    const again = await loadRecordDoc({
+      dataset: w.dataset,
+      log: w.log,
+      snapshots: racing,
+      key: w.key,
+      clock: w.clock,
+    });
     expect(calls).toBeGreaterThan(1);
     expect(readRow(again.doc, "entities", "e1")?.category).toBe("truck");
     expect(readRow(again.doc, "entities", "e2")?.category).toBe("cyclist");

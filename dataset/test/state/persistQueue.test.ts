@@ -49,8 +49,15 @@ describe("PersistQueue", () => {
   });
 
   it("an unknown dataset fails that flush only", async () => {
-    const queue = new PersistQueue({ datasets: { open: async () => null }, log: w.log, snapshots: w.snapshots, clock: w.clock });
-    await expect(queue.flush({ datasetId: "nope", recordId: "r1" })).rejects.toMatchObject({ reason: "dataset_not_found" });
+    const queue = new PersistQueue({
+      datasets: { open: async () => null },
+      log: w.log,
+      snapshots: w.snapshots,
+      clock: w.clock,
+    });
+    await expect(queue.flush({ datasetId: "nope", recordId: "r1" })).rejects.toMatchObject({
+      reason: "dataset_not_found",
+    });
     await queue.close();
   });
 });

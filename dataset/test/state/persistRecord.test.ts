@@ -15,7 +15,15 @@ import {
   updateRow,
   writeRow,
 } from "@tessera/shared-crdt";
-import { canonicalRows, loadRecordDoc, persistRecord, readRecordRows, RecordStateError, type LoadedRecord, type PersistStep } from "../../src/state/index.js";
+import {
+  canonicalRows,
+  loadRecordDoc,
+  persistRecord,
+  readRecordRows,
+  RecordStateError,
+  type LoadedRecord,
+  type PersistStep,
+} from "../../src/state/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
 
 const alice = clientOrigin("alice");
@@ -60,7 +68,10 @@ describe("persistRecord", () => {
       const ctx = docContext(doc, w.dataset);
       relabel(ctx, alice, "e1", "truck");
       updateRow(ctx, alice, "bboxes", "b2", { coords: [0.5, 0.5, 0.2, 0.2] });
-      newBox = createEntity(ctx, alice, { entity: { category: "bike" }, annotation: { table: "bboxes", row: { view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } } }).annotationId!;
+      newBox = createEntity(ctx, alice, {
+        entity: { category: "bike" },
+        annotation: { table: "bboxes", row: { view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
+      }).annotationId!;
       setRecordFields(ctx, alice, { comment: "checked", weather: "foggy" });
       transact(doc, serverOrigin("workflow"), () => patchRecord(doc, { status: "inProgress" }));
     });
@@ -70,7 +81,12 @@ describe("persistRecord", () => {
     expect(result.rowsWritten).toBe(5);
     await expectRowsMatchDoc(w, doc);
     const after = (await w.dataset.get("records", "r1"))!;
-    expect(after).toMatchObject({ status: "inProgress", comment: "checked", weather: "foggy", created_at: before.created_at });
+    expect(after).toMatchObject({
+      status: "inProgress",
+      comment: "checked",
+      weather: "foggy",
+      created_at: before.created_at,
+    });
     expect(String(after.updated_at) > String(before.updated_at)).toBe(true);
     expect((await w.dataset.get("bboxes", newBox))?.coords).toEqual([0.6, 0.6, 0.1, 0.1]);
     // The other record is untouched.
@@ -148,11 +164,16 @@ describe("persistRecord", () => {
 
   it("leaves out rows that fail validation instead of failing, and the next load drops them", async () => {
     const { doc } = await editSession(({ doc }) => {
-      transact(doc, alice, () => writeRow(doc, "bboxes", { ...readRow(doc, "bboxes", "b1")!, id: "bad", coords: [0.1, 0.2, 0.3] }));
+      transact(doc, alice, () =>
+        writeRow(doc, "bboxes", { ...readRow(doc, "bboxes", "b1")!, id: "bad", coords: [0.1, 0.2, 0.3] }),
+      );
       relabel(docContext(doc, w.dataset), alice, "e1", "truck");
     });
     const rejected: string[] = [];
-    const result = await persistRecord({ ...deps(), onRejected: (issues) => rejected.push(...issues.map((i) => i.path)) });
+    const result = await persistRecord({
+      ...deps(),
+      onRejected: (issues) => rejected.push(...issues.map((i) => i.path)),
+    });
     expect(result.rowsRejected).toBeGreaterThan(0);
     expect(rejected.some((p) => p.startsWith("bboxes[bad]"))).toBe(true);
     expect(await w.dataset.get("bboxes", "bad")).toBeNull();
@@ -174,7 +195,10 @@ describe("persistRecord", () => {
       const ctx = docContext(doc, w.dataset);
       relabel(ctx, alice, "e1", "truck");
       deleteRows(ctx, alice, "entities", ["e2"]);
-      createEntity(ctx, alice, { entity: { id: "e5", category: "bike" }, annotation: { table: "bboxes", row: { id: "b5", view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } } });
+      createEntity(ctx, alice, {
+        entity: { id: "e5", category: "bike" },
+        annotation: { table: "bboxes", row: { id: "b5", view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
+      });
       transact(doc, serverOrigin("workflow"), () => patchRecord(doc, { status: "inProgress" }));
     }
 

@@ -66,7 +66,13 @@ export function registerRecordLogContract(name: string, factory: RecordLogFactor
 
     it("keys that differ only by case or hold path characters and unicode are distinct records", async () => {
       await setup();
-      const keys: RecordKey[] = [A, B, C, { datasetId: "ds one", recordId: "rec-1" }, { datasetId: "..", recordId: "." }];
+      const keys: RecordKey[] = [
+        A,
+        B,
+        C,
+        { datasetId: "ds one", recordId: "rec-1" },
+        { datasetId: "..", recordId: "." },
+      ];
       for (const [i, k] of keys.entries()) await log.append(k, bytes(i));
       for (const [i, k] of keys.entries()) expect((await log.read(k)).map((e) => [...e.update])).toEqual([[i]]);
     });
@@ -125,7 +131,10 @@ export function registerRecordLogContract(name: string, factory: RecordLogFactor
       expect(positions).toEqual(Array.from({ length: 40 }, (_, i) => 11 + i));
       const entries = await log.read(A);
       expect(entries.map((e) => e.pos)).toEqual(positions);
-      expect(entries.map((e) => e.update[0])).toEqual([...Array.from({ length: 20 }, (_, i) => 100 + i), ...Array.from({ length: 20 }, (_, i) => 200 + i)]);
+      expect(entries.map((e) => e.update[0])).toEqual([
+        ...Array.from({ length: 20 }, (_, i) => 100 + i),
+        ...Array.from({ length: 20 }, (_, i) => 200 + i),
+      ]);
     });
 
     it("pending lists the records whose log holds entries", async () => {
@@ -179,7 +188,8 @@ export function registerRecordLogContract(name: string, factory: RecordLogFactor
       const ops = h.durabilityOps() - before;
       expect(ops).toBeGreaterThan(0);
       expect(ops).toBeLessThanOrEqual(keys.length);
-      for (const k of keys) expect((await log.read(k)).map((e) => e.update[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      for (const k of keys)
+        expect((await log.read(k)).map((e) => e.update[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
 
     it("refuses work after close", async () => {

@@ -3,7 +3,13 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Library, type Dataset } from "@tessera/dataset";
-import { FileRecordLog, FileSnapshotStore, loadRecordDoc, type LoadedRecord, type RecordKey } from "@tessera/dataset/state";
+import {
+  FileRecordLog,
+  FileSnapshotStore,
+  loadRecordDoc,
+  type LoadedRecord,
+  type RecordKey,
+} from "@tessera/dataset/state";
 import { PERSISTENCE_ORIGIN, randomId, type DatasetInfo, type DocContext } from "@tessera/shared-crdt";
 
 export function info(id = "ds"): DatasetInfo {
@@ -16,7 +22,11 @@ export function info(id = "ds"): DatasetInfo {
     workspace: "image",
     storage_mode: "embedded",
     record: { base: "Record", fields: {} },
-    entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+    entity: {
+      base: "Entity",
+      name: "Obj",
+      fields: { category: { collection: false, type: "str", required: false, default: "" } },
+    },
     bbox: { base: "BBox", fields: {} },
     relation: { base: "Relation", fields: {} },
     views: { image: { base: "Image", fields: {} } },
@@ -88,4 +98,3 @@ export async function serverSide(): Promise<ServerSide> {
     },
   };
 }
-

@@ -42,7 +42,12 @@ afterEach(async () => {
 
 describe("record log recovery per entry", () => {
   it("a flipped byte in a middle entry loses that entry only: the entries after it are kept, not truncated away", async () => {
-    const bytes = await writeLog(key, [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3], [4, 4, 4, 4]]);
+    const bytes = await writeLog(key, [
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+      [3, 3, 3, 3],
+      [4, 4, 4, 4],
+    ]);
     const damaged = Buffer.from(bytes);
     const at = frameAt(bytes, 1) + ENTRY_HEADER + 1;
     damaged[at] = damaged[at]! ^ 0x01;

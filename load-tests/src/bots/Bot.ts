@@ -2,7 +2,13 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
-import { encodeAwarenessFrame, encodeSyncFrame, MessageType, SyncType, type TesseraMessage } from "@tessera/shared-crdt";
+import {
+  encodeAwarenessFrame,
+  encodeSyncFrame,
+  MessageType,
+  SyncType,
+  type TesseraMessage,
+} from "@tessera/shared-crdt";
 import { nowMs } from "../clock.js";
 
 /** Origin of updates a bot received: never sent back. */
@@ -55,7 +61,16 @@ export interface BotCounters {
  */
 export class Bot {
   readonly doc: Y.Doc;
-  readonly counters: BotCounters = { framesIn: 0, bytesIn: 0, updatesIn: 0, awarenessIn: 0, framesOut: 0, bytesOut: 0, connects: 0, closes: 0 };
+  readonly counters: BotCounters = {
+    framesIn: 0,
+    bytesIn: 0,
+    updatesIn: 0,
+    awarenessIn: 0,
+    framesOut: 0,
+    bytesOut: 0,
+    connects: 0,
+    closes: 0,
+  };
   /** `[sentAt, confirmedAfterMs]` per confirmed edit (Tessera only). */
   readonly acks: Array<[number, number]> = [];
   /** Highest edit sequence number the server confirmed durable (-1: none). */

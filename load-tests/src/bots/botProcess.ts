@@ -1,6 +1,14 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as Y from "yjs";
-import { clientOrigin, createEntity, datasetSchemaOf, parseDatasetInfo, updateRow, type DatasetSchema, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  datasetSchemaOf,
+  parseDatasetInfo,
+  updateRow,
+  type DatasetSchema,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { nowMs, sleep } from "../clock.js";
 import { Bot, REMOTE, type BotCounters } from "./Bot.js";
 import type { BotCommands, BotSpec } from "./commands.js";
@@ -64,7 +72,13 @@ function moveOnce(d: Driven): void {
 function awarenessOnce(d: Driven): void {
   if (!d.bot.open) return;
   const t = nowMs();
-  d.bot.sendAwareness({ user: { name: `bot ${d.spec.index}`, color: "#1f77b4" }, cursor: { x: Math.round(t % 1000), y: d.spec.index }, tool: "bbox", t, c: d.spec.index });
+  d.bot.sendAwareness({
+    user: { name: `bot ${d.spec.index}`, color: "#1f77b4" },
+    cursor: { x: Math.round(t % 1000), y: d.spec.index },
+    tool: "bbox",
+    t,
+    c: d.spec.index,
+  });
   d.awarenessTimes.push(t);
 }
 
@@ -81,7 +95,11 @@ function stopTimers(): number {
 const inWindow = (t: number, from: number, to: number) => t >= from && t <= to;
 const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
 
-async function syncAll(bots: readonly Driven[], timeoutMs: number, start: (d: Driven) => void): Promise<{ synced: Driven[]; failed: Driven[] }> {
+async function syncAll(
+  bots: readonly Driven[],
+  timeoutMs: number,
+  start: (d: Driven) => void,
+): Promise<{ synced: Driven[]; failed: Driven[] }> {
   const deadline = sleep(timeoutMs).then(() => "timeout" as const);
   const synced: Driven[] = [];
   await Promise.all(
@@ -166,7 +184,12 @@ serveRpc<BotCommands>({
             entity: { category: "bench" },
             annotation: {
               table: "bboxes",
-              row: { coords: movedCoords(d.spec.index, seq), format: "xywh", is_normalized: true, source_metadata: stampMetadata({ t, c: d.spec.index, s: seq }) },
+              row: {
+                coords: movedCoords(d.spec.index, seq),
+                format: "xywh",
+                is_normalized: true,
+                source_metadata: stampMetadata({ t, c: d.spec.index, s: seq }),
+              },
             },
           }),
         );
@@ -183,12 +206,26 @@ serveRpc<BotCommands>({
     const deadline = nowMs() + timeoutMs;
     const pending = () => driven.filter((d) => d.bot.confirmedSeq < d.bot.lastEditSeq).length;
     while (pending() > 0 && nowMs() < deadline) await sleep(20);
-    return { confirmed: pending() === 0, unconfirmed: pending(), ackMs: driven.flatMap((d) => d.bot.acks.map(([, a]) => a)) };
+    return {
+      confirmed: pending() === 0,
+      unconfirmed: pending(),
+      ackMs: driven.flatMap((d) => d.bot.acks.map(([, a]) => a)),
+    };
   },
 
   report({ from, to }) {
-    const counters: BotCounters = { framesIn: 0, bytesIn: 0, updatesIn: 0, awarenessIn: 0, framesOut: 0, bytesOut: 0, connects: 0, closes: 0 };
-    for (const d of driven) for (const k of Object.keys(counters) as Array<keyof BotCounters>) counters[k] += d.bot.counters[k];
+    const counters: BotCounters = {
+      framesIn: 0,
+      bytesIn: 0,
+      updatesIn: 0,
+      awarenessIn: 0,
+      framesOut: 0,
+      bytesOut: 0,
+      connects: 0,
+      closes: 0,
+    };
+    for (const d of driven)
+      for (const k of Object.keys(counters) as Array<keyof BotCounters>) counters[k] += d.bot.counters[k];
     const out = {
       ackMs: driven.flatMap((d) => d.bot.acks.filter(([at]) => inWindow(at, from, to)).map(([, a]) => a)),
       editsInWindow: driven.reduce((a, d) => a + d.editTimes.filter((t) => inWindow(t, from, to)).length, 0),

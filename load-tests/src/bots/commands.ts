@@ -80,7 +80,10 @@ export type BotCommands = {
   load: [LoadArgs, { started: number }];
   stopLoad: [Record<string, never>, { stopped: number }];
   /** One new entity with its box per bot (rooms): an edit that needs nothing from the server's state. */
-  createOnce: [{ readonly info: Record<string, unknown> }, { edits: number; errors: number; firstError: string | null }];
+  createOnce: [
+    { readonly info: Record<string, unknown> },
+    { edits: number; errors: number; firstError: string | null },
+  ];
   waitConfirmed: [{ readonly timeoutMs: number }, WaitConfirmedResult];
   report: [WindowArgs, BotReport];
   hold: [Record<string, never>, { held: number }];

@@ -86,13 +86,22 @@ serveRpc<ObserverCommands>({
       provider.messageHandlers[MessageType.tessera] = (_encoder, decoder) => {
         decoding.readVarString(decoder);
       };
-      const o: Observer = { index: observers.length + i, doc, provider, edits: [], awareness: [], seen: {}, lastSeq: {} };
+      const o: Observer = {
+        index: observers.length + i,
+        doc,
+        provider,
+        edits: [],
+        awareness: [],
+        seen: {},
+        lastSeq: {},
+      };
       watch(o);
       return o;
     });
     observers.push(...made);
     const ok = await Promise.all(made.map((o) => waitSynced(o.provider, timeoutMs)));
-    if (ok.some((s) => !s)) throw new Error(`${ok.filter((s) => !s).length} observers did not sync within ${timeoutMs} ms`);
+    if (ok.some((s) => !s))
+      throw new Error(`${ok.filter((s) => !s).length} observers did not sync within ${timeoutMs} ms`);
     return { syncMs: made.map(() => nowMs() - t0) };
   },
 
@@ -101,7 +110,13 @@ serveRpc<ObserverCommands>({
       const period = 1000 / awarenessHz;
       const tick = () => {
         const t = nowMs();
-        o.provider.awareness.setLocalState({ user: { name: `observer ${o.index}`, color: "#ff7f0e" }, cursor: { x: Math.round(t % 1000), y: -1 - o.index }, tool: "pan", t, c: -1 - o.index });
+        o.provider.awareness.setLocalState({
+          user: { name: `observer ${o.index}`, color: "#ff7f0e" },
+          cursor: { x: Math.round(t % 1000), y: -1 - o.index },
+          tool: "pan",
+          t,
+          c: -1 - o.index,
+        });
       };
       timers.push(setTimeout(() => timers.push(setInterval(tick, period)), (i / observers.length) * period));
     });

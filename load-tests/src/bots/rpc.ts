@@ -15,7 +15,9 @@ interface Request {
   readonly args: unknown;
 }
 
-type Response = { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+type Response =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: string };
 
 export class RpcError extends Error {
   override name = "RpcError";
@@ -39,7 +41,8 @@ export function serveRpc<C extends Commands>(handlers: Handlers<C>): void {
       .then(() => handler(req.args as never))
       .then(
         (result) => answer({ id: req.id, ok: true, result }),
-        (err: unknown) => answer({ id: req.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+        (err: unknown) =>
+          answer({ id: req.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
       );
   });
 }

@@ -19,7 +19,9 @@ export function stampMetadata(stamp: EditStamp): string {
 export function readStamp(value: unknown): EditStamp | null {
   if (typeof value !== "string" || !value.startsWith('{"t":')) return null;
   const o = JSON.parse(value) as Partial<EditStamp>;
-  return typeof o.t === "number" && typeof o.c === "number" && typeof o.s === "number" ? { t: o.t, c: o.c, s: o.s } : null;
+  return typeof o.t === "number" && typeof o.c === "number" && typeof o.s === "number"
+    ? { t: o.t, c: o.c, s: o.s }
+    : null;
 }
 
 /** Normalised `xywh` coordinates of client `index`'s box after its edit `seq`: it slides left to right. */

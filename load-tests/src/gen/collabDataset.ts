@@ -61,11 +61,24 @@ export async function createCollabDataset(spec: CollabSpec): Promise<CollabDatas
     const rng = new Rng(0x5eed);
     const BATCH = 200;
     for (let from = 0; from < spec.records.length; from += BATCH) {
-      const rows: Record<"records" | "images" | "entities" | "bboxes", Row[]> = { records: [], images: [], entities: [], bboxes: [] };
+      const rows: Record<"records" | "images" | "entities" | "bboxes", Row[]> = {
+        records: [],
+        images: [],
+        entities: [],
+        bboxes: [],
+      };
       for (const r of spec.records.slice(from, from + BATCH)) {
         rows.records.push({ id: r.id, split: "train" });
         const view = `${r.id}-img`;
-        rows.images.push({ id: view, record_id: r.id, logical_name: "image", uri: `bench/${r.id}.jpg`, width: 640, height: 480, format: "JPEG" });
+        rows.images.push({
+          id: view,
+          record_id: r.id,
+          logical_name: "image",
+          uri: `bench/${r.id}.jpg`,
+          width: 640,
+          height: 480,
+          format: "JPEG",
+        });
         for (let k = 0; k < r.boxes; k++) {
           rows.entities.push({ id: entityId(r.id, k), record_id: r.id, category: rng.pick(["car", "person", "sign"]) });
           const w = 0.05 + rng.next() * 0.2;

@@ -57,7 +57,12 @@ function statusOf(rng: Rng): string {
 }
 
 /** Rows of records [from, to). Deterministic: each record's values come from a PRNG seeded by its index. */
-function batchRows(from: number, to: number, base: number, inReview: string[]): Record<"records" | "images" | "entities" | "bboxes", Row[]> {
+function batchRows(
+  from: number,
+  to: number,
+  base: number,
+  inReview: string[],
+): Record<"records" | "images" | "entities" | "bboxes", Row[]> {
   const out = { records: [] as Row[], images: [] as Row[], entities: [] as Row[], bboxes: [] as Row[] };
   for (let i = from; i < to; i++) {
     const rng = new Rng(0x9e3779b9 ^ i);
@@ -145,7 +150,9 @@ export async function ensureBrowseDataset(options: EnsureOptions): Promise<Brows
 
 async function generate(dataDir: string, options: EnsureOptions): Promise<Meta> {
   const n = options.records;
-  options.log(`generating ${n.toLocaleString("en")} records into ${dataDir} (batches of ${BATCH.toLocaleString("en")})`);
+  options.log(
+    `generating ${n.toLocaleString("en")} records into ${dataDir} (batches of ${BATCH.toLocaleString("en")})`,
+  );
   // Index and compact once at the end, not after each batch.
   const library = new Library(dataDir, { optimizeAfterRows: Number.POSITIVE_INFINITY });
   const rows: Record<string, number> = { records: 0, images: 0, entities: 0, bboxes: 0 };
@@ -175,7 +182,9 @@ async function generate(dataDir: string, options: EnsureOptions): Promise<Meta> 
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       const s = (performance.now() - t0) / 1000;
       const total = Object.values(rows).reduce((a, b) => a + b, 0);
-      options.log(`  ${Math.min(n, from + BATCH).toLocaleString("en")} records, ${Math.round(total / s).toLocaleString("en")} rows/s, RSS ${Math.round(peakRss / 2 ** 20)} MB`);
+      options.log(
+        `  ${Math.min(n, from + BATCH).toLocaleString("en")} records, ${Math.round(total / s).toLocaleString("en")} rows/s, RSS ${Math.round(peakRss / 2 ** 20)} MB`,
+      );
     }
     const tOpt = performance.now();
     await ds.optimize();
@@ -192,7 +201,13 @@ async function generate(dataDir: string, options: EnsureOptions): Promise<Meta> 
       boxedRecords: Math.ceil(n / BOX_EVERY),
       rareWord: RARE_WORD,
       inReviewSample: inReview,
-      generation: { seconds, rows, rowsPerSecond: Math.round(total / seconds), peakRssMb: Math.round(peakRss / 2 ** 20), optimizeSeconds },
+      generation: {
+        seconds,
+        rows,
+        rowsPerSecond: Math.round(total / seconds),
+        peakRssMb: Math.round(peakRss / 2 ** 20),
+        optimizeSeconds,
+      },
     };
   } finally {
     await library.close();

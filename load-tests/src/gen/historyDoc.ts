@@ -1,5 +1,13 @@
 import * as Y from "yjs";
-import { clientOrigin, createEntity, datasetSchemaOf, deleteRows, parseDatasetInfo, updateRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  datasetSchemaOf,
+  deleteRows,
+  parseDatasetInfo,
+  updateRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { nowMs } from "../clock.js";
 import { Rng } from "../rng.js";
 
@@ -18,7 +26,12 @@ export interface HistoryDoc {
   readonly buildMs: number;
 }
 
-export function buildHistoryDoc(info: Record<string, unknown>, recordId: string, ops: number, seed = 10_000): HistoryDoc {
+export function buildHistoryDoc(
+  info: Record<string, unknown>,
+  recordId: string,
+  ops: number,
+  seed = 10_000,
+): HistoryDoc {
   const t0 = nowMs();
   const doc = new Y.Doc();
   const rng = new Rng(seed);
@@ -56,5 +69,11 @@ export function buildHistoryDoc(info: Record<string, unknown>, recordId: string,
   }
   const update = Y.encodeStateAsUpdate(doc);
   doc.destroy();
-  return { update, ops, liveEntities: live.length, avgUpdateBytes: Math.round((updateBytes / Math.max(1, updates)) * 10) / 10, buildMs: Math.round(nowMs() - t0) };
+  return {
+    update,
+    ops,
+    liveEntities: live.length,
+    avgUpdateBytes: Math.round((updateBytes / Math.max(1, updates)) * 10) / 10,
+    buildMs: Math.round(nowMs() - t0),
+  };
 }

@@ -49,7 +49,12 @@ export function tinyPng(r: number, g: number, b: number, size = 8): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter method, no interlace
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => [r, g, b]).flat())]);
   const raw = Buffer.concat(Array.from({ length: size }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 function box(rng: Rng): number[] {
@@ -107,7 +112,10 @@ function* v1Lines(split: string, records: number, perRecord: number): Generator<
       id,
       weather: rng.pick(WEATHERS),
       image: `img${i % 4}.png`,
-      entities: Array.from({ length: perRecord }, () => ({ category: rng.pick(CATEGORIES), annotations: { image: { bbox: box(rng) } } })),
+      entities: Array.from({ length: perRecord }, () => ({
+        category: rng.pick(CATEGORIES),
+        annotations: { image: { bbox: box(rng) } },
+      })),
     });
   }
 }
@@ -134,13 +142,19 @@ schema:
 `;
 
 /** The cached source of this format and size, generated first if missing. */
-export async function ensureImportSource(format: ImportSource["format"], records: number, perRecord: number, log: (m: string) => void): Promise<ImportSource> {
+export async function ensureImportSource(
+  format: ImportSource["format"],
+  records: number,
+  perRecord: number,
+  log: (m: string) => void,
+): Promise<ImportSource> {
   const dir = path.join(cacheRoot, `import-${format}-${records}x${perRecord}`);
   // Beside the source, not in it: the importer must see only what a user would give it.
   const metaFile = `${dir}.meta.json`;
   if (existsSync(metaFile)) {
     const meta = JSON.parse(await readFile(metaFile, "utf8")) as ImportSource & { version: number };
-    if (meta.version === GENERATOR_VERSION) return { format, dir, records: meta.records, annotations: meta.annotations, bytes: meta.bytes };
+    if (meta.version === GENERATOR_VERSION)
+      return { format, dir, records: meta.records, annotations: meta.annotations, bytes: meta.bytes };
   }
   log(`generating a ${format} source: ${records.toLocaleString("en")} records × ${perRecord} boxes into ${dir}`);
   await rm(dir, { recursive: true, force: true });
@@ -149,7 +163,9 @@ export async function ensureImportSource(format: ImportSource["format"], records
     await mkdir(path.join(dir, split), { recursive: true });
     const lines = format === "pixano_jsonl" ? v2Lines(split, records, perRecord) : v1Lines(split, records, perRecord);
     bytes += await writeLines(path.join(dir, split, "metadata.jsonl"), lines);
-    if (format === "pixano_v1") for (let k = 0; k < 4; k++) await writeFile(path.join(dir, split, `img${k}.png`), tinyPng(60 * k, 120, 200 - 40 * k));
+    if (format === "pixano_v1")
+      for (let k = 0; k < 4; k++)
+        await writeFile(path.join(dir, split, `img${k}.png`), tinyPng(60 * k, 120, 200 - 40 * k));
   }
   if (format === "pixano_jsonl") await writeFile(path.join(dir, "dataset.yaml"), DATASET_YAML(`import_bench_v2`));
   const source: ImportSource = { format, dir, records, annotations: records * perRecord, bytes };

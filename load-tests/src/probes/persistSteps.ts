@@ -13,7 +13,10 @@ import { createCollabDataset } from "../gen/collabDataset.js";
  */
 const [records = 1000, iterations = 300, block = 50, optimizeEvery = 0] = process.argv.slice(2).map(Number);
 const now = () => performance.now();
-const data = await createCollabDataset({ label: "probe", records: Array.from({ length: records }, (_, i) => ({ id: `room${String(i).padStart(5, "0")}`, boxes: 50 })) });
+const data = await createCollabDataset({
+  label: "probe",
+  records: Array.from({ length: records }, (_, i) => ({ id: `room${String(i).padStart(5, "0")}`, boxes: 50 })),
+});
 const lib = new Library(data.dataDir);
 try {
   const ds = await lib.open("bench");
@@ -29,7 +32,17 @@ try {
     await ds.upsert("entities", [{ id: `${id}-new${i}`, record_id: id, category: "car" }]);
     rec("upsert entity", now() - t0);
     t0 = now();
-    await ds.upsert("bboxes", [{ id: `${id}-newb${i}`, record_id: id, entity_id: `${id}-new${i}`, coords: [0.1, 0.1, 0.1, 0.1], format: "xywh", is_normalized: true, confidence: 1 }]);
+    await ds.upsert("bboxes", [
+      {
+        id: `${id}-newb${i}`,
+        record_id: id,
+        entity_id: `${id}-new${i}`,
+        coords: [0.1, 0.1, 0.1, 0.1],
+        format: "xywh",
+        is_normalized: true,
+        confidence: 1,
+      },
+    ]);
     rec("upsert box", now() - t0);
     t0 = now();
     await ds.upsert("records", [{ ...rows.record }]);
@@ -45,7 +58,11 @@ try {
     }
     if ((i + 1) % block === 0) {
       const p50 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? Number.NaN;
-      console.log(`iterations ${i + 2 - block}–${i + 1}: ${Object.entries(times).map(([k, v]) => `${k} ${p50(v).toFixed(1)}`).join(", ")} ms (p50)`);
+      console.log(
+        `iterations ${i + 2 - block}–${i + 1}: ${Object.entries(times)
+          .map(([k, v]) => `${k} ${p50(v).toFixed(1)}`)
+          .join(", ")} ms (p50)`,
+      );
       times = {};
     }
   }

@@ -57,7 +57,12 @@ function syncBase(server: BenchServer, datasetId: string): string {
 }
 
 /** A raw socket of the attacker; `role` as a query parameter (the bench runs in single-user mode). */
-function rawSocket(url: string): { ws: WebSocket; opened: Promise<void>; closed: Promise<{ code: number; reason: string }>; frames: Uint8Array[] } {
+function rawSocket(url: string): {
+  ws: WebSocket;
+  opened: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  frames: Uint8Array[];
+} {
   const ws = new WebSocket(url);
   const frames: Uint8Array[] = [];
   ws.on("message", (d: Buffer) => frames.push(new Uint8Array(d)));
@@ -67,7 +72,9 @@ function rawSocket(url: string): { ws: WebSocket; opened: Promise<void>; closed:
   });
   // An error after the open (reset by the server) also ends in "close".
   ws.on("error", () => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return { ws, opened, closed, frames };
 }
 
@@ -105,13 +112,22 @@ async function updateFlood(server: BenchServer, datasetId: string, n: number, ti
     return c;
   };
   await sendAll(peer.ws, frames);
-  const r = await settle(Promise.race([peer.closed, pollUntil(() => confirmed() >= frames.length, timeoutMs).then(() => null)]), timeoutMs);
+  const r = await settle(
+    Promise.race([peer.closed, pollUntil(() => confirmed() >= frames.length, timeoutMs).then(() => null)]),
+    timeoutMs,
+  );
   peer.ws.terminate();
-  if (r === "timeout" || r === null) return `${confirmed()}/${frames.length} confirmed${r === "timeout" ? " (timeout)" : ""}`;
+  if (r === "timeout" || r === null)
+    return `${confirmed()}/${frames.length} confirmed${r === "timeout" ? " (timeout)" : ""}`;
   return `closed ${r.code} after ${confirmed()}/${frames.length} confirmed`;
 }
 
-async function awarenessFlood(server: BenchServer, datasetId: string, entries: number, timeoutMs: number): Promise<string> {
+async function awarenessFlood(
+  server: BenchServer,
+  datasetId: string,
+  entries: number,
+  timeoutMs: number,
+): Promise<string> {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, entries);
   for (let i = 0; i < entries; i++) {
@@ -137,20 +153,28 @@ async function junkMapFlood(server: BenchServer, datasetId: string, mb: number, 
   const peer = rawSocket(`${syncBase(server, datasetId)}/${RECORD}?name=junker&role=annotator&tessera=1`);
   await peer.opened;
   await sendAll(peer.ws, frames);
-  const echoes = () => peer.frames.filter((f) => f[0] === 0 && f[1] === SyncType.update && f.length > 1024 * 1024).length;
-  const refusals = () => peer.frames.filter((f) => f[0] === 100 && Buffer.from(f).toString("utf8").includes('"outside_layout"')).length;
+  const echoes = () =>
+    peer.frames.filter((f) => f[0] === 0 && f[1] === SyncType.update && f.length > 1024 * 1024).length;
+  const refusals = () =>
+    peer.frames.filter((f) => f[0] === 100 && Buffer.from(f).toString("utf8").includes('"outside_layout"')).length;
   const r = await settle(
     Promise.race([peer.closed, pollUntil(() => echoes() + refusals() >= frames.length, timeoutMs).then(() => null)]),
     timeoutMs,
   );
   peer.ws.terminate();
-  const verdict = r === "timeout" || r === null ? `${echoes()}/${frames.length} echoed, ${refusals()} refused as outside_layout` : `closed ${r.code}`;
+  const verdict =
+    r === "timeout" || r === null
+      ? `${echoes()}/${frames.length} echoed, ${refusals()} refused as outside_layout`
+      : `closed ${r.code}`;
   // What the server kept: the whole document a newcomer receives (step 2 for an empty state vector).
   const fresh = rawSocket(`${syncBase(server, datasetId)}/${RECORD}?name=newcomer&role=viewer`);
   await fresh.opened;
   fresh.ws.send(encodeSyncFrame(SyncType.step1, Y.encodeStateVector(new Y.Doc())));
   const step2 = () => fresh.frames.find((f) => f[0] === 0 && f[1] === SyncType.step2);
-  await settle(pollUntil(() => step2() !== undefined, timeoutMs), timeoutMs);
+  await settle(
+    pollUntil(() => step2() !== undefined, timeoutMs),
+    timeoutMs,
+  );
   const kept = step2()?.length;
   fresh.ws.terminate();
   return `${mb} × 1 MB into getMap("junk"): ${verdict}; a newcomer's copy of the record: ${kept === undefined ? "no answer" : `${(kept / 1024).toFixed(0)} KB`}`;
@@ -165,7 +189,7 @@ async function pollingAbuse(server: BenchServer, posts: number): Promise<string>
   );
   const sid = /"sid":"([^"]+)"/.exec(hs.body)?.[1];
   if (!sid) return `handshake ${hs.status}: no sid`;
-  const bodies = ["40/live,", "40", "2", "garbage\u001e\u001e", "4".repeat(1024 * 1024), "42/live,[\"x\"]"];
+  const bodies = ["40/live,", "40", "2", "garbage\u001e\u001e", "4".repeat(1024 * 1024), '42/live,["x"]'];
   await Promise.all(
     Array.from({ length: posts }, async (_, i) => {
       try {
@@ -186,21 +210,32 @@ async function pollingAbuse(server: BenchServer, posts: number): Promise<string>
 }
 
 /** Two legitimate stock clients; `roundTrip()` adds an entity on one and waits for it on the other. */
-async function legitimate(server: BenchServer, datasetId: string): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
+async function legitimate(
+  server: BenchServer,
+  datasetId: string,
+): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
   const opts = { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true };
   const base = syncBase(server, datasetId);
   const wDoc = new Y.Doc();
   const rDoc = new Y.Doc();
-  const writer = new WebsocketProvider(base, RECORD, wDoc, { ...opts, params: { name: "legit-writer", role: "annotator" } });
-  const reader = new WebsocketProvider(base, RECORD, rDoc, { ...opts, params: { name: "legit-reader", role: "annotator" } });
-  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000))) throw new Error("legitimate clients did not sync");
+  const writer = new WebsocketProvider(base, RECORD, wDoc, {
+    ...opts,
+    params: { name: "legit-writer", role: "annotator" },
+  });
+  const reader = new WebsocketProvider(base, RECORD, rDoc, {
+    ...opts,
+    params: { name: "legit-reader", role: "annotator" },
+  });
+  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000)))
+    throw new Error("legitimate clients did not sync");
   let n = 0;
   return {
     async roundTrip() {
       const id = `legit-${Date.now()}-${n++}`;
       const t0 = nowMs();
       wDoc.transact(() => writeRow(wDoc, "entities", { id, record_id: RECORD, parent_id: "", category: "car" }));
-      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2))) throw new Error(`edit ${id} not seen`);
+      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
+        throw new Error(`edit ${id} not seen`);
       return nowMs() - t0;
     },
     destroy() {
@@ -234,7 +269,10 @@ export async function runAttacks(ctx: ScenarioContext): Promise<ScenarioOutput> 
     // The same measurement with nobody attacking: what the phases below compare with.
     ["no attack (2 s window)", () => new Promise<string>((resolve) => setTimeout(() => resolve("quiet"), 2_000))],
     [`update flood (${params.updates})`, () => updateFlood(server, data.datasetId, params.updates, timeoutMs)],
-    [`awareness entries (${params.awarenessEntries})`, () => awarenessFlood(server, data.datasetId, params.awarenessEntries, timeoutMs)],
+    [
+      `awareness entries (${params.awarenessEntries})`,
+      () => awarenessFlood(server, data.datasetId, params.awarenessEntries, timeoutMs),
+    ],
     [`junk map (${params.junkMb} MB)`, () => junkMapFlood(server, data.datasetId, params.junkMb, timeoutMs)],
     [`socket.io polling (${params.pollingPosts} POSTs)`, () => pollingAbuse(server, params.pollingPosts)],
   ];
@@ -277,7 +315,15 @@ export async function runAttacks(ctx: ScenarioContext): Promise<ScenarioOutput> 
       await sample();
       pair.destroy();
       const survived = await alive(server);
-      phases.push({ attack: name, edits: summarize(latencies), editErrors: errors, peakRssMb: Math.round(peak / 2 ** 20), survived, seconds: Math.round((nowMs() - t0) / 100) / 10, outcome: seen });
+      phases.push({
+        attack: name,
+        edits: summarize(latencies),
+        editErrors: errors,
+        peakRssMb: Math.round(peak / 2 ** 20),
+        survived,
+        seconds: Math.round((nowMs() - t0) / 100) / 10,
+        outcome: seen,
+      });
     }
   } finally {
     await server.stop();
@@ -287,8 +333,29 @@ export async function runAttacks(ctx: ScenarioContext): Promise<ScenarioOutput> 
     json: { scenario: "attacks", params, phases },
     tables: [
       {
-        head: ["attack", "edits", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "peak RSS MB", "survived", "s", "attacker saw"],
-        rows: phases.map((p) => [p.attack, String(p.edits.n), ...latencyCells(p.edits), String(p.editErrors), fmt(p.peakRssMb, 0), p.survived ? "yes" : "NO", fmt(p.seconds), p.outcome]),
+        head: [
+          "attack",
+          "edits",
+          "p50 ms",
+          "p95 ms",
+          "p99 ms",
+          "max ms",
+          "errors",
+          "peak RSS MB",
+          "survived",
+          "s",
+          "attacker saw",
+        ],
+        rows: phases.map((p) => [
+          p.attack,
+          String(p.edits.n),
+          ...latencyCells(p.edits),
+          String(p.editErrors),
+          fmt(p.peakRssMb, 0),
+          p.survived ? "yes" : "NO",
+          fmt(p.seconds),
+          p.outcome,
+        ]),
       },
     ],
   };

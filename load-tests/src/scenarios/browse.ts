@@ -81,9 +81,15 @@ function querySpecs(data: BrowseDatasetInfo, options: BrowseOptions): QuerySpec[
   const base = `/datasets/${enc(data.datasetId)}`;
   const rng = new Rng(20261127);
   const page = options.pageSize;
-  const deepOffsets = Array.from({ length: options.repetitions + options.warmup }, () => rng.int(Math.floor(data.records * 0.5), data.records - page));
-  const anyRecord = Array.from({ length: options.repetitions + options.warmup }, () => data.recordId(rng.int(0, data.records - 1)));
-  const boxed = Array.from({ length: options.repetitions + options.warmup }, () => data.recordId(rng.int(0, data.boxedRecords - 1) * data.boxEvery));
+  const deepOffsets = Array.from({ length: options.repetitions + options.warmup }, () =>
+    rng.int(Math.floor(data.records * 0.5), data.records - page),
+  );
+  const anyRecord = Array.from({ length: options.repetitions + options.warmup }, () =>
+    data.recordId(rng.int(0, data.records - 1)),
+  );
+  const boxed = Array.from({ length: options.repetitions + options.warmup }, () =>
+    data.recordId(rng.int(0, data.boxedRecords - 1) * data.boxEvery),
+  );
   const filter = "filter=status:eq:inReview&sort=updated_at&order=desc";
   const at = <T>(list: readonly T[], i: number) => list[i % list.length] as T;
   return [
@@ -93,21 +99,37 @@ function querySpecs(data: BrowseDatasetInfo, options: BrowseOptions): QuerySpec[
       params: { limit: page, include: "view_previews" },
       path: () => `${base}/records?limit=${page}&offset=0&include=view_previews`,
     },
-    { name: "deep offset page", params: { limit: page, offset: "U[50%, 100%) of records" }, path: (i) => `${base}/records?limit=${page}&offset=${at(deepOffsets, i)}` },
+    {
+      name: "deep offset page",
+      params: { limit: page, offset: "U[50%, 100%) of records" },
+      path: (i) => `${base}/records?limit=${page}&offset=${at(deepOffsets, i)}`,
+    },
     {
       name: "filtered + sorted page",
       params: { filter: "status:eq:inReview", sort: "updated_at", order: "desc", limit: page },
       path: () => `${base}/records?${filter}&limit=${page}`,
     },
-    { name: "free text q", params: { q: data.rareWord, limit: page }, path: () => `${base}/records?q=${enc(data.rareWord)}&limit=${page}` },
+    {
+      name: "free text q",
+      params: { q: data.rareWord, limit: page },
+      path: () => `${base}/records?q=${enc(data.rareWord)}&limit=${page}`,
+    },
     { name: "record by id", params: { id: "random record" }, path: (i) => `${base}/records/${enc(at(anyRecord, i))}` },
     {
       name: "neighbors (filtered, sorted)",
       params: { filter: "status:eq:inReview", sort: "updated_at", order: "desc", record: "random inReview record" },
       path: (i) => `${base}/records/${enc(at(data.inReviewSample, i))}/neighbors?${filter}`,
     },
-    { name: "neighbors (unfiltered)", params: { record: "random record" }, path: (i) => `${base}/records/${enc(at(anyRecord, i))}/neighbors` },
-    { name: "one record's bboxes", params: { record_id: "random boxed record" }, path: (i) => `${base}/bboxes?record_id=${enc(at(boxed, i))}` },
+    {
+      name: "neighbors (unfiltered)",
+      params: { record: "random record" },
+      path: (i) => `${base}/records/${enc(at(anyRecord, i))}/neighbors`,
+    },
+    {
+      name: "one record's bboxes",
+      params: { record_id: "random boxed record" },
+      path: (i) => `${base}/bboxes?record_id=${enc(at(boxed, i))}`,
+    },
   ];
 }
 
@@ -152,7 +174,9 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseReport> {
         errors,
         ...(firstError ? { firstError } : {}),
       };
-      options.log(`${spec.name}: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${errors ? `, ${errors} errors: ${firstError}` : ""}`);
+      options.log(
+        `${spec.name}: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${errors ? `, ${errors} errors: ${firstError}` : ""}`,
+      );
       results.push(result);
     }
   } finally {

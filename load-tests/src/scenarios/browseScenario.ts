@@ -21,7 +21,8 @@ export async function runBrowseScenario(ctx: ScenarioContext): Promise<ScenarioO
       parameters: params,
       dataset: { id: report.dataset.datasetId, records: report.dataset.records, generation: g },
       serverStartMs: report.serverStartMs,
-      pixanoComparison: "skipped: building 1,000,000 records with Pixano 0.8 takes hours on this machine (see RESULTS.md)",
+      pixanoComparison:
+        "skipped: building 1,000,000 records with Pixano 0.8 takes hours on this machine (see RESULTS.md)",
       results: report.results,
     },
     tables: [

@@ -62,10 +62,18 @@ export function ratio(tessera: number, stock: number): number | null {
 /** Median over runs of each percentile of a latency summary (n summed). */
 export function medianSummary(runs: readonly LatencySummary[]): LatencySummary {
   const pick = (k: keyof LatencySummary) => Math.round(median(runs.map((r) => r[k])) * 100) / 100;
-  return { n: runs.reduce((a, r) => a + r.n, 0), p50: pick("p50"), p95: pick("p95"), p99: pick("p99"), max: pick("max"), min: pick("min") };
+  return {
+    n: runs.reduce((a, r) => a + r.n, 0),
+    p50: pick("p50"),
+    p95: pick("p95"),
+    p99: pick("p99"),
+    max: pick("max"),
+    min: pick("min"),
+  };
 }
 
-export const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));
+export const fmt = (v: number | null | undefined, digits = 1): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits);
 
 export function latencyCells(s: LatencySummary | null | undefined): string[] {
   return s ? [fmt(s.p50, 2), fmt(s.p95, 2), fmt(s.p99, 2), fmt(s.max, 2)] : ["—", "—", "—", "—"];
@@ -80,7 +88,11 @@ export interface StartedServer {
 }
 
 /** Starts the server of `kind`, ready to be profiled through its inspector when `--profile` is on. */
-export async function startKind(kind: ServerKind, ctx: ScenarioContext, options: { dataDir?: string; port?: number } = {}): Promise<StartedServer> {
+export async function startKind(
+  kind: ServerKind,
+  ctx: ScenarioContext,
+  options: { dataDir?: string; port?: number } = {},
+): Promise<StartedServer> {
   const inspectPort = ctx.profile ? await freePort() : null;
   const extra = inspectPort ? { inspectPort } : {};
   if (kind === "stock") return { server: await startStock({ port: options.port, ...extra }), inspectPort };
@@ -134,7 +146,11 @@ export async function waitLogsFolded(dataDir: string, timeoutMs: number, since =
  * Watches the record logs fold: the number still holding entries once a second, until none does
  * (the time it took since `since`, in ms) or `timeoutMs` passes (null).
  */
-export async function watchFolding(dataDir: string, timeoutMs: number, since = nowMs()): Promise<{ foldedMs: number | null; pendingEachSecond: number[] }> {
+export async function watchFolding(
+  dataDir: string,
+  timeoutMs: number,
+  since = nowMs(),
+): Promise<{ foldedMs: number | null; pendingEachSecond: number[] }> {
   const start = nowMs();
   const pendingEachSecond: number[] = [];
   for (let s = 0; ; s++) {
@@ -150,7 +166,12 @@ export async function watchFolding(dataDir: string, timeoutMs: number, since = n
  * Connects a full replica to a record, waits for its state and returns what `read` finds in it
  * (retrying until `accept` agrees or `timeoutMs` passes): how a scenario checks what a server holds.
  */
-export async function probe<T>(url: string, read: (bot: Bot) => T, accept: (v: T) => boolean, timeoutMs = 20_000): Promise<{ value: T; syncMs: number }> {
+export async function probe<T>(
+  url: string,
+  read: (bot: Bot) => T,
+  accept: (v: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<{ value: T; syncMs: number }> {
   const deadline = nowMs() + timeoutMs;
   for (;;) {
     const bot = new Bot({ url, remote: "all" });
@@ -160,7 +181,8 @@ export async function probe<T>(url: string, read: (bot: Bot) => T, accept: (v: T
       if (synced) {
         const value = read(bot);
         if (accept(value) || nowMs() > deadline) return { value, syncMs: bot.syncMs };
-      } else if (nowMs() > deadline) throw new ScenarioError(`probe of ${url} did not sync within ${timeoutMs} ms (${bot.lastError ?? "no error"})`);
+      } else if (nowMs() > deadline)
+        throw new ScenarioError(`probe of ${url} did not sync within ${timeoutMs} ms (${bot.lastError ?? "no error"})`);
     } finally {
       bot.destroy();
     }

@@ -5,7 +5,17 @@ import { nowMs, sleep } from "../clock.js";
 import { createCollabDataset } from "../gen/collabDataset.js";
 import { Rng } from "../rng.js";
 import type { LatencySummary } from "../stats.js";
-import { fmt, numberOption, startBots, startKind, startObservers, summarize, syncUrl, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import {
+  fmt,
+  numberOption,
+  startBots,
+  startKind,
+  startObservers,
+  summarize,
+  syncUrl,
+  type ScenarioContext,
+  type ScenarioOutput,
+} from "./common.js";
 
 /**
  * `crash` (Tessera only; the stock server keeps nothing): the `fanout` load, then SIGKILL of the
@@ -82,7 +92,8 @@ async function checker(url: string): Promise<{ seqs: Map<number, number>; syncMs
   const bot = new Bot({ url, remote: "all" });
   try {
     bot.connect();
-    if (!(await Promise.race([bot.whenSynced(), sleep(60_000).then(() => false)]))) throw new Error(`checker did not sync: ${bot.lastError ?? "timeout"}`);
+    if (!(await Promise.race([bot.whenSynced(), sleep(60_000).then(() => false)])))
+      throw new Error(`checker did not sync: ${bot.lastError ?? "timeout"}`);
     return { seqs: docSeqs(bot), syncMs: Math.round(bot.syncMs * 100) / 100 };
   } finally {
     bot.destroy();
@@ -100,8 +111,20 @@ async function crashRun(p: CrashParams, ctx: ScenarioContext, run: number): Prom
   const observers = startObservers();
   try {
     const server = started.server;
-    await observers.call("connect", { serverUrl: `${server.wsUrl}/sync/${data.datasetId}`, recordId: RECORD, count: 2, tessera: true, timeoutMs: 30_000 });
-    const specs = data.boxIds(RECORD, p.clients).map((bboxId, index) => ({ index, url: syncUrl(server, data.datasetId, RECORD, `bot ${index}`), recordId: RECORD, remote: "initial" as const, bboxId }));
+    await observers.call("connect", {
+      serverUrl: `${server.wsUrl}/sync/${data.datasetId}`,
+      recordId: RECORD,
+      count: 2,
+      tessera: true,
+      timeoutMs: 30_000,
+    });
+    const specs = data.boxIds(RECORD, p.clients).map((bboxId, index) => ({
+      index,
+      url: syncUrl(server, data.datasetId, RECORD, `bot ${index}`),
+      recordId: RECORD,
+      remote: "initial" as const,
+      bboxId,
+    }));
     const connected = await bots.call("connect", { specs, concurrency: 20, timeoutMs: 60_000 });
     if (connected.failed > 0) throw new Error(`${connected.failed} bots did not sync: ${connected.errors.join("; ")}`);
     await bots.call("load", { info: data.info, editsPerSec: p.editsPerSec, awarenessHz: p.awarenessHz });
@@ -128,8 +151,13 @@ async function crashRun(p: CrashParams, ctx: ScenarioContext, run: number): Prom
       } else extra += inDoc - confirmed;
     });
     const confirmedEdits = atKill.confirmedSeq.reduce((a, s) => a + s + 1, 0);
-    ctx.log(`  run ${run} (seed ${seed}): killed after ${killAfterMs} ms; ${confirmedEdits} confirmed edits, ${lost} lost; restart ${restartMs} ms`);
-    const [rb, ro] = await Promise.all([bots.call("release", { timeoutMs: 60_000 }, 70_000), observers.call("release", { timeoutMs: 60_000 }, 70_000)]);
+    ctx.log(
+      `  run ${run} (seed ${seed}): killed after ${killAfterMs} ms; ${confirmedEdits} confirmed edits, ${lost} lost; restart ${restartMs} ms`,
+    );
+    const [rb, ro] = await Promise.all([
+      bots.call("release", { timeoutMs: 60_000 }, 70_000),
+      observers.call("release", { timeoutMs: 60_000 }, 70_000),
+    ]);
     const resync = [...rb.syncMs, ...ro.syncMs];
     const recoveredAt = nowMs();
     await sleep(p.afterS * 1000);
@@ -169,15 +197,36 @@ async function crashRun(p: CrashParams, ctx: ScenarioContext, run: number): Prom
 
 export async function runCrash(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const p = crashParams(ctx);
-  ctx.log(`crash: ${p.clients} clients under the fanout load; SIGKILL at a random moment in [${p.killMinS}, ${p.killMaxS}] s; ${p.runs} runs (seed ${ctx.seed})`);
+  ctx.log(
+    `crash: ${p.clients} clients under the fanout load; SIGKILL at a random moment in [${p.killMinS}, ${p.killMaxS}] s; ${p.runs} runs (seed ${ctx.seed})`,
+  );
   const runs: CrashRun[] = [];
   for (let i = 1; i <= p.runs; i++) runs.push(await crashRun(p, ctx, i));
   const lost = runs.reduce((a, r) => a + r.lostConfirmedEdits, 0);
   return {
-    json: { scenario: "crash", parameters: p, seed: ctx.seed, lostConfirmedEdits: lost, allConverged: runs.every((r) => r.converged), runs },
+    json: {
+      scenario: "crash",
+      parameters: p,
+      seed: ctx.seed,
+      lostConfirmedEdits: lost,
+      allConverged: runs.every((r) => r.converged),
+      runs,
+    },
     tables: [
       {
-        head: ["run", "seed", "kill after ms", "confirmed", "lost", "durable, unconfirmed", "restart ms", "first join ms", "resync p50 / max ms", "edits after", "converged"],
+        head: [
+          "run",
+          "seed",
+          "kill after ms",
+          "confirmed",
+          "lost",
+          "durable, unconfirmed",
+          "restart ms",
+          "first join ms",
+          "resync p50 / max ms",
+          "edits after",
+          "converged",
+        ],
         rows: runs.map((r) => [
           String(r.run),
           String(r.seed),

@@ -97,7 +97,12 @@ function undelivered(bots: BotReport, obs: ObserverReport): number {
   return missing;
 }
 
-export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: ScenarioContext, run: number): Promise<FanoutRun> {
+export async function fanoutRun(
+  kind: ServerKind,
+  p: FanoutParams,
+  ctx: ScenarioContext,
+  run: number,
+): Promise<FanoutRun> {
   const data = await createCollabDataset({ label: "fanout", records: [{ id: RECORD, boxes: p.clients }] });
   const started = await startKind(kind, ctx, { dataDir: data.dataDir });
   const { server } = started;
@@ -110,21 +115,48 @@ export async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: Scenario
       // The stock server has no storage: bot 0 uploads the record (same content as Tessera's rows).
       const seed = await data.recordUpdate(RECORD);
       await bots.call("connect", {
-        specs: [{ index: 0, url: syncUrl(server, data.datasetId, RECORD, "bot 0"), recordId: RECORD, remote: "initial", seed, bboxId: first }],
+        specs: [
+          {
+            index: 0,
+            url: syncUrl(server, data.datasetId, RECORD, "bot 0"),
+            recordId: RECORD,
+            remote: "initial",
+            seed,
+            bboxId: first,
+          },
+        ],
         concurrency: 1,
         timeoutMs: 20_000,
       });
-      await probe(syncUrl(server, data.datasetId, RECORD, "probe"), (b) => readRow(b.doc, "bboxes", boxes[boxes.length - 1] as string) !== undefined, (v) => v);
+      await probe(
+        syncUrl(server, data.datasetId, RECORD, "probe"),
+        (b) => readRow(b.doc, "bboxes", boxes[boxes.length - 1] as string) !== undefined,
+        (v) => v,
+      );
     }
-    await observers.call("connect", { serverUrl: `${server.wsUrl}/sync/${data.datasetId}`, recordId: RECORD, count: p.observers, tessera: kind === "tessera", timeoutMs: 30_000 });
+    await observers.call("connect", {
+      serverUrl: `${server.wsUrl}/sync/${data.datasetId}`,
+      recordId: RECORD,
+      count: p.observers,
+      tessera: kind === "tessera",
+      timeoutMs: 30_000,
+    });
     const from0 = kind === "stock" ? 1 : 0;
     const specs = boxes.slice(from0).map((bboxId, i) => {
       const index = i + from0;
-      return { index, url: syncUrl(server, data.datasetId, RECORD, `bot ${index}`), recordId: RECORD, remote: "initial" as const, bboxId };
+      return {
+        index,
+        url: syncUrl(server, data.datasetId, RECORD, `bot ${index}`),
+        recordId: RECORD,
+        remote: "initial" as const,
+        bboxId,
+      };
     });
     const connected = await bots.call("connect", { specs, concurrency: 20, timeoutMs: 60_000 });
     if (connected.failed > 0) throw new Error(`${connected.failed} bots did not sync: ${connected.errors.join("; ")}`);
-    ctx.log(`  ${kind} run ${run}: ${p.clients} bots + ${p.observers} observers synced; load for ${p.warmupS} + ${p.durationS} s`);
+    ctx.log(
+      `  ${kind} run ${run}: ${p.clients} bots + ${p.observers} observers synced; load for ${p.warmupS} + ${p.durationS} s`,
+    );
     await bots.call("load", { info: data.info, editsPerSec: p.editsPerSec, awarenessHz: p.awarenessHz });
     await observers.call("load", { awarenessHz: p.awarenessHz });
     await sleep(p.warmupS * 1000);
@@ -206,12 +238,16 @@ function side(runs: readonly FanoutRun[]): SideSummary {
 
 export async function runFanout(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const p = fanoutParams(ctx);
-  ctx.log(`fanout: ${p.clients} clients × ${p.editsPerSec} edits/s + ${p.awarenessHz} Hz awareness, ${p.runs} runs per server`);
+  ctx.log(
+    `fanout: ${p.clients} clients × ${p.editsPerSec} edits/s + ${p.awarenessHz} Hz awareness, ${p.runs} runs per server`,
+  );
   const runs: FanoutRun[] = [];
   for (let i = 1; i <= p.runs; i++) {
     for (const kind of ["stock", "tessera"] as const) {
       const r = await fanoutRun(kind, p, ctx, i);
-      ctx.log(`  ${kind} run ${i}: edit p50 ${r.editLatencyMs.p50} p99 ${r.editLatencyMs.p99} ms, awareness p99 ${r.awarenessLatencyMs.p99} ms, CPU ${r.serverUsage.cpuPercent} %, RSS ${r.serverUsage.rssMb} MB`);
+      ctx.log(
+        `  ${kind} run ${i}: edit p50 ${r.editLatencyMs.p50} p99 ${r.editLatencyMs.p99} ms, awareness p99 ${r.awarenessLatencyMs.p99} ms, CPU ${r.serverUsage.cpuPercent} %, RSS ${r.serverUsage.rssMb} MB`,
+      );
       runs.push(r);
     }
   }
@@ -238,11 +274,55 @@ export async function runFanout(ctx: ScenarioContext): Promise<ScenarioOutput> {
     json: { scenario: "fanout", parameters: p, tessera, stock, ratios, runs },
     tables: [
       {
-        head: ["server (median of runs)", "edit p50", "p95", "p99", "max", "awareness p50", "p99", "durable ack p50 / p99", "CPU %", "RSS MB", "undelivered"],
-        rows: [row("stock", stock), row("tessera", tessera), ["tessera ÷ stock", "", "", fmt(ratios.editP99, 2), "", "", fmt(ratios.awarenessP99, 2), "", fmt(ratios.serverCpu, 2), fmt(ratios.serverRss, 2), ""]],
+        head: [
+          "server (median of runs)",
+          "edit p50",
+          "p95",
+          "p99",
+          "max",
+          "awareness p50",
+          "p99",
+          "durable ack p50 / p99",
+          "CPU %",
+          "RSS MB",
+          "undelivered",
+        ],
+        rows: [
+          row("stock", stock),
+          row("tessera", tessera),
+          [
+            "tessera ÷ stock",
+            "",
+            "",
+            fmt(ratios.editP99, 2),
+            "",
+            "",
+            fmt(ratios.awarenessP99, 2),
+            "",
+            fmt(ratios.serverCpu, 2),
+            fmt(ratios.serverRss, 2),
+            "",
+          ],
+        ],
       },
       {
-        head: ["run", "server", "edit p50", "p95", "p99", "max", "aw. p99", "ack p99", "folded after", "edits/s", "aw./s", "CPU % (main)", "RSS MB", "bots CPU %", "bots loop p99"],
+        head: [
+          "run",
+          "server",
+          "edit p50",
+          "p95",
+          "p99",
+          "max",
+          "aw. p99",
+          "ack p99",
+          "folded after",
+          "edits/s",
+          "aw./s",
+          "CPU % (main)",
+          "RSS MB",
+          "bots CPU %",
+          "bots loop p99",
+        ],
         rows: runs.map((r) => [
           String(r.run),
           r.server,

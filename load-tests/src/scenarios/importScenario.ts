@@ -16,7 +16,11 @@ function run(command: string, args: readonly string[]): Promise<void> {
     const child = spawn(command, [...args], { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${err.slice(-1000)}`))));
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${err.slice(-1000)}`)),
+    );
   });
 }
 
@@ -75,14 +79,29 @@ function rowsOf(source: ImportSource): Record<string, number> {
   return { records: source.records, images: source.records, entities: source.annotations, bboxes: source.annotations };
 }
 
-async function importOnce(source: ImportSource, ctx: ScenarioContext, importer: ImportRun["importer"]): Promise<ImportRun> {
+async function importOnce(
+  source: ImportSource,
+  ctx: ScenarioContext,
+  importer: ImportRun["importer"],
+): Promise<ImportRun> {
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-import-"));
   try {
     const profileDir = ctx.profile && importer === "tessera" ? path.join(root, "profile") : null;
     if (importer === "pixano") await run(PIXANO_BIN, ["init", path.join(root, "data")]);
     const [command, args] =
       importer === "tessera"
-        ? [process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), `${tesseraRoot()}bin/tessera.mjs`, "data", "import", path.join(root, "data"), source.dir, "--json"]]
+        ? [
+            process.execPath,
+            [
+              ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+              `${tesseraRoot()}bin/tessera.mjs`,
+              "data",
+              "import",
+              path.join(root, "data"),
+              source.dir,
+              "--json",
+            ],
+          ]
         : [PIXANO_BIN, ["data", "import", path.join(root, "data"), source.dir, "--yes"]];
     const t0 = nowMs();
     const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
@@ -96,8 +115,14 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext, importer: 
     const sample = async () => {
       const procs = await sampleProcesses(pid);
       if (procs.length === 0) return;
-      peak = Math.max(peak, procs.reduce((a, p) => a + p.peakRssBytes, 0));
-      cpuMs = Math.max(cpuMs, procs.reduce((a, p) => a + p.cpuMs, 0));
+      peak = Math.max(
+        peak,
+        procs.reduce((a, p) => a + p.peakRssBytes, 0),
+      );
+      cpuMs = Math.max(
+        cpuMs,
+        procs.reduce((a, p) => a + p.cpuMs, 0),
+      );
     };
     const timer = setInterval(() => void sample(), 100);
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
@@ -105,8 +130,12 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext, importer: 
     const seconds = (nowMs() - t0) / 1000;
     if (code !== 0) throw new Error(`${importer} data import exited with ${code}:\n${stderr}\n${stdout.slice(-2000)}`);
     // Pixano prints a summary, not JSON: the rows are the source's (checked by its "imported successfully").
-    if (importer === "pixano" && !/imported successfully \((\d+) record/.test(stdout)) throw new Error(`pixano data import did not report success:\n${stdout.slice(-2000)}`);
-    const report: CliReport = importer === "tessera" ? (JSON.parse(stdout) as CliReport) : { records: source.records, tables: rowsOf(source), warnings: [] };
+    if (importer === "pixano" && !/imported successfully \((\d+) record/.test(stdout))
+      throw new Error(`pixano data import did not report success:\n${stdout.slice(-2000)}`);
+    const report: CliReport =
+      importer === "tessera"
+        ? (JSON.parse(stdout) as CliReport)
+        : { records: source.records, tables: rowsOf(source), warnings: [] };
     const rows = Object.values(report.tables).reduce((a, n) => a + n, 0);
     const annotations = report.tables.bboxes ?? 0;
     const out: ImportRun = {
@@ -125,9 +154,13 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext, importer: 
       cpuPercent: Math.round((cpuMs / (seconds * 1000)) * 1000) / 10,
       peakRssMb: Math.round(peak / 2 ** 20),
       warnings: report.warnings.length,
-      profile: profileDir ? (await summarizeProfileDir(profileDir)).map((summary) => ({ role: "import", pid, summary, error: null })) : null,
+      profile: profileDir
+        ? (await summarizeProfileDir(profileDir)).map((summary) => ({ role: "import", pid, summary, error: null }))
+        : null,
     };
-    ctx.log(`  ${importer} ${source.format}: ${out.records} records, ${rows} rows in ${out.seconds} s (${out.rowsPerSecond} rows/s), peak RSS ${out.peakRssMb} MB`);
+    ctx.log(
+      `  ${importer} ${source.format}: ${out.records} records, ${rows} rows in ${out.seconds} s (${out.rowsPerSecond} rows/s), peak RSS ${out.peakRssMb} MB`,
+    );
     return out;
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -136,7 +169,9 @@ async function importOnce(source: ImportSource, ctx: ScenarioContext, importer: 
 
 export async function runImport(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const p = importParams(ctx);
-  ctx.log(`import: ${p.records.toLocaleString("en")} records × ${p.annotationsPerRecord} boxes through the CLI, JSONL v2 then v1`);
+  ctx.log(
+    `import: ${p.records.toLocaleString("en")} records × ${p.annotationsPerRecord} boxes through the CLI, JSONL v2 then v1`,
+  );
   const runs: ImportRun[] = [];
   for (const format of ["pixano_jsonl", "pixano_v1"] as const) {
     const source = await ensureImportSource(format, p.records, p.annotationsPerRecord, ctx.log);
@@ -148,12 +183,28 @@ export async function runImport(ctx: ScenarioContext): Promise<ScenarioOutput> {
   }
   const tessV2 = runs.find((r) => r.importer === "tessera" && r.format === "pixano_jsonl");
   const pixV2 = runs.find((r) => r.importer === "pixano");
-  const ratios = tessV2 && pixV2 ? { seconds: ratio(tessV2.seconds, pixV2.seconds), peakRss: ratio(tessV2.peakRssMb, pixV2.peakRssMb) } : null;
+  const ratios =
+    tessV2 && pixV2
+      ? { seconds: ratio(tessV2.seconds, pixV2.seconds), peakRss: ratio(tessV2.peakRssMb, pixV2.peakRssMb) }
+      : null;
   return {
     json: { scenario: "import", parameters: p, runs, ratiosTesseraOverPixano: ratios },
     tables: [
       {
-        head: ["importer", "format", "records", "annotations", "source MB", "seconds", "rows/s", "records/s", "annotations/s", "CPU %", "peak RSS MB", "warnings"],
+        head: [
+          "importer",
+          "format",
+          "records",
+          "annotations",
+          "source MB",
+          "seconds",
+          "rows/s",
+          "records/s",
+          "annotations/s",
+          "CPU %",
+          "peak RSS MB",
+          "warnings",
+        ],
         rows: runs.map((r) => [
           r.importer,
           r.format === "pixano_jsonl" ? "JSONL v2 (uri media)" : "v1 folder (embedded images)",

@@ -8,7 +8,21 @@ import type { ProcessProfile } from "../inspectorProfile.js";
 import { treeRssMb } from "../resources.js";
 import type { BenchServer, ServerKind } from "../servers/process.js";
 import type { LatencySummary } from "../stats.js";
-import { fmt, numberOption, probe, ratio, startBots, startKind, startProfiling, summarize, syncUrl, waitLogsFolded, type ScenarioContext, type ScenarioOutput, type StartedServer } from "./common.js";
+import {
+  fmt,
+  numberOption,
+  probe,
+  ratio,
+  startBots,
+  startKind,
+  startProfiling,
+  summarize,
+  syncUrl,
+  waitLogsFolded,
+  type ScenarioContext,
+  type ScenarioOutput,
+  type StartedServer,
+} from "./common.js";
 
 /**
  * `join`: join storms on one record whose document carries a long editing history (10,000
@@ -52,8 +66,18 @@ export interface JoinSide {
 
 export function joinParams(ctx: ScenarioContext): JoinParams {
   const at = ctx.args.indexOf("--joiners");
-  const joiners = at >= 0 ? (ctx.args[at + 1] ?? "").split(",").map(Number).filter((n) => n > 0) : [50, 200];
-  return { joiners, ops: numberOption(ctx.args, "--ops", 10_000), coldRepeats: numberOption(ctx.args, "--cold-repeats", ctx.full ? 20 : 8) };
+  const joiners =
+    at >= 0
+      ? (ctx.args[at + 1] ?? "")
+          .split(",")
+          .map(Number)
+          .filter((n) => n > 0)
+      : [50, 200];
+  return {
+    joiners,
+    ops: numberOption(ctx.args, "--ops", 10_000),
+    coldRepeats: numberOption(ctx.args, "--cold-repeats", ctx.full ? 20 : 8),
+  };
 }
 
 const RECORD = "history";
@@ -63,11 +87,22 @@ const UNLOAD_WAIT_MS = 2500;
 async function storm(server: BenchServer, data: CollabDataset, n: number, label: string): Promise<Storm> {
   const bots = startBots(`joiners-${label}`);
   try {
-    const specs = Array.from({ length: n }, (_, i) => ({ index: i, url: syncUrl(server, data.datasetId, RECORD, `joiner ${i}`), recordId: RECORD, remote: "none" as const }));
+    const specs = Array.from({ length: n }, (_, i) => ({
+      index: i,
+      url: syncUrl(server, data.datasetId, RECORD, `joiner ${i}`),
+      recordId: RECORD,
+      remote: "none" as const,
+    }));
     const r = await bots.call("connect", { specs, concurrency: n, timeoutMs: 120_000 }, 130_000);
     const rssAfterMb = await treeRssMb(server.pid);
     await bots.call("leave", { timeoutMs: 10_000 });
-    return { joiners: n, syncMs: summarize(r.syncMs), allSyncedMs: Math.round(r.lastSyncedAt - r.startedAt), failed: r.failed, rssAfterMb };
+    return {
+      joiners: n,
+      syncMs: summarize(r.syncMs),
+      allSyncedMs: Math.round(r.lastSyncedAt - r.startedAt),
+      failed: r.failed,
+      rssAfterMb,
+    };
   } finally {
     await bots.close();
   }
@@ -77,14 +112,21 @@ async function singleJoin(server: BenchServer, data: CollabDataset): Promise<num
   const bot = new Bot({ url: syncUrl(server, data.datasetId, RECORD, "cold joiner"), remote: "none" });
   try {
     bot.connect();
-    if (!(await Promise.race([bot.whenSynced(), sleep(30_000).then(() => false)]))) throw new Error(`cold join did not sync: ${bot.lastError ?? "timeout"}`);
+    if (!(await Promise.race([bot.whenSynced(), sleep(30_000).then(() => false)])))
+      throw new Error(`cold join did not sync: ${bot.lastError ?? "timeout"}`);
     return Math.round(bot.syncMs * 100) / 100;
   } finally {
     bot.destroy();
   }
 }
 
-async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, data: CollabDataset, ctx: ScenarioContext): Promise<JoinSide> {
+async function joinRun(
+  kind: ServerKind,
+  p: JoinParams,
+  history: HistoryDoc,
+  data: CollabDataset,
+  ctx: ScenarioContext,
+): Promise<JoinSide> {
   let started: StartedServer = await startKind(kind, ctx, { dataDir: data.dataDir });
   let profile: ProcessProfile[] | null = null;
   const doc = new Y.Doc();
@@ -94,7 +136,12 @@ async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, dat
     holder.connect();
     if (!(await holder.whenSynced())) throw new Error(`the author did not sync: ${holder.lastError}`);
     // Wait until the server holds the whole history (Tessera validates and logs it first).
-    await probe(syncUrl(started.server, data.datasetId, RECORD, "probe"), (b) => rowIds(b.doc, "entities").length, (v) => v === history.liveEntities, 60_000);
+    await probe(
+      syncUrl(started.server, data.datasetId, RECORD, "probe"),
+      (b) => rowIds(b.doc, "entities").length,
+      (v) => v === history.liveEntities,
+      60_000,
+    );
     ctx.log(`  ${kind}: history uploaded (${history.update.length} bytes, ${history.liveEntities} live entities)`);
     const profiler = await startProfiling(started);
     const storms: Storm[] = [];
@@ -109,7 +156,8 @@ async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, dat
     let restartMs: number | null = null;
     if (kind === "tessera") {
       holder.leave();
-      if ((await waitLogsFolded(data.dataDir, 60_000)) === null) throw new Error("the record log was not folded within 60 s");
+      if ((await waitLogsFolded(data.dataDir, 60_000)) === null)
+        throw new Error("the record log was not folded within 60 s");
       coldStorms = [];
       for (const n of p.joiners) {
         await sleep(UNLOAD_WAIT_MS);
@@ -132,13 +180,31 @@ async function joinRun(kind: ServerKind, p: JoinParams, history: HistoryDoc, dat
       firstJoinAfterRestartMs = await singleJoin(started.server, data);
       ctx.log(`  tessera: restart ${restartMs} ms, first join ${firstJoinAfterRestartMs} ms`);
       await started.server.stop();
-      return { server: kind, storms, coldStorms, coldJoinMs, firstJoinAfterRestartMs, restartMs, peakRssMb: peak, profile };
+      return {
+        server: kind,
+        storms,
+        coldStorms,
+        coldJoinMs,
+        firstJoinAfterRestartMs,
+        restartMs,
+        peakRssMb: peak,
+        profile,
+      };
     }
     const peak = await treeRssMb(started.server.pid);
     holder.leave();
     profile = profiler ? await profiler.stop() : null;
     await started.server.stop();
-    return { server: kind, storms, coldStorms, coldJoinMs, firstJoinAfterRestartMs, restartMs, peakRssMb: peak, profile };
+    return {
+      server: kind,
+      storms,
+      coldStorms,
+      coldJoinMs,
+      firstJoinAfterRestartMs,
+      restartMs,
+      peakRssMb: peak,
+      profile,
+    };
   } finally {
     holder.destroy();
     await started.server.stop();
@@ -150,18 +216,37 @@ export async function runJoin(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const data = await createCollabDataset({ label: "join", records: [{ id: RECORD, boxes: 0 }] });
   try {
     const history = buildHistoryDoc(data.info, RECORD, p.ops);
-    ctx.log(`join: a ${p.ops}-operation history (${history.update.length} bytes, ${history.liveEntities} live entities, built in ${history.buildMs} ms); storms of ${p.joiners.join(", ")}`);
+    ctx.log(
+      `join: a ${p.ops}-operation history (${history.update.length} bytes, ${history.liveEntities} live entities, built in ${history.buildMs} ms); storms of ${p.joiners.join(", ")}`,
+    );
     const stock = await joinRun("stock", p, history, data, ctx);
     const tessera = await joinRun("tessera", p, history, data, ctx);
     const ratios = Object.fromEntries(
-      p.joiners.map((n, i) => [`allSynced${n}`, ratio(tessera.storms[i]?.allSyncedMs ?? Number.NaN, stock.storms[i]?.allSyncedMs ?? Number.NaN)]),
+      p.joiners.map((n, i) => [
+        `allSynced${n}`,
+        ratio(tessera.storms[i]?.allSyncedMs ?? Number.NaN, stock.storms[i]?.allSyncedMs ?? Number.NaN),
+      ]),
     );
-    const stormRow = (label: string, s: Storm) => [label, String(s.joiners), fmt(s.syncMs.p50, 1), fmt(s.syncMs.p99, 1), fmt(s.syncMs.max, 1), String(s.allSyncedMs), String(s.failed), fmt(s.rssAfterMb, 0)];
+    const stormRow = (label: string, s: Storm) => [
+      label,
+      String(s.joiners),
+      fmt(s.syncMs.p50, 1),
+      fmt(s.syncMs.p99, 1),
+      fmt(s.syncMs.max, 1),
+      String(s.allSyncedMs),
+      String(s.failed),
+      fmt(s.rssAfterMb, 0),
+    ];
     return {
       json: {
         scenario: "join",
         parameters: p,
-        document: { ops: history.ops, bytes: history.update.length, liveEntities: history.liveEntities, avgUpdateBytes: history.avgUpdateBytes },
+        document: {
+          ops: history.ops,
+          bytes: history.update.length,
+          liveEntities: history.liveEntities,
+          avgUpdateBytes: history.avgUpdateBytes,
+        },
         tessera,
         stock,
         ratios,
@@ -178,8 +263,20 @@ export async function runJoin(ctx: ScenarioContext): Promise<ScenarioOutput> {
         {
           head: ["tessera cold load", "p50 ms", "p95 ms", "p99 ms", "max ms"],
           rows: [
-            ["one join of the unloaded record", fmt(tessera.coldJoinMs?.p50), fmt(tessera.coldJoinMs?.p95), fmt(tessera.coldJoinMs?.p99), fmt(tessera.coldJoinMs?.max)],
-            [`first join after a restart (restart ${tessera.restartMs ?? "—"} ms)`, fmt(tessera.firstJoinAfterRestartMs), "", "", ""],
+            [
+              "one join of the unloaded record",
+              fmt(tessera.coldJoinMs?.p50),
+              fmt(tessera.coldJoinMs?.p95),
+              fmt(tessera.coldJoinMs?.p99),
+              fmt(tessera.coldJoinMs?.max),
+            ],
+            [
+              `first join after a restart (restart ${tessera.restartMs ?? "—"} ms)`,
+              fmt(tessera.firstJoinAfterRestartMs),
+              "",
+              "",
+              "",
+            ],
           ],
         },
       ],

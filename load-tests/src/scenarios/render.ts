@@ -37,11 +37,14 @@ export function parseJsonOutput(stdout: string): unknown[] {
 
 /** A table of whatever scalar figures the results carry, one row per result object. */
 function tableOf(results: readonly unknown[]): Table {
-  const objects = results.flatMap((r) => (Array.isArray(r) ? r : [r])).filter((r): r is Record<string, unknown> => r !== null && typeof r === "object");
+  const objects = results
+    .flatMap((r) => (Array.isArray(r) ? r : [r]))
+    .filter((r): r is Record<string, unknown> => r !== null && typeof r === "object");
   const flat = objects.map((o) => {
     const row: Record<string, string> = {};
     const walk = (v: unknown, key: string) => {
-      if (v !== null && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, key ? `${key}.${k}` : k);
+      if (v !== null && typeof v === "object" && !Array.isArray(v))
+        for (const [k, x] of Object.entries(v)) walk(x, key ? `${key}.${k}` : k);
       else if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") row[key] = String(v);
     };
     walk(o, "");
@@ -59,7 +62,10 @@ export async function runRender(ctx: ScenarioContext): Promise<ScenarioOutput> {
     return { json: { scenario: "render", skipped: true, message }, tables: [{ head: ["render"], rows: [[message]] }] };
   }
   const t0 = nowMs();
-  const child = spawn(process.execPath, [script, ...(ctx.full ? ["--seconds", "12"] : [])], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script, ...(ctx.full ? ["--seconds", "12"] : [])], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -5,7 +5,20 @@ import { sampleProcesses } from "../procStats.js";
 import { snapshotTree, usageBetween, type Usage } from "../resources.js";
 import type { ServerKind } from "../servers/process.js";
 import type { LatencySummary } from "../stats.js";
-import { fmt, numberOption, pendingLogs, ratio, startBots, startKind, startProfiling, summarize, syncUrl, watchFolding, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import {
+  fmt,
+  numberOption,
+  pendingLogs,
+  ratio,
+  startBots,
+  startKind,
+  startProfiling,
+  summarize,
+  syncUrl,
+  watchFolding,
+  type ScenarioContext,
+  type ScenarioOutput,
+} from "./common.js";
 
 /**
  * `rooms`: many records open at once with one raw-protocol client each (collaboration.md §6 #4):
@@ -86,7 +99,13 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
   const t0 = nowMs();
   const ids = Array.from({ length: p.rooms }, (_, i) => recordId(i));
   // The stock server needs only the content each client uploads (the same for every room).
-  const data = await createCollabDataset({ label: "rooms", records: kind === "tessera" ? ids.map((id) => ({ id, boxes: p.boxesPerRoom })) : [{ id: ids[0] as string, boxes: p.boxesPerRoom }] });
+  const data = await createCollabDataset({
+    label: "rooms",
+    records:
+      kind === "tessera"
+        ? ids.map((id) => ({ id, boxes: p.boxesPerRoom }))
+        : [{ id: ids[0] as string, boxes: p.boxesPerRoom }],
+  });
   ctx.log(`  ${kind}: dataset ready in ${Math.round(nowMs() - t0)} ms`);
   const content = await data.recordUpdate(ids[0] as string);
   const seed = kind === "stock" ? content : undefined;
@@ -97,17 +116,28 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     await sleep(1000);
     const [rssBeforeMb, mainRssBeforeMb] = await rssOf(server.pid);
     const profiler = await startProfiling(started);
-    const specs = ids.map((id, i) => ({ index: i, url: syncUrl(server, data.datasetId, id, `user ${i}`), recordId: id, remote: "none" as const, ...(seed ? { seed } : {}) }));
+    const specs = ids.map((id, i) => ({
+      index: i,
+      url: syncUrl(server, data.datasetId, id, `user ${i}`),
+      recordId: id,
+      remote: "none" as const,
+      ...(seed ? { seed } : {}),
+    }));
     const opened = await bots.call("connect", { specs, concurrency: p.concurrency, timeoutMs: 300_000 }, 320_000);
     const openAllMs = Math.round(opened.lastSyncedAt - opened.startedAt);
-    ctx.log(`  ${kind}: ${p.rooms - opened.failed} records open in ${openAllMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.errors.join("; ")}` : ""}`);
+    ctx.log(
+      `  ${kind}: ${p.rooms - opened.failed} records open in ${openAllMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.errors.join("; ")}` : ""}`,
+    );
     const created = await bots.call("createOnce", { info: data.info });
     if (created.errors > 0) throw new Error(`${created.errors} edits failed: ${created.firstError}`);
     const editedAt = nowMs();
     const confirmed = kind === "tessera" ? await bots.call("waitConfirmed", { timeoutMs: 60_000 }, 70_000) : null;
     const folding = kind === "tessera" ? await watchFolding(data.dataDir, p.settleS * 1000, editedAt) : null;
     const foldedWhileOpenMs = folding?.foldedMs ?? null;
-    if (kind === "tessera") ctx.log(`  tessera: ${p.rooms} edits folded ${foldedWhileOpenMs === null ? `not within ${p.settleS} s` : `in ${foldedWhileOpenMs} ms`}`);
+    if (kind === "tessera")
+      ctx.log(
+        `  tessera: ${p.rooms} edits folded ${foldedWhileOpenMs === null ? `not within ${p.settleS} s` : `in ${foldedWhileOpenMs} ms`}`,
+      );
     await sleep(1000);
     const before = await snapshotTree(server.pid);
     await sleep(p.idleS * 1000);
@@ -115,7 +145,9 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     const idle = usageBetween(before, after);
     const rssOpenMb = idle.rssMb;
     const mainRssOpenMb = idle.processes[0]?.rssMb ?? Number.NaN;
-    ctx.log(`  ${kind}: open RSS ${rssOpenMb} MB (before ${rssBeforeMb} MB), idle CPU ${idle.cpuPercent} %; everyone leaves`);
+    ctx.log(
+      `  ${kind}: open RSS ${rssOpenMb} MB (before ${rssBeforeMb} MB), idle CPU ${idle.cpuPercent} %; everyone leaves`,
+    );
     const left = nowMs();
     await bots.call("leave", { timeoutMs: 30_000 }, 40_000);
     let foldedAfterLeaveMs: number | null = null;
@@ -124,7 +156,8 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     for (let s = 1; s <= p.settleS; s++) {
       // Once a second: RSS, and whether every log is folded yet (Tessera).
       while (nowMs() < left + s * 1000) {
-        if (kind === "tessera" && foldedAfterLeaveMs === null && (await pendingLogs(data.dataDir)) === 0) foldedAfterLeaveMs = Math.round(nowMs() - left);
+        if (kind === "tessera" && foldedAfterLeaveMs === null && (await pendingLogs(data.dataDir)) === 0)
+          foldedAfterLeaveMs = Math.round(nowMs() - left);
         await sleep(kind === "tessera" && foldedAfterLeaveMs === null ? 250 : Math.max(1, left + s * 1000 - nowMs()));
       }
       const [tree, main] = await rssOf(server.pid);
@@ -188,7 +221,11 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     s.durableAckMs ? `${fmt(s.durableAckMs.p50, 1)} / ${fmt(s.durableAckMs.p99, 1)}` : "n/a",
     s.server === "tessera" ? (s.foldedWhileOpenMs === null ? `> ${p.settleS} s` : `${s.foldedWhileOpenMs} ms`) : "n/a",
     `${fmt(s.idle.cpuPercent)} (${fmt(s.idle.processes[0]?.cpuPercent)})`,
-    s.server === "tessera" ? (s.foldedAfterLeaveMs === null ? `> ${p.settleS} s` : `${s.foldedAfterLeaveMs} ms`) : "never (no storage)",
+    s.server === "tessera"
+      ? s.foldedAfterLeaveMs === null
+        ? `> ${p.settleS} s`
+        : `${s.foldedAfterLeaveMs} ms`
+      : "never (no storage)",
     `${fmt(s.rssAfterLeaveMb[4] ?? Number.NaN, 0)} / ${fmt(s.rssAfterLeaveEndMb, 0)}`,
     fmt(s.rssEndOverBefore, 2),
   ];
@@ -196,8 +233,38 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     json: { scenario: "rooms", parameters: p, tessera, stock, ratios },
     tables: [
       {
-        head: ["server", "RSS before MB", "RSS open MB (main)", "KB/room (main)", "sync p50 / p99 ms", "open all ms", "ack p50 / p99 ms", "edits folded", "idle CPU % (main)", "folded after leave", `RSS +5 s / +${p.settleS} s MB`, "end ÷ before"],
-        rows: [row(stock), row(tessera), ["tessera ÷ stock", "", fmt(ratios.rssOpen, 2), `${fmt(ratios.rssPerRoom, 2)} (${fmt(ratios.mainRssPerRoom, 2)})`, "", "", "", "", "", "", fmt(ratios.rssAfterLeave, 2), ""]],
+        head: [
+          "server",
+          "RSS before MB",
+          "RSS open MB (main)",
+          "KB/room (main)",
+          "sync p50 / p99 ms",
+          "open all ms",
+          "ack p50 / p99 ms",
+          "edits folded",
+          "idle CPU % (main)",
+          "folded after leave",
+          `RSS +5 s / +${p.settleS} s MB`,
+          "end ÷ before",
+        ],
+        rows: [
+          row(stock),
+          row(tessera),
+          [
+            "tessera ÷ stock",
+            "",
+            fmt(ratios.rssOpen, 2),
+            `${fmt(ratios.rssPerRoom, 2)} (${fmt(ratios.mainRssPerRoom, 2)})`,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            fmt(ratios.rssAfterLeave, 2),
+            "",
+          ],
+        ],
       },
     ],
   };

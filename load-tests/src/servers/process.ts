@@ -58,7 +58,12 @@ export interface SpawnSpec {
 
 export async function spawnServer(spec: SpawnSpec): Promise<BenchServer> {
   const t0 = nowMs();
-  const child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: spec.env });
+  const child = spawn(spec.command, [...spec.args], {
+    cwd: spec.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: spec.env,
+  });
   const pid = child.pid;
   if (pid === undefined) throw new ServerStartError(`could not spawn ${spec.command}`);
   let tail = "";
@@ -72,7 +77,11 @@ export async function spawnServer(spec: SpawnSpec): Promise<BenchServer> {
     const timeoutMs = spec.timeoutMs ?? 60_000;
     const timer = setTimeout(() => {
       clearInterval(poll);
-      reject(new ServerStartError(`${spec.kind} server printed nothing matching ${String(spec.ready)} within ${timeoutMs} ms:\n${tail.slice(-2000)}`));
+      reject(
+        new ServerStartError(
+          `${spec.kind} server printed nothing matching ${String(spec.ready)} within ${timeoutMs} ms:\n${tail.slice(-2000)}`,
+        ),
+      );
     }, timeoutMs);
     const poll = setInterval(() => {
       if (spec.ready.test(tail)) {
@@ -84,7 +93,9 @@ export async function spawnServer(spec: SpawnSpec): Promise<BenchServer> {
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       clearInterval(poll);
-      reject(new ServerStartError(`${spec.kind} server exited (${code ?? signal}) before listening:\n${tail.slice(-2000)}`));
+      reject(
+        new ServerStartError(`${spec.kind} server exited (${code ?? signal}) before listening:\n${tail.slice(-2000)}`),
+      );
     });
   });
   const startMs = Math.round(nowMs() - t0);

@@ -11,7 +11,10 @@ export async function startStock(options: { port?: number; inspectPort?: number 
   return spawnServer({
     kind: "stock",
     command: process.execPath,
-    args: [...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []), `${repoRoot}node_modules/@y/websocket-server/src/server.js`],
+    args: [
+      ...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []),
+      `${repoRoot}node_modules/@y/websocket-server/src/server.js`,
+    ],
     cwd: repoRoot,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port) },
     port,

@@ -39,7 +39,17 @@ export async function startTessera(options: TesseraOptions): Promise<BenchServer
   return spawnServer({
     kind: "tessera",
     command: process.execPath,
-    args: [...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []), cli, "server", "run", options.dataDir, "--host", "127.0.0.1", "--port", String(port)],
+    args: [
+      ...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []),
+      cli,
+      "server",
+      "run",
+      options.dataDir,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ],
     cwd: root,
     env: {
       ...process.env,

@@ -23,12 +23,19 @@ function run(command: string, args: readonly string[], cwd: string): Promise<voi
     const child = spawn(command, [...args], { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new TreeError(`${command} ${args.join(" ")} failed (${code}): ${err.slice(-1000)}`))));
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new TreeError(`${command} ${args.join(" ")} failed (${code}): ${err.slice(-1000)}`)),
+    );
   });
 }
 
 export async function checkoutTree(ref: string, log: (m: string) => void): Promise<{ dir: string; commit: string }> {
-  const sha = execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], { cwd: repoRoot, encoding: "utf8" }).trim();
+  const sha = execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  }).trim();
   const dir = path.join(cacheRoot, `tree-${sha.slice(0, 12)}`);
   const ready = path.join(dir, ".bench-ready");
   if (existsSync(ready)) return { dir: `${dir}/`, commit: sha };
@@ -39,7 +46,12 @@ export async function checkoutTree(ref: string, log: (m: string) => void): Promi
   await run("cp", ["-al", path.join(repoRoot, "node_modules"), path.join(dir, "node_modules")], repoRoot);
   for (const entry of await readdir(repoRoot, { withFileTypes: true })) {
     const nm = path.join(repoRoot, entry.name, "node_modules");
-    if (entry.isDirectory() && entry.name !== "node_modules" && existsSync(nm) && existsSync(path.join(dir, entry.name))) {
+    if (
+      entry.isDirectory() &&
+      entry.name !== "node_modules" &&
+      existsSync(nm) &&
+      existsSync(path.join(dir, entry.name))
+    ) {
       await run("cp", ["-al", nm, path.join(dir, entry.name, "node_modules")], repoRoot);
     }
   }

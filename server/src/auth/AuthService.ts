@@ -4,9 +4,21 @@ import { silentLogger, type Logger } from "../logger.js";
 import { LiveError, type LiveIdentify } from "../live/LiveHub.js";
 import { guestIdentity, isRefusal, type Identify } from "../sync/identity.js";
 import { parseSyncRoute } from "../sync/upgrade.js";
-import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type GuardRefusal } from "./ConnectionGuard.js";
+import {
+  ConnectionGuard,
+  DEFAULT_CONNECTION_LIMITS,
+  type ConnectionLimits,
+  type GuardRefusal,
+} from "./ConnectionGuard.js";
 import { AuthFileError } from "./atomicFile.js";
-import { clearedSessionCookie, clientAddress, cookieValues, isHttps, SESSION_COOKIE, sessionCookie } from "./cookies.js";
+import {
+  clearedSessionCookie,
+  clientAddress,
+  cookieValues,
+  isHttps,
+  SESSION_COOKIE,
+  sessionCookie,
+} from "./cookies.js";
 import { DEFAULT_SESSION_TIMES, SessionStore, TokenStore, type SessionTimes } from "./credentialFiles.js";
 import { LoginGate, type LoginLimits } from "./LoginGate.js";
 import { ANONYMOUS, LOCAL, principalIdentity, type Principal } from "./principal.js";
@@ -43,7 +55,11 @@ export interface Authentication {
 }
 
 /** A refusal at the websocket upgrade, answered as plain HTTP. */
-export type UpgradeRefusal = { readonly refuse: 401 | 403 | 503; readonly message: string; readonly headers?: Readonly<Record<string, string>> };
+export type UpgradeRefusal = {
+  readonly refuse: 401 | 403 | 503;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+};
 
 /** How websockets opened with an API token are tracked (to cut them when it is revoked). */
 export function tokenKey(id: string): string {
@@ -88,7 +104,12 @@ export class AuthService {
     this.secureCookies = on?.secureCookies ?? "auto";
     // The single-user mode is one trusted person on loopback: no per-address or per-user caps
     // (the sync endpoint's own totals still hold), so local scripts and benchmarks are not throttled.
-    const unlimited: ConnectionLimits = { perAddress: Infinity, perUser: Infinity, upgradeBurstPerAddress: Infinity, upgradesPerSecondPerAddress: Infinity };
+    const unlimited: ConnectionLimits = {
+      perAddress: Infinity,
+      perUser: Infinity,
+      upgradeBurstPerAddress: Infinity,
+      upgradesPerSecondPerAddress: Infinity,
+    };
     this.connections = new ConnectionGuard(on ? { ...DEFAULT_CONNECTION_LIMITS, ...on.connections } : unlimited, now);
     if (on) {
       this.users = new UserStore(dataDir, { now: () => new Date(now()) });
@@ -106,7 +127,11 @@ export class AuthService {
   }
 
   /** Opens the stores (on mode) and starts watching the accounts file for changes made by the CLI. */
-  static async open(dataDir: string, config: AuthConfig, options: { logger: Logger; corsOrigins?: readonly string[] }): Promise<AuthService> {
+  static async open(
+    dataDir: string,
+    config: AuthConfig,
+    options: { logger: Logger; corsOrigins?: readonly string[] },
+  ): Promise<AuthService> {
     const auth = new AuthService(config.mode, dataDir, config, options.logger, new Set(options.corsOrigins ?? []));
     if (auth.users && auth.sessions && auth.tokens && auth.gate) {
       const users = auth.users;
@@ -144,7 +169,8 @@ export class AuthService {
 
   private fingerprintUsers(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const u of this.users?.list() ?? []) out.set(u.username, JSON.stringify([u.uid, u.role, u.datasetRoles, u.epoch, u.displayName]));
+    for (const u of this.users?.list() ?? [])
+      out.set(u.username, JSON.stringify([u.uid, u.role, u.datasetRoles, u.epoch, u.displayName]));
     return out;
   }
 
@@ -231,8 +257,14 @@ export class AuthService {
   private fromToken(token: string): Authentication {
     const record = isTokenShape(token) ? this.tokens?.lookup(token) : null;
     const user = record ? this.liveUser(record.uid) : null;
-    if (!record || !user) return { principal: ANONYMOUS, failure: "Invalid or expired token.", setCookie: null, sessionDigest: null };
-    return { principal: { kind: "user", user, via: "token", token: record }, failure: null, setCookie: null, sessionDigest: null };
+    if (!record || !user)
+      return { principal: ANONYMOUS, failure: "Invalid or expired token.", setCookie: null, sessionDigest: null };
+    return {
+      principal: { kind: "user", user, via: "token", token: record },
+      failure: null,
+      setCookie: null,
+      sessionDigest: null,
+    };
   }
 
   /**
@@ -245,7 +277,13 @@ export class AuthService {
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
       const m = /^Bearer +(\S+) *$/i.exec(authorization);
-      if (!m?.[1]) return { principal: ANONYMOUS, failure: "Unsupported Authorization header: send 'Bearer <token>'.", setCookie: null, sessionDigest: null };
+      if (!m?.[1])
+        return {
+          principal: ANONYMOUS,
+          failure: "Unsupported Authorization header: send 'Bearer <token>'.",
+          setCookie: null,
+          sessionDigest: null,
+        };
       return this.fromToken(m[1]);
     }
     if (options.upgrade) {
@@ -294,17 +332,35 @@ export class AuthService {
   // ── websockets ──────────────────────────────────────────────────────────────────────────────
 
   /** Admission shared by the sync endpoint and the live channel. */
-  private admitUpgrade(req: IncomingMessage, datasetId: string | null): { principal: Principal; sessionDigest: string | null; refusal: UpgradeRefusal | null } {
+  private admitUpgrade(
+    req: IncomingMessage,
+    datasetId: string | null,
+  ): { principal: Principal; sessionDigest: string | null; refusal: UpgradeRefusal | null } {
     const address = clientAddress(req, this.trustProxy);
     const rate = this.connections.attempt(address);
     if (rate) return { principal: ANONYMOUS, sessionDigest: null, refusal: guardRefusal(rate) };
     const a = this.authenticate(req, { upgrade: true });
-    if (a.principal.kind === "anonymous") return { principal: a.principal, sessionDigest: null, refusal: { refuse: 401, message: a.failure ?? "authentication required" } };
-    if (a.sessionDigest !== null && !this.originAllowed(req)) return { principal: a.principal, sessionDigest: null, refusal: { refuse: 403, message: "cross-origin websocket refused" } };
+    if (a.principal.kind === "anonymous")
+      return {
+        principal: a.principal,
+        sessionDigest: null,
+        refusal: { refuse: 401, message: a.failure ?? "authentication required" },
+      };
+    if (a.sessionDigest !== null && !this.originAllowed(req))
+      return {
+        principal: a.principal,
+        sessionDigest: null,
+        refusal: { refuse: 403, message: "cross-origin websocket refused" },
+      };
     const who = principalIdentity(a.principal, datasetId);
-    const key = a.principal.kind === "user" && a.principal.via === "token" ? tokenKey(a.principal.token.id) : a.sessionDigest;
+    const key =
+      a.principal.kind === "user" && a.principal.via === "token" ? tokenKey(a.principal.token.id) : a.sessionDigest;
     const admitted = this.connections.admit(req.socket, address, who?.id ?? "", key);
-    return { principal: a.principal, sessionDigest: a.sessionDigest, refusal: admitted ? guardRefusal(admitted) : null };
+    return {
+      principal: a.principal,
+      sessionDigest: a.sessionDigest,
+      refusal: admitted ? guardRefusal(admitted) : null,
+    };
   }
 
   /**
@@ -319,7 +375,10 @@ export class AuthService {
     const datasetId = route?.kind === "record" ? route.key.datasetId : null;
     const { principal, refusal } = this.admitUpgrade(req, datasetId);
     if (refusal) return Promise.resolve(refusal);
-    if (principal.kind === "local") return Promise.resolve(guestIdentity(url.searchParams.get("name"), url.searchParams.get("role") ?? "admin", tessera));
+    if (principal.kind === "local")
+      return Promise.resolve(
+        guestIdentity(url.searchParams.get("name"), url.searchParams.get("role") ?? "admin", tessera),
+      );
     const who = principalIdentity(principal, datasetId);
     if (!who) return Promise.resolve({ refuse: 401, message: "authentication required" });
     return Promise.resolve({ ...who, tessera });
@@ -340,13 +399,22 @@ export class AuthService {
     } else {
       const a = this.authenticate(req);
       if (a.principal.kind === "anonymous") throw new LiveError("unauthorized", a.failure ?? "authentication required");
-      if (a.sessionDigest !== null && !this.originAllowed(req)) throw new LiveError("forbidden", "cross-origin connection refused");
+      if (a.sessionDigest !== null && !this.originAllowed(req))
+        throw new LiveError("forbidden", "cross-origin connection refused");
       principal = a.principal;
     }
     if (principal.kind === "local") {
-      const who = guestIdentity(typeof handshake.name === "string" ? handshake.name : null, typeof handshake.role === "string" ? handshake.role : "admin");
+      const who = guestIdentity(
+        typeof handshake.name === "string" ? handshake.name : null,
+        typeof handshake.role === "string" ? handshake.role : "admin",
+      );
       if (isRefusal(who)) throw new LiveError("forbidden", who.message);
-      return Promise.resolve({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) } satisfies LiveUser);
+      return Promise.resolve({
+        id: who.id,
+        name: who.name,
+        role: who.role,
+        color: userColor(who.id),
+      } satisfies LiveUser);
     }
     const who = principalIdentity(principal, datasetId);
     if (!who) throw new LiveError("unauthorized", "authentication required");

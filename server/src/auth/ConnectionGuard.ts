@@ -56,16 +56,26 @@ export class ConnectionGuard {
   /** Counts one upgrade attempt from `address`; a refusal when it is over its rate. Checked before anything else. */
   attempt(address: string): GuardRefusal | null {
     const wait = this.attempts.take(address);
-    return wait > 0 ? { status: 503, message: "too many connection attempts from this address", retryAfterSeconds: wait } : null;
+    return wait > 0
+      ? { status: 503, message: "too many connection attempts from this address", retryAfterSeconds: wait }
+      : null;
   }
 
   /** Admits an authenticated upgrade, counted until `socket` closes; a refusal when a cap is reached. */
   admit(socket: Duplex, address: string, username: string, session: string | null): GuardRefusal | null {
     if ((this.byAddress.get(address) ?? 0) >= this.limits.perAddress) {
-      return { status: 503, message: "too many connections from this address", retryAfterSeconds: 5 + Math.floor(Math.random() * 10) };
+      return {
+        status: 503,
+        message: "too many connections from this address",
+        retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
+      };
     }
     if ((this.byUser.get(username) ?? 0) >= this.limits.perUser) {
-      return { status: 503, message: "too many connections for this user", retryAfterSeconds: 5 + Math.floor(Math.random() * 10) };
+      return {
+        status: 503,
+        message: "too many connections for this user",
+        retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
+      };
     }
     const t: Tracked = { socket, address, username, session };
     this.open.add(t);

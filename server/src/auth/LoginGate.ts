@@ -39,7 +39,9 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   queued: 16,
 };
 
-export type LoginVerdict = { readonly ok: true; readonly user: UserRecord } | { readonly ok: false; readonly status: 401 | 429; readonly detail: string; readonly retryAfter?: number };
+export type LoginVerdict =
+  | { readonly ok: true; readonly user: UserRecord }
+  | { readonly ok: false; readonly status: 401 | 429; readonly detail: string; readonly retryAfter?: number };
 
 export class LoginGate {
   readonly limits: LoginLimits;
@@ -63,7 +65,12 @@ export class LoginGate {
   }
 
   private static tooMany(seconds: number, what: string): LoginVerdict {
-    return { ok: false, status: 429, detail: `Too many login attempts ${what}; retry in ${seconds} s.`, retryAfter: seconds };
+    return {
+      ok: false,
+      status: 429,
+      detail: `Too many login attempts ${what}; retry in ${seconds} s.`,
+      retryAfter: seconds,
+    };
   }
 
   /**
@@ -85,7 +92,10 @@ export class LoginGate {
     try {
       const release = await slot;
       try {
-        ok = await verifyPassword(password, user?.passwordHash ?? (await (this.dummy ??= hashPassword(generatePassword()))));
+        ok = await verifyPassword(
+          password,
+          user?.passwordHash ?? (await (this.dummy ??= hashPassword(generatePassword()))),
+        );
       } finally {
         release();
       }

@@ -44,20 +44,30 @@ const MAX_DISPLAY_NAME = 64;
 /** A username as stored (lower case), or an error saying what is wrong with it. */
 export function normalizeUsername(raw: string): string {
   const u = raw.trim().toLowerCase();
-  if (!USERNAME_RE.test(u)) throw new UserStoreError("invalid", "a username is 1-64 characters: letters, digits, '.', '_', '-', starting with a letter or digit");
+  if (!USERNAME_RE.test(u))
+    throw new UserStoreError(
+      "invalid",
+      "a username is 1-64 characters: letters, digits, '.', '_', '-', starting with a letter or digit",
+    );
   return u;
 }
 
 function checkDisplayName(raw: string | undefined, username: string): string {
   const name = (raw ?? "").trim();
-  if (name.length > MAX_DISPLAY_NAME) throw new UserStoreError("invalid", `a display name has at most ${MAX_DISPLAY_NAME} characters`);
+  if (name.length > MAX_DISPLAY_NAME)
+    throw new UserStoreError("invalid", `a display name has at most ${MAX_DISPLAY_NAME} characters`);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new UserStoreError("invalid", "a display name may not contain control characters");
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw new UserStoreError("invalid", "a display name may not contain control characters");
   return name === "" ? username : name;
 }
 
 function checkRole(role: unknown): Role {
-  if (!isRole(role)) throw new UserStoreError("invalid", `unknown role ${JSON.stringify(String(role).slice(0, 32))} (admin, reviewer, annotator or viewer)`);
+  if (!isRole(role))
+    throw new UserStoreError(
+      "invalid",
+      `unknown role ${JSON.stringify(String(role).slice(0, 32))} (admin, reviewer, annotator or viewer)`,
+    );
   return role;
 }
 
@@ -76,10 +86,17 @@ export function newUid(): string {
 /** One account as stored; `uid` is null for files written before accounts had one (see `readFile`). */
 function parseUser(v: unknown): Omit<UserRecord, "uid"> & { uid: string | null } {
   const o = v as Record<string, unknown> | null;
-  if (!o || typeof o !== "object" || typeof o.username !== "string" || typeof o.passwordHash !== "string" || !isRole(o.role)) {
+  if (
+    !o ||
+    typeof o !== "object" ||
+    typeof o.username !== "string" ||
+    typeof o.passwordHash !== "string" ||
+    !isRole(o.role)
+  ) {
     throw new AuthFileError("corrupt", "users.json holds a malformed account");
   }
-  if (o.uid !== undefined && (typeof o.uid !== "string" || !UID_RE.test(o.uid))) throw new AuthFileError("corrupt", `users.json: account ${o.username.slice(0, 64)} has a malformed uid`);
+  if (o.uid !== undefined && (typeof o.uid !== "string" || !UID_RE.test(o.uid)))
+    throw new AuthFileError("corrupt", `users.json: account ${o.username.slice(0, 64)} has a malformed uid`);
   const datasetRoles: Record<string, Role> = {};
   if (o.datasetRoles && typeof o.datasetRoles === "object") {
     for (const [k, r] of Object.entries(o.datasetRoles as Record<string, unknown>)) if (isRole(r)) datasetRoles[k] = r;
@@ -108,7 +125,14 @@ export interface UserView {
 }
 
 export function userView(u: UserRecord): UserView {
-  return { username: u.username, display_name: u.displayName, role: u.role, dataset_roles: { ...u.datasetRoles }, created_at: u.createdAt, updated_at: u.updatedAt };
+  return {
+    username: u.username,
+    display_name: u.displayName,
+    role: u.role,
+    dataset_roles: { ...u.datasetRoles },
+    created_at: u.createdAt,
+    updated_at: u.updatedAt,
+  };
 }
 
 /**
@@ -161,7 +185,8 @@ export class UserStore {
     const uids = new Set<string>();
     for (const v of list) {
       const parsed = parseUser(v);
-      if (parsed.uid !== null && uids.has(parsed.uid)) throw new AuthFileError("corrupt", `users.json: two accounts share the uid of ${parsed.username.slice(0, 64)}`);
+      if (parsed.uid !== null && uids.has(parsed.uid))
+        throw new AuthFileError("corrupt", `users.json: two accounts share the uid of ${parsed.username.slice(0, 64)}`);
       if (parsed.uid === null) migrated = true;
       const u: UserRecord = { ...parsed, uid: parsed.uid ?? newUid() };
       uids.add(u.uid);
@@ -231,7 +256,13 @@ export class UserStore {
     return u;
   }
 
-  async add(input: { username: string; password: string; role: Role; displayName?: string; datasetRoles?: Readonly<Record<string, Role>> }): Promise<UserRecord> {
+  async add(input: {
+    username: string;
+    password: string;
+    role: Role;
+    displayName?: string;
+    datasetRoles?: Readonly<Record<string, Role>>;
+  }): Promise<UserRecord> {
     const username = normalizeUsername(input.username);
     const role = checkRole(input.role);
     const problem = passwordProblem(input.password);
@@ -243,7 +274,17 @@ export class UserStore {
     return this.change((users) => {
       if (users.has(username)) throw new UserStoreError("exists", `user ${username} already exists`);
       const now = this.now();
-      const user: UserRecord = { uid: newUid(), username, displayName, role, datasetRoles, passwordHash, epoch: 0, createdAt: now, updatedAt: now };
+      const user: UserRecord = {
+        uid: newUid(),
+        username,
+        displayName,
+        role,
+        datasetRoles,
+        passwordHash,
+        epoch: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
       users.set(username, user);
       return user;
     });
@@ -301,7 +342,8 @@ export class UserStore {
   async remove(username: string): Promise<UserRecord> {
     return this.change((users) => {
       const u = this.mustGet(users, username);
-      if (u.role === "admin" && this.adminCount(users) <= 1) throw new UserStoreError("last_admin", `${u.username} is the last admin and cannot be removed`);
+      if (u.role === "admin" && this.adminCount(users) <= 1)
+        throw new UserStoreError("last_admin", `${u.username} is the last admin and cannot be removed`);
       users.delete(u.username);
       return u;
     });

@@ -14,13 +14,17 @@ export interface FirstAdmin {
  * promoted and given the password. Returns null when an admin already exists (the environment
  * variables are then ignored: they never reset anything).
  */
-export async function ensureAdmin(users: UserStore, wanted: { username?: string; password?: string } = {}): Promise<FirstAdmin | null> {
+export async function ensureAdmin(
+  users: UserStore,
+  wanted: { username?: string; password?: string } = {},
+): Promise<FirstAdmin | null> {
   await users.refresh();
   if (users.adminCount() > 0) return null;
   try {
     return await createAdmin(users, wanted);
   } catch (err) {
-    if (err instanceof UserStoreError) throw new UserStoreError(err.reason, `first admin (TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD): ${err.message}`);
+    if (err instanceof UserStoreError)
+      throw new UserStoreError(err.reason, `first admin (TESSERA_ADMIN_USER / TESSERA_ADMIN_PASSWORD): ${err.message}`);
     throw err;
   }
 }
@@ -33,7 +37,12 @@ async function createAdmin(users: UserStore, wanted: { username?: string; passwo
     await users.setRole(username, "admin");
     await users.setPassword(username, password);
   } else {
-    await users.add({ username, password, role: "admin", displayName: username === "admin" ? "Administrator" : username });
+    await users.add({
+      username,
+      password,
+      role: "admin",
+      displayName: username === "admin" ? "Administrator" : username,
+    });
   }
   return { username, generatedPassword: given === null ? password : null };
 }

@@ -32,7 +32,14 @@ export function isHttps(req: IncomingMessage, trustProxy: boolean): boolean {
 }
 
 export function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return [`${SESSION_COOKIE}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, ...(secure ? ["Secure"] : [])].join("; ");
+  return [
+    `${SESSION_COOKIE}=${value}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    ...(secure ? ["Secure"] : []),
+  ].join("; ");
 }
 
 export function clearedSessionCookie(secure: boolean): string {
@@ -46,7 +53,10 @@ export function clearedSessionCookie(secure: boolean): string {
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const xff = req.headers["x-forwarded-for"];
-    const list = (Array.isArray(xff) ? xff.join(",") : (xff ?? "")).split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const list = (Array.isArray(xff) ? xff.join(",") : (xff ?? ""))
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     const last = list[list.length - 1];
     if (last) return last.slice(0, 64);
   }

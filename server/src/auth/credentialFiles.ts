@@ -27,7 +27,9 @@ class MirroredFile<T> {
 
   /** Queues a rewrite with what `snapshot` returns when the write starts; resolves when it is on disk. */
   write(snapshot: () => readonly T[]): Promise<void> {
-    const next = this.writes.then(() => writeFileAtomic(this.file, `${JSON.stringify({ version: 1, [this.key]: snapshot() })}\n`));
+    const next = this.writes.then(() =>
+      writeFileAtomic(this.file, `${JSON.stringify({ version: 1, [this.key]: snapshot() })}\n`),
+    );
     // The chain continues after a failed write: the next one rewrites everything anyway.
     this.writes = next.catch(() => undefined);
     return next;
@@ -68,7 +70,11 @@ export interface SessionTimes {
   readonly renewEveryMs: number;
 }
 
-export const DEFAULT_SESSION_TIMES: SessionTimes = { idleMs: 7 * 24 * 3600_000, absoluteMs: 30 * 24 * 3600_000, renewEveryMs: 3600_000 };
+export const DEFAULT_SESSION_TIMES: SessionTimes = {
+  idleMs: 7 * 24 * 3600_000,
+  absoluteMs: 30 * 24 * 3600_000,
+  renewEveryMs: 3600_000,
+};
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -86,9 +92,22 @@ export class SessionStore {
       const o = v as Record<string, unknown> | null;
       if (!o || typeof o.digest !== "string" || typeof o.username !== "string") return null;
       if (o.uid !== undefined && typeof o.uid !== "string") return null;
-      const [epoch, createdAt, expiresAt, renewedAt] = [num(o.epoch), num(o.createdAt), num(o.expiresAt), num(o.renewedAt)];
+      const [epoch, createdAt, expiresAt, renewedAt] = [
+        num(o.epoch),
+        num(o.createdAt),
+        num(o.expiresAt),
+        num(o.renewedAt),
+      ];
       if (epoch === null || createdAt === null || expiresAt === null || renewedAt === null) return null;
-      return { digest: o.digest, uid: typeof o.uid === "string" ? o.uid : "", username: o.username, epoch, createdAt, expiresAt, renewedAt };
+      return {
+        digest: o.digest,
+        uid: typeof o.uid === "string" ? o.uid : "",
+        username: o.username,
+        epoch,
+        createdAt,
+        expiresAt,
+        renewedAt,
+      };
     });
   }
 
@@ -125,7 +144,15 @@ export class SessionStore {
   async create(owner: CredentialOwner, epoch: number): Promise<{ id: string; session: SessionRecord }> {
     const id = newSecret();
     const now = this.now();
-    const session: SessionRecord = { digest: digest(id), uid: owner.uid, username: owner.username, epoch, createdAt: now, expiresAt: Math.min(now + this.times.idleMs, now + this.times.absoluteMs), renewedAt: now };
+    const session: SessionRecord = {
+      digest: digest(id),
+      uid: owner.uid,
+      username: owner.username,
+      epoch,
+      createdAt: now,
+      expiresAt: Math.min(now + this.times.idleMs, now + this.times.absoluteMs),
+      renewedAt: now,
+    };
     this.byDigest.set(session.digest, session);
     await this.persist();
     return { id, session };
@@ -245,9 +272,21 @@ export class TokenStore {
     return t.expiresAt !== null && Date.parse(t.expiresAt) <= this.now();
   }
 
-  async create(owner: CredentialOwner, name: string, expiresAt: string | null): Promise<{ token: string; record: TokenRecord }> {
+  async create(
+    owner: CredentialOwner,
+    name: string,
+    expiresAt: string | null,
+  ): Promise<{ token: string; record: TokenRecord }> {
     const token = newToken();
-    const record: TokenRecord = { id: newPublicId(), digest: digest(token), uid: owner.uid, username: owner.username, name, createdAt: new Date(this.now()).toISOString(), expiresAt };
+    const record: TokenRecord = {
+      id: newPublicId(),
+      digest: digest(token),
+      uid: owner.uid,
+      username: owner.username,
+      name,
+      createdAt: new Date(this.now()).toISOString(),
+      expiresAt,
+    };
     this.byDigest.set(record.digest, record);
     await this.persist();
     return { token, record };
@@ -259,7 +298,9 @@ export class TokenStore {
   }
 
   list(owner: CredentialOwner): TokenRecord[] {
-    return [...this.byDigest.values()].filter((t) => t.uid === owner.uid).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+    return [...this.byDigest.values()]
+      .filter((t) => t.uid === owner.uid)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   }
 
   /** Revokes one of `owner`'s tokens; false when they own no token with this id. */

@@ -44,6 +44,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new AuthEnvError(`${name} must be a positive integer (got ${JSON.stringify(raw.slice(0, 16))})`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new AuthEnvError(`${name} must be a positive integer (got ${JSON.stringify(raw.slice(0, 16))})`);
   return n;
 }

@@ -75,7 +75,8 @@ export class FailureBackoff {
   failed(key: string): void {
     const s = this.state.get(key) ?? { failures: 0, lockedUntil: 0 };
     s.failures += 1;
-    if (s.failures > this.free) s.lockedUntil = this.now() + Math.min(this.maxMs, this.baseMs * 2 ** (s.failures - this.free - 1));
+    if (s.failures > this.free)
+      s.lockedUntil = this.now() + Math.min(this.maxMs, this.baseMs * 2 ** (s.failures - this.free - 1));
     this.state.set(key, s);
   }
 

@@ -18,7 +18,13 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function authenticateRequests(auth: AuthService): RequestHandler {
   return (req, res, next) => {
     const a = auth.authenticate(req);
-    attachRequestAuth(req, { principal: a.principal, failure: a.failure, sessionDigest: a.sessionDigest, role: null, datasetId: null });
+    attachRequestAuth(req, {
+      principal: a.principal,
+      failure: a.failure,
+      sessionDigest: a.sessionDigest,
+      role: null,
+      datasetId: null,
+    });
     if (a.setCookie) res.append("Set-Cookie", a.setCookie);
     next();
   };
@@ -64,13 +70,18 @@ export class PermissionGuard {
       if (!listed) unlisted.push(spec.operationId);
       this.router[spec.method](expressPath(spec), this.guard(spec));
     }
-    if (unlisted.length > 0) this.logger.warn("routes without a permission rule are admin-only", { operationIds: unlisted });
+    if (unlisted.length > 0)
+      this.logger.warn("routes without a permission rule are admin-only", { operationIds: unlisted });
     // Without a built client, `/` lists the library: not for strangers.
     this.router.get("/", (req, res, next) => {
       const a = requestAuth(req);
       const built = this.clientDir !== null && existsSync(path.join(this.clientDir, "index.html"));
       if (!built && this.auth.mode === "on" && a?.principal.kind === "anonymous") {
-        refuse(res, 401, "Authentication required: POST /auth/login {username, password}, or send Authorization: Bearer <token>.");
+        refuse(
+          res,
+          401,
+          "Authentication required: POST /auth/login {username, password}, or send Authorization: Bearer <token>.",
+        );
         return;
       }
       next();

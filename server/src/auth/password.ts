@@ -44,7 +44,8 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; key: Buffer } 
   const m = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
   if (!m) throw new PasswordHashError("not a scrypt hash");
   const cost = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1) throw new PasswordHashError("scrypt parameters out of range");
+  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1)
+    throw new PasswordHashError("scrypt parameters out of range");
   return { cost, salt: Buffer.from(m[4] ?? "", "base64url"), key: Buffer.from(m[5] ?? "", "base64url") };
 }
 

@@ -106,7 +106,13 @@ function build(): Record<string, Rule> {
     if (binary) Object.assign(t, { [`get_${one}_blob`]: READ, [`get_${one}_preview`]: READ });
   }
   for (const [list, one] of EDITABLE) {
-    Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`create_${one}`]: ANNOTATE, [`replace_${one}`]: ANNOTATE, [`delete_${one}`]: ANNOTATE });
+    Object.assign(t, {
+      [`list_${list}`]: READ,
+      [`get_${one}`]: READ,
+      [`create_${one}`]: ANNOTATE,
+      [`replace_${one}`]: ANNOTATE,
+      [`delete_${one}`]: ANNOTATE,
+    });
   }
   return t;
 }
@@ -126,7 +132,9 @@ export function datasetParamOf(path: string): string | null {
   return null;
 }
 
-export type Decision = { readonly ok: true; readonly role: Role | null } | { readonly ok: false; readonly status: 401 | 403; readonly detail: string };
+export type Decision =
+  | { readonly ok: true; readonly role: Role | null }
+  | { readonly ok: false; readonly status: 401 | 403; readonly detail: string };
 
 /** Whether `principal` may use a route with this rule on `datasetId`. */
 export function decide(rule: Rule, principal: Principal, datasetId: string | null): Decision {
@@ -136,5 +144,9 @@ export function decide(rule: Rule, principal: Principal, datasetId: string | nul
   const role = principalRole(principal, rule.access === "dataset" ? datasetId : null);
   if (role !== null && atLeast(role, rule.min)) return { ok: true, role };
   const where = rule.access === "dataset" ? " on this dataset" : "";
-  return { ok: false, status: 403, detail: `Forbidden: this needs the ${rule.min} role${where} (you are ${role ?? "nobody"}).` };
+  return {
+    ok: false,
+    status: 403,
+    detail: `Forbidden: this needs the ${rule.min} role${where} (you are ${role ?? "nobody"}).`,
+  };
 }

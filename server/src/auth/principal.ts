@@ -29,7 +29,10 @@ export function principalRole(p: Principal, datasetId: string | null): Role | nu
 }
 
 /** Who a principal is in awareness, presence and the activity feed. */
-export function principalIdentity(p: Principal, datasetId: string | null): { id: string; name: string; role: Role } | null {
+export function principalIdentity(
+  p: Principal,
+  datasetId: string | null,
+): { id: string; name: string; role: Role } | null {
   if (p.kind === "anonymous") return null;
   if (p.kind === "local") return LOCAL_IDENTITY;
   return { id: p.user.username, name: p.user.displayName, role: roleOn(p.user, datasetId) };
@@ -38,9 +41,26 @@ export function principalIdentity(p: Principal, datasetId: string | null): { id:
 /** What `GET /auth/me` answers. */
 export function meOf(p: Principal): Record<string, unknown> | null {
   if (p.kind === "anonymous") return null;
-  if (p.kind === "local") return { id: LOCAL_IDENTITY.id, username: "local", name: "Local user", role: "admin", dataset_roles: {}, color: userColor(LOCAL_IDENTITY.id), auth: "off" };
+  if (p.kind === "local")
+    return {
+      id: LOCAL_IDENTITY.id,
+      username: "local",
+      name: "Local user",
+      role: "admin",
+      dataset_roles: {},
+      color: userColor(LOCAL_IDENTITY.id),
+      auth: "off",
+    };
   const u = p.user;
-  return { id: u.username, username: u.username, name: u.displayName, role: u.role, dataset_roles: { ...u.datasetRoles }, color: userColor(u.username), auth: p.via };
+  return {
+    id: u.username,
+    username: u.username,
+    name: u.displayName,
+    role: u.role,
+    dataset_roles: { ...u.datasetRoles },
+    color: userColor(u.username),
+    auth: p.via,
+  };
 }
 
 /** What the request layer learnt about one request: its principal and, once a route matched, its role there. */

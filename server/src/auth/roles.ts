@@ -16,7 +16,10 @@ export function atLeast(role: Role, min: Role): boolean {
 }
 
 /** The role a user holds on a dataset: the dataset's override, else the global role. */
-export function roleOn(user: { readonly role: Role; readonly datasetRoles: Readonly<Record<string, Role>> }, datasetId: string | null): Role {
+export function roleOn(
+  user: { readonly role: Role; readonly datasetRoles: Readonly<Record<string, Role>> },
+  datasetId: string | null,
+): Role {
   if (datasetId === null) return user.role;
   return Object.hasOwn(user.datasetRoles, datasetId) ? (user.datasetRoles[datasetId] ?? user.role) : user.role;
 }

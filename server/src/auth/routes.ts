@@ -25,16 +25,24 @@ export function principalOf(req: Request): Principal {
 
 export function accountOf(req: Request): UserRecord {
   const p = principalOf(req);
-  if (p.kind !== "user") throw new HttpError(400, "Authentication is off on this server: there are no accounts to use here.");
+  if (p.kind !== "user")
+    throw new HttpError(400, "Authentication is off on this server: there are no accounts to use here.");
   return p.user;
 }
 
 function stringField(body: unknown, name: string, opts: { max: number; required?: boolean }): string | undefined {
   const v = (body as Record<string, unknown> | null | undefined)?.[name];
   if (v === undefined && !opts.required) return undefined;
-  const issue = (msg: string): FieldIssue => ({ type: "string_type", loc: ["body", name], msg, input: typeof v === "string" ? "…" : v });
-  if (typeof v !== "string") throw new RequestValidationError([issue(v === undefined ? "Field required" : "Input should be a valid string")]);
-  if (v.length > opts.max) throw new RequestValidationError([issue(`String should have at most ${opts.max} characters`)]);
+  const issue = (msg: string): FieldIssue => ({
+    type: "string_type",
+    loc: ["body", name],
+    msg,
+    input: typeof v === "string" ? "…" : v,
+  });
+  if (typeof v !== "string")
+    throw new RequestValidationError([issue(v === undefined ? "Field required" : "Input should be a valid string")]);
+  if (v.length > opts.max)
+    throw new RequestValidationError([issue(`String should have at most ${opts.max} characters`)]);
   return v;
 }
 
@@ -75,9 +83,16 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "auth_login",
       summary: "Log in: opens a session (HTTP-only cookie)",
       tags,
-      body: { type: "object", required: ["username", "password"], properties: { username: { type: "string" }, password: { type: "string" } } },
+      body: {
+        type: "object",
+        required: ["username", "password"],
+        properties: { username: { type: "string" }, password: { type: "string" } },
+      },
       responses: {
-        "200": { description: "Logged in; `Set-Cookie: tessera_session=…`. The body is GET /auth/me's.", content: json(object) },
+        "200": {
+          description: "Logged in; `Set-Cookie: tessera_session=…`. The body is GET /auth/me's.",
+          content: json(object),
+        },
         "401": { description: "Wrong username or password." },
         "429": { description: "Too many attempts; see Retry-After." },
       },
@@ -101,7 +116,10 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const verdict = await gate.attempt(address, key, user, password);
       if (!verdict.ok) {
         if (verdict.retryAfter !== undefined) res.setHeader("Retry-After", String(verdict.retryAfter));
-        ctx.logger.warn(verdict.status === 429 ? "login throttled" : "login failed", { username: key.slice(0, 64), address });
+        ctx.logger.warn(verdict.status === 429 ? "login throttled" : "login failed", {
+          username: key.slice(0, 64),
+          address,
+        });
         throw new HttpError(verdict.status, verdict.detail);
       }
       const previous = requestAuth(req)?.sessionDigest;
@@ -115,7 +133,14 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
 
   ctx.routes.add(
     router,
-    { method: "post", path: "/auth/logout", operationId: "auth_logout", summary: "Log out: ends this session", tags, responses: { "204": { description: "Logged out; the cookie is cleared." } } },
+    {
+      method: "post",
+      path: "/auth/logout",
+      operationId: "auth_logout",
+      summary: "Log out: ends this session",
+      tags,
+      responses: { "204": { description: "Logged out; the cookie is cleared." } },
+    },
     async (req, res) => {
       noStore(res);
       const a = requestAuth(req);
@@ -137,7 +162,13 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "auth_me",
       summary: "Who am I: account, global role, per-dataset roles",
       tags,
-      responses: { "200": { description: "`{id, username, name, role, dataset_roles, color, auth}`; `auth` is session, token or off.", content: json(object) }, "401": { description: "Not logged in." } },
+      responses: {
+        "200": {
+          description: "`{id, username, name, role, dataset_roles, color, auth}`; `auth` is session, token or off.",
+          content: json(object),
+        },
+        "401": { description: "Not logged in." },
+      },
     },
     (req, res) => {
       noStore(res);
@@ -153,8 +184,16 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "auth_change_password",
       summary: "Change my password (ends my other sessions)",
       tags,
-      body: { type: "object", required: ["current_password", "new_password"], properties: { current_password: { type: "string" }, new_password: { type: "string" } } },
-      responses: { "204": { description: "Changed; this browser gets a new session cookie." }, "401": { description: "Wrong current password." }, "422": { description: "The new password is too short or too long." } },
+      body: {
+        type: "object",
+        required: ["current_password", "new_password"],
+        properties: { current_password: { type: "string" }, new_password: { type: "string" } },
+      },
+      responses: {
+        "204": { description: "Changed; this browser gets a new session cookie." },
+        "401": { description: "Wrong current password." },
+        "422": { description: "The new password is too short or too long." },
+      },
     },
     body,
     async (req, res) => {
@@ -164,7 +203,10 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const current = stringField(req.body, "current_password", { max: MAX_PASSWORD_LENGTH, required: true }) ?? "";
       const next = stringField(req.body, "new_password", { max: MAX_PASSWORD_LENGTH, required: true }) ?? "";
       const problem = passwordProblem(next);
-      if (problem) throw new RequestValidationError([{ type: "value_error", loc: ["body", "new_password"], msg: problem, input: "…" }]);
+      if (problem)
+        throw new RequestValidationError([
+          { type: "value_error", loc: ["body", "new_password"], msg: problem, input: "…" },
+        ]);
       const verdict = await gate.attempt(clientAddress(req, auth.trustProxy), me.username, me, current);
       if (!verdict.ok) {
         if (verdict.retryAfter !== undefined) res.setHeader("Retry-After", String(verdict.retryAfter));
@@ -183,7 +225,19 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
 
   ctx.routes.add(
     router,
-    { method: "get", path: "/auth/tokens", operationId: "list_tokens", summary: "My API tokens (never their secrets)", tags, responses: { "200": { description: "`[{id, name, created_at, expires_at}]`", content: json({ type: "array", items: object }) } } },
+    {
+      method: "get",
+      path: "/auth/tokens",
+      operationId: "list_tokens",
+      summary: "My API tokens (never their secrets)",
+      tags,
+      responses: {
+        "200": {
+          description: "`[{id, name, created_at, expires_at}]`",
+          content: json({ type: "array", items: object }),
+        },
+      },
+    },
     (req, res) => {
       noStore(res);
       const { tokens } = needAccounts();
@@ -199,8 +253,20 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "create_token",
       summary: "Create an API token for scripts (the secret is in this answer only)",
       tags,
-      body: { type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 100 }, expires_in_days: { type: "integer", minimum: 1, maximum: 3650 } } },
-      responses: { "201": { description: "`{id, name, created_at, expires_at, token}`; send `Authorization: Bearer <token>`.", content: json(object) } },
+      body: {
+        type: "object",
+        required: ["name"],
+        properties: {
+          name: { type: "string", maxLength: 100 },
+          expires_in_days: { type: "integer", minimum: 1, maximum: 3650 },
+        },
+      },
+      responses: {
+        "201": {
+          description: "`{id, name, created_at, expires_at, token}`; send `Authorization: Bearer <token>`.",
+          content: json(object),
+        },
+      },
     },
     body,
     async (req, res) => {
@@ -208,10 +274,25 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const { tokens } = needAccounts();
       const me = accountOf(req);
       const name = (stringField(req.body, "name", { max: 100, required: true }) ?? "").trim();
-      if (name === "") throw new RequestValidationError([{ type: "string_too_short", loc: ["body", "name"], msg: "String should have at least 1 character", input: name }]);
+      if (name === "")
+        throw new RequestValidationError([
+          {
+            type: "string_too_short",
+            loc: ["body", "name"],
+            msg: "String should have at least 1 character",
+            input: name,
+          },
+        ]);
       const days = (req.body as Record<string, unknown>).expires_in_days;
       if (days !== undefined && (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650)) {
-        throw new RequestValidationError([{ type: "int_range", loc: ["body", "expires_in_days"], msg: "Input should be an integer between 1 and 3650", input: days }]);
+        throw new RequestValidationError([
+          {
+            type: "int_range",
+            loc: ["body", "expires_in_days"],
+            msg: "Input should be an integer between 1 and 3650",
+            input: days,
+          },
+        ]);
       }
       const expiresAt = typeof days === "number" ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
       const { token, record } = await tokens.create(me, name, expiresAt);

@@ -36,18 +36,27 @@ function optionalRole(body: Record<string, unknown>, field: string): Role | unde
 function datasetRoles(body: Record<string, unknown>, allowNull: boolean): Record<string, Role | null> | undefined {
   const v = body.dataset_roles;
   if (v === undefined) return undefined;
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw invalid("dataset_roles", "Input should be an object of dataset id → role", v);
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw invalid("dataset_roles", "Input should be an object of dataset id → role", v);
   const out: Record<string, Role | null> = {};
   for (const [ds, r] of Object.entries(v as Record<string, unknown>)) {
     if (r === null && allowNull) out[ds] = null;
     else if (isRole(r)) out[ds] = r;
-    else throw invalid("dataset_roles", `role of ${JSON.stringify(ds.slice(0, 64))} should be one of ${ROLES.join(", ")}${allowNull ? " or null" : ""}`, r);
+    else
+      throw invalid(
+        "dataset_roles",
+        `role of ${JSON.stringify(ds.slice(0, 64))} should be one of ${ROLES.join(", ")}${allowNull ? " or null" : ""}`,
+        r,
+      );
   }
   return out;
 }
 
 function bodyObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new RequestValidationError([{ type: "model_type", loc: ["body"], msg: "Input should be an object", input: body }]);
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    throw new RequestValidationError([
+      { type: "model_type", loc: ["body"], msg: "Input should be an object", input: body },
+    ]);
   return body as Record<string, unknown>;
 }
 
@@ -60,13 +69,26 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
   const router = Router();
   const body = jsonBody(AUTH_BODY_LIMIT_BYTES);
   const store = (): UserStore => {
-    if (!auth.users) throw new HttpError(400, "Authentication is off on this server: manage accounts with `tessera users`.");
+    if (!auth.users)
+      throw new HttpError(400, "Authentication is off on this server: manage accounts with `tessera users`.");
     return auth.users;
   };
 
   ctx.routes.add(
     router,
-    { method: "get", path: "/users", operationId: "list_users", summary: "List accounts", tags, responses: { "200": { description: "`[{username, display_name, role, dataset_roles, created_at, updated_at}]`", content: { "application/json": { type: "array", items: object } } } } },
+    {
+      method: "get",
+      path: "/users",
+      operationId: "list_users",
+      summary: "List accounts",
+      tags,
+      responses: {
+        "200": {
+          description: "`[{username, display_name, role, dataset_roles, created_at, updated_at}]`",
+          content: { "application/json": { type: "array", items: object } },
+        },
+      },
+    },
     (_req, res) => {
       res.setHeader("Cache-Control", "no-store");
       sendJson(res, 200, store().list().map(userView));
@@ -84,9 +106,21 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       body: {
         type: "object",
         required: ["username", "role"],
-        properties: { username: { type: "string" }, role: roleSchema, password: { type: "string" }, display_name: { type: "string" }, dataset_roles: { type: "object", additionalProperties: roleSchema } },
+        properties: {
+          username: { type: "string" },
+          role: roleSchema,
+          password: { type: "string" },
+          display_name: { type: "string" },
+          dataset_roles: { type: "object", additionalProperties: roleSchema },
+        },
       },
-      responses: { "201": { description: "`{user, password?}`: `password` only when generated.", content: { "application/json": object } }, "409": { description: "The username is taken." } },
+      responses: {
+        "201": {
+          description: "`{user, password?}`: `password` only when generated.",
+          content: { "application/json": object },
+        },
+        "409": { description: "The username is taken." },
+      },
     },
     body,
     async (req, res) => {
@@ -100,7 +134,15 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       const given = optionalString(b, "password");
       const password = given ?? generatePassword();
       const roles = datasetRoles(b, false) as Record<string, Role> | undefined;
-      const user = await storeCall(users.add({ username, password, role, displayName: optionalString(b, "display_name"), ...(roles ? { datasetRoles: roles } : {}) }));
+      const user = await storeCall(
+        users.add({
+          username,
+          password,
+          role,
+          displayName: optionalString(b, "display_name"),
+          ...(roles ? { datasetRoles: roles } : {}),
+        }),
+      );
       ctx.logger.info("user created", { username: user.username, role: user.role });
       sendJson(res, 201, { user: userView(user), ...(given === undefined ? { password } : {}) });
     },
@@ -116,9 +158,18 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       tags,
       body: {
         type: "object",
-        properties: { role: roleSchema, display_name: { type: "string" }, password: { type: "string" }, dataset_roles: { type: "object", additionalProperties: { anyOf: [roleSchema, { type: "null" }] } } },
+        properties: {
+          role: roleSchema,
+          display_name: { type: "string" },
+          password: { type: "string" },
+          dataset_roles: { type: "object", additionalProperties: { anyOf: [roleSchema, { type: "null" }] } },
+        },
       },
-      responses: { "200": { description: "The account.", content: { "application/json": object } }, "404": { description: "No such account." }, "409": { description: "Would leave no admin." } },
+      responses: {
+        "200": { description: "The account.", content: { "application/json": object } },
+        "404": { description: "No such account." },
+        "409": { description: "Would leave no admin." },
+      },
     },
     body,
     async (req, res) => {
@@ -130,24 +181,41 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       const displayName = optionalString(b, "display_name");
       const password = optionalString(b, "password");
       const roles = datasetRoles(b, true);
-      let user = await storeCall(Promise.resolve().then(() => {
-        const u = users.get(name.toLowerCase());
-        if (!u) throw new HttpError(404, `No user ${JSON.stringify(name.slice(0, 64))}.`);
-        return u;
-      }));
+      let user = await storeCall(
+        Promise.resolve().then(() => {
+          const u = users.get(name.toLowerCase());
+          if (!u) throw new HttpError(404, `No user ${JSON.stringify(name.slice(0, 64))}.`);
+          return u;
+        }),
+      );
       if (role !== undefined) user = await storeCall(users.setRole(user.username, role));
       for (const [ds, r] of Object.entries(roles ?? {})) user = await storeCall(users.setRole(user.username, r, ds));
       if (displayName !== undefined) user = await storeCall(users.setDisplayName(user.username, displayName));
       if (password !== undefined) user = await storeCall(users.setPassword(user.username, password));
       await auth.usersChanged();
-      ctx.logger.info("user updated", { username: user.username, role: user.role, password: password !== undefined ? "changed" : "unchanged" });
+      ctx.logger.info("user updated", {
+        username: user.username,
+        role: user.role,
+        password: password !== undefined ? "changed" : "unchanged",
+      });
       sendJson(res, 200, userView(user));
     },
   );
 
   ctx.routes.add(
     router,
-    { method: "delete", path: "/users/{username}", operationId: "delete_user", summary: "Remove an account (its sessions and tokens end)", tags, responses: { "204": { description: "Removed." }, "404": { description: "No such account." }, "409": { description: "The last admin." } } },
+    {
+      method: "delete",
+      path: "/users/{username}",
+      operationId: "delete_user",
+      summary: "Remove an account (its sessions and tokens end)",
+      tags,
+      responses: {
+        "204": { description: "Removed." },
+        "404": { description: "No such account." },
+        "409": { description: "The last admin." },
+      },
+    },
     async (req, res) => {
       const users = store();
       const name = String((req.params as Record<string, unknown>).username ?? "");

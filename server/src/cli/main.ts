@@ -9,7 +9,12 @@ import { SyncLimitsEnvError } from "../sync/limitsEnv.js";
 
 /** An environment variable of `server run` is invalid (its message names it): a usage error. */
 function isConfigError(err: unknown): err is Error {
-  return err instanceof ServerConfigError || err instanceof AuthEnvError || err instanceof AllowedHostsError || err instanceof SyncLimitsEnvError;
+  return (
+    err instanceof ServerConfigError ||
+    err instanceof AuthEnvError ||
+    err instanceof AllowedHostsError ||
+    err instanceof SyncLimitsEnvError
+  );
 }
 
 /**

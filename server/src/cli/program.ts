@@ -51,9 +51,17 @@ export function buildProgram(io: CliIo): Command {
     .description("import a dataset folder into DATA_DIR/library/<snake_case(name)>")
     .argument("<DATA_DIR>", "data directory")
     .argument("<SOURCE>", "source folder: <split>/metadata.jsonl (Pixano v1 or JSONL v2 + dataset.yaml) or bare media")
-    .addOption(new Option("--workspace <workspace>", "workspace preset for v1 and media-only sources (default: image)").choices(WORKSPACES))
+    .addOption(
+      new Option("--workspace <workspace>", "workspace preset for v1 and media-only sources (default: image)").choices(
+        WORKSPACES,
+      ),
+    )
     .option("--name <name>", "dataset name (default: dataset.yaml name, else the source folder name)")
-    .addOption(new Option("--mode <mode>", "create: fail if the dataset exists; overwrite: replace it; add: upsert by id").choices(["create", "overwrite", "add"]).default("create"))
+    .addOption(
+      new Option("--mode <mode>", "create: fail if the dataset exists; overwrite: replace it; add: upsert by id")
+        .choices(["create", "overwrite", "add"])
+        .default("create"),
+    )
     .option("--dry-run", "print the plan (records per split, rows per table, inferred fields, warnings); write nothing")
     .addOption(new Option("--format <format>", "source format").choices(FORMATS).default("auto"))
     .option("--use-image-name-as-id", "view ids (and media-only record ids) from image file names")
@@ -68,11 +76,22 @@ export function buildProgram(io: CliIo): Command {
     .argument("<DATASET>", "dataset id, folder or name")
     .argument("<DEST>", "destination folder (created; must be empty)")
     .addOption(new Option("--format <format>", "export format").choices(["pixano_jsonl"]).makeOptionMandatory())
-    .addOption(new Option("--media <media>", "files: write embedded media beside the JSONL; uris: keep URIs").choices(["files", "uris"]).default("files"))
+    .addOption(
+      new Option("--media <media>", "files: write embedded media beside the JSONL; uris: keep URIs")
+        .choices(["files", "uris"])
+        .default("files"),
+    )
     .option("--json", "print the report as JSON")
-    .action(async (dataDir: string, dataset: string, dest: string, opts: { format: "pixano_jsonl"; media: "files" | "uris"; json?: boolean }) => {
-      await runExport(io, dataDir, dataset, dest, opts);
-    });
+    .action(
+      async (
+        dataDir: string,
+        dataset: string,
+        dest: string,
+        opts: { format: "pixano_jsonl"; media: "files" | "uris"; json?: boolean },
+      ) => {
+        await runExport(io, dataDir, dataset, dest, opts);
+      },
+    );
 
   const server = program.command("server").description("run the server");
   server
@@ -81,8 +100,14 @@ export function buildProgram(io: CliIo): Command {
     .argument("<DATA_DIR>", "data directory")
     .option("--host <host>", "interface to listen on (default: $HOST, else 127.0.0.1)")
     .option("--port <port>", "port to listen on (default: $PORT, else 7492)", port)
-    .option("--no-auth", "single-user mode: no accounts, everyone is the local admin; listens on 127.0.0.1 only (also TESSERA_AUTH=off)")
-    .addHelpText("after", "\nEnvironment: TESSERA_AUTH, TESSERA_ADMIN_USER, TESSERA_ADMIN_PASSWORD, TESSERA_TRUST_PROXY,\nTESSERA_CORS_ORIGINS, TESSERA_ALLOWED_HOSTS, TESSERA_WS_* (see the README).")
+    .option(
+      "--no-auth",
+      "single-user mode: no accounts, everyone is the local admin; listens on 127.0.0.1 only (also TESSERA_AUTH=off)",
+    )
+    .addHelpText(
+      "after",
+      "\nEnvironment: TESSERA_AUTH, TESSERA_ADMIN_USER, TESSERA_ADMIN_PASSWORD, TESSERA_TRUST_PROXY,\nTESSERA_CORS_ORIGINS, TESSERA_ALLOWED_HOSTS, TESSERA_WS_* (see the README).",
+    )
     .action(async (dataDir: string, opts: { host?: string; port?: number; auth: boolean }) => {
       await runServer(io, { dataDir, ...opts });
     });

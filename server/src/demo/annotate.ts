@@ -17,7 +17,10 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 const unit = (v: number) => clamp(Math.round(v * 1e6) / 1e6, 0, 1);
 
 /** Pixel box `[x1, y1, x2, y2]` snapped outward to whole pixels and clamped to the image. */
-export function pixelBox(bounds: readonly [number, number, number, number], size: ImageSize): [number, number, number, number] {
+export function pixelBox(
+  bounds: readonly [number, number, number, number],
+  size: ImageSize,
+): [number, number, number, number] {
   const [x1, y1, x2, y2] = bounds;
   return [
     clamp(Math.floor(x1), 0, size.width),
@@ -38,7 +41,10 @@ function flat(points: readonly Point[]): number[] {
 }
 
 /** The outline as a closed multi-path: `coords` normalised, one ring. */
-export function polygonFields(object: SceneObject, size: ImageSize): { coords: number[]; num_points: number[]; is_closed: boolean } {
+export function polygonFields(
+  object: SceneObject,
+  size: ImageSize,
+): { coords: number[]; num_points: number[]; is_closed: boolean } {
   if (!object.outline) throw new TypeError(`${object.category} has no outline`);
   const coords = object.outline.flatMap(([x, y]) => [unit(x / size.width), unit(y / size.height)]);
   return { coords, num_points: [object.outline.length], is_closed: true };
@@ -52,7 +58,10 @@ export function maskFields(object: SceneObject, size: ImageSize): { size: number
 }
 
 /** A person's joints in Pixano's `person` template order, normalised, all visible. */
-export function keypointFields(object: SceneObject, size: ImageSize): { template_id: string; coords: number[]; states: string[] } {
+export function keypointFields(
+  object: SceneObject,
+  size: ImageSize,
+): { template_id: string; coords: number[]; states: string[] } {
   if (!object.joints) throw new TypeError(`${object.category} has no joints`);
   return {
     template_id: "person",

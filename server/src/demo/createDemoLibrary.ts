@@ -62,7 +62,10 @@ export async function createDemoLibrary(dataDir: string, options: CreateDemoOpti
   const t1 = performance.now();
   log(`demo: generated ${plans.length} datasets in ${Math.round(t1 - t0)} ms`);
   // Index and compact once per dataset at the end, not after every large table.
-  const library = new Library(dataDir, { optimizeAfterRows: Number.POSITIVE_INFINITY, ...(options.clock ? { now: options.clock } : {}) });
+  const library = new Library(dataDir, {
+    optimizeAfterRows: Number.POSITIVE_INFINITY,
+    ...(options.clock ? { now: options.clock } : {}),
+  });
   const datasets: DemoDatasetReport[] = [];
   try {
     await library.init();
@@ -71,7 +74,11 @@ export async function createDemoLibrary(dataDir: string, options: CreateDemoOpti
       const ds = await writePlan(library, plan);
       const rows = Object.fromEntries(Object.entries(plan.rows).map(([table, list]) => [table, list?.length ?? 0]));
       datasets.push({ id: ds.id, folder: path.basename(ds.path), rows });
-      log(`demo: wrote ${plan.info.id} (${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(", ")}) in ${Math.round(performance.now() - t)} ms`);
+      log(
+        `demo: wrote ${plan.info.id} (${Object.entries(rows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(", ")}) in ${Math.round(performance.now() - t)} ms`,
+      );
     }
   } finally {
     await library.close();

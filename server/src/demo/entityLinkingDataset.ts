@@ -81,7 +81,10 @@ function caption(scene: Scene, rng: Prng): { text: string; mentions: Mention[] }
   return { text: c.text, mentions };
 }
 
-export async function buildEntityLinkingDataset(ctx: DemoContext, options: EntityLinkingDatasetOptions): Promise<DemoPlan> {
+export async function buildEntityLinkingDataset(
+  ctx: DemoContext,
+  options: EntityLinkingDatasetOptions,
+): Promise<DemoPlan> {
   const rng = ctx.rng;
   const rows: DemoPlan["rows"] = {};
   const scenes: Scene[] = [];
@@ -128,7 +131,14 @@ export async function buildEntityLinkingDataset(ctx: DemoContext, options: Entit
         spans_end: spans.map(([, e]) => e),
       });
       const base: Row = { record_id: recordId, entity_id: entityId, ...who, ...onStillImage(imageId) };
-      push(rows, "bboxes", { id: `${entityId}_bbox`, ...base, coords: bboxCoords(object, size), format: "xywh", is_normalized: true, confidence: 1 });
+      push(rows, "bboxes", {
+        id: `${entityId}_bbox`,
+        ...base,
+        coords: bboxCoords(object, size),
+        format: "xywh",
+        is_normalized: true,
+        confidence: 1,
+      });
       if (object.outline) push(rows, "masks", { id: `${entityId}_mask`, ...base, ...maskFields(object, size) });
     });
   });

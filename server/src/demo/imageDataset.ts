@@ -67,7 +67,11 @@ export async function buildImageDataset(ctx: DemoContext, options: ImageDatasetO
     scene.objects.forEach((object, k) => {
       const entityId = `${recordId}_obj${k + 1}`;
       push(rows, "entities", { id: entityId, record_id: recordId, parent_id: "", category: object.category });
-      const who = byModel ? provenance("model") : status === "validated" ? provenance("ground_truth") : provenance("human");
+      const who = byModel
+        ? provenance("model")
+        : status === "validated"
+          ? provenance("ground_truth")
+          : provenance("human");
       const base: Row = { record_id: recordId, entity_id: entityId, ...who, ...onStillImage(viewId) };
       push(rows, "bboxes", {
         id: `${entityId}_bbox`,
@@ -89,7 +93,8 @@ export async function buildImageDataset(ctx: DemoContext, options: ImageDatasetO
         ["both", 1],
       ] as const);
       if (kind !== "polygon") push(rows, "masks", { id: `${entityId}_mask`, ...base, ...maskFields(object, size) });
-      if (kind !== "mask") push(rows, "multi_paths", { id: `${entityId}_poly`, ...base, ...polygonFields(object, size) });
+      if (kind !== "mask")
+        push(rows, "multi_paths", { id: `${entityId}_poly`, ...base, ...polygonFields(object, size) });
     });
   });
 
@@ -103,7 +108,8 @@ export async function buildImageDataset(ctx: DemoContext, options: ImageDatasetO
     info: {
       id: IMAGE_DATASET_ID,
       name: "demo_image",
-      description: "Synthetic street scenes: boxes, polygons, RLE masks and person keypoints; weather and category fields.",
+      description:
+        "Synthetic street scenes: boxes, polygons, RLE masks and person keypoints; weather and category fields.",
       workspace: "image",
       slots: {
         record: customManifest("Record", "DemoImageRecord", ["weather"]),

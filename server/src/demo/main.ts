@@ -13,4 +13,6 @@ if (!dataDir || (seed !== undefined && !Number.isInteger(seed))) {
   process.exit(2);
 }
 const report = await createDemoLibrary(dataDir, { seed, log: (m) => console.log(m) });
-console.log(`demo: ${report.datasets.length} datasets in ${report.dataDir} (${report.millis.build + report.millis.write} ms)`);
+console.log(
+  `demo: ${report.datasets.length} datasets in ${report.dataDir} (${report.millis.build + report.millis.write} ms)`,
+);

@@ -64,7 +64,12 @@ export function commentFor(status: Status, rng: Prng): string {
  * Record timestamps: created some minutes before `now`, touched later if someone worked on the
  * record. Naive ISO strings, as Pixano stores them.
  */
-export function recordTimes(ctx: DemoContext, index: number, total: number, status: Status): { created_at: string; updated_at: string } {
+export function recordTimes(
+  ctx: DemoContext,
+  index: number,
+  total: number,
+  status: Status,
+): { created_at: string; updated_at: string } {
   const now = ctx.now().getTime();
   const created = now - (total - index) * 60_000 - 7 * 24 * 3_600_000;
   const touched = status === "new" ? created : Math.min(now, created + ctx.rng.int(5, 6 * 24 * 60) * 60_000);
@@ -91,14 +96,22 @@ export function emptyFeaturesValues(): FeaturesValues {
 }
 
 /** Provenance columns for an annotation, by who made it. */
-export function provenance(kind: "human" | "ground_truth" | "model"): { source_type: string; source_name: string; source_metadata: string } {
+export function provenance(kind: "human" | "ground_truth" | "model"): {
+  source_type: string;
+  source_name: string;
+  source_metadata: string;
+} {
   switch (kind) {
     case "human":
       return { source_type: "human", source_name: "demo annotator", source_metadata: "{}" };
     case "ground_truth":
       return { source_type: "ground_truth", source_name: "demo generator", source_metadata: "{}" };
     case "model":
-      return { source_type: "model", source_name: "Pre-annotation", source_metadata: JSON.stringify({ model: "demo-detector" }) };
+      return {
+        source_type: "model",
+        source_name: "Pre-annotation",
+        source_metadata: JSON.stringify({ model: "demo-detector" }),
+      };
   }
 }
 
@@ -108,7 +121,11 @@ export function push(rows: Partial<Record<TableName, Row[]>>, table: TableName, 
 }
 
 /** Runs async jobs with at most `limit` in flight (sharp renders use the libuv pool). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -122,6 +139,12 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** The per-frame columns of an annotation on a still image (no tracklet, no frame: `-1`). */
-export function onStillImage(viewId: string): { view_id: string; tracklet_id: string; entity_dynamic_state_id: string; frame_id: string; frame_index: number } {
+export function onStillImage(viewId: string): {
+  view_id: string;
+  tracklet_id: string;
+  entity_dynamic_state_id: string;
+  frame_id: string;
+  frame_index: number;
+} {
   return { view_id: viewId, tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1 };
 }

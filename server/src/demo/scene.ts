@@ -74,7 +74,10 @@ function overlay(weather: Weather, width: number, height: number, rng: Prng): st
     }
     case "snowy": {
       const dots: string[] = [];
-      for (let i = 0; i < 60; i++) dots.push(`<circle cx="${r1(rng.float(0, width))}" cy="${r1(rng.float(0, height))}" r="${r1(rng.float(0.8, 1.8))}"/>`);
+      for (let i = 0; i < 60; i++)
+        dots.push(
+          `<circle cx="${r1(rng.float(0, width))}" cy="${r1(rng.float(0, height))}" r="${r1(rng.float(0.8, 1.8))}"/>`,
+        );
       return `<g fill="#ffffff" fill-opacity="0.85">${dots.join("")}</g>`;
     }
     case "foggy":

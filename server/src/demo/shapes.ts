@@ -48,7 +48,8 @@ const COLORS: readonly (readonly [string, string])[] = [
 
 const fmt = (v: number) => (Math.round(v * 100) / 100).toString();
 const pointsAttr = (pts: readonly Point[]) => pts.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(" ");
-const poly = (pts: readonly Point[], fill: string, extra = "") => `<polygon points="${pointsAttr(pts)}" fill="${fill}"${extra}/>`;
+const poly = (pts: readonly Point[], fill: string, extra = "") =>
+  `<polygon points="${pointsAttr(pts)}" fill="${fill}"${extra}/>`;
 
 function boundsOf(pts: readonly Point[], pad = 0): [number, number, number, number] {
   const xs = pts.map((p) => p[0]);
@@ -188,7 +189,10 @@ export function makeObject(category: Category, at: Placement, rng: Prng): SceneO
         [x + 0.03 * s, yb - 0.6 * s],
         [x - 0.03 * s, yb - 0.6 * s],
       ];
-      const svg = poly(pole, "#777") + poly(board, color) + `<rect x="${fmt(x - 0.25 * s)}" y="${fmt(yb - 0.83 * s)}" width="${fmt(0.5 * s)}" height="${fmt(0.06 * s)}" fill="#222"/>`;
+      const svg =
+        poly(pole, "#777") +
+        poly(board, color) +
+        `<rect x="${fmt(x - 0.25 * s)}" y="${fmt(yb - 0.83 * s)}" width="${fmt(0.5 * s)}" height="${fmt(0.06 * s)}" fill="#222"/>`;
       return { category, label: `${colorName} sign`, color, outline, joints: null, bounds: boundsOf(outline), svg };
     }
     case "person":

@@ -86,7 +86,15 @@ function movingActor(category: Category, keys: ReadonlyMap<number, Placement>, l
 }
 
 function staticActor(object: SceneObject, first: number, last: number): Actor {
-  return { category: object.category, fixed: true, first, last, keyframes: [first, last], at: () => object, movingAt: () => false };
+  return {
+    category: object.category,
+    fixed: true,
+    first,
+    last,
+    keyframes: [first, last],
+    at: () => object,
+    movingAt: () => false,
+  };
 }
 
 function inFrame([x1, y1, x2, y2]: readonly number[]): boolean {
@@ -116,11 +124,19 @@ function movingActors(scene: Scene, frames: number, rng: Prng): Actor[] {
   const from = rng.int(Math.floor(frames / 4), Math.floor(frames / 2));
   const px = rng.float(30, 120);
   const yb = scene.horizon + 26;
-  out.push(movingActor("person", new Map(keyframesOf(from, last).map((f) => [f, { x: px + (f - from) * 4, yb, s: 46 }])), rng.int(1, 1e9)));
+  out.push(
+    movingActor(
+      "person",
+      new Map(keyframesOf(from, last).map((f) => [f, { x: px + (f - from) * 4, yb, s: 46 }])),
+      rng.int(1, 1e9),
+    ),
+  );
 
   if (rng.chance(0.5)) {
     const bx = rng.float(40, SCENE_WIDTH - 80);
-    const balloon = new Map(keyframesOf(0, last).map((f) => [f, { x: bx + f * 1.5, yb: scene.horizon - 6 - f * 3, s: 36 }]));
+    const balloon = new Map(
+      keyframesOf(0, last).map((f) => [f, { x: bx + f * 1.5, yb: scene.horizon - 6 - f * 3, s: 36 }]),
+    );
     out.push(movingActor("balloon", balloon, rng.int(1, 1e9)));
   }
   return out.filter((a) => a.keyframes.every((f) => inFrame(a.at(f).bounds)));
@@ -202,8 +218,16 @@ export async function buildVideoDataset(ctx: DemoContext, options: VideoDatasetO
           tracklet_id: trackletId,
           entity_dynamic_state_id: stateId,
         };
-        push(rows, "bboxes", { id: `${entityId}_bbox_${pad(f)}`, ...base, coords: bboxCoords(object, size), format: "xywh", is_normalized: true, confidence: 1 });
-        if (object.joints) push(rows, "keypoints", { id: `${entityId}_kpts_${pad(f)}`, ...base, ...keypointFields(object, size) });
+        push(rows, "bboxes", {
+          id: `${entityId}_bbox_${pad(f)}`,
+          ...base,
+          coords: bboxCoords(object, size),
+          format: "xywh",
+          is_normalized: true,
+          confidence: 1,
+        });
+        if (object.joints)
+          push(rows, "keypoints", { id: `${entityId}_kpts_${pad(f)}`, ...base, ...keypointFields(object, size) });
       }
     });
   }
@@ -229,7 +253,9 @@ export async function buildVideoDataset(ctx: DemoContext, options: VideoDatasetO
   });
 
   const featuresValues = emptyFeaturesValues();
-  featuresValues.entities.entities = [{ name: "category", restricted: true, values: ["car", "person", "balloon", "house", "tree"] }];
+  featuresValues.entities.entities = [
+    { name: "category", restricted: true, values: ["car", "person", "balloon", "house", "tree"] },
+  ];
   return {
     info: {
       id: VIDEO_DATASET_ID,
@@ -249,6 +275,8 @@ export async function buildVideoDataset(ctx: DemoContext, options: VideoDatasetO
     },
     featuresValues,
     rows,
-    mosaic: [0, 1, 2, 3].map((k) => rendered[k * options.frames]?.bytes).filter((b): b is Uint8Array => b !== undefined),
+    mosaic: [0, 1, 2, 3]
+      .map((k) => rendered[k * options.frames]?.bytes)
+      .filter((b): b is Uint8Array => b !== undefined),
   };
 }

@@ -43,7 +43,8 @@ function shuffled<T>(items: readonly T[], rng: Prng): T[] {
 }
 
 interface Turn {
-  readonly questionType: "OPEN" | "SINGLE_CHOICE" | "SINGLE_CHOICE_EXPLANATION" | "MULTI_CHOICE" | "MULTI_CHOICE_EXPLANATION";
+  readonly questionType:
+    "OPEN" | "SINGLE_CHOICE" | "SINGLE_CHOICE_EXPLANATION" | "MULTI_CHOICE" | "MULTI_CHOICE_EXPLANATION";
   readonly question: string;
   readonly choices: string[];
   readonly answer: string;
@@ -89,12 +90,17 @@ function turnsFor(scene: Scene, entityIds: readonly string[], rng: Prng): Turn[]
     choices: options,
     // No right option is answered with empty brackets, as the UI does with nothing ticked.
     answer: `[[${letters(right)}]]${multiExplained ? ` I can see ${[...present].join(" and ")}.` : ""}`,
-    entityIds: scene.objects.flatMap((o, k) => (options.includes(o.category) ? [entityIds[k] ?? ""] : [])).filter((id) => id !== ""),
+    entityIds: scene.objects
+      .flatMap((o, k) => (options.includes(o.category) ? [entityIds[k] ?? ""] : []))
+      .filter((id) => id !== ""),
   });
   const k = rng.int(0, scene.objects.length - 1);
   const object = scene.objects[k];
   if (object && object.category !== "tree") {
-    const colour = object.label.split(" ").filter((word) => !["car", "house", "balloon", "sign", "person", "in"].includes(word))[0] ?? "";
+    const colour =
+      object.label
+        .split(" ")
+        .filter((word) => !["car", "house", "balloon", "sign", "person", "in"].includes(word))[0] ?? "";
     turns.push({
       questionType: "OPEN",
       question: `What colour is the ${object.category === "person" ? "person's clothing" : object.category}?`,
@@ -160,20 +166,31 @@ export async function buildVqaDataset(ctx: DemoContext, options: VqaDatasetOptio
       ...fields,
     });
     if (i % 3 === 0) {
-      push(rows, "messages", message(0, "SYSTEM", "_system", { content: "You are a careful visual assistant. Answer from the picture only." }));
+      push(
+        rows,
+        "messages",
+        message(0, "SYSTEM", "_system", {
+          content: "You are a careful visual assistant. Answer from the picture only.",
+        }),
+      );
     }
     const turns = turnsFor(scene, entityIds, rng);
     // In-progress work leaves the last questions unanswered.
     const answered = status === "new" ? 0 : status === "inProgress" ? rng.int(1, turns.length - 1) : turns.length;
     turns.forEach((turn, n) => {
-      push(rows, "messages", message(n, "QUESTION", "_q", {
-        entity_ids: turn.entityIds,
-        view_id: viewId,
-        content: turn.question,
-        choices: turn.choices,
-        question_type: turn.questionType,
-      }));
-      if (n < answered) push(rows, "messages", message(n, "ANSWER", "_a", { entity_ids: turn.entityIds, content: turn.answer }));
+      push(
+        rows,
+        "messages",
+        message(n, "QUESTION", "_q", {
+          entity_ids: turn.entityIds,
+          view_id: viewId,
+          content: turn.question,
+          choices: turn.choices,
+          question_type: turn.questionType,
+        }),
+      );
+      if (n < answered)
+        push(rows, "messages", message(n, "ANSWER", "_a", { entity_ids: turn.entityIds, content: turn.answer }));
     });
   });
 
@@ -185,7 +202,8 @@ export async function buildVqaDataset(ctx: DemoContext, options: VqaDatasetOptio
     info: {
       id: VQA_DATASET_ID,
       name: "demo_vqa",
-      description: "Synthetic scenes with conversations: open, single-choice and multi-choice questions, answered and pending.",
+      description:
+        "Synthetic scenes with conversations: open, single-choice and multi-choice questions, answered and pending.",
       workspace: "image_vqa",
       slots: {
         record: plain("Record"),

@@ -10,19 +10,43 @@ const TYPE_MESSAGES: ReadonlyArray<readonly [RegExp, string, string]> = [
   [/^is required$/, "missing", "Field required"],
   [/^must be a string$/, "string_type", "Input should be a valid string"],
   // Pixano's lax conversions that failed (dataset laxScalars, REST R-PIXANO), as pydantic names them.
-  [/^must be an integer, got a number with a fractional part$/, "int_from_float", "Input should be a valid integer, got a number with a fractional part"],
-  [/^must be an integer, got "/, "int_parsing", "Input should be a valid integer, unable to parse string as an integer"],
-  [/^must be a finite number, got "/, "float_parsing", "Input should be a valid number, unable to parse string as a number"],
+  [
+    /^must be an integer, got a number with a fractional part$/,
+    "int_from_float",
+    "Input should be a valid integer, got a number with a fractional part",
+  ],
+  [
+    /^must be an integer, got "/,
+    "int_parsing",
+    "Input should be a valid integer, unable to parse string as an integer",
+  ],
+  [
+    /^must be a finite number, got "/,
+    "float_parsing",
+    "Input should be a valid number, unable to parse string as a number",
+  ],
   [/^must be a boolean, got "/, "bool_parsing", "Input should be a valid boolean, unable to interpret input"],
   [/^must be a boolean, got /, "bool_type", "Input should be a valid boolean"],
-  [/^\S+ does not fit a 64-bit integer$/, "int_range", "Input should be an integer from -9223372036854775808 to 9223372036854775807"],
+  [
+    /^\S+ does not fit a 64-bit integer$/,
+    "int_range",
+    "Input should be an integer from -9223372036854775808 to 9223372036854775807",
+  ],
   [/^must be an integer$/, "int_type", "Input should be a valid integer"],
-  [/^is out of the int64 range$/, "int_range", "Input should be an integer from -9223372036854775808 to 9223372036854775807"],
+  [
+    /^is out of the int64 range$/,
+    "int_range",
+    "Input should be an integer from -9223372036854775808 to 9223372036854775807",
+  ],
   [/^must be a finite number$/, "float_type", "Input should be a valid number"],
   [/^must be a boolean$/, "bool_type", "Input should be a valid boolean"],
   [/^must be a list$/, "list_type", "Input should be a valid list"],
   [/^must not be null$/, "none_forbidden", "Input should not be None"],
-  [/^must be an object$/, "model_attributes_type", "Input should be a valid dictionary or object to extract fields from"],
+  [
+    /^must be an object$/,
+    "model_attributes_type",
+    "Input should be a valid dictionary or object to extract fields from",
+  ],
   [/^must be an ISO timestamp/, "datetime_from_date_parsing", "Input should be a valid datetime"],
 ];
 
@@ -68,7 +92,14 @@ export function toFieldIssues(issues: readonly ValidationIssue[], body: unknown)
 export function bodyShapeIssues(body: unknown): FieldIssue[] {
   if (body === undefined) return [{ type: "missing", loc: ["body"], msg: "Field required", input: null }];
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    return [{ type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: body }];
+    return [
+      {
+        type: "model_attributes_type",
+        loc: ["body"],
+        msg: "Input should be a valid dictionary or object to extract fields from",
+        input: body,
+      },
+    ];
   }
   return [];
 }

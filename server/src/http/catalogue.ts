@@ -1,4 +1,10 @@
-import { OPS_BY_TYPE, type ColumnDef, type FilterOp, type FilterValueType, type TableSchema } from "@tessera/shared-crdt";
+import {
+  OPS_BY_TYPE,
+  type ColumnDef,
+  type FilterOp,
+  type FilterValueType,
+  type TableSchema,
+} from "@tessera/shared-crdt";
 
 /**
  * The explorer's column catalogue (Pixano 0.8.x `build_column_catalogue`): which columns of a

@@ -53,7 +53,11 @@ export async function getRow(access: TableAccess, id: string): Promise<Row> {
 }
 
 /** Keeps the fields a client may write: known columns, minus server-owned and excluded ones. */
-function writableFields(access: TableAccess, body: Record<string, unknown>, opts: { dropNull: boolean; dropId: boolean }): Record<string, unknown> {
+function writableFields(
+  access: TableAccess,
+  body: Record<string, unknown>,
+  opts: { dropNull: boolean; dropId: boolean },
+): Record<string, unknown> {
   const columns = new Set(access.schema.columns.map((c) => c.name));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) {
@@ -72,7 +76,9 @@ function sameCell(a: unknown, b: unknown): boolean {
 }
 
 function sameRow(schema: TableSchema, a: Row, b: Row, exclude?: ReadonlySet<string>): boolean {
-  return schema.columns.every((c) => SERVER_OWNED.has(c.name) || exclude?.has(c.name) === true || sameCell(a[c.name] ?? null, b[c.name] ?? null));
+  return schema.columns.every(
+    (c) => SERVER_OWNED.has(c.name) || exclude?.has(c.name) === true || sameCell(a[c.name] ?? null, b[c.name] ?? null),
+  );
 }
 
 export interface Created {
@@ -85,11 +91,17 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
   const shape = bodyShapeIssues(body);
   if (shape.length > 0) throw new RequestValidationError(shape);
   const obj = body as Record<string, unknown>;
-  if (obj.id === undefined) throw new RequestValidationError([{ type: "missing", loc: ["body", "id"], msg: "Field required", input: body }]);
+  if (obj.id === undefined)
+    throw new RequestValidationError([{ type: "missing", loc: ["body", "id"], msg: "Field required", input: body }]);
   // A row named `.` or `..` could be stored but never addressed: URLs drop dot-segments (requestTarget.ts).
   if (isDotSegment(obj.id)) {
     throw new RequestValidationError([
-      { type: "value_error", loc: ["body", "id"], msg: 'Value error, an id may not be "." or "..": URLs remove these dot-segments, so the row could never be addressed', input: obj.id },
+      {
+        type: "value_error",
+        loc: ["body", "id"],
+        msg: 'Value error, an id may not be "." or "..": URLs remove these dot-segments, so the row could never be addressed',
+        input: obj.id,
+      },
     ]);
   }
   const fields = writableFields(access, obj, { dropNull: false, dropId: false });
@@ -109,7 +121,8 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
     return { row: added, created: true };
   }
   const recordId = row.record_id;
-  if (typeof recordId !== "string" || recordId === "" || !(await access.handle.get("records", recordId))) throw foreignRecord(recordId);
+  if (typeof recordId !== "string" || recordId === "" || !(await access.handle.get("records", recordId)))
+    throw foreignRecord(recordId);
   const references = await pixanoReferences(access.handle, table, row, Object.keys(row));
   const docs = viaDocs(access);
   if (docs) {
@@ -141,7 +154,12 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
   const table = access.schema.table.name;
   if (!docs) {
     // No record documents (a tool, some tests): the merged row straight to the library, as leniently.
-    if (typeof patch.record_id === "string" && patch.record_id !== stored.record_id && !(await access.handle.get("records", patch.record_id))) throw foreignRecord(patch.record_id);
+    if (
+      typeof patch.record_id === "string" &&
+      patch.record_id !== stored.record_id &&
+      !(await access.handle.get("records", patch.record_id))
+    )
+      throw foreignRecord(patch.record_id);
     settleReferences(null, await pixanoReferences(access.handle, table, { ...stored, ...patch }, Object.keys(patch)));
     await access.handle.upsert(table, [{ ...stored, ...patch }], { lenientToStored: true });
     return getRow(access, id);
@@ -150,10 +168,18 @@ export async function updateRow(access: TableAccess, id: string, body: unknown):
     // Fields and status together, all or nothing: a refused status change writes no field (SPEC W8).
     const { status, ...fields } = patch;
     const comment = typeof fields.comment === "string" ? fields.comment : "";
-    await docs.port.updateRecord(access.handle.id, id, docs.who, fields, typeof status === "string" ? status : undefined, comment);
+    await docs.port.updateRecord(
+      access.handle.id,
+      id,
+      docs.who,
+      fields,
+      typeof status === "string" ? status : undefined,
+      comment,
+    );
     return getRow(access, id);
   }
-  if ("record_id" in patch && patch.record_id !== stored.record_id) throw new HttpError(400, "record_id cannot change: delete and create the row in the other record");
+  if ("record_id" in patch && patch.record_id !== stored.record_id)
+    throw new HttpError(400, "record_id cannot change: delete and create the row in the other record");
   const references = await pixanoReferences(access.handle, table, { ...stored, ...patch }, Object.keys(patch));
   await docs.port.edit(access.handle.id, String(stored.record_id), docs.who, (doc) => {
     settleReferences(doc, references);

@@ -64,7 +64,8 @@ export function errorHandler(logger: Logger, mappers: readonly ErrorMapper[]): E
     else if (err instanceof RequestValidationError) mapped = { status: 422, detail: err.issues };
     else if (err instanceof FilterSyntaxError) mapped = { status: 400, detail: err.message };
     // Express's path-parameter decoding (apps served without the front door, which refuses these first).
-    else if (err instanceof URIError && (err as URIError & { status?: unknown }).status === 400) mapped = { status: 400, detail: "Invalid percent-encoding in the request path." };
+    else if (err instanceof URIError && (err as URIError & { status?: unknown }).status === 400)
+      mapped = { status: 400, detail: "Invalid percent-encoding in the request path." };
     else {
       for (const m of mappers) {
         mapped = m(err);

@@ -15,13 +15,16 @@ import { badRequest } from "./errors.js";
  */
 
 function checkValue(d: ColumnDescriptor, value: string): void {
-  if (value.length > MAX_FILTER_VALUE_LENGTH) throw badRequest(`Value for '${d.name}' exceeds ${MAX_FILTER_VALUE_LENGTH} characters.`);
+  if (value.length > MAX_FILTER_VALUE_LENGTH)
+    throw badRequest(`Value for '${d.name}' exceeds ${MAX_FILTER_VALUE_LENGTH} characters.`);
   switch (d.type) {
     case "int":
-      if (!/^\s*[+-]?\d+\s*$/.test(value)) throw badRequest(`'${value}' is not a valid integer for column '${d.name}'.`);
+      if (!/^\s*[+-]?\d+\s*$/.test(value))
+        throw badRequest(`'${value}' is not a valid integer for column '${d.name}'.`);
       return;
     case "float":
-      if (value.trim() === "" || !Number.isFinite(Number(value))) throw badRequest(`'${value}' is not a valid number for column '${d.name}'.`);
+      if (value.trim() === "" || !Number.isFinite(Number(value)))
+        throw badRequest(`'${value}' is not a valid number for column '${d.name}'.`);
       return;
     case "bool":
       if (!["true", "1", "false", "0"].includes(value.trim().toLowerCase())) {
@@ -29,7 +32,10 @@ function checkValue(d: ColumnDescriptor, value: string): void {
       }
       return;
     case "datetime":
-      if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$/.test(value.trim()) || Number.isNaN(Date.parse(value.trim().slice(0, 10)))) {
+      if (
+        !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$/.test(value.trim()) ||
+        Number.isNaN(Date.parse(value.trim().slice(0, 10)))
+      ) {
         throw badRequest(`'${value}' is not a valid ISO date/datetime for column '${d.name}'.`);
       }
       return;
@@ -53,7 +59,8 @@ export function checkFilters(catalogue: readonly ColumnDescriptor[], filters: re
       values = values.filter((v) => v !== "");
       if (values.length === 0) throw badRequest(`'${f.op}' on '${f.column}' needs at least one value.`);
     }
-    if (f.op === "between" && values.length !== 2) throw badRequest(`'between' on '${f.column}' needs exactly two values.`);
+    if (f.op === "between" && values.length !== 2)
+      throw badRequest(`'between' on '${f.column}' needs exactly two values.`);
     for (const v of values) checkValue(d, v);
     return { column: f.column, op: f.op, values };
   });
@@ -79,10 +86,15 @@ export function checkQueryText(q: string | undefined): string | undefined {
 }
 
 /** `sort`/`order`, defaulting to `id asc` as Pixano's records listing does. */
-export function checkSort(catalogue: readonly ColumnDescriptor[], sort: string | undefined, order: string | undefined): SortSpec {
+export function checkSort(
+  catalogue: readonly ColumnDescriptor[],
+  sort: string | undefined,
+  order: string | undefined,
+): SortSpec {
   const column = sort || "id";
   const normalized = (order || "asc").toLowerCase();
-  if (normalized !== "asc" && normalized !== "desc") throw badRequest(`Sort order must be 'asc' or 'desc' (got '${order}').`);
+  if (normalized !== "asc" && normalized !== "desc")
+    throw badRequest(`Sort order must be 'asc' or 'desc' (got '${order}').`);
   const d = catalogue.find((c) => c.name === column);
   if (!d) throw badRequest(`Unknown sort column '${column}'.`);
   if (!d.sortable) throw badRequest(`Column '${column}' is not sortable.`);

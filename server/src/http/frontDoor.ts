@@ -16,7 +16,11 @@ import { targetRefusal } from "./requestTarget.js";
  *
  * Refusals are written here, before any endpoint has seen the request, so nothing else answers it.
  */
-export function installFrontDoor(listening: Server, endpoints: Server, options: { readonly hosts: HostPolicy; readonly logger: Logger }): void {
+export function installFrontDoor(
+  listening: Server,
+  endpoints: Server,
+  options: { readonly hosts: HostPolicy; readonly logger: Logger },
+): void {
   const { hosts, logger } = options;
   const refusalOf = (req: IncomingMessage): { status: number; detail: string } | null => {
     const host = hostRefusal(hosts, req.headers.host);
@@ -27,7 +31,12 @@ export function installFrontDoor(listening: Server, endpoints: Server, options: 
   listening.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const refusal = refusalOf(req);
     if (refusal) {
-      logger.info("request refused at the front door", { method: req.method, path: (req.url ?? "").split("?", 1)[0]?.slice(0, 200), host: req.headers.host?.slice(0, 100), status: refusal.status });
+      logger.info("request refused at the front door", {
+        method: req.method,
+        path: (req.url ?? "").split("?", 1)[0]?.slice(0, 200),
+        host: req.headers.host?.slice(0, 100),
+        status: refusal.status,
+      });
       sendRefusal(res, refusal.status, refusal.detail);
       return;
     }
@@ -37,7 +46,11 @@ export function installFrontDoor(listening: Server, endpoints: Server, options: 
   listening.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = refusalOf(req);
     if (refusal) {
-      logger.info("upgrade refused at the front door", { path: (req.url ?? "").split("?", 1)[0]?.slice(0, 200), host: req.headers.host?.slice(0, 100), status: refusal.status });
+      logger.info("upgrade refused at the front door", {
+        path: (req.url ?? "").split("?", 1)[0]?.slice(0, 200),
+        host: req.headers.host?.slice(0, 100),
+        status: refusal.status,
+      });
       refuseUpgradeJson(socket, refusal.status, refusal.detail, logger);
       return;
     }

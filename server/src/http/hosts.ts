@@ -34,7 +34,9 @@ export function parseAllowedHosts(raw: string | undefined): string[] {
     const name = part.trim().toLowerCase();
     if (name === "") continue;
     if (name.length > 253 || !(NAME.test(name) || IPV6.test(name))) {
-      throw new AllowedHostsError(`TESSERA_ALLOWED_HOSTS: ${JSON.stringify(part.trim().slice(0, 64))} is not a host name (give names like tessera.lan, without scheme or port)`);
+      throw new AllowedHostsError(
+        `TESSERA_ALLOWED_HOSTS: ${JSON.stringify(part.trim().slice(0, 64))} is not a host name (give names like tessera.lan, without scheme or port)`,
+      );
     }
     out.push(name);
   }
@@ -43,7 +45,10 @@ export function parseAllowedHosts(raw: string | undefined): string[] {
 
 /** The policy of a server: `authOff` is the single-user mode; `names` from {@link parseAllowedHosts}. */
 export function hostPolicy(authOff: boolean, names: readonly string[]): HostPolicy {
-  return { accept: authOff || names.length > 0 ? "loopback" : "any", names: new Set(names.map((n) => n.toLowerCase())) };
+  return {
+    accept: authOff || names.length > 0 ? "loopback" : "any",
+    names: new Set(names.map((n) => n.toLowerCase())),
+  };
 }
 
 /** The host part of a `Host` header (`name`, `1.2.3.4` or `[::1]`), lower case; null when it is not one. */

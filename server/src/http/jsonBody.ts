@@ -13,7 +13,12 @@ function hasBody(req: Request): boolean {
 
 function mediaType(req: Request): { type: string; charset: string | null } {
   const [type = "", ...params] = (req.headers["content-type"] ?? "").split(";");
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "") ?? null;
+  const charset =
+    params
+      .map((p) => p.trim().toLowerCase())
+      .find((p) => p.startsWith("charset="))
+      ?.slice("charset=".length)
+      .replace(/"/g, "") ?? null;
   return { type: type.trim().toLowerCase(), charset };
 }
 
@@ -32,7 +37,13 @@ function parseJson(text: string): unknown {
     const message = err instanceof Error ? err.message : String(err);
     const pos = /position (\d+)/.exec(message);
     throw new RequestValidationError([
-      { type: "json_invalid", loc: ["body", pos ? Number(pos[1]) : text.length], msg: "JSON decode error", input: {}, ctx: { error: message } },
+      {
+        type: "json_invalid",
+        loc: ["body", pos ? Number(pos[1]) : text.length],
+        msg: "JSON decode error",
+        input: {},
+        ctx: { error: message },
+      },
     ]);
   }
 }
@@ -53,7 +64,12 @@ export function jsonBody(limitBytes: number = DEFAULT_JSON_LIMIT_BYTES): Request
     }
     const { type, charset } = mediaType(req);
     if (!isJsonType(type)) {
-      next(new HttpError(415, `Unsupported media type ${JSON.stringify(req.headers["content-type"] ?? "")}: send application/json.`));
+      next(
+        new HttpError(
+          415,
+          `Unsupported media type ${JSON.stringify(req.headers["content-type"] ?? "")}: send application/json.`,
+        ),
+      );
       return;
     }
     if (charset !== null && charset !== "utf-8" && charset !== "utf8") {

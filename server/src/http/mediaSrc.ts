@@ -15,5 +15,9 @@ export function mediaSrc(uri: string, mediaDir: string): string {
     rel = path.posix.normalize(uri.replace(/\\/g, "/"));
     if (rel === "." || rel.startsWith("../") || rel === "..") return uri;
   }
-  return `/media/${rel.split(/[\\/]/).filter((s) => s !== "" && s !== ".").map(encodeURIComponent).join("/")}`;
+  return `/media/${rel
+    .split(/[\\/]/)
+    .filter((s) => s !== "" && s !== ".")
+    .map(encodeURIComponent)
+    .join("/")}`;
 }

@@ -26,11 +26,16 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Jso
       responses[status] = {
         description: r.description,
         ...(r.headers ? { headers: r.headers } : {}),
-        ...(r.content ? { content: Object.fromEntries(Object.entries(r.content).map(([type, schema]) => [type, { schema }])) } : {}),
+        ...(r.content
+          ? { content: Object.fromEntries(Object.entries(r.content).map(([type, schema]) => [type, { schema }])) }
+          : {}),
       };
     }
     if ((queryParams.length > 0 || spec.body) && !responses["422"]) {
-      responses["422"] = { description: "Validation Error", content: { "application/json": { schema: ref("HTTPValidationError") } } };
+      responses["422"] = {
+        description: "Validation Error",
+        content: { "application/json": { schema: ref("HTTPValidationError") } },
+      };
     }
     if (pathParams.length > 0 && !responses["404"]) {
       responses["404"] = { description: "Not Found", content: { "application/json": { schema: ref("HTTPError") } } };

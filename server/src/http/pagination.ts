@@ -17,6 +17,10 @@ export function readPagination(q: QueryReader): Pagination {
 }
 
 /** `PaginatedResponse {items, total, limit, offset}`, keys in Pixano's order. */
-export function paginated<T>(items: readonly T[], total: number, page: Pagination): { items: readonly T[]; total: number; limit: number; offset: number } {
+export function paginated<T>(
+  items: readonly T[],
+  total: number,
+  page: Pagination,
+): { items: readonly T[]; total: number; limit: number; offset: number } {
   return { items, total, limit: page.limit, offset: page.offset };
 }

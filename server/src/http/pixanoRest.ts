@@ -19,10 +19,18 @@ import { HttpError, RequestValidationError } from "./errors.js";
 export function pixanoRow(schema: TableSchema, fields: Row, body: unknown, now: () => Date = () => new Date()): Row {
   const r = checkPixanoRow(schema, fields, now);
   if (r.typeIssues.length > 0) {
-    throw new RequestValidationError(toFieldIssues(r.typeIssues.map((i) => ({ path: `${schema.table.name}.${i.field}`, message: i.message })), body));
+    throw new RequestValidationError(
+      toFieldIssues(
+        r.typeIssues.map((i) => ({ path: `${schema.table.name}.${i.field}`, message: i.message })),
+        body,
+      ),
+    );
   }
   if (r.modelIssues.length > 0) {
-    throw new HttpError(400, `Invalid data: ${r.modelIssues.map((i) => `${schema.table.name}.${i.field}: ${i.message}`).join("; ")}`);
+    throw new HttpError(
+      400,
+      `Invalid data: ${r.modelIssues.map((i) => `${schema.table.name}.${i.field}: ${i.message}`).join("; ")}`,
+    );
   }
   return r.row;
 }
@@ -42,7 +50,15 @@ export function pixanoPatch(schema: TableSchema, stored: Row, patch: Row, body: 
 }
 
 /** What Pixano 0.8's REST resolves before a write (`record_id` is checked by the caller; views are not checked). */
-const PIXANO_REFERENCES = new Set(["entity_id", "entity_ids", "parent_id", "tracklet_id", "entity_dynamic_state_id", "subject_id", "object_id"]);
+const PIXANO_REFERENCES = new Set([
+  "entity_id",
+  "entity_ids",
+  "parent_id",
+  "tracklet_id",
+  "entity_dynamic_state_id",
+  "subject_id",
+  "object_id",
+]);
 
 /** The references Pixano checks, for the given changed columns (all of them on create). */
 function referenceColumns(table: TableName, columns: readonly string[]): string[] {
@@ -58,7 +74,10 @@ function lookupOf(handle: DatasetHandle): IdLookup {
     const schema = handle.schema.tables.get(table);
     const columns = schema?.columns.some((c) => c.name === "entity_id") ? ["id", "entity_id"] : ["id"];
     const rows = await handle.getMany(table, ids, columns);
-    return rows.map((r) => ({ id: String(r.id), ...(typeof r.entity_id === "string" ? { entity_id: r.entity_id } : {}) }));
+    return rows.map((r) => ({
+      id: String(r.id),
+      ...(typeof r.entity_id === "string" ? { entity_id: r.entity_id } : {}),
+    }));
   };
 }
 
@@ -72,7 +91,12 @@ export interface PendingReference {
 }
 
 /** Checks a row's references against the library (every record). Rows of the record not yet persisted are checked by {@link settleReferences}. */
-export async function pixanoReferences(handle: DatasetHandle, table: TableName, row: Row, columns: readonly string[]): Promise<PendingReference[]> {
+export async function pixanoReferences(
+  handle: DatasetHandle,
+  table: TableName,
+  row: Row,
+  columns: readonly string[],
+): Promise<PendingReference[]> {
   const fields = referenceColumns(table, columns);
   const issues = await checkForeignKeys(table, fields, [row], { lookup: lookupOf(handle) });
   return issues.map((i) => ({
@@ -90,7 +114,9 @@ export async function pixanoReferences(handle: DatasetHandle, table: TableName, 
  * Without a document (`null`), every missing target is a 400.
  */
 export function settleReferences(doc: Y.Doc | null, pending: readonly PendingReference[]): void {
-  const left = pending.filter((p) => p.crossEntity || !doc || !p.targets.some((t) => isComponentTable(t) && hasRow(doc, t, p.value)));
+  const left = pending.filter(
+    (p) => p.crossEntity || !doc || !p.targets.some((t) => isComponentTable(t) && hasRow(doc, t, p.value)),
+  );
   if (left.length === 0) return;
   throw new HttpError(400, left.map((p) => p.message).join(" "));
 }

@@ -27,7 +27,8 @@ export class QueryReader {
   /** A required string: absent → FastAPI's `missing` issue. */
   requiredStr(name: string): string | undefined {
     const v = this.str(name);
-    if (v === undefined) this.issues.push({ type: "missing", loc: ["query", name], msg: "Field required", input: null });
+    if (v === undefined)
+      this.issues.push({ type: "missing", loc: ["query", name], msg: "Field required", input: null });
     return v;
   }
 

@@ -14,13 +14,26 @@ export interface RecordDocsPort {
   /** Runs `fn` on the record's document as one REST-origin transaction; resolves once durable and folded into the rows. */
   edit(datasetId: string, recordId: string, who: RestIdentity, fn: (doc: Y.Doc) => void): Promise<void>;
   /** A named workflow transition, applied and folded into the rows. */
-  workflow(datasetId: string, recordId: string, action: NamedAction, who: RestIdentity, comment: string): Promise<{ from: string; to: string }>;
+  workflow(
+    datasetId: string,
+    recordId: string,
+    action: NamedAction,
+    who: RestIdentity,
+    comment: string,
+  ): Promise<{ from: string; to: string }>;
   /**
    * `PUT /records/{id}`: record fields (W5 decides who may edit) and a direct status change to
    * `status` (W8; `undefined` or the current status: none) — checked together, then applied
    * together or not at all; folded into the rows before it resolves.
    */
-  updateRecord(datasetId: string, recordId: string, who: RestIdentity, fields: Row, status: string | undefined, comment: string): Promise<void>;
+  updateRecord(
+    datasetId: string,
+    recordId: string,
+    who: RestIdentity,
+    fields: Row,
+    status: string | undefined,
+    comment: string,
+  ): Promise<void>;
   /** Deletes records: open rooms close first so nothing writes them back. */
   deleteRecords<T>(datasetId: string, recordIds: readonly string[], deleteRows: () => Promise<T>): Promise<T>;
 }
@@ -47,7 +60,10 @@ export function restIdentity(req: Request): RestIdentity {
 }
 
 /** The `docs` part of a table access for this request (empty when the app has no record documents). */
-export function docsFor(port: RecordDocsPort | undefined, req: Request): { docs?: { port: RecordDocsPort; who: RestIdentity } } {
+export function docsFor(
+  port: RecordDocsPort | undefined,
+  req: Request,
+): { docs?: { port: RecordDocsPort; who: RestIdentity } } {
   return port ? { docs: { port, who: restIdentity(req) } } : {};
 }
 
@@ -70,9 +86,13 @@ export const mapRecordDocError: ErrorMapper = (err) => {
     const issues = (err as Error & { issues: readonly ValidationIssue[] }).issues;
     const references = issues.every((i) => /refers to a missing row|belongs to entity/.test(i.message));
     if (references && issues.some((i) => i.message.startsWith("belongs to entity"))) {
-      return { status: 400, detail: `Cross-entity check failed: ${issues.map((i) => `${i.path.split(".").pop() ?? i.path} ${i.message}`).join("; ")}` };
+      return {
+        status: 400,
+        detail: `Cross-entity check failed: ${issues.map((i) => `${i.path.split(".").pop() ?? i.path} ${i.message}`).join("; ")}`,
+      };
     }
-    if (references) return { status: 400, detail: `Foreign key violation: ${issues.map(foreignKeyMessage).join("; ")}` };
+    if (references)
+      return { status: 400, detail: `Foreign key violation: ${issues.map(foreignKeyMessage).join("; ")}` };
     return { status: 422, detail: toFieldIssues(issues, undefined) };
   }
   if (err.name === "WorkflowError") return { status: (err as Error & { status: number }).status, detail: err.message };

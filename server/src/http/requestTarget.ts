@@ -20,7 +20,10 @@ export function targetRefusal(url: string | undefined): TargetRefusal | null {
       decoded = decodeURIComponent(segment);
     } catch (err) {
       if (!(err instanceof URIError)) throw err;
-      return { status: 400, detail: `Invalid percent-encoding in the request path: ${JSON.stringify(segment.slice(0, 100))}.` };
+      return {
+        status: 400,
+        detail: `Invalid percent-encoding in the request path: ${JSON.stringify(segment.slice(0, 100))}.`,
+      };
     }
     if (decoded === "." || decoded === "..") {
       return {

@@ -41,7 +41,9 @@ export interface RouteSpec {
 
 /** `/a/{b}/c` → `/a/:b/c`; the wildcard parameter becomes `*name`. */
 export function expressPath(spec: Pick<RouteSpec, "path" | "wildcard">): string {
-  return spec.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => (name === spec.wildcard ? `*${name}` : `:${name}`));
+  return spec.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) =>
+    name === spec.wildcard ? `*${name}` : `:${name}`,
+  );
 }
 
 function templateRegExp(spec: Pick<RouteSpec, "path" | "wildcard">): RegExp {

@@ -27,7 +27,8 @@ function scalarSchema(kind: string): JsonSchema {
 
 export function columnTypeSchema(t: ColumnType): JsonSchema {
   if (t.kind === "list") return { type: "array", items: scalarSchema(t.of) };
-  if (t.kind === "fixed_size_list") return { type: ["array", "null"], items: { type: "number" }, minItems: t.dim, maxItems: t.dim };
+  if (t.kind === "fixed_size_list")
+    return { type: ["array", "null"], items: { type: "number" }, minItems: t.dim, maxItems: t.dim };
   return scalarSchema(t.kind);
 }
 
@@ -92,7 +93,12 @@ export function ref(name: string): JsonSchema {
 export function paginatedOf(item: JsonSchema): JsonSchema {
   return {
     type: "object",
-    properties: { items: { type: "array", items: item }, total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" } },
+    properties: {
+      items: { type: "array", items: item },
+      total: { type: "integer" },
+      limit: { type: "integer" },
+      offset: { type: "integer" },
+    },
     required: ["items", "total", "limit", "offset"],
   };
 }
@@ -108,7 +114,21 @@ const viewBase = {
 /** Every named schema the document references. */
 export function componentSchemas(): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
-  for (const t of ["records", "entities", "entity_dynamic_states", "bboxes", "masks", "keypoints", "multi_paths", "tracklets", "text_spans", "messages", "classifications", "relations", "embeddings"] as const) {
+  for (const t of [
+    "records",
+    "entities",
+    "entity_dynamic_states",
+    "bboxes",
+    "masks",
+    "keypoints",
+    "multi_paths",
+    "tracklets",
+    "text_spans",
+    "messages",
+    "classifications",
+    "relations",
+    "embeddings",
+  ] as const) {
     Object.assign(out, tableSchemas(t));
   }
   out.HTTPError = { type: "object", properties: { detail: {} }, required: ["detail"] };
@@ -123,23 +143,53 @@ export function componentSchemas(): Record<string, JsonSchema> {
     },
     required: ["type", "loc", "msg"],
   };
-  out.HTTPValidationError = { type: "object", properties: { detail: { type: "array", items: ref("ValidationError") } }, required: ["detail"] };
+  out.HTTPValidationError = {
+    type: "object",
+    properties: { detail: { type: "array", items: ref("ValidationError") } },
+    required: ["detail"],
+  };
   out.PreviewDescriptor = {
     type: "object",
-    properties: { resource: { type: "string" }, id: { type: "string" }, kind: { type: "string" }, preview_url: { type: "string" }, excerpt: { type: "string" } },
+    properties: {
+      resource: { type: "string" },
+      id: { type: "string" },
+      kind: { type: "string" },
+      preview_url: { type: "string" },
+      excerpt: { type: "string" },
+    },
     required: ["resource", "id", "kind", "preview_url"],
   };
   out.RecordListResponse = {
-    allOf: [ref("RecordResponse"), { type: "object", properties: { view_previews: { type: "object", additionalProperties: ref("PreviewDescriptor") } } }],
+    allOf: [
+      ref("RecordResponse"),
+      {
+        type: "object",
+        properties: { view_previews: { type: "object", additionalProperties: ref("PreviewDescriptor") } },
+      },
+    ],
   };
   out.ImageResponse = {
     type: "object",
-    properties: { ...viewBase, width: { type: "integer" }, height: { type: "integer" }, format: { type: "string" }, src: { type: "string" } },
+    properties: {
+      ...viewBase,
+      width: { type: "integer" },
+      height: { type: "integer" },
+      format: { type: "string" },
+      src: { type: "string" },
+    },
     required: ["id", "record_id", "src"],
   };
   out.SFrameResponse = {
     type: "object",
-    properties: { ...viewBase, width: { type: "integer" }, height: { type: "integer" }, format: { type: "string" }, timestamp: { type: "number" }, frame_index: { type: "integer" }, src: { type: "string" } },
+    properties: {
+      ...viewBase,
+      width: { type: "integer" },
+      height: { type: "integer" },
+      format: { type: "string" },
+      timestamp: { type: "number" },
+      frame_index: { type: "integer" },
+      src: { type: "string" },
+    },
     required: ["id", "record_id", "src"],
   };
   out.TextResponse = {

@@ -45,10 +45,16 @@ export function cors(origins: readonly string[]): RequestHandler {
     res.setHeader("Access-Control-Allow-Origin", origin);
     res.setHeader("Access-Control-Allow-Credentials", "true");
     res.append("Vary", "Origin");
-    res.setHeader("Access-Control-Expose-Headers", "ETag, Content-Length, Content-Range, X-Total-Frames, X-Start-Frame, X-Batch-Size");
+    res.setHeader(
+      "Access-Control-Expose-Headers",
+      "ETag, Content-Length, Content-Range, X-Total-Frames, X-Start-Frame, X-Batch-Size",
+    );
     if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
       res.setHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE");
-      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] ?? "Content-Type, Authorization");
+      res.setHeader(
+        "Access-Control-Allow-Headers",
+        req.headers["access-control-request-headers"] ?? "Content-Type, Authorization",
+      );
       res.setHeader("Access-Control-Max-Age", "600");
       res.status(204).end();
       return;

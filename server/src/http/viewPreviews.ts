@@ -23,7 +23,13 @@ function previewUrl(datasetId: string, resource: string, rowId: string, uri: unk
   return `/datasets/${encodeURIComponent(datasetId)}/${resource}/${encodeURIComponent(rowId)}/preview?size=${THUMBNAIL_SIZE}`;
 }
 
-async function rowsOf(handle: DatasetHandle, table: TableName, recordIds: readonly string[], columns: string[], extra: Filter[] = []): Promise<Row[]> {
+async function rowsOf(
+  handle: DatasetHandle,
+  table: TableName,
+  recordIds: readonly string[],
+  columns: string[],
+  extra: Filter[] = [],
+): Promise<Row[]> {
   if (!handle.schema.tables.has(table)) return [];
   return scanAll(handle, table, { filters: [{ column: "record_id", op: "in", values: recordIds }, ...extra], columns });
 }
@@ -47,18 +53,40 @@ export async function resolveViewPreviews(
   for (const row of await rowsOf(handle, "images", recordIds, ["id", "record_id", "logical_name", "uri"])) {
     const [rid, name, id] = [str(row.record_id), str(row.logical_name), str(row.id)];
     if (!rid || !name || !id) continue;
-    slot(rid)[name] = { resource: "images", id, kind: "image", preview_url: previewUrl(datasetId, "images", id, row.uri) };
+    slot(rid)[name] = {
+      resource: "images",
+      id,
+      kind: "image",
+      preview_url: previewUrl(datasetId, "images", id, row.uri),
+    };
   }
   const firstFrame: Filter = { column: "frame_index", op: "eq", values: ["0"] };
-  for (const row of await rowsOf(handle, "sequence_frames", recordIds, ["id", "record_id", "logical_name", "frame_index", "uri"], [firstFrame])) {
+  for (const row of await rowsOf(
+    handle,
+    "sequence_frames",
+    recordIds,
+    ["id", "record_id", "logical_name", "frame_index", "uri"],
+    [firstFrame],
+  )) {
     const [rid, name, id] = [str(row.record_id), str(row.logical_name), str(row.id)];
     if (!rid || !name || !id || slot(rid)[name]) continue;
-    slot(rid)[name] = { resource: "sframes", id, kind: "image", preview_url: previewUrl(datasetId, "sframes", id, row.uri) };
+    slot(rid)[name] = {
+      resource: "sframes",
+      id,
+      kind: "image",
+      preview_url: previewUrl(datasetId, "sframes", id, row.uri),
+    };
   }
   for (const row of await rowsOf(handle, "texts", recordIds, ["id", "record_id", "logical_name", "content"])) {
     const [rid, name, id] = [str(row.record_id), str(row.logical_name), str(row.id)];
     if (!rid || !name || !id || slot(rid)[name]) continue;
-    slot(rid)[name] = { resource: "texts", id, kind: "text", preview_url: "", excerpt: [...str(row.content)].slice(0, EXCERPT_LENGTH).join("") };
+    slot(rid)[name] = {
+      resource: "texts",
+      id,
+      kind: "text",
+      preview_url: "",
+      excerpt: [...str(row.content)].slice(0, EXCERPT_LENGTH).join(""),
+    };
   }
   return out;
 }

@@ -16,7 +16,16 @@ type Token =
   | { kind: "punct"; text: "(" | ")" | "," };
 
 const KEYWORDS = new Set(["AND", "IN", "NOT", "TRUE", "FALSE"]);
-const COMPARATORS: Readonly<Record<string, FilterOp>> = { "=": "eq", "==": "eq", "!=": "ne", "<>": "ne", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte" };
+const COMPARATORS: Readonly<Record<string, FilterOp>> = {
+  "=": "eq",
+  "==": "eq",
+  "!=": "ne",
+  "<>": "ne",
+  "<": "lt",
+  "<=": "lte",
+  ">": "gt",
+  ">=": "gte",
+};
 
 export class WhereSyntaxError extends Error {
   override name = "WhereSyntaxError";
@@ -131,13 +140,15 @@ class Parser {
   private literal(): string {
     const t = this.next();
     if (t.kind === "string" || t.kind === "number") return t.text;
-    if (t.kind === "ident" && (t.text.toUpperCase() === "TRUE" || t.text.toUpperCase() === "FALSE")) return t.text.toLowerCase();
+    if (t.kind === "ident" && (t.text.toUpperCase() === "TRUE" || t.text.toUpperCase() === "FALSE"))
+      return t.text.toLowerCase();
     throw new WhereSyntaxError(`expected a literal, got ${JSON.stringify(t.text)}`);
   }
 
   private condition(): void {
     const col = this.next();
-    if (col.kind !== "ident" || KEYWORDS.has(col.text.toUpperCase())) throw new WhereSyntaxError(`expected a column name, got ${JSON.stringify(col.text)}`);
+    if (col.kind !== "ident" || KEYWORDS.has(col.text.toUpperCase()))
+      throw new WhereSyntaxError(`expected a column name, got ${JSON.stringify(col.text)}`);
     let negate = false;
     if (this.isKeyword(this.peek(), "NOT")) {
       this.pos++;

@@ -33,7 +33,12 @@ export function createLibraryAdapter(dataDir: string, options: { logger: Logger;
   return {
     libraryDir: library.libraryDir,
     async list(): Promise<readonly DatasetEntry[]> {
-      return (await library.scan()).map((s) => ({ id: s.id, folder: s.folder, info: s.info, numRecords: s.numRecords }));
+      return (await library.scan()).map((s) => ({
+        id: s.id,
+        folder: s.folder,
+        info: s.info,
+        numRecords: s.numRecords,
+      }));
     },
     open,
     async folderOf(id) {
@@ -46,7 +51,10 @@ export function createLibraryAdapter(dataDir: string, options: { logger: Logger;
           (jpeg) => (jpeg ? `data:image/jpeg;base64,${Buffer.from(jpeg).toString("base64")}` : ""),
           (err: unknown) => {
             // Pixano lists a dataset whose mosaic cannot be made with an empty preview; so do we.
-            options.logger.warn("dataset preview unavailable", { dataset: id, error: err instanceof Error ? err.message : String(err) });
+            options.logger.warn("dataset preview unavailable", {
+              dataset: id,
+              error: err instanceof Error ? err.message : String(err),
+            });
             previews.delete(id);
             return "";
           },

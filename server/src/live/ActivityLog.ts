@@ -41,7 +41,13 @@ export class ActivityLog {
 
   constructor(
     private readonly dir: string,
-    private readonly options: { idleMs?: number; maxMs?: number; keep?: number; clock?: ActivityClock; onError?: (msg: string, err: unknown) => void } = {},
+    private readonly options: {
+      idleMs?: number;
+      maxMs?: number;
+      keep?: number;
+      clock?: ActivityClock;
+      onError?: (msg: string, err: unknown) => void;
+    } = {},
   ) {}
 
   private get clock(): ActivityClock {
@@ -84,11 +90,24 @@ export class ActivityLog {
   }
 
   /** A status transition: closes the person's open edit batch on that record first, so order is kept. */
-  recordStatus(datasetId: string, recordId: string, user: LiveUser, status: { from: string; to: string; action: WorkflowAction; comment: string }): ActivityEntry {
+  recordStatus(
+    datasetId: string,
+    recordId: string,
+    user: LiveUser,
+    status: { from: string; to: string; action: WorkflowAction; comment: string },
+  ): ActivityEntry {
     const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
     const open = this.batches.get(key);
     if (open) this.closeBatch(key, open);
-    const entry: ActivityEntry = { id: randomId(), datasetId, recordId, kind: "status", user, at: this.clock.now().toISOString(), status };
+    const entry: ActivityEntry = {
+      id: randomId(),
+      datasetId,
+      recordId,
+      kind: "status",
+      user,
+      at: this.clock.now().toISOString(),
+      status,
+    };
     this.append(entry);
     return entry;
   }

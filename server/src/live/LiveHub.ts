@@ -17,9 +17,17 @@ import { systemClock, type Clock } from "../sync/clock.js";
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
 export interface LiveRoomsPort {
-  applyWorkflow(datasetId: string, recordId: string, action: NamedAction, user: LiveUser, comment: string): Promise<StatusChange>;
+  applyWorkflow(
+    datasetId: string,
+    recordId: string,
+    action: NamedAction,
+    user: LiveUser,
+    comment: string,
+  ): Promise<StatusChange>;
   onStatus(fn: (change: StatusChange) => void): () => void;
-  onEdit(fn: (edit: { datasetId: string; recordId: string; user: LiveUser; tables: TouchedTables }) => void): () => void;
+  onEdit(
+    fn: (edit: { datasetId: string; recordId: string; user: LiveUser; tables: TouchedTables }) => void,
+  ): () => void;
 }
 
 /**
@@ -80,7 +88,13 @@ export class LiveHub {
       maxConnectionsPerUser?: number;
     },
   ) {
-    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, { path: LIVE_TRANSPORT_PATH.slice(0, -1), serveClient: false, destroyUpgrade: false, maxHttpBufferSize: 64 * 1024, cors: { origin: false } });
+    this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, {
+      path: LIVE_TRANSPORT_PATH.slice(0, -1),
+      serveClient: false,
+      destroyUpgrade: false,
+      maxHttpBufferSize: 64 * 1024,
+      cors: { origin: false },
+    });
     this.nsp = this.io.of(LIVE_NAMESPACE);
     this.nsp.use((socket, next) => {
       this.authenticate(socket as LiveSocket).then(
@@ -92,7 +106,12 @@ export class LiveHub {
     this.unsubscribe.push(
       deps.rooms.onStatus((change) => {
         this.nsp.to(datasetRoom(change.datasetId)).emit("record:status", change);
-        deps.activity.recordStatus(change.datasetId, change.recordId, change.by, { from: change.from, to: change.to, action: change.action, comment: change.comment });
+        deps.activity.recordStatus(change.datasetId, change.recordId, change.by, {
+          from: change.from,
+          to: change.to,
+          action: change.action,
+          comment: change.comment,
+        });
       }),
       deps.rooms.onEdit((e) => deps.activity.recordEdit(e.datasetId, e.recordId, e.user, e.tables)),
       deps.activity.onEntry((entry) => this.nsp.to(datasetRoom(entry.datasetId)).emit("activity", entry)),
@@ -106,18 +125,29 @@ export class LiveHub {
   private async authenticate(socket: LiveSocket): Promise<void> {
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const datasetId = auth.datasetId;
-    if (typeof datasetId !== "string" || datasetId === "" || datasetId.length > 256) throw new LiveError("bad_request", "auth.datasetId is required");
+    if (typeof datasetId !== "string" || datasetId === "" || datasetId.length > 256)
+      throw new LiveError("bad_request", "auth.datasetId is required");
     // Who first: a stranger learns nothing, not even whether the dataset exists.
     const user = await this.deps.identify(socket.request, auth);
     if (!user) throw new LiveError("unauthorized", "authentication required");
-    if (!(await this.deps.datasetExists(datasetId))) throw new LiveError("unknown_dataset", `dataset ${datasetId} not found`);
+    if (!(await this.deps.datasetExists(datasetId)))
+      throw new LiveError("unknown_dataset", `dataset ${datasetId} not found`);
     let open = 0;
     for (const s of this.nsp.sockets.values()) if (s.data?.user?.id === user.id) open++;
-    if (open >= (this.deps.maxConnectionsPerUser ?? 32)) throw new LiveError("too_many", "too many live connections for this user");
+    if (open >= (this.deps.maxConnectionsPerUser ?? 32))
+      throw new LiveError("too_many", "too many live connections for this user");
     socket.data = {
       datasetId,
       user,
-      presence: { user, connectionId: socket.id, recordId: null, tool: null, frame: null, following: null, since: this.now() },
+      presence: {
+        user,
+        connectionId: socket.id,
+        recordId: null,
+        tool: null,
+        frame: null,
+        following: null,
+        since: this.now(),
+      },
     };
   }
 
@@ -130,19 +160,30 @@ export class LiveHub {
   private onConnection(socket: LiveSocket): void {
     const { datasetId, user } = socket.data;
     void socket.join(datasetRoom(datasetId));
-    socket.emit("hello", { protocol: LIVE_PROTOCOL_VERSION, you: user, connectionId: socket.id, presence: this.presenceOf(datasetId) });
+    socket.emit("hello", {
+      protocol: LIVE_PROTOCOL_VERSION,
+      you: user,
+      connectionId: socket.id,
+      presence: this.presenceOf(datasetId),
+    });
     socket.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
 
     socket.on("presence:update", (p) => {
       if (p === null || typeof p !== "object") return;
-      const recordId = p.recordId === null || (typeof p.recordId === "string" && p.recordId.length <= 256) ? p.recordId : undefined;
+      const recordId =
+        p.recordId === null || (typeof p.recordId === "string" && p.recordId.length <= 256) ? p.recordId : undefined;
       if (recordId === undefined) return;
       const prev = socket.data.presence;
       const next: Presence = {
         ...prev,
         recordId,
         tool: typeof p.tool === "string" ? p.tool.slice(0, 32) : p.tool === null ? null : prev.tool,
-        frame: typeof p.frame === "number" && Number.isInteger(p.frame) && p.frame >= 0 ? p.frame : p.frame === null ? null : prev.frame,
+        frame:
+          typeof p.frame === "number" && Number.isInteger(p.frame) && p.frame >= 0
+            ? p.frame
+            : p.frame === null
+              ? null
+              : prev.frame,
       };
       socket.data.presence = next;
       this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", next);
@@ -154,7 +195,8 @@ export class LiveHub {
     socket.on("follow:set", (p, ack) => {
       if (typeof ack !== "function") return;
       const target = p?.userId;
-      if (target !== null && typeof target !== "string") return ack({ ok: false, error: "userId must be a string or null", reason: "bad_request" });
+      if (target !== null && typeof target !== "string")
+        return ack({ ok: false, error: "userId must be a string or null", reason: "bad_request" });
       const prev = socket.data.presence.following;
       if (prev) void socket.leave(followersRoom(datasetId, prev));
       if (target === null || target === user.id) {
@@ -162,7 +204,9 @@ export class LiveHub {
         this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
         return ack({ ok: true, value: { recordId: null } });
       }
-      const leader = this.presenceOf(datasetId).find((x) => x.user.id === target && x.recordId !== null) ?? this.presenceOf(datasetId).find((x) => x.user.id === target);
+      const leader =
+        this.presenceOf(datasetId).find((x) => x.user.id === target && x.recordId !== null) ??
+        this.presenceOf(datasetId).find((x) => x.user.id === target);
       if (!leader) return ack({ ok: false, error: `${target} is not connected to this dataset`, reason: "not_found" });
       void socket.join(followersRoom(datasetId, target));
       socket.data.presence = { ...socket.data.presence, following: target };
@@ -174,12 +218,21 @@ export class LiveHub {
       if (typeof ack !== "function") return;
       // The same actions as the REST route: the state machine's named actions.
       if (!p || typeof p.recordId !== "string" || !isNamedAction(p.action)) {
-        return ack({ ok: false, error: `recordId and a workflow action (${WORKFLOW_ACTIONS.join(", ")}) are required`, reason: "bad_request" });
+        return ack({
+          ok: false,
+          error: `recordId and a workflow action (${WORKFLOW_ACTIONS.join(", ")}) are required`,
+          reason: "bad_request",
+        });
       }
       const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
       this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(
         (change) => ack({ ok: true, value: change }),
-        (err: unknown) => ack({ ok: false, error: err instanceof Error ? err.message : String(err), reason: (err as { reason?: string }).reason ?? "error" }),
+        (err: unknown) =>
+          ack({
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+            reason: (err as { reason?: string }).reason ?? "error",
+          }),
       );
     });
 
@@ -196,7 +249,8 @@ export class LiveHub {
     socket.on("disconnect", () => {
       this.nsp.to(datasetRoom(datasetId)).emit("presence:left", { connectionId: socket.id, userId: user.id });
       const stillHere = this.presenceOf(datasetId).some((x) => x.user.id === user.id && x.connectionId !== socket.id);
-      if (!stillHere) this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
+      if (!stillHere)
+        this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
     });
   }
 

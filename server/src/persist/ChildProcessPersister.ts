@@ -124,9 +124,23 @@ export class ChildProcessPersister implements Persister {
     return new Promise<FlushResult>((resolve, reject) => {
       const id = this.nextId++;
       const timer = this.clock.after(this.timeoutMs, () => {
-        if (this.pending.delete(id)) reject(new PersistError("timeout", `no answer to the flush of ${key.datasetId}/${key.recordId} after ${this.timeoutMs} ms`));
+        if (this.pending.delete(id))
+          reject(
+            new PersistError(
+              "timeout",
+              `no answer to the flush of ${key.datasetId}/${key.recordId} after ${this.timeoutMs} ms`,
+            ),
+          );
       });
-      const p: Pending = { id, key: { datasetId: key.datasetId, recordId: key.recordId }, resolve, reject, timer, attempts: 0, sentTo: null };
+      const p: Pending = {
+        id,
+        key: { datasetId: key.datasetId, recordId: key.recordId },
+        resolve,
+        reject,
+        timer,
+        attempts: 0,
+        sentTo: null,
+      };
       this.pending.set(id, p);
       if (this.ready) this.send(p);
       else this.ensureWorker();
@@ -226,7 +240,12 @@ export class ChildProcessPersister implements Persister {
     this.pending.delete(m.id);
     p.timer.cancel();
     if (m.type === "flushed") {
-      p.resolve({ upTo: m.upTo, rowsWritten: m.rowsWritten, rowsDeleted: m.rowsDeleted, statusChanged: m.statusChanged });
+      p.resolve({
+        upTo: m.upTo,
+        rowsWritten: m.rowsWritten,
+        rowsDeleted: m.rowsDeleted,
+        statusChanged: m.statusChanged,
+      });
     } else {
       p.reject(new PersistError("failed", `flush of ${p.key.datasetId}/${p.key.recordId} failed: ${m.error}`));
     }
@@ -260,11 +279,18 @@ export class ChildProcessPersister implements Persister {
       if (pid !== null && p.sentTo === pid && p.attempts >= this.maxAttempts) {
         this.pending.delete(p.id);
         p.timer.cancel();
-        p.reject(new PersistError("worker_crashed", `the persist worker died ${p.attempts} times flushing ${p.key.datasetId}/${p.key.recordId}`));
+        p.reject(
+          new PersistError(
+            "worker_crashed",
+            `the persist worker died ${p.attempts} times flushing ${p.key.datasetId}/${p.key.recordId}`,
+          ),
+        );
       }
     }
     if (!wasReady && this.failures >= this.maxStartFailures) {
-      this.logger.error("the persist worker keeps dying before it is ready; failing pending flushes", { failures: this.failures });
+      this.logger.error("the persist worker keeps dying before it is ready; failing pending flushes", {
+        failures: this.failures,
+      });
       this.failAll("unavailable", "the persist worker cannot be started");
       this.failures = 0;
       return;

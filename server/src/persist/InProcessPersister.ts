@@ -1,4 +1,13 @@
-import { PersistQueue, RecordStateError, type DatasetOpener, type PersistStep, type RecordKey, type RecordLog, type SnapshotStore, type StateClock } from "@tessera/dataset/state";
+import {
+  PersistQueue,
+  RecordStateError,
+  type DatasetOpener,
+  type PersistStep,
+  type RecordKey,
+  type RecordLog,
+  type SnapshotStore,
+  type StateClock,
+} from "@tessera/dataset/state";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
 
@@ -38,7 +47,11 @@ export class InProcessPersister implements Persister {
       if (err instanceof RecordStateError && err.reason === "closed") {
         throw new PersistError("closed", "the persister is closed", { cause: err });
       }
-      throw new PersistError("failed", `flush of ${key.datasetId}/${key.recordId} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new PersistError(
+        "failed",
+        `flush of ${key.datasetId}/${key.recordId} failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 

@@ -65,7 +65,12 @@ export class Connection {
   }
 
   context(): Record<string, unknown> {
-    return { datasetId: this.key.datasetId, recordId: this.key.recordId, sessionId: this.sessionId, userId: this.identity.id };
+    return {
+      datasetId: this.key.datasetId,
+      recordId: this.key.recordId,
+      sessionId: this.sessionId,
+      userId: this.identity.id,
+    };
   }
 
   onClose(fn: () => void): void {
@@ -94,7 +99,10 @@ export class Connection {
     } catch (err) {
       // A bug in handling one frame must not take the process down; this connection's view of the
       // document may be off, so it is closed and its client resyncs from the server's state.
-      this.logger.error("sync frame handling failed", { ...this.context(), error: (err as Error).stack ?? String(err) });
+      this.logger.error("sync frame handling failed", {
+        ...this.context(),
+        error: (err as Error).stack ?? String(err),
+      });
       this.close(CloseCode.internalError, "internal error");
       return frames.length;
     }

@@ -1,4 +1,10 @@
-import { RecordLogError, type LogPosition, type RecordKey, type RecordLog, type RecordLogErrorReason } from "@tessera/dataset/state";
+import {
+  RecordLogError,
+  type LogPosition,
+  type RecordKey,
+  type RecordLog,
+  type RecordLogErrorReason,
+} from "@tessera/dataset/state";
 import type { Logger } from "../logger.js";
 import { delay, type Clock } from "./clock.js";
 import { backoffMs, type SyncLimits } from "./limits.js";
@@ -62,16 +68,30 @@ export class DurableLog {
         if (err instanceof RecordLogError && PERMANENT.has(err.reason)) {
           // Retrying cannot help (log closed, read-only, entry over its cap): the update stays
           // unconfirmed, so no client is ever told it is saved.
-          this.logger.error("update cannot be appended to the log", { ...this.key, bytes: update.length, reason: err.reason, error: err.message });
+          this.logger.error("update cannot be appended to the log", {
+            ...this.key,
+            bytes: update.length,
+            reason: err.reason,
+            error: err.message,
+          });
           return false;
         }
         if (this.aborted) {
-          this.logger.error("update not appended to the log at shutdown", { ...this.key, bytes: update.length, error: (err as Error).message });
+          this.logger.error("update not appended to the log at shutdown", {
+            ...this.key,
+            bytes: update.length,
+            error: (err as Error).message,
+          });
           return false;
         }
         const wait = backoffMs(this.limits, attempt);
         // Retrying is safe: Yjs updates are idempotent, and a torn tail entry is ignored on read.
-        this.logger.error("log append failed; retrying", { ...this.key, attempt, retryInMs: wait, error: (err as Error).message });
+        this.logger.error("log append failed; retrying", {
+          ...this.key,
+          attempt,
+          retryInMs: wait,
+          error: (err as Error).message,
+        });
         await delay(this.clock, wait);
       }
     }

@@ -77,7 +77,12 @@ export class FlushScheduler {
         this.failures++;
         this.firstUnflushedAt ??= this.clock.now();
         const wait = backoffMs(this.limits, this.failures);
-        this.logger.error("flush failed; retrying", { ...this.context, attempt: this.failures, retryInMs: wait, error: (err as Error).message });
+        this.logger.error("flush failed; retrying", {
+          ...this.context,
+          attempt: this.failures,
+          retryInMs: wait,
+          error: (err as Error).message,
+        });
         if (!this.disposed) {
           this.timer = this.clock.after(wait, () => {
             this.timer = null;

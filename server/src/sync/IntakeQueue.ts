@@ -16,7 +16,15 @@ export interface IntakeSink {
   overflow(frames: number, bytes: number): void;
 }
 
-export type IntakeLimits = Pick<SyncLimits, "intakePauseFrames" | "intakePauseBytes" | "maxPendingFrames" | "maxPendingBytes" | "intakeBatchFrames" | "intakeSliceMs">;
+export type IntakeLimits = Pick<
+  SyncLimits,
+  | "intakePauseFrames"
+  | "intakePauseBytes"
+  | "maxPendingFrames"
+  | "maxPendingBytes"
+  | "intakeBatchFrames"
+  | "intakeSliceMs"
+>;
 
 /**
  * The bounded intake of one connection (collaboration.md §3 "update flood"). Frames are queued as

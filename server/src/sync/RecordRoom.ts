@@ -63,7 +63,9 @@ function isEmptyUpdate(u: Uint8Array): boolean {
 
 function sessionOf(origin: unknown): string | null {
   const o = origin as { source?: unknown; sessionId?: unknown } | null;
-  return o !== null && typeof o === "object" && o.source === "client" && typeof o.sessionId === "string" ? o.sessionId : null;
+  return o !== null && typeof o === "object" && o.source === "client" && typeof o.sessionId === "string"
+    ? o.sessionId
+    : null;
 }
 
 /** Yjs client id used for every server-side write of one room (REST edits): one per room, never a client's. */
@@ -119,7 +121,11 @@ export class RecordRoom {
     });
     // D-LAYOUT-ONLY for what was stored before the rule: the clearing is logged, so the next persist drops it too.
     const cleared = clearOutsideLayout(this.doc, serverOrigin("repair:layout"));
-    if (cleared.length > 0) deps.logger.warn("stored content outside the record layout cleared", { ...deps.key, roots: cleared.slice(0, 10) });
+    if (cleared.length > 0)
+      deps.logger.warn("stored content outside the record layout cleared", {
+        ...deps.key,
+        roots: cleared.slice(0, 10),
+      });
   }
 
   get destroyed(): boolean {
@@ -258,7 +264,11 @@ export class RecordRoom {
     }
     if (confirm.length > 0 && conn.isOpen) {
       const echo = mergeAll(confirm.map((c) => c.update));
-      conn.confirmAfter(this.durable.barrier(), echo, confirm.reduce((n, c) => n + c.frames, 0));
+      conn.confirmAfter(
+        this.durable.barrier(),
+        echo,
+        confirm.reduce((n, c) => n + c.frames, 0),
+      );
     }
   }
 
@@ -313,9 +323,15 @@ export class RecordRoom {
       const verdict = this.relay.apply(conn, update);
       if (verdict === "too_large") this.deps.logger.warn("awareness state over the size cap dropped", conn.context());
       else if (verdict === "too_many_entries") {
-        conn.close(CloseCode.tooManyAwarenessClients, `awareness frame over ${this.deps.limits.maxAwarenessEntriesPerFrame} entries`);
+        conn.close(
+          CloseCode.tooManyAwarenessClients,
+          `awareness frame over ${this.deps.limits.maxAwarenessEntriesPerFrame} entries`,
+        );
       } else if (verdict === "too_many_clients") {
-        conn.close(CloseCode.tooManyAwarenessClients, `over ${this.deps.limits.maxAwarenessClientsPerConnection} awareness client ids on one connection`);
+        conn.close(
+          CloseCode.tooManyAwarenessClients,
+          `over ${this.deps.limits.maxAwarenessClientsPerConnection} awareness client ids on one connection`,
+        );
       }
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
@@ -333,7 +349,8 @@ export class RecordRoom {
    */
   private applyContent(conn: Connection, updates: readonly Uint8Array[]): void {
     if (conn.readOnly) {
-      if (updates.some((u) => !isEmptyUpdate(u))) conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
+      if (updates.some((u) => !isEmptyUpdate(u)))
+        conn.sendTessera({ kind: "rejected", reason: "read_only", issues: [] });
       return;
     }
     let run: Uint8Array[] = [];
@@ -425,7 +442,10 @@ export class RecordRoom {
     const changes = this.captured as DocChanges | null;
     this.captured = null;
     let issues: ValidationIssue[] = [];
-    if (changes) issues = repairDoc(this.doc, this.schemaOf(), this.key.recordId, changes, serverOrigin("repair"), { statusWritable: false });
+    if (changes)
+      issues = repairDoc(this.doc, this.schemaOf(), this.key.recordId, changes, serverOrigin("repair"), {
+        statusWritable: false,
+      });
     if (failure) {
       conn.close(CloseCode.malformedFrame, `malformed update: ${failure.message}`);
       return false;
@@ -434,7 +454,11 @@ export class RecordRoom {
       const groups = frames > 1 ? issuesByTarget(issues) : [issues];
       for (const group of groups) {
         const statusOnly = group.every((i) => i.path === "record.status");
-        conn.sendTessera({ kind: "rejected", reason: statusOnly ? "status_via_workflow" : "invalid_rows", issues: group });
+        conn.sendTessera({
+          kind: "rejected",
+          reason: statusOnly ? "status_via_workflow" : "invalid_rows",
+          issues: group,
+        });
       }
       this.deps.logger.info("client update repaired", { ...conn.context(), issues: issues.length, frames });
       for (let i = 0; i < Math.min(frames, groups.length); i++) {
@@ -446,7 +470,8 @@ export class RecordRoom {
     } else if (changes) {
       this.accepted(conn.identity.id, changes, "client", conn.sessionId);
     }
-    if (changes && this.deps.rowOwners) void removeForeignRows({ room: this, conn, changes, owners: this.deps.rowOwners, logger: this.deps.logger });
+    if (changes && this.deps.rowOwners)
+      void removeForeignRows({ room: this, conn, changes, owners: this.deps.rowOwners, logger: this.deps.logger });
     return true;
   }
 
@@ -508,7 +533,10 @@ export class RecordRoom {
         // REST writes follow Pixano's rules (SPEC R-PIXANO): its table models, not Tessera's stricter ones.
         const schema = this.schemaOf();
         const rowRules = origin.source === "rest" ? pixanoRowRules(schema) : undefined;
-        const issues = repairDoc(scratch, schema, this.key.recordId, found, serverOrigin("check"), { statusWritable: false, ...(rowRules ? { rowRules } : {}) });
+        const issues = repairDoc(scratch, schema, this.key.recordId, found, serverOrigin("check"), {
+          statusWritable: false,
+          ...(rowRules ? { rowRules } : {}),
+        });
         if (issues.length > 0) throw new RoomEditError(issues);
       }
       const diff = Y.encodeStateAsUpdate(scratch, before);
@@ -546,7 +574,14 @@ export class RecordRoom {
       rec.set("status", to);
       if (action === "reject") rec.set("comment", comment);
     });
-    this.deps.emit("status", { ...this.key, from, to, action, userId: identity.id, comment: action === "reject" ? comment : "" });
+    this.deps.emit("status", {
+      ...this.key,
+      from,
+      to,
+      action,
+      userId: identity.id,
+      comment: action === "reject" ? comment : "",
+    });
     this.refreshRights();
     return { change: { from, to, action }, durable: this.durable.barrier() };
   }

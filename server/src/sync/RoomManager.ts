@@ -1,7 +1,14 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
 import { rowOwners as rowOwnersIn, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/dataset/state";
-import { CloseCode, transition, type ComponentTable, type NamedAction, type Origin, type WorkflowResult } from "@tessera/shared-crdt";
+import {
+  CloseCode,
+  transition,
+  type ComponentTable,
+  type NamedAction,
+  type Origin,
+  type WorkflowResult,
+} from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { Connection } from "./Connection.js";
@@ -109,16 +116,28 @@ export class RoomManager {
     const dataset = await this.deps.library.open(key.datasetId);
     if (!dataset) throw new RoomError("not_found", `dataset ${JSON.stringify(key.datasetId)} not found`);
     if ((await dataset.get("records", key.recordId, ["id"])) === null) {
-      throw new RoomError("not_found", `record ${JSON.stringify(key.recordId)} not found in ${JSON.stringify(key.datasetId)}`);
+      throw new RoomError(
+        "not_found",
+        `record ${JSON.stringify(key.recordId)} not found in ${JSON.stringify(key.datasetId)}`,
+      );
     }
     let loaded;
     try {
       loaded = await this.deps.loadDoc(dataset, key);
     } catch (err) {
-      throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, { cause: err });
+      throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersIn(dataset, table, ids);
-    const room = new RecordRoom({ ...this.deps, key, doc: loaded.doc, schema: () => dataset.schema, emit: this.emit, rowOwners });
+    const room = new RecordRoom({
+      ...this.deps,
+      key,
+      doc: loaded.doc,
+      schema: () => dataset.schema,
+      emit: this.emit,
+      rowOwners,
+    });
     if (loaded.unflushed) room.flusher.touch();
     return room;
   }
@@ -178,7 +197,8 @@ export class RoomManager {
     if (!room) return;
     for (let attempt = 1; attempt <= UNLOAD_ATTEMPTS; attempt++) {
       const flushed = await room.flusher.flushNow();
-      if (!flushed || entry.holds > 0 || this.closing || room.destroyed || this.entries.get(entry.name) !== entry) return;
+      if (!flushed || entry.holds > 0 || this.closing || room.destroyed || this.entries.get(entry.name) !== entry)
+        return;
       if (room.quiescent) {
         this.entries.delete(entry.name);
         room.destroy();
@@ -206,7 +226,10 @@ export class RoomManager {
       room = await acquired.ready;
     } catch (err) {
       const gone = err instanceof RoomError && err.reason === "not_found";
-      conn.close(gone ? CloseCode.recordGone : CloseCode.internalError, gone ? "record not found" : "could not load the record");
+      conn.close(
+        gone ? CloseCode.recordGone : CloseCode.internalError,
+        gone ? "record not found" : "could not load the record",
+      );
       return;
     }
     if (!conn.isOpen || room.destroyed) {
@@ -227,7 +250,13 @@ export class RoomManager {
    * `RoomEditError` instead of repaired, waits until it is durable, and lets the room unload
    * later if nobody is connected.
    */
-  async withRecord<T>(datasetId: string, recordId: string, origin: Origin, fn: (doc: Y.Doc) => T, options: { flush?: boolean } = {}): Promise<T> {
+  async withRecord<T>(
+    datasetId: string,
+    recordId: string,
+    origin: Origin,
+    fn: (doc: Y.Doc) => T,
+    options: { flush?: boolean } = {},
+  ): Promise<T> {
     const { entry, ready } = this.acquire({ datasetId, recordId });
     const room = await ready;
     try {
@@ -235,7 +264,8 @@ export class RoomManager {
       const { result, durable } = room.edit(origin, userId, fn);
       if (!(await durable)) throw new RoomError("closing", "the change could not be made durable before shutdown");
       // REST callers read rows right after writing: fold the log into them before answering.
-      if (options.flush && !(await room.flusher.flushNow())) throw new RoomError("closing", "the change could not be flushed before shutdown");
+      if (options.flush && !(await room.flusher.flushNow()))
+        throw new RoomError("closing", "the change could not be flushed before shutdown");
       return result;
     } finally {
       this.release(entry);
@@ -251,7 +281,14 @@ export class RoomManager {
     comment = "",
     options: { flush?: boolean } = {},
   ): Promise<{ from: string; to: string }> {
-    const change = await this.changeStatus(datasetId, recordId, (from) => transition(from, action, identity.role, comment), identity, comment, options);
+    const change = await this.changeStatus(
+      datasetId,
+      recordId,
+      (from) => transition(from, action, identity.role, comment),
+      identity,
+      comment,
+      options,
+    );
     if (!change) throw new Error(`workflow: ${action} made no change`);
     return { from: change.from, to: change.to };
   }
@@ -274,7 +311,8 @@ export class RoomManager {
     try {
       const { change, durable } = room.workflow(decide, identity, comment, options.edit);
       if (!(await durable)) throw new RoomError("closing", "the transition could not be made durable before shutdown");
-      if (options.flush && !(await room.flusher.flushNow())) throw new RoomError("closing", "the transition could not be flushed before shutdown");
+      if (options.flush && !(await room.flusher.flushNow()))
+        throw new RoomError("closing", "the transition could not be flushed before shutdown");
       return change;
     } finally {
       this.release(entry);
@@ -286,7 +324,9 @@ export class RoomManager {
    * whose flush failed) into its snapshot and rows, then trims it. Records with a loaded room are
    * left to their room. Failures are logged and left in the log for the next attempt.
    */
-  async flushPending(options: { onPending?: (records: number) => void } = {}): Promise<{ flushed: number; failed: number }> {
+  async flushPending(
+    options: { onPending?: (records: number) => void } = {},
+  ): Promise<{ flushed: number; failed: number }> {
     let flushed = 0;
     let failed = 0;
     const pending = await this.deps.log.pending();
@@ -300,7 +340,10 @@ export class RoomManager {
         flushed++;
       } catch (err) {
         failed++;
-        this.deps.logger.error("recovery flush failed; the log keeps the updates", { ...key, error: (err as Error).message });
+        this.deps.logger.error("recovery flush failed; the log keeps the updates", {
+          ...key,
+          error: (err as Error).message,
+        });
       }
     }
     return { flushed, failed };
@@ -314,7 +357,11 @@ export class RoomManager {
    * and snapshots go (for a whole dataset, the logs of its loaded or pending records; its snapshot
    * folder is the caller's to remove).
    */
-  async deleteRecords<T>(datasetId: string, recordIds: readonly string[] | null, deleteRows: () => Promise<T>): Promise<T> {
+  async deleteRecords<T>(
+    datasetId: string,
+    recordIds: readonly string[] | null,
+    deleteRows: () => Promise<T>,
+  ): Promise<T> {
     const names = recordIds?.map((recordId) => nameOf({ datasetId, recordId })) ?? [];
     const mark = (m: Map<string, number>, k: string, d: number) => {
       const n = (m.get(k) ?? 0) + d;
@@ -324,8 +371,12 @@ export class RoomManager {
     if (recordIds) for (const n of names) mark(this.goneRecords, n, 1);
     else mark(this.goneDatasets, datasetId, 1);
     try {
-      const doomed = [...this.entries.values()].filter((e) => e.key.datasetId === datasetId && (!recordIds || names.includes(e.name)));
-      const keys: RecordKey[] = recordIds ? recordIds.map((recordId) => ({ datasetId, recordId })) : doomed.map((e) => e.key);
+      const doomed = [...this.entries.values()].filter(
+        (e) => e.key.datasetId === datasetId && (!recordIds || names.includes(e.name)),
+      );
+      const keys: RecordKey[] = recordIds
+        ? recordIds.map((recordId) => ({ datasetId, recordId }))
+        : doomed.map((e) => e.key);
       await Promise.all(
         doomed.map(async (entry) => {
           entry.idle?.cancel();
@@ -342,7 +393,8 @@ export class RoomManager {
       );
       const result = await deleteRows();
       if (!recordIds) {
-        for (const k of await this.deps.log.pending()) if (k.datasetId === datasetId && !keys.some((x) => x.recordId === k.recordId)) keys.push(k);
+        for (const k of await this.deps.log.pending())
+          if (k.datasetId === datasetId && !keys.some((x) => x.recordId === k.recordId)) keys.push(k);
       }
       for (const key of keys) {
         await this.deps.log.trim(key, Number.MAX_SAFE_INTEGER);

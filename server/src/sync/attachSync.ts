@@ -87,7 +87,12 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     };
   };
 
-  const handle = async (req: IncomingMessage, socket: Duplex, head: Buffer, onSocketError: (err: Error) => void): Promise<void> => {
+  const handle = async (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    onSocketError: (err: Error) => void,
+  ): Promise<void> => {
     const route = parseSyncRoute(req.url);
     if (!route) return;
     if (closing) return refuseUpgrade(socket, 503, "server shutting down", { "Retry-After": "5" });
@@ -125,7 +130,8 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     if (!parseSyncRoute(req.url)) return;
     // Errors on a socket we are deciding about or refusing (the client went away) must not crash
     // the server; the listener stays until `ws` takes the socket over.
-    const onSocketError = (err: Error) => logger.info("sync upgrade socket error", { ...describeRequest(req), error: err.message });
+    const onSocketError = (err: Error) =>
+      logger.info("sync upgrade socket error", { ...describeRequest(req), error: err.message });
     socket.on("error", onSocketError);
     handle(req, socket, head, onSocketError).then(
       () => undefined,
@@ -154,7 +160,8 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
   const emptyAwareness = Uint8Array.of(MessageType.awareness, 1, 0);
   const keepAlive = every(clock, Math.max(1, Math.floor(limits.keepAliveMs / 4)), () => {
     const now = clock.now();
-    for (const conn of live.keys()) if (conn.isOpen && now - conn.lastSentAt >= limits.keepAliveMs) conn.send(emptyAwareness);
+    for (const conn of live.keys())
+      if (conn.isOpen && now - conn.lastSentAt >= limits.keepAliveMs) conn.send(emptyAwareness);
   });
 
   return {

@@ -49,8 +49,15 @@ export function readLayout(conn: Connection, update: Uint8Array): LayoutBreach[]
  * counts it as invalid (4422 on repeat). Returns false when the connection was closed for it.
  */
 export function reportOutsideLayout(conn: Connection, breaches: readonly LayoutBreach[], logger: Logger): boolean {
-  conn.sendTessera({ kind: "rejected", reason: "outside_layout", issues: breaches.map((b) => ({ path: b.root, message: b.message })) });
-  logger.info("client update outside the record layout cleared", { ...conn.context(), roots: breaches.map((b) => b.root).slice(0, 10) });
+  conn.sendTessera({
+    kind: "rejected",
+    reason: "outside_layout",
+    issues: breaches.map((b) => ({ path: b.root, message: b.message })),
+  });
+  logger.info("client update outside the record layout cleared", {
+    ...conn.context(),
+    roots: breaches.map((b) => b.root).slice(0, 10),
+  });
   return !countInvalid(conn);
 }
 
@@ -95,7 +102,10 @@ export async function removeForeignRows({ room, conn, changes, owners, logger }:
     for (const { table, id, owner } of foreign) {
       if (!hasRow(room.doc, table, id)) continue;
       deleteWithDependents(room.doc, table, [id]);
-      issues.push({ path: `${table}[${id}].id`, message: `belongs to record ${JSON.stringify(owner)}: a row id is unique in its table` });
+      issues.push({
+        path: `${table}[${id}].id`,
+        message: `belongs to record ${JSON.stringify(owner)}: a row id is unique in its table`,
+      });
     }
   });
   if (issues.length === 0) return;

@@ -41,11 +41,17 @@ export const MAX_NAME_LENGTH = 64;
  */
 export const defaultIdentify: Identify = (req) => {
   const url = new URL(req.url ?? "/", "http://localhost");
-  return Promise.resolve(guestIdentity(url.searchParams.get("name"), url.searchParams.get("role"), url.searchParams.get("tessera") === "1"));
+  return Promise.resolve(
+    guestIdentity(url.searchParams.get("name"), url.searchParams.get("role"), url.searchParams.get("tessera") === "1"),
+  );
 };
 
 /** A guest identity from a claimed display name and role (shared by the sync endpoint and the live channel). */
-export function guestIdentity(rawName: string | null | undefined, rawRole: string | null | undefined, tessera = false): Identity | Refusal {
+export function guestIdentity(
+  rawName: string | null | undefined,
+  rawRole: string | null | undefined,
+  tessera = false,
+): Identity | Refusal {
   const trimmed = (rawName ?? "").trim();
   const name = (trimmed === "" ? "Anonymous" : trimmed).slice(0, MAX_NAME_LENGTH);
   const wanted = rawRole ?? "annotator";

@@ -27,7 +27,8 @@ export function syncLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<SyncLimits> {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === "") continue;
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new SyncLimitsEnvError(`${name} must be a positive integer (got ${JSON.stringify(raw.slice(0, 16))})`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new SyncLimitsEnvError(`${name} must be a positive integer (got ${JSON.stringify(raw.slice(0, 16))})`);
     out[field] = n;
   }
   return out;

@@ -6,6 +6,9 @@ export function pixanoRowRules(schema: DatasetSchema): (table: ComponentTable, r
   return (table, row) => {
     const ts = schema.tables.get(table);
     if (!ts) return [{ path: `${table}[${String(row.id)}]`, message: `the dataset has no ${table} table` }];
-    return pixanoIssuesAsIs(ts, row, () => new Date()).map((i) => ({ path: `${table}[${String(row.id)}].${i.field}`, message: i.message }));
+    return pixanoIssuesAsIs(ts, row, () => new Date()).map((i) => ({
+      path: `${table}[${String(row.id)}].${i.field}`,
+      message: i.message,
+    }));
   };
 }

@@ -32,7 +32,12 @@ export function parseSyncRoute(url: string | undefined): SyncRoute | null {
  * client counts a socket that never opened as a failed attempt and backs off (up to 2.5 s),
  * whereas accepting then closing would have it retry every ~100 ms (collaboration.md §2.5).
  */
-export function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Readonly<Record<string, string>> = {}): void {
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;

@@ -7,7 +7,19 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { spawnServer, type ServerProcess } from "../integration/support.js";
 import { waitFor } from "../sync/support/harness.js";
-import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, PASSWORD, percentile, seedUsers, tokenFor, wsWithHeaders } from "./support.js";
+import {
+  ADMIN,
+  bearer,
+  buildDataDir,
+  call,
+  DS,
+  jsonInit,
+  PASSWORD,
+  percentile,
+  seedUsers,
+  tokenFor,
+  wsWithHeaders,
+} from "./support.js";
 
 /**
  * Attacks on a real server process (accounts on): path traversal, SQL-ish filters, oversized
@@ -31,7 +43,11 @@ const phases: Array<{ phase: string; samples: number; p50: number; p99: number; 
 beforeAll(async () => {
   data = await buildDataDir(["r1", "r2", "r3"]);
   await seedUsers(data.dataDir);
-  server = await spawnServer(data.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password });
+  server = await spawnServer(data.dataDir, {
+    TESSERA_AUTH: "on",
+    TESSERA_ADMIN_USER: ADMIN.username,
+    TESSERA_ADMIN_PASSWORD: ADMIN.password,
+  });
   url = server.url;
   legit = await tokenFor(url, "annotator");
   attackerToken = await tokenFor(url, "viewer");
@@ -42,8 +58,13 @@ afterAll(async () => {
   attackerAgent.destroy();
   await server?.stop();
   if (phases.length > 0) {
-    const rows = phases.map((p) => `  ${p.phase.padEnd(34)} n=${String(p.samples).padStart(4)}  p50=${p.p50.toFixed(1).padStart(6)} ms  p99=${p.p99.toFixed(1).padStart(6)} ms  max=${p.max.toFixed(1).padStart(6)} ms  errors=${p.errors}`);
-    console.log(`legitimate client latency (GET /datasets/${DS}/records?limit=10, token, from 127.0.0.1):\n${rows.join("\n")}`);
+    const rows = phases.map(
+      (p) =>
+        `  ${p.phase.padEnd(34)} n=${String(p.samples).padStart(4)}  p50=${p.p50.toFixed(1).padStart(6)} ms  p99=${p.p99.toFixed(1).padStart(6)} ms  max=${p.max.toFixed(1).padStart(6)} ms  errors=${p.errors}`,
+    );
+    console.log(
+      `legitimate client latency (GET /datasets/${DS}/records?limit=10, token, from 127.0.0.1):\n${rows.join("\n")}`,
+    );
   }
   await data?.cleanup();
 });
@@ -55,14 +76,23 @@ interface RawReply {
 }
 
 /** A request from the attacker's address. */
-function attack(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string, from = ATTACKER): Promise<RawReply> {
+function attack(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer | string,
+  from = ATTACKER,
+): Promise<RawReply> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path, method, headers, agent: attackerAgent, localAddress: from }, (res) => {
-      let text = "";
-      res.on("data", (d: Buffer) => (text += text.length < 65536 ? d.toString() : ""));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, path, method, headers, agent: attackerAgent, localAddress: from },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += text.length < 65536 ? d.toString() : ""));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on("error", reject);
     if (body !== undefined) req.end(body);
     else req.end();
@@ -74,7 +104,11 @@ function attack(method: string, path: string, headers: Record<string, string> = 
  * its latencies as a phase. With `repeatUntil`, a cheap attack is repeated until the client has
  * been measured that many times under it. Every legitimate request must succeed.
  */
-async function whileServing<T>(phase: string, work: () => Promise<T>, options: { repeatUntil?: number } = {}): Promise<T> {
+async function whileServing<T>(
+  phase: string,
+  work: () => Promise<T>,
+  options: { repeatUntil?: number } = {},
+): Promise<T> {
   let done = false;
   const latencies: number[] = [];
   let errors = 0;
@@ -101,14 +135,25 @@ async function whileServing<T>(phase: string, work: () => Promise<T>, options: {
     done = true;
     await probes;
     const sorted = [...latencies].sort((a, b) => a - b);
-    phases.push({ phase, samples: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0, errors });
+    phases.push({
+      phase,
+      samples: sorted.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1] ?? 0,
+      errors,
+    });
     expect(errors, `${phase}: legitimate requests failed`).toBe(0);
     expect(sorted.length, `${phase}: legitimate client was served`).toBeGreaterThan(0);
   }
 }
 
 /** Attempts a websocket upgrade from the attacker's address; an opened socket is kept for `hold`. */
-function attackUpgrade(path: string, headers: Record<string, string>, hold: Duplex[]): Promise<{ status: number | "open"; retryAfter: string | undefined }> {
+function attackUpgrade(
+  path: string,
+  headers: Record<string, string>,
+  hold: Duplex[],
+): Promise<{ status: number | "open"; retryAfter: string | undefined }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request({
@@ -117,7 +162,13 @@ function attackUpgrade(path: string, headers: Record<string, string>, hold: Dupl
       path,
       agent: false,
       localAddress: ATTACKER,
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        ...headers,
+      },
     });
     req.on("upgrade", (_res, socket) => {
       hold.push(socket);
@@ -126,7 +177,9 @@ function attackUpgrade(path: string, headers: Record<string, string>, hold: Dupl
     });
     req.on("response", (res) => {
       res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined }),
+      );
     });
     req.on("error", reject);
     req.end();
@@ -135,7 +188,8 @@ function attackUpgrade(path: string, headers: Record<string, string>, hold: Dupl
 
 async function inBatches<T>(n: number, width: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < n; i += width) out.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, k) => fn(i + k)))));
+  for (let i = 0; i < n; i += width)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, k) => fn(i + k)))));
   return out;
 }
 
@@ -147,9 +201,13 @@ function tally(values: readonly (number | string)[]): Record<string, number> {
 
 describe("attacks, with a legitimate client served throughout", () => {
   it("baseline", async () => {
-    await whileServing("baseline (no attack)", async () => {
-      await call(`${url}/health`);
-    }, { repeatUntil: 400 });
+    await whileServing(
+      "baseline (no attack)",
+      async () => {
+        await call(`${url}/health`);
+      },
+      { repeatUntil: 400 },
+    );
   });
 
   it("path traversal: refused, nothing outside DATA_DIR/media is read, no server path in any answer", async () => {
@@ -164,7 +222,11 @@ describe("attacks, with a legitimate client served throughout", () => {
       `/datasets/${DS}/images/..%2f..%2fetc%2fpasswd/blob`,
       "/../../../../etc/passwd",
     ];
-    const replies = await whileServing("path traversal", () => Promise.all(paths.map((p) => attack("GET", p, bearer(attackerToken)))), { repeatUntil: 400 });
+    const replies = await whileServing(
+      "path traversal",
+      () => Promise.all(paths.map((p) => attack("GET", p, bearer(attackerToken)))),
+      { repeatUntil: 400 },
+    );
     for (const [i, r] of replies.entries()) {
       // 307: a path outside the API goes to the web client's hash route, never to a file.
       expect([307, 400, 404], paths[i]).toContain(r.status);
@@ -189,7 +251,11 @@ describe("attacks, with a legitimate client served throughout", () => {
       "sort=(SELECT%201)",
       "q='%3B%20DROP%20TABLE%20records%3B%20--",
     ];
-    const replies = await whileServing("SQL-ish filters", () => Promise.all(queries.map((q) => attack("GET", `/datasets/${DS}/records?${q}`, bearer(attackerToken)))), { repeatUntil: 400 });
+    const replies = await whileServing(
+      "SQL-ish filters",
+      () => Promise.all(queries.map((q) => attack("GET", `/datasets/${DS}/records?${q}`, bearer(attackerToken)))),
+      { repeatUntil: 400 },
+    );
     for (const [i, r] of replies.entries()) {
       expect(r.status, `${queries[i]}: ${r.body}`).toBeLessThan(500);
       if (r.status === 200) expect(JSON.parse(r.body).items.length, queries[i]).toBe(0);
@@ -201,15 +267,36 @@ describe("attacks, with a legitimate client served throughout", () => {
 
   it("oversized bodies and frames: 413 from the headers, 4413 / 1009 on the websocket", async () => {
     await whileServing("oversized bodies and frames", async () => {
-      const login = await attack("POST", "/auth/login", { "content-type": "application/json", "content-length": String(20 * 1024 * 1024) }, Buffer.alloc(20 * 1024 * 1024, 0x20));
+      const login = await attack(
+        "POST",
+        "/auth/login",
+        { "content-type": "application/json", "content-length": String(20 * 1024 * 1024) },
+        Buffer.alloc(20 * 1024 * 1024, 0x20),
+      );
       expect(login.status).toBe(413);
-      const big = await attack("POST", `/datasets/${DS}/entities`, { ...bearer(attackerToken), "content-type": "application/json" }, Buffer.alloc(17 * 1024 * 1024, 0x20));
+      const big = await attack(
+        "POST",
+        `/datasets/${DS}/entities`,
+        { ...bearer(attackerToken), "content-type": "application/json" },
+        Buffer.alloc(17 * 1024 * 1024, 0x20),
+      );
       // A viewer's oversized write is refused for its role before a byte of it is parsed.
       expect([403, 413]).toContain(big.status);
-      const annotatorBig = await attack("POST", `/datasets/${DS}/entities`, { ...bearer(legit), "content-type": "application/json" }, Buffer.alloc(17 * 1024 * 1024, 0x20));
+      const annotatorBig = await attack(
+        "POST",
+        `/datasets/${DS}/entities`,
+        { ...bearer(legit), "content-type": "application/json" },
+        Buffer.alloc(17 * 1024 * 1024, 0x20),
+      );
       expect(annotatorBig.status).toBe(413);
-      for (const [size, code] of [[9 * 1024 * 1024, 4413], [65 * 1024 * 1024, 1009]] as const) {
-        const ws = new WebSocket(`${url.replace(/^http/, "ws")}/sync/${DS}/r2`, { headers: bearer(legit), localAddress: ATTACKER });
+      for (const [size, code] of [
+        [9 * 1024 * 1024, 4413],
+        [65 * 1024 * 1024, 1009],
+      ] as const) {
+        const ws = new WebSocket(`${url.replace(/^http/, "ws")}/sync/${DS}/r2`, {
+          headers: bearer(legit),
+          localAddress: ATTACKER,
+        });
         await new Promise<void>((resolve, reject) => {
           ws.once("open", () => resolve());
           ws.once("error", reject);
@@ -244,25 +331,36 @@ describe("attacks, with a legitimate client served throughout", () => {
       { authorization: `Bearer ${attackerToken}x` },
     ];
     let pass = 0;
-    await whileServing("malformed cookies and tokens", async () => {
-      // Upgrades only on the first pass: repeating them would (rightly) hit the per-address upgrade rate limit (503).
-      const upgrades = pass++ === 0;
-      for (const headers of bad) {
-        const r = await attack("GET", "/datasets", headers);
-        expect(r.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
-        expect(JSON.parse(r.body)).toHaveProperty("detail");
-        const health = await attack("GET", "/health", headers);
-        expect(health.status).toBe(200);
-        if (upgrades) {
-          const up = await attackUpgrade(`/sync/${DS}/r1`, headers, []);
-          expect(up.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
+    await whileServing(
+      "malformed cookies and tokens",
+      async () => {
+        // Upgrades only on the first pass: repeating them would (rightly) hit the per-address upgrade rate limit (503).
+        const upgrades = pass++ === 0;
+        for (const headers of bad) {
+          const r = await attack("GET", "/datasets", headers);
+          expect(r.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
+          expect(JSON.parse(r.body)).toHaveProperty("detail");
+          const health = await attack("GET", "/health", headers);
+          expect(health.status).toBe(200);
+          if (upgrades) {
+            const up = await attackUpgrade(`/sync/${DS}/r1`, headers, []);
+            expect(up.status, JSON.stringify(headers).slice(0, 80)).toBe(401);
+          }
         }
-      }
-    }, { repeatUntil: 400 });
+      },
+      { repeatUntil: 400 },
+    );
   });
 
   it("500 login attempts: a handful are checked, the rest refused with 429 + Retry-After; others still log in", async () => {
-    const guess = (i: number, from: string) => attack("POST", "/auth/login", { "content-type": "application/json" }, JSON.stringify({ username: "admin", password: `guess-${i}` }), from);
+    const guess = (i: number, from: string) =>
+      attack(
+        "POST",
+        "/auth/login",
+        { "content-type": "application/json" },
+        JSON.stringify({ username: "admin", password: `guess-${i}` }),
+        from,
+      );
     const replies = await whileServing("500 login attempts (one address)", async () => {
       const out = await inBatches(500, 50, (i) => guess(i, ATTACKER));
       // Meanwhile a real user logs in from their own address.
@@ -275,12 +373,17 @@ describe("attacks, with a legitimate client served throughout", () => {
     expect(Object.keys(counts).sort()).toEqual(["401", "429"]);
     // One check of a name at a time, 20 attempts per address and minute: a handful of guesses are checked.
     expect(counts["401"]).toBeLessThanOrEqual(8);
-    for (const r of replies.filter((x) => x.status === 429)) expect(Number(r.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    for (const r of replies.filter((x) => x.status === 429))
+      expect(Number(r.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     // The address was throttled, not the account: its owner still logs in (which clears its failures).
-    expect((await call(`${url}/auth/login`, jsonInit("POST", { username: "admin", password: ADMIN.password }))).status).toBe(200);
+    expect(
+      (await call(`${url}/auth/login`, jsonInit("POST", { username: "admin", password: ADMIN.password }))).status,
+    ).toBe(200);
 
     // The same 500 guesses spread over 25 addresses: the account's own backoff stops them.
-    const spread = await whileServing("500 login attempts (25 addresses)", () => inBatches(500, 50, (i) => guess(i, `127.0.1.${10 + (i % 25)}`)));
+    const spread = await whileServing("500 login attempts (25 addresses)", () =>
+      inBatches(500, 50, (i) => guess(i, `127.0.1.${10 + (i % 25)}`)),
+    );
     const spreadCounts = tally(spread.map((r) => r.status));
     console.log(`500 login attempts from 25 addresses: ${JSON.stringify(spreadCounts)}`);
     expect(Object.keys(spreadCounts).sort()).toEqual(["401", "429"]);
@@ -319,9 +422,15 @@ describe("attacks, with a legitimate client served throughout", () => {
   it("an awareness flood is capped (rate and size) and never reaches others in full", async () => {
     const wsBase = `${url.replace(/^http/, "ws")}/sync/${DS}`;
     const observerDoc = new Y.Doc();
-    const observer = new WebsocketProvider(wsBase, "r2", observerDoc, { WebSocketPolyfill: wsWithHeaders(bearer(legit)) as unknown as typeof globalThis.WebSocket, disableBc: true });
+    const observer = new WebsocketProvider(wsBase, "r2", observerDoc, {
+      WebSocketPolyfill: wsWithHeaders(bearer(legit)) as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    });
     const floodDoc = new Y.Doc();
-    const flooder = new WebsocketProvider(wsBase, "r2", floodDoc, { WebSocketPolyfill: wsWithHeaders(bearer(attackerToken)) as unknown as typeof globalThis.WebSocket, disableBc: true });
+    const flooder = new WebsocketProvider(wsBase, "r2", floodDoc, {
+      WebSocketPolyfill: wsWithHeaders(bearer(attackerToken)) as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    });
     try {
       await waitFor(() => observer.synced && flooder.synced, "both synced");
       const seen = new Set<number>();

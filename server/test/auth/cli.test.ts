@@ -38,7 +38,18 @@ afterAll(async () => {
 
 describe("tessera users", () => {
   it("add (generated password, printed once), list, set-role (global and per dataset), reset-password, remove", async () => {
-    const add = await run(["users", "add", "data", "Alice", "--role", "reviewer", "--name", "Alice Martin", "--dataset-role", "ds1=viewer"]);
+    const add = await run([
+      "users",
+      "add",
+      "data",
+      "Alice",
+      "--role",
+      "reviewer",
+      "--name",
+      "Alice Martin",
+      "--dataset-role",
+      "ds1=viewer",
+    ]);
     expect(add.code).toBe(0);
     expect(add.out).toMatch(/^Created alice \(reviewer \(ds1=viewer\)\)\nPassword: [A-Za-z0-9_-]{24}\n/);
     const password = /Password: (\S+)/.exec(add.out)?.[1] ?? "";
@@ -51,14 +62,19 @@ describe("tessera users", () => {
     expect(list.out).toContain("alice");
     expect(list.out).toContain('reviewer (ds1=viewer)  "Alice Martin"');
     expect(list.out).not.toContain("scrypt");
-    const json = JSON.parse((await run(["users", "list", "data", "--json"])).out) as Array<{ username: string; role: string }>;
+    const json = JSON.parse((await run(["users", "list", "data", "--json"])).out) as Array<{
+      username: string;
+      role: string;
+    }>;
     expect(json.map((u) => [u.username, u.role])).toEqual([
       ["alice", "reviewer"],
       ["bob", "annotator"],
     ]);
 
     expect((await run(["users", "set-role", "data", "bob", "admin"])).out).toBe("bob: admin\n");
-    expect((await run(["users", "set-role", "data", "bob", "viewer", "--dataset", "ds2"])).out).toBe("bob: admin (ds2=viewer)\n");
+    expect((await run(["users", "set-role", "data", "bob", "viewer", "--dataset", "ds2"])).out).toBe(
+      "bob: admin (ds2=viewer)\n",
+    );
     expect((await run(["users", "set-role", "data", "bob", "inherit", "--dataset", "ds2"])).out).toBe("bob: admin\n");
     const bad = await run(["users", "set-role", "data", "bob", "superuser"]);
     expect(bad.code).toBe(2);
@@ -81,7 +97,11 @@ describe("tessera users", () => {
   });
 
   it("--password-stdin reads the password from standard input (never from the command line)", async () => {
-    const child = spawn(process.execPath, [BIN, "users", "add", path.join(dir, "data2"), "carol", "--role", "viewer", "--password-stdin"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [BIN, "users", "add", path.join(dir, "data2"), "carol", "--role", "viewer", "--password-stdin"],
+      { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] },
+    );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stdin.end("from-stdin-pass\n");

@@ -17,8 +17,24 @@ type Who = "anonymous" | "viewer" | "annotator" | "reviewer" | "admin" | "dsanno
 const WHO: readonly Who[] = ["anonymous", "viewer", "annotator", "reviewer", "admin", "dsannotator", "dsviewer"];
 const RANK = ["viewer", "annotator", "reviewer", "admin"];
 /** Each principal's role on DS and globally. */
-const ROLE_ON_DS: Record<Who, string | null> = { anonymous: null, viewer: "viewer", annotator: "annotator", reviewer: "reviewer", admin: "admin", dsannotator: "annotator", dsviewer: "viewer" };
-const GLOBAL_ROLE: Record<Who, string | null> = { anonymous: null, viewer: "viewer", annotator: "annotator", reviewer: "reviewer", admin: "admin", dsannotator: "viewer", dsviewer: "reviewer" };
+const ROLE_ON_DS: Record<Who, string | null> = {
+  anonymous: null,
+  viewer: "viewer",
+  annotator: "annotator",
+  reviewer: "reviewer",
+  admin: "admin",
+  dsannotator: "annotator",
+  dsviewer: "viewer",
+};
+const GLOBAL_ROLE: Record<Who, string | null> = {
+  anonymous: null,
+  viewer: "viewer",
+  annotator: "annotator",
+  reviewer: "reviewer",
+  admin: "admin",
+  dsannotator: "viewer",
+  dsviewer: "reviewer",
+};
 
 function expectedAllowed(rule: Rule, who: Who): boolean {
   if (rule.access === "public") return true;
@@ -62,7 +78,10 @@ afterAll(async () => {
 
 describe("permission table", () => {
   it("has exactly one rule per route of the route table (a new route without a rule fails here)", () => {
-    const app = createApp({ library: createLibraryAdapter(data.dataDir, { logger: silentLogger }), dataDir: data.dataDir });
+    const app = createApp({
+      library: createLibraryAdapter(data.dataDir, { logger: silentLogger }),
+      dataDir: data.dataDir,
+    });
     const ops = routeTableOf(app).routes.map((r) => r.operationId);
     const missing = ops.filter((op) => !ruleOf(op).listed);
     expect(missing, "routes without a permission rule in server/src/auth/permissions.ts").toEqual([]);
@@ -72,21 +91,30 @@ describe("permission table", () => {
   });
 
   it("every dataset rule names a route with a dataset parameter", () => {
-    const app = createApp({ library: createLibraryAdapter(data.dataDir, { logger: silentLogger }), dataDir: data.dataDir });
+    const app = createApp({
+      library: createLibraryAdapter(data.dataDir, { logger: silentLogger }),
+      dataDir: data.dataDir,
+    });
     for (const spec of routeTableOf(app).routes) {
-      if (ruleOf(spec.operationId).rule.access === "dataset") expect(datasetParamOf(spec.path), spec.operationId).not.toBeNull();
+      if (ruleOf(spec.operationId).rule.access === "dataset")
+        expect(datasetParamOf(spec.path), spec.operationId).not.toBeNull();
     }
   });
 
   it("independent invariants: strangers reach only the health check and the login; viewers never write a dataset", () => {
-    const app = createApp({ library: createLibraryAdapter(data.dataDir, { logger: silentLogger }), dataDir: data.dataDir });
+    const app = createApp({
+      library: createLibraryAdapter(data.dataDir, { logger: silentLogger }),
+      dataDir: data.dataDir,
+    });
     const routes = routeTableOf(app).routes;
     const publicOps = routes.filter((r) => ruleOf(r.operationId).rule.access === "public").map((r) => r.operationId);
     expect(publicOps.sort()).toEqual(["auth_login", "health_check"]);
     for (const r of routes) {
       const rule = ruleOf(r.operationId).rule;
-      if (r.method !== "get" && datasetParamOf(r.path) !== null) expect(expectedAllowed(rule, "viewer"), `${r.operationId} must be refused to viewers`).toBe(false);
-      if (r.method === "get" && datasetParamOf(r.path) !== null) expect(expectedAllowed(rule, "viewer"), `${r.operationId} must be open to viewers`).toBe(true);
+      if (r.method !== "get" && datasetParamOf(r.path) !== null)
+        expect(expectedAllowed(rule, "viewer"), `${r.operationId} must be refused to viewers`).toBe(false);
+      if (r.method === "get" && datasetParamOf(r.path) !== null)
+        expect(expectedAllowed(rule, "viewer"), `${r.operationId} must be open to viewers`).toBe(true);
       if (r.path.startsWith("/users")) expect(rule, r.operationId).toEqual({ access: "global", min: "admin" });
     }
     expect(ruleOf("create_record").rule).toEqual({ access: "dataset", min: "admin" });
@@ -98,7 +126,10 @@ describe("permission table", () => {
 
 describe("REST matrix: every route × every principal", () => {
   it("allows exactly what the table says and refuses the rest with 401 / 403", async () => {
-    const app = createApp({ library: createLibraryAdapter(data.dataDir, { logger: silentLogger }), dataDir: data.dataDir });
+    const app = createApp({
+      library: createLibraryAdapter(data.dataDir, { logger: silentLogger }),
+      dataDir: data.dataDir,
+    });
     const routes = routeTableOf(app).routes;
     const failures: string[] = [];
     let cells = 0;
@@ -107,15 +138,26 @@ describe("REST matrix: every route × every principal", () => {
       const rule = ruleOf(spec.operationId).rule;
       await Promise.all(
         WHO.map(async (who) => {
-          const r = await call(`${server.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...headersOf[who] } });
+          const r = await call(`${server.url}${path}`, {
+            ...init,
+            headers: { ...(init.headers as Record<string, string> | undefined), ...headersOf[who] },
+          });
           cells++;
-          const refusedByGuard = r.status === 401 || (r.status === 403 && typeof r.body?.detail === "string" && r.body.detail.startsWith("Forbidden: this needs"));
+          const refusedByGuard =
+            r.status === 401 ||
+            (r.status === 403 &&
+              typeof r.body?.detail === "string" &&
+              r.body.detail.startsWith("Forbidden: this needs"));
           const allowed = expectedAllowed(rule, who);
           if (r.status >= 500) failures.push(`${spec.operationId} × ${who}: ${r.status} ${r.text.slice(0, 120)}`);
-          else if (allowed && refusedByGuard) failures.push(`${spec.operationId} × ${who}: refused (${r.status}) but the table allows it`);
-          else if (!allowed && !refusedByGuard) failures.push(`${spec.operationId} × ${who}: answered ${r.status} but should be refused`);
-          else if (!allowed && who === "anonymous" && r.status !== 401) failures.push(`${spec.operationId} × anonymous: ${r.status} instead of 401`);
-          else if (!allowed && who !== "anonymous" && r.status !== 403) failures.push(`${spec.operationId} × ${who}: ${r.status} instead of 403`);
+          else if (allowed && refusedByGuard)
+            failures.push(`${spec.operationId} × ${who}: refused (${r.status}) but the table allows it`);
+          else if (!allowed && !refusedByGuard)
+            failures.push(`${spec.operationId} × ${who}: answered ${r.status} but should be refused`);
+          else if (!allowed && who === "anonymous" && r.status !== 401)
+            failures.push(`${spec.operationId} × anonymous: ${r.status} instead of 401`);
+          else if (!allowed && who !== "anonymous" && r.status !== 403)
+            failures.push(`${spec.operationId} × ${who}: ${r.status} instead of 403`);
         }),
       );
     }

@@ -7,7 +7,20 @@ import { startServer, StartServerError, type RunningServer } from "../../src/ind
 import { UserStore } from "../../src/auth/index.js";
 import { memoryLogger } from "../http/harness.js";
 import { waitFor } from "../sync/support/harness.js";
-import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, login, PASSWORD, seedUsers, startAuthServer, tokenFor, wsWithHeaders } from "./support.js";
+import {
+  ADMIN,
+  bearer,
+  buildDataDir,
+  call,
+  DS,
+  jsonInit,
+  login,
+  PASSWORD,
+  seedUsers,
+  startAuthServer,
+  tokenFor,
+  wsWithHeaders,
+} from "./support.js";
 
 let data: Awaited<ReturnType<typeof buildDataDir>>;
 const running: RunningServer[] = [];
@@ -25,7 +38,10 @@ afterAll(async () => {
   await data?.cleanup();
 });
 
-async function boot(options: Parameters<typeof startAuthServer>[1] = {}, dataDir = data.dataDir): Promise<RunningServer> {
+async function boot(
+  options: Parameters<typeof startAuthServer>[1] = {},
+  dataDir = data.dataDir,
+): Promise<RunningServer> {
   const s = await startAuthServer(dataDir, options);
   running.push(s);
   return s;
@@ -36,7 +52,14 @@ describe("first start", () => {
     const fresh = await buildDataDir(["r1"]);
     try {
       const logger = memoryLogger();
-      const first = await startServer({ dataDir: fresh.dataDir, port: 0, clientDir: null, collaboration: false, auth: { mode: "on" }, logger });
+      const first = await startServer({
+        dataDir: fresh.dataDir,
+        port: 0,
+        clientDir: null,
+        collaboration: false,
+        auth: { mode: "on" },
+        logger,
+      });
       running.push(first);
       expect(first.firstAdmin?.username).toBe("admin");
       const password = first.firstAdmin?.generatedPassword ?? "";
@@ -47,10 +70,20 @@ describe("first start", () => {
       await first.close();
       running.length = 0;
       // Second start: an admin exists; nothing is created, even with the variables set.
-      const second = await startServer({ dataDir: fresh.dataDir, port: 0, clientDir: null, collaboration: false, auth: { mode: "on", admin: { password: "another-password" } }, logger });
+      const second = await startServer({
+        dataDir: fresh.dataDir,
+        port: 0,
+        clientDir: null,
+        collaboration: false,
+        auth: { mode: "on", admin: { password: "another-password" } },
+        logger,
+      });
       running.push(second);
       expect(second.firstAdmin).toBeNull();
-      expect((await call(`${second.url}/auth/login`, jsonInit("POST", { username: "admin", password: "another-password" }))).status).toBe(401);
+      expect(
+        (await call(`${second.url}/auth/login`, jsonInit("POST", { username: "admin", password: "another-password" })))
+          .status,
+      ).toBe(401);
       const logged = JSON.stringify(logger.lines);
       expect(logged).not.toContain(password);
       expect(logged).not.toContain(cookie.split("=")[1]);
@@ -66,13 +99,25 @@ describe("first start", () => {
   });
 
   it("refuses the single-user mode on a network interface, and serves everyone as the local admin on loopback", async () => {
-    await expect(startServer({ dataDir: data.dataDir, host: "0.0.0.0", port: 0, auth: { mode: "off" } })).rejects.toThrow(StartServerError);
-    await expect(startServer({ dataDir: data.dataDir, host: "0.0.0.0", port: 0, auth: { mode: "off" } })).rejects.toThrow(/127\.0\.0\.1 only/);
-    const local = await startServer({ dataDir: data.dataDir, port: 0, clientDir: null, collaboration: false, auth: { mode: "off" } });
+    await expect(
+      startServer({ dataDir: data.dataDir, host: "0.0.0.0", port: 0, auth: { mode: "off" } }),
+    ).rejects.toThrow(StartServerError);
+    await expect(
+      startServer({ dataDir: data.dataDir, host: "0.0.0.0", port: 0, auth: { mode: "off" } }),
+    ).rejects.toThrow(/127\.0\.0\.1 only/);
+    const local = await startServer({
+      dataDir: data.dataDir,
+      port: 0,
+      clientDir: null,
+      collaboration: false,
+      auth: { mode: "off" },
+    });
     running.push(local);
     expect((await call(`${local.url}/datasets`)).status).toBe(200);
     expect((await call(`${local.url}/auth/me`)).body).toMatchObject({ username: "local", role: "admin", auth: "off" });
-    expect((await call(`${local.url}/auth/login`, jsonInit("POST", { username: "a", password: "b" }))).status).toBe(400);
+    expect((await call(`${local.url}/auth/login`, jsonInit("POST", { username: "a", password: "b" }))).status).toBe(
+      400,
+    );
   });
 });
 
@@ -101,13 +146,23 @@ describe("sessions", () => {
 
   it("marks the cookie Secure behind an HTTPS proxy", async () => {
     const s = await boot({ auth: { mode: "on", admin: ADMIN, trustProxy: true } });
-    const r = await call(`${s.url}/auth/login`, jsonInit("POST", { username: "viewer", password: PASSWORD }, { "x-forwarded-proto": "https" }));
+    const r = await call(
+      `${s.url}/auth/login`,
+      jsonInit("POST", { username: "viewer", password: PASSWORD }, { "x-forwarded-proto": "https" }),
+    );
     expect(r.headers.get("set-cookie")).toMatch(/; Secure$/);
   });
 
   it("slides the expiry on use, at most once per renewal period, and ends idle or too old sessions", async () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
-    const s = await boot({ auth: { mode: "on", admin: ADMIN, now: () => now, sessions: { idleMs: 1000_000, absoluteMs: 2500_000, renewEveryMs: 100_000 } } });
+    const s = await boot({
+      auth: {
+        mode: "on",
+        admin: ADMIN,
+        now: () => now,
+        sessions: { idleMs: 1000_000, absoluteMs: 2500_000, renewEveryMs: 100_000 },
+      },
+    });
     const cookie = await login(s.url, "annotator");
     const me = () => call(`${s.url}/auth/me`, { headers: { cookie } });
     now += 50_000;
@@ -133,7 +188,10 @@ describe("API tokens", () => {
   it("are created, listed without their secret, used as Bearer, and revoked by their owner only", async () => {
     const s = await boot();
     const cookie = await login(s.url, "annotator");
-    const created = await call(`${s.url}/auth/tokens`, jsonInit("POST", { name: "nightly import", expires_in_days: 30 }, { cookie }));
+    const created = await call(
+      `${s.url}/auth/tokens`,
+      jsonInit("POST", { name: "nightly import", expires_in_days: 30 }, { cookie }),
+    );
     expect(created.status).toBe(201);
     const token = created.body.token as string;
     expect(token).toMatch(/^tsr_[A-Za-z0-9_-]{43}$/);
@@ -141,15 +199,26 @@ describe("API tokens", () => {
     expect(list.body.find((t: { id: string }) => t.id === created.body.id)).toMatchObject({ name: "nightly import" });
     expect(list.text).not.toContain(token);
     expect(await fs.readFile(path.join(data.dataDir, ".tessera", "tokens.json"), "utf8")).not.toContain(token);
-    expect((await call(`${s.url}/auth/me`, { headers: bearer(token) })).body).toMatchObject({ username: "annotator", auth: "token" });
+    expect((await call(`${s.url}/auth/me`, { headers: bearer(token) })).body).toMatchObject({
+      username: "annotator",
+      auth: "token",
+    });
     const other = await tokenFor(s.url, "viewer");
-    expect((await call(`${s.url}/auth/tokens/${created.body.id as string}`, { method: "DELETE", headers: bearer(other) })).status).toBe(404);
-    expect((await call(`${s.url}/auth/tokens/${created.body.id as string}`, { method: "DELETE", headers: { cookie } })).status).toBe(204);
+    expect(
+      (await call(`${s.url}/auth/tokens/${created.body.id as string}`, { method: "DELETE", headers: bearer(other) }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call(`${s.url}/auth/tokens/${created.body.id as string}`, { method: "DELETE", headers: { cookie } }))
+        .status,
+    ).toBe(204);
     const dead = await call(`${s.url}/auth/me`, { headers: bearer(token) });
     expect(dead.status).toBe(401);
     expect(dead.body).toEqual({ detail: "Invalid or expired token." });
     expect((await call(`${s.url}/auth/tokens`, jsonInit("POST", { name: "" }, { cookie }))).status).toBe(422);
-    expect((await call(`${s.url}/auth/tokens`, jsonInit("POST", { name: "x", expires_in_days: 0 }, { cookie }))).status).toBe(422);
+    expect(
+      (await call(`${s.url}/auth/tokens`, jsonInit("POST", { name: "x", expires_in_days: 0 }, { cookie }))).status,
+    ).toBe(422);
   });
 });
 
@@ -157,23 +226,46 @@ describe("account changes", () => {
   it("admins manage accounts over REST; a password change ends sessions; the last admin stays", async () => {
     const s = await boot();
     const admin = bearer(await tokenFor(s.url, ADMIN.username, ADMIN.password));
-    const created = await call(`${s.url}/users`, jsonInit("POST", { username: "Carol", role: "annotator", dataset_roles: { [DS]: "reviewer" } }, admin));
+    const created = await call(
+      `${s.url}/users`,
+      jsonInit("POST", { username: "Carol", role: "annotator", dataset_roles: { [DS]: "reviewer" } }, admin),
+    );
     expect(created.status).toBe(201);
-    expect(created.body.user).toMatchObject({ username: "carol", role: "annotator", dataset_roles: { [DS]: "reviewer" } });
+    expect(created.body.user).toMatchObject({
+      username: "carol",
+      role: "annotator",
+      dataset_roles: { [DS]: "reviewer" },
+    });
     const generated = created.body.password as string;
-    expect((await call(`${s.url}/users`, jsonInit("POST", { username: "carol", role: "viewer" }, admin))).status).toBe(409);
-    expect((await call(`${s.url}/users`, jsonInit("POST", { username: "dave", role: "boss" }, admin))).status).toBe(422);
+    expect((await call(`${s.url}/users`, jsonInit("POST", { username: "carol", role: "viewer" }, admin))).status).toBe(
+      409,
+    );
+    expect((await call(`${s.url}/users`, jsonInit("POST", { username: "dave", role: "boss" }, admin))).status).toBe(
+      422,
+    );
     const listed = await call(`${s.url}/users`, { headers: admin });
     expect(listed.text).not.toMatch(/scrypt|passwordHash/);
     const carol = await login(s.url, "carol", generated);
     const carolToken = await tokenFor(s.url, "carol", generated);
-    expect((await call(`${s.url}/users/carol`, jsonInit("PATCH", { password: "a-new-password" }, admin))).status).toBe(200);
+    expect((await call(`${s.url}/users/carol`, jsonInit("PATCH", { password: "a-new-password" }, admin))).status).toBe(
+      200,
+    );
     expect((await call(`${s.url}/auth/me`, { headers: { cookie: carol } })).status).toBe(401);
     expect((await call(`${s.url}/auth/me`, { headers: bearer(carolToken) })).status).toBe(200);
     // Their own change: current password required; this browser keeps a fresh session.
     const again = await login(s.url, "carol", "a-new-password");
-    expect((await call(`${s.url}/auth/password`, jsonInit("POST", { current_password: "wrong-one", new_password: "third-password" }, { cookie: again }))).status).toBe(401);
-    const changed = await call(`${s.url}/auth/password`, jsonInit("POST", { current_password: "a-new-password", new_password: "third-password" }, { cookie: again }));
+    expect(
+      (
+        await call(
+          `${s.url}/auth/password`,
+          jsonInit("POST", { current_password: "wrong-one", new_password: "third-password" }, { cookie: again }),
+        )
+      ).status,
+    ).toBe(401);
+    const changed = await call(
+      `${s.url}/auth/password`,
+      jsonInit("POST", { current_password: "a-new-password", new_password: "third-password" }, { cookie: again }),
+    );
     expect(changed.status).toBe(204);
     expect((await call(`${s.url}/auth/me`, { headers: { cookie: again } })).status).toBe(401);
     const fresh = (changed.headers.get("set-cookie") ?? "").split(";", 1)[0] ?? "";
@@ -203,7 +295,11 @@ describe("account changes", () => {
       provider.awareness.setLocalState({ cursor: "reviewer's" });
       await waitFor(() => provider.synced, "synced");
       const roleSeen = () =>
-        ([...observer.provider.awareness.getStates().values()].find((st) => (st as { cursor?: string }).cursor === "reviewer's") as { user?: { role: string } } | undefined)?.user?.role;
+        (
+          [...observer.provider.awareness.getStates().values()].find(
+            (st) => (st as { cursor?: string }).cursor === "reviewer's",
+          ) as { user?: { role: string } } | undefined
+        )?.user?.role;
       await waitFor(() => roleSeen() === "reviewer", "the reviewer's cursor, stamped reviewer");
       let drops = 0;
       provider.on("status", (e: { status: string }) => {
@@ -217,13 +313,21 @@ describe("account changes", () => {
       await waitFor(() => drops > 0 && provider.wsconnected, "cut and reconnected", 10_000);
       provider.awareness.setLocalState({ cursor: "reviewer's", moved: true });
       await waitFor(() => roleSeen() === "viewer", "the cursor now stamped viewer");
-      expect((await call(`${s.url}/auth/me`, { headers: bearer(token) })).body.dataset_roles).toEqual({ [DS]: "viewer" });
+      expect((await call(`${s.url}/auth/me`, { headers: bearer(token) })).body.dataset_roles).toEqual({
+        [DS]: "viewer",
+      });
       await cli.setRole("reviewer", null, DS);
       await cli.add({ username: "temp", password: PASSWORD, role: "viewer" });
-      await waitFor(async () => (await call(`${s.url}/users`, { headers: bearer(adminToken) })).text.includes('"temp"'), "the new account known to the server");
+      await waitFor(
+        async () => (await call(`${s.url}/users`, { headers: bearer(adminToken) })).text.includes('"temp"'),
+        "the new account known to the server",
+      );
       const temp = await tokenFor(s.url, "temp");
       await cli.remove("temp");
-      await waitFor(async () => (await call(`${s.url}/auth/me`, { headers: bearer(temp) })).status === 401, "removed user's token refused");
+      await waitFor(
+        async () => (await call(`${s.url}/auth/me`, { headers: bearer(temp) })).status === 401,
+        "removed user's token refused",
+      );
     } finally {
       for (const c of [{ doc, provider }, observer]) {
         c.provider.destroy();

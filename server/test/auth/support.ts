@@ -25,7 +25,16 @@ export const ACCOUNTS: Readonly<Record<string, { role: Role; datasetRoles?: Reco
 export async function seedUsers(dataDir: string, accounts: typeof ACCOUNTS = ACCOUNTS): Promise<void> {
   const store = new UserStore(dataDir);
   await store.refresh();
-  await Promise.all(Object.entries(accounts).map(([username, a]) => store.add({ username, password: PASSWORD, role: a.role, ...(a.datasetRoles ? { datasetRoles: a.datasetRoles } : {}) })));
+  await Promise.all(
+    Object.entries(accounts).map(([username, a]) =>
+      store.add({
+        username,
+        password: PASSWORD,
+        role: a.role,
+        ...(a.datasetRoles ? { datasetRoles: a.datasetRoles } : {}),
+      }),
+    ),
+  );
 }
 
 /** The real server in this process with accounts on (first admin from the options). */
@@ -89,7 +98,12 @@ export function wsWithHeaders(headers: Record<string, string>): typeof WebSocket
 }
 
 /** Status of an upgrade attempt: "open" (101) or the HTTP status it was refused with, plus its headers. */
-export function upgrade(url: string, path: string, headers: Record<string, string> = {}, localAddress?: string): Promise<{ status: number | "open"; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function upgrade(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+  localAddress?: string,
+): Promise<{ status: number | "open"; headers: Record<string, string | string[] | undefined>; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request({
@@ -98,7 +112,13 @@ export function upgrade(url: string, path: string, headers: Record<string, strin
       path,
       agent: false,
       ...(localAddress ? { localAddress } : {}),
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        ...headers,
+      },
     });
     req.on("upgrade", (_res, socket) => {
       socket.destroy();

@@ -4,7 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureAdmin, hashPassword, passwordProblem, UserStore, UserStoreError, verifyPassword } from "../../src/auth/index.js";
+import {
+  ensureAdmin,
+  hashPassword,
+  passwordProblem,
+  UserStore,
+  UserStoreError,
+  verifyPassword,
+} from "../../src/auth/index.js";
 import { cookieValues } from "../../src/auth/cookies.js";
 import { FailureBackoff, Semaphore, TokenBuckets } from "../../src/auth/limiter.js";
 import { ConnectionGuard } from "../../src/auth/ConnectionGuard.js";
@@ -104,7 +111,10 @@ describe("rate limits", () => {
 describe("websocket admission", () => {
   it("caps open sockets per address and per user, releases them on close, and cuts a user's sockets", async () => {
     let now = 0;
-    const guard = new ConnectionGuard({ perAddress: 3, perUser: 2, upgradeBurstPerAddress: 5, upgradesPerSecondPerAddress: 1 }, () => now);
+    const guard = new ConnectionGuard(
+      { perAddress: 3, perUser: 2, upgradeBurstPerAddress: 5, upgradesPerSecondPerAddress: 1 },
+      () => now,
+    );
     const sockets: PassThrough[] = [];
     const open = (address: string, user: string, session: string | null = null) => {
       const s = new PassThrough();
@@ -144,13 +154,24 @@ describe("UserStore", () => {
     const store = new UserStore(data, { cost: { ln: 10, r: 8, p: 1 } });
     await store.refresh();
     await store.add({ username: "Root", password: "password-1", role: "admin" });
-    const ann = await store.add({ username: "ann", password: "password-2", role: "annotator", datasetRoles: { ds1: "viewer" } });
+    const ann = await store.add({
+      username: "ann",
+      password: "password-2",
+      role: "annotator",
+      datasetRoles: { ds1: "viewer" },
+    });
     expect(roleOn(ann, "ds1")).toBe("viewer");
     expect(roleOn(ann, "ds2")).toBe("annotator");
     expect(roleOn(ann, null)).toBe("annotator");
-    await expect(store.add({ username: "ann", password: "password-3", role: "viewer" })).rejects.toMatchObject({ reason: "exists" });
-    await expect(store.add({ username: "bad name", password: "password-3", role: "viewer" })).rejects.toBeInstanceOf(UserStoreError);
-    await expect(store.add({ username: "x", password: "short", role: "viewer" })).rejects.toMatchObject({ reason: "invalid" });
+    await expect(store.add({ username: "ann", password: "password-3", role: "viewer" })).rejects.toMatchObject({
+      reason: "exists",
+    });
+    await expect(store.add({ username: "bad name", password: "password-3", role: "viewer" })).rejects.toBeInstanceOf(
+      UserStoreError,
+    );
+    await expect(store.add({ username: "x", password: "short", role: "viewer" })).rejects.toMatchObject({
+      reason: "invalid",
+    });
     await expect(store.remove("root")).rejects.toMatchObject({ reason: "last_admin" });
     await expect(store.setRole("root", "viewer")).rejects.toMatchObject({ reason: "last_admin" });
     expect((await store.setRole("ann", null, "ds1")).datasetRoles).toEqual({});
@@ -174,7 +195,13 @@ describe("configuration from the environment", () => {
     expect(authConfigFromEnv({})).toEqual({ mode: "on", admin: {}, trustProxy: false });
     expect(authConfigFromEnv({ TESSERA_AUTH: "off" })).toEqual({ mode: "off" });
     expect(authConfigFromEnv({}, { noAuth: true })).toEqual({ mode: "off" });
-    expect(authConfigFromEnv({ TESSERA_ADMIN_USER: "boss", TESSERA_ADMIN_PASSWORD: "pw-pw-pw-pw", TESSERA_TRUST_PROXY: "1" })).toEqual({
+    expect(
+      authConfigFromEnv({
+        TESSERA_ADMIN_USER: "boss",
+        TESSERA_ADMIN_PASSWORD: "pw-pw-pw-pw",
+        TESSERA_TRUST_PROXY: "1",
+      }),
+    ).toEqual({
       mode: "on",
       admin: { username: "boss", password: "pw-pw-pw-pw" },
       trustProxy: true,
@@ -190,8 +217,13 @@ describe("configuration from the environment", () => {
 describe("first admin", () => {
   it("names the variables when the wanted password is refused", async () => {
     const store = new UserStore(path.join(dir, "first-admin"));
-    await expect(ensureAdmin(store, { password: "short" })).rejects.toThrow(/TESSERA_ADMIN_PASSWORD\): a password needs at least 8 characters/);
-    expect(await ensureAdmin(store, { username: "Boss", password: "long-enough" })).toEqual({ username: "boss", generatedPassword: null });
+    await expect(ensureAdmin(store, { password: "short" })).rejects.toThrow(
+      /TESSERA_ADMIN_PASSWORD\): a password needs at least 8 characters/,
+    );
+    expect(await ensureAdmin(store, { username: "Boss", password: "long-enough" })).toEqual({
+      username: "boss",
+      generatedPassword: null,
+    });
     expect(await ensureAdmin(store, { username: "other" })).toBeNull();
   });
 });

@@ -12,10 +12,11 @@ import { BIN, ROOT, runTessera as tessera } from "../support/cli.js";
  */
 let work: string;
 
-
 async function png(file: string, width: number, height: number, colour: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await sharp({ create: { width, height, channels: 3, background: colour } }).png().toFile(file);
+  await sharp({ create: { width, height, channels: 3, background: colour } })
+    .png()
+    .toFile(file);
 }
 
 /** A small Pixano v1 folder: two splits, custom fields, one entity with a box. */
@@ -23,12 +24,22 @@ async function v1Source(dir: string, lines: readonly object[] = []): Promise<str
   await png(path.join(dir, "train", "a.png"), 32, 24, "#ff0000");
   await png(path.join(dir, "train", "b.png"), 32, 24, "#00ff00");
   await png(path.join(dir, "val", "c.png"), 16, 16, "#0000ff");
-  const train = lines.length > 0 ? lines : [
-    { image: "a.png", weather: "sunny", entities: [{ category: "car", annotations: { image: { bbox: [0.1, 0.1, 0.5, 0.5] } } }] },
-    { image: "b.png", weather: "rainy" },
-  ];
+  const train =
+    lines.length > 0
+      ? lines
+      : [
+          {
+            image: "a.png",
+            weather: "sunny",
+            entities: [{ category: "car", annotations: { image: { bbox: [0.1, 0.1, 0.5, 0.5] } } }],
+          },
+          { image: "b.png", weather: "rainy" },
+        ];
   await fs.writeFile(path.join(dir, "train", "metadata.jsonl"), train.map((l) => JSON.stringify(l)).join("\n") + "\n");
-  await fs.writeFile(path.join(dir, "val", "metadata.jsonl"), `${JSON.stringify({ image: "c.png", weather: "foggy" })}\n`);
+  await fs.writeFile(
+    path.join(dir, "val", "metadata.jsonl"),
+    `${JSON.stringify({ image: "c.png", weather: "foggy" })}\n`,
+  );
   return dir;
 }
 
@@ -47,13 +58,24 @@ describe("help and usage errors", () => {
     for (const cmd of ["init <DATA_DIR>", "data", "server"]) expect(r.stdout).toContain(cmd);
     const imp = await tessera(["data", "import", "--help"]);
     expect(imp.code).toBe(0);
-    for (const opt of ["--workspace <workspace>", "--name <name>", "--mode <mode>", "--dry-run", "--format <format>", "--use-image-name-as-id"]) expect(imp.stdout).toContain(opt);
+    for (const opt of [
+      "--workspace <workspace>",
+      "--name <name>",
+      "--mode <mode>",
+      "--dry-run",
+      "--format <format>",
+      "--use-image-name-as-id",
+    ])
+      expect(imp.stdout).toContain(opt);
   });
 
   it.each([
     [["data", "import", "only-one-arg"], "missing required argument 'SOURCE'"],
     [["data", "import", "a", "b", "--mode", "bogus"], "Allowed choices are create, overwrite, add"],
-    [["data", "import", "a", "b", "--workspace", "3d"], "Allowed choices are image, video, image_vqa, image_text_entity_linking"],
+    [
+      ["data", "import", "a", "b", "--workspace", "3d"],
+      "Allowed choices are image, video, image_vqa, image_text_entity_linking",
+    ],
     [["frobnicate"], "unknown command 'frobnicate'"],
     [["server", "run", "d", "--port", "http"], "expected a port number"],
     [["data", "export", "d", "ds", "out"], "required option '--format <format>' not specified"],
@@ -70,7 +92,8 @@ describe("init, import, export", () => {
     const dataDir = path.join(work, "init-data");
     const r = await tessera(["init", dataDir]);
     expect(r.code).toBe(0);
-    for (const d of ["library", "media", "models"]) expect((await fs.stat(path.join(dataDir, d))).isDirectory()).toBe(true);
+    for (const d of ["library", "media", "models"])
+      expect((await fs.stat(path.join(dataDir, d))).isDirectory()).toBe(true);
   });
 
   it("--dry-run prints the plan with the inferred fields and writes nothing", async () => {
@@ -93,7 +116,9 @@ describe("init, import, export", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
     expect(r.stdout).toMatch(/^Dataset 'Street Scenes' built successfully \(3 records\)/);
-    expect(JSON.parse(await fs.readFile(path.join(dataDir, "library", "street_scenes", "info.json"), "utf8"))).toMatchObject({ name: "Street Scenes", workspace: "image" });
+    expect(
+      JSON.parse(await fs.readFile(path.join(dataDir, "library", "street_scenes", "info.json"), "utf8")),
+    ).toMatchObject({ name: "Street Scenes", workspace: "image" });
 
     const twice = await tessera(["data", "import", dataDir, src, "--name", "Street Scenes"]);
     expect(twice.code).toBe(1);
@@ -121,7 +146,9 @@ describe("init, import, export", () => {
     const r = await tessera(["data", "import", dataDir, src]);
     expect(r.code).toBe(1);
     const file = path.join(src, "train", "metadata.jsonl");
-    expect(r.stderr.trim()).toBe(`${path.relative(ROOT, file).startsWith("..") ? file : path.relative(ROOT, file)}:2:/entities/0: entities field "category" is int here but str at train/metadata.jsonl:1`);
+    expect(r.stderr.trim()).toBe(
+      `${path.relative(ROOT, file).startsWith("..") ? file : path.relative(ROOT, file)}:2:/entities/0: entities field "category" is int here but str at train/metadata.jsonl:1`,
+    );
     await expect(fs.readdir(path.join(dataDir, "library"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
@@ -130,7 +157,10 @@ describe("server run", () => {
   it("serves DATA_DIR until SIGTERM, then exits 0", async () => {
     const dataDir = path.join(work, "serve-data");
     expect((await tessera(["init", dataDir])).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, "server", "run", dataDir, "--port", "0", "--no-auth"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "server", "run", dataDir, "--port", "0", "--no-auth"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";

@@ -26,8 +26,17 @@ afterAll(async () => {
 });
 
 /** A child process with its whole output kept. */
-function launch(args: readonly string[], env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached === true });
+function launch(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { detached?: boolean } = {},
+): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached === true,
+  });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
@@ -36,7 +45,12 @@ function launch(args: readonly string[], env: NodeJS.ProcessEnv, options: { deta
 }
 
 /** Polls `probe` until it returns a value, or fails naming `what` (with `context()`) at the deadline. */
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, deadlineMs: number, context: () => string = () => ""): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  deadlineMs: number,
+  context: () => string = () => "",
+): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const value = await probe();
@@ -64,7 +78,8 @@ function parentOf(pid: number): number | null {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch (err) {
     // The process ended between the listing and this read.
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") return null;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH")
+      return null;
     throw err;
   }
   // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, …
@@ -74,9 +89,11 @@ function parentOf(pid: number): number | null {
 
 /** `pid` and every process below it. */
 function processTree(pid: number): number[] {
-  const all = readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number);
+  const all = readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
   const tree = [pid];
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (tree.includes(p)) continue;
@@ -91,17 +108,26 @@ function processTree(pid: number): number[] {
 }
 
 function cmdline(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+    .split("\0")
+    .filter((a) => a !== "");
 }
 
 function nodeOptionsOf(pid: number): string {
-  const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((e) => e.startsWith("NODE_OPTIONS="));
+  const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
+    .split("\0")
+    .find((e) => e.startsWith("NODE_OPTIONS="));
   return entry?.slice("NODE_OPTIONS=".length) ?? "";
 }
 
 /** What in a process's command line (or NODE_OPTIONS) runs TypeScript: a tsx loader or a `.ts` entry. */
 function typeScriptIn(pid: number): string[] {
-  const args = [...cmdline(pid), ...nodeOptionsOf(pid).split(/\s+/).filter((a) => a !== "")];
+  const args = [
+    ...cmdline(pid),
+    ...nodeOptionsOf(pid)
+      .split(/\s+/)
+      .filter((a) => a !== ""),
+  ];
   // tsx as a path segment (`--import tsx`, `--import=tsx`, `node_modules/tsx/…`, `.bin/tsx`), not inside a temp name.
   return args.filter((a) => /(^|[/=])tsx(\/|$)/.test(a) || /\.[cm]?ts$/.test(a));
 }
@@ -112,7 +138,12 @@ describe("one composition root", () => {
     const env = { ...process.env, TESSERA_AUTH: "off", TESSERA_CORS_ORIGINS: ` ${DEV_ORIGIN} , ` };
     const server = launch([BIN, "server", "run", dataDir, "--port", "0"], env);
     try {
-      const url = await until("the server to listen", () => /listening on (http:\/\/\S+)/.exec(server.output())?.[1], 120_000, server.output);
+      const url = await until(
+        "the server to listen",
+        () => /listening on (http:\/\/\S+)/.exec(server.output())?.[1],
+        120_000,
+        server.output,
+      );
       const listed = await fetch(`${url}/health`, { headers: { origin: DEV_ORIGIN } });
       expect(listed.status).toBe(200);
       expect(listed.headers.get("access-control-allow-origin")).toBe(DEV_ORIGIN);
@@ -126,14 +157,43 @@ describe("one composition root", () => {
   });
 
   it("reads flags over environment over defaults, the same for the CLI and main.ts; a bad PORT is a typed error", () => {
-    const env = { HOST: "0.0.0.0", PORT: "8123", DATA_DIR: "srv", TESSERA_CORS_ORIGINS: "https://a.example,https://b.example", TESSERA_ALLOWED_HOSTS: "tessera.lan", TESSERA_TRUST_PROXY: "1", TESSERA_WS_INTAKE_BATCH_FRAMES: "7" };
+    const env = {
+      HOST: "0.0.0.0",
+      PORT: "8123",
+      DATA_DIR: "srv",
+      TESSERA_CORS_ORIGINS: "https://a.example,https://b.example",
+      TESSERA_ALLOWED_HOSTS: "tessera.lan",
+      TESSERA_TRUST_PROXY: "1",
+      TESSERA_WS_INTAKE_BATCH_FRAMES: "7",
+    };
     const fromEnv = serverOptionsFrom(env, {}, "/base");
-    expect(fromEnv).toMatchObject({ dataDir: "/base/srv", host: "0.0.0.0", port: 8123, corsOrigins: ["https://a.example", "https://b.example"], allowedHosts: ["tessera.lan"] });
+    expect(fromEnv).toMatchObject({
+      dataDir: "/base/srv",
+      host: "0.0.0.0",
+      port: 8123,
+      corsOrigins: ["https://a.example", "https://b.example"],
+      allowedHosts: ["tessera.lan"],
+    });
     expect(fromEnv.auth).toMatchObject({ mode: "on", trustProxy: true });
     expect(fromEnv.collaboration).toEqual({ syncLimits: { intakeBatchFrames: 7 } });
-    const fromFlags = serverOptionsFrom(env, { dataDir: "/elsewhere", host: "127.0.0.1", port: 0, auth: false }, "/base");
-    expect(fromFlags).toMatchObject({ dataDir: "/elsewhere", host: "127.0.0.1", port: 0, corsOrigins: ["https://a.example", "https://b.example"], auth: { mode: "off" } });
-    expect(serverOptionsFrom({}, {}, "/base")).toMatchObject({ dataDir: "/base/data", host: "127.0.0.1", port: 7492, corsOrigins: [] });
+    const fromFlags = serverOptionsFrom(
+      env,
+      { dataDir: "/elsewhere", host: "127.0.0.1", port: 0, auth: false },
+      "/base",
+    );
+    expect(fromFlags).toMatchObject({
+      dataDir: "/elsewhere",
+      host: "127.0.0.1",
+      port: 0,
+      corsOrigins: ["https://a.example", "https://b.example"],
+      auth: { mode: "off" },
+    });
+    expect(serverOptionsFrom({}, {}, "/base")).toMatchObject({
+      dataDir: "/base/data",
+      host: "127.0.0.1",
+      port: 7492,
+      corsOrigins: [],
+    });
     expect(() => serverOptionsFrom({ PORT: "http" }, {}, "/base")).toThrow(ServerConfigError);
     expect(() => serverOptionsFrom({ PORT: "70000" }, {}, "/base")).toThrow(/PORT must be a port number/);
   });
@@ -150,9 +210,18 @@ describe("npm start runs compiled JavaScript", () => {
     if (pid === undefined) throw new Error("npm start did not start");
     let tree: number[] = [pid];
     try {
-      const url = await until("npm start to be running", () => /Tessera is running at (http:\/\/\S+)/.exec(start.output())?.[1], 240_000, start.output);
+      const url = await until(
+        "npm start to be running",
+        () => /Tessera is running at (http:\/\/\S+)/.exec(start.output())?.[1],
+        240_000,
+        start.output,
+      );
       // The persist worker starts with the first write: edit one record of the demo library.
-      const put = await fetch(`${url}/datasets/demo_image/records/image_0001`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ comment: "compiled" }) });
+      const put = await fetch(`${url}/datasets/demo_image/records/image_0001`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ comment: "compiled" }),
+      });
       expect(put.status).toBe(200);
       const worker = await until(
         "the persist worker",
@@ -165,7 +234,11 @@ describe("npm start runs compiled JavaScript", () => {
       // The launcher (scripts/start.mjs), the server, the worker: at least three processes, all plain node.
       expect(tree.length, [...commands.values()].join("\n")).toBeGreaterThanOrEqual(3);
       expect(tree).toContain(worker);
-      for (const p of tree) expect({ command: commands.get(p), typeScript: typeScriptIn(p) }).toEqual({ command: commands.get(p), typeScript: [] });
+      for (const p of tree)
+        expect({ command: commands.get(p), typeScript: typeScriptIn(p) }).toEqual({
+          command: commands.get(p),
+          typeScript: [],
+        });
       expect(existsSync(path.join(dataDir, ".tessera", "server.lock"))).toBe(true);
     } finally {
       // Ctrl+C: SIGINT to the whole process group — the server gets it from the terminal and again
@@ -179,6 +252,11 @@ describe("npm start runs compiled JavaScript", () => {
     // The last step of a clean shutdown: the server releases its lock on DATA_DIR.
     expect(existsSync(path.join(dataDir, ".tessera", "server.lock")), start.output().slice(-2000)).toBe(false);
     // Stopping npm start stops the server and its worker too (none is left behind, re-parented).
-    await until("every process of npm start to end", () => (tree.every((p) => !existsSync(`/proc/${p}`)) ? true : undefined), 30_000, () => tree.map((p) => `${p}: ${existsSync(`/proc/${p}`)}`).join("\n"));
+    await until(
+      "every process of npm start to end",
+      () => (tree.every((p) => !existsSync(`/proc/${p}`)) ? true : undefined),
+      30_000,
+      () => tree.map((p) => `${p}: ${existsSync(`/proc/${p}`)}`).join("\n"),
+    );
   }, 360_000);
 });

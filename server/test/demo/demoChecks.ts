@@ -26,7 +26,8 @@ export function invalidRows(schema: DatasetSchema, tables: Tables): string[] {
     }
     for (const row of rows) {
       const r = validateRow(ts, row, { mode: "full" });
-      if (!r.ok) problems.push(`${table}[${String(row.id)}]: ${r.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`);
+      if (!r.ok)
+        problems.push(`${table}[${String(row.id)}]: ${r.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`);
     }
   }
   return problems;
@@ -58,7 +59,8 @@ export function bboxProblems(tables: Tables): string[] {
   for (const b of tables.bboxes ?? []) {
     const [x = -1, y = -1, w = -1, h = -1] = nums(b.coords);
     if (b.format !== "xywh" || b.is_normalized !== true) problems.push(`${String(b.id)}: not normalised xywh`);
-    if (!(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 1 + EPS && y + h <= 1 + EPS)) problems.push(`${String(b.id)}: outside [0,1]: ${JSON.stringify(b.coords)}`);
+    if (!(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 1 + EPS && y + h <= 1 + EPS))
+      problems.push(`${String(b.id)}: outside [0,1]: ${JSON.stringify(b.coords)}`);
   }
   for (const m of tables.masks ?? []) {
     const box = boxFor(tables, m);
@@ -70,7 +72,9 @@ export function bboxProblems(tables: Tables): string[] {
     const [bx1, by1, bx2, by2] = bboxPixels(box, size.width, size.height);
     const [mx, my, mw, mh] = rleToBbox({ size: nums(m.size), counts: String(m.counts) });
     if (mx < bx1 - EPS || my < by1 - EPS || mx + mw > bx2 + EPS || my + mh > by2 + EPS) {
-      problems.push(`${String(m.id)}: mask box ${JSON.stringify([mx, my, mw, mh])} not inside bbox ${JSON.stringify([bx1, by1, bx2, by2])}`);
+      problems.push(
+        `${String(m.id)}: mask box ${JSON.stringify([mx, my, mw, mh])} not inside bbox ${JSON.stringify([bx1, by1, bx2, by2])}`,
+      );
     }
   }
   for (const kind of ["multi_paths", "keypoints"] as const) {
@@ -109,7 +113,9 @@ export function maskAreaProblems(tables: Tables): string[] {
     const polygon = (tables.multi_paths ?? []).find((p) => p.entity_id === m.entity_id && p.view_id === m.view_id);
     if (!polygon) continue;
     const [h = 0, w = 0] = rle.size;
-    const rings = splitMultiPath(nums(polygon.coords), nums(polygon.num_points)).map((r) => r.map((v, i) => (i % 2 === 0 ? v * w : v * h)));
+    const rings = splitMultiPath(nums(polygon.coords), nums(polygon.num_points)).map((r) =>
+      r.map((v, i) => (i % 2 === 0 ? v * w : v * h)),
+    );
     const area = rings.reduce((a, r) => a + polygonArea(r), 0);
     const perimeter = rings.reduce((a, r) => {
       let p = 0;
@@ -119,7 +125,8 @@ export function maskAreaProblems(tables: Tables): string[] {
       }
       return a + p;
     }, 0);
-    if (Math.abs(decoded - area) > perimeter / 2 + 2) problems.push(`${String(m.id)}: mask area ${decoded} px, polygon area ${area.toFixed(1)} px`);
+    if (Math.abs(decoded - area) > perimeter / 2 + 2)
+      problems.push(`${String(m.id)}: mask area ${decoded} px, polygon area ${area.toFixed(1)} px`);
   }
   return problems;
 }
@@ -136,7 +143,8 @@ export function textSpanProblems(tables: Tables): string[] {
     const starts = nums(s.spans_start);
     const ends = nums(s.spans_end);
     const pieces = starts.map((start, i) => content.slice(start, ends[i]));
-    if (pieces.join(" ... ") !== s.mention) problems.push(`${String(s.id)}: spans give ${JSON.stringify(pieces)}, mention is ${JSON.stringify(s.mention)}`);
+    if (pieces.join(" ... ") !== s.mention)
+      problems.push(`${String(s.id)}: spans give ${JSON.stringify(pieces)}, mention is ${JSON.stringify(s.mention)}`);
     if (starts.length === 0 || pieces.some((p) => p.length === 0)) problems.push(`${String(s.id)}: empty span`);
   }
   return problems;
@@ -147,7 +155,9 @@ export function answerProblems(tables: Tables): string[] {
   const problems: string[] = [];
   const messages = tables.messages ?? [];
   for (const a of messages.filter((m) => m.type === "ANSWER")) {
-    const q = messages.find((m) => m.type === "QUESTION" && m.conversation_id === a.conversation_id && m.number === a.number);
+    const q = messages.find(
+      (m) => m.type === "QUESTION" && m.conversation_id === a.conversation_id && m.number === a.number,
+    );
     if (!q) {
       problems.push(`${String(a.id)}: no question numbered ${String(a.number)}`);
       continue;
@@ -156,9 +166,17 @@ export function answerProblems(tables: Tables): string[] {
       const m = /^\[\[([A-Z](?:,[A-Z])*)?\]\]( .+)?$/.exec(String(a.content));
       const choices = (q.choices as string[]).length;
       if (!m) problems.push(`${String(a.id)}: ${JSON.stringify(a.content)} is not [[…]] encoded`);
-      else if ((m[1] ?? "").split(",").filter(Boolean).some((l) => l.charCodeAt(0) - 65 >= choices)) problems.push(`${String(a.id)}: letter beyond ${choices} choices`);
-      else if (String(q.question_type).startsWith("SINGLE") && (m[1] ?? "").split(",").length !== 1) problems.push(`${String(a.id)}: single choice with several letters`);
-      else if (String(q.question_type).endsWith("EXPLANATION") !== (m[2] !== undefined)) problems.push(`${String(a.id)}: explanation presence does not match ${String(q.question_type)}`);
+      else if (
+        (m[1] ?? "")
+          .split(",")
+          .filter(Boolean)
+          .some((l) => l.charCodeAt(0) - 65 >= choices)
+      )
+        problems.push(`${String(a.id)}: letter beyond ${choices} choices`);
+      else if (String(q.question_type).startsWith("SINGLE") && (m[1] ?? "").split(",").length !== 1)
+        problems.push(`${String(a.id)}: single choice with several letters`);
+      else if (String(q.question_type).endsWith("EXPLANATION") !== (m[2] !== undefined))
+        problems.push(`${String(a.id)}: explanation presence does not match ${String(q.question_type)}`);
     }
   }
   return problems;
@@ -173,9 +191,12 @@ export function videoProblems(tables: Tables): string[] {
     for (const a of (tables[kind] ?? []).filter((r) => r.frame_index !== -1)) {
       const frame = frames.get(a.frame_id);
       const t = tracklets.get(a.tracklet_id);
-      if (!frame || frame.frame_index !== a.frame_index || frame.record_id !== a.record_id) problems.push(`${String(a.id)}: frame ${String(a.frame_id)} does not match`);
-      if (!t || t.entity_id !== a.entity_id) problems.push(`${String(a.id)}: tracklet ${String(a.tracklet_id)} is not its entity's`);
-      else if (Number(a.frame_index) < Number(t.start_timestep) || Number(a.frame_index) > Number(t.end_timestep)) problems.push(`${String(a.id)}: frame ${String(a.frame_index)} outside its tracklet`);
+      if (!frame || frame.frame_index !== a.frame_index || frame.record_id !== a.record_id)
+        problems.push(`${String(a.id)}: frame ${String(a.frame_id)} does not match`);
+      if (!t || t.entity_id !== a.entity_id)
+        problems.push(`${String(a.id)}: tracklet ${String(a.tracklet_id)} is not its entity's`);
+      else if (Number(a.frame_index) < Number(t.start_timestep) || Number(a.frame_index) > Number(t.end_timestep))
+        problems.push(`${String(a.id)}: frame ${String(a.frame_index)} outside its tracklet`);
     }
   }
   return problems;

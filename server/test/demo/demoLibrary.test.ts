@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library, type Dataset } from "@tessera/dataset";
 import type { Row, TableName } from "@tessera/shared-crdt";
 import { createDemoLibrary, type DemoReport } from "../../src/demo/index.js";
-import { answerProblems, bboxProblems, invalidRows, maskAreaProblems, textSpanProblems, videoProblems, type Tables } from "./demoChecks.js";
+import {
+  answerProblems,
+  bboxProblems,
+  invalidRows,
+  maskAreaProblems,
+  textSpanProblems,
+  videoProblems,
+  type Tables,
+} from "./demoChecks.js";
 
 /**
  * The demo library as `npm start` creates it (default sizes and seed), written to a temp
@@ -56,18 +64,23 @@ describe("createDemoLibrary", () => {
     expect(report.datasets).toHaveLength(4);
     // Budget on this 2-core machine is ~20 s; allow slack for a loaded CI box.
     expect(elapsedMs).toBeLessThan(60_000);
-    console.log(`demo library generated in ${Math.round(elapsedMs)} ms (build ${report.millis.build} ms, write ${report.millis.write} ms)`);
+    console.log(
+      `demo library generated in ${Math.round(elapsedMs)} ms (build ${report.millis.build} ms, write ${report.millis.write} ms)`,
+    );
   });
 
   it("writes every table it planned, with the planned row counts", () => {
     for (const d of report.datasets) {
-      for (const [table, n] of Object.entries(d.rows)) expect(rowsOf(d.id, table as TableName), `${d.id}.${table}`).toHaveLength(n);
+      for (const [table, n] of Object.entries(d.rows))
+        expect(rowsOf(d.id, table as TableName), `${d.id}.${table}`).toHaveLength(n);
     }
     expect(rowsOf("demo_image", "images")).toHaveLength(300);
     expect(rowsOf("demo_video", "sequence_frames")).toHaveLength(80);
     expect(rowsOf("demo_entity_linking", "texts")).toHaveLength(10);
-    for (const table of ["bboxes", "masks", "multi_paths", "keypoints", "entities"] as const) expect(rowsOf("demo_image", table).length).toBeGreaterThan(50);
-    for (const table of ["tracklets", "entity_dynamic_states", "bboxes", "keypoints"] as const) expect(rowsOf("demo_video", table).length).toBeGreaterThan(4);
+    for (const table of ["bboxes", "masks", "multi_paths", "keypoints", "entities"] as const)
+      expect(rowsOf("demo_image", table).length).toBeGreaterThan(50);
+    for (const table of ["tracklets", "entity_dynamic_states", "bboxes", "keypoints"] as const)
+      expect(rowsOf("demo_video", table).length).toBeGreaterThan(4);
     expect(rowsOf("demo_vqa", "messages").length).toBeGreaterThan(40);
     expect(rowsOf("demo_entity_linking", "text_spans").length).toBeGreaterThanOrEqual(20);
   });
@@ -90,13 +103,16 @@ describe("createDemoLibrary", () => {
     expect(rowsOf("demo_entity_linking", "text_spans").some((s) => (s.spans_start as number[]).length > 1)).toBe(true);
     expect(answerProblems(tables.get("demo_vqa") ?? {})).toEqual([]);
     const types = new Set(rowsOf("demo_vqa", "messages").map((m) => m.question_type));
-    for (const t of ["OPEN", "SINGLE_CHOICE", "MULTI_CHOICE"]) expect([...types].some((x) => String(x).startsWith(t))).toBe(true);
+    for (const t of ["OPEN", "SINGLE_CHOICE", "MULTI_CHOICE"])
+      expect([...types].some((x) => String(x).startsWith(t))).toBe(true);
   });
 
   it("keeps video annotations on frames inside their tracklets", () => {
     expect(videoProblems(tables.get("demo_video") ?? {})).toEqual([]);
     const frames = rowsOf("demo_video", "sequence_frames").filter((f) => f.record_id === "clip_001");
-    expect(frames.map((f) => f.frame_index).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(frames.map((f) => f.frame_index).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 
   it("mixes record statuses and splits, with the custom fields filled in", () => {
@@ -121,7 +137,8 @@ describe("createDemoLibrary", () => {
     expect(image && [image.width, image.height, image.format]).toEqual([320, 240, "JPEG"]);
     const preview = await sharp(image?.preview as Uint8Array).metadata();
     expect([preview.format, preview.width, preview.height]).toEqual(["png", 64, 48]);
-    const indexedColumns = async (name: TableName) => (await (await ds.table(name))?.table.listIndices())?.flatMap((i) => i.columns) ?? [];
+    const indexedColumns = async (name: TableName) =>
+      (await (await ds.table(name))?.table.listIndices())?.flatMap((i) => i.columns) ?? [];
     expect(await indexedColumns("records")).toContain("id");
     expect(await indexedColumns("bboxes")).toEqual(expect.arrayContaining(["id", "record_id"]));
     expect((await stat(path.join(dataDir, "media"))).isDirectory()).toBe(true);
@@ -150,7 +167,12 @@ describe("demo checks", () => {
     expect(mask && box && span).toBeTruthy();
     const shrunk = { ...t, bboxes: t.bboxes?.map((b) => (b === box ? { ...b, coords: [0, 0, 0.01, 0.01] } : b)) };
     expect(bboxProblems(shrunk).length).toBeGreaterThan(0);
-    const shifted = { ...t, text_spans: t.text_spans?.map((s) => (s === span ? { ...s, spans_start: (s.spans_start as number[]).map((v) => v + 1) } : s)) };
+    const shifted = {
+      ...t,
+      text_spans: t.text_spans?.map((s) =>
+        s === span ? { ...s, spans_start: (s.spans_start as number[]).map((v) => v + 1) } : s,
+      ),
+    };
     expect(textSpanProblems(shifted).length).toBeGreaterThan(0);
   });
 });

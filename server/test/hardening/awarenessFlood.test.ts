@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as encoding from "lib0/encoding";
 import { CloseCode, encodeAwarenessFrame } from "@tessera/shared-crdt";
 import { waitFor } from "../sync/support/harness.js";
-import { editWhile, formatSummary, legitimatePair, rawPeer, startServerUnderAttack, tokenFor, watchServer, type ServerUnderAttack } from "./syncFloodSupport.js";
+import {
+  editWhile,
+  formatSummary,
+  legitimatePair,
+  rawPeer,
+  startServerUnderAttack,
+  tokenFor,
+  watchServer,
+  type ServerUnderAttack,
+} from "./syncFloodSupport.js";
 
 /**
  * Awareness entry flood (Hardening II, item 3): the limits capped bytes and frames, not entries, so
@@ -72,7 +81,9 @@ describe("awareness entry flood", () => {
         expect(health.errors).toBe(0);
         expect(health.p99, "/health p99 while the frame is handled").toBeLessThan(HEALTH_P99_MS + 2 * base.health.p99);
         expect(edits.errors).toBe(0);
-        expect(edits.p99, "legitimate edit p99 while the frame is handled").toBeLessThan(EDIT_P99_MS + 2 * baseEdits.p99);
+        expect(edits.p99, "legitimate edit p99 while the frame is handled").toBeLessThan(
+          EDIT_P99_MS + 2 * baseEdits.p99,
+        );
       } finally {
         pair.destroy();
       }

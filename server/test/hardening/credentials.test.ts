@@ -21,7 +21,11 @@ async function addUser(dataDir: string, username: string, role: string, password
   expect(r.code, r.stderr).toBe(0);
 }
 
-async function loginAndToken(url: string, username: string, password: string): Promise<{ cookie: string; token: string }> {
+async function loginAndToken(
+  url: string,
+  username: string,
+  password: string,
+): Promise<{ cookie: string; token: string }> {
   const r = await call(`${url}/auth/login`, jsonInit("POST", { username, password }));
   expect(r.status, r.text).toBe(200);
   const cookie = (r.headers.get("set-cookie") ?? "").split(";", 1)[0] ?? "";
@@ -75,14 +79,26 @@ describe("credentials bound to the account uid", () => {
     const fresh = await loginAndToken(server.url, "bob", "bob-second-password");
     const me = await call(`${server.url}/auth/me`, { headers: { cookie: fresh.cookie } });
     expect(me.body.role).toBe("admin");
-    expect((await upgrade(server.url, `/sync/${DS}/r1`, { cookie: fresh.cookie, origin: server.url })).status).toBe("open");
+    expect((await upgrade(server.url, `/sync/${DS}/r1`, { cookie: fresh.cookie, origin: server.url })).status).toBe(
+      "open",
+    );
     const tokens = await call(`${server.url}/auth/tokens`, { headers: { cookie: fresh.cookie } });
     expect((tokens.body as unknown[]).length).toBe(1);
     // What was left of the old credentials is gone from the files too.
-    const sessions = JSON.parse(await fs.readFile(path.join(data.dataDir, ".tessera", "sessions.json"), "utf8")) as { sessions: unknown[] };
-    const users = JSON.parse(await fs.readFile(path.join(data.dataDir, ".tessera", "users.json"), "utf8")) as { users: Array<{ username: string; uid: string }> };
+    const sessions = JSON.parse(await fs.readFile(path.join(data.dataDir, ".tessera", "sessions.json"), "utf8")) as {
+      sessions: unknown[];
+    };
+    const users = JSON.parse(await fs.readFile(path.join(data.dataDir, ".tessera", "users.json"), "utf8")) as {
+      users: Array<{ username: string; uid: string }>;
+    };
     const bobUid = users.users.find((u) => u.username === "bob")?.uid;
-    expect(sessions.sessions.every((s) => (s as { uid: string }).uid !== "" && ((s as { username: string }).username !== "bob" || (s as { uid: string }).uid === bobUid))).toBe(true);
+    expect(
+      sessions.sessions.every(
+        (s) =>
+          (s as { uid: string }).uid !== "" &&
+          ((s as { username: string }).username !== "bob" || (s as { uid: string }).uid === bobUid),
+      ),
+    ).toBe(true);
   });
 
   it("a user removed and re-created while the server runs loses the old credentials at once", async () => {
@@ -121,7 +137,9 @@ describe("credentials bound to the account uid", () => {
     server = await spawnServer(data.dataDir, ADMIN_ENV);
     expect((await call(`${server.url}/auth/me`, { headers: { cookie: old.cookie } })).body.username).toBe("bob");
     expect((await call(`${server.url}/auth/me`, { headers: bearer(old.token) })).body.username).toBe("bob");
-    const users = JSON.parse(await fs.readFile(path.join(dir, "users.json"), "utf8")) as { users: Array<{ username: string; uid?: string }> };
+    const users = JSON.parse(await fs.readFile(path.join(dir, "users.json"), "utf8")) as {
+      users: Array<{ username: string; uid?: string }>;
+    };
     expect(users.users.every((u) => typeof u.uid === "string" && u.uid.length >= 8)).toBe(true);
     await server.kill("SIGTERM");
     server = null;

@@ -6,8 +6,23 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { Library, rowsToArrowTable } from "@tessera/dataset";
 import { FileRecordLog, FileSnapshotStore, loadRecordDoc } from "@tessera/dataset/state";
-import { CloseCode, decodeTesseraMessage, encodeSyncFrame, MessageType, SyncType, type Row } from "@tessera/shared-crdt";
-import { buildDataDir, DS, liveClient, spawnServer, waitFor, type LiveClient, type ServerProcess } from "../integration/support.js";
+import {
+  CloseCode,
+  decodeTesseraMessage,
+  encodeSyncFrame,
+  MessageType,
+  SyncType,
+  type Row,
+} from "@tessera/shared-crdt";
+import {
+  buildDataDir,
+  DS,
+  liveClient,
+  spawnServer,
+  waitFor,
+  type LiveClient,
+  type ServerProcess,
+} from "../integration/support.js";
 
 /**
  * Rules on what a live edit may do to a record document, against a real server process with stock
@@ -20,13 +35,49 @@ const OWNER = "r-owner";
 const EDITED = "r-edited";
 const STORED_JUNK = "r-stored-junk";
 const MARKER = "JUNK-MARKER-7f3a";
-const base = { source_type: "", source_name: "", source_metadata: "{}", view_id: "", tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1 };
-const ownedBox = { ...base, id: "owned-box", record_id: OWNER, entity_id: "owner-ent", coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true, confidence: 1 };
+const base = {
+  source_type: "",
+  source_name: "",
+  source_metadata: "{}",
+  view_id: "",
+  tracklet_id: "",
+  entity_dynamic_state_id: "",
+  frame_id: "",
+  frame_index: -1,
+};
+const ownedBox = {
+  ...base,
+  id: "owned-box",
+  record_id: OWNER,
+  entity_id: "owner-ent",
+  coords: [0.1, 0.1, 0.2, 0.2],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
 // Pixano 0.8 accepts both (checked with pixano 0.8.0: BBox does not order xyxy corners; a parent
 // entity only has to exist in the table): Tessera's write rules are stricter.
 const childEnt = { id: "child-ent", record_id: EDITED, parent_id: "owner-ent", category: "car" };
-const childBox = { ...base, id: "child-box", record_id: EDITED, entity_id: "child-ent", coords: [0.3, 0.3, 0.1, 0.1], format: "xywh", is_normalized: true, confidence: 1 };
-const invertedBox = { ...base, id: "inverted-box", record_id: EDITED, entity_id: "", coords: [0.6, 0.2, 0.3, 0.5], format: "xyxy", is_normalized: true, confidence: 1 };
+const childBox = {
+  ...base,
+  id: "child-box",
+  record_id: EDITED,
+  entity_id: "child-ent",
+  coords: [0.3, 0.3, 0.1, 0.1],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
+const invertedBox = {
+  ...base,
+  id: "inverted-box",
+  record_id: EDITED,
+  entity_id: "",
+  coords: [0.6, 0.2, 0.3, 0.5],
+  format: "xyxy",
+  is_normalized: true,
+  confidence: 1,
+};
 
 let data: Awaited<ReturnType<typeof buildDataDir>>;
 let server: ServerProcess | null = null;
@@ -88,7 +139,8 @@ function writeRaw(doc: Y.Doc, table: string, key: string, row: Row): void {
 /** Every file the server keeps for documents (snapshots, write-ahead logs). */
 async function stateFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(path.join(e.parentPath, e.name));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(path.join(e.parentPath, e.name));
   return out;
 }
 
@@ -98,7 +150,10 @@ describe("live document rules on a real server", () => {
     const watcher = client(EDITED, "junk-watcher");
     await Promise.all([author.synced(), watcher.synced()]);
     author.doc.getMap("junk").set("blob", MARKER + "x".repeat(200_000));
-    await waitFor(() => author.rejected.some((m) => m.kind === "rejected" && m.reason === "outside_layout"), "outside_layout rejection");
+    await waitFor(
+      () => author.rejected.some((m) => m.kind === "rejected" && m.reason === "outside_layout"),
+      "outside_layout rejection",
+    );
     // An edit sent after the junk reaches the watcher: had the junk been relayed, it would have arrived first.
     author.doc.getMap("record").set("comment", "after junk");
     await waitFor(() => watcher.doc.getMap("record").get("comment") === "after junk", "the later edit relayed");
@@ -107,7 +162,11 @@ describe("live document rules on a real server", () => {
     expect(Buffer.from(Y.encodeStateAsUpdate(watcher.doc)).includes(MARKER)).toBe(false);
     expect(Y.encodeStateAsUpdate(watcher.doc).length).toBeLessThan(20_000);
     const rejection = author.rejected.find((m) => m.kind === "rejected" && m.reason === "outside_layout");
-    expect(rejection).toEqual({ kind: "rejected", reason: "outside_layout", issues: [{ path: "junk", message: "is not part of the record layout" }] });
+    expect(rejection).toEqual({
+      kind: "rejected",
+      reason: "outside_layout",
+      issues: [{ path: "junk", message: "is not part of the record layout" }],
+    });
   });
 
   it("D-LAYOUT-ONLY: content outside the layout that Yjs would keep pending (a gap in the sender's sequence) is refused, never served", async () => {
@@ -163,20 +222,47 @@ describe("live document rules on a real server", () => {
     const watcher = client(EDITED, "takeover-watcher");
     await Promise.all([author.synced(), watcher.synced()]);
     const t0 = performance.now();
-    writeRaw(author.doc, "bboxes", ownedBox.id, { ...ownedBox, record_id: EDITED, entity_id: "", coords: [0.9, 0.9, 0.05, 0.05] });
-    await waitFor(() => author.rejected.some((m) => m.kind === "rejected" && m.issues.some((i) => i.path === `bboxes[${ownedBox.id}].id`)), "owner rejection");
-    await waitFor(() => !author.doc.getMap("bboxes").has(ownedBox.id) && !watcher.doc.getMap("bboxes").has(ownedBox.id), "the row removed everywhere");
-    console.log(`a row with another record's id was removed ${(performance.now() - t0).toFixed(1)} ms after it was written`);
+    writeRaw(author.doc, "bboxes", ownedBox.id, {
+      ...ownedBox,
+      record_id: EDITED,
+      entity_id: "",
+      coords: [0.9, 0.9, 0.05, 0.05],
+    });
+    await waitFor(
+      () =>
+        author.rejected.some(
+          (m) => m.kind === "rejected" && m.issues.some((i) => i.path === `bboxes[${ownedBox.id}].id`),
+        ),
+      "owner rejection",
+    );
+    await waitFor(
+      () => !author.doc.getMap("bboxes").has(ownedBox.id) && !watcher.doc.getMap("bboxes").has(ownedBox.id),
+      "the row removed everywhere",
+    );
+    console.log(
+      `a row with another record's id was removed ${(performance.now() - t0).toFixed(1)} ms after it was written`,
+    );
   });
 
   it("D-KEY: row ids __proto__ / constructor and a key that differs from the row's id are refused", async () => {
     const author = client(EDITED, "key-author");
     await author.synced();
-    const row = { ...base, record_id: EDITED, entity_id: "", coords: [0.1, 0.1, 0.1, 0.1], format: "xywh", is_normalized: true, confidence: 1 };
+    const row = {
+      ...base,
+      record_id: EDITED,
+      entity_id: "",
+      coords: [0.1, 0.1, 0.1, 0.1],
+      format: "xywh",
+      is_normalized: true,
+      confidence: 1,
+    };
     writeRaw(author.doc, "bboxes", "__proto__", { ...row, id: "__proto__" });
     writeRaw(author.doc, "bboxes", "constructor", { ...row, id: "constructor" });
     writeRaw(author.doc, "bboxes", "key-a", { ...row, id: "id-b" });
-    await waitFor(() => ["__proto__", "constructor", "key-a"].every((k) => !author.doc.getMap("bboxes").has(k)), "reserved and mismatched keys removed");
+    await waitFor(
+      () => ["__proto__", "constructor", "key-a"].every((k) => !author.doc.getMap("bboxes").has(k)),
+      "reserved and mismatched keys removed",
+    );
     const paths = author.rejected.flatMap((m) => (m.kind === "rejected" ? m.issues.map((i) => i.path) : []));
     expect(paths).toEqual(expect.arrayContaining(["bboxes[__proto__]", "bboxes[constructor]", "bboxes[key-a].id"]));
   });
@@ -190,13 +276,22 @@ describe("live document rules on a real server", () => {
     rowMap(author.doc, "entities", childEnt.id).set("category", "truck");
     rowMap(author.doc, "bboxes", invertedBox.id).set("confidence", 0.5);
     await waitFor(() => author.confirmed() >= before + 2, "both edits confirmed");
-    await waitFor(() => rowMap(watcher.doc, "bboxes", invertedBox.id).get("confidence") === 0.5, "the watcher sees the edit");
+    await waitFor(
+      () => rowMap(watcher.doc, "bboxes", invertedBox.id).get("confidence") === 0.5,
+      "the watcher sees the edit",
+    );
     for (const doc of [author.doc, watcher.doc]) {
       expect(rowMap(doc, "entities", childEnt.id).get("category")).toBe("truck");
       expect(doc.getMap("bboxes").has(childBox.id)).toBe(true);
       expect(rowMap(doc, "bboxes", invertedBox.id).toJSON()).toEqual({ ...invertedBox, confidence: 0.5 });
     }
-    expect(author.rejected.filter((m) => m.kind === "rejected" && m.issues.some((i) => i.path.startsWith("entities[child-ent]") || i.path.startsWith("bboxes[inverted-box]")))).toEqual([]);
+    expect(
+      author.rejected.filter(
+        (m) =>
+          m.kind === "rejected" &&
+          m.issues.some((i) => i.path.startsWith("entities[child-ent]") || i.path.startsWith("bboxes[inverted-box]")),
+      ),
+    ).toEqual([]);
   });
 
   it("the checks stay cheap: confirm latency of one-field edits and of row creations (p50/p99 printed)", async () => {
@@ -215,12 +310,20 @@ describe("live document rules on a real server", () => {
       return { p50: times[Math.floor(n * 0.5)] ?? 0, p99: times[Math.floor(n * 0.99)] ?? 0 };
     };
     const row = { ...base, record_id: EDITED, entity_id: "", format: "xywh", is_normalized: true, confidence: 1 };
-    const edits = await measure(100, (i) => rowMap(author.doc, "bboxes", childBox.id).set("coords", [0.3, 0.3, 0.1, (i % 50) / 100 + 0.01]));
-    const creates = await measure(100, (i) => writeRaw(author.doc, "bboxes", `lat-${i}`, { ...row, id: `lat-${i}`, coords: [0.1, 0.1, 0.1, 0.1] }));
-    console.log(`confirm latency, real server: one-field edit p50 ${edits.p50.toFixed(1)} ms p99 ${edits.p99.toFixed(1)} ms; row creation (owner lookup) p50 ${creates.p50.toFixed(1)} ms p99 ${creates.p99.toFixed(1)} ms`);
+    const edits = await measure(100, (i) =>
+      rowMap(author.doc, "bboxes", childBox.id).set("coords", [0.3, 0.3, 0.1, (i % 50) / 100 + 0.01]),
+    );
+    const creates = await measure(100, (i) =>
+      writeRaw(author.doc, "bboxes", `lat-${i}`, { ...row, id: `lat-${i}`, coords: [0.1, 0.1, 0.1, 0.1] }),
+    );
+    console.log(
+      `confirm latency, real server: one-field edit p50 ${edits.p50.toFixed(1)} ms p99 ${edits.p99.toFixed(1)} ms; row creation (owner lookup) p50 ${creates.p50.toFixed(1)} ms p99 ${creates.p99.toFixed(1)} ms`,
+    );
     expect(edits.p99).toBeLessThan(1500);
     expect(creates.p99).toBeLessThan(1500);
-    expect(author.rejected.filter((m) => m.kind === "rejected" && m.issues.some((i) => i.path.startsWith("bboxes[lat-")))).toEqual([]);
+    expect(
+      author.rejected.filter((m) => m.kind === "rejected" && m.issues.some((i) => i.path.startsWith("bboxes[lat-"))),
+    ).toEqual([]);
     expect(author.doc.getMap("bboxes").has("lat-99")).toBe(true);
   });
 
@@ -231,8 +334,16 @@ describe("live document rules on a real server", () => {
     const library = new Library(data.dataDir);
     await library.init();
     const ds = await library.open(DS);
-    expect(await ds.get("bboxes", ownedBox.id)).toMatchObject({ record_id: OWNER, coords: ownedBox.coords, entity_id: "owner-ent" });
-    expect(await ds.get("entities", childEnt.id)).toMatchObject({ record_id: EDITED, parent_id: "owner-ent", category: "truck" });
+    expect(await ds.get("bboxes", ownedBox.id)).toMatchObject({
+      record_id: OWNER,
+      coords: ownedBox.coords,
+      entity_id: "owner-ent",
+    });
+    expect(await ds.get("entities", childEnt.id)).toMatchObject({
+      record_id: EDITED,
+      parent_id: "owner-ent",
+      category: "truck",
+    });
     expect(await ds.get("bboxes", childBox.id)).toMatchObject({ record_id: EDITED, entity_id: "child-ent" });
     expect(await ds.get("bboxes", invertedBox.id)).toMatchObject({ coords: invertedBox.coords, confidence: 0.5 });
     expect(await ds.get("records", EDITED)).toMatchObject({ comment: "after junk" });

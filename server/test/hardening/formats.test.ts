@@ -17,7 +17,9 @@ import { ROOT, runTessera as tessera } from "../support/cli.js";
  */
 
 const FIXTURES = path.join(ROOT, "fixtures", "pixano-built");
-const HAVE_FIXTURES = existsSync(path.join(FIXTURES, "library", "image_det")) && existsSync(path.join(FIXTURES, "reference", "api", "filters.json"));
+const HAVE_FIXTURES =
+  existsSync(path.join(FIXTURES, "library", "image_det")) &&
+  existsSync(path.join(FIXTURES, "reference", "api", "filters.json"));
 const DS = "formats_ds";
 
 const info: DatasetInfo = {
@@ -76,7 +78,6 @@ let work: string;
 let dataDir: string;
 let server: ServerProcess | undefined;
 
-
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-formats-"));
   dataDir = path.join(work, "data");
@@ -126,38 +127,69 @@ describe("float defaults are Python floats", () => {
 describe("/filters reports indexed columns", () => {
   it("says indexed:true for a column with a scalar index (records.id after optimize), false otherwise", async () => {
     const s = await serve();
-    const body = (await (await fetch(`${s.url}/datasets/${DS}/filters`)).json()) as { columns: { name: string; indexed: boolean }[] };
+    const body = (await (await fetch(`${s.url}/datasets/${DS}/filters`)).json()) as {
+      columns: { name: string; indexed: boolean }[];
+    };
     const indexed = Object.fromEntries(body.columns.map((c) => [c.name, c.indexed]));
-    expect(indexed).toEqual({ comment: false, created_at: false, id: true, split: false, status: false, updated_at: false, big: false, score: false, ratios: false });
+    expect(indexed).toEqual({
+      comment: false,
+      created_at: false,
+      id: true,
+      split: false,
+      status: false,
+      updated_at: false,
+      big: false,
+      score: false,
+      ratios: false,
+    });
   });
 
-  it.skipIf(!HAVE_FIXTURES)("matches Pixano's indexed flags on a dataset Pixano built (BTREE id, BITMAP split/status)", async () => {
-    const fixtureData = path.join(work, "fixture-data");
-    await fs.mkdir(path.join(fixtureData, "library"), { recursive: true });
-    await fs.cp(path.join(FIXTURES, "library", "image_det"), path.join(fixtureData, "library", "image_det"), { recursive: true });
-    const capture = JSON.parse(await fs.readFile(path.join(FIXTURES, "reference", "api", "filters.json"), "utf8")) as {
-      body: { columns: { name: string; indexed: boolean }[] };
-    };
-    const fixtureInfo = JSON.parse(await fs.readFile(path.join(fixtureData, "library", "image_det", "info.json"), "utf8")) as { id: string };
-    const s = await spawnServer(fixtureData);
-    try {
-      const body = (await (await fetch(`${s.url}/datasets/${fixtureInfo.id}/filters`)).json()) as { columns: { name: string; indexed: boolean }[] };
-      const flags = (b: { columns: { name: string; indexed: boolean }[] }) => b.columns.map((c) => [c.name, c.indexed]);
-      expect(flags(body)).toEqual(flags(capture.body));
-      expect(flags(body).filter(([, i]) => i)).toEqual([
-        ["id", true],
-        ["split", true],
-        ["status", true],
-      ]);
-    } finally {
-      await s.kill("SIGTERM");
-    }
-  });
+  it.skipIf(!HAVE_FIXTURES)(
+    "matches Pixano's indexed flags on a dataset Pixano built (BTREE id, BITMAP split/status)",
+    async () => {
+      const fixtureData = path.join(work, "fixture-data");
+      await fs.mkdir(path.join(fixtureData, "library"), { recursive: true });
+      await fs.cp(path.join(FIXTURES, "library", "image_det"), path.join(fixtureData, "library", "image_det"), {
+        recursive: true,
+      });
+      const capture = JSON.parse(
+        await fs.readFile(path.join(FIXTURES, "reference", "api", "filters.json"), "utf8"),
+      ) as {
+        body: { columns: { name: string; indexed: boolean }[] };
+      };
+      const fixtureInfo = JSON.parse(
+        await fs.readFile(path.join(fixtureData, "library", "image_det", "info.json"), "utf8"),
+      ) as { id: string };
+      const s = await spawnServer(fixtureData);
+      try {
+        const body = (await (await fetch(`${s.url}/datasets/${fixtureInfo.id}/filters`)).json()) as {
+          columns: { name: string; indexed: boolean }[];
+        };
+        const flags = (b: { columns: { name: string; indexed: boolean }[] }) =>
+          b.columns.map((c) => [c.name, c.indexed]);
+        expect(flags(body)).toEqual(flags(capture.body));
+        expect(flags(body).filter(([, i]) => i)).toEqual([
+          ["id", true],
+          ["split", true],
+          ["status", true],
+        ]);
+      } finally {
+        await s.kill("SIGTERM");
+      }
+    },
+  );
 });
 
 describe("grayscale previews", () => {
   async function grayPng(file: string, alpha: boolean): Promise<void> {
-    const base = sharp({ create: { width: 100, height: 80, channels: alpha ? 4 : 3, background: alpha ? { r: 128, g: 128, b: 128, alpha: 0.8 } : "#808080" } });
+    const base = sharp({
+      create: {
+        width: 100,
+        height: 80,
+        channels: alpha ? 4 : 3,
+        background: alpha ? { r: 128, g: 128, b: 128, alpha: 0.8 } : "#808080",
+      },
+    });
     await base.toColourspace("b-w").png().toFile(file);
   }
 
@@ -166,12 +198,24 @@ describe("grayscale previews", () => {
     await fs.mkdir(path.join(src, "train"), { recursive: true });
     await grayPng(path.join(src, "train", "gray.png"), false);
     await grayPng(path.join(src, "train", "gray_alpha.png"), true);
-    await sharp({ create: { width: 100, height: 80, channels: 3, background: "#808080" } }).toColourspace("b-w").jpeg().toFile(path.join(src, "train", "gray_jpeg.jpg"));
-    await sharp({ create: { width: 100, height: 80, channels: 3, background: "#ff8800" } }).png().toFile(path.join(src, "train", "colour.png"));
-    for (const [f, channels] of [["gray.png", 1], ["gray_alpha.png", 2], ["gray_jpeg.jpg", 1], ["colour.png", 3]] as const) {
+    await sharp({ create: { width: 100, height: 80, channels: 3, background: "#808080" } })
+      .toColourspace("b-w")
+      .jpeg()
+      .toFile(path.join(src, "train", "gray_jpeg.jpg"));
+    await sharp({ create: { width: 100, height: 80, channels: 3, background: "#ff8800" } })
+      .png()
+      .toFile(path.join(src, "train", "colour.png"));
+    for (const [f, channels] of [
+      ["gray.png", 1],
+      ["gray_alpha.png", 2],
+      ["gray_jpeg.jpg", 1],
+      ["colour.png", 3],
+    ] as const) {
       expect((await sharp(path.join(src, "train", f)).metadata()).channels, `source ${f}`).toBe(channels);
     }
-    const lines = ["gray.png", "gray_alpha.png", "gray_jpeg.jpg", "colour.png"].map((image) => JSON.stringify({ image }));
+    const lines = ["gray.png", "gray_alpha.png", "gray_jpeg.jpg", "colour.png"].map((image) =>
+      JSON.stringify({ image }),
+    );
     await fs.writeFile(path.join(src, "train", "metadata.jsonl"), `${lines.join("\n")}\n`);
     const importDir = path.join(work, "gray-data");
     const r = await tessera(["data", "import", importDir, src, "--name", "gray", "--use-image-name-as-id"]);

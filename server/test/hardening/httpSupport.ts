@@ -14,7 +14,13 @@ export interface RawReply {
  * One HTTP request with exactly these headers (a `host` header is sent as given: what a browser
  * sends after DNS rebinding) and the path as given (no normalisation of `..` or `%`-escapes).
  */
-export function raw(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawReply> {
+export function raw(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawReply> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, path, method, headers, agent: false }, (res) => {
@@ -22,7 +28,12 @@ export function raw(url: string, method: string, path: string, headers: Record<s
       res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => {
         const isJson = (res.headers["content-type"] ?? "").includes("application/json") && text !== "";
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: isJson ? JSON.parse(text) : undefined });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: text,
+          json: isJson ? JSON.parse(text) : undefined,
+        });
       });
     });
     req.on("error", reject);
@@ -31,7 +42,11 @@ export function raw(url: string, method: string, path: string, headers: Record<s
 }
 
 /** A websocket upgrade attempt: "open" (101) or the HTTP status and body it was refused with. */
-export function rawUpgrade(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number | "open"; body: string; json: unknown }> {
+export function rawUpgrade(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number | "open"; body: string; json: unknown }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request({
@@ -39,7 +54,13 @@ export function rawUpgrade(url: string, path: string, headers: Record<string, st
       port: u.port,
       path,
       agent: false,
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        ...headers,
+      },
     });
     req.on("upgrade", (_res, socket) => {
       socket.destroy();

@@ -30,7 +30,11 @@ beforeAll(async () => {
   await seedUsers(teamData.dataDir);
   [single, team] = await Promise.all([
     spawnServer(data.dataDir, { TESSERA_AUTH: "off", TESSERA_ALLOWED_HOSTS: "tessera.lan, Annotate.Example.org" }),
-    spawnServer(teamData.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password }),
+    spawnServer(teamData.dataDir, {
+      TESSERA_AUTH: "on",
+      TESSERA_ADMIN_USER: ADMIN.username,
+      TESSERA_ADMIN_PASSWORD: ADMIN.password,
+    }),
   ]);
 });
 
@@ -41,7 +45,11 @@ afterAll(async () => {
 
 const EVIL = "evil.example";
 
-function expectDetail(r: { status: number | "open"; json: unknown; body: string }, status: number, pattern: RegExp): void {
+function expectDetail(
+  r: { status: number | "open"; json: unknown; body: string },
+  status: number,
+  pattern: RegExp,
+): void {
   expect(r.status, r.body).toBe(status);
   const detail = (r.json as { detail?: unknown } | undefined)?.detail;
   expect(typeof detail === "string" ? detail : JSON.stringify(detail), r.body).toMatch(pattern);
@@ -59,7 +67,13 @@ describe("Host check (DNS rebinding)", () => {
     const hostile: RawReply[] = [
       await raw(single.url, "GET", "/datasets", host),
       await raw(single.url, "GET", `/datasets/${DS}/records/r1`, host),
-      await raw(single.url, "PUT", `/datasets/${DS}/records/r1`, { ...host, "content-type": "application/json" }, JSON.stringify({ split: "stolen" })),
+      await raw(
+        single.url,
+        "PUT",
+        `/datasets/${DS}/records/r1`,
+        { ...host, "content-type": "application/json" },
+        JSON.stringify({ split: "stolen" }),
+      ),
       await raw(single.url, "DELETE", `/datasets/${DS}/records/r2`, host),
       await raw(single.url, "GET", "/health", { host: EVIL }),
     ];
@@ -77,7 +91,9 @@ describe("Host check (DNS rebinding)", () => {
     sock.on("data", (d: Buffer) => (received += d.toString("latin1")));
     // The server may reset the socket while this side still writes: the close is what is checked.
     sock.on("error", () => undefined);
-    sock.write(`POST /datasets/${DS}/records HTTP/1.1\r\nHost: ${EVIL}\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`);
+    sock.write(
+      `POST /datasets/${DS}/records HTTP/1.1\r\nHost: ${EVIL}\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`,
+    );
     sock.write(Buffer.alloc(64 * 1024, 0x20));
     // Only 64 KB of 100 MB sent: the answer and the close come from the headers alone.
     await closed;
@@ -99,9 +115,31 @@ describe("Host check (DNS rebinding)", () => {
   });
 
   it("single-user mode accepts loopback names and addresses (any port) and the TESSERA_ALLOWED_HOSTS names, nothing that merely contains them", async () => {
-    const accepted = ["localhost", `localhost:${single.port}`, "LOCALHOST:1", `127.0.0.1:${single.port}`, "127.1.2.3", `[::1]:${single.port}`, "[::1]", "tessera.lan", "TESSERA.LAN:8080", "annotate.example.org"];
+    const accepted = [
+      "localhost",
+      `localhost:${single.port}`,
+      "LOCALHOST:1",
+      `127.0.0.1:${single.port}`,
+      "127.1.2.3",
+      `[::1]:${single.port}`,
+      "[::1]",
+      "tessera.lan",
+      "TESSERA.LAN:8080",
+      "annotate.example.org",
+    ];
     for (const host of accepted) expect((await raw(single.url, "GET", "/health", { host })).status, host).toBe(200);
-    const refused = ["localhost.evil.example", "127.0.0.1.evil.example", "evil-localhost", "128.0.0.1", "127.0.0.256", "[::2]", "sub.tessera.lan", "tessera.lan.evil.example", "[::1]x", "localhost:80:80"];
+    const refused = [
+      "localhost.evil.example",
+      "127.0.0.1.evil.example",
+      "evil-localhost",
+      "128.0.0.1",
+      "127.0.0.256",
+      "[::2]",
+      "sub.tessera.lan",
+      "tessera.lan.evil.example",
+      "[::1]x",
+      "localhost:80:80",
+    ];
     for (const host of refused) expect((await raw(single.url, "GET", "/health", { host })).status, host).toBe(403);
   });
 
@@ -124,7 +162,13 @@ describe("Host check (DNS rebinding)", () => {
 
 describe("request paths", () => {
   it("invalid percent-encoding in a path answers 400 {detail} (was 500), with no stack trace in the log", async () => {
-    for (const path of [`/datasets/${DS}/records/%ZZ`, "/datasets/%ZZ/info", `/datasets/${DS}/records/%E0%A4%A/images`, "/media/%C0%AF", `/datasets/${DS}/bboxes/%`]) {
+    for (const path of [
+      `/datasets/${DS}/records/%ZZ`,
+      "/datasets/%ZZ/info",
+      `/datasets/${DS}/records/%E0%A4%A/images`,
+      "/media/%C0%AF",
+      `/datasets/${DS}/bboxes/%`,
+    ]) {
       expectDetail(await raw(single.url, "GET", path), 400, /Invalid percent-encoding/);
     }
     expectDetail(await rawUpgrade(single.url, `/sync/${DS}/%ZZ`), 400, /Invalid percent-encoding/);
@@ -151,23 +195,40 @@ describe("request paths", () => {
   it("record id `..` (and `.`) is refused on REST paths with 400 {detail}, raw or percent-encoded; the records stay", async () => {
     for (const id of ["..", "%2E%2E", "%2e.", ".", "%2E"]) {
       expectDetail(await raw(single.url, "GET", `/datasets/${DS}/records/${id}`), 400, /dot-segments/);
-      expectDetail(await raw(single.url, "PUT", `/datasets/${DS}/records/${id}`, { "content-type": "application/json" }, "{}"), 400, /dot-segments/);
+      expectDetail(
+        await raw(single.url, "PUT", `/datasets/${DS}/records/${id}`, { "content-type": "application/json" }, "{}"),
+        400,
+        /dot-segments/,
+      );
       expectDetail(await raw(single.url, "DELETE", `/datasets/${DS}/records/${id}`), 400, /dot-segments/);
       expectDetail(await raw(single.url, "GET", `/datasets/${DS}/records/${id}/images`), 400, /dot-segments/);
     }
     // Ids that merely contain dots are ids like any other.
-    for (const id of ["a..b", "...", ".hidden", "%2E%2E%2E"]) expect((await raw(single.url, "GET", `/datasets/${DS}/records/${id}`)).status, id).toBe(404);
+    for (const id of ["a..b", "...", ".hidden", "%2E%2E%2E"])
+      expect((await raw(single.url, "GET", `/datasets/${DS}/records/${id}`)).status, id).toBe(404);
     expect(await recordIds(single)).toEqual(["r1", "r2"]);
   });
 
   it("creating a record (or any row) with id `..` or `.` is refused with 422 {detail} (was 201: a row no URL could reach)", async () => {
     for (const id of ["..", "."]) {
-      const r = await raw(single.url, "POST", `/datasets/${DS}/records`, { "content-type": "application/json" }, JSON.stringify({ id, split: "train" }));
+      const r = await raw(
+        single.url,
+        "POST",
+        `/datasets/${DS}/records`,
+        { "content-type": "application/json" },
+        JSON.stringify({ id, split: "train" }),
+      );
       expect(r.status, r.body).toBe(422);
       const detail = (r.json as { detail: Array<{ loc: unknown[]; msg: string }> }).detail;
       expect(detail[0]?.loc).toEqual(["body", "id"]);
       expect(detail[0]?.msg).toMatch(/may not be "\." or "\.\."/);
-      const entity = await raw(single.url, "POST", `/datasets/${DS}/entities`, { "content-type": "application/json" }, JSON.stringify({ id, record_id: "r1" }));
+      const entity = await raw(
+        single.url,
+        "POST",
+        `/datasets/${DS}/entities`,
+        { "content-type": "application/json" },
+        JSON.stringify({ id, record_id: "r1" }),
+      );
       expect(entity.status, entity.body).toBe(422);
     }
     expect(await recordIds(single)).toEqual(["r1", "r2"]);
@@ -223,8 +284,15 @@ describe("process safety net", () => {
     server.listen(0, "127.0.0.1", () => process.stdout.write("port " + server.address().port + "\\n"));
   `;
 
-  async function child(): Promise<{ url: string; stderr: () => string; exit: Promise<number | null>; kill: () => void }> {
-    const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  async function child(): Promise<{
+    url: string;
+    stderr: () => string;
+    exit: Promise<number | null>;
+    kill: () => void;
+  }> {
+    const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     p.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const exit = new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code)));
@@ -244,7 +312,9 @@ describe("process safety net", () => {
     const c = await child();
     try {
       expect((await raw(c.url, "GET", "/late")).body).toBe("ok");
-      const logged = await until("the escaped error logged", () => (c.stderr().includes("ERR_HTTP_HEADERS_SENT") ? c.stderr() : undefined));
+      const logged = await until("the escaped error logged", () =>
+        c.stderr().includes("ERR_HTTP_HEADERS_SENT") ? c.stderr() : undefined,
+      );
       expect(logged).toContain(ESCAPED_REQUEST_ERROR);
       expect((await raw(c.url, "GET", "/next")).body).toBe("ok");
       expect((await raw(c.url, "GET", "/fatal")).body).toBe("ok");

@@ -19,8 +19,10 @@ interface Verdict {
   readonly tables?: Record<string, unknown[]>;
 }
 /** The reference has integers beyond 2^53; only its verdicts and row counts are read here. */
-const VERDICTS = JSON.parse(readFileSync(path.join(BUILT, "reference", "verdicts.json"), "utf8")) as Record<string, Verdict>;
-
+const VERDICTS = JSON.parse(readFileSync(path.join(BUILT, "reference", "verdicts.json"), "utf8")) as Record<
+  string,
+  Verdict
+>;
 
 let work: string;
 beforeAll(async () => {
@@ -38,7 +40,11 @@ async function importCase(name: string, tag = ""): Promise<{ run: CliRun; dataDi
 }
 
 /** The int64 cells of one column, read from LanceDB as Arrow (bigint: nothing rounded on the way). */
-async function int64Column(datasetPath: string, table: "records" | "entities", column: string): Promise<Map<string, bigint>> {
+async function int64Column(
+  datasetPath: string,
+  table: "records" | "entities",
+  column: string,
+): Promise<Map<string, bigint>> {
   const ds = await Dataset.open(datasetPath);
   try {
     const t = await ds.table(table);
@@ -73,9 +79,18 @@ describe("tessera data import: the verdicts of Pixano 0.8.0", () => {
   it.each([
     ["empty_metadata", /verdicts\/empty_metadata: no records were found to import in train\/; nothing was imported/],
     ["header_only", /verdicts\/header_only: no records were found to import in train\/; nothing was imported/],
-    ["v1_empty_metadata", /verdicts\/v1_empty_metadata: no records were found to import in train\/; nothing was imported/],
-    ["int64_overflow", /int64_overflow\/train\/metadata\.jsonl:2: records\.count: 9223372036854775808 does not fit a 64-bit integer/],
-    ["mask_counts_list", /mask_counts_list\/train\/metadata\.jsonl:2:\/entities\/0\/annotations\/0\/rle\/counts: expected a string, got a list/],
+    [
+      "v1_empty_metadata",
+      /verdicts\/v1_empty_metadata: no records were found to import in train\/; nothing was imported/,
+    ],
+    [
+      "int64_overflow",
+      /int64_overflow\/train\/metadata\.jsonl:2: records\.count: 9223372036854775808 does not fit a 64-bit integer/,
+    ],
+    [
+      "mask_counts_list",
+      /mask_counts_list\/train\/metadata\.jsonl:2:\/entities\/0\/annotations\/0\/rle\/counts: expected a string, got a list/,
+    ],
     ["lax_int_fraction", /lax_int_fraction\/train\/metadata\.jsonl:2: records\.count: must be an integer, got "3\.5"/],
   ])("%s: refused like Pixano (exit 1, located error, nothing written)", async (name, message) => {
     expect(VERDICTS[name]!.verdict).toBe("rejected");

@@ -6,7 +6,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { clientOrigin, createEntity, datasetSchemaOf, MessageType, parseDatasetInfo, type Row, type TesseraMessage } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  datasetSchemaOf,
+  MessageType,
+  parseDatasetInfo,
+  type Row,
+  type TesseraMessage,
+} from "@tessera/shared-crdt";
 import { getJson, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 import { writeUnflushedEdits } from "./unflushedLogs.js";
 import { ROOT, runTessera as tessera } from "../support/cli.js";
@@ -20,7 +28,6 @@ import { ROOT, runTessera as tessera } from "../support/cli.js";
  */
 
 const SOURCE = path.join(ROOT, "fixtures", "pixano-built", "sources", "image_det");
-
 
 interface Editor {
   readonly doc: Y.Doc;
@@ -57,7 +64,9 @@ afterEach(async () => {
 });
 
 async function entityIds(url: string, datasetId: string, recordId: string): Promise<string[]> {
-  const page = await getJson<{ items: Row[] }>(`${url}/datasets/${datasetId}/entities?record_id=${encodeURIComponent(recordId)}&limit=1000`);
+  const page = await getJson<{ items: Row[] }>(
+    `${url}/datasets/${datasetId}/entities?record_id=${encodeURIComponent(recordId)}&limit=1000`,
+  );
   return page.items.map((r) => r.id as string);
 }
 
@@ -79,7 +88,9 @@ describe("data import while a server serves the dataset", () => {
     client = editor(server, datasetId, recordId);
     await waitFor(() => client!.provider.synced, "synced");
     let n = 0;
-    const edit = () => createEntity({ doc: client!.doc, schema, recordId, newId: () => `live-${++n}` }, clientOrigin("alice"), {}).entityId;
+    const edit = () =>
+      createEntity({ doc: client!.doc, schema, recordId, newId: () => `live-${++n}` }, clientOrigin("alice"), {})
+        .entityId;
     const first = edit();
     // One confirmation is the sync-step-2 reply; the second is the edit: durable on the server.
     await waitFor(() => client!.confirmed() >= 2, "the live edit confirmed");
@@ -132,7 +143,8 @@ describe("data import while a server serves the dataset", () => {
     expect((await tessera(["data", "import", dataDir, SOURCE])).code).toBe(0);
     server = await spawnServer(dataDir);
     const datasetId = (await getJson<Array<{ id: string }>>(`${server.url}/datasets`))[0]!.id;
-    const recordId = (await getJson<{ items: Row[] }>(`${server.url}/datasets/${datasetId}/records?limit=1`)).items[0]!.id as string;
+    const recordId = (await getJson<{ items: Row[] }>(`${server.url}/datasets/${datasetId}/records?limit=1`)).items[0]!
+      .id as string;
     await server.kill("SIGTERM");
     server = null;
     // What a server killed right after confirming an edit leaves: the edit in the log, not in the rows.
@@ -147,7 +159,11 @@ describe("data import while a server serves the dataset", () => {
     server = await spawnServer(dataDir);
     const url = server.url;
     const entity = edits.get(recordId)!.entities[0]!;
-    await waitFor(async () => (await entityIds(url, datasetId, recordId)).includes(entity), "start-up recovery to fold the edit", 30_000);
+    await waitFor(
+      async () => (await entityIds(url, datasetId, recordId)).includes(entity),
+      "start-up recovery to fold the edit",
+      30_000,
+    );
     await server.kill("SIGTERM");
     server = null;
     const overwrite = await tessera(["data", "import", dataDir, SOURCE, "--mode", "overwrite"]);

@@ -6,7 +6,17 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library, rowsToArrowTable, type Dataset } from "@tessera/dataset";
-import { clientOrigin, MessageType, mulberry32, parseJsonExact, patchRecord, recordMap, transact, type DatasetInfo, type Row } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  MessageType,
+  mulberry32,
+  parseJsonExact,
+  patchRecord,
+  recordMap,
+  transact,
+  type DatasetInfo,
+  type Row,
+} from "@tessera/shared-crdt";
 import { spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -43,7 +53,10 @@ const info: DatasetInfo = {
 
 /** Puts rows straight into LanceDB as another writer (Pixano) would, without Tessera's validation. */
 async function writeRaw(ds: Dataset, rows: readonly Row[]): Promise<void> {
-  await ds.add("records", rows.map((r) => ({ id: r.id, split: "train", score: 1 })));
+  await ds.add(
+    "records",
+    rows.map((r) => ({ id: r.id, split: "train", score: 1 })),
+  );
   const t = await ds.table("records");
   if (!t) throw new Error("no records table");
   for (const r of rows) {
@@ -83,7 +96,8 @@ async function text(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body: await res.text() };
 }
 
-const put = (id: string, json: string) => text(`/datasets/${DS}/records/${id}`, { method: "PUT", headers: { "content-type": "application/json" }, body: json });
+const put = (id: string, json: string) =>
+  text(`/datasets/${DS}/records/${id}`, { method: "PUT", headers: { "content-type": "application/json" }, body: json });
 
 /** The record ids a filtered listing returns (ids are plain strings: JSON.parse is fine for them). */
 async function idsFor(filter: string): Promise<string[]> {
@@ -184,7 +198,8 @@ describe("request bodies with integer literals beyond 2^53", () => {
     };
     const exact = await timings(body);
     const fast = await timings(plain);
-    const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? Number.NaN;
+    const pct = (xs: number[], p: number) =>
+      xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? Number.NaN;
     console.log(
       `${(body.length / 1e6).toFixed(1)} MB body, ${n} integers: exact path p50=${pct(exact, 50).toFixed(1)} ms p99=${pct(exact, 99).toFixed(1)} ms; ` +
         `JSON.parse path (no 16-digit run, ${(plain.length / 1e6).toFixed(1)} MB) p50=${pct(fast, 50).toFixed(1)} ms p99=${pct(fast, 99).toFixed(1)} ms`,
@@ -207,7 +222,11 @@ describe("int64 beyond ±2^53 in the live record documents", () => {
       // The document carries the exact stored value (lib0 encodes bigint as BigInt64).
       expect(recordMap(doc).get("big")).toBe(BigInt(UNSAFE));
       transact(doc, clientOrigin("int64-test"), () => patchRecord(doc, { big: BigInt(MIN) + 1n, bigs: [BigInt(MAX)] }));
-      await waitFor(async () => (await text(`/datasets/${DS}/records/unsafe`)).body.includes(`"big":-9223372036854775807,"bigs":[${MAX}]`), "edit visible over REST");
+      await waitFor(
+        async () =>
+          (await text(`/datasets/${DS}/records/unsafe`)).body.includes(`"big":-9223372036854775807,"bigs":[${MAX}]`),
+        "edit visible over REST",
+      );
     } finally {
       provider.destroy();
       doc.destroy();
@@ -232,13 +251,18 @@ describe("the exact JSON parser behind request bodies", () => {
   function randomJson(next: () => number, depth = 0): string {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const r = next();
-    if (depth < 4 && r < 0.2) return `[${Array.from({ length: Math.floor(next() * 4) }, () => randomJson(next, depth + 1)).join(pick([",", " , ", ",\n"]))}]`;
+    if (depth < 4 && r < 0.2)
+      return `[${Array.from({ length: Math.floor(next() * 4) }, () => randomJson(next, depth + 1)).join(pick([",", " , ", ",\n"]))}]`;
     if (depth < 4 && r < 0.4) {
-      const members = Array.from({ length: Math.floor(next() * 4) }, () => `${JSON.stringify(pick(["a", "é", "__proto__", "k\"q", "\u0000", "0"]))}: ${randomJson(next, depth + 1)}`);
+      const members = Array.from(
+        { length: Math.floor(next() * 4) },
+        () => `${JSON.stringify(pick(["a", "é", "__proto__", 'k"q', "\u0000", "0"]))}: ${randomJson(next, depth + 1)}`,
+      );
       return `{${members.join(",")}}`;
     }
     return pick([
-      () => JSON.stringify(pick(["", "plain", "tab\t", "quote\"", "😀", "\u2028", "back\\slash", "1234567890123456789"])),
+      () =>
+        JSON.stringify(pick(["", "plain", "tab\t", 'quote"', "😀", "\u2028", "back\\slash", "1234567890123456789"])),
       () => String(Math.floor(next() * 1e6) - 5e5),
       () => String((next() - 0.5) * 10 ** Math.floor(next() * 40 - 20)),
       () => pick(["true", "false", "null", "-0", "0.0", "1e3", "1E-7", "-12.5e+2"]),
@@ -248,11 +272,16 @@ describe("the exact JSON parser behind request bodies", () => {
 
   /** JSON.parse, with each integer literal that a double cannot hold read as a bigint instead. */
   function reference(text: string): unknown {
-    const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, (m, str: string | undefined, num: string | undefined) => {
-      if (str !== undefined || num === undefined || /[.eE]/.test(num) || Number.isSafeInteger(Number(num))) return m;
-      return `{"$big":"${num}"}`;
-    });
-    return JSON.parse(marked, (_k, v: unknown) => (v !== null && typeof v === "object" && "$big" in v ? BigInt((v as { $big: string }).$big) : v));
+    const marked = text.replace(
+      /("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g,
+      (m, str: string | undefined, num: string | undefined) => {
+        if (str !== undefined || num === undefined || /[.eE]/.test(num) || Number.isSafeInteger(Number(num))) return m;
+        return `{"$big":"${num}"}`;
+      },
+    );
+    return JSON.parse(marked, (_k, v: unknown) =>
+      v !== null && typeof v === "object" && "$big" in v ? BigInt((v as { $big: string }).$big) : v,
+    );
   }
 
   it("agrees with JSON.parse on 2000 random documents, except that integers beyond 2^53 are exact", () => {
@@ -273,7 +302,13 @@ describe("the exact JSON parser behind request bodies", () => {
     expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
     expect(Object.keys(o)).toEqual(["__proto__", "n"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    for (const bad of [`[12345678901234567,]`, `{"a": 12345678901234567 "b": 1}`, `["\\x", 12345678901234567]`, `[01, 12345678901234567]`, `[12345678901234567] x`]) {
+    for (const bad of [
+      `[12345678901234567,]`,
+      `{"a": 12345678901234567 "b": 1}`,
+      `["\\x", 12345678901234567]`,
+      `[01, 12345678901234567]`,
+      `[12345678901234567] x`,
+    ]) {
       let native: unknown;
       try {
         JSON.parse(bad);

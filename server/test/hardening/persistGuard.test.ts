@@ -14,9 +14,36 @@ import { clientOrigin, transact, writeRow, type Row, type ValidationIssue } from
  */
 
 const str = { collection: false, type: "str", required: false, default: "" };
-const base = { source_type: "", source_name: "", source_metadata: "{}", view_id: "", tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1 };
-const theirs = { ...base, id: "their-box", record_id: "r-other", entity_id: "", coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true, confidence: 1 };
-const inverted = { ...base, id: "inverted", record_id: "r-mine", entity_id: "", coords: [0.6, 0.2, 0.3, 0.5], format: "xyxy", is_normalized: true, confidence: 1 };
+const base = {
+  source_type: "",
+  source_name: "",
+  source_metadata: "{}",
+  view_id: "",
+  tracklet_id: "",
+  entity_dynamic_state_id: "",
+  frame_id: "",
+  frame_index: -1,
+};
+const theirs = {
+  ...base,
+  id: "their-box",
+  record_id: "r-other",
+  entity_id: "",
+  coords: [0.1, 0.1, 0.2, 0.2],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
+const inverted = {
+  ...base,
+  id: "inverted",
+  record_id: "r-mine",
+  entity_id: "",
+  coords: [0.6, 0.2, 0.3, 0.5],
+  format: "xyxy",
+  is_normalized: true,
+  confidence: 1,
+};
 
 let root: string;
 let library: Library;
@@ -45,7 +72,10 @@ beforeEach(async () => {
     bbox: { base: "BBox", fields: {} },
     views: { image: { base: "Image", fields: {} } },
   });
-  await dataset.add("records", [{ id: "r-mine", split: "train" }, { id: "r-other", split: "train", status: "validated" }]);
+  await dataset.add("records", [
+    { id: "r-mine", split: "train" },
+    { id: "r-other", split: "train", status: "validated" },
+  ]);
   await dataset.add("bboxes", [theirs]);
   log = new FileRecordLog({ dataDir, onWarning: () => {} });
   snapshots = new FileSnapshotStore({ dataDir });
@@ -76,13 +106,24 @@ describe("persist guards", () => {
     const rejected: ValidationIssue[] = [];
     const result = await persistRecord({ dataset, log, snapshots, key, clock, onRejected: (i) => rejected.push(...i) });
     expect(result.rowsRejected).toBe(1);
-    expect(rejected).toEqual([{ path: "bboxes[their-box].id", message: 'belongs to record "r-other": a row never moves to another record' }]);
+    expect(rejected).toEqual([
+      { path: "bboxes[their-box].id", message: 'belongs to record "r-other": a row never moves to another record' },
+    ]);
     expect(await dataset.get("bboxes", "their-box")).toMatchObject({ record_id: "r-other", coords: theirs.coords });
     expect(await dataset.get("bboxes", "my-box")).toMatchObject({ record_id: "r-mine" });
   });
 
   it("D-OWNER: a same-record-only upsert neither moves nor overwrites a row of another record, and names it", async () => {
-    const err = await dataset.upsert("bboxes", [{ ...theirs, record_id: "r-mine", confidence: 0.3 }, { ...theirs, id: "fresh", record_id: "r-mine" }], { sameRecordOnly: true }).catch((e: unknown) => e);
+    const err = await dataset
+      .upsert(
+        "bboxes",
+        [
+          { ...theirs, record_id: "r-mine", confidence: 0.3 },
+          { ...theirs, id: "fresh", record_id: "r-mine" },
+        ],
+        { sameRecordOnly: true },
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as IntegrityError).issues.map((i) => [i.rowId, i.reason])).toEqual([["their-box", "duplicate_id"]]);
     expect(await dataset.get("bboxes", "their-box")).toMatchObject({ record_id: "r-other", confidence: 1 });

@@ -37,14 +37,20 @@ interface Case {
   readonly about: string;
   readonly dataset: string;
   readonly steps: readonly Step[];
-  readonly readback: { readonly path: string; readonly status: number; readonly row: Record<string, unknown> | null } | null;
+  readonly readback: {
+    readonly path: string;
+    readonly status: number;
+    readonly row: Record<string, unknown> | null;
+  } | null;
 }
 interface Reference {
   readonly datasets: Readonly<Record<string, string>>;
   readonly cases: readonly Case[];
 }
 
-const reference: Reference = present ? (JSON.parse(readFileSync(REFERENCE, "utf8")) as Reference) : { datasets: {}, cases: [] };
+const reference: Reference = present
+  ? (JSON.parse(readFileSync(REFERENCE, "utf8")) as Reference)
+  : { datasets: {}, cases: [] };
 
 /**
  * Timestamps are each server's wall clock: compared as present, not by value (as the capture
@@ -53,7 +59,8 @@ const reference: Reference = present ? (JSON.parse(readFileSync(REFERENCE, "utf8
 function scrub(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(scrub);
   if (typeof v === "object" && v !== null) {
-    const stamp = (k: string, x: unknown) => (k === "created_at" || k === "updated_at") && !String(x).startsWith("2001-");
+    const stamp = (k: string, x: unknown) =>
+      (k === "created_at" || k === "updated_at") && !String(x).startsWith("2001-");
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stamp(k, x) ? "<timestamp>" : scrub(x)]));
   }
   return v;
@@ -62,7 +69,11 @@ function scrub(v: unknown): unknown {
 const verdict = (status: number): "accepted" | "refused" => (status >= 200 && status < 300 ? "accepted" : "refused");
 
 async function send(url: string, method: string, body: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text === "" ? null : (JSON.parse(text) as unknown) };
 }
@@ -121,7 +132,12 @@ describe.skipIf(!present)("R-PIXANO: rows REST wrote as leniently as Pixano live
 
   it("R-PIXANO live: a stock y-websocket client loads and edits the rows REST wrote leniently, the persist worker writes them back unchanged, and a reversed box created live is still repaired away", async () => {
     if (!server) throw new Error("no server");
-    const lenient = ["bboxes/rl-bbox-reversed", "entities/rl-ent-parent-other", "masks/rl-mask-not-rle", "bboxes/rl-bbox-entity-other"];
+    const lenient = [
+      "bboxes/rl-bbox-reversed",
+      "entities/rl-ent-parent-other",
+      "masks/rl-mask-not-rle",
+      "bboxes/rl-bbox-entity-other",
+    ];
     const before = new Map<string, unknown>();
     for (const p of lenient) {
       const r = await send(`${server.url}/datasets/${dataset}/${p}`, "GET", undefined);
@@ -150,14 +166,25 @@ describe.skipIf(!present)("R-PIXANO: rows REST wrote as leniently as Pixano live
       await waitFor(async () => {
         const e = await send(`${server!.url}/datasets/${dataset}/entities/rl-ent-parent-other`, "GET", undefined);
         const b = await send(`${server!.url}/datasets/${dataset}/bboxes/rl-bbox-reversed`, "GET", undefined);
-        return (e.json as { category?: string } | null)?.category === "edited-live" && (b.json as { confidence?: number } | null)?.confidence === 0.9;
+        return (
+          (e.json as { category?: string } | null)?.category === "edited-live" &&
+          (b.json as { confidence?: number } | null)?.confidence === 0.9
+        );
       }, "live edit persisted");
       const boxNow = await send(`${server.url}/datasets/${dataset}/bboxes/rl-bbox-reversed`, "GET", undefined);
-      expect(scrub(boxNow.json)).toEqual({ ...(scrub(before.get("bboxes/rl-bbox-reversed")) as object), confidence: 0.9 });
+      expect(scrub(boxNow.json)).toEqual({
+        ...(scrub(before.get("bboxes/rl-bbox-reversed")) as object),
+        confidence: 0.9,
+      });
       const entNow = await send(`${server.url}/datasets/${dataset}/entities/rl-ent-parent-other`, "GET", undefined);
-      expect(entNow.json).toEqual({ ...(before.get("entities/rl-ent-parent-other") as object), category: "edited-live" });
+      expect(entNow.json).toEqual({
+        ...(before.get("entities/rl-ent-parent-other") as object),
+        category: "edited-live",
+      });
       for (const p of ["masks/rl-mask-not-rle", "bboxes/rl-bbox-entity-other"]) {
-        expect(scrub((await send(`${server.url}/datasets/${dataset}/${p}`, "GET", undefined)).json), p).toEqual(scrub(before.get(p)));
+        expect(scrub((await send(`${server.url}/datasets/${dataset}/${p}`, "GET", undefined)).json), p).toEqual(
+          scrub(before.get(p)),
+        );
       }
       expect((box as Y.Map<unknown>).get("confidence")).toBe(0.9);
 
@@ -165,13 +192,18 @@ describe.skipIf(!present)("R-PIXANO: rows REST wrote as leniently as Pixano live
       // live is removed again by the server's repair, and never reaches the rows.
       doc.transact(() => {
         const live = new Y.Map<unknown>();
-        for (const [k, v] of Object.entries({ ...(scrub(before.get("bboxes/rl-bbox-reversed")) as Record<string, unknown>), id: "rl-live-reversed" })) {
+        for (const [k, v] of Object.entries({
+          ...(scrub(before.get("bboxes/rl-bbox-reversed")) as Record<string, unknown>),
+          id: "rl-live-reversed",
+        })) {
           if (k !== "created_at" && k !== "updated_at") live.set(k, v);
         }
         doc.getMap("bboxes").set("rl-live-reversed", live);
       });
       await waitFor(() => !doc.getMap("bboxes").has("rl-live-reversed"), "live reversed box repaired away");
-      expect((await send(`${server.url}/datasets/${dataset}/bboxes/rl-live-reversed`, "GET", undefined)).status).toBe(404);
+      expect((await send(`${server.url}/datasets/${dataset}/bboxes/rl-live-reversed`, "GET", undefined)).status).toBe(
+        404,
+      );
     } catch (err) {
       console.log(server.logs().slice(-3000));
       throw err;

@@ -20,16 +20,27 @@ let server: ServerProcess;
 const sockets: LiveSocket[] = [];
 
 /** Log lines that would mean the crash is still there but caught (masked) rather than gone. */
-const CRASH_SIGNS = [ESCAPED_REQUEST_ERROR, "ERR_HTTP_HEADERS_SENT", "error after response started", "unhandled error", "fatal error"];
+const CRASH_SIGNS = [
+  ESCAPED_REQUEST_ERROR,
+  "ERR_HTTP_HEADERS_SENT",
+  "error after response started",
+  "unhandled error",
+  "fatal error",
+];
 
 function expectNoCrashSigns(): void {
-  for (const sign of CRASH_SIGNS) expect(server.logs(), `server log mentions ${JSON.stringify(sign)}`).not.toContain(sign);
+  for (const sign of CRASH_SIGNS)
+    expect(server.logs(), `server log mentions ${JSON.stringify(sign)}`).not.toContain(sign);
 }
 
 beforeAll(async () => {
   data = await buildDataDir(["r1", "r2"]);
   await seedUsers(data.dataDir);
-  server = await spawnServer(data.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password });
+  server = await spawnServer(data.dataDir, {
+    TESSERA_AUTH: "on",
+    TESSERA_ADMIN_USER: ADMIN.username,
+    TESSERA_ADMIN_PASSWORD: ADMIN.password,
+  });
 });
 
 afterAll(async () => {
@@ -40,7 +51,13 @@ afterAll(async () => {
 
 /** A live-channel client forced onto long polling, recording every event it receives. */
 function pollingClient(auth: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const socket: LiveSocket = io(`${server.url}${LIVE_NAMESPACE}`, { auth: { datasetId: DS, ...auth }, transports: ["polling"], upgrade: false, reconnection: false, extraHeaders: headers });
+  const socket: LiveSocket = io(`${server.url}${LIVE_NAMESPACE}`, {
+    auth: { datasetId: DS, ...auth },
+    transports: ["polling"],
+    upgrade: false,
+    reconnection: false,
+    extraHeaders: headers,
+  });
   sockets.push(socket);
   const events: Array<[string, unknown]> = [];
   socket.onAny((event: string, payload: unknown) => events.push([event, payload]));
@@ -67,7 +84,13 @@ describe("socket.io long polling", () => {
     expect(hs.headers["x-content-type-options"]).toBeUndefined();
 
     // What a default client sends on connect: the namespace CONNECT packet, by POST.
-    const post = await raw(server.url, "POST", `/socket.io/?EIO=4&transport=polling&sid=${sid}`, { "content-type": "text/plain;charset=UTF-8" }, `40${LIVE_NAMESPACE},{"datasetId":"${DS}"}`);
+    const post = await raw(
+      server.url,
+      "POST",
+      `/socket.io/?EIO=4&transport=polling&sid=${sid}`,
+      { "content-type": "text/plain;charset=UTF-8" },
+      `40${LIVE_NAMESPACE},{"datasetId":"${DS}"}`,
+    );
     expect(post.status).toBe(200);
     expect(post.body).toBe("ok");
     // The answer comes on the next GET: a clean refusal (no credentials), not a dead server.
@@ -75,7 +98,9 @@ describe("socket.io long polling", () => {
     expect(poll.status).toBe(200);
     const refusal = packets(poll.body).find((p) => p.startsWith(`44${LIVE_NAMESPACE},`));
     expect(refusal, poll.body).toBeDefined();
-    expect(JSON.parse(refusal?.slice(`44${LIVE_NAMESPACE},`.length) ?? "{}")).toEqual({ message: "authentication required" });
+    expect(JSON.parse(refusal?.slice(`44${LIVE_NAMESPACE},`.length) ?? "{}")).toEqual({
+      message: "authentication required",
+    });
 
     expect((await raw(server.url, "GET", "/health")).status).toBe(200);
     expect(server.alive()).toBe(true);
@@ -97,7 +122,13 @@ describe("socket.io long polling", () => {
       for (let i = 0; i < 100; i++) {
         const hs = await raw(server.url, "GET", "/socket.io/?EIO=4&transport=polling");
         const sid = (JSON.parse(hs.body.slice(1)) as { sid: string }).sid;
-        const post = await raw(server.url, "POST", `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {}, `40${LIVE_NAMESPACE},{"datasetId":"${DS}"}`);
+        const post = await raw(
+          server.url,
+          "POST",
+          `/socket.io/?EIO=4&transport=polling&sid=${sid}`,
+          {},
+          `40${LIVE_NAMESPACE},{"datasetId":"${DS}"}`,
+        );
         expect(post.status).toBe(200);
         // Closes the session (engine.io close packet) so the sessions do not pile up.
         await raw(server.url, "POST", `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {}, "1");
@@ -107,7 +138,9 @@ describe("socket.io long polling", () => {
       await probe;
     }
     const sorted = [...latencies].sort((a, b) => a - b);
-    console.log(`GET /health during 100 polling sessions: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${(sorted[sorted.length - 1] ?? 0).toFixed(1)} ms`);
+    console.log(
+      `GET /health during 100 polling sessions: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${(sorted[sorted.length - 1] ?? 0).toFixed(1)} ms`,
+    );
     expect(sorted.length).toBeGreaterThan(0);
     // Generous for a loaded 2-core CI machine; the crash made every figure infinite.
     expect(percentile(sorted, 99)).toBeLessThan(500);
@@ -130,7 +163,10 @@ describe("socket.io long polling", () => {
 
     // A sees B arrive, then B's move to a record — both relayed over A's polling GETs.
     const presenceOf = (events: Array<[string, unknown]>, userName: string, recordId: string | null) =>
-      events.find(([e, p]) => e === "presence:changed" && (p as Presence).user.name === userName && (p as Presence).recordId === recordId);
+      events.find(
+        ([e, p]) =>
+          e === "presence:changed" && (p as Presence).user.name === userName && (p as Presence).recordId === recordId,
+      );
     await until("A sees B join", () => presenceOf(a.events, "reviewer", null));
     b.socket.emit("presence:update", { recordId: "r1", tool: "bbox", frame: 0 });
     const moved = await until("A sees B on r1", () => presenceOf(a.events, "reviewer", "r1"));
@@ -155,7 +191,10 @@ describe("socket.io long polling", () => {
     expect("error" in forged ? forged.error.message : "connected").toMatch(/invalid or expired token/i);
     const badCookie = await pollingClient({}, { cookie: "tessera_session=nonsense" }).outcome;
     expect("error" in badCookie ? badCookie.error.message : "connected").toBe("authentication required");
-    const r = await call(`${server.url}/auth/login`, jsonInit("POST", { username: ADMIN.username, password: ADMIN.password }));
+    const r = await call(
+      `${server.url}/auth/login`,
+      jsonInit("POST", { username: ADMIN.username, password: ADMIN.password }),
+    );
     expect(r.status).toBe(200);
     expect(server.alive()).toBe(true);
     expectNoCrashSigns();

@@ -29,7 +29,21 @@ import { buildDataDir, DS, liveClient, spawnServer, waitFor, type ServerProcess 
 
 const FOUR = ["new", "inProgress", "inReview", "validated"] as const;
 /** Every ordered pair of the four statuses exactly once (an Euler circuit of Pixano's dropdown moves), from `new`. */
-const CIRCUIT = ["new", "inProgress", "new", "inReview", "new", "validated", "inProgress", "inReview", "inProgress", "validated", "inReview", "validated", "new"] as const;
+const CIRCUIT = [
+  "new",
+  "inProgress",
+  "new",
+  "inReview",
+  "new",
+  "validated",
+  "inProgress",
+  "inReview",
+  "inProgress",
+  "validated",
+  "inReview",
+  "validated",
+  "new",
+] as const;
 
 type LiveSocket = Socket<LiveServerToClient, LiveClientToServer>;
 
@@ -38,14 +52,17 @@ async function writeStatusesLikePixano(dataDir: string, statuses: Record<string,
   const db = await lancedb.connect(path.join(dataDir, LIBRARY_DIR, "live_ds", DB_DIR));
   const table = await db.openTable("records");
   try {
-    for (const [id, status] of Object.entries(statuses)) await table.update({ where: `id = '${id}'`, values: { status } });
+    for (const [id, status] of Object.entries(statuses))
+      await table.update({ where: `id = '${id}'`, values: { status } });
   } finally {
     table.close();
     db.close();
   }
 }
 
-function ack<T>(emit: (cb: (r: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void) => void): Promise<{ ok: true; value: T } | { ok: false; error: string; reason?: string }> {
+function ack<T>(
+  emit: (cb: (r: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void) => void,
+): Promise<{ ok: true; value: T } | { ok: false; error: string; reason?: string }> {
   return new Promise((resolve) => emit(resolve));
 }
 
@@ -78,7 +95,10 @@ const putLatencies: number[] = [];
 
 afterAll(() => {
   const sorted = [...putLatencies].sort((x, y) => x - y);
-  if (sorted.length > 0) console.log(`PUT {"status"} moves: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${(sorted.at(-1) ?? 0).toFixed(1)} ms`);
+  if (sorted.length > 0)
+    console.log(
+      `PUT {"status"} moves: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(1)} ms p99=${percentile(sorted, 99).toFixed(1)} ms max=${(sorted.at(-1) ?? 0).toFixed(1)} ms`,
+    );
 });
 
 /** Walks {@link CIRCUIT} with `PUT {"status"}`; every move must be accepted and stored. */
@@ -101,7 +121,20 @@ async function expectCircuitInFeed(a: Api, recordId: string, userId: string): Pr
   expect(entries.map((e) => ({ from: e.status?.from, to: e.status?.to }))).toEqual(moves);
   for (const e of entries) expect(e.user.id).toBe(userId);
   // Named after the transition when one fits (a reject without a comment is a plain `set`).
-  expect(entries.map((e) => e.status?.action)).toEqual(["edit", "set", "submit", "set", "set", "reopen", "submit", "set", "set", "set", "approve", "set"]);
+  expect(entries.map((e) => e.status?.action)).toEqual([
+    "edit",
+    "set",
+    "submit",
+    "set",
+    "set",
+    "reopen",
+    "submit",
+    "set",
+    "set",
+    "set",
+    "approve",
+    "set",
+  ]);
 }
 
 describe("statuses with accounts: annotator, reviewer, admin", () => {
@@ -114,10 +147,33 @@ describe("statuses with accounts: annotator, reviewer, admin", () => {
   const sockets: LiveSocket[] = [];
 
   beforeAll(async () => {
-    data = await buildDataDir(["arch1", "arch2", "arch3", "circ-rev", "circ-admin", "ann", "ann-rev", "atomic", "atomic-val", "live-edit", "rest-edit"]);
-    await writeStatusesLikePixano(data.dataDir, { arch1: "archived", arch2: "archived", arch3: "archived", "ann-rev": "inReview", atomic: "inProgress", "atomic-val": "validated" });
+    data = await buildDataDir([
+      "arch1",
+      "arch2",
+      "arch3",
+      "circ-rev",
+      "circ-admin",
+      "ann",
+      "ann-rev",
+      "atomic",
+      "atomic-val",
+      "live-edit",
+      "rest-edit",
+    ]);
+    await writeStatusesLikePixano(data.dataDir, {
+      arch1: "archived",
+      arch2: "archived",
+      arch3: "archived",
+      "ann-rev": "inReview",
+      atomic: "inProgress",
+      "atomic-val": "validated",
+    });
     await seedUsers(data.dataDir);
-    server = await spawnServer(data.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password });
+    server = await spawnServer(data.dataDir, {
+      TESSERA_AUTH: "on",
+      TESSERA_ADMIN_USER: ADMIN.username,
+      TESSERA_ADMIN_PASSWORD: ADMIN.password,
+    });
     annotatorToken = await tokenFor(server.url, "annotator");
     annotator = api(server.url, bearer(annotatorToken));
     reviewer = api(server.url, bearer(await tokenFor(server.url, "reviewer")));
@@ -143,7 +199,12 @@ describe("statuses with accounts: annotator, reviewer, admin", () => {
 
     const reopened = await reviewer.workflow("arch2", { action: "reopen" });
     expect(reopened.status, reopened.text).toBe(200);
-    expect(reopened.body).toMatchObject({ from: "archived", to: "inProgress", action: "reopen", record: { status: "inProgress" } });
+    expect(reopened.body).toMatchObject({
+      from: "archived",
+      to: "inProgress",
+      action: "reopen",
+      record: { status: "inProgress" },
+    });
     const back = await reviewer.put("arch2", { status: "archived" });
     expect(back.status, back.text).toBe(200);
     expect(back.body.status).toBe("archived");
@@ -218,19 +279,30 @@ describe("statuses with accounts: annotator, reviewer, admin", () => {
   });
 
   it("REST and the live channel accept the same actions (the live channel refused `edit`), and both refuse `set`", async () => {
-    const socket: LiveSocket = io(`${server.url}${LIVE_NAMESPACE}`, { auth: { datasetId: DS, token: annotatorToken }, transports: ["websocket"], reconnection: false });
+    const socket: LiveSocket = io(`${server.url}${LIVE_NAMESPACE}`, {
+      auth: { datasetId: DS, token: annotatorToken },
+      transports: ["websocket"],
+      reconnection: false,
+    });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", () => resolve());
       socket.once("connect_error", reject);
     });
-    const live = await ack<StatusChange>((cb) => socket.emit("record:transition", { recordId: "live-edit", action: "edit" }, cb));
-    expect(live).toMatchObject({ ok: true, value: { from: "new", to: "inProgress", action: "edit", by: { id: "annotator" } } });
+    const live = await ack<StatusChange>((cb) =>
+      socket.emit("record:transition", { recordId: "live-edit", action: "edit" }, cb),
+    );
+    expect(live).toMatchObject({
+      ok: true,
+      value: { from: "new", to: "inProgress", action: "edit", by: { id: "annotator" } },
+    });
     const rest = await annotator.workflow("live-edit", { action: "submit" });
     expect(rest.status, rest.text).toBe(200);
 
     // `set` needs a target status: it is PUT's, not an action of either channel.
-    const liveSet = await ack<StatusChange>((cb) => socket.emit("record:transition", { recordId: "live-edit", action: "set" as "edit" }, cb));
+    const liveSet = await ack<StatusChange>((cb) =>
+      socket.emit("record:transition", { recordId: "live-edit", action: "set" as "edit" }, cb),
+    );
     expect(liveSet).toMatchObject({ ok: false, reason: "bad_request" });
     const restSet = await reviewer.workflow("live-edit", { action: "set" });
     expect(restSet.status).toBe(422);
@@ -265,7 +337,10 @@ describe("statuses in the single-user mode (TESSERA_AUTH=off)", () => {
     }
     const feed = await local.statusEntries("arch");
     expect(feed).toHaveLength(4); // archived → archived is no change
-    expect(feed.at(-1)).toMatchObject({ user: { id: "rest:local", name: "REST client" }, status: { from: "archived", to: "new", action: "set" } });
+    expect(feed.at(-1)).toMatchObject({
+      user: { id: "rest:local", name: "REST client" },
+      status: { from: "archived", to: "new", action: "set" },
+    });
   });
 
   it("a live annotator's edit of an `archived` record is kept and does not rewrite the status to inProgress (W1 starts only `new`)", async () => {
@@ -273,13 +348,30 @@ describe("statuses in the single-user mode (TESSERA_AUTH=off)", () => {
     try {
       await editor.synced();
       const info = (await call(`${server.url}/datasets/${DS}/info`)).body as Record<string, unknown>;
-      const ctx = { doc: editor.doc, schema: datasetSchemaOf(parseDatasetInfo(info)), recordId: "arch-live", newId: (() => { let n = 0; return () => `al-${++n}`; })() };
-      createEntity(ctx, clientOrigin("al"), { entity: { category: "car" }, annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } } });
+      const ctx = {
+        doc: editor.doc,
+        schema: datasetSchemaOf(parseDatasetInfo(info)),
+        recordId: "arch-live",
+        newId: (() => {
+          let n = 0;
+          return () => `al-${++n}`;
+        })(),
+      };
+      createEntity(ctx, clientOrigin("al"), {
+        entity: { category: "car" },
+        annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } },
+      });
       await waitFor(() => editor.confirmed() >= 1, "edit confirmed");
       expect(editor.rejected).toEqual([]);
       // Folded into the rows by the persist worker: the entity is there, the status as Pixano left it.
-      await waitFor(async () => (await call(`${server.url}/datasets/${DS}/entities/al-1`)).status === 200, "entity persisted");
-      await waitFor(async () => (await call(`${server.url}/datasets/${DS}/bboxes/al-2`)).status === 200, "box persisted");
+      await waitFor(
+        async () => (await call(`${server.url}/datasets/${DS}/entities/al-1`)).status === 200,
+        "entity persisted",
+      );
+      await waitFor(
+        async () => (await call(`${server.url}/datasets/${DS}/bboxes/al-2`)).status === 200,
+        "box persisted",
+      );
       expect((await local.record("arch-live")).status).toBe("archived");
       expect(editor.doc.getMap("record").get("status")).toBe("archived");
       expect(await local.statusEntries("arch-live")).toEqual([]);

@@ -24,10 +24,18 @@ export interface ServerUnderAttack {
   stop(): Promise<void>;
 }
 
-export async function startServerUnderAttack(records: readonly string[], env: Record<string, string> = {}): Promise<ServerUnderAttack> {
+export async function startServerUnderAttack(
+  records: readonly string[],
+  env: Record<string, string> = {},
+): Promise<ServerUnderAttack> {
   const data = await buildDataDir(records);
   await seedUsers(data.dataDir);
-  const server = await spawnServer(data.dataDir, { TESSERA_AUTH: "on", TESSERA_ADMIN_USER: ADMIN.username, TESSERA_ADMIN_PASSWORD: ADMIN.password, ...env });
+  const server = await spawnServer(data.dataDir, {
+    TESSERA_AUTH: "on",
+    TESSERA_ADMIN_USER: ADMIN.username,
+    TESSERA_ADMIN_PASSWORD: ADMIN.password,
+    ...env,
+  });
   const { url, child } = server;
   return {
     url,
@@ -60,7 +68,13 @@ export interface LatencySummary {
 
 function summarize(latencies: number[], errors: number): LatencySummary {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { samples: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? 0, errors };
+  return {
+    samples: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? 0,
+    errors,
+  };
 }
 
 export function formatSummary(what: string, s: LatencySummary): string {
@@ -71,7 +85,9 @@ export function formatSummary(what: string, s: LatencySummary): string {
  * Probes that run while an attack does: `GET /health` in four loops (the latency everyone sees), and
  * the server's peak RSS sampled every 50 ms. `stop()` ends them and returns what they measured.
  */
-export function watchServer(server: ServerUnderAttack): { stop(): Promise<{ health: LatencySummary; peakRssMb: number }> } {
+export function watchServer(server: ServerUnderAttack): {
+  stop(): Promise<{ health: LatencySummary; peakRssMb: number }>;
+} {
   let done = false;
   const latencies: number[] = [];
   let errors = 0;
@@ -109,12 +125,22 @@ export function watchServer(server: ServerUnderAttack): { stop(): Promise<{ heal
  * each time), the reader waits for it. `roundTrip()` is one such edit's latency (writer → server
  * → reader).
  */
-export async function legitimatePair(server: ServerUnderAttack, recordId: string, token: string): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
+export async function legitimatePair(
+  server: ServerUnderAttack,
+  recordId: string,
+  token: string,
+): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
   const polyfill = wsWithHeaders(bearer(token)) as unknown as typeof globalThis.WebSocket;
   const writerDoc = new Y.Doc();
   const readerDoc = new Y.Doc();
-  const writer = new WebsocketProvider(server.wsBase, recordId, writerDoc, { WebSocketPolyfill: polyfill, disableBc: true });
-  const reader = new WebsocketProvider(server.wsBase, recordId, readerDoc, { WebSocketPolyfill: polyfill, disableBc: true });
+  const writer = new WebsocketProvider(server.wsBase, recordId, writerDoc, {
+    WebSocketPolyfill: polyfill,
+    disableBc: true,
+  });
+  const reader = new WebsocketProvider(server.wsBase, recordId, readerDoc, {
+    WebSocketPolyfill: polyfill,
+    disableBc: true,
+  });
   await waitFor(() => writer.synced && reader.synced, "legitimate clients synced", 30_000);
   // Ids unique across pairs: a later pair on the same record must not find an earlier pair's rows.
   const prefix = `legit-${randomUUID().slice(0, 8)}`;
@@ -123,8 +149,14 @@ export async function legitimatePair(server: ServerUnderAttack, recordId: string
     async roundTrip() {
       const id = `${prefix}-${n++}`;
       const t0 = performance.now();
-      writerDoc.transact(() => writeRow(writerDoc, "entities", { id, record_id: recordId, parent_id: "", category: "legit" }));
-      await waitFor(() => readRows(readerDoc, "entities").some((r) => r.id === id), `legitimate edit ${id} seen`, 60_000);
+      writerDoc.transact(() =>
+        writeRow(writerDoc, "entities", { id, record_id: recordId, parent_id: "", category: "legit" }),
+      );
+      await waitFor(
+        () => readRows(readerDoc, "entities").some((r) => r.id === id),
+        `legitimate edit ${id} seen`,
+        60_000,
+      );
       return performance.now() - t0;
     },
     destroy() {
@@ -140,7 +172,10 @@ export async function legitimatePair(server: ServerUnderAttack, recordId: string
  * Runs legitimate edits one after the other until `until` settles (at least one), or `count` of
  * them; their latencies.
  */
-export async function editWhile(pair: { roundTrip(): Promise<number> }, until: Promise<unknown> | number): Promise<LatencySummary> {
+export async function editWhile(
+  pair: { roundTrip(): Promise<number> },
+  until: Promise<unknown> | number,
+): Promise<LatencySummary> {
   let done = false;
   if (typeof until !== "number") void until.finally(() => (done = true));
   const enough = (n: number) => (typeof until === "number" ? n >= until : done && n > 0);
@@ -174,6 +209,8 @@ export function rawPeer(url: string, token: string, localAddress?: string): RawP
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return { ws, opened, closed, received: () => frames };
 }

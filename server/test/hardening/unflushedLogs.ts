@@ -34,8 +34,18 @@ export async function writeUnflushedEdits(
         let update: Uint8Array | null = null;
         editor.on("update", (u: Uint8Array) => (update = u));
         // The test dataset of `integration/support.ts` gets an entity with a box; another dataset a bare entity.
-        const input = datasetId === DS ? { entity: { category: `c${i}` }, annotation: { table: "bboxes" as const, row: { coords: [0.01 * i, 0.2, 0.05, 0.05] } } } : {};
-        const { entityId } = createEntity({ doc: editor, schema: dataset.schema, recordId, newId: () => `${recordId}-e${i}` }, clientOrigin(String(editor.clientID)), input);
+        const input =
+          datasetId === DS
+            ? {
+                entity: { category: `c${i}` },
+                annotation: { table: "bboxes" as const, row: { coords: [0.01 * i, 0.2, 0.05, 0.05] } },
+              }
+            : {};
+        const { entityId } = createEntity(
+          { doc: editor, schema: dataset.schema, recordId, newId: () => `${recordId}-e${i}` },
+          clientOrigin(String(editor.clientID)),
+          input,
+        );
         if (!update) throw new Error("the edit produced no update");
         Y.applyUpdate(loaded.doc, update);
         await log.append(key, update);
@@ -68,4 +78,3 @@ export function entryRanges(bytes: Buffer): Array<{ start: number; end: number }
   }
   return out;
 }
-

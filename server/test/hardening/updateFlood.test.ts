@@ -1,10 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import * as Y from "yjs";
-import { CloseCode, decodeTesseraMessage, encodeSyncFrame, MessageType, SyncType, writeRow } from "@tessera/shared-crdt";
+import {
+  CloseCode,
+  decodeTesseraMessage,
+  encodeSyncFrame,
+  MessageType,
+  SyncType,
+  writeRow,
+} from "@tessera/shared-crdt";
 import { syncLimitsFromEnv, SyncLimitsEnvError } from "../../src/sync/limitsEnv.js";
 import { waitFor } from "../sync/support/harness.js";
-import { editWhile, formatSummary, legitimatePair, rawPeer, startServerUnderAttack, tokenFor, watchServer, type ServerUnderAttack } from "./syncFloodSupport.js";
+import {
+  editWhile,
+  formatSummary,
+  legitimatePair,
+  rawPeer,
+  startServerUnderAttack,
+  tokenFor,
+  watchServer,
+  type ServerUnderAttack,
+} from "./syncFloodSupport.js";
 
 /**
  * Update flood (Hardening II, item 2): one annotator connection sends thousands of tiny valid
@@ -30,7 +46,9 @@ function floodFrames(recordId: string, n: number): Uint8Array[] {
   const doc = new Y.Doc();
   const frames: Uint8Array[] = [];
   doc.on("update", (u: Uint8Array) => frames.push(encodeSyncFrame(SyncType.update, u)));
-  doc.transact(() => writeRow(doc, "entities", { id: `flood-${recordId}`, record_id: recordId, parent_id: "", category: "c0" }));
+  doc.transact(() =>
+    writeRow(doc, "entities", { id: `flood-${recordId}`, record_id: recordId, parent_id: "", category: "c0" }),
+  );
   const row = doc.getMap("entities").get(`flood-${recordId}`);
   if (!(row instanceof Y.Map)) throw new Error("the flood row is not a Y.Map");
   for (let i = 1; i < n; i++) row.set("category", `c${i}`);
@@ -93,7 +111,11 @@ async function flood(s: ServerUnderAttack, recordId: string, frames: readonly Ui
     }
     return n;
   };
-  await waitFor(() => closedWith !== null || confirmed() >= frames.length, "the flood closed or fully confirmed", 120_000);
+  await waitFor(
+    () => closedWith !== null || confirmed() >= frames.length,
+    "the flood closed or fully confirmed",
+    120_000,
+  );
   const ms = Date.now() - t0;
   const echoes = peer.received().filter((f) => f[0] === MessageType.sync && f[1] === SyncType.update).length;
   const outcome = { closedWith, confirmed: confirmed(), echoes, ms };
@@ -114,7 +136,10 @@ async function floodWhileEditing(what: string, recordId: string, n: number): Pro
     const rssBefore = server.rssMb();
     const watch = watchServer(server);
     const attack = flood(server, recordId, frames);
-    const edits = await editWhile(pair, attack.then(() => undefined));
+    const edits = await editWhile(
+      pair,
+      attack.then(() => undefined),
+    );
     const outcome = await attack;
     const { health, peakRssMb } = await watch.stop();
     report.push(formatSummary(`${what}: GET /health`, health));
@@ -160,7 +185,10 @@ describe("update flood past the hard bound", () => {
   let tight: ServerUnderAttack;
   beforeAll(async () => {
     // Never pause, and a small hard bound: the first socket chunk of the burst passes it.
-    tight = await startServerUnderAttack(["r1"], { TESSERA_WS_INTAKE_PAUSE_FRAMES: "1000000", TESSERA_WS_MAX_PENDING_FRAMES: "300" });
+    tight = await startServerUnderAttack(["r1"], {
+      TESSERA_WS_INTAKE_PAUSE_FRAMES: "1000000",
+      TESSERA_WS_MAX_PENDING_FRAMES: "300",
+    });
   }, 60_000);
   afterAll(async () => {
     await tight?.stop();
@@ -188,11 +216,19 @@ describe("update flood past the hard bound", () => {
 
 describe("TESSERA_WS_* sync limits", () => {
   it("reads the intake and awareness bounds from the environment and refuses values that are not positive integers", () => {
-    expect(syncLimitsFromEnv({ TESSERA_WS_MAX_PENDING_FRAMES: "300", TESSERA_WS_AWARENESS_CLIENTS_PER_CONNECTION: " 4 ", TESSERA_WS_INTAKE_SLICE_MS: "" })).toEqual({
+    expect(
+      syncLimitsFromEnv({
+        TESSERA_WS_MAX_PENDING_FRAMES: "300",
+        TESSERA_WS_AWARENESS_CLIENTS_PER_CONNECTION: " 4 ",
+        TESSERA_WS_INTAKE_SLICE_MS: "",
+      }),
+    ).toEqual({
       maxPendingFrames: 300,
       maxAwarenessClientsPerConnection: 4,
     });
     expect(() => syncLimitsFromEnv({ TESSERA_WS_INTAKE_PAUSE_BYTES: "-1" })).toThrow(SyncLimitsEnvError);
-    expect(() => syncLimitsFromEnv({ TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME: "8.5" })).toThrow(/TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME must be a positive integer/);
+    expect(() => syncLimitsFromEnv({ TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME: "8.5" })).toThrow(
+      /TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME must be a positive integer/,
+    );
   });
 });

@@ -3,7 +3,15 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { Row } from "@tessera/shared-crdt";
-import { buildDataDir, DS, getJson, liveClient, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
+import {
+  buildDataDir,
+  DS,
+  getJson,
+  liveClient,
+  spawnServer,
+  waitFor,
+  type ServerProcess,
+} from "../integration/support.js";
 import { entryRanges, logFileOf, writeUnflushedEdits } from "./unflushedLogs.js";
 
 /**
@@ -86,7 +94,11 @@ describe("start-up recovery of damaged record logs", () => {
     const client = liveClient(server, "r1", "alice");
     Y.applyUpdate(client.doc, edits.get("r1")!.state);
     await client.synced();
-    await waitFor(async () => (await entityIds(url, "r1")).includes(lost), "the re-synced edit to reach the rows", 30_000);
+    await waitFor(
+      async () => (await entityIds(url, "r1")).includes(lost),
+      "the re-synced edit to reach the rows",
+      30_000,
+    );
     client.destroy();
   });
 
@@ -117,7 +129,9 @@ describe("start-up recovery of damaged record logs", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const recoveringFor = Date.now() - started;
-    console.log(`/health: ${seen.filter((s) => s.status === 503).length} × 503 over ${recoveringFor} ms of recovery (${records.length} logs), then 200`);
+    console.log(
+      `/health: ${seen.filter((s) => s.status === 503).length} × 503 over ${recoveringFor} ms of recovery (${records.length} logs), then 200`,
+    );
     expect(seen[0]?.status, "the first health check, right after listening, must not say ok").toBe(503);
     expect(seen.at(-1)?.body.status).toBe("ok");
     expect(rowsAtReady, "when /health says ok, every unfolded log is in the rows").toEqual(expected);

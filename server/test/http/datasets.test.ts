@@ -17,9 +17,31 @@ afterAll(async () => {
 });
 
 const INFO_KEYS = [
-  "id", "name", "description", "size", "preview", "creation_date", "bookmarks", "workspace", "storage_mode", "spec_version",
-  "record", "entity", "entity_dynamic_state", "bbox", "mask", "multi_path", "keypoint", "classification", "relation",
-  "tracklet", "message", "timeseries", "text_span", "views", "num_records",
+  "id",
+  "name",
+  "description",
+  "size",
+  "preview",
+  "creation_date",
+  "bookmarks",
+  "workspace",
+  "storage_mode",
+  "spec_version",
+  "record",
+  "entity",
+  "entity_dynamic_state",
+  "bbox",
+  "mask",
+  "multi_path",
+  "keypoint",
+  "classification",
+  "relation",
+  "tracklet",
+  "message",
+  "timeseries",
+  "text_span",
+  "views",
+  "num_records",
 ];
 
 describe("GET /health", () => {
@@ -84,7 +106,16 @@ describe("GET /datasets/{id}/stats", () => {
     expect(r.body).toEqual({
       views: { images: 4, texts: 1 },
       entities: { entities: 4 },
-      annotations: { bboxes: 3, masks: 1, keypoints: 1, multi_paths: 1, text_spans: 1, messages: 3, classifications: 1, relations: 1 },
+      annotations: {
+        bboxes: 3,
+        masks: 1,
+        keypoints: 1,
+        multi_paths: 1,
+        text_spans: 1,
+        messages: 3,
+        classifications: 1,
+        relations: 1,
+      },
     });
     const v = await call(`${server.url}/datasets/${VID_ID}/stats`);
     expect(v.body).toEqual({
@@ -130,8 +161,12 @@ describe("PATCH /datasets/info/{id}/bookmark", () => {
     expect(bad.body).toEqual({ detail: "Invalid bookmark type 'LATER'. Must be one of ('TODO', 'NEW', 'FAVORITE')." });
     const missing = await call(`${server.url}/datasets/info/${VID_ID}/bookmark`, { method: "PATCH" });
     expect(missing.status).toBe(422);
-    expect(missing.body.detail).toEqual([{ type: "missing", loc: ["query", "bookmark"], msg: "Field required", input: null }]);
-    expect((await call(`${server.url}/datasets/info/nope/bookmark?bookmark=NEW`, { method: "PATCH" })).status).toBe(404);
+    expect(missing.body.detail).toEqual([
+      { type: "missing", loc: ["query", "bookmark"], msg: "Field required", input: null },
+    ]);
+    expect((await call(`${server.url}/datasets/info/nope/bookmark?bookmark=NEW`, { method: "PATCH" })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -139,13 +174,36 @@ describe("GET /datasets/{id}", () => {
   it("describes tables and feature values without leaking server paths", async () => {
     const r = await call(`${server.url}/datasets/${IMG_ID}`);
     expect(r.status).toBe(200);
-    expect(Object.keys(r.body)).toEqual(["id", "path", "previews_path", "thumbnail", "tables", "feature_values", "info"]);
+    expect(Object.keys(r.body)).toEqual([
+      "id",
+      "path",
+      "previews_path",
+      "thumbnail",
+      "tables",
+      "feature_values",
+      "info",
+    ]);
     expect(r.body.path).toBe("img_folder");
     expect(r.body.previews_path).toBe("img_folder/previews");
     expect(r.body.thumbnail).toBe("img_folder/preview.png");
     expect(r.text).not.toContain(data.dataDir);
-    expect(r.body.tables).toMatchObject({ records: "TestRecord", entities: "TestEntity", bboxes: "BBox", masks: "CompressedRLE", images: "Image", texts: "Text" });
-    expect(Object.keys(r.body.feature_values)).toEqual(["item", "records", "views", "entities", "entity_dynamic_states", "annotations", "embeddings"]);
+    expect(r.body.tables).toMatchObject({
+      records: "TestRecord",
+      entities: "TestEntity",
+      bboxes: "BBox",
+      masks: "CompressedRLE",
+      images: "Image",
+      texts: "Text",
+    });
+    expect(Object.keys(r.body.feature_values)).toEqual([
+      "item",
+      "records",
+      "views",
+      "entities",
+      "entity_dynamic_states",
+      "annotations",
+      "embeddings",
+    ]);
     expect(r.body.info.num_records).toBe(5);
     expect(r.body.info.preview).toBe("");
   });

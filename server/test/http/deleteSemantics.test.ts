@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientOrigin, datasetSchemaOf, deleteRows, parseDatasetInfo, readRows, type Row } from "@tessera/shared-crdt";
 import { Library } from "@tessera/dataset";
 import { readRecordRows } from "@tessera/dataset/state";
-import { countLocalUpdates, DS, getJson, liveClient, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
+import {
+  countLocalUpdates,
+  DS,
+  getJson,
+  liveClient,
+  spawnServer,
+  waitFor,
+  type ServerProcess,
+} from "../integration/support.js";
 
 /**
  * SPEC D-DELETE-ONE: `DELETE /tracklets/{id}` means one thing on every path. The same record,
@@ -18,7 +26,13 @@ const RECORDS = ["rest", "live", "lib"] as const;
 const str = { collection: false, type: "str", required: false, default: "" } as const;
 
 function rowsFor(r: string) {
-  const b = (id: string, extra: Row): Row => ({ id: `${id}-${r}`, record_id: r, entity_id: `e-${r}`, coords: [0.1, 0.1, 0.2, 0.2], ...extra });
+  const b = (id: string, extra: Row): Row => ({
+    id: `${id}-${r}`,
+    record_id: r,
+    entity_id: `e-${r}`,
+    coords: [0.1, 0.1, 0.2, 0.2],
+    ...extra,
+  });
   return {
     entities: [{ id: `e-${r}`, record_id: r, category: "car" }],
     tracklets: [{ id: `t-${r}`, record_id: r, entity_id: `e-${r}`, start_timestep: 0, end_timestep: 1 }],
@@ -31,9 +45,33 @@ function rowsFor(r: string) {
       b("b2", { tracklet_id: `t-${r}`, frame_index: 1 }),
       b("b3", { entity_dynamic_state_id: `s-${r}`, frame_index: 0 }),
     ],
-    keypoints: [{ id: `k-${r}`, record_id: r, entity_id: `e-${r}`, tracklet_id: `t-${r}`, coords: [0.5, 0.5], states: ["visible"], frame_index: 0 }],
-    relations: [{ id: `rel-${r}`, record_id: r, entity_id: "", predicate: "near", subject_id: `b1-${r}`, object_id: `b3-${r}` }],
-    messages: [{ id: `m-${r}`, record_id: r, entity_ids: [`e-${r}`], conversation_id: `c-${r}`, number: 0, user: "u", type: "QUESTION", question_type: "OPEN", content: "?" }],
+    keypoints: [
+      {
+        id: `k-${r}`,
+        record_id: r,
+        entity_id: `e-${r}`,
+        tracklet_id: `t-${r}`,
+        coords: [0.5, 0.5],
+        states: ["visible"],
+        frame_index: 0,
+      },
+    ],
+    relations: [
+      { id: `rel-${r}`, record_id: r, entity_id: "", predicate: "near", subject_id: `b1-${r}`, object_id: `b3-${r}` },
+    ],
+    messages: [
+      {
+        id: `m-${r}`,
+        record_id: r,
+        entity_ids: [`e-${r}`],
+        conversation_id: `c-${r}`,
+        number: 0,
+        user: "u",
+        type: "QUESTION",
+        question_type: "OPEN",
+        content: "?",
+      },
+    ],
   };
 }
 
@@ -45,8 +83,12 @@ function normalized(rows: Awaited<ReturnType<typeof readRecordRows>>, r: string)
     if (!list || list.length === 0) continue;
     out[t] = list
       .map((row) => {
-        const refs = ["tracklet_id", "entity_dynamic_state_id", "entity_id", "subject_id", "object_id"].map((f) => `${f}=${String(strip(row[f]) ?? "")}`);
-        const list = Array.isArray(row.entity_ids) ? [`entity_ids=${(row.entity_ids as string[]).map(strip).join(",")}`] : [];
+        const refs = ["tracklet_id", "entity_dynamic_state_id", "entity_id", "subject_id", "object_id"].map(
+          (f) => `${f}=${String(strip(row[f]) ?? "")}`,
+        );
+        const list = Array.isArray(row.entity_ids)
+          ? [`entity_ids=${(row.entity_ids as string[]).map(strip).join(",")}`]
+          : [];
         return [String(strip(row.id)), ...refs, ...list].join(" ");
       })
       .sort();
@@ -81,7 +123,10 @@ beforeAll(async () => {
     message: { base: "Message", fields: {} },
     views: { image: { base: "SequenceFrame", fields: {} } },
   });
-  await ds.add("records", RECORDS.map((id) => ({ id, split: "train" })));
+  await ds.add(
+    "records",
+    RECORDS.map((id) => ({ id, split: "train" })),
+  );
   for (const r of RECORDS) await ds.addRecords(rowsFor(r));
   // The library path, before the server holds the dataset.
   await ds.delete("tracklets", ["t-lib"]);
@@ -107,7 +152,12 @@ describe("DELETE /tracklets/{id} means one thing on every path (SPEC D-DELETE-ON
       await waitFor(() => readRows(alice.doc, "tracklets").length === 1, "the live record's tracklet in the document");
       const local = countLocalUpdates(alice.doc);
       const info = await getJson<Record<string, unknown>>(`${s.url}/datasets/${DS}/info`);
-      const ctx = { doc: alice.doc, schema: datasetSchemaOf(parseDatasetInfo(info)), recordId: "live", newId: () => "unused" };
+      const ctx = {
+        doc: alice.doc,
+        schema: datasetSchemaOf(parseDatasetInfo(info)),
+        recordId: "live",
+        newId: () => "unused",
+      };
       deleteRows(ctx, clientOrigin("alice"), "tracklets", ["t-live"]);
       await waitFor(() => alice.confirmed() >= local() + 1, "the delete confirmed durable");
       expect(alice.rejected).toEqual([]);
@@ -121,7 +171,9 @@ describe("DELETE /tracklets/{id} means one thing on every path (SPEC D-DELETE-ON
     const library = new Library(dataDir);
     try {
       const ds = await library.open(DS);
-      const byPath = Object.fromEntries(await Promise.all(RECORDS.map(async (r) => [r, normalized(await readRecordRows(ds, r), r)] as const)));
+      const byPath = Object.fromEntries(
+        await Promise.all(RECORDS.map(async (r) => [r, normalized(await readRecordRows(ds, r), r)] as const)),
+      );
       const expected = {
         entities: ["e tracklet_id= entity_dynamic_state_id= entity_id= subject_id= object_id="],
         entity_dynamic_states: ["s2 tracklet_id= entity_dynamic_state_id= entity_id=e subject_id= object_id="],

@@ -2,7 +2,9 @@ import { startServer, type RunningServer, type StartServerOptions } from "../../
 import type { Logger } from "../../src/logger.js";
 
 /** A logger that keeps what it is told, so tests can assert on logged errors. */
-export function memoryLogger(): Logger & { readonly lines: { level: string; message: string; context?: Readonly<Record<string, unknown>> }[] } {
+export function memoryLogger(): Logger & {
+  readonly lines: { level: string; message: string; context?: Readonly<Record<string, unknown>> }[];
+} {
   const lines: { level: string; message: string; context?: Readonly<Record<string, unknown>> }[] = [];
   return {
     lines,

@@ -44,7 +44,9 @@ describe("GET /media/*", () => {
     expect(Number(r.headers.get("content-length"))).toBe(body.length);
     const etag = r.headers.get("etag") ?? "";
     expect(etag).not.toBe("");
-    expect((await fetch(`${server.url}/media/photos/cat.png`, { headers: { "if-none-match": etag } })).status).toBe(304);
+    expect((await fetch(`${server.url}/media/photos/cat.png`, { headers: { "if-none-match": etag } })).status).toBe(
+      304,
+    );
     const part = await fetch(`${server.url}/media/notes.txt`, { headers: { range: "bytes=2-5" } });
     expect(part.status).toBe(206);
     expect(await part.text()).toBe("2345");
@@ -88,9 +90,17 @@ describe("request bodies", () => {
   const url = () => `${server.url}/datasets/${IMG_ID}/records`;
 
   it("refuses malformed JSON with FastAPI's json_invalid 422", async () => {
-    const r = await call(url(), { method: "POST", headers: { "content-type": "application/json" }, body: '{"id": "x",' });
+    const r = await call(url(), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"id": "x",',
+    });
     expect(r.status).toBe(422);
-    expect(r.body.detail[0]).toMatchObject({ type: "json_invalid", loc: ["body", expect.any(Number)], msg: "JSON decode error" });
+    expect(r.body.detail[0]).toMatchObject({
+      type: "json_invalid",
+      loc: ["body", expect.any(Number)],
+      msg: "JSON decode error",
+    });
   });
 
   it("refuses other media types with 415", async () => {
@@ -126,7 +136,9 @@ describe("request bodies", () => {
         sock.once("error", reject);
         check();
       });
-    sock.write(`POST /datasets/${IMG_ID}/records HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`);
+    sock.write(
+      `POST /datasets/${IMG_ID}/records HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+    );
     sock.write(chunk);
     // Only 1 MB of 100 MB is out: a server that read the body before answering would never answer.
     const first = await waitFor(/HTTP\/1\.1 (\d+)[^]*?\r\n\r\n\{[^}]*\}/);
@@ -154,7 +166,12 @@ describe("request bodies", () => {
         controller.close();
       },
     });
-    const r = await fetch(url(), { method: "POST", headers: { "content-type": "application/json" }, body: big, duplex: "half" } as RequestInit);
+    const r = await fetch(url(), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: big,
+      duplex: "half",
+    } as RequestInit);
     expect(r.status).toBe(413);
     expect((await call(`${server.url}/health`)).status).toBe(200);
   });
@@ -194,7 +211,10 @@ describe("headers", () => {
     expect(r.headers.get("x-content-type-options")).toBe("nosniff");
     expect(r.headers.get("x-powered-by")).toBeNull();
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
-    const pre = await fetch(`${server.url}/datasets`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+    const pre = await fetch(`${server.url}/datasets`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+    });
     expect(pre.headers.get("access-control-allow-origin")).toBeNull();
   });
 
@@ -205,7 +225,11 @@ describe("headers", () => {
       expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
       const pre = await fetch(`${other.url}/datasets/${IMG_ID}/records`, {
         method: "OPTIONS",
-        headers: { origin: "http://localhost:5173", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin: "http://localhost:5173",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
       expect(pre.status).toBe(204);
       expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
@@ -230,7 +254,12 @@ describe("startServer", () => {
       },
     });
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port: other.port, path: "/sync/x/y", headers: { connection: "upgrade", upgrade: "websocket" } });
+      const req = http.request({
+        host: "127.0.0.1",
+        port: other.port,
+        path: "/sync/x/y",
+        headers: { connection: "upgrade", upgrade: "websocket" },
+      });
       req.on("response", (res) => resolve(res.statusCode ?? 0));
       req.on("upgrade", (res) => resolve(res.statusCode ?? 0));
       req.on("error", reject);

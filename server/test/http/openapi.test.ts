@@ -30,7 +30,8 @@ function expressRoutes(stack: readonly Layer[]): Array<{ method: string; path: s
   for (const layer of stack) {
     if (layer.route) {
       if (typeof layer.route.path !== "string") continue;
-      for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== "_all") out.push({ method: m, path: layer.route.path });
+      for (const [m, on] of Object.entries(layer.route.methods))
+        if (on && m !== "_all") out.push({ method: m, path: layer.route.path });
     } else if (layer.handle?.stack) {
       out.push(...expressRoutes(layer.handle.stack));
     }
@@ -48,13 +49,29 @@ describe("GET /openapi.json", () => {
     const r = await call(`${server.url}/openapi.json`);
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe("3.1.0");
-    const paths = r.body.paths as Record<string, Record<string, { operationId: string; parameters: { name: string; in: string }[] }>>;
+    const paths = r.body.paths as Record<
+      string,
+      Record<string, { operationId: string; parameters: { name: string; in: string }[] }>
+    >;
     expect(paths["/datasets/{dataset_id}/records"]?.get?.operationId).toBe("list_records");
     expect(paths["/datasets/{dataset_id}/bboxes/{id}"]?.put?.operationId).toBe("replace_bbox");
     expect(paths["/datasets/{dataset_id}/embeddings/{id}"]?.put).toBeUndefined();
-    expect(paths["/datasets/{dataset_id}/records/{record_id}/sframes/batch"]?.get?.operationId).toBe("get_record_sframe_batch");
+    expect(paths["/datasets/{dataset_id}/records/{record_id}/sframes/batch"]?.get?.operationId).toBe(
+      "get_record_sframe_batch",
+    );
     const listParams = paths["/datasets/{dataset_id}/records"]?.get?.parameters.map((p) => `${p.in}:${p.name}`);
-    expect(listParams).toEqual(expect.arrayContaining(["path:dataset_id", "query:limit", "query:offset", "query:filter", "query:q", "query:sort", "query:order", "query:include"]));
+    expect(listParams).toEqual(
+      expect.arrayContaining([
+        "path:dataset_id",
+        "query:limit",
+        "query:offset",
+        "query:filter",
+        "query:q",
+        "query:sort",
+        "query:order",
+        "query:include",
+      ]),
+    );
     const ops = Object.values(paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
     expect(new Set(ops).size).toBe(ops.length);
   });
@@ -62,8 +79,21 @@ describe("GET /openapi.json", () => {
   it("derives component schemas from the shared table definitions", async () => {
     const schemas = (await call(`${server.url}/openapi.json`)).body.components.schemas;
     expect(Object.keys(schemas.BBoxResponse.properties)).toEqual([
-      "id", "record_id", "entity_id", "source_type", "source_name", "source_metadata", "view_id",
-      "tracklet_id", "entity_dynamic_state_id", "frame_id", "frame_index", "coords", "format", "is_normalized", "confidence",
+      "id",
+      "record_id",
+      "entity_id",
+      "source_type",
+      "source_name",
+      "source_metadata",
+      "view_id",
+      "tracklet_id",
+      "entity_dynamic_state_id",
+      "frame_id",
+      "frame_index",
+      "coords",
+      "format",
+      "is_normalized",
+      "confidence",
     ]);
     expect(schemas.BBoxResponse.properties.coords).toEqual({ type: "array", items: { type: "number" }, default: [] });
     expect(schemas.BBoxCreate.required).toEqual(["id"]);
@@ -77,7 +107,9 @@ describe("GET /openapi.json", () => {
     const data2 = data.dataDir;
     const app = createApp({ library: createLibraryAdapter(data2, { logger: silentLogger }), dataDir: data2 });
     const doc = (await call(`${server.url}/openapi.json`)).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)),
+    );
     const served = expressRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack)
       .filter((r) => r.path !== "/")
       .map((r) => `${r.method} ${toTemplate(r.path)}`);

@@ -23,7 +23,12 @@ interface Bytes {
 const isBytes = (v: unknown): v is Bytes => typeof v === "object" && v !== null && "__bytes__" in v;
 const b64 = (v: Bytes) => new Uint8Array(Buffer.from(v.__bytes__, "base64"));
 
-const VIEW_RESOURCE: Record<string, string> = { images: "images", sequence_frames: "sframes", texts: "texts", videos: "videos" };
+const VIEW_RESOURCE: Record<string, string> = {
+  images: "images",
+  sequence_frames: "sframes",
+  texts: "texts",
+  videos: "videos",
+};
 const RESOURCE: Record<string, string> = {
   records: "records",
   entities: "entities",
@@ -61,7 +66,11 @@ function datasetId(folder: string): string {
 }
 
 function reference(folder: string): Record<string, Array<Record<string, unknown>>> {
-  return (JSON.parse(readFileSync(path.join(FIXTURES, "reference", `${folder}.rows.json`), "utf8")) as { tables: Record<string, Array<Record<string, unknown>>> }).tables;
+  return (
+    JSON.parse(readFileSync(path.join(FIXTURES, "reference", `${folder}.rows.json`), "utf8")) as {
+      tables: Record<string, Array<Record<string, unknown>>>;
+    }
+  ).tables;
 }
 
 async function all(url: string): Promise<{ total: number; items: Array<Record<string, unknown>> }> {
@@ -92,24 +101,38 @@ describe.skipIf(!present)("Pixano-built datasets through REST", () => {
           const got = byId.get(row.id);
           expect(got, `${folder}.${table}[${String(row.id)}]`).toBeDefined();
           if (viewResource) {
-            const expected: Record<string, unknown> = { id: row.id, record_id: row.record_id, logical_name: row.logical_name, created_at: "", updated_at: "" };
-            for (const [k, v] of Object.entries(row)) if (!isBytes(v) && !["id", "record_id", "logical_name", "uri", "preview_format"].includes(k)) expected[k] = v;
+            const expected: Record<string, unknown> = {
+              id: row.id,
+              record_id: row.record_id,
+              logical_name: row.logical_name,
+              created_at: "",
+              updated_at: "",
+            };
+            for (const [k, v] of Object.entries(row))
+              if (!isBytes(v) && !["id", "record_id", "logical_name", "uri", "preview_format"].includes(k))
+                expected[k] = v;
             if (table === "texts") expected.uri = row.uri;
             else expected.src = row.uri ? row.uri : `/datasets/${id}/${viewResource}/${String(row.id)}/blob`;
             expect(got, `${folder}.${table}[${String(row.id)}]`).toEqual(expected);
             if (isBytes(row.raw_bytes) && row.raw_bytes.__bytes__ !== "") {
               const blob = await fetch(`${base}/${viewResource}/${String(row.id)}/blob`);
-              expect(new Uint8Array(await blob.arrayBuffer()), `${folder}.${table}[${String(row.id)}] blob`).toEqual(b64(row.raw_bytes));
+              expect(new Uint8Array(await blob.arrayBuffer()), `${folder}.${table}[${String(row.id)}] blob`).toEqual(
+                b64(row.raw_bytes),
+              );
             }
             if (isBytes(row.preview) && row.preview.__bytes__ !== "" && row.preview_format) {
               const preview = await fetch(`${base}/${viewResource}/${String(row.id)}/preview`);
-              expect(new Uint8Array(await preview.arrayBuffer()), `${folder}.${table}[${String(row.id)}] preview`).toEqual(b64(row.preview));
+              expect(
+                new Uint8Array(await preview.arrayBuffer()),
+                `${folder}.${table}[${String(row.id)}] preview`,
+              ).toEqual(b64(row.preview));
             }
           } else {
             const expected: Record<string, unknown> = {};
             for (const [k, v] of Object.entries(row)) {
               if (isBytes(v)) {
-                if (table === "masks" && k === "counts") expected[k] = Buffer.from(v.__bytes__, "base64").toString("utf8");
+                if (table === "masks" && k === "counts")
+                  expected[k] = Buffer.from(v.__bytes__, "base64").toString("utf8");
                 continue;
               }
               expected[k] = v;
@@ -148,7 +171,8 @@ function normalise(name: string, body: Json): Json {
       }
       return out;
     }
-    if (key === "preview" && typeof v === "string") return v === "" ? "" : v.startsWith("data:image/jpeg;base64,") ? "<jpeg data url>" : v;
+    if (key === "preview" && typeof v === "string")
+      return v === "" ? "" : v.startsWith("data:image/jpeg;base64,") ? "<jpeg data url>" : v;
     return v;
   };
   return walk(body, null);
@@ -156,16 +180,22 @@ function normalise(name: string, body: Json): Json {
 
 describe.skipIf(!present)("responses captured from Pixano 0.8's server", () => {
   const index = present
-    ? (JSON.parse(readFileSync(path.join(FIXTURES, "reference", "api", "_index.json"), "utf8")) as { dataset_ids: Record<string, string>; calls: Record<string, { request: string; status: number }> })
+    ? (JSON.parse(readFileSync(path.join(FIXTURES, "reference", "api", "_index.json"), "utf8")) as {
+        dataset_ids: Record<string, string>;
+        calls: Record<string, { request: string; status: number }>;
+      })
     : { dataset_ids: {}, calls: {} };
   // Tessera serves videos (Pixano 0.8 does not), and /io is not part of this server.
   const skipped = new Set(["error_404_no_videos_route", "io_formats"]);
   const names = Object.keys(index.calls).filter((n) => !skipped.has(n));
 
   it.each(names)("%s", async (name) => {
-    const capture = JSON.parse(readFileSync(path.join(FIXTURES, "reference", "api", `${name}.json`), "utf8")) as Capture;
+    const capture = JSON.parse(
+      readFileSync(path.join(FIXTURES, "reference", "api", `${name}.json`), "utf8"),
+    ) as Capture;
     let request = capture.request.replace(/^GET /, "");
-    for (const [folder, oldId] of Object.entries(index.dataset_ids)) request = request.split(oldId).join(datasetId(folder));
+    for (const [folder, oldId] of Object.entries(index.dataset_ids))
+      request = request.split(oldId).join(datasetId(folder));
     const r = await call(`${server.url}${request}`);
     expect(r.status).toBe(capture.status);
     if (name === "error_404_dataset") {
@@ -173,7 +203,10 @@ describe.skipIf(!present)("responses captured from Pixano 0.8's server", () => {
       return;
     }
     let expected = capture.body;
-    for (const [folder, oldId] of Object.entries(index.dataset_ids)) expected = JSON.parse(JSON.stringify(expected).split(oldId).join(datasetId(folder))) as Json;
-    expect(JSON.stringify(normalise(name, r.body as Json), null, 1)).toBe(JSON.stringify(normalise(name, expected), null, 1));
+    for (const [folder, oldId] of Object.entries(index.dataset_ids))
+      expected = JSON.parse(JSON.stringify(expected).split(oldId).join(datasetId(folder))) as Json;
+    expect(JSON.stringify(normalise(name, r.body as Json), null, 1)).toBe(
+      JSON.stringify(normalise(name, expected), null, 1),
+    );
   });
 });

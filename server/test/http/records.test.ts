@@ -27,7 +27,18 @@ describe("GET /datasets/{id}/records", () => {
     expect(Object.keys(r.body)).toEqual(["items", "total", "limit", "offset"]);
     expect(r.body).toMatchObject({ total: 5, limit: 2, offset: 0 });
     expect(ids(r.body)).toEqual(["r0", "r1"]);
-    expect(Object.keys(r.body.items[0])).toEqual(["id", "split", "created_at", "updated_at", "status", "comment", "weather", "capture_hour", "quality", "is_synthetic"]);
+    expect(Object.keys(r.body.items[0])).toEqual([
+      "id",
+      "split",
+      "created_at",
+      "updated_at",
+      "status",
+      "comment",
+      "weather",
+      "capture_hour",
+      "quality",
+      "is_synthetic",
+    ]);
     expect(r.body.items[0].created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/);
     expect(r.body.items[0].view_previews).toBeUndefined();
     const page2 = await call(`${base}/records?limit=2&offset=4`);
@@ -45,7 +56,15 @@ describe("GET /datasets/{id}/records", () => {
     const zero = await call(`${base}/records?limit=0`);
     expect(zero.status).toBe(422);
     expect(zero.body).toEqual({
-      detail: [{ type: "greater_than_equal", loc: ["query", "limit"], msg: "Input should be greater than or equal to 1", input: "0", ctx: { ge: 1 } }],
+      detail: [
+        {
+          type: "greater_than_equal",
+          loc: ["query", "limit"],
+          msg: "Input should be greater than or equal to 1",
+          input: "0",
+          ctx: { ge: 1 },
+        },
+      ],
     });
     const big = await call(`${base}/records?limit=1001`);
     expect(big.status).toBe(422);
@@ -63,7 +82,9 @@ describe("GET /datasets/{id}/records", () => {
   it("filters with the structured grammar", async () => {
     expect(ids((await call(`${base}/records?filter=split:eq:val`)).body)).toEqual(["r3", "r4"]);
     expect(ids((await call(`${base}/records?filter=weather:in:sunny,foggy`)).body)).toEqual(["r0", "r2", "r3"]);
-    expect(ids((await call(`${base}/records?filter=capture_hour:gte:10&filter=is_synthetic:eq:true`)).body)).toEqual(["r3"]);
+    expect(ids((await call(`${base}/records?filter=capture_hour:gte:10&filter=is_synthetic:eq:true`)).body)).toEqual([
+      "r3",
+    ]);
     expect(ids((await call(`${base}/records?filter=quality:lt:0.5`)).body)).toEqual(["r0", "r1"]);
     expect(ids((await call(`${base}/records?filter=weather:contains:un`)).body)).toEqual(["r0", "r3"]);
     expect((await call(`${base}/records?filter=status:ne:new`)).body.total).toBe(1);
@@ -72,11 +93,15 @@ describe("GET /datasets/{id}/records", () => {
   it("refuses bad filters with a 400 naming the problem", async () => {
     const unknown = await call(`${base}/records?filter=nosuchcolumn:eq:1`);
     expect(unknown.status).toBe(400);
-    expect(unknown.body).toEqual({ detail: "Unknown column 'nosuchcolumn'. Call GET /datasets/{id}/filters for the list." });
+    expect(unknown.body).toEqual({
+      detail: "Unknown column 'nosuchcolumn'. Call GET /datasets/{id}/filters for the list.",
+    });
     const op = await call(`${base}/records?filter=quality:contains:1`);
     expect(op.status).toBe(400);
     expect(op.body.detail).toBe("Operator 'contains' is not valid for 'quality' (allowed: eq, ne, lt, lte, gt, gte).");
-    expect((await call(`${base}/records?filter=capture_hour:eq:ten`)).body.detail).toBe("'ten' is not a valid integer for column 'capture_hour'.");
+    expect((await call(`${base}/records?filter=capture_hour:eq:ten`)).body.detail).toBe(
+      "'ten' is not a valid integer for column 'capture_hour'.",
+    );
     expect((await call(`${base}/records?filter=is_synthetic:eq:maybe`)).status).toBe(400);
     expect((await call(`${base}/records?filter=created_at:gt:yesterday`)).status).toBe(400);
     expect((await call(`${base}/records?filter=broken`)).status).toBe(400);
@@ -100,11 +125,24 @@ describe("GET /datasets/{id}/records", () => {
   });
 
   it("parses the simple forms of the deprecated where and refuses anything else", async () => {
-    expect(ids((await call(`${base}/records?where=${encodeURIComponent("split = 'val'")}`)).body)).toEqual(["r3", "r4"]);
+    expect(ids((await call(`${base}/records?where=${encodeURIComponent("split = 'val'")}`)).body)).toEqual([
+      "r3",
+      "r4",
+    ]);
     expect(ids((await call(`${base}/records?where=${encodeURIComponent("capture_hour = 9")}`)).body)).toEqual(["r1"]);
-    expect(ids((await call(`${base}/records?where=${encodeURIComponent("split = 'train' AND capture_hour > 8")}`)).body)).toEqual(["r1", "r2"]);
-    expect(ids((await call(`${base}/records?where=${encodeURIComponent("weather IN ('rainy','cloudy')")}`)).body)).toEqual(["r1", "r4"]);
-    for (const bad of ["1=1 OR 1=1", "split = 'a'; DROP TABLE records", "lower(weather) = 'x'", "split LIKE '%'", "split = 'x' OR split = 'y'"]) {
+    expect(
+      ids((await call(`${base}/records?where=${encodeURIComponent("split = 'train' AND capture_hour > 8")}`)).body),
+    ).toEqual(["r1", "r2"]);
+    expect(
+      ids((await call(`${base}/records?where=${encodeURIComponent("weather IN ('rainy','cloudy')")}`)).body),
+    ).toEqual(["r1", "r4"]);
+    for (const bad of [
+      "1=1 OR 1=1",
+      "split = 'a'; DROP TABLE records",
+      "lower(weather) = 'x'",
+      "split LIKE '%'",
+      "split = 'x' OR split = 'y'",
+    ]) {
       const r = await call(`${base}/records?where=${encodeURIComponent(bad)}`);
       expect(r.status, bad).toBe(400);
       expect(r.body.detail, bad).toMatch(/use filter=col:op:value/);
@@ -116,10 +154,33 @@ describe("GET /datasets/{id}/records", () => {
     const r = await call(`${base}/records?include=view_previews`);
     expect(r.status).toBe(200);
     const byId = Object.fromEntries(r.body.items.map((i: { id: string }) => [i.id, i]));
-    expect(Object.keys(byId.r0)).toEqual(["id", "split", "created_at", "updated_at", "status", "comment", "view_previews", "weather", "capture_hour", "quality", "is_synthetic"]);
+    expect(Object.keys(byId.r0)).toEqual([
+      "id",
+      "split",
+      "created_at",
+      "updated_at",
+      "status",
+      "comment",
+      "view_previews",
+      "weather",
+      "capture_hour",
+      "quality",
+      "is_synthetic",
+    ]);
     expect(byId.r0.view_previews).toEqual({
-      image: { resource: "images", id: "img-0", kind: "image", preview_url: `/datasets/${IMG_ID}/images/img-0/preview?size=256` },
-      text: { resource: "texts", id: "txt-0", kind: "text", preview_url: "", excerpt: "A red ball next to a box. Café ☕ au lait." },
+      image: {
+        resource: "images",
+        id: "img-0",
+        kind: "image",
+        preview_url: `/datasets/${IMG_ID}/images/img-0/preview?size=256`,
+      },
+      text: {
+        resource: "texts",
+        id: "txt-0",
+        kind: "text",
+        preview_url: "",
+        excerpt: "A red ball next to a box. Café ☕ au lait.",
+      },
     });
     expect(byId.r3.view_previews.image.preview_url).toBe("https://example.org/x.jpg");
     expect(byId.r4.view_previews).toBeUndefined();
@@ -137,7 +198,13 @@ describe("GET /datasets/{id}/records/{rid}", () => {
   it("returns one record", async () => {
     const r = await call(`${base}/records/r2`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: "r2", split: "train", weather: "foggy", capture_hour: 10, comment: "Needs REVIEW of the 100% box" });
+    expect(r.body).toMatchObject({
+      id: "r2",
+      split: "train",
+      weather: "foggy",
+      capture_hour: 10,
+      comment: "Needs REVIEW of the 100% box",
+    });
   });
 
   it("404s an unknown record with Pixano's detail", async () => {
@@ -149,9 +216,20 @@ describe("GET /datasets/{id}/records/{rid}", () => {
 
 describe("POST /datasets/{id}/records", () => {
   it("creates a record (201) with defaults and server timestamps", async () => {
-    const r = await call(`${base}/records`, jsonInit("POST", { id: "new-1", weather: "windy", created_at: "1999-01-01T00:00:00", unknown_field: 3 }));
+    const r = await call(
+      `${base}/records`,
+      jsonInit("POST", { id: "new-1", weather: "windy", created_at: "1999-01-01T00:00:00", unknown_field: 3 }),
+    );
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ id: "new-1", split: "default", status: "new", comment: "", weather: "windy", capture_hour: 0, is_synthetic: false });
+    expect(r.body).toMatchObject({
+      id: "new-1",
+      split: "default",
+      status: "new",
+      comment: "",
+      weather: "windy",
+      capture_hour: 0,
+      is_synthetic: false,
+    });
     expect(r.body.created_at).not.toBe("1999-01-01T00:00:00");
     expect(r.body.unknown_field).toBeUndefined();
     expect((await call(`${base}/records/new-1`)).body.weather).toBe("windy");
@@ -165,18 +243,32 @@ describe("POST /datasets/{id}/records", () => {
     expect(again.body.created_at).toBe(first.body.created_at);
     const clash = await call(`${base}/records`, jsonInit("POST", { id: "new-2", weather: "snow" }));
     expect(clash.status).toBe(409);
-    expect(clash.body).toEqual({ detail: { code: "id_conflict", message: "A different resource already exists with this id." } });
+    expect(clash.body).toEqual({
+      detail: { code: "id_conflict", message: "A different resource already exists with this id." },
+    });
   });
 
   it("requires an id and well-typed fields (422, located)", async () => {
     const missing = await call(`${base}/records`, jsonInit("POST", { split: "train" }));
     expect(missing.status).toBe(422);
-    expect(missing.body.detail).toEqual([{ type: "missing", loc: ["body", "id"], msg: "Field required", input: { split: "train" } }]);
+    expect(missing.body.detail).toEqual([
+      { type: "missing", loc: ["body", "id"], msg: "Field required", input: { split: "train" } },
+    ]);
     const typed = await call(`${base}/records`, jsonInit("POST", { id: "bad", capture_hour: "ten", quality: "high" }));
     expect(typed.status).toBe(422);
     expect(typed.body.detail).toEqual([
-      { type: "int_parsing", loc: ["body", "capture_hour"], msg: "Input should be a valid integer, unable to parse string as an integer", input: "ten" },
-      { type: "float_parsing", loc: ["body", "quality"], msg: "Input should be a valid number, unable to parse string as a number", input: "high" },
+      {
+        type: "int_parsing",
+        loc: ["body", "capture_hour"],
+        msg: "Input should be a valid integer, unable to parse string as an integer",
+        input: "ten",
+      },
+      {
+        type: "float_parsing",
+        loc: ["body", "quality"],
+        msg: "Input should be a valid number, unable to parse string as a number",
+        input: "high",
+      },
     ]);
     const arr = await call(`${base}/records`, jsonInit("POST", [{ id: "x" }]));
     expect(arr.status).toBe(422);
@@ -190,9 +282,19 @@ describe("POST /datasets/{id}/records", () => {
 describe("PUT /datasets/{id}/records/{rid}", () => {
   it("merges a partial update, ignores nulls and the id, refreshes updated_at", async () => {
     const before = (await call(`${base}/records/r1`)).body;
-    const r = await call(`${base}/records/r1`, jsonInit("PUT", { status: "inReview", comment: null, id: "hijack", weather: "stormy" }));
+    const r = await call(
+      `${base}/records/r1`,
+      jsonInit("PUT", { status: "inReview", comment: null, id: "hijack", weather: "stormy" }),
+    );
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: "r1", status: "inReview", weather: "stormy", comment: before.comment, created_at: before.created_at, capture_hour: before.capture_hour });
+    expect(r.body).toMatchObject({
+      id: "r1",
+      status: "inReview",
+      weather: "stormy",
+      comment: before.comment,
+      created_at: before.created_at,
+      capture_hour: before.capture_hour,
+    });
     expect(r.body.updated_at >= before.updated_at).toBe(true);
     expect((await call(`${base}/records/hijack`)).status).toBe(404);
     expect((await call(`${base}/records/r1`)).body.status).toBe("inReview");
@@ -212,7 +314,19 @@ describe("DELETE /datasets/{id}/records/{rid}", () => {
     expect(r.status).toBe(204);
     expect(r.text).toBe("");
     expect((await call(`${base}/records/r0`)).status).toBe(404);
-    for (const res of ["images", "texts", "entities", "bboxes", "masks", "keypoints", "multi-paths", "classifications", "relations", "messages", "text-spans"]) {
+    for (const res of [
+      "images",
+      "texts",
+      "entities",
+      "bboxes",
+      "masks",
+      "keypoints",
+      "multi-paths",
+      "classifications",
+      "relations",
+      "messages",
+      "text-spans",
+    ]) {
       const list = await call(`${base}/${res}?record_id=r0`);
       expect(list.status, res).toBe(200);
       expect(list.body.total, res).toBe(0);

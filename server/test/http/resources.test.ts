@@ -53,10 +53,30 @@ describe("listing and getting every resource", () => {
   it("returns every column in Pixano's order, custom ones included, bytes never", async () => {
     const bb = (await call(`${img}/bboxes/bb-0`)).body;
     expect(Object.keys(bb)).toEqual([
-      "id", "record_id", "entity_id", "source_type", "source_name", "source_metadata", "view_id",
-      "tracklet_id", "entity_dynamic_state_id", "frame_id", "frame_index", "coords", "format", "is_normalized", "confidence",
+      "id",
+      "record_id",
+      "entity_id",
+      "source_type",
+      "source_name",
+      "source_metadata",
+      "view_id",
+      "tracklet_id",
+      "entity_dynamic_state_id",
+      "frame_id",
+      "frame_index",
+      "coords",
+      "format",
+      "is_normalized",
+      "confidence",
     ]);
-    expect(bb).toMatchObject({ coords: [0.1, 0.2, 0.3, 0.4], format: "xywh", is_normalized: true, confidence: 1, frame_index: -1, source_metadata: "{}" });
+    expect(bb).toMatchObject({
+      coords: [0.1, 0.2, 0.3, 0.4],
+      format: "xywh",
+      is_normalized: true,
+      confidence: 1,
+      frame_index: -1,
+      source_metadata: "{}",
+    });
     const text = (await call(`${img}/bboxes/bb-0`)).text;
     expect(text).toContain('"confidence":1.0');
     expect(text).toContain('"coords":[0.1,0.2,0.3,0.4]');
@@ -69,7 +89,12 @@ describe("listing and getting every resource", () => {
     const eds = (await call(`${vid}/entity-dynamic-states/eds-0`)).body;
     expect(eds.occluded).toBe(true);
     const msg = (await call(`${img}/messages/msg-a0`)).body;
-    expect(msg).toMatchObject({ entity_ids: ["ent-0", "ent-1"], choices: ["box", "disc"], question_type: "SINGLE_CHOICE", number: 0 });
+    expect(msg).toMatchObject({
+      entity_ids: ["ent-0", "ent-1"],
+      choices: ["box", "disc"],
+      question_type: "SINGLE_CHOICE",
+      number: 0,
+    });
   });
 
   it("applies each resource's filters", async () => {
@@ -84,7 +109,9 @@ describe("listing and getting every resource", () => {
     expect(ids((await call(`${img}/entities?record_id=r1`)).body)).toEqual(["ent-2"]);
     expect(ids((await call(`${vid}/tracklets?entity_id=e-b`)).body)).toEqual(["t-b"]);
     expect(ids((await call(`${img}/messages?record_id=r0`)).body)).toEqual(["msg-a1", "msg-a0"]);
-    expect(ids((await call(`${img}/bboxes?where=${encodeURIComponent("confidence < 0.9 AND record_id = 'r0'")}`)).body)).toEqual(["bb-1"]);
+    expect(
+      ids((await call(`${img}/bboxes?where=${encodeURIComponent("confidence < 0.9 AND record_id = 'r0'")}`)).body),
+    ).toEqual(["bb-1"]);
     const badInt = await call(`${vid}/bboxes?frame_index=two`);
     expect(badInt.status).toBe(422);
     expect(badInt.body.detail[0]).toMatchObject({ type: "int_parsing", loc: ["query", "frame_index"] });
@@ -114,11 +141,37 @@ describe("listing and getting every resource", () => {
 
 describe("creating", () => {
   it("creates rows (201) and fills defaults", async () => {
-    const r = await call(`${img}/bboxes`, jsonInit("POST", { id: "bb-new", record_id: "r1", entity_id: "ent-2", view_id: "img-1", coords: [0.5, 0.5, 0.1, 0.1] }));
+    const r = await call(
+      `${img}/bboxes`,
+      jsonInit("POST", {
+        id: "bb-new",
+        record_id: "r1",
+        entity_id: "ent-2",
+        view_id: "img-1",
+        coords: [0.5, 0.5, 0.1, 0.1],
+      }),
+    );
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ id: "bb-new", format: "xywh", is_normalized: true, confidence: -1, frame_index: -1, tracklet_id: "" });
+    expect(r.body).toMatchObject({
+      id: "bb-new",
+      format: "xywh",
+      is_normalized: true,
+      confidence: -1,
+      frame_index: -1,
+      tracklet_id: "",
+    });
     expect((await call(`${img}/bboxes/bb-new`)).status).toBe(200);
-    const kp = await call(`${img}/keypoints`, jsonInit("POST", { id: "kp-new", record_id: "r1", entity_id: "ent-2", template_id: "cow", coords: [0.5, 0.5], states: ["visible"] }));
+    const kp = await call(
+      `${img}/keypoints`,
+      jsonInit("POST", {
+        id: "kp-new",
+        record_id: "r1",
+        entity_id: "ent-2",
+        template_id: "cow",
+        coords: [0.5, 0.5],
+        states: ["visible"],
+      }),
+    );
     expect(kp.status).toBe(201);
     const ent = await call(`${img}/entities`, jsonInit("POST", { id: "ent-new", record_id: "r2", category: "cat" }));
     expect(ent.status).toBe(201);
@@ -126,31 +179,84 @@ describe("creating", () => {
   });
 
   it("creates an undeclared annotation table on first write, as Pixano does", async () => {
-    const r = await call(`${img}/tracklets`, jsonInit("POST", { id: "trk-1", record_id: "r1", entity_id: "ent-2", start_timestep: 0, end_timestep: 0 }));
+    const r = await call(
+      `${img}/tracklets`,
+      jsonInit("POST", { id: "trk-1", record_id: "r1", entity_id: "ent-2", start_timestep: 0, end_timestep: 0 }),
+    );
     expect(r.status).toBe(201);
     expect(ids((await call(`${img}/tracklets`)).body)).toEqual(["trk-1"]);
-    expect((await call(`${server.url}/datasets/${IMG_ID}/info`)).body.tracklet).toEqual({ base: "Tracklet", fields: {} });
+    expect((await call(`${server.url}/datasets/${IMG_ID}/info`)).body.tracklet).toEqual({
+      base: "Tracklet",
+      fields: {},
+    });
   });
 
   it("refuses broken references with Pixano's 400s", async () => {
-    const fk = await call(`${img}/bboxes`, jsonInit("POST", { id: "bb-fk", record_id: "nope", entity_id: "ent-2", coords: [0, 0, 0.1, 0.1] }));
+    const fk = await call(
+      `${img}/bboxes`,
+      jsonInit("POST", { id: "bb-fk", record_id: "nope", entity_id: "ent-2", coords: [0, 0, 0.1, 0.1] }),
+    );
     expect(fk.status).toBe(400);
     expect(fk.body.detail).toMatch(/Foreign key violation: record_id='nope'/);
-    const ent = await call(`${img}/bboxes`, jsonInit("POST", { id: "bb-fk2", record_id: "r1", entity_id: "ghost", coords: [0, 0, 0.1, 0.1] }));
+    const ent = await call(
+      `${img}/bboxes`,
+      jsonInit("POST", { id: "bb-fk2", record_id: "r1", entity_id: "ghost", coords: [0, 0, 0.1, 0.1] }),
+    );
     expect(ent.status).toBe(400);
     expect(ent.body.detail).toMatch(/entity_id='ghost'/);
-    const cross = await call(`${vid}/bboxes`, jsonInit("POST", { id: "vb-x", record_id: "clip1", entity_id: "e-b", tracklet_id: "t-a", frame_index: 1, coords: [0, 0, 0.1, 0.1] }));
+    const cross = await call(
+      `${vid}/bboxes`,
+      jsonInit("POST", {
+        id: "vb-x",
+        record_id: "clip1",
+        entity_id: "e-b",
+        tracklet_id: "t-a",
+        frame_index: 1,
+        coords: [0, 0, 0.1, 0.1],
+      }),
+    );
     expect(cross.status).toBe(400);
     expect(cross.body.detail).toMatch(/Cross-entity check failed/);
-    const msg = await call(`${img}/messages`, jsonInit("POST", { id: "msg-x", record_id: "r1", conversation_id: "c", number: 0, user: "u", type: "SYSTEM", content: "hi", entity_ids: ["ghost"] }));
+    const msg = await call(
+      `${img}/messages`,
+      jsonInit("POST", {
+        id: "msg-x",
+        record_id: "r1",
+        conversation_id: "c",
+        number: 0,
+        user: "u",
+        type: "SYSTEM",
+        content: "hi",
+        entity_ids: ["ghost"],
+      }),
+    );
     expect(msg.status).toBe(400);
   });
 
   it("refuses invalid rows: located 422 issues for types, Pixano's 400 for its validators", async () => {
-    const coords = await call(`${img}/bboxes`, jsonInit("POST", { id: "bb-bad", record_id: "r1", entity_id: "ent-2", coords: [0.1, "x", 0.1, 0.1] }));
+    const coords = await call(
+      `${img}/bboxes`,
+      jsonInit("POST", { id: "bb-bad", record_id: "r1", entity_id: "ent-2", coords: [0.1, "x", 0.1, 0.1] }),
+    );
     expect(coords.status).toBe(422);
-    expect(coords.body.detail).toEqual([{ type: "float_parsing", loc: ["body", "coords", 1], msg: "Input should be a valid number, unable to parse string as a number", input: "x" }]);
-    const rule = await call(`${img}/bboxes`, jsonInit("POST", { id: "bb-bad2", record_id: "r1", entity_id: "ent-2", coords: [0.1, 0.1, 0.1], is_normalized: true }));
+    expect(coords.body.detail).toEqual([
+      {
+        type: "float_parsing",
+        loc: ["body", "coords", 1],
+        msg: "Input should be a valid number, unable to parse string as a number",
+        input: "x",
+      },
+    ]);
+    const rule = await call(
+      `${img}/bboxes`,
+      jsonInit("POST", {
+        id: "bb-bad2",
+        record_id: "r1",
+        entity_id: "ent-2",
+        coords: [0.1, 0.1, 0.1],
+        is_normalized: true,
+      }),
+    );
     // A model validator's refusal is Pixano's 400 "Invalid data: …" (R-PIXANO), not a 422.
     expect(rule.status).toBe(400);
     expect(rule.body.detail).toMatch(/^Invalid data: .*coords/);
@@ -163,13 +269,18 @@ describe("creating", () => {
     const same = await call(`${img}/bboxes`, jsonInit("POST", (await call(`${img}/bboxes/bb-2`)).body));
     expect(same.status).toBe(201);
     expect(same.body.id).toBe("bb-2");
-    const clash = await call(`${img}/bboxes`, jsonInit("POST", { ...(await call(`${img}/bboxes/bb-2`)).body, confidence: 0.1 }));
+    const clash = await call(
+      `${img}/bboxes`,
+      jsonInit("POST", { ...(await call(`${img}/bboxes/bb-2`)).body, confidence: 0.1 }),
+    );
     expect(clash.status).toBe(409);
     expect(clash.body.detail.code).toBe("id_conflict");
   });
 
   it("404s creating in a table the dataset cannot have", async () => {
-    expect((await call(`${img}/entity-dynamic-states`, jsonInit("POST", { id: "x", record_id: "r1" }))).status).toBe(404);
+    expect((await call(`${img}/entity-dynamic-states`, jsonInit("POST", { id: "x", record_id: "r1" }))).status).toBe(
+      404,
+    );
     expect((await call(`${img}/embeddings`, jsonInit("POST", { id: "x", record_id: "r1" }))).status).toBe(404);
   });
 });
@@ -210,16 +321,51 @@ describe("deleting", () => {
 describe("create, update, get and delete through every resource route", () => {
   const rows: Array<[string, string, Record<string, unknown>, Record<string, unknown>]> = [
     ["img", "entities", { record_id: "r1", category: "x" }, { category: "y" }],
-    ["vid", "entity-dynamic-states", { record_id: "clip1", entity_id: "e-b", tracklet_id: "t-b", frame_index: 1 }, { occluded: true }],
-    ["vid", "tracklets", { record_id: "clip1", entity_id: "e-b", start_timestep: 0, end_timestep: 1 }, { end_timestep: 2 }],
+    [
+      "vid",
+      "entity-dynamic-states",
+      { record_id: "clip1", entity_id: "e-b", tracklet_id: "t-b", frame_index: 1 },
+      { occluded: true },
+    ],
+    [
+      "vid",
+      "tracklets",
+      { record_id: "clip1", entity_id: "e-b", start_timestep: 0, end_timestep: 1 },
+      { end_timestep: 2 },
+    ],
     ["img", "bboxes", { record_id: "r1", entity_id: "ent-2", coords: [0, 0, 0.5, 0.5] }, { confidence: 0.5 }],
     ["img", "masks", { record_id: "r1", entity_id: "ent-2", size: [0, 0], counts: "" }, { source_name: "sam" }],
-    ["img", "keypoints", { record_id: "r1", entity_id: "ent-2", template_id: "t", coords: [0.5, 0.5], states: ["visible"] }, { states: ["hidden"] }],
-    ["img", "multi-paths", { record_id: "r1", entity_id: "ent-2", coords: [0, 0, 1, 1], num_points: [2], is_closed: false }, { source_type: "human" }],
-    ["img", "classifications", { record_id: "r1", entity_id: "ent-2", labels: ["a"], confidences: [1] }, { labels: ["b"] }],
+    [
+      "img",
+      "keypoints",
+      { record_id: "r1", entity_id: "ent-2", template_id: "t", coords: [0.5, 0.5], states: ["visible"] },
+      { states: ["hidden"] },
+    ],
+    [
+      "img",
+      "multi-paths",
+      { record_id: "r1", entity_id: "ent-2", coords: [0, 0, 1, 1], num_points: [2], is_closed: false },
+      { source_type: "human" },
+    ],
+    [
+      "img",
+      "classifications",
+      { record_id: "r1", entity_id: "ent-2", labels: ["a"], confidences: [1] },
+      { labels: ["b"] },
+    ],
     ["img", "relations", { record_id: "r1", entity_id: "ent-2", predicate: "near" }, { predicate: "far" }],
-    ["img", "messages", { record_id: "r1", conversation_id: "c9", number: 0, user: "u", type: "SYSTEM", content: "hi" }, { content: "bye" }],
-    ["img", "text-spans", { record_id: "r1", entity_id: "ent-2", view_id: "txt-0", mention: "red", spans_start: [2], spans_end: [5] }, { mention: "red b" }],
+    [
+      "img",
+      "messages",
+      { record_id: "r1", conversation_id: "c9", number: 0, user: "u", type: "SYSTEM", content: "hi" },
+      { content: "bye" },
+    ],
+    [
+      "img",
+      "text-spans",
+      { record_id: "r1", entity_id: "ent-2", view_id: "txt-0", mention: "red", spans_start: [2], spans_end: [5] },
+      { mention: "red b" },
+    ],
   ];
   it.each(rows)("%s /%s", async (ds, resource, body, patch) => {
     const root = ds === "img" ? img : vid;

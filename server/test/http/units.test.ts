@@ -41,9 +41,9 @@ describe("parseWhereClause", () => {
 
 describe("writeJson", () => {
   it("keeps Python's float spelling and skips undefined keys", () => {
-    expect(writeJson({ a: new PyFloat(1), b: [new PyFloat(0.5), new PyFloat(-2)], c: undefined, d: "é\n", e: null, f: 3 })).toBe(
-      '{"a":1.0,"b":[0.5,-2.0],"d":"é\\n","e":null,"f":3}',
-    );
+    expect(
+      writeJson({ a: new PyFloat(1), b: [new PyFloat(0.5), new PyFloat(-2)], c: undefined, d: "é\n", e: null, f: 3 }),
+    ).toBe('{"a":1.0,"b":[0.5,-2.0],"d":"é\\n","e":null,"f":3}');
     expect(JSON.parse(writeJson({ x: new PyFloat(1e21) }))).toEqual({ x: 1e21 });
     expect(writeJson({ x: new PyFloat(Number.NaN) })).toBe('{"x":null}');
   });

@@ -22,7 +22,10 @@ afterAll(async () => {
   await data?.cleanup();
 });
 
-async function bytes(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
+async function bytes(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
   const res = await fetch(url, init);
   return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
 }
@@ -35,8 +38,28 @@ describe("images", () => {
     expect(r.status).toBe(200);
     expect(r.body.total).toBe(4);
     const [i0, , i2, i3] = r.body.items;
-    expect(Object.keys(i0)).toEqual(["id", "record_id", "logical_name", "created_at", "updated_at", "width", "height", "format", "src"]);
-    expect(i0).toEqual({ id: "img-0", record_id: "r0", logical_name: "image", created_at: "", updated_at: "", width: 80, height: 60, format: "PNG", src: `/datasets/${IMG_ID}/images/img-0/blob` });
+    expect(Object.keys(i0)).toEqual([
+      "id",
+      "record_id",
+      "logical_name",
+      "created_at",
+      "updated_at",
+      "width",
+      "height",
+      "format",
+      "src",
+    ]);
+    expect(i0).toEqual({
+      id: "img-0",
+      record_id: "r0",
+      logical_name: "image",
+      created_at: "",
+      updated_at: "",
+      width: 80,
+      height: 60,
+      format: "PNG",
+      src: `/datasets/${IMG_ID}/images/img-0/blob`,
+    });
     expect(i2.src).toBe("/media/photos/cat.png");
     expect(i3.src).toBe("https://example.org/x.jpg");
     expect((await call(`${img}/images?record_id=r1`)).body.items.map((i: { id: string }) => i.id)).toEqual(["img-1"]);
@@ -45,7 +68,12 @@ describe("images", () => {
   });
 
   it("gets one image and 404s others", async () => {
-    expect((await call(`${img}/images/img-1`)).body).toMatchObject({ id: "img-1", format: "JPEG", width: 64, height: 48 });
+    expect((await call(`${img}/images/img-1`)).body).toMatchObject({
+      id: "img-1",
+      format: "JPEG",
+      width: 64,
+      height: 48,
+    });
     const none = await call(`${img}/images/ghost`);
     expect(none.status).toBe(404);
     expect(none.body).toEqual({ detail: "Resource 'ghost' not found." });
@@ -60,7 +88,9 @@ describe("images", () => {
     expect(b.body).toEqual(data.images.red);
     expect(b.headers.get("etag")).toBe(sha1(data.images.red));
     expect(b.headers.get("cache-control")).toBe("no-cache");
-    const again = await bytes(`${img}/images/img-0/blob`, { headers: { "if-none-match": b.headers.get("etag") ?? "" } });
+    const again = await bytes(`${img}/images/img-0/blob`, {
+      headers: { "if-none-match": b.headers.get("etag") ?? "" },
+    });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
     const jpg = await bytes(`${img}/images/img-1/blob`);
@@ -94,7 +124,10 @@ describe("images", () => {
     expect(Number(p.headers.get("content-length"))).toBe(p.body.length);
     const meta = await sharp(p.body).metadata();
     expect([meta.width, meta.height]).toEqual([64, 48]);
-    expect((await bytes(`${img}/images/img-0/preview`, { headers: { "if-none-match": p.headers.get("etag") ?? "" } })).status).toBe(304);
+    expect(
+      (await bytes(`${img}/images/img-0/preview`, { headers: { "if-none-match": p.headers.get("etag") ?? "" } }))
+        .status,
+    ).toBe(304);
     const big = await bytes(`${img}/images/img-0/preview?size=128`);
     expect(big.headers.get("content-type")).toBe("image/jpeg");
     const bigMeta = await sharp(big.body).metadata();
@@ -121,7 +154,15 @@ describe("texts", () => {
   it("lists and gets texts with Pixano's TextResponse", async () => {
     const r = await call(`${img}/texts`);
     expect(r.body.items).toEqual([
-      { id: "txt-0", record_id: "r0", logical_name: "text", created_at: "", updated_at: "", content: "A red ball next to a box. Café ☕ au lait.", uri: "" },
+      {
+        id: "txt-0",
+        record_id: "r0",
+        logical_name: "text",
+        created_at: "",
+        updated_at: "",
+        content: "A red ball next to a box. Café ☕ au lait.",
+        uri: "",
+      },
     ]);
     expect((await call(`${img}/texts/txt-0`)).body.id).toBe("txt-0");
     expect((await call(`${img}/records/r0/texts`)).body.total).toBe(1);
@@ -133,8 +174,25 @@ describe("sequence frames", () => {
   it("lists frames with timestamp and frame_index", async () => {
     const r = await call(`${vid}/records/clip1/sframes?limit=2`);
     expect(r.body.total).toBe(5);
-    expect(Object.keys(r.body.items[0])).toEqual(["id", "record_id", "logical_name", "created_at", "updated_at", "width", "height", "format", "timestamp", "frame_index", "src"]);
-    expect(r.body.items[1]).toMatchObject({ id: "f1-1", frame_index: 1, timestamp: 0.2, src: `/datasets/${VID_ID}/sframes/f1-1/blob` });
+    expect(Object.keys(r.body.items[0])).toEqual([
+      "id",
+      "record_id",
+      "logical_name",
+      "created_at",
+      "updated_at",
+      "width",
+      "height",
+      "format",
+      "timestamp",
+      "frame_index",
+      "src",
+    ]);
+    expect(r.body.items[1]).toMatchObject({
+      id: "f1-1",
+      frame_index: 1,
+      timestamp: 0.2,
+      src: `/datasets/${VID_ID}/sframes/f1-1/blob`,
+    });
     expect(r.text).toContain('"timestamp":0.0');
     expect((await call(`${vid}/sframes`)).body.total).toBe(7);
     expect((await call(`${vid}/sframes/f1-3`)).body.frame_index).toBe(3);
@@ -169,7 +227,9 @@ describe("sequence frames", () => {
   it("skips frames without bytes, 404s an empty batch and validates bounds", async () => {
     const b = await bytes(`${vid}/records/clip2/sframes/batch`);
     expect(b.headers.get("x-total-frames")).toBe("1");
-    expect((await call(`${vid}/records/clip1/sframes/batch?start_frame=50`)).body).toEqual({ detail: "No frames found for the given parameters." });
+    expect((await call(`${vid}/records/clip1/sframes/batch?start_frame=50`)).body).toEqual({
+      detail: "No frames found for the given parameters.",
+    });
     expect((await call(`${vid}/records/clip1/sframes/batch?view_name=other`)).status).toBe(404);
     expect((await call(`${vid}/records/clip1/sframes/batch?batch_size=0`)).status).toBe(422);
     expect((await call(`${vid}/records/clip1/sframes/batch?batch_size=1001`)).status).toBe(422);
@@ -181,7 +241,16 @@ describe("videos", () => {
   it("lists videos and serves their bytes with ranges", async () => {
     const r = await call(`${vid}/videos`);
     expect(r.body.total).toBe(2);
-    expect(r.body.items[0]).toMatchObject({ id: "v-0", num_frames: 5, fps: 5, duration: 1, from_timestamp: 0, to_timestamp: -1, format: "mp4", src: `/datasets/${VID_ID}/videos/v-0/blob` });
+    expect(r.body.items[0]).toMatchObject({
+      id: "v-0",
+      num_frames: 5,
+      fps: 5,
+      duration: 1,
+      from_timestamp: 0,
+      to_timestamp: -1,
+      format: "mp4",
+      src: `/datasets/${VID_ID}/videos/v-0/blob`,
+    });
     expect(r.body.items[1].src).toBe("https://example.org/v.mp4");
     const whole = await bytes(`${vid}/videos/v-0/blob`);
     expect(whole.headers.get("content-type")).toBe("video/mp4");
@@ -193,7 +262,20 @@ describe("videos", () => {
     expect((await call(`${vid}/records/clip2/videos`)).body.items[0].id).toBe("v-1");
     const one = await call(`${vid}/videos/v-0`);
     expect(Object.keys(one.body)).toEqual([
-      "id", "record_id", "logical_name", "created_at", "updated_at", "num_frames", "fps", "width", "height", "format", "duration", "from_timestamp", "to_timestamp", "src",
+      "id",
+      "record_id",
+      "logical_name",
+      "created_at",
+      "updated_at",
+      "num_frames",
+      "fps",
+      "width",
+      "height",
+      "format",
+      "duration",
+      "from_timestamp",
+      "to_timestamp",
+      "src",
     ]);
     expect(one.text).toContain('"fps":5.0');
     expect((await call(`${vid}/videos/v-0/preview`)).body).toEqual({ detail: "Resource 'v-0' has no preview." });

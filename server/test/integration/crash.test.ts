@@ -11,7 +11,17 @@ import {
   type DocContext,
   type Row,
 } from "@tessera/shared-crdt";
-import { buildDataDir, countLocalUpdates, DS, getJson, liveClient, spawnServer, waitFor, type LiveClient, type ServerProcess } from "./support.js";
+import {
+  buildDataDir,
+  countLocalUpdates,
+  DS,
+  getJson,
+  liveClient,
+  spawnServer,
+  waitFor,
+  type LiveClient,
+  type ServerProcess,
+} from "./support.js";
 
 /**
  * Crash tests (docs/ARCHITECTURE.md §3 "Durability"): an edit the server confirmed is never lost, whatever
@@ -25,7 +35,12 @@ const RECORD = "rec-crash";
 async function contextOf(server: ServerProcess, client: LiveClient, prefix: string): Promise<DocContext> {
   const info = await getJson<Record<string, unknown>>(`${server.url}/datasets/${DS}/info`);
   let n = 0;
-  return { doc: client.doc, schema: datasetSchemaOf(parseDatasetInfo(info)), recordId: RECORD, newId: () => `${prefix}-${++n}` };
+  return {
+    doc: client.doc,
+    schema: datasetSchemaOf(parseDatasetInfo(info)),
+    recordId: RECORD,
+    newId: () => `${prefix}-${++n}`,
+  };
 }
 
 interface Editor {
@@ -71,7 +86,9 @@ async function verifyAfterRestart(dataDir: string, mustHave: readonly string[], 
     // After the flush (start-up recovery or the room's own), the rows hold the same entities.
     await waitFor(
       async () => {
-        const page = await getJson<{ items: Row[] }>(`${server.url}/datasets/${DS}/entities?record_id=${RECORD}&limit=1000`);
+        const page = await getJson<{ items: Row[] }>(
+          `${server.url}/datasets/${DS}/entities?record_id=${RECORD}&limit=1000`,
+        );
         return JSON.stringify(page.items.map((r) => r.id as string).sort()) === JSON.stringify(docIds);
       },
       `${what}: rows to equal the document after restart`,
@@ -107,7 +124,10 @@ describe("crash safety with real processes", () => {
           await new Promise((r) => setImmediate(r));
         }
         if (!killed) {
-          await waitFor(() => a.client.confirmed() >= a.localUpdates() + 1 && b.client.confirmed() >= b.localUpdates() + 1, "all edits confirmed");
+          await waitFor(
+            () => a.client.confirmed() >= a.localUpdates() + 1 && b.client.confirmed() >= b.localUpdates() + 1,
+            "all edits confirmed",
+          );
           if (mode === 0) {
             a.client.destroy();
             b.client.destroy();
@@ -132,7 +152,10 @@ describe("crash safety with real processes", () => {
     const data = await buildDataDir([RECORD]);
     try {
       const marker = path.join(data.root, "persist-killed");
-      const server = await spawnServer(data.dataDir, { TESSERA_TEST_PERSIST_KILL_AT_STEP: "3", TESSERA_TEST_PERSIST_KILL_MARKER: marker });
+      const server = await spawnServer(data.dataDir, {
+        TESSERA_TEST_PERSIST_KILL_AT_STEP: "3",
+        TESSERA_TEST_PERSIST_KILL_MARKER: marker,
+      });
       try {
         const a = await editor(server, "alice");
         for (let i = 0; i < 12; i++) edit(a, i);
@@ -140,9 +163,12 @@ describe("crash safety with real processes", () => {
         a.client.destroy();
         await waitFor(() => existsSync(marker), "the persist worker to die mid-flush", 20_000);
         const rowsOf = async (resource: string) =>
-          (await getJson<{ items: Row[] }>(`${server.url}/datasets/${DS}/${resource}?record_id=${RECORD}&limit=1000`)).items;
+          (await getJson<{ items: Row[] }>(`${server.url}/datasets/${DS}/${resource}?record_id=${RECORD}&limit=1000`))
+            .items;
         await waitFor(
-          async () => (await rowsOf("entities")).length === a.created.length && (await rowsOf("bboxes")).length === a.created.length,
+          async () =>
+            (await rowsOf("entities")).length === a.created.length &&
+            (await rowsOf("bboxes")).length === a.created.length,
           "rows to hold every entity and box after the worker restarted",
           20_000,
         );

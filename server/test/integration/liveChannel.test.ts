@@ -34,12 +34,19 @@ afterAll(async () => {
 
 /** A live-channel connection that records every event it receives. */
 function join(name: string, role: string, datasetId = DS) {
-  const socket: LiveSocket = io(`${server.url}${LIVE_NAMESPACE}`, { auth: { datasetId, name, role }, transports: ["websocket"], reconnection: false });
+  const socket: LiveSocket = io(`${server.url}${LIVE_NAMESPACE}`, {
+    auth: { datasetId, name, role },
+    transports: ["websocket"],
+    reconnection: false,
+  });
   sockets.push(socket);
   const events: Array<[string, unknown]> = [];
   socket.onAny((event: string, payload: unknown) => events.push([event, payload]));
   const seen = <T>(event: string, pred: (p: T) => boolean = () => true) =>
-    waitFor(() => events.find(([e, p]) => e === event && pred(p as T))?.[1] as T | undefined, `${name} to receive ${event}`);
+    waitFor(
+      () => events.find(([e, p]) => e === event && pred(p as T))?.[1] as T | undefined,
+      `${name} to receive ${event}`,
+    );
   return { socket, events, seen };
 }
 
@@ -70,7 +77,9 @@ describe("live channel (socket.io): presence, follow, status, activity", () => {
     expect(overRest.find((x) => x.user.name === "Alice")?.recordId).toBe("r1");
 
     // Follow: Rita follows Alice and is told when Alice opens another record.
-    const followed = await ack<{ recordId: string | null }>((cb) => rita.socket.emit("follow:set", { userId: "guest:alice" }, cb));
+    const followed = await ack<{ recordId: string | null }>((cb) =>
+      rita.socket.emit("follow:set", { userId: "guest:alice" }, cb),
+    );
     expect(followed.recordId).toBe("r1");
     alice.socket.emit("presence:update", { recordId: "r2" });
     expect((await rita.seen<{ recordId: string }>("follow:moved")).recordId).toBe("r2");
@@ -79,19 +88,46 @@ describe("live channel (socket.io): presence, follow, status, activity", () => {
     const editor = liveClient(server, "r2", "Alice");
     await editor.synced();
     const info = await getJson<Record<string, unknown>>(`${server.url}/datasets/${DS}/info`);
-    const ctx = { doc: editor.doc, schema: datasetSchemaOf(parseDatasetInfo(info)), recordId: "r2", newId: (() => { let n = 0; return () => `al-${++n}`; })() };
-    createEntity(ctx, clientOrigin("al"), { entity: { category: "car" }, annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } } });
-    createEntity(ctx, clientOrigin("al"), { entity: { category: "bus" }, annotation: { table: "bboxes", row: { coords: [0.5, 0.1, 0.2, 0.2] } } });
+    const ctx = {
+      doc: editor.doc,
+      schema: datasetSchemaOf(parseDatasetInfo(info)),
+      recordId: "r2",
+      newId: (() => {
+        let n = 0;
+        return () => `al-${++n}`;
+      })(),
+    };
+    createEntity(ctx, clientOrigin("al"), {
+      entity: { category: "car" },
+      annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } },
+    });
+    createEntity(ctx, clientOrigin("al"), {
+      entity: { category: "bus" },
+      annotation: { table: "bboxes", row: { coords: [0.5, 0.1, 0.2, 0.2] } },
+    });
     await rita.seen<StatusChange>("record:status", (s) => s.recordId === "r2" && s.to === "inProgress"); // W1
     await waitFor(() => editor.confirmed() >= 3, "edits confirmed");
 
-    const submitted = await ack<StatusChange>((cb) => alice.socket.emit("record:transition", { recordId: "r2", action: "submit" }, cb));
+    const submitted = await ack<StatusChange>((cb) =>
+      alice.socket.emit("record:transition", { recordId: "r2", action: "submit" }, cb),
+    );
     expect(submitted).toMatchObject({ from: "inProgress", to: "inReview", by: { name: "Alice" } });
-    await expect(ack((cb) => alice.socket.emit("record:transition", { recordId: "r2", action: "approve" }, cb))).rejects.toThrow(/may not approve/);
-    await expect(ack((cb) => rita.socket.emit("record:transition", { recordId: "r2", action: "reject" }, cb))).rejects.toThrow(/comment/);
+    await expect(
+      ack((cb) => alice.socket.emit("record:transition", { recordId: "r2", action: "approve" }, cb)),
+    ).rejects.toThrow(/may not approve/);
+    await expect(
+      ack((cb) => rita.socket.emit("record:transition", { recordId: "r2", action: "reject" }, cb)),
+    ).rejects.toThrow(/comment/);
 
-    const rejected = await ack<StatusChange>((cb) => rita.socket.emit("record:transition", { recordId: "r2", action: "reject", comment: "the bus box is loose" }, cb));
-    expect(rejected).toMatchObject({ from: "inReview", to: "inProgress", comment: "the bus box is loose", by: { name: "Rita", role: "reviewer" } });
+    const rejected = await ack<StatusChange>((cb) =>
+      rita.socket.emit("record:transition", { recordId: "r2", action: "reject", comment: "the bus box is loose" }, cb),
+    );
+    expect(rejected).toMatchObject({
+      from: "inReview",
+      to: "inProgress",
+      comment: "the bus box is loose",
+      by: { name: "Rita", role: "reviewer" },
+    });
     const seenByAlice = await alice.seen<StatusChange>("record:status", (s) => s.action === "reject");
     expect(seenByAlice.comment).toBe("the bus box is loose");
     const record = await getJson<Row>(`${server.url}/datasets/${DS}/records/r2`);
@@ -114,9 +150,17 @@ describe("live channel (socket.io): presence, follow, status, activity", () => {
     await rita.seen<ActivityEntry>("activity", (e) => e.kind === "edit");
 
     // REST workflow uses the same state machine.
-    const wrong = await fetch(`${server.url}/datasets/${DS}/records/r3/workflow`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action: "approve" }) });
+    const wrong = await fetch(`${server.url}/datasets/${DS}/records/r3/workflow`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "approve" }),
+    });
     expect(wrong.status).toBe(409);
-    const ok = await fetch(`${server.url}/datasets/${DS}/records/r3/workflow`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action: "submit" }) });
+    const ok = await fetch(`${server.url}/datasets/${DS}/records/r3/workflow`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "submit" }),
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ from: "new", to: "inReview", record: { status: "inReview" } });
     await rita.seen<StatusChange>("record:status", (s) => s.recordId === "r3" && s.to === "inReview");

@@ -18,7 +18,9 @@ export const DS = "live-ds";
 const str = (dflt = "") => ({ collection: false, type: "str", required: false, default: dflt });
 
 /** A temp DATA_DIR with one dataset declaring entities, bboxes, keypoints, polygons, tracklets and messages. */
-export async function buildDataDir(records: readonly string[]): Promise<{ root: string; dataDir: string; cleanup(): Promise<void> }> {
+export async function buildDataDir(
+  records: readonly string[],
+): Promise<{ root: string; dataDir: string; cleanup(): Promise<void> }> {
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-live-"));
   const dataDir = path.join(root, "data");
   const library = new Library(dataDir);
@@ -40,7 +42,10 @@ export async function buildDataDir(records: readonly string[]): Promise<{ root: 
     message: { base: "Message", fields: {} },
     views: { image: { base: "SequenceFrame", fields: {} } },
   });
-  await ds.add("records", records.map((id) => ({ id, split: "train" })));
+  await ds.add(
+    "records",
+    records.map((id) => ({ id, split: "train" })),
+  );
   await library.close();
   return { root, dataDir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
@@ -80,7 +85,9 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${String(code)} before listening: ${logs.slice(-4000)}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`server exited with ${String(code)} before listening: ${logs.slice(-4000)}`)),
+    );
   });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const kill = async (signal: NodeJS.Signals) => {

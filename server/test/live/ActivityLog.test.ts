@@ -44,7 +44,10 @@ describe("activity feed (SPEC L-ACTIVITY)", () => {
     const log = new ActivityLog(await tmp(), { idleMs: 5000, maxMs: 60_000, clock });
     log.recordEdit("ds", "r1", alice, { bboxes: { added: 1, updated: 0, removed: 0 } });
     clock.advance(3000);
-    log.recordEdit("ds", "r1", alice, { bboxes: { added: 0, updated: 2, removed: 0 }, entities: { added: 1, updated: 0, removed: 0 } });
+    log.recordEdit("ds", "r1", alice, {
+      bboxes: { added: 0, updated: 2, removed: 0 },
+      entities: { added: 1, updated: 0, removed: 0 },
+    });
     log.recordEdit("ds", "r1", bob, { masks: { added: 1, updated: 0, removed: 0 } });
     expect(await log.list("ds")).toEqual([]);
     clock.advance(5000);
@@ -79,7 +82,12 @@ describe("activity feed (SPEC L-ACTIVITY)", () => {
     log.recordEdit("ds", "r2", alice, { bboxes: { added: 1, updated: 0, removed: 0 } });
     await log.flush();
     const text = await readFile(path.join(dir, `${Buffer.from("ds").toString("base64url")}.jsonl`), "utf8");
-    expect(text.trim().split("\n").map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(["edit", "status", "edit"]);
+    expect(
+      text
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { kind: string }).kind),
+    ).toEqual(["edit", "status", "edit"]);
     const reopened = new ActivityLog(dir, { clock });
     const r1 = await reopened.list("ds", { recordId: "r1" });
     expect(r1.map((e) => e.kind)).toEqual(["status", "edit"]);

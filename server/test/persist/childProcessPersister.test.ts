@@ -3,7 +3,12 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { canonicalRows, readRecordRows } from "@tessera/dataset/state";
 import { clientOrigin, relabel, rowsOfDoc, updateRow } from "@tessera/shared-crdt";
-import { ChildProcessPersister, InProcessPersister, PersistError, type ChildProcessPersisterOptions } from "../../src/persist/index.js";
+import {
+  ChildProcessPersister,
+  InProcessPersister,
+  PersistError,
+  type ChildProcessPersisterOptions,
+} from "../../src/persist/index.js";
 import { serverSide, type ServerSide } from "./fixture.js";
 
 const alice = clientOrigin("alice");
@@ -72,7 +77,9 @@ describe("ChildProcessPersister", () => {
       relabel(ctx, alice, "e2", "cyclist");
     });
     const marker = path.join(s.dataDir, "killed-once");
-    const persister = make({ env: { TESSERA_TEST_PERSIST_KILL_AT_STEP: "2", TESSERA_TEST_PERSIST_KILL_MARKER: marker } });
+    const persister = make({
+      env: { TESSERA_TEST_PERSIST_KILL_AT_STEP: "2", TESSERA_TEST_PERSIST_KILL_MARKER: marker },
+    });
     await persister.whenReady();
     const first = persister.pid!;
     const result = await persister.flush(s.key);
@@ -120,10 +127,17 @@ describe("InProcessPersister", () => {
 
   it("persists in the server process through the same queue", async () => {
     const loaded = await s.edit((ctx) => relabel(ctx, alice, "e1", "truck"));
-    const persister = new InProcessPersister({ datasets: { open: async (id) => (id === "ds" ? s.dataset : null) }, log: s.log, snapshots: s.snapshots });
+    const persister = new InProcessPersister({
+      datasets: { open: async (id) => (id === "ds" ? s.dataset : null) },
+      log: s.log,
+      snapshots: s.snapshots,
+    });
     expect(await persister.flush(s.key)).toEqual({ upTo: 1, rowsWritten: 1, rowsDeleted: 0, statusChanged: false });
     expect(canonicalRows(await readRecordRows(s.dataset, "r1"))).toBe(canonicalRows(rowsOfDoc(loaded.doc)));
-    await expect(persister.flush({ datasetId: "nope", recordId: "r1" })).rejects.toMatchObject({ name: "PersistError", reason: "failed" });
+    await expect(persister.flush({ datasetId: "nope", recordId: "r1" })).rejects.toMatchObject({
+      name: "PersistError",
+      reason: "failed",
+    });
     await persister.close();
     await expect(persister.flush(s.key)).rejects.toMatchObject({ reason: "closed" });
   });

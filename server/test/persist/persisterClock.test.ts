@@ -31,7 +31,12 @@ describe("ChildProcessPersister on an injected clock", () => {
     await s.edit((ctx) => relabel(ctx, clientOrigin("alice"), "e1", "truck"));
     const clock = new ManualClock();
     // No delay for the first start; a minute before restarting a crashed worker.
-    const p = new ChildProcessPersister({ dataDir: s.dataDir, workerStderr: "ignore", clock, restartDelayMs: (n) => (n === 0 ? 0 : 60_000) });
+    const p = new ChildProcessPersister({
+      dataDir: s.dataDir,
+      workerStderr: "ignore",
+      clock,
+      restartDelayMs: (n) => (n === 0 ? 0 : 60_000),
+    });
     persister = p;
     await p.whenReady();
     const first = p.pid!;

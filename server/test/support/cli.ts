@@ -20,7 +20,10 @@ export interface CliRun {
 }
 
 /** Runs `tessera ARGS` from the repository root; `stdin` is written then closed (nothing by default). */
-export function runTessera(args: readonly string[], options: { readonly stdin?: string; readonly env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runTessera(
+  args: readonly string[],
+  options: { readonly stdin?: string; readonly env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { checkDoc, CloseCode, encodeSyncFrame, readRows, SyncType } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, rawSocket, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import {
+  connect,
+  docOf,
+  rawSocket,
+  startSyncServer,
+  waitFor,
+  type TestClient,
+  type TestServer,
+} from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -91,7 +99,8 @@ describe("protocol abuse", () => {
       a.doc.transact(() => {
         const m = new Y.Map<unknown>();
         a.doc.getMap("entities").set(`e${i}`, m);
-        for (const [k, v] of Object.entries({ id: `e${i}`, record_id: "r7", parent_id: "", category: "ok" })) m.set(k, v);
+        for (const [k, v] of Object.entries({ id: `e${i}`, record_id: "r7", parent_id: "", category: "ok" }))
+          m.set(k, v);
       });
       await waitFor(() => readRows(b.doc, "entities").some((r) => r.id === `e${i}`), `edit ${i} at bob`);
     }
@@ -114,11 +123,21 @@ describe("protocol abuse", () => {
       return r.length >= 4 && r;
     }, "four rejections");
     const paths = rejected.flatMap((m) => (m.kind === "rejected" ? m.issues.map((i) => i.path) : []));
-    expect(paths).toEqual(expect.arrayContaining(["bboxes[bad-type].coords", "bboxes[bad-nan].confidence", "bboxes[bad-five].coords", "bboxes[bad-ref].entity_id"]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "bboxes[bad-type].coords",
+        "bboxes[bad-nan].confidence",
+        "bboxes[bad-five].coords",
+        "bboxes[bad-ref].entity_id",
+      ]),
+    );
     expect(rejected.every((m) => m.kind === "rejected" && m.reason === "invalid_rows")).toBe(true);
     await waitFor(() => readRows(other.doc, "bboxes").some((r) => r.id === "good"), "good box at the other client");
     const room = server.sync.rooms.loaded(DS, "r8")!;
-    const ids = (doc: Y.Doc) => readRows(doc, "bboxes").map((r) => r.id).sort();
+    const ids = (doc: Y.Doc) =>
+      readRows(doc, "bboxes")
+        .map((r) => r.id)
+        .sort();
     await waitFor(() => ids(sender.doc).join() === "bb-r8,good", "sender repaired");
     expect(ids(other.doc)).toEqual(["bb-r8", "good"]);
     expect(ids(room.doc)).toEqual(["bb-r8", "good"]);
@@ -132,7 +151,9 @@ describe("protocol abuse", () => {
   it("closes a connection that keeps sending invalid content with 4422 (a code the stock client does not retry)", async () => {
     const spammer = client("r9", "spam");
     await spammer.synced();
-    const closed = new Promise<{ code: number }>((resolve) => spammer.provider.on("closed", (e: { code: number }) => resolve(e)));
+    const closed = new Promise<{ code: number }>((resolve) =>
+      spammer.provider.on("closed", (e: { code: number }) => resolve(e)),
+    );
     for (let i = 0; i < 21; i++) rawRow(spammer.doc, "bboxes", box(`bad-${i}`, "r9", { coords: [0, 0, 0, 0, 0] }));
     expect((await closed).code).toBe(CloseCode.tooManyInvalid);
     expect(spammer.provider.shouldConnect).toBe(false);

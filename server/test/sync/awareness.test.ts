@@ -31,10 +31,12 @@ type State = { user?: { id: string; name: string; color: string; role: string };
 
 /** Every awareness entry the client received from the server. */
 function echoedStates(c: TestClient) {
-  return c.sink.frames.filter((f) => f[0] === MessageType.awareness).flatMap((f) => {
-    const m = decodeFrame(f);
-    return m.type === "awareness" ? decodeAwarenessUpdate(m.update) : [];
-  });
+  return c.sink.frames
+    .filter((f) => f[0] === MessageType.awareness)
+    .flatMap((f) => {
+      const m = decodeFrame(f);
+      return m.type === "awareness" ? decodeAwarenessUpdate(m.update) : [];
+    });
 }
 
 function stateOf(observer: TestClient, of: TestClient): State | undefined {
@@ -46,12 +48,24 @@ describe("awareness", () => {
     const alice = client("r2", "alice");
     const bob = client("r2", "bob", "reviewer");
     await Promise.all([alice.synced(), bob.synced()]);
-    alice.provider.awareness.setLocalState({ user: { id: "guest:bob", name: "bob", color: "#000000", role: "admin" }, cursor: { x: 3, y: 4 } });
-    const seen = await waitFor(() => stateOf(bob, alice)?.cursor?.x === 3 && stateOf(bob, alice), "alice's cursor at bob");
+    alice.provider.awareness.setLocalState({
+      user: { id: "guest:bob", name: "bob", color: "#000000", role: "admin" },
+      cursor: { x: 3, y: 4 },
+    });
+    const seen = await waitFor(
+      () => stateOf(bob, alice)?.cursor?.x === 3 && stateOf(bob, alice),
+      "alice's cursor at bob",
+    );
     expect(seen.user).toEqual({ id: "guest:alice", name: "alice", color: colorOf("guest:alice"), role: "annotator" });
     expect(USER_PALETTE).toContain(seen.user?.color);
     // The sender gets its own (stamped) state back: the echo that keeps stock clients' liveness timer alive.
-    await waitFor(() => echoedStates(alice).some((st) => st.clientID === alice.doc.clientID && (st.state as State | null)?.user?.name === "alice"), "alice's own stamped state echoed");
+    await waitFor(
+      () =>
+        echoedStates(alice).some(
+          (st) => st.clientID === alice.doc.clientID && (st.state as State | null)?.user?.name === "alice",
+        ),
+      "alice's own stamped state echoed",
+    );
     // Bob's state carries his identity too.
     bob.provider.awareness.setLocalStateField("cursor", { x: 1, y: 1 });
     const bobAtAlice = await waitFor(() => stateOf(alice, bob)?.cursor && stateOf(alice, bob), "bob's cursor at alice");
@@ -75,7 +89,10 @@ describe("awareness", () => {
     await erin.synced();
     erin.provider.awareness.setLocalStateField("cursor", { x: 5, y: 5 });
     const room = server.sync.rooms.loaded(DS, "r4")!;
-    await waitFor(() => (room.relay.awareness.getStates().get(erin.doc.clientID) as State | undefined)?.cursor, "erin's state at the server");
+    await waitFor(
+      () => (room.relay.awareness.getStates().get(erin.doc.clientID) as State | undefined)?.cursor,
+      "erin's state at the server",
+    );
     const raw = rawSocket(server, `/sync/${DS}/r4?name=mallory`);
     const frames: Uint8Array[] = [];
     raw.ws.on("message", (d: Buffer) => frames.push(new Uint8Array(d)));

@@ -46,7 +46,11 @@ async function run(seed: number) {
   const rng = new RandomSource(seed);
   const clock = new FuzzClock(new RandomSource(seed * 7919 + 17));
   const schema = fullSchema();
-  const limits = resolveLimits({ intakeBatchFrames: 1 + rng.int(8), intakePauseFrames: 2 + rng.int(30), intakeSliceMs: 10 });
+  const limits = resolveLimits({
+    intakeBatchFrames: 1 + rng.int(8),
+    intakePauseFrames: 2 + rng.int(30),
+    intakeSliceMs: 10,
+  });
   const doc = new Y.Doc({ gc: true });
   doc.clientID = 1 + rng.int(0x3fffffff);
   transact(doc, PERSISTENCE_ORIGIN, () =>
@@ -60,16 +64,35 @@ async function run(seed: number) {
     warn: (message) => void logs.push({ level: "warn", message }),
     error: (message) => void logs.push({ level: "error", message }),
   };
-  const room = new RecordRoom({ key: KEY, doc, schema: () => schema, log, persister, clock, limits, logger, emit: () => undefined, random: () => rng.next() });
+  const room = new RecordRoom({
+    key: KEY,
+    doc,
+    schema: () => schema,
+    log,
+    persister,
+    clock,
+    limits,
+    logger,
+    emit: () => undefined,
+    random: () => rng.next(),
+  });
 
   const ops: string[] = [];
   const links: Link[] = [];
-  const clients = Array.from({ length: 2 + rng.int(3) }, (_, i) => new FuzzClient(i, (i + 1) * 0x1000000 + rng.int(0xffffff)));
+  const clients = Array.from(
+    { length: 2 + rng.int(3) },
+    (_, i) => new FuzzClient(i, (i + 1) * 0x1000000 + rng.int(0xffffff)),
+  );
   const joins: Array<{ link: Link; at: number }> = [];
 
   const connect = (client: FuzzClient, step: number): void => {
     const link = new Link(client);
-    const identity: Identity = { id: `u${client.index}`, name: `user ${client.index}`, role: "annotator", tessera: true };
+    const identity: Identity = {
+      id: `u${client.index}`,
+      name: `user ${client.index}`,
+      role: "annotator",
+      tessera: true,
+    };
     const conn = new Connection(new MemorySocket(link), identity, KEY, limits, clock, logger);
     link.conn = conn;
     conn.onClose(() => room.leave(conn));
@@ -144,7 +167,9 @@ async function run(seed: number) {
       }
     } else if (r < 0.7) {
       try {
-        room.edit(restOrigin("rest"), "rest", (d) => ops.push(`rest:${randomOp(contextFor(d, schema, "rec1", rng), rng)}`));
+        room.edit(restOrigin("rest"), "rest", (d) =>
+          ops.push(`rest:${randomOp(contextFor(d, schema, "rec1", rng), rng)}`),
+        );
       } catch (err) {
         if (!(err instanceof RoomEditError)) throw err;
         ops.push("rest:refused");
@@ -217,13 +242,17 @@ describe("convergence of the real record room over a seeded network (SPEC D-CONV
       expect(rowsOfDoc(fromRows), context).toEqual(expected);
       // confirmations: increasing, one per content frame the room got, on every connection still open
       for (const link of links) {
-        if (link.closeCode !== null) expect(EXPECTED_CLOSES.has(link.closeCode), `${context}; close ${link.closeCode}`).toBe(true);
+        if (link.closeCode !== null)
+          expect(EXPECTED_CLOSES.has(link.closeCode), `${context}; close ${link.closeCode}`).toBe(true);
         if (link.state !== "open") continue;
         const counts = link.client.confirmed;
         for (let i = 1; i < counts.length; i++) expect(counts[i]!, context).toBeGreaterThan(counts[i - 1]!);
         expect(counts[counts.length - 1] ?? 0, `${context}; client ${link.client.index}`).toBe(link.contentDelivered);
       }
-      expect(logs.filter((l) => l.level === "error" && !EXPECTED_ERRORS.has(l.message)), context).toEqual([]);
+      expect(
+        logs.filter((l) => l.level === "error" && !EXPECTED_ERRORS.has(l.message)),
+        context,
+      ).toEqual([]);
       room.destroy();
     });
   }
@@ -244,7 +273,7 @@ describe("convergence of the real record room over a seeded network (SPEC D-CONV
     let entities = 0;
     let repairs = 0;
     let pauses = 0;
-      let retries = 0;
+    let retries = 0;
     let rest = 0;
     for (let seed = 1; seed <= 10; seed++) {
       const r = await run(seed);

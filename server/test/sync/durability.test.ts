@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { readRecord, readRows, restOrigin, writeRow } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, hasContentFrom, roomEvent, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import {
+  connect,
+  docOf,
+  hasContentFrom,
+  roomEvent,
+  startSyncServer,
+  waitFor,
+  type TestClient,
+  type TestServer,
+} from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -29,7 +38,8 @@ function entity(doc: Y.Doc, recordId: string, id: string): void {
   doc.transact(() => writeRow(doc, "entities", { id, record_id: recordId, parent_id: "", category: "x" }));
 }
 
-const echoed = (c: TestClient) => c.sink.updates().some((u) => u.subtype === 2 && hasContentFrom(u.update, c.doc.clientID));
+const echoed = (c: TestClient) =>
+  c.sink.updates().some((u) => u.subtype === 2 && hasContentFrom(u.update, c.doc.clientID));
 
 describe("durability", () => {
   it("relays an update to others at once but echoes it to its sender (and confirms) only after the log append", async () => {
@@ -41,7 +51,10 @@ describe("durability", () => {
     await waitFor(() => confirmations().length === 1, "step 2 confirmed");
     server.log.hold();
     entity(a.doc, "r10", "held");
-    await waitFor(() => readRows(b.doc, "entities").some((r) => r.id === "held"), "bob sees the edit before it is durable");
+    await waitFor(
+      () => readRows(b.doc, "entities").some((r) => r.id === "held"),
+      "bob sees the edit before it is durable",
+    );
     await waitFor(() => server.log.waiting > 0, "the append waiting for its fsync");
     try {
       expect(echoed(a)).toBe(false);
@@ -61,13 +74,20 @@ describe("durability", () => {
     await waitFor(() => confirmations() === 1, "step 2 confirmed");
     server.log.failures = 2;
     entity(a.doc, "r8", "after-eio");
-    await waitFor(() => server.logs.filter((l) => l.message === "log append failed; retrying" && l.context?.recordId === "r8").length >= 2, "two failed appends logged");
+    await waitFor(
+      () =>
+        server.logs.filter((l) => l.message === "log append failed; retrying" && l.context?.recordId === "r8").length >=
+        2,
+      "two failed appends logged",
+    );
     await waitFor(() => echoed(a), "echo once the append succeeded");
     expect(server.log.failures).toBe(0);
     expect(confirmations()).toBe(2);
     const tail = await server.log.read({ datasetId: DS, recordId: "r8" });
     const snap = await server.snapshots.load({ datasetId: DS, recordId: "r8" });
-    expect(readRows(docOf([snap!.state, ...tail.map((e) => e.update)]), "entities").map((r) => r.id)).toContain("after-eio");
+    expect(readRows(docOf([snap!.state, ...tail.map((e) => e.update)]), "entities").map((r) => r.id)).toContain(
+      "after-eio",
+    );
   });
 
   it("flushes and unloads a record once its last client left, and a rejoin sees everything", async () => {
@@ -85,7 +105,9 @@ describe("durability", () => {
     // Everything is in the snapshot; the log was trimmed.
     expect(await server.log.read(key)).toEqual([]);
     const snap = await server.snapshots.load(key);
-    expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toEqual(expect.arrayContaining(["kept-1", "kept-2", "ent-r11"]));
+    expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toEqual(
+      expect.arrayContaining(["kept-1", "kept-2", "ent-r11"]),
+    );
 
     // …and in the Pixano rows: the persist path wrote them to LanceDB.
     const dataset = await server.library.open(DS);
@@ -95,7 +117,11 @@ describe("durability", () => {
 
     const again = client("r11", "carl");
     await again.synced();
-    expect(readRows(again.doc, "entities").map((r) => r.id).sort()).toEqual(["ent-r11", "kept-1", "kept-2"]);
+    expect(
+      readRows(again.doc, "entities")
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(["ent-r11", "kept-1", "kept-2"]);
     expect(readRecord(again.doc).status).toBe("inProgress");
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r11")).toHaveLength(2);
   });
@@ -108,12 +134,18 @@ describe("durability", () => {
     entity(a.doc, "r6", "retry-me");
     await waitFor(() => echoed(a), "durable");
     await waitFor(() => server.persister.failures === 1, "the debounced flush failed once");
-    expect(server.logs.some((l) => l.level === "error" && l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toBe(true);
+    expect(
+      server.logs.some(
+        (l) => l.level === "error" && l.message === "flush failed; retrying" && l.context?.recordId === "r6",
+      ),
+    ).toBe(true);
     a.destroy();
     await roomEvent(server, "unloaded", (e) => e.recordId === "r6");
     expect(server.persister.failures).toBe(0);
     expect(server.persister.flushes).toBeGreaterThan(flushesBefore);
-    expect(server.logs.filter((l) => l.message === "flush failed; retrying" && l.context?.recordId === "r6")).toHaveLength(2);
+    expect(
+      server.logs.filter((l) => l.message === "flush failed; retrying" && l.context?.recordId === "r6"),
+    ).toHaveLength(2);
     const snap = await server.snapshots.load({ datasetId: DS, recordId: "r6" });
     expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("retry-me");
   });
@@ -125,14 +157,19 @@ describe("durability", () => {
     await waitFor(() => echoed(a), "durable");
     await waitFor(() => !server.sync.rooms.loaded(DS, "r9")?.flusher.dirty, "debounced flush done");
     entity(a.doc, "r9", "last-edit");
-    await waitFor(() => a.sink.updates().filter((u) => u.subtype === 2 && hasContentFrom(u.update, a.doc.clientID)).length >= 2, "second echo");
+    await waitFor(
+      () => a.sink.updates().filter((u) => u.subtype === 2 && hasContentFrom(u.update, a.doc.clientID)).length >= 2,
+      "second echo",
+    );
     server.persister.hold();
     a.destroy();
     await waitFor(() => server.persister.waiting > 0, "final flush waiting");
     const b = client("r9", "fay");
     try {
       await b.synced();
-      expect(readRows(b.doc, "entities").map((r) => r.id)).toEqual(expect.arrayContaining(["before-leave", "last-edit"]));
+      expect(readRows(b.doc, "entities").map((r) => r.id)).toEqual(
+        expect.arrayContaining(["before-leave", "last-edit"]),
+      );
     } finally {
       server.persister.release();
     }
@@ -153,11 +190,16 @@ describe("durability", () => {
     const writer = new Y.Doc();
     Y.applyUpdate(writer, (await server.snapshots.load(key))!.state);
     const sv = Y.encodeStateVector(writer);
-    writer.transact(() => writeRow(writer, "entities", { id: "from-the-log", record_id: "r7", parent_id: "", category: "x" }));
+    writer.transact(() =>
+      writeRow(writer, "entities", { id: "from-the-log", record_id: "r7", parent_id: "", category: "x" }),
+    );
     await server.log.append(key, Y.encodeStateAsUpdate(writer, sv));
     expect(await server.sync.rooms.flushPending()).toEqual({ flushed: 1, failed: 0 });
     expect(await server.log.read(key)).toEqual([]);
     const dataset = await server.library.open(DS);
-    expect((await dataset.query("entities", { where: { record_id: "r7" } })).items.map((r) => r.id).sort()).toEqual(["ent-r7", "from-the-log"]);
+    expect((await dataset.query("entities", { where: { record_id: "r7" } })).items.map((r) => r.id).sort()).toEqual([
+      "ent-r7",
+      "from-the-log",
+    ]);
   });
 });

@@ -46,7 +46,9 @@ describe("FlushScheduler", () => {
 
   it("retries a failed flush with backoff, logs each failure, and never drops it", async () => {
     let failures = 3;
-    const { clock, starts, errors, flusher } = setup(() => (failures-- > 0 ? Promise.reject(new Error("down")) : Promise.resolve()));
+    const { clock, starts, errors, flusher } = setup(() =>
+      failures-- > 0 ? Promise.reject(new Error("down")) : Promise.resolve(),
+    );
     flusher.touch();
     await clock.advance(1_500);
     expect(starts).toEqual([1_500]);

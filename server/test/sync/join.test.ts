@@ -48,7 +48,14 @@ describe("joining a record", () => {
     await a.synced();
     expect(readRows(a.doc, "entities").map((r) => r.id)).toEqual(["ent-r0"]);
     const [box] = readRows(a.doc, "bboxes");
-    expect(box).toMatchObject({ id: "bb-r0", record_id: "r0", entity_id: "ent-r0", view_id: "img-r0", coords: [0.1, 0.1, 0.2, 0.2], format: "xywh" });
+    expect(box).toMatchObject({
+      id: "bb-r0",
+      record_id: "r0",
+      entity_id: "ent-r0",
+      view_id: "img-r0",
+      coords: [0.1, 0.1, 0.2, 0.2],
+      format: "xywh",
+    });
     expect(readRecord(a.doc)).toMatchObject({ id: "r0", status: "new", split: "train" });
   });
 
@@ -74,14 +81,30 @@ describe("joining a record", () => {
       for (let k = 0; k < 5; k++) {
         const { entityId } = createEntity(ctx, origin, {
           entity: { category: `cat-${i}` },
-          annotation: { table: "bboxes", row: { view_id: "img-r1", coords: [0.1 * i, 0.05 * k, 0.1, 0.1], format: "xywh", is_normalized: true } },
+          annotation: {
+            table: "bboxes",
+            row: { view_id: "img-r1", coords: [0.1 * i, 0.05 * k, 0.1, 0.1], format: "xywh", is_normalized: true },
+          },
         });
-        addRow(ctx, origin, "tracklets", { entity_id: entityId, view_id: "img-r1", start_timestep: k, end_timestep: k + 2 });
+        addRow(ctx, origin, "tracklets", {
+          entity_id: entityId,
+          view_id: "img-r1",
+          start_timestep: k,
+          end_timestep: k + 2,
+        });
       }
-      addQuestion(ctx, origin, { conversationId: `conv-${i}`, content: `question from ${i}`, questionType: "OPEN", viewId: "img-r1" });
+      addQuestion(ctx, origin, {
+        conversationId: `conv-${i}`,
+        content: `question from ${i}`,
+        questionType: "OPEN",
+        viewId: "img-r1",
+      });
     });
     const room = server.sync.rooms.loaded(DS, "r1")!;
-    const expected = (doc: Y.Doc) => readRows(doc, "entities").length === 16 && readRows(doc, "tracklets").length === 15 && readRows(doc, "messages").length === 3;
+    const expected = (doc: Y.Doc) =>
+      readRows(doc, "entities").length === 16 &&
+      readRows(doc, "tracklets").length === 15 &&
+      readRows(doc, "messages").length === 3;
     await waitFor(() => expected(room.doc) && cs.every((c) => expected(c.doc)), "convergence");
     const serverRows = JSON.stringify(rowsOfDoc(room.doc));
     for (const c of cs) expect(JSON.stringify(rowsOfDoc(c.doc))).toBe(serverRows);
@@ -90,7 +113,9 @@ describe("joining a record", () => {
     expect(readRecord(room.doc).status).toBe("inProgress");
     expect(server.events.filter((e) => e.name === "status" && e.payload.recordId === "r1")).toHaveLength(1);
     const edits = server.events.filter((e) => e.name === "edit" && e.payload.recordId === "r1");
-    expect(new Set(edits.map((e) => (e.payload as { userId: string }).userId))).toEqual(new Set(["guest:ann", "guest:ben", "guest:cat"]));
+    expect(new Set(edits.map((e) => (e.payload as { userId: string }).userId))).toEqual(
+      new Set(["guest:ann", "guest:ben", "guest:cat"]),
+    );
   });
 
   it("serves a late joiner from memory: no second load, same document", async () => {

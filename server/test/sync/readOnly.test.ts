@@ -40,15 +40,25 @@ describe("read-only connections", () => {
     const viewer = client("r5", "vera", "viewer");
     const editor = client("r5", "ed");
     await Promise.all([viewer.synced(), editor.synced()]);
-    expect(viewer.sink.tessera().find((m) => m.kind === "welcome")).toMatchObject({ kind: "welcome", readOnly: true, status: "new" });
+    expect(viewer.sink.tessera().find((m) => m.kind === "welcome")).toMatchObject({
+      kind: "welcome",
+      readOnly: true,
+      status: "new",
+    });
     expect(editor.sink.tessera().find((m) => m.kind === "welcome")).toMatchObject({ readOnly: false });
 
     entity(viewer.doc, "r5", "from-viewer");
-    await waitFor(() => viewer.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"), "viewer told read_only");
+    await waitFor(
+      () => viewer.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"),
+      "viewer told read_only",
+    );
     // A later edit from the editor arrives everywhere; the viewer's never does.
     entity(editor.doc, "r5", "from-editor");
     const room = server.sync.rooms.loaded(DS, "r5")!;
-    await waitFor(() => readRows(viewer.doc, "entities").some((r) => r.id === "from-editor"), "editor's entity at the viewer");
+    await waitFor(
+      () => readRows(viewer.doc, "entities").some((r) => r.id === "from-editor"),
+      "editor's entity at the viewer",
+    );
     expect(readRows(room.doc, "entities").map((r) => r.id)).not.toContain("from-viewer");
     expect(readRows(editor.doc, "entities").map((r) => r.id)).not.toContain("from-viewer");
     await waitFor(() => server.log.appended > 0 && room.durable.idle, "log appends settled");
@@ -56,26 +66,45 @@ describe("read-only connections", () => {
     expect(readRows(logged, "entities").map((r) => r.id)).toContain("from-editor");
     expect(readRows(logged, "entities").map((r) => r.id)).not.toContain("from-viewer");
     // No echo of the dropped write reached the viewer: it would have looked "saved".
-    expect(viewer.sink.updates().some((u) => Y.decodeUpdate(u.update).structs.some((s) => s.id.client === viewer.doc.clientID))).toBe(false);
+    expect(
+      viewer.sink
+        .updates()
+        .some((u) => Y.decodeUpdate(u.update).structs.some((s) => s.id.client === viewer.doc.clientID)),
+    ).toBe(false);
 
     viewer.provider.awareness.setLocalStateField("viewport", { zoom: 2 });
     await waitFor(
-      () => (editor.provider.awareness.getStates().get(viewer.doc.clientID) as { viewport?: { zoom: number }; user?: { role: string } } | undefined)?.viewport?.zoom === 2,
+      () =>
+        (
+          editor.provider.awareness.getStates().get(viewer.doc.clientID) as
+            { viewport?: { zoom: number }; user?: { role: string } } | undefined
+        )?.viewport?.zoom === 2,
       "viewer's awareness at the editor",
     );
-    expect((editor.provider.awareness.getStates().get(viewer.doc.clientID) as { user: { role: string } }).user.role).toBe("viewer");
+    expect(
+      (editor.provider.awareness.getStates().get(viewer.doc.clientID) as { user: { role: string } }).user.role,
+    ).toBe("viewer");
   });
 
   it("make an annotator read-only on a validated record, not a reviewer", async () => {
     const annotator = client(VALIDATED, "ann");
     const reviewer = client(VALIDATED, "rev", "reviewer");
     await Promise.all([annotator.synced(), reviewer.synced()]);
-    expect(annotator.sink.tessera().find((m) => m.kind === "welcome")).toMatchObject({ readOnly: true, status: "validated" });
+    expect(annotator.sink.tessera().find((m) => m.kind === "welcome")).toMatchObject({
+      readOnly: true,
+      status: "validated",
+    });
     expect(reviewer.sink.tessera().find((m) => m.kind === "welcome")).toMatchObject({ readOnly: false });
     entity(annotator.doc, VALIDATED, "ann-edit");
     entity(reviewer.doc, VALIDATED, "rev-edit");
-    await waitFor(() => readRows(annotator.doc, "entities").some((r) => r.id === "rev-edit"), "reviewer's edit at the annotator");
-    await waitFor(() => annotator.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"), "annotator told read_only");
+    await waitFor(
+      () => readRows(annotator.doc, "entities").some((r) => r.id === "rev-edit"),
+      "reviewer's edit at the annotator",
+    );
+    await waitFor(
+      () => annotator.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"),
+      "annotator told read_only",
+    );
     const room = server.sync.rooms.loaded(DS, VALIDATED)!;
     expect(readRows(room.doc, "entities").map((r) => r.id)).not.toContain("ann-edit");
     expect(readRows(reviewer.doc, "entities").map((r) => r.id)).not.toContain("ann-edit");

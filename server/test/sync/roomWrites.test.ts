@@ -3,7 +3,16 @@ import * as Y from "yjs";
 import { addRow, readRecord, readRows, recordMap, restOrigin, writeRow, type DocContext } from "@tessera/shared-crdt";
 import { RoomEditError, RoomError, WorkflowError, type Identity } from "../../src/sync/index.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, roomEvent, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import {
+  connect,
+  docOf,
+  roomEvent,
+  startSyncServer,
+  upgradeStatus,
+  waitFor,
+  type TestClient,
+  type TestServer,
+} from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -39,7 +48,13 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
     const c = client("r0", "watcher");
     await c.synced();
     const id = await server.sync.rooms.withRecord(DS, "r0", restOrigin("u-api"), (doc) =>
-      addRow(ctx(doc, "r0"), restOrigin("u-api"), "bboxes", { entity_id: "ent-r0", view_id: "img-r0", coords: [0.2, 0.2, 0.1, 0.1], format: "xywh", is_normalized: true }),
+      addRow(ctx(doc, "r0"), restOrigin("u-api"), "bboxes", {
+        entity_id: "ent-r0",
+        view_id: "img-r0",
+        coords: [0.2, 0.2, 0.1, 0.1],
+        format: "xywh",
+        is_normalized: true,
+      }),
     );
     expect(id).toBe("rest-1");
     await waitFor(() => readRows(c.doc, "bboxes").some((r) => r.id === "rest-1"), "REST box at the client");
@@ -76,7 +91,9 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
     expect(server.sync.rooms.loaded(DS, "r1")).toBeNull();
     // Consecutive REST writes reuse the room while it idles: one load for all of them.
     for (const id of ["offline-a", "offline-b", "offline-ent"]) {
-      await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) => writeRow(doc, "entities", { id, record_id: "r1", parent_id: "", category: "rest" }));
+      await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) =>
+        writeRow(doc, "entities", { id, record_id: "r1", parent_id: "", category: "rest" }),
+      );
     }
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r1")).toHaveLength(1);
     await roomEvent(server, "unloaded", (e) => e.recordId === "r1");
@@ -97,7 +114,9 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
   });
 
   it("throws RoomError not_found for unknown records", async () => {
-    const err = await server.sync.rooms.withRecord(DS, "nope", restOrigin("u"), () => undefined).catch((e: unknown) => e);
+    const err = await server.sync.rooms
+      .withRecord(DS, "nope", restOrigin("u"), () => undefined)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RoomError);
     expect((err as RoomError).status).toBe(404);
   });
@@ -110,7 +129,10 @@ describe("RoomManager.applyWorkflow", () => {
     ann.doc.transact(() => writeRow(ann.doc, "entities", { id: "e1", record_id: "r2", parent_id: "", category: "x" }));
     await waitFor(() => readRecord(ann.doc).status === "inProgress", "W1");
 
-    expect(await server.sync.rooms.applyWorkflow(DS, "r2", "submit", annotator)).toEqual({ from: "inProgress", to: "inReview" });
+    expect(await server.sync.rooms.applyWorkflow(DS, "r2", "submit", annotator)).toEqual({
+      from: "inProgress",
+      to: "inReview",
+    });
     await waitFor(() => readRecord(ann.doc).status === "inReview", "inReview at the client");
 
     const noComment = await server.sync.rooms.applyWorkflow(DS, "r2", "reject", reviewer, " ").catch((e: unknown) => e);
@@ -120,19 +142,38 @@ describe("RoomManager.applyWorkflow", () => {
     expect((forbidden as WorkflowError).reason).toBe("forbidden");
 
     await server.sync.rooms.applyWorkflow(DS, "r2", "reject", reviewer, "box too loose");
-    await waitFor(() => readRecord(ann.doc).status === "inProgress" && readRecord(ann.doc).comment === "box too loose", "rejection at the client");
+    await waitFor(
+      () => readRecord(ann.doc).status === "inProgress" && readRecord(ann.doc).comment === "box too loose",
+      "rejection at the client",
+    );
 
     await server.sync.rooms.applyWorkflow(DS, "r2", "submit", annotator);
     await server.sync.rooms.applyWorkflow(DS, "r2", "approve", reviewer);
     await waitFor(() => readRecord(ann.doc).status === "validated", "validated at the client");
     // The annotator is now read-only on this record: told so, and its writes are dropped.
-    await waitFor(() => ann.sink.tessera().some((m) => m.kind === "welcome" && m.readOnly && m.status === "validated"), "read-only welcome");
-    ann.doc.transact(() => writeRow(ann.doc, "entities", { id: "too-late", record_id: "r2", parent_id: "", category: "x" }));
-    await waitFor(() => ann.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"), "read_only rejection");
+    await waitFor(
+      () => ann.sink.tessera().some((m) => m.kind === "welcome" && m.readOnly && m.status === "validated"),
+      "read-only welcome",
+    );
+    ann.doc.transact(() =>
+      writeRow(ann.doc, "entities", { id: "too-late", record_id: "r2", parent_id: "", category: "x" }),
+    );
+    await waitFor(
+      () => ann.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"),
+      "read_only rejection",
+    );
     expect(readRows(server.sync.rooms.loaded(DS, "r2")!.doc, "entities").map((r) => r.id)).not.toContain("too-late");
 
-    const statuses = server.events.filter((e) => e.name === "status" && e.payload.recordId === "r2").map((e) => e.payload as { action: string; to: string; userId: string });
-    expect(statuses.map((s) => `${s.action}:${s.to}`)).toEqual(["edit:inProgress", "submit:inReview", "reject:inProgress", "submit:inReview", "approve:validated"]);
+    const statuses = server.events
+      .filter((e) => e.name === "status" && e.payload.recordId === "r2")
+      .map((e) => e.payload as { action: string; to: string; userId: string });
+    expect(statuses.map((s) => `${s.action}:${s.to}`)).toEqual([
+      "edit:inProgress",
+      "submit:inReview",
+      "reject:inProgress",
+      "submit:inReview",
+      "approve:validated",
+    ]);
     expect(statuses[4]?.userId).toBe("u-rev");
   });
 
@@ -140,7 +181,10 @@ describe("RoomManager.applyWorkflow", () => {
     const c = client("r3", "sneaky");
     await c.synced();
     c.doc.transact(() => recordMap(c.doc).set("status", "validated"));
-    await waitFor(() => c.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "status_via_workflow"), "status rejection");
+    await waitFor(
+      () => c.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "status_via_workflow"),
+      "status rejection",
+    );
     await waitFor(() => readRecord(c.doc).status === "new", "status restored at the client");
     expect(readRecord(server.sync.rooms.loaded(DS, "r3")!.doc).status).toBe("new");
   });
@@ -152,8 +196,13 @@ describe("RoomManager.deleteRecords", () => {
     const c = client("r4", "doomed");
     await c.synced();
     c.doc.transact(() => writeRow(c.doc, "entities", { id: "unsaved", record_id: "r4", parent_id: "", category: "x" }));
-    await waitFor(() => readRows(server.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "unsaved"), "edit at the server");
-    const closed = new Promise<{ code: number }>((resolve) => c.provider.on("closed", (e: { code: number }) => resolve(e)));
+    await waitFor(
+      () => readRows(server.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "unsaved"),
+      "edit at the server",
+    );
+    const closed = new Promise<{ code: number }>((resolve) =>
+      c.provider.on("closed", (e: { code: number }) => resolve(e)),
+    );
     const dataset = await server.library.open(DS);
     const report = await server.sync.rooms.deleteRecords(DS, ["r4"], () => dataset.delete("records", ["r4"]));
     expect(report.records).toBe(1);

@@ -4,7 +4,17 @@ import type { Duplex } from "node:stream";
 import { readRows, writeRow } from "@tessera/shared-crdt";
 import { ManualClock } from "./support/ManualClock.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
-import { connect, docOf, rawSocket, roomEvent, startSyncServer, upgradeStatus, waitFor, type TestClient, type TestServer } from "./support/harness.js";
+import {
+  connect,
+  docOf,
+  rawSocket,
+  roomEvent,
+  startSyncServer,
+  upgradeStatus,
+  waitFor,
+  type TestClient,
+  type TestServer,
+} from "./support/harness.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -17,7 +27,8 @@ beforeAll(async () => {
   server.http.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     upgrades++;
     // Another handler's upgrade path: the sync endpoint must leave it alone.
-    if (req.url?.startsWith("/other")) socket.end("HTTP/1.1 418 I'm a teapot\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    if (req.url?.startsWith("/other"))
+      socket.end("HTTP/1.1 418 I'm a teapot\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
 });
 
@@ -93,7 +104,8 @@ describe("keep-alive on an injected clock", () => {
     c.provider.awareness.setLocalState(null);
     await c.synced();
     const before = c.sink.frames.length;
-    const keepAlives = () => c.sink.frames.slice(before).filter((f) => f.length === 3 && f[0] === 1 && f[1] === 1 && f[2] === 0).length;
+    const keepAlives = () =>
+      c.sink.frames.slice(before).filter((f) => f.length === 3 && f[0] === 1 && f[1] === 1 && f[2] === 0).length;
     // Nothing else happens on this record: whatever arrives now is the keep-alive, one per 200 ms of silence.
     await clock.advance(200);
     await waitFor(() => keepAlives() >= 1, "first keep-alive frame");
@@ -150,9 +162,16 @@ describe("shutdown", () => {
     const c = connect(other, DS, "r4", { name: "late" });
     try {
       await c.synced();
-      const closedWith = new Promise<number>((resolve) => c.provider.on("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)));
-      c.doc.transact(() => writeRow(c.doc, "entities", { id: "at-shutdown", record_id: "r4", parent_id: "", category: "x" }));
-      await waitFor(() => readRows(other.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "at-shutdown"), "edit at the server");
+      const closedWith = new Promise<number>((resolve) =>
+        c.provider.on("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)),
+      );
+      c.doc.transact(() =>
+        writeRow(c.doc, "entities", { id: "at-shutdown", record_id: "r4", parent_id: "", category: "x" }),
+      );
+      await waitFor(
+        () => readRows(other.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "at-shutdown"),
+        "edit at the server",
+      );
       c.provider.shouldConnect = false;
       await other.sync.close();
       expect(await closedWith).toBe(1001);

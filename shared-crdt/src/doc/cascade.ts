@@ -1,5 +1,12 @@
 import * as Y from "yjs";
-import { planDelete, planDependents, runDeleteWalk, type DeletePlan, type DeleteWalk, type RowQuery } from "../schema/references.js";
+import {
+  planDelete,
+  planDependents,
+  runDeleteWalk,
+  type DeletePlan,
+  type DeleteWalk,
+  type RowQuery,
+} from "../schema/references.js";
 import type { ComponentTable, TableName } from "../schema/tables.js";
 import { removeRow } from "./access.js";
 import { isComponentTable, tableMap } from "./layout.js";
@@ -38,7 +45,11 @@ function applyPlan(doc: Y.Doc, plan: DeletePlan, removed: Removed): Removed {
       if (!(m instanceof Y.Map)) continue;
       const value: unknown = m.get(c.field);
       if (c.many) {
-        if (Array.isArray(value)) m.set(c.field, value.filter((x) => !(typeof x === "string" && c.values.has(x))));
+        if (Array.isArray(value))
+          m.set(
+            c.field,
+            value.filter((x) => !(typeof x === "string" && c.values.has(x))),
+          );
       } else if (typeof value === "string" && c.values.has(value)) {
         m.set(c.field, "");
       }
@@ -48,7 +59,11 @@ function applyPlan(doc: Y.Doc, plan: DeletePlan, removed: Removed): Removed {
 }
 
 function run(doc: Y.Doc, walk: DeleteWalk, removed: Removed): Removed {
-  return applyPlan(doc, runDeleteWalk(walk, (q) => answerFromDoc(doc, q)), removed);
+  return applyPlan(
+    doc,
+    runDeleteWalk(walk, (q) => answerFromDoc(doc, q)),
+    removed,
+  );
 }
 
 /**
@@ -56,7 +71,11 @@ function run(doc: Y.Doc, walk: DeleteWalk, removed: Removed): Removed {
  * that depend on them are removed in turn, optional and list references are cleared. Call inside a
  * transaction. Returns the ids removed per table (the gone rows are not in it).
  */
-export function removeDependents(doc: Y.Doc, gone: ReadonlyMap<ComponentTable, ReadonlySet<string>>, removed: Removed = {}): Removed {
+export function removeDependents(
+  doc: Y.Doc,
+  gone: ReadonlyMap<ComponentTable, ReadonlySet<string>>,
+  removed: Removed = {},
+): Removed {
   return run(doc, planDependents(gone as ReadonlyMap<TableName, ReadonlySet<string>>, "record"), removed);
 }
 

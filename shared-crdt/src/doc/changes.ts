@@ -62,16 +62,25 @@ function note(changes: DocChanges, table: ComponentTable, id: string, kind: RowC
  * Calls `listener` once per transaction that changed the record or a component table. Returns the
  * function that stops observing.
  */
-export function observeRecordChanges(doc: Y.Doc, listener: (changes: DocChanges, tr: Y.Transaction) => void): () => void {
+export function observeRecordChanges(
+  doc: Y.Doc,
+  listener: (changes: DocChanges, tr: Y.Transaction) => void,
+): () => void {
   let pending: DocChanges | null = null;
-  const current = (tr: Y.Transaction): DocChanges => (pending ??= { tables: new Map(), record: new Map(), origin: tr.origin });
+  const current = (tr: Y.Transaction): DocChanges =>
+    (pending ??= { tables: new Map(), record: new Map(), origin: tr.origin });
 
   const onTable = (table: ComponentTable) => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => {
     const changes = current(tr);
     for (const ev of events) {
       if (ev.target === tableMap(doc, table)) {
         for (const [id, change] of (ev as Y.YMapEvent<unknown>).changes.keys) {
-          const rc = note(changes, table, id, change.action === "delete" ? "removed" : change.action === "add" ? "added" : "updated");
+          const rc = note(
+            changes,
+            table,
+            id,
+            change.action === "delete" ? "removed" : change.action === "add" ? "added" : "updated",
+          );
           // A row replaced whole under its id: every field it had (or lacked) is a changed field.
           if (change.action === "update" && change.oldValue instanceof Y.Map) {
             const old = fieldsBefore(change.oldValue as Y.Map<unknown>, ev);

@@ -1,5 +1,17 @@
 export { observeRecordChanges, type DocChanges, type RowChange } from "./changes.js";
-export { hasRow, patchRecord, patchRow, readRecord, readRow, readRows, removeRow, rowIds, rowOfMap, transact, writeRow } from "./access.js";
+export {
+  hasRow,
+  patchRecord,
+  patchRow,
+  readRecord,
+  readRow,
+  readRows,
+  removeRow,
+  rowIds,
+  rowOfMap,
+  transact,
+  writeRow,
+} from "./access.js";
 export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
 export { repairDoc, type RepairPolicy } from "./repair.js";
 export { randomId, type IdGenerator } from "./ids.js";
@@ -7,7 +19,15 @@ export { checkDoc, checkDocRecord, checkDocRow, checkRowKey } from "./integrity.
 export { introducedIssues } from "./issueDiff.js";
 export { clearOutsideLayout, LAYOUT_ROOTS, layoutBreaches, wouldWait, type LayoutBreach } from "./updateRoots.js";
 export { scanUpdate, UpdateScanError, type ScannedStruct, type StructId } from "./updateScan.js";
-export { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, RECORD_MAP, recordDocGuid, recordMap, tableMap, type RowMap } from "./layout.js";
+export {
+  isComponentTable,
+  RECORD_COLUMNS_OUTSIDE_DOC,
+  RECORD_MAP,
+  recordDocGuid,
+  recordMap,
+  tableMap,
+  type RowMap,
+} from "./layout.js";
 export {
   addAnswer,
   addKeyframe,
@@ -24,7 +44,15 @@ export {
   updateRow,
   type DocContext,
 } from "./mutators.js";
-export { clientOrigin, inferenceOrigin, isOrigin, PERSISTENCE_ORIGIN, restOrigin, serverOrigin, type Origin } from "./origins.js";
+export {
+  clientOrigin,
+  inferenceOrigin,
+  isOrigin,
+  PERSISTENCE_ORIGIN,
+  restOrigin,
+  serverOrigin,
+  type Origin,
+} from "./origins.js";
 export { applyRowsToDoc, diffRecordRows, rowsOfDoc, type RecordRows, type TableDiff } from "./rows.js";
 export {
   actionBetween,

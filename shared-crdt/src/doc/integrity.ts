@@ -13,28 +13,44 @@ import { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, tableMap } from "./layout
  * to this record, and that every non-empty reference resolves inside the document, with per-frame
  * tracklet / dynamic-state references on the same entity (D-REF; the shared reference table).
  */
-export function checkDocRow(doc: Y.Doc, schema: DatasetSchema, table: ComponentTable, row: Row, recordId: string): ValidationIssue[] {
+export function checkDocRow(
+  doc: Y.Doc,
+  schema: DatasetSchema,
+  table: ComponentTable,
+  row: Row,
+  recordId: string,
+): ValidationIssue[] {
   const at = `${table}[${String(row.id)}]`;
   const ts = schema.tables.get(table);
   if (!ts) return [{ path: at, message: `this dataset has no ${table} table` }];
   const r = validateRow(ts, row, { mode: "full", path: at });
   if (!r.ok) return r.issues;
   const issues: ValidationIssue[] = [];
-  if (row.record_id !== recordId) issues.push({ path: `${at}.record_id`, message: `must be ${JSON.stringify(recordId)}` });
+  if (row.record_id !== recordId)
+    issues.push({ path: `${at}.record_id`, message: `must be ${JSON.stringify(recordId)}` });
   for (const ref of referencesOf(table)) {
     if (ref.scope !== "record") continue;
     const values = ref.many ? ((row[ref.field] as string[] | undefined) ?? []) : [row[ref.field] as string];
     for (const v of values) {
       if (typeof v !== "string" || v === "") continue;
-      const target = ref.target.map((t) => (isComponentTable(t) ? readRow(doc, t, v) : undefined)).find((x) => x !== undefined);
+      const target = ref.target
+        .map((t) => (isComponentTable(t) ? readRow(doc, t, v) : undefined))
+        .find((x) => x !== undefined);
       if (!target) {
-        issues.push({ path: `${at}.${ref.field}`, message: `refers to a missing row ${JSON.stringify(v)} in ${ref.target.join("|")}` });
+        issues.push({
+          path: `${at}.${ref.field}`,
+          message: `refers to a missing row ${JSON.stringify(v)} in ${ref.target.join("|")}`,
+        });
       } else if (ref.sameEntity && target.entity_id !== row.entity_id) {
-        issues.push({ path: `${at}.${ref.field}`, message: `belongs to entity ${JSON.stringify(target.entity_id)}, not ${JSON.stringify(row.entity_id)}` });
+        issues.push({
+          path: `${at}.${ref.field}`,
+          message: `belongs to entity ${JSON.stringify(target.entity_id)}, not ${JSON.stringify(row.entity_id)}`,
+        });
       }
     }
   }
-  if (table === "entities" && row.parent_id === row.id) issues.push({ path: `${at}.parent_id`, message: "an entity cannot be its own parent" });
+  if (table === "entities" && row.parent_id === row.id)
+    issues.push({ path: `${at}.parent_id`, message: "an entity cannot be its own parent" });
   return issues;
 }
 
@@ -59,7 +75,8 @@ export function checkDocRecord(doc: Y.Doc, schema: DatasetSchema, recordId: stri
   const rec = readRecord(doc);
   const r = validateRow(ts, { ...rec, id: recordId }, { mode: "create", path: "record" });
   const issues = r.ok ? [] : [...r.issues];
-  for (const k of Object.keys(rec)) if (RECORD_COLUMNS_OUTSIDE_DOC.has(k)) issues.push({ path: `record.${k}`, message: "is managed by the server" });
+  for (const k of Object.keys(rec))
+    if (RECORD_COLUMNS_OUTSIDE_DOC.has(k)) issues.push({ path: `record.${k}`, message: "is managed by the server" });
   if (rec.id !== undefined && rec.id !== recordId) issues.push({ path: "record.id", message: "cannot change" });
   return issues;
 }

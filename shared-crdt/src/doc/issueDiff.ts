@@ -9,7 +9,10 @@ function issueKey(i: ValidationIssue): string {
  * D-REPAIR): a row Pixano wrote may break Tessera's stricter rules and stay so, an edit may not add
  * a problem.
  */
-export function introducedIssues(after: readonly ValidationIssue[], before: readonly ValidationIssue[]): ValidationIssue[] {
+export function introducedIssues(
+  after: readonly ValidationIssue[],
+  before: readonly ValidationIssue[],
+): ValidationIssue[] {
   if (after.length === 0) return [];
   const had = new Set(before.map(issueKey));
   return after.filter((i) => !had.has(issueKey(i)));

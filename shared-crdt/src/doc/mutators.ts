@@ -36,7 +36,11 @@ export class DocEditError extends Error {
 function build(ctx: DocContext, table: ComponentTable, partial: Row): Row {
   const ts = ctx.schema.tables.get(table);
   if (!ts) throw new DocEditError("no_table", `this dataset has no ${table} table`);
-  const r = validateRow(ts, { ...partial, record_id: ctx.recordId }, { mode: "create", path: `${table}[${String(partial.id)}]` });
+  const r = validateRow(
+    ts,
+    { ...partial, record_id: ctx.recordId },
+    { mode: "create", path: `${table}[${String(partial.id)}]` },
+  );
   if (!r.ok) throw new ValidationError(r.issues);
   return r.row;
 }
@@ -72,7 +76,9 @@ export function createEntity(
 ): { entityId: string; annotationId: string | null } {
   const entity = build(ctx, "entities", { id: ctx.newId(), ...input.entity });
   const entityId = entity.id as string;
-  const ann = input.annotation ? build(ctx, input.annotation.table, { id: ctx.newId(), ...input.annotation.row, entity_id: entityId }) : null;
+  const ann = input.annotation
+    ? build(ctx, input.annotation.table, { id: ctx.newId(), ...input.annotation.row, entity_id: entityId })
+    : null;
   transact(ctx.doc, origin, () => {
     writeRow(ctx.doc, "entities", entity);
     if (ann && input.annotation) writeRow(ctx.doc, input.annotation.table, ann);
@@ -92,7 +98,15 @@ export function updateRow(ctx: DocContext, origin: Origin, table: ComponentTable
 }
 
 /** D-OPS-2: moves one vertex of a polygon/polyline or one keypoint (coords replaced whole). */
-export function moveVertex(ctx: DocContext, origin: Origin, table: "multi_paths" | "keypoints", id: string, index: number, x: number, y: number): void {
+export function moveVertex(
+  ctx: DocContext,
+  origin: Origin,
+  table: "multi_paths" | "keypoints",
+  id: string,
+  index: number,
+  x: number,
+  y: number,
+): void {
   const row = mustRead(ctx, table, id);
   const coords = [...((row.coords as number[] | undefined) ?? [])];
   if (!Number.isInteger(index) || index < 0 || index * 2 + 1 >= coords.length) {
@@ -123,7 +137,8 @@ export function splitTracklet(ctx: DocContext, origin: Origin, trackletId: strin
   const t = mustRead(ctx, "tracklets", trackletId);
   const start = t.start_timestep as number;
   const end = t.end_timestep as number;
-  if (!(at >= start && at < end)) throw new DocEditError("out_of_range", `cannot split [${start}, ${end}] after frame ${at}`);
+  if (!(at >= start && at < end))
+    throw new DocEditError("out_of_range", `cannot split [${start}, ${end}] after frame ${at}`);
   const s0 = t.start_timestamp as number;
   const s1 = t.end_timestamp as number;
   const hasTs = s0 >= 0 && s1 >= 0;
@@ -189,10 +204,18 @@ export function glueTracklets(ctx: DocContext, origin: Origin, leftId: string, r
 export function addKeyframe(
   ctx: DocContext,
   origin: Origin,
-  input: { trackletId: string; table: "bboxes" | "keypoints" | "masks" | "multi_paths"; frameIndex: number; frameId: string; fields: Row },
+  input: {
+    trackletId: string;
+    table: "bboxes" | "keypoints" | "masks" | "multi_paths";
+    frameIndex: number;
+    frameId: string;
+    fields: Row;
+  },
 ): string {
   const t = mustRead(ctx, "tracklets", input.trackletId);
-  const existing = readRows(ctx.doc, input.table).find((r) => r.tracklet_id === input.trackletId && r.frame_index === input.frameIndex);
+  const existing = readRows(ctx.doc, input.table).find(
+    (r) => r.tracklet_id === input.trackletId && r.frame_index === input.frameIndex,
+  );
   const row = build(ctx, input.table, {
     ...input.fields,
     id: existing ? (existing.id as string) : ctx.newId(),
@@ -217,10 +240,20 @@ export function addKeyframe(
 export function addQuestion(
   ctx: DocContext,
   origin: Origin,
-  input: { conversationId?: string; content: string; questionType: string; choices?: string[]; viewId?: string; entityIds?: string[]; user?: string },
+  input: {
+    conversationId?: string;
+    content: string;
+    questionType: string;
+    choices?: string[];
+    viewId?: string;
+    entityIds?: string[];
+    user?: string;
+  },
 ): { id: string; conversationId: string; number: number } {
   const conversationId = input.conversationId ?? ctx.newId();
-  const numbers = readRows(ctx.doc, "messages").filter((m) => m.conversation_id === conversationId).map((m) => m.number as number);
+  const numbers = readRows(ctx.doc, "messages")
+    .filter((m) => m.conversation_id === conversationId)
+    .map((m) => m.number as number);
   const number = numbers.length === 0 ? 1 : Math.max(...numbers) + 1;
   const id = addRow(ctx, origin, "messages", {
     conversation_id: conversationId,

@@ -76,7 +76,8 @@ export function repairDoc(
     }
     if (changes.record.size > 0) {
       const found = checkDocRecord(doc, schema, recordId);
-      const added = found.length === 0 ? [] : introducedIssues(found, checkRecordBefore(doc, schema, recordId, changes.record));
+      const added =
+        found.length === 0 ? [] : introducedIssues(found, checkRecordBefore(doc, schema, recordId, changes.record));
       if (added.length > 0) {
         issues.push(...added);
         for (const field of changes.record.keys()) restoreRecord(field);
@@ -111,12 +112,18 @@ export function repairDoc(
   return issues;
 }
 
-function checkRecordBefore(doc: Y.Doc, schema: DatasetSchema, recordId: string, before: ReadonlyMap<string, unknown>): ValidationIssue[] {
+function checkRecordBefore(
+  doc: Y.Doc,
+  schema: DatasetSchema,
+  recordId: string,
+  before: ReadonlyMap<string, unknown>,
+): ValidationIssue[] {
   // checkDocRecord reads the live map: judge the previous values on a scratch copy of the fields.
   const scratch = new Y.Doc();
   try {
     const m = recordMap(scratch);
-    for (const [k, v] of Object.entries(withBefore(readRecord(doc), before))) if (!(v instanceof Y.AbstractType)) m.set(k, v);
+    for (const [k, v] of Object.entries(withBefore(readRecord(doc), before)))
+      if (!(v instanceof Y.AbstractType)) m.set(k, v);
     return checkDocRecord(scratch, schema, recordId);
   } finally {
     scratch.destroy();
@@ -141,7 +148,12 @@ function repairRow(
     return { issues: [{ path: `${table}[${id}]`, message: "a row must be a map of fields" }], restored: false };
   }
   const row = readRow(doc, table, id) ?? {};
-  const rules = (r: Row): ValidationIssue[] => [...checkRowKey(table, id, r), ...(rowRules ? [...ownRecord(table, r, recordId), ...rowRules(table, r)] : checkDocRow(doc, schema, table, r, recordId))];
+  const rules = (r: Row): ValidationIssue[] => [
+    ...checkRowKey(table, id, r),
+    ...(rowRules
+      ? [...ownRecord(table, r, recordId), ...rowRules(table, r)]
+      : checkDocRow(doc, schema, table, r, recordId)),
+  ];
   const found = rules(row);
   if (found.length === 0) return { issues: [], restored: false };
   if (change.kind !== "updated") {
@@ -157,5 +169,7 @@ function repairRow(
 
 /** A row belongs to the document's record (the part of D-VALID R-PIXANO keeps). */
 function ownRecord(table: ComponentTable, row: Row, recordId: string): ValidationIssue[] {
-  return row.record_id === recordId ? [] : [{ path: `${table}[${String(row.id)}].record_id`, message: `must be ${JSON.stringify(recordId)}` }];
+  return row.record_id === recordId
+    ? []
+    : [{ path: `${table}[${String(row.id)}].record_id`, message: `must be ${JSON.stringify(recordId)}` }];
 }

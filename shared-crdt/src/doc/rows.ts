@@ -54,7 +54,10 @@ function sameRow(a: Row, b: Row): boolean {
 }
 
 /** What to write to go from `before` to `after` (the persist worker's plan): upserts and deletes per table. */
-export function diffRecordRows(before: RecordRows, after: RecordRows): {
+export function diffRecordRows(
+  before: RecordRows,
+  after: RecordRows,
+): {
   recordChanged: boolean;
   tables: Partial<Record<ComponentTable, TableDiff>>;
 } {

@@ -30,7 +30,8 @@ export function layoutBreaches(update: Uint8Array): LayoutBreach[] {
     const root = s.parentKey;
     if (root === null || out.has(root)) return;
     if (!LAYOUT_ROOTS.has(root)) out.set(root, { root, message: "is not part of the record layout" });
-    else if (s.parentSub === null) out.set(root, { root, message: "is a map: list content is not part of the record layout" });
+    else if (s.parentSub === null)
+      out.set(root, { root, message: "is a map: list content is not part of the record layout" });
   });
   return [...out.values()];
 }

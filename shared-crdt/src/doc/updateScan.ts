@@ -99,7 +99,17 @@ export function scanUpdate(update: Uint8Array, visit: (s: ScannedStruct) => void
         const ref = info & BITS5;
         if (ref === 0 || ref === 10) {
           const length = decoding.readVarUint(d);
-          visit({ kind: ref === 0 ? "gc" : "skip", client, clock, length, origin: null, rightOrigin: null, parentKey: null, parentId: null, parentSub: null });
+          visit({
+            kind: ref === 0 ? "gc" : "skip",
+            client,
+            clock,
+            length,
+            origin: null,
+            rightOrigin: null,
+            parentKey: null,
+            parentId: null,
+            parentSub: null,
+          });
           clock += length;
           continue;
         }

@@ -33,7 +33,12 @@ const TRANSITIONS: Readonly<Record<NamedAction, Transition>> = {
   // W1: the first edit of a new record starts it.
   edit: { from: ["new"], to: "inProgress", roles: ["admin", "reviewer", "annotator"], needsComment: false },
   // W2: whoever annotates submits for review.
-  submit: { from: ["new", "inProgress"], to: "inReview", roles: ["admin", "reviewer", "annotator"], needsComment: false },
+  submit: {
+    from: ["new", "inProgress"],
+    to: "inReview",
+    roles: ["admin", "reviewer", "annotator"],
+    needsComment: false,
+  },
   // W3: only reviewers (and admins) approve or reject; a rejection carries a comment.
   approve: { from: ["inReview"], to: "validated", roles: ["admin", "reviewer"], needsComment: false },
   reject: { from: ["inReview"], to: "inProgress", roles: ["admin", "reviewer"], needsComment: true },
@@ -71,9 +76,12 @@ export function workflowState(status: unknown): WorkflowState {
 /** Decides a named transition from a stored status; pure, so the client shows the same answer the server enforces. */
 export function transition(status: string, action: NamedAction, role: Role, comment = ""): WorkflowResult {
   const t = TRANSITIONS[action];
-  if (!t.roles.includes(role)) return { ok: false, reason: "forbidden", message: `a ${role} may not ${action} a record` };
-  if (!t.from.includes(workflowState(status))) return { ok: false, reason: "wrong_status", message: `cannot ${action} a record that is ${status}` };
-  if (t.needsComment && comment.trim() === "") return { ok: false, reason: "comment_required", message: `${action} needs a comment` };
+  if (!t.roles.includes(role))
+    return { ok: false, reason: "forbidden", message: `a ${role} may not ${action} a record` };
+  if (!t.from.includes(workflowState(status)))
+    return { ok: false, reason: "wrong_status", message: `cannot ${action} a record that is ${status}` };
+  if (t.needsComment && comment.trim() === "")
+    return { ok: false, reason: "comment_required", message: `${action} needs a comment` };
   return { ok: true, action, from: status, to: t.to };
 }
 
@@ -94,7 +102,11 @@ export function setStatus(from: string, to: string, role: Role, comment = ""): W
   if (r?.ok) return r;
   if (SETTERS.includes(role)) return { ok: true, action: "set", from, to };
   if (r) return r;
-  return { ok: false, reason: "forbidden", message: `a ${role} may not move a record from ${from} to ${to}: only reviewers and admins set a status outside the workflow` };
+  return {
+    ok: false,
+    reason: "forbidden",
+    message: `a ${role} may not move a record from ${from} to ${to}: only reviewers and admins set a status outside the workflow`,
+  };
 }
 
 /** The named actions a role may take on a record with this stored status (for buttons and menus). */

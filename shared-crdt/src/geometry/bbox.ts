@@ -19,8 +19,14 @@ export function toBox(coords: readonly number[]): Box {
   const [a, b, c, d] = coords;
   if (
     coords.length !== 4 ||
-    a === undefined || b === undefined || c === undefined || d === undefined ||
-    !Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c) || !Number.isFinite(d)
+    a === undefined ||
+    b === undefined ||
+    c === undefined ||
+    d === undefined ||
+    !Number.isFinite(a) ||
+    !Number.isFinite(b) ||
+    !Number.isFinite(c) ||
+    !Number.isFinite(d)
   ) {
     throw new GeometryError("invalid-coords", `a bbox needs 4 finite coordinates, got ${JSON.stringify(coords)}`);
   }

@@ -43,7 +43,10 @@ function bracket<K extends { readonly frameIndex: number }>(
     const f = keyframes[i]?.frameIndex ?? Number.NaN;
     const prev = i > 0 ? (keyframes[i - 1]?.frameIndex ?? Number.NaN) : Number.NEGATIVE_INFINITY;
     if (!Number.isFinite(f) || !(f > prev)) {
-      throw new GeometryError("keyframes-not-sorted", `keyframe ${i} (frame ${f}) is not after keyframe ${i - 1} (frame ${prev})`);
+      throw new GeometryError(
+        "keyframes-not-sorted",
+        `keyframe ${i} (frame ${f}) is not after keyframe ${i - 1} (frame ${prev})`,
+      );
     }
   }
   const first = keyframes[0];
@@ -87,7 +90,10 @@ export function interpolateBBox(keyframes: readonly BBoxKeyframe[], frameIndex: 
   const { before, after } = found;
   for (const k of [before, after]) {
     if (k.coords.length !== 4) {
-      throw new GeometryError("invalid-coords", `bbox keyframe at frame ${k.frameIndex} has ${k.coords.length} coords, expected 4`);
+      throw new GeometryError(
+        "invalid-coords",
+        `bbox keyframe at frame ${k.frameIndex} has ${k.coords.length} coords, expected 4`,
+      );
     }
     checkFlatCoords(k.coords);
   }

@@ -56,7 +56,10 @@ export function splitMultiPath(coords: readonly number[], numPoints: readonly nu
     total += n;
   }
   if (total * 2 !== coords.length) {
-    throw new GeometryError("invalid-num-points", `num_points sums to ${total} points but coords hold ${coords.length / 2}`);
+    throw new GeometryError(
+      "invalid-num-points",
+      `num_points sums to ${total} points but coords hold ${coords.length / 2}`,
+    );
   }
   const paths: number[][] = [];
   let offset = 0;
@@ -103,7 +106,12 @@ export function pointInPolygon(x: number, y: number, ring: readonly number[]): b
  * Even-odd test over all sub-paths of a closed multi-path: a point inside two rings is
  * outside, which is how a ring drawn inside another becomes a hole.
  */
-export function pointInMultiPath(x: number, y: number, coords: readonly number[], numPoints: readonly number[]): boolean {
+export function pointInMultiPath(
+  x: number,
+  y: number,
+  coords: readonly number[],
+  numPoints: readonly number[],
+): boolean {
   let crossings = 0;
   for (const ring of splitMultiPath(coords, numPoints)) crossings += countCrossingsRightOf(x, y, ring);
   return crossings % 2 === 1;

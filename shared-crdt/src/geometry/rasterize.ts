@@ -19,7 +19,10 @@ export interface PolygonRasterOptions {
 
 function checkMaskDimensions(height: number, width: number): void {
   if (!Number.isSafeInteger(height) || !Number.isSafeInteger(width) || height < 0 || width < 0) {
-    throw new GeometryError("invalid-dimensions", `mask height and width must be integers >= 0, got ${height}x${width}`);
+    throw new GeometryError(
+      "invalid-dimensions",
+      `mask height and width must be integers >= 0, got ${height}x${width}`,
+    );
   }
 }
 

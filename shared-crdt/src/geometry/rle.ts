@@ -45,14 +45,20 @@ function isDimension(n: number): boolean {
 export function readRleSize(size: readonly number[]): [number, number] {
   const [h, w] = size;
   if (size.length !== 2 || h === undefined || w === undefined || !isDimension(h) || !isDimension(w)) {
-    throw new GeometryError("invalid-dimensions", `RLE size must be [height, width] integers >= 0, got ${JSON.stringify(size)}`);
+    throw new GeometryError(
+      "invalid-dimensions",
+      `RLE size must be [height, width] integers >= 0, got ${JSON.stringify(size)}`,
+    );
   }
   return [h, w];
 }
 
 function checkDimensions(height: number, width: number): void {
   if (!isDimension(height) || !isDimension(width)) {
-    throw new GeometryError("invalid-dimensions", `mask height and width must be integers >= 0, got ${height}x${width}`);
+    throw new GeometryError(
+      "invalid-dimensions",
+      `mask height and width must be integers >= 0, got ${height}x${width}`,
+    );
   }
 }
 
@@ -80,7 +86,10 @@ export function countsToRuns(counts: string): number[] {
       }
       chunk = counts.charCodeAt(p) - CHAR_BASE;
       if (chunk < 0 || chunk > 63) {
-        throw new GeometryError("malformed-rle", `RLE counts has invalid character ${JSON.stringify(counts[p])} at offset ${p}`);
+        throw new GeometryError(
+          "malformed-rle",
+          `RLE counts has invalid character ${JSON.stringify(counts[p])} at offset ${p}`,
+        );
       }
       value += (chunk & 0x1f) * scale;
       scale *= 32;
@@ -172,7 +181,10 @@ export function isValidRleString(counts: string, height: number, width: number):
 export function maskToRuns(mask: Uint8Array, height: number, width: number): number[] {
   checkDimensions(height, width);
   if (mask.length !== height * width) {
-    throw new GeometryError("mask-size-mismatch", `mask has ${mask.length} values, ${height}x${width} needs ${height * width}`);
+    throw new GeometryError(
+      "mask-size-mismatch",
+      `mask has ${mask.length} values, ${height}x${width} needs ${height * width}`,
+    );
   }
   const runs: number[] = [];
   let current = 0;

@@ -5,20 +5,30 @@
  */
 export type PersistRequest =
   /** Fold this record's log into its snapshot and rows now. */
-  | { type: "flush"; id: number; datasetId: string; recordId: string }
-  | { type: "shutdown" };
+  { type: "flush"; id: number; datasetId: string; recordId: string } | { type: "shutdown" };
 
 export type PersistReply =
   | { type: "ready" }
   /** Everything in the record's log up to `upTo` (log position, inclusive) is in the snapshot and the rows. */
-  | { type: "flushed"; id: number; datasetId: string; recordId: string; upTo: number; rowsWritten: number; rowsDeleted: number; statusChanged: boolean }
+  | {
+      type: "flushed";
+      id: number;
+      datasetId: string;
+      recordId: string;
+      upTo: number;
+      rowsWritten: number;
+      rowsDeleted: number;
+      statusChanged: boolean;
+    }
   | { type: "failed"; id: number; datasetId: string; recordId: string; error: string };
 
 export function isPersistRequest(v: unknown): v is PersistRequest {
   if (v === null || typeof v !== "object") return false;
   const m = v as Record<string, unknown>;
   if (m.type === "shutdown") return true;
-  return m.type === "flush" && typeof m.id === "number" && typeof m.datasetId === "string" && typeof m.recordId === "string";
+  return (
+    m.type === "flush" && typeof m.id === "number" && typeof m.datasetId === "string" && typeof m.recordId === "string"
+  );
 }
 
 export function isPersistReply(v: unknown): v is PersistReply {

@@ -62,13 +62,16 @@ export interface LiveClientToServer {
   /** Start following a user (their record changes reach you as `follow:moved`); `null` stops. */
   "follow:set": (p: { userId: string | null }, ack: LiveAck<{ recordId: string | null }>) => void;
   /** A named workflow action on a record (edit = start, submit, approve, reject with comment, reopen). */
-  "record:transition": (p: { recordId: string; action: NamedAction; comment?: string }, ack: LiveAck<StatusChange>) => void;
+  "record:transition": (
+    p: { recordId: string; action: NamedAction; comment?: string },
+    ack: LiveAck<StatusChange>,
+  ) => void;
   /** Recent activity of the dataset, or of one record. */
   "activity:list": (p: { recordId?: string; limit?: number }, ack: LiveAck<ActivityEntry[]>) => void;
 }
 
 export interface LiveServerToClient {
-  "hello": (p: { protocol: number; you: LiveUser; connectionId: string; presence: Presence[] }) => void;
+  hello: (p: { protocol: number; you: LiveUser; connectionId: string; presence: Presence[] }) => void;
   "presence:changed": (p: Presence) => void;
   "presence:left": (p: { connectionId: string; userId: string }) => void;
   /** The person you follow opened another record. */
@@ -76,7 +79,7 @@ export interface LiveServerToClient {
   /** The person you follow left the dataset: following stopped. */
   "follow:ended": (p: { leader: LiveUser; reason: "left" }) => void;
   "record:status": (p: StatusChange) => void;
-  "activity": (p: ActivityEntry) => void;
+  activity: (p: ActivityEntry) => void;
 }
 
 /** Handshake `auth` payload (until accounts exist, identity is a display name; see server identify hook). */

@@ -15,7 +15,11 @@ export type TesseraMessage =
   /** Every update this connection sent, up to `count`, is in the write-ahead log (durable). */
   | { kind: "confirmed"; count: number }
   /** An update of this connection was repaired (SPEC D-REPAIR); the issues say why. */
-  | { kind: "rejected"; reason: "invalid_rows" | "outside_layout" | "read_only" | "status_via_workflow"; issues: Array<{ path: string; message: string }> }
+  | {
+      kind: "rejected";
+      reason: "invalid_rows" | "outside_layout" | "read_only" | "status_via_workflow";
+      issues: Array<{ path: string; message: string }>;
+    }
   /** The document is loaded and this is the connection's identity and rights. */
   | { kind: "welcome"; sessionId: string; readOnly: boolean; status: string };
 

@@ -68,13 +68,18 @@ export function parseFilter(expr: string): Filter {
   const column = expr.slice(0, first);
   const op = expr.slice(first + 1, second);
   const raw = expr.slice(second + 1);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(column)) throw new FilterSyntaxError(`filter ${JSON.stringify(expr)}: invalid column name`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(column))
+    throw new FilterSyntaxError(`filter ${JSON.stringify(expr)}: invalid column name`);
   if (!(FILTER_OPS as readonly string[]).includes(op)) {
-    throw new FilterSyntaxError(`filter ${JSON.stringify(expr)}: unknown operator ${JSON.stringify(op)} (one of ${FILTER_OPS.join(", ")})`);
+    throw new FilterSyntaxError(
+      `filter ${JSON.stringify(expr)}: unknown operator ${JSON.stringify(op)} (one of ${FILTER_OPS.join(", ")})`,
+    );
   }
-  if (raw.length > MAX_FILTER_VALUE_LENGTH) throw new FilterSyntaxError(`filter on ${column}: value longer than ${MAX_FILTER_VALUE_LENGTH} characters`);
+  if (raw.length > MAX_FILTER_VALUE_LENGTH)
+    throw new FilterSyntaxError(`filter on ${column}: value longer than ${MAX_FILTER_VALUE_LENGTH} characters`);
   const values = MULTI.has(op as FilterOp) ? splitListValue(raw) : [raw];
-  if (op === "between" && values.length !== 2) throw new FilterSyntaxError(`filter on ${column}: between takes two values`);
+  if (op === "between" && values.length !== 2)
+    throw new FilterSyntaxError(`filter on ${column}: between takes two values`);
   return { column, op: op as FilterOp, values };
 }
 

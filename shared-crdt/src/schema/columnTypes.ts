@@ -40,7 +40,8 @@ export type ValueOf<T extends ColumnType> = T extends { kind: "list"; of: infer 
             : number;
 
 /** Any value a cell may hold; int64 cells beyond ±(2^53 − 1) are `bigint` (see `int64.ts`). */
-export type CellValue = string | number | bigint | boolean | Uint8Array | string[] | number[] | Array<number | bigint> | boolean[] | null;
+export type CellValue =
+  string | number | bigint | boolean | Uint8Array | string[] | number[] | Array<number | bigint> | boolean[] | null;
 
 export function typeToString(t: ColumnType): string {
   switch (t.kind) {

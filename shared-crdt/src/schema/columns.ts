@@ -19,7 +19,8 @@ export interface ColumnDef<
   readonly source: "base" | "custom";
 }
 
-type CellOf<C> = C extends ColumnDef<string, infer T, infer Null> ? (Null extends true ? ValueOf<T> | null : ValueOf<T>) : never;
+type CellOf<C> =
+  C extends ColumnDef<string, infer T, infer Null> ? (Null extends true ? ValueOf<T> | null : ValueOf<T>) : never;
 
 /** The row type of an ordered column list. */
 export type RowOf<C extends readonly ColumnDef[]> = { [K in C[number] as K["name"]]: CellOf<K> };

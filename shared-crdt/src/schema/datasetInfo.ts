@@ -73,7 +73,8 @@ export const INFO_KEY_ORDER: readonly string[] = [
 
 /** Parses and checks `info.json`; throws {@link SchemaError} with the offending key. */
 export function parseDatasetInfo(json: unknown): DatasetInfo {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new SchemaError("invalid_manifest", "info.json: not an object");
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new SchemaError("invalid_manifest", "info.json: not an object");
   const o = json as Record<string, unknown>;
   if (typeof o.id !== "string" || o.id === "" || /\s/.test(o.id)) {
     throw new SchemaError("invalid_manifest", "info.json: id must be a non-empty string without spaces");
@@ -93,7 +94,8 @@ export function parseDatasetInfo(json: unknown): DatasetInfo {
     if (slot in o) info[slot] = parseManifest(o[slot], `info.json:${slot}`);
   }
   const views = o.views ?? {};
-  if (typeof views !== "object" || views === null || Array.isArray(views)) throw new SchemaError("invalid_manifest", "info.json:views: not an object");
+  if (typeof views !== "object" || views === null || Array.isArray(views))
+    throw new SchemaError("invalid_manifest", "info.json:views: not an object");
   for (const [name, m] of Object.entries(views)) {
     const manifest = parseManifest(m, `info.json:views.${name}`);
     if (manifest) info.views[name] = manifest;
@@ -144,7 +146,9 @@ export function typedInfo(info: Record<string, unknown>): Record<string, unknown
   }
   const views = info.views;
   if (views !== null && typeof views === "object" && !Array.isArray(views)) {
-    out.views = Object.fromEntries(Object.entries(views as Record<string, SchemaManifest>).map(([k, m]) => [k, typedManifest(m)]));
+    out.views = Object.fromEntries(
+      Object.entries(views as Record<string, SchemaManifest>).map(([k, m]) => [k, typedManifest(m)]),
+    );
   }
   return out;
 }
@@ -167,7 +171,10 @@ export function datasetSchemaOf(info: DatasetInfo, embeddingDim?: number): Datas
     if (!m) continue;
     const t = tableByBaseClass(m.base);
     if (!t || (t.slot !== slot && !(slot === "entity" && t.name === "entities"))) {
-      throw new SchemaError("bad_slot", `info.json:${slot}: base ${JSON.stringify(m.base)} does not belong in this slot`);
+      throw new SchemaError(
+        "bad_slot",
+        `info.json:${slot}: base ${JSON.stringify(m.base)} does not belong in this slot`,
+      );
     }
     tables.set(t.name, tableSchemaFromManifest(m, t.name));
   }
@@ -175,10 +182,14 @@ export function datasetSchemaOf(info: DatasetInfo, embeddingDim?: number): Datas
   const views = new Map<string, TableName>();
   for (const [name, m] of Object.entries(info.views)) {
     const t = tableByBaseClass(m.base);
-    if (!t || t.group !== "views") throw new SchemaError("bad_slot", `info.json:views.${name}: ${JSON.stringify(m.base)} is not a view class`);
+    if (!t || t.group !== "views")
+      throw new SchemaError("bad_slot", `info.json:views.${name}: ${JSON.stringify(m.base)} is not a view class`);
     const existing = tables.get(t.name);
     if (existing && existing.className !== (m.name ?? t.baseClass)) {
-      throw new SchemaError("bad_slot", `info.json:views.${name}: views sharing ${t.name} must use the same schema class`);
+      throw new SchemaError(
+        "bad_slot",
+        `info.json:views.${name}: views sharing ${t.name} must use the same schema class`,
+      );
     }
     tables.set(t.name, existing ?? tableSchemaFromManifest(m, t.name));
     views.set(name, t.name);

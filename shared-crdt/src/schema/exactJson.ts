@@ -167,6 +167,7 @@ const LITERALS: ReadonlyArray<readonly [string, unknown]> = [
 
 /** Own data property, as `JSON.parse` makes it (a `__proto__` key must not set the prototype). */
 function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === "__proto__") Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
   else o[k] = v;
 }

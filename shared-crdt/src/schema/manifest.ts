@@ -85,7 +85,8 @@ function fieldType(name: string, payload: FieldPayload): ColumnType {
     throw new SchemaError("unsupported_field_type", `field ${name}: unsupported type ${JSON.stringify(payload.type)}`);
   }
   if (payload.collection) {
-    if (kind === "binary") throw new SchemaError("unsupported_field_type", `field ${name}: list of bytes is not supported`);
+    if (kind === "binary")
+      throw new SchemaError("unsupported_field_type", `field ${name}: list of bytes is not supported`);
     return { kind: "list", of: kind as "utf8" | "int64" | "float64" | "bool" | "timestamp_us" };
   }
   return { kind } as ColumnType;
@@ -95,7 +96,13 @@ function fieldType(name: string, payload: FieldPayload): ColumnType {
 export function payloadOfColumn(column: ColumnDef, required: boolean, dflt: unknown): FieldPayload {
   const t = column.type;
   if (t.kind === "fixed_size_list") {
-    return { collection: false, type: "FixedSizeList", dim: t.dim, value_type: t.of === "float64" ? "double" : "float", required };
+    return {
+      collection: false,
+      type: "FixedSizeList",
+      dim: t.dim,
+      value_type: t.of === "float64" ? "double" : "float",
+      required,
+    };
   }
   const scalar = t.kind === "list" ? t.of : t.kind;
   const type = Object.entries(SCALAR_TYPES).find(([, k]) => k === scalar)?.[0] ?? "str";
@@ -113,14 +120,16 @@ export function customColumn(name: string, payload: FieldPayload): ColumnDef {
     name,
     type,
     nullable,
-    default: () => (Array.isArray(fixed) ? [...fixed] : fixed) as ColumnDef["default"] extends () => infer V ? V : never,
+    default: () =>
+      (Array.isArray(fixed) ? [...fixed] : fixed) as ColumnDef["default"] extends () => infer V ? V : never,
     source: "custom",
   };
 }
 
 export function parseManifest(value: unknown, where: string): SchemaManifest | null {
   if (value === null || value === undefined) return null;
-  if (typeof value !== "object" || Array.isArray(value)) throw new SchemaError("invalid_manifest", `${where}: not an object`);
+  if (typeof value !== "object" || Array.isArray(value))
+    throw new SchemaError("invalid_manifest", `${where}: not an object`);
   const m = value as Record<string, unknown>;
   if (typeof m.base !== "string") throw new SchemaError("invalid_manifest", `${where}.base: missing`);
   const fields = m.fields ?? {};
@@ -142,7 +151,11 @@ export function parseManifest(value: unknown, where: string): SchemaManifest | n
  * (its `fields` are not applied). A custom field that redefines a base column keeps the base
  * column's position; new fields are appended in manifest order.
  */
-export function tableSchemaFromManifest(manifest: SchemaManifest | null, fallback: TableName, embeddingDim = 0): TableSchema {
+export function tableSchemaFromManifest(
+  manifest: SchemaManifest | null,
+  fallback: TableName,
+  embeddingDim = 0,
+): TableSchema {
   const table = manifest ? tableByBaseClass(manifest.base) : TABLES[fallback];
   if (!table) throw new SchemaError("unknown_base", `unknown schema base class ${JSON.stringify(manifest?.base)}`);
   const base = table.name === "embeddings" ? embeddingColumns(embeddingDim) : table.columns;
@@ -150,7 +163,8 @@ export function tableSchemaFromManifest(manifest: SchemaManifest | null, fallbac
   const required = new Set<string>();
   if (manifest?.name !== undefined) {
     for (const [name, payload] of Object.entries(manifest.fields)) {
-      if (name === "__proto__" || name === "constructor") throw new SchemaError("invalid_manifest", `field name ${name} is reserved`);
+      if (name === "__proto__" || name === "constructor")
+        throw new SchemaError("invalid_manifest", `field name ${name} is reserved`);
       const c = customColumn(name, payload);
       const at = columns.findIndex((x) => x.name === name);
       if (at >= 0) columns[at] = { ...c, source: "base" };

@@ -48,7 +48,9 @@ export interface PythonJsonOptions {
 
 function stringText(s: string, ensureAscii: boolean): string {
   const json = JSON.stringify(s);
-  return ensureAscii ? json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
+  return ensureAscii
+    ? json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    : json;
 }
 
 const CONTAINER = Symbol("container");
@@ -76,7 +78,9 @@ function scalarText(v: unknown, ensureAscii: boolean): string | undefined | type
 /** `toJSON()` applied, as `JSON.stringify` does. */
 function resolved(v: unknown): unknown {
   const withJson = v as { toJSON?: () => unknown } | null;
-  return withJson !== null && typeof withJson === "object" && typeof withJson.toJSON === "function" ? withJson.toJSON() : v;
+  return withJson !== null && typeof withJson === "object" && typeof withJson.toJSON === "function"
+    ? withJson.toJSON()
+    : v;
 }
 
 interface Frame {

@@ -25,14 +25,37 @@ export interface Reference {
 }
 
 const PER_FRAME = ["bboxes", "masks", "keypoints", "multi_paths"] as const satisfies readonly TableName[];
-const ENTITY_ANNOTATIONS = [...PER_FRAME, "tracklets", "text_spans", "classifications", "relations"] as const satisfies readonly TableName[];
+const ENTITY_ANNOTATIONS = [
+  ...PER_FRAME,
+  "tracklets",
+  "text_spans",
+  "classifications",
+  "relations",
+] as const satisfies readonly TableName[];
 /** Pixano's `annotations` group: what a relation's `subject_id` / `object_id` may point at. */
 export const ANNOTATION_TABLES = [...ENTITY_ANNOTATIONS, "messages"] as const satisfies readonly TableName[];
-const WITH_VIEW_ID = ["entity_dynamic_states", ...ANNOTATION_TABLES, "embeddings"] as const satisfies readonly TableName[];
+const WITH_VIEW_ID = [
+  "entity_dynamic_states",
+  ...ANNOTATION_TABLES,
+  "embeddings",
+] as const satisfies readonly TableName[];
 const WITH_FRAME_ID = ["entity_dynamic_states", ...PER_FRAME, "embeddings"] as const satisfies readonly TableName[];
-const RECORD_OWNED = [...VIEW_TABLES, "entities", "entity_dynamic_states", ...ANNOTATION_TABLES, "embeddings"] as const satisfies readonly TableName[];
+const RECORD_OWNED = [
+  ...VIEW_TABLES,
+  "entities",
+  "entity_dynamic_states",
+  ...ANNOTATION_TABLES,
+  "embeddings",
+] as const satisfies readonly TableName[];
 
-function ref(table: TableName, field: string, target: readonly TableName[], scope: Reference["scope"], onDelete: Reference["onDelete"], extra: Partial<Pick<Reference, "many" | "sameEntity">> = {}): Reference {
+function ref(
+  table: TableName,
+  field: string,
+  target: readonly TableName[],
+  scope: Reference["scope"],
+  onDelete: Reference["onDelete"],
+  extra: Partial<Pick<Reference, "many" | "sameEntity">> = {},
+): Reference {
   return { table, field, target, scope, onDelete, many: extra.many ?? false, sameEntity: extra.sameEntity ?? false };
 }
 
@@ -52,7 +75,9 @@ export const REFERENCES: readonly Reference[] = [
   ref("entity_dynamic_states", "tracklet_id", ["tracklets"], "record", "cascade", { sameEntity: true }),
   ...PER_FRAME.map((t) => ref(t, "tracklet_id", ["tracklets"], "record", "cascade", { sameEntity: true })),
   // A dynamic state is optional on a per-frame annotation: the annotation stays, unlinked.
-  ...PER_FRAME.map((t) => ref(t, "entity_dynamic_state_id", ["entity_dynamic_states"], "record", "clear", { sameEntity: true })),
+  ...PER_FRAME.map((t) =>
+    ref(t, "entity_dynamic_state_id", ["entity_dynamic_states"], "record", "clear", { sameEntity: true }),
+  ),
   // A relation does not outlive either end.
   ref("relations", "subject_id", ANNOTATION_TABLES, "record", "cascade"),
   ref("relations", "object_id", ANNOTATION_TABLES, "record", "cascade"),
@@ -106,7 +131,11 @@ export type DeleteWalk = Generator<RowQuery, DeletePlan, readonly string[]>;
  * then `clear` references to removed rows on rows that stay. `scope` limits the references
  * followed (a record document follows only `record` ones; the library follows all).
  */
-export function* planDelete(table: TableName, ids: readonly string[], scope: Reference["scope"] = "dataset"): DeleteWalk {
+export function* planDelete(
+  table: TableName,
+  ids: readonly string[],
+  scope: Reference["scope"] = "dataset",
+): DeleteWalk {
   const found = ids.length === 0 ? [] : yield { table, field: "id", many: false, values: [...new Set(ids)] };
   return yield* planDependents(new Map([[table, new Set(found)]]), scope, true);
 }
@@ -162,7 +191,8 @@ export function* planDependents(
     const hits = yield { table: r.table, field: r.field, many: r.many, values };
     const known = goneIds.get(r.table);
     const stay = new Set(hits.filter((id) => !known?.has(id)));
-    if (stay.size > 0) clears.push({ table: r.table, field: r.field, many: r.many, ids: stay, values: new Set(values) });
+    if (stay.size > 0)
+      clears.push({ table: r.table, field: r.field, many: r.many, ids: stay, values: new Set(values) });
   }
   return { deletes, clears };
 }
@@ -175,7 +205,10 @@ export function runDeleteWalk(walk: DeleteWalk, answer: (q: RowQuery) => readonl
 }
 
 /** Runs a plan against an asynchronous row source (LanceDB). */
-export async function runDeleteWalkAsync(walk: DeleteWalk, answer: (q: RowQuery) => Promise<readonly string[]>): Promise<DeletePlan> {
+export async function runDeleteWalkAsync(
+  walk: DeleteWalk,
+  answer: (q: RowQuery) => Promise<readonly string[]>,
+): Promise<DeletePlan> {
   let step = walk.next();
   while (!step.done) step = walk.next(await answer(step.value));
   return step.value;

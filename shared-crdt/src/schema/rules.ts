@@ -93,7 +93,8 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
         issue("coords", "xyxy boxes need x2 ≥ x1 and y2 ≥ y1");
       }
       const conf = row.confidence;
-      if (typeof conf === "number" && conf !== -1 && (conf < 0 || conf > 1)) issue("confidence", "must be in [0,1], or -1");
+      if (typeof conf === "number" && conf !== -1 && (conf < 0 || conf > 1))
+        issue("confidence", "must be in [0,1], or -1");
     },
   ],
   // S-MASK: size [h,w] of non-negative ints; counts a pycocotools string; empty mask = [0,0] + "".
@@ -112,7 +113,15 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
         const empty = size.length === 2 && h === 0 && w === 0;
         if (empty && counts !== "") issue("counts", "must be empty for an empty (0×0) mask");
         else if (!RLE_CHARS.test(counts)) issue("counts", "is not a COCO compressed RLE string");
-        else if (!empty && size.length === 2 && h !== undefined && w !== undefined && h >= 0 && w >= 0 && !isValidRleString(counts, h, w)) {
+        else if (
+          !empty &&
+          size.length === 2 &&
+          h !== undefined &&
+          w !== undefined &&
+          h >= 0 &&
+          w >= 0 &&
+          !isValidRleString(counts, h, w)
+        ) {
           issue("counts", `is not a COCO compressed RLE of a ${h}×${w} mask (its runs must add up to ${h * w} pixels)`);
         }
       }
@@ -129,7 +138,8 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
         if (v < 0) issue(`coords[${i}]`, "must be ≥ 0");
       });
       const states = Array.isArray(row.states) ? (row.states as unknown[]) : [];
-      if (states.length !== Math.floor(c.length / 2)) issue("states", `must have one state per point (${Math.floor(c.length / 2)})`);
+      if (states.length !== Math.floor(c.length / 2))
+        issue("states", `must have one state per point (${Math.floor(c.length / 2)})`);
       states.forEach((s, i) => {
         if (!oneOf(KEYPOINT_STATES, s)) issue(`states[${i}]`, `must be one of ${list(KEYPOINT_STATES)}`);
       });
@@ -145,10 +155,12 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
       if (n.length === 0) issue("num_points", "must list at least one sub-path");
       const min = row.is_closed === true ? 3 : 2;
       n.forEach((k, i) => {
-        if (k < min) issue(`num_points[${i}]`, `a ${row.is_closed === true ? "closed" : "open"} path needs ≥ ${min} points`);
+        if (k < min)
+          issue(`num_points[${i}]`, `a ${row.is_closed === true ? "closed" : "open"} path needs ≥ ${min} points`);
       });
       const total = n.reduce((a, b) => a + b, 0);
-      if (total * 2 !== c.length) issue("coords", `must hold 2 × sum(num_points) = ${total * 2} values, got ${c.length}`);
+      if (total * 2 !== c.length)
+        issue("coords", `must hold 2 × sum(num_points) = ${total * 2} values, got ${c.length}`);
       c.forEach((v, i) => {
         if (v < 0 || v > 1) issue(`coords[${i}]`, "must be normalised to [0,1]");
       });
@@ -193,9 +205,11 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
       const number = approxNumber(row.number);
       if (typeof number === "number" && number < 0) issue("number", "must be ≥ 0");
       if (row.type === "QUESTION") {
-        if (!oneOf(QUESTION_TYPES, row.question_type)) issue("question_type", `a QUESTION needs one of ${list(QUESTION_TYPES)}`);
+        if (!oneOf(QUESTION_TYPES, row.question_type))
+          issue("question_type", `a QUESTION needs one of ${list(QUESTION_TYPES)}`);
       } else if (row.type !== undefined) {
-        if (row.question_type !== "" && row.question_type !== undefined) issue("question_type", "only a QUESTION has a question_type");
+        if (row.question_type !== "" && row.question_type !== undefined)
+          issue("question_type", "only a QUESTION has a question_type");
         if (Array.isArray(row.choices) && row.choices.length > 0) issue("choices", "only a QUESTION has choices");
       }
     },
@@ -214,7 +228,8 @@ const RULES: Partial<Record<TableName, Rule[]>> = {
   relations: [provenance],
   images: [
     (row, issue) => {
-      for (const f of ["width", "height"]) if (typeof row[f] === "number" && (row[f] as number) < 0) issue(f, "must be ≥ 0");
+      for (const f of ["width", "height"])
+        if (typeof row[f] === "number" && (row[f] as number) < 0) issue(f, "must be ≥ 0");
     },
   ],
 };

@@ -76,8 +76,18 @@ export const bboxColumns = [
   col.float("confidence", -1),
 ] as const;
 export const maskColumns = [...perFrame, col.intList("size"), col.binaryText("counts")] as const;
-export const keypointColumns = [...perFrame, col.str("template_id"), col.floatList("coords"), col.strList("states")] as const;
-export const multiPathColumns = [...perFrame, col.floatList("coords"), col.intList("num_points"), col.bool("is_closed")] as const;
+export const keypointColumns = [
+  ...perFrame,
+  col.str("template_id"),
+  col.floatList("coords"),
+  col.strList("states"),
+] as const;
+export const multiPathColumns = [
+  ...perFrame,
+  col.floatList("coords"),
+  col.intList("num_points"),
+  col.bool("is_closed"),
+] as const;
 export const trackletColumns = [
   ...entityAnnotation,
   col.int("start_timestep", -1),
@@ -104,7 +114,11 @@ export const messageColumns = [
   col.strList("choices"),
   col.str("question_type"),
 ] as const;
-export const classificationColumns = [...entityAnnotation, col.strList("labels"), col.floatList("confidences")] as const;
+export const classificationColumns = [
+  ...entityAnnotation,
+  col.strList("labels"),
+  col.floatList("confidences"),
+] as const;
 export const relationColumns = [
   ...entityAnnotation,
   col.str("predicate"),
@@ -113,7 +127,13 @@ export const relationColumns = [
 ] as const;
 /** `vector` is typed per dataset (`Vector(dim)`): see {@link embeddingColumns}. */
 export function embeddingColumns(dim: number) {
-  return [...recordComponent, col.str("view_id"), col.str("frame_id"), col.vector("vector", dim), col.intList("shape")] as const;
+  return [
+    ...recordComponent,
+    col.str("view_id"),
+    col.str("frame_id"),
+    col.vector("vector", dim),
+    col.intList("shape"),
+  ] as const;
 }
 
 export type RecordRow = RowOf<typeof recordColumns>;
@@ -236,7 +256,14 @@ export const COMPONENT_TABLES = [
 ] as const satisfies readonly TableName[];
 export type ComponentTable = (typeof COMPONENT_TABLES)[number];
 
-export const VIEW_TABLES = ["images", "sequence_frames", "videos", "texts", "pdfs", "point_clouds"] as const satisfies readonly TableName[];
+export const VIEW_TABLES = [
+  "images",
+  "sequence_frames",
+  "videos",
+  "texts",
+  "pdfs",
+  "point_clouds",
+] as const satisfies readonly TableName[];
 export type ViewTable = (typeof VIEW_TABLES)[number];
 
 export function tableByResource(resource: string): TableDef | undefined {

@@ -30,10 +30,14 @@ function checkScalar(kind: string, v: unknown): string | null {
     case "binary_text":
       return typeof v === "string" ? null : "must be a string";
     case "timestamp_us":
-      return typeof v === "string" && isTimestampString(v) ? null : "must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])";
+      return typeof v === "string" && isTimestampString(v)
+        ? null
+        : "must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])";
     case "int64":
       if (toInt64(v) !== null) return null;
-      return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint" ? "is out of the int64 range" : "must be an integer";
+      return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint"
+        ? "is out of the int64 range"
+        : "must be an integer";
     case "float64":
     case "float32":
       // A JSON integer literal beyond 2^53 arrives as a bigint (S-INT64); a float column takes it as a float.
@@ -112,7 +116,8 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
   const byName = new Map(schema.columns.map((c) => [c.name, c]));
   for (const key of Object.keys(src)) {
     if (FORBIDDEN_KEYS.has(key)) issues.push({ path: at(key), message: "is a reserved name" });
-    else if (!byName.has(key) && options.unknown !== "drop") issues.push({ path: at(key), message: "is not a field of this table" });
+    else if (!byName.has(key) && options.unknown !== "drop")
+      issues.push({ path: at(key), message: "is not a field of this table" });
   }
   const row: Row = {};
   const ctx = options.ctx ?? systemClock;
@@ -129,7 +134,13 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
     }
     const v = src[c.name];
     checkCell(c.type, c.nullable, v, at(c.name), issues);
-    row[c.name] = isInt64Type(c.type) ? canonicalInt64Cell(v) : isFloatType(c.type) ? floatCell(v) : Array.isArray(v) ? [...v] : v;
+    row[c.name] = isInt64Type(c.type)
+      ? canonicalInt64Cell(v)
+      : isFloatType(c.type)
+        ? floatCell(v)
+        : Array.isArray(v)
+          ? [...v]
+          : v;
   }
   for (const idField of ["id"]) {
     if (idField in row) {

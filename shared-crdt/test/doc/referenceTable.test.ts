@@ -41,7 +41,9 @@ function answerFromArrays(rows: RecordRows): (q: RowQuery) => string[] {
     return list
       .filter((r) => {
         const v = r[q.field];
-        return q.many ? Array.isArray(v) && v.some((x) => typeof x === "string" && wanted.has(x)) : typeof v === "string" && wanted.has(v);
+        return q.many
+          ? Array.isArray(v) && v.some((x) => typeof x === "string" && wanted.has(x))
+          : typeof v === "string" && wanted.has(v);
       })
       .map((r) => String(r.id));
   };
@@ -74,12 +76,16 @@ function docOf(rows: RecordRows): Y.Doc {
   return doc;
 }
 
-const ids = (rows: RecordRows) => Object.fromEntries(Object.entries(rows.tables).map(([t, list]) => [t, (list ?? []).map((r) => String(r.id))]));
+const ids = (rows: RecordRows) =>
+  Object.fromEntries(Object.entries(rows.tables).map(([t, list]) => [t, (list ?? []).map((r) => String(r.id))]));
 
 describe("the reference table (SPEC D-CASCADE)", () => {
   it("every reference is a column of its table and points at tables that exist; record-scoped ones stay inside a document", () => {
     for (const r of REFERENCES) {
-      expect(TABLES[r.table].columns.map((c) => c.name), `${r.table}.${r.field}`).toContain(r.field);
+      expect(
+        TABLES[r.table].columns.map((c) => c.name),
+        `${r.table}.${r.field}`,
+      ).toContain(r.field);
       for (const t of r.target) expect(TABLES[t], `${r.table}.${r.field} → ${t}`).toBeDefined();
       if (r.scope === "record") {
         expect((COMPONENT_TABLES as readonly string[]).includes(r.table)).toBe(true);
@@ -98,7 +104,9 @@ describe("the reference table (SPEC D-CASCADE)", () => {
       bboxes: ["b1", "b2"],
       relations: ["rel1"],
     });
-    expect(plan.clears.map((c) => ({ table: c.table, field: c.field, ids: [...c.ids] }))).toEqual([{ table: "bboxes", field: "entity_dynamic_state_id", ids: ["b3"] }]);
+    expect(plan.clears.map((c) => ({ table: c.table, field: c.field, ids: [...c.ids] }))).toEqual([
+      { table: "bboxes", field: "entity_dynamic_state_id", ids: ["b3"] },
+    ]);
   });
 
   it("the document's cascade leaves what the planner computes over any row source, for every row of the record (D-DELETE-ONE)", () => {
@@ -108,7 +116,10 @@ describe("the reference table (SPEC D-CASCADE)", () => {
         const expected = applyToArrays(ROWS, runDeleteWalk(planDelete(t, [id], "record"), answerFromArrays(ROWS)));
         const doc = docOf(ROWS);
         transact(doc, serverOrigin("test"), () => deleteWithDependents(doc, t as ComponentTable, [id]));
-        expect(rowsOfDoc(doc), `delete ${t}/${id}`).toEqual({ record: rowsOfDoc(docOf(ROWS)).record, tables: expected.tables });
+        expect(rowsOfDoc(doc), `delete ${t}/${id}`).toEqual({
+          record: rowsOfDoc(docOf(ROWS)).record,
+          tables: expected.tables,
+        });
         doc.destroy();
       }
     }

@@ -47,7 +47,23 @@ function rawRow(doc: Y.Doc, table: string, row: Record<string, unknown>) {
   for (const [k, v] of Object.entries(row)) m.set(k, v);
 }
 
-const okBox = { id: "b1", record_id: "r1", entity_id: "", source_type: "", source_name: "", source_metadata: "{}", view_id: "", tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1, coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true, confidence: 1 };
+const okBox = {
+  id: "b1",
+  record_id: "r1",
+  entity_id: "",
+  source_type: "",
+  source_name: "",
+  source_metadata: "{}",
+  view_id: "",
+  tracklet_id: "",
+  entity_dynamic_state_id: "",
+  frame_id: "",
+  frame_index: -1,
+  coords: [0.1, 0.1, 0.2, 0.2],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
 
 describe("server repair of remote transactions (SPEC D-REPAIR)", () => {
   it("deletes a new row with 5 coords and reports the field", () => {
@@ -109,10 +125,12 @@ describe("server repair of remote transactions (SPEC D-REPAIR)", () => {
     s.send(() => rawRow(s.client, "bboxes", okBox));
     s.send(() => (s.client.getMap("bboxes").get("b1") as Y.Map<unknown>).set("confidence", 0.5));
     s.send(() => s.client.getMap("bboxes").delete("b1"));
-    const kinds = s.seen.filter((c) => c.tables.has("bboxes")).map((c) => {
-      const ch = c.tables.get("bboxes")?.get("b1");
-      return [ch?.kind, Object.fromEntries(ch?.before ?? [])];
-    });
+    const kinds = s.seen
+      .filter((c) => c.tables.has("bboxes"))
+      .map((c) => {
+        const ch = c.tables.get("bboxes")?.get("b1");
+        return [ch?.kind, Object.fromEntries(ch?.before ?? [])];
+      });
     expect(kinds).toEqual([
       ["added", {}],
       ["updated", { confidence: 1 }],

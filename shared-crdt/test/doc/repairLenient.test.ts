@@ -26,13 +26,47 @@ import { fullSchema } from "../support/schema.js";
  * wrote may be more lenient than Tessera's write rules, and an edit of one must never delete it.
  */
 
-const base = { record_id: "r1", source_type: "", source_name: "", source_metadata: "{}", view_id: "", tracklet_id: "", entity_dynamic_state_id: "", frame_id: "", frame_index: -1 };
+const base = {
+  record_id: "r1",
+  source_type: "",
+  source_name: "",
+  source_metadata: "{}",
+  view_id: "",
+  tracklet_id: "",
+  entity_dynamic_state_id: "",
+  frame_id: "",
+  frame_index: -1,
+};
 // Pixano 0.8 accepts both: it does not check xyxy ordering, nor that a parent entity is in the same record.
-const invertedBox = { ...base, id: "box1", entity_id: "", coords: [0.6, 0.2, 0.3, 0.5], format: "xyxy", is_normalized: true, confidence: 1 };
+const invertedBox = {
+  ...base,
+  id: "box1",
+  entity_id: "",
+  coords: [0.6, 0.2, 0.3, 0.5],
+  format: "xyxy",
+  is_normalized: true,
+  confidence: 1,
+};
 const childEntity = { id: "e1", record_id: "r1", parent_id: "parent-in-other-record", category: "car" };
-const childBox = { ...base, id: "box2", entity_id: "e1", coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true, confidence: 1 };
+const childBox = {
+  ...base,
+  id: "box2",
+  entity_id: "e1",
+  coords: [0.1, 0.1, 0.2, 0.2],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
 const childMask = { ...base, id: "mask1", entity_id: "e1", size: [2, 2], counts: "04" };
-const okBox = { ...base, id: "b1", entity_id: "", coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true, confidence: 1 };
+const okBox = {
+  ...base,
+  id: "b1",
+  entity_id: "",
+  coords: [0.1, 0.1, 0.2, 0.2],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
 
 function rawRow(doc: Y.Doc, table: string, key: string, row: Record<string, unknown>) {
   const m = new Y.Map<unknown>();
@@ -114,7 +148,9 @@ describe("D-REPAIR judges an edit by what it changed; it never deletes a row tha
 
   it("D-REPAIR: a brand-new invalid row is still removed", () => {
     const s = setup([]);
-    s.send(() => rawRow(s.client, "bboxes", "b9", { ...okBox, id: "b9", coords: [0.5, 0.5, 0.1, 0.1], format: "xyxy" }));
+    s.send(() =>
+      rawRow(s.client, "bboxes", "b9", { ...okBox, id: "b9", coords: [0.5, 0.5, 0.1, 0.1], format: "xyxy" }),
+    );
     expect(readRows(s.server, "bboxes")).toEqual([]);
     expect(s.issues.at(-1)?.length).toBeGreaterThan(0);
   });
@@ -176,7 +212,9 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
   };
 
   it("D-LAYOUT-ONLY: names a map outside the layout, and list content inside a layout map", () => {
-    expect(layoutBreaches(updateOf((d) => d.getMap("junk").set("k", "x".repeat(100))))).toEqual([{ root: "junk", message: "is not part of the record layout" }]);
+    expect(layoutBreaches(updateOf((d) => d.getMap("junk").set("k", "x".repeat(100))))).toEqual([
+      { root: "junk", message: "is not part of the record layout" },
+    ]);
     expect(layoutBreaches(updateOf((d) => d.getArray("bboxes").insert(0, [1])))).toEqual([
       { root: "bboxes", message: "is a map: list content is not part of the record layout" },
     ]);
@@ -187,7 +225,9 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
     const doc = new Y.Doc();
     rawRow(doc, "bboxes", "b1", okBox);
     expect(layoutBreaches(Y.encodeStateAsUpdate(doc))).toEqual([]);
-    expect(layoutBreaches(updateOf((d) => (d.getMap("bboxes").get("b1") as Y.Map<unknown>).set("confidence", 0.5), doc))).toEqual([]);
+    expect(
+      layoutBreaches(updateOf((d) => (d.getMap("bboxes").get("b1") as Y.Map<unknown>).set("confidence", 0.5), doc)),
+    ).toEqual([]);
     expect(layoutBreaches(updateOf((d) => d.getMap("record").set("comment", "x"), doc))).toEqual([]);
   });
 
@@ -218,7 +258,9 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
     doc.transact(() => {
       rawRow(doc, "bboxes", "b1", okBox);
       doc.getArray("a").insert(0, [1, "two", { three: [3] }, new Uint8Array([4]), null, true, 2.5, -7]);
-      doc.getArray("a").insert(1, [new Y.Map(), new Y.Array(), new Y.XmlElement("p"), new Y.XmlText("t"), new Y.XmlFragment()]);
+      doc
+        .getArray("a")
+        .insert(1, [new Y.Map(), new Y.Array(), new Y.XmlElement("p"), new Y.XmlText("t"), new Y.XmlFragment()]);
       doc.getText("t").insert(0, "héllo 🌍 wörld", { bold: true });
       doc.getText("t").insertEmbed(3, { image: "x.png" });
       doc.getMap("m").set("doc", sub);
@@ -251,7 +293,8 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
     for (let i = 0; i < 200; i++) rawRow(doc, "bboxes", `b${i}`, { ...okBox, id: `b${i}` });
     const updates: Uint8Array[] = [];
     doc.on("update", (u: Uint8Array) => updates.push(u));
-    for (let i = 0; i < 2000; i++) (doc.getMap("bboxes").get(`b${i % 200}`) as Y.Map<unknown>).set("coords", [0.1, 0.1, 0.2, (i % 50) / 100]);
+    for (let i = 0; i < 2000; i++)
+      (doc.getMap("bboxes").get(`b${i % 200}`) as Y.Map<unknown>).set("coords", [0.1, 0.1, 0.2, (i % 50) / 100]);
     const times: number[] = [];
     for (const u of updates) {
       const t0 = performance.now();
@@ -261,7 +304,9 @@ describe("D-LAYOUT-ONLY: updates are read for the roots they touch before they a
     times.sort((a, b) => a - b);
     const p50 = times[Math.floor(times.length * 0.5)] ?? 0;
     const p99 = times[Math.floor(times.length * 0.99)] ?? 0;
-    console.log(`layoutBreaches on a one-field edit (${updates[0]?.length ?? 0} bytes): p50 ${(p50 * 1000).toFixed(1)} µs, p99 ${(p99 * 1000).toFixed(1)} µs`);
+    console.log(
+      `layoutBreaches on a one-field edit (${updates[0]?.length ?? 0} bytes): p50 ${(p50 * 1000).toFixed(1)} µs, p99 ${(p99 * 1000).toFixed(1)} µs`,
+    );
     expect(p99).toBeLessThan(5);
   });
 });

@@ -21,7 +21,11 @@ function need<K extends keyof typeof workflow>(name: K): (typeof workflow)[K] {
 
 describe("statuses outside the four workflow values (item 13)", () => {
   it("S-RECORD-STATUS keeps Pixano's custom status `archived` instead of refusing the row", () => {
-    const r = validateRow(tableSchemaFromManifest(null, "records"), { id: "r1", status: "archived" }, { mode: "create" });
+    const r = validateRow(
+      tableSchemaFromManifest(null, "records"),
+      { id: "r1", status: "archived" },
+      { mode: "create" },
+    );
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.row.status).toBe("archived");
   });
@@ -41,7 +45,12 @@ describe("statuses outside the four workflow values (item 13)", () => {
 
   it("reviewers and admins reopen an `other` record; annotators may not move it", () => {
     for (const role of ["reviewer", "admin"] as const) {
-      expect(workflow.transition("archived", "reopen", role)).toEqual({ ok: true, action: "reopen", from: "archived", to: "inProgress" });
+      expect(workflow.transition("archived", "reopen", role)).toEqual({
+        ok: true,
+        action: "reopen",
+        from: "archived",
+        to: "inProgress",
+      });
       expect(workflow.availableActions("archived", role)).toEqual(["reopen"]);
     }
     expect(workflow.transition("archived", "reopen", "annotator")).toMatchObject({ ok: false, reason: "forbidden" });
@@ -57,9 +66,20 @@ describe("direct status changes, Pixano's dropdown (item 14)", () => {
     const setStatus = need("setStatus");
     expect(moves).toHaveLength(12);
     for (const role of ["reviewer", "admin"] as const) {
-      for (const [from, to] of moves) expect(setStatus(from, to, role), `${role} ${from} → ${to}`).toMatchObject({ ok: true, from, to });
-      expect(setStatus("validated", "archived", role)).toEqual({ ok: true, action: "set", from: "validated", to: "archived" });
-      expect(setStatus("archived", "inReview", role)).toEqual({ ok: true, action: "set", from: "archived", to: "inReview" });
+      for (const [from, to] of moves)
+        expect(setStatus(from, to, role), `${role} ${from} → ${to}`).toMatchObject({ ok: true, from, to });
+      expect(setStatus("validated", "archived", role)).toEqual({
+        ok: true,
+        action: "set",
+        from: "validated",
+        to: "archived",
+      });
+      expect(setStatus("archived", "inReview", role)).toEqual({
+        ok: true,
+        action: "set",
+        from: "archived",
+        to: "inReview",
+      });
     }
   });
 
@@ -73,7 +93,9 @@ describe("direct status changes, Pixano's dropdown (item 14)", () => {
 
   it("annotators keep the workflow: new→inProgress, new/inProgress→inReview; every other move is forbidden", () => {
     const setStatus = need("setStatus");
-    const allowed = moves.filter(([from, to]) => setStatus(from, to, "annotator").ok).map(([from, to]) => `${from}→${to}`);
+    const allowed = moves
+      .filter(([from, to]) => setStatus(from, to, "annotator").ok)
+      .map(([from, to]) => `${from}→${to}`);
     expect(allowed.sort()).toEqual(["inProgress→inReview", "new→inProgress", "new→inReview"]);
     for (const [from, to] of moves) {
       const r = setStatus(from, to, "annotator");
@@ -98,6 +120,7 @@ describe("direct status changes, Pixano's dropdown (item 14)", () => {
     expect(between("archived", "inProgress")).toBe("reopen");
     expect(need("WORKFLOW_ACTIONS")).toEqual(["edit", "submit", "approve", "reject", "reopen"]);
     const roles: Role[] = ["admin", "reviewer", "annotator", "viewer"];
-    for (const a of need("WORKFLOW_ACTIONS")) for (const r of roles) expect(workflow.transition("new", a, r, "x")).toHaveProperty("ok");
+    for (const a of need("WORKFLOW_ACTIONS"))
+      for (const r of roles) expect(workflow.transition("new", a, r, "x")).toHaveProperty("ok");
   });
 });

@@ -4,7 +4,11 @@ import { formatFilter, FilterSyntaxError, parseFilter, parseFilters, splitListVa
 describe("explorer filter grammar (S-FILTER)", () => {
   it("parses col:op:value, keeping colons inside the value", () => {
     expect(parseFilter("status:eq:inReview")).toEqual({ column: "status", op: "eq", values: ["inReview"] });
-    expect(parseFilter("updated_at:gte:2026-01-01T10:00:00")).toEqual({ column: "updated_at", op: "gte", values: ["2026-01-01T10:00:00"] });
+    expect(parseFilter("updated_at:gte:2026-01-01T10:00:00")).toEqual({
+      column: "updated_at",
+      op: "gte",
+      values: ["2026-01-01T10:00:00"],
+    });
   });
 
   it("splits list values on unescaped commas", () => {

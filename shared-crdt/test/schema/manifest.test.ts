@@ -17,7 +17,11 @@ const info = {
   preview: "",
   workspace: "image",
   storage_mode: "embedded",
-  record: { base: "Record", fields: { weather: { collection: false, type: "str", required: false, default: "sunny" } }, name: "VocRecord" },
+  record: {
+    base: "Record",
+    fields: { weather: { collection: false, type: "str", required: false, default: "sunny" } },
+    name: "VocRecord",
+  },
   entity: {
     base: "Entity",
     fields: {
@@ -50,7 +54,10 @@ describe("info.json manifests (S-MANIFEST)", () => {
   });
 
   it("a manifest without name is the plain base class (Pixano 0.7 semantics)", () => {
-    const t = tableSchemaFromManifest({ base: "Entity", fields: { category: { collection: false, type: "str", required: false } } }, "entities");
+    const t = tableSchemaFromManifest(
+      { base: "Entity", fields: { category: { collection: false, type: "str", required: false } } },
+      "entities",
+    );
     expect(t.columns.map((c) => c.name)).toEqual(["id", "record_id", "parent_id"]);
   });
 
@@ -75,12 +82,25 @@ describe("info.json manifests (S-MANIFEST)", () => {
     expect(t.required.has("score")).toBe(true);
     const r = validateRow(t, { id: "e" }, { mode: "create" });
     expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(["entities.score"]);
-    expect(schema.manifestOfTableSchema(t).fields.emb).toEqual({ collection: false, type: "FixedSizeList", dim: 8, value_type: "float", required: false });
+    expect(schema.manifestOfTableSchema(t).fields.emb).toEqual({
+      collection: false,
+      type: "FixedSizeList",
+      dim: 8,
+      value_type: "float",
+      required: false,
+    });
   });
 
   it("refuses unsupported field types and misplaced bases", () => {
-    expect(() => tableSchemaFromManifest({ base: "Entity", name: "E", fields: { x: { collection: false, type: "Widget", required: false } } }, "entities")).toThrow(SchemaError);
-    expect(() => datasetSchemaOf(parseDatasetInfo({ ...info, bbox: { base: "KeyPoints", fields: {} } }))).toThrow(/does not belong/);
+    expect(() =>
+      tableSchemaFromManifest(
+        { base: "Entity", name: "E", fields: { x: { collection: false, type: "Widget", required: false } } },
+        "entities",
+      ),
+    ).toThrow(SchemaError);
+    expect(() => datasetSchemaOf(parseDatasetInfo({ ...info, bbox: { base: "KeyPoints", fields: {} } }))).toThrow(
+      /does not belong/,
+    );
     expect(() => parseDatasetInfo({ ...info, id: "has space" })).toThrow(SchemaError);
   });
 
@@ -89,9 +109,25 @@ describe("info.json manifests (S-MANIFEST)", () => {
     const text = serializeDatasetInfo(parseDatasetInfo(shuffled));
     const keys = Object.keys(JSON.parse(text) as object);
     expect(keys).toEqual([
-      "id", "name", "description", "size", "preview", "workspace", "storage_mode",
-      "record", "entity", "entity_dynamic_state", "bbox", "mask", "keypoint", "tracklet", "message", "multi_path", "text_span",
-      "views", "x_custom_key",
+      "id",
+      "name",
+      "description",
+      "size",
+      "preview",
+      "workspace",
+      "storage_mode",
+      "record",
+      "entity",
+      "entity_dynamic_state",
+      "bbox",
+      "mask",
+      "keypoint",
+      "tracklet",
+      "message",
+      "multi_path",
+      "text_span",
+      "views",
+      "x_custom_key",
     ]);
     expect(text).toContain('\n    "id": "voc07_sample",');
     expect(text).toContain('"description": "Caf\\u00e9"');

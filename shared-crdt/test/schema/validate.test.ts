@@ -10,7 +10,15 @@ const paths = (t: TableName, row: unknown) => {
   return r.ok ? [] : r.issues.map((i) => i.path);
 };
 
-const bbox = { id: "b1", record_id: "r1", entity_id: "e1", coords: [0.1, 0.2, 0.3, 0.4], format: "xywh", is_normalized: true, confidence: 1 };
+const bbox = {
+  id: "b1",
+  record_id: "r1",
+  entity_id: "e1",
+  coords: [0.1, 0.2, 0.3, 0.4],
+  format: "xywh",
+  is_normalized: true,
+  confidence: 1,
+};
 
 describe("S-TYPES: columns, defaults and order", () => {
   it("fills Pixano's sentinel defaults in column order", () => {
@@ -18,8 +26,21 @@ describe("S-TYPES: columns, defaults and order", () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(Object.keys(r.row)).toEqual([
-      "id", "record_id", "entity_id", "source_type", "source_name", "source_metadata", "view_id",
-      "tracklet_id", "entity_dynamic_state_id", "frame_id", "frame_index", "coords", "format", "is_normalized", "confidence",
+      "id",
+      "record_id",
+      "entity_id",
+      "source_type",
+      "source_name",
+      "source_metadata",
+      "view_id",
+      "tracklet_id",
+      "entity_dynamic_state_id",
+      "frame_id",
+      "frame_index",
+      "coords",
+      "format",
+      "is_normalized",
+      "confidence",
     ]);
     expect(r.row.frame_index).toBe(-1);
     expect(r.row.confidence).toBe(-1);
@@ -99,7 +120,9 @@ describe("table rules", () => {
     const poly = { id: "p", coords: [0, 0, 1, 0, 1, 1], num_points: [3], is_closed: true };
     expect(paths("multi_paths", poly)).toEqual([]);
     expect(paths("multi_paths", { ...poly, num_points: [4] })).toEqual(["multi_paths.coords"]);
-    expect(paths("multi_paths", { ...poly, coords: [0, 0, 1, 0], num_points: [2] })).toEqual(["multi_paths.num_points[0]"]);
+    expect(paths("multi_paths", { ...poly, coords: [0, 0, 1, 0], num_points: [2] })).toEqual([
+      "multi_paths.num_points[0]",
+    ]);
     expect(paths("multi_paths", { ...poly, coords: [0, 0, 1, 0], num_points: [2], is_closed: false })).toEqual([]);
     expect(paths("multi_paths", { ...poly, coords: [0, 0, 2, 0, 1, 1] })).toEqual(["multi_paths.coords[2]"]);
   });

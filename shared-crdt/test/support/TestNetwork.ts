@@ -54,7 +54,11 @@ export class TestNetwork {
     observeRecordChanges(this.server, (changes, tr) => {
       const o = tr.origin as { source?: string } | null;
       if (o?.source !== "client") return;
-      this.issues.push(...repairDoc(this.server, this.schema, this.recordId, changes, serverOrigin("repair"), { statusWritable: false }));
+      this.issues.push(
+        ...repairDoc(this.server, this.schema, this.recordId, changes, serverOrigin("repair"), {
+          statusWritable: false,
+        }),
+      );
     });
     if (seedRows) transact(this.server, serverOrigin("load"), () => applyRowsToDoc(this.server, seedRows));
     for (let i = 0; i < clientCount; i++) {

@@ -38,24 +38,43 @@ type Op = (ctx: DocContext, rng: RandomSource) => string;
 /** Small named edits over the record-document API, chosen by the fuzzer against local state. */
 export const OPS: Record<string, Op> = {
   createBox: (ctx, rng) => {
-    createEntity(ctx, origin(ctx), { entity: { category: rng.pick(CATEGORIES) }, annotation: { table: "bboxes", row: { coords: box(rng), is_normalized: true, confidence: 1 } } });
+    createEntity(ctx, origin(ctx), {
+      entity: { category: rng.pick(CATEGORIES) },
+      annotation: { table: "bboxes", row: { coords: box(rng), is_normalized: true, confidence: 1 } },
+    });
     return "createBox";
   },
   createPolygon: (ctx, rng) => {
     const n = 3 + rng.int(4);
-    createEntity(ctx, origin(ctx), { entity: { category: rng.pick(CATEGORIES) }, annotation: { table: "multi_paths", row: { coords: ring(rng, n), num_points: [n], is_closed: true } } });
+    createEntity(ctx, origin(ctx), {
+      entity: { category: rng.pick(CATEGORIES) },
+      annotation: { table: "multi_paths", row: { coords: ring(rng, n), num_points: [n], is_closed: true } },
+    });
     return "createPolygon";
   },
   addKeypointsToEntity: (ctx, rng) => {
     const e = rng.pick(readRows(ctx.doc, "entities"));
     if (!e) return "skip";
-    addRow(ctx, origin(ctx), "keypoints", { entity_id: e.id, template_id: "face", coords: ring(rng, 2), states: ["visible", "hidden"] });
+    addRow(ctx, origin(ctx), "keypoints", {
+      entity_id: e.id,
+      template_id: "face",
+      coords: ring(rng, 2),
+      states: ["visible", "hidden"],
+    });
     return "addKeypoints";
   },
   moveVertex: (ctx, rng) => {
     const p = rng.pick(readRows(ctx.doc, "multi_paths"));
     if (!p) return "skip";
-    moveVertex(ctx, origin(ctx), "multi_paths", p.id as string, rng.int((p.coords as number[]).length / 2), rng.float(0, 1), rng.float(0, 1));
+    moveVertex(
+      ctx,
+      origin(ctx),
+      "multi_paths",
+      p.id as string,
+      rng.int((p.coords as number[]).length / 2),
+      rng.float(0, 1),
+      rng.float(0, 1),
+    );
     return "moveVertex";
   },
   resizeBox: (ctx, rng) => {
@@ -85,20 +104,45 @@ export const OPS: Record<string, Op> = {
   track: (ctx, rng) => {
     const start = rng.int(10);
     const { entityId } = createEntity(ctx, origin(ctx), { entity: { category: "car" } });
-    const tid = addRow(ctx, origin(ctx), "tracklets", { entity_id: entityId, view_id: "image", start_timestep: start, end_timestep: start + 5 });
-    addKeyframe(ctx, origin(ctx), { trackletId: tid, table: "bboxes", frameIndex: start, frameId: `f${start}`, fields: { coords: box(rng), is_normalized: true } });
-    addKeyframe(ctx, origin(ctx), { trackletId: tid, table: "bboxes", frameIndex: start + 5, frameId: `f${start + 5}`, fields: { coords: box(rng), is_normalized: true } });
+    const tid = addRow(ctx, origin(ctx), "tracklets", {
+      entity_id: entityId,
+      view_id: "image",
+      start_timestep: start,
+      end_timestep: start + 5,
+    });
+    addKeyframe(ctx, origin(ctx), {
+      trackletId: tid,
+      table: "bboxes",
+      frameIndex: start,
+      frameId: `f${start}`,
+      fields: { coords: box(rng), is_normalized: true },
+    });
+    addKeyframe(ctx, origin(ctx), {
+      trackletId: tid,
+      table: "bboxes",
+      frameIndex: start + 5,
+      frameId: `f${start + 5}`,
+      fields: { coords: box(rng), is_normalized: true },
+    });
     return "track";
   },
   keyframe: (ctx, rng) => {
     const t = rng.pick(readRows(ctx.doc, "tracklets"));
     if (!t) return "skip";
     const f = (t.start_timestep as number) + rng.int(8);
-    addKeyframe(ctx, origin(ctx), { trackletId: t.id as string, table: "bboxes", frameIndex: f, frameId: `f${f}`, fields: { coords: box(rng), is_normalized: true } });
+    addKeyframe(ctx, origin(ctx), {
+      trackletId: t.id as string,
+      table: "bboxes",
+      frameIndex: f,
+      frameId: `f${f}`,
+      fields: { coords: box(rng), is_normalized: true },
+    });
     return "keyframe";
   },
   splitTrack: (ctx, rng) => {
-    const t = rng.pick(readRows(ctx.doc, "tracklets").filter((x) => (x.end_timestep as number) > (x.start_timestep as number)));
+    const t = rng.pick(
+      readRows(ctx.doc, "tracklets").filter((x) => (x.end_timestep as number) > (x.start_timestep as number)),
+    );
     if (!t) return "skip";
     const s = t.start_timestep as number;
     splitTracklet(ctx, origin(ctx), t.id as string, s + rng.int((t.end_timestep as number) - s));

@@ -13,7 +13,11 @@ export function fullInfo(id = "fuzz"): DatasetInfo {
     workspace: "video",
     storage_mode: "mixed",
     record: plain("Record"),
-    entity: { base: "Entity", name: "Obj", fields: { category: { collection: false, type: "str", required: false, default: "" } } },
+    entity: {
+      base: "Entity",
+      name: "Obj",
+      fields: { category: { collection: false, type: "str", required: false, default: "" } },
+    },
     entity_dynamic_state: plain("EntityDynamicState"),
     bbox: plain("BBox"),
     mask: plain("CompressedRLE"),

@@ -5,5 +5,7 @@
 export type LogLevel = "info" | "warn" | "error";
 
 export function logLine(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, worker: "persist", pid: process.pid, message, ...fields })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level, worker: "persist", pid: process.pid, message, ...fields })}\n`,
+  );
 }

@@ -59,7 +59,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    logLine("error", "persist worker crashed", { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    logLine("error", "persist worker crashed", {
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
     process.exit(1);
   },
 );

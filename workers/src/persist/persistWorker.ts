@@ -1,5 +1,11 @@
 import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
-import { FileRecordLog, FileSnapshotStore, PersistQueue, type PersistStep, type RecordKey } from "@tessera/dataset/state";
+import {
+  FileRecordLog,
+  FileSnapshotStore,
+  PersistQueue,
+  type PersistStep,
+  type RecordKey,
+} from "@tessera/dataset/state";
 import { isPersistRequest, type PersistReply } from "@tessera/shared-crdt";
 import { logLine } from "./logLine.js";
 
@@ -52,7 +58,16 @@ export async function runPersistWorker(options: PersistWorkerOptions): Promise<v
     }
     const key = { datasetId: message.datasetId, recordId: message.recordId };
     queue.flush(key).then(
-      (r) => channel.send({ type: "flushed", id: message.id, ...key, upTo: r.upTo, rowsWritten: r.rowsWritten, rowsDeleted: r.rowsDeleted, statusChanged: r.statusChanged }),
+      (r) =>
+        channel.send({
+          type: "flushed",
+          id: message.id,
+          ...key,
+          upTo: r.upTo,
+          rowsWritten: r.rowsWritten,
+          rowsDeleted: r.rowsDeleted,
+          statusChanged: r.statusChanged,
+        }),
       (err: unknown) => {
         logLine("error", "flush failed", { ...key, error: describe(err) });
         channel.send({ type: "failed", id: message.id, ...key, error: describe(err) });

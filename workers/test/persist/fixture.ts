@@ -32,7 +32,9 @@ export function startWorker(dataDir: string, env: Record<string, string> = {}): 
     if (isPersistReply(m)) replies.push(m);
     for (const l of [...listeners]) l();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     replies,
@@ -50,7 +52,8 @@ export function startWorker(dataDir: string, env: Record<string, string> = {}): 
         listeners.add(check);
         check();
         void exited.then((e) => {
-          if (listeners.delete(check)) reject(new Error(`worker exited (${e.code ?? e.signal}) before the expected reply`));
+          if (listeners.delete(check))
+            reject(new Error(`worker exited (${e.code ?? e.signal}) before the expected reply`));
         });
       }),
   };

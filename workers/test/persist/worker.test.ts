@@ -3,7 +3,18 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { canonicalRows, readRecordRows } from "@tessera/dataset/state";
-import { clientOrigin, createEntity, deleteRows, patchRecord, relabel, rowsOfDoc, serverOrigin, transact, updateRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  deleteRows,
+  patchRecord,
+  relabel,
+  rowsOfDoc,
+  serverOrigin,
+  transact,
+  updateRow,
+  type DocContext,
+} from "@tessera/shared-crdt";
 import { serverSide, startWorker, type ServerSide, type WorkerUnderTest } from "./fixture.js";
 
 const alice = clientOrigin("alice");
@@ -37,7 +48,16 @@ describe("persist worker process", () => {
     await w.reply((r) => r.type === "ready");
     w.send({ type: "flush", id: 7, ...s.key });
     const reply = await w.reply((r) => r.type !== "ready");
-    expect(reply).toEqual({ type: "flushed", id: 7, datasetId: "ds", recordId: "r1", upTo: 2, rowsWritten: 2, rowsDeleted: 0, statusChanged: false });
+    expect(reply).toEqual({
+      type: "flushed",
+      id: 7,
+      datasetId: "ds",
+      recordId: "r1",
+      upTo: 2,
+      rowsWritten: 2,
+      rowsDeleted: 0,
+      statusChanged: false,
+    });
     expect(canonicalRows(await readRecordRows(s.dataset, "r1"))).toBe(canonicalRows(rowsOfDoc(loaded.doc)));
     // It never writes the log: the server trims it.
     expect((await s.log.read(s.key)).map((e) => e.pos)).toEqual([1, 2]);
@@ -80,7 +100,10 @@ describe("persist worker process", () => {
     function scenario(ctx: DocContext): void {
       relabel(ctx, alice, "e1", "truck");
       deleteRows(ctx, alice, "entities", ["e2"]);
-      createEntity(ctx, alice, { entity: { id: "e5", category: "bike" }, annotation: { table: "bboxes", row: { id: "b5", view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } } });
+      createEntity(ctx, alice, {
+        entity: { id: "e5", category: "bike" },
+        annotation: { table: "bboxes", row: { id: "b5", view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
+      });
       transact(ctx.doc, serverOrigin("workflow"), () => patchRecord(ctx.doc, { status: "inProgress" }));
     }
 
@@ -112,7 +135,11 @@ describe("persist worker process", () => {
         expect(await s.dataset.get("bboxes", "b2")).toBeNull();
         expect((await s.dataset.get("records", "r1"))?.status).toBe("inProgress");
         w.send({ type: "flush", id: 3, ...s.key });
-        expect(await w.reply((r) => r.type !== "ready" && r.id === 3)).toMatchObject({ type: "flushed", rowsWritten: 0, rowsDeleted: 0 });
+        expect(await w.reply((r) => r.type !== "ready" && r.id === 3)).toMatchObject({
+          type: "flushed",
+          rowsWritten: 0,
+          rowsDeleted: 0,
+        });
         const snapshotFiles = await fs.readdir(path.join(s.dataDir, ".tessera", "snapshots"), { recursive: true });
         expect(snapshotFiles.some((f) => String(f).includes(".tmp-"))).toBe(false);
       });

@@ -22,7 +22,11 @@ export class InputController {
     private readonly el: HTMLElement,
     private readonly sink: InputSink,
   ) {
-    const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
+    const on = <K extends keyof HTMLElementEventMap>(
+      type: K,
+      fn: (e: HTMLElementEventMap[K]) => void,
+      opts?: AddEventListenerOptions,
+    ) => {
       el.addEventListener(type, fn as EventListener, opts);
       this.off.push(() => el.removeEventListener(type, fn as EventListener, opts));
     };

@@ -20,7 +20,11 @@ export class AwarenessWriter {
     viewportMs = 100,
   ) {
     this.cursorThrottle = new Throttle(clock, cursorMs, () => this.set("cursor", this.cursorValue));
-    this.viewportThrottle = new Throttle(clock, viewportMs, () => this.viewportValue && this.set("viewport", this.viewportValue));
+    this.viewportThrottle = new Throttle(
+      clock,
+      viewportMs,
+      () => this.viewportValue && this.set("viewport", this.viewportValue),
+    );
   }
 
   private set(field: keyof CanvasAwareness, value: unknown): void {
@@ -45,7 +49,10 @@ export class AwarenessWriter {
   }
 
   selection(refs: readonly SelectionRef[]): void {
-    this.set("selection", refs.map((r) => ({ table: r.table, id: r.id })));
+    this.set(
+      "selection",
+      refs.map((r) => ({ table: r.table, id: r.id })),
+    );
   }
 
   tool(t: ToolName): void {

@@ -35,7 +35,13 @@ export class PeerTracker {
       // People whose state names another record are not on this canvas.
       if (s.recordId !== undefined && s.recordId !== this.recordId) continue;
       const prev = this.peers.get(clientId);
-      const cursor = s.cursor && typeof s.cursor.x === "number" && typeof s.cursor.y === "number" && typeof s.cursor.viewId === "string" ? s.cursor : null;
+      const cursor =
+        s.cursor &&
+        typeof s.cursor.x === "number" &&
+        typeof s.cursor.y === "number" &&
+        typeof s.cursor.viewId === "string"
+          ? s.cursor
+          : null;
       const moved = !prev || !sameCursor(prev.cursor, cursor);
       const peer: RemotePeer = {
         clientId,
@@ -46,7 +52,15 @@ export class PeerTracker {
         dragging: s.dragging ?? null,
         movedAt: moved ? now : prev.movedAt,
       };
-      if (!prev || moved || prev.name !== peer.name || prev.color !== peer.color || !sameRefs(prev.selection, peer.selection) || !sameRef(prev.dragging, peer.dragging)) changed = true;
+      if (
+        !prev ||
+        moved ||
+        prev.name !== peer.name ||
+        prev.color !== peer.color ||
+        !sameRefs(prev.selection, peer.selection) ||
+        !sameRef(prev.dragging, peer.dragging)
+      )
+        changed = true;
       next.set(clientId, peer);
     }
     if (next.size !== this.peers.size) changed = true;

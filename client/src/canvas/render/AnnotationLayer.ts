@@ -80,7 +80,14 @@ export class AnnotationLayer implements SceneSink {
     this.templates = new Map(options.templates.map((t) => [t.id, t]));
     this.worldBounds = tilesBounds(options.scene.tiles);
     const [x0, y0, x1, y1] = this.worldBounds;
-    this.grid = new BucketGrid(this.layers, { fill: options.fill, template: (id) => this.templates.get(id) }, x0, y0, x1 - x0, BucketGrid.sizeFor(x1 - x0, y1 - y0));
+    this.grid = new BucketGrid(
+      this.layers,
+      { fill: options.fill, template: (id) => this.templates.get(id) },
+      x0,
+      y0,
+      x1 - x0,
+      BucketGrid.sizeFor(x1 - x0, y1 - y0),
+    );
   }
 
   /** Views still waiting to be built. */
@@ -242,7 +249,10 @@ export class AnnotationLayer implements SceneSink {
     const [bx0, by0, bx1, by1] = this.shownBox;
     const w = Math.max(0, Math.min(wx1, bx1) - Math.max(wx0, bx0)) * res;
     const h = Math.max(0, Math.min(wy1, by1) - Math.max(wy0, by0)) * res;
-    const fits = w * h <= Math.min(CACHE_MAX_TEXELS, CACHE_MAX_SCREENS * screenTexels) && w <= MAX_TEXTURE_SIDE && h <= MAX_TEXTURE_SIDE;
+    const fits =
+      w * h <= Math.min(CACHE_MAX_TEXELS, CACHE_MAX_SCREENS * screenTexels) &&
+      w <= MAX_TEXTURE_SIDE &&
+      h <= MAX_TEXTURE_SIDE;
     const want = fits && this.shownViews >= this.cacheMinViews;
     if (!want) {
       if (this.cacheRes !== null) {
@@ -272,7 +282,10 @@ export class AnnotationLayer implements SceneSink {
   }
 
   styleOf(item: SceneItem): ViewStyle {
-    return { color: this.options.colorOf(item.entityId), alpha: this.options.scene.isEntityLocked(item.entityId) ? STYLE.lockedAlpha : 1 };
+    return {
+      color: this.options.colorOf(item.entityId),
+      alpha: this.options.scene.isEntityLocked(item.entityId) ? STYLE.lockedAlpha : 1,
+    };
   }
 
   /** Whether a row's view is built, in a shown bucket and not hidden (used by the label layer). */

@@ -66,7 +66,17 @@ export class BucketGrid {
       this.layers.points.addChild(points);
       const containers = [masks, fills, strokes, points];
       for (const c of containers) c.visible = false;
-      b = { id, env: { ...this.base, layers: { masks, fills, strokes, points } }, containers, views: new Set(), minX: item.minX, minY: item.minY, maxX: item.maxX, maxY: item.maxY, shown: false };
+      b = {
+        id,
+        env: { ...this.base, layers: { masks, fills, strokes, points } },
+        containers,
+        views: new Set(),
+        minX: item.minX,
+        minY: item.minY,
+        maxX: item.maxX,
+        maxY: item.maxY,
+        shown: false,
+      };
       this.buckets.set(id, b);
     }
     return b;

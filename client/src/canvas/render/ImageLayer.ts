@@ -27,7 +27,11 @@ export class ImageLayer {
    * Loads every view's image; `onShown(viewId)` fires when one is on screen-ready. Failures are
    * reported per view (the placeholder stays) so one broken image does not block the others.
    */
-  load(views: readonly CanvasView[], onShown: (viewId: string) => void, onError: (viewId: string, err: unknown) => void): Promise<void> {
+  load(
+    views: readonly CanvasView[],
+    onShown: (viewId: string) => void,
+    onError: (viewId: string, err: unknown) => void,
+  ): Promise<void> {
     return Promise.all(
       views.map(async (v) => {
         try {

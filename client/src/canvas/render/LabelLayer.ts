@@ -46,7 +46,10 @@ export class LabelLayer {
   }
 
   update(cam: Camera, screenW: number, screenH: number, now: number, moving: boolean): void {
-    const stale = this.dirty || !this.computedAt || (!moving && (cam.x !== this.computedAt.x || cam.y !== this.computedAt.y || cam.zoom !== this.computedAt.zoom));
+    const stale =
+      this.dirty ||
+      !this.computedAt ||
+      (!moving && (cam.x !== this.computedAt.x || cam.y !== this.computedAt.y || cam.zoom !== this.computedAt.zoom));
     if (stale && (!moving || now - this.lastCompute >= this.intervalMs)) {
       this.recompute(cam, screenW, screenH);
       this.lastCompute = now;
@@ -90,7 +93,9 @@ export class LabelLayer {
     this.plates.clear();
     for (let i = 0; i < n; i++) {
       const t = this.pool[i] as BitmapText;
-      this.plates.rect(t.x - 2, t.y - t.height - 1, t.width + 4, t.height + 2).fill({ color: darken(this.colors[i] ?? 0x444444), alpha: 0.9 });
+      this.plates
+        .rect(t.x - 2, t.y - t.height - 1, t.width + 4, t.height + 2)
+        .fill({ color: darken(this.colors[i] ?? 0x444444), alpha: 0.9 });
     }
   }
 
@@ -109,4 +114,3 @@ export class LabelLayer {
     this.root.destroy({ children: true });
   }
 }
-

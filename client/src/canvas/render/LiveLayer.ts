@@ -133,8 +133,15 @@ export class LiveLayer {
     }
     if (c.color !== p.color || c.name.text !== p.name) {
       c.name.text = p.name;
-      c.arrow.clear().poly([0, 0, 0, 16, 4.5, 12, 8, 19, 10.5, 18, 7, 11, 12, 11], true).fill({ color: p.color }).stroke({ width: 1, color: 0x000000 });
-      c.plate.clear().roundRect(10, 18, c.name.width + 8, c.name.height + 4, 3).fill({ color: darken(p.color, 0.7) });
+      c.arrow
+        .clear()
+        .poly([0, 0, 0, 16, 4.5, 12, 8, 19, 10.5, 18, 7, 11, 12, 11], true)
+        .fill({ color: p.color })
+        .stroke({ width: 1, color: 0x000000 });
+      c.plate
+        .clear()
+        .roundRect(10, 18, c.name.width + 8, c.name.height + 4, 3)
+        .fill({ color: darken(p.color, 0.7) });
       c.color = p.color;
     }
     const xf = { cam, tile };

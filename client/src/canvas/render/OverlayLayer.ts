@@ -48,10 +48,15 @@ export class OverlayLayer {
     const g = this.g.clear();
     const tileOf = (viewId: string): ViewTile | undefined => this.scene.tiles.find((t) => t.id === viewId);
     const hovered = state.hover ? this.scene.get(state.hover.ref) : undefined;
-    if (hovered && !state.selection.some((r) => r.table === hovered.ref.table && r.id === hovered.ref.id) && !this.scene.isHidden(hovered)) {
+    if (
+      hovered &&
+      !state.selection.some((r) => r.table === hovered.ref.table && r.id === hovered.ref.id) &&
+      !this.scene.isHidden(hovered)
+    ) {
       const xf = { cam, tile: hovered.tile };
       strokeRings(g, outlineRings(xf, hovered.shape), STYLE.hoverWidthPx, this.colorOf(hovered.entityId), 0.9);
-      if (hovered.shape.kind === "keypoints") drawKeypointMarkers(g, xf, hovered.shape, this.edges(hovered.shape.templateId), this.colorOf(hovered.entityId));
+      if (hovered.shape.kind === "keypoints")
+        drawKeypointMarkers(g, xf, hovered.shape, this.edges(hovered.shape.templateId), this.colorOf(hovered.entityId));
     }
     for (const ref of state.selection) {
       const item = this.scene.get(ref);
@@ -60,7 +65,8 @@ export class OverlayLayer {
       const color = this.colorOf(item.entityId);
       strokeRings(g, outlineRings(xf, item.shape), STYLE.selectionWidthPx, 0xffffff, 0.95);
       strokeRings(g, outlineRings(xf, item.shape), 1, color);
-      if (item.shape.kind === "keypoints") drawKeypointMarkers(g, xf, item.shape, this.edges(item.shape.templateId), color);
+      if (item.shape.kind === "keypoints")
+        drawKeypointMarkers(g, xf, item.shape, this.edges(item.shape.templateId), color);
       if (state.editable && !this.scene.isLocked(ref)) drawHandles(g, xf, item.shape, color);
     }
     const p = state.preview;
@@ -78,11 +84,13 @@ export class OverlayLayer {
     if (p.kind === "stroke") {
       const r = p.radius * xf.cam.zoom;
       const color = p.erase ? STYLE.eraserColor : STYLE.previewColor;
-      for (let i = 0; i + 1 < p.points.length; i += 2) g.circle(sx(xf, p.points[i] as number), sy(xf, p.points[i + 1] as number), r);
+      for (let i = 0; i + 1 < p.points.length; i += 2)
+        g.circle(sx(xf, p.points[i] as number), sy(xf, p.points[i + 1] as number), r);
       if (p.points.length > 2) {
         g.fill({ color, alpha: 0.35 });
         g.moveTo(sx(xf, p.points[0] as number), sy(xf, p.points[1] as number));
-        for (let i = 2; i + 1 < p.points.length; i += 2) g.lineTo(sx(xf, p.points[i] as number), sy(xf, p.points[i + 1] as number));
+        for (let i = 2; i + 1 < p.points.length; i += 2)
+          g.lineTo(sx(xf, p.points[i] as number), sy(xf, p.points[i + 1] as number));
         g.stroke({ width: 2 * r, color, alpha: 0.35, cap: "round", join: "round" });
       } else {
         g.stroke({ width: 1.5, color });
@@ -96,7 +104,8 @@ export class OverlayLayer {
     strokeRings(g, outlineRings(xf, p), 1.5, STYLE.previewColor);
     if (p.kind === "draft") {
       const pts = [...p.rings.flat(), ...p.current];
-      for (let i = 0; i + 1 < pts.length; i += 2) g.rect(sx(xf, pts[i] as number) - 3, sy(xf, pts[i + 1] as number) - 3, 6, 6);
+      for (let i = 0; i + 1 < pts.length; i += 2)
+        g.rect(sx(xf, pts[i] as number) - 3, sy(xf, pts[i + 1] as number) - 3, 6, 6);
       if (pts.length > 0) g.fill({ color: STYLE.previewColor });
     }
   }

@@ -2,7 +2,13 @@
  * Dashed outlines (Pixi has no dashed strokes): splits a polyline given in screen pixels into
  * dash segments `[x0, y0, x1, y1, …]`, the pattern continuing across vertices.
  */
-export function dashSegments(points: readonly number[], closed: boolean, dash = 6, gap = 4, out: number[] = []): number[] {
+export function dashSegments(
+  points: readonly number[],
+  closed: boolean,
+  dash = 6,
+  gap = 4,
+  out: number[] = [],
+): number[] {
   out.length = 0;
   const n = points.length >> 1;
   if (n < 2) return out;

@@ -26,7 +26,8 @@ export function sy(xf: ScreenXf, ny: number): number {
 
 function ringPoints(xf: ScreenXf, coords: readonly number[], from: number, count: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push(sx(xf, coords[(from + i) * 2] as number), sy(xf, coords[(from + i) * 2 + 1] as number));
+  for (let i = 0; i < count; i++)
+    out.push(sx(xf, coords[(from + i) * 2] as number), sy(xf, coords[(from + i) * 2 + 1] as number));
   return out;
 }
 
@@ -67,17 +68,30 @@ export function outlineRings(xf: ScreenXf, shape: Shape): Array<{ points: number
   }
 }
 
-export function strokeRings(g: Graphics, rings: ReadonlyArray<{ points: number[]; closed: boolean }>, width: number, color: number, alpha = 1): void {
+export function strokeRings(
+  g: Graphics,
+  rings: ReadonlyArray<{ points: number[]; closed: boolean }>,
+  width: number,
+  color: number,
+  alpha = 1,
+): void {
   for (const r of rings) {
     if (r.points.length < 4) continue;
     g.poly(r.points, r.closed).stroke({ width, color, alpha, join: "round" });
   }
 }
 
-export function dashRings(g: Graphics, rings: ReadonlyArray<{ points: number[]; closed: boolean }>, width: number, color: number, scratch: number[]): void {
+export function dashRings(
+  g: Graphics,
+  rings: ReadonlyArray<{ points: number[]; closed: boolean }>,
+  width: number,
+  color: number,
+  scratch: number[],
+): void {
   for (const r of rings) {
     const segs = dashSegments(r.points, r.closed, 6, 4, scratch);
-    for (let i = 0; i < segs.length; i += 4) g.moveTo(segs[i] as number, segs[i + 1] as number).lineTo(segs[i + 2] as number, segs[i + 3] as number);
+    for (let i = 0; i < segs.length; i += 4)
+      g.moveTo(segs[i] as number, segs[i + 1] as number).lineTo(segs[i + 2] as number, segs[i + 3] as number);
   }
   g.stroke({ width, color });
 }
@@ -91,7 +105,8 @@ export function drawHandles(g: Graphics, xf: ScreenXf, shape: Shape, color: numb
       pts.push(sx(xf, x), sy(xf, y));
     }
   } else if (shape.kind === "path" || shape.kind === "keypoints") {
-    for (let i = 0; i + 1 < shape.coords.length; i += 2) pts.push(sx(xf, shape.coords[i] as number), sy(xf, shape.coords[i + 1] as number));
+    for (let i = 0; i + 1 < shape.coords.length; i += 2)
+      pts.push(sx(xf, shape.coords[i] as number), sy(xf, shape.coords[i + 1] as number));
   }
   const r = shape.kind === "box" ? STYLE.handlePx : STYLE.vertexPx;
   for (let i = 0; i < pts.length; i += 2) g.rect((pts[i] as number) - r, (pts[i + 1] as number) - r, 2 * r, 2 * r);
@@ -99,7 +114,13 @@ export function drawHandles(g: Graphics, xf: ScreenXf, shape: Shape, color: numb
 }
 
 /** Keypoint markers in screen space (previews and highlights). */
-export function drawKeypointMarkers(g: Graphics, xf: ScreenXf, shape: Extract<Shape, { kind: "keypoints" }>, edges: ReadonlyArray<readonly [number, number]>, color: number): void {
+export function drawKeypointMarkers(
+  g: Graphics,
+  xf: ScreenXf,
+  shape: Extract<Shape, { kind: "keypoints" }>,
+  edges: ReadonlyArray<readonly [number, number]>,
+  color: number,
+): void {
   const n = shape.coords.length / 2;
   const px = (i: number) => sx(xf, shape.coords[i * 2] as number);
   const py = (i: number) => sy(xf, shape.coords[i * 2 + 1] as number);

@@ -45,7 +45,18 @@ export interface SceneSink {
   destroy(item: SceneItem): void;
 }
 
-const GEOMETRY_FIELDS: ReadonlySet<string> = new Set(["coords", "format", "is_normalized", "num_points", "is_closed", "states", "template_id", "size", "counts", "view_id"]);
+const GEOMETRY_FIELDS: ReadonlySet<string> = new Set([
+  "coords",
+  "format",
+  "is_normalized",
+  "num_points",
+  "is_closed",
+  "states",
+  "template_id",
+  "size",
+  "counts",
+  "view_id",
+]);
 
 export function itemKey(table: ShapeTable, id: string): string {
   return `${table}/${id}`;
@@ -139,7 +150,21 @@ export class SceneModel {
     }
     const entityId = typeof row.entity_id === "string" ? row.entity_id : "";
     if (!existing) {
-      const item: SceneItem = { slot: this.allocSlot(), key, ref: { table, id }, entityId, shape, tile, minX: 0, minY: 0, maxX: 0, maxY: 0, version: 0, order: this.orderCounter++, runs: undefined };
+      const item: SceneItem = {
+        slot: this.allocSlot(),
+        key,
+        ref: { table, id },
+        entityId,
+        shape,
+        tile,
+        minX: 0,
+        minY: 0,
+        maxX: 0,
+        maxY: 0,
+        version: 0,
+        order: this.orderCounter++,
+        runs: undefined,
+      };
       this.place(item);
       this.items.set(key, item);
       this.bySlot[item.slot] = item;
@@ -204,7 +229,8 @@ export class SceneModel {
   private restyleEntity(entityId: string, skip?: ReadonlySet<SceneItem>): void {
     const set = this.byEntity.get(entityId);
     if (!set) return;
-    for (const item of set) if (!skip?.has(item)) for (const s of this.sinks) s.update(item, { geometry: false, style: true });
+    for (const item of set)
+      if (!skip?.has(item)) for (const s of this.sinks) s.update(item, { geometry: false, style: true });
   }
 
   private restyleDiff(before: ReadonlySet<string>, after: ReadonlySet<string>): void {
@@ -276,7 +302,9 @@ export class SceneModel {
     for (const slot of slots) {
       const item = this.bySlot[slot];
       if (!item || this.isHidden(item)) continue;
-      const score = hitScore(item.shape, item.tile, wx, wy, tol, () => (item.runs === undefined ? (item.runs = maskRunsOf(item.shape)) : item.runs));
+      const score = hitScore(item.shape, item.tile, wx, wy, tol, () =>
+        item.runs === undefined ? (item.runs = maskRunsOf(item.shape)) : item.runs,
+      );
       if (score < 0) continue;
       if (score < bestScore || (score === bestScore && best !== null && item.order > best.order)) {
         best = item;

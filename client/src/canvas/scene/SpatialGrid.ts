@@ -97,7 +97,8 @@ export class SpatialGrid {
       this.big.add(slot);
       return;
     }
-    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) (this.cells[r * this.cols + c] as number[]).push(slot);
+    for (let r = r0; r <= r1; r++)
+      for (let c = c0; c <= c1; c++) (this.cells[r * this.cols + c] as number[]).push(slot);
   }
 
   remove(slot: number): void {
@@ -146,13 +147,25 @@ export class SpatialGrid {
           if (seen[s] === stamp) continue;
           seen[s] = stamp;
           const b = s * 4;
-          if ((bounds[b] as number) <= maxX && (bounds[b + 2] as number) >= minX && (bounds[b + 1] as number) <= maxY && (bounds[b + 3] as number) >= minY) out.push(s);
+          if (
+            (bounds[b] as number) <= maxX &&
+            (bounds[b + 2] as number) >= minX &&
+            (bounds[b + 1] as number) <= maxY &&
+            (bounds[b + 3] as number) >= minY
+          )
+            out.push(s);
         }
       }
     }
     for (const s of this.big) {
       const b = s * 4;
-      if ((bounds[b] as number) <= maxX && (bounds[b + 2] as number) >= minX && (bounds[b + 1] as number) <= maxY && (bounds[b + 3] as number) >= minY) out.push(s);
+      if (
+        (bounds[b] as number) <= maxX &&
+        (bounds[b + 2] as number) >= minX &&
+        (bounds[b + 1] as number) <= maxY &&
+        (bounds[b + 3] as number) >= minY
+      )
+        out.push(s);
     }
     return out;
   }

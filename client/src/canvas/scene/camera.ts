@@ -40,7 +40,12 @@ export function panBy(c: Camera, dx: number, dy: number): Camera {
 }
 
 /** The camera showing world bounds whole and centred, with a margin in screen px. */
-export function fitCamera(bounds: readonly [number, number, number, number], screenW: number, screenH: number, margin = 16): Camera {
+export function fitCamera(
+  bounds: readonly [number, number, number, number],
+  screenW: number,
+  screenH: number,
+  margin = 16,
+): Camera {
   const bw = Math.max(1, bounds[2] - bounds[0]);
   const bh = Math.max(1, bounds[3] - bounds[1]);
   const zoom = clampZoom(Math.min((screenW - 2 * margin) / bw, (screenH - 2 * margin) / bh));
@@ -52,7 +57,12 @@ export function centredOn(wx: number, wy: number, zoom: number, screenW: number,
 }
 
 /** The world rectangle on screen `[minX, minY, maxX, maxY]` (written into `out` when given: per-frame callers allocate nothing). */
-export function visibleWorld(c: Camera, screenW: number, screenH: number, out: [number, number, number, number] = [0, 0, 0, 0]): [number, number, number, number] {
+export function visibleWorld(
+  c: Camera,
+  screenW: number,
+  screenH: number,
+  out: [number, number, number, number] = [0, 0, 0, 0],
+): [number, number, number, number] {
   out[0] = screenToWorldX(c, 0);
   out[1] = screenToWorldY(c, 0);
   out[2] = screenToWorldX(c, screenW);

@@ -9,19 +9,29 @@ import type { ViewTile } from "./layout.js";
  * in world px² (smaller wins, so a box inside another stays clickable; lines score 0) — or -1
  * when the point misses.
  */
-export function hitScore(shape: Shape, tile: ViewTile, wx: number, wy: number, tol: number, maskRuns: () => readonly number[] | null): number {
+export function hitScore(
+  shape: Shape,
+  tile: ViewTile,
+  wx: number,
+  wy: number,
+  tol: number,
+  maskRuns: () => readonly number[] | null,
+): number {
   const nx = (wx - tile.x) / tile.width;
   const ny = (wy - tile.y) / tile.height;
   const tx = tol / tile.width;
   const ty = tol / tile.height;
   switch (shape.kind) {
     case "box": {
-      if (nx < shape.x - tx || nx > shape.x + shape.w + tx || ny < shape.y - ty || ny > shape.y + shape.h + ty) return -1;
+      if (nx < shape.x - tx || nx > shape.x + shape.w + tx || ny < shape.y - ty || ny > shape.y + shape.h + ty)
+        return -1;
       return shape.w * tile.width * shape.h * tile.height;
     }
     case "path": {
-      if (nearEdge(shape.coords, shape.numPoints, shape.closed, tile, wx, wy, tol)) return shape.closed ? pathArea(shape, tile) : 0;
-      if (shape.closed && shape.coords.length >= 6 && pointInMultiPath(nx, ny, shape.coords, shape.numPoints)) return pathArea(shape, tile);
+      if (nearEdge(shape.coords, shape.numPoints, shape.closed, tile, wx, wy, tol))
+        return shape.closed ? pathArea(shape, tile) : 0;
+      if (shape.closed && shape.coords.length >= 6 && pointInMultiPath(nx, ny, shape.coords, shape.numPoints))
+        return pathArea(shape, tile);
       return -1;
     }
     case "keypoints": {
@@ -76,7 +86,15 @@ function pathArea(shape: Extract<Shape, { kind: "path" }>, tile: ViewTile): numb
   return area * tile.width * tile.height;
 }
 
-function nearEdge(coords: readonly number[], numPoints: readonly number[], closed: boolean, tile: ViewTile, wx: number, wy: number, tol: number): boolean {
+function nearEdge(
+  coords: readonly number[],
+  numPoints: readonly number[],
+  closed: boolean,
+  tile: ViewTile,
+  wx: number,
+  wy: number,
+  tol: number,
+): boolean {
   const t2 = tol * tol;
   let offset = 0;
   for (const n of numPoints) {

@@ -29,22 +29,28 @@ function isTyping(el: EventTarget | null): boolean {
  * record keeps this query so previous/next follow the same order.
  */
 export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery }) {
-  const [meta] = createResource(() => props.datasetId, async (id) => {
-    try {
-      return await datasetMeta(id);
-    } catch (err) {
-      toastError(err, `Cannot open ${id}`);
-      return null;
-    }
-  });
-  const [filterDoc] = createResource(() => props.datasetId, async (id) => {
-    try {
-      return await filterDocument(id);
-    } catch (err) {
-      toastError(err, "Cannot read the filter document");
-      return null;
-    }
-  });
+  const [meta] = createResource(
+    () => props.datasetId,
+    async (id) => {
+      try {
+        return await datasetMeta(id);
+      } catch (err) {
+        toastError(err, `Cannot open ${id}`);
+        return null;
+      }
+    },
+  );
+  const [filterDoc] = createResource(
+    () => props.datasetId,
+    async (id) => {
+      try {
+        return await filterDocument(id);
+      } catch (err) {
+        toastError(err, "Cannot read the filter document");
+        return null;
+      }
+    },
+  );
   // A failed listing is an error shown as such, never an empty table ("No record matches").
   const [listError, setListError] = createSignal<string | null>(null);
   const [page] = createResource(
@@ -66,7 +72,8 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
   const myId = me?.userId ?? null;
   live?.conn.updatePresence({ recordId: null });
 
-  const setQuery = (patch: Partial<ExplorerQuery>) => navigate(explorerRoute(props.datasetId, { ...props.query, offset: 0, ...patch }), { replace: true });
+  const setQuery = (patch: Partial<ExplorerQuery>) =>
+    navigate(explorerRoute(props.datasetId, { ...props.query, offset: 0, ...patch }), { replace: true });
   const viewNames = createMemo(() => Object.keys(meta()?.info.views ?? {}));
   const customFields = createMemo(() => {
     const m = meta();
@@ -110,7 +117,12 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
     const s = props.query.sort;
     const mark = s?.column === col ? (s.order === "asc" ? " ▲" : " ▼") : "";
     return (
-      <th class={sortable(col) ? "sortable" : ""} onClick={() => sortable(col) && setQuery({ sort: nextSort(props.query.sort, col) })} aria-sort={s?.column === col ? (s.order === "asc" ? "ascending" : "descending") : undefined} data-column={col}>
+      <th
+        class={sortable(col) ? "sortable" : ""}
+        onClick={() => sortable(col) && setQuery({ sort: nextSort(props.query.sort, col) })}
+        aria-sort={s?.column === col ? (s.order === "asc" ? "ascending" : "descending") : undefined}
+        data-column={col}
+      >
         {label}
         {mark}
       </th>
@@ -126,9 +138,26 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <h2 style={{ margin: 0, "font-size": "18px" }}>{meta()?.name ?? props.datasetId}</h2>
         <span class="badge">{meta()?.info.workspace}</span>
         <span class="spacer" />
-        <input class="input" style={{ width: "280px" }} type="search" placeholder="Search text fields" aria-label="Free-text search" value={q()} onInput={(e) => onSearch(e.currentTarget.value)} data-testid="search" />
+        <input
+          class="input"
+          style={{ width: "280px" }}
+          type="search"
+          placeholder="Search text fields"
+          aria-label="Free-text search"
+          value={q()}
+          onInput={(e) => onSearch(e.currentTarget.value)}
+          data-testid="search"
+        />
       </div>
-      <Show when={filterDoc()}>{(doc) => <FilterBuilder columns={doc().columns} filters={props.query.filters} onApply={(filters) => setQuery({ filters })} />}</Show>
+      <Show when={filterDoc()}>
+        {(doc) => (
+          <FilterBuilder
+            columns={doc().columns}
+            filters={props.query.filters}
+            onApply={(filters) => setQuery({ filters })}
+          />
+        )}
+      </Show>
       <div class="table-wrap">
         <table class="records" data-testid="records-table">
           <thead>
@@ -145,17 +174,37 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
           <tbody>
             <For each={items()}>
               {(rec, i) => (
-                <tr class={`rec${i() === active() ? " active" : ""}`} data-index={i()} data-record={rec.id} onClick={() => open(rec)} onMouseEnter={() => setActive(i())}>
+                <tr
+                  class={`rec${i() === active() ? " active" : ""}`}
+                  data-index={i()}
+                  data-record={rec.id}
+                  onClick={() => open(rec)}
+                  onMouseEnter={() => setActive(i())}
+                >
                   <For each={viewNames()}>
                     {(v) => {
                       const p = rec.view_previews?.[v];
-                      return <td>{p?.kind === "text" ? <div class="thumb-text">{p.excerpt}</div> : p?.preview_url ? <img class="thumb" loading="lazy" src={p.preview_url} alt={`${v} of ${rec.id}`} /> : <div class="thumb" />}</td>;
+                      return (
+                        <td>
+                          {p?.kind === "text" ? (
+                            <div class="thumb-text">{p.excerpt}</div>
+                          ) : p?.preview_url ? (
+                            <img class="thumb" loading="lazy" src={p.preview_url} alt={`${v} of ${rec.id}`} />
+                          ) : (
+                            <div class="thumb" />
+                          )}
+                        </td>
+                      );
                     }}
                   </For>
                   <td class="mono">
                     {rec.id}
                     <Show when={queuedCount(props.datasetId, rec.id) > 0}>
-                      <span class="queued" data-testid="record-queued" title="Your edits on this record not yet saved: they are sent in the background">
+                      <span
+                        class="queued"
+                        data-testid="record-queued"
+                        title="Your edits on this record not yet saved: they are sent in the background"
+                      >
                         {queuedCount(props.datasetId, rec.id)} queued
                       </span>
                     </Show>
@@ -168,7 +217,9 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                   <For each={customFields()}>{(f) => <td>{String(rec[f] ?? "")}</td>}</For>
                   <td>
                     <span class="avatars" data-testid="record-people">
-                      <For each={live ? peopleOn(live.presence(), rec.id, myId) : []}>{(u) => <Avatar name={u.name} color={u.color} size={24} />}</For>
+                      <For each={live ? peopleOn(live.presence(), rec.id, myId) : []}>
+                        {(u) => <Avatar name={u.name} color={u.color} size={24} />}
+                      </For>
                     </span>
                   </td>
                 </tr>
@@ -191,13 +242,26 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <span class="muted" data-testid="range">
           {page.loading ? "Loading…" : listError() ? "" : `${from()}–${to()} of ${total()}`}
         </span>
-        <select class="input" aria-label="Page size" value={props.query.limit} onChange={(e) => setQuery({ limit: Number(e.currentTarget.value) })}>
+        <select
+          class="input"
+          aria-label="Page size"
+          value={props.query.limit}
+          onChange={(e) => setQuery({ limit: Number(e.currentTarget.value) })}
+        >
           <For each={PAGE_SIZES}>{(n) => <option value={n}>{n} per page</option>}</For>
         </select>
-        <button class="btn" disabled={props.query.offset === 0} onClick={() => setQuery({ offset: Math.max(0, props.query.offset - props.query.limit) })}>
+        <button
+          class="btn"
+          disabled={props.query.offset === 0}
+          onClick={() => setQuery({ offset: Math.max(0, props.query.offset - props.query.limit) })}
+        >
           ‹ Previous
         </button>
-        <button class="btn" disabled={props.query.offset + props.query.limit >= total()} onClick={() => setQuery({ offset: props.query.offset + props.query.limit })}>
+        <button
+          class="btn"
+          disabled={props.query.offset + props.query.limit >= total()}
+          onClick={() => setQuery({ offset: props.query.offset + props.query.limit })}
+        >
           Next ›
         </button>
       </div>

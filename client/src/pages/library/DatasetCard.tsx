@@ -16,25 +16,36 @@ const WORKSPACE_LABELS: Record<string, string> = {
 
 /** Records per status: one count query each (the server answers from its index). */
 async function statusCounts(datasetId: string): Promise<Record<RecordStatus, number>> {
-  const entries = await Promise.all(STATUS_ORDER.map(async (s) => [s, await countRecords(datasetId, { filters: [{ column: "status", op: "eq", values: [s] }], q: "" })] as const));
+  const entries = await Promise.all(
+    STATUS_ORDER.map(
+      async (s) =>
+        [s, await countRecords(datasetId, { filters: [{ column: "status", op: "eq", values: [s] }], q: "" })] as const,
+    ),
+  );
   return Object.fromEntries(entries) as Record<RecordStatus, number>;
 }
 
 export function DatasetCard(props: { dataset: DatasetSummary; people: number }) {
-  const [counts] = createResource(() => props.dataset.id, async (id) => {
-    try {
-      return await statusCounts(id);
-    } catch (err) {
-      // The bar is a summary; the card stays usable without it.
-      console.warn(`tessera: status counts of ${id}`, err);
-      return null;
-    }
-  });
+  const [counts] = createResource(
+    () => props.dataset.id,
+    async (id) => {
+      try {
+        return await statusCounts(id);
+      } catch (err) {
+        // The bar is a summary; the card stays usable without it.
+        console.warn(`tessera: status counts of ${id}`, err);
+        return null;
+      }
+    },
+  );
   const total = () => props.dataset.num_records;
   const open = () => navigate(explorerRoute(props.dataset.id));
   return (
     <button class="card" onClick={open} data-testid="dataset-card" data-dataset={props.dataset.id}>
-      <div class="card-preview" style={{ "background-image": props.dataset.preview ? `url("${props.dataset.preview}")` : "none" }} />
+      <div
+        class="card-preview"
+        style={{ "background-image": props.dataset.preview ? `url("${props.dataset.preview}")` : "none" }}
+      />
       <div class="card-body">
         <div class="row">
           <span class="card-title grow">{props.dataset.name}</span>
@@ -54,7 +65,15 @@ export function DatasetCard(props: { dataset: DatasetSummary; people: number }) 
         </div>
         <div class="progress" title="Records by status" aria-label="Records by status">
           <Show when={counts()}>
-            {(c) => <For each={STATUS_ORDER}>{(s) => <span style={{ width: `${total() > 0 ? (100 * c()[s]) / total() : 0}%`, background: `var(--st-${s})` }} />}</For>}
+            {(c) => (
+              <For each={STATUS_ORDER}>
+                {(s) => (
+                  <span
+                    style={{ width: `${total() > 0 ? (100 * c()[s]) / total() : 0}%`, background: `var(--st-${s})` }}
+                  />
+                )}
+              </For>
+            )}
           </Show>
         </div>
         <div class="legend">

@@ -52,10 +52,22 @@ export function LibraryPage() {
         <h1>Datasets</h1>
         <span class="muted">{datasets() ? `${datasets()?.length ?? 0} in the library` : "Loading…"}</span>
         <span class="spacer" />
-        <input class="input" style={{ width: "260px" }} type="search" placeholder="Search by name" aria-label="Search datasets by name" value={search()} onInput={(e) => setSearch(e.currentTarget.value)} />
+        <input
+          class="input"
+          style={{ width: "260px" }}
+          type="search"
+          placeholder="Search by name"
+          aria-label="Search datasets by name"
+          value={search()}
+          onInput={(e) => setSearch(e.currentTarget.value)}
+        />
       </div>
       <Show when={datasets() && shown().length === 0}>
-        <div class="empty">{search() ? "No dataset matches this name." : "The library is empty. Import a dataset with `tessera data import`."}</div>
+        <div class="empty">
+          {search()
+            ? "No dataset matches this name."
+            : "The library is empty. Import a dataset with `tessera data import`."}
+        </div>
       </Show>
       <div class="cards">
         <For each={shown()}>{(d) => <DatasetCard dataset={d} people={people()[d.id] ?? 0} />}</For>

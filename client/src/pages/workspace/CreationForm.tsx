@@ -19,14 +19,21 @@ export function CreationForm(props: {
       <div class="row">
         <b class="grow">New object — {props.field.name}</b>
         <span class="faint" style={{ "font-size": "11px" }}>
-          <span class="kbd">1</span>–<span class="kbd">9</span> pick · <span class="kbd">Enter</span> ok · <span class="kbd">Esc</span> skip
+          <span class="kbd">1</span>–<span class="kbd">9</span> pick · <span class="kbd">Enter</span> ok ·{" "}
+          <span class="kbd">Esc</span> skip
         </span>
       </div>
       <Show when={props.field.values.length > 0}>
         <div class="cat-list">
           <For each={props.field.values}>
             {(v, i) => (
-              <button class={`cat${props.value === v ? " on" : ""}`} onClick={() => props.onChange(v)} onDblClick={() => (props.onChange(v), props.onConfirm())} data-testid="category-option" data-value={v}>
+              <button
+                class={`cat${props.value === v ? " on" : ""}`}
+                onClick={() => props.onChange(v)}
+                onDblClick={() => (props.onChange(v), props.onConfirm())}
+                data-testid="category-option"
+                data-value={v}
+              >
                 <i style={{ background: props.colorOf(v) }} />
                 {i() < 9 && <span class="faint">{i() + 1}</span>}
                 {v}

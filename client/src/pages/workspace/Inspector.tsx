@@ -6,10 +6,20 @@ import { RecordTab } from "./RecordTab.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 
 /** The right inspector: Objects, Record, Activity. */
-export function Inspector(props: { ctx: WorkspaceContext; fields: Accessor<Row>; activity: Accessor<readonly ActivityEntry[]> }) {
+export function Inspector(props: {
+  ctx: WorkspaceContext;
+  fields: Accessor<Row>;
+  activity: Accessor<readonly ActivityEntry[]>;
+}) {
   const [tab, setTab] = createSignal<"objects" | "record" | "activity">("objects");
   const tabButton = (id: "objects" | "record" | "activity", label: string, extra?: () => string) => (
-    <button role="tab" class={tab() === id ? "on" : ""} aria-selected={tab() === id} onClick={() => setTab(id)} data-testid={`tab-${id}`}>
+    <button
+      role="tab"
+      class={tab() === id ? "on" : ""}
+      aria-selected={tab() === id}
+      onClick={() => setTab(id)}
+      data-testid={`tab-${id}`}
+    >
       {label} <Show when={extra}>{(f) => <span class="faint">{f()()}</span>}</Show>
     </button>
   );

@@ -23,7 +23,16 @@ const UNLOCK = "M5 9h10v8H5zM7 9V6.5a3 3 0 015.8-1";
 
 function Icon(props: { path: string }) {
   return (
-    <svg width="14" height="14" viewBox="0 0 20 20" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round">
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 20 20"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.6"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+    >
       <path d={props.path} />
     </svg>
   );
@@ -50,7 +59,15 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
     const all = ctx.items();
     return q ? all.filter((e) => e.label.toLowerCase().includes(q) || e.id.toLowerCase().includes(q)) : all;
   });
-  const selectedEntities = createMemo(() => new Set(ctx.selection().map((r) => ctx.index.entityOf(r)).filter((x): x is string => x !== undefined)));
+  const selectedEntities = createMemo(
+    () =>
+      new Set(
+        ctx
+          .selection()
+          .map((r) => ctx.index.entityOf(r))
+          .filter((x): x is string => x !== undefined),
+      ),
+  );
   const firstSelected = createMemo(() => {
     const sel = selectedEntities();
     if (sel.size === 0) return null;
@@ -61,10 +78,24 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
   return (
     <div class="tab-body">
       <div class="row" style={{ padding: "8px 12px" }}>
-        <input class="input grow" type="search" placeholder={`Filter ${ctx.items().length} objects`} aria-label="Filter objects" value={filter()} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <input
+          class="input grow"
+          type="search"
+          placeholder={`Filter ${ctx.items().length} objects`}
+          aria-label="Filter objects"
+          value={filter()}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
       </div>
       <Show when={ctx.items().length === 0}>
-        <Show when={ctx.loaded()} fallback={<div class="empty" data-testid="objects-loading">Loading the record…</div>}>
+        <Show
+          when={ctx.loaded()}
+          fallback={
+            <div class="empty" data-testid="objects-loading">
+              Loading the record…
+            </div>
+          }
+        >
           <div class="empty">No object yet. Pick a tool on the left and draw.</div>
         </Show>
       </Show>
@@ -72,7 +103,13 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
         {(e) => {
           const editor = () => (e.lastEditor === null ? null : ctx.nameOf(e.lastEditor));
           return (
-            <div class={`obj${selectedEntities().has(e.id) ? " sel" : ""}`} data-testid="object-row" data-entity={e.id} data-label={e.label} onClick={() => ctx.selectEntity(e.id)}>
+            <div
+              class={`obj${selectedEntities().has(e.id) ? " sel" : ""}`}
+              data-testid="object-row"
+              data-entity={e.id}
+              data-label={e.label}
+              onClick={() => ctx.selectEntity(e.id)}
+            >
               <span class="swatch" style={{ background: ctx.colorOfLabel(e.label) }} />
               <Show when={field} fallback={<span class="grow mono">{e.id.slice(0, 8)}</span>}>
                 {(f) => (
@@ -90,7 +127,15 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
                       />
                     }
                   >
-                    <select class="input" value={e.label} disabled={!ctx.editable()} aria-label={`${f().name} of ${e.id}`} data-testid="relabel" onClick={(ev) => ev.stopPropagation()} onChange={(ev) => ctx.relabel(e.id, ev.currentTarget.value)}>
+                    <select
+                      class="input"
+                      value={e.label}
+                      disabled={!ctx.editable()}
+                      aria-label={`${f().name} of ${e.id}`}
+                      data-testid="relabel"
+                      onClick={(ev) => ev.stopPropagation()}
+                      onChange={(ev) => ctx.relabel(e.id, ev.currentTarget.value)}
+                    >
                       <Show when={!f().values.includes(e.label)}>
                         <option value={e.label}>{e.label || "—"}</option>
                       </Show>
@@ -100,11 +145,27 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
                 )}
               </Show>
               <span class="kinds grow">{kinds(e)}</span>
-              <Show when={editor()}>{(who) => <Avatar name={who().name} color={who().color} size={20} title={`Last edited by ${who().name}`} />}</Show>
-              <button class={`tgl${ctx.hidden().has(e.id) ? " on" : ""}`} title={ctx.hidden().has(e.id) ? "Show" : "Hide"} aria-label={ctx.hidden().has(e.id) ? "Show" : "Hide"} aria-pressed={ctx.hidden().has(e.id)} onClick={(ev) => (ev.stopPropagation(), ctx.toggleHidden(e.id))}>
+              <Show when={editor()}>
+                {(who) => (
+                  <Avatar name={who().name} color={who().color} size={20} title={`Last edited by ${who().name}`} />
+                )}
+              </Show>
+              <button
+                class={`tgl${ctx.hidden().has(e.id) ? " on" : ""}`}
+                title={ctx.hidden().has(e.id) ? "Show" : "Hide"}
+                aria-label={ctx.hidden().has(e.id) ? "Show" : "Hide"}
+                aria-pressed={ctx.hidden().has(e.id)}
+                onClick={(ev) => (ev.stopPropagation(), ctx.toggleHidden(e.id))}
+              >
                 <Icon path={ctx.hidden().has(e.id) ? EYE_OFF : EYE} />
               </button>
-              <button class={`tgl${ctx.locked().has(e.id) ? " on" : ""}`} title={ctx.locked().has(e.id) ? "Unlock" : "Lock"} aria-label={ctx.locked().has(e.id) ? "Unlock" : "Lock"} aria-pressed={ctx.locked().has(e.id)} onClick={(ev) => (ev.stopPropagation(), ctx.toggleLocked(e.id))}>
+              <button
+                class={`tgl${ctx.locked().has(e.id) ? " on" : ""}`}
+                title={ctx.locked().has(e.id) ? "Unlock" : "Lock"}
+                aria-label={ctx.locked().has(e.id) ? "Unlock" : "Lock"}
+                aria-pressed={ctx.locked().has(e.id)}
+                onClick={(ev) => (ev.stopPropagation(), ctx.toggleLocked(e.id))}
+              >
                 <Icon path={ctx.locked().has(e.id) ? LOCK : UNLOCK} />
               </button>
             </div>

@@ -8,10 +8,17 @@ import { activityText, timeAgo } from "./activityText.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 
 /** Record: its fields (edited straight into the document), the comment and the status history. */
-export function RecordTab(props: { ctx: WorkspaceContext; fields: Accessor<Row>; activity: Accessor<readonly ActivityEntry[]> }) {
+export function RecordTab(props: {
+  ctx: WorkspaceContext;
+  fields: Accessor<Row>;
+  activity: Accessor<readonly ActivityEntry[]>;
+}) {
   const ctx = props.ctx;
   const custom = customRecordFields(ctx.meta);
-  const lists = [...pickLists(ctx.meta.featureValues, "item", "records"), ...pickLists(ctx.meta.featureValues, "records", "records")];
+  const lists = [
+    ...pickLists(ctx.meta.featureValues, "item", "records"),
+    ...pickLists(ctx.meta.featureValues, "records", "records"),
+  ];
   const history = createMemo(() => props.activity().filter((a) => a.kind === "status"));
   const set = (patch: Row) => {
     try {
@@ -38,9 +45,22 @@ export function RecordTab(props: { ctx: WorkspaceContext; fields: Accessor<Row>;
               {name}
               <Show
                 when={list && list.restricted}
-                fallback={<input class="input" list={list ? `rv-${name}` : undefined} value={String(props.fields()[name] ?? "")} disabled={!ctx.editable()} onChange={(e) => set({ [name]: e.currentTarget.value })} />}
+                fallback={
+                  <input
+                    class="input"
+                    list={list ? `rv-${name}` : undefined}
+                    value={String(props.fields()[name] ?? "")}
+                    disabled={!ctx.editable()}
+                    onChange={(e) => set({ [name]: e.currentTarget.value })}
+                  />
+                }
               >
-                <select class="input" value={String(props.fields()[name] ?? "")} disabled={!ctx.editable()} onChange={(e) => set({ [name]: e.currentTarget.value })}>
+                <select
+                  class="input"
+                  value={String(props.fields()[name] ?? "")}
+                  disabled={!ctx.editable()}
+                  onChange={(e) => set({ [name]: e.currentTarget.value })}
+                >
                   <option value="">—</option>
                   <For each={list?.values ?? []}>{(v) => <option value={v}>{v}</option>}</For>
                 </select>
@@ -56,7 +76,14 @@ export function RecordTab(props: { ctx: WorkspaceContext; fields: Accessor<Row>;
       </For>
       <label class="field">
         Comment
-        <textarea class="input" rows={3} value={String(props.fields().comment ?? "")} disabled={!ctx.editable()} onChange={(e) => set({ comment: e.currentTarget.value })} data-testid="record-comment" />
+        <textarea
+          class="input"
+          rows={3}
+          value={String(props.fields().comment ?? "")}
+          disabled={!ctx.editable()}
+          onChange={(e) => set({ comment: e.currentTarget.value })}
+          data-testid="record-comment"
+        />
       </label>
       <div>
         <div class="muted" style={{ "font-size": "12px", "margin-bottom": "4px" }}>

@@ -37,15 +37,27 @@ export function ToolOptions(props: {
       <Show when={props.field && props.field.values.length > 0}>
         <label class="opt" title="Category of the next shape (1–9)">
           <i class="dot" style={{ background: props.colorOf(props.category) }} />
-          <select class="input" value={props.category} aria-label="Category of new shapes" onChange={(e) => props.onCategory(e.currentTarget.value)}>
-            <For each={props.field?.values ?? []}>{(v, i) => <option value={v}>{i() < 9 ? `${i() + 1} · ${v}` : v}</option>}</For>
+          <select
+            class="input"
+            value={props.category}
+            aria-label="Category of new shapes"
+            onChange={(e) => props.onCategory(e.currentTarget.value)}
+          >
+            <For each={props.field?.values ?? []}>
+              {(v, i) => <option value={v}>{i() < 9 ? `${i() + 1} · ${v}` : v}</option>}
+            </For>
           </select>
         </label>
       </Show>
       <Show when={props.tool === "keypoints"}>
         <label class="opt" title="Keypoint template">
           Template
-          <select class="input" value={props.template} aria-label="Keypoint template" onChange={(e) => props.onTemplate(e.currentTarget.value)}>
+          <select
+            class="input"
+            value={props.template}
+            aria-label="Keypoint template"
+            onChange={(e) => props.onTemplate(e.currentTarget.value)}
+          >
             <For each={props.templates}>{(t) => <option value={t.id}>{t.id}</option>}</For>
           </select>
         </label>
@@ -53,7 +65,14 @@ export function ToolOptions(props: {
       <Show when={props.tool === "brush" || props.tool === "eraser"}>
         <label class="opt" title="Brush size ([ and ])">
           Size
-          <input type="range" min={1} max={96} value={props.brush} aria-label="Brush size" onInput={(e) => props.onBrush(Number(e.currentTarget.value))} />
+          <input
+            type="range"
+            min={1}
+            max={96}
+            value={props.brush}
+            aria-label="Brush size"
+            onInput={(e) => props.onBrush(Number(e.currentTarget.value))}
+          />
           <span class="mono">{props.brush}px</span>
         </label>
       </Show>
@@ -65,18 +84,37 @@ export function ToolOptions(props: {
         1:1
       </button>
       <div style={{ position: "relative" }}>
-        <button class="btn ghost" aria-expanded={adjusting()} onClick={() => setAdjusting(!adjusting())} title="Brightness and contrast">
+        <button
+          class="btn ghost"
+          aria-expanded={adjusting()}
+          onClick={() => setAdjusting(!adjusting())}
+          title="Brightness and contrast"
+        >
           ☀
         </button>
         <Show when={adjusting()}>
           <div class="menu" style={{ padding: "12px", gap: "8px", "min-width": "240px" }}>
             <label class="field">
               Brightness ×{brightness().toFixed(2)}
-              <input type="range" min={0} max={2} step={0.05} value={brightness()} onInput={(e) => adjust(Number(e.currentTarget.value), contrast())} />
+              <input
+                type="range"
+                min={0}
+                max={2}
+                step={0.05}
+                value={brightness()}
+                onInput={(e) => adjust(Number(e.currentTarget.value), contrast())}
+              />
             </label>
             <label class="field">
               Contrast ×{contrast().toFixed(2)}
-              <input type="range" min={0} max={2} step={0.05} value={contrast()} onInput={(e) => adjust(brightness(), Number(e.currentTarget.value))} />
+              <input
+                type="range"
+                min={0}
+                max={2}
+                step={0.05}
+                value={contrast()}
+                onInput={(e) => adjust(brightness(), Number(e.currentTarget.value))}
+              />
             </label>
             <button class="btn" onClick={() => adjust(1, 1)}>
               Reset

@@ -15,13 +15,35 @@ const ICONS: Record<ToolName, string> = {
 };
 
 /** The tool rail: one button per tool, its key in the corner and in the tooltip. */
-export function ToolRail(props: { tool: ToolName; editable: boolean; onTool: (t: ToolName) => void; onHelp: () => void }) {
+export function ToolRail(props: {
+  tool: ToolName;
+  editable: boolean;
+  onTool: (t: ToolName) => void;
+  onHelp: () => void;
+}) {
   return (
     <nav class="rail" aria-label="Tools">
       <For each={TOOLS}>
         {(t) => (
-          <button class={props.tool === t ? "on" : ""} disabled={!props.editable && t !== "select"} title={`${TOOL_LABELS[t]} (${toolKey(t)})`} aria-label={`${TOOL_LABELS[t]} (${toolKey(t)})`} aria-pressed={props.tool === t} data-tool={t} onClick={() => props.onTool(t)}>
-            <svg width="20" height="20" viewBox="0 0 22 22" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" stroke-linecap="round">
+          <button
+            class={props.tool === t ? "on" : ""}
+            disabled={!props.editable && t !== "select"}
+            title={`${TOOL_LABELS[t]} (${toolKey(t)})`}
+            aria-label={`${TOOL_LABELS[t]} (${toolKey(t)})`}
+            aria-pressed={props.tool === t}
+            data-tool={t}
+            onClick={() => props.onTool(t)}
+          >
+            <svg
+              width="20"
+              height="20"
+              viewBox="0 0 22 22"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.6"
+              stroke-linejoin="round"
+              stroke-linecap="round"
+            >
               <path d={ICONS[t]} />
             </svg>
             <span class="key">{toolKey(t)}</span>

@@ -43,7 +43,13 @@ export function TopBar(props: {
   const actions = () => availableActions(props.status, props.role);
   return (
     <header class="ws-top">
-      <button class="btn ghost icon" title="Back to the explorer" aria-label="Back to the explorer" onClick={() => props.onBack()} data-testid="back">
+      <button
+        class="btn ghost icon"
+        title="Back to the explorer"
+        aria-label="Back to the explorer"
+        onClick={() => props.onBack()}
+        data-testid="back"
+      >
         ←
       </button>
       <div class="title">
@@ -60,10 +66,24 @@ export function TopBar(props: {
           </Show>
         </span>
       </div>
-      <button class="btn ghost icon" title="Previous record (Shift+←)" aria-label="Previous record (Shift+←)" disabled={!props.hasPrev} onClick={() => props.onPrev()} data-testid="prev-record">
+      <button
+        class="btn ghost icon"
+        title="Previous record (Shift+←)"
+        aria-label="Previous record (Shift+←)"
+        disabled={!props.hasPrev}
+        onClick={() => props.onPrev()}
+        data-testid="prev-record"
+      >
         ‹
       </button>
-      <button class="btn ghost icon" title="Next record (Shift+→)" aria-label="Next record (Shift+→)" disabled={!props.hasNext} onClick={() => props.onNext()} data-testid="next-record">
+      <button
+        class="btn ghost icon"
+        title="Next record (Shift+→)"
+        aria-label="Next record (Shift+→)"
+        disabled={!props.hasNext}
+        onClick={() => props.onNext()}
+        data-testid="next-record"
+      >
         ›
       </button>
       <StatusChip status={props.status} />
@@ -84,12 +104,21 @@ export function TopBar(props: {
         )}
       </For>
       <span class="spacer" />
-      <span class={`sync ${props.sync.phase}`} data-testid="sync-indicator" data-phase={props.sync.phase} title="Every edit is saved as you make it">
+      <span
+        class={`sync ${props.sync.phase}`}
+        data-testid="sync-indicator"
+        data-phase={props.sync.phase}
+        title="Every edit is saved as you make it"
+      >
         <i />
         {syncLabel(props.sync)}
       </span>
       <Show when={props.queuedElsewhere > 0}>
-        <span class="sync offline" data-testid="queued-elsewhere" title="Edits made on other records, not yet saved: they are sent in the background">
+        <span
+          class="sync offline"
+          data-testid="queued-elsewhere"
+          title="Edits made on other records, not yet saved: they are sent in the background"
+        >
           +{props.queuedElsewhere} queued on other records
         </span>
       </Show>
@@ -100,7 +129,11 @@ export function TopBar(props: {
               name={p.user.name}
               color={p.user.color}
               testId="peer-avatar"
-              title={props.followingId === p.user.id ? `Following ${p.user.name}` : `${p.user.name} (${p.user.role}) — click to follow`}
+              title={
+                props.followingId === p.user.id
+                  ? `Following ${p.user.name}`
+                  : `${p.user.name} (${p.user.role}) — click to follow`
+              }
               onClick={() => props.onFollow(p)}
             />
           )}
@@ -111,7 +144,13 @@ export function TopBar(props: {
         <Dialog title="Reject this record" onClose={() => setRejecting(false)} testId="reject-dialog">
           <label class="field">
             What needs fixing? (the annotator sees this)
-            <textarea class="input" rows={4} value={comment()} onInput={(e) => setComment(e.currentTarget.value)} data-testid="reject-comment" />
+            <textarea
+              class="input"
+              rows={4}
+              value={comment()}
+              onInput={(e) => setComment(e.currentTarget.value)}
+              data-testid="reject-comment"
+            />
           </label>
           <div class="actions">
             <button class="btn" onClick={() => setRejecting(false)}>

@@ -4,7 +4,14 @@ import { createMemo, createSignal, For, onCleanup, onMount, type JSX } from "sol
  * A fixed-row-height virtual list: only the rows in view (plus a margin) exist in the DOM, so a
  * record with thousands of objects scrolls like one with ten.
  */
-export function VirtualList<T>(props: { items: readonly T[]; rowHeight: number; overscan?: number; children: (item: T, index: () => number) => JSX.Element; testId?: string; scrollTo?: number | null }) {
+export function VirtualList<T>(props: {
+  items: readonly T[];
+  rowHeight: number;
+  overscan?: number;
+  children: (item: T, index: () => number) => JSX.Element;
+  testId?: string;
+  scrollTo?: number | null;
+}) {
   let el: HTMLDivElement | undefined;
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(400);
@@ -27,7 +34,8 @@ export function VirtualList<T>(props: { items: readonly T[]; rowHeight: number; 
     const target = props.scrollTo;
     if (target === null || target === undefined || !el) return;
     const top = target * props.rowHeight;
-    if (top < el.scrollTop || top + props.rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = Math.max(0, top - el.clientHeight / 2);
+    if (top < el.scrollTop || top + props.rowHeight > el.scrollTop + el.clientHeight)
+      el.scrollTop = Math.max(0, top - el.clientHeight / 2);
   });
   return (
     <div class="vlist" ref={el} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid={props.testId}>
@@ -36,7 +44,15 @@ export function VirtualList<T>(props: { items: readonly T[]; rowHeight: number; 
           {(item, i) => {
             const index = () => range().first + i();
             return (
-              <div style={{ position: "absolute", top: `${index() * props.rowHeight}px`, left: 0, right: 0, height: `${props.rowHeight}px` }}>
+              <div
+                style={{
+                  position: "absolute",
+                  top: `${index() * props.rowHeight}px`,
+                  left: 0,
+                  right: 0,
+                  height: `${props.rowHeight}px`,
+                }}
+              >
                 {props.children(item, index)}
               </div>
             );

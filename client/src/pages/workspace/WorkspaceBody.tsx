@@ -88,7 +88,10 @@ export function WorkspaceBody(props: {
         setReadOnlyByServer(msg.readOnly);
         setWelcomeStatus(msg.status);
       } else if (msg.kind === "rejected" && msg.reason !== "read_only") {
-        toast(`The server corrected an edit: ${msg.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || msg.reason}`, "error");
+        toast(
+          `The server corrected an edit: ${msg.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || msg.reason}`,
+          "error",
+        );
       }
     }),
   );
@@ -200,13 +203,22 @@ export function WorkspaceBody(props: {
   };
   createEffect(
     on(props.views, (views) => {
-      if (views && !controller()) void mountCanvas(views).catch((err: unknown) => toastError(err, "The canvas failed to start"));
+      if (views && !controller())
+        void mountCanvas(views).catch((err: unknown) => toastError(err, "The canvas failed to start"));
     }),
   );
   createEffect(on(editable, (e) => controller()?.setEditable(e), { defer: true }));
   createEffect(on(editable, (e) => !e && tool() !== "select" && setTool("select"), { defer: true }));
   onMount(() => {
-    (window as unknown as { __tessera?: unknown }).__tessera = { doc, session, index, undo, controller, awareness, selection };
+    (window as unknown as { __tessera?: unknown }).__tessera = {
+      doc,
+      session,
+      index,
+      undo,
+      controller,
+      awareness,
+      selection,
+    };
   });
 
   const relabel = (entityId: string, value: string) => {
@@ -231,7 +243,10 @@ export function WorkspaceBody(props: {
   };
   const selectEntity = (entityId: string) => {
     const e = index.get(entityId);
-    const refs: SelectionRef[] = e && e.annotations.length > 0 ? e.annotations.map((a) => ({ table: a.table, id: a.id })) : [{ table: "entities", id: entityId }];
+    const refs: SelectionRef[] =
+      e && e.annotations.length > 0
+        ? e.annotations.map((a) => ({ table: a.table, id: a.id }))
+        : [{ table: "entities", id: entityId }];
     controller()?.select(refs);
     setSelection(refs);
   };
@@ -254,9 +269,11 @@ export function WorkspaceBody(props: {
       return await getNeighbors(props.datasetId, props.recordId, props.query);
     } catch (err) {
       // Offline: asked again when the network is back, without a toast.
-      if (!navigator.onLine && !(err instanceof ApiError)) window.addEventListener("online", refetchOnline, { once: true });
+      if (!navigator.onLine && !(err instanceof ApiError))
+        window.addEventListener("online", refetchOnline, { once: true });
       // An unknown record is said by the page ("No such record"), not by a toast.
-      else if (!(err instanceof ApiError && err.status === 404)) toastError(err, "Cannot find the previous and next records");
+      else if (!(err instanceof ApiError && err.status === 404))
+        toastError(err, "Cannot find the previous and next records");
       return null;
     }
   });
@@ -279,7 +296,8 @@ export function WorkspaceBody(props: {
 
   // ── follow mode ─────────────────────────────────────────────────────────────────────────────
   followLeader({ recordId: props.recordId, controller, views: props.views, peers: people.peers, setSelection });
-  const follow = (p: Peer) => dispatchFollow({ type: "start", leader: { id: p.user.id, name: p.user.name, color: p.user.color } });
+  const follow = (p: Peer) =>
+    dispatchFollow({ type: "start", leader: { id: p.user.id, name: p.user.name, color: p.user.color } });
 
   // ── keyboard ────────────────────────────────────────────────────────────────────────────────
   useWorkspaceKeys({
@@ -305,7 +323,12 @@ export function WorkspaceBody(props: {
         setForm({ ...f, value: v });
         confirmForm();
       } else if (selection().length > 0) {
-        for (const id of new Set(selection().map((r) => index.entityOf(r)).filter((x): x is string => !!x))) relabel(id, v);
+        for (const id of new Set(
+          selection()
+            .map((r) => index.entityOf(r))
+            .filter((x): x is string => !!x),
+        ))
+          relabel(id, v);
         setCategory(v);
       } else setCategory(v);
     },
@@ -342,7 +365,8 @@ export function WorkspaceBody(props: {
     toggleLocked: settings.toggleLocked,
     relabel,
     colorOfLabel,
-    nameOf: (clientId) => (clientId === doc.clientID ? { name: me.name, color: "var(--accent)" } : people.nameOf(clientId)),
+    nameOf: (clientId) =>
+      clientId === doc.clientID ? { name: me.name, color: "var(--accent)" } : people.nameOf(clientId),
   };
   const here = () => distinctPeople(people.peers(), myId);
 
@@ -382,11 +406,19 @@ export function WorkspaceBody(props: {
         </Show>
         <Show when={!editable()}>
           <div class="banner readonly" data-testid="readonly-banner">
-            Read-only — {role === "viewer" ? "viewers look but do not edit" : `this record is ${statusLabel(status()).toLowerCase()}; a reviewer can reopen it`}
+            Read-only —{" "}
+            {role === "viewer"
+              ? "viewers look but do not edit"
+              : `this record is ${statusLabel(status()).toLowerCase()}; a reviewer can reopen it`}
           </div>
         </Show>
       </div>
-      <ToolRail tool={tool()} editable={editable()} onTool={(t) => (editable() || t === "select") && setTool(t)} onHelp={() => setHelp(true)} />
+      <ToolRail
+        tool={tool()}
+        editable={editable()}
+        onTool={(t) => (editable() || t === "select") && setTool(t)}
+        onHelp={() => setHelp(true)}
+      />
       <main class="stage">
         <div class="canvas-host" ref={host} data-testid="canvas-host" />
         <ToolOptions
@@ -413,7 +445,16 @@ export function WorkspaceBody(props: {
         <Show when={form()}>
           {(f) => (
             <Show when={field}>
-              {(lf) => <CreationForm field={lf()} value={f().value} colorOf={colorOfLabel} onChange={(v) => setForm({ ...f(), value: v })} onConfirm={confirmForm} onCancel={() => setForm(null)} />}
+              {(lf) => (
+                <CreationForm
+                  field={lf()}
+                  value={f().value}
+                  colorOf={colorOfLabel}
+                  onChange={(v) => setForm({ ...f(), value: v })}
+                  onConfirm={confirmForm}
+                  onCancel={() => setForm(null)}
+                />
+              )}
             </Show>
           )}
         </Show>

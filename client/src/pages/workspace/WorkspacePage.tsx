@@ -20,7 +20,12 @@ import { WorkspaceBody } from "./WorkspaceBody.js";
  * queued stay in the outbox and are sent in the background). A record the server does not have
  * shows "No such record" and stops connecting.
  */
-export function WorkspacePage(props: { datasetId: string; recordId: string; query: ExplorerQuery; identity: Identity }) {
+export function WorkspacePage(props: {
+  datasetId: string;
+  recordId: string;
+  query: ExplorerQuery;
+  identity: Identity;
+}) {
   const me = props.identity;
   const myId = me.userId;
   const live = liveFor(props.datasetId, me);
@@ -53,14 +58,17 @@ export function WorkspacePage(props: { datasetId: string; recordId: string; quer
   });
   live.conn.updatePresence({ recordId: props.recordId });
 
-  const [meta] = createResource(() => props.datasetId, async (id) => {
-    try {
-      return await datasetMeta(id);
-    } catch (err) {
-      toastError(err, `Cannot open ${id}`);
-      return null;
-    }
-  });
+  const [meta] = createResource(
+    () => props.datasetId,
+    async (id) => {
+      try {
+        return await datasetMeta(id);
+      } catch (err) {
+        toastError(err, `Cannot open ${id}`);
+        return null;
+      }
+    },
+  );
   const [views, setViews] = createSignal<Awaited<ReturnType<typeof recordViews>> | null>(null);
   let disposed = false;
   const loadViews = (): void => {
@@ -91,12 +99,27 @@ export function WorkspacePage(props: { datasetId: string; recordId: string; quer
       when={!missing()}
       fallback={
         <div class="empty" data-testid="no-such-record" role="alert">
-          No such record: <span class="mono">{props.recordId}</span> is not in {props.datasetId}. <a href={formatRoute(explorerRoute(props.datasetId, props.query))}>Back to the explorer</a>
+          No such record: <span class="mono">{props.recordId}</span> is not in {props.datasetId}.{" "}
+          <a href={formatRoute(explorerRoute(props.datasetId, props.query))}>Back to the explorer</a>
         </div>
       }
     >
-      <Show when={meta()} fallback={<div class="empty">{meta.loading ? "Opening the record…" : "This record cannot be opened."}</div>}>
-        {(m) => <WorkspaceBody datasetId={props.datasetId} recordId={props.recordId} query={props.query} identity={me} meta={m()} session={session} live={live} views={views} />}
+      <Show
+        when={meta()}
+        fallback={<div class="empty">{meta.loading ? "Opening the record…" : "This record cannot be opened."}</div>}
+      >
+        {(m) => (
+          <WorkspaceBody
+            datasetId={props.datasetId}
+            recordId={props.recordId}
+            query={props.query}
+            identity={me}
+            meta={m()}
+            session={session}
+            live={live}
+            views={views}
+          />
+        )}
       </Show>
     </Show>
   );

@@ -5,7 +5,14 @@ import { statusLabel } from "../../ui/StatusChip.js";
 export function activityText(a: ActivityEntry): string {
   if (a.kind === "status" && a.status) {
     const s = a.status;
-    const verb = { submit: "submitted for review", approve: "approved", reject: "rejected", reopen: "reopened", edit: "started", set: "set the status" }[s.action];
+    const verb = {
+      submit: "submitted for review",
+      approve: "approved",
+      reject: "rejected",
+      reopen: "reopened",
+      edit: "started",
+      set: "set the status",
+    }[s.action];
     return `${verb} (${statusLabel(s.from)} → ${statusLabel(s.to)})${s.comment ? `: “${s.comment}”` : ""}`;
   }
   const parts: string[] = [];
@@ -20,7 +27,9 @@ export function activityText(a: ActivityEntry): string {
   if (added) parts.push(`added ${added}`);
   if (updated) parts.push(`changed ${updated}`);
   if (removed) parts.push(`removed ${removed}`);
-  return parts.length > 0 ? `${parts.join(", ")} row${added + updated + removed === 1 ? "" : "s"}` : "edited the record";
+  return parts.length > 0
+    ? `${parts.join(", ")} row${added + updated + removed === 1 ? "" : "s"}`
+    : "edited the record";
 }
 
 export function timeAgo(iso: string, now = Date.now()): string {

@@ -62,14 +62,20 @@ export function canvasSettings(o: {
     o.onTool(t);
   };
 
-  const toggler = (get: Accessor<ReadonlySet<string>>, set: (s: ReadonlySet<string>) => void, push: (c: CanvasController, s: ReadonlySet<string>) => void) => (id: string) => {
-    const next = new Set(get());
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    set(next);
-    const c = o.controller();
-    if (c) push(c, next);
-  };
+  const toggler =
+    (
+      get: Accessor<ReadonlySet<string>>,
+      set: (s: ReadonlySet<string>) => void,
+      push: (c: CanvasController, s: ReadonlySet<string>) => void,
+    ) =>
+    (id: string) => {
+      const next = new Set(get());
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      set(next);
+      const c = o.controller();
+      if (c) push(c, next);
+    };
   const setBrush = (px: number) => {
     setBrushSignal(px);
     o.controller()?.setBrushRadius(px);

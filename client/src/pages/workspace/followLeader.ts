@@ -31,11 +31,18 @@ export function followLeader(o: {
     const f = followState();
     const list = o.peers();
     if (f.mode !== "following" || !o.controller()) return;
-    const leader = list.find((p) => p.user.id === f.leader.id && p.state.recordId === o.recordId) ?? list.find((p) => p.user.id === f.leader.id);
+    const leader =
+      list.find((p) => p.user.id === f.leader.id && p.state.recordId === o.recordId) ??
+      list.find((p) => p.user.id === f.leader.id);
     if (!leader) return;
     const key = JSON.stringify([leader.state.viewport, leader.state.selection]);
     if (key === last) return;
     last = key;
-    dispatchFollow({ type: "leaderState", leaderId: f.leader.id, viewport: leader.state.viewport, selection: leader.state.selection });
+    dispatchFollow({
+      type: "leaderState",
+      leaderId: f.leader.id,
+      viewport: leader.state.viewport,
+      selection: leader.state.selection,
+    });
   });
 }

@@ -16,7 +16,11 @@ const VERBS: Record<string, string> = {
  * A record's activity (history from REST, then live entries) and a toast when someone else
  * changes its status (UI.md: status changes and review comments by others appear as a toast).
  */
-export function recordActivity(datasetId: string, recordId: string, myUserId: string): Accessor<readonly ActivityEntry[]> {
+export function recordActivity(
+  datasetId: string,
+  recordId: string,
+  myUserId: string,
+): Accessor<readonly ActivityEntry[]> {
   const [activity, setActivity] = createSignal<readonly ActivityEntry[]>([]);
   const load = (): void => {
     listActivity(datasetId, { recordId, limit: 100 }).then(
@@ -30,7 +34,11 @@ export function recordActivity(datasetId: string, recordId: string, myUserId: st
   };
   load();
   onCleanup(() => window.removeEventListener("online", load));
-  onCleanup(onActivity((a) => a.recordId === recordId && setActivity((list) => (list.some((b) => b.id === a.id) ? list : [a, ...list]))));
+  onCleanup(
+    onActivity(
+      (a) => a.recordId === recordId && setActivity((list) => (list.some((b) => b.id === a.id) ? list : [a, ...list])),
+    ),
+  );
   onCleanup(
     onStatusChange((c) => {
       // The automatic start on a first edit is in the feed; a toast for it would only be noise.

@@ -26,7 +26,10 @@ export interface Peer {
  * Everyone else on this record (one entry per awareness client), plus a memory of which Yjs client
  * belonged to whom, so "last edited by" still has a name after that person left.
  */
-export function peers(awareness: Awareness): { peers: Accessor<readonly Peer[]>; nameOf: (clientId: number) => { name: string; color: string } | null } {
+export function peers(awareness: Awareness): {
+  peers: Accessor<readonly Peer[]>;
+  nameOf: (clientId: number) => { name: string; color: string } | null;
+} {
   const names = new Map<number, { name: string; color: string }>();
   const read = (): Peer[] => {
     const out: Peer[] = [];

@@ -10,7 +10,13 @@ import type { CanvasView } from "../../canvas/types.js";
 export async function recordViews(datasetId: string, recordId: string, schema: DatasetSchema): Promise<CanvasView[]> {
   const tables = new Set(schema.views.values());
   const out: CanvasView[] = [];
-  const toView = (v: ViewItem): CanvasView => ({ id: v.id, logicalName: v.logical_name, src: v.src, width: v.width, height: v.height });
+  const toView = (v: ViewItem): CanvasView => ({
+    id: v.id,
+    logicalName: v.logical_name,
+    src: v.src,
+    width: v.width,
+    height: v.height,
+  });
   if (tables.has("images")) {
     for (const v of (await listRecordViews(datasetId, recordId, "images")).items) out.push(toView(v));
   }

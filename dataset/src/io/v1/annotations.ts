@@ -29,7 +29,10 @@ const KIND_KEYS: Record<V1Kind, readonly string[]> = {
 const COMMON_KEYS = ["id", "source_type", "source_name", "source_metadata"];
 
 /** An annotation object's own keys vs the custom fields it carries (kept as columns). */
-export function splitAnnotation(kind: V1Kind, value: unknown): { known: Record<string, unknown>; custom: Record<string, unknown> } {
+export function splitAnnotation(
+  kind: V1Kind,
+  value: unknown,
+): { known: Record<string, unknown>; custom: Record<string, unknown> } {
   if (!isPlainObject(value)) return { known: {}, custom: {} };
   const known: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
@@ -58,7 +61,8 @@ export interface ViewInfo {
 }
 
 function dims(view: ViewInfo | undefined, where: SourceLocation, what: string): { w: number; h: number } {
-  if (!view || !view.width || !view.height) throw new ImportError("invalid_value", `${what} need the image size; the view has none`, where);
+  if (!view || !view.width || !view.height)
+    throw new ImportError("invalid_value", `${what} need the image size; the view has none`, where);
   return { w: view.width, h: view.height };
 }
 
@@ -76,7 +80,13 @@ export interface Converted {
 }
 
 /** Kind fields (plus `id`/`source_*` when given) of one annotation value. */
-export function convertAnnotation(kind: V1Kind, key: string, value: unknown, view: ViewInfo | undefined, where: SourceLocation): Converted {
+export function convertAnnotation(
+  kind: V1Kind,
+  key: string,
+  value: unknown,
+  view: ViewInfo | undefined,
+  where: SourceLocation,
+): Converted {
   const bad = (msg: string): never => {
     throw new ImportError("invalid_value", msg, where);
   };
@@ -89,7 +99,8 @@ export function convertAnnotation(kind: V1Kind, key: string, value: unknown, vie
         if (value.length !== 4) bad(`a bbox list has 4 values [x, y, w, h], got ${value.length}`);
         return { fields: { coords: value, format: "xywh", is_normalized: inUnit(value), confidence: 1 } };
       }
-      if (!isPlainObject(value) || !isNumberList(known.coords)) return bad("a bbox is [x, y, w, h] or {\"coords\": [...], \"format\"?, \"is_normalized\"?, \"confidence\"?}");
+      if (!isPlainObject(value) || !isNumberList(known.coords))
+        return bad('a bbox is [x, y, w, h] or {"coords": [...], "format"?, "is_normalized"?, "confidence"?}');
       const coords = known.coords as number[];
       return {
         fields: {
@@ -106,7 +117,11 @@ export function convertAnnotation(kind: V1Kind, key: string, value: unknown, vie
       if (isNumberList(value)) polygons = [value];
       else if (isRingList(value)) polygons = value;
       else if (isPlainObject(value) && known.polygons !== undefined) {
-        polygons = isRingList(known.polygons) ? known.polygons : isNumberList(known.polygons) ? [known.polygons] : bad("mask polygons are [[x1, y1, x2, y2, …], …]");
+        polygons = isRingList(known.polygons)
+          ? known.polygons
+          : isNumberList(known.polygons)
+            ? [known.polygons]
+            : bad("mask polygons are [[x1, y1, x2, y2, …], …]");
       }
       if (polygons) {
         const { w, h } = dims(view, where, "polygon masks");
@@ -115,7 +130,7 @@ export function convertAnnotation(kind: V1Kind, key: string, value: unknown, vie
         const rle = polygonsToCocoRle(pixels, h, w);
         return { fields: { ...common, size: [...rle.size], counts: rle.counts } };
       }
-      if (!isPlainObject(value)) return bad("a mask is {\"size\": [h, w], \"counts\": \"…\"} (COCO RLE) or polygons");
+      if (!isPlainObject(value)) return bad('a mask is {"size": [h, w], "counts": "…"} (COCO RLE) or polygons');
       let size = known.size;
       if (size === undefined && view?.width && view.height) size = [view.height, view.width];
       if (!isNumberList(size) || size.length !== 2) return bad("a mask needs size [height, width]");
@@ -125,7 +140,8 @@ export function convertAnnotation(kind: V1Kind, key: string, value: unknown, vie
       return bad("mask counts must be a COCO compressed RLE string or a list of run lengths");
     }
     case "keypoints": {
-      if (!isPlainObject(value) || !isNumberList(known.coords)) return bad("keypoints are {\"template_id\", \"coords\": [x1, y1, …], \"states\"?}");
+      if (!isPlainObject(value) || !isNumberList(known.coords))
+        return bad('keypoints are {"template_id", "coords": [x1, y1, …], "states"?}');
       const coords = known.coords as number[];
       const states = known.states ?? coords.filter((_, i) => i % 2 === 0).map(() => "visible");
       return { fields: { ...common, template_id: known.template_id ?? "", coords, states } };
@@ -146,7 +162,10 @@ export function convertAnnotation(kind: V1Kind, key: string, value: unknown, vie
           rings.push(coords.slice(at, at + 2 * n));
           at += 2 * n;
         }
-      } else return bad("a polygon is [x1, y1, …] or a list of rings; a multi_path is {\"coords\", \"num_points\", \"is_closed\"}");
+      } else
+        return bad(
+          'a polygon is [x1, y1, …] or a list of rings; a multi_path is {"coords", "num_points", "is_closed"}',
+        );
       const all = rings.flat();
       let warning: string | undefined;
       if (!inUnit(all)) {
@@ -167,13 +186,22 @@ export function convertAnnotation(kind: V1Kind, key: string, value: unknown, vie
           ...(span ? {} : { warning: `mention "${value}" not found in the text; spans left empty` }),
         };
       }
-      if (!isPlainObject(value) || typeof known.mention !== "string") return bad("a text span is a mention string or {\"mention\", \"spans_start\", \"spans_end\"}");
-      return { fields: { ...common, mention: known.mention, spans_start: known.spans_start ?? [], spans_end: known.spans_end ?? [] } };
+      if (!isPlainObject(value) || typeof known.mention !== "string")
+        return bad('a text span is a mention string or {"mention", "spans_start", "spans_end"}');
+      return {
+        fields: {
+          ...common,
+          mention: known.mention,
+          spans_start: known.spans_start ?? [],
+          spans_end: known.spans_end ?? [],
+        },
+      };
     }
     case "classification": {
       const labels = Array.isArray(value) ? value : isPlainObject(value) ? known.labels : undefined;
-      if (!Array.isArray(labels)) return bad("a classification is a list of labels or {\"labels\", \"confidences\"?}");
-      const confidences = isPlainObject(value) && Array.isArray(known.confidences) ? known.confidences : labels.map(() => 1);
+      if (!Array.isArray(labels)) return bad('a classification is a list of labels or {"labels", "confidences"?}');
+      const confidences =
+        isPlainObject(value) && Array.isArray(known.confidences) ? known.confidences : labels.map(() => 1);
       return { fields: { ...common, labels, confidences } };
     }
   }

@@ -89,7 +89,13 @@ const RECORD_BASE = new Set(["status", "comment"]);
 const ENTITY_KEYS = new Set(["entities", "objects", "object"]);
 const MESSAGE_KEYS = new Set(["messages", "conversations", "conversation"]);
 
-function fail(ctx: NormalizeContext, line: number, pointer: string, message: string, reason: ConstructorParameters<typeof ImportError>[0] = "invalid_value"): never {
+function fail(
+  ctx: NormalizeContext,
+  line: number,
+  pointer: string,
+  message: string,
+  reason: ConstructorParameters<typeof ImportError>[0] = "invalid_value",
+): never {
   throw new ImportError(reason, message, { file: ctx.file, line, pointer });
 }
 
@@ -108,18 +114,27 @@ function defaultView(ctx: NormalizeContext): string | undefined {
 }
 
 function annotationGroup(ctx: NormalizeContext, line: number, view: string, raw: unknown, pointer: string): V1Group {
-  if (!isPlainObject(raw)) fail(ctx, line, pointer, `annotations for view "${view}" must be an object ({"bbox": …, "mask": …})`);
+  if (!isPlainObject(raw))
+    fail(ctx, line, pointer, `annotations for view "${view}" must be an object ({"bbox": …, "mask": …})`);
   let frameIndex: number | undefined;
   const annotations: V1Annotation[] = [];
   for (const [key, value] of Object.entries(raw)) {
     const p = pointerJoin(pointer, key);
     if (key.toLowerCase() === "frame_index") {
-      if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) fail(ctx, line, p, "frame_index must be an integer ≥ 0");
+      if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+        fail(ctx, line, p, "frame_index must be an integer ≥ 0");
       frameIndex = value;
       continue;
     }
     const kind = KIND_ALIASES[key.toLowerCase()];
-    if (!kind) fail(ctx, line, p, `unknown annotation "${key}" (known: bbox, mask, keypoint(s), multi_path, polygon, polyline, text_span, classification)`, "unknown_key");
+    if (!kind)
+      fail(
+        ctx,
+        line,
+        p,
+        `unknown annotation "${key}" (known: bbox, mask, keypoint(s), multi_path, polygon, polyline, text_span, classification)`,
+        "unknown_key",
+      );
     if (value === null || value === undefined) continue;
     annotations.push({ kind, key: key.toLowerCase(), value, pointer: p });
   }
@@ -147,14 +162,23 @@ function entity(ctx: NormalizeContext, line: number, raw: unknown, pointer: stri
       fail(ctx, line, p, "record_id is set by the importer", "unknown_key");
     } else if (k === "annotations") {
       if (value === null) continue;
-      if (!isPlainObject(value)) fail(ctx, line, p, "annotations must be grouped by view name: {\"<view>\": {\"bbox\": …}}");
+      if (!isPlainObject(value))
+        fail(ctx, line, p, 'annotations must be grouped by view name: {"<view>": {"bbox": …}}');
       for (const [viewKey, group] of Object.entries(value)) {
         const view = viewOfKey(viewKey, ctx.views);
         const gp = pointerJoin(p, viewKey);
-        if (!view) fail(ctx, line, gp, `view "${viewKey}" is not a view of this workspace (${[...ctx.views.keys()].join(", ")})`);
+        if (!view)
+          fail(
+            ctx,
+            line,
+            gp,
+            `view "${viewKey}" is not a view of this workspace (${[...ctx.views.keys()].join(", ")})`,
+          );
         if (group === null) continue;
         const list = Array.isArray(group) ? group : [group];
-        list.forEach((g, i) => groups.push(annotationGroup(ctx, line, view, g, Array.isArray(group) ? pointerJoin(gp, i) : gp)));
+        list.forEach((g, i) =>
+          groups.push(annotationGroup(ctx, line, view, g, Array.isArray(group) ? pointerJoin(gp, i) : gp)),
+        );
       }
     } else if (k === "states") {
       if (!Array.isArray(value)) fail(ctx, line, p, "states must be a list of {frame_index, …attributes}");
@@ -178,13 +202,25 @@ function entity(ctx: NormalizeContext, line: number, raw: unknown, pointer: stri
     if (!view) fail(ctx, line, pointer, "annotations need a view");
     groups.push({ view, pointer, annotations: direct });
   }
-  return { pointer, ...(id !== undefined ? { id } : {}), ...(parentId !== undefined ? { parentId } : {}), fields, groups, states };
+  return {
+    pointer,
+    ...(id !== undefined ? { id } : {}),
+    ...(parentId !== undefined ? { parentId } : {}),
+    fields,
+    groups,
+    states,
+  };
 }
 
 /** `{"category": ["a", "b"], "bbox": [[…], […]]}` → `[{category: "a", bbox: […]}, …]`. */
 function fromColumns(ctx: NormalizeContext, line: number, raw: Record<string, unknown>, pointer: string): unknown[] {
-  const lengths = new Set(Object.values(raw).filter((v) => v !== null).map((v) => (Array.isArray(v) ? v.length : 1)));
-  if (lengths.size > 1) fail(ctx, line, pointer, "every list of a column-wise entities object must have the same length");
+  const lengths = new Set(
+    Object.values(raw)
+      .filter((v) => v !== null)
+      .map((v) => (Array.isArray(v) ? v.length : 1)),
+  );
+  if (lengths.size > 1)
+    fail(ctx, line, pointer, "every list of a column-wise entities object must have the same length");
   const n = lengths.values().next().value ?? 0;
   const out: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
   for (const [k, v] of Object.entries(raw)) {
@@ -229,10 +265,17 @@ export function normalizeLine(ctx: NormalizeContext, value: unknown, line: numbe
     } else if (k === "created_at" || k === "updated_at") {
       fields[k] = v;
     } else if (k === "views") {
-      if (!isPlainObject(v)) fail(ctx, line, p, "views must be an object {\"<view>\": \"file\"}");
+      if (!isPlainObject(v)) fail(ctx, line, p, 'views must be an object {"<view>": "file"}');
       for (const [vk, vv] of Object.entries(v)) {
         const name = viewOfKey(vk, ctx.views);
-        if (!name) fail(ctx, line, pointerJoin(p, vk), `view "${vk}" is not a view of this workspace (${[...ctx.views.keys()].join(", ")})`, "unknown_key");
+        if (!name)
+          fail(
+            ctx,
+            line,
+            pointerJoin(p, vk),
+            `view "${vk}" is not a view of this workspace (${[...ctx.views.keys()].join(", ")})`,
+            "unknown_key",
+          );
         setView(name, vv, pointerJoin(p, vk));
       }
     } else if (view !== undefined) {
@@ -240,21 +283,35 @@ export function normalizeLine(ctx: NormalizeContext, value: unknown, line: numbe
     } else if (ENTITY_KEYS.has(k)) {
       if (v === null) continue;
       if (!ctx.entitySlot) fail(ctx, line, p, "this workspace has no entity table");
-      const list = Array.isArray(v) ? v : isPlainObject(v) ? fromColumns(ctx, line, v, p) : fail(ctx, line, p, "entities must be a list of objects");
+      const list = Array.isArray(v)
+        ? v
+        : isPlainObject(v)
+          ? fromColumns(ctx, line, v, p)
+          : fail(ctx, line, p, "entities must be a list of objects");
       entities = list.map((e, i) => entity(ctx, line, e, pointerJoin(p, i)));
     } else if (MESSAGE_KEYS.has(k)) {
       if (v === null) continue;
       if (!ctx.messageSlot) fail(ctx, line, p, `"${key}" needs the image_vqa workspace (messages table)`);
       messages = { value: v, pointer: p };
-    } else if ((k === "mask" || k === "masks") && typeof v === "string" && ctx.views.size > 0 && [...ctx.views.values()].includes("sequence_frames")) {
+    } else if (
+      (k === "mask" || k === "masks") &&
+      typeof v === "string" &&
+      ctx.views.size > 0 &&
+      [...ctx.views.values()].includes("sequence_frames")
+    ) {
       maskSidecar = { pattern: v, pointer: p };
-    } else if ((k === "bbox" || k === "bboxes") && typeof v === "string" && [...ctx.views.values()].includes("sequence_frames")) {
+    } else if (
+      (k === "bbox" || k === "bboxes") &&
+      typeof v === "string" &&
+      [...ctx.views.values()].includes("sequence_frames")
+    ) {
       bboxSidecar = { pattern: v, pointer: p };
     } else {
       fields[key] = v;
     }
   }
-  if (views.size === 0) fail(ctx, line, "", `the line names no view (expected one of: ${[...ctx.views.keys()].join(", ")})`);
+  if (views.size === 0)
+    fail(ctx, line, "", `the line names no view (expected one of: ${[...ctx.views.keys()].join(", ")})`);
   return {
     line,
     ...(id !== undefined ? { id } : {}),

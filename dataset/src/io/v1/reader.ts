@@ -7,7 +7,14 @@ import { describeField, FieldInference } from "../infer.js";
 import { isPlainObject, readJsonLines } from "../jsonl.js";
 import { isFile, isImageFile, isRemoteUri, listFilesRecursive } from "../media.js";
 import { stemOf } from "../sidecars.js";
-import type { ImportWarning, InferredFieldReport, PendingRow, ReaderOptions, RecordBundle, SourceReader } from "../source.js";
+import type {
+  ImportWarning,
+  InferredFieldReport,
+  PendingRow,
+  ReaderOptions,
+  RecordBundle,
+  SourceReader,
+} from "../source.js";
 import { buildTarget, manifest, type ImportTarget } from "../target.js";
 import { imageRow } from "../viewRows.js";
 import { KIND_TABLE, splitAnnotation } from "./annotations.js";
@@ -64,7 +71,10 @@ interface SplitPlan {
 function toWorkspace(w: string | undefined): Workspace {
   const ws = w ?? "image";
   if (!(WORKSPACES as readonly string[]).includes(ws) || ws === "undefined") {
-    throw new ImportError("invalid_spec", `unknown workspace "${ws}" (expected image, video, image_vqa or image_text_entity_linking)`);
+    throw new ImportError(
+      "invalid_spec",
+      `unknown workspace "${ws}" (expected image, video, image_vqa or image_text_entity_linking)`,
+    );
   }
   return ws as Workspace;
 }
@@ -146,32 +156,55 @@ class V1Reader implements SourceReader {
       let index = 0;
       for await (const { line, value } of readJsonLines(path.join(plan.dir, METADATA_FILE), file)) {
         const l = normalizeLine({ ...norm, file }, value, line);
-        const recordId = l.id ?? (ctx.useImageNameAsId ? `record_${plan.name}_${index}` : stableId(ctx.namespace, plan.name, "metadata", line));
+        const recordId =
+          l.id ??
+          (ctx.useImageNameAsId
+            ? `record_${plan.name}_${index}`
+            : stableId(ctx.namespace, plan.name, "metadata", line));
         index++;
-        yield { split: l.split ?? plan.name, location: { file, line }, rows: await buildV1Rows(ctx, l, plan.name, recordId, file) };
+        yield {
+          split: l.split ?? plan.name,
+          location: { file, line },
+          rows: await buildV1Rows(ctx, l, plan.name, recordId, file),
+        };
       }
     }
   }
 
   private normalizeContext(): Omit<NormalizeContext, "file"> {
-    return { views: this.views, entitySlot: this.target.schema.tables.has("entities"), messageSlot: this.target.schema.tables.has("messages") };
+    return {
+      views: this.views,
+      entitySlot: this.target.schema.tables.has("entities"),
+      messageSlot: this.target.schema.tables.has("messages"),
+    };
   }
 }
 
 async function listDirs(dir: string): Promise<string[]> {
   const { readdir } = await import("node:fs/promises");
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
 }
 
 async function topLevelImages(dir: string): Promise<string[]> {
   const { readdir } = await import("node:fs/promises");
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && !e.name.startsWith(".") && isImageFile(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith(".") && isImageFile(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Checks the media a v1 line names exist (frames resolved, files not read). */
-async function checkLineMedia(ctx: V1Context, line: V1Line, split: string, file: string): Promise<{ local: number; remote: number }> {
+async function checkLineMedia(
+  ctx: V1Context,
+  line: V1Line,
+  split: string,
+  file: string,
+): Promise<{ local: number; remote: number }> {
   let local = 0;
   let remote = 0;
   for (const [name, { value, pointer }] of line.views) {
@@ -197,11 +230,22 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
   const mel = workspace === "image_text_entity_linking";
   const baseManifests: Partial<Record<Slot, SchemaManifest>> = {};
   for (const slot of preset.slots) baseManifests[slot] = manifest(SLOT_BASE[slot]!);
-  if (mel) baseManifests.entity = manifest("Entity", { name: { collection: false, type: "str", required: false, default: "" } }, "MelEntity");
+  if (mel)
+    baseManifests.entity = manifest(
+      "Entity",
+      { name: { collection: false, type: "str", required: false, default: "" } },
+      "MelEntity",
+    );
 
   // Reserved names per table: the columns of the base table (custom fields only extend them).
-  const probe = buildTarget({ name: "probe", workspace, slots: baseManifests, views: Object.fromEntries([...Object.entries(preset.views)].map(([n, c]) => [n, manifest(c)])) });
-  const reserved = (t: TableName) => new Set([...(probe.schema.tables.get(t)?.columns.map((c) => c.name) ?? []), ...(BASE_FIELDS[t] ?? [])]);
+  const probe = buildTarget({
+    name: "probe",
+    workspace,
+    slots: baseManifests,
+    views: Object.fromEntries([...Object.entries(preset.views)].map(([n, c]) => [n, manifest(c)])),
+  });
+  const reserved = (t: TableName) =>
+    new Set([...(probe.schema.tables.get(t)?.columns.map((c) => c.name) ?? []), ...(BASE_FIELDS[t] ?? [])]);
   const inference = new Inference(reserved);
   const warnings: ImportWarning[] = [];
   const ctx: V1Context = {
@@ -213,14 +257,19 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
     previews: false,
     warn: (message, location) => warnings.push({ code: "conversion", message, location }),
   };
-  const norm: Omit<NormalizeContext, "file"> = { views, entitySlot: probe.schema.tables.has("entities"), messageSlot: probe.schema.tables.has("messages") };
+  const norm: Omit<NormalizeContext, "file"> = {
+    views,
+    entitySlot: probe.schema.tables.has("entities"),
+    messageSlot: probe.schema.tables.has("messages"),
+  };
 
   const plans: SplitPlan[] = [];
   const recordIds = new Map<string, string>();
   const claim = (id: string, where: SourceLocation) => {
     const prev = recordIds.get(id);
     const here = `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`;
-    if (prev !== undefined) throw new ImportError("duplicate_id", `record id "${id}" is already used by ${prev}`, where);
+    if (prev !== undefined)
+      throw new ImportError("duplicate_id", `record id "${id}" is already used by ${prev}`, where);
     recordIds.set(id, here);
   };
   let local = 0;
@@ -228,7 +277,11 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
   const firstView = views.keys().next().value;
   const mediaSplit = async (name: string, dir: string, files: string[]) => {
     if (firstView === undefined || views.get(firstView) !== "image") {
-      throw new ImportError("invalid_spec", `split "${name}" has no ${METADATA_FILE}; media-only import needs an image workspace`, { file: name });
+      throw new ImportError(
+        "invalid_spec",
+        `split "${name}" has no ${METADATA_FILE}; media-only import needs an image workspace`,
+        { file: name },
+      );
     }
     for (const f of files) claim(stemOf(f), { file: path.relative(sourceDir, path.join(dir, f)) });
     plans.push({ name, dir, metadata: false, count: files.length, files });
@@ -254,14 +307,20 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
       for (const k of ["created_at", "updated_at"]) {
         const v = l.fields[k];
         if (v !== undefined && (typeof v !== "string" || !isTimestampString(v))) {
-          throw new ImportError("invalid_value", `${k} must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])`, where(`/${k}`));
+          throw new ImportError(
+            "invalid_value",
+            `${k} must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])`,
+            where(`/${k}`),
+          );
         }
       }
       inference.observe("records", l.fields, where(""));
       for (const e of l.entities) {
         inference.observe("entities", e.fields, where(e.pointer));
         for (const s of e.states) inference.observe("entity_dynamic_states", s.fields, where(s.pointer));
-        for (const g of e.groups) for (const a of g.annotations) inference.observe(KIND_TABLE[a.kind], splitAnnotation(a.kind, a.value).custom, where(a.pointer));
+        for (const g of e.groups)
+          for (const a of g.annotations)
+            inference.observe(KIND_TABLE[a.kind], splitAnnotation(a.kind, a.value).custom, where(a.pointer));
       }
       const m = await checkLineMedia(ctx, l, split, file);
       local += m.local;
@@ -271,7 +330,11 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
     plans.push({ name: split, dir, metadata: true, count });
   }
   if (plans.length === 0) {
-    throw new ImportError("invalid_spec", mediaOnly ? "no image file found" : `no split folder with ${METADATA_FILE} found`, { file: sourceDir });
+    throw new ImportError(
+      "invalid_spec",
+      mediaOnly ? "no image file found" : `no split folder with ${METADATA_FILE} found`,
+      { file: sourceDir },
+    );
   }
 
   const slots: Partial<Record<Slot, SchemaManifest | null>> = { ...baseManifests };
@@ -282,13 +345,22 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
     const base = slots[slot];
     if (!base) {
       const first = inf.list()[0]!;
-      throw new ImportError("schema_mismatch", `field "${first.name}" is set on ${table}, which the ${workspace} workspace does not have`, first.firstSeen);
+      throw new ImportError(
+        "schema_mismatch",
+        `field "${first.name}" is set on ${table}, which the ${workspace} workspace does not have`,
+        first.firstSeen,
+      );
     }
     const className = base.name ?? SLOT_BASE[slot]!;
     slots[slot] = manifest(base.base, { ...base.fields, ...inf.payloads() }, `Custom${className}`);
     for (const f of inf.list()) {
       inferred.push({ table, name: f.name, type: describeField(f), count: f.count });
-      if (f.scalar === null) warnings.push({ code: "unknown_type", message: `${table} field "${f.name}" only holds null or empty lists; typed as ${describeField(f)}`, location: f.firstSeen });
+      if (f.scalar === null)
+        warnings.push({
+          code: "unknown_type",
+          message: `${table} field "${f.name}" only holds null or empty lists; typed as ${describeField(f)}`,
+          location: f.firstSeen,
+        });
     }
   }
   const storageMode = remote === 0 ? "embedded" : local === 0 ? "filesystem" : "mixed";

@@ -32,13 +32,21 @@ export async function resolveV1Media(ctx: V1Context, split: string, value: strin
   if (isRemoteUri(value)) return value;
   if (path.isAbsolute(value)) return (await isFile(value)) ? value : undefined;
   const parts = value.split(/[\\/]/);
-  const candidates = parts[0] === split ? [path.join(ctx.sourceDir, value)] : [path.join(ctx.sourceDir, split, value), path.join(ctx.sourceDir, value)];
+  const candidates =
+    parts[0] === split
+      ? [path.join(ctx.sourceDir, value)]
+      : [path.join(ctx.sourceDir, split, value), path.join(ctx.sourceDir, value)];
   for (const c of candidates) if (await isFile(c)) return c;
   return undefined;
 }
 
 /** Frame files of a sequence view value (glob, list or single path), in frame order. */
-export async function resolveFrames(ctx: V1Context, split: string, value: unknown, where: SourceLocation): Promise<string[]> {
+export async function resolveFrames(
+  ctx: V1Context,
+  split: string,
+  value: unknown,
+  where: SourceLocation,
+): Promise<string[]> {
   if (typeof value === "string" && hasGlobMagic(value)) {
     let files = await globFiles(path.join(ctx.sourceDir, split), value);
     let base = path.join(ctx.sourceDir, split);
@@ -47,11 +55,13 @@ export async function resolveFrames(ctx: V1Context, split: string, value: unknow
       base = ctx.sourceDir;
     }
     const frames = files.filter(isImageFile).map((f) => path.join(base, f));
-    if (frames.length === 0) throw new ImportError("missing_media", `frame pattern "${value}" matches no image file`, where);
+    if (frames.length === 0)
+      throw new ImportError("missing_media", `frame pattern "${value}" matches no image file`, where);
     return frames;
   }
   const list = typeof value === "string" ? [value] : Array.isArray(value) ? value : undefined;
-  if (!list || list.some((v) => typeof v !== "string")) throw new ImportError("invalid_value", "a sequence view is a glob pattern or a list of frame files", where);
+  if (!list || list.some((v) => typeof v !== "string"))
+    throw new ImportError("invalid_value", "a sequence view is a glob pattern or a list of frame files", where);
   const out: string[] = [];
   for (const v of list as string[]) {
     const f = await resolveV1Media(ctx, split, v);
@@ -62,10 +72,20 @@ export async function resolveFrames(ctx: V1Context, split: string, value: unknow
 }
 
 /** A still-image or text view value → the media it names. */
-export async function resolveSingle(ctx: V1Context, split: string, value: unknown, where: SourceLocation): Promise<string> {
+export async function resolveSingle(
+  ctx: V1Context,
+  split: string,
+  value: unknown,
+  where: SourceLocation,
+): Promise<string> {
   let v = value;
   if (Array.isArray(v)) {
-    if (v.length !== 1) throw new ImportError("invalid_value", "a list of images for one view (Pixano's mosaic) is not supported; declare one file per view", where);
+    if (v.length !== 1)
+      throw new ImportError(
+        "invalid_value",
+        "a list of images for one view (Pixano's mosaic) is not supported; declare one file per view",
+        where,
+      );
     v = v[0];
   }
   if (typeof v !== "string") throw new ImportError("invalid_value", "a view is a media file path", where);
@@ -81,7 +101,14 @@ interface ViewRefs {
   readonly order: Array<[string, string]>;
 }
 
-async function buildViews(ctx: V1Context, line: V1Line, split: string, recordId: string, where: (p: string) => SourceLocation, out: PendingRow[]): Promise<ViewRefs> {
+async function buildViews(
+  ctx: V1Context,
+  line: V1Line,
+  split: string,
+  recordId: string,
+  where: (p: string) => SourceLocation,
+  out: PendingRow[],
+): Promise<ViewRefs> {
   const refs: ViewRefs = { rows: new Map(), frames: new Map(), stems: new Map(), order: [] };
   for (const [name, { value, pointer }] of line.views) {
     const kind = ctx.views.get(name)!;
@@ -114,7 +141,12 @@ async function buildViews(ctx: V1Context, line: V1Line, split: string, recordId:
     if (kind === "text") {
       const id = stableId(recordId, "view", name);
       let row: Row;
-      if (typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as Record<string, unknown>).content === "string") {
+      if (
+        typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        typeof (value as Record<string, unknown>).content === "string"
+      ) {
         row = textRow(id, recordId, name, (value as Record<string, string>).content!);
       } else {
         const file = await resolveSingle(ctx, split, value, where(pointer));
@@ -168,54 +200,86 @@ function withoutNulls(o: Record<string, unknown>): Row {
 }
 
 /** Every row of one v1 line, in Pixano's insert order. */
-export async function buildV1Rows(ctx: V1Context, line: V1Line, split: string, recordId: string, file: string): Promise<PendingRow[]> {
+export async function buildV1Rows(
+  ctx: V1Context,
+  line: V1Line,
+  split: string,
+  recordId: string,
+  file: string,
+): Promise<PendingRow[]> {
   const where = (pointer: string): SourceLocation => ({ file, line: line.line, pointer });
   const out: PendingRow[] = [];
   const has = (t: TableName) => ctx.schema.tables.has(t);
-  out.push({ table: "records", row: { id: recordId, split: line.split ?? split, ...withoutNulls(line.fields) }, pointer: "" });
+  out.push({
+    table: "records",
+    row: { id: recordId, split: line.split ?? split, ...withoutNulls(line.fields) },
+    pointer: "",
+  });
   const refs = await buildViews(ctx, line, split, recordId, where, out);
 
   for (const [ei, e] of line.entities.entries()) {
     const entityId = e.id ?? stableId(recordId, "ent", ei);
-    out.push({ table: "entities", row: { id: entityId, record_id: recordId, parent_id: e.parentId ?? "", ...withoutNulls(e.fields) }, pointer: e.pointer });
+    out.push({
+      table: "entities",
+      row: { id: entityId, record_id: recordId, parent_id: e.parentId ?? "", ...withoutNulls(e.fields) },
+      pointer: e.pointer,
+    });
     // Tracklets: one per sequence view the entity is annotated on, first to last annotated frame.
     const trackletIds = new Map<string, string>();
     const framesByView = new Map<string, number[]>();
     for (const g of e.groups) {
       if (ctx.views.get(g.view) !== "sequence_frames") continue;
-      if (g.frameIndex === undefined) throw new ImportError("invalid_value", `annotations on the sequence view "${g.view}" need a "frame_index"`, where(g.pointer));
-      if (!refs.frames.get(g.view)?.has(g.frameIndex)) throw new ImportError("invalid_value", `frame_index ${g.frameIndex} is not a frame of view "${g.view}"`, where(g.pointer));
+      if (g.frameIndex === undefined)
+        throw new ImportError(
+          "invalid_value",
+          `annotations on the sequence view "${g.view}" need a "frame_index"`,
+          where(g.pointer),
+        );
+      if (!refs.frames.get(g.view)?.has(g.frameIndex))
+        throw new ImportError(
+          "invalid_value",
+          `frame_index ${g.frameIndex} is not a frame of view "${g.view}"`,
+          where(g.pointer),
+        );
       if (g.annotations.length > 0) framesByView.set(g.view, [...(framesByView.get(g.view) ?? []), g.frameIndex]);
     }
     if (has("tracklets")) {
-      [...framesByView.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([view, idx], ti) => {
-        const id = stableId(entityId, "tracklet", ti);
-        trackletIds.set(view, id);
-        const start = Math.min(...idx);
-        const end = Math.max(...idx);
-        const frames = refs.frames.get(view)!;
-        out.push({
-          table: "tracklets",
-          row: {
-            id,
-            record_id: recordId,
-            entity_id: entityId,
-            view_id: refs.rows.get(view)?.id ?? "",
-            start_timestep: start,
-            end_timestep: end,
-            start_timestamp: frames.get(start)!.timestamp,
-            end_timestamp: frames.get(end)!.timestamp,
-            source_type: V1_SOURCE.type,
-            source_name: V1_SOURCE.name,
-          },
-          pointer: e.pointer,
+      [...framesByView.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .forEach(([view, idx], ti) => {
+          const id = stableId(entityId, "tracklet", ti);
+          trackletIds.set(view, id);
+          const start = Math.min(...idx);
+          const end = Math.max(...idx);
+          const frames = refs.frames.get(view)!;
+          out.push({
+            table: "tracklets",
+            row: {
+              id,
+              record_id: recordId,
+              entity_id: entityId,
+              view_id: refs.rows.get(view)?.id ?? "",
+              start_timestep: start,
+              end_timestep: end,
+              start_timestamp: frames.get(start)!.timestamp,
+              end_timestamp: frames.get(end)!.timestamp,
+              source_type: V1_SOURCE.type,
+              source_name: V1_SOURCE.name,
+            },
+            pointer: e.pointer,
+          });
         });
-      });
     }
     const stateIds = new Map<number, string>();
     for (const [si, s] of e.states.entries()) {
-      if (!has("entity_dynamic_states")) throw new ImportError("schema_mismatch", "entity states need the video workspace (entity_dynamic_states table)", where(s.pointer));
-      const view = [...ctx.views.entries()].find(([, k]) => k === "sequence_frames")?.[0] ?? ctx.views.keys().next().value ?? "";
+      if (!has("entity_dynamic_states"))
+        throw new ImportError(
+          "schema_mismatch",
+          "entity states need the video workspace (entity_dynamic_states table)",
+          where(s.pointer),
+        );
+      const view =
+        [...ctx.views.entries()].find(([, k]) => k === "sequence_frames")?.[0] ?? ctx.views.keys().next().value ?? "";
       const frame = refs.frames.get(view)?.get(s.frameIndex);
       const id = stableId(entityId, "state", si);
       stateIds.set(s.frameIndex, id);
@@ -238,10 +302,20 @@ export async function buildV1Rows(ctx: V1Context, line: V1Line, split: string, r
     for (const g of e.groups) {
       const kind = ctx.views.get(g.view)!;
       const viewRow = kind === "sequence_frames" ? refs.frames.get(g.view)?.get(g.frameIndex!) : refs.rows.get(g.view);
-      if (!viewRow) throw new ImportError("invalid_value", `entity annotated on view "${g.view}", which this line does not give`, where(g.pointer));
+      if (!viewRow)
+        throw new ImportError(
+          "invalid_value",
+          `entity annotated on view "${g.view}", which this line does not give`,
+          where(g.pointer),
+        );
       for (const a of g.annotations) {
         const table = KIND_TABLE[a.kind];
-        if (!has(table)) throw new ImportError("schema_mismatch", `${a.kind} annotations need a ${table} table, which this workspace does not have`, where(a.pointer));
+        if (!has(table))
+          throw new ImportError(
+            "schema_mismatch",
+            `${a.kind} annotations need a ${table} table, which this workspace does not have`,
+            where(a.pointer),
+          );
         const converted = convertAnnotation(a.kind, a.key, a.value, viewInfo(viewRow), where(a.pointer));
         if (converted.warning) ctx.warn(converted.warning, where(a.pointer));
         const { id: explicitId, ...fields } = converted.fields;
@@ -288,14 +362,23 @@ export async function buildV1Rows(ctx: V1Context, line: V1Line, split: string, r
     for (const m of msgs) out.push({ table: "messages", row: m.row, pointer: m.pointer });
   }
 
-  for (const [kind, sc] of [["mask", line.maskSidecar], ["bbox", line.bboxSidecar]] as const) {
+  for (const [kind, sc] of [
+    ["mask", line.maskSidecar],
+    ["bbox", line.bboxSidecar],
+  ] as const) {
     if (!sc) continue;
     const view = [...ctx.views.entries()].find(([, k]) => k === "sequence_frames")?.[0];
     const frames = view ? refs.frames.get(view) : undefined;
-    if (!view || !frames) throw new ImportError("invalid_value", `a ${kind} sidecar needs the sequence view's frames on the same line`, where(sc.pointer));
+    if (!view || !frames)
+      throw new ImportError(
+        "invalid_value",
+        `a ${kind} sidecar needs the sequence view's frames on the same line`,
+        where(sc.pointer),
+      );
     const base = path.join(ctx.sourceDir, split);
     let files = (await globFiles(base, sc.pattern)).map((f) => path.join(base, f));
-    if (files.length === 0) files = (await globFiles(ctx.sourceDir, sc.pattern)).map((f) => path.join(ctx.sourceDir, f));
+    if (files.length === 0)
+      files = (await globFiles(ctx.sourceDir, sc.pattern)).map((f) => path.join(ctx.sourceDir, f));
     await sidecarRows(
       {
         kind,

@@ -18,7 +18,11 @@ export class Checker {
     return this.line === undefined ? { file: this.file, pointer } : { file: this.file, line: this.line, pointer };
   }
 
-  fail(pointer: string, message: string, reason: ConstructorParameters<typeof ImportError>[0] = "invalid_value"): never {
+  fail(
+    pointer: string,
+    message: string,
+    reason: ConstructorParameters<typeof ImportError>[0] = "invalid_value",
+  ): never {
     throw new ImportError(reason, message, this.at(pointer));
   }
 
@@ -28,7 +32,11 @@ export class Checker {
       for (const k of Object.keys(v)) {
         if (!allowed.includes(k)) {
           const hint = suggest(k, allowed);
-          this.fail(pointerJoin(pointer, k), `unknown key "${k}"${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${allowed.join(", ")})`, "unknown_key");
+          this.fail(
+            pointerJoin(pointer, k),
+            `unknown key "${k}"${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${allowed.join(", ")})`,
+            "unknown_key",
+          );
         }
       }
     }
@@ -56,14 +64,19 @@ export class Checker {
   int(v: unknown, pointer: string): number {
     const r = laxInt(v);
     if (!r.ok) this.fail(pointer, `expected an integer, got ${kindOf(v)}`);
-    if (typeof r.value === "bigint") this.fail(pointer, `integers beyond ±(2^53−1) are not supported here, got ${r.value}`);
+    if (typeof r.value === "bigint")
+      this.fail(pointer, `integers beyond ±(2^53−1) are not supported here, got ${r.value}`);
     return r.value;
   }
 
   /** An integer stored as is in an int64 column: exact, `bigint` beyond ±(2^53−1), within int64. */
   int64(v: unknown, pointer: string): number | bigint {
     const r = laxInt(v);
-    if (!r.ok) this.fail(pointer, typeof v === "bigint" || typeof v === "number" ? r.message : `expected an integer, got ${kindOf(v)}`);
+    if (!r.ok)
+      this.fail(
+        pointer,
+        typeof v === "bigint" || typeof v === "number" ? r.message : `expected an integer, got ${kindOf(v)}`,
+      );
     return r.value;
   }
 
@@ -76,7 +89,10 @@ export class Checker {
 
   oneOf<T extends string>(v: unknown, pointer: string, allowed: readonly T[]): T {
     if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-      this.fail(pointer, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(v)}`);
+      this.fail(
+        pointer,
+        `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(v)}`,
+      );
     }
     return v as T;
   }

@@ -8,7 +8,15 @@ import type { ImportWarning, PendingRow, ReaderOptions, RecordBundle, SourceRead
 import { withInfo } from "../target.js";
 import { imageRow } from "../viewRows.js";
 import { Checker } from "./check.js";
-import { DEFAULT_HEADER, HEADER_KEY, parseHeader, parseLine, type GrammarContext, type HeaderDefaults, type LineSpec } from "./grammar.js";
+import {
+  DEFAULT_HEADER,
+  HEADER_KEY,
+  parseHeader,
+  parseLine,
+  type GrammarContext,
+  type HeaderDefaults,
+  type LineSpec,
+} from "./grammar.js";
 import { buildLineRows, type LineContext } from "./rows.js";
 import { loadSpec, type ImportSpec } from "./spec.js";
 
@@ -21,7 +29,10 @@ export const METADATA_FILE = "metadata.jsonl";
 
 export async function listSplits(sourceDir: string): Promise<string[]> {
   const entries = await fs.readdir(sourceDir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
 }
 
 interface SplitPlan {
@@ -53,7 +64,12 @@ class JsonlV2Reader implements SourceReader {
   }
 
   async *bundles(): AsyncGenerator<RecordBundle> {
-    const ctxBase = { spec: this.spec, namespace: this.namespace, previews: !this.options.skipPreviews, hasTable: (t: Parameters<LineContext["hasTable"]>[0]) => this.target.schema.tables.has(t) };
+    const ctxBase = {
+      spec: this.spec,
+      namespace: this.namespace,
+      previews: !this.options.skipPreviews,
+      hasTable: (t: Parameters<LineContext["hasTable"]>[0]) => this.target.schema.tables.has(t),
+    };
     for (const plan of this.plans) {
       const splitDir = path.join(this.sourceDir, plan.name);
       const file = `${plan.name}/${METADATA_FILE}`;
@@ -66,14 +82,26 @@ class JsonlV2Reader implements SourceReader {
             { table: "records", row: { id: recordId, split: plan.name } },
             {
               table: "images",
-              row: await imageRow({ id: stableId(recordId, "view", view), recordId, logicalName: view, media: path.join(splitDir, rel), where, preview: ctxBase.previews }),
+              row: await imageRow({
+                id: stableId(recordId, "view", view),
+                recordId,
+                logicalName: view,
+                media: path.join(splitDir, rel),
+                where,
+                preview: ctxBase.previews,
+              }),
             },
           ];
           yield { split: plan.name, location: where, rows };
         }
         continue;
       }
-      for await (const { line, spec, defaults } of parseSplit(this.sourceDir, plan.name, this.spec, this.target.schema)) {
+      for await (const { line, spec, defaults } of parseSplit(
+        this.sourceDir,
+        plan.name,
+        this.spec,
+        this.target.schema,
+      )) {
         const ctx: LineContext = { ...ctxBase, splitDir, file, defaults };
         const split = spec.split ?? plan.name;
         yield { split, location: { file, line }, rows: await buildLineRows(ctx, spec, split) };
@@ -83,7 +111,12 @@ class JsonlV2Reader implements SourceReader {
 }
 
 /** Streams the validated lines of one split's `metadata.jsonl`. */
-async function* parseSplit(sourceDir: string, split: string, spec: ImportSpec, schema: GrammarContext["schema"]): AsyncGenerator<{ line: number; spec: LineSpec; defaults: HeaderDefaults }> {
+async function* parseSplit(
+  sourceDir: string,
+  split: string,
+  spec: ImportSpec,
+  schema: GrammarContext["schema"],
+): AsyncGenerator<{ line: number; spec: LineSpec; defaults: HeaderDefaults }> {
   const file = `${split}/${METADATA_FILE}`;
   const ctx: GrammarContext = { viewKinds: spec.viewKinds, schema };
   let defaults = DEFAULT_HEADER;
@@ -99,7 +132,12 @@ async function* parseSplit(sourceDir: string, split: string, spec: ImportSpec, s
 }
 
 /** Checks the media a line references exist (local files and frame patterns), without reading them. */
-async function checkMedia(sourceDir: string, split: string, spec: LineSpec, mode: ImportSpec["media"]["mode"]): Promise<{ local: number; remote: number }> {
+async function checkMedia(
+  sourceDir: string,
+  split: string,
+  spec: LineSpec,
+  mode: ImportSpec["media"]["mode"],
+): Promise<{ local: number; remote: number }> {
   const file = `${split}/${METADATA_FILE}`;
   const splitDir = path.join(sourceDir, split);
   let local = 0;
@@ -111,14 +149,19 @@ async function checkMedia(sourceDir: string, split: string, spec: LineSpec, mode
     }
     local++;
     const p = path.isAbsolute(uri) ? uri : path.join(splitDir, uri);
-    if (!(await isFile(p))) throw new ImportError("missing_media", `media file not found: ${p}`, { file, line: spec.line, pointer });
+    if (!(await isFile(p)))
+      throw new ImportError("missing_media", `media file not found: ${p}`, { file, line: spec.line, pointer });
   };
   for (const [name, v] of spec.views) {
     const p = `/views/${name}`;
     if (v.kind === "sequence_frames") {
       if (v.framePattern !== undefined) {
         if ((await globFiles(splitDir, v.framePattern)).length === 0) {
-          throw new ImportError("missing_media", `frame_pattern "${v.framePattern}" matches no files`, { file, line: spec.line, pointer: p });
+          throw new ImportError("missing_media", `frame_pattern "${v.framePattern}" matches no files`, {
+            file,
+            line: spec.line,
+            pointer: p,
+          });
         }
         local++;
       } else for (const [i, f] of (v.frames ?? []).entries()) await check(f.uri, `${p}/frames/${i}/uri`);
@@ -146,7 +189,11 @@ export async function openJsonlV2(sourceDir: string, options: ReaderOptions = {}
     if (!(await isFile(metadata))) {
       const single = spec.viewKinds.size === 1 ? [...spec.viewKinds.values()][0] : undefined;
       if (single !== "image") {
-        throw new ImportError("invalid_spec", `split "${split}" has no ${METADATA_FILE}; media-only splits need exactly one image view in the schema`, { file: split });
+        throw new ImportError(
+          "invalid_spec",
+          `split "${split}" has no ${METADATA_FILE}; media-only splits need exactly one image view in the schema`,
+          { file: split },
+        );
       }
       const files = (await listFilesRecursive(path.join(sourceDir, split))).filter(isImageFile);
       plans.push({ name: split, metadata: false, count: files.length, files });
@@ -159,7 +206,12 @@ export async function openJsonlV2(sourceDir: string, options: ReaderOptions = {}
       if (l.id !== undefined) {
         const where = `${split}/${METADATA_FILE}:${line}`;
         const prev = seenIds.get(l.id);
-        if (prev) throw new ImportError("duplicate_id", `record id "${l.id}" is already used at ${prev}`, { file: `${split}/${METADATA_FILE}`, line, pointer: "/id" });
+        if (prev)
+          throw new ImportError("duplicate_id", `record id "${l.id}" is already used at ${prev}`, {
+            file: `${split}/${METADATA_FILE}`,
+            line,
+            pointer: "/id",
+          });
         seenIds.set(l.id, where);
       }
       const m = await checkMedia(sourceDir, split, l, spec.media.mode);
@@ -168,7 +220,8 @@ export async function openJsonlV2(sourceDir: string, options: ReaderOptions = {}
     }
     plans.push({ name: split, metadata: true, count });
   }
-  if (plans.length === 0) throw new ImportError("invalid_spec", "no split folder (SOURCE/<split>/metadata.jsonl) found", { file: sourceDir });
+  if (plans.length === 0)
+    throw new ImportError("invalid_spec", "no split folder (SOURCE/<split>/metadata.jsonl) found", { file: sourceDir });
   const storageMode = remote === 0 ? "embedded" : local === 0 ? "filesystem" : "mixed";
   const target = withInfo(spec.target, { storage_mode: storageMode });
   return new JsonlV2Reader(sourceDir, spec, target, plans, warnings, options);

@@ -8,7 +8,15 @@ import { sidecarRows, stemOf } from "../sidecars.js";
 import type { PendingRow } from "../source.js";
 import { videoRow } from "../video.js";
 import { frameRow, imageRow, textRow } from "../viewRows.js";
-import { KIND_TABLE, type AnnotationSpec, type EntitySpec, type HeaderDefaults, type LineSpec, type SidecarSpec, type TrackletSpec } from "./grammar.js";
+import {
+  KIND_TABLE,
+  type AnnotationSpec,
+  type EntitySpec,
+  type HeaderDefaults,
+  type LineSpec,
+  type SidecarSpec,
+  type TrackletSpec,
+} from "./grammar.js";
 import type { ImportSpec } from "./spec.js";
 
 /**
@@ -52,12 +60,22 @@ function resolveMedia(ctx: LineContext, uri: string, where: SourceLocation): str
   if (isRemoteUri(uri)) return uri;
   if (ctx.spec.media.mode === "uri") {
     if (ctx.spec.media.uriPrefix) return `${ctx.spec.media.uriPrefix.replace(/\/+$/, "")}/${uri.replace(/^\/+/, "")}`;
-    throw new ImportError("invalid_value", `"${uri}" is a local path, which browsers cannot fetch in media mode "uri"; use media mode "embed" or set media.uri_prefix`, where);
+    throw new ImportError(
+      "invalid_value",
+      `"${uri}" is a local path, which browsers cannot fetch in media mode "uri"; use media mode "embed" or set media.uri_prefix`,
+      where,
+    );
   }
   return path.isAbsolute(uri) ? uri : path.join(ctx.splitDir, uri);
 }
 
-async function buildViews(ctx: LineContext, line: LineSpec, recordId: string, where: (p: string) => SourceLocation, sink: RowSink): Promise<ViewRefs> {
+async function buildViews(
+  ctx: LineContext,
+  line: LineSpec,
+  recordId: string,
+  where: (p: string) => SourceLocation,
+  sink: RowSink,
+): Promise<ViewRefs> {
   const refs: ViewRefs = { views: new Map(), frames: new Map(), stems: new Map(), fps: new Map() };
   const embedPreview = ctx.previews;
   for (const [name, payload] of line.views) {
@@ -84,12 +102,22 @@ async function buildViews(ctx: LineContext, line: LineSpec, recordId: string, wh
         let frames: Array<{ index: number; uri: string; timestamp: number; id?: string }>;
         if (payload.framePattern !== undefined) {
           const files = await globFiles(ctx.splitDir, payload.framePattern);
-          if (files.length === 0) throw new ImportError("missing_media", `frame_pattern "${payload.framePattern}" matches no files`, where(p));
+          if (files.length === 0)
+            throw new ImportError(
+              "missing_media",
+              `frame_pattern "${payload.framePattern}" matches no files`,
+              where(p),
+            );
           frames = files.map((f, i) => ({ index: i, uri: f, timestamp: i / fps! }));
         } else {
           frames = (payload.frames ?? []).map((f, pos) => {
             const index = f.frameIndex ?? pos;
-            return { index, uri: f.uri, timestamp: f.timestamp ?? (fps ? index / fps : 0), ...(f.id ? { id: f.id } : {}) };
+            return {
+              index,
+              uri: f.uri,
+              timestamp: f.timestamp ?? (fps ? index / fps : 0),
+              ...(f.id ? { id: f.id } : {}),
+            };
           });
         }
         const byIndex = new Map<number, Row>();
@@ -128,7 +156,8 @@ async function buildViews(ctx: LineContext, line: LineSpec, recordId: string, wh
           try {
             content = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(file));
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ImportError("missing_media", `media file not found: ${file}`, where(p));
+            if ((err as NodeJS.ErrnoException).code === "ENOENT")
+              throw new ImportError("missing_media", `media file not found: ${file}`, where(p));
             throw new ImportError("unreadable_media", `text file ${file} is not valid UTF-8`, where(p));
           }
           row = textRow(id, recordId, name, content);
@@ -154,7 +183,11 @@ async function buildViews(ctx: LineContext, line: LineSpec, recordId: string, wh
         break;
       }
       case "point_cloud":
-        throw new ImportError("unknown_format", "point_cloud views are not supported by the Tessera importer yet", where(p));
+        throw new ImportError(
+          "unknown_format",
+          "point_cloud views are not supported by the Tessera importer yet",
+          where(p),
+        );
     }
   }
   return refs;
@@ -176,13 +209,24 @@ function annotationRow(ctx: LineContext, a: AnnotationSpec, common: Row, refs: V
   const f = a.fields;
   switch (a.kind) {
     case "bbox":
-      return { ...common, coords: f.coords, format: f.format, is_normalized: f.is_normalized, confidence: f.confidence };
+      return {
+        ...common,
+        coords: f.coords,
+        format: f.format,
+        is_normalized: f.is_normalized,
+        confidence: f.confidence,
+      };
     case "mask": {
       if (f.size !== undefined) return { ...common, size: f.size, counts: f.counts };
       const view = refs.views.get(a.view ?? singleView(ctx) ?? "");
       const h = typeof view?.height === "number" ? view.height : 0;
       const w = typeof view?.width === "number" ? view.width : 0;
-      if (!h || !w) throw new ImportError("invalid_value", "polygon masks need the view's pixel dimensions (embed the image or set width/height)", where);
+      if (!h || !w)
+        throw new ImportError(
+          "invalid_value",
+          "polygon masks need the view's pixel dimensions (embed the image or set width/height)",
+          where,
+        );
       // Pixano scales normalised polygons to pixels, then rasterises them with pycocotools.
       const pixels = (f.polygons as number[][]).map((poly) => poly.map((v, i) => v * (i % 2 === 0 ? w : h)));
       const rle = polygonsToCocoRle(pixels, h, w);
@@ -201,7 +245,15 @@ function annotationRow(ctx: LineContext, a: AnnotationSpec, common: Row, refs: V
   }
 }
 
-function buildEntity(ctx: LineContext, recordId: string, ordinal: number, e: EntitySpec, refs: ViewRefs, where: (p: string) => SourceLocation, sink: RowSink): void {
+function buildEntity(
+  ctx: LineContext,
+  recordId: string,
+  ordinal: number,
+  e: EntitySpec,
+  refs: ViewRefs,
+  where: (p: string) => SourceLocation,
+  sink: RowSink,
+): void {
   const entityId = e.id ?? stableId(recordId, "ent", ordinal);
   sink.add("entities", { id: entityId, record_id: recordId, parent_id: e.parentId ?? "", ...e.attrs }, e.pointer);
   const trackletIds = new Map<string, string>();
@@ -211,18 +263,22 @@ function buildEntity(ctx: LineContext, recordId: string, ordinal: number, e: Ent
       const id = t.id ?? stableId(entityId, "tracklet", i);
       trackletIds.set(t.view, id);
       const fps = refs.fps.get(t.view) ?? 0;
-      sink.add("tracklets", {
-        id,
-        record_id: recordId,
-        entity_id: entityId,
-        view_id: (refs.views.get(t.view)?.id as string | undefined) ?? "",
-        start_timestep: t.startTimestep,
-        end_timestep: t.endTimestep,
-        start_timestamp: t.startTimestamp ?? (fps ? t.startTimestep / fps : 0),
-        end_timestamp: t.endTimestamp ?? (fps ? t.endTimestep / fps : 0),
-        source_type: (t.source ?? ctx.defaults.source).type,
-        source_name: (t.source ?? ctx.defaults.source).name,
-      }, pointerJoin(e.pointer, "tracklets"));
+      sink.add(
+        "tracklets",
+        {
+          id,
+          record_id: recordId,
+          entity_id: entityId,
+          view_id: (refs.views.get(t.view)?.id as string | undefined) ?? "",
+          start_timestep: t.startTimestep,
+          end_timestep: t.endTimestep,
+          start_timestamp: t.startTimestamp ?? (fps ? t.startTimestep / fps : 0),
+          end_timestamp: t.endTimestamp ?? (fps ? t.endTimestep / fps : 0),
+          source_type: (t.source ?? ctx.defaults.source).type,
+          source_name: (t.source ?? ctx.defaults.source).name,
+        },
+        pointerJoin(e.pointer, "tracklets"),
+      );
     });
   }
   const stateIds = new Map<number, string>();
@@ -230,16 +286,20 @@ function buildEntity(ctx: LineContext, recordId: string, ordinal: number, e: Ent
     const stateView = e.tracklets[0]?.view ?? singleView(ctx) ?? "";
     const id = s.id ?? stableId(entityId, "state", i);
     stateIds.set(s.frameIndex, id);
-    sink.add("entity_dynamic_states", {
-      id,
-      record_id: recordId,
-      entity_id: entityId,
-      tracklet_id: trackletIds.values().next().value ?? "",
-      view_id: (refs.views.get(stateView)?.id as string | undefined) ?? "",
-      frame_id: (refs.frames.get(stateView)?.get(s.frameIndex)?.id as string | undefined) ?? "",
-      frame_index: s.frameIndex,
-      ...s.attrs,
-    }, pointerJoin(pointerJoin(e.pointer, "states"), i));
+    sink.add(
+      "entity_dynamic_states",
+      {
+        id,
+        record_id: recordId,
+        entity_id: entityId,
+        tracklet_id: trackletIds.values().next().value ?? "",
+        view_id: (refs.views.get(stateView)?.id as string | undefined) ?? "",
+        frame_id: (refs.frames.get(stateView)?.get(s.frameIndex)?.id as string | undefined) ?? "",
+        frame_index: s.frameIndex,
+        ...s.attrs,
+      },
+      pointerJoin(pointerJoin(e.pointer, "states"), i),
+    );
   });
   e.annotations.forEach((a, i) => {
     const viewName = a.view ?? singleView(ctx) ?? "";
@@ -272,32 +332,52 @@ function buildConversations(ctx: LineContext, line: LineSpec, recordId: string, 
       else if (m.type === "ANSWER") number = Math.max(question, 0);
       else number = 0;
       const view = m.views?.[0];
-      sink.add("messages", {
-        id: m.id ?? stableId(conversationId, "msg", mi),
-        record_id: recordId,
-        entity_ids: m.entityIds ?? [],
-        conversation_id: conversationId,
-        number: m.number ?? number,
-        user: m.user ?? ctx.defaults.source.name,
-        type: m.type,
-        content: m.content,
-        question_type: m.questionType ?? "",
-        choices: m.choices ?? [],
-        view_id: view === undefined ? "" : ((refs.views.get(view)?.id as string | undefined) ?? ""),
-        source_type: (m.source ?? ctx.defaults.source).type,
-        source_name: (m.source ?? ctx.defaults.source).name,
-      }, pointerJoin(pointerJoin(pointerJoin("/conversations", ci), "messages"), mi));
+      sink.add(
+        "messages",
+        {
+          id: m.id ?? stableId(conversationId, "msg", mi),
+          record_id: recordId,
+          entity_ids: m.entityIds ?? [],
+          conversation_id: conversationId,
+          number: m.number ?? number,
+          user: m.user ?? ctx.defaults.source.name,
+          type: m.type,
+          content: m.content,
+          question_type: m.questionType ?? "",
+          choices: m.choices ?? [],
+          view_id: view === undefined ? "" : ((refs.views.get(view)?.id as string | undefined) ?? ""),
+          source_type: (m.source ?? ctx.defaults.source).type,
+          source_name: (m.source ?? ctx.defaults.source).name,
+        },
+        pointerJoin(pointerJoin(pointerJoin("/conversations", ci), "messages"), mi),
+      );
     });
   });
 }
 
-async function buildSidecar(ctx: LineContext, recordId: string, s: SidecarSpec, refs: ViewRefs, where: SourceLocation, sink: RowSink): Promise<void> {
+async function buildSidecar(
+  ctx: LineContext,
+  recordId: string,
+  s: SidecarSpec,
+  refs: ViewRefs,
+  where: SourceLocation,
+  sink: RowSink,
+): Promise<void> {
   const frames = refs.frames.get(s.view);
   const stems = refs.stems.get(s.view);
-  if (!frames || !stems || stems.size === 0) throw new ImportError("invalid_value", `annotation_files sidecars need a sequence_frames view ("${s.view}")`, where);
+  if (!frames || !stems || stems.size === 0)
+    throw new ImportError(
+      "invalid_value",
+      `annotation_files sidecars need a sequence_frames view ("${s.view}")`,
+      where,
+    );
   const { format, isNormalized } = ctx.defaults.bbox;
   if (s.kind === "bbox" && (format === undefined || isNormalized === undefined)) {
-    throw new ImportError("invalid_value", "track_json sidecars need bbox defaults (format, is_normalized) in the header", where);
+    throw new ImportError(
+      "invalid_value",
+      "track_json sidecars need bbox defaults (format, is_normalized) in the header",
+      where,
+    );
   }
   const fps = refs.fps.get(s.view) ?? 0;
   await sidecarRows(
@@ -327,6 +407,7 @@ export async function buildLineRows(ctx: LineContext, line: LineSpec, split: str
   const refs = await buildViews(ctx, line, recordId, where, sink);
   line.entities.forEach((e, i) => buildEntity(ctx, recordId, i, e, refs, where, sink));
   buildConversations(ctx, line, recordId, refs, sink);
-  for (const [i, s] of line.annotationFiles.entries()) await buildSidecar(ctx, recordId, s, refs, where(pointerJoin("/annotation_files", i)), sink);
+  for (const [i, s] of line.annotationFiles.entries())
+    await buildSidecar(ctx, recordId, s, refs, where(pointerJoin("/annotation_files", i)), sink);
   return sink.rows;
 }

@@ -53,7 +53,9 @@ const SLOT_BASE: Partial<Record<Slot, string>> = {
 const ANNOTATION_SLOTS = Object.keys(SLOT_BASE) as Slot[];
 const WORKSPACES = ["image", "video", "image_vqa", "image_text_entity_linking", "undefined"] as const;
 
-const MEL_NAME: Record<string, FieldPayload> = { name: { collection: false, type: "str", required: false, default: "" } };
+const MEL_NAME: Record<string, FieldPayload> = {
+  name: { collection: false, type: "str", required: false, default: "" },
+};
 
 interface Preset {
   slots: Partial<Record<Slot, SchemaManifest | null>>;
@@ -68,7 +70,11 @@ export function pixano08Preset(workspace: string): Preset {
   const base = { record: manifest("Record"), entity: manifest("Entity") };
   switch (workspace) {
     case "image":
-      return { slots: { ...base, bbox: manifest("BBox"), keypoint: manifest("KeyPoints") }, views: { image: manifest("Image") }, entityFields: {} };
+      return {
+        slots: { ...base, bbox: manifest("BBox"), keypoint: manifest("KeyPoints") },
+        views: { image: manifest("Image") },
+        entityFields: {},
+      };
     case "video":
       return {
         slots: {
@@ -82,7 +88,11 @@ export function pixano08Preset(workspace: string): Preset {
         entityFields: {},
       };
     case "image_vqa":
-      return { slots: { ...base, message: manifest("Message") }, views: { image: manifest("Image") }, entityFields: {} };
+      return {
+        slots: { ...base, message: manifest("Message") },
+        views: { image: manifest("Image") },
+        entityFields: {},
+      };
     case "image_text_entity_linking":
       return {
         slots: {
@@ -106,12 +116,16 @@ const ZERO: Record<string, unknown> = { str: "", int: 0, float: 0, bool: false }
 
 /** One shorthand attr (`weather: str` or `{type, collection?, required?, default?}`) → manifest payload. */
 function attrPayload(c: Checker, value: unknown, pointer: string): FieldPayload {
-  const o = typeof value === "string" ? { type: value } : c.object(value, pointer, ["type", "collection", "required", "default"]);
+  const o =
+    typeof value === "string"
+      ? { type: value }
+      : c.object(value, pointer, ["type", "collection", "required", "default"]);
   const type = c.oneOf(o.type, pointerJoin(pointer, "type"), ATTR_TYPES);
   const collection = c.optBool(o, "collection", pointer) ?? false;
   if (c.optBool(o, "required", pointer) === true) return { collection, type, required: true };
   if (o.default !== undefined) {
-    if (collection && !Array.isArray(o.default)) c.fail(pointerJoin(pointer, "default"), "a collection default must be a list");
+    if (collection && !Array.isArray(o.default))
+      c.fail(pointerJoin(pointer, "default"), "a collection default must be a list");
     return { collection, type, required: false, default: o.default };
   }
   if (collection) return { collection, type, required: false, default: [] };
@@ -130,12 +144,20 @@ function attrsOf(c: Checker, block: unknown, pointer: string): Record<string, Fi
 }
 
 /** Pixano's `_synthesize(base, attrs)`: a `Custom<Class>` manifest extending the preset class. */
-function synthesize(base: string, className: string, inherited: Record<string, FieldPayload>, attrs: Record<string, FieldPayload>): SchemaManifest {
+function synthesize(
+  base: string,
+  className: string,
+  inherited: Record<string, FieldPayload>,
+  attrs: Record<string, FieldPayload>,
+): SchemaManifest {
   return manifest(base, { ...inherited, ...attrs }, `Custom${className}`);
 }
 
 /** Reads and compiles `SOURCE/dataset.yaml` (or a spec object, for tests and media-only sources). */
-export async function loadSpec(sourceDir: string, overrides: { name?: string; workspace?: string; now?: () => Date } = {}): Promise<ImportSpec> {
+export async function loadSpec(
+  sourceDir: string,
+  overrides: { name?: string; workspace?: string; now?: () => Date } = {},
+): Promise<ImportSpec> {
   const file = path.join(sourceDir, "dataset.yaml");
   let raw: unknown = {};
   let text: string | undefined;
@@ -154,12 +176,30 @@ export async function loadSpec(sourceDir: string, overrides: { name?: string; wo
   return compileSpec(raw, path.basename(path.resolve(sourceDir)), overrides);
 }
 
-export function compileSpec(raw: unknown, sourceName: string, overrides: { name?: string; workspace?: string; now?: () => Date } = {}): ImportSpec {
+export function compileSpec(
+  raw: unknown,
+  sourceName: string,
+  overrides: { name?: string; workspace?: string; now?: () => Date } = {},
+): ImportSpec {
   const c = new Checker("dataset.yaml");
-  const o = c.object(raw, "", ["pixano", "dataset", "format", "media", "schema", "schema_manifest", "defaults", "ids", "mode", "options"]);
-  if (o.pixano !== undefined && o.pixano !== 2) c.fail("/pixano", `unsupported spec version ${JSON.stringify(o.pixano)} (expected 2)`, "invalid_spec");
+  const o = c.object(raw, "", [
+    "pixano",
+    "dataset",
+    "format",
+    "media",
+    "schema",
+    "schema_manifest",
+    "defaults",
+    "ids",
+    "mode",
+    "options",
+  ]);
+  if (o.pixano !== undefined && o.pixano !== 2)
+    c.fail("/pixano", `unsupported spec version ${JSON.stringify(o.pixano)} (expected 2)`, "invalid_spec");
   const ds = o.dataset === undefined ? {} : c.object(o.dataset, "/dataset", ["name", "description", "workspace"]);
-  const workspace = overrides.workspace ?? (ds.workspace === undefined ? "undefined" : c.oneOf(ds.workspace, "/dataset/workspace", WORKSPACES));
+  const workspace =
+    overrides.workspace ??
+    (ds.workspace === undefined ? "undefined" : c.oneOf(ds.workspace, "/dataset/workspace", WORKSPACES));
   const name = overrides.name ?? c.optString(ds, "name", "/dataset") ?? sourceName;
   const description = c.optString(ds, "description", "/dataset") ?? "";
   const media = o.media === undefined ? {} : c.object(o.media, "/media", ["mode", "uri_prefix"]);
@@ -167,7 +207,8 @@ export function compileSpec(raw: unknown, sourceName: string, overrides: { name?
   const uriPrefix = c.optString(media, "uri_prefix", "/media");
   const ids = o.ids === undefined ? {} : c.object(o.ids, "/ids", ["policy", "namespace"]);
   const namespace = c.optString(ids, "namespace", "/ids");
-  if (o.schema_manifest !== undefined) c.fail("/schema_manifest", "schema_manifest is not supported yet; use the schema shorthand", "invalid_spec");
+  if (o.schema_manifest !== undefined)
+    c.fail("/schema_manifest", "schema_manifest is not supported yet; use the schema shorthand", "invalid_spec");
 
   const preset = pixano08Preset(workspace);
   const slots: Partial<Record<Slot, SchemaManifest | null>> = { ...preset.slots };
@@ -183,7 +224,9 @@ export function compileSpec(raw: unknown, sourceName: string, overrides: { name?
     if (s.entity_dynamic_state !== undefined && s.entity_dynamic_state !== null) {
       const edsAttrs = attrsOf(c, s.entity_dynamic_state, "/schema/entity_dynamic_state");
       slots.entity_dynamic_state =
-        Object.keys(edsAttrs).length > 0 ? synthesize("EntityDynamicState", "EntityDynamicState", {}, edsAttrs) : manifest("EntityDynamicState");
+        Object.keys(edsAttrs).length > 0
+          ? synthesize("EntityDynamicState", "EntityDynamicState", {}, edsAttrs)
+          : manifest("EntityDynamicState");
     }
     if (s.annotations !== undefined && s.annotations !== null) {
       const anns: Record<string, unknown> = Array.isArray(s.annotations)
@@ -212,7 +255,10 @@ export function compileSpec(raw: unknown, sourceName: string, overrides: { name?
           const vo = typeof spec === "string" ? { kind: spec } : c.object(spec, p, ["kind", "attrs"]);
           const kind = c.oneOf(vo.kind, pointerJoin(p, "kind"), VIEW_KINDS);
           const attrs = attrsOf(c, { attrs: vo.attrs }, p);
-          const m = Object.keys(attrs).length > 0 ? synthesize(VIEW_CLASS[kind], VIEW_CLASS[kind], {}, attrs) : manifest(VIEW_CLASS[kind]);
+          const m =
+            Object.keys(attrs).length > 0
+              ? synthesize(VIEW_CLASS[kind], VIEW_CLASS[kind], {}, attrs)
+              : manifest(VIEW_CLASS[kind]);
           const existing = byKind.get(kind);
           if (existing && JSON.stringify(existing) !== JSON.stringify(m)) {
             c.fail(p, `views of kind "${kind}" share one table and must declare identical attrs`, "invalid_spec");
@@ -228,7 +274,14 @@ export function compileSpec(raw: unknown, sourceName: string, overrides: { name?
     const kind = VIEW_KINDS.find((k) => VIEW_CLASS[k] === m.base);
     if (kind) viewKinds.set(logical, kind);
   }
-  const target = buildTarget({ name, description, workspace, slots, views, ...(overrides.now ? { now: overrides.now } : {}) });
+  const target = buildTarget({
+    name,
+    description,
+    workspace,
+    slots,
+    views,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
   return {
     name,
     description,

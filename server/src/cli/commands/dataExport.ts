@@ -10,7 +10,13 @@ export interface ExportCommandOptions {
   readonly json?: boolean;
 }
 
-export async function runExport(io: CliIo, dataDir: string, dataset: string, dest: string, opts: ExportCommandOptions): Promise<void> {
+export async function runExport(
+  io: CliIo,
+  dataDir: string,
+  dataset: string,
+  dest: string,
+  opts: ExportCommandOptions,
+): Promise<void> {
   const progress = opts.json ? null : progressFor(io, "export");
   let report;
   try {

@@ -30,7 +30,9 @@ export function formatPlan(io: CliIo, source: string, report: ImportReport): str
   const lines: string[] = [];
   lines.push("Dry run: nothing was written.");
   lines.push(`Source: ${displayPath(io, source)} (format ${report.format})`);
-  lines.push(`Target: ${displayPath(io, report.path)} (name "${report.name}", workspace ${report.workspace}, mode ${report.mode}, storage ${report.storageMode})`);
+  lines.push(
+    `Target: ${displayPath(io, report.path)} (name "${report.name}", workspace ${report.workspace}, mode ${report.mode}, storage ${report.storageMode})`,
+  );
   lines.push(`Records per split (${report.records} in all):`);
   lines.push(table(Object.entries(report.splits).map(([s, n]) => [s, String(n)])));
   lines.push("Tables (rows):");
@@ -42,7 +44,9 @@ export function formatPlan(io: CliIo, source: string, report: ImportReport): str
   if (report.warnings.length > 0) {
     lines.push(`Warnings (${report.warnings.length}):`);
     for (const w of report.warnings.slice(0, 50)) {
-      const at = w.location ? `${displayPath(io, path.resolve(source, w.location.file))}${w.location.line !== undefined ? `:${w.location.line}` : ""}: ` : "";
+      const at = w.location
+        ? `${displayPath(io, path.resolve(source, w.location.file))}${w.location.line !== undefined ? `:${w.location.line}` : ""}: `
+        : "";
       lines.push(`  ${at}${w.message}`);
     }
     if (report.warnings.length > 50) lines.push(`  … and ${report.warnings.length - 50} more`);
@@ -56,7 +60,10 @@ export function formatPlan(io: CliIo, source: string, report: ImportReport): str
  * pid) its open records would keep flushing to the old id; and after a server stopped abruptly,
  * edits still in the dataset's write-ahead logs (not yet folded into rows) would be orphaned.
  */
-async function guardReplace(dataDir: string, existing: { readonly path: string; readonly datasetId: string }): Promise<void> {
+async function guardReplace(
+  dataDir: string,
+  existing: { readonly path: string; readonly datasetId: string },
+): Promise<void> {
   const named = `dataset ${existing.datasetId ? `${existing.datasetId} ` : ""}at ${existing.path}`;
   const server = await runningServer(dataDir);
   if (server) {
@@ -77,7 +84,10 @@ async function guardReplace(dataDir: string, existing: { readonly path: string; 
     await log.close();
   }
   if (unfolded.length > 0) {
-    const shown = unfolded.slice(0, 5).map((r) => JSON.stringify(r)).join(", ");
+    const shown = unfolded
+      .slice(0, 5)
+      .map((r) => JSON.stringify(r))
+      .join(", ");
     throw new ImportError(
       "target_in_use",
       `${named} has confirmed edits not yet folded into its rows (records ${shown}${unfolded.length > 5 ? ` and ${unfolded.length - 5} more` : ""}; ` +

@@ -36,7 +36,8 @@ export function readFirstLine(stream: NodeJS.ReadableStream = process.stdin): Pr
   });
 }
 
-const roleArg = () => new Argument("<ROLE>", `role: ${ROLES.join(", ")} (with --dataset, "inherit" removes the override)`);
+const roleArg = () =>
+  new Argument("<ROLE>", `role: ${ROLES.join(", ")} (with --dataset, "inherit" removes the override)`);
 
 async function storeAt(io: CliIo, dataDir: string): Promise<UserStore> {
   const store = new UserStore(path.resolve(io.cwd, dataDir));
@@ -57,7 +58,10 @@ async function attempt<T>(p: Promise<T>): Promise<T> {
 function parseRole(raw: string, allowInherit = false): Role | null {
   if (allowInherit && raw === "inherit") return null;
   const r = ROLES.find((x) => x === raw);
-  if (!r) throw new UsageError(`unknown role ${JSON.stringify(raw.slice(0, 32))}: ${ROLES.join(", ")}${allowInherit ? " or inherit" : ""}`);
+  if (!r)
+    throw new UsageError(
+      `unknown role ${JSON.stringify(raw.slice(0, 32))}: ${ROLES.join(", ")}${allowInherit ? " or inherit" : ""}`,
+    );
   return r;
 }
 
@@ -66,14 +70,21 @@ function describeRoles(u: UserRecord): string {
   return overrides.length > 0 ? `${u.role} (${overrides.join(", ")})` : u.role;
 }
 
-async function passwordFor(opts: { passwordStdin?: boolean }, readSecret: ReadSecret): Promise<{ password: string; generated: boolean }> {
+async function passwordFor(
+  opts: { passwordStdin?: boolean },
+  readSecret: ReadSecret,
+): Promise<{ password: string; generated: boolean }> {
   if (!opts.passwordStdin) return { password: generatePassword(), generated: true };
   const password = await readSecret();
   if (password === "") throw new UsageError("--password-stdin: standard input had no password on its first line");
   return { password, generated: false };
 }
 
-export function registerUsersCommands(program: Command, io: CliIo, readSecret: ReadSecret = () => readFirstLine()): void {
+export function registerUsersCommands(
+  program: Command,
+  io: CliIo,
+  readSecret: ReadSecret = () => readFirstLine(),
+): void {
   const users = program.command("users").description("manage accounts and roles (DATA_DIR/.tessera/users.json)");
 
   users
@@ -85,19 +96,34 @@ export function registerUsersCommands(program: Command, io: CliIo, readSecret: R
     .option("--name <display name>", "name shown to others (default: the username)")
     .option("--dataset-role <dataset=role...>", "a role on one dataset, overriding the global one (repeatable)")
     .option("--password-stdin", "read the password from the first line of standard input")
-    .action(async (dataDir: string, username: string, opts: { role: Role; name?: string; datasetRole?: string[]; passwordStdin?: boolean }) => {
-      const datasetRoles: Record<string, Role> = {};
-      for (const spec of opts.datasetRole ?? []) {
-        const eq = spec.lastIndexOf("=");
-        if (eq <= 0) throw new UsageError(`--dataset-role expects DATASET=ROLE (got ${JSON.stringify(spec.slice(0, 64))})`);
-        datasetRoles[spec.slice(0, eq)] = parseRole(spec.slice(eq + 1)) as Role;
-      }
-      const store = await storeAt(io, dataDir);
-      const { password, generated } = await passwordFor(opts, readSecret);
-      const user = await attempt(store.add({ username, password, role: opts.role, datasetRoles, ...(opts.name !== undefined ? { displayName: opts.name } : {}) }));
-      io.stdout.write(`Created ${user.username} (${describeRoles(user)})\n`);
-      if (generated) io.stdout.write(`Password: ${password}\n(shown once)\n`);
-    });
+    .action(
+      async (
+        dataDir: string,
+        username: string,
+        opts: { role: Role; name?: string; datasetRole?: string[]; passwordStdin?: boolean },
+      ) => {
+        const datasetRoles: Record<string, Role> = {};
+        for (const spec of opts.datasetRole ?? []) {
+          const eq = spec.lastIndexOf("=");
+          if (eq <= 0)
+            throw new UsageError(`--dataset-role expects DATASET=ROLE (got ${JSON.stringify(spec.slice(0, 64))})`);
+          datasetRoles[spec.slice(0, eq)] = parseRole(spec.slice(eq + 1)) as Role;
+        }
+        const store = await storeAt(io, dataDir);
+        const { password, generated } = await passwordFor(opts, readSecret);
+        const user = await attempt(
+          store.add({
+            username,
+            password,
+            role: opts.role,
+            datasetRoles,
+            ...(opts.name !== undefined ? { displayName: opts.name } : {}),
+          }),
+        );
+        io.stdout.write(`Created ${user.username} (${describeRoles(user)})\n`);
+        if (generated) io.stdout.write(`Password: ${password}\n(shown once)\n`);
+      },
+    );
 
   users
     .command("list")
@@ -115,7 +141,9 @@ export function registerUsersCommands(program: Command, io: CliIo, readSecret: R
         io.stdout.write("No accounts yet (the server creates an admin at its first start).\n");
         return;
       }
-      io.stdout.write(`${table(list.map((u) => [u.username, `${describeRoles(u)}${u.displayName !== u.username ? `  "${u.displayName}"` : ""}`] as const))}\n`);
+      io.stdout.write(
+        `${table(list.map((u) => [u.username, `${describeRoles(u)}${u.displayName !== u.username ? `  "${u.displayName}"` : ""}`] as const))}\n`,
+      );
     });
 
   users
@@ -151,7 +179,8 @@ export function registerUsersCommands(program: Command, io: CliIo, readSecret: R
     .option("--password-stdin", "read the password from the first line of standard input")
     .action(async (dataDir: string, username: string, opts: { passwordStdin?: boolean }) => {
       const store = await storeAt(io, dataDir);
-      if (!store.get(username.trim().toLowerCase())) throw new UsageError(`no user ${JSON.stringify(username.slice(0, 64))}`);
+      if (!store.get(username.trim().toLowerCase()))
+        throw new UsageError(`no user ${JSON.stringify(username.slice(0, 64))}`);
       const { password, generated } = await passwordFor(opts, readSecret);
       const user = await attempt(store.setPassword(username, password));
       io.stdout.write(`New password set for ${user.username}; their sessions have ended.\n`);

@@ -37,7 +37,10 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       body: {
         type: "object",
         required: ["action"],
-        properties: { action: { type: "string", enum: [...WORKFLOW_ACTIONS] }, comment: { type: "string", maxLength: 4000 } },
+        properties: {
+          action: { type: "string", enum: [...WORKFLOW_ACTIONS] },
+          comment: { type: "string", maxLength: 4000 },
+        },
       },
       responses: {
         "200": { description: "The transition and the record after it.", content: { "application/json": object } },
@@ -53,7 +56,15 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       const id = param(req.params, "id");
       const body = req.body as { action?: unknown; comment?: unknown } | null;
       const action = body?.action;
-      if (!isNamedAction(action)) throw new RequestValidationError([{ type: "enum", loc: ["body", "action"], msg: `Input should be one of ${WORKFLOW_ACTIONS.join(", ")}`, input: action }]);
+      if (!isNamedAction(action))
+        throw new RequestValidationError([
+          {
+            type: "enum",
+            loc: ["body", "action"],
+            msg: `Input should be one of ${WORKFLOW_ACTIONS.join(", ")}`,
+            input: action,
+          },
+        ]);
       const comment = typeof body?.comment === "string" ? body.comment.slice(0, 4000) : "";
       const schema = recordsTable(handle);
       await getRow({ handle, schema }, id);
@@ -74,7 +85,9 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
         { name: "record_id", schema: { type: "string" } },
         { name: "limit", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
       ],
-      responses: { "200": { description: "Activity entries.", content: { "application/json": { type: "array", items: object } } } },
+      responses: {
+        "200": { description: "Activity entries.", content: { "application/json": { type: "array", items: object } } },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
@@ -82,7 +95,9 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       const recordId = q.str("record_id");
       const limit = q.int("limit", { ge: 1, le: 1000 }) ?? 100;
       q.done();
-      const entries = ctx.live ? await ctx.live.activity(handle.id, recordId === undefined ? { limit } : { recordId, limit }) : [];
+      const entries = ctx.live
+        ? await ctx.live.activity(handle.id, recordId === undefined ? { limit } : { recordId, limit })
+        : [];
       sendJson(res, 200, entries);
     },
   );
@@ -95,7 +110,12 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       operationId: "list_presence",
       summary: "Who is connected to the dataset, and on which record",
       tags,
-      responses: { "200": { description: "One entry per connection.", content: { "application/json": { type: "array", items: object } } } },
+      responses: {
+        "200": {
+          description: "One entry per connection.",
+          content: { "application/json": { type: "array", items: object } },
+        },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));

@@ -43,7 +43,12 @@ export function conversationsRouter(ctx: AppContext): Router {
         { name: "source_type", schema: { type: "string" } },
         whereDoc,
       ],
-      responses: { "200": { description: "A page of conversations.", content: { "application/json": paginatedOf(ref("ConversationResponse")) } } },
+      responses: {
+        "200": {
+          description: "A page of conversations.",
+          content: { "application/json": paginatedOf(ref("ConversationResponse")) },
+        },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
@@ -60,16 +65,23 @@ export function conversationsRouter(ctx: AppContext): Router {
       const filters = [...exact, ...checkFilters(describeColumns(schema), whereToFilters(where))];
       checkColumnsExist(schema, filters);
       const idRows = await scanAll(handle, "messages", { filters, columns: ["conversation_id"] });
-      const ids = [...new Set(idRows.map((r) => r.conversation_id).filter((v): v is string => typeof v === "string" && v !== ""))].sort();
+      const ids = [
+        ...new Set(idRows.map((r) => r.conversation_id).filter((v): v is string => typeof v === "string" && v !== "")),
+      ].sort();
       const pageIds = ids.slice(page.offset, page.offset + page.limit);
       const grouped = new Map<string, Row[]>(pageIds.map((id) => [id, []]));
       if (pageIds.length > 0) {
-        const rows = await scanAll(handle, "messages", { filters: [...filters, { column: "conversation_id", op: "in", values: pageIds }] });
+        const rows = await scanAll(handle, "messages", {
+          filters: [...filters, { column: "conversation_id", op: "in", values: pageIds }],
+        });
         for (const row of rows) grouped.get(String(row.conversation_id))?.push(row);
       }
       const items = pageIds
         .filter((id) => (grouped.get(id)?.length ?? 0) > 0)
-        .map((id) => ({ conversation_id: id, messages: (grouped.get(id) ?? []).sort(byNumber).map((r) => serializeRow(schema, r)) }));
+        .map((id) => ({
+          conversation_id: id,
+          messages: (grouped.get(id) ?? []).sort(byNumber).map((r) => serializeRow(schema, r)),
+        }));
       sendJson(res, 200, paginated(items, ids.length, page));
     },
   );
@@ -82,13 +94,17 @@ export function conversationsRouter(ctx: AppContext): Router {
       operationId: "get_conversation",
       summary: "Get a conversation",
       tags,
-      responses: { "200": { description: "The conversation.", content: { "application/json": ref("ConversationResponse") } } },
+      responses: {
+        "200": { description: "The conversation.", content: { "application/json": ref("ConversationResponse") } },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const id = param(req.params, "conversation_id");
       const schema = declaredTable(handle, "messages");
-      const rows = schema ? await scanAll(handle, "messages", { filters: [{ column: "conversation_id", op: "eq", values: [id] }] }) : [];
+      const rows = schema
+        ? await scanAll(handle, "messages", { filters: [{ column: "conversation_id", op: "eq", values: [id] }] })
+        : [];
       if (!schema || rows.length === 0) throw notFound(`Conversation '${id}' not found.`);
       sendJson(res, 200, { conversation_id: id, messages: rows.sort(byNumber).map((r) => serializeRow(schema, r)) });
     },

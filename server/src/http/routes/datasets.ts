@@ -42,7 +42,15 @@ export function infoResponse(info: DatasetInfo, numRecords: number, preview: str
 /** Pixano 0.8's `BOOKMARK_TYPES`. */
 export const BOOKMARK_TYPES = ["TODO", "NEW", "FAVORITE"] as const;
 
-const FEATURE_GROUPS = ["item", "records", "views", "entities", "entity_dynamic_states", "annotations", "embeddings"] as const;
+const FEATURE_GROUPS = [
+  "item",
+  "records",
+  "views",
+  "entities",
+  "entity_dynamic_states",
+  "annotations",
+  "embeddings",
+] as const;
 
 function featureValues(handle: DatasetHandle): Record<string, unknown> {
   const fv = handle.featuresValues as unknown as Record<string, unknown>;
@@ -52,14 +60,24 @@ function featureValues(handle: DatasetHandle): Record<string, unknown> {
   return out;
 }
 
-const STATS_GROUPS: readonly SchemaGroup[] = ["views", "entities", "entity_dynamic_states", "annotations", "embeddings"];
+const STATS_GROUPS: readonly SchemaGroup[] = [
+  "views",
+  "entities",
+  "entity_dynamic_states",
+  "annotations",
+  "embeddings",
+];
 
 async function countOf(ctx: AppContext, handle: DatasetHandle, table: keyof typeof TABLES): Promise<number> {
   try {
     return await handle.count(table);
   } catch (err) {
     // Pixano answers 0 for a table it cannot count; the listing stays useful and the cause is logged.
-    ctx.logger.warn("cannot count rows", { dataset: handle.id, table, error: err instanceof Error ? err.message : String(err) });
+    ctx.logger.warn("cannot count rows", {
+      dataset: handle.id,
+      table,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return 0;
   }
 }
@@ -82,10 +100,17 @@ export function datasetsRouter(ctx: AppContext): Router {
       operationId: "list_datasets_info",
       summary: "List datasets",
       tags,
-      responses: { "200": { description: "Every dataset of the library.", content: { "application/json": { type: "array", items: ref("DatasetInfoResponse") } } } },
+      responses: {
+        "200": {
+          description: "Every dataset of the library.",
+          content: { "application/json": { type: "array", items: ref("DatasetInfoResponse") } },
+        },
+      },
     },
     async (_req, res) => {
-      const entries = [...(await ctx.library.list())].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
+      const entries = [...(await ctx.library.list())].sort((a, b) =>
+        a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0,
+      );
       const out = [];
       for (const e of entries) out.push(infoResponse(e.info, e.numRecords, await ctx.library.preview(e.id)));
       sendJson(res, 200, out);
@@ -100,7 +125,12 @@ export function datasetsRouter(ctx: AppContext): Router {
       operationId: "get_dataset_info",
       summary: "Dataset info",
       tags,
-      responses: { "200": { description: "The dataset's info with its record count.", content: { "application/json": ref("DatasetInfoResponse") } } },
+      responses: {
+        "200": {
+          description: "The dataset's info with its record count.",
+          content: { "application/json": ref("DatasetInfoResponse") },
+        },
+      },
     },
     async (req, res) => {
       const e = await entryOf(ctx, param(req.params, "id"));
@@ -119,7 +149,12 @@ export function datasetsRouter(ctx: AppContext): Router {
       responses: {
         "200": {
           description: "{group: {table: rows}} for every group but records.",
-          content: { "application/json": { type: "object", additionalProperties: { type: "object", additionalProperties: { type: "integer" } } } },
+          content: {
+            "application/json": {
+              type: "object",
+              additionalProperties: { type: "object", additionalProperties: { type: "integer" } },
+            },
+          },
         },
       },
     },
@@ -148,7 +183,15 @@ export function datasetsRouter(ctx: AppContext): Router {
       responses: {
         "200": {
           description: "[{split, status, count}] sorted by split then status.",
-          content: { "application/json": { type: "array", items: { type: "object", properties: { split: { type: "string" }, status: { type: "string" }, count: { type: "integer" } } } } },
+          content: {
+            "application/json": {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { split: { type: "string" }, status: { type: "string" }, count: { type: "integer" } },
+              },
+            },
+          },
         },
       },
     },
@@ -164,7 +207,9 @@ export function datasetsRouter(ctx: AppContext): Router {
           cur.count++;
           counts.set(key, cur);
         }
-        return [...counts.values()].sort((a, b) => (a.split === b.split ? (a.status < b.status ? -1 : 1) : a.split < b.split ? -1 : 1));
+        return [...counts.values()].sort((a, b) =>
+          a.split === b.split ? (a.status < b.status ? -1 : 1) : a.split < b.split ? -1 : 1,
+        );
       });
       sendJson(res, 200, rows);
     },
@@ -179,7 +224,12 @@ export function datasetsRouter(ctx: AppContext): Router {
       summary: "Toggle a bookmark on a dataset",
       tags,
       query: [{ name: "bookmark", required: true, schema: { type: "string", enum: [...BOOKMARK_TYPES] } }],
-      responses: { "200": { description: "The dataset's info after the toggle.", content: { "application/json": ref("DatasetInfoResponse") } } },
+      responses: {
+        "200": {
+          description: "The dataset's info after the toggle.",
+          content: { "application/json": ref("DatasetInfoResponse") },
+        },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "id"));
@@ -187,15 +237,24 @@ export function datasetsRouter(ctx: AppContext): Router {
       const bookmark = q.requiredStr("bookmark");
       q.done();
       if (bookmark === undefined || !(BOOKMARK_TYPES as readonly string[]).includes(bookmark)) {
-        throw new HttpError(422, `Invalid bookmark type '${bookmark ?? ""}'. Must be one of (${BOOKMARK_TYPES.map((b) => `'${b}'`).join(", ")}).`);
+        throw new HttpError(
+          422,
+          `Invalid bookmark type '${bookmark ?? ""}'. Must be one of (${BOOKMARK_TYPES.map((b) => `'${b}'`).join(", ")}).`,
+        );
       }
       // Read the file, not the cached info: another writer may have changed it since.
       const info = await readInfo(handle.path);
-      const marks = Array.isArray(info.bookmarks) ? info.bookmarks.filter((b): b is string => typeof b === "string") : [];
+      const marks = Array.isArray(info.bookmarks)
+        ? info.bookmarks.filter((b): b is string => typeof b === "string")
+        : [];
       info.bookmarks = marks.includes(bookmark) ? marks.filter((b) => b !== bookmark) : [...marks, bookmark];
       await writeInfo(handle.path, info);
       ctx.library.touched(handle.id);
-      sendJson(res, 200, infoResponse(info, await countOf(ctx, handle, "records"), await ctx.library.preview(handle.id)));
+      sendJson(
+        res,
+        200,
+        infoResponse(info, await countOf(ctx, handle, "records"), await ctx.library.preview(handle.id)),
+      );
     },
   );
 
@@ -207,7 +266,12 @@ export function datasetsRouter(ctx: AppContext): Router {
       operationId: "get_dataset",
       summary: "Dataset",
       tags,
-      responses: { "200": { description: "Tables, feature values and info (paths relative to the library).", content: { "application/json": ref("DatasetResponse") } } },
+      responses: {
+        "200": {
+          description: "Tables, feature values and info (paths relative to the library).",
+          content: { "application/json": ref("DatasetResponse") },
+        },
+      },
     },
     async (req, res) => {
       const id = param(req.params, "id");

@@ -9,16 +9,22 @@ export const paginationDocs: readonly QueryParamDoc[] = [
 export const whereDoc: QueryParamDoc = {
   name: "where",
   schema: { type: "string" },
-  description: "Deprecated. Only simple forms are accepted (col = 'x', col = 3, a = 'x' AND b > 2, col IN ('a','b')); use filter=.",
+  description:
+    "Deprecated. Only simple forms are accepted (col = 'x', col = 3, a = 'x' AND b > 2, col IN ('a','b')); use filter=.",
 };
 
 export const explorerQueryDocs: readonly QueryParamDoc[] = [
   {
     name: "filter",
     schema: { type: "array", items: { type: "string" } },
-    description: "Repeatable col:op:value (ops per type in GET /datasets/{id}/filters; list values comma-separated, \\, escapes).",
+    description:
+      "Repeatable col:op:value (ops per type in GET /datasets/{id}/filters; list values comma-separated, \\, escapes).",
   },
-  { name: "q", schema: { type: "string", maxLength: 256 }, description: "Free text over comment and custom string columns." },
+  {
+    name: "q",
+    schema: { type: "string", maxLength: 256 },
+    description: "Free text over comment and custom string columns.",
+  },
   { name: "sort", schema: { type: "string", default: "id" } },
   { name: "order", schema: { type: "string", enum: ["asc", "desc"], default: "asc" } },
   whereDoc,

@@ -18,7 +18,12 @@ import { recordsTable } from "./records.js";
 const ENUMERABLE = new Set(["split", "status"]);
 const MAX_ENUMERABLE_VALUES = 100;
 
-async function enumerate(ctx: AppContext, datasetId: string, column: string, read: () => Promise<unknown[]>): Promise<{ values: string[]; complete: boolean }> {
+async function enumerate(
+  ctx: AppContext,
+  datasetId: string,
+  column: string,
+  read: () => Promise<unknown[]>,
+): Promise<{ values: string[]; complete: boolean }> {
   return ctx.library.memo(datasetId, `values:${column}`, async () => {
     const seen = new Set<string>();
     let complete = true;
@@ -36,7 +41,11 @@ async function enumerate(ctx: AppContext, datasetId: string, column: string, rea
   });
 }
 
-function descriptorOut(d: ColumnDescriptor, values: { values: string[]; complete: boolean } | null, indexed: boolean): Record<string, unknown> {
+function descriptorOut(
+  d: ColumnDescriptor,
+  values: { values: string[]; complete: boolean } | null,
+  indexed: boolean,
+): Record<string, unknown> {
   return {
     name: d.name,
     type: d.type,
@@ -65,7 +74,12 @@ export function explorerRouter(ctx: AppContext): Router {
       operationId: "get_filter_schema",
       summary: "Filter capability document",
       tags,
-      responses: { "200": { description: "Filterable/sortable record columns, operators, enumerable values and search modes.", content: { "application/json": ref("FilterSchemaResponse") } } },
+      responses: {
+        "200": {
+          description: "Filterable/sortable record columns, operators, enumerable values and search modes.",
+          content: { "application/json": ref("FilterSchemaResponse") },
+        },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
@@ -75,7 +89,9 @@ export function explorerRouter(ctx: AppContext): Router {
       for (const d of catalogueOrder(describeColumns(schema))) {
         const values =
           ENUMERABLE.has(d.name) && d.filterable
-            ? await enumerate(ctx, handle.id, d.name, async () => (await scanAll(handle, "records", { columns: [d.name] })).map((r) => r[d.name]))
+            ? await enumerate(ctx, handle.id, d.name, async () =>
+                (await scanAll(handle, "records", { columns: [d.name] })).map((r) => r[d.name]),
+              )
             : null;
         columns.push(descriptorOut(d, values, indexed.has(d.name)));
       }
@@ -97,7 +113,12 @@ export function explorerRouter(ctx: AppContext): Router {
       summary: "Record neighbors",
       tags,
       query: explorerQueryDocs,
-      responses: { "200": { description: "Previous/next record ids, 1-based position and total of the current set.", content: { "application/json": ref("NeighborsResponse") } } },
+      responses: {
+        "200": {
+          description: "Previous/next record ids, 1-based position and total of the current set.",
+          content: { "application/json": ref("NeighborsResponse") },
+        },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));

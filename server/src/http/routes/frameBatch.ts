@@ -85,7 +85,11 @@ export function frameBatchRoute(ctx: AppContext, router: Router): void {
       for (const row of page.items) {
         const bytes = row.raw_bytes;
         if (!(bytes instanceof Uint8Array) || bytes.length === 0) continue;
-        frames.push({ frameIndex: Number(row.frame_index), bytes, contentType: mimeOfFormat(typeof row.format === "string" ? row.format : "") });
+        frames.push({
+          frameIndex: Number(row.frame_index),
+          bytes,
+          contentType: mimeOfFormat(typeof row.format === "string" ? row.format : ""),
+        });
       }
       if (frames.length === 0) throw notFound("No frames found for the given parameters.");
       const body = multipartFrames(frames);

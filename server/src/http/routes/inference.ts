@@ -31,7 +31,10 @@ export function inferenceRouter(ctx: AppContext): Router {
               required: ["connected", "providers"],
               properties: {
                 connected: { type: "boolean" },
-                providers: { type: "object", additionalProperties: { type: "object", properties: { url: { type: ["string", "null"] } } } },
+                providers: {
+                  type: "object",
+                  additionalProperties: { type: "object", properties: { url: { type: ["string", "null"] } } },
+                },
                 default_provider: { type: ["string", "null"] },
               },
             },
@@ -49,7 +52,13 @@ export function inferenceRouter(ctx: AppContext): Router {
       operationId: "list_inference_models",
       summary: "List inference models across connected providers (none on Tessera)",
       tags,
-      query: [{ name: "task", schema: { type: ["string", "null"] }, description: "An inference task; ignored while no provider is connected, as in Pixano." }],
+      query: [
+        {
+          name: "task",
+          schema: { type: ["string", "null"] },
+          description: "An inference task; ignored while no provider is connected, as in Pixano.",
+        },
+      ],
       responses: {
         "200": {
           description: "The models: none.",

@@ -37,7 +37,12 @@ async function inside(root: string, file: string): Promise<boolean> {
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
-export async function serveMediaFile(ctx: AppContext, req: Request, res: Response, segments: readonly string[]): Promise<void> {
+export async function serveMediaFile(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+  segments: readonly string[],
+): Promise<void> {
   const file = resolveMediaPath(ctx.mediaDir, segments);
   let size: number;
   let mtimeMs: number;
@@ -48,7 +53,11 @@ export async function serveMediaFile(ctx: AppContext, req: Request, res: Respons
     size = st.size;
     mtimeMs = st.mtimeMs;
   } catch (err) {
-    if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "ENOTDIR" || err.code === "ELOOP")) {
+    if (
+      err instanceof Error &&
+      "code" in err &&
+      (err.code === "ENOENT" || err.code === "ENOTDIR" || err.code === "ELOOP")
+    ) {
       throw notFound("Media file not found.");
     }
     throw err;
@@ -98,7 +107,10 @@ export function mediaRouter(ctx: AppContext): Router {
       summary: "Media file",
       tags: ["Media"],
       responses: {
-        "200": { description: "The file (single byte ranges honoured).", content: { "application/octet-stream": { type: "string", format: "binary" } } },
+        "200": {
+          description: "The file (single byte ranges honoured).",
+          content: { "application/octet-stream": { type: "string", format: "binary" } },
+        },
         "206": { description: "Partial content." },
         "304": { description: "Not modified." },
         "400": { description: "Path escapes the media folder." },

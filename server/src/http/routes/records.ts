@@ -24,10 +24,17 @@ const BASE_RECORD_FIELDS = new Set<string>(TABLES.records.columns.map((c) => c.n
 
 function parseInclude(include: string | undefined): Set<string> {
   if (include === undefined) return new Set();
-  const values = new Set(include.split(",").map((v) => v.trim()).filter((v) => v !== ""));
+  const values = new Set(
+    include
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v !== ""),
+  );
   const unknown = [...values].filter((v) => !ALLOWED_INCLUDES.includes(v)).sort();
   if (unknown.length > 0) {
-    throw badRequest(`Unknown include value(s): ${unknown.join(", ")}. Allowed values: ${ALLOWED_INCLUDES.join(", ")}.`);
+    throw badRequest(
+      `Unknown include value(s): ${unknown.join(", ")}. Allowed values: ${ALLOWED_INCLUDES.join(", ")}.`,
+    );
   }
   return values;
 }
@@ -39,7 +46,11 @@ export function recordsTable(handle: DatasetHandle): TableSchema {
 }
 
 /** Record fields, with `view_previews` after Pixano's base fields and before custom ones (pydantic's order). */
-function recordListItem(schema: TableSchema, row: Row, previews: Record<string, PreviewDescriptor> | undefined): Record<string, unknown> {
+function recordListItem(
+  schema: TableSchema,
+  row: Row,
+  previews: Record<string, PreviewDescriptor> | undefined,
+): Record<string, unknown> {
   const base = serializeRow(schema, row);
   if (!previews || Object.keys(previews).length === 0) return base;
   const out: Record<string, unknown> = {};
@@ -65,9 +76,18 @@ export function recordsRouter(ctx: AppContext): Router {
       query: [
         ...paginationDocs,
         ...explorerQueryDocs,
-        { name: "include", schema: { type: "string", enum: ["view_previews"] }, description: "Comma-separated expansions." },
+        {
+          name: "include",
+          schema: { type: "string", enum: ["view_previews"] },
+          description: "Comma-separated expansions.",
+        },
       ],
-      responses: { "200": { description: "A page of records.", content: { "application/json": paginatedOf(ref("RecordListResponse")) } } },
+      responses: {
+        "200": {
+          description: "A page of records.",
+          content: { "application/json": paginatedOf(ref("RecordListResponse")) },
+        },
+      },
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
@@ -92,7 +112,11 @@ export function recordsRouter(ctx: AppContext): Router {
         offset: page.offset,
       });
       const previews = includes.has("view_previews")
-        ? await resolveViewPreviews(handle, handle.id, result.items.map((r) => String(r.id)))
+        ? await resolveViewPreviews(
+            handle,
+            handle.id,
+            result.items.map((r) => String(r.id)),
+          )
         : new Map<string, Record<string, PreviewDescriptor>>();
       const items = result.items.map((row) => recordListItem(schema, row, previews.get(String(row.id))));
       sendJson(res, 200, paginated(items, result.total, page));
@@ -126,8 +150,14 @@ export function recordsRouter(ctx: AppContext): Router {
       tags,
       body: ref("RecordCreate"),
       responses: {
-        "201": { description: "The created record (or the identical one already stored).", content: { "application/json": ref("RecordResponse") } },
-        "409": { description: "Another record already has this id.", content: { "application/json": ref("HTTPError") } },
+        "201": {
+          description: "The created record (or the identical one already stored).",
+          content: { "application/json": ref("RecordResponse") },
+        },
+        "409": {
+          description: "Another record already has this id.",
+          content: { "application/json": ref("HTTPError") },
+        },
       },
     },
     jsonBody(ctx.jsonLimitBytes),
@@ -152,7 +182,8 @@ export function recordsRouter(ctx: AppContext): Router {
       responses: {
         "200": { description: "The merged record.", content: { "application/json": ref("RecordResponse") } },
         "403": {
-          description: "This role may not edit the record in its status, or not make this status change (annotators take the workflow transitions only). Nothing was written.",
+          description:
+            "This role may not edit the record in its status, or not make this status change (annotators take the workflow transitions only). Nothing was written.",
           content: { "application/json": ref("HTTPError") },
         },
       },

@@ -42,30 +42,60 @@ const ENTITY_ANNOTATION: readonly ListFilter[] = ["record_id", "entity_id", "vie
 /** Pixano 0.8's resources, with the filters each one accepts. */
 export const RESOURCES: readonly ResourceDef[] = [
   { table: "entities", name: "entity", tag: "Entities", filters: ["record_id"], update: true, delete: true },
-  { table: "entity_dynamic_states", name: "entity_dynamic_state", tag: "Entity Dynamic States", filters: ALL, update: true, delete: true },
+  {
+    table: "entity_dynamic_states",
+    name: "entity_dynamic_state",
+    tag: "Entity Dynamic States",
+    filters: ALL,
+    update: true,
+    delete: true,
+  },
   { table: "tracklets", name: "tracklet", tag: "Tracklets", filters: ENTITY_ANNOTATION, update: true, delete: true },
   { table: "bboxes", name: "bbox", tag: "BBoxes", filters: ALL, update: true, delete: true },
   { table: "masks", name: "mask", tag: "Masks", filters: ALL, update: true, delete: true },
   { table: "multi_paths", name: "multi_path", tag: "Multi-Paths", filters: ALL, update: true, delete: true },
   { table: "keypoints", name: "keypoints", tag: "KeyPoints", filters: ALL, update: true, delete: true },
-  { table: "classifications", name: "classification", tag: "Classifications", filters: ENTITY_ANNOTATION, update: true, delete: true },
+  {
+    table: "classifications",
+    name: "classification",
+    tag: "Classifications",
+    filters: ENTITY_ANNOTATION,
+    update: true,
+    delete: true,
+  },
   { table: "relations", name: "relation", tag: "Relations", filters: ENTITY_ANNOTATION, update: true, delete: true },
   { table: "messages", name: "message", tag: "Messages", filters: ENTITY_ANNOTATION, update: true, delete: true },
   { table: "text_spans", name: "text_span", tag: "Text Spans", filters: ENTITY_ANNOTATION, update: true, delete: true },
-  { table: "embeddings", name: "embedding", tag: "Embeddings", filters: ["record_id", "view_name"], update: false, delete: false, exclude: new Set(["vector"]) },
+  {
+    table: "embeddings",
+    name: "embedding",
+    tag: "Embeddings",
+    filters: ["record_id", "view_name"],
+    update: false,
+    delete: false,
+    exclude: new Set(["vector"]),
+  },
 ];
 
 const FILTER_DOCS: Readonly<Record<ListFilter, QueryParamDoc>> = {
   record_id: { name: "record_id", schema: { type: "string" } },
   entity_id: { name: "entity_id", schema: { type: "string" } },
-  view_name: { name: "view_name", schema: { type: "string" }, description: "Matches view_id (Pixano's behaviour for annotations)." },
+  view_name: {
+    name: "view_name",
+    schema: { type: "string" },
+    description: "Matches view_id (Pixano's behaviour for annotations).",
+  },
   source_type: { name: "source_type", schema: { type: "string" } },
   tracklet_id: { name: "tracklet_id", schema: { type: "string" } },
   frame_index: { name: "frame_index", schema: { type: "integer" } },
 };
 
 /** The exact-match filters of a resource listing, read from the query (empty strings are ignored, as in Pixano). */
-export function readListFilters(q: QueryReader, allowed: readonly ListFilter[], viewColumn: "view_id" | "logical_name"): Filter[] {
+export function readListFilters(
+  q: QueryReader,
+  allowed: readonly ListFilter[],
+  viewColumn: "view_id" | "logical_name",
+): Filter[] {
   const out: Filter[] = [];
   for (const f of allowed) {
     if (f === "frame_index") {
@@ -117,7 +147,10 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
   const op = resource.replace(/-/g, "_");
   const tags = [def.tag];
 
-  const access = async (datasetId: string, req: Request): Promise<{ handle: DatasetHandle; access: TableAccess | null }> => {
+  const access = async (
+    datasetId: string,
+    req: Request,
+  ): Promise<{ handle: DatasetHandle; access: TableAccess | null }> => {
     const handle = await openDataset(ctx, datasetId);
     const schema = resolveTable(handle, def);
     return { handle, access: schema ? { handle, schema, exclude: def.exclude, ...docsFor(ctx.docs, req) } : null };
@@ -132,7 +165,9 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       summary: `List ${def.tag.toLowerCase()}`,
       tags,
       query: [...paginationDocs, ...def.filters.map((f) => FILTER_DOCS[f]), whereDoc],
-      responses: { "200": { description: "A page of rows.", content: { "application/json": paginatedOf(ref(`${stem}Response`)) } } },
+      responses: {
+        "200": { description: "A page of rows.", content: { "application/json": paginatedOf(ref(`${stem}Response`)) } },
+      },
     },
     async (req, res) => {
       const { access: a } = await access(param(req.params, "dataset_id"), req);
@@ -183,8 +218,15 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       tags,
       body: ref(`${stem}Create`),
       responses: {
-        "201": { description: "The created row (or the identical one already stored).", content: { "application/json": ref(`${stem}Response`) } },
-        "400": { description: "Foreign key or cross-entity violation, or Pixano's model validator refused the row (\"Invalid data: …\").", content: { "application/json": ref("HTTPError") } },
+        "201": {
+          description: "The created row (or the identical one already stored).",
+          content: { "application/json": ref(`${stem}Response`) },
+        },
+        "400": {
+          description:
+            'Foreign key or cross-entity violation, or Pixano\'s model validator refused the row ("Invalid data: …").',
+          content: { "application/json": ref("HTTPError") },
+        },
         "409": { description: "Another row already has this id.", content: { "application/json": ref("HTTPError") } },
       },
     },
@@ -209,7 +251,10 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
         body: ref(`${stem}Update`),
         responses: {
           "200": { description: "The merged row.", content: { "application/json": ref(`${stem}Response`) } },
-          "400": { description: "Foreign key or cross-entity violation, or Pixano's model validator refused the merged row.", content: { "application/json": ref("HTTPError") } },
+          "400": {
+            description: "Foreign key or cross-entity violation, or Pixano's model validator refused the merged row.",
+            content: { "application/json": ref("HTTPError") },
+          },
         },
       },
       jsonBody(ctx.jsonLimitBytes),
@@ -231,7 +276,12 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
         operationId: `delete_${def.name}`,
         summary: `Delete a ${def.name}`,
         tags,
-        responses: { "204": { description: "Deleted with what hangs on it (SPEC D-CASCADE: an entity its annotations, a tracklet its per-frame annotations)." } },
+        responses: {
+          "204": {
+            description:
+              "Deleted with what hangs on it (SPEC D-CASCADE: an entity its annotations, a tracklet its per-frame annotations).",
+          },
+        },
       },
       async (req, res) => {
         const { access: a } = await access(param(req.params, "dataset_id"), req);

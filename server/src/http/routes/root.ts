@@ -13,7 +13,20 @@ import { HTML_CSP } from "../security.js";
  */
 
 /** Path prefixes that belong to the API: never redirected to the client. */
-export const API_PREFIXES = ["/datasets", "/media", "/health", "/openapi.json", "/docs", "/redoc", "/io", "/inference", "/app", "/app_models", "/sync", "/_app"];
+export const API_PREFIXES = [
+  "/datasets",
+  "/media",
+  "/health",
+  "/openapi.json",
+  "/docs",
+  "/redoc",
+  "/io",
+  "/inference",
+  "/app",
+  "/app_models",
+  "/sync",
+  "/_app",
+];
 
 function isApiPath(p: string): boolean {
   return API_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
@@ -66,10 +79,19 @@ export function rootRouter(ctx: AppContext, version: string, readiness: Readines
       summary: "Health check",
       tags: ["Health"],
       responses: {
-        "200": { description: "The server is up and its rows are current.", content: { "application/json": { type: "object", properties: { status: { const: "ok" } } } } },
+        "200": {
+          description: "The server is up and its rows are current.",
+          content: { "application/json": { type: "object", properties: { status: { const: "ok" } } } },
+        },
         "503": {
-          description: "Start-up recovery is still folding record logs into rows (`Retry-After` says when to ask again).",
-          content: { "application/json": { type: "object", properties: { status: { const: "recovering" }, detail: { type: "string" } } } },
+          description:
+            "Start-up recovery is still folding record logs into rows (`Retry-After` says when to ask again).",
+          content: {
+            "application/json": {
+              type: "object",
+              properties: { status: { const: "recovering" }, detail: { type: "string" } },
+            },
+          },
         },
       },
     },

@@ -61,7 +61,13 @@ const KINDS: readonly ViewKind[] = [
     singular: "image",
     model: "ImageResponse",
     media: true,
-    respond: (ctx, ds, row) => ({ ...head(row), width: int(row.width), height: int(row.height), format: str(row.format), src: src(ctx, ds, "images", row) }),
+    respond: (ctx, ds, row) => ({
+      ...head(row),
+      width: int(row.width),
+      height: int(row.height),
+      format: str(row.format),
+      src: src(ctx, ds, "images", row),
+    }),
   },
   {
     table: "sequence_frames",
@@ -112,7 +118,20 @@ const LIST_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   images: ["id", "record_id", "logical_name", "uri", "width", "height", "format"],
   sequence_frames: ["id", "record_id", "logical_name", "uri", "width", "height", "format", "timestamp", "frame_index"],
   texts: ["id", "record_id", "logical_name", "uri", "content"],
-  videos: ["id", "record_id", "logical_name", "uri", "num_frames", "fps", "width", "height", "format", "duration", "from_timestamp", "to_timestamp"],
+  videos: [
+    "id",
+    "record_id",
+    "logical_name",
+    "uri",
+    "num_frames",
+    "fps",
+    "width",
+    "height",
+    "format",
+    "duration",
+    "from_timestamp",
+    "to_timestamp",
+  ],
 };
 
 function columnsFor(schema: TableSchema): string[] {
@@ -126,7 +145,13 @@ function viewTable(handle: DatasetHandle, kind: ViewKind): TableSchema {
   return schema;
 }
 
-async function listViews(ctx: AppContext, kind: ViewKind, req: Request, res: Response, recordId: string | undefined): Promise<void> {
+async function listViews(
+  ctx: AppContext,
+  kind: ViewKind,
+  req: Request,
+  res: Response,
+  recordId: string | undefined,
+): Promise<void> {
   const datasetId = param(req.params, "dataset_id");
   const handle = await openDataset(ctx, datasetId);
   const q = new QueryReader(req);
@@ -141,8 +166,21 @@ async function listViews(ctx: AppContext, kind: ViewKind, req: Request, res: Res
     ...(viewName ? [{ column: "logical_name", op: "eq" as const, values: [viewName] }] : []),
     ...checkFilters(describeColumns(schema), whereToFilters(where)),
   ];
-  const result = await handle.query(kind.table, { filters, limit: page.limit, offset: page.offset, columns: columnsFor(schema) });
-  sendJson(res, 200, paginated(result.items.map((row) => kind.respond(ctx, handle.id, row)), result.total, page));
+  const result = await handle.query(kind.table, {
+    filters,
+    limit: page.limit,
+    offset: page.offset,
+    columns: columnsFor(schema),
+  });
+  sendJson(
+    res,
+    200,
+    paginated(
+      result.items.map((row) => kind.respond(ctx, handle.id, row)),
+      result.total,
+      page,
+    ),
+  );
 }
 
 /** The view's media bytes: embedded `raw_bytes`, else the file its `uri` names inside `DATA_DIR/media`. */
@@ -198,7 +236,8 @@ async function sendPreview(ctx: AppContext, kind: ViewKind, req: Request, res: R
   if (!content) {
     const stored = row.preview;
     format = str(row.preview_format);
-    if (!(stored instanceof Uint8Array) || stored.length === 0 || !format) throw notFound(`Resource '${id}' has no preview.`);
+    if (!(stored instanceof Uint8Array) || stored.length === 0 || !format)
+      throw notFound(`Resource '${id}' has no preview.`);
     content = stored;
   }
   sendBytes(req, res, content, { contentType: mimeOfFormat(format), cacheControl: "public, max-age=3600" });
@@ -207,8 +246,14 @@ async function sendPreview(ctx: AppContext, kind: ViewKind, req: Request, res: R
 export function viewsRouter(ctx: AppContext): Router {
   const router = Router();
   const base = "/datasets/{dataset_id}";
-  const add = (spec: RouteSpec, handler: (req: Request, res: Response) => Promise<void>) => ctx.routes.add(router, spec, handler);
-  const listQuery = [...paginationDocs, { name: "record_id", schema: { type: "string" } }, { name: "view_name", schema: { type: "string" } }, whereDoc];
+  const add = (spec: RouteSpec, handler: (req: Request, res: Response) => Promise<void>) =>
+    ctx.routes.add(router, spec, handler);
+  const listQuery = [
+    ...paginationDocs,
+    { name: "record_id", schema: { type: "string" } },
+    { name: "view_name", schema: { type: "string" } },
+    whereDoc,
+  ];
   const recordListQuery = [...paginationDocs, { name: "view_name", schema: { type: "string" } }, whereDoc];
 
   // The frame batch is more specific than /records/{record_id}/sframes; register it first.
@@ -216,9 +261,20 @@ export function viewsRouter(ctx: AppContext): Router {
 
   for (const kind of KINDS) {
     const tags = ["Views"];
-    const page = { "200": { description: "A page of views.", content: { "application/json": paginatedOf(ref(kind.model)) } } };
-    add({ method: "get", path: `${base}/${kind.resource}`, operationId: `list_${kind.resource}`, summary: `List ${kind.resource}`, tags, query: listQuery, responses: page }, (req, res) =>
-      listViews(ctx, kind, req, res, undefined),
+    const page = {
+      "200": { description: "A page of views.", content: { "application/json": paginatedOf(ref(kind.model)) } },
+    };
+    add(
+      {
+        method: "get",
+        path: `${base}/${kind.resource}`,
+        operationId: `list_${kind.resource}`,
+        summary: `List ${kind.resource}`,
+        tags,
+        query: listQuery,
+        responses: page,
+      },
+      (req, res) => listViews(ctx, kind, req, res, undefined),
     );
     add(
       {
@@ -247,7 +303,10 @@ export function viewsRouter(ctx: AppContext): Router {
           summary: `Media bytes of a ${kind.singular}`,
           tags,
           responses: {
-            "200": { description: "The media bytes (single byte ranges honoured).", content: { "application/octet-stream": { type: "string", format: "binary" } } },
+            "200": {
+              description: "The media bytes (single byte ranges honoured).",
+              content: { "application/octet-stream": { type: "string", format: "binary" } },
+            },
             "206": { description: "Partial content." },
             "304": { description: "Not modified (ETag)." },
           },
@@ -261,7 +320,13 @@ export function viewsRouter(ctx: AppContext): Router {
           operationId: `get_${kind.singular}_preview`,
           summary: `Thumbnail of a ${kind.singular}`,
           tags,
-          query: [{ name: "size", schema: { type: "integer", enum: [...PREVIEW_SIZES] }, description: "Resize from the full media instead of the stored thumbnail." }],
+          query: [
+            {
+              name: "size",
+              schema: { type: "integer", enum: [...PREVIEW_SIZES] },
+              description: "Resize from the full media instead of the stored thumbnail.",
+            },
+          ],
           responses: {
             "200": { description: "The thumbnail.", content: { "image/*": { type: "string", format: "binary" } } },
             "304": { description: "Not modified (ETag)." },
@@ -285,4 +350,3 @@ export function viewsRouter(ctx: AppContext): Router {
   }
   return router;
 }
-

@@ -26,7 +26,9 @@ export class ManualClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       await flushMicrotasks();
-      const due = this.timers.filter((x) => !x.cancelled && x.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.timers
+        .filter((x) => !x.cancelled && x.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       due.cancelled = true;
       this.t = due.at;

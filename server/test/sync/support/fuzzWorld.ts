@@ -102,7 +102,10 @@ export class FuzzLog implements RecordLog {
   }
 
   trim(key: RecordKey, upTo: LogPosition): Promise<void> {
-    this.entries.set(this.name(key), (this.entries.get(this.name(key)) ?? []).filter((e) => e.pos > upTo));
+    this.entries.set(
+      this.name(key),
+      (this.entries.get(this.name(key)) ?? []).filter((e) => e.pos > upTo),
+    );
     return Promise.resolve();
   }
 

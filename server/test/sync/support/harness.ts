@@ -4,7 +4,14 @@ import * as Y from "yjs";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
-import { FileRecordLog, FileSnapshotStore, type LogEntry, type LogPosition, type RecordKey, type RecordLog } from "@tessera/dataset/state";
+import {
+  FileRecordLog,
+  FileSnapshotStore,
+  type LogEntry,
+  type LogPosition,
+  type RecordKey,
+  type RecordLog,
+} from "@tessera/dataset/state";
 import { decodeFrame, decodeTesseraMessage, MessageType, type TesseraMessage } from "@tessera/shared-crdt";
 import { attachSync, type SyncDeps, type SyncEndpoint } from "../../../src/sync/index.js";
 import type { RoomEventName, RoomEvents } from "../../../src/sync/roomEvents.js";
@@ -29,8 +36,14 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
  * The first room event `name` whose payload matches, whether it already happened or is still to
  * come: the test waits for the event itself instead of polling. Fails after `timeoutMs`.
  */
-export function roomEvent<K extends RoomEventName>(server: TestServer, name: K, match: (payload: RoomEvents[K]) => boolean, timeoutMs = 10_000): Promise<RoomEvents[K]> {
-  for (const e of server.events) if (e.name === name && match(e.payload as RoomEvents[K])) return Promise.resolve(e.payload as RoomEvents[K]);
+export function roomEvent<K extends RoomEventName>(
+  server: TestServer,
+  name: K,
+  match: (payload: RoomEvents[K]) => boolean,
+  timeoutMs = 10_000,
+): Promise<RoomEvents[K]> {
+  for (const e of server.events)
+    if (e.name === name && match(e.payload as RoomEvents[K])) return Promise.resolve(e.payload as RoomEvents[K]);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -206,18 +219,28 @@ export interface ClientOptions {
 }
 
 /** A stock y-websocket 3.1.0 `WebsocketProvider` on `ws://…/sync/<dataset>`, room = record id. */
-export function connect(server: TestServer, datasetId: string, recordId: string, options: ClientOptions = {}): TestClient {
+export function connect(
+  server: TestServer,
+  datasetId: string,
+  recordId: string,
+  options: ClientOptions = {},
+): TestClient {
   const doc = new Y.Doc();
   const sink = new FrameSink();
   const params: Record<string, string> = {};
   if (options.name !== undefined) params.name = options.name;
   if (options.role !== undefined) params.role = options.role;
   if (options.tessera) params.tessera = "1";
-  const provider = new WebsocketProvider(`${server.url}/sync/${encodeURIComponent(datasetId)}`, encodeURIComponent(recordId), doc, {
-    WebSocketPolyfill: recordingSocket(sink) as unknown as typeof globalThis.WebSocket,
-    params,
-    disableBc: true,
-  });
+  const provider = new WebsocketProvider(
+    `${server.url}/sync/${encodeURIComponent(datasetId)}`,
+    encodeURIComponent(recordId),
+    doc,
+    {
+      WebSocketPolyfill: recordingSocket(sink) as unknown as typeof globalThis.WebSocket,
+      params,
+      disableBc: true,
+    },
+  );
   // The stock client logs "Unable to compute message" for type 100; Tessera's client handles it.
   if (options.tessera) provider.messageHandlers[MessageType.tessera] = () => undefined;
   return {
@@ -237,13 +260,18 @@ export function connect(server: TestServer, datasetId: string, recordId: string,
 }
 
 /** Raw `ws` client for malformed-frame tests: resolves its close code and reason. */
-export function rawSocket(server: TestServer, path: string): { ws: WebSocket; opened: Promise<void>; closed: Promise<{ code: number; reason: string }> } {
+export function rawSocket(
+  server: TestServer,
+  path: string,
+): { ws: WebSocket; opened: Promise<void>; closed: Promise<{ code: number; reason: string }> } {
   const ws = new WebSocket(`${server.url}${path}`);
   const opened = new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return { ws, opened, closed };
 }
 

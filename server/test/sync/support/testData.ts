@@ -42,15 +42,51 @@ export async function buildSyncDataDir(): Promise<SyncTestData> {
     views: { image: { base: "Image", fields: {} } },
   });
   const ids = [...RECORDS, VALIDATED, BIG];
-  await ds.add("records", ids.map((id) => ({ id, split: "train", status: id === VALIDATED ? "validated" : "new" })));
-  await ds.add("images", ids.map((id) => ({ id: `img-${id}`, record_id: id, logical_name: "image", uri: `${id}.png`, width: 100, height: 80, format: "PNG" })));
-  await ds.add("entities", ids.map((id) => ({ id: `ent-${id}`, record_id: id, category: "seed" })));
-  await ds.add("bboxes", ids.map((id) => ({ id: `bb-${id}`, record_id: id, entity_id: `ent-${id}`, view_id: `img-${id}`, coords: [0.1, 0.1, 0.2, 0.2], format: "xywh", is_normalized: true })));
+  await ds.add(
+    "records",
+    ids.map((id) => ({ id, split: "train", status: id === VALIDATED ? "validated" : "new" })),
+  );
+  await ds.add(
+    "images",
+    ids.map((id) => ({
+      id: `img-${id}`,
+      record_id: id,
+      logical_name: "image",
+      uri: `${id}.png`,
+      width: 100,
+      height: 80,
+      format: "PNG",
+    })),
+  );
+  await ds.add(
+    "entities",
+    ids.map((id) => ({ id: `ent-${id}`, record_id: id, category: "seed" })),
+  );
+  await ds.add(
+    "bboxes",
+    ids.map((id) => ({
+      id: `bb-${id}`,
+      record_id: id,
+      entity_id: `ent-${id}`,
+      view_id: `img-${id}`,
+      coords: [0.1, 0.1, 0.2, 0.2],
+      format: "xywh",
+      is_normalized: true,
+    })),
+  );
   const bigEntities = [];
   const bigBoxes = [];
   for (let i = 0; i < BIG_ROWS; i++) {
     bigEntities.push({ id: `big-ent-${i}`, record_id: BIG, category: `c${i % 7}` });
-    bigBoxes.push({ id: `big-bb-${i}`, record_id: BIG, entity_id: `big-ent-${i}`, view_id: `img-${BIG}`, coords: [(i % 10) / 20, 0.1, 0.05, 0.05], format: "xywh", is_normalized: true });
+    bigBoxes.push({
+      id: `big-bb-${i}`,
+      record_id: BIG,
+      entity_id: `big-ent-${i}`,
+      view_id: `img-${BIG}`,
+      coords: [(i % 10) / 20, 0.1, 0.05, 0.05],
+      format: "xywh",
+      is_normalized: true,
+    });
   }
   await ds.add("entities", bigEntities);
   await ds.add("bboxes", bigBoxes);

@@ -25,7 +25,13 @@ export class MaskTextureCache {
     if (!e) {
       const runs = maskRunsOf(s);
       if (!runs) return null;
-      const source = new BufferImageSource({ resource: runsToRgbaCrop(runs, mh, box), width: box.w, height: box.h, format: "rgba8unorm", scaleMode: "nearest" });
+      const source = new BufferImageSource({
+        resource: runsToRgbaCrop(runs, mh, box),
+        width: box.w,
+        height: box.h,
+        format: "rgba8unorm",
+        scaleMode: "nearest",
+      });
       e = { texture: new Texture({ source }), refs: 0 };
       this.entries.set(key, e);
     }

@@ -32,7 +32,11 @@ export class PathView implements AnnotationView {
     for (const n of s.numPoints) {
       const pts = this.points;
       pts.length = 0;
-      for (let i = 0; i < n; i++) pts.push(t.x + (s.coords[(offset + i) * 2] as number) * t.width, t.y + (s.coords[(offset + i) * 2 + 1] as number) * t.height);
+      for (let i = 0; i < n; i++)
+        pts.push(
+          t.x + (s.coords[(offset + i) * 2] as number) * t.width,
+          t.y + (s.coords[(offset + i) * 2 + 1] as number) * t.height,
+        );
       offset += n;
       if (n < 2) continue;
       if (s.closed) {
