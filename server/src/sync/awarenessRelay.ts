@@ -23,9 +23,11 @@ export type AwarenessVerdict = "applied" | "too_large" | "rate_limited" | "too_m
  * Awareness of one record room (collaboration.md §2.3, §3 "awareness spam"). Every state a
  * connection sends gets the server's `user`; each awareness client id belongs to the connection
  * that introduced it (other users' connections cannot overwrite or remove it) and is removed when
- * that connection closes. Changes are coalesced: within `awarenessCoalesceMs`, the latest state of each client
- * goes out once, in one frame to every connection — the sender included, since that echo is what
- * keeps a stock client's 30 s liveness timer alive.
+ * that connection closes. The relay is leading-edge: a change that arrives when nothing went out in the last
+ * `awarenessCoalesceMs` is sent at once; changes that follow within that window are coalesced, the latest state of
+ * each client going out once when the window closes. Every send is one frame to every connection — the sender
+ * included, since that echo is what keeps a stock client's 30 s liveness timer alive. So an idle room answers a
+ * cursor move with no added delay, and a busy one sends at most one frame per window.
  */
 export class AwarenessRelay {
   readonly awareness: Awareness;
@@ -34,6 +36,8 @@ export class AwarenessRelay {
   private readonly buckets = new Map<AwarenessPeer, { tokens: number; at: number }>();
   private readonly pending = new Set<number>();
   private timer: TimerHandle | null = null;
+  /** `clock.elapsed()` of the last frame sent; a change later than one window after it goes out at once. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private destroyed = false;
 
   constructor(
@@ -52,9 +56,10 @@ export class AwarenessRelay {
     for (const id of change.added) this.pending.add(id);
     for (const id of change.updated) this.pending.add(id);
     for (const id of change.removed) this.pending.add(id);
-    if (this.pending.size > 0 && this.timer === null && !this.destroyed) {
-      this.timer = this.clock.after(this.limits.awarenessCoalesceMs, () => this.flush());
-    }
+    if (this.pending.size === 0 || this.timer !== null || this.destroyed) return;
+    const wait = this.lastSentAt + this.limits.awarenessCoalesceMs - this.clock.elapsed();
+    if (wait <= 0) this.flush();
+    else this.timer = this.clock.after(wait, () => this.flush());
   };
 
   /** Sends what changed since the last flush to every connection, as one frame. */
@@ -66,6 +71,7 @@ export class AwarenessRelay {
     this.pending.clear();
     if (ids.length === 0) return;
     const frame = encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, ids));
+    this.lastSentAt = this.clock.elapsed();
     for (const peer of this.peers()) peer.send(frame);
   }
 

@@ -17,7 +17,8 @@ export interface SyncLimits {
   readonly maxAwarenessStateBytes: number;
   /** Awareness frames per connection per second (burst = this); excess frames are dropped. */
   readonly awarenessPerSecond: number;
-  /** Awareness relay window: the latest state per client within it goes out as one frame. */
+  /** Awareness relay window: a change in an idle room goes out at once; changes within the window after a send go
+   * out as one frame (the latest state per client) when it closes. */
   readonly awarenessCoalesceMs: number;
   /** Invalid (repaired) updates a connection may send per minute before it is closed with 4422. */
   readonly maxInvalidPerMinute: number;

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
+import { decodeFrame, MessageType } from "@tessera/shared-crdt";
+import { AwarenessRelay, type AwarenessPeer } from "../../src/sync/awarenessRelay.js";
+import { decodeAwarenessUpdate } from "../../src/sync/awarenessCodec.js";
+import { DEFAULT_LIMITS } from "../../src/sync/limits.js";
+import type { AwarenessUser } from "../../src/sync/identity.js";
+import { ManualClock } from "./support/ManualClock.js";
+
+/**
+ * The awareness relay is leading-edge (collaboration.md §2.3):
+ * an idle room relays a change with no delay, a burst within one window goes out as one frame when it closes.
+ */
+
+const WINDOW = DEFAULT_LIMITS.awarenessCoalesceMs;
+
+class Peer implements AwarenessPeer {
+  readonly frames: Uint8Array[] = [];
+  constructor(readonly user: AwarenessUser) {}
+  send(frame: Uint8Array): void {
+    this.frames.push(frame);
+  }
+  /** The cursor x of every client, per frame received. */
+  cursors(): number[][] {
+    return this.frames.map((f) => {
+      const m = decodeFrame(f);
+      if (m.type !== "awareness") throw new Error(`expected an awareness frame, got ${MessageType[f[0] ?? 0]}`);
+      return decodeAwarenessUpdate(m.update).map(
+        (e) => (e.state as { cursor?: { x: number } } | null)?.cursor?.x ?? -1,
+      );
+    });
+  }
+}
+
+function setup() {
+  const clock = new ManualClock();
+  const alice = new Peer({ id: "u-alice", name: "alice", color: "#000", role: "annotator" });
+  const bob = new Peer({ id: "u-bob", name: "bob", color: "#111", role: "annotator" });
+  const relay = new AwarenessRelay(new Y.Doc(), clock, { ...DEFAULT_LIMITS, awarenessPerSecond: 1000 }, () => [
+    alice,
+    bob,
+  ]);
+  const aliceDoc = new Y.Doc();
+  const aliceAwareness = new Awareness(aliceDoc);
+  const move = (x: number) => {
+    aliceAwareness.setLocalStateField("cursor", { x, y: 0 });
+    expect(relay.apply(alice, encodeAwarenessUpdate(aliceAwareness, [aliceAwareness.clientID]))).toBe("applied");
+  };
+  return { clock, relay, alice, bob, move };
+}
+
+describe("awareness relay: leading edge", () => {
+  it("relays a change in an idle room at once, before any timer fires", () => {
+    const { relay, alice, bob, move } = setup();
+    move(1);
+    expect(bob.cursors()).toEqual([[1]]);
+    expect(alice.cursors()).toEqual([[1]]); // the echo keeps a stock client's liveness timer alive
+    relay.destroy();
+  });
+
+  it("coalesces a burst within one window into one frame carrying the latest state", async () => {
+    const { clock, relay, bob, move } = setup();
+    move(1); // leading edge: sent at once
+    await clock.advance(5);
+    move(2);
+    await clock.advance(5);
+    move(3);
+    expect(bob.cursors()).toEqual([[1]]);
+    await clock.advance(WINDOW - 10 - 1);
+    expect(bob.cursors()).toEqual([[1]]); // still inside the window that started with the first send
+    await clock.advance(1);
+    expect(bob.cursors()).toEqual([[1], [3]]); // the window closed: one frame, the latest state only
+    relay.destroy();
+  });
+
+  it("sends at once again once a whole window passed without a send", async () => {
+    const { clock, relay, bob, move } = setup();
+    move(1);
+    await clock.advance(WINDOW);
+    move(2);
+    expect(bob.cursors()).toEqual([[1], [2]]);
+    expect(clock.pending).toBe(0); // no timer was needed
+    relay.destroy();
+  });
+});
