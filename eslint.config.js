@@ -7,7 +7,7 @@ import globals from "globals";
  * import. Another package is imported by its name only (`@tessera/dataset`), never by a relative
  * path into its folder (`../../dataset/src/…`), which would bypass its exports and this check.
  */
-const PACKAGES = ["shared-crdt", "dataset", "server", "workers", "client", "load-tests"];
+const PACKAGES = ["shared-crdt", "dataset", "storage", "server", "workers", "client", "load-tests"];
 function boundary(allowed, extra = null) {
   const forbidden = PACKAGES.filter((p) => !allowed.includes(p));
   const patterns = [
@@ -79,6 +79,11 @@ export default tseslint.config(
     rules: boundary(["shared-crdt"]),
   },
   {
+    // Tessera's durable state (WAL, snapshots, persist engine) over the Pixano-compatible library.
+    files: ["storage/src/**/*.ts"],
+    rules: boundary(["shared-crdt", "dataset"]),
+  },
+  {
     files: ["client/src/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
     rules: boundary(["shared-crdt"], {
@@ -89,6 +94,6 @@ export default tseslint.config(
   {
     // server, workers and load-tests never import one another; they meet through shared-crdt's message types.
     files: ["server/src/**/*.ts", "workers/src/**/*.ts", "load-tests/src/**/*.ts"],
-    rules: boundary(["shared-crdt", "dataset"]),
+    rules: boundary(["shared-crdt", "dataset", "storage"]),
   },
 );

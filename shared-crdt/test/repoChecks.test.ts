@@ -49,7 +49,7 @@ describe("package boundaries (eslint no-restricted-imports)", () => {
     expect(
       await restricted(
         "server/src/http/x.ts",
-        `import { a } from "../sync/index.js";\nimport { b } from "@tessera/dataset/state";\nexport { a, b };\n`,
+        `import { a } from "../sync/index.js";\nimport { b } from "@tessera/storage";\nexport { a, b };\n`,
       ),
     ).toEqual([]);
     expect(await restricted("load-tests/src/x.ts", `import { a } from "@tessera/dataset";\nexport { a };\n`)).toEqual(

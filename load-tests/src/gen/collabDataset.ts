@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as Y from "yjs";
 import { Library } from "@tessera/dataset";
-import { newRecordDoc, readRecordRows } from "@tessera/dataset/state";
+import { newRecordDoc, readRecordRows } from "@tessera/storage";
 import { applyRowsToDoc, serverOrigin, transact, type Row } from "@tessera/shared-crdt";
 import { Rng } from "../rng.js";
 

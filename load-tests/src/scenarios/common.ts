@@ -1,4 +1,4 @@
-import { FileRecordLog } from "@tessera/dataset/state";
+import { FileRecordLog } from "@tessera/storage";
 import { Bot } from "../bots/Bot.js";
 import type { BotCommands, ObserverCommands } from "../bots/commands.js";
 import { RpcChild } from "../bots/rpc.js";

@@ -9,7 +9,7 @@ import {
   transact,
   type ComponentTable,
 } from "@tessera/shared-crdt";
-import type { DatasetHandle } from "../types.js";
+import type { DatasetHandle } from "@tessera/dataset";
 import { mergeExternalRows } from "./mergeExternalRows.js";
 import { readRecordRows } from "./readRecordRows.js";
 import { rowsDigest } from "./rowsDigest.js";
