@@ -7,8 +7,10 @@ import globals from "globals";
  * import. Another package is imported by its name only (`@tessera/dataset`), never by a relative
  * path into its folder (`../../dataset/src/…`), which would bypass its exports and this check.
  */
-const PACKAGES = ["shared-crdt", "dataset", "server", "workers", "client", "load-tests"];
-function boundary(allowed, extra = null) {
+/** What the benchmarks may take from @tessera/storage: read-only views of a DATA_DIR another process owns. */
+const LOAD_TESTS_STORAGE = ["pendingLogs", "recordUpdateFromRows", "readRecordRows"];
+const PACKAGES = ["shared-crdt", "dataset", "storage", "server", "workers", "client", "load-tests"];
+function boundary(allowed, ...extra) {
   const forbidden = PACKAGES.filter((p) => !allowed.includes(p));
   const patterns = [
     ...(forbidden.length > 0
@@ -23,7 +25,7 @@ function boundary(allowed, extra = null) {
       regex: `^(\\.\\./)+(${PACKAGES.join("|")})(/|$)`,
       message: "import another package by its name (@tessera/…), not by a relative path into its folder.",
     },
-    ...(extra ? [extra] : []),
+    ...extra,
   ];
   return { "no-restricted-imports": ["error", { patterns }] };
 }
@@ -79,6 +81,11 @@ export default tseslint.config(
     rules: boundary(["shared-crdt"]),
   },
   {
+    // Tessera's durable state (WAL, snapshots, persist engine) over the Pixano-compatible library.
+    files: ["storage/src/**/*.ts"],
+    rules: boundary(["shared-crdt", "dataset"]),
+  },
+  {
     files: ["client/src/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
     rules: boundary(["shared-crdt"], {
@@ -88,7 +95,24 @@ export default tseslint.config(
   },
   {
     // server, workers and load-tests never import one another; they meet through shared-crdt's message types.
-    files: ["server/src/**/*.ts", "workers/src/**/*.ts", "load-tests/src/**/*.ts"],
-    rules: boundary(["shared-crdt", "dataset"]),
+    files: ["server/src/**/*.ts", "workers/src/**/*.ts"],
+    rules: boundary(["shared-crdt", "dataset", "storage"]),
+  },
+  {
+    // The benchmarks run servers as child processes: of the storage engine they use only its read-only
+    // inspection of DATA_DIR and the row reads the persist worker times, never the log or snapshot engine.
+    files: ["load-tests/src/**/*.ts"],
+    rules: boundary(
+      ["shared-crdt", "dataset", "storage"],
+      {
+        group: ["@tessera/storage"],
+        allowImportNames: LOAD_TESTS_STORAGE,
+        message: `load-tests may import only ${LOAD_TESTS_STORAGE.join(", ")} from @tessera/storage (docs/ARCHITECTURE.md §1).`,
+      },
+      {
+        group: ["@tessera/storage/*"],
+        message: "import @tessera/storage by its name only: it has no deep entry points.",
+      },
+    ),
   },
 );

@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // One vitest project per package; `vitest run --project dataset` runs one of them.
-const packages = ["shared-crdt", "dataset", "server", "workers", "client", "load-tests"];
+const packages = ["shared-crdt", "dataset", "storage", "server", "workers", "client", "load-tests"];
 
 export default defineConfig({
   test: {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the server-side packages (`shared-crdt`, `dataset`, `server`, `workers`) into
+ * Builds the server-side packages (`shared-crdt`, `dataset`, `storage`, `server`, `workers`) into
  * `<package>/dist`: every `src/**\/*.ts` (tests excluded) becomes the `.js` file beside it, with a
  * source map. Production (`npm start`, the Procfile, `tessera …`) runs this JavaScript; dev and
  * tests stay on the TypeScript sources (vitest, vite, tsx).
@@ -26,7 +26,7 @@ const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const self = fileURLToPath(import.meta.url);
 
 /** The packages production runs, in dependency order. */
-export const BUILT_PACKAGES = ["shared-crdt", "dataset", "server", "workers"];
+export const BUILT_PACKAGES = ["shared-crdt", "dataset", "storage", "server", "workers"];
 
 /**
  * The package-exports condition that selects `dist/*.js` (see each package.json); without it the

@@ -3,7 +3,7 @@
  * Import-cycle check: no module of the repository imports itself back through a chain of runtime
  * imports. Reads every `.ts`/`.tsx` file under the packages' `src/` folders with the TypeScript
  * parser, follows relative imports (`./x.js` → `./x.ts`, `./dir` → `./dir/index.ts`) and the
- * workspace packages' exports (`@tessera/dataset/state` → `dataset/src/state/index.ts`), and
+ * workspace packages' exports (`@tessera/dataset/io` → `dataset/src/io/index.ts`), and
  * reports every strongly connected component of more than one module (or a module importing
  * itself). Type-only imports and re-exports (`import type`, `export type`, all-`type` specifier
  * lists) are erased at compile time and do not count. Exit code 1 when a cycle exists.

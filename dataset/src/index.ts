@@ -82,5 +82,5 @@ export {
 } from "./previews.js";
 export { checkForeignKeys, fkTargets, type IdLookup } from "./integrity.js";
 export { checkPixanoRow, type PixanoRowCheck } from "./io/pixanoRows.js";
-export { pixanoIssuesAsIs } from "./lenientRows.js";
+export { lenientAccepts, pixanoIssuesAsIs } from "./lenientRows.js";
 export { computeStats, NUM_BINS } from "./stats.js";

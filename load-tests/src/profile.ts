@@ -73,7 +73,7 @@ export function packageOf(url: string, functionName: string): string {
   if (url.startsWith("node:")) return "node";
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm?.[1]) return nm[1];
-  const ws = /\/(shared-crdt|dataset|server|workers|client|load-tests)\/src\//.exec(url);
+  const ws = /\/(shared-crdt|dataset|storage|server|workers|client|load-tests)\/src\//.exec(url);
   if (ws?.[1]) return `@tessera/${ws[1]}`;
   return url.split("/").slice(-2).join("/");
 }

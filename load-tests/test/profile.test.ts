@@ -51,7 +51,8 @@ describe("CPU profile summaries", () => {
   it("name packages from script URLs", () => {
     expect(packageOf("file:///w/node_modules/@y/websocket-server/src/utils.js", "f")).toBe("@y/websocket-server");
     expect(packageOf("node:internal/streams", "f")).toBe("node");
-    expect(packageOf("file:///work/main/dataset/src/state/FileRecordLog.ts", "f")).toBe("@tessera/dataset");
+    expect(packageOf("file:///work/main/storage/src/FileRecordLog.ts", "f")).toBe("@tessera/storage");
+    expect(packageOf("file:///work/main/dataset/src/writes.ts", "f")).toBe("@tessera/dataset");
     expect(packageOf("", "(program)")).toBe("(program)");
   });
 });

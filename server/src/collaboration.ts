@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { FileRecordLog, FileSnapshotStore } from "@tessera/dataset/state";
+import { FileRecordLog, FileSnapshotStore } from "@tessera/storage";
 import type * as Y from "yjs";
 import { guestIdentity, isRefusal, type Identify } from "./sync/identity.js";
 import { WorkflowError } from "./sync/errors.js";

@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as Y from "yjs";
 import { Library } from "@tessera/dataset";
-import { newRecordDoc, readRecordRows } from "@tessera/dataset/state";
-import { applyRowsToDoc, serverOrigin, transact, type Row } from "@tessera/shared-crdt";
+import { recordUpdateFromRows } from "@tessera/storage";
+import type { Row } from "@tessera/shared-crdt";
 import { Rng } from "../rng.js";
 
 /**
@@ -115,12 +114,7 @@ export async function createCollabDataset(spec: CollabSpec): Promise<CollabDatas
       const lib = new Library(dataDir);
       try {
         const ds = await lib.open(COLLAB_DATASET);
-        const rows = await readRecordRows(ds, recordId);
-        const doc = newRecordDoc({ datasetId: COLLAB_DATASET, recordId });
-        transact(doc, serverOrigin("load"), () => applyRowsToDoc(doc, rows));
-        const update = Y.encodeStateAsUpdate(doc);
-        doc.destroy();
-        return update;
+        return await recordUpdateFromRows(ds, { datasetId: COLLAB_DATASET, recordId });
       } finally {
         await lib.close();
       }

@@ -1,5 +1,5 @@
 import { Library } from "@tessera/dataset";
-import { readRecordRows } from "@tessera/dataset/state";
+import { readRecordRows } from "@tessera/storage";
 import { createCollabDataset } from "../gen/collabDataset.js";
 
 /**

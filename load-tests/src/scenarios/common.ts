@@ -1,4 +1,4 @@
-import { FileRecordLog } from "@tessera/dataset/state";
+import { pendingLogs as pendingRecordLogs } from "@tessera/storage";
 import { Bot } from "../bots/Bot.js";
 import type { BotCommands, ObserverCommands } from "../bots/commands.js";
 import { RpcChild } from "../bots/rpc.js";
@@ -122,14 +122,12 @@ export function syncUrl(server: BenchServer, datasetId: string, recordId: string
   return `${server.wsUrl}/sync/${encodeURIComponent(datasetId)}/${encodeURIComponent(recordId)}${q}`;
 }
 
-/** Record logs of DATA_DIR that still hold entries (0 = everything folded into snapshots and rows). */
+/**
+ * Record logs of DATA_DIR that still hold entries (0 = everything folded into snapshots and rows),
+ * read from disk through `@tessera/storage`'s read-only inspection (the server runs in another process).
+ */
 export async function pendingLogs(dataDir: string): Promise<number> {
-  const log = new FileRecordLog({ dataDir, readOnly: true, onWarning: () => undefined });
-  try {
-    return (await log.pending()).length;
-  } finally {
-    await log.close();
-  }
+  return (await pendingRecordLogs(dataDir, { onWarning: () => undefined })).length;
 }
 
 /** Polls until no record log holds entries; the time it took (ms) or null after `timeoutMs`. */

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/storage";
 import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";

@@ -7,7 +7,7 @@ import {
   type RecordLog,
   type SnapshotStore,
   type StateClock,
-} from "@tessera/dataset/state";
+} from "@tessera/storage";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
 

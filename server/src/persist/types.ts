@@ -1,4 +1,4 @@
-import type { RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/storage";
 
 /** What one flush did: the log is folded up to `upTo` (inclusive) into the snapshot and the rows. */
 export interface FlushResult {

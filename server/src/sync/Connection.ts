@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/storage";
 import { CloseCode, encodeSyncFrame, encodeTesseraMessage, SyncType, type TesseraMessage } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import type { Clock } from "./clock.js";

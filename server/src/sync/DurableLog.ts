@@ -4,7 +4,7 @@ import {
   type RecordKey,
   type RecordLog,
   type RecordLogErrorReason,
-} from "@tessera/dataset/state";
+} from "@tessera/storage";
 import type { Logger } from "../logger.js";
 import { delay, type Clock } from "./clock.js";
 import { backoffMs, type SyncLimits } from "./limits.js";

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import type { LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
+import type { LogPosition, RecordKey, RecordLog } from "@tessera/storage";
 import {
   CloseCode,
   canEditRecord,

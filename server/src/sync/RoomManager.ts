@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
-import { rowOwners as rowOwnersIn, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/dataset/state";
+import { rowOwners as rowOwnersIn, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/storage";
 import {
   CloseCode,
   transition,

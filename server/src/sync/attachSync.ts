@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
+import type { RecordKey, RecordLog, SnapshotStore } from "@tessera/storage";
 import { CloseCode, MessageType } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { every, systemClock, type Clock } from "./clock.js";

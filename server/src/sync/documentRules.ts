@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import type { RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/storage";
 import {
   CloseCode,
   deleteWithDependents,

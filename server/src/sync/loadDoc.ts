@@ -1,11 +1,5 @@
 import type { DatasetHandle } from "@tessera/dataset";
-import {
-  loadRecordDoc,
-  type RecordKey,
-  type RecordLog,
-  type SnapshotStore,
-  type StateClock,
-} from "@tessera/dataset/state";
+import { loadRecordDoc, type RecordKey, type RecordLog, type SnapshotStore, type StateClock } from "@tessera/storage";
 import type { DocLoader } from "./ports.js";
 
 /**

@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import type { DatasetHandle } from "@tessera/dataset";
-import type { RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/storage";
 import type { Persister } from "../persist/index.js";
 
 /**

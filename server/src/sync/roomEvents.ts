@@ -1,5 +1,5 @@
 import type { ComponentTable, WorkflowAction } from "@tessera/shared-crdt";
-import type { LogPosition, RecordKey } from "@tessera/dataset/state";
+import type { LogPosition, RecordKey } from "@tessera/storage";
 
 /**
  * What record rooms tell the rest of the server (the live channel, the activity feed, tests).

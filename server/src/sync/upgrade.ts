@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { RecordKey } from "@tessera/dataset/state";
+import type { RecordKey } from "@tessera/storage";
 
 /** Where the sync endpoint lives: `GET /sync/:datasetId/:recordId`. */
 export const SYNC_PREFIX = "/sync/";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { Library, rowsToArrowTable } from "@tessera/dataset";
-import { FileRecordLog, FileSnapshotStore, loadRecordDoc } from "@tessera/dataset/state";
+import { FileRecordLog, FileSnapshotStore, loadRecordDoc } from "@tessera/storage";
 import {
   CloseCode,
   decodeTesseraMessage,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { IntegrityError, Library, rowsToArrowTable, type Dataset } from "@tessera/dataset";
-import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, type RecordKey } from "@tessera/dataset/state";
+import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, type RecordKey } from "@tessera/storage";
 import { clientOrigin, transact, writeRow, type Row, type ValidationIssue } from "@tessera/shared-crdt";
 
 /**

@@ -1,7 +1,7 @@
 import path from "node:path";
 import * as Y from "yjs";
 import { Library } from "@tessera/dataset";
-import { encodeId, FileRecordLog, FileSnapshotStore, loadRecordDoc, walDir } from "@tessera/dataset/state";
+import { encodeId, FileRecordLog, FileSnapshotStore, loadRecordDoc, walDir } from "@tessera/storage";
 import { clientOrigin, createEntity } from "@tessera/shared-crdt";
 import { DS } from "../integration/support.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientOrigin, datasetSchemaOf, deleteRows, parseDatasetInfo, readRows, type Row } from "@tessera/shared-crdt";
 import { Library } from "@tessera/dataset";
-import { readRecordRows } from "@tessera/dataset/state";
+import { readRecordRows } from "@tessera/storage";
 import {
   countLocalUpdates,
   DS,

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { canonicalRows, readRecordRows } from "@tessera/dataset/state";
+import { canonicalRows, readRecordRows } from "@tessera/storage";
 import { clientOrigin, relabel, rowsOfDoc, updateRow } from "@tessera/shared-crdt";
 import {
   ChildProcessPersister,

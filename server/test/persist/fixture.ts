@@ -1,1 +1,1 @@
-export { info, rows, serverSide, type ServerSide } from "../../../dataset/test/state/serverSide.js";
+export { info, rows, serverSide, type ServerSide } from "../../../storage/test/serverSide.js";

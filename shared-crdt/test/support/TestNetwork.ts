@@ -22,7 +22,7 @@ interface Message {
  * transaction (as the real record room does) and client replicas. Each link has an explicit queue;
  * tests deliver messages in random order with `flushRandom`, cut clients off with `partition` and
  * bring them back with `heal` (a state-vector sync, as y-websocket does on reconnect). No timers.
- * It generates fuzzed documents for the persist round trip (`dataset/test/state/fuzzPersist`);
+ * It generates fuzzed documents for the persist round trip (`storage/test/fuzzPersist`);
  * the convergence fuzzer drives the real room instead (`server/test/sync/convergence.fuzz.test.ts`).
  */
 export class TestNetwork {

@@ -1,11 +1,5 @@
 import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
-import {
-  FileRecordLog,
-  FileSnapshotStore,
-  PersistQueue,
-  type PersistStep,
-  type RecordKey,
-} from "@tessera/dataset/state";
+import { FileRecordLog, FileSnapshotStore, PersistQueue, type PersistStep, type RecordKey } from "@tessera/storage";
 import { isPersistRequest, type PersistReply } from "@tessera/shared-crdt";
 import { logLine } from "./logLine.js";
 

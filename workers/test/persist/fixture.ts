@@ -5,7 +5,7 @@ import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera
 
 export const WORKER_ENTRY = fileURLToPath(new URL("../../src/persist/main.ts", import.meta.url));
 
-export { info, rows, serverSide, type ServerSide } from "../../../dataset/test/state/serverSide.js";
+export { info, rows, serverSide, type ServerSide } from "../../../storage/test/serverSide.js";
 
 /** A worker process under test, driven over its IPC channel like the server does. */
 export interface WorkerUnderTest {

@@ -2,7 +2,7 @@ import { mulberry32 } from "@tessera/shared-crdt";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { canonicalRows, readRecordRows } from "@tessera/dataset/state";
+import { canonicalRows, readRecordRows } from "@tessera/storage";
 import {
   clientOrigin,
   createEntity,

@@ -2,7 +2,7 @@ import path from "node:path";
 import { ImportError, importDataset, type FormatOption, type ImportMode, type ImportReport } from "../datasetIo.js";
 import { displayPath, table, type CliIo } from "../output.js";
 import { progressFor } from "../progress.js";
-import { FileRecordLog } from "@tessera/dataset/state";
+import { FileRecordLog } from "@tessera/storage";
 import { runningServer, serverLockPath } from "../../serverLock.js";
 
 /**

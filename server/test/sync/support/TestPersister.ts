@@ -1,4 +1,4 @@
-import type { DatasetOpener, RecordKey, RecordLog, SnapshotStore } from "@tessera/dataset/state";
+import type { DatasetOpener, RecordKey, RecordLog, SnapshotStore } from "@tessera/storage";
 import { InProcessPersister, type FlushResult, type Persister } from "../../../src/persist/index.js";
 
 /**

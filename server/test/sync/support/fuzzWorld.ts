@@ -2,7 +2,7 @@ import * as Y from "yjs";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
-import type { LogEntry, LogPosition, RecordKey, RecordLog } from "@tessera/dataset/state";
+import type { LogEntry, LogPosition, RecordKey, RecordLog } from "@tessera/storage";
 import { decodeTesseraMessage, MessageType, SyncType, type TesseraMessage } from "@tessera/shared-crdt";
 import type { Clock, TimerHandle } from "../../../src/sync/clock.js";
 import type { Connection } from "../../../src/sync/Connection.js";

@@ -11,7 +11,7 @@ import {
   type LogPosition,
   type RecordKey,
   type RecordLog,
-} from "@tessera/dataset/state";
+} from "@tessera/storage";
 import { decodeFrame, decodeTesseraMessage, MessageType, type TesseraMessage } from "@tessera/shared-crdt";
 import { attachSync, type SyncDeps, type SyncEndpoint } from "../../../src/sync/index.js";
 import type { RoomEventName, RoomEvents } from "../../../src/sync/roomEvents.js";

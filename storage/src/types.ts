@@ -1,7 +1,7 @@
 /**
  * Tessera's own durable state under `DATA_DIR/.tessera/` (docs/ARCHITECTURE.md §3 "Durability"): the
  * per-record write-ahead log and the per-record CRDT snapshots. Nothing here may stop Pixano from
- * opening a dataset. Exported as `@tessera/dataset/state`.
+ * opening a dataset. Exported as `@tessera/storage`.
  */
 
 /** A position in one record's log: a sequence number starting at 1, increasing by 1 per entry. */

@@ -23,7 +23,7 @@ import {
   RecordStateError,
   type LoadedRecord,
   type PersistStep,
-} from "../../src/state/index.js";
+} from "../src/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
 
 const alice = clientOrigin("alice");

@@ -1,4 +1,4 @@
-import type { DatasetHandle } from "../types.js";
+import type { DatasetHandle } from "@tessera/dataset";
 import { COMPONENT_TABLES, type RecordRows, type Row } from "@tessera/shared-crdt";
 import { RecordStateError } from "./errors.js";
 

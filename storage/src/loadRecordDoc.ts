@@ -8,8 +8,9 @@ import {
   serverOrigin,
   transact,
   type ComponentTable,
+  type RecordRows,
 } from "@tessera/shared-crdt";
-import type { DatasetHandle } from "../types.js";
+import type { DatasetHandle } from "@tessera/dataset";
 import { mergeExternalRows } from "./mergeExternalRows.js";
 import { readRecordRows } from "./readRecordRows.js";
 import { rowsDigest } from "./rowsDigest.js";
@@ -51,6 +52,13 @@ const LOAD_ATTEMPTS = 3;
 
 export function newRecordDoc(key: RecordKey): Y.Doc {
   return new Y.Doc({ guid: recordDocGuid(key.datasetId, key.recordId), gc: true });
+}
+
+/** A new record document holding `rows`, written as one `server("load")` transaction (a record with no snapshot). */
+export function recordDocFromRows(key: RecordKey, rows: RecordRows): Y.Doc {
+  const doc = newRecordDoc(key);
+  transact(doc, serverOrigin("load"), () => applyRowsToDoc(doc, rows));
+  return doc;
 }
 
 /**
@@ -165,9 +173,7 @@ export function mergeExternal(
 
 async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord> {
   const { dataset, log, snapshots, key, clock } = options;
-  const rows = await readRecordRows(dataset, key.recordId);
-  const doc = newRecordDoc(key);
-  transact(doc, serverOrigin("load"), () => applyRowsToDoc(doc, rows));
+  const doc = recordDocFromRows(key, await readRecordRows(dataset, key.recordId));
   const digest = rowsDigest(rowsOfDoc(doc));
   // A log without a snapshot should not exist (the first load saves one before any append); if the
   // snapshot was removed by hand, keep what of the log still applies and let the next persist

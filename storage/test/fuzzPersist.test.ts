@@ -4,18 +4,12 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { applyRowsToDoc, clientOrigin, rowsOfDoc, transact } from "@tessera/shared-crdt";
-import { Library, type Dataset } from "../../src/index.js";
-import {
-  FileRecordLog,
-  FileSnapshotStore,
-  loadRecordDoc,
-  persistRecord,
-  readRecordRows,
-} from "../../src/state/index.js";
-import { RandomSource } from "../../../shared-crdt/test/support/RandomSource.js";
-import { fullInfo, fullSchema } from "../../../shared-crdt/test/support/schema.js";
-import { TestNetwork } from "../../../shared-crdt/test/support/TestNetwork.js";
-import { contextFor, randomOp } from "../../../shared-crdt/test/support/ops.js";
+import { Library, type Dataset } from "@tessera/dataset";
+import { FileRecordLog, FileSnapshotStore, loadRecordDoc, persistRecord, readRecordRows } from "../src/index.js";
+import { RandomSource } from "../../shared-crdt/test/support/RandomSource.js";
+import { fullInfo, fullSchema } from "../../shared-crdt/test/support/schema.js";
+import { TestNetwork } from "../../shared-crdt/test/support/TestNetwork.js";
+import { contextFor, randomOp } from "../../shared-crdt/test/support/ops.js";
 
 /**
  * SPEC D-CONVERGE, last clause, through real storage: what the convergence fuzzer ends with is

@@ -14,7 +14,7 @@ import {
   type DatasetInfo,
   type Row,
 } from "@tessera/shared-crdt";
-import { Library, type Dataset, type DatasetHandle } from "../src/index.js";
+import { Library, type Dataset, type DatasetHandle } from "@tessera/dataset";
 import {
   canonicalRows,
   FileRecordLog,
@@ -23,8 +23,8 @@ import {
   persistRecord,
   readRecordRows,
   type PersistStep,
-} from "../src/state/index.js";
-import { fixedClock, logUpdates } from "./state/fixture.js";
+} from "../src/index.js";
+import { fixedClock, logUpdates } from "./fixture.js";
 
 /**
  * SPEC D-CASCADE / D-DELETE-ONE: one reference table and one delete planner. Deleting a row through

@@ -3,8 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type * as Y from "yjs";
 import { PERSISTENCE_ORIGIN, randomId, type DatasetInfo, type DocContext } from "@tessera/shared-crdt";
-import { Library, type Dataset } from "../../src/index.js";
-import { FileRecordLog, FileSnapshotStore, type RecordKey, type StateClock } from "../../src/state/index.js";
+import { Library, type Dataset } from "@tessera/dataset";
+import { FileRecordLog, FileSnapshotStore, type RecordKey, type StateClock } from "../src/index.js";
 
 /** A small image dataset with custom record and entity fields, as the live-editing tests need. */
 export function stateInfo(id = "state_ds"): DatasetInfo {

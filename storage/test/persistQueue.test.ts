@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientOrigin, relabel } from "@tessera/shared-crdt";
-import { loadRecordDoc, PersistQueue, RecordStateError, type RecordKey } from "../../src/state/index.js";
+import { loadRecordDoc, PersistQueue, RecordStateError, type RecordKey } from "../src/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
 
 describe("PersistQueue", () => {

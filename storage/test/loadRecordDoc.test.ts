@@ -10,7 +10,7 @@ import {
   rowsOfDoc,
   updateRow,
 } from "@tessera/shared-crdt";
-import { canonicalRows, loadRecordDoc, readRecordRows, rowsDigest } from "../../src/state/index.js";
+import { canonicalRows, loadRecordDoc, readRecordRows, rowsDigest } from "../src/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
 
 const alice = clientOrigin("alice");

@@ -25,3 +25,4 @@ export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js"
 export { rowOwners, withoutForeignRows } from "./rowOwners.js";
 export { persistRecord, type PersistOptions, type PersistResult, type PersistStep } from "./persistRecord.js";
 export { PersistQueue, type DatasetOpener, type PersistQueueOptions } from "./PersistQueue.js";
+export { pendingLogs, recordUpdateFromRows, type InspectOptions } from "./inspect.js";

@@ -3,13 +3,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Library, type Dataset } from "@tessera/dataset";
-import {
-  FileRecordLog,
-  FileSnapshotStore,
-  loadRecordDoc,
-  type LoadedRecord,
-  type RecordKey,
-} from "@tessera/dataset/state";
+import { FileRecordLog, FileSnapshotStore, loadRecordDoc, type LoadedRecord, type RecordKey } from "../src/index.js";
 import { PERSISTENCE_ORIGIN, randomId, type DatasetInfo, type DocContext } from "@tessera/shared-crdt";
 
 export function info(id = "ds"): DatasetInfo {

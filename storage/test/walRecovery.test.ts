@@ -2,9 +2,9 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileRecordLog, walDir, type RecordKey } from "../../src/state/index.js";
-import { encodeId } from "../../src/state/stateFiles.js";
-import { ENTRY_HEADER, scanEntries, parseHeader } from "../../src/state/walFormat.js";
+import { FileRecordLog, walDir, type RecordKey } from "../src/index.js";
+import { encodeId } from "../src/stateFiles.js";
+import { ENTRY_HEADER, scanEntries, parseHeader } from "../src/walFormat.js";
 
 /**
  * Per-entry recovery of record logs (Hardening II item 7): damage costs the damaged entry only, the

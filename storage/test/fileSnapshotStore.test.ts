@@ -2,14 +2,8 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  FileSnapshotStore,
-  SnapshotError,
-  snapshotDir,
-  type RecordKey,
-  type RecordSnapshot,
-} from "../../src/state/index.js";
-import { encodeId } from "../../src/state/stateFiles.js";
+import { FileSnapshotStore, SnapshotError, snapshotDir, type RecordKey, type RecordSnapshot } from "../src/index.js";
+import { encodeId } from "../src/stateFiles.js";
 
 const key: RecordKey = { datasetId: "ds ü", recordId: "../rec 1" };
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { RecordKey, RecordLog } from "../../src/state/index.js";
+import type { RecordKey, RecordLog } from "../src/index.js";
 
 /**
  * The contract every {@link RecordLog} implementation passes (file log now, Redis streams later).

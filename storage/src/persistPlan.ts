@@ -8,7 +8,7 @@ import {
   type Row,
   type ValidationIssue,
 } from "@tessera/shared-crdt";
-import { lenientAccepts } from "../lenientRows.js";
+import { lenientAccepts } from "@tessera/dataset";
 
 /**
  * What a persist writes to LanceDB (SPEC D-ROWS "the persist plan"), computed from three row sets:

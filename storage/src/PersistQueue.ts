@@ -1,4 +1,4 @@
-import type { DatasetHandle } from "../types.js";
+import type { DatasetHandle } from "@tessera/dataset";
 import { RecordStateError } from "./errors.js";
 import type { StateClock } from "./loadRecordDoc.js";
 import { persistRecord, type PersistResult, type PersistStep } from "./persistRecord.js";

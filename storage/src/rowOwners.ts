@@ -1,5 +1,5 @@
 import type { ComponentTable, RecordRows, ValidationIssue } from "@tessera/shared-crdt";
-import type { DatasetHandle } from "../types.js";
+import type { DatasetHandle } from "@tessera/dataset";
 import { byId, type PersistPlan, type TablePlan } from "./persistPlan.js";
 
 /**

@@ -2,8 +2,8 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileRecordLog, RecordLogError, walDir, type RecordKey, type SyncFn } from "../../src/state/index.js";
-import { encodeId } from "../../src/state/stateFiles.js";
+import { FileRecordLog, RecordLogError, walDir, type RecordKey, type SyncFn } from "../src/index.js";
+import { encodeId } from "../src/stateFiles.js";
 import { registerRecordLogContract } from "./recordLogContract.js";
 
 function walFile(dataDir: string, key: RecordKey): string {
