@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
-import { decodeFrame, MessageType } from "@tessera/shared-crdt";
+import { decodeFrame } from "@tessera/shared-crdt";
 import { AwarenessRelay, type AwarenessPeer } from "../../src/sync/awarenessRelay.js";
 import { decodeAwarenessUpdate } from "../../src/sync/awarenessCodec.js";
 import { DEFAULT_LIMITS } from "../../src/sync/limits.js";
@@ -25,7 +25,7 @@ class Peer implements AwarenessPeer {
   cursors(): number[][] {
     return this.frames.map((f) => {
       const m = decodeFrame(f);
-      if (m.type !== "awareness") throw new Error(`expected an awareness frame, got ${MessageType[f[0] ?? 0]}`);
+      if (m.type !== "awareness") throw new Error(`expected an awareness frame, got ${m.type}`);
       return decodeAwarenessUpdate(m.update).map(
         (e) => (e.state as { cursor?: { x: number } } | null)?.cursor?.x ?? -1,
       );
