@@ -1,4 +1,5 @@
 import { ANNOTATION_KINDS } from "../kinds/index.js";
+import type { BuiltinKindId } from "../kinds/builtins.js";
 import type { ReferenceTarget } from "../kinds/types.js";
 import { VIEW_TABLES, type TableName } from "./tables.js";
 
@@ -27,7 +28,7 @@ export interface Reference {
 }
 
 /** Pixano's `annotations` group: what a relation's `subject_id` / `object_id` may point at. */
-export const ANNOTATION_TABLES: readonly TableName[] = ANNOTATION_KINDS.map((k) => k.id as TableName);
+export const ANNOTATION_TABLES: readonly BuiltinKindId[] = ANNOTATION_KINDS.map((k) => k.id as BuiltinKindId);
 
 function ref(
   table: TableName,
