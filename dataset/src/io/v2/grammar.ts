@@ -1,4 +1,4 @@
-import type { DatasetSchema, TableName } from "@tessera/shared-crdt";
+import { ANNOTATION_KINDS, type ColumnDef, type DatasetSchema, type TableName } from "@tessera/shared-crdt";
 import { pointerJoin } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 import { suggest, type Checker } from "./check.js";
@@ -17,8 +17,10 @@ export const HEADER_KEY = "$pixano";
 export const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
 const TOP_KEYS = ["id", "split", "attrs", "views", "entities", "conversations", "annotation_files"];
 const V1_MARKERS = new Set(["objects", "object", "view", "messages", "status"]);
-export const ANNOTATION_KINDS = ["bbox", "mask", "keypoints", "multi_path", "text_span", "classification"] as const;
-export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
+/** A v2 annotation `kind`: the `io.v2.key` of an annotation kind (`bbox`, `mask`, …). */
+export type V2Kind = string;
+/** Every v2 annotation `kind`, from the kind registry. */
+export const V2_KINDS: readonly V2Kind[] = ANNOTATION_KINDS.flatMap((k) => (k.io.v2 ? [k.io.v2.key] : []));
 const RESERVED_KINDS = ["bbox3d", "keypoints3d", "relation"];
 
 export interface SourceSpec {
@@ -66,7 +68,7 @@ export type ViewPayload =
   | { readonly kind: "point_cloud"; readonly uri: string; readonly id?: string };
 
 export interface AnnotationSpec {
-  readonly kind: AnnotationKind;
+  readonly kind: V2Kind;
   readonly pointer: string;
   readonly view?: string;
   readonly id?: string;
@@ -252,25 +254,50 @@ function viewPayload(c: Checker, kind: ViewKind, v: unknown, p: string): ViewPay
   }
 }
 
-const KIND_KEYS: Record<AnnotationKind, string[]> = {
-  bbox: ["coords", "format", "is_normalized", "confidence"],
-  mask: ["rle", "polygons"],
-  keypoints: ["template_id", "coords", "states"],
-  multi_path: ["coords", "num_points", "is_closed"],
-  text_span: ["mention", "spans_start", "spans_end"],
-  classification: ["labels", "confidences"],
-};
+const V2_DECLARED = ANNOTATION_KINDS.flatMap((k) => (k.io.v2 ? [{ kind: k, v2: k.io.v2 }] : []));
+const KIND_KEYS: ReadonlyMap<V2Kind, readonly string[]> = new Map(V2_DECLARED.map((d) => [d.v2.key, d.v2.fields]));
 const ANN_COMMON = ["kind", "view", "id", "frame_index", "source", "attrs"];
-export const KIND_TABLE: Record<AnnotationKind, TableName> = {
-  bbox: "bboxes",
-  mask: "masks",
-  keypoints: "keypoints",
-  multi_path: "multi_paths",
-  text_span: "text_spans",
-  classification: "classifications",
-};
+/** v2 `kind` → its table, from the kind registry. */
+export const KIND_TABLE: ReadonlyMap<V2Kind, TableName> = new Map(
+  V2_DECLARED.map((d) => [d.v2.key, d.kind.id as TableName]),
+);
+const KIND_COLUMNS: ReadonlyMap<V2Kind, readonly ColumnDef[]> = new Map(
+  V2_DECLARED.map((d) => [d.v2.key, d.kind.columns]),
+);
 
-function kindFields(c: Checker, kind: AnnotationKind, o: Record<string, unknown>, p: string): Record<string, unknown> {
+/** The table of a v2 kind the grammar accepted (every one is a registered kind's). */
+export function v2Table(kind: V2Kind): TableName {
+  const t = KIND_TABLE.get(kind);
+  if (t === undefined) throw new Error(`v2 kind "${kind}" is not a registered annotation kind`);
+  return t;
+}
+
+/**
+ * The fields of a registered kind without a parser of its own: each declared key is read by its
+ * column's type (a missing key takes the column's default when the row is written).
+ */
+function columnFields(c: Checker, kind: V2Kind, o: Record<string, unknown>, p: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const columns = KIND_COLUMNS.get(kind) ?? [];
+  for (const key of KIND_KEYS.get(kind) ?? []) {
+    const v = o[key];
+    if (v === undefined || v === null) continue;
+    const at = pointerJoin(p, key);
+    const type = columns.find((col) => col.name === key)?.type;
+    if (type === undefined) c.fail(at, `${kind} key "${key}" is not a column of its table`);
+    else if (type.kind === "utf8") out[key] = c.string(v, at);
+    else if (type.kind === "int64") out[key] = c.int64(v, at);
+    else if (type.kind === "float64") out[key] = c.number(v, at);
+    else if (type.kind === "bool") out[key] = c.bool(v, at);
+    else if (type.kind === "list" && type.of === "utf8") out[key] = c.strings(v, at);
+    else if (type.kind === "list" && type.of === "int64") out[key] = c.int64s(v, at);
+    else if (type.kind === "list" && type.of === "float64") out[key] = c.numbers(v, at);
+    else c.fail(at, `${kind} key "${key}" has a column type JSONL v2 does not carry`);
+  }
+  return out;
+}
+
+function kindFields(c: Checker, kind: V2Kind, o: Record<string, unknown>, p: string): Record<string, unknown> {
   const at = (k: string) => pointerJoin(p, k);
   const need = (k: string) => {
     if (o[k] === undefined || o[k] === null) c.fail(at(k), `a ${kind} annotation needs "${k}"`);
@@ -327,6 +354,8 @@ function kindFields(c: Checker, kind: AnnotationKind, o: Record<string, unknown>
         o.confidences === undefined || o.confidences === null ? undefined : c.numbers(o.confidences, at("confidences"));
       return { labels, confidences };
     }
+    default:
+      return columnFields(c, kind, o, p);
   }
 }
 
@@ -369,8 +398,8 @@ function annotation(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v
       `annotation kind "${kindRaw}" is reserved for a later release and cannot be imported yet`,
     );
   }
-  const kind = c.oneOf(kindRaw, pointerJoin(p, "kind"), ANNOTATION_KINDS);
-  const o = c.object(v, p, [...ANN_COMMON, ...KIND_KEYS[kind]]);
+  const kind = c.oneOf(kindRaw, pointerJoin(p, "kind"), V2_KINDS);
+  const o = c.object(v, p, [...ANN_COMMON, ...(KIND_KEYS.get(kind) ?? [])]);
   const view = c.optString(o, "view", p);
   if (view === undefined && ctx.viewKinds.size > 1)
     c.fail(p, "the schema declares several views: every annotation needs a 'view'");
@@ -387,7 +416,7 @@ function annotation(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v
     }
   }
   const attrs = o.attrs === undefined ? {} : c.object(o.attrs, pointerJoin(p, "attrs"));
-  const table = KIND_TABLE[kind];
+  const table = v2Table(kind);
   if (!ctx.schema.tables.has(table))
     c.fail(pointerJoin(p, "kind"), `${kind} annotation but the schema has no ${table} table`, "schema_mismatch");
   checkAttrs(c, attrs, pointerJoin(p, "attrs"), columnsOf(ctx, table), kind, [
