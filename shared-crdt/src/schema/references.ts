@@ -1,6 +1,6 @@
 import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { BuiltinKindId } from "../kinds/builtins.js";
-import type { ReferenceTarget } from "../kinds/types.js";
+import type { AnnotationKind, ReferenceTarget } from "../kinds/types.js";
 import { VIEW_TABLES, type TableName } from "./tables.js";
 
 /**
@@ -28,7 +28,13 @@ export interface Reference {
 }
 
 /** Pixano's `annotations` group: what a relation's `subject_id` / `object_id` may point at. */
-export const ANNOTATION_TABLES: readonly BuiltinKindId[] = ANNOTATION_KINDS.map((k) => k.id as BuiltinKindId);
+export const ANNOTATION_TABLES: readonly BuiltinKindId[] = kindsByAttachment().map((k) => k.id as BuiltinKindId);
+
+/** The kinds in Pixano's `annotations` order: those attached to one entity first, then the others (messages). */
+function kindsByAttachment(): readonly AnnotationKind[] {
+  const onEntity = (k: AnnotationKind) => k.references.some((r) => r.field === "entity_id");
+  return [...ANNOTATION_KINDS.filter(onEntity), ...ANNOTATION_KINDS.filter((k) => !onEntity(k))];
+}
 
 function ref(
   table: TableName,
@@ -96,7 +102,7 @@ const FIXED: Readonly<Record<string, { readonly before: readonly Reference[]; re
   };
 
 function buildReferences(): readonly Reference[] {
-  const fromKinds = ANNOTATION_KINDS.flatMap((k) =>
+  const fromKinds = kindsByAttachment().flatMap((k) =>
     k.references.map((r) =>
       ref(k.id as TableName, r.field, TARGETS[r.target], r.scope, r.onDelete, {
         many: r.many ?? false,
