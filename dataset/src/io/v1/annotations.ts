@@ -10,7 +10,7 @@ import type { V1Kind } from "./normalize.js";
  * (polygon lists, uncompressed RLE counts, a text-span mention located in the text).
  */
 /** v1 kind key (`bbox`, `multi_path`, …) → its table, from the kind registry. */
-export const KIND_TABLE: ReadonlyMap<string, TableName> = new Map(
+const KIND_TABLE: ReadonlyMap<string, TableName> = new Map(
   ANNOTATION_KINDS.flatMap((k) => (k.io.v1 ? [[k.io.v1.key, k.id as TableName] as const] : [])),
 );
 
