@@ -258,9 +258,7 @@ const V2_DECLARED = ANNOTATION_KINDS.flatMap((k) => (k.io.v2 ? [{ kind: k, v2: k
 const KIND_KEYS: ReadonlyMap<V2Kind, readonly string[]> = new Map(V2_DECLARED.map((d) => [d.v2.key, d.v2.fields]));
 const ANN_COMMON = ["kind", "view", "id", "frame_index", "source", "attrs"];
 /** v2 `kind` → its table, from the kind registry. */
-const KIND_TABLE: ReadonlyMap<V2Kind, TableName> = new Map(
-  V2_DECLARED.map((d) => [d.v2.key, d.kind.id as TableName]),
-);
+const KIND_TABLE: ReadonlyMap<V2Kind, TableName> = new Map(V2_DECLARED.map((d) => [d.v2.key, d.kind.id as TableName]));
 const KIND_COLUMNS: ReadonlyMap<V2Kind, readonly ColumnDef[]> = new Map(
   V2_DECLARED.map((d) => [d.v2.key, d.kind.columns]),
 );
