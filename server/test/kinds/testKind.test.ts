@@ -117,6 +117,8 @@ describe("a test-only annotation kind, added by one declaration module", () => {
       expect.objectContaining({ id, record_id: "r0", entity_id: entityId, label: "nose", x: 0.25, y: 0.5 }),
     ]);
     expect(() => addRow(c, me, TABLE, { entity_id: entityId, label: 7 })).toThrow(ValidationError);
+    // The kind's own value rule runs in the shared validator.
+    expect(() => addRow(c, me, TABLE, { entity_id: entityId, x: 2 })).toThrow(/x.*must be in \[0, 1\]/);
     docRows = readRows(c.doc, TABLE);
     // The derived reference table: deleting the entity takes the point.
     const removed = deleteRows(c, me, "entities", [entityId]);

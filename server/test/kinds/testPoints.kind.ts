@@ -30,6 +30,13 @@ export const testPoints = defineKind({
     order: 100,
   },
   permissions: "annotate",
+  // A value rule of its own: a point is normalised to the view.
+  rules: [
+    (row, issue) => {
+      for (const f of ["x", "y"])
+        if (typeof row[f] === "number" && (row[f] < 0 || row[f] > 1)) issue(f, "must be in [0, 1]");
+    },
+  ],
   io: {
     v1: { key: "test_point", aliases: ["test_points"], fields: ["label", "x", "y"] },
     v2: { key: "test_point", fields: ["label", "x", "y"], exportFields: ["label", "x", "y"] },

@@ -5,6 +5,7 @@
  * first import of the package root (docs/ARCHITECTURE.md §9).
  */
 export { col, type ColumnDef } from "../schema/columns.js";
+export type { Row, TableRule } from "../schema/rules.js";
 export { entityAnnotation, perFrame, provenance, recordComponent } from "../schema/columnGroups.js";
 export { isRegistryFrozen, KindRegistryError, registerAnnotationKind } from "./registry.js";
 export {

@@ -34,6 +34,7 @@ export function kindsInSlotOrder(): readonly AnnotationKind[] {
   return [...ANNOTATION_KINDS].sort((a, b) => a.slotOrder - b.slotOrder);
 }
 
+export type { TableRule } from "../schema/rules.js";
 export { BUILTIN_KINDS, type BuiltinKindId, type BuiltinKindSlot } from "./builtins.js";
 export { isRegistryFrozen, KindRegistryError, registerAnnotationKind } from "./registry.js";
 export {

@@ -1,4 +1,5 @@
 import type { ColumnDef } from "../schema/columns.js";
+import type { TableRule } from "../schema/rules.js";
 
 /**
  * One annotation kind, declared once (docs/ARCHITECTURE.md §9). Every place that used to list the
@@ -29,6 +30,11 @@ export interface AnnotationKind<Id extends string = string, C extends readonly C
   readonly rest: KindRest;
   /** Who may write it through REST: `annotate` = annotators and up (SPEC W-ROLES). */
   readonly permissions: "annotate";
+  /**
+   * Value rules checked after the column types (SPEC S-…), for a kind outside the built-ins (the
+   * built-ins' rules live in `schema/rules.ts`, cited by their S- ids).
+   */
+  readonly rules?: readonly TableRule[];
   /** JSONL import/export keys; a kind without them travels only as rows of its table. */
   readonly io: KindIo;
 }
