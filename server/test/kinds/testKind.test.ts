@@ -161,6 +161,15 @@ describe("a test-only annotation kind, added by one declaration module", () => {
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ entity_id: entityId, x: 0.25, y: 0.5 });
 
+    // The OpenAPI document lists its routes and its component schemas, from the same registry.
+    const doc = await call<{ paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(
+      `${server.url}/openapi.json`,
+    );
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(["/datasets/{dataset_id}/test-points", "/datasets/{dataset_id}/test-points/{id}"]),
+    );
+    expect(doc.body.components.schemas).toHaveProperty("TestPointResponse");
+
     const dest = path.join(root, "export");
     await exportDataset({ dataDir, dataset: DS_ID, dest });
     const lines = (await readFile(path.join(dest, "train", "metadata.jsonl"), "utf8")).trim().split("\n");
