@@ -21,6 +21,11 @@ export const KIND_ALIASES: ReadonlyMap<string, V1Kind> = new Map(
   }),
 );
 
+/** The v1 annotation keys for error messages: each kind's key, its aliases in parentheses. */
+const KNOWN_KINDS = ANNOTATION_KINDS.flatMap((k) =>
+  k.io.v1 ? [k.io.v1.aliases.length > 0 ? `${k.io.v1.key} (${k.io.v1.aliases.join(", ")})` : k.io.v1.key] : [],
+).join(", ");
+
 export interface V1Annotation {
   readonly kind: V1Kind;
   /** The alias used (`polygon`, `polyline`, … shape the conversion). */
@@ -117,14 +122,7 @@ function annotationGroup(ctx: NormalizeContext, line: number, view: string, raw:
       continue;
     }
     const kind = KIND_ALIASES.get(key.toLowerCase());
-    if (!kind)
-      fail(
-        ctx,
-        line,
-        p,
-        `unknown annotation "${key}" (known: bbox, mask, keypoint(s), multi_path, polygon, polyline, text_span, classification)`,
-        "unknown_key",
-      );
+    if (!kind) fail(ctx, line, p, `unknown annotation "${key}" (known: ${KNOWN_KINDS})`, "unknown_key");
     if (value === null || value === undefined) continue;
     annotations.push({ kind, key: key.toLowerCase(), value, pointer: p });
   }
