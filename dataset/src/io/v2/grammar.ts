@@ -1,8 +1,11 @@
-import { ANNOTATION_KINDS, type ColumnDef, type DatasetSchema, type TableName } from "@tessera/shared-crdt";
+import type { DatasetSchema, TableName } from "@tessera/shared-crdt";
 import { pointerJoin } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 import { suggest, type Checker } from "./check.js";
+import { columnFields, kindKeys, v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
 import type { ViewKind } from "./spec.js";
+
+export { v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
 
 /**
  * The JSONL v2 line grammar (Pixano 0.8 spec §5): strict, no aliases, no shape inference. Each
@@ -17,10 +20,6 @@ export const HEADER_KEY = "$pixano";
 export const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
 const TOP_KEYS = ["id", "split", "attrs", "views", "entities", "conversations", "annotation_files"];
 const V1_MARKERS = new Set(["objects", "object", "view", "messages", "status"]);
-/** A v2 annotation `kind`: the `io.v2.key` of an annotation kind (`bbox`, `mask`, …). */
-export type V2Kind = string;
-/** Every v2 annotation `kind`, from the kind registry. */
-export const V2_KINDS: readonly V2Kind[] = ANNOTATION_KINDS.flatMap((k) => (k.io.v2 ? [k.io.v2.key] : []));
 const RESERVED_KINDS = ["bbox3d", "keypoints3d", "relation"];
 
 export interface SourceSpec {
@@ -254,46 +253,7 @@ function viewPayload(c: Checker, kind: ViewKind, v: unknown, p: string): ViewPay
   }
 }
 
-const V2_DECLARED = ANNOTATION_KINDS.flatMap((k) => (k.io.v2 ? [{ kind: k, v2: k.io.v2 }] : []));
-const KIND_KEYS: ReadonlyMap<V2Kind, readonly string[]> = new Map(V2_DECLARED.map((d) => [d.v2.key, d.v2.fields]));
 const ANN_COMMON = ["kind", "view", "id", "frame_index", "source", "attrs"];
-/** v2 `kind` → its table, from the kind registry. */
-const KIND_TABLE: ReadonlyMap<V2Kind, TableName> = new Map(V2_DECLARED.map((d) => [d.v2.key, d.kind.id as TableName]));
-const KIND_COLUMNS: ReadonlyMap<V2Kind, readonly ColumnDef[]> = new Map(
-  V2_DECLARED.map((d) => [d.v2.key, d.kind.columns]),
-);
-
-/** The table of a v2 kind the grammar accepted (every one is a registered kind's). */
-export function v2Table(kind: V2Kind): TableName {
-  const t = KIND_TABLE.get(kind);
-  if (t === undefined) throw new Error(`v2 kind "${kind}" is not a registered annotation kind`);
-  return t;
-}
-
-/**
- * The fields of a registered kind without a parser of its own: each declared key is read by its
- * column's type (a missing key takes the column's default when the row is written).
- */
-function columnFields(c: Checker, kind: V2Kind, o: Record<string, unknown>, p: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const columns = KIND_COLUMNS.get(kind) ?? [];
-  for (const key of KIND_KEYS.get(kind) ?? []) {
-    const v = o[key];
-    if (v === undefined || v === null) continue;
-    const at = pointerJoin(p, key);
-    const type = columns.find((col) => col.name === key)?.type;
-    if (type === undefined) c.fail(at, `${kind} key "${key}" is not a column of its table`);
-    else if (type.kind === "utf8") out[key] = c.string(v, at);
-    else if (type.kind === "int64") out[key] = c.int64(v, at);
-    else if (type.kind === "float64") out[key] = c.number(v, at);
-    else if (type.kind === "bool") out[key] = c.bool(v, at);
-    else if (type.kind === "list" && type.of === "utf8") out[key] = c.strings(v, at);
-    else if (type.kind === "list" && type.of === "int64") out[key] = c.int64s(v, at);
-    else if (type.kind === "list" && type.of === "float64") out[key] = c.numbers(v, at);
-    else c.fail(at, `${kind} key "${key}" has a column type JSONL v2 does not carry`);
-  }
-  return out;
-}
 
 function kindFields(c: Checker, kind: V2Kind, o: Record<string, unknown>, p: string): Record<string, unknown> {
   const at = (k: string) => pointerJoin(p, k);
@@ -397,7 +357,7 @@ function annotation(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v
     );
   }
   const kind = c.oneOf(kindRaw, pointerJoin(p, "kind"), V2_KINDS);
-  const o = c.object(v, p, [...ANN_COMMON, ...(KIND_KEYS.get(kind) ?? [])]);
+  const o = c.object(v, p, [...ANN_COMMON, ...kindKeys(kind)]);
   const view = c.optString(o, "view", p);
   if (view === undefined && ctx.viewKinds.size > 1)
     c.fail(p, "the schema declares several views: every annotation needs a 'view'");
