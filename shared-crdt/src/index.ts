@@ -4,6 +4,7 @@
  * Each area's own index lists its exports by name.
  */
 export * from "./schema/index.js";
+export * from "./kinds/index.js";
 export * from "./query/filter.js";
 export * from "./doc/index.js";
 export * from "./geometry/index.js";

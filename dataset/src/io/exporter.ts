@@ -3,6 +3,8 @@ import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
 import {
+  ANNOTATION_KINDS,
+  kindsInSlotOrder,
   PyFloat,
   pythonFloatRepr,
   typedManifest,
@@ -15,7 +17,7 @@ import { Dataset } from "../dataset.js";
 import { Library } from "../library.js";
 import { ExportError } from "./errors.js";
 import { stableId } from "./ids.js";
-import { HEADER_KEY, KIND_TABLE, type AnnotationKind } from "./v2/grammar.js";
+import { HEADER_KEY } from "./v2/grammar.js";
 import type { ViewKind } from "./v2/spec.js";
 
 const YAML = createRequire(import.meta.url)("yaml") as {
@@ -80,20 +82,15 @@ const VIEW_CLASS_KIND: Record<string, ViewKind> = {
   Text: "text",
   PointCloud: "point_cloud",
 };
-const TABLE_KIND = Object.fromEntries(Object.entries(KIND_TABLE).map(([k, t]) => [t, k])) as Partial<
-  Record<TableName, AnnotationKind>
->;
-const ANNOTATION_SLOTS = [
-  "bbox",
-  "mask",
-  "keypoint",
-  "tracklet",
-  "message",
-  "multi_path",
-  "text_span",
-  "classification",
-  "relation",
-];
+/** The kinds written as v2 annotations (`kind`, table, the row columns written back as keys). */
+const V2_EXPORTS = ANNOTATION_KINDS.flatMap((k) =>
+  k.io.v2 ? [{ kind: k.io.v2.key, table: k.id as TableName, fields: k.io.v2.exportFields }] : [],
+);
+/** Annotation slots as `dataset.yaml` lists them: Pixano 0.7's order, then 0.8's, then registered kinds'. */
+const ANNOTATION_SLOTS: readonly string[] = [
+  ...kindsInSlotOrder().filter((k) => k.since === "0.7"),
+  ...kindsInSlotOrder().filter((k) => k.since !== "0.7"),
+].map((k) => k.slot);
 const VIEW_TABLES: TableName[] = ["images", "videos", "sequence_frames", "texts", "point_clouds"];
 const PER_FRAME = new Set(["tracklet_id", "entity_dynamic_state_id", "frame_id", "frame_index"]);
 const BASE = {
@@ -122,14 +119,6 @@ const BASE = {
     "review_status",
     ...PER_FRAME,
   ]),
-};
-const KIND_FIELDS: Record<AnnotationKind, string[]> = {
-  bbox: ["coords", "format", "is_normalized", "confidence"],
-  mask: ["size", "counts"],
-  keypoints: ["template_id", "coords", "states"],
-  multi_path: ["coords", "num_points", "is_closed"],
-  text_span: ["mention", "spans_start", "spans_end"],
-  classification: ["labels", "confidences"],
 };
 
 /** A manifest's fields as `dataset.yaml` shorthand attrs. */
@@ -449,7 +438,7 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
     if (row.id !== stableId(row.entity_id as string, "state", ordinal)) s.id = row.id;
     push(e, "states", s);
   }
-  for (const [table, kind] of Object.entries(TABLE_KIND) as Array<[TableName, AnnotationKind]>) {
+  for (const { kind, table, fields } of V2_EXPORTS) {
     for (const row of of(table)) {
       const e = entities.get(row.entity_id as string);
       if (!e) continue;
@@ -460,8 +449,8 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
       const s = sourceOf(row);
       if (s) p.source = s;
       if (kind === "mask") p.rle = { size: row.size, counts: row.counts };
-      else for (const f of KIND_FIELDS[kind]) p[f] = row[f];
-      const a = customOf(row, BASE.annotation, KIND_FIELDS[kind]);
+      else for (const f of fields) p[f] = row[f];
+      const a = customOf(row, BASE.annotation, fields);
       const attrs: Record<string, unknown> = { ...(a ?? {}) };
       if (row.source_metadata !== undefined && row.source_metadata !== "{}")
         attrs.source_metadata = row.source_metadata;

@@ -1,4 +1,5 @@
 import {
+  kindsInSlotOrder,
   datasetSchemaOf,
   parseDatasetInfo,
   type DatasetInfo,
@@ -55,20 +56,8 @@ export function buildTarget(spec: TargetSpec): ImportTarget {
     storage_mode: spec.storageMode ?? "embedded",
     spec_version: 2,
   };
-  const order: Slot[] = [
-    "record",
-    "entity",
-    "entity_dynamic_state",
-    "bbox",
-    "mask",
-    "keypoint",
-    "classification",
-    "relation",
-    "tracklet",
-    "message",
-    "multi_path",
-    "text_span",
-  ];
+  // Pixano's info.json key order: the fixed slots, then the annotation kinds' (kind registry).
+  const order: Slot[] = ["record", "entity", "entity_dynamic_state", ...kindsInSlotOrder().map((k) => k.slot as Slot)];
   for (const slot of order) raw[slot] = spec.slots[slot] ?? null;
   raw.timeseries = null;
   raw.views = spec.views;

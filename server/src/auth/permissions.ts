@@ -1,4 +1,4 @@
-import type { Role } from "@tessera/shared-crdt";
+import { kindsInRouteOrder, type Role } from "@tessera/shared-crdt";
 import { principalRole, type Principal } from "./principal.js";
 import { atLeast } from "./roles.js";
 
@@ -33,19 +33,16 @@ const MANAGE: Rule = { access: "dataset", min: "admin" };
 /** Manage accounts. */
 const ADMIN: Rule = { access: "global", min: "admin" };
 
-/** Annotation-side resources with full CRUD: [list op, singular]. */
+/**
+ * Annotation-side resources with full CRUD: [list op, singular]. Entities and their dynamic states,
+ * then every annotation kind whose permissions class is `annotate` (in Pixano's router order).
+ */
 const EDITABLE: ReadonlyArray<readonly [string, string]> = [
   ["entities", "entity"],
   ["entity_dynamic_states", "entity_dynamic_state"],
-  ["tracklets", "tracklet"],
-  ["bboxes", "bbox"],
-  ["masks", "mask"],
-  ["multi_paths", "multi_path"],
-  ["keypoints", "keypoints"],
-  ["classifications", "classification"],
-  ["relations", "relation"],
-  ["messages", "message"],
-  ["text_spans", "text_span"],
+  ...kindsInRouteOrder()
+    .filter((k) => k.permissions === "annotate")
+    .map((k) => [k.id, k.rest.name] as const),
 ];
 /** Media views: [list op, singular, has blob and preview]. */
 const VIEWS: ReadonlyArray<readonly [string, string, boolean]> = [

@@ -1,4 +1,4 @@
-import { TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
+import { COMPONENT_TABLES, TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
 import type { JsonSchema } from "./routeTable.js";
 
 /**
@@ -111,24 +111,13 @@ const viewBase = {
   updated_at: { type: "string", default: "" },
 } as const;
 
+/** The tables with named schemas: records, entities, dynamic states, every annotation kind, embeddings. */
+const COMPONENT_SCHEMA_TABLES: readonly TableName[] = ["records", ...COMPONENT_TABLES, "embeddings"];
+
 /** Every named schema the document references. */
 export function componentSchemas(): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
-  for (const t of [
-    "records",
-    "entities",
-    "entity_dynamic_states",
-    "bboxes",
-    "masks",
-    "keypoints",
-    "multi_paths",
-    "tracklets",
-    "text_spans",
-    "messages",
-    "classifications",
-    "relations",
-    "embeddings",
-  ] as const) {
+  for (const t of COMPONENT_SCHEMA_TABLES) {
     Object.assign(out, tableSchemas(t));
   }
   out.HTTPError = { type: "object", properties: { detail: {} }, required: ["detail"] };

@@ -1,4 +1,5 @@
 import type * as Y from "yjs";
+import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { DatasetSchema } from "../schema/datasetInfo.js";
 import { ValidationError } from "../schema/errors.js";
 import type { Row } from "../schema/rules.js";
@@ -127,7 +128,10 @@ export function deleteRows(ctx: DocContext, origin: Origin, table: ComponentTabl
   return transact(ctx.doc, origin, () => deleteWithDependents(ctx.doc, table, ids));
 }
 
-const PER_FRAME_TABLES = ["bboxes", "masks", "keypoints", "multi_paths"] as const satisfies readonly ComponentTable[];
+/** The kinds drawn on one frame (a tracklet's split and merge move them): read off the kind registry. */
+const PER_FRAME_TABLES: readonly ComponentTable[] = ANNOTATION_KINDS.filter((k) => k.perFrame).map(
+  (k) => k.id as ComponentTable,
+);
 
 /**
  * D-OPS-5: splits a tracklet after frame `at`: it keeps [start, at], a new tracklet of the same
@@ -157,7 +161,7 @@ export function splitTracklet(ctx: DocContext, origin: Origin, trackletId: strin
   transact(ctx.doc, origin, () => {
     patchRow(ctx.doc, "tracklets", trackletId, { end_timestep: at, end_timestamp: leftEndTs });
     writeRow(ctx.doc, "tracklets", right);
-    for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states"] as const) {
+    for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states" as const]) {
       for (const row of readRows(ctx.doc, table)) {
         if (row.tracklet_id === trackletId && (row.frame_index as number) > at) {
           patchRow(ctx.doc, table, row.id as string, { tracklet_id: right.id });
@@ -188,7 +192,7 @@ export function glueTracklets(ctx: DocContext, origin: Origin, leftId: string, r
   patched(ctx, "tracklets", leftId, patch);
   transact(ctx.doc, origin, () => {
     patchRow(ctx.doc, "tracklets", leftId, patch);
-    for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states"] as const) {
+    for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states" as const]) {
       for (const row of readRows(ctx.doc, table)) {
         if (row.tracklet_id === rightId) patchRow(ctx.doc, table, row.id as string, { tracklet_id: leftId });
       }

@@ -1,3 +1,6 @@
+import { kindsInSlotOrder } from "../kinds/index.js";
+import type { BuiltinKindSlot } from "../kinds/builtins.js";
+import type { AnnotationKind } from "../kinds/types.js";
 import { SchemaError } from "./errors.js";
 import { parseManifest, tableSchemaFromManifest, type SchemaManifest, type TableSchema } from "./manifest.js";
 import { PyFloat, writePythonJson } from "./pythonJson.js";
@@ -11,21 +14,19 @@ export const WORKSPACES = ["image", "video", "image_vqa", "image_text_entity_lin
 export type Workspace = (typeof WORKSPACES)[number];
 export const STORAGE_MODES = ["filesystem", "embedded", "mixed"] as const;
 
-/** Component slots in `info.json` order; `classification`/`relation` are 0.8's additions. */
-export const SLOTS = [
-  "record",
-  "entity",
-  "entity_dynamic_state",
-  "bbox",
-  "mask",
-  "keypoint",
-  "tracklet",
-  "message",
-  "multi_path",
-  "text_span",
-] as const;
-export const SLOTS_08 = ["classification", "relation"] as const;
-export type Slot = (typeof SLOTS)[number] | (typeof SLOTS_08)[number];
+const FIXED_SLOTS = ["record", "entity", "entity_dynamic_state"] as const;
+export type Slot = (typeof FIXED_SLOTS)[number] | BuiltinKindSlot;
+const slotsSince = (since: AnnotationKind["since"]): Slot[] =>
+  kindsInSlotOrder()
+    .filter((k) => k.since === since)
+    .map((k) => k.slot as Slot);
+
+/** Component slots in `info.json` order (Pixano 0.7's, derived from the kind registry). */
+export const SLOTS: readonly Slot[] = [...FIXED_SLOTS, ...slotsSince("0.7")];
+/** `classification`/`relation`: 0.8's additions. */
+export const SLOTS_08: readonly Slot[] = slotsSince("0.8");
+/** Every slot a dataset may declare: Pixano's, then registered kinds' own (a registered kind's slot is a `Slot` at run time). */
+export const ALL_SLOTS: readonly Slot[] = [...SLOTS, ...SLOTS_08, ...slotsSince("tessera")];
 
 export interface DatasetInfo {
   id: string;
@@ -55,18 +56,8 @@ export const INFO_KEY_ORDER: readonly string[] = [
   "workspace",
   "storage_mode",
   "spec_version",
-  "record",
-  "entity",
-  "entity_dynamic_state",
-  "bbox",
-  "mask",
-  "keypoint",
-  "classification",
-  "relation",
-  "tracklet",
-  "message",
-  "multi_path",
-  "text_span",
+  ...FIXED_SLOTS,
+  ...kindsInSlotOrder().map((k) => k.slot),
   "timeseries",
   "views",
 ];
@@ -90,7 +81,7 @@ export function parseDatasetInfo(json: unknown): DatasetInfo {
     storage_mode: typeof o.storage_mode === "string" ? o.storage_mode : "embedded",
     views: {},
   };
-  for (const slot of [...SLOTS, ...SLOTS_08]) {
+  for (const slot of ALL_SLOTS) {
     if (slot in o) info[slot] = parseManifest(o[slot], `info.json:${slot}`);
   }
   const views = o.views ?? {};
@@ -140,7 +131,7 @@ export function typedManifest(m: SchemaManifest): Record<string, unknown> {
 /** {@link typedManifest} applied to every slot and view of an info object (other keys as they are). */
 export function typedInfo(info: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...info };
-  for (const slot of [...SLOTS, ...SLOTS_08]) {
+  for (const slot of ALL_SLOTS) {
     const m = info[slot];
     if (m !== null && typeof m === "object" && "fields" in m) out[slot] = typedManifest(m as SchemaManifest);
   }
@@ -166,7 +157,7 @@ export interface DatasetSchema {
 
 export function datasetSchemaOf(info: DatasetInfo, embeddingDim?: number): DatasetSchema {
   const tables = new Map<TableName, TableSchema>();
-  for (const slot of [...SLOTS, ...SLOTS_08]) {
+  for (const slot of ALL_SLOTS) {
     const m = info[slot] as SchemaManifest | null | undefined;
     if (!m) continue;
     const t = tableByBaseClass(m.base);

@@ -1,3 +1,6 @@
+import { ANNOTATION_KINDS } from "../kinds/index.js";
+import type { BuiltinKindId } from "../kinds/builtins.js";
+import type { AnnotationKind, ReferenceTarget } from "../kinds/types.js";
 import { VIEW_TABLES, type TableName } from "./tables.js";
 
 /**
@@ -24,29 +27,14 @@ export interface Reference {
   readonly sameEntity: boolean;
 }
 
-const PER_FRAME = ["bboxes", "masks", "keypoints", "multi_paths"] as const satisfies readonly TableName[];
-const ENTITY_ANNOTATIONS = [
-  ...PER_FRAME,
-  "tracklets",
-  "text_spans",
-  "classifications",
-  "relations",
-] as const satisfies readonly TableName[];
 /** Pixano's `annotations` group: what a relation's `subject_id` / `object_id` may point at. */
-export const ANNOTATION_TABLES = [...ENTITY_ANNOTATIONS, "messages"] as const satisfies readonly TableName[];
-const WITH_VIEW_ID = [
-  "entity_dynamic_states",
-  ...ANNOTATION_TABLES,
-  "embeddings",
-] as const satisfies readonly TableName[];
-const WITH_FRAME_ID = ["entity_dynamic_states", ...PER_FRAME, "embeddings"] as const satisfies readonly TableName[];
-const RECORD_OWNED = [
-  ...VIEW_TABLES,
-  "entities",
-  "entity_dynamic_states",
-  ...ANNOTATION_TABLES,
-  "embeddings",
-] as const satisfies readonly TableName[];
+export const ANNOTATION_TABLES: readonly BuiltinKindId[] = kindsByAttachment().map((k) => k.id as BuiltinKindId);
+
+/** The kinds in Pixano's `annotations` order: those attached to one entity first, then the others (messages). */
+function kindsByAttachment(): readonly AnnotationKind[] {
+  const onEntity = (k: AnnotationKind) => k.references.some((r) => r.field === "entity_id");
+  return [...ANNOTATION_KINDS.filter(onEntity), ...ANNOTATION_KINDS.filter((k) => !onEntity(k))];
+}
 
 function ref(
   table: TableName,
@@ -59,29 +47,80 @@ function ref(
   return { table, field, target, scope, onDelete, many: extra.many ?? false, sameEntity: extra.sameEntity ?? false };
 }
 
-/** The reference table (SPEC D-CASCADE). */
-export const REFERENCES: readonly Reference[] = [
-  // Pixano's `delete_records`: a record takes every row of it.
-  ...RECORD_OWNED.map((t) => ref(t, "record_id", ["records"], "dataset", "cascade")),
-  // A view takes what is drawn on it.
-  ...WITH_VIEW_ID.map((t) => ref(t, "view_id", VIEW_TABLES, "dataset", "cascade")),
-  ...WITH_FRAME_ID.map((t) => ref(t, "frame_id", VIEW_TABLES, "dataset", "cascade")),
-  // Pixano's app (`deleteEntityFull`): an entity takes its child entities and everything of it.
-  ref("entities", "parent_id", ["entities"], "record", "cascade"),
-  ref("entity_dynamic_states", "entity_id", ["entities"], "record", "cascade"),
-  ...ENTITY_ANNOTATIONS.map((t) => ref(t, "entity_id", ["entities"], "record", "cascade")),
-  ref("messages", "entity_ids", ["entities"], "record", "clear", { many: true }),
-  // Pixano's app (`deleteEntity` on a tracklet): a tracklet takes its per-frame rows.
-  ref("entity_dynamic_states", "tracklet_id", ["tracklets"], "record", "cascade", { sameEntity: true }),
-  ...PER_FRAME.map((t) => ref(t, "tracklet_id", ["tracklets"], "record", "cascade", { sameEntity: true })),
-  // A dynamic state is optional on a per-frame annotation: the annotation stays, unlinked.
-  ...PER_FRAME.map((t) =>
-    ref(t, "entity_dynamic_state_id", ["entity_dynamic_states"], "record", "clear", { sameEntity: true }),
-  ),
-  // A relation does not outlive either end.
-  ref("relations", "subject_id", ANNOTATION_TABLES, "record", "cascade"),
-  ref("relations", "object_id", ANNOTATION_TABLES, "record", "cascade"),
-];
+const TARGETS: Readonly<Record<ReferenceTarget, readonly TableName[]>> = {
+  records: ["records"],
+  views: VIEW_TABLES,
+  entities: ["entities"],
+  entity_dynamic_states: ["entity_dynamic_states"],
+  tracklets: ["tracklets"],
+  annotations: ANNOTATION_TABLES,
+};
+
+/**
+ * The references of the tables that are not annotation kinds, by field: those listed before the
+ * kinds' own references to the same field, and after them (the table keeps Pixano's order:
+ * record, view, frame, entity links, tracklet, dynamic state, relation ends).
+ */
+const FIELD_ORDER = [
+  "record_id",
+  "view_id",
+  "frame_id",
+  "parent_id",
+  "entity_id",
+  "entity_ids",
+  "tracklet_id",
+  "entity_dynamic_state_id",
+  "subject_id",
+  "object_id",
+] as const;
+const FIXED: Readonly<Record<string, { readonly before: readonly Reference[]; readonly after: readonly Reference[] }>> =
+  {
+    // Pixano's `delete_records`: a record takes every row of it.
+    record_id: {
+      before: ([...VIEW_TABLES, "entities", "entity_dynamic_states"] as const).map((t) =>
+        ref(t, "record_id", ["records"], "dataset", "cascade"),
+      ),
+      after: [ref("embeddings", "record_id", ["records"], "dataset", "cascade")],
+    },
+    // A view takes what is drawn on it.
+    view_id: {
+      before: [ref("entity_dynamic_states", "view_id", VIEW_TABLES, "dataset", "cascade")],
+      after: [ref("embeddings", "view_id", VIEW_TABLES, "dataset", "cascade")],
+    },
+    frame_id: {
+      before: [ref("entity_dynamic_states", "frame_id", VIEW_TABLES, "dataset", "cascade")],
+      after: [ref("embeddings", "frame_id", VIEW_TABLES, "dataset", "cascade")],
+    },
+    // Pixano's app (`deleteEntityFull`): an entity takes its child entities and everything of it.
+    parent_id: { before: [ref("entities", "parent_id", ["entities"], "record", "cascade")], after: [] },
+    entity_id: { before: [ref("entity_dynamic_states", "entity_id", ["entities"], "record", "cascade")], after: [] },
+    // Pixano's app (`deleteEntity` on a tracklet): a tracklet takes its per-frame rows.
+    tracklet_id: {
+      before: [ref("entity_dynamic_states", "tracklet_id", ["tracklets"], "record", "cascade", { sameEntity: true })],
+      after: [],
+    },
+  };
+
+function buildReferences(): readonly Reference[] {
+  const fromKinds = kindsByAttachment().flatMap((k) =>
+    k.references.map((r) =>
+      ref(k.id as TableName, r.field, TARGETS[r.target], r.scope, r.onDelete, {
+        many: r.many ?? false,
+        sameEntity: r.sameEntity ?? false,
+      }),
+    ),
+  );
+  const unknown = fromKinds.find((r) => !(FIELD_ORDER as readonly string[]).includes(r.field));
+  if (unknown) throw new Error(`reference ${unknown.table}.${unknown.field}: add its field to FIELD_ORDER`);
+  return FIELD_ORDER.flatMap((field) => [
+    ...(FIXED[field]?.before ?? []),
+    ...fromKinds.filter((r) => r.field === field),
+    ...(FIXED[field]?.after ?? []),
+  ]);
+}
+
+/** The reference table (SPEC D-CASCADE): the fixed tables' references and every kind's own. */
+export const REFERENCES: readonly Reference[] = buildReferences();
 
 /** The references a row of `table` holds. */
 export function referencesOf(table: TableName): readonly Reference[] {

@@ -1,4 +1,5 @@
 import { isValidRleString } from "../geometry/rle.js";
+import { kindOf } from "../kinds/index.js";
 import type { TableName } from "./tables.js";
 import type { ValidationIssue } from "./errors.js";
 import { approxNumber } from "./int64.js";
@@ -9,7 +10,9 @@ import { approxNumber } from "./int64.js";
  * upper-cased, as Pixano does on input).
  */
 export type Row = Record<string, unknown>;
-type Rule = (row: Row, issue: (field: string, message: string) => void) => void;
+/** A table-level rule: reports issues on a typed row (and may normalise it in place). */
+export type TableRule = (row: Row, issue: (field: string, message: string) => void) => void;
+type Rule = TableRule;
 
 export const RECORD_STATUSES = ["new", "inProgress", "inReview", "validated"] as const;
 export const SOURCE_TYPES = ["model", "human", "ground_truth", "other", ""] as const;
@@ -243,7 +246,8 @@ const viewRule: Rule = (row, issue) => {
 };
 
 export function tableRules(table: TableName): readonly Rule[] {
-  const rules = RULES[table] ?? [];
+  // A registered kind declares its own rules (docs/ARCHITECTURE.md §9); built-in kinds' are above.
+  const rules = RULES[table] ?? kindOf(table)?.rules ?? [];
   const isView = ["images", "sequence_frames", "videos", "texts", "pdfs", "point_clouds"].includes(table);
   return isView ? [...rules, viewRule] : rules;
 }

@@ -1,14 +1,24 @@
+import { ANNOTATION_KINDS } from "../kinds/index.js";
+import type { BuiltinKindId } from "../kinds/builtins.js";
+import { bboxes } from "../kinds/bboxes.js";
+import { classifications } from "../kinds/classifications.js";
+import { keypoints } from "../kinds/keypoints.js";
+import { masks } from "../kinds/masks.js";
+import { messages } from "../kinds/messages.js";
+import { multiPaths } from "../kinds/multiPaths.js";
+import { relations } from "../kinds/relations.js";
+import { textSpans } from "../kinds/textSpans.js";
+import { tracklets } from "../kinds/tracklets.js";
+import { provenance, recordComponent } from "./columnGroups.js";
 import { col, type ColumnDef, type RowOf } from "./columns.js";
 
 /**
  * Pixano's canonical tables, one definition each (Pixano spec §2, §3.4). Column order is the
  * pydantic field order: base-class fields first, then subclass fields. Everything else —
  * TS row types, validators, the Arrow schema, the record-document layout — derives from here.
+ * Annotation tables are declared by their kind modules (`src/kinds/`, docs/ARCHITECTURE.md §9)
+ * and derived here from the kind registry.
  */
-
-const recordComponent = [col.str("id"), col.str("record_id")] as const;
-
-const provenance = [col.str("source_type"), col.str("source_name"), col.str("source_metadata", "{}")] as const;
 
 export const recordColumns = [
   col.str("id"),
@@ -58,73 +68,16 @@ export const entityDynamicStateColumns = [
   col.int("frame_index", -1),
 ] as const;
 
-const entityAnnotation = [...recordComponent, col.str("entity_id"), ...provenance, col.str("view_id")] as const;
-
-const perFrame = [
-  ...entityAnnotation,
-  col.str("tracklet_id"),
-  col.str("entity_dynamic_state_id"),
-  col.str("frame_id"),
-  col.int("frame_index", -1),
-] as const;
-
-export const bboxColumns = [
-  ...perFrame,
-  col.floatList("coords"),
-  col.str("format", "xywh"),
-  col.bool("is_normalized", true),
-  col.float("confidence", -1),
-] as const;
-export const maskColumns = [...perFrame, col.intList("size"), col.binaryText("counts")] as const;
-export const keypointColumns = [
-  ...perFrame,
-  col.str("template_id"),
-  col.floatList("coords"),
-  col.strList("states"),
-] as const;
-export const multiPathColumns = [
-  ...perFrame,
-  col.floatList("coords"),
-  col.intList("num_points"),
-  col.bool("is_closed"),
-] as const;
-export const trackletColumns = [
-  ...entityAnnotation,
-  col.int("start_timestep", -1),
-  col.int("end_timestep", -1),
-  col.float("start_timestamp", -1),
-  col.float("end_timestamp", -1),
-] as const;
-export const textSpanColumns = [
-  ...entityAnnotation,
-  col.str("mention"),
-  col.intList("spans_start"),
-  col.intList("spans_end"),
-] as const;
-export const messageColumns = [
-  ...recordComponent,
-  col.strList("entity_ids"),
-  ...provenance,
-  col.str("view_id"),
-  col.str("conversation_id"),
-  col.int("number"),
-  col.str("user"),
-  col.str("type"),
-  col.str("content"),
-  col.strList("choices"),
-  col.str("question_type"),
-] as const;
-export const classificationColumns = [
-  ...entityAnnotation,
-  col.strList("labels"),
-  col.floatList("confidences"),
-] as const;
-export const relationColumns = [
-  ...entityAnnotation,
-  col.str("predicate"),
-  col.str("subject_id"),
-  col.str("object_id"),
-] as const;
+// The annotation kinds' columns, under their historical names.
+export const bboxColumns = bboxes.columns;
+export const maskColumns = masks.columns;
+export const keypointColumns = keypoints.columns;
+export const multiPathColumns = multiPaths.columns;
+export const trackletColumns = tracklets.columns;
+export const textSpanColumns = textSpans.columns;
+export const messageColumns = messages.columns;
+export const classificationColumns = classifications.columns;
+export const relationColumns = relations.columns;
 /** `vector` is typed per dataset (`Vector(dim)`): see {@link embeddingColumns}. */
 export function embeddingColumns(dim: number) {
   return [
@@ -157,7 +110,8 @@ export type EmbeddingRow = RowOf<ReturnType<typeof embeddingColumns>>;
 /** Pixano's schema groups (keys of `/stats` and of the multi-table insert order). */
 export type SchemaGroup = "records" | "views" | "entities" | "entity_dynamic_states" | "annotations" | "embeddings";
 
-export const TABLE_NAMES = [
+/** The tables that are not annotation kinds, in Pixano's multi-table insert order. */
+const FIXED_BEFORE_KINDS = [
   "records",
   "images",
   "sequence_frames",
@@ -167,18 +121,21 @@ export const TABLE_NAMES = [
   "point_clouds",
   "entities",
   "entity_dynamic_states",
-  "bboxes",
-  "masks",
-  "keypoints",
-  "multi_paths",
-  "tracklets",
-  "text_spans",
-  "messages",
-  "classifications",
-  "relations",
-  "embeddings",
 ] as const;
-export type TableName = (typeof TABLE_NAMES)[number];
+
+/**
+ * A canonical table's name. The built-in annotation kinds are part of the literal union; a kind
+ * registered at run time (a test-only kind) is a `TableName` at run time only: code reaches it
+ * through {@link registeredTableName}, which checks the registry.
+ */
+export type TableName = (typeof FIXED_BEFORE_KINDS)[number] | BuiltinKindId | "embeddings";
+
+/** Every table, in Pixano's multi-table insert order (records → views → … → annotations → embeddings). */
+export const TABLE_NAMES: readonly TableName[] = [
+  ...FIXED_BEFORE_KINDS,
+  ...ANNOTATION_KINDS.map((k) => k.id as TableName),
+  "embeddings",
+];
 
 export interface TableDef {
   readonly name: TableName;
@@ -203,17 +160,16 @@ function table(
   return { name, baseClass, group, resource, slot, columns };
 }
 
-/** Every canonical table. Order = Pixano's multi-table insert order (records → … → embeddings). */
-export const TABLES: Readonly<Record<TableName, TableDef>> = {
-  records: table("records", "Record", "records", "records", "record", recordColumns),
-  images: table("images", "Image", "views", "images", null, imageColumns),
-  sequence_frames: table("sequence_frames", "SequenceFrame", "views", "sframes", null, sequenceFrameColumns),
-  videos: table("videos", "Video", "views", "videos", null, videoColumns),
-  texts: table("texts", "Text", "views", "texts", null, textColumns),
-  pdfs: table("pdfs", "PDF", "views", "pdfs", null, pdfColumns),
-  point_clouds: table("point_clouds", "PointCloud", "views", "point-clouds", null, pointCloudColumns),
-  entities: table("entities", "Entity", "entities", "entities", "entity", entityColumns),
-  entity_dynamic_states: table(
+const FIXED_TABLES: readonly TableDef[] = [
+  table("records", "Record", "records", "records", "record", recordColumns),
+  table("images", "Image", "views", "images", null, imageColumns),
+  table("sequence_frames", "SequenceFrame", "views", "sframes", null, sequenceFrameColumns),
+  table("videos", "Video", "views", "videos", null, videoColumns),
+  table("texts", "Text", "views", "texts", null, textColumns),
+  table("pdfs", "PDF", "views", "pdfs", null, pdfColumns),
+  table("point_clouds", "PointCloud", "views", "point-clouds", null, pointCloudColumns),
+  table("entities", "Entity", "entities", "entities", "entity", entityColumns),
+  table(
     "entity_dynamic_states",
     "EntityDynamicState",
     "entity_dynamic_states",
@@ -221,40 +177,38 @@ export const TABLES: Readonly<Record<TableName, TableDef>> = {
     "entity_dynamic_state",
     entityDynamicStateColumns,
   ),
-  bboxes: table("bboxes", "BBox", "annotations", "bboxes", "bbox", bboxColumns),
-  masks: table("masks", "CompressedRLE", "annotations", "masks", "mask", maskColumns),
-  keypoints: table("keypoints", "KeyPoints", "annotations", "keypoints", "keypoint", keypointColumns),
-  multi_paths: table("multi_paths", "MultiPath", "annotations", "multi-paths", "multi_path", multiPathColumns),
-  tracklets: table("tracklets", "Tracklet", "annotations", "tracklets", "tracklet", trackletColumns),
-  text_spans: table("text_spans", "TextSpan", "annotations", "text-spans", "text_span", textSpanColumns),
-  messages: table("messages", "Message", "annotations", "messages", "message", messageColumns),
-  classifications: table(
-    "classifications",
-    "Classification",
-    "annotations",
-    "classifications",
-    "classification",
-    classificationColumns,
-  ),
-  relations: table("relations", "Relation", "annotations", "relations", "relation", relationColumns),
-  embeddings: table("embeddings", "Embedding", "embeddings", "embeddings", null, embeddingColumns(0)),
-};
+  table("embeddings", "Embedding", "embeddings", "embeddings", null, embeddingColumns(0)),
+];
+
+function buildTables(): Readonly<Record<TableName, TableDef>> {
+  const defs = new Map<string, TableDef>(FIXED_TABLES.map((d) => [d.name, d]));
+  for (const k of ANNOTATION_KINDS) {
+    defs.set(k.id, table(k.id as TableName, k.baseClass, "annotations", k.rest.resource, k.slot, k.columns));
+  }
+  // Every name of TABLE_NAMES has its definition (the fixed list and the registry cover them).
+  return Object.fromEntries(TABLE_NAMES.map((n) => [n, defs.get(n)])) as Record<TableName, TableDef>;
+}
+
+/** Every canonical table. Order = Pixano's multi-table insert order (records → … → embeddings). */
+export const TABLES: Readonly<Record<TableName, TableDef>> = buildTables();
 
 /** The tables that hold a record's annotation state: what a record document carries. */
-export const COMPONENT_TABLES = [
+export type ComponentTable = "entities" | "entity_dynamic_states" | BuiltinKindId;
+export const COMPONENT_TABLES: readonly ComponentTable[] = [
   "entities",
   "entity_dynamic_states",
-  "bboxes",
-  "masks",
-  "keypoints",
-  "multi_paths",
-  "tracklets",
-  "text_spans",
-  "messages",
-  "classifications",
-  "relations",
-] as const satisfies readonly TableName[];
-export type ComponentTable = (typeof COMPONENT_TABLES)[number];
+  ...ANNOTATION_KINDS.map((k) => k.id as ComponentTable),
+];
+
+/**
+ * A registered kind's table as a `TableName` (and `ComponentTable`): the id must be in the
+ * registry, else this throws. Built-in ids need no call (they are literals of the union).
+ */
+export function registeredTableName(id: string): ComponentTable {
+  if (!(COMPONENT_TABLES as readonly string[]).includes(id) || id === "entities" || id === "entity_dynamic_states")
+    throw new Error(`"${id}" is not a registered annotation kind`);
+  return id as ComponentTable;
+}
 
 export const VIEW_TABLES = [
   "images",

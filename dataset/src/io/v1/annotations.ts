@@ -1,4 +1,4 @@
-import { runsToCounts, type Row } from "@tessera/shared-crdt";
+import { ANNOTATION_KINDS, runsToCounts, type Row, type TableName } from "@tessera/shared-crdt";
 import { polygonsToCocoRle } from "../cocoPoly.js";
 import { ImportError, type SourceLocation } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
@@ -9,23 +9,21 @@ import type { V1Kind } from "./normalize.js";
  * list is `xywh`, normalised iff every value is in [0,1], confidence 1.0) and a few friendlier ones
  * (polygon lists, uncompressed RLE counts, a text-span mention located in the text).
  */
-export const KIND_TABLE = {
-  bbox: "bboxes",
-  mask: "masks",
-  keypoints: "keypoints",
-  multi_path: "multi_paths",
-  text_span: "text_spans",
-  classification: "classifications",
-} as const;
+/** v1 kind key (`bbox`, `multi_path`, …) → its table, from the kind registry. */
+const KIND_TABLE: ReadonlyMap<string, TableName> = new Map(
+  ANNOTATION_KINDS.flatMap((k) => (k.io.v1 ? [[k.io.v1.key, k.id as TableName] as const] : [])),
+);
 
-const KIND_KEYS: Record<V1Kind, readonly string[]> = {
-  bbox: ["coords", "format", "is_normalized", "confidence"],
-  mask: ["size", "counts", "polygons"],
-  keypoints: ["template_id", "coords", "states"],
-  multi_path: ["coords", "num_points", "is_closed"],
-  text_span: ["mention", "spans_start", "spans_end"],
-  classification: ["labels", "confidences"],
-};
+/** The table of a v1 kind key the normalizer produced (every one is a registered kind's). */
+export function v1Table(kind: V1Kind): TableName {
+  const t = KIND_TABLE.get(kind);
+  if (t === undefined) throw new Error(`v1 kind "${kind}" is not a registered annotation kind`);
+  return t;
+}
+
+const KIND_KEYS: ReadonlyMap<string, readonly string[]> = new Map(
+  ANNOTATION_KINDS.flatMap((k) => (k.io.v1 ? [[k.io.v1.key, k.io.v1.fields] as const] : [])),
+);
 const COMMON_KEYS = ["id", "source_type", "source_name", "source_metadata"];
 
 /** An annotation object's own keys vs the custom fields it carries (kept as columns). */
@@ -37,7 +35,7 @@ export function splitAnnotation(
   const known: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (KIND_KEYS[kind].includes(k) || COMMON_KEYS.includes(k)) known[k] = v;
+    if ((KIND_KEYS.get(kind) ?? []).includes(k) || COMMON_KEYS.includes(k)) known[k] = v;
     else custom[k] = v;
   }
   return { known, custom };
@@ -203,6 +201,13 @@ export function convertAnnotation(
       const confidences =
         isPlainObject(value) && Array.isArray(known.confidences) ? known.confidences : labels.map(() => 1);
       return { fields: { ...common, labels, confidences } };
+    }
+    default: {
+      // A registered kind without a conversion of its own: an object of its declared keys.
+      if (!isPlainObject(value)) return bad(`a ${kind} is an object of ${(KIND_KEYS.get(kind) ?? []).join(", ")}`);
+      const fields: Row = { ...common };
+      for (const k of KIND_KEYS.get(kind) ?? []) if (known[k] !== undefined) fields[k] = known[k];
+      return { fields };
     }
   }
 }

@@ -1,3 +1,4 @@
+import { ANNOTATION_KINDS } from "@tessera/shared-crdt";
 import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 
@@ -8,28 +9,22 @@ import { isPlainObject } from "../jsonl.js";
  * turns one line into a canonical {@link V1Line}; unknown top-level keys are custom record
  * fields, unknown entity keys custom entity fields — nothing is dropped.
  */
-export type V1Kind = "bbox" | "mask" | "keypoints" | "multi_path" | "text_span" | "classification";
+/** A v1 annotation kind: the `io.v1.key` of an annotation kind (`bbox`, `mask`, `keypoints`, …). */
+export type V1Kind = string;
 export type V1ViewKind = "image" | "sequence_frames" | "text";
 
-export const KIND_ALIASES: Readonly<Record<string, V1Kind>> = {
-  bbox: "bbox",
-  bboxes: "bbox",
-  box: "bbox",
-  mask: "mask",
-  masks: "mask",
-  segmentation: "mask",
-  keypoint: "keypoints",
-  keypoints: "keypoints",
-  multi_path: "multi_path",
-  multi_paths: "multi_path",
-  polygon: "multi_path",
-  polygons: "multi_path",
-  polyline: "multi_path",
-  polylines: "multi_path",
-  text_span: "text_span",
-  text_spans: "text_span",
-  classification: "classification",
-};
+/** Every v1 entity key that names an annotation (a kind's key and its aliases) → the kind's key. */
+export const KIND_ALIASES: ReadonlyMap<string, V1Kind> = new Map(
+  ANNOTATION_KINDS.flatMap((k) => {
+    const v1 = k.io.v1;
+    return v1 ? [v1.key, ...v1.aliases].map((alias) => [alias, v1.key] as const) : [];
+  }),
+);
+
+/** The v1 annotation keys for error messages: each kind's key, its aliases in parentheses. */
+const KNOWN_KINDS = ANNOTATION_KINDS.flatMap((k) =>
+  k.io.v1 ? [k.io.v1.aliases.length > 0 ? `${k.io.v1.key} (${k.io.v1.aliases.join(", ")})` : k.io.v1.key] : [],
+).join(", ");
 
 export interface V1Annotation {
   readonly kind: V1Kind;
@@ -126,15 +121,8 @@ function annotationGroup(ctx: NormalizeContext, line: number, view: string, raw:
       frameIndex = value;
       continue;
     }
-    const kind = KIND_ALIASES[key.toLowerCase()];
-    if (!kind)
-      fail(
-        ctx,
-        line,
-        p,
-        `unknown annotation "${key}" (known: bbox, mask, keypoint(s), multi_path, polygon, polyline, text_span, classification)`,
-        "unknown_key",
-      );
+    const kind = KIND_ALIASES.get(key.toLowerCase());
+    if (!kind) fail(ctx, line, p, `unknown annotation "${key}" (known: ${KNOWN_KINDS})`, "unknown_key");
     if (value === null || value === undefined) continue;
     annotations.push({ kind, key: key.toLowerCase(), value, pointer: p });
   }
@@ -190,9 +178,9 @@ function entity(ctx: NormalizeContext, line: number, raw: unknown, pointer: stri
         const { frame_index: frameIndex, ...rest } = s;
         states.push({ frameIndex: frameIndex as number, fields: rest, pointer: sp });
       });
-    } else if (KIND_ALIASES[k] !== undefined && value !== null && typeof value === "object") {
+    } else if (KIND_ALIASES.get(k) !== undefined && value !== null && typeof value === "object") {
       // 0.6-style: annotations directly on the entity apply to the default view.
-      direct.push({ kind: KIND_ALIASES[k], key: k, value, pointer: p });
+      direct.push({ kind: KIND_ALIASES.get(k) ?? k, key: k, value, pointer: p });
     } else {
       fields[key] = value;
     }

@@ -1,5 +1,12 @@
 import path from "node:path";
-import { isTimestampString, workspacePreset, WORKSPACES, type TableName, type Workspace } from "@tessera/shared-crdt";
+import {
+  ANNOTATION_KINDS,
+  isTimestampString,
+  workspacePreset,
+  WORKSPACES,
+  type TableName,
+  type Workspace,
+} from "@tessera/shared-crdt";
 import type { schema } from "@tessera/shared-crdt";
 import { ImportError, type SourceLocation } from "../errors.js";
 import { stableId } from "../ids.js";
@@ -17,7 +24,7 @@ import type {
 } from "../source.js";
 import { buildTarget, manifest, type ImportTarget } from "../target.js";
 import { imageRow } from "../viewRows.js";
-import { KIND_TABLE, splitAnnotation } from "./annotations.js";
+import { splitAnnotation, v1Table } from "./annotations.js";
 import { normalizeLine, type NormalizeContext, type V1Line, type V1ViewKind } from "./normalize.js";
 import { buildV1Rows, resolveFrames, resolveSingle, type V1Context } from "./rows.js";
 
@@ -32,31 +39,20 @@ type Slot = schema.Slot;
  */
 export const METADATA_FILE = "metadata.jsonl";
 
+/** Slot → Pixano base class: the fixed slots, then every annotation kind's. */
 const SLOT_BASE: Record<string, string> = {
   record: "Record",
   entity: "Entity",
   entity_dynamic_state: "EntityDynamicState",
-  bbox: "BBox",
-  mask: "CompressedRLE",
-  keypoint: "KeyPoints",
-  tracklet: "Tracklet",
-  message: "Message",
-  multi_path: "MultiPath",
-  text_span: "TextSpan",
-  classification: "Classification",
-  relation: "Relation",
+  ...Object.fromEntries(ANNOTATION_KINDS.map((k) => [k.slot, k.baseClass])),
 };
 const VIEW_KIND: Record<string, V1ViewKind> = { Image: "image", SequenceFrame: "sequence_frames", Text: "text" };
+/** Table → slot of the tables a v1 import may infer custom fields for (tracklets and messages are derived). */
 const SLOT_OF_TABLE: Partial<Record<TableName, Slot>> = {
   records: "record",
   entities: "entity",
   entity_dynamic_states: "entity_dynamic_state",
-  bboxes: "bbox",
-  masks: "mask",
-  keypoints: "keypoint",
-  multi_paths: "multi_path",
-  text_spans: "text_span",
-  classifications: "classification",
+  ...Object.fromEntries(ANNOTATION_KINDS.filter((k) => k.io.v1 !== undefined).map((k) => [k.id, k.slot as Slot])),
 };
 
 interface SplitPlan {
@@ -320,7 +316,7 @@ export async function openV1(sourceDir: string, options: ReaderOptions = {}, med
         for (const s of e.states) inference.observe("entity_dynamic_states", s.fields, where(s.pointer));
         for (const g of e.groups)
           for (const a of g.annotations)
-            inference.observe(KIND_TABLE[a.kind], splitAnnotation(a.kind, a.value).custom, where(a.pointer));
+            inference.observe(v1Table(a.kind), splitAnnotation(a.kind, a.value).custom, where(a.pointer));
       }
       const m = await checkLineMedia(ctx, l, split, file);
       local += m.local;

@@ -6,7 +6,7 @@ import { globFiles, hasGlobMagic, isFile, isImageFile, isRemoteUri } from "../me
 import { sidecarRows, stemOf } from "../sidecars.js";
 import type { PendingRow } from "../source.js";
 import { frameRow, imageRow, textRow } from "../viewRows.js";
-import { convertAnnotation, KIND_TABLE, splitAnnotation, type ViewInfo } from "./annotations.js";
+import { convertAnnotation, splitAnnotation, v1Table, type ViewInfo } from "./annotations.js";
 import { buildMessages } from "./messages.js";
 import type { V1Line, V1ViewKind } from "./normalize.js";
 
@@ -309,7 +309,7 @@ export async function buildV1Rows(
           where(g.pointer),
         );
       for (const a of g.annotations) {
-        const table = KIND_TABLE[a.kind];
+        const table = v1Table(a.kind);
         if (!has(table))
           throw new ImportError(
             "schema_mismatch",

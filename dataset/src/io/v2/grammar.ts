@@ -2,7 +2,10 @@ import type { DatasetSchema, TableName } from "@tessera/shared-crdt";
 import { pointerJoin } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 import { suggest, type Checker } from "./check.js";
+import { columnFields, kindKeys, v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
 import type { ViewKind } from "./spec.js";
+
+export { v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
 
 /**
  * The JSONL v2 line grammar (Pixano 0.8 spec §5): strict, no aliases, no shape inference. Each
@@ -17,8 +20,6 @@ export const HEADER_KEY = "$pixano";
 export const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
 const TOP_KEYS = ["id", "split", "attrs", "views", "entities", "conversations", "annotation_files"];
 const V1_MARKERS = new Set(["objects", "object", "view", "messages", "status"]);
-export const ANNOTATION_KINDS = ["bbox", "mask", "keypoints", "multi_path", "text_span", "classification"] as const;
-export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
 const RESERVED_KINDS = ["bbox3d", "keypoints3d", "relation"];
 
 export interface SourceSpec {
@@ -66,7 +67,7 @@ export type ViewPayload =
   | { readonly kind: "point_cloud"; readonly uri: string; readonly id?: string };
 
 export interface AnnotationSpec {
-  readonly kind: AnnotationKind;
+  readonly kind: V2Kind;
   readonly pointer: string;
   readonly view?: string;
   readonly id?: string;
@@ -252,25 +253,9 @@ function viewPayload(c: Checker, kind: ViewKind, v: unknown, p: string): ViewPay
   }
 }
 
-const KIND_KEYS: Record<AnnotationKind, string[]> = {
-  bbox: ["coords", "format", "is_normalized", "confidence"],
-  mask: ["rle", "polygons"],
-  keypoints: ["template_id", "coords", "states"],
-  multi_path: ["coords", "num_points", "is_closed"],
-  text_span: ["mention", "spans_start", "spans_end"],
-  classification: ["labels", "confidences"],
-};
 const ANN_COMMON = ["kind", "view", "id", "frame_index", "source", "attrs"];
-export const KIND_TABLE: Record<AnnotationKind, TableName> = {
-  bbox: "bboxes",
-  mask: "masks",
-  keypoints: "keypoints",
-  multi_path: "multi_paths",
-  text_span: "text_spans",
-  classification: "classifications",
-};
 
-function kindFields(c: Checker, kind: AnnotationKind, o: Record<string, unknown>, p: string): Record<string, unknown> {
+function kindFields(c: Checker, kind: V2Kind, o: Record<string, unknown>, p: string): Record<string, unknown> {
   const at = (k: string) => pointerJoin(p, k);
   const need = (k: string) => {
     if (o[k] === undefined || o[k] === null) c.fail(at(k), `a ${kind} annotation needs "${k}"`);
@@ -327,6 +312,8 @@ function kindFields(c: Checker, kind: AnnotationKind, o: Record<string, unknown>
         o.confidences === undefined || o.confidences === null ? undefined : c.numbers(o.confidences, at("confidences"));
       return { labels, confidences };
     }
+    default:
+      return columnFields(c, kind, o, p);
   }
 }
 
@@ -369,8 +356,8 @@ function annotation(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v
       `annotation kind "${kindRaw}" is reserved for a later release and cannot be imported yet`,
     );
   }
-  const kind = c.oneOf(kindRaw, pointerJoin(p, "kind"), ANNOTATION_KINDS);
-  const o = c.object(v, p, [...ANN_COMMON, ...KIND_KEYS[kind]]);
+  const kind = c.oneOf(kindRaw, pointerJoin(p, "kind"), V2_KINDS);
+  const o = c.object(v, p, [...ANN_COMMON, ...kindKeys(kind)]);
   const view = c.optString(o, "view", p);
   if (view === undefined && ctx.viewKinds.size > 1)
     c.fail(p, "the schema declares several views: every annotation needs a 'view'");
@@ -387,7 +374,7 @@ function annotation(c: Checker, ctx: GrammarContext, defaults: HeaderDefaults, v
     }
   }
   const attrs = o.attrs === undefined ? {} : c.object(o.attrs, pointerJoin(p, "attrs"));
-  const table = KIND_TABLE[kind];
+  const table = v2Table(kind);
   if (!ctx.schema.tables.has(table))
     c.fail(pointerJoin(p, "kind"), `${kind} annotation but the schema has no ${table} table`, "schema_mismatch");
   checkAttrs(c, attrs, pointerJoin(p, "attrs"), columnsOf(ctx, table), kind, [

@@ -9,7 +9,7 @@ import type { PendingRow } from "../source.js";
 import { videoRow } from "../video.js";
 import { frameRow, imageRow, textRow } from "../viewRows.js";
 import {
-  KIND_TABLE,
+  v2Table,
   type AnnotationSpec,
   type EntitySpec,
   type HeaderDefaults,
@@ -242,6 +242,9 @@ function annotationRow(ctx: LineContext, a: AnnotationSpec, common: Row, refs: V
       const labels = f.labels as string[];
       return { ...common, labels, confidences: (f.confidences as number[] | undefined) ?? labels.map(() => 1) };
     }
+    default:
+      // A registered kind without a conversion of its own: its keys are its columns.
+      return { ...common, ...f };
   }
 }
 
@@ -318,7 +321,7 @@ function buildEntity(
       common.tracklet_id = trackletIds.get(viewName) ?? "";
       common.entity_dynamic_state_id = stateIds.get(a.frameIndex) ?? "";
     }
-    sink.add(KIND_TABLE[a.kind], { ...annotationRow(ctx, a, common, refs, where(a.pointer)), ...a.attrs }, a.pointer);
+    sink.add(v2Table(a.kind), { ...annotationRow(ctx, a, common, refs, where(a.pointer)), ...a.attrs }, a.pointer);
   });
 }
 

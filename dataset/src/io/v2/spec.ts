@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { kindsInSlotOrder } from "@tessera/shared-crdt";
 import type { schema } from "@tessera/shared-crdt";
 import { ImportError, pointerJoin } from "../errors.js";
 import { buildTarget, manifest, type ImportTarget } from "../target.js";
@@ -39,17 +40,12 @@ const VIEW_CLASS: Record<ViewKind, string> = {
 };
 export const VIEW_KINDS = Object.keys(VIEW_CLASS) as ViewKind[];
 
-const SLOT_BASE: Partial<Record<Slot, string>> = {
-  bbox: "BBox",
-  mask: "CompressedRLE",
-  keypoint: "KeyPoints",
-  tracklet: "Tracklet",
-  message: "Message",
-  multi_path: "MultiPath",
-  text_span: "TextSpan",
-  classification: "Classification",
-  relation: "Relation",
-};
+/** Annotation slot → Pixano base class, from the kind registry (Pixano 0.7's slots, then 0.8's, then registered kinds'). */
+const SLOT_BASE: Partial<Record<Slot, string>> = Object.fromEntries(
+  [...kindsInSlotOrder().filter((k) => k.since === "0.7"), ...kindsInSlotOrder().filter((k) => k.since !== "0.7")].map(
+    (k) => [k.slot, k.baseClass],
+  ),
+);
 const ANNOTATION_SLOTS = Object.keys(SLOT_BASE) as Slot[];
 const WORKSPACES = ["image", "video", "image_vqa", "image_text_entity_linking", "undefined"] as const;
 

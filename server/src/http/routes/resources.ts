@@ -1,6 +1,15 @@
 import { Router, type Request } from "express";
 import type { DatasetHandle } from "@tessera/dataset";
-import { TABLES, tableSchemaFromManifest, type Filter, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import {
+  ALL_FILTERS,
+  kindsInRouteOrder,
+  TABLES,
+  tableSchemaFromManifest,
+  type Filter,
+  type ResourceFilter,
+  type TableName,
+  type TableSchema,
+} from "@tessera/shared-crdt";
 import { describeColumns } from "../catalogue.js";
 import { declaredTable, openDataset, param, type AppContext } from "../context.js";
 import { createRow, deleteRow, getRow, updateRow, type TableAccess } from "../crud.js";
@@ -22,7 +31,7 @@ import { paginationDocs, whereDoc } from "./docs.js";
  * `api/resources.py`): one definition per resource, one factory.
  */
 
-export type ListFilter = "record_id" | "entity_id" | "view_name" | "source_type" | "tracklet_id" | "frame_index";
+export type ListFilter = ResourceFilter;
 
 export interface ResourceDef {
   readonly table: TableName;
@@ -36,36 +45,25 @@ export interface ResourceDef {
   readonly exclude?: ReadonlySet<string>;
 }
 
-const ALL: readonly ListFilter[] = ["record_id", "entity_id", "view_name", "source_type", "tracklet_id", "frame_index"];
-const ENTITY_ANNOTATION: readonly ListFilter[] = ["record_id", "entity_id", "view_name", "source_type"];
-
-/** Pixano 0.8's resources, with the filters each one accepts. */
+/** Pixano 0.8's resources, with the filters each one accepts; annotation kinds come from the kind registry. */
 export const RESOURCES: readonly ResourceDef[] = [
   { table: "entities", name: "entity", tag: "Entities", filters: ["record_id"], update: true, delete: true },
   {
     table: "entity_dynamic_states",
     name: "entity_dynamic_state",
     tag: "Entity Dynamic States",
-    filters: ALL,
+    filters: ALL_FILTERS,
     update: true,
     delete: true,
   },
-  { table: "tracklets", name: "tracklet", tag: "Tracklets", filters: ENTITY_ANNOTATION, update: true, delete: true },
-  { table: "bboxes", name: "bbox", tag: "BBoxes", filters: ALL, update: true, delete: true },
-  { table: "masks", name: "mask", tag: "Masks", filters: ALL, update: true, delete: true },
-  { table: "multi_paths", name: "multi_path", tag: "Multi-Paths", filters: ALL, update: true, delete: true },
-  { table: "keypoints", name: "keypoints", tag: "KeyPoints", filters: ALL, update: true, delete: true },
-  {
-    table: "classifications",
-    name: "classification",
-    tag: "Classifications",
-    filters: ENTITY_ANNOTATION,
+  ...kindsInRouteOrder().map((k): ResourceDef => ({
+    table: k.id as TableName,
+    name: k.rest.name,
+    tag: k.rest.tag,
+    filters: k.rest.filters,
     update: true,
     delete: true,
-  },
-  { table: "relations", name: "relation", tag: "Relations", filters: ENTITY_ANNOTATION, update: true, delete: true },
-  { table: "messages", name: "message", tag: "Messages", filters: ENTITY_ANNOTATION, update: true, delete: true },
-  { table: "text_spans", name: "text_span", tag: "Text Spans", filters: ENTITY_ANNOTATION, update: true, delete: true },
+  })),
   {
     table: "embeddings",
     name: "embedding",
