@@ -1,4 +1,5 @@
 import type { ToolName } from "../canvas/types.js";
+import { allTools } from "../tools/registry.js";
 
 /**
  * The workspace's keyboard (CVAT / Label Studio habits, UI.md "Interaction"): one table that both
@@ -33,29 +34,8 @@ export function keyPressOf(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" 
   return { key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey };
 }
 
-export const TOOL_KEYS: Readonly<Record<string, ToolName>> = {
-  v: "select",
-  r: "bbox",
-  p: "polygon",
-  l: "polyline",
-  k: "keypoints",
-  b: "brush",
-  e: "eraser",
-};
-
-export const TOOL_LABELS: Readonly<Record<ToolName, string>> = {
-  select: "Select / move",
-  bbox: "Bounding box",
-  polygon: "Polygon",
-  polyline: "Polyline",
-  keypoints: "Keypoints",
-  brush: "Brush (mask)",
-  eraser: "Eraser (mask)",
-};
-
-export function toolKey(tool: ToolName): string {
-  return (Object.entries(TOOL_KEYS).find(([, t]) => t === tool)?.[0] ?? "").toUpperCase();
-}
+/** Tool by shortcut key: `select` and the tools the kinds bring (`client/src/kinds/`). */
+export const TOOL_KEYS: Readonly<Record<string, ToolName>> = Object.fromEntries(allTools().map((t) => [t.key, t.name]));
 
 /**
  * Resolves a key press. `typing` is true when focus is in a text field: then only Escape gets
@@ -98,7 +78,7 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
   {
     title: "Tools",
     items: [
-      ...Object.entries(TOOL_KEYS).map(([key, tool]) => ({ keys: key.toUpperCase(), action: TOOL_LABELS[tool] })),
+      ...allTools().map((t) => ({ keys: t.key.toUpperCase(), action: t.label })),
       { keys: "N", action: "Repeat the last drawing tool" },
     ],
   },

@@ -1,3 +1,4 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { keyPressOf, resolveKey, SHORTCUTS, TOOL_KEYS, type KeyPress } from "../../src/app/keymap.js";
 

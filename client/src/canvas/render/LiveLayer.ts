@@ -1,6 +1,5 @@
 import { BitmapText, Container, Graphics } from "pixi.js";
-import type { ShapeTable } from "../../tools/types.js";
-import { SHAPE_TABLES } from "../../tools/types.js";
+import { isShapeTable } from "../../kinds/registry.js";
 import type { Camera } from "../scene/camera.js";
 import type { SceneModel } from "../scene/SceneModel.js";
 import { cursorAlpha, type RemotePeer } from "../live/peers.js";
@@ -21,8 +20,6 @@ interface CursorSprite {
   readonly name: BitmapText;
   color: number;
 }
-
-const isShapeTable = (t: string): t is ShapeTable => (SHAPE_TABLES as readonly string[]).includes(t);
 
 export class LiveLayer {
   readonly root = new Container({ label: "live" });
