@@ -2,7 +2,7 @@ import { batchedGraphics } from "../../src/canvas/render/views/batched.js";
 import type { AnnotationView, ViewEnv, ViewStyle } from "../../src/canvas/render/views/AnnotationView.js";
 import type { SceneItem } from "../../src/canvas/scene/SceneModel.js";
 import { sx, sy } from "../../src/canvas/render/screenShapes.js";
-import type { KindView, Ring } from "../../src/kinds/KindView.js";
+import type { PlainKindView, Ring } from "../../src/kinds/KindView.js";
 import { boxFromCorners, MIN_BOX_PX, pointIn } from "../../src/tools/geometry.js";
 import { step, type Tool, type ToolContext } from "../../src/tools/types.js";
 
@@ -114,7 +114,7 @@ const ellipseTool: Tool<EllipseState> = {
   },
 };
 
-export const ellipseKind: KindView<"ellipse"> = {
+export const ellipseKind: PlainKindView<"ellipse"> = {
   table: "tracklets",
   shape: "ellipse",
   order: 50,
