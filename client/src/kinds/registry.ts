@@ -1,5 +1,6 @@
 import type { ComponentTable, Row } from "@tessera/shared-crdt";
 import type { ToolName } from "../canvas/types.js";
+import type { ViewTile } from "../canvas/scene/layout.js";
 import type { ViewSizeOf } from "../tools/shapes.js";
 import type { Shape } from "../tools/types.js";
 import type { Bounds, KindListing, KindTool, KindView, ShapeGeometry } from "./KindView.js";
@@ -141,6 +142,24 @@ export function shapeOfRow(table: string, row: Row, sizeOf: ViewSizeOf): Shape |
 /** Axis-aligned bounds `[minX, minY, maxX, maxY]` of a shape, normalised (zeros for an unknown kind). */
 export function shapeBounds(shape: Shape): Bounds {
   return geometryOf(shape)?.bounds(shape) ?? [0, 0, 0, 0];
+}
+
+/**
+ * Exact hit test of one shape against a world point, with a tolerance in world units (screen
+ * pixels / zoom), by the shape's kind. Returns the score used to pick among overlapping
+ * candidates — the covered area in world px² (smaller wins, so a box inside another stays
+ * clickable; lines score 0) — or -1 when the point misses or the kind is unknown.
+ * `cached(decode)` memoises what a kind decodes to hit-test (a mask's runs) with the scene item.
+ */
+export function hitScore(
+  shape: Shape,
+  tile: ViewTile,
+  wx: number,
+  wy: number,
+  tol: number,
+  cached: (decode: () => readonly number[] | null) => readonly number[] | null,
+): number {
+  return geometryOf(shape)?.hitScore(shape, tile, wx, wy, tol, cached) ?? -1;
 }
 
 /** Every drawing tool the kinds bring, in rail order. */

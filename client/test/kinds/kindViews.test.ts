@@ -14,7 +14,7 @@ import {
 } from "@tessera/shared-crdt";
 import { TesseraCanvas, type CanvasRenderer } from "../../src/canvas/TesseraCanvas.js";
 import { AnnotationLayer } from "../../src/canvas/render/AnnotationLayer.js";
-import { drawHandles, outlineRings } from "../../src/canvas/render/screenShapes.js";
+import { drawHandles, outlineRings } from "../../src/kinds/draw.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
 import type { CanvasOptions, SelectionRef } from "../../src/canvas/types.js";

@@ -3,7 +3,8 @@ import { isShapeTable } from "../../kinds/registry.js";
 import type { Camera } from "../scene/camera.js";
 import type { SceneModel } from "../scene/SceneModel.js";
 import { cursorAlpha, type RemotePeer } from "../live/peers.js";
-import { dashRings, outlineRings, strokeRings, sx, sy } from "./screenShapes.js";
+import { outlineRings } from "../../kinds/draw.js";
+import { dashRings, strokeRings, sx, sy } from "./screenShapes.js";
 import { darken, STYLE } from "./style.js";
 import { labelStyle } from "./labelStyle.js";
 

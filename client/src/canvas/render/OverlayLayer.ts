@@ -5,7 +5,8 @@ import type { ViewTile } from "../scene/layout.js";
 import type { SceneModel } from "../scene/SceneModel.js";
 import type { KeypointTemplate } from "../types.js";
 import type { MarkEnv } from "../../kinds/KindView.js";
-import { drawHandles, drawMarks, drawPreview, outlineRings, strokeRings } from "./screenShapes.js";
+import { drawHandles, drawMarks, drawPreview, outlineRings } from "../../kinds/draw.js";
+import { strokeRings } from "./screenShapes.js";
 import { STYLE } from "./style.js";
 
 /**

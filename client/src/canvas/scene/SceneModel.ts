@@ -1,8 +1,7 @@
 import type * as Y from "yjs";
 import { readRow, rowOfMap, tableMap, type DocChanges, type Row } from "@tessera/shared-crdt";
-import { kindOfTable, shapeBounds, shapeOfRow, shapeTables } from "../../kinds/registry.js";
+import { hitScore, kindOfTable, shapeBounds, shapeOfRow, shapeTables } from "../../kinds/registry.js";
 import type { Hit, Shape, ShapeRef, ShapeTable } from "../../tools/types.js";
-import { hitScore } from "./hitTest.js";
 import { tilesBounds, type ViewTile } from "./layout.js";
 import { SpatialGrid } from "./SpatialGrid.js";
 
