@@ -70,7 +70,12 @@ export interface KindTool {
   readonly icon: string;
   readonly cursor: CursorStyle;
   readonly tool: Tool<unknown>;
+  /** Canvas settings the tool uses, shown in the options strip while it is on. */
+  readonly options?: readonly ToolOption[];
 }
+
+/** The canvas settings a tool may use: the keypoint template, the brush size. */
+export type ToolOption = "template" | "brushSize";
 
 interface KindViewBase<K extends ShapeKind> extends ShapeGeometry<K> {
   /** The kind's id: its Pixano table name. */

@@ -78,6 +78,7 @@ export const kindView: KindView<"keypoints"> = {
       icon: "M11 4a2 2 0 110 .1M6 13a2 2 0 110 .1M16 13a2 2 0 110 .1M11 5l-5 8M11 5l5 8",
       cursor: "crosshair",
       tool: keypointsTool,
+      options: ["template"],
     },
   ],
 };

@@ -59,6 +59,7 @@ export const kindView: KindView<"mask"> = {
       icon: "M4 17c3 0 4-2 4-4l8-9 2 2-9 8c0 2-2 3-5 3z",
       cursor: "crosshair",
       tool: brush,
+      options: ["brushSize"],
     },
     {
       name: "eraser",
@@ -67,6 +68,7 @@ export const kindView: KindView<"mask"> = {
       icon: "M4 14l7-8 6 6-5 5H8z M11 17h7",
       cursor: "crosshair",
       tool: eraser,
+      options: ["brushSize"],
     },
   ],
 };

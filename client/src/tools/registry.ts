@@ -1,4 +1,5 @@
 import type { ToolName } from "../canvas/types.js";
+import type { ToolOption } from "../kinds/KindView.js";
 import { kindTool, kindTools } from "../kinds/registry.js";
 import { selectTool } from "./selectTool.js";
 import type { CursorStyle, Tool } from "./types.js";
@@ -15,6 +16,13 @@ export interface ToolEntry {
   readonly icon: string;
   readonly cursor: CursorStyle;
   readonly tool: Tool<unknown>;
+  /** Canvas settings the tool uses (options strip). */
+  readonly options?: readonly ToolOption[];
+}
+
+/** Whether a tool uses a canvas setting (keypoint template, brush size). */
+export function toolUses(name: ToolName, option: ToolOption): boolean {
+  return toolEntry(name)?.options?.includes(option) ?? false;
 }
 
 /** The select tool, which every canvas starts with. */

@@ -19,7 +19,7 @@ import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
 import type { CanvasOptions, SelectionRef } from "../../src/canvas/types.js";
 import { resolveKey } from "../../src/app/keymap.js";
-import { allTools } from "../../src/tools/registry.js";
+import { allTools, toolUses } from "../../src/tools/registry.js";
 import { isShapeTable, kindLabel, kindViews, registerKindView, shapeOfRow } from "../../src/kinds/registry.js";
 import { ids, PERSON, RECORD, VIEWS } from "../tools/support.js";
 import { ManualClock } from "../canvas/support.js";
@@ -141,6 +141,13 @@ describe("kind views: one module per kind, found without a list", () => {
       "brush",
       "eraser",
     ]);
+  });
+
+  it("shows the options strip's settings for the tools whose kind uses them", () => {
+    expect(toolUses("keypoints", "template")).toBe(true);
+    expect(toolUses("brush", "brushSize") && toolUses("eraser", "brushSize")).toBe(true);
+    for (const t of ["select", "bbox", "polygon", "polyline"] as const)
+      expect([toolUses(t, "template"), toolUses(t, "brushSize")]).toEqual([false, false]);
   });
 
   it("refuses a second kind view for a table that already has one", () => {
