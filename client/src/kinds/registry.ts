@@ -10,8 +10,8 @@ import { PREVIEW_GEOMETRY } from "./previews.js";
  * The client's kind views, found without a list: every `./*.kind.ts` module exporting `kindView`
  * (a drawn kind) or `kindListing` (a kind only listed in the object list). Vite resolves the glob
  * at build time and vitest does the same, so adding a kind is adding its module. Tests add kinds
- * of their own with {@link registerKindView}. Lookups are built lazily on first use, so modules
- * that import each other in a cycle never see a half-built registry.
+ * of their own with {@link registerKindView}. Lookups are built on first use (and again after a
+ * registration), never while modules are still being evaluated.
  */
 interface KindModule {
   readonly kindView?: KindView;
@@ -28,6 +28,11 @@ interface Registry {
   readonly kindByShape: ReadonlyMap<string, KindView>;
   readonly labels: ReadonlyMap<string, string>;
   readonly tools: ReadonlyMap<string, KindTool>;
+}
+
+/** Two kinds claim one table, shape kind or tool name: a programming error, found at start-up. */
+export class DuplicateKindError extends Error {
+  override readonly name = "DuplicateKindError";
 }
 
 const registered: KindView[] = [];
@@ -48,14 +53,14 @@ function build(): Registry {
   const labels = new Map<string, string>();
   for (const g of PREVIEW_GEOMETRY) byShape.set(g.shape, g);
   for (const k of kinds) {
-    if (byTable.has(k.table)) throw new Error(`two kind views for table ${k.table}`);
-    if (byShape.has(k.shape)) throw new Error(`two geometries for shape kind ${k.shape}`);
+    if (byTable.has(k.table)) throw new DuplicateKindError(`two kind views for table ${k.table}`);
+    if (byShape.has(k.shape)) throw new DuplicateKindError(`two geometries for shape kind ${k.shape}`);
     byTable.set(k.table, k);
     byShape.set(k.shape, k);
     kindByShape.set(k.shape, k);
     labels.set(k.table, k.label);
     for (const t of k.tools) {
-      if (t.name === "select" || tools.has(t.name)) throw new Error(`two tools named ${t.name}`);
+      if (t.name === "select" || tools.has(t.name)) throw new DuplicateKindError(`two tools named ${t.name}`);
       tools.set(t.name, t);
     }
   }

@@ -20,7 +20,14 @@ import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
 import type { CanvasOptions, SelectionRef } from "../../src/canvas/types.js";
 import { resolveKey } from "../../src/app/keymap.js";
 import { allTools, toolUses } from "../../src/tools/registry.js";
-import { isShapeTable, kindLabel, kindViews, registerKindView, shapeOfRow } from "../../src/kinds/registry.js";
+import {
+  DuplicateKindError,
+  isShapeTable,
+  kindLabel,
+  kindViews,
+  registerKindView,
+  shapeOfRow,
+} from "../../src/kinds/registry.js";
 import { ids, PERSON, RECORD, VIEWS } from "../tools/support.js";
 import { ManualClock } from "../canvas/support.js";
 import { ellipseKind } from "./ellipses.kind.js";
@@ -151,7 +158,8 @@ describe("kind views: one module per kind, found without a list", () => {
   });
 
   it("refuses a second kind view for a table that already has one", () => {
-    expect(() => registerKindView({ ...ellipseKind, table: "bboxes" })).toThrow(/two kind views for table bboxes/);
+    expect(() => registerKindView({ ...ellipseKind, table: "bboxes" })).toThrow(DuplicateKindError);
+    expect(() => registerKindView({ ...ellipseKind, shape: "box" })).toThrow(/two geometries for shape kind box/);
     expect(isShapeTable("tracklets")).toBe(false);
   });
 });
