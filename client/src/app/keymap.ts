@@ -1,4 +1,5 @@
 import type { ToolName } from "../canvas/types.js";
+import { allTools } from "../tools/registry.js";
 
 /**
  * The workspace's keyboard (CVAT / Label Studio habits, UI.md "Interaction"): one table that both
@@ -33,28 +34,9 @@ export function keyPressOf(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" 
   return { key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey };
 }
 
-export const TOOL_KEYS: Readonly<Record<string, ToolName>> = {
-  v: "select",
-  r: "bbox",
-  p: "polygon",
-  l: "polyline",
-  k: "keypoints",
-  b: "brush",
-  e: "eraser",
-};
-
-export const TOOL_LABELS: Readonly<Record<ToolName, string>> = {
-  select: "Select / move",
-  bbox: "Bounding box",
-  polygon: "Polygon",
-  polyline: "Polyline",
-  keypoints: "Keypoints",
-  brush: "Brush (mask)",
-  eraser: "Eraser (mask)",
-};
-
-export function toolKey(tool: ToolName): string {
-  return (Object.entries(TOOL_KEYS).find(([, t]) => t === tool)?.[0] ?? "").toUpperCase();
+/** Tool by shortcut key: `select` and the tools the kinds bring (`client/src/kinds/`). */
+export function toolKeys(): Readonly<Record<string, ToolName>> {
+  return Object.fromEntries(allTools().map((t) => [t.key, t.name]));
 }
 
 /**
@@ -77,8 +59,8 @@ export function resolveKey(k: KeyPress, typing: boolean): Command | null {
   if (k.key === "Enter") return { kind: "confirm" };
   if (k.key === "Delete" || k.key === "Backspace") return { kind: "delete" };
   if (k.shift) return null;
-  const tool = TOOL_KEYS[lower];
-  if (tool) return { kind: "tool", tool };
+  const tool = allTools().find((t) => t.key === lower);
+  if (tool) return { kind: "tool", tool: tool.name };
   if (lower === "n") return { kind: "repeatTool" };
   if (lower === "f") return { kind: "fit" };
   if (lower === "0") return { kind: "oneToOne" };
@@ -94,50 +76,52 @@ export interface ShortcutGroup {
 }
 
 /** Every shortcut, for the `?` overlay (the canvas's own pointer gestures included). */
-export const SHORTCUTS: readonly ShortcutGroup[] = [
-  {
-    title: "Tools",
-    items: [
-      ...Object.entries(TOOL_KEYS).map(([key, tool]) => ({ keys: key.toUpperCase(), action: TOOL_LABELS[tool] })),
-      { keys: "N", action: "Repeat the last drawing tool" },
-    ],
-  },
-  {
-    title: "Drawing",
-    items: [
-      { keys: "Drag", action: "Draw a box (Shift constrains)" },
-      { keys: "Click", action: "Add a polygon / polyline vertex" },
-      { keys: "Enter", action: "Close the shape / confirm the form" },
-      { keys: "Backspace", action: "Remove the last vertex while drawing" },
-      { keys: "Esc", action: "Cancel drawing, close the form, stop following, clear the selection" },
-      { keys: "1 – 9", action: "Pick a category (new shape, form, or selection)" },
-    ],
-  },
-  {
-    title: "Editing",
-    items: [
-      { keys: "Del", action: "Delete the selection" },
-      { keys: "Ctrl+Z", action: "Undo your last edit (only yours)" },
-      { keys: "Ctrl+Shift+Z · Ctrl+Y", action: "Redo" },
-      { keys: "Alt (hold)", action: "Show hidden shapes" },
-      { keys: "[ · ]", action: "Smaller / larger brush" },
-    ],
-  },
-  {
-    title: "View",
-    items: [
-      { keys: "Wheel", action: "Zoom around the pointer" },
-      { keys: "Space+drag · middle drag", action: "Pan" },
-      { keys: "F", action: "Fit the image" },
-      { keys: "0", action: "Zoom 1:1" },
-    ],
-  },
-  {
-    title: "Records",
-    items: [
-      { keys: "Shift+←", action: "Previous record (filtered order)" },
-      { keys: "Shift+→", action: "Next record" },
-      { keys: "?", action: "This help" },
-    ],
-  },
-];
+export function shortcuts(): readonly ShortcutGroup[] {
+  return [
+    {
+      title: "Tools",
+      items: [
+        ...allTools().map((t) => ({ keys: t.key.toUpperCase(), action: t.label })),
+        { keys: "N", action: "Repeat the last drawing tool" },
+      ],
+    },
+    {
+      title: "Drawing",
+      items: [
+        { keys: "Drag", action: "Draw a box (Shift constrains)" },
+        { keys: "Click", action: "Add a polygon / polyline vertex" },
+        { keys: "Enter", action: "Close the shape / confirm the form" },
+        { keys: "Backspace", action: "Remove the last vertex while drawing" },
+        { keys: "Esc", action: "Cancel drawing, close the form, stop following, clear the selection" },
+        { keys: "1 – 9", action: "Pick a category (new shape, form, or selection)" },
+      ],
+    },
+    {
+      title: "Editing",
+      items: [
+        { keys: "Del", action: "Delete the selection" },
+        { keys: "Ctrl+Z", action: "Undo your last edit (only yours)" },
+        { keys: "Ctrl+Shift+Z · Ctrl+Y", action: "Redo" },
+        { keys: "Alt (hold)", action: "Show hidden shapes" },
+        { keys: "[ · ]", action: "Smaller / larger brush" },
+      ],
+    },
+    {
+      title: "View",
+      items: [
+        { keys: "Wheel", action: "Zoom around the pointer" },
+        { keys: "Space+drag · middle drag", action: "Pan" },
+        { keys: "F", action: "Fit the image" },
+        { keys: "0", action: "Zoom 1:1" },
+      ],
+    },
+    {
+      title: "Records",
+      items: [
+        { keys: "Shift+←", action: "Previous record (filtered order)" },
+        { keys: "Shift+→", action: "Next record" },
+        { keys: "?", action: "This help" },
+      ],
+    },
+  ];
+}

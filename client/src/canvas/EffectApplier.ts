@@ -13,7 +13,7 @@ import {
   type Row,
 } from "@tessera/shared-crdt";
 import type { ToolName } from "./types.js";
-import type { CursorStyle, Effect, Hit, Shape, ShapeRef, ShapeTable } from "../tools/types.js";
+import type { CursorStyle, Effect, Hit, Shape, ShapeRef, ShapeTable, VertexTable } from "../tools/types.js";
 import { Throttle, type Clock } from "./clock.js";
 
 /**
@@ -62,7 +62,7 @@ type PendingOp =
   | { readonly kind: "update"; readonly table: ShapeTable; readonly id: string; patch: Row }
   | {
       readonly kind: "vertex";
-      readonly table: "multi_paths" | "keypoints";
+      readonly table: VertexTable;
       readonly id: string;
       index: number;
       x: number;

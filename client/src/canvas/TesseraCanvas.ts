@@ -1,13 +1,12 @@
 import type { Awareness } from "y-protocols/awareness";
 import { observeRecordChanges } from "@tessera/shared-crdt";
-import { TOOLS } from "../tools/registry.js";
+import { SELECT_TOOL, toolEntry, type ToolEntry } from "../tools/registry.js";
+import { isShapeTable } from "../kinds/registry.js";
 import {
-  SHAPE_TABLES,
   type CursorStyle,
   type Hit,
   type Shape,
   type ShapeRef,
-  type ShapeTable,
   type ToolEvent,
   type Transition,
 } from "../tools/types.js";
@@ -53,18 +52,6 @@ export interface CanvasRenderer {
   destroy(): void;
 }
 
-const TOOL_CURSOR: Record<ToolName, CursorStyle> = {
-  select: "default",
-  bbox: "crosshair",
-  polygon: "crosshair",
-  polyline: "crosshair",
-  keypoints: "crosshair",
-  brush: "crosshair",
-  eraser: "crosshair",
-};
-
-const isShapeTable = (t: string): t is ShapeTable => (SHAPE_TABLES as readonly string[]).includes(t);
-
 export class TesseraCanvas implements CanvasController {
   readonly events = new Emitter<CanvasEvents>();
   camera: Camera = { x: 0, y: 0, zoom: 1 };
@@ -73,7 +60,8 @@ export class TesseraCanvas implements CanvasController {
   selection: ShapeRef[] = [];
   editable: boolean;
   private toolName: ToolName = "select";
-  private toolState: unknown = TOOLS.select.initial();
+  private tool: ToolEntry = SELECT_TOOL;
+  private toolState: unknown = SELECT_TOOL.tool.initial();
   private category = "";
   private templateId: string | undefined;
   private brushRadiusPx: number;
@@ -160,7 +148,7 @@ export class TesseraCanvas implements CanvasController {
 
   /** Runs one event through the current tool and applies its effects. */
   toolEvent(event: ToolEvent): Transition<unknown> {
-    const t = TOOLS[this.toolName].transition(this.toolState, event, this.ctx());
+    const t = this.tool.tool.transition(this.toolState, event, this.ctx());
     this.toolState = t.state;
     this.applier.apply(t.effects);
     if (event.type === "move" || event.type === "down" || event.type === "up") {
@@ -176,12 +164,18 @@ export class TesseraCanvas implements CanvasController {
 
   setTool(tool: ToolName): void {
     if (tool === this.toolName) return;
+    const entry = toolEntry(tool);
+    if (!entry) {
+      console.warn(`canvas: no tool ${tool}; keeping ${this.toolName}`);
+      return;
+    }
     this.toolEvent({ type: "cancel" });
     this.applier.destroy();
     this.toolName = tool;
-    this.toolState = TOOLS[tool].initial();
+    this.tool = entry;
+    this.toolState = entry.tool.initial();
     this.previewShape = null;
-    this.setCursor(TOOL_CURSOR[tool]);
+    this.setCursor(entry.cursor);
     this.awarenessOut.tool(tool);
     this.renderer?.onOverlay();
   }
@@ -212,7 +206,7 @@ export class TesseraCanvas implements CanvasController {
   key(e: { key: string; shift: boolean; ctrl: boolean; alt: boolean; type: "down" | "up" }): boolean {
     if (e.key === " ") {
       this.spaceHeld = e.type === "down";
-      this.setCursor(this.spaceHeld ? "grab" : TOOL_CURSOR[this.toolName]);
+      this.setCursor(this.spaceHeld ? "grab" : this.tool.cursor);
       return true;
     }
     if (e.key === "Alt") {

@@ -3,7 +3,7 @@ import type { CanvasController, CanvasOptions } from "./types.js";
 import { browserClock } from "./clock.js";
 import { tileViews } from "./scene/layout.js";
 import { SceneModel } from "./scene/SceneModel.js";
-import { SHAPE_TABLES } from "../tools/types.js";
+import { shapeTables } from "../kinds/registry.js";
 import { TesseraCanvas } from "./TesseraCanvas.js";
 import { PixiRenderer } from "./PixiRenderer.js";
 
@@ -23,7 +23,7 @@ export async function createTesseraCanvas(
   options: CanvasOptions,
 ): Promise<{ readonly canvas: TesseraCanvas; readonly renderer: PixiRenderer }> {
   const t0 = performance.now();
-  const expected = SHAPE_TABLES.reduce((n, t) => n + tableMap(options.doc, t).size, 0);
+  const expected = shapeTables().reduce((n, t) => n + tableMap(options.doc, t).size, 0);
   const scene = new SceneModel(options.doc, tileViews(options.views), expected);
   const canvas = new TesseraCanvas(options, scene, browserClock);
   let renderer: PixiRenderer;

@@ -8,7 +8,22 @@ import type { ComponentTable, DatasetSchema } from "@tessera/shared-crdt";
  * mutators with the local origin, and never re-renders from Solid: panels talk to it only through
  * {@link CanvasController}.
  */
-export type ToolName = "select" | "bbox" | "polygon" | "polyline" | "keypoints" | "brush" | "eraser";
+/**
+ * Names of the canvas tools: `select`, plus the drawing tools the kind modules
+ * (`client/src/kinds/*.kind.ts`) declare. A kind module adding a tool names it here by interface
+ * merging: `declare module "../canvas/types.js" { interface ToolNames { ellipse: true } }`.
+ */
+export interface ToolNames {
+  select: true;
+  bbox: true;
+  polygon: true;
+  polyline: true;
+  keypoints: true;
+  brush: true;
+  eraser: true;
+}
+
+export type ToolName = keyof ToolNames;
 
 /** A view (media row) shown on the canvas; multi-view records tile several. */
 export interface CanvasView {

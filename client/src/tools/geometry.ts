@@ -1,4 +1,4 @@
-import type { BoxHandle, Shape, ToolContext, ToolPoint } from "./types.js";
+import type { BoxHandle, ToolContext, ToolPoint } from "./types.js";
 
 /**
  * Small pure geometry used by the tools: clamping to the view, handle positions, resize and
@@ -165,11 +165,6 @@ export function vertexAt(coords: readonly number[], p: ToolPoint, ctx: ToolConte
     }
   }
   return best;
-}
-
-/** Vertices a person can drag on a shape (none for boxes and masks: boxes use handles). */
-export function editableVertices(shape: Shape): readonly number[] | null {
-  return shape.kind === "path" || shape.kind === "keypoints" ? shape.coords : null;
 }
 
 /** Squared distance from (px, py) to the segment (ax, ay)–(bx, by). */

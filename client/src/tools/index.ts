@@ -12,7 +12,8 @@ export {
 export { pathTool, polygonTool, polylineTool, type PathState } from "./pathTool.js";
 export { selectTool, pick, sameRef, type SelectState } from "./selectTool.js";
 export { dragEffects, dragStart, revertEffects, type Drag } from "./selectDrag.js";
-export { boxPatch, boxRowFields, coordsBounds, shapeBounds, shapeOfRow, type ViewSizeOf } from "./shapes.js";
+export { boxPatch, boxRowFields, coordsBounds, type ViewSizeOf } from "./shapes.js";
+export { shapeBounds, shapeOfRow } from "../kinds/registry.js";
 export { paintStroke, strokeMask } from "./maskRaster.js";
 export * from "./geometry.js";
-export { DRAWING_TOOLS, TOOLS } from "./registry.js";
+export { allTools, isDrawingTool, SELECT_TOOL, toolEntry, type ToolEntry } from "./registry.js";

@@ -1,28 +1,51 @@
 import type { ToolName } from "../canvas/types.js";
-import { bboxTool } from "./bboxTool.js";
-import { brushTool } from "./brushTool.js";
-import { keypointsTool } from "./keypointsTool.js";
-import { polygonTool, polylineTool } from "./pathTool.js";
+import type { ToolOption } from "../kinds/KindView.js";
+import { kindTool, kindTools } from "../kinds/registry.js";
 import { selectTool } from "./selectTool.js";
-import type { Tool } from "./types.js";
+import type { CursorStyle, Tool } from "./types.js";
 
-/** Every tool by name. States are opaque to the canvas, which only threads them through `transition`. */
-export const TOOLS: Readonly<Record<ToolName, Tool<unknown>>> = {
-  select: selectTool as Tool<unknown>,
-  bbox: bboxTool as Tool<unknown>,
-  polygon: polygonTool as Tool<unknown>,
-  polyline: polylineTool as Tool<unknown>,
-  keypoints: keypointsTool as Tool<unknown>,
-  brush: brushTool("brush") as Tool<unknown>,
-  eraser: brushTool("eraser") as Tool<unknown>,
+/**
+ * The canvas tools: `select`, plus the drawing tools the kind modules bring (`client/src/kinds/`).
+ * States are opaque to the canvas, which only threads them through `transition`.
+ */
+export interface ToolEntry {
+  readonly name: ToolName;
+  readonly key: string;
+  readonly label: string;
+  /** SVG path (22×22 viewBox) of the rail icon. */
+  readonly icon: string;
+  readonly cursor: CursorStyle;
+  readonly tool: Tool<unknown>;
+  /** Canvas settings the tool uses (options strip). */
+  readonly options?: readonly ToolOption[];
+}
+
+/** Whether a tool uses a canvas setting (keypoint template, brush size). */
+export function toolUses(name: ToolName, option: ToolOption): boolean {
+  return toolEntry(name)?.options?.includes(option) ?? false;
+}
+
+/** The select tool, which every canvas starts with. */
+export const SELECT_TOOL: ToolEntry = {
+  name: "select",
+  key: "v",
+  label: "Select / move",
+  icon: "M5 3l12 7-5 1.5L9 17z",
+  cursor: "default",
+  tool: selectTool,
 };
 
-/** Tools that draw new shapes (what N repeats). */
-export const DRAWING_TOOLS: ReadonlySet<ToolName> = new Set([
-  "bbox",
-  "polygon",
-  "polyline",
-  "keypoints",
-  "brush",
-  "eraser",
-]);
+/** Every tool in rail order: select first, then the kinds' tools. */
+export function allTools(): readonly ToolEntry[] {
+  return [SELECT_TOOL, ...kindTools()];
+}
+
+/** A tool by name; undefined when no kind brings it. */
+export function toolEntry(name: ToolName): ToolEntry | undefined {
+  return name === "select" ? SELECT_TOOL : kindTool(name);
+}
+
+/** Whether a tool draws new shapes (what N repeats): every tool a kind brings. */
+export function isDrawingTool(name: ToolName): boolean {
+  return name !== "select" && kindTool(name) !== undefined;
+}

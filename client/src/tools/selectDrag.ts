@@ -1,6 +1,7 @@
-import { clamp01, clampTranslation, pointIn, resizeBox, translateCoords, type NBox } from "./geometry.js";
-import { boxPatch, shapeBounds } from "./shapes.js";
-import type { BoxHandle, Effect, Hit, Shape, ShapeRef, ToolContext, ToolPoint } from "./types.js";
+import { hasVertices } from "../kinds/KindView.js";
+import { kindOfShape, kindOfTable, shapeBounds } from "../kinds/registry.js";
+import { clamp01, clampTranslation, pointIn, resizeBox, type NBox } from "./geometry.js";
+import type { BoxHandle, Effect, Hit, Shape, ShapeRef, ToolContext, ToolPoint, VertexTable } from "./types.js";
 
 /**
  * The three drags of the select tool — move the selection, resize a box by a handle, move one
@@ -24,7 +25,7 @@ export type Drag =
     }
   | {
       readonly kind: "vertex";
-      readonly ref: ShapeRef & { readonly table: "multi_paths" | "keypoints" };
+      readonly ref: ShapeRef & { readonly table: VertexTable };
       readonly viewId: string;
       readonly index: number;
       readonly origin: readonly [number, number];
@@ -34,27 +35,21 @@ export type Drag =
 export function dragStart(hit: Hit, selection: readonly ShapeRef[], start: ToolPoint, ctx: ToolContext): Drag | null {
   const shape = ctx.shape(hit.ref);
   if (!shape) return null;
-  if (hit.part.type === "handle" && shape.kind === "box") {
-    return {
-      kind: "resize",
-      ref: hit.ref,
-      viewId: shape.viewId,
-      handle: hit.part.handle,
-      origin: { x: shape.x, y: shape.y, w: shape.w, h: shape.h },
-    };
+  const kind = kindOfShape(shape);
+  if (!kind) return null;
+  const box = hit.part.type === "handle" ? kind.handleBox?.(shape) : undefined;
+  if (hit.part.type === "handle" && box) {
+    return { kind: "resize", ref: hit.ref, viewId: shape.viewId, handle: hit.part.handle, origin: box };
   }
-  if (
-    hit.part.type === "vertex" &&
-    (shape.kind === "path" || shape.kind === "keypoints") &&
-    (hit.ref.table === "multi_paths" || hit.ref.table === "keypoints")
-  ) {
+  if (hit.part.type === "vertex" && hasVertices(kind)) {
     const i = hit.part.index;
-    const x = shape.coords[i * 2];
-    const y = shape.coords[i * 2 + 1];
+    const coords = kind.vertices(shape);
+    const x = coords[i * 2];
+    const y = coords[i * 2 + 1];
     if (x === undefined || y === undefined) return null;
     return {
       kind: "vertex",
-      ref: { table: hit.ref.table, id: hit.ref.id },
+      ref: { table: kind.table, id: hit.ref.id },
       viewId: shape.viewId,
       index: i,
       origin: [x, y],
@@ -64,8 +59,8 @@ export function dragStart(hit: Hit, selection: readonly ShapeRef[], start: ToolP
   const items: Array<{ ref: ShapeRef; shape: Shape }> = [];
   for (const ref of refs) {
     const s = ctx.shape(ref);
-    // Masks are not translated (their RLE would need re-encoding); locked shapes stay put.
-    if (!s || s.kind === "mask" || s.viewId !== shape.viewId || ctx.locked(ref)) continue;
+    // Kinds without `translate` (masks: their RLE would need re-encoding) and locked shapes stay put.
+    if (!s || !kindOfShape(s)?.translate || s.viewId !== shape.viewId || ctx.locked(ref)) continue;
     items.push({ ref, shape: s });
   }
   if (items.length === 0) return null;
@@ -84,16 +79,14 @@ export function dragStart(hit: Hit, selection: readonly ShapeRef[], start: ToolP
 }
 
 function translated(ref: ShapeRef, shape: Shape, dx: number, dy: number): Effect | null {
-  if (shape.kind === "box")
-    return {
-      type: "update",
-      table: ref.table,
-      id: ref.id,
-      patch: boxPatch(shape.x + dx, shape.y + dy, shape.w, shape.h),
-    };
-  if (shape.kind === "path" || shape.kind === "keypoints")
-    return { type: "update", table: ref.table, id: ref.id, patch: { coords: translateCoords(shape.coords, dx, dy) } };
-  return null;
+  const patch = kindOfShape(shape)?.translate?.(shape, dx, dy);
+  return patch ? { type: "update", table: ref.table, id: ref.id, patch } : null;
+}
+
+/** The patch writing a resized box back to the dragged row, by its kind. */
+function resized(ref: ShapeRef, b: NBox): Effect[] {
+  const patch = kindOfTable(ref.table)?.resizePatch?.(b);
+  return patch ? [{ type: "update", table: ref.table, id: ref.id, patch }] : [];
 }
 
 /** Document effects that put the dragged geometry under the pointer. */
@@ -110,8 +103,7 @@ export function dragEffects(drag: Drag, p: ToolPoint, shift: boolean, ctx: ToolC
       return out;
     }
     case "resize": {
-      const b = resizeBox(drag.origin, drag.handle, x, y, shift, ctx.viewSize(drag.viewId));
-      return [{ type: "update", table: "bboxes", id: drag.ref.id, patch: boxPatch(b.x, b.y, b.w, b.h) }];
+      return resized(drag.ref, resizeBox(drag.origin, drag.handle, x, y, shift, ctx.viewSize(drag.viewId)));
     }
     case "vertex":
       return [
@@ -125,10 +117,8 @@ export function revertEffects(drag: Drag): Effect[] {
   switch (drag.kind) {
     case "move":
       return drag.items.map((it) => translated(it.ref, it.shape, 0, 0)).filter((e): e is Effect => e !== null);
-    case "resize": {
-      const o = drag.origin;
-      return [{ type: "update", table: "bboxes", id: drag.ref.id, patch: boxPatch(o.x, o.y, o.w, o.h) }];
-    }
+    case "resize":
+      return resized(drag.ref, drag.origin);
     case "vertex":
       return [
         {

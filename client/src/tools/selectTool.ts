@@ -1,6 +1,7 @@
-import { DRAG_THRESHOLD_PX, editableVertices, handleAt, screenDistance, vertexAt } from "./geometry.js";
+import { hasVertices } from "../kinds/KindView.js";
+import { kindOfShape } from "../kinds/registry.js";
+import { DRAG_THRESHOLD_PX, handleAt, screenDistance, vertexAt } from "./geometry.js";
 import { dragEffects, dragStart, revertEffects, type Drag } from "./selectDrag.js";
-import { nextKeypointState } from "./keypointsTool.js";
 import {
   step,
   type CursorStyle,
@@ -49,13 +50,15 @@ export function pick(p: ToolPoint, ctx: ToolContext): Hit | null {
   for (const ref of ctx.selection) {
     const shape = ctx.shape(ref);
     if (!shape || shape.viewId !== p.viewId) continue;
-    if (shape.kind === "box") {
-      const handle = handleAt(shape, p, ctx);
+    const kind = kindOfShape(shape);
+    if (!kind) continue;
+    const box = kind.handleBox?.(shape);
+    if (box) {
+      const handle = handleAt(box, p, ctx);
       if (handle) return { ref, part: { type: "handle", handle } };
     }
-    const vertices = editableVertices(shape);
-    if (vertices) {
-      const index = vertexAt(vertices, p, ctx);
+    if (hasVertices(kind)) {
+      const index = vertexAt(kind.vertices(shape), p, ctx);
       if (index >= 0) return { ref, part: { type: "vertex", index } };
     }
   }
@@ -83,16 +86,12 @@ function clickSelection(ctx: ToolContext, hit: Hit | null, shift: boolean): Shap
 
 function onClick(state: Extract<SelectState, { phase: "pressed" }>, ctx: ToolContext): Effect[] {
   const hit = state.hit;
-  if (hit && hit.part.type === "vertex" && hit.ref.table === "keypoints" && !state.shift) {
+  const shape = hit && hit.part.type === "vertex" && !state.shift ? ctx.shape(hit.ref) : undefined;
+  const kind = shape ? kindOfShape(shape) : undefined;
+  if (hit && hit.part.type === "vertex" && shape && kind?.vertexClick) {
     if (!ctx.editable || ctx.locked(hit.ref))
       return [{ type: "refuse", reason: ctx.editable ? "locked" : "read-only" }];
-    const shape = ctx.shape(hit.ref);
-    if (shape?.kind === "keypoints") {
-      const states = [...shape.states];
-      while (states.length < shape.coords.length / 2) states.push("visible");
-      states[hit.part.index] = nextKeypointState(states[hit.part.index]);
-      return [{ type: "update", table: "keypoints", id: hit.ref.id, patch: { states } }];
-    }
+    return [{ type: "update", table: hit.ref.table, id: hit.ref.id, patch: kind.vertexClick(shape, hit.part.index) }];
   }
   return [{ type: "select", refs: clickSelection(ctx, hit, state.shift) }];
 }

@@ -1,4 +1,4 @@
-import type { Row } from "@tessera/shared-crdt";
+import type { ComponentTable, moveVertex, Row } from "@tessera/shared-crdt";
 import type { KeypointTemplate, SelectionRef, ToolName } from "../canvas/types.js";
 
 /**
@@ -9,15 +9,19 @@ import type { KeypointTemplate, SelectionRef, ToolName } from "../canvas/types.j
  * Nothing here touches the DOM, Pixi or Yjs, so every tool is tested as event sequences.
  */
 
-/** Tables the canvas draws and edits. */
-export type ShapeTable = "bboxes" | "multi_paths" | "keypoints" | "masks";
+/**
+ * Tables the canvas can draw and edit: any component table, drawn when a kind view
+ * (`client/src/kinds/`) is registered for it. A kind's id is its Pixano table name.
+ */
+export type ShapeTable = ComponentTable;
 
-export const SHAPE_TABLES: readonly ShapeTable[] = ["bboxes", "multi_paths", "keypoints", "masks"];
-
-/** A reference to a drawable row (a {@link SelectionRef} narrowed to the tables the canvas draws). */
+/** A reference to a drawable row. */
 export interface ShapeRef extends SelectionRef {
   readonly table: ShapeTable;
 }
+
+/** Tables whose rows have vertices the shared-crdt `moveVertex` mutator can move. */
+export type VertexTable = Parameters<typeof moveVertex>[2];
 
 /** A COCO RLE as stored in the `masks` table. */
 export interface MaskRle {
@@ -26,56 +30,63 @@ export interface MaskRle {
 }
 
 /**
- * Geometry of one annotation or preview, always normalised to its view (0..1, top-left origin),
- * whatever the stored row used (pixel boxes are normalised when read).
+ * Geometry of one annotation or preview, by `kind`, always normalised to its view (0..1, top-left
+ * origin), whatever the stored row used (pixel boxes are normalised when read). A kind module
+ * (`client/src/kinds/*.kind.ts`) adding a new shape declares it here by interface merging:
+ * `declare module "../tools/types.js" { interface ShapeKinds { ellipse: EllipseShape } }`.
  */
-export type Shape =
-  | {
-      readonly kind: "box";
-      readonly viewId: string;
-      readonly x: number;
-      readonly y: number;
-      readonly w: number;
-      readonly h: number;
-    }
-  | {
-      readonly kind: "path";
-      readonly viewId: string;
-      readonly coords: readonly number[];
-      readonly numPoints: readonly number[];
-      readonly closed: boolean;
-    }
-  | {
-      readonly kind: "keypoints";
-      readonly viewId: string;
-      readonly coords: readonly number[];
-      readonly states: readonly string[];
-      readonly templateId: string;
-    }
-  | {
-      readonly kind: "mask";
-      readonly viewId: string;
-      readonly rle: MaskRle;
-      /** Tight box of the on pixels, normalised `[x, y, w, h]` (all zeros for an empty mask). */
-      readonly box: readonly [number, number, number, number];
-    }
+export interface ShapeKinds {
+  box: {
+    readonly kind: "box";
+    readonly viewId: string;
+    readonly x: number;
+    readonly y: number;
+    readonly w: number;
+    readonly h: number;
+  };
+  path: {
+    readonly kind: "path";
+    readonly viewId: string;
+    readonly coords: readonly number[];
+    readonly numPoints: readonly number[];
+    readonly closed: boolean;
+  };
+  keypoints: {
+    readonly kind: "keypoints";
+    readonly viewId: string;
+    readonly coords: readonly number[];
+    readonly states: readonly string[];
+    readonly templateId: string;
+  };
+  mask: {
+    readonly kind: "mask";
+    readonly viewId: string;
+    readonly rle: MaskRle;
+    /** Tight box of the on pixels, normalised `[x, y, w, h]` (all zeros for an empty mask). */
+    readonly box: readonly [number, number, number, number];
+  };
   /** A path being drawn: finished rings plus the ring in progress and the rubber band to the pointer. */
-  | {
-      readonly kind: "draft";
-      readonly viewId: string;
-      readonly rings: ReadonlyArray<readonly number[]>;
-      readonly current: readonly number[];
-      readonly pointer: readonly [number, number] | null;
-      readonly closed: boolean;
-    }
+  draft: {
+    readonly kind: "draft";
+    readonly viewId: string;
+    readonly rings: ReadonlyArray<readonly number[]>;
+    readonly current: readonly number[];
+    readonly pointer: readonly [number, number] | null;
+    readonly closed: boolean;
+  };
   /** A brush or eraser stroke in progress; `points` normalised, `radius` in image pixels. */
-  | {
-      readonly kind: "stroke";
-      readonly viewId: string;
-      readonly points: readonly number[];
-      readonly radius: number;
-      readonly erase: boolean;
-    };
+  stroke: {
+    readonly kind: "stroke";
+    readonly viewId: string;
+    readonly points: readonly number[];
+    readonly radius: number;
+    readonly erase: boolean;
+  };
+}
+
+export type ShapeKind = keyof ShapeKinds;
+export type Shape = ShapeKinds[ShapeKind];
+export type ShapeOf<K extends ShapeKind> = ShapeKinds[K];
 
 /** A pointer position: normalised to the view under it, plus the screen position (CSS px). */
 export interface ToolPoint {
@@ -146,7 +157,7 @@ export type Effect =
   | { readonly type: "update"; readonly table: ShapeTable; readonly id: string; readonly patch: Row }
   | {
       readonly type: "moveVertex";
-      readonly table: "multi_paths" | "keypoints";
+      readonly table: VertexTable;
       readonly id: string;
       readonly index: number;
       readonly x: number;

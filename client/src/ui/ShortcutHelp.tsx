@@ -1,5 +1,5 @@
 import { For } from "solid-js";
-import { SHORTCUTS } from "../app/keymap.js";
+import { shortcuts } from "../app/keymap.js";
 import { Dialog } from "./Dialog.js";
 
 /** `?`: every shortcut, from the same table the keyboard handler uses. */
@@ -7,7 +7,7 @@ export function ShortcutHelp(props: { onClose: () => void }) {
   return (
     <Dialog title="Keyboard shortcuts" wide onClose={props.onClose} testId="shortcut-help">
       <div class="help-grid">
-        <For each={SHORTCUTS}>
+        <For each={shortcuts()}>
           {(group) => (
             <section>
               <h3>{group.title}</h3>

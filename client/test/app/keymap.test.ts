@@ -1,5 +1,6 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
-import { keyPressOf, resolveKey, SHORTCUTS, TOOL_KEYS, type KeyPress } from "../../src/app/keymap.js";
+import { keyPressOf, resolveKey, shortcuts, toolKeys, type KeyPress } from "../../src/app/keymap.js";
 
 const k = (key: string, mods: Partial<Omit<KeyPress, "key">> = {}): KeyPress => ({
   key,
@@ -55,8 +56,8 @@ describe("keymap", () => {
   });
 
   it("lists every tool key in the help overlay", () => {
-    const listed = new Set(SHORTCUTS.flatMap((g) => g.items.map((i) => i.keys)));
-    for (const key of Object.keys(TOOL_KEYS)) expect(listed.has(key.toUpperCase())).toBe(true);
+    const listed = new Set(shortcuts().flatMap((g) => g.items.map((i) => i.keys)));
+    for (const key of Object.keys(toolKeys())) expect(listed.has(key.toUpperCase())).toBe(true);
     for (const keys of ["N", "Del", "Ctrl+Z", "Shift+←", "Shift+→", "1 – 9", "Esc", "?"])
       expect(listed.has(keys)).toBe(true);
   });

@@ -1,3 +1,4 @@
+import "./pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { checkDoc, clientOrigin, readRow, readRows, tableMap, type Row } from "@tessera/shared-crdt";

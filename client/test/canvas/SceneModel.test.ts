@@ -1,3 +1,4 @@
+import "./pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import {

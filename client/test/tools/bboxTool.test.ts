@@ -1,3 +1,4 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { bboxTool } from "../../src/tools/bboxTool.js";
 import { at, down, key, move, ofType, run, up, world } from "./support.js";

@@ -1,3 +1,4 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { decodeMask, encodeMask, rleArea } from "@tessera/shared-crdt";
 import { brushTool, MIN_BRUSH_RADIUS } from "../../src/tools/brushTool.js";

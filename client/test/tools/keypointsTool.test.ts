@@ -1,3 +1,4 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { keypointsTool, nextKeypointState, CLICK_PLACE_PX } from "../../src/tools/keypointsTool.js";
 import { at, down, key, move, ofType, PERSON, run, up, world } from "./support.js";

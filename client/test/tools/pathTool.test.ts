@@ -1,3 +1,4 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { polygonTool, polylineTool } from "../../src/tools/pathTool.js";
 import { at, down, key, move, ofType, run, world } from "./support.js";

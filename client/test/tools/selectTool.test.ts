@@ -1,3 +1,4 @@
+import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { selectTool } from "../../src/tools/selectTool.js";
 import { boxRowFields } from "../../src/tools/shapes.js";

@@ -4,11 +4,8 @@ import type { SceneChange, SceneItem, SceneModel, SceneSink } from "../scene/Sce
 import { STYLE, zoomBucket } from "./style.js";
 import { tilesBounds } from "../scene/layout.js";
 import { BucketGrid, type Bucket } from "./BucketGrid.js";
-import type { AnnotationLayers, AnnotationView, ViewStyle } from "./views/AnnotationView.js";
-import { BoxView } from "./views/BoxView.js";
-import { KeypointsView } from "./views/KeypointsView.js";
-import { MaskTextureCache, MaskView } from "./views/MaskView.js";
-import { PathView } from "./views/PathView.js";
+import type { AnnotationLayers, AnnotationView, ViewEnv, ViewStyle } from "./views/AnnotationView.js";
+import { kindOfShape } from "../../kinds/registry.js";
 
 /**
  * The retained annotation scene: `Map<rowKey, AnnotationView>`, fed by the scene model's diffs
@@ -50,7 +47,8 @@ export class AnnotationLayer implements SceneSink {
   private readonly grid: BucketGrid;
   private readonly entries = new Map<string, Entry>();
   private readonly queue = new Map<string, SceneItem>();
-  private readonly masks = new MaskTextureCache();
+  /** Objects the kinds' views share (a kind's texture cache), one per constructor. */
+  private readonly shared = new Map<abstract new () => { destroy(): void }, { destroy(): void }>();
   private cull: [number, number, number, number] = [-Infinity, -Infinity, Infinity, Infinity];
   private zoom = 1;
   /** Views in shown buckets, and the union of those buckets' boxes (what a cache must hold). */
@@ -82,7 +80,7 @@ export class AnnotationLayer implements SceneSink {
     const [x0, y0, x1, y1] = this.worldBounds;
     this.grid = new BucketGrid(
       this.layers,
-      { fill: options.fill, template: (id) => this.templates.get(id) },
+      { fill: options.fill, template: (id) => this.templates.get(id), shared: (ctor) => this.sharedOf(ctor) },
       x0,
       y0,
       x1 - x0,
@@ -145,7 +143,8 @@ export class AnnotationLayer implements SceneSink {
   private add(item: SceneItem): void {
     const bucket = this.grid.bucketFor(item);
     this.grid.include(bucket, item);
-    const view = this.makeView(item, bucket);
+    const view = this.makeView(item, bucket.env);
+    if (!view) return;
     bucket.views.add(view);
     this.entries.set(item.key, { view, bucket });
     if (bucket.shown) this.shownViews++;
@@ -294,19 +293,17 @@ export class AnnotationLayer implements SceneSink {
     return !!e && e.bucket.shown && !this.options.scene.isHidden(item);
   }
 
-  private makeView(item: SceneItem, bucket: Bucket): AnnotationView {
-    switch (item.shape.kind) {
-      case "box":
-        return new BoxView(item, bucket.env);
-      case "path":
-        return new PathView(item, bucket.env);
-      case "keypoints":
-        return new KeypointsView(item, bucket.env);
-      case "mask":
-        return new MaskView(item, bucket.env, this.masks);
-      default:
-        throw new TypeError(`no view for ${item.shape.kind}`);
-    }
+  private sharedOf<T extends { destroy(): void }>(ctor: new () => T): T {
+    const got = this.shared.get(ctor);
+    if (got instanceof ctor) return got;
+    const made = new ctor();
+    this.shared.set(ctor, made);
+    return made;
+  }
+
+  /** The view of a row by its kind; null (logged once by the registry) for a kind without one. */
+  private makeView(item: SceneItem, env: ViewEnv): AnnotationView | null {
+    return kindOfShape(item.shape)?.createView(item, env) ?? null;
   }
 
   /** Releases every view, texture and container. */
@@ -314,7 +311,8 @@ export class AnnotationLayer implements SceneSink {
     for (const { view } of this.entries.values()) view.destroy();
     this.entries.clear();
     this.queue.clear();
-    this.masks.destroy();
+    for (const s of this.shared.values()) s.destroy();
+    this.shared.clear();
     this.root.destroy({ children: true });
   }
 }

@@ -1,10 +1,10 @@
 import { BitmapText, Container, Graphics } from "pixi.js";
-import type { ShapeTable } from "../../tools/types.js";
-import { SHAPE_TABLES } from "../../tools/types.js";
+import { isShapeTable } from "../../kinds/registry.js";
 import type { Camera } from "../scene/camera.js";
 import type { SceneModel } from "../scene/SceneModel.js";
 import { cursorAlpha, type RemotePeer } from "../live/peers.js";
-import { dashRings, outlineRings, strokeRings, sx, sy } from "./screenShapes.js";
+import { outlineRings } from "../../kinds/draw.js";
+import { dashRings, strokeRings, sx, sy } from "./screenShapes.js";
 import { darken, STYLE } from "./style.js";
 import { labelStyle } from "./labelStyle.js";
 
@@ -21,8 +21,6 @@ interface CursorSprite {
   readonly name: BitmapText;
   color: number;
 }
-
-const isShapeTable = (t: string): t is ShapeTable => (SHAPE_TABLES as readonly string[]).includes(t);
 
 export class LiveLayer {
   readonly root = new Container({ label: "live" });

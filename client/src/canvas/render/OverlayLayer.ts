@@ -4,7 +4,9 @@ import type { Camera } from "../scene/camera.js";
 import type { ViewTile } from "../scene/layout.js";
 import type { SceneModel } from "../scene/SceneModel.js";
 import type { KeypointTemplate } from "../types.js";
-import { drawHandles, drawKeypointMarkers, outlineRings, strokeRings, sx, sy, type ScreenXf } from "./screenShapes.js";
+import type { MarkEnv } from "../../kinds/KindView.js";
+import { drawHandles, drawMarks, drawPreview, outlineRings } from "../../kinds/draw.js";
+import { strokeRings } from "./screenShapes.js";
 import { STYLE } from "./style.js";
 
 /**
@@ -24,14 +26,16 @@ export class OverlayLayer {
   private readonly g = new Graphics();
   private dirty = true;
   private empty = false;
+  private readonly env: MarkEnv;
 
   constructor(
     private readonly scene: SceneModel,
     private readonly colorOf: (entityId: string) => number,
-    private readonly templates: ReadonlyMap<string, KeypointTemplate>,
+    templates: ReadonlyMap<string, KeypointTemplate>,
   ) {
     this.root.eventMode = "none";
     this.root.addChild(this.g);
+    this.env = { template: (id) => templates.get(id) };
   }
 
   markDirty(): void {
@@ -55,8 +59,7 @@ export class OverlayLayer {
     ) {
       const xf = { cam, tile: hovered.tile };
       strokeRings(g, outlineRings(xf, hovered.shape), STYLE.hoverWidthPx, this.colorOf(hovered.entityId), 0.9);
-      if (hovered.shape.kind === "keypoints")
-        drawKeypointMarkers(g, xf, hovered.shape, this.edges(hovered.shape.templateId), this.colorOf(hovered.entityId));
+      drawMarks(g, xf, hovered.shape, this.colorOf(hovered.entityId), this.env);
     }
     for (const ref of state.selection) {
       const item = this.scene.get(ref);
@@ -65,48 +68,13 @@ export class OverlayLayer {
       const color = this.colorOf(item.entityId);
       strokeRings(g, outlineRings(xf, item.shape), STYLE.selectionWidthPx, 0xffffff, 0.95);
       strokeRings(g, outlineRings(xf, item.shape), 1, color);
-      if (item.shape.kind === "keypoints")
-        drawKeypointMarkers(g, xf, item.shape, this.edges(item.shape.templateId), color);
+      drawMarks(g, xf, item.shape, color, this.env);
       if (state.editable && !this.scene.isLocked(ref)) drawHandles(g, xf, item.shape, color);
     }
     const p = state.preview;
     if (p) {
       const tile = tileOf(p.viewId);
-      if (tile) this.drawPreview(g, { cam, tile }, p);
-    }
-  }
-
-  private edges(templateId: string): ReadonlyArray<readonly [number, number]> {
-    return this.templates.get(templateId)?.edges ?? [];
-  }
-
-  private drawPreview(g: Graphics, xf: ScreenXf, p: Shape): void {
-    if (p.kind === "stroke") {
-      const r = p.radius * xf.cam.zoom;
-      const color = p.erase ? STYLE.eraserColor : STYLE.previewColor;
-      for (let i = 0; i + 1 < p.points.length; i += 2)
-        g.circle(sx(xf, p.points[i] as number), sy(xf, p.points[i + 1] as number), r);
-      if (p.points.length > 2) {
-        g.fill({ color, alpha: 0.35 });
-        g.moveTo(sx(xf, p.points[0] as number), sy(xf, p.points[1] as number));
-        for (let i = 2; i + 1 < p.points.length; i += 2)
-          g.lineTo(sx(xf, p.points[i] as number), sy(xf, p.points[i + 1] as number));
-        g.stroke({ width: 2 * r, color, alpha: 0.35, cap: "round", join: "round" });
-      } else {
-        g.stroke({ width: 1.5, color });
-      }
-      return;
-    }
-    if (p.kind === "keypoints") {
-      drawKeypointMarkers(g, xf, p, this.edges(p.templateId), STYLE.previewColor);
-      return;
-    }
-    strokeRings(g, outlineRings(xf, p), 1.5, STYLE.previewColor);
-    if (p.kind === "draft") {
-      const pts = [...p.rings.flat(), ...p.current];
-      for (let i = 0; i + 1 < pts.length; i += 2)
-        g.rect(sx(xf, pts[i] as number) - 3, sy(xf, pts[i + 1] as number) - 3, 6, 6);
-      if (pts.length > 0) g.fill({ color: STYLE.previewColor });
+      if (tile) drawPreview(g, { cam, tile }, p, this.env);
     }
   }
 

@@ -1,8 +1,7 @@
 import type * as Y from "yjs";
 import { readRow, rowOfMap, tableMap, type DocChanges, type Row } from "@tessera/shared-crdt";
-import { shapeBounds, shapeOfRow } from "../../tools/shapes.js";
-import { SHAPE_TABLES, type Hit, type Shape, type ShapeRef, type ShapeTable } from "../../tools/types.js";
-import { hitScore, maskRunsOf } from "./hitTest.js";
+import { hitScore, kindOfTable, shapeBounds, shapeOfRow, shapeTables } from "../../kinds/registry.js";
+import type { Hit, Shape, ShapeRef, ShapeTable } from "../../tools/types.js";
 import { tilesBounds, type ViewTile } from "./layout.js";
 import { SpatialGrid } from "./SpatialGrid.js";
 
@@ -30,7 +29,7 @@ export interface SceneItem {
   version: number;
   /** Draw order: later rows on top. */
   order: number;
-  /** Mask runs for hit testing, decoded lazily. */
+  /** What the kind decodes for hit testing (mask runs), decoded lazily. */
   runs: readonly number[] | null | undefined;
 }
 
@@ -44,19 +43,6 @@ export interface SceneSink {
   update(item: SceneItem, change: SceneChange): void;
   destroy(item: SceneItem): void;
 }
-
-const GEOMETRY_FIELDS: ReadonlySet<string> = new Set([
-  "coords",
-  "format",
-  "is_normalized",
-  "num_points",
-  "is_closed",
-  "states",
-  "template_id",
-  "size",
-  "counts",
-  "view_id",
-]);
 
 export function itemKey(table: ShapeTable, id: string): string {
   return `${table}/${id}`;
@@ -101,7 +87,7 @@ export class SceneModel {
 
   /** Reads every drawable row of the document (call once, before applying diffs). */
   load(): void {
-    for (const table of SHAPE_TABLES) {
+    for (const table of shapeTables()) {
       for (const [id, m] of tableMap(this.doc, table).entries()) this.upsert(table, id, rowOfMap(m), null);
     }
   }
@@ -110,9 +96,10 @@ export class SceneModel {
   apply(changes: DocChanges): void {
     const created = this.createdNow;
     created.clear();
-    for (const table of SHAPE_TABLES) {
+    for (const table of shapeTables()) {
       const rows = changes.tables.get(table);
       if (!rows) continue;
+      const fields = kindOfTable(table)?.geometryFields ?? [];
       for (const [id, change] of rows) {
         if (change.kind === "removed") {
           this.remove(itemKey(table, id));
@@ -124,7 +111,7 @@ export class SceneModel {
           continue;
         }
         let geometry = change.kind === "added";
-        for (const f of change.before.keys()) if (GEOMETRY_FIELDS.has(f)) geometry = true;
+        for (const f of change.before.keys()) if (f === "view_id" || fields.includes(f)) geometry = true;
         this.upsert(table, id, row, change.kind === "added" ? null : { geometry });
       }
     }
@@ -302,8 +289,8 @@ export class SceneModel {
     for (const slot of slots) {
       const item = this.bySlot[slot];
       if (!item || this.isHidden(item)) continue;
-      const score = hitScore(item.shape, item.tile, wx, wy, tol, () =>
-        item.runs === undefined ? (item.runs = maskRunsOf(item.shape)) : item.runs,
+      const score = hitScore(item.shape, item.tile, wx, wy, tol, (decode) =>
+        item.runs === undefined ? (item.runs = decode()) : item.runs,
       );
       if (score < 0) continue;
       if (score < bestScore || (score === bestScore && best !== null && item.order > best.order)) {

@@ -1,20 +1,9 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
-import type { ComponentTable } from "@tessera/shared-crdt";
 import type { EntityItem } from "../../app/EntityIndex.js";
 import { Avatar } from "../../ui/Avatar.js";
+import { kindLabel } from "../../kinds/registry.js";
 import { VirtualList } from "./VirtualList.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
-
-const KIND: Partial<Record<ComponentTable, string>> = {
-  bboxes: "box",
-  masks: "mask",
-  keypoints: "keypoints",
-  multi_paths: "polygon",
-  tracklets: "track",
-  text_spans: "span",
-  classifications: "class",
-  relations: "relation",
-};
 
 const EYE = "M2 10s3-5.5 8-5.5S18 10 18 10s-3 5.5-8 5.5S2 10 2 10zM10 12.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z";
 const EYE_OFF = "M2 10s3-5.5 8-5.5S18 10 18 10s-3 5.5-8 5.5S2 10 2 10zM3 3l14 14";
@@ -41,7 +30,7 @@ function Icon(props: { path: string }) {
 function kinds(e: EntityItem): string {
   const counts = new Map<string, number>();
   for (const a of e.annotations) {
-    const k = KIND[a.table] ?? a.table;
+    const k = kindLabel(a.table) ?? a.table;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return [...counts].map(([k, n]) => (n > 1 ? `${n} ${k}` : k)).join(" · ") || "no shape";

@@ -1,12 +1,14 @@
 import { createSignal, For, Show } from "solid-js";
 import type { LabelField } from "../../app/categories.js";
 import type { KeypointTemplate, ToolName } from "../../canvas/types.js";
+import { toolUses } from "../../tools/registry.js";
 
 export const BRUSH_SIZES = [2, 4, 8, 12, 16, 24, 32, 48, 64, 96] as const;
 
 /**
  * The strip over the canvas: the category new shapes get, the tool's own options (keypoint
- * template, brush size), the view (fit, 1:1) and image adjustments (brightness, contrast).
+ * template, brush size: those its kind module says it uses), the view (fit, 1:1) and image
+ * adjustments (brightness, contrast).
  */
 export function ToolOptions(props: {
   tool: ToolName;
@@ -49,7 +51,7 @@ export function ToolOptions(props: {
           </select>
         </label>
       </Show>
-      <Show when={props.tool === "keypoints"}>
+      <Show when={toolUses(props.tool, "template")}>
         <label class="opt" title="Keypoint template">
           Template
           <select
@@ -62,7 +64,7 @@ export function ToolOptions(props: {
           </select>
         </label>
       </Show>
-      <Show when={props.tool === "brush" || props.tool === "eraser"}>
+      <Show when={toolUses(props.tool, "brushSize")}>
         <label class="opt" title="Brush size ([ and ])">
           Size
           <input

@@ -19,6 +19,11 @@ export interface ViewEnv {
   readonly layers: AnnotationLayers;
   readonly fill: boolean;
   template(id: string): KeypointTemplate | undefined;
+  /**
+   * One instance of `ctor` per annotation layer, shared by every view that asks (a kind's texture
+   * cache), destroyed with the layer.
+   */
+  shared<T extends { destroy(): void }>(ctor: new () => T): T;
 }
 
 /**
