@@ -3,6 +3,7 @@ import type { AppContext } from "../http/context.js";
 import { HttpError, RequestValidationError, type FieldIssue } from "../http/errors.js";
 import { sendJson } from "../http/json.js";
 import { jsonBody } from "../http/jsonBody.js";
+import { TokenCreateRequest } from "@tessera/shared-crdt/api";
 import { tokenKey, type AuthService } from "./AuthService.js";
 import { clientAddress } from "./cookies.js";
 import { tokenView } from "./credentialFiles.js";
@@ -253,14 +254,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "create_token",
       summary: "Create an API token for scripts (the secret is in this answer only)",
       tags,
-      body: {
-        type: "object",
-        required: ["name"],
-        properties: {
-          name: { type: "string", maxLength: 100 },
-          expires_in_days: { type: "integer", minimum: 1, maximum: 3650 },
-        },
-      },
+      body: TokenCreateRequest,
       responses: {
         "201": {
           description: "`{id, name, created_at, expires_at, token}`; send `Authorization: Bearer <token>`.",
