@@ -262,6 +262,17 @@ function bodyIssue(e: ValueError): FieldIssue | null {
   }
 }
 
+const HIDDEN = "…";
+
+/** The body as a 422 may echo it: `writeOnly` fields (passwords) hidden. */
+function echoable(schema: TSchema, body: unknown): unknown {
+  const props = (schema as { properties?: Readonly<Record<string, { writeOnly?: boolean }>> }).properties;
+  if (!props || body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [k, props[k]?.writeOnly === true ? HIDDEN : v] as const),
+  );
+}
+
 function bodyIssues(schema: TSchema, body: unknown): FieldIssue[] {
   if (body === undefined) return [{ type: "missing", loc: ["body"], msg: "Field required", input: null }];
   const out: FieldIssue[] = [];
@@ -269,15 +280,19 @@ function bodyIssues(schema: TSchema, body: unknown): FieldIssue[] {
   for (const e of Value.Errors(schema, body)) {
     // TypeBox reports a missing property twice (required + undefined value): pydantic says `missing` once.
     if (e.type === ValueErrorType.ObjectRequiredProperty) {
-      if (!seen.has(e.path))
-        out.push({ type: "missing", loc: ["body", ...pointerLoc(e.path)], msg: "Field required", input: body });
+      if (!seen.has(e.path)) {
+        const loc = ["body", ...pointerLoc(e.path)];
+        out.push({ type: "missing", loc, msg: "Field required", input: echoable(schema, body) });
+      }
       seen.add(e.path);
       continue;
     }
     if (seen.has(e.path)) continue;
     seen.add(e.path);
     const issue = bodyIssue(e);
-    if (issue) out.push(issue);
+    if (!issue) continue;
+    const secret = (e.schema as { writeOnly?: boolean }).writeOnly === true;
+    out.push(secret ? { ...issue, input: HIDDEN } : issue);
   }
   return out;
 }

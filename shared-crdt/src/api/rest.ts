@@ -99,6 +99,18 @@ export const WorkflowResponse = Type.Object({
 });
 export type WorkflowResponse = Static<typeof WorkflowResponse>;
 
+/** A password: `writeOnly`, so a 422 never echoes it (its `input` is "…"). */
+const Secret = Type.String({ writeOnly: true });
+
+export const LoginRequest = Type.Object({ username: Type.String(), password: Secret }, { title: "LoginRequest" });
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const PasswordChangeRequest = Type.Object(
+  { current_password: Secret, new_password: Secret },
+  { title: "PasswordChangeRequest" },
+);
+export type PasswordChangeRequest = Static<typeof PasswordChangeRequest>;
+
 /** Account roles, least to most (the server's permission table is keyed by them). */
 const RoleSchema = Type.Union(
   (["viewer", "annotator", "reviewer", "admin"] as const).map((r) => Type.Literal(r)),
@@ -109,7 +121,7 @@ export const UserCreateRequest = Type.Object(
   {
     username: Type.String(),
     role: RoleSchema,
-    password: Type.Optional(Type.String()),
+    password: Type.Optional(Secret),
     display_name: Type.Optional(Type.String()),
     dataset_roles: Type.Optional(Type.Record(Type.String(), RoleSchema)),
   },
@@ -121,7 +133,7 @@ export const UserUpdateRequest = Type.Object(
   {
     role: Type.Optional(RoleSchema),
     display_name: Type.Optional(Type.String()),
-    password: Type.Optional(Type.String()),
+    password: Type.Optional(Secret),
     dataset_roles: Type.Optional(Type.Record(Type.String(), Type.Union([RoleSchema, Type.Null()]))),
   },
   { title: "UserUpdateRequest" },
