@@ -26,6 +26,13 @@ const MESSAGES: Readonly<Record<IssueCode, string | null>> = {
   list_type: "Input should be a valid list",
   datetime_from_date_parsing: "Input should be a valid datetime",
   value_error: null,
+  model_type: "Input should be an object",
+  string_too_short: "String should have at least {min_length} characters",
+  greater_than_equal: "Input should be greater than or equal to {ge}",
+  less_than_equal: "Input should be less than or equal to {le}",
+  literal_error: "Input should be {expected}",
+  union_tag_invalid: "Input does not match any of the allowed shapes",
+  json_invalid: "JSON decode error",
 };
 
 /** The pydantic message of `code`, its `{placeholders}` filled from the issue's context. */

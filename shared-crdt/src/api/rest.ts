@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { WORKFLOW_ACTIONS } from "../doc/workflow.js";
+import { MAX_QUERY_TEXT_LENGTH } from "../query/filter.js";
 
 /**
  * The REST contract's schemas, declared once. They ARE JSON Schema (the server's `/openapi.json`
@@ -15,8 +16,8 @@ import { WORKFLOW_ACTIONS } from "../doc/workflow.js";
 /** `limit` of every paginated listing (Pixano's `PaginatedResponse`: [1, 1000], default 100). */
 export const LIMIT_MAX = 1000;
 
-/** A free-text search (`q`) over comment and custom string columns. */
-export const SEARCH_TEXT_MAX = 256;
+/** A free-text search (`q`) over comment and custom string columns (the query module's limit). */
+export const SEARCH_TEXT_MAX = MAX_QUERY_TEXT_LENGTH;
 
 /** The comment of a workflow action (a rejection's reason). */
 export const WORKFLOW_COMMENT_MAX = 4000;

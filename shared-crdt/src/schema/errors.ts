@@ -20,6 +20,14 @@ export const ISSUE_CODES = [
   "list_type",
   "datetime_from_date_parsing",
   "value_error",
+  // Request shapes (query parameters, declared bodies, JSON text), as FastAPI answers them.
+  "model_type",
+  "string_too_short",
+  "greater_than_equal",
+  "less_than_equal",
+  "literal_error",
+  "union_tag_invalid",
+  "json_invalid",
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 
