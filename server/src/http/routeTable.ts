@@ -1,4 +1,5 @@
-import type { RequestHandler, Router } from "express";
+import type { Static, TSchema } from "@sinclair/typebox";
+import type { Request, RequestHandler, Router } from "express";
 import { checkDeclaration, requestValidator } from "./requestValidation.js";
 
 /** A JSON Schema (OpenAPI 3.1 dialect) fragment. */
@@ -62,6 +63,11 @@ function templateRegExp(spec: Pick<RouteSpec, "path" | "wildcard">): RegExp {
   return new RegExp(`^${body}/?$`);
 }
 
+type Params = Request["params"];
+
+/** What the handler's `req.body` is: the `Static<>` of a TypeBox body (checked by the router), else unread JSON. */
+export type BodyOf<S extends RouteSpec> = S["body"] extends TSchema ? Static<S["body"]> : unknown;
+
 export class RouteTable {
   private readonly specs: RouteSpec[] = [];
   private readonly patterns: { readonly spec: RouteSpec; readonly re: RegExp }[] = [];
@@ -77,9 +83,10 @@ export class RouteTable {
 
   /**
    * Records the spec and mounts the handlers on `router` at the matching Express path, with the
-   * request's validation against the spec (query parameters, TypeBox body) before the last handler.
+   * request's validation against the spec (query parameters, TypeBox body) before the last handler,
+   * which gets `req.body` typed as the body schema's `Static<>`.
    */
-  add(router: Router, spec: RouteSpec, ...handlers: RequestHandler[]): void {
+  add<S extends RouteSpec>(router: Router, spec: S, ...handlers: RequestHandler<Params, unknown, BodyOf<S>>[]): void {
     if (this.specs.some((s) => s.method === spec.method && s.path === spec.path)) {
       throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} registered twice`);
     }

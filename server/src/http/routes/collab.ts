@@ -52,8 +52,8 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       if (!ctx.docs) throw new HttpError(503, "live record documents are not enabled on this server");
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const id = param(req.params, "id");
-      // Checked against WorkflowRequest by the router: a comment past its maxLength was refused, not cut.
-      const { action, comment = "" } = req.body as WorkflowRequest;
+      // `req.body` is a WorkflowRequest, checked by the router: a comment past its maxLength was refused, not cut.
+      const { action, comment = "" } = req.body;
       const schema = recordsTable(handle);
       await getRow({ handle, schema }, id);
       const { from, to } = await ctx.docs.workflow(handle.id, id, action, restIdentity(req), comment);
