@@ -33,6 +33,14 @@ const MESSAGES: Readonly<Record<IssueCode, string | null>> = {
   literal_error: "Input should be {expected}",
   union_tag_invalid: "Input does not match any of the allowed shapes",
   json_invalid: "JSON decode error",
+  reference_missing: null,
+  reference_cross_entity: null,
+};
+
+/** Codes answered as a 422 item of another type (Tessera's own kinds of issue, as FastAPI would name them). */
+const ITEM_TYPE: Partial<Record<IssueCode, IssueCode>> = {
+  reference_missing: "value_error",
+  reference_cross_entity: "value_error",
 };
 
 /** The pydantic message of `code`, its `{placeholders}` filled from the issue's context. */
@@ -79,11 +87,12 @@ export function toFieldIssues(issues: readonly ValidationIssue[], body: unknown)
     const code = i.code ?? "value_error";
     const input = code === "missing" ? body : inputAt(body, loc);
     return {
-      type: code,
+      type: ITEM_TYPE[code] ?? code,
       loc: ["body", ...loc],
       msg: issueMessage(code, i.message, i.ctx),
       ...(input === undefined ? {} : { input }),
-      ...(i.ctx === undefined ? {} : { ctx: i.ctx }),
+      // pydantic's `ctx`: the constraint a templated message names (`max_length`, …), nothing else.
+      ...(i.ctx === undefined || !MESSAGES[code]?.includes("{") ? {} : { ctx: i.ctx }),
     };
   });
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ISSUE_CODES, type ValidationIssue } from "@tessera/shared-crdt";
 import { WORKFLOW_COMMENT_MAX } from "@tessera/shared-crdt/api";
 import { toFieldIssues } from "../../src/http/bodyIssues.js";
+import { mapRecordDocError } from "../../src/http/recordDocs.js";
 import { RouteTable, type RouteSpec } from "../../src/http/routeTable.js";
 import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integration/support.js";
 
@@ -355,5 +356,35 @@ describe("REST contract: issue codes", () => {
       ],
     ]);
     for (const i of items) expect(ISSUE_CODES).toContain(i.type);
+  });
+
+  it("a live document's reference issues are told apart by code, not by matching their message", () => {
+    const roomEdit = (issues: ValidationIssue[]) =>
+      Object.assign(new Error("edit refused"), { name: "RoomEditError", issues });
+    const missing: ValidationIssue = {
+      path: "bboxes[b1].entity_id",
+      code: "reference_missing",
+      message: "no such entity",
+      ctx: { value: "e9", targets: "entities" },
+    };
+    expect(mapRecordDocError(roomEdit([missing]))).toEqual({
+      status: 400,
+      detail: "Foreign key violation: entity_id='e9' not found in 'entities'.",
+    });
+    const cross: ValidationIssue = {
+      path: "bboxes[b1].tracklet_id",
+      code: "reference_cross_entity",
+      message: 'belongs to entity "e2", not "e1"',
+      ctx: { value: "t1", entity: "e2" },
+    };
+    expect(mapRecordDocError(roomEdit([cross]))?.status).toBe(400);
+    expect(String(mapRecordDocError(roomEdit([cross]))?.detail)).toMatch(/^Cross-entity check failed/);
+    // English that reads like a reference problem but is coded as a rule: a 422 item, not a 400.
+    const rule: ValidationIssue = {
+      path: "bboxes[b1].entity_id",
+      code: "value_error",
+      message: 'refers to a missing row "e9" in entities',
+    };
+    expect(mapRecordDocError(roomEdit([rule]))?.status).toBe(422);
   });
 });

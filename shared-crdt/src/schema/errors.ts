@@ -28,6 +28,10 @@ export const ISSUE_CODES = [
   "literal_error",
   "union_tag_invalid",
   "json_invalid",
+  // Tessera's document references (D-REF), answered as Pixano's 400 "Foreign key violation" /
+  // "Cross-entity check failed"; `ctx` holds the `value` and the `targets` / `entity`.
+  "reference_missing",
+  "reference_cross_entity",
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 
