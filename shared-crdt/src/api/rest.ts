@@ -78,25 +78,12 @@ export const NeighborsResponse = Type.Object({
 });
 export type NeighborsResponse = Static<typeof NeighborsResponse>;
 
-/** A record as the REST routes answer it: the base fields; custom fields come as extra keys. */
-export const RecordItem = Type.Object(
-  {
-    id: Type.String(),
-    split: Type.String(),
-    created_at: Type.String(),
-    updated_at: Type.String(),
-    status: Type.String(),
-    comment: Type.String(),
-    view_previews: Type.Optional(Type.Record(Type.String(), PreviewDescriptor)),
-  },
-  { additionalProperties: true },
-);
-
 export const WorkflowResponse = Type.Object({
   from: Type.String(),
   to: Type.String(),
   action: Type.String(),
-  record: RecordItem,
+  /** The record after the transition: the table-derived `RecordResponse` (its columns have one home, `TABLES`). */
+  record: Type.Unsafe<Readonly<Record<string, unknown>>>({ $ref: "#/components/schemas/RecordResponse" }),
 });
 export type WorkflowResponse = Static<typeof WorkflowResponse>;
 

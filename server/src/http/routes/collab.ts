@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { ActivityEntry, Presence } from "@tessera/shared-crdt";
-import { WorkflowRequest } from "@tessera/shared-crdt/api";
+import { LIMIT_MAX, WorkflowRequest } from "@tessera/shared-crdt/api";
 import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { sendJson } from "../json.js";
@@ -71,7 +71,7 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       tags,
       query: [
         { name: "record_id", schema: { type: "string" } },
-        { name: "limit", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+        { name: "limit", schema: { type: "integer", minimum: 1, maximum: LIMIT_MAX, default: 100 } },
       ],
       responses: {
         "200": { description: "Activity entries.", content: { "application/json": { type: "array", items: object } } },
@@ -81,7 +81,7 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const q = new QueryReader(req);
       const recordId = q.str("record_id");
-      const limit = q.int("limit", { ge: 1, le: 1000 }) ?? 100;
+      const limit = q.int("limit", { ge: 1, le: LIMIT_MAX }) ?? 100;
       q.done();
       const entries = ctx.live
         ? await ctx.live.activity(handle.id, recordId === undefined ? { limit } : { recordId, limit })
