@@ -114,10 +114,7 @@ describe("GET /datasets/{id}/records", () => {
     expect(ids((await call(`${base}/records?q=review`)).body)).toEqual(["r2"]);
     expect(ids((await call(`${base}/records?q=100%25`)).body)).toEqual(["r2"]);
     expect(ids((await call(`${base}/records?q=CLOUD`)).body)).toEqual(["r4"]);
-    // Past the documented maxLength: a coded 422 from the route declaration (was a 400 text).
-    const long = await call(`${base}/records?q=${"x".repeat(257)}`);
-    expect(long.status).toBe(422);
-    expect(long.body.detail[0]).toMatchObject({ type: "string_too_long", loc: ["query", "q"] });
+    expect((await call(`${base}/records?q=${"x".repeat(257)}`)).status).toBe(400);
   });
 
   it("sorts on any scalar column, ties broken by id", async () => {

@@ -23,8 +23,9 @@ export const explorerQueryDocs: readonly QueryParamDoc[] = [
   },
   {
     name: "q",
-    schema: { type: "string", maxLength: SEARCH_TEXT_MAX },
-    description: "Free text over comment and custom string columns.",
+    // Pixano 0.8 declares a plain string and answers a longer text with its own 400 (not a 422).
+    schema: { type: "string" },
+    description: `Free text over comment and custom string columns; at most ${SEARCH_TEXT_MAX} characters (longer is a 400, as in Pixano).`,
   },
   { name: "sort", schema: { type: "string", default: "id" } },
   {
