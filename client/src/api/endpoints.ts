@@ -1,4 +1,5 @@
 import type { ActivityEntry, NamedAction, Presence } from "@tessera/shared-crdt";
+import type { WorkflowRequest } from "@tessera/shared-crdt/api";
 import { queryString, requestJson } from "./http.js";
 import { restParams, type ExplorerQuery } from "./explorerQuery.js";
 import type {
@@ -85,7 +86,7 @@ export function postWorkflow(
 ): Promise<WorkflowReply> {
   return requestJson<WorkflowReply>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/workflow`, {
     method: "POST",
-    body: { action, comment },
+    body: { action, comment } satisfies WorkflowRequest,
   });
 }
 

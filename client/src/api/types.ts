@@ -1,13 +1,18 @@
 import type { FilterOp, FilterValueType, RecordStatus } from "@tessera/shared-crdt";
+import type { NeighborsResponse, PreviewDescriptor, WorkflowResponse } from "@tessera/shared-crdt/api";
 
-/** Response shapes of the REST routes the client uses (Pixano's, plus Tessera's collaboration routes). */
+/**
+ * Response shapes of the REST routes the client uses (Pixano's, plus Tessera's collaboration routes).
+ * Where shared-crdt's `api` declares a route's schema, the type here is that schema's `Static<>`:
+ * the server validates and documents with the same declaration.
+ */
 
-export interface Page<T> {
-  readonly items: T[];
-  readonly total: number;
-  readonly limit: number;
-  readonly offset: number;
-}
+export type { Page, PreviewDescriptor } from "@tessera/shared-crdt/api";
+
+export type Neighbors = NeighborsResponse;
+
+/** `POST /datasets/{id}/records/{rid}/workflow`: the transition and the record after it. */
+export type WorkflowReply = Omit<WorkflowResponse, "record"> & { readonly record: RecordItem };
 
 /** `GET /datasets` item: the dataset's `info.json` plus `num_records`. */
 export interface DatasetSummary {
@@ -45,14 +50,6 @@ export interface DatasetDetail {
   readonly info: Record<string, unknown>;
 }
 
-export interface PreviewDescriptor {
-  readonly resource: string;
-  readonly id: string;
-  readonly kind: "image" | "text";
-  readonly preview_url: string;
-  readonly excerpt?: string;
-}
-
 /** A record as listed (`include=view_previews`); custom fields come as extra keys. */
 export interface RecordItem {
   readonly id: string;
@@ -85,14 +82,6 @@ export interface FilterDocument {
   readonly search: { modes: string[]; total_records: number };
 }
 
-export interface Neighbors {
-  readonly prev: string | null;
-  readonly next: string | null;
-  /** 1-based position in the filtered set, null when the record is not in it. */
-  readonly position: number | null;
-  readonly total: number;
-}
-
 /** An image or a sequence frame (`/records/{rid}/images|sframes`). */
 export interface ViewItem {
   readonly id: string;
@@ -103,11 +92,4 @@ export interface ViewItem {
   readonly format: string;
   readonly src: string;
   readonly frame_index?: number;
-}
-
-export interface WorkflowReply {
-  readonly from: string;
-  readonly to: string;
-  readonly action: string;
-  readonly record: RecordItem;
 }

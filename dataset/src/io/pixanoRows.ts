@@ -10,6 +10,7 @@ import {
   type Row,
   type TableName,
   type TableSchema,
+  type IssueCode,
 } from "@tessera/shared-crdt";
 import { ImportError, type SourceLocation } from "./errors.js";
 import { laxBool, laxFloat, laxInt, type Converted } from "./laxScalars.js";
@@ -24,14 +25,16 @@ import { laxBool, laxFloat, laxInt, type Converted } from "./laxScalars.js";
  * Pixano's Arrow conversion fails too).
  */
 
-type Issue = (field: string, message: string) => void;
+type Issue = (field: string, message: string, code?: IssueCode) => void;
 
 /** One cell checked against the Python type of Pixano's model field (the value kept, maybe converted). */
 function scalar(kind: string, v: unknown): Converted<unknown> {
   switch (kind) {
     case "utf8":
     case "binary_text":
-      return typeof v === "string" ? { ok: true, value: v } : { ok: false, message: "must be a string" };
+      return typeof v === "string"
+        ? { ok: true, value: v }
+        : { ok: false, code: "string_type", message: "must be a string" };
     case "int64":
       return laxInt(v);
     case "float64":
@@ -42,35 +45,37 @@ function scalar(kind: string, v: unknown): Converted<unknown> {
     case "timestamp_us":
       return typeof v === "string" && isTimestampString(v)
         ? { ok: true, value: v }
-        : { ok: false, message: "must be an ISO timestamp" };
+        : { ok: false, code: "datetime_from_date_parsing", message: "must be an ISO timestamp" };
     case "binary":
     case "large_binary":
-      return v instanceof Uint8Array ? { ok: true, value: v } : { ok: false, message: "must be bytes" };
+      return v instanceof Uint8Array
+        ? { ok: true, value: v }
+        : { ok: false, code: "value_error", message: "must be bytes" };
     default:
-      return { ok: false, message: `has an unknown type ${kind}` };
+      return { ok: false, code: "value_error", message: `has an unknown type ${kind}` };
   }
 }
 
 function cell(column: ColumnDef, v: unknown, issue: Issue): unknown {
   if (v === null) {
-    if (!column.nullable) issue(column.name, "must not be null");
+    if (!column.nullable) issue(column.name, "must not be null", "none_forbidden");
     return v;
   }
   const t: ColumnType = column.type;
   if (t.kind !== "list" && t.kind !== "fixed_size_list") {
     const r = scalar(t.kind, v);
-    if (!r.ok) issue(column.name, r.message);
+    if (!r.ok) issue(column.name, r.message, r.code);
     return r.ok ? r.value : v;
   }
   if (!Array.isArray(v)) {
-    issue(column.name, "must be a list");
+    issue(column.name, "must be a list", "list_type");
     return v;
   }
   if (t.kind === "fixed_size_list" && v.length !== t.dim)
     issue(column.name, `must have exactly ${t.dim} values, got ${v.length}`);
   return v.map((x, i) => {
     const r = scalar(t.of, x);
-    if (!r.ok) issue(`${column.name}[${i}]`, r.message);
+    if (!r.ok) issue(`${column.name}[${i}]`, r.message, r.code);
     return r.ok ? r.value : x;
   });
 }
@@ -179,7 +184,7 @@ const VIEW_TABLES = new Set<string>(["images", "sequence_frames", "videos", "tex
 export interface PixanoRowCheck {
   readonly row: Row;
   /** Field type issues (pydantic's request-model errors: 422 on REST). */
-  readonly typeIssues: ReadonlyArray<{ readonly field: string; readonly message: string }>;
+  readonly typeIssues: ReadonlyArray<{ readonly field: string; readonly message: string; readonly code: IssueCode }>;
   /** The model validators' issues, checked only when the types are right (Pixano's REST: 400 "Invalid data"). */
   readonly modelIssues: ReadonlyArray<{ readonly field: string; readonly message: string }>;
 }
@@ -191,16 +196,16 @@ export interface PixanoRowCheck {
  */
 export function checkPixanoRow(schema: TableSchema, input: Row, now: () => Date): PixanoRowCheck {
   const table = schema.table.name;
-  const typeIssues: Array<{ field: string; message: string }> = [];
+  const typeIssues: Array<{ field: string; message: string; code: IssueCode }> = [];
   const modelIssues: Array<{ field: string; message: string }> = [];
-  const typeIssue: Issue = (field, message) => typeIssues.push({ field, message });
+  const typeIssue: Issue = (field, message, code = "value_error") => typeIssues.push({ field, message, code });
   const byName = new Set(schema.columns.map((c) => c.name));
   for (const key of Object.keys(input)) if (!byName.has(key)) typeIssue(key, "is not a field of this table");
   const row: Row = {};
   for (const c of schema.columns) {
     const v = input[c.name];
     if (v === undefined) {
-      if (schema.required.has(c.name)) typeIssue(c.name, "is required");
+      if (schema.required.has(c.name)) typeIssue(c.name, "is required", "missing");
       else row[c.name] = c.default({ now });
       continue;
     }

@@ -3,6 +3,7 @@ import type { AppContext } from "../http/context.js";
 import { HttpError, RequestValidationError, type FieldIssue } from "../http/errors.js";
 import { sendJson } from "../http/json.js";
 import { jsonBody } from "../http/jsonBody.js";
+import { LoginRequest, PasswordChangeRequest, TokenCreateRequest } from "@tessera/shared-crdt/api";
 import { tokenKey, type AuthService } from "./AuthService.js";
 import { clientAddress } from "./cookies.js";
 import { tokenView } from "./credentialFiles.js";
@@ -83,11 +84,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "auth_login",
       summary: "Log in: opens a session (HTTP-only cookie)",
       tags,
-      body: {
-        type: "object",
-        required: ["username", "password"],
-        properties: { username: { type: "string" }, password: { type: "string" } },
-      },
+      body: LoginRequest,
       responses: {
         "200": {
           description: "Logged in; `Set-Cookie: tessera_session=…`. The body is GET /auth/me's.",
@@ -184,11 +181,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "auth_change_password",
       summary: "Change my password (ends my other sessions)",
       tags,
-      body: {
-        type: "object",
-        required: ["current_password", "new_password"],
-        properties: { current_password: { type: "string" }, new_password: { type: "string" } },
-      },
+      body: PasswordChangeRequest,
       responses: {
         "204": { description: "Changed; this browser gets a new session cookie." },
         "401": { description: "Wrong current password." },
@@ -253,14 +246,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "create_token",
       summary: "Create an API token for scripts (the secret is in this answer only)",
       tags,
-      body: {
-        type: "object",
-        required: ["name"],
-        properties: {
-          name: { type: "string", maxLength: 100 },
-          expires_in_days: { type: "integer", minimum: 1, maximum: 3650 },
-        },
-      },
+      body: TokenCreateRequest,
       responses: {
         "201": {
           description: "`{id, name, created_at, expires_at, token}`; send `Authorization: Bearer <token>`.",

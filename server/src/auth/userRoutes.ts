@@ -4,6 +4,7 @@ import type { AppContext } from "../http/context.js";
 import { HttpError, RequestValidationError } from "../http/errors.js";
 import { sendJson } from "../http/json.js";
 import { jsonBody } from "../http/jsonBody.js";
+import { UserCreateRequest, UserUpdateRequest } from "@tessera/shared-crdt/api";
 import type { AuthService } from "./AuthService.js";
 import { generatePassword } from "./password.js";
 import { AUTH_BODY_LIMIT_BYTES, storeCall } from "./routes.js";
@@ -12,7 +13,6 @@ import { userView, type UserStore } from "./UserStore.js";
 
 const tags = ["Users"];
 const object = { type: "object" } as const;
-const roleSchema = { type: "string", enum: ROLES };
 
 function invalid(field: string, msg: string, input: unknown): RequestValidationError {
   return new RequestValidationError([{ type: "value_error", loc: ["body", field], msg, input }]);
@@ -103,17 +103,7 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "create_user",
       summary: "Create an account (a password is generated when none is given)",
       tags,
-      body: {
-        type: "object",
-        required: ["username", "role"],
-        properties: {
-          username: { type: "string" },
-          role: roleSchema,
-          password: { type: "string" },
-          display_name: { type: "string" },
-          dataset_roles: { type: "object", additionalProperties: roleSchema },
-        },
-      },
+      body: UserCreateRequest,
       responses: {
         "201": {
           description: "`{user, password?}`: `password` only when generated.",
@@ -156,15 +146,7 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       operationId: "update_user",
       summary: "Change an account's role, per-dataset roles (null removes one), display name or password",
       tags,
-      body: {
-        type: "object",
-        properties: {
-          role: roleSchema,
-          display_name: { type: "string" },
-          password: { type: "string" },
-          dataset_roles: { type: "object", additionalProperties: { anyOf: [roleSchema, { type: "null" }] } },
-        },
-      },
+      body: UserUpdateRequest,
       responses: {
         "200": { description: "The account.", content: { "application/json": object } },
         "404": { description: "No such account." },

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from "@tessera/shared-crdt";
+import type { IssueCode, ValidationIssue } from "@tessera/shared-crdt";
 import type { FieldIssue } from "./errors.js";
 
 /**
@@ -6,49 +6,56 @@ import type { FieldIssue } from "./errors.js";
  * 422 items (`{"type":"float_type","loc":["body","coords",4],"msg":"Input should be a valid number"}`).
  */
 
-const TYPE_MESSAGES: ReadonlyArray<readonly [RegExp, string, string]> = [
-  [/^is required$/, "missing", "Field required"],
-  [/^must be a string$/, "string_type", "Input should be a valid string"],
-  // Pixano's lax conversions that failed (dataset laxScalars, REST R-PIXANO), as pydantic names them.
-  [
-    /^must be an integer, got a number with a fractional part$/,
-    "int_from_float",
-    "Input should be a valid integer, got a number with a fractional part",
-  ],
-  [
-    /^must be an integer, got "/,
-    "int_parsing",
-    "Input should be a valid integer, unable to parse string as an integer",
-  ],
-  [
-    /^must be a finite number, got "/,
-    "float_parsing",
-    "Input should be a valid number, unable to parse string as a number",
-  ],
-  [/^must be a boolean, got "/, "bool_parsing", "Input should be a valid boolean, unable to interpret input"],
-  [/^must be a boolean, got /, "bool_type", "Input should be a valid boolean"],
-  [
-    /^\S+ does not fit a 64-bit integer$/,
-    "int_range",
-    "Input should be an integer from -9223372036854775808 to 9223372036854775807",
-  ],
-  [/^must be an integer$/, "int_type", "Input should be a valid integer"],
-  [
-    /^is out of the int64 range$/,
-    "int_range",
-    "Input should be an integer from -9223372036854775808 to 9223372036854775807",
-  ],
-  [/^must be a finite number$/, "float_type", "Input should be a valid number"],
-  [/^must be a boolean$/, "bool_type", "Input should be a valid boolean"],
-  [/^must be a list$/, "list_type", "Input should be a valid list"],
-  [/^must not be null$/, "none_forbidden", "Input should not be None"],
-  [
-    /^must be an object$/,
-    "model_attributes_type",
-    "Input should be a valid dictionary or object to extract fields from",
-  ],
-  [/^must be an ISO timestamp/, "datetime_from_date_parsing", "Input should be a valid datetime"],
-];
+const INT64_RANGE = "Input should be an integer from -9223372036854775808 to 9223372036854775807";
+
+/** pydantic's message of each issue code; `null` → `Value error, <the issue's own message>`. */
+const MESSAGES: Readonly<Record<IssueCode, string | null>> = {
+  missing: "Field required",
+  none_forbidden: "Input should not be None",
+  model_attributes_type: "Input should be a valid dictionary or object to extract fields from",
+  string_type: "Input should be a valid string",
+  string_too_long: "String should have at most {max_length} characters",
+  int_type: "Input should be a valid integer",
+  int_parsing: "Input should be a valid integer, unable to parse string as an integer",
+  int_from_float: "Input should be a valid integer, got a number with a fractional part",
+  int_range: INT64_RANGE,
+  float_type: "Input should be a valid number",
+  float_parsing: "Input should be a valid number, unable to parse string as a number",
+  bool_type: "Input should be a valid boolean",
+  bool_parsing: "Input should be a valid boolean, unable to interpret input",
+  list_type: "Input should be a valid list",
+  datetime_from_date_parsing: "Input should be a valid datetime",
+  value_error: null,
+  model_type: "Input should be an object",
+  string_too_short: "String should have at least {min_length} characters",
+  greater_than_equal: "Input should be greater than or equal to {ge}",
+  less_than_equal: "Input should be less than or equal to {le}",
+  literal_error: "Input should be {expected}",
+  union_tag_invalid: "Input does not match any of the allowed shapes",
+  json_invalid: "JSON decode error",
+  reference_missing: null,
+  reference_cross_entity: null,
+};
+
+/** Codes answered as a 422 item of another type (Tessera's own kinds of issue, as FastAPI would name them). */
+const ITEM_TYPE: Partial<Record<IssueCode, IssueCode>> = {
+  reference_missing: "value_error",
+  reference_cross_entity: "value_error",
+};
+
+/** The pydantic message of `code`, its `{placeholders}` filled from the issue's context. */
+export function issueMessage(
+  code: IssueCode,
+  message: string,
+  ctx?: Readonly<Record<string, number | string>>,
+): string {
+  const template = MESSAGES[code];
+  if (template === null) return `Value error, ${message}`;
+  return template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => {
+    const v = ctx?.[key];
+    return v === undefined ? whole : String(v);
+  });
+}
 
 /** `bboxes[b1].coords[4]` → `["coords", 4]`: the first segment names the table (and row), not a field. */
 function locOf(path: string): (string | number)[] {
@@ -77,13 +84,15 @@ function inputAt(body: unknown, loc: readonly (string | number)[]): unknown {
 export function toFieldIssues(issues: readonly ValidationIssue[], body: unknown): FieldIssue[] {
   return issues.map((i) => {
     const loc = locOf(i.path);
-    const known = TYPE_MESSAGES.find(([re]) => re.test(i.message));
-    const input = known?.[1] === "missing" ? body : inputAt(body, loc);
+    const code = i.code ?? "value_error";
+    const input = code === "missing" ? body : inputAt(body, loc);
     return {
-      type: known ? known[1] : "value_error",
+      type: ITEM_TYPE[code] ?? code,
       loc: ["body", ...loc],
-      msg: known ? known[2] : `Value error, ${i.message}`,
+      msg: issueMessage(code, i.message, i.ctx),
       ...(input === undefined ? {} : { input }),
+      // pydantic's `ctx`: the constraint a templated message names (`max_length`, …), nothing else.
+      ...(i.ctx === undefined || !MESSAGES[code]?.includes("{") ? {} : { ctx: i.ctx }),
     };
   });
 }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { FilterSyntaxError } from "@tessera/shared-crdt";
+import { FilterSyntaxError, type IssueCode } from "@tessera/shared-crdt";
 import type { Logger } from "../logger.js";
 import { drainRejectedBody } from "./drainBody.js";
 import { sendJson } from "./json.js";
@@ -21,7 +21,8 @@ export class HttpError extends Error {
 
 /** One located problem, shaped like a pydantic v2 error as FastAPI returns it. */
 export interface FieldIssue {
-  readonly type: string;
+  /** pydantic's error type: one of shared-crdt's `ISSUE_CODES`. */
+  readonly type: IssueCode;
   readonly loc: readonly (string | number)[];
   readonly msg: string;
   readonly input?: unknown;

@@ -1,7 +1,8 @@
+import { LIMIT_MAX } from "@tessera/shared-crdt/api";
 import type { QueryReader } from "./queryParams.js";
 
-/** Pixano's page bounds: `limit` 1..1000 (default 100), `offset` ≥ 0. */
-export const MAX_LIMIT = 1000;
+/** Pixano's page bounds: `limit` 1..1000 (default 100), `offset` ≥ 0 — the declared ones (routes/docs.ts). */
+export const MAX_LIMIT = LIMIT_MAX;
 export const DEFAULT_LIMIT = 100;
 
 export interface Pagination {

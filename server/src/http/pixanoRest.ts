@@ -21,7 +21,7 @@ export function pixanoRow(schema: TableSchema, fields: Row, body: unknown, now: 
   if (r.typeIssues.length > 0) {
     throw new RequestValidationError(
       toFieldIssues(
-        r.typeIssues.map((i) => ({ path: `${schema.table.name}.${i.field}`, message: i.message })),
+        r.typeIssues.map((i) => ({ path: `${schema.table.name}.${i.field}`, message: i.message, code: i.code })),
         body,
       ),
     );

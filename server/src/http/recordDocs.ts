@@ -76,16 +76,19 @@ export function docsFor(
 /** `bboxes[b1].entity_id` + `refers to a missing row "x" in entities` → `entity_id='x' not found in 'entities'` (Pixano's wording). */
 function foreignKeyMessage(issue: ValidationIssue): string {
   const field = issue.path.split(".").pop() ?? issue.path;
-  const m = /missing row "(.*)" in (\S+)/.exec(issue.message);
-  return m ? `${field}='${m[1] ?? ""}' not found in '${m[2] ?? ""}'.` : `${field} ${issue.message}`;
+  const value = issue.ctx?.value;
+  const targets = issue.ctx?.targets;
+  return issue.code === "reference_missing" && value !== undefined && targets !== undefined
+    ? `${field}='${String(value)}' not found in '${String(targets)}'.`
+    : `${field} ${issue.message}`;
 }
 
 export const mapRecordDocError: ErrorMapper = (err) => {
   if (!(err instanceof Error)) return null;
   if (err.name === "RoomEditError") {
     const issues = (err as Error & { issues: readonly ValidationIssue[] }).issues;
-    const references = issues.every((i) => /refers to a missing row|belongs to entity/.test(i.message));
-    if (references && issues.some((i) => i.message.startsWith("belongs to entity"))) {
+    const references = issues.every((i) => i.code === "reference_missing" || i.code === "reference_cross_entity");
+    if (references && issues.some((i) => i.code === "reference_cross_entity")) {
       return {
         status: 400,
         detail: `Cross-entity check failed: ${issues.map((i) => `${i.path.split(".").pop() ?? i.path} ${i.message}`).join("; ")}`,

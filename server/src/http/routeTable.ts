@@ -1,4 +1,6 @@
-import type { RequestHandler, Router } from "express";
+import type { Static, TSchema } from "@sinclair/typebox";
+import type { Request, RequestHandler, Router } from "express";
+import { checkDeclaration, requestValidator } from "./requestValidation.js";
 
 /** A JSON Schema (OpenAPI 3.1 dialect) fragment. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -33,7 +35,10 @@ export interface RouteSpec {
   readonly summary: string;
   readonly tags: readonly string[];
   readonly query?: readonly QueryParamDoc[];
-  /** JSON request body schema. */
+  /**
+   * JSON request body schema: a TypeBox schema (shared-crdt's `api`), which the router enforces
+   * before the handler runs, or a `$ref` to a table component, which the table rules check.
+   */
   readonly body?: JsonSchema;
   readonly responses: Readonly<Record<string, ResponseDoc>>;
   readonly deprecated?: boolean;
@@ -58,6 +63,11 @@ function templateRegExp(spec: Pick<RouteSpec, "path" | "wildcard">): RegExp {
   return new RegExp(`^${body}/?$`);
 }
 
+type Params = Request["params"];
+
+/** What the handler's `req.body` is: the `Static<>` of a TypeBox body (checked by the router), else unread JSON. */
+export type BodyOf<S extends RouteSpec> = S["body"] extends TSchema ? Static<S["body"]> : unknown;
+
 export class RouteTable {
   private readonly specs: RouteSpec[] = [];
   private readonly patterns: { readonly spec: RouteSpec; readonly re: RegExp }[] = [];
@@ -71,16 +81,26 @@ export class RouteTable {
     return [...new Set(this.patterns.filter((p) => p.re.test(path)).map((p) => p.spec.method))];
   }
 
-  /** Records the spec and mounts the handlers on `router` at the matching Express path. */
-  add(router: Router, spec: RouteSpec, ...handlers: RequestHandler[]): void {
+  /**
+   * Records the spec and mounts the handlers on `router` at the matching Express path, with the
+   * request's validation against the spec (query parameters, TypeBox body) before the last handler,
+   * which gets `req.body` typed as the body schema's `Static<>`.
+   */
+  add<S extends RouteSpec>(router: Router, spec: S, ...handlers: RequestHandler<Params, unknown, BodyOf<S>>[]): void {
     if (this.specs.some((s) => s.method === spec.method && s.path === spec.path)) {
       throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} registered twice`);
     }
     if (this.specs.some((s) => s.operationId === spec.operationId)) {
       throw new Error(`operationId ${spec.operationId} used twice`);
     }
+    checkDeclaration(spec);
+    const last = handlers[handlers.length - 1];
+    if (!last) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} has no handler`);
+    // The request is checked against the declaration after the body is read, right before the handler.
+    const validate = requestValidator(spec);
+    const chain = validate ? [...handlers.slice(0, -1), validate, last] : handlers;
     this.specs.push(spec);
     this.patterns.push({ spec, re: templateRegExp(spec) });
-    router[spec.method](expressPath(spec), ...handlers);
+    router[spec.method](expressPath(spec), ...chain);
   }
 }

@@ -1,4 +1,5 @@
 import { COMPONENT_TABLES, TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
+import { NeighborsResponse, PreviewDescriptor, WorkflowResponse } from "@tessera/shared-crdt/api";
 import type { JsonSchema } from "./routeTable.js";
 
 /**
@@ -137,17 +138,7 @@ export function componentSchemas(): Record<string, JsonSchema> {
     properties: { detail: { type: "array", items: ref("ValidationError") } },
     required: ["detail"],
   };
-  out.PreviewDescriptor = {
-    type: "object",
-    properties: {
-      resource: { type: "string" },
-      id: { type: "string" },
-      kind: { type: "string" },
-      preview_url: { type: "string" },
-      excerpt: { type: "string" },
-    },
-    required: ["resource", "id", "kind", "preview_url"],
-  };
+  out.PreviewDescriptor = PreviewDescriptor;
   out.RecordListResponse = {
     allOf: [
       ref("RecordResponse"),
@@ -279,16 +270,8 @@ export function componentSchemas(): Record<string, JsonSchema> {
       },
     },
   };
-  out.NeighborsResponse = {
-    type: "object",
-    properties: {
-      prev: { type: ["string", "null"] },
-      next: { type: ["string", "null"] },
-      position: { type: ["integer", "null"] },
-      total: { type: "integer" },
-    },
-    required: ["total"],
-  };
+  out.NeighborsResponse = NeighborsResponse;
+  out.WorkflowResponse = WorkflowResponse;
   return out;
 }
 

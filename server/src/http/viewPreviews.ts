@@ -1,19 +1,15 @@
 import type { DatasetHandle } from "@tessera/dataset";
 import type { Filter, Row, TableName } from "@tessera/shared-crdt";
 import { scanAll } from "./scan.js";
+import type { PreviewDescriptor } from "@tessera/shared-crdt/api";
 
 /**
  * `include=view_previews` (Pixano 0.8 `_resolve_view_previews`): for each listed record, one
  * thumbnail descriptor per logical view — images (the last row wins, as in Pixano), the first
  * frame of each frame sequence, and a text excerpt for text views.
  */
-export interface PreviewDescriptor {
-  readonly resource: string;
-  readonly id: string;
-  readonly kind: "image" | "text";
-  readonly preview_url: string;
-  readonly excerpt?: string;
-}
+/** One view's preview in a record listing: declared once in shared-crdt's `api` (also the client's type). */
+export type { PreviewDescriptor };
 
 const THUMBNAIL_SIZE = 256;
 const EXCERPT_LENGTH = 160;

@@ -39,12 +39,16 @@ export function checkDocRow(
       if (!target) {
         issues.push({
           path: `${at}.${ref.field}`,
+          code: "reference_missing",
           message: `refers to a missing row ${JSON.stringify(v)} in ${ref.target.join("|")}`,
+          ctx: { value: v, targets: ref.target.join("|") },
         });
       } else if (ref.sameEntity && target.entity_id !== row.entity_id) {
         issues.push({
           path: `${at}.${ref.field}`,
+          code: "reference_cross_entity",
           message: `belongs to entity ${JSON.stringify(target.entity_id)}, not ${JSON.stringify(row.entity_id)}`,
+          ctx: { value: v, entity: String(target.entity_id) },
         });
       }
     }

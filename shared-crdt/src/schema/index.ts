@@ -8,7 +8,7 @@ export {
   type DefaultContext,
   type RowOf,
 } from "./columns.js";
-export { SchemaError, ValidationError, type ValidationIssue } from "./errors.js";
+export { ISSUE_CODES, SchemaError, ValidationError, type IssueCode, type ValidationIssue } from "./errors.js";
 export { parseJsonExact } from "./exactJson.js";
 export { PyFloat, pythonFloatRepr, writePythonJson, type PythonJsonOptions } from "./pythonJson.js";
 export { approxNumber, canonicalInt64, INT64_MAX, INT64_MIN, parseInt64Text, toInt64 } from "./int64.js";

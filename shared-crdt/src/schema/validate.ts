@@ -1,6 +1,6 @@
 import type { CellValue, ColumnType } from "./columnTypes.js";
 import { isTimestampString, type DefaultContext } from "./columns.js";
-import { ValidationError, type ValidationIssue } from "./errors.js";
+import { ValidationError, type IssueCode, type ValidationIssue } from "./errors.js";
 import type { TableSchema } from "./manifest.js";
 import { toInt64 } from "./int64.js";
 import { checkId, tableRules, type Row } from "./rules.js";
@@ -24,59 +24,63 @@ function isFiniteNumber(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
 }
 
-function checkScalar(kind: string, v: unknown): string | null {
+type ScalarProblem = { readonly code: IssueCode; readonly message: string } | null;
+
+function checkScalar(kind: string, v: unknown): ScalarProblem {
   switch (kind) {
     case "utf8":
     case "binary_text":
-      return typeof v === "string" ? null : "must be a string";
+      return typeof v === "string" ? null : { code: "string_type", message: "must be a string" };
     case "timestamp_us":
       return typeof v === "string" && isTimestampString(v)
         ? null
-        : "must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])";
+        : { code: "datetime_from_date_parsing", message: "must be an ISO timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff])" };
     case "int64":
       if (toInt64(v) !== null) return null;
       return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint"
-        ? "is out of the int64 range"
-        : "must be an integer";
+        ? { code: "int_range", message: "is out of the int64 range" }
+        : { code: "int_type", message: "must be an integer" };
     case "float64":
     case "float32":
       // A JSON integer literal beyond 2^53 arrives as a bigint (S-INT64); a float column takes it as a float.
-      return isFiniteNumber(v) || typeof v === "bigint" ? null : "must be a finite number";
+      return isFiniteNumber(v) || typeof v === "bigint"
+        ? null
+        : { code: "float_type", message: "must be a finite number" };
     case "bool":
-      return typeof v === "boolean" ? null : "must be a boolean";
+      return typeof v === "boolean" ? null : { code: "bool_type", message: "must be a boolean" };
     case "binary":
     case "large_binary":
-      return v instanceof Uint8Array ? null : "must be bytes";
+      return v instanceof Uint8Array ? null : { code: "value_error", message: "must be bytes" };
     default:
-      return `has an unknown type ${kind}`;
+      return { code: "value_error", message: `has an unknown type ${kind}` };
   }
 }
 
 function checkCell(type: ColumnType, nullable: boolean, v: unknown, at: string, issues: ValidationIssue[]): void {
   if (v === null) {
-    if (!nullable) issues.push({ path: at, message: "must not be null" });
+    if (!nullable) issues.push({ path: at, code: "none_forbidden", message: "must not be null" });
     return;
   }
   if (type.kind === "list" || type.kind === "fixed_size_list") {
     if (!Array.isArray(v)) {
-      issues.push({ path: at, message: "must be a list" });
+      issues.push({ path: at, code: "list_type", message: "must be a list" });
       return;
     }
     if (type.kind === "fixed_size_list" && v.length !== type.dim) {
-      issues.push({ path: at, message: `must have exactly ${type.dim} values, got ${v.length}` });
+      issues.push({ path: at, code: "value_error", message: `must have exactly ${type.dim} values, got ${v.length}` });
     }
     const of = type.of;
     for (let i = 0; i < v.length; i++) {
-      const msg = checkScalar(of, v[i]);
-      if (msg) {
-        issues.push({ path: `${at}[${i}]`, message: msg });
+      const problem = checkScalar(of, v[i]);
+      if (problem) {
+        issues.push({ path: `${at}[${i}]`, ...problem });
         if (issues.length > 50) return;
       }
     }
     return;
   }
-  const msg = checkScalar(type.kind, v);
-  if (msg) issues.push({ path: at, message: msg });
+  const problem = checkScalar(type.kind, v);
+  if (problem) issues.push({ path: at, ...problem });
 }
 
 function isInt64Type(t: ColumnType): boolean {
@@ -110,14 +114,14 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
   const issues: ValidationIssue[] = [];
   const at = (f: string) => `${prefix}.${f}`;
   if (input === null || typeof input !== "object" || Array.isArray(input) || input instanceof Uint8Array) {
-    return { ok: false, issues: [{ path: prefix, message: "must be an object" }] };
+    return { ok: false, issues: [{ path: prefix, code: "model_attributes_type", message: "must be an object" }] };
   }
   const src = input as Record<string, unknown>;
   const byName = new Map(schema.columns.map((c) => [c.name, c]));
   for (const key of Object.keys(src)) {
-    if (FORBIDDEN_KEYS.has(key)) issues.push({ path: at(key), message: "is a reserved name" });
+    if (FORBIDDEN_KEYS.has(key)) issues.push({ path: at(key), code: "value_error", message: "is a reserved name" });
     else if (!byName.has(key) && options.unknown !== "drop")
-      issues.push({ path: at(key), message: "is not a field of this table" });
+      issues.push({ path: at(key), code: "value_error", message: "is not a field of this table" });
   }
   const row: Row = {};
   const ctx = options.ctx ?? systemClock;
@@ -126,7 +130,7 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
     if (!present) {
       if (options.mode === "patch") continue;
       if (options.mode === "full" || schema.required.has(c.name)) {
-        issues.push({ path: at(c.name), message: "is required" });
+        issues.push({ path: at(c.name), code: "missing", message: "is required" });
         continue;
       }
       row[c.name] = c.default(ctx) as CellValue;
@@ -145,12 +149,13 @@ export function validateRow(schema: TableSchema, input: unknown, options: Valida
   for (const idField of ["id"]) {
     if (idField in row) {
       const msg = checkId(row[idField]);
-      if (msg) issues.push({ path: at(idField), message: msg });
+      if (msg) issues.push({ path: at(idField), code: "value_error", message: msg });
     }
   }
   // Table rules need whole rows: a patch is merged over the stored row and validated again in full.
   if (issues.length === 0 && options.mode !== "patch") {
-    for (const rule of tableRules(schema.table.name)) rule(row, (f, m) => issues.push({ path: at(f), message: m }));
+    for (const rule of tableRules(schema.table.name))
+      rule(row, (f, m) => issues.push({ path: at(f), code: "value_error", message: m }));
   }
   return issues.length === 0 ? { ok: true, row } : { ok: false, issues };
 }

@@ -1,13 +1,15 @@
 import { Router } from "express";
-import { isNamedAction, WORKFLOW_ACTIONS, type ActivityEntry, type Presence } from "@tessera/shared-crdt";
+import type { ActivityEntry, Presence } from "@tessera/shared-crdt";
+import { LIMIT_MAX, WorkflowRequest } from "@tessera/shared-crdt/api";
 import { openDataset, param, type AppContext } from "../context.js";
-import { HttpError, RequestValidationError } from "../errors.js";
+import { HttpError } from "../errors.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
 import { QueryReader } from "../queryParams.js";
 import { restIdentity } from "../recordDocs.js";
 import { getRow } from "../crud.js";
 import { serializeRow } from "../serialize.js";
+import { ref } from "../schemas.js";
 import { recordsTable } from "./records.js";
 
 /** What the collaboration routes read from the live channel. */
@@ -34,16 +36,12 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       operationId: "record_workflow",
       summary: "Apply a workflow action (edit = start, submit, approve, reject with a comment, reopen)",
       tags,
-      body: {
-        type: "object",
-        required: ["action"],
-        properties: {
-          action: { type: "string", enum: [...WORKFLOW_ACTIONS] },
-          comment: { type: "string", maxLength: 4000 },
-        },
-      },
+      body: WorkflowRequest,
       responses: {
-        "200": { description: "The transition and the record after it.", content: { "application/json": object } },
+        "200": {
+          description: "The transition and the record after it.",
+          content: { "application/json": ref("WorkflowResponse") },
+        },
         "403": { description: "This role may not take this action." },
         "409": { description: "The record's status does not allow this action." },
         "422": { description: "A rejection needs a comment." },
@@ -54,18 +52,8 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       if (!ctx.docs) throw new HttpError(503, "live record documents are not enabled on this server");
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const id = param(req.params, "id");
-      const body = req.body as { action?: unknown; comment?: unknown } | null;
-      const action = body?.action;
-      if (!isNamedAction(action))
-        throw new RequestValidationError([
-          {
-            type: "enum",
-            loc: ["body", "action"],
-            msg: `Input should be one of ${WORKFLOW_ACTIONS.join(", ")}`,
-            input: action,
-          },
-        ]);
-      const comment = typeof body?.comment === "string" ? body.comment.slice(0, 4000) : "";
+      // `req.body` is a WorkflowRequest, checked by the router: a comment past its maxLength was refused, not cut.
+      const { action, comment = "" } = req.body;
       const schema = recordsTable(handle);
       await getRow({ handle, schema }, id);
       const { from, to } = await ctx.docs.workflow(handle.id, id, action, restIdentity(req), comment);
@@ -83,7 +71,7 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       tags,
       query: [
         { name: "record_id", schema: { type: "string" } },
-        { name: "limit", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+        { name: "limit", schema: { type: "integer", minimum: 1, maximum: LIMIT_MAX, default: 100 } },
       ],
       responses: {
         "200": { description: "Activity entries.", content: { "application/json": { type: "array", items: object } } },
@@ -93,7 +81,7 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const q = new QueryReader(req);
       const recordId = q.str("record_id");
-      const limit = q.int("limit", { ge: 1, le: 1000 }) ?? 100;
+      const limit = q.int("limit", { ge: 1, le: LIMIT_MAX }) ?? 100;
       q.done();
       const entries = ctx.live
         ? await ctx.live.activity(handle.id, recordId === undefined ? { limit } : { recordId, limit })

@@ -223,7 +223,15 @@ export function datasetsRouter(ctx: AppContext): Router {
       operationId: "toggle_dataset_bookmark",
       summary: "Toggle a bookmark on a dataset",
       tags,
-      query: [{ name: "bookmark", required: true, schema: { type: "string", enum: [...BOOKMARK_TYPES] } }],
+      // Pixano declares a plain string and answers its own 422 text for an unknown bookmark.
+      query: [
+        {
+          name: "bookmark",
+          required: true,
+          schema: { type: "string" },
+          description: `One of ${BOOKMARK_TYPES.join(", ")}; another is a 422 with Pixano's message.`,
+        },
+      ],
       responses: {
         "200": {
           description: "The dataset's info after the toggle.",

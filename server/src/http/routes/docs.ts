@@ -1,8 +1,9 @@
+import { LIMIT_MAX, SEARCH_TEXT_MAX } from "@tessera/shared-crdt/api";
 import type { QueryParamDoc } from "../routeTable.js";
 
 /** Query parameters shared by many routes, documented once. */
 export const paginationDocs: readonly QueryParamDoc[] = [
-  { name: "limit", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+  { name: "limit", schema: { type: "integer", minimum: 1, maximum: LIMIT_MAX, default: 100 } },
   { name: "offset", schema: { type: "integer", minimum: 0, default: 0 } },
 ];
 
@@ -22,10 +23,15 @@ export const explorerQueryDocs: readonly QueryParamDoc[] = [
   },
   {
     name: "q",
-    schema: { type: "string", maxLength: 256 },
-    description: "Free text over comment and custom string columns.",
+    // Pixano 0.8 declares a plain string and answers a longer text with its own 400 (not a 422).
+    schema: { type: "string" },
+    description: `Free text over comment and custom string columns; at most ${SEARCH_TEXT_MAX} characters (longer is a 400, as in Pixano).`,
   },
   { name: "sort", schema: { type: "string", default: "id" } },
-  { name: "order", schema: { type: "string", enum: ["asc", "desc"], default: "asc" } },
+  {
+    name: "order",
+    schema: { type: "string", default: "asc" },
+    description: "asc or desc, in any case (anything else is a 400).",
+  },
   whereDoc,
 ];

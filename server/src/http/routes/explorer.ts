@@ -9,6 +9,7 @@ import { scanAll } from "../scan.js";
 import { whereToFilters } from "../whereClause.js";
 import { explorerQueryDocs } from "./docs.js";
 import { recordsTable } from "./records.js";
+import type { NeighborsResponse } from "@tessera/shared-crdt/api";
 
 /**
  * The 0.8.x explorer (Pixano `routers/explorer.py`): the filter capability document and
@@ -134,11 +135,18 @@ export function explorerRouter(ctx: AppContext): Router {
       const options = { filters, q: checkQueryText(text), sort: checkSort(catalogue, sortParam, order) };
       const found = await handle.neighbors(param(req.params, "record_id"), options);
       if (found) {
-        sendJson(res, 200, { prev: found.previous, next: found.next, position: found.position, total: found.total });
+        const reply: NeighborsResponse = {
+          prev: found.previous,
+          next: found.next,
+          position: found.position,
+          total: found.total,
+        };
+        sendJson(res, 200, reply);
         return;
       }
       const total = await handle.count("records", { filters: options.filters, q: options.q });
-      sendJson(res, 200, { prev: null, next: null, position: null, total });
+      const reply: NeighborsResponse = { prev: null, next: null, position: null, total };
+      sendJson(res, 200, reply);
     },
   );
   return router;

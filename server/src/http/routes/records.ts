@@ -78,8 +78,8 @@ export function recordsRouter(ctx: AppContext): Router {
         ...explorerQueryDocs,
         {
           name: "include",
-          schema: { type: "string", enum: ["view_previews"] },
-          description: "Comma-separated expansions.",
+          schema: { type: "string" },
+          description: "Comma-separated expansions: only view_previews (another is a 400, as in Pixano).",
         },
       ],
       responses: {

@@ -323,8 +323,8 @@ export function viewsRouter(ctx: AppContext): Router {
           query: [
             {
               name: "size",
-              schema: { type: "integer", enum: [...PREVIEW_SIZES] },
-              description: "Resize from the full media instead of the stored thumbnail.",
+              schema: { type: "integer" },
+              description: `Resize from the full media instead of the stored thumbnail: one of ${PREVIEW_SIZES.join(", ")} (another is a 400).`,
             },
           ],
           responses: {
