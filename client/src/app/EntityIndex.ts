@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import {
-  ANNOTATION_TABLES,
+  ENTITY_ANNOTATION_TABLES,
   observeRecordChanges,
   tableMap,
   type ComponentTable,
@@ -27,7 +27,8 @@ export interface EntityItem {
   readonly lastEditor: number | null;
 }
 
-const WITH_ENTITY: ReadonlySet<ComponentTable> = new Set(ANNOTATION_TABLES.filter((t) => t !== "messages"));
+/** The annotation tables whose rows belong to one entity (the kinds' `entityAttached`). */
+const WITH_ENTITY: ReadonlySet<ComponentTable> = new Set(ENTITY_ANNOTATION_TABLES);
 
 function rowMap(doc: Y.Doc, table: ComponentTable, id: string): Y.Map<unknown> | null {
   const m = tableMap(doc, table).get(id);

@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import {
-  ANNOTATION_TABLES,
+  ENTITY_ANNOTATION_TABLES,
   createEntity,
   deleteRows,
   moveVertex,
@@ -183,8 +183,7 @@ export class EffectApplier {
       const e = tableMap(doc, r.table).get(r.id)?.get("entity_id");
       if (typeof e === "string" && e !== "") entities.add(e);
     }
-    for (const table of ANNOTATION_TABLES) {
-      if (table === "messages") continue;
+    for (const table of ENTITY_ANNOTATION_TABLES) {
       for (const [id, m] of tableMap(doc, table).entries()) {
         const e = m.get("entity_id");
         if (typeof e === "string" && entities.has(e) && !doomed.has(`${table}/${id}`)) entities.delete(e);

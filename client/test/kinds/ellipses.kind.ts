@@ -1,3 +1,4 @@
+import { registeredTableName } from "@tessera/shared-crdt";
 import { batchedGraphics } from "../../src/canvas/render/views/batched.js";
 import type { AnnotationView, ViewEnv, ViewStyle } from "../../src/canvas/render/views/AnnotationView.js";
 import type { SceneItem } from "../../src/canvas/scene/SceneModel.js";
@@ -7,12 +8,17 @@ import { boxFromCorners, MIN_BOX_PX, pointIn } from "../../src/tools/geometry.js
 import { step, type Tool, type ToolContext } from "../../src/tools/types.js";
 
 /**
- * A test-only annotation kind, the whole client half of adding a kind in one module: an ellipse
- * stored as custom `cx, cy, rx, ry` fields (normalised) of a `tracklets` row, with its geometry,
- * hit test, Pixi view, outline and a drawing tool ("ellipse", key O) that drags its bounding box.
- * A kind of the product would live in `client/src/kinds/` and be found by the registry's glob;
- * tests register this one with `registerKindView`.
+ * The client half of the test-only `ellipses` kind (docs/ARCHITECTURE.md §9, "Recipe: add a kind",
+ * the worked example), in one module: the ellipse of a row of its own `ellipses` table (normalised
+ * `cx, cy, rx, ry`), with its geometry, hit test, Pixi view, outline, the select tool's hooks and a
+ * drawing tool ("ellipse", key O) that drags its bounding box. A kind of the product would live in
+ * `client/src/kinds/` and be found by the registry's glob; tests register this one with
+ * `registerKindView`. Its data half (`shared-crdt/test/kinds/ellipses.kind.ts`) must be registered
+ * first: the table name is looked up in the kind registry when this module loads.
  */
+
+/** The kind's table, as the data half registered it (throws when it did not). */
+export const ELLIPSES = registeredTableName("ellipses");
 
 export interface EllipseShape {
   readonly kind: "ellipse";
@@ -106,7 +112,7 @@ const ellipseTool: Tool<EllipseState> = {
         ]);
       return step(IDLE, [
         { type: "preview", shape: null },
-        { type: "create", table: "tracklets", row: { view_id: e.viewId, cx: e.cx, cy: e.cy, rx: e.rx, ry: e.ry } },
+        { type: "create", table: ELLIPSES, row: { view_id: e.viewId, cx: e.cx, cy: e.cy, rx: e.rx, ry: e.ry } },
       ]);
     }
     if (event.type === "cancel" || event.type === "leave") return step(IDLE, [{ type: "preview", shape: null }]);
@@ -115,7 +121,7 @@ const ellipseTool: Tool<EllipseState> = {
 };
 
 export const ellipseKind: PlainKindView<"ellipse"> = {
-  table: "tracklets",
+  table: ELLIPSES,
   shape: "ellipse",
   order: 50,
   label: "ellipse",

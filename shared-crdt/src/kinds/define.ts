@@ -13,6 +13,7 @@ export {
   defineKind,
   ENTITY_ANNOTATION_FILTERS,
   ENTITY_ANNOTATION_REFS,
+  isEntityAttached,
   PER_FRAME_REFS,
   type AnnotationKind,
   type KindReference,

@@ -24,6 +24,8 @@ export const messages = defineKind({
     col.str("question_type"),
   ],
   perFrame: false,
+  // Its rows point at any number of entities (`entity_ids`), never one.
+  entityAttached: false,
   references: [
     { field: "record_id", target: "records", scope: "dataset", onDelete: "cascade" },
     { field: "view_id", target: "views", scope: "dataset", onDelete: "cascade" },

@@ -1,5 +1,5 @@
 import { BUILTIN_KINDS } from "./builtins.js";
-import type { AnnotationKind } from "./types.js";
+import { isEntityAttached, type AnnotationKind } from "./types.js";
 
 /**
  * The annotation-kind registry. Built-in kinds are always there; other kinds (test-only kinds,
@@ -68,6 +68,11 @@ export function registerAnnotationKind(kind: AnnotationKind): void {
   const names = kind.columns.map((c) => c.name);
   if (new Set(names).size !== names.length || !names.includes("id") || !names.includes("record_id"))
     throw new KindRegistryError("invalid", `annotation kind "${kind.id}": columns need unique names, id and record_id`);
+  if (isEntityAttached(kind) !== names.includes("entity_id"))
+    throw new KindRegistryError(
+      "invalid",
+      `annotation kind "${kind.id}": an entity-attached kind has an entity_id column, and only it (entityAttached)`,
+    );
   for (const other of [...BUILTIN_KINDS, ...registered]) {
     const what = clash(kind, other);
     if (what !== null)

@@ -25,6 +25,12 @@ export interface AnnotationKind<Id extends string = string, C extends readonly C
   readonly columns: C;
   /** Drawn on one frame of a view: has `tracklet_id`, `entity_dynamic_state_id`, `frame_id`, `frame_index`. */
   readonly perFrame: boolean;
+  /**
+   * Whether a row hangs off one entity through an `entity_id` column (the default). `false` for a
+   * kind whose rows are not one entity's (`messages`, which lists `entity_ids`): the entity list,
+   * the orphan check of a delete and Pixano's `annotations` order read it instead of the table name.
+   */
+  readonly entityAttached?: boolean;
   /** The references this kind's rows hold (SPEC D-REF, D-CASCADE). */
   readonly references: readonly KindReference[];
   readonly rest: KindRest;
@@ -81,6 +87,11 @@ export function defineKind<const Id extends string, const C extends readonly Col
   kind: AnnotationKind<Id, C>,
 ): AnnotationKind<Id, C> {
   return kind;
+}
+
+/** Whether the kind's rows belong to one entity (its `entity_id`); see {@link AnnotationKind.entityAttached}. */
+export function isEntityAttached(kind: Pick<AnnotationKind, "entityAttached">): boolean {
+  return kind.entityAttached !== false;
 }
 
 /** The references every entity-attached annotation holds (record, view, entity). */

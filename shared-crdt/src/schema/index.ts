@@ -90,6 +90,7 @@ export {
 } from "./datasetInfo.js";
 export {
   ANNOTATION_TABLES,
+  ENTITY_ANNOTATION_TABLES,
   planDelete,
   planDependents,
   referenceAt,

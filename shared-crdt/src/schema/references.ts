@@ -1,6 +1,6 @@
 import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { BuiltinKindId } from "../kinds/builtins.js";
-import type { AnnotationKind, ReferenceTarget } from "../kinds/types.js";
+import { isEntityAttached, type AnnotationKind, type ReferenceTarget } from "../kinds/types.js";
 import { VIEW_TABLES, type TableName } from "./tables.js";
 
 /**
@@ -30,10 +30,14 @@ export interface Reference {
 /** Pixano's `annotations` group: what a relation's `subject_id` / `object_id` may point at. */
 export const ANNOTATION_TABLES: readonly BuiltinKindId[] = kindsByAttachment().map((k) => k.id as BuiltinKindId);
 
+/** The annotation tables whose rows belong to one entity (`entity_id`): all but `messages` (`entityAttached`). */
+export const ENTITY_ANNOTATION_TABLES: readonly BuiltinKindId[] = ANNOTATION_KINDS.filter(isEntityAttached).map(
+  (k) => k.id as BuiltinKindId,
+);
+
 /** The kinds in Pixano's `annotations` order: those attached to one entity first, then the others (messages). */
 function kindsByAttachment(): readonly AnnotationKind[] {
-  const onEntity = (k: AnnotationKind) => k.references.some((r) => r.field === "entity_id");
-  return [...ANNOTATION_KINDS.filter(onEntity), ...ANNOTATION_KINDS.filter((k) => !onEntity(k))];
+  return [...ANNOTATION_KINDS.filter(isEntityAttached), ...ANNOTATION_KINDS.filter((k) => !isEntityAttached(k))];
 }
 
 function ref(
