@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
-import { clientOrigin, createEntity, deleteRows, readRow, readRows, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  deleteRows,
+  readRow,
+  readRows,
+  type DocContext,
+  customCell,
+} from "@tessera/shared-crdt";
 import { TesseraCanvas, type CanvasRenderer } from "../../src/canvas/TesseraCanvas.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
@@ -93,7 +101,7 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.pointer("up", 300, 200);
     const [box] = readRows(m.doc, "bboxes");
     expect((box?.coords as number[]).map((c) => +c.toFixed(6))).toEqual([0.1, 0.2, 0.2, 0.2]);
-    expect(readRow(m.doc, "entities", box?.entity_id as string)?.category).toBe("car");
+    expect(customCell(readRow(m.doc, "entities", box?.entity_id as string), "category")).toBe("car");
     expect(origins).toEqual([ME]);
     expect(m.events.map((e) => e.type)).toEqual(["selection", "created", "toolChanged"]);
     expect(m.canvas.getTool()).toBe("select");

@@ -3,14 +3,19 @@ export {
   hasRow,
   patchRecord,
   patchRow,
+  patchRowCells,
   readRecord,
+  readRecordCells,
   readRow,
+  readRowCells,
   readRows,
   removeRow,
   rowIds,
   rowOfMap,
   transact,
   writeRow,
+  writeRowCells,
+  type DocRecord,
 } from "./access.js";
 export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
 export { repairDoc, type RepairPolicy } from "./repair.js";

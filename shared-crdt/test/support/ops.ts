@@ -18,6 +18,7 @@ import {
   ValidationError,
   type DatasetSchema,
   type DocContext,
+  withCustom,
 } from "../../src/index.js";
 import type { RandomSource } from "./RandomSource.js";
 
@@ -39,7 +40,7 @@ type Op = (ctx: DocContext, rng: RandomSource) => string;
 export const OPS: Record<string, Op> = {
   createBox: (ctx, rng) => {
     createEntity(ctx, origin(ctx), {
-      entity: { category: rng.pick(CATEGORIES) },
+      entity: withCustom({}, { category: rng.pick(CATEGORIES) }),
       annotation: { table: "bboxes", row: { coords: box(rng), is_normalized: true, confidence: 1 } },
     });
     return "createBox";
@@ -47,7 +48,7 @@ export const OPS: Record<string, Op> = {
   createPolygon: (ctx, rng) => {
     const n = 3 + rng.int(4);
     createEntity(ctx, origin(ctx), {
-      entity: { category: rng.pick(CATEGORIES) },
+      entity: withCustom({}, { category: rng.pick(CATEGORIES) }),
       annotation: { table: "multi_paths", row: { coords: ring(rng, n), num_points: [n], is_closed: true } },
     });
     return "createPolygon";
@@ -98,12 +99,12 @@ export const OPS: Record<string, Op> = {
   childEntity: (ctx, rng) => {
     const e = rng.pick(readRows(ctx.doc, "entities"));
     if (!e) return "skip";
-    createEntity(ctx, origin(ctx), { entity: { parent_id: e.id, category: "part" } });
+    createEntity(ctx, origin(ctx), { entity: withCustom({ parent_id: e.id }, withCustom({}, { category: "part" })) });
     return "childEntity";
   },
   track: (ctx, rng) => {
     const start = rng.int(10);
-    const { entityId } = createEntity(ctx, origin(ctx), { entity: { category: "car" } });
+    const { entityId } = createEntity(ctx, origin(ctx), { entity: withCustom({}, { category: "car" }) });
     const tid = addRow(ctx, origin(ctx), "tracklets", {
       entity_id: entityId,
       view_id: "image",
