@@ -5,14 +5,18 @@ import { createRequire } from "node:module";
 import {
   PyFloat,
   pythonFloatRepr,
+  int64Number,
   typedManifest,
   writePythonJson,
+  type RecordRow,
   type Row,
   type TableName,
+  type TableRow,
 } from "@tessera/shared-crdt";
 import type { SchemaManifest } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library } from "../library.js";
+import { queryRows } from "../typedRows.js";
 import { ExportError } from "./errors.js";
 import { stableId } from "./ids.js";
 import { HEADER_KEY, KIND_TABLE, type AnnotationKind } from "./v2/grammar.js";
@@ -80,6 +84,9 @@ const VIEW_CLASS_KIND: Record<string, ViewKind> = {
   Text: "text",
   PointCloud: "point_cloud",
 };
+/** The tables of the JSONL v2 annotation kinds. */
+type KindTable = "bboxes" | "masks" | "keypoints" | "multi_paths" | "text_spans" | "classifications";
+
 const TABLE_KIND = Object.fromEntries(Object.entries(KIND_TABLE).map(([k, t]) => [t, k])) as Partial<
   Record<TableName, AnnotationKind>
 >;
@@ -94,7 +101,13 @@ const ANNOTATION_SLOTS = [
   "classification",
   "relation",
 ];
-const VIEW_TABLES: TableName[] = ["images", "videos", "sequence_frames", "texts", "point_clouds"];
+const VIEW_TABLES = [
+  "images",
+  "videos",
+  "sequence_frames",
+  "texts",
+  "point_clouds",
+] as const satisfies readonly TableName[];
 const PER_FRAME = new Set(["tracklet_id", "entity_dynamic_state_id", "frame_id", "frame_index"]);
 const BASE = {
   records: new Set(["id", "split", "created_at", "updated_at", "status", "comment"]),
@@ -200,7 +213,7 @@ async function findDataset(dataDir: string, key: string): Promise<string> {
 }
 
 function customOf(
-  row: Row,
+  row: Readonly<Row>,
   base: ReadonlySet<string>,
   skip: readonly string[] = [],
 ): Record<string, unknown> | undefined {
@@ -241,13 +254,17 @@ class Writer {
     this.counts[split] = (this.counts[split] ?? 0) + 1;
   }
 
-  async mediaRef(split: string, row: Row, logical: string): Promise<string> {
+  async mediaRef(
+    split: string,
+    row: TableRow<"images" | "videos" | "sequence_frames">,
+    logical: string,
+  ): Promise<string> {
     const bytes = row.raw_bytes;
     if (bytes instanceof Uint8Array && bytes.length > 0) {
       if (this.media === "uris")
         throw new ExportError("unsupported_format", "media 'uris' cannot export embedded media; use media 'files'");
       const ext = (typeof row.format === "string" && row.format !== "" ? row.format : "bin").toLowerCase();
-      const rel = `media/${logical}/${row.id as string}.${ext}`;
+      const rel = `media/${logical}/${row.id}.${ext}`;
       const file = path.join(this.dest, split, rel);
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, bytes);
@@ -262,9 +279,12 @@ class Writer {
   }
 }
 
-function sourceOf(row: Row): SourcePair | undefined {
+function sourceOf(row: { readonly source_type?: unknown; readonly source_name?: unknown }): SourcePair | undefined {
   return typeof row.source_type === "string" && row.source_type !== ""
-    ? { type: row.source_type, name: (row.source_name as string) || "import" }
+    ? {
+        type: row.source_type,
+        name: typeof row.source_name === "string" && row.source_name !== "" ? row.source_name : "import",
+      }
     : undefined;
 }
 
@@ -283,15 +303,24 @@ async function dominantSource(ds: Dataset): Promise<SourcePair | null> {
   return best ? (JSON.parse(best[0]) as SourcePair) : null;
 }
 
-async function rowsByRecord(ds: Dataset, table: TableName, ids: readonly string[]): Promise<Map<string, Row[]>> {
-  const out = new Map<string, Row[]>();
+/** The tables a JSONL v2 line carries (relations and embeddings are not expressible yet). */
+type ExportedTable = Exclude<TableName, "records" | "relations" | "embeddings">;
+/** A chunk of records' view and component rows, by record id, per table. */
+type RowsByRecord = { [T in ExportedTable]: Map<string, TableRow<T>[]> };
+type RowsOf = <T extends ExportedTable>(t: T) => TableRow<T>[];
+
+async function rowsByRecord<T extends ExportedTable>(
+  ds: Dataset,
+  table: T,
+  ids: readonly string[],
+): Promise<Map<string, TableRow<T>[]>> {
+  const out = new Map<string, TableRow<T>[]>();
   if (!ds.schema.tables.has(table) || !(await ds.tables()).includes(table)) return out;
-  const columns = ds.schema.tables.get(table)!.columns.map((c) => c.name);
-  const rows = (await ds.query(table, { filters: [{ column: "record_id", op: "in", values: ids }], columns })).items;
+  const rows = (await queryRows(ds, table, { filters: [{ column: "record_id", op: "in", values: ids }] })).items;
   for (const r of rows) {
-    const list = out.get(r.record_id as string) ?? [];
+    const list = out.get(r.record_id) ?? [];
     list.push(r);
-    out.set(r.record_id as string, list);
+    out.set(r.record_id, list);
   }
   return out;
 }
@@ -321,19 +350,32 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
     }
     const total = await ds.count("records");
     const chunk = options.chunk ?? 200;
-    const recordColumns = ds.schema.tables.get("records")!.columns.map((c) => c.name);
     let done = 0;
     for (let offset = 0; offset < total; offset += chunk) {
-      const records = (await ds.query("records", { offset, limit: chunk, columns: recordColumns })).items;
-      const ids = records.map((r) => r.id as string);
-      const tables = new Map<TableName, Map<string, Row[]>>();
-      for (const t of ds.schema.tables.keys()) {
-        if (t === "records" || t === "relations" || t === "embeddings") continue;
-        tables.set(t, await rowsByRecord(ds, t, ids));
-      }
+      const records = (await queryRows(ds, "records", { offset, limit: chunk })).items;
+      const ids = records.map((r) => r.id);
+      const by = <T extends ExportedTable>(t: T) => rowsByRecord(ds, t, ids);
+      const tables: RowsByRecord = {
+        images: await by("images"),
+        sequence_frames: await by("sequence_frames"),
+        videos: await by("videos"),
+        texts: await by("texts"),
+        pdfs: await by("pdfs"),
+        point_clouds: await by("point_clouds"),
+        entities: await by("entities"),
+        entity_dynamic_states: await by("entity_dynamic_states"),
+        tracklets: await by("tracklets"),
+        bboxes: await by("bboxes"),
+        masks: await by("masks"),
+        keypoints: await by("keypoints"),
+        multi_paths: await by("multi_paths"),
+        text_spans: await by("text_spans"),
+        classifications: await by("classifications"),
+        messages: await by("messages"),
+      };
       for (const rec of records) {
-        const of = (t: TableName) => tables.get(t)?.get(rec.id as string) ?? [];
-        await writer.line(rec.split as string, await recordLine(writer, rec, of));
+        const of: RowsOf = (t) => tables[t].get(rec.id) ?? [];
+        await writer.line(rec.split, await recordLine(writer, rec, of));
         done++;
         options.onProgress?.(done, total);
       }
@@ -353,9 +395,9 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   };
 }
 
-async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Promise<Record<string, unknown>> {
-  const recordId = rec.id as string;
-  const split = rec.split as string;
+async function recordLine(w: Writer, rec: RecordRow, of: RowsOf): Promise<Record<string, unknown>> {
+  const recordId = rec.id;
+  const split = rec.split;
   const line: Record<string, unknown> = { id: recordId };
   const attrs: Record<string, unknown> = customOf(rec, BASE.records) ?? {};
   if (rec.status !== "new") attrs.status = rec.status;
@@ -364,39 +406,60 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
 
   const logical = new Map<string, string>();
   const views: Record<string, unknown> = {};
-  const frames = new Map<string, Row[]>();
+  const frames = new Map<string, TableRow<"sequence_frames">[]>();
+  const named = (row: { readonly id: string; readonly logical_name: string }): string => {
+    logical.set(row.id, row.logical_name);
+    return row.logical_name;
+  };
   for (const t of VIEW_TABLES) {
-    for (const row of of(t)) {
-      const name = row.logical_name as string;
-      logical.set(row.id as string, name);
-      if (t === "sequence_frames") frames.set(name, [...(frames.get(name) ?? []), row]);
-      else if (t === "texts") {
-        const p: Record<string, unknown> =
-          row.content !== "" || row.uri === "" ? { content: row.content } : { uri: row.uri };
-        if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
-        views[name] = p;
-      } else if (t === "videos") {
-        const p: Record<string, unknown> = {
-          uri: await w.mediaRef(split, row, name),
-          fps: row.fps,
-          from_timestamp: row.from_timestamp,
-          to_timestamp: row.to_timestamp,
-        };
-        if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
-        views[name] = p;
-      } else if (t === "images") {
-        const p: Record<string, unknown> = {
-          uri: await w.mediaRef(split, row, name),
-          width: row.width,
-          height: row.height,
-        };
-        if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
-        views[name] = p;
-      }
+    switch (t) {
+      case "sequence_frames":
+        for (const row of of(t)) {
+          const name = named(row);
+          frames.set(name, [...(frames.get(name) ?? []), row]);
+        }
+        break;
+      case "texts":
+        for (const row of of(t)) {
+          const name = named(row);
+          const p: Record<string, unknown> =
+            row.content !== "" || row.uri === "" ? { content: row.content } : { uri: row.uri };
+          if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
+          views[name] = p;
+        }
+        break;
+      case "videos":
+        for (const row of of(t)) {
+          const name = named(row);
+          const p: Record<string, unknown> = {
+            uri: await w.mediaRef(split, row, name),
+            fps: row.fps,
+            from_timestamp: row.from_timestamp,
+            to_timestamp: row.to_timestamp,
+          };
+          if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
+          views[name] = p;
+        }
+        break;
+      case "images":
+        for (const row of of(t)) {
+          const name = named(row);
+          const p: Record<string, unknown> = {
+            uri: await w.mediaRef(split, row, name),
+            width: row.width,
+            height: row.height,
+          };
+          if (row.id !== stableId(recordId, "view", name)) p.id = row.id;
+          views[name] = p;
+        }
+        break;
+      case "point_clouds":
+        for (const row of of(t)) named(row);
+        break;
     }
   }
   for (const [name, list] of frames) {
-    list.sort((a, b) => (a.frame_index as number) - (b.frame_index as number));
+    list.sort((a, b) => int64Number(a.frame_index) - int64Number(b.frame_index));
     const out: Array<Record<string, unknown>> = [];
     for (const row of list) {
       const f: Record<string, unknown> = {
@@ -404,7 +467,7 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
         frame_index: row.frame_index,
         timestamp: row.timestamp,
       };
-      if (row.id !== stableId(recordId, "view", name, row.frame_index as number)) f.id = row.id;
+      if (row.id !== stableId(recordId, "view", name, int64Number(row.frame_index))) f.id = row.id;
       out.push(f);
     }
     views[name] = { frames: out };
@@ -420,14 +483,14 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
     if (row.parent_id) e.parent_id = row.parent_id;
     const a = customOf(row, BASE.entities);
     if (a) e.attrs = a;
-    entities.set(row.id as string, e);
+    entities.set(row.id, e);
   }
   for (const row of of("tracklets")) {
-    const e = entities.get(row.entity_id as string);
+    const e = entities.get(row.entity_id);
     if (!e) continue;
     const t: Record<string, unknown> = {
       id: row.id,
-      view: logical.get(row.view_id as string) ?? defaultView,
+      view: logical.get(row.view_id) ?? defaultView,
       start_timestep: row.start_timestep,
       end_timestep: row.end_timestep,
       start_timestamp: row.start_timestamp,
@@ -439,28 +502,29 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
   }
   const stateCount = new Map<string, number>();
   for (const row of of("entity_dynamic_states")) {
-    const e = entities.get(row.entity_id as string);
+    const e = entities.get(row.entity_id);
     if (!e) continue;
-    const ordinal = stateCount.get(row.entity_id as string) ?? 0;
-    stateCount.set(row.entity_id as string, ordinal + 1);
+    const ordinal = stateCount.get(row.entity_id) ?? 0;
+    stateCount.set(row.entity_id, ordinal + 1);
     const s: Record<string, unknown> = { frame_index: row.frame_index };
     const a = customOf(row, BASE.states);
     if (a) s.attrs = a;
-    if (row.id !== stableId(row.entity_id as string, "state", ordinal)) s.id = row.id;
+    if (row.id !== stableId(row.entity_id, "state", ordinal)) s.id = row.id;
     push(e, "states", s);
   }
-  for (const [table, kind] of Object.entries(TABLE_KIND) as Array<[TableName, AnnotationKind]>) {
+  for (const [table, kind] of Object.entries(TABLE_KIND) as Array<[KindTable, AnnotationKind]>) {
     for (const row of of(table)) {
-      const e = entities.get(row.entity_id as string);
+      const e = entities.get(row.entity_id);
       if (!e) continue;
+      const cells: Readonly<Row> = row; // the kind's own fields, by name
       const p: Record<string, unknown> = { kind, id: row.id };
-      const view = logical.get(row.view_id as string);
+      const view = logical.get(row.view_id);
       if (view) p.view = view;
-      if (typeof row.frame_index === "number" && row.frame_index >= 0) p.frame_index = row.frame_index;
+      if (typeof cells.frame_index === "number" && cells.frame_index >= 0) p.frame_index = cells.frame_index;
       const s = sourceOf(row);
       if (s) p.source = s;
-      if (kind === "mask") p.rle = { size: row.size, counts: row.counts };
-      else for (const f of KIND_FIELDS[kind]) p[f] = row[f];
+      if (kind === "mask") p.rle = { size: cells.size, counts: cells.counts };
+      else for (const f of KIND_FIELDS[kind]) p[f] = cells[f];
       const a = customOf(row, BASE.annotation, KIND_FIELDS[kind]);
       const attrs: Record<string, unknown> = { ...(a ?? {}) };
       if (row.source_metadata !== undefined && row.source_metadata !== "{}")
@@ -471,12 +535,9 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
   }
   if (entities.size > 0) line.entities = [...entities.values()];
 
-  const conversations = new Map<string, Row[]>();
+  const conversations = new Map<string, TableRow<"messages">[]>();
   for (const row of of("messages"))
-    conversations.set(row.conversation_id as string, [
-      ...(conversations.get(row.conversation_id as string) ?? []),
-      row,
-    ]);
+    conversations.set(row.conversation_id, [...(conversations.get(row.conversation_id) ?? []), row]);
   if (conversations.size > 0) {
     line.conversations = [...conversations.entries()].map(([id, msgs]) => {
       let question = -1;
@@ -486,13 +547,13 @@ async function recordLine(w: Writer, rec: Row, of: (t: TableName) => Row[]): Pro
           const derived = m.type === "QUESTION" ? ++question : m.type === "ANSWER" ? Math.max(question, 0) : 0;
           const out: Record<string, unknown> = { type: m.type, content: m.content };
           if (m.question_type) out.question_type = m.question_type;
-          if ((m.choices as string[]).length > 0) out.choices = m.choices;
+          if (m.choices.length > 0) out.choices = m.choices;
           if (m.user) out.user = m.user;
-          const view = logical.get(m.view_id as string);
+          const view = logical.get(m.view_id);
           if (view) out.views = [view];
           if (m.id !== stableId(id, "msg", i)) out.id = m.id;
           if (m.number !== derived) out.number = m.number;
-          if ((m.entity_ids as string[]).length > 0) out.entity_ids = m.entity_ids;
+          if (m.entity_ids.length > 0) out.entity_ids = m.entity_ids;
           const s = sourceOf(m);
           if (s && JSON.stringify(s) !== JSON.stringify(w.defaultSource)) out.source = s;
           return out;
