@@ -71,6 +71,39 @@ export function readRows<T extends ComponentTable>(doc: Y.Doc, table: T): TableR
   return out.sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 
+/** The field names of a table's rows (its base columns). */
+export type FieldOf<T extends ComponentTable> = keyof TableRow<T> & string;
+
+/**
+ * One cell of a stored row, read in place (no copy of the row): for hot paths that need a field or
+ * two. The field name is checked against the table's columns at compile time.
+ */
+export function cellOfMap<T extends ComponentTable, K extends FieldOf<T>>(
+  _table: T,
+  m: RowMap,
+  field: K,
+): TableRow<T>[K] | undefined {
+  // Same trust as `typed` above: stored rows have their table's columns.
+  return m.get(field) as TableRow<T>[K] | undefined;
+}
+
+/** {@link cellOfMap} by row id; undefined when the row does not exist. */
+export function readCell<T extends ComponentTable, K extends FieldOf<T>>(
+  doc: Y.Doc,
+  table: T,
+  id: string,
+  field: K,
+): TableRow<T>[K] | undefined {
+  const m = tableMap(doc, table).get(id);
+  return m instanceof Y.Map ? cellOfMap(table, m, field) : undefined;
+}
+
+/** One field of the record map (the timestamps live outside the document). */
+export function readRecordCell<K extends keyof DocRecord & string>(doc: Y.Doc, field: K): DocRecord[K] {
+  // The record map is checked against the records table where it changes (D-VALID).
+  return recordMap(doc).get(field) as DocRecord[K];
+}
+
 export function rowIds(doc: Y.Doc, table: ComponentTable): string[] {
   return [...tableMap(doc, table).keys()].sort();
 }

@@ -1,10 +1,13 @@
 export { observeRecordChanges, type DocChanges, type RowChange } from "./changes.js";
 export {
+  cellOfMap,
   hasRow,
   patchRecord,
   patchRow,
   patchRowCells,
+  readCell,
   readRecord,
+  readRecordCell,
   readRecordCells,
   readRow,
   readRowCells,
@@ -16,6 +19,7 @@ export {
   writeRow,
   writeRowCells,
   type DocRecord,
+  type FieldOf,
 } from "./access.js";
 export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
 export { repairDoc, type RepairPolicy } from "./repair.js";

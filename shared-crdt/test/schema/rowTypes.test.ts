@@ -7,7 +7,9 @@ import {
   customCell,
   parsePatch,
   parseRow,
+  readCell,
   readRecord,
+  readRecordCell,
   readRow,
   readRows,
   updateRow,
@@ -55,6 +57,12 @@ describe("typed rows (TableRow<T>)", () => {
     expect(box?.format).toBe("xywh");
     // @ts-expect-error records have `status`, not `state`
     expect(readRecord(c.doc).state).toBeUndefined();
+    // In-place cell reads check the field name too.
+    // @ts-expect-error `entity` is spelt `entity_id`
+    expect(readCell(c.doc, "bboxes", annotationId ?? "", "entity")).toBeUndefined();
+    expect(readCell(c.doc, "bboxes", annotationId ?? "", "is_normalized")).toBe(true);
+    // @ts-expect-error records have `status`, not `state`
+    expect(readRecordCell(c.doc, "state")).toBeUndefined();
   });
 
   it("a misspelt field in a mutator call fails to compile; custom columns go through withCustom / customCell", () => {
