@@ -3,6 +3,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { tableSchemaFromManifest, type ImageRow, type TableName, type TableRow } from "@tessera/shared-crdt";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { arrowSchemaOf, DatasetError, getRow, Library, queryRows, rowsToArrowTable } from "../src/index.js";
+import { exportDataset } from "../src/io/index.js";
 import { copyFixtureLibrary, fixtureDatasets, HAVE_FIXTURES, removeDir, tempDir } from "./helpers.js";
 import { fullInfo } from "./sample.js";
 
@@ -47,6 +48,7 @@ describe("typed dataset reads", () => {
     };
     const db = await lancedb.connect(path.join(ds.path, "db"));
     await db.dropTable("images");
+    await ds.add("records", [{ id: "r1" }]);
     const row = {
       id: "i1",
       record_id: "r1",
@@ -66,6 +68,12 @@ describe("typed dataset reads", () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(DatasetError);
+    const dest = path.join(dataDir, "out");
+    await expect(exportDataset({ dataDir, dataset: "foreign", dest })).rejects.toMatchObject({
+      name: "ExportError",
+      reason: "invalid_row",
+      message: expect.stringContaining("images[i1].width"),
+    });
     expect(err).toMatchObject({ reason: "invalid_dataset", message: expect.stringContaining("images[i1].width") });
   });
 });

@@ -15,6 +15,7 @@ import {
 } from "@tessera/shared-crdt";
 import type { SchemaManifest } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
+import { DatasetError } from "../errors.js";
 import { Library } from "../library.js";
 import { queryRows } from "../typedRows.js";
 import { ExportError } from "./errors.js";
@@ -380,6 +381,11 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
         options.onProgress?.(done, total);
       }
     }
+  } catch (err) {
+    // A stored cell that does not have its column's type (typedRows.ts): the export stops and names it.
+    if (err instanceof DatasetError && err.reason === "invalid_dataset")
+      throw new ExportError("invalid_row", `cannot export: ${err.message}`);
+    throw err;
   } finally {
     await writer.close();
     ds.close();
