@@ -392,7 +392,7 @@ export async function buildV1Rows(
         timestamp: (i) => frames.get(i)?.timestamp ?? 0,
         schema: ctx.schema,
         where: where(sc.pointer),
-        linkToView: (refs.rows.get(view)?.id as string | undefined) ?? "",
+        linkToView: refs.rows.get(view)?.id ?? "",
       },
       (table, row) => out.push({ table, row, pointer: sc.pointer }),
     );
