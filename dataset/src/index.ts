@@ -32,7 +32,7 @@ export {
   tableSchemaFromArrow,
   type TableLayout,
 } from "./arrow.js";
-export { cellFits, getRow, getRows, isTableRow, queryRows, tableRowsOf } from "./typedRows.js";
+export { getRow, getRows, isTableRow, queryRows } from "./typedRows.js";
 export { arrowRowToRow, arrowTableToRows, rowsToArrowTable, timestampFromMicros } from "./arrowRows.js";
 export {
   Library,

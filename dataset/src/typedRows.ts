@@ -38,7 +38,7 @@ function scalarFits(kind: string, v: unknown): boolean {
 }
 
 /** Whether a cell holds the JS value its column type promises (`ValueOf<T>`, or null when nullable). */
-export function cellFits(type: ColumnType, nullable: boolean, v: unknown): boolean {
+function cellFits(type: ColumnType, nullable: boolean, v: unknown): boolean {
   if (v === null) return nullable;
   if (type.kind === "list" || type.kind === "fixed_size_list") {
     const of = type.of;
@@ -69,9 +69,9 @@ export function isTableRow<T extends TableName>(
 
 /**
  * Rows of `table` as its row type, or a {@link DatasetError} (`invalid_dataset`) naming the first cell
- * that does not fit: typed readers cannot work on such a table (Pixano's pydantic models refuse it too).
+ * that does not fit: typed readers stop there rather than work on a value of another type.
  */
-export function tableRowsOf<T extends TableName>(table: T, declared: TableSchema, rows: readonly Row[]): TableRow<T>[] {
+function tableRowsOf<T extends TableName>(table: T, declared: TableSchema, rows: readonly Row[]): TableRow<T>[] {
   const out: TableRow<T>[] = [];
   for (const row of rows) {
     if (isTableRow(table, declared, row)) {

@@ -67,7 +67,6 @@ export {
   type ViewTable,
 } from "./tables.js";
 export {
-  assertTableRow,
   customCell,
   parsePatch,
   parseRow,

@@ -1,7 +1,6 @@
 import type { RowOf } from "./columns.js";
 import type { TableSchema } from "./manifest.js";
 import type { ValidationIssue } from "./errors.js";
-import { ValidationError } from "./errors.js";
 import type {
   BBoxRow,
   ClassificationRow,
@@ -124,16 +123,4 @@ export function parsePatch<T extends TableName>(
   const r = validateRow(schema, input, { ...options, mode: "patch" });
   // Every present field was checked against its column's type.
   return r.ok ? { ok: true, row: r.row as RowPatch<T> } : r;
-}
-
-/** {@link parseRow} that throws a {@link ValidationError}. */
-export function assertTableRow<T extends TableName>(
-  table: T,
-  schema: TableSchema,
-  input: unknown,
-  options: ValidateOptions & { readonly mode: "create" | "full" },
-): TableRow<T> {
-  const r = parseRow(table, schema, input, options);
-  if (!r.ok) throw new ValidationError(r.issues);
-  return r.row;
 }
