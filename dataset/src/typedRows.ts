@@ -1,4 +1,5 @@
 import {
+  TABLES,
   typeToString,
   type ColumnType,
   type Row,
@@ -12,7 +13,8 @@ import type { DatasetHandle, Page, QueryOptions } from "./types.js";
 /**
  * Rows read from LanceDB become their table's row type here, once: a table on disk may come from
  * anywhere (the disk decides column types, `arrow.ts`), so every base column of every row is checked
- * to hold its declared type's value before a reader sees a `TableRow<T>`. Custom columns ride along
+ * to hold the value of its canonical type (`TABLES`, what `TableRow<T>` derives from; a manifest or the disk
+ * may say otherwise) before a reader sees a `TableRow<T>`. Custom columns ride along
  * unchecked (read them with `customCell`).
  */
 
@@ -47,10 +49,15 @@ function cellFits(type: ColumnType, nullable: boolean, v: unknown): boolean {
   return scalarFits(type.kind, v);
 }
 
-/** The first base column of `row` that does not hold its declared type, if any. */
-export function misfitColumn(declared: TableSchema, row: Readonly<Row>): { name: string; type: ColumnType } | null {
-  for (const c of declared.columns) {
-    if (c.source !== "base") continue;
+/** The first of the table's columns that `row` lacks or holds with another type, if any. */
+export function misfitColumn(table: TableName, row: Readonly<Row>): { name: string; type: ColumnType } | null {
+  for (const c of TABLES[table].columns) {
+    if (table === "embeddings" && c.name === "vector") {
+      // Its dimension is per dataset (`Vector(dim)`): any list of numbers, or null.
+      const v = row.vector;
+      if (v === null || (Array.isArray(v) && v.every((x) => typeof x === "number"))) continue;
+      return { name: c.name, type: c.type };
+    }
     if (!Object.prototype.hasOwnProperty.call(row, c.name) || !cellFits(c.type, c.nullable, row[c.name])) {
       return { name: c.name, type: c.type };
     }
@@ -59,26 +66,22 @@ export function misfitColumn(declared: TableSchema, row: Readonly<Row>): { name:
 }
 
 /** Whether a row read from `table` has the shape of {@link TableRow}. */
-export function isTableRow<T extends TableName>(
-  table: T,
-  declared: TableSchema,
-  row: Readonly<Row>,
-): row is TableRow<T> {
-  return declared.table.name === table && misfitColumn(declared, row) === null;
+export function isTableRow<T extends TableName>(table: T, row: Readonly<Row>): row is TableRow<T> {
+  return misfitColumn(table, row) === null;
 }
 
 /**
  * Rows of `table` as its row type, or a {@link DatasetError} (`invalid_dataset`) naming the first cell
  * that does not fit: typed readers stop there rather than work on a value of another type.
  */
-function tableRowsOf<T extends TableName>(table: T, declared: TableSchema, rows: readonly Row[]): TableRow<T>[] {
+function tableRowsOf<T extends TableName>(table: T, rows: readonly Row[]): TableRow<T>[] {
   const out: TableRow<T>[] = [];
   for (const row of rows) {
-    if (isTableRow(table, declared, row)) {
+    if (isTableRow(table, row)) {
       out.push(row);
       continue;
     }
-    const bad = misfitColumn(declared, row);
+    const bad = misfitColumn(table, row);
     const where = `${table}[${String(row.id)}].${bad?.name ?? "?"}`;
     throw new DatasetError(
       "invalid_dataset",
@@ -103,7 +106,7 @@ export async function queryRows<T extends TableName>(
   const declared = declaredOf(ds, table);
   if (!declared) return { items: [], total: 0 };
   const page = await ds.query(table, { ...options, columns: declared.columns.map((c) => c.name) });
-  return { ...page, items: tableRowsOf(table, declared, page.items) };
+  return { ...page, items: tableRowsOf(table, page.items) };
 }
 
 /** Rows of `table` by id, in the order of `ids` (unknown ids skipped), as its row type. */
@@ -119,7 +122,7 @@ export async function getRows<T extends TableName>(
     ids,
     declared.columns.map((c) => c.name),
   );
-  return tableRowsOf(table, declared, rows);
+  return tableRowsOf(table, rows);
 }
 
 /** One row of `table` as its row type, or null. */

@@ -120,17 +120,19 @@ class RowBuffer {
     for (const p of bundle.rows) {
       const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
       const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
+      // Pixano's checks typed the row by the dataset's schema, which may override a base field: narrow what is used here.
       const id = row.id;
+      if (typeof id !== "string") throw new ImportError("invalid_row", `${p.table}.id: must be a string`, where);
       let seen = this.ids.get(p.table);
       if (!seen) this.ids.set(p.table, (seen = new Map()));
       const prev = seen.get(id);
       if (prev !== undefined)
         throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
       seen.set(id, `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`);
-      if (p.table === "entities" && "parent_id" in row && row.parent_id)
+      if (p.table === "entities" && typeof row.parent_id === "string" && row.parent_id)
         this.refs.push({ table: "entities", id: row.parent_id, where });
-      if (p.table === "messages" && "entity_ids" in row)
-        for (const e of row.entity_ids) this.refs.push({ table: "entities", id: e, where });
+      if (p.table === "messages" && Array.isArray(row.entity_ids))
+        for (const e of row.entity_ids) if (typeof e === "string") this.refs.push({ table: "entities", id: e, where });
       const list = this.buffer.get(p.table) ?? [];
       list.push(row);
       this.buffer.set(p.table, list);
