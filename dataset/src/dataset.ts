@@ -451,7 +451,8 @@ export class Dataset implements DatasetHandle {
     );
     const bytes = rows[0]?.raw_bytes;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) return null;
-    return { bytes, format: typeof rows[0]!.format === "string" ? (rows[0]!.format as string) : "" };
+    const format = rows[0]?.format;
+    return { bytes, format: typeof format === "string" ? format : "" };
   }
 
   /** The stored `preview` thumbnail of a view row and its format; null when empty. */

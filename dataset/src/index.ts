@@ -32,6 +32,7 @@ export {
   tableSchemaFromArrow,
   type TableLayout,
 } from "./arrow.js";
+export { getRow, getRows, isTableRow, queryRows } from "./typedRows.js";
 export { arrowRowToRow, arrowTableToRows, rowsToArrowTable, timestampFromMicros } from "./arrowRows.js";
 export {
   Library,

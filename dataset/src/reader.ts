@@ -99,7 +99,7 @@ export async function readByIds(
 ): Promise<Row[]> {
   if (ids.length === 0) return [];
   const rows = await readRows(t, { ...plan, predicate: sqlIn("id", ids) });
-  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  const byId = new Map(rows.flatMap((r) => (typeof r.id === "string" ? [[r.id, r] as const] : [])));
   const out: Row[] = [];
   for (const id of ids) {
     const r = byId.get(id);
@@ -119,7 +119,7 @@ export function compareRows(sort: ResolvedSort, a: Row, b: Row): number {
     const c = compareValues(av, bv);
     if (c !== 0) return sort.order === "desc" ? -c : c;
   }
-  return sort.column === "id" ? 0 : compareStrings(a.id as string, b.id as string);
+  return sort.column === "id" ? 0 : compareStrings(String(a.id), String(b.id));
 }
 
 /** The SQL predicate "strictly after (value, id)" in a sort order (`before` reverses it). */

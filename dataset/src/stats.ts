@@ -69,12 +69,13 @@ export async function computeStats(source: StatsSource): Promise<StatsEntry[]> {
   const custom = records.columns.filter((c) => c.source === "custom" && c.type.kind === "utf8").map((c) => c.name);
   const categoricalColumns = ["split", "status", ...custom].filter((c) => names.includes(c));
   const recordRows = await source.rows("records", ["id", ...categoricalColumns]);
-  const splitOf = new Map(recordRows.map((r) => [r.id as string, typeof r.split === "string" ? r.split : "default"]));
+  const text = (v: unknown): string => (typeof v === "string" ? v : "");
+  const splitOf = new Map(recordRows.map((r) => [text(r.id), typeof r.split === "string" ? r.split : "default"]));
   for (const c of categoricalColumns) {
     out.push(
       categorical(
         c,
-        recordRows.map((r) => ({ value: r[c], split: splitOf.get(r.id as string)! })),
+        recordRows.map((r) => ({ value: r[c], split: splitOf.get(text(r.id)) ?? "default" })),
       ),
     );
   }
@@ -84,7 +85,7 @@ export async function computeStats(source: StatsSource): Promise<StatsEntry[]> {
     out.push(
       categorical(
         "category",
-        rows.map((r) => ({ value: r.category, split: splitOf.get(r.record_id as string) ?? "" })),
+        rows.map((r) => ({ value: r.category, split: splitOf.get(text(r.record_id)) ?? "" })),
       ),
     );
   }
@@ -95,7 +96,7 @@ export async function computeStats(source: StatsSource): Promise<StatsEntry[]> {
     for (const dim of ["width", "height"]) {
       const entry = numerical(
         dim,
-        rows.map((r) => ({ value: Number(r[dim]), split: splitOf.get(r.record_id as string) ?? "" })),
+        rows.map((r) => ({ value: Number(r[dim]), split: splitOf.get(text(r.record_id)) ?? "" })),
       );
       if (entry) out.push(entry);
     }

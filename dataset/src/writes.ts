@@ -42,41 +42,81 @@ export function acceptedSchema(t: OpenTable): TableSchema {
   return { ...t.layout.schema, columns: [...t.layout.schema.columns, ...t.layout.missing] };
 }
 
-function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date, options: AddOptions = {}): Row[] {
-  if (options.prevalidated) return rows.map((r) => ({ ...(r as Row) }));
-  const schema = acceptedSchema(t);
+/**
+ * A row on the write path: validated against the table's layout (which the disk decides, `arrow.ts`),
+ * so of its cells only `id` is known here: a string (S-ID). Typed reads go through `typedRows.ts`.
+ */
+type IdRow = Row & { id: string };
+
+function isRowObject(r: unknown): r is Row {
+  return r !== null && typeof r === "object" && !Array.isArray(r);
+}
+
+function hasId(r: Row): r is IdRow {
+  return typeof r.id === "string";
+}
+
+/** Rows read back by id: a row whose `id` is not a string cannot be addressed and is left out. */
+function byId(rows: readonly Row[]): Map<string, Row> {
+  return new Map(rows.flatMap((r) => (hasId(r) ? [[r.id, r] as const] : [])));
+}
+
+function identified(t: OpenTable, rows: readonly Row[]): IdRow[] {
   return rows.map((r, i) => {
-    const id = r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? (r as Row).id : i;
-    return assertRow(schema, r, { mode: "create", ctx: { now }, path: `${t.name}[${String(id)}]` });
+    if (!hasId(r)) throw new ValidationError([{ path: `${t.name}[${i}].id`, message: "must be a non-empty string" }]);
+    return r;
   });
 }
 
+function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date, options: AddOptions = {}): IdRow[] {
+  if (options.prevalidated) {
+    return identified(
+      t,
+      rows.map((r, i) => {
+        if (!isRowObject(r)) throw new ValidationError([{ path: `${t.name}[${i}]`, message: "must be an object" }]);
+        return { ...r };
+      }),
+    );
+  }
+  const schema = acceptedSchema(t);
+  return identified(
+    t,
+    rows.map((r, i) => {
+      const id = isRowObject(r) && typeof r.id === "string" ? r.id : i;
+      return assertRow(schema, r, { mode: "create", ctx: { now }, path: `${t.name}[${String(id)}]` });
+    }),
+  );
+}
+
 /** Like `validateRows`, but a row may keep the issues its stored version already has (`AddOptions.lenientToStored`). */
-async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now: () => Date): Promise<Row[]> {
+async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now: () => Date): Promise<IdRow[]> {
   const schema = acceptedSchema(t);
   const out: Row[] = [];
-  const failed: Array<{ index: number; id: string; row: Row; issues: ValidationIssue[]; path: string }> = [];
+  // `row` is null for input that is not even an object: nothing to be lenient about.
+  const failed: Array<{ index: number; id: string; row: Row | null; issues: ValidationIssue[]; path: string }> = [];
   input.forEach((r, i) => {
-    const id =
-      r !== null && typeof r === "object" && typeof (r as Row).id === "string" ? ((r as Row).id as string) : "";
+    const id = isRowObject(r) && typeof r.id === "string" ? r.id : "";
     const path = `${t.name}[${id === "" ? String(i) : id}]`;
     const v = validateRow(schema, r, { mode: "create", ctx: { now }, path });
     if (v.ok) out[i] = v.row;
-    else failed.push({ index: i, id, row: r as Row, issues: v.issues, path });
+    else failed.push({ index: i, id, row: isRowObject(r) ? r : null, issues: v.issues, path });
   });
-  if (failed.length === 0) return out;
+  if (failed.length === 0) return identified(t, out);
   const stored = await storedRows(
     t,
     failed.map((f) => f.id).filter((id) => id !== ""),
   );
   const issues: ValidationIssue[] = [];
   for (const f of failed) {
-    if (lenientAccepts(schema, f.row, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path }))
+    if (
+      f.row &&
+      lenientAccepts(schema, f.row, f.issues, stored.get(f.id), { mode: "create", ctx: { now }, path: f.path })
+    )
       out[f.index] = f.row;
     else issues.push(...f.issues);
   }
   if (issues.length > 0) throw new ValidationError(issues);
-  return out;
+  return identified(t, out);
 }
 
 /** Reads `id` (+ `entity_id`) of the given ids of a table; used by the foreign-key checks. */
@@ -123,7 +163,7 @@ function stripMissing(t: OpenTable, rows: readonly Row[]): Row[] {
 
 interface PreparedAdd {
   readonly t: OpenTable;
-  readonly rows: Row[];
+  readonly rows: IdRow[];
 }
 
 async function prepareAdd(
@@ -150,7 +190,7 @@ async function checkAdd(
   const issues = duplicateIdsInBatch(t.name, rows);
   const existing = await existingIds(
     t,
-    rows.map((r) => r.id as string),
+    rows.map((r) => r.id),
   );
   for (const id of existing) issues.push(duplicateIssue(t.name, id));
   if (!options.skipForeignKeys) {
@@ -165,7 +205,7 @@ async function commitAdd({ t, rows }: PreparedAdd): Promise<void> {
 }
 
 function pendingOf(prepared: readonly PreparedAdd[]): Map<TableName, Map<string, Row>> {
-  return new Map(prepared.map((p) => [p.t.name, new Map(p.rows.map((r) => [r.id as string, r]))]));
+  return new Map(prepared.map((p) => [p.t.name, new Map(p.rows.map((r) => [r.id, r]))]));
 }
 
 /** Validates, checks ids and foreign keys, stamps record timestamps, appends. Returns the rows as stored. */
@@ -203,8 +243,7 @@ export async function addManyRows(
 
 async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<string, Row>> {
   const columns = t.layout.schema.columns.map((c) => c.name);
-  const rows = await readRows(t, { predicate: sqlIn("id", ids), columns, fill: t.layout.missing.map((c) => c.name) });
-  return new Map(rows.map((r) => [r.id as string, r]));
+  return byId(await readRows(t, { predicate: sqlIn("id", ids), columns, fill: t.layout.missing.map((c) => c.name) }));
 }
 
 async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = false): Promise<number> {
@@ -220,19 +259,19 @@ async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = fa
 }
 
 /** After a guarded merge skipped rows: which ones, and whose they are (read back, so the error names them). */
-async function ownedElsewhere(t: OpenTable, rows: readonly Row[]): Promise<IntegrityIssue[]> {
+async function ownedElsewhere(t: OpenTable, rows: readonly IdRow[]): Promise<IntegrityIssue[]> {
   const stored = await readRows(t, {
     predicate: sqlIn(
       "id",
-      rows.map((r) => r.id as string),
+      rows.map((r) => r.id),
     ),
     columns: ["id", "record_id"],
     fill: [],
   });
-  const owner = new Map(stored.map((r) => [r.id as string, r.record_id as string]));
+  const owner = new Map([...byId(stored)].map(([id, r]) => [id, r.record_id]));
   const issues: IntegrityIssue[] = [];
   for (const r of rows) {
-    const id = r.id as string;
+    const id = r.id;
     const other = owner.get(id);
     if (other === undefined || other === r.record_id) continue;
     issues.push({
@@ -303,11 +342,11 @@ export async function upsertRows(
     const now = formatTimestamp(ctx.now());
     const stored = await storedCreatedAt(
       t,
-      rows.map((r) => r.id as string),
+      rows.map((r) => r.id),
     );
     for (const r of rows) {
       r.updated_at = now;
-      r.created_at = stored.get(r.id as string) ?? now;
+      r.created_at = stored.get(r.id) ?? now;
     }
   }
   const skipped = await mergeRows(t, rows, options.sameRecordOnly === true);
@@ -333,7 +372,9 @@ export async function upsertRows(
 
 async function storedCreatedAt(t: OpenTable, ids: readonly string[]): Promise<Map<string, string>> {
   const rows = await readRows(t, { predicate: sqlIn("id", ids), columns: ["id", "created_at"], fill: [] });
-  return new Map(rows.map((r) => [r.id as string, r.created_at as string]));
+  const out = new Map<string, string>();
+  for (const [id, r] of byId(rows)) if (typeof r.created_at === "string") out.set(id, r.created_at);
+  return out;
 }
 
 /** Answers a `planDelete` question from LanceDB: one filtered scan of `id` (and a list field). */
@@ -344,7 +385,8 @@ function answerFromTables(ctx: WriteContext): (q: RowQuery) => Promise<string[]>
     if (q.many) {
       const wanted = new Set(q.values);
       const rows = arrowTableToRows(t.layout.schema, await scan(t, null, ["id", q.field]));
-      return rows.filter((r) => (r[q.field] as string[]).some((v) => wanted.has(v))).map((r) => r.id as string);
+      const holds = (v: unknown) => Array.isArray(v) && v.some((x) => typeof x === "string" && wanted.has(x));
+      return [...byId(rows)].filter(([, r]) => holds(r[q.field])).map(([id]) => id);
     }
     const out: string[] = [];
     for (let i = 0; i < q.values.length; i += 5000) {
@@ -385,7 +427,10 @@ export async function deleteRows(ctx: WriteContext, name: TableName, ids: readon
       continue;
     }
     const rows = [...(await storedRows(t, [...clear.ids])).values()];
-    for (const r of rows) r[clear.field] = (r[clear.field] as string[]).filter((v) => !clear.values.has(v));
+    for (const r of rows) {
+      const v = r[clear.field];
+      if (Array.isArray(v)) r[clear.field] = v.filter((x) => typeof x !== "string" || !clear.values.has(x));
+    }
     await mergeRows(t, rows);
   }
   return report;

@@ -16,7 +16,7 @@ import { defaultIdentify } from "./sync/identity.js";
 import {
   canEditRecord,
   patchRecord,
-  recordMap,
+  readRecordCell,
   restOrigin,
   setStatus,
   userColor,
@@ -93,7 +93,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
 
   // W5 for REST as for live editors: the record's status decides whether this role may edit it.
   const guarded = (who: RestIdentity, fn: (doc: Y.Doc) => void) => (doc: Y.Doc) => {
-    const status = recordMap(doc).get("status");
+    const status = readRecordCell(doc, "status");
     const current = typeof status === "string" ? status : "new";
     if (!canEditRecord(current, who.role))
       throw new WorkflowError("forbidden", `a ${who.role} may not edit a ${current} record`);

@@ -9,6 +9,8 @@ import {
   rowIds,
   rowsOfDoc,
   updateRow,
+  customCell,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { canonicalRows, loadRecordDoc, readRecordRows, rowsDigest } from "../src/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
@@ -60,7 +62,7 @@ describe("loadRecordDoc", () => {
     relabel(ctx, alice, "e1", "truck");
     updateRow(ctx, alice, "bboxes", "b1", { coords: [0.2, 0.2, 0.2, 0.2] });
     const { entityId, annotationId } = createEntity(ctx, alice, {
-      entity: { category: "bike" },
+      entity: withCustom({}, { category: "bike" }),
       annotation: { table: "bboxes", row: { view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
     });
     const positions = await sink.settled();
@@ -68,9 +70,9 @@ describe("loadRecordDoc", () => {
 
     const second = await load();
     expect(second).toMatchObject({ created: false, externalChanges: false, foldedUpTo: 0, logHead: 3, replayed: 3 });
-    expect(readRow(second.doc, "entities", "e1")?.category).toBe("truck");
+    expect(customCell(readRow(second.doc, "entities", "e1"), "category")).toBe("truck");
     expect(readRow(second.doc, "bboxes", "b1")?.coords).toEqual([0.2, 0.2, 0.2, 0.2]);
-    expect(readRow(second.doc, "entities", entityId)?.category).toBe("bike");
+    expect(customCell(readRow(second.doc, "entities", entityId), "category")).toBe("bike");
     expect(readRow(second.doc, "bboxes", annotationId!)?.entity_id).toBe(entityId);
     expect(canonicalRows(rowsOfDoc(second.doc))).toBe(canonicalRows(rowsOfDoc(first.doc)));
     // Same structs: both replicas know exactly the same (client, clock) ranges.
@@ -99,11 +101,11 @@ describe("loadRecordDoc", () => {
     expect(second).toMatchObject({ externalChanges: true, created: false, logHead: 3, replayed: 2 });
     const doc = second.doc;
     expect(readRow(doc, "bboxes", "b1")).toMatchObject({ coords: [0.3, 0.3, 0.3, 0.3], confidence: 0.9 });
-    expect(readRow(doc, "entities", "e2")?.category).toBe("cyclist");
-    expect(readRow(doc, "entities", "e3")?.category).toBe("tree");
+    expect(customCell(readRow(doc, "entities", "e2"), "category")).toBe("cyclist");
+    expect(customCell(readRow(doc, "entities", "e3"), "category")).toBe("tree");
     expect(readRow(doc, "bboxes", "b3")?.entity_id).toBe("e3");
     expect(rowIds(doc, "relations")).toEqual([]);
-    expect(readRecord(doc).weather).toBe("rainy");
+    expect(customCell(readRecord(doc), "weather")).toBe("rainy");
 
     // The merge itself went to the log: a fresh load rebuilds the same document without merging again.
     const entries = await w.log.read(w.key);
@@ -118,7 +120,7 @@ describe("loadRecordDoc", () => {
     const sink = logUpdates(first.doc, w.log, w.key);
     const ctx = docContext(first.doc, w.dataset);
     const { annotationId } = createEntity(ctx, alice, {
-      entity: { category: "bike" },
+      entity: withCustom({}, { category: "bike" }),
       annotation: { table: "bboxes", row: { view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
     });
     updateRow(ctx, alice, "bboxes", annotationId!, { entity_id: "e1" });
@@ -166,8 +168,8 @@ describe("loadRecordDoc", () => {
       clock: w.clock,
     });
     expect(calls).toBeGreaterThan(1);
-    expect(readRow(again.doc, "entities", "e1")?.category).toBe("truck");
-    expect(readRow(again.doc, "entities", "e2")?.category).toBe("cyclist");
+    expect(customCell(readRow(again.doc, "entities", "e1"), "category")).toBe("truck");
+    expect(customCell(readRow(again.doc, "entities", "e2"), "category")).toBe("cyclist");
     expect(readRow(again.doc, "bboxes", "b1")?.confidence).toBe(0.5);
   });
 
@@ -178,6 +180,6 @@ describe("loadRecordDoc", () => {
     await w.dataset.update("entities", "e1", { category: "half-written" });
     const again = await load();
     expect(again.externalChanges).toBe(false);
-    expect(readRow(again.doc, "entities", "e1")?.category).toBe("car");
+    expect(customCell(readRow(again.doc, "entities", "e1"), "category")).toBe("car");
   });
 });

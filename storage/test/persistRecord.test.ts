@@ -14,6 +14,8 @@ import {
   transact,
   updateRow,
   writeRow,
+  customCell,
+  withCustom,
 } from "@tessera/shared-crdt";
 import {
   canonicalRows,
@@ -69,10 +71,10 @@ describe("persistRecord", () => {
       relabel(ctx, alice, "e1", "truck");
       updateRow(ctx, alice, "bboxes", "b2", { coords: [0.5, 0.5, 0.2, 0.2] });
       newBox = createEntity(ctx, alice, {
-        entity: { category: "bike" },
+        entity: withCustom({}, { category: "bike" }),
         annotation: { table: "bboxes", row: { view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
       }).annotationId!;
-      setRecordFields(ctx, alice, { comment: "checked", weather: "foggy" });
+      setRecordFields(ctx, alice, withCustom({ comment: "checked" }, { weather: "foggy" }));
       transact(doc, serverOrigin("workflow"), () => patchRecord(doc, { status: "inProgress" }));
     });
     const result = await persistRecord(deps());
@@ -130,7 +132,7 @@ describe("persistRecord", () => {
     await w.log.trim(w.key, upTo);
     expect(await w.log.read(w.key)).toEqual([]);
     const { doc } = await editSession(({ doc }) => relabel(docContext(doc, w.dataset), alice, "e2", "cyclist"));
-    expect(readRow(doc, "entities", "e1")?.category).toBe("truck");
+    expect(customCell(readRow(doc, "entities", "e1"), "category")).toBe("truck");
     const next = await persistRecord(deps());
     expect(next.upTo).toBe(2);
     await expectRowsMatchDoc(w, doc);
@@ -196,7 +198,7 @@ describe("persistRecord", () => {
       relabel(ctx, alice, "e1", "truck");
       deleteRows(ctx, alice, "entities", ["e2"]);
       createEntity(ctx, alice, {
-        entity: { id: "e5", category: "bike" },
+        entity: withCustom({ id: "e5" }, { category: "bike" }),
         annotation: { table: "bboxes", row: { id: "b5", view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
       });
       transact(doc, serverOrigin("workflow"), () => patchRecord(doc, { status: "inProgress" }));

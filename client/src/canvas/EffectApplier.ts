@@ -4,6 +4,8 @@ import {
   createEntity,
   deleteRows,
   moveVertex,
+  cellOfMap,
+  readRowCells,
   tableMap,
   updateRow,
   type ComponentTable,
@@ -180,17 +182,17 @@ export class EffectApplier {
     const doomed = new Set(refs.map((r) => `${r.table}/${r.id}`));
     const entities = new Set<string>();
     for (const r of refs) {
-      const e = tableMap(doc, r.table).get(r.id)?.get("entity_id");
+      const e = readRowCells(doc, r.table, r.id)?.entity_id;
       if (typeof e === "string" && e !== "") entities.add(e);
     }
     for (const table of ENTITY_ANNOTATION_TABLES) {
       for (const [id, m] of tableMap(doc, table).entries()) {
-        const e = m.get("entity_id");
+        const e = cellOfMap(table, m, "entity_id");
         if (typeof e === "string" && entities.has(e) && !doomed.has(`${table}/${id}`)) entities.delete(e);
       }
     }
     for (const m of tableMap(doc, "entities").values()) {
-      const parent = m.get("parent_id");
+      const parent = cellOfMap("entities", m, "parent_id");
       if (typeof parent === "string") entities.delete(parent);
     }
     return [...entities];

@@ -8,6 +8,7 @@ import {
   rowIds,
   addRow,
   type DocContext,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { EntityIndex } from "../../src/app/EntityIndex.js";
 import { createUndoManager } from "../../src/app/undo.js";
@@ -33,7 +34,7 @@ function setup() {
   const doc = new Y.Doc();
   const ctx: DocContext = { doc, schema, recordId: "r1", newId: () => `id${++n}` };
   const a = createEntity(ctx, origin, {
-    entity: { category: "car" },
+    entity: withCustom({}, { category: "car" }),
     annotation: { table: "bboxes", row: { coords: [0, 0, 0.1, 0.1], view_id: "v" } },
   });
   const poly = addRow(ctx, origin, "multi_paths", {
@@ -44,7 +45,7 @@ function setup() {
     view_id: "v",
   });
   const b = createEntity(ctx, origin, {
-    entity: { category: "tree" },
+    entity: withCustom({}, { category: "tree" }),
     annotation: { table: "bboxes", row: { coords: [0.5, 0.5, 0.1, 0.1], view_id: "v" } },
   });
   return { doc, ctx, a, poly, b, index: new EntityIndex(doc, "category") };

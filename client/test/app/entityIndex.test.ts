@@ -9,6 +9,7 @@ import {
   relabel,
   updateRow,
   type DocContext,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { EntityIndex } from "../../src/app/EntityIndex.js";
 
@@ -33,7 +34,7 @@ describe("EntityIndex", () => {
   it("lists entities with their annotations and follows edits incrementally", () => {
     const doc = new Y.Doc();
     const first = createEntity(ctx(doc), origin, {
-      entity: { category: "car" },
+      entity: withCustom({}, { category: "car" }),
       annotation: { table: "bboxes", row: { coords: [0, 0, 0.1, 0.1], view_id: "v" } },
     });
     const index = new EntityIndex(doc, "category");
@@ -42,7 +43,7 @@ describe("EntityIndex", () => {
     let notified = 0;
     index.subscribe(() => notified++);
     const second = createEntity(ctx(doc), origin, {
-      entity: { category: "tree" },
+      entity: withCustom({}, { category: "tree" }),
       annotation: {
         table: "multi_paths",
         row: { coords: [0, 0, 1, 0, 1, 1], num_points: [3], is_closed: true, view_id: "v" },
@@ -77,7 +78,7 @@ describe("EntityIndex", () => {
     a.on("update", (u: Uint8Array, o: unknown) => o !== "net" && Y.applyUpdate(b, u, "net"));
     b.on("update", (u: Uint8Array, o: unknown) => o !== "net" && Y.applyUpdate(a, u, "net"));
     const index = new EntityIndex(a, "category");
-    const e = createEntity(ctx(a), origin, { entity: { category: "car" } });
+    const e = createEntity(ctx(a), origin, { entity: withCustom({}, { category: "car" }) });
     expect(index.get(e.entityId)?.lastEditor).toBe(a.clientID);
     relabel(ctx(b), clientOrigin("b"), e.entityId, "house");
     expect(index.get(e.entityId)).toMatchObject({ label: "house", lastEditor: b.clientID });
@@ -85,10 +86,10 @@ describe("EntityIndex", () => {
 
   it("keeps item identity for untouched entities (cheap list diffs)", () => {
     const doc = new Y.Doc();
-    const e1 = createEntity(ctx(doc), origin, { entity: { category: "a" } });
+    const e1 = createEntity(ctx(doc), origin, { entity: withCustom({}, { category: "a" }) });
     const index = new EntityIndex(doc, "category");
     const before = index.get(e1.entityId);
-    createEntity(ctx(doc), origin, { entity: { category: "b" } });
+    createEntity(ctx(doc), origin, { entity: withCustom({}, { category: "b" }) });
     expect(index.get(e1.entityId)).toBe(before);
   });
 });

@@ -9,6 +9,8 @@ import {
   rowIds,
   updateRow,
   type DocContext,
+  customCell,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { createUndoManager } from "../../src/app/undo.js";
 
@@ -45,9 +47,12 @@ describe("per-user undo", () => {
     const originA = clientOrigin("A");
     const originB = clientOrigin("B");
     const undoA = createUndoManager(a, originA);
-    const mine = createEntity(ctx(a), originA, { entity: { category: "car" }, annotation: box(0.1) });
+    const mine = createEntity(ctx(a), originA, { entity: withCustom({}, { category: "car" }), annotation: box(0.1) });
     undoA.stopCapturing();
-    const theirs = createEntity(ctx(b), originB, { entity: { category: "tree" }, annotation: box(0.5) });
+    const theirs = createEntity(ctx(b), originB, {
+      entity: withCustom({}, { category: "tree" }),
+      annotation: box(0.5),
+    });
     expect(rowIds(a, "bboxes")).toHaveLength(2);
 
     undoA.undo();
@@ -65,23 +70,23 @@ describe("per-user undo", () => {
     const originB = clientOrigin("B");
     const undoA = createUndoManager(a, originA);
     const undoB = createUndoManager(b, originB);
-    const e = createEntity(ctx(a), originA, { entity: { category: "car" }, annotation: box(0.1) });
+    const e = createEntity(ctx(a), originA, { entity: withCustom({}, { category: "car" }), annotation: box(0.1) });
     undoA.stopCapturing();
-    updateRow(ctx(b), originB, "entities", e.entityId, { category: "person" });
+    updateRow(ctx(b), originB, "entities", e.entityId, withCustom({}, { category: "person" }));
     updateRow(ctx(a), originA, "bboxes", e.annotationId ?? "", { coords: [0.3, 0.3, 0.2, 0.2] });
     undoA.undo(); // A's move goes; B's relabel stays
     expect(readRow(b, "bboxes", e.annotationId ?? "")?.coords).toEqual([0.1, 0.1, 0.2, 0.2]);
-    expect(readRow(b, "entities", e.entityId)?.category).toBe("person");
+    expect(customCell(readRow(b, "entities", e.entityId), "category")).toBe("person");
     expect(undoB.undoStack).toHaveLength(1);
     undoB.undo();
-    expect(readRow(a, "entities", e.entityId)?.category).toBe("car");
+    expect(customCell(readRow(a, "entities", e.entityId), "category")).toBe("car");
     expect(readRow(a, "bboxes", e.annotationId ?? "")).toBeDefined();
   });
 
   it("ignores remote transactions entirely", () => {
     const [a, b] = pair();
     const undoA = createUndoManager(a, clientOrigin("A"));
-    createEntity(ctx(b), clientOrigin("B"), { entity: { category: "car" }, annotation: box(0.1) });
+    createEntity(ctx(b), clientOrigin("B"), { entity: withCustom({}, { category: "car" }), annotation: box(0.1) });
     expect(undoA.undoStack).toHaveLength(0);
     undoA.undo();
     expect(rowIds(a, "bboxes")).toHaveLength(1);

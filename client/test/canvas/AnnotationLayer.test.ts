@@ -8,6 +8,7 @@ import {
   observeRecordChanges,
   updateRow,
   type DocContext,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { AnnotationLayer } from "../../src/canvas/render/AnnotationLayer.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
@@ -24,7 +25,7 @@ function setup(n: number) {
   doc.transact(() => {
     for (let i = 0; i < n; i++) {
       const r = createEntity(ctx, O, {
-        entity: { category: "car" },
+        entity: withCustom({}, { category: "car" }),
         annotation: { table: "bboxes", row: boxRowFields("v", (i % 20) / 20, Math.floor(i / 20) / 20, 0.01, 0.01) },
       });
       refs.push(r.annotationId as string);

@@ -11,6 +11,7 @@ import {
   updateRow,
   type DocContext,
   type Row,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
@@ -99,7 +100,7 @@ describe("scene model: document → scene diffing", () => {
   it("changing a row's entity restyles it", () => {
     const s = setup();
     const a = s.add("bboxes", boxRowFields("v1", 0.1, 0.1, 0.2, 0.2));
-    const other = createEntity(s.ctx, O, { entity: { category: "bus" } });
+    const other = createEntity(s.ctx, O, { entity: withCustom({}, { category: "bus" }) });
     const { scene, sink } = live(s);
     sink.take();
     updateRow(s.ctx, O, "bboxes", a.id, { entity_id: other.entityId });

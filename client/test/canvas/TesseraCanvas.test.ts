@@ -2,7 +2,15 @@ import "./pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
-import { clientOrigin, createEntity, deleteRows, readRow, readRows, type DocContext } from "@tessera/shared-crdt";
+import {
+  clientOrigin,
+  createEntity,
+  deleteRows,
+  readRow,
+  readRows,
+  type DocContext,
+  customCell,
+} from "@tessera/shared-crdt";
 import { TesseraCanvas, type CanvasRenderer } from "../../src/canvas/TesseraCanvas.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
@@ -93,8 +101,8 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.pointer("move", 200, 150);
     m.pointer("up", 300, 200);
     const [box] = readRows(m.doc, "bboxes");
-    expect((box?.coords as number[]).map((c) => +c.toFixed(6))).toEqual([0.1, 0.2, 0.2, 0.2]);
-    expect(readRow(m.doc, "entities", box?.entity_id as string)?.category).toBe("car");
+    expect((box?.coords ?? []).map((c) => +c.toFixed(6))).toEqual([0.1, 0.2, 0.2, 0.2]);
+    expect(customCell(readRow(m.doc, "entities", box?.entity_id ?? ""), "category")).toBe("car");
     expect(origins).toEqual([ME]);
     expect(m.events.map((e) => e.type)).toEqual(["selection", "created", "toolChanged"]);
     expect(m.canvas.getTool()).toBe("select");
@@ -127,7 +135,7 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.canvas.setTool("bbox");
     m.pointer("down", 100, 100);
     m.pointer("up", 300, 200);
-    const id = readRows(m.doc, "bboxes")[0]?.id as string;
+    const id = readRows(m.doc, "bboxes")[0]?.id ?? "";
     m.pointer("down", 150, 150);
     m.pointer("move", 200, 150);
     expect(m.awareness.getLocalState()?.dragging).toEqual({ table: "bboxes", id });
@@ -135,7 +143,7 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.clock.advance(40);
     m.pointer("up", 250, 150);
     expect(m.awareness.getLocalState()?.dragging).toBeNull();
-    expect((readRow(m.doc, "bboxes", id)?.coords as number[])[0]).toBeCloseTo(0.2);
+    expect(readRow(m.doc, "bboxes", id)?.coords[0]).toBeCloseTo(0.2);
   });
 
   it("someone else deleting a selected shape drops it from the selection and says so", () => {
@@ -143,7 +151,7 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.canvas.setTool("bbox");
     m.pointer("down", 100, 100);
     m.pointer("up", 300, 200);
-    const id = readRows(m.doc, "bboxes")[0]?.id as string;
+    const id = readRows(m.doc, "bboxes")[0]?.id ?? "";
     m.events.length = 0;
     deleteRows(m.ctx, clientOrigin("someone"), "bboxes", [id]);
     expect(m.canvas.getSelection()).toEqual([]);
@@ -232,7 +240,7 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.pointer("down", 100, 100);
     m.pointer("up", 300, 200);
     const box = readRows(m.doc, "bboxes")[0];
-    m.canvas.setHidden(new Set([box?.entity_id as string]));
+    m.canvas.setHidden(new Set([box?.entity_id ?? ""]));
     m.canvas.select([]);
     m.pointer("down", 150, 150);
     m.pointer("up", 150, 150);
@@ -251,7 +259,7 @@ describe("canvas controller (tools → document, events, awareness)", () => {
     m.pointer("up", 1015 + 240, 140);
     const [box] = readRows(m.doc, "bboxes");
     expect(box?.view_id).toBe("v2");
-    expect((box?.coords as number[]).map((c) => +c.toFixed(6))).toEqual([0.1, 0.1, 0.5, 0.25]);
+    expect((box?.coords ?? []).map((c) => +c.toFixed(6))).toEqual([0.1, 0.1, 0.5, 0.25]);
     m.canvas.destroy();
   });
 

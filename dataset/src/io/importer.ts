@@ -120,17 +120,19 @@ class RowBuffer {
     for (const p of bundle.rows) {
       const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
       const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
-      const id = row.id as string;
+      // Pixano's checks typed the row by the dataset's schema, which may override a base field: narrow what is used here.
+      const id = row.id;
+      if (typeof id !== "string") throw new ImportError("invalid_row", `${p.table}.id: must be a string`, where);
       let seen = this.ids.get(p.table);
       if (!seen) this.ids.set(p.table, (seen = new Map()));
       const prev = seen.get(id);
       if (prev !== undefined)
         throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
       seen.set(id, `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`);
-      if (p.table === "entities" && row.parent_id)
-        this.refs.push({ table: "entities", id: row.parent_id as string, where });
-      if (p.table === "messages")
-        for (const e of row.entity_ids as string[]) this.refs.push({ table: "entities", id: e, where });
+      if (p.table === "entities" && typeof row.parent_id === "string" && row.parent_id)
+        this.refs.push({ table: "entities", id: row.parent_id, where });
+      if (p.table === "messages" && Array.isArray(row.entity_ids))
+        for (const e of row.entity_ids) if (typeof e === "string") this.refs.push({ table: "entities", id: e, where });
       const list = this.buffer.get(p.table) ?? [];
       list.push(row);
       this.buffer.set(p.table, list);
@@ -162,7 +164,11 @@ async function checkReferences(buffer: RowBuffer, existing?: Dataset): Promise<v
   const missing = buffer.unresolved();
   if (missing.length === 0) return;
   const found = existing
-    ? new Set((await existing.getMany("entities", [...new Set(missing.map((m) => m.id))])).map((r) => r.id as string))
+    ? new Set(
+        (await existing.getMany("entities", [...new Set(missing.map((m) => m.id))], ["id"])).flatMap((r) =>
+          typeof r.id === "string" ? [r.id] : [],
+        ),
+      )
     : new Set<string>();
   const first = missing.find((m) => !found.has(m.id));
   if (first) throw new ImportError("invalid_value", `entity "${first.id}" is referenced but not imported`, first.where);

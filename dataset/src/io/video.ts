@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Row } from "@tessera/shared-crdt";
+import type { BuiltView } from "./viewRows.js";
 import { ImportError, type SourceLocation } from "./errors.js";
 import { isRemoteUri, readMedia } from "./media.js";
 
@@ -70,7 +70,7 @@ export interface VideoRowInput {
   readonly where: SourceLocation;
 }
 
-export async function videoRow(input: VideoRowInput): Promise<Row> {
+export async function videoRow(input: VideoRowInput): Promise<BuiltView<"videos">> {
   const remote = isRemoteUri(input.media);
   let fps = input.fps ?? 0;
   let width = 0;
@@ -78,7 +78,7 @@ export async function videoRow(input: VideoRowInput): Promise<Row> {
   let numFrames = 0;
   let duration = 0;
   const ext = path.extname(remote ? new URL(input.media).pathname : input.media).slice(1);
-  const row: Row = { id: input.id, record_id: input.recordId, logical_name: input.logicalName };
+  const row: BuiltView<"videos"> = { id: input.id, record_id: input.recordId, logical_name: input.logicalName };
   if (!remote) {
     row.uri = "";
     row.raw_bytes = await readMedia(input.media, input.where);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Row } from "@tessera/shared-crdt";
+import type { NewRow, ViewTable } from "@tessera/shared-crdt";
 import type { SourceLocation } from "./errors.js";
 import { isRemoteUri, makeThumbnail, probeImage, readMedia } from "./media.js";
 
@@ -7,6 +7,9 @@ import { isRemoteUri, makeThumbnail, probeImage, readMedia } from "./media.js";
  * View rows as Pixano's importers build them: local images embedded in `raw_bytes` with their
  * size, Pillow format and 64×64 PNG thumbnail; remote URIs kept verbatim with nothing probed.
  */
+/** A view row as an importer builds it: the columns it sets (validation fills the rest), with its id. */
+export type BuiltView<T extends ViewTable> = NewRow<T> & { id: string };
+
 export interface ImageRowInput {
   readonly id: string;
   readonly recordId: string;
@@ -20,8 +23,8 @@ export interface ImageRowInput {
   readonly height?: number;
 }
 
-export async function imageRow(input: ImageRowInput): Promise<Row> {
-  const base: Row = { id: input.id, record_id: input.recordId, logical_name: input.logicalName };
+export async function imageRow(input: ImageRowInput): Promise<BuiltView<"images">> {
+  const base = { id: input.id, record_id: input.recordId, logical_name: input.logicalName };
   if (isRemoteUri(input.media)) {
     return {
       ...base,
@@ -33,7 +36,7 @@ export async function imageRow(input: ImageRowInput): Promise<Row> {
   }
   const bytes = await readMedia(input.media, input.where);
   const probe = await probeImage(bytes, input.where);
-  const row: Row = {
+  const row: BuiltView<"images"> = {
     ...base,
     uri: "",
     raw_bytes: bytes,
@@ -51,13 +54,18 @@ export async function imageRow(input: ImageRowInput): Promise<Row> {
   return row;
 }
 
-export async function frameRow(input: ImageRowInput & { frameIndex: number; timestamp: number }): Promise<Row> {
-  const row = await imageRow(input);
-  row.frame_index = input.frameIndex;
-  row.timestamp = input.timestamp;
-  return row;
+export async function frameRow(
+  input: ImageRowInput & { frameIndex: number; timestamp: number },
+): Promise<BuiltView<"sequence_frames">> {
+  return { ...(await imageRow(input)), frame_index: input.frameIndex, timestamp: input.timestamp };
 }
 
-export function textRow(id: string, recordId: string, logicalName: string, content: string, uri = ""): Row {
+export function textRow(
+  id: string,
+  recordId: string,
+  logicalName: string,
+  content: string,
+  uri = "",
+): BuiltView<"texts"> {
   return { id, record_id: recordId, logical_name: logicalName, uri, content };
 }

@@ -8,6 +8,7 @@ import {
   updateRow,
   type DatasetSchema,
   type DocContext,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { nowMs, sleep } from "../clock.js";
 import { Bot, REMOTE, type BotCounters } from "./Bot.js";
@@ -181,7 +182,7 @@ serveRpc<BotCommands>({
       try {
         d.bot.edit(seq, () =>
           createEntity(ctx, clientOrigin(`bot-${d.spec.index}`), {
-            entity: { category: "bench" },
+            entity: withCustom({}, { category: "bench" }),
             annotation: {
               table: "bboxes",
               row: {

@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Library } from "@tessera/dataset";
-import { formatTimestamp, type Row } from "@tessera/shared-crdt";
+import { formatTimestamp, withCustom, type NewRow } from "@tessera/shared-crdt";
 import { Rng } from "../rng.js";
 
 /**
@@ -62,8 +62,13 @@ function batchRows(
   to: number,
   base: number,
   inReview: string[],
-): Record<"records" | "images" | "entities" | "bboxes", Row[]> {
-  const out = { records: [] as Row[], images: [] as Row[], entities: [] as Row[], bboxes: [] as Row[] };
+): { [T in "records" | "images" | "entities" | "bboxes"]: NewRow<T>[] } {
+  const out: { [T in "records" | "images" | "entities" | "bboxes"]: NewRow<T>[] } = {
+    records: [],
+    images: [],
+    entities: [],
+    bboxes: [],
+  };
   for (let i = from; i < to; i++) {
     const rng = new Rng(0x9e3779b9 ^ i);
     const id = recordId(i);
@@ -71,15 +76,19 @@ function batchRows(
     const created = base + i * 2000;
     const updated = status === "new" ? created : created + rng.int(60, 40 * 24 * 3600) * 1000;
     const splitDraw = rng.next();
-    out.records.push({
-      id,
-      split: splitDraw < 0.8 ? "train" : splitDraw < 0.9 ? "val" : "test",
-      created_at: formatTimestamp(new Date(created)),
-      updated_at: formatTimestamp(new Date(updated)),
-      status,
-      comment: rng.next() < 0.002 ? `needs a second look: ${RARE_WORD} pedestrian` : "",
-      weather: rng.pick(WEATHERS),
-    });
+    out.records.push(
+      withCustom(
+        {
+          id,
+          split: splitDraw < 0.8 ? "train" : splitDraw < 0.9 ? "val" : "test",
+          created_at: formatTimestamp(new Date(created)),
+          updated_at: formatTimestamp(new Date(updated)),
+          status,
+          comment: rng.next() < 0.002 ? `needs a second look: ${RARE_WORD} pedestrian` : "",
+        },
+        { weather: rng.pick(WEATHERS) },
+      ),
+    );
     if (status === "inReview" && i % 997 === 0) inReview.push(id);
     out.images.push({
       id: `${id}_img`,
@@ -96,7 +105,9 @@ function batchRows(
     if (i % BOX_EVERY !== 0) continue;
     for (let k = 0; k < BOXES_PER_RECORD; k++) {
       const entityId = `${id}_e${k}`;
-      out.entities.push({ id: entityId, record_id: id, parent_id: "", category: rng.pick(["car", "person", "sign"]) });
+      out.entities.push(
+        withCustom({ id: entityId, record_id: id, parent_id: "" }, { category: rng.pick(["car", "person", "sign"]) }),
+      );
       const w = 0.05 + rng.next() * 0.3;
       const h = 0.05 + rng.next() * 0.3;
       out.bboxes.push({

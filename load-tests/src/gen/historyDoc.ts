@@ -7,6 +7,7 @@ import {
   parseDatasetInfo,
   updateRow,
   type DocContext,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { nowMs } from "../clock.js";
 import { Rng } from "../rng.js";
@@ -54,7 +55,7 @@ export function buildHistoryDoc(
     const r = rng.next();
     if (live.length === 0 || r < 0.2) {
       const { entityId, annotationId } = createEntity(ctx, origin, {
-        entity: { category: rng.pick(["car", "person", "sign"]) },
+        entity: withCustom({}, { category: rng.pick(["car", "person", "sign"]) }),
         annotation: { table: "bboxes", row: { coords: coords(), format: "xywh", is_normalized: true } },
       });
       live.push({ entity: entityId, box: annotationId ?? "" });

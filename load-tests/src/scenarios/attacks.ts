@@ -2,7 +2,7 @@ import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { encodeAwarenessFrame, encodeSyncFrame, readRows, SyncType, writeRow } from "@tessera/shared-crdt";
+import { encodeAwarenessFrame, encodeSyncFrame, readRows, SyncType, writeRowCells } from "@tessera/shared-crdt";
 import { nowMs, pollUntil, sleep } from "../clock.js";
 import { createCollabDataset } from "../gen/collabDataset.js";
 import { sampleProcessTree } from "../procStats.js";
@@ -95,7 +95,7 @@ async function updateFlood(server: BenchServer, datasetId: string, n: number, ti
   const doc = new Y.Doc();
   const frames: Uint8Array[] = [];
   doc.on("update", (u: Uint8Array) => frames.push(encodeSyncFrame(SyncType.update, u)));
-  doc.transact(() => writeRow(doc, "entities", { id: "flood", record_id: RECORD, parent_id: "", category: "c0" }));
+  doc.transact(() => writeRowCells(doc, "entities", { id: "flood", record_id: RECORD, parent_id: "", category: "c0" }));
   const row = doc.getMap("entities").get("flood");
   if (!(row instanceof Y.Map)) throw new Error("flood row is not a Y.Map");
   for (let i = 1; i < n; i++) row.set("category", `c${i}`);
@@ -233,7 +233,7 @@ async function legitimate(
     async roundTrip() {
       const id = `legit-${Date.now()}-${n++}`;
       const t0 = nowMs();
-      wDoc.transact(() => writeRow(wDoc, "entities", { id, record_id: RECORD, parent_id: "", category: "car" }));
+      wDoc.transact(() => writeRowCells(wDoc, "entities", { id, record_id: RECORD, parent_id: "", category: "car" }));
       if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
         throw new Error(`edit ${id} not seen`);
       return nowMs() - t0;

@@ -4,7 +4,7 @@ import {
   hasRow,
   isComponentTable,
   patchRow,
-  writeRow,
+  writeRowCells,
   type Row,
   type TableSchema,
 } from "@tessera/shared-crdt";
@@ -132,7 +132,7 @@ export async function createRow(access: TableAccess, body: unknown): Promise<Cre
         throw new HttpError(409, { code: "id_conflict", message: "A different resource already exists with this id." });
       }
       settleReferences(doc, references);
-      if (isComponentTable(table)) writeRow(doc, table, row);
+      if (isComponentTable(table)) writeRowCells(doc, table, row);
     });
     return { row: (await access.handle.get(table, id)) ?? row, created: true };
   }

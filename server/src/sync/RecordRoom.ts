@@ -10,6 +10,7 @@ import {
   FrameError,
   observeRecordChanges,
   PERSISTENCE_ORIGIN,
+  readRecordCell,
   recordMap,
   repairDoc,
   serverOrigin,
@@ -134,7 +135,7 @@ export class RecordRoom {
 
   /** The stored status: a workflow value or any other string (SPEC W7); `new` when absent. */
   get status(): string {
-    const s = recordMap(this.doc).get("status");
+    const s = readRecordCell(this.doc, "status");
     return typeof s === "string" ? s : "new";
   }
 

@@ -13,6 +13,7 @@ import {
   type DatasetSchema,
   type LiveClientToServer,
   type LiveServerToClient,
+  withCustom,
 } from "@tessera/shared-crdt";
 import type { RunningServer } from "../../src/index.js";
 import { waitFor } from "../sync/support/harness.js";
@@ -117,7 +118,7 @@ function syncClient(
 function addEntity(doc: Y.Doc, recordId: string, id: string): void {
   let n = 0;
   createEntity({ doc, schema, recordId, newId: () => (n++ === 0 ? id : `${id}-box`) }, clientOrigin("t"), {
-    entity: { category: "car" },
+    entity: withCustom({}, { category: "car" }),
     annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } },
   });
 }

@@ -14,6 +14,7 @@ import {
   type LiveClientToServer,
   type LiveServerToClient,
   type StatusChange,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { ADMIN, bearer, call, jsonInit, percentile, seedUsers, tokenFor, type Reply } from "../auth/support.js";
 import { buildDataDir, DS, liveClient, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
@@ -358,7 +359,7 @@ describe("statuses in the single-user mode (TESSERA_AUTH=off)", () => {
         })(),
       };
       createEntity(ctx, clientOrigin("al"), {
-        entity: { category: "car" },
+        entity: withCustom({}, { category: "car" }),
         annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } },
       });
       await waitFor(() => editor.confirmed() >= 1, "edit confirmed");

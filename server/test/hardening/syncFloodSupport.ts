@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
-import { readRows, writeRow } from "@tessera/shared-crdt";
+import { readRows, writeRowCells } from "@tessera/shared-crdt";
 import { spawnServer } from "../integration/support.js";
 import { waitFor } from "../sync/support/harness.js";
 import { ADMIN, bearer, buildDataDir, DS, percentile, seedUsers, tokenFor, wsWithHeaders } from "../auth/support.js";
@@ -150,7 +150,7 @@ export async function legitimatePair(
       const id = `${prefix}-${n++}`;
       const t0 = performance.now();
       writerDoc.transact(() =>
-        writeRow(writerDoc, "entities", { id, record_id: recordId, parent_id: "", category: "legit" }),
+        writeRowCells(writerDoc, "entities", { id, record_id: recordId, parent_id: "", category: "legit" }),
       );
       await waitFor(
         () => readRows(readerDoc, "entities").some((r) => r.id === id),

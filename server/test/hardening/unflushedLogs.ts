@@ -2,7 +2,7 @@ import path from "node:path";
 import * as Y from "yjs";
 import { Library } from "@tessera/dataset";
 import { encodeId, FileRecordLog, FileSnapshotStore, loadRecordDoc, walDir } from "@tessera/storage";
-import { clientOrigin, createEntity } from "@tessera/shared-crdt";
+import { clientOrigin, createEntity, withCustom } from "@tessera/shared-crdt";
 import { DS } from "../integration/support.js";
 
 /**
@@ -37,7 +37,7 @@ export async function writeUnflushedEdits(
         const input =
           datasetId === DS
             ? {
-                entity: { category: `c${i}` },
+                entity: withCustom({}, { category: `c${i}` }),
                 annotation: { table: "bboxes" as const, row: { coords: [0.01 * i, 0.2, 0.05, 0.05] } },
               }
             : {};

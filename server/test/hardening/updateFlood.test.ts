@@ -7,7 +7,7 @@ import {
   encodeSyncFrame,
   MessageType,
   SyncType,
-  writeRow,
+  writeRowCells,
 } from "@tessera/shared-crdt";
 import { syncLimitsFromEnv, SyncLimitsEnvError } from "../../src/sync/limitsEnv.js";
 import { waitFor } from "../sync/support/harness.js";
@@ -47,7 +47,7 @@ function floodFrames(recordId: string, n: number): Uint8Array[] {
   const frames: Uint8Array[] = [];
   doc.on("update", (u: Uint8Array) => frames.push(encodeSyncFrame(SyncType.update, u)));
   doc.transact(() =>
-    writeRow(doc, "entities", { id: `flood-${recordId}`, record_id: recordId, parent_id: "", category: "c0" }),
+    writeRowCells(doc, "entities", { id: `flood-${recordId}`, record_id: recordId, parent_id: "", category: "c0" }),
   );
   const row = doc.getMap("entities").get(`flood-${recordId}`);
   if (!(row instanceof Y.Map)) throw new Error("the flood row is not a Y.Map");

@@ -10,6 +10,7 @@ import {
   readRows,
   type DocContext,
   type Row,
+  withCustom,
 } from "@tessera/shared-crdt";
 import {
   buildDataDir,
@@ -59,7 +60,7 @@ async function editor(server: ServerProcess, name: string): Promise<Editor & { c
 /** One edit = one transaction = one update frame: an entity with its box. */
 function edit(e: Editor & { ctx: DocContext }, i: number): void {
   const { entityId } = createEntity(e.ctx, clientOrigin(e.client.provider.awareness.clientID.toString()), {
-    entity: { category: `c${i}` },
+    entity: withCustom({}, { category: `c${i}` }),
     annotation: { table: "bboxes", row: { coords: [0.01 * (i % 90), 0.2, 0.05, 0.05] } },
   });
   e.created.push(entityId);

@@ -12,6 +12,7 @@ import {
   type Presence,
   type Row,
   type StatusChange,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { buildDataDir, DS, getJson, liveClient, spawnServer, waitFor, type ServerProcess } from "./support.js";
 
@@ -98,11 +99,11 @@ describe("live channel (socket.io): presence, follow, status, activity", () => {
       })(),
     };
     createEntity(ctx, clientOrigin("al"), {
-      entity: { category: "car" },
+      entity: withCustom({}, { category: "car" }),
       annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } },
     });
     createEntity(ctx, clientOrigin("al"), {
-      entity: { category: "bus" },
+      entity: withCustom({}, { category: "bus" }),
       annotation: { table: "bboxes", row: { coords: [0.5, 0.1, 0.2, 0.2] } },
     });
     await rita.seen<StatusChange>("record:status", (s) => s.recordId === "r2" && s.to === "inProgress"); // W1

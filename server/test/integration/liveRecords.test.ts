@@ -17,6 +17,7 @@ import {
   type ComponentTable,
   type DocContext,
   type Row,
+  withCustom,
 } from "@tessera/shared-crdt";
 import {
   buildDataDir,
@@ -77,16 +78,16 @@ describe("live record documents over real server processes", () => {
     for (let i = 0; i < 5; i++) {
       ent.push(
         createEntity(ca, clientOrigin("a"), {
-          entity: { category: "car" },
+          entity: withCustom({}, { category: "car" }),
           annotation: { table: "bboxes", row: { coords: [0.1 * i, 0.1, 0.05, 0.05] } },
         }).entityId,
       );
     }
     const poly = createEntity(ca, clientOrigin("a"), {
-      entity: { category: "road" },
+      entity: withCustom({}, { category: "road" }),
       annotation: { table: "multi_paths", row: { coords: [0, 0, 1, 0, 1, 1], num_points: [3], is_closed: true } },
     });
-    const walker = createEntity(cb, clientOrigin("b"), { entity: { category: "person" } }).entityId;
+    const walker = createEntity(cb, clientOrigin("b"), { entity: withCustom({}, { category: "person" }) }).entityId;
     const track = addRow(cb, clientOrigin("b"), "tracklets", {
       entity_id: walker,
       view_id: "image",

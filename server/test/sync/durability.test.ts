@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { readRecord, readRows, restOrigin, writeRow } from "@tessera/shared-crdt";
+import { readRecord, readRows, restOrigin, writeRowCells } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import {
   connect,
@@ -35,7 +35,7 @@ function client(recordId: string, name: string, tessera = false): TestClient {
 }
 
 function entity(doc: Y.Doc, recordId: string, id: string): void {
-  doc.transact(() => writeRow(doc, "entities", { id, record_id: recordId, parent_id: "", category: "x" }));
+  doc.transact(() => writeRowCells(doc, "entities", { id, record_id: recordId, parent_id: "", category: "x" }));
 }
 
 const echoed = (c: TestClient) =>
@@ -191,7 +191,7 @@ describe("durability", () => {
     Y.applyUpdate(writer, (await server.snapshots.load(key))!.state);
     const sv = Y.encodeStateVector(writer);
     writer.transact(() =>
-      writeRow(writer, "entities", { id: "from-the-log", record_id: "r7", parent_id: "", category: "x" }),
+      writeRowCells(writer, "entities", { id: "from-the-log", record_id: "r7", parent_id: "", category: "x" }),
     );
     await server.log.append(key, Y.encodeStateAsUpdate(writer, sv));
     expect(await server.sync.rooms.flushPending()).toEqual({ flushed: 1, failed: 0 });

@@ -10,6 +10,7 @@ import {
   readRows,
   rowsOfDoc,
   type DocContext,
+  withCustom,
 } from "@tessera/shared-crdt";
 import { BIG, BIG_ROWS, buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import { connect, docOf, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
@@ -80,7 +81,7 @@ describe("joining a record", () => {
       const origin = clientOrigin(`local-${i}`);
       for (let k = 0; k < 5; k++) {
         const { entityId } = createEntity(ctx, origin, {
-          entity: { category: `cat-${i}` },
+          entity: withCustom({}, { category: `cat-${i}` }),
           annotation: {
             table: "bboxes",
             row: { view_id: "img-r1", coords: [0.1 * i, 0.05 * k, 0.1, 0.1], format: "xywh", is_normalized: true },

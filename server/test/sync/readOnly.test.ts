@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { readRows, writeRow } from "@tessera/shared-crdt";
+import { readRows, writeRowCells } from "@tessera/shared-crdt";
 import { buildSyncDataDir, DS, VALIDATED, type SyncTestData } from "./support/testData.js";
 import { connect, docOf, startSyncServer, waitFor, type TestClient, type TestServer } from "./support/harness.js";
 
@@ -26,7 +26,7 @@ function client(recordId: string, name: string, role?: string): TestClient {
 }
 
 function entity(doc: Y.Doc, recordId: string, id: string): void {
-  doc.transact(() => writeRow(doc, "entities", { id, record_id: recordId, parent_id: "", category: "x" }));
+  doc.transact(() => writeRowCells(doc, "entities", { id, record_id: recordId, parent_id: "", category: "x" }));
 }
 
 async function logDoc(recordId: string): Promise<Y.Doc> {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { addRow, readRecord, readRows, recordMap, restOrigin, writeRow, type DocContext } from "@tessera/shared-crdt";
+import {
+  addRow,
+  readRecord,
+  readRows,
+  recordMap,
+  restOrigin,
+  type DocContext,
+  writeRowCells,
+} from "@tessera/shared-crdt";
 import { RoomEditError, RoomError, WorkflowError, type Identity } from "../../src/sync/index.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import {
@@ -72,7 +80,7 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
     const err = await server.sync.rooms
       .withRecord(DS, "r0", restOrigin("u-api"), (doc) => {
         doc.getMap("bboxes");
-        writeRow(doc, "bboxes", { id: "bad", record_id: "r0", entity_id: "ghost", coords: [0, 0, 0, 0, 0] });
+        writeRowCells(doc, "bboxes", { id: "bad", record_id: "r0", entity_id: "ghost", coords: [0, 0, 0, 0, 0] });
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RoomEditError);
@@ -92,7 +100,7 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
     // Consecutive REST writes reuse the room while it idles: one load for all of them.
     for (const id of ["offline-a", "offline-b", "offline-ent"]) {
       await server.sync.rooms.withRecord(DS, "r1", restOrigin("u-api"), (doc) =>
-        writeRow(doc, "entities", { id, record_id: "r1", parent_id: "", category: "rest" }),
+        writeRowCells(doc, "entities", { id, record_id: "r1", parent_id: "", category: "rest" }),
       );
     }
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r1")).toHaveLength(1);
@@ -106,7 +114,7 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
     const clientsBefore = Y.decodeStateVector(Y.encodeStateVector(room.doc)).size;
     for (let i = 0; i < 5; i++) {
       await server.sync.rooms.withRecord(DS, "r0", restOrigin("u-api"), (doc) =>
-        writeRow(doc, "entities", { id: `bulk-${i}`, record_id: "r0", parent_id: "", category: "rest" }),
+        writeRowCells(doc, "entities", { id: `bulk-${i}`, record_id: "r0", parent_id: "", category: "rest" }),
       );
     }
     expect(readRows(room.doc, "entities").filter((r) => String(r.id).startsWith("bulk-"))).toHaveLength(5);
@@ -126,7 +134,9 @@ describe("RoomManager.applyWorkflow", () => {
   it("submits, rejects with a comment, approves; rights of live connections follow the status", async () => {
     const ann = client("r2", "ann");
     await ann.synced();
-    ann.doc.transact(() => writeRow(ann.doc, "entities", { id: "e1", record_id: "r2", parent_id: "", category: "x" }));
+    ann.doc.transact(() =>
+      writeRowCells(ann.doc, "entities", { id: "e1", record_id: "r2", parent_id: "", category: "x" }),
+    );
     await waitFor(() => readRecord(ann.doc).status === "inProgress", "W1");
 
     expect(await server.sync.rooms.applyWorkflow(DS, "r2", "submit", annotator)).toEqual({
@@ -156,7 +166,7 @@ describe("RoomManager.applyWorkflow", () => {
       "read-only welcome",
     );
     ann.doc.transact(() =>
-      writeRow(ann.doc, "entities", { id: "too-late", record_id: "r2", parent_id: "", category: "x" }),
+      writeRowCells(ann.doc, "entities", { id: "too-late", record_id: "r2", parent_id: "", category: "x" }),
     );
     await waitFor(
       () => ann.sink.tessera().some((m) => m.kind === "rejected" && m.reason === "read_only"),
@@ -195,7 +205,9 @@ describe("RoomManager.deleteRecords", () => {
     const key = { datasetId: DS, recordId: "r4" };
     const c = client("r4", "doomed");
     await c.synced();
-    c.doc.transact(() => writeRow(c.doc, "entities", { id: "unsaved", record_id: "r4", parent_id: "", category: "x" }));
+    c.doc.transact(() =>
+      writeRowCells(c.doc, "entities", { id: "unsaved", record_id: "r4", parent_id: "", category: "x" }),
+    );
     await waitFor(
       () => readRows(server.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "unsaved"),
       "edit at the server",

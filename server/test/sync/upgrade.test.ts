@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { readRows, writeRow } from "@tessera/shared-crdt";
+import { readRows, writeRowCells } from "@tessera/shared-crdt";
 import { ManualClock } from "./support/ManualClock.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import {
@@ -166,7 +166,7 @@ describe("shutdown", () => {
         c.provider.on("connection-close", (e: { code: number } | null) => resolve(e?.code ?? -1)),
       );
       c.doc.transact(() =>
-        writeRow(c.doc, "entities", { id: "at-shutdown", record_id: "r4", parent_id: "", category: "x" }),
+        writeRowCells(c.doc, "entities", { id: "at-shutdown", record_id: "r4", parent_id: "", category: "x" }),
       );
       await waitFor(
         () => readRows(other.sync.rooms.loaded(DS, "r4")!.doc, "entities").some((r) => r.id === "at-shutdown"),

@@ -1,16 +1,25 @@
 export { observeRecordChanges, type DocChanges, type RowChange } from "./changes.js";
 export {
+  cellOfMap,
   hasRow,
   patchRecord,
   patchRow,
+  patchRowCells,
+  readCell,
   readRecord,
+  readRecordCell,
+  readRecordCells,
   readRow,
+  readRowCells,
   readRows,
   removeRow,
   rowIds,
   rowOfMap,
   transact,
   writeRow,
+  writeRowCells,
+  type DocRecord,
+  type FieldOf,
 } from "./access.js";
 export { deleteWithDependents, removeDependents, type Removed } from "./cascade.js";
 export { repairDoc, type RepairPolicy } from "./repair.js";
@@ -42,6 +51,7 @@ export {
   setRecordFields,
   splitTracklet,
   updateRow,
+  type AnnotationInput,
   type DocContext,
 } from "./mutators.js";
 export {

@@ -5,7 +5,7 @@ import type { Row } from "../schema/rules.js";
 import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
 import { referencesOf } from "../schema/references.js";
 import { validateRow } from "../schema/validate.js";
-import { readRecord, readRow, readRows, rowOfMap } from "./access.js";
+import { readRecordCells, readRowCells, readRows, rowOfMap } from "./access.js";
 import { isComponentTable, RECORD_COLUMNS_OUTSIDE_DOC, tableMap } from "./layout.js";
 
 /**
@@ -34,7 +34,7 @@ export function checkDocRow(
     for (const v of values) {
       if (typeof v !== "string" || v === "") continue;
       const target = ref.target
-        .map((t) => (isComponentTable(t) ? readRow(doc, t, v) : undefined))
+        .map((t) => (isComponentTable(t) ? readRowCells(doc, t, v) : undefined))
         .find((x) => x !== undefined);
       if (!target) {
         issues.push({
@@ -76,7 +76,7 @@ export function checkRowKey(table: ComponentTable, key: string, row: Row): Valid
 export function checkDocRecord(doc: Y.Doc, schema: DatasetSchema, recordId: string): ValidationIssue[] {
   const ts = schema.tables.get("records");
   if (!ts) return [];
-  const rec = readRecord(doc);
+  const rec = readRecordCells(doc);
   const r = validateRow(ts, { ...rec, id: recordId }, { mode: "create", path: "record" });
   const issues = r.ok ? [] : [...r.issues];
   for (const k of Object.keys(rec))

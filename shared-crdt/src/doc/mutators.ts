@@ -2,10 +2,11 @@ import type * as Y from "yjs";
 import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { DatasetSchema } from "../schema/datasetInfo.js";
 import { ValidationError } from "../schema/errors.js";
-import type { Row } from "../schema/rules.js";
+import { int64Number } from "../schema/int64.js";
+import { parseRow, withCustom, type NewRow, type RowPatch, type TableRow } from "../schema/rowTypes.js";
 import type { ComponentTable } from "../schema/tables.js";
 import { validateRow } from "../schema/validate.js";
-import { patchRecord, patchRow, readRow, readRows, transact, writeRow } from "./access.js";
+import { patchRecord, patchRow, readRow, readRows, transact, writeRow, type DocRecord } from "./access.js";
 import { deleteWithDependents, type Removed } from "./cascade.js";
 import type { IdGenerator } from "./ids.js";
 import { introducedIssues } from "./issueDiff.js";
@@ -34,10 +35,14 @@ export class DocEditError extends Error {
   }
 }
 
-function build(ctx: DocContext, table: ComponentTable, partial: Row): Row {
+/** A create's fields: any of the table's columns (custom columns through `withCustom`). */
+export type AnnotationInput = { [T in ComponentTable]: { readonly table: T; readonly row: NewRow<T> } }[ComponentTable];
+
+function build<T extends ComponentTable>(ctx: DocContext, table: T, partial: NewRow<T>): TableRow<T> {
   const ts = ctx.schema.tables.get(table);
   if (!ts) throw new DocEditError("no_table", `this dataset has no ${table} table`);
-  const r = validateRow(
+  const r = parseRow(
+    table,
     ts,
     { ...partial, record_id: ctx.recordId },
     { mode: "create", path: `${table}[${String(partial.id)}]` },
@@ -46,7 +51,7 @@ function build(ctx: DocContext, table: ComponentTable, partial: Row): Row {
   return r.row;
 }
 
-function mustRead(ctx: DocContext, table: ComponentTable, id: string): Row {
+function mustRead<T extends ComponentTable>(ctx: DocContext, table: T, id: string): TableRow<T> {
   const row = readRow(ctx.doc, table, id);
   if (!row) throw new DocEditError("missing_row", `${table}[${id}] does not exist`);
   return row;
@@ -56,7 +61,7 @@ function mustRead(ctx: DocContext, table: ComponentTable, id: string): Row {
  * Checks a whole row after a patch, so a patch can never add a problem to a row: a row Pixano
  * wrote that already breaks a stricter Tessera rule stays editable (SPEC D-REPAIR).
  */
-function patched(ctx: DocContext, table: ComponentTable, id: string, patch: Row): void {
+function patched<T extends ComponentTable>(ctx: DocContext, table: T, id: string, patch: RowPatch<T>): void {
   const stored = mustRead(ctx, table, id);
   const merged = { ...stored, ...patch, id };
   const ts = ctx.schema.tables.get(table);
@@ -73,27 +78,41 @@ function patched(ctx: DocContext, table: ComponentTable, id: string, patch: Row)
 export function createEntity(
   ctx: DocContext,
   origin: Origin,
-  input: { entity?: Row; annotation?: { table: ComponentTable; row: Row } },
+  input: { entity?: NewRow<"entities">; annotation?: AnnotationInput },
 ): { entityId: string; annotationId: string | null } {
   const entity = build(ctx, "entities", { id: ctx.newId(), ...input.entity });
-  const entityId = entity.id as string;
-  const ann = input.annotation
-    ? build(ctx, input.annotation.table, { id: ctx.newId(), ...input.annotation.row, entity_id: entityId })
-    : null;
+  const entityId = entity.id;
+  const write = input.annotation ? annotationOf(ctx, input.annotation, entityId) : null;
   transact(ctx.doc, origin, () => {
     writeRow(ctx.doc, "entities", entity);
-    if (ann && input.annotation) writeRow(ctx.doc, input.annotation.table, ann);
+    write?.write();
   });
-  return { entityId, annotationId: ann ? (ann.id as string) : null };
+  return { entityId, annotationId: write ? write.id : null };
 }
 
-export function addRow(ctx: DocContext, origin: Origin, table: ComponentTable, row: Row): string {
+/** Builds (validates) an entity's first annotation now; `write` stores it inside the caller's transaction. */
+function annotationOf<T extends ComponentTable>(
+  ctx: DocContext,
+  input: { readonly table: T; readonly row: NewRow<T> },
+  entityId: string,
+): { id: string; write: () => void } {
+  const row = build(ctx, input.table, { id: ctx.newId(), ...input.row, entity_id: entityId });
+  return { id: row.id, write: () => writeRow(ctx.doc, input.table, row) };
+}
+
+export function addRow<T extends ComponentTable>(ctx: DocContext, origin: Origin, table: T, row: NewRow<T>): string {
   const full = build(ctx, table, { id: ctx.newId(), ...row });
   transact(ctx.doc, origin, () => writeRow(ctx.doc, table, full));
-  return full.id as string;
+  return full.id;
 }
 
-export function updateRow(ctx: DocContext, origin: Origin, table: ComponentTable, id: string, patch: Row): void {
+export function updateRow<T extends ComponentTable>(
+  ctx: DocContext,
+  origin: Origin,
+  table: T,
+  id: string,
+  patch: RowPatch<T>,
+): void {
   patched(ctx, table, id, patch);
   transact(ctx.doc, origin, () => patchRow(ctx.doc, table, id, patch));
 }
@@ -109,7 +128,7 @@ export function moveVertex(
   y: number,
 ): void {
   const row = mustRead(ctx, table, id);
-  const coords = [...((row.coords as number[] | undefined) ?? [])];
+  const coords = [...row.coords];
   if (!Number.isInteger(index) || index < 0 || index * 2 + 1 >= coords.length) {
     throw new DocEditError("out_of_range", `${table}[${id}] has no vertex ${index}`);
   }
@@ -120,7 +139,7 @@ export function moveVertex(
 
 /** D-OPS-3: relabels an entity (its `category`, or another field such as `name`). */
 export function relabel(ctx: DocContext, origin: Origin, entityId: string, value: string, field = "category"): void {
-  updateRow(ctx, origin, "entities", entityId, { [field]: value });
+  updateRow(ctx, origin, "entities", entityId, withCustom({}, { [field]: value }));
 }
 
 /** D-OPS-4: deletes rows with everything that hangs on them (D-CASCADE). */
@@ -128,9 +147,13 @@ export function deleteRows(ctx: DocContext, origin: Origin, table: ComponentTabl
   return transact(ctx.doc, origin, () => deleteWithDependents(ctx.doc, table, ids));
 }
 
+type KeyframeTable = "bboxes" | "keypoints" | "masks" | "multi_paths";
+
 /** The kinds drawn on one frame (a tracklet's split and merge move them): read off the kind registry. */
-const PER_FRAME_TABLES: readonly ComponentTable[] = ANNOTATION_KINDS.filter((k) => k.perFrame).map(
-  (k) => k.id as ComponentTable,
+// A registered per-frame kind is typed as one of the built-in ones: the registry checks that it has the per-frame
+// columns (tracklet_id, frame_index), the only fields the tracklet operations read or write on it.
+const PER_FRAME_TABLES: readonly KeyframeTable[] = ANNOTATION_KINDS.filter((k) => k.perFrame).map(
+  (k) => k.id as KeyframeTable,
 );
 
 /**
@@ -139,12 +162,12 @@ const PER_FRAME_TABLES: readonly ComponentTable[] = ANNOTATION_KINDS.filter((k) 
  */
 export function splitTracklet(ctx: DocContext, origin: Origin, trackletId: string, at: number): string {
   const t = mustRead(ctx, "tracklets", trackletId);
-  const start = t.start_timestep as number;
-  const end = t.end_timestep as number;
+  const start = int64Number(t.start_timestep);
+  const end = int64Number(t.end_timestep);
   if (!(at >= start && at < end))
     throw new DocEditError("out_of_range", `cannot split [${start}, ${end}] after frame ${at}`);
-  const s0 = t.start_timestamp as number;
-  const s1 = t.end_timestamp as number;
+  const s0 = t.start_timestamp;
+  const s1 = t.end_timestamp;
   const hasTs = s0 >= 0 && s1 >= 0;
   // Timestamps follow the frames linearly; a tracklet without timestamps keeps -1 on both sides.
   const tsAt = (f: number) => (hasTs ? s0 + ((s1 - s0) * (f - start)) / (end - start) : -1);
@@ -163,13 +186,13 @@ export function splitTracklet(ctx: DocContext, origin: Origin, trackletId: strin
     writeRow(ctx.doc, "tracklets", right);
     for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states" as const]) {
       for (const row of readRows(ctx.doc, table)) {
-        if (row.tracklet_id === trackletId && (row.frame_index as number) > at) {
-          patchRow(ctx.doc, table, row.id as string, { tracklet_id: right.id });
+        if (row.tracklet_id === trackletId && int64Number(row.frame_index) > at) {
+          patchRow(ctx.doc, table, row.id, { tracklet_id: right.id });
         }
       }
     }
   });
-  return right.id as string;
+  return right.id;
 }
 
 /** D-OPS-6: glues two tracklets of the same entity and view whose ranges do not overlap. */
@@ -179,11 +202,11 @@ export function glueTracklets(ctx: DocContext, origin: Origin, leftId: string, r
   if (a.entity_id !== b.entity_id || a.view_id !== b.view_id) {
     throw new DocEditError("not_adjacent", "only tracklets of the same entity and view can be glued");
   }
-  const [first, second] = (a.start_timestep as number) <= (b.start_timestep as number) ? [a, b] : [b, a];
-  if ((first.end_timestep as number) >= (second.start_timestep as number)) {
+  const [first, second] = int64Number(a.start_timestep) <= int64Number(b.start_timestep) ? [a, b] : [b, a];
+  if (int64Number(first.end_timestep) >= int64Number(second.start_timestep)) {
     throw new DocEditError("not_adjacent", "tracklets overlap; split one first");
   }
-  const patch = {
+  const patch: RowPatch<"tracklets"> = {
     start_timestep: first.start_timestep,
     end_timestep: second.end_timestep,
     start_timestamp: first.start_timestamp,
@@ -194,7 +217,7 @@ export function glueTracklets(ctx: DocContext, origin: Origin, leftId: string, r
     patchRow(ctx.doc, "tracklets", leftId, patch);
     for (const table of [...PER_FRAME_TABLES, "entity_dynamic_states" as const]) {
       for (const row of readRows(ctx.doc, table)) {
-        if (row.tracklet_id === rightId) patchRow(ctx.doc, table, row.id as string, { tracklet_id: leftId });
+        if (row.tracklet_id === rightId) patchRow(ctx.doc, table, row.id, { tracklet_id: leftId });
       }
     }
     deleteWithDependents(ctx.doc, "tracklets", [rightId]);
@@ -210,10 +233,10 @@ export function addKeyframe(
   origin: Origin,
   input: {
     trackletId: string;
-    table: "bboxes" | "keypoints" | "masks" | "multi_paths";
+    table: KeyframeTable;
     frameIndex: number;
     frameId: string;
-    fields: Row;
+    fields: NewRow<KeyframeTable>;
   },
 ): string {
   const t = mustRead(ctx, "tracklets", input.trackletId);
@@ -222,22 +245,22 @@ export function addKeyframe(
   );
   const row = build(ctx, input.table, {
     ...input.fields,
-    id: existing ? (existing.id as string) : ctx.newId(),
+    id: existing ? existing.id : ctx.newId(),
     entity_id: t.entity_id,
     tracklet_id: input.trackletId,
     frame_index: input.frameIndex,
     frame_id: input.frameId,
     view_id: input.frameId,
   });
-  const start = Math.min(t.start_timestep as number, input.frameIndex);
-  const end = Math.max(t.end_timestep as number, input.frameIndex);
+  const start = Math.min(int64Number(t.start_timestep), input.frameIndex);
+  const end = Math.max(int64Number(t.end_timestep), input.frameIndex);
   transact(ctx.doc, origin, () => {
     if (start !== t.start_timestep || end !== t.end_timestep) {
       patchRow(ctx.doc, "tracklets", input.trackletId, { start_timestep: start, end_timestep: end });
     }
     writeRow(ctx.doc, input.table, row);
   });
-  return row.id as string;
+  return row.id;
 }
 
 /** D-OPS-8: a question opens (or continues) a conversation; it takes the next free number. */
@@ -257,7 +280,7 @@ export function addQuestion(
   const conversationId = input.conversationId ?? ctx.newId();
   const numbers = readRows(ctx.doc, "messages")
     .filter((m) => m.conversation_id === conversationId)
-    .map((m) => m.number as number);
+    .map((m) => int64Number(m.number));
   const number = numbers.length === 0 ? 1 : Math.max(...numbers) + 1;
   const id = addRow(ctx, origin, "messages", {
     conversation_id: conversationId,
@@ -289,7 +312,7 @@ export function addAnswer(ctx: DocContext, origin: Origin, questionId: string, c
 }
 
 /** D-OPS-10: record fields other than `status` (which only the workflow changes) and timestamps. */
-export function setRecordFields(ctx: DocContext, origin: Origin, patch: Row): void {
+export function setRecordFields(ctx: DocContext, origin: Origin, patch: DocRecord): void {
   if ("status" in patch) throw new DocEditError("wrong_kind", "status changes go through the workflow");
   transact(ctx.doc, origin, () => patchRecord(ctx.doc, patch));
 }

@@ -3,7 +3,7 @@ import type { DatasetSchema } from "../schema/datasetInfo.js";
 import type { ValidationIssue } from "../schema/errors.js";
 import type { Row } from "../schema/rules.js";
 import type { ComponentTable } from "../schema/tables.js";
-import { readRecord, readRow, transact } from "./access.js";
+import { readRecordCells, readRowCells, transact } from "./access.js";
 import { deleteWithDependents, removeDependents } from "./cascade.js";
 import type { DocChanges, RowChange } from "./changes.js";
 import { checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
@@ -122,7 +122,7 @@ function checkRecordBefore(
   const scratch = new Y.Doc();
   try {
     const m = recordMap(scratch);
-    for (const [k, v] of Object.entries(withBefore(readRecord(doc), before)))
+    for (const [k, v] of Object.entries(withBefore(readRecordCells(doc), before)))
       if (!(v instanceof Y.AbstractType)) m.set(k, v);
     return checkDocRecord(scratch, schema, recordId);
   } finally {
@@ -147,7 +147,7 @@ function repairRow(
     tableMap(doc, table).delete(id);
     return { issues: [{ path: `${table}[${id}]`, message: "a row must be a map of fields" }], restored: false };
   }
-  const row = readRow(doc, table, id) ?? {};
+  const row = readRowCells(doc, table, id) ?? {};
   const rules = (r: Row): ValidationIssue[] => [
     ...checkRowKey(table, id, r),
     ...(rowRules

@@ -1,7 +1,7 @@
 import type * as Y from "yjs";
 import type { Row } from "../schema/rules.js";
 import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
-import { patchRecord, patchRow, readRecord, readRows, removeRow, rowIds, writeRow } from "./access.js";
+import { patchRecord, patchRowCells, readRecord, readRows, removeRow, rowIds, writeRowCells } from "./access.js";
 import { RECORD_COLUMNS_OUTSIDE_DOC } from "./layout.js";
 
 /** A record's rows: the record row and its component rows per table. */
@@ -29,10 +29,10 @@ export function applyRowsToDoc(doc: Y.Doc, rows: RecordRows): void {
   for (const [k, v] of Object.entries(rows.record)) if (!RECORD_COLUMNS_OUTSIDE_DOC.has(k)) record[k] = v;
   patchRecord(doc, record);
   for (const t of COMPONENT_TABLES) {
-    const wanted = new Map((rows.tables[t] ?? []).map((r) => [r.id as string, r]));
+    const wanted = new Map((rows.tables[t] ?? []).map((r) => [String(r.id), r]));
     for (const id of rowIds(doc, t)) if (!wanted.has(id)) removeRow(doc, t, id);
     for (const [id, row] of wanted) {
-      if (!patchRow(doc, t, id, row)) writeRow(doc, t, row);
+      if (!patchRowCells(doc, t, id, row)) writeRowCells(doc, t, row);
     }
   }
 }
@@ -63,8 +63,8 @@ export function diffRecordRows(
 } {
   const tables: Partial<Record<ComponentTable, TableDiff>> = {};
   for (const t of COMPONENT_TABLES) {
-    const old = new Map((before.tables[t] ?? []).map((r) => [r.id as string, r]));
-    const now = new Map((after.tables[t] ?? []).map((r) => [r.id as string, r]));
+    const old = new Map((before.tables[t] ?? []).map((r) => [String(r.id), r]));
+    const now = new Map((after.tables[t] ?? []).map((r) => [String(r.id), r]));
     const diff: TableDiff = { upserts: [], deletes: [] };
     for (const [id, row] of now) {
       const prev = old.get(id);

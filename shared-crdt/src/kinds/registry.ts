@@ -1,6 +1,9 @@
 import { BUILTIN_KINDS } from "./builtins.js";
 import { isEntityAttached, type AnnotationKind } from "./types.js";
 
+/** What the tracklet operations (split, glue, keyframes) read and write on every per-frame kind. */
+const PER_FRAME_COLUMNS = ["tracklet_id", "frame_index"] as const;
+
 /**
  * The annotation-kind registry. Built-in kinds are always there; other kinds (test-only kinds,
  * a deployment's own kind) are added with {@link registerAnnotationKind} before anything reads the
@@ -72,6 +75,11 @@ export function registerAnnotationKind(kind: AnnotationKind): void {
     throw new KindRegistryError(
       "invalid",
       `annotation kind "${kind.id}": an entity-attached kind has an entity_id column, and only it (entityAttached)`,
+    );
+  if (kind.perFrame && !PER_FRAME_COLUMNS.every((c) => names.includes(c)))
+    throw new KindRegistryError(
+      "invalid",
+      `annotation kind "${kind.id}": a per-frame kind has the per-frame columns (${PER_FRAME_COLUMNS.join(", ")})`,
     );
   for (const other of [...BUILTIN_KINDS, ...registered]) {
     const what = clash(kind, other);

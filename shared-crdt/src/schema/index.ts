@@ -11,7 +11,7 @@ export {
 export { ISSUE_CODES, SchemaError, ValidationError, type IssueCode, type ValidationIssue } from "./errors.js";
 export { parseJsonExact } from "./exactJson.js";
 export { PyFloat, pythonFloatRepr, writePythonJson, type PythonJsonOptions } from "./pythonJson.js";
-export { approxNumber, canonicalInt64, INT64_MAX, INT64_MIN, parseInt64Text, toInt64 } from "./int64.js";
+export { approxNumber, canonicalInt64, int64Number, INT64_MAX, INT64_MIN, parseInt64Text, toInt64 } from "./int64.js";
 export {
   customColumn,
   manifestOfTableSchema,
@@ -67,6 +67,22 @@ export {
   type VideoRow,
   type ViewTable,
 } from "./tables.js";
+export {
+  customCell,
+  parsePatch,
+  parseRow,
+  withCustom,
+  type AnyRow,
+  type ComponentRow,
+  type CustomCells,
+  type NewRow,
+  type ParsedRow,
+  type PdfRow,
+  type PointCloudRow,
+  type RowPatch,
+  type TableRow,
+  type TableRows,
+} from "./rowTypes.js";
 export { assertRow, validateRow, type ValidateOptions, type ValidateResult } from "./validate.js";
 export {
   datasetSchemaOf,

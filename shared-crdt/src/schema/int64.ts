@@ -38,3 +38,8 @@ export function parseInt64Text(text: string): number | bigint | null {
 export function approxNumber(v: unknown): unknown {
   return typeof v === "bigint" ? Number(v) : v;
 }
+
+/** An int64 cell as a plain number (frame numbers, counts, ranges); a bigint beyond 2^53 loses precision only. */
+export function int64Number(v: number | bigint): number {
+  return typeof v === "bigint" ? Number(v) : v;
+}

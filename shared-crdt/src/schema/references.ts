@@ -2,6 +2,7 @@ import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { BuiltinKindId } from "../kinds/builtins.js";
 import { isEntityAttached, type AnnotationKind, type ReferenceTarget } from "../kinds/types.js";
 import { VIEW_TABLES, type TableName } from "./tables.js";
+import type { EntityAnnotationTable } from "./rowTypes.js";
 
 /**
  * Every reference between Pixano rows, once (SPEC D-REF, D-CASCADE): which field points at which
@@ -31,8 +32,9 @@ export interface Reference {
 export const ANNOTATION_TABLES: readonly BuiltinKindId[] = kindsByAttachment().map((k) => k.id as BuiltinKindId);
 
 /** The annotation tables whose rows belong to one entity (`entity_id`): all but `messages` (`entityAttached`). */
-export const ENTITY_ANNOTATION_TABLES: readonly BuiltinKindId[] = ANNOTATION_KINDS.filter(isEntityAttached).map(
-  (k) => k.id as BuiltinKindId,
+// A registered kind is typed as a built-in one: the registry checks that an entity-attached kind has `entity_id`.
+export const ENTITY_ANNOTATION_TABLES: readonly EntityAnnotationTable[] = ANNOTATION_KINDS.filter(isEntityAttached).map(
+  (k) => k.id as EntityAnnotationTable,
 );
 
 /** The kinds in Pixano's `annotations` order: those attached to one entity first, then the others (messages). */

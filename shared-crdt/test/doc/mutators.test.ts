@@ -21,6 +21,8 @@ import {
   transition,
   ValidationError,
   type DocContext,
+  customCell,
+  withCustom,
 } from "../../src/index.js";
 import { fullSchema } from "../support/schema.js";
 
@@ -36,7 +38,7 @@ describe("record document mutators (SPEC D-OPS)", () => {
     let transactions = 0;
     c.doc.on("afterTransaction", () => transactions++);
     const { entityId, annotationId } = createEntity(c, me, {
-      entity: { category: "car" },
+      entity: withCustom({}, { category: "car" }),
       annotation: { table: "bboxes", row: { coords: [0.1, 0.1, 0.2, 0.2] } },
     });
     expect(transactions).toBe(1);
@@ -67,7 +69,7 @@ describe("record document mutators (SPEC D-OPS)", () => {
     expect(() => moveVertex(c, me, "multi_paths", annotationId as string, 3, 0, 0)).toThrow(DocEditError);
     expect(() => moveVertex(c, me, "multi_paths", annotationId as string, 0, 2, 0)).toThrow(ValidationError);
     relabel(c, me, entityId, "dog");
-    expect(readRow(c.doc, "entities", entityId)?.category).toBe("dog");
+    expect(customCell(readRow(c.doc, "entities", entityId), "category")).toBe("dog");
   });
 
   it("D-CASCADE deletes an entity with children, annotations, tracklets, states; clears message references", () => {

@@ -9,6 +9,7 @@ import {
   deleteRows,
   DocEditError,
   glueTracklets,
+  int64Number,
   moveVertex,
   readRows,
   relabel,
@@ -18,6 +19,7 @@ import {
   ValidationError,
   type DatasetSchema,
   type DocContext,
+  withCustom,
 } from "../../src/index.js";
 import type { RandomSource } from "./RandomSource.js";
 
@@ -39,7 +41,7 @@ type Op = (ctx: DocContext, rng: RandomSource) => string;
 export const OPS: Record<string, Op> = {
   createBox: (ctx, rng) => {
     createEntity(ctx, origin(ctx), {
-      entity: { category: rng.pick(CATEGORIES) },
+      entity: withCustom({}, { category: rng.pick(CATEGORIES) }),
       annotation: { table: "bboxes", row: { coords: box(rng), is_normalized: true, confidence: 1 } },
     });
     return "createBox";
@@ -47,7 +49,7 @@ export const OPS: Record<string, Op> = {
   createPolygon: (ctx, rng) => {
     const n = 3 + rng.int(4);
     createEntity(ctx, origin(ctx), {
-      entity: { category: rng.pick(CATEGORIES) },
+      entity: withCustom({}, { category: rng.pick(CATEGORIES) }),
       annotation: { table: "multi_paths", row: { coords: ring(rng, n), num_points: [n], is_closed: true } },
     });
     return "createPolygon";
@@ -66,44 +68,36 @@ export const OPS: Record<string, Op> = {
   moveVertex: (ctx, rng) => {
     const p = rng.pick(readRows(ctx.doc, "multi_paths"));
     if (!p) return "skip";
-    moveVertex(
-      ctx,
-      origin(ctx),
-      "multi_paths",
-      p.id as string,
-      rng.int((p.coords as number[]).length / 2),
-      rng.float(0, 1),
-      rng.float(0, 1),
-    );
+    moveVertex(ctx, origin(ctx), "multi_paths", p.id, rng.int(p.coords.length / 2), rng.float(0, 1), rng.float(0, 1));
     return "moveVertex";
   },
   resizeBox: (ctx, rng) => {
     const b = rng.pick(readRows(ctx.doc, "bboxes"));
     if (!b) return "skip";
-    updateRow(ctx, origin(ctx), "bboxes", b.id as string, { coords: box(rng) });
+    updateRow(ctx, origin(ctx), "bboxes", b.id, { coords: box(rng) });
     return "resizeBox";
   },
   relabel: (ctx, rng) => {
     const e = rng.pick(readRows(ctx.doc, "entities"));
     if (!e) return "skip";
-    relabel(ctx, origin(ctx), e.id as string, rng.pick(CATEGORIES) ?? "car");
+    relabel(ctx, origin(ctx), e.id, rng.pick(CATEGORIES) ?? "car");
     return "relabel";
   },
   deleteEntity: (ctx, rng) => {
     const e = rng.pick(readRows(ctx.doc, "entities"));
     if (!e) return "skip";
-    deleteRows(ctx, origin(ctx), "entities", [e.id as string]);
+    deleteRows(ctx, origin(ctx), "entities", [e.id]);
     return "deleteEntity";
   },
   childEntity: (ctx, rng) => {
     const e = rng.pick(readRows(ctx.doc, "entities"));
     if (!e) return "skip";
-    createEntity(ctx, origin(ctx), { entity: { parent_id: e.id, category: "part" } });
+    createEntity(ctx, origin(ctx), { entity: withCustom({ parent_id: e.id }, withCustom({}, { category: "part" })) });
     return "childEntity";
   },
   track: (ctx, rng) => {
     const start = rng.int(10);
-    const { entityId } = createEntity(ctx, origin(ctx), { entity: { category: "car" } });
+    const { entityId } = createEntity(ctx, origin(ctx), { entity: withCustom({}, { category: "car" }) });
     const tid = addRow(ctx, origin(ctx), "tracklets", {
       entity_id: entityId,
       view_id: "image",
@@ -129,9 +123,9 @@ export const OPS: Record<string, Op> = {
   keyframe: (ctx, rng) => {
     const t = rng.pick(readRows(ctx.doc, "tracklets"));
     if (!t) return "skip";
-    const f = (t.start_timestep as number) + rng.int(8);
+    const f = int64Number(t.start_timestep) + rng.int(8);
     addKeyframe(ctx, origin(ctx), {
-      trackletId: t.id as string,
+      trackletId: t.id,
       table: "bboxes",
       frameIndex: f,
       frameId: `f${f}`,
@@ -141,11 +135,11 @@ export const OPS: Record<string, Op> = {
   },
   splitTrack: (ctx, rng) => {
     const t = rng.pick(
-      readRows(ctx.doc, "tracklets").filter((x) => (x.end_timestep as number) > (x.start_timestep as number)),
+      readRows(ctx.doc, "tracklets").filter((x) => int64Number(x.end_timestep) > int64Number(x.start_timestep)),
     );
     if (!t) return "skip";
-    const s = t.start_timestep as number;
-    splitTracklet(ctx, origin(ctx), t.id as string, s + rng.int((t.end_timestep as number) - s));
+    const s = int64Number(t.start_timestep);
+    splitTracklet(ctx, origin(ctx), t.id, s + rng.int(int64Number(t.end_timestep) - s));
     return "splitTrack";
   },
   glueTracks: (ctx, rng) => {
@@ -153,7 +147,7 @@ export const OPS: Record<string, Op> = {
     const a = rng.pick(ts);
     const b = rng.pick(ts.filter((x) => x.id !== a?.id && x.entity_id === a?.entity_id));
     if (!a || !b) return "skip";
-    glueTracklets(ctx, origin(ctx), a.id as string, b.id as string);
+    glueTracklets(ctx, origin(ctx), a.id, b.id);
     return "glueTracks";
   },
   question: (ctx, rng) => {
@@ -162,7 +156,7 @@ export const OPS: Record<string, Op> = {
       content: "What is it?",
       questionType: rng.pick(["OPEN", "SINGLE_CHOICE"]) ?? "OPEN",
       choices: [],
-      entityIds: entities.slice(0, 2).map((e) => e.id as string),
+      entityIds: entities.slice(0, 2).map((e) => e.id),
     });
     if (rng.chance(0.7)) addAnswer(ctx, origin(ctx), q.id, "A thing");
     return "question";

@@ -1,4 +1,4 @@
-import { mulberry32 } from "@tessera/shared-crdt";
+import { mulberry32, withCustom } from "@tessera/shared-crdt";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -101,7 +101,7 @@ describe("persist worker process", () => {
       relabel(ctx, alice, "e1", "truck");
       deleteRows(ctx, alice, "entities", ["e2"]);
       createEntity(ctx, alice, {
-        entity: { id: "e5", category: "bike" },
+        entity: withCustom({ id: "e5" }, { category: "bike" }),
         annotation: { table: "bboxes", row: { id: "b5", view_id: "img1", coords: [0.6, 0.6, 0.1, 0.1] } },
       });
       transact(ctx.doc, serverOrigin("workflow"), () => patchRecord(ctx.doc, { status: "inProgress" }));

@@ -5,7 +5,7 @@ import { stableId } from "../ids.js";
 import { globFiles, hasGlobMagic, isFile, isImageFile, isRemoteUri } from "../media.js";
 import { sidecarRows, stemOf } from "../sidecars.js";
 import type { PendingRow } from "../source.js";
-import { frameRow, imageRow, textRow } from "../viewRows.js";
+import { frameRow, imageRow, textRow, type BuiltView } from "../viewRows.js";
 import { convertAnnotation, splitAnnotation, v1Table, type ViewInfo } from "./annotations.js";
 import { buildMessages } from "./messages.js";
 import type { V1Line, V1ViewKind } from "./normalize.js";
@@ -95,8 +95,8 @@ export async function resolveSingle(
 }
 
 interface ViewRefs {
-  readonly rows: Map<string, Row>;
-  readonly frames: Map<string, Map<number, Row>>;
+  readonly rows: Map<string, BuiltView<"images" | "sequence_frames" | "texts">>;
+  readonly frames: Map<string, Map<number, BuiltView<"sequence_frames">>>;
   readonly stems: Map<string, Map<string, number>>;
   readonly order: Array<[string, string]>;
 }
@@ -114,7 +114,7 @@ async function buildViews(
     const kind = ctx.views.get(name)!;
     if (kind === "sequence_frames") {
       const files = await resolveFrames(ctx, split, value, where(pointer));
-      const byIndex = new Map<number, Row>();
+      const byIndex = new Map<number, BuiltView<"sequence_frames">>();
       const byStem = new Map<string, number>();
       for (const [i, file] of files.entries()) {
         const row = await frameRow({
@@ -135,12 +135,12 @@ async function buildViews(
       }
       refs.frames.set(name, byIndex);
       refs.stems.set(name, byStem);
-      if (files.length > 0) refs.order.push([name, byIndex.get(0)!.id as string]);
+      if (files.length > 0) refs.order.push([name, byIndex.get(0)!.id]);
       continue;
     }
     if (kind === "text") {
       const id = stableId(recordId, "view", name);
-      let row: Row;
+      let row: BuiltView<"texts">;
       if (
         typeof value === "object" &&
         value !== null &&
@@ -164,7 +164,7 @@ async function buildViews(
         }
       }
       refs.rows.set(name, row);
-      refs.order.push([name, row.id as string]);
+      refs.order.push([name, row.id]);
       out.push({ table: "texts", row, pointer });
       continue;
     }
@@ -178,13 +178,13 @@ async function buildViews(
       preview: ctx.previews,
     });
     refs.rows.set(name, row);
-    refs.order.push([name, row.id as string]);
+    refs.order.push([name, row.id]);
     out.push({ table: "images", row, pointer });
   }
   return refs;
 }
 
-function viewInfo(row: Row | undefined): ViewInfo | undefined {
+function viewInfo(row: Readonly<Row> | undefined): ViewInfo | undefined {
   if (!row) return undefined;
   return {
     width: typeof row.width === "number" ? row.width : 0,
@@ -323,7 +323,7 @@ export async function buildV1Rows(
           id: typeof explicitId === "string" ? explicitId : stableId(entityId, a.kind, ordinal),
           record_id: recordId,
           entity_id: entityId,
-          view_id: (refs.rows.get(g.view)?.id as string | undefined) ?? "",
+          view_id: refs.rows.get(g.view)?.id ?? "",
           source_type: V1_SOURCE.type,
           source_name: V1_SOURCE.name,
           ...fields,
@@ -352,7 +352,7 @@ export async function buildV1Rows(
       {
         recordId,
         views: refs.order,
-        viewOf: (n) => refs.rows.get(n)?.id as string | undefined,
+        viewOf: (n) => refs.rows.get(n)?.id,
         source: V1_SOURCE,
         where,
       },
@@ -389,10 +389,10 @@ export async function buildV1Rows(
         stems: refs.stems.get(view)!,
         source: V1_SOURCE,
         bbox: (coords) => ({ format: "xywh", isNormalized: coords.every((c) => c >= 0 && c <= 1) }),
-        timestamp: (i) => (frames.get(i)?.timestamp as number | undefined) ?? 0,
+        timestamp: (i) => frames.get(i)?.timestamp ?? 0,
         schema: ctx.schema,
         where: where(sc.pointer),
-        linkToView: (refs.rows.get(view)?.id as string | undefined) ?? "",
+        linkToView: refs.rows.get(view)?.id ?? "",
       },
       (table, row) => out.push({ table, row, pointer: sc.pointer }),
     );

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Row, TableName } from "@tessera/shared-crdt";
+import type { Row, TableName, ViewTable } from "@tessera/shared-crdt";
 import { polygonsToCocoRle } from "../cocoPoly.js";
 import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
 import { stableId } from "../ids.js";
@@ -7,7 +7,7 @@ import { globFiles, isRemoteUri } from "../media.js";
 import { sidecarRows, stemOf } from "../sidecars.js";
 import type { PendingRow } from "../source.js";
 import { videoRow } from "../video.js";
-import { frameRow, imageRow, textRow } from "../viewRows.js";
+import { frameRow, imageRow, textRow, type BuiltView } from "../viewRows.js";
 import {
   v2Table,
   type AnnotationSpec,
@@ -36,9 +36,9 @@ export interface LineContext {
 
 interface ViewRefs {
   /** logical view → the row annotations point at (the first frame for sequences). */
-  readonly views: Map<string, Row>;
+  readonly views: Map<string, BuiltView<ViewTable>>;
   /** logical view → frame index → frame row. */
-  readonly frames: Map<string, Map<number, Row>>;
+  readonly frames: Map<string, Map<number, BuiltView<"sequence_frames">>>;
   /** logical view → frame file stem → frame index. */
   readonly stems: Map<string, Map<string, number>>;
   readonly fps: Map<string, number>;
@@ -120,7 +120,7 @@ async function buildViews(
             };
           });
         }
-        const byIndex = new Map<number, Row>();
+        const byIndex = new Map<number, BuiltView<"sequence_frames">>();
         const byStem = new Map<string, number>();
         for (const f of frames) {
           const fp = pointerJoin(p, "frames");
@@ -146,7 +146,7 @@ async function buildViews(
       }
       case "text": {
         const id = payload.id ?? stableId(recordId, "view", name);
-        let row: Row;
+        let row: BuiltView<"texts">;
         if (payload.content !== undefined) row = textRow(id, recordId, name, payload.content);
         else if (isRemoteUri(payload.uri!)) row = textRow(id, recordId, name, "", payload.uri);
         else {
@@ -219,8 +219,9 @@ function annotationRow(ctx: LineContext, a: AnnotationSpec, common: Row, refs: V
     case "mask": {
       if (f.size !== undefined) return { ...common, size: f.size, counts: f.counts };
       const view = refs.views.get(a.view ?? singleView(ctx) ?? "");
-      const h = typeof view?.height === "number" ? view.height : 0;
-      const w = typeof view?.width === "number" ? view.width : 0;
+      const dims: Readonly<Row> = view ?? {}; // texts have no size
+      const h = typeof dims.height === "number" ? dims.height : 0;
+      const w = typeof dims.width === "number" ? dims.width : 0;
       if (!h || !w)
         throw new ImportError(
           "invalid_value",
@@ -272,7 +273,7 @@ function buildEntity(
           id,
           record_id: recordId,
           entity_id: entityId,
-          view_id: (refs.views.get(t.view)?.id as string | undefined) ?? "",
+          view_id: refs.views.get(t.view)?.id ?? "",
           start_timestep: t.startTimestep,
           end_timestep: t.endTimestep,
           start_timestamp: t.startTimestamp ?? (fps ? t.startTimestep / fps : 0),
@@ -296,8 +297,8 @@ function buildEntity(
         record_id: recordId,
         entity_id: entityId,
         tracklet_id: trackletIds.values().next().value ?? "",
-        view_id: (refs.views.get(stateView)?.id as string | undefined) ?? "",
-        frame_id: (refs.frames.get(stateView)?.get(s.frameIndex)?.id as string | undefined) ?? "",
+        view_id: refs.views.get(stateView)?.id ?? "",
+        frame_id: refs.frames.get(stateView)?.get(s.frameIndex)?.id ?? "",
         frame_index: s.frameIndex,
         ...s.attrs,
       },
@@ -311,13 +312,13 @@ function buildEntity(
       id: a.id ?? stableId(entityId, a.kind, i),
       record_id: recordId,
       entity_id: entityId,
-      view_id: (refs.views.get(viewName)?.id as string | undefined) ?? "",
+      view_id: refs.views.get(viewName)?.id ?? "",
       source_type: source.type,
       source_name: source.name,
     };
     if (a.frameIndex !== undefined) {
       common.frame_index = a.frameIndex;
-      common.frame_id = (refs.frames.get(viewName)?.get(a.frameIndex)?.id as string | undefined) ?? "";
+      common.frame_id = refs.frames.get(viewName)?.get(a.frameIndex)?.id ?? "";
       common.tracklet_id = trackletIds.get(viewName) ?? "";
       common.entity_dynamic_state_id = stateIds.get(a.frameIndex) ?? "";
     }
@@ -348,7 +349,7 @@ function buildConversations(ctx: LineContext, line: LineSpec, recordId: string, 
           content: m.content,
           question_type: m.questionType ?? "",
           choices: m.choices ?? [],
-          view_id: view === undefined ? "" : ((refs.views.get(view)?.id as string | undefined) ?? ""),
+          view_id: view === undefined ? "" : (refs.views.get(view)?.id ?? ""),
           source_type: (m.source ?? ctx.defaults.source).type,
           source_name: (m.source ?? ctx.defaults.source).name,
         },
