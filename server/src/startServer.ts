@@ -14,6 +14,7 @@ import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ServerLock } from "./serverLock.js";
+import type { Clock } from "./sync/clock.js";
 import type { SyncLimits } from "./sync/limits.js";
 
 export interface StartServerOptions {
@@ -44,7 +45,13 @@ export interface StartServerOptions {
    * On by default with the persist worker as a child process; `false` serves the library only.
    */
   readonly collaboration?:
-    false | { readonly persist?: "child" | "in-process"; readonly syncLimits?: Partial<SyncLimits> };
+    | false
+    | {
+        readonly persist?: "child" | "in-process";
+        readonly syncLimits?: Partial<SyncLimits>;
+        /** The clock of everything live (`CollaborationOptions.clock`); default: the wall clock. */
+        readonly clock?: Clock;
+      };
   /**
    * Accounts (`{mode: "on"}`: sessions, API tokens, roles enforced on every route and websocket)
    * or the single-user mode (`{mode: "off"}`: everyone is the local admin; then only a loopback
@@ -116,6 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           logger,
           persist: options.collaboration?.persist ?? "child",
           ...(options.collaboration?.syncLimits ? { syncLimits: options.collaboration.syncLimits } : {}),
+          ...(options.collaboration?.clock ? { clock: options.collaboration.clock } : {}),
           identify: auth.identifySync,
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),
