@@ -6,12 +6,13 @@ import { WorkflowError } from "./sync/errors.js";
 import type { RecordDocsPort, RestIdentity } from "./http/recordDocs.js";
 import type { LiveReadPort } from "./http/routes/collab.js";
 import type { LibraryPort } from "./library/port.js";
-import { ActivityLog } from "./live/ActivityLog.js";
+import { ActivityLog, activityClockOf } from "./live/ActivityLog.js";
 import { LiveHub, type LiveIdentify } from "./live/LiveHub.js";
 import { liveRoomsPort } from "./live/roomsAdapter.js";
 import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
+import { systemClock, type Clock } from "./sync/clock.js";
 import { defaultIdentify } from "./sync/identity.js";
 import {
   canEditRecord,
@@ -23,6 +24,7 @@ import {
   type LiveUser,
 } from "@tessera/shared-crdt";
 import type { SyncLimits } from "./sync/limits.js";
+import type { RoomManager } from "./sync/RoomManager.js";
 import path from "node:path";
 
 export interface CollaborationOptions {
@@ -39,11 +41,19 @@ export interface CollaborationOptions {
   readonly onRevoke?: (fn: (userId: string) => void) => () => void;
   /** Bounds of the sync endpoint (defaults: `DEFAULT_LIMITS`); composition roots read them from `TESSERA_WS_*`. */
   readonly syncLimits?: Partial<SyncLimits>;
+  /**
+   * The one clock of everything live (default: the wall clock): flush debounce and room unload, keep-alive and
+   * pings, awareness coalescing, the persister's timeouts and restarts, activity batches, presence and status
+   * stamps. A test that owns it drives all of them.
+   */
+  readonly clock?: Clock;
 }
 
 export interface Collaboration {
   readonly docs: RecordDocsPort;
   readonly live: LiveReadPort;
+  /** Room events (loaded, flushed, unloaded, …) for observers: tests wait on them instead of polling. */
+  readonly onRoom: RoomManager["on"];
   /** Start-up recovery: folds the logs a crash left behind. */
   recover(options?: { onPending?: (records: number) => void }): Promise<{ flushed: number; failed: number }>;
   close(): Promise<void>;
@@ -56,13 +66,14 @@ export interface Collaboration {
  */
 export function startCollaboration(server: Server, options: CollaborationOptions): Collaboration {
   const { dataDir, library, logger } = options;
+  const clock = options.clock ?? systemClock;
   // Repaired logs (damaged bytes set aside at start-up) and other log warnings go to the server log.
   const log = new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
   const snapshots = new FileSnapshotStore({ dataDir });
   const persister: Persister =
     options.persist === "in-process"
-      ? new InProcessPersister({ datasets: library, log, snapshots })
-      : new ChildProcessPersister({ dataDir, logger });
+      ? new InProcessPersister({ datasets: library, log, snapshots, clock })
+      : new ChildProcessPersister({ dataDir, logger, clock });
   const sync = attachSync(server, {
     library,
     log,
@@ -70,6 +81,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     persister,
     identify: options.identify ?? defaultIdentify,
     logger,
+    clock,
     ...(options.syncLimits ? { limits: options.syncLimits } : {}),
   });
   const rooms = sync.rooms;
@@ -77,11 +89,13 @@ export function startCollaboration(server: Server, options: CollaborationOptions
 
   const activity = new ActivityLog(path.join(dataDir, ".tessera", "activity"), {
     onError: (msg, err) => logger.error(msg, { error: String(err) }),
+    clock: activityClockOf(clock),
   });
-  const roomsPort = liveRoomsPort(rooms);
+  const roomsPort = liveRoomsPort(rooms, clock);
   const hub = new LiveHub(server, {
     rooms: roomsPort,
     activity,
+    clock,
     datasetExists: async (id) => (await library.open(id)) !== null,
     identify: async (req, auth) => {
       const user = options.liveIdentify ? await options.liveIdentify(req, auth) : guestLiveUser(auth);
@@ -132,6 +146,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   return {
     docs,
     live,
+    onRoom: (event, listener) => rooms.on(event, listener),
     recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();

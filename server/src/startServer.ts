@@ -14,6 +14,7 @@ import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ServerLock } from "./serverLock.js";
+import { systemClock, type Clock } from "./sync/clock.js";
 import type { SyncLimits } from "./sync/limits.js";
 
 export interface StartServerOptions {
@@ -44,7 +45,13 @@ export interface StartServerOptions {
    * On by default with the persist worker as a child process; `false` serves the library only.
    */
   readonly collaboration?:
-    false | { readonly persist?: "child" | "in-process"; readonly syncLimits?: Partial<SyncLimits> };
+    | false
+    | {
+        readonly persist?: "child" | "in-process";
+        readonly syncLimits?: Partial<SyncLimits>;
+        /** The clock of everything live (`CollaborationOptions.clock`); default: the wall clock. */
+        readonly clock?: Clock;
+      };
   /**
    * Accounts (`{mode: "on"}`: sessions, API tokens, roles enforced on every route and websocket)
    * or the single-user mode (`{mode: "off"}`: everyone is the local admin; then only a loopback
@@ -98,7 +105,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     auth.close();
     throw err;
   }
-  const library = createLibraryAdapter(options.dataDir, { logger });
+  // One clock for the library's memo ages and everything live (CollaborationOptions.clock).
+  const clock = (options.collaboration === false ? undefined : options.collaboration?.clock) ?? systemClock;
+  const library = createLibraryAdapter(options.dataDir, { logger, now: () => clock.now() });
   // Only the front door listens on `server`; the endpoints attach to `endpoints`, which never
   // listens and receives what the front door lets through (Host and path checks).
   const server: Server = createServer();
@@ -116,6 +125,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           logger,
           persist: options.collaboration?.persist ?? "child",
           ...(options.collaboration?.syncLimits ? { syncLimits: options.collaboration.syncLimits } : {}),
+          clock,
           identify: auth.identifySync,
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),

@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { ActivityEntry, LiveUser, WorkflowAction } from "@tessera/shared-crdt";
 import { randomId } from "@tessera/shared-crdt";
+import { systemClock, type Clock } from "../sync/clock.js";
 
 /** Rows touched by one transaction, per table. */
 export type TouchedTables = Record<string, { added: number; updated: number; removed: number }>;
@@ -11,14 +12,12 @@ export interface ActivityClock {
   setTimeout(fn: () => void, ms: number): { cancel(): void };
 }
 
-export const systemActivityClock: ActivityClock = {
-  now: () => new Date(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+/** The activity feed's view of the server's one clock: dates for stamps, its timers for batches. */
+export function activityClockOf(clock: Clock): ActivityClock {
+  return { now: () => new Date(clock.now()), setTimeout: (fn, ms) => clock.after(ms, fn) };
+}
+
+export const systemActivityClock: ActivityClock = activityClockOf(systemClock);
 
 interface OpenBatch {
   entry: Omit<ActivityEntry, "tables"> & { tables: TouchedTables };

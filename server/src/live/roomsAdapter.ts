@@ -1,5 +1,6 @@
 import { userColor, type LiveUser, type NamedAction, type StatusChange } from "@tessera/shared-crdt";
 import type { RoomManager } from "../sync/RoomManager.js";
+import { systemClock, type Clock } from "../sync/clock.js";
 import type { LiveRoomsPort } from "./LiveHub.js";
 
 /**
@@ -8,7 +9,7 @@ import type { LiveRoomsPort } from "./LiveHub.js";
  */
 export function liveRoomsPort(
   rooms: RoomManager,
-  clock: () => Date = () => new Date(),
+  clock: Clock = systemClock,
 ): LiveRoomsPort & { remember(user: LiveUser, datasetId: string): void } {
   // Keyed by dataset too: one account may hold different roles on different datasets.
   const users = new Map<string, LiveUser>();
@@ -36,7 +37,7 @@ export function liveRoomsPort(
           action: e.action,
           by: userOf(e.datasetId, e.userId),
           comment: e.comment,
-          at: clock().toISOString(),
+          at: new Date(clock.now()).toISOString(),
         }),
       ),
     onEdit: (fn) =>
@@ -72,7 +73,7 @@ export function liveRoomsPort(
         action,
         by: user,
         comment: action === "reject" ? comment : "",
-        at: clock().toISOString(),
+        at: new Date(clock.now()).toISOString(),
       };
     },
   };

@@ -8,6 +8,7 @@ import {
   type SnapshotStore,
   type StateClock,
 } from "@tessera/storage";
+import { systemClock } from "../sync/clock.js";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
 
@@ -34,7 +35,7 @@ export class InProcessPersister implements Persister {
       datasets: options.datasets,
       log: options.log,
       snapshots: options.snapshots,
-      clock: options.clock ?? { now: () => Date.now() },
+      clock: options.clock ?? systemClock,
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });
   }

@@ -103,7 +103,7 @@ describe("start-up recovery of damaged record logs", () => {
   });
 
   it("/health answers 503 recovering while start-up recovery folds logs, and 200 only once the rows are current", async () => {
-    const records = Array.from({ length: 60 }, (_, i) => `h${i}`);
+    const records = Array.from({ length: 12 }, (_, i) => `h${i}`);
     const data = await buildDataDir(records);
     cleanup = data.cleanup;
     const edits = await writeUnflushedEdits(data.dataDir, records, 1);

@@ -5,6 +5,8 @@ import { connect, rawSocket, startSyncServer, waitFor, type TestClient, type Tes
 import { decodeFrame, encodeAwarenessFrame, MessageType } from "@tessera/shared-crdt";
 import { decodeAwarenessUpdate } from "../../src/sync/awarenessCodec.js";
 import * as encoding from "lib0/encoding";
+import { DEFAULT_LIMITS } from "../../src/sync/limits.js";
+import { ManualClock } from "./support/ManualClock.js";
 
 let data: SyncTestData;
 let server: TestServer;
@@ -112,24 +114,60 @@ describe("awareness", () => {
     raw.ws.close();
     await raw.closed;
   });
+});
 
-  it("coalesces bursts into few frames and drops states over the size cap", async () => {
-    const fast = client("r5", "fast");
-    const watcher = client("r5", "watch");
+/** Awareness coalescing runs on the endpoint's clock: this test owns it, so the frame count is exact. */
+describe("awareness on an injected clock", () => {
+  const clock = new ManualClock();
+  let timedData: SyncTestData;
+  let timed: TestServer;
+
+  beforeAll(async () => {
+    timedData = await buildSyncDataDir();
+    timed = await startSyncServer(timedData.dataDir, { clock });
+  });
+
+  afterAll(async () => {
+    await timed?.close();
+    await timedData?.cleanup();
+  });
+
+  it("relays an idle room's change at once, coalesces the rest of a burst into one frame per awarenessCoalesceMs and drops states over the size cap", async () => {
+    const fast = connect(timed, DS, "r5", { name: "fast" });
+    const watcher = connect(timed, DS, "r5", { name: "watch" });
+    clients.push(fast, watcher);
     await Promise.all([fast.synced(), watcher.synced()]);
+    const room = timed.sync.rooms.loaded(DS, "r5")!;
+    /** The server's copy of fast's cursor (what arrived, relayed or not). */
+    const atServer = () => (room.relay.awareness.getStates().get(fast.doc.clientID) as State | undefined)?.cursor?.x;
+    const framesAtWatcher = () => watcher.sink.frames.filter((f) => f[0] === MessageType.awareness).length;
+
     fast.provider.awareness.setLocalStateField("cursor", { x: 0, y: 0 });
+    await waitFor(() => atServer() === 0, "first cursor at the server");
+    await clock.advance(DEFAULT_LIMITS.awarenessCoalesceMs);
     await waitFor(() => stateOf(watcher, fast)?.cursor, "first cursor");
-    const framesBefore = watcher.sink.frames.filter((f) => f[0] === MessageType.awareness).length;
+
+    const framesBefore = framesAtWatcher();
     for (let i = 1; i <= 20; i++) fast.provider.awareness.setLocalStateField("cursor", { x: i, y: i });
+    await waitFor(() => atServer() === 20, "the whole burst at the server");
+    // The room was idle: the burst's first change went out at once (leading edge)…
+    await waitFor(() => framesAtWatcher() - framesBefore === 1, "the burst's first change, relayed at once");
+    // …the rest is held until the coalescing time passes on the endpoint's clock…
+    await clock.advance(DEFAULT_LIMITS.awarenessCoalesceMs - 1);
+    expect(framesAtWatcher() - framesBefore).toBe(1);
+    // …then the latest state goes out once.
+    await clock.advance(1);
     await waitFor(() => stateOf(watcher, fast)?.cursor?.x === 20, "last cursor");
-    const burstFrames = watcher.sink.frames.filter((f) => f[0] === MessageType.awareness).length - framesBefore;
-    expect(burstFrames).toBeLessThan(5);
+    expect(framesAtWatcher() - framesBefore).toBe(2);
+
     // A state over 4 KB never reaches the others.
     fast.provider.awareness.setLocalStateField("blob", "x".repeat(5_000));
     fast.provider.awareness.setLocalStateField("blob", null);
     fast.provider.awareness.setLocalStateField("cursor", { x: 99, y: 99 });
+    await waitFor(() => atServer() === 99, "cursor after the big state at the server");
+    await clock.advance(DEFAULT_LIMITS.awarenessCoalesceMs);
     await waitFor(() => stateOf(watcher, fast)?.cursor?.x === 99, "cursor after the big state");
-    expect(server.logs.some((l) => l.message === "awareness state over the size cap dropped")).toBe(true);
+    expect(timed.logs.some((l) => l.message === "awareness state over the size cap dropped")).toBe(true);
     expect(echoedStates(watcher).some((st) => JSON.stringify(st.state).length > 4_096)).toBe(false);
   });
 });

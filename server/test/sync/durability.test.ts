@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { readRecord, readRows, restOrigin, writeRowCells } from "@tessera/shared-crdt";
+import { DEFAULT_LIMITS } from "../../src/sync/limits.js";
+import { ManualClock } from "./support/ManualClock.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import {
   connect,
@@ -16,11 +18,25 @@ import {
 let data: SyncTestData;
 let server: TestServer;
 const clients: TestClient[] = [];
+/**
+ * The endpoint's clock belongs to these tests: flush debounce, retry backoff and idle unload fire
+ * when a test moves time past them, never on the wall clock. Waits below are for I/O (sockets,
+ * fsync, LanceDB), not for timers.
+ */
+const clock = new ManualClock();
+const DEBOUNCE_MS = 50;
+const { idleUnloadMs: UNLOAD_MS, retryBaseMs: RETRY_MS } = DEFAULT_LIMITS;
 
 beforeAll(async () => {
   data = await buildSyncDataDir();
-  server = await startSyncServer(data.dataDir, { limits: { flushDebounceMs: 50, flushMaxWaitMs: 200 } });
+  server = await startSyncServer(data.dataDir, {
+    clock,
+    limits: { flushDebounceMs: DEBOUNCE_MS, flushMaxWaitMs: 200 },
+  });
 });
+
+/** The last client of `recordId` is gone: its room's idle-unload timer is armed. */
+const left = (recordId: string) => roomEvent(server, "leave", (e) => e.recordId === recordId);
 
 afterAll(async () => {
   for (const c of clients) c.destroy();
@@ -74,12 +90,16 @@ describe("durability", () => {
     await waitFor(() => confirmations() === 1, "step 2 confirmed");
     server.log.failures = 2;
     entity(a.doc, "r8", "after-eio");
-    await waitFor(
-      () =>
-        server.logs.filter((l) => l.message === "log append failed; retrying" && l.context?.recordId === "r8").length >=
-        2,
-      "two failed appends logged",
-    );
+    const failed = () =>
+      server.logs.filter((l) => l.message === "log append failed; retrying" && l.context?.recordId === "r8").length;
+    await waitFor(() => failed() === 1, "first failed append logged");
+    // The backoff runs on the endpoint's clock: no retry until the test moves time past it.
+    await clock.advance(RETRY_MS - 1);
+    expect(failed()).toBe(1);
+    await clock.advance(1);
+    await waitFor(() => failed() === 2, "second failed append logged");
+    expect(echoed(a)).toBe(false);
+    await clock.advance(2 * RETRY_MS);
     await waitFor(() => echoed(a), "echo once the append succeeded");
     expect(server.log.failures).toBe(0);
     expect(confirmations()).toBe(2);
@@ -97,7 +117,13 @@ describe("durability", () => {
     entity(a.doc, "r11", "kept-1");
     entity(a.doc, "r11", "kept-2");
     await waitFor(() => echoed(a) && server.sync.rooms.loaded(DS, "r11")?.durable.idle, "edits durable");
+    const gone = left("r11");
     a.destroy();
+    await gone;
+    // Unloads once the idle time passed on the endpoint's clock, not before.
+    await clock.advance(UNLOAD_MS - 1);
+    expect(server.sync.rooms.loaded(DS, "r11")).not.toBeNull();
+    await clock.advance(1);
     await roomEvent(server, "unloaded", (e) => e.recordId === "r11");
     expect(server.sync.rooms.loaded(DS, "r11")).toBeNull();
     const flushed = server.events.filter((e) => e.name === "flushed" && e.payload.recordId === "r11");
@@ -133,13 +159,21 @@ describe("durability", () => {
     server.persister.failures = 2;
     entity(a.doc, "r6", "retry-me");
     await waitFor(() => echoed(a), "durable");
-    await waitFor(() => server.persister.failures === 1, "the debounced flush failed once");
-    expect(
-      server.logs.some(
+    const failed = () =>
+      server.logs.filter(
         (l) => l.level === "error" && l.message === "flush failed; retrying" && l.context?.recordId === "r6",
-      ),
-    ).toBe(true);
+      ).length;
+    await clock.advance(DEBOUNCE_MS);
+    await waitFor(() => failed() === 1, "the debounced flush failed once");
+    expect(server.persister.failures).toBe(1);
+    const gone = left("r6");
     a.destroy();
+    await gone;
+    await clock.advance(RETRY_MS);
+    await waitFor(() => failed() === 2, "the first retry failed too");
+    // The second retry (after 2 × RETRY_MS) succeeds, and the idle unload (UNLOAD_MS) follows it.
+    expect(server.sync.rooms.loaded(DS, "r6")).not.toBeNull();
+    await clock.advance(UNLOAD_MS);
     await roomEvent(server, "unloaded", (e) => e.recordId === "r6");
     expect(server.persister.failures).toBe(0);
     expect(server.persister.flushes).toBeGreaterThan(flushesBefore);
@@ -155,6 +189,7 @@ describe("durability", () => {
     await a.synced();
     entity(a.doc, "r9", "before-leave");
     await waitFor(() => echoed(a), "durable");
+    await clock.advance(DEBOUNCE_MS);
     await waitFor(() => !server.sync.rooms.loaded(DS, "r9")?.flusher.dirty, "debounced flush done");
     entity(a.doc, "r9", "last-edit");
     await waitFor(
@@ -162,7 +197,10 @@ describe("durability", () => {
       "second echo",
     );
     server.persister.hold();
+    const gone = left("r9");
     a.destroy();
+    await gone;
+    await clock.advance(UNLOAD_MS);
     await waitFor(() => server.persister.waiting > 0, "final flush waiting");
     const b = client("r9", "fay");
     try {
@@ -177,7 +215,10 @@ describe("durability", () => {
     expect(server.sync.rooms.loaded(DS, "r9")).not.toBeNull();
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r9")).toHaveLength(1);
     expect(server.events.some((e) => e.name === "unloaded" && e.payload.recordId === "r9")).toBe(false);
+    const bGone = roomEvent(server, "leave", (e) => e.recordId === "r9" && e.name === "fay");
     b.destroy();
+    await bGone;
+    await clock.advance(UNLOAD_MS);
     await roomEvent(server, "unloaded", (e) => e.recordId === "r9");
   });
 
@@ -185,6 +226,7 @@ describe("durability", () => {
     const key = { datasetId: DS, recordId: "r7" };
     // A first load saves the record's snapshot (built from its rows).
     await server.sync.rooms.withRecord(DS, "r7", restOrigin("u-api"), () => undefined);
+    await clock.advance(UNLOAD_MS);
     await roomEvent(server, "unloaded", (e) => e.recordId === "r7");
     // What a crash leaves: an update in the log that no flush folded.
     const writer = new Y.Doc();

@@ -10,6 +10,8 @@ import {
   writeRowCells,
 } from "@tessera/shared-crdt";
 import { RoomEditError, RoomError, WorkflowError, type Identity } from "../../src/sync/index.js";
+import { DEFAULT_LIMITS } from "../../src/sync/limits.js";
+import { ManualClock } from "./support/ManualClock.js";
 import { buildSyncDataDir, DS, type SyncTestData } from "./support/testData.js";
 import {
   connect,
@@ -25,10 +27,12 @@ import {
 let data: SyncTestData;
 let server: TestServer;
 const clients: TestClient[] = [];
+/** The endpoint's clock belongs to these tests: a room unloads when a test moves time past its idle time. */
+const clock = new ManualClock();
 
 beforeAll(async () => {
   data = await buildSyncDataDir();
-  server = await startSyncServer(data.dataDir, { limits: { flushDebounceMs: 20, flushMaxWaitMs: 100 } });
+  server = await startSyncServer(data.dataDir, { clock, limits: { flushDebounceMs: 20, flushMaxWaitMs: 100 } });
 });
 
 afterAll(async () => {
@@ -104,6 +108,9 @@ describe("RoomManager.withRecord (REST writes through the document)", () => {
       );
     }
     expect(server.events.filter((e) => e.name === "loaded" && e.payload.recordId === "r1")).toHaveLength(1);
+    await clock.advance(DEFAULT_LIMITS.idleUnloadMs - 1);
+    expect(server.sync.rooms.loaded(DS, "r1")).not.toBeNull();
+    await clock.advance(1);
     await roomEvent(server, "unloaded", (e) => e.recordId === "r1");
     const snap = await server.snapshots.load({ datasetId: DS, recordId: "r1" });
     expect(readRows(docOf([snap!.state]), "entities").map((r) => r.id)).toContain("offline-ent");
