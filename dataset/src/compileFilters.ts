@@ -44,7 +44,7 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Parses an ISO date or datetime (Python `fromisoformat` subset) to naive microseconds. */
-export function parseFilterDatetime(raw: string, column: string): { micros: number; dateOnly: boolean } {
+function parseFilterDatetime(raw: string, column: string): { micros: number; dateOnly: boolean } {
   const text = raw.trim();
   if (DATE_ONLY.test(text)) {
     const micros = parseTimestampMicros(`${text}T00:00:00`);
@@ -73,7 +73,7 @@ function checkLength(value: string, column: string): void {
 }
 
 /** A typed SQL literal for a scalar filter value given as text. */
-export function filterLiteral(type: FilterValueType, raw: string, column: string): string {
+function filterLiteral(type: FilterValueType, raw: string, column: string): string {
   checkLength(raw, column);
   switch (type) {
     case "str":

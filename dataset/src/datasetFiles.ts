@@ -16,7 +16,7 @@ export const DB_DIR = "db";
 export const PREVIEWS_DIR = "previews";
 
 /** Keys Pixano 0.8.0 writes in a fresh `features_values.json`, in its order (0.7 wrote the four of {@link FeaturesValues}). */
-export const FEATURES_VALUES_KEYS = [
+const FEATURES_VALUES_KEYS = [
   "item",
   "records",
   "views",

@@ -14,7 +14,7 @@ import { checkPixanoRow } from "./io/pixanoRows.js";
  * a row that fails validation may still be written when the stored row with its id fails with at
  * least the same issues — the write adds no problem.
  */
-export function onlyStoredIssues(
+function onlyStoredIssues(
   schema: TableSchema,
   issues: readonly ValidationIssue[],
   stored: Row | undefined,

@@ -11,9 +11,9 @@ import { MediaError } from "./errors.js";
  * (`create_mosaic`: cover-crop each cell, JPEG).
  */
 
-export const PREVIEW_SIZE = 64;
-export const MOSAIC_WIDTH = 350;
-export const MOSAIC_HEIGHT = 150;
+const PREVIEW_SIZE = 64;
+const MOSAIC_WIDTH = 350;
+const MOSAIC_HEIGHT = 150;
 
 /** sharp format → PIL format name (what Pixano stores in `images.format`). */
 const PIL_FORMATS: Readonly<Record<string, string>> = {

@@ -109,7 +109,7 @@ export async function readByIds(
 }
 
 /** `(sort column, id)` ordering of two rows. */
-export function compareRows(sort: ResolvedSort, a: Row, b: Row): number {
+function compareRows(sort: ResolvedSort, a: Row, b: Row): number {
   const av = a[sort.column];
   const bv = b[sort.column];
   if (av === null || av === undefined || bv === null || bv === undefined) {
@@ -149,7 +149,7 @@ function ordering(
 }
 
 /** A sorted scan: LanceDB sorts natively (a top-k when a limit is set), filters pushed down. */
-export async function sortedScan(
+async function sortedScan(
   t: OpenTable,
   predicate: string | null,
   columns: readonly string[],

@@ -29,7 +29,7 @@ export function sqlTimestamp(micros: number): string {
 }
 
 /** An `IN (...)` list of strings. */
-export function sqlStringList(values: Iterable<string>): string {
+function sqlStringList(values: Iterable<string>): string {
   return `(${Array.from(values, sqlString).join(", ")})`;
 }
 

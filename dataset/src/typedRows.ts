@@ -50,7 +50,7 @@ function cellFits(type: ColumnType, nullable: boolean, v: unknown): boolean {
 }
 
 /** The first of the table's columns that `row` lacks or holds with another type, if any. */
-export function misfitColumn(table: TableName, row: Readonly<Row>): { name: string; type: ColumnType } | null {
+function misfitColumn(table: TableName, row: Readonly<Row>): { name: string; type: ColumnType } | null {
   for (const c of TABLES[table].columns) {
     if (table === "embeddings" && c.name === "vector") {
       // Its dimension is per dataset (`Vector(dim)`): any list of numbers, or null.

@@ -37,7 +37,7 @@ export interface WriteContext {
 }
 
 /** What a table accepts: its on-disk columns plus declared ones an older layout lacks. */
-export function acceptedSchema(t: OpenTable): TableSchema {
+function acceptedSchema(t: OpenTable): TableSchema {
   if (t.layout.missing.length === 0) return t.layout.schema;
   return { ...t.layout.schema, columns: [...t.layout.schema.columns, ...t.layout.missing] };
 }
@@ -120,7 +120,7 @@ async function validateRowsLenient(t: OpenTable, input: readonly unknown[], now:
 }
 
 /** Reads `id` (+ `entity_id`) of the given ids of a table; used by the foreign-key checks. */
-export function idLookup(ctx: WriteContext): IdLookup {
+function idLookup(ctx: WriteContext): IdLookup {
   return async (name, ids) => {
     const t = await ctx.table(name);
     if (!t || ids.length === 0) return [];

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 const COMMON = { json: "boolean", full: "boolean", profile: "boolean", seed: "string", at: "string" } as const;
 
 /** Options per scenario (the values the scenarios read with `numberOption`, as strings). */
-export const SCENARIO_OPTIONS = {
+const SCENARIO_OPTIONS = {
   fanout: ["clients", "rate", "awareness-hz", "duration", "warmup-s", "runs"],
   rooms: ["rooms", "boxes", "concurrency", "settle-s", "idle-s"],
   join: ["joiners", "ops", "cold-repeats"],

@@ -10,7 +10,7 @@ import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./profil
  * `--cpu-prof` this needs no clean exit, skips start-up, and reaches child processes whose
  * arguments we do not choose (Tessera's persist worker).
  */
-export class InspectorError extends Error {
+class InspectorError extends Error {
   override name = "InspectorError";
 }
 
@@ -67,7 +67,7 @@ async function connect(url: string): Promise<Session> {
 }
 
 /** Profiles one process from now until `stop()`. */
-export async function profileProcess(pid: number, port: number): Promise<{ stop(): Promise<CpuProfile> }> {
+async function profileProcess(pid: number, port: number): Promise<{ stop(): Promise<CpuProfile> }> {
   process.kill(pid, "SIGUSR1");
   const session = await connect(await debuggerUrl(port, 5_000));
   await session.send("Profiler.enable");

@@ -26,7 +26,7 @@ export interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-export interface FrameTime {
+interface FrameTime {
   readonly frame: string;
   readonly ms: number;
   /** Share of the busy (non-idle) time, in %. */
@@ -34,7 +34,7 @@ export interface FrameTime {
 }
 
 /** A stretch of consecutive busy samples: the event loop was blocked that long. */
-export interface LongTask {
+interface LongTask {
   readonly ms: number;
   /** Milliseconds since the profile started. */
   readonly atMs: number;

@@ -6,7 +6,7 @@ import { sampleProcesses, type ProcessSample } from "./procStats.js";
  * process separated from what it forked (Tessera's persist worker), as collaboration.md §4.2 asks
  * ("main thread separated from worker threads").
  */
-export interface ProcessUsage {
+interface ProcessUsage {
   readonly role: string;
   readonly pid: number;
   /** CPU time over the window as a percentage of one core. */

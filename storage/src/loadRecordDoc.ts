@@ -147,7 +147,7 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
 }
 
 /** Merges rows changed behind our back into `doc`; returns the transaction's update (null if nothing changed). */
-export function mergeExternal(
+function mergeExternal(
   doc: Y.Doc,
   base: ReturnType<typeof rowsOfDoc>,
   current: ReturnType<typeof rowsOfDoc>,

@@ -38,14 +38,14 @@ export interface PersistPlan {
   readonly rejected: ValidationIssue[];
 }
 
-export function same(a: unknown, b: unknown): boolean {
+function same(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
   return a === b;
 }
 
 /** Every field of `wanted` has the same value in `stored` (extra stored columns are fine). */
-export function satisfies(stored: Row | undefined, wanted: Row, skip: ReadonlySet<string> = NONE): boolean {
+function satisfies(stored: Row | undefined, wanted: Row, skip: ReadonlySet<string> = NONE): boolean {
   if (!stored) return false;
   return Object.entries(wanted).every(([k, v]) => skip.has(k) || same(stored[k], v));
 }

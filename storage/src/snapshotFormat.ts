@@ -8,8 +8,8 @@ import type { RecordKey, RecordSnapshot } from "./types.js";
  * the CRC covers meta and state. Files are replaced whole by rename, so a reader sees an old or a new
  * snapshot, never a mix; the CRC catches media corruption.
  */
-export const SNAPSHOT_MAGIC = "TSNP";
-export const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_MAGIC = "TSNP";
+const SNAPSHOT_VERSION = 1;
 const FIXED = 16;
 
 interface Meta {

@@ -23,8 +23,8 @@ import type { LogPosition, RecordKey } from "./types.js";
  * reported as damaged ranges; at the end of the file they are usually a torn tail from a crash
  * mid-write (never acknowledged), in the middle they are corruption.
  */
-export const WAL_MAGIC = "TWAL";
-export const WAL_VERSION = 1;
+const WAL_MAGIC = "TWAL";
+const WAL_VERSION = 1;
 export const WAL_HEADER_FIXED = 24;
 export const ENTRY_HEADER = 16;
 /** Largest update one entry may carry (a record document is far smaller). */
@@ -88,7 +88,7 @@ export function encodeEntry(pos: LogPosition, update: Uint8Array): Buffer {
 }
 
 /** A byte range `[start, end)` of a log file that belongs to no valid entry. */
-export interface DamagedRange {
+interface DamagedRange {
   readonly start: number;
   readonly end: number;
 }

@@ -10,7 +10,7 @@ import { mergeRuns, runsToCounts } from "@tessera/shared-crdt";
 const SCALE = 5;
 
 /** Run lengths (column-major, first run = zeros) of one polygon `[x1, y1, x2, y2, …]`. */
-export function polygonRuns(xy: readonly number[], h: number, w: number): number[] {
+function polygonRuns(xy: readonly number[], h: number, w: number): number[] {
   const k = Math.floor(xy.length / 2);
   const x: number[] = [];
   const y: number[] = [];

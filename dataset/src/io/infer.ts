@@ -9,7 +9,7 @@ type FieldPayload = schema.FieldPayload;
  * them; we infer `str | int | float | bool | list[...]` from the values, widen int to float, and
  * refuse contradictory values with the location of both, rather than dropping anything.
  */
-export type ScalarName = "str" | "int" | "float" | "bool";
+type ScalarName = "str" | "int" | "float" | "bool";
 
 export interface InferredField {
   readonly name: string;
@@ -133,21 +133,8 @@ export class FieldInference {
 const ZERO: Record<ScalarName, unknown> = { str: "", int: 0, float: 0, bool: false };
 
 /** A non-required manifest field with Pixano's zero default (`""`, `0`, `0.0`, `false`, `[]`). */
-export function payloadOf(type: ScalarName, collection: boolean): FieldPayload {
+function payloadOf(type: ScalarName, collection: boolean): FieldPayload {
   return { collection, type, required: false, default: collection ? [] : ZERO[type] };
-}
-
-/**
- * Coerces a value to an inferred column type (null → default; ints widened to float stay numbers,
- * a big integer in a float column becomes the nearest double, as Python's `float(x)`).
- */
-export function coerceToField(value: unknown, payload: FieldPayload): unknown {
-  if (value === null || value === undefined) return payload.default ?? null;
-  if (payload.type === "float") {
-    if (typeof value === "bigint") return Number(value);
-    if (Array.isArray(value)) return value.map((v) => (typeof v === "bigint" ? Number(v) : v));
-  }
-  return value;
 }
 
 export function describeField(f: InferredField): string {

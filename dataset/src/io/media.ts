@@ -11,16 +11,10 @@ import { ImportError, type SourceLocation } from "./errors.js";
  */
 
 /** Image extensions we can decode (sharp/libvips); matched case-insensitively. */
-export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".gif", ".avif"] as const;
-export const TEXT_EXTENSIONS = [".txt"] as const;
-export const VIDEO_EXTENSIONS = [".mp4", ".avi", ".mov", ".mkv", ".webm", ".flv", ".vob"] as const;
+const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".gif", ".avif"] as const;
 
 export function isImageFile(name: string): boolean {
   return (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(name).toLowerCase());
-}
-
-export function isTextFile(name: string): boolean {
-  return (TEXT_EXTENSIONS as readonly string[]).includes(path.extname(name).toLowerCase());
 }
 
 export function isRemoteUri(uri: string): boolean {
@@ -169,7 +163,7 @@ export async function globFiles(base: string, pattern: string): Promise<string[]
 }
 
 /** Python's ordering of `Path` objects: part by part, by code point. */
-export function comparePaths(a: string, b: string): number {
+function comparePaths(a: string, b: string): number {
   const pa = a.split("/");
   const pb = b.split("/");
   for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
@@ -179,7 +173,7 @@ export function comparePaths(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   const ca = [...a];
   const cb = [...b];
   for (let i = 0; i < Math.min(ca.length, cb.length); i++) {

@@ -13,7 +13,7 @@ import { isPlainObject } from "./jsonl.js";
  */
 
 /** Per object key, the row-major 0/1 mask of one indexed PNG, in ascending pixel-value order. */
-export async function decodeIndexPng(
+async function decodeIndexPng(
   file: string,
   entityMap: "auto" | Readonly<Record<string, string>>,
   where: SourceLocation,
@@ -52,14 +52,14 @@ export async function decodeIndexPng(
   return { width, height, masks };
 }
 
-export interface TrackObject {
+interface TrackObject {
   readonly trackId: number;
   readonly bbox: [number, number, number, number];
   readonly category: string;
 }
 
 /** Reads one per-frame track JSON file. */
-export async function decodeTrackJson(
+async function decodeTrackJson(
   file: string,
   where: SourceLocation,
 ): Promise<{ viewName?: string; objects: TrackObject[] }> {

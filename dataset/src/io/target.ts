@@ -4,11 +4,8 @@ import {
   parseDatasetInfo,
   type DatasetInfo,
   type DatasetSchema,
-  type TableName,
-  type TableSchema,
 } from "@tessera/shared-crdt";
 import type { schema } from "@tessera/shared-crdt";
-import { ImportError, type SourceLocation } from "./errors.js";
 
 type SchemaManifest = schema.SchemaManifest;
 type Slot = schema.Slot;
@@ -76,16 +73,4 @@ export function manifest(base: string, fields: SchemaManifest["fields"] = {}, cl
   if (className !== undefined) m.name = className;
   else if (Object.keys(fields).length > 0) m.name = `Custom${base}`;
   return m;
-}
-
-export function tableSchemaOf(target: ImportTarget, table: TableName, where: SourceLocation): TableSchema {
-  const t = target.schema.tables.get(table);
-  if (!t) {
-    throw new ImportError(
-      "schema_mismatch",
-      `the dataset schema has no ${table} table (workspace ${target.info.workspace})`,
-      where,
-    );
-  }
-  return t;
 }

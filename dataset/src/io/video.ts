@@ -11,7 +11,7 @@ const run = promisify(execFile);
  * `Video` view rows as Pixano 0.8 builds them (`_video_row`): local files embedded and probed with
  * the `ffprobe` binary; remote URIs kept, with a duration only when the time window says so.
  */
-export interface VideoProbe {
+interface VideoProbe {
   readonly width: number;
   readonly height: number;
   readonly fps: number;
@@ -20,12 +20,12 @@ export interface VideoProbe {
 }
 
 /** Python's `round()` (half to even), which Pixano applies to frame counts. */
-export function pythonRound(x: number): number {
+function pythonRound(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-export async function probeVideo(file: string, where: SourceLocation): Promise<VideoProbe> {
+async function probeVideo(file: string, where: SourceLocation): Promise<VideoProbe> {
   let stdout: string;
   try {
     ({ stdout } = await run("ffprobe", [

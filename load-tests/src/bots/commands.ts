@@ -19,14 +19,14 @@ export interface BotSpec {
   readonly autoReconnect?: boolean;
 }
 
-export interface ConnectArgs {
+interface ConnectArgs {
   readonly specs: readonly BotSpec[];
   /** Connections opened at a time (all at once for a join storm). */
   readonly concurrency: number;
   readonly timeoutMs: number;
 }
 
-export interface ConnectResult {
+interface ConnectResult {
   /** Connect call → step 2 received, per bot that synced. */
   readonly syncMs: number[];
   readonly startedAt: number;
@@ -36,14 +36,14 @@ export interface ConnectResult {
   readonly errors: string[];
 }
 
-export interface LoadArgs {
+interface LoadArgs {
   /** The dataset's `info.json`: the bots validate their edits with its schema, as the client does. */
   readonly info: Record<string, unknown>;
   readonly editsPerSec: number;
   readonly awarenessHz: number;
 }
 
-export interface WindowArgs {
+interface WindowArgs {
   readonly from: number;
   readonly to: number;
 }
@@ -63,13 +63,13 @@ export interface BotReport {
   readonly loopDelayMs: { p50: number; p99: number; max: number };
 }
 
-export interface WaitConfirmedResult {
+interface WaitConfirmedResult {
   readonly confirmed: boolean;
   readonly ackMs: number[];
   readonly unconfirmed: number;
 }
 
-export interface ReleaseResult {
+interface ReleaseResult {
   /** Release → step 2 received again, per bot. */
   readonly syncMs: number[];
   readonly failed: number;
@@ -92,7 +92,7 @@ export type BotCommands = {
   leave: [{ readonly timeoutMs: number }, { closed: number; open: number }];
 };
 
-export interface ObserverConnectArgs {
+interface ObserverConnectArgs {
   /** `ws://HOST:PORT/sync/DATASET` (the provider appends `/RECORD`). */
   readonly serverUrl: string;
   readonly recordId: string;

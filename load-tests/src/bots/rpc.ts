@@ -19,7 +19,7 @@ type Response =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-export class RpcError extends Error {
+class RpcError extends Error {
   override name = "RpcError";
 }
 

@@ -13,7 +13,7 @@ import { Rng } from "../rng.js";
  * exactly as Tessera builds a record it has no snapshot for) seeds the stock server, which has no
  * storage of its own — so both servers serve the same content.
  */
-export const COLLAB_DATASET = "bench";
+const COLLAB_DATASET = "bench";
 
 export interface CollabDataset {
   readonly root: string;
@@ -30,7 +30,7 @@ export interface CollabDataset {
 
 const str = { collection: false, type: "str", required: false, default: "" };
 
-export const boxId = (recordId: string, k: number) => `${recordId}-b${String(k).padStart(4, "0")}`;
+const boxId = (recordId: string, k: number) => `${recordId}-b${String(k).padStart(4, "0")}`;
 const entityId = (recordId: string, k: number) => `${recordId}-e${String(k).padStart(4, "0")}`;
 
 export interface CollabSpec {

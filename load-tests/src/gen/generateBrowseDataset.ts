@@ -22,7 +22,7 @@ const BOXES_PER_RECORD = 3;
 const RARE_WORD = "occluded";
 const WEATHERS = ["sunny", "cloudy", "rainy", "foggy", "snowy"] as const;
 
-export interface GenerationStats {
+interface GenerationStats {
   readonly seconds: number;
   readonly rows: Readonly<Record<string, number>>;
   readonly rowsPerSecond: number;

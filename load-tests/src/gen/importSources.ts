@@ -34,7 +34,7 @@ export interface ImportSource {
 }
 
 /** A small solid-colour RGB PNG (8×8), encoded here so the source needs no image library. */
-export function tinyPng(r: number, g: number, b: number, size = 8): Buffer {
+function tinyPng(r: number, g: number, b: number, size = 8): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(data.length);

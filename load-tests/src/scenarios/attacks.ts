@@ -20,7 +20,7 @@ import type { LatencySummary } from "../stats.js";
  * errors, the server tree's peak RSS during the phase, what the attacker experienced, and whether
  * the server survived (a dead server is restarted on the same DATA_DIR for the next phase).
  */
-export interface AttackParams {
+interface AttackParams {
   readonly updates: number;
   readonly awarenessEntries: number;
   readonly junkMb: number;
@@ -29,7 +29,7 @@ export interface AttackParams {
   readonly phaseTimeoutS: number;
 }
 
-export interface AttackPhase {
+interface AttackPhase {
   readonly attack: string;
   readonly edits: LatencySummary;
   readonly editErrors: number;
@@ -40,7 +40,7 @@ export interface AttackPhase {
   readonly outcome: string;
 }
 
-export function attackParams(ctx: ScenarioContext): AttackParams {
+function attackParams(ctx: ScenarioContext): AttackParams {
   return {
     updates: numberOption(ctx.args, "--updates", 20_000),
     awarenessEntries: numberOption(ctx.args, "--entries", 240_000),

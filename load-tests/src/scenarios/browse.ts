@@ -1,4 +1,4 @@
-import { BROWSE_DATASET_ID, ensureBrowseDataset, type BrowseDatasetInfo } from "../gen/generateBrowseDataset.js";
+import { ensureBrowseDataset, type BrowseDatasetInfo } from "../gen/generateBrowseDataset.js";
 import { sampleProcessTree } from "../procStats.js";
 import { Rng } from "../rng.js";
 import { startTessera } from "../servers/tessera.js";
@@ -20,7 +20,7 @@ export interface BrowseOptions {
   readonly log: (message: string) => void;
 }
 
-export interface QueryResult {
+interface QueryResult {
   readonly scenario: "browse";
   readonly query: string;
   readonly params: Readonly<Record<string, string | number>>;
@@ -184,5 +184,3 @@ export async function runBrowse(options: BrowseOptions): Promise<BrowseReport> {
   }
   return { dataset: data, serverStartMs, results };
 }
-
-export { BROWSE_DATASET_ID };

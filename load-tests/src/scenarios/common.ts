@@ -33,7 +33,7 @@ export interface ScenarioOutput {
   readonly tables: readonly Table[];
 }
 
-export class ScenarioError extends Error {
+class ScenarioError extends Error {
   override name = "ScenarioError";
 }
 

@@ -26,7 +26,7 @@ import {
  * against its box's stamp in that document: must be 0), the restart time, the time until every
  * client is synced again, and whether everyone converged at the end.
  */
-export interface CrashParams {
+interface CrashParams {
   readonly clients: number;
   readonly editsPerSec: number;
   readonly awarenessHz: number;
@@ -37,7 +37,7 @@ export interface CrashParams {
   readonly runs: number;
 }
 
-export interface CrashRun {
+interface CrashRun {
   readonly run: number;
   readonly seed: number;
   readonly killAfterMs: number;
@@ -64,7 +64,7 @@ export interface CrashRun {
   readonly notConverged: number;
 }
 
-export function crashParams(ctx: ScenarioContext): CrashParams {
+function crashParams(ctx: ScenarioContext): CrashParams {
   return {
     clients: numberOption(ctx.args, "--clients", 50),
     editsPerSec: numberOption(ctx.args, "--rate", 5),

@@ -32,7 +32,7 @@ import { readRow } from "@tessera/shared-crdt";
  * of the others. Same load on Tessera (write-ahead log, persist worker) and on the stock server,
  * alternating, `runs` times each; medians over runs are compared (collaboration.md §6 #1–#3).
  */
-export interface FanoutParams {
+interface FanoutParams {
   readonly clients: number;
   readonly observers: number;
   readonly editsPerSec: number;
@@ -42,7 +42,7 @@ export interface FanoutParams {
   readonly runs: number;
 }
 
-export interface FanoutRun {
+interface FanoutRun {
   readonly server: ServerKind;
   readonly run: number;
   readonly serverStartMs: number;
@@ -72,7 +72,7 @@ export interface FanoutRun {
   readonly profile: ProcessProfile[] | null;
 }
 
-export function fanoutParams(ctx: ScenarioContext): FanoutParams {
+function fanoutParams(ctx: ScenarioContext): FanoutParams {
   return {
     clients: numberOption(ctx.args, "--clients", ctx.full ? 100 : 50),
     observers: 2,
@@ -97,7 +97,7 @@ function undelivered(bots: BotReport, obs: ObserverReport): number {
   return missing;
 }
 
-export async function fanoutRun(
+async function fanoutRun(
   kind: ServerKind,
   p: FanoutParams,
   ctx: ScenarioContext,

@@ -33,12 +33,12 @@ function run(command: string, args: readonly string[]): Promise<void> {
  * (`PIXANO_BIN`, default `/work/pixano-venv/bin/pixano`); Pixano 0.8's CLI no longer reads v1
  * folders (it converts them with `migrate-jsonl`), so v1 has no baseline.
  */
-export interface ImportParams {
+interface ImportParams {
   readonly records: number;
   readonly annotationsPerRecord: number;
 }
 
-export interface ImportRun {
+interface ImportRun {
   /** Who imported: Tessera's CLI, or Pixano's (baseline). */
   readonly importer: "tessera" | "pixano";
   readonly format: ImportSource["format"];
@@ -59,7 +59,7 @@ export interface ImportRun {
   readonly profile: ProcessProfile[] | null;
 }
 
-export function importParams(ctx: ScenarioContext): ImportParams {
+function importParams(ctx: ScenarioContext): ImportParams {
   return {
     records: numberOption(ctx.args, "--records", ctx.full ? 100_000 : 10_000),
     annotationsPerRecord: numberOption(ctx.args, "--per-record", 10),

@@ -33,13 +33,13 @@ import {
  * the unloaded record, and the first join after a restart. The stock server keeps everything in
  * memory and has no cold load.
  */
-export interface JoinParams {
+interface JoinParams {
   readonly joiners: readonly number[];
   readonly ops: number;
   readonly coldRepeats: number;
 }
 
-export interface Storm {
+interface Storm {
   readonly joiners: number;
   /** Join → step 2 per client. */
   readonly syncMs: LatencySummary;
@@ -49,7 +49,7 @@ export interface Storm {
   readonly rssAfterMb: number;
 }
 
-export interface JoinSide {
+interface JoinSide {
   readonly server: ServerKind;
   readonly storms: readonly Storm[];
   /** Tessera: the same storms on the record after it unloaded (load from snapshot, once, then serve). */
@@ -64,7 +64,7 @@ export interface JoinSide {
   readonly profile: ProcessProfile[] | null;
 }
 
-export function joinParams(ctx: ScenarioContext): JoinParams {
+function joinParams(ctx: ScenarioContext): JoinParams {
   const at = ctx.args.indexOf("--joiners");
   const joiners =
     at >= 0

@@ -13,7 +13,7 @@ import type { ScenarioContext, ScenarioOutput, Table } from "./common.js";
 const SCRIPT = "client/bench/run.mjs";
 
 /** Every JSON value printed on stdout: the whole output if it is one document, else each line that parses. */
-export function parseJsonOutput(stdout: string): unknown[] {
+function parseJsonOutput(stdout: string): unknown[] {
   const whole = stdout.trim();
   if (whole === "") return [];
   try {

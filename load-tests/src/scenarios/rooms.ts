@@ -29,7 +29,7 @@ import {
  * over the following seconds. The stock server gets each record's content from its client (it has
  * no storage) and, without persistence, never unloads a room.
  */
-export interface RoomsParams {
+interface RoomsParams {
   readonly rooms: number;
   readonly boxesPerRoom: number;
   readonly concurrency: number;
@@ -37,7 +37,7 @@ export interface RoomsParams {
   readonly settleS: number;
 }
 
-export interface RoomsSide {
+interface RoomsSide {
   readonly server: ServerKind;
   readonly serverStartMs: number;
   /** One record's document as a Yjs update (what a client downloads on join). */
@@ -76,7 +76,7 @@ export interface RoomsSide {
   readonly profile: ProcessProfile[] | null;
 }
 
-export function roomsParams(ctx: ScenarioContext): RoomsParams {
+function roomsParams(ctx: ScenarioContext): RoomsParams {
   return {
     rooms: numberOption(ctx.args, "--rooms", 1000),
     boxesPerRoom: numberOption(ctx.args, "--boxes", 50),

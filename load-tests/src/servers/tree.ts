@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const cacheRoot = fileURLToPath(new URL("../../.cache/", import.meta.url));
 
-export class TreeError extends Error {
+class TreeError extends Error {
   override name = "TreeError";
 }
 

@@ -10,7 +10,7 @@ export type ScalarKind = "utf8" | "int64" | "float64" | "float32" | "bool" | "ti
  * - `binary_text`: stored as Arrow `binary` but carrying UTF-8 text (mask RLE `counts`);
  *   represented in rows as a `string`, exactly as Pixano's API serialises it.
  */
-export type BinaryKind = "binary" | "large_binary" | "binary_text";
+type BinaryKind = "binary" | "large_binary" | "binary_text";
 
 export type ColumnType =
   | { readonly kind: ScalarKind }

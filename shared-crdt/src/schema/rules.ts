@@ -1,7 +1,6 @@
 import { isValidRleString } from "../geometry/rle.js";
 import { kindOf } from "../kinds/index.js";
 import type { TableName } from "./tables.js";
-import type { ValidationIssue } from "./errors.js";
 import { approxNumber } from "./int64.js";
 
 /**
@@ -251,5 +250,3 @@ export function tableRules(table: TableName): readonly Rule[] {
   const isView = ["images", "sequence_frames", "videos", "texts", "pdfs", "point_clouds"].includes(table);
   return isView ? [...rules, viewRule] : rules;
 }
-
-export type { ValidationIssue };

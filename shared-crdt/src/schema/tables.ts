@@ -1,14 +1,14 @@
 import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { BuiltinKindId } from "../kinds/builtins.js";
-import { bboxes } from "../kinds/bboxes.js";
-import { classifications } from "../kinds/classifications.js";
-import { keypoints } from "../kinds/keypoints.js";
-import { masks } from "../kinds/masks.js";
-import { messages } from "../kinds/messages.js";
-import { multiPaths } from "../kinds/multiPaths.js";
-import { relations } from "../kinds/relations.js";
-import { textSpans } from "../kinds/textSpans.js";
-import { tracklets } from "../kinds/tracklets.js";
+import type { bboxes } from "../kinds/bboxes.js";
+import type { classifications } from "../kinds/classifications.js";
+import type { keypoints } from "../kinds/keypoints.js";
+import type { masks } from "../kinds/masks.js";
+import type { messages } from "../kinds/messages.js";
+import type { multiPaths } from "../kinds/multiPaths.js";
+import type { relations } from "../kinds/relations.js";
+import type { textSpans } from "../kinds/textSpans.js";
+import type { tracklets } from "../kinds/tracklets.js";
 import { provenance, recordComponent } from "./columnGroups.js";
 import { col, type ColumnDef, type RowOf } from "./columns.js";
 
@@ -20,7 +20,7 @@ import { col, type ColumnDef, type RowOf } from "./columns.js";
  * and derived here from the kind registry.
  */
 
-export const recordColumns = [
+const recordColumns = [
   col.str("id"),
   col.str("split", "default"),
   col.timestamp("created_at"),
@@ -38,9 +38,9 @@ const viewColumns = [
   col.str("preview_format"),
 ] as const;
 
-export const imageColumns = [...viewColumns, col.int("width"), col.int("height"), col.str("format")] as const;
-export const sequenceFrameColumns = [...imageColumns, col.float("timestamp"), col.int("frame_index")] as const;
-export const videoColumns = [
+const imageColumns = [...viewColumns, col.int("width"), col.int("height"), col.str("format")] as const;
+const sequenceFrameColumns = [...imageColumns, col.float("timestamp"), col.int("frame_index")] as const;
+const videoColumns = [
   ...viewColumns,
   col.int("num_frames"),
   col.float("fps"),
@@ -52,13 +52,13 @@ export const videoColumns = [
   col.float("from_timestamp", 0),
   col.float("to_timestamp", -1),
 ] as const;
-export const textColumns = [...viewColumns, col.str("content")] as const;
+const textColumns = [...viewColumns, col.str("content")] as const;
 export const pdfColumns = [...viewColumns, col.int("num_pages")] as const;
 export const pointCloudColumns = [...viewColumns] as const;
 
-export const entityColumns = [...recordComponent, col.str("parent_id")] as const;
+const entityColumns = [...recordComponent, col.str("parent_id")] as const;
 
-export const entityDynamicStateColumns = [
+const entityDynamicStateColumns = [
   ...recordComponent,
   col.str("entity_id"),
   col.str("tracklet_id"),
@@ -68,16 +68,6 @@ export const entityDynamicStateColumns = [
   col.int("frame_index", -1),
 ] as const;
 
-// The annotation kinds' columns, under their historical names.
-export const bboxColumns = bboxes.columns;
-export const maskColumns = masks.columns;
-export const keypointColumns = keypoints.columns;
-export const multiPathColumns = multiPaths.columns;
-export const trackletColumns = tracklets.columns;
-export const textSpanColumns = textSpans.columns;
-export const messageColumns = messages.columns;
-export const classificationColumns = classifications.columns;
-export const relationColumns = relations.columns;
 /** `vector` is typed per dataset (`Vector(dim)`): see {@link embeddingColumns}. */
 export function embeddingColumns(dim: number) {
   return [
@@ -96,15 +86,15 @@ export type VideoRow = RowOf<typeof videoColumns>;
 export type TextRow = RowOf<typeof textColumns>;
 export type EntityRow = RowOf<typeof entityColumns>;
 export type EntityDynamicStateRow = RowOf<typeof entityDynamicStateColumns>;
-export type BBoxRow = RowOf<typeof bboxColumns>;
-export type MaskRow = RowOf<typeof maskColumns>;
-export type KeypointsRow = RowOf<typeof keypointColumns>;
-export type MultiPathRow = RowOf<typeof multiPathColumns>;
-export type TrackletRow = RowOf<typeof trackletColumns>;
-export type TextSpanRow = RowOf<typeof textSpanColumns>;
-export type MessageRow = RowOf<typeof messageColumns>;
-export type ClassificationRow = RowOf<typeof classificationColumns>;
-export type RelationRow = RowOf<typeof relationColumns>;
+export type BBoxRow = RowOf<(typeof bboxes)["columns"]>;
+export type MaskRow = RowOf<(typeof masks)["columns"]>;
+export type KeypointsRow = RowOf<(typeof keypoints)["columns"]>;
+export type MultiPathRow = RowOf<(typeof multiPaths)["columns"]>;
+export type TrackletRow = RowOf<(typeof tracklets)["columns"]>;
+export type TextSpanRow = RowOf<(typeof textSpans)["columns"]>;
+export type MessageRow = RowOf<(typeof messages)["columns"]>;
+export type ClassificationRow = RowOf<(typeof classifications)["columns"]>;
+export type RelationRow = RowOf<(typeof relations)["columns"]>;
 export type EmbeddingRow = RowOf<ReturnType<typeof embeddingColumns>>;
 
 /** Pixano's schema groups (keys of `/stats` and of the multi-table insert order). */

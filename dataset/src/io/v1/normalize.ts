@@ -1,5 +1,5 @@
 import { ANNOTATION_KINDS } from "@tessera/shared-crdt";
-import { ImportError, pointerJoin, type SourceLocation } from "../errors.js";
+import { ImportError, pointerJoin } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 
 /**
@@ -14,7 +14,7 @@ export type V1Kind = string;
 export type V1ViewKind = "image" | "sequence_frames" | "text";
 
 /** Every v1 entity key that names an annotation (a kind's key and its aliases) → the kind's key. */
-export const KIND_ALIASES: ReadonlyMap<string, V1Kind> = new Map(
+const KIND_ALIASES: ReadonlyMap<string, V1Kind> = new Map(
   ANNOTATION_KINDS.flatMap((k) => {
     const v1 = k.io.v1;
     return v1 ? [v1.key, ...v1.aliases].map((alias) => [alias, v1.key] as const) : [];
@@ -26,7 +26,7 @@ const KNOWN_KINDS = ANNOTATION_KINDS.flatMap((k) =>
   k.io.v1 ? [k.io.v1.aliases.length > 0 ? `${k.io.v1.key} (${k.io.v1.aliases.join(", ")})` : k.io.v1.key] : [],
 ).join(", ");
 
-export interface V1Annotation {
+interface V1Annotation {
   readonly kind: V1Kind;
   /** The alias used (`polygon`, `polyline`, … shape the conversion). */
   readonly key: string;
@@ -34,20 +34,20 @@ export interface V1Annotation {
   readonly pointer: string;
 }
 
-export interface V1Group {
+interface V1Group {
   readonly view: string;
   readonly frameIndex?: number;
   readonly pointer: string;
   readonly annotations: V1Annotation[];
 }
 
-export interface V1State {
+interface V1State {
   readonly frameIndex: number;
   readonly fields: Record<string, unknown>;
   readonly pointer: string;
 }
 
-export interface V1Entity {
+interface V1Entity {
   readonly pointer: string;
   readonly id?: string;
   readonly parentId?: string;
@@ -95,7 +95,7 @@ function fail(
 }
 
 /** The declared view a metadata key names (`image`, `Image`, `image_image`, `rgb_text`, …). */
-export function viewOfKey(key: string, views: ReadonlyMap<string, V1ViewKind>): string | undefined {
+function viewOfKey(key: string, views: ReadonlyMap<string, V1ViewKind>): string | undefined {
   const k = key.toLowerCase();
   for (const name of views.keys()) {
     const n = name.toLowerCase();
@@ -312,8 +312,4 @@ export function normalizeLine(ctx: NormalizeContext, value: unknown, line: numbe
     ...(maskSidecar ? { maskSidecar } : {}),
     ...(bboxSidecar ? { bboxSidecar } : {}),
   };
-}
-
-export function locate(ctx: NormalizeContext, line: number, pointer: string): SourceLocation {
-  return { file: ctx.file, line, pointer };
 }

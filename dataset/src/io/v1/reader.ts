@@ -37,7 +37,7 @@ type Slot = schema.Slot;
  * record / entity / annotation fields (kept as columns, declared in the `info.json` manifests).
  * `bundles()` reads it again and builds rows with embedded media.
  */
-export const METADATA_FILE = "metadata.jsonl";
+const METADATA_FILE = "metadata.jsonl";
 
 /** Slot → Pixano base class: the fixed slots, then every annotation kind's. */
 const SLOT_BASE: Record<string, string> = {

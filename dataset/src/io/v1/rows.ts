@@ -15,7 +15,7 @@ import type { V1Line, V1ViewKind } from "./normalize.js";
  * `--mode add` re-imports converge and an export re-imports with equal ids; provenance is 0.7's
  * folder builder's (`source_type "other"`, `source_name "Builder"`).
  */
-export const V1_SOURCE = { type: "other", name: "Builder" } as const;
+const V1_SOURCE = { type: "other", name: "Builder" } as const;
 
 export interface V1Context {
   readonly sourceDir: string;
@@ -28,7 +28,7 @@ export interface V1Context {
 }
 
 /** Resolves a media path like Pixano 0.7: against the split folder, then the source folder. */
-export async function resolveV1Media(ctx: V1Context, split: string, value: string): Promise<string | undefined> {
+async function resolveV1Media(ctx: V1Context, split: string, value: string): Promise<string | undefined> {
   if (isRemoteUri(value)) return value;
   if (path.isAbsolute(value)) return (await isFile(value)) ? value : undefined;
   const parts = value.split(/[\\/]/);

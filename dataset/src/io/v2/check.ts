@@ -134,7 +134,7 @@ export class Checker {
   }
 }
 
-export function kindOf(v: unknown): string {
+function kindOf(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";

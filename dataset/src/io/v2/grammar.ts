@@ -5,7 +5,7 @@ import { suggest, type Checker } from "./check.js";
 import { columnFields, kindKeys, v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
 import type { ViewKind } from "./spec.js";
 
-export { v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
+export { v2Table,   } from "./kinds.js";
 
 /**
  * The JSONL v2 line grammar (Pixano 0.8 spec §5): strict, no aliases, no shape inference. Each
@@ -17,12 +17,12 @@ export { v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
  * `source` on tracklets.
  */
 export const HEADER_KEY = "$pixano";
-export const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
+const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
 const TOP_KEYS = ["id", "split", "attrs", "views", "entities", "conversations", "annotation_files"];
 const V1_MARKERS = new Set(["objects", "object", "view", "messages", "status"]);
 const RESERVED_KINDS = ["bbox3d", "keypoints3d", "relation"];
 
-export interface SourceSpec {
+interface SourceSpec {
   readonly type: string;
   readonly name: string;
 }
@@ -34,14 +34,14 @@ export interface HeaderDefaults {
 
 export const DEFAULT_HEADER: HeaderDefaults = { bbox: {}, source: { type: "ground_truth", name: "import" } };
 
-export interface FrameSpec {
+interface FrameSpec {
   readonly uri: string;
   readonly frameIndex?: number;
   readonly timestamp?: number;
   readonly id?: string;
 }
 
-export type ViewPayload =
+type ViewPayload =
   | {
       readonly kind: "image";
       readonly uri: string;
@@ -88,7 +88,7 @@ export interface TrackletSpec {
   readonly endTimestamp?: number;
 }
 
-export interface StateSpec {
+interface StateSpec {
   readonly frameIndex: number;
   readonly attrs: Record<string, unknown>;
   readonly id?: string;
@@ -104,7 +104,7 @@ export interface EntitySpec {
   readonly states: StateSpec[];
 }
 
-export interface MessageSpec {
+interface MessageSpec {
   readonly type: "SYSTEM" | "QUESTION" | "ANSWER";
   readonly content: string;
   readonly questionType?: string;
@@ -117,7 +117,7 @@ export interface MessageSpec {
   readonly source?: SourceSpec;
 }
 
-export interface ConversationSpec {
+interface ConversationSpec {
   readonly id?: string;
   readonly messages: MessageSpec[];
 }

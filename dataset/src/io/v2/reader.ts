@@ -25,9 +25,9 @@ import { loadSpec, type ImportSpec } from "./spec.js";
  * Opening it validates every line (strict grammar, declared attrs, media present) so that a bad
  * line fails the import before anything is written; `bundles()` then builds the rows.
  */
-export const METADATA_FILE = "metadata.jsonl";
+const METADATA_FILE = "metadata.jsonl";
 
-export async function listSplits(sourceDir: string): Promise<string[]> {
+async function listSplits(sourceDir: string): Promise<string[]> {
   const entries = await fs.readdir(sourceDir, { withFileTypes: true });
   return entries
     .filter((e) => e.isDirectory() && !e.name.startsWith("."))

@@ -38,7 +38,7 @@ const VIEW_CLASS: Record<ViewKind, string> = {
   text: "Text",
   point_cloud: "PointCloud",
 };
-export const VIEW_KINDS = Object.keys(VIEW_CLASS) as ViewKind[];
+const VIEW_KINDS = Object.keys(VIEW_CLASS) as ViewKind[];
 
 /** Annotation slot → Pixano base class, from the kind registry (Pixano 0.7's slots, then 0.8's, then registered kinds'). */
 const SLOT_BASE: Partial<Record<Slot, string>> = Object.fromEntries(
@@ -62,7 +62,7 @@ interface Preset {
 }
 
 /** Pixano 0.8's `workspace_preset` (the deleted folder builders' DEFAULT_INFOs, as data). */
-export function pixano08Preset(workspace: string): Preset {
+function pixano08Preset(workspace: string): Preset {
   const base = { record: manifest("Record"), entity: manifest("Entity") };
   switch (workspace) {
     case "image":
@@ -172,7 +172,7 @@ export async function loadSpec(
   return compileSpec(raw, path.basename(path.resolve(sourceDir)), overrides);
 }
 
-export function compileSpec(
+function compileSpec(
   raw: unknown,
   sourceName: string,
   overrides: { name?: string; workspace?: string; now?: () => Date } = {},
