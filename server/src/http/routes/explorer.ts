@@ -3,7 +3,6 @@ import { catalogueOrder, describeColumns, type ColumnDescriptor } from "../catal
 import { openDataset, param, type AppContext } from "../context.js";
 import { checkFilters, checkQueryText, checkSort, parseExplorerFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
-import { QueryReader } from "../queryParams.js";
 import { ref } from "../schemas.js";
 import { scanAll } from "../scan.js";
 import { whereToFilters } from "../whereClause.js";
@@ -123,13 +122,7 @@ export function explorerRouter(ctx: AppContext): Router {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const q = new QueryReader(req);
-      const tokens = q.list("filter");
-      const text = q.str("q");
-      const sortParam = q.str("sort");
-      const order = q.str("order");
-      const where = q.str("where");
-      q.done();
+      const { filter: tokens, q: text, sort: sortParam, order, where } = req.query;
       const catalogue = describeColumns(recordsTable(handle));
       const filters = [...parseExplorerFilters(catalogue, tokens), ...checkFilters(catalogue, whereToFilters(where))];
       const options = { filters, q: checkQueryText(text), sort: checkSort(catalogue, sortParam, order) };
