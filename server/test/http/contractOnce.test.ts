@@ -1,0 +1,182 @@
+import type { AddressInfo } from "node:net";
+import express, { Router } from "express";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp, createLibraryAdapter, routeTableOf, silentLogger } from "../../src/index.js";
+import { errorHandler } from "../../src/http/errors.js";
+import { locateJsonSyntaxError } from "../../src/http/jsonSyntax.js";
+import { expressPath, RouteTable, type QueryOf } from "../../src/http/routeTable.js";
+import { paginationDocs } from "../../src/http/routes/docs.js";
+import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integration/support.js";
+
+/**
+ * The REST contract is written once: each Express route has exactly one declaration, a handler
+ * reads only the query its declaration documents (parsed by the router, typed from the
+ * declaration), and a malformed JSON body is located without reading the engine's message.
+ */
+
+interface Layer {
+  readonly route?: { readonly path: string | RegExp; readonly methods: Readonly<Record<string, boolean>> };
+  readonly handle?: { readonly stack?: readonly Layer[] };
+}
+
+function expressRoutes(stack: readonly Layer[]): string[] {
+  const out: string[] = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const [m, on] of Object.entries(layer.route.methods))
+        if (on && m !== "_all") out.push(`${m.toUpperCase()} ${String(layer.route.path)}`);
+    } else if (layer.handle?.stack) out.push(...expressRoutes(layer.handle.stack));
+  }
+  return out;
+}
+
+let root: { dataDir: string; cleanup(): Promise<void> };
+let server: ServerProcess;
+
+beforeAll(async () => {
+  root = await buildDataDir(["r1", "r2"]);
+  server = await spawnServer(root.dataDir);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await root?.cleanup();
+});
+
+describe("one declaration per route", () => {
+  it("every registered Express route has exactly one declaration, and every declaration one Express route", () => {
+    const app = createApp({
+      library: createLibraryAdapter(root.dataDir, { logger: silentLogger }),
+      dataDir: root.dataDir,
+    });
+    const declared = routeTableOf(app).routes.map((r) => `${r.method.toUpperCase()} ${expressPath(r)}`);
+    const stack = (app as unknown as { router: { stack: readonly Layer[] } }).router.stack;
+    // Not API routes: the web client's page (GET /, answered by the permission guard when no client
+    // is built) and its history fallback (GET /.*/ in routes/root.ts).
+    const registered = expressRoutes(stack).filter((r) => r !== "GET /" && r !== "GET /.*/");
+    expect(new Set(declared).size, "a route declared twice").toBe(declared.length);
+    // Each declared route is mounted twice, both from its one declaration: the permission guard
+    // (auth/middleware.ts install()) and the route table's validation + handler.
+    const counts = new Map<string, number>();
+    for (const r of registered) counts.set(r, (counts.get(r) ?? 0) + 1);
+    expect(
+      [...counts].filter(([r, n]) => n !== 2 || !declared.includes(r)),
+      "Express routes without exactly one declaration",
+    ).toEqual([]);
+    expect(
+      declared.filter((r) => counts.get(r) !== 2),
+      "declarations without their Express route",
+    ).toEqual([]);
+    expect(declared.length).toBeGreaterThan(100);
+  });
+});
+
+describe("typed input only", () => {
+  it("a handler cannot see an undeclared query parameter: it gets the declared ones, parsed, defaults applied", async () => {
+    const table = new RouteTable();
+    const router = Router();
+    let seen: unknown = null;
+    const spec = {
+      method: "get",
+      path: "/probe",
+      operationId: "probe",
+      summary: "probe",
+      tags: [],
+      query: [...paginationDocs, { name: "tag", schema: { type: "array", items: { type: "string" } } }],
+      responses: { "200": { description: "ok" } },
+    } as const;
+    table.add(router, spec, (req, res) => {
+      const q: QueryOf<typeof spec> = req.query;
+      const limit: number = q.limit;
+      const tags: string[] = q.tag;
+      // @ts-expect-error `bogus` is not declared, so the handler's query has no such field.
+      const bogus: unknown = q.bogus;
+      seen = { limit, tags, all: req.query, bogus };
+      res.json({ ok: true });
+    });
+    const app = express();
+    app.use(router);
+    app.use(errorHandler(silentLogger, []));
+    const listener = app.listen(0, "127.0.0.1");
+    await new Promise<void>((resolve) => listener.once("listening", resolve));
+    try {
+      const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/probe`;
+      const ok = await fetch(`${base}?limit=3&limit=7&bogus=1&tag=a&tag=b`);
+      expect(ok.status).toBe(200);
+      expect(seen).toEqual({
+        limit: 7,
+        tags: ["a", "b"],
+        all: { limit: 7, offset: 0, tag: ["a", "b"] },
+        bogus: undefined,
+      });
+      seen = null;
+      const bad = await fetch(`${base}?limit=0`);
+      expect(bad.status).toBe(422);
+      expect(seen, "the handler never runs on a refused query").toBeNull();
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+
+  it("an undeclared query parameter no longer filters a real route (conversations read an undocumented entity_id)", async () => {
+    const plain = await fetch(`${server.url}/datasets/${DS}/conversations`);
+    const withUndeclared = await fetch(`${server.url}/datasets/${DS}/conversations?entity_id=nope`);
+    expect(withUndeclared.status).toBe(plain.status);
+    expect(await withUndeclared.json()).toEqual(await plain.json());
+  });
+});
+
+describe("malformed JSON is located by walking it, not by reading the engine's message", () => {
+  // (text, Python 3.11 json.JSONDecodeError msg, pos), as FastAPI reports them.
+  const PYTHON: readonly (readonly [string, string, number])[] = [
+    ['{"big": 12345678901234567,}', "Expecting property name enclosed in double quotes", 26],
+    ["[1,]", "Expecting value", 3],
+    ["", "Expecting value", 0],
+    ["  ", "Expecting value", 2],
+    ['{"a" 1}', "Expecting ':' delimiter", 5],
+    ['{"a":1 "b":2}', "Expecting ',' delimiter", 7],
+    ["[1 2]", "Expecting ',' delimiter", 3],
+    ['"abc', "Unterminated string starting at", 0],
+    ['"a\\x"', "Invalid \\escape", 2],
+    ['"a\\u12"', "Invalid \\uXXXX escape", 3],
+    ['"a\nb"', "Invalid control character at", 2],
+    ["1 2", "Extra data", 2],
+    ["[01]", "Expecting ',' delimiter", 2],
+    ["01", "Extra data", 1],
+    ["-", "Expecting value", 0],
+    ["tru", "Expecting value", 0],
+    ["{1:2}", "Expecting property name enclosed in double quotes", 1],
+    ["[", "Expecting value", 1],
+    ['{"a":', "Expecting value", 5],
+    ["-1.", "Extra data", 2],
+    ["1e", "Extra data", 1],
+  ];
+
+  it("finds Python's message and position for each malformed text, and nothing in well-formed ones", () => {
+    for (const [text, msg, pos] of PYTHON) expect([text, locateJsonSyntaxError(text)]).toEqual([text, { msg, pos }]);
+    for (const text of ['{"a":[1,2,{"b":null}],"c":"\\u00e9"}', "[]", " { } ", "-0.5e+3", "true"])
+      expect(locateJsonSyntaxError(text), text).toBeNull();
+    expect(locateJsonSyntaxError(`${"[".repeat(200_000)}${"]".repeat(200_000)}`)).toBeNull();
+    expect(locateJsonSyntaxError(`${"[".repeat(200_000)}}`)).toEqual({ msg: "Expecting value", pos: 200_000 });
+  });
+
+  it("a real server answers FastAPI's json_invalid 422 with Python's position and message", async () => {
+    const r = await fetch(`${server.url}/datasets/${DS}/records`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"id": "x" "split": "a"}',
+    });
+    expect(r.status).toBe(422);
+    const body = (await r.json()) as { detail: unknown[] };
+    expect(body.detail).toEqual([
+      {
+        type: "json_invalid",
+        loc: ["body", 11],
+        msg: "JSON decode error",
+        input: {},
+        ctx: { error: "Expecting ',' delimiter" },
+      },
+    ]);
+    expect((await fetch(`${server.url}/datasets/${DS}/records/r1`)).status).toBe(200);
+  });
+});
