@@ -6,6 +6,7 @@ import { errorHandler } from "../../src/http/errors.js";
 import { locateJsonSyntaxError } from "../../src/http/jsonSyntax.js";
 import { expressPath, RouteTable, type QueryOf } from "../../src/http/routeTable.js";
 import { paginationDocs } from "../../src/http/routes/docs.js";
+import { LOGIN_USERNAME_MAX, PASSWORD_MAX } from "@tessera/shared-crdt/api";
 import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integration/support.js";
 
 /**
@@ -178,5 +179,66 @@ describe("malformed JSON is located by walking it, not by reading the engine's m
       },
     ]);
     expect((await fetch(`${server.url}/datasets/${DS}/records/r1`)).status).toBe(200);
+  });
+});
+
+describe("auth handlers keep only what their schema cannot express", () => {
+  const ADMIN = { username: "admin", password: "contract-once-admin-pw" };
+  let authServer: ServerProcess;
+
+  beforeAll(async () => {
+    authServer = await spawnServer(root.dataDir, {
+      TESSERA_AUTH: "on",
+      TESSERA_ADMIN_USER: ADMIN.username,
+      TESSERA_ADMIN_PASSWORD: ADMIN.password,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await authServer?.stop();
+  });
+
+  const login = (body: unknown) =>
+    fetch(`${authServer.url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("a login's over-long username or password is the schema's coded string_too_long, the password never echoed", async () => {
+    const longName = await login({ username: "a".repeat(LOGIN_USERNAME_MAX + 1), password: "x" });
+    expect(longName.status).toBe(422);
+    expect(((await longName.json()) as { detail: unknown[] }).detail).toEqual([
+      expect.objectContaining({
+        type: "string_too_long",
+        loc: ["body", "username"],
+        ctx: { max_length: LOGIN_USERNAME_MAX },
+      }),
+    ]);
+    const longPassword = await login({ username: ADMIN.username, password: "p".repeat(PASSWORD_MAX + 1) });
+    expect(longPassword.status).toBe(422);
+    const text = await longPassword.text();
+    expect(text).not.toContain("ppppp");
+    expect((JSON.parse(text) as { detail: unknown[] }).detail).toEqual([
+      expect.objectContaining({ type: "string_too_long", loc: ["body", "password"], input: "…" }),
+    ]);
+    // A well-formed login still works after both refusals.
+    expect((await login(ADMIN)).status).toBe(200);
+  });
+
+  it("a token name that is blank once trimmed is still refused (a rule the schema cannot state)", async () => {
+    const session = (await login(ADMIN)).headers.get("set-cookie")?.split(";")[0] ?? "";
+    const create = (body: unknown) =>
+      fetch(`${authServer.url}/auth/tokens`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie: session, origin: authServer.url },
+        body: JSON.stringify(body),
+      });
+    const blank = await create({ name: "   " });
+    expect(blank.status).toBe(422);
+    expect(((await blank.json()) as { detail: { type: string }[] }).detail[0]?.type).toBe("string_too_short");
+    const ok = await create({ name: " ci ", expires_in_days: 2 });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ name: "ci", token: expect.any(String) });
   });
 });
