@@ -1,5 +1,11 @@
-import type { FilterOp, FilterValueType, RecordStatus } from "@tessera/shared-crdt";
-import type { NeighborsResponse, PreviewDescriptor, WorkflowResponse } from "@tessera/shared-crdt/api";
+import type { RecordStatus } from "@tessera/shared-crdt";
+import type {
+  ColumnDescriptor,
+  FilterSchemaResponse,
+  NeighborsResponse,
+  PreviewDescriptor,
+  WorkflowResponse,
+} from "@tessera/shared-crdt/api";
 
 /**
  * Response shapes of the REST routes the client uses (Pixano's, plus Tessera's collaboration routes).
@@ -62,25 +68,11 @@ export interface RecordItem {
   readonly [key: string]: unknown;
 }
 
-export interface FilterColumn {
-  readonly name: string;
-  readonly type: FilterValueType;
-  readonly collection: boolean;
-  readonly source: "base" | "custom";
-  readonly filterable: boolean;
-  readonly sortable: boolean;
-  readonly searchable: boolean;
-  readonly operators: FilterOp[];
-  readonly values?: string[];
-  readonly values_complete: boolean;
-}
+/** A column of `GET /datasets/{id}/filters`. */
+export type FilterColumn = ColumnDescriptor;
 
 /** `GET /datasets/{id}/filters`. */
-export interface FilterDocument {
-  readonly table: string;
-  readonly columns: FilterColumn[];
-  readonly search: { modes: string[]; total_records: number };
-}
+export type FilterDocument = FilterSchemaResponse;
 
 /** An image or a sequence frame (`/records/{rid}/images|sframes`). */
 export interface ViewItem {

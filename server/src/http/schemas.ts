@@ -1,5 +1,11 @@
 import { COMPONENT_TABLES, TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
-import { NeighborsResponse, PreviewDescriptor, WorkflowResponse } from "@tessera/shared-crdt/api";
+import {
+  ColumnDescriptor,
+  FilterSchemaResponse,
+  NeighborsResponse,
+  PreviewDescriptor,
+  WorkflowResponse,
+} from "@tessera/shared-crdt/api";
 import type { JsonSchema } from "./routeTable.js";
 
 /**
@@ -236,40 +242,8 @@ export function componentSchemas(): Record<string, JsonSchema> {
     },
     required: ["id", "path", "tables", "info"],
   };
-  out.ColumnDescriptor = {
-    type: "object",
-    properties: {
-      name: { type: "string" },
-      type: { type: "string" },
-      collection: { type: "boolean" },
-      source: { enum: ["base", "custom"] },
-      filterable: { type: "boolean" },
-      sortable: { type: "boolean" },
-      searchable: { type: "boolean" },
-      indexed: { type: "boolean" },
-      operators: { type: "array", items: { type: "string" } },
-      values: { type: "array", items: { type: "string" } },
-      values_complete: { type: "boolean" },
-    },
-  };
-  out.FilterSchemaResponse = {
-    type: "object",
-    properties: {
-      table: { type: "string" },
-      columns: { type: "array", items: ref("ColumnDescriptor") },
-      search: {
-        type: "object",
-        properties: {
-          modes: { type: "array", items: { type: "string" } },
-          models: { type: "array", items: { type: "string" } },
-          status: { type: "string" },
-          detail: { type: "string" },
-          embedded_rows: { type: "integer" },
-          total_records: { type: "integer" },
-        },
-      },
-    },
-  };
+  out.ColumnDescriptor = ColumnDescriptor;
+  out.FilterSchemaResponse = FilterSchemaResponse;
   out.NeighborsResponse = NeighborsResponse;
   out.WorkflowResponse = WorkflowResponse;
   return out;
