@@ -1,6 +1,8 @@
 import type { RecordStatus } from "@tessera/shared-crdt";
 import type {
   ColumnDescriptor,
+  DatasetInfoResponse,
+  DatasetResponse,
   FilterSchemaResponse,
   NeighborsResponse,
   PreviewDescriptor,
@@ -21,40 +23,12 @@ export type Neighbors = NeighborsResponse;
 export type WorkflowReply = Omit<WorkflowResponse, "record"> & { readonly record: RecordItem };
 
 /** `GET /datasets` item: the dataset's `info.json` plus `num_records`. */
-export interface DatasetSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  /** A data URL of the preview mosaic, or "". */
-  readonly preview: string;
-  readonly workspace: string;
-  readonly num_records: number;
-  readonly [key: string]: unknown;
-}
+export type DatasetSummary = DatasetInfoResponse;
 
-export interface FeatureValuesEntry {
-  readonly name: string;
-  readonly restricted: boolean;
-  readonly values: string[];
-}
-
-/** `features_values.json` as `GET /datasets/{id}` returns it: group → table → fields. */
-export interface FeatureValues {
-  readonly item?: Record<string, FeatureValuesEntry[]>;
-  readonly records?: Record<string, FeatureValuesEntry[]>;
-  readonly views?: Record<string, FeatureValuesEntry[]>;
-  readonly entities?: Record<string, FeatureValuesEntry[]>;
-  readonly entity_dynamic_states?: Record<string, FeatureValuesEntry[]>;
-  readonly annotations?: Record<string, FeatureValuesEntry[]>;
-}
+export type { FeatureValues, FeatureValuesEntry } from "@tessera/shared-crdt/api";
 
 /** `GET /datasets/{id}`. */
-export interface DatasetDetail {
-  readonly id: string;
-  readonly tables: Record<string, string>;
-  readonly feature_values: FeatureValues;
-  readonly info: Record<string, unknown>;
-}
+export type DatasetDetail = DatasetResponse;
 
 /** A record as listed (`include=view_previews`); custom fields come as extra keys. */
 export interface RecordItem {

@@ -1,11 +1,17 @@
 import type {
   ColumnDescriptor,
+  DatasetInfoResponse,
+  DatasetResponse,
+  FeatureValues as FeatureValuesSchema,
   FilterSchemaResponse,
   NeighborsResponse,
   PreviewDescriptor as PreviewDescriptorSchema,
   WorkflowResponse,
 } from "@tessera/shared-crdt/api";
 import type {
+  DatasetDetail,
+  DatasetSummary,
+  FeatureValues,
   FilterColumn,
   FilterDocument,
   Neighbors,
@@ -33,3 +39,7 @@ assertType<Equal<WorkflowReply["record"], RecordItem>>(true);
 // A hand-written look-alike is caught: here `indexed` is missing, so the types differ.
 // @ts-expect-error FilterColumn is the schema's type, not this interface.
 assertType<Equal<FilterColumn, Omit<ColumnDescriptor, "indexed">>>(true);
+
+assertType<Equal<DatasetSummary, DatasetInfoResponse>>(true);
+assertType<Equal<DatasetDetail, DatasetResponse>>(true);
+assertType<Equal<FeatureValues, FeatureValuesSchema>>(true);

@@ -1,7 +1,10 @@
 import { COMPONENT_TABLES, TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
 import {
   ColumnDescriptor,
+  DatasetInfoResponse,
+  DatasetResponse,
   FilterSchemaResponse,
+  SchemaManifest,
   NeighborsResponse,
   PreviewDescriptor,
   WorkflowResponse,
@@ -204,64 +207,12 @@ export function componentSchemas(): Record<string, JsonSchema> {
     properties: { conversation_id: { type: "string" }, messages: { type: "array", items: ref("MessageResponse") } },
     required: ["conversation_id", "messages"],
   };
-  out.SchemaManifest = {
-    type: "object",
-    properties: { base: { type: "string" }, fields: { type: "object" }, name: { type: "string" } },
-    required: ["base", "fields"],
-  };
-  const slot = { anyOf: [ref("SchemaManifest"), { type: "null" }] };
-  out.DatasetInfoResponse = {
-    type: "object",
-    properties: {
-      id: { type: "string" },
-      name: { type: "string" },
-      description: { type: "string" },
-      size: { type: "string" },
-      preview: { type: "string" },
-      creation_date: { type: "string" },
-      bookmarks: { type: "array", items: { type: "string" } },
-      workspace: { type: "string" },
-      storage_mode: { type: "string" },
-      spec_version: { type: "integer" },
-      ...Object.fromEntries(INFO_SLOTS.map((s) => [s, slot])),
-      views: { type: "object", additionalProperties: ref("SchemaManifest") },
-      num_records: { type: "integer" },
-    },
-    required: ["id", "name", "num_records"],
-  };
-  out.DatasetResponse = {
-    type: "object",
-    properties: {
-      id: { type: "string" },
-      path: { type: "string", description: "Dataset folder, relative to the library." },
-      previews_path: { type: "string" },
-      thumbnail: { type: "string" },
-      tables: { type: "object", additionalProperties: { type: "string" } },
-      feature_values: { type: "object" },
-      info: ref("DatasetInfoResponse"),
-    },
-    required: ["id", "path", "tables", "info"],
-  };
+  out.SchemaManifest = SchemaManifest;
+  out.DatasetInfoResponse = DatasetInfoResponse;
+  out.DatasetResponse = DatasetResponse;
   out.ColumnDescriptor = ColumnDescriptor;
   out.FilterSchemaResponse = FilterSchemaResponse;
   out.NeighborsResponse = NeighborsResponse;
   out.WorkflowResponse = WorkflowResponse;
   return out;
 }
-
-/** Schema slots in the order Pixano 0.8 serialises `DatasetInfo`. */
-export const INFO_SLOTS = [
-  "record",
-  "entity",
-  "entity_dynamic_state",
-  "bbox",
-  "mask",
-  "multi_path",
-  "keypoint",
-  "classification",
-  "relation",
-  "tracklet",
-  "message",
-  "timeseries",
-  "text_span",
-] as const;

@@ -40,3 +40,91 @@ export const FilterSchemaResponse = Type.Object({
   }),
 });
 export type FilterSchemaResponse = Static<typeof FilterSchemaResponse>;
+
+const component = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** A table's schema as `info.json` keeps it (Pixano's schema manifest). */
+export const SchemaManifest = Type.Object({
+  base: Type.String(),
+  fields: Type.Unsafe<Readonly<Record<string, unknown>>>({ type: "object" }),
+  name: Type.Optional(Type.String()),
+});
+export type SchemaManifest = Static<typeof SchemaManifest>;
+
+/** Schema slots in the order Pixano 0.8 serialises `DatasetInfo`. */
+export const INFO_SLOTS = [
+  "record",
+  "entity",
+  "entity_dynamic_state",
+  "bbox",
+  "mask",
+  "multi_path",
+  "keypoint",
+  "classification",
+  "relation",
+  "tracklet",
+  "message",
+  "timeseries",
+  "text_span",
+] as const;
+
+const slot = Type.Optional(Type.Union([Type.Unsafe<SchemaManifest>(component("SchemaManifest")), Type.Null()]));
+type InfoSlots = { readonly [S in (typeof INFO_SLOTS)[number]]: typeof slot };
+const infoSlots = Object.fromEntries(INFO_SLOTS.map((s) => [s, slot])) as InfoSlots;
+
+/** `GET /datasets` item and `GET /datasets/info/{id}`: Pixano 0.8's `DatasetInfo` plus `num_records`. */
+export const DatasetInfoResponse = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.Optional(Type.String()),
+  size: Type.Optional(Type.String()),
+  /** A data URL of the preview mosaic, or "". */
+  preview: Type.Optional(Type.String()),
+  creation_date: Type.Optional(Type.String()),
+  bookmarks: Type.Optional(Type.Array(Type.String())),
+  workspace: Type.Optional(Type.String()),
+  storage_mode: Type.Optional(Type.String()),
+  spec_version: Type.Optional(Type.Integer()),
+  ...infoSlots,
+  views: Type.Optional(
+    Type.Unsafe<Readonly<Record<string, SchemaManifest>>>({
+      type: "object",
+      additionalProperties: component("SchemaManifest"),
+    }),
+  ),
+  num_records: Type.Integer(),
+});
+export type DatasetInfoResponse = Static<typeof DatasetInfoResponse>;
+
+/** One field's pick-list in `features_values.json`. */
+export const FeatureValuesEntry = Type.Object({
+  name: Type.String(),
+  restricted: Type.Boolean(),
+  values: Type.Array(Type.String()),
+});
+export type FeatureValuesEntry = Static<typeof FeatureValuesEntry>;
+
+const featureGroup = Type.Optional(Type.Record(Type.String(), Type.Array(FeatureValuesEntry)));
+
+/** `features_values.json`: group → table → fields. */
+export const FeatureValues = Type.Object({
+  item: featureGroup,
+  records: featureGroup,
+  views: featureGroup,
+  entities: featureGroup,
+  entity_dynamic_states: featureGroup,
+  annotations: featureGroup,
+});
+export type FeatureValues = Static<typeof FeatureValues>;
+
+/** `GET /datasets/{id}`. */
+export const DatasetResponse = Type.Object({
+  id: Type.String(),
+  path: Type.String({ description: "Dataset folder, relative to the library." }),
+  previews_path: Type.Optional(Type.String()),
+  thumbnail: Type.Optional(Type.String()),
+  tables: Type.Unsafe<Readonly<Record<string, string>>>({ type: "object", additionalProperties: { type: "string" } }),
+  feature_values: Type.Optional(FeatureValues),
+  info: Type.Unsafe<DatasetInfoResponse>(component("DatasetInfoResponse")),
+});
+export type DatasetResponse = Static<typeof DatasetResponse>;

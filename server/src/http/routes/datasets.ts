@@ -1,11 +1,12 @@
 import { Router } from "express";
 import { readInfo, writeInfo, type DatasetHandle } from "@tessera/dataset";
 import { TABLES, typedInfo, type DatasetInfo, type SchemaGroup } from "@tessera/shared-crdt";
+import { INFO_SLOTS } from "@tessera/shared-crdt/api";
 import type { DatasetEntry } from "../../library/port.js";
 import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError, notFound } from "../errors.js";
 import { sendJson } from "../json.js";
-import { INFO_SLOTS, ref } from "../schemas.js";
+import { ref } from "../schemas.js";
 import { scanAll } from "../scan.js";
 
 /**
