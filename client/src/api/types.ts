@@ -4,6 +4,8 @@ import type {
   DatasetInfoResponse,
   DatasetResponse,
   FilterSchemaResponse,
+  ImageResponse,
+  SFrameResponse,
   NeighborsResponse,
   PreviewDescriptor,
   WorkflowResponse,
@@ -49,13 +51,4 @@ export type FilterColumn = ColumnDescriptor;
 export type FilterDocument = FilterSchemaResponse;
 
 /** An image or a sequence frame (`/records/{rid}/images|sframes`). */
-export interface ViewItem {
-  readonly id: string;
-  readonly record_id: string;
-  readonly logical_name: string;
-  readonly width: number;
-  readonly height: number;
-  readonly format: string;
-  readonly src: string;
-  readonly frame_index?: number;
-}
+export type ViewItem = ImageResponse & Pick<SFrameResponse, "frame_index" | "timestamp">;

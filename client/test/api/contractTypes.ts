@@ -3,6 +3,8 @@ import type {
   DatasetInfoResponse,
   DatasetResponse,
   FeatureValues as FeatureValuesSchema,
+  ImageResponse,
+  SFrameResponse,
   FilterSchemaResponse,
   NeighborsResponse,
   PreviewDescriptor as PreviewDescriptorSchema,
@@ -17,6 +19,7 @@ import type {
   Neighbors,
   PreviewDescriptor,
   RecordItem,
+  ViewItem,
   WorkflowReply,
 } from "../../src/api/types.js";
 
@@ -43,3 +46,7 @@ assertType<Equal<FilterColumn, Omit<ColumnDescriptor, "indexed">>>(true);
 assertType<Equal<DatasetSummary, DatasetInfoResponse>>(true);
 assertType<Equal<DatasetDetail, DatasetResponse>>(true);
 assertType<Equal<FeatureValues, FeatureValuesSchema>>(true);
+// Both listings the client reads as views (images, sframes) answer items that are ViewItems.
+type Assignable<A, B> = [A] extends [B] ? true : false;
+assertType<Assignable<ImageResponse, ViewItem>>(true);
+assertType<Assignable<SFrameResponse, ViewItem>>(true);

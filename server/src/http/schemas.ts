@@ -4,7 +4,11 @@ import {
   DatasetInfoResponse,
   DatasetResponse,
   FilterSchemaResponse,
+  ImageResponse,
   SchemaManifest,
+  SFrameResponse,
+  TextResponse,
+  VideoResponse,
   NeighborsResponse,
   PreviewDescriptor,
   WorkflowResponse,
@@ -113,14 +117,6 @@ export function paginatedOf(item: JsonSchema): JsonSchema {
   };
 }
 
-const viewBase = {
-  id: { type: "string" },
-  record_id: { type: "string" },
-  logical_name: { type: "string", default: "" },
-  created_at: { type: "string", default: "" },
-  updated_at: { type: "string", default: "" },
-} as const;
-
 /** The tables with named schemas: records, entities, dynamic states, every annotation kind, embeddings. */
 const COMPONENT_SCHEMA_TABLES: readonly TableName[] = ["records", ...COMPONENT_TABLES, "embeddings"];
 
@@ -157,51 +153,10 @@ export function componentSchemas(): Record<string, JsonSchema> {
       },
     ],
   };
-  out.ImageResponse = {
-    type: "object",
-    properties: {
-      ...viewBase,
-      width: { type: "integer" },
-      height: { type: "integer" },
-      format: { type: "string" },
-      src: { type: "string" },
-    },
-    required: ["id", "record_id", "src"],
-  };
-  out.SFrameResponse = {
-    type: "object",
-    properties: {
-      ...viewBase,
-      width: { type: "integer" },
-      height: { type: "integer" },
-      format: { type: "string" },
-      timestamp: { type: "number" },
-      frame_index: { type: "integer" },
-      src: { type: "string" },
-    },
-    required: ["id", "record_id", "src"],
-  };
-  out.TextResponse = {
-    type: "object",
-    properties: { ...viewBase, content: { type: "string" }, uri: { type: "string" } },
-    required: ["id", "record_id"],
-  };
-  out.VideoResponse = {
-    type: "object",
-    properties: {
-      ...viewBase,
-      num_frames: { type: "integer" },
-      fps: { type: "number" },
-      width: { type: "integer" },
-      height: { type: "integer" },
-      format: { type: "string" },
-      duration: { type: "number" },
-      from_timestamp: { type: "number" },
-      to_timestamp: { type: "number" },
-      src: { type: "string" },
-    },
-    required: ["id", "record_id", "src"],
-  };
+  out.ImageResponse = ImageResponse;
+  out.SFrameResponse = SFrameResponse;
+  out.TextResponse = TextResponse;
+  out.VideoResponse = VideoResponse;
   out.ConversationResponse = {
     type: "object",
     properties: { conversation_id: { type: "string" }, messages: { type: "array", items: ref("MessageResponse") } },

@@ -128,3 +128,55 @@ export const DatasetResponse = Type.Object({
   info: Type.Unsafe<DatasetInfoResponse>(component("DatasetInfoResponse")),
 });
 export type DatasetResponse = Static<typeof DatasetResponse>;
+
+/** The fields every view response starts with. */
+const viewBase = {
+  id: Type.String(),
+  record_id: Type.String(),
+  logical_name: Type.Optional(Type.String({ default: "" })),
+  created_at: Type.Optional(Type.String({ default: "" })),
+  updated_at: Type.Optional(Type.String({ default: "" })),
+};
+
+/** An image view; `src` is where its bytes are (a media URL or the blob route). */
+export const ImageResponse = Type.Object({
+  ...viewBase,
+  width: Type.Optional(Type.Integer()),
+  height: Type.Optional(Type.Integer()),
+  format: Type.Optional(Type.String()),
+  src: Type.String(),
+});
+export type ImageResponse = Static<typeof ImageResponse>;
+
+/** One frame of a sequence. */
+export const SFrameResponse = Type.Object({
+  ...viewBase,
+  width: Type.Optional(Type.Integer()),
+  height: Type.Optional(Type.Integer()),
+  format: Type.Optional(Type.String()),
+  timestamp: Type.Optional(Type.Number()),
+  frame_index: Type.Optional(Type.Integer()),
+  src: Type.String(),
+});
+export type SFrameResponse = Static<typeof SFrameResponse>;
+
+export const TextResponse = Type.Object({
+  ...viewBase,
+  content: Type.Optional(Type.String()),
+  uri: Type.Optional(Type.String()),
+});
+export type TextResponse = Static<typeof TextResponse>;
+
+export const VideoResponse = Type.Object({
+  ...viewBase,
+  num_frames: Type.Optional(Type.Integer()),
+  fps: Type.Optional(Type.Number()),
+  width: Type.Optional(Type.Integer()),
+  height: Type.Optional(Type.Integer()),
+  format: Type.Optional(Type.String()),
+  duration: Type.Optional(Type.Number()),
+  from_timestamp: Type.Optional(Type.Number()),
+  to_timestamp: Type.Optional(Type.Number()),
+  src: Type.String(),
+});
+export type VideoResponse = Static<typeof VideoResponse>;
