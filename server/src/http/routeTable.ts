@@ -93,8 +93,22 @@ export type QueryOf<S extends RouteSpec> = S["query"] extends readonly QueryPara
   ? { readonly [P in S["query"][number] as P["name"]]: QueryField<P> }
   : Readonly<Record<never, never>>;
 
-/** A route's handler: `req.body` and `req.query` typed from the route's declaration. */
-export type RouteHandler<S extends RouteSpec> = RequestHandler<Params, unknown, BodyOf<S>, QueryOf<S>>;
+/** The `{name}`s of a path template. */
+type TemplateNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | TemplateNames<Rest> : never;
+
+type WildcardOf<S extends RouteSpec> = S extends { readonly wildcard: infer W extends string } ? W : never;
+
+/**
+ * What the handler's `req.params` is: one string per `{name}` of the declared path (the wildcard
+ * one, spanning segments, is Express's list of segments). A path built from a non-literal string
+ * cannot be read at the type level and stays a plain dictionary.
+ */
+export type ParamsOf<S extends RouteSpec> = string extends S["path"]
+  ? Params
+  : { readonly [N in TemplateNames<S["path"]>]: N extends WildcardOf<S> ? string[] : string };
+
+/** A route's handler: `req.params`, `req.body` and `req.query` typed from the route's declaration. */
+export type RouteHandler<S extends RouteSpec> = RequestHandler<ParamsOf<S>, unknown, BodyOf<S>, QueryOf<S>>;
 
 export class RouteTable {
   private readonly specs: RouteSpec[] = [];

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, createLibraryAdapter, routeTableOf, silentLogger } from "../../src/index.js";
 import { errorHandler } from "../../src/http/errors.js";
 import { locateJsonSyntaxError } from "../../src/http/jsonSyntax.js";
-import { expressPath, RouteTable, type QueryOf } from "../../src/http/routeTable.js";
+import { expressPath, RouteTable, type ParamsOf, type QueryOf } from "../../src/http/routeTable.js";
 import { paginationDocs } from "../../src/http/routes/docs.js";
 import { LOGIN_USERNAME_MAX, PASSWORD_MAX } from "@tessera/shared-crdt/api";
 import { buildDataDir, DS, spawnServer, type ServerProcess } from "../integration/support.js";
@@ -79,7 +79,7 @@ describe("typed input only", () => {
     let seen: unknown = null;
     const spec = {
       method: "get",
-      path: "/probe",
+      path: "/probe/{item}",
       operationId: "probe",
       summary: "probe",
       tags: [],
@@ -92,7 +92,10 @@ describe("typed input only", () => {
       const tags: string[] = q.tag;
       // @ts-expect-error `bogus` is not declared, so the handler's query has no such field.
       const bogus: unknown = q.bogus;
-      seen = { limit, tags, all: req.query, bogus };
+      const item: string = req.params.item;
+      // @ts-expect-error the path declares no `{other}`.
+      const other: unknown = req.params.other;
+      seen = { item, other, limit, tags, all: req.query, bogus };
       res.json({ ok: true });
     });
     const app = express();
@@ -101,10 +104,12 @@ describe("typed input only", () => {
     const listener = app.listen(0, "127.0.0.1");
     await new Promise<void>((resolve) => listener.once("listening", resolve));
     try {
-      const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/probe`;
+      const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/probe/p1`;
       const ok = await fetch(`${base}?limit=3&limit=7&bogus=1&tag=a&tag=b`);
       expect(ok.status).toBe(200);
       expect(seen).toEqual({
+        item: "p1",
+        other: undefined,
         limit: 7,
         tags: ["a", "b"],
         all: { limit: 7, offset: 0, tag: ["a", "b"] },
@@ -117,6 +122,23 @@ describe("typed input only", () => {
     } finally {
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     }
+  });
+
+  it("path parameters are typed from the template: one string each, a list for the wildcard", () => {
+    interface Media {
+      readonly method: "get";
+      readonly path: "/media/{kind}/{path}";
+      readonly wildcard: "path";
+      readonly operationId: "m";
+      readonly summary: "m";
+      readonly tags: [];
+      readonly responses: Record<string, never>;
+    }
+    const params: ParamsOf<Media> = { kind: "images", path: ["a", "b.png"] };
+    // @ts-expect-error the wildcard is a list of segments, not a string.
+    const wrong: ParamsOf<Media> = { kind: "images", path: "a/b.png" };
+    expect(Object.keys(params).sort()).toEqual(["kind", "path"]);
+    expect(wrong.kind).toBe("images");
   });
 
   it("an undeclared query parameter no longer filters a real route (conversations read an undocumented entity_id)", async () => {
