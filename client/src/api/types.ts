@@ -1,4 +1,4 @@
-import type { RecordStatus } from "@tessera/shared-crdt";
+import type { RecordRow } from "@tessera/shared-crdt";
 import type {
   ColumnDescriptor,
   DatasetInfoResponse,
@@ -32,17 +32,15 @@ export type { FeatureValues, FeatureValuesEntry } from "@tessera/shared-crdt/api
 /** `GET /datasets/{id}`. */
 export type DatasetDetail = DatasetResponse;
 
-/** A record as listed (`include=view_previews`); custom fields come as extra keys. */
-export interface RecordItem {
-  readonly id: string;
-  readonly split: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly status: RecordStatus | string;
-  readonly comment: string;
-  readonly view_previews?: Record<string, PreviewDescriptor>;
+/**
+ * A record as listed (`include=view_previews`): the records table's base columns as shared-crdt's
+ * table definition types them (the server's `RecordResponse` is derived from the same definition),
+ * custom fields as extra keys.
+ */
+export type RecordItem = Readonly<RecordRow> & {
+  readonly view_previews?: Readonly<Record<string, PreviewDescriptor>>;
   readonly [key: string]: unknown;
-}
+};
 
 /** A column of `GET /datasets/{id}/filters`. */
 export type FilterColumn = ColumnDescriptor;

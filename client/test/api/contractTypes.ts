@@ -1,3 +1,4 @@
+import type { RecordRow } from "@tessera/shared-crdt";
 import type {
   ColumnDescriptor,
   DatasetInfoResponse,
@@ -50,3 +51,9 @@ assertType<Equal<FeatureValues, FeatureValuesSchema>>(true);
 type Assignable<A, B> = [A] extends [B] ? true : false;
 assertType<Assignable<ImageResponse, ViewItem>>(true);
 assertType<Assignable<SFrameResponse, ViewItem>>(true);
+
+// A record's base fields are the records table definition's row type (what RecordResponse documents).
+assertType<Assignable<RecordItem, Readonly<RecordRow>>>(true);
+assertType<Assignable<RecordRow, RecordItem>>(true);
+// @ts-expect-error a record without its table's `status` column is not a RecordItem.
+assertType<Assignable<Omit<RecordRow, "status">, RecordItem>>(true);
