@@ -1,5 +1,15 @@
-import type { FilterOp, FilterValueType, RecordStatus } from "@tessera/shared-crdt";
-import type { NeighborsResponse, PreviewDescriptor, WorkflowResponse } from "@tessera/shared-crdt/api";
+import type { RecordRow } from "@tessera/shared-crdt";
+import type {
+  ColumnDescriptor,
+  DatasetInfoResponse,
+  DatasetResponse,
+  FilterSchemaResponse,
+  ImageResponse,
+  SFrameResponse,
+  NeighborsResponse,
+  PreviewDescriptor,
+  WorkflowResponse,
+} from "@tessera/shared-crdt/api";
 
 /**
  * Response shapes of the REST routes the client uses (Pixano's, plus Tessera's collaboration routes).
@@ -15,81 +25,28 @@ export type Neighbors = NeighborsResponse;
 export type WorkflowReply = Omit<WorkflowResponse, "record"> & { readonly record: RecordItem };
 
 /** `GET /datasets` item: the dataset's `info.json` plus `num_records`. */
-export interface DatasetSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  /** A data URL of the preview mosaic, or "". */
-  readonly preview: string;
-  readonly workspace: string;
-  readonly num_records: number;
-  readonly [key: string]: unknown;
-}
+export type DatasetSummary = DatasetInfoResponse;
 
-export interface FeatureValuesEntry {
-  readonly name: string;
-  readonly restricted: boolean;
-  readonly values: string[];
-}
-
-/** `features_values.json` as `GET /datasets/{id}` returns it: group → table → fields. */
-export interface FeatureValues {
-  readonly item?: Record<string, FeatureValuesEntry[]>;
-  readonly records?: Record<string, FeatureValuesEntry[]>;
-  readonly views?: Record<string, FeatureValuesEntry[]>;
-  readonly entities?: Record<string, FeatureValuesEntry[]>;
-  readonly entity_dynamic_states?: Record<string, FeatureValuesEntry[]>;
-  readonly annotations?: Record<string, FeatureValuesEntry[]>;
-}
+export type { FeatureValues, FeatureValuesEntry } from "@tessera/shared-crdt/api";
 
 /** `GET /datasets/{id}`. */
-export interface DatasetDetail {
-  readonly id: string;
-  readonly tables: Record<string, string>;
-  readonly feature_values: FeatureValues;
-  readonly info: Record<string, unknown>;
-}
+export type DatasetDetail = DatasetResponse;
 
-/** A record as listed (`include=view_previews`); custom fields come as extra keys. */
-export interface RecordItem {
-  readonly id: string;
-  readonly split: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly status: RecordStatus | string;
-  readonly comment: string;
-  readonly view_previews?: Record<string, PreviewDescriptor>;
+/**
+ * A record as listed (`include=view_previews`): the records table's base columns as shared-crdt's
+ * table definition types them (the server's `RecordResponse` is derived from the same definition),
+ * custom fields as extra keys.
+ */
+export type RecordItem = Readonly<RecordRow> & {
+  readonly view_previews?: Readonly<Record<string, PreviewDescriptor>>;
   readonly [key: string]: unknown;
-}
+};
 
-export interface FilterColumn {
-  readonly name: string;
-  readonly type: FilterValueType;
-  readonly collection: boolean;
-  readonly source: "base" | "custom";
-  readonly filterable: boolean;
-  readonly sortable: boolean;
-  readonly searchable: boolean;
-  readonly operators: FilterOp[];
-  readonly values?: string[];
-  readonly values_complete: boolean;
-}
+/** A column of `GET /datasets/{id}/filters`. */
+export type FilterColumn = ColumnDescriptor;
 
 /** `GET /datasets/{id}/filters`. */
-export interface FilterDocument {
-  readonly table: string;
-  readonly columns: FilterColumn[];
-  readonly search: { modes: string[]; total_records: number };
-}
+export type FilterDocument = FilterSchemaResponse;
 
 /** An image or a sequence frame (`/records/{rid}/images|sframes`). */
-export interface ViewItem {
-  readonly id: string;
-  readonly record_id: string;
-  readonly logical_name: string;
-  readonly width: number;
-  readonly height: number;
-  readonly format: string;
-  readonly src: string;
-  readonly frame_index?: number;
-}
+export type ViewItem = ImageResponse & Pick<SFrameResponse, "frame_index" | "timestamp">;

@@ -54,6 +54,9 @@ function checkValue(col: FilterColumn, v: string): string | null {
       return Number.isNaN(Date.parse(v)) ? `${col.name} needs a date (YYYY-MM-DD or ISO time)` : null;
     case "str":
       return null;
+    default:
+      // bytes, FixedSizeList, …: not filterable, so never offered a value.
+      return null;
   }
 }
 

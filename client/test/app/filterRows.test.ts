@@ -24,6 +24,7 @@ const col = (
   filterable: true,
   sortable: true,
   searchable: false,
+  indexed: false,
   values_complete: true,
   ...extra,
 });

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { PASSWORD_MAX } from "@tessera/shared-crdt/api";
 
 /**
  * Password hashing with scrypt (docs/ARCHITECTURE.md §5): a random 16-byte salt per password and the
@@ -17,8 +18,8 @@ export interface ScryptCost {
 export const DEFAULT_SCRYPT_COST: ScryptCost = { ln: 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
-/** Longest password accepted: longer inputs are someone testing the parser, not a person. */
-export const MAX_PASSWORD_LENGTH = 1024;
+/** Longest password accepted (declared with the REST schemas, which enforce it at the boundary). */
+export const MAX_PASSWORD_LENGTH = PASSWORD_MAX;
 export const MIN_PASSWORD_LENGTH = 8;
 
 export class PasswordHashError extends Error {

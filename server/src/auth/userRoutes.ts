@@ -1,64 +1,16 @@
 import { Router } from "express";
-import type { Role } from "@tessera/shared-crdt";
 import type { AppContext } from "../http/context.js";
-import { HttpError, RequestValidationError } from "../http/errors.js";
+import { HttpError } from "../http/errors.js";
 import { sendJson } from "../http/json.js";
 import { jsonBody } from "../http/jsonBody.js";
 import { UserCreateRequest, UserUpdateRequest } from "@tessera/shared-crdt/api";
 import type { AuthService } from "./AuthService.js";
 import { generatePassword } from "./password.js";
 import { AUTH_BODY_LIMIT_BYTES, storeCall } from "./routes.js";
-import { isRole, ROLES } from "./roles.js";
 import { userView, type UserStore } from "./UserStore.js";
 
 const tags = ["Users"];
 const object = { type: "object" } as const;
-
-function invalid(field: string, msg: string, input: unknown): RequestValidationError {
-  return new RequestValidationError([{ type: "value_error", loc: ["body", field], msg, input }]);
-}
-
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const v = body[field];
-  if (v === undefined) return undefined;
-  if (typeof v !== "string") throw invalid(field, "Input should be a valid string", v);
-  return v;
-}
-
-function optionalRole(body: Record<string, unknown>, field: string): Role | undefined {
-  const v = body[field];
-  if (v === undefined) return undefined;
-  if (!isRole(v)) throw invalid(field, `Input should be one of ${ROLES.join(", ")}`, v);
-  return v;
-}
-
-/** `{dataset: role}`; with `allowNull`, `null` removes an override. */
-function datasetRoles(body: Record<string, unknown>, allowNull: boolean): Record<string, Role | null> | undefined {
-  const v = body.dataset_roles;
-  if (v === undefined) return undefined;
-  if (v === null || typeof v !== "object" || Array.isArray(v))
-    throw invalid("dataset_roles", "Input should be an object of dataset id → role", v);
-  const out: Record<string, Role | null> = {};
-  for (const [ds, r] of Object.entries(v as Record<string, unknown>)) {
-    if (r === null && allowNull) out[ds] = null;
-    else if (isRole(r)) out[ds] = r;
-    else
-      throw invalid(
-        "dataset_roles",
-        `role of ${JSON.stringify(ds.slice(0, 64))} should be one of ${ROLES.join(", ")}${allowNull ? " or null" : ""}`,
-        r,
-      );
-  }
-  return out;
-}
-
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== "object" || Array.isArray(body))
-    throw new RequestValidationError([
-      { type: "model_type", loc: ["body"], msg: "Input should be an object", input: body },
-    ]);
-  return body as Record<string, unknown>;
-}
 
 /**
  * `/users`: account management for global admins (the same operations as `tessera users …`).
@@ -116,20 +68,14 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
     async (req, res) => {
       res.setHeader("Cache-Control", "no-store");
       const users = store();
-      const b = bodyObject(req.body);
-      const username = optionalString(b, "username");
-      const role = optionalRole(b, "role");
-      if (username === undefined) throw invalid("username", "Field required", undefined);
-      if (role === undefined) throw invalid("role", "Field required", undefined);
-      const given = optionalString(b, "password");
+      const { username, role, password: given, display_name: displayName, dataset_roles: roles } = req.body;
       const password = given ?? generatePassword();
-      const roles = datasetRoles(b, false) as Record<string, Role> | undefined;
       const user = await storeCall(
         users.add({
           username,
           password,
           role,
-          displayName: optionalString(b, "display_name"),
+          displayName,
           ...(roles ? { datasetRoles: roles } : {}),
         }),
       );
@@ -158,11 +104,7 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       res.setHeader("Cache-Control", "no-store");
       const users = store();
       const name = String((req.params as Record<string, unknown>).username ?? "");
-      const b = bodyObject(req.body);
-      const role = optionalRole(b, "role");
-      const displayName = optionalString(b, "display_name");
-      const password = optionalString(b, "password");
-      const roles = datasetRoles(b, true);
+      const { role, display_name: displayName, password, dataset_roles: roles } = req.body;
       let user = await storeCall(
         Promise.resolve().then(() => {
           const u = users.get(name.toLowerCase());

@@ -19,7 +19,7 @@ export function sha1Etag(bytes: Uint8Array): string {
 }
 
 /** True when `If-None-Match` lists `etag` (or `*`); weak comparison, as RFC 9110 asks for GET. */
-export function etagMatches(req: Request, etag: string): boolean {
+export function etagMatches(req: Pick<Request, "headers">, etag: string): boolean {
   const header = req.headers["if-none-match"];
   if (!header) return false;
   const strip = (t: string) => t.trim().replace(/^W\//, "");
@@ -54,7 +54,12 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-export function sendBytes(req: Request, res: Response, bytes: Uint8Array, options: SendBytesOptions): void {
+export function sendBytes(
+  req: Pick<Request, "headers">,
+  res: Response,
+  bytes: Uint8Array,
+  options: SendBytesOptions,
+): void {
   const etag = sha1Etag(bytes);
   res.setHeader("ETag", etag);
   if (options.cacheControl) res.setHeader("Cache-Control", options.cacheControl);

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import { parseJsonExact } from "@tessera/shared-crdt";
 import { HttpError, RequestValidationError } from "./errors.js";
+import { locateJsonSyntaxError } from "./jsonSyntax.js";
 
 /** JSON bodies above this are refused with 413. */
 export const DEFAULT_JSON_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -30,19 +31,25 @@ export function tooLarge(limitBytes: number): HttpError {
   return new HttpError(413, `Request body too large (limit ${Math.round(limitBytes / (1024 * 1024))} MB).`);
 }
 
+/**
+ * The body's value, or FastAPI's `json_invalid` 422: where the text stops being JSON and why, as
+ * Python's decoder says it, found by {@link locateJsonSyntaxError} (never read out of the engine's
+ * message). Should the walk accept a text the parser refused, the 422 names no position rather
+ * than a guessed one.
+ */
 function parseJson(text: string): unknown {
   try {
     return parseJsonExact(text);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const pos = /position (\d+)/.exec(message);
+  } catch {
+    // Any refusal of the text (a SyntaxError, or a RangeError on a pathological body) is the client's 422.
+    const found = locateJsonSyntaxError(text);
     throw new RequestValidationError([
       {
         type: "json_invalid",
-        loc: ["body", pos ? Number(pos[1]) : text.length],
+        loc: found ? ["body", found.pos] : ["body"],
         msg: "JSON decode error",
         input: {},
-        ctx: { error: message },
+        ctx: { error: found ? found.msg : "Invalid JSON" },
       },
     ]);
   }

@@ -1,5 +1,4 @@
 import { LIMIT_MAX } from "@tessera/shared-crdt/api";
-import type { QueryReader } from "./queryParams.js";
 
 /** Pixano's page bounds: `limit` 1..1000 (default 100), `offset` ≥ 0 — the declared ones (routes/docs.ts). */
 export const MAX_LIMIT = LIMIT_MAX;
@@ -10,11 +9,9 @@ export interface Pagination {
   readonly offset: number;
 }
 
-/** Reads `limit`/`offset`; out-of-range values become 422 issues when the reader is finished. */
-export function readPagination(q: QueryReader): Pagination {
-  const limit = q.int("limit", { ge: 1, le: MAX_LIMIT }) ?? DEFAULT_LIMIT;
-  const offset = q.int("offset", { ge: 0 }) ?? 0;
-  return { limit, offset };
+/** The page of a route declaring `paginationDocs`: the router has checked the bounds and applied the defaults. */
+export function pageOf(query: Pagination): Pagination {
+  return { limit: query.limit, offset: query.offset };
 }
 
 /** `PaginatedResponse {items, total, limit, offset}`, keys in Pixano's order. */

@@ -92,17 +92,26 @@ function rawValues(req: Request, name: string): string[] {
   return typeof v === "string" ? [v] : [];
 }
 
-function queryIssues(req: Request, params: readonly QueryParamDoc[]): FieldIssue[] {
+/**
+ * Reads the declared query parameters: the parsed values (integers as numbers, every value of a
+ * list, a declared `default` for an absent one) and the issues of those that break their schema.
+ */
+function readQuery(
+  req: Request,
+  params: readonly QueryParamDoc[],
+): { readonly values: Record<string, unknown>; readonly issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
+  const values: Record<string, unknown> = {};
   for (const p of params) {
     const loc = ["query", p.name] as const;
     const all = rawValues(req, p.name);
     const text = all[all.length - 1];
+    const s = p.schema;
     if (text === undefined) {
       if (p.required) issues.push({ type: "missing", loc, msg: "Field required", input: null });
+      values[p.name] = s.type === "array" ? [] : s.default;
       continue;
     }
-    const s = p.schema;
     if (s.type === "integer") {
       const trimmed = text.trim();
       if (!/^[+-]?\d+$/.test(trimmed) || !Number.isSafeInteger(Number(trimmed))) {
@@ -132,10 +141,12 @@ function queryIssues(req: Request, params: readonly QueryParamDoc[]): FieldIssue
           ctx: { le: s.maximum },
         });
       }
+      values[p.name] = n;
       continue;
     }
-    const values = s.type === "array" ? all : [text];
-    for (const v of values) {
+    const list = s.type === "array" ? all : [text];
+    values[p.name] = s.type === "array" ? list : text;
+    for (const v of list) {
       if (typeof s.maxLength === "number" && v.length > s.maxLength) {
         issues.push({
           type: "string_too_long",
@@ -157,7 +168,7 @@ function queryIssues(req: Request, params: readonly QueryParamDoc[]): FieldIssue
       }
     }
   }
-  return issues;
+  return { values, issues };
 }
 
 /** `/a/0/b` → `["a", 0, "b"]`. */
@@ -297,17 +308,23 @@ function bodyIssues(schema: TSchema, body: unknown): FieldIssue[] {
   return out;
 }
 
-/** The middleware that checks a request against its route's declaration (none when there is nothing to check). */
-export function requestValidator(spec: RouteSpec): RequestHandler | null {
+/**
+ * The middleware that checks a request against its route's declaration. On success the handler's
+ * `req.query` is replaced by the declared parameters only, parsed (see `QueryOf` in routeTable.ts):
+ * a handler cannot read a parameter the route does not document.
+ */
+export function requestValidator(spec: RouteSpec): RequestHandler {
   const query = spec.query ?? [];
   const body = spec.body && isTypeBoxSchema(spec.body) ? spec.body : null;
-  if (query.length === 0 && body === null) return null;
   return (req, _res, next) => {
-    const issues = [...queryIssues(req, query), ...(body ? bodyIssues(body, req.body) : [])];
+    const read = readQuery(req, query);
+    const issues = [...read.issues, ...(body ? bodyIssues(body, req.body) : [])];
     if (issues.length > 0) {
       next(new RequestValidationError(issues));
       return;
     }
+    // Express defines `query` as a getter on the request prototype: an own property shadows it.
+    Object.defineProperty(req, "query", { value: Object.freeze(read.values), enumerable: true, configurable: true });
     next();
   };
 }

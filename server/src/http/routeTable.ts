@@ -68,6 +68,48 @@ type Params = Request["params"];
 /** What the handler's `req.body` is: the `Static<>` of a TypeBox body (checked by the router), else unread JSON. */
 export type BodyOf<S extends RouteSpec> = S["body"] extends TSchema ? Static<S["body"]> : unknown;
 
+/** The value of one declared query parameter, as the router hands it over. */
+type QueryValue<P extends QueryParamDoc> = P["schema"] extends { readonly type: "integer" }
+  ? number
+  : P["schema"] extends { readonly type: "array" }
+    ? string[]
+    : string;
+
+/** Absent parameters: a list is `[]`, a declared `default` is filled in, anything else is `undefined`. */
+type QueryField<P extends QueryParamDoc> = P["schema"] extends { readonly type: "array" }
+  ? QueryValue<P>
+  : P extends { readonly required: true }
+    ? QueryValue<P>
+    : P["schema"] extends { readonly default: unknown }
+      ? QueryValue<P>
+      : QueryValue<P> | undefined;
+
+/**
+ * What the handler's `req.query` is: exactly the declared parameters, parsed and checked by the
+ * router (integers as numbers, repeatable ones as lists, defaults applied). Undeclared parameters
+ * are not in it, and reading one does not compile.
+ */
+export type QueryOf<S extends RouteSpec> = S["query"] extends readonly QueryParamDoc[]
+  ? { readonly [P in S["query"][number] as P["name"]]: QueryField<P> }
+  : Readonly<Record<never, never>>;
+
+/** The `{name}`s of a path template. */
+type TemplateNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | TemplateNames<Rest> : never;
+
+type WildcardOf<S extends RouteSpec> = S extends { readonly wildcard: infer W extends string } ? W : never;
+
+/**
+ * What the handler's `req.params` is: one string per `{name}` of the declared path (the wildcard
+ * one, spanning segments, is Express's list of segments). A path built from a non-literal string
+ * cannot be read at the type level and stays a plain dictionary.
+ */
+export type ParamsOf<S extends RouteSpec> = string extends S["path"]
+  ? Params
+  : { readonly [N in TemplateNames<S["path"]>]: N extends WildcardOf<S> ? string[] : string };
+
+/** A route's handler: `req.params`, `req.body` and `req.query` typed from the route's declaration. */
+export type RouteHandler<S extends RouteSpec> = RequestHandler<ParamsOf<S>, unknown, BodyOf<S>, QueryOf<S>>;
+
 export class RouteTable {
   private readonly specs: RouteSpec[] = [];
   private readonly patterns: { readonly spec: RouteSpec; readonly re: RegExp }[] = [];
@@ -84,9 +126,13 @@ export class RouteTable {
   /**
    * Records the spec and mounts the handlers on `router` at the matching Express path, with the
    * request's validation against the spec (query parameters, TypeBox body) before the last handler,
-   * which gets `req.body` typed as the body schema's `Static<>`.
+   * which gets `req.body` typed as the body schema's `Static<>` and `req.query` as {@link QueryOf}.
    */
-  add<S extends RouteSpec>(router: Router, spec: S, ...handlers: RequestHandler<Params, unknown, BodyOf<S>>[]): void {
+  add<const S extends RouteSpec>(
+    router: Router,
+    spec: S,
+    ...handlers: [...RequestHandler<Params, unknown, BodyOf<S>>[], RouteHandler<S>]
+  ): void {
     if (this.specs.some((s) => s.method === spec.method && s.path === spec.path)) {
       throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} registered twice`);
     }
@@ -96,9 +142,9 @@ export class RouteTable {
     checkDeclaration(spec);
     const last = handlers[handlers.length - 1];
     if (!last) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} has no handler`);
-    // The request is checked against the declaration after the body is read, right before the handler.
-    const validate = requestValidator(spec);
-    const chain = validate ? [...handlers.slice(0, -1), validate, last] : handlers;
+    // The request is checked against the declaration after the body is read, right before the handler,
+    // which then sees only the declared, parsed query (see QueryOf).
+    const chain = [...handlers.slice(0, -1), requestValidator(spec), last] as RequestHandler[];
     this.specs.push(spec);
     this.patterns.push({ spec, re: templateRegExp(spec) });
     router[spec.method](expressPath(spec), ...chain);

@@ -1,5 +1,18 @@
 import { COMPONENT_TABLES, TABLES, type ColumnDef, type ColumnType, type TableName } from "@tessera/shared-crdt";
-import { NeighborsResponse, PreviewDescriptor, WorkflowResponse } from "@tessera/shared-crdt/api";
+import {
+  ColumnDescriptor,
+  DatasetInfoResponse,
+  DatasetResponse,
+  FilterSchemaResponse,
+  ImageResponse,
+  SchemaManifest,
+  SFrameResponse,
+  TextResponse,
+  VideoResponse,
+  NeighborsResponse,
+  PreviewDescriptor,
+  WorkflowResponse,
+} from "@tessera/shared-crdt/api";
 import type { JsonSchema } from "./routeTable.js";
 
 /**
@@ -104,14 +117,6 @@ export function paginatedOf(item: JsonSchema): JsonSchema {
   };
 }
 
-const viewBase = {
-  id: { type: "string" },
-  record_id: { type: "string" },
-  logical_name: { type: "string", default: "" },
-  created_at: { type: "string", default: "" },
-  updated_at: { type: "string", default: "" },
-} as const;
-
 /** The tables with named schemas: records, entities, dynamic states, every annotation kind, embeddings. */
 const COMPONENT_SCHEMA_TABLES: readonly TableName[] = ["records", ...COMPONENT_TABLES, "embeddings"];
 
@@ -148,146 +153,21 @@ export function componentSchemas(): Record<string, JsonSchema> {
       },
     ],
   };
-  out.ImageResponse = {
-    type: "object",
-    properties: {
-      ...viewBase,
-      width: { type: "integer" },
-      height: { type: "integer" },
-      format: { type: "string" },
-      src: { type: "string" },
-    },
-    required: ["id", "record_id", "src"],
-  };
-  out.SFrameResponse = {
-    type: "object",
-    properties: {
-      ...viewBase,
-      width: { type: "integer" },
-      height: { type: "integer" },
-      format: { type: "string" },
-      timestamp: { type: "number" },
-      frame_index: { type: "integer" },
-      src: { type: "string" },
-    },
-    required: ["id", "record_id", "src"],
-  };
-  out.TextResponse = {
-    type: "object",
-    properties: { ...viewBase, content: { type: "string" }, uri: { type: "string" } },
-    required: ["id", "record_id"],
-  };
-  out.VideoResponse = {
-    type: "object",
-    properties: {
-      ...viewBase,
-      num_frames: { type: "integer" },
-      fps: { type: "number" },
-      width: { type: "integer" },
-      height: { type: "integer" },
-      format: { type: "string" },
-      duration: { type: "number" },
-      from_timestamp: { type: "number" },
-      to_timestamp: { type: "number" },
-      src: { type: "string" },
-    },
-    required: ["id", "record_id", "src"],
-  };
+  out.ImageResponse = ImageResponse;
+  out.SFrameResponse = SFrameResponse;
+  out.TextResponse = TextResponse;
+  out.VideoResponse = VideoResponse;
   out.ConversationResponse = {
     type: "object",
     properties: { conversation_id: { type: "string" }, messages: { type: "array", items: ref("MessageResponse") } },
     required: ["conversation_id", "messages"],
   };
-  out.SchemaManifest = {
-    type: "object",
-    properties: { base: { type: "string" }, fields: { type: "object" }, name: { type: "string" } },
-    required: ["base", "fields"],
-  };
-  const slot = { anyOf: [ref("SchemaManifest"), { type: "null" }] };
-  out.DatasetInfoResponse = {
-    type: "object",
-    properties: {
-      id: { type: "string" },
-      name: { type: "string" },
-      description: { type: "string" },
-      size: { type: "string" },
-      preview: { type: "string" },
-      creation_date: { type: "string" },
-      bookmarks: { type: "array", items: { type: "string" } },
-      workspace: { type: "string" },
-      storage_mode: { type: "string" },
-      spec_version: { type: "integer" },
-      ...Object.fromEntries(INFO_SLOTS.map((s) => [s, slot])),
-      views: { type: "object", additionalProperties: ref("SchemaManifest") },
-      num_records: { type: "integer" },
-    },
-    required: ["id", "name", "num_records"],
-  };
-  out.DatasetResponse = {
-    type: "object",
-    properties: {
-      id: { type: "string" },
-      path: { type: "string", description: "Dataset folder, relative to the library." },
-      previews_path: { type: "string" },
-      thumbnail: { type: "string" },
-      tables: { type: "object", additionalProperties: { type: "string" } },
-      feature_values: { type: "object" },
-      info: ref("DatasetInfoResponse"),
-    },
-    required: ["id", "path", "tables", "info"],
-  };
-  out.ColumnDescriptor = {
-    type: "object",
-    properties: {
-      name: { type: "string" },
-      type: { type: "string" },
-      collection: { type: "boolean" },
-      source: { enum: ["base", "custom"] },
-      filterable: { type: "boolean" },
-      sortable: { type: "boolean" },
-      searchable: { type: "boolean" },
-      indexed: { type: "boolean" },
-      operators: { type: "array", items: { type: "string" } },
-      values: { type: "array", items: { type: "string" } },
-      values_complete: { type: "boolean" },
-    },
-  };
-  out.FilterSchemaResponse = {
-    type: "object",
-    properties: {
-      table: { type: "string" },
-      columns: { type: "array", items: ref("ColumnDescriptor") },
-      search: {
-        type: "object",
-        properties: {
-          modes: { type: "array", items: { type: "string" } },
-          models: { type: "array", items: { type: "string" } },
-          status: { type: "string" },
-          detail: { type: "string" },
-          embedded_rows: { type: "integer" },
-          total_records: { type: "integer" },
-        },
-      },
-    },
-  };
+  out.SchemaManifest = SchemaManifest;
+  out.DatasetInfoResponse = DatasetInfoResponse;
+  out.DatasetResponse = DatasetResponse;
+  out.ColumnDescriptor = ColumnDescriptor;
+  out.FilterSchemaResponse = FilterSchemaResponse;
   out.NeighborsResponse = NeighborsResponse;
   out.WorkflowResponse = WorkflowResponse;
   return out;
 }
-
-/** Schema slots in the order Pixano 0.8 serialises `DatasetInfo`. */
-export const INFO_SLOTS = [
-  "record",
-  "entity",
-  "entity_dynamic_state",
-  "bbox",
-  "mask",
-  "multi_path",
-  "keypoint",
-  "classification",
-  "relation",
-  "tracklet",
-  "message",
-  "timeseries",
-  "text_span",
-] as const;

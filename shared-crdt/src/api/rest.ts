@@ -28,6 +28,12 @@ export const TOKEN_NAME_MAX = 100;
 /** The lifetime of an API token, in days. */
 export const TOKEN_DAYS_MAX = 3650;
 
+/** Longest password accepted: longer inputs are someone testing the parser, not a person. */
+export const PASSWORD_MAX = 1024;
+
+/** Longest username a login may send (an account's own rules are the user store's). */
+export const LOGIN_USERNAME_MAX = 256;
+
 export const WorkflowRequest = Type.Object(
   {
     action: Type.Union(
@@ -88,9 +94,12 @@ export const WorkflowResponse = Type.Object({
 export type WorkflowResponse = Static<typeof WorkflowResponse>;
 
 /** A password: `writeOnly`, so a 422 never echoes it (its `input` is "…"). */
-const Secret = Type.String({ writeOnly: true });
+const Secret = Type.String({ writeOnly: true, maxLength: PASSWORD_MAX });
 
-export const LoginRequest = Type.Object({ username: Type.String(), password: Secret }, { title: "LoginRequest" });
+export const LoginRequest = Type.Object(
+  { username: Type.String({ maxLength: LOGIN_USERNAME_MAX }), password: Secret },
+  { title: "LoginRequest" },
+);
 export type LoginRequest = Static<typeof LoginRequest>;
 
 export const PasswordChangeRequest = Type.Object(

@@ -49,7 +49,7 @@ export function DatasetCard(props: { dataset: DatasetSummary; people: number }) 
       <div class="card-body">
         <div class="row">
           <span class="card-title grow">{props.dataset.name}</span>
-          <span class="badge">{WORKSPACE_LABELS[props.dataset.workspace] ?? props.dataset.workspace}</span>
+          <span class="badge">{WORKSPACE_LABELS[props.dataset.workspace ?? ""] ?? props.dataset.workspace}</span>
         </div>
         <div class="card-desc">{props.dataset.description}</div>
         <div class="row muted" style={{ "font-size": "12px" }}>

@@ -12,10 +12,11 @@ export async function recordViews(datasetId: string, recordId: string, schema: D
   const out: CanvasView[] = [];
   const toView = (v: ViewItem): CanvasView => ({
     id: v.id,
-    logicalName: v.logical_name,
+    logicalName: v.logical_name ?? "",
     src: v.src,
-    width: v.width,
-    height: v.height,
+    // Optional in the schema; the server sends them (0 when the row has none).
+    width: v.width ?? 0,
+    height: v.height ?? 0,
   });
   if (tables.has("images")) {
     for (const v of (await listRecordViews(datasetId, recordId, "images")).items) out.push(toView(v));
@@ -23,8 +24,9 @@ export async function recordViews(datasetId: string, recordId: string, schema: D
   if (tables.has("sequence_frames")) {
     const first = new Map<string, ViewItem>();
     for (const v of (await listRecordViews(datasetId, recordId, "sframes")).items) {
-      const prev = first.get(v.logical_name);
-      if (!prev || (v.frame_index ?? 0) < (prev.frame_index ?? 0)) first.set(v.logical_name, v);
+      const name = v.logical_name ?? "";
+      const prev = first.get(name);
+      if (!prev || (v.frame_index ?? 0) < (prev.frame_index ?? 0)) first.set(name, v);
     }
     for (const v of first.values()) out.push(toView(v));
   }

@@ -5,7 +5,6 @@ import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
-import { QueryReader } from "../queryParams.js";
 import { restIdentity } from "../recordDocs.js";
 import { getRow } from "../crud.js";
 import { serializeRow } from "../serialize.js";
@@ -79,10 +78,7 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const q = new QueryReader(req);
-      const recordId = q.str("record_id");
-      const limit = q.int("limit", { ge: 1, le: LIMIT_MAX }) ?? 100;
-      q.done();
+      const { record_id: recordId, limit } = req.query;
       const entries = ctx.live
         ? await ctx.live.activity(handle.id, recordId === undefined ? { limit } : { recordId, limit })
         : [];

@@ -5,8 +5,7 @@ import { declaredTable, openDataset, param, type AppContext } from "../context.j
 import { notFound } from "../errors.js";
 import { checkFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
-import { paginated, readPagination } from "../pagination.js";
-import { QueryReader } from "../queryParams.js";
+import { pageOf, paginated } from "../pagination.js";
 import { paginatedOf, ref } from "../schemas.js";
 import { scanAll } from "../scan.js";
 import { serializeRow } from "../serialize.js";
@@ -52,11 +51,9 @@ export function conversationsRouter(ctx: AppContext): Router {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const q = new QueryReader(req);
-      const page = readPagination(q);
-      const exact = readListFilters(q, ["record_id", "entity_id", "view_name", "source_type"], "view_id");
-      const where = q.str("where");
-      q.done();
+      const page = pageOf(req.query);
+      const exact = readListFilters(req.query, ["record_id", "view_name", "source_type"], "view_id");
+      const where = req.query.where;
       const schema = declaredTable(handle, "messages");
       if (!schema) {
         sendJson(res, 200, paginated([], 0, page));

@@ -1,12 +1,12 @@
 import { Router } from "express";
 import { readInfo, writeInfo, type DatasetHandle } from "@tessera/dataset";
 import { TABLES, typedInfo, type DatasetInfo, type SchemaGroup } from "@tessera/shared-crdt";
+import { INFO_SLOTS } from "@tessera/shared-crdt/api";
 import type { DatasetEntry } from "../../library/port.js";
 import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError, notFound } from "../errors.js";
-import { QueryReader } from "../queryParams.js";
 import { sendJson } from "../json.js";
-import { INFO_SLOTS, ref } from "../schemas.js";
+import { ref } from "../schemas.js";
 import { scanAll } from "../scan.js";
 
 /**
@@ -241,13 +241,11 @@ export function datasetsRouter(ctx: AppContext): Router {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "id"));
-      const q = new QueryReader(req);
-      const bookmark = q.requiredStr("bookmark");
-      q.done();
-      if (bookmark === undefined || !(BOOKMARK_TYPES as readonly string[]).includes(bookmark)) {
+      const { bookmark } = req.query;
+      if (!(BOOKMARK_TYPES as readonly string[]).includes(bookmark)) {
         throw new HttpError(
           422,
-          `Invalid bookmark type '${bookmark ?? ""}'. Must be one of (${BOOKMARK_TYPES.map((b) => `'${b}'`).join(", ")}).`,
+          `Invalid bookmark type '${bookmark}'. Must be one of (${BOOKMARK_TYPES.map((b) => `'${b}'`).join(", ")}).`,
         );
       }
       // Read the file, not the cached info: another writer may have changed it since.

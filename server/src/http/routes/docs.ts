@@ -2,19 +2,19 @@ import { LIMIT_MAX, SEARCH_TEXT_MAX } from "@tessera/shared-crdt/api";
 import type { QueryParamDoc } from "../routeTable.js";
 
 /** Query parameters shared by many routes, documented once. */
-export const paginationDocs: readonly QueryParamDoc[] = [
+export const paginationDocs = [
   { name: "limit", schema: { type: "integer", minimum: 1, maximum: LIMIT_MAX, default: 100 } },
   { name: "offset", schema: { type: "integer", minimum: 0, default: 0 } },
-];
+] as const satisfies readonly QueryParamDoc[];
 
-export const whereDoc: QueryParamDoc = {
+export const whereDoc = {
   name: "where",
   schema: { type: "string" },
   description:
     "Deprecated. Only simple forms are accepted (col = 'x', col = 3, a = 'x' AND b > 2, col IN ('a','b')); use filter=.",
-};
+} as const satisfies QueryParamDoc;
 
-export const explorerQueryDocs: readonly QueryParamDoc[] = [
+export const explorerQueryDocs = [
   {
     name: "filter",
     schema: { type: "array", items: { type: "string" } },
@@ -34,4 +34,4 @@ export const explorerQueryDocs: readonly QueryParamDoc[] = [
     description: "asc or desc, in any case (anything else is a 400).",
   },
   whereDoc,
-];
+] as const satisfies readonly QueryParamDoc[];

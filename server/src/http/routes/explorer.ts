@@ -1,9 +1,9 @@
 import { Router } from "express";
+import type { ColumnDescriptor as ColumnDescriptorResponse, FilterSchemaResponse } from "@tessera/shared-crdt/api";
 import { catalogueOrder, describeColumns, type ColumnDescriptor } from "../catalogue.js";
 import { openDataset, param, type AppContext } from "../context.js";
 import { checkFilters, checkQueryText, checkSort, parseExplorerFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
-import { QueryReader } from "../queryParams.js";
 import { ref } from "../schemas.js";
 import { scanAll } from "../scan.js";
 import { whereToFilters } from "../whereClause.js";
@@ -46,7 +46,7 @@ function descriptorOut(
   d: ColumnDescriptor,
   values: { values: string[]; complete: boolean } | null,
   indexed: boolean,
-): Record<string, unknown> {
+): ColumnDescriptorResponse {
   return {
     name: d.name,
     type: d.type,
@@ -57,7 +57,7 @@ function descriptorOut(
     searchable: d.searchable,
     // A column covered by an index of the table (LanceDB `listIndices`), as Pixano reports it.
     indexed,
-    operators: d.operators,
+    operators: [...d.operators],
     ...(values ? { values: values.values } : {}),
     values_complete: values ? values.complete : true,
   };
@@ -85,7 +85,7 @@ export function explorerRouter(ctx: AppContext): Router {
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const schema = recordsTable(handle);
-      const columns: Record<string, unknown>[] = [];
+      const columns: ColumnDescriptorResponse[] = [];
       const indexed = await handle.indexedColumns("records");
       for (const d of catalogueOrder(describeColumns(schema))) {
         const values =
@@ -97,11 +97,12 @@ export function explorerRouter(ctx: AppContext): Router {
         columns.push(descriptorOut(d, values, indexed.has(d.name)));
       }
       const total = await handle.count("records");
-      sendJson(res, 200, {
+      const reply: FilterSchemaResponse = {
         table: "records",
         columns,
         search: { modes: ["text"], models: [], status: "absent", embedded_rows: 0, total_records: total },
-      });
+      };
+      sendJson(res, 200, reply);
     },
   );
 
@@ -123,13 +124,7 @@ export function explorerRouter(ctx: AppContext): Router {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const q = new QueryReader(req);
-      const tokens = q.list("filter");
-      const text = q.str("q");
-      const sortParam = q.str("sort");
-      const order = q.str("order");
-      const where = q.str("where");
-      q.done();
+      const { filter: tokens, q: text, sort: sortParam, order, where } = req.query;
       const catalogue = describeColumns(recordsTable(handle));
       const filters = [...parseExplorerFilters(catalogue, tokens), ...checkFilters(catalogue, whereToFilters(where))];
       const options = { filters, q: checkQueryText(text), sort: checkSort(catalogue, sortParam, order) };

@@ -2,7 +2,6 @@ import type { Router } from "express";
 import { declaredTable, openDataset, param, type AppContext } from "../context.js";
 import { notFound } from "../errors.js";
 import { mimeOfFormat } from "@tessera/dataset";
-import { QueryReader } from "../queryParams.js";
 
 /**
  * `GET /datasets/{id}/records/{record_id}/sframes/batch` — the video frame worker's feed: up to
@@ -63,11 +62,7 @@ export function frameBatchRoute(ctx: AppContext, router: Router): void {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const q = new QueryReader(req);
-      const viewName = q.str("view_name");
-      const start = q.int("start_frame", { ge: 0 }) ?? 0;
-      const batchSize = q.int("batch_size", { ge: 1, le: 1000 }) ?? 100;
-      q.done();
+      const { view_name: viewName, start_frame: start, batch_size: batchSize } = req.query;
       const recordId = param(req.params, "record_id");
       if (!declaredTable(handle, "sequence_frames")) throw notFound("No frames found for the given parameters.");
       const page = await handle.query("sequence_frames", {

@@ -9,8 +9,7 @@ import { badRequest } from "../errors.js";
 import { checkFilters, checkQueryText, checkSort, parseExplorerFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
-import { paginated, readPagination } from "../pagination.js";
-import { QueryReader } from "../queryParams.js";
+import { pageOf, paginated } from "../pagination.js";
 import { paginatedOf, ref } from "../schemas.js";
 import { serializeRow } from "../serialize.js";
 import { resolveViewPreviews, type PreviewDescriptor } from "../viewPreviews.js";
@@ -91,15 +90,8 @@ export function recordsRouter(ctx: AppContext): Router {
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const q = new QueryReader(req);
-      const page = readPagination(q);
-      const tokens = q.list("filter");
-      const text = q.str("q");
-      const sort = q.str("sort");
-      const order = q.str("order");
-      const where = q.str("where");
-      const include = q.str("include");
-      q.done();
+      const page = pageOf(req.query);
+      const { filter: tokens, q: text, sort, order, where, include } = req.query;
       const includes = parseInclude(include);
       const schema = recordsTable(handle);
       const catalogue = describeColumns(schema);

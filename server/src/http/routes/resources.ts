@@ -18,8 +18,7 @@ import { badRequest, notFound } from "../errors.js";
 import { checkFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
-import { paginated, readPagination } from "../pagination.js";
-import { QueryReader } from "../queryParams.js";
+import { pageOf, paginated } from "../pagination.js";
 import type { QueryParamDoc } from "../routeTable.js";
 import { modelStem, paginatedOf, ref } from "../schemas.js";
 import { readableColumns, serializeRow } from "../serialize.js";
@@ -88,21 +87,24 @@ const FILTER_DOCS: Readonly<Record<ListFilter, QueryParamDoc>> = {
   frame_index: { name: "frame_index", schema: { type: "integer" } },
 };
 
-/** The exact-match filters of a resource listing, read from the query (empty strings are ignored, as in Pixano). */
+/**
+ * The exact-match filters of a resource listing, from the router-checked query (empty strings are
+ * ignored, as in Pixano).
+ */
 export function readListFilters(
-  q: QueryReader,
+  q: Readonly<Record<string, unknown>>,
   allowed: readonly ListFilter[],
   viewColumn: "view_id" | "logical_name",
 ): Filter[] {
   const out: Filter[] = [];
   for (const f of allowed) {
     if (f === "frame_index") {
-      const n = q.int("frame_index");
-      if (n !== undefined) out.push({ column: "frame_index", op: "eq", values: [String(n)] });
+      const n = q.frame_index;
+      if (typeof n === "number") out.push({ column: "frame_index", op: "eq", values: [String(n)] });
       continue;
     }
-    const v = q.str(f);
-    if (v === undefined || v === "") continue;
+    const v = q[f];
+    if (typeof v !== "string" || v === "") continue;
     out.push({ column: f === "view_name" ? viewColumn : f, op: "eq", values: [v] });
   }
   return out;
@@ -169,11 +171,9 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
     },
     async (req, res) => {
       const { access: a } = await access(param(req.params, "dataset_id"), req);
-      const q = new QueryReader(req);
-      const page = readPagination(q);
-      const exact = readListFilters(q, def.filters, "view_id");
-      const where = q.str("where");
-      q.done();
+      const page = pageOf(req.query);
+      const exact = readListFilters(req.query, def.filters, "view_id");
+      const where = req.query.where;
       if (!a) throw noTable(def);
       const filters = [...exact, ...checkFilters(describeColumns(a.schema), whereToFilters(where))];
       checkColumnsExist(a.schema, filters);

@@ -10,9 +10,8 @@ import { badRequest, notFound } from "../errors.js";
 import { checkFilters } from "../explorerQuery.js";
 import { PyFloat, sendJson } from "../json.js";
 import { mediaSrc } from "../mediaSrc.js";
-import { paginated, readPagination } from "../pagination.js";
-import { QueryReader } from "../queryParams.js";
-import type { RouteSpec } from "../routeTable.js";
+import { pageOf, paginated, type Pagination } from "../pagination.js";
+import type { QueryParamDoc, RouteHandler, RouteSpec } from "../routeTable.js";
 import { paginatedOf, ref } from "../schemas.js";
 import { jpegThumbnail, PREVIEW_SIZES } from "../thumbnail.js";
 import { whereToFilters } from "../whereClause.js";
@@ -139,6 +138,28 @@ function columnsFor(schema: TableSchema): string[] {
   return (LIST_COLUMNS[schema.table.name] ?? []).filter((c) => present.has(c));
 }
 
+const listQuery = [
+  ...paginationDocs,
+  { name: "record_id", schema: { type: "string" } },
+  { name: "view_name", schema: { type: "string" } },
+  whereDoc,
+] as const satisfies readonly QueryParamDoc[];
+const recordListQuery = [
+  ...paginationDocs,
+  { name: "view_name", schema: { type: "string" } },
+  whereDoc,
+] as const satisfies readonly QueryParamDoc[];
+
+/** What the view handlers read of the request: its path parameters and headers (the query comes checked). */
+type ViewRequest = Pick<Request, "params" | "headers">;
+
+/** The checked query of a view listing (the record-scoped listing has no `record_id` parameter). */
+type ListQuery = Pagination & {
+  readonly record_id?: string | undefined;
+  readonly view_name: string | undefined;
+  readonly where: string | undefined;
+};
+
 function viewTable(handle: DatasetHandle, kind: ViewKind): TableSchema {
   const schema = declaredTable(handle, kind.table);
   if (!schema) throw notFound(`No table found for resource '${kind.resource}'.`);
@@ -148,18 +169,16 @@ function viewTable(handle: DatasetHandle, kind: ViewKind): TableSchema {
 async function listViews(
   ctx: AppContext,
   kind: ViewKind,
-  req: Request,
+  req: ViewRequest,
   res: Response,
+  query: ListQuery,
   recordId: string | undefined,
 ): Promise<void> {
   const datasetId = param(req.params, "dataset_id");
   const handle = await openDataset(ctx, datasetId);
-  const q = new QueryReader(req);
-  const page = readPagination(q);
-  const rid = recordId ?? q.str("record_id");
-  const viewName = q.str("view_name");
-  const where = q.str("where");
-  q.done();
+  const page = pageOf(query);
+  const rid = recordId ?? query.record_id;
+  const { view_name: viewName, where } = query;
   const schema = viewTable(handle, kind);
   const filters = [
     ...(rid ? [{ column: "record_id", op: "eq" as const, values: [rid] }] : []),
@@ -199,7 +218,7 @@ async function mediaBytes(ctx: AppContext, row: Row): Promise<Uint8Array | null>
   }
 }
 
-async function sendBlob(ctx: AppContext, kind: ViewKind, req: Request, res: Response): Promise<void> {
+async function sendBlob(ctx: AppContext, kind: ViewKind, req: ViewRequest, res: Response): Promise<void> {
   const handle = await openDataset(ctx, param(req.params, "dataset_id"));
   viewTable(handle, kind);
   const id = param(req.params, "id");
@@ -213,11 +232,14 @@ async function sendBlob(ctx: AppContext, kind: ViewKind, req: Request, res: Resp
   sendBytes(req, res, bytes, { contentType: type, ranges: true, cacheControl: "no-cache" });
 }
 
-async function sendPreview(ctx: AppContext, kind: ViewKind, req: Request, res: Response): Promise<void> {
+async function sendPreview(
+  ctx: AppContext,
+  kind: ViewKind,
+  req: ViewRequest,
+  res: Response,
+  size: number | undefined,
+): Promise<void> {
   const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-  const q = new QueryReader(req);
-  const size = q.int("size");
-  q.done();
   if (size !== undefined && !(PREVIEW_SIZES as readonly number[]).includes(size)) {
     throw badRequest(`Invalid preview size ${size}; allowed: [${PREVIEW_SIZES.join(", ")}]`);
   }
@@ -246,15 +268,7 @@ async function sendPreview(ctx: AppContext, kind: ViewKind, req: Request, res: R
 export function viewsRouter(ctx: AppContext): Router {
   const router = Router();
   const base = "/datasets/{dataset_id}";
-  const add = (spec: RouteSpec, handler: (req: Request, res: Response) => Promise<void>) =>
-    ctx.routes.add(router, spec, handler);
-  const listQuery = [
-    ...paginationDocs,
-    { name: "record_id", schema: { type: "string" } },
-    { name: "view_name", schema: { type: "string" } },
-    whereDoc,
-  ];
-  const recordListQuery = [...paginationDocs, { name: "view_name", schema: { type: "string" } }, whereDoc];
+  const add = <const S extends RouteSpec>(spec: S, handler: RouteHandler<S>) => ctx.routes.add(router, spec, handler);
 
   // The frame batch is more specific than /records/{record_id}/sframes; register it first.
   frameBatchRoute(ctx, router);
@@ -274,7 +288,7 @@ export function viewsRouter(ctx: AppContext): Router {
         query: listQuery,
         responses: page,
       },
-      (req, res) => listViews(ctx, kind, req, res, undefined),
+      (req, res) => listViews(ctx, kind, req, res, req.query, undefined),
     );
     add(
       {
@@ -332,7 +346,7 @@ export function viewsRouter(ctx: AppContext): Router {
             "304": { description: "Not modified (ETag)." },
           },
         },
-        (req, res) => sendPreview(ctx, kind, req, res),
+        (req, res) => sendPreview(ctx, kind, req, res, req.query.size),
       );
     }
     add(
@@ -345,7 +359,7 @@ export function viewsRouter(ctx: AppContext): Router {
         query: recordListQuery,
         responses: page,
       },
-      (req, res) => listViews(ctx, kind, req, res, param(req.params, "record_id")),
+      (req, res) => listViews(ctx, kind, req, res, req.query, param(req.params, "record_id")),
     );
   }
   return router;
