@@ -3,8 +3,8 @@
  * `npm test`: every check this repository has, in one command, with one verdict.
  *
  * Suites, in order: the formatter check (`prettier --check`), the type-check (`tsc -b`), the linter (`eslint .`, package boundaries
- * included), the import-cycle check (`scripts/check-imports.mjs`), the dependency check (`knip`:
- * unused, unlisted and unresolved dependencies), the unit and integration tests (`vitest run`),
+ * included), the import-cycle check (`scripts/check-imports.mjs`), the dead-code check (`knip`:
+ * unused files, exports, exported types and dependencies; unlisted and unresolved imports), the unit and integration tests (`vitest run`),
  * and the browser end-to-end tests (Playwright) once `client/e2e/` exists. Each runs even when an
  * earlier one failed, so one run shows everything that is broken. Test suites report through
  * their JSON reporters; the type-check, the linter and the two checks count as one check each
@@ -122,7 +122,7 @@ await checkSuite("format", bin("prettier"), ["--check", "--log-level", "warn", F
 await checkSuite("tsc", bin("tsc"), ["-b"]);
 await checkSuite("eslint", bin("eslint"), ["."]);
 await checkSuite("imports", process.execPath, [join(root, "scripts", "check-imports.mjs")]);
-await checkSuite("knip", bin("knip"), ["--no-progress", "--include", "dependencies,unlisted,unresolved,binaries"]);
+await checkSuite("knip", bin("knip"), ["--no-progress"]);
 await vitestSuite();
 await playwrightSuite();
 rmSync(reportDir, { recursive: true, force: true });

@@ -28,7 +28,7 @@ export interface Identity {
   readonly account: boolean;
 }
 
-export type AuthState =
+type AuthState =
   | { readonly kind: "loading" }
   /** No accounts on this server: the guest identity (null until chosen). */
   | { readonly kind: "guest"; readonly identity: Identity | null }
@@ -139,7 +139,7 @@ export function onSignedIn(fn: AuthListener): () => void {
  * The server answered 401 (a REST call, or the sync endpoint's refusal found by a probe): an
  * account in use becomes "expired" (sign in again in place), nothing else changes for guests.
  */
-export function sessionEnded(): void {
+function sessionEnded(): void {
   const s = authState();
   if (s.kind === "account") setAuthState({ kind: "expired", identity: s.identity });
   else if (s.kind === "loading") setAuthState({ kind: "signedOut" });

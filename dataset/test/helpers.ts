@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Repository root (tests run from any cwd). */
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURES = path.join(REPO, "fixtures", "pixano-built");
-export const FIXTURE_LIBRARY = path.join(FIXTURES, "library");
+const FIXTURE_LIBRARY = path.join(FIXTURES, "library");
 export const FIXTURE_REFERENCE = path.join(FIXTURES, "reference");
 export const HAVE_FIXTURES = existsSync(path.join(FIXTURE_LIBRARY)) && existsSync(FIXTURE_REFERENCE);
 

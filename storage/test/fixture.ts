@@ -7,7 +7,7 @@ import { Library, type Dataset } from "@tessera/dataset";
 import { FileRecordLog, FileSnapshotStore, type RecordKey, type StateClock } from "../src/index.js";
 
 /** A small image dataset with custom record and entity fields, as the live-editing tests need. */
-export function stateInfo(id = "state_ds"): DatasetInfo {
+function stateInfo(id = "state_ds"): DatasetInfo {
   return {
     id,
     name: "State dataset",
@@ -34,7 +34,7 @@ export function stateInfo(id = "state_ds"): DatasetInfo {
   };
 }
 
-export const stateRows = {
+const stateRows = {
   records: [
     { id: "r1", split: "train", weather: "sunny", comment: "" },
     { id: "r2", split: "train" },

@@ -6,7 +6,7 @@ import type { RecordKey, RecordLog } from "../src/index.js";
  * A factory returns a fresh, empty log plus optional capabilities; tests that need a capability
  * the implementation lacks are skipped for it.
  */
-export interface RecordLogHarness {
+interface RecordLogHarness {
   readonly log: RecordLog;
   /** Closes the log and opens a new instance over the same storage (a process restart). */
   reopen(): Promise<RecordLog>;

@@ -6,7 +6,7 @@ import { Library, type Dataset } from "@tessera/dataset";
 import { FileRecordLog, FileSnapshotStore, loadRecordDoc, type LoadedRecord, type RecordKey } from "../src/index.js";
 import { PERSISTENCE_ORIGIN, randomId, type DatasetInfo, type DocContext } from "@tessera/shared-crdt";
 
-export function info(id = "ds"): DatasetInfo {
+function info(id = "ds"): DatasetInfo {
   return {
     id,
     name: "Persist dataset",
@@ -27,7 +27,7 @@ export function info(id = "ds"): DatasetInfo {
   };
 }
 
-export const rows = {
+const rows = {
   records: [{ id: "r1" }, { id: "r2" }],
   images: [{ id: "img1", record_id: "r1", logical_name: "image", uri: "r1.png", width: 10, height: 10, format: "PNG" }],
   entities: [

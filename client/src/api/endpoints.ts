@@ -1,17 +1,7 @@
-import type { ActivityEntry, NamedAction, Presence } from "@tessera/shared-crdt";
-import type { WorkflowRequest } from "@tessera/shared-crdt/api";
+import type { ActivityEntry, Presence } from "@tessera/shared-crdt";
 import { queryString, requestJson } from "./http.js";
 import { restParams, type ExplorerQuery } from "./explorerQuery.js";
-import type {
-  DatasetDetail,
-  DatasetSummary,
-  FilterDocument,
-  Neighbors,
-  Page,
-  RecordItem,
-  ViewItem,
-  WorkflowReply,
-} from "./types.js";
+import type { DatasetDetail, DatasetSummary, FilterDocument, Neighbors, Page, RecordItem, ViewItem } from "./types.js";
 
 /** Typed calls to the REST routes the client uses; one function per route. */
 
@@ -23,11 +13,6 @@ export function listDatasets(): Promise<DatasetSummary[]> {
 
 export function getDataset(datasetId: string): Promise<DatasetDetail> {
   return requestJson<DatasetDetail>(ds(datasetId));
-}
-
-/** `info.json` as the server holds it (parse with shared-crdt's `parseDatasetInfo`). */
-export function getDatasetInfo(datasetId: string): Promise<unknown> {
-  return requestJson<unknown>(`${ds(datasetId)}/info`);
 }
 
 export function getFilters(datasetId: string): Promise<FilterDocument> {
@@ -76,18 +61,6 @@ export function listRecordViews(
   return requestJson<Page<ViewItem>>(
     `${ds(datasetId)}/records/${encodeURIComponent(recordId)}/${resource}${queryString({ limit: 1000 })}`,
   );
-}
-
-export function postWorkflow(
-  datasetId: string,
-  recordId: string,
-  action: NamedAction,
-  comment = "",
-): Promise<WorkflowReply> {
-  return requestJson<WorkflowReply>(`${ds(datasetId)}/records/${encodeURIComponent(recordId)}/workflow`, {
-    method: "POST",
-    body: { action, comment } satisfies WorkflowRequest,
-  });
 }
 
 export function listActivity(

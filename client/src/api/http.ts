@@ -15,7 +15,7 @@ export class ApiError extends Error {
 }
 
 /** Turns a FastAPI `detail` (a string, or a list of located issues for 422) into one readable line. */
-export function detailText(body: unknown, fallback: string): string {
+function detailText(body: unknown, fallback: string): string {
   if (body === null || typeof body !== "object" || !("detail" in body)) return fallback;
   const detail = (body as { detail: unknown }).detail;
   if (typeof detail === "string") return detail;

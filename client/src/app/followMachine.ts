@@ -6,7 +6,7 @@ import type { SelectionRef, Viewport } from "../canvas/types.js";
  * `transition(state, event, ctx)` returns the next state and the effects to run (tell the live
  * channel, navigate, move the camera, select, toast), so it is tested without a browser.
  */
-export interface Leader {
+interface Leader {
   readonly id: string;
   readonly name: string;
   readonly color: string;
@@ -39,7 +39,7 @@ export type FollowEvent =
   | { readonly type: "userNavigated" }
   | { readonly type: "escape" };
 
-export type FollowEffect =
+type FollowEffect =
   | { readonly type: "setFollow"; readonly userId: string | null }
   | { readonly type: "navigate"; readonly recordId: string }
   | { readonly type: "setViewport"; readonly viewport: Viewport }

@@ -40,7 +40,7 @@ export interface EffectTarget {
 }
 
 /** The part of `Y.UndoManager` used to make a drag one undo step. */
-export interface UndoGrouping {
+interface UndoGrouping {
   captureTimeout: number;
   stopCapturing(): void;
 }

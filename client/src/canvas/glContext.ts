@@ -19,7 +19,7 @@ export function probeRenderer(): string {
  * Real GPUs keep Pixi's defaults.
  */
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software/i;
-export const SOFTWARE_BATCH_TEXTURES = 2;
+const SOFTWARE_BATCH_TEXTURES = 2;
 
 export function createGlContext(antialias: boolean): {
   canvas: HTMLCanvasElement;

@@ -18,7 +18,7 @@ import { onSessionEnded, onSignedIn, roleOn, type Identity } from "../session.js
  * open. What this connection last said about itself (record, tool, frame, whom it follows) is
  * said again after a reconnect, since the server starts each connection blank.
  */
-export class LiveError extends Error {
+class LiveError extends Error {
   override name = "LiveError";
   constructor(
     readonly reason: string,

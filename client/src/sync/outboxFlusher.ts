@@ -57,7 +57,7 @@ export function startOutboxFlusher(identity: () => Identity | null): OutboxFlush
   return current;
 }
 
-export function createOutboxFlusher(identity: () => Identity | null): OutboxFlusher {
+function createOutboxFlusher(identity: () => Identity | null): OutboxFlusher {
   let running = false;
   let again = false;
   let stopped = false;

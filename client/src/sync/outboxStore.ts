@@ -29,7 +29,7 @@ export interface OutboxStore {
   listUser(user: string): Promise<OutboxEntry[]>;
 }
 
-export class OutboxStoreError extends Error {
+class OutboxStoreError extends Error {
   override name = "OutboxStoreError";
 }
 
@@ -91,7 +91,7 @@ function done(tx: IDBTransaction): Promise<void> {
   });
 }
 
-export class IndexedDbOutboxStore implements OutboxStore {
+class IndexedDbOutboxStore implements OutboxStore {
   private constructor(private readonly db: IDBDatabase) {}
 
   static async open(factory: IDBFactory): Promise<IndexedDbOutboxStore> {

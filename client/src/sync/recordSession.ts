@@ -48,7 +48,7 @@ export interface RecordSession {
   destroy(): void;
 }
 
-export function syncUrl(location: Pick<Location, "protocol" | "host">, datasetId: string): string {
+function syncUrl(location: Pick<Location, "protocol" | "host">, datasetId: string): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}/sync/${encodeURIComponent(datasetId)}`;
 }

@@ -20,9 +20,9 @@ export type BrushState =
 
 const IDLE: BrushState = { phase: "idle" };
 export const MIN_BRUSH_RADIUS = 1;
-export const MAX_BRUSH_RADIUS = 500;
+const MAX_BRUSH_RADIUS = 500;
 /** Each `[`/`]` press scales the radius by this factor. */
-export const BRUSH_STEP = 1.25;
+const BRUSH_STEP = 1.25;
 
 function targetMask(ctx: ToolContext, viewId: string): ShapeRef | null {
   for (const ref of ctx.selection) {

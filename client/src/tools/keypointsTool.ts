@@ -29,7 +29,7 @@ export type KeypointsState =
 const IDLE: KeypointsState = { phase: "idle" };
 /** Side of the box a plain click places the template in, in screen pixels. */
 export const CLICK_PLACE_PX = 120;
-export const KEYPOINT_STATE_CYCLE = ["visible", "invisible", "hidden"] as const;
+const KEYPOINT_STATE_CYCLE = ["visible", "invisible", "hidden"] as const;
 
 /** The next state in the visible → invisible → hidden cycle (unknown states restart at visible). */
 export function nextKeypointState(state: string | undefined): string {
@@ -38,7 +38,7 @@ export function nextKeypointState(state: string | undefined): string {
 }
 
 /** The template's layout fitted into a normalised box. */
-export function layoutInBox(t: KeypointTemplate, b: NBox): number[] {
+function layoutInBox(t: KeypointTemplate, b: NBox): number[] {
   const out: number[] = [];
   for (let i = 0; i < t.labels.length; i++) {
     const [lx, ly] = t.layout[i] ?? [0.5, 0.5];

@@ -117,7 +117,7 @@ function onKey(
   }
 }
 
-export function pathTool(name: "polygon" | "polyline"): Tool<PathState> {
+function pathTool(name: "polygon" | "polyline"): Tool<PathState> {
   const closed = name === "polygon";
   return {
     name,

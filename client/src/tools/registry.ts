@@ -44,8 +44,3 @@ export function allTools(): readonly ToolEntry[] {
 export function toolEntry(name: ToolName): ToolEntry | undefined {
   return name === "select" ? SELECT_TOOL : kindTool(name);
 }
-
-/** Whether a tool draws new shapes (what N repeats): every tool a kind brings. */
-export function isDrawingTool(name: ToolName): boolean {
-  return name !== "select" && kindTool(name) !== undefined;
-}

@@ -33,7 +33,7 @@ export type SelectState =
 
 const IDLE: SelectState = { phase: "idle", hover: null };
 
-export function sameRef(a: ShapeRef | null | undefined, b: ShapeRef | null | undefined): boolean {
+function sameRef(a: ShapeRef | null | undefined, b: ShapeRef | null | undefined): boolean {
   return !!a && !!b && a.table === b.table && a.id === b.id;
 }
 
@@ -46,7 +46,7 @@ function sameHit(a: Hit | null, b: Hit | null): boolean {
 }
 
 /** Handles and vertices of selected, editable shapes win over whatever lies under them. */
-export function pick(p: ToolPoint, ctx: ToolContext): Hit | null {
+function pick(p: ToolPoint, ctx: ToolContext): Hit | null {
   for (const ref of ctx.selection) {
     const shape = ctx.shape(ref);
     if (!shape || shape.viewId !== p.viewId) continue;

@@ -24,7 +24,7 @@ export interface ShapeRef extends SelectionRef {
 export type VertexTable = Parameters<typeof moveVertex>[2];
 
 /** A COCO RLE as stored in the `masks` table. */
-export interface MaskRle {
+interface MaskRle {
   readonly size: readonly number[];
   readonly counts: string;
 }
@@ -34,6 +34,8 @@ export interface MaskRle {
  * origin), whatever the stored row used (pixel boxes are normalised when read). A kind module
  * (`client/src/kinds/*.kind.ts`) adding a new shape declares it here by interface merging:
  * `declare module "../tools/types.js" { interface ShapeKinds { ellipse: EllipseShape } }`.
+ *
+ * @public (kind modules augment it)
  */
 export interface ShapeKinds {
   box: {
@@ -97,7 +99,7 @@ export interface ToolPoint {
   readonly sy: number;
 }
 
-export interface Modifiers {
+interface Modifiers {
   readonly shift: boolean;
   readonly ctrl: boolean;
   readonly alt: boolean;
@@ -114,7 +116,7 @@ export type ToolEvent =
   | { readonly type: "cancel" };
 
 /** Which part of a shape is under the pointer. */
-export type HitPart =
+type HitPart =
   | { readonly type: "body" }
   | { readonly type: "vertex"; readonly index: number }
   | { readonly type: "handle"; readonly handle: BoxHandle };

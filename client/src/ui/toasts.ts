@@ -4,7 +4,7 @@ import { ApiError } from "../api/http.js";
 /** Short messages in the corner: errors from the server, status changes by others, follow notices. */
 export type ToastKind = "info" | "error" | "status";
 
-export interface Toast {
+interface Toast {
   readonly id: number;
   readonly text: string;
   readonly kind: ToastKind;

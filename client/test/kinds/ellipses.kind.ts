@@ -20,7 +20,7 @@ import { step, type Tool, type ToolContext } from "../../src/tools/types.js";
 /** The kind's table, as the data half registered it (throws when it did not). */
 export const ELLIPSES = registeredTableName("ellipses");
 
-export interface EllipseShape {
+interface EllipseShape {
   readonly kind: "ellipse";
   readonly viewId: string;
   readonly cx: number;

@@ -39,7 +39,7 @@ export function imageSchema(): DatasetSchema {
 }
 
 export const RECORD = "rec1";
-export const SEED_ORIGIN = clientOrigin("seed");
+const SEED_ORIGIN = clientOrigin("seed");
 /** Two views: a 1000×500 image and a 400×400 one tiled to its right. */
 export const VIEWS = [
   { id: "v1", width: 1000, height: 500 },
@@ -81,7 +81,7 @@ export function world(): World {
   };
 }
 
-export function ctxOf(w: World): ToolContext {
+function ctxOf(w: World): ToolContext {
   const input: ToolContextInput = {
     scene: w.scene,
     camera: w.camera,

@@ -6,7 +6,7 @@ import sharp from "sharp";
 import type { Row, TableName } from "@tessera/shared-crdt";
 import { Dataset } from "../../src/index.js";
 
-export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 export const PIXANO_BUILT = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   "../../../fixtures/pixano-built",

@@ -13,7 +13,7 @@ import { Rng } from "../rng.js";
  * one bbox each. Cached under `load-tests/.cache/` (gitignored) and reused while the generator
  * version and size match; the first build reports rows/s and peak RSS.
  */
-export const BROWSE_DATASET_ID = "browse_1m";
+const BROWSE_DATASET_ID = "browse_1m";
 /** Bump when the generated content changes, to invalidate caches. */
 const GENERATOR_VERSION = 1;
 const BATCH = 50_000;

@@ -97,12 +97,7 @@ function undelivered(bots: BotReport, obs: ObserverReport): number {
   return missing;
 }
 
-async function fanoutRun(
-  kind: ServerKind,
-  p: FanoutParams,
-  ctx: ScenarioContext,
-  run: number,
-): Promise<FanoutRun> {
+async function fanoutRun(kind: ServerKind, p: FanoutParams, ctx: ScenarioContext, run: number): Promise<FanoutRun> {
   const data = await createCollabDataset({ label: "fanout", records: [{ id: RECORD, boxes: p.clients }] });
   const started = await startKind(kind, ctx, { dataDir: data.dataDir });
   const { server } = started;

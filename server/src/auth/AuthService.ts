@@ -28,7 +28,7 @@ import { UserStore, type UserRecord } from "./UserStore.js";
 /** How `startServer` authenticates: `off` is the single-user mode (everyone is the local admin, loopback only). */
 export type AuthConfig = { readonly mode: "off" } | AuthOnConfig;
 
-export interface AuthOnConfig {
+interface AuthOnConfig {
   readonly mode: "on";
   /** The first admin, created when no admin exists (`TESSERA_ADMIN_USER` / `TESSERA_ADMIN_PASSWORD`); a password is generated when absent. */
   readonly admin?: { readonly username?: string; readonly password?: string };

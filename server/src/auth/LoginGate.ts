@@ -28,7 +28,7 @@ export interface LoginLimits {
   readonly queued: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   addressBurst: 20,
   addressPerMinute: 20,
   freeFailures: 5,

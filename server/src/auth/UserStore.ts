@@ -79,7 +79,7 @@ function checkDatasetId(id: string): string {
 const UID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** A new account id (a random UUID). */
-export function newUid(): string {
+function newUid(): string {
   return randomUUID();
 }
 

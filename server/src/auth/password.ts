@@ -19,10 +19,10 @@ export const DEFAULT_SCRYPT_COST: ScryptCost = { ln: 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 /** Longest password accepted (declared with the REST schemas, which enforce it at the boundary). */
-export const MAX_PASSWORD_LENGTH = PASSWORD_MAX;
-export const MIN_PASSWORD_LENGTH = 8;
+const MAX_PASSWORD_LENGTH = PASSWORD_MAX;
+const MIN_PASSWORD_LENGTH = 8;
 
-export class PasswordHashError extends Error {
+class PasswordHashError extends Error {
   override name = "PasswordHashError";
 }
 

@@ -18,13 +18,13 @@ const json = (schema: Record<string, unknown>) => ({ "application/json": schema 
 const tags = ["Auth"];
 
 /** The principal of a request that passed the guard (every route here is at least signed-in, but login). */
-export function principalOf(req: Request): Principal {
+function principalOf(req: Request): Principal {
   const a = requestAuth(req);
   if (!a || a.principal.kind === "anonymous") throw new HttpError(401, "Authentication required.");
   return a.principal;
 }
 
-export function accountOf(req: Request): UserRecord {
+function accountOf(req: Request): UserRecord {
   const p = principalOf(req);
   if (p.kind !== "user")
     throw new HttpError(400, "Authentication is off on this server: there are no accounts to use here.");

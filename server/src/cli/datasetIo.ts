@@ -6,9 +6,7 @@ export {
   FORMATS,
   importDataset,
   ImportError,
-  type ExportReport,
   type FormatOption,
   type ImportMode,
-  type ImportProgress,
   type ImportReport,
 } from "@tessera/dataset/io";

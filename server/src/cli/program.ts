@@ -14,7 +14,7 @@ import { parsePort } from "../serverOptions.js";
  * `server run`. Commander parses; every action resolves or throws, and `main` maps the outcome
  * to the exit code (0 ok, 1 runtime error, 2 usage error).
  */
-export const VERSION = "0.1.0";
+const VERSION = "0.1.0";
 const WORKSPACES = ["image", "video", "image_vqa", "image_text_entity_linking"] as const;
 
 function port(value: string): number {

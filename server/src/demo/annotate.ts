@@ -17,7 +17,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 const unit = (v: number) => clamp(Math.round(v * 1e6) / 1e6, 0, 1);
 
 /** Pixel box `[x1, y1, x2, y2]` snapped outward to whole pixels and clamped to the image. */
-export function pixelBox(
+function pixelBox(
   bounds: readonly [number, number, number, number],
   size: ImageSize,
 ): [number, number, number, number] {

@@ -18,7 +18,7 @@ export interface CreateDemoOptions {
   readonly log?: (message: string) => void;
 }
 
-export interface DemoDatasetReport {
+interface DemoDatasetReport {
   readonly id: string;
   readonly folder: string;
   readonly rows: Readonly<Record<string, number>>;

@@ -6,7 +6,7 @@ import { buildVideoDataset } from "./videoDataset.js";
 import { buildVqaDataset } from "./vqaDataset.js";
 
 /** How big each demo dataset is: the defaults are what `npm start` creates. */
-export interface DemoSizes {
+interface DemoSizes {
   readonly images: number;
   readonly videos: number;
   readonly framesPerVideo: number;
@@ -14,7 +14,7 @@ export interface DemoSizes {
   readonly entityLinking: number;
 }
 
-export const DEFAULT_DEMO_SIZES: DemoSizes = { images: 300, videos: 4, framesPerVideo: 20, vqa: 20, entityLinking: 10 };
+const DEFAULT_DEMO_SIZES: DemoSizes = { images: 300, videos: 4, framesPerVideo: 20, vqa: 20, entityLinking: 10 };
 
 export interface DemoPlanOptions {
   /** Same seed, same datasets (ids, geometry, statuses, pixels). */
@@ -24,7 +24,7 @@ export interface DemoPlanOptions {
   readonly sizes?: Partial<DemoSizes>;
 }
 
-export const DEFAULT_DEMO_SEED = 7492;
+const DEFAULT_DEMO_SEED = 7492;
 
 /**
  * Every demo dataset as a plan (rows + media), not yet written. Each dataset draws from its own

@@ -26,7 +26,7 @@ import type { Category, SceneObject } from "./shapes.js";
  * as Pixano does: several start/end pairs, `mention` = the pieces joined by " ... ") and a box —
  * plus a mask for solid objects — on the image.
  */
-export const ENTITY_LINKING_DATASET_ID = "demo_entity_linking";
+const ENTITY_LINKING_DATASET_ID = "demo_entity_linking";
 
 /** Which objects a caption names, by record: a sliding window over this list. */
 const ORDER: readonly Category[] = ["car", "house", "person", "tree", "balloon", "sign"];

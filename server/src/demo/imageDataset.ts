@@ -24,7 +24,7 @@ import { CATEGORIES, type Category } from "./shapes.js";
  * custom record field (`weather`) and a custom entity field (`category`, closed pick-list).
  * Records that are still `new` carry model pre-annotations (boxes with a confidence) to review.
  */
-export const IMAGE_DATASET_ID = "demo_image";
+const IMAGE_DATASET_ID = "demo_image";
 
 export interface ImageDatasetOptions {
   readonly records: number;

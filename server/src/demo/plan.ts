@@ -7,7 +7,7 @@ import type { Prng } from "@tessera/shared-crdt";
  * rows per table. Builders produce plans (pure data plus rendered media); one writer turns any
  * plan into a dataset through `@tessera/dataset`, so each builder stays small and testable.
  */
-export interface DemoInfo {
+interface DemoInfo {
   readonly id: string;
   readonly name: string;
   readonly description: string;
@@ -32,8 +32,7 @@ export interface DemoContext {
   readonly now: () => Date;
 }
 
-export const STATUSES = ["new", "inProgress", "inReview", "validated"] as const;
-export type Status = (typeof STATUSES)[number];
+export type Status = "new" | "inProgress" | "inReview" | "validated";
 
 /** A campaign in progress: most records untouched, some being worked on, a few done. */
 export function pickStatus(rng: Prng): Status {

@@ -9,7 +9,7 @@ export const SCENE_WIDTH = 320;
 export const SCENE_HEIGHT = 240;
 
 export const WEATHERS = ["sunny", "cloudy", "rainy", "foggy", "snowy"] as const;
-export type Weather = (typeof WEATHERS)[number];
+type Weather = (typeof WEATHERS)[number];
 
 export interface Scene {
   readonly width: number;

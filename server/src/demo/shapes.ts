@@ -12,9 +12,7 @@ export type Category = (typeof CATEGORIES)[number];
 /** A 2D point in pixels, origin at the top-left corner of the image. */
 export type Point = readonly [number, number];
 
-/** Pixano's `person` keypoint template (the 0.7 UI's): joint names in template order. */
-export const PERSON_JOINTS = ["head", "middle", "left arm", "right arm", "belly", "left foot", "right foot"] as const;
-export const PERSON_EDGES: readonly (readonly [number, number])[] = [
+const PERSON_EDGES: readonly (readonly [number, number])[] = [
   [0, 1],
   [1, 2],
   [1, 3],

@@ -25,8 +25,8 @@ import { makeObject, type Category, type Placement, type SceneObject } from "./s
  * reproduces the drawn motion exactly. Each keyframe has an entity dynamic state (`motion`,
  * `occluded`) that its box points to.
  */
-export const VIDEO_DATASET_ID = "demo_video";
-export const FPS = 10;
+const VIDEO_DATASET_ID = "demo_video";
+const FPS = 10;
 
 export interface VideoDatasetOptions {
   readonly records: number;

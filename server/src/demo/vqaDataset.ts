@@ -25,7 +25,7 @@ import { CATEGORIES, type Category } from "./shapes.js";
  * choice index + 'A'). Numbering follows Pixano 0.8: a question and its answers share a number,
  * the SYSTEM prompt is 0. Records still in progress have unanswered questions left.
  */
-export const VQA_DATASET_ID = "demo_vqa";
+const VQA_DATASET_ID = "demo_vqa";
 
 export interface VqaDatasetOptions {
   readonly records: number;

@@ -14,7 +14,7 @@ export interface SendBytesOptions {
   readonly ranges?: boolean;
 }
 
-export function sha1Etag(bytes: Uint8Array): string {
+function sha1Etag(bytes: Uint8Array): string {
   return `"${createHash("sha1").update(bytes).digest("hex")}"`;
 }
 

@@ -44,11 +44,7 @@ const ITEM_TYPE: Partial<Record<IssueCode, IssueCode>> = {
 };
 
 /** The pydantic message of `code`, its `{placeholders}` filled from the issue's context. */
-export function issueMessage(
-  code: IssueCode,
-  message: string,
-  ctx?: Readonly<Record<string, number | string>>,
-): string {
+function issueMessage(code: IssueCode, message: string, ctx?: Readonly<Record<string, number | string>>): string {
   const template = MESSAGES[code];
   if (template === null) return `Value error, ${message}`;
   return template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => {

@@ -42,7 +42,7 @@ function describeType(c: ColumnDef): { type: string; collection: boolean } {
   return { type: SCALAR_NAMES[t.kind] ?? t.kind, collection: false };
 }
 
-export function isFilterValueType(type: string): type is FilterValueType {
+function isFilterValueType(type: string): type is FilterValueType {
   return Object.prototype.hasOwnProperty.call(OPS_BY_TYPE, type);
 }
 

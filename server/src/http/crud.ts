@@ -42,7 +42,7 @@ function foreignRecord(recordId: unknown): HttpError {
 
 const SERVER_OWNED = new Set(["created_at", "updated_at"]);
 
-export function rowNotFound(id: string, table: string): HttpError {
+function rowNotFound(id: string, table: string): HttpError {
   return notFound(`Resource '${id}' not found in '${table}'.`);
 }
 

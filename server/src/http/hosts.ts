@@ -52,7 +52,7 @@ export function hostPolicy(authOff: boolean, names: readonly string[]): HostPoli
 }
 
 /** The host part of a `Host` header (`name`, `1.2.3.4` or `[::1]`), lower case; null when it is not one. */
-export function hostName(header: string): string | null {
+function hostName(header: string): string | null {
   const h = header.trim().toLowerCase();
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(h);
   if (!m?.[1]) return null;

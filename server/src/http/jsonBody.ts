@@ -27,7 +27,7 @@ function isJsonType(type: string): boolean {
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-export function tooLarge(limitBytes: number): HttpError {
+function tooLarge(limitBytes: number): HttpError {
   return new HttpError(413, `Request body too large (limit ${Math.round(limitBytes / (1024 * 1024))} MB).`);
 }
 

@@ -1,9 +1,3 @@
-import { LIMIT_MAX } from "@tessera/shared-crdt/api";
-
-/** Pixano's page bounds: `limit` 1..1000 (default 100), `offset` ≥ 0 — the declared ones (routes/docs.ts). */
-export const MAX_LIMIT = LIMIT_MAX;
-export const DEFAULT_LIMIT = 100;
-
 export interface Pagination {
   readonly limit: number;
   readonly offset: number;

@@ -37,7 +37,7 @@ const CONSTRAINTS = [
   "format",
 ] as const;
 
-export function isTypeBoxSchema(schema: JsonSchema): schema is JsonSchema & TSchema {
+function isTypeBoxSchema(schema: JsonSchema): schema is JsonSchema & TSchema {
   return Kind in schema;
 }
 

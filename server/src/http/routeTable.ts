@@ -14,7 +14,7 @@ export interface QueryParamDoc {
   readonly description?: string;
 }
 
-export interface ResponseDoc {
+interface ResponseDoc {
   readonly description: string;
   /** media type → schema; omitted for bodiless responses (204). */
   readonly content?: Readonly<Record<string, JsonSchema>>;

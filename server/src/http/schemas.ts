@@ -39,7 +39,7 @@ function scalarSchema(kind: string): JsonSchema {
   }
 }
 
-export function columnTypeSchema(t: ColumnType): JsonSchema {
+function columnTypeSchema(t: ColumnType): JsonSchema {
   if (t.kind === "list") return { type: "array", items: scalarSchema(t.of) };
   if (t.kind === "fixed_size_list")
     return { type: ["array", "null"], items: { type: "number" }, minItems: t.dim, maxItems: t.dim };
@@ -72,7 +72,7 @@ function properties(columns: readonly ColumnDef[], keep: (c: ColumnDef) => boole
 }
 
 /** `<Stem>Response`, `<Stem>Create`, `<Stem>Update` for a component table (custom fields allowed). */
-export function tableSchemas(table: TableName): Record<string, JsonSchema> {
+function tableSchemas(table: TableName): Record<string, JsonSchema> {
   const def = TABLES[table];
   const columns = def.columns;
   const noVector = (c: ColumnDef) => !(table === "embeddings" && c.name === "vector");

@@ -16,7 +16,7 @@ function isFloatKind(kind: string): boolean {
 }
 
 /** Wraps float cells so they print as Python floats; leaves everything else as is. */
-export function cellOut(c: ColumnDef, v: unknown): unknown {
+function cellOut(c: ColumnDef, v: unknown): unknown {
   if (v === null || v === undefined) return v ?? null;
   const t = c.type;
   if (isFloatKind(t.kind) && typeof v === "number") return new PyFloat(v);

@@ -17,7 +17,7 @@ export function activityClockOf(clock: Clock): ActivityClock {
   return { now: () => new Date(clock.now()), setTimeout: (fn, ms) => clock.after(ms, fn) };
 }
 
-export const systemActivityClock: ActivityClock = activityClockOf(systemClock);
+const systemActivityClock: ActivityClock = activityClockOf(systemClock);
 
 interface OpenBatch {
   entry: Omit<ActivityEntry, "tables"> & { tables: TouchedTables };

@@ -55,7 +55,7 @@ interface ConnData {
 type LiveSocket = Socket<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>;
 
 /** Where socket.io (the live channel's transport: long polling and websocket) is served; it owns every path under it. */
-export const LIVE_TRANSPORT_PATH = "/socket.io/";
+const LIVE_TRANSPORT_PATH = "/socket.io/";
 
 /** Whether a request URL is socket.io's (the same prefix test engine.io applies). */
 export function isLiveTransportPath(url: string | undefined): boolean {

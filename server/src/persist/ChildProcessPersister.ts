@@ -24,7 +24,7 @@ const DIST_CONDITION = "tessera-dist";
  * The worker's entry, found beside the server in the repository (the two never import each
  * other): `workers/dist/persist/main.js` when the server runs compiled, else the TypeScript source.
  */
-export const PERSIST_WORKER_ENTRY = fileURLToPath(
+const PERSIST_WORKER_ENTRY = fileURLToPath(
   new URL(COMPILED ? "../../../workers/dist/persist/main.js" : "../../../workers/src/persist/main.ts", import.meta.url),
 );
 

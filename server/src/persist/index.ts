@@ -1,8 +1,4 @@
 export type { FlushResult, Persister } from "./types.js";
-export { PersistError, type PersistErrorReason } from "./PersistError.js";
-export { InProcessPersister, type InProcessPersisterOptions } from "./InProcessPersister.js";
-export {
-  ChildProcessPersister,
-  PERSIST_WORKER_ENTRY,
-  type ChildProcessPersisterOptions,
-} from "./ChildProcessPersister.js";
+export { PersistError } from "./PersistError.js";
+export { InProcessPersister } from "./InProcessPersister.js";
+export { ChildProcessPersister, type ChildProcessPersisterOptions } from "./ChildProcessPersister.js";

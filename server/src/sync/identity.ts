@@ -31,7 +31,7 @@ export function isRefusal(v: Identity | Refusal): v is Refusal {
 }
 
 const ROLES: readonly Role[] = ["annotator", "viewer", "reviewer", "admin"];
-export const MAX_NAME_LENGTH = 64;
+const MAX_NAME_LENGTH = 64;
 
 /**
  * The identity of the pre-accounts era: `?name=` (display name, trimmed, ≤ 64 characters),

@@ -5,7 +5,7 @@ export class SyncLimitsEnvError extends Error {
 }
 
 /** Environment variable → the sync limit it sets. */
-export const SYNC_LIMIT_ENV = {
+const SYNC_LIMIT_ENV = {
   TESSERA_WS_INTAKE_PAUSE_FRAMES: "intakePauseFrames",
   TESSERA_WS_INTAKE_PAUSE_BYTES: "intakePauseBytes",
   TESSERA_WS_MAX_PENDING_FRAMES: "maxPendingFrames",

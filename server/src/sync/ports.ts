@@ -14,7 +14,7 @@ export interface SyncLibrary {
 }
 
 /** A record document as loaded (snapshot + log tail, or rows + an immediate snapshot). */
-export interface LoadedDoc {
+interface LoadedDoc {
   readonly doc: Y.Doc;
   /** The log holds entries the snapshot lacks (a crash or an unflushed unload left them, or an external change was merged): flush soon. */
   readonly unflushed: boolean;

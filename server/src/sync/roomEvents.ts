@@ -5,7 +5,7 @@ import type { LogPosition, RecordKey } from "@tessera/storage";
  * What record rooms tell the rest of the server (the live channel, the activity feed, tests).
  * Listeners run synchronously inside the room's processing: keep them cheap and never throw.
  */
-export interface StatusEvent extends RecordKey {
+interface StatusEvent extends RecordKey {
   /** Stored statuses: a workflow value or any other (SPEC W7). */
   readonly from: string;
   readonly to: string;
@@ -34,7 +34,7 @@ export interface PresenceEvent extends RecordKey {
   readonly readOnly: boolean;
 }
 
-export interface FlushedEvent extends RecordKey {
+interface FlushedEvent extends RecordKey {
   readonly upTo: LogPosition;
 }
 

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { RecordKey } from "@tessera/storage";
 
 /** Where the sync endpoint lives: `GET /sync/:datasetId/:recordId`. */
-export const SYNC_PREFIX = "/sync/";
+const SYNC_PREFIX = "/sync/";
 
 export type SyncRoute = { readonly kind: "record"; readonly key: RecordKey } | { readonly kind: "malformed" };
 

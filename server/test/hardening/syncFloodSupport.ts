@@ -10,7 +10,7 @@ import { spawnServer } from "../integration/support.js";
 import { waitFor } from "../sync/support/harness.js";
 import { ADMIN, bearer, buildDataDir, DS, percentile, seedUsers, tokenFor, wsWithHeaders } from "../auth/support.js";
 
-export { DS, bearer, tokenFor };
+export { tokenFor };
 
 /** A real server process (accounts on, persist worker as a child) on a temp DATA_DIR with `records`. */
 export interface ServerUnderAttack {
@@ -51,7 +51,7 @@ export async function startServerUnderAttack(
   };
 }
 
-export function rssMbOf(pid: number): number {
+function rssMbOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (!m?.[1]) throw new Error(`no VmRSS for pid ${pid}`);

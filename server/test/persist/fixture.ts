@@ -1,1 +1,1 @@
-export { info, rows, serverSide, type ServerSide } from "../../../storage/test/serverSide.js";
+export { serverSide, type ServerSide } from "../../../storage/test/serverSide.js";

@@ -38,7 +38,7 @@ function ring(rng: RandomSource, n: number): number[] {
 type Op = (ctx: DocContext, rng: RandomSource) => string;
 
 /** Small named edits over the record-document API, chosen by the fuzzer against local state. */
-export const OPS: Record<string, Op> = {
+const OPS: Record<string, Op> = {
   createBox: (ctx, rng) => {
     createEntity(ctx, origin(ctx), {
       entity: withCustom({}, { category: rng.pick(CATEGORIES) }),

@@ -3,9 +3,9 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 
-export const WORKER_ENTRY = fileURLToPath(new URL("../../src/persist/main.ts", import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL("../../src/persist/main.ts", import.meta.url));
 
-export { info, rows, serverSide, type ServerSide } from "../../../storage/test/serverSide.js";
+export { serverSide, type ServerSide } from "../../../storage/test/serverSide.js";
 
 /** A worker process under test, driven over its IPC channel like the server does. */
 export interface WorkerUnderTest {

@@ -25,13 +25,13 @@ export interface AnnotationLayerOptions {
 }
 
 /** Below this many shapes on screen drawing them directly is cheap enough: no cached texture. */
-export const CACHE_MIN_VIEWS = 400;
+const CACHE_MIN_VIEWS = 400;
 /**
  * The cached texture may hold at most this many texels, and at most this many screens' worth:
  * re-rendering a texture much larger than the screen costs more than drawing the shapes.
  */
-export const CACHE_MAX_TEXELS = 2048 * 2048;
-export const CACHE_MAX_SCREENS = 1.5;
+const CACHE_MAX_TEXELS = 2048 * 2048;
+const CACHE_MAX_SCREENS = 1.5;
 const MAX_TEXTURE_SIDE = 4096;
 /** Buckets within this fraction of the view's size around it stay shown (no flicker at edges). */
 const CULL_MARGIN = 0.1;

@@ -44,7 +44,7 @@ export interface SceneSink {
   destroy(item: SceneItem): void;
 }
 
-export function itemKey(table: ShapeTable, id: string): string {
+function itemKey(table: ShapeTable, id: string): string {
   return `${table}/${id}`;
 }
 

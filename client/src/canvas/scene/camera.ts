@@ -12,10 +12,10 @@ export interface Camera {
   readonly zoom: number;
 }
 
-export const MIN_ZOOM = 0.01;
+const MIN_ZOOM = 0.01;
 export const MAX_ZOOM = 64;
 
-export function clampZoom(z: number): number {
+function clampZoom(z: number): number {
   return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
 }
 

@@ -15,7 +15,7 @@ export interface ViewTile {
 }
 
 /** Gap between tiled views, as a fraction of the tallest view. */
-export const TILE_GAP = 0.03;
+const TILE_GAP = 0.03;
 
 export function tileViews(views: readonly Pick<CanvasView, "id" | "width" | "height">[]): ViewTile[] {
   const maxH = views.reduce((m, v) => Math.max(m, v.height), 0);

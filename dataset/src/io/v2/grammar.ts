@@ -5,7 +5,7 @@ import { suggest, type Checker } from "./check.js";
 import { columnFields, kindKeys, v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
 import type { ViewKind } from "./spec.js";
 
-export { v2Table,   } from "./kinds.js";
+export { v2Table } from "./kinds.js";
 
 /**
  * The JSONL v2 line grammar (Pixano 0.8 spec §5): strict, no aliases, no shape inference. Each

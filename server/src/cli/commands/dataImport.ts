@@ -26,7 +26,7 @@ function rowsLine(report: ImportReport): string {
     .join(", ");
 }
 
-export function formatPlan(io: CliIo, source: string, report: ImportReport): string {
+function formatPlan(io: CliIo, source: string, report: ImportReport): string {
   const lines: string[] = [];
   lines.push("Dry run: nothing was written.");
   lines.push(`Source: ${displayPath(io, source)} (format ${report.format})`);

@@ -15,7 +15,7 @@ import { table, UsageError, type CliIo } from "../output.js";
 /** Reads the first line of standard input (for `--password-stdin`). */
 export type ReadSecret = () => Promise<string>;
 
-export function readFirstLine(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+function readFirstLine(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
     const done = () => {

@@ -19,7 +19,7 @@ import { scanAll } from "../scan.js";
  * `DatasetInfoResponse`: Pixano 0.8's `DatasetInfo` key order, every slot present, plus
  * `num_records`. Float field defaults are floats (`0.0`), as Pixano serialises them.
  */
-export function infoResponse(info: DatasetInfo, numRecords: number, preview: string): Record<string, unknown> {
+function infoResponse(info: DatasetInfo, numRecords: number, preview: string): Record<string, unknown> {
   const typed = typedInfo(info);
   const out: Record<string, unknown> = {
     id: info.id,
@@ -40,7 +40,7 @@ export function infoResponse(info: DatasetInfo, numRecords: number, preview: str
 }
 
 /** Pixano 0.8's `BOOKMARK_TYPES`. */
-export const BOOKMARK_TYPES = ["TODO", "NEW", "FAVORITE"] as const;
+const BOOKMARK_TYPES = ["TODO", "NEW", "FAVORITE"] as const;
 
 const FEATURE_GROUPS = [
   "item",

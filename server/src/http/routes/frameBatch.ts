@@ -9,16 +9,16 @@ import { mimeOfFormat } from "@tessera/dataset";
  * parts carry `Content-Type`, `Content-Length` and `X-Frame-Index` (Pixano `api/media.py`).
  */
 
-export const FRAME_BOUNDARY = "frame_boundary";
+const FRAME_BOUNDARY = "frame_boundary";
 
-export interface Frame {
+interface Frame {
   readonly frameIndex: number;
   readonly bytes: Uint8Array;
   readonly contentType: string;
 }
 
 /** The multipart body, byte for byte as Pixano's `iter_multipart_frames` writes it. */
-export function multipartFrames(frames: readonly Frame[]): Buffer {
+function multipartFrames(frames: readonly Frame[]): Buffer {
   const parts: Buffer[] = [];
   for (const f of frames) {
     parts.push(

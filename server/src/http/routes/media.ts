@@ -37,7 +37,7 @@ async function inside(root: string, file: string): Promise<boolean> {
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
-export async function serveMediaFile(
+async function serveMediaFile(
   ctx: AppContext,
   req: Request,
   res: Response,

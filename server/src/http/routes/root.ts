@@ -13,7 +13,7 @@ import { HTML_CSP } from "../security.js";
  */
 
 /** Path prefixes that belong to the API: never redirected to the client. */
-export const API_PREFIXES = [
+const API_PREFIXES = [
   "/datasets",
   "/media",
   "/health",

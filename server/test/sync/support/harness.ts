@@ -62,7 +62,7 @@ export function roomEvent<K extends RoomEventName>(
  * The real file log, with a gate tests can close: appends wait at the gate (the fsync "takes
  * forever") until it opens. Everything else goes straight to the file log.
  */
-export class GatedLog implements RecordLog {
+class GatedLog implements RecordLog {
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
   /** Appends that reached the file log and are waiting at the closed gate. */
@@ -175,7 +175,7 @@ export async function startSyncServer(dataDir: string, options: Partial<SyncDeps
 }
 
 /** Frames one provider received, across its reconnects, decoded as far as tests need. */
-export class FrameSink {
+class FrameSink {
   readonly frames: Uint8Array[] = [];
   tessera(): TesseraMessage[] {
     return this.frames.filter((f) => f[0] === MessageType.tessera).map((f) => decodeTesseraMessage(f));

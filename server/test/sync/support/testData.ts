@@ -12,7 +12,7 @@ export const DS = "sync-ds";
 export const BIG = "r-big";
 export const VALIDATED = "r-validated";
 export const BIG_ROWS = 300;
-export const RECORDS = Array.from({ length: 12 }, (_, i) => `r${i}`);
+const RECORDS = Array.from({ length: 12 }, (_, i) => `r${i}`);
 
 const str = (dflt = "") => ({ collection: false, type: "str", required: false, default: dflt });
 
