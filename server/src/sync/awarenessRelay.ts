@@ -80,9 +80,16 @@ export class AwarenessRelay {
    * for client ids another connection owns, or for the server's own id, are ignored.
    */
   apply(peer: AwarenessPeer, update: Uint8Array): AwarenessVerdict {
-    // Counted before anything is decoded: 240,000 entries would otherwise cost seconds of JSON parsing.
-    if (awarenessEntryCount(update) > this.limits.maxAwarenessEntriesPerFrame) return "too_many_entries";
-    const entries = decodeAwarenessUpdate(update);
+    // Counted before anything is decoded: 240,000 entries would otherwise cost seconds of JSON parsing. A stock
+    // y-websocket client re-sends every awareness change it receives (its update handler does not look at the
+    // origin), so a legitimate frame may carry the whole room's states: the cap is the room's size plus the cap.
+    const cap = this.limits.maxAwarenessEntriesPerFrame + this.awareness.states.size;
+    if (awarenessEntryCount(update) > cap) return "too_many_entries";
+    // Those echoes carry nothing new: an entry for a client id this connection does not own, with a clock the
+    // relay already has, is dropped before ownership is judged (it is neither a claim nor abuse).
+    const entries = decodeAwarenessUpdate(update).filter((e) => !this.isEcho(peer, e));
+    // A frame of echoes only costs the sender none of its rate: its own changes still go through.
+    if (entries.length === 0) return "applied";
     if (entries.some((e) => e.jsonLength > this.limits.maxAwarenessStateBytes)) return "too_large";
     let mine = this.owned.get(peer);
     // Client ids this frame would add to the connection (the loop below ignores other users' ids).
@@ -110,6 +117,18 @@ export class AwarenessRelay {
     }
     if (accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), peer);
     return "applied";
+  }
+
+  /**
+   * Whether an entry carries nothing the relay does not have: for another connection's (or a gone) client id,
+   * a clock not newer than the relay's; for the connection's own id, an older clock or the same state again
+   * (the same clock with a null state is a removal, which is news).
+   */
+  private isEcho(peer: AwarenessPeer, entry: { clientID: number; clock: number; state: unknown }): boolean {
+    const known = this.awareness.meta.get(entry.clientID)?.clock;
+    if (known === undefined) return false;
+    if (this.owner.get(entry.clientID) !== peer) return entry.clock <= known;
+    return entry.clock < known || (entry.clock === known && entry.state !== null);
   }
 
   /** Token bucket per connection: `awarenessPerSecond` frames, burst of the same size. */

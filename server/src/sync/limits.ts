@@ -44,7 +44,8 @@ export interface SyncLimits {
   readonly intakeBatchFrames: number;
   /** Time one such batch should take; batches are sized from what earlier ones cost. */
   readonly intakeSliceMs: number;
-  /** Entries in one awareness frame (a client has one awareness client id); more → close 4430. */
+  /** Entries in one awareness frame beyond the room's own states (a client has one awareness client id, and stock
+   * y-websocket clients echo the states they receive); more → close 4430. */
   readonly maxAwarenessEntriesPerFrame: number;
   /** Distinct awareness client ids one connection may introduce; more → close 4430. */
   readonly maxAwarenessClientsPerConnection: number;

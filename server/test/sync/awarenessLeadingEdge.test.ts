@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from "y-protocols/awareness";
 import { decodeFrame } from "@tessera/shared-crdt";
 import { AwarenessRelay, type AwarenessPeer } from "../../src/sync/awarenessRelay.js";
 import { decodeAwarenessUpdate } from "../../src/sync/awarenessCodec.js";
@@ -81,6 +81,50 @@ describe("awareness relay: leading edge", () => {
     move(2);
     expect(bob.cursors()).toEqual([[1], [2]]);
     expect(clock.pending).toBe(0); // no timer was needed
+    relay.destroy();
+  });
+});
+
+describe("awareness relay: echoes of stock y-websocket clients", () => {
+  it("takes a frame that echoes the whole room's states (more than 8 entries) without a claim, a close or a rate cost", () => {
+    const clock = new ManualClock();
+    const user = (i: number): AwarenessUser => ({ id: "guest", name: `p${i}`, color: "#000", role: "annotator" });
+    const peers = Array.from({ length: 12 }, (_, i) => new Peer(user(i)));
+    const relay = new AwarenessRelay(new Y.Doc(), clock, DEFAULT_LIMITS, () => peers);
+    const awarenesses = peers.map(() => new Awareness(new Y.Doc()));
+    // Everyone (the same user, as guests of a single-user server are) announces a cursor.
+    peers.forEach((peer, i) => {
+      const a = awarenesses[i]!;
+      a.setLocalStateField("cursor", { x: i, y: 0 });
+      expect(relay.apply(peer, encodeAwarenessUpdate(a, [a.clientID]))).toBe("applied");
+    });
+    // A stock y-websocket client re-sends every state it received: 12 entries, 11 of them other connections' ids.
+    const echoer = peers[0]!;
+    const room = [...relay.awareness.getStates().keys()];
+    expect(room).toHaveLength(12);
+    for (let i = 0; i < 40; i++)
+      expect(relay.apply(echoer, encodeAwarenessUpdate(relay.awareness, room))).toBe("applied");
+    // Its own next change still goes through (the echoes used none of its rate), and nobody's state was taken over.
+    awarenesses[0]!.setLocalStateField("cursor", { x: 99, y: 0 });
+    expect(relay.apply(echoer, encodeAwarenessUpdate(awarenesses[0]!, [awarenesses[0]!.clientID]))).toBe("applied");
+    const xs = awarenesses.map(
+      (a) => (relay.awareness.getStates().get(a.clientID) as { cursor: { x: number } }).cursor.x,
+    );
+    expect(xs).toEqual([99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    relay.destroy();
+  });
+
+  it("still refuses a frame with far more entries than the room has (counted before decoding)", () => {
+    const clock = new ManualClock();
+    const peer = new Peer({ id: "u", name: "u", color: "#000", role: "viewer" });
+    const relay = new AwarenessRelay(new Y.Doc(), clock, DEFAULT_LIMITS, () => [peer]);
+    const many = Array.from({ length: 40 }, () => new Awareness(new Y.Doc()));
+    const host = many[0]!;
+    for (const a of many) {
+      a.setLocalStateField("cursor", { x: 1, y: 1 });
+      if (a !== host) applyAwarenessUpdate(host, encodeAwarenessUpdate(a, [a.clientID]), "test");
+    }
+    expect(relay.apply(peer, encodeAwarenessUpdate(host, [...host.getStates().keys()]))).toBe("too_many_entries");
     relay.destroy();
   });
 });
