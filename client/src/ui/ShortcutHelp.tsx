@@ -1,13 +1,13 @@
 import { For } from "solid-js";
-import { shortcuts } from "../app/keymap.js";
+import { shortcuts, type ShortcutGroup } from "../app/keymap.js";
 import { Dialog } from "./Dialog.js";
 
-/** `?`: every shortcut, from the same table the keyboard handler uses. */
-export function ShortcutHelp(props: { onClose: () => void }) {
+/** `?`: every shortcut, from the same tables the keyboard handler uses (the common keymap and the workspace's). */
+export function ShortcutHelp(props: { extra?: readonly ShortcutGroup[]; onClose: () => void }) {
   return (
     <Dialog title="Keyboard shortcuts" wide onClose={props.onClose} testId="shortcut-help">
       <div class="help-grid">
-        <For each={shortcuts()}>
+        <For each={[...shortcuts(), ...(props.extra ?? [])]}>
           {(group) => (
             <section>
               <h3>{group.title}</h3>

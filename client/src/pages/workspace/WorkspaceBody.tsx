@@ -41,8 +41,13 @@ import { ToolRail } from "./ToolRail.js";
 import { TopBar } from "./TopBar.js";
 import { useWorkspaceKeys } from "./useWorkspaceKeys.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
+import { workspaceFor } from "../../workspaces/registry.js";
 
-/** The workspace once the schema is known: top bar, tool rail, canvas, inspector, follow, keyboard. */
+/**
+ * The workspace once the schema is known: the shell every workspace shares (top bar, tool rail,
+ * canvas, inspector, follow, keyboard) and the parts of the dataset's workspace module
+ * (`client/src/workspaces/`, chosen by `info.json`'s `workspace`).
+ */
 export function WorkspaceBody(props: {
   datasetId: string;
   recordId: string;
@@ -299,8 +304,47 @@ export function WorkspaceBody(props: {
   const follow = (p: Peer) =>
     dispatchFollow({ type: "start", leader: { id: p.user.id, name: p.user.name, color: p.user.color } });
 
+  // ── the dataset's workspace ─────────────────────────────────────────────────────────────────
+  const ctx: WorkspaceContext = {
+    datasetId: props.datasetId,
+    recordId: props.recordId,
+    meta,
+    session,
+    origin: session.origin,
+    docCtx,
+    index,
+    items,
+    loaded,
+    selection,
+    controller,
+    views: props.views,
+    awareness,
+    peers: people.peers,
+    undo,
+    editable,
+    hidden: settings.hidden,
+    locked: settings.locked,
+    selectEntity,
+    select: (refs) => {
+      controller()?.select(refs);
+      setSelection(refs);
+    },
+    toggleHidden: settings.toggleHidden,
+    toggleLocked: settings.toggleLocked,
+    relabel,
+    colorOfLabel,
+    nameOf: (clientId) =>
+      clientId === doc.clientID ? { name: me.name, color: "var(--accent)" } : people.nameOf(clientId),
+  };
+  const kind = workspaceFor(meta.info.workspace);
+  const parts = kind.open(ctx);
+  const { Dock, Side } = parts;
+  const extraKeys = parts.shortcuts ?? [];
+  const helpGroups = extraKeys.length > 0 ? [{ title: kind.title, items: extraKeys }] : [];
+
   // ── keyboard ────────────────────────────────────────────────────────────────────────────────
   useWorkspaceKeys({
+    shortcuts: extraKeys,
     controller,
     editable,
     blocked: () => help() || document.querySelector(".backdrop") !== null,
@@ -346,32 +390,16 @@ export function WorkspaceBody(props: {
     brushSize: settings.stepBrush,
   });
 
-  const ctx: WorkspaceContext = {
-    datasetId: props.datasetId,
-    recordId: props.recordId,
-    meta,
-    session,
-    origin: session.origin,
-    docCtx,
-    index,
-    items,
-    loaded,
-    selection,
-    editable,
-    hidden: settings.hidden,
-    locked: settings.locked,
-    selectEntity,
-    toggleHidden: settings.toggleHidden,
-    toggleLocked: settings.toggleLocked,
-    relabel,
-    colorOfLabel,
-    nameOf: (clientId) =>
-      clientId === doc.clientID ? { name: me.name, color: "var(--accent)" } : people.nameOf(clientId),
-  };
   const here = () => distinctPeople(people.peers(), myId);
 
   return (
-    <div class="workspace" data-testid="workspace" data-record={props.recordId}>
+    <div
+      class={`workspace ws-${kind.id}`}
+      classList={{ "has-side": !!parts.Side }}
+      data-testid="workspace"
+      data-workspace={kind.id}
+      data-record={props.recordId}
+    >
       <TopBar
         datasetId={props.datasetId}
         datasetName={meta.name}
@@ -419,7 +447,7 @@ export function WorkspaceBody(props: {
         onTool={(t) => (editable() || t === "select") && setTool(t)}
         onHelp={() => setHelp(true)}
       />
-      <main class="stage">
+      <main class="stage" classList={{ "has-dock": !!parts.Dock }}>
         <div class="canvas-host" ref={host} data-testid="canvas-host" />
         <ToolOptions
           tool={tool()}
@@ -458,10 +486,20 @@ export function WorkspaceBody(props: {
             </Show>
           )}
         </Show>
+        {Dock && (
+          <div class="stage-dock">
+            <Dock />
+          </div>
+        )}
       </main>
+      {Side && (
+        <aside class="ws-side">
+          <Side />
+        </aside>
+      )}
       <Inspector ctx={ctx} fields={fields} activity={activity} />
       <Show when={help()}>
-        <ShortcutHelp onClose={() => setHelp(false)} />
+        <ShortcutHelp extra={helpGroups} onClose={() => setHelp(false)} />
       </Show>
     </div>
   );

@@ -1,6 +1,7 @@
 import { onCleanup, type Accessor } from "solid-js";
 import { keyPressOf, resolveKey, type Command } from "../../app/keymap.js";
 import type { CanvasController, ToolName } from "../../canvas/types.js";
+import type { WorkspaceShortcut } from "../../workspaces/types.js";
 
 /**
  * The workspace's keyboard: {@link resolveKey} decides the command, this runs it. Keys the canvas
@@ -8,6 +9,8 @@ import type { CanvasController, ToolName } from "../../canvas/types.js";
  * what it does not use falls back to the workspace (delete the selection, stop following…).
  */
 export interface WorkspaceKeyActions {
+  /** The workspace module's own keys: tried first (outside text fields), then the common keymap. */
+  readonly shortcuts: readonly WorkspaceShortcut[];
   readonly controller: Accessor<CanvasController | null>;
   readonly editable: Accessor<boolean>;
   /** A dialog is open: it owns the keyboard. */
@@ -107,7 +110,17 @@ export function useWorkspaceKeys(a: WorkspaceKeyActions): void {
   const onKeyDown = (e: KeyboardEvent) => {
     if (a.blocked() || e.defaultPrevented) return;
     const typing = isTyping(e.target);
-    const cmd = resolveKey(keyPressOf(e), typing);
+    const press = keyPressOf(e);
+    if (!typing) {
+      for (const s of a.shortcuts) {
+        if (!s.matches(press) || (s.edits && !a.editable())) continue;
+        if (s.run()) {
+          e.preventDefault();
+          return;
+        }
+      }
+    }
+    const cmd = resolveKey(press, typing);
     if (cmd) {
       if (run(cmd, e)) e.preventDefault();
       return;
