@@ -22,12 +22,15 @@ export function getFilters(datasetId: string): Promise<FilterDocument> {
 export function listRecords(
   datasetId: string,
   query: ExplorerQuery,
-  options: { previews?: boolean; signal?: AbortSignal } = {},
+  options: { previews?: boolean; signal?: AbortSignal; after?: string } = {},
 ): Promise<Page<RecordItem>> {
+  // With a cursor (the last id of the page before) the server seeks to the page instead of
+  // counting `offset` rows to it; the page is the same.
   const qs = queryString({
     ...restParams(query),
     limit: query.limit,
-    offset: query.offset,
+    offset: options.after !== undefined ? 0 : query.offset,
+    after: options.after,
     include: options.previews ? "view_previews" : undefined,
   });
   return requestJson<Page<RecordItem>>(

@@ -1,6 +1,7 @@
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { listRecords } from "../../api/endpoints.js";
-import { nextSort, PAGE_SIZES, type ExplorerQuery } from "../../api/explorerQuery.js";
+import { ApiError } from "../../api/http.js";
+import { nextSort, PAGE_SIZES, queryToSearch, type ExplorerQuery } from "../../api/explorerQuery.js";
 import type { Page, RecordItem } from "../../api/types.js";
 import { customRecordFields, datasetMeta, filterDocument } from "../../app/datasetMeta.js";
 import { navigate } from "../../app/router.js";
@@ -53,11 +54,25 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
   );
   // A failed listing is an error shown as such, never an empty table ("No record matches").
   const [listError, setListError] = createSignal<string | null>(null);
+  // Keyset cursors of the pages reached by Next: a page's request seeks past the last record of the
+  // page before it (`after=`) instead of counting `offset` rows; pages opened any other way (a link,
+  // a reload, Previous past what was seen) use the offset, which gives the same page.
+  const cursors = new Map<string, string>();
+  const cursorKey = (q: ExplorerQuery) => queryToSearch(q).toString();
   const [page] = createResource(
     () => ({ id: props.datasetId, query: props.query }),
     async ({ id, query }): Promise<Page<RecordItem> | null> => {
       try {
-        const p = await listRecords(id, query, { previews: true });
+        const after = query.offset > 0 ? cursors.get(cursorKey(query)) : undefined;
+        const p =
+          after !== undefined
+            ? await listRecords(id, query, { previews: true, after }).catch((err: unknown) => {
+                // The cursor's record was deleted meanwhile (a 400): the offset still finds the page.
+                if (!(err instanceof ApiError && err.status === 400)) throw err;
+                cursors.delete(cursorKey(query));
+                return listRecords(id, query, { previews: true });
+              })
+            : await listRecords(id, query, { previews: true });
         setListError(null);
         return p;
       } catch (err) {
@@ -260,7 +275,12 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <button
           class="btn"
           disabled={props.query.offset + props.query.limit >= total()}
-          onClick={() => setQuery({ offset: props.query.offset + props.query.limit })}
+          onClick={() => {
+            const next = { ...props.query, offset: props.query.offset + props.query.limit };
+            const last = items().at(-1)?.id;
+            if (last !== undefined) cursors.set(cursorKey(next), last);
+            setQuery({ offset: next.offset });
+          }}
         >
           Next ›
         </button>

@@ -65,7 +65,9 @@ export function conversationsRouter(ctx: AppContext): Router {
       const ids = [
         ...new Set(idRows.map((r) => r.conversation_id).filter((v): v is string => typeof v === "string" && v !== "")),
       ].sort();
-      const pageIds = ids.slice(page.offset, page.offset + page.limit);
+      // Conversations are listed by id, so a cursor is the first id past it.
+      const start = page.after ? sortedIndexAfter(ids, page.after) : 0;
+      const pageIds = ids.slice(start + page.offset, start + page.offset + page.limit);
       const grouped = new Map<string, Row[]>(pageIds.map((id) => [id, []]));
       if (pageIds.length > 0) {
         const rows = await scanAll(handle, "messages", {
@@ -107,4 +109,16 @@ export function conversationsRouter(ctx: AppContext): Router {
     },
   );
   return router;
+}
+
+/** The index of the first id strictly greater than `after` in ascending `ids`. */
+function sortedIndexAfter(ids: readonly string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ids[mid] ?? "") <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -5,6 +5,12 @@ import type { QueryParamDoc } from "../routeTable.js";
 export const paginationDocs = [
   { name: "limit", schema: { type: "integer", minimum: 1, maximum: LIMIT_MAX, default: 100 } },
   { name: "offset", schema: { type: "integer", minimum: 0, default: 0 } },
+  {
+    name: "after",
+    schema: { type: "string" },
+    description:
+      "Keyset cursor: the id of the last row of the previous page (empty: the first page). The listing is then in its sort order (id when it has none) and holds the rows after that one; offset counts from there. Deep pages cost what the first does.",
+  },
 ] as const satisfies readonly QueryParamDoc[];
 
 export const whereDoc = {

@@ -102,6 +102,7 @@ export function recordsRouter(ctx: AppContext): Router {
         sort: checkSort(catalogue, sort, order),
         limit: page.limit,
         offset: page.offset,
+        ...(page.after ? { after: { id: page.after } } : {}),
       });
       const previews = includes.has("view_previews")
         ? await resolveViewPreviews(

@@ -18,7 +18,7 @@ import { badRequest, notFound } from "../errors.js";
 import { checkFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
-import { pageOf, paginated } from "../pagination.js";
+import { pageOf, pageQuery, paginated } from "../pagination.js";
 import type { QueryParamDoc } from "../routeTable.js";
 import { modelStem, paginatedOf, ref } from "../schemas.js";
 import { readableColumns, serializeRow } from "../serialize.js";
@@ -179,8 +179,7 @@ export function resourceRouter(ctx: AppContext, def: ResourceDef): Router {
       checkColumnsExist(a.schema, filters);
       const result = await a.handle.query(def.table, {
         filters,
-        limit: page.limit,
-        offset: page.offset,
+        ...pageQuery(page),
         columns: readableColumns(a.schema, { exclude: def.exclude }),
       });
       const items = result.items.map((row) => serializeRow(a.schema, row, { exclude: def.exclude }));

@@ -10,7 +10,7 @@ import { badRequest, notFound } from "../errors.js";
 import { checkFilters } from "../explorerQuery.js";
 import { PyFloat, sendJson } from "../json.js";
 import { mediaSrc } from "../mediaSrc.js";
-import { pageOf, paginated, type Pagination } from "../pagination.js";
+import { pageOf, pageQuery, paginated, type Pagination } from "../pagination.js";
 import type { QueryParamDoc, RouteHandler, RouteSpec } from "../routeTable.js";
 import { paginatedOf, ref } from "../schemas.js";
 import { jpegThumbnail, PREVIEW_SIZES } from "../thumbnail.js";
@@ -187,8 +187,7 @@ async function listViews(
   ];
   const result = await handle.query(kind.table, {
     filters,
-    limit: page.limit,
-    offset: page.offset,
+    ...pageQuery(page),
     columns: columnsFor(schema),
   });
   sendJson(
