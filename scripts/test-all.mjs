@@ -52,6 +52,11 @@ const results = [];
 function record(suite, passed, failed, note = "") {
   results.push({ suite, passed, failed, note });
 }
+/**
+ * What failed, by name, repeated just above the summary: CI keeps only the tail of a long log, and a
+ * count without names cannot be acted on.
+ */
+const failures = [];
 
 async function checkSuite(label, command, args) {
   const code = await run(label, command, args);
@@ -78,11 +83,42 @@ async function vitestSuite() {
     (f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed"),
   );
   failed += brokenFiles.length;
-  for (const f of brokenFiles) console.error(`vitest: ${f.name} failed to run: ${(f.message ?? "").split("\n")[0]}`);
+  for (const f of brokenFiles) {
+    const line = `vitest: ${f.name} failed to run: ${(f.message ?? "").split("\n")[0]}`;
+    console.error(line);
+    failures.push(line);
+  }
+  for (const f of report.testResults ?? [])
+    for (const a of f.assertionResults ?? [])
+      if (a.status === "failed")
+        failures.push(
+          `vitest: ${f.name.replace(root + "/", "")} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`,
+        );
   // Unhandled errors fail the run without failing a test: count them once.
   const note = code !== 0 && failed === 0 ? `exit ${code} with no failed test (unhandled error?)` : "";
   if (note) failed += 1;
   record("vitest", passed, failed, note);
+}
+
+function firstLine(text) {
+  // Assertion messages carry ANSI colours; the summary is plain text.
+  // eslint-disable-next-line no-control-regex
+  const plain = String(text ?? "").replace(/\u001b\[[0-9;]*m/g, "");
+  return plain.split("\n").find((l) => l.trim() !== "") ?? "";
+}
+
+/** Walks Playwright's JSON report (suites → specs → tests → results) for tests that did not pass. */
+function collectPlaywrightFailures(suites, path) {
+  for (const s of suites) {
+    const here = s.title ? [...path, s.title] : path;
+    for (const spec of s.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === "unexpected") {
+          const last = (t.results ?? []).at(-1);
+          failures.push(`playwright: ${[...here, spec.title].join(" › ")}: ${firstLine(last?.error?.message)}`);
+        }
+    collectPlaywrightFailures(s.suites ?? [], here);
+  }
 }
 
 async function playwrightSuite() {
@@ -112,6 +148,7 @@ async function playwrightSuite() {
     return;
   }
   const { expected = 0, unexpected = 0, flaky = 0 } = report.stats;
+  collectPlaywrightFailures(report.suites ?? [], []);
   let failed = unexpected;
   const note = code !== 0 && failed === 0 ? `exit ${code} with no failed test` : "";
   if (note) failed += 1;
@@ -127,6 +164,10 @@ await vitestSuite();
 await playwrightSuite();
 rmSync(reportDir, { recursive: true, force: true });
 
+if (failures.length > 0) {
+  console.log("\n=== what failed");
+  for (const f of failures) console.log(f.length > 400 ? `${f.slice(0, 400)}…` : f);
+}
 console.log("\n=== summary");
 for (const r of results)
   console.log(
