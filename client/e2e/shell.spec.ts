@@ -84,5 +84,19 @@ test("signs in, finds a dataset, filters, sorts and opens a record from the keyb
   // Back keeps the filter.
   await page.getByTestId("back").click();
   await expect(page.getByTestId("range")).toHaveText(`1–50 of ${newCount}`);
+
+  // Next seeks by cursor (after= the last id shown), and shows what the offset page holds.
+  const firstPage = await page.locator("tr.rec td.mono").allTextContents();
+  const listing = page.waitForRequest((r) => r.url().includes("/records?") && r.url().includes("after="));
+  await page.getByRole("button", { name: "Next ›" }).click();
+  const sent = new URL((await listing).url());
+  expect(sent.searchParams.get("after")).toBe(firstPage.at(-1));
+  await expect(page.getByTestId("range")).toHaveText(`51–${Math.min(100, newCount)} of ${newCount}`);
+  const byOffset = (
+    (await (
+      await page.request.get(`/datasets/${DATASET}/records?filter=status:eq:new&sort=id&order=desc&limit=50&offset=50`)
+    ).json()) as { items: Array<{ id: string }> }
+  ).items.map((r) => r.id);
+  await expect(page.locator("tr.rec td.mono")).toHaveText(byOffset);
   await context.close();
 });
