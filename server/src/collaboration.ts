@@ -42,6 +42,11 @@ export interface CollaborationOptions {
   /** Bounds of the sync endpoint (defaults: `DEFAULT_LIMITS`); composition roots read them from `TESSERA_WS_*`. */
   readonly syncLimits?: Partial<SyncLimits>;
   /**
+   * When the child persist worker starts (default `on-demand`: at the first flush). `with-server`
+   * starts it now, at a lower CPU priority than the server, so the first edit does not wait for it.
+   */
+  readonly persistWorkerStart?: "with-server" | "on-demand";
+  /**
    * The one clock of everything live (default: the wall clock): flush debounce and room unload, keep-alive and
    * pings, awareness coalescing, the persister's timeouts and restarts, activity batches, presence and status
    * stamps. A test that owns it drives all of them.
@@ -74,6 +79,11 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     options.persist === "in-process"
       ? new InProcessPersister({ datasets: library, log, snapshots, clock })
       : new ChildProcessPersister({ dataDir, logger, clock });
+  if (persister instanceof ChildProcessPersister && options.persistWorkerStart === "with-server")
+    persister.whenReady().catch((err: unknown) =>
+      // Not fatal: the first flush starts it again (and fails, with the reason, if it still cannot start).
+      logger.error("the persist worker did not start with the server", { error: String(err) }),
+    );
   const sync = attachSync(server, {
     library,
     log,

@@ -73,6 +73,8 @@ export function serverOptionsFrom(
     corsOrigins: corsOriginsFrom(env),
     auth: authConfigFromEnv(env, { noAuth: flags.auth === false }),
     allowedHosts: parseAllowedHosts(env.TESSERA_ALLOWED_HOSTS),
-    collaboration: { syncLimits: syncLimitsFromEnv(env) },
+    // A team server starts its persist worker with it: the first edit's durable acknowledgement does not wait
+    // for a process to start.
+    collaboration: { syncLimits: syncLimitsFromEnv(env), persistWorkerStart: "with-server" },
   };
 }

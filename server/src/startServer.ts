@@ -48,6 +48,8 @@ export interface StartServerOptions {
     | false
     | {
         readonly persist?: "child" | "in-process";
+        /** When the child worker starts: with the server (`tessera server run`) or at the first flush (default). */
+        readonly persistWorkerStart?: "with-server" | "on-demand";
         readonly syncLimits?: Partial<SyncLimits>;
         /** The clock of everything live (`CollaborationOptions.clock`); default: the wall clock. */
         readonly clock?: Clock;
@@ -124,6 +126,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           library,
           logger,
           persist: options.collaboration?.persist ?? "child",
+          persistWorkerStart: options.collaboration?.persistWorkerStart ?? "on-demand",
           ...(options.collaboration?.syncLimits ? { syncLimits: options.collaboration.syncLimits } : {}),
           clock,
           identify: auth.identifySync,

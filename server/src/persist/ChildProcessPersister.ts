@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { getPriority, setPriority } from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { RecordKey } from "@tessera/storage";
@@ -46,6 +47,11 @@ export interface ChildProcessPersisterOptions {
   readonly closeTimeoutMs?: number;
   /** Where the worker's log lines (JSON on stderr) go: the server's stderr (default) or nowhere. */
   readonly workerStderr?: "inherit" | "ignore";
+  /**
+   * How much lower than the server's the worker's CPU priority is (added to the server's nice value,
+   * default 5): folding rows yields to relaying edits when both want the CPU.
+   */
+  readonly niceness?: number;
   /** Timers for flush timeouts, restart delays and the close deadline (default: wall clock, unref'd). */
   readonly clock?: Clock;
 }
@@ -204,6 +210,7 @@ export class ChildProcessPersister implements Persister {
     }
     this.child = child;
     this.ready = false;
+    this.lowerPriority(child);
     this.logger.info("persist worker started", { pid: child.pid });
     child.on("message", (m: unknown) => this.onMessage(child, m));
     child.on("error", (err) => {
@@ -216,6 +223,17 @@ export class ChildProcessPersister implements Persister {
       this.logger.warn("persist worker exited", { pid: child.pid, code, signal });
       this.onGone(child, this.ready);
     });
+  }
+
+  private lowerPriority(child: ChildProcess): void {
+    const niceness = this.options.niceness ?? 5;
+    if (child.pid === undefined || niceness === 0) return;
+    try {
+      setPriority(child.pid, Math.min(19, getPriority() + niceness));
+    } catch (err) {
+      // Some sandboxes forbid it; the worker then runs at the server's priority.
+      this.logger.warn("cannot lower the persist worker's priority", { pid: child.pid, error: (err as Error).message });
+    }
   }
 
   private onMessage(child: ChildProcess, m: unknown): void {

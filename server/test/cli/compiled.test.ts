@@ -87,6 +87,12 @@ function parentOf(pid: number): number | null {
   return Number(fields[1]);
 }
 
+/** The nice value of `pid` (field 19 of /proc/PID/stat). */
+function niceOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+}
+
 /** `pid` and every process below it. */
 function processTree(pid: number): number[] {
   const all = readdirSync("/proc")
@@ -175,7 +181,7 @@ describe("one composition root", () => {
       allowedHosts: ["tessera.lan"],
     });
     expect(fromEnv.auth).toMatchObject({ mode: "on", trustProxy: true });
-    expect(fromEnv.collaboration).toEqual({ syncLimits: { intakeBatchFrames: 7 } });
+    expect(fromEnv.collaboration).toEqual({ syncLimits: { intakeBatchFrames: 7 }, persistWorkerStart: "with-server" });
     const fromFlags = serverOptionsFrom(
       env,
       { dataDir: "/elsewhere", host: "127.0.0.1", port: 0, auth: false },
@@ -216,19 +222,22 @@ describe("npm start runs compiled JavaScript", () => {
         240_000,
         start.output,
       );
-      // The persist worker starts with the first write: edit one record of the demo library.
-      const put = await fetch(`${url}/datasets/demo_image/records/image_0001`, {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ comment: "compiled" }),
-      });
-      expect(put.status).toBe(200);
+      // The persist worker starts with the server, before any edit, at a lower CPU priority than the server.
       const worker = await until(
         "the persist worker",
         () => processTree(pid).find((p) => cmdline(p).some((a) => /workers\/(src|dist)\/persist\/main/.test(a))),
         60_000,
         start.output,
       );
+      const server = parentOf(worker);
+      if (server === null) throw new Error("the persist worker has no parent");
+      expect(niceOf(worker)).toBeGreaterThan(niceOf(server));
+      const put = await fetch(`${url}/datasets/demo_image/records/image_0001`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ comment: "compiled" }),
+      });
+      expect(put.status).toBe(200);
       tree = processTree(pid);
       const commands = new Map(tree.map((p) => [p, cmdline(p).join(" ")]));
       // The launcher (scripts/start.mjs), the server, the worker: at least three processes, all plain node.
