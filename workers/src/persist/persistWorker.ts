@@ -30,8 +30,9 @@ const MAINTENANCE = { idleAfterWrites: 20, maxWrites: 150 } as const;
 
 /**
  * The persist worker (docs/ARCHITECTURE.md §3 "Durability" 2): opens the library, reads the record logs
- * read-only (the server owns and trims them), and answers `flush` requests in batches per dataset (`PersistQueue`), replying `flushed` or `failed`. Resolves when it has shut down, after a `shutdown`
- * message or the channel closing; queued flushes finish first.
+ * read-only (the server owns and trims them), and answers `flush` requests in batches per dataset
+ * (`PersistQueue`), replying `flushed` or `failed` for each. Resolves when it has shut down, after a
+ * `shutdown` message or the channel closing; queued flushes finish first.
  */
 export async function runPersistWorker(options: PersistWorkerOptions): Promise<void> {
   const { dataDir, channel } = options;
