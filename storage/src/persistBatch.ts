@@ -57,6 +57,14 @@ export interface PersistBatchOptions {
   readonly onRejected: (key: RecordKey, issues: readonly ValidationIssue[]) => void;
 }
 
+/**
+ * What each record's plan starts from (`planPersist`'s `from`) in a re-run of a failed batch: the
+ * rows the first attempt planned from, kept in memory. The snapshot on disk may already carry the
+ * pending mark, which would make the re-run plan from what LanceDB holds and so delete rows an
+ * outside writer added to the record meanwhile; the first attempt's `from` does not hold them.
+ */
+type FromRows = ReadonlyMap<string, RecordRows>;
+
 /** A record of the batch once its document is merged and its plan made. */
 interface Folded {
   readonly key: RecordKey;
@@ -88,7 +96,11 @@ interface Folded {
  * A write that fails (disk, a row LanceDB refuses) fails the batch's commit, not its records: each
  * is then folded again on its own, so only the record at fault fails.
  */
-export async function persistBatch(options: PersistBatchOptions): Promise<Map<string, PersistOutcome>> {
+export function persistBatch(options: PersistBatchOptions): Promise<Map<string, PersistOutcome>> {
+  return foldBatch(options, new Map());
+}
+
+async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Promise<Map<string, PersistOutcome>> {
   const outcomes = new Map<string, PersistOutcome>();
   const fail = (key: RecordKey, error: unknown) => outcomes.set(key.recordId, { ok: false, error });
   const done = (key: RecordKey, result: PersistResult) => outcomes.set(key.recordId, { ok: true, result });
@@ -118,12 +130,13 @@ export async function persistBatch(options: PersistBatchOptions): Promise<Map<st
       await oneByOne(
         options,
         live.map((m) => m.key),
+        fromRows,
         outcomes,
       );
     return outcomes;
   }
 
-  const planned: Array<{ m: MergedRecord; current: RecordRows; plan: PersistPlan }> = [];
+  const planned: Array<{ m: MergedRecord; current: RecordRows; from: RecordRows; plan: PersistPlan }> = [];
   for (const m of live) {
     const rows = current.get(m.key.recordId);
     if (!rows) {
@@ -146,15 +159,16 @@ export async function persistBatch(options: PersistBatchOptions): Promise<Map<st
     }
     try {
       const now = () => new Date(options.clock.now());
+      const from = fromRows.get(m.key.recordId) ?? (m.snapshot.rowsPending ? rows : m.base);
       const plan = planPersist({
         schema: options.dataset.schema,
         recordId: m.key.recordId,
-        from: m.snapshot.rowsPending ? rows : m.base,
+        from,
         ours: m.ours,
         current: rows,
         now,
       });
-      planned.push({ m, current: rows, plan });
+      planned.push({ m, current: rows, from, plan });
     } catch (error) {
       fail(m.key, error);
     }
@@ -172,6 +186,7 @@ export async function persistBatch(options: PersistBatchOptions): Promise<Map<st
       await oneByOne(
         options,
         planned.map((p) => p.m.key),
+        fromOf(planned),
         outcomes,
       );
     return outcomes;
@@ -199,23 +214,32 @@ export async function persistBatch(options: PersistBatchOptions): Promise<Map<st
       await oneByOne(
         options,
         folded.map((f) => f.key),
+        fromOf(planned),
         outcomes,
       );
   }
   return outcomes;
 }
 
-/** After a batch-level failure: each record folded on its own (idempotent: the pending marks make a re-run exact). */
+/**
+ * After a batch-level failure: each record folded on its own, from what the batch planned from
+ * (idempotent: what the batch already wrote satisfies the plan and is not written again).
+ */
 async function oneByOne(
   options: PersistBatchOptions,
   keys: readonly RecordKey[],
+  fromRows: FromRows,
   outcomes: Map<string, PersistOutcome>,
 ): Promise<void> {
   for (const key of keys) {
-    const alone = await persistBatch({ ...options, keys: [key] });
+    const alone = await foldBatch({ ...options, keys: [key] }, fromRows);
     const outcome = alone.get(key.recordId);
     outcomes.set(key.recordId, outcome ?? { ok: false, error: new Error("no outcome") });
   }
+}
+
+function fromOf(planned: ReadonlyArray<{ m: MergedRecord; from: RecordRows }>): FromRows {
+  return new Map(planned.map((p) => [p.m.key.recordId, p.from]));
 }
 
 interface MergedRecord {

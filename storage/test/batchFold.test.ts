@@ -122,6 +122,47 @@ describe("batched folds", () => {
     expect(await w.dataset.get("entities", "twin")).toMatchObject({ record_id: "r1", category: "r1" });
   });
 
+  it("a write the merge-insert's counts show as not done (a row taken meanwhile by another record) fails the batch's commit, not its records", async () => {
+    w = await batchWorld(3);
+    const [r1, r2, r3] = w.keys as [RecordKey, RecordKey, RecordKey];
+    await w.edit(r1, everyKindOfEdit);
+    await w.edit(r2, everyKindOfEdit);
+    const d3 = await w.edit(r3, everyKindOfEdit);
+    const steps: string[] = [];
+    let raced = false;
+    const outcomes = await persistBatch({
+      dataset: w.dataset,
+      log: w.log,
+      snapshots: w.snapshots,
+      clock: { now: () => Date.now() },
+      keys: [r1, r2, r3],
+      onRejected: () => {},
+      onStep: async (step) => {
+        steps.push(`${step.records}:${step.kind}:${step.table ?? ""}`);
+        if (raced || step.kind !== "upsert" || step.table !== "entities") return;
+        raced = true;
+        // Another writer creates r2's new entity id under r1 after the owner lookup, before the merge.
+        await w!.dataset.add("entities", [{ id: "e-r2-new", record_id: "r1", category: "taken" }]);
+      },
+    });
+    // The batch's merge skipped that row: it stopped there and each record was folded again on its own.
+    expect(steps.filter((s) => s === "3:upsert:entities")).toHaveLength(1);
+    expect(steps.filter((s) => s.startsWith("1:snapshot-pending"))).toHaveLength(3);
+    expect(outcomes.get(r1.recordId)).toMatchObject({ ok: true });
+    expect(outcomes.get(r3.recordId)).toMatchObject({ ok: true });
+    // r2's entity now belongs to r1 (a row never moves): refused, reported; the rest of r2 is written.
+    expect(outcomes.get(r2.recordId)).toMatchObject({ ok: true, result: { rowsRejected: 1 } });
+    expect(await w.dataset.get("entities", "e-r2-new")).toMatchObject({ record_id: "r1", category: "taken" });
+    expect(await w.dataset.get("bboxes", "b-r2-b")).toBeNull();
+    for (const k of [r1, r2, r3]) expect((await w.snapshots.load(k))?.rowsPending).toBe(false);
+    // The re-run of r1 plans from what the batch planned from, not from the rows LanceDB holds under
+    // the pending mark: the row the other writer added to r1 stays (r1's next load merges it).
+    expect(steps.filter((s) => s === "1:delete:entities")).toEqual([]);
+    expect((await w.dataset.get("entities", "e-r1-new"))?.category).toBe("bike");
+    expect((await w.dataset.get("bboxes", "b-r2-new"))?.record_id).toBe("r2");
+    expect(await w.rowsMatch(r3, d3)).toBe(true);
+  });
+
   it("the queue's maintenance compacts when the lane falls idle and keeps Lance versions bounded", async () => {
     w = await batchWorld(3, { optimizeAfterWrites: Number.MAX_SAFE_INTEGER, pruneVersionsOlderThanMs: 0 });
     const errors: unknown[] = [];
