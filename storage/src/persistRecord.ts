@@ -2,8 +2,6 @@ import type { ValidationIssue } from "@tessera/shared-crdt";
 import type { LoadRecordOptions } from "./loadRecordDoc.js";
 import { persistBatch, type PersistResult, type PersistStep } from "./persistBatch.js";
 
-export type { PersistResult, PersistStep } from "./persistBatch.js";
-
 export interface PersistOptions extends LoadRecordOptions {
   readonly onStep?: (step: PersistStep) => void | Promise<void>;
   /** Rows left out because they failed validation (default `console.warn`). */
