@@ -68,6 +68,11 @@ export interface DatasetOptions {
    * writes — the persist worker's — otherwise pile up Lance versions and every later write slows.
    */
   readonly optimizeAfterWrites?: number;
+  /**
+   * Compaction also removes the Lance versions older than this (default: Lance's own, 7 days). A
+   * writer committing often (the persist worker) sets it so versions stay bounded.
+   */
+  readonly pruneVersionsOlderThanMs?: number;
   /** Sorted queries matching at most this many rows are sorted in memory (default `SMALL_RESULT`). */
   readonly sortInMemoryBelow?: number;
 }
@@ -402,9 +407,11 @@ export class Dataset implements DatasetHandle {
 
   private async optimizeUnlocked(): Promise<void> {
     this.writesSinceOptimize = 0;
+    const keep = this.options.pruneVersionsOlderThanMs;
+    const pruneBefore = keep === undefined ? undefined : new Date(Date.now() - keep);
     for (const name of await this.tables()) {
       const t = await this.table(name);
-      if (t) await optimizeTable(t);
+      if (t) await optimizeTable(t, pruneBefore);
     }
   }
 

@@ -10,13 +10,16 @@ import type { OpenTable } from "./tableStore.js";
  */
 export const INDEX_COLUMNS: readonly string[] = ["id", "record_id", "entity_id", "view_id", "frame_id", "tracklet_id"];
 
-/** Adds the missing BTREE indexes of a non-empty table, then compacts it (and updates its indexes). */
-export async function optimizeTable(t: OpenTable): Promise<void> {
+/**
+ * Adds the missing BTREE indexes of a non-empty table, then compacts it (and updates its indexes),
+ * removing the versions older than `pruneBefore` when given.
+ */
+export async function optimizeTable(t: OpenTable, pruneBefore?: Date): Promise<void> {
   if ((await t.table.countRows()) === 0) return;
   const indexed = new Set((await t.table.listIndices()).flatMap((i) => i.columns));
   for (const c of t.layout.schema.columns) {
     if (!INDEX_COLUMNS.includes(c.name) || indexed.has(c.name)) continue;
     await t.table.createIndex(c.name, { config: lancedb.Index.btree() });
   }
-  await t.table.optimize();
+  await t.table.optimize(pruneBefore ? { cleanupOlderThan: pruneBefore } : undefined);
 }

@@ -13,6 +13,7 @@ const COMMON = { json: "boolean", full: "boolean", profile: "boolean", seed: "st
 const SCENARIO_OPTIONS = {
   fanout: ["clients", "rate", "awareness-hz", "duration", "warmup-s", "runs"],
   rooms: ["rooms", "boxes", "concurrency", "settle-s", "idle-s"],
+  persist: ["bots", "edits-per-sec", "duration", "warmup-s", "poll-ms", "settle-s"],
   join: ["joiners", "ops", "cold-repeats"],
   crash: ["clients", "rate", "awareness-hz", "runs"],
   browse: ["records", "reps", "warmup", "page", "rebuild"],

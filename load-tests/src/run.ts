@@ -12,6 +12,7 @@ import { runCrash } from "./scenarios/crash.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
+import { runPersist } from "./scenarios/persist.js";
 import { runRender } from "./scenarios/render.js";
 import { runRooms } from "./scenarios/rooms.js";
 import { setTesseraRoot } from "./servers/tessera.js";
@@ -28,6 +29,7 @@ import { checkoutTree } from "./servers/tree.js";
 const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioOutput>> = {
   fanout: runFanout,
   rooms: runRooms,
+  persist: runPersist,
   join: runJoin,
   crash: runCrash,
   browse: runBrowseScenario,
@@ -40,6 +42,7 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   --at REF  run the Tessera server (and import CLI) of commit REF instead of the working tree
   fanout  --clients N --rate N --awareness-hz N --duration S --warmup-s S --runs N
   rooms   --rooms N --boxes N --concurrency N --settle-s S --idle-s S
+  persist --bots 50,200 --edits-per-sec N --duration S --warmup-s S --poll-ms N --settle-s S
   join    --joiners 50,200 --ops N --cold-repeats N
   crash   --clients N --runs N
   browse  --records N --reps N --warmup N --page N --rebuild

@@ -22,7 +22,21 @@ export {
   type StateClock,
 } from "./loadRecordDoc.js";
 export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js";
-export { rowOwners, withoutForeignRows } from "./rowOwners.js";
-export { persistRecord, type PersistOptions, type PersistResult, type PersistStep } from "./persistRecord.js";
-export { PersistQueue, type DatasetOpener, type PersistQueueOptions } from "./PersistQueue.js";
+export { rowOwners, withoutForeignRowsInBatch, type PlannedRecord } from "./rowOwners.js";
+export { persistRecord, type PersistOptions } from "./persistRecord.js";
+export {
+  persistBatch,
+  type PersistBatchOptions,
+  type PersistOutcome,
+  type PersistResult,
+  type PersistStep,
+} from "./persistBatch.js";
+export { readBatchRows } from "./readBatchRows.js";
+export {
+  DEFAULT_MAX_BATCH,
+  PersistQueue,
+  type DatasetOpener,
+  type MaintenancePolicy,
+  type PersistQueueOptions,
+} from "./PersistQueue.js";
 export { pendingLogs, recordUpdateFromRows, type InspectOptions } from "./inspect.js";

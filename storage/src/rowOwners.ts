@@ -22,37 +22,62 @@ export async function rowOwners(
   return out;
 }
 
+/** One record of a persist batch: its plan and the rows LanceDB held for it when the plan was made. */
+export interface PlannedRecord {
+  readonly recordId: string;
+  readonly plan: PersistPlan;
+  readonly current: RecordRows;
+}
+
 /**
- * The persist plan without the rows it would upsert over a row of another record, which are
+ * Each plan of a batch without the rows it would upsert over a row of another record, which are
  * reported instead (never written: the persist worker upserts by id, which would move the row).
- * Only rows this record does not hold yet can be another record's, so only those are looked up.
+ * Only rows a record does not hold yet can be another record's, so only those are looked up: one
+ * `id IN (…)` read per table for the whole batch. Two records of the batch creating the same new id
+ * are resolved as if they had been folded one after the other, in batch order: the first keeps it,
+ * the later ones are told it belongs to the first.
  */
-export async function withoutForeignRows(
+export async function withoutForeignRowsInBatch(
   dataset: Pick<DatasetHandle, "getMany">,
-  recordId: string,
-  plan: PersistPlan,
-  current: RecordRows,
-): Promise<PersistPlan> {
-  const rejected: ValidationIssue[] = [...plan.rejected];
-  const tables = new Map<ComponentTable, TablePlan>();
-  let dropped = false;
-  for (const [t, p] of plan.tables) {
-    const ours = byId(current.tables[t]);
-    const fresh = p.upserts.map((r) => r.id as string).filter((id) => !ours.has(id));
-    const owners = await rowOwners(dataset, t, fresh);
-    const upserts = p.upserts.filter((r) => {
-      const owner = owners.get(r.id as string);
-      if (owner === undefined || owner === recordId) return true;
-      rejected.push({
-        path: `${t}[${String(r.id)}].id`,
-        message: `belongs to record ${JSON.stringify(owner)}: a row never moves to another record`,
-      });
-      dropped = true;
-      return false;
-    });
-    if (upserts.length > 0 || p.deletes.length > 0) tables.set(t, { upserts, deletes: p.deletes });
+  batch: readonly PlannedRecord[],
+): Promise<PersistPlan[]> {
+  const fresh = new Map<ComponentTable, Set<string>>();
+  for (const { plan, current } of batch) {
+    for (const [t, p] of plan.tables) {
+      const ours = byId(current.tables[t]);
+      let ids = fresh.get(t);
+      if (!ids) fresh.set(t, (ids = new Set()));
+      for (const r of p.upserts) if (!ours.has(r.id as string)) ids.add(r.id as string);
+    }
   }
-  if (!dropped) return plan;
-  const record = tables.size > 0 || plan.recordFieldsChanged ? plan.record : null;
-  return { ...plan, tables, record, rejected };
+  const owners = new Map<ComponentTable, Map<string, string>>();
+  await Promise.all([...fresh].map(async ([t, ids]) => owners.set(t, await rowOwners(dataset, t, [...ids]))));
+  return batch.map(({ recordId, plan }) => {
+    const rejected: ValidationIssue[] = [...plan.rejected];
+    const tables = new Map<ComponentTable, TablePlan>();
+    let dropped = false;
+    for (const [t, p] of plan.tables) {
+      const known = owners.get(t) ?? new Map<string, string>();
+      const upserts = p.upserts.filter((r) => {
+        const id = r.id as string;
+        const owner = known.get(id);
+        if (owner === undefined) {
+          // Claimed by this record for the rest of the batch.
+          known.set(id, recordId);
+          return true;
+        }
+        if (owner === recordId) return true;
+        rejected.push({
+          path: `${t}[${id}].id`,
+          message: `belongs to record ${JSON.stringify(owner)}: a row never moves to another record`,
+        });
+        dropped = true;
+        return false;
+      });
+      if (upserts.length > 0 || p.deletes.length > 0) tables.set(t, { upserts, deletes: p.deletes });
+    }
+    if (!dropped) return plan;
+    const record = tables.size > 0 || plan.recordFieldsChanged ? plan.record : null;
+    return { ...plan, tables, record, rejected };
+  });
 }

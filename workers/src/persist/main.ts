@@ -13,7 +13,8 @@ import { runPersistWorker, type WorkerChannel } from "./persistWorker.js";
  * DATA_DIR: first argument, else `TESSERA_DATA_DIR`.
  * Test hooks (never set in production): `TESSERA_TEST_PERSIST_KILL_AT_STEP=N` makes the process
  * SIGKILL itself right before the N-th durable step of a persist (a crash at that point); with
- * `TESSERA_TEST_PERSIST_KILL_MARKER=<file>` it does so only once, creating that file first.
+ * `TESSERA_TEST_PERSIST_KILL_MARKER=<file>` it does so only once, creating that file first; with
+ * `TESSERA_TEST_PERSIST_KILL_MIN_RECORDS=M` only in a batch folding at least M records.
  */
 function channelOf(proc: NodeJS.Process): WorkerChannel {
   const send = proc.send?.bind(proc);
@@ -27,12 +28,13 @@ function channelOf(proc: NodeJS.Process): WorkerChannel {
   };
 }
 
-function killHook(env: NodeJS.ProcessEnv): ((step: { index: number }) => void) | undefined {
+function killHook(env: NodeJS.ProcessEnv): ((step: { index: number; records: number }) => void) | undefined {
   const at = Number(env.TESSERA_TEST_PERSIST_KILL_AT_STEP);
   if (!Number.isInteger(at) || at < 1) return undefined;
   const marker = env.TESSERA_TEST_PERSIST_KILL_MARKER;
+  const minRecords = Number(env.TESSERA_TEST_PERSIST_KILL_MIN_RECORDS ?? 1);
   return (step) => {
-    if (step.index !== at) return;
+    if (step.index !== at || step.records < minRecords) return;
     if (marker) {
       if (fs.existsSync(marker)) return;
       fs.writeFileSync(marker, String(process.pid));

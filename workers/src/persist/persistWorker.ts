@@ -18,15 +18,31 @@ export interface PersistWorkerOptions {
   readonly onStep?: (key: RecordKey, step: PersistStep) => void;
 }
 
+/** Lance versions older than this are removed when the worker compacts a dataset. */
+const KEEP_VERSIONS_MS = 60_000;
+
+/**
+ * Compaction between batches: when a dataset's lane falls idle after a few commits, or after many
+ * commits on a lane that never falls idle (about every 40 batches of a busy team). A dataset opened
+ * with the library defaults would compact inside a write every 50 commits instead, stalling it.
+ */
+const MAINTENANCE = { idleAfterWrites: 20, maxWrites: 150 } as const;
+
 /**
  * The persist worker (docs/ARCHITECTURE.md §3 "Durability" 2): opens the library, reads the record logs
- * read-only (the server owns and trims them), and answers `flush` requests one record at a time per
- * dataset, replying `flushed` or `failed`. Resolves when it has shut down, after a `shutdown`
- * message or the channel closing; queued flushes finish first.
+ * read-only (the server owns and trims them), and answers `flush` requests in batches per dataset
+ * (`PersistQueue`), replying `flushed` or `failed` for each. Resolves when it has shut down, after a
+ * `shutdown` message or the channel closing; queued flushes finish first.
  */
 export async function runPersistWorker(options: PersistWorkerOptions): Promise<void> {
   const { dataDir, channel } = options;
-  const library = new Library(dataDir);
+  // The worker commits often: it compacts between batches (the queue's maintenance) instead of inside
+  // a write, and keeps a minute of Lance versions (a reader in the server may still be on one).
+  const library = new Library(dataDir, {
+    optimizeAfterWrites: Number.MAX_SAFE_INTEGER,
+    optimizeAfterRows: Number.MAX_SAFE_INTEGER,
+    pruneVersionsOlderThanMs: KEEP_VERSIONS_MS,
+  });
   const log = new FileRecordLog({ dataDir, readOnly: true, onWarning: (m) => logLine("warn", m) });
   const snapshots = new FileSnapshotStore({ dataDir });
   const queue = new PersistQueue({
@@ -36,6 +52,10 @@ export async function runPersistWorker(options: PersistWorkerOptions): Promise<v
     clock: { now: () => Date.now() },
     ...(options.onStep ? { onStep: options.onStep } : {}),
     onRejected: (key, issues) => logLine("warn", "invalid rows not written", { ...key, issues: issues.slice(0, 20) }),
+    maintenance: {
+      ...MAINTENANCE,
+      onError: (datasetId, error) => logLine("warn", "compaction failed", { datasetId, error: describe(error) }),
+    },
   });
 
   let stop!: () => void;
