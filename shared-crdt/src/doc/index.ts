@@ -96,3 +96,4 @@ export {
   utf16ToUtf8,
   type TextRange,
 } from "./textOffsets.js";
+export { createSpan, deleteSpan, relinkSpan, setSpanRanges, SpanEditError, type SpanTarget } from "./spans.js";

@@ -74,7 +74,15 @@ export function codePointToUtf16(text: string, codePoint: number): number {
 /** Pixano offset (UTF-16) → UTF-8 byte offset of the same place. */
 export function utf16ToUtf8(text: string, offset: number): number {
   checkIndex(text, offset, "offset");
-  return new TextEncoder().encode(text.slice(0, offset)).length;
+  let bytes = 0;
+  for (let i = 0; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (isHigh(c) && isLow(text.charCodeAt(i + 1)) && i + 1 < offset) {
+      bytes += 4;
+      i++;
+    } else bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // a lone surrogate is written as U+FFFD (3 bytes)
+  }
+  return bytes;
 }
 
 /**
