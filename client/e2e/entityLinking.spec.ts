@@ -215,7 +215,7 @@ test("A makes a discontinuous span with Ctrl+select for a new entity; B sees bot
   // Screenshot for the docs: Bob hovering an entity's span (its box outlined), Alice selecting.
   const boxed = bob.locator('[data-testid="el-seg-span"]').filter({ hasNotText: "On" }).first();
   await boxed.hover();
-  await dragSelect(alice, text.indexOf(" day,") - 3, text.indexOf(" day,"));
+  await dragSelect(alice, "On a ".length, dayAt - 1); // the weather word: "On a snowy day"
   await expect(bob.locator(".el-seg.el-peer")).not.toHaveCount(0);
   await boxed.hover();
   await bob.screenshot({ path: SCREENSHOT });

@@ -1,7 +1,6 @@
+import { createComponent, lazy } from "solid-js";
 import { createLinking } from "./entity_linking/linking.js";
-import { LinkingPanel } from "./entity_linking/LinkingPanel.js";
 import type { WorkspaceModule } from "./types.js";
-import "./entity_linking/entityLinking.css";
 
 /**
  * The entity-linking workspace (Pixano `image_text_entity_linking`): the shell's image canvas, and
@@ -10,7 +9,12 @@ import "./entity_linking/entityLinking.css";
  * a new one; hovering a span outlines its entity's shapes, hovering a shape or selecting an entity
  * lights its spans. Offsets are Pixano's (SPEC S-SPANS-UNIT); edits go through shared-crdt's span
  * mutators, live for everyone on the record, each one undo step of its author.
+ *
+ * The panel is its own chunk, loaded when such a record opens (the registry imports every module
+ * eagerly; this one stays small).
  */
+const LinkingPanel = lazy(() => import("./entity_linking/LinkingPanel.js"));
+
 export const workspace: WorkspaceModule = {
   id: "entity_linking",
   title: "Entity linking",
@@ -18,7 +22,7 @@ export const workspace: WorkspaceModule = {
   open: (ctx) => {
     const linking = createLinking(ctx);
     return {
-      Side: () => <LinkingPanel ctx={ctx} linking={linking} />,
+      Side: () => createComponent(LinkingPanel, { ctx, linking }),
       shortcuts: [
         {
           keys: "Enter",

@@ -4,9 +4,10 @@ import { LinkBar } from "./LinkBar.js";
 import type { Linking } from "./linking.js";
 import { SpanList } from "./SpanList.js";
 import { TextBlock } from "./TextBlock.js";
+import "./entityLinking.css";
 
 /** The entity-linking side panel: the record's texts with their spans, the pending span, the span list. */
-export function LinkingPanel(props: { ctx: WorkspaceContext; linking: Linking }) {
+export default function LinkingPanel(props: { ctx: WorkspaceContext; linking: Linking }) {
   const ctx = props.ctx;
   const L = props.linking;
   const colorOf = (entityId: string) => ctx.colorOfLabel(ctx.index.get(entityId)?.label ?? "");
