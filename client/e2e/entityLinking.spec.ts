@@ -173,10 +173,16 @@ test("A links a selected word to an entity with a box; B sees the span live, hov
   await expect(bobSeg).toHaveClass(/el-lit/);
   await bob.mouse.move(5, 5);
 
+  // Selecting the entity in the object list lights its spans too.
+  await alice.locator(`[data-testid="object-row"][data-entity="${entityId}"]`).click();
+  await expect(alice.locator(`[data-testid="el-seg-span"][data-spans~="${spanId}"]`)).toHaveClass(/el-lit/);
+
   // Bob re-links it to another entity; Alice sees the change. Then he deletes it.
   const other = (await docRows(bob, "entities")).map((e) => String(e.id)).find((id) => id !== entityId);
   if (!other) throw new Error("the record has a single entity");
-  await bob.locator(`[data-testid="el-span-row"][data-span-id="${spanId}"] [data-testid="el-relink"]`).selectOption(other);
+  await bob
+    .locator(`[data-testid="el-span-row"][data-span-id="${spanId}"] [data-testid="el-relink"]`)
+    .selectOption(other);
   await expect
     .poll(async () => (await docRows(alice, "text_spans")).find((r) => r.id === spanId)?.entity_id)
     .toBe(other);
@@ -213,17 +219,32 @@ test("A makes a discontinuous span with Ctrl+select for a new entity; B sees bot
   await expect(pieces.nth(1)).toHaveText("day");
 
   // Screenshot for the docs: Bob hovering an entity's span (its box outlined), Alice selecting.
-  const boxed = bob.locator('[data-testid="el-seg-span"]').filter({ hasNotText: "On" }).first();
+  const withBox = new Set((await docRows(bob, "bboxes")).map((b) => String(b.entity_id)));
+  const boxedEntity = (await docRows(bob, "text_spans")).map((r) => String(r.entity_id)).find((id) => withBox.has(id));
+  if (!boxedEntity) throw new Error("no span of an entity with a box");
+  const boxed = bob.locator(`[data-testid="el-seg-span"][data-entity="${boxedEntity}"]`).first();
   await boxed.hover();
   await dragSelect(alice, "On a ".length, dayAt - 1); // the weather word: "On a snowy day"
   await expect(bob.locator(".el-seg.el-peer")).not.toHaveCount(0);
+  await bob.mouse.move(5, 5);
   await boxed.hover();
+  await expect(boxed).toHaveClass(/el-lit/);
+  await expect.poll(() => highlighted(bob)).toEqual([boxedEntity]);
   await bob.screenshot({ path: SCREENSHOT });
+
+  // Clicking a span selects it; Delete removes it, for Alice too.
+  const boxedId = (await boxed.getAttribute("data-spans"))?.split(" ")[0];
+  if (!boxedId) throw new Error("no span id");
+  await boxed.click();
+  await bob.keyboard.press("Delete");
+  await expect(alice.locator(`[data-testid="el-seg-span"][data-spans~="${boxedId}"]`)).toHaveCount(0);
 
   // One Ctrl+Z of Alice removes the span and the entity it made.
   await alice.keyboard.press("Escape");
   await alice.locator(".stage").click({ position: { x: 5, y: 5 } });
   await alice.keyboard.press("Control+z");
   await expect(bob.locator(`[data-testid="el-seg-span"][data-spans~="${spanId}"]`)).toHaveCount(0);
-  expect((await docRows(bob, "entities")).some((e) => e.id === row?.entity_id)).toBe(false);
+  await expect.poll(async () => (await docRows(bob, "entities")).some((e) => e.id === row?.entity_id)).toBe(false);
+  // Bob's deletion is not Alice's to undo: the other span stays gone.
+  await expect(alice.locator(`[data-testid="el-seg-span"][data-spans~="${boxedId}"]`)).toHaveCount(0);
 });

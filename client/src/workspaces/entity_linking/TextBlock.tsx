@@ -1,4 +1,4 @@
-import { createMemo, For, Show } from "solid-js";
+import { createMemo, Index, Show } from "solid-js";
 import { spanRanges } from "@tessera/shared-crdt";
 import { selectionRanges } from "./domOffsets.js";
 import type { Linking } from "./linking.js";
@@ -9,6 +9,8 @@ import type { TextView } from "./textViews.js";
  * One text view with its spans highlighted in their entity's colour, the pending selection, and
  * other people's selections (underlined in their colour, their name after the last piece).
  * Selecting text with the mouse starts a pending span; with Ctrl/⌘ held it adds a range to it.
+ * Runs are rendered by position (`Index`), so a change elsewhere (someone's selection arriving)
+ * updates elements in place instead of replacing them under the pointer or a drag in progress.
  */
 export function TextBlock(props: {
   view: TextView;
@@ -60,16 +62,19 @@ export function TextBlock(props: {
         <div class="el-view-name faint">{props.view.logicalName}</div>
       </Show>
       <div class="el-text" ref={root} data-testid="el-text" data-view-id={props.view.id} onMouseUp={onMouseUp}>
-        <For each={segments()}>
+        <Index each={segments()}>
           {(seg) => {
-            const spanIds = () => seg.keys.filter((k) => k.startsWith("s:")).map((k) => k.slice(2));
+            const spanIds = () =>
+              seg()
+                .keys.filter((k) => k.startsWith("s:"))
+                .map((k) => k.slice(2));
             const entities = () =>
               spanIds()
                 .map((id) => spanOf(id)?.entityId)
                 .filter((x): x is string => !!x);
             const first = () => entities()[0];
             const peer = () => {
-              const k = seg.keys.find((x) => x.startsWith("u:"));
+              const k = seg().keys.find((x) => x.startsWith("u:"));
               return k ? peerOf(k.slice(2)) : undefined;
             };
             return (
@@ -79,7 +84,7 @@ export function TextBlock(props: {
                   "el-span": spanIds().length > 0,
                   "el-overlap": spanIds().length > 1,
                   "el-lit": entities().some((id) => L.lit().has(id)),
-                  "el-pending": seg.keys.includes("p"),
+                  "el-pending": seg().keys.includes("p"),
                   "el-peer": !!peer(),
                 }}
                 style={{
@@ -89,7 +94,7 @@ export function TextBlock(props: {
                 data-testid={spanIds().length > 0 ? "el-seg-span" : undefined}
                 data-spans={spanIds().join(" ") || undefined}
                 data-entity={first()}
-                data-peer={peerLabelAt(seg)}
+                data-peer={peerLabelAt(seg())}
                 title={peer() ? `${peer()?.name} is selecting` : undefined}
                 onMouseEnter={() => first() && L.hoverEntity(first() as string)}
                 onMouseLeave={() => first() && L.hoverEntity(null)}
@@ -98,11 +103,11 @@ export function TextBlock(props: {
                   if (id && window.getSelection()?.isCollapsed !== false) props.onSpanClick(id);
                 }}
               >
-                {props.content.slice(seg.start, seg.end)}
+                {props.content.slice(seg().start, seg().end)}
               </span>
             );
           }}
-        </For>
+        </Index>
       </div>
     </section>
   );
