@@ -13,7 +13,7 @@ export function shapesOf(e: EntityItem): string {
     .join(" · ");
 }
 
-export const hasShape = (e: EntityItem) => e.annotations.some((a) => SHAPES.has(a.table));
+const hasShape = (e: EntityItem) => e.annotations.some((a) => SHAPES.has(a.table));
 
 /**
  * The pending span: its mention, and which entity it will name — one of the record's entities

@@ -4,7 +4,7 @@
  * S-SPANS-UNIT). The root holds only the text's own characters (names of people are drawn by CSS
  * pseudo-elements, which a Range does not read), so a Range's `toString()` length is exact.
  */
-export function offsetIn(root: HTMLElement, node: Node, offset: number, length: number): number {
+function offsetIn(root: HTMLElement, node: Node, offset: number, length: number): number {
   if (!root.contains(node)) {
     // Outside the text: before it counts as 0, after it as the end.
     return root.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING ? 0 : length;

@@ -16,7 +16,7 @@ import { spanStore, type SpanItem } from "./spanStore.js";
 import { loadTextViews, type TextView } from "./textViews.js";
 
 /** Someone else's selection in a text, with who it is. */
-export interface PeerSelection extends TextSelection {
+interface PeerSelection extends TextSelection {
   readonly clientId: number;
   readonly name: string;
   readonly color: string;
