@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { workspaceFor } from "../../src/workspaces/registry.js";
 import { readTextSelection, TEXT_SELECTION_FIELD } from "../../src/workspaces/entity_linking/presence.js";
 import { segmentText } from "../../src/workspaces/entity_linking/segments.js";
+import { viewOfSpan } from "../../src/workspaces/entity_linking/textViews.js";
 
 describe("entity-linking workspace (client/src/workspaces/entity_linking)", () => {
   it("opens Pixano's image_text_entity_linking datasets (they no longer fall back to the image workspace)", () => {
@@ -74,5 +75,17 @@ describe("entity-linking workspace (client/src/workspaces/entity_linking)", () =
       },
     };
     expect(readTextSelection(many)?.ranges).toHaveLength(16);
+  });
+});
+
+describe("which text a span shows in (viewOfSpan)", () => {
+  const a = { id: "t-a", logicalName: "caption", content: "x", uri: "" };
+  const b = { id: "t-b", logicalName: "title", content: "y", uri: "" };
+  it("by id, else by logical name (Pixano's view_name bug), else the only text for an empty view_id (Pixano #656)", () => {
+    expect(viewOfSpan("t-b", [a, b])).toBe(b);
+    expect(viewOfSpan("caption", [a, b])).toBe(a);
+    expect(viewOfSpan("", [a])).toBe(a);
+    expect(viewOfSpan("", [a, b])).toBeUndefined();
+    expect(viewOfSpan("elsewhere", [a])).toBeUndefined();
   });
 });

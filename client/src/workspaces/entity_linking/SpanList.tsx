@@ -3,6 +3,7 @@ import type { EntityItem } from "../../app/EntityIndex.js";
 import type { Linking } from "./linking.js";
 import { shapesOf } from "./LinkBar.js";
 import type { SpanItem } from "./spanStore.js";
+import { viewOfSpan } from "./textViews.js";
 
 /**
  * The spans of the record, in text order: mention, the entity it names (re-link from the list),
@@ -19,7 +20,10 @@ export function SpanList(props: {
 }) {
   const L = props.linking;
   const labelOf = (id: string) => props.items.find((e) => e.id === id)?.label || id.slice(0, 8);
-  const canExtend = (s: SpanItem) => props.editable && L.pending()?.viewId === s.viewId;
+  const canExtend = (s: SpanItem) => {
+    const p = L.pending();
+    return props.editable && !!p && viewOfSpan(s.viewId, L.texts() ?? [])?.id === p.viewId;
+  };
   return (
     <div class="el-spans" data-testid="el-spans">
       <div class="el-spans-head faint">

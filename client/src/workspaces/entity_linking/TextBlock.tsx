@@ -3,7 +3,7 @@ import { spanRanges } from "@tessera/shared-crdt";
 import { selectionRanges } from "./domOffsets.js";
 import type { Linking } from "./linking.js";
 import { segmentText, type Mark, type Segment } from "./segments.js";
-import type { TextView } from "./textViews.js";
+import { viewOfSpan, type TextView } from "./textViews.js";
 
 /**
  * One text view with its spans highlighted in their entity's colour, the pending selection, and
@@ -22,7 +22,10 @@ export function TextBlock(props: {
 }) {
   const L = props.linking;
   let root: HTMLDivElement | undefined;
-  const spansHere = createMemo(() => L.spans().filter((s) => s.viewId === props.view.id));
+  const spansHere = createMemo(() => {
+    const views = L.texts() ?? [];
+    return L.spans().filter((s) => viewOfSpan(s.viewId, views)?.id === props.view.id);
+  });
   const marks = createMemo<Mark[]>(() => {
     const text = props.content;
     const out: Mark[] = spansHere().map((s) => ({ key: `s:${s.id}`, ranges: spanRanges(text, s.starts, s.ends) }));

@@ -13,7 +13,7 @@ import { toastError } from "../../ui/toasts.js";
 import type { WorkspaceContext } from "../../pages/workspace/workspaceContext.js";
 import { readTextSelection, writeTextSelection, type TextSelection } from "./presence.js";
 import { spanStore, type SpanItem } from "./spanStore.js";
-import { loadTextViews, type TextView } from "./textViews.js";
+import { loadTextViews, viewOfSpan, type TextView } from "./textViews.js";
 
 /** Someone else's selection in a text, with who it is. */
 interface PeerSelection extends TextSelection {
@@ -177,7 +177,7 @@ export function createLinking(ctx: WorkspaceContext): Linking {
     const p = pending();
     const span = spans().find((s) => s.id === spanId);
     const text = p ? textOf(p.viewId) : null;
-    if (!p || !span || text === null || span.viewId !== p.viewId) return;
+    if (!p || !span || text === null || viewOfSpan(span.viewId, texts() ?? [])?.id !== p.viewId) return;
     const ranges = [...span.starts.map((start, k) => ({ start, end: span.ends[k] ?? start })), ...p.ranges];
     if (
       attempt("Cannot add to the span", () =>

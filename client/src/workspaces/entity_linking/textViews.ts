@@ -33,3 +33,16 @@ export async function loadTextViews(datasetId: string, recordId: string): Promis
   }
   return out;
 }
+
+/**
+ * The text a span's `view_id` points at: the view with that id; else the one whose logical name it
+ * is (rows written through Pixano's `view_name` filter bug); else, for an empty `view_id` (Pixano
+ * UI rows saved without it, Pixano #656), the record's only text. Display only: the row is kept as
+ * it is.
+ */
+export function viewOfSpan(viewId: string, views: readonly TextView[]): TextView | undefined {
+  return (
+    views.find((v) => v.id === viewId) ??
+    (viewId !== "" ? views.find((v) => v.logicalName === viewId) : views.length === 1 ? views[0] : undefined)
+  );
+}
