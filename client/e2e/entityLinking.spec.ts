@@ -135,6 +135,19 @@ test("A links a selected word to an entity with a box; B sees the span live, hov
   expect(start).toBeGreaterThan(0);
   const before = (await docRows(alice, "text_spans")).length;
 
+  // A drag that ends below the text selects up to its end; Esc drops the selection.
+  const tail = text.lastIndexOf(" ") + 1;
+  const from = await charRect(alice, tail, tail + 1);
+  const box = await alice.getByTestId("el-text").first().boundingBox();
+  if (!box) throw new Error("no caption box");
+  await alice.mouse.move(from.x0, from.y);
+  await alice.mouse.down();
+  await alice.mouse.move(box.x + box.width / 2, box.y + box.height + 30, { steps: 5 });
+  await alice.mouse.up();
+  await expect(alice.getByTestId("el-pending-mention")).toHaveText(text.slice(tail).trim());
+  await alice.keyboard.press("Escape");
+  await expect(alice.getByTestId("el-linkbar")).toHaveCount(0);
+
   await dragSelect(alice, start, start + 3);
   await expect(alice.getByTestId("el-pending-mention")).toHaveText("day");
   // Who is selecting where: Bob sees Alice's selection, with her name.

@@ -29,7 +29,8 @@ export const workspace: WorkspaceModule = {
           action: "Link the selected text (to the chosen entity, or a new one)",
           edits: true,
           matches: (k) => k.key === "Enter" && !k.ctrl && !k.alt,
-          run: () => linking.confirm(),
+          // While a drawing tool is active, Enter is the canvas's (closing a polygon).
+          run: () => (ctx.controller()?.getTool() ?? "select") === "select" && linking.confirm(),
         },
         {
           keys: "Esc",

@@ -1,4 +1,4 @@
-import { createMemo, Index, Show } from "solid-js";
+import { createMemo, Index, onCleanup, onMount, Show } from "solid-js";
 import { spanRanges } from "@tessera/shared-crdt";
 import { selectionRanges } from "./domOffsets.js";
 import type { Linking } from "./linking.js";
@@ -49,6 +49,7 @@ export function TextBlock(props: {
     return undefined;
   };
 
+  // On the document, not the text: a drag that ends outside the text still selects up to its edge.
   const onMouseUp = (e: MouseEvent) => {
     const sel = window.getSelection();
     if (!root || !sel || sel.isCollapsed || !props.editable) return;
@@ -58,13 +59,15 @@ export function TextBlock(props: {
     // The pending span is drawn by the panel; the browser's own selection would hide it.
     sel.removeAllRanges();
   };
+  onMount(() => document.addEventListener("mouseup", onMouseUp));
+  onCleanup(() => document.removeEventListener("mouseup", onMouseUp));
 
   return (
     <section class="el-view" data-testid="el-view">
       <Show when={props.view.logicalName}>
         <div class="el-view-name faint">{props.view.logicalName}</div>
       </Show>
-      <div class="el-text" ref={root} data-testid="el-text" data-view-id={props.view.id} onMouseUp={onMouseUp}>
+      <div class="el-text" ref={root} data-testid="el-text" data-view-id={props.view.id}>
         <Index each={segments()}>
           {(seg) => {
             const spanIds = () =>
