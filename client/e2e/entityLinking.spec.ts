@@ -55,7 +55,8 @@ function charRect(page: Page, start: number, end: number): Promise<{ x0: number;
       let startSet = false;
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const len = (n.textContent ?? "").length;
-        if (!startSet && s <= seen + len) {
+        // A start at a run's end belongs to the next run (else the first rectangle is empty).
+        if (!startSet && s < seen + len) {
           range.setStart(n, s - seen);
           startSet = true;
         }
@@ -65,7 +66,7 @@ function charRect(page: Page, start: number, end: number): Promise<{ x0: number;
         }
         seen += len;
       }
-      const r = range.getClientRects()[0];
+      const r = [...range.getClientRects()].find((x) => x.width > 0);
       if (!r) throw new Error("no rectangle");
       return { x0: r.left + 1, x1: r.right - 1, y: r.top + r.height / 2 };
     },
@@ -260,4 +261,40 @@ test("A makes a discontinuous span with Ctrl+select for a new entity; B sees bot
   await expect.poll(async () => (await docRows(bob, "entities")).some((e) => e.id === row?.entity_id)).toBe(false);
   // Bob's deletion is not Alice's to undo: the other span stays gone.
   await expect(alice.locator(`[data-testid="el-seg-span"][data-spans~="${boxedId}"]`)).toHaveCount(0);
+});
+
+test("three people: A and B link different words at the same moment, R sees both and all converge", async ({
+  alice,
+  bob,
+  rita,
+}) => {
+  const record = await editableRecord(alice, 2);
+  await Promise.all([open(alice, record), open(bob, record), open(rita, record)]);
+  const { text } = await caption(alice);
+  const dayAt = text.indexOf(" day,") + 1;
+  expect(dayAt).toBeGreaterThan(0);
+  const mentions = async (page: Page) => {
+    const rows = await docRows(page, "text_spans");
+    return ["On", "day"].map((m) => rows.filter((r) => r.mention === m).length);
+  };
+  const [on0, day0] = await mentions(alice);
+
+  await Promise.all([dragSelect(alice, 0, 2), dragSelect(bob, dayAt, dayAt + 3)]);
+  await expect(alice.getByTestId("el-pending-mention")).toHaveText("On");
+  await expect(bob.getByTestId("el-pending-mention")).toHaveText("day");
+  // Each sees the other's selection; Rita sees both.
+  await expect(rita.locator('.el-seg.el-peer[data-peer="Alice"]')).toHaveText("On");
+  await expect(rita.locator('.el-seg.el-peer[data-peer="Bob"]')).toHaveText("day");
+  await Promise.all([alice.getByTestId("el-link").click(), bob.getByTestId("el-link").click()]);
+
+  for (const page of [alice, bob, rita])
+    await expect.poll(() => mentions(page)).toEqual([(on0 ?? 0) + 1, (day0 ?? 0) + 1]);
+  const ids = async (page: Page) =>
+    (await docRows(page, "text_spans")).map((r) => `${String(r.id)}:${String(r.entity_id)}`).sort();
+  const [a, b, r] = await Promise.all([ids(alice), ids(bob), ids(rita)]);
+  expect(b).toEqual(a);
+  expect(r).toEqual(a);
+  await expect(rita.locator('[data-testid="el-seg-span"]').filter({ hasText: /^On$/ })).toHaveCount(1);
+  await expect(rita.locator('[data-testid="el-seg-span"]').filter({ hasText: /^day$/ })).toHaveCount(1);
+  await expect(rita.locator(".el-seg.el-peer")).toHaveCount(0);
 });

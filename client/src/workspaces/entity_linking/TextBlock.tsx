@@ -1,4 +1,4 @@
-import { createMemo, Index, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, Index, onCleanup, onMount, Show } from "solid-js";
 import { spanRanges } from "@tessera/shared-crdt";
 import { selectionRanges } from "./domOffsets.js";
 import type { Linking } from "./linking.js";
@@ -35,7 +35,13 @@ export function TextBlock(props: {
       if (peer.viewId === props.view.id) out.push({ key: `u:${peer.clientId}`, ranges: peer.ranges });
     return out;
   });
-  const segments = createMemo(() => segmentText(props.content.length, marks()));
+  // While this person drags a selection, the runs stay as they are: re-cutting them (someone's
+  // selection or span arriving) rewrites the text nodes the browser's selection is anchored in,
+  // which collapses it. What arrived in the meantime shows on release.
+  const [dragging, setDragging] = createSignal(false);
+  const segments = createMemo<Segment[]>((prev) =>
+    dragging() && prev ? prev : segmentText(props.content.length, marks()),
+  );
   const spanOf = (id: string) => spansHere().find((s) => s.id === id);
   const peerOf = (clientId: string) => L.peerSelections().find((p) => String(p.clientId) === clientId);
   /** The name shown after a peer's selection: on the segment that ends their last range. */
@@ -51,6 +57,13 @@ export function TextBlock(props: {
 
   // On the document, not the text: a drag that ends outside the text still selects up to its edge.
   const onMouseUp = (e: MouseEvent) => {
+    try {
+      capture(e);
+    } finally {
+      setDragging(false);
+    }
+  };
+  const capture = (e: MouseEvent) => {
     const sel = window.getSelection();
     if (!root || !sel || sel.isCollapsed || !props.editable) return;
     const ranges = selectionRanges(root, sel, props.content.length);
@@ -59,15 +72,28 @@ export function TextBlock(props: {
     // The pending span is drawn by the panel; the browser's own selection would hide it.
     sel.removeAllRanges();
   };
-  onMount(() => document.addEventListener("mouseup", onMouseUp));
-  onCleanup(() => document.removeEventListener("mouseup", onMouseUp));
+  const stopDragging = () => setDragging(false);
+  onMount(() => {
+    document.addEventListener("mouseup", onMouseUp);
+    window.addEventListener("blur", stopDragging);
+  });
+  onCleanup(() => {
+    document.removeEventListener("mouseup", onMouseUp);
+    window.removeEventListener("blur", stopDragging);
+  });
 
   return (
     <section class="el-view" data-testid="el-view">
       <Show when={props.view.logicalName}>
         <div class="el-view-name faint">{props.view.logicalName}</div>
       </Show>
-      <div class="el-text" ref={root} data-testid="el-text" data-view-id={props.view.id}>
+      <div
+        class="el-text"
+        ref={root}
+        data-testid="el-text"
+        data-view-id={props.view.id}
+        onMouseDown={(e) => e.button === 0 && setDragging(true)}
+      >
         <Index each={segments()}>
           {(seg) => {
             const spanIds = () =>
