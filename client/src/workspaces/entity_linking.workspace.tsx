@@ -38,6 +38,7 @@ export const workspace: WorkspaceModule = {
           matches: (k) => k.key === "Escape",
           run: () => linking.cancel(),
         },
+        // Listed in `?` only: the text panel reads Ctrl/⌘ from the mouse event of the selection itself.
         {
           keys: "Ctrl + select",
           action: "Add a range to the selection (discontinuous span)",
