@@ -190,7 +190,13 @@ export class PixiRenderer implements CanvasRenderer {
     this.annotations.updateCache(cam.zoom, res, this.screenW * this.screenH * res * res, moving);
     if (wasCached !== this.annotations.cached) this.needsRender = true;
     this.overlay.draw(
-      { hover: canvas.hoverHit, selection: canvas.selection, preview: canvas.previewShape, editable: canvas.editable },
+      {
+        hover: canvas.hoverHit,
+        highlighted: canvas.highlighted,
+        selection: canvas.selection,
+        preview: canvas.previewShape,
+        editable: canvas.editable,
+      },
       cam,
     );
     this.labels.update(cam, this.screenW, this.screenH, now, moving);

@@ -56,6 +56,9 @@ export class TesseraCanvas implements CanvasController {
   readonly events = new Emitter<CanvasEvents>();
   camera: Camera = { x: 0, y: 0, zoom: 1 };
   hoverHit: Hit | null = null;
+  /** Entities outlined on behalf of a panel ({@link highlight}). */
+  highlighted: ReadonlySet<string> = new Set();
+  private hoveredEntity: string | null = null;
   previewShape: Shape | null = null;
   selection: ShapeRef[] = [];
   editable: boolean;
@@ -259,6 +262,12 @@ export class TesseraCanvas implements CanvasController {
     this.renderer?.restyleAll();
   }
 
+  highlight(entityIds: ReadonlySet<string>): void {
+    if (entityIds.size === this.highlighted.size && [...entityIds].every((id) => this.highlighted.has(id))) return;
+    this.highlighted = new Set(entityIds);
+    this.renderer?.onOverlay();
+  }
+
   setImageAdjustments(a: { brightness: number; contrast: number }): void {
     this.renderer?.setAdjustments(a.brightness, a.contrast);
   }
@@ -325,6 +334,11 @@ export class TesseraCanvas implements CanvasController {
       hover: (hit) => {
         this.hoverHit = hit;
         this.renderer?.onOverlay();
+        const entityId = (hit && this.scene.get(hit.ref)?.entityId) || null;
+        if (entityId !== this.hoveredEntity) {
+          this.hoveredEntity = entityId;
+          this.events.emit("hovered", { entityId });
+        }
       },
       setCursor: (cursor) => this.setCursor(cursor),
       pan: (dx, dy) => this.setCamera(panBy(this.camera, dx, dy), true),

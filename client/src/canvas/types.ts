@@ -116,6 +116,8 @@ export interface CanvasEvents {
   refused: { reason: string };
   /** `[` / `]` changed the brush radius (image pixels). */
   brushRadius: { px: number };
+  /** The entity whose shape is under the pointer changed (null: none), for panels that echo it. */
+  hovered: { entityId: string | null };
 }
 
 export interface CanvasController {
@@ -146,5 +148,7 @@ export interface CanvasController {
   getSelection(): readonly SelectionRef[];
   /** Re-reads colours and labels of every shape (the palette changed outside the document). */
   refreshStyles(): void;
+  /** Outlines every shape of these entities, as hovering them does (a panel hovering their text, say). */
+  highlight(entityIds: ReadonlySet<string>): void;
   destroy(): void;
 }

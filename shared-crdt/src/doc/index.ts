@@ -82,3 +82,18 @@ export {
   type WorkflowRefusal,
   type WorkflowResult,
 } from "./workflow.js";
+export {
+  codePointToUtf16,
+  graphemeBoundaries,
+  mentionOf,
+  MENTION_JOINER,
+  PIXANO_OFFSET_UNIT,
+  selectionToRanges,
+  spanColumns,
+  spanRanges,
+  TextOffsetError,
+  utf16ToCodePoint,
+  utf16ToUtf8,
+  type TextRange,
+} from "./textOffsets.js";
+export { createSpan, deleteSpan, relinkSpan, setSpanRanges, SpanEditError, type SpanTarget } from "./spans.js";

@@ -16,6 +16,8 @@ import { STYLE } from "./style.js";
  */
 export interface OverlayState {
   hover: Hit | null;
+  /** Entities whose shapes are outlined as if hovered (a panel points at them). */
+  highlighted: ReadonlySet<string>;
   selection: readonly ShapeRef[];
   preview: Shape | null;
   editable: boolean;
@@ -46,7 +48,7 @@ export class OverlayLayer {
     if (!this.dirty) return;
     this.dirty = false;
     // Nothing to show and nothing shown: skip the clear (a camera move marks the overlay dirty).
-    const nothing = !state.hover && state.selection.length === 0 && !state.preview;
+    const nothing = !state.hover && state.highlighted.size === 0 && state.selection.length === 0 && !state.preview;
     if (nothing && this.empty) return;
     this.empty = nothing;
     const g = this.g.clear();
@@ -60,6 +62,15 @@ export class OverlayLayer {
       const xf = { cam, tile: hovered.tile };
       strokeRings(g, outlineRings(xf, hovered.shape), STYLE.hoverWidthPx, this.colorOf(hovered.entityId), 0.9);
       drawMarks(g, xf, hovered.shape, this.colorOf(hovered.entityId), this.env);
+    }
+    for (const entityId of state.highlighted) {
+      for (const item of this.scene.entityItems(entityId)) {
+        if (this.scene.isHidden(item)) continue;
+        const xf = { cam, tile: item.tile };
+        const color = this.colorOf(entityId);
+        strokeRings(g, outlineRings(xf, item.shape), STYLE.selectionWidthPx + 2, 0xffffff, 0.8);
+        strokeRings(g, outlineRings(xf, item.shape), STYLE.selectionWidthPx, color, 1);
+      }
     }
     for (const ref of state.selection) {
       const item = this.scene.get(ref);
