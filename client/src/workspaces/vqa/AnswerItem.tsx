@@ -1,4 +1,4 @@
-import { createMemo, For, Show } from "solid-js";
+import { createMemo, For, Match, Show, Switch } from "solid-js";
 import { answerMode, choiceLetter, hasExplanation, parseAnswer, type MessageRow } from "@tessera/shared-crdt";
 import type { WorkspaceContext } from "../../pages/workspace/workspaceContext.js";
 import type { VqaActions } from "./actions.js";
@@ -24,7 +24,6 @@ export function AnswerItem(props: {
     const next = mode() === "single" ? (on ? [i] : []) : on ? [...now, i] : [...now].filter((x) => x !== i);
     props.actions.pickChoices(props.answer.id, next);
   };
-  const showText = () => mode() === "open" || hasExplanation(props.question.question_type);
   return (
     <div class="vqa-answer" data-testid="vqa-answer" data-message={props.answer.id}>
       <div class="vqa-answer-head">
@@ -62,18 +61,32 @@ export function AnswerItem(props: {
           </For>
         </div>
       </Show>
-      <Show when={showText()}>
-        <BoundText
-          ctx={props.ctx}
-          messageId={props.answer.id}
-          part="answer"
-          label={mode() === "open" ? "Answer" : "Explanation"}
-          placeholder={mode() === "open" ? "Answer…" : "Explanation…"}
-          testId="vqa-answer-text"
-          {...(mode() === "open" ? {} : { view: explanationView, compose: composeExplanation })}
-          onFallback={(c) => props.actions.setContent(props.answer.id, c)}
-        />
-      </Show>
+      <Switch>
+        <Match when={mode() === "open"}>
+          <BoundText
+            ctx={props.ctx}
+            messageId={props.answer.id}
+            part="answer"
+            label="Answer"
+            placeholder="Answer…"
+            testId="vqa-answer-text"
+            onFallback={(c) => props.actions.setContent(props.answer.id, c)}
+          />
+        </Match>
+        <Match when={hasExplanation(props.question.question_type)}>
+          <BoundText
+            ctx={props.ctx}
+            messageId={props.answer.id}
+            part="answer"
+            label="Explanation"
+            placeholder="Explanation…"
+            testId="vqa-answer-text"
+            view={explanationView}
+            compose={composeExplanation}
+            onFallback={(c) => props.actions.setContent(props.answer.id, c)}
+          />
+        </Match>
+      </Switch>
     </div>
   );
 }

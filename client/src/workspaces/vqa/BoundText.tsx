@@ -44,7 +44,9 @@ export function BoundText(props: {
       data-testid={props.testId}
       data-message={props.messageId}
       readOnly={!props.ctx.editable()}
-      onFocus={() => setTyping(props.ctx.awareness, { messageId: props.messageId, part: props.part })}
+      onFocus={() =>
+        props.ctx.editable() && setTyping(props.ctx.awareness, { messageId: props.messageId, part: props.part })
+      }
       onBlur={() => setTyping(props.ctx.awareness, null)}
     />
   );
