@@ -18,7 +18,7 @@ export const TYPE_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** A new answer's content: nothing picked yet for a choice question (Pixano's "not answered"). */
-export const emptyAnswer = (questionType: string) => (answerMode(questionType) === "open" ? "" : "[[]]");
+const emptyAnswer = (questionType: string) => (answerMode(questionType) === "open" ? "" : "[[]]");
 
 /**
  * One question with its answers: its text (collaborative, SPEC D-TEXT), its type and choices, the

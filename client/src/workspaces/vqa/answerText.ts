@@ -13,7 +13,7 @@ function headOf(content: string): string {
 }
 
 /** The head and the whitespace after it: where the explanation starts. */
-export function answerHead(content: string): string {
+function answerHead(content: string): string {
   const head = headOf(content);
   if (head === "") return "";
   const rest = content.slice(head.length);

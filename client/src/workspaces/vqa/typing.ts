@@ -14,7 +14,7 @@ export interface Typing {
 const PARTS: ReadonlySet<string> = new Set(["question", "answer", "choices"]);
 const MAX_ID = 256;
 
-export function typingOf(state: unknown): Typing | null {
+function typingOf(state: unknown): Typing | null {
   if (typeof state !== "object" || state === null) return null;
   const t = (state as { typing?: unknown }).typing;
   if (typeof t !== "object" || t === null) return null;
