@@ -92,8 +92,9 @@ export function editQuestion(ctx: DocContext, origin: Origin, questionId: string
 }
 
 /**
- * A new conversation id that sorts after the ones made before it (base-36 time, then randomness),
- * so a conversation someone opens lands at the end of everyone's list.
+ * A new conversation id that sorts after the ones this function made before it (base-36 time,
+ * then randomness), so conversations opened in Tessera keep the order they were opened in on every
+ * screen (ids Pixano made, random, sort among them as they fall).
  */
 export function newConversationId(now: number, random: () => number): string {
   const time = Math.max(0, Math.floor(now)).toString(36).padStart(9, "0");
