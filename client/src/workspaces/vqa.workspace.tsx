@@ -23,6 +23,11 @@ export const workspace: WorkspaceModule = {
     const actions = vqaActions(ctx);
     return {
       Side: () => createComponent(ConversationPanel, { ctx, actions, conversations: () => store.list }),
+      // Keys of the panel's text fields, listed in `?` (the fields handle them; the shell never sees them).
+      shortcuts: [
+        { keys: "Ctrl + Enter", action: "Ask the question being written", matches: () => false, run: () => false },
+        { keys: "Esc", action: "Close the question form", matches: () => false, run: () => false },
+      ],
     };
   },
 };
