@@ -33,6 +33,28 @@ describe("VQA text fields keep the caret under remote edits", () => {
     expect(transformPosition(d, 11)).toBe(9);
     expect(transformPosition(d, 3)).toBe(3);
   });
+
+  it("a change made of several edits moves the caret by what happened before it only", () => {
+    // "abcdef", caret before "d" (3): "abc" deleted, "Z" inserted after "d" → caret at 0.
+    const d = deltaOf("abcdef", (t) => {
+      t.doc?.transact(() => {
+        t.delete(0, 3);
+        t.insert(1, "Z");
+      });
+    });
+    expect(d).toEqual([{ delete: 3 }, { retain: 1 }, { insert: "Z" }]);
+    expect(transformPosition(d, 3)).toBe(0);
+    expect(transformPosition(d, 5)).toBe(3);
+    // "abcdef", caret before "f" (5): "cd" replaced by "XY" → still before "f".
+    const r = deltaOf("abcdef", (t) => {
+      t.doc?.transact(() => {
+        t.delete(2, 2);
+        t.insert(2, "XY");
+      });
+    });
+    expect(transformPosition(r, 5)).toBe(5);
+    expect(transformPosition(r, 1)).toBe(1);
+  });
 });
 
 describe("an answer's explanation is edited without touching its [[…]] head", () => {

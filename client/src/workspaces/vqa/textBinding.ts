@@ -27,19 +27,22 @@ export interface TextBindingOptions {
 
 type Delta = ReadonlyArray<{ insert?: unknown; retain?: number; delete?: number }>;
 
-/** Where a position of a text ends up after a remote change given as a Yjs delta (inserts at the position push it right). */
+/**
+ * Where a position of a text ends up after a remote change given as a Yjs delta: text inserted at
+ * or before it pushes it right, text deleted before it pulls it left, a deletion around it brings
+ * it to the cut. `pos` is in the text before the change, the result in the text after it.
+ */
 export function transformPosition(delta: Delta, pos: number): number {
-  let index = 0;
+  let old = 0; // index in the text before the change
   let out = pos;
   for (const op of delta) {
-    if (op.retain !== undefined) index += op.retain;
-    else if (typeof op.insert === "string") {
-      if (index <= pos) out += op.insert.length;
-      index += op.insert.length;
-    } else if (op.delete !== undefined) {
-      if (index < pos) out -= Math.min(op.delete, pos - index);
+    if (old > pos) break;
+    if (op.retain !== undefined) old += op.retain;
+    else if (typeof op.insert === "string") out += op.insert.length;
+    else if (op.delete !== undefined) {
+      if (old < pos) out -= Math.min(op.delete, pos - old);
+      old += op.delete;
     }
-    if (index > pos) break;
   }
   return out;
 }
