@@ -159,7 +159,7 @@ function mount() {
  * map (`TableRow`), so its rows are read as cells (docs/ARCHITECTURE.md §9).
  */
 function ellipseCells(doc: Y.Doc): Row[] {
-  return [...tableMap(doc, ELLIPSES).values()].flatMap((m) => (m instanceof Y.Map ? [rowOfMap(ELLIPSES, m)] : []));
+  return [...tableMap(doc, ELLIPSES).values()].flatMap((m) => (m instanceof Y.Map ? [rowOfMap(m)] : []));
 }
 
 /** Seeds one ellipse (normalised centre and radii on view v1) with its entity, through the shared mutators. */

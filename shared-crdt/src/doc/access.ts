@@ -4,7 +4,7 @@ import type { Row } from "../schema/rules.js";
 import type { RowPatch, TableRow } from "../schema/rowTypes.js";
 import type { Origin } from "./origins.js";
 import { applyTextEdit, cellIn, cellOut } from "./collabText.js";
-import { recordMap, RECORD_COLUMNS_OUTSIDE_DOC, tableMap, type RowMap } from "./layout.js";
+import { isComponentTable, recordMap, RECORD_COLUMNS_OUTSIDE_DOC, tableMap, type RowMap } from "./layout.js";
 
 /** The record fields a document holds: any of the records table's columns but the timestamps. */
 export type DocRecord = Partial<Omit<RecordRow, "created_at" | "updated_at">>;
@@ -36,10 +36,21 @@ function put(out: Row, k: string, v: unknown): void {
   Object.defineProperty(out, k, { value: copy(v), enumerable: true, writable: true, configurable: true });
 }
 
-/** A stored row map as a row: collaborative text cells (SPEC D-TEXT) read as their strings. */
-export function rowOfMap(table: ComponentTable, m: RowMap): Row {
+/** The component table a row map is stored in (null for a map outside a document's layout). */
+function tableOfRow(m: RowMap): ComponentTable | null {
+  const parent = m.parent;
+  if (!m.doc || !parent) return null;
+  for (const [name, type] of m.doc.share) if (type === parent) return isComponentTable(name) ? name : null;
+  return null;
+}
+
+/**
+ * A stored row map as a row: collaborative text cells (SPEC D-TEXT) read as their strings. The
+ * table is found from the map's place in the document when not given.
+ */
+export function rowOfMap(m: RowMap, table: ComponentTable | null = tableOfRow(m)): Row {
   const out: Row = {};
-  for (const [k, v] of m.entries()) put(out, k, cellOut(table, k, v));
+  for (const [k, v] of m.entries()) put(out, k, table === null ? v : cellOut(table, k, v));
   return out;
 }
 
@@ -49,7 +60,7 @@ export function rowOfMap(table: ComponentTable, m: RowMap): Row {
  */
 export function readRowCells(doc: Y.Doc, table: ComponentTable, id: string): Row | undefined {
   const m = tableMap(doc, table).get(id);
-  return m instanceof Y.Map ? rowOfMap(table, m) : undefined;
+  return m instanceof Y.Map ? rowOfMap(m, table) : undefined;
 }
 
 /**
@@ -69,7 +80,7 @@ export function readRow<T extends ComponentTable>(doc: Y.Doc, table: T, id: stri
 /** All rows of a table, sorted by id (replicas may hold map keys in different orders). */
 export function readRows<T extends ComponentTable>(doc: Y.Doc, table: T): TableRow<T>[] {
   const out: TableRow<T>[] = [];
-  for (const m of tableMap(doc, table).values()) if (m instanceof Y.Map) out.push(typed(table, rowOfMap(table, m)));
+  for (const m of tableMap(doc, table).values()) if (m instanceof Y.Map) out.push(typed(table, rowOfMap(m, table)));
   return out.sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 

@@ -9,6 +9,7 @@ import {
   readCell,
   readRow,
   repairDoc,
+  rowOfMap,
   rowsOfDoc,
   serverOrigin,
   updateRow,
@@ -60,6 +61,8 @@ describe("collaborative message text (SPEC D-TEXT)", () => {
     expect(contentMap(a.doc, q.id).get("content")).toBeInstanceOf(Y.Text);
     expect(contentMap(a.doc, ans).get("content")).toBeInstanceOf(Y.Text);
     expect(readRow(a.doc, "messages", q.id)?.content).toBe("What colour?");
+    // A row map read without naming its table (the canvas's scene does so) finds it from its place.
+    expect(rowOfMap(contentMap(a.doc, q.id)).content).toBe("What colour?");
     const rows = rowsOfDoc(a.doc).tables.messages ?? [];
     expect(rows.map((r) => r.content).sort()).toEqual(["What colour?", "blue"]);
     expect(checkDoc(a.doc, schema, "r1")).toEqual([]);

@@ -88,7 +88,7 @@ export class SceneModel {
   /** Reads every drawable row of the document (call once, before applying diffs). */
   load(): void {
     for (const table of shapeTables()) {
-      for (const [id, m] of tableMap(this.doc, table).entries()) this.upsert(table, id, rowOfMap(table, m), null);
+      for (const [id, m] of tableMap(this.doc, table).entries()) this.upsert(table, id, rowOfMap(m), null);
     }
   }
 
