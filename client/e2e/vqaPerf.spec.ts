@@ -21,9 +21,7 @@ const fmt = (xs: readonly number[]) =>
   `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms`;
 
 async function seed(page: Page): Promise<{ record: string; last: string; questions: number }> {
-  const res = await page.request.get(
-    `/datasets/${VQA}/records?filter=status:eq:new&sort=id&order=asc&limit=1&offset=2`,
-  );
+  const res = await page.request.get(`/datasets/${VQA}/records?filter=status:eq:new&sort=id&order=desc&limit=1`);
   const record = ((await res.json()) as { items: Array<{ id: string }> }).items[0]?.id;
   if (!record) throw new Error("no new VQA record");
   const post = async (row: Record<string, unknown>) => {
