@@ -3,7 +3,8 @@ import type { ComponentTable, RecordRow } from "../schema/tables.js";
 import type { Row } from "../schema/rules.js";
 import type { RowPatch, TableRow } from "../schema/rowTypes.js";
 import type { Origin } from "./origins.js";
-import { recordMap, RECORD_COLUMNS_OUTSIDE_DOC, tableMap, type RowMap } from "./layout.js";
+import { applyTextEdit, cellIn, cellOut } from "./collabText.js";
+import { isComponentTable, recordMap, RECORD_COLUMNS_OUTSIDE_DOC, tableMap, type RowMap } from "./layout.js";
 
 /** The record fields a document holds: any of the records table's columns but the timestamps. */
 export type DocRecord = Partial<Omit<RecordRow, "created_at" | "updated_at">>;
@@ -35,9 +36,21 @@ function put(out: Row, k: string, v: unknown): void {
   Object.defineProperty(out, k, { value: copy(v), enumerable: true, writable: true, configurable: true });
 }
 
-export function rowOfMap(m: RowMap): Row {
+/** The component table a row map is stored in (null for a map outside a document's layout). */
+function tableOfRow(m: RowMap): ComponentTable | null {
+  const parent = m.parent;
+  if (!m.doc || !parent) return null;
+  for (const [name, type] of m.doc.share) if (type === parent) return isComponentTable(name) ? name : null;
+  return null;
+}
+
+/**
+ * A stored row map as a row: collaborative text cells (SPEC D-TEXT) read as their strings. The
+ * table is found from the map's place in the document when not given.
+ */
+export function rowOfMap(m: RowMap, table: ComponentTable | null = tableOfRow(m)): Row {
   const out: Row = {};
-  for (const [k, v] of m.entries()) put(out, k, v);
+  for (const [k, v] of m.entries()) put(out, k, table === null ? v : cellOut(table, k, v));
   return out;
 }
 
@@ -47,7 +60,7 @@ export function rowOfMap(m: RowMap): Row {
  */
 export function readRowCells(doc: Y.Doc, table: ComponentTable, id: string): Row | undefined {
   const m = tableMap(doc, table).get(id);
-  return m instanceof Y.Map ? rowOfMap(m) : undefined;
+  return m instanceof Y.Map ? rowOfMap(m, table) : undefined;
 }
 
 /**
@@ -67,7 +80,7 @@ export function readRow<T extends ComponentTable>(doc: Y.Doc, table: T, id: stri
 /** All rows of a table, sorted by id (replicas may hold map keys in different orders). */
 export function readRows<T extends ComponentTable>(doc: Y.Doc, table: T): TableRow<T>[] {
   const out: TableRow<T>[] = [];
-  for (const m of tableMap(doc, table).values()) if (m instanceof Y.Map) out.push(typed(table, rowOfMap(m)));
+  for (const m of tableMap(doc, table).values()) if (m instanceof Y.Map) out.push(typed(table, rowOfMap(m, table)));
   return out.sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 
@@ -79,12 +92,12 @@ export type FieldOf<T extends ComponentTable> = keyof TableRow<T> & string;
  * two. The field name is checked against the table's columns at compile time.
  */
 export function cellOfMap<T extends ComponentTable, K extends FieldOf<T>>(
-  _table: T,
+  table: T,
   m: RowMap,
   field: K,
 ): TableRow<T>[K] | undefined {
   // Same trust as `typed` above: stored rows have their table's columns.
-  return m.get(field) as TableRow<T>[K] | undefined;
+  return cellOut(table, field, m.get(field)) as TableRow<T>[K] | undefined;
 }
 
 /** {@link cellOfMap} by row id; undefined when the row does not exist. */
@@ -112,12 +125,15 @@ export function hasRow(doc: Y.Doc, table: ComponentTable, id: string): boolean {
   return tableMap(doc, table).has(id);
 }
 
-/** Creates (or replaces) a row from cells of any shape (generic paths that move whole records). `row.id` is the key. */
+/**
+ * Creates (or replaces) a row from cells of any shape (generic paths that move whole records). `row.id` is the key.
+ * A string of a collaborative text column is stored as a `Y.Text` (SPEC D-TEXT).
+ */
 export function writeRowCells(doc: Y.Doc, table: ComponentTable, row: Readonly<Row>): void {
   const id = row.id;
   if (typeof id !== "string" || id === "") throw new TypeError(`${table}: a row needs a string id`);
   const m = new Y.Map<unknown>();
-  for (const [k, v] of Object.entries(row)) m.set(k, copy(v));
+  for (const [k, v] of Object.entries(row)) m.set(k, cellIn(table, k, copy(v)));
   tableMap(doc, table).set(id, m);
 }
 
@@ -132,12 +148,20 @@ export function patchRowCells(doc: Y.Doc, table: ComponentTable, id: string, pat
   if (!(m instanceof Y.Map)) return false;
   for (const [k, v] of Object.entries(patch)) {
     if (k === "id") continue;
-    if (!same(m.get(k), v)) m.set(k, copy(v));
+    const stored = m.get(k);
+    const now = cellOut(table, k, stored);
+    if (same(now, v)) continue;
+    // D-TEXT: the smallest edit of the plain text already there, so a concurrent edit of another part survives.
+    if (typeof v === "string" && typeof now === "string" && stored instanceof Y.Text) applyTextEdit(stored, v);
+    else m.set(k, cellIn(table, k, copy(v)));
   }
   return true;
 }
 
-/** Sets only the fields that differ, so unrelated concurrent edits of other fields merge. */
+/**
+ * Sets only the fields that differ, so unrelated concurrent edits of other fields merge; a
+ * collaborative text cell changes by its smallest edit (SPEC D-TEXT).
+ */
 export function patchRow<T extends ComponentTable>(doc: Y.Doc, table: T, id: string, patch: RowPatch<T>): boolean {
   return patchRowCells(doc, table, id, patch);
 }

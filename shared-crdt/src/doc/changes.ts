@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
+import { isCollaborative, textBefore } from "./collabText.js";
 import { recordMap, tableMap } from "./layout.js";
 
 /**
@@ -18,14 +19,23 @@ export interface RowChange {
  * (their content is still there while the transaction's observers run; the doc collects it after).
  * An item deleted by an earlier transaction is a field the row no longer had.
  */
-function fieldsBefore(old: Y.Map<unknown>, ev: Y.YEvent<Y.AbstractType<unknown>>): Map<string, unknown> {
+function fieldsBefore(
+  table: ComponentTable,
+  old: Y.Map<unknown>,
+  ev: Y.YEvent<Y.AbstractType<unknown>>,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const [field, item] of old._map) {
     if (item.deleted && !ev.deletes(item)) continue;
     const content: unknown[] = item.content.getContent();
-    if (content.length > 0) out.set(field, content[content.length - 1]);
+    if (content.length > 0) out.set(field, valueBefore(table, field, content[content.length - 1], ev.transaction));
   }
   return out;
+}
+
+/** A field's previous value as rows carry it: a collaborative text (SPEC D-TEXT) as the string it held. */
+function valueBefore(table: ComponentTable, field: string, value: unknown, tr: Y.Transaction): unknown {
+  return value instanceof Y.Text && isCollaborative(table, field) ? textBefore(value, tr) : value;
 }
 
 export interface DocChanges {
@@ -83,7 +93,7 @@ export function observeRecordChanges(
           );
           // A row replaced whole under its id: every field it had (or lacked) is a changed field.
           if (change.action === "update" && change.oldValue instanceof Y.Map) {
-            const old = fieldsBefore(change.oldValue as Y.Map<unknown>, ev);
+            const old = fieldsBefore(table, change.oldValue as Y.Map<unknown>, ev);
             const now = tableMap(doc, table).get(id);
             const fields = new Set([...old.keys(), ...(now instanceof Y.Map ? now.keys() : [])]);
             for (const f of fields) if (!rc.before.has(f)) rc.before.set(f, old.get(f));
@@ -94,8 +104,15 @@ export function observeRecordChanges(
         if (typeof id !== "string") continue;
         const rc = note(changes, table, id, "updated");
         for (const [field, change] of (ev as Y.YMapEvent<unknown>).changes.keys) {
-          if (!rc.before.has(field)) rc.before.set(field, change.action === "add" ? undefined : change.oldValue);
+          if (!rc.before.has(field))
+            rc.before.set(field, change.action === "add" ? undefined : valueBefore(table, field, change.oldValue, tr));
         }
+      } else if (ev.target instanceof Y.Text && ev.target.parent?.parent === tableMap(doc, table)) {
+        // An edit inside a row's text (SPEC D-TEXT): the row changed that field.
+        const [id, field] = ev.path;
+        if (typeof id !== "string" || typeof field !== "string") continue;
+        const rc = note(changes, table, id, "updated");
+        if (!rc.before.has(field)) rc.before.set(field, textBefore(ev.target, tr));
       }
     }
   };

@@ -63,6 +63,26 @@ export {
   serverOrigin,
   type Origin,
 } from "./origins.js";
+export { applyTextEdit } from "./collabText.js";
+export {
+  answerMode,
+  choiceLetter,
+  formatAnswer,
+  hasExplanation,
+  isAnswered,
+  MAX_CHOICES,
+  parseAnswer,
+  type ChoiceAnswer,
+} from "./vqaAnswer.js";
+export {
+  conversationsOf,
+  deleteQuestion,
+  editQuestion,
+  newConversationId,
+  type Conversation,
+  type QuestionEdit,
+  type QuestionThread,
+} from "./vqaThreads.js";
 export { applyRowsToDoc, diffRecordRows, rowsOfDoc, type RecordRows, type TableDiff } from "./rows.js";
 export {
   actionBetween,

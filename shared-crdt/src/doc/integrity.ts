@@ -95,7 +95,7 @@ export function checkDoc(doc: Y.Doc, schema: DatasetSchema, recordId: string): V
         issues.push({ path: `${table}[${key}]`, message: "a row must be a map of fields" });
         continue;
       }
-      const row = rowOfMap(m);
+      const row = rowOfMap(m, table);
       issues.push(...checkRowKey(table, key, row), ...checkDocRow(doc, schema, table, row, recordId));
     }
   }

@@ -7,7 +7,8 @@ import { COMPONENT_TABLES, type ComponentTable } from "../schema/tables.js";
  *   timestamps, which the persist worker stamps);
  * - one `Y.Map` per component table, mapping row id → `Y.Map` of that row's fields. List-valued
  *   fields (coords, states, spans) are plain arrays replaced whole, so concurrent edits of one
- *   field resolve last-writer-wins per field, and edits of different fields merge.
+ *   field resolve last-writer-wins per field, and edits of different fields merge; a
+ *   collaborative text column (`messages.content`) is a `Y.Text` whose edits merge (D-TEXT).
  * Views are not in the document; awareness carries cursors, viewport, tool and selection.
  */
 export const RECORD_MAP = "record";

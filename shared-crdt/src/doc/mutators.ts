@@ -263,7 +263,10 @@ export function addKeyframe(
   return row.id;
 }
 
-/** D-OPS-8: a question opens (or continues) a conversation; it takes the next free number. */
+/**
+ * D-OPS-8: a question opens (or continues) a conversation; it takes the next question number,
+ * counted from 0 per conversation as Pixano 0.8 numbers them (a SYSTEM message is also 0).
+ */
 export function addQuestion(
   ctx: DocContext,
   origin: Origin,
@@ -279,9 +282,9 @@ export function addQuestion(
 ): { id: string; conversationId: string; number: number } {
   const conversationId = input.conversationId ?? ctx.newId();
   const numbers = readRows(ctx.doc, "messages")
-    .filter((m) => m.conversation_id === conversationId)
+    .filter((m) => m.conversation_id === conversationId && m.type === "QUESTION")
     .map((m) => int64Number(m.number));
-  const number = numbers.length === 0 ? 1 : Math.max(...numbers) + 1;
+  const number = numbers.length === 0 ? 0 : Math.max(...numbers) + 1;
   const id = addRow(ctx, origin, "messages", {
     conversation_id: conversationId,
     number,

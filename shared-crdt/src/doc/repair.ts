@@ -5,6 +5,7 @@ import type { Row } from "../schema/rules.js";
 import type { ComponentTable } from "../schema/tables.js";
 import { readRecordCells, readRowCells, transact } from "./access.js";
 import { deleteWithDependents, removeDependents } from "./cascade.js";
+import { cellIn } from "./collabText.js";
 import type { DocChanges, RowChange } from "./changes.js";
 import { checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
 import { introducedIssues } from "./issueDiff.js";
@@ -33,11 +34,14 @@ function withBefore(now: Row, before: ReadonlyMap<string, unknown>): Row {
   return out;
 }
 
-/** Puts back the previous value of every field in `before` (a nested Yjs type cannot be re-inserted: it goes). */
-function restoreFields(m: Y.Map<unknown>, before: ReadonlyMap<string, unknown>): void {
+/**
+ * Puts back the previous value of every field in `before` (a nested Yjs type cannot be re-inserted:
+ * it goes); a collaborative text gets a new `Y.Text` of its previous string (SPEC D-TEXT).
+ */
+function restoreFields(table: ComponentTable, m: Y.Map<unknown>, before: ReadonlyMap<string, unknown>): void {
   for (const [field, value] of before) {
     if (value === undefined || value instanceof Y.AbstractType) m.delete(field);
-    else m.set(field, value);
+    else m.set(field, cellIn(table, field, value));
   }
 }
 
@@ -163,7 +167,7 @@ function repairRow(
   const prior = withBefore(row, change.before);
   const added = introducedIssues(found, rules(prior));
   if (added.length === 0) return { issues: [], restored: false };
-  restoreFields(m, change.before);
+  restoreFields(table, m, change.before);
   return { issues: added, restored: true };
 }
 

@@ -19,7 +19,8 @@ export const messages = defineKind({
     col.int("number"),
     col.str("user"),
     col.str("type"),
-    col.str("content"),
+    // Several people edit one question at once: its text merges (SPEC D-TEXT).
+    col.text("content"),
     col.strList("choices"),
     col.str("question_type"),
   ],

@@ -17,6 +17,12 @@ export interface ColumnDef<
   readonly default: (ctx: DefaultContext) => CellValue;
   /** Where the column comes from: Pixano's base class, or a custom field of a manifest. */
   readonly source: "base" | "custom";
+  /**
+   * A text column edited by several people at once (SPEC D-TEXT): a record document stores it as a
+   * `Y.Text`, so concurrent edits of different parts merge. Its value is still a string everywhere
+   * else (rows, LanceDB, REST). Only `utf8` columns declared by a kind carry it.
+   */
+  readonly collaborative?: true;
 }
 
 type CellOf<C> =
@@ -64,6 +70,11 @@ const list = <S extends ScalarKind>(of: S) => ({ kind: "list", of }) as const;
 /** Column builders; names and sentinels follow Pixano's pydantic models. */
 export const col = {
   str: <N extends string>(name: N, dflt = "") => def(name, { kind: "utf8" } as const, false, () => dflt),
+  /** A `utf8` column stored as a `Y.Text` in record documents ({@link ColumnDef.collaborative}). */
+  text: <N extends string>(name: N): ColumnDef<N, { readonly kind: "utf8" }, false> => ({
+    ...def(name, { kind: "utf8" } as const, false, () => ""),
+    collaborative: true,
+  }),
   int: <N extends string>(name: N, dflt = 0) => def(name, { kind: "int64" } as const, false, () => dflt),
   float: <N extends string>(name: N, dflt = 0) => def(name, { kind: "float64" } as const, false, () => dflt),
   bool: <N extends string>(name: N, dflt = false) => def(name, { kind: "bool" } as const, false, () => dflt),

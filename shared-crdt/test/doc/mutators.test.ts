@@ -178,7 +178,7 @@ describe("record document mutators (SPEC D-OPS)", () => {
       questionType: "SINGLE_CHOICE",
       choices: ["a", "b"],
     });
-    expect([q1.number, readRow(c.doc, "messages", a1)?.number, q2.number]).toEqual([1, 1, 2]);
+    expect([q1.number, readRow(c.doc, "messages", a1)?.number, q2.number]).toEqual([0, 0, 1]);
     expect(readRow(c.doc, "messages", a1)).toMatchObject({
       type: "ANSWER",
       question_type: "",
