@@ -82,3 +82,17 @@ export {
   type WorkflowRefusal,
   type WorkflowResult,
 } from "./workflow.js";
+export {
+  createTrack,
+  deleteTrack,
+  endTrackAt,
+  extendTrack,
+  INTERPOLATED_TABLES,
+  materialiseKeyframe,
+  trackKeyframes,
+  trackShapeAt,
+  type FrameRef,
+  type InterpolatedTable,
+  type TrackKeyframe,
+  type TrackTable,
+} from "./tracks.js";
