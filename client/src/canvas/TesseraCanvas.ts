@@ -308,6 +308,8 @@ export class TesseraCanvas implements CanvasController {
     this.toolEvent({ type: "cancel" });
     this.applier.forgetSynthetic();
     const tracks = new Set(this.selection.map((r) => this.scene.trackOf(r)).filter((t) => t !== ""));
+    // The selected track comes back on the frames where it shows, after frames where it does not.
+    if (this.track !== null) tracks.add(this.track);
     this.swapping = true;
     this.scene.setFrame(index);
     this.swapping = false;

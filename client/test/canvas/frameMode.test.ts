@@ -235,5 +235,11 @@ describe("canvas frame mode (video records)", () => {
     expect(m.canvas.getSelection()).toEqual([{ table: "bboxes", id: `~${t.trackletId}` }]);
     m.canvas.setFrame(10);
     expect(m.canvas.getSelection()).toEqual([{ table: "bboxes", id: t.k10 }]);
+    // Past its end the track shows nothing, but stays the track new shapes join; back inside, it is selected again.
+    m.canvas.setFrame(15);
+    expect(m.canvas.getSelection()).toEqual([]);
+    expect(m.canvas.getTrack()).toBe(t.trackletId);
+    m.canvas.setFrame(2);
+    expect(m.canvas.getSelection()).toEqual([{ table: "bboxes", id: `~${t.trackletId}` }]);
   });
 });

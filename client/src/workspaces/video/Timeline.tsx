@@ -38,6 +38,15 @@ function clock(seconds: number): string {
   return `${m}:${s.toFixed(2).padStart(5, "0")}`;
 }
 
+/** A 22×22 transport icon (system fonts lack the media symbols). */
+function icon(d: string) {
+  return (
+    <svg width="14" height="14" viewBox="0 0 22 22" aria-hidden="true">
+      <path d={d} fill="currentColor" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
+    </svg>
+  );
+}
+
 export function Timeline(p: TimelineProps) {
   let canvas: HTMLCanvasElement | undefined;
   let view: TimelineView | null = null;
@@ -125,19 +134,19 @@ export function Timeline(p: TimelineProps) {
     <div class="video-dock" data-testid="video-timeline" data-frame={p.frame()} data-count={p.count()}>
       <div class="video-controls">
         <button class="btn ghost" title="First frame (Home)" onClick={() => p.seek(0)}>
-          ⏮
+          {icon("M5 4v14M17 4 8 11l9 7z")}
         </button>
         <button class="btn ghost" title="Previous frame (D, ←)" onClick={() => p.seek(p.frame() - 1)}>
-          ◀
+          {icon("M15 4 6 11l9 7z")}
         </button>
         <button class="btn" data-testid="video-play" title="Play / pause (Space)" onClick={() => p.togglePlay()}>
-          {p.playing() ? "❚❚" : "▶"}
+          {p.playing() ? icon("M6 4h4v14H6zM13 4h4v14h-4z") : icon("M6 4l12 7-12 7z")}
         </button>
         <button class="btn ghost" title="Next frame (F, →)" onClick={() => p.seek(p.frame() + 1)}>
-          ▶
+          {icon("M7 4l9 7-9 7z")}
         </button>
         <button class="btn ghost" title="Last frame (End)" onClick={() => p.seek(p.count() - 1)}>
-          ⏭
+          {icon("M17 4v14M5 4l9 7-9 7z")}
         </button>
         <span class="video-frame mono" data-testid="video-frame">
           {p.loading() ? "Loading frames…" : `${p.frame()} / ${Math.max(0, p.count() - 1)}`}
