@@ -20,7 +20,8 @@ import type {
   Viewport,
 } from "./types.js";
 import { EffectApplier, type EffectTarget, type FrameEditHooks } from "./EffectApplier.js";
-import { FrameIndex, trackOfSynthetic } from "./scene/FrameIndex.js";
+import { FrameIndex } from "./scene/FrameIndex.js";
+import { frameEditHooks, showFrameImages } from "./frameMode.js";
 import { Emitter } from "./Emitter.js";
 import type { Clock } from "./clock.js";
 import { Throttle } from "./clock.js";
@@ -347,47 +348,21 @@ export class TesseraCanvas implements CanvasController {
 
   /** Puts every view's image of `index` on screen, then reports `frameShown` (unless the frame moved on). */
   private showFrameImages(index: number, t0: number): void {
-    const mode = this.frameMode;
-    if (!mode) return;
-    const pending: Array<Promise<void>> = [];
-    for (const v of this.options.views) {
-      const frame = mode.lookup.at(v.logicalName, index);
-      if (!frame) continue;
-      const put = (img: ImageBitmap) => {
-        if (this.scene.frame === index) this.renderer?.setViewImage?.(v.id, img);
-      };
-      const got = mode.image(frame);
-      if (got instanceof Promise) pending.push(got.then(put));
-      else put(got);
-    }
-    const done = () => {
-      if (this.scene.frame === index) this.events.emit("frameShown", { index, ms: performance.now() - t0 });
-    };
-    if (pending.length === 0) done();
-    else
-      Promise.all(pending).then(done, (err: unknown) =>
-        console.error(`canvas: an image of frame ${index} failed to load`, err),
-      );
+    if (!this.frameMode) return;
+    showFrameImages(this.frameMode, this.options.views, index, {
+      current: () => this.scene.frame === index,
+      put: (viewId, img) => this.renderer?.setViewImage?.(viewId, img),
+      done: () => this.events.emit("frameShown", { index, ms: performance.now() - t0 }),
+    });
   }
 
   private frameHooks(): FrameEditHooks {
-    const frameOn = (tileId: string) => {
-      const mode = this.frameMode;
-      const view = this.options.views.find((v) => v.id === tileId);
-      const f = mode && view ? mode.lookup.at(view.logicalName, this.scene.frame) : undefined;
-      if (!f || !view) return null;
-      return { frame: { index: f.index, id: f.id, timestamp: f.timestamp }, viewId: view.id };
-    };
-    return {
-      frameOn,
-      activeTrack: () => this.track,
-      synthetic: (ref) => {
-        const trackletId = trackOfSynthetic(ref.id);
-        const tile = this.scene.get(ref)?.tile.id;
-        const on = trackletId !== null && tile !== undefined ? frameOn(tile) : null;
-        return on && trackletId !== null ? { trackletId, frame: on.frame } : null;
-      },
-    };
+    return frameEditHooks({
+      mode: () => this.frameMode,
+      views: this.options.views,
+      scene: this.scene,
+      track: () => this.track,
+    });
   }
 
   // ── camera ─────────────────────────────────────────────────────────────────────────────────
