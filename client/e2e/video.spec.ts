@@ -187,3 +187,33 @@ test("B and C follow A across frames; everyone sees the others' frames in presen
   await expect(frameOf(rita)).toHaveAttribute("data-frame", "4");
   await expect(frameOf(bob)).toHaveAttribute("data-frame", "19");
 });
+
+test("A marks a track occluded on a frame in the state panel; B sees the state row and it carries forward", async ({
+  alice,
+  bob,
+}) => {
+  const record = await videoRecord(alice, 3);
+  await Promise.all([openVideo(alice, record), openVideo(bob, record)]);
+  // A new track on frame 4, so the state rows of this test are its own.
+  await seek(alice, 4);
+  const before = (await docRows(alice, "tracklets")).map((t) => t.id);
+  await drawBox(alice, await at(alice, 0.4, 0.6), await at(alice, 0.5, 0.75));
+  await alice.keyboard.press("1");
+  await expect.poll(async () => (await docRows(alice, "tracklets")).length).toBe(before.length + 1);
+  const trackId = String((await docRows(alice, "tracklets")).find((t) => !before.includes(t.id))?.id);
+  const panel = alice.getByTestId("video-state");
+  await expect(panel.getByTestId("video-state-origin")).toHaveText(/No state yet/);
+  await panel.getByTestId("state-occluded").check();
+  await expect(panel.getByTestId("video-state-origin")).toHaveText("Set on this frame.");
+  await expect
+    .poll(async () => (await docRows(bob, "entity_dynamic_states")).filter((s) => s.tracklet_id === trackId))
+    .toEqual([expect.objectContaining({ frame_index: 4, frame_id: `${record}_f004`, occluded: true })]);
+  // The keyframe drawn on frame 4 points to its state.
+  const state = (await docRows(alice, "entity_dynamic_states")).find((s) => s.tracklet_id === trackId);
+  expect(ofTrack(await docRows(bob, "bboxes"), trackId)[0]?.entity_dynamic_state_id).toBe(state?.id);
+  // Later frames of the track (extended to 8) show the state carried from frame 4.
+  await seek(alice, 8);
+  await alice.getByTestId("track-extend").click();
+  await expect(panel.getByTestId("video-state-origin")).toHaveText("Carried from frame 4.");
+  await expect(panel.getByTestId("state-occluded")).toBeChecked();
+});

@@ -9,6 +9,7 @@ import { FrameCache } from "./video/FrameCache.js";
 import { listFrames, type FrameList } from "./video/frames.js";
 import { readLanes, type Lane } from "./video/lanes.js";
 import { createPlayback } from "./video/playback.js";
+import { StatePanel, stateFields } from "./video/StatePanel.js";
 import { Timeline, type TrackAction } from "./video/Timeline.js";
 import {
   extendToPlayhead,
@@ -143,12 +144,14 @@ function open(ctx: WorkspaceContext) {
   // ── lanes ──────────────────────────────────────────────────────────────────────────────────
   const tables = new Set(ctx.meta.schema.tables.keys());
   const [lanes, setLanes] = createSignal<readonly Lane[]>(readLanes(doc, tables));
+  const [version, setVersion] = createSignal(0);
   let lanesRaf = 0;
   const onUpdate = () => {
     if (lanesRaf === 0)
       lanesRaf = requestAnimationFrame(() => {
         lanesRaf = 0;
         setLanes(readLanes(doc, tables));
+        setVersion((v) => v + 1);
       });
   };
   doc.on("update", onUpdate);
@@ -331,7 +334,21 @@ function open(ctx: WorkspaceContext) {
       action={(a) => void act(a)}
     />
   );
-  return { Dock, shortcuts };
+  const fields = stateFields(ctx);
+  const Side =
+    fields.length === 0
+      ? undefined
+      : () => (
+          <StatePanel
+            ctx={ctx}
+            fields={fields}
+            frame={frame}
+            track={only}
+            version={version}
+            frameOf={(t) => actionCtx.frameOf(t)}
+          />
+        );
+  return { Dock, shortcuts, ...(Side ? { Side } : {}) };
 }
 
 export const workspace: WorkspaceModule = {

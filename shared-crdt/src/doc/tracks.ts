@@ -1,10 +1,10 @@
 import { interpolateBBox, interpolateKeypoints } from "../geometry/interpolate.js";
 import { ValidationError } from "../schema/errors.js";
 import { int64Number } from "../schema/int64.js";
-import { parseRow, type NewRow, type TableRow } from "../schema/rowTypes.js";
+import { parseRow, withCustom, type NewRow, type TableRow } from "../schema/rowTypes.js";
 import { patchRow, readRow, readRows, transact } from "./access.js";
 import { deleteWithDependents, type Removed } from "./cascade.js";
-import { addKeyframe, createEntity, DocEditError, type DocContext } from "./mutators.js";
+import { addKeyframe, addRow, createEntity, DocEditError, updateRow, type DocContext } from "./mutators.js";
 import type { Origin } from "./origins.js";
 
 /**
@@ -302,5 +302,80 @@ export function deleteTrack(ctx: DocContext, origin: Origin, trackletId: string)
       removed.entities = [...(removed.entities ?? []), entityId];
     }
     return removed;
+  });
+}
+
+/**
+ * The dynamic state a track has on `frame`: its state row on that frame, else the last one before
+ * it (states carry forward, as attributes do in CVAT), with the frame it was set on. Undefined
+ * when the track has no state up to `frame`.
+ */
+export function trackStateAt(
+  ctx: Pick<DocContext, "doc">,
+  trackletId: string,
+  frame: number,
+): { readonly row: TableRow<"entity_dynamic_states">; readonly frameIndex: number } | undefined {
+  let best: { row: TableRow<"entity_dynamic_states">; frameIndex: number } | undefined;
+  for (const row of readRows(ctx.doc, "entity_dynamic_states")) {
+    if (row.tracklet_id !== trackletId) continue;
+    const f = int64Number(row.frame_index);
+    if (f < 0 || f > frame || (best && f <= best.frameIndex)) continue;
+    best = { row, frameIndex: f };
+  }
+  return best;
+}
+
+/**
+ * D-TRACK-6: sets custom fields of a track's dynamic state on `frame` (Pixano's
+ * `entity_dynamic_states`: occlusion, visibility…). The state row of that frame is updated; on a
+ * frame without one, a new state (`frame_index`, `frame_id` = `view_id` = the frame's row id) starts
+ * from the values carried from the previous state, and the track's keyframes on that frame that
+ * point to no state point to it. Returns the state's id.
+ */
+export function setTrackState(
+  ctx: DocContext,
+  origin: Origin,
+  input: { readonly trackletId: string; readonly frame: FrameRef; readonly fields: Readonly<Record<string, unknown>> },
+): string {
+  const t = mustTrack(ctx, input.trackletId);
+  const { frame } = input;
+  const prev = trackStateAt(ctx, input.trackletId, frame.index);
+  if (prev && prev.frameIndex === frame.index) {
+    updateRow(ctx, origin, "entity_dynamic_states", prev.row.id, withCustom({}, input.fields));
+    return prev.row.id;
+  }
+  const ts = ctx.schema.tables.get("entity_dynamic_states");
+  if (!ts) throw new DocEditError("no_table", "this dataset has no entity_dynamic_states table");
+  const carried: Record<string, unknown> = {};
+  if (prev)
+    for (const c of ts.columns)
+      if (c.source === "custom") carried[c.name] = (prev.row as Record<string, unknown>)[c.name];
+  return transact(ctx.doc, origin, () => {
+    const id = addRow(
+      ctx,
+      origin,
+      "entity_dynamic_states",
+      withCustom(
+        {
+          entity_id: t.entity_id,
+          tracklet_id: input.trackletId,
+          frame_index: frame.index,
+          frame_id: frame.id,
+          view_id: frame.id,
+        },
+        { ...carried, ...input.fields },
+      ),
+    );
+    for (const table of TRACK_TABLES) {
+      if (!ctx.schema.tables.has(table)) continue;
+      for (const r of readRows(ctx.doc, table))
+        if (
+          r.tracklet_id === input.trackletId &&
+          int64Number(r.frame_index) === frame.index &&
+          r.entity_dynamic_state_id === ""
+        )
+          patchRow(ctx.doc, table, r.id, { entity_dynamic_state_id: id });
+    }
+    return id;
   });
 }

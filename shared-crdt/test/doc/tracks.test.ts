@@ -12,6 +12,11 @@ import {
   readRows,
   trackKeyframes,
   trackShapeAt,
+  setTrackState,
+  trackStateAt,
+  customCell,
+  datasetSchemaOf,
+  parseDatasetInfo,
   addKeyframe,
   addRow,
   type DocContext,
@@ -161,5 +166,42 @@ describe("track edits (SPEC D-TRACK)", () => {
       expect(trackKeyframes(c, ta.trackletId, "bboxes").map((k) => k.frameIndex)).toEqual([0, 5, 10]);
       expect(trackKeyframes(c, tb.trackletId, "bboxes").map((k) => k.frameIndex)).toEqual([2]);
     }
+  });
+
+  it("D-TRACK-6 sets a track's state on a frame: a new state carries the previous values and the keyframe points to it", () => {
+    const plain = (base: string) => ({ base, fields: {} });
+    const schema = datasetSchemaOf(
+      parseDatasetInfo({
+        id: "v",
+        name: "v",
+        workspace: "video",
+        record: plain("Record"),
+        entity: plain("Entity"),
+        entity_dynamic_state: {
+          base: "EntityDynamicState",
+          name: "State",
+          fields: {
+            occluded: { collection: false, type: "bool", required: false, default: false },
+            visibility: { collection: false, type: "float", required: false, default: 0 },
+          },
+        },
+        bbox: plain("BBox"),
+        tracklet: plain("Tracklet"),
+        views: { image: plain("SequenceFrame") },
+      }),
+    );
+    const c: DocContext = { ...ctx(), schema };
+    const t = twoKeyframes(c);
+    const s0 = setTrackState(c, me, { trackletId: t.trackletId, frame: frame(0), fields: { visibility: 0.8 } });
+    expect(readRow(c.doc, "bboxes", t.annotationId)?.entity_dynamic_state_id).toBe(s0);
+    expect(trackStateAt(c, t.trackletId, 7)?.frameIndex).toBe(0);
+    const s10 = setTrackState(c, me, { trackletId: t.trackletId, frame: frame(10), fields: { occluded: true } });
+    const row = readRow(c.doc, "entity_dynamic_states", s10);
+    expect(row).toMatchObject({ frame_index: 10, frame_id: "f10", view_id: "f10", tracklet_id: t.trackletId });
+    expect(customCell(row, "occluded")).toBe(true);
+    expect(customCell(row, "visibility")).toBe(0.8);
+    // On a frame with a state, that state is edited in place.
+    expect(setTrackState(c, me, { trackletId: t.trackletId, frame: frame(10), fields: { visibility: 0.2 } })).toBe(s10);
+    expect(readRows(c.doc, "entity_dynamic_states")).toHaveLength(2);
   });
 });
