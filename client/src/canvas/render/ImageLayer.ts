@@ -71,11 +71,19 @@ export class ImageLayer {
 
   /**
    * Frame mode: shows another picture on a view's tile (the next video frame). The texture wraps
-   * the bitmap without Pixi's cache; the previous frame's texture is released (the bitmap itself
-   * belongs to the workspace's frame cache).
+   * the bitmap without Pixi's cache and is re-uploaded in place while frames keep their size;
+   * otherwise the previous frame's texture is released (the bitmaps belong to the workspace's
+   * frame cache).
    */
   replace(viewId: string, image: ImageBitmap): void {
     if (this.destroyed) return;
+    const current = this.frameTextures.get(viewId);
+    if (current && current.source.pixelWidth === image.width && current.source.pixelHeight === image.height) {
+      // Same size as the frame before (the usual case): upload into the same GPU texture.
+      current.source.resource = image;
+      current.source.update();
+      return;
+    }
     const texture = new Texture({ source: new ImageSource({ resource: image }) });
     const s = this.sprites.get(viewId);
     if (!s) {
