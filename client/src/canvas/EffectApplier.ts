@@ -1,7 +1,7 @@
 import type * as Y from "yjs";
 import {
   ENTITY_ANNOTATION_TABLES,
-  addKeyframe,
+  addTrackKeyframe,
   createEntity,
   createTrack,
   materialiseKeyframe,
@@ -194,13 +194,7 @@ export class EffectApplier {
     let made: { entityId: string | null; id: string } | null = null;
     this.guarded(`create ${table}`, () => {
       if (track) {
-        const id = addKeyframe(this.ctx, this.origin, {
-          trackletId: track,
-          table,
-          frameIndex: on.frame.index,
-          frameId: on.frame.id,
-          fields: row,
-        });
+        const id = addTrackKeyframe(this.ctx, this.origin, { trackletId: track, table, frame: on.frame, fields: row });
         made = { entityId: null, id };
       } else {
         const t = createTrack(this.ctx, this.origin, {

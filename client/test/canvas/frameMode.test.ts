@@ -199,7 +199,12 @@ describe("canvas frame mode (video records)", () => {
     m.pointer("up", 600, 200);
     expect(readRows(m.doc, "entities")).toHaveLength(1);
     expect(readRows(m.doc, "tracklets")).toHaveLength(1);
-    expect(readRow(m.doc, "tracklets", t.trackletId)).toMatchObject({ start_timestep: 0, end_timestep: 15 });
+    // The timestamp follows the timestep (addKeyframe alone left end_timestamp at frame 10's).
+    expect(readRow(m.doc, "tracklets", t.trackletId)).toMatchObject({
+      start_timestep: 0,
+      end_timestep: 15,
+      end_timestamp: 1.5,
+    });
     const k15 = readRows(m.doc, "bboxes").find((r) => r.frame_index === 15);
     expect(k15).toMatchObject({ tracklet_id: t.trackletId, frame_id: "f15", view_id: "f15" });
   });

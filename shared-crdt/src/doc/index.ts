@@ -83,6 +83,7 @@ export {
   type WorkflowResult,
 } from "./workflow.js";
 export {
+  addTrackKeyframe,
   createTrack,
   deleteTrack,
   endTrackAt,

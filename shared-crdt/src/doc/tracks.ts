@@ -171,6 +171,44 @@ export function createTrack(
 }
 
 /**
+ * D-TRACK-7: adds (or replaces) a track's keyframe on `frame` (D-OPS-7's `addKeyframe`), and when
+ * the frame lies outside the track, moves the timestamp of the bound that grows with the timestep
+ * (`addKeyframe` alone leaves `start_timestamp`/`end_timestamp` behind).
+ */
+export function addTrackKeyframe(
+  ctx: DocContext,
+  origin: Origin,
+  input: {
+    readonly trackletId: string;
+    readonly table: TrackTable;
+    readonly frame: FrameRef;
+    readonly fields: NewRow<TrackTable>;
+  },
+): string {
+  const t = mustTrack(ctx, input.trackletId);
+  const { frame } = input;
+  const before = int64Number(t.start_timestep) > frame.index;
+  const after = int64Number(t.end_timestep) < frame.index;
+  return transact(ctx.doc, origin, () => {
+    const id = addKeyframe(ctx, origin, {
+      trackletId: input.trackletId,
+      table: input.table,
+      frameIndex: frame.index,
+      frameId: frame.id,
+      fields: input.fields,
+    });
+    if (frame.timestamp >= 0 && (before || after))
+      patchRow(
+        ctx.doc,
+        "tracklets",
+        input.trackletId,
+        before ? { start_timestamp: frame.timestamp } : { end_timestamp: frame.timestamp },
+      );
+    return id;
+  });
+}
+
+/**
  * D-TRACK-2: stores what a track shows on `frame` as a keyframe of every interpolated table it
  * has keyframes in (CVAT's and Pixano's "materialise keyframe"). Returns the ids written, by
  * table; nothing is written on a frame that already is a keyframe, or outside the track.

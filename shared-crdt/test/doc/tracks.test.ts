@@ -14,6 +14,7 @@ import {
   trackShapeAt,
   setTrackState,
   trackStateAt,
+  addTrackKeyframe,
   customCell,
   datasetSchemaOf,
   parseDatasetInfo,
@@ -203,5 +204,18 @@ describe("track edits (SPEC D-TRACK)", () => {
     // On a frame with a state, that state is edited in place.
     expect(setTrackState(c, me, { trackletId: t.trackletId, frame: frame(10), fields: { visibility: 0.2 } })).toBe(s10);
     expect(readRows(c.doc, "entity_dynamic_states")).toHaveLength(2);
+  });
+
+  it("D-TRACK-7 a keyframe past the track's end moves end_timestamp with end_timestep (addKeyframe left it stale)", () => {
+    const c = ctx();
+    const t = createTrack(c, me, { viewId: "f0", frame: frame(1), table: "bboxes", fields: box(0.1) });
+    addTrackKeyframe(c, me, { trackletId: t.trackletId, table: "bboxes", frame: frame(3), fields: box(0.5) });
+    addTrackKeyframe(c, me, { trackletId: t.trackletId, table: "bboxes", frame: frame(0), fields: box(0.0) });
+    expect(readRow(c.doc, "tracklets", t.trackletId)).toMatchObject({
+      start_timestep: 0,
+      end_timestep: 3,
+      start_timestamp: 0,
+      end_timestamp: 0.3,
+    });
   });
 });
