@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  addKeyframe,
+  addTrackKeyframe,
   clientOrigin,
   createTrack,
   datasetSchemaOf,
@@ -86,13 +86,7 @@ describe("video tracks written live land as Pixano 0.8 writes them", () => {
       table: "bboxes",
       fields: box(0.1),
     });
-    addKeyframe(ctx, me, {
-      trackletId: t.trackletId,
-      table: "bboxes",
-      frameIndex: 3,
-      frameId: frame(3).id,
-      fields: box(0.5),
-    });
+    addTrackKeyframe(ctx, me, { trackletId: t.trackletId, table: "bboxes", frame: frame(3), fields: box(0.5) });
     const mid = materialiseKeyframe(ctx, me, t.trackletId, frame(2)).bboxes;
     expect(mid).toBeDefined();
 
@@ -119,6 +113,7 @@ describe("video tracks written live land as Pixano 0.8 writes them", () => {
       start_timestep: 1,
       end_timestep: 3,
       start_timestamp: frame(1).timestamp,
+      end_timestamp: frame(3).timestamp,
     });
 
     const pixanoBox = (await rest("bboxes")).find((r) => r.tracklet_id !== t.trackletId && r.tracklet_id !== "");
