@@ -141,6 +141,13 @@ test("A tracks a moving object over keyframes, B sees the interpolation live, A 
 test("two people draw different tracks on different frames at once: both tracks merge", async ({ alice, bob }) => {
   const record = await videoRecord(alice, 1);
   await Promise.all([openVideo(alice, record), openVideo(bob, record)]);
+  // The video keys are listed in `?` with the others.
+  await alice.keyboard.press("?");
+  const help = alice.getByTestId("shortcut-help");
+  for (const text of ["Next frame", "Previous frame", "Play / pause", "Keyframe", "Outside"])
+    await expect(help).toContainText(text);
+  await alice.keyboard.press("Escape");
+  await expect(help).toHaveCount(0);
   const before = (await docRows(alice, "tracklets")).length;
   await Promise.all([seek(alice, 3), seek(bob, 12)]);
   await Promise.all([
