@@ -136,6 +136,18 @@ test("A tracks a moving object over keyframes, B sees the interpolation live, A 
       [2, 6],
       [7, 10],
     ]);
+  // The split (with the keyframes it stored at the cut) is one undo step of Alice's.
+  await alice.keyboard.press("Control+z");
+  await expect
+    .poll(async () => ({
+      tracks: (await docRows(bob, "tracklets"))
+        .filter((t) => t.entity_id === track?.entity_id)
+        .map((t) => [t.start_timestep, t.end_timestep]),
+      keyframes: ofTrack(await docRows(bob, "bboxes"), trackId)
+        .map((r) => Number(r.frame_index))
+        .sort((a, b) => a - b),
+    }))
+    .toEqual({ tracks: [[2, 10]], keyframes: [2, 10] });
 });
 
 test("two people draw different tracks on different frames at once: both tracks merge", async ({ alice, bob }) => {
