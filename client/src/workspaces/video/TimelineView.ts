@@ -22,8 +22,8 @@ export interface TimelineState {
   colorOf(entityId: string): string;
 }
 
-export const LANE_H = 18;
-export const LABEL_W = 120;
+const LANE_H = 18;
+const LABEL_W = 120;
 
 export interface TimelineHit {
   readonly frame: number;

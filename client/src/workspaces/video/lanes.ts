@@ -68,8 +68,3 @@ export function readLanes(doc: Y.Doc, tables: ReadonlySet<string>): Lane[] {
   const first = (l: Lane) => Math.min(l.tracks[0]?.start ?? Infinity, l.loose[0] ?? Infinity);
   return out.sort((a, b) => first(a) - first(b) || a.entityId.localeCompare(b.entityId));
 }
-
-/** The track of a lane under frame `f`, or null. */
-export function trackAt(lane: Lane, f: number): LaneTrack | null {
-  return lane.tracks.find((t) => f >= t.start && f <= t.end) ?? null;
-}
