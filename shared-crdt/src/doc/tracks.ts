@@ -8,7 +8,7 @@ import { addKeyframe, addRow, createEntity, DocEditError, updateRow, type DocCon
 import type { Origin } from "./origins.js";
 
 /**
- * Track edits of the video workspace (SPEC D-TRACK): a track is an entity's `tracklets` row
+ * Track edits of the video workspace (SPEC D-TRACK-0 … D-TRACK-7): a track is an entity's `tracklets` row
  * (`[start_timestep, end_timestep]` on one view) plus per-frame annotations pointing to it with
  * `tracklet_id` on its keyframes; boxes and keypoints are linearly interpolated in between at
  * display time, as Pixano does. Each edit is one transaction with the caller's origin and

@@ -41,7 +41,7 @@ function twoKeyframes(c: DocContext) {
   return t;
 }
 
-describe("track edits (SPEC D-TRACK)", () => {
+describe("track edits (SPEC D-TRACK-0 … D-TRACK-7)", () => {
   it("D-TRACK-1 creates entity, tracklet and first keyframe in one transaction, with Pixano's per-frame fields", () => {
     const c = ctx();
     let transactions = 0;
