@@ -37,15 +37,21 @@ export class FrameCache {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** The decoded image of a frame: at once when cached, else once its batch has arrived. */
+  /**
+   * The decoded image of a frame: at once when cached; once its batch has arrived when that batch
+   * is on its way; else fetched alone (one frame is faster to fetch and decode than its batch of
+   * 16 — measured in load-tests/RESULTS.md — and the prefetch brings its neighbours).
+   */
   image(frame: VideoFrameInfo): ImageBitmap | Promise<ImageBitmap> {
     const got = this.take(frame.id);
     if (got) return got;
-    return this.load(frame).then(() => {
-      const img = this.take(frame.id);
-      if (img) return img;
-      return this.single(frame);
-    });
+    const pending = this.loading.get(this.batchKey(frame));
+    if (!pending) return this.single(frame);
+    return pending.then(() => this.take(frame.id) ?? this.single(frame));
+  }
+
+  private batchKey(frame: VideoFrameInfo): string {
+    return `${frame.logicalName}\u0000${frame.index - (frame.index % this.options.batch)}`;
   }
 
   has(frameId: string): boolean {
@@ -78,9 +84,8 @@ export class FrameCache {
 
   /** Loads the batch holding `frame` (one request per batch, shared by everyone waiting on it). */
   private load(frame: VideoFrameInfo): Promise<void> {
-    const { batch } = this.options;
-    const start = frame.index - (frame.index % batch);
-    const key = `${frame.logicalName}\u0000${start}`;
+    const start = frame.index - (frame.index % this.options.batch);
+    const key = this.batchKey(frame);
     const pending = this.loading.get(key);
     if (pending) return pending;
     const p = this.fetchBatch(frame.logicalName, start).finally(() => this.loading.delete(key));
