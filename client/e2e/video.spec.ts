@@ -235,4 +235,8 @@ test("A marks a track occluded on a frame in the state panel; B sees the state r
   await alice.getByTestId("track-extend").click();
   await expect(panel.getByTestId("video-state-origin")).toHaveText("Carried from frame 4.");
   await expect(panel.getByTestId("state-occluded")).toBeChecked();
+  // Esc clears the selection: no track, and the track tools are off.
+  await alice.keyboard.press("Escape");
+  await expect(panel).toContainText("Select a track");
+  await expect(alice.getByTestId("track-split")).toBeDisabled();
 });

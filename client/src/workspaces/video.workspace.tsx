@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, getOwner, onCleanup, runWithOwner, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, getOwner, on, onCleanup, runWithOwner, untrack } from "solid-js";
 import { readRow, type FrameRef } from "@tessera/shared-crdt";
 import type * as FollowStore from "../app/follow.js";
 import type { KeyPress } from "../app/keymap.js";
@@ -86,13 +86,14 @@ function open(ctx: WorkspaceContext) {
       publish(frame());
     });
     onCleanup(c.on("frame", (e) => setFrame(e.index)));
-    onCleanup(
-      c.on("selection", () => {
-        if (fromTimeline) return;
-        const t = c.getTrack();
-        setSelected(new Set(t ? [t] : []));
-      }),
-    );
+    const fromCanvas = () => {
+      if (fromTimeline) return;
+      const t = c.getTrack();
+      setSelected(new Set(t ? [t] : []));
+    };
+    onCleanup(c.on("selection", fromCanvas));
+    // The shell also selects without a canvas event (Esc, the object list): follow its selection too.
+    createEffect(on(ctx.selection, fromCanvas, { defer: true }));
   });
   const seek = (target: number, byUser = true) => {
     const c = ctx.controller();
