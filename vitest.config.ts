@@ -28,6 +28,9 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       ...packages.map((name) => ({
+        // The client's components are Solid JSX (compiled by vite-plugin-solid in the app build); tests that import
+        // them (the workspace registry loads every `*.workspace.tsx`) compile it with Solid's hyperscript runtime.
+        ...(name === "client" ? { oxc: { jsx: { runtime: "automatic" as const, importSource: "solid-js/h" } } } : {}),
         test: {
           name,
           root: `./${name}`,

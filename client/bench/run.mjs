@@ -4,6 +4,7 @@
  * port, opens it in Debian Chromium (software WebGL) for each annotation count, and prints one
  * JSON object per run: {annotations, fps: {p50, p5, min}, firstImageMs, allAnnotationsMs,
  * renderer, …}. Usage: node client/bench/run.mjs [--n 1000,10000] [--seconds 6] [--width 1280 --height 800]
+ * Video seek and scrubbing (`seek.html`): node client/bench/run.mjs --page seek [--frames 10000] [--seconds 5]
  */
 /* global window -- the page.* callbacks run in the browser */
 import { createServer } from "node:net";
@@ -19,6 +20,9 @@ const opt = (name, fallback) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 const counts = opt("n", "1000,10000").split(",").map(Number);
+// `--page seek` runs the video seek benchmark (`seek.html`, `--frames 10000`) once instead.
+const pageName = opt("page", "render");
+const frames = opt("frames", "10000");
 const seconds = Number(opt("seconds", "6"));
 const width = Number(opt("width", "1280"));
 const height = Number(opt("height", "800"));
@@ -52,10 +56,14 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  for (const n of counts) {
+  for (const n of pageName === "seek" ? [0] : counts) {
     const page = await browser.newPage({ viewport: { width, height } });
     page.on("pageerror", (err) => console.error(`[page] ${err.message}`));
-    await page.goto(`http://127.0.0.1:${port}/render.html?n=${n}&seconds=${seconds}`);
+    await page.goto(
+      pageName === "seek"
+        ? `http://127.0.0.1:${port}/seek.html?frames=${frames}&seconds=${seconds}`
+        : `http://127.0.0.1:${port}/render.html?n=${n}&seconds=${seconds}`,
+    );
     await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 300_000, polling: 250 });
     const result = await page.evaluate(() => window.__bench);
     if (result.error) {

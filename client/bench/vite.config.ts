@@ -1,7 +1,7 @@
 import { defineConfig } from "vite";
 
 /**
- * The render benchmark page (`render.html`), built apart from the app into `client/bench/dist`
+ * The render and video seek benchmark pages (`render.html`, `seek.html`), built apart from the app into `client/bench/dist`
  * and served by `vite preview` from `run.mjs`.
  */
 export default defineConfig({
@@ -13,7 +13,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     chunkSizeWarningLimit: 4000,
-    rollupOptions: { input: { render: `${import.meta.dirname}/render.html` } },
+    rollupOptions: {
+      input: { render: `${import.meta.dirname}/render.html`, seek: `${import.meta.dirname}/seek.html` },
+    },
   },
   preview: { host: "127.0.0.1", strictPort: true },
 });

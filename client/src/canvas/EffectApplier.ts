@@ -1,7 +1,10 @@
 import type * as Y from "yjs";
 import {
   ENTITY_ANNOTATION_TABLES,
+  addTrackKeyframe,
   createEntity,
+  createTrack,
+  materialiseKeyframe,
   deleteRows,
   moveVertex,
   cellOfMap,
@@ -11,8 +14,11 @@ import {
   type ComponentTable,
   type DatasetSchema,
   type DocContext,
+  type FrameRef,
+  type InterpolatedTable,
   type Origin,
   type Row,
+  type TrackTable,
 } from "@tessera/shared-crdt";
 import type { ToolName } from "./types.js";
 import type { CursorStyle, Effect, Hit, Shape, ShapeRef, ShapeTable, VertexTable } from "../tools/types.js";
@@ -37,7 +43,22 @@ export interface EffectTarget {
   /** The local drag state for awareness. */
   dragging(ref: ShapeRef | null): void;
   created(table: ShapeTable, id: string, entityId: string): void;
+  /** Frame mode: an interpolated shape being edited became the stored keyframe `to`. */
+  materialised?(from: ShapeRef, to: ShapeRef): void;
 }
+
+/** Frame mode (video): where new shapes land and which shapes are a track's interpolation. */
+export interface FrameEditHooks {
+  /** The frame shown on a tile and the view id a new tracklet takes; null outside frame mode. */
+  frameOn(tileId: string): { readonly frame: FrameRef; readonly viewId: string } | null;
+  /** The selected track new shapes join as keyframes, or null. */
+  activeTrack(): string | null;
+  /** The track and frame of an interpolated (synthetic) shape, or null for a stored row. */
+  synthetic(ref: ShapeRef): { readonly trackletId: string; readonly frame: FrameRef } | null;
+}
+
+const TRACK_TABLES: ReadonlySet<string> = new Set<TrackTable>(["bboxes", "keypoints", "masks", "multi_paths"]);
+const INTERPOLATED: ReadonlySet<string> = new Set<InterpolatedTable>(["bboxes", "keypoints"]);
 
 /** The part of `Y.UndoManager` used to make a drag one undo step. */
 interface UndoGrouping {
@@ -58,6 +79,8 @@ export interface EffectApplierOptions {
   readonly undoManager?: UndoGrouping;
   /** Minimum interval between document writes during a drag (default 33 ms ≈ 30/s). */
   readonly throttleMs?: number;
+  /** Frame mode hooks (video records). */
+  readonly frames?: FrameEditHooks;
 }
 
 type PendingOp =
@@ -78,6 +101,8 @@ export class EffectApplier {
   private readonly throttle: Throttle;
   private dragging: ShapeRef | null = null;
   private savedTimeout: number | null = null;
+  /** Interpolated shapes stored as keyframes during this gesture: synthetic key → row id. */
+  private readonly materialised = new Map<string, string>();
 
   constructor(
     private readonly options: EffectApplierOptions,
@@ -145,6 +170,11 @@ export class EffectApplier {
   }
 
   private create(table: ShapeTable, row: Row): void {
+    const on = typeof row.view_id === "string" ? this.options.frames?.frameOn(row.view_id) : null;
+    if (on && TRACK_TABLES.has(table)) {
+      this.createOnFrame(table as TrackTable, row, on);
+      return;
+    }
     let made: { entityId: string; annotationId: string | null } | null = null;
     this.guarded(`create ${table}`, () => {
       made = createEntity(this.ctx, this.origin, { entity: this.options.entityFields(), annotation: { table, row } });
@@ -156,10 +186,70 @@ export class EffectApplier {
   }
 
   /**
+   * A shape drawn on a video frame: a keyframe of the selected track, or a new track (entity,
+   * tracklet and keyframe) whose creation form follows.
+   */
+  private createOnFrame(table: TrackTable, row: Row, on: { frame: FrameRef; viewId: string }): void {
+    const track = this.options.frames?.activeTrack() ?? null;
+    let made: { entityId: string | null; id: string } | null = null;
+    this.guarded(`create ${table}`, () => {
+      if (track) {
+        const id = addTrackKeyframe(this.ctx, this.origin, { trackletId: track, table, frame: on.frame, fields: row });
+        made = { entityId: null, id };
+      } else {
+        const t = createTrack(this.ctx, this.origin, {
+          entity: this.options.entityFields(),
+          viewId: on.viewId,
+          frame: on.frame,
+          table,
+          fields: row,
+        });
+        made = { entityId: t.entityId, id: t.annotationId };
+      }
+    });
+    const m = made as { entityId: string | null; id: string } | null;
+    if (!m) return;
+    this.target.select([{ table, id: m.id }]);
+    if (m.entityId !== null) this.target.created(table, m.id, m.entityId);
+  }
+
+  /**
+   * The stored row an edit of `ref` goes to: itself, or for a track's interpolated shape the
+   * keyframe it becomes on first edit (materialised once per gesture). Null when refused.
+   */
+  private stored(ref: ShapeRef): string | null {
+    const key = `${ref.table}/${ref.id}`;
+    const known = this.materialised.get(key);
+    if (known) return known;
+    const s = this.options.frames?.synthetic(ref);
+    if (!s) return ref.id;
+    if (!INTERPOLATED.has(ref.table)) return null;
+    let id: string | undefined;
+    this.guarded("keyframe", () => {
+      id = materialiseKeyframe(this.ctx, this.origin, s.trackletId, s.frame, ref.table as InterpolatedTable)[
+        ref.table as InterpolatedTable
+      ];
+    });
+    const made = id as string | undefined;
+    if (!made) return null;
+    this.materialised.set(key, made);
+    this.target.materialised?.(ref, { table: ref.table, id: made });
+    return made;
+  }
+
+  /** The frame changed: synthetic ids now stand for other frames' interpolations. */
+  forgetSynthetic(): void {
+    this.materialised.clear();
+  }
+
+  /**
    * Deletes shapes; an entity whose last annotation goes is deleted with it (no invisible
    * leftovers in the object list), as the workspace's own delete does.
    */
-  private remove(refs: readonly ShapeRef[]): void {
+  private remove(all: readonly ShapeRef[]): void {
+    // Interpolated shapes are not rows: deleting one would mean deleting its track (the timeline does that).
+    const refs = all.filter((r) => !this.options.frames?.synthetic(r));
+    if (refs.length === 0) return;
     const byTable = new Map<ComponentTable, string[]>();
     for (const r of refs) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r.id]);
     const orphans = this.orphanedEntities(refs);
@@ -198,9 +288,13 @@ export class EffectApplier {
     return [...entities];
   }
 
-  private edit(op: PendingOp): void {
+  private edit(input: PendingOp): void {
+    const id = this.stored({ table: input.table, id: input.id });
+    if (id === null) return;
+    const op: PendingOp = id === input.id ? input : { ...input, id };
     if (!this.dragging) {
       this.guarded(`edit ${op.table}`, () => this.write(op));
+      this.materialised.clear();
       return;
     }
     const key = `${op.table}/${op.id}`;
@@ -246,6 +340,7 @@ export class EffectApplier {
     this.throttle.cancel();
     this.writePending();
     this.dragging = null;
+    this.materialised.clear();
     const um = this.options.undoManager;
     if (um && this.savedTimeout !== null) {
       um.captureTimeout = this.savedTimeout;

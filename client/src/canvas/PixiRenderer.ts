@@ -292,6 +292,12 @@ export class PixiRenderer implements CanvasRenderer {
     this.needsRender = true;
   }
 
+  setViewImage(viewId: string, image: ImageBitmap): void {
+    this.images.replace(viewId, image);
+    this.imageSeen = true;
+    this.needsRender = true;
+  }
+
   setAdjustments(brightness: number, contrast: number): void {
     this.images.setAdjustments(brightness, contrast);
     this.needsRender = true;

@@ -10,8 +10,18 @@ import {
   type ToolEvent,
   type Transition,
 } from "../tools/types.js";
-import type { CanvasController, CanvasEvents, CanvasOptions, SelectionRef, ToolName, Viewport } from "./types.js";
-import { EffectApplier, type EffectTarget } from "./EffectApplier.js";
+import type {
+  CanvasController,
+  CanvasEvents,
+  CanvasOptions,
+  FrameMode,
+  SelectionRef,
+  ToolName,
+  Viewport,
+} from "./types.js";
+import { EffectApplier, type EffectTarget, type FrameEditHooks } from "./EffectApplier.js";
+import { FrameIndex } from "./scene/FrameIndex.js";
+import { frameEditHooks, showFrameImages } from "./frameMode.js";
 import { Emitter } from "./Emitter.js";
 import type { Clock } from "./clock.js";
 import { Throttle } from "./clock.js";
@@ -50,6 +60,8 @@ export interface CanvasRenderer {
   restyleAll(): void;
   fps(): number;
   destroy(): void;
+  /** Frame mode: shows this image on a view's tile (the frame's picture replaces the previous one). */
+  setViewImage?(viewId: string, image: ImageBitmap): void;
 }
 
 export class TesseraCanvas implements CanvasController {
@@ -77,6 +89,11 @@ export class TesseraCanvas implements CanvasController {
   private renderer: CanvasRenderer | null = null;
   private unobserve: () => void = () => undefined;
   private readonly onAwareness: () => void;
+  private frameMode: FrameMode | null = null;
+  /** Rows leaving the scene during a frame swap are not reported one by one. */
+  private swapping = false;
+  /** Frame mode: the selected track (kept across frames where it shows nothing); new shapes join it. */
+  private track: string | null = null;
 
   constructor(
     readonly options: CanvasOptions,
@@ -98,6 +115,7 @@ export class TesseraCanvas implements CanvasController {
         editable: () => this.editable,
         entityFields: () => (this.category && entityColumns.includes("category") ? { category: this.category } : {}),
         ...(options.undoManager ? { undoManager: options.undoManager } : {}),
+        frames: this.frameHooks(),
       },
       this.effectTarget(),
     );
@@ -231,6 +249,7 @@ export class TesseraCanvas implements CanvasController {
     this.selection = refs
       .filter((r): r is ShapeRef => isShapeTable(r.table))
       .map((r) => ({ table: r.table, id: r.id }));
+    if (this.frameMode) this.track = this.selection.map((r) => this.scene.trackOf(r)).find((t) => t !== "") ?? null;
     this.awarenessOut.selection(refs);
     this.renderer?.onOverlay();
   }
@@ -241,6 +260,7 @@ export class TesseraCanvas implements CanvasController {
 
   /** Rows that vanished (deleted here or by someone else) leave the selection. */
   dropFromSelection(ref: ShapeRef): void {
+    if (this.swapping) return;
     const next = this.selection.filter((r) => r.table !== ref.table || r.id !== ref.id);
     if (next.length === this.selection.length) return;
     this.selection = next;
@@ -270,6 +290,88 @@ export class TesseraCanvas implements CanvasController {
 
   setImageAdjustments(a: { brightness: number; contrast: number }): void {
     this.renderer?.setAdjustments(a.brightness, a.contrast);
+  }
+
+  // ── frames (video) ─────────────────────────────────────────────────────────────────────────
+
+  enableFrames(mode: FrameMode, frame: number): void {
+    if (this.frameMode) return;
+    this.frameMode = mode;
+    const tileOfView = new Map(this.options.views.map((v) => [v.logicalName, v.id]));
+    const index = new FrameIndex(this.options.doc, mode.lookup, tileOfView);
+    index.setFrame(frame);
+    this.toolEvent({ type: "cancel" });
+    this.swapping = true;
+    this.scene.enableFrames(index);
+    this.swapping = false;
+    this.select([]);
+    this.events.emit("selection", this.selection);
+    this.showFrameImages(frame, performance.now());
+    this.events.emit("frame", { index: frame });
+    this.renderer?.onOverlay();
+  }
+
+  setFrame(index: number): void {
+    if (!this.frameMode || index === this.scene.frame) return;
+    const t0 = performance.now();
+    // A drag in progress ends on the frame it began on.
+    this.toolEvent({ type: "cancel" });
+    this.applier.forgetSynthetic();
+    const tracks = new Set(this.selection.map((r) => this.scene.trackOf(r)).filter((t) => t !== ""));
+    // The selected track comes back on the frames where it shows, after frames where it does not.
+    if (this.track !== null) tracks.add(this.track);
+    this.swapping = true;
+    this.scene.setFrame(index);
+    this.swapping = false;
+    // The selection follows its tracks to the new frame (their keyframe or interpolated shape).
+    const next: ShapeRef[] = [];
+    for (const item of this.scene.all()) if (tracks.has(this.scene.trackOf(item.ref))) next.push(item.ref);
+    const kept = this.selection.filter((r) => this.scene.get(r) !== undefined && !next.some((n) => sameRef(n, r)));
+    const track = this.track;
+    this.select([...kept, ...next]);
+    this.track ??= track;
+    this.events.emit("selection", this.selection);
+    if (this.hoverHit && !this.scene.get(this.hoverHit.ref)) this.hoverHit = null;
+    this.showFrameImages(index, t0);
+    this.events.emit("frame", { index });
+    this.renderer?.invalidate();
+    this.renderer?.onOverlay();
+  }
+
+  getFrame(): number {
+    return this.scene.frame;
+  }
+
+  selectTrack(trackletId: string | null): void {
+    const refs: ShapeRef[] = [];
+    if (trackletId !== null)
+      for (const item of this.scene.all()) if (this.scene.trackOf(item.ref) === trackletId) refs.push(item.ref);
+    this.select(refs);
+    this.track = trackletId;
+    this.events.emit("selection", this.selection);
+  }
+
+  getTrack(): string | null {
+    return this.track;
+  }
+
+  /** Puts every view's image of `index` on screen, then reports `frameShown` (unless the frame moved on). */
+  private showFrameImages(index: number, t0: number): void {
+    if (!this.frameMode) return;
+    showFrameImages(this.frameMode, this.options.views, index, {
+      current: () => this.scene.frame === index,
+      put: (viewId, img) => this.renderer?.setViewImage?.(viewId, img),
+      done: () => this.events.emit("frameShown", { index, ms: performance.now() - t0 }),
+    });
+  }
+
+  private frameHooks(): FrameEditHooks {
+    return frameEditHooks({
+      mode: () => this.frameMode,
+      views: this.options.views,
+      scene: this.scene,
+      track: () => this.track,
+    });
   }
 
   // ── camera ─────────────────────────────────────────────────────────────────────────────────
@@ -358,6 +460,11 @@ export class TesseraCanvas implements CanvasController {
       refused: (reason) => this.events.emit("refused", { reason }),
       dragging: (ref) => this.awarenessOut.dragging(ref),
       created: (table, id, entityId) => this.events.emit("created", { table, id, entityId }),
+      materialised: (_from, to) => {
+        if (this.selection.some((r) => sameRef(r, to))) return;
+        this.select([...this.selection.filter((r) => this.scene.get(r) !== undefined), to]);
+        this.events.emit("selection", this.selection);
+      },
     };
   }
 
@@ -389,6 +496,10 @@ export class TesseraCanvas implements CanvasController {
     this.renderer = null;
     this.events.clear();
   }
+}
+
+function sameRef(a: SelectionRef, b: SelectionRef): boolean {
+  return a.table === b.table && a.id === b.id;
 }
 
 function awarenessStates(a: Awareness): ReadonlyMap<number, unknown> {

@@ -71,6 +71,28 @@ export interface CanvasAwareness {
   readonly frame?: number | null;
 }
 
+/** One frame of a video view (a `sequence_frames` row). */
+export interface VideoFrameInfo {
+  readonly id: string;
+  readonly logicalName: string;
+  readonly index: number;
+  /** Seconds (or whatever unit the dataset stored; -1 when unknown). */
+  readonly timestamp: number;
+}
+
+/** The frames of a video record, as the video workspace lists them once. */
+export interface FrameLookup {
+  byId(frameId: string): VideoFrameInfo | undefined;
+  at(logicalName: string, index: number): VideoFrameInfo | undefined;
+}
+
+/** Frame mode (video records): the canvas shows one frame of every view at a time. */
+export interface FrameMode {
+  readonly lookup: FrameLookup;
+  /** The decoded image of a frame (from the workspace's cache, or once fetched). */
+  image(frame: VideoFrameInfo): ImageBitmap | Promise<ImageBitmap>;
+}
+
 export interface CanvasOptions {
   readonly doc: Y.Doc;
   readonly schema: DatasetSchema;
@@ -118,6 +140,10 @@ export interface CanvasEvents {
   brushRadius: { px: number };
   /** The entity whose shape is under the pointer changed (null: none), for panels that echo it. */
   hovered: { entityId: string | null };
+  /** Frame mode: the current frame changed (`setFrame`), its annotations are in the scene. */
+  frame: { index: number };
+  /** Frame mode: every view's image of the current frame is on screen (`ms` since `setFrame`). */
+  frameShown: { index: number; ms: number };
 }
 
 export interface CanvasController {
@@ -150,5 +176,18 @@ export interface CanvasController {
   refreshStyles(): void;
   /** Outlines every shape of these entities, as hovering them does (a panel hovering their text, say). */
   highlight(entityIds: ReadonlySet<string>): void;
+  /**
+   * Turns on frame mode (video workspace): from now on only the current frame's per-frame rows are
+   * drawn, plus each track's interpolated shapes (dashed), and new shapes become tracks.
+   */
+  enableFrames(mode: FrameMode, frame: number): void;
+  /** Frame mode: shows frame `index` of every view (its image and annotations). */
+  setFrame(index: number): void;
+  /** The current frame (-1 outside frame mode). */
+  getFrame(): number;
+  /** Frame mode: selects a track (its shapes on this frame); new shapes then join it as keyframes. */
+  selectTrack(trackletId: string | null): void;
+  /** Frame mode: the selected track, kept across frames where it shows nothing. */
+  getTrack(): string | null;
   destroy(): void;
 }

@@ -120,9 +120,9 @@ export interface LiveClient {
  * Tessera's client at the protocol level: the stock y-websocket provider plus a handler for
  * Tessera's type-100 messages (confirmations, rejections), as the web client has.
  */
-export function liveClient(server: ServerProcess, recordId: string, name: string): LiveClient {
+export function liveClient(server: ServerProcess, recordId: string, name: string, dataset = DS): LiveClient {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${server.wsUrl}/sync/${DS}`, recordId, doc, {
+  const provider = new WebsocketProvider(`${server.wsUrl}/sync/${dataset}`, recordId, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     params: { name, tessera: "1" },
     disableBc: true,

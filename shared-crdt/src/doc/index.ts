@@ -117,3 +117,20 @@ export {
   type TextRange,
 } from "./textOffsets.js";
 export { createSpan, deleteSpan, relinkSpan, setSpanRanges, SpanEditError, type SpanTarget } from "./spans.js";
+export {
+  addTrackKeyframe,
+  createTrack,
+  deleteTrack,
+  endTrackAt,
+  extendTrack,
+  INTERPOLATED_TABLES,
+  materialiseKeyframe,
+  setTrackState,
+  trackKeyframes,
+  trackStateAt,
+  trackShapeAt,
+  type FrameRef,
+  type InterpolatedTable,
+  type TrackKeyframe,
+  type TrackTable,
+} from "./tracks.js";

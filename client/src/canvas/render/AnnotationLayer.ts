@@ -283,7 +283,8 @@ export class AnnotationLayer implements SceneSink {
   styleOf(item: SceneItem): ViewStyle {
     return {
       color: this.options.colorOf(item.entityId),
-      alpha: this.options.scene.isEntityLocked(item.entityId) ? STYLE.lockedAlpha : 1,
+      // A track's interpolated shape is drawn dashed by the overlay, not here.
+      alpha: item.synthetic ? 0 : this.options.scene.isEntityLocked(item.entityId) ? STYLE.lockedAlpha : 1,
     };
   }
 

@@ -1,4 +1,4 @@
-import { ColorMatrixFilter, Container, Graphics, Sprite, Texture } from "pixi.js";
+import { ColorMatrixFilter, Container, Graphics, ImageSource, Sprite, Texture } from "pixi.js";
 import type { CanvasView } from "../types.js";
 import type { ViewTile } from "../scene/layout.js";
 import { adjustmentMatrix } from "./imageAdjust.js";
@@ -13,6 +13,8 @@ export class ImageLayer {
   private readonly placeholders = new Graphics();
   private readonly sprites = new Map<string, Sprite>();
   private readonly textures: Texture[] = [];
+  /** Frame mode: the texture each tile shows now (released when the next frame replaces it). */
+  private readonly frameTextures = new Map<string, Texture>();
   private readonly filter = new ColorMatrixFilter();
   private destroyed = false;
 
@@ -51,7 +53,11 @@ export class ImageLayer {
 
   private show(viewId: string, texture: Texture): void {
     const tile = this.tiles.find((t) => t.id === viewId);
-    if (!tile) return;
+    if (!tile || this.sprites.has(viewId)) {
+      // A frame (video) was shown on this tile before its first image arrived: keep the frame.
+      texture.destroy(true);
+      return;
+    }
     this.textures.push(texture);
     const s = new Sprite(texture);
     s.position.set(tile.x, tile.y);
@@ -61,6 +67,39 @@ export class ImageLayer {
     this.root.addChild(s);
     // Once every view has its image the placeholders would only cost fill rate.
     if (this.sprites.size === this.tiles.length) this.placeholders.visible = false;
+  }
+
+  /**
+   * Frame mode: shows another picture on a view's tile (the next video frame). The texture wraps
+   * the bitmap without Pixi's cache and is re-uploaded in place while frames keep their size;
+   * otherwise the previous frame's texture is released (the bitmaps belong to the workspace's
+   * frame cache).
+   */
+  replace(viewId: string, image: ImageBitmap): void {
+    if (this.destroyed) return;
+    const current = this.frameTextures.get(viewId);
+    if (current && current.source.pixelWidth === image.width && current.source.pixelHeight === image.height) {
+      // Same size as the frame before (the usual case): upload into the same GPU texture.
+      current.source.resource = image;
+      current.source.update();
+      return;
+    }
+    const texture = new Texture({ source: new ImageSource({ resource: image }) });
+    const s = this.sprites.get(viewId);
+    if (!s) {
+      this.show(viewId, texture);
+      this.frameTextures.set(viewId, texture);
+      return;
+    }
+    const old = this.frameTextures.get(viewId);
+    s.texture = texture;
+    const tile = this.tiles.find((t) => t.id === viewId);
+    if (tile) {
+      s.width = tile.width;
+      s.height = tile.height;
+    }
+    this.frameTextures.set(viewId, texture);
+    old?.destroy(true);
   }
 
   setAdjustments(brightness: number, contrast: number): void {
@@ -77,6 +116,7 @@ export class ImageLayer {
     this.destroyed = true;
     this.root.destroy({ children: true });
     for (const t of this.textures) t.destroy(true);
+    for (const t of this.frameTextures.values()) if (!this.textures.includes(t)) t.destroy(true);
     this.filter.destroy();
   }
 }

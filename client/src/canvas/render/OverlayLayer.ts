@@ -6,7 +6,7 @@ import type { SceneModel } from "../scene/SceneModel.js";
 import type { KeypointTemplate } from "../types.js";
 import type { MarkEnv } from "../../kinds/KindView.js";
 import { drawHandles, drawMarks, drawPreview, outlineRings } from "../../kinds/draw.js";
-import { strokeRings } from "./screenShapes.js";
+import { dashRings, strokeRings } from "./screenShapes.js";
 import { STYLE } from "./style.js";
 
 /**
@@ -29,6 +29,7 @@ export class OverlayLayer {
   private dirty = true;
   private empty = false;
   private readonly env: MarkEnv;
+  private readonly dashScratch: number[] = [];
 
   constructor(
     private readonly scene: SceneModel,
@@ -48,10 +49,24 @@ export class OverlayLayer {
     if (!this.dirty) return;
     this.dirty = false;
     // Nothing to show and nothing shown: skip the clear (a camera move marks the overlay dirty).
-    const nothing = !state.hover && state.highlighted.size === 0 && state.selection.length === 0 && !state.preview;
+    const synthetic = [...this.scene.synthetic()];
+    const nothing =
+      !state.hover &&
+      state.highlighted.size === 0 &&
+      state.selection.length === 0 &&
+      !state.preview &&
+      synthetic.length === 0;
     if (nothing && this.empty) return;
     this.empty = nothing;
     const g = this.g.clear();
+    // Frame mode: the tracks' interpolated shapes, dashed (stored keyframes are drawn solid by the scene).
+    for (const item of synthetic) {
+      if (this.scene.isHidden(item)) continue;
+      const xf = { cam, tile: item.tile };
+      const color = this.colorOf(item.entityId);
+      dashRings(g, outlineRings(xf, item.shape), 1.5, color, this.dashScratch);
+      drawMarks(g, xf, item.shape, color, this.env);
+    }
     const tileOf = (viewId: string): ViewTile | undefined => this.scene.tiles.find((t) => t.id === viewId);
     const hovered = state.hover ? this.scene.get(state.hover.ref) : undefined;
     if (

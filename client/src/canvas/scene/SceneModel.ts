@@ -2,6 +2,8 @@ import type * as Y from "yjs";
 import { readRow, rowOfMap, tableMap, type DocChanges, type Row } from "@tessera/shared-crdt";
 import { hitScore, kindOfTable, shapeBounds, shapeOfRow, shapeTables } from "../../kinds/registry.js";
 import type { Hit, Shape, ShapeRef, ShapeTable } from "../../tools/types.js";
+import type { FrameIndex } from "./FrameIndex.js";
+import { syntheticId, trackOfSynthetic } from "./FrameIndex.js";
 import { tilesBounds, type ViewTile } from "./layout.js";
 import { SpatialGrid } from "./SpatialGrid.js";
 
@@ -31,6 +33,8 @@ export interface SceneItem {
   order: number;
   /** What the kind decodes for hit testing (mask runs), decoded lazily. */
   runs: readonly number[] | null | undefined;
+  /** Frame mode: a track's interpolated shape on a frame without a keyframe (not a stored row). */
+  readonly synthetic: boolean;
 }
 
 export interface SceneChange {
@@ -62,6 +66,8 @@ export class SceneModel {
   private orderCounter = 0;
   private readonly scratch: number[] = [];
   private readonly createdNow = new Set<SceneItem>();
+  private frames: FrameIndex | null = null;
+  private readonly syntheticKeys = new Set<string>();
 
   constructor(
     private readonly doc: Y.Doc,
@@ -92,29 +98,107 @@ export class SceneModel {
     }
   }
 
+  /**
+   * Frame mode (video records): from now on only the rows of the current frame are items, plus
+   * one synthetic item per track and interpolated table on frames between its keyframes.
+   */
+  enableFrames(index: FrameIndex): void {
+    for (const key of [...this.items.keys()]) this.remove(key);
+    this.frames = index;
+    for (const table of shapeTables())
+      for (const [id, m] of tableMap(this.doc, table).entries()) index.noteRow(table, id, rowOfMap(m));
+    for (const [id, m] of tableMap(this.doc, "tracklets").entries()) index.noteTrack(id, rowOfMap(m));
+    index.takeDirty();
+    this.showFrame(index.frame);
+  }
+
+  /** The current frame in frame mode, -1 otherwise. */
+  get frame(): number {
+    return this.frames?.frame ?? -1;
+  }
+
+  get frameIndex(): FrameIndex | null {
+    return this.frames;
+  }
+
+  /** Frame mode: swaps the rows of the current frame for those of `frame` and re-interpolates the tracks. */
+  setFrame(frame: number): void {
+    const index = this.frames;
+    if (!index || frame === index.frame) return;
+    for (const [table, id] of index.rowsAt(index.frame)) this.remove(itemKey(table as ShapeTable, id));
+    index.setFrame(frame);
+    this.showFrame(frame);
+  }
+
+  private showFrame(frame: number): void {
+    const index = this.frames;
+    if (!index) return;
+    for (const key of [-1, frame])
+      for (const [table, id] of index.rowsAt(key)) {
+        const row = readRow(this.doc, table as ShapeTable, id);
+        if (row) this.upsertOnFrame(table as ShapeTable, id, row, null);
+      }
+    this.refreshSynthetic([...index.trackIds()]);
+  }
+
+  private upsertOnFrame(table: ShapeTable, id: string, row: Row, hint: { geometry: boolean } | null): void {
+    const placed = this.frames?.onCurrentFrame(row) ? this.frames.onTile(row) : null;
+    if (!placed) this.remove(itemKey(table, id));
+    else this.upsert(table, id, placed, hint);
+  }
+
+  /** Re-reads the interpolated shapes of some tracks on the current frame. */
+  private refreshSynthetic(trackletIds: readonly string[]): void {
+    const index = this.frames;
+    if (!index) return;
+    for (const trackletId of trackletIds) {
+      const want = new Set<string>();
+      for (const { table, row } of index.syntheticRows(trackletId)) {
+        const key = itemKey(table, syntheticId(trackletId));
+        want.add(key);
+        this.syntheticKeys.add(key);
+        this.upsert(table, syntheticId(trackletId), row, { geometry: true }, true);
+      }
+      for (const table of shapeTables()) {
+        const key = itemKey(table, syntheticId(trackletId));
+        if (!want.has(key) && this.syntheticKeys.delete(key)) this.remove(key);
+      }
+    }
+  }
+
+  /** The tracklet of a drawn item (a synthetic one's, or a stored row's `tracklet_id`), or "". */
+  trackOf(ref: ShapeRef): string {
+    return trackOfSynthetic(ref.id) ?? this.frames?.trackOfRow(ref.table, ref.id) ?? "";
+  }
+
   /** Applies one transaction's changes (from `observeRecordChanges`). */
   apply(changes: DocChanges): void {
     const created = this.createdNow;
     created.clear();
+    const index = this.frames;
+    if (index)
+      for (const [id] of changes.tables.get("tracklets") ?? [])
+        index.noteTrack(id, readRow(this.doc, "tracklets", id) ?? null);
     for (const table of shapeTables()) {
       const rows = changes.tables.get(table);
       if (!rows) continue;
       const fields = kindOfTable(table)?.geometryFields ?? [];
       for (const [id, change] of rows) {
-        if (change.kind === "removed") {
-          this.remove(itemKey(table, id));
-          continue;
-        }
-        const row = readRow(this.doc, table, id);
+        const row = change.kind === "removed" ? undefined : readRow(this.doc, table, id);
+        index?.noteRow(table, id, row ?? null);
         if (!row) {
           this.remove(itemKey(table, id));
           continue;
         }
         let geometry = change.kind === "added";
-        for (const f of change.before.keys()) if (f === "view_id" || fields.includes(f)) geometry = true;
-        this.upsert(table, id, row, change.kind === "added" ? null : { geometry });
+        for (const f of change.before.keys())
+          if (f === "view_id" || f === "frame_id" || fields.includes(f)) geometry = true;
+        const hint = change.kind === "added" ? null : { geometry };
+        if (index) this.upsertOnFrame(table, id, row, hint);
+        else this.upsert(table, id, row, hint);
       }
     }
+    if (index) this.refreshSynthetic(index.takeDirty());
     // Shapes created in this transaction were styled with the entity as it is now.
     const entities = changes.tables.get("entities");
     if (entities) for (const id of entities.keys()) this.restyleEntity(id, created);
@@ -125,7 +209,7 @@ export class SceneModel {
     return this.freeSlots.pop() ?? this.bySlot.length;
   }
 
-  private upsert(table: ShapeTable, id: string, row: Row, hint: { geometry: boolean } | null): void {
+  private upsert(table: ShapeTable, id: string, row: Row, hint: { geometry: boolean } | null, synthetic = false): void {
     const key = itemKey(table, id);
     const existing = this.items.get(key);
     const shape = shapeOfRow(table, row, (v) => this.tileById.get(v));
@@ -151,6 +235,7 @@ export class SceneModel {
         version: 0,
         order: this.orderCounter++,
         runs: undefined,
+        synthetic,
       };
       this.place(item);
       this.items.set(key, item);
@@ -263,6 +348,14 @@ export class SceneModel {
 
   bySlotIndex(slot: number): SceneItem | undefined {
     return this.bySlot[slot];
+  }
+
+  /** Frame mode: the tracks' interpolated shapes on the current frame. */
+  *synthetic(): IterableIterator<SceneItem> {
+    for (const key of this.syntheticKeys) {
+      const item = this.items.get(key);
+      if (item) yield item;
+    }
   }
 
   all(): IterableIterator<SceneItem> {
