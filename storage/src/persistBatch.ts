@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import {
   COMPONENT_TABLES,
+  WRITE_ORDER,
   PERSISTENCE_ORIGIN,
   rowsOfDoc,
   type ComponentTable,
@@ -323,14 +324,14 @@ async function writeBatch(
     await step("snapshot-pending", undefined, writing.length);
     const savedAt = isoNow(clock);
     await Promise.all(writing.map((f) => snapshots.save(f.key, { ...f.final, rowsPending: true, savedAt })));
-    for (const t of [...COMPONENT_TABLES].reverse()) {
+    for (const t of [...WRITE_ORDER].reverse()) {
       const ids = writing.flatMap((f) => f.plan.tables.get(t)?.deletes ?? []);
       if (ids.length === 0) continue;
       await step("delete", t, ids.length);
       // Each document's deletes are closed under D-CASCADE (D-REF holds in it): exact deletes, no scans.
       await dataset.deleteExact(t, ids);
     }
-    for (const t of COMPONENT_TABLES) {
+    for (const t of WRITE_ORDER) {
       const rows = writing.flatMap((f) => f.plan.tables.get(t)?.upserts ?? []);
       if (rows.length === 0) continue;
       await step("upsert", t, rows.length);

@@ -119,4 +119,5 @@ export {
   type Reference,
   type ReferenceClear,
   type RowQuery,
+  WRITE_ORDER,
 } from "./references.js";

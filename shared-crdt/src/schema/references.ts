@@ -1,7 +1,7 @@
 import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { BuiltinKindId } from "../kinds/builtins.js";
 import { isEntityAttached, type AnnotationKind, type ReferenceTarget } from "../kinds/types.js";
-import { VIEW_TABLES, type TableName } from "./tables.js";
+import { COMPONENT_TABLES, VIEW_TABLES, type ComponentTable, type TableName } from "./tables.js";
 import type { EntityAnnotationTable } from "./rowTypes.js";
 
 /**
@@ -257,4 +257,34 @@ export async function runDeleteWalkAsync(
   let step = walk.next();
   while (!step.done) step = walk.next(await answer(step.value));
   return step.value;
+}
+
+/**
+ * The component tables, each after every table its rows reference within a record (targets first;
+ * otherwise `COMPONENT_TABLES` order): the order a writer makes rows visible in, so a reader between
+ * two writes never meets a reference before its target (a per-frame box before its tracklet). Deletes
+ * run it backwards.
+ */
+export const WRITE_ORDER: readonly ComponentTable[] = writeOrder();
+
+function writeOrder(): ComponentTable[] {
+  const component = new Set<string>(COMPONENT_TABLES);
+  const after = new Map<ComponentTable, Set<ComponentTable>>(COMPONENT_TABLES.map((t) => [t, new Set()]));
+  for (const r of REFERENCES) {
+    if (!component.has(r.table)) continue;
+    for (const target of r.target)
+      if (component.has(target) && target !== r.table)
+        after.get(r.table as ComponentTable)?.add(target as ComponentTable);
+  }
+  const out: ComponentTable[] = [];
+  const placed = new Set<ComponentTable>();
+  while (out.length < COMPONENT_TABLES.length) {
+    const next = COMPONENT_TABLES.find((t) => !placed.has(t) && [...(after.get(t) ?? [])].every((d) => placed.has(d)));
+    // A cycle between tables (none today) keeps the remaining tables in their declared order.
+    const pick = next ?? COMPONENT_TABLES.find((t) => !placed.has(t));
+    if (pick === undefined) break;
+    out.push(pick);
+    placed.add(pick);
+  }
+  return out;
 }
