@@ -1,5 +1,14 @@
 import type { Page } from "@playwright/test";
-import { canvasMounted, docRows, expect, openRecord, recordInStatus, shot, test } from "./support/fixtures.js";
+import {
+  canvasMounted,
+  docRows,
+  docsShot,
+  expect,
+  openRecord,
+  recordInStatus,
+  shot,
+  test,
+} from "./support/fixtures.js";
 
 /**
  * Drawing on the PixiJS canvas with real pointer and keyboard events, two people on one record.
@@ -68,6 +77,7 @@ test("A draws a box and a polygon, B sees them within a second and moves one, A 
   );
   expect(polygons.length).toBeGreaterThan(0);
   await shot(bob, "10-bob-sees-alices-shapes");
+  await docsShot(bob, "image");
 
   // Bob drags Alice's box by its middle; Alice sees it move.
   const startCoords = JSON.stringify((await docRows(alice, "bboxes")).map((b) => b.coords));

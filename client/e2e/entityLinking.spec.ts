@@ -1,6 +1,5 @@
-import path from "node:path";
 import type { Page } from "@playwright/test";
-import { canvasMounted, docRows, expect, test } from "./support/fixtures.js";
+import { canvasMounted, docRows, docsShot, expect, test } from "./support/fixtures.js";
 
 /**
  * The entity-linking workspace (Pixano `image_text_entity_linking`) on the demo's
@@ -10,7 +9,6 @@ import { canvasMounted, docRows, expect, test } from "./support/fixtures.js";
  * made with Ctrl+select; who is selecting where shows in presence.
  */
 const DATASET = "demo_entity_linking";
-const SCREENSHOT = path.join(import.meta.dirname, "..", "..", "docs", "screenshots", "entity_linking.png");
 
 /** The n-th record someone can annotate (new or in progress), by id. */
 async function editableRecord(page: Page, n: number): Promise<string> {
@@ -244,7 +242,7 @@ test("A makes a discontinuous span with Ctrl+select for a new entity; B sees bot
   await boxed.hover();
   await expect(boxed).toHaveClass(/el-lit/);
   await expect.poll(() => highlighted(bob)).toEqual([boxedEntity]);
-  await bob.screenshot({ path: SCREENSHOT });
+  await docsShot(bob, "entity_linking");
 
   // Clicking a span selects it; Delete removes it, for Alice too.
   const boxedId = (await boxed.getAttribute("data-spans"))?.split(" ")[0];

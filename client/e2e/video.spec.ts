@@ -1,13 +1,11 @@
-import path from "node:path";
 import type { Page } from "@playwright/test";
-import { canvasMounted, docRows, expect, test } from "./support/fixtures.js";
+import { canvasMounted, docRows, docsShot, expect, test } from "./support/fixtures.js";
 
 /**
  * The video workspace on the demo library's `demo_video` clips (20 frames at 10 fps, frames in
  * `sequence_frames`), with real pointer and keyboard events in two and three browsers.
  */
 const DATASET = "demo_video";
-const SHOTS = path.join(import.meta.dirname, "..", "..", "docs", "screenshots");
 
 /** The n-th clip an annotator can edit (new or in progress; the demo seeds random statuses), wrapping around. */
 async function videoRecord(page: Page, n: number): Promise<string> {
@@ -121,7 +119,7 @@ test("A tracks a moving object over keyframes, B sees the interpolation live, A 
   await expect
     .poll(async () => (await interpolated(bob)).find((s) => s.id === `~${trackId}`)?.x ?? -1, { timeout: 2000 })
     .toBeCloseTo((0.1 + 0.6) / 2, 2);
-  await alice.screenshot({ path: path.join(SHOTS, "video.png") });
+  await docsShot(alice, "video");
 
   // Split after frame 6: [2, 6] and [7, 10], each ending on a stored shape.
   await alice.getByTestId("track-split").click();

@@ -1,7 +1,5 @@
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Locator, Page } from "@playwright/test";
-import { expect, test } from "./support/fixtures.js";
+import { docsShot, expect, test } from "./support/fixtures.js";
 
 /**
  * The VQA workspace (Pixano `image_vqa`) with two people on one record, accounts on, on the real
@@ -10,7 +8,6 @@ import { expect, test } from "./support/fixtures.js";
  * both screens and after a reload (SPEC D-TEXT, D-VQA).
  */
 const VQA = "demo_vqa";
-const DOCS_SHOT = path.join(import.meta.dirname, "..", "..", "docs", "screenshots", "vqa.png");
 
 /**
  * The first record still `new` (each test's first edit moves its record on, so the next test takes
@@ -145,8 +142,7 @@ test("one edits a question while the other answers it and edits the same text: n
     await expect(question(page, q).getByTestId("vqa-answer-text")).toHaveValue("Four.");
   }
   await alice.getByTestId("vqa-panel").hover({ position: { x: 5, y: 5 } });
-  mkdirSync(path.dirname(DOCS_SHOT), { recursive: true });
-  await alice.screenshot({ path: DOCS_SHOT });
+  await docsShot(alice, "vqa");
 
   // Saved: a reload on both sides reads the same texts back from the server.
   await expect(alice.getByTestId("sync-indicator")).toHaveAttribute("data-phase", "saved");
@@ -160,6 +156,49 @@ test("one edits a question while the other answers it and edits the same text: n
   // And the server's rows (LanceDB, after the fold) hold the merged text.
   await expect
     .poll(async () => ((await (await alice.request.get(`/datasets/${VQA}/messages/${q}`)).json()) as Msg).content, {
+      timeout: 15_000,
+    })
+    .toBe(merged);
+});
+
+test("three people on one conversation: two type in one question and one answers another; everyone sees every text and who is typing", async ({
+  alice,
+  bob,
+  rita,
+}) => {
+  const record = await vqaRecord(alice);
+  await Promise.all([openVqa(alice, record), openVqa(bob, record), openVqa(rita, record)]);
+  const [first, second] = (await questionIds(alice)) as [string, string];
+  const original = await question(alice, first).getByTestId("vqa-question-text").inputValue();
+
+  // Alice and Rita put their carets in the first question: Bob sees two people typing there.
+  const aliceText = question(alice, first).getByTestId("vqa-question-text");
+  const ritaText = question(rita, first).getByTestId("vqa-question-text");
+  await aliceText.click();
+  await aliceText.press("End");
+  await ritaText.click();
+  await ritaText.press("Control+Home");
+  await expect(question(bob, first).getByTestId("vqa-typing")).toHaveAttribute("data-count", "2");
+
+  // All at once: Alice appends, Rita prepends, Bob answers the second question.
+  await Promise.all([
+    aliceText.pressSequentially(" Be precise.", { delay: 20 }),
+    ritaText.pressSequentially("Reviewer: ", { delay: 20 }),
+    (async () => {
+      await question(bob, second).getByTestId("vqa-add-answer").click();
+      const picks = question(bob, second).getByTestId("vqa-pick");
+      if ((await picks.count()) > 0) await picks.first().check();
+      else await question(bob, second).getByTestId("vqa-answer-text").first().fill("Sunny.");
+    })(),
+  ]);
+
+  const merged = `Reviewer: ${original} Be precise.`;
+  for (const page of [alice, bob, rita]) {
+    await expect(question(page, first).getByTestId("vqa-question-text")).toHaveValue(merged);
+    await expect(question(page, second)).toHaveClass(/answered/);
+  }
+  await expect
+    .poll(async () => ((await (await rita.request.get(`/datasets/${VQA}/messages/${first}`)).json()) as Msg).content, {
       timeout: 15_000,
     })
     .toBe(merged);

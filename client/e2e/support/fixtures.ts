@@ -24,6 +24,22 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
 
+const DOCS_SCREENSHOTS = path.join(import.meta.dirname, "..", "..", "..", "docs", "screenshots");
+
+/**
+ * A screenshot the README shows (`docs/screenshots/<name>.png`): written there only when
+ * `TESSERA_DOCS_SCREENSHOTS=1` (`TESSERA_DOCS_SCREENSHOTS=1 npx playwright test`), so a test run
+ * leaves the tracked files alone; otherwise beside the other e2e screenshots, as `docs-<name>.png`.
+ */
+export async function docsShot(page: Page, name: string): Promise<void> {
+  const target =
+    process.env.TESSERA_DOCS_SCREENSHOTS === "1"
+      ? path.join(DOCS_SCREENSHOTS, `${name}.png`)
+      : path.join(SCREENSHOTS, `docs-${name}.png`);
+  mkdirSync(path.dirname(target), { recursive: true });
+  await page.screenshot({ path: target });
+}
+
 /** A browser context signed in as `who` (the session cookie comes from POST /auth/login). */
 export async function signedIn(browser: Browser, who: UserName): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: baseURL(), viewport: { width: 1280, height: 800 } });
