@@ -1,9 +1,9 @@
-import { clientOrigin, mulberry32, relabel } from "@tessera/shared-crdt";
+import { clientOrigin, relabel } from "@tessera/shared-crdt";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { batchWorld, everyKindOfEdit, type BatchWorld } from "../../../storage/test/batchWorld.js";
-import { startWorker, type WorkerUnderTest } from "./fixture.js";
+import { shuffled, startWorker, type WorkerUnderTest } from "./fixture.js";
 
 const alice = clientOrigin("alice");
 
@@ -90,13 +90,3 @@ describe("crash test: SIGKILL in the middle of a batch of several records, resta
     });
   }
 });
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rand = mulberry32(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}

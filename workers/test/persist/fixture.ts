@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
+import { isPersistReply, mulberry32, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 
 const WORKER_ENTRY = fileURLToPath(new URL("../../src/persist/main.ts", import.meta.url));
 
@@ -57,4 +57,15 @@ export function startWorker(dataDir: string, env: Record<string, string> = {}): 
         });
       }),
   };
+}
+
+/** `items` in a seeded random order (Fisher–Yates over `mulberry32(seed)`): crash points chosen by seed. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const rand = mulberry32(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { mulberry32, withCustom } from "@tessera/shared-crdt";
+import { withCustom } from "@tessera/shared-crdt";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import {
   updateRow,
   type DocContext,
 } from "@tessera/shared-crdt";
-import { serverSide, startWorker, type ServerSide, type WorkerUnderTest } from "./fixture.js";
+import { serverSide, shuffled, startWorker, type ServerSide, type WorkerUnderTest } from "./fixture.js";
 
 const alice = clientOrigin("alice");
 
@@ -146,13 +146,3 @@ describe("persist worker process", () => {
     }
   });
 });
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rand = mulberry32(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
