@@ -75,7 +75,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxPayloadBytes: 64 * 1024 * 1024,
   maxAwarenessStateBytes: 4 * 1024,
   awarenessPerSecond: 30,
-  awarenessCoalesceMs: 30,
+  awarenessCoalesceMs: 5,
   maxInvalidPerMinute: 20,
   maxConnections: 10_000,
   maxConnectionsPerRecord: 200,

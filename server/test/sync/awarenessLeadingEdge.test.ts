@@ -62,12 +62,13 @@ describe("awareness relay: leading edge", () => {
   it("coalesces a burst within one window into one frame carrying the latest state", async () => {
     const { clock, relay, bob, move } = setup();
     move(1); // leading edge: sent at once
-    await clock.advance(5);
+    const step = Math.floor(WINDOW / 3);
+    await clock.advance(step);
     move(2);
-    await clock.advance(5);
+    await clock.advance(step);
     move(3);
     expect(bob.cursors()).toEqual([[1]]);
-    await clock.advance(WINDOW - 10 - 1);
+    await clock.advance(WINDOW - 2 * step - 1);
     expect(bob.cursors()).toEqual([[1]]); // still inside the window that started with the first send
     await clock.advance(1);
     expect(bob.cursors()).toEqual([[1], [3]]); // the window closed: one frame, the latest state only
