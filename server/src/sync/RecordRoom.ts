@@ -14,6 +14,7 @@ import {
   recordMap,
   repairDoc,
   serverOrigin,
+  settleQuestionNumbers,
   SyncType,
   transact,
   wouldWait,
@@ -471,9 +472,16 @@ export class RecordRoom {
     } else if (changes) {
       this.accepted(conn.identity.id, changes, "client", conn.sessionId);
     }
+    if (changes?.tables.has("messages")) this.settleQuestionNumbers(conn, changes);
     if (changes && this.deps.rowOwners)
       void removeForeignRows({ room: this, conn, changes, owners: this.deps.rowOwners, logger: this.deps.logger });
     return true;
+  }
+
+  /** D-VQA-NUMBER: two questions asked at the same moment in one conversation get distinct numbers. */
+  private settleQuestionNumbers(conn: Connection, changes: DocChanges): void {
+    const moved = settleQuestionNumbers(this.doc, changes, serverOrigin("vqa:number"));
+    if (moved > 0) this.deps.logger.info("question numbers settled", { ...conn.context(), moved });
   }
 
   /** An edit that passed validation: W1 (a `new` record starts), then the edit event. */

@@ -83,6 +83,7 @@ export {
   type QuestionEdit,
   type QuestionThread,
 } from "./vqaThreads.js";
+export { answerNumbersToHeal, settleQuestionNumbers } from "./vqaNumbers.js";
 export { applyRowsToDoc, diffRecordRows, rowsOfDoc, type RecordRows, type TableDiff } from "./rows.js";
 export {
   actionBetween,

@@ -1,6 +1,8 @@
+import { onCleanup } from "solid-js";
 import * as Y from "yjs";
 import {
   addAnswer,
+  answerNumbersToHeal,
   addQuestion,
   applyTextEdit,
   deleteQuestion,
@@ -12,6 +14,7 @@ import {
   tableMap,
   transact,
   updateRow,
+  type Origin,
   type QuestionEdit,
 } from "@tessera/shared-crdt";
 import type { CanvasAwareness } from "../../canvas/types.js";
@@ -50,6 +53,21 @@ export function vqaActions(ctx: WorkspaceContext): VqaActions {
     }
   };
   const stop = () => ctx.undo.stopCapturing();
+  // SPEC D-VQA-NUMBER: the answers made here and the question each answers. When the room moves a
+  // question asked at the same moment as another, an answer made to it before the move arrived is
+  // given the question's new number — with an origin of its own, so it is no step of this person's undo.
+  const answered = new Map<string, string>();
+  const healOrigin: Origin = { source: "client", sessionId: "vqa:number" };
+  const heal = (tr: Y.Transaction) => {
+    if (answered.size === 0 || tr.origin === ctx.origin || tr.origin === healOrigin) return;
+    const fixes = answerNumbersToHeal(ctx.docCtx.doc, answered);
+    if (fixes.size === 0 || !ctx.editable()) return;
+    transact(ctx.docCtx.doc, healOrigin, () => {
+      for (const [id, number] of fixes) updateRow(ctx.docCtx, healOrigin, "messages", id, { number });
+    });
+  };
+  ctx.docCtx.doc.on("afterTransaction", heal);
+  onCleanup(() => ctx.docCtx.doc.off("afterTransaction", heal));
   return {
     ask: (input) =>
       guard("Cannot add the question", () => {
@@ -70,6 +88,7 @@ export function vqaActions(ctx: WorkspaceContext): VqaActions {
         stop();
         const id = addAnswer(ctx.docCtx, ctx.origin, questionId, content, me());
         stop();
+        answered.set(id, questionId);
         return id;
       }),
     editQuestion: (questionId, edit) => {
