@@ -1,6 +1,5 @@
-import { createEffect, createMemo, createSignal, getOwner, on, onCleanup, runWithOwner, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, on, onCleanup, untrack } from "solid-js";
 import { readRow, type FrameRef } from "@tessera/shared-crdt";
-import type * as FollowStore from "../app/follow.js";
 import type { KeyPress } from "../app/keymap.js";
 import { toastError } from "../ui/toasts.js";
 import type { WorkspaceContext } from "../pages/workspace/workspaceContext.js";
@@ -31,8 +30,6 @@ import "./video/video.css";
 
 /** Awareness carries the frame at most this often while playing (the last one always goes out). */
 const FRAME_PRESENCE_MS = 120;
-
-type FollowModule = typeof FollowStore;
 
 const plain = (k: KeyPress) => !k.ctrl && !k.alt && !k.shift;
 
@@ -100,7 +97,7 @@ function open(ctx: WorkspaceContext) {
     const n = count();
     if (!c || n === 0 || !Number.isFinite(target)) return;
     const f = Math.max(0, Math.min(n - 1, Math.round(target)));
-    if (byUser) follow?.dispatchFollow({ type: "userViewport" });
+    if (byUser) ctx.userMovedView();
     if (f === c.getFrame()) return;
     c.setFrame(f);
     cache?.setPlayhead(f);
@@ -124,22 +121,14 @@ function open(ctx: WorkspaceContext) {
   });
 
   // ── follow mode: the leader's frame ────────────────────────────────────────────────────────
-  // The follow store reads the location when loaded: imported when a record opens, not with the module list.
-  let follow: FollowModule | null = null;
-  const owner = getOwner();
-  void import("../app/follow.js").then((m) => {
-    follow = m;
-    runWithOwner(owner, () =>
-      createEffect(() => {
-        const f = m.followState();
-        if (f.mode !== "following" || frames() === null) return;
-        const leader =
-          ctx.peers().find((p) => p.user.id === f.leader.id && p.state.recordId === ctx.recordId) ??
-          ctx.peers().find((p) => p.user.id === f.leader.id);
-        const lf = leader?.state.frame;
-        if (typeof lf === "number" && lf !== untrack(frame)) seek(lf, false);
-      }),
-    );
+  createEffect(() => {
+    const leaderId = ctx.followedUserId();
+    if (leaderId === null || frames() === null) return;
+    const leader =
+      ctx.peers().find((p) => p.user.id === leaderId && p.state.recordId === ctx.recordId) ??
+      ctx.peers().find((p) => p.user.id === leaderId);
+    const lf = leader?.state.frame;
+    if (typeof lf === "number" && lf !== untrack(frame)) seek(lf, false);
   });
 
   // ── lanes ──────────────────────────────────────────────────────────────────────────────────

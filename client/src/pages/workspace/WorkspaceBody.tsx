@@ -1,4 +1,4 @@
-import { createEffect, createResource, createSignal, For, on, onCleanup, onMount, Show, type Accessor } from "solid-js";
+import { createEffect, createSignal, For, on, onCleanup, onMount, Show, type Accessor } from "solid-js";
 import * as Y from "yjs";
 import {
   canEditRecord,
@@ -8,16 +8,12 @@ import {
   type DocContext,
   type NamedAction,
 } from "@tessera/shared-crdt";
-import { getNeighbors } from "../../api/endpoints.js";
-import { ApiError } from "../../api/http.js";
 import type { ExplorerQuery } from "../../api/explorerQuery.js";
 import { categoryColor, cssColor } from "../../app/categories.js";
 import type { DatasetMeta } from "../../app/datasetMeta.js";
 import { EntityIndex, type EntityItem } from "../../app/EntityIndex.js";
 import { dispatchFollow, followState } from "../../app/follow.js";
 import { followBanner } from "../../app/followMachine.js";
-import { navigate } from "../../app/router.js";
-import { explorerRoute, workspaceRoute } from "../../app/routes.js";
 import { KEYPOINT_TEMPLATES } from "../../app/templates.js";
 import { createUndoManager } from "../../app/undo.js";
 import type { CanvasController, CanvasView, SelectionRef } from "../../canvas/types.js";
@@ -39,6 +35,7 @@ import { recordActivity } from "./recordActivity.js";
 import { ToolOptions } from "./ToolOptions.js";
 import { ToolRail } from "./ToolRail.js";
 import { TopBar } from "./TopBar.js";
+import { recordNavigation } from "./recordNavigation.js";
 import { useWorkspaceKeys } from "./useWorkspaceKeys.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 import { workspaceFor } from "../../workspaces/registry.js";
@@ -267,30 +264,7 @@ export function WorkspaceBody(props: {
   };
 
   // ── neighbours, activity, workflow ──────────────────────────────────────────────────────────
-  const refetchOnline = () => void refetchNeighbors();
-  onCleanup(() => window.removeEventListener("online", refetchOnline));
-  const [neighbors, { refetch: refetchNeighbors }] = createResource(async () => {
-    try {
-      return await getNeighbors(props.datasetId, props.recordId, props.query);
-    } catch (err) {
-      // Offline: asked again when the network is back, without a toast.
-      if (!navigator.onLine && !(err instanceof ApiError))
-        window.addEventListener("online", refetchOnline, { once: true });
-      // An unknown record is said by the page ("No such record"), not by a toast.
-      else if (!(err instanceof ApiError && err.status === 404))
-        toastError(err, "Cannot find the previous and next records");
-      return null;
-    }
-  });
-  const go = (recordId: string | null | undefined) => {
-    if (!recordId) return;
-    dispatchFollow({ type: "userNavigated" });
-    navigate(workspaceRoute(props.datasetId, recordId, props.query));
-  };
-  const back = () => {
-    dispatchFollow({ type: "userNavigated" });
-    navigate(explorerRoute(props.datasetId, props.query));
-  };
+  const { neighbors, go, back } = recordNavigation(props.datasetId, props.recordId, props.query);
   const activity = recordActivity(props.datasetId, props.recordId, myId);
   const runAction = (action: NamedAction, comment: string) => {
     live.conn.transition(props.recordId, action, comment).then(
@@ -321,6 +295,11 @@ export function WorkspaceBody(props: {
     awareness,
     peers: people.peers,
     undo,
+    followedUserId: () => {
+      const f = followState();
+      return f.mode === "following" ? f.leader.id : null;
+    },
+    userMovedView: () => dispatchFollow({ type: "userViewport" }),
     editable,
     hidden: settings.hidden,
     locked: settings.locked,

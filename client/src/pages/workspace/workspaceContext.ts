@@ -28,6 +28,10 @@ export interface WorkspaceContext {
   readonly awareness: Awareness;
   /** Everyone else on this record (one entry per awareness client; not this tab). */
   readonly peers: Accessor<readonly Peer[]>;
+  /** Whom this person follows once on the leader's record (follow mode), else null. */
+  readonly followedUserId: Accessor<string | null>;
+  /** This person moved the view themselves (a pan, a seek): follow mode stops, as for a pan of the canvas. */
+  userMovedView(): void;
   /** This person's undo manager (only their own edits). */
   readonly undo: Y.UndoManager;
   readonly editable: Accessor<boolean>;
