@@ -203,6 +203,15 @@ test("B and C follow A across frames; everyone sees the others' frames in presen
   await seek(alice, 4);
   await expect(frameOf(rita)).toHaveAttribute("data-frame", "4");
   await expect(frameOf(bob)).toHaveAttribute("data-frame", "19");
+  // The dataset's live channel carries the frame each person settled on: Bob's explorer says where Alice is.
+  const explorer = await bob.context().newPage();
+  await explorer.goto(`/#/explorer/${DATASET}`);
+  await expect(
+    explorer.locator(
+      `tr.rec:has(td.mono:text-is("${record}")) [data-testid="record-people"] [title="Alice — frame 5"]`,
+    ),
+  ).toHaveCount(1);
+  await explorer.close();
 });
 
 test("A marks a track occluded on a frame in the state panel; B sees the state row and it carries forward", async ({

@@ -70,9 +70,14 @@ export function onFollowEvent(
 }
 
 /** People (one entry per user, not per tab) whose presence is on `recordId`. */
-export function peopleOn(presence: readonly Presence[], recordId: string, exceptUserId?: string | null): LiveUser[] {
-  const seen = new Map<string, LiveUser>();
+export function peopleOn(
+  presence: readonly Presence[],
+  recordId: string,
+  exceptUserId?: string | null,
+): Array<LiveUser & { readonly frame: number | null }> {
+  const seen = new Map<string, LiveUser & { readonly frame: number | null }>();
   for (const p of presence)
-    if (p.recordId === recordId && p.user.id !== exceptUserId && !seen.has(p.user.id)) seen.set(p.user.id, p.user);
+    if (p.recordId === recordId && p.user.id !== exceptUserId && !seen.has(p.user.id))
+      seen.set(p.user.id, { ...p.user, frame: p.frame });
   return [...seen.values()];
 }

@@ -29,6 +29,8 @@ import "./video/video.css";
  */
 
 /** Awareness carries the frame at most this often while playing (the last one always goes out). */
+/** A frame held this long is this person's place on the dataset's live channel. */
+const LIVE_FRAME_SETTLE_MS = 1000;
 const FRAME_PRESENCE_MS = 120;
 
 const plain = (k: KeyPress) => !k.ctrl && !k.alt && !k.shift;
@@ -69,6 +71,18 @@ function open(ctx: WorkspaceContext) {
     } else trailing = window.setTimeout(() => publish(f), wait);
   };
   onCleanup(() => clearTimeout(trailing));
+  // The dataset's live channel hears of the frame once it settles (it carries places, not playback).
+  let settled = 0;
+  createEffect(
+    on(frame, (f) => {
+      clearTimeout(settled);
+      settled = window.setTimeout(() => ctx.setLivePresence({ frame: f }), LIVE_FRAME_SETTLE_MS);
+    }),
+  );
+  onCleanup(() => {
+    clearTimeout(settled);
+    ctx.setLivePresence({ frame: null });
+  });
 
   // ── the canvas in frame mode ───────────────────────────────────────────────────────────────
   let fromTimeline = false;

@@ -233,7 +233,15 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                   <td>
                     <span class="avatars" data-testid="record-people">
                       <For each={live ? peopleOn(live.presence(), rec.id, myId) : []}>
-                        {(u) => <Avatar name={u.name} color={u.color} size={24} />}
+                        {(u) => (
+                          <Avatar
+                            name={u.name}
+                            color={u.color}
+                            size={24}
+                            // A video's frame, 1-based as the timeline shows it.
+                            title={u.frame === null ? u.name : `${u.name} — frame ${u.frame + 1}`}
+                          />
+                        )}
                       </For>
                     </span>
                   </td>

@@ -300,6 +300,7 @@ export function WorkspaceBody(props: {
       return f.mode === "following" ? f.leader.id : null;
     },
     userMovedView: () => dispatchFollow({ type: "userViewport" }),
+    setLivePresence: (p) => live.conn.updatePresence({ recordId: props.recordId, frame: p.frame }),
     editable,
     hidden: settings.hidden,
     locked: settings.locked,

@@ -32,6 +32,11 @@ export interface WorkspaceContext {
   readonly followedUserId: Accessor<string | null>;
   /** This person moved the view themselves (a pan, a seek): follow mode stops, as for a pan of the canvas. */
   userMovedView(): void;
+  /**
+   * This person's place for the dataset's live channel (presence in the explorer and library):
+   * the frame they are on, for a video. Cheap to call; the channel sends only changes.
+   */
+  setLivePresence(p: { frame: number | null }): void;
   /** This person's undo manager (only their own edits). */
   readonly undo: Y.UndoManager;
   readonly editable: Accessor<boolean>;
