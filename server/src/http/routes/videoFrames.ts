@@ -15,7 +15,8 @@ import { FRAME_BOUNDARY, framePartHead } from "./frameBatch.js";
  *  - `GET /datasets/{id}/videos/{video_id}/frames?start_frame&batch_size`: consecutive frames as
  *    the frame batch route's multipart body, each part sent as soon as ffmpeg has it;
  *  - `GET /datasets/{id}/videos/{video_id}/frames/{frame_index}`: one frame as a JPEG.
- * Frame `i` of a view is the file's frame at `from_timestamp + i / fps`. Without ffmpeg: 501.
+ * Frame `i` of a view is the file's frame at `from_timestamp + i / fps` (SPEC D-VFILE-2). Without
+ * ffmpeg: 501.
  */
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
