@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, getOwner, on, onCleanup, runWithOwner, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, getOwner, on, onCleanup, runWithOwner, Show, untrack } from "solid-js";
 import { readRow, type FrameRef } from "@tessera/shared-crdt";
 import type * as FollowStore from "../app/follow.js";
 import type { KeyPress } from "../app/keymap.js";
@@ -23,7 +23,8 @@ import {
 import "./video/video.css";
 
 /**
- * The video workspace (Pixano `video`: frames in `sequence_frames`): the canvas in frame mode (one
+ * The video workspace (Pixano `video`: frames in `sequence_frames`, or video files in `videos`
+ * decoded by the server): the canvas in frame mode (one
  * frame of every view at a time, tracks interpolated between keyframes), the timeline dock
  * (transport, slider, one lane per entity), CVAT's keys, each person's frame in presence and
  * follow mode following the leader's frame.
@@ -41,16 +42,22 @@ function open(ctx: WorkspaceContext) {
   const [frames, setFrames] = createSignal<FrameList | null>(null);
   const [frame, setFrame] = createSignal(0);
   const [selected, setSelected] = createSignal<ReadonlySet<string>>(new Set());
+  /** Why the server gives no frames (e.g. it has no ffmpeg for a video file): shown, not a blank canvas. */
+  const [failure, setFailure] = createSignal<string | null>(null);
   let cache: FrameCache | null = null;
   const abort = new AbortController();
   onCleanup(() => {
     abort.abort();
     cache?.destroy();
   });
-  listFrames(ctx.datasetId, ctx.recordId, abort.signal).then(
+  listFrames(ctx.datasetId, ctx.recordId, new Set(ctx.meta.schema.tables.keys()), abort.signal).then(
     (list) => {
       if (abort.signal.aborted) return;
       cache = new FrameCache(ctx.datasetId, ctx.recordId, list);
+      cache.onFailure = (message) => {
+        setFailure(message);
+        toastError(new Error(message), "The video's frames cannot be shown");
+      };
       setFrames(list);
     },
     (err: unknown) => {
@@ -116,7 +123,7 @@ function open(ctx: WorkspaceContext) {
         !!list &&
         list.viewNames().every((v) => {
           const fr = list.at(v, f);
-          return !fr || (cache?.has(fr.id) ?? false);
+          return !fr || (cache?.has(fr) ?? false);
         })
       );
     },
@@ -183,7 +190,9 @@ function open(ctx: WorkspaceContext) {
       const t = readRow(doc, "tracklets", trackletId);
       const view = (t && list.byId(t.view_id)?.logicalName) ?? list.viewNames()[0];
       const f = view === undefined ? undefined : list.at(view, index);
-      return f ? { index: f.index, id: f.id, timestamp: f.timestamp } : null;
+      if (!f) return null;
+      const ref = { index: f.index, id: f.id, timestamp: f.timestamp };
+      return f.frameId === undefined ? ref : { ...ref, frameId: f.frameId };
     },
   };
   const selectTrack = (id: string | null, additive: boolean) => {
@@ -312,28 +321,37 @@ function open(ctx: WorkspaceContext) {
   onCleanup(() => (w.__tesseraVideo = undefined));
 
   const Dock = () => (
-    <Timeline
-      count={count}
-      fps={fps}
-      frame={frame}
-      playing={playback.playing}
-      speed={playback.speed}
-      lanes={lanes}
-      selected={selected}
-      peers={peerHeads}
-      editable={ctx.editable}
-      loading={() => frames() === null}
-      labelOf={(id) => labels().get(id) ?? ""}
-      colorOf={(id) => ctx.colorOfLabel(labels().get(id) ?? "")}
-      seek={(f) => {
-        playback.pause();
-        seek(f);
-      }}
-      togglePlay={playback.toggle}
-      setSpeed={playback.setSpeed}
-      selectTrack={selectTrack}
-      action={(a) => void act(a)}
-    />
+    <>
+      <Show when={failure()}>
+        {(message) => (
+          <div class="video-failure" role="alert">
+            {message()}
+          </div>
+        )}
+      </Show>
+      <Timeline
+        count={count}
+        fps={fps}
+        frame={frame}
+        playing={playback.playing}
+        speed={playback.speed}
+        lanes={lanes}
+        selected={selected}
+        peers={peerHeads}
+        editable={ctx.editable}
+        loading={() => frames() === null}
+        labelOf={(id) => labels().get(id) ?? ""}
+        colorOf={(id) => ctx.colorOfLabel(labels().get(id) ?? "")}
+        seek={(f) => {
+          playback.pause();
+          seek(f);
+        }}
+        togglePlay={playback.toggle}
+        setSpeed={playback.setSpeed}
+        selectTrack={selectTrack}
+        action={(a) => void act(a)}
+      />
+    </>
   );
   const fields = stateFields(ctx);
   const Side =
