@@ -10,7 +10,7 @@ import { JpegSplitter, JpegStreamError } from "./jpegSplitter.js";
  */
 
 /** Why a decode produced no (or not all) frames. */
-export type DecodeFailure = "missing" | "undecodable" | "timeout" | "aborted";
+type DecodeFailure = "missing" | "undecodable" | "timeout" | "aborted";
 
 export class VideoDecodeError extends Error {
   override readonly name = "VideoDecodeError";
@@ -38,8 +38,8 @@ export interface DecodeRequest {
   readonly onFrame: (index: number, jpeg: Buffer) => void;
 }
 
-/** The command line for frames `[start, start + count)`: exported for the tests. */
-export function ffmpegArgs(r: Pick<DecodeRequest, "file" | "from" | "fps" | "start" | "count">): string[] {
+/** The command line for frames `[start, start + count)`. */
+function ffmpegArgs(r: Pick<DecodeRequest, "file" | "from" | "fps" | "start" | "count">): string[] {
   const seek = Math.max(0, r.from + (r.start - 0.5) / r.fps);
   return [
     "-hide_banner",

@@ -17,7 +17,7 @@ const SOS = 0xda;
 const isRestart = (m: number) => m >= 0xd0 && m <= 0xd7;
 
 /** The length of the complete JPEG at the start of `buf`, or -1 when more bytes are needed. */
-export function jpegLength(buf: Uint8Array): number {
+function jpegLength(buf: Uint8Array): number {
   if (buf.length < 2) return -1;
   if (buf[0] !== 0xff || buf[1] !== SOI) throw new JpegStreamError("ffmpeg's output is not a JPEG stream");
   let i = 2;

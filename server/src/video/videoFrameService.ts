@@ -20,7 +20,7 @@ export interface VideoFrameOptions {
   readonly maxFiles: number;
 }
 
-export const VIDEO_FRAME_DEFAULTS: VideoFrameOptions = {
+const VIDEO_FRAME_DEFAULTS: VideoFrameOptions = {
   ffmpeg: "ffmpeg",
   maxRunning: 2,
   maxWaiting: 8,

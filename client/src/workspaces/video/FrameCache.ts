@@ -173,7 +173,7 @@ export class FrameCache {
 }
 
 /** A frame (or batch) the server refused, with its `{"detail"}`. */
-export class FrameFetchError extends Error {
+class FrameFetchError extends Error {
   override readonly name = "FrameFetchError";
   constructor(
     what: string,

@@ -142,7 +142,7 @@ export function fpsOf(frames: readonly VideoFrameInfo[]): number {
 const PAGE = 1000;
 
 /** A `videos` row as a view of the frame list (null when it says no frame count or rate). */
-export function videoFileView(datasetId: string, v: VideoResponse): VideoFileView | null {
+function videoFileView(datasetId: string, v: VideoResponse): VideoFileView | null {
   const count = v.num_frames ?? 0;
   const fps = v.fps ?? 0;
   if (!(count > 0) || !(fps > 0)) return null;
