@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,6 +107,13 @@ beforeAll(async () => {
   if (!ds) throw new Error("video_ref does not open");
   await ds.update("videos", REMOTE, { uri: "", raw_bytes: new TextEncoder().encode("not a video at all") });
   ds.close();
+  // video_file's movie as a file in DATA_DIR/media (a `uri` row) instead of embedded bytes.
+  await mkdir(path.join(dataDir, "media", "clips"), { recursive: true });
+  await copyFile(MP4, path.join(dataDir, "media", "clips", "tiny.mp4"));
+  const vf = await new Library(dataDir).open(VFILE);
+  if (!vf) throw new Error("video_file does not open");
+  await vf.update("videos", MOVIE, { uri: "clips/tiny.mp4", raw_bytes: new Uint8Array(0) });
+  vf.close();
   ref = referenceFrames();
   server = await spawnServer(dataDir);
 });
@@ -149,6 +156,21 @@ describe("frames of a video file, decoded by ffmpeg", () => {
     const win = parts(Buffer.from(await (await frames(WINDOW, "?batch_size=16")).arrayBuffer()));
     expect(win.map((p) => p.index)).toEqual([0, 1, 2]);
     win.forEach((p) => expect(p.bytes.equals(ref[p.index + 3] as Buffer), `window frame ${p.index}`).toBe(true));
+  });
+
+  it("decodes a video stored as a file in the media folder (a uri row), and says when the file is gone", async () => {
+    const res = await frames(MOVIE, "/4", VFILE);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(ref[4] as Buffer)).toBe(true);
+    const media = path.join(root, "data", "media", "clips");
+    await rename(path.join(media, "tiny.mp4"), path.join(media, "moved.mp4"));
+    try {
+      const gone = await frames(MOVIE, "/4", VFILE);
+      expect(gone.status).toBe(404);
+      expect(((await gone.json()) as { detail: string }).detail).toMatch(/not found/);
+    } finally {
+      await rename(path.join(media, "moved.mp4"), path.join(media, "tiny.mp4"));
+    }
   });
 
   it("refuses out-of-range frames, bad parameters, remote and undecodable videos with a detail, and keeps serving", async () => {

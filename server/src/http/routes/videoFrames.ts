@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import type { Response, Router } from "express";
 import { isRemoteUri, resolveMediaPath } from "@tessera/dataset";
 import type { Row } from "@tessera/shared-crdt";
@@ -43,18 +44,41 @@ async function sourceOf(ctx: AppContext, datasetId: string, videoId: string) {
   if (!(fps > 0) || !Number.isFinite(fps)) throw new HttpError(422, `Video '${videoId}' has no frame rate (fps).`);
   if (isRemoteUri(uri))
     throw new HttpError(422, `Video '${videoId}' is remote (${uri}); the server decodes only embedded or local files.`);
-  const source: VideoSource = {
-    key: `${handle.id}\u0000${videoId}\u0000${str(row.updated_at)}`,
+  // What identifies the content, so no cache serves a replaced video: the dataset's creation (a
+  // re-import keeps row ids), the row's own fields, and a media file's size and modification time.
+  const stamp = [
+    handle.id,
+    str(handle.info.creation_date),
+    videoId,
+    str(row.updated_at),
+    frames,
     fps,
-    from: Math.max(0, num(row.from_timestamp)),
-    file: async () => {
-      if (uri !== "") return { path: await resolveMediaPath(ctx.mediaDir, uri) };
+    row.from_timestamp,
+  ];
+  let file: (() => Promise<{ path: string } | { bytes: Uint8Array }>) | null = null;
+  if (uri !== "") {
+    const resolved = await resolveMediaPath(ctx.mediaDir, uri);
+    const st = await stat(resolved).catch((err: unknown) => {
+      if (err instanceof Error && "code" in err && err.code === "ENOENT")
+        throw notFound(`The file of video '${videoId}' is not in the media folder.`);
+      throw err;
+    });
+    stamp.push(st.size, st.mtimeMs);
+    file = () => Promise.resolve({ path: resolved });
+  } else {
+    file = async () => {
       const full = await handle.get("videos", videoId, ["id", "raw_bytes"]);
       const bytes = full?.raw_bytes;
       if (!(bytes instanceof Uint8Array) || bytes.length === 0)
         throw new HttpError(422, `Video '${videoId}' has neither embedded bytes nor a uri.`);
       return { bytes };
-    },
+    };
+  }
+  const source: VideoSource = {
+    key: stamp.map(String).join("\u0000"),
+    fps,
+    from: Math.max(0, num(row.from_timestamp)),
+    file,
   };
   return { source, frames };
 }
