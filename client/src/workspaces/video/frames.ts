@@ -59,6 +59,11 @@ export class FrameList implements FrameLookup {
     this.fps = file ? file.fps : fpsOf(this.views.values().next().value ?? []);
   }
 
+  /** Whether a view is a video file (its batches are decoded by the server: larger ones pay off). */
+  get hasFiles(): boolean {
+    return this.files.size > 0;
+  }
+
   /** A frame by the id per-frame rows point to: a frame row, or a video file's row (its frame 0). */
   byId(frameId: string): VideoFrame | undefined {
     const file = this.fileIds.get(frameId);
