@@ -16,9 +16,9 @@ test("signs in, finds a dataset, filters, sorts and opens a record from the keyb
   await login.locator('input[name="password"]').fill(users.alice.password);
   await login.getByRole("button", { name: "Sign in" }).click();
 
-  // Library: four demo datasets, searchable, with status bars.
+  // Library: four demo datasets and the video file serve.mjs adds, searchable, with status bars.
   const cards = page.getByTestId("dataset-card");
-  await expect(cards).toHaveCount(4);
+  await expect(cards).toHaveCount(5);
   await expect(page.getByTestId("user-menu")).toContainText("Alice");
   await expect(cards.filter({ hasText: DATASET }).locator(".legend")).toContainText("New");
   await shot(page, "02-library");

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * Playwright's web server for the e2e suite: builds the client when its sources are newer than
- * client/dist, writes the demo library into a fresh temporary DATA_DIR, starts the real server
+ * client/dist, writes the demo library into a fresh temporary DATA_DIR (plus the Pixano-built
+ * `video_file` dataset, a video file), starts the real server
  * (`tessera server run DATA_DIR --host 127.0.0.1 --port 0`, accounts on), creates the test
  * accounts through the REST API as the first admin, then prints the line Playwright waits for
  * (`TESSERA_E2E ready on port N`). SIGTERM/SIGINT stop the server and remove the folder.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +73,9 @@ process.on("SIGINT", () => stop(0));
 try {
   log(`demo library in ${dataDir}`);
   await run(bin("tsx"), [join(root, "server", "src", "demo", "main.ts"), dataDir]);
+  // A video file (a Pixano 0.8 `videos` row, embedded mp4) next to the demo: videoFile.spec.ts.
+  const videoFile = join(root, "fixtures", "pixano-built", "library-extra", "video_file");
+  cpSync(videoFile, join(dataDir, "library", "video_file"), { recursive: true });
   server = spawn(
     process.execPath,
     [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],

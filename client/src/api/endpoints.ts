@@ -1,4 +1,5 @@
 import type { ActivityEntry, Presence } from "@tessera/shared-crdt";
+import type { VideoResponse } from "@tessera/shared-crdt/api";
 import { queryString, requestJson } from "./http.js";
 import { restParams, type ExplorerQuery } from "./explorerQuery.js";
 import type { DatasetDetail, DatasetSummary, FilterDocument, Neighbors, Page, RecordItem, ViewItem } from "./types.js";
@@ -63,6 +64,13 @@ export function listRecordViews(
 ): Promise<Page<ViewItem>> {
   return requestJson<Page<ViewItem>>(
     `${ds(datasetId)}/records/${encodeURIComponent(recordId)}/${resource}${queryString({ limit: 1000 })}`,
+  );
+}
+
+/** A record's video files (`videos` rows; their frames come from `…/videos/{id}/frames`). */
+export function listRecordVideos(datasetId: string, recordId: string): Promise<Page<VideoResponse>> {
+  return requestJson<Page<VideoResponse>>(
+    `${ds(datasetId)}/records/${encodeURIComponent(recordId)}/videos${queryString({ limit: 1000 })}`,
   );
 }
 

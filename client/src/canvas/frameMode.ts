@@ -48,7 +48,8 @@ export function frameEditHooks(o: {
     const view = o.views.find((v) => v.id === tileId);
     const f = mode && view ? mode.lookup.at(view.logicalName, o.scene.frame) : undefined;
     if (!f || !view) return null;
-    return { frame: { index: f.index, id: f.id, timestamp: f.timestamp }, viewId: view.id };
+    const frame = { index: f.index, id: f.id, timestamp: f.timestamp };
+    return { frame: f.frameId === undefined ? frame : { ...frame, frameId: f.frameId }, viewId: view.id };
   };
   return {
     frameOn,

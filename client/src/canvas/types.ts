@@ -78,6 +78,8 @@ export interface VideoFrameInfo {
   readonly index: number;
   /** Seconds (or whatever unit the dataset stored; -1 when unknown). */
   readonly timestamp: number;
+  /** `frame_id` of rows drawn on it when not `id`: a video file's frame has no row (`""`; `id` is the `videos` row). */
+  readonly frameId?: string;
 }
 
 /** The frames of a video record, as the video workspace lists them once. */

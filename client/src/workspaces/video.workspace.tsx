@@ -1,5 +1,6 @@
-import { createEffect, createMemo, createSignal, on, onCleanup, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, on, onCleanup, Show, untrack } from "solid-js";
 import { readRow, type FrameRef } from "@tessera/shared-crdt";
+import { VIDEO_FRAME_BATCH_MAX } from "@tessera/shared-crdt/api";
 import type { KeyPress } from "../app/keymap.js";
 import { toastError } from "../ui/toasts.js";
 import type { WorkspaceContext } from "../pages/workspace/workspaceContext.js";
@@ -22,7 +23,8 @@ import {
 import "./video/video.css";
 
 /**
- * The video workspace (Pixano `video`: frames in `sequence_frames`): the canvas in frame mode (one
+ * The video workspace (Pixano `video`: frames in `sequence_frames`, or video files in `videos`
+ * decoded by the server): the canvas in frame mode (one
  * frame of every view at a time, tracks interpolated between keyframes), the timeline dock
  * (transport, slider, one lane per entity), CVAT's keys, each person's frame in presence and
  * follow mode following the leader's frame.
@@ -40,16 +42,24 @@ function open(ctx: WorkspaceContext) {
   const [frames, setFrames] = createSignal<FrameList | null>(null);
   const [frame, setFrame] = createSignal(0);
   const [selected, setSelected] = createSignal<ReadonlySet<string>>(new Set());
+  /** Why the server gives no frames (e.g. it has no ffmpeg for a video file): shown, not a blank canvas. */
+  const [failure, setFailure] = createSignal<string | null>(null);
   let cache: FrameCache | null = null;
   const abort = new AbortController();
   onCleanup(() => {
     abort.abort();
     cache?.destroy();
   });
-  listFrames(ctx.datasetId, ctx.recordId, abort.signal).then(
+  listFrames(ctx.datasetId, ctx.recordId, new Set(ctx.meta.schema.tables.keys()), abort.signal).then(
     (list) => {
       if (abort.signal.aborted) return;
-      cache = new FrameCache(ctx.datasetId, ctx.recordId, list);
+      // A video file's batch costs a seek to its keyframe plus the decode: 32 frames take little more
+      // than 16 (load-tests/RESULTS.md: 429 vs 320 ms p50 on 720p), so files come in batches of 32.
+      cache = new FrameCache(ctx.datasetId, ctx.recordId, list, list.hasFiles ? { batch: VIDEO_FRAME_BATCH_MAX } : {});
+      cache.onFailure = (message) => {
+        setFailure(message);
+        toastError(new Error(message), "The video's frames cannot be shown");
+      };
       setFrames(list);
     },
     (err: unknown) => {
@@ -127,7 +137,7 @@ function open(ctx: WorkspaceContext) {
         !!list &&
         list.viewNames().every((v) => {
           const fr = list.at(v, f);
-          return !fr || (cache?.has(fr.id) ?? false);
+          return !fr || (cache?.has(fr) ?? false);
         })
       );
     },
@@ -186,7 +196,9 @@ function open(ctx: WorkspaceContext) {
       const t = readRow(doc, "tracklets", trackletId);
       const view = (t && list.byId(t.view_id)?.logicalName) ?? list.viewNames()[0];
       const f = view === undefined ? undefined : list.at(view, index);
-      return f ? { index: f.index, id: f.id, timestamp: f.timestamp } : null;
+      if (!f) return null;
+      const ref = { index: f.index, id: f.id, timestamp: f.timestamp };
+      return f.frameId === undefined ? ref : { ...ref, frameId: f.frameId };
     },
   };
   const selectTrack = (id: string | null, additive: boolean) => {
@@ -315,28 +327,37 @@ function open(ctx: WorkspaceContext) {
   onCleanup(() => (w.__tesseraVideo = undefined));
 
   const Dock = () => (
-    <Timeline
-      count={count}
-      fps={fps}
-      frame={frame}
-      playing={playback.playing}
-      speed={playback.speed}
-      lanes={lanes}
-      selected={selected}
-      peers={peerHeads}
-      editable={ctx.editable}
-      loading={() => frames() === null}
-      labelOf={(id) => labels().get(id) ?? ""}
-      colorOf={(id) => ctx.colorOfLabel(labels().get(id) ?? "")}
-      seek={(f) => {
-        playback.pause();
-        seek(f);
-      }}
-      togglePlay={playback.toggle}
-      setSpeed={playback.setSpeed}
-      selectTrack={selectTrack}
-      action={(a) => void act(a)}
-    />
+    <>
+      <Show when={failure()}>
+        {(message) => (
+          <div class="video-failure" role="alert">
+            {message()}
+          </div>
+        )}
+      </Show>
+      <Timeline
+        count={count}
+        fps={fps}
+        frame={frame}
+        playing={playback.playing}
+        speed={playback.speed}
+        lanes={lanes}
+        selected={selected}
+        peers={peerHeads}
+        editable={ctx.editable}
+        loading={() => frames() === null}
+        labelOf={(id) => labels().get(id) ?? ""}
+        colorOf={(id) => ctx.colorOfLabel(labels().get(id) ?? "")}
+        seek={(f) => {
+          playback.pause();
+          seek(f);
+        }}
+        togglePlay={playback.toggle}
+        setSpeed={playback.setSpeed}
+        selectTrack={selectTrack}
+        action={(a) => void act(a)}
+      />
+    </>
   );
   const fields = stateFields(ctx);
   const Side =

@@ -78,6 +78,8 @@ function build(): Record<string, Rule> {
     get_filter_schema: READ,
     get_record_neighbors: READ,
     get_record_sframe_batch: READ,
+    get_video_frames: READ,
+    get_video_frame: READ,
     get_media_file: SIGNED_IN,
     // Records.
     list_records: READ,

@@ -1,2 +1,3 @@
 export * from "./rest.js";
 export * from "./responses.js";
+export * from "./videoFrames.js";

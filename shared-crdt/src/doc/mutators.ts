@@ -236,6 +236,8 @@ export function addKeyframe(
     table: KeyframeTable;
     frameIndex: number;
     frameId: string;
+    /** `view_id` when it is not `frameId` (a video file's frame: the `videos` row, `frameId` `""`). */
+    viewId?: string;
     fields: NewRow<KeyframeTable>;
   },
 ): string {
@@ -250,7 +252,7 @@ export function addKeyframe(
     tracklet_id: input.trackletId,
     frame_index: input.frameIndex,
     frame_id: input.frameId,
-    view_id: input.frameId,
+    view_id: input.viewId ?? input.frameId,
   });
   const start = Math.min(int64Number(t.start_timestep), input.frameIndex);
   const end = Math.max(int64Number(t.end_timestep), input.frameIndex);

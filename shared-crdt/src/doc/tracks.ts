@@ -15,11 +15,23 @@ import type { Origin } from "./origins.js";
  * validates before writing.
  */
 
-/** One frame of a video view: its `sequence_frames` row id, index and timestamp (seconds, or -1). */
+/**
+ * One frame of a video view: its `sequence_frames` row id, index and timestamp (seconds, or -1).
+ * A frame of a video file (a `videos` row) has no row of its own: `id` is then the `videos` row
+ * (written to `view_id`) and `frameId` is `""` (written to `frame_id`), as Pixano 0.8 writes them
+ * (SPEC D-VFILE-1).
+ */
 export interface FrameRef {
   readonly index: number;
   readonly id: string;
   readonly timestamp: number;
+  /** What `frame_id` records when it is not `id` (a video file's frame: `""`). */
+  readonly frameId?: string;
+}
+
+/** The `frame_id` and `view_id` a per-frame row on `frame` carries. */
+function frameColumns(frame: FrameRef): { frame_id: string; view_id: string } {
+  return { frame_id: frame.frameId ?? frame.id, view_id: frame.id };
 }
 
 /** Per-frame tables a track can carry keyframes of. */
@@ -129,7 +141,8 @@ function check<T extends TrackTable | "tracklets">(ctx: DocContext, table: T, ro
 /**
  * D-TRACK-1: a new track, drawn on one frame: an entity, its tracklet covering just that frame
  * on `viewId` (the view's id: Pixano keeps a tracklet per entity and view), and the first
- * keyframe (`frame_index`, `frame_id` = `view_id` = the frame's row id), in one transaction.
+ * keyframe (`frame_index`, `frame_id` = `view_id` = the frame's row id; on a video file's frame,
+ * `view_id` = the `videos` row and `frame_id` `""`), in one transaction.
  */
 export function createTrack(
   ctx: DocContext,
@@ -152,7 +165,7 @@ export function createTrack(
     source_type: typeof input.fields.source_type === "string" ? input.fields.source_type : "",
   };
   check(ctx, "tracklets", tracklet);
-  check(ctx, input.table, { ...input.fields, frame_index: frame.index, frame_id: frame.id, view_id: frame.id });
+  check(ctx, input.table, { ...input.fields, frame_index: frame.index, ...frameColumns(frame) });
   return transact(ctx.doc, origin, () => {
     const made = createEntity(ctx, origin, {
       ...(input.entity ? { entity: input.entity } : {}),
@@ -163,7 +176,8 @@ export function createTrack(
       trackletId,
       table: input.table,
       frameIndex: frame.index,
-      frameId: frame.id,
+      frameId: frameColumns(frame).frame_id,
+      viewId: frame.id,
       fields: input.fields,
     });
     return { entityId: made.entityId, trackletId, annotationId };
@@ -194,7 +208,8 @@ export function addTrackKeyframe(
       trackletId: input.trackletId,
       table: input.table,
       frameIndex: frame.index,
-      frameId: frame.id,
+      frameId: frameColumns(frame).frame_id,
+      viewId: frame.id,
       fields: input.fields,
     });
     if (frame.timestamp >= 0 && (before || after))
@@ -242,7 +257,8 @@ export function materialiseKeyframe(
         trackletId,
         table,
         frameIndex: frame.index,
-        frameId: frame.id,
+        frameId: frameColumns(frame).frame_id,
+        viewId: frame.id,
         fields: fields as NewRow<InterpolatedTable>,
       });
     });
@@ -286,7 +302,8 @@ export function extendTrack(ctx: DocContext, origin: Origin, trackletId: string,
         trackletId,
         table: c.table,
         frameIndex: frame.index,
-        frameId: frame.id,
+        frameId: frameColumns(frame).frame_id,
+        viewId: frame.id,
         fields: c.fields as NewRow<InterpolatedTable>,
       });
   });
@@ -398,8 +415,7 @@ export function setTrackState(
           entity_id: t.entity_id,
           tracklet_id: input.trackletId,
           frame_index: frame.index,
-          frame_id: frame.id,
-          view_id: frame.id,
+          ...frameColumns(frame),
         },
         { ...carried, ...input.fields },
       ),

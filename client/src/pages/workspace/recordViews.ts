@@ -1,11 +1,12 @@
 import type { DatasetSchema } from "@tessera/shared-crdt";
-import { listRecordViews } from "../../api/endpoints.js";
+import { listRecordVideos, listRecordViews } from "../../api/endpoints.js";
 import type { ViewItem } from "../../api/types.js";
 import type { CanvasView } from "../../canvas/types.js";
 
 /**
- * The images the canvas shows for a record: each image view, and the first frame of each frame
- * sequence (video records get their timeline later). Text views are not drawn on the canvas.
+ * The images the canvas shows for a record: each image view, the first frame of each frame
+ * sequence, and frame 0 of each video file (decoded by the server; video records get their
+ * timeline later). Text views are not drawn on the canvas.
  */
 export async function recordViews(datasetId: string, recordId: string, schema: DatasetSchema): Promise<CanvasView[]> {
   const tables = new Set(schema.views.values());
@@ -29,6 +30,16 @@ export async function recordViews(datasetId: string, recordId: string, schema: D
       if (!prev || (v.frame_index ?? 0) < (prev.frame_index ?? 0)) first.set(name, v);
     }
     for (const v of first.values()) out.push(toView(v));
+  }
+  if (tables.has("videos")) {
+    for (const v of (await listRecordVideos(datasetId, recordId)).items)
+      out.push({
+        id: v.id,
+        logicalName: v.logical_name ?? "",
+        src: `/datasets/${encodeURIComponent(datasetId)}/videos/${encodeURIComponent(v.id)}/frames/0`,
+        width: v.width ?? 0,
+        height: v.height ?? 0,
+      });
   }
   // Views in the order info.json declares them.
   const order = [...schema.views.keys()];

@@ -1,26 +1,47 @@
+import type { VideoResponse } from "@tessera/shared-crdt/api";
 import { queryString, requestJson } from "../../api/http.js";
 import type { Page, ViewItem } from "../../api/types.js";
 import type { FrameLookup, VideoFrameInfo } from "../../canvas/types.js";
 
 /**
- * A video record's frames (`sequence_frames` rows), listed once when the record opens: per
- * logical view, by frame index. Only the rows' metadata is listed (no bytes); the images come
- * through the frame cache.
+ * A video record's frames, listed once when the record opens: per logical view, by frame index.
+ * A view is either frames stored one row each (`sequence_frames`: only the rows' metadata is
+ * listed, no bytes) or one video file (a `videos` row: its frames are `num_frames` at `fps` from
+ * `from_timestamp`, decoded by the server). The images come through the frame cache.
  */
 export interface VideoFrame extends VideoFrameInfo {
   /** URL of the frame's bytes (the blob route). */
   readonly src: string;
 }
 
+/** A view stored as one video file (a `videos` row). */
+export interface VideoFileView {
+  /** The `videos` row id (what per-frame rows carry in `view_id`). */
+  readonly id: string;
+  readonly logicalName: string;
+  readonly count: number;
+  readonly fps: number;
+  /** Seconds into the file of frame 0. */
+  readonly from: number;
+  /** The frames route of the row: `…/videos/{id}/frames`. */
+  readonly route: string;
+}
+
 export class FrameList implements FrameLookup {
   private readonly ids = new Map<string, VideoFrame>();
   private readonly views = new Map<string, VideoFrame[]>();
+  private readonly files = new Map<string, VideoFileView>();
+  private readonly fileIds = new Map<string, VideoFileView>();
   /** Frames per view (the longest view): the timeline's length. */
   readonly count: number;
-  /** Frames per second, from the frames' timestamps (Pixano's default 24 when they say nothing). */
+  /** Frames per second: a video file's own rate, else from the frames' timestamps (Pixano's default 24). */
   readonly fps: number;
 
-  constructor(frames: readonly VideoFrame[]) {
+  constructor(frames: readonly VideoFrame[], files: readonly VideoFileView[] = []) {
+    for (const f of files) {
+      this.files.set(f.logicalName, f);
+      this.fileIds.set(f.id, f);
+    }
     for (const f of frames) {
       this.ids.set(f.id, f);
       let list = this.views.get(f.logicalName);
@@ -32,15 +53,49 @@ export class FrameList implements FrameLookup {
       list.sort((a, b) => a.index - b.index);
       count = Math.max(count, (list[list.length - 1]?.index ?? -1) + 1);
     }
+    for (const f of files) count = Math.max(count, f.count);
     this.count = count;
-    this.fps = fpsOf(this.views.values().next().value ?? []);
+    const file = files.find((f) => f.fps > 0);
+    this.fps = file ? file.fps : fpsOf(this.views.values().next().value ?? []);
   }
 
+  /** Whether a view is a video file (its batches are decoded by the server: larger ones pay off). */
+  get hasFiles(): boolean {
+    return this.files.size > 0;
+  }
+
+  /** A frame by the id per-frame rows point to: a frame row, or a video file's row (its frame 0). */
   byId(frameId: string): VideoFrame | undefined {
-    return this.ids.get(frameId);
+    const file = this.fileIds.get(frameId);
+    return file ? this.fileFrame(file, 0) : this.ids.get(frameId);
+  }
+
+  /** Frame `index` of a video file: the `videos` row's id, no frame row of its own (`frameId` ""). */
+  private fileFrame(file: VideoFileView, index: number): VideoFrame | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= file.count) return undefined;
+    return {
+      id: file.id,
+      frameId: "",
+      logicalName: file.logicalName,
+      index,
+      timestamp: file.from + index / file.fps,
+      src: `${file.route}/${index}`,
+    };
+  }
+
+  /** The URL of `size` frames of a view from `start`, one multipart body (the frame cache's batches). */
+  batchUrl(datasetId: string, recordId: string, view: string, start: number, size: number): string {
+    const file = this.files.get(view);
+    if (file) return `${file.route}${queryString({ start_frame: start, batch_size: size })}`;
+    return (
+      `/datasets/${encodeURIComponent(datasetId)}/records/${encodeURIComponent(recordId)}/sframes/batch` +
+      queryString({ view_name: view, start_frame: start, batch_size: size })
+    );
   }
 
   at(logicalName: string, index: number): VideoFrame | undefined {
+    const file = this.files.get(logicalName);
+    if (file) return this.fileFrame(file, index);
     const list = this.views.get(logicalName);
     if (!list) return undefined;
     // Frame indexes are contiguous from 0 in Pixano's builders: try the direct slot first.
@@ -60,7 +115,7 @@ export class FrameList implements FrameLookup {
   }
 
   viewNames(): string[] {
-    return [...this.views.keys()];
+    return [...this.views.keys(), ...[...this.files.keys()].filter((v) => !this.views.has(v))];
   }
 
   /** The time of a frame in seconds (from the frames' rate). */
@@ -91,10 +146,45 @@ export function fpsOf(frames: readonly VideoFrameInfo[]): number {
 
 const PAGE = 1000;
 
-/** Lists every frame row of a record (pages of 1000, metadata only). */
-export async function listFrames(datasetId: string, recordId: string, signal?: AbortSignal): Promise<FrameList> {
+/** A `videos` row as a view of the frame list (null when it says no frame count or rate). */
+function videoFileView(datasetId: string, v: VideoResponse): VideoFileView | null {
+  const count = v.num_frames ?? 0;
+  const fps = v.fps ?? 0;
+  if (!(count > 0) || !(fps > 0)) return null;
+  return {
+    id: v.id,
+    logicalName: v.logical_name ?? "",
+    count,
+    fps,
+    from: Math.max(0, v.from_timestamp ?? 0),
+    route: `/datasets/${encodeURIComponent(datasetId)}/videos/${encodeURIComponent(v.id)}/frames`,
+  };
+}
+
+/**
+ * Lists a record's frames (pages of 1000, metadata only) of the view tables the dataset has:
+ * `sequence_frames` rows and `videos` rows.
+ */
+export async function listFrames(
+  datasetId: string,
+  recordId: string,
+  tables: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<FrameList> {
   const out: VideoFrame[] = [];
-  const base = `/datasets/${encodeURIComponent(datasetId)}/records/${encodeURIComponent(recordId)}/sframes`;
+  const files: VideoFileView[] = [];
+  const record = `/datasets/${encodeURIComponent(datasetId)}/records/${encodeURIComponent(recordId)}`;
+  if (tables.has("videos")) {
+    const page = await requestJson<Page<VideoResponse>>(`${record}/videos${queryString({ limit: PAGE })}`, {
+      ...(signal ? { signal } : {}),
+    });
+    for (const v of page.items) {
+      const view = videoFileView(datasetId, v);
+      if (view) files.push(view);
+    }
+  }
+  if (!tables.has("sequence_frames")) return new FrameList(out, files);
+  const base = `${record}/sframes`;
   for (let offset = 0; ; offset += PAGE) {
     const page = await requestJson<Page<ViewItem>>(`${base}${queryString({ limit: PAGE, offset })}`, {
       ...(signal ? { signal } : {}),
@@ -109,5 +199,5 @@ export async function listFrames(datasetId: string, recordId: string, signal?: A
       });
     if (page.items.length < PAGE || offset + PAGE >= page.total) break;
   }
-  return new FrameList(out);
+  return new FrameList(out, files);
 }

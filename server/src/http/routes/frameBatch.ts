@@ -9,7 +9,15 @@ import { mimeOfFormat } from "@tessera/dataset";
  * parts carry `Content-Type`, `Content-Length` and `X-Frame-Index` (Pixano `api/media.py`).
  */
 
-const FRAME_BOUNDARY = "frame_boundary";
+export const FRAME_BOUNDARY = "frame_boundary";
+
+/** The boundary and headers that open one part (the bytes and a CRLF follow). */
+export function framePartHead(contentType: string, length: number, frameIndex: number): Buffer {
+  return Buffer.from(
+    `--${FRAME_BOUNDARY}\r\nContent-Type: ${contentType}\r\nContent-Length: ${length}\r\nX-Frame-Index: ${frameIndex}\r\n\r\n`,
+    "latin1",
+  );
+}
 
 interface Frame {
   readonly frameIndex: number;
@@ -21,12 +29,7 @@ interface Frame {
 function multipartFrames(frames: readonly Frame[]): Buffer {
   const parts: Buffer[] = [];
   for (const f of frames) {
-    parts.push(
-      Buffer.from(
-        `--${FRAME_BOUNDARY}\r\nContent-Type: ${f.contentType}\r\nContent-Length: ${f.bytes.length}\r\nX-Frame-Index: ${f.frameIndex}\r\n\r\n`,
-        "latin1",
-      ),
-    );
+    parts.push(framePartHead(f.contentType, f.bytes.length, f.frameIndex));
     parts.push(Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength));
     parts.push(Buffer.from("\r\n", "latin1"));
   }

@@ -17,6 +17,7 @@ import { jpegThumbnail, PREVIEW_SIZES } from "../thumbnail.js";
 import { whereToFilters } from "../whereClause.js";
 import { paginationDocs, whereDoc } from "./docs.js";
 import { frameBatchRoute } from "./frameBatch.js";
+import { videoFramesRoute } from "./videoFrames.js";
 
 /**
  * Views and media (Pixano `routers/views.py`): images, frame sequences, texts and (Tessera) videos —
@@ -271,6 +272,7 @@ export function viewsRouter(ctx: AppContext): Router {
 
   // The frame batch is more specific than /records/{record_id}/sframes; register it first.
   frameBatchRoute(ctx, router);
+  videoFramesRoute(ctx, router);
 
   for (const kind of KINDS) {
     const tags = ["Views"];
