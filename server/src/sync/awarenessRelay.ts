@@ -38,6 +38,8 @@ export class AwarenessRelay {
   private timer: TimerHandle | null = null;
   /** `clock.elapsed()` of the last frame sent; a change later than one window after it goes out at once. */
   private lastSentAt = Number.NEGATIVE_INFINITY;
+  /** The current window: `awarenessCoalesceMs`, wider in a crowded room (`awarenessSendsPerSecond`). */
+  private window: number;
   private destroyed = false;
 
   constructor(
@@ -46,6 +48,7 @@ export class AwarenessRelay {
     private readonly limits: SyncLimits,
     private readonly peers: () => Iterable<AwarenessPeer>,
   ) {
+    this.window = limits.awarenessCoalesceMs;
     this.awareness = new Awareness(doc);
     // The server is not a participant: it holds no state of its own.
     this.awareness.setLocalState(null);
@@ -57,7 +60,7 @@ export class AwarenessRelay {
     for (const id of change.updated) this.pending.add(id);
     for (const id of change.removed) this.pending.add(id);
     if (this.pending.size === 0 || this.timer !== null || this.destroyed) return;
-    const wait = this.lastSentAt + this.limits.awarenessCoalesceMs - this.clock.elapsed();
+    const wait = this.lastSentAt + this.window - this.clock.elapsed();
     if (wait <= 0) this.flush();
     else this.timer = this.clock.after(wait, () => this.flush());
   };
@@ -72,7 +75,12 @@ export class AwarenessRelay {
     if (ids.length === 0) return;
     const frame = encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, ids));
     this.lastSentAt = this.clock.elapsed();
-    for (const peer of this.peers()) peer.send(frame);
+    let sent = 0;
+    for (const peer of this.peers()) {
+      peer.send(frame);
+      sent++;
+    }
+    this.window = Math.max(this.limits.awarenessCoalesceMs, (1000 * sent) / this.limits.awarenessSendsPerSecond);
   }
 
   /**

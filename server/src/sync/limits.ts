@@ -20,6 +20,12 @@ export interface SyncLimits {
   /** Awareness relay window: a change in an idle room goes out at once; changes within the window after a send go
    * out as one frame (the latest state per client) when it closes. */
   readonly awarenessCoalesceMs: number;
+  /**
+   * A room's awareness frames times its connections, per second, that the relay aims to stay under: the window
+   * widens to `1000 × connections / awarenessSendsPerSecond` ms when that is longer than `awarenessCoalesceMs`
+   * (a crowded room coalesces more, so the relay's CPU does not grow with the square of its size).
+   */
+  readonly awarenessSendsPerSecond: number;
   /** Invalid (repaired) updates a connection may send per minute before it is closed with 4422. */
   readonly maxInvalidPerMinute: number;
   /** Connections over the whole endpoint; more → 503 at the upgrade. */
@@ -76,6 +82,7 @@ export const DEFAULT_LIMITS: SyncLimits = {
   maxAwarenessStateBytes: 4 * 1024,
   awarenessPerSecond: 30,
   awarenessCoalesceMs: 5,
+  awarenessSendsPerSecond: 10_000,
   maxInvalidPerMinute: 20,
   maxConnections: 10_000,
   maxConnectionsPerRecord: 200,

@@ -86,6 +86,44 @@ describe("awareness relay: leading edge", () => {
   });
 });
 
+describe("awareness relay: a crowded room's window", () => {
+  it("widens with the room's connections (awarenessSendsPerSecond), so a crowded room sends fewer frames", async () => {
+    const clock = new ManualClock();
+    const user = (i: number): AwarenessUser => ({ id: `u${i}`, name: `p${i}`, color: "#000", role: "annotator" });
+    const peers = Array.from({ length: 100 }, (_, i) => new Peer(user(i)));
+    const limits = {
+      ...DEFAULT_LIMITS,
+      awarenessPerSecond: 1000,
+      awarenessCoalesceMs: 5,
+      awarenessSendsPerSecond: 10_000,
+    };
+    const relay = new AwarenessRelay(new Y.Doc(), clock, limits, () => peers);
+    const a = new Awareness(new Y.Doc());
+    const move = (x: number) => {
+      a.setLocalStateField("cursor", { x, y: 0 });
+      expect(relay.apply(peers[0]!, encodeAwarenessUpdate(a, [a.clientID]))).toBe("applied");
+    };
+    const watcher = peers[1]!;
+    move(1); // idle room: at once, to 100 connections → the next window is 1000 × 100 / 10,000 = 10 ms
+    expect(watcher.cursors()).toEqual([[1]]);
+    await clock.advance(6);
+    move(2); // past the 5 ms base, inside the crowded room's 10 ms
+    expect(watcher.cursors()).toEqual([[1]]);
+    await clock.advance(4);
+    expect(watcher.cursors()).toEqual([[1], [2]]);
+    relay.destroy();
+  });
+
+  it("stays at awarenessCoalesceMs in a small room", async () => {
+    const { clock, relay, bob, move } = setup();
+    move(1);
+    await clock.advance(DEFAULT_LIMITS.awarenessCoalesceMs);
+    move(2);
+    expect(bob.cursors()).toEqual([[1], [2]]);
+    relay.destroy();
+  });
+});
+
 describe("awareness relay: echoes of stock y-websocket clients", () => {
   it("takes a frame that echoes the whole room's states (more than 8 entries) without a claim, a close or a rate cost", () => {
     const clock = new ManualClock();
