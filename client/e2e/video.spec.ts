@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { canvasMounted, docRows, docsShot, expect, test } from "./support/fixtures.js";
+import { canvasMounted, docRows, docsShot, expect, imagePoint, test } from "./support/fixtures.js";
 
 /**
  * The video workspace on the demo library's `demo_video` clips (20 frames at 10 fps, frames in
@@ -37,25 +37,8 @@ async function seek(page: Page, frame: number): Promise<void> {
   await expect(frameOf(page)).toHaveAttribute("data-frame", String(frame));
 }
 
-/** Screen point at fractions of the 320×240 demo frame fitted in the stage. */
-async function at(page: Page, fx: number, fy: number): Promise<[number, number]> {
-  const p = await page.evaluate(
-    ([x, y]) => {
-      const hook = (window as unknown as { __tessera?: { controller(): unknown } }).__tessera;
-      const c = hook?.controller() as {
-        camera: { x: number; y: number; zoom: number };
-        scene: { tiles: Array<{ x: number; y: number; width: number; height: number }> };
-      };
-      const t = c.scene.tiles[0];
-      if (!t) return null;
-      return [c.camera.x + (t.x + x * t.width) * c.camera.zoom, c.camera.y + (t.y + y * t.height) * c.camera.zoom];
-    },
-    [fx, fy] as const,
-  );
-  const host = await page.getByTestId("canvas-host").boundingBox();
-  if (!p || !host) throw new Error("no canvas");
-  return [host.x + (p[0] ?? 0), host.y + (p[1] ?? 0)];
-}
+/** Screen point at fractions of the frame fitted in the stage. */
+const at = imagePoint;
 
 async function drawBox(page: Page, from: [number, number], to: [number, number]): Promise<void> {
   await page.keyboard.press("r");

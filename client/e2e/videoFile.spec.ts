@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { canvasMounted, docRows, docsShot, expect, test } from "./support/fixtures.js";
+import { canvasMounted, docRows, docsShot, expect, imagePoint, test } from "./support/fixtures.js";
 
 /**
  * The video workspace on a video FILE (Pixano 0.8 `videos` row: the Pixano-built `video_file`
@@ -45,25 +45,8 @@ function decoded(page: Page, index: number): Promise<boolean> {
   }, index);
 }
 
-/** Screen point at fractions of the video's frame fitted in the stage. */
-async function at(page: Page, fx: number, fy: number): Promise<[number, number]> {
-  const p = await page.evaluate(
-    ([x, y]) => {
-      const hook = (window as unknown as { __tessera?: { controller(): unknown } }).__tessera;
-      const c = hook?.controller() as {
-        camera: { x: number; y: number; zoom: number };
-        scene: { tiles: Array<{ x: number; y: number; width: number; height: number }> };
-      };
-      const t = c.scene.tiles[0];
-      if (!t) return null;
-      return [c.camera.x + (t.x + x * t.width) * c.camera.zoom, c.camera.y + (t.y + y * t.height) * c.camera.zoom];
-    },
-    [fx, fy] as const,
-  );
-  const host = await page.getByTestId("canvas-host").boundingBox();
-  if (!p || !host) throw new Error("no canvas");
-  return [host.x + (p[0] ?? 0), host.y + (p[1] ?? 0)];
-}
+/** Screen point at fractions of the frame fitted in the stage. */
+const at = imagePoint;
 
 /** Ids of the shapes on the canvas now (stored rows and interpolated ones). */
 function onCanvas(page: Page): Promise<string[]> {

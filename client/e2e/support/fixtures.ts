@@ -125,3 +125,23 @@ export function canvasMounted(page: Page): Promise<boolean> {
     return !!hook && hook.controller() !== null;
   });
 }
+
+/** Screen point at fractions (0..1) of the first view's image as the canvas fits it in the stage. */
+export async function imagePoint(page: Page, fx: number, fy: number): Promise<[number, number]> {
+  const p = await page.evaluate(
+    ([x, y]) => {
+      const hook = (window as unknown as { __tessera?: { controller(): unknown } }).__tessera;
+      const c = hook?.controller() as {
+        camera: { x: number; y: number; zoom: number };
+        scene: { tiles: Array<{ x: number; y: number; width: number; height: number }> };
+      };
+      const t = c.scene.tiles[0];
+      if (!t) return null;
+      return [c.camera.x + (t.x + x * t.width) * c.camera.zoom, c.camera.y + (t.y + y * t.height) * c.camera.zoom];
+    },
+    [fx, fy] as const,
+  );
+  const host = await page.getByTestId("canvas-host").boundingBox();
+  if (!p || !host) throw new Error("no canvas");
+  return [host.x + (p[0] ?? 0), host.y + (p[1] ?? 0)];
+}
