@@ -16,8 +16,8 @@ import {
 } from "./common.js";
 
 /**
- * `persist`: N records edited continuously by N bots, one bot per record (issue 12's "team scale"
- * load: each annotator on their own record). Every bot moves its record's box `editsPerSec` times a
+ * `persist`: N records edited continuously by N bots, one bot per record (a team at scale:
+ * each annotator on their own record). Every bot moves its record's box `editsPerSec` times a
  * second; a REST reader polls the dataset's boxes (`GET /datasets/{id}/bboxes`, what Pixano and
  * scripts read) and times each edit from its send to the first answer showing it — the fold lag,
  * which includes the server's flush debounce (1.5 s after the last edit, at most 10 s) and the

@@ -3,7 +3,7 @@ import type { RunningServer } from "../../src/index.js";
 import { call, start } from "./harness.js";
 import { buildTestDataDir, IMG_ID, type TestDataDir } from "./testLibrary.js";
 
-/** Keyset pagination (`after=`) next to Pixano's `offset` on the REST listings (issue 12). */
+/** Keyset pagination (`after=`) next to Pixano's `offset` on the REST listings. */
 let data: TestDataDir;
 let server: RunningServer;
 let base: string;
