@@ -103,3 +103,18 @@ describe("architecture map references", () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe("code comments", () => {
+  it("name no issue numbers (the reason goes in the comment, the issue's number in the history)", () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles(root)) {
+      if (file.endsWith(".md")) continue;
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/\bissues? #?[0-9]+\b/gi)) {
+        const line = text.slice(0, m.index).split("\n").length;
+        bad.push(`${relative(root, file)}:${line} ${m[0]}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
