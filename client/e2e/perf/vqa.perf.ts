@@ -1,12 +1,12 @@
 import type { Page } from "@playwright/test";
-import { expect, test } from "./support/fixtures.js";
+import { expect, test } from "../support/fixtures.js";
 
 /**
  * A 200-message conversation (100 questions, 100 answers) in the VQA workspace, two people on it:
  * how long the record takes to open (navigation → every question shown with its text), how long a
  * keystroke takes to be painted in the typist's field (input → next frame), and how long it takes
  * to reach the other person's document (keystroke → the peer's Y.Text holds it). Figures are
- * printed (p50/p99) and kept in load-tests/RESULTS.md; the bounds leave room for a loaded 2-core
+ * printed (p50/p99) and kept in load-tests/RESULTS.md (run with `-c playwright.perf.config.ts`); the bounds leave room for a loaded 2-core
  * machine.
  */
 const VQA = "demo_vqa";
