@@ -10,7 +10,7 @@ import { ActivityLog, activityClockOf } from "./live/ActivityLog.js";
 import { LiveHub, type LiveIdentify } from "./live/LiveHub.js";
 import { liveRoomsPort } from "./live/roomsAdapter.js";
 import type { Logger } from "./logger.js";
-import { ChildProcessPersister, InProcessPersister, type Persister } from "./persist/index.js";
+import { ChildProcessPersister, InProcessPersister, PersistError, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import { defaultIdentify } from "./sync/identity.js";
@@ -80,10 +80,12 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       ? new InProcessPersister({ datasets: library, log, snapshots, clock })
       : new ChildProcessPersister({ dataDir, logger, clock });
   if (persister instanceof ChildProcessPersister && options.persistWorkerStart === "with-server")
-    persister.whenReady().catch((err: unknown) =>
+    persister.whenReady().catch((err: unknown) => {
+      // A server stopped while its worker was starting: nothing went wrong.
+      if (err instanceof PersistError && err.reason === "closed") return;
       // Not fatal: the first flush starts it again (and fails, with the reason, if it still cannot start).
-      logger.error("the persist worker did not start with the server", { error: String(err) }),
-    );
+      logger.error("the persist worker did not start with the server", { error: String(err) });
+    });
   const sync = attachSync(server, {
     library,
     log,

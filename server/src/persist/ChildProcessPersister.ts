@@ -164,8 +164,10 @@ export class ChildProcessPersister implements Persister {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      // A worker that is not ready yet holds no flush (none is sent before "ready") and ignores
+      // SIGTERM (the server stops it): killing it loses nothing.
       if (this.ready && child.connected) this.post(child, { type: "shutdown" });
-      else child.kill("SIGTERM");
+      else child.kill("SIGKILL");
       const timer = this.clock.after(this.options.closeTimeoutMs ?? 30_000, () => {
         this.logger.warn("persist worker did not stop in time; killing it", { pid: child.pid });
         child.kill("SIGKILL");

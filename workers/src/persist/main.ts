@@ -44,10 +44,13 @@ function killHook(env: NodeJS.ProcessEnv): ((step: { index: number; records: num
 }
 
 async function main(): Promise<void> {
-  // Ctrl+C in a terminal signals the whole foreground process group, this worker included: the
-  // server, its supervisor, stops it itself after the last flushes (a `shutdown` message, or the
-  // IPC channel closing when the server is gone).
-  process.on("SIGINT", () => logLine("info", "SIGINT ignored: the server stops this worker"));
+  // Ctrl+C in a terminal signals the whole foreground process group, this worker included, and a
+  // service manager stopping the unit (systemd's control-group kill, a process-group SIGTERM)
+  // signals every process: the server, its supervisor, stops it itself after the last flushes (a
+  // `shutdown` message, or the IPC channel closing when the server is gone), so a fold is never cut
+  // halfway and the server does not start a second worker while it closes.
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.on(signal, () => logLine("info", `${signal} ignored: the server stops this worker`));
   const dataDir = process.argv[2] ?? process.env.TESSERA_DATA_DIR;
   if (!dataDir) throw new Error("usage: persist worker DATA_DIR (or TESSERA_DATA_DIR)");
   const kill = killHook(process.env);
