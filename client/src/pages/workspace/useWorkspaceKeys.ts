@@ -88,6 +88,11 @@ export function useWorkspaceKeys(a: WorkspaceKeyActions): void {
           a.cancelForm();
           return true;
         }
+        // Esc leaves a text field (focus goes back to the page, so the shortcuts work again).
+        if (isTyping(e.target) && e.target instanceof HTMLElement) {
+          e.target.blur();
+          return true;
+        }
         if (toCanvas(e, "down")) return true;
         if (a.escapeFollow()) return true;
         a.clearSelection();
