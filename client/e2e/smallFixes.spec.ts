@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { DATASET, expect, openRecord, recordInStatus, test } from "./support/fixtures.js";
 
 /**
@@ -5,7 +6,7 @@ import { DATASET, expect, openRecord, recordInStatus, test } from "./support/fix
  * explorer comes back where it was after a record, the object list shows ids.
  */
 
-const activeTag = (page: import("@playwright/test").Page) => page.evaluate(() => document.activeElement?.tagName ?? "");
+const activeTag = (page: Page) => page.evaluate(() => document.activeElement?.tagName ?? "");
 
 test("Esc leaves the explorer's search box: focus goes back to the page and the arrow keys move again", async ({
   alice,
