@@ -49,11 +49,6 @@ test("an admin manages an account in the browser; its owner changes their passwo
     await expect(row).toContainText(carol.name);
     await expect(row).toContainText(`${DATASET}: annotator`);
 
-    // A clear refusal from the server shows in the form: the same username again.
-    await form.locator('input[name="new-username"]').fill(carol.username);
-    await form.getByRole("button", { name: "Create account" }).click();
-    await expect(form.getByRole("alert")).toContainText(/already exists/);
-
     // Carol signs in: her name, annotator on the demo dataset, no admin page in her menu.
     const c = await signInThroughForm(browser, carol.username, carol.first);
     contexts.push(c.context);
@@ -110,6 +105,11 @@ test("an admin manages an account in the browser; its owner changes their passwo
     const reset = await detail.getByTestId("reset-password-value").locator("input").inputValue();
     expect(reset.length).toBeGreaterThanOrEqual(20);
     await docsShot(admin.page, "admin-page");
+
+    // A clear refusal from the server shows in the form: the same username again.
+    await form.locator('input[name="new-username"]').fill(carol.username);
+    await form.getByRole("button", { name: "Create account" }).click();
+    await expect(form.getByRole("alert")).toContainText(/already exists/);
     const withOld = await c.context.request.post("/auth/login", {
       data: { username: carol.username, password: "carol-second-password" },
     });
