@@ -11,6 +11,7 @@ import { identity } from "../../session.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { StatusChip } from "../../ui/StatusChip.js";
 import { queuedCount } from "../../sync/outbox.js";
+import { leaveTextField } from "../../ui/leaveTextField.js";
 import { toastError } from "../../ui/toasts.js";
 import { FilterBuilder } from "./FilterBuilder.js";
 import { rememberPlace, takePlace } from "./scrollMemory.js";
@@ -134,11 +135,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
 
   const onKey = (e: KeyboardEvent) => {
     // Esc leaves a text field (the search box): the arrow keys and Enter work again.
-    if (e.key === "Escape" && isTyping(e.target) && e.target instanceof HTMLElement) {
-      e.preventDefault();
-      e.target.blur();
-      return;
-    }
+    if (leaveTextField(e)) return;
     if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     const list = items();
     if (e.key === "ArrowDown") {
