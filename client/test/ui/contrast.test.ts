@@ -1,6 +1,16 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+
+/**
+ * The stylesheet's text. Vitest hands CSS imports (even `?raw`) to its CSS pipeline, which is off
+ * in tests, and the client's types have no Node: `fs` is taken from the runtime, typed here.
+ */
+interface ReadText {
+  readFileSync(file: URL, encoding: "utf8"): string;
+}
+const runtime = globalThis as unknown as { process: { getBuiltinModule(id: "node:fs"): ReadText } };
+const CSS = runtime.process
+  .getBuiltinModule("node:fs")
+  .readFileSync(new URL("../../src/styles/app.css", import.meta.url), "utf8");
 
 /**
  * WCAG AA for buttons and chips (issue 13): text at least 4.5:1 against its background, in both
@@ -8,7 +18,6 @@ import { describe, expect, it } from "vitest";
  * the rules its text colour and background come from, `var(--…)` resolved in the theme's block.
  */
 
-const CSS = readFileSync(path.join(import.meta.dirname, "..", "..", "src", "styles", "app.css"), "utf8");
 const AA_TEXT = 4.5;
 
 /** selector → property → value, for every rule of the sheet (selector lists split). */
