@@ -2,7 +2,7 @@
 const NOT_TEXT = new Set(["checkbox", "radio", "range", "button", "submit", "reset", "color", "file", "image"]);
 
 /** Whether `el` is a field one types text into (a text input, a textarea, an editable element). */
-export function isTextField(el: EventTarget | null): el is HTMLElement {
+function isTextField(el: EventTarget | null): el is HTMLElement {
   if (!(el instanceof HTMLElement)) return false;
   if (el.isContentEditable || el instanceof HTMLTextAreaElement) return true;
   return el instanceof HTMLInputElement && !NOT_TEXT.has(el.type);
