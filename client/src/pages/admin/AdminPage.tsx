@@ -1,7 +1,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { listUsers, type UserView } from "../../api/accounts.js";
 import { listDatasets } from "../../api/endpoints.js";
-import type { Identity } from "../../session.js";
+import { loadSession, type Identity } from "../../session.js";
 import { CreateUserForm } from "./CreateUserForm.js";
 import { UserDetail } from "./UserDetail.js";
 
@@ -47,8 +47,11 @@ function AdminBody(props: { self: string }) {
     void refetch();
   };
   const current = () => (users() ?? []).find((u) => u.username === selected()) ?? null;
-  const replace = (next: UserView) =>
+  const replace = (next: UserView) => {
     mutate((list) => (list ?? []).map((u) => (u.username === next.username ? next : u)));
+    // An admin who changed their own account (name, roles) sees it at once, here and in the menu.
+    if (next.username === props.self) void loadSession();
+  };
 
   return (
     <>

@@ -186,7 +186,7 @@ export function UserDetail(props: {
             type="button"
             class="btn"
             data-testid="reset-password"
-            disabled={password.busy()}
+            disabled={password.busy() || props.self}
             onClick={() => {
               const next = generatePassword();
               void password.run(async () => {
@@ -197,7 +197,11 @@ export function UserDetail(props: {
           >
             Reset password…
           </button>
-          <span class="muted">Generates a new one; their sessions end.</span>
+          <span class="muted">
+            {props.self
+              ? "Yours: change it on Your account (a reset here would end this session)."
+              : "Generates a new one; their sessions end."}
+          </span>
         </div>
         <Show when={newPassword()}>
           {(p) => (
