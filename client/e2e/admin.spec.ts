@@ -138,3 +138,57 @@ test("a non-admin cannot open the admin page, and the server refuses them /users
     await context.close();
   }
 });
+
+test("an admin disables, enables, revokes a token of and deletes an account in the browser", async ({
+  browser,
+  playwright,
+}) => {
+  const dave = `dave${Date.now() % 100_000}`;
+  const admin = await signInThroughForm(browser, users.admin.username, users.admin.password);
+  // Dave's own requests, with their own cookie jar.
+  const request = await playwright.request.newContext({ baseURL: baseURL() });
+  try {
+    await openFromMenu(admin.page, "menu-admin");
+    const form = admin.page.getByTestId("create-user");
+    await form.locator('input[name="new-username"]').fill(dave);
+    await form.getByRole("button", { name: "Create account" }).click();
+    // No password given: the server generated one, shown once.
+    const password = await form.getByTestId("generated-password").locator("input").inputValue();
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    const signIn = () => request.post("/auth/login", { data: { username: dave, password } });
+    expect((await signIn()).status()).toBe(200);
+    const tokenAnswer = await request.post("/auth/tokens", { data: { name: "dave's script" } });
+    expect(tokenAnswer.status()).toBe(201);
+    const token = ((await tokenAnswer.json()) as { token: string }).token;
+    const bearer = { Authorization: `Bearer ${token}` };
+
+    const detail = admin.page.getByTestId("user-detail");
+    await expect(detail).toHaveAttribute("data-username", dave);
+    await detail.getByTestId("toggle-disabled").click();
+    await expect(detail.getByTestId("toggle-disabled")).toHaveText("Enable account");
+    await expect(admin.page.locator(`[data-testid="user-row"][data-username="${dave}"]`)).toContainText("disabled");
+    const refused = await signIn();
+    expect(refused.status()).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/disabled/);
+    expect((await request.get("/auth/me", { headers: bearer })).status()).toBe(401);
+    await detail.getByTestId("toggle-disabled").click();
+    await expect(detail.getByTestId("toggle-disabled")).toHaveText("Disable account");
+    expect((await request.get("/auth/me", { headers: bearer })).status()).toBe(200);
+
+    // Dave's token, as the admin sees it: revoked, it stops working.
+    await admin.page.locator(`[data-testid="user-row"][data-username="${dave}"]`).getByRole("button").click();
+    const tokenRow = detail.getByTestId("user-tokens").getByTestId("token-row");
+    await expect(tokenRow).toContainText("dave's script");
+    await tokenRow.getByRole("button", { name: "Revoke" }).click();
+    await expect(detail.getByTestId("user-tokens")).toContainText("No API tokens.");
+    expect((await request.get("/auth/me", { headers: bearer })).status()).toBe(401);
+
+    await detail.getByRole("button", { name: "Delete account…" }).click();
+    await detail.getByTestId("confirm-delete").click();
+    await expect(admin.page.locator(`[data-testid="user-row"][data-username="${dave}"]`)).toHaveCount(0);
+    expect((await signIn()).status()).toBe(401);
+  } finally {
+    await request.dispose();
+    await admin.context.close();
+  }
+});
