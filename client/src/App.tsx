@@ -2,8 +2,10 @@ import { createEffect, Match, on, onCleanup, Show, Switch } from "solid-js";
 import { resetFollow } from "./app/follow.js";
 import { navigate, route } from "./app/router.js";
 import { closeLive } from "./live/liveStore.js";
+import { AdminPage } from "./pages/admin/AdminPage.js";
 import { ExplorerPage } from "./pages/explorer/ExplorerPage.js";
 import { LibraryPage } from "./pages/library/LibraryPage.js";
+import { ProfilePage } from "./pages/profile/ProfilePage.js";
 import { WorkspacePage } from "./pages/workspace/WorkspacePage.js";
 import { authState, identity, loadSession, onSignedIn, type Identity } from "./session.js";
 import { watchUser } from "./sync/outbox.js";
@@ -113,6 +115,12 @@ export function App() {
                   >
                     <Match when={route().page === "library"}>
                       <LibraryPage />
+                    </Match>
+                    <Match when={route().page === "profile"}>
+                      <ProfilePage identity={me()} />
+                    </Match>
+                    <Match when={route().page === "admin"}>
+                      <AdminPage identity={me()} />
                     </Match>
                     <Match when={explorer()}>
                       {(x) => (

@@ -172,8 +172,9 @@ export function setGuestIdentity(name: string, role: GuestRole): void {
 }
 
 onUnauthorized((path) => {
-  // The login form's own refusal (wrong password) is not the end of a session.
-  if (path !== "/auth/login") sessionEnded();
+  // The login form's own refusal (wrong password), and the password form's (wrong current
+  // password), are not the end of a session.
+  if (path !== "/auth/login" && path !== "/auth/password") sessionEnded();
 });
 
 /** Posts the login form; resolves with the account (the session cookie is set by the answer). */

@@ -153,9 +153,12 @@ export class EntityIndex {
     for (const fn of this.listeners) fn();
   }
 
-  /** Entities in the order they appeared. */
+  /**
+   * Entities by id: the same order for everyone and after a reload (the order rows reach a
+   * document differs between replicas, and an undone deletion would come back last).
+   */
   items(): readonly EntityItem[] {
-    this.cached ??= [...this.entities.values()];
+    this.cached ??= [...this.entities.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return this.cached;
   }
 

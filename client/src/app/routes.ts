@@ -3,10 +3,13 @@ import { DEFAULT_QUERY, queryToSearch, searchToQuery, type ExplorerQuery } from 
 /**
  * Hash routes, as Pixano has them: `#/` the library, `#/explorer/:datasetId?filter…` the explorer,
  * `#/explorer/:datasetId/workspace/:recordId?filter…` a record (the explorer's query rides along
- * so previous/next keep the filtered order). Pure parse/format.
+ * so previous/next keep the filtered order), `#/profile` one's own account, `#/admin` the accounts
+ * (global admins). Pure parse/format.
  */
 export type Route =
   | { readonly page: "library" }
+  | { readonly page: "profile" }
+  | { readonly page: "admin" }
   | { readonly page: "explorer"; readonly datasetId: string; readonly query: ExplorerQuery }
   | { readonly page: "workspace"; readonly datasetId: string; readonly recordId: string; readonly query: ExplorerQuery }
   | { readonly page: "notFound"; readonly path: string };
@@ -27,6 +30,7 @@ export function parseHash(hash: string): Route {
   const search = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : "");
   const parts = path.split("/").filter((p) => p !== "");
   if (parts.length === 0) return { page: "library" };
+  if (parts.length === 1 && (parts[0] === "profile" || parts[0] === "admin")) return { page: parts[0] };
   if (parts[0] === "explorer" && parts.length === 2) {
     const datasetId = decode(parts[1] ?? "");
     if (datasetId) return { page: "explorer", datasetId, query: searchToQuery(search) };
@@ -43,6 +47,10 @@ export function formatRoute(route: Route): string {
   switch (route.page) {
     case "library":
       return "#/";
+    case "profile":
+      return "#/profile";
+    case "admin":
+      return "#/admin";
     case "explorer": {
       const s = queryToSearch(route.query).toString();
       return `#/explorer/${encodeURIComponent(route.datasetId)}${s ? `?${s}` : ""}`;

@@ -84,6 +84,8 @@ interface KindViewBase<K extends ShapeKind> extends ShapeGeometry<K> {
   readonly order: number;
   /** Short label in the object list. */
   readonly label: string;
+  /** The label of one row when it depends on the row (a `multi_paths` row is a polygon or a polyline). */
+  labelOfRow?(row: Row): string;
   /** Row fields its shape is read from (besides `view_id`): a change to one redraws the row. */
   readonly geometryFields: readonly string[];
   /** The shape a row draws, or null when the row cannot be drawn (wrong arity, no view size for pixels). */

@@ -14,6 +14,7 @@ export const kindView: KindView<"path"> = {
   shape: "path",
   order: 20,
   label: "polygon",
+  labelOfRow: (row) => (row.is_closed === true ? "polygon" : "polyline"),
   geometryFields: ["coords", "num_points", "is_closed"],
   shapeOfRow(row) {
     const coords = numbers(row.coords);

@@ -177,7 +177,8 @@ export function kindTool(name: ToolName): KindTool | undefined {
   return registry().tools.get(name);
 }
 
-/** The object-list label of a table's kind, or undefined. */
-export function kindLabel(table: string): string | undefined {
-  return registry().labels.get(table);
+/** The object-list label of a table's kind (of one of its rows, when given), or undefined. */
+export function kindLabel(table: string, row?: Row): string | undefined {
+  const byRow = row ? registry().byTable.get(table)?.labelOfRow : undefined;
+  return byRow && row ? byRow(row) : registry().labels.get(table);
 }

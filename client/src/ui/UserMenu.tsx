@@ -1,12 +1,16 @@
 import { createSignal, onCleanup, Show } from "solid-js";
 import { userColor } from "@tessera/shared-crdt";
+import { navigate } from "../app/router.js";
 import { identity, logout, roleOn } from "../session.js";
 import { Avatar } from "./Avatar.js";
 import { IdentityDialog } from "./IdentityDialog.js";
 import { theme, toggleTheme } from "./theme.js";
 import { toastError } from "./toasts.js";
 
-/** The person's menu: who they are (and their role here), change name/role or sign out, theme, shortcuts. */
+/**
+ * The person's menu: who they are (and their role here), their account page (accounts) or change
+ * name/role (guests), the accounts page (global admins only), sign out, theme, shortcuts.
+ */
 export function UserMenu(props: { datasetId?: string; onShortcuts?: () => void }) {
   const [open, setOpen] = createSignal(false);
   const [editing, setEditing] = createSignal(false);
@@ -49,6 +53,28 @@ export function UserMenu(props: { datasetId?: string; onShortcuts?: () => void }
               </button>
             }
           >
+            <button
+              role="menuitem"
+              data-testid="menu-profile"
+              onClick={() => {
+                setOpen(false);
+                navigate({ page: "profile" });
+              }}
+            >
+              Your account…
+            </button>
+            <Show when={me()?.role === "admin"}>
+              <button
+                role="menuitem"
+                data-testid="menu-admin"
+                onClick={() => {
+                  setOpen(false);
+                  navigate({ page: "admin" });
+                }}
+              >
+                Users and roles…
+              </button>
+            </Show>
             <button
               role="menuitem"
               data-testid="sign-out"

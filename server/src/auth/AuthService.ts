@@ -170,7 +170,7 @@ export class AuthService {
   private fingerprintUsers(): Map<string, string> {
     const out = new Map<string, string>();
     for (const u of this.users?.list() ?? [])
-      out.set(u.username, JSON.stringify([u.uid, u.role, u.datasetRoles, u.epoch, u.displayName]));
+      out.set(u.username, JSON.stringify([u.uid, u.role, u.datasetRoles, u.epoch, u.displayName, u.disabled]));
     return out;
   }
 
@@ -223,11 +223,18 @@ export class AuthService {
     for (const u of changed) this.revoke(u);
   }
 
-  /** Ends the sessions and tokens whose account is gone (its uid no longer exists) or whose password changed. */
+  /**
+   * Ends the tokens whose account is gone (its uid no longer exists), and the sessions of accounts
+   * gone, disabled or whose password changed (a disabled account's tokens are refused while it is
+   * disabled and work again once it is enabled).
+   */
   private async pruneCredentials(): Promise<void> {
     const users = this.users;
     if (!users || !this.sessions || !this.tokens) return;
-    await this.sessions.prune((s) => users.byUid(s.uid)?.epoch === s.epoch);
+    await this.sessions.prune((s) => {
+      const u = users.byUid(s.uid);
+      return u !== null && u.epoch === s.epoch && !u.disabled;
+    });
     await this.tokens.prune((t) => users.byUid(t.uid) !== null);
   }
 
@@ -246,10 +253,10 @@ export class AuthService {
     return clearedSessionCookie(this.secure(req));
   }
 
-  /** The account a credential was issued to, resolved by its uid (never by name), if it still holds. */
+  /** The account a credential was issued to, resolved by its uid (never by name), if it still holds and is enabled. */
   private liveUser(uid: string, epoch?: number): UserRecord | null {
     const user = this.users?.byUid(uid) ?? null;
-    if (!user) return null;
+    if (!user || user.disabled) return null;
     if (epoch !== undefined && user.epoch !== epoch) return null;
     return user;
   }

@@ -22,6 +22,8 @@ export interface UserRecord {
   readonly passwordHash: string;
   /** Bumped by a password change: sessions opened before it end. */
   readonly epoch: number;
+  /** A disabled account cannot sign in and its sessions and tokens are refused until it is enabled again. */
+  readonly disabled: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -109,6 +111,7 @@ function parseUser(v: unknown): Omit<UserRecord, "uid"> & { uid: string | null }
     datasetRoles,
     passwordHash: o.passwordHash,
     epoch: typeof o.epoch === "number" ? o.epoch : 0,
+    disabled: o.disabled === true,
     createdAt: typeof o.createdAt === "string" ? o.createdAt : "",
     updatedAt: typeof o.updatedAt === "string" ? o.updatedAt : "",
   };
@@ -120,6 +123,7 @@ export interface UserView {
   readonly display_name: string;
   readonly role: Role;
   readonly dataset_roles: Readonly<Record<string, Role>>;
+  readonly disabled: boolean;
   readonly created_at: string;
   readonly updated_at: string;
 }
@@ -130,6 +134,7 @@ export function userView(u: UserRecord): UserView {
     display_name: u.displayName,
     role: u.role,
     dataset_roles: { ...u.datasetRoles },
+    disabled: u.disabled,
     created_at: u.createdAt,
     updated_at: u.updatedAt,
   };
@@ -232,9 +237,10 @@ export class UserStore {
     return this.users.size;
   }
 
+  /** Global admins who can sign in (a disabled admin does not count: someone must be able to manage accounts). */
   adminCount(users: ReadonlyMap<string, UserRecord> = this.users): number {
     let n = 0;
-    for (const u of users.values()) if (u.role === "admin") n++;
+    for (const u of users.values()) if (u.role === "admin" && !u.disabled) n++;
     return n;
   }
 
@@ -282,6 +288,7 @@ export class UserStore {
         datasetRoles,
         passwordHash,
         epoch: 0,
+        disabled: false,
         createdAt: now,
         updatedAt: now,
       };
@@ -307,7 +314,7 @@ export class UserStore {
         next = { ...u, datasetRoles, updatedAt: this.now() };
       } else {
         next = { ...u, role: role as Role, updatedAt: this.now() };
-        if (u.role === "admin" && next.role !== "admin" && this.adminCount(users) <= 1) {
+        if (u.role === "admin" && !u.disabled && next.role !== "admin" && this.adminCount(users) <= 1) {
           throw new UserStoreError("last_admin", `${u.username} is the last admin: make someone else admin first`);
         }
       }
@@ -338,11 +345,23 @@ export class UserStore {
     });
   }
 
+  /** Disables (or enables again) an account; the last enabled global admin cannot be disabled. */
+  async setDisabled(username: string, disabled: boolean): Promise<UserRecord> {
+    return this.change((users) => {
+      const u = this.mustGet(users, username);
+      if (disabled && !u.disabled && u.role === "admin" && this.adminCount(users) <= 1)
+        throw new UserStoreError("last_admin", `${u.username} is the last admin and cannot be disabled`);
+      const next = { ...u, disabled, updatedAt: this.now() };
+      users.set(u.username, next);
+      return next;
+    });
+  }
+
   /** Removes an account; the last global admin cannot be removed. */
   async remove(username: string): Promise<UserRecord> {
     return this.change((users) => {
       const u = this.mustGet(users, username);
-      if (u.role === "admin" && this.adminCount(users) <= 1)
+      if (u.role === "admin" && !u.disabled && this.adminCount(users) <= 1)
         throw new UserStoreError("last_admin", `${u.username} is the last admin and cannot be removed`);
       users.delete(u.username);
       return u;

@@ -60,6 +60,7 @@ function build(): Record<string, Rule> {
     auth_login: PUBLIC,
     auth_logout: SIGNED_IN,
     auth_me: SIGNED_IN,
+    auth_update_me: SIGNED_IN,
     auth_change_password: SIGNED_IN,
     list_tokens: SIGNED_IN,
     create_token: SIGNED_IN,
@@ -68,6 +69,8 @@ function build(): Record<string, Rule> {
     create_user: ADMIN,
     update_user: ADMIN,
     delete_user: ADMIN,
+    list_user_tokens: ADMIN,
+    revoke_user_token: ADMIN,
     // Library and datasets.
     list_datasets_info: SIGNED_IN,
     get_dataset_info: READ,

@@ -3,7 +3,12 @@ import type { AppContext } from "../http/context.js";
 import { HttpError, RequestValidationError } from "../http/errors.js";
 import { sendJson } from "../http/json.js";
 import { jsonBody } from "../http/jsonBody.js";
-import { LoginRequest, PasswordChangeRequest, TokenCreateRequest } from "@tessera/shared-crdt/api";
+import {
+  LoginRequest,
+  PasswordChangeRequest,
+  ProfileUpdateRequest,
+  TokenCreateRequest,
+} from "@tessera/shared-crdt/api";
 import { tokenKey, type AuthService } from "./AuthService.js";
 import { clientAddress } from "./cookies.js";
 import { tokenView } from "./credentialFiles.js";
@@ -102,6 +107,10 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
         });
         throw new HttpError(verdict.status, verdict.detail);
       }
+      if (verdict.user.disabled) {
+        ctx.logger.warn("login of a disabled account", { username: verdict.user.username, address });
+        throw new HttpError(403, "This account is disabled: ask an admin to enable it.");
+      }
       const previous = requestAuth(req)?.sessionDigest;
       if (previous) await sessions.end(previous);
       const { id, session } = await sessions.create(verdict.user, verdict.user.epoch);
@@ -153,6 +162,33 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
     (req, res) => {
       noStore(res);
       sendJson(res, 200, meOf(principalOf(req)));
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "patch",
+      path: "/auth/me",
+      operationId: "auth_update_me",
+      summary: "Change my display name",
+      tags,
+      body: ProfileUpdateRequest,
+      responses: {
+        "200": { description: "GET /auth/me's answer, with the new name.", content: json(object) },
+        "422": { description: "The name is too long or has control characters." },
+      },
+    },
+    body,
+    async (req, res) => {
+      noStore(res);
+      const { users } = needAccounts();
+      const me = accountOf(req);
+      const updated = await storeCall(users.setDisplayName(me.username, req.body.name));
+      await auth.usersChanged();
+      ctx.logger.info("display name changed", { username: me.username });
+      const p = principalOf(req);
+      sendJson(res, 200, meOf(p.kind === "user" ? { ...p, user: updated } : p));
     },
   );
 

@@ -1,16 +1,39 @@
 import { Router } from "express";
 import type { AppContext } from "../http/context.js";
-import { HttpError } from "../http/errors.js";
+import { HttpError, RequestValidationError } from "../http/errors.js";
 import { sendJson } from "../http/json.js";
 import { jsonBody } from "../http/jsonBody.js";
 import { UserCreateRequest, UserUpdateRequest } from "@tessera/shared-crdt/api";
-import type { AuthService } from "./AuthService.js";
+import { tokenKey, type AuthService } from "./AuthService.js";
+import { tokenView } from "./credentialFiles.js";
 import { generatePassword } from "./password.js";
 import { AUTH_BODY_LIMIT_BYTES, storeCall } from "./routes.js";
 import { userView, type UserStore } from "./UserStore.js";
 
 const tags = ["Users"];
 const object = { type: "object" } as const;
+
+/**
+ * The display name of a create or update body: `name` (the CLI's `--name`, `/auth/me`'s field) or
+ * `display_name`; both at once must agree.
+ */
+function displayNameOf(body: { name?: string | undefined; display_name?: string | undefined }): string | undefined {
+  const { name, display_name: displayName } = body;
+  if (name !== undefined && displayName !== undefined && name !== displayName)
+    throw new RequestValidationError([
+      {
+        type: "value_error",
+        loc: ["body", "name"],
+        msg: "name and display_name are the same field: send one of them (or the same value)",
+        input: name,
+      },
+    ]);
+  return name ?? displayName;
+}
+
+function usernameParam(req: { params: unknown }): string {
+  return String((req.params as Record<string, unknown>).username ?? "");
+}
 
 /**
  * `/users`: account management for global admins (the same operations as `tessera users …`).
@@ -68,14 +91,15 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
     async (req, res) => {
       res.setHeader("Cache-Control", "no-store");
       const users = store();
-      const { username, role, password: given, display_name: displayName, dataset_roles: roles } = req.body;
+      const { username, role, password: given, dataset_roles: roles } = req.body;
+      const displayName = displayNameOf(req.body);
       const password = given ?? generatePassword();
       const user = await storeCall(
         users.add({
           username,
           password,
           role,
-          displayName,
+          ...(displayName !== undefined ? { displayName } : {}),
           ...(roles ? { datasetRoles: roles } : {}),
         }),
       );
@@ -90,7 +114,7 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       method: "patch",
       path: "/users/{username}",
       operationId: "update_user",
-      summary: "Change an account's role, per-dataset roles (null removes one), display name or password",
+      summary: "Change an account's role, per-dataset roles (null removes one), name, password, or disable it",
       tags,
       body: UserUpdateRequest,
       responses: {
@@ -103,8 +127,9 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
     async (req, res) => {
       res.setHeader("Cache-Control", "no-store");
       const users = store();
-      const name = String((req.params as Record<string, unknown>).username ?? "");
-      const { role, display_name: displayName, password, dataset_roles: roles } = req.body;
+      const name = usernameParam(req);
+      const { role, password, dataset_roles: roles, disabled } = req.body;
+      const displayName = displayNameOf(req.body);
       let user = await storeCall(
         Promise.resolve().then(() => {
           const u = users.get(name.toLowerCase());
@@ -116,10 +141,12 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       for (const [ds, r] of Object.entries(roles ?? {})) user = await storeCall(users.setRole(user.username, r, ds));
       if (displayName !== undefined) user = await storeCall(users.setDisplayName(user.username, displayName));
       if (password !== undefined) user = await storeCall(users.setPassword(user.username, password));
+      if (disabled !== undefined) user = await storeCall(users.setDisabled(user.username, disabled));
       await auth.usersChanged();
       ctx.logger.info("user updated", {
         username: user.username,
         role: user.role,
+        disabled: user.disabled,
         password: password !== undefined ? "changed" : "unchanged",
       });
       sendJson(res, 200, userView(user));
@@ -142,10 +169,64 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
     },
     async (req, res) => {
       const users = store();
-      const name = String((req.params as Record<string, unknown>).username ?? "");
+      const name = usernameParam(req);
       const removed = await storeCall(users.remove(name));
       await auth.usersChanged();
       ctx.logger.info("user removed", { username: removed.username });
+      res.status(204).end();
+    },
+  );
+
+  const tokensOf = () => {
+    if (!auth.tokens) throw new HttpError(400, "Authentication is off on this server: there are no API tokens.");
+    return auth.tokens;
+  };
+  const account = (req: { params: unknown }) => {
+    const name = usernameParam(req);
+    const u = store().get(name.trim().toLowerCase());
+    if (!u) throw new HttpError(404, `No user ${JSON.stringify(name.slice(0, 64))}.`);
+    return u;
+  };
+
+  ctx.routes.add(
+    router,
+    {
+      method: "get",
+      path: "/users/{username}/tokens",
+      operationId: "list_user_tokens",
+      summary: "An account's API tokens (never their secrets)",
+      tags,
+      responses: {
+        "200": {
+          description: "`[{id, name, created_at, expires_at}]`",
+          content: { "application/json": { type: "array", items: object } },
+        },
+        "404": { description: "No such account." },
+      },
+    },
+    (req, res) => {
+      res.setHeader("Cache-Control", "no-store");
+      sendJson(res, 200, tokensOf().list(account(req)).map(tokenView));
+    },
+  );
+
+  ctx.routes.add(
+    router,
+    {
+      method: "delete",
+      path: "/users/{username}/tokens/{token_id}",
+      operationId: "revoke_user_token",
+      summary: "Revoke one of an account's API tokens",
+      tags,
+      responses: { "204": { description: "Revoked." }, "404": { description: "No such account or token." } },
+    },
+    async (req, res) => {
+      res.setHeader("Cache-Control", "no-store");
+      const user = account(req);
+      const id = String((req.params as Record<string, unknown>).token_id ?? "");
+      if (!(await tokensOf().revoke(user, id))) throw new HttpError(404, "Token not found.");
+      auth.revoke(user.username, tokenKey(id));
+      ctx.logger.info("api token revoked by an admin", { username: user.username, tokenId: id });
       res.status(204).end();
     },
   );

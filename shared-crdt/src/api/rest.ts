@@ -31,6 +31,9 @@ export const TOKEN_DAYS_MAX = 3650;
 /** Longest password accepted: longer inputs are someone testing the parser, not a person. */
 export const PASSWORD_MAX = 1024;
 
+/** Longest display name a request may send (the user store's own rule, 64 characters once trimmed, follows). */
+export const DISPLAY_NAME_MAX = 256;
+
 /** Longest username a login may send (an account's own rules are the user store's). */
 export const LOGIN_USERNAME_MAX = 256;
 
@@ -114,12 +117,16 @@ const RoleSchema = Type.Union(
   { title: "Role" },
 );
 
+/** A display name: `name` (what `tessera users add --name` and `GET /auth/me` call it) or `display_name`. */
+const DisplayName = Type.String({ maxLength: DISPLAY_NAME_MAX });
+
 export const UserCreateRequest = Type.Object(
   {
     username: Type.String(),
     role: RoleSchema,
     password: Type.Optional(Secret),
-    display_name: Type.Optional(Type.String()),
+    name: Type.Optional(DisplayName),
+    display_name: Type.Optional(DisplayName),
     dataset_roles: Type.Optional(Type.Record(Type.String(), RoleSchema)),
   },
   { title: "UserCreateRequest" },
@@ -129,10 +136,18 @@ export type UserCreateRequest = Static<typeof UserCreateRequest>;
 export const UserUpdateRequest = Type.Object(
   {
     role: Type.Optional(RoleSchema),
-    display_name: Type.Optional(Type.String()),
+    name: Type.Optional(DisplayName),
+    display_name: Type.Optional(DisplayName),
     password: Type.Optional(Secret),
     dataset_roles: Type.Optional(Type.Record(Type.String(), Type.Union([RoleSchema, Type.Null()]))),
+    disabled: Type.Optional(
+      Type.Boolean({ description: "A disabled account cannot sign in; its sessions and tokens stop working." }),
+    ),
   },
   { title: "UserUpdateRequest" },
 );
 export type UserUpdateRequest = Static<typeof UserUpdateRequest>;
+
+/** `PATCH /auth/me`: what anyone may change about their own account. */
+export const ProfileUpdateRequest = Type.Object({ name: DisplayName }, { title: "ProfileUpdateRequest" });
+export type ProfileUpdateRequest = Static<typeof ProfileUpdateRequest>;

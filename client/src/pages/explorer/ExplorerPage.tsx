@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { listRecords } from "../../api/endpoints.js";
 import { ApiError } from "../../api/http.js";
 import { nextSort, PAGE_SIZES, queryToSearch, type ExplorerQuery } from "../../api/explorerQuery.js";
@@ -11,8 +11,10 @@ import { identity } from "../../session.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { StatusChip } from "../../ui/StatusChip.js";
 import { queuedCount } from "../../sync/outbox.js";
+import { leaveTextField } from "../../ui/leaveTextField.js";
 import { toastError } from "../../ui/toasts.js";
 import { FilterBuilder } from "./FilterBuilder.js";
+import { rememberPlace, takePlace } from "./scrollMemory.js";
 
 function formatTime(s: string): string {
   if (!s) return "";
@@ -98,7 +100,29 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
   const [active, setActive] = createSignal(0);
   createEffect(on(page, () => setActive(0)));
   const items = () => (listError() ? [] : (page()?.items ?? page.latest?.items ?? []));
-  const open = (rec: RecordItem) => navigate(workspaceRoute(props.datasetId, rec.id, props.query));
+  let tableWrap: HTMLDivElement | undefined;
+  const open = (rec: RecordItem) => {
+    rememberPlace(props.datasetId, props.query, tableWrap?.scrollTop ?? 0);
+    navigate(workspaceRoute(props.datasetId, rec.id, props.query));
+  };
+  // Back from a record: the same page and scroll as when it was opened.
+  const place = takePlace(props.datasetId, props.query);
+  onMount(() => {
+    if (place && place.offset !== props.query.offset)
+      navigate(explorerRoute(props.datasetId, { ...props.query, offset: place.offset }), { replace: true });
+  });
+  let pendingScroll = place?.scrollTop ?? null;
+  createEffect(
+    on(page, (p) => {
+      if (pendingScroll === null || !p || p.offset !== place?.offset) return;
+      const top = pendingScroll;
+      pendingScroll = null;
+      // After the rows of this page are laid out.
+      requestAnimationFrame(() => {
+        if (tableWrap) tableWrap.scrollTop = top;
+      });
+    }),
+  );
 
   const [q, setQ] = createSignal(props.query.q);
   let qTimer: ReturnType<typeof setTimeout> | undefined;
@@ -110,6 +134,8 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
   onCleanup(() => clearTimeout(qTimer));
 
   const onKey = (e: KeyboardEvent) => {
+    // Esc leaves a text field (the search box): the arrow keys and Enter work again.
+    if (leaveTextField(e)) return;
     if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     const list = items();
     if (e.key === "ArrowDown") {
@@ -173,7 +199,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
           />
         )}
       </Show>
-      <div class="table-wrap">
+      <div class="table-wrap" ref={tableWrap} data-testid="records-scroll">
         <table class="records" data-testid="records-table">
           <thead>
             <tr>

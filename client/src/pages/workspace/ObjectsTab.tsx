@@ -1,5 +1,7 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
-import type { EntityItem } from "../../app/EntityIndex.js";
+import * as Y from "yjs";
+import { tableMap, type Row } from "@tessera/shared-crdt";
+import type { AnnotationRef, EntityItem } from "../../app/EntityIndex.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { kindLabel } from "../../kinds/registry.js";
 import { VirtualList } from "./VirtualList.js";
@@ -27,18 +29,24 @@ function Icon(props: { path: string }) {
   );
 }
 
-function kinds(e: EntityItem): string {
+/** The fields of one annotation row (its kind's label may depend on them: polygon or polyline). */
+function rowOf(doc: Y.Doc, table: AnnotationRef["table"], id: string): Row | undefined {
+  const m = tableMap(doc, table).get(id);
+  return m instanceof Y.Map ? (m.toJSON() as Row) : undefined;
+}
+
+function kinds(e: EntityItem, doc: Y.Doc): string {
   const counts = new Map<string, number>();
   for (const a of e.annotations) {
-    const k = kindLabel(a.table) ?? a.table;
+    const k = kindLabel(a.table, rowOf(doc, a.table, a.id)) ?? a.table;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return [...counts].map(([k, n]) => (n > 1 ? `${n} ${k}` : k)).join(" · ") || "no shape";
 }
 
 /**
- * Objects: every entity with its annotations, filterable, hide/lock, relabel from the pick-list,
- * who last edited it. Virtualised, so thousands of rows cost what is on screen.
+ * Objects: every entity (by id, its short id shown) with its annotations, filterable, hide/lock,
+ * relabel from the pick-list, who last edited it. Virtualised, so thousands of rows cost what is on screen.
  */
 export function ObjectsTab(props: { ctx: WorkspaceContext }) {
   const ctx = props.ctx;
@@ -100,7 +108,10 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
               onClick={() => ctx.selectEntity(e.id)}
             >
               <span class="swatch" style={{ background: ctx.colorOfLabel(e.label) }} />
-              <Show when={field} fallback={<span class="grow mono">{e.id.slice(0, 8)}</span>}>
+              <span class="mono faint obj-id" title={e.id} data-testid="object-id">
+                {e.id.slice(0, 8)}
+              </span>
+              <Show when={field}>
                 {(f) => (
                   <Show
                     when={f().restricted && f().values.length > 0}
@@ -133,7 +144,7 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
                   </Show>
                 )}
               </Show>
-              <span class="kinds grow">{kinds(e)}</span>
+              <span class="kinds grow">{kinds(e, ctx.docCtx.doc)}</span>
               <Show when={editor()}>
                 {(who) => (
                   <Avatar name={who().name} color={who().color} size={20} title={`Last edited by ${who().name}`} />

@@ -1,6 +1,7 @@
 import { onCleanup, type Accessor } from "solid-js";
 import { keyPressOf, resolveKey, type Command } from "../../app/keymap.js";
 import type { CanvasController, ToolName } from "../../canvas/types.js";
+import { leaveTextField } from "../../ui/leaveTextField.js";
 import type { WorkspaceShortcut } from "../../workspaces/types.js";
 
 /**
@@ -88,6 +89,8 @@ export function useWorkspaceKeys(a: WorkspaceKeyActions): void {
           a.cancelForm();
           return true;
         }
+        // Esc leaves a text field (focus goes back to the page, so the shortcuts work again).
+        if (leaveTextField(e)) return true;
         if (toCanvas(e, "down")) return true;
         if (a.escapeFollow()) return true;
         a.clearSelection();

@@ -67,7 +67,8 @@ function parseRole(raw: string, allowInherit = false): Role | null {
 
 function describeRoles(u: UserRecord): string {
   const overrides = Object.entries(u.datasetRoles).map(([ds, r]) => `${ds}=${r}`);
-  return overrides.length > 0 ? `${u.role} (${overrides.join(", ")})` : u.role;
+  const roles = overrides.length > 0 ? `${u.role} (${overrides.join(", ")})` : u.role;
+  return u.disabled ? `${roles}, disabled` : roles;
 }
 
 async function passwordFor(
