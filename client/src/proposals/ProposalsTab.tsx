@@ -43,7 +43,7 @@ export function ProposalsTab(props: { ctx: WorkspaceContext }) {
             class="grow"
             min="0"
             max="1"
-            step="0.05"
+            step="0.01"
             value={P.threshold()}
             aria-label="Proposal score threshold"
             data-testid="proposal-threshold"
@@ -83,27 +83,31 @@ export function ProposalsTab(props: { ctx: WorkspaceContext }) {
               onClick={() => ctx.select([{ table: p.table, id: p.id }])}
             >
               <span class="swatch" style={{ background: ctx.colorOfLabel(labelOf(p)) }} />
-              <span class="grow what">
-                {labelOf(p) || "—"} <span class="faint">{kindLabel(p.table) ?? p.table}</span>
-              </span>
-              <ProposalChip item={p} />
+              <div class="grow what">
+                <div>
+                  {labelOf(p) || "—"} <span class="faint">{kindLabel(p.table) ?? p.table}</span>
+                </div>
+                <ProposalChip item={p} />
+              </div>
               <button
                 class="btn ghost sm"
                 title={`Accept (Y) — ${percent(p.score)}`}
+                aria-label="Accept"
                 data-testid="proposal-accept"
                 disabled={!ctx.editable() || p.status === "accepted"}
                 onClick={(e) => (e.stopPropagation(), act("Accept", () => P.accept(p)))}
               >
-                Accept
+                ✓
               </button>
               <button
                 class="btn ghost sm"
                 title="Reject (X): kept, marked rejected"
+                aria-label="Reject"
                 data-testid="proposal-reject"
                 disabled={!ctx.editable() || p.status === "rejected"}
                 onClick={(e) => (e.stopPropagation(), act("Reject", () => P.reject(p)))}
               >
-                Reject
+                ✕
               </button>
             </div>
           )}
