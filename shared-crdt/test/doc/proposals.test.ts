@@ -159,7 +159,7 @@ describe("model proposals (SPEC D-PROPOSAL)", () => {
     expect(readRowCells(c.doc, "entities", "e-b")?.category).toBe("car");
   });
 
-  it("D-PROPOSAL an accepted status stays when only the provenance is edited, and human edits stay unreviewed", () => {
+  it("D-PROPOSAL an edit of human work writes no review status", () => {
     const c = ctx();
     box(c, "h", { source_type: "human" });
     updateRow(c, me, "bboxes", "h", { coords: [0.3, 0.3, 0.1, 0.1] });
