@@ -154,4 +154,9 @@ test("model proposals: threshold, accept, correct by moving, reject, bulk-accept
         .sort(),
     )
     .toEqual([...above].sort());
+
+  // The review keys are listed in `?`.
+  await alice.keyboard.press("Shift+?");
+  await expect(alice.getByTestId("shortcut-help")).toContainText("Next model proposal to review");
+  await expect(alice.getByTestId("shortcut-help")).toContainText("Reject the selected proposal");
 });
