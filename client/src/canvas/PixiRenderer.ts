@@ -255,7 +255,8 @@ export class PixiRenderer implements CanvasRenderer {
     const c = this.canvas;
     if (
       c.selection.some((r) => r.table === item.ref.table && r.id === item.ref.id) ||
-      (c.hoverHit && c.hoverHit.ref.id === item.ref.id)
+      (c.hoverHit && c.hoverHit.ref.id === item.ref.id) ||
+      this.scene.isProposal(item.entityId)
     )
       this.overlay.markDirty();
     if (this.live.involves(item.ref.table, item.ref.id)) this.live.markDirty();

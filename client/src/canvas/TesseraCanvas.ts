@@ -278,6 +278,11 @@ export class TesseraCanvas implements CanvasController {
     this.renderer?.onOverlay();
   }
 
+  setProposals(p: { readonly pending: ReadonlySet<string>; readonly filtered: ReadonlySet<string> }): void {
+    this.scene.setProposals(p.pending, p.filtered);
+    this.renderer?.onOverlay();
+  }
+
   refreshStyles(): void {
     this.renderer?.restyleAll();
   }

@@ -159,6 +159,11 @@ export interface CanvasController {
   /** Hidden entities are not drawn; locked ones are drawn but not editable. */
   setHidden(entityIds: ReadonlySet<string>): void;
   setLocked(entityIds: ReadonlySet<string>): void;
+  /**
+   * Model proposals (SPEC D-PROPOSAL): `pending` entities are drawn dimmed with a dashed outline;
+   * `filtered` ones (below the person's score threshold, or rejected) are not drawn, like hidden ones.
+   */
+  setProposals(p: { readonly pending: ReadonlySet<string>; readonly filtered: ReadonlySet<string> }): void;
   /** Multipliers, 1 = unchanged (0 = black / flat grey; 2 = twice as bright / contrasted). */
   setImageAdjustments(a: { brightness: number; contrast: number }): void;
   fit(): void;

@@ -6,11 +6,22 @@ import { int64Number } from "../schema/int64.js";
 import { parseRow, withCustom, type NewRow, type RowPatch, type TableRow } from "../schema/rowTypes.js";
 import type { ComponentTable } from "../schema/tables.js";
 import { validateRow } from "../schema/validate.js";
-import { patchRecord, patchRow, readRow, readRows, transact, writeRow, type DocRecord } from "./access.js";
+import {
+  patchRecord,
+  patchRow,
+  patchRowCells,
+  readRow,
+  readRowCells,
+  readRows,
+  transact,
+  writeRow,
+  type DocRecord,
+} from "./access.js";
 import { deleteWithDependents, type Removed } from "./cascade.js";
 import type { IdGenerator } from "./ids.js";
 import { introducedIssues } from "./issueDiff.js";
 import type { Origin } from "./origins.js";
+import { correctEntityProposals, correctionPatch } from "./proposals.js";
 
 /**
  * Domain edits of a record document (SPEC D-OPS). Each runs in one transaction tagged with the
@@ -114,7 +125,13 @@ export function updateRow<T extends ComponentTable>(
   patch: RowPatch<T>,
 ): void {
   patched(ctx, table, id, patch);
-  transact(ctx.doc, origin, () => patchRow(ctx.doc, table, id, patch));
+  // D-PROPOSAL: editing a model proposal makes it `corrected`, in the same transaction (one undo step).
+  const stored = readRowCells(ctx.doc, table, id);
+  const correction = stored ? correctionPatch(stored, patch) : {};
+  transact(ctx.doc, origin, () => {
+    patchRow(ctx.doc, table, id, patch);
+    patchRowCells(ctx.doc, table, id, correction);
+  });
 }
 
 /** D-OPS-2: moves one vertex of a polygon/polyline or one keypoint (coords replaced whole). */
@@ -139,7 +156,11 @@ export function moveVertex(
 
 /** D-OPS-3: relabels an entity (its `category`, or another field such as `name`). */
 export function relabel(ctx: DocContext, origin: Origin, entityId: string, value: string, field = "category"): void {
-  updateRow(ctx, origin, "entities", entityId, withCustom({}, { [field]: value }));
+  const changed = readRowCells(ctx.doc, "entities", entityId)?.[field] !== value;
+  transact(ctx.doc, origin, () => {
+    updateRow(ctx, origin, "entities", entityId, withCustom({}, { [field]: value }));
+    if (changed) correctEntityProposals(ctx.doc, entityId); // D-PROPOSAL: a new label corrects its proposals
+  });
 }
 
 /** D-OPS-4: deletes rows with everything that hangs on them (D-CASCADE). */

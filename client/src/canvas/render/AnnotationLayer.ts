@@ -284,7 +284,13 @@ export class AnnotationLayer implements SceneSink {
     return {
       color: this.options.colorOf(item.entityId),
       // A track's interpolated shape is drawn dashed by the overlay, not here.
-      alpha: item.synthetic ? 0 : this.options.scene.isEntityLocked(item.entityId) ? STYLE.lockedAlpha : 1,
+      alpha: item.synthetic
+        ? 0
+        : this.options.scene.isEntityLocked(item.entityId)
+          ? STYLE.lockedAlpha
+          : this.options.scene.isProposal(item.entityId)
+            ? STYLE.proposalAlpha
+            : 1,
     };
   }
 

@@ -49,7 +49,7 @@ export class OverlayLayer {
     if (!this.dirty) return;
     this.dirty = false;
     // Nothing to show and nothing shown: skip the clear (a camera move marks the overlay dirty).
-    const synthetic = [...this.scene.synthetic()];
+    const synthetic = [...this.scene.synthetic(), ...this.scene.proposalItems()];
     const nothing =
       !state.hover &&
       state.highlighted.size === 0 &&
@@ -59,7 +59,8 @@ export class OverlayLayer {
     if (nothing && this.empty) return;
     this.empty = nothing;
     const g = this.g.clear();
-    // Frame mode: the tracks' interpolated shapes, dashed (stored keyframes are drawn solid by the scene).
+    // Frame mode: the tracks' interpolated shapes, dashed (stored keyframes are drawn solid by the scene);
+    // pending model proposals, dashed over their dimmed shape (SPEC D-PROPOSAL).
     for (const item of synthetic) {
       if (this.scene.isHidden(item)) continue;
       const xf = { cam, tile: item.tile };

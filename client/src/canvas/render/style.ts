@@ -7,6 +7,8 @@ export const STYLE = {
   fillAlpha: 0.14,
   maskAlpha: 0.45,
   lockedAlpha: 0.55,
+  /** Pending model proposals: dimmed, with a dashed outline drawn over them by the overlay. */
+  proposalAlpha: 0.45,
   keypointRadiusPx: 3.5,
   skeletonAlpha: 0.9,
   handlePx: 4,

@@ -62,6 +62,9 @@ export class SceneModel {
   private readonly sinks: SceneSink[] = [];
   private hidden: ReadonlySet<string> = new Set();
   private locked: ReadonlySet<string> = new Set();
+  /** Entities drawn as pending model proposals, and proposals filtered out (threshold, rejected). */
+  private proposals: ReadonlySet<string> = new Set();
+  private filtered: ReadonlySet<string> = new Set();
   private reveal = false;
   private orderCounter = 0;
   private readonly scratch: number[] = [];
@@ -322,6 +325,18 @@ export class SceneModel {
     this.restyleDiff(before, this.locked);
   }
 
+  setProposals(pending: ReadonlySet<string>, filtered: ReadonlySet<string>): void {
+    const [beforeP, beforeF] = [this.proposals, this.filtered];
+    this.proposals = new Set(pending);
+    this.filtered = new Set(filtered);
+    this.restyleDiff(beforeP, this.proposals);
+    this.restyleDiff(beforeF, this.filtered);
+  }
+
+  isProposal(entityId: string): boolean {
+    return this.proposals.has(entityId);
+  }
+
   /** While Alt is held hidden shapes are drawn (and can be picked). */
   setRevealHidden(reveal: boolean): void {
     if (reveal === this.reveal) return;
@@ -330,7 +345,7 @@ export class SceneModel {
   }
 
   isHidden(item: SceneItem): boolean {
-    return !this.reveal && this.hidden.has(item.entityId);
+    return !this.reveal && (this.hidden.has(item.entityId) || this.filtered.has(item.entityId));
   }
 
   isLocked(ref: ShapeRef): boolean {
@@ -360,6 +375,11 @@ export class SceneModel {
 
   all(): IterableIterator<SceneItem> {
     return this.items.values();
+  }
+
+  /** The stored items of pending model proposals (the overlay dashes their outline). */
+  *proposalItems(): IterableIterator<SceneItem> {
+    for (const id of this.proposals) for (const item of this.entityItems(id)) if (!item.synthetic) yield item;
   }
 
   entityItems(entityId: string): ReadonlySet<SceneItem> {

@@ -3,6 +3,7 @@ import type { ActivityEntry, Row } from "@tessera/shared-crdt";
 import { ActivityTab } from "./ActivityTab.js";
 import { ObjectsTab } from "./ObjectsTab.js";
 import { RecordTab } from "./RecordTab.js";
+import { ProposalsTab } from "../../proposals/ProposalsTab.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 
 /** The right inspector: Objects, Record, Activity. */
@@ -11,8 +12,8 @@ export function Inspector(props: {
   fields: Accessor<Row>;
   activity: Accessor<readonly ActivityEntry[]>;
 }) {
-  const [tab, setTab] = createSignal<"objects" | "record" | "activity">("objects");
-  const tabButton = (id: "objects" | "record" | "activity", label: string, extra?: () => string) => (
+  const [tab, setTab] = createSignal<"objects" | "record" | "activity" | "proposals">("objects");
+  const tabButton = (id: "objects" | "record" | "activity" | "proposals", label: string, extra?: () => string) => (
     <button
       role="tab"
       class={tab() === id ? "on" : ""}
@@ -29,6 +30,11 @@ export function Inspector(props: {
         {tabButton("objects", "Objects", () => String(props.ctx.items().length))}
         {tabButton("record", "Record")}
         {tabButton("activity", "Activity")}
+        <Show when={props.ctx.proposals.all().length > 0}>
+          {tabButton("proposals", "Proposals", () =>
+            String(props.ctx.proposals.all().filter((p) => p.status === "pending" && !p.filtered).length),
+          )}
+        </Show>
       </div>
       <Show when={tab() === "objects"}>
         <ObjectsTab ctx={props.ctx} />
@@ -38,6 +44,9 @@ export function Inspector(props: {
       </Show>
       <Show when={tab() === "activity"}>
         <ActivityTab entries={props.activity} />
+      </Show>
+      <Show when={tab() === "proposals"}>
+        <ProposalsTab ctx={props.ctx} />
       </Show>
     </aside>
   );

@@ -5,6 +5,7 @@ import type { AnnotationRef, EntityItem } from "../../app/EntityIndex.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { kindLabel } from "../../kinds/registry.js";
 import { VirtualList } from "./VirtualList.js";
+import { ProposalChip } from "../../proposals/ProposalChip.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 
 const EYE = "M2 10s3-5.5 8-5.5S18 10 18 10s-3 5.5-8 5.5S2 10 2 10zM10 12.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z";
@@ -53,7 +54,8 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
   const [filter, setFilter] = createSignal("");
   const shown = createMemo(() => {
     const q = filter().trim().toLowerCase();
-    const all = ctx.items();
+    const filtered = ctx.proposals.filteredEntities(); // below the proposal threshold, or rejected
+    const all = ctx.items().filter((e) => !filtered.has(e.id));
     return q ? all.filter((e) => e.label.toLowerCase().includes(q) || e.id.toLowerCase().includes(q)) : all;
   });
   const selectedEntities = createMemo(
@@ -145,6 +147,7 @@ export function ObjectsTab(props: { ctx: WorkspaceContext }) {
                 )}
               </Show>
               <span class="kinds grow">{kinds(e, ctx.docCtx.doc)}</span>
+              <Show when={ctx.proposals.byEntity().get(e.id)?.[0]}>{(p) => <ProposalChip item={p()} />}</Show>
               <Show when={editor()}>
                 {(who) => (
                   <Avatar name={who().name} color={who().color} size={20} title={`Last edited by ${who().name}`} />

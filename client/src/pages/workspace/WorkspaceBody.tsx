@@ -39,6 +39,8 @@ import { recordNavigation } from "./recordNavigation.js";
 import { useWorkspaceKeys } from "./useWorkspaceKeys.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 import { workspaceFor } from "../../workspaces/registry.js";
+import { createProposalModel } from "../../proposals/proposalModel.js";
+import { proposalShortcuts } from "../../proposals/proposalKeys.js";
 
 /**
  * The workspace once the schema is known: the shell every workspace shares (top bar, tool rail,
@@ -278,6 +280,12 @@ export function WorkspaceBody(props: {
   const follow = (p: Peer) =>
     dispatchFollow({ type: "start", leader: { id: p.user.id, name: p.user.name, color: p.user.color } });
 
+  // ── model proposals (SPEC D-PROPOSAL) ──────────────────────────────────────────────────────
+  const proposals = createProposalModel({ doc, origin: session.origin, datasetId: props.datasetId });
+  createEffect(() =>
+    controller()?.setProposals({ pending: proposals.pendingEntities(), filtered: proposals.filteredEntities() }),
+  );
+
   // ── the dataset's workspace ─────────────────────────────────────────────────────────────────
   const ctx: WorkspaceContext = {
     datasetId: props.datasetId,
@@ -313,14 +321,25 @@ export function WorkspaceBody(props: {
     toggleLocked: settings.toggleLocked,
     relabel,
     colorOfLabel,
+    proposals,
     nameOf: (clientId) =>
       clientId === doc.clientID ? { name: me.name, color: "var(--accent)" } : people.nameOf(clientId),
   };
   const kind = workspaceFor(meta.info.workspace);
   const parts = kind.open(ctx);
   const { Dock, Side } = parts;
-  const extraKeys = parts.shortcuts ?? [];
-  const helpGroups = extraKeys.length > 0 ? [{ title: kind.title, items: extraKeys }] : [];
+  const ownKeys = parts.shortcuts ?? [];
+  const proposalKeys = proposalShortcuts({
+    model: proposals,
+    selection,
+    select: ctx.select,
+    onError: (err, what) => toastError(err, what),
+  });
+  const extraKeys = [...ownKeys, ...proposalKeys];
+  const helpGroups = [
+    ...(ownKeys.length > 0 ? [{ title: kind.title, items: ownKeys }] : []),
+    { title: "Model proposals", items: proposalKeys },
+  ];
 
   // ── keyboard ────────────────────────────────────────────────────────────────────────────────
   useWorkspaceKeys({

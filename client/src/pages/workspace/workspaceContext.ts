@@ -7,6 +7,7 @@ import type { DatasetMeta } from "../../app/datasetMeta.js";
 import type { EntityIndex, EntityItem } from "../../app/EntityIndex.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import type { Peer } from "./recordBindings.js";
+import type { ProposalModel } from "../../proposals/proposalModel.js";
 
 /** What the workspace's panels share (built once per open record by the workspace page). */
 export interface WorkspaceContext {
@@ -50,5 +51,7 @@ export interface WorkspaceContext {
   /** Sets an entity's label field; reports refusals as toasts. */
   relabel(entityId: string, value: string): void;
   colorOfLabel(label: string): string;
+  /** The record's model proposals: threshold, review actions (SPEC D-PROPOSAL). */
+  readonly proposals: ProposalModel;
   nameOf(clientId: number): { name: string; color: string } | null;
 }
