@@ -13,7 +13,7 @@ import {
 import type { DatasetHandle } from "@tessera/dataset";
 import { rowsUnmovedSince, versionsAt } from "./lanceVersions.js";
 import { mergeExternalRows } from "./mergeExternalRows.js";
-import { readRecordRows } from "./readRecordRows.js";
+import { readRecordRowsBatched } from "./batchedRecordRows.js";
 import { rowsDigest } from "./rowsDigest.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog, RecordSnapshot, SnapshotStore } from "./types.js";
 
@@ -176,7 +176,7 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
 async function rowsIfMoved(dataset: DatasetHandle, recordId: string, snapshot: RecordSnapshot) {
   if (snapshot.lance && !snapshot.rowsPending && rowsUnmovedSince(snapshot.lance, await dataset.tableVersions()))
     return null;
-  return readRecordRows(dataset, recordId);
+  return readRecordRowsBatched(dataset, recordId);
 }
 
 /** Merges rows changed behind our back into `doc`; returns the transaction's update (null if nothing changed). */
@@ -209,7 +209,9 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
   // Read before the rows: a commit landing in between leaves a version past these, so the next
   // load reads the rows again rather than trusting them.
   const versions = await dataset.tableVersions();
-  const doc = recordDocFromRows(key, await readRecordRows(dataset, key.recordId));
+  const doc = recordDocFromRows(key, await readRecordRowsBatched(dataset, key.recordId));
+  // Of the document's rows (not of the rows read): a snapshot's digest is always that of its own
+  // state's rows, which a fold relies on to tell whether LanceDB still holds what it plans from.
   const digest = rowsDigest(rowsOfDoc(doc));
   // A log without a snapshot should not exist (the first load saves one before any append); if the
   // snapshot was removed by hand, keep what of the log still applies and let the next persist
