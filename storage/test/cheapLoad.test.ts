@@ -110,6 +110,37 @@ describe("cheap loads: LanceDB table versions instead of reading the record's ro
     expect(customCell(readRow(again.doc, "entities", "e1"), "category")).toBe("truck");
   });
 
+  it("an outside write landing in the middle of our fold (between its commits) is still merged at the next load", async () => {
+    const loaded = await load();
+    const sink = logUpdates(loaded.doc, w.log, w.key);
+    relabel(docContext(loaded.doc, w.dataset), alice, "e1", "truck");
+    updateRow(docContext(loaded.doc, w.dataset), alice, "bboxes", "b1", { confidence: 0.5 });
+    await sink.settled();
+    sink.stop();
+    let wrote = false;
+    const result = await persistRecord({
+      dataset: w.dataset,
+      log: w.log,
+      snapshots: w.snapshots,
+      key: w.key,
+      clock: w.clock,
+      // After the fold read the rows and made its first commits: Pixano edits another row of the record.
+      onStep: async (step) => {
+        if (step.kind === "upsert" && !wrote) {
+          wrote = true;
+          await outsideUpdate(w, "bboxes", "b2", "confidence", 0.875);
+        }
+      },
+    });
+    expect(wrote).toBe(true);
+    await w.log.trim(w.key, result.upTo);
+    loaded.doc.destroy();
+    const again = await load();
+    expect(again).toMatchObject({ rowsRead: true, externalChanges: true });
+    expect(readRow(again.doc, "bboxes", "b2")?.confidence).toBe(0.875);
+    expect(customCell(readRow(again.doc, "entities", "e1"), "category")).toBe("truck");
+  });
+
   it("a fold of another record moves the tables: the load reads the rows again (and finds no change)", async () => {
     (await load()).doc.destroy();
     const other = { datasetId: "state_ds", recordId: "r2" };
