@@ -2,10 +2,9 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import * as lancedb from "@lancedb/lancedb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clientOrigin, readRow, relabel, customCell, updateRow } from "@tessera/shared-crdt";
-import type { DatasetHandle } from "@tessera/dataset";
+import { clientOrigin, readRow, relabel, customCell, updateRow, type TableName } from "@tessera/shared-crdt";
+import { Dataset, type DatasetHandle } from "@tessera/dataset";
 import { loadRecordDoc, persistBatch, persistRecord } from "../src/index.js";
 import { docContext, logUpdates, stateWorld, type StateWorld } from "./fixture.js";
 
@@ -189,14 +188,16 @@ describe("cheap loads: LanceDB table versions instead of reading the record's ro
   );
 });
 
-/** A write by another LanceDB connection (as Pixano's or Python's `lancedb` would make), not through our handle. */
-async function outsideUpdate(w: StateWorld, table: string, id: string, column: string, value: string | number) {
-  const db = await lancedb.connect(path.join(w.dataset.path, "db"));
+/**
+ * A write through another LanceDB connection to the same tables (as REST in another process or
+ * Pixano would make), not through the handle the loads use. (Python's own `lancedb` writing is the
+ * last test of the suite.)
+ */
+async function outsideUpdate(w: StateWorld, table: TableName, id: string, column: string, value: string | number) {
+  const other = await Dataset.open(w.dataset.path);
   try {
-    const t = await db.openTable(table);
-    await t.update({ where: `id = '${id}'`, values: { [column]: value } });
-    t.close();
+    await other.update(table, id, { [column]: value });
   } finally {
-    db.close();
+    other.close();
   }
 }
