@@ -40,6 +40,7 @@ import { computeStats } from "./stats.js";
 import { embeddingSchemaFromDisk, TableStore, type OpenTable } from "./tableStore.js";
 import type {
   AddOptions,
+  CommitListener,
   DatasetHandle,
   DeleteReport,
   FeaturesValues,
@@ -158,6 +159,10 @@ export class Dataset implements DatasetHandle {
 
   async tables(): Promise<TableName[]> {
     return this.store.names();
+  }
+
+  async tableVersions(): Promise<ReadonlyMap<TableName, number>> {
+    return this.store.versions();
   }
 
   /** An open table with its layout, or null when it is not on disk. */
@@ -386,9 +391,9 @@ export class Dataset implements DatasetHandle {
     });
   }
 
-  deleteExact(table: TableName, ids: readonly string[]): Promise<number> {
+  deleteExact(table: TableName, ids: readonly string[], onCommit?: CommitListener): Promise<number> {
     return this.exclusive(async () => {
-      const n = await deleteExactRows(this.writeContext(), table, ids);
+      const n = await deleteExactRows(this.writeContext(), table, ids, onCommit);
       await this.optimizeAfter(0);
       return n;
     });

@@ -5,6 +5,7 @@
  */
 export type {
   AddOptions,
+  CommitListener,
   DatasetHandle,
   DatasetSummary,
   DeleteReport,

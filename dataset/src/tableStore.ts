@@ -37,6 +37,19 @@ export class TableStore {
     return (await this.db.tableNames()).filter(isTableName);
   }
 
+  /** The latest Lance version of every canonical table on disk (handles check out the latest: interval 0). */
+  async versions(): Promise<Map<TableName, number>> {
+    const names = await this.names();
+    const handles = await Promise.all(names.map((n) => this.handle(n)));
+    const versions = await Promise.all(handles.map((h) => (h ? h.version() : Promise.resolve(null))));
+    const out = new Map<TableName, number>();
+    names.forEach((n, i) => {
+      const v = versions[i];
+      if (v !== undefined && v !== null) out.set(n, v);
+    });
+    return out;
+  }
+
   async handle(name: TableName): Promise<lancedb.Table | null> {
     const cached = this.handles.get(name);
     if (cached) return cached;

@@ -92,7 +92,15 @@ export interface AddOptions {
    * SPEC D-REPAIR). The persist worker writes edits of such rows this way.
    */
   readonly lenientToStored?: boolean;
+  /**
+   * `upsert` only: called with the Lance version each commit of this call produced (the persist
+   * worker records its own commits so a later load can tell them from an outside writer's).
+   */
+  readonly onCommit?: CommitListener;
 }
+
+/** Told the table and the Lance version of a commit a write made (exactly that commit, from its own result). */
+export type CommitListener = (table: TableName, version: number) => void;
 
 /** The bytes and format of an embedded view (`raw_bytes` + `format`) or of its `preview`. */
 export interface MediaBytes {
@@ -139,7 +147,12 @@ export interface DatasetHandle {
    * Deletes exactly these rows, no cascade and no scans: for callers whose set is already closed
    * under D-CASCADE (the persist worker folding a record document). Returns how many ids were asked.
    */
-  deleteExact(table: TableName, ids: readonly string[]): Promise<number>;
+  deleteExact(table: TableName, ids: readonly string[], onCommit?: CommitListener): Promise<number>;
+  /**
+   * The current Lance version of every table present on disk (another process's commits included):
+   * a cheap way to know whether any row may have changed since versions seen earlier.
+   */
+  tableVersions(): Promise<ReadonlyMap<TableName, number>>;
   /** Record neighbours inside a filtered/sorted order: previous/next ids and 1-based position. */
   neighbors(
     recordId: string,

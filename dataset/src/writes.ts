@@ -18,7 +18,7 @@ import { checkForeignKeys, duplicateIdsInBatch, duplicateIssue, type IdLookup } 
 import { readRows, scan } from "./reader.js";
 import { sqlIn } from "./sql.js";
 import type { OpenTable } from "./tableStore.js";
-import type { AddOptions, DeleteReport } from "./types.js";
+import type { AddOptions, CommitListener, DeleteReport } from "./types.js";
 
 export type { AddOptions };
 
@@ -246,7 +246,12 @@ async function storedRows(t: OpenTable, ids: readonly string[]): Promise<Map<str
   return byId(await readRows(t, { predicate: sqlIn("id", ids), columns, fill: t.layout.missing.map((c) => c.name) }));
 }
 
-async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = false): Promise<number> {
+async function mergeRows(
+  t: OpenTable,
+  rows: readonly Row[],
+  sameRecordOnly = false,
+  onCommit?: CommitListener,
+): Promise<number> {
   const guarded = sameRecordOnly && t.layout.schema.columns.some((c) => c.name === "record_id");
   const builder = t.table.mergeInsert("id");
   const matched = guarded
@@ -255,6 +260,7 @@ async function mergeRows(t: OpenTable, rows: readonly Row[], sameRecordOnly = fa
   const result = await matched
     .whenNotMatchedInsertAll()
     .execute(rowsToArrowTable(t.layout.schema, stripMissing(t, rows)) as never);
+  onCommit?.(t.name, result.version);
   return rows.length - result.numInsertedRows - result.numUpdatedRows;
 }
 
@@ -349,7 +355,7 @@ export async function upsertRows(
       r.created_at = stored.get(r.id) ?? now;
     }
   }
-  const skipped = await mergeRows(t, rows, options.sameRecordOnly === true);
+  const skipped = await mergeRows(t, rows, options.sameRecordOnly === true, options.onCommit);
   if (skipped > 0) {
     const issues = await ownedElsewhere(t, rows);
     throwIfAny(
@@ -399,11 +405,19 @@ function answerFromTables(ctx: WriteContext): (q: RowQuery) => Promise<string[]>
 }
 
 /** Deletes exactly these rows of `name` (no cascade): the caller's set is already closed under D-CASCADE. */
-export async function deleteExactRows(ctx: WriteContext, name: TableName, ids: readonly string[]): Promise<number> {
+export async function deleteExactRows(
+  ctx: WriteContext,
+  name: TableName,
+  ids: readonly string[],
+  onCommit?: CommitListener,
+): Promise<number> {
   const t = await ctx.table(name);
   if (!t || ids.length === 0) return 0;
   const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 5000) await t.table.delete(sqlIn("id", unique.slice(i, i + 5000)));
+  for (let i = 0; i < unique.length; i += 5000) {
+    const result = await t.table.delete(sqlIn("id", unique.slice(i, i + 5000)));
+    onCommit?.(name, result.version);
+  }
   return unique.length;
 }
 

@@ -59,6 +59,8 @@ export interface Collaboration {
   readonly live: LiveReadPort;
   /** Room events (loaded, flushed, unloaded, …) for observers: tests wait on them instead of polling. */
   readonly onRoom: RoomManager["on"];
+  /** Record rooms loaded or loading now (`/health` reports it: rooms unload once everyone left). */
+  roomsLoaded(): number;
   /** Start-up recovery: folds the logs a crash left behind. */
   recover(options?: { onPending?: (records: number) => void }): Promise<{ flushed: number; failed: number }>;
   close(): Promise<void>;
@@ -159,6 +161,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     docs,
     live,
     onRoom: (event, listener) => rooms.on(event, listener),
+    roomsLoaded: () => rooms.size,
     recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();

@@ -141,7 +141,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           ready: false,
           detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows`,
         }
-      : { ready: true };
+      : { ready: true, ...(collab ? { rooms: collab.roomsLoaded() } : {}) };
   const app = createApp({
     readiness,
     library,

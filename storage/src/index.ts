@@ -12,6 +12,7 @@ export { FileSnapshotStore, snapshotDir, type FileSnapshotStoreOptions } from ".
 export { decodeId, encodeId, type SyncFn, type SyncKind } from "./stateFiles.js";
 export { rowsDigest, canonicalRows } from "./rowsDigest.js";
 export { readRecordRows } from "./readRecordRows.js";
+export { rowsUnmovedSince, type TableVersions } from "./lanceVersions.js";
 export { mergeExternalRows, type ExternalMerge } from "./mergeExternalRows.js";
 export {
   applyLogEntries,

@@ -11,8 +11,9 @@ import {
   type RecordRows,
 } from "@tessera/shared-crdt";
 import type { DatasetHandle } from "@tessera/dataset";
+import { rowsUnmovedSince, versionsAt } from "./lanceVersions.js";
 import { mergeExternalRows } from "./mergeExternalRows.js";
-import { readRecordRows } from "./readRecordRows.js";
+import { readRecordRowsBatched } from "./batchedRecordRows.js";
 import { rowsDigest } from "./rowsDigest.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog, RecordSnapshot, SnapshotStore } from "./types.js";
 
@@ -45,6 +46,16 @@ export interface LoadedRecord {
   readonly externalChanges: boolean;
   /** No snapshot existed: the document was built from the rows and its first snapshot saved. */
   readonly created: boolean;
+  /**
+   * The record's rows were read from LanceDB to look for outside writes (false when the tables'
+   * versions showed that no one but our own folds wrote since the snapshot).
+   */
+  readonly rowsRead: boolean;
+  /**
+   * `Y.encodeStateAsUpdate(doc)` without encoding it: the snapshot's bytes, when nothing was
+   * applied on top of them (no log entry, no outside change). Null otherwise.
+   */
+  readonly fullState: Uint8Array | null;
 }
 
 /** How many times a load starts over when a persist rewrote the snapshot (and trimmed) while it read. */
@@ -101,8 +112,10 @@ function sameSnapshot(a: RecordSnapshot | null, b: RecordSnapshot | null): boole
 /**
  * Loads a record document for the server, which owns the record's log (docs/ARCHITECTURE.md §3
  * "Durability" 3):
- * - with a snapshot: the snapshot plus every log entry, applied in one transaction; if the rows
- *   in LanceDB no longer match the snapshot's digest (and no persist was half-way), the change is
+ * - with a snapshot: the snapshot plus every log entry, applied in one transaction. The record's
+ *   rows are read only when LanceDB's table versions moved since the snapshot by a commit that is
+ *   not the saving fold's own (`lanceVersions.ts`); if the rows read no longer match the
+ *   snapshot's digest (and no persist was half-way), the change is
  *   merged three-way into the document as a `server("external")` transaction whose update is
  *   appended to the log, so clients, the persist worker and later loads all build on the same
  *   Yjs structs;
@@ -116,10 +129,10 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
   for (let attempt = 1; ; attempt++) {
     const snapshot = await snapshots.load(key);
     if (!snapshot) return createFromRows(options);
-    const current = await readRecordRows(dataset, key.recordId);
+    const current = await rowsIfMoved(dataset, key.recordId, snapshot);
     const doc = newRecordDoc(key);
     Y.applyUpdate(doc, snapshot.state, PERSISTENCE_ORIGIN);
-    const drifted = !snapshot.rowsPending && rowsDigest(current) !== snapshot.rowsDigest;
+    const drifted = current !== null && !snapshot.rowsPending && rowsDigest(current) !== snapshot.rowsDigest;
     if (drifted && attempt < LOAD_ATTEMPTS && !sameSnapshot(snapshot, await snapshots.load(key))) {
       // A persist saved a snapshot while we read the rows: the "drift" may be its own write.
       doc.destroy();
@@ -135,15 +148,35 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
     applyLogEntries(doc, entries);
     let logHead = Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0);
     let externalChanges = false;
-    if (base) {
+    if (base && current) {
       const update = mergeExternal(doc, base, current);
       if (update) {
         logHead = await log.append(key, update);
         externalChanges = true;
       }
     }
-    return { doc, foldedUpTo: snapshot.foldedUpTo, logHead, replayed: entries.length, externalChanges, created: false };
+    return {
+      doc,
+      foldedUpTo: snapshot.foldedUpTo,
+      logHead,
+      replayed: entries.length,
+      externalChanges,
+      created: false,
+      rowsRead: current !== null,
+      fullState: entries.length === 0 && !externalChanges ? snapshot.state : null,
+    };
   }
+}
+
+/**
+ * The record's rows, or null when they cannot differ from the snapshot's: its table versions say
+ * that only the commits of the fold that saved it happened since (`rowsUnmovedSince`). A snapshot
+ * marked `rowsPending` vouches for nothing and always reads.
+ */
+async function rowsIfMoved(dataset: DatasetHandle, recordId: string, snapshot: RecordSnapshot) {
+  if (snapshot.lance && !snapshot.rowsPending && rowsUnmovedSince(snapshot.lance, await dataset.tableVersions()))
+    return null;
+  return readRecordRowsBatched(dataset, recordId);
 }
 
 /** Merges rows changed behind our back into `doc`; returns the transaction's update (null if nothing changed). */
@@ -173,7 +206,12 @@ function mergeExternal(
 
 async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord> {
   const { dataset, log, snapshots, key, clock } = options;
-  const doc = recordDocFromRows(key, await readRecordRows(dataset, key.recordId));
+  // Read before the rows: a commit landing in between leaves a version past these, so the next
+  // load reads the rows again rather than trusting them.
+  const versions = await dataset.tableVersions();
+  const doc = recordDocFromRows(key, await readRecordRowsBatched(dataset, key.recordId));
+  // Of the document's rows (not of the rows read): a snapshot's digest is always that of its own
+  // state's rows, which a fold relies on to tell whether LanceDB still holds what it plans from.
   const digest = rowsDigest(rowsOfDoc(doc));
   // A log without a snapshot should not exist (the first load saves one before any append); if the
   // snapshot was removed by hand, keep what of the log still applies and let the next persist
@@ -181,15 +219,26 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
   const orphans = await log.read(key);
   applyLogEntries(doc, orphans);
   const foldedUpTo = orphans.at(-1)?.pos ?? 0;
+  const state = Y.encodeStateAsUpdate(doc);
   await snapshots.save(key, {
-    state: Y.encodeStateAsUpdate(doc),
+    state,
     foldedUpTo,
     rowsDigest: digest,
     savedAt: isoNow(clock),
     rowsPending: orphans.length > 0,
+    lance: versionsAt(versions),
   });
   if (orphans.length > 0) warnOrphans(key, orphans.length);
-  return { doc, foldedUpTo, logHead: foldedUpTo, replayed: orphans.length, externalChanges: false, created: true };
+  return {
+    doc,
+    foldedUpTo,
+    logHead: foldedUpTo,
+    replayed: orphans.length,
+    externalChanges: false,
+    created: true,
+    rowsRead: true,
+    fullState: state,
+  };
 }
 
 function warnOrphans(key: RecordKey, n: number): void {

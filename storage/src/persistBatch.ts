@@ -12,6 +12,7 @@ import {
 import type { DatasetHandle } from "@tessera/dataset";
 import { RecordStateError } from "./errors.js";
 import { applyLogEntries, isoNow, logGap, newRecordDoc, type StateClock } from "./loadRecordDoc.js";
+import { OwnCommits } from "./lanceVersions.js";
 import { planPersist, type PersistPlan } from "./persistPlan.js";
 import { readBatchRows } from "./readBatchRows.js";
 import { withoutForeignRowsInBatch } from "./rowOwners.js";
@@ -71,8 +72,14 @@ interface Folded {
   readonly key: RecordKey;
   readonly snapshot: RecordSnapshot;
   readonly upTo: LogPosition;
-  readonly final: Omit<RecordSnapshot, "savedAt">;
+  readonly final: Omit<RecordSnapshot, "savedAt" | "lance">;
   readonly plan: PersistPlan;
+  /**
+   * The rows LanceDB held when the batch read them were the snapshot's (or already the document's)
+   * and the plan writes all of the document: after the batch the rows match `final.rowsDigest` at
+   * the versions read before that read plus the batch's own commits, which the final snapshot keeps.
+   */
+  readonly vouched: boolean;
 }
 
 /**
@@ -120,7 +127,10 @@ async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Prom
   if (live.length === 0) return outcomes;
 
   let current: Map<string, RecordRows>;
+  let versionsBefore: ReadonlyMap<string, number>;
   try {
+    // Before the read: a commit landing between the two is a version the snapshot does not vouch for.
+    versionsBefore = await options.dataset.tableVersions();
     current = await readBatchRows(
       options.dataset,
       live.map((m) => m.key.recordId),
@@ -137,7 +147,8 @@ async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Prom
     return outcomes;
   }
 
-  const planned: Array<{ m: MergedRecord; current: RecordRows; from: RecordRows; plan: PersistPlan }> = [];
+  const planned: Array<{ m: MergedRecord; current: RecordRows; from: RecordRows; plan: PersistPlan; same: boolean }> =
+    [];
   for (const m of live) {
     const rows = current.get(m.key.recordId);
     if (!rows) {
@@ -169,7 +180,9 @@ async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Prom
         current: rows,
         now,
       });
-      planned.push({ m, current: rows, from, plan });
+      // Did LanceDB hold what the plan starts from? (Not when someone wrote the record meanwhile.)
+      const same = from === rows || rowsDigest(rows) === m.snapshot.rowsDigest;
+      planned.push({ m, current: rows, from, plan, same });
     } catch (error) {
       fail(m.key, error);
     }
@@ -193,7 +206,7 @@ async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Prom
     return outcomes;
   }
 
-  const folded: Folded[] = planned.map(({ m }, i) => {
+  const folded: Folded[] = planned.map(({ m, same }, i) => {
     const plan = plans[i]!;
     if (plan.rejected.length > 0) options.onRejected(m.key, plan.rejected);
     return {
@@ -202,12 +215,13 @@ async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Prom
       upTo: m.upTo,
       final: { state: m.state, foldedUpTo: m.upTo, rowsDigest: m.digest, rowsPending: false },
       plan,
+      vouched: same && plan.rejected.length === 0,
     };
   });
   if (folded.length === 0) return outcomes;
 
   try {
-    const results = await writeBatch(options, folded);
+    const results = await writeBatch(options, folded, versionsBefore);
     for (const f of folded) done(f.key, results.get(f.key.recordId)!);
   } catch (error) {
     if (folded.length === 1) fail(folded[0]!.key, error);
@@ -304,8 +318,10 @@ function writes(plan: PersistPlan): boolean {
 async function writeBatch(
   options: PersistBatchOptions,
   folded: readonly Folded[],
+  versionsBefore: ReadonlyMap<string, number>,
 ): Promise<Map<string, PersistResult>> {
   const { dataset, snapshots, clock } = options;
+  const own = new OwnCommits();
   let index = 0;
   const step = async (kind: PersistStep["kind"], table: string | undefined, rows: number) => {
     index++;
@@ -329,25 +345,28 @@ async function writeBatch(
       if (ids.length === 0) continue;
       await step("delete", t, ids.length);
       // Each document's deletes are closed under D-CASCADE (D-REF holds in it): exact deletes, no scans.
-      await dataset.deleteExact(t, ids);
+      await dataset.deleteExact(t, ids, own.listener);
     }
     for (const t of WRITE_ORDER) {
       const rows = writing.flatMap((f) => f.plan.tables.get(t)?.upserts ?? []);
       if (rows.length === 0) continue;
       await step("upsert", t, rows.length);
-      await dataset.upsert(t, rows, { sameRecordOnly: true, lenientToStored: true });
+      await dataset.upsert(t, rows, { sameRecordOnly: true, lenientToStored: true, onCommit: own.listener });
     }
     const records = writing.flatMap((f): Row[] => (f.plan.record ? [f.plan.record] : []));
     if (records.length > 0) {
       await step("record", "records", records.length);
-      await dataset.upsert("records", records);
+      await dataset.upsert("records", records, { onCommit: own.listener });
     }
   }
   const finals = [...writing, ...quiet];
   if (finals.length > 0) {
     await step("snapshot", undefined, finals.length);
     const savedAt = isoNow(clock);
-    await Promise.all(finals.map((f) => snapshots.save(f.key, { ...f.final, savedAt })));
+    const lance = own.on(versionsBefore);
+    await Promise.all(
+      finals.map((f) => snapshots.save(f.key, { ...f.final, savedAt, ...(f.vouched ? { lance } : {}) })),
+    );
   }
 
   const results = new Map<string, PersistResult>();

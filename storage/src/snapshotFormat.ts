@@ -1,10 +1,12 @@
 import { crc32 } from "node:zlib";
+import { parseTableVersions, type TableVersions } from "./lanceVersions.js";
 import type { RecordKey, RecordSnapshot } from "./types.js";
 
 /**
  * The on-disk format of a record snapshot (`.snap`), version 1:
  *   magic "TSNP" | version u16 | flags u16 | metaLength u32 | crc32 u32 | meta (UTF-8 JSON) | state
- * `meta` holds the key, `foldedUpTo`, `rowsDigest`, `savedAt`, `rowsPending` and the state length;
+ * `meta` holds the key, `foldedUpTo`, `rowsDigest`, `savedAt`, `rowsPending`, the state length and,
+ * optionally, `lance` (the table versions the rows match; readers without it ignore the field);
  * the CRC covers meta and state. Files are replaced whole by rename, so a reader sees an old or a new
  * snapshot, never a mix; the CRC catches media corruption.
  */
@@ -20,6 +22,7 @@ interface Meta {
   savedAt: string;
   rowsPending: boolean;
   stateLength: number;
+  lance?: TableVersions;
 }
 
 export function encodeSnapshot(key: RecordKey, s: RecordSnapshot): Buffer[] {
@@ -31,6 +34,7 @@ export function encodeSnapshot(key: RecordKey, s: RecordSnapshot): Buffer[] {
     savedAt: s.savedAt,
     rowsPending: s.rowsPending ?? false,
     stateLength: s.state.length,
+    ...(s.lance ? { lance: s.lance } : {}),
   };
   const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
   const head = Buffer.alloc(FIXED);
@@ -85,6 +89,13 @@ export function decodeSnapshot(bytes: Buffer): DecodedSnapshot {
       rowsDigest: meta.rowsDigest,
       savedAt: meta.savedAt,
       rowsPending: meta.rowsPending === true,
+      // A malformed field only costs the next load a read of the rows.
+      ...lanceOf(meta.lance),
     },
   };
+}
+
+function lanceOf(v: unknown): { lance?: TableVersions } {
+  const lance = parseTableVersions(v);
+  return lance ? { lance } : {};
 }

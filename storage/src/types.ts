@@ -4,6 +4,8 @@
  * opening a dataset. Exported as `@tessera/storage`.
  */
 
+import type { TableVersions } from "./lanceVersions.js";
+
 /** A position in one record's log: a sequence number starting at 1, increasing by 1 per entry. */
 export type LogPosition = number;
 
@@ -51,6 +53,12 @@ export interface RecordSnapshot {
    * ours, not someone else's change, so loading must not merge them back into the document.
    */
   readonly rowsPending?: boolean;
+  /**
+   * The LanceDB table versions at which the record's rows are known to match `rowsDigest`
+   * (`lanceVersions.ts`): a load whose tables moved only by these commits reads no rows. Absent in
+   * snapshots written before it existed, or when the fold could not vouch for the rows.
+   */
+  readonly lance?: TableVersions;
 }
 
 /** Snapshot port: `FileSnapshotStore` writes `.tessera/snapshots/<dataset>/<record>.snap` atomically (temp + rename). */

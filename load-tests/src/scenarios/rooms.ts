@@ -66,6 +66,10 @@ interface RoomsSide {
   readonly mainRssPerRoomKb: number;
   /** Tessera: everyone left → no record log holds entries (null: not within `settleS`). */
   readonly foldedAfterLeaveMs: number | null;
+  /** Tessera: record rooms still loaded at each second after everyone left (`/health`'s `Tessera-Rooms-Loaded`). */
+  readonly roomsLoadedAfterLeave: number[] | null;
+  /** Tessera: ms from leaving until no room was loaded (null: not within the settle time). */
+  readonly allUnloadedMs: number | null;
   /** Server RSS at each second after everyone left (whole tree, main process). */
   readonly rssAfterLeaveMb: number[];
   readonly mainRssAfterLeaveMb: number[];
@@ -151,6 +155,8 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     const left = nowMs();
     await bots.call("leave", { timeoutMs: 30_000 }, 40_000);
     let foldedAfterLeaveMs: number | null = null;
+    let allUnloadedMs: number | null = null;
+    let roomsLoadedAfterLeave: number[] | null = kind === "tessera" ? [] : null;
     const rssAfterLeaveMb: number[] = [];
     const mainRssAfterLeaveMb: number[] = [];
     for (let s = 1; s <= p.settleS; s++) {
@@ -159,6 +165,14 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
         if (kind === "tessera" && foldedAfterLeaveMs === null && (await pendingLogs(data.dataDir)) === 0)
           foldedAfterLeaveMs = Math.round(nowMs() - left);
         await sleep(kind === "tessera" && foldedAfterLeaveMs === null ? 250 : Math.max(1, left + s * 1000 - nowMs()));
+      }
+      if (roomsLoadedAfterLeave) {
+        const loaded = await roomsLoaded(server.url);
+        if (loaded === null) roomsLoadedAfterLeave = null;
+        else {
+          roomsLoadedAfterLeave.push(loaded);
+          if (loaded === 0 && allUnloadedMs === null) allUnloadedMs = Math.round(nowMs() - left);
+        }
       }
       const [tree, main] = await rssOf(server.pid);
       rssAfterLeaveMb.push(tree);
@@ -186,6 +200,8 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       rssPerRoomKb: Math.round(((rssOpenMb - rssBeforeMb) * 1024) / p.rooms),
       mainRssPerRoomKb: Math.round(((mainRssOpenMb - mainRssBeforeMb) * 1024) / p.rooms),
       foldedAfterLeaveMs,
+      roomsLoadedAfterLeave,
+      allUnloadedMs,
       rssAfterLeaveMb,
       mainRssAfterLeaveMb,
       rssAfterLeaveEndMb,
@@ -197,6 +213,17 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     await server.stop();
     await data.cleanup();
   }
+}
+
+/**
+ * Record rooms the Tessera server holds in memory now (`GET /health`, header `Tessera-Rooms-Loaded`);
+ * null from a server that does not say (commits before the header, with `--at`).
+ */
+async function roomsLoaded(url: string): Promise<number | null> {
+  const res = await fetch(`${url}/health`);
+  await res.arrayBuffer();
+  const header = res.headers.get("tessera-rooms-loaded");
+  return header === null ? null : Number(header);
 }
 
 export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
@@ -228,6 +255,11 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
       : "never (no storage)",
     `${fmt(s.rssAfterLeaveMb[4] ?? Number.NaN, 0)} / ${fmt(s.rssAfterLeaveEndMb, 0)}`,
     fmt(s.rssEndOverBefore, 2),
+    s.roomsLoadedAfterLeave === null
+      ? s.server === "stock"
+        ? "never (no unload)"
+        : "not reported"
+      : `${s.allUnloadedMs === null ? `> ${p.settleS} s` : `${s.allUnloadedMs} ms`} (${s.roomsLoadedAfterLeave.slice(0, 5).join(", ")}…)`,
   ];
   return {
     json: { scenario: "rooms", parameters: p, tessera, stock, ratios },
@@ -246,6 +278,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
           "folded after leave",
           `RSS +5 s / +${p.settleS} s MB`,
           "end ÷ before",
+          "all rooms unloaded (loaded each second)",
         ],
         rows: [
           row(stock),
@@ -262,6 +295,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
             "",
             "",
             fmt(ratios.rssAfterLeave, 2),
+            "",
             "",
           ],
         ],

@@ -56,6 +56,16 @@ export interface RecordRoomDeps {
   readonly rowOwners?: RowOwnerLookup;
   /** Uniform in [0, 1), for the server's Yjs writer id; `Math.random` unless a test seeds it. */
   readonly random?: () => number;
+  /**
+   * `Y.encodeStateAsUpdate(doc)` as the loader already holds it (the snapshot's bytes when nothing
+   * was applied on top): the first joiner's step 2 is served from it without encoding.
+   */
+  readonly fullState?: Uint8Array;
+}
+
+/** The state vector of an empty document (a client joining with nothing): a varint 0, no entries. */
+function isEmptyStateVector(sv: Uint8Array): boolean {
+  return sv.length === 1 && sv[0] === 0;
 }
 
 /** An empty Yjs update (no structs, no deletions): what a client with nothing new sends as step 2. */
@@ -108,12 +118,23 @@ export class RecordRoom {
   private quarantined = false;
   /** The intake batch being handled, if any (see {@link receiveBatch}). */
   private batch: IntakeBatch | null = null;
+  /**
+   * The whole document as one update (`fullState`, or the loader's bytes) and its step-2 frame —
+   * the answer to a joiner with an empty state vector — kept until the document next changes: a
+   * storm of N joiners encodes the document and the frame once, not N times.
+   */
+  private fullState: Uint8Array | null;
+  private fullStateFrame: Uint8Array | null = null;
+  private fullStateEncodes = 0;
 
   constructor(private readonly deps: RecordRoomDeps) {
     this.key = deps.key;
     this.doc = deps.doc;
     this.schemaOf = deps.schema;
     this.writerId = serverWriterId(deps.doc, deps.random ?? Math.random);
+    this.fullState = deps.fullState ?? null;
+    // Registered first: any change, the persistence origin and quarantined updates included, drops it.
+    this.doc.on("update", this.dropFullState);
     this.relay = new AwarenessRelay(deps.doc, deps.clock, deps.limits, () => this.connections);
     this.durable = new DurableLog(deps.log, deps.key, deps.clock, deps.limits, deps.logger);
     this.flusher = new FlushScheduler(deps.clock, deps.limits, () => this.flush(), deps.logger, { ...deps.key });
@@ -138,6 +159,11 @@ export class RecordRoom {
   get status(): string {
     const s = readRecordCell(this.doc, "status");
     return typeof s === "string" ? s : "new";
+  }
+
+  /** How many times this room encoded its whole document for joiners with an empty state vector. */
+  get fullStateEncodings(): number {
+    return this.fullStateEncodes;
   }
 
   /** Nothing in memory that the snapshot and rows do not have: safe to unload. */
@@ -309,7 +335,29 @@ export class RecordRoom {
     }
   }
 
+  private readonly dropFullState = (): void => {
+    this.fullState = null;
+    this.fullStateFrame = null;
+  };
+
+  /** Step 2 for an empty state vector: the whole document, encoded once per version of it. */
+  private fullStateStep2(): Uint8Array {
+    if (!this.fullStateFrame) {
+      if (!this.fullState) {
+        this.fullState = Y.encodeStateAsUpdate(this.doc);
+        this.fullStateEncodes++;
+      }
+      this.fullStateFrame = encodeSyncFrame(SyncType.step2, this.fullState);
+      this.fullState = null;
+    }
+    return this.fullStateFrame;
+  }
+
   private answerStep1(conn: Connection, stateVector: Uint8Array): void {
+    if (isEmptyStateVector(stateVector)) {
+      conn.send(this.fullStateStep2());
+      return;
+    }
     let diff: Uint8Array;
     try {
       diff = Y.encodeStateAsUpdate(this.doc, stateVector);
@@ -608,6 +656,8 @@ export class RecordRoom {
     this.flusher.dispose();
     this.stopObserving();
     this.doc.off("update", this.onUpdate);
+    this.doc.off("update", this.dropFullState);
+    this.dropFullState();
     this.relay.destroy();
     this.doc.destroy();
   }

@@ -1,6 +1,12 @@
 import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
-import { rowOwners as rowOwnersIn, type RecordKey, type RecordLog, type SnapshotStore } from "@tessera/storage";
+import {
+  RecordStateError,
+  rowOwners as rowOwnersIn,
+  type RecordKey,
+  type RecordLog,
+  type SnapshotStore,
+} from "@tessera/storage";
 import {
   CloseCode,
   transition,
@@ -115,16 +121,18 @@ export class RoomManager {
   private async load(key: RecordKey): Promise<RecordRoom> {
     const dataset = await this.deps.library.open(key.datasetId);
     if (!dataset) throw new RoomError("not_found", `dataset ${JSON.stringify(key.datasetId)} not found`);
-    if ((await dataset.get("records", key.recordId, ["id"])) === null) {
-      throw new RoomError(
-        "not_found",
-        `record ${JSON.stringify(key.recordId)} not found in ${JSON.stringify(key.datasetId)}`,
-      );
-    }
     let loaded;
     try {
+      // No lookup of the record row first: the loader reads it whenever it may have gone (a
+      // snapshot whose tables did not move vouches that it exists) and then says so.
       loaded = await this.deps.loadDoc(dataset, key);
     } catch (err) {
+      if (err instanceof RecordStateError && err.reason === "record_not_found")
+        throw new RoomError(
+          "not_found",
+          `record ${JSON.stringify(key.recordId)} not found in ${JSON.stringify(key.datasetId)}`,
+          { cause: err },
+        );
       throw new RoomError("load_failed", `could not load ${key.datasetId}/${key.recordId}: ${(err as Error).message}`, {
         cause: err,
       });
@@ -134,6 +142,7 @@ export class RoomManager {
       ...this.deps,
       key,
       doc: loaded.doc,
+      ...(loaded.fullState ? { fullState: loaded.fullState } : {}),
       schema: () => dataset.schema,
       emit: this.emit,
       rowOwners,

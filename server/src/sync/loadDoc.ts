@@ -10,6 +10,10 @@ import type { DocLoader } from "./ports.js";
 export function recordDocLoader(deps: { log: RecordLog; snapshots: SnapshotStore; clock: StateClock }): DocLoader {
   return async (dataset: DatasetHandle, key: RecordKey) => {
     const loaded = await loadRecordDoc({ dataset, log: deps.log, snapshots: deps.snapshots, key, clock: deps.clock });
-    return { doc: loaded.doc, unflushed: loaded.logHead > loaded.foldedUpTo };
+    return {
+      doc: loaded.doc,
+      unflushed: loaded.logHead > loaded.foldedUpTo,
+      ...(loaded.fullState ? { fullState: loaded.fullState } : {}),
+    };
   };
 }

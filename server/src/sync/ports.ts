@@ -18,6 +18,8 @@ interface LoadedDoc {
   readonly doc: Y.Doc;
   /** The log holds entries the snapshot lacks (a crash or an unflushed unload left them, or an external change was merged): flush soon. */
   readonly unflushed: boolean;
+  /** `Y.encodeStateAsUpdate(doc)` when the loader holds it already (a snapshot with nothing applied on top). */
+  readonly fullState?: Uint8Array;
 }
 
 export type DocLoader = (dataset: DatasetHandle, key: RecordKey) => Promise<LoadedDoc>;

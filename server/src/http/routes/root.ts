@@ -64,7 +64,8 @@ ${entries.length > 0 ? `<ul>\n${rows}\n</ul>` : "<p>The library is empty.</p>"}
  * still folding record logs a crash left behind into the rows: `/health` then answers 503 (what
  * load balancers and orchestrators take as "not ready yet") with `{"status": "recovering"}`.
  */
-export type Readiness = () => { readonly ready: true } | { readonly ready: false; readonly detail: string };
+export type Readiness = () =>
+  { readonly ready: true; readonly rooms?: number } | { readonly ready: false; readonly detail: string };
 
 const ALWAYS_READY: Readiness = () => ({ ready: true });
 
@@ -98,6 +99,8 @@ export function rootRouter(ctx: AppContext, version: string, readiness: Readines
     (_req, res) => {
       const state = readiness();
       if (state.ready) {
+        // The body stays Pixano's; how many record documents are in memory goes in a header.
+        if (state.rooms !== undefined) res.setHeader("Tessera-Rooms-Loaded", String(state.rooms));
         sendJson(res, 200, { status: "ok" });
         return;
       }
