@@ -9,6 +9,8 @@ import type { LibraryPort } from "./library/port.js";
 import { ActivityLog, activityClockOf } from "./live/ActivityLog.js";
 import { LiveHub, type LiveIdentify } from "./live/LiveHub.js";
 import { liveRoomsPort } from "./live/roomsAdapter.js";
+import { reviewedWorkflow } from "./review/reviewedWorkflow.js";
+import { ReviewStore } from "./review/ReviewStore.js";
 import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
@@ -57,6 +59,8 @@ export interface CollaborationOptions {
 export interface Collaboration {
   readonly docs: RecordDocsPort;
   readonly live: LiveReadPort;
+  /** Review threads and who submitted / reviewed each record (SPEC RV). */
+  readonly review: ReviewStore;
   /** Room events (loaded, flushed, unloaded, …) for observers: tests wait on them instead of polling. */
   readonly onRoom: RoomManager["on"];
   /** Start-up recovery: folds the logs a crash left behind. */
@@ -101,10 +105,26 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     onError: (msg, err) => logger.error(msg, { error: String(err) }),
     clock: activityClockOf(clock),
   });
-  const roomsPort = liveRoomsPort(rooms, clock);
+  // Review threads and workflow stamps (SPEC RV): a rejection's reason opens a thread, the record's `comment` stays.
+  const review = ReviewStore.in(dataDir, { clock });
+  const reviewed = reviewedWorkflow(review, (msg, err) => logger.error(msg, { error: String(err) }));
+  const basePort = liveRoomsPort(rooms, clock);
+  const roomsPort: typeof basePort = {
+    ...basePort,
+    applyWorkflow: (datasetId, recordId, action, user, comment) =>
+      reviewed(datasetId, recordId, action, user, comment, () =>
+        basePort.applyWorkflow(datasetId, recordId, action, user, comment),
+      ),
+  };
+  const stopStamps = roomsPort.onStatus((change) =>
+    review.recordStatus(change, (err) =>
+      logger.error("review: cannot keep who submitted or reviewed", { record: change.recordId, error: String(err) }),
+    ),
+  );
   const hub = new LiveHub(server, {
     rooms: roomsPort,
     activity,
+    review,
     clock,
     datasetExists: async (id) => (await library.open(id)) !== null,
     identify: async (req, auth) => {
@@ -132,7 +152,9 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     },
     workflow: async (datasetId, recordId, action, who, comment) => {
       remember(who, datasetId);
-      return rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true });
+      return reviewed(datasetId, recordId, action, who, comment, () =>
+        rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true }),
+      );
     },
     updateRecord: async (datasetId, recordId, who, fields, status, comment) => {
       remember(who, datasetId);
@@ -156,10 +178,12 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   return {
     docs,
     live,
+    review,
     onRoom: (event, listener) => rooms.on(event, listener),
     recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();
+      stopStamps();
       await hub.close();
       await sync.close();
       await persister.close();

@@ -10,10 +10,27 @@ import {
   isNamedAction,
   WORKFLOW_ACTIONS,
   type NamedAction,
+  type ReviewThreadChange,
   type StatusChange,
+  userColor,
 } from "@tessera/shared-crdt";
+import type { ReviewThread } from "@tessera/shared-crdt/api";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
 import { systemClock, type Clock } from "../sync/clock.js";
+
+/** A review thread's change, as the live channel relays it (`ReviewStore.onThread`). */
+export interface LiveThreadEvent {
+  readonly datasetId: string;
+  readonly thread: ReviewThread;
+  readonly change: ReviewThreadChange;
+  readonly by: { readonly id: string; readonly name: string };
+  readonly message: { readonly text: string } | null;
+}
+
+/** What the live channel needs from the review threads. */
+export interface LiveReviewPort {
+  onThread(fn: (e: LiveThreadEvent) => void): () => void;
+}
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
 export interface LiveRoomsPort {
@@ -86,6 +103,8 @@ export class LiveHub {
       clock?: Clock;
       /** Live connections one user may hold at once (tabs); more are refused at the handshake. Default 32. */
       maxConnectionsPerUser?: number;
+      /** Review threads (SPEC RV8): their changes reach the dataset's room and the activity feed. */
+      review?: LiveReviewPort;
     },
   ) {
     this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, {
@@ -116,6 +135,21 @@ export class LiveHub {
       deps.rooms.onEdit((e) => deps.activity.recordEdit(e.datasetId, e.recordId, e.user, e.tables)),
       deps.activity.onEntry((entry) => this.nsp.to(datasetRoom(entry.datasetId)).emit("activity", entry)),
     );
+    if (deps.review) this.unsubscribe.push(deps.review.onThread((e) => this.reviewChanged(e)));
+  }
+
+  /** SPEC RV8: everyone on the dataset gets the thread as it is now; the feed gets one entry. */
+  private reviewChanged(e: LiveThreadEvent): void {
+    const { thread, change, by, message } = e;
+    this.nsp.to(datasetRoom(e.datasetId)).emit("review:thread", { thread, change, by });
+    const known = this.presenceOf(e.datasetId).find((p) => p.user.id === by.id)?.user;
+    const user: LiveUser = known ?? { id: by.id, name: by.name, color: userColor(by.id), role: "annotator" };
+    this.deps.activity.recordReview(e.datasetId, thread.record_id, user, {
+      threadId: thread.id,
+      change,
+      text: message?.text ?? "",
+      pinned: thread.pin !== null,
+    });
   }
 
   private now(): string {
