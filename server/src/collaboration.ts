@@ -111,8 +111,8 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const basePort = liveRoomsPort(rooms, clock);
   const roomsPort: typeof basePort = {
     ...basePort,
-    applyWorkflow: (datasetId, recordId, action, user, comment) =>
-      reviewed(datasetId, recordId, action, user, comment, () =>
+    applyWorkflow: (datasetId, recordId, action, user, comment, pin) =>
+      reviewed(datasetId, recordId, action, user, comment, pin ?? null, () =>
         basePort.applyWorkflow(datasetId, recordId, action, user, comment),
       ),
   };
@@ -150,9 +150,9 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       remember(who, datasetId);
       await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), { flush: true });
     },
-    workflow: async (datasetId, recordId, action, who, comment) => {
+    workflow: async (datasetId, recordId, action, who, comment, pin) => {
       remember(who, datasetId);
-      return reviewed(datasetId, recordId, action, who, comment, () =>
+      return reviewed(datasetId, recordId, action, who, comment, pin ?? null, () =>
         rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true }),
       );
     },

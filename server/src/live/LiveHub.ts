@@ -14,7 +14,8 @@ import {
   type StatusChange,
   userColor,
 } from "@tessera/shared-crdt";
-import type { ReviewThread } from "@tessera/shared-crdt/api";
+import { ReviewPin, type ReviewThread } from "@tessera/shared-crdt/api";
+import { Value } from "@sinclair/typebox/value";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
 import { systemClock, type Clock } from "../sync/clock.js";
 
@@ -40,6 +41,8 @@ export interface LiveRoomsPort {
     action: NamedAction,
     user: LiveUser,
     comment: string,
+    /** Where a rejection's review thread points (SPEC RV5). */
+    pin?: ReviewPin | null,
   ): Promise<StatusChange>;
   onStatus(fn: (change: StatusChange) => void): () => void;
   onEdit(
@@ -259,7 +262,10 @@ export class LiveHub {
         });
       }
       const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
-      this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(
+      // A pin comes from the socket unchecked: the same schema as the REST body (SPEC RV2).
+      if (p.pin !== undefined && p.pin !== null && !Value.Check(ReviewPin, p.pin))
+        return ack({ ok: false, error: "pin is not a valid review pin", reason: "bad_request" });
+      this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment, p.pin ?? null).then(
         (change) => ack({ ok: true, value: change }),
         (err: unknown) =>
           ack({

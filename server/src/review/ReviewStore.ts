@@ -293,7 +293,7 @@ function threadOf(s: DatasetState, recordId: string, threadId: string): ReviewTh
 }
 
 /** RV2: a point has both coordinates, a region all four; a size without a place means nothing. */
-function checkPin(pin: ReviewPin): void {
+export function checkPin(pin: ReviewPin): void {
   const has = (k: "x" | "y" | "w" | "h") => pin[k] !== undefined;
   if (has("x") !== has("y")) throw new ReviewError("bad_pin", "A pinned point needs both x and y.");
   if (has("w") !== has("h")) throw new ReviewError("bad_pin", "A pinned region needs both w and h.");

@@ -244,6 +244,31 @@ describe("review threads (SPEC RV)", () => {
     expect(feed.find((a) => a.review?.change === "opened")?.review).toMatchObject({ text: "live one", pinned: true });
   });
 
+  it("a rejection over the live channel carries a pin to its thread; a malformed pin is refused and changes nothing", async () => {
+    const rita = join("reviewer");
+    await waitFor(() => rita.events.some(([e]) => e === "hello"), "hello");
+    const send = (pin: unknown) =>
+      new Promise<{ ok: boolean; error?: string }>((resolve) =>
+        rita.socket.emit(
+          "record:transition",
+          { recordId: "r3", action: "reject", comment: "this box", pin: pin as { x: number } },
+          resolve,
+        ),
+      );
+    expect((await workflow(annotator, "r3", "submit")).status).toBe(200);
+    for (const bad of [{ x: 3, y: 0 }, { x: 0.5 }, "here"]) {
+      const r = await send(bad);
+      expect(r.ok, JSON.stringify(bad)).toBe(false);
+      expect(r.error).toMatch(/pin/);
+    }
+    expect((await recordOf("r3")).status).toBe("inReview");
+    const done = await send({ entity_id: "e7", view_name: "image", x: 0.4, y: 0.6 });
+    expect(done.ok).toBe(true);
+    const pinned = (await threadsOf("r3")).find((t) => t.origin === "reject");
+    expect(pinned).toMatchObject({ pin: { entity_id: "e7", x: 0.4, y: 0.6 }, messages: [{ text: "this box" }] });
+    expect(await recordOf("r3")).toMatchObject({ status: "inProgress", comment: "" });
+  });
+
   it("lists the review queue oldest submission first and filters the explorer by who submitted and who reviewed", async () => {
     for (const r of ["r6", "r2", "r5"]) expect((await workflow(annotator, r, "submit")).status).toBe(200);
     const queue = (await reviewer.get("/review/queue")).body as ReviewQueue;
@@ -258,7 +283,7 @@ describe("review threads (SPEC RV)", () => {
     ]);
     const ids = async (q: string) =>
       ((await viewer.get(`/records?${q}`)).body.items as Array<{ id: string }>).map((r) => r.id);
-    expect(await ids("reviewed_by=reviewer")).toEqual(["r1", "r6"]);
+    expect(await ids("reviewed_by=reviewer")).toEqual(["r1", "r3", "r6"]);
     expect(await ids("submitted_by=annotator&filter=status:eq:inReview")).toEqual(["r2", "r4", "r5"]);
     expect(await ids("reviewed_by=nobody")).toEqual([]);
   });

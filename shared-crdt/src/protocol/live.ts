@@ -1,4 +1,4 @@
-import type { ReviewThread } from "../api/review.js";
+import type { ReviewPin, ReviewThread } from "../api/review.js";
 import type { NamedAction, Role, WorkflowAction } from "../doc/workflow.js";
 
 /**
@@ -69,7 +69,7 @@ export interface LiveClientToServer {
   "follow:set": (p: { userId: string | null }, ack: LiveAck<{ recordId: string | null }>) => void;
   /** A named workflow action on a record (edit = start, submit, approve, reject with comment, reopen). */
   "record:transition": (
-    p: { recordId: string; action: NamedAction; comment?: string },
+    p: { recordId: string; action: NamedAction; comment?: string; pin?: ReviewPin | null },
     ack: LiveAck<StatusChange>,
   ) => void;
   /** Recent activity of the dataset, or of one record. */
