@@ -67,7 +67,7 @@ export function ReviewQueueButton(props: { datasetId: string; query: ExplorerQue
                   <span class="mono">{item.record_id}</span>
                   <span class="muted">
                     {item.submitted_by ? `${item.submitted_by.name} · ` : ""}
-                    {timeAgo(item.waiting_since)}
+                    waiting since {timeAgo(item.waiting_since)}
                   </span>
                 </button>
               )}

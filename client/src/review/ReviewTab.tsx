@@ -162,7 +162,7 @@ function Thread(props: {
               data-testid="review-pin"
               title="Show on the canvas"
             >
-              📍 {pinLabel(p())}
+              Pinned to {pinLabel(p())}
             </button>
           )}
         </Show>

@@ -41,6 +41,8 @@ export function recordThreads(
       if (e.thread.record_id !== recordId) return;
       put(e.thread);
       if (e.by.id === myUserId || (e.change !== "opened" && e.change !== "replied")) return;
+      // A rejection's reason is already said by the status change's toast.
+      if (e.change === "opened" && e.thread.origin === "reject") return;
       const text = e.thread.messages.at(-1)?.text ?? "";
       toast(`${e.by.name} ${e.change === "opened" ? "commented" : "replied"}: “${text}”`, "status");
     }),
