@@ -125,6 +125,8 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     rooms: roomsPort,
     activity,
     review,
+    recordExists: async (datasetId, recordId) =>
+      (await (await library.open(datasetId))?.get("records", recordId, ["id"])) != null,
     clock,
     datasetExists: async (id) => (await library.open(id)) !== null,
     identify: async (req, auth) => {
@@ -168,6 +170,8 @@ export function startCollaboration(server: Server, options: CollaborationOptions
         flush: true,
         ...(edit ? { edit } : {}),
       });
+      // Who submitted / reviewed (SPEC RV6) is on disk before the answer, as for the workflow route.
+      await review.settled(datasetId);
     },
     deleteRecords: (datasetId, recordIds, deleteRows) => rooms.deleteRecords(datasetId, recordIds, deleteRows),
   };

@@ -1,47 +1,16 @@
-import type { ReviewPin, ReviewQueue, ReviewStamp, ReviewThread, ReviewThreadCreate } from "@tessera/shared-crdt/api";
+import type { ReviewQueue, ReviewStamp, ReviewThread } from "@tessera/shared-crdt/api";
 import { queryString, requestJson } from "./http.js";
 
-/** Typed calls to the review routes (SPEC RV): threads, the review queue, who submitted and reviewed. */
+/**
+ * Typed calls to the review routes the client reads (SPEC RV): threads, the review queue, who submitted and reviewed.
+ * Thread changes go over the live channel (`LiveConnection.openThread` …), as the person of that connection.
+ */
 
 const threadsPath = (datasetId: string, recordId: string) =>
   `/datasets/${encodeURIComponent(datasetId)}/records/${encodeURIComponent(recordId)}/review/threads`;
 
 export function listThreads(datasetId: string, recordId: string): Promise<ReviewThread[]> {
   return requestJson<ReviewThread[]>(threadsPath(datasetId, recordId));
-}
-
-export function openThread(
-  datasetId: string,
-  recordId: string,
-  text: string,
-  pin: ReviewPin | null,
-): Promise<ReviewThread> {
-  const body: ReviewThreadCreate = pin ? { text, pin } : { text };
-  return requestJson<ReviewThread>(threadsPath(datasetId, recordId), { method: "POST", body });
-}
-
-export function replyThread(
-  datasetId: string,
-  recordId: string,
-  threadId: string,
-  text: string,
-): Promise<ReviewThread> {
-  return requestJson<ReviewThread>(`${threadsPath(datasetId, recordId)}/${encodeURIComponent(threadId)}/replies`, {
-    method: "POST",
-    body: { text },
-  });
-}
-
-export function resolveThread(
-  datasetId: string,
-  recordId: string,
-  threadId: string,
-  resolved: boolean,
-): Promise<ReviewThread> {
-  return requestJson<ReviewThread>(`${threadsPath(datasetId, recordId)}/${encodeURIComponent(threadId)}`, {
-    method: "PATCH",
-    body: { resolved },
-  });
 }
 
 export function getReviewQueue(datasetId: string, limit = 100): Promise<ReviewQueue> {

@@ -9,7 +9,7 @@ import {
   type StatusChange,
   type NamedAction,
 } from "@tessera/shared-crdt";
-import type { ReviewPin } from "@tessera/shared-crdt/api";
+import type { ReviewPin, ReviewThread } from "@tessera/shared-crdt/api";
 import { ApiError, requestJson } from "../api/http.js";
 import { onSessionEnded, onSignedIn, roleOn, type Identity } from "../session.js";
 
@@ -155,6 +155,21 @@ export class LiveConnection {
     const value = await this.ask<{ recordId: string | null }>((ack) => this.socket.emit("follow:set", { userId }, ack));
     this.following = userId;
     return value.recordId;
+  }
+
+  /** Review threads (SPEC RV): open, answer, resolve or reopen — as this connection's person. */
+  openThread(recordId: string, text: string, pin: ReviewPin | null): Promise<ReviewThread> {
+    return this.ask<ReviewThread>((ack) =>
+      this.socket.emit("review:open", pin ? { recordId, text, pin } : { recordId, text }, ack),
+    );
+  }
+
+  replyThread(recordId: string, threadId: string, text: string): Promise<ReviewThread> {
+    return this.ask<ReviewThread>((ack) => this.socket.emit("review:reply", { recordId, threadId, text }, ack));
+  }
+
+  resolveThread(recordId: string, threadId: string, resolved: boolean): Promise<ReviewThread> {
+    return this.ask<ReviewThread>((ack) => this.socket.emit("review:resolve", { recordId, threadId, resolved }, ack));
   }
 
   transition(recordId: string, action: NamedAction, comment = "", pin: ReviewPin | null = null): Promise<StatusChange> {

@@ -1,11 +1,11 @@
-import { createSignal, For, Show, type Accessor } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import type { Role } from "@tessera/shared-crdt";
 import type { ReviewThread } from "@tessera/shared-crdt/api";
-import { openThread, replyThread, resolveThread } from "../api/review.js";
 import { timeAgo } from "../pages/workspace/activityText.js";
 import { toastError } from "../ui/toasts.js";
 import type { WorkspaceContext } from "../pages/workspace/workspaceContext.js";
 import { pinLabel, pinOfSelection } from "./pins.js";
+import type { WorkspaceReview } from "./workspaceReview.js";
 import "./review.css";
 
 /**
@@ -16,8 +16,7 @@ import "./review.css";
 export function ReviewTab(props: {
   ctx: WorkspaceContext;
   role: Role;
-  threads: Accessor<readonly ReviewThread[]>;
-  put: (t: ReviewThread) => void;
+  review: Pick<WorkspaceReview, "threads" | "open" | "reply" | "resolve">;
 }) {
   const canWrite = () => props.role !== "viewer";
   const canResolve = () => props.role === "reviewer" || props.role === "admin";
@@ -25,19 +24,15 @@ export function ReviewTab(props: {
   const [pinned, setPinned] = createSignal(true);
   const [busy, setBusy] = createSignal(false);
   const pin = () => pinOfSelection(props.ctx.selection(), (r) => props.ctx.index.entityOf(r));
-  const sorted = () => [...props.threads()].sort((a, b) => Number(a.resolved) - Number(b.resolved));
-  const { datasetId, recordId } = props.ctx;
-
+  const sorted = () => [...props.review.threads()].sort((a, b) => Number(a.resolved) - Number(b.resolved));
   const submit = () => {
     const t = text().trim();
     if (t === "" || busy()) return;
     setBusy(true);
-    openThread(datasetId, recordId, t, pinned() ? pin() : null)
+    props.review
+      .open(t, pinned() ? pin() : null)
       .then(
-        (thread) => {
-          props.put(thread);
-          setText("");
-        },
+        () => setText(""),
         (err: unknown) => toastError(err, "Cannot comment"),
       )
       .finally(() => setBusy(false));
@@ -88,7 +83,10 @@ export function ReviewTab(props: {
           </div>
         </div>
       </Show>
-      <Show when={props.threads().length > 0} fallback={<div class="muted">No review comments on this record.</div>}>
+      <Show
+        when={props.review.threads().length > 0}
+        fallback={<div class="muted">No review comments on this record.</div>}
+      >
         <div class="review-threads">
           <For each={sorted()}>
             {(t) => (
@@ -97,9 +95,7 @@ export function ReviewTab(props: {
                 canWrite={canWrite()}
                 canResolve={canResolve()}
                 onPin={() => showPin(t)}
-                put={props.put}
-                datasetId={datasetId}
-                recordId={recordId}
+                review={props.review}
               />
             )}
           </For>
@@ -113,10 +109,8 @@ function Thread(props: {
   thread: ReviewThread;
   canWrite: boolean;
   canResolve: boolean;
-  datasetId: string;
-  recordId: string;
   onPin: () => void;
-  put: (t: ReviewThread) => void;
+  review: Pick<WorkspaceReview, "reply" | "resolve">;
 }) {
   const [reply, setReply] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -125,20 +119,16 @@ function Thread(props: {
     const text = reply().trim();
     if (text === "" || busy()) return;
     setBusy(true);
-    replyThread(props.datasetId, props.recordId, t().id, text)
+    props.review
+      .reply(t().id, text)
       .then(
-        (thread) => {
-          props.put(thread);
-          setReply("");
-        },
+        () => setReply(""),
         (err: unknown) => toastError(err, "Cannot reply"),
       )
       .finally(() => setBusy(false));
   };
   const toggle = () =>
-    resolveThread(props.datasetId, props.recordId, t().id, !t().resolved).then(props.put, (err: unknown) =>
-      toastError(err, "Cannot change the thread"),
-    );
+    props.review.resolve(t().id, !t().resolved).catch((err: unknown) => toastError(err, "Cannot change the thread"));
   return (
     <div
       class="review-thread"

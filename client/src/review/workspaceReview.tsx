@@ -65,7 +65,12 @@ export function workspaceReview(o: {
       )}
     </Show>
   );
-  return { threads, put, canReview, approveNext, openReject, Dialog };
+  // Thread changes go over the live channel, as this person (a guest's name included); the answer is the thread.
+  const conn = o.live.conn;
+  const open = (text: string, pin: ReviewPin | null) => conn.openThread(o.recordId, text, pin).then(put);
+  const reply = (threadId: string, text: string) => conn.replyThread(o.recordId, threadId, text).then(put);
+  const resolve = (threadId: string, resolved: boolean) => conn.resolveThread(o.recordId, threadId, resolved).then(put);
+  return { threads, canReview, approveNext, openReject, Dialog, open, reply, resolve };
 }
 
 export type WorkspaceReview = ReturnType<typeof workspaceReview>;

@@ -3,6 +3,7 @@ import { Server, type Namespace, type Socket } from "socket.io";
 import {
   LIVE_NAMESPACE,
   LIVE_PROTOCOL_VERSION,
+  type LiveAck,
   type LiveClientToServer,
   type LiveServerToClient,
   type LiveUser,
@@ -14,7 +15,7 @@ import {
   type StatusChange,
   userColor,
 } from "@tessera/shared-crdt";
-import { ReviewPin, type ReviewThread } from "@tessera/shared-crdt/api";
+import { ReviewPin, ReviewReplyCreate, ReviewThreadCreate, type ReviewThread } from "@tessera/shared-crdt/api";
 import { Value } from "@sinclair/typebox/value";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
 import { systemClock, type Clock } from "../sync/clock.js";
@@ -28,9 +29,30 @@ export interface LiveThreadEvent {
   readonly message: { readonly text: string } | null;
 }
 
-/** What the live channel needs from the review threads. */
+/** What the live channel needs from the review threads (`ReviewStore`). */
 export interface LiveReviewPort {
   onThread(fn: (e: LiveThreadEvent) => void): () => void;
+  open(
+    datasetId: string,
+    recordId: string,
+    author: { id: string; name: string },
+    text: string,
+    options: { pin?: ReviewPin | null },
+  ): Promise<ReviewThread>;
+  reply(
+    datasetId: string,
+    recordId: string,
+    threadId: string,
+    author: { id: string; name: string },
+    text: string,
+  ): Promise<ReviewThread>;
+  setResolved(
+    datasetId: string,
+    recordId: string,
+    threadId: string,
+    by: { id: string; name: string },
+    resolved: boolean,
+  ): Promise<ReviewThread>;
 }
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
@@ -108,6 +130,8 @@ export class LiveHub {
       maxConnectionsPerUser?: number;
       /** Review threads (SPEC RV8): their changes reach the dataset's room and the activity feed. */
       review?: LiveReviewPort;
+      /** Whether a record exists (review events name one). */
+      recordExists?: (datasetId: string, recordId: string) => Promise<boolean>;
     },
   ) {
     this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, {
@@ -276,6 +300,8 @@ export class LiveHub {
       );
     });
 
+    this.reviewHandlers(socket);
+
     socket.on("activity:list", (p, ack) => {
       if (typeof ack !== "function") return;
       const recordId = typeof p?.recordId === "string" ? p.recordId : undefined;
@@ -291,6 +317,60 @@ export class LiveHub {
       const stillHere = this.presenceOf(datasetId).some((x) => x.user.id === user.id && x.connectionId !== socket.id);
       if (!stillHere)
         this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
+    });
+  }
+
+  /** SPEC RV4 over the live channel: the REST routes' checks, this connection's identity and role. */
+  private reviewHandlers(socket: LiveSocket): void {
+    const { datasetId, user } = socket.data;
+    const author = { id: user.id, name: user.name };
+    const run = (
+      ack: LiveAck<ReviewThread>,
+      recordId: unknown,
+      need: "annotate" | "review",
+      fn: (review: LiveReviewPort, recordId: string) => Promise<ReviewThread>,
+    ): void => {
+      const review = this.deps.review;
+      if (!review) return ack({ ok: false, error: "review threads are not enabled", reason: "unavailable" });
+      if (typeof recordId !== "string" || recordId === "" || recordId.length > 256)
+        return ack({ ok: false, error: "recordId is required", reason: "bad_request" });
+      const allowed = need === "review" ? user.role === "reviewer" || user.role === "admin" : user.role !== "viewer";
+      if (!allowed)
+        return ack({ ok: false, error: `a ${user.role} may not ${need} review threads`, reason: "forbidden" });
+      (this.deps.recordExists ?? (() => Promise.resolve(true)))(datasetId, recordId)
+        .then((exists) => {
+          if (!exists) throw new LiveError("bad_request", `record ${recordId} not found`);
+          return fn(review, recordId);
+        })
+        .then(
+          (thread) => ack({ ok: true, value: thread }),
+          (err: unknown) =>
+            ack({
+              ok: false,
+              error: err instanceof Error ? err.message : String(err),
+              reason: (err as { reason?: string }).reason ?? "error",
+            }),
+        );
+    };
+    const bad = (ack: LiveAck<ReviewThread>, what: string) => ack({ ok: false, error: what, reason: "bad_request" });
+    socket.on("review:open", (p, ack) => {
+      if (typeof ack !== "function") return;
+      const body = { text: p?.text, ...(p?.pin ? { pin: p.pin } : {}) };
+      if (!Value.Check(ReviewThreadCreate, body))
+        return bad(ack, "text (1–4000 characters) and a valid pin are required");
+      run(ack, p.recordId, "annotate", (r, id) => r.open(datasetId, id, author, body.text, { pin: body.pin ?? null }));
+    });
+    socket.on("review:reply", (p, ack) => {
+      if (typeof ack !== "function") return;
+      if (!Value.Check(ReviewReplyCreate, { text: p?.text }) || typeof p.threadId !== "string")
+        return bad(ack, "threadId and text (1–4000 characters) are required");
+      run(ack, p.recordId, "annotate", (r, id) => r.reply(datasetId, id, p.threadId, author, p.text));
+    });
+    socket.on("review:resolve", (p, ack) => {
+      if (typeof ack !== "function") return;
+      if (typeof p?.threadId !== "string" || typeof p.resolved !== "boolean")
+        return bad(ack, "threadId and resolved are required");
+      run(ack, p.recordId, "review", (r, id) => r.setResolved(datasetId, id, p.threadId, author, p.resolved));
     });
   }
 

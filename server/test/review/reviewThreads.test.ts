@@ -269,6 +269,46 @@ describe("review threads (SPEC RV)", () => {
     expect(await recordOf("r3")).toMatchObject({ status: "inProgress", comment: "" });
   });
 
+  it("takes thread changes over the live channel with the connection's identity and the same rules", async () => {
+    const [ann, view, rev] = [join("annotator"), join("viewer"), join("reviewer")];
+    for (const c of [ann, view, rev]) await waitFor(() => c.events.some(([e]) => e === "hello"), "hello");
+    type Ack = { ok: true; value: ReviewThread } | { ok: false; error: string; reason?: string };
+    const ask = (c: { socket: LiveSocket }, event: "review:open" | "review:reply" | "review:resolve", p: object) =>
+      new Promise<Ack>((resolve) =>
+        (c.socket.emit as (e: string, p: object, ack: (r: Ack) => void) => void)(event, p, resolve),
+      );
+    const opened = await ask(ann, "review:open", { recordId: "r5", text: "over live", pin: { entity_id: "e2" } });
+    if (!opened.ok) throw new Error(opened.error);
+    expect(opened.value).toMatchObject({ author: { id: "annotator" }, pin: { entity_id: "e2" }, record_id: "r5" });
+    const id = opened.value.id;
+    expect(await ask(view, "review:open", { recordId: "r5", text: "x" })).toMatchObject({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(await ask(ann, "review:resolve", { recordId: "r5", threadId: id, resolved: true })).toMatchObject({
+      ok: false,
+      reason: "forbidden",
+    });
+    expect(await ask(ann, "review:open", { recordId: "r5", text: "" })).toMatchObject({
+      ok: false,
+      reason: "bad_request",
+    });
+    expect(await ask(ann, "review:open", { recordId: "nope", text: "x" })).toMatchObject({ ok: false });
+    expect(await ask(ann, "review:reply", { recordId: "r5", threadId: "nope", text: "x" })).toMatchObject({
+      ok: false,
+      reason: "not_found",
+    });
+    expect(await ask(rev, "review:reply", { recordId: "r5", threadId: id, text: "ok" })).toMatchObject({ ok: true });
+    expect(await ask(rev, "review:resolve", { recordId: "r5", threadId: id, resolved: true })).toMatchObject({
+      ok: true,
+      value: { resolved: true, resolved_by: { id: "reviewer" } },
+    });
+    expect((await threadsOf("r5")).find((t) => t.id === id)?.messages.map((m) => m.author.id)).toEqual([
+      "annotator",
+      "reviewer",
+    ]);
+  });
+
   it("lists the review queue oldest submission first and filters the explorer by who submitted and who reviewed", async () => {
     for (const r of ["r6", "r2", "r5"]) expect((await workflow(annotator, r, "submit")).status).toBe(200);
     const queue = (await reviewer.get("/review/queue")).body as ReviewQueue;

@@ -72,6 +72,13 @@ export interface LiveClientToServer {
     p: { recordId: string; action: NamedAction; comment?: string; pin?: ReviewPin | null },
     ack: LiveAck<StatusChange>,
   ) => void;
+  /**
+   * Review threads (SPEC RV): open one on a record (optionally pinned), answer one, resolve or reopen one — the
+   * REST routes' rules and limits, with this connection's identity (guests included). Acks carry the thread.
+   */
+  "review:open": (p: { recordId: string; text: string; pin?: ReviewPin | null }, ack: LiveAck<ReviewThread>) => void;
+  "review:reply": (p: { recordId: string; threadId: string; text: string }, ack: LiveAck<ReviewThread>) => void;
+  "review:resolve": (p: { recordId: string; threadId: string; resolved: boolean }, ack: LiveAck<ReviewThread>) => void;
   /** Recent activity of the dataset, or of one record. */
   "activity:list": (p: { recordId?: string; limit?: number }, ack: LiveAck<ActivityEntry[]>) => void;
 }

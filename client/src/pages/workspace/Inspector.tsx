@@ -44,7 +44,7 @@ export function Inspector(props: {
         <RecordTab ctx={props.ctx} fields={props.fields} activity={props.activity} />
       </Show>
       <Show when={tab() === "review"}>
-        <ReviewTab ctx={props.ctx} role={props.role} threads={props.review.threads} put={props.review.put} />
+        <ReviewTab ctx={props.ctx} role={props.role} review={props.review} />
       </Show>
       <Show when={tab() === "activity"}>
         <ActivityTab entries={props.activity} />
