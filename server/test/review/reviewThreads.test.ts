@@ -1,3 +1,5 @@
+import os from "node:os";
+import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
 import {
@@ -15,7 +17,18 @@ import {
   type ReviewThread,
 } from "@tessera/shared-crdt/api";
 import { spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
-import { ADMIN, bearer, buildDataDir, call, DS, jsonInit, seedUsers, tokenFor, type Reply } from "../auth/support.js";
+import {
+  ADMIN,
+  bearer,
+  buildDataDir,
+  call,
+  DS,
+  jsonInit,
+  percentile,
+  seedUsers,
+  tokenFor,
+  type Reply,
+} from "../auth/support.js";
 
 /**
  * Review threads (SPEC RV) on a real server process with accounts: a rejection keeps the record's own `comment`
@@ -180,8 +193,20 @@ describe("review threads (SPEC RV)", () => {
   });
 
   it("counts threads per record and replies per thread: one past the limit is a 409 with a detail, and a rejection of a full record changes nothing", async () => {
-    for (let i = (await threadsOf("r4")).length; i < REVIEW_THREADS_PER_RECORD_MAX; i++)
+    // Each answer waits for its fsync: the latency of that is printed (no threshold, the machine is shared).
+    const took: number[] = [];
+    for (let i = (await threadsOf("r4")).length; i < REVIEW_THREADS_PER_RECORD_MAX; i++) {
+      const t0 = performance.now();
       expect((await reviewer.send("POST", "/records/r4/review/threads", { text: `t${i}` })).status).toBe(201);
+      took.push(performance.now() - t0);
+    }
+    took.sort((a, b) => a - b);
+    console.log(
+      `review: ${took.length} thread POSTs (fsync'd): p50 ${percentile(took, 50).toFixed(1)} ms, p99 ${percentile(took, 99).toFixed(1)} ms, max ${(took.at(-1) ?? 0).toFixed(1)} ms; load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
     const over = await reviewer.send("POST", "/records/r4/review/threads", { text: "one more" });
     expect(over.status).toBe(409);
     expect(over.body.detail).toMatch(/limit is 200/);
