@@ -64,7 +64,7 @@ export function ReviewTab(props: {
             <label class="muted" title="Select an object on the canvas or in the Objects tab to pin the comment to it">
               <input
                 type="checkbox"
-                checked={pinned()}
+                checked={pinned() && pin() !== null}
                 disabled={pin() === null}
                 onChange={(e) => setPinned(e.currentTarget.checked)}
                 data-testid="review-new-pin"
@@ -143,29 +143,28 @@ function Thread(props: {
             Rejected
           </span>
         </Show>
-        <Show when={t().pin}>
-          {(p) => (
-            <button
-              class="btn ghost pin"
-              onClick={() => props.onPin()}
-              disabled={!p().entity_id}
-              data-testid="review-pin"
-              title="Show on the canvas"
-            >
-              Pinned to {pinLabel(p())}
-            </button>
-          )}
-        </Show>
-        <span class="spacer" />
         <Show when={t().resolved}>
           <span class="muted">Resolved by {t().resolved_by?.name}</span>
         </Show>
         <Show when={props.canResolve}>
-          <button class="btn ghost" onClick={() => void toggle()} data-testid="review-resolve">
+          <button class="btn ghost end" onClick={() => void toggle()} data-testid="review-resolve">
             {t().resolved ? "Reopen" : "Resolve"}
           </button>
         </Show>
       </div>
+      <Show when={t().pin}>
+        {(p) => (
+          <button
+            class="btn ghost pin"
+            onClick={() => props.onPin()}
+            disabled={!p().entity_id}
+            data-testid="review-pin"
+            title="Show on the canvas"
+          >
+            Pinned to {pinLabel(p())}
+          </button>
+        )}
+      </Show>
       <For each={t().messages}>
         {(m) => (
           <div class="review-message" data-testid="review-message">

@@ -11,7 +11,7 @@ import { toast } from "../ui/toasts.js";
  * Reviewing fast (SPEC RV7): the next record of the review queue — records in review, oldest submission first; with
  * no assignments yet the queue is the same for every reviewer — other than the one just reviewed.
  */
-export async function nextInQueue(datasetId: string, exceptRecordId: string | null): Promise<string | null> {
+async function nextInQueue(datasetId: string, exceptRecordId: string | null): Promise<string | null> {
   const queue = await getReviewQueue(datasetId, 2);
   return queue.items.find((i) => i.record_id !== exceptRecordId)?.record_id ?? null;
 }

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { randomId, type StatusChange } from "@tessera/shared-crdt";
+import { randomId, type ReviewThreadChange, type StatusChange } from "@tessera/shared-crdt";
 import {
   REVIEW_REPLIES_PER_THREAD_MAX,
   REVIEW_THREADS_PER_RECORD_MAX,
@@ -14,13 +14,10 @@ import { AppendLog } from "./appendLog.js";
 import { parseReviewEvent, type ReviewEvent, type StampEvent } from "./events.js";
 import { ReviewError } from "./ReviewError.js";
 
-/** What happened to a thread, for the live channel and the activity feed. */
-export type ThreadChange = "opened" | "replied" | "resolved" | "reopened";
-
 export interface ThreadEvent {
   readonly datasetId: string;
   readonly thread: ReviewThread;
-  readonly change: ThreadChange;
+  readonly change: ReviewThreadChange;
   readonly by: ReviewPerson;
   /** The message this change added (opened, replied). */
   readonly message: ReviewMessage | null;
