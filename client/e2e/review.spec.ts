@@ -135,6 +135,13 @@ test("the review queue lists records in review oldest first and opens them; appr
   const first = queue.items[0]?.record_id ?? "";
   await expect(rita.getByTestId("workspace")).toHaveAttribute("data-record", first);
   await expect(rita.getByTestId("sync-indicator")).toHaveAttribute("data-phase", /saved|readOnly/);
+  // Both review keys are listed in `?`.
+  await rita.keyboard.press("?");
+  const help = rita.getByRole("dialog");
+  await expect(help).toContainText("Shift+A");
+  await expect(help).toContainText("Shift+R");
+  await rita.keyboard.press("Escape");
+  await expect(help).toHaveCount(0);
   const expected = await nextInQueue(rita, first);
   await rita.locator('button[data-action="approve-next"]').click();
   await expect(rita.getByTestId("workspace")).toHaveAttribute("data-record", expected);

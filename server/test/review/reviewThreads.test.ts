@@ -1,4 +1,6 @@
+import { appendFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { io, type Socket } from "socket.io-client";
@@ -370,5 +372,21 @@ describe("review threads (SPEC RV)", () => {
     // And the server takes new threads after the restart (the log is appended to, not replaced).
     expect((await reviewer.send("POST", "/records/r6/review/threads", { text: "after" })).status).toBe(201);
     expect((await threadsOf("r6")).length).toBe(2);
+  }, 60_000);
+
+  it("cuts a torn last line of the review log (a crash mid-write) so the next change is not glued onto it", async () => {
+    const before = await threadsOf("r6");
+    await server.kill("SIGKILL");
+    const log = path.join(data.dataDir, ".tessera", "review", `${Buffer.from(DS).toString("base64url")}.jsonl`);
+    await appendFile(log, '{"t":"reply","record_id":"r6","thr');
+    server = await spawnServer(data.dataDir, env);
+    expect(await threadsOf("r6")).toEqual(before);
+    expect((await reviewer.send("POST", "/records/r6/review/threads", { text: "after the tear" })).status).toBe(201);
+    await server.stop();
+    server = await spawnServer(data.dataDir, env);
+    expect((await threadsOf("r6")).map((t) => t.messages[0]?.text)).toEqual([
+      ...before.map((t) => t.messages[0]?.text),
+      "after the tear",
+    ]);
   }, 60_000);
 });
