@@ -375,6 +375,7 @@ describe("review threads (SPEC RV)", () => {
   }, 60_000);
 
   it("cuts a torn last line of the review log (a crash mid-write) so the next change is not glued onto it", async () => {
+    expect((await reviewer.send("POST", "/records/r6/review/threads", { text: "before the tear" })).status).toBe(201);
     const before = await threadsOf("r6");
     await server.kill("SIGKILL");
     const log = path.join(data.dataDir, ".tessera", "review", `${Buffer.from(DS).toString("base64url")}.jsonl`);
