@@ -9,6 +9,8 @@ import type { LibraryPort } from "./library/port.js";
 import { ActivityLog, activityClockOf } from "./live/ActivityLog.js";
 import { LiveHub, type LiveIdentify } from "./live/LiveHub.js";
 import { liveRoomsPort } from "./live/roomsAdapter.js";
+import { reviewedWorkflow } from "./review/reviewedWorkflow.js";
+import { ReviewStore } from "./review/ReviewStore.js";
 import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, PersistError, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
@@ -57,6 +59,8 @@ export interface CollaborationOptions {
 export interface Collaboration {
   readonly docs: RecordDocsPort;
   readonly live: LiveReadPort;
+  /** Review threads and who submitted / reviewed each record (SPEC RV). */
+  readonly review: ReviewStore;
   /** Room events (loaded, flushed, unloaded, …) for observers: tests wait on them instead of polling. */
   readonly onRoom: RoomManager["on"];
   /** Record rooms loaded or loading now (`/health` reports it: rooms unload once everyone left). */
@@ -105,10 +109,28 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     onError: (msg, err) => logger.error(msg, { error: String(err) }),
     clock: activityClockOf(clock),
   });
-  const roomsPort = liveRoomsPort(rooms, clock);
+  // Review threads and workflow stamps (SPEC RV): a rejection's reason opens a thread, the record's `comment` stays.
+  const review = ReviewStore.in(dataDir, { clock });
+  const reviewed = reviewedWorkflow(review, (msg, err) => logger.error(msg, { error: String(err) }));
+  const basePort = liveRoomsPort(rooms, clock);
+  const roomsPort: typeof basePort = {
+    ...basePort,
+    applyWorkflow: (datasetId, recordId, action, user, comment, pin) =>
+      reviewed(datasetId, recordId, action, user, comment, pin ?? null, () =>
+        basePort.applyWorkflow(datasetId, recordId, action, user, comment),
+      ),
+  };
+  const stopStamps = roomsPort.onStatus((change) =>
+    review.recordStatus(change, (err) =>
+      logger.error("review: cannot keep who submitted or reviewed", { record: change.recordId, error: String(err) }),
+    ),
+  );
   const hub = new LiveHub(server, {
     rooms: roomsPort,
     activity,
+    review,
+    recordExists: async (datasetId, recordId) =>
+      (await (await library.open(datasetId))?.get("records", recordId, ["id"])) != null,
     clock,
     datasetExists: async (id) => (await library.open(id)) !== null,
     identify: async (req, auth) => {
@@ -134,9 +156,11 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       remember(who, datasetId);
       await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), { flush: true });
     },
-    workflow: async (datasetId, recordId, action, who, comment) => {
+    workflow: async (datasetId, recordId, action, who, comment, pin) => {
       remember(who, datasetId);
-      return rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true });
+      return reviewed(datasetId, recordId, action, who, comment, pin ?? null, () =>
+        rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true }),
+      );
     },
     updateRecord: async (datasetId, recordId, who, fields, status, comment) => {
       remember(who, datasetId);
@@ -150,6 +174,8 @@ export function startCollaboration(server: Server, options: CollaborationOptions
         flush: true,
         ...(edit ? { edit } : {}),
       });
+      // Who submitted / reviewed (SPEC RV6) is on disk before the answer, as for the workflow route.
+      await review.settled(datasetId);
     },
     deleteRecords: (datasetId, recordIds, deleteRows) => rooms.deleteRecords(datasetId, recordIds, deleteRows),
   };
@@ -160,11 +186,13 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   return {
     docs,
     live,
+    review,
     onRoom: (event, listener) => rooms.on(event, listener),
     roomsLoaded: () => rooms.size,
     recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();
+      stopStamps();
       await hub.close();
       await sync.close();
       await persister.close();

@@ -10,6 +10,9 @@ export interface ExplorerQuery {
   readonly sort: SortSpec | null;
   readonly limit: number;
   readonly offset: number;
+  /** Tessera's review columns (SPEC RV6): records last submitted / reviewed by this account (id or name). */
+  readonly submittedBy?: string;
+  readonly reviewedBy?: string;
 }
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -24,6 +27,8 @@ export function restParams(query: ExplorerQuery): Record<string, string | string
     out.sort = query.sort.column;
     out.order = query.sort.order;
   }
+  if (query.submittedBy) out.submitted_by = query.submittedBy;
+  if (query.reviewedBy) out.reviewed_by = query.reviewedBy;
   return out;
 }
 
@@ -38,6 +43,8 @@ export function queryToSearch(query: ExplorerQuery): URLSearchParams {
   }
   if (query.limit !== DEFAULT_QUERY.limit) sp.set("limit", String(query.limit));
   if (query.offset > 0) sp.set("offset", String(query.offset));
+  if (query.submittedBy) sp.set("submitted_by", query.submittedBy);
+  if (query.reviewedBy) sp.set("reviewed_by", query.reviewedBy);
   return sp;
 }
 
@@ -62,6 +69,8 @@ export function searchToQuery(sp: URLSearchParams): ExplorerQuery {
     sort: sortColumn ? { column: sortColumn, order } : null,
     limit: Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? limit : DEFAULT_QUERY.limit,
     offset: Number.isInteger(offset) && offset > 0 ? offset : 0,
+    ...(sp.get("submitted_by") ? { submittedBy: sp.get("submitted_by") ?? "" } : {}),
+    ...(sp.get("reviewed_by") ? { reviewedBy: sp.get("reviewed_by") ?? "" } : {}),
   };
 }
 

@@ -14,6 +14,8 @@ export type Command =
   | { readonly kind: "redo" }
   | { readonly kind: "prevRecord" }
   | { readonly kind: "nextRecord" }
+  | { readonly kind: "approveNext" }
+  | { readonly kind: "rejectNext" }
   | { readonly kind: "category"; readonly index: number }
   | { readonly kind: "escape" }
   | { readonly kind: "confirm" }
@@ -55,6 +57,8 @@ export function resolveKey(k: KeyPress, typing: boolean): Command | null {
   if (k.alt) return null;
   if (k.shift && k.key === "ArrowLeft") return { kind: "prevRecord" };
   if (k.shift && k.key === "ArrowRight") return { kind: "nextRecord" };
+  if (k.shift && lower === "a") return { kind: "approveNext" };
+  if (k.shift && lower === "r") return { kind: "rejectNext" };
   if (k.key === "?") return { kind: "help" };
   if (k.key === "Enter") return { kind: "confirm" };
   if (k.key === "Delete" || k.key === "Backspace") return { kind: "delete" };
@@ -120,6 +124,8 @@ export function shortcuts(): readonly ShortcutGroup[] {
       items: [
         { keys: "Shift+←", action: "Previous record (filtered order)" },
         { keys: "Shift+→", action: "Next record" },
+        { keys: "Shift+A", action: "Approve, then the next record waiting for review (reviewers)" },
+        { keys: "Shift+R", action: "Reject with a comment, then the next record waiting for review (reviewers)" },
         { keys: "?", action: "This help" },
       ],
     },

@@ -9,6 +9,7 @@ import {
   type StatusChange,
   type NamedAction,
 } from "@tessera/shared-crdt";
+import type { ReviewPin, ReviewThread } from "@tessera/shared-crdt/api";
 import { ApiError, requestJson } from "../api/http.js";
 import { onSessionEnded, onSignedIn, roleOn, type Identity } from "../session.js";
 
@@ -35,6 +36,8 @@ export interface LiveEvents {
   followMoved: { leader: LiveUser; recordId: string | null };
   followEnded: { leader: LiveUser };
   connection: boolean;
+  /** A review thread of this dataset changed (SPEC RV8). */
+  review: Parameters<LiveServerToClient["review:thread"]>[0];
 }
 
 type Listener<K extends keyof LiveEvents> = (payload: LiveEvents[K]) => void;
@@ -100,6 +103,7 @@ export class LiveConnection {
     });
     this.socket.on("record:status", (p) => this.emit("status", p));
     this.socket.on("activity", (p) => this.emit("activity", p));
+    this.socket.on("review:thread", (p) => this.emit("review", p));
     this.socket.on("follow:moved", (p) => this.emit("followMoved", p));
     this.socket.on("follow:ended", (p) => {
       this.following = null;
@@ -153,8 +157,29 @@ export class LiveConnection {
     return value.recordId;
   }
 
-  transition(recordId: string, action: NamedAction, comment = ""): Promise<StatusChange> {
-    return this.ask<StatusChange>((ack) => this.socket.emit("record:transition", { recordId, action, comment }, ack));
+  /** Review threads (SPEC RV): open, answer, resolve or reopen — as this connection's person. */
+  openThread(recordId: string, text: string, pin: ReviewPin | null): Promise<ReviewThread> {
+    return this.ask<ReviewThread>((ack) =>
+      this.socket.emit("review:open", pin ? { recordId, text, pin } : { recordId, text }, ack),
+    );
+  }
+
+  replyThread(recordId: string, threadId: string, text: string): Promise<ReviewThread> {
+    return this.ask<ReviewThread>((ack) => this.socket.emit("review:reply", { recordId, threadId, text }, ack));
+  }
+
+  resolveThread(recordId: string, threadId: string, resolved: boolean): Promise<ReviewThread> {
+    return this.ask<ReviewThread>((ack) => this.socket.emit("review:resolve", { recordId, threadId, resolved }, ack));
+  }
+
+  transition(recordId: string, action: NamedAction, comment = "", pin: ReviewPin | null = null): Promise<StatusChange> {
+    return this.ask<StatusChange>((ack) =>
+      this.socket.emit(
+        "record:transition",
+        pin ? { recordId, action, comment, pin } : { recordId, action, comment },
+        ack,
+      ),
+    );
   }
 
   activity(recordId?: string, limit = 100): Promise<ActivityEntry[]> {

@@ -1,7 +1,7 @@
 import { createSignal, type Accessor } from "solid-js";
 import type { ActivityEntry, LiveUser, Presence, StatusChange } from "@tessera/shared-crdt";
 import type { Identity } from "../session.js";
-import { LiveConnection } from "./LiveConnection.js";
+import { LiveConnection, type LiveEvents } from "./LiveConnection.js";
 
 /**
  * The app's one live connection: to the dataset open in the explorer or a workspace, kept while
@@ -17,6 +17,7 @@ export interface LiveStore {
 let current: { store: LiveStore; key: string; stops: Array<() => void> } | null = null;
 const statusListeners = new Set<(c: StatusChange) => void>();
 const activityListeners = new Set<(a: ActivityEntry) => void>();
+const reviewListeners = new Set<(e: LiveEvents["review"]) => void>();
 const followListeners = new Set<
   (e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void
 >();
@@ -33,6 +34,7 @@ export function liveFor(datasetId: string, identity: Identity): LiveStore {
     conn.on("connection", setConnected),
     conn.on("status", (c) => statusListeners.forEach((fn) => fn(c))),
     conn.on("activity", (a) => activityListeners.forEach((fn) => fn(a))),
+    conn.on("review", (e) => reviewListeners.forEach((fn) => fn(e))),
     conn.on("followMoved", (p) => followListeners.forEach((fn) => fn({ kind: "moved", ...p }))),
     conn.on("followEnded", (p) => followListeners.forEach((fn) => fn({ kind: "ended", ...p }))),
   ];
@@ -60,6 +62,12 @@ export function onStatusChange(fn: (c: StatusChange) => void): () => void {
 export function onActivity(fn: (a: ActivityEntry) => void): () => void {
   activityListeners.add(fn);
   return () => activityListeners.delete(fn);
+}
+
+/** Review threads of the open dataset as they change (SPEC RV8). */
+export function onReviewThread(fn: (e: LiveEvents["review"]) => void): () => void {
+  reviewListeners.add(fn);
+  return () => reviewListeners.delete(fn);
 }
 
 export function onFollowEvent(

@@ -28,6 +28,8 @@ const SIGNED_IN: Rule = { access: "signed-in" };
 const READ: Rule = { access: "dataset", min: "viewer" };
 /** Edit annotations and record fields (through record documents: status rules apply) and take workflow actions. */
 const ANNOTATE: Rule = { access: "dataset", min: "annotator" };
+/** Resolve review threads (SPEC RV4): reviewers and admins of the dataset. */
+const REVIEW: Rule = { access: "dataset", min: "reviewer" };
 /** Manage a dataset: create and delete records, write embeddings, change its info. */
 const MANAGE: Rule = { access: "dataset", min: "admin" };
 /** Manage accounts. */
@@ -99,6 +101,13 @@ function build(): Record<string, Rule> {
     get_conversation: READ,
     list_activity: READ,
     list_presence: READ,
+    // Review threads (SPEC RV): anyone on the dataset reads them, annotators open and answer, reviewers resolve.
+    list_review_threads: READ,
+    create_review_thread: ANNOTATE,
+    reply_review_thread: ANNOTATE,
+    update_review_thread: REVIEW,
+    get_review_queue: READ,
+    list_review_stamps: READ,
     // Inference discovery (nothing connected): Pixano's UI polls it on every page.
     list_connected_providers: SIGNED_IN,
     list_inference_models: SIGNED_IN,

@@ -17,6 +17,8 @@ import { explorerRouter } from "./routes/explorer.js";
 import { inferenceRouter } from "./routes/inference.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
+import { mapReviewError, reviewRouter } from "./routes/review.js";
+import type { ReviewStore } from "../review/ReviewStore.js";
 import { RESOURCES, resourceRouter } from "./routes/resources.js";
 import { clientRouter, rootRouter, type Readiness } from "./routes/root.js";
 import { viewsRouter } from "./routes/views.js";
@@ -38,6 +40,8 @@ export interface AppOptions {
   readonly docs?: RecordDocsPort;
   /** The live channel's activity feed and presence. */
   readonly live?: LiveReadPort;
+  /** Review threads and workflow stamps (SPEC RV). */
+  readonly review?: ReviewStore;
   /**
    * Who a request is and what they may do (accounts, sessions, tokens, the permission table).
    * Absent → the single-user mode: everyone is the local admin.
@@ -70,6 +74,7 @@ export function createApp(options: AppOptions): Express {
     routes,
     jsonLimitBytes,
     ...(options.docs ? { docs: options.docs } : {}),
+    ...(options.review ? { review: options.review } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -94,6 +99,7 @@ export function createApp(options: AppOptions): Express {
   for (const def of RESOURCES) app.use(resourceRouter(ctx, def));
   app.use(conversationsRouter(ctx));
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
+  app.use(reviewRouter(ctx));
   app.use(inferenceRouter(ctx));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
@@ -101,6 +107,6 @@ export function createApp(options: AppOptions): Express {
   guard.install();
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError]));
+  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError]));
   return app;
 }

@@ -4,6 +4,7 @@ import type { LibraryPort } from "../library/port.js";
 import type { Logger } from "../logger.js";
 import { notFound } from "./errors.js";
 import type { RecordDocsPort } from "./recordDocs.js";
+import type { ReviewStore } from "../review/ReviewStore.js";
 import type { RouteTable } from "./routeTable.js";
 
 /** Everything the routers share; built once by {@link createApp}. */
@@ -18,6 +19,8 @@ export interface AppContext {
   readonly jsonLimitBytes: number;
   /** Record documents (the sync layer), when live editing is on: REST writes go through them. */
   readonly docs?: RecordDocsPort;
+  /** Review threads and workflow stamps (SPEC RV), when live editing is on. */
+  readonly review?: ReviewStore;
 }
 
 /** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */

@@ -4,6 +4,7 @@ import type { NamedAction, Role, Row, ValidationIssue } from "@tessera/shared-cr
 import { LOCAL_IDENTITY, principalIdentity, requestAuth } from "../auth/principal.js";
 import { toFieldIssues } from "./bodyIssues.js";
 import { HttpError, type ErrorMapper } from "./errors.js";
+import type { ReviewPin } from "@tessera/shared-crdt/api";
 
 /**
  * REST writes to annotations and record fields go through the record document (docs/ARCHITECTURE.md §3 "Durability" 4),
@@ -20,6 +21,8 @@ export interface RecordDocsPort {
     action: NamedAction,
     who: RestIdentity,
     comment: string,
+    /** Where a rejection's review thread points (SPEC RV5). */
+    pin?: ReviewPin | null,
   ): Promise<{ from: string; to: string }>;
   /**
    * `PUT /records/{id}`: record fields (W5 decides who may edit) and a direct status change to

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { ActivityEntry, LiveUser, WorkflowAction } from "@tessera/shared-crdt";
+import type { ActivityEntry, LiveUser, ReviewThreadChange, WorkflowAction } from "@tessera/shared-crdt";
 import { randomId } from "@tessera/shared-crdt";
 import { systemClock, type Clock } from "../sync/clock.js";
 
@@ -106,6 +106,29 @@ export class ActivityLog {
       user,
       at: this.clock.now().toISOString(),
       status,
+    };
+    this.append(entry);
+    return entry;
+  }
+
+  /** A review thread opened, answered, resolved or reopened (SPEC RV8); closes the person's open edit batch first. */
+  recordReview(
+    datasetId: string,
+    recordId: string,
+    user: LiveUser,
+    review: { threadId: string; change: ReviewThreadChange; text: string; pinned: boolean },
+  ): ActivityEntry {
+    const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
+    const open = this.batches.get(key);
+    if (open) this.closeBatch(key, open);
+    const entry: ActivityEntry = {
+      id: randomId(),
+      datasetId,
+      recordId,
+      kind: "review",
+      user,
+      at: this.clock.now().toISOString(),
+      review,
     };
     this.append(entry);
     return entry;

@@ -3,6 +3,7 @@ import { Server, type Namespace, type Socket } from "socket.io";
 import {
   LIVE_NAMESPACE,
   LIVE_PROTOCOL_VERSION,
+  type LiveAck,
   type LiveClientToServer,
   type LiveServerToClient,
   type LiveUser,
@@ -10,10 +11,49 @@ import {
   isNamedAction,
   WORKFLOW_ACTIONS,
   type NamedAction,
+  type ReviewThreadChange,
   type StatusChange,
+  userColor,
 } from "@tessera/shared-crdt";
+import { ReviewPin, ReviewReplyCreate, ReviewThreadCreate, type ReviewThread } from "@tessera/shared-crdt/api";
+import { Value } from "@sinclair/typebox/value";
 import type { ActivityLog, TouchedTables } from "./ActivityLog.js";
 import { systemClock, type Clock } from "../sync/clock.js";
+
+/** A review thread's change, as the live channel relays it (`ReviewStore.onThread`). */
+export interface LiveThreadEvent {
+  readonly datasetId: string;
+  readonly thread: ReviewThread;
+  readonly change: ReviewThreadChange;
+  readonly by: { readonly id: string; readonly name: string };
+  readonly message: { readonly text: string } | null;
+}
+
+/** What the live channel needs from the review threads (`ReviewStore`). */
+export interface LiveReviewPort {
+  onThread(fn: (e: LiveThreadEvent) => void): () => void;
+  open(
+    datasetId: string,
+    recordId: string,
+    author: { id: string; name: string },
+    text: string,
+    options: { pin?: ReviewPin | null },
+  ): Promise<ReviewThread>;
+  reply(
+    datasetId: string,
+    recordId: string,
+    threadId: string,
+    author: { id: string; name: string },
+    text: string,
+  ): Promise<ReviewThread>;
+  setResolved(
+    datasetId: string,
+    recordId: string,
+    threadId: string,
+    by: { id: string; name: string },
+    resolved: boolean,
+  ): Promise<ReviewThread>;
+}
 
 /** What the live channel needs from the record rooms (implemented by the sync RoomManager). */
 export interface LiveRoomsPort {
@@ -23,6 +63,8 @@ export interface LiveRoomsPort {
     action: NamedAction,
     user: LiveUser,
     comment: string,
+    /** Where a rejection's review thread points (SPEC RV5). */
+    pin?: ReviewPin | null,
   ): Promise<StatusChange>;
   onStatus(fn: (change: StatusChange) => void): () => void;
   onEdit(
@@ -86,6 +128,10 @@ export class LiveHub {
       clock?: Clock;
       /** Live connections one user may hold at once (tabs); more are refused at the handshake. Default 32. */
       maxConnectionsPerUser?: number;
+      /** Review threads (SPEC RV8): their changes reach the dataset's room and the activity feed. */
+      review?: LiveReviewPort;
+      /** Whether a record exists (review events name one). */
+      recordExists?: (datasetId: string, recordId: string) => Promise<boolean>;
     },
   ) {
     this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, {
@@ -116,6 +162,21 @@ export class LiveHub {
       deps.rooms.onEdit((e) => deps.activity.recordEdit(e.datasetId, e.recordId, e.user, e.tables)),
       deps.activity.onEntry((entry) => this.nsp.to(datasetRoom(entry.datasetId)).emit("activity", entry)),
     );
+    if (deps.review) this.unsubscribe.push(deps.review.onThread((e) => this.reviewChanged(e)));
+  }
+
+  /** SPEC RV8: everyone on the dataset gets the thread as it is now; the feed gets one entry. */
+  private reviewChanged(e: LiveThreadEvent): void {
+    const { thread, change, by, message } = e;
+    this.nsp.to(datasetRoom(e.datasetId)).emit("review:thread", { thread, change, by });
+    const known = this.presenceOf(e.datasetId).find((p) => p.user.id === by.id)?.user;
+    const user: LiveUser = known ?? { id: by.id, name: by.name, color: userColor(by.id), role: "annotator" };
+    this.deps.activity.recordReview(e.datasetId, thread.record_id, user, {
+      threadId: thread.id,
+      change,
+      text: message?.text ?? "",
+      pinned: thread.pin !== null,
+    });
   }
 
   private now(): string {
@@ -225,7 +286,10 @@ export class LiveHub {
         });
       }
       const comment = typeof p.comment === "string" ? p.comment.slice(0, 4000) : "";
-      this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment).then(
+      // A pin comes from the socket unchecked: the same schema as the REST body (SPEC RV2).
+      if (p.pin !== undefined && p.pin !== null && !Value.Check(ReviewPin, p.pin))
+        return ack({ ok: false, error: "pin is not a valid review pin", reason: "bad_request" });
+      this.deps.rooms.applyWorkflow(datasetId, p.recordId, p.action, user, comment, p.pin ?? null).then(
         (change) => ack({ ok: true, value: change }),
         (err: unknown) =>
           ack({
@@ -235,6 +299,8 @@ export class LiveHub {
           }),
       );
     });
+
+    this.reviewHandlers(socket);
 
     socket.on("activity:list", (p, ack) => {
       if (typeof ack !== "function") return;
@@ -251,6 +317,60 @@ export class LiveHub {
       const stillHere = this.presenceOf(datasetId).some((x) => x.user.id === user.id && x.connectionId !== socket.id);
       if (!stillHere)
         this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
+    });
+  }
+
+  /** SPEC RV4 over the live channel: the REST routes' checks, this connection's identity and role. */
+  private reviewHandlers(socket: LiveSocket): void {
+    const { datasetId, user } = socket.data;
+    const author = { id: user.id, name: user.name };
+    const run = (
+      ack: LiveAck<ReviewThread>,
+      recordId: unknown,
+      need: "annotate" | "review",
+      fn: (review: LiveReviewPort, recordId: string) => Promise<ReviewThread>,
+    ): void => {
+      const review = this.deps.review;
+      if (!review) return ack({ ok: false, error: "review threads are not enabled", reason: "unavailable" });
+      if (typeof recordId !== "string" || recordId === "" || recordId.length > 256)
+        return ack({ ok: false, error: "recordId is required", reason: "bad_request" });
+      const allowed = need === "review" ? user.role === "reviewer" || user.role === "admin" : user.role !== "viewer";
+      if (!allowed)
+        return ack({ ok: false, error: `a ${user.role} may not ${need} review threads`, reason: "forbidden" });
+      (this.deps.recordExists ?? (() => Promise.resolve(true)))(datasetId, recordId)
+        .then((exists) => {
+          if (!exists) throw new LiveError("bad_request", `record ${recordId} not found`);
+          return fn(review, recordId);
+        })
+        .then(
+          (thread) => ack({ ok: true, value: thread }),
+          (err: unknown) =>
+            ack({
+              ok: false,
+              error: err instanceof Error ? err.message : String(err),
+              reason: (err as { reason?: string }).reason ?? "error",
+            }),
+        );
+    };
+    const bad = (ack: LiveAck<ReviewThread>, what: string) => ack({ ok: false, error: what, reason: "bad_request" });
+    socket.on("review:open", (p, ack) => {
+      if (typeof ack !== "function") return;
+      const body = { text: p?.text, ...(p?.pin ? { pin: p.pin } : {}) };
+      if (!Value.Check(ReviewThreadCreate, body))
+        return bad(ack, "text (1–4000 characters) and a valid pin are required");
+      run(ack, p.recordId, "annotate", (r, id) => r.open(datasetId, id, author, body.text, { pin: body.pin ?? null }));
+    });
+    socket.on("review:reply", (p, ack) => {
+      if (typeof ack !== "function") return;
+      if (!Value.Check(ReviewReplyCreate, { text: p?.text }) || typeof p.threadId !== "string")
+        return bad(ack, "threadId and text (1–4000 characters) are required");
+      run(ack, p.recordId, "annotate", (r, id) => r.reply(datasetId, id, p.threadId, author, p.text));
+    });
+    socket.on("review:resolve", (p, ack) => {
+      if (typeof ack !== "function") return;
+      if (typeof p?.threadId !== "string" || typeof p.resolved !== "boolean")
+        return bad(ack, "threadId and resolved are required");
+      run(ack, p.recordId, "review", (r, id) => r.setResolved(datasetId, id, p.threadId, author, p.resolved));
     });
   }
 

@@ -629,7 +629,7 @@ export class RecordRoom {
     transact(this.doc, serverOrigin(`workflow:${action}`), () => {
       const rec = recordMap(this.doc);
       rec.set("status", to);
-      if (action === "reject") rec.set("comment", comment);
+      // The record's `comment` is its own (Pixano's annotator note): a rejection's reason goes to a review thread (RV5).
     });
     this.deps.emit("status", {
       ...this.key,

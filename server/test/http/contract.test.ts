@@ -276,7 +276,12 @@ describe("REST contract: POST /datasets/{id}/records/{rid}/workflow", () => {
     expect(full.status).toBe(200);
     const after = await record();
     expect(after.status).toBe("inProgress");
-    expect(after.comment.length).toBe(WORKFLOW_COMMENT_MAX);
+    // The reason is kept whole in a review thread; the record's own comment is left as it was (SPEC RV5).
+    expect(after.comment).toBe("");
+    const threads = (await send("get", `${server.url}/datasets/${DS}/records/r2/review/threads`)).body as Array<{
+      messages: Array<{ text: string }>;
+    }>;
+    expect(threads.at(-1)?.messages[0]?.text.length).toBe(WORKFLOW_COMMENT_MAX);
   });
 
   it("an unknown action is a coded literal_error naming the actions", async () => {

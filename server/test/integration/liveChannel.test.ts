@@ -132,20 +132,24 @@ describe("live channel (socket.io): presence, follow, status, activity", () => {
     const seenByAlice = await alice.seen<StatusChange>("record:status", (s) => s.action === "reject");
     expect(seenByAlice.comment).toBe("the bus box is loose");
     const record = await getJson<Row>(`${server.url}/datasets/${DS}/records/r2`);
-    expect(record).toMatchObject({ status: "inProgress", comment: "the bus box is loose" });
+    // The reason is a review thread; the record's own comment stays as it was (SPEC RV5).
+    expect(record).toMatchObject({ status: "inProgress", comment: "" });
 
     // Activity: one edit batch (two entities, two boxes) then the transitions, newest first.
     const feed = await waitFor(async () => {
       const entries = await getJson<ActivityEntry[]>(`${server.url}/datasets/${DS}/activity?record_id=r2`);
-      return entries.length >= 4 && entries;
+      return entries.length >= 5 && entries;
     }, "activity entries");
     expect(feed.map((e) => [e.kind, e.status?.action ?? null, e.user.name])).toEqual([
+      // The rejection's reason opened a review thread (SPEC RV8).
+      ["review", null, "Rita"],
       ["status", "reject", "Rita"],
       ["status", "submit", "Alice"],
       ["edit", null, "Alice"],
       ["status", "edit", "Alice"],
     ]);
-    expect(feed[2]?.tables).toMatchObject({ entities: { added: 2 }, bboxes: { added: 2 } });
+    expect(feed[3]?.tables).toMatchObject({ entities: { added: 2 }, bboxes: { added: 2 } });
+    expect(feed[0]?.review).toMatchObject({ change: "opened", text: "the bus box is loose" });
     const live = await ack<ActivityEntry[]>((cb) => rita.socket.emit("activity:list", { recordId: "r2" }, cb));
     expect(live.map((e) => e.id)).toEqual(feed.map((e) => e.id));
     await rita.seen<ActivityEntry>("activity", (e) => e.kind === "edit");

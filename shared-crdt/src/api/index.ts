@@ -1,3 +1,4 @@
 export * from "./rest.js";
 export * from "./responses.js";
 export * from "./videoFrames.js";
+export * from "./review.js";

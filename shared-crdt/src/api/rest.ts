@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { WORKFLOW_ACTIONS } from "../doc/workflow.js";
 import { MAX_QUERY_TEXT_LENGTH } from "../query/filter.js";
+import { ReviewPin } from "./review.js";
 
 /**
  * The REST contract's schemas, declared once. They ARE JSON Schema (the server's `/openapi.json`
@@ -44,6 +45,8 @@ export const WorkflowRequest = Type.Object(
       { description: "edit = start, submit, approve, reject (with a comment), reopen" },
     ),
     comment: Type.Optional(Type.String({ maxLength: WORKFLOW_COMMENT_MAX })),
+    /** Tessera: where a rejection's review thread points (SPEC RV5); ignored by other actions. */
+    pin: Type.Optional(ReviewPin),
   },
   { title: "WorkflowRequest" },
 );

@@ -9,6 +9,7 @@ export {
   type LiveServerToClient,
   type LiveUser,
   type Presence,
+  type ReviewThreadChange,
   type StatusChange,
 } from "./live.js";
 export { isPersistReply, isPersistRequest, type PersistReply, type PersistRequest } from "./jobs.js";

@@ -1,3 +1,4 @@
+import type { ReviewPin, ReviewThread } from "../api/review.js";
 import type { NamedAction, Role, WorkflowAction } from "../doc/workflow.js";
 
 /**
@@ -45,14 +46,19 @@ export interface ActivityEntry {
   readonly id: string;
   readonly datasetId: string;
   readonly recordId: string;
-  readonly kind: "edit" | "status";
+  readonly kind: "edit" | "status" | "review";
   readonly user: LiveUser;
   readonly at: string;
   /** Edit batches: rows touched per table (added/updated/removed counts). */
   readonly tables?: Record<string, { added: number; updated: number; removed: number }>;
   /** Status entries: the transition. */
   readonly status?: { from: string; to: string; action: WorkflowAction; comment: string };
+  /** Review entries (SPEC RV8): a thread opened, answered, resolved or reopened; `text` is the message added, if any. */
+  readonly review?: { threadId: string; change: ReviewThreadChange; text: string; pinned: boolean };
 }
+
+/** What happened to a review thread (SPEC RV8). */
+export type ReviewThreadChange = "opened" | "replied" | "resolved" | "reopened";
 
 export type LiveAck<T> = (reply: { ok: true; value: T } | { ok: false; error: string; reason?: string }) => void;
 
@@ -63,9 +69,16 @@ export interface LiveClientToServer {
   "follow:set": (p: { userId: string | null }, ack: LiveAck<{ recordId: string | null }>) => void;
   /** A named workflow action on a record (edit = start, submit, approve, reject with comment, reopen). */
   "record:transition": (
-    p: { recordId: string; action: NamedAction; comment?: string },
+    p: { recordId: string; action: NamedAction; comment?: string; pin?: ReviewPin | null },
     ack: LiveAck<StatusChange>,
   ) => void;
+  /**
+   * Review threads (SPEC RV): open one on a record (optionally pinned), answer one, resolve or reopen one — the
+   * REST routes' rules and limits, with this connection's identity (guests included). Acks carry the thread.
+   */
+  "review:open": (p: { recordId: string; text: string; pin?: ReviewPin | null }, ack: LiveAck<ReviewThread>) => void;
+  "review:reply": (p: { recordId: string; threadId: string; text: string }, ack: LiveAck<ReviewThread>) => void;
+  "review:resolve": (p: { recordId: string; threadId: string; resolved: boolean }, ack: LiveAck<ReviewThread>) => void;
   /** Recent activity of the dataset, or of one record. */
   "activity:list": (p: { recordId?: string; limit?: number }, ack: LiveAck<ActivityEntry[]>) => void;
 }
@@ -80,6 +93,8 @@ export interface LiveServerToClient {
   "follow:ended": (p: { leader: LiveUser; reason: "left" }) => void;
   "record:status": (p: StatusChange) => void;
   activity: (p: ActivityEntry) => void;
+  /** A review thread of a record in this dataset was opened, answered, resolved or reopened (SPEC RV8). */
+  "review:thread": (p: { thread: ReviewThread; change: ReviewThreadChange; by: { id: string; name: string } }) => void;
 }
 
 /** Handshake `auth` payload (until accounts exist, identity is a display name; see server identify hook). */

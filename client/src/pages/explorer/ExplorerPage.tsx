@@ -15,6 +15,9 @@ import { leaveTextField } from "../../ui/leaveTextField.js";
 import { toastError } from "../../ui/toasts.js";
 import { FilterBuilder } from "./FilterBuilder.js";
 import { rememberPlace, takePlace } from "./scrollMemory.js";
+import { pageStamps } from "../../review/pageStamps.js";
+import { ReviewFilters } from "../../review/ReviewFilters.js";
+import { ReviewQueueButton } from "../../review/ReviewQueueButton.js";
 
 function formatTime(s: string): string {
   if (!s) return "";
@@ -123,6 +126,11 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
       });
     }),
   );
+  // Tessera's review columns (SPEC RV6): who submitted, who reviewed, and "Rejected" over "In progress".
+  const stamps = pageStamps(
+    () => props.datasetId,
+    createMemo(() => items().map((r) => r.id)),
+  );
 
   const [q, setQ] = createSignal(props.query.q);
   let qTimer: ReturnType<typeof setTimeout> | undefined;
@@ -179,6 +187,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <h2 style={{ margin: 0, "font-size": "18px" }}>{meta()?.name ?? props.datasetId}</h2>
         <span class="badge">{meta()?.info.workspace}</span>
         <span class="spacer" />
+        <ReviewQueueButton datasetId={props.datasetId} query={props.query} />
         <input
           class="input"
           style={{ width: "280px" }}
@@ -199,6 +208,23 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
           />
         )}
       </Show>
+      <ReviewFilters
+        datasetId={props.datasetId}
+        submittedBy={props.query.submittedBy ?? ""}
+        reviewedBy={props.query.reviewedBy ?? ""}
+        onChange={(f) => {
+          const { submittedBy: _s, reviewedBy: _r, ...rest } = props.query;
+          navigate(
+            explorerRoute(props.datasetId, {
+              ...rest,
+              offset: 0,
+              ...(f.submittedBy ? { submittedBy: f.submittedBy } : {}),
+              ...(f.reviewedBy ? { reviewedBy: f.reviewedBy } : {}),
+            }),
+            { replace: true },
+          );
+        }}
+      />
       <div class="table-wrap" ref={tableWrap} data-testid="records-scroll">
         <table class="records" data-testid="records-table">
           <thead>
@@ -208,6 +234,8 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
               {header("split", "Split")}
               {header("status", "Status")}
               {header("updated_at", "Updated")}
+              <th data-column="submitted_by">Submitted by</th>
+              <th data-column="reviewed_by">Reviewed by</th>
               <For each={customFields()}>{(f) => header(f, f)}</For>
               <th>People</th>
             </tr>
@@ -252,9 +280,11 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                   </td>
                   <td>{rec.split}</td>
                   <td>
-                    <StatusChip status={rec.status} />
+                    <StatusChip status={rec.status} rejected={stamps().get(rec.id)?.rejected ?? false} />
                   </td>
                   <td class="muted">{formatTime(rec.updated_at)}</td>
+                  <td data-testid="submitted-by">{stamps().get(rec.id)?.submitted_by?.name ?? ""}</td>
+                  <td data-testid="reviewed-by">{stamps().get(rec.id)?.reviewed_by?.name ?? ""}</td>
                   <For each={customFields()}>{(f) => <td>{String(rec[f] ?? "")}</td>}</For>
                   <td>
                     <span class="avatars" data-testid="record-people">

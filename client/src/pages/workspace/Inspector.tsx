@@ -1,19 +1,25 @@
 import { createSignal, Show, type Accessor } from "solid-js";
-import type { ActivityEntry, Row } from "@tessera/shared-crdt";
+import type { ActivityEntry, Role, Row } from "@tessera/shared-crdt";
+import { ReviewTab } from "../../review/ReviewTab.js";
+import type { WorkspaceReview } from "../../review/workspaceReview.js";
 import { ActivityTab } from "./ActivityTab.js";
 import { ObjectsTab } from "./ObjectsTab.js";
 import { RecordTab } from "./RecordTab.js";
 import { ProposalsTab } from "../../proposals/ProposalsTab.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 
-/** The right inspector: Objects, Record, Activity. */
+/** The right inspector: Objects, Record, Review, Activity. */
 export function Inspector(props: {
   ctx: WorkspaceContext;
   fields: Accessor<Row>;
   activity: Accessor<readonly ActivityEntry[]>;
+  review: WorkspaceReview;
+  role: Role;
 }) {
-  const [tab, setTab] = createSignal<"objects" | "record" | "activity" | "proposals">("objects");
-  const tabButton = (id: "objects" | "record" | "activity" | "proposals", label: string, extra?: () => string) => (
+  type Tab = "objects" | "record" | "review" | "activity" | "proposals";
+  const [tab, setTab] = createSignal<Tab>("objects");
+  const open = () => props.review.threads().filter((t) => !t.resolved).length;
+  const tabButton = (id: Tab, label: string, extra?: () => string) => (
     <button
       role="tab"
       class={tab() === id ? "on" : ""}
@@ -29,6 +35,7 @@ export function Inspector(props: {
       <div class="tabs" role="tablist">
         {tabButton("objects", "Objects", () => String(props.ctx.items().length))}
         {tabButton("record", "Record")}
+        {tabButton("review", "Review", () => (open() > 0 ? String(open()) : ""))}
         {tabButton("activity", "Activity")}
         <Show when={props.ctx.proposals.all().length > 0}>
           {tabButton("proposals", "Proposals", () =>
@@ -41,6 +48,9 @@ export function Inspector(props: {
       </Show>
       <Show when={tab() === "record"}>
         <RecordTab ctx={props.ctx} fields={props.fields} activity={props.activity} />
+      </Show>
+      <Show when={tab() === "review"}>
+        <ReviewTab ctx={props.ctx} role={props.role} review={props.review} />
       </Show>
       <Show when={tab() === "activity"}>
         <ActivityTab entries={props.activity} />

@@ -1,8 +1,7 @@
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import { availableActions, type NamedAction, type Role } from "@tessera/shared-crdt";
 import { syncLabel, type SyncStatus } from "../../sync/SyncTracker.js";
 import { Avatar } from "../../ui/Avatar.js";
-import { Dialog } from "../../ui/Dialog.js";
 import { StatusChip } from "../../ui/StatusChip.js";
 import { UserMenu } from "../../ui/UserMenu.js";
 import type { Peer } from "./recordBindings.js";
@@ -35,11 +34,13 @@ export function TopBar(props: {
   onPrev: () => void;
   onNext: () => void;
   onAction: (action: NamedAction, comment: string) => void;
+  /** Opens the rejection dialog (SPEC RV5); `next`: then the next record of the review queue. */
+  onReject: (next: boolean) => void;
+  /** Approve, then open the next record of the review queue (SPEC RV7). */
+  onApproveNext: () => void;
   onFollow: (peer: Peer) => void;
   onHelp: () => void;
 }) {
-  const [rejecting, setRejecting] = createSignal(false);
-  const [comment, setComment] = createSignal("");
   const actions = () => availableActions(props.status, props.role);
   return (
     <header class="ws-top">
@@ -93,16 +94,32 @@ export function TopBar(props: {
             class={`btn${a === "approve" || a === "submit" ? " primary" : ""}${a === "reject" ? " danger" : ""}`}
             data-action={a}
             onClick={() => {
-              if (a === "reject") {
-                setComment("");
-                setRejecting(true);
-              } else props.onAction(a, "");
+              if (a === "reject") props.onReject(false);
+              else props.onAction(a, "");
             }}
           >
             {ACTION_LABELS[a]}
           </button>
         )}
       </For>
+      <Show when={actions().includes("approve")}>
+        <button
+          class="btn primary"
+          data-action="approve-next"
+          title="Approve, then open the next record waiting for review (Shift+A)"
+          onClick={() => props.onApproveNext()}
+        >
+          Approve &amp; next
+        </button>
+        <button
+          class="btn danger"
+          data-action="reject-next"
+          title="Reject with a comment, then open the next record waiting for review (Shift+R)"
+          onClick={() => props.onReject(true)}
+        >
+          Reject &amp; next…
+        </button>
+      </Show>
       <span class="spacer" />
       <span
         class={`sync ${props.sync.phase}`}
@@ -140,36 +157,6 @@ export function TopBar(props: {
         </For>
       </span>
       <UserMenu datasetId={props.datasetId} onShortcuts={() => props.onHelp()} />
-      <Show when={rejecting()}>
-        <Dialog title="Reject this record" onClose={() => setRejecting(false)} testId="reject-dialog">
-          <label class="field">
-            What needs fixing? (the annotator sees this)
-            <textarea
-              class="input"
-              rows={4}
-              value={comment()}
-              onInput={(e) => setComment(e.currentTarget.value)}
-              data-testid="reject-comment"
-            />
-          </label>
-          <div class="actions">
-            <button class="btn" onClick={() => setRejecting(false)}>
-              Cancel
-            </button>
-            <button
-              class="btn danger"
-              disabled={comment().trim() === ""}
-              data-testid="confirm-reject"
-              onClick={() => {
-                setRejecting(false);
-                props.onAction("reject", comment().trim());
-              }}
-            >
-              Reject
-            </button>
-          </div>
-        </Dialog>
-      </Show>
     </header>
   );
 }

@@ -37,6 +37,7 @@ import { ToolRail } from "./ToolRail.js";
 import { TopBar } from "./TopBar.js";
 import { recordNavigation } from "./recordNavigation.js";
 import { useWorkspaceKeys } from "./useWorkspaceKeys.js";
+import { workspaceReview } from "../../review/workspaceReview.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
 import { workspaceFor } from "../../workspaces/registry.js";
 import { createProposalModel } from "../../proposals/proposalModel.js";
@@ -268,6 +269,10 @@ export function WorkspaceBody(props: {
   // ── neighbours, activity, workflow ──────────────────────────────────────────────────────────
   const { neighbors, go, back } = recordNavigation(props.datasetId, props.recordId, props.query);
   const activity = recordActivity(props.datasetId, props.recordId, myId);
+  const review = workspaceReview({
+    ...{ datasetId: props.datasetId, recordId: props.recordId, query: props.query, live, myId, role, status },
+    ...{ selection, entityOf: (r: SelectionRef) => index.entityOf(r) },
+  });
   const runAction = (action: NamedAction, comment: string) => {
     live.conn.transition(props.recordId, action, comment).then(
       (c) => toast(`${statusLabel(c.from)} → ${statusLabel(c.to)}`),
@@ -358,6 +363,8 @@ export function WorkspaceBody(props: {
     redo: () => undo.redo(),
     prev: () => go(neighbors()?.prev),
     next: () => go(neighbors()?.next),
+    approveNext: review.approveNext,
+    rejectNext: () => review.openReject(true),
     pickCategory: (i) => {
       const v = field?.values[i];
       if (!v) return;
@@ -417,6 +424,8 @@ export function WorkspaceBody(props: {
         onPrev={() => go(neighbors()?.prev)}
         onNext={() => go(neighbors()?.next)}
         onAction={runAction}
+        onReject={(next) => review.openReject(next)}
+        onApproveNext={() => review.approveNext()}
         onFollow={follow}
         onHelp={() => setHelp(true)}
       />
@@ -496,7 +505,8 @@ export function WorkspaceBody(props: {
           <Side />
         </aside>
       )}
-      <Inspector ctx={ctx} fields={fields} activity={activity} />
+      <Inspector ctx={ctx} fields={fields} activity={activity} review={review} role={role} />
+      <review.Dialog />
       <Show when={help()}>
         <ShortcutHelp extra={helpGroups} onClose={() => setHelp(false)} />
       </Show>

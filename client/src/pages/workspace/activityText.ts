@@ -15,6 +15,14 @@ export function activityText(a: ActivityEntry): string {
     }[s.action];
     return `${verb} (${statusLabel(s.from)} → ${statusLabel(s.to)})${s.comment ? `: “${s.comment}”` : ""}`;
   }
+  if (a.kind === "review" && a.review) {
+    // SPEC RV8: a review thread opened, answered, resolved or reopened.
+    const r = a.review;
+    const said = r.text ? `: “${r.text}”` : "";
+    if (r.change === "opened") return `commented${r.pinned ? " on an object" : ""}${said}`;
+    if (r.change === "replied") return `replied${said}`;
+    return `${r.change} a review thread`;
+  }
   const parts: string[] = [];
   let added = 0;
   let updated = 0;

@@ -24,6 +24,9 @@ export interface WorkspaceKeyActions {
   redo(): void;
   prev(): void;
   next(): void;
+  /** Review and open the queue's next record; false when this person may not review this record now. */
+  approveNext(): boolean;
+  rejectNext(): boolean;
   pickCategory(index: number): void;
   confirmForm(): void;
   cancelForm(): void;
@@ -74,6 +77,10 @@ export function useWorkspaceKeys(a: WorkspaceKeyActions): void {
       case "nextRecord":
         a.next();
         return true;
+      case "approveNext":
+        return a.approveNext();
+      case "rejectNext":
+        return a.rejectNext();
       case "category":
         if (!a.editable()) return false;
         a.pickCategory(cmd.index);

@@ -52,10 +52,10 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const id = param(req.params, "id");
       // `req.body` is a WorkflowRequest, checked by the router: a comment past its maxLength was refused, not cut.
-      const { action, comment = "" } = req.body;
+      const { action, comment = "", pin } = req.body;
       const schema = recordsTable(handle);
       await getRow({ handle, schema }, id);
-      const { from, to } = await ctx.docs.workflow(handle.id, id, action, restIdentity(req), comment);
+      const { from, to } = await ctx.docs.workflow(handle.id, id, action, restIdentity(req), comment, pin ?? null);
       sendJson(res, 200, { from, to, action, record: serializeRow(schema, await getRow({ handle, schema }, id)) });
     },
   );

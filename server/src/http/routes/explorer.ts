@@ -9,6 +9,7 @@ import { scanAll } from "../scan.js";
 import { whereToFilters } from "../whereClause.js";
 import { explorerQueryDocs } from "./docs.js";
 import { recordsTable } from "./records.js";
+import { reviewFilter, reviewListDocs } from "./review.js";
 import type { NeighborsResponse } from "@tessera/shared-crdt/api";
 
 /**
@@ -114,7 +115,7 @@ export function explorerRouter(ctx: AppContext): Router {
       operationId: "get_record_neighbors",
       summary: "Record neighbors",
       tags,
-      query: explorerQueryDocs,
+      query: [...explorerQueryDocs, ...reviewListDocs],
       responses: {
         "200": {
           description: "Previous/next record ids, 1-based position and total of the current set.",
@@ -127,6 +128,9 @@ export function explorerRouter(ctx: AppContext): Router {
       const { filter: tokens, q: text, sort: sortParam, order, where } = req.query;
       const catalogue = describeColumns(recordsTable(handle));
       const filters = [...parseExplorerFilters(catalogue, tokens), ...checkFilters(catalogue, whereToFilters(where))];
+      // Tessera's review columns (SPEC RV6); no record matches → an id that no record has.
+      const byReview = await reviewFilter(ctx, handle.id, req.query);
+      if (byReview) filters.push(byReview.values.length > 0 ? byReview : { column: "id", op: "in", values: [""] });
       const options = { filters, q: checkQueryText(text), sort: checkSort(catalogue, sortParam, order) };
       const found = await handle.neighbors(param(req.params, "record_id"), options);
       if (found) {

@@ -15,6 +15,7 @@ import { serializeRow } from "../serialize.js";
 import { resolveViewPreviews, type PreviewDescriptor } from "../viewPreviews.js";
 import { whereToFilters } from "../whereClause.js";
 import { explorerQueryDocs, paginationDocs } from "./docs.js";
+import { reviewFilter, reviewListDocs } from "./review.js";
 
 /** Records (Pixano `routers/records.py` + 0.8.x explorer query): list, get, create, update, delete. */
 
@@ -75,6 +76,7 @@ export function recordsRouter(ctx: AppContext): Router {
       query: [
         ...paginationDocs,
         ...explorerQueryDocs,
+        ...reviewListDocs,
         {
           name: "include",
           schema: { type: "string" },
@@ -96,6 +98,13 @@ export function recordsRouter(ctx: AppContext): Router {
       const schema = recordsTable(handle);
       const catalogue = describeColumns(schema);
       const filters = [...parseExplorerFilters(catalogue, tokens), ...checkFilters(catalogue, whereToFilters(where))];
+      // Tessera's review columns (SPEC RV6) filter through the review stamps: an `id in (…)` of the records they match.
+      const byReview = await reviewFilter(ctx, handle.id, req.query);
+      if (byReview?.values.length === 0) {
+        sendJson(res, 200, paginated([], 0, page));
+        return;
+      }
+      if (byReview) filters.push(byReview);
       const result = await handle.query("records", {
         filters,
         q: checkQueryText(text),
