@@ -2,7 +2,7 @@ import type { Page } from "@playwright/test";
 import { DATASET, expect, openRecord, recordInStatus, test } from "./support/fixtures.js";
 
 /**
- * Small things users hit (issue 13): Esc leaves a text field so the shortcuts work again, the
+ * Small things users hit: Esc leaves a text field so the shortcuts work again, the
  * explorer comes back where it was after a record, the object list shows ids.
  */
 

@@ -13,7 +13,7 @@ import { EntityIndex } from "../../src/app/EntityIndex.js";
 import { createUndoManager } from "../../src/app/undo.js";
 
 /**
- * The object list's order (issue 13: "object list with ids and stable order"): the same for every
+ * The object list's order (ids shown, a stable order): the same for every
  * replica, whatever order the rows reached its document in, and unchanged by an undone deletion.
  */
 

@@ -2,7 +2,7 @@ import "../canvas/pixiInNode.js";
 import { describe, expect, it } from "vitest";
 import { kindLabel } from "../../src/kinds/registry.js";
 
-/** `multi_paths` rows in the object list: an open path is a polyline, not a polygon (issue 13). */
+/** `multi_paths` rows in the object list: an open path is a polyline, not a polygon. */
 describe("polyline named polyline", () => {
   it("labels an open multi_paths row 'polyline' (it was 'polygon') and a closed one 'polygon'", () => {
     expect(kindLabel("multi_paths", { coords: [0, 0, 1, 1], num_points: [2], is_closed: false })).toBe("polyline");

@@ -13,7 +13,7 @@ const CSS = runtime.process
   .readFileSync(new URL("../../src/styles/app.css", import.meta.url), "utf8");
 
 /**
- * WCAG AA for buttons and chips (issue 13): text at least 4.5:1 against its background, in both
+ * WCAG AA for buttons and chips: text at least 4.5:1 against its background, in both
  * themes, computed from the stylesheet itself (`client/src/styles/app.css`): each pair below names
  * the rules its text colour and background come from, `var(--…)` resolved in the theme's block.
  */

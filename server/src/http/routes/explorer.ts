@@ -9,7 +9,7 @@ import { scanAll } from "../scan.js";
 import { whereToFilters } from "../whereClause.js";
 import { explorerQueryDocs } from "./docs.js";
 import { recordsTable } from "./records.js";
-import { reviewFilter, reviewListDocs } from "./review.js";
+import { reviewFilter, reviewListDocs } from "../reviewListing.js";
 import type { NeighborsResponse } from "@tessera/shared-crdt/api";
 
 /**

@@ -15,7 +15,7 @@ import { serializeRow } from "../serialize.js";
 import { resolveViewPreviews, type PreviewDescriptor } from "../viewPreviews.js";
 import { whereToFilters } from "../whereClause.js";
 import { explorerQueryDocs, paginationDocs } from "./docs.js";
-import { reviewFilter, reviewListDocs } from "./review.js";
+import { reviewFilter, reviewListDocs } from "../reviewListing.js";
 
 /** Records (Pixano `routers/records.py` + 0.8.x explorer query): list, get, create, update, delete. */
 

@@ -1,6 +1,5 @@
 import { Router } from "express";
 import { Type } from "@sinclair/typebox";
-import type { Filter } from "@tessera/shared-crdt";
 import {
   LIMIT_MAX,
   ReviewQueue,
@@ -20,7 +19,6 @@ import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
 import { restIdentity } from "../recordDocs.js";
 import { scanAll } from "../scan.js";
-import type { QueryParamDoc } from "../routeTable.js";
 import { recordsTable } from "./records.js";
 
 /**
@@ -43,40 +41,6 @@ function storeOf(ctx: AppContext): ReviewStore {
 
 async function existingRecord(handle: DatasetHandle, id: string): Promise<void> {
   await getRow({ handle, schema: recordsTable(handle) }, id);
-}
-
-/** The review query parameters of the record listing (Tessera's explorer columns, SPEC RV6). */
-export const reviewListDocs = [
-  {
-    name: "submitted_by",
-    schema: { type: "string", maxLength: 256 },
-    description: "Tessera: only records last submitted by this account (id or name), from the review stamps.",
-  },
-  {
-    name: "reviewed_by",
-    schema: { type: "string", maxLength: 256 },
-    description: "Tessera: only records last approved or rejected by this account (id or name).",
-  },
-] as const satisfies readonly QueryParamDoc[];
-
-/**
- * The `id in (…)` filter the review query parameters of a listing stand for; `null` when none is set, and an
- * empty list when they match no record (the caller answers an empty page).
- */
-export async function reviewFilter(
-  ctx: AppContext,
-  datasetId: string,
-  query: { submitted_by?: string | undefined; reviewed_by?: string | undefined },
-): Promise<Filter | null> {
-  const { submitted_by: submitted, reviewed_by: reviewed } = query;
-  if (!submitted && !reviewed) return null;
-  const matches = (p: { id: string; name: string } | null, who: string | undefined) =>
-    who === undefined || who === "" || (p !== null && (p.id === who || p.name === who));
-  const stamps = ctx.review ? await ctx.review.stamps(datasetId) : [];
-  const ids = stamps
-    .filter((s) => matches(s.submitted_by, submitted) && matches(s.reviewed_by, reviewed))
-    .map((s) => s.record_id);
-  return { column: "id", op: "in", values: ids };
 }
 
 export function reviewRouter(ctx: AppContext): Router {
