@@ -15,6 +15,9 @@ export interface LoggedRequest {
   readonly ms: number;
 }
 
+/** The status of a request whose response the test closed the page before reading. */
+const PAGE_CLOSED = "page closed";
+
 export class RequestLog {
   readonly requests: LoggedRequest[] = [];
   readonly consoleErrors: string[] = [];
@@ -30,7 +33,12 @@ export class RequestLog {
 
   watch(page: Page): void {
     page.on("requestfinished", (req) => {
-      void this.finished(req);
+      this.finished(req).catch((err: unknown) => {
+        // The test closed the page between a request finishing and its response being read: the
+        // request is over, only its status is unknown. Anything else is a failure the test reports.
+        if (page.isClosed()) this.push(req, PAGE_CLOSED);
+        else this.consoleErrors.push(`request log: ${err instanceof Error ? err.message : String(err)}`);
+      });
     });
     page.on("requestfailed", (req) => {
       if (!this.ours(req)) return;
@@ -49,11 +57,14 @@ export class RequestLog {
 
   /**
    * API requests (everything but the UI's own files) answered ≥ 400 or not answered at all;
-   * `net::ERR_ABORTED` is the browser dropping a request of a page it left, not a failure.
+   * `net::ERR_ABORTED` is the browser dropping a request of a page it left, not a failure, nor is a
+   * response the test closed the page before reading.
    */
   apiFailures(): LoggedRequest[] {
     return this.requests.filter(
-      (r) => isApi(r.path) && (typeof r.status === "number" ? r.status >= 400 : r.status !== "net::ERR_ABORTED"),
+      (r) =>
+        isApi(r.path) &&
+        (typeof r.status === "number" ? r.status >= 400 : r.status !== "net::ERR_ABORTED" && r.status !== PAGE_CLOSED),
     );
   }
 
@@ -94,10 +105,14 @@ export class RequestLog {
   private async finished(req: Request): Promise<void> {
     if (!this.ours(req)) return;
     const res = await req.response();
+    this.push(req, res?.status() ?? "no response");
+  }
+
+  private push(req: Request, status: number | string): void {
     this.requests.push({
       method: req.method(),
       path: this.pathOf(req),
-      status: res?.status() ?? "no response",
+      status,
       ms: Math.round(req.timing().responseEnd),
     });
   }
