@@ -2,16 +2,11 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
 import { Mutex } from "./Mutex.js";
-import {
-  defaultSync,
-  ensureDir,
-  isNotFound,
-  keyPath,
-  readAt,
-  writeAll,
-  writeFileAtomic,
-  type SyncFn,
-} from "./stateFiles.js";
+import { DEFAULT_JOURNAL_LIMITS, Journal, type JournalLimits, type SealedSegment } from "./Journal.js";
+import { encodeJournalEntry } from "./journalFormat.js";
+import { replayJournal } from "./journalReplay.js";
+import { openRecordFile, type RecordFile } from "./recordFile.js";
+import { defaultSync, isNotFound, keyPath, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
 import {
   encodeEntry,
@@ -19,11 +14,10 @@ import {
   ENTRY_HEADER,
   MAX_ENTRY_BYTES,
   parseHeader,
-  scanEntries,
   type WalEntryRef,
 } from "./walFormat.js";
 import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.js";
-import { checkLogFile, damageMessage, keyFromLogPath } from "./walRecovery.js";
+import { keyFromLogPath } from "./walRecovery.js";
 
 export interface FileRecordLogOptions {
   /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
@@ -41,6 +35,8 @@ export interface FileRecordLogOptions {
   readonly onWarning?: (message: string) => void;
   /** Open file handles kept for idle records (least recently used closed first; default 256). */
   readonly maxOpenFiles?: number;
+  /** When the shared journal's current segment is sealed and checkpointed (default 64 MiB / 30 s). */
+  readonly journal?: Partial<JournalLimits>;
 }
 
 /** Counters for tests and benchmarks. */
@@ -53,22 +49,21 @@ export interface FileRecordLogStats {
   fsyncs: number;
   /** Record files currently open. */
   openFiles: number;
+  /** Journal segments made redundant and deleted (their record files synced). */
+  checkpoints: number;
 }
 
-interface RecordFile {
-  readonly key: RecordKey;
-  readonly path: string;
-  readonly lock: Mutex;
-  handle: fs.FileHandle;
-  base: LogPosition;
-  headerLength: number;
-  /** Durable entries only: an entry is listed once its round's fsync returned. */
-  entries: WalEntryRef[];
-  size: number;
-  lastPos: LogPosition;
-  /** Set after an I/O error or eviction: the handle is closed and the next access reopens the file. */
-  broken: boolean;
-  lastUsed: number;
+/** One record's part of a group-commit round. */
+interface Share {
+  readonly rf: RecordFile;
+  readonly items: readonly PendingAppend[];
+  readonly start: number;
+  readonly end: number;
+  readonly refs: WalEntryRef[];
+  /** The record file's frames. */
+  readonly bytes: Buffer;
+  /** The same entries framed for the journal. */
+  readonly journal: Buffer[];
 }
 
 interface PendingAppend {
@@ -84,15 +79,24 @@ export function walDir(dataDir: string): string {
   return path.join(dataDir, ".tessera", "wal");
 }
 
+/** The shared journal's folder of a data directory (segments `<seq>.twj`). */
+export function journalDir(dataDir: string): string {
+  return path.join(dataDir, ".tessera", "wal-journal");
+}
+
 /**
- * The embedded write-ahead log (docs/ARCHITECTURE.md §3 "Durability"): one append-only file per record.
+ * The embedded write-ahead log (docs/ARCHITECTURE.md §3 "Durability"): one append-only file per
+ * record, made durable through a journal shared by all records (`Journal.ts`).
  *
- * Group commit: appends are queued; a round takes everything queued, writes each record's new
- * entries with one write, fsyncs every touched file once (in parallel), then resolves them all.
- * Appends arriving while a round's fsync is in flight form the next round, so under load one fsync
- * covers many updates and an idle log pays one fsync per append. A trim rewrites the file beside it
- * (temp + fsync + rename + directory fsync) holding the record's lock, so it never interleaves with
- * that record's appends, and other records keep committing meanwhile.
+ * Group commit: appends are queued; a round takes everything queued, writes all of it to the
+ * journal's current segment with one write and ONE fsync — whatever the number of records — and,
+ * meanwhile, each record's new entries to its own file (not synced: the journal's segment
+ * checkpoint syncs them later, in the background), then resolves them all. Appends arriving while a
+ * round's fsync is in flight form the next round, so under load one fsync covers many updates and
+ * an idle log pays one fsync per append. A trim rewrites the file beside it (temp + fsync + rename +
+ * directory fsync) holding the record's lock, so it never interleaves with that record's appends,
+ * and other records keep committing meanwhile. At start-up the writer replays what a crash left in
+ * the journal into the record files (`journalReplay.ts`) before anything else.
  */
 export class FileRecordLog implements RecordLog {
   private readonly root: string;
@@ -111,7 +115,11 @@ export class FileRecordLog implements RecordLog {
   private running: Promise<void> | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
-  private readonly counters = { rounds: 0, appends: 0, fsyncs: 0 };
+  private readonly counters = { rounds: 0, appends: 0, fsyncs: 0, checkpoints: 0 };
+  private readonly journal: Journal;
+  private recovered: Promise<void> | null = null;
+  private checkpoints: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout | null;
 
   constructor(options: FileRecordLogOptions) {
     this.root = walDir(options.dataDir);
@@ -125,10 +133,66 @@ export class FileRecordLog implements RecordLog {
       this.counters.fsyncs++;
       return sync(h, kind);
     };
+    const limits = { ...DEFAULT_JOURNAL_LIMITS, ...options.journal };
+    this.journal = new Journal(journalDir(options.dataDir), this.syncImpl, limits);
+    // Seals an old segment even when no append comes to do it (an idle server).
+    this.timer = this.readOnly
+      ? null
+      : setInterval(
+          () => {
+            if (!this.closed && this.journal.due()) this.kick();
+          },
+          Math.max(10, Math.min(limits.maxAgeMs, 1000)),
+        );
+    this.timer?.unref();
   }
 
   stats(): FileRecordLogStats {
     return { ...this.counters, openFiles: this.open.size };
+  }
+
+  /** The writer's start-up recovery of the journal, run once before its first operation. */
+  private ready(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    this.recovered ??= replayJournal(
+      this.journal,
+      (key, entries) => this.replayInto(key, entries),
+      this.syncImpl,
+      this.warn,
+    ).catch((e: unknown) => {
+      // Segments that could not be replayed stay on disk for the next start; new rounds use new ones.
+      this.warn(`journal recovery failed (its segments are kept for the next start): ${String(e)}`);
+    });
+    return this.recovered;
+  }
+
+  /** Appends the journal's entries a record file lacks (recovery; synced by the replay's checkpoint). */
+  private async replayInto(key: RecordKey, entries: readonly LogEntry[]): Promise<void> {
+    const file = this.pathOf(key);
+    const rf = await this.fileFor(key, file, true);
+    if (!rf) throw new RecordLogError("io", `cannot open ${file}`);
+    await rf.lock.lock();
+    try {
+      const missing = entries.filter((e) => e.pos > rf.lastPos);
+      if (missing.length === 0) return;
+      let offset = rf.size;
+      const refs: WalEntryRef[] = [];
+      const frames = missing.map((e) => {
+        refs.push({ pos: e.pos, offset: offset + ENTRY_HEADER, length: e.update.length });
+        offset += ENTRY_HEADER + e.update.length;
+        return encodeEntry(e.pos, e.update);
+      });
+      await writeAll(rf.handle, Buffer.concat(frames), rf.size);
+      this.journal.noteFile(rf.path);
+      rf.entries.push(...refs);
+      rf.size = offset;
+      rf.lastPos = missing[missing.length - 1]!.pos;
+      this.warn(
+        `record ${JSON.stringify(key.datasetId)}/${JSON.stringify(key.recordId)}: ${missing.length} entries recovered from the journal`,
+      );
+    } finally {
+      rf.lock.unlock();
+    }
   }
 
   append(key: RecordKey, update: Uint8Array): Promise<LogPosition> {
@@ -205,6 +269,7 @@ export class FileRecordLog implements RecordLog {
    */
   async pending(): Promise<RecordKey[]> {
     this.assertOpen();
+    await this.track(this.ready());
     const out: RecordKey[] = [];
     for (const file of await listLogFiles(this.root)) {
       try {
@@ -253,11 +318,18 @@ export class FileRecordLog implements RecordLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer) clearInterval(this.timer);
     while (this.running || this.inflight.size > 0) {
       if (this.running) await this.running;
       await Promise.allSettled([...this.inflight]);
     }
     await Promise.allSettled([...this.files.values()]);
+    if (!this.readOnly && this.recovered) {
+      // A clean stop leaves no journal: every record file is synced and the segments deleted.
+      await Promise.allSettled([this.recovered]);
+      this.sealJournal();
+      await this.checkpoints;
+    }
     for (const rf of this.open.values()) if (!rf.broken) await rf.handle.close();
     this.open.clear();
     this.files.clear();
@@ -280,6 +352,7 @@ export class FileRecordLog implements RecordLog {
 
   /** Runs `fn` holding the record's lock (null when the record has no log file). */
   private async withFile<T>(key: RecordKey, file: string, fn: (rf: RecordFile | null) => Promise<T>): Promise<T> {
+    await this.ready();
     for (;;) {
       const rf = await this.fileFor(key, file, false);
       if (!rf) return fn(null);
@@ -309,7 +382,16 @@ export class FileRecordLog implements RecordLog {
         return this.fileFor(key, file, create);
       });
     }
-    const opening = this.openFile(key, file, create).then((rf) => {
+    const opening = openRecordFile(key, file, create, {
+      sync: this.syncImpl,
+      warn: this.warn,
+      lock: () => new Mutex(() => this.wake()),
+      use: () => ++this.useCounter,
+      created: (f, dirs) => {
+        this.journal.noteFile(f);
+        for (const d of dirs) this.journal.noteDir(d);
+      },
+    }).then((rf) => {
       if (rf) this.open.set(file, rf);
       return rf;
     });
@@ -318,39 +400,6 @@ export class FileRecordLog implements RecordLog {
       if (this.files.get(file) === opening) this.files.delete(file);
     });
     return opening;
-  }
-
-  private async openFile(key: RecordKey, file: string, create: boolean): Promise<RecordFile | null> {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (e) {
-      if (!isNotFound(e)) throw new RecordLogError("io", `cannot read ${file}`, { cause: e });
-      if (!create) return null;
-      await ensureDir(path.dirname(file), this.syncImpl);
-      await writeFileAtomic(file, [encodeHeader(key, 0)], this.syncImpl);
-      bytes = await fs.readFile(file);
-    }
-    const checked = await checkLogFile(file, key, bytes, this.syncImpl);
-    if (checked.damage) this.warn(damageMessage(key, file, checked.damage));
-    bytes = checked.bytes;
-    const h = parseHeader(bytes);
-    if (!h.ok) throw new RecordLogError("corrupt", `${file}: ${h.problem} after repair`);
-    const scan = scanEntries(bytes, h.header);
-    const handle = await fs.open(file, "r+");
-    return {
-      key: h.header.key,
-      path: file,
-      lock: new Mutex(() => this.wake()),
-      handle,
-      base: h.header.base,
-      headerLength: h.header.length,
-      entries: scan.entries,
-      size: scan.validLength,
-      lastPos: scan.lastPos,
-      broken: false,
-      lastUsed: ++this.useCounter,
-    };
   }
 
   /** A record's lock went idle: appends that waited for it rejoin the queue, in order. */
@@ -373,7 +422,9 @@ export class FileRecordLog implements RecordLog {
   }
 
   private async runRounds(): Promise<void> {
+    await this.ready();
     for (;;) {
+      if (this.journal.due()) this.sealJournal();
       const batch = this.queue;
       this.queue = [];
       if (batch.length === 0) return;
@@ -394,7 +445,7 @@ export class FileRecordLog implements RecordLog {
           }
         }),
       );
-      const work: Array<Promise<void>> = [];
+      const work: Share[] = [];
       const retry: PendingAppend[] = [];
       for (const o of opened) {
         if (!o) continue;
@@ -402,47 +453,99 @@ export class FileRecordLog implements RecordLog {
         if (!rf || rf.broken) retry.push(...items);
         // Busy with a trim or read: wait (synchronously registered, so the release cannot be missed).
         else if (!rf.lock.tryLock()) this.waiting.push(...items);
-        else work.push(this.commit(rf, items));
+        else work.push(this.share(rf, items));
       }
       this.queue = [...retry, ...this.queue];
       if (work.length === 0) continue;
       this.counters.rounds++;
-      await Promise.all(work);
+      await this.commit(work);
       await this.evictIdle();
     }
   }
 
-  /** Writes one record's share of a round and fsyncs it; the caller holds the record's lock. */
-  private async commit(rf: RecordFile, items: readonly PendingAppend[]): Promise<void> {
+  /** One record's part of a round: its positions and frames (the caller holds the record's lock). */
+  private share(rf: RecordFile, items: readonly PendingAppend[]): Share {
     rf.lastUsed = ++this.useCounter;
     const start = rf.size;
     const refs: WalEntryRef[] = [];
     const frames: Buffer[] = [];
+    const journal: Buffer[] = [];
     let offset = start;
     items.forEach((p, i) => {
-      const frame = encodeEntry(rf.lastPos + 1 + i, p.update);
-      refs.push({ pos: rf.lastPos + 1 + i, offset: offset + ENTRY_HEADER, length: p.update.length });
+      const pos = rf.lastPos + 1 + i;
+      const frame = encodeEntry(pos, p.update);
+      refs.push({ pos, offset: offset + ENTRY_HEADER, length: p.update.length });
       frames.push(frame);
+      journal.push(encodeJournalEntry(rf.key, pos, p.update));
       offset += frame.length;
     });
+    return { rf, items, start, end: offset, refs, bytes: Buffer.concat(frames), journal };
+  }
+
+  /**
+   * Makes a round durable: one journal write and ONE fsync for all its records, while each record's
+   * entries are written (not synced) to its own file; nothing is confirmed unless both succeeded.
+   */
+  private async commit(work: readonly Share[]): Promise<void> {
+    let flushed: Promise<void>;
     try {
-      await writeAll(rf.handle, Buffer.concat(frames), start);
-      await this.syncImpl(rf.handle, "data");
+      const seg = await this.journal.write(Buffer.concat(work.flatMap((w) => w.journal)));
+      flushed = this.journal.flush(seg);
     } catch (e) {
-      await this.breakFile(rf, start);
-      const err = new RecordLogError("io", `append to ${rf.path} failed; nothing of this round is confirmed`, {
-        cause: e,
-      });
-      for (const p of items) p.reject(err);
-      rf.lock.unlock();
+      for (const w of work) this.fail(w, e);
       return;
     }
-    rf.entries.push(...refs);
-    rf.size = offset;
-    rf.lastPos += items.length;
-    this.counters.appends += items.length;
-    rf.lock.unlock();
-    for (let i = 0; i < items.length; i++) items[i]!.resolve(refs[i]!.pos);
+    const written = work.map((w) => {
+      this.journal.noteFile(w.rf.path);
+      return writeAll(w.rf.handle, w.bytes, w.start);
+    });
+    const [journalResult, ...results] = await Promise.allSettled([flushed, ...written]);
+    for (let i = 0; i < work.length; i++) {
+      const w = work[i]!;
+      const r = results[i]!;
+      if (journalResult?.status === "rejected") await this.breakAndFail(w, journalResult.reason);
+      else if (r.status === "rejected") await this.breakAndFail(w, r.reason);
+      else this.succeed(w);
+    }
+  }
+
+  private succeed(w: Share): void {
+    w.rf.entries.push(...w.refs);
+    w.rf.size = w.end;
+    w.rf.lastPos += w.items.length;
+    this.counters.appends += w.items.length;
+    w.rf.lock.unlock();
+    for (let i = 0; i < w.items.length; i++) w.items[i]!.resolve(w.refs[i]!.pos);
+  }
+
+  private async breakAndFail(w: Share, cause: unknown): Promise<void> {
+    await this.breakFile(w.rf, w.start);
+    this.fail(w, cause);
+  }
+
+  private fail(w: Share, cause: unknown): void {
+    const err =
+      cause instanceof RecordLogError
+        ? cause
+        : new RecordLogError("io", `append to ${w.rf.path} failed; nothing of this round is confirmed`, { cause });
+    w.rf.lock.unlock();
+    for (const p of w.items) p.reject(err);
+  }
+
+  /** Seals the journal's current segment and queues its checkpoint (one at a time, in the background). */
+  private sealJournal(): void {
+    const sealed: SealedSegment | null = this.journal.seal();
+    if (!sealed) return;
+    const next = this.checkpoints.then(async () => {
+      try {
+        await this.journal.checkpoint(sealed);
+        this.counters.checkpoints++;
+      } catch (e) {
+        // The segment stays on disk and is replayed at the next start: nothing is lost.
+        this.warn(`journal checkpoint of ${sealed.path} failed (kept for the next start): ${String(e)}`);
+      }
+    });
+    this.checkpoints = next;
   }
 
   /** Closes the least recently used idle files beyond `maxOpenFiles` (they reopen on next use). */
