@@ -1,23 +1,15 @@
-import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
-import { Mutex } from "./Mutex.js";
 import { DEFAULT_JOURNAL_LIMITS, Journal, type JournalLimits, type SealedSegment } from "./Journal.js";
-import { encodeJournalEntry } from "./journalFormat.js";
 import { replayJournal } from "./journalReplay.js";
-import { openRecordFile, type RecordFile } from "./recordFile.js";
-import { defaultSync, isNotFound, keyPath, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import { Mutex } from "./Mutex.js";
+import { appendRecovered, openRecordFile, trimRecordFile, type RecordFile } from "./recordFile.js";
+import { defaultSync, keyPath, readAt, writeAll, type SyncFn } from "./stateFiles.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
-import {
-  encodeEntry,
-  encodeHeader,
-  ENTRY_HEADER,
-  MAX_ENTRY_BYTES,
-  parseHeader,
-  type WalEntryRef,
-} from "./walFormat.js";
+import { ENTRY_HEADER, MAX_ENTRY_BYTES } from "./walFormat.js";
 import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.js";
-import { keyFromLogPath } from "./walRecovery.js";
+import { identifyLogFile } from "./walRecovery.js";
+import { frameShare, type PendingAppend, type Share } from "./walRound.js";
 
 export interface FileRecordLogOptions {
   /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
@@ -51,27 +43,6 @@ export interface FileRecordLogStats {
   openFiles: number;
   /** Journal segments made redundant and deleted (their record files synced). */
   checkpoints: number;
-}
-
-/** One record's part of a group-commit round. */
-interface Share {
-  readonly rf: RecordFile;
-  readonly items: readonly PendingAppend[];
-  readonly start: number;
-  readonly end: number;
-  readonly refs: WalEntryRef[];
-  /** The record file's frames. */
-  readonly bytes: Buffer;
-  /** The same entries framed for the journal. */
-  readonly journal: Buffer[];
-}
-
-interface PendingAppend {
-  readonly key: RecordKey;
-  readonly path: string;
-  readonly update: Uint8Array;
-  resolve(pos: LogPosition): void;
-  reject(e: unknown): void;
 }
 
 /** The log folder of a data directory. */
@@ -173,22 +144,11 @@ export class FileRecordLog implements RecordLog {
     if (!rf) throw new RecordLogError("io", `cannot open ${file}`);
     await rf.lock.lock();
     try {
-      const missing = entries.filter((e) => e.pos > rf.lastPos);
-      if (missing.length === 0) return;
-      let offset = rf.size;
-      const refs: WalEntryRef[] = [];
-      const frames = missing.map((e) => {
-        refs.push({ pos: e.pos, offset: offset + ENTRY_HEADER, length: e.update.length });
-        offset += ENTRY_HEADER + e.update.length;
-        return encodeEntry(e.pos, e.update);
-      });
-      await writeAll(rf.handle, Buffer.concat(frames), rf.size);
+      const n = await appendRecovered(rf, entries);
+      if (n === 0) return;
       this.journal.noteFile(rf.path);
-      rf.entries.push(...refs);
-      rf.size = offset;
-      rf.lastPos = missing[missing.length - 1]!.pos;
       this.warn(
-        `record ${JSON.stringify(key.datasetId)}/${JSON.stringify(key.recordId)}: ${missing.length} entries recovered from the journal`,
+        `record ${JSON.stringify(key.datasetId)}/${JSON.stringify(key.recordId)}: ${n} entries recovered from the journal`,
       );
     } finally {
       rf.lock.unlock();
@@ -242,22 +202,7 @@ export class FileRecordLog implements RecordLog {
     const file = this.pathOf(key);
     await this.track(
       this.withFile(key, file, async (rf) => {
-        if (!rf) return;
-        const newBase = Math.min(Math.floor(upTo), rf.lastPos);
-        if (newBase <= rf.base) return;
-        const kept = rf.entries.filter((e) => e.pos > newBase);
-        const header = encodeHeader(rf.key, newBase);
-        const tailStart = kept.length > 0 ? kept[0]!.offset - ENTRY_HEADER : rf.size;
-        const tail = tailStart < rf.size ? await readAt(rf.handle, tailStart, rf.size - tailStart) : Buffer.alloc(0);
-        await writeFileAtomic(rf.path, [header, tail], this.syncImpl);
-        const old = rf.handle;
-        rf.handle = await fs.open(rf.path, "r+");
-        await old.close();
-        const shift = header.length - tailStart;
-        rf.entries = kept.map((e) => ({ ...e, offset: e.offset + shift }));
-        rf.base = newBase;
-        rf.headerLength = header.length;
-        rf.size = header.length + tail.length;
+        if (rf) await trimRecordFile(rf, upTo, this.syncImpl);
       }),
     );
   }
@@ -291,24 +236,8 @@ export class FileRecordLog implements RecordLog {
     const open = this.files.get(file);
     const known = open ? await open : null;
     if (known && !known.broken) return known.entries.length > 0 ? known.key : null;
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
-    const h = parseHeader(bytes);
-    const key = h.ok ? h.header.key : keyFromLogPath(file);
-    if (!key) {
-      // A hashed (long-id) name with a bad header: the record cannot be named, so the file is only moved.
-      const aside = `${file}.damaged-${Date.now()}`;
-      await fs.rename(file, aside);
-      this.warn(
-        `${file}: ${h.ok ? "" : h.problem}; the record cannot be identified from the file name, the file is set aside as ${aside}`,
-      );
-      return null;
-    }
+    const key = await identifyLogFile(file, this.warn);
+    if (!key) return null;
     const rf = await this.fileFor(key, file, false);
     const pending = rf && rf.entries.length > 0 ? rf.key : null;
     await this.evictIdle();
@@ -453,7 +382,10 @@ export class FileRecordLog implements RecordLog {
         if (!rf || rf.broken) retry.push(...items);
         // Busy with a trim or read: wait (synchronously registered, so the release cannot be missed).
         else if (!rf.lock.tryLock()) this.waiting.push(...items);
-        else work.push(this.share(rf, items));
+        else {
+          rf.lastUsed = ++this.useCounter;
+          work.push(frameShare(rf, items));
+        }
       }
       this.queue = [...retry, ...this.queue];
       if (work.length === 0) continue;
@@ -461,25 +393,6 @@ export class FileRecordLog implements RecordLog {
       await this.commit(work);
       await this.evictIdle();
     }
-  }
-
-  /** One record's part of a round: its positions and frames (the caller holds the record's lock). */
-  private share(rf: RecordFile, items: readonly PendingAppend[]): Share {
-    rf.lastUsed = ++this.useCounter;
-    const start = rf.size;
-    const refs: WalEntryRef[] = [];
-    const frames: Buffer[] = [];
-    const journal: Buffer[] = [];
-    let offset = start;
-    items.forEach((p, i) => {
-      const pos = rf.lastPos + 1 + i;
-      const frame = encodeEntry(pos, p.update);
-      refs.push({ pos, offset: offset + ENTRY_HEADER, length: p.update.length });
-      frames.push(frame);
-      journal.push(encodeJournalEntry(rf.key, pos, p.update));
-      offset += frame.length;
-    });
-    return { rf, items, start, end: offset, refs, bytes: Buffer.concat(frames), journal };
   }
 
   /**

@@ -2,9 +2,9 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
 import type { Mutex } from "./Mutex.js";
-import { isNotFound, writeFileAtomic, type SyncFn } from "./stateFiles.js";
-import type { LogPosition, RecordKey } from "./types.js";
-import { encodeHeader, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
+import { isNotFound, readAt, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import type { LogEntry, LogPosition, RecordKey } from "./types.js";
+import { encodeEntry, encodeHeader, ENTRY_HEADER, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
 import { checkLogFile, damageMessage } from "./walRecovery.js";
 
 /** The writer's open state of one record's `.wal` file. */
@@ -113,4 +113,48 @@ async function createRecordFile(key: RecordKey, file: string, deps: OpenDeps): P
     broken: false,
     lastUsed: deps.use(),
   };
+}
+
+/**
+ * Recovery: appends the entries the file lacks (positions above its last one), not synced (the
+ * replay's checkpoint does). The caller holds the record's lock. Returns how many were added.
+ */
+export async function appendRecovered(rf: RecordFile, entries: readonly LogEntry[]): Promise<number> {
+  const missing = entries.filter((e) => e.pos > rf.lastPos);
+  const last = missing[missing.length - 1];
+  if (!last) return 0;
+  let offset = rf.size;
+  const refs: WalEntryRef[] = [];
+  const frames = missing.map((e) => {
+    refs.push({ pos: e.pos, offset: offset + ENTRY_HEADER, length: e.update.length });
+    offset += ENTRY_HEADER + e.update.length;
+    return encodeEntry(e.pos, e.update);
+  });
+  await writeAll(rf.handle, Buffer.concat(frames), rf.size);
+  rf.entries.push(...refs);
+  rf.size = offset;
+  rf.lastPos = last.pos;
+  return missing.length;
+}
+
+/**
+ * Drops the entries at or below `upTo` (never past the last one): the file is rewritten beside
+ * itself with the new base (temp + fsync + rename + folder fsync). The caller holds the lock.
+ */
+export async function trimRecordFile(rf: RecordFile, upTo: LogPosition, sync: SyncFn): Promise<void> {
+  const newBase = Math.min(Math.floor(upTo), rf.lastPos);
+  if (newBase <= rf.base) return;
+  const kept = rf.entries.filter((e) => e.pos > newBase);
+  const header = encodeHeader(rf.key, newBase);
+  const tailStart = kept.length > 0 ? kept[0]!.offset - ENTRY_HEADER : rf.size;
+  const tail = tailStart < rf.size ? await readAt(rf.handle, tailStart, rf.size - tailStart) : Buffer.alloc(0);
+  await writeFileAtomic(rf.path, [header, tail], sync);
+  const old = rf.handle;
+  rf.handle = await fs.open(rf.path, "r+");
+  await old.close();
+  const shift = header.length - tailStart;
+  rf.entries = kept.map((e) => ({ ...e, offset: e.offset + shift }));
+  rf.base = newBase;
+  rf.headerLength = header.length;
+  rf.size = header.length + tail.length;
 }
