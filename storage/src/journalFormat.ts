@@ -6,7 +6,7 @@ import { MAX_ENTRY_BYTES } from "./walFormat.js";
 /**
  * The on-disk format of a shared journal segment (`.tessera/wal-journal/<seq>.twj`), version 1: the
  * file a group-commit round makes durable with ONE fsync whatever the number of records it holds
- * (docs/ARCHITECTURE.md §3 "Durability", SPEC S-WAL-JOURNAL).
+ * (docs/ARCHITECTURE.md §3 "Durability").
  *
  * Header (24 bytes): magic "TWJ1" | version u16 | flags u16 | seq u64 | reserved u32 | crc32 u32
  * (the CRC covers the 20 bytes before it).
