@@ -158,7 +158,14 @@ serveRpc<BotCommands>({
       const phase = (i / Math.max(1, n)) * 1000;
       if (editsPerSec > 0 && (d.spec.bboxId ?? d.box)) {
         const period = 1000 / editsPerSec;
-        const t = setTimeout(() => d.timers.push(setInterval(() => moveOnce(d), period)), (phase / 1000) * period);
+        // The first edit at the staggered start, not one period later (a slow pace would otherwise start late).
+        const t = setTimeout(
+          () => {
+            moveOnce(d);
+            d.timers.push(setInterval(() => moveOnce(d), period));
+          },
+          (phase / 1000) * period,
+        );
         d.timers.push(t);
       }
       if (awarenessHz > 0) {
