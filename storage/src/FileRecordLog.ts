@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
 import { DEFAULT_JOURNAL_LIMITS, Journal, type JournalLimits, type SealedSegment } from "./Journal.js";
 import { replayJournal } from "./journalReplay.js";
+import { OpenFiles } from "./openFiles.js";
 import { Mutex } from "./Mutex.js";
 import {
   appendRecovered,
@@ -85,8 +86,7 @@ export class FileRecordLog implements RecordLog {
   private readonly syncImpl: SyncFn;
   private readonly files = new Map<string, Promise<RecordFile | null>>();
   /** The opened files among {@link files}, for eviction. */
-  private readonly open = new Map<string, RecordFile>();
-  private readonly maxOpenFiles: number;
+  private readonly openFiles: OpenFiles;
   private useCounter = 0;
   private queue: PendingAppend[] = [];
   /** Appends whose record was locked by a trim or read when their round came. */
@@ -106,7 +106,7 @@ export class FileRecordLog implements RecordLog {
     this.maxEntryBytes = options.maxEntryBytes ?? MAX_ENTRY_BYTES;
     // Default warning sink: the log has no logger of its own; warnings are rare (crash recovery).
     this.warn = options.onWarning ?? ((m) => console.warn(`[record-log] ${m}`));
-    this.maxOpenFiles = Math.max(1, options.maxOpenFiles ?? 2048);
+    this.openFiles = new OpenFiles(Math.max(1, options.maxOpenFiles ?? 2048), this.warn);
     const sync = options.sync ?? defaultSync;
     this.syncImpl = (h, kind) => {
       this.counters.fsyncs++;
@@ -127,7 +127,7 @@ export class FileRecordLog implements RecordLog {
   }
 
   stats(): FileRecordLogStats {
-    return { ...this.counters, openFiles: this.open.size };
+    return { ...this.counters, openFiles: this.openFiles.size };
   }
 
   /** The writer's start-up recovery of the journal, run once before its first operation. */
@@ -152,7 +152,7 @@ export class FileRecordLog implements RecordLog {
     if (!rf) throw new RecordLogError("io", `cannot open ${file}`);
     await rf.lock.lock();
     try {
-      this.fdOf(rf);
+      this.openFiles.fdOf(rf);
       const n = appendRecovered(rf, entries);
       if (n === 0) return;
       this.journal.noteFile(rf.path);
@@ -268,8 +268,7 @@ export class FileRecordLog implements RecordLog {
       this.sealJournal();
       await this.checkpoints;
     }
-    for (const rf of this.open.values()) this.closeFd(rf);
-    this.open.clear();
+    this.openFiles.closeAll();
     this.files.clear();
   }
 
@@ -301,7 +300,7 @@ export class FileRecordLog implements RecordLog {
       }
       try {
         rf.lastUsed = ++this.useCounter;
-        this.fdOf(rf);
+        this.openFiles.fdOf(rf);
         return await fn(rf);
       } finally {
         rf.lock.unlock();
@@ -331,7 +330,7 @@ export class FileRecordLog implements RecordLog {
         for (const d of dirs) this.journal.noteDir(d);
       },
     }).then((rf) => {
-      if (rf) this.open.set(file, rf);
+      if (rf) this.openFiles.fdOf(rf);
       return rf;
     });
     this.files.set(file, opening);
@@ -422,7 +421,7 @@ export class FileRecordLog implements RecordLog {
     const writeErrors = work.map((w) => {
       this.journal.noteFile(w.rf.path);
       try {
-        writeAtSync(this.fdOf(w.rf), w.bytes, w.start);
+        writeAtSync(this.openFiles.fdOf(w.rf), w.bytes, w.start);
         return null;
       } catch (e) {
         return { cause: e };
@@ -480,52 +479,15 @@ export class FileRecordLog implements RecordLog {
     this.checkpoints = next;
   }
 
-  /** Closes the least recently used idle files beyond `maxOpenFiles` (they reopen on next use). */
+  /** Closes idle files beyond the maximum (they reopen on next use). */
   private evictIdle(): void {
-    if (this.open.size <= this.maxOpenFiles) return;
-    try {
-      this.evictSome();
-    } catch (e) {
-      // Eviction only saves file handles; a failed close leaves a handle open, nothing else.
-      this.warn(`closing idle log files failed: ${String(e)}`);
-    }
-  }
-
-  private evictSome(): void {
-    const queued = new Set([...this.queue, ...this.waiting].map((p) => p.path));
-    const idle = [...this.open.values()]
-      .filter((rf) => !rf.lock.locked && !queued.has(rf.path))
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const rf of idle.slice(0, this.open.size - this.maxOpenFiles)) {
-      if (!rf.lock.tryLock()) continue;
-      try {
-        this.closeFd(rf);
-      } finally {
-        rf.lock.unlock();
-      }
-    }
-  }
-
-  /** The record file's descriptor, reopened if it was closed as idle (its state stays valid). */
-  private fdOf(rf: RecordFile): number {
-    if (rf.fd < 0) rf.fd = fsSync.openSync(rf.path, "r+");
-    this.open.set(rf.path, rf);
-    return rf.fd;
-  }
-
-  private closeFd(rf: RecordFile): void {
-    this.open.delete(rf.path);
-    if (rf.fd < 0) return;
-    const fd = rf.fd;
-    rf.fd = -1;
-    fsSync.closeSync(fd);
+    this.openFiles.evictIdle(() => new Set([...this.queue, ...this.waiting].map((p) => p.path)));
   }
 
   /** After a failed write or fsync: cut what this round wrote, close, and let the next access rescan. */
   private breakFile(rf: RecordFile, size: number): void {
     rf.broken = true;
     this.files.delete(rf.path);
-    this.open.delete(rf.path);
     try {
       if (rf.fd >= 0) fsSync.ftruncateSync(rf.fd, size);
     } catch (e) {
@@ -534,7 +496,7 @@ export class FileRecordLog implements RecordLog {
       this.warn(`${rf.path}: cannot cut a failed round (${String(e)})`);
     }
     try {
-      this.closeFd(rf);
+      this.openFiles.close(rf);
     } catch (e) {
       this.warn(`${rf.path}: close after failure: ${String(e)}`);
     }
