@@ -103,6 +103,11 @@ export async function openRecordFile(
     if (!create) return null;
     return createRecordFile(key, file, deps);
   }
+  if (bytes.length === 0) {
+    // Created by a process that died before writing the header: nothing to keep.
+    await writeFileAtomic(file, [encodeHeader(key, 0)], deps.sync);
+    bytes = await fs.readFile(file);
+  }
   const checked = await checkLogFile(file, key, bytes, deps.sync);
   if (checked.damage) deps.warn(damageMessage(key, file, checked.damage));
   bytes = checked.bytes;
@@ -127,21 +132,22 @@ export async function openRecordFile(
 function createRecordFile(key: RecordKey, file: string, deps: OpenDeps): RecordFile {
   const dirs = makeDirs(path.dirname(file));
   const header = encodeHeader(key, 0);
-  // Temp + rename: after a crash the file is whole or absent, never a torn header.
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const t = fsSync.openSync(tmp, "wx");
+  // One file creation (the costly part on a busy disk), no temp + rename: a crash between the
+  // create and the header's write leaves an empty file, which holds nothing and is rewritten
+  // quietly on its next open (see below); a torn header is repaired like any other.
+  const fd = fsSync.openSync(file, "wx+");
   try {
-    writeAtSync(t, header, 0);
-  } finally {
-    fsSync.closeSync(t);
+    writeAtSync(fd, header, 0);
+  } catch (e) {
+    fsSync.closeSync(fd);
+    throw e;
   }
-  fsSync.renameSync(tmp, file);
   deps.created(file, [...dirs.map((d) => path.dirname(d)), path.dirname(file)]);
   return {
     key,
     path: file,
     lock: deps.lock(),
-    fd: fsSync.openSync(file, "r+"),
+    fd,
     base: 0,
     headerLength: header.length,
     entries: [],

@@ -111,6 +111,11 @@ export async function identifyLogFile(file: string, warn: (message: string) => v
   const h = parseHeader(bytes);
   const key = h.ok ? h.header.key : keyFromLogPath(file);
   if (key) return key;
+  if (bytes.length === 0) {
+    // Created by a process that died before writing the header: it holds nothing.
+    await fs.rm(file, { force: true });
+    return null;
+  }
   const aside = `${file}.damaged-${Date.now()}`;
   await fs.rename(file, aside);
   warn(
