@@ -225,6 +225,27 @@ describe("shared journal: recovery", () => {
   });
 });
 
+describe("shared journal: record files created without a sync", () => {
+  it("an empty record file (a crash between its creation and its header) holds nothing: reused quietly, or dropped by the listing", async () => {
+    const keys = [keyOf(1), { datasetId: "ds", recordId: "x".repeat(300) }];
+    for (const k of keys) {
+      await fs.mkdir(path.dirname(walFile(k)), { recursive: true });
+      await fs.writeFile(walFile(k), Buffer.alloc(0));
+    }
+    const warnings: string[] = [];
+    const log = new FileRecordLog({ dataDir, onWarning: (m) => warnings.push(m) });
+    try {
+      expect(await log.pending()).toEqual([]);
+      expect(await log.append(keys[0]!, Uint8Array.of(1))).toBe(1);
+      expect(await log.append(keys[1]!, Uint8Array.of(2))).toBe(1);
+      expect((await log.read(keys[1]!)).map((e) => [e.pos, ...e.update])).toEqual([[1, 2]]);
+    } finally {
+      await log.close();
+    }
+    expect(warnings).toEqual([]);
+  });
+});
+
 describe("shared journal: logs of the previous version", () => {
   it("per-record .wal files written before the journal existed open with all their entries and take new appends", async () => {
     // The previous version's layout: `.tessera/wal/<enc(ds)>/<enc(rec)>.wal`, no journal folder.
