@@ -1,7 +1,8 @@
 import * as fsSync from "node:fs";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
-import { DEFAULT_JOURNAL_LIMITS, Journal, type JournalLimits, type SealedSegment } from "./Journal.js";
+import type { FileRecordLogOptions, FileRecordLogStats } from "./fileRecordLogOptions.js";
+import { DEFAULT_JOURNAL_LIMITS, Journal, type SealedSegment } from "./Journal.js";
 import { replayJournal } from "./journalReplay.js";
 import { OpenFiles } from "./openFiles.js";
 import { Mutex } from "./Mutex.js";
@@ -20,39 +21,7 @@ import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.
 import { identifyLogFile } from "./walRecovery.js";
 import { frameShare, type PendingAppend, type Share } from "./walRound.js";
 
-export interface FileRecordLogOptions {
-  /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
-  readonly dataDir: string;
-  /**
-   * A reader (the persist worker) never writes, truncates or renames: it re-reads files on every
-   * call, ignoring a tail another process is still writing. One process per `DATA_DIR` may write.
-   */
-  readonly readOnly?: boolean;
-  /** How a handle is synced; injectable so tests count (and hold) fsyncs. */
-  readonly sync?: SyncFn;
-  /** Largest update accepted by {@link FileRecordLog.append}. */
-  readonly maxEntryBytes?: number;
-  /** Where repaired logs (torn tails, damaged entries or headers, with the copy set aside) are reported (default `console.warn`). */
-  readonly onWarning?: (message: string) => void;
-  /** Open descriptors kept for idle records (least recently used closed first; default 2,048: a server with 1,000 rooms open reopens none per round). */
-  readonly maxOpenFiles?: number;
-  /** When the shared journal's current segment is sealed and checkpointed (default 64 MiB / 30 s). */
-  readonly journal?: Partial<JournalLimits>;
-}
-
-/** Counters for tests and benchmarks. */
-export interface FileRecordLogStats {
-  /** Group-commit rounds that wrote at least one entry. */
-  rounds: number;
-  /** Entries made durable. */
-  appends: number;
-  /** Every sync call (file data, file, directory). */
-  fsyncs: number;
-  /** Record files currently open. */
-  openFiles: number;
-  /** Journal segments made redundant and deleted (their record files synced). */
-  checkpoints: number;
-}
+export type { FileRecordLogOptions, FileRecordLogStats } from "./fileRecordLogOptions.js";
 
 /** The log folder of a data directory. */
 export function walDir(dataDir: string): string {
@@ -96,6 +65,7 @@ export class FileRecordLog implements RecordLog {
   private closed = false;
   private readonly counters = { rounds: 0, appends: 0, fsyncs: 0, checkpoints: 0 };
   private readonly journal: Journal;
+  private readonly trimGate = new Mutex();
   private recovered: Promise<void> | null = null;
   private checkpoints: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout | null;
@@ -146,19 +116,14 @@ export class FileRecordLog implements RecordLog {
   }
 
   /** Appends the journal's entries a record file lacks (recovery; synced by the replay's checkpoint). */
-  private async replayInto(key: RecordKey, entries: readonly LogEntry[]): Promise<void> {
-    const file = this.pathOf(key);
-    const rf = await this.fileFor(key, file, true);
-    if (!rf) throw new RecordLogError("io", `cannot open ${file}`);
+  private async replayInto(key: RecordKey, entries: readonly LogEntry[]): Promise<number> {
+    const rf = await this.fileFor(key, this.pathOf(key), true);
+    if (!rf) throw new RecordLogError("io", `cannot open the log of ${JSON.stringify(key)}`);
     await rf.lock.lock();
     try {
       this.openFiles.fdOf(rf);
-      const n = appendRecovered(rf, entries);
-      if (n === 0) return;
       this.journal.noteFile(rf.path);
-      this.warn(
-        `record ${JSON.stringify(key.datasetId)}/${JSON.stringify(key.recordId)}: ${n} entries recovered from the journal`,
-      );
+      return appendRecovered(rf, entries);
     } finally {
       rf.lock.unlock();
     }
@@ -209,10 +174,19 @@ export class FileRecordLog implements RecordLog {
     this.assertOpen();
     if (this.readOnly) throw new RecordLogError("read_only", "this record log was opened read-only");
     const file = this.pathOf(key);
+    // One trim's I/O at a time: a fold of 64 records must not fill the thread pool with fsyncs
+    // that the rounds' journal fsync would queue behind.
     await this.track(
-      this.withFile(key, file, async (rf) => {
-        if (rf) await trimRecordFile(rf, upTo, this.syncImpl);
-      }),
+      (async () => {
+        await this.trimGate.lock();
+        try {
+          await this.withFile(key, file, async (rf) => {
+            if (rf) await trimRecordFile(rf, upTo, this.syncImpl, (f) => this.journal.noteFile(f));
+          });
+        } finally {
+          this.trimGate.unlock();
+        }
+      })(),
     );
   }
 

@@ -201,7 +201,9 @@ export class Journal {
         await h.close();
       }
     }
-    for (const dir of s.dirs) await syncDir(dir, this.sync);
+    // The folders of the files too: a trim's rename (not synced by the trim) becomes durable here.
+    const dirs = new Set([...s.dirs, ...[...s.files].map((f) => path.dirname(f))]);
+    for (const dir of dirs) await syncDir(dir, this.sync);
     if (s.handle) await s.handle.close();
     if (s.path) {
       await fs.rm(s.path, { force: true });

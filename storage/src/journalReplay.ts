@@ -15,7 +15,7 @@ import type { LogEntry, RecordKey } from "./types.js";
  */
 export async function replayJournal(
   journal: Journal,
-  apply: (key: RecordKey, entries: LogEntry[]) => Promise<void>,
+  apply: (key: RecordKey, entries: LogEntry[]) => Promise<number>,
   sync: SyncFn,
   warn: (message: string) => void,
 ): Promise<void> {
@@ -33,7 +33,11 @@ export async function replayJournal(
   for (const { key, entries } of latestEntries(read).values()) {
     const list = [...entries].sort((a, b) => a[0] - b[0]).map(([pos, update]) => ({ pos, update }));
     try {
-      await apply(key, list);
+      const n = await apply(key, list);
+      if (n > 0)
+        warn(
+          `record ${JSON.stringify(key.datasetId)}/${JSON.stringify(key.recordId)}: ${n} entries recovered from the journal`,
+        );
     } catch (e) {
       failed++;
       warn(

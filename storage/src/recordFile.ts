@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { RecordLogError } from "./errors.js";
 import type { Mutex } from "./Mutex.js";
-import { isNotFound, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import { isNotFound, writeAll, writeFileAtomic, type SyncFn } from "./stateFiles.js";
 import type { LogEntry, LogPosition, RecordKey } from "./types.js";
 import { encodeEntry, encodeHeader, ENTRY_HEADER, parseHeader, scanEntries, type WalEntryRef } from "./walFormat.js";
 import { checkLogFile, damageMessage } from "./walRecovery.js";
@@ -182,16 +182,36 @@ export function appendRecovered(rf: RecordFile, entries: readonly LogEntry[]): n
 
 /**
  * Drops the entries at or below `upTo` (never past the last one): the file is rewritten beside
- * itself with the new base (temp + fsync + rename + folder fsync). The caller holds the lock.
+ * itself with the new base (temp + fsync + rename). The rename is made durable by the next journal
+ * checkpoint (`renamed` notes the file): until then a power loss may bring back the previous file,
+ * which is durable itself or covered by the journal, and only holds entries the trim dropped on top
+ * (already folded; Yjs updates apply twice harmlessly). The caller holds the lock.
  */
-export async function trimRecordFile(rf: RecordFile, upTo: LogPosition, sync: SyncFn): Promise<void> {
+export async function trimRecordFile(
+  rf: RecordFile,
+  upTo: LogPosition,
+  sync: SyncFn,
+  renamed: (file: string) => void,
+): Promise<void> {
   const newBase = Math.min(Math.floor(upTo), rf.lastPos);
   if (newBase <= rf.base) return;
   const kept = rf.entries.filter((e) => e.pos > newBase);
   const header = encodeHeader(rf.key, newBase);
   const tailStart = kept.length > 0 ? kept[0]!.offset - ENTRY_HEADER : rf.size;
   const tail = tailStart < rf.size ? await readAtFd(rf.fd, tailStart, rf.size - tailStart) : Buffer.alloc(0);
-  await writeFileAtomic(rf.path, [header, tail], sync);
+  const tmp = `${rf.path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const h = await fs.open(tmp, "w");
+  try {
+    await writeAll(h, Buffer.concat([header, tail]), 0);
+    await sync(h, "full");
+  } catch (e) {
+    await h.close();
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  await h.close();
+  await fs.rename(tmp, rf.path);
+  renamed(rf.path);
   const old = rf.fd;
   rf.fd = fsSync.openSync(rf.path, "r+");
   fsSync.closeSync(old);

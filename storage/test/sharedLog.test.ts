@@ -277,3 +277,39 @@ describe("shared journal: logs of the previous version", () => {
     }
   });
 });
+
+describe("shared journal: trims", () => {
+  it("a trim costs one fsync (its rename is made durable by the next checkpoint) and trims sync one at a time", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let trimming = false;
+    let trimSyncs = 0;
+    const sync: SyncFn = async (h, kind) => {
+      if (trimming) trimSyncs++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, trimming ? inFlight : 0);
+      try {
+        await (kind === "data" ? h.datasync() : h.sync());
+      } finally {
+        inFlight--;
+      }
+    };
+    const log = new FileRecordLog({ dataDir, sync, journal: NO_AUTO_SEAL, onWarning: () => {} });
+    const keys = Array.from({ length: 20 }, (_, i) => keyOf(i));
+    try {
+      for (let round = 1; round <= 2; round++) await Promise.all(keys.map((k) => log.append(k, Uint8Array.of(round))));
+      trimming = true;
+      await Promise.all(keys.map((k) => log.trim(k, 1)));
+      trimming = false;
+      expect({ trimSyncs, maxInFlight }).toEqual({ trimSyncs: 20, maxInFlight: 1 });
+      for (const k of keys) expect((await log.read(k)).map((e) => e.pos)).toEqual([2]);
+    } finally {
+      await log.close();
+    }
+    // After the checkpoint of close: the trims hold across a restart.
+    const again = new FileRecordLog({ dataDir });
+    for (const k of keys) expect((await again.read(k)).map((e) => [e.pos, ...e.update])).toEqual([[2, 2]]);
+    expect(await again.append(keys[0]!, Uint8Array.of(3))).toBe(3);
+    await again.close();
+  });
+});
