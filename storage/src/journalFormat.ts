@@ -23,7 +23,7 @@ import { MAX_ENTRY_BYTES } from "./walFormat.js";
 const MAGIC = "TWJ1";
 const VERSION = 1;
 export const JOURNAL_HEADER = 24;
-export const JOURNAL_ENTRY_HEADER = 20;
+const JOURNAL_ENTRY_HEADER = 20;
 export const JOURNAL_SUFFIX = ".twj";
 const MAX_KEY_BYTES = 16 * 1024;
 

@@ -17,7 +17,7 @@ import { WAL_SUFFIX } from "./walFiles.js";
  */
 
 /** The record a log file belongs to, from its path (`<enc(dataset)>/<enc(record)>.wal`), or null for hashed names. */
-export function keyFromLogPath(file: string): RecordKey | null {
+function keyFromLogPath(file: string): RecordKey | null {
   const base = path.basename(file);
   if (!base.endsWith(WAL_SUFFIX)) return null;
   const datasetId = decodeId(path.basename(path.dirname(file)));
