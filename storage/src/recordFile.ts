@@ -70,6 +70,9 @@ export function writeAtSync(fd: number, bytes: Uint8Array, position: number): vo
 }
 
 const readFd = promisify(fsSync.read);
+const openFd = promisify(fsSync.open);
+const writeFd = promisify(fsSync.write);
+const closeFd = promisify(fsSync.close);
 
 /** Reads exactly `length` bytes at `position`, or fewer at end of file. */
 export async function readAtFd(fd: number, position: number, length: number): Promise<Buffer> {
@@ -93,15 +96,20 @@ export async function openRecordFile(
   create: boolean,
   deps: OpenDeps,
 ): Promise<RecordFile | null> {
-  // The common case of a burst of first edits: no file yet, created synchronously (no thread-pool trips).
-  if (create && !fsSync.existsSync(file)) return createRecordFile(key, file, deps);
+  // The common case of a burst of first edits: no file yet. Tried first, one call either way.
+  if (create) {
+    const created = await createRecordFile(key, file, deps);
+    if (created) return created;
+  }
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
     if (!isNotFound(e)) throw new RecordLogError("io", `cannot read ${file}`, { cause: e });
     if (!create) return null;
-    return createRecordFile(key, file, deps);
+    const created = await createRecordFile(key, file, deps);
+    if (!created) throw new RecordLogError("io", `${file} appeared and vanished while being opened`);
+    return created;
   }
   if (bytes.length === 0) {
     // Created by a process that died before writing the header: nothing to keep.
@@ -129,18 +137,34 @@ export async function openRecordFile(
   };
 }
 
-function createRecordFile(key: RecordKey, file: string, deps: OpenDeps): RecordFile {
+/**
+ * Creates a record's file holding its header, or returns null when it exists already. On the
+ * thread pool: a burst of first appends creates its files in parallel, without blocking the event
+ * loop (a creation costs ≈ 0.7 ms of kernel time on a busy machine).
+ */
+async function createRecordFile(key: RecordKey, file: string, deps: OpenDeps): Promise<RecordFile | null> {
   const dirs = makeDirs(path.dirname(file));
   const header = encodeHeader(key, 0);
-  // One file creation (the costly part on a busy disk), no temp + rename: a crash between the
-  // create and the header's write leaves an empty file, which holds nothing and is rewritten
-  // quietly on its next open (see below); a torn header is repaired like any other.
-  const fd = fsSync.openSync(file, "wx+");
+  // One file creation, no temp + rename: a crash between the create and the header's write leaves
+  // an empty file, which holds nothing and is rewritten quietly on its next open (see above); a
+  // torn header is repaired like any other.
+  let fd: number;
   try {
-    writeAtSync(fd, header, 0);
+    fd = await openFd(file, "wx+");
   } catch (e) {
-    fsSync.closeSync(fd);
-    throw e;
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return null;
+    throw new RecordLogError("io", `cannot create ${file}`, { cause: e });
+  }
+  try {
+    let done = 0;
+    while (done < header.length) {
+      const { bytesWritten } = await writeFd(fd, header, done, header.length - done, done);
+      if (bytesWritten <= 0) throw new Error("short write");
+      done += bytesWritten;
+    }
+  } catch (e) {
+    await closeFd(fd);
+    throw new RecordLogError("io", `cannot write the header of ${file}`, { cause: e });
   }
   deps.created(file, [...dirs.map((d) => path.dirname(d)), path.dirname(file)]);
   return {
