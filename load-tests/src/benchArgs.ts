@@ -12,7 +12,7 @@ const COMMON = { json: "boolean", full: "boolean", profile: "boolean", seed: "st
 /** Options per scenario (the values the scenarios read with `numberOption`, as strings). */
 const SCENARIO_OPTIONS = {
   fanout: ["clients", "rate", "awareness-hz", "duration", "warmup-s", "runs"],
-  rooms: ["rooms", "boxes", "concurrency", "settle-s", "idle-s"],
+  rooms: ["rooms", "boxes", "concurrency", "settle-s", "idle-s", "steady-s", "steady-eps"],
   persist: ["bots", "edits-per-sec", "duration", "warmup-s", "poll-ms", "settle-s"],
   join: ["joiners", "ops", "cold-repeats"],
   crash: ["clients", "rate", "awareness-hz", "runs"],

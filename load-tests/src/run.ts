@@ -41,7 +41,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
   --at REF  run the Tessera server (and import CLI) of commit REF instead of the working tree
   fanout  --clients N --rate N --awareness-hz N --duration S --warmup-s S --runs N
-  rooms   --rooms N --boxes N --concurrency N --settle-s S --idle-s S
+  rooms   --rooms N --boxes N --concurrency N --settle-s S --idle-s S --steady-s S --steady-eps N
   persist --bots 50,200 --edits-per-sec N --duration S --warmup-s S --poll-ms N --settle-s S
   join    --joiners 50,200 --ops N --cold-repeats N
   crash   --clients N --runs N

@@ -1,98 +1,51 @@
-import * as fs from "node:fs/promises";
+import * as fsSync from "node:fs";
 import * as path from "node:path";
 import { RecordLogError } from "./errors.js";
+import type { FileRecordLogOptions, FileRecordLogStats } from "./fileRecordLogOptions.js";
+import { DEFAULT_JOURNAL_LIMITS, Journal, type SealedSegment } from "./Journal.js";
+import { replayJournal } from "./journalReplay.js";
+import { OpenFiles } from "./openFiles.js";
 import { Mutex } from "./Mutex.js";
 import {
-  defaultSync,
-  ensureDir,
-  isNotFound,
-  keyPath,
-  readAt,
-  writeAll,
-  writeFileAtomic,
-  type SyncFn,
-} from "./stateFiles.js";
+  appendRecovered,
+  openRecordFile,
+  readAtFd,
+  trimRecordFile,
+  writeAtSync,
+  type RecordFile,
+} from "./recordFile.js";
+import { defaultSync, keyPath, type SyncFn } from "./stateFiles.js";
 import type { LogEntry, LogPosition, RecordKey, RecordLog } from "./types.js";
-import {
-  encodeEntry,
-  encodeHeader,
-  ENTRY_HEADER,
-  MAX_ENTRY_BYTES,
-  parseHeader,
-  scanEntries,
-  type WalEntryRef,
-} from "./walFormat.js";
+import { ENTRY_HEADER, MAX_ENTRY_BYTES } from "./walFormat.js";
 import { listLogFiles, readParsed, readWholeFile, WAL_SUFFIX } from "./walFiles.js";
-import { checkLogFile, damageMessage, keyFromLogPath } from "./walRecovery.js";
+import { identifyLogFile } from "./walRecovery.js";
+import { frameShare, type PendingAppend, type Share } from "./walRound.js";
 
-export interface FileRecordLogOptions {
-  /** `DATA_DIR`; logs live in `DATA_DIR/.tessera/wal/<enc(dataset)>/<enc(record)>.wal`. */
-  readonly dataDir: string;
-  /**
-   * A reader (the persist worker) never writes, truncates or renames: it re-reads files on every
-   * call, ignoring a tail another process is still writing. One process per `DATA_DIR` may write.
-   */
-  readonly readOnly?: boolean;
-  /** How a handle is synced; injectable so tests count (and hold) fsyncs. */
-  readonly sync?: SyncFn;
-  /** Largest update accepted by {@link FileRecordLog.append}. */
-  readonly maxEntryBytes?: number;
-  /** Where repaired logs (torn tails, damaged entries or headers, with the copy set aside) are reported (default `console.warn`). */
-  readonly onWarning?: (message: string) => void;
-  /** Open file handles kept for idle records (least recently used closed first; default 256). */
-  readonly maxOpenFiles?: number;
-}
-
-/** Counters for tests and benchmarks. */
-export interface FileRecordLogStats {
-  /** Group-commit rounds that wrote at least one entry. */
-  rounds: number;
-  /** Entries made durable. */
-  appends: number;
-  /** Every sync call (file data, file, directory). */
-  fsyncs: number;
-  /** Record files currently open. */
-  openFiles: number;
-}
-
-interface RecordFile {
-  readonly key: RecordKey;
-  readonly path: string;
-  readonly lock: Mutex;
-  handle: fs.FileHandle;
-  base: LogPosition;
-  headerLength: number;
-  /** Durable entries only: an entry is listed once its round's fsync returned. */
-  entries: WalEntryRef[];
-  size: number;
-  lastPos: LogPosition;
-  /** Set after an I/O error or eviction: the handle is closed and the next access reopens the file. */
-  broken: boolean;
-  lastUsed: number;
-}
-
-interface PendingAppend {
-  readonly key: RecordKey;
-  readonly path: string;
-  readonly update: Uint8Array;
-  resolve(pos: LogPosition): void;
-  reject(e: unknown): void;
-}
+export type { FileRecordLogOptions, FileRecordLogStats } from "./fileRecordLogOptions.js";
 
 /** The log folder of a data directory. */
 export function walDir(dataDir: string): string {
   return path.join(dataDir, ".tessera", "wal");
 }
 
+/** The shared journal's folder of a data directory (segments `<seq>.twj`). */
+export function journalDir(dataDir: string): string {
+  return path.join(dataDir, ".tessera", "wal-journal");
+}
+
 /**
- * The embedded write-ahead log (docs/ARCHITECTURE.md §3 "Durability"): one append-only file per record.
+ * The embedded write-ahead log (docs/ARCHITECTURE.md §3 "Durability"): one append-only file per
+ * record, made durable through a journal shared by all records (`Journal.ts`).
  *
- * Group commit: appends are queued; a round takes everything queued, writes each record's new
- * entries with one write, fsyncs every touched file once (in parallel), then resolves them all.
- * Appends arriving while a round's fsync is in flight form the next round, so under load one fsync
- * covers many updates and an idle log pays one fsync per append. A trim rewrites the file beside it
- * (temp + fsync + rename + directory fsync) holding the record's lock, so it never interleaves with
- * that record's appends, and other records keep committing meanwhile.
+ * Group commit: appends are queued; a round takes everything queued, writes all of it to the
+ * journal's current segment with one write and ONE fsync — whatever the number of records — and,
+ * meanwhile, each record's new entries to its own file (not synced: the journal's segment
+ * checkpoint syncs them later, in the background), then resolves them all. Appends arriving while a
+ * round's fsync is in flight form the next round, so under load one fsync covers many updates and
+ * an idle log pays one fsync per append. A trim rewrites the file beside it (temp + fsync + rename +
+ * directory fsync) holding the record's lock, so it never interleaves with that record's appends,
+ * and other records keep committing meanwhile. At start-up the writer replays what a crash left in
+ * the journal into the record files (`journalReplay.ts`) before anything else.
  */
 export class FileRecordLog implements RecordLog {
   private readonly root: string;
@@ -102,8 +55,7 @@ export class FileRecordLog implements RecordLog {
   private readonly syncImpl: SyncFn;
   private readonly files = new Map<string, Promise<RecordFile | null>>();
   /** The opened files among {@link files}, for eviction. */
-  private readonly open = new Map<string, RecordFile>();
-  private readonly maxOpenFiles: number;
+  private readonly openFiles: OpenFiles;
   private useCounter = 0;
   private queue: PendingAppend[] = [];
   /** Appends whose record was locked by a trim or read when their round came. */
@@ -111,7 +63,12 @@ export class FileRecordLog implements RecordLog {
   private running: Promise<void> | null = null;
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
-  private readonly counters = { rounds: 0, appends: 0, fsyncs: 0 };
+  private readonly counters = { rounds: 0, appends: 0, fsyncs: 0, checkpoints: 0 };
+  private readonly journal: Journal;
+  private readonly trimGate = new Mutex();
+  private recovered: Promise<void> | null = null;
+  private checkpoints: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout | null;
 
   constructor(options: FileRecordLogOptions) {
     this.root = walDir(options.dataDir);
@@ -119,16 +76,57 @@ export class FileRecordLog implements RecordLog {
     this.maxEntryBytes = options.maxEntryBytes ?? MAX_ENTRY_BYTES;
     // Default warning sink: the log has no logger of its own; warnings are rare (crash recovery).
     this.warn = options.onWarning ?? ((m) => console.warn(`[record-log] ${m}`));
-    this.maxOpenFiles = Math.max(1, options.maxOpenFiles ?? 256);
+    this.openFiles = new OpenFiles(Math.max(1, options.maxOpenFiles ?? 2048), this.warn);
     const sync = options.sync ?? defaultSync;
     this.syncImpl = (h, kind) => {
       this.counters.fsyncs++;
       return sync(h, kind);
     };
+    const limits = { ...DEFAULT_JOURNAL_LIMITS, ...options.journal };
+    this.journal = new Journal(journalDir(options.dataDir), this.syncImpl, limits);
+    // Seals an old segment even when no append comes to do it (an idle server).
+    this.timer = this.readOnly
+      ? null
+      : setInterval(
+          () => {
+            if (!this.closed && this.journal.due()) this.kick();
+          },
+          Math.max(10, Math.min(limits.maxAgeMs, 1000)),
+        );
+    this.timer?.unref();
   }
 
   stats(): FileRecordLogStats {
-    return { ...this.counters, openFiles: this.open.size };
+    return { ...this.counters, openFiles: this.openFiles.size };
+  }
+
+  /** The writer's start-up recovery of the journal, run once before its first operation. */
+  private ready(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    this.recovered ??= replayJournal(
+      this.journal,
+      (key, entries) => this.replayInto(key, entries),
+      this.syncImpl,
+      this.warn,
+    ).catch((e: unknown) => {
+      // Segments that could not be replayed stay on disk for the next start; new rounds use new ones.
+      this.warn(`journal recovery failed (its segments are kept for the next start): ${String(e)}`);
+    });
+    return this.recovered;
+  }
+
+  /** Appends the journal's entries a record file lacks (recovery; synced by the replay's checkpoint). */
+  private async replayInto(key: RecordKey, entries: readonly LogEntry[]): Promise<number> {
+    const rf = await this.fileFor(key, this.pathOf(key), true);
+    if (!rf) throw new RecordLogError("io", `cannot open the log of ${JSON.stringify(key)}`);
+    await rf.lock.lock();
+    try {
+      this.openFiles.fdOf(rf);
+      this.journal.noteFile(rf.path);
+      return appendRecovered(rf, entries);
+    } finally {
+      rf.lock.unlock();
+    }
   }
 
   append(key: RecordKey, update: Uint8Array): Promise<LogPosition> {
@@ -163,7 +161,7 @@ export class FileRecordLog implements RecordLog {
         if (!first) return [];
         const start = first.offset - ENTRY_HEADER;
         const last = wanted[wanted.length - 1]!;
-        const bytes = await readAt(rf.handle, start, last.offset + last.length - start);
+        const bytes = await readAtFd(rf.fd, start, last.offset + last.length - start);
         return wanted.map((e) => ({
           pos: e.pos,
           update: bytes.subarray(e.offset - start, e.offset - start + e.length),
@@ -176,25 +174,19 @@ export class FileRecordLog implements RecordLog {
     this.assertOpen();
     if (this.readOnly) throw new RecordLogError("read_only", "this record log was opened read-only");
     const file = this.pathOf(key);
+    // One trim's I/O at a time: a fold of 64 records must not fill the thread pool with fsyncs
+    // that the rounds' journal fsync would queue behind.
     await this.track(
-      this.withFile(key, file, async (rf) => {
-        if (!rf) return;
-        const newBase = Math.min(Math.floor(upTo), rf.lastPos);
-        if (newBase <= rf.base) return;
-        const kept = rf.entries.filter((e) => e.pos > newBase);
-        const header = encodeHeader(rf.key, newBase);
-        const tailStart = kept.length > 0 ? kept[0]!.offset - ENTRY_HEADER : rf.size;
-        const tail = tailStart < rf.size ? await readAt(rf.handle, tailStart, rf.size - tailStart) : Buffer.alloc(0);
-        await writeFileAtomic(rf.path, [header, tail], this.syncImpl);
-        const old = rf.handle;
-        rf.handle = await fs.open(rf.path, "r+");
-        await old.close();
-        const shift = header.length - tailStart;
-        rf.entries = kept.map((e) => ({ ...e, offset: e.offset + shift }));
-        rf.base = newBase;
-        rf.headerLength = header.length;
-        rf.size = header.length + tail.length;
-      }),
+      (async () => {
+        await this.trimGate.lock();
+        try {
+          await this.withFile(key, file, async (rf) => {
+            if (rf) await trimRecordFile(rf, upTo, this.syncImpl, (f) => this.journal.noteFile(f));
+          });
+        } finally {
+          this.trimGate.unlock();
+        }
+      })(),
     );
   }
 
@@ -205,6 +197,7 @@ export class FileRecordLog implements RecordLog {
    */
   async pending(): Promise<RecordKey[]> {
     this.assertOpen();
+    await this.track(this.ready());
     const out: RecordKey[] = [];
     for (const file of await listLogFiles(this.root)) {
       try {
@@ -226,40 +219,30 @@ export class FileRecordLog implements RecordLog {
     const open = this.files.get(file);
     const known = open ? await open : null;
     if (known && !known.broken) return known.entries.length > 0 ? known.key : null;
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
-    const h = parseHeader(bytes);
-    const key = h.ok ? h.header.key : keyFromLogPath(file);
-    if (!key) {
-      // A hashed (long-id) name with a bad header: the record cannot be named, so the file is only moved.
-      const aside = `${file}.damaged-${Date.now()}`;
-      await fs.rename(file, aside);
-      this.warn(
-        `${file}: ${h.ok ? "" : h.problem}; the record cannot be identified from the file name, the file is set aside as ${aside}`,
-      );
-      return null;
-    }
+    const key = await identifyLogFile(file, this.warn);
+    if (!key) return null;
     const rf = await this.fileFor(key, file, false);
     const pending = rf && rf.entries.length > 0 ? rf.key : null;
-    await this.evictIdle();
+    this.evictIdle();
     return pending;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer) clearInterval(this.timer);
     while (this.running || this.inflight.size > 0) {
       if (this.running) await this.running;
       await Promise.allSettled([...this.inflight]);
     }
     await Promise.allSettled([...this.files.values()]);
-    for (const rf of this.open.values()) if (!rf.broken) await rf.handle.close();
-    this.open.clear();
+    if (!this.readOnly && this.recovered) {
+      // A clean stop leaves no journal: every record file is synced and the segments deleted.
+      await Promise.allSettled([this.recovered]);
+      this.sealJournal();
+      await this.checkpoints;
+    }
+    this.openFiles.closeAll();
     this.files.clear();
   }
 
@@ -280,6 +263,7 @@ export class FileRecordLog implements RecordLog {
 
   /** Runs `fn` holding the record's lock (null when the record has no log file). */
   private async withFile<T>(key: RecordKey, file: string, fn: (rf: RecordFile | null) => Promise<T>): Promise<T> {
+    await this.ready();
     for (;;) {
       const rf = await this.fileFor(key, file, false);
       if (!rf) return fn(null);
@@ -290,10 +274,11 @@ export class FileRecordLog implements RecordLog {
       }
       try {
         rf.lastUsed = ++this.useCounter;
+        this.openFiles.fdOf(rf);
         return await fn(rf);
       } finally {
         rf.lock.unlock();
-        void this.evictIdle();
+        this.evictIdle();
       }
     }
   }
@@ -309,8 +294,17 @@ export class FileRecordLog implements RecordLog {
         return this.fileFor(key, file, create);
       });
     }
-    const opening = this.openFile(key, file, create).then((rf) => {
-      if (rf) this.open.set(file, rf);
+    const opening = openRecordFile(key, file, create, {
+      sync: this.syncImpl,
+      warn: this.warn,
+      lock: () => new Mutex(() => this.wake()),
+      use: () => ++this.useCounter,
+      created: (f, dirs) => {
+        this.journal.noteFile(f);
+        for (const d of dirs) this.journal.noteDir(d);
+      },
+    }).then((rf) => {
+      if (rf) this.openFiles.fdOf(rf);
       return rf;
     });
     this.files.set(file, opening);
@@ -318,39 +312,6 @@ export class FileRecordLog implements RecordLog {
       if (this.files.get(file) === opening) this.files.delete(file);
     });
     return opening;
-  }
-
-  private async openFile(key: RecordKey, file: string, create: boolean): Promise<RecordFile | null> {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file);
-    } catch (e) {
-      if (!isNotFound(e)) throw new RecordLogError("io", `cannot read ${file}`, { cause: e });
-      if (!create) return null;
-      await ensureDir(path.dirname(file), this.syncImpl);
-      await writeFileAtomic(file, [encodeHeader(key, 0)], this.syncImpl);
-      bytes = await fs.readFile(file);
-    }
-    const checked = await checkLogFile(file, key, bytes, this.syncImpl);
-    if (checked.damage) this.warn(damageMessage(key, file, checked.damage));
-    bytes = checked.bytes;
-    const h = parseHeader(bytes);
-    if (!h.ok) throw new RecordLogError("corrupt", `${file}: ${h.problem} after repair`);
-    const scan = scanEntries(bytes, h.header);
-    const handle = await fs.open(file, "r+");
-    return {
-      key: h.header.key,
-      path: file,
-      lock: new Mutex(() => this.wake()),
-      handle,
-      base: h.header.base,
-      headerLength: h.header.length,
-      entries: scan.entries,
-      size: scan.validLength,
-      lastPos: scan.lastPos,
-      broken: false,
-      lastUsed: ++this.useCounter,
-    };
   }
 
   /** A record's lock went idle: appends that waited for it rejoin the queue, in order. */
@@ -373,7 +334,9 @@ export class FileRecordLog implements RecordLog {
   }
 
   private async runRounds(): Promise<void> {
+    await this.ready();
     for (;;) {
+      if (this.journal.due()) this.sealJournal();
       const batch = this.queue;
       this.queue = [];
       if (batch.length === 0) return;
@@ -394,7 +357,7 @@ export class FileRecordLog implements RecordLog {
           }
         }),
       );
-      const work: Array<Promise<void>> = [];
+      const work: Share[] = [];
       const retry: PendingAppend[] = [];
       for (const o of opened) {
         if (!o) continue;
@@ -402,90 +365,114 @@ export class FileRecordLog implements RecordLog {
         if (!rf || rf.broken) retry.push(...items);
         // Busy with a trim or read: wait (synchronously registered, so the release cannot be missed).
         else if (!rf.lock.tryLock()) this.waiting.push(...items);
-        else work.push(this.commit(rf, items));
+        else {
+          rf.lastUsed = ++this.useCounter;
+          work.push(frameShare(rf, items));
+        }
       }
       this.queue = [...retry, ...this.queue];
       if (work.length === 0) continue;
       this.counters.rounds++;
-      await Promise.all(work);
-      await this.evictIdle();
+      await this.commit(work);
+      this.evictIdle();
     }
   }
 
-  /** Writes one record's share of a round and fsyncs it; the caller holds the record's lock. */
-  private async commit(rf: RecordFile, items: readonly PendingAppend[]): Promise<void> {
-    rf.lastUsed = ++this.useCounter;
-    const start = rf.size;
-    const refs: WalEntryRef[] = [];
-    const frames: Buffer[] = [];
-    let offset = start;
-    items.forEach((p, i) => {
-      const frame = encodeEntry(rf.lastPos + 1 + i, p.update);
-      refs.push({ pos: rf.lastPos + 1 + i, offset: offset + ENTRY_HEADER, length: p.update.length });
-      frames.push(frame);
-      offset += frame.length;
-    });
+  /**
+   * Makes a round durable: one journal write and ONE fsync for all its records, while each record's
+   * entries are written (not synced) to its own file; nothing is confirmed unless both succeeded.
+   */
+  private async commit(work: readonly Share[]): Promise<void> {
+    let flushed: Promise<void>;
     try {
-      await writeAll(rf.handle, Buffer.concat(frames), start);
-      await this.syncImpl(rf.handle, "data");
+      const seg = await this.journal.write(Buffer.concat(work.flatMap((w) => w.journal)));
+      flushed = this.journal.flush(seg);
     } catch (e) {
-      await this.breakFile(rf, start);
-      const err = new RecordLogError("io", `append to ${rf.path} failed; nothing of this round is confirmed`, {
-        cause: e,
-      });
-      for (const p of items) p.reject(err);
-      rf.lock.unlock();
+      for (const w of work) this.fail(w, e);
       return;
     }
-    rf.entries.push(...refs);
-    rf.size = offset;
-    rf.lastPos += items.length;
-    this.counters.appends += items.length;
-    rf.lock.unlock();
-    for (let i = 0; i < items.length; i++) items[i]!.resolve(refs[i]!.pos);
-  }
-
-  /** Closes the least recently used idle files beyond `maxOpenFiles` (they reopen on next use). */
-  private async evictIdle(): Promise<void> {
-    if (this.open.size <= this.maxOpenFiles) return;
-    try {
-      await this.evictSome();
-    } catch (e) {
-      // Eviction only saves file handles; a failed close leaves a handle open, nothing else.
-      this.warn(`closing idle log files failed: ${String(e)}`);
-    }
-  }
-
-  private async evictSome(): Promise<void> {
-    const queued = new Set([...this.queue, ...this.waiting].map((p) => p.path));
-    const idle = [...this.open.values()]
-      .filter((rf) => !rf.lock.locked && !queued.has(rf.path))
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const rf of idle.slice(0, this.open.size - this.maxOpenFiles)) {
-      if (!rf.lock.tryLock()) continue;
-      rf.broken = true;
-      this.files.delete(rf.path);
-      this.open.delete(rf.path);
+    // Synchronous page-cache writes (see RecordFile.fd), done while the journal's fsync runs.
+    const writeErrors = work.map((w) => {
+      this.journal.noteFile(w.rf.path);
       try {
-        await rf.handle.close();
-      } finally {
-        rf.lock.unlock();
+        writeAtSync(this.openFiles.fdOf(w.rf), w.bytes, w.start);
+        return null;
+      } catch (e) {
+        return { cause: e };
       }
+    });
+    let journalError: { cause: unknown } | null = null;
+    try {
+      await flushed;
+    } catch (e) {
+      journalError = { cause: e };
     }
+    work.forEach((w, i) => {
+      const failed = journalError ?? writeErrors[i];
+      if (failed) this.breakAndFail(w, failed.cause);
+      else this.succeed(w);
+    });
+  }
+
+  private succeed(w: Share): void {
+    w.rf.entries.push(...w.refs);
+    w.rf.size = w.end;
+    w.rf.lastPos += w.items.length;
+    this.counters.appends += w.items.length;
+    w.rf.lock.unlock();
+    for (let i = 0; i < w.items.length; i++) w.items[i]!.resolve(w.refs[i]!.pos);
+  }
+
+  private breakAndFail(w: Share, cause: unknown): void {
+    this.breakFile(w.rf, w.start);
+    this.fail(w, cause);
+  }
+
+  private fail(w: Share, cause: unknown): void {
+    const err =
+      cause instanceof RecordLogError
+        ? cause
+        : new RecordLogError("io", `append to ${w.rf.path} failed; nothing of this round is confirmed`, { cause });
+    w.rf.lock.unlock();
+    for (const p of w.items) p.reject(err);
+  }
+
+  /** Seals the journal's current segment and queues its checkpoint (one at a time, in the background). */
+  private sealJournal(): void {
+    const sealed: SealedSegment | null = this.journal.seal();
+    if (!sealed) return;
+    const next = this.checkpoints.then(async () => {
+      try {
+        await this.journal.checkpoint(sealed);
+        this.counters.checkpoints++;
+      } catch (e) {
+        // The segment stays on disk and is replayed at the next start: nothing is lost.
+        this.warn(`journal checkpoint of ${sealed.path} failed (kept for the next start): ${String(e)}`);
+      }
+    });
+    this.checkpoints = next;
+  }
+
+  /** Closes idle files beyond the maximum (they reopen on next use). */
+  private evictIdle(): void {
+    this.openFiles.evictIdle(() => new Set([...this.queue, ...this.waiting].map((p) => p.path)));
   }
 
   /** After a failed write or fsync: cut what this round wrote, close, and let the next access rescan. */
-  private async breakFile(rf: RecordFile, size: number): Promise<void> {
+  private breakFile(rf: RecordFile, size: number): void {
     rf.broken = true;
     this.files.delete(rf.path);
-    this.open.delete(rf.path);
     try {
-      await rf.handle.truncate(size);
+      if (rf.fd >= 0) fsSync.ftruncateSync(rf.fd, size);
     } catch (e) {
       // Best effort: entries of a failed round were never confirmed; if they survive, the reopen
       // scan keeps them as ordinary (idempotent) Yjs updates.
       this.warn(`${rf.path}: cannot cut a failed round (${String(e)})`);
     }
-    await rf.handle.close().catch((e: unknown) => this.warn(`${rf.path}: close after failure: ${String(e)}`));
+    try {
+      this.openFiles.close(rf);
+    } catch (e) {
+      this.warn(`${rf.path}: close after failure: ${String(e)}`);
+    }
   }
 }

@@ -179,18 +179,6 @@ export async function writeAll(h: fs.FileHandle, bytes: Uint8Array, position: nu
   }
 }
 
-/** Reads exactly `length` bytes at `position`, or fewer at end of file. */
-export async function readAt(h: fs.FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await h.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === length ? buf : buf.subarray(0, done);
-}
-
 /** Whether an error is "no such file or directory". */
 export function isNotFound(e: unknown): boolean {
   return e instanceof Error && (e as NodeJS.ErrnoException).code === "ENOENT";

@@ -1,5 +1,6 @@
+import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { decodeId, writeFileAtomic, type SyncFn } from "./stateFiles.js";
+import { decodeId, isNotFound, writeFileAtomic, type SyncFn } from "./stateFiles.js";
 import type { RecordKey } from "./types.js";
 import { parseHeader, rebuildFile, scanEntries, WAL_HEADER_FIXED, type ScanResult } from "./walFormat.js";
 import { WAL_SUFFIX } from "./walFiles.js";
@@ -16,7 +17,7 @@ import { WAL_SUFFIX } from "./walFiles.js";
  */
 
 /** The record a log file belongs to, from its path (`<enc(dataset)>/<enc(record)>.wal`), or null for hashed names. */
-export function keyFromLogPath(file: string): RecordKey | null {
+function keyFromLogPath(file: string): RecordKey | null {
   const base = path.basename(file);
   if (!base.endsWith(WAL_SUFFIX)) return null;
   const datasetId = decodeId(path.basename(path.dirname(file)));
@@ -92,4 +93,33 @@ export async function checkLogFile(
 /** One line for the operator: which record, what was wrong, what was kept, where the original is. */
 export function damageMessage(key: RecordKey, file: string, d: LogDamage): string {
   return `record ${JSON.stringify(key.datasetId)}/${JSON.stringify(key.recordId)} (${file}): ${d.problem}; kept ${d.keptEntries} valid entries, skipped ${d.damagedBytes} damaged bytes; the original is set aside as ${d.aside}`;
+}
+
+/**
+ * The record a log file found by a listing belongs to: from its header, else from its name; null
+ * when it is gone, or when neither names it (a hashed long-id name with a bad header: the file is
+ * then only set aside, reported through `warn`).
+ */
+export async function identifyLogFile(file: string, warn: (message: string) => void): Promise<RecordKey | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+  const h = parseHeader(bytes);
+  const key = h.ok ? h.header.key : keyFromLogPath(file);
+  if (key) return key;
+  if (bytes.length === 0) {
+    // Created by a process that died before writing the header: it holds nothing.
+    await fs.rm(file, { force: true });
+    return null;
+  }
+  const aside = `${file}.damaged-${Date.now()}`;
+  await fs.rename(file, aside);
+  warn(
+    `${file}: ${h.ok ? "" : h.problem}; the record cannot be identified from the file name, the file is set aside as ${aside}`,
+  );
+  return null;
 }

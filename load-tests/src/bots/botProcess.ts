@@ -30,6 +30,8 @@ interface Driven {
   readonly awarenessTimes: number[];
   ctx: DocContext | null;
   timers: NodeJS.Timeout[];
+  /** The box `load` moves: the spec's, else the one `createOnce` created (the rooms scenario's steady phase). */
+  box: string | null;
 }
 
 const driven: Driven[] = [];
@@ -54,12 +56,13 @@ function noteError(err: unknown): void {
 
 function moveOnce(d: Driven): void {
   const ctx = d.ctx;
-  if (!ctx || !d.spec.bboxId) return;
+  const box = d.spec.bboxId ?? d.box;
+  if (!ctx || !box) return;
   const seq = d.seq++;
   const t = nowMs();
   try {
     d.bot.edit(seq, () =>
-      updateRow(ctx, clientOrigin(`bot-${d.spec.index}`), "bboxes", d.spec.bboxId as string, {
+      updateRow(ctx, clientOrigin(`bot-${d.spec.index}`), "bboxes", box, {
         coords: movedCoords(d.spec.index, seq),
         source_metadata: stampMetadata({ t, c: d.spec.index, s: seq }),
       }),
@@ -118,7 +121,7 @@ serveRpc<BotCommands>({
       const doc = new Y.Doc();
       if (spec.seed) Y.applyUpdate(doc, spec.seed, REMOTE);
       const bot = new Bot({ url: spec.url, remote: spec.remote, doc, autoReconnect: spec.autoReconnect });
-      return { spec, bot, seq: 0, editTimes: [], awarenessTimes: [], ctx: null, timers: [] };
+      return { spec, bot, seq: 0, editTimes: [], awarenessTimes: [], ctx: null, timers: [], box: null };
     });
     driven.push(...batch);
     const startedAt = nowMs();
@@ -153,9 +156,16 @@ serveRpc<BotCommands>({
       d.ctx ??= contextOf(d, schema);
       // Staggered so edits and awareness are spread evenly over each period.
       const phase = (i / Math.max(1, n)) * 1000;
-      if (editsPerSec > 0 && d.spec.bboxId) {
+      if (editsPerSec > 0 && (d.spec.bboxId ?? d.box)) {
         const period = 1000 / editsPerSec;
-        const t = setTimeout(() => d.timers.push(setInterval(() => moveOnce(d), period)), (phase / 1000) * period);
+        // The first edit at the staggered start, not one period later (a slow pace would otherwise start late).
+        const t = setTimeout(
+          () => {
+            moveOnce(d);
+            d.timers.push(setInterval(() => moveOnce(d), period));
+          },
+          (phase / 1000) * period,
+        );
         d.timers.push(t);
       }
       if (awarenessHz > 0) {
@@ -180,8 +190,8 @@ serveRpc<BotCommands>({
       const seq = d.seq++;
       const t = nowMs();
       try {
-        d.bot.edit(seq, () =>
-          createEntity(ctx, clientOrigin(`bot-${d.spec.index}`), {
+        d.bot.edit(seq, () => {
+          const { annotationId } = createEntity(ctx, clientOrigin(`bot-${d.spec.index}`), {
             entity: withCustom({}, { category: "bench" }),
             annotation: {
               table: "bboxes",
@@ -192,8 +202,9 @@ serveRpc<BotCommands>({
                 source_metadata: stampMetadata({ t, c: d.spec.index, s: seq }),
               },
             },
-          }),
-        );
+          });
+          d.box ??= annotationId;
+        });
         d.editTimes.push(t);
         edits++;
       } catch (err) {

@@ -27,7 +27,8 @@ import {
  * Reports RSS per open record, idle CPU, the time until every record log is folded (Tessera:
  * `DATA_DIR/.tessera/wal` holds no entries; a room unloads `idleUnloadMs` after its flush), and RSS
  * over the following seconds. The stock server gets each record's content from its client (it has
- * no storage) and, without persistence, never unloads a room.
+ * no storage) and, without persistence, never unloads a room. Tessera also gets a steady phase
+ * after the idle window (`--steady-s`, `--steady-eps`): edits spread over time, acks apart from the burst's.
  */
 interface RoomsParams {
   readonly rooms: number;
@@ -35,6 +36,13 @@ interface RoomsParams {
   readonly concurrency: number;
   readonly idleS: number;
   readonly settleS: number;
+  /**
+   * Tessera's steady phase, after the idle window (0: skipped): every record's client moves its box
+   * `steadyEditsPerSec` times a second for `steadyS` seconds, staggered — edits spread at a team's
+   * pace rather than the burst of first edits; its acks are reported apart from the burst's.
+   */
+  readonly steadyS: number;
+  readonly steadyEditsPerSec: number;
 }
 
 interface RoomsSide {
@@ -53,6 +61,9 @@ interface RoomsSide {
   /** Tessera: edit → durable confirmation, one edit per record. */
   readonly durableAckMs: LatencySummary | null;
   readonly unconfirmed: number | null;
+  /** Tessera's steady phase: edit → durable confirmation (first 2 s not timed), and the edits timed (null: skipped). */
+  readonly steadyAckMs: LatencySummary | null;
+  readonly steadyEdits: number | null;
   /** Tessera: the edits were made → every record log folded, with every record still open (null: not within `settleS`). */
   readonly foldedWhileOpenMs: number | null;
   /** Tessera: record logs still holding entries, once a second from the edits on (the persist worker's pace). */
@@ -87,6 +98,8 @@ function roomsParams(ctx: ScenarioContext): RoomsParams {
     concurrency: numberOption(ctx.args, "--concurrency", 50),
     idleS: numberOption(ctx.args, "--idle-s", 5),
     settleS: numberOption(ctx.args, "--settle-s", ctx.full ? 60 : 30),
+    steadyS: numberOption(ctx.args, "--steady-s", 15),
+    steadyEditsPerSec: numberOption(ctx.args, "--steady-eps", 0.05),
   };
 }
 
@@ -149,9 +162,9 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     const idle = usageBetween(before, after);
     const rssOpenMb = idle.rssMb;
     const mainRssOpenMb = idle.processes[0]?.rssMb ?? Number.NaN;
-    ctx.log(
-      `  ${kind}: open RSS ${rssOpenMb} MB (before ${rssBeforeMb} MB), idle CPU ${idle.cpuPercent} %; everyone leaves`,
-    );
+    ctx.log(`  ${kind}: open RSS ${rssOpenMb} MB (before ${rssBeforeMb} MB), idle CPU ${idle.cpuPercent} %`);
+    const steady = kind === "tessera" && p.steadyS > 0 ? await steadyPhase(bots, data.info, p, ctx) : null;
+    ctx.log(`  ${kind}: everyone leaves`);
     const left = nowMs();
     await bots.call("leave", { timeoutMs: 30_000 }, 40_000);
     let foldedAfterLeaveMs: number | null = null;
@@ -192,6 +205,8 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       failedJoins: opened.failed,
       durableAckMs: confirmed ? summarize(confirmed.ackMs) : null,
       unconfirmed: confirmed ? confirmed.unconfirmed : null,
+      steadyAckMs: steady ? summarize(steady.ackMs) : null,
+      steadyEdits: steady ? steady.edits : null,
       foldedWhileOpenMs,
       pendingLogsEachSecond: folding?.pendingEachSecond ?? null,
       idle,
@@ -226,6 +241,26 @@ async function roomsLoaded(url: string): Promise<number | null> {
   return header === null ? null : Number(header);
 }
 
+/** Tessera's steady phase (see {@link RoomsParams.steadyS}): the acks of edits spread over time. */
+async function steadyPhase(
+  bots: ReturnType<typeof startBots>,
+  info: Record<string, unknown>,
+  p: RoomsParams,
+  ctx: ScenarioContext,
+): Promise<{ ackMs: number[]; edits: number }> {
+  const start = nowMs();
+  await bots.call("load", { info, editsPerSec: p.steadyEditsPerSec, awarenessHz: 0 });
+  await sleep(p.steadyS * 1000);
+  await bots.call("stopLoad", {});
+  const waited = await bots.call("waitConfirmed", { timeoutMs: 30_000 }, 40_000);
+  const report = await bots.call("report", { from: start + 2000, to: start + p.steadyS * 1000 });
+  const ackMs = summarize(report.ackMs);
+  ctx.log(
+    `  tessera: steady phase, ${report.editsInWindow} edits over ${p.steadyS - 2} s (${p.rooms} rooms × ${p.steadyEditsPerSec}/s): ack p50 ${fmt(ackMs.p50, 1)} / p99 ${fmt(ackMs.p99, 1)} ms${waited.unconfirmed ? `, ${waited.unconfirmed} unconfirmed` : ""}`,
+  );
+  return { ackMs: report.ackMs, edits: report.editsInWindow };
+}
+
 export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const p = roomsParams(ctx);
   ctx.log(`rooms: ${p.rooms} records × 1 client, ${p.boxesPerRoom} boxes each; settle ${p.settleS} s after leaving`);
@@ -246,6 +281,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     `${fmt(s.syncMs.p50, 1)} / ${fmt(s.syncMs.p99, 1)}`,
     String(s.openAllMs),
     s.durableAckMs ? `${fmt(s.durableAckMs.p50, 1)} / ${fmt(s.durableAckMs.p99, 1)}` : "n/a",
+    s.steadyAckMs ? `${fmt(s.steadyAckMs.p50, 1)} / ${fmt(s.steadyAckMs.p99, 1)} (${s.steadyEdits ?? 0})` : "n/a",
     s.server === "tessera" ? (s.foldedWhileOpenMs === null ? `> ${p.settleS} s` : `${s.foldedWhileOpenMs} ms`) : "n/a",
     `${fmt(s.idle.cpuPercent)} (${fmt(s.idle.processes[0]?.cpuPercent)})`,
     s.server === "tessera"
@@ -272,7 +308,8 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
           "KB/room (main)",
           "sync p50 / p99 ms",
           "open all ms",
-          "ack p50 / p99 ms",
+          "burst ack p50 / p99 ms",
+          "steady ack p50 / p99 ms (edits)",
           "edits folded",
           "idle CPU % (main)",
           "folded after leave",
@@ -288,6 +325,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
             "",
             fmt(ratios.rssOpen, 2),
             `${fmt(ratios.rssPerRoom, 2)} (${fmt(ratios.mainRssPerRoom, 2)})`,
+            "",
             "",
             "",
             "",
