@@ -188,11 +188,13 @@ async function checkAdd(
   options: AddOptions,
 ): Promise<IntegrityIssue[]> {
   const issues = duplicateIdsInBatch(t.name, rows);
-  const existing = await existingIds(
-    t,
-    rows.map((r) => r.id),
-  );
-  for (const id of existing) issues.push(duplicateIssue(t.name, id));
+  if (!options.newIds) {
+    const existing = await existingIds(
+      t,
+      rows.map((r) => r.id),
+    );
+    for (const id of existing) issues.push(duplicateIssue(t.name, id));
+  }
   if (!options.skipForeignKeys) {
     const columns = t.layout.schema.columns.map((c) => c.name);
     issues.push(...(await checkForeignKeys(t.name, columns, rows, { lookup: idLookup(ctx), pending })));

@@ -16,6 +16,7 @@ import type {
   SourceReader,
 } from "./source.js";
 import { checkImportRow } from "./pixanoRows.js";
+import { batchSink } from "./batchWriter.js";
 
 /**
  * The import engine behind `tessera data import` (Pixano spec §5.3 "Engine"): reads a source with
@@ -33,9 +34,9 @@ export interface ImportOptions extends ReaderOptions {
   readonly mode?: ImportMode;
   /** Analyse, build and validate every row; write nothing. */
   readonly dryRun?: boolean;
-  /** Rows buffered before a flush (default 1024, Pixano's). */
+  /** Rows buffered before a flush (default {@link DEFAULT_BATCH_ROWS}; Pixano's is 1024). */
   readonly batchRows?: number;
-  /** Bytes of media buffered before a flush (default 256 MB, Pixano's). */
+  /** Bytes of media buffered before a flush (default {@link DEFAULT_BATCH_BYTES}; Pixano's is 256 MB). */
   readonly batchBytes?: number;
   readonly onProgress?: (p: ImportProgress) => void;
   /** Staging folder name (default: random). */
@@ -94,8 +95,6 @@ async function exists(p: string): Promise<boolean> {
     throw err;
   }
 }
-
-const TABLE_ORDER = Object.keys(TABLES) as TableName[];
 
 /**
  * Checks rows against the target schema the way Pixano 0.8's importer does (see
@@ -185,16 +184,10 @@ function compatible(target: TableSchema, existing: TableSchema | undefined): str
   return null;
 }
 
-async function flush(ds: Dataset, rows: Map<TableName, Row[]>, add: boolean): Promise<void> {
-  if (!add) {
-    await ds.addRecords(Object.fromEntries(rows), { keepTimestamps: true, skipForeignKeys: true, prevalidated: true });
-    return;
-  }
-  for (const t of TABLE_ORDER) {
-    const list = rows.get(t);
-    if (list && list.length > 0) await ds.upsert(t, list, { prevalidated: true });
-  }
-}
+/** Rows per batch: one LanceDB write per table per batch (Pixano 0.8 flushes every 1,024 rows). */
+export const DEFAULT_BATCH_ROWS = 32_768;
+/** Embedded media bytes per batch (images make rows far from equal in size). */
+export const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
 
 async function writeAll(
   reader: SourceReader,
@@ -204,21 +197,32 @@ async function writeAll(
   add: boolean,
 ): Promise<number> {
   const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
-  const batch = options.batchRows ?? 1024;
-  const batchBytes = options.batchBytes ?? 256 * 1024 * 1024;
+  const batch = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const sink = ds ? batchSink(ds, add) : null;
   let records = 0;
-  for await (const bundle of reader.bundles()) {
-    buffer.push(bundle);
-    records++;
-    if (buffer.size >= batch || buffer.bytes >= batchBytes) {
-      // A dry run validates the rows and drops them: memory stays bounded either way.
-      const rows = buffer.take();
-      if (ds) await flush(ds, rows, add);
+  try {
+    for await (const bundle of reader.bundles()) {
+      buffer.push(bundle);
+      records++;
+      if (buffer.size >= batch || buffer.bytes >= batchBytes) {
+        // A dry run validates the rows and drops them: memory stays bounded either way.
+        const rows = buffer.take();
+        if (sink) await sink.write(rows);
+      }
+      options.onProgress?.({ phase: "write", records, totalRecords: total });
     }
-    options.onProgress?.({ phase: "write", records, totalRecords: total });
+    const rest = buffer.take();
+    if (sink) {
+      await sink.write(rest);
+      await sink.drain();
+    }
+  } catch (err) {
+    // Never leave a write running behind a failure: the caller removes the staging folder next.
+    // The import fails with this first error; the running write's own outcome no longer matters.
+    await sink?.abandon();
+    throw err;
   }
-  if (ds) await flush(ds, buffer.take(), add);
-  else buffer.take();
   return records;
 }
 
