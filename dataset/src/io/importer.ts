@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { TABLES, type DatasetInfo, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { type DatasetInfo, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library, LIBRARY_DIR, STATE_DIR } from "../library.js";
 import { ImportError, type SourceLocation } from "./errors.js";
