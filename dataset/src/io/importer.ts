@@ -17,6 +17,7 @@ import type {
 } from "./source.js";
 import { checkImportRow } from "./pixanoRows.js";
 import { batchSink } from "./batchWriter.js";
+import { IdIndex } from "./idIndex.js";
 
 /**
  * The import engine behind `tessera data import` (Pixano spec §5.3 "Engine"): reads a source with
@@ -99,6 +100,12 @@ async function exists(p: string): Promise<boolean> {
 /**
  * Checks rows against the target schema the way Pixano 0.8's importer does (see
  * {@link checkImportRow}), rejects duplicate ids, and buffers them per table.
+ *
+ * Duplicates: the current batch's ids are kept exactly (with where they are); earlier batches'
+ * only as 64-bit hashes ({@link IdIndex}), so memory does not grow with the source. A row whose
+ * id hashes like an earlier one is a suspect, confirmed by {@link RowBuffer.confirm} (the source
+ * read again up to the batch) before anything else is done: a duplicate is refused with both
+ * places, a hash collision lets the import go on.
  */
 class RowBuffer {
   readonly counts: Partial<Record<TableName, number>> = {};
@@ -106,7 +113,14 @@ class RowBuffer {
   private buffered = 0;
   /** Embedded media bytes in the buffer (images make rows far from equal in size). */
   bytes = 0;
-  private readonly ids = new Map<TableName, Map<string, string>>();
+  private readonly seen = new Map<TableName, IdIndex>();
+  /** This batch's ids, exactly, with where each is ("file:line"). */
+  private batchIds = new Map<TableName, Map<string, string>>();
+  /** Bundles pushed, and how many of them were in earlier batches. */
+  private bundles = 0;
+  private batchStart = 0;
+  /** Rows whose id hashes like an id of an earlier batch. */
+  private suspects: Array<{ table: TableName; id: string; where: SourceLocation }> = [];
   /** Entity references given by the source (parent_id, entity_ids), checked at the end. */
   private readonly refs: Array<{ table: TableName; id: string; where: SourceLocation }> = [];
 
@@ -115,19 +129,31 @@ class RowBuffer {
     private readonly now: () => Date,
   ) {}
 
+  private checked(
+    p: RecordBundle["rows"][number],
+    bundle: RecordBundle,
+  ): { row: Row; id: string; where: SourceLocation } {
+    const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
+    const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
+    // Pixano's checks typed the row by the dataset's schema, which may override a base field: narrow what is used here.
+    const id = row.id;
+    if (typeof id !== "string") throw new ImportError("invalid_row", `${p.table}.id: must be a string`, where);
+    return { row, id, where };
+  }
+
   push(bundle: RecordBundle): void {
+    this.bundles++;
     for (const p of bundle.rows) {
-      const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
-      const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
-      // Pixano's checks typed the row by the dataset's schema, which may override a base field: narrow what is used here.
-      const id = row.id;
-      if (typeof id !== "string") throw new ImportError("invalid_row", `${p.table}.id: must be a string`, where);
-      let seen = this.ids.get(p.table);
-      if (!seen) this.ids.set(p.table, (seen = new Map()));
-      const prev = seen.get(id);
+      const { row, id, where } = this.checked(p, bundle);
+      let batch = this.batchIds.get(p.table);
+      if (!batch) this.batchIds.set(p.table, (batch = new Map()));
+      const prev = batch.get(id);
       if (prev !== undefined)
         throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
-      seen.set(id, `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`);
+      batch.set(id, located(where));
+      let index = this.seen.get(p.table);
+      if (!index) this.seen.set(p.table, (index = new IdIndex()));
+      if (index.add(id)) this.suspects.push({ table: p.table, id, where });
       if (p.table === "entities" && typeof row.parent_id === "string" && row.parent_id)
         this.refs.push({ table: "entities", id: row.parent_id, where });
       if (p.table === "messages" && Array.isArray(row.entity_ids))
@@ -141,6 +167,33 @@ class RowBuffer {
     }
   }
 
+  /**
+   * Settles the suspects: reads the source again over the earlier batches' bundles; an earlier
+   * row with a suspect's id makes the import fail there (`duplicate_id`, both places), else the
+   * suspect was a hash collision. Only runs when there is a suspect.
+   */
+  async confirm(reader: SourceReader): Promise<void> {
+    if (this.suspects.length === 0) return;
+    const wanted = new Map(this.suspects.map((s) => [`${s.table}\u0000${s.id}`, s]));
+    const tables = new Set(this.suspects.map((s) => s.table));
+    let n = 0;
+    for await (const bundle of reader.bundles()) {
+      if (n++ >= this.batchStart) break;
+      for (const p of bundle.rows) {
+        if (!tables.has(p.table)) continue;
+        const { id, where } = this.checked(p, bundle);
+        const s = wanted.get(`${p.table}\u0000${id}`);
+        if (s)
+          throw new ImportError(
+            "duplicate_id",
+            `${s.table} id "${s.id}" is already used at ${located(where)}`,
+            s.where,
+          );
+      }
+    }
+    this.suspects = [];
+  }
+
   get size(): number {
     return this.buffered;
   }
@@ -150,13 +203,23 @@ class RowBuffer {
     this.buffer = new Map();
     this.buffered = 0;
     this.bytes = 0;
+    this.batchIds = new Map();
+    this.batchStart = this.bundles;
     return out;
   }
 
-  /** References the import itself does not satisfy. */
+  /**
+   * References the import itself does not satisfy. An id is looked up by its 64-bit hash: a
+   * missing reference whose hash equals an imported id's (odds ≈ 2^-64 per reference) would pass.
+   */
   unresolved(): Array<{ table: TableName; id: string; where: SourceLocation }> {
-    return this.refs.filter((r) => !this.ids.get(r.table)?.has(r.id));
+    return this.refs.filter((r) => !this.seen.get(r.table)?.has(r.id));
   }
+}
+
+/** "file:line" (or "file") of a source location, as duplicate errors name the first place. */
+function located(where: SourceLocation): string {
+  return `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`;
 }
 
 async function checkReferences(buffer: RowBuffer, existing?: Dataset): Promise<void> {
@@ -204,6 +267,7 @@ async function writeAll(
   try {
     for await (const bundle of reader.bundles()) {
       buffer.push(bundle);
+      await buffer.confirm(reader);
       records++;
       if (buffer.size >= batch || buffer.bytes >= batchBytes) {
         // A dry run validates the rows and drops them: memory stays bounded either way.
