@@ -1,11 +1,16 @@
+import { availableParallelism } from "node:os";
 import { TABLES, type Row, type TableName } from "@tessera/shared-crdt";
 import type { Dataset } from "../dataset.js";
 import { scan } from "../reader.js";
+import { makeThumbnails } from "./viewRows.js";
 
 /**
  * The write side of an import: large batches (tens of thousands of rows per LanceDB write, one
  * write per table per batch), one batch written while the next is being read and checked (at
  * most one write in flight, so memory stays at two batches whatever the source's size).
+ *
+ * Thumbnails of the batch's embedded images are made in that write stage too, several at once
+ * (`makeThumbnails`), not one await per image while reading.
  *
  * Ids are never looked up per batch. A dataset the import creates holds only the import's own
  * rows, whose ids the importer already checked in memory: its rows are appended as they are. In
@@ -14,6 +19,8 @@ import { scan } from "../reader.js";
  * the others appended.
  */
 const TABLE_ORDER = Object.keys(TABLES) as TableName[];
+/** Thumbnails made at once: one per core (libvips decodes on its own threads). */
+const THUMBNAIL_CONCURRENCY = Math.max(2, availableParallelism());
 
 export interface BatchSink {
   /** Queues a batch; resolves once the previous batch is written (the backpressure). */
@@ -59,6 +66,10 @@ export function batchSink(ds: Dataset, add: boolean): BatchSink {
   };
 
   const writeBatch = async (rows: Map<TableName, Row[]>): Promise<void> => {
+    for (const t of ["images", "sequence_frames"] as const) {
+      const list = rows.get(t);
+      if (list) await makeThumbnails(list, THUMBNAIL_CONCURRENCY);
+    }
     if (!add) return append(Object.fromEntries(rows));
     const fresh: Partial<Record<TableName, Row[]>> = {};
     const known: Array<[TableName, Row[]]> = [];

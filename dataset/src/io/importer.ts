@@ -18,6 +18,7 @@ import type {
 import { checkImportRow } from "./pixanoRows.js";
 import { batchSink } from "./batchWriter.js";
 import { IdIndex } from "./idIndex.js";
+import { markThumbnail, wantsThumbnail } from "./viewRows.js";
 
 /**
  * The import engine behind `tessera data import` (Pixano spec §5.3 "Engine"): reads a source with
@@ -145,6 +146,7 @@ class RowBuffer {
     this.bundles++;
     for (const p of bundle.rows) {
       const { row, id, where } = this.checked(p, bundle);
+      if (wantsThumbnail(p.row)) markThumbnail(row);
       let batch = this.batchIds.get(p.table);
       if (!batch) this.batchIds.set(p.table, (batch = new Map()));
       const prev = batch.get(id);
