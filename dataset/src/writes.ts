@@ -74,7 +74,8 @@ function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date, o
       t,
       rows.map((r, i) => {
         if (!isRowObject(r)) throw new ValidationError([{ path: `${t.name}[${i}]`, message: "must be an object" }]);
-        return { ...r };
+        // A copy only when the write stamps record timestamps into it; an import's rows are written as given.
+        return options.keepTimestamps ? r : { ...r };
       }),
     );
   }

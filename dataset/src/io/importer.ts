@@ -165,7 +165,10 @@ class RowBuffer {
       this.buffer.set(p.table, list);
       this.counts[p.table] = (this.counts[p.table] ?? 0) + 1;
       this.buffered++;
-      for (const v of Object.values(row)) if (v instanceof Uint8Array) this.bytes += v.length;
+      for (const k in row) {
+        const v = row[k];
+        if (v instanceof Uint8Array) this.bytes += v.length;
+      }
     }
   }
 
