@@ -33,7 +33,7 @@ export interface BatchSink {
    * the one to report.
    */
   abandon(): Promise<unknown>;
-  /** How many LanceDB writes were issued, per kind (tests and the bench read it). */
+  /** How many LanceDB writes and stored-id reads were issued (the tests check there is no read per batch). */
   readonly writes: { appends: number; merges: number; idReads: number };
 }
 
