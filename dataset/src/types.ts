@@ -80,6 +80,12 @@ export interface AddOptions {
    */
   readonly prevalidated?: boolean;
   /**
+   * `add` only: the caller guarantees that no row's id is stored in its table yet (an import
+   * building a dataset of its own, whose ids it checked in memory), so the stored ids are not
+   * looked up — a lookup that scans every unindexed fragment written so far, per call.
+   */
+  readonly newIds?: boolean;
+  /**
    * `upsert` only: a row whose id is stored under another `record_id` is neither moved nor
    * overwritten (the merge matches only rows of the same record); the call then fails with an
    * `IntegrityError` (`duplicate_id`) naming every such row, the other rows being written. The

@@ -74,7 +74,8 @@ function validateRows(t: OpenTable, rows: readonly unknown[], now: () => Date, o
       t,
       rows.map((r, i) => {
         if (!isRowObject(r)) throw new ValidationError([{ path: `${t.name}[${i}]`, message: "must be an object" }]);
-        return { ...r };
+        // A copy only when the write stamps record timestamps into it; an import's rows are written as given.
+        return options.keepTimestamps ? r : { ...r };
       }),
     );
   }
@@ -188,11 +189,13 @@ async function checkAdd(
   options: AddOptions,
 ): Promise<IntegrityIssue[]> {
   const issues = duplicateIdsInBatch(t.name, rows);
-  const existing = await existingIds(
-    t,
-    rows.map((r) => r.id),
-  );
-  for (const id of existing) issues.push(duplicateIssue(t.name, id));
+  if (!options.newIds) {
+    const existing = await existingIds(
+      t,
+      rows.map((r) => r.id),
+    );
+    for (const id of existing) issues.push(duplicateIssue(t.name, id));
+  }
   if (!options.skipForeignKeys) {
     const columns = t.layout.schema.columns.map((c) => c.name);
     issues.push(...(await checkForeignKeys(t.name, columns, rows, { lookup: idLookup(ctx), pending })));

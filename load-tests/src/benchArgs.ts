@@ -17,7 +17,7 @@ const SCENARIO_OPTIONS = {
   join: ["joiners", "ops", "cold-repeats"],
   crash: ["clients", "rate", "awareness-hz", "runs"],
   browse: ["records", "reps", "warmup", "page", "rebuild"],
-  import: ["records", "per-record"],
+  import: ["records", "per-record", "formats"],
   render: [],
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
 } as const satisfies Record<string, readonly string[]>;

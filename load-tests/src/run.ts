@@ -46,7 +46,7 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   join    --joiners 50,200 --ops N --cold-repeats N
   crash   --clients N --runs N
   browse  --records N --reps N --warmup N --page N --rebuild
-  import  --records N --per-record N
+  import  --records N --per-record N --formats jsonl,v1
   render  (runs client/bench/run.mjs)
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S`;
 

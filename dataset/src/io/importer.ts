@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { TABLES, type DatasetInfo, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
+import { type DatasetInfo, type Row, type TableName, type TableSchema } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library, LIBRARY_DIR, STATE_DIR } from "../library.js";
 import { ImportError, type SourceLocation } from "./errors.js";
@@ -16,6 +16,9 @@ import type {
   SourceReader,
 } from "./source.js";
 import { checkImportRow } from "./pixanoRows.js";
+import { batchSink } from "./batchWriter.js";
+import { IdIndex } from "./idIndex.js";
+import { markThumbnail, wantsThumbnail } from "./viewRows.js";
 
 /**
  * The import engine behind `tessera data import` (Pixano spec §5.3 "Engine"): reads a source with
@@ -33,9 +36,9 @@ export interface ImportOptions extends ReaderOptions {
   readonly mode?: ImportMode;
   /** Analyse, build and validate every row; write nothing. */
   readonly dryRun?: boolean;
-  /** Rows buffered before a flush (default 1024, Pixano's). */
+  /** Rows buffered before a flush (default {@link DEFAULT_BATCH_ROWS}; Pixano's is 1024). */
   readonly batchRows?: number;
-  /** Bytes of media buffered before a flush (default 256 MB, Pixano's). */
+  /** Bytes of media buffered before a flush (default {@link DEFAULT_BATCH_BYTES}; Pixano's is 256 MB). */
   readonly batchBytes?: number;
   readonly onProgress?: (p: ImportProgress) => void;
   /** Staging folder name (default: random). */
@@ -95,11 +98,15 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-const TABLE_ORDER = Object.keys(TABLES) as TableName[];
-
 /**
  * Checks rows against the target schema the way Pixano 0.8's importer does (see
  * {@link checkImportRow}), rejects duplicate ids, and buffers them per table.
+ *
+ * Duplicates: the current batch's ids are kept exactly (with where they are); earlier batches'
+ * only as 64-bit hashes ({@link IdIndex}), so memory does not grow with the source. A row whose
+ * id hashes like an earlier one is a suspect, confirmed by {@link RowBuffer.confirm} (the source
+ * read again up to the batch) before anything else is done: a duplicate is refused with both
+ * places, a hash collision lets the import go on.
  */
 class RowBuffer {
   readonly counts: Partial<Record<TableName, number>> = {};
@@ -107,7 +114,14 @@ class RowBuffer {
   private buffered = 0;
   /** Embedded media bytes in the buffer (images make rows far from equal in size). */
   bytes = 0;
-  private readonly ids = new Map<TableName, Map<string, string>>();
+  private readonly seen = new Map<TableName, IdIndex>();
+  /** This batch's ids, exactly, with where each is ("file:line"). */
+  private batchIds = new Map<TableName, Map<string, string>>();
+  /** Bundles pushed, and how many of them were in earlier batches. */
+  private bundles = 0;
+  private batchStart = 0;
+  /** Rows whose id hashes like an id of an earlier batch. */
+  private suspects: Array<{ table: TableName; id: string; where: SourceLocation }> = [];
   /** Entity references given by the source (parent_id, entity_ids), checked at the end. */
   private readonly refs: Array<{ table: TableName; id: string; where: SourceLocation }> = [];
 
@@ -116,19 +130,32 @@ class RowBuffer {
     private readonly now: () => Date,
   ) {}
 
+  private checked(
+    p: RecordBundle["rows"][number],
+    bundle: RecordBundle,
+  ): { row: Row; id: string; where: SourceLocation } {
+    const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
+    const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
+    // Pixano's checks typed the row by the dataset's schema, which may override a base field: narrow what is used here.
+    const id = row.id;
+    if (typeof id !== "string") throw new ImportError("invalid_row", `${p.table}.id: must be a string`, where);
+    return { row, id, where };
+  }
+
   push(bundle: RecordBundle): void {
+    this.bundles++;
     for (const p of bundle.rows) {
-      const where: SourceLocation = { ...bundle.location, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
-      const row = checkImportRow(this.schemaOf(p.table, where), p.row, where, this.now);
-      // Pixano's checks typed the row by the dataset's schema, which may override a base field: narrow what is used here.
-      const id = row.id;
-      if (typeof id !== "string") throw new ImportError("invalid_row", `${p.table}.id: must be a string`, where);
-      let seen = this.ids.get(p.table);
-      if (!seen) this.ids.set(p.table, (seen = new Map()));
-      const prev = seen.get(id);
+      const { row, id, where } = this.checked(p, bundle);
+      if (wantsThumbnail(p.row)) markThumbnail(row);
+      let batch = this.batchIds.get(p.table);
+      if (!batch) this.batchIds.set(p.table, (batch = new Map()));
+      const prev = batch.get(id);
       if (prev !== undefined)
         throw new ImportError("duplicate_id", `${p.table} id "${id}" is already used at ${prev}`, where);
-      seen.set(id, `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`);
+      batch.set(id, located(where));
+      let index = this.seen.get(p.table);
+      if (!index) this.seen.set(p.table, (index = new IdIndex()));
+      if (index.add(id)) this.suspects.push({ table: p.table, id, where });
       if (p.table === "entities" && typeof row.parent_id === "string" && row.parent_id)
         this.refs.push({ table: "entities", id: row.parent_id, where });
       if (p.table === "messages" && Array.isArray(row.entity_ids))
@@ -138,8 +165,38 @@ class RowBuffer {
       this.buffer.set(p.table, list);
       this.counts[p.table] = (this.counts[p.table] ?? 0) + 1;
       this.buffered++;
-      for (const v of Object.values(row)) if (v instanceof Uint8Array) this.bytes += v.length;
+      for (const k in row) {
+        const v = row[k];
+        if (v instanceof Uint8Array) this.bytes += v.length;
+      }
     }
+  }
+
+  /**
+   * Settles the suspects: reads the source again over the earlier batches' bundles; an earlier
+   * row with a suspect's id makes the import fail there (`duplicate_id`, both places), else the
+   * suspect was a hash collision. Only runs when there is a suspect.
+   */
+  async confirm(reader: SourceReader): Promise<void> {
+    if (this.suspects.length === 0) return;
+    const wanted = new Map(this.suspects.map((s) => [`${s.table}\u0000${s.id}`, s]));
+    const tables = new Set(this.suspects.map((s) => s.table));
+    let n = 0;
+    for await (const bundle of reader.bundles()) {
+      if (n++ >= this.batchStart) break;
+      for (const p of bundle.rows) {
+        if (!tables.has(p.table)) continue;
+        const { id, where } = this.checked(p, bundle);
+        const s = wanted.get(`${p.table}\u0000${id}`);
+        if (s)
+          throw new ImportError(
+            "duplicate_id",
+            `${s.table} id "${s.id}" is already used at ${located(where)}`,
+            s.where,
+          );
+      }
+    }
+    this.suspects = [];
   }
 
   get size(): number {
@@ -151,13 +208,23 @@ class RowBuffer {
     this.buffer = new Map();
     this.buffered = 0;
     this.bytes = 0;
+    this.batchIds = new Map();
+    this.batchStart = this.bundles;
     return out;
   }
 
-  /** References the import itself does not satisfy. */
+  /**
+   * References the import itself does not satisfy. An id is looked up by its 64-bit hash: a
+   * missing reference whose hash equals an imported id's (odds ≈ 2^-64 per reference) would pass.
+   */
   unresolved(): Array<{ table: TableName; id: string; where: SourceLocation }> {
-    return this.refs.filter((r) => !this.ids.get(r.table)?.has(r.id));
+    return this.refs.filter((r) => !this.seen.get(r.table)?.has(r.id));
   }
+}
+
+/** "file:line" (or "file") of a source location, as duplicate errors name the first place. */
+function located(where: SourceLocation): string {
+  return `${where.file}${where.line !== undefined ? `:${where.line}` : ""}`;
 }
 
 async function checkReferences(buffer: RowBuffer, existing?: Dataset): Promise<void> {
@@ -185,16 +252,10 @@ function compatible(target: TableSchema, existing: TableSchema | undefined): str
   return null;
 }
 
-async function flush(ds: Dataset, rows: Map<TableName, Row[]>, add: boolean): Promise<void> {
-  if (!add) {
-    await ds.addRecords(Object.fromEntries(rows), { keepTimestamps: true, skipForeignKeys: true, prevalidated: true });
-    return;
-  }
-  for (const t of TABLE_ORDER) {
-    const list = rows.get(t);
-    if (list && list.length > 0) await ds.upsert(t, list, { prevalidated: true });
-  }
-}
+/** Rows per batch: one LanceDB write per table per batch (Pixano 0.8 flushes every 1,024 rows). */
+export const DEFAULT_BATCH_ROWS = 32_768;
+/** Embedded media bytes per batch (images make rows far from equal in size). */
+export const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
 
 async function writeAll(
   reader: SourceReader,
@@ -204,21 +265,33 @@ async function writeAll(
   add: boolean,
 ): Promise<number> {
   const total = [...reader.splits.values()].reduce((a, b) => a + b, 0);
-  const batch = options.batchRows ?? 1024;
-  const batchBytes = options.batchBytes ?? 256 * 1024 * 1024;
+  const batch = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const sink = ds ? batchSink(ds, add) : null;
   let records = 0;
-  for await (const bundle of reader.bundles()) {
-    buffer.push(bundle);
-    records++;
-    if (buffer.size >= batch || buffer.bytes >= batchBytes) {
-      // A dry run validates the rows and drops them: memory stays bounded either way.
-      const rows = buffer.take();
-      if (ds) await flush(ds, rows, add);
+  try {
+    for await (const bundle of reader.bundles()) {
+      buffer.push(bundle);
+      await buffer.confirm(reader);
+      records++;
+      if (buffer.size >= batch || buffer.bytes >= batchBytes) {
+        // A dry run validates the rows and drops them: memory stays bounded either way.
+        const rows = buffer.take();
+        if (sink) await sink.write(rows);
+      }
+      options.onProgress?.({ phase: "write", records, totalRecords: total });
     }
-    options.onProgress?.({ phase: "write", records, totalRecords: total });
+    const rest = buffer.take();
+    if (sink) {
+      await sink.write(rest);
+      await sink.drain();
+    }
+  } catch (err) {
+    // Never leave a write running behind a failure: the caller removes the staging folder next.
+    // The import fails with this first error; the running write's own outcome no longer matters.
+    await sink?.abandon();
+    throw err;
   }
-  if (ds) await flush(ds, buffer.take(), add);
-  else buffer.take();
   return records;
 }
 

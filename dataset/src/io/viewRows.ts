@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { NewRow, ViewTable } from "@tessera/shared-crdt";
+import type { NewRow, Row, ViewTable } from "@tessera/shared-crdt";
 import type { SourceLocation } from "./errors.js";
 import { isRemoteUri, makeThumbnail, probeImage, readMedia } from "./media.js";
 
@@ -23,6 +23,50 @@ export interface ImageRowInput {
   readonly height?: number;
 }
 
+/**
+ * Image rows whose thumbnail is still to be made. A reader only marks them: the importer makes
+ * the thumbnails of a whole batch at once, several at a time ({@link makeThumbnails}), in the
+ * write stage that runs while the next batch is read, instead of one await per image on the read
+ * path. Weak: a row dropped (dry run) takes its mark with it.
+ */
+const thumbnailWanted = new WeakSet<object>();
+
+/** Whether `row` (a view row a reader built) is to get a thumbnail of its `raw_bytes`. */
+export function wantsThumbnail(row: object): boolean {
+  return thumbnailWanted.has(row);
+}
+
+/** Carries the thumbnail request over to a copy of the row (the importer's checked row). */
+export function markThumbnail(row: object): void {
+  thumbnailWanted.add(row);
+}
+
+/**
+ * Makes the thumbnails of the marked rows among `rows` (Pixano's 64×64 PNG, `preview_format`
+ * "png"; none for undecodable bytes), `concurrency` at a time: the decoding runs on libvips'
+ * threads, so this keeps every core busy without blocking the JS thread.
+ */
+export async function makeThumbnails(rows: readonly Row[], concurrency: number): Promise<number> {
+  const todo = rows.filter((r) => thumbnailWanted.has(r));
+  let next = 0;
+  let made = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const row = todo[next++]!;
+      thumbnailWanted.delete(row);
+      const bytes = row.raw_bytes;
+      if (!(bytes instanceof Uint8Array) || bytes.length === 0) continue;
+      const preview = await makeThumbnail(bytes);
+      if (!preview) continue;
+      row.preview = preview;
+      row.preview_format = "png";
+      made++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, todo.length)) }, worker));
+  return made;
+}
+
 export async function imageRow(input: ImageRowInput): Promise<BuiltView<"images">> {
   const base = { id: input.id, record_id: input.recordId, logical_name: input.logicalName };
   if (isRemoteUri(input.media)) {
@@ -44,20 +88,17 @@ export async function imageRow(input: ImageRowInput): Promise<BuiltView<"images"
     height: probe.height,
     format: probe.format,
   };
-  if (input.preview) {
-    const preview = await makeThumbnail(bytes);
-    if (preview) {
-      row.preview = preview;
-      row.preview_format = "png";
-    }
-  }
+  if (input.preview) thumbnailWanted.add(row);
   return row;
 }
 
 export async function frameRow(
   input: ImageRowInput & { frameIndex: number; timestamp: number },
 ): Promise<BuiltView<"sequence_frames">> {
-  return { ...(await imageRow(input)), frame_index: input.frameIndex, timestamp: input.timestamp };
+  const image = await imageRow(input);
+  const row = { ...image, frame_index: input.frameIndex, timestamp: input.timestamp };
+  if (thumbnailWanted.has(image)) thumbnailWanted.add(row);
+  return row;
 }
 
 export function textRow(
