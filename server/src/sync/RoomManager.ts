@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type * as Y from "yjs";
 import {
   RecordStateError,
-  rowOwners as rowOwnersIn,
+  rowOwnersBatched,
   type RecordKey,
   type RecordLog,
   type SnapshotStore,
@@ -137,7 +137,8 @@ export class RoomManager {
         cause: err,
       });
     }
-    const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersIn(dataset, table, ids);
+    // The owner checks of every room of the dataset share their queries (a burst of edits on many records).
+    const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersBatched(dataset, table, ids);
     const room = new RecordRoom({
       ...this.deps,
       key,
