@@ -149,6 +149,27 @@ export class FileRecordLog implements RecordLog {
     });
   }
 
+  /**
+   * The record is about to be edited (its room loaded): its file is opened, or created, now, in the
+   * background, so its first append pays only a write. A burst of first edits on many records then
+   * no longer creates their files inside the round that confirms them (1,000 creations held one
+   * round ≈ 0.8 s on this machine). A failure is reported and left to the first append, which opens
+   * the file again and fails with the reason if it still cannot.
+   */
+  prepare(key: RecordKey): void {
+    if (this.closed || this.readOnly) return;
+    let file: string;
+    try {
+      file = this.pathOf(key);
+    } catch (e) {
+      this.warn(`cannot prepare the log of ${key.datasetId}/${key.recordId}: ${String(e)}`);
+      return;
+    }
+    this.track(this.ready().then(() => this.fileFor(key, file, true))).catch((e: unknown) =>
+      this.warn(`cannot prepare the log of ${key.datasetId}/${key.recordId}: ${String(e)}`),
+    );
+  }
+
   async read(key: RecordKey, after: LogPosition = 0): Promise<LogEntry[]> {
     this.assertOpen();
     const file = this.pathOf(key);

@@ -29,6 +29,11 @@ export interface RecordLog {
    * within a few milliseconds share one fsync (group commit). Positions increase per record.
    */
   append(key: RecordKey, update: Uint8Array): Promise<LogPosition>;
+  /**
+   * Optional: the record is about to be written (its room loaded) — get its storage ready off the
+   * edit path. Never required for correctness: `append` works without it.
+   */
+  prepare?(key: RecordKey): void;
   /** Durable entries with `pos > after` (all when omitted), in order. A torn tail entry is ignored. */
   read(key: RecordKey, after?: LogPosition): Promise<LogEntry[]>;
   /** Drops entries with `pos ≤ upTo`; later appends keep increasing positions. */

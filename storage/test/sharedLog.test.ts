@@ -9,7 +9,7 @@ import { encodeId } from "../src/stateFiles.js";
 import { encodeEntry, encodeHeader, WAL_HEADER_FIXED } from "../src/walFormat.js";
 
 /**
- * The shared journal (issue 12: durable ack with 1,000 rooms open): a group-commit round costs one
+ * The shared journal (durable ack with 1,000 rooms open): a group-commit round costs one
  * fsync whatever the number of records it holds, and what a crash leaves in the journal is put back
  * into the record files at the next start.
  */

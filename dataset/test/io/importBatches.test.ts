@@ -8,7 +8,7 @@ import { importDataset } from "../../src/io/index.js";
 import { tempDir } from "./helpers.js";
 
 /**
- * The import's write path (issue 12): large batches, one LanceDB write per table per batch, and
+ * The import's write path: large batches, one LanceDB write per table per batch, and
  * no lookup of stored ids per batch — a create/overwrite import trusts its own in-memory id
  * check, an `add` import reads each table's stored ids once.
  */

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
 /**
- * Memory of a large import (issue 12): what the import keeps grows with the source only by its
+ * Memory of a large import: what the import keeps grows with the source only by its
  * compact id index (16 bytes per row), so a 100,000-record import runs in the same JS heap as a
  * 10,000-record one. Each import runs in a child process of its own (peak RSS is per process),
  * with the JS heap capped at 128 MB: the former importer, which kept every id with its location

@@ -137,6 +137,8 @@ export class RoomManager {
         cause: err,
       });
     }
+    // Its log file is opened (or created) now, off the path of the first edit's confirmation.
+    this.deps.log.prepare?.(key);
     // The owner checks of every room of the dataset share their queries (a burst of edits on many records).
     const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersBatched(dataset, table, ids);
     const room = new RecordRoom({

@@ -23,7 +23,7 @@ import {
 } from "./support.js";
 
 /**
- * The shared write-ahead journal under a real crash (issue 12): many records commit in the same
+ * The shared write-ahead journal under a real crash: many records commit in the same
  * group-commit rounds (one journal fsync each); the server process is SIGKILLed while rounds are
  * in flight, and every edit it confirmed, in every record, is there after the restart.
  */
