@@ -183,6 +183,7 @@ serveRpc<BotCommands>({
 
   createOnce({ info }) {
     const schema = schemaOf(info);
+    const started = nowMs();
     let edits = 0;
     for (const d of driven) {
       d.ctx ??= contextOf(d, schema);
@@ -211,7 +212,7 @@ serveRpc<BotCommands>({
         noteError(err);
       }
     }
-    return { edits, errors: editErrors, firstError: firstEditError };
+    return { edits, errors: editErrors, firstError: firstEditError, sendMs: Math.round(nowMs() - started) };
   },
 
   async waitConfirmed({ timeoutMs }) {

@@ -82,7 +82,13 @@ export type BotCommands = {
   /** One new entity with its box per bot (rooms): an edit that needs nothing from the server's state. */
   createOnce: [
     { readonly info: Record<string, unknown> },
-    { edits: number; errors: number; firstError: string | null },
+    {
+      edits: number;
+      errors: number;
+      firstError: string | null;
+      /** How long the bots' process took to make and send them all (one thread: the first ack is read after). */
+      sendMs: number;
+    },
   ];
   waitConfirmed: [{ readonly timeoutMs: number }, WaitConfirmedResult];
   report: [WindowArgs, BotReport];

@@ -147,6 +147,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     );
     const created = await bots.call("createOnce", { info: data.info });
     if (created.errors > 0) throw new Error(`${created.errors} edits failed: ${created.firstError}`);
+    ctx.log(`  ${kind}: ${created.edits} edits made and sent by the bots' process in ${created.sendMs} ms`);
     const editedAt = nowMs();
     const confirmed = kind === "tessera" ? await bots.call("waitConfirmed", { timeoutMs: 60_000 }, 70_000) : null;
     const folding = kind === "tessera" ? await watchFolding(data.dataDir, p.settleS * 1000, editedAt) : null;
