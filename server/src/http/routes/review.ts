@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { Type } from "@sinclair/typebox";
 import {
   LIMIT_MAX,
@@ -43,6 +43,18 @@ async function existingRecord(handle: DatasetHandle, id: string): Promise<void> 
   await getRow({ handle, schema: recordsTable(handle) }, id);
 }
 
+/** What every thread route starts from: the dataset, the record (404 when either is missing) and who asks. */
+async function threadTarget(
+  ctx: AppContext,
+  req: Request,
+): Promise<{ datasetId: string; recordId: string; who: { id: string; name: string } }> {
+  const handle = await openDataset(ctx, param(req.params, "dataset_id"));
+  const recordId = param(req.params, "id");
+  await existingRecord(handle, recordId);
+  const { id, name } = restIdentity(req);
+  return { datasetId: handle.id, recordId, who: { id, name } };
+}
+
 export function reviewRouter(ctx: AppContext): Router {
   const router = Router();
   const tags = ["Review"];
@@ -65,10 +77,8 @@ export function reviewRouter(ctx: AppContext): Router {
       },
     },
     async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const id = param(req.params, "id");
-      await existingRecord(handle, id);
-      sendJson(res, 200, await storeOf(ctx).list(handle.id, id));
+      const t = await threadTarget(ctx, req);
+      sendJson(res, 200, await storeOf(ctx).list(t.datasetId, t.recordId));
     },
   );
 
@@ -93,14 +103,9 @@ export function reviewRouter(ctx: AppContext): Router {
     },
     jsonBody(ctx.jsonLimitBytes),
     async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const id = param(req.params, "id");
-      await existingRecord(handle, id);
-      const who = restIdentity(req);
+      const t = await threadTarget(ctx, req);
       const { text, pin } = req.body;
-      const thread = await storeOf(ctx).open(handle.id, id, { id: who.id, name: who.name }, text.trim() || text, {
-        pin: pin ?? null,
-      });
+      const thread = await storeOf(ctx).open(t.datasetId, t.recordId, t.who, text.trim() || text, { pin: pin ?? null });
       sendJson(res, 201, thread);
     },
   );
@@ -122,17 +127,9 @@ export function reviewRouter(ctx: AppContext): Router {
     },
     jsonBody(ctx.jsonLimitBytes),
     async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const id = param(req.params, "id");
-      await existingRecord(handle, id);
-      const who = restIdentity(req);
-      const thread = await storeOf(ctx).reply(
-        handle.id,
-        id,
-        param(req.params, "thread_id"),
-        { id: who.id, name: who.name },
-        req.body.text.trim() || req.body.text,
-      );
+      const t = await threadTarget(ctx, req);
+      const text = req.body.text.trim() || req.body.text;
+      const thread = await storeOf(ctx).reply(t.datasetId, t.recordId, param(req.params, "thread_id"), t.who, text);
       sendJson(res, 201, thread);
     },
   );
@@ -153,17 +150,9 @@ export function reviewRouter(ctx: AppContext): Router {
     },
     jsonBody(ctx.jsonLimitBytes),
     async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const id = param(req.params, "id");
-      await existingRecord(handle, id);
-      const who = restIdentity(req);
-      const thread = await storeOf(ctx).setResolved(
-        handle.id,
-        id,
-        param(req.params, "thread_id"),
-        { id: who.id, name: who.name },
-        req.body.resolved,
-      );
+      const t = await threadTarget(ctx, req);
+      const threadId = param(req.params, "thread_id");
+      const thread = await storeOf(ctx).setResolved(t.datasetId, t.recordId, threadId, t.who, req.body.resolved);
       sendJson(res, 200, thread);
     },
   );
