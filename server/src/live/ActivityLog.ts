@@ -95,20 +95,7 @@ export class ActivityLog {
     user: LiveUser,
     status: { from: string; to: string; action: WorkflowAction; comment: string },
   ): ActivityEntry {
-    const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
-    const open = this.batches.get(key);
-    if (open) this.closeBatch(key, open);
-    const entry: ActivityEntry = {
-      id: randomId(),
-      datasetId,
-      recordId,
-      kind: "status",
-      user,
-      at: this.clock.now().toISOString(),
-      status,
-    };
-    this.append(entry);
-    return entry;
+    return this.recordEvent(datasetId, recordId, user, { kind: "status", status });
   }
 
   /** A review thread opened, answered, resolved or reopened (SPEC RV8); closes the person's open edit batch first. */
@@ -118,6 +105,16 @@ export class ActivityLog {
     user: LiveUser,
     review: { threadId: string; change: ReviewThreadChange; text: string; pinned: boolean },
   ): ActivityEntry {
+    return this.recordEvent(datasetId, recordId, user, { kind: "review", review });
+  }
+
+  /** A one-off entry (not an edit batch): the person's open edit batch on that record is closed first, so order is kept. */
+  private recordEvent(
+    datasetId: string,
+    recordId: string,
+    user: LiveUser,
+    what: (Pick<ActivityEntry, "status"> & { kind: "status" }) | (Pick<ActivityEntry, "review"> & { kind: "review" }),
+  ): ActivityEntry {
     const key = `${datasetId}\u0000${recordId}\u0000${user.id}`;
     const open = this.batches.get(key);
     if (open) this.closeBatch(key, open);
@@ -125,10 +122,9 @@ export class ActivityLog {
       id: randomId(),
       datasetId,
       recordId,
-      kind: "review",
       user,
       at: this.clock.now().toISOString(),
-      review,
+      ...what,
     };
     this.append(entry);
     return entry;
