@@ -34,6 +34,7 @@ import { DurableLog } from "./DurableLog.js";
 import { issuesByTarget, MAX_BATCH_UPDATES, MAX_RUN_FRAMES, mergeAll, type IntakeBatch } from "./intakeBatch.js";
 import { RoomEditError, WorkflowError } from "./errors.js";
 import { FlushScheduler } from "./FlushScheduler.js";
+import { FullStateCache } from "./fullStateCache.js";
 import { pixanoRowRules } from "./pixanoRowRules.js";
 import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
@@ -118,23 +119,16 @@ export class RecordRoom {
   private quarantined = false;
   /** The intake batch being handled, if any (see {@link receiveBatch}). */
   private batch: IntakeBatch | null = null;
-  /**
-   * The whole document as one update (`fullState`, or the loader's bytes) and its step-2 frame —
-   * the answer to a joiner with an empty state vector — kept until the document next changes: a
-   * storm of N joiners encodes the document and the frame once, not N times.
-   */
-  private fullState: Uint8Array | null;
-  private fullStateFrame: Uint8Array | null = null;
-  private fullStateEncodes = 0;
+  /** The answer to joiners with an empty state vector, encoded once per version of the document. */
+  private readonly fullState: FullStateCache;
 
   constructor(private readonly deps: RecordRoomDeps) {
     this.key = deps.key;
     this.doc = deps.doc;
     this.schemaOf = deps.schema;
     this.writerId = serverWriterId(deps.doc, deps.random ?? Math.random);
-    this.fullState = deps.fullState ?? null;
     // Registered first: any change, the persistence origin and quarantined updates included, drops it.
-    this.doc.on("update", this.dropFullState);
+    this.fullState = new FullStateCache(deps.doc, deps.fullState ?? null);
     this.relay = new AwarenessRelay(deps.doc, deps.clock, deps.limits, () => this.connections);
     this.durable = new DurableLog(deps.log, deps.key, deps.clock, deps.limits, deps.logger);
     this.flusher = new FlushScheduler(deps.clock, deps.limits, () => this.flush(), deps.logger, { ...deps.key });
@@ -163,7 +157,7 @@ export class RecordRoom {
 
   /** How many times this room encoded its whole document for joiners with an empty state vector. */
   get fullStateEncodings(): number {
-    return this.fullStateEncodes;
+    return this.fullState.encodings;
   }
 
   /** Nothing in memory that the snapshot and rows do not have: safe to unload. */
@@ -335,27 +329,9 @@ export class RecordRoom {
     }
   }
 
-  private readonly dropFullState = (): void => {
-    this.fullState = null;
-    this.fullStateFrame = null;
-  };
-
-  /** Step 2 for an empty state vector: the whole document, encoded once per version of it. */
-  private fullStateStep2(): Uint8Array {
-    if (!this.fullStateFrame) {
-      if (!this.fullState) {
-        this.fullState = Y.encodeStateAsUpdate(this.doc);
-        this.fullStateEncodes++;
-      }
-      this.fullStateFrame = encodeSyncFrame(SyncType.step2, this.fullState);
-      this.fullState = null;
-    }
-    return this.fullStateFrame;
-  }
-
   private answerStep1(conn: Connection, stateVector: Uint8Array): void {
     if (isEmptyStateVector(stateVector)) {
-      conn.send(this.fullStateStep2());
+      conn.send(this.fullState.step2());
       return;
     }
     let diff: Uint8Array;
@@ -656,8 +632,7 @@ export class RecordRoom {
     this.flusher.dispose();
     this.stopObserving();
     this.doc.off("update", this.onUpdate);
-    this.doc.off("update", this.dropFullState);
-    this.dropFullState();
+    this.fullState.dispose();
     this.relay.destroy();
     this.doc.destroy();
   }
