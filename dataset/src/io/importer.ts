@@ -253,9 +253,9 @@ function compatible(target: TableSchema, existing: TableSchema | undefined): str
 }
 
 /** Rows per batch: one LanceDB write per table per batch (Pixano 0.8 flushes every 1,024 rows). */
-export const DEFAULT_BATCH_ROWS = 32_768;
+const DEFAULT_BATCH_ROWS = 32_768;
 /** Embedded media bytes per batch (images make rows far from equal in size). */
-export const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
+const DEFAULT_BATCH_BYTES = 64 * 1024 * 1024;
 
 async function writeAll(
   reader: SourceReader,

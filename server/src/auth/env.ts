@@ -11,7 +11,8 @@ export class AuthEnvError extends Error {
  * `TESSERA_ADMIN_USER` / `TESSERA_ADMIN_PASSWORD` (the first admin), `TESSERA_TRUST_PROXY=1`
  * (behind a reverse proxy: client address and HTTPS from X-Forwarded-*), and the websocket
  * limits `TESSERA_WS_PER_ADDRESS`, `TESSERA_WS_PER_USER`, `TESSERA_WS_UPGRADES_PER_SECOND` (burst:
- * four seconds' worth) for large offices behind one address, or benchmarks.
+ * four seconds' worth) and `TESSERA_LOGINS_PER_MINUTE` (sign-ins per client address per minute,
+ * burst the same) for large offices behind one address, or benchmarks and test suites.
  */
 export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: boolean } = {}): AuthConfig {
   const raw = (env.TESSERA_AUTH ?? "").trim().toLowerCase();
@@ -24,6 +25,7 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: bool
   const perAddress = positiveInt(env, "TESSERA_WS_PER_ADDRESS");
   const perUser = positiveInt(env, "TESSERA_WS_PER_USER");
   const rate = positiveInt(env, "TESSERA_WS_UPGRADES_PER_SECOND");
+  const logins = positiveInt(env, "TESSERA_LOGINS_PER_MINUTE");
   const connections: Partial<ConnectionLimits> = {
     ...(perAddress !== undefined ? { perAddress } : {}),
     ...(perUser !== undefined ? { perUser } : {}),
@@ -37,6 +39,7 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv, flags: { noAuth?: bool
     },
     trustProxy: ["1", "true", "yes", "on"].includes(trust),
     ...(Object.keys(connections).length > 0 ? { connections } : {}),
+    ...(logins !== undefined ? { login: { addressPerMinute: logins, addressBurst: logins } } : {}),
   };
 }
 

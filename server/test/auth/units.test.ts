@@ -211,6 +211,11 @@ describe("configuration from the environment", () => {
       connections: { perAddress: 1000, upgradesPerSecondPerAddress: 500, upgradeBurstPerAddress: 2000 },
     });
     expect(() => authConfigFromEnv({ TESSERA_WS_PER_USER: "-3" })).toThrow(/positive integer/);
+    expect(authConfigFromEnv({ TESSERA_LOGINS_PER_MINUTE: "600" })).toMatchObject({
+      login: { addressPerMinute: 600, addressBurst: 600 },
+    });
+    expect(authConfigFromEnv({})).not.toHaveProperty("login");
+    expect(() => authConfigFromEnv({ TESSERA_LOGINS_PER_MINUTE: "0" })).toThrow(/TESSERA_LOGINS_PER_MINUTE.*positive/);
   });
 });
 
