@@ -116,9 +116,10 @@ describe("live record documents over real server processes", () => {
     });
 
     // Cross edits once the others' rows have arrived.
+    // a relabels b's walker below, so a must have it too.
     await waitFor(
-      () => readRows(b.doc, "entities").length >= 7 && readRows(c.doc, "entities").length >= 7,
-      "entities to reach b and c",
+      () => [a, b, c].every((x) => readRows(x.doc, "entities").length >= 7),
+      "entities to reach a, b and c",
     );
     relabel(cb, clientOrigin("b"), ent[0] as string, "truck");
     moveVertex(cc, clientOrigin("c"), "multi_paths", poly.annotationId as string, 1, 0.8, 0.1);
