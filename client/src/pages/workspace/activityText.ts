@@ -1,4 +1,5 @@
 import type { ActivityEntry } from "@tessera/shared-crdt";
+import { kindLabel } from "../../kinds/registry.js";
 import { statusLabel } from "../../ui/StatusChip.js";
 
 /** One line of the activity feed in words. */
@@ -23,21 +24,51 @@ export function activityText(a: ActivityEntry): string {
     if (r.change === "replied") return `replied${said}`;
     return `${r.change} a review thread`;
   }
-  const parts: string[] = [];
-  let added = 0;
-  let updated = 0;
-  let removed = 0;
-  for (const c of Object.values(a.tables ?? {})) {
-    added += c.added;
-    updated += c.updated;
-    removed += c.removed;
-  }
-  if (added) parts.push(`added ${added}`);
-  if (updated) parts.push(`changed ${updated}`);
-  if (removed) parts.push(`removed ${removed}`);
-  return parts.length > 0
-    ? `${parts.join(", ")} row${added + updated + removed === 1 ? "" : "s"}`
-    : "edited the record";
+  return editText(a.tables ?? {});
+}
+
+/** What the rows of a table are called in the feed: the kind's own word ("box", "mask"…), else these. */
+const OTHER_NOUNS: Readonly<Record<string, string>> = {
+  entities: "object",
+  messages: "message",
+  entity_dynamic_states: "frame state",
+  records: "record field",
+};
+
+function nounOf(table: string): string {
+  return kindLabel(table) ?? OTHER_NOUNS[table] ?? table.replace(/_/g, " ");
+}
+
+/** "1 box", "2 boxes", "3 classes", "4 keypoints" (already plural), "5 masks". */
+function counted(n: number, noun: string): string {
+  if (n === 1) return `1 ${noun}`;
+  if (/(x|ss|sh|ch)$/.test(noun)) return `${n} ${noun}es`;
+  if (noun.endsWith("s")) return `${n} ${noun}`;
+  return `${n} ${noun}s`;
+}
+
+/**
+ * An edit batch in people's terms: "added 2 objects and 2 boxes, changed 1 mask, removed 1 polygon" —
+ * per verb, the tables in the order the batch listed them. A batch that only changed the record's own
+ * fields says so.
+ */
+function editText(tables: Readonly<Record<string, { added: number; updated: number; removed: number }>>): string {
+  const phrase = (verb: string, pick: (c: { added: number; updated: number; removed: number }) => number) => {
+    const items = Object.entries(tables)
+      .filter(([, c]) => pick(c) > 0)
+      .map(([t, c]) => counted(pick(c), nounOf(t)));
+    if (items.length === 0) return null;
+    const last = items.pop() as string;
+    return `${verb} ${items.length > 0 ? `${items.join(", ")} and ${last}` : last}`;
+  };
+  const onlyRecord = Object.keys(tables).every((t) => t === "records");
+  if (onlyRecord && Object.keys(tables).length > 0) return "edited the record's fields";
+  const parts = [
+    phrase("added", (c) => c.added),
+    phrase("changed", (c) => c.updated),
+    phrase("removed", (c) => c.removed),
+  ].filter((p): p is string => p !== null);
+  return parts.length > 0 ? parts.join(", ") : "edited the record";
 }
 
 export function timeAgo(iso: string, now = Date.now()): string {
