@@ -183,6 +183,12 @@ test("signing out in another tab asks to sign in again in place (not Offline), a
   await other.getByTestId("user-menu").click();
   await other.getByTestId("sign-out").click();
   await expect(other.getByTestId("login-dialog")).toBeVisible();
+  // The tab that signed out stops its own connections too: its background flush of Alice's queued
+  // record (it has not that record open) must not reconnect, refused, once the endpoint is back.
+  let otherTabSockets = 0;
+  other.on("websocket", (ws) => {
+    if (ws.url().includes("/sync/")) otherTabSockets++;
+  });
   sync.unblock();
 
   await expect(alice.getByTestId("login-dialog")).toBeVisible({ timeout: 15_000 });
@@ -195,6 +201,7 @@ test("signing out in another tab asks to sign in again in place (not Offline), a
   const attempts = sync.attempts();
   await alice.waitForTimeout(3500);
   expect(sync.attempts()).toBe(attempts);
+  expect(otherTabSockets).toBe(0);
   expect(await serverBoxes(bob, record)).toBe(before);
 
   await alice.getByLabel("Username").fill(users.alice.username);

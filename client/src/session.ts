@@ -123,7 +123,7 @@ type AuthListener = () => void;
 const endedListeners = new Set<AuthListener>();
 const signedInListeners = new Set<AuthListener>();
 
-/** Called when the account's session ends mid-use (record sessions stop reconnecting). */
+/** Called when the account's session ends: expired mid-use, or signed out in this tab (record sessions stop reconnecting). */
 export function onSessionEnded(fn: AuthListener): () => void {
   endedListeners.add(fn);
   return () => endedListeners.delete(fn);
@@ -190,4 +190,7 @@ export async function login(username: string, password: string): Promise<Identit
 export async function logout(): Promise<void> {
   await requestJson<unknown>("/auth/logout", { method: "POST" });
   setAuthState({ kind: "signedOut" });
+  // This tab's connections stop too (a background flush of queued edits would otherwise keep
+  // reconnecting and be refused); the edits stay queued for the next sign-in.
+  for (const fn of endedListeners) fn();
 }
