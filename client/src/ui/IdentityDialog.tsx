@@ -1,5 +1,6 @@
 import { createSignal, For } from "solid-js";
 import { GUEST_ROLES, identity, MAX_NAME_LENGTH, setGuestIdentity, type GuestRole } from "../session.js";
+import { TextField } from "./TextField.js";
 
 const ROLE_HINTS: Record<GuestRole, string> = {
   annotator: "draws and edits, submits for review",
@@ -33,18 +34,15 @@ export function IdentityDialog(props: { onDone?: () => void; cancellable?: boole
         <p class="muted" style={{ margin: 0 }}>
           Others see this name next to your cursor and your edits. It is kept in this browser.
         </p>
-        <label class="field">
-          Name
-          <input
-            class="input"
-            name="name"
-            autofocus
-            maxLength={MAX_NAME_LENGTH}
-            value={name()}
-            onInput={(e) => setName(e.currentTarget.value)}
-            placeholder="e.g. Alice"
-          />
-        </label>
+        <TextField
+          label="Name"
+          name="name"
+          autofocus
+          maxLength={MAX_NAME_LENGTH}
+          value={name()}
+          onValue={setName}
+          placeholder="e.g. Alice"
+        />
         <label class="field">
           Role
           <select

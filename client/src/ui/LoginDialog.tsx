@@ -1,6 +1,7 @@
 import { createSignal } from "solid-js";
 import { ApiError } from "../api/http.js";
 import { login } from "../session.js";
+import { TextField } from "./TextField.js";
 
 /**
  * The sign-in screen (accounts on and no session), or, over the page, the dialog asking to sign in
@@ -44,28 +45,22 @@ export function LoginDialog(props: { expired?: boolean; username?: string }) {
             Your session ended. Your changes are kept and will be saved once you sign in.
           </p>
         )}
-        <label class="field">
-          Username
-          <input
-            class="input"
-            name="username"
-            autocomplete="username"
-            autofocus
-            value={username()}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          Password
-          <input
-            class="input"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            value={password()}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
+        <TextField
+          label="Username"
+          name="username"
+          autocomplete="username"
+          autofocus
+          value={username()}
+          onValue={setUsername}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          value={password()}
+          onValue={setPassword}
+        />
         {error() && (
           <div class="error-text" role="alert">
             {error()}

@@ -3,6 +3,7 @@ import { createSignal, For, Show } from "solid-js";
 import { createUser, type UserView } from "../../api/accounts.js";
 import { createFormAction } from "../../ui/formAction.js";
 import { RoleOptions } from "./RoleOptions.js";
+import { TextField } from "../../ui/TextField.js";
 
 /**
  * A new account: username, name, password (left empty, the server generates one and it is shown
@@ -47,39 +48,24 @@ export function CreateUserForm(props: { datasets: readonly string[]; onCreated: 
       data-testid="create-user"
     >
       <div class="account-grid">
-        <label class="field">
-          Username
-          <input
-            class="input"
-            name="new-username"
-            autocomplete="off"
-            value={username()}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          Name
-          <input
-            class="input"
-            name="new-name"
-            autocomplete="off"
-            value={name()}
-            placeholder="shown to others"
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          Password
-          <input
-            class="input"
-            type="password"
-            name="new-password"
-            autocomplete="new-password"
-            value={password()}
-            placeholder="empty: generate one"
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
+        <TextField label="Username" name="new-username" autocomplete="off" value={username()} onValue={setUsername} />
+        <TextField
+          label="Name"
+          name="new-name"
+          autocomplete="off"
+          value={name()}
+          placeholder="shown to others"
+          onValue={setName}
+        />
+        <TextField
+          label="Password"
+          type="password"
+          name="new-password"
+          autocomplete="new-password"
+          value={password()}
+          placeholder="empty: generate one"
+          onValue={setPassword}
+        />
         <label class="field">
           Global role
           <select class="input" name="new-role" onChange={(e) => setRole(e.currentTarget.value as Role)}>

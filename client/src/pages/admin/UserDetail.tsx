@@ -4,6 +4,7 @@ import { deleteUser, listUserTokens, revokeUserToken, updateUser, type UserView 
 import { createFormAction, type FormAction } from "../../ui/formAction.js";
 import { TokensPanel } from "../profile/TokensPanel.js";
 import { RoleOptions } from "./RoleOptions.js";
+import { TextField } from "../../ui/TextField.js";
 
 /** A password to hand over: 18 random bytes, base64url (what the server and the CLI generate). */
 function generatePassword(): string {
@@ -73,10 +74,7 @@ export function UserDetail(props: {
             });
           }}
         >
-          <label class="field">
-            Name
-            <input class="input" name="edit-name" value={name()} onInput={(e) => setName(e.currentTarget.value)} />
-          </label>
+          <TextField label="Name" name="edit-name" value={name()} onValue={setName} />
           <label class="field">
             Global role
             <select

@@ -3,6 +3,7 @@ import { changeMyPassword, createMyToken, listMyTokens, revokeMyToken, updateMyN
 import { loadSession, type Identity } from "../../session.js";
 import { createFormAction } from "../../ui/formAction.js";
 import { TokensPanel } from "./TokensPanel.js";
+import { TextField } from "../../ui/TextField.js";
 
 const MAX_NAME = 64;
 
@@ -116,39 +117,30 @@ function PasswordForm() {
   };
   return (
     <form class="account-form" onSubmit={(e) => void submit(e)} aria-label="Change your password">
-      <label class="field">
-        Current password
-        <input
-          class="input"
-          type="password"
-          name="current-password"
-          autocomplete="current-password"
-          value={current()}
-          onInput={(e) => setCurrent(e.currentTarget.value)}
-        />
-      </label>
-      <label class="field">
-        New password
-        <input
-          class="input"
-          type="password"
-          name="new-password"
-          autocomplete="new-password"
-          value={next()}
-          onInput={(e) => setNext(e.currentTarget.value)}
-        />
-      </label>
-      <label class="field">
-        New password again
-        <input
-          class="input"
-          type="password"
-          name="new-password-again"
-          autocomplete="new-password"
-          value={again()}
-          onInput={(e) => setAgain(e.currentTarget.value)}
-        />
-      </label>
+      <TextField
+        label="Current password"
+        type="password"
+        name="current-password"
+        autocomplete="current-password"
+        value={current()}
+        onValue={setCurrent}
+      />
+      <TextField
+        label="New password"
+        type="password"
+        name="new-password"
+        autocomplete="new-password"
+        value={next()}
+        onValue={setNext}
+      />
+      <TextField
+        label="New password again"
+        type="password"
+        name="new-password-again"
+        autocomplete="new-password"
+        value={again()}
+        onValue={setAgain}
+      />
       <div class="actions">
         <button
           type="submit"

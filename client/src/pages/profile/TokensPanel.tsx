@@ -1,6 +1,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import type { CreatedToken, TokenView } from "../../api/accounts.js";
 import { createFormAction } from "../../ui/formAction.js";
+import { TextField } from "../../ui/TextField.js";
 
 const MAX_TOKEN_DAYS = 3650;
 
@@ -49,29 +50,23 @@ export function TokensPanel(props: {
     <div class="account-tokens" data-testid={props.testId}>
       <Show when={props.create}>
         <form class="account-form inline" onSubmit={(e) => void submit(e)} aria-label="Create an API token">
-          <label class="field">
-            Token name
-            <input
-              class="input"
-              name="token-name"
-              value={name()}
-              maxLength={100}
-              placeholder="e.g. import script"
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
-          <label class="field">
-            Expires in (days)
-            <input
-              class="input"
-              name="token-days"
-              inputMode="numeric"
-              value={days()}
-              placeholder="never"
-              style={{ width: "110px" }}
-              onInput={(e) => setDays(e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label="Token name"
+            name="token-name"
+            value={name()}
+            maxLength={100}
+            placeholder="e.g. import script"
+            onValue={setName}
+          />
+          <TextField
+            label="Expires in (days)"
+            name="token-days"
+            inputMode="numeric"
+            value={days()}
+            placeholder="never"
+            style={{ width: "110px" }}
+            onValue={setDays}
+          />
           <button type="submit" class="btn primary" disabled={creating.busy() || name().trim() === ""}>
             Create token
           </button>
