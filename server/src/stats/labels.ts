@@ -6,7 +6,8 @@ import { scanAll } from "../http/scan.js";
 /**
  * Label distribution (SPEC D-DASH) from the current rows: entities by their category, and the rows of every
  * annotation table by the category of the entity they belong to. The category is the entities' `category` column,
- * else their `name` (entity-linking datasets); rows without one count as {@link NO_CATEGORY}.
+ * else their `name` (entity-linking datasets); rows without one count as {@link NO_CATEGORY}. Tables without rows,
+ * and annotation tables without `entity_id` (messages), are not listed.
  */
 
 export const NO_CATEGORY = "(none)";
@@ -49,7 +50,9 @@ export async function labelDistribution(handle: DatasetHandle): Promise<Dashboar
   }
   const out: DashboardLabelKind[] = [labelKind("entities", entityCounts)];
   const annotationTables = [...handle.schema.tables.values()]
+    // Annotations on an entity (`entity_id`); messages point at several (`entity_ids`) and are not labels.
     .filter((t) => t.table.group === "annotations" && present.has(t.table.name))
+    .filter((t) => t.columns.some((c) => c.name === "entity_id"))
     .map((t) => t.table.name)
     .sort();
   for (const table of annotationTables) {
