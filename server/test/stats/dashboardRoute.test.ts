@@ -48,14 +48,16 @@ describe("GET /datasets/{id}/dashboard (SPEC D-DASH)", () => {
     expect((await workflow("reviewer", "r1", "approve")).status).toBe(200);
     expect((await workflow("reviewer", "r2", "reject", "the box is loose")).status).toBe(200);
     // The feed is appended in the background: wait until the dashboard has read all five transitions.
-    let d: DatasetDashboard | null = null;
-    await waitFor(async () => {
-      const r = await get("viewer", "/dashboard");
-      expect(r.status).toBe(200);
-      d = r.body as DatasetDashboard;
-      return d.throughput.reduce((a, t) => a + t.submitted + t.approved + t.rejected, 0) === 5;
-    }, 15_000);
-    const dash = d as unknown as DatasetDashboard;
+    const dash = await waitFor(
+      async () => {
+        const r = await get("viewer", "/dashboard");
+        expect(r.status).toBe(200);
+        const d = r.body as DatasetDashboard;
+        return d.throughput.reduce((a, t) => a + t.submitted + t.approved + t.rejected, 0) === 5 ? d : null;
+      },
+      "the five transitions in the dashboard",
+      15_000,
+    );
     expect(dash.throughput.find((t) => t.user.name === "annotator")).toMatchObject({
       submitted: 3,
       approved: 0,
@@ -66,10 +68,14 @@ describe("GET /datasets/{id}/dashboard (SPEC D-DASH)", () => {
       approved: 1,
       rejected: 1,
     });
-    await waitFor(async () => {
-      const now = ((await get("viewer", "/dashboard")).body as DatasetDashboard).current;
-      return now.validated === 1 && now.inReview === 1;
-    }, 15_000);
+    await waitFor(
+      async () => {
+        const now = ((await get("viewer", "/dashboard")).body as DatasetDashboard).current;
+        return now.validated === 1 && now.inReview === 1;
+      },
+      "the statuses stored",
+      15_000,
+    );
     const now = ((await get("viewer", "/dashboard")).body as DatasetDashboard).current;
     for (const s of ["new", "inProgress", "inReview", "validated"] as const)
       expect(now[s]).toBe(await explorerCount(s));
