@@ -44,6 +44,8 @@ type WindowId = (typeof WINDOWS)[number]["id"];
 const POLL_MS = 30_000;
 /** Status changes arriving together are fetched once, after this. */
 const LIVE_DEBOUNCE_MS = 800;
+/** …and once more this long after the last one. */
+const LIVE_SETTLE_MS = 6000;
 const MAX_CATEGORIES = 15;
 
 export function DashboardPage(props: { datasetId: string; identity: Identity }) {
@@ -61,20 +63,37 @@ export function DashboardPage(props: { datasetId: string; identity: Identity }) 
   );
   // Live: a status change on this dataset refreshes the numbers (coalesced); polling covers a silent channel.
   liveFor(props.datasetId, props.identity);
-  let pending: ReturnType<typeof setTimeout> | null = null;
+  // Twice: soon, and once more after the record's room has flushed its statuses to the table (a transition made
+  // in a workspace reaches the rows a few seconds after the live channel reports it).
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let soon: ReturnType<typeof setTimeout> | null = null;
+  let settled: ReturnType<typeof setTimeout> | null = null;
+  const later = (ms: number, then: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      then();
+    }, ms);
+    timers.add(t);
+    return t;
+  };
   onCleanup(
     onStatusChange((c) => {
-      if (c.datasetId !== props.datasetId || pending !== null) return;
-      pending = setTimeout(() => {
-        pending = null;
+      if (c.datasetId !== props.datasetId) return;
+      soon ??= later(LIVE_DEBOUNCE_MS, () => {
+        soon = null;
         refresh();
-      }, LIVE_DEBOUNCE_MS);
+      });
+      if (settled !== null) clearTimeout(settled);
+      settled = later(LIVE_SETTLE_MS, () => {
+        settled = null;
+        refresh();
+      });
     }),
   );
   const poll = setInterval(refresh, POLL_MS);
   onCleanup(() => {
     clearInterval(poll);
-    if (pending !== null) clearTimeout(pending);
+    for (const t of timers) clearTimeout(t);
   });
   // The last answer stays on screen while the next one loads.
   const data = (): DatasetDashboard | undefined => (dash.state === "errored" ? undefined : dash.latest);

@@ -106,12 +106,17 @@ function YAxis(props: { ticks: readonly number[]; y: (v: number) => number; form
   );
 }
 
+function anchor(x: number): "start" | "middle" | "end" {
+  return x <= M.left + 1 ? "start" : x >= W - M.right - 1 ? "end" : "middle";
+}
+
 function XLabels(props: { labels: readonly string[]; x: (i: number) => number; max?: number }) {
   return (
     <g class="dash-axis">
       <For each={labelIndexes(props.labels.length, props.max ?? 8)}>
         {(i) => (
-          <text x={props.x(i)} y={H - M.bottom + 16} text-anchor="middle">
+          // The first and last labels of a line chart sit on the plot's edges: anchored inwards, never cut.
+          <text x={props.x(i)} y={H - M.bottom + 16} text-anchor={anchor(props.x(i))}>
             {props.labels[i]}
           </text>
         )}
