@@ -29,9 +29,7 @@ export interface DashboardOptions {
 }
 
 /** Records per status now, counted as the explorer counts them: one `status = s` count each, the rest `other`. */
-export async function currentStatusCounts(
-  handle: DatasetHandle,
-): Promise<{ counts: DashboardStatusCounts; total: number }> {
+async function currentStatusCounts(handle: DatasetHandle): Promise<{ counts: DashboardStatusCounts; total: number }> {
   const counts = zeroCounts();
   const total = await handle.count("records");
   let workflow = 0;

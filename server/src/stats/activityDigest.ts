@@ -7,7 +7,7 @@ import { workflowState, type WorkflowState } from "@tessera/shared-crdt";
  * (the feed is append-only). A file that shrank or was replaced (another inode) is read again from the start.
  */
 
-export interface StatusEvent {
+interface StatusEvent {
   /** Milliseconds since the epoch. */
   readonly t: number;
   readonly from: WorkflowState;
@@ -16,7 +16,7 @@ export interface StatusEvent {
   readonly user: string;
 }
 
-export interface EditEvent {
+interface EditEvent {
   /** The batch's first edit, ms since the epoch. */
   readonly t: number;
   /** `until − at` (D-TIME), 0 when the entry has no `until`. */

@@ -10,7 +10,7 @@ import { scanAll } from "../http/scan.js";
  * and annotation tables without `entity_id` (messages), are not listed.
  */
 
-export const NO_CATEGORY = "(none)";
+const NO_CATEGORY = "(none)";
 const LABEL_COLUMNS = ["category", "name"] as const;
 
 function labelColumn(handle: DatasetHandle): string | null {
@@ -27,7 +27,7 @@ function text(v: unknown): string {
 }
 
 /** Counts to a kind's entry: most frequent first (then by name), the tail past the cap summed in `others`. */
-export function labelKind(kind: string, counts: ReadonlyMap<string, number>): DashboardLabelKind {
+function labelKind(kind: string, counts: ReadonlyMap<string, number>): DashboardLabelKind {
   const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   let total = 0;
   for (const [, n] of sorted) total += n;

@@ -6,10 +6,10 @@ import { DASHBOARD_BUCKETS, DASHBOARD_MAX_BUCKETS, type DashboardBucketParam } f
  * window spans at most {@link AUTO_HOURLY_MAX_MS}, else UTC days, unless `bucket` names one.
  */
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** Windows up to three days get hourly buckets under `auto`. */
-export const AUTO_HOURLY_MAX_MS = 3 * DAY_MS;
+const AUTO_HOURLY_MAX_MS = 3 * DAY_MS;
 const DEFAULT_SPAN_MS = 7 * DAY_MS;
 
 export interface Window {
