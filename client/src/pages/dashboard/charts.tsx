@@ -220,6 +220,8 @@ export function GroupedBars(props: {
   );
 }
 
+const MAX_BIN_W = 72;
+
 /** A histogram: contiguous bins with counts. */
 export function Histogram(props: {
   title: string;
@@ -231,7 +233,9 @@ export function Histogram(props: {
   const max = () => Math.max(0, ...props.bins.map((b) => b.count));
   const ticks = () => niceTicks(0, max(), 4, true);
   const y = () => linearScale([0, ticks().at(-1) ?? 1], [M.top + PLOT_H, M.top]);
-  const slots = () => barSlots(props.bins.length, PLOT_W, 0.06);
+  // A few bins are not stretched across the plot: at most MAX_BIN_W each, centred.
+  const used = () => Math.min(PLOT_W, props.bins.length * MAX_BIN_W);
+  const slots = () => barSlots(props.bins.length, used(), 0.06).map((s) => ({ ...s, x: s.x + (PLOT_W - used()) / 2 }));
   const labels = () => props.bins.map((b) => props.format(b.start));
   return (
     <Svg title={props.title} desc={props.desc}>
