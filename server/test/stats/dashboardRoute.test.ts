@@ -84,6 +84,29 @@ describe("GET /datasets/{id}/dashboard (SPEC D-DASH)", () => {
     expect(dash.status_over_time.at(-1)?.counts.new).toBeLessThanOrEqual(1);
   });
 
+  it("edits through the record documents become edit batches with `until` (SPEC D-TIME): time spent per record and per person", async () => {
+    const put = (comment: string) =>
+      call(`${server.url}/datasets/${DS}/records/r4`, jsonInit("PUT", { comment }, bearer(tokens.annotator ?? "")));
+    expect((await put("first pass")).status).toBe(200);
+    expect((await put("second pass")).status).toBe(200);
+    // Her submit closes her open edit batch on the record (L-ACTIVITY), which is then written with its last edit.
+    expect((await workflow("annotator", "r4", "submit")).status).toBe(200);
+    const d = await waitFor(
+      async () => {
+        const r = (await get("viewer", "/dashboard")).body as DatasetDashboard;
+        return r.time_spent.per_person.some((p) => p.user.name === "annotator") ? r : null;
+      },
+      "the edit batch in the dashboard",
+      15_000,
+    );
+    expect(d.time_spent.longest.map((l) => l.record_id)).toContain("r4");
+    const mine = d.time_spent.per_person.find((p) => p.user.name === "annotator");
+    expect(mine?.records).toBe(1);
+    // Two requests apart: more than nothing, less than the test.
+    expect(mine?.total_seconds).toBeGreaterThan(0);
+    expect(mine?.total_seconds).toBeLessThan(60);
+  });
+
   it("anyone who can read the dataset reads it; without an account, no", async () => {
     expect((await get("viewer", "/dashboard")).status).toBe(200);
     expect((await get("annotator", "/dashboard")).status).toBe(200);
