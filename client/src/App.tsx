@@ -3,6 +3,7 @@ import { resetFollow } from "./app/follow.js";
 import { navigate, route } from "./app/router.js";
 import { closeLive } from "./live/liveStore.js";
 import { AdminPage } from "./pages/admin/AdminPage.js";
+import { DashboardPage } from "./pages/dashboard/DashboardPage.js";
 import { ExplorerPage } from "./pages/explorer/ExplorerPage.js";
 import { LibraryPage } from "./pages/library/LibraryPage.js";
 import { ProfilePage } from "./pages/profile/ProfilePage.js";
@@ -14,6 +15,9 @@ import { IdentityDialog } from "./ui/IdentityDialog.js";
 import { LoginDialog } from "./ui/LoginDialog.js";
 import { Toasts } from "./ui/Toasts.js";
 import { UserMenu } from "./ui/UserMenu.js";
+
+/** The dataset of a dashboard route. */
+const dashboardOf = (r: ReturnType<typeof route>): string | null => (r.page === "dashboard" ? r.datasetId : null);
 
 /** A key that changes when the person (or their role) changes: pages re-open their connections. */
 function who(me: Identity): string {
@@ -43,7 +47,9 @@ export function App() {
       () => {
         const r = route();
         const me = identity();
-        return me && (r.page === "explorer" || r.page === "workspace") ? `${r.datasetId}\u0000${who(me)}` : null;
+        return me && (r.page === "explorer" || r.page === "workspace" || r.page === "dashboard")
+          ? `${r.datasetId}\u0000${who(me)}`
+          : null;
       },
       (key, prev) => {
         // Pages open their dataset's channel themselves (liveFor replaces one of another dataset);
@@ -126,6 +132,13 @@ export function App() {
                       {(x) => (
                         <Show when={`${x().datasetId}\u0000${who(me())}`} keyed>
                           <ExplorerPage datasetId={x().datasetId} query={x().query} />
+                        </Show>
+                      )}
+                    </Match>
+                    <Match when={dashboardOf(route())}>
+                      {(id) => (
+                        <Show when={`${id()}\u0000${who(me())}`} keyed>
+                          <DashboardPage datasetId={id()} identity={me()} />
                         </Show>
                       )}
                     </Match>

@@ -4,7 +4,7 @@ import { DEFAULT_QUERY, queryToSearch, searchToQuery, type ExplorerQuery } from 
  * Hash routes, as Pixano has them: `#/` the library, `#/explorer/:datasetId?filter…` the explorer,
  * `#/explorer/:datasetId/workspace/:recordId?filter…` a record (the explorer's query rides along
  * so previous/next keep the filtered order), `#/profile` one's own account, `#/admin` the accounts
- * (global admins). Pure parse/format.
+ * (global admins), `#/dashboard/:datasetId` a dataset's dashboard. Pure parse/format.
  */
 export type Route =
   | { readonly page: "library" }
@@ -12,7 +12,8 @@ export type Route =
   | { readonly page: "admin" }
   | { readonly page: "explorer"; readonly datasetId: string; readonly query: ExplorerQuery }
   | { readonly page: "workspace"; readonly datasetId: string; readonly recordId: string; readonly query: ExplorerQuery }
-  | { readonly page: "notFound"; readonly path: string };
+  | { readonly page: "notFound"; readonly path: string }
+  | { readonly page: "dashboard"; readonly datasetId: string };
 
 function decode(segment: string): string | null {
   try {
@@ -40,6 +41,10 @@ export function parseHash(hash: string): Route {
     const recordId = decode(parts[3] ?? "");
     if (datasetId && recordId) return { page: "workspace", datasetId, recordId, query: searchToQuery(search) };
   }
+  if (parts[0] === "dashboard" && parts.length === 2) {
+    const datasetId = decode(parts[1] ?? "");
+    if (datasetId) return { page: "dashboard", datasetId };
+  }
   return { page: "notFound", path };
 }
 
@@ -62,6 +67,8 @@ export function formatRoute(route: Route): string {
     }
     case "notFound":
       return `#${route.path}`;
+    case "dashboard":
+      return `#/dashboard/${encodeURIComponent(route.datasetId)}`;
   }
 }
 

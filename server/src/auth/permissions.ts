@@ -108,6 +108,7 @@ function build(): Record<string, Rule> {
     update_review_thread: REVIEW,
     get_review_queue: READ,
     list_review_stamps: READ,
+    get_dataset_dashboard: READ,
     // Inference discovery (nothing connected): Pixano's UI polls it on every page.
     list_connected_providers: SIGNED_IN,
     list_inference_models: SIGNED_IN,

@@ -12,6 +12,7 @@ import { RouteTable } from "./routeTable.js";
 import { mapRecordDocError, type RecordDocsPort } from "./recordDocs.js";
 import { collabRouter, type LiveReadPort } from "./routes/collab.js";
 import { conversationsRouter } from "./routes/conversations.js";
+import { dashboardRouter } from "./routes/dashboard.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
 import { inferenceRouter } from "./routes/inference.js";
@@ -101,6 +102,7 @@ export function createApp(options: AppOptions): Express {
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
   app.use(reviewRouter(ctx));
   app.use(inferenceRouter(ctx));
+  app.use(dashboardRouter(ctx, options.dataDir));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
   // Every router has registered its routes: one guard per route, from the permission table.

@@ -17,10 +17,15 @@ export function activityClockOf(clock: Clock): ActivityClock {
   return { now: () => new Date(clock.now()), setTimeout: (fn, ms) => clock.after(ms, fn) };
 }
 
+/** The feed's file of a dataset, inside the activity folder: `<base64url(datasetId)>.jsonl`. */
+export function activityFileName(datasetId: string): string {
+  return `${Buffer.from(datasetId).toString("base64url")}.jsonl`;
+}
+
 const systemActivityClock: ActivityClock = activityClockOf(systemClock);
 
 interface OpenBatch {
-  entry: Omit<ActivityEntry, "tables"> & { tables: TouchedTables };
+  entry: Omit<ActivityEntry, "tables" | "until"> & { tables: TouchedTables; until?: string };
   startedAt: number;
   timer: { cancel(): void };
 }
@@ -59,7 +64,7 @@ export class ActivityLog {
   }
 
   private file(datasetId: string): string {
-    return path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
+    return path.join(this.dir, activityFileName(datasetId));
   }
 
   /** Adds one transaction's edits to the person's open batch on that record. */
@@ -75,6 +80,8 @@ export class ActivityLog {
       };
       this.batches.set(key, batch);
     }
+    // SPEC D-TIME: the batch spans its first edit (`at`) to its last (`until`).
+    batch.entry.until = now.toISOString();
     for (const [t, c] of Object.entries(tables)) {
       const acc = (batch.entry.tables[t] ??= { added: 0, updated: 0, removed: 0 });
       acc.added += c.added;

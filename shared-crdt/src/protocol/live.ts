@@ -51,6 +51,8 @@ export interface ActivityEntry {
   readonly at: string;
   /** Edit batches: rows touched per table (added/updated/removed counts). */
   readonly tables?: Record<string, { added: number; updated: number; removed: number }>;
+  /** Edit batches: when the batch's last edit was made (`at` is its first; SPEC D-TIME). Absent in older feeds. */
+  readonly until?: string;
   /** Status entries: the transition. */
   readonly status?: { from: string; to: string; action: WorkflowAction; comment: string };
   /** Review entries (SPEC RV8): a thread opened, answered, resolved or reopened; `text` is the message added, if any. */

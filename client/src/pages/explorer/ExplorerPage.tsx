@@ -18,6 +18,7 @@ import { rememberPlace, takePlace } from "./scrollMemory.js";
 import { pageStamps } from "../../review/pageStamps.js";
 import { ReviewFilters } from "../../review/ReviewFilters.js";
 import { ReviewQueueButton } from "../../review/ReviewQueueButton.js";
+import { DashboardLink } from "../dashboard/DashboardLink.js";
 
 function formatTime(s: string): string {
   if (!s) return "";
@@ -188,6 +189,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <span class="badge">{meta()?.info.workspace}</span>
         <span class="spacer" />
         <ReviewQueueButton datasetId={props.datasetId} query={props.query} />
+        <DashboardLink datasetId={props.datasetId} class="btn ghost" />
         <input
           class="input"
           style={{ width: "280px" }}

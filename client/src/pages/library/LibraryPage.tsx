@@ -3,6 +3,7 @@ import { listDatasets, listPresence } from "../../api/endpoints.js";
 import type { DatasetSummary } from "../../api/types.js";
 import { toastError } from "../../ui/toasts.js";
 import { DatasetCard } from "./DatasetCard.js";
+import { CardWithDashboard } from "../dashboard/DashboardLink.js";
 
 const PRESENCE_POLL_MS = 10_000;
 
@@ -70,7 +71,11 @@ export function LibraryPage() {
         </div>
       </Show>
       <div class="cards">
-        <For each={shown()}>{(d) => <DatasetCard dataset={d} people={people()[d.id] ?? 0} />}</For>
+        <For each={shown()}>
+          {(d) => (
+            <CardWithDashboard card={<DatasetCard dataset={d} people={people()[d.id] ?? 0} />} datasetId={d.id} />
+          )}
+        </For>
       </div>
     </div>
   );
