@@ -55,6 +55,8 @@ export interface KeypointTemplate {
   readonly edges: ReadonlyArray<readonly [number, number]>;
   /** Default layout of the points inside a unit box (x, y in 0..1), used when placing the template. */
   readonly layout: ReadonlyArray<readonly [number, number]>;
+  /** The category new skeletons of this template get (a dataset declaration may say). */
+  readonly category?: string;
 }
 
 /** Awareness fields the canvas reads (remote people) and writes (the local person). */
