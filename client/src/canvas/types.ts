@@ -1,3 +1,4 @@
+import type { PinWorld } from "./render/pinLayout.js";
 import type * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import type { ComponentTable, DatasetSchema } from "@tessera/shared-crdt";
@@ -194,6 +195,8 @@ export interface CanvasController {
   setFrame(index: number): void;
   /** The current frame (-1 outside frame mode). */
   getFrame(): number;
+  /** The canvas as review pins see it now: camera, views, frame, object bounds (`render/pinLayout.ts`). */
+  pinWorld(): PinWorld;
   /** Frame mode: selects a track (its shapes on this frame); new shapes then join it as keyframes. */
   selectTrack(trackletId: string | null): void;
   /** Frame mode: the selected track, kept across frames where it shows nothing. */

@@ -26,6 +26,7 @@ import { statusLabel } from "../../ui/StatusChip.js";
 import { toast, toastError } from "../../ui/toasts.js";
 import { canvasAvailable, loadCanvas } from "./canvasLoader.js";
 import { CreationForm } from "./CreationForm.js";
+import { ReviewPins } from "../../review/ReviewPins.js";
 import { distinctPeople, peers, recordFields, type Peer } from "./recordBindings.js";
 import { canvasSettings } from "./canvasSettings.js";
 import { deleteSelected } from "./deleteSelected.js";
@@ -460,6 +461,7 @@ export function WorkspaceBody(props: {
       />
       <main class="stage" classList={{ "has-dock": !!parts.Dock }}>
         <div class="canvas-host" ref={host} data-testid="canvas-host" />
+        <ReviewPins controller={controller} host={() => host} pins={review.pins} />
         <ToolOptions
           tool={tool()}
           field={field}
