@@ -102,9 +102,7 @@ export function ReviewTab(props: {
               <option value="region">Pin to a region…</option>
               <option value="none">No pin</option>
             </select>
-            <span class="muted grow" data-testid="review-new-pin">
-              {pinHint()}
-            </span>
+            <span class="spacer" />
             <button
               class="btn primary"
               disabled={text().trim() === "" || busy() || pin() === undefined}
@@ -113,6 +111,9 @@ export function ReviewTab(props: {
             >
               Comment
             </button>
+          </div>
+          <div class="muted review-pin-hint" data-testid="review-new-pin">
+            {pinHint()}
           </div>
         </div>
       </Show>
