@@ -4,7 +4,7 @@ import { queryString, requestJson } from "./http.js";
 /** Column types the server offers pick-lists for (`GET …/filters/{column}/values`). */
 export const PICKABLE_TYPES: ReadonlySet<string> = new Set(["str", "int", "float", "bool"]);
 /** Values a pick-list shows before "more…". */
-export const PICK_LIST_LIMIT = 50;
+const PICK_LIST_LIMIT = 50;
 
 const cache = new Map<string, Promise<FilterValuesResponse>>();
 

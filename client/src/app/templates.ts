@@ -87,7 +87,7 @@ export interface DatasetTemplates {
 }
 
 /** The `info.json` key holding a dataset's keypoint templates (Pixano ignores unknown keys). */
-export const INFO_TEMPLATES_KEY = "keypoint_templates";
+const INFO_TEMPLATES_KEY = "keypoint_templates";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isUnit = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1;

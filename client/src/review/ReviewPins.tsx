@@ -18,7 +18,6 @@ export function ReviewPins(props: {
     const host = props.host();
     if (!c || !host) return;
     const layer = new ReviewPinLayer({ host, world: () => c.pinWorld(), onOpen: (id) => props.pins.focus(id) });
-    (window as unknown as { __tesseraPins?: ReviewPinLayer }).__tesseraPins = layer;
     createEffect(() => layer.setPins(props.pins.pins()));
     createEffect(() => layer.setShowResolved(props.pins.showResolved()));
     // A capture replaced or called off from the panel answers too: only the current one counts.

@@ -59,7 +59,7 @@ function pickListOf(handle: DatasetHandle, column: string): { values: string[]; 
 }
 
 /** Pick-list values first (its order), then the rest by count, most frequent first, then by value. */
-export function rankValues(
+function rankValues(
   pickList: readonly string[],
   counts: ReadonlyMap<string, number>,
   limit: number,
