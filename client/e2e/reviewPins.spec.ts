@@ -188,3 +188,37 @@ test("review pins: a point, a region and an object pin drawn where they point, l
   await expect(rita.getByTestId("review-pin-mark")).toHaveCount(1);
   await expect(rita.getByTestId("review-thread")).toHaveCount(3);
 });
+
+test("review pins on a video: a point pinned on a frame carries it and shows on that frame only", async ({ rita }) => {
+  const res = await rita.request.get(`/datasets/demo_video/records?sort=id&order=asc&limit=1&offset=2`);
+  expect(res.ok()).toBe(true);
+  const record = ((await res.json()) as { items: Array<{ id: string }> }).items[0]?.id ?? "";
+  await rita.goto(`/#/explorer/demo_video/workspace/${record}`);
+  await expect(rita.getByTestId("workspace")).toHaveAttribute("data-workspace", "video");
+  await expect(rita.getByTestId("sync-indicator")).toHaveAttribute("data-phase", /saved|readOnly/);
+  await expect.poll(() => canvasMounted(rita), { timeout: 15_000 }).toBe(true);
+  const timeline = rita.getByTestId("video-timeline");
+  await expect(timeline).toHaveAttribute("data-count", "20");
+  const seek = async (frame: number) => {
+    await rita.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await rita.keyboard.press("Home");
+    for (let i = 0; i < frame; i++) await rita.keyboard.press("f");
+    await expect(timeline).toHaveAttribute("data-frame", String(frame));
+  };
+  await seek(3);
+
+  await rita.getByTestId("tab-review").click();
+  await rita.getByTestId("review-new-pin-choice").selectOption("point");
+  const [x, y] = await imagePoint(rita, 0.4, 0.6);
+  await rita.mouse.click(x, y);
+  await expect(rita.getByTestId("review-new-pin")).toContainText("Pin to point 40% · 60% of image, frame 4");
+  await comment(rita, "Occluded here, mark it.");
+  await expect(rita.getByTestId("review-pin-mark")).toHaveCount(1);
+
+  await seek(5);
+  await expect(rita.getByTestId("review-pin-mark")).toHaveCount(0);
+  await seek(3);
+  await expect(rita.getByTestId("review-pin-mark")).toHaveCount(1);
+  const m = await markOf(rita, "point");
+  expect(near(m?.x ?? 0, x) && near(m?.y ?? 0, y)).toBe(true);
+});
