@@ -41,6 +41,7 @@ import type { SceneModel } from "./scene/SceneModel.js";
 import { makeToolContext, pointAt } from "./toolContext.js";
 import { AwarenessWriter } from "./live/AwarenessWriter.js";
 import { PeerTracker } from "./live/peers.js";
+import { pinWorldOf } from "./live/pinWorld.js";
 
 /**
  * The canvas controller: threads tool state machines, keeps the selection, hover, preview and
@@ -345,6 +346,10 @@ export class TesseraCanvas implements CanvasController {
 
   getFrame(): number {
     return this.scene.frame;
+  }
+
+  pinWorld() {
+    return pinWorldOf(this.scene, this.camera, this.options.views, this.scene.frame);
   }
 
   selectTrack(trackletId: string | null): void {

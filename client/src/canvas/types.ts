@@ -1,3 +1,4 @@
+import type { PinWorld } from "./render/pinLayout.js";
 import type * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import type { ComponentTable, DatasetSchema } from "@tessera/shared-crdt";
@@ -55,6 +56,8 @@ export interface KeypointTemplate {
   readonly edges: ReadonlyArray<readonly [number, number]>;
   /** Default layout of the points inside a unit box (x, y in 0..1), used when placing the template. */
   readonly layout: ReadonlyArray<readonly [number, number]>;
+  /** The category new skeletons of this template get (a dataset declaration may say). */
+  readonly category?: string;
 }
 
 /** Awareness fields the canvas reads (remote people) and writes (the local person). */
@@ -192,6 +195,8 @@ export interface CanvasController {
   setFrame(index: number): void;
   /** The current frame (-1 outside frame mode). */
   getFrame(): number;
+  /** The canvas as review pins see it now: camera, views, frame, object bounds (`render/pinLayout.ts`). */
+  pinWorld(): PinWorld;
   /** Frame mode: selects a track (its shapes on this frame); new shapes then join it as keyframes. */
   selectTrack(trackletId: string | null): void;
   /** Frame mode: the selected track, kept across frames where it shows nothing. */

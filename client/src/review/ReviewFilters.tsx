@@ -19,13 +19,16 @@ export function ReviewFilters(props: {
     async (id) => {
       try {
         const stamps = await listStamps(id);
+        // Each person with the number of records they last submitted / reviewed (what the filter finds).
         const names = (pick: (s: (typeof stamps)[number]) => ReviewPerson | null) => {
-          const m = new Map<string, string>();
+          const m = new Map<string, { name: string; n: number }>();
           for (const s of stamps) {
             const p = pick(s);
-            if (p) m.set(p.id, p.name);
+            if (p) m.set(p.id, { name: p.name, n: (m.get(p.id)?.n ?? 0) + 1 });
           }
-          return [...m].sort((a, b) => a[1].localeCompare(b[1]));
+          return [...m]
+            .sort((a, b) => a[1].name.localeCompare(b[1].name))
+            .map(([id, { name, n }]) => [id, `${name} (${n})`] as [string, string]);
         };
         return { submitted: names((s) => s.submitted_by), reviewed: names((s) => s.reviewed_by) };
       } catch (err) {

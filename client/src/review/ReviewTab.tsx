@@ -1,41 +1,70 @@
-import { createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
 import type { Role } from "@tessera/shared-crdt";
 import type { ReviewThread } from "@tessera/shared-crdt/api";
 import { timeAgo } from "../pages/workspace/activityText.js";
 import { toastError } from "../ui/toasts.js";
 import type { WorkspaceContext } from "../pages/workspace/workspaceContext.js";
 import { pinLabel, pinOfSelection } from "./pins.js";
+import type { PinChoice } from "./pinState.js";
 import type { WorkspaceReview } from "./workspaceReview.js";
 import "./review.css";
 
 /**
- * The workspace's Review tab (SPEC RV): the record's threads — open ones first — with their pins (a pinned object
- * is selected and outlined on the canvas from here), replies, and resolve / reopen for reviewers; a new comment,
- * pinned to the selected object when asked.
+ * The workspace's Review tab (SPEC RV): the record's threads — open ones first — with their pins (numbered as on the
+ * canvas; a pinned object is selected and outlined from here), replies, and resolve / reopen for reviewers; a new
+ * comment, pinned to the selected object, or to a point or region drawn on the canvas (SPEC RV9).
  */
 export function ReviewTab(props: {
   ctx: WorkspaceContext;
   role: Role;
-  review: Pick<WorkspaceReview, "threads" | "open" | "reply" | "resolve">;
+  review: Pick<WorkspaceReview, "threads" | "open" | "reply" | "resolve" | "pins">;
 }) {
   const canWrite = () => props.role !== "viewer";
   const canResolve = () => props.role === "reviewer" || props.role === "admin";
+  const pins = props.review.pins;
   const [text, setText] = createSignal("");
-  const [pinned, setPinned] = createSignal(true);
   const [busy, setBusy] = createSignal(false);
-  const pin = () => pinOfSelection(props.ctx.selection(), (r) => props.ctx.index.entityOf(r));
+  const selected = () => {
+    const p = pinOfSelection(props.ctx.selection(), (r) => props.ctx.index.entityOf(r));
+    // On a video the object pin keeps the frame it was made on (SPEC RV9).
+    const frame = props.ctx.controller()?.getFrame() ?? -1;
+    return p && frame >= 0 ? { ...p, frame_index: frame } : p;
+  };
+  /** The pin the next comment gets; undefined while a point or region is still to be drawn. */
+  const pin = () => {
+    switch (pins.choice()) {
+      case "none":
+        return null;
+      case "object":
+        return selected();
+      case "point":
+      case "region":
+        return pins.drawn() ?? undefined;
+    }
+  };
   const sorted = () => [...props.review.threads()].sort((a, b) => Number(a.resolved) - Number(b.resolved));
   const submit = () => {
     const t = text().trim();
-    if (t === "" || busy()) return;
+    const p = pin();
+    if (t === "" || busy() || p === undefined) return;
     setBusy(true);
     props.review
-      .open(t, pinned() ? pin() : null)
+      .open(t, p)
       .then(
-        () => setText(""),
+        () => {
+          setText("");
+          pins.reset();
+        },
         (err: unknown) => toastError(err, "Cannot comment"),
       )
       .finally(() => setBusy(false));
+  };
+  const pinHint = () => {
+    const p = pin();
+    if (pins.capturing() === "point") return "Click the image to place the point (Esc cancels)";
+    if (pins.capturing() === "region") return "Drag a region on the image (Esc cancels)";
+    if (p) return `Pin to ${pinLabel(p)}`;
+    return pins.choice() === "object" ? "Select an object to pin" : "Not pinned";
   };
   const showPin = (t: ReviewThread) => {
     const id = t.pin?.entity_id;
@@ -61,28 +90,42 @@ export function ReviewTab(props: {
             data-testid="review-new-text"
           />
           <div class="row">
-            <label class="muted" title="Select an object on the canvas or in the Objects tab to pin the comment to it">
-              <input
-                type="checkbox"
-                checked={pinned() && pin() !== null}
-                disabled={pin() === null}
-                onChange={(e) => setPinned(e.currentTarget.checked)}
-                data-testid="review-new-pin"
-              />{" "}
-              {pin() ? `Pin to ${pinLabel(pin() ?? {})}` : "Select an object to pin"}
-            </label>
+            <select
+              class="input"
+              aria-label="Pin the comment to"
+              value={pins.choice()}
+              onChange={(e) => pins.choose(e.currentTarget.value as PinChoice)}
+              data-testid="review-new-pin-choice"
+            >
+              <option value="object">Pin to selected object</option>
+              <option value="point">Pin to a point…</option>
+              <option value="region">Pin to a region…</option>
+              <option value="none">No pin</option>
+            </select>
             <span class="spacer" />
             <button
               class="btn primary"
-              disabled={text().trim() === "" || busy()}
+              disabled={text().trim() === "" || busy() || pin() === undefined}
               onClick={submit}
               data-testid="review-new-send"
             >
               Comment
             </button>
           </div>
+          <div class="muted review-pin-hint" data-testid="review-new-pin">
+            {pinHint()}
+          </div>
         </div>
       </Show>
+      <label class="muted review-show-resolved">
+        <input
+          type="checkbox"
+          checked={pins.showResolved()}
+          onChange={(e) => pins.setShowResolved(e.currentTarget.checked)}
+          data-testid="review-show-resolved"
+        />{" "}
+        Show resolved pins on the canvas
+      </label>
       <Show
         when={props.review.threads().length > 0}
         fallback={<div class="muted">No review comments on this record.</div>}
@@ -92,6 +135,8 @@ export function ReviewTab(props: {
             {(t) => (
               <Thread
                 thread={t}
+                number={pins.numberOf(t.id)}
+                focused={pins.focused}
                 canWrite={canWrite()}
                 canResolve={canResolve()}
                 onPin={() => showPin(t)}
@@ -107,6 +152,9 @@ export function ReviewTab(props: {
 
 function Thread(props: {
   thread: ReviewThread;
+  /** Its pin's number on the canvas (null: not drawn there). */
+  number: number | null;
+  focused: () => string | null;
   canWrite: boolean;
   canResolve: boolean;
   onPin: () => void;
@@ -127,12 +175,22 @@ function Thread(props: {
       )
       .finally(() => setBusy(false));
   };
+  let el: HTMLDivElement | undefined;
+  const isFocused = () => props.focused() === t().id;
+  // A click on its pin on the canvas brings the thread into view.
+  createEffect(
+    on(props.focused, (id) => {
+      if (id === t().id) el?.scrollIntoView({ block: "nearest" });
+    }),
+  );
   const toggle = () =>
     props.review.resolve(t().id, !t().resolved).catch((err: unknown) => toastError(err, "Cannot change the thread"));
   return (
     <div
+      ref={el}
       class="review-thread"
-      classList={{ resolved: t().resolved }}
+      classList={{ resolved: t().resolved, focused: isFocused() }}
+      data-focused={String(isFocused())}
       data-testid="review-thread"
       data-resolved={String(t().resolved)}
       data-origin={t().origin}
@@ -161,7 +219,7 @@ function Thread(props: {
             data-testid="review-pin"
             title="Show on the canvas"
           >
-            Pinned to {pinLabel(p())}
+            <Show when={props.number}>{(n) => <b class="review-pin-no">{n()}</b>}</Show> Pinned to {pinLabel(p())}
           </button>
         )}
       </Show>

@@ -7,6 +7,7 @@ import type { LiveStore } from "../live/liveStore.js";
 import { statusLabel } from "../ui/StatusChip.js";
 import { toast, toastError } from "../ui/toasts.js";
 import { pinOfSelection } from "./pins.js";
+import { pinState } from "./pinState.js";
 import { recordThreads } from "./recordThreads.js";
 import { RejectDialog } from "./RejectDialog.js";
 import { reviewAndNext } from "./reviewFlow.js";
@@ -70,7 +71,8 @@ export function workspaceReview(o: {
   const open = (text: string, pin: ReviewPin | null) => conn.openThread(o.recordId, text, pin).then(put);
   const reply = (threadId: string, text: string) => conn.replyThread(o.recordId, threadId, text).then(put);
   const resolve = (threadId: string, resolved: boolean) => conn.resolveThread(o.recordId, threadId, resolved).then(put);
-  return { threads, canReview, approveNext, openReject, Dialog, open, reply, resolve };
+  const pins = pinState(threads);
+  return { threads, canReview, approveNext, openReject, Dialog, open, reply, resolve, pins };
 }
 
 export type WorkspaceReview = ReturnType<typeof workspaceReview>;

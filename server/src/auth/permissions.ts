@@ -81,6 +81,7 @@ function build(): Record<string, Rule> {
     get_dataset: READ,
     toggle_dataset_bookmark: MANAGE,
     get_filter_schema: READ,
+    get_filter_values: READ,
     get_record_neighbors: READ,
     get_record_sframe_batch: READ,
     get_video_frames: READ,

@@ -15,6 +15,7 @@ import { conversationsRouter } from "./routes/conversations.js";
 import { dashboardRouter } from "./routes/dashboard.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
+import { filterValuesRouter } from "./routes/filterValues.js";
 import { inferenceRouter } from "./routes/inference.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
@@ -95,6 +96,7 @@ export function createApp(options: AppOptions): Express {
   app.use(userRouter(ctx, auth));
   app.use(datasetsRouter(ctx));
   app.use(explorerRouter(ctx));
+  app.use(filterValuesRouter(ctx));
   app.use(viewsRouter(ctx));
   app.use(recordsRouter(ctx));
   for (const def of RESOURCES) app.use(resourceRouter(ctx, def));

@@ -3,3 +3,4 @@ export * from "./responses.js";
 export * from "./videoFrames.js";
 export * from "./review.js";
 export * from "./dashboard.js";
+export * from "./filterValues.js";

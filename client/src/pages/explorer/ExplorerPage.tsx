@@ -204,6 +204,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
       <Show when={filterDoc()}>
         {(doc) => (
           <FilterBuilder
+            datasetId={props.datasetId}
             columns={doc().columns}
             filters={props.query.filters}
             onApply={(filters) => setQuery({ filters })}

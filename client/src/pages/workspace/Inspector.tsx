@@ -1,4 +1,4 @@
-import { createSignal, Show, type Accessor } from "solid-js";
+import { createEffect, createSignal, on, Show, type Accessor } from "solid-js";
 import type { ActivityEntry, Role, Row } from "@tessera/shared-crdt";
 import { ReviewTab } from "../../review/ReviewTab.js";
 import type { WorkspaceReview } from "../../review/workspaceReview.js";
@@ -18,6 +18,8 @@ export function Inspector(props: {
 }) {
   type Tab = "objects" | "record" | "review" | "activity" | "proposals";
   const [tab, setTab] = createSignal<Tab>("objects");
+  // A click on a review pin on the canvas opens its thread here.
+  createEffect(on(props.review.pins.focused, (id) => id && setTab("review"), { defer: true }));
   const open = () => props.review.threads().filter((t) => !t.resolved).length;
   const tabButton = (id: Tab, label: string, extra?: () => string) => (
     <button

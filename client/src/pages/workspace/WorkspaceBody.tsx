@@ -14,7 +14,7 @@ import type { DatasetMeta } from "../../app/datasetMeta.js";
 import { EntityIndex, type EntityItem } from "../../app/EntityIndex.js";
 import { dispatchFollow, followState } from "../../app/follow.js";
 import { followBanner } from "../../app/followMachine.js";
-import { KEYPOINT_TEMPLATES } from "../../app/templates.js";
+import { datasetTemplates } from "../../app/templates.js";
 import { createUndoManager } from "../../app/undo.js";
 import type { CanvasController, CanvasView, SelectionRef } from "../../canvas/types.js";
 import type { LiveStore } from "../../live/liveStore.js";
@@ -26,6 +26,7 @@ import { statusLabel } from "../../ui/StatusChip.js";
 import { toast, toastError } from "../../ui/toasts.js";
 import { canvasAvailable, loadCanvas } from "./canvasLoader.js";
 import { CreationForm } from "./CreationForm.js";
+import { ReviewPins } from "../../review/ReviewPins.js";
 import { distinctPeople, peers, recordFields, type Peer } from "./recordBindings.js";
 import { canvasSettings } from "./canvasSettings.js";
 import { deleteSelected } from "./deleteSelected.js";
@@ -134,9 +135,12 @@ export function WorkspaceBody(props: {
   const [controller, setController] = createSignal<CanvasController | null>(null);
   const [canvasMissing, setCanvasMissing] = createSignal(!canvasAvailable());
   const [selection, setSelection] = createSignal<readonly SelectionRef[]>([]);
+  const keypointTemplates = datasetTemplates(meta.info, meta.featureValues);
+  for (const p of keypointTemplates.problems) console.warn(`tessera: keypoint template skipped: ${p}`);
   const settings = canvasSettings({
     datasetId: props.datasetId,
     field,
+    templates: keypointTemplates.templates,
     controller,
     awareness,
     onTool: (t) => live.conn.updatePresence({ recordId: props.recordId, tool: t }),
@@ -178,7 +182,7 @@ export function WorkspaceBody(props: {
       newId: randomId,
       colorOf,
       labelOf,
-      templates: KEYPOINT_TEMPLATES,
+      templates: keypointTemplates.templates,
       editable: editable(),
       undoManager: undo,
       brushRadius: settings.brush(),
@@ -457,12 +461,13 @@ export function WorkspaceBody(props: {
       />
       <main class="stage" classList={{ "has-dock": !!parts.Dock }}>
         <div class="canvas-host" ref={host} data-testid="canvas-host" />
+        <ReviewPins controller={controller} host={() => host} pins={review.pins} />
         <ToolOptions
           tool={tool()}
           field={field}
           category={category()}
           onCategory={setCategory}
-          templates={KEYPOINT_TEMPLATES}
+          templates={keypointTemplates.templates}
           template={settings.template()}
           onTemplate={settings.setTemplate}
           brush={settings.brush()}

@@ -1,8 +1,8 @@
 import { createSignal, type Accessor } from "solid-js";
 import type { Awareness } from "y-protocols/awareness";
 import type { LabelField } from "../../app/categories.js";
-import { KEYPOINT_TEMPLATES } from "../../app/templates.js";
-import type { CanvasController, ToolName } from "../../canvas/types.js";
+import { categoryForTemplate } from "../../app/templates.js";
+import type { CanvasController, KeypointTemplate, ToolName } from "../../canvas/types.js";
 import { BRUSH_SIZES } from "./ToolOptions.js";
 
 /**
@@ -43,6 +43,8 @@ function storedCategory(datasetId: string): string {
 export function canvasSettings(o: {
   datasetId: string;
   field: LabelField | null;
+  /** The dataset's keypoint templates (`datasetTemplates`). */
+  templates: readonly KeypointTemplate[];
   controller: Accessor<CanvasController | null>;
   awareness: Awareness;
   /** Told of every tool change, including the canvas's own (it goes back to select after a box). */
@@ -51,10 +53,29 @@ export function canvasSettings(o: {
   const [tool, setToolSignal] = createSignal<ToolName>("select");
   const [lastDrawTool, setLastDrawTool] = createSignal<ToolName>("bbox");
   const [category, setCategorySignal] = createSignal(storedCategory(o.datasetId) || o.field?.values[0] || "");
-  const [template, setTemplateSignal] = createSignal(KEYPOINT_TEMPLATES[0]?.id ?? "person");
+  const [template, setTemplateSignal] = createSignal(o.templates[0]?.id ?? "");
   const [brush, setBrushSignal] = createSignal(16);
   const [hidden, setHidden] = createSignal<ReadonlySet<string>>(new Set());
   const [locked, setLocked] = createSignal<ReadonlySet<string>>(new Set());
+
+  const setCategory = (v: string) => {
+    setCategorySignal(v);
+    o.controller()?.setCategory(v);
+    try {
+      localStorage.setItem(categoryKey(o.datasetId), v);
+    } catch (err) {
+      console.warn("tessera: cannot remember the category", err);
+    }
+  };
+  // A skeleton gets the category its template is for, not the one the last shape used.
+  const categoryForSkeleton = () => {
+    const c = categoryForTemplate(
+      o.templates.find((t) => t.id === template()),
+      o.field,
+      category(),
+    );
+    if (c !== category()) setCategory(c);
+  };
 
   const noteTool = (t: ToolName) => {
     setToolSignal(t);
@@ -93,19 +114,13 @@ export function canvasSettings(o: {
       o.controller()?.setTool(t);
       o.awareness.setLocalStateField("tool", t);
       noteTool(t);
+      if (t === "keypoints") categoryForSkeleton();
     },
-    setCategory(v) {
-      setCategorySignal(v);
-      o.controller()?.setCategory(v);
-      try {
-        localStorage.setItem(categoryKey(o.datasetId), v);
-      } catch (err) {
-        console.warn("tessera: cannot remember the category", err);
-      }
-    },
+    setCategory,
     setTemplate(id) {
       setTemplateSignal(id);
       o.controller()?.setKeypointTemplate(id);
+      if (tool() === "keypoints") categoryForSkeleton();
     },
     setBrush,
     stepBrush(delta) {
