@@ -44,7 +44,9 @@ test("a rejection with a pinned comment reaches the annotator live; she answers 
   const row = rita.getByTestId("object-row").first();
   const entity = (await row.getAttribute("data-entity")) ?? "";
   expect(entity).not.toBe("");
-  await row.click();
+  // Its id selects it (the middle of the row can be the category drop-down, which does not select).
+  await row.getByTestId("object-id").click();
+  await expect(row).toHaveClass(/\bsel\b/);
   await rita.locator('button[data-action="reject"]').click();
   const dialog = rita.getByTestId("reject-dialog");
   await expect(dialog.getByTestId("reject-pin")).toBeChecked();
