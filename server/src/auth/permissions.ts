@@ -108,6 +108,14 @@ function build(): Record<string, Rule> {
     update_review_thread: REVIEW,
     get_review_queue: READ,
     list_review_stamps: READ,
+    // Assignments (SPEC AS4): everyone on the dataset reads them and asks for their next record; admins assign and lock.
+    list_assignments: READ,
+    get_next_for_me: READ,
+    get_assignment_progress: READ,
+    list_assignable_people: MANAGE,
+    assign_records: MANAGE,
+    unassign_records: MANAGE,
+    set_assignment_lock: MANAGE,
     // Inference discovery (nothing connected): Pixano's UI polls it on every page.
     list_connected_providers: SIGNED_IN,
     list_inference_models: SIGNED_IN,

@@ -2,3 +2,4 @@ export * from "./rest.js";
 export * from "./responses.js";
 export * from "./videoFrames.js";
 export * from "./review.js";
+export * from "./assign.js";
