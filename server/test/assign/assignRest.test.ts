@@ -58,6 +58,12 @@ describe("assignments (SPEC AS)", () => {
     expect((await list("?person=bob&role=annotator")).items.map((a) => a.record_id)).toEqual(RECORDS.slice(5, 10));
     expect((await list("?person=rita&role=annotator")).items).toEqual([]);
     expect((await list()).lock.locked).toBe(false);
+    // The explorer's "Assigned to" filter: the records listing takes `assigned_to` (with the other filters).
+    const listing = await lead().get("/records?assigned_to=bob&limit=50");
+    expect(listing.status).toBe(200);
+    expect((listing.body.items as Array<{ id: string }>).map((r) => r.id)).toEqual(RECORDS.slice(5, 10));
+    const none = await lead().get("/records?assigned_to=vic");
+    expect(none.body.items).toEqual([]);
   });
 
   it("AS2/AS3: an explorer filter is resolved by the server; round-robin alternates; unassign clears one side", async () => {
