@@ -18,6 +18,7 @@ import { rememberPlace, takePlace } from "./scrollMemory.js";
 import { pageStamps } from "../../review/pageStamps.js";
 import { ReviewFilters } from "../../review/ReviewFilters.js";
 import { ReviewQueueButton } from "../../review/ReviewQueueButton.js";
+import { AssignedCell, AssignToolbar } from "../../assign/AssignToolbar.js";
 
 function formatTime(s: string): string {
   if (!s) return "";
@@ -188,6 +189,12 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <span class="badge">{meta()?.info.workspace}</span>
         <span class="spacer" />
         <ReviewQueueButton datasetId={props.datasetId} query={props.query} />
+        <AssignToolbar
+          datasetId={props.datasetId}
+          query={props.query}
+          pageIds={items().map((r) => r.id)}
+          total={total()}
+        />
         <input
           class="input"
           style={{ width: "280px" }}
@@ -236,6 +243,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
               {header("updated_at", "Updated")}
               <th data-column="submitted_by">Submitted by</th>
               <th data-column="reviewed_by">Reviewed by</th>
+              <th data-column="assigned_to">Assigned to</th>
               <For each={customFields()}>{(f) => header(f, f)}</For>
               <th>People</th>
             </tr>
@@ -285,6 +293,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                   <td class="muted">{formatTime(rec.updated_at)}</td>
                   <td data-testid="submitted-by">{stamps().get(rec.id)?.submitted_by?.name ?? ""}</td>
                   <td data-testid="reviewed-by">{stamps().get(rec.id)?.reviewed_by?.name ?? ""}</td>
+                  <AssignedCell datasetId={props.datasetId} recordId={rec.id} />
                   <For each={customFields()}>{(f) => <td>{String(rec[f] ?? "")}</td>}</For>
                   <td>
                     <span class="avatars" data-testid="record-people">

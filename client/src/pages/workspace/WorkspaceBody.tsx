@@ -23,6 +23,7 @@ import { queuedCounts, splitRecordKey } from "../../sync/outbox.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import { ShortcutHelp } from "../../ui/ShortcutHelp.js";
 import { statusLabel } from "../../ui/StatusChip.js";
+import { assignLockReason } from "../../assign/assignStore.js";
 import { toast, toastError } from "../../ui/toasts.js";
 import { canvasAvailable, loadCanvas } from "./canvasLoader.js";
 import { CreationForm } from "./CreationForm.js";
@@ -445,7 +446,8 @@ export function WorkspaceBody(props: {
             Read-only —{" "}
             {role === "viewer"
               ? "viewers look but do not edit"
-              : `this record is ${statusLabel(status()).toLowerCase()}; a reviewer can reopen it`}
+              : (assignLockReason(props.datasetId, props.recordId, { id: myId, role }) ??
+                `this record is ${statusLabel(status()).toLowerCase()}; a reviewer can reopen it`)}
           </div>
         </Show>
       </div>
