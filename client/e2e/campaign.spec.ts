@@ -227,8 +227,9 @@ test("campaign: assign 10 records to two annotators, work through next-for-me, r
     await expect.poll(() => statusOf(lead, first)).toBe("validated");
     expect(await commentOf(lead, first)).toBe(note);
 
-    // ── Per-person progress, live in the lead's explorer.
-    await explorer(lead, `?filter=${encodeURIComponent(`id:in:${picked.join(",")}`)}`);
+    // ── Per-person progress in the lead's explorer, filtered on rita's assignments (a fresh listing).
+    await explorer(lead, "?assigned_to=rita");
+    await expect(lead.getByTestId("range")).toHaveText("1–10 of 10");
     await lead.getByTestId("assign-progress-button").click();
     const progressRow = (who: string, role: string) =>
       lead.locator(`[data-testid="assign-progress-row"][data-person="${who}"][data-role="${role}"]`);
