@@ -108,11 +108,11 @@ function build(): Record<string, Rule> {
     update_review_thread: REVIEW,
     get_review_queue: READ,
     list_review_stamps: READ,
-    // Assignments (SPEC AS4): everyone on the dataset reads them and asks for their next record; admins assign and lock.
+    // Assignments (SPEC AS4): everyone on the dataset reads them (and who can take them); admins assign and lock.
     list_assignments: READ,
     get_next_for_me: READ,
     get_assignment_progress: READ,
-    list_assignable_people: MANAGE,
+    list_assignable_people: READ,
     assign_records: MANAGE,
     unassign_records: MANAGE,
     set_assignment_lock: MANAGE,
