@@ -160,6 +160,7 @@ test("campaign: assign 10 records to two annotators, work through next-for-me, r
     await expect(lead.getByTestId("assign-lock")).toBeChecked();
     await openRecord(people[other], first);
     await expect(people[other].getByTestId("readonly-banner")).toContainText(`assigned to ${ownerName}`);
+    await expect(people[other].locator('button[data-action="submit"]')).toHaveCount(0);
     await docsShot(people[other], "assign-locked");
     const refused = await people[other].request.put(api(`/records/${first}`), { data: { comment: "not mine" } });
     expect(refused.status()).toBe(403);

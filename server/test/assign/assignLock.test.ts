@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { patchRecord, readRecordCell } from "@tessera/shared-crdt";
-import { startCampaign, syncClient, waitFor, type Campaign, type SyncClient } from "./support.js";
+import { io, type Socket } from "socket.io-client";
+import {
+  LIVE_NAMESPACE,
+  patchRecord,
+  readRecordCell,
+  type LiveAck,
+  type LiveClientToServer,
+  type LiveServerToClient,
+  type StatusChange,
+} from "@tessera/shared-crdt";
+import { DS, startCampaign, syncClient, waitFor, type Campaign, type SyncClient } from "./support.js";
 
 /**
  * The assignment lock (SPEC AS6) on a real server process: soft by default (anyone helps), locked only the
@@ -64,6 +73,34 @@ describe("assignment lock (SPEC AS6)", () => {
       await lock(false);
     }
     expect((await putComment("bob", "r1", "bob after unlock")).status).toBe(200);
+  });
+
+  it("locked, another annotator's workflow action over the live channel is refused as forbidden; the assignee's goes through", async () => {
+    await lock(true);
+    const sockets: Array<Socket<LiveServerToClient, LiveClientToServer>> = [];
+    const transition = async (who: string, recordId: string) => {
+      const socket: Socket<LiveServerToClient, LiveClientToServer> = io(`${c.server.url}${LIVE_NAMESPACE}`, {
+        auth: { datasetId: DS, token: c.as(who).token },
+        transports: ["websocket"],
+        reconnection: false,
+      });
+      sockets.push(socket);
+      await waitFor(() => socket.connected, `${who} live`);
+      return new Promise<Parameters<LiveAck<StatusChange>>[0]>((resolve) =>
+        socket.emit("record:transition", { recordId, action: "submit" }, resolve),
+      );
+    };
+    try {
+      const refused = await transition("bob", "r1");
+      expect(refused).toMatchObject({ ok: false, reason: "forbidden" });
+      expect(refused.ok ? "" : refused.error).toContain("assigned to alice");
+      expect(((await c.as("rita").get("/records/r1")).body as { status: string }).status).not.toBe("inReview");
+      const done = await transition("bob", "r2");
+      expect(done).toMatchObject({ ok: true, value: { to: "inReview" } });
+    } finally {
+      for (const s of sockets) s.disconnect();
+      await lock(false);
+    }
   });
 
   it("locked, another annotator's stock y-websocket client joins read-only and its write is refused; unlocking re-admits it", async () => {

@@ -416,7 +416,8 @@ export function WorkspaceBody(props: {
         hasPrev={!!neighbors()?.prev}
         hasNext={!!neighbors()?.next}
         status={status()}
-        role={role}
+        // Kept off this record by the assignment lock (SPEC AS6): no workflow buttons, as for a viewer.
+        role={assignLockReason(props.datasetId, props.recordId, { id: myId, role }) === null ? role : "viewer"}
         sync={sync()}
         queuedElsewhere={queuedElsewhere()}
         people={here()}
