@@ -1,3 +1,4 @@
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { AssignChange, Role } from "@tessera/shared-crdt";
 import type { AssignLock, AssignPerson, AssignRole, Assignment } from "@tessera/shared-crdt/api";
@@ -45,6 +46,11 @@ export class AssignStore {
     return new AssignStore(path.join(dataDir, ".tessera", "assign"), options);
   }
 
+  /** Datasets whose assignments are held in memory (only those that have any). */
+  get datasetsInMemory(): number {
+    return this.datasets.size;
+  }
+
   onChange(fn: (e: AssignChangeEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -57,9 +63,8 @@ export class AssignStore {
   private state(datasetId: string): DatasetState {
     let s = this.datasets.get(datasetId);
     if (!s) {
-      const file = path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
       s = {
-        log: new AppendLog<AssignEvent>(file),
+        log: new AppendLog<AssignEvent>(this.fileOf(datasetId)),
         records: new Map(),
         lock: UNLOCKED,
         queue: Promise.resolve(),
@@ -83,6 +88,26 @@ export class AssignStore {
       throw err;
     }
     return s;
+  }
+
+  /**
+   * The state of a dataset that has assignments (a log on disk or changes made here), or null: asked on every sync
+   * upgrade, before the dataset is known to exist, so a name alone never creates state (memory stays bounded by
+   * the datasets that have assignments).
+   */
+  private async peek(datasetId: string): Promise<DatasetState | null> {
+    if (this.datasets.has(datasetId)) return this.load(datasetId);
+    try {
+      await fs.access(this.fileOf(datasetId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    return this.load(datasetId);
+  }
+
+  private fileOf(datasetId: string): string {
+    return path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
   }
 
   private serial<T>(datasetId: string, fn: (s: DatasetState) => Promise<T>): Promise<T> {
@@ -170,8 +195,9 @@ export class AssignStore {
     recordId: string,
     who: { readonly id: string; readonly role: Role },
   ): Promise<string | null> {
-    const s = await this.load(datasetId);
-    if (!s.lock.locked || who.role === "reviewer" || who.role === "admin") return null;
+    if (who.role === "reviewer" || who.role === "admin") return null;
+    const s = await this.peek(datasetId);
+    if (s === null || !s.lock.locked) return null;
     const annotator = s.records.get(recordId)?.annotator ?? null;
     if (annotator === null || annotator.id === who.id) return null;
     return `Assignment is locked: record '${recordId}' is assigned to ${annotator.name}.`;
