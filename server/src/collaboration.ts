@@ -11,6 +11,8 @@ import { LiveHub, type LiveIdentify } from "./live/LiveHub.js";
 import { liveRoomsPort } from "./live/roomsAdapter.js";
 import { reviewedWorkflow } from "./review/reviewedWorkflow.js";
 import { ReviewStore } from "./review/ReviewStore.js";
+import { AssignStore } from "./assign/AssignStore.js";
+import { AssignEnforcer } from "./assign/enforce.js";
 import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, PersistError, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
@@ -61,6 +63,8 @@ export interface Collaboration {
   readonly live: LiveReadPort;
   /** Review threads and who submitted / reviewed each record (SPEC RV). */
   readonly review: ReviewStore;
+  /** Assignments (SPEC AS). */
+  readonly assign: AssignStore;
   /** Room events (loaded, flushed, unloaded, …) for observers: tests wait on them instead of polling. */
   readonly onRoom: RoomManager["on"];
   /** Record rooms loaded or loading now (`/health` reports it: rooms unload once everyone left). */
@@ -92,17 +96,21 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       // Not fatal: the first flush starts it again (and fails, with the reason, if it still cannot start).
       logger.error("the persist worker did not start with the server", { error: String(err) });
     });
+  // Assignments (SPEC AS6): the lock decides who may write a record, at the sync endpoint and for every write.
+  const assign = AssignStore.in(dataDir, { clock });
+  const enforcer = new AssignEnforcer(assign, logger);
   const sync = attachSync(server, {
     library,
     log,
     snapshots,
     persister,
-    identify: options.identify ?? defaultIdentify,
+    identify: enforcer.identify(options.identify ?? defaultIdentify),
     logger,
     clock,
     ...(options.syncLimits ? { limits: options.syncLimits } : {}),
   });
   const rooms = sync.rooms;
+  const stopAssign = enforcer.follow(rooms);
   rooms.on("flushed", (e) => library.touched(e.datasetId));
 
   const activity = new ActivityLog(path.join(dataDir, ".tessera", "activity"), {
@@ -115,10 +123,12 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const basePort = liveRoomsPort(rooms, clock);
   const roomsPort: typeof basePort = {
     ...basePort,
-    applyWorkflow: (datasetId, recordId, action, user, comment, pin) =>
-      reviewed(datasetId, recordId, action, user, comment, pin ?? null, () =>
+    applyWorkflow: async (datasetId, recordId, action, user, comment, pin) => {
+      await enforcer.check(datasetId, recordId, user);
+      return reviewed(datasetId, recordId, action, user, comment, pin ?? null, () =>
         basePort.applyWorkflow(datasetId, recordId, action, user, comment),
-      ),
+      );
+    },
   };
   const stopStamps = roomsPort.onStatus((change) =>
     review.recordStatus(change, (err) =>
@@ -129,6 +139,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     rooms: roomsPort,
     activity,
     review,
+    assign,
     recordExists: async (datasetId, recordId) =>
       (await (await library.open(datasetId))?.get("records", recordId, ["id"])) != null,
     clock,
@@ -153,16 +164,19 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
   const docs: RecordDocsPort = {
     edit: async (datasetId, recordId, who, fn) => {
+      await enforcer.check(datasetId, recordId, who);
       remember(who, datasetId);
       await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), { flush: true });
     },
     workflow: async (datasetId, recordId, action, who, comment, pin) => {
+      await enforcer.check(datasetId, recordId, who);
       remember(who, datasetId);
       return reviewed(datasetId, recordId, action, who, comment, pin ?? null, () =>
         rooms.applyWorkflow(datasetId, recordId, action, { ...who, tessera: false }, comment, { flush: true }),
       );
     },
     updateRecord: async (datasetId, recordId, who, fields, status, comment) => {
+      await enforcer.check(datasetId, recordId, who);
       remember(who, datasetId);
       const decide = (from: string) =>
         status === undefined || status === from ? null : setStatus(from, status, who.role, comment);
@@ -187,12 +201,14 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     docs,
     live,
     review,
+    assign,
     onRoom: (event, listener) => rooms.on(event, listener),
     roomsLoaded: () => rooms.size,
     recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();
       stopStamps();
+      stopAssign();
       await hub.close();
       await sync.close();
       await persister.close();

@@ -151,7 +151,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     corsOrigins: options.corsOrigins,
     jsonLimitBytes: options.jsonLimitBytes,
     auth,
-    ...(collab ? { docs: collab.docs, live: collab.live, review: collab.review } : {}),
+    ...(collab ? { docs: collab.docs, live: collab.live, review: collab.review, assign: collab.assign } : {}),
   });
   endpoints.on("request", (req, res) => {
     // socket.io owns its path exclusively (polling included): Express never answers it too.

@@ -13,6 +13,8 @@ export interface ExplorerQuery {
   /** Tessera's review columns (SPEC RV6): records last submitted / reviewed by this account (id or name). */
   readonly submittedBy?: string;
   readonly reviewedBy?: string;
+  /** Records assigned to this account (id), as annotator or reviewer (SPEC AS). */
+  readonly assignedTo?: string;
 }
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -29,6 +31,7 @@ export function restParams(query: ExplorerQuery): Record<string, string | string
   }
   if (query.submittedBy) out.submitted_by = query.submittedBy;
   if (query.reviewedBy) out.reviewed_by = query.reviewedBy;
+  if (query.assignedTo) out.assigned_to = query.assignedTo;
   return out;
 }
 
@@ -45,6 +48,7 @@ export function queryToSearch(query: ExplorerQuery): URLSearchParams {
   if (query.offset > 0) sp.set("offset", String(query.offset));
   if (query.submittedBy) sp.set("submitted_by", query.submittedBy);
   if (query.reviewedBy) sp.set("reviewed_by", query.reviewedBy);
+  if (query.assignedTo) sp.set("assigned_to", query.assignedTo);
   return sp;
 }
 
@@ -71,6 +75,7 @@ export function searchToQuery(sp: URLSearchParams): ExplorerQuery {
     offset: Number.isInteger(offset) && offset > 0 ? offset : 0,
     ...(sp.get("submitted_by") ? { submittedBy: sp.get("submitted_by") ?? "" } : {}),
     ...(sp.get("reviewed_by") ? { reviewedBy: sp.get("reviewed_by") ?? "" } : {}),
+    ...(sp.get("assigned_to") ? { assignedTo: sp.get("assigned_to") ?? "" } : {}),
   };
 }
 

@@ -127,6 +127,7 @@ export function shortcuts(): readonly ShortcutGroup[] {
         { keys: "Shift+A", action: "Approve, then the next record waiting for review (reviewers)" },
         { keys: "Shift+R", action: "Reject with a comment, then the next record waiting for review (reviewers)" },
         { keys: "?", action: "This help" },
+        { keys: "Shift+N", action: "Next record assigned to me, not finished (explorer and workspace)" },
       ],
     },
   ];

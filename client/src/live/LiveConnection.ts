@@ -38,6 +38,8 @@ export interface LiveEvents {
   connection: boolean;
   /** A review thread of this dataset changed (SPEC RV8). */
   review: Parameters<LiveServerToClient["review:thread"]>[0];
+  /** Assignments of this dataset changed (SPEC AS7). */
+  assign: Parameters<LiveServerToClient["assign:changed"]>[0];
 }
 
 type Listener<K extends keyof LiveEvents> = (payload: LiveEvents[K]) => void;
@@ -104,6 +106,7 @@ export class LiveConnection {
     this.socket.on("record:status", (p) => this.emit("status", p));
     this.socket.on("activity", (p) => this.emit("activity", p));
     this.socket.on("review:thread", (p) => this.emit("review", p));
+    this.socket.on("assign:changed", (p) => this.emit("assign", p));
     this.socket.on("follow:moved", (p) => this.emit("followMoved", p));
     this.socket.on("follow:ended", (p) => {
       this.following = null;

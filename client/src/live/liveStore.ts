@@ -18,6 +18,7 @@ let current: { store: LiveStore; key: string; stops: Array<() => void> } | null 
 const statusListeners = new Set<(c: StatusChange) => void>();
 const activityListeners = new Set<(a: ActivityEntry) => void>();
 const reviewListeners = new Set<(e: LiveEvents["review"]) => void>();
+const assignListeners = new Set<(e: LiveEvents["assign"]) => void>();
 const followListeners = new Set<
   (e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void
 >();
@@ -35,6 +36,7 @@ export function liveFor(datasetId: string, identity: Identity): LiveStore {
     conn.on("status", (c) => statusListeners.forEach((fn) => fn(c))),
     conn.on("activity", (a) => activityListeners.forEach((fn) => fn(a))),
     conn.on("review", (e) => reviewListeners.forEach((fn) => fn(e))),
+    conn.on("assign", (e) => assignListeners.forEach((fn) => fn(e))),
     conn.on("followMoved", (p) => followListeners.forEach((fn) => fn({ kind: "moved", ...p }))),
     conn.on("followEnded", (p) => followListeners.forEach((fn) => fn({ kind: "ended", ...p }))),
   ];
@@ -68,6 +70,12 @@ export function onActivity(fn: (a: ActivityEntry) => void): () => void {
 export function onReviewThread(fn: (e: LiveEvents["review"]) => void): () => void {
   reviewListeners.add(fn);
   return () => reviewListeners.delete(fn);
+}
+
+/** Assignments of the open dataset as they change (SPEC AS7). */
+export function onAssignChange(fn: (e: LiveEvents["assign"]) => void): () => void {
+  assignListeners.add(fn);
+  return () => assignListeners.delete(fn);
 }
 
 export function onFollowEvent(

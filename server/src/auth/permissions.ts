@@ -110,6 +110,14 @@ function build(): Record<string, Rule> {
     get_review_queue: READ,
     list_review_stamps: READ,
     get_dataset_dashboard: READ,
+    // Assignments (SPEC AS4): everyone on the dataset reads them (and who can take them); admins assign and lock.
+    list_assignments: READ,
+    get_next_for_me: READ,
+    get_assignment_progress: READ,
+    list_assignable_people: READ,
+    assign_records: MANAGE,
+    unassign_records: MANAGE,
+    set_assignment_lock: MANAGE,
     // Inference discovery (nothing connected): Pixano's UI polls it on every page.
     list_connected_providers: SIGNED_IN,
     list_inference_models: SIGNED_IN,

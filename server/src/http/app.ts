@@ -21,6 +21,9 @@ import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
 import type { ReviewStore } from "../review/ReviewStore.js";
+import { assignRouter, mapAssignError } from "./routes/assign.js";
+import type { AssignStore } from "../assign/AssignStore.js";
+import { roleOn } from "../auth/roles.js";
 import { RESOURCES, resourceRouter } from "./routes/resources.js";
 import { clientRouter, rootRouter, type Readiness } from "./routes/root.js";
 import { viewsRouter } from "./routes/views.js";
@@ -44,6 +47,8 @@ export interface AppOptions {
   readonly live?: LiveReadPort;
   /** Review threads and workflow stamps (SPEC RV). */
   readonly review?: ReviewStore;
+  /** Assignments (SPEC AS). */
+  readonly assign?: AssignStore;
   /**
    * Who a request is and what they may do (accounts, sessions, tokens, the permission table).
    * Absent → the single-user mode: everyone is the local admin.
@@ -77,6 +82,7 @@ export function createApp(options: AppOptions): Express {
     jsonLimitBytes,
     ...(options.docs ? { docs: options.docs } : {}),
     ...(options.review ? { review: options.review } : {}),
+    ...(options.assign ? { assign: options.assign } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -105,12 +111,18 @@ export function createApp(options: AppOptions): Express {
   app.use(reviewRouter(ctx));
   app.use(inferenceRouter(ctx));
   app.use(dashboardRouter(ctx, options.dataDir));
+  app.use(
+    assignRouter(
+      ctx,
+      (ds) => auth.users?.list().map((u) => ({ id: u.username, name: u.displayName, role: roleOn(u, ds) })) ?? null,
+    ),
+  );
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
   // Every router has registered its routes: one guard per route, from the permission table.
   guard.install();
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError]));
+  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError, mapAssignError]));
   return app;
 }

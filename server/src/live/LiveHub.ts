@@ -3,6 +3,7 @@ import { Server, type Namespace, type Socket } from "socket.io";
 import {
   LIVE_NAMESPACE,
   LIVE_PROTOCOL_VERSION,
+  type AssignChange,
   type LiveAck,
   type LiveClientToServer,
   type LiveServerToClient,
@@ -130,6 +131,8 @@ export class LiveHub {
       maxConnectionsPerUser?: number;
       /** Review threads (SPEC RV8): their changes reach the dataset's room and the activity feed. */
       review?: LiveReviewPort;
+      /** Assignments (SPEC AS7): their changes reach the dataset's room. */
+      assign?: { onChange(fn: (e: AssignChange & { readonly datasetId: string }) => void): () => void };
       /** Whether a record exists (review events name one). */
       recordExists?: (datasetId: string, recordId: string) => Promise<boolean>;
     },
@@ -163,6 +166,12 @@ export class LiveHub {
       deps.activity.onEntry((entry) => this.nsp.to(datasetRoom(entry.datasetId)).emit("activity", entry)),
     );
     if (deps.review) this.unsubscribe.push(deps.review.onThread((e) => this.reviewChanged(e)));
+    if (deps.assign)
+      this.unsubscribe.push(
+        deps.assign.onChange(({ datasetId, change, record_ids, by }) =>
+          this.nsp.to(datasetRoom(datasetId)).emit("assign:changed", { change, record_ids, by }),
+        ),
+      );
   }
 
   /** SPEC RV8: everyone on the dataset gets the thread as it is now; the feed gets one entry. */

@@ -4,3 +4,4 @@ export * from "./videoFrames.js";
 export * from "./review.js";
 export * from "./dashboard.js";
 export * from "./filterValues.js";
+export * from "./assign.js";

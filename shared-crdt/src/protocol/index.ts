@@ -3,6 +3,7 @@ export {
   LIVE_NAMESPACE,
   LIVE_PROTOCOL_VERSION,
   type ActivityEntry,
+  type AssignChange,
   type LiveAck,
   type LiveClientToServer,
   type LiveHandshake,

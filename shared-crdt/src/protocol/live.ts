@@ -97,6 +97,16 @@ export interface LiveServerToClient {
   activity: (p: ActivityEntry) => void;
   /** A review thread of a record in this dataset was opened, answered, resolved or reopened (SPEC RV8). */
   "review:thread": (p: { thread: ReviewThread; change: ReviewThreadChange; by: { id: string; name: string } }) => void;
+  /** Records of this dataset were assigned or unassigned, or its assignment was locked or unlocked (SPEC AS7). */
+  "assign:changed": (p: AssignChange) => void;
+}
+
+/** What an `assign:changed` event says: the explorer refetches what it shows of these records. */
+export interface AssignChange {
+  readonly change: "assigned" | "unassigned" | "locked" | "unlocked";
+  /** The records whose assignment changed (empty for a lock change). */
+  readonly record_ids: readonly string[];
+  readonly by: { readonly id: string; readonly name: string };
 }
 
 /** Handshake `auth` payload (until accounts exist, identity is a display name; see server identify hook). */

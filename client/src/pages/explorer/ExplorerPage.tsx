@@ -19,6 +19,7 @@ import { pageStamps } from "../../review/pageStamps.js";
 import { ReviewFilters } from "../../review/ReviewFilters.js";
 import { ReviewQueueButton } from "../../review/ReviewQueueButton.js";
 import { DashboardLink } from "../dashboard/DashboardLink.js";
+import { AssignedCell, AssignToolbar } from "../../assign/AssignToolbar.js";
 
 function formatTime(s: string): string {
   if (!s) return "";
@@ -190,6 +191,12 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
         <span class="spacer" />
         <ReviewQueueButton datasetId={props.datasetId} query={props.query} />
         <DashboardLink datasetId={props.datasetId} class="btn ghost" />
+        <AssignToolbar
+          datasetId={props.datasetId}
+          query={props.query}
+          pageIds={items().map((r) => r.id)}
+          total={total()}
+        />
         <input
           class="input"
           style={{ width: "280px" }}
@@ -239,6 +246,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
               {header("updated_at", "Updated")}
               <th data-column="submitted_by">Submitted by</th>
               <th data-column="reviewed_by">Reviewed by</th>
+              <th data-column="assigned_to">Assigned to</th>
               <For each={customFields()}>{(f) => header(f, f)}</For>
               <th>People</th>
             </tr>
@@ -288,6 +296,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                   <td class="muted">{formatTime(rec.updated_at)}</td>
                   <td data-testid="submitted-by">{stamps().get(rec.id)?.submitted_by?.name ?? ""}</td>
                   <td data-testid="reviewed-by">{stamps().get(rec.id)?.reviewed_by?.name ?? ""}</td>
+                  <AssignedCell datasetId={props.datasetId} recordId={rec.id} />
                   <For each={customFields()}>{(f) => <td>{String(rec[f] ?? "")}</td>}</For>
                   <td>
                     <span class="avatars" data-testid="record-people">

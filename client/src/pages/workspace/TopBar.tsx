@@ -4,6 +4,7 @@ import { syncLabel, type SyncStatus } from "../../sync/SyncTracker.js";
 import { Avatar } from "../../ui/Avatar.js";
 import { StatusChip } from "../../ui/StatusChip.js";
 import { UserMenu } from "../../ui/UserMenu.js";
+import { NextForMeButton } from "../../assign/NextForMeButton.js";
 import type { Peer } from "./recordBindings.js";
 
 const ACTION_LABELS: Record<NamedAction, string> = {
@@ -156,6 +157,7 @@ export function TopBar(props: {
           )}
         </For>
       </span>
+      <NextForMeButton datasetId={props.datasetId} recordId={props.recordId} />
       <UserMenu datasetId={props.datasetId} onShortcuts={() => props.onHelp()} />
     </header>
   );

@@ -23,6 +23,7 @@ import { queuedCounts, splitRecordKey } from "../../sync/outbox.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import { ShortcutHelp } from "../../ui/ShortcutHelp.js";
 import { statusLabel } from "../../ui/StatusChip.js";
+import { assignLockReason } from "../../assign/assignStore.js";
 import { toast, toastError } from "../../ui/toasts.js";
 import { canvasAvailable, loadCanvas } from "./canvasLoader.js";
 import { CreationForm } from "./CreationForm.js";
@@ -419,7 +420,8 @@ export function WorkspaceBody(props: {
         hasPrev={!!neighbors()?.prev}
         hasNext={!!neighbors()?.next}
         status={status()}
-        role={role}
+        // Kept off this record by the assignment lock (SPEC AS6): no workflow buttons, as for a viewer.
+        role={assignLockReason(props.datasetId, props.recordId, { id: myId, role }) === null ? role : "viewer"}
         sync={sync()}
         queuedElsewhere={queuedElsewhere()}
         people={here()}
@@ -449,7 +451,8 @@ export function WorkspaceBody(props: {
             Read-only —{" "}
             {role === "viewer"
               ? "viewers look but do not edit"
-              : `this record is ${statusLabel(status()).toLowerCase()}; a reviewer can reopen it`}
+              : (assignLockReason(props.datasetId, props.recordId, { id: myId, role }) ??
+                `this record is ${statusLabel(status()).toLowerCase()}; a reviewer can reopen it`)}
           </div>
         </Show>
       </div>
