@@ -14,6 +14,7 @@ import { queuedCount } from "../../sync/outbox.js";
 import { leaveTextField } from "../../ui/leaveTextField.js";
 import { toastError } from "../../ui/toasts.js";
 import { FilterBuilder } from "./FilterBuilder.js";
+import { liveStatuses } from "./liveStatuses.js";
 import { rememberPlace, takePlace } from "./scrollMemory.js";
 import { pageStamps } from "../../review/pageStamps.js";
 import { ReviewFilters } from "../../review/ReviewFilters.js";
@@ -129,6 +130,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
     }),
   );
   // Tessera's review columns (SPEC RV6): who submitted, who reviewed, and "Rejected" over "In progress".
+  const statuses = liveStatuses(() => props.datasetId);
   const stamps = pageStamps(
     () => props.datasetId,
     createMemo(() => items().map((r) => r.id)),
@@ -291,7 +293,10 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                   </td>
                   <td>{rec.split}</td>
                   <td>
-                    <StatusChip status={rec.status} rejected={stamps().get(rec.id)?.rejected ?? false} />
+                    <StatusChip
+                      status={statuses().get(rec.id) ?? rec.status}
+                      rejected={stamps().get(rec.id)?.rejected ?? false}
+                    />
                   </td>
                   <td class="muted">{formatTime(rec.updated_at)}</td>
                   <td data-testid="submitted-by">{stamps().get(rec.id)?.submitted_by?.name ?? ""}</td>
