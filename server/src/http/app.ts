@@ -15,6 +15,8 @@ import { conversationsRouter } from "./routes/conversations.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
 import { inferenceRouter } from "./routes/inference.js";
+import { ioRouter, mapIoError } from "./routes/io.js";
+import type { IoService } from "../io/IoService.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
@@ -49,6 +51,8 @@ export interface AppOptions {
   readonly auth?: AuthService;
   /** `/health`'s answer: not ready (503) while start-up recovery runs; always ready when absent. */
   readonly readiness?: Readiness;
+  /** Import/export jobs, uploads and Pixano's `/io/*` routes; absent → those routes answer 503. */
+  readonly io?: IoService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -101,12 +105,13 @@ export function createApp(options: AppOptions): Express {
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
   app.use(reviewRouter(ctx));
   app.use(inferenceRouter(ctx));
+  app.use(ioRouter(ctx, options.io));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
   // Every router has registered its routes: one guard per route, from the permission table.
   guard.install();
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError]));
+  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError, mapIoError]));
   return app;
 }
