@@ -147,6 +147,7 @@ export class IoService {
     const runner = await JobRunner.open({
       dataDir: options.dataDir,
       logger: options.logger,
+      onUploadDiscarded: (dir) => uploads.forget(dir),
       ...(options.onFinished ? { onFinished: options.onFinished } : {}),
     });
     return new IoService(path.resolve(options.dataDir), root, await realpath(exportRoot), uploads, runner);

@@ -42,6 +42,8 @@ export interface JobRunnerOptions {
   readonly logger: Logger;
   /** After an import or export finished (the library drops its caches of the dataset). */
   readonly onFinished?: (datasetId: string) => void;
+  /** After a finished import removed its upload session folder. */
+  readonly onUploadDiscarded?: (dir: string) => void;
   readonly now?: () => number;
 }
 
@@ -210,7 +212,7 @@ export class JobRunner {
     const queued = this.queue.findIndex((q) => q.id === id);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      await this.finishEntry(job, { status: "cancelled", message: "cancelled before it started" });
+      this.finishEntry(job, { status: "cancelled", message: "cancelled before it started" });
     } else if (this.running?.id === id) {
       this.running.cancelled = true;
       this.running.child.kill("SIGKILL");
@@ -234,12 +236,11 @@ export class JobRunner {
     this.store.put({ ...j, ...change, updated_at: this.now() });
   }
 
-  private async finishEntry(job: JobEntry, end: { status: "cancelled"; message: string }): Promise<void> {
+  private finishEntry(job: JobEntry, end: { status: "cancelled"; message: string }): void {
     this.update(job.job_id, {
       status: end.status,
       progress: { ...finalProgress({ type: "failed", code: "cancelled", message: end.message }, job.progress) },
     });
-    if (job.upload) await this.discardUpload(job.upload);
   }
 
   private async discardUpload(dir: string): Promise<void> {
@@ -279,38 +280,43 @@ export class JobRunner {
     this.running = running;
     const done = outcome.then(async (o) => {
       const j = this.store.get(id);
-      if (j) {
-        if (o && o.type !== "failed") {
-          const datasetId = o.type === "imported" ? o.report.datasetId : o.datasetId;
-          this.update(id, {
-            status: "done",
-            dataset: o.type === "imported" ? o.report.datasetId : j.dataset,
-            progress: finalProgress(o, j.progress),
-            error: {},
-          });
-          this.options.onFinished?.(datasetId);
-        } else if (this.closed && !running.cancelled) {
-          this.update(id, {
-            status: "error",
-            error: { type: "interrupted", message: "the server stopped while this job ran; start it again" },
-          });
-        } else if (running.cancelled || !o) {
-          this.update(id, {
-            status: "cancelled",
-            progress: finalProgress({ type: "failed", code: "cancelled", message: "cancelled" }, j.progress),
-          });
-        } else {
-          this.update(id, {
-            status: "error",
-            progress: finalProgress(o, j.progress),
-            error: { type: o.code, message: o.message },
-          });
-        }
-        // A killed create/overwrite import leaves its staging folder: nothing of it reaches the library.
-        if (order.kind === "import")
-          await rm(path.join(order.dataDir, ".tessera", "staging", id), { recursive: true, force: true });
-        if (j.upload) await this.discardUpload(j.upload);
+      if (!j) return;
+      let change: Partial<JobEntry>;
+      if (o && o.type !== "failed") {
+        change = {
+          status: "done",
+          dataset: o.type === "imported" ? o.report.datasetId : j.dataset,
+          progress: finalProgress(o, j.progress),
+          error: {},
+        };
+      } else if (this.closed && !running.cancelled) {
+        change = {
+          status: "error",
+          error: { type: "interrupted", message: "the server stopped while this job ran; start it again" },
+        };
+      } else if (running.cancelled || !o) {
+        change = {
+          status: "cancelled",
+          progress: finalProgress({ type: "failed", code: "cancelled", message: "cancelled" }, j.progress),
+        };
+      } else {
+        change = {
+          status: "error",
+          progress: finalProgress(o, j.progress),
+          error: { type: o.code, message: o.message },
+        };
       }
+      // Cleaned up before the job reads as ended. A killed create/overwrite import leaves only its
+      // staging folder: nothing of it reached the library. A finished import's upload is removed
+      // (as Pixano does); a failed or cancelled one's stays for another try (DELETE drops it).
+      if (order.kind === "import")
+        await rm(path.join(order.dataDir, ".tessera", "staging", id), { recursive: true, force: true });
+      if (change.status === "done" && j.upload) {
+        await this.discardUpload(j.upload);
+        this.options.onUploadDiscarded?.(j.upload);
+      }
+      this.update(id, change);
+      if (o && o.type !== "failed") this.options.onFinished?.(o.type === "imported" ? o.report.datasetId : o.datasetId);
     });
     this.settling.set(
       id,

@@ -23,6 +23,13 @@ export const MAX_RATIO = 1000;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
+/** yauzl's own refusals of entry names (zip-slip, absolute paths), as path refusals. */
+function zipError(err: Error): UploadError {
+  if (/invalid relative path|absolute path|invalid characters in fileName/.test(err.message))
+    return new UploadError(400, `Invalid upload path in the archive: ${err.message.slice(0, 300)}`);
+  return new UploadError(422, `the archive is corrupt: ${err.message.slice(0, 300)}`);
+}
+
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(
@@ -71,7 +78,7 @@ async function scan(file: string, limits: ZipLimits): Promise<void> {
       }
     });
     zip.on("end", () => resolve());
-    zip.on("error", (err: Error) => reject(new UploadError(422, `the archive is corrupt: ${err.message}`)));
+    zip.on("error", (err: Error) => reject(zipError(err)));
     zip.readEntry();
   });
 }
@@ -90,11 +97,7 @@ export async function extractZip(
   await new Promise<void>((resolve, reject) => {
     const fail = (err: unknown) => {
       zip.close();
-      reject(
-        err instanceof UploadError
-          ? err
-          : new UploadError(422, `the archive is corrupt: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      reject(err instanceof UploadError ? err : zipError(err instanceof Error ? err : new Error(String(err))));
     };
     zip.on("entry", (entry: yauzl.Entry) => {
       let parts: string[];
