@@ -22,6 +22,18 @@ const PROCESS_MODULE = (() => {
   return path.join(path.dirname(here), `jobProcess${path.extname(here)}`);
 })();
 
+/**
+ * Node flags of a job process: the server's own (`--import tsx` under tests), plus, when running
+ * compiled, the package-exports condition that selects the packages' `dist/` (`bin/tessera.mjs`
+ * adds it with an in-process resolve hook, which a child process does not inherit).
+ */
+const JOB_EXEC_ARGV = (() => {
+  const argv = [...process.execArgv];
+  const compiled = path.extname(PROCESS_MODULE) === ".js";
+  if (compiled && !argv.some((a) => a.includes("tessera-dist"))) argv.push("--conditions=tessera-dist");
+  return argv;
+})();
+
 export class JobStateError extends Error {
   override name = "JobStateError";
 }
@@ -93,7 +105,7 @@ function spawnJob(
   onProgress: (m: JobMessage) => void,
 ): { child: ChildProcess; outcome: Promise<JobOutcome | null>; exited: Promise<void> } {
   const child = fork(PROCESS_MODULE, [], {
-    execArgv: process.execArgv,
+    execArgv: JOB_EXEC_ARGV,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "json",
   });
