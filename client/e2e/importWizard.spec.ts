@@ -74,7 +74,6 @@ test("an admin imports a folder through the wizard, cancels a big import, and ex
     await page.getByTestId("import-start").click();
     await expect(page.getByTestId("job-status")).toContainText("Done", { timeout: 60_000 });
     await expect(page.getByTestId("job-counts")).toContainText("records 6");
-    await docsShot(page, "import-progress");
     await page.getByTestId("import-library").click();
     await expect(page.locator('[data-testid="dataset-card"]', { hasText: name })).toBeVisible();
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
@@ -87,6 +86,8 @@ test("an admin imports a folder through the wizard, cancels a big import, and ex
     await expect(page.getByTestId("import-start")).toHaveText(/Import 1,500 records/, { timeout: 120_000 });
     await page.getByTestId("import-start").click();
     await expect(page.getByTestId("job-rate")).toBeVisible({ timeout: 60_000 });
+    await page.getByTestId("import-progress").scrollIntoViewIfNeeded();
+    await docsShot(page, "import-progress");
     await page.getByTestId("job-cancel").click();
     await expect(page.getByTestId("job-status")).toContainText("Cancelled");
     const listed = (await (await context.request.get("/datasets")).json()) as { name: string }[];
