@@ -1,4 +1,4 @@
-import { ApiError, queryString, requestJson } from "./http.js";
+import { ApiError, requestJson } from "./http.js";
 
 /**
  * Import and export (`/io/*`: Pixano 0.8's routes plus Tessera's zip/folder uploads and export
@@ -12,7 +12,7 @@ export interface IoFormat {
   readonly can_export: boolean;
 }
 
-export interface Provenance {
+interface Provenance {
   readonly file: string | null;
   readonly line: number | null;
   readonly json_pointer: string | null;
@@ -83,8 +83,6 @@ export const startExport = (dataset: string, destination: string, media: "files"
   requestJson("/io/exports", { method: "POST", body: { dataset, destination, format: "pixano_jsonl", media } });
 
 export const getIoJob = (id: string): Promise<IoJob> => requestJson(`/io/jobs/${encodeURIComponent(id)}`);
-
-export const listIoJobs = (limit = 20): Promise<IoJob[]> => requestJson(`/io/jobs${queryString({ limit })}`);
 
 export const cancelIoJob = (id: string): Promise<IoJob> =>
   requestJson(`/io/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" });

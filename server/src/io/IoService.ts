@@ -82,7 +82,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * The parts of Pixano's `ImportSpec` Tessera honours: `dataset.name`, `dataset.workspace`,
  * `format`, `mode`. The REST surface never runs user code (`importer`, `info_py`: 400, as Pixano).
  */
-export function readSpec(spec: Readonly<Record<string, unknown>>): ImportSpecInput {
+function readSpec(spec: Readonly<Record<string, unknown>>): ImportSpecInput {
   if ("importer" in spec || "info_py" in spec)
     throw new IoRequestError(400, "The REST API does not execute user Python (CLI-only options).");
   const dataset = spec.dataset === undefined ? {} : spec.dataset;

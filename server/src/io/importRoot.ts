@@ -19,9 +19,9 @@ export class SourcePathError extends Error {
 }
 
 /** Entries walked when checking a source's symlinks; a bigger tree is refused (413). */
-export const MAX_SOURCE_ENTRIES = 500_000;
+const MAX_SOURCE_ENTRIES = 500_000;
 /** Longest accepted source path (characters). */
-export const MAX_SOURCE_PATH = 4096;
+const MAX_SOURCE_PATH = 4096;
 
 function inside(root: string, p: string): boolean {
   const rel = path.relative(root, p);

@@ -22,7 +22,7 @@ export interface JobProgress {
   readonly final: boolean;
 }
 
-export interface JobError {
+interface JobError {
   readonly type: string;
   readonly message: string;
 }
@@ -46,7 +46,7 @@ export interface JobEntry extends JobView {
 }
 
 /** Jobs kept in the file (most recent). */
-export const MAX_KEPT_JOBS = 200;
+const MAX_KEPT_JOBS = 200;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -92,7 +92,7 @@ function parseEntry(v: unknown): JobEntry | null {
   };
 }
 
-export class JobStoreError extends Error {
+class JobStoreError extends Error {
   override name = "JobStoreError";
 }
 

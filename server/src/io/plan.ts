@@ -7,14 +7,14 @@
 import { createHash } from "node:crypto";
 import type { ImportReport } from "@tessera/dataset/io";
 
-export interface Provenance {
+interface Provenance {
   readonly file: string | null;
   readonly line: number | null;
   readonly json_pointer: string | null;
   readonly record_key: string | null;
 }
 
-export interface Finding {
+interface Finding {
   readonly code: string;
   readonly severity: "error" | "warning" | "info";
   count: number;

@@ -5,7 +5,7 @@
  */
 import type { FormatOption, ImportMode, ImportReport } from "@tessera/dataset/io";
 
-export interface ImportOrder {
+interface ImportOrder {
   readonly kind: "import";
   readonly jobId: string;
   readonly dataDir: string;
@@ -17,7 +17,7 @@ export interface ImportOrder {
   readonly dryRun: boolean;
 }
 
-export interface ExportOrder {
+interface ExportOrder {
   readonly kind: "export";
   readonly jobId: string;
   readonly dataDir: string;
@@ -28,21 +28,21 @@ export interface ExportOrder {
 
 export type JobOrder = ImportOrder | ExportOrder;
 
-export interface ProgressMessage {
+interface ProgressMessage {
   readonly type: "progress";
   readonly phase: "ingest" | "finalize";
   readonly done: number;
   readonly total: number;
 }
 
-export interface ImportDone {
+interface ImportDone {
   readonly type: "imported";
   readonly report: ImportReport;
   /** Dry runs: the target's schema slots (`info.json`'s `record`, `entity`, `views`, …), Pixano's `inferred_schema`. */
   readonly schema?: Readonly<Record<string, unknown>>;
 }
 
-export interface ExportDone {
+interface ExportDone {
   readonly type: "exported";
   readonly datasetId: string;
   readonly records: number;
@@ -51,7 +51,7 @@ export interface ExportDone {
   readonly warnings: readonly string[];
 }
 
-export interface JobFailed {
+interface JobFailed {
   readonly type: "failed";
   /** `ImportError`/`ExportError` reason, or `internal`. */
   readonly code: string;

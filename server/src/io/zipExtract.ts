@@ -18,7 +18,7 @@ export interface ZipLimits {
 }
 
 /** An entry inflating more than this many times its compressed size (and past 1 MiB) is a bomb. */
-export const MAX_RATIO = 1000;
+const MAX_RATIO = 1000;
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
