@@ -8,12 +8,12 @@ import path from "node:path";
 import type { FormatOption, ImportMode } from "@tessera/dataset/io";
 import type { Logger } from "../logger.js";
 import { ImportRoot, SourcePathError } from "./importRoot.js";
-import { JobRunner, JobStateError } from "./jobRunner.js";
+import { JobQueueFullError, JobRunner, JobStateError } from "./jobRunner.js";
 import type { JobView } from "./jobStore.js";
 import { fingerprint, planFromError, planFromReport, type ImportPlan } from "./plan.js";
 import { DEFAULT_UPLOAD_LIMITS, Uploads, type UploadLimits } from "./uploads.js";
 
-export { JobStateError, SourcePathError };
+export { JobQueueFullError, JobStateError, SourcePathError };
 
 /** A request the io layer refuses, with the HTTP status Pixano answers it with. */
 export class IoRequestError extends Error {
@@ -64,6 +64,8 @@ const MODES: ReadonlySet<string> = new Set(["create", "overwrite", "add"]);
 /** Plans kept for `POST /io/imports {plan_id}` (Pixano keeps them 24 h). */
 const PLAN_TTL_S = 24 * 3600;
 const MAX_PLANS = 256;
+/** Upload sessions untouched this long are removed at start (Pixano's boot GC: 24 h). */
+const UPLOAD_TTL_MS = 24 * 3600 * 1000;
 /** Dry runs at once (each is a process reading a whole source). */
 const MAX_ANALYSES = 2;
 
@@ -144,6 +146,8 @@ export class IoService {
     const exportRoot = path.resolve(options.exportRoot ?? path.join(options.dataDir, "exports"));
     await mkdir(exportRoot, { recursive: true });
     const uploads = new Uploads(path.join(root.real, "uploads"), { ...DEFAULT_UPLOAD_LIMITS, ...options.uploadLimits });
+    const dropped = await uploads.dropAbandoned(UPLOAD_TTL_MS);
+    if (dropped > 0) options.logger.info("removed abandoned upload sessions", { count: dropped });
     const runner = await JobRunner.open({
       dataDir: options.dataDir,
       logger: options.logger,

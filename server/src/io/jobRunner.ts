@@ -38,6 +38,14 @@ export class JobStateError extends Error {
   override name = "JobStateError";
 }
 
+/** Too many jobs wait already (429). */
+export class JobQueueFullError extends Error {
+  override name = "JobQueueFullError";
+}
+
+/** Jobs that may wait behind the running one; more are refused (429) rather than queued without end. */
+export const MAX_QUEUED_JOBS = 16;
+
 /** Distributes Omit over a union (each order kind keeps its own fields). */
 type WithoutJobId<T> = T extends unknown ? Omit<T, "jobId"> : never;
 export type JobRequest = WithoutJobId<JobOrder>;
@@ -176,6 +184,10 @@ export class JobRunner {
   /** Queues a job; it starts when the one running (if any) ends. */
   submit(kind: JobKind, dataset: string, request: JobRequest, upload?: string): JobView {
     if (this.closed) throw new JobStateError("the server is shutting down");
+    if (this.queue.length >= MAX_QUEUED_JOBS)
+      throw new JobQueueFullError(
+        `${this.queue.length} import/export jobs are waiting already (at most ${MAX_QUEUED_JOBS}); try again when some have run`,
+      );
     const id = newId();
     const t = this.now();
     const entry: JobEntry = {

@@ -180,6 +180,27 @@ export class Uploads {
     this.usage.delete(id);
   }
 
+  /** Removes sessions not modified for `ttlMs` (abandoned wizards); returns how many. */
+  async dropAbandoned(ttlMs: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw err;
+    }
+    let n = 0;
+    for (const name of names) {
+      const dir = path.join(this.root, name);
+      const partial = name.startsWith(".") && name.endsWith(".zip.part");
+      if (!ID_RE.test(name) && !partial) continue;
+      if (Date.now() - (await stat(dir)).mtimeMs < ttlMs && !partial) continue;
+      await rm(dir, { recursive: true, force: true });
+      n += 1;
+    }
+    return n;
+  }
+
   /** Forgets a session removed by its import. */
   forget(dir: string): void {
     this.usage.delete(path.basename(dir));

@@ -182,6 +182,27 @@ describe("import jobs", () => {
     expect((await fetch(`${base}/io/jobs/nope/cancel`, { method: "POST" })).status).toBe(404);
   }, 120_000);
 
+  it("refuses a 17th waiting job with 429 instead of queueing without end; cancelled pending jobs never run", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 17; i++) {
+      const { status, json } = await postJson(`${base}/io/imports`, { source: "big" });
+      expect(status, JSON.stringify(json)).toBe(202);
+      ids.push((json as JobJson).job_id);
+    }
+    const refused = await postJson(`${base}/io/imports`, { source: "big" });
+    expect(refused.status).toBe(429);
+    expect((refused.json as { detail: string }).detail).toMatch(/waiting/);
+    for (const id of ids.reverse()) {
+      const r = await fetch(`${base}/io/jobs/${id}/cancel`, { method: "POST" });
+      expect([200, 409]).toContain(r.status);
+    }
+    for (const id of ids)
+      expect((await pollJob(base, id, (j) => j.status !== "pending" && j.status !== "running")).status).toBe(
+        "cancelled",
+      );
+    expect(await datasetNames()).not.toContain("big_import");
+  }, 120_000);
+
   it("exports a dataset in a job and downloads it as a zip holding the JSONL and the media", async () => {
     const { status, json } = await postJson(`${base}/io/exports`, {
       dataset: "Det from IO",

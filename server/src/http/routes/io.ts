@@ -1,6 +1,13 @@
 import { Type } from "@sinclair/typebox";
 import { Router, type Request } from "express";
-import { IO_FORMATS, IoRequestError, JobStateError, SourcePathError, type IoService } from "../../io/IoService.js";
+import {
+  IO_FORMATS,
+  IoRequestError,
+  JobQueueFullError,
+  JobStateError,
+  SourcePathError,
+  type IoService,
+} from "../../io/IoService.js";
 import { UploadError } from "../../io/uploads.js";
 import { streamDirectoryZip, ZipWriteError } from "../../io/zipWrite.js";
 import type { AppContext } from "../context.js";
@@ -71,6 +78,7 @@ export const mapIoError: ErrorMapper = (err) => {
   if (err instanceof IoRequestError || err instanceof SourcePathError || err instanceof UploadError)
     return { status: err.status, detail: err.message };
   if (err instanceof JobStateError) return { status: 409, detail: err.message };
+  if (err instanceof JobQueueFullError) return { status: 429, detail: err.message };
   if (err instanceof ZipWriteError) return { status: 413, detail: err.message };
   return null;
 };
@@ -234,6 +242,7 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
       responses: {
         "202": { description: "The job.", content: { "application/json": Job } },
         "409": { description: "The plan is unknown or expired.", content: HTTPError },
+        "429": { description: "Too many jobs are waiting.", content: HTTPError },
         "422": { description: "Neither a plan nor a source.", content: HTTPError },
       },
     },
@@ -257,6 +266,7 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
         "202": { description: "The job.", content: { "application/json": Job } },
         "404": { description: "No such dataset.", content: HTTPError },
         "422": { description: "Unsupported format or a destination outside the export root.", content: HTTPError },
+        "429": { description: "Too many jobs are waiting.", content: HTTPError },
       },
     },
     jsonBody(IO_JSON_LIMIT),
