@@ -44,7 +44,7 @@ export class JobQueueFullError extends Error {
 }
 
 /** Jobs that may wait behind the running one; more are refused (429) rather than queued without end. */
-export const MAX_QUEUED_JOBS = 16;
+const MAX_QUEUED_JOBS = 16;
 
 /** Distributes Omit over a union (each order kind keeps its own fields). */
 type WithoutJobId<T> = T extends unknown ? Omit<T, "jobId"> : never;
