@@ -1,5 +1,5 @@
 import { execSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -32,7 +32,7 @@ async function serverWithBigSource(records: number): Promise<{ server: ServerPro
 const ended = (j: JobJson) => j.status !== "pending" && j.status !== "running";
 
 describe("a restart", () => {
-  it("reports a job the server died under as failed with the reason, and leaves no half dataset", async () => {
+  it("reports a job the server died under as failed with the reason, leaves no half dataset, and drops abandoned uploads", async () => {
     const { server, dataDir } = await serverWithBigSource(5000);
     const { json } = await postJson(`${server.url}/io/imports`, { source: "big" });
     const id = (json as JobJson).job_id;
@@ -53,6 +53,13 @@ describe("a restart", () => {
       20_000,
     );
 
+    // An upload session abandoned two days ago goes at start; yesterday evening's stays.
+    const uploads = path.join(dataDir, "imports", "uploads");
+    await mkdir(path.join(uploads, "abandonedSession01", "a"), { recursive: true });
+    await mkdir(path.join(uploads, "recentSession0001"), { recursive: true });
+    const old = new Date(Date.now() - 48 * 3600 * 1000);
+    await utimes(path.join(uploads, "abandonedSession01"), old, old);
+
     const again = await spawnServer(dataDir);
     cleanups.push(() => again.stop());
     const job = await getJson<JobJson>(`${again.url}/io/jobs/${id}`);
@@ -63,6 +70,7 @@ describe("a restart", () => {
     expect(names).not.toContain("big_import");
     expect(await readdir(path.join(dataDir, "library"))).not.toContain("big_import");
     expect(await readdir(path.join(dataDir, ".tessera", "staging")).catch(() => [])).not.toContain(id);
+    expect((await readdir(uploads)).sort()).toEqual(["recentSession0001"]);
     // The import can simply be run again.
     const { json: rerun } = await postJson(`${again.url}/io/imports`, { source: "big" });
     const done = await pollJob(again.url, (rerun as JobJson).job_id, ended);
