@@ -5,6 +5,7 @@ import { closeLive } from "./live/liveStore.js";
 import { AdminPage } from "./pages/admin/AdminPage.js";
 import { DashboardPage } from "./pages/dashboard/DashboardPage.js";
 import { ExplorerPage } from "./pages/explorer/ExplorerPage.js";
+import { ImportPage } from "./pages/import/ImportPage.js";
 import { LibraryPage } from "./pages/library/LibraryPage.js";
 import { ProfilePage } from "./pages/profile/ProfilePage.js";
 import { WorkspacePage } from "./pages/workspace/WorkspacePage.js";
@@ -127,6 +128,9 @@ export function App() {
                     </Match>
                     <Match when={route().page === "admin"}>
                       <AdminPage identity={me()} />
+                    </Match>
+                    <Match when={route().page === "import"}>
+                      <ImportPage identity={me()} />
                     </Match>
                     <Match when={explorer()}>
                       {(x) => (

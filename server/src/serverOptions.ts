@@ -73,8 +73,29 @@ export function serverOptionsFrom(
     corsOrigins: corsOriginsFrom(env),
     auth: authConfigFromEnv(env, { noAuth: flags.auth === false }),
     allowedHosts: parseAllowedHosts(env.TESSERA_ALLOWED_HOSTS),
+    io: ioOptionsFrom(env, cwd),
     // A team server starts its persist worker with it: the first edit's durable acknowledgement does not wait
     // for a process to start.
     collaboration: { syncLimits: syncLimitsFromEnv(env), persistWorkerStart: "with-server" },
+  };
+}
+
+function positiveIntFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ServerConfigError(`${name} must be a positive integer, not '${raw}'`);
+  return n;
+}
+
+/** `TESSERA_IMPORT_ROOT` (default `DATA_DIR/imports`), `TESSERA_UPLOAD_MAX_BYTES`, `TESSERA_UPLOAD_MAX_FILES`. */
+function ioOptionsFrom(env: NodeJS.ProcessEnv, cwd: string): NonNullable<StartServerOptions["io"]> {
+  const root = env.TESSERA_IMPORT_ROOT?.trim();
+  const maxBytes = positiveIntFrom(env, "TESSERA_UPLOAD_MAX_BYTES");
+  const maxFiles = positiveIntFrom(env, "TESSERA_UPLOAD_MAX_FILES");
+  return {
+    ...(root ? { importRoot: path.resolve(cwd, root) } : {}),
+    uploadLimits: { ...(maxBytes ? { maxBytes } : {}), ...(maxFiles ? { maxFiles } : {}) },
   };
 }

@@ -11,6 +11,7 @@ import { installFrontDoor } from "./http/frontDoor.js";
 import { hostPolicy } from "./http/hosts.js";
 import type { Readiness } from "./http/routes/root.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
+import { IoService, type IoServiceOptions } from "./io/IoService.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ServerLock } from "./serverLock.js";
@@ -60,6 +61,11 @@ export interface StartServerOptions {
    * host is accepted). Always explicit: a server never ends up open by omission.
    */
   readonly auth: AuthConfig;
+  /**
+   * Import/export from the browser and Pixano's `/io/*` (import root `TESSERA_IMPORT_ROOT`, default
+   * `DATA_DIR/imports`; upload limits); `false` turns those routes off (503).
+   */
+  readonly io?: Pick<IoServiceOptions, "importRoot" | "exportRoot" | "uploadLimits"> | false;
 }
 
 /** `startServer` refused its options (e.g. single-user mode on a network interface). */
@@ -142,8 +148,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows`,
         }
       : { ready: true, ...(collab ? { rooms: collab.roomsLoaded() } : {}) };
+  const io =
+    options.io === false
+      ? null
+      : await IoService.open({
+          ...options.io,
+          dataDir: options.dataDir,
+          logger,
+          onFinished: (id) => library.touched(id),
+        });
   const app = createApp({
     readiness,
+    ...(io ? { io } : {}),
     library,
     dataDir: options.dataDir,
     clientDir: options.clientDir === undefined ? defaultClientDir() : options.clientDir,
@@ -175,6 +191,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closing ??= (async () => {
       try {
         await attached?.close();
+        await io?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));

@@ -13,7 +13,8 @@ export type Route =
   | { readonly page: "explorer"; readonly datasetId: string; readonly query: ExplorerQuery }
   | { readonly page: "workspace"; readonly datasetId: string; readonly recordId: string; readonly query: ExplorerQuery }
   | { readonly page: "notFound"; readonly path: string }
-  | { readonly page: "dashboard"; readonly datasetId: string };
+  | { readonly page: "dashboard"; readonly datasetId: string }
+  | { readonly page: "import" };
 
 function decode(segment: string): string | null {
   try {
@@ -32,6 +33,7 @@ export function parseHash(hash: string): Route {
   const parts = path.split("/").filter((p) => p !== "");
   if (parts.length === 0) return { page: "library" };
   if (parts.length === 1 && (parts[0] === "profile" || parts[0] === "admin")) return { page: parts[0] };
+  if (parts.length === 1 && parts[0] === "import") return { page: "import" };
   if (parts[0] === "explorer" && parts.length === 2) {
     const datasetId = decode(parts[1] ?? "");
     if (datasetId) return { page: "explorer", datasetId, query: searchToQuery(search) };
@@ -69,6 +71,8 @@ export function formatRoute(route: Route): string {
       return `#${route.path}`;
     case "dashboard":
       return `#/dashboard/${encodeURIComponent(route.datasetId)}`;
+    case "import":
+      return "#/import";
   }
 }
 

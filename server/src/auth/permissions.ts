@@ -34,6 +34,24 @@ const REVIEW: Rule = { access: "dataset", min: "reviewer" };
 const MANAGE: Rule = { access: "dataset", min: "admin" };
 /** Manage accounts. */
 const ADMIN: Rule = { access: "global", min: "admin" };
+/** The routes of `http/routes/io.ts`. */
+const IO_OPERATIONS = [
+  "list_io_formats",
+  "create_upload_session",
+  "upload_session_file",
+  "delete_upload_session",
+  "upload_archive",
+  "upload_folder",
+  "analyze_import_source",
+  "start_import_job",
+  "start_export_job",
+  "list_io_jobs",
+  "get_io_job",
+  "cancel_io_job",
+  "resume_io_job",
+  "rollback_io_job",
+  "download_io_export",
+] as const;
 
 /**
  * Annotation-side resources with full CRUD: [list op, singular]. Entities and their dynamic states,
@@ -121,6 +139,8 @@ function build(): Record<string, Rule> {
     // Inference discovery (nothing connected): Pixano's UI polls it on every page.
     list_connected_providers: SIGNED_IN,
     list_inference_models: SIGNED_IN,
+    // Import/export (Pixano's /io/* and Tessera's uploads): they read server folders and build datasets, admins only.
+    ...Object.fromEntries(IO_OPERATIONS.map((op) => [op, ADMIN])),
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

@@ -17,6 +17,8 @@ import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
 import { filterValuesRouter } from "./routes/filterValues.js";
 import { inferenceRouter } from "./routes/inference.js";
+import { ioRouter, mapIoError } from "./routes/io.js";
+import type { IoService } from "../io/IoService.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
@@ -56,6 +58,8 @@ export interface AppOptions {
   readonly auth?: AuthService;
   /** `/health`'s answer: not ready (503) while start-up recovery runs; always ready when absent. */
   readonly readiness?: Readiness;
+  /** Import/export jobs, uploads and Pixano's `/io/*` routes; absent → those routes answer 503. */
+  readonly io?: IoService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -117,12 +121,13 @@ export function createApp(options: AppOptions): Express {
       (ds) => auth.users?.list().map((u) => ({ id: u.username, name: u.displayName, role: roleOn(u, ds) })) ?? null,
     ),
   );
+  app.use(ioRouter(ctx, options.io));
   app.use(mediaRouter(ctx));
   app.use(clientRouter(ctx));
   // Every router has registered its routes: one guard per route, from the permission table.
   guard.install();
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError, mapAssignError]));
+  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError, mapAssignError, mapIoError]));
   return app;
 }

@@ -149,7 +149,9 @@ describe("REST matrix: every route × every principal", () => {
               typeof r.body?.detail === "string" &&
               r.body.detail.startsWith("Forbidden: this needs"));
           const allowed = expectedAllowed(rule, who);
-          if (r.status >= 500) failures.push(`${spec.operationId} × ${who}: ${r.status} ${r.text.slice(0, 120)}`);
+          // A route documenting 501 (Pixano's unimplemented /io/* job actions) answers it to whoever may call it.
+          if (r.status >= 500 && !(r.status === 501 && "501" in spec.responses))
+            failures.push(`${spec.operationId} × ${who}: ${r.status} ${r.text.slice(0, 120)}`);
           else if (allowed && refusedByGuard)
             failures.push(`${spec.operationId} × ${who}: refused (${r.status}) but the table allows it`);
           else if (!allowed && !refusedByGuard)

@@ -1,4 +1,5 @@
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { ExportButton } from "../import/ExportButton.js";
 import { listRecords } from "../../api/endpoints.js";
 import { ApiError } from "../../api/http.js";
 import { nextSort, PAGE_SIZES, queryToSearch, type ExplorerQuery } from "../../api/explorerQuery.js";
@@ -199,6 +200,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
           pageIds={items().map((r) => r.id)}
           total={total()}
         />
+        <ExportButton datasetId={props.datasetId} />
         <input
           class="input"
           style={{ width: "280px" }}

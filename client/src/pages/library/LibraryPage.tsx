@@ -2,6 +2,8 @@ import { createEffect, createMemo, createResource, createSignal, For, onCleanup,
 import { listDatasets, listPresence } from "../../api/endpoints.js";
 import type { DatasetSummary } from "../../api/types.js";
 import { toastError } from "../../ui/toasts.js";
+import { navigate } from "../../app/router.js";
+import { identity } from "../../session.js";
 import { DatasetCard } from "./DatasetCard.js";
 import { CardWithDashboard } from "../dashboard/DashboardLink.js";
 
@@ -62,6 +64,11 @@ export function LibraryPage() {
           value={search()}
           onInput={(e) => setSearch(e.currentTarget.value)}
         />
+        <Show when={identity()?.role === "admin"}>
+          <button class="btn primary" data-testid="library-import" onClick={() => navigate({ page: "import" })}>
+            Import a dataset
+          </button>
+        </Show>
       </div>
       <Show when={datasets() && shown().length === 0}>
         <div class="empty">
