@@ -4,6 +4,7 @@ import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { Value } from "@sinclair/typebox/value";
 import { RequestValidationError, type FieldIssue } from "./errors.js";
 import type { JsonSchema, QueryParamDoc, RouteSpec } from "./routeTable.js";
+import { ISO_8601 } from "../isoDate.js";
 
 /**
  * Requests are checked against the route's declaration, once, in the router, before the handler
@@ -18,7 +19,20 @@ import type { JsonSchema, QueryParamDoc, RouteSpec } from "./routeTable.js";
  */
 
 /** The JSON Schema keywords a query parameter may use: anything else would be documented, not enforced. */
-const QUERY_KEYWORDS = new Set(["type", "items", "minimum", "maximum", "maxLength", "enum", "default", "description"]);
+const QUERY_KEYWORDS = new Set([
+  "type",
+  "items",
+  "minimum",
+  "maximum",
+  "maxLength",
+  "enum",
+  "format",
+  "default",
+  "description",
+]);
+/** The one `format` a query parameter may declare: an ISO 8601 date or date-time (its shape bounds its length). */
+const QUERY_FORMATS = new Set(["date-time"]);
+
 const QUERY_TYPES = new Set(["string", "integer", "array"]);
 
 /** Constraint keywords that only a validated schema may carry (a plain-JSON body would not enforce them). */
@@ -69,6 +83,8 @@ export function checkDeclaration(spec: RouteSpec): void {
       Array.isArray(q.schema.type) && q.schema.type.length === 2 && q.schema.type.includes("null")
         ? q.schema.type.find((t) => t !== "null")
         : q.schema.type;
+    if (q.schema.format !== undefined && (type !== "string" || !QUERY_FORMATS.has(String(q.schema.format))))
+      throw new Error(`${where}: query ${q.name} has format ${String(q.schema.format)}, which is not enforced`);
     if (q.schema.enum !== undefined && type !== "string")
       throw new Error(`${where}: query ${q.name} has an enum on a non-string, which is not enforced`);
     if (!QUERY_TYPES.has(String(type)))
@@ -154,6 +170,13 @@ function readQuery(
           msg: `String should have at most ${s.maxLength} characters`,
           input: v,
           ctx: { max_length: s.maxLength },
+        });
+      } else if (s.format === "date-time" && !ISO_8601.test(v)) {
+        issues.push({
+          type: "datetime_from_date_parsing",
+          loc,
+          msg: "Input should be a valid datetime or date (ISO 8601: 2026-01-02, 2026-01-02T03:04:05Z, …+02:00)",
+          input: v,
         });
       } else if (Array.isArray(s.enum) && !s.enum.includes(v)) {
         const expected = s.enum.map((e) => `'${String(e)}'`);

@@ -1,4 +1,5 @@
 import { DASHBOARD_BUCKETS, DASHBOARD_MAX_BUCKETS, type DashboardBucketParam } from "@tessera/shared-crdt/api";
+import { ISO_8601 } from "../isoDate.js";
 
 /**
  * The dashboard's time window and buckets (SPEC D-DASH): `from` and `to` are ISO 8601 instants, `to` defaults to
@@ -25,12 +26,9 @@ export class WindowError extends Error {
   override name = "WindowError";
 }
 
-/** ISO 8601 with a date and, optionally, a time and a zone (`2026-01-02`, `2026-01-02T03:04:05Z`, `…+02:00`). */
-const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
 function instant(name: string, raw: string | undefined): number | null {
   if (raw === undefined) return null;
-  const ms = ISO.test(raw)
+  const ms = ISO_8601.test(raw)
     ? Date.parse(/[T ]/.test(raw) && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(raw) ? `${raw}Z` : raw)
     : NaN;
   if (!Number.isFinite(ms)) throw new WindowError(`${name}: not an ISO 8601 date or date-time: ${JSON.stringify(raw)}`);

@@ -51,6 +51,7 @@ const CONSTRAINT_CODES: Readonly<Record<string, string>> = {
   minLength: "string_too_short",
   enum: "literal_error",
   integer: "int_parsing",
+  format: "datetime_from_date_parsing",
   required: "missing",
 };
 
@@ -116,6 +117,7 @@ function violations(s: Schema, asText: boolean): Array<{ constraint: string; val
   const literals = Array.isArray(s.anyOf) && (s.anyOf as Schema[]).every((o) => "const" in o);
   if (Array.isArray(s.enum) || literals) out.push({ constraint: "enum", value: "not-an-option", code: "" });
   if (s.type === "integer" && asText) out.push({ constraint: "integer", value: "3x", code: "" });
+  if (s.format === "date-time") out.push({ constraint: "format", value: "yesterday", code: "" });
   return out.map((v) => ({ ...v, code: CONSTRAINT_CODES[v.constraint] ?? "?" }));
 }
 
@@ -245,6 +247,8 @@ describe("REST contract: /openapi.json", () => {
           ...(typeof s.minimum === "number" ? [s.minimum] : []),
           ...(typeof s.maximum === "number" ? [s.maximum] : []),
           ...(typeof s.maxLength === "number" ? ["y".repeat(s.maxLength)] : []),
+          // The longest shape a date-time parameter takes.
+          ...(s.format === "date-time" ? ["2026-01-02T03:04:05.123456789+02:00"] : []),
         ];
         for (const v of values) {
           const r = await send(method, `${server.url}${concrete(path)}${queryString({ [p.name]: v })}`);

@@ -29,12 +29,12 @@ export function dashboardRouter(ctx: AppContext, dataDir: string, now: () => num
       query: [
         {
           name: "from",
-          schema: { type: "string", maxLength: 64 },
+          schema: { type: "string", format: "date-time" },
           description: "Start of the window, ISO 8601 (default: the activity feed's first entry).",
         },
         {
           name: "to",
-          schema: { type: "string", maxLength: 64 },
+          schema: { type: "string", format: "date-time" },
           description: "End of the window, ISO 8601 (default: now).",
         },
         {
