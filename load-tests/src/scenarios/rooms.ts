@@ -152,7 +152,9 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
   try {
     await sleep(1000);
     const [rssBeforeMb, mainRssBeforeMb] = await rssOf(server.pid);
-    const profiler = await startProfiling(started);
+    // `--profile-burst`: the profile covers the burst of first edits only (start → last confirmation).
+    const profileBurst = ctx.args.includes("--profile-burst");
+    let profiler = profileBurst ? null : await startProfiling(started);
     const specs = ids.map((id, i) => ({
       index: i,
       url: syncUrl(server, data.datasetId, id, `user ${i}`),
@@ -165,11 +167,17 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     ctx.log(
       `  ${kind}: ${p.rooms - opened.failed} records open in ${openAllMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.errors.join("; ")}` : ""}`,
     );
+    if (profileBurst) profiler = await startProfiling(started);
     const cpuBefore = await mainThreadCpuMs(server.pid);
     const sent = await bots.burstOfFirstEdits(data.info);
     const editedAt = sent.startAt;
     const confirmed = kind === "tessera" ? await bots.waitConfirmed(60_000) : null;
     const burst = await burstFigures(server.pid, cpuBefore, sent, confirmed !== null);
+    let burstProfile: ProcessProfile[] | null = null;
+    if (profileBurst && profiler) {
+      burstProfile = await profiler.stop();
+      profiler = null;
+    }
     ctx.log(
       `  ${kind}: burst of ${sent.edits} first edits from ${p.botProcs} bot processes: made in ${sent.prepareMs.join(" / ")} ms (untimed), sent in ${sent.sendMs.map((x) => fmt(x, 1)).join(" / ")} ms (all out ${fmt(sent.spreadMs, 1)} ms after the start); server main thread ${fmt(burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms CPU per edit over ${burst.handledMs} ms`,
     );
@@ -222,7 +230,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       mainRssAfterLeaveMb.push(main);
     }
     const rssAfterLeaveEndMb = rssAfterLeaveMb[rssAfterLeaveMb.length - 1] ?? Number.NaN;
-    const profile = profiler ? await profiler.stop() : null;
+    const profile = profiler ? await profiler.stop() : burstProfile;
     await server.stop();
     return {
       server: kind,
