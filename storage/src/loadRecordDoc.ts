@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import {
   applyRowsToDoc,
+  holdsLayoutOnly,
   PERSISTENCE_ORIGIN,
   recordDocGuid,
   removeDependents,
@@ -30,7 +31,8 @@ export interface LoadRecordOptions {
   readonly clock: StateClock;
   /**
    * Called as soon as the document's whole state is known to be the stored snapshot's bytes (no log
-   * entry on top, table versions unmoved) — before those bytes are decoded into the `Y.Doc`, the
+   * entry on top, table versions unmoved), and those bytes hold nothing live outside the record
+   * layout (the snapshot's `layoutOnly`) — before they are decoded into the `Y.Doc`, the
    * long part of a load — so waiting joiners can be answered from them at once.
    */
   readonly onFullState?: (state: Uint8Array) => void;
@@ -142,7 +144,7 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
       // whole state while the decoding is still ahead.
       const entries = await log.read(key);
       if (logGap(snapshot, entries) && attempt < LOAD_ATTEMPTS) continue;
-      if (entries.length === 0 && options.onFullState) {
+      if (entries.length === 0 && snapshot.layoutOnly === true && options.onFullState) {
         options.onFullState(snapshot.state);
         // One turn of the event loop: the answer is written out before the decoding holds the thread.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -258,6 +260,7 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
     savedAt: isoNow(clock),
     rowsPending: orphans.length > 0,
     lance: versionsAt(versions),
+    layoutOnly: holdsLayoutOnly(doc),
   });
   if (orphans.length > 0) warnOrphans(key, orphans.length);
   return {

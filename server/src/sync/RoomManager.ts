@@ -10,7 +10,6 @@ import {
 import {
   CloseCode,
   encodeSyncFrame,
-  layoutBreaches,
   SyncType,
   transition,
   type ComponentTable,
@@ -148,10 +147,9 @@ export class RoomManager {
       // No lookup of the record row first: the loader reads it whenever it may have gone (a
       // snapshot whose tables did not move vouches that it exists) and then says so.
       loaded = await this.deps.loadDoc(dataset, key, {
+        // Only for a snapshot that holds nothing live outside the record layout (its `layoutOnly`):
+        // an older one may, and the room clears that at construction, so its joiners wait for it.
         onFullState: (state) => {
-          // Never served if any of it is outside the record layout (a snapshot saved before SPEC
-          // D-LAYOUT-ONLY): the room clears that at construction, and joiners wait for it.
-          if (layoutBreaches(state).length > 0) return;
           early.state = state;
           early.frame = encodeSyncFrame(SyncType.step2, state);
           for (const conn of early.waiting) this.answerEarly(early, conn);

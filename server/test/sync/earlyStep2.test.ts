@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
 import { MessageType, readRows, SyncType } from "@tessera/shared-crdt";
 import { DEFAULT_LIMITS } from "../../src/sync/limits.js";
 import { ManualClock } from "./support/ManualClock.js";
@@ -22,8 +23,8 @@ afterAll(async () => {
   await data?.cleanup();
 });
 
-function client(name: string): TestClient {
-  const c = connect(server, DS, BIG, { name, tessera: true });
+function client(name: string, recordId = BIG): TestClient {
+  const c = connect(server, DS, recordId, { name, tessera: true });
   clients.push(c);
   return c;
 }
@@ -36,8 +37,8 @@ function firstFrame(c: TestClient, is: (f: Uint8Array) => boolean): number {
 const isStep2 = (f: Uint8Array) => f[0] === MessageType.sync && f[1] === SyncType.step2;
 const isWelcome = (f: Uint8Array) => f[0] === MessageType.tessera;
 
-async function unloadAfter(c: TestClient): Promise<void> {
-  const gone = roomEvent(server, "leave", (e) => e.recordId === BIG);
+async function unloadAfter(c: TestClient, recordId = BIG): Promise<void> {
+  const gone = roomEvent(server, "leave", (e) => e.recordId === recordId);
   c.destroy();
   await gone;
   const before = server.events.filter((e) => e.name === "unloaded").length;
@@ -65,5 +66,29 @@ describe("cold join from a snapshot: the joiner's step 1 is answered from the st
     const room = server.sync.rooms.loaded(DS, BIG);
     expect(room?.connections.size).toBe(1);
     expect(room?.fullStateEncodings).toBe(0);
+  });
+
+  it("a snapshot not known to hold only the record layout (saved before the flag) is never served as it is: the junk it holds is cleared first", async () => {
+    const recordId = "r0";
+    const first = client("first-r0", recordId);
+    await first.synced();
+    await unloadAfter(first, recordId);
+    // Replace the snapshot by one from before the rule: content outside the layout, no `layoutOnly`.
+    const key = { datasetId: DS, recordId };
+    const stored = await server.snapshots.load(key);
+    expect(stored?.layoutOnly).toBe(true);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored!.state);
+    doc.getMap("junk").set("blob", "JUNK-MARKER");
+    const { layoutOnly: _dropped, ...old } = stored!;
+    await server.snapshots.save(key, { ...old, state: Y.encodeStateAsUpdate(doc) });
+    doc.destroy();
+
+    const cold = client("cold-r0", recordId);
+    await cold.synced();
+    await waitFor(() => firstFrame(cold, isWelcome) >= 0, "the welcome");
+    expect(firstFrame(cold, isStep2)).toBeGreaterThan(firstFrame(cold, isWelcome));
+    expect(cold.doc.getMap("junk").size).toBe(0);
+    for (const f of cold.sink.frames) expect(Buffer.from(f).includes("JUNK-MARKER")).toBe(false);
   });
 });
