@@ -12,7 +12,17 @@ const COMMON = { json: "boolean", full: "boolean", profile: "boolean", seed: "st
 /** Options per scenario (the values the scenarios read with `numberOption`, as strings). */
 const SCENARIO_OPTIONS = {
   fanout: ["clients", "rate", "awareness-hz", "duration", "warmup-s", "runs"],
-  rooms: ["rooms", "boxes", "concurrency", "settle-s", "idle-s", "steady-s", "steady-eps"],
+  rooms: [
+    "rooms",
+    "boxes",
+    "concurrency",
+    "settle-s",
+    "idle-s",
+    "steady-s",
+    "steady-eps",
+    "bot-procs",
+    "profile-burst",
+  ],
   persist: ["bots", "edits-per-sec", "duration", "warmup-s", "poll-ms", "settle-s"],
   join: ["joiners", "ops", "cold-repeats"],
   crash: ["clients", "rate", "awareness-hz", "runs"],
@@ -25,7 +35,7 @@ const SCENARIO_OPTIONS = {
 export type ScenarioName = keyof typeof SCENARIO_OPTIONS;
 
 /** Scenario options that are switches; every other one takes a value. */
-const SWITCHES = new Set<string>(["rebuild"]);
+const SWITCHES = new Set<string>(["rebuild", "profile-burst"]);
 
 export class BenchArgsError extends Error {
   override name = "BenchArgsError";

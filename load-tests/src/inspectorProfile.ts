@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import WebSocket from "ws";
 import { nowMs, sleep } from "./clock.js";
 import { sampleProcesses } from "./procStats.js";
@@ -137,7 +139,11 @@ export class TreeProfiler {
     const out: ProcessProfile[] = [...this.errors];
     for (const [pid, { role, stop }] of this.running) {
       try {
-        out.push({ role, pid, summary: summarizeProfile(await stop(), `${role} (pid ${pid})`), error: null });
+        const profile = await stop();
+        // BENCH_PROFILE_DIR: the raw profiles too (open in Chrome DevTools, or read frame by frame).
+        const dir = process.env.BENCH_PROFILE_DIR;
+        if (dir) await writeFile(join(dir, `${role.replace(/\W+/g, "-")}-${pid}.cpuprofile`), JSON.stringify(profile));
+        out.push({ role, pid, summary: summarizeProfile(profile, `${role} (pid ${pid})`), error: null });
       } catch (err) {
         out.push({ role, pid, summary: null, error: (err as Error).message });
       }

@@ -135,3 +135,14 @@ export async function sampleProcessTree(rootPid: number): Promise<ProcSample> {
   }
   return { cpuMs, rssBytes, peakRssBytes };
 }
+
+/**
+ * CPU time (user + system, ms) of one process's main thread alone (`/proc/<pid>/task/<pid>/stat`):
+ * the JS thread, without libuv's pool, V8's helper threads or LanceDB's native ones. Null if it exited.
+ */
+export async function mainThreadCpuMs(pid: number): Promise<number | null> {
+  const stat = await readProcFile(pid, `task/${pid}/stat`);
+  if (!stat) return null;
+  const f = statFields(stat);
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}

@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import {
   applyRowsToDoc,
+  holdsLayoutOnly,
   PERSISTENCE_ORIGIN,
   recordDocGuid,
   removeDependents,
@@ -28,6 +29,13 @@ export interface LoadRecordOptions {
   readonly snapshots: SnapshotStore;
   readonly key: RecordKey;
   readonly clock: StateClock;
+  /**
+   * Called as soon as the document's whole state is known to be the stored snapshot's bytes (no log
+   * entry on top, table versions unmoved), and those bytes hold nothing live outside the record
+   * layout (the snapshot's `layoutOnly`) — before they are decoded into the `Y.Doc`, the
+   * long part of a load — so waiting joiners can be answered from them at once.
+   */
+  readonly onFullState?: (state: Uint8Array) => void;
 }
 
 export interface LoadedRecord {
@@ -130,6 +138,31 @@ export async function loadRecordDoc(options: LoadRecordOptions): Promise<LoadedR
     const snapshot = await snapshots.load(key);
     if (!snapshot) return createFromRows(options);
     const current = await rowsIfMoved(dataset, key.recordId, snapshot);
+    if (current === null) {
+      // Nobody wrote the rows since the snapshot: the snapshot plus the log is the document. The log
+      // is read before decoding, so that with no entries the snapshot's bytes are known to be the
+      // whole state while the decoding is still ahead.
+      const entries = await log.read(key);
+      if (logGap(snapshot, entries) && attempt < LOAD_ATTEMPTS) continue;
+      if (entries.length === 0 && snapshot.layoutOnly === true && options.onFullState) {
+        options.onFullState(snapshot.state);
+        // One turn of the event loop: the answer is written out before the decoding holds the thread.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const doc = newRecordDoc(key);
+      Y.applyUpdate(doc, snapshot.state, PERSISTENCE_ORIGIN);
+      applyLogEntries(doc, entries);
+      return {
+        doc,
+        foldedUpTo: snapshot.foldedUpTo,
+        logHead: Math.max(snapshot.foldedUpTo, entries.at(-1)?.pos ?? 0),
+        replayed: entries.length,
+        externalChanges: false,
+        created: false,
+        rowsRead: false,
+        fullState: entries.length === 0 ? snapshot.state : null,
+      };
+    }
     const doc = newRecordDoc(key);
     Y.applyUpdate(doc, snapshot.state, PERSISTENCE_ORIGIN);
     const drifted = current !== null && !snapshot.rowsPending && rowsDigest(current) !== snapshot.rowsDigest;
@@ -227,6 +260,7 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
     savedAt: isoNow(clock),
     rowsPending: orphans.length > 0,
     lance: versionsAt(versions),
+    layoutOnly: holdsLayoutOnly(doc),
   });
   if (orphans.length > 0) warnOrphans(key, orphans.length);
   return {

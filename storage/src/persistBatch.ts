@@ -2,6 +2,7 @@ import * as Y from "yjs";
 import {
   COMPONENT_TABLES,
   WRITE_ORDER,
+  holdsLayoutOnly,
   PERSISTENCE_ORIGIN,
   rowsOfDoc,
   type ComponentTable,
@@ -213,7 +214,7 @@ async function foldBatch(options: PersistBatchOptions, fromRows: FromRows): Prom
       key: m.key,
       snapshot: m.snapshot,
       upTo: m.upTo,
-      final: { state: m.state, foldedUpTo: m.upTo, rowsDigest: m.digest, rowsPending: false },
+      final: { state: m.state, foldedUpTo: m.upTo, rowsDigest: m.digest, rowsPending: false, layoutOnly: m.layoutOnly },
       plan,
       vouched: same && plan.rejected.length === 0,
     };
@@ -267,6 +268,7 @@ interface MergedRecord {
   readonly ours: RecordRows;
   readonly state: Uint8Array;
   readonly digest: string;
+  readonly layoutOnly: boolean;
 }
 
 async function mergeRecord(options: PersistBatchOptions, key: RecordKey): Promise<MergedRecord> {
@@ -285,6 +287,7 @@ async function mergeRecord(options: PersistBatchOptions, key: RecordKey): Promis
       ours,
       state: Y.encodeStateAsUpdate(doc),
       digest: rowsDigest(ours),
+      layoutOnly: holdsLayoutOnly(doc),
     };
   } finally {
     doc.destroy();

@@ -6,7 +6,8 @@ import type { RecordKey, RecordSnapshot } from "./types.js";
  * The on-disk format of a record snapshot (`.snap`), version 1:
  *   magic "TSNP" | version u16 | flags u16 | metaLength u32 | crc32 u32 | meta (UTF-8 JSON) | state
  * `meta` holds the key, `foldedUpTo`, `rowsDigest`, `savedAt`, `rowsPending`, the state length and,
- * optionally, `lance` (the table versions the rows match; readers without it ignore the field);
+ * optionally, `lance` (the table versions the rows match; readers without it ignore the field)
+ * and `layoutOnly` (true: nothing live outside the record layout; absent: not known);
  * the CRC covers meta and state. Files are replaced whole by rename, so a reader sees an old or a new
  * snapshot, never a mix; the CRC catches media corruption.
  */
@@ -23,6 +24,7 @@ interface Meta {
   rowsPending: boolean;
   stateLength: number;
   lance?: TableVersions;
+  layoutOnly?: boolean;
 }
 
 export function encodeSnapshot(key: RecordKey, s: RecordSnapshot): Buffer[] {
@@ -35,6 +37,7 @@ export function encodeSnapshot(key: RecordKey, s: RecordSnapshot): Buffer[] {
     rowsPending: s.rowsPending ?? false,
     stateLength: s.state.length,
     ...(s.lance ? { lance: s.lance } : {}),
+    ...(s.layoutOnly ? { layoutOnly: true } : {}),
   };
   const metaBytes = Buffer.from(JSON.stringify(meta), "utf8");
   const head = Buffer.alloc(FIXED);
@@ -91,6 +94,7 @@ export function decodeSnapshot(bytes: Buffer): DecodedSnapshot {
       rowsPending: meta.rowsPending === true,
       // A malformed field only costs the next load a read of the rows.
       ...lanceOf(meta.lance),
+      ...(meta.layoutOnly === true ? { layoutOnly: true } : {}),
     },
   };
 }

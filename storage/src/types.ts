@@ -64,6 +64,12 @@ export interface RecordSnapshot {
    * snapshots written before it existed, or when the fold could not vouch for the rows.
    */
   readonly lance?: TableVersions;
+  /**
+   * Everything live in `state` is inside the record layout (`holdsLayoutOnly` of the document it was
+   * encoded from): its bytes may be served to a joiner as they are. Absent (unknown) in snapshots
+   * written before it existed.
+   */
+  readonly layoutOnly?: boolean;
 }
 
 /** Snapshot port: `FileSnapshotStore` writes `.tessera/snapshots/<dataset>/<record>.snap` atomically (temp + rename). */

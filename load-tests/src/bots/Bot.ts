@@ -93,6 +93,8 @@ export class Bot {
   private backoff = 0;
   private left = false;
   private waiters: Array<(synced: boolean) => void> = [];
+  /** While set ({@link holdEdits}): the frames of local edits, made but not sent yet. */
+  private held: Array<{ readonly seq: number; readonly frame: Uint8Array }> | null = null;
 
   constructor(readonly options: BotOptions) {
     this.doc = options.doc ?? new Y.Doc();
@@ -164,6 +166,29 @@ export class Bot {
     if (seq > this.lastEditSeq) this.lastEditSeq = seq;
   }
 
+  /**
+   * From now on the frames of local edits are made but kept back until {@link sendHeldEdits}: a
+   * burst can then be prepared (the Yjs work of making the edits) before it is timed.
+   */
+  holdEdits(): void {
+    this.held ??= [];
+  }
+
+  /**
+   * Sends the held edit frames, in order, and stops holding. Each edit's confirmation delay is
+   * timed from the moment its own frame is handed to the socket. Returns the frames sent.
+   */
+  sendHeldEdits(): number {
+    const frames = this.held ?? [];
+    this.held = null;
+    for (const { seq, frame } of frames) {
+      if (!this.open) break;
+      this.sent.push({ seq, at: nowMs(), edit: true });
+      this.send(frame);
+    }
+    return frames.length;
+  }
+
   /** Sends one awareness state (null: gone) under the replica's client id. */
   sendAwareness(state: Record<string, unknown> | null): void {
     this.awarenessClock++;
@@ -194,6 +219,10 @@ export class Bot {
 
   private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === REMOTE || !this.open) return;
+    if (this.held && this.pendingSeq >= 0) {
+      this.held.push({ seq: this.pendingSeq, frame: encodeSyncFrame(SyncType.update, update) });
+      return;
+    }
     this.sent.push({ seq: this.pendingSeq, at: nowMs(), edit: this.pendingSeq >= 0 });
     this.send(encodeSyncFrame(SyncType.update, update));
   };

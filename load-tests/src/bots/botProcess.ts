@@ -115,6 +115,40 @@ async function syncAll(
   return { synced, failed: bots.filter((d) => !synced.includes(d)) };
 }
 
+/** One new entity with its box per bot (sent at once, or held: see `Bot.holdEdits`); returns the edits made. */
+function firstEdits(info: Record<string, unknown>): number {
+  const schema = schemaOf(info);
+  let edits = 0;
+  for (const d of driven) {
+    d.ctx ??= contextOf(d, schema);
+    const ctx = d.ctx;
+    const seq = d.seq++;
+    const t = nowMs();
+    try {
+      d.bot.edit(seq, () => {
+        const { annotationId } = createEntity(ctx, clientOrigin(`bot-${d.spec.index}`), {
+          entity: withCustom({}, { category: "bench" }),
+          annotation: {
+            table: "bboxes",
+            row: {
+              coords: movedCoords(d.spec.index, seq),
+              format: "xywh",
+              is_normalized: true,
+              source_metadata: stampMetadata({ t, c: d.spec.index, s: seq }),
+            },
+          },
+        });
+        d.box ??= annotationId;
+      });
+      d.editTimes.push(t);
+      edits++;
+    } catch (err) {
+      noteError(err);
+    }
+  }
+  return edits;
+}
+
 serveRpc<BotCommands>({
   async connect({ specs, concurrency, timeoutMs }) {
     const batch = specs.map((spec): Driven => {
@@ -182,37 +216,30 @@ serveRpc<BotCommands>({
   },
 
   createOnce({ info }) {
-    const schema = schemaOf(info);
     const started = nowMs();
-    let edits = 0;
-    for (const d of driven) {
-      d.ctx ??= contextOf(d, schema);
-      const ctx = d.ctx;
-      const seq = d.seq++;
-      const t = nowMs();
-      try {
-        d.bot.edit(seq, () => {
-          const { annotationId } = createEntity(ctx, clientOrigin(`bot-${d.spec.index}`), {
-            entity: withCustom({}, { category: "bench" }),
-            annotation: {
-              table: "bboxes",
-              row: {
-                coords: movedCoords(d.spec.index, seq),
-                format: "xywh",
-                is_normalized: true,
-                source_metadata: stampMetadata({ t, c: d.spec.index, s: seq }),
-              },
-            },
-          });
-          d.box ??= annotationId;
-        });
-        d.editTimes.push(t);
-        edits++;
-      } catch (err) {
-        noteError(err);
-      }
-    }
+    const edits = firstEdits(info);
     return { edits, errors: editErrors, firstError: firstEditError, sendMs: Math.round(nowMs() - started) };
+  },
+
+  prepareOnce({ info }) {
+    const started = nowMs();
+    for (const d of driven) d.bot.holdEdits();
+    const edits = firstEdits(info);
+    return { edits, errors: editErrors, firstError: firstEditError, prepareMs: Math.round(nowMs() - started) };
+  },
+
+  async sendHeld({ at }) {
+    // The shared start: every bot process wakes at the same instant of the shared monotonic clock.
+    const early = at - nowMs() - 5;
+    if (early > 0) await sleep(early);
+    while (nowMs() < at) {
+      // spin the last few ms: a timer fires late by up to a tick
+    }
+    const first = nowMs();
+    let frames = 0;
+    for (const d of driven) frames += d.bot.sendHeldEdits();
+    const last = nowMs();
+    return { frames, firstSentAt: first, lastSentAt: last, sendMs: Math.round((last - first) * 100) / 100 };
   },
 
   async waitConfirmed({ timeoutMs }) {

@@ -90,6 +90,19 @@ export type BotCommands = {
       sendMs: number;
     },
   ];
+  /** As `createOnce`, but the frames are held back (not sent) until `sendHeld`: the burst is prepared untimed. */
+  prepareOnce: [
+    { readonly info: Record<string, unknown> },
+    { edits: number; errors: number; firstError: string | null; prepareMs: number },
+  ];
+  /**
+   * Sends every held edit frame at `at` (shared monotonic clock: several bot processes start the
+   * same burst together); each edit's ack is timed from its own frame's send.
+   */
+  sendHeld: [
+    { readonly at: number },
+    { frames: number; firstSentAt: number; lastSentAt: number; /** This process's send loop. */ sendMs: number },
+  ];
   waitConfirmed: [{ readonly timeoutMs: number }, WaitConfirmedResult];
   report: [WindowArgs, BotReport];
   hold: [Record<string, never>, { held: number }];

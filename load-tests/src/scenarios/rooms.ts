@@ -1,7 +1,7 @@
 import { nowMs, sleep } from "../clock.js";
 import { createCollabDataset } from "../gen/collabDataset.js";
 import type { ProcessProfile } from "../inspectorProfile.js";
-import { sampleProcesses } from "../procStats.js";
+import { mainThreadCpuMs, sampleProcesses } from "../procStats.js";
 import { snapshotTree, usageBetween, type Usage } from "../resources.js";
 import type { ServerKind } from "../servers/process.js";
 import type { LatencySummary } from "../stats.js";
@@ -10,7 +10,6 @@ import {
   numberOption,
   pendingLogs,
   ratio,
-  startBots,
   startKind,
   startProfiling,
   summarize,
@@ -19,6 +18,7 @@ import {
   type ScenarioContext,
   type ScenarioOutput,
 } from "./common.js";
+import { BotPool, type PoolBurst } from "./botPool.js";
 
 /**
  * `rooms`: many records open at once with one raw-protocol client each (collaboration.md §6 #4):
@@ -43,6 +43,24 @@ interface RoomsParams {
    */
   readonly steadyS: number;
   readonly steadyEditsPerSec: number;
+  /** Bot processes the records' clients are spread over (`--bot-procs`): each sends its share of the burst. */
+  readonly botProcs: number;
+}
+
+/** The burst of first edits on one server: what the bots spent, and what the server's main thread did. */
+interface BurstFigures {
+  /** Per bot process: making its edits (held, untimed) and sending them at the shared start. */
+  readonly prepareMs: number[];
+  readonly sendMs: number[];
+  /** The shared start → the last frame sent by any process. */
+  readonly spreadMs: number;
+  /**
+   * CPU of the server's main thread from just before the burst until the last edit was confirmed
+   * (Tessera) or the thread went idle (stock: nothing to confirm), per edit.
+   */
+  readonly mainCpuMsPerEdit: number | null;
+  /** The shared start → that end point. */
+  readonly handledMs: number;
 }
 
 interface RoomsSide {
@@ -60,6 +78,7 @@ interface RoomsSide {
   readonly failedJoins: number;
   /** Tessera: edit → durable confirmation, one edit per record. */
   readonly durableAckMs: LatencySummary | null;
+  readonly burst: BurstFigures;
   readonly unconfirmed: number | null;
   /** Tessera's steady phase: edit → durable confirmation (first 2 s not timed), and the edits timed (null: skipped). */
   readonly steadyAckMs: LatencySummary | null;
@@ -100,6 +119,7 @@ function roomsParams(ctx: ScenarioContext): RoomsParams {
     settleS: numberOption(ctx.args, "--settle-s", ctx.full ? 60 : 30),
     steadyS: numberOption(ctx.args, "--steady-s", 15),
     steadyEditsPerSec: numberOption(ctx.args, "--steady-eps", 0.05),
+    botProcs: numberOption(ctx.args, "--bot-procs", 4),
   };
 }
 
@@ -128,11 +148,13 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
   const seed = kind === "stock" ? content : undefined;
   const started = await startKind(kind, ctx, { dataDir: data.dataDir });
   const { server } = started;
-  const bots = startBots();
+  const bots = BotPool.start(p.botProcs);
   try {
     await sleep(1000);
     const [rssBeforeMb, mainRssBeforeMb] = await rssOf(server.pid);
-    const profiler = await startProfiling(started);
+    // `--profile-burst`: the profile covers the burst of first edits only (start → last confirmation).
+    const profileBurst = ctx.args.includes("--profile-burst");
+    let profiler = profileBurst ? null : await startProfiling(started);
     const specs = ids.map((id, i) => ({
       index: i,
       url: syncUrl(server, data.datasetId, id, `user ${i}`),
@@ -140,16 +162,31 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       remote: "none" as const,
       ...(seed ? { seed } : {}),
     }));
-    const opened = await bots.call("connect", { specs, concurrency: p.concurrency, timeoutMs: 300_000 }, 320_000);
+    const opened = await bots.connect(specs, p.concurrency, 300_000);
     const openAllMs = Math.round(opened.lastSyncedAt - opened.startedAt);
     ctx.log(
       `  ${kind}: ${p.rooms - opened.failed} records open in ${openAllMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.errors.join("; ")}` : ""}`,
     );
-    const created = await bots.call("createOnce", { info: data.info });
-    if (created.errors > 0) throw new Error(`${created.errors} edits failed: ${created.firstError}`);
-    ctx.log(`  ${kind}: ${created.edits} edits made and sent by the bots' process in ${created.sendMs} ms`);
-    const editedAt = nowMs();
-    const confirmed = kind === "tessera" ? await bots.call("waitConfirmed", { timeoutMs: 60_000 }, 70_000) : null;
+    if (profileBurst) profiler = await startProfiling(started);
+    const cpuBefore = await mainThreadCpuMs(server.pid);
+    const sent = await bots.burstOfFirstEdits(data.info);
+    const editedAt = sent.startAt;
+    const confirmed = kind === "tessera" ? await bots.waitConfirmed(60_000) : null;
+    const burst = await burstFigures(server.pid, cpuBefore, sent, confirmed !== null);
+    let burstProfile: ProcessProfile[] | null = null;
+    if (profileBurst && profiler) {
+      burstProfile = await profiler.stop();
+      profiler = null;
+    }
+    ctx.log(
+      `  ${kind}: burst of ${sent.edits} first edits from ${p.botProcs} bot processes: made in ${sent.prepareMs.join(" / ")} ms (untimed), sent in ${sent.sendMs.map((x) => fmt(x, 1)).join(" / ")} ms (all out ${fmt(sent.spreadMs, 1)} ms after the start); server main thread ${fmt(burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms CPU per edit over ${burst.handledMs} ms`,
+    );
+    if (confirmed) {
+      const a = summarize(confirmed.ackMs);
+      ctx.log(
+        `  tessera: burst durable ack p50 ${fmt(a.p50, 1)} / p99 ${fmt(a.p99, 1)} ms (min ${fmt(a.min, 1)}), ${confirmed.unconfirmed} unconfirmed`,
+      );
+    }
     const folding = kind === "tessera" ? await watchFolding(data.dataDir, p.settleS * 1000, editedAt) : null;
     const foldedWhileOpenMs = folding?.foldedMs ?? null;
     if (kind === "tessera")
@@ -167,7 +204,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     const steady = kind === "tessera" && p.steadyS > 0 ? await steadyPhase(bots, data.info, p, ctx) : null;
     ctx.log(`  ${kind}: everyone leaves`);
     const left = nowMs();
-    await bots.call("leave", { timeoutMs: 30_000 }, 40_000);
+    await bots.leave(30_000);
     let foldedAfterLeaveMs: number | null = null;
     let allUnloadedMs: number | null = null;
     let roomsLoadedAfterLeave: number[] | null = kind === "tessera" ? [] : null;
@@ -193,7 +230,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       mainRssAfterLeaveMb.push(main);
     }
     const rssAfterLeaveEndMb = rssAfterLeaveMb[rssAfterLeaveMb.length - 1] ?? Number.NaN;
-    const profile = profiler ? await profiler.stop() : null;
+    const profile = profiler ? await profiler.stop() : burstProfile;
     await server.stop();
     return {
       server: kind,
@@ -205,6 +242,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       openAllMs,
       failedJoins: opened.failed,
       durableAckMs: confirmed ? summarize(confirmed.ackMs) : null,
+      burst,
       unconfirmed: confirmed ? confirmed.unconfirmed : null,
       steadyAckMs: steady ? summarize(steady.ackMs) : null,
       steadyEdits: steady ? steady.edits : null,
@@ -242,19 +280,56 @@ async function roomsLoaded(url: string): Promise<number | null> {
   return header === null ? null : Number(header);
 }
 
+/**
+ * The server main thread's CPU over the burst. Tessera: from before the burst to the last
+ * confirmation (just read). Stock (nothing confirms): until the thread's CPU time stops growing for
+ * 200 ms (sampled every 50 ms; the clock ticks are 10 ms), within 30 s.
+ */
+async function burstFigures(
+  pid: number,
+  before: number | null,
+  sent: PoolBurst,
+  acked: boolean,
+): Promise<BurstFigures> {
+  let after = await mainThreadCpuMs(pid);
+  let end = nowMs();
+  if (!acked) {
+    let still = 0;
+    const deadline = nowMs() + 30_000;
+    while (still < 4 && nowMs() < deadline) {
+      await sleep(50);
+      const now = await mainThreadCpuMs(pid);
+      if (now !== null && now === after) still++;
+      else {
+        still = 0;
+        after = now;
+        end = nowMs();
+      }
+    }
+  }
+  const cpu = before !== null && after !== null ? after - before : null;
+  return {
+    prepareMs: sent.prepareMs,
+    sendMs: sent.sendMs,
+    spreadMs: sent.spreadMs,
+    mainCpuMsPerEdit: cpu === null || sent.edits === 0 ? null : Math.round((cpu / sent.edits) * 1000) / 1000,
+    handledMs: Math.round(end - sent.startAt),
+  };
+}
+
 /** Tessera's steady phase (see {@link RoomsParams.steadyS}): the acks of edits spread over time. */
 async function steadyPhase(
-  bots: ReturnType<typeof startBots>,
+  bots: BotPool,
   info: Record<string, unknown>,
   p: RoomsParams,
   ctx: ScenarioContext,
 ): Promise<{ ackMs: number[]; edits: number }> {
   const start = nowMs();
-  await bots.call("load", { info, editsPerSec: p.steadyEditsPerSec, awarenessHz: 0 });
+  await bots.load(info, p.steadyEditsPerSec);
   await sleep(p.steadyS * 1000);
-  await bots.call("stopLoad", {});
-  const waited = await bots.call("waitConfirmed", { timeoutMs: 30_000 }, 40_000);
-  const report = await bots.call("report", { from: start + 2000, to: start + p.steadyS * 1000 });
+  await bots.stopLoad();
+  const waited = await bots.waitConfirmed(30_000);
+  const report = await bots.report(start + 2000, start + p.steadyS * 1000);
   const ackMs = summarize(report.ackMs);
   ctx.log(
     `  tessera: steady phase, ${report.editsInWindow} edits over ${p.steadyS - 2} s (${p.rooms} rooms × ${p.steadyEditsPerSec}/s): ack p50 ${fmt(ackMs.p50, 1)} / p99 ${fmt(ackMs.p99, 1)} ms${waited.unconfirmed ? `, ${waited.unconfirmed} unconfirmed` : ""}`,
@@ -273,7 +348,14 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     rssOpen: ratio(tessera.rssOpenMb, stock.rssOpenMb),
     rssAfterLeave: ratio(tessera.rssAfterLeaveEndMb, stock.rssAfterLeaveEndMb),
     syncP99: ratio(tessera.syncMs.p99, stock.syncMs.p99),
+    burstMainCpuPerEdit: ratio(
+      tessera.burst.mainCpuMsPerEdit ?? Number.NaN,
+      stock.burst.mainCpuMsPerEdit ?? Number.NaN,
+    ),
   };
+  ctx.log(
+    `rooms: join p99 ${fmt(ratios.syncP99, 2)} × stock; burst: server main-thread CPU per first edit ${fmt(tessera.burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms vs stock ${fmt(stock.burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms (${fmt(ratios.burstMainCpuPerEdit, 2)} ×); Tessera durable ack p99 ${fmt(tessera.durableAckMs?.p99 ?? Number.NaN, 1)} ms`,
+  );
   const row = (s: RoomsSide) => [
     s.server,
     fmt(s.rssBeforeMb, 0),
@@ -282,6 +364,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     `${fmt(s.syncMs.p50, 1)} / ${fmt(s.syncMs.p99, 1)}`,
     String(s.openAllMs),
     s.durableAckMs ? `${fmt(s.durableAckMs.p50, 1)} / ${fmt(s.durableAckMs.p99, 1)}` : "n/a",
+    `${fmt(s.burst.mainCpuMsPerEdit ?? Number.NaN, 3)} (${fmt(Math.max(...s.burst.sendMs), 1)})`,
     s.steadyAckMs ? `${fmt(s.steadyAckMs.p50, 1)} / ${fmt(s.steadyAckMs.p99, 1)} (${s.steadyEdits ?? 0})` : "n/a",
     s.server === "tessera" ? (s.foldedWhileOpenMs === null ? `> ${p.settleS} s` : `${s.foldedWhileOpenMs} ms`) : "n/a",
     `${fmt(s.idle.cpuPercent)} (${fmt(s.idle.processes[0]?.cpuPercent)})`,
@@ -310,6 +393,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
           "sync p50 / p99 ms",
           "open all ms",
           "burst ack p50 / p99 ms",
+          "burst: main-thread CPU ms per edit (slowest bot send loop ms)",
           "steady ack p50 / p99 ms (edits)",
           "edits folded",
           "idle CPU % (main)",
@@ -326,9 +410,10 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
             "",
             fmt(ratios.rssOpen, 2),
             `${fmt(ratios.rssPerRoom, 2)} (${fmt(ratios.mainRssPerRoom, 2)})`,
+            `p99 ${fmt(ratios.syncP99, 2)}`,
             "",
             "",
-            "",
+            fmt(ratios.burstMainCpuPerEdit, 2),
             "",
             "",
             "",

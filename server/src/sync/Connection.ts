@@ -10,6 +10,11 @@ import type { RoomSocket } from "./socket.js";
 
 const MINUTE = 60_000;
 
+/** `[messageSync, step1, length 1, state vector with no client]`: what a client holding nothing sends first. */
+function isEmptyStep1(frame: Uint8Array): boolean {
+  return frame.length === 4 && frame[0] === 0 && frame[1] === SyncType.step1 && frame[2] === 1 && frame[3] === 0;
+}
+
 /**
  * One websocket on one record, over a {@link RoomSocket} (whoever owns the transport hands its
  * frames to {@link receive} and its end to {@link ended}). Its frames go through a bounded
@@ -113,6 +118,17 @@ export class Connection {
     if (!this.isOpen) return;
     this.handler = handler;
     this.intake.start();
+  }
+
+  /**
+   * While its room loads: if the first frame it sent is a sync step 1 with an empty state vector
+   * (a client with nothing, y-websocket's first message), answers it with `step2` (the whole
+   * document as the loader already holds it) and drops it from the intake; true when it did.
+   */
+  answerStep1Early(step2: Uint8Array): boolean {
+    if (!this.isOpen || !this.intake.takeFirstIf(isEmptyStep1)) return false;
+    this.send(step2);
+    return true;
   }
 
   /** Whether the intake currently stops reading this socket (back-pressure). */

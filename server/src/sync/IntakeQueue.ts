@@ -88,6 +88,20 @@ export class IntakeQueue {
     this.schedule("now");
   }
 
+  /**
+   * Before the room is ready: removes the first queued frame when `matches` says so (it was
+   * answered without the room); false otherwise, and always once frames are being handled.
+   */
+  takeFirstIf(matches: (frame: Uint8Array) => boolean): boolean {
+    if (!this.open || this.ready || this.queuedFrames === 0) return false;
+    const first = this.frames[this.head];
+    if (!first || !matches(first)) return false;
+    this.head++;
+    this.queuedBytes -= first.length;
+    this.adjust();
+    return true;
+  }
+
   /** Counts an applied update until it is durable (its confirmation was sent or given up). */
   hold(items: number, bytes: number): void {
     this.heldItems += items;

@@ -209,15 +209,22 @@ export class RecordRoom {
 
   /**
    * Admits a connection whose record just finished loading (or was already loaded): it learns its
-   * rights, its queued frames are handled in order (its step 1 is answered now, after the load),
+   * rights, its queued frames are handled in order (its step 1 is answered now, after the load,
+   * unless it was answered from the stored bytes during the load: `answeredFrom`),
    * then it gets the server's step 1 (so it uploads what it has that we lack) and everyone's
    * awareness.
    */
-  join(conn: Connection): void {
+  join(conn: Connection, answeredFrom: Uint8Array | null = null): void {
     this.connections.add(conn);
     conn.readOnly = this.readOnlyFor(conn.identity);
     conn.sendTessera({ kind: "welcome", sessionId: conn.sessionId, readOnly: conn.readOnly, status: this.status });
     this.deps.emit("join", this.presence(conn));
+    // Its step 1 was answered from the stored bytes while the room loaded: what changed since then
+    // (content outside the layout cleared at construction) goes to it now, deletions included.
+    if (answeredFrom && this.fullState.changed)
+      conn.send(
+        encodeSyncFrame(SyncType.update, Y.encodeStateAsUpdate(this.doc, Y.encodeStateVectorFromUpdate(answeredFrom))),
+      );
     conn.attach((frames, deadline) => this.receiveBatch(conn, frames, deadline));
     if (!conn.isOpen) return;
     conn.send(encodeSyncFrame(SyncType.step1, Y.encodeStateVector(this.doc)));

@@ -9,6 +9,8 @@ import {
 } from "@tessera/storage";
 import {
   CloseCode,
+  encodeSyncFrame,
+  SyncType,
   transition,
   type ComponentTable,
   type NamedAction,
@@ -46,6 +48,21 @@ interface Entry {
   holds: number;
   /** Armed when the last hold goes: unload after `idleUnloadMs` unless someone comes back. */
   idle: TimerHandle | null;
+  readonly early: EarlyAnswers;
+}
+
+/**
+ * Joiners of a loading record answered before the load ends: once the loader knows the whole state
+ * as bytes (a snapshot with nothing on top), a waiting connection whose first frame is an empty
+ * step 1 gets those bytes as its step 2 while the document is still being decoded.
+ */
+interface EarlyAnswers {
+  readonly waiting: Set<Connection>;
+  /** The step-2 frame, from the moment the loader told the state until the load ended. */
+  frame: Uint8Array | null;
+  state: Uint8Array | null;
+  /** Connections answered so, with the bytes they got (until they join the room). */
+  readonly answered: Map<Connection, Uint8Array>;
 }
 
 const UNLOAD_ATTEMPTS = 5;
@@ -118,14 +135,26 @@ export class RoomManager {
     return (await dataset.get("records", recordId, ["id"])) !== null;
   }
 
-  private async load(key: RecordKey): Promise<RecordRoom> {
+  private answerEarly(early: EarlyAnswers, conn: Connection): void {
+    if (early.frame && early.state && conn.answerStep1Early(early.frame)) early.answered.set(conn, early.state);
+  }
+
+  private async load(key: RecordKey, early: EarlyAnswers): Promise<RecordRoom> {
     const dataset = await this.deps.library.open(key.datasetId);
     if (!dataset) throw new RoomError("not_found", `dataset ${JSON.stringify(key.datasetId)} not found`);
     let loaded;
     try {
       // No lookup of the record row first: the loader reads it whenever it may have gone (a
       // snapshot whose tables did not move vouches that it exists) and then says so.
-      loaded = await this.deps.loadDoc(dataset, key);
+      loaded = await this.deps.loadDoc(dataset, key, {
+        // Only for a snapshot that holds nothing live outside the record layout (its `layoutOnly`):
+        // an older one may, and the room clears that at construction, so its joiners wait for it.
+        onFullState: (state) => {
+          early.state = state;
+          early.frame = encodeSyncFrame(SyncType.step2, state);
+          for (const conn of early.waiting) this.answerEarly(early, conn);
+        },
+      });
     } catch (err) {
       if (err instanceof RecordStateError && err.reason === "record_not_found")
         throw new RoomError(
@@ -161,8 +190,15 @@ export class RoomManager {
     const name = nameOf(key);
     let entry = this.entries.get(name);
     if (!entry) {
-      const loading = this.load(key);
-      const created: Entry = { key, name, loading, room: null, holds: 0, idle: null };
+      const early: EarlyAnswers = { waiting: new Set(), frame: null, state: null, answered: new Map() };
+      const loading = this.load(key, early);
+      const settled = () => {
+        early.frame = null;
+        early.state = null;
+        early.waiting.clear();
+      };
+      loading.then(settled, settled);
+      const created: Entry = { key, name, loading, room: null, holds: 0, idle: null, early };
       entry = created;
       this.entries.set(name, created);
       loading.then(
@@ -233,10 +269,16 @@ export class RoomManager {
       conn.close(CloseCode.tryLater, (err as Error).message);
       return;
     }
+    const { early } = acquired.entry;
+    if (!acquired.entry.room) {
+      early.waiting.add(conn);
+      this.answerEarly(early, conn);
+    }
     let room: RecordRoom;
     try {
       room = await acquired.ready;
     } catch (err) {
+      early.answered.delete(conn);
       const gone = err instanceof RoomError && err.reason === "not_found";
       conn.close(
         gone ? CloseCode.recordGone : CloseCode.internalError,
@@ -245,11 +287,14 @@ export class RoomManager {
       return;
     }
     if (!conn.isOpen || room.destroyed) {
+      early.answered.delete(conn);
       this.release(acquired.entry);
       if (conn.isOpen) conn.close(CloseCode.tryLater, "record unloaded");
       return;
     }
-    room.join(conn);
+    const answeredFrom = early.answered.get(conn) ?? null;
+    early.answered.delete(conn);
+    room.join(conn, answeredFrom);
     conn.onClose(() => {
       room.leave(conn);
       this.release(acquired.entry);

@@ -12,6 +12,7 @@ export class FullStateCache {
   private state: Uint8Array | null;
   private frame: Uint8Array | null = null;
   private encodes = 0;
+  private changedFlag = false;
 
   constructor(
     private readonly doc: Y.Doc,
@@ -19,6 +20,11 @@ export class FullStateCache {
   ) {
     this.state = loaded;
     this.doc.on("update", this.drop);
+  }
+
+  /** The document changed since it was loaded (anything the loaded bytes do not hold). */
+  get changed(): boolean {
+    return this.changedFlag;
   }
 
   /** How many times the whole document was encoded for joiners. */
@@ -44,6 +50,7 @@ export class FullStateCache {
   }
 
   private readonly drop = (): void => {
+    this.changedFlag = true;
     this.state = null;
     this.frame = null;
   };

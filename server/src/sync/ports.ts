@@ -22,7 +22,13 @@ interface LoadedDoc {
   readonly fullState?: Uint8Array;
 }
 
-export type DocLoader = (dataset: DatasetHandle, key: RecordKey) => Promise<LoadedDoc>;
+/** What a loader may tell before it finishes. */
+export interface LoadHooks {
+  /** The document's whole state as bytes, known before it is decoded (see `loadRecordDoc`'s `onFullState`). */
+  readonly onFullState?: (state: Uint8Array) => void;
+}
+
+export type DocLoader = (dataset: DatasetHandle, key: RecordKey, hooks?: LoadHooks) => Promise<LoadedDoc>;
 
 /** What a room needs of the persister (`InProcessPersister`, `ChildProcessPersister`): flush, then the room trims. */
 export type SyncPersister = Pick<Persister, "flush">;

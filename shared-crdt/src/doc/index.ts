@@ -26,7 +26,14 @@ export { repairDoc, type RepairPolicy } from "./repair.js";
 export { randomId, type IdGenerator } from "./ids.js";
 export { checkDoc, checkDocRecord, checkDocRow, checkRowKey } from "./integrity.js";
 export { introducedIssues } from "./issueDiff.js";
-export { clearOutsideLayout, LAYOUT_ROOTS, layoutBreaches, wouldWait, type LayoutBreach } from "./updateRoots.js";
+export {
+  clearOutsideLayout,
+  holdsLayoutOnly,
+  LAYOUT_ROOTS,
+  layoutBreaches,
+  wouldWait,
+  type LayoutBreach,
+} from "./updateRoots.js";
 export { scanUpdate, UpdateScanError, type ScannedStruct, type StructId } from "./updateScan.js";
 export {
   isComponentTable,

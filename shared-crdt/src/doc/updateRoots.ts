@@ -63,6 +63,20 @@ export function clearOutsideLayout(doc: Y.Doc, origin: Origin): string[] {
 }
 
 /**
+ * Whether everything live in `doc` is inside the record layout (SPEC D-LAYOUT-ONLY): no undeleted
+ * item in a root outside it, no list content in a layout map, no struct kept pending. What
+ * {@link clearOutsideLayout} would leave unchanged; read from the decoded document, not its bytes.
+ */
+export function holdsLayoutOnly(doc: Y.Doc): boolean {
+  if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return false;
+  for (const [name, type] of doc.share) {
+    for (let item = type._start; item !== null; item = item.right) if (!item.deleted) return false;
+    if (!LAYOUT_ROOTS.has(name)) for (const item of type._map.values()) if (!item.deleted) return false;
+  }
+  return true;
+}
+
+/**
  * Whether applying `update` to `doc` would leave part of it waiting for changes the document does
  * not have (a gap in a client's sequence, or a reference to an unknown item). Yjs keeps such
  * structs pending — unintegrated, so beyond {@link clearOutsideLayout}'s reach — and still serves
