@@ -10,6 +10,8 @@ import { createApp } from "./http/app.js";
 import { installFrontDoor } from "./http/frontDoor.js";
 import { hostPolicy } from "./http/hosts.js";
 import type { Readiness } from "./http/routes/root.js";
+import { InferenceService } from "./inference/InferenceService.js";
+import type { InferenceOptions } from "./inference/options.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -60,6 +62,11 @@ export interface StartServerOptions {
    * host is accepted). Always explicit: a server never ends up open by omission.
    */
   readonly auth: AuthConfig;
+  /**
+   * The model registry (`DATA_DIR/models`) and the inference worker, started at the first
+   * inference request (default on); `false` leaves the inference routes answering "nothing connected".
+   */
+  readonly inference?: false | InferenceOptions;
 }
 
 /** `startServer` refused its options (e.g. single-user mode on a network interface). */
@@ -142,6 +149,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           detail: `start-up recovery is folding ${recovery.records > 0 ? `${recovery.records} ` : ""}record logs into rows`,
         }
       : { ready: true, ...(collab ? { rooms: collab.roomsLoaded() } : {}) };
+  const inference =
+    options.inference === false
+      ? null
+      : new InferenceService({
+          dataDir: options.dataDir,
+          library,
+          logger,
+          ...(options.inference?.limits ? { limits: options.inference.limits } : {}),
+          ...(options.inference?.workerEnv ? { workerEnv: options.inference.workerEnv } : {}),
+        });
   const app = createApp({
     readiness,
     library,
@@ -152,6 +169,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     jsonLimitBytes: options.jsonLimitBytes,
     auth,
     ...(collab ? { docs: collab.docs, live: collab.live, review: collab.review } : {}),
+    ...(inference ? { inference } : {}),
   });
   endpoints.on("request", (req, res) => {
     // socket.io owns its path exclusively (polling included): Express never answers it too.
@@ -175,6 +193,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closing ??= (async () => {
       try {
         await attached?.close();
+        await inference?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));

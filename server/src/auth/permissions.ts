@@ -111,6 +111,10 @@ function build(): Record<string, Rule> {
     // Inference discovery (nothing connected): Pixano's UI polls it on every page.
     list_connected_providers: SIGNED_IN,
     list_inference_models: SIGNED_IN,
+    // Interactive segmentation: the dataset named in the body is checked in the handler (read access).
+    image_mask_generation: SIGNED_IN,
+    segment_image: SIGNED_IN,
+    segment_draft: ANNOTATE,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

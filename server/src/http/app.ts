@@ -14,7 +14,8 @@ import { collabRouter, type LiveReadPort } from "./routes/collab.js";
 import { conversationsRouter } from "./routes/conversations.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
-import { inferenceRouter } from "./routes/inference.js";
+import { inferenceRouter, mapInferenceError } from "./routes/inference.js";
+import type { InferenceService } from "../inference/InferenceService.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
@@ -49,6 +50,8 @@ export interface AppOptions {
   readonly auth?: AuthService;
   /** `/health`'s answer: not ready (503) while start-up recovery runs; always ready when absent. */
   readonly readiness?: Readiness;
+  /** The model registry and inference worker; absent → the inference routes say nothing is connected. */
+  readonly inference?: InferenceService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -75,6 +78,7 @@ export function createApp(options: AppOptions): Express {
     jsonLimitBytes,
     ...(options.docs ? { docs: options.docs } : {}),
     ...(options.review ? { review: options.review } : {}),
+    ...(options.inference ? { inference: options.inference } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -107,6 +111,6 @@ export function createApp(options: AppOptions): Express {
   guard.install();
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError]));
+  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError, mapInferenceError]));
   return app;
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import { notFound } from "./errors.js";
 import type { RecordDocsPort } from "./recordDocs.js";
 import type { ReviewStore } from "../review/ReviewStore.js";
+import type { InferenceService } from "../inference/InferenceService.js";
 import type { RouteTable } from "./routeTable.js";
 
 /** Everything the routers share; built once by {@link createApp}. */
@@ -21,6 +22,8 @@ export interface AppContext {
   readonly docs?: RecordDocsPort;
   /** Review threads and workflow stamps (SPEC RV), when live editing is on. */
   readonly review?: ReviewStore;
+  /** The model registry and the inference worker (`DATA_DIR/models`), when the server runs one. */
+  readonly inference?: InferenceService;
 }
 
 /** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */
