@@ -40,6 +40,9 @@ export class EmbeddingCache {
     if (hit) {
       this.memory.delete(key);
       this.memory.set(key, hit);
+      // Recency on disk follows use too: a view kept busy in memory is the last to leave the disk.
+      const onDisk = this.disk.get(path.basename(this.fileOf(key)));
+      if (onDisk) onDisk.used = ++this.clock;
       return { embedding: hit, from: "memory" };
     }
     await this.scan();
