@@ -237,6 +237,8 @@ export function inferenceRouter(ctx: AppContext): Router {
         const masks: Array<Array<{ size: [number, number]; counts: string }>> = [];
         const scores: number[] = [];
         const sources: string[] = [];
+        const encoderMs: number[] = [];
+        const decoderMs: number[] = [];
         for (const prompt of promptsOf(body)) {
           const r = await service.segment({
             model: body.model,
@@ -247,6 +249,8 @@ export function inferenceRouter(ctx: AppContext): Router {
           masks.push([r.mask]);
           scores.push(r.score);
           sources.push(r.embedding);
+          encoderMs.push(r.encoderMs);
+          decoderMs.push(r.decoderMs);
         }
         sendJson(res, 200, {
           data: {
@@ -258,7 +262,13 @@ export function inferenceRouter(ctx: AppContext): Router {
           },
           timestamp: new Date().toISOString(),
           processing_time: (performance.now() - started) / 1000,
-          metadata: { provider: PROVIDER_NAME, model: body.model, embedding: sources },
+          metadata: {
+            provider: PROVIDER_NAME,
+            model: body.model,
+            embedding: sources,
+            encoder_ms: encoderMs,
+            decoder_ms: decoderMs,
+          },
           id: randomUUID(),
           status: "COMPLETED",
         });
