@@ -51,7 +51,7 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   import  --records N --per-record N --formats jsonl,v1
   render  (runs client/bench/run.mjs)
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
-  inference --images N --clicks N --clickers N --edits N`;
+  inference --images N --clicks N --clickers N --edits N --click-hz N`;
 
 function machine() {
   const cpus = os.cpus();

@@ -46,6 +46,14 @@ export interface SegmentResult {
 
 const VIEW_TABLES = ["images", "sequence_frames"] as const;
 
+/**
+ * How long a model's manifest and a view's row are reused between clicks: a burst of clicks on one
+ * view reads the registry and the dataset once, not per click. A registry change or a re-imported
+ * view is seen within this time (the embedding key also carries the media file's size and time).
+ */
+const LOOKUP_TTL_MS = 2_000;
+const MAX_CACHED_VIEWS = 1_000;
+
 /** Connection/listing answers for Pixano's discovery routes. */
 export const PROVIDER_NAME = "tessera";
 
@@ -77,6 +85,8 @@ export class InferenceService {
   private readonly logger: Logger;
   private readonly mediaDir: string;
   private readonly reported = new Set<string>();
+  private readonly modelCache = new Map<string, { at: number; model: RegisteredModel }>();
+  private readonly viewCache = new Map<string, { at: number; view: SegmentedView; uri: string }>();
 
   constructor(private readonly options: InferenceServiceOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -108,11 +118,14 @@ export class InferenceService {
   }
 
   async model(name: string): Promise<RegisteredModel> {
+    const cached = this.modelCache.get(name);
+    if (cached && performance.now() - cached.at < LOOKUP_TTL_MS) return cached.model;
     const model = await this.registry.get(name);
     if (!model) {
       await this.models();
       throw new InferenceError("unknown_model", `Model '${name}' not found`);
     }
+    this.modelCache.set(name, { at: performance.now(), model });
     return model;
   }
 
@@ -120,6 +133,24 @@ export class InferenceService {
   async view(datasetId: string, viewId: string): Promise<{ handle: DatasetHandle; view: SegmentedView; uri: string }> {
     const handle = await this.options.library.open(datasetId);
     if (!handle) throw new InferenceError("not_found", `Dataset '${datasetId}' not found.`);
+    const key = `${datasetId}\u0000${viewId}`;
+    const cached = this.viewCache.get(key);
+    if (cached && performance.now() - cached.at < LOOKUP_TTL_MS) return { handle, view: cached.view, uri: cached.uri };
+    const found = await this.readView(handle, datasetId, viewId);
+    this.viewCache.delete(key);
+    this.viewCache.set(key, { at: performance.now(), view: found.view, uri: found.uri });
+    if (this.viewCache.size > MAX_CACHED_VIEWS) {
+      const oldest = this.viewCache.keys().next().value;
+      if (oldest !== undefined) this.viewCache.delete(oldest);
+    }
+    return { handle, ...found };
+  }
+
+  private async readView(
+    handle: DatasetHandle,
+    datasetId: string,
+    viewId: string,
+  ): Promise<{ view: SegmentedView; uri: string }> {
     for (const table of VIEW_TABLES) {
       if (!handle.schema.tables.has(table)) continue;
       const row = await handle.get(table, viewId, ["id", "record_id", "logical_name", "uri", "width", "height"]);
@@ -132,7 +163,6 @@ export class InferenceService {
         height = meta.height;
       }
       return {
-        handle,
         uri: str(row.uri),
         view: {
           table,

@@ -44,7 +44,7 @@ export interface InferenceWorkerClientOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly workerEntry?: string;
   readonly workerStderr?: "inherit" | "ignore";
-  /** How much lower than the server's the worker's CPU priority is (default 5): edits win the CPU. */
+  /** How much lower than the server's the worker's CPU priority is (default 10): edits win the CPU. */
   readonly niceness?: number;
   /** Workers in a row that die before `ready`, before queued requests fail with `unavailable` (default 5). */
   readonly maxStartFailures?: number;
@@ -242,7 +242,7 @@ export class InferenceWorkerClient {
   }
 
   private lowerPriority(child: ChildProcess): void {
-    const niceness = this.options.niceness ?? 5;
+    const niceness = this.options.niceness ?? 10;
     if (child.pid === undefined || niceness === 0) return;
     try {
       setPriority(child.pid, Math.min(19, getPriority() + niceness));
