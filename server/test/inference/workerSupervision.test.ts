@@ -67,7 +67,8 @@ describe("inference back-pressure and worker crashes", () => {
     console.log(
       `/health while inference runs: p50 ${pct(health, 50).toFixed(1)} ms, p99 ${pct(health, 99).toFixed(1)} ms`,
     );
-    expect(pct(health, 99)).toBeLessThan(250);
+    // Never blocked behind the slowed decoder (1.5 s per click): loose enough for a loaded 2-core machine.
+    expect(pct(health, 99)).toBeLessThan(DELAY / 2);
   });
 
   it("a worker killed mid-request fails that request with 503 {detail}, restarts, and the next click works", async () => {
