@@ -61,7 +61,7 @@ function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-export function samSpec(model: RegisteredModel): SamModelSpec {
+function samSpec(model: RegisteredModel): SamModelSpec {
   const m = model.manifest;
   const encoder = m.files.encoder;
   const decoder = m.files.decoder;
@@ -286,7 +286,7 @@ export class InferenceService {
 }
 
 /** A prompt the decoder can run: labels match the points, and something says where the object is. */
-export function checkPrompt(p: SegmentPrompt): void {
+function checkPrompt(p: SegmentPrompt): void {
   if (p.points.length !== p.labels.length)
     throw new InferenceError("bad_prompt", `${p.points.length} points but ${p.labels.length} labels`);
   if (p.points.length > 64) throw new InferenceError("bad_prompt", "at most 64 points per prompt");

@@ -34,7 +34,7 @@ export interface InferenceLimits {
   readonly timeoutMs: number;
 }
 
-export const DEFAULT_INFERENCE_LIMITS: InferenceLimits = { concurrency: 2, maxQueue: 32, timeoutMs: 30_000 };
+const DEFAULT_INFERENCE_LIMITS: InferenceLimits = { concurrency: 2, maxQueue: 32, timeoutMs: 30_000 };
 
 export interface InferenceWorkerClientOptions {
   readonly dataDir: string;

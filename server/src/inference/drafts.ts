@@ -27,8 +27,6 @@ export interface DraftMask {
   readonly prompt: unknown;
 }
 
-export class DraftError extends InferenceError {}
-
 function metadata(draft: DraftMask, previous: Record<string, unknown> = {}): string {
   return JSON.stringify({ ...previous, confidence: draft.score, prompt: draft.prompt });
 }
@@ -72,13 +70,14 @@ export function writeDraft(
 /** Replaces a pending draft's mask (a refinement); refuses a row that is not a pending model draft. */
 export function refineDraft(doc: Y.Doc, maskId: string, draft: DraftMask): { entityId: string; maskId: string } {
   const row = readRowCells(doc, "masks", maskId);
-  if (!row) throw new DraftError("not_found", `Draft mask '${maskId}' not found in this record.`);
+  if (!row) throw new InferenceError("not_found", `Draft mask '${maskId}' not found in this record.`);
   if (!isProposal(row) || row.source_type !== "model")
-    throw new DraftError("bad_prompt", `Mask '${maskId}' is not a model's draft.`);
+    throw new InferenceError("bad_prompt", `Mask '${maskId}' is not a model's draft.`);
   const status = storedReviewStatus(row);
   if (status !== "" && status !== "pending")
-    throw new DraftError("bad_prompt", `Mask '${maskId}' was already ${status}: it is no longer a draft.`);
-  if (row.view_id !== draft.viewId) throw new DraftError("bad_prompt", `Draft mask '${maskId}' is on another view.`);
+    throw new InferenceError("bad_prompt", `Mask '${maskId}' was already ${status}: it is no longer a draft.`);
+  if (row.view_id !== draft.viewId)
+    throw new InferenceError("bad_prompt", `Draft mask '${maskId}' is on another view.`);
   patchRowCells(doc, "masks", maskId, {
     size: [...draft.mask.size],
     counts: draft.mask.counts,

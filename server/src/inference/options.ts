@@ -7,7 +7,7 @@ export interface InferenceOptions {
   readonly workerEnv?: Readonly<Record<string, string>>;
 }
 
-export class InferenceOptionsError extends Error {
+class InferenceOptionsError extends Error {
   override name = "InferenceOptionsError";
 }
 

@@ -32,7 +32,7 @@ export class RegistryError extends Error {
 
 const MANIFEST = "manifest.json";
 
-export function modelsDir(dataDir: string): string {
+function modelsDir(dataDir: string): string {
   return path.join(dataDir, "models");
 }
 

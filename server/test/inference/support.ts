@@ -16,7 +16,7 @@ export const VIEWS = [
 ] as const;
 
 /** The tiny SAM pair's disc radius in its 64-pixel input frame (scripts/tiny-sam.mjs). */
-export const TINY_RADIUS = 12;
+const TINY_RADIUS = 12;
 
 const str = (dflt = "") => ({ collection: false, type: "str", required: false, default: dflt });
 

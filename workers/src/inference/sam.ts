@@ -15,7 +15,7 @@ import { logLine } from "./logLine.js";
  *   is appended), `mask_input` [1, 1, S/4, S/4], `has_mask_input` [1], `orig_im_size` [2] →
  *   `masks` [1, K, H, W] logits at the view's size (> 0 is inside), `iou_predictions` [1, K].
  */
-export class SamError extends Error {
+class SamError extends Error {
   override name = "SamError";
 }
 
@@ -70,7 +70,7 @@ export class SessionPool {
 }
 
 /** The encoder's input tensor: resized RGB, normalised, zero-padded to S × S, channels first. */
-export function encoderInput(image: ResizedImage, spec: SamModelSpec): Float32Array {
+function encoderInput(image: ResizedImage, spec: SamModelSpec): Float32Array {
   const s = spec.inputSize;
   if (image.width > s || image.height > s) throw new SamError(`image ${image.width}×${image.height} exceeds ${s}`);
   const out = new Float32Array(3 * s * s);

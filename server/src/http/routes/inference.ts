@@ -79,7 +79,7 @@ const ModelInfo = {
 
 /** `InferenceError` (matched by name) → its status and `{"detail"}`. */
 export const mapInferenceError: ErrorMapper = (err) =>
-  err instanceof Error && (err.name === "InferenceError" || err.name === "DraftError")
+  err instanceof Error && err.name === "InferenceError"
     ? { status: inferenceErrorStatus((err as InferenceError).reason), detail: err.message }
     : null;
 
