@@ -6,7 +6,7 @@ import type { EmbeddingSource, ResizedImage, SamModelSpec, SegmentPrompt } from 
 import type { LibraryPort } from "../library/port.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { InferenceError } from "./InferenceError.js";
-import { InferenceWorkerClient, type InferenceLimits } from "./InferenceWorkerClient.js";
+import { InferenceWorkerClient, type InferenceLimits, type SegmentOutcome } from "./InferenceWorkerClient.js";
 import { squareInputSize } from "./manifest.js";
 import { ModelRegistry, type ModelProblem, type RegisteredModel } from "./registry.js";
 
@@ -184,17 +184,9 @@ export class InferenceService {
     readonly prompt: SegmentPrompt;
   }): Promise<SegmentResult & { view: SegmentedView }> {
     checkPrompt(input.prompt);
-    const spec = samSpec(await this.model(input.model));
-    const { handle, view, uri } = await this.view(input.datasetId, input.viewId);
-    const viewKey = await this.viewKey(handle, view, uri);
-    const call = { model: spec, viewKey, viewSize: view.size, prompt: input.prompt } as const;
-    let outcome = await this.worker.segment({ ...call, image: null });
-    if (outcome.kind === "need_image") {
-      const image = await this.resized(handle, view, uri, spec.inputSize);
-      outcome = await this.worker.segment({ ...call, image });
-    }
+    const { view, outcome } = await this.run(input.model, input.datasetId, input.viewId, input.prompt);
     if (outcome.kind !== "segmented")
-      throw new InferenceError("model_failed", "the inference worker asked twice for the image");
+      throw new InferenceError("model_failed", `the inference worker answered ${outcome.kind} to a prompt`);
     const r = outcome.reply;
     return {
       view,
@@ -204,6 +196,42 @@ export class InferenceService {
       encoderMs: r.encoderMs,
       decoderMs: r.decoderMs,
     };
+  }
+
+  /**
+   * Makes sure the view's embedding is computed (Pixano's UI asks once with no prompt before the
+   * first click); the answer says where it came from.
+   */
+  async prepare(
+    model: string,
+    datasetId: string,
+    viewId: string,
+  ): Promise<{ embedding: EmbeddingSource; encoderMs: number }> {
+    const { outcome } = await this.run(model, datasetId, viewId, null);
+    if (outcome.kind !== "embedded")
+      throw new InferenceError("model_failed", `the inference worker answered ${outcome.kind} to a warm-up`);
+    return { embedding: outcome.reply.embedding, encoderMs: outcome.reply.encoderMs };
+  }
+
+  /** One request to the worker; sends the resized image only when it has no embedding for the view. */
+  private async run(
+    model: string,
+    datasetId: string,
+    viewId: string,
+    prompt: SegmentPrompt | null,
+  ): Promise<{ view: SegmentedView; outcome: SegmentOutcome }> {
+    const spec = samSpec(await this.model(model));
+    const { handle, view, uri } = await this.view(datasetId, viewId);
+    const viewKey = await this.viewKey(handle, view, uri);
+    const call = { model: spec, viewKey, viewSize: view.size, prompt } as const;
+    let outcome = await this.worker.segment({ ...call, image: null });
+    if (outcome.kind === "need_image") {
+      const image = await this.resized(handle, view, uri, spec.inputSize);
+      outcome = await this.worker.segment({ ...call, image });
+    }
+    if (outcome.kind === "need_image")
+      throw new InferenceError("model_failed", "the inference worker asked twice for the image");
+    return { view, outcome };
   }
 
   close(): Promise<void> {

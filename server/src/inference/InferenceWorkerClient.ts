@@ -53,6 +53,7 @@ export interface InferenceWorkerClientOptions {
 
 export type SegmentOutcome =
   | { readonly kind: "need_image" }
+  | { readonly kind: "embedded"; readonly reply: Extract<InferenceReply, { type: "embedded" }> }
   | { readonly kind: "segmented"; readonly reply: Extract<InferenceReply, { type: "segmented" }> };
 
 export interface SegmentCall {
@@ -60,7 +61,7 @@ export interface SegmentCall {
   readonly viewKey: string;
   readonly viewSize: readonly [number, number];
   readonly image: ResizedImage | null;
-  readonly prompt: SegmentPrompt;
+  readonly prompt: SegmentPrompt | null;
 }
 
 type Body = { type: "segment"; call: SegmentCall } | { type: "stats" };
@@ -121,6 +122,7 @@ export class InferenceWorkerClient {
   async segment(call: SegmentCall): Promise<SegmentOutcome> {
     const reply = await this.request({ type: "segment", call });
     if (reply.type === "need_image") return { kind: "need_image" };
+    if (reply.type === "embedded") return { kind: "embedded", reply };
     if (reply.type === "segmented") return { kind: "segmented", reply };
     throw new InferenceError("model_failed", `unexpected answer ${reply.type} from the inference worker`);
   }

@@ -75,8 +75,8 @@ const click = (viewId: string, x: number, y: number, extra: Record<string, unkno
 
 describe("POST /inference/image_mask_generation (Pixano 0.8's shape) on the tiny SAM pair", () => {
   it("a click answers one valid COCO RLE mask of the view's size: the disc around the click", async () => {
-    // img-2 is left to the next test, which checks its first click computes the embedding.
-    for (const [id, , w, h] of VIEWS.filter(([v]) => v !== "img-2")) {
+    // img-2 and img-3 are left to the tests that check where their embeddings come from.
+    for (const [id, , w, h] of VIEWS.filter(([v]) => v === "img-0" || v === "img-1")) {
       const centre = [Math.round(w / 3), Math.round(h / 2)] as const;
       const r = await click(id, centre[0], centre[1]);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -109,9 +109,9 @@ describe("POST /inference/image_mask_generation (Pixano 0.8's shape) on the tiny
       sources.push(...(r.body as MaskAnswer).metadata.embedding);
     }
     expect(sources).toEqual(["computed", "memory", "memory"]);
-    // One embedding file per view segmented so far (the three views of this file), none twice.
+    // One embedding file per view segmented so far (img-0, img-1, img-2), none twice.
     const files = (await readdir(path.join(dataDir, ".tessera", "embeddings"))).filter((f) => f.endsWith(".emb"));
-    expect(files).toHaveLength(VIEWS.length);
+    expect(files).toHaveLength(3);
   });
 
   it("a box prompt segments around the box's centre; several prompts give one mask each", async () => {
@@ -150,12 +150,8 @@ describe("POST /inference/image_mask_generation (Pixano 0.8's shape) on the tiny
     const onlyNegative = await click("img-0", 5, 5, { labels: [[0]] });
     expect(onlyNegative.status).toBe(422);
     expect((onlyNegative.body as { detail: string }).detail).toContain("positive point or a box");
-    const noPrompt = await postJson(`${server.url}/inference/image_mask_generation`, {
-      model: "tiny-sam",
-      dataset_id: SEG_DS,
-      view_id: "img-0",
-    });
-    expect(noPrompt.status).toBe(422);
+    const noPoints = await click("img-0", 5, 5, { labels: [[]], points: [[]] });
+    expect(noPoints.status).toBe(422);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     expect((await click("img-0", 60, 45)).status).toBe(200);
   });
@@ -257,5 +253,30 @@ describe("Pixano's discovery routes with a registered model", () => {
     const bad = await fetch(`${server.url}/inference/models/list?task=bogus`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ detail: "Unsupported inference task 'bogus'" });
+  });
+});
+
+describe("Pixano's UI flow", () => {
+  it("a request with no prompt (Pixano's UI asks first for the embedding) computes it and answers no mask; the click after runs the decoder alone", async () => {
+    const warm = await postJson(`${server.url}/inference/image_mask_generation`, {
+      model: "tiny-sam",
+      provider_name: "tessera",
+      dataset_id: SEG_DS,
+      view_id: "img-3",
+      reset_predictor: true,
+      return_image_embedding: true,
+      return_logits: false,
+      num_multimask_outputs: 1,
+      multimask_output: false,
+    });
+    expect(warm.status, JSON.stringify(warm.body)).toBe(200);
+    const body = warm.body as MaskAnswer & { data: { image_embedding: unknown } };
+    expect(body.data.masks).toEqual([]);
+    expect(body.data.scores).toEqual({ values: [], shape: [0, 1] });
+    expect(body.data.image_embedding).toBeNull();
+    expect(body.metadata.embedding).toEqual(["computed"]);
+    const r = await click("img-3", 40, 30, { return_image_embedding: true, return_logits: true, mask_input: null });
+    expect(r.status).toBe(200);
+    expect((r.body as MaskAnswer).metadata.embedding).toEqual(["memory"]);
   });
 });

@@ -13,6 +13,7 @@ export const VIEWS = [
   ["img-0", "r0", 120, 90],
   ["img-1", "r1", 50, 200],
   ["img-2", "r2", 64, 64],
+  ["img-3", "r3", 80, 60],
 ] as const;
 
 /** The tiny SAM pair's disc radius in its 64-pixel input frame (scripts/tiny-sam.mjs). */

@@ -43,7 +43,8 @@ export type InferenceRequest =
       readonly viewSize: readonly [number, number];
       /** Sent after the worker answered `need_image` (no cached embedding). */
       readonly image: ResizedImage | null;
-      readonly prompt: SegmentPrompt;
+      /** null: only make sure the view's embedding is computed (Pixano's UI asks first with no prompt). */
+      readonly prompt: SegmentPrompt | null;
     }
   | { readonly type: "stats"; readonly id: number }
   | { readonly type: "shutdown" };
@@ -71,6 +72,8 @@ export type InferenceReply =
       readonly decoderMs: number;
     }
   | { readonly type: "need_image"; readonly id: number }
+  /** The answer to a `segment` with no prompt: the embedding is ready. */
+  | { readonly type: "embedded"; readonly id: number; readonly embedding: EmbeddingSource; readonly encoderMs: number }
   | { readonly type: "stats"; readonly id: number; readonly stats: InferenceStats }
   | { readonly type: "failed"; readonly id: number; readonly error: string };
 
@@ -118,7 +121,7 @@ export function isInferenceRequest(v: unknown): v is InferenceRequest {
     v.viewSize.length === 2 &&
     v.viewSize.every((n) => Number.isInteger(n) && (n as number) > 0) &&
     isImage(v.image) &&
-    isPrompt(v.prompt)
+    (v.prompt === null || isPrompt(v.prompt))
   );
 }
 
@@ -131,6 +134,8 @@ export function isInferenceReply(v: unknown): v is InferenceReply {
       return isObject(v.mask) && typeof v.mask.counts === "string" && isFiniteNumber(v.score);
     case "need_image":
       return true;
+    case "embedded":
+      return typeof v.embedding === "string" && isFiniteNumber(v.encoderMs);
     case "stats":
       return isObject(v.stats);
     case "failed":

@@ -73,6 +73,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
     const key = `${m.model.name}\u0000${m.model.encoderPath}\u0000${m.viewKey}`;
     const found = await embeddingFor(m.model, key, m.image);
     if (!found) return { type: "need_image", id: m.id };
+    if (m.prompt === null) return { type: "embedded", id: m.id, embedding: found.from, encoderMs: found.ms };
     await options.beforeSegment?.();
     const started = performance.now();
     const out = await decode(pool, m.model, found.embedding, m.prompt, m.viewSize);

@@ -105,7 +105,6 @@ function promptsOf(body: {
   const labels = body.labels ?? [];
   const boxes = body.boxes ?? [];
   const n = Math.max(points.length, boxes.length);
-  if (n === 0) throw new InferenceError("bad_prompt", "a request needs points or boxes");
   const out: SegmentPrompt[] = [];
   for (let i = 0; i < n; i++) {
     const pts = (points[i] ?? []).map((p) => [p[0] ?? 0, p[1] ?? 0] as const);
@@ -234,12 +233,38 @@ export function inferenceRouter(ctx: AppContext): Router {
         const body = req.body;
         mayRead(req, body.dataset_id);
         const started = performance.now();
+        const prompts = promptsOf(body);
+        if (prompts.length === 0) {
+          // Pixano's UI asks once with no prompt (for the embedding, which stays in the worker here): the
+          // embedding is computed now, so the first click runs the decoder alone; no mask.
+          const warm = await service.prepare(body.model, body.dataset_id, body.view_id);
+          sendJson(res, 200, {
+            data: {
+              masks: [],
+              scores: { values: [], shape: [0, 1] },
+              image_embedding: null,
+              high_resolution_features: null,
+              mask_logits: null,
+            },
+            timestamp: new Date().toISOString(),
+            processing_time: (performance.now() - started) / 1000,
+            metadata: {
+              provider: PROVIDER_NAME,
+              model: body.model,
+              embedding: [warm.embedding],
+              encoder_ms: [warm.encoderMs],
+            },
+            id: randomUUID(),
+            status: "COMPLETED",
+          });
+          return;
+        }
         const masks: Array<Array<{ size: [number, number]; counts: string }>> = [];
         const scores: number[] = [];
         const sources: string[] = [];
         const encoderMs: number[] = [];
         const decoderMs: number[] = [];
-        for (const prompt of promptsOf(body)) {
+        for (const prompt of prompts) {
           const r = await service.segment({
             model: body.model,
             datasetId: body.dataset_id,
