@@ -7,7 +7,7 @@ export interface InferenceOptions {
   readonly workerEnv?: Readonly<Record<string, string>>;
 }
 
-class InferenceOptionsError extends Error {
+export class InferenceOptionsError extends Error {
   override name = "InferenceOptionsError";
 }
 

@@ -103,3 +103,14 @@ describe("tessera models", () => {
     }
   });
 });
+
+describe("inference settings", () => {
+  it("a bad TESSERA_INFERENCE_* value stops `tessera server run` with one clear line (exit 2), not a stack", async () => {
+    const r = await runTessera(["server", "run", dataDir, "--port", "0"], {
+      env: { ...process.env, TESSERA_AUTH: "off", TESSERA_INFERENCE_MAX_QUEUE: "abc" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("TESSERA_INFERENCE_MAX_QUEUE must be a positive integer (got abc)");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
