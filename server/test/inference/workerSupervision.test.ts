@@ -71,6 +71,16 @@ describe("inference back-pressure and worker crashes", () => {
     expect(pct(health, 99)).toBeLessThan(DELAY / 2);
   });
 
+  it("a request past its deadline answers 504 {detail} at the deadline; the server keeps serving", async () => {
+    const { server } = await start({ TESSERA_INFERENCE_TIMEOUT_MS: "1500", TESSERA_TEST_INFERENCE_DELAY_MS: "6000" });
+    const late = await click(server);
+    expect(late.status).toBe(504);
+    expect((late.body as { detail: string }).detail).toBe("no answer from the model after 1500 ms");
+    // Answered at the deadline, not when the slowed decoder finished (6 s).
+    expect(late.ms).toBeLessThan(5000);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
   it("a worker killed mid-request fails that request with 503 {detail}, restarts, and the next click works", async () => {
     const built = await buildSegDataDir();
     cleanups.push(built.cleanup);
