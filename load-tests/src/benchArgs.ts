@@ -30,6 +30,7 @@ const SCENARIO_OPTIONS = {
   import: ["records", "per-record", "formats"],
   render: [],
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
+  inference: ["images", "clicks", "clickers", "edits", "click-hz"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ScenarioName = keyof typeof SCENARIO_OPTIONS;

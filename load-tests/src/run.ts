@@ -10,6 +10,7 @@ import { runBrowseScenario } from "./scenarios/browseScenario.js";
 import type { ScenarioContext, ScenarioOutput, Table } from "./scenarios/common.js";
 import { runCrash } from "./scenarios/crash.js";
 import { runFanout } from "./scenarios/fanout.js";
+import { runInference } from "./scenarios/inference.js";
 import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
 import { runPersist } from "./scenarios/persist.js";
@@ -36,6 +37,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
   import: runImport,
   render: runRender,
   attacks: runAttacks,
+  inference: runInference,
 };
 
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
@@ -48,7 +50,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   browse  --records N --reps N --warmup N --page N --rebuild
   import  --records N --per-record N --formats jsonl,v1
   render  (runs client/bench/run.mjs)
-  attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S`;
+  attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
+  inference --images N --clicks N --clickers N --edits N --click-hz N`;
 
 function machine() {
   const cpus = os.cpus();

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { inferenceOptionsFromEnv } from "./inference/options.js";
 import { authConfigFromEnv } from "./auth/index.js";
 import { parseAllowedHosts } from "./http/hosts.js";
 import type { StartServerOptions } from "./startServer.js";
@@ -77,6 +78,7 @@ export function serverOptionsFrom(
     // A team server starts its persist worker with it: the first edit's durable acknowledgement does not wait
     // for a process to start.
     collaboration: { syncLimits: syncLimitsFromEnv(env), persistWorkerStart: "with-server" },
+    inference: inferenceOptionsFromEnv(env),
   };
 }
 

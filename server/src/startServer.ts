@@ -10,6 +10,8 @@ import { createApp } from "./http/app.js";
 import { installFrontDoor } from "./http/frontDoor.js";
 import { hostPolicy } from "./http/hosts.js";
 import type { Readiness } from "./http/routes/root.js";
+import { InferenceService } from "./inference/InferenceService.js";
+import type { InferenceOptions } from "./inference/options.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { IoService, type IoServiceOptions } from "./io/IoService.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
@@ -66,6 +68,11 @@ export interface StartServerOptions {
    * `DATA_DIR/imports`; upload limits); `false` turns those routes off (503).
    */
   readonly io?: Pick<IoServiceOptions, "importRoot" | "exportRoot" | "uploadLimits"> | false;
+  /**
+   * The model registry (`DATA_DIR/models`) and the inference worker, started at the first
+   * inference request (default on); `false` leaves the inference routes answering "nothing connected".
+   */
+  readonly inference?: false | InferenceOptions;
 }
 
 /** `startServer` refused its options (e.g. single-user mode on a network interface). */
@@ -157,6 +164,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           logger,
           onFinished: (id) => library.touched(id),
         });
+  const inference =
+    options.inference === false
+      ? null
+      : new InferenceService({
+          dataDir: options.dataDir,
+          library,
+          logger,
+          ...(options.inference?.limits ? { limits: options.inference.limits } : {}),
+          ...(options.inference?.workerEnv ? { workerEnv: options.inference.workerEnv } : {}),
+        });
   const app = createApp({
     readiness,
     ...(io ? { io } : {}),
@@ -168,6 +185,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     jsonLimitBytes: options.jsonLimitBytes,
     auth,
     ...(collab ? { docs: collab.docs, live: collab.live, review: collab.review, assign: collab.assign } : {}),
+    ...(inference ? { inference } : {}),
   });
   endpoints.on("request", (req, res) => {
     // socket.io owns its path exclusively (polling included): Express never answers it too.
@@ -192,6 +210,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       try {
         await attached?.close();
         await io?.close();
+        await inference?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));

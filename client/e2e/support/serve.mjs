@@ -76,6 +76,8 @@ try {
   // A video file (a Pixano 0.8 `videos` row, embedded mp4) next to the demo: videoFile.spec.ts.
   const videoFile = join(root, "fixtures", "pixano-built", "library-extra", "video_file");
   cpSync(videoFile, join(dataDir, "library", "video_file"), { recursive: true });
+  // The tiny SAM-shaped model (scripts/tiny-sam.mjs) in the registry: segment.spec.ts.
+  await run(process.execPath, [join(root, "scripts", "tiny-sam.mjs"), join(dataDir, "models", "tiny-sam")]);
   server = spawn(
     process.execPath,
     [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],

@@ -1,5 +1,6 @@
 import type * as Y from "yjs";
 import {
+  acceptProposal,
   ENTITY_ANNOTATION_TABLES,
   addTrackKeyframe,
   createEntity,
@@ -45,6 +46,9 @@ export interface EffectTarget {
   created(table: ShapeTable, id: string, entityId: string): void;
   /** Frame mode: an interpolated shape being edited became the stored keyframe `to`. */
   materialised?(from: ShapeRef, to: ShapeRef): void;
+  /** Click-to-segment: a prompt to send, and the end of the draft (the canvas's segmentation session). */
+  segment?(prompt: Extract<Effect, { type: "segment" }>): void;
+  segmentDone?(decision: "accept" | "discard"): void;
 }
 
 /** Frame mode (video): where new shapes land and which shapes are a track's interpolation. */
@@ -121,6 +125,11 @@ export class EffectApplier {
     for (const e of effects) this.applyOne(e);
   }
 
+  /** Accepts a model proposal (a click-to-segment draft): SPEC D-PROPOSAL's accept, one undo step. */
+  acceptProposal(ref: ShapeRef): void {
+    this.guarded("accept", () => acceptProposal(this.options.doc, this.origin, ref.table, ref.id));
+  }
+
   private applyOne(e: Effect): void {
     switch (e.type) {
       case "preview":
@@ -149,6 +158,10 @@ export class EffectApplier {
         return this.edit({ kind: "vertex", table: e.table, id: e.id, index: e.index, x: e.x, y: e.y });
       case "delete":
         return this.remove(e.refs);
+      case "segment":
+        return this.target.segment?.(e);
+      case "segmentDone":
+        return this.target.segmentDone?.(e.decision);
     }
   }
 

@@ -42,6 +42,7 @@ import { makeToolContext, pointAt } from "./toolContext.js";
 import { AwarenessWriter } from "./live/AwarenessWriter.js";
 import { PeerTracker } from "./live/peers.js";
 import { pinWorldOf } from "./live/pinWorld.js";
+import { SegmentSession } from "./segmentSession.js";
 
 /**
  * The canvas controller: threads tool state machines, keeps the selection, hover, preview and
@@ -83,6 +84,8 @@ export class TesseraCanvas implements CanvasController {
   private brushRadiusPx: number;
   private spaceHeld = false;
   private readonly applier: EffectApplier;
+  /** Click-to-segment's current draft and its requests to the server. */
+  private readonly segmentation: SegmentSession;
   private readonly awarenessOut: AwarenessWriter;
   private readonly peers: PeerTracker;
   private readonly viewportEvents: Throttle;
@@ -120,6 +123,15 @@ export class TesseraCanvas implements CanvasController {
       },
       this.effectTarget(),
     );
+    this.segmentation = new SegmentSession(options.segment, {
+      select: (ref) => {
+        this.select([ref]);
+        this.events.emit("selection", this.selection);
+      },
+      accept: (ref) => this.applier.acceptProposal(ref),
+      discard: (ref) => this.applier.apply([{ type: "delete", refs: [ref] }]),
+      refused: (reason) => this.events.emit("refused", { reason }),
+    });
     this.awarenessOut = new AwarenessWriter(options.awareness, clock);
     this.peers = new PeerTracker(options.awareness.clientID, options.recordId);
     this.viewportEvents = new Throttle(clock, 100, () => {
@@ -468,6 +480,8 @@ export class TesseraCanvas implements CanvasController {
         this.renderer?.onOverlay();
       },
       refused: (reason) => this.events.emit("refused", { reason }),
+      segment: (prompt) => this.segmentation.prompt(prompt),
+      segmentDone: (decision) => this.segmentation.done(decision),
       dragging: (ref) => this.awarenessOut.dragging(ref),
       created: (table, id, entityId) => this.events.emit("created", { table, id, entityId }),
       materialised: (_from, to) => {

@@ -2,6 +2,7 @@ import type { PinWorld } from "./render/pinLayout.js";
 import type * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import type { ComponentTable, DatasetSchema } from "@tessera/shared-crdt";
+import type { SegmentBackend } from "./segmentSession.js";
 
 /**
  * The contract between the workspace (Solid panels, sync, keyboard) and the canvas (PixiJS scene,
@@ -125,6 +126,8 @@ export interface CanvasOptions {
   readonly antialias?: boolean;
   /** Initial brush radius in image pixels (default 12). */
   readonly brushRadius?: number;
+  /** Click-to-segment's server side (the segment tool): absent, the tool says it is not available. */
+  readonly segment?: SegmentBackend;
 }
 
 export interface CanvasEvents {

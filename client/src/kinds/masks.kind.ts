@@ -3,6 +3,7 @@ import { MaskTextureCache, MaskView } from "../canvas/render/views/MaskView.js";
 import { boxRing } from "../canvas/render/screenShapes.js";
 import { maskBit, maskRunsOf } from "../canvas/scene/hitTest.js";
 import { brushTool } from "../tools/brushTool.js";
+import { segmentTool } from "../tools/segmentTool.js";
 import { numbers, viewIdOf } from "../tools/shapes.js";
 import type { KindView } from "./KindView.js";
 
@@ -69,6 +70,14 @@ export const kindView: KindView<"mask"> = {
       cursor: "crosshair",
       tool: eraser,
       options: ["brushSize"],
+    },
+    {
+      name: "segment",
+      key: "s",
+      label: "Segment (click; Alt+click: not this; drag: box; Enter accept, Esc discard)",
+      icon: "M11 3a8 8 0 1 0 0 16a8 8 0 1 0 0-16z M11 8v6 M8 11h6",
+      cursor: "crosshair",
+      tool: segmentTool,
     },
   ],
 };

@@ -177,7 +177,17 @@ export type Effect =
   | { readonly type: "brushRadius"; readonly radius: number }
   /** The gesture was refused (tiny box, too few points, locked shape…); the UI may say why. */
   | { readonly type: "refuse"; readonly reason: string }
-  | { readonly type: "switchTool"; readonly tool: ToolName };
+  | { readonly type: "switchTool"; readonly tool: ToolName }
+  /** Ask the server for a mask from this prompt (view pixels) and show it as the current draft. */
+  | {
+      readonly type: "segment";
+      readonly viewId: string;
+      readonly points: ReadonlyArray<readonly [number, number]>;
+      readonly labels: readonly number[];
+      readonly box: readonly [number, number, number, number] | null;
+    }
+  /** End the current draft: accept it (a normal mask) or discard it (deleted). */
+  | { readonly type: "segmentDone"; readonly decision: "accept" | "discard" };
 
 export interface Transition<S> {
   readonly state: S;

@@ -28,6 +28,7 @@ describe("kind views: one module per kind, found without a list", () => {
       "keypoints",
       "brush",
       "eraser",
+      "segment",
     ]);
   });
 

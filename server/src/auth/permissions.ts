@@ -141,6 +141,10 @@ function build(): Record<string, Rule> {
     list_inference_models: SIGNED_IN,
     // Import/export (Pixano's /io/* and Tessera's uploads): they read server folders and build datasets, admins only.
     ...Object.fromEntries(IO_OPERATIONS.map((op) => [op, ADMIN])),
+    // Interactive segmentation: the dataset named in the body is checked in the handler (read access).
+    image_mask_generation: SIGNED_IN,
+    segment_image: SIGNED_IN,
+    segment_draft: ANNOTATE,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

@@ -6,6 +6,7 @@ import { AuthEnvError } from "../auth/index.js";
 import { AllowedHostsError } from "../http/hosts.js";
 import { ServerConfigError } from "../serverOptions.js";
 import { SyncLimitsEnvError } from "../sync/limitsEnv.js";
+import { InferenceOptionsError } from "../inference/options.js";
 
 /** An environment variable of `server run` is invalid (its message names it): a usage error. */
 function isConfigError(err: unknown): err is Error {
@@ -13,7 +14,8 @@ function isConfigError(err: unknown): err is Error {
     err instanceof ServerConfigError ||
     err instanceof AuthEnvError ||
     err instanceof AllowedHostsError ||
-    err instanceof SyncLimitsEnvError
+    err instanceof SyncLimitsEnvError ||
+    err instanceof InferenceOptionsError
   );
 }
 

@@ -5,6 +5,7 @@ import { runExport } from "./commands/dataExport.js";
 import { runImport, type ImportCommandOptions } from "./commands/dataImport.js";
 import { runServer } from "./commands/serverRun.js";
 import { registerUsersCommands } from "./commands/users.js";
+import { registerModelsCommands } from "./commands/models.js";
 import { FORMATS } from "./datasetIo.js";
 import { displayPath, type CliIo } from "./output.js";
 import { parsePort } from "../serverOptions.js";
@@ -112,5 +113,6 @@ export function buildProgram(io: CliIo): Command {
       await runServer(io, { dataDir, ...opts });
     });
   registerUsersCommands(program, io);
+  registerModelsCommands(program, io);
   return program;
 }

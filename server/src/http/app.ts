@@ -16,9 +16,10 @@ import { dashboardRouter } from "./routes/dashboard.js";
 import { datasetsRouter } from "./routes/datasets.js";
 import { explorerRouter } from "./routes/explorer.js";
 import { filterValuesRouter } from "./routes/filterValues.js";
-import { inferenceRouter } from "./routes/inference.js";
 import { ioRouter, mapIoError } from "./routes/io.js";
 import type { IoService } from "../io/IoService.js";
+import { inferenceRouter, mapInferenceError } from "./routes/inference.js";
+import type { InferenceService } from "../inference/InferenceService.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
@@ -60,6 +61,8 @@ export interface AppOptions {
   readonly readiness?: Readiness;
   /** Import/export jobs, uploads and Pixano's `/io/*` routes; absent → those routes answer 503. */
   readonly io?: IoService;
+  /** The model registry and inference worker; absent → the inference routes say nothing is connected. */
+  readonly inference?: InferenceService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -87,6 +90,7 @@ export function createApp(options: AppOptions): Express {
     ...(options.docs ? { docs: options.docs } : {}),
     ...(options.review ? { review: options.review } : {}),
     ...(options.assign ? { assign: options.assign } : {}),
+    ...(options.inference ? { inference: options.inference } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -128,6 +132,15 @@ export function createApp(options: AppOptions): Express {
   guard.install();
 
   app.use(notFoundHandler(routes));
-  app.use(errorHandler(logger, [mapDatasetError, mapRecordDocError, mapReviewError, mapAssignError, mapIoError]));
+  app.use(
+    errorHandler(logger, [
+      mapDatasetError,
+      mapRecordDocError,
+      mapReviewError,
+      mapAssignError,
+      mapIoError,
+      mapInferenceError,
+    ]),
+  );
   return app;
 }

@@ -6,6 +6,7 @@ import { notFound } from "./errors.js";
 import type { RecordDocsPort } from "./recordDocs.js";
 import type { ReviewStore } from "../review/ReviewStore.js";
 import type { AssignStore } from "../assign/AssignStore.js";
+import type { InferenceService } from "../inference/InferenceService.js";
 import type { RouteTable } from "./routeTable.js";
 
 /** Everything the routers share; built once by {@link createApp}. */
@@ -24,6 +25,8 @@ export interface AppContext {
   readonly review?: ReviewStore;
   /** Assignments (SPEC AS), when live editing is on. */
   readonly assign?: AssignStore;
+  /** The model registry and the inference worker (`DATA_DIR/models`), when the server runs one. */
+  readonly inference?: InferenceService;
 }
 
 /** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */

@@ -26,3 +26,14 @@ export {
   type DecodedFrame,
   type TesseraMessage,
 } from "./syncMessages.js";
+export {
+  isInferenceReply,
+  isInferenceRequest,
+  type EmbeddingSource,
+  type InferenceReply,
+  type InferenceRequest,
+  type InferenceStats,
+  type ResizedImage,
+  type SamModelSpec,
+  type SegmentPrompt,
+} from "./inference.js";

@@ -44,6 +44,7 @@ import type { WorkspaceContext } from "./workspaceContext.js";
 import { workspaceFor } from "../../workspaces/registry.js";
 import { createProposalModel } from "../../proposals/proposalModel.js";
 import { proposalShortcuts } from "../../proposals/proposalKeys.js";
+import { segmentationBackend } from "../../api/segmentation.js";
 
 /**
  * The workspace once the schema is known: the shell every workspace shares (top bar, tool rail,
@@ -187,6 +188,7 @@ export function WorkspaceBody(props: {
       editable: editable(),
       undoManager: undo,
       brushRadius: settings.brush(),
+      segment: segmentationBackend(props.datasetId),
     });
     if (disposed) {
       c.destroy();

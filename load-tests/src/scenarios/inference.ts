@@ -1,0 +1,300 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { crc32, deflateSync } from "node:zlib";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { Library } from "@tessera/dataset";
+import { readRows, writeRowCells } from "@tessera/shared-crdt";
+import { nowMs, pollUntil, sleep } from "../clock.js";
+import type { BenchServer } from "../servers/process.js";
+import { repoRoot, startTessera } from "../servers/tessera.js";
+import type { LatencySummary } from "../stats.js";
+import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+
+/**
+ * `inference` (Tessera only): interactive segmentation on the tiny SAM pair
+ * (`scripts/tiny-sam.mjs`; no real model can be downloaded here). On `--images` views of 640×480:
+ * the encoder time per image (the first click on each view, measured in the worker), the decoder
+ * time and the whole REST round trip of a click once the view's embedding is cached, and a
+ * legitimate stock y-websocket client's edit latency (writer → server → reader) while clicks run
+ * (`--clickers` at once, each `--click-hz` clicks a second — 0: back to back —, one in four on a
+ * view not yet embedded) against the same measurement with nothing running. The pass mark:
+ * loaded p50 ≤ 1.2 × idle p50.
+ */
+interface InferenceParams {
+  readonly images: number;
+  readonly clicks: number;
+  readonly clickers: number;
+  readonly edits: number;
+  /** Clicks per second per clicker during the loaded edits (0: back to back). */
+  readonly clickHz: number;
+}
+
+const DATASET = "bench_seg";
+const EDITED = "edited";
+const WIDTH = 640;
+const HEIGHT = 480;
+
+/** A solid-colour RGB PNG, encoded here (load-tests has no image library). */
+function png(width: number, height: number, rgb: readonly [number, number, number]): Buffer {
+  const row = Buffer.alloc(1 + width * 3);
+  for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+async function createDataset(images: number): Promise<{ root: string; dataDir: string }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-inference-"));
+  const dataDir = path.join(root, "data");
+  const library = new Library(dataDir);
+  await library.init();
+  const str = { collection: false, type: "str", required: false, default: "" };
+  const ds = await library.create(DATASET, {
+    id: DATASET,
+    name: DATASET,
+    description: "inference benchmark",
+    workspace: "image",
+    storage_mode: "filesystem",
+    record: { base: "Record", fields: {} },
+    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+    mask: { base: "CompressedRLE", fields: {} },
+    views: { image: { base: "Image", fields: {} } },
+  });
+  await mkdir(path.join(dataDir, "media", "seg"), { recursive: true });
+  const records = [{ id: EDITED, split: "train" }];
+  const rows = [];
+  for (let i = 0; i < images; i++) {
+    const file = `seg/img-${i}.png`;
+    await writeFile(path.join(dataDir, "media", file), png(WIDTH, HEIGHT, [(i * 37) % 256, 90, 200]));
+    records.push({ id: `r${i}`, split: "train" });
+    rows.push({
+      id: `img-${i}`,
+      record_id: `r${i}`,
+      logical_name: "image",
+      uri: file,
+      width: WIDTH,
+      height: HEIGHT,
+      format: "PNG",
+    });
+  }
+  await ds.add("records", records);
+  await ds.add("images", rows);
+  await library.close();
+  execFileSync(process.execPath, [
+    path.join(repoRoot, "scripts", "tiny-sam.mjs"),
+    path.join(dataDir, "models", "tiny"),
+    "tiny",
+  ]);
+  return { root, dataDir };
+}
+
+interface ClickAnswer {
+  status: number;
+  ms: number;
+  embedding: string;
+  encoderMs: number;
+  decoderMs: number;
+}
+
+async function click(server: BenchServer, view: number, x: number, y: number): Promise<ClickAnswer> {
+  const t0 = nowMs();
+  const res = await fetch(`${server.url}/inference/image_mask_generation`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "tiny",
+      dataset_id: DATASET,
+      view_id: `img-${view}`,
+      points: [[[x, y]]],
+      labels: [[1]],
+    }),
+  });
+  const body = (await res.json()) as {
+    metadata?: { embedding?: string[]; encoder_ms?: number[]; decoder_ms?: number[] };
+  };
+  return {
+    status: res.status,
+    ms: nowMs() - t0,
+    embedding: body.metadata?.embedding?.[0] ?? "",
+    encoderMs: body.metadata?.encoder_ms?.[0] ?? Number.NaN,
+    decoderMs: body.metadata?.decoder_ms?.[0] ?? Number.NaN,
+  };
+}
+
+/** Two stock clients on one record; `roundTrip()` adds an entity on one and waits for it on the other. */
+async function editors(server: BenchServer): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
+  const opts = { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true };
+  const base = `${server.wsUrl}/sync/${DATASET}`;
+  const wDoc = new Y.Doc();
+  const rDoc = new Y.Doc();
+  const writer = new WebsocketProvider(base, EDITED, wDoc, { ...opts, params: { name: "writer" } });
+  const reader = new WebsocketProvider(base, EDITED, rDoc, { ...opts, params: { name: "reader" } });
+  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000))) throw new Error("editors did not sync");
+  let n = 0;
+  return {
+    async roundTrip() {
+      const id = `edit-${n++}`;
+      const t0 = nowMs();
+      wDoc.transact(() => writeRowCells(wDoc, "entities", { id, record_id: EDITED, parent_id: "", category: "car" }));
+      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
+        throw new Error(`edit ${id} not seen`);
+      return nowMs() - t0;
+    },
+    destroy() {
+      writer.destroy();
+      reader.destroy();
+      wDoc.destroy();
+      rDoc.destroy();
+    },
+  };
+}
+
+export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput> {
+  const params: InferenceParams = {
+    images: numberOption(ctx.args, "--images", ctx.full ? 100 : 24),
+    clicks: numberOption(ctx.args, "--clicks", ctx.full ? 500 : 150),
+    clickers: numberOption(ctx.args, "--clickers", 2),
+    edits: numberOption(ctx.args, "--edits", ctx.full ? 400 : 150),
+    clickHz: ctx.args.includes("--click-hz") ? Number(ctx.args[ctx.args.indexOf("--click-hz") + 1]) : 4,
+  };
+  if (!(Number.isFinite(params.clickHz) && params.clickHz >= 0)) throw new Error("--click-hz must be a number ≥ 0");
+  const data = await createDataset(params.images);
+  const server = await startTessera({ dataDir: data.dataDir });
+  try {
+    // Warm-up: the worker starts, the sessions load (view 0 is embedded here).
+    const warm = await click(server, 0, 10, 10);
+    if (warm.status !== 200) throw new Error(`warm-up click answered ${warm.status}`);
+    const half = Math.floor(params.images / 2);
+    // Encoder per image and the first click's round trip, on views 1..half (sequential, nothing else running).
+    ctx.log(`inference: first clicks on ${half - 1} views`);
+    const encoder: number[] = [];
+    const firstClick: number[] = [];
+    for (let v = 1; v < half; v++) {
+      const r = await click(server, v, 100, 100);
+      if (r.status !== 200 || r.embedding !== "computed") throw new Error(`first click on view ${v}: ${r.status}`);
+      encoder.push(r.encoderMs);
+      firstClick.push(r.ms);
+    }
+    // Clicks on embedded views: decoder alone.
+    ctx.log(`inference: ${params.clicks} clicks on embedded views`);
+    const decoder: number[] = [];
+    const cachedClick: number[] = [];
+    for (let i = 0; i < params.clicks; i++) {
+      const r = await click(server, 1 + (i % Math.max(1, half - 1)), 50 + (i % 500), 40 + (i % 400));
+      if (r.status !== 200 || r.embedding !== "memory")
+        throw new Error(`cached click ${i}: ${r.status} ${r.embedding}`);
+      decoder.push(r.decoderMs);
+      cachedClick.push(r.ms);
+    }
+    // A legitimate editor, in alternating windows: idle, then while clicks run, `ROUNDS` times, so that
+    // the other work on a shared machine weighs on both sides alike.
+    const ROUNDS = 6;
+    const perWindow = Math.max(10, Math.round(params.edits / ROUNDS));
+    const pair = await editors(server);
+    const idle: number[] = [];
+    const loaded: number[] = [];
+    let clicksDuring = 0;
+    let refused = 0;
+    let next = half;
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        ctx.log(
+          `inference: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then with ${params.clickers} clickers`,
+        );
+        for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
+        let stop = false;
+        const clicker = async (k: number) => {
+          for (let i = 0; !stop; i++) {
+            // One click in four on a view not embedded yet (an encoder run), while there are some.
+            const fresh = i % 4 === 0 && next < params.images;
+            const view = fresh ? next++ : 1 + ((i + k) % Math.max(1, half - 1));
+            const t0 = nowMs();
+            const r = await click(server, view, 60 + (i % 400), 60 + (i % 300));
+            if (r.status === 503) refused++;
+            else if (r.status !== 200) throw new Error(`click during edits: ${r.status}`);
+            clicksDuring++;
+            if (params.clickHz > 0) await sleep(Math.max(0, 1000 / params.clickHz - (nowMs() - t0)));
+          }
+        };
+        const running = Promise.all(Array.from({ length: params.clickers }, (_, k) => clicker(k)));
+        try {
+          for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
+        } finally {
+          stop = true;
+          await running;
+        }
+      }
+    } finally {
+      pair.destroy();
+    }
+    const idleS = summarize(idle);
+    const loadedS = summarize(loaded);
+    const ratioP50 = loadedS.p50 / idleS.p50;
+    const ratioP99 = loadedS.p99 / idleS.p99;
+    const rows: Array<[string, LatencySummary]> = [
+      ["encoder per image (worker)", summarize(encoder)],
+      ["first click on a view (REST round trip)", summarize(firstClick)],
+      ["decoder per click (worker)", summarize(decoder)],
+      ["click on an embedded view (REST round trip)", summarize(cachedClick)],
+      ["edit round trip, idle", idleS],
+      [
+        `edit round trip, ${params.clickers} clickers at ${params.clickHz > 0 ? `${params.clickHz}/s` : "full speed"}`,
+        loadedS,
+      ],
+    ];
+    return {
+      json: {
+        scenario: "inference",
+        params,
+        model: "tiny SAM pair (scripts/tiny-sam.mjs)",
+        results: Object.fromEntries(rows),
+        clicksDuringEdits: clicksDuring,
+        refusedDuringEdits: refused,
+        ratioP50,
+        ratioP99,
+        loadAverage1m: os.loadavg()[0],
+      },
+      tables: [
+        {
+          head: ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+          rows: rows.map(([name, s]) => [name, String(s.n), ...latencyCells(s)]),
+        },
+        {
+          head: ["clicks during the loaded edits", "503s", "loaded/idle p50", "loaded/idle p99", "load 1m"],
+          rows: [
+            [
+              String(clicksDuring),
+              String(refused),
+              fmt(ratioP50, 2),
+              fmt(ratioP99, 2),
+              fmt(os.loadavg()[0] ?? Number.NaN, 2),
+            ],
+          ],
+        },
+      ],
+    };
+  } finally {
+    await server.stop();
+    await rm(data.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,327 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import sharp from "sharp";
+import { isRemoteUri, MediaError, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
+import type { EmbeddingSource, ResizedImage, SamModelSpec, SegmentPrompt } from "@tessera/shared-crdt";
+import type { LibraryPort } from "../library/port.js";
+import { silentLogger, type Logger } from "../logger.js";
+import { InferenceError } from "./InferenceError.js";
+import { InferenceWorkerClient, type InferenceLimits, type SegmentOutcome } from "./InferenceWorkerClient.js";
+import { squareInputSize } from "./manifest.js";
+import { ModelRegistry, type ModelProblem, type RegisteredModel } from "./registry.js";
+
+/**
+ * Interactive segmentation for the HTTP layer: finds the model in the registry and the view in
+ * its dataset, and asks the inference worker for a mask. The worker answers from its cached
+ * embedding when it has one; otherwise it asks for the image, which is decoded and resized here
+ * (sharp, off the event loop) and sent once.
+ */
+export interface InferenceServiceOptions {
+  readonly dataDir: string;
+  readonly library: LibraryPort;
+  readonly logger?: Logger;
+  readonly limits?: Partial<InferenceLimits>;
+  /** Extra environment for the worker (tests pass hooks). */
+  readonly workerEnv?: Readonly<Record<string, string>>;
+  readonly workerStderr?: "inherit" | "ignore";
+}
+
+/** A view the mask is drawn on. */
+export interface SegmentedView {
+  readonly table: "images" | "sequence_frames";
+  readonly id: string;
+  readonly recordId: string;
+  readonly logicalName: string;
+  /** [height, width]. */
+  readonly size: [number, number];
+}
+
+export interface SegmentResult {
+  readonly mask: { size: [number, number]; counts: string };
+  readonly score: number;
+  readonly embedding: EmbeddingSource;
+  readonly encoderMs: number;
+  readonly decoderMs: number;
+}
+
+const VIEW_TABLES = ["images", "sequence_frames"] as const;
+
+/**
+ * How long a model's manifest and a view's row are reused between clicks: a burst of clicks on one
+ * view reads the registry and the dataset once, not per click. A registry change or a re-imported
+ * view is seen within this time (the embedding key also carries the media file's size and time).
+ */
+const LOOKUP_TTL_MS = 2_000;
+const MAX_CACHED_VIEWS = 1_000;
+
+/** Connection/listing answers for Pixano's discovery routes. */
+export const PROVIDER_NAME = "tessera";
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+function samSpec(model: RegisteredModel): SamModelSpec {
+  const m = model.manifest;
+  const encoder = m.files.encoder;
+  const decoder = m.files.decoder;
+  if (m.task !== "segmentation" || encoder === undefined || decoder === undefined)
+    throw new InferenceError("wrong_task", `Model '${model.name}' is a ${m.task} model`);
+  const norm = m.normalization;
+  return {
+    name: model.name,
+    encoderPath: path.join(model.dir, encoder),
+    decoderPath: path.join(model.dir, decoder),
+    inputSize: squareInputSize(m),
+    mean: norm ? [norm.mean[0], norm.mean[1], norm.mean[2]] : [123.675, 116.28, 103.53],
+    std: norm ? [norm.std[0], norm.std[1], norm.std[2]] : [58.395, 57.12, 57.375],
+    channelOrder: norm?.channel_order ?? "RGB",
+  };
+}
+
+export class InferenceService {
+  readonly registry: ModelRegistry;
+  readonly worker: InferenceWorkerClient;
+  private readonly logger: Logger;
+  private readonly mediaDir: string;
+  private readonly reported = new Set<string>();
+  private readonly modelCache = new Map<string, { at: number; model: RegisteredModel }>();
+  private readonly viewCache = new Map<string, { at: number; view: SegmentedView; uri: string }>();
+
+  constructor(private readonly options: InferenceServiceOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.registry = new ModelRegistry(options.dataDir);
+    this.mediaDir = path.resolve(options.dataDir, "media");
+    this.worker = new InferenceWorkerClient({
+      dataDir: options.dataDir,
+      logger: this.logger,
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.workerEnv ? { env: options.workerEnv } : {}),
+      ...(options.workerStderr ? { workerStderr: options.workerStderr } : {}),
+    });
+  }
+
+  /** The valid models; invalid folders are logged once each (a bad manifest never stops the server). */
+  async models(): Promise<RegisteredModel[]> {
+    const { models, problems } = await this.registry.scan();
+    this.report(problems);
+    return models;
+  }
+
+  private report(problems: readonly ModelProblem[]): void {
+    for (const p of problems) {
+      const key = `${p.name}\u0000${p.error}`;
+      if (this.reported.has(key)) continue;
+      this.reported.add(key);
+      this.logger.warn("model left out of the registry", { model: p.name, error: p.error });
+    }
+  }
+
+  async model(name: string): Promise<RegisteredModel> {
+    const cached = this.modelCache.get(name);
+    if (cached && performance.now() - cached.at < LOOKUP_TTL_MS) return cached.model;
+    const model = await this.registry.get(name);
+    if (!model) {
+      await this.models();
+      throw new InferenceError("unknown_model", `Model '${name}' not found`);
+    }
+    this.modelCache.set(name, { at: performance.now(), model });
+    return model;
+  }
+
+  /** The view (`images` or `sequence_frames` row) and its size. */
+  async view(datasetId: string, viewId: string): Promise<{ handle: DatasetHandle; view: SegmentedView; uri: string }> {
+    const handle = await this.options.library.open(datasetId);
+    if (!handle) throw new InferenceError("not_found", `Dataset '${datasetId}' not found.`);
+    const key = `${datasetId}\u0000${viewId}`;
+    const cached = this.viewCache.get(key);
+    if (cached && performance.now() - cached.at < LOOKUP_TTL_MS) return { handle, view: cached.view, uri: cached.uri };
+    const found = await this.readView(handle, datasetId, viewId);
+    this.viewCache.delete(key);
+    this.viewCache.set(key, { at: performance.now(), view: found.view, uri: found.uri });
+    if (this.viewCache.size > MAX_CACHED_VIEWS) {
+      const oldest = this.viewCache.keys().next().value;
+      if (oldest !== undefined) this.viewCache.delete(oldest);
+    }
+    return { handle, ...found };
+  }
+
+  private async readView(
+    handle: DatasetHandle,
+    datasetId: string,
+    viewId: string,
+  ): Promise<{ view: SegmentedView; uri: string }> {
+    for (const table of VIEW_TABLES) {
+      if (!handle.schema.tables.has(table)) continue;
+      const row = await handle.get(table, viewId, ["id", "record_id", "logical_name", "uri", "width", "height"]);
+      if (!row) continue;
+      let width = typeof row.width === "number" ? row.width : Number(row.width ?? 0);
+      let height = typeof row.height === "number" ? row.height : Number(row.height ?? 0);
+      if (!(width > 0 && height > 0)) {
+        const meta = await this.decodeMeta(handle, table, viewId, str(row.uri));
+        width = meta.width;
+        height = meta.height;
+      }
+      return {
+        uri: str(row.uri),
+        view: {
+          table,
+          id: viewId,
+          recordId: str(row.record_id),
+          logicalName: str(row.logical_name),
+          size: [height, width],
+        },
+      };
+    }
+    throw new InferenceError("not_found", `View '${viewId}' not found in dataset '${datasetId}'.`);
+  }
+
+  /** One mask for one prompt on one view. */
+  async segment(input: {
+    readonly model: string;
+    readonly datasetId: string;
+    readonly viewId: string;
+    readonly prompt: SegmentPrompt;
+  }): Promise<SegmentResult & { view: SegmentedView }> {
+    checkPrompt(input.prompt);
+    const { view, outcome } = await this.run(input.model, input.datasetId, input.viewId, input.prompt);
+    if (outcome.kind !== "segmented")
+      throw new InferenceError("model_failed", `the inference worker answered ${outcome.kind} to a prompt`);
+    const r = outcome.reply;
+    return {
+      view,
+      mask: r.mask,
+      score: r.score,
+      embedding: r.embedding,
+      encoderMs: r.encoderMs,
+      decoderMs: r.decoderMs,
+    };
+  }
+
+  /**
+   * Makes sure the view's embedding is computed (Pixano's UI asks once with no prompt before the
+   * first click); the answer says where it came from.
+   */
+  async prepare(
+    model: string,
+    datasetId: string,
+    viewId: string,
+  ): Promise<{ embedding: EmbeddingSource; encoderMs: number }> {
+    const { outcome } = await this.run(model, datasetId, viewId, null);
+    if (outcome.kind !== "embedded")
+      throw new InferenceError("model_failed", `the inference worker answered ${outcome.kind} to a warm-up`);
+    return { embedding: outcome.reply.embedding, encoderMs: outcome.reply.encoderMs };
+  }
+
+  /** One request to the worker; sends the resized image only when it has no embedding for the view. */
+  private async run(
+    model: string,
+    datasetId: string,
+    viewId: string,
+    prompt: SegmentPrompt | null,
+  ): Promise<{ view: SegmentedView; outcome: SegmentOutcome }> {
+    const spec = samSpec(await this.model(model));
+    const { handle, view, uri } = await this.view(datasetId, viewId);
+    const viewKey = await this.viewKey(handle, view, uri);
+    const call = { model: spec, viewKey, viewSize: view.size, prompt } as const;
+    let outcome = await this.worker.segment({ ...call, image: null });
+    if (outcome.kind === "need_image") {
+      const image = await this.resized(handle, view, uri, spec.inputSize);
+      outcome = await this.worker.segment({ ...call, image });
+    }
+    if (outcome.kind === "need_image")
+      throw new InferenceError("model_failed", "the inference worker asked twice for the image");
+    return { view, outcome };
+  }
+
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+
+  /** What identifies the view's pixels: the file's size and time for media files, the row for embedded bytes. */
+  private async viewKey(handle: DatasetHandle, view: SegmentedView, uri: string): Promise<string> {
+    const base = `${handle.id}\u0000${view.table}\u0000${view.id}\u0000${view.size.join("x")}`;
+    if (uri === "" || isRemoteUri(uri)) return `${base}\u0000embedded`;
+    try {
+      const file = await resolveMediaPath(this.mediaDir, uri);
+      const st = await stat(file);
+      return `${base}\u0000${uri}\u0000${st.size}\u0000${st.mtimeMs}`;
+    } catch (err) {
+      if (err instanceof MediaError || (err as NodeJS.ErrnoException).code === "ENOENT")
+        throw new InferenceError(
+          "bad_image",
+          `the image of view '${view.id}' cannot be read: ${(err as Error).message}`,
+        );
+      throw err;
+    }
+  }
+
+  private async bytes(handle: DatasetHandle, table: string, id: string, uri: string): Promise<Uint8Array> {
+    const row = await handle.get(table as "images", id, ["id", "raw_bytes"]);
+    const raw = row?.raw_bytes;
+    if (raw instanceof Uint8Array && raw.length > 0) return raw;
+    if (uri === "" || isRemoteUri(uri))
+      throw new InferenceError("bad_image", `view '${id}' has no local image (${uri === "" ? "no uri" : "remote"})`);
+    try {
+      return new Uint8Array(await readFile(await resolveMediaPath(this.mediaDir, uri)));
+    } catch (err) {
+      if (err instanceof MediaError || (err as NodeJS.ErrnoException).code === "ENOENT")
+        throw new InferenceError("bad_image", `the image of view '${id}' cannot be read: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async decodeMeta(
+    handle: DatasetHandle,
+    table: string,
+    id: string,
+    uri: string,
+  ): Promise<{ width: number; height: number }> {
+    const bytes = await this.bytes(handle, table, id, uri);
+    try {
+      const meta = await sharp(bytes, { failOn: "none" }).metadata();
+      if (meta.width && meta.height) return { width: meta.width, height: meta.height };
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+    }
+    throw new InferenceError("bad_image", `the image of view '${id}' cannot be decoded`);
+  }
+
+  /** The view resized so its longest side is `side` (SAM's ResizeLongestSide), raw RGB. */
+  private async resized(handle: DatasetHandle, view: SegmentedView, uri: string, side: number): Promise<ResizedImage> {
+    const bytes = await this.bytes(handle, view.table, view.id, uri);
+    const [height, width] = view.size;
+    const k = side / Math.max(height, width);
+    const w = Math.max(1, Math.min(side, Math.floor(width * k + 0.5)));
+    const h = Math.max(1, Math.min(side, Math.floor(height * k + 0.5)));
+    try {
+      const { data, info } = await sharp(bytes, { failOn: "none" })
+        .resize(w, h, { fit: "fill" })
+        .flatten({ background: "#000000" })
+        .toColourspace("srgb")
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3 || info.width !== w || info.height !== h)
+        throw new InferenceError("bad_image", `the image of view '${view.id}' did not decode to RGB`);
+      return { width: w, height: h, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    } catch (err) {
+      if (err instanceof InferenceError) throw err;
+      if (err instanceof Error)
+        throw new InferenceError("bad_image", `the image of view '${view.id}' cannot be decoded: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+/** A prompt the decoder can run: labels match the points, and something says where the object is. */
+function checkPrompt(p: SegmentPrompt): void {
+  if (p.points.length !== p.labels.length)
+    throw new InferenceError("bad_prompt", `${p.points.length} points but ${p.labels.length} labels`);
+  if (p.points.length > 64) throw new InferenceError("bad_prompt", "at most 64 points per prompt");
+  if (!p.labels.every((l) => l === 0 || l === 1))
+    throw new InferenceError("bad_prompt", "point labels are 1 (positive) or 0 (negative)");
+  if (!p.labels.includes(1) && p.box === null)
+    throw new InferenceError("bad_prompt", "a prompt needs a positive point or a box");
+  if (p.box && !(p.box[2] > p.box[0] && p.box[3] > p.box[1]))
+    throw new InferenceError("bad_prompt", "a box is [x0, y0, x1, y1] with x1 > x0 and y1 > y0");
+}
