@@ -94,6 +94,8 @@ describe("first start", () => {
       expect(text).not.toContain(password);
       expect(text).toMatch(/\$scrypt\$ln=15,r=8,p=1\$/);
     } finally {
+      // Stopped before its folder goes: a running server may still be writing under `.tessera`.
+      for (const s of running.splice(0)) await s.close();
       await fresh.cleanup();
     }
   });
