@@ -1,8 +1,7 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { AssignChange, Role } from "@tessera/shared-crdt";
 import type { AssignLock, AssignPerson, AssignRole, Assignment } from "@tessera/shared-crdt/api";
-import { AppendLog } from "../review/appendLog.js";
+import { DatasetLogs, type LoggedState } from "../review/datasetLogs.js";
 import { systemClock, type Clock } from "../sync/clock.js";
 import { parseAssignEvent, type AssignEvent } from "./events.js";
 
@@ -17,13 +16,11 @@ export interface AssignChangeEvent extends AssignChange {
   readonly datasetId: string;
 }
 
-interface DatasetState {
-  readonly log: AppendLog<AssignEvent>;
+interface AssignState {
   readonly records: Map<string, Assignment>;
   lock: AssignLock;
-  queue: Promise<unknown>;
-  loaded: Promise<void> | null;
 }
+type DatasetState = AssignState & LoggedState<AssignEvent>;
 
 const UNLOCKED: AssignLock = { locked: false, by: null, at: null };
 
@@ -33,13 +30,20 @@ const UNLOCKED: AssignLock = { locked: false, by: null, at: null };
  * Mutations of one dataset run one at a time.
  */
 export class AssignStore {
-  private readonly datasets = new Map<string, DatasetState>();
+  private readonly logs: DatasetLogs<AssignEvent, AssignState>;
   private readonly listeners = new Set<(e: AssignChangeEvent) => void>();
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly options: { clock?: Clock } = {},
-  ) {}
+  ) {
+    this.logs = new DatasetLogs(
+      dir,
+      () => ({ records: new Map(), lock: UNLOCKED }),
+      parseAssignEvent,
+      (_datasetId, state, e) => void apply(state, e),
+    );
+  }
 
   /** `DATA_DIR/.tessera/assign`. */
   static in(dataDir: string, options: { clock?: Clock } = {}): AssignStore {
@@ -48,7 +52,7 @@ export class AssignStore {
 
   /** Datasets whose assignments are held in memory (only those that have any). */
   get datasetsInMemory(): number {
-    return this.datasets.size;
+    return this.logs.size;
   }
 
   onChange(fn: (e: AssignChangeEvent) => void): () => void {
@@ -60,34 +64,8 @@ export class AssignStore {
     return new Date((this.options.clock ?? systemClock).now()).toISOString();
   }
 
-  private state(datasetId: string): DatasetState {
-    let s = this.datasets.get(datasetId);
-    if (!s) {
-      s = {
-        log: new AppendLog<AssignEvent>(this.fileOf(datasetId)),
-        records: new Map(),
-        lock: UNLOCKED,
-        queue: Promise.resolve(),
-        loaded: null,
-      };
-      this.datasets.set(datasetId, s);
-    }
-    return s;
-  }
-
-  private async load(datasetId: string): Promise<DatasetState> {
-    const s = this.state(datasetId);
-    s.loaded ??= s.log.read(parseAssignEvent).then((events) => {
-      for (const e of events) apply(s, e);
-    });
-    try {
-      await s.loaded;
-    } catch (err) {
-      // A log that cannot be read is retried at the next use (and reported to that caller), never served empty.
-      s.loaded = null;
-      throw err;
-    }
-    return s;
+  private load(datasetId: string): Promise<DatasetState> {
+    return this.logs.load(datasetId);
   }
 
   /**
@@ -96,28 +74,12 @@ export class AssignStore {
    * the datasets that have assignments).
    */
   private async peek(datasetId: string): Promise<DatasetState | null> {
-    if (this.datasets.has(datasetId)) return this.load(datasetId);
-    try {
-      await fs.access(this.fileOf(datasetId));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw err;
-    }
-    return this.load(datasetId);
-  }
-
-  private fileOf(datasetId: string): string {
-    return path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
+    if (this.logs.has(datasetId) || (await this.logs.exists(datasetId))) return this.load(datasetId);
+    return null;
   }
 
   private serial<T>(datasetId: string, fn: (s: DatasetState) => Promise<T>): Promise<T> {
-    const s = this.state(datasetId);
-    const run = s.queue.then(
-      async () => fn(await this.load(datasetId)),
-      async () => fn(await this.load(datasetId)),
-    );
-    s.queue = run.catch(() => undefined);
-    return run;
+    return this.logs.serial(datasetId, fn);
   }
 
   /** Every assigned record of the dataset, in record id order, and the lock. */

@@ -10,7 +10,7 @@ import {
   type ReviewThread,
 } from "@tessera/shared-crdt/api";
 import { systemClock, type Clock } from "../sync/clock.js";
-import { AppendLog } from "./appendLog.js";
+import { DatasetLogs, type LoggedState } from "./datasetLogs.js";
 import { parseReviewEvent, type ReviewEvent, type StampEvent } from "./events.js";
 import { ReviewError } from "./ReviewError.js";
 
@@ -28,15 +28,12 @@ export interface ReviewLimits {
   readonly repliesPerThread: number;
 }
 
-interface DatasetState {
-  readonly log: AppendLog<ReviewEvent>;
+interface ReviewState {
   readonly threads: Map<string, ReviewThread>;
   readonly byRecord: Map<string, string[]>;
   readonly stamps: Map<string, Omit<ReviewStamp, "open_threads">>;
-  /** Mutations of this dataset, one after the other (read, check, append, apply). */
-  queue: Promise<unknown>;
-  loaded: Promise<void> | null;
 }
+type DatasetState = ReviewState & LoggedState<ReviewEvent>;
 
 /**
  * Review threads and workflow stamps (SPEC RV1–RV8), per dataset, in `DATA_DIR/.tessera/review/<dataset>.jsonl`:
@@ -45,14 +42,20 @@ interface DatasetState {
  * state they apply to.
  */
 export class ReviewStore {
-  private readonly datasets = new Map<string, DatasetState>();
+  private readonly logs: DatasetLogs<ReviewEvent, ReviewState>;
   private readonly listeners = new Set<(e: ThreadEvent) => void>();
   private readonly limits: ReviewLimits;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly options: { clock?: Clock; limits?: Partial<ReviewLimits> } = {},
   ) {
+    this.logs = new DatasetLogs(
+      dir,
+      () => ({ threads: new Map(), byRecord: new Map(), stamps: new Map() }),
+      parseReviewEvent,
+      (datasetId, state, e) => void apply(datasetId, state, e),
+    );
     this.limits = {
       threadsPerRecord: options.limits?.threadsPerRecord ?? REVIEW_THREADS_PER_RECORD_MAX,
       repliesPerThread: options.limits?.repliesPerThread ?? REVIEW_REPLIES_PER_THREAD_MAX,
@@ -73,52 +76,17 @@ export class ReviewStore {
     return new Date((this.options.clock ?? systemClock).now()).toISOString();
   }
 
-  private state(datasetId: string): DatasetState {
-    let s = this.datasets.get(datasetId);
-    if (!s) {
-      const file = path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
-      s = {
-        log: new AppendLog<ReviewEvent>(file),
-        threads: new Map(),
-        byRecord: new Map(),
-        stamps: new Map(),
-        queue: Promise.resolve(),
-        loaded: null,
-      };
-      this.datasets.set(datasetId, s);
-    }
-    return s;
+  private load(datasetId: string): Promise<DatasetState> {
+    return this.logs.load(datasetId);
   }
 
-  private async load(datasetId: string): Promise<DatasetState> {
-    const s = this.state(datasetId);
-    s.loaded ??= s.log.read(parseReviewEvent).then((events) => {
-      for (const e of events) apply(datasetId, s, e);
-    });
-    try {
-      await s.loaded;
-    } catch (err) {
-      // A log that cannot be read is retried at the next use (and reported to that caller), never served empty.
-      s.loaded = null;
-      throw err;
-    }
-    return s;
-  }
-
-  /** Runs one read-check-append-apply step of a dataset after the ones before it. */
   private serial<T>(datasetId: string, fn: (s: DatasetState) => Promise<T>): Promise<T> {
-    const s = this.state(datasetId);
-    const run = s.queue.then(
-      async () => fn(await this.load(datasetId)),
-      async () => fn(await this.load(datasetId)),
-    );
-    s.queue = run.catch(() => undefined);
-    return run;
+    return this.logs.serial(datasetId, fn);
   }
 
   /** Resolves once every change of the dataset asked for so far is on disk (or refused). */
   async settled(datasetId: string): Promise<void> {
-    await this.state(datasetId).queue;
+    await this.logs.settled(datasetId);
   }
 
   /** A record's threads, oldest first. */

@@ -1,0 +1,98 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { AppendLog } from "./appendLog.js";
+
+/** What every dataset's state carries besides its own fields: its log and its one-at-a-time queue. */
+export interface LoggedState<E> {
+  readonly log: AppendLog<E>;
+  /** Mutations of this dataset, one after the other (read, check, append, apply). */
+  queue: Promise<unknown>;
+  loaded: Promise<void> | null;
+}
+
+/**
+ * Tessera's own per-dataset state kept as events (review threads, assignments): one append-only
+ * `<folder>/<base64url(dataset)>.jsonl` per dataset ({@link AppendLog}: each append fsynced before it
+ * resolves), replayed into the state at its first use after a start, and one mutation of a dataset
+ * at a time so that checks see the state they apply to.
+ */
+export class DatasetLogs<E, S extends object> {
+  private readonly datasets = new Map<string, S & LoggedState<E>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly fresh: () => S,
+    private readonly parse: (value: unknown) => E | null,
+    private readonly replay: (datasetId: string, state: S & LoggedState<E>, event: E) => void,
+  ) {}
+
+  /** Datasets whose state is held in memory. */
+  get size(): number {
+    return this.datasets.size;
+  }
+
+  has(datasetId: string): boolean {
+    return this.datasets.has(datasetId);
+  }
+
+  fileOf(datasetId: string): string {
+    return path.join(this.dir, `${Buffer.from(datasetId).toString("base64url")}.jsonl`);
+  }
+
+  /** Whether the dataset has a log on disk. */
+  async exists(datasetId: string): Promise<boolean> {
+    try {
+      await fs.access(this.fileOf(datasetId));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
+  }
+
+  /** The dataset's state, created empty (not yet loaded) on first use. */
+  state(datasetId: string): S & LoggedState<E> {
+    let s = this.datasets.get(datasetId);
+    if (!s) {
+      s = Object.assign(this.fresh(), {
+        log: new AppendLog<E>(this.fileOf(datasetId)),
+        queue: Promise.resolve() as Promise<unknown>,
+        loaded: null,
+      });
+      this.datasets.set(datasetId, s);
+    }
+    return s;
+  }
+
+  /** The dataset's state with its log replayed. */
+  async load(datasetId: string): Promise<S & LoggedState<E>> {
+    const s = this.state(datasetId);
+    s.loaded ??= s.log.read(this.parse).then((events) => {
+      for (const e of events) this.replay(datasetId, s, e);
+    });
+    try {
+      await s.loaded;
+    } catch (err) {
+      // A log that cannot be read is retried at the next use (and reported to that caller), never served empty.
+      s.loaded = null;
+      throw err;
+    }
+    return s;
+  }
+
+  /** Runs one read-check-append-apply step of a dataset after the ones before it. */
+  serial<T>(datasetId: string, fn: (s: S & LoggedState<E>) => Promise<T>): Promise<T> {
+    const s = this.state(datasetId);
+    const run = s.queue.then(
+      async () => fn(await this.load(datasetId)),
+      async () => fn(await this.load(datasetId)),
+    );
+    s.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once every change of the dataset asked for so far is on disk (or refused). */
+  async settled(datasetId: string): Promise<void> {
+    await this.state(datasetId).queue;
+  }
+}
