@@ -1,10 +1,10 @@
 import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
-import { WebsocketProvider } from "y-websocket";
-import { encodeAwarenessFrame, encodeSyncFrame, readRows, SyncType, writeRowCells } from "@tessera/shared-crdt";
+import { encodeAwarenessFrame, encodeSyncFrame, SyncType, writeRowCells } from "@tessera/shared-crdt";
 import { nowMs, pollUntil, sleep } from "../clock.js";
 import { createCollabDataset } from "../gen/collabDataset.js";
+import { editorPair, type EditorPair } from "../probes/editorPair.js";
 import { sampleProcessTree } from "../procStats.js";
 import type { BenchServer } from "../servers/process.js";
 import { startTessera } from "../servers/tessera.js";
@@ -210,41 +210,8 @@ async function pollingAbuse(server: BenchServer, posts: number): Promise<string>
 }
 
 /** Two legitimate stock clients; `roundTrip()` adds an entity on one and waits for it on the other. */
-async function legitimate(
-  server: BenchServer,
-  datasetId: string,
-): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
-  const opts = { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true };
-  const base = syncBase(server, datasetId);
-  const wDoc = new Y.Doc();
-  const rDoc = new Y.Doc();
-  const writer = new WebsocketProvider(base, RECORD, wDoc, {
-    ...opts,
-    params: { name: "legit-writer", role: "annotator" },
-  });
-  const reader = new WebsocketProvider(base, RECORD, rDoc, {
-    ...opts,
-    params: { name: "legit-reader", role: "annotator" },
-  });
-  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000)))
-    throw new Error("legitimate clients did not sync");
-  let n = 0;
-  return {
-    async roundTrip() {
-      const id = `legit-${Date.now()}-${n++}`;
-      const t0 = nowMs();
-      wDoc.transact(() => writeRowCells(wDoc, "entities", { id, record_id: RECORD, parent_id: "", category: "car" }));
-      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
-        throw new Error(`edit ${id} not seen`);
-      return nowMs() - t0;
-    },
-    destroy() {
-      writer.destroy();
-      reader.destroy();
-      wDoc.destroy();
-      rDoc.destroy();
-    },
-  };
+function legitimate(server: BenchServer, datasetId: string): Promise<EditorPair> {
+  return editorPair(syncBase(server, datasetId), RECORD, { role: "annotator" });
 }
 
 async function alive(server: BenchServer): Promise<boolean> {

@@ -3,14 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { crc32, deflateSync } from "node:zlib";
-import WebSocket from "ws";
-import * as Y from "yjs";
-import { WebsocketProvider } from "y-websocket";
 import { Library } from "@tessera/dataset";
-import { readRows, writeRowCells } from "@tessera/shared-crdt";
-import { nowMs, pollUntil, sleep } from "../clock.js";
+import { nowMs, sleep } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
+import { editorPair, type EditorPair } from "../probes/editorPair.js";
 import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 
@@ -142,31 +139,8 @@ async function click(server: BenchServer, view: number, x: number, y: number): P
 }
 
 /** Two stock clients on one record; `roundTrip()` adds an entity on one and waits for it on the other. */
-async function editors(server: BenchServer): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
-  const opts = { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true };
-  const base = `${server.wsUrl}/sync/${DATASET}`;
-  const wDoc = new Y.Doc();
-  const rDoc = new Y.Doc();
-  const writer = new WebsocketProvider(base, EDITED, wDoc, { ...opts, params: { name: "writer" } });
-  const reader = new WebsocketProvider(base, EDITED, rDoc, { ...opts, params: { name: "reader" } });
-  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000))) throw new Error("editors did not sync");
-  let n = 0;
-  return {
-    async roundTrip() {
-      const id = `edit-${n++}`;
-      const t0 = nowMs();
-      wDoc.transact(() => writeRowCells(wDoc, "entities", { id, record_id: EDITED, parent_id: "", category: "car" }));
-      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
-        throw new Error(`edit ${id} not seen`);
-      return nowMs() - t0;
-    },
-    destroy() {
-      writer.destroy();
-      reader.destroy();
-      wDoc.destroy();
-      rDoc.destroy();
-    },
-  };
+function editors(server: BenchServer): Promise<EditorPair> {
+  return editorPair(`${server.wsUrl}/sync/${DATASET}`, EDITED);
 }
 
 export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput> {
