@@ -7,7 +7,7 @@ import type { ImportTarget } from "./target.js";
  * reading the metadata (per-split counts, inferred custom fields, warnings) and, on demand, one
  * bundle of rows per record in source order.
  */
-export type ImportFormat = "pixano_v1" | "pixano_jsonl" | "media";
+export type ImportFormat = "pixano_v1" | "pixano_jsonl" | "media" | "coco";
 
 /** A row a reader built, not yet validated; `pointer` locates it inside the source line. */
 export interface PendingRow {
