@@ -51,7 +51,10 @@ export function buildProgram(io: CliIo): Command {
     .command("import")
     .description("import a dataset folder into DATA_DIR/library/<snake_case(name)>")
     .argument("<DATA_DIR>", "data directory")
-    .argument("<SOURCE>", "source folder: <split>/metadata.jsonl (Pixano v1 or JSONL v2 + dataset.yaml) or bare media")
+    .argument(
+      "<SOURCE>",
+      "source folder: <split>/metadata.jsonl (Pixano v1 or JSONL v2 + dataset.yaml), COCO instances_<split>.json, or bare media",
+    )
     .addOption(
       new Option("--workspace <workspace>", "workspace preset for v1 and media-only sources (default: image)").choices(
         WORKSPACES,
@@ -76,7 +79,7 @@ export function buildProgram(io: CliIo): Command {
     .argument("<DATA_DIR>", "data directory")
     .argument("<DATASET>", "dataset id, folder or name")
     .argument("<DEST>", "destination folder (created; must be empty)")
-    .addOption(new Option("--format <format>", "export format").choices(["pixano_jsonl"]).makeOptionMandatory())
+    .addOption(new Option("--format <format>", "export format").choices(["pixano_jsonl", "coco"]).makeOptionMandatory())
     .addOption(
       new Option("--media <media>", "files: write embedded media beside the JSONL; uris: keep URIs")
         .choices(["files", "uris"])
@@ -88,7 +91,7 @@ export function buildProgram(io: CliIo): Command {
         dataDir: string,
         dataset: string,
         dest: string,
-        opts: { format: "pixano_jsonl"; media: "files" | "uris"; json?: boolean },
+        opts: { format: "pixano_jsonl" | "coco"; media: "files" | "uris"; json?: boolean },
       ) => {
         await runExport(io, dataDir, dataset, dest, opts);
       },

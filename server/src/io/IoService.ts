@@ -51,6 +51,13 @@ export const IO_FORMATS = [
     },
   },
   {
+    name: "coco",
+    title: "COCO instances",
+    can_import: true,
+    can_export: true,
+    capabilities: { media_kinds: ["image"], annotation_kinds: ["bbox", "keypoints", "mask"], supports_resume: false },
+  },
+  {
     name: "media",
     title: "Media only (a folder of images or videos per split)",
     can_import: true,
@@ -59,7 +66,11 @@ export const IO_FORMATS = [
   },
 ] as const;
 
-const IMPORT_FORMATS: ReadonlySet<string> = new Set(["auto", "pixano_jsonl", "pixano_v1", "media"]);
+/** The formats `POST /io/exports` writes. */
+export const EXPORT_FORMATS = ["pixano_jsonl", "coco"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const IMPORT_FORMATS: ReadonlySet<string> = new Set(["auto", "pixano_jsonl", "pixano_v1", "media", "coco"]);
 const MODES: ReadonlySet<string> = new Set(["create", "overwrite", "add"]);
 /** Plans kept for `POST /io/imports {plan_id}` (Pixano keeps them 24 h). */
 const PLAN_TTL_S = 24 * 3600;
@@ -99,7 +110,7 @@ function readSpec(spec: Readonly<Record<string, unknown>>): ImportSpecInput {
   if (typeof format !== "string" || !IMPORT_FORMATS.has(format))
     throw new IoRequestError(
       422,
-      `format '${String(format).slice(0, 64)}' is not importable on Tessera (auto, pixano_jsonl, pixano_v1, media)`,
+      `format '${String(format).slice(0, 64)}' is not importable on Tessera (auto, pixano_jsonl, pixano_v1, media, coco)`,
     );
   const mode = spec.mode === undefined ? "create" : spec.mode;
   if (typeof mode !== "string" || !MODES.has(mode))
@@ -248,7 +259,13 @@ export class IoService {
    * `POST /io/exports`: queues an export of `dataset` (its id) into `destination`, a folder under
    * the export root (relative, or absolute inside it) that must not exist or be empty.
    */
-  startExport(datasetId: string, datasetName: string, destination: string, media: "files" | "uris"): JobView {
+  startExport(
+    datasetId: string,
+    datasetName: string,
+    destination: string,
+    media: "files" | "uris",
+    format: ExportFormat = "pixano_jsonl",
+  ): JobView {
     const dest = this.exportDestination(destination);
     return this.runner.submit("export", datasetName, {
       kind: "export",
@@ -256,6 +273,7 @@ export class IoService {
       dataset: datasetId,
       dest,
       media,
+      format,
     });
   }
 

@@ -62,6 +62,7 @@ async function run(order: JobOrder): Promise<JobMessage> {
     dataset: order.dataset,
     dest: order.dest,
     media: order.media,
+    format: order.format,
     onProgress: (done, total) => progress("ingest", done, total),
   });
   return {

@@ -24,6 +24,7 @@ interface ExportOrder {
   readonly dataset: string;
   readonly dest: string;
   readonly media: "files" | "uris";
+  readonly format: "pixano_jsonl" | "coco";
 }
 
 export type JobOrder = ImportOrder | ExportOrder;
