@@ -3,18 +3,19 @@ import path from "node:path";
 import { ImportError, type SourceLocation } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 import { isFile } from "../media.js";
+import { streamArrays } from "./jsonArrays.js";
 
 /**
- * One COCO instances file, read and checked: its images, annotations and categories as typed
- * values. Pixano 0.8 skips what it does not use (a bbox without 4 numbers, an empty segmentation)
+ * One COCO instances file, streamed and checked item by item ({@link streamArrays}): its images,
+ * annotations and categories as typed values. Pixano 0.8 skips what it does not use (a bbox without 4 numbers, an empty segmentation)
  * and refuses what would break its import; so does this, with the file and the index of the bad
  * item (`annotations/instances_train.json:/annotations/12/bbox`).
  */
 
-/** Largest instances file read (V8 cannot hold a longer string; Pixano without ijson loads it whole too). */
-export const MAX_COCO_FILE_BYTES = 512 * 1024 * 1024;
 /** Images, and annotations, per file. */
 export const MAX_COCO_ITEMS = 5_000_000;
+/** Largest single image, annotation or category (a mask's polygons included). */
+export const MAX_COCO_ITEM_BYTES = 64 * 1024 * 1024;
 
 export interface CocoCategory {
   readonly name: string;
@@ -45,15 +46,6 @@ export interface CocoAnnotation {
   readonly bbox: [number, number, number, number] | null;
   readonly segmentation: CocoSegmentation | null;
   readonly keypoints: number[] | null;
-}
-
-export interface CocoDocument {
-  /** Path relative to the source (as errors name it). */
-  readonly file: string;
-  readonly split: string;
-  readonly images: CocoImage[];
-  readonly annotations: CocoAnnotation[];
-  readonly categories: Map<number, CocoCategory>;
 }
 
 /**
@@ -205,54 +197,52 @@ function annotationOf(c: Check, v: unknown, i: number): CocoAnnotation {
   };
 }
 
-function categoriesOf(c: Check, v: unknown): Map<number, CocoCategory> {
-  const out = new Map<number, CocoCategory>();
-  if (v === undefined || v === null) return out;
-  if (!Array.isArray(v)) c.fail("/categories", "categories must be a list");
-  v.forEach((cat, i) => {
-    const p = `/categories/${i}`;
-    if (!isPlainObject(cat)) c.fail(p, "a category must be an object");
-    if (!Number.isSafeInteger(cat.id)) c.fail(`${p}/id`, "a category id must be an integer");
-    const str = (k: "name" | "supercategory"): string => {
-      const s = cat[k];
-      if (s === undefined || s === null) return "";
-      if (typeof s !== "string") c.fail(`${p}/${k}`, `${k} must be a string`);
-      return s;
-    };
-    out.set(cat.id as number, { name: str("name"), supercategory: str("supercategory") });
-  });
-  return out;
+function categoryOf(c: Check, cat: unknown, i: number): [number, CocoCategory] {
+  const p = `/categories/${i}`;
+  if (!isPlainObject(cat)) c.fail(p, "a category must be an object");
+  if (!Number.isSafeInteger(cat.id)) c.fail(`${p}/id`, "a category id must be an integer");
+  const str = (k: "name" | "supercategory"): string => {
+    const s = cat[k];
+    if (s === undefined || s === null) return "";
+    if (typeof s !== "string") c.fail(`${p}/${k}`, `${k} must be a string`);
+    return s;
+  };
+  return [cat.id as number, { name: str("name"), supercategory: str("supercategory") }];
 }
 
-function listOf(c: Check, v: unknown, key: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) c.fail(`/${key}`, `${key} must be a list`);
-  if (v.length > MAX_COCO_ITEMS) c.fail(`/${key}`, `more than ${MAX_COCO_ITEMS} ${key} in one file`);
-  return v;
-}
+export type CocoItem =
+  | { readonly kind: "image"; readonly image: CocoImage }
+  | { readonly kind: "annotation"; readonly annotation: CocoAnnotation }
+  | { readonly kind: "category"; readonly id: number; readonly category: CocoCategory };
 
-/** Reads and checks one instances file (`rel` relative to `sourceDir`). */
-export async function readCocoDocument(sourceDir: string, split: string, rel: string): Promise<CocoDocument> {
+/**
+ * Streams the checked items of one instances file (`rel`, relative to `sourceDir`), in file
+ * order, from the arrays named in `keys`.
+ */
+export async function* cocoItems(
+  sourceDir: string,
+  rel: string,
+  keys: ReadonlyArray<"images" | "annotations" | "categories">,
+): AsyncGenerator<CocoItem> {
   const c: Check = new Check(rel);
-  const full = path.join(sourceDir, rel);
-  const { size } = await fs.stat(full);
-  if (size > MAX_COCO_FILE_BYTES)
-    c.fail("", `the file is ${size} bytes; at most ${MAX_COCO_FILE_BYTES} are read (split it per split)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse((await fs.readFile(full, "utf8")).replace(/^\uFEFF/, ""));
-  } catch (err) {
-    if (!(err instanceof SyntaxError)) throw err;
-    c.fail("", `invalid JSON (${err.message})`, "invalid_json");
+  const limits = { maxItems: MAX_COCO_ITEMS, maxItemBytes: MAX_COCO_ITEM_BYTES };
+  for await (const item of streamArrays(path.join(sourceDir, rel), rel, new Set(keys), limits)) {
+    if (item.key === "images") yield { kind: "image", image: imageOf(c, item.value, item.index) };
+    else if (item.key === "annotations")
+      yield { kind: "annotation", annotation: annotationOf(c, item.value, item.index) };
+    else {
+      const [id, category] = categoryOf(c, item.value, item.index);
+      yield { kind: "category", id, category };
+    }
   }
-  if (!isPlainObject(raw)) c.fail("", "a COCO instances file must be a JSON object");
-  const categories = categoriesOf(c, raw.categories);
-  const images = listOf(c, raw.images, "images").map((v, i) => imageOf(c, v, i));
-  const annotations = listOf(c, raw.annotations, "annotations").map((v, i) => annotationOf(c, v, i));
-  for (const a of annotations)
-    if (a.categoryId !== null && !categories.has(a.categoryId))
-      c.fail(`/annotations/${a.index}/category_id`, `category_id ${a.categoryId} is not declared in categories`);
-  return { file: rel, split, images, annotations, categories };
+}
+
+/** The refusal of an annotation naming an undeclared category. */
+export function undeclaredCategory(rel: string, index: number, id: number): ImportError {
+  return new ImportError("invalid_value", `category_id ${id} is not declared in categories`, {
+    file: rel,
+    pointer: `/annotations/${index}/category_id`,
+  });
 }
 
 /** Pixano's `_locate_image`: `<split>/`, `image/<split>/`, `images/<split>/`, then the source root. */

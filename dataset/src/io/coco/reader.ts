@@ -8,11 +8,12 @@ import type { ImportWarning, PendingRow, ReaderOptions, RecordBundle, SourceRead
 import { buildTarget, manifest, type ImportTarget } from "../target.js";
 import { imageRow } from "../viewRows.js";
 import {
+  cocoItems,
   findAnnotationFiles,
   locateImage,
-  readCocoDocument,
+  undeclaredCategory,
   type CocoAnnotation,
-  type CocoDocument,
+  type CocoCategory,
   type CocoImage,
   type CocoSegmentation,
 } from "./document.js";
@@ -25,8 +26,9 @@ import {
  * Pixano's: `stable_id(namespace, split, image id)` for the record, `stable_id(record, "ent",
  * annotation id)` for the entity, so the same source gives the same ids in both.
  *
- * Opening reads every file once (counts, categories, every item checked, media located); the
- * bundles re-read one file at a time and join annotations to images by `image_id`.
+ * Each file is streamed, never held whole. Opening reads every file once (counts, every item
+ * checked, categories declared, media located); the bundles then read each file twice, as Pixano
+ * does: annotations (and categories) into an index by `image_id`, then the images, joined to it.
  */
 const KEYPOINT_STATES: Record<number, string> = { 0: "invisible", 1: "hidden", 2: "visible" };
 export const COCO17_TEMPLATE_ID = "coco-17";
@@ -85,18 +87,28 @@ class CocoReader implements SourceReader {
 
   async *bundles(): AsyncGenerator<RecordBundle> {
     for (const { split, file } of this.files) {
-      const doc = await readCocoDocument(this.sourceDir, split, file);
+      const categories = new Map<number, CocoCategory>();
       const byImage = new Map<string, CocoAnnotation[]>();
-      for (const a of doc.annotations) {
-        const list = byImage.get(a.imageKey);
-        if (list) list.push(a);
-        else byImage.set(a.imageKey, [a]);
+      for await (const item of cocoItems(this.sourceDir, file, ["annotations", "categories"])) {
+        if (item.kind === "category") categories.set(item.id, item.category);
+        else if (item.kind === "annotation") {
+          const a = item.annotation;
+          const list = byImage.get(a.imageKey);
+          if (list) list.push(a);
+          else byImage.set(a.imageKey, [a]);
+        }
       }
-      for (const image of doc.images) yield await this.bundle(doc, image, byImage.get(image.key) ?? []);
+      const doc = { file, split, categories };
+      for await (const item of cocoItems(this.sourceDir, file, ["images"]))
+        if (item.kind === "image") yield await this.bundle(doc, item.image, byImage.get(item.image.key) ?? []);
     }
   }
 
-  private async bundle(doc: CocoDocument, image: CocoImage, annotations: CocoAnnotation[]): Promise<RecordBundle> {
+  private async bundle(
+    doc: { readonly file: string; readonly split: string; readonly categories: ReadonlyMap<number, CocoCategory> },
+    image: CocoImage,
+    annotations: CocoAnnotation[],
+  ): Promise<RecordBundle> {
     const where = { file: doc.file, pointer: `/images/${image.index}` };
     const recordId = stableId(this.namespace, doc.split, image.key);
     const viewId = stableId(recordId, "view", "image");
@@ -194,24 +206,40 @@ export async function openCoco(sourceDir: string, options: ReaderOptions = {}): 
   const splits = new Map<string, number>();
   const warnings: ImportWarning[] = [];
   for (const { split, file } of files) {
-    const doc = await readCocoDocument(sourceDir, split, file);
-    const keys = new Set<string>();
-    for (const image of doc.images) {
-      keys.add(image.key);
-      if ((await locateImage(sourceDir, split, image.fileName)) === null)
-        throw new ImportError("missing_media", `image file '${image.fileName}' not found for split '${split}'`, {
-          file,
-          pointer: `/images/${image.index}/file_name`,
-        });
+    let images = 0;
+    const imageKeys = new Set<string>();
+    const declared = new Set<number>();
+    /** Category id → the first annotation using it; annotation image_id → how many. */
+    const used = new Map<number, number>();
+    const refs = new Map<string, number>();
+    for await (const item of cocoItems(sourceDir, file, ["images", "annotations", "categories"])) {
+      if (item.kind === "category") declared.add(item.id);
+      else if (item.kind === "annotation") {
+        const a = item.annotation;
+        if (a.categoryId !== null && !used.has(a.categoryId)) used.set(a.categoryId, a.index);
+        refs.set(a.imageKey, (refs.get(a.imageKey) ?? 0) + 1);
+      } else {
+        const image = item.image;
+        images++;
+        imageKeys.add(image.key);
+        if ((await locateImage(sourceDir, split, image.fileName)) === null)
+          throw new ImportError("missing_media", `image file '${image.fileName}' not found for split '${split}'`, {
+            file,
+            pointer: `/images/${image.index}/file_name`,
+          });
+      }
     }
-    const orphans = doc.annotations.filter((a) => !keys.has(a.imageKey)).length;
+    const undeclared = [...used].filter(([id]) => !declared.has(id)).sort((a, b) => a[1] - b[1])[0];
+    if (undeclared) throw undeclaredCategory(file, undeclared[1], undeclared[0]);
+    let orphans = 0;
+    for (const [key, n] of refs) if (!imageKeys.has(key)) orphans += n;
     if (orphans > 0)
       warnings.push({
         code: "unknown_image_id",
         message: `${orphans} annotation(s) name an image_id that is not in images; they are not imported`,
         location: { file },
       });
-    splits.set(split, doc.images.length);
+    splits.set(split, images);
   }
   const name = options.name ?? path.basename(path.resolve(sourceDir));
   const target = cocoTarget(name, options.workspace ?? "image", options.now);
