@@ -130,6 +130,22 @@ describe("COCO import", () => {
     }
   });
 
+  it("keeps what Pixano 0.8 accepts: a segmentation or RLE counts of another type give no mask, iscrowd is bool()", async () => {
+    // Checked against `pixano data import --format coco` on the same edit: imported, entities
+    // iscrowd True and True, no mask added.
+    const src = await copySource();
+    await editJson(path.join(src, "instances_val.json"), (d) => {
+      d.annotations!.push(
+        { id: 51, image_id: 5, category_id: 3, bbox: [1, 1, 2, 2], segmentation: "abc", iscrowd: 2 },
+        { id: 52, image_id: 5, category_id: 3, segmentation: { counts: 5 }, iscrowd: "0" },
+      );
+    });
+    const report = await importDataset({ dataDir: await scratch(), source: src });
+    expect(report.tables).toMatchObject({ entities: 7, masks: 3, bboxes: 6 });
+    const entities = (await readAll(report.path)).get("entities") ?? [];
+    expect(entities.filter((e) => e.iscrowd === true)).toHaveLength(3);
+  });
+
   it("refuses a file that is not JSON with the file named", async () => {
     const src = await copySource();
     await fs.writeFile(path.join(src, "instances_val.json"), "{ not json");

@@ -156,11 +156,18 @@ function segmentationOf(c: Check, v: unknown, p: string): CocoSegmentation | nul
       });
       return { kind: "urle", size, counts: runs };
     }
-    if (counts === undefined || counts === null) return null;
-    return c.fail(`${p}/counts`, "RLE counts must be a string or a list of run lengths");
+    // Pixano keeps no mask for other counts, nor for a segmentation of another type.
+    return null;
   }
-  if (v === "" || v === 0 || v === false) return null;
-  return c.fail(p, "segmentation must be a list of polygons or an RLE object");
+  return null;
+}
+
+/** Python's truthiness of a JSON value (`bool(x)`). */
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  return true;
 }
 
 function annotationOf(c: Check, v: unknown, i: number): CocoAnnotation {
@@ -182,15 +189,13 @@ function annotationOf(c: Check, v: unknown, i: number): CocoAnnotation {
   const cat = v.category_id;
   if (cat !== undefined && cat !== null && !Number.isSafeInteger(cat))
     c.fail(`${p}/category_id`, "category_id must be an integer");
-  const crowd = v.iscrowd;
-  if (crowd !== undefined && crowd !== null && crowd !== 0 && crowd !== 1 && typeof crowd !== "boolean")
-    c.fail(`${p}/iscrowd`, "iscrowd must be 0 or 1");
   return {
     index: i,
     key: v.id === undefined ? "" : c.idKey(v.id, `${p}/id`, "annotation id"),
     imageKey: v.image_id === undefined ? "" : c.idKey(v.image_id, `${p}/image_id`, "image_id"),
     categoryId: typeof cat === "number" ? cat : null,
-    iscrowd: crowd === 1 || crowd === true,
+    // Pixano: `bool(annotation.get("iscrowd", 0))`.
+    iscrowd: truthy(v.iscrowd),
     bbox,
     segmentation: segmentationOf(c, v.segmentation, `${p}/segmentation`),
     keypoints,

@@ -134,7 +134,7 @@ export async function exportCoco(
           e = {
             id: out.annotations.length + entries.size + 1,
             image_id: imageId,
-            iscrowd: entity?.iscrowd === true ? 1 : 0,
+            iscrowd: entity?.iscrowd === true || (typeof entity?.iscrowd === "number" && entity.iscrowd !== 0) ? 1 : 0,
             pixano_id: entityId,
             _category: category,
           };
