@@ -59,6 +59,8 @@ export interface ReaderOptions {
   /** Pixano's `--use-image-name-as-id`: view ids (and media-only record ids) from file stems. */
   readonly useImageNameAsId?: boolean;
   readonly now?: () => Date;
+  /** COCO: `uri` stores each image's `coco_url` instead of embedding the file (Pixano's `--media uri`). */
+  readonly media?: "embed" | "uri";
   /** Skip thumbnails (dry runs): rows are still built and validated. */
   readonly skipPreviews?: boolean;
 }

@@ -146,6 +146,34 @@ describe("COCO import", () => {
     expect(entities.filter((e) => e.iscrowd === true)).toHaveLength(3);
   });
 
+  it("--media uri keeps coco_url, probes a local copy for a missing size, and is a filesystem dataset, as Pixano", async () => {
+    const src = await copySource();
+    for (const f of ["annotations/instances_train.json", "instances_val.json"])
+      await editJson(path.join(src, f), (d) => {
+        for (const im of d.images as Record<string, unknown>[])
+          im.coco_url = `https://images.example.org/${im.file_name as string}`;
+        delete (d.images![0] as Record<string, unknown>).width;
+      });
+    const report = await importDataset({ dataDir: await scratch(), source: src, media: "uri" });
+    expect(report.storageMode).toBe("filesystem");
+    const rows = await readAll(report.path);
+    // What `pixano data import --format coco --media uri` wrote for the same edit.
+    expect(
+      (rows.get("images") ?? [])
+        .map((r) => [r.id, r.uri, r.width, r.height, r.format, (r.raw_bytes as Uint8Array).length])
+        .sort(),
+    ).toEqual([
+      ["1DH2ZwGH-6eXQHu3is2DhnPg5trZCBC", "https://images.example.org/a.png", 40, 30, "PNG", 0],
+      ["ZAVrQNIi-6eXQHu3is2DhnPg5trZCBC", "https://images.example.org/b.png", 32, 32, "PNG", 0],
+      ["udNsJfPJ-6eXQHu3is2DhnPg5trZCBC", "https://images.example.org/c.jpg", 48, 36, "JPG", 0],
+    ]);
+    expect(rows.get("bboxes")).toHaveLength(5);
+    const noUrl = await copySource();
+    await expect(importDataset({ dataDir: await scratch(), source: noUrl, media: "uri" })).rejects.toThrow(
+      /instances_train\.json:\/images\/0: media mode 'uri' needs a coco_url per image/,
+    );
+  });
+
   it("refuses a file that is not JSON with the file named", async () => {
     const src = await copySource();
     await fs.writeFile(path.join(src, "instances_val.json"), "{ not json");

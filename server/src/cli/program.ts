@@ -69,6 +69,12 @@ export function buildProgram(io: CliIo): Command {
     .option("--dry-run", "print the plan (records per split, rows per table, inferred fields, warnings); write nothing")
     .addOption(new Option("--format <format>", "source format").choices(FORMATS).default("auto"))
     .option("--use-image-name-as-id", "view ids (and media-only record ids) from image file names")
+    .addOption(
+      new Option(
+        "--media <media>",
+        "COCO: embed the image files (default) or keep each image's coco_url (uri)",
+      ).choices(["embed", "uri"]),
+    )
     .option("--json", "print the report as JSON")
     .action(async (dataDir: string, source: string, opts: ImportCommandOptions) => {
       await runImport(io, dataDir, source, opts);

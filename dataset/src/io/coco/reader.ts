@@ -5,7 +5,7 @@ import { ImportError } from "../errors.js";
 import { stableId } from "../ids.js";
 import { probeImage, readMedia } from "../media.js";
 import type { ImportWarning, PendingRow, ReaderOptions, RecordBundle, SourceReader } from "../source.js";
-import { buildTarget, manifest, type ImportTarget } from "../target.js";
+import { buildTarget, manifest, withInfo, type ImportTarget } from "../target.js";
 import { imageRow } from "../viewRows.js";
 import {
   cocoItems,
@@ -113,6 +113,23 @@ class CocoReader implements SourceReader {
     const recordId = stableId(this.namespace, doc.split, image.key);
     const viewId = stableId(recordId, "view", "image");
     const local = await locateImage(this.sourceDir, doc.split, image.fileName);
+    const format = path.extname(image.fileName).slice(1).toUpperCase() || "UNKNOWN";
+    if (this.options.media === "uri") {
+      // Pixano keeps `coco_url` verbatim and probes a local copy only for a missing size.
+      let { width, height } = image;
+      if ((!width || !height) && local !== null)
+        ({ width, height } = await probeImage(await readMedia(local, where), where));
+      const view = {
+        id: viewId,
+        record_id: recordId,
+        logical_name: "image",
+        uri: image.cocoUrl,
+        width,
+        height,
+        format,
+      };
+      return this.rows(doc, recordId, viewId, view, annotations, width, height, where);
+    }
     if (local === null)
       throw new ImportError(
         "missing_media",
@@ -133,7 +150,20 @@ class CocoReader implements SourceReader {
     if (!width || !height) ({ width, height } = await probeImage(await readMedia(local, where), where));
     view.width = width;
     view.height = height;
-    view.format = path.extname(image.fileName).slice(1).toUpperCase() || "UNKNOWN";
+    view.format = format;
+    return this.rows(doc, recordId, viewId, view, annotations, width, height, where);
+  }
+
+  private rows(
+    doc: { readonly file: string; readonly split: string; readonly categories: ReadonlyMap<number, CocoCategory> },
+    recordId: string,
+    viewId: string,
+    view: PendingRow["row"],
+    annotations: CocoAnnotation[],
+    width: number,
+    height: number,
+    where: { readonly file: string; readonly pointer: string },
+  ): RecordBundle {
     const rows: PendingRow[] = [
       { table: "records", row: { id: recordId, split: doc.split } },
       { table: "images", row: view },
@@ -222,7 +252,17 @@ export async function openCoco(sourceDir: string, options: ReaderOptions = {}): 
         const image = item.image;
         images++;
         imageKeys.add(image.key);
-        if ((await locateImage(sourceDir, split, image.fileName)) === null)
+        if (options.media === "uri") {
+          if (image.cocoUrl === "")
+            throw new ImportError(
+              "missing_media",
+              "media mode 'uri' needs a coco_url per image; use embed for local files",
+              {
+                file,
+                pointer: `/images/${image.index}`,
+              },
+            );
+        } else if ((await locateImage(sourceDir, split, image.fileName)) === null)
           throw new ImportError("missing_media", `image file '${image.fileName}' not found for split '${split}'`, {
             file,
             pointer: `/images/${image.index}/file_name`,
@@ -242,6 +282,8 @@ export async function openCoco(sourceDir: string, options: ReaderOptions = {}): 
     splits.set(split, images);
   }
   const name = options.name ?? path.basename(path.resolve(sourceDir));
-  const target = cocoTarget(name, options.workspace ?? "image", options.now);
+  const built = cocoTarget(name, options.workspace ?? "image", options.now);
+  // Pixano stamps what was written: URIs only are "filesystem".
+  const target = options.media === "uri" ? withInfo(built, { storage_mode: "filesystem" }) : built;
   return new CocoReader(sourceDir, target, splits, files, warnings, options);
 }
