@@ -83,6 +83,8 @@ const MAX_ANALYSES = 2;
 export interface ImportSpecInput {
   readonly name?: string;
   readonly workspace?: string;
+  /** `media.mode` `uri` (COCO: keep each image's `coco_url`). */
+  readonly media?: "uri";
   readonly format: FormatOption;
   readonly mode: ImportMode;
 }
@@ -112,12 +114,16 @@ function readSpec(spec: Readonly<Record<string, unknown>>): ImportSpecInput {
       422,
       `format '${String(format).slice(0, 64)}' is not importable on Tessera (auto, pixano_jsonl, pixano_v1, media, coco)`,
     );
+  const media = spec.media === undefined || spec.media === null ? {} : spec.media;
+  if (!isObject(media) || (media.mode !== undefined && media.mode !== "embed" && media.mode !== "uri"))
+    throw new IoRequestError(422, "spec.media.mode must be embed or uri");
   const mode = spec.mode === undefined ? "create" : spec.mode;
   if (typeof mode !== "string" || !MODES.has(mode))
     throw new IoRequestError(422, "spec.mode must be create, overwrite or add");
   return {
     ...(name.trim() ? { name: name.trim() } : {}),
     ...(workspace.trim() && workspace !== "undefined" ? { workspace: workspace.trim() } : {}),
+    ...(media.mode === "uri" ? { media: "uri" as const } : {}),
     format: format as FormatOption,
     mode: mode as ImportMode,
   };
@@ -186,6 +192,7 @@ export class IoService {
         mode: spec.mode,
         ...(spec.name ? { name: spec.name } : {}),
         ...(spec.workspace ? { workspace: spec.workspace } : {}),
+        ...(spec.media ? { media: spec.media } : {}),
       });
       plan = r.ok ? planFromReport(r.report, r.schema, fp) : planFromError(spec.format, r, fp);
     } finally {
@@ -250,6 +257,7 @@ export class IoService {
         dryRun: false,
         ...(spec.name ? { name: spec.name } : {}),
         ...(spec.workspace ? { workspace: spec.workspace } : {}),
+        ...(spec.media ? { media: spec.media } : {}),
       },
       session ?? undefined,
     );

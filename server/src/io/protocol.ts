@@ -14,6 +14,7 @@ interface ImportOrder {
   readonly mode: ImportMode;
   readonly name?: string;
   readonly workspace?: string;
+  readonly media?: "uri";
   readonly dryRun: boolean;
 }
 

@@ -155,6 +155,27 @@ describe("COCO on the server", () => {
   });
 });
 
+describe("COCO media mode over /io", () => {
+  it("spec.media.mode uri is passed to the COCO reader (coco_url needed); another mode is a 422", async () => {
+    const { body, contentType } = multipart([{ name: "coco.zip", data: await cocoZip("coco_uri/") }]);
+    const up = await fetch(`${base}/io/uploads/archive`, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body,
+    });
+    const upload = (await up.json()) as { source?: string };
+    const { status, json } = await postJson(`${base}/io/analyze`, {
+      source: upload.source,
+      spec: { media: { mode: "uri" } },
+    });
+    expect(status).toBe(200);
+    expect(JSON.stringify(json)).toContain("media mode 'uri' needs a coco_url per image");
+    const bad = await postJson(`${base}/io/analyze`, { source: upload.source, spec: { media: { mode: "copy" } } });
+    expect(bad.status).toBe(422);
+    expect((bad.json as { detail: string }).detail).toBe("spec.media.mode must be embed or uri");
+  });
+});
+
 describe("COCO from the CLI", () => {
   it("tessera data import --format coco then data export --format coco", async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), "tessera-coco-cli-"));
