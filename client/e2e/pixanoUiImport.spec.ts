@@ -65,7 +65,7 @@ test.describe("Pixano 0.8.0's import wizard against Tessera", () => {
       await page.goto("/");
       await expect(page.getByText("vqa", { exact: true }).first()).toBeVisible();
       await page.getByRole("button", { name: /import/i }).click();
-      // The wizard lists the formats Tessera imports (COCO and LeRobot are greyed out: not offered).
+      // The wizard lists the formats Tessera imports (LeRobot is greyed out: not offered).
       await expect(page.getByText("Pixano dataset", { exact: true }).first()).toBeVisible();
       await page.getByText("Pixano dataset", { exact: true }).first().click();
       await shot("01-format");

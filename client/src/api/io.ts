@@ -79,8 +79,14 @@ export const analyzeSource = (source: string, spec: ImportSpec): Promise<ImportP
 export const startImport = (planId: string, source: string, spec: ImportSpec): Promise<IoJob> =>
   requestJson("/io/imports", { method: "POST", body: { plan_id: planId, source, spec } });
 
-export const startExport = (dataset: string, destination: string, media: "files" | "uris"): Promise<IoJob> =>
-  requestJson("/io/exports", { method: "POST", body: { dataset, destination, format: "pixano_jsonl", media } });
+export type ExportFormat = "pixano_jsonl" | "coco";
+
+export const startExport = (
+  dataset: string,
+  destination: string,
+  media: "files" | "uris",
+  format: ExportFormat = "pixano_jsonl",
+): Promise<IoJob> => requestJson("/io/exports", { method: "POST", body: { dataset, destination, format, media } });
 
 export const getIoJob = (id: string): Promise<IoJob> => requestJson(`/io/jobs/${encodeURIComponent(id)}`);
 

@@ -3,6 +3,8 @@ import path from "node:path";
 import { ImportError } from "./errors.js";
 import { isDirectory, isFile, isImageFile, listFilesRecursive } from "./media.js";
 import type { ImportFormat, ReaderOptions, SourceReader } from "./source.js";
+import { findAnnotationFiles } from "./coco/document.js";
+import { openCoco } from "./coco/reader.js";
 import { openV1 } from "./v1/reader.js";
 import { HEADER_KEY } from "./v2/grammar.js";
 import { openJsonlV2 } from "./v2/reader.js";
@@ -10,10 +12,11 @@ import { openJsonlV2 } from "./v2/reader.js";
 /**
  * `--format auto`: `dataset.yaml` or a `$pixano` header → JSONL v2; a `<split>/metadata.jsonl`
  * whose first line reads as v2 (only v2 keys, `views` an object, annotations as lists) → JSONL
- * v2; any other `metadata.jsonl` → the 0.7 v1 dialect; image files without metadata → media-only.
+ * v2; any other `metadata.jsonl` → the 0.7 v1 dialect; `instances_<split>.json` at the root or
+ * under `annotations/` → COCO; image files without metadata → media-only.
  */
 export type FormatOption = "auto" | ImportFormat;
-export const FORMATS: readonly FormatOption[] = ["auto", "pixano_v1", "pixano_jsonl", "media"];
+export const FORMATS: readonly FormatOption[] = ["auto", "pixano_v1", "pixano_jsonl", "media", "coco"];
 
 const V2_KEYS = new Set(["id", "split", "attrs", "views", "entities", "conversations", "annotation_files"]);
 
@@ -58,10 +61,11 @@ export async function detectFormat(sourceDir: string): Promise<ImportFormat> {
     const meta = path.join(sourceDir, split, "metadata.jsonl");
     if (await isFile(meta)) return looksV2(await firstLine(meta)) ? "pixano_jsonl" : "pixano_v1";
   }
+  if ((await findAnnotationFiles(sourceDir)).length > 0) return "coco";
   if ((await listFilesRecursive(sourceDir)).some(isImageFile)) return "media";
   throw new ImportError(
     "unknown_format",
-    "cannot tell the format: no dataset.yaml, no <split>/metadata.jsonl and no image file",
+    "cannot tell the format: no dataset.yaml, no <split>/metadata.jsonl, no instances_*.json and no image file",
     { file: sourceDir },
   );
 }
@@ -81,5 +85,7 @@ export async function openSource(
       return openV1(sourceDir, options);
     case "media":
       return openV1(sourceDir, options, true);
+    case "coco":
+      return openCoco(sourceDir, options);
   }
 }

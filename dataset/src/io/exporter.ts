@@ -15,6 +15,7 @@ import {
 import type { SchemaManifest } from "@tessera/shared-crdt";
 import { Dataset } from "../dataset.js";
 import { Library } from "../library.js";
+import { exportCoco } from "./coco/exporter.js";
 import { ExportError } from "./errors.js";
 import { stableId } from "./ids.js";
 import { HEADER_KEY } from "./v2/grammar.js";
@@ -57,7 +58,8 @@ export interface ExportOptions {
   /** Dataset id, folder name or name. */
   readonly dataset: string;
   readonly dest: string;
-  readonly format?: "pixano_jsonl";
+  /** `coco`: `instances_<split>.json` as Pixano 0.8's COCO exporter writes them. */
+  readonly format?: "pixano_jsonl" | "coco";
   /** `files`: dump embedded media beside the JSONL; `uris`: keep URIs (fails on embedded media). */
   readonly media?: "files" | "uris";
   /** Records read per round of queries. */
@@ -287,7 +289,8 @@ async function rowsByRecord(ds: Dataset, table: TableName, ids: readonly string[
 
 /** Exports one dataset to `dest` (which must not exist or be empty). */
 export async function exportDataset(options: ExportOptions): Promise<ExportReport> {
-  if ((options.format ?? "pixano_jsonl") !== "pixano_jsonl")
+  const format = options.format ?? "pixano_jsonl";
+  if (format !== "pixano_jsonl" && format !== "coco")
     throw new ExportError("unsupported_format", `unsupported export format ${options.format}`);
   const dir = await findDataset(options.dataDir, options.dataset);
   try {
@@ -298,6 +301,15 @@ export async function exportDataset(options: ExportOptions): Promise<ExportRepor
   }
   await fs.mkdir(options.dest, { recursive: true });
   const ds = await Dataset.open(dir);
+  if (format === "coco") {
+    try {
+      const out = await exportCoco(ds, options.dest, options.media ?? "files", options.onProgress);
+      const records = Object.values(out.splits).reduce((a, b) => a + b, 0);
+      return { datasetId: ds.id, name: ds.info.name, dest: options.dest, ...out, records, warnings: [] };
+    } finally {
+      ds.close();
+    }
+  }
   const writer = new Writer(options.dest, options.media ?? "files", await dominantSource(ds).catch(() => null));
   try {
     await fs.writeFile(

@@ -7,7 +7,7 @@ import type { ImportTarget } from "./target.js";
  * reading the metadata (per-split counts, inferred custom fields, warnings) and, on demand, one
  * bundle of rows per record in source order.
  */
-export type ImportFormat = "pixano_v1" | "pixano_jsonl" | "media";
+export type ImportFormat = "pixano_v1" | "pixano_jsonl" | "media" | "coco";
 
 /** A row a reader built, not yet validated; `pointer` locates it inside the source line. */
 export interface PendingRow {
@@ -59,6 +59,8 @@ export interface ReaderOptions {
   /** Pixano's `--use-image-name-as-id`: view ids (and media-only record ids) from file stems. */
   readonly useImageNameAsId?: boolean;
   readonly now?: () => Date;
+  /** COCO: `uri` stores each image's `coco_url` instead of embedding the file (Pixano's `--media uri`). */
+  readonly media?: "embed" | "uri";
   /** Skip thumbnails (dry runs): rows are still built and validated. */
   readonly skipPreviews?: boolean;
 }

@@ -51,7 +51,10 @@ export function buildProgram(io: CliIo): Command {
     .command("import")
     .description("import a dataset folder into DATA_DIR/library/<snake_case(name)>")
     .argument("<DATA_DIR>", "data directory")
-    .argument("<SOURCE>", "source folder: <split>/metadata.jsonl (Pixano v1 or JSONL v2 + dataset.yaml) or bare media")
+    .argument(
+      "<SOURCE>",
+      "source folder: <split>/metadata.jsonl (Pixano v1 or JSONL v2 + dataset.yaml), COCO instances_<split>.json, or bare media",
+    )
     .addOption(
       new Option("--workspace <workspace>", "workspace preset for v1 and media-only sources (default: image)").choices(
         WORKSPACES,
@@ -66,6 +69,12 @@ export function buildProgram(io: CliIo): Command {
     .option("--dry-run", "print the plan (records per split, rows per table, inferred fields, warnings); write nothing")
     .addOption(new Option("--format <format>", "source format").choices(FORMATS).default("auto"))
     .option("--use-image-name-as-id", "view ids (and media-only record ids) from image file names")
+    .addOption(
+      new Option(
+        "--media <media>",
+        "COCO: embed the image files (default) or keep each image's coco_url (uri)",
+      ).choices(["embed", "uri"]),
+    )
     .option("--json", "print the report as JSON")
     .action(async (dataDir: string, source: string, opts: ImportCommandOptions) => {
       await runImport(io, dataDir, source, opts);
@@ -76,7 +85,7 @@ export function buildProgram(io: CliIo): Command {
     .argument("<DATA_DIR>", "data directory")
     .argument("<DATASET>", "dataset id, folder or name")
     .argument("<DEST>", "destination folder (created; must be empty)")
-    .addOption(new Option("--format <format>", "export format").choices(["pixano_jsonl"]).makeOptionMandatory())
+    .addOption(new Option("--format <format>", "export format").choices(["pixano_jsonl", "coco"]).makeOptionMandatory())
     .addOption(
       new Option("--media <media>", "files: write embedded media beside the JSONL; uris: keep URIs")
         .choices(["files", "uris"])
@@ -88,7 +97,7 @@ export function buildProgram(io: CliIo): Command {
         dataDir: string,
         dataset: string,
         dest: string,
-        opts: { format: "pixano_jsonl"; media: "files" | "uris"; json?: boolean },
+        opts: { format: "pixano_jsonl" | "coco"; media: "files" | "uris"; json?: boolean },
       ) => {
         await runExport(io, dataDir, dataset, dest, opts);
       },

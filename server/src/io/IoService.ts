@@ -51,6 +51,13 @@ export const IO_FORMATS = [
     },
   },
   {
+    name: "coco",
+    title: "COCO instances",
+    can_import: true,
+    can_export: true,
+    capabilities: { media_kinds: ["image"], annotation_kinds: ["bbox", "keypoints", "mask"], supports_resume: false },
+  },
+  {
     name: "media",
     title: "Media only (a folder of images or videos per split)",
     can_import: true,
@@ -59,7 +66,11 @@ export const IO_FORMATS = [
   },
 ] as const;
 
-const IMPORT_FORMATS: ReadonlySet<string> = new Set(["auto", "pixano_jsonl", "pixano_v1", "media"]);
+/** The formats `POST /io/exports` writes. */
+export const EXPORT_FORMATS = ["pixano_jsonl", "coco"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const IMPORT_FORMATS: ReadonlySet<string> = new Set(["auto", "pixano_jsonl", "pixano_v1", "media", "coco"]);
 const MODES: ReadonlySet<string> = new Set(["create", "overwrite", "add"]);
 /** Plans kept for `POST /io/imports {plan_id}` (Pixano keeps them 24 h). */
 const PLAN_TTL_S = 24 * 3600;
@@ -72,6 +83,8 @@ const MAX_ANALYSES = 2;
 export interface ImportSpecInput {
   readonly name?: string;
   readonly workspace?: string;
+  /** `media.mode` `uri` (COCO: keep each image's `coco_url`). */
+  readonly media?: "uri";
   readonly format: FormatOption;
   readonly mode: ImportMode;
 }
@@ -99,14 +112,18 @@ function readSpec(spec: Readonly<Record<string, unknown>>): ImportSpecInput {
   if (typeof format !== "string" || !IMPORT_FORMATS.has(format))
     throw new IoRequestError(
       422,
-      `format '${String(format).slice(0, 64)}' is not importable on Tessera (auto, pixano_jsonl, pixano_v1, media)`,
+      `format '${String(format).slice(0, 64)}' is not importable on Tessera (auto, pixano_jsonl, pixano_v1, media, coco)`,
     );
+  const media = spec.media === undefined || spec.media === null ? {} : spec.media;
+  if (!isObject(media) || (media.mode !== undefined && media.mode !== "embed" && media.mode !== "uri"))
+    throw new IoRequestError(422, "spec.media.mode must be embed or uri");
   const mode = spec.mode === undefined ? "create" : spec.mode;
   if (typeof mode !== "string" || !MODES.has(mode))
     throw new IoRequestError(422, "spec.mode must be create, overwrite or add");
   return {
     ...(name.trim() ? { name: name.trim() } : {}),
     ...(workspace.trim() && workspace !== "undefined" ? { workspace: workspace.trim() } : {}),
+    ...(media.mode === "uri" ? { media: "uri" as const } : {}),
     format: format as FormatOption,
     mode: mode as ImportMode,
   };
@@ -175,6 +192,7 @@ export class IoService {
         mode: spec.mode,
         ...(spec.name ? { name: spec.name } : {}),
         ...(spec.workspace ? { workspace: spec.workspace } : {}),
+        ...(spec.media ? { media: spec.media } : {}),
       });
       plan = r.ok ? planFromReport(r.report, r.schema, fp) : planFromError(spec.format, r, fp);
     } finally {
@@ -239,6 +257,7 @@ export class IoService {
         dryRun: false,
         ...(spec.name ? { name: spec.name } : {}),
         ...(spec.workspace ? { workspace: spec.workspace } : {}),
+        ...(spec.media ? { media: spec.media } : {}),
       },
       session ?? undefined,
     );
@@ -248,7 +267,13 @@ export class IoService {
    * `POST /io/exports`: queues an export of `dataset` (its id) into `destination`, a folder under
    * the export root (relative, or absolute inside it) that must not exist or be empty.
    */
-  startExport(datasetId: string, datasetName: string, destination: string, media: "files" | "uris"): JobView {
+  startExport(
+    datasetId: string,
+    datasetName: string,
+    destination: string,
+    media: "files" | "uris",
+    format: ExportFormat = "pixano_jsonl",
+  ): JobView {
     const dest = this.exportDestination(destination);
     return this.runner.submit("export", datasetName, {
       kind: "export",
@@ -256,6 +281,7 @@ export class IoService {
       dataset: datasetId,
       dest,
       media,
+      format,
     });
   }
 

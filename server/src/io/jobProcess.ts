@@ -36,6 +36,7 @@ async function run(order: JobOrder): Promise<JobMessage> {
       dryRun: order.dryRun,
       ...(order.name ? { name: order.name } : {}),
       ...(order.workspace ? { workspace: order.workspace } : {}),
+      ...(order.media ? { media: order.media } : {}),
       ...(order.dryRun
         ? {}
         : { onProgress: (p) => progress(p.phase === "write" ? "ingest" : "finalize", p.records, p.totalRecords) }),
@@ -53,6 +54,7 @@ async function run(order: JobOrder): Promise<JobMessage> {
       skipPreviews: true,
       ...(order.name ? { name: order.name } : {}),
       ...(order.workspace ? { workspace: order.workspace } : {}),
+      ...(order.media ? { media: order.media } : {}),
     });
     const schema = Object.fromEntries(Object.entries(reader.target.info).filter(([, v]) => typeof v === "object"));
     return { type: "imported", report, schema };
@@ -62,6 +64,7 @@ async function run(order: JobOrder): Promise<JobMessage> {
     dataset: order.dataset,
     dest: order.dest,
     media: order.media,
+    format: order.format,
     onProgress: (done, total) => progress("ingest", done, total),
   });
   return {

@@ -14,6 +14,7 @@ interface ImportOrder {
   readonly mode: ImportMode;
   readonly name?: string;
   readonly workspace?: string;
+  readonly media?: "uri";
   readonly dryRun: boolean;
 }
 
@@ -24,6 +25,7 @@ interface ExportOrder {
   readonly dataset: string;
   readonly dest: string;
   readonly media: "files" | "uris";
+  readonly format: "pixano_jsonl" | "coco";
 }
 
 export type JobOrder = ImportOrder | ExportOrder;

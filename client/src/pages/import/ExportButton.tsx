@@ -1,5 +1,5 @@
 import { createSignal, onCleanup, Show } from "solid-js";
-import { exportDownloadUrl, getIoJob, startExport, type IoJob } from "../../api/io.js";
+import { exportDownloadUrl, getIoJob, startExport, type ExportFormat, type IoJob } from "../../api/io.js";
 import { identity } from "../../session.js";
 import { Dialog } from "../../ui/Dialog.js";
 import { toastError } from "../../ui/toasts.js";
@@ -8,12 +8,13 @@ import { JobProgress } from "./JobProgress.js";
 const POLL_MS = 400;
 
 /**
- * "Export" on a dataset (admins): Pixano JSONL with the media files or their URIs, built by an
- * export job on the server, then downloaded as a zip.
+ * "Export" on a dataset (admins): Pixano JSONL or COCO instances, with the media files or their
+ * URIs, built by an export job on the server, then downloaded as a zip.
  */
 export function ExportButton(props: { datasetId: string }) {
   const [open, setOpen] = createSignal(false);
   const [media, setMedia] = createSignal<"files" | "uris">("files");
+  const [format, setFormat] = createSignal<ExportFormat>("pixano_jsonl");
   const [job, setJob] = createSignal<IoJob | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -26,7 +27,7 @@ export function ExportButton(props: { datasetId: string }) {
     setError(null);
     try {
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      const j = await startExport(props.datasetId, `${props.datasetId}-${stamp}`, media());
+      const j = await startExport(props.datasetId, `${props.datasetId}-${stamp}`, media(), format());
       setJob(j);
       timer = setInterval(() => {
         getIoJob(j.job_id).then(
@@ -59,11 +60,15 @@ export function ExportButton(props: { datasetId: string }) {
           <div class="account-form">
             <label class="field">
               <span>Format</span>
-              <select class="input" data-testid="export-format" disabled={job() !== null}>
+              <select
+                class="input"
+                data-testid="export-format"
+                value={format()}
+                disabled={job() !== null}
+                onChange={(e) => setFormat(e.currentTarget.value === "coco" ? "coco" : "pixano_jsonl")}
+              >
                 <option value="pixano_jsonl">Pixano JSONL v2</option>
-                <option value="coco" disabled>
-                  COCO (not available on Tessera yet)
-                </option>
+                <option value="coco">COCO instances (boxes, masks, keypoints)</option>
               </select>
             </label>
             <label class="field">

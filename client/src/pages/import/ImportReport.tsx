@@ -5,6 +5,7 @@ const FORMAT_TITLES: Record<string, string> = {
   pixano_jsonl: "Pixano JSONL v2",
   pixano_v1: "Pixano folder v1 (metadata.jsonl)",
   media: "Media only",
+  coco: "COCO instances",
 };
 
 function where(f: Finding): string {

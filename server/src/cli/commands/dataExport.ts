@@ -3,9 +3,9 @@ import { exportDataset } from "../datasetIo.js";
 import { displayPath, type CliIo } from "../output.js";
 import { progressFor } from "../progress.js";
 
-/** `tessera data export DATA_DIR DATASET DEST --format pixano_jsonl`: Pixano 0.8's verb. */
+/** `tessera data export DATA_DIR DATASET DEST --format pixano_jsonl|coco`: Pixano 0.8's verb. */
 export interface ExportCommandOptions {
-  readonly format: "pixano_jsonl";
+  readonly format: "pixano_jsonl" | "coco";
   readonly media: "files" | "uris";
   readonly json?: boolean;
 }
@@ -37,6 +37,6 @@ export async function runExport(
   }
   for (const w of report.warnings) io.stderr.write(`warning: ${w}\n`);
   io.stdout.write(
-    `Dataset '${report.name}' exported (${report.records} records, ${report.mediaFiles} media files) to ${displayPath(io, report.dest)} as pixano_jsonl\n`,
+    `Dataset '${report.name}' exported (${report.records} records, ${report.mediaFiles} media files) to ${displayPath(io, report.dest)} as ${opts.format}\n`,
   );
 }

@@ -17,6 +17,7 @@ export interface ImportCommandOptions {
   readonly dryRun?: boolean;
   readonly format: FormatOption;
   readonly useImageNameAsId?: boolean;
+  readonly media?: "embed" | "uri";
   readonly json?: boolean;
 }
 
@@ -112,6 +113,7 @@ export async function runImport(io: CliIo, dataDir: string, source: string, opts
       ...(opts.name !== undefined ? { name: opts.name } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(opts.useImageNameAsId ? { useImageNameAsId: true } : {}),
+      ...(opts.media === "uri" ? { media: "uri" as const } : {}),
       ...(progress ? { onProgress: (p) => progress.update(p.records, p.totalRecords, p.phase) } : {}),
     });
   } catch (err) {

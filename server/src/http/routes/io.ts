@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Router, type Request } from "express";
 import {
+  EXPORT_FORMATS,
   IO_FORMATS,
   IoRequestError,
   JobQueueFullError,
@@ -259,7 +260,7 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
       method: "post",
       path: "/io/exports",
       operationId: "start_export_job",
-      summary: "Queue an export job (pixano_jsonl) into a folder under the export root",
+      summary: "Queue an export job (pixano_jsonl or coco) into a folder under the export root",
       tags,
       body: ExportRequestIO,
       responses: {
@@ -272,15 +273,22 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
     jsonBody(IO_JSON_LIMIT),
     async (req, res) => {
       const io = ioOf(service);
-      const format = req.body.format ?? "pixano_jsonl";
-      if (format !== "pixano_jsonl")
-        throw new HttpError(422, `export format '${format}' is not supported on Tessera (pixano_jsonl)`);
+      const format = EXPORT_FORMATS.find((f) => f === (req.body.format ?? "pixano_jsonl"));
+      if (format === undefined)
+        throw new HttpError(
+          422,
+          `export format '${req.body.format ?? ""}' is not supported on Tessera (${EXPORT_FORMATS.join(", ")})`,
+        );
       const wanted = req.body.dataset;
       const entry = (await ctx.library.list()).find(
         (e) => e.id === wanted || e.folder === wanted || e.info.name === wanted,
       );
       if (!entry) throw notFound(`Dataset '${wanted}' not found in the library.`);
-      sendJson(res, 202, io.startExport(entry.id, entry.info.name, req.body.destination, req.body.media ?? "files"));
+      sendJson(
+        res,
+        202,
+        io.startExport(entry.id, entry.info.name, req.body.destination, req.body.media ?? "files", format),
+      );
     },
   );
 
