@@ -98,6 +98,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       return;
     }
     try {
+      if (m.type === "embed_images") await options.beforeSegment?.(); // the test delay paces job batches too
       if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
       channel.send(await segment(m));
     } catch (err) {
