@@ -178,7 +178,7 @@ export class SearchService {
 
   /** `POST /records/search`: Pixano's health answers first, then text → vector or the record's own vector. */
   async search(handle: DatasetHandle, q: SearchQuery): Promise<SearchAnswer> {
-    const h = await health(handle);
+    const h = await health(handle, { countEmbeddedRecords: false });
     if (h.status === "absent") throw new SearchError(400, "No record embeddings; compute them first.");
     if (h.status === "missing_table" || h.status === "corrupt" || h.status === "empty")
       throw new SearchError(

@@ -79,19 +79,43 @@ async function connect(handle: DatasetHandle): Promise<lancedb.Connection> {
   return lancedb.connect(path.join(handle.path, "db"), { readConsistencyInterval: 0 });
 }
 
-/** Runs `fn` on the dataset's `embeddings` table (null when absent) through a connection of its own. */
+/**
+ * One LanceDB connection per dataset folder, kept open (`readConsistencyInterval: 0`: every read sees
+ * the latest version); the table handle is reopened only after this module replaced or dropped it.
+ */
+const connections = new Map<string, { db: Promise<lancedb.Connection>; table: lancedb.Table | null }>();
+
+function connectionOf(handle: DatasetHandle): { db: Promise<lancedb.Connection>; table: lancedb.Table | null } {
+  let c = connections.get(handle.path);
+  if (!c) {
+    c = { db: connect(handle), table: null };
+    c.db.catch(() => connections.delete(handle.path));
+    connections.set(handle.path, c);
+  }
+  return c;
+}
+
+/** Forgets the cached table handle (after this module replaced or dropped the table). */
+function forgetTable(handle: DatasetHandle): void {
+  const c = connections.get(handle.path);
+  if (c?.table) c.table.close();
+  if (c) c.table = null;
+}
+
+/** Runs `fn` on the dataset's `embeddings` table (null when absent). */
 async function withTable<T>(handle: DatasetHandle, fn: (table: lancedb.Table | null) => Promise<T>): Promise<T> {
-  const db = await connect(handle);
+  const c = connectionOf(handle);
+  if (!c.table) {
+    const db = await c.db;
+    if (!(await db.tableNames()).includes(EMBEDDINGS_TABLE)) return fn(null);
+    c.table = await db.openTable(EMBEDDINGS_TABLE);
+  }
   try {
-    if (!(await db.tableNames()).includes(EMBEDDINGS_TABLE)) return await fn(null);
-    const table = await db.openTable(EMBEDDINGS_TABLE);
-    try {
-      return await fn(table);
-    } finally {
-      table.close();
-    }
-  } finally {
-    db.close();
+    return await fn(c.table);
+  } catch (err) {
+    // A table dropped or replaced by another process: reopened at the next call.
+    forgetTable(handle);
+    throw err;
   }
 }
 
@@ -124,17 +148,14 @@ export async function addVectors(handle: DatasetHandle, rows: readonly Embedding
 
 /** Replaces the table with an empty one of `dim` and writes the sidecar naming `model`. */
 export async function createSpace(handle: DatasetHandle, model: string, dim: number): Promise<EmbeddingSpace> {
-  const db = await connect(handle);
-  try {
-    const table = await db.createEmptyTable(
-      EMBEDDINGS_TABLE,
-      arrowSchemaOf(tableSchemaFromManifest(null, EMBEDDINGS_TABLE, dim)),
-      { mode: "overwrite", storageOptions: { new_table_data_storage_version: LANCE_DATA_STORAGE_VERSION } },
-    );
-    table.close();
-  } finally {
-    db.close();
-  }
+  forgetTable(handle);
+  const db = await connectionOf(handle).db;
+  const table = await db.createEmptyTable(
+    EMBEDDINGS_TABLE,
+    arrowSchemaOf(tableSchemaFromManifest(null, EMBEDDINGS_TABLE, dim)),
+    { mode: "overwrite", storageOptions: { new_table_data_storage_version: LANCE_DATA_STORAGE_VERSION } },
+  );
+  table.close();
   const space: EmbeddingSpace = {
     table: EMBEDDINGS_TABLE,
     model_id: model,
@@ -152,16 +173,17 @@ export async function dropSpace(handle: DatasetHandle): Promise<void> {
   await unlink(path.join(handle.path, SIDECAR)).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT") throw err;
   });
-  const db = await connect(handle);
-  try {
-    if ((await db.tableNames()).includes(EMBEDDINGS_TABLE)) await db.dropTable(EMBEDDINGS_TABLE);
-  } finally {
-    db.close();
-  }
+  forgetTable(handle);
+  const db = await connectionOf(handle).db;
+  if ((await db.tableNames()).includes(EMBEDDINGS_TABLE)) await db.dropTable(EMBEDDINGS_TABLE);
 }
 
 /** Pixano's `record_embedding_health` (metadata only, no vector scan), plus how many records have a vector. */
-export async function health(handle: DatasetHandle): Promise<EmbeddingHealth> {
+export async function health(
+  handle: DatasetHandle,
+  options: { readonly countEmbeddedRecords?: boolean } = {},
+): Promise<EmbeddingHealth> {
+  const countEmbedded = options.countEmbeddedRecords ?? true;
   const records = await handle.count("records");
   const space = await readSpace(handle);
   const base = { model_id: null, dim: null, rows: 0, records, embeddedRecords: 0, detail: null };
@@ -173,11 +195,15 @@ export async function health(handle: DatasetHandle): Promise<EmbeddingHealth> {
       if (!table) return null;
       const field = (await table.schema()).fields.find((f: { name: string }) => f.name === "vector");
       const type = field?.type as { listSize?: unknown } | undefined;
-      const ids = (await table.query().select(["record_id"]).toArray()) as Array<Record<string, unknown>>;
+      const rows = await table.countRows();
+      // The search only needs the states that refuse it: it skips the scan of every record id.
+      const ids = countEmbedded
+        ? ((await table.query().select(["record_id"]).toArray()) as Array<Record<string, unknown>>)
+        : null;
       return {
-        rows: await table.countRows(),
+        rows,
         storedDim: typeof type?.listSize === "number" ? type.listSize : null,
-        embeddedRecords: new Set(ids.map((r) => String(r.record_id))).size,
+        embeddedRecords: ids ? new Set(ids.map((r) => String(r.record_id))).size : rows,
       };
     });
   } catch (err) {
@@ -254,7 +280,11 @@ async function nearestIn(
   const total = await table.countRows();
   let limit = Math.min(total, Math.max(k * 4, 64));
   for (;;) {
-    let search = table.vectorSearch(Array.from(query)).distanceType("cosine").select(["record_id"]).limit(limit);
+    let search = table
+      .vectorSearch(Array.from(query))
+      .distanceType("cosine")
+      .select(["record_id", "_distance"])
+      .limit(limit);
     if (allowed) search = search.where(`record_id IN (${[...allowed].map(sqlString).join(", ")})`);
     const rows = (await search.toArray()) as Array<Record<string, unknown>>;
     const best = new Map<string, number>();
