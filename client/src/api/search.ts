@@ -7,7 +7,7 @@ import type { Page, RecordItem } from "./types.js";
 export type RankedRecord = RecordItem & { readonly _distance: number };
 
 /** How many ranked records the explorer asks for (one page: the search answers in rank order). */
-export const SEARCH_K = 100;
+const SEARCH_K = 100;
 
 /**
  * `POST /datasets/{id}/records/search` (Pixano 0.8's shape): `text` (semantic mode) or

@@ -32,7 +32,7 @@ const PALETTE = [
   [200, 200, 180],
 ] as const;
 
-export function writeTinyClip(dir: string, name = "tiny-clip"): void {
+function writeTinyClip(dir: string, name = "tiny-clip"): void {
   execFileSync(process.execPath, [path.join(ROOT, "scripts", "tiny-clip.mjs"), dir, name]);
 }
 

@@ -23,7 +23,7 @@ import {
 import { SearchError } from "./SearchError.js";
 
 /** Images embedded per worker request (Pixano's pixano-inference job: 16; 8 measured best on CPU). */
-export const EMBED_BATCH = 8;
+const EMBED_BATCH = 8;
 /** Largest `k` a search answers. */
 export const MAX_K = 1_000;
 

@@ -7,7 +7,7 @@ import type { Logger } from "../../logger.js";
  * forgets them, and a new `POST /embeddings/compute` resumes where the vectors stop (embedded
  * views are skipped), as Pixano's job does.
  */
-export type EmbedJobStatus = "pending" | "running" | "done" | "error" | "cancelled";
+type EmbedJobStatus = "pending" | "running" | "done" | "error" | "cancelled";
 
 export interface EmbedJobView {
   readonly job_id: string;

@@ -15,8 +15,8 @@ import { SearchError } from "./SearchError.js";
  * writes one vector per image view (Pixano: one per record); a record's distance is its closest
  * view's, as Pixano's `search_records` groups them.
  */
-export const EMBEDDINGS_TABLE = "embeddings";
-export const SIDECAR = "embeddings.json";
+const EMBEDDINGS_TABLE = "embeddings";
+const SIDECAR = "embeddings.json";
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
@@ -26,7 +26,7 @@ function randomId(): string {
 }
 
 /** Below this many vectors the search is an exact flat scan (fast at this size); from it on, an IVF index is built. */
-export const INDEX_MIN_ROWS = 5_000;
+const INDEX_MIN_ROWS = 5_000;
 
 export interface EmbeddingSpace {
   readonly table: string;
@@ -37,7 +37,7 @@ export interface EmbeddingSpace {
   readonly index_type: string;
 }
 
-export type HealthStatus = "absent" | "missing_table" | "corrupt" | "empty" | "dim_mismatch" | "partial" | "ready";
+type HealthStatus = "absent" | "missing_table" | "corrupt" | "empty" | "dim_mismatch" | "partial" | "ready";
 
 export interface EmbeddingHealth {
   readonly status: HealthStatus;
