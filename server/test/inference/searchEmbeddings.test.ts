@@ -76,6 +76,8 @@ describe("semantic search with the tiny CLIP pair", () => {
     const n = built.recordIds.length;
     expect(job).toMatchObject({ kind: "embed", status: "done", progress: { done: n, total: n } });
     expect(job.progress.table_counts.embeddings).toBe(n);
+    // Listed with the import/export jobs, as Pixano's job store does.
+    expect((await getJson<Job[]>(`${server.url}/io/jobs`)).map((j) => j.job_id)).toContain(job_id);
     const filters = await getJson<{ search: Record<string, unknown> }>(`${server.url}/datasets/${SEARCH_DS}/filters`);
     expect(filters.search).toMatchObject({
       modes: ["text", "semantic"],

@@ -296,7 +296,13 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
       query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } }],
       responses: { "200": { description: "The jobs.", content: { "application/json": Type.Array(Job) } } },
     },
-    (req, res) => sendJson(res, 200, ioOf(service).runner.list(req.query.limit)),
+    (req, res) => {
+      const jobs: Array<{ created_at: number }> = [
+        ...ioOf(service).runner.list(req.query.limit),
+        ...(embedJobsOf(ctx.inference)?.list() ?? []),
+      ];
+      sendJson(res, 200, jobs.sort((a, b) => b.created_at - a.created_at).slice(0, req.query.limit));
+    },
   );
 
   ctx.routes.add(
