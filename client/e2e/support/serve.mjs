@@ -78,6 +78,8 @@ try {
   cpSync(videoFile, join(dataDir, "library", "video_file"), { recursive: true });
   // The tiny SAM-shaped model (scripts/tiny-sam.mjs) in the registry: segment.spec.ts.
   await run(process.execPath, [join(root, "scripts", "tiny-sam.mjs"), join(dataDir, "models", "tiny-sam")]);
+  // The tiny CLIP pair (scripts/tiny-clip.mjs): semanticSearch.spec.ts.
+  await run(process.execPath, [join(root, "scripts", "tiny-clip.mjs"), join(dataDir, "models", "tiny-clip")]);
   server = spawn(
     process.execPath,
     [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],

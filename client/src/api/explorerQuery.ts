@@ -15,6 +15,10 @@ export interface ExplorerQuery {
   readonly reviewedBy?: string;
   /** Records assigned to this account (id), as annotator or reviewer (SPEC AS). */
   readonly assignedTo?: string;
+  /** Semantic search: `q` is embedded and records are ranked by similarity (Pixano's `semantic=1`). */
+  readonly semantic?: boolean;
+  /** "More like this": records ranked by similarity to this record (Pixano's `similar_to`). */
+  readonly similarTo?: string;
 }
 
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -49,6 +53,8 @@ export function queryToSearch(query: ExplorerQuery): URLSearchParams {
   if (query.submittedBy) sp.set("submitted_by", query.submittedBy);
   if (query.reviewedBy) sp.set("reviewed_by", query.reviewedBy);
   if (query.assignedTo) sp.set("assigned_to", query.assignedTo);
+  if (query.semantic) sp.set("semantic", "1");
+  if (query.similarTo) sp.set("similar_to", query.similarTo);
   return sp;
 }
 
@@ -76,6 +82,8 @@ export function searchToQuery(sp: URLSearchParams): ExplorerQuery {
     ...(sp.get("submitted_by") ? { submittedBy: sp.get("submitted_by") ?? "" } : {}),
     ...(sp.get("reviewed_by") ? { reviewedBy: sp.get("reviewed_by") ?? "" } : {}),
     ...(sp.get("assigned_to") ? { assignedTo: sp.get("assigned_to") ?? "" } : {}),
+    ...(sp.get("semantic") === "1" ? { semantic: true } : {}),
+    ...(sp.get("similar_to") ? { similarTo: sp.get("similar_to") ?? "" } : {}),
   };
 }
 

@@ -145,6 +145,9 @@ function build(): Record<string, Rule> {
     image_mask_generation: SIGNED_IN,
     segment_image: SIGNED_IN,
     segment_draft: ANNOTATE,
+    // Semantic search: reading; computing the embeddings writes the embeddings table (as create_embedding).
+    search_records: READ,
+    compute_record_embeddings: MANAGE,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

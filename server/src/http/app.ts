@@ -19,6 +19,7 @@ import { filterValuesRouter } from "./routes/filterValues.js";
 import { ioRouter, mapIoError } from "./routes/io.js";
 import type { IoService } from "../io/IoService.js";
 import { inferenceRouter, mapInferenceError } from "./routes/inference.js";
+import { mapSearchError, searchRouter } from "./routes/search.js";
 import type { InferenceService } from "../inference/InferenceService.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
@@ -110,6 +111,7 @@ export function createApp(options: AppOptions): Express {
   app.use(userRouter(ctx, auth));
   app.use(datasetsRouter(ctx));
   app.use(explorerRouter(ctx));
+  app.use(searchRouter(ctx));
   app.use(filterValuesRouter(ctx));
   app.use(viewsRouter(ctx));
   app.use(recordsRouter(ctx));
@@ -140,6 +142,7 @@ export function createApp(options: AppOptions): Express {
       mapAssignError,
       mapIoError,
       mapInferenceError,
+      mapSearchError,
     ]),
   );
   return app;

@@ -256,7 +256,7 @@ export class InferenceService {
     }
   }
 
-  private async bytes(handle: DatasetHandle, table: string, id: string, uri: string): Promise<Uint8Array> {
+  async bytes(handle: DatasetHandle, table: string, id: string, uri: string): Promise<Uint8Array> {
     const row = await handle.get(table as "images", id, ["id", "raw_bytes"]);
     const raw = row?.raw_bytes;
     if (raw instanceof Uint8Array && raw.length > 0) return raw;

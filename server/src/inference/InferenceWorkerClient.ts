@@ -6,6 +6,7 @@ import {
   isInferenceReply,
   type InferenceReply,
   type InferenceRequest,
+  type EmbedRequest,
   type InferenceStats,
   type ResizedImage,
   type SamModelSpec,
@@ -64,7 +65,10 @@ export interface SegmentCall {
   readonly prompt: SegmentPrompt | null;
 }
 
-type Body = { type: "segment"; call: SegmentCall } | { type: "stats" };
+/** An embedding batch (semantic search) without its request id. */
+export type EmbedCall = EmbedRequest extends infer R ? (R extends EmbedRequest ? Omit<R, "id"> : never) : never;
+
+type Body = { type: "segment"; call: SegmentCall } | { type: "stats" } | { type: "embed"; call: EmbedCall };
 
 interface Pending {
   readonly id: number;
@@ -74,6 +78,8 @@ interface Pending {
   readonly timer: TimerHandle;
   /** pid of the worker holding it; null while queued. */
   sentTo: number | null;
+  /** A background job's request: queued behind every interactive one. */
+  readonly job?: boolean;
 }
 
 function workerExecArgv(entry: string): string[] {
@@ -127,6 +133,13 @@ export class InferenceWorkerClient {
     throw new InferenceError("model_failed", `unexpected answer ${reply.type} from the inference worker`);
   }
 
+  /** One vector per image or text; `job` requests wait behind interactive ones. */
+  async embed(call: EmbedCall, priority: "interactive" | "job" = "interactive"): Promise<readonly Float32Array[]> {
+    const reply = await this.request({ type: "embed", call }, priority === "job");
+    if (reply.type !== "embedded_vectors") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
+    return reply.vectors;
+  }
+
   async stats(): Promise<InferenceStats> {
     const reply = await this.request({ type: "stats" });
     if (reply.type !== "stats") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
@@ -138,7 +151,7 @@ export class InferenceWorkerClient {
     return this.closing;
   }
 
-  private request(body: Body): Promise<InferenceReply> {
+  private request(body: Body, job = false): Promise<InferenceReply> {
     if (this.closing) return Promise.reject(new InferenceError("closed", "the server is shutting down"));
     if (this.queue.length + this.inFlight.size >= this.limits.maxQueue + this.limits.concurrency) {
       this.refused++;
@@ -158,7 +171,10 @@ export class InferenceWorkerClient {
         reject(new InferenceError("timeout", `no answer from the model after ${this.limits.timeoutMs} ms`));
         this.pump();
       });
-      this.queue.push({ id, body, resolve, reject, timer, sentTo: null });
+      const pending: Pending = { id, body, resolve, reject, timer, sentTo: null, job };
+      const firstJob = job ? -1 : this.queue.findIndex((q) => q.job === true);
+      if (firstJob >= 0) this.queue.splice(firstJob, 0, pending);
+      else this.queue.push(pending);
       this.pump();
     });
   }
@@ -183,7 +199,11 @@ export class InferenceWorkerClient {
       p.sentTo = child.pid ?? null;
       this.inFlight.set(p.id, p);
       const message: InferenceRequest =
-        p.body.type === "stats" ? { type: "stats", id: p.id } : { type: "segment", id: p.id, ...p.body.call };
+        p.body.type === "stats"
+          ? { type: "stats", id: p.id }
+          : p.body.type === "embed"
+            ? { ...p.body.call, id: p.id }
+            : { type: "segment", id: p.id, ...p.body.call };
       this.post(child, message);
     }
   }

@@ -37,3 +37,4 @@ export {
   type SamModelSpec,
   type SegmentPrompt,
 } from "./inference.js";
+export type { ClipModelSpec, EmbedReply, EmbedRequest } from "./inferenceEmbed.js";

@@ -5,6 +5,7 @@
  * embedding caches. Both ends check what they receive: {@link isInferenceRequest} in the worker,
  * {@link isInferenceReply} in the server.
  */
+import { isEmbedReply, isEmbedRequest, type EmbedReply, type EmbedRequest } from "./inferenceEmbed.js";
 
 /** A segmentation model as the worker needs it (paths absolute; from a validated manifest). */
 export interface SamModelSpec {
@@ -33,6 +34,7 @@ export interface SegmentPrompt {
 }
 
 export type InferenceRequest =
+  | EmbedRequest
   | {
       readonly type: "segment";
       readonly id: number;
@@ -61,6 +63,7 @@ export interface InferenceStats {
 }
 
 export type InferenceReply =
+  | EmbedReply
   | { readonly type: "ready"; readonly providers: readonly string[] }
   | {
       readonly type: "segmented";
@@ -113,6 +116,7 @@ export function isInferenceRequest(v: unknown): v is InferenceRequest {
   if (v.type === "shutdown") return true;
   if (typeof v.id !== "number") return false;
   if (v.type === "stats") return true;
+  if (v.type === "embed_images" || v.type === "embed_texts") return isEmbedRequest(v);
   return (
     v.type === "segment" &&
     isModelSpec(v.model) &&
@@ -140,6 +144,8 @@ export function isInferenceReply(v: unknown): v is InferenceReply {
       return isObject(v.stats);
     case "failed":
       return typeof v.error === "string";
+    case "embedded_vectors":
+      return isEmbedReply(v);
     default:
       return false;
   }

@@ -8,6 +8,7 @@ import {
   type SamModelSpec,
 } from "@tessera/shared-crdt";
 import type { Embedding } from "./embedding.js";
+import { embed } from "./clip/clip.js";
 import { EmbeddingCache } from "./embeddingCache.js";
 import { logLine } from "./logLine.js";
 import { decode, encode, SessionPool } from "./sam.js";
@@ -97,6 +98,8 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       return;
     }
     try {
+      if (m.type === "embed_images") await options.beforeSegment?.(); // the test delay paces job batches too
+      if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
       channel.send(await segment(m));
     } catch (err) {
       logLine("warn", "segmentation failed", { model: m.model.name, error: (err as Error).message });

@@ -1,6 +1,7 @@
 import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { ExportButton } from "../import/ExportButton.js";
 import { listRecords } from "../../api/endpoints.js";
+import { isSemanticQuery, searchRecords } from "../../api/search.js";
 import { ApiError } from "../../api/http.js";
 import { nextSort, PAGE_SIZES, queryToSearch, type ExplorerQuery } from "../../api/explorerQuery.js";
 import type { Page, RecordItem } from "../../api/types.js";
@@ -72,6 +73,11 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
     () => ({ id: props.datasetId, query: props.query }),
     async ({ id, query }): Promise<Page<RecordItem> | null> => {
       try {
+        if (isSemanticQuery(query)) {
+          const ranked = await searchRecords(id, query);
+          setListError(null);
+          return ranked;
+        }
         const after = query.offset > 0 ? cursors.get(cursorKey(query)) : undefined;
         const p =
           after !== undefined
@@ -182,6 +188,8 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
       </th>
     );
   };
+  const semanticAvailable = () => filterDoc()?.search.modes.includes("semantic") ?? false;
+  const distanceOf = (rec: RecordItem) => (rec as { _distance?: unknown })._distance;
   const total = () => page()?.total ?? 0;
   const from = () => (total() === 0 ? 0 : props.query.offset + 1);
   const to = () => Math.min(total(), props.query.offset + items().length);
@@ -205,13 +213,48 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
           class="input"
           style={{ width: "280px" }}
           type="search"
-          placeholder="Search text fields"
+          placeholder={props.query.semantic ? "Describe what you look for" : "Search text fields"}
           aria-label="Free-text search"
           value={q()}
           onInput={(e) => onSearch(e.currentTarget.value)}
           data-testid="search"
         />
+        <Show when={semanticAvailable()}>
+          <label class="semantic-toggle" title="Rank records by what their images show (embeddings)">
+            <input
+              type="checkbox"
+              checked={props.query.semantic === true}
+              onChange={(e) => {
+                const { similarTo: _drop, ...rest } = props.query;
+                navigate(explorerRoute(props.datasetId, { ...rest, offset: 0, semantic: e.currentTarget.checked }), {
+                  replace: true,
+                });
+              }}
+              data-testid="semantic-toggle"
+            />{" "}
+            Semantic
+          </label>
+        </Show>
       </div>
+      <Show when={props.query.similarTo}>
+        {(like) => (
+          <div class="toolbar" data-testid="similar-banner">
+            <span>
+              Records like <span class="mono">{like()}</span>, nearest first
+            </span>
+            <button
+              class="btn ghost"
+              onClick={() => {
+                const { similarTo: _drop, ...rest } = props.query;
+                navigate(explorerRoute(props.datasetId, { ...rest, offset: 0 }), { replace: true });
+              }}
+              data-testid="similar-clear"
+            >
+              Back to all records
+            </button>
+          </div>
+        )}
+      </Show>
       <Show when={filterDoc()}>
         {(doc) => (
           <FilterBuilder
@@ -253,6 +296,9 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
               <th data-column="assigned_to">Assigned to</th>
               <For each={customFields()}>{(f) => header(f, f)}</For>
               <th>People</th>
+              <Show when={semanticAvailable()}>
+                <th data-column="similar">Similar</th>
+              </Show>
             </tr>
           </thead>
           <tbody>
@@ -320,6 +366,26 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
                       </For>
                     </span>
                   </td>
+                  <Show when={semanticAvailable()}>
+                    <td>
+                      <Show when={typeof distanceOf(rec) === "number"}>
+                        <span class="muted" data-testid="distance" title="Cosine distance to the query">
+                          {Number(distanceOf(rec)).toFixed(3)}{" "}
+                        </span>
+                      </Show>
+                      <button
+                        class="btn ghost"
+                        title="Records whose images look like this one's"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          setQuery({ similarTo: rec.id });
+                        }}
+                        data-testid="more-like-this"
+                      >
+                        More like this
+                      </button>
+                    </td>
+                  </Show>
                 </tr>
               )}
             </For>

@@ -11,6 +11,7 @@ import { explorerQueryDocs } from "./docs.js";
 import { recordsTable } from "./records.js";
 import { reviewFilter, reviewListDocs } from "../reviewListing.js";
 import type { NeighborsResponse } from "@tessera/shared-crdt/api";
+import { searchCapabilities } from "../../inference/search/capabilities.js";
 
 /**
  * The 0.8.x explorer (Pixano `routers/explorer.py`): the filter capability document and
@@ -101,7 +102,7 @@ export function explorerRouter(ctx: AppContext): Router {
       const reply: FilterSchemaResponse = {
         table: "records",
         columns,
-        search: { modes: ["text"], models: [], status: "absent", embedded_rows: 0, total_records: total },
+        search: await searchCapabilities(handle, total),
       };
       sendJson(res, 200, reply);
     },

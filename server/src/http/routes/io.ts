@@ -17,6 +17,7 @@ import { drainRejectedBody } from "../drainBody.js";
 import { HttpError, notFound, type ErrorMapper } from "../errors.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
+import { embedJobsOf } from "../../inference/search/SearchService.js";
 
 /**
  * Pixano 0.8's data import/export API (`pixano/api/routers/data_io.py`): formats, upload
@@ -303,7 +304,13 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
       query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } }],
       responses: { "200": { description: "The jobs.", content: { "application/json": Type.Array(Job) } } },
     },
-    (req, res) => sendJson(res, 200, ioOf(service).runner.list(req.query.limit)),
+    (req, res) => {
+      const jobs: Array<{ created_at: number }> = [
+        ...ioOf(service).runner.list(req.query.limit),
+        ...(embedJobsOf(ctx.inference)?.list() ?? []),
+      ];
+      sendJson(res, 200, jobs.sort((a, b) => b.created_at - a.created_at).slice(0, req.query.limit));
+    },
   );
 
   ctx.routes.add(
@@ -321,7 +328,7 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
     },
     (req, res) => {
       const id = param(req.params, "job_id");
-      const job = ioOf(service).runner.get(id);
+      const job = service?.runner.get(id) ?? embedJobsOf(ctx.inference)?.get(id) ?? ioOf(service).runner.get(id);
       if (!job) throw notFound(`Job '${id}' not found.`);
       sendJson(res, 200, job);
     },
@@ -342,8 +349,10 @@ export function ioRouter(ctx: AppContext, service: IoService | undefined): Route
       },
     },
     async (req, res) => {
-      const io = ioOf(service);
       const id = param(req.params, "job_id");
+      const embedJobs = embedJobsOf(ctx.inference);
+      if (!service?.runner.get(id) && embedJobs?.get(id)) return sendJson(res, 200, embedJobs.cancel(id));
+      const io = ioOf(service);
       if (!io.runner.get(id)) throw notFound(`Job '${id}' not found.`);
       sendJson(res, 200, await io.runner.cancel(id));
     },
