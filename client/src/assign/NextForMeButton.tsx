@@ -16,7 +16,7 @@ function isTyping(el: EventTarget | null): boolean {
  * Opens the next record assigned to me that is not finished for my side (SPEC AS5), skipping the one I am on; the
  * workspace then walks my assignments (previous/next follow the "assigned to me" filter). Shift+N does the same.
  */
-export async function openNextForMe(datasetId: string, currentRecordId: string | null): Promise<void> {
+async function openNextForMe(datasetId: string, currentRecordId: string | null): Promise<void> {
   try {
     const next = await nextForMe(datasetId, currentRecordId);
     if (!next.item) {

@@ -19,7 +19,7 @@ import {
 export { DS, waitFor };
 
 /** The campaign's people: two annotators, a reviewer, a viewer (and the first admin, the lead). */
-export const PEOPLE: Readonly<Record<string, { role: Role }>> = {
+const PEOPLE: Readonly<Record<string, { role: Role }>> = {
   alice: { role: "annotator" },
   bob: { role: "annotator" },
   rita: { role: "reviewer" },
@@ -34,7 +34,7 @@ export interface Campaign {
   close(): Promise<void>;
 }
 
-export interface Client {
+interface Client {
   readonly token: string;
   get(path: string): Promise<Reply>;
   send(method: string, path: string, body: unknown): Promise<Reply>;

@@ -13,9 +13,9 @@ import { streamArrays } from "./jsonArrays.js";
  */
 
 /** Images, and annotations, per file. */
-export const MAX_COCO_ITEMS = 5_000_000;
+const MAX_COCO_ITEMS = 5_000_000;
 /** Largest single image, annotation or category (a mask's polygons included). */
-export const MAX_COCO_ITEM_BYTES = 64 * 1024 * 1024;
+const MAX_COCO_ITEM_BYTES = 64 * 1024 * 1024;
 
 export interface CocoCategory {
   readonly name: string;

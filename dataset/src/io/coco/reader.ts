@@ -31,7 +31,7 @@ import {
  * does: annotations (and categories) into an index by `image_id`, then the images, joined to it.
  */
 const KEYPOINT_STATES: Record<number, string> = { 0: "invisible", 1: "hidden", 2: "visible" };
-export const COCO17_TEMPLATE_ID = "coco-17";
+const COCO17_TEMPLATE_ID = "coco-17";
 
 const STR: schema.FieldPayload = { collection: false, type: "str", required: false, default: "" };
 const ENTITY_FIELDS: Record<string, schema.FieldPayload> = {

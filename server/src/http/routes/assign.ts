@@ -141,7 +141,7 @@ async function statuses(
 }
 
 /** AS5: an annotator's record is unfinished while new or in progress (rejected included); a reviewer's while in review. */
-export function unfinishedFor(role: AssignRole, status: string): boolean {
+function unfinishedFor(role: AssignRole, status: string): boolean {
   return role === "annotator" ? status === "new" || status === "inProgress" : status === "inReview";
 }
 
