@@ -37,3 +37,4 @@ export {
   type SamModelSpec,
   type SegmentPrompt,
 } from "./inference.js";
+export { type DetectorSpec, type Detection, type DetectReply, type DetectRequest } from "./detect.js";

@@ -5,6 +5,7 @@
  * embedding caches. Both ends check what they receive: {@link isInferenceRequest} in the worker,
  * {@link isInferenceReply} in the server.
  */
+import { isDetectReply, isDetectRequest, type DetectReply, type DetectRequest } from "./detect.js";
 
 /** A segmentation model as the worker needs it (paths absolute; from a validated manifest). */
 export interface SamModelSpec {
@@ -47,6 +48,7 @@ export type InferenceRequest =
       readonly prompt: SegmentPrompt | null;
     }
   | { readonly type: "stats"; readonly id: number }
+  | DetectRequest
   | { readonly type: "shutdown" };
 
 /** Where a segmentation's image embedding came from. */
@@ -75,6 +77,7 @@ export type InferenceReply =
   /** The answer to a `segment` with no prompt: the embedding is ready. */
   | { readonly type: "embedded"; readonly id: number; readonly embedding: EmbeddingSource; readonly encoderMs: number }
   | { readonly type: "stats"; readonly id: number; readonly stats: InferenceStats }
+  | DetectReply
   | { readonly type: "failed"; readonly id: number; readonly error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
@@ -113,6 +116,7 @@ export function isInferenceRequest(v: unknown): v is InferenceRequest {
   if (v.type === "shutdown") return true;
   if (typeof v.id !== "number") return false;
   if (v.type === "stats") return true;
+  if (v.type === "detect") return isDetectRequest(v);
   return (
     v.type === "segment" &&
     isModelSpec(v.model) &&
@@ -140,6 +144,8 @@ export function isInferenceReply(v: unknown): v is InferenceReply {
       return isObject(v.stats);
     case "failed":
       return typeof v.error === "string";
+    case "detected":
+      return isDetectReply(v);
     default:
       return false;
   }

@@ -9,6 +9,7 @@ import {
 } from "@tessera/shared-crdt";
 import type { Embedding } from "./embedding.js";
 import { EmbeddingCache } from "./embeddingCache.js";
+import { detectReply } from "./detect/yolo.js";
 import { logLine } from "./logLine.js";
 import { decode, encode, SessionPool } from "./sam.js";
 
@@ -97,7 +98,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       return;
     }
     try {
-      channel.send(await segment(m));
+      channel.send(m.type === "detect" ? await detectReply(pool, m) : await segment(m));
     } catch (err) {
       logLine("warn", "segmentation failed", { model: m.model.name, error: (err as Error).message });
       channel.send({ type: "failed", id: m.id, error: (err as Error).message });

@@ -75,7 +75,7 @@ beforeAll(async () => {
 
 /** A 64×48 view resized for the 64-pixel encoder: already at size. */
 const image = { width: 64, height: 48, rgb: new Uint8Array(64 * 48 * 3).fill(128) };
-const segment = (id: number, withImage: boolean, x = 32, y = 24): InferenceRequest & { id: number } => ({
+const segment = (id: number, withImage: boolean, x = 32, y = 24): Extract<InferenceRequest, { type: "segment" }> => ({
   type: "segment",
   id,
   model: spec,
