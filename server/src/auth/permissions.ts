@@ -145,6 +145,11 @@ function build(): Record<string, Rule> {
     image_mask_generation: SIGNED_IN,
     segment_image: SIGNED_IN,
     segment_draft: ANNOTATE,
+    // Pre-annotation jobs: annotators run them and cancel them; anyone on the dataset follows them.
+    create_preannotation_job: ANNOTATE,
+    list_preannotation_jobs: READ,
+    get_preannotation_job: READ,
+    cancel_preannotation_job: ANNOTATE,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

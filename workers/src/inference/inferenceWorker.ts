@@ -25,7 +25,7 @@ export interface InferenceWorkerOptions {
   readonly providers: readonly string[];
   readonly memoryBytes: number;
   readonly diskBytes: number;
-  /** Test hook: called before each segmentation is answered (a delay, a crash). */
+  /** Test hook: called before each segmentation or detection is answered (a delay, a crash). */
   readonly beforeSegment?: () => Promise<void>;
 }
 
@@ -98,6 +98,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       return;
     }
     try {
+      if (m.type === "detect") await options.beforeSegment?.();
       channel.send(m.type === "detect" ? await detectReply(pool, m) : await segment(m));
     } catch (err) {
       logLine("warn", "segmentation failed", { model: m.model.name, error: (err as Error).message });
