@@ -29,12 +29,12 @@ const WIDTH = 320;
 const HEIGHT = 240;
 const ROUNDS = 4;
 
-/** A dark RGB PNG with a red 40×40 square at (80, 60), encoded here (load-tests has no image library). */
+/** A dark RGB PNG with a red 40×40 square at (80, 80): one cell of the tiny detector once letterboxed, encoded here (load-tests has no image library). */
 function squarePng(): Buffer {
   const raw = Buffer.alloc(HEIGHT * (1 + WIDTH * 3));
   for (let y = 0; y < HEIGHT; y++)
     for (let x = 0; x < WIDTH; x++) {
-      const inside = x >= 80 && x < 120 && y >= 60 && y < 100;
+      const inside = x >= 80 && x < 120 && y >= 80 && y < 120;
       raw.set(inside ? [255, 0, 0] : [0, 0, 40], y * (1 + WIDTH * 3) + 1 + x * 3);
     }
   const chunk = (type: string, data: Buffer) => {
@@ -94,6 +94,7 @@ async function createDataset(records: number): Promise<{ root: string; dataDir: 
   execFileSync(process.execPath, [
     path.join(repoRoot, "scripts", "tiny-yolo.mjs"),
     path.join(dataDir, "models", "yolo"),
+    "yolo",
   ]);
   return { root, dataDir };
 }
@@ -176,7 +177,8 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
     const t0 = nowMs();
     const first = await untilEnded(server, (await startJob(server)).job_id);
     const seconds = (nowMs() - t0) / 1000;
-    if (first.status !== "done" || first.progress.done !== params.records)
+    // Every record of the dataset: the image records and the editors' record (no image: nothing to detect).
+    if (first.status !== "done" || first.progress.done !== params.records + 1)
       throw new Error(`the job ended ${first.status} at ${first.progress.done}`);
     const throughput = params.records / seconds;
     const perWindow = Math.max(10, Math.round(params.edits / ROUNDS));
