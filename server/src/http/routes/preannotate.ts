@@ -4,7 +4,7 @@ import { PreannotateError, type PreannotateService } from "../../inference/prean
 import { describeColumns } from "../catalogue.js";
 import { openDataset, param, type AppContext } from "../context.js";
 import { HttpError, type ErrorMapper } from "../errors.js";
-import { checkFilters, checkQueryText } from "../explorerQuery.js";
+import { checkFilters, checkQueryText, parseExplorerFilters } from "../explorerQuery.js";
 import { sendJson } from "../json.js";
 import { jsonBody } from "../jsonBody.js";
 import { restIdentity } from "../recordDocs.js";
@@ -13,7 +13,7 @@ import { recordsTable } from "./records.js";
 
 /**
  * Pre-annotation jobs (SPEC INF-PREANN): a registered detector run over one record, a selection,
- * an explorer filter (Pixano's `where` clause and free text `q`) or the whole dataset; the job's
+ * an explorer filter (its `filter` tokens, Pixano's `where` clause, free text `q`) or the whole dataset; the job's
  * JSON is the import/export job shape with `kind: "preannotate"`, and its progress also reaches the
  * dataset's live channel as `job:progress` events.
  *
@@ -33,6 +33,8 @@ const PreannotateRequest = Type.Object(
     record_ids: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: MAX_SELECTION }),
     ),
+    /** The explorer's filter tokens (its `filter` query parameter), as the explorer sends them. */
+    filter: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 64 })),
     where: Type.Optional(Type.String({ maxLength: 4096 })),
     q: Type.Optional(Type.String({ maxLength: 4096 })),
   },
@@ -76,10 +78,13 @@ export function preannotateRouter(ctx: AppContext): Router {
       const service = serviceOf(ctx);
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
       const body = req.body;
-      if (body.record_ids && (body.where !== undefined || body.q !== undefined))
-        throw new HttpError(422, "Give record_ids or a filter (where, q), not both.");
+      if (body.record_ids && (body.where !== undefined || body.q !== undefined || body.filter !== undefined))
+        throw new HttpError(422, "Give record_ids or a filter (filter, where, q), not both.");
       const catalogue = describeColumns(recordsTable(handle));
-      const filters = checkFilters(catalogue, whereToFilters(body.where));
+      const filters = [
+        ...parseExplorerFilters(catalogue, body.filter ?? []),
+        ...checkFilters(catalogue, whereToFilters(body.where)),
+      ];
       const q = checkQueryText(body.q);
       const job = await service.start(
         handle,
