@@ -78,6 +78,8 @@ try {
   cpSync(videoFile, join(dataDir, "library", "video_file"), { recursive: true });
   // The tiny SAM-shaped model (scripts/tiny-sam.mjs) in the registry: segment.spec.ts.
   await run(process.execPath, [join(root, "scripts", "tiny-sam.mjs"), join(dataDir, "models", "tiny-sam")]);
+  // The tiny YOLO-shaped detector (scripts/tiny-yolo.mjs): preannotate.spec.ts.
+  await run(process.execPath, [join(root, "scripts", "tiny-yolo.mjs"), join(dataDir, "models", "tiny-yolo")]);
   server = spawn(
     process.execPath,
     [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],
