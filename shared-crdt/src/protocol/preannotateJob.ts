@@ -21,7 +21,10 @@ export interface PreannotateJob {
     readonly done: number;
     readonly total: number | null;
     readonly unit: "records";
-    /** Rows written so far: `entities`, `bboxes`, and `replaced` (earlier pending proposals of the model). */
+    /**
+     * Rows written so far: `entities`, `bboxes`, `replaced` (earlier pending proposals of the model), and
+     * `skipped_views` (views whose image is missing or cannot be decoded).
+     */
     readonly table_counts: Readonly<Record<string, number>>;
     readonly message: string;
     readonly final: boolean;

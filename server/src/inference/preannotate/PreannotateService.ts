@@ -200,14 +200,16 @@ export class PreannotateService {
       let job = this.update(jobId, { status: "running", phase: "listing records" });
       const recordIds = await this.recordIds(handle, input.scope);
       job = this.update(jobId, { total: recordIds.length, phase: "detecting" });
-      const counts = { entities: 0, bboxes: 0, replaced: 0 };
+      const counts = { entities: 0, bboxes: 0, replaced: 0, skipped_views: 0 };
       const batch = Math.max(1, this.options.batch ?? 2);
       let done = 0;
       for (let i = 0; i < recordIds.length; i += batch) {
         if (state.cancelled) break;
         const slice = recordIds.slice(i, i + batch);
         // Detections of a batch run in parallel; each record is then written in one edit.
-        const results = await Promise.all(slice.map((id) => this.detectRecord(handle, spec, id, input.threshold)));
+        const results = await Promise.all(
+          slice.map((id) => this.detectRecord(handle, spec, id, input.threshold, () => counts.skipped_views++)),
+        );
         for (const [k, views] of results.entries()) {
           const recordId = slice[k];
           if (recordId === undefined) continue;
@@ -231,7 +233,14 @@ export class PreannotateService {
           job = this.update(jobId, { done, counts: { ...counts } });
         }
       }
-      if (state.cancelled)
+      if (state.cancelled && this.closed)
+        this.finish(
+          this.jobs.get(jobId) ?? job,
+          "error",
+          `the server stopped after ${done} of ${recordIds.length} records; their proposals stay. Start it again: it replaces the model's pending proposals.`,
+          "interrupted",
+        );
+      else if (state.cancelled)
         this.finish(this.jobs.get(jobId) ?? job, "cancelled", `cancelled after ${done} of ${recordIds.length} records`);
       else this.finish(this.jobs.get(jobId) ?? job, "done", `${counts.bboxes} boxes on ${done} records`);
     } catch (err) {
@@ -262,14 +271,26 @@ export class PreannotateService {
     spec: DetectorSpec,
     recordId: string,
     threshold: number,
+    onSkipped: () => void,
   ): Promise<ViewDetections[]> {
     if (!handle.schema.tables.has("images")) return [];
     const rows = (await handle.query("images", { where: { record_id: recordId }, columns: ["id"] })).items;
     const out: ViewDetections[] = [];
     for (const row of rows) {
       const viewId = String(row.id);
-      const { view, uri } = await this.options.inference.view(handle.id, viewId);
-      const image = await this.options.inference.resized(handle, view, uri, spec.inputSize);
+      let found: Awaited<ReturnType<InferenceService["view"]>>;
+      let image: Awaited<ReturnType<InferenceService["resized"]>>;
+      try {
+        found = await this.options.inference.view(handle.id, viewId);
+        image = await this.options.inference.resized(handle, found.view, found.uri, spec.inputSize);
+      } catch (err) {
+        // A view whose image is missing or undecodable is skipped (counted, logged); the job goes on.
+        if (!(err instanceof InferenceError) || (err.reason !== "bad_image" && err.reason !== "not_found")) throw err;
+        this.logger.warn("pre-annotation skipped a view", { dataset: handle.id, view: viewId, error: err.message });
+        onSkipped();
+        continue;
+      }
+      const view = found.view;
       const reply = await this.options.inference.worker.detect({
         model: spec,
         viewSize: view.size,
