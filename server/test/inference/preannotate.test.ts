@@ -28,6 +28,8 @@ const DS = "preann_ds";
 const N = 100;
 const BOX = [24 / 64, 16 / 64, 8 / 64, 8 / 64];
 const ids = Array.from({ length: N }, (_, i) => `r${String(i).padStart(3, "0")}`);
+/** A record whose image file is missing: its view is skipped and counted, the job goes on. */
+const BROKEN = "r_broken";
 
 let root: string;
 let dataDir: string;
@@ -71,7 +73,7 @@ async function buildDataDir(): Promise<void> {
   await writeFile(path.join(dataDir, "media", "square.png"), png);
   await ds.add(
     "records",
-    ids.map((id) => ({ id, split: "train" })),
+    [...ids, BROKEN].map((id) => ({ id, split: "train" })),
   );
   await ds.add(
     "images",
@@ -85,6 +87,9 @@ async function buildDataDir(): Promise<void> {
       format: "PNG",
     })),
   );
+  await ds.add("images", [
+    { id: "img-broken", record_id: BROKEN, logical_name: "image", uri: "missing.png", width: 64, height: 64 },
+  ]);
   const dbDir = path.join(ds.path, "db");
   await library.close();
   // A newer Pixano layout: the bboxes table has the `review_status` column (right after view_id).
@@ -194,14 +199,14 @@ describe("pre-annotation jobs with a detector", () => {
     expect(created).toMatchObject({ kind: "preannotate", dataset: DS, model: "tiny-yolo", scope: "all" });
     const final = await ended(created.job_id);
     expect(final.status, JSON.stringify(final)).toBe("done");
-    expect(final.progress).toMatchObject({ done: N, total: N, final: true });
-    expect(final.progress.table_counts).toMatchObject({ bboxes: N, entities: N, replaced: 0 });
+    expect(final.progress).toMatchObject({ done: N + 1, total: N + 1, final: true });
+    expect(final.progress.table_counts).toMatchObject({ bboxes: N, entities: N, replaced: 0, skipped_views: 1 });
 
     const events = await waitFor(() => {
       const mine = live.jobs.filter((j) => j.job_id === created.job_id);
       return mine.some((j) => j.status === "done") ? mine : null;
     }, "the done event on the live channel");
-    expect(events.some((j) => j.status === "running" && j.progress.total === N)).toBe(true);
+    expect(events.some((j) => j.status === "running" && j.progress.total === N + 1)).toBe(true);
     expect(events.some((j) => j.progress.done > 0 && j.progress.done < N)).toBe(true);
     const dones = events.map((j) => j.progress.done);
     expect(dones).toEqual([...dones].sort((a, b) => a - b));
@@ -298,7 +303,15 @@ describe("pre-annotation jobs with a detector", () => {
     expect(unknownJob.status).toBe(404);
   });
 
-  it("a job running when the server is killed is reported error (interrupted) after the restart", async () => {
+  it("a job running when the server stops (SIGTERM) or dies (SIGKILL) is reported error (interrupted)", async () => {
+    const stopped = await startJob({ model: "tiny-yolo", threshold: 0.5 });
+    await waitFor(async () => (await job(stopped.job_id)).progress.done >= 3, "the job under way");
+    await server.stop();
+    await start();
+    const afterStop = await job(stopped.job_id);
+    expect(afterStop.status).toBe("error");
+    expect(afterStop.error).toMatchObject({ type: "interrupted" });
+
     const created = await startJob({ model: "tiny-yolo", threshold: 0.5 });
     await waitFor(async () => (await job(created.job_id)).progress.done >= 3, "the job under way");
     await server.kill("SIGKILL");
