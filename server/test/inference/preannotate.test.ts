@@ -258,6 +258,24 @@ describe("pre-annotation jobs with a detector", () => {
     for (const r of ids) expect(after.filter((b) => b.record_id === r)).toHaveLength(1);
   }, 120_000);
 
+  it("runs on the explorer's filter (its filter tokens) and on one record", async () => {
+    const filtered = await ended(
+      (await startJob({ model: "tiny-yolo", threshold: 0.5, filter: ["id:eq:r005"] })).job_id,
+    );
+    expect(filtered).toMatchObject({ scope: "filter", status: "done" });
+    expect(filtered.progress).toMatchObject({ done: 1, total: 1 });
+    expect(filtered.progress.table_counts).toMatchObject({ bboxes: 1, replaced: 1 });
+    const one = await ended((await startJob({ model: "tiny-yolo", threshold: 0.5, record_ids: ["r007"] })).job_id);
+    expect(one).toMatchObject({ scope: "record", status: "done" });
+    expect(one.progress.table_counts).toMatchObject({ bboxes: 1, replaced: 1 });
+    const both = await postJson(`${server.url}/inference/datasets/${DS}/preannotate`, {
+      model: "tiny-yolo",
+      record_ids: ["r001"],
+      filter: ["id:eq:r001"],
+    });
+    expect(both.status).toBe(422);
+  }, 60_000);
+
   it("a click is still answered quickly while a job runs; cancel stops the job between records", async () => {
     const created = await startJob({ model: "tiny-yolo", threshold: 0.5 });
     await waitFor(async () => (await job(created.job_id)).progress.done >= 5, "the job under way");
