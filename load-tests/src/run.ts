@@ -11,6 +11,7 @@ import type { ScenarioContext, ScenarioOutput, Table } from "./scenarios/common.
 import { runCrash } from "./scenarios/crash.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runInference } from "./scenarios/inference.js";
+import { runPreannotate } from "./scenarios/preannotate.js";
 import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
 import { runPersist } from "./scenarios/persist.js";
@@ -38,6 +39,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
   render: runRender,
   attacks: runAttacks,
   inference: runInference,
+  preannotate: runPreannotate,
 };
 
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
@@ -51,7 +53,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   import  --records N --per-record N --formats jsonl,v1
   render  (runs client/bench/run.mjs)
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
-  inference --images N --clicks N --clickers N --edits N --click-hz N`;
+  inference --images N --clicks N --clickers N --edits N --click-hz N
+  preannotate --records N --edits N`;
 
 function machine() {
   const cpus = os.cpus();

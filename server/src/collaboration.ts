@@ -1,3 +1,4 @@
+import type { PreannotateJob } from "@tessera/shared-crdt";
 import type { Server } from "node:http";
 import { FileRecordLog, FileSnapshotStore } from "@tessera/storage";
 import type * as Y from "yjs";
@@ -69,6 +70,8 @@ export interface Collaboration {
   readonly onRoom: RoomManager["on"];
   /** Record rooms loaded or loading now (`/health` reports it: rooms unload once everyone left). */
   roomsLoaded(): number;
+  /** Tells everyone on a job's dataset its new state (live `job:progress`). */
+  jobChanged(job: PreannotateJob): void;
   /** Start-up recovery: folds the logs a crash left behind. */
   recover(options?: { onPending?: (records: number) => void }): Promise<{ flushed: number; failed: number }>;
   close(): Promise<void>;
@@ -204,6 +207,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     assign,
     onRoom: (event, listener) => rooms.on(event, listener),
     roomsLoaded: () => rooms.size,
+    jobChanged: (job) => hub.jobChanged(job),
     recover: (o) => rooms.flushPending(o),
     async close() {
       stopRevoke?.();

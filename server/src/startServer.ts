@@ -11,6 +11,7 @@ import { installFrontDoor } from "./http/frontDoor.js";
 import { hostPolicy } from "./http/hosts.js";
 import type { Readiness } from "./http/routes/root.js";
 import { InferenceService } from "./inference/InferenceService.js";
+import { PreannotateService } from "./inference/preannotate/PreannotateService.js";
 import type { InferenceOptions } from "./inference/options.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { IoService, type IoServiceOptions } from "./io/IoService.js";
@@ -174,6 +175,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           ...(options.inference?.limits ? { limits: options.inference.limits } : {}),
           ...(options.inference?.workerEnv ? { workerEnv: options.inference.workerEnv } : {}),
         });
+  const preannotate =
+    inference && collab
+      ? await PreannotateService.open({
+          dataDir: options.dataDir,
+          inference,
+          docs: collab.docs,
+          openDataset: (id) => library.open(id),
+          logger,
+          onChange: (job) => collab.jobChanged(job),
+        })
+      : null;
   const app = createApp({
     readiness,
     ...(io ? { io } : {}),
@@ -186,6 +198,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     auth,
     ...(collab ? { docs: collab.docs, live: collab.live, review: collab.review, assign: collab.assign } : {}),
     ...(inference ? { inference } : {}),
+    ...(preannotate ? { preannotate } : {}),
   });
   endpoints.on("request", (req, res) => {
     // socket.io owns its path exclusively (polling included): Express never answers it too.
@@ -210,6 +223,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       try {
         await attached?.close();
         await io?.close();
+        await preannotate?.close();
         await inference?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {

@@ -80,6 +80,8 @@ try {
   await run(process.execPath, [join(root, "scripts", "tiny-sam.mjs"), join(dataDir, "models", "tiny-sam")]);
   // The tiny CLIP pair (scripts/tiny-clip.mjs): semanticSearch.spec.ts.
   await run(process.execPath, [join(root, "scripts", "tiny-clip.mjs"), join(dataDir, "models", "tiny-clip")]);
+  // The tiny YOLO-shaped detector (scripts/tiny-yolo.mjs): preannotate.spec.ts.
+  await run(process.execPath, [join(root, "scripts", "tiny-yolo.mjs"), join(dataDir, "models", "tiny-yolo")]);
   server = spawn(
     process.execPath,
     [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],

@@ -40,6 +40,8 @@ export interface LiveEvents {
   review: Parameters<LiveServerToClient["review:thread"]>[0];
   /** Assignments of this dataset changed (SPEC AS7). */
   assign: Parameters<LiveServerToClient["assign:changed"]>[0];
+  /** A pre-annotation job of this dataset changed (SPEC INF-PREANN). */
+  job: Parameters<LiveServerToClient["job:progress"]>[0];
 }
 
 type Listener<K extends keyof LiveEvents> = (payload: LiveEvents[K]) => void;
@@ -107,6 +109,7 @@ export class LiveConnection {
     this.socket.on("activity", (p) => this.emit("activity", p));
     this.socket.on("review:thread", (p) => this.emit("review", p));
     this.socket.on("assign:changed", (p) => this.emit("assign", p));
+    this.socket.on("job:progress", (p) => this.emit("job", p));
     this.socket.on("follow:moved", (p) => this.emit("followMoved", p));
     this.socket.on("follow:ended", (p) => {
       this.following = null;

@@ -19,6 +19,7 @@ const statusListeners = new Set<(c: StatusChange) => void>();
 const activityListeners = new Set<(a: ActivityEntry) => void>();
 const reviewListeners = new Set<(e: LiveEvents["review"]) => void>();
 const assignListeners = new Set<(e: LiveEvents["assign"]) => void>();
+const jobListeners = new Set<(e: LiveEvents["job"]) => void>();
 const followListeners = new Set<
   (e: { kind: "moved"; leader: LiveUser; recordId: string | null } | { kind: "ended"; leader: LiveUser }) => void
 >();
@@ -37,6 +38,7 @@ export function liveFor(datasetId: string, identity: Identity): LiveStore {
     conn.on("activity", (a) => activityListeners.forEach((fn) => fn(a))),
     conn.on("review", (e) => reviewListeners.forEach((fn) => fn(e))),
     conn.on("assign", (e) => assignListeners.forEach((fn) => fn(e))),
+    conn.on("job", (e) => jobListeners.forEach((fn) => fn(e))),
     conn.on("followMoved", (p) => followListeners.forEach((fn) => fn({ kind: "moved", ...p }))),
     conn.on("followEnded", (p) => followListeners.forEach((fn) => fn({ kind: "ended", ...p }))),
   ];
@@ -73,6 +75,12 @@ export function onReviewThread(fn: (e: LiveEvents["review"]) => void): () => voi
 }
 
 /** Assignments of the open dataset as they change (SPEC AS7). */
+/** Pre-annotation jobs of the open dataset: created, progressed, ended. */
+export function onJobProgress(fn: (e: LiveEvents["job"]) => void): () => void {
+  jobListeners.add(fn);
+  return () => jobListeners.delete(fn);
+}
+
 export function onAssignChange(fn: (e: LiveEvents["assign"]) => void): () => void {
   assignListeners.add(fn);
   return () => assignListeners.delete(fn);

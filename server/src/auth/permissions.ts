@@ -148,6 +148,11 @@ function build(): Record<string, Rule> {
     // Semantic search: reading; computing the embeddings writes the embeddings table (as create_embedding).
     search_records: READ,
     compute_record_embeddings: MANAGE,
+    // Pre-annotation jobs: annotators run them and cancel them; anyone on the dataset follows them.
+    create_preannotation_job: ANNOTATE,
+    list_preannotation_jobs: READ,
+    get_preannotation_job: READ,
+    cancel_preannotation_job: ANNOTATE,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

@@ -21,6 +21,8 @@ import type { IoService } from "../io/IoService.js";
 import { inferenceRouter, mapInferenceError } from "./routes/inference.js";
 import { mapSearchError, searchRouter } from "./routes/search.js";
 import type { InferenceService } from "../inference/InferenceService.js";
+import type { PreannotateService } from "../inference/preannotate/PreannotateService.js";
+import { mapPreannotateError, preannotateRouter } from "./routes/preannotate.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
@@ -64,6 +66,8 @@ export interface AppOptions {
   readonly io?: IoService;
   /** The model registry and inference worker; absent → the inference routes say nothing is connected. */
   readonly inference?: InferenceService;
+  /** Pre-annotation jobs (needs `inference` and `docs`). */
+  readonly preannotate?: PreannotateService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -92,6 +96,7 @@ export function createApp(options: AppOptions): Express {
     ...(options.review ? { review: options.review } : {}),
     ...(options.assign ? { assign: options.assign } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
+    ...(options.preannotate ? { preannotate: options.preannotate } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -120,6 +125,7 @@ export function createApp(options: AppOptions): Express {
   app.use(collabRouter(options.live ? { ...ctx, live: options.live } : ctx));
   app.use(reviewRouter(ctx));
   app.use(inferenceRouter(ctx));
+  app.use(preannotateRouter(ctx));
   app.use(dashboardRouter(ctx, options.dataDir));
   app.use(
     assignRouter(
@@ -143,6 +149,7 @@ export function createApp(options: AppOptions): Express {
       mapIoError,
       mapInferenceError,
       mapSearchError,
+      mapPreannotateError,
     ]),
   );
   return app;

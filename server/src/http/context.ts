@@ -7,6 +7,7 @@ import type { RecordDocsPort } from "./recordDocs.js";
 import type { ReviewStore } from "../review/ReviewStore.js";
 import type { AssignStore } from "../assign/AssignStore.js";
 import type { InferenceService } from "../inference/InferenceService.js";
+import type { PreannotateService } from "../inference/preannotate/PreannotateService.js";
 import type { RouteTable } from "./routeTable.js";
 
 /** Everything the routers share; built once by {@link createApp}. */
@@ -27,6 +28,8 @@ export interface AppContext {
   readonly assign?: AssignStore;
   /** The model registry and the inference worker (`DATA_DIR/models`), when the server runs one. */
   readonly inference?: InferenceService;
+  /** Pre-annotation jobs, when the server runs the inference worker and live records. */
+  readonly preannotate?: PreannotateService;
 }
 
 /** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */

@@ -288,7 +288,7 @@ export class InferenceService {
   }
 
   /** The view resized so its longest side is `side` (SAM's ResizeLongestSide), raw RGB. */
-  private async resized(handle: DatasetHandle, view: SegmentedView, uri: string, side: number): Promise<ResizedImage> {
+  async resized(handle: DatasetHandle, view: SegmentedView, uri: string, side: number): Promise<ResizedImage> {
     const bytes = await this.bytes(handle, view.table, view.id, uri);
     const [height, width] = view.size;
     const k = side / Math.max(height, width);

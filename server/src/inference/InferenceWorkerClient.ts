@@ -8,6 +8,8 @@ import {
   type InferenceRequest,
   type EmbedRequest,
   type InferenceStats,
+  type DetectReply,
+  type DetectRequest,
   type ResizedImage,
   type SamModelSpec,
   type SegmentPrompt,
@@ -68,7 +70,14 @@ export interface SegmentCall {
 /** An embedding batch (semantic search) without its request id. */
 export type EmbedCall = EmbedRequest extends infer R ? (R extends EmbedRequest ? Omit<R, "id"> : never) : never;
 
-type Body = { type: "segment"; call: SegmentCall } | { type: "stats" } | { type: "embed"; call: EmbedCall };
+/** A detection for a pre-annotation job (background priority). */
+export type DetectCall = Omit<DetectRequest, "type" | "id">;
+
+type Body =
+  | { type: "segment"; call: SegmentCall }
+  | { type: "detect"; call: DetectCall }
+  | { type: "embed"; call: EmbedCall }
+  | { type: "stats" };
 
 interface Pending {
   readonly id: number;
@@ -78,9 +87,12 @@ interface Pending {
   readonly timer: TimerHandle;
   /** pid of the worker holding it; null while queued. */
   sentTo: number | null;
-  /** A background job's request: queued behind every interactive one. */
-  readonly job?: boolean;
+  /** Job work: sent only when no interactive request waits, and never into the last free slot. */
+  readonly background: boolean;
 }
+
+/** Background requests (jobs) waiting at most; jobs send bounded batches, so this is never reached by one job. */
+const MAX_BACKGROUND_QUEUE = 64;
 
 function workerExecArgv(entry: string): string[] {
   if (entry.endsWith(".js")) return [`--conditions=${DIST_CONDITION}`, "--enable-source-maps"];
@@ -100,6 +112,7 @@ export class InferenceWorkerClient {
   private readonly limits: InferenceLimits;
   private readonly clock: Clock;
   private readonly queue: Pending[] = [];
+  private readonly backgroundQueue: Pending[] = [];
   private readonly inFlight = new Map<number, Pending>();
   private child: ChildProcess | null = null;
   private ready = false;
@@ -122,7 +135,12 @@ export class InferenceWorkerClient {
 
   /** Queue and in-flight counts, refusals and worker crashes so far. */
   get counts(): { queued: number; inFlight: number; refused: number; crashes: number } {
-    return { queued: this.queue.length, inFlight: this.inFlight.size, refused: this.refused, crashes: this.crashes };
+    return {
+      queued: this.queue.length + this.backgroundQueue.length,
+      inFlight: this.inFlight.size,
+      refused: this.refused,
+      crashes: this.crashes,
+    };
   }
 
   async segment(call: SegmentCall): Promise<SegmentOutcome> {
@@ -133,11 +151,22 @@ export class InferenceWorkerClient {
     throw new InferenceError("model_failed", `unexpected answer ${reply.type} from the inference worker`);
   }
 
-  /** One vector per image or text; `job` requests wait behind interactive ones. */
+  /** One vector per image or text; `job` requests run at background priority (behind every click). */
   async embed(call: EmbedCall, priority: "interactive" | "job" = "interactive"): Promise<readonly Float32Array[]> {
     const reply = await this.request({ type: "embed", call }, priority === "job");
     if (reply.type !== "embedded_vectors") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
     return reply.vectors;
+  }
+
+  /**
+   * One detection at background priority: it waits while interactive requests (clicks) are queued,
+   * and holds at most `concurrency − 1` worker slots (one when the concurrency is 1), so a click
+   * never waits behind a job's batch.
+   */
+  async detect(call: DetectCall): Promise<DetectReply> {
+    const reply = await this.request({ type: "detect", call }, true);
+    if (reply.type !== "detected") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
+    return reply;
   }
 
   async stats(): Promise<InferenceStats> {
@@ -151,9 +180,13 @@ export class InferenceWorkerClient {
     return this.closing;
   }
 
-  private request(body: Body, job = false): Promise<InferenceReply> {
+  private request(body: Body, background = false): Promise<InferenceReply> {
     if (this.closing) return Promise.reject(new InferenceError("closed", "the server is shutting down"));
-    if (this.queue.length + this.inFlight.size >= this.limits.maxQueue + this.limits.concurrency) {
+    const interactive = this.inFlight.size - this.backgroundInFlight();
+    const full = background
+      ? this.backgroundQueue.length >= MAX_BACKGROUND_QUEUE
+      : this.queue.length + interactive >= this.limits.maxQueue + this.limits.concurrency;
+    if (full) {
       this.refused++;
       return Promise.reject(
         new InferenceError(
@@ -165,16 +198,22 @@ export class InferenceWorkerClient {
     return new Promise<InferenceReply>((resolve, reject) => {
       const id = this.nextId++;
       const timer = this.clock.after(this.limits.timeoutMs, () => {
-        const p = this.inFlight.get(id) ?? this.queue.find((q) => q.id === id);
+        const p =
+          this.inFlight.get(id) ?? this.queue.find((q) => q.id === id) ?? this.backgroundQueue.find((q) => q.id === id);
         if (!p) return;
         this.forget(p);
         reject(new InferenceError("timeout", `no answer from the model after ${this.limits.timeoutMs} ms`));
         this.pump();
       });
-      const pending: Pending = { id, body, resolve, reject, timer, sentTo: null, job };
-      const firstJob = job ? -1 : this.queue.findIndex((q) => q.job === true);
-      if (firstJob >= 0) this.queue.splice(firstJob, 0, pending);
-      else this.queue.push(pending);
+      (background ? this.backgroundQueue : this.queue).push({
+        id,
+        body,
+        resolve,
+        reject,
+        timer,
+        sentTo: null,
+        background,
+      });
       this.pump();
     });
   }
@@ -182,19 +221,34 @@ export class InferenceWorkerClient {
   private forget(p: Pending): void {
     p.timer.cancel();
     this.inFlight.delete(p.id);
-    const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
+    const q = p.background ? this.backgroundQueue : this.queue;
+    const i = q.indexOf(p);
+    if (i >= 0) q.splice(i, 1);
+  }
+
+  private backgroundInFlight(): number {
+    let n = 0;
+    for (const p of this.inFlight.values()) if (p.background) n++;
+    return n;
+  }
+
+  /** The next request to send: interactive first; job work only into a slot that leaves one free. */
+  private next(): Pending | undefined {
+    const p = this.queue.shift();
+    if (p) return p;
+    const slots = Math.max(1, this.limits.concurrency - 1);
+    return this.backgroundInFlight() < slots ? this.backgroundQueue.shift() : undefined;
   }
 
   private pump(): void {
     if (this.closing) return;
     if (!this.ready) {
-      if (this.queue.length > 0) this.ensureWorker();
+      if (this.queue.length + this.backgroundQueue.length > 0) this.ensureWorker();
       return;
     }
     const child = this.child;
     while (child && this.inFlight.size < this.limits.concurrency) {
-      const p = this.queue.shift();
+      const p = this.next();
       if (!p) break;
       p.sentTo = child.pid ?? null;
       this.inFlight.set(p.id, p);
@@ -203,7 +257,9 @@ export class InferenceWorkerClient {
           ? { type: "stats", id: p.id }
           : p.body.type === "embed"
             ? { ...p.body.call, id: p.id }
-            : { type: "segment", id: p.id, ...p.body.call };
+            : p.body.type === "detect"
+              ? { type: "detect", id: p.id, ...p.body.call }
+              : { type: "segment", id: p.id, ...p.body.call };
       this.post(child, message);
     }
   }
@@ -321,15 +377,16 @@ export class InferenceWorkerClient {
       this.startFailures = 0;
       return;
     }
-    if (this.queue.length > 0) this.ensureWorker();
+    if (this.queue.length + this.backgroundQueue.length > 0) this.ensureWorker();
   }
 
   private failAll(reason: "closed" | "unavailable", message: string): void {
-    for (const p of [...this.queue, ...this.inFlight.values()]) {
+    for (const p of [...this.queue, ...this.backgroundQueue, ...this.inFlight.values()]) {
       p.timer.cancel();
       p.reject(new InferenceError(reason, message));
     }
     this.queue.length = 0;
+    this.backgroundQueue.length = 0;
     this.inFlight.clear();
   }
 

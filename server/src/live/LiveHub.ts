@@ -12,6 +12,7 @@ import {
   isNamedAction,
   WORKFLOW_ACTIONS,
   type NamedAction,
+  type PreannotateJob,
   type ReviewThreadChange,
   type StatusChange,
   userColor,
@@ -172,6 +173,11 @@ export class LiveHub {
           this.nsp.to(datasetRoom(datasetId)).emit("assign:changed", { change, record_ids, by }),
         ),
       );
+  }
+
+  /** A pre-annotation job's state, to everyone on its dataset (SPEC INF-PREANN). */
+  jobChanged(job: PreannotateJob): void {
+    this.nsp.to(datasetRoom(job.dataset)).emit("job:progress", job);
   }
 
   /** SPEC RV8: everyone on the dataset gets the thread as it is now; the feed gets one entry. */

@@ -38,3 +38,5 @@ export {
   type SegmentPrompt,
 } from "./inference.js";
 export type { ClipModelSpec, EmbedReply, EmbedRequest } from "./inferenceEmbed.js";
+export { type DetectorSpec, type Detection, type DetectReply, type DetectRequest } from "./detect.js";
+export type { PreannotateJob, PreannotateStatus } from "./preannotateJob.js";

@@ -6,6 +6,7 @@
  * {@link isInferenceReply} in the server.
  */
 import { isEmbedReply, isEmbedRequest, type EmbedReply, type EmbedRequest } from "./inferenceEmbed.js";
+import { isDetectReply, isDetectRequest, type DetectReply, type DetectRequest } from "./detect.js";
 
 /** A segmentation model as the worker needs it (paths absolute; from a validated manifest). */
 export interface SamModelSpec {
@@ -49,6 +50,7 @@ export type InferenceRequest =
       readonly prompt: SegmentPrompt | null;
     }
   | { readonly type: "stats"; readonly id: number }
+  | DetectRequest
   | { readonly type: "shutdown" };
 
 /** Where a segmentation's image embedding came from. */
@@ -78,6 +80,7 @@ export type InferenceReply =
   /** The answer to a `segment` with no prompt: the embedding is ready. */
   | { readonly type: "embedded"; readonly id: number; readonly embedding: EmbeddingSource; readonly encoderMs: number }
   | { readonly type: "stats"; readonly id: number; readonly stats: InferenceStats }
+  | DetectReply
   | { readonly type: "failed"; readonly id: number; readonly error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
@@ -117,6 +120,7 @@ export function isInferenceRequest(v: unknown): v is InferenceRequest {
   if (typeof v.id !== "number") return false;
   if (v.type === "stats") return true;
   if (v.type === "embed_images" || v.type === "embed_texts") return isEmbedRequest(v);
+  if (v.type === "detect") return isDetectRequest(v);
   return (
     v.type === "segment" &&
     isModelSpec(v.model) &&
@@ -146,6 +150,8 @@ export function isInferenceReply(v: unknown): v is InferenceReply {
       return typeof v.error === "string";
     case "embedded_vectors":
       return isEmbedReply(v);
+    case "detected":
+      return isDetectReply(v);
     default:
       return false;
   }

@@ -10,6 +10,7 @@ import {
 import type { Embedding } from "./embedding.js";
 import { embed } from "./clip/clip.js";
 import { EmbeddingCache } from "./embeddingCache.js";
+import { detectReply } from "./detect/yolo.js";
 import { logLine } from "./logLine.js";
 import { decode, encode, SessionPool } from "./sam.js";
 
@@ -25,7 +26,7 @@ export interface InferenceWorkerOptions {
   readonly providers: readonly string[];
   readonly memoryBytes: number;
   readonly diskBytes: number;
-  /** Test hook: called before each segmentation is answered (a delay, a crash). */
+  /** Test hook: called before each segmentation or detection is answered (a delay, a crash). */
   readonly beforeSegment?: () => Promise<void>;
 }
 
@@ -98,11 +99,12 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       return;
     }
     try {
-      if (m.type === "embed_images") await options.beforeSegment?.(); // the test delay paces job batches too
+      // The test delay paces job batches too.
+      if (m.type === "embed_images" || m.type === "detect") await options.beforeSegment?.();
       if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
-      channel.send(await segment(m));
+      channel.send(m.type === "detect" ? await detectReply(pool, m) : await segment(m));
     } catch (err) {
-      logLine("warn", "segmentation failed", { model: m.model.name, error: (err as Error).message });
+      logLine("warn", `${m.type} failed`, { model: m.model.name, error: (err as Error).message });
       channel.send({ type: "failed", id: m.id, error: (err as Error).message });
     }
   };

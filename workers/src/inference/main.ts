@@ -16,7 +16,7 @@ import { executionProviders } from "./sam.js";
  * - `TESSERA_EMBEDDING_MEMORY_MB` (default 256) and `TESSERA_EMBEDDING_DISK_MB` (default 2048):
  *   the embedding caches' bounds.
  * Test hooks (never set in production): `TESSERA_TEST_INFERENCE_DELAY_MS=N` waits N ms before
- * each decoder run and each image-embedding batch; `TESSERA_TEST_INFERENCE_KILL_MARKER=<file>` makes the process SIGKILL itself
+ * each decoder run, each image-embedding batch and each detection; `TESSERA_TEST_INFERENCE_KILL_MARKER=<file>` makes the process SIGKILL itself
  * at its first decoder run when that file does not exist yet (it is created first: once).
  */
 function channelOf(proc: NodeJS.Process): InferenceChannel {

@@ -23,6 +23,7 @@ import { ReviewFilters } from "../../review/ReviewFilters.js";
 import { ReviewQueueButton } from "../../review/ReviewQueueButton.js";
 import { DashboardLink } from "../dashboard/DashboardLink.js";
 import { AssignedCell, AssignToolbar } from "../../assign/AssignToolbar.js";
+import { PreannotateButton } from "../../preannotate/PreannotateButton.js";
 
 function formatTime(s: string): string {
   if (!s) return "";
@@ -208,6 +209,7 @@ export function ExplorerPage(props: { datasetId: string; query: ExplorerQuery })
           pageIds={items().map((r) => r.id)}
           total={total()}
         />
+        <PreannotateButton datasetId={props.datasetId} query={props.query} pageIds={items().map((r) => r.id)} />
         <ExportButton datasetId={props.datasetId} />
         <input
           class="input"

@@ -1,0 +1,256 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { crc32, deflateSync } from "node:zlib";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { Library } from "@tessera/dataset";
+import { readRows, writeRowCells } from "@tessera/shared-crdt";
+import { nowMs, pollUntil } from "../clock.js";
+import type { BenchServer } from "../servers/process.js";
+import { repoRoot, startTessera } from "../servers/tessera.js";
+import type { LatencySummary } from "../stats.js";
+import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+
+/**
+ * `preannotate` (Tessera only): pre-annotation jobs with the tiny YOLO-family detector
+ * (`scripts/tiny-yolo.mjs`) over `--records` records of one 320×240 image each (a red square the
+ * detector finds: one box per record). Measures the job throughput (records/s, from the POST to
+ * the job's `done`) and a legitimate stock y-websocket client's edit latency (writer → server →
+ * reader, on a record of its own) idle and while a job runs, in alternating windows (`ROUNDS`
+ * times, each loaded window running a new job over every record). Pass mark: loaded p50 and p99
+ * ≤ 1.2 × idle.
+ */
+const DATASET = "bench_preann";
+const EDITED = "edited";
+const WIDTH = 320;
+const HEIGHT = 240;
+const ROUNDS = 4;
+
+/** A dark RGB PNG with a red 40×40 square at (80, 80): one cell of the tiny detector once letterboxed, encoded here (load-tests has no image library). */
+function squarePng(): Buffer {
+  const raw = Buffer.alloc(HEIGHT * (1 + WIDTH * 3));
+  for (let y = 0; y < HEIGHT; y++)
+    for (let x = 0; x < WIDTH; x++) {
+      const inside = x >= 80 && x < 120 && y >= 80 && y < 120;
+      raw.set(inside ? [255, 0, 0] : [0, 0, 40], y * (1 + WIDTH * 3) + 1 + x * 3);
+    }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(WIDTH, 0);
+  ihdr.writeUInt32BE(HEIGHT, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+async function createDataset(records: number): Promise<{ root: string; dataDir: string }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-preann-"));
+  const dataDir = path.join(root, "data");
+  const library = new Library(dataDir);
+  await library.init();
+  const str = { collection: false, type: "str", required: false, default: "" };
+  const ds = await library.create(DATASET, {
+    id: DATASET,
+    name: DATASET,
+    description: "pre-annotation benchmark",
+    workspace: "image",
+    storage_mode: "filesystem",
+    record: { base: "Record", fields: {} },
+    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+    bbox: { base: "BBox", fields: {} },
+    views: { image: { base: "Image", fields: {} } },
+  });
+  await mkdir(path.join(dataDir, "media"), { recursive: true });
+  await writeFile(path.join(dataDir, "media", "square.png"), squarePng());
+  const ids = Array.from({ length: records }, (_, i) => `r${i}`);
+  await ds.add("records", [{ id: EDITED, split: "train" }, ...ids.map((id) => ({ id, split: "train" }))]);
+  await ds.add(
+    "images",
+    ids.map((id) => ({
+      id: `img-${id}`,
+      record_id: id,
+      logical_name: "image",
+      uri: "square.png",
+      width: WIDTH,
+      height: HEIGHT,
+      format: "PNG",
+    })),
+  );
+  await library.close();
+  execFileSync(process.execPath, [
+    path.join(repoRoot, "scripts", "tiny-yolo.mjs"),
+    path.join(dataDir, "models", "yolo"),
+    "yolo",
+  ]);
+  return { root, dataDir };
+}
+
+interface Job {
+  job_id: string;
+  status: string;
+  progress: { done: number; total: number | null; final: boolean; table_counts: Record<string, number> };
+}
+
+async function startJob(server: BenchServer, recordIds?: string[]): Promise<Job> {
+  const res = await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "yolo", threshold: 0.5, ...(recordIds ? { record_ids: recordIds } : {}) }),
+  });
+  if (res.status !== 202) throw new Error(`job refused: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Job;
+}
+
+async function getJob(server: BenchServer, id: string): Promise<Job> {
+  const res = await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate/jobs/${id}`);
+  if (!res.ok) throw new Error(`job ${id}: ${res.status}`);
+  return (await res.json()) as Job;
+}
+
+async function untilEnded(server: BenchServer, id: string): Promise<Job> {
+  let last: Job | null = null;
+  const ok = await pollUntil(
+    async () => {
+      last = await getJob(server, id);
+      return last.progress.final;
+    },
+    600_000,
+    20,
+  );
+  if (!ok || !last) throw new Error(`job ${id} did not end`);
+  return last;
+}
+
+/** Two stock clients on one record; `roundTrip()` adds an entity on one and waits for it on the other. */
+async function editors(server: BenchServer): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
+  const opts = { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true };
+  const base = `${server.wsUrl}/sync/${DATASET}`;
+  const wDoc = new Y.Doc();
+  const rDoc = new Y.Doc();
+  const writer = new WebsocketProvider(base, EDITED, wDoc, { ...opts, params: { name: "writer" } });
+  const reader = new WebsocketProvider(base, EDITED, rDoc, { ...opts, params: { name: "reader" } });
+  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000))) throw new Error("editors did not sync");
+  let n = 0;
+  return {
+    async roundTrip() {
+      const id = `edit-${n++}`;
+      const t0 = nowMs();
+      wDoc.transact(() => writeRowCells(wDoc, "entities", { id, record_id: EDITED, parent_id: "", category: "car" }));
+      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
+        throw new Error(`edit ${id} not seen`);
+      return nowMs() - t0;
+    },
+    destroy() {
+      writer.destroy();
+      reader.destroy();
+      wDoc.destroy();
+      rDoc.destroy();
+    },
+  };
+}
+
+export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutput> {
+  const params = {
+    records: numberOption(ctx.args, "--records", ctx.full ? 1000 : 200),
+    edits: numberOption(ctx.args, "--edits", ctx.full ? 400 : 160),
+  };
+  const data = await createDataset(params.records);
+  const server = await startTessera({ dataDir: data.dataDir });
+  try {
+    // Warm-up: the worker starts and the session loads (one record).
+    await untilEnded(server, (await startJob(server, ["r0"])).job_id);
+    ctx.log(`preannotate: a job over ${params.records} records`);
+    const t0 = nowMs();
+    const first = await untilEnded(server, (await startJob(server)).job_id);
+    const seconds = (nowMs() - t0) / 1000;
+    // Every record of the dataset: the image records and the editors' record (no image: nothing to detect).
+    if (first.status !== "done" || first.progress.done !== params.records + 1)
+      throw new Error(`the job ended ${first.status} at ${first.progress.done}`);
+    const throughput = params.records / seconds;
+    const perWindow = Math.max(10, Math.round(params.edits / ROUNDS));
+    const pair = await editors(server);
+    const idle: number[] = [];
+    const loaded: number[] = [];
+    let jobRecordsDuring = 0;
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        ctx.log(`preannotate: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a job runs`);
+        for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
+        const job = await startJob(server);
+        await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, 5);
+        for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
+        const during = await getJob(server, job.job_id);
+        if (during.progress.final) ctx.log("preannotate: the job ended before the loaded window did (use --records)");
+        await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate/jobs/${job.job_id}/cancel`, {
+          method: "POST",
+        });
+        const end = await untilEnded(server, job.job_id);
+        jobRecordsDuring += end.progress.done;
+      }
+    } finally {
+      pair.destroy();
+    }
+    const idleS = summarize(idle);
+    const loadedS = summarize(loaded);
+    const ratioP50 = loadedS.p50 / idleS.p50;
+    const ratioP99 = loadedS.p99 / idleS.p99;
+    const rows: Array<[string, LatencySummary]> = [
+      ["edit round trip, idle", idleS],
+      ["edit round trip, while a job runs", loadedS],
+    ];
+    const load = os.loadavg()[0] ?? Number.NaN;
+    return {
+      json: {
+        scenario: "preannotate",
+        params,
+        model: "tiny YOLO (scripts/tiny-yolo.mjs)",
+        jobSeconds: seconds,
+        recordsPerSecond: throughput,
+        results: Object.fromEntries(rows),
+        jobRecordsDuringEdits: jobRecordsDuring,
+        ratioP50,
+        ratioP99,
+        loadAverage1m: load,
+      },
+      tables: [
+        {
+          head: ["job records", "seconds", "records/s", "boxes written", "load 1m"],
+          rows: [
+            [
+              String(params.records),
+              fmt(seconds, 2),
+              fmt(throughput, 1),
+              String(first.progress.table_counts.bboxes ?? 0),
+              fmt(load, 2),
+            ],
+          ],
+        },
+        {
+          head: ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+          rows: rows.map(([name, s]) => [name, String(s.n), ...latencyCells(s)]),
+        },
+        {
+          head: ["job records during loaded windows", "loaded/idle p50", "loaded/idle p99", "load 1m"],
+          rows: [[String(jobRecordsDuring), fmt(ratioP50, 2), fmt(ratioP99, 2), fmt(load, 2)]],
+        },
+      ],
+    };
+  } finally {
+    await server.stop();
+    await rm(data.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,357 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { DatasetHandle } from "@tessera/dataset";
+import type { DetectorSpec, Filter, PreannotateJob } from "@tessera/shared-crdt";
+import type { RecordDocsPort, RestIdentity } from "../../http/recordDocs.js";
+import { silentLogger, type Logger } from "../../logger.js";
+import { InferenceError } from "../InferenceError.js";
+import type { InferenceService } from "../InferenceService.js";
+import { squareInputSize } from "../manifest.js";
+import type { RegisteredModel } from "../registry.js";
+import { JobFile } from "./jobFile.js";
+import { writeDetections, type ViewDetections } from "./proposals.js";
+
+/**
+ * Pre-annotation jobs (SPEC INF-PREANN): a detector run over a record, a selection, an explorer
+ * filter or a whole dataset. Records are processed in bounded batches: each record's image views
+ * go to the inference worker at background priority (a click is never queued behind a job), and
+ * the record's detections are written in one record-document edit (open records see them live;
+ * the persist worker folds them into LanceDB like any edit). Cancel is checked between records:
+ * a record is written whole or not at all, what was written stays. Progress goes to `onChange`
+ * (the live channel's `job:progress`) at most every {@link PROGRESS_EVERY_MS} and at each end.
+ */
+export interface PreannotateScope {
+  readonly recordIds?: readonly string[];
+  /** Explorer filters and free text (already checked against the records table). */
+  readonly filters?: readonly Filter[];
+  readonly q?: string;
+}
+
+export interface PreannotateServiceOptions {
+  readonly dataDir: string;
+  readonly inference: InferenceService;
+  readonly docs: RecordDocsPort;
+  readonly openDataset: (id: string) => Promise<DatasetHandle | null>;
+  readonly logger?: Logger;
+  readonly onChange?: (job: PreannotateJob) => void;
+  /** Records whose views are detected concurrently (default 2). */
+  readonly batch?: number;
+}
+
+const PROGRESS_EVERY_MS = 250;
+const DEFAULT_IOU = 0.45;
+/** Jobs a dataset may run at once; more wait (`pending`). */
+const RUNNING_PER_SERVER = 1;
+
+export class PreannotateError extends Error {
+  override name = "PreannotateError";
+  constructor(
+    readonly reason: "not_found" | "bad_request" | "conflict",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Running {
+  cancelled: boolean;
+  readonly done: Promise<void>;
+}
+
+const now = () => Date.now() / 1000;
+
+function detectorSpec(model: RegisteredModel): DetectorSpec {
+  const m = model.manifest;
+  const file = m.files.model;
+  if (m.task !== "detection" || file === undefined)
+    throw new InferenceError("wrong_task", `Model '${model.name}' is a ${m.task} model, not a detector`);
+  return {
+    name: model.name,
+    modelPath: path.join(model.dir, file),
+    inputSize: squareInputSize({ ...m, input_size: m.input_size ?? 640 }),
+  };
+}
+
+export class PreannotateService {
+  private readonly jobs = new Map<string, PreannotateJob>();
+  private readonly running = new Map<string, Running>();
+  private readonly waiting: Array<() => void> = [];
+  private readonly logger: Logger;
+  private lastEmit = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    private readonly options: PreannotateServiceOptions,
+    private readonly file: JobFile,
+    jobs: readonly PreannotateJob[],
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    for (const j of jobs) this.jobs.set(j.job_id, j);
+  }
+
+  static async open(options: PreannotateServiceOptions): Promise<PreannotateService> {
+    const { file, jobs } = await JobFile.open(options.dataDir, now);
+    return new PreannotateService(options, file, jobs);
+  }
+
+  list(datasetId: string): PreannotateJob[] {
+    return [...this.jobs.values()].filter((j) => j.dataset === datasetId).sort((a, b) => b.created_at - a.created_at);
+  }
+
+  get(datasetId: string, jobId: string): PreannotateJob {
+    const j = this.jobs.get(jobId);
+    if (!j || j.dataset !== datasetId) throw new PreannotateError("not_found", `Job '${jobId}' not found.`);
+    return j;
+  }
+
+  /** Checks the model and the scope, then starts the job (it runs after the jobs before it). */
+  async start(
+    handle: DatasetHandle,
+    input: { model: string; threshold: number; scope: PreannotateScope },
+    who: RestIdentity,
+  ): Promise<PreannotateJob> {
+    if (this.closed) throw new PreannotateError("conflict", "the server is shutting down");
+    const model = await this.options.inference.model(input.model);
+    const spec = detectorSpec(model);
+    const labels = model.manifest.labels ?? [];
+    const ids = input.scope.recordIds;
+    const scope: PreannotateJob["scope"] = ids
+      ? ids.length === 1
+        ? "record"
+        : "selection"
+      : input.scope.filters?.length || input.scope.q
+        ? "filter"
+        : "all";
+    if (ids) {
+      const found = await handle.getMany("records", ids, ["id"]);
+      const known = new Set(found.map((r) => String(r.id)));
+      const missing = ids.filter((id) => !known.has(id));
+      if (missing.length > 0)
+        throw new PreannotateError("not_found", `Record '${missing[0] ?? ""}' not found in dataset '${handle.id}'.`);
+    }
+    const job: PreannotateJob = {
+      job_id: randomUUID(),
+      kind: "preannotate",
+      dataset: handle.id,
+      status: "pending",
+      model: model.name,
+      threshold: input.threshold,
+      scope,
+      progress: { phase: "queued", done: 0, total: null, unit: "records", table_counts: {}, message: "", final: false },
+      error: {},
+      created_by: who.id,
+      created_at: now(),
+      updated_at: now(),
+    };
+    this.put(job, true);
+    const state: { cancelled: boolean } = { cancelled: false };
+    const done = this.run(job.job_id, handle, spec, labels, input, who, state).catch((err: unknown) => {
+      this.logger.error("pre-annotation job crashed", { job: job.job_id, error: (err as Error).message });
+    });
+    this.running.set(job.job_id, Object.assign(state, { done }));
+    return job;
+  }
+
+  /** Cancels a pending or running job; a job already ended is answered as it is. */
+  cancel(datasetId: string, jobId: string): PreannotateJob {
+    const job = this.get(datasetId, jobId);
+    const r = this.running.get(jobId);
+    if (r) r.cancelled = true;
+    if (job.status === "pending") {
+      // Not started yet: ended now (its runner sees the flag when its turn comes and does nothing).
+      return this.finish(job, "cancelled", "cancelled before it started");
+    }
+    return job;
+  }
+
+  /** Waits for a job to end (tests and shutdown). */
+  async settled(jobId: string): Promise<void> {
+    await this.running.get(jobId)?.done;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const r of this.running.values()) r.cancelled = true;
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.file.settled();
+  }
+
+  private async turn(): Promise<void> {
+    if (this.runningCount() < RUNNING_PER_SERVER) return;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private runningCount(): number {
+    return [...this.jobs.values()].filter((j) => j.status === "running").length;
+  }
+
+  private async run(
+    jobId: string,
+    handle: DatasetHandle,
+    spec: DetectorSpec,
+    labels: readonly string[],
+    input: { model: string; threshold: number; scope: PreannotateScope },
+    who: RestIdentity,
+    state: { cancelled: boolean },
+  ): Promise<void> {
+    try {
+      await this.turn();
+      if (state.cancelled) return;
+      let job = this.update(jobId, { status: "running", phase: "listing records" });
+      const recordIds = await this.recordIds(handle, input.scope);
+      job = this.update(jobId, { total: recordIds.length, phase: "detecting" });
+      const counts = { entities: 0, bboxes: 0, replaced: 0, skipped_views: 0 };
+      const batch = Math.max(1, this.options.batch ?? 2);
+      let done = 0;
+      for (let i = 0; i < recordIds.length; i += batch) {
+        if (state.cancelled) break;
+        const slice = recordIds.slice(i, i + batch);
+        // Detections of a batch run in parallel; each record is then written in one edit.
+        const results = await Promise.all(
+          slice.map((id) => this.detectRecord(handle, spec, id, input.threshold, () => counts.skipped_views++)),
+        );
+        for (const [k, views] of results.entries()) {
+          const recordId = slice[k];
+          if (recordId === undefined) continue;
+          if (state.cancelled) break;
+          if (views.length > 0) {
+            await this.options.docs.edit(handle.id, recordId, who, (doc) => {
+              const s = writeDetections(
+                doc,
+                handle.schema,
+                recordId,
+                who.id,
+                { model: spec.name, labels, jobId },
+                views,
+              );
+              counts.entities += s.entities;
+              counts.bboxes += s.bboxes;
+              counts.replaced += s.replaced;
+            });
+          }
+          done++;
+          job = this.update(jobId, { done, counts: { ...counts } });
+        }
+      }
+      if (state.cancelled && this.closed)
+        this.finish(
+          this.jobs.get(jobId) ?? job,
+          "error",
+          `the server stopped after ${done} of ${recordIds.length} records; their proposals stay. Start it again: it replaces the model's pending proposals.`,
+          "interrupted",
+        );
+      else if (state.cancelled)
+        this.finish(this.jobs.get(jobId) ?? job, "cancelled", `cancelled after ${done} of ${recordIds.length} records`);
+      else this.finish(this.jobs.get(jobId) ?? job, "done", `${counts.bboxes} boxes on ${done} records`);
+    } catch (err) {
+      const job = this.jobs.get(jobId);
+      const reason = err instanceof InferenceError ? err.reason : "error";
+      if (job) this.finish(job, "error", (err as Error).message, reason);
+      if (!(err instanceof Error)) throw err;
+    } finally {
+      this.running.delete(jobId);
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async recordIds(handle: DatasetHandle, scope: PreannotateScope): Promise<string[]> {
+    if (scope.recordIds) return [...new Set(scope.recordIds)];
+    const page = await handle.query("records", {
+      ...(scope.filters ? { filters: scope.filters } : {}),
+      ...(scope.q ? { q: scope.q } : {}),
+      sort: { column: "id", order: "asc" },
+      columns: ["id"],
+    });
+    return page.items.map((r) => String(r.id));
+  }
+
+  /** The record's image views and their detections above the threshold. */
+  private async detectRecord(
+    handle: DatasetHandle,
+    spec: DetectorSpec,
+    recordId: string,
+    threshold: number,
+    onSkipped: () => void,
+  ): Promise<ViewDetections[]> {
+    if (!handle.schema.tables.has("images")) return [];
+    const rows = (await handle.query("images", { where: { record_id: recordId }, columns: ["id"] })).items;
+    const out: ViewDetections[] = [];
+    for (const row of rows) {
+      const viewId = String(row.id);
+      let found: Awaited<ReturnType<InferenceService["view"]>>;
+      let image: Awaited<ReturnType<InferenceService["resized"]>>;
+      try {
+        found = await this.options.inference.view(handle.id, viewId);
+        image = await this.options.inference.resized(handle, found.view, found.uri, spec.inputSize);
+      } catch (err) {
+        // A view whose image is missing or undecodable is skipped (counted, logged); the job goes on.
+        if (!(err instanceof InferenceError) || (err.reason !== "bad_image" && err.reason !== "not_found")) throw err;
+        this.logger.warn("pre-annotation skipped a view", { dataset: handle.id, view: viewId, error: err.message });
+        onSkipped();
+        continue;
+      }
+      const view = found.view;
+      const reply = await this.options.inference.worker.detect({
+        model: spec,
+        viewSize: view.size,
+        image,
+        threshold,
+        iou: DEFAULT_IOU,
+      });
+      out.push({ viewId, size: view.size, detections: reply.detections });
+    }
+    return out;
+  }
+
+  private update(
+    jobId: string,
+    p: { status?: "running"; phase?: string; total?: number; done?: number; counts?: Record<string, number> },
+  ): PreannotateJob {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new PreannotateError("not_found", `Job '${jobId}' not found.`);
+    const next: PreannotateJob = {
+      ...job,
+      ...(p.status ? { status: p.status } : {}),
+      progress: {
+        ...job.progress,
+        ...(p.phase !== undefined ? { phase: p.phase } : {}),
+        ...(p.total !== undefined ? { total: p.total } : {}),
+        ...(p.done !== undefined ? { done: p.done } : {}),
+        ...(p.counts ? { table_counts: p.counts } : {}),
+      },
+      updated_at: now(),
+    };
+    const last = this.lastEmit.get(jobId) ?? 0;
+    const emit = p.status !== undefined || p.total !== undefined || performance.now() - last >= PROGRESS_EVERY_MS;
+    this.put(next, emit);
+    return next;
+  }
+
+  private finish(
+    job: PreannotateJob,
+    status: "done" | "cancelled" | "error",
+    message: string,
+    errorType = "error",
+  ): PreannotateJob {
+    const next: PreannotateJob = {
+      ...job,
+      status,
+      progress: { ...job.progress, phase: status, message, final: true },
+      error: status === "error" ? { type: errorType, message } : {},
+      updated_at: now(),
+    };
+    this.put(next, true);
+    this.lastEmit.delete(job.job_id);
+    return next;
+  }
+
+  private put(job: PreannotateJob, emit: boolean): void {
+    this.jobs.set(job.job_id, job);
+    if (!emit) return;
+    this.lastEmit.set(job.job_id, performance.now());
+    this.file.save([...this.jobs.values()], (err) =>
+      this.logger.error("cannot write the pre-annotation jobs file", { error: (err as Error).message }),
+    );
+    this.options.onChange?.(job);
+  }
+}
