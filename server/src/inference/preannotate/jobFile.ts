@@ -27,7 +27,7 @@ function isJob(v: unknown): v is PreannotateJob {
   );
 }
 
-export class JobFileError extends Error {
+class JobFileError extends Error {
   override name = "JobFileError";
 }
 

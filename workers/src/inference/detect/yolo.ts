@@ -10,7 +10,7 @@ import { nonMaxSuppression, type Candidate } from "./nms.js";
  * the N columns (cx, cy, w, h) in input pixels followed by C class scores. Boxes are mapped back
  * to the view's pixels (undo the padding, then the scale) and clipped to the view.
  */
-export class DetectError extends Error {
+class DetectError extends Error {
   override name = "DetectError";
 }
 
@@ -18,7 +18,7 @@ export class DetectError extends Error {
 const MAX_DETECTIONS = 300;
 const PAD = 114 / 255;
 
-export interface Letterbox {
+interface Letterbox {
   readonly tensor: Float32Array;
   readonly scale: number;
   readonly padX: number;
@@ -26,7 +26,7 @@ export interface Letterbox {
 }
 
 /** The letterboxed input tensor of a view already resized to fit the S × S frame. */
-export function letterbox(image: ResizedImage, viewSize: readonly [number, number], s: number): Letterbox {
+function letterbox(image: ResizedImage, viewSize: readonly [number, number], s: number): Letterbox {
   if (image.width > s || image.height > s) throw new DetectError(`image ${image.width}×${image.height} exceeds ${s}`);
   const padX = Math.floor((s - image.width) / 2);
   const padY = Math.floor((s - image.height) / 2);
@@ -43,7 +43,7 @@ export function letterbox(image: ResizedImage, viewSize: readonly [number, numbe
 }
 
 /** Reads `output0` [1, 4 + C, N] into candidates above `threshold` (best class per column). */
-export function candidates(data: Float32Array, dims: readonly number[], threshold: number): Candidate[] {
+function candidates(data: Float32Array, dims: readonly number[], threshold: number): Candidate[] {
   const [batch, rows, n] = dims;
   if (dims.length !== 3 || batch !== 1 || rows === undefined || n === undefined || rows < 5)
     throw new DetectError(`output0 must be [1, 4 + classes, N], got [${dims.join(", ")}]`);
@@ -81,7 +81,7 @@ function toView(c: Candidate, lb: Letterbox, viewSize: readonly [number, number]
   return { box: [x0, y0, x1 - x0, y1 - y0], classIndex: c.classIndex, score: Math.min(1, Math.max(0, c.score)) };
 }
 
-export async function detect(
+async function detect(
   pool: SessionPool,
   m: Pick<DetectRequest, "model" | "image" | "viewSize" | "threshold" | "iou">,
 ): Promise<Detection[]> {
