@@ -2,17 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { crc32, deflateSync } from "node:zlib";
-import WebSocket from "ws";
-import * as Y from "yjs";
-import { WebsocketProvider } from "y-websocket";
 import { Library } from "@tessera/dataset";
-import { readRows, writeRowCells } from "@tessera/shared-crdt";
 import { nowMs, pollUntil } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
 import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { editorPair, type EditorPair } from "../probes/editorPair.js";
+import { rgbPng } from "../gen/png.js";
 
 /**
  * `preannotate` (Tessera only): pre-annotation jobs with the tiny YOLO-family detector
@@ -29,32 +26,9 @@ const WIDTH = 320;
 const HEIGHT = 240;
 const ROUNDS = 4;
 
-/** A dark RGB PNG with a red 40×40 square at (80, 80): one cell of the tiny detector once letterboxed, encoded here (load-tests has no image library). */
+/** A dark RGB PNG with a red 40×40 square at (80, 80): one cell of the tiny detector once letterboxed. */
 function squarePng(): Buffer {
-  const raw = Buffer.alloc(HEIGHT * (1 + WIDTH * 3));
-  for (let y = 0; y < HEIGHT; y++)
-    for (let x = 0; x < WIDTH; x++) {
-      const inside = x >= 80 && x < 120 && y >= 80 && y < 120;
-      raw.set(inside ? [255, 0, 0] : [0, 0, 40], y * (1 + WIDTH * 3) + 1 + x * 3);
-    }
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(WIDTH, 0);
-  ihdr.writeUInt32BE(HEIGHT, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+  return rgbPng(WIDTH, HEIGHT, (x, y) => (x >= 80 && x < 120 && y >= 80 && y < 120 ? [255, 0, 0] : [0, 0, 40]));
 }
 
 async function createDataset(records: number): Promise<{ root: string; dataDir: string }> {
@@ -136,31 +110,8 @@ async function untilEnded(server: BenchServer, id: string): Promise<Job> {
 }
 
 /** Two stock clients on one record; `roundTrip()` adds an entity on one and waits for it on the other. */
-async function editors(server: BenchServer): Promise<{ roundTrip(): Promise<number>; destroy(): void }> {
-  const opts = { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, disableBc: true };
-  const base = `${server.wsUrl}/sync/${DATASET}`;
-  const wDoc = new Y.Doc();
-  const rDoc = new Y.Doc();
-  const writer = new WebsocketProvider(base, EDITED, wDoc, { ...opts, params: { name: "writer" } });
-  const reader = new WebsocketProvider(base, EDITED, rDoc, { ...opts, params: { name: "reader" } });
-  if (!(await pollUntil(() => writer.synced && reader.synced, 30_000))) throw new Error("editors did not sync");
-  let n = 0;
-  return {
-    async roundTrip() {
-      const id = `edit-${n++}`;
-      const t0 = nowMs();
-      wDoc.transact(() => writeRowCells(wDoc, "entities", { id, record_id: EDITED, parent_id: "", category: "car" }));
-      if (!(await pollUntil(() => readRows(rDoc, "entities").some((r) => r.id === id), 30_000, 2)))
-        throw new Error(`edit ${id} not seen`);
-      return nowMs() - t0;
-    },
-    destroy() {
-      writer.destroy();
-      reader.destroy();
-      wDoc.destroy();
-      rDoc.destroy();
-    },
-  };
+function editors(server: BenchServer): Promise<EditorPair> {
+  return editorPair(`${server.wsUrl}/sync/${DATASET}`, EDITED);
 }
 
 export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutput> {
