@@ -21,6 +21,7 @@ import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
  * | CORS | | `TESSERA_CORS_ORIGINS` (comma-separated origins) | none |
  * | host names besides loopback | | `TESSERA_ALLOWED_HOSTS` (`http/hosts.ts`) | none |
  * | sync limits | | `TESSERA_WS_INTAKE_*`, `TESSERA_WS_MAX_PENDING_*`, `TESSERA_WS_AWARENESS_*` (`syncLimitsFromEnv`) | |
+ * | scaled mode (several processes through Redis) | `--redis` | `TESSERA_REDIS_URL` (`redis://[user:password@]HOST:PORT[/db]`, `rediss://` for TLS) | off: one process |
  *
  * A flag wins over its variable. Invalid values throw a typed error naming the variable.
  */
@@ -30,6 +31,8 @@ export interface ServerRunFlags {
   readonly port?: number;
   /** `false` for `--no-auth`. */
   readonly auth?: boolean;
+  /** `--redis URL`: the scaled mode (docs/ARCHITECTURE.md §6). */
+  readonly redis?: string;
 }
 
 /** A server setting from the environment is invalid (the message names the variable). */
@@ -50,6 +53,33 @@ function portFrom(env: NodeJS.ProcessEnv): number | undefined {
   if (port === null)
     throw new ServerConfigError(`PORT must be a port number 0-65535 (got ${JSON.stringify(raw.slice(0, 16))})`);
   return port;
+}
+
+/**
+ * The Redis URL of the scaled mode, checked here so a typo stops the start with a message naming
+ * where it came from (null: one process, no Redis).
+ */
+export function redisUrlFrom(raw: string | undefined, source: string): string | null {
+  const text = raw?.trim();
+  if (text === undefined || text === "") return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ServerConfigError(`${source} must be a redis://HOST:PORT URL (got ${JSON.stringify(text.slice(0, 80))})`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
+    throw new ServerConfigError(
+      `${source} must start with redis:// or rediss:// (got ${JSON.stringify(url.protocol)})`,
+    );
+  if (url.hostname === "") throw new ServerConfigError(`${source} names no host`);
+  if (url.port !== "" && parsePort(url.port) === null) throw new ServerConfigError(`${source} has a bad port`);
+  const db = url.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d{1,2}$/.test(db))
+    throw new ServerConfigError(
+      `${source}: the path must be a database number (got ${JSON.stringify(db.slice(0, 16))})`,
+    );
+  return text;
 }
 
 /** Comma-separated origins, blanks dropped. */
@@ -79,6 +109,10 @@ export function serverOptionsFrom(
     // for a process to start.
     collaboration: { syncLimits: syncLimitsFromEnv(env), persistWorkerStart: "with-server" },
     inference: inferenceOptionsFromEnv(env),
+    redisUrl:
+      flags.redis !== undefined
+        ? redisUrlFrom(flags.redis, "--redis")
+        : redisUrlFrom(env.TESSERA_REDIS_URL, "TESSERA_REDIS_URL"),
   };
 }
 

@@ -74,6 +74,11 @@ export interface StartServerOptions {
    * inference request (default on); `false` leaves the inference routes answering "nothing connected".
    */
   readonly inference?: false | InferenceOptions;
+  /**
+   * The scaled mode (docs/ARCHITECTURE.md §6): this process is one of several sharing `dataDir`
+   * through the Redis at this URL. Null or absent: the one-process mode, no Redis.
+   */
+  readonly redisUrl?: string | null;
 }
 
 /** `startServer` refused its options (e.g. single-user mode on a network interface). */
@@ -105,6 +110,8 @@ function defaultClientDir(): string | null {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? "127.0.0.1";
+  if (options.redisUrl)
+    throw new StartServerError("the scaled mode (--redis / TESSERA_REDIS_URL) is not available in this build");
   if (options.auth.mode === "off" && !LOOPBACK.has(host)) {
     throw new StartServerError(
       `authentication is off (--no-auth / TESSERA_AUTH=off): the single-user mode listens on 127.0.0.1 only, not ${host}. Turn authentication on to serve a network.`,

@@ -114,11 +114,15 @@ export function buildProgram(io: CliIo): Command {
       "--no-auth",
       "single-user mode: no accounts, everyone is the local admin; listens on 127.0.0.1 only (also TESSERA_AUTH=off)",
     )
+    .option(
+      "--redis <url>",
+      "scaled mode: run as one of several processes sharing DATA_DIR through Redis (redis://HOST:PORT; also TESSERA_REDIS_URL)",
+    )
     .addHelpText(
       "after",
-      "\nEnvironment: TESSERA_AUTH, TESSERA_ADMIN_USER, TESSERA_ADMIN_PASSWORD, TESSERA_TRUST_PROXY,\nTESSERA_CORS_ORIGINS, TESSERA_ALLOWED_HOSTS, TESSERA_WS_* (see the README).",
+      "\nEnvironment: TESSERA_AUTH, TESSERA_ADMIN_USER, TESSERA_ADMIN_PASSWORD, TESSERA_TRUST_PROXY,\nTESSERA_CORS_ORIGINS, TESSERA_ALLOWED_HOSTS, TESSERA_WS_*, TESSERA_REDIS_URL (see the README).",
     )
-    .action(async (dataDir: string, opts: { host?: string; port?: number; auth: boolean }) => {
+    .action(async (dataDir: string, opts: { host?: string; port?: number; auth: boolean; redis?: string }) => {
       await runServer(io, { dataDir, ...opts });
     });
   registerUsersCommands(program, io);
