@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { nowMs, sleep } from "./clock.js";
+import { sampleProcesses } from "./procStats.js";
 import type { BenchServer } from "./servers/process.js";
 import { ServerStartError } from "./servers/process.js";
 import { REDIS_DURABILITY_ARGS, startRedisProcess, type RedisProcess } from "./servers/redis.js";
@@ -101,15 +102,19 @@ async function waitHealthy(server: BenchServer, timeoutMs: number): Promise<void
   throw new ClusterStartError(`${server.url}/health did not answer 200 within ${timeoutMs} ms (${last})`);
 }
 
-/** Whether a process of `kind` with this pid has its heartbeat key in Redis (`tessera:proc:*`, JSON). */
-async function registered(redis: RedisProcess, kind: "web" | "persist", pid: number): Promise<boolean> {
+/**
+ * Whether a process of `kind` in the tree of `rootPid` (the launched process, or the worker child it
+ * supervises) has its heartbeat key in Redis (`tessera:proc:*`, JSON with `kind` and `pid`).
+ */
+async function registered(redis: RedisProcess, kind: "web" | "persist", rootPid: number): Promise<boolean> {
+  const tree = new Set((await sampleProcesses(rootPid)).map((p) => p.pid));
   const keys = await redis.command("KEYS", "tessera:proc:*");
   for (const key of keys) {
     const [value] = await redis.command("GET", key);
     if (value === undefined) continue;
     try {
       const info = JSON.parse(value) as { kind?: unknown; pid?: unknown };
-      if (info.kind === kind && info.pid === pid) return true;
+      if (info.kind === kind && typeof info.pid === "number" && tree.has(info.pid)) return true;
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
       // Not a process record of ours: ignore it.
