@@ -34,7 +34,7 @@ export interface ClusterOptions {
 }
 
 /** A standalone persist worker of the cluster. */
-export interface PersistProcess {
+interface PersistProcess {
   readonly pid: number;
   stop(): Promise<void>;
   kill(): Promise<void>;
@@ -50,7 +50,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export class ClusterStartError extends Error {
+class ClusterStartError extends Error {
   override name = "ClusterStartError";
 }
 

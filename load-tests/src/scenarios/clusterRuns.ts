@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import * as os from "node:os";
 import type { BotReport, BotSpec, ObserverReport } from "../bots/commands.js";
 import { startCluster, type Cluster } from "../cluster.js";
 import { nowMs, pollUntil, sleep } from "../clock.js";
@@ -69,12 +69,11 @@ export interface ThroughputResult {
   readonly botsLoopDelayP99Ms: number;
 }
 
+/** What `uptime` prints: time since boot and the 1, 5 and 15-minute load averages (read through `os`). */
 export function uptime(): string {
-  try {
-    return execFileSync("uptime", { encoding: "utf8" }).trim();
-  } catch (err) {
-    return `uptime unavailable: ${(err as Error).message}`;
-  }
+  const [one, five, fifteen] = os.loadavg().map((v) => v.toFixed(2));
+  const up = os.uptime();
+  return `up ${Math.floor(up / 86_400)} days ${Math.floor((up % 86_400) / 3600)}:${String(Math.floor((up % 3600) / 60)).padStart(2, "0")}, load average: ${one}, ${five}, ${fifteen}`;
 }
 
 async function startConfig(cfg: ClusterConfig, dataDir: string, ctx: ScenarioContext): Promise<Cluster> {
