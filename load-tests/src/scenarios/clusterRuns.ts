@@ -193,8 +193,16 @@ export async function fanoutOn(cfg: ClusterConfig, p: ClusterParams, ctx: Scenar
     await Promise.all(observerProcs.map((o) => o.call("stopLoad", {})));
     const stoppedAt = nowMs();
     await bots.call("waitConfirmed", { timeoutMs: 10_000 }, 20_000);
-    const botReport = await bots.call("report", { from, to });
-    const obsReports = await Promise.all(observerProcs.map((o) => o.call("report", { from, to })));
+    // The observers may lag behind the confirmations on a loaded machine: count what they missed once they
+    // caught up (or after 15 s).
+    const catchUp = nowMs() + 15_000;
+    let botReport = await bots.call("report", { from, to });
+    let obsReports = await Promise.all(observerProcs.map((o) => o.call("report", { from, to })));
+    while (undelivered(botReport, obsReports) > 0 && nowMs() < catchUp) {
+      await sleep(250);
+      botReport = await bots.call("report", { from, to });
+      obsReports = await Promise.all(observerProcs.map((o) => o.call("report", { from, to })));
+    }
     await bots.call("leave", { timeoutMs: 5_000 });
     await Promise.all(observerProcs.map((o) => o.call("leave", {})));
     const folded = await waitFolded(cluster, data.dataDir, stoppedAt, 30_000);
