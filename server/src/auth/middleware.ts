@@ -17,16 +17,21 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function authenticateRequests(auth: AuthService): RequestHandler {
   return (req, res, next) => {
-    const a = auth.authenticate(req);
-    attachRequestAuth(req, {
-      principal: a.principal,
-      failure: a.failure,
-      sessionDigest: a.sessionDigest,
-      role: null,
-      datasetId: null,
-    });
-    if (a.setCookie) res.append("Set-Cookie", a.setCookie);
-    next();
+    auth.authenticate(req).then(
+      (a) => {
+        attachRequestAuth(req, {
+          principal: a.principal,
+          failure: a.failure,
+          sessionDigest: a.sessionDigest,
+          role: null,
+          datasetId: null,
+        });
+        if (a.setCookie) res.append("Set-Cookie", a.setCookie);
+        next();
+      },
+      // Credentials that cannot be checked now (Redis unreachable in the scaled mode): Express answers 500.
+      (err: unknown) => next(err),
+    );
   };
 }
 
