@@ -148,6 +148,30 @@ describe("scaled mode: accounts and sessions shared by the processes", () => {
     await sync.closed;
   });
 
+  it("API tokens created at the same moment on A and B all survive: no process writes a stale tokens file over another's", async () => {
+    const cookie = await login(a.url, "tokened");
+    const made = await Promise.all(
+      [a, b, a, b, a, b].map(async (server, i) => {
+        const r = await call(`${server.url}/auth/tokens`, jsonInit("POST", { name: `t${i}` }, { cookie }));
+        expect(r.status).toBe(201);
+        return r.body.token as string;
+      }),
+    );
+    for (const server of [a, b])
+      for (const token of made)
+        expect(
+          (await call(`${server.url}/auth/me`, { headers: bearer(token) })).status,
+          `a token on ${server.url}`,
+        ).toBe(200);
+    const listed = (await call(`${b.url}/auth/tokens`, { headers: { cookie } })).body as Array<{ name: string }>;
+    expect(
+      listed
+        .map((t) => t.name)
+        .filter((n) => /^t\d$/.test(n))
+        .sort(),
+    ).toEqual(["t0", "t1", "t2", "t3", "t4", "t5"]);
+  });
+
   it("the per-user websocket limit counts the user's sockets on A and B together", async () => {
     const cookie = await login(a.url, "limited");
     const onA = [await syncSocket(a, { cookie }), await syncSocket(a, { cookie })];
