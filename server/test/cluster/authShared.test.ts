@@ -1,4 +1,5 @@
 import os from "node:os";
+import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { io, type Socket } from "socket.io-client";
@@ -14,6 +15,7 @@ import {
   jsonInit,
   login,
   PASSWORD,
+  percentile,
   seedUsers,
   tokenFor,
   upgrade,
@@ -191,6 +193,35 @@ describe("scaled mode: accounts and sessions shared by the processes", () => {
       async () => (await upgrade(b.url, `/sync/${DS}/r2`, { cookie })).status === "open" || undefined,
       "a place freed on A to be usable on B",
     );
+  });
+
+  it("checks a session in Redis on every request and counts websockets in Redis at every upgrade, in milliseconds (p50/p99 printed)", async () => {
+    const cookie = await login(a.url, "annotator");
+    const rest: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      const r = await call(`${b.url}/auth/me`, { headers: { cookie } });
+      rest.push(performance.now() - t0);
+      expect(r.status).toBe(200);
+    }
+    const upgrades: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      const s = await syncSocket(b, { cookie }, "r2");
+      upgrades.push(performance.now() - t0);
+      s.ws.close();
+      await s.closed;
+    }
+    rest.sort((x, y) => x - y);
+    upgrades.sort((x, y) => x - y);
+    const load = os.loadavg()[0]?.toFixed(2);
+    console.log(
+      `scaled mode on B, session from A: GET /auth/me p50 ${percentile(rest, 50).toFixed(1)} ms, p99 ${percentile(rest, 99).toFixed(1)} ms (200); ` +
+        `sync upgrade p50 ${percentile(upgrades, 50).toFixed(1)} ms, p99 ${percentile(upgrades, 99).toFixed(1)} ms (40); load ${load}`,
+    );
+    // Headroom for a loaded 2-core machine: a lookup is one GET and a stat, an admission one Lua script.
+    expect(percentile(rest, 99)).toBeLessThan(1000);
+    expect(percentile(upgrades, 99)).toBeLessThan(2000);
   });
 
   it("failed logins on A lock the account on B too", async () => {
