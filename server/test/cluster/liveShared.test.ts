@@ -138,6 +138,22 @@ describe("scaled mode: the live channel across processes", () => {
     rita.socket.disconnect();
   });
 
+  it("an assignment made through A is listed by B and announced to B's live clients", async () => {
+    const lead = join(b, "Lead", "admin");
+    await lead.seen("hello");
+    // B has read the dataset's assignments before A writes.
+    expect(((await call(`${b.url}/datasets/${DS}/assignments`)).body as { items: unknown[] }).items).toEqual([]);
+    const assigned = await call(
+      `${a.url}/datasets/${DS}/assignments`,
+      jsonInit("POST", { record_ids: ["r1", "r2"], annotators: ["alice"] }),
+    );
+    expect(assigned.status).toBe(200);
+    const onB = (await call(`${b.url}/datasets/${DS}/assignments`)).body as { items: Array<{ record_id: string }> };
+    expect(onB.items.map((x) => x.record_id).sort()).toEqual(["r1", "r2"]);
+    await lead.seen<{ change: string; record_ids: string[] }>("assign:changed", (e) => e.change === "assigned");
+    lead.socket.disconnect();
+  });
+
   it("a review comment posted on A shows on B: B's REST list and B's live clients", async () => {
     const rita = join(b, "Rita", "reviewer");
     await rita.seen("hello");
