@@ -6,6 +6,7 @@ import type { ReviewThread } from "@tessera/shared-crdt/api";
 import { startRedis, type RedisServer } from "../../../storage/test/support/redisServer.js";
 import { buildDataDir, DS, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 import { call, jsonInit } from "../auth/support.js";
+import { runningServer, runningServers } from "../../src/serverLock.js";
 
 /**
  * The live channel and the team's shared files across the processes of the scaled mode: two real
@@ -177,5 +178,17 @@ describe("scaled mode: the live channel across processes", () => {
     const onA = (await call(`${a.url}/datasets/${DS}/records/r1/review/threads`)).body as ReviewThread[];
     expect(onA[0]?.messages.map((m) => m.text)).toEqual(["the box is loose", "tightened"]);
     rita.socket.disconnect();
+  });
+
+  it("offline tools see every process serving the directory: one that stops leaves the others' server locks", async () => {
+    const c = await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url });
+    try {
+      expect((await runningServers(data.dataDir)).map((x) => x.url).sort()).toEqual([a.url, b.url, c.url].sort());
+    } finally {
+      await c.stop();
+    }
+    // What `tessera data import --mode overwrite` asks: still served, by A or B.
+    expect([a.url, b.url]).toContain((await runningServer(data.dataDir))?.url);
+    expect((await runningServers(data.dataDir)).map((x) => x.url).sort()).toEqual([a.url, b.url].sort());
   });
 });
