@@ -27,7 +27,7 @@ export function serverLockPath(dataDir: string, processId?: string): string {
 }
 
 /** The folder of the scaled mode's per-process locks. */
-export function serverLocksDir(dataDir: string): string {
+function serverLocksDir(dataDir: string): string {
   return path.join(dataDir, ".tessera", "servers");
 }
 

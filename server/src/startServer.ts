@@ -124,6 +124,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger,
     corsOrigins: options.corsOrigins ?? [],
     shared: liveCluster ? sharedAuth(liveCluster, options.dataDir, logger) : null,
+  }).catch(async (err: unknown) => {
+    await liveCluster?.close();
+    throw err;
   });
   let firstAdmin: FirstAdmin | null = null;
   try {

@@ -33,7 +33,7 @@ export interface LiveKeys {
   readonly socketIo: string;
 }
 
-export function liveKeys(prefix = "tessera:"): LiveKeys {
+function liveKeys(prefix = "tessera:"): LiveKeys {
   const enc = encodeURIComponent;
   return {
     prefix,
@@ -72,7 +72,7 @@ function parseEnvelope(text: string): Envelope | null {
   return null;
 }
 
-export class LiveClusterError extends Error {
+class LiveClusterError extends Error {
   override name = "LiveClusterError";
 }
 
@@ -206,7 +206,7 @@ export class LiveCluster {
 }
 
 /** A Redis URL without its password, for messages. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
