@@ -6,7 +6,7 @@ import { ClusterPresence } from "./ClusterPresence.js";
 import type { LiveCluster } from "./LiveCluster.js";
 
 /**
- * The live channel of the scaled mode: socket.io's Redis adapter carries every emit to a dataset's
+ * The live channel of the scaled mode (SPEC L-CLUSTER): socket.io's Redis adapter carries every emit to a dataset's
  * room (presence, follow, status changes, activity, review threads, assignments, job progress) to
  * the people connected to the other processes, and the presence a connection is greeted with is
  * the whole cluster's.
