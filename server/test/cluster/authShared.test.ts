@@ -238,4 +238,25 @@ describe("scaled mode: accounts and sessions shared by the processes", () => {
     expect(onB.headers.get("retry-after")).not.toBeNull();
     console.log(`login lock across processes: B answered ${onB.status}; load ${os.loadavg()[0]?.toFixed(2)}`);
   });
+
+  it("while Redis is down a session cannot be checked: 503 + Retry-After, never let in as anybody; once Redis is back (AOF) it holds again", async () => {
+    const cookie = await login(a.url, "annotator");
+    await redis.kill();
+    try {
+      const r = await call(`${b.url}/auth/me`, { headers: { cookie } });
+      expect(r.status).toBe(503);
+      expect(r.body.detail).toMatch(/unavailable/);
+      expect(r.headers.get("retry-after")).not.toBeNull();
+      // The process keeps serving what needs no account.
+      expect((await call(`${b.url}/health`)).status).toBeLessThan(500);
+    } finally {
+      await redis.restart();
+    }
+    await waitFor(
+      async () => (await call(`${b.url}/auth/me`, { headers: { cookie } })).status === 200 || undefined,
+      "the session to hold again once Redis is back",
+      20_000,
+    );
+    expect(a.alive() && b.alive()).toBe(true);
+  });
 });
