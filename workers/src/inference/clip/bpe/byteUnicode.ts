@@ -10,14 +10,16 @@ function build(): { chars: string[]; order: string[] } {
   const order: string[] = [];
   for (let b = 0; b < 256; b++)
     if (printable(b)) {
-      chars[b] = String.fromCharCode(b);
-      order.push(chars[b]);
+      const c = String.fromCharCode(b);
+      chars[b] = c;
+      order.push(c);
     }
   let n = 0;
   for (let b = 0; b < 256; b++)
     if (!printable(b)) {
-      chars[b] = String.fromCharCode(256 + n++);
-      order.push(chars[b]);
+      const c = String.fromCharCode(256 + n++);
+      chars[b] = c;
+      order.push(c);
     }
   return { chars, order };
 }
