@@ -24,7 +24,7 @@ export const TokenizerManifest = Type.Object(
 export type TokenizerManifest = Static<typeof TokenizerManifest>;
 
 /** True when `file` (as written in a manifest) stays inside the model folder. */
-export function isInsideFolder(file: string): boolean {
+function isInsideFolder(file: string): boolean {
   const norm = path.posix.normalize(file.replaceAll("\\", "/"));
   return !(path.posix.isAbsolute(norm) || norm.startsWith("../") || norm === "..");
 }
