@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -46,16 +47,22 @@ describe("CLIP BPE tokenizer against OpenAI CLIP's reference ids", () => {
 
   it("reads the vocabulary once per file and model (cached while the file is unchanged)", () => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const fresh = new ClipBpe(readVocabulary(VOCAB, null));
+    const cpu = process.cpuUsage(cpu0);
     const loadMs = performance.now() - t0;
+    const loadCpuMs = (cpu.user + cpu.system) / 1000;
     const t1 = performance.now();
     const again = clipBpeFor(VOCAB, null);
     const cachedMs = performance.now() - t1;
-    console.log(`clip-bpe vocabulary load ${loadMs.toFixed(1)} ms, cached look-up ${cachedMs.toFixed(3)} ms`);
+    console.log(
+      `clip-bpe vocabulary load ${loadMs.toFixed(1)} ms wall, ${loadCpuMs.toFixed(1)} ms CPU; cached look-up ${cachedMs.toFixed(3)} ms; load average ${os.loadavg()[0]?.toFixed(2)}`,
+    );
     expect(again).toBe(tokenizer);
     expect(fresh).not.toBe(tokenizer);
-    // Once per model at the worker's first text query: well under a second even on a loaded machine.
-    expect(loadMs).toBeLessThan(2000);
+    // Once per model at the worker's first text query. CPU time, not wall time: the shared machine's
+    // load stretches the wall clock (≈ 0.1 s CPU when measured; the bound leaves room for a slow CI).
+    expect(loadCpuMs).toBeLessThan(1500);
     expect(cachedMs).toBeLessThan(50);
   });
 });

@@ -26,7 +26,8 @@ function specials(ids: ReadonlyMap<string, number>, file: string): { startId: nu
 }
 
 function pairKey(line: string, where: string): string {
-  const parts = line.trim().split(/\s+/);
+  const simple = line.trim().split(" ");
+  const parts = simple.length === 2 ? simple : line.trim().split(/\s+/);
   if (parts.length !== 2)
     throw new ClipError(`${where}: a merge is two tokens separated by a space (got ${JSON.stringify(line)})`);
   return `${parts[0]} ${parts[1]}`;
@@ -38,8 +39,17 @@ function pairKey(line: string, where: string): string {
  * `</w>`, each merge's result in order, then `<|startoftext|>` and `<|endoftext|>` (49 408 in all).
  */
 function openAiMerges(file: string, data: Buffer): BpeVocabulary {
-  const text = (file.endsWith(".gz") ? gunzipSync(data) : data).toString("utf8");
-  const lines = text.split("\n").slice(1, OPENAI_MERGES + 1);
+  const bytes = file.endsWith(".gz") ? gunzipSync(data) : data;
+  // Only the first lines are used (the file has ≈ 262 000): decode just those.
+  let end = -1;
+  for (let n = 0; n <= OPENAI_MERGES; n++) {
+    end = bytes.indexOf(0x0a, end + 1);
+    if (end === -1) break;
+  }
+  const lines = bytes
+    .toString("utf8", 0, end === -1 ? bytes.length : end)
+    .split("\n")
+    .slice(1, OPENAI_MERGES + 1);
   while (lines.length > 0 && lines[lines.length - 1]?.trim() === "") lines.pop();
   const name = path.basename(file);
   const vocab = [...BYTE_ORDER, ...BYTE_ORDER.map((c) => `${c}</w>`)];
