@@ -32,8 +32,14 @@ describe("CLIP BPE tokenizer against OpenAI CLIP's reference ids", () => {
 
   it(`tokenises each of the ${expected.cases.length} corpus strings to exactly the reference ids`, () => {
     expect(expected.cases.length).toBeGreaterThanOrEqual(300);
+    const t0 = performance.now();
+    const got = expected.cases.map(({ text }) => padded(tokenizer.tokens(text, CONTEXT)));
+    const perText = (performance.now() - t0) / expected.cases.length;
+    console.log(
+      `clip-bpe: ${expected.cases.length} texts, ${(perText * 1000).toFixed(0)} µs per text (first pass, memo empty); load average ${os.loadavg()[0]?.toFixed(2)}`,
+    );
     const wrong = expected.cases
-      .map(({ text, ids }) => ({ text, want: ids, got: padded(tokenizer.tokens(text, CONTEXT)) }))
+      .map(({ text, ids }, i) => ({ text, want: ids, got: got[i] }))
       .filter(({ want, got }) => JSON.stringify(want) !== JSON.stringify(got));
     expect(wrong).toEqual([]);
   });
