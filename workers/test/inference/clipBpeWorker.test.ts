@@ -151,6 +151,25 @@ describe("clip-bpe text tower in the inference worker", () => {
     expect(Math.abs(dot(tail ?? new Float32Array(), red ?? new Float32Array()))).toBeLessThan(0.5);
   });
 
+  it("a megabyte-long text query does not stall the worker: only its head is tokenised, and other requests still run", async () => {
+    let seed = 7;
+    const letter = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return String.fromCharCode(97 + Math.floor((seed / 2147483648) * 26));
+    };
+    // One 1 MB "word": the reference BPE's cost grows with the square of a word's length (hours here).
+    const huge = `red ${Array.from({ length: 1_000_000 }, letter).join("")}`;
+    const started = performance.now();
+    const reply = await worker.request({ type: "embed_texts", id: 8, model: spec, texts: [huge] });
+    const ms = performance.now() - started;
+    console.log(`1 MB text query answered in ${ms.toFixed(0)} ms (load average ${os.loadavg()[0]?.toFixed(2)})`);
+    expect(reply.type).toBe("embedded_vectors");
+    expect(ms).toBeLessThan(20_000);
+    const [red] = await vectors(worker, { type: "embed_images", id: 9, model: spec, images: [uniform([255, 0, 0])] });
+    const vector = reply.type === "embedded_vectors" ? reply.vectors[0] : undefined;
+    expect(dot(vector ?? new Float32Array(), red ?? new Float32Array())).toBeGreaterThan(0.99);
+  }, 60_000);
+
   it("a clip-bpe tokenizer without its file fails the request with a message naming tokenizer.file; the worker keeps serving", async () => {
     const noFile = { ...spec, tokenizer: { kind: "clip-bpe", vocab: [], maxLength: 77 } };
     const refused = await worker.request({ type: "embed_texts", id: 5, model: noFile, texts: ["red"] });

@@ -12,15 +12,30 @@ import { END, readVocabulary, START, type BpeVocabulary } from "./vocabulary.js"
  * lowest rank first; each resulting symbol is one id. A text becomes
  * `<|startoftext|>` … `<|endoftext|>`, cut to the context length keeping `<|endoftext|>` last,
  * padded with 0.
+ *
+ * Only the first {@link MAX_TEXT_CHARS} characters of a text are read, and pieces stop once the
+ * context is full: the reference's cost grows with the square of a long word's length (and of the
+ * depth of nested entities such as `&amp;amp;…`), so a megabyte-long query would stall the worker
+ * for everyone. 77 tokens are a few hundred characters of prose; the ids differ from the reference
+ * only for a text whose first 4 096 characters give fewer than 76 tokens (mostly white space or
+ * markup) and that has more after them.
  */
 
 const PIECE = new RegExp(
   `<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^${PY_WHITESPACE}\\p{L}\\p{N}]+`,
   "giu",
 );
+export const MAX_TEXT_CHARS = 4096;
 /** Bounded per-tokenizer memo of pieces already merged (queries repeat words). */
 const MEMO_LIMIT = 50_000;
 const utf8 = new TextEncoder();
+
+/** The first {@link MAX_TEXT_CHARS} UTF-16 units of `text`, not splitting a surrogate pair. */
+function headOf(text: string): string {
+  if (text.length <= MAX_TEXT_CHARS) return text;
+  const last = text.charCodeAt(MAX_TEXT_CHARS - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_TEXT_CHARS - 1 : MAX_TEXT_CHARS);
+}
 
 export class ClipBpe {
   private readonly memo = new Map<string, readonly number[]>();
@@ -35,10 +50,16 @@ export class ClipBpe {
     return this.vocab.endId;
   }
 
-  /** The ids of a text's tokens, without the start/end tokens and uncut. */
-  encode(text: string): number[] {
+  /**
+   * The ids of a text's tokens, without the start/end tokens: at least `limit` of them when the
+   * text has that many (pieces stop once `limit` is reached), of its first {@link MAX_TEXT_CHARS}.
+   */
+  encode(text: string, limit = Infinity): number[] {
     const out: number[] = [];
-    for (const [piece] of cleanText(text).matchAll(PIECE)) out.push(...this.piece(piece));
+    for (const [piece] of cleanText(headOf(text)).matchAll(PIECE)) {
+      if (out.length >= limit) break;
+      out.push(...this.piece(piece));
+    }
     return out;
   }
 
@@ -46,7 +67,8 @@ export class ClipBpe {
   tokens(text: string, contextLength: number): number[] {
     if (contextLength < 2)
       throw new ClipError(`a CLIP context holds at least the start and end tokens (got ${contextLength})`);
-    const ids = [this.startId, ...this.encode(text), this.endId];
+    // Past contextLength - 1 tokens the rest is cut anyway.
+    const ids = [this.startId, ...this.encode(text, contextLength - 1), this.endId];
     if (ids.length <= contextLength) return ids;
     const cut = ids.slice(0, contextLength);
     cut[contextLength - 1] = this.endId;
