@@ -26,8 +26,9 @@ const PIECE = new RegExp(
   "giu",
 );
 export const MAX_TEXT_CHARS = 4096;
-/** Bounded per-tokenizer memo of pieces already merged (queries repeat words). */
+/** Bounded per-tokenizer memo of pieces already merged (queries repeat words); long pieces are not kept. */
 const MEMO_LIMIT = 50_000;
+const MEMO_PIECE_CHARS = 64;
 const utf8 = new TextEncoder();
 
 /** The first {@link MAX_TEXT_CHARS} UTF-16 units of `text`, not splitting a surrogate pair. */
@@ -79,6 +80,7 @@ export class ClipBpe {
     const known = this.memo.get(piece);
     if (known !== undefined) return known;
     const ids = piece === START || piece === END ? [this.special(piece)] : this.merge(piece);
+    if (piece.length > MEMO_PIECE_CHARS) return ids;
     if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
     this.memo.set(piece, ids);
     return ids;
