@@ -25,7 +25,7 @@ const PIECE = new RegExp(
   `<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^${PY_WHITESPACE}\\p{L}\\p{N}]+`,
   "giu",
 );
-export const MAX_TEXT_CHARS = 4096;
+const MAX_TEXT_CHARS = 4096;
 /** Bounded per-tokenizer memo of pieces already merged (queries repeat words); long pieces are not kept. */
 const MEMO_LIMIT = 50_000;
 const MEMO_PIECE_CHARS = 64;
