@@ -72,7 +72,7 @@ describe("semantic search with a clip-bpe text tower", () => {
     const job = await waitFor(
       async () => {
         const j = await getJson<Job>(`${server.url}/io/jobs/${job_id}`);
-        return j.status === "running" || j.status === "queued" ? null : j;
+        return ["done", "error", "cancelled"].includes(j.status) ? j : null;
       },
       `embedding job ${job_id}`,
       60_000,
