@@ -1,7 +1,14 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { startPixanoUiHost, type PixanoUiHost } from "./support/pixanoUiHost.js";
+import {
+  HAVE_PIXANO_UI,
+  NO_PIXANO_UI,
+  PIXANO_UI_DIST,
+  reportPixanoUiSkip,
+  startPixanoUiHost,
+  type PixanoUiHost,
+} from "./support/pixanoUiHost.js";
 import { RequestLog } from "./support/requestLog.js";
 import { startTessera, type TesseraProcess } from "./support/tesseraProcess.js";
 
@@ -13,9 +20,6 @@ import { startTessera, type TesseraProcess } from "./support/tesseraProcess.js";
  * committed, and the check is skipped where no such virtualenv exists (CI has none).
  */
 
-const VENV = process.env.PIXANO_VENV ?? "/work/pixano-venv";
-const DIST = path.join(VENV, "lib", "python3.11", "site-packages", "pixano", "api", "dist");
-const HAVE_PIXANO_UI = existsSync(path.join(DIST, "index.html"));
 const LIBRARY = path.resolve(import.meta.dirname, "..", "..", "fixtures", "pixano-built", "library");
 const FOLDERS = ["image_det", "vqa", "mel"] as const;
 type Folder = (typeof FOLDERS)[number];
@@ -31,10 +35,7 @@ function datasetId(folder: Folder): string {
   return (JSON.parse(readFileSync(path.join(LIBRARY, folder, "info.json"), "utf8")) as { id: string }).id;
 }
 
-if (!HAVE_PIXANO_UI)
-  console.log(
-    `pixanoUi.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`,
-  );
+reportPixanoUiSkip("pixanoUi.spec");
 
 // The UI loads some 200 files per page: a trace doubles the run (≈ 22 s → 42 s); the failure
 // messages and the request tables printed below say what went wrong.
@@ -43,7 +44,7 @@ test.use({ trace: "off" });
 // Not serial: a failed scenario does not hide the others (Playwright then starts a new worker,
 // whose beforeAll starts a new Tessera on a new copy of the fixtures).
 test.describe("Pixano 0.8.0's web UI against Tessera", () => {
-  test.skip(!HAVE_PIXANO_UI, `no Pixano 0.8.0 web UI at ${DIST}`);
+  test.skip(!HAVE_PIXANO_UI, NO_PIXANO_UI);
 
   let tessera: TesseraProcess | undefined;
   let host: PixanoUiHost | undefined;
@@ -53,7 +54,7 @@ test.describe("Pixano 0.8.0's web UI against Tessera", () => {
 
   test.beforeAll(async () => {
     tessera = await startTessera(LIBRARY, FOLDERS);
-    host = await startPixanoUiHost(DIST, tessera.url);
+    host = await startPixanoUiHost(PIXANO_UI_DIST, tessera.url);
   });
 
   test.afterAll(async () => {

@@ -1,7 +1,13 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { startPixanoUiHost, type PixanoUiHost } from "./support/pixanoUiHost.js";
+import {
+  HAVE_PIXANO_UI,
+  NO_PIXANO_UI,
+  PIXANO_UI_DIST,
+  reportPixanoUiSkip,
+  startPixanoUiHost,
+  type PixanoUiHost,
+} from "./support/pixanoUiHost.js";
 import { RequestLog } from "./support/requestLog.js";
 import { startTessera, type TesseraProcess } from "./support/tesseraProcess.js";
 
@@ -13,23 +19,17 @@ import { startTessera, type TesseraProcess } from "./support/tesseraProcess.js";
  * UI is read from the virtualenv, never committed; skipped where it is absent (CI has none).
  */
 
-const VENV = process.env.PIXANO_VENV ?? "/work/pixano-venv";
-const DIST = path.join(VENV, "lib", "python3.11", "site-packages", "pixano", "api", "dist");
-const HAVE_PIXANO_UI = existsSync(path.join(DIST, "index.html"));
 const LIBRARY = path.resolve(import.meta.dirname, "..", "..", "fixtures", "pixano-built", "library");
 const SOURCE = path.resolve(import.meta.dirname, "..", "..", "fixtures", "pixano-built", "sources", "image_det");
 const SHOTS = process.env.PIXANO_IMPORT_SHOTS ?? "";
 const NAME = "From Pixano UI";
 
-if (!HAVE_PIXANO_UI)
-  console.log(
-    `pixanoUiImport.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`,
-  );
+reportPixanoUiSkip("pixanoUiImport.spec");
 
 test.use({ trace: "off" });
 
 test.describe("Pixano 0.8.0's import wizard against Tessera", () => {
-  test.skip(!HAVE_PIXANO_UI, `no Pixano 0.8.0 web UI at ${DIST}`);
+  test.skip(!HAVE_PIXANO_UI, NO_PIXANO_UI);
 
   let tessera: TesseraProcess | undefined;
   let host: PixanoUiHost | undefined;
@@ -39,7 +39,7 @@ test.describe("Pixano 0.8.0's import wizard against Tessera", () => {
 
   test.beforeAll(async () => {
     tessera = await startTessera(LIBRARY, ["vqa"]);
-    host = await startPixanoUiHost(DIST, tessera.url);
+    host = await startPixanoUiHost(PIXANO_UI_DIST, tessera.url);
   });
 
   test.afterAll(async () => {

@@ -1,8 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { startPixanoUiHost, type PixanoUiHost } from "./support/pixanoUiHost.js";
+import {
+  HAVE_PIXANO_UI,
+  NO_PIXANO_UI,
+  PIXANO_UI_DIST,
+  reportPixanoUiSkip,
+  startPixanoUiHost,
+  type PixanoUiHost,
+} from "./support/pixanoUiHost.js";
 import { RequestLog } from "./support/requestLog.js";
 import { startTessera, type TesseraProcess } from "./support/tesseraProcess.js";
 
@@ -13,22 +20,16 @@ import { startTessera, type TesseraProcess } from "./support/tesseraProcess.js";
  * `POST /embeddings/compute` → `GET /io/jobs/{id}` polled until done) and its semantic search
  * (`POST /records/search`). Skipped where no such virtualenv exists (CI has none).
  */
-const VENV = process.env.PIXANO_VENV ?? "/work/pixano-venv";
-const DIST = path.join(VENV, "lib", "python3.11", "site-packages", "pixano", "api", "dist");
-const HAVE_PIXANO_UI = existsSync(path.join(DIST, "index.html"));
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const LIBRARY = path.join(ROOT, "fixtures", "pixano-built", "library");
 const DATASET = (JSON.parse(readFileSync(path.join(LIBRARY, "image_det", "info.json"), "utf8")) as { id: string }).id;
 
-if (!HAVE_PIXANO_UI)
-  console.log(
-    `pixanoUiSearch.spec: skipped, no Pixano 0.8.0 web UI at ${DIST} (pip install pixano==0.8.0 into ${VENV}, or set PIXANO_VENV)`,
-  );
+reportPixanoUiSkip("pixanoUiSearch.spec");
 
 test.use({ trace: "off" });
 
 test.describe("Pixano 0.8.0's semantic search against Tessera", () => {
-  test.skip(!HAVE_PIXANO_UI, `no Pixano 0.8.0 web UI at ${DIST}`);
+  test.skip(!HAVE_PIXANO_UI, NO_PIXANO_UI);
 
   let tessera: TesseraProcess | undefined;
   let host: PixanoUiHost | undefined;
@@ -42,7 +43,7 @@ test.describe("Pixano 0.8.0's semantic search against Tessera", () => {
       path.join(ROOT, "scripts", "tiny-clip.mjs"),
       path.join(tessera.dataDir, "models", "tiny-clip"),
     ]);
-    host = await startPixanoUiHost(DIST, tessera.url);
+    host = await startPixanoUiHost(PIXANO_UI_DIST, tessera.url);
   });
 
   test.afterAll(async () => {

@@ -31,6 +31,8 @@ import {
 import type { SyncLimits } from "./sync/limits.js";
 import type { RoomManager } from "./sync/RoomManager.js";
 import path from "node:path";
+import type { LiveCluster } from "./cluster/live/LiveCluster.js";
+import { clusterLiveChannel } from "./cluster/live/liveChannel.js";
 
 export interface CollaborationOptions {
   readonly dataDir: string;
@@ -57,6 +59,8 @@ export interface CollaborationOptions {
    * stamps. A test that owns it drives all of them.
    */
   readonly clock?: Clock;
+  /** The scaled mode's people side: the live channel across processes, shared review/assignment/activity files. */
+  readonly liveCluster?: LiveCluster | null;
 }
 
 export interface Collaboration {
@@ -100,7 +104,9 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       logger.error("the persist worker did not start with the server", { error: String(err) });
     });
   // Assignments (SPEC AS6): the lock decides who may write a record, at the sync endpoint and for every write.
-  const assign = AssignStore.in(dataDir, { clock });
+  const liveCluster = options.liveCluster ?? null;
+  const shared = liveCluster !== null;
+  const assign = AssignStore.in(dataDir, { clock, shared });
   const enforcer = new AssignEnforcer(assign, logger);
   const sync = attachSync(server, {
     library,
@@ -119,9 +125,10 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const activity = new ActivityLog(path.join(dataDir, ".tessera", "activity"), {
     onError: (msg, err) => logger.error(msg, { error: String(err) }),
     clock: activityClockOf(clock),
+    shared,
   });
   // Review threads and workflow stamps (SPEC RV): a rejection's reason opens a thread, the record's `comment` stays.
-  const review = ReviewStore.in(dataDir, { clock });
+  const review = ReviewStore.in(dataDir, { clock, shared });
   const reviewed = reviewedWorkflow(review, (msg, err) => logger.error(msg, { error: String(err) }));
   const basePort = liveRoomsPort(rooms, clock);
   const roomsPort: typeof basePort = {
@@ -147,6 +154,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       (await (await library.open(datasetId))?.get("records", recordId, ["id"])) != null,
     clock,
     datasetExists: async (id) => (await library.open(id)) !== null,
+    ...(liveCluster ? { cluster: clusterLiveChannel(liveCluster, logger) } : {}),
     identify: async (req, auth) => {
       const user = options.liveIdentify ? await options.liveIdentify(req, auth) : guestLiveUser(auth);
       if (user && typeof auth.datasetId === "string") roomsPort.remember(user, auth.datasetId);

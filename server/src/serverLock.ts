@@ -9,6 +9,9 @@ import { AuthFileError, readJsonFile, writeFileAtomic } from "./auth/atomicFile.
  * leaves it behind, so readers decide liveness from the pid (on the same host) and never from the
  * file's presence alone. Offline tools that would pull a dataset from under a running server
  * (`tessera data import --mode overwrite`) read it and refuse, naming the server.
+ *
+ * In the scaled mode several processes serve one directory: each writes its own lock,
+ * `DATA_DIR/.tessera/servers/<processId>.lock`, and the readers look at all of them.
  */
 export interface ServerLockInfo {
   readonly pid: number;
@@ -17,8 +20,15 @@ export interface ServerLockInfo {
   readonly startedAt: string;
 }
 
-export function serverLockPath(dataDir: string): string {
-  return path.join(dataDir, ".tessera", "server.lock");
+export function serverLockPath(dataDir: string, processId?: string): string {
+  return processId === undefined
+    ? path.join(dataDir, ".tessera", "server.lock")
+    : path.join(serverLocksDir(dataDir), `${processId.replace(/[^A-Za-z0-9_-]/g, "_")}.lock`);
+}
+
+/** The folder of the scaled mode's per-process locks. */
+function serverLocksDir(dataDir: string): string {
+  return path.join(dataDir, ".tessera", "servers");
 }
 
 function parseLock(v: unknown): ServerLockInfo | null {
@@ -71,9 +81,30 @@ async function answers(url: string, timeoutMs: number): Promise<boolean> {
  * not parse names no server (it is reported by the caller's own checks, not trusted).
  */
 export async function runningServer(dataDir: string): Promise<ServerLockInfo | null> {
+  return (await runningServers(dataDir))[0] ?? null;
+}
+
+/** Every server process serving `dataDir` now: the one-process lock and the scaled mode's per-process locks. */
+export async function runningServers(dataDir: string): Promise<ServerLockInfo[]> {
+  let names: string[] = [];
+  try {
+    names = (await fs.readdir(serverLocksDir(dataDir))).filter((n) => n.endsWith(".lock"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const files = [serverLockPath(dataDir), ...names.sort().map((n) => path.join(serverLocksDir(dataDir), n))];
+  const out: ServerLockInfo[] = [];
+  for (const file of files) {
+    const info = await liveLock(file);
+    if (info) out.push(info);
+  }
+  return out;
+}
+
+async function liveLock(file: string): Promise<ServerLockInfo | null> {
   let raw: unknown;
   try {
-    raw = await readJsonFile(serverLockPath(dataDir));
+    raw = await readJsonFile(file);
   } catch (err) {
     // A torn or foreign file names no server: ignore it (the server rewrites it when it starts).
     if (err instanceof AuthFileError) return null;
@@ -92,14 +123,15 @@ export class ServerLock {
     readonly info: ServerLockInfo,
   ) {}
 
-  static async acquire(dataDir: string, url: string): Promise<ServerLock> {
+  /** `processId`: the scaled mode, one lock per process. */
+  static async acquire(dataDir: string, url: string, processId?: string): Promise<ServerLock> {
     const info: ServerLockInfo = {
       pid: process.pid,
       url,
       hostname: os.hostname(),
       startedAt: new Date().toISOString(),
     };
-    const file = serverLockPath(dataDir);
+    const file = serverLockPath(dataDir, processId);
     await writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`);
     return new ServerLock(file, info);
   }

@@ -18,6 +18,8 @@ import { IoService, type IoServiceOptions } from "./io/IoService.js";
 import { isLiveTransportPath } from "./live/LiveHub.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { ServerLock } from "./serverLock.js";
+import { LiveCluster } from "./cluster/live/LiveCluster.js";
+import { sharedAuth } from "./cluster/live/sharedAuth.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import type { SyncLimits } from "./sync/limits.js";
 
@@ -110,22 +112,28 @@ function defaultClientDir(): string | null {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? "127.0.0.1";
-  if (options.redisUrl)
-    throw new StartServerError("the scaled mode (--redis / TESSERA_REDIS_URL) is not available in this build");
   if (options.auth.mode === "off" && !LOOPBACK.has(host)) {
     throw new StartServerError(
       `authentication is off (--no-auth / TESSERA_AUTH=off): the single-user mode listens on 127.0.0.1 only, not ${host}. Turn authentication on to serve a network.`,
     );
   }
+  // ── scaled mode, people side: accounts, sessions, limits and the live channel shared through Redis ──
+  const liveCluster = options.redisUrl ? await LiveCluster.open({ url: options.redisUrl, logger }) : null;
+  // ── end of the scaled mode's people side ──
   const auth = await AuthService.open(options.dataDir, options.auth, {
     logger,
     corsOrigins: options.corsOrigins ?? [],
+    shared: liveCluster ? sharedAuth(liveCluster, options.dataDir, logger) : null,
+  }).catch(async (err: unknown) => {
+    await liveCluster?.close();
+    throw err;
   });
   let firstAdmin: FirstAdmin | null = null;
   try {
     if (options.auth.mode === "on" && auth.users) firstAdmin = await ensureAdmin(auth.users, options.auth.admin);
   } catch (err) {
     auth.close();
+    await liveCluster?.close();
     throw err;
   }
   // One clock for the library's memo ages and everything live (CollaborationOptions.clock).
@@ -153,6 +161,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           identify: auth.identifySync,
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),
+          liveCluster,
         });
   // Until start-up recovery has folded the logs a crash left behind, rows may be stale: `/health` says so.
   const recovery = { running: collab !== null, records: 0 };
@@ -240,6 +249,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         });
         await library.close();
         auth.close();
+        await liveCluster?.close();
       } finally {
         // Whatever failed above, this process no longer serves the directory.
         await lock?.release();
@@ -249,7 +259,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   // Tells offline tools (`tessera data import --mode overwrite`) that this directory is being served.
   try {
-    lock = await ServerLock.acquire(options.dataDir, url);
+    lock = await ServerLock.acquire(options.dataDir, url, liveCluster?.processId);
   } catch (err) {
     await close();
     throw err;

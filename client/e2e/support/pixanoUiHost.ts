@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +12,26 @@ import path from "node:path";
  * answer is passed back unchanged. Nothing is rewritten, so what the browser sees is Tessera's
  * REST API as Pixano's UI would see Pixano's.
  */
+
+/** The virtualenv Pixano 0.8.0 is installed in (`PIXANO_VENV`); its wheel ships the built web UI. */
+const PIXANO_VENV = process.env.PIXANO_VENV ?? "/work/pixano-venv";
+
+/** Pixano 0.8.0's built web UI (`pixano/api/dist` in the virtualenv), never committed. */
+export const PIXANO_UI_DIST = path.join(PIXANO_VENV, "lib", "python3.11", "site-packages", "pixano", "api", "dist");
+
+/** Whether this machine has Pixano's web UI; the specs that drive it skip where it is absent (CI has none). */
+export const HAVE_PIXANO_UI = existsSync(path.join(PIXANO_UI_DIST, "index.html"));
+
+/** Says once, in the run's output, why a spec that drives Pixano's UI is skipped here. */
+export function reportPixanoUiSkip(spec: string): void {
+  if (!HAVE_PIXANO_UI)
+    console.log(
+      `${spec}: skipped, no Pixano 0.8.0 web UI at ${PIXANO_UI_DIST} (pip install pixano==0.8.0 into ${PIXANO_VENV}, or set PIXANO_VENV)`,
+    );
+}
+
+/** The reason `test.skip` gives where the UI is absent. */
+export const NO_PIXANO_UI = `no Pixano 0.8.0 web UI at ${PIXANO_UI_DIST}`;
 
 const TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

@@ -35,18 +35,19 @@ export class AssignStore {
 
   constructor(
     dir: string,
-    private readonly options: { clock?: Clock } = {},
+    private readonly options: { clock?: Clock; shared?: boolean } = {},
   ) {
     this.logs = new DatasetLogs(
       dir,
       () => ({ records: new Map(), lock: UNLOCKED }),
       parseAssignEvent,
       (_datasetId, state, e) => void apply(state, e),
+      { shared: options.shared ?? false },
     );
   }
 
   /** `DATA_DIR/.tessera/assign`. */
-  static in(dataDir: string, options: { clock?: Clock } = {}): AssignStore {
+  static in(dataDir: string, options: { clock?: Clock; shared?: boolean } = {}): AssignStore {
     return new AssignStore(path.join(dataDir, ".tessera", "assign"), options);
   }
 

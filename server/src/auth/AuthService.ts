@@ -19,10 +19,17 @@ import {
   SESSION_COOKIE,
   sessionCookie,
 } from "./cookies.js";
-import { DEFAULT_SESSION_TIMES, SessionStore, TokenStore, type SessionTimes } from "./credentialFiles.js";
+import {
+  DEFAULT_SESSION_TIMES,
+  SessionStore,
+  TokenStore,
+  type SessionBackend,
+  type SessionTimes,
+} from "./credentialFiles.js";
 import { LoginGate, type LoginLimits } from "./LoginGate.js";
 import { ANONYMOUS, LOCAL, principalIdentity, type Principal } from "./principal.js";
 import { isSessionIdShape, isTokenShape, TOKEN_PREFIX } from "./secrets.js";
+import type { AuthEvent, SharedAuth } from "./shared.js";
 import { UserStore, type UserRecord } from "./UserStore.js";
 
 /** How `startServer` authenticates: `off` is the single-user mode (everyone is the local admin, loopback only). */
@@ -78,7 +85,7 @@ function guardRefusal(r: GuardRefusal): UpgradeRefusal {
  */
 export class AuthService {
   readonly users: UserStore | null;
-  readonly sessions: SessionStore | null;
+  readonly sessions: SessionBackend | null;
   readonly tokens: TokenStore | null;
   readonly gate: LoginGate | null;
   readonly connections: ConnectionGuard;
@@ -89,6 +96,7 @@ export class AuthService {
   private refreshTimer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
   private readonly now: () => number;
+  private stopBus: (() => void) | null = null;
 
   private constructor(
     readonly mode: "on" | "off",
@@ -96,6 +104,8 @@ export class AuthService {
     config: AuthConfig,
     private readonly logger: Logger,
     private readonly corsOrigins: ReadonlySet<string>,
+    /** The scaled mode: accounts shared with the other processes on this data directory. */
+    private readonly shared: SharedAuth | null = null,
   ) {
     const on = config.mode === "on" ? config : null;
     const now = on?.now ?? Date.now;
@@ -110,14 +120,21 @@ export class AuthService {
       upgradeBurstPerAddress: Infinity,
       upgradesPerSecondPerAddress: Infinity,
     };
-    this.connections = new ConnectionGuard(on ? { ...DEFAULT_CONNECTION_LIMITS, ...on.connections } : unlimited, now);
+    this.connections = new ConnectionGuard(
+      on ? { ...DEFAULT_CONNECTION_LIMITS, ...on.connections } : unlimited,
+      now,
+      on ? (shared?.connections ?? null) : null,
+    );
     if (on) {
       this.users = new UserStore(dataDir, { now: () => new Date(now()) });
-      this.sessions = new SessionStore(dataDir, { ...DEFAULT_SESSION_TIMES, ...on.sessions }, now, (err) =>
-        logger.error("could not save sessions", { error: (err as Error).message }),
-      );
-      this.tokens = new TokenStore(dataDir, now);
-      this.gate = new LoginGate(on.login ?? {}, now);
+      const times = { ...DEFAULT_SESSION_TIMES, ...on.sessions };
+      const onWriteError = (err: unknown) =>
+        logger.error("could not save sessions", { error: err instanceof Error ? err.message : String(err) });
+      this.sessions = shared
+        ? shared.sessions(times, now, onWriteError)
+        : new SessionStore(dataDir, times, now, onWriteError);
+      this.tokens = new TokenStore(dataDir, now, { shared: shared !== null });
+      this.gate = new LoginGate(on.login ?? {}, now, shared?.login ?? null);
     } else {
       this.users = null;
       this.sessions = null;
@@ -130,9 +147,16 @@ export class AuthService {
   static async open(
     dataDir: string,
     config: AuthConfig,
-    options: { logger: Logger; corsOrigins?: readonly string[] },
+    options: { logger: Logger; corsOrigins?: readonly string[]; shared?: SharedAuth | null },
   ): Promise<AuthService> {
-    const auth = new AuthService(config.mode, dataDir, config, options.logger, new Set(options.corsOrigins ?? []));
+    const auth = new AuthService(
+      config.mode,
+      dataDir,
+      config,
+      options.logger,
+      new Set(options.corsOrigins ?? []),
+      config.mode === "on" ? (options.shared ?? null) : null,
+    );
     if (auth.users && auth.sessions && auth.tokens && auth.gate) {
       const users = auth.users;
       await users.refresh();
@@ -151,6 +175,7 @@ export class AuthService {
       auth.fingerprints = auth.fingerprintUsers();
       auth.refreshTimer = setInterval(() => void auth.refreshUsers(), 1000);
       auth.refreshTimer.unref();
+      if (auth.shared) auth.stopBus = auth.shared.onEvent((e) => void auth.fromOtherProcess(e));
     }
     return auth;
   }
@@ -163,6 +188,53 @@ export class AuthService {
   close(): void {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = null;
+    this.stopBus?.();
+    this.stopBus = null;
+  }
+
+  // ── the other processes (scaled mode) ───────────────────────────────────────────────────────
+
+  /** Tells the other processes; a failure is logged (they still see the files change and the session keys gone). */
+  private async tellOthers(event: AuthEvent): Promise<void> {
+    if (!this.shared) return;
+    try {
+      await this.shared.publish(event);
+    } catch (err) {
+      this.logger.error("could not tell the other processes about an account change", {
+        event: event.t,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** What another process said: re-read what changed, cut what it asks to cut here. */
+  private async fromOtherProcess(e: AuthEvent): Promise<void> {
+    try {
+      switch (e.t) {
+        case "users":
+          await this.refreshUsers();
+          await this.tokens?.reloadIfChanged();
+          return;
+        case "tokens":
+          await this.tokens?.reloadIfChanged();
+          return;
+        case "kick":
+          // A revoked token must be gone here before its websockets reconnect.
+          await this.tokens?.reloadIfChanged();
+          this.revokeHere(e.username, e.key ?? undefined);
+          return;
+      }
+    } catch (err) {
+      this.logger.error("could not apply another process's account change", {
+        event: e.t,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** A token was created or revoked here: the other processes re-read the tokens file. */
+  async tokensChanged(): Promise<void> {
+    await this.tellOthers({ t: "tokens" });
   }
 
   // ── account changes ─────────────────────────────────────────────────────────────────────────
@@ -180,8 +252,16 @@ export class AuthService {
     return () => this.revokeListeners.delete(fn);
   }
 
-  /** Cuts a user's websockets (all, or one session's) so they reconnect and are identified again. */
-  revoke(username: string, sessionDigest?: string): void {
+  /**
+   * Cuts a user's websockets (all, or one session's) so they reconnect and are identified again —
+   * on every process of the scaled mode; resolves once the others were told.
+   */
+  async revoke(username: string, sessionDigest?: string): Promise<void> {
+    this.revokeHere(username, sessionDigest);
+    await this.tellOthers({ t: "kick", username, key: sessionDigest ?? null });
+  }
+
+  private revokeHere(username: string, sessionDigest?: string): void {
     this.connections.kick(username, sessionDigest);
     for (const fn of this.revokeListeners) {
       try {
@@ -202,7 +282,7 @@ export class AuthService {
     if (!this.users) return Promise.resolve();
     this.refreshing ??= (async () => {
       try {
-        if (await this.users?.refresh()) await this.usersChanged();
+        if (await this.users?.refresh()) await this.applyUsersChange();
       } catch (err) {
         // The previous accounts stay in force until the file reads again; said once per attempt.
         this.logger.error("could not re-read the accounts file", { error: (err as Error).message });
@@ -213,14 +293,22 @@ export class AuthService {
     return this.refreshing;
   }
 
-  /** After any change to the accounts: ends what no longer holds and cuts the affected websockets. */
+  /**
+   * After a change to the accounts made here: ends what no longer holds and cuts the affected
+   * websockets, here and (scaled mode) on every other process.
+   */
   async usersChanged(): Promise<void> {
+    await this.applyUsersChange();
+    await this.tellOthers({ t: "users" });
+  }
+
+  private async applyUsersChange(): Promise<void> {
     if (!this.users || !this.sessions || !this.tokens) return;
     const next = this.fingerprintUsers();
     const changed = [...this.fingerprints.keys()].filter((u) => next.get(u) !== this.fingerprints.get(u));
     this.fingerprints = next;
     await this.pruneCredentials();
-    for (const u of changed) this.revoke(u);
+    for (const u of changed) this.revokeHere(u);
   }
 
   /**
@@ -261,7 +349,9 @@ export class AuthService {
     return user;
   }
 
-  private fromToken(token: string): Authentication {
+  private async fromToken(token: string): Promise<Authentication> {
+    // Scaled mode: a token made or revoked on another process counts here at once (a stat; a read when it changed).
+    if (this.shared) await this.tokens?.reloadIfChanged();
     const record = isTokenShape(token) ? this.tokens?.lookup(token) : null;
     const user = record ? this.liveUser(record.uid) : null;
     if (!record || !user)
@@ -279,8 +369,10 @@ export class AuthService {
    * cannot give headers) a token offered as a `Sec-WebSocket-Protocol`, else the session cookie.
    * A broken or dead cookie makes the request anonymous and is cleared; a bad token is a failure.
    */
-  authenticate(req: IncomingMessage, options: { upgrade?: boolean } = {}): Authentication {
+  async authenticate(req: IncomingMessage, options: { upgrade?: boolean } = {}): Promise<Authentication> {
     if (this.mode === "off") return { principal: LOCAL, failure: null, setCookie: null, sessionDigest: null };
+    // Scaled mode: a role change written by another process holds here at once (a stat; a read when it changed).
+    if (this.shared) await this.refreshUsers();
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
       const m = /^Bearer +(\S+) *$/i.exec(authorization);
@@ -304,7 +396,7 @@ export class AuthService {
     if (values.length === 0) return { principal: ANONYMOUS, failure: null, setCookie: null, sessionDigest: null };
     for (const v of values) {
       if (!isSessionIdShape(v)) continue;
-      const session = this.sessions?.lookup(v);
+      const session = await this.sessions?.lookup(v);
       if (!session) continue;
       const user = this.liveUser(session.uid, session.epoch);
       if (!user) continue;
@@ -339,14 +431,14 @@ export class AuthService {
   // ── websockets ──────────────────────────────────────────────────────────────────────────────
 
   /** Admission shared by the sync endpoint and the live channel. */
-  private admitUpgrade(
+  private async admitUpgrade(
     req: IncomingMessage,
     datasetId: string | null,
-  ): { principal: Principal; sessionDigest: string | null; refusal: UpgradeRefusal | null } {
+  ): Promise<{ principal: Principal; sessionDigest: string | null; refusal: UpgradeRefusal | null }> {
     const address = clientAddress(req, this.trustProxy);
     const rate = this.connections.attempt(address);
     if (rate) return { principal: ANONYMOUS, sessionDigest: null, refusal: guardRefusal(rate) };
-    const a = this.authenticate(req, { upgrade: true });
+    const a = await this.authenticate(req, { upgrade: true });
     if (a.principal.kind === "anonymous")
       return {
         principal: a.principal,
@@ -362,7 +454,7 @@ export class AuthService {
     const who = principalIdentity(a.principal, datasetId);
     const key =
       a.principal.kind === "user" && a.principal.via === "token" ? tokenKey(a.principal.token.id) : a.sessionDigest;
-    const admitted = this.connections.admit(req.socket, address, who?.id ?? "", key);
+    const admitted = await this.connections.admitAnywhere(req.socket, address, who?.id ?? "", key);
     return {
       principal: a.principal,
       sessionDigest: a.sessionDigest,
@@ -375,24 +467,22 @@ export class AuthService {
    * cookie, 503 + Retry-After over the connection limits), before any document loads. With
    * authentication off, the single-user mode keeps the `?name=` / `?role=` claims (admin by default).
    */
-  readonly identifySync: Identify = (req) => {
+  readonly identifySync: Identify = async (req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const tessera = url.searchParams.get("tessera") === "1";
     const route = parseSyncRoute(req.url);
     const datasetId = route?.kind === "record" ? route.key.datasetId : null;
-    const { principal, refusal } = this.admitUpgrade(req, datasetId);
-    if (refusal) return Promise.resolve(refusal);
+    const { principal, refusal } = await this.admitUpgrade(req, datasetId);
+    if (refusal) return refusal;
     if (principal.kind === "local")
-      return Promise.resolve(
-        guestIdentity(url.searchParams.get("name"), url.searchParams.get("role") ?? "admin", tessera),
-      );
+      return guestIdentity(url.searchParams.get("name"), url.searchParams.get("role") ?? "admin", tessera);
     const who = principalIdentity(principal, datasetId);
-    if (!who) return Promise.resolve({ refuse: 401, message: "authentication required" });
-    return Promise.resolve({ ...who, tessera });
+    if (!who) return { refuse: 401, message: "authentication required" };
+    return { ...who, tessera };
   };
 
   /** The live channel's identity hook (cookie, `Authorization`, or `auth.token` in the handshake). */
-  readonly identifyLive: LiveIdentify = (req, handshake) => {
+  readonly identifyLive: LiveIdentify = async (req, handshake) => {
     const datasetId = typeof handshake.datasetId === "string" ? handshake.datasetId : null;
     const rate = this.connections.attempt(clientAddress(req, this.trustProxy));
     if (rate) throw new LiveError("too_many", `${rate.message}; retry in ${rate.retryAfterSeconds} s`);
@@ -400,11 +490,11 @@ export class AuthService {
     if (this.mode === "off") {
       principal = LOCAL;
     } else if (typeof handshake.token === "string" && req.headers.authorization === undefined) {
-      const a = this.fromToken(handshake.token);
+      const a = await this.fromToken(handshake.token);
       if (a.principal.kind === "anonymous") throw new LiveError("unauthorized", a.failure ?? "authentication required");
       principal = a.principal;
     } else {
-      const a = this.authenticate(req);
+      const a = await this.authenticate(req);
       if (a.principal.kind === "anonymous") throw new LiveError("unauthorized", a.failure ?? "authentication required");
       if (a.sessionDigest !== null && !this.originAllowed(req))
         throw new LiveError("forbidden", "cross-origin connection refused");
@@ -416,15 +506,15 @@ export class AuthService {
         typeof handshake.role === "string" ? handshake.role : "admin",
       );
       if (isRefusal(who)) throw new LiveError("forbidden", who.message);
-      return Promise.resolve({
+      return {
         id: who.id,
         name: who.name,
         role: who.role,
         color: userColor(who.id),
-      } satisfies LiveUser);
+      } satisfies LiveUser;
     }
     const who = principalIdentity(principal, datasetId);
     if (!who) throw new LiveError("unauthorized", "authentication required");
-    return Promise.resolve({ ...who, color: userColor(who.id) } satisfies LiveUser);
+    return { ...who, color: userColor(who.id) } satisfies LiveUser;
   };
 }

@@ -40,6 +40,29 @@ export interface GuardRefusal {
   readonly retryAfterSeconds: number;
 }
 
+export type SharedAdmission = "ok" | "user" | "address";
+
+/**
+ * Counts shared by several processes (the scaled mode: `server/src/cluster/live/ClusterConnections.ts`):
+ * the per-user and per-address caps then hold over all of them.
+ */
+export interface SharedConnectionCounts {
+  admit(username: string, address: string, limits: { perUser: number; perAddress: number }): Promise<SharedAdmission>;
+  release(username: string, address: string): void;
+}
+
+const tooManyFromAddress = (): GuardRefusal => ({
+  status: 503,
+  message: "too many connections from this address",
+  retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
+});
+
+const tooManyForUser = (): GuardRefusal => ({
+  status: 503,
+  message: "too many connections for this user",
+  retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
+});
+
 export class ConnectionGuard {
   private readonly attempts: TokenBuckets;
   private readonly open = new Set<Tracked>();
@@ -49,6 +72,7 @@ export class ConnectionGuard {
   constructor(
     readonly limits: ConnectionLimits,
     now: Now,
+    private readonly shared: SharedConnectionCounts | null = null,
   ) {
     this.attempts = new TokenBuckets(limits.upgradeBurstPerAddress, limits.upgradesPerSecondPerAddress, now);
   }
@@ -63,20 +87,38 @@ export class ConnectionGuard {
 
   /** Admits an authenticated upgrade, counted until `socket` closes; a refusal when a cap is reached. */
   admit(socket: Duplex, address: string, username: string, session: string | null): GuardRefusal | null {
-    if ((this.byAddress.get(address) ?? 0) >= this.limits.perAddress) {
-      return {
-        status: 503,
-        message: "too many connections from this address",
-        retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
-      };
-    }
-    if ((this.byUser.get(username) ?? 0) >= this.limits.perUser) {
-      return {
-        status: 503,
-        message: "too many connections for this user",
-        retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
-      };
-    }
+    if ((this.byAddress.get(address) ?? 0) >= this.limits.perAddress) return tooManyFromAddress();
+    if ((this.byUser.get(username) ?? 0) >= this.limits.perUser) return tooManyForUser();
+    this.track(socket, address, username, session, null);
+    return null;
+  }
+
+  /**
+   * {@link admit} with the counts of every process when they are shared (the scaled mode), else
+   * this process's alone.
+   */
+  async admitAnywhere(
+    socket: Duplex,
+    address: string,
+    username: string,
+    session: string | null,
+  ): Promise<GuardRefusal | null> {
+    const shared = this.shared;
+    if (!shared) return this.admit(socket, address, username, session);
+    const verdict = await shared.admit(username, address, this.limits);
+    if (verdict === "user") return tooManyForUser();
+    if (verdict === "address") return tooManyFromAddress();
+    this.track(socket, address, username, session, () => shared.release(username, address));
+    return null;
+  }
+
+  private track(
+    socket: Duplex,
+    address: string,
+    username: string,
+    session: string | null,
+    onRelease: (() => void) | null,
+  ): void {
     const t: Tracked = { socket, address, username, session };
     this.open.add(t);
     const bump = (m: Map<string, number>, k: string, d: number) => {
@@ -93,10 +135,10 @@ export class ConnectionGuard {
       this.open.delete(t);
       bump(this.byAddress, address, -1);
       bump(this.byUser, username, -1);
+      onRelease?.();
     };
     socket.once("close", release);
     if ((socket as Partial<Socket>).destroyed) release();
-    return null;
   }
 
   /** Cuts the websockets of a user (or of one of their sessions); their clients reconnect and are asked again. */

@@ -43,6 +43,20 @@ export type LoginVerdict =
   | { readonly ok: true; readonly user: UserRecord }
   | { readonly ok: false; readonly status: 401 | 429; readonly detail: string; readonly retryAfter?: number };
 
+/**
+ * The address bucket and the per-name backoff kept where several processes see them (the scaled
+ * mode: `server/src/cluster/live/ClusterLoginCounters.ts`): a guesser spreading attempts over the
+ * processes meets the same limits. The hashing limits stay per process (they guard its CPU).
+ */
+export interface SharedLoginCounters {
+  /** Takes one attempt of `address`: 0 when granted, else the seconds to wait. */
+  takeAddress(address: string, burst: number, perMinute: number): Promise<number>;
+  /** Seconds until `name` may try again (0: now). */
+  nameWait(name: string): Promise<number>;
+  failed(name: string, limits: { free: number; baseMs: number; maxMs: number }): Promise<void>;
+  succeeded(name: string): Promise<void>;
+}
+
 export class LoginGate {
   readonly limits: LoginLimits;
   private readonly addresses: TokenBuckets;
@@ -51,7 +65,11 @@ export class LoginGate {
   private readonly inFlight = new Map<string, number>();
   private dummy: Promise<string> | null = null;
 
-  constructor(limits: Partial<LoginLimits>, now: Now) {
+  constructor(
+    limits: Partial<LoginLimits>,
+    now: Now,
+    private readonly shared: SharedLoginCounters | null = null,
+  ) {
     this.limits = { ...DEFAULT_LOGIN_LIMITS, ...limits };
     this.addresses = new TokenBuckets(this.limits.addressBurst, this.limits.addressPerMinute / 60, now);
     this.names = new FailureBackoff(this.limits.freeFailures, this.limits.baseLockMs, this.limits.maxLockMs, now);
@@ -79,9 +97,12 @@ export class LoginGate {
    */
   async attempt(address: string, nameKey: string, user: UserRecord | null, password: string): Promise<LoginVerdict> {
     const key = nameKey.slice(0, 64);
-    const fromAddress = this.addresses.take(address);
+    const shared = this.shared;
+    const fromAddress = shared
+      ? await shared.takeAddress(address, this.limits.addressBurst, this.limits.addressPerMinute)
+      : this.addresses.take(address);
     if (fromAddress > 0) return LoginGate.tooMany(fromAddress, "from this address");
-    const forName = this.names.wait(key);
+    const forName = shared ? await shared.nameWait(key) : this.names.wait(key);
     if (forName > 0) return LoginGate.tooMany(forName, "for this account");
     const busy = this.inFlight.get(key) ?? 0;
     if (busy >= this.limits.perNameInFlight) return LoginGate.tooMany(1, "for this account");
@@ -105,10 +126,17 @@ export class LoginGate {
       else this.inFlight.set(key, left);
     }
     if (!ok || !user) {
-      this.names.failed(key);
+      if (shared)
+        await shared.failed(key, {
+          free: this.limits.freeFailures,
+          baseMs: this.limits.baseLockMs,
+          maxMs: this.limits.maxLockMs,
+        });
+      else this.names.failed(key);
       return { ok: false, status: 401, detail: "Invalid username or password." };
     }
-    this.names.succeeded(key);
+    if (shared) await shared.succeeded(key);
+    else this.names.succeeded(key);
     return { ok: true, user };
   }
 }

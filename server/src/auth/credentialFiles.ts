@@ -1,5 +1,6 @@
+import { promises as fs } from "node:fs";
 import path from "node:path";
-import { AuthFileError, readJsonFile, writeFileAtomic } from "./atomicFile.js";
+import { AuthFileError, readJsonFile, withFileLock, writeFileAtomic } from "./atomicFile.js";
 import { digest, newPublicId, newSecret, newToken } from "./secrets.js";
 
 /**
@@ -78,7 +79,68 @@ export const DEFAULT_SESSION_TIMES: SessionTimes = {
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
-export class SessionStore {
+/**
+ * Where sessions live: this file-mirrored store (one process), or Redis in the scaled mode
+ * (`server/src/cluster/live/RedisSessions.ts`), so a session made on one process holds on all.
+ */
+export interface SessionBackend {
+  readonly times: SessionTimes;
+  load(legacy: LegacyOwner): Promise<void>;
+  create(owner: CredentialOwner, epoch: number): Promise<{ id: string; session: SessionRecord }>;
+  lookup(id: string): SessionRecord | null | Promise<SessionRecord | null>;
+  touch(s: SessionRecord): boolean;
+  end(digestOf: string): Promise<boolean>;
+  prune(keep: (s: SessionRecord) => boolean): Promise<SessionRecord[]>;
+}
+
+/** A session record read from untrusted JSON (a file, Redis), or null when it has not the shape. */
+export function parseSession(v: unknown): SessionRecord | null {
+  const o = v as Record<string, unknown> | null;
+  if (!o || typeof o !== "object" || typeof o.digest !== "string" || typeof o.username !== "string") return null;
+  if (o.uid !== undefined && typeof o.uid !== "string") return null;
+  const [epoch, createdAt, expiresAt, renewedAt] = [num(o.epoch), num(o.createdAt), num(o.expiresAt), num(o.renewedAt)];
+  if (epoch === null || createdAt === null || expiresAt === null || renewedAt === null) return null;
+  return {
+    digest: o.digest,
+    uid: typeof o.uid === "string" ? o.uid : "",
+    username: o.username,
+    epoch,
+    createdAt,
+    expiresAt,
+    renewedAt,
+  };
+}
+
+/** When a used session's expiry slides: the new expiry, or null when it does not move now. */
+export function renewedExpiry(s: SessionRecord, times: SessionTimes, now: number): number | null {
+  if (now - s.renewedAt < times.renewEveryMs) return null;
+  const next = Math.min(now + times.idleMs, s.createdAt + times.absoluteMs);
+  return next <= s.expiresAt ? null : next;
+}
+
+/** A new session for `owner` (the secret goes in the cookie, only its digest is kept). */
+export function newSession(
+  owner: CredentialOwner,
+  epoch: number,
+  times: SessionTimes,
+  now: number,
+): { id: string; session: SessionRecord } {
+  const id = newSecret();
+  return {
+    id,
+    session: {
+      digest: digest(id),
+      uid: owner.uid,
+      username: owner.username,
+      epoch,
+      createdAt: now,
+      expiresAt: Math.min(now + times.idleMs, now + times.absoluteMs),
+      renewedAt: now,
+    },
+  };
+}
+
+export class SessionStore implements SessionBackend {
   private readonly byDigest = new Map<string, SessionRecord>();
   private readonly mirror: MirroredFile<SessionRecord>;
 
@@ -88,27 +150,7 @@ export class SessionStore {
     private readonly now: () => number,
     private readonly onWriteError: (err: unknown) => void,
   ) {
-    this.mirror = new MirroredFile(path.join(dataDir, ".tessera", "sessions.json"), "sessions", (v) => {
-      const o = v as Record<string, unknown> | null;
-      if (!o || typeof o.digest !== "string" || typeof o.username !== "string") return null;
-      if (o.uid !== undefined && typeof o.uid !== "string") return null;
-      const [epoch, createdAt, expiresAt, renewedAt] = [
-        num(o.epoch),
-        num(o.createdAt),
-        num(o.expiresAt),
-        num(o.renewedAt),
-      ];
-      if (epoch === null || createdAt === null || expiresAt === null || renewedAt === null) return null;
-      return {
-        digest: o.digest,
-        uid: typeof o.uid === "string" ? o.uid : "",
-        username: o.username,
-        epoch,
-        createdAt,
-        expiresAt,
-        renewedAt,
-      };
-    });
+    this.mirror = new MirroredFile(path.join(dataDir, ".tessera", "sessions.json"), "sessions", parseSession);
   }
 
   /** Reads the sessions file; sessions from before uids are bound through `legacy` (and saved so). */
@@ -142,17 +184,7 @@ export class SessionStore {
 
   /** Opens a session; returns the secret for the cookie (never stored). */
   async create(owner: CredentialOwner, epoch: number): Promise<{ id: string; session: SessionRecord }> {
-    const id = newSecret();
-    const now = this.now();
-    const session: SessionRecord = {
-      digest: digest(id),
-      uid: owner.uid,
-      username: owner.username,
-      epoch,
-      createdAt: now,
-      expiresAt: Math.min(now + this.times.idleMs, now + this.times.absoluteMs),
-      renewedAt: now,
-    };
+    const { id, session } = newSession(owner, epoch, this.times, this.now());
     this.byDigest.set(session.digest, session);
     await this.persist();
     return { id, session };
@@ -173,9 +205,8 @@ export class SessionStore {
   /** Slides the expiry of a used session; true when it moved (the cookie should be re-sent). */
   touch(s: SessionRecord): boolean {
     const now = this.now();
-    if (now - s.renewedAt < this.times.renewEveryMs) return false;
-    const next = Math.min(now + this.times.idleMs, s.createdAt + this.times.absoluteMs);
-    if (next <= s.expiresAt) return false;
+    const next = renewedExpiry(s, this.times, now);
+    if (next === null) return false;
     s.expiresAt = next;
     s.renewedAt = now;
     this.persistSoon();
@@ -199,6 +230,12 @@ export class SessionStore {
 
   get size(): number {
     return this.byDigest.size;
+  }
+
+  /** The sessions held (unexpired), for a move to the scaled mode's store. */
+  records(): SessionRecord[] {
+    const now = this.now();
+    return [...this.byDigest.values()].filter((s) => s.expiresAt > now);
   }
 }
 
@@ -225,13 +262,21 @@ export function tokenView(t: TokenRecord): TokenView {
   return { id: t.id, name: t.name, created_at: t.createdAt, expires_at: t.expiresAt };
 }
 
+/**
+ * API tokens, in memory and in `tokens.json`. With `shared` (the scaled mode: several processes on
+ * one data directory), every change is a read-modify-write of the file under its lock file — a
+ * process never writes back a stale copy over another's token — and {@link reloadIfChanged}
+ * picks up the others' changes (a stat per call, a read when the file changed).
+ */
 export class TokenStore {
-  private readonly byDigest = new Map<string, TokenRecord>();
+  private byDigest = new Map<string, TokenRecord>();
   private readonly mirror: MirroredFile<TokenRecord>;
+  private stamp = "";
 
   constructor(
     dataDir: string,
     private readonly now: () => number,
+    private readonly options: { readonly shared?: boolean } = {},
   ) {
     this.mirror = new MirroredFile(path.join(dataDir, ".tessera", "tokens.json"), "tokens", (v) => {
       const o = v as Record<string, unknown> | null;
@@ -252,6 +297,7 @@ export class TokenStore {
   /** Reads the tokens file; tokens from before uids are bound through `legacy` (and saved so). */
   async load(legacy: LegacyOwner): Promise<void> {
     let migrated = false;
+    this.stamp = await fileStamp(this.mirror.file);
     for (const t of await this.mirror.read()) {
       if (t.uid !== "") {
         this.byDigest.set(t.digest, t);
@@ -261,11 +307,55 @@ export class TokenStore {
       const uid = legacy(t.username);
       if (uid !== null) this.byDigest.set(t.digest, { ...t, uid });
     }
-    if (migrated) await this.persist();
+    if (migrated)
+      await this.change(
+        () => undefined,
+        (fresh) => this.bindLegacy(fresh, legacy),
+      );
   }
 
-  private persist(): Promise<void> {
-    return this.mirror.write(() => [...this.byDigest.values()]);
+  private bindLegacy(tokens: Map<string, TokenRecord>, legacy: LegacyOwner): void {
+    for (const [k, t] of [...tokens]) {
+      if (t.uid !== "") continue;
+      const uid = legacy(t.username);
+      if (uid === null) tokens.delete(k);
+      else tokens.set(k, { ...t, uid });
+    }
+  }
+
+  /** Re-reads the file when another process changed it; true when it did. */
+  async reloadIfChanged(): Promise<boolean> {
+    const stamp = await fileStamp(this.mirror.file);
+    if (stamp === this.stamp) return false;
+    const fresh = new Map((await this.mirror.read()).filter((t) => t.uid !== "").map((t) => [t.digest, t]));
+    this.byDigest = fresh;
+    this.stamp = stamp;
+    return true;
+  }
+
+  /**
+   * One change: `fn` edits the map. Alone, the map in memory is the truth and the file its
+   * mirror; shared, the file is re-read under its lock first (`prepare` fixes it up) and `fn`
+   * edits what it holds.
+   */
+  private async change<T>(
+    fn: (tokens: Map<string, TokenRecord>) => T,
+    prepare?: (tokens: Map<string, TokenRecord>) => void,
+  ): Promise<T> {
+    if (!this.options.shared) {
+      const result = fn(this.byDigest);
+      await this.mirror.write(() => [...this.byDigest.values()]);
+      return result;
+    }
+    return withFileLock(this.mirror.file, async () => {
+      const fresh = new Map((await this.mirror.read()).map((t) => [t.digest, t]));
+      prepare?.(fresh);
+      const result = fn(fresh);
+      await writeFileAtomic(this.mirror.file, `${JSON.stringify({ version: 1, tokens: [...fresh.values()] })}\n`);
+      this.byDigest = new Map([...fresh].filter(([, t]) => t.uid !== ""));
+      this.stamp = await fileStamp(this.mirror.file);
+      return result;
+    });
   }
 
   private expired(t: TokenRecord): boolean {
@@ -287,8 +377,7 @@ export class TokenStore {
       createdAt: new Date(this.now()).toISOString(),
       expiresAt,
     };
-    this.byDigest.set(record.digest, record);
-    await this.persist();
+    await this.change((tokens) => tokens.set(record.digest, record));
     return { token, record };
   }
 
@@ -305,22 +394,36 @@ export class TokenStore {
 
   /** Revokes one of `owner`'s tokens; false when they own no token with this id. */
   async revoke(owner: CredentialOwner, id: string): Promise<boolean> {
-    const t = [...this.byDigest.values()].find((x) => x.id === id && x.uid === owner.uid);
-    if (!t) return false;
-    this.byDigest.delete(t.digest);
-    await this.persist();
-    return true;
+    const find = (tokens: Map<string, TokenRecord>) =>
+      [...tokens.values()].find((x) => x.id === id && x.uid === owner.uid);
+    if (!this.options.shared && !find(this.byDigest)) return false;
+    return this.change((tokens) => {
+      const t = find(tokens);
+      if (t) tokens.delete(t.digest);
+      return t !== undefined;
+    });
   }
 
   /** Drops the tokens of removed users and expired ones. */
   async prune(keep: (t: TokenRecord) => boolean): Promise<number> {
-    let n = 0;
-    for (const [k, t] of this.byDigest) {
-      if (keep(t) && !this.expired(t)) continue;
-      this.byDigest.delete(k);
-      n++;
-    }
-    if (n > 0) await this.persist();
-    return n;
+    const gone = (tokens: Map<string, TokenRecord>) =>
+      [...tokens].filter(([, t]) => t.uid !== "" && (!keep(t) || this.expired(t))).map(([k]) => k);
+    if (gone(this.byDigest).length === 0) return 0;
+    return this.change((tokens) => {
+      const keys = gone(tokens);
+      for (const k of keys) tokens.delete(k);
+      return keys.length;
+    });
+  }
+}
+
+/** Identifies a file's version (mtime, size, inode), or "absent". */
+async function fileStamp(file: string): Promise<string> {
+  try {
+    const st = await fs.stat(file);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "absent";
+    throw err;
   }
 }

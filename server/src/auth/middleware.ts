@@ -15,18 +15,30 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * cookie or bearer token), remembers them for the guard and the handlers, and renews or clears
  * the session cookie.
  */
-export function authenticateRequests(auth: AuthService): RequestHandler {
+export function authenticateRequests(auth: AuthService, logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const a = auth.authenticate(req);
-    attachRequestAuth(req, {
-      principal: a.principal,
-      failure: a.failure,
-      sessionDigest: a.sessionDigest,
-      role: null,
-      datasetId: null,
-    });
-    if (a.setCookie) res.append("Set-Cookie", a.setCookie);
-    next();
+    auth.authenticate(req).then(
+      (a) => {
+        attachRequestAuth(req, {
+          principal: a.principal,
+          failure: a.failure,
+          sessionDigest: a.sessionDigest,
+          role: null,
+          datasetId: null,
+        });
+        if (a.setCookie) res.append("Set-Cookie", a.setCookie);
+        next();
+      },
+      (err: unknown) => {
+        // Credentials that cannot be checked now (the scaled mode's Redis unreachable): nobody is let in as
+        // anybody; the client is told to retry, the cause goes to the log.
+        logger.error("cannot check a request's credentials", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        res.setHeader("Retry-After", "2");
+        refuse(res, 503, "Accounts are unavailable at the moment; retry shortly.");
+      },
+    );
   };
 }
 

@@ -136,7 +136,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const p = principalOf(req);
       if (a?.sessionDigest && auth.sessions) {
         await auth.sessions.end(a.sessionDigest);
-        if (p.kind === "user") auth.revoke(p.user.username, a.sessionDigest);
+        if (p.kind === "user") await auth.revoke(p.user.username, a.sessionDigest);
       }
       if (auth.mode === "on") res.setHeader("Set-Cookie", auth.clearCookieFor(req));
       res.status(204).end();
@@ -291,6 +291,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const days = req.body.expires_in_days;
       const expiresAt = days !== undefined ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
       const { token, record } = await tokens.create(me, name, expiresAt);
+      await auth.tokensChanged();
       ctx.logger.info("api token created", { username: me.username, tokenId: record.id });
       sendJson(res, 201, { ...tokenView(record), token });
     },
@@ -312,7 +313,7 @@ export function authRouter(ctx: AppContext, auth: AuthService): Router {
       const me = accountOf(req);
       const id = String((req.params as Record<string, unknown>).token_id ?? "");
       if (!(await tokens.revoke(me, id))) throw new HttpError(404, "Token not found.");
-      auth.revoke(me.username, tokenKey(id));
+      await auth.revoke(me.username, tokenKey(id));
       ctx.logger.info("api token revoked", { username: me.username, tokenId: id });
       res.status(204).end();
     },

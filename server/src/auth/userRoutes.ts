@@ -225,7 +225,7 @@ export function userRouter(ctx: AppContext, auth: AuthService): Router {
       const user = account(req);
       const id = String((req.params as Record<string, unknown>).token_id ?? "");
       if (!(await tokensOf().revoke(user, id))) throw new HttpError(404, "Token not found.");
-      auth.revoke(user.username, tokenKey(id));
+      await auth.revoke(user.username, tokenKey(id));
       ctx.logger.info("api token revoked by an admin", { username: user.username, tokenId: id });
       res.status(204).end();
     },

@@ -108,7 +108,7 @@ export function createApp(options: AppOptions): Express {
   app.use(cors(options.corsOrigins ?? []));
   const auth = options.auth ?? AuthService.local({ corsOrigins: options.corsOrigins ?? [] });
   const guard = new PermissionGuard(auth, routes, logger, ctx.clientDir);
-  app.use(authenticateRequests(auth));
+  app.use(authenticateRequests(auth, logger));
   app.use(guard.router);
 
   app.use(rootRouter(ctx, options.version ?? "0.1.0", options.readiness));

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { tokenizerProblem } from "./tokenizerManifest.js";
 
 /**
  * A model's manifest, `DATA_DIR/models/<name>/manifest.json`: what the model does, its files
@@ -92,6 +93,8 @@ export function checkManifest(value: unknown): ModelManifest {
     if (path.posix.isAbsolute(norm) || norm.startsWith("../") || norm === "..")
       throw new ManifestError(`files.${role} must be a path inside the model folder (got ${JSON.stringify(file)})`);
   }
+  const tokenizer = tokenizerProblem((value as Record<string, unknown>).tokenizer);
+  if (tokenizer !== null) throw new ManifestError(tokenizer);
   return value;
 }
 

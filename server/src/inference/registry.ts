@@ -2,6 +2,7 @@ import type { Dirent } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { checkManifest, ManifestError, MODEL_NAME, type ModelManifest, type ModelTask } from "./manifest.js";
+import { tokenizerFiles } from "./tokenizerManifest.js";
 
 /**
  * The model registry: one folder per model under `DATA_DIR/models/`, each with a
@@ -67,6 +68,9 @@ async function readModel(dir: string, folderName: string): Promise<RegisteredMod
     throw new ManifestError(`manifest name ${JSON.stringify(manifest.name)} differs from its folder ${folderName}`);
   for (const [role, file] of Object.entries(manifest.files)) {
     if (!(await exists(path.join(dir, file)))) throw new ManifestError(`files.${role}: ${file} is missing`);
+  }
+  for (const [role, file] of Object.entries(tokenizerFiles(manifest))) {
+    if (!(await exists(path.join(dir, file)))) throw new ManifestError(`${role}: ${file} is missing`);
   }
   return { name: folderName, dir, manifest };
 }
@@ -158,7 +162,7 @@ export class ModelRegistry {
     await fs.mkdir(staging, { recursive: true });
     try {
       const srcDir = fromFile ? path.dirname(source) : source;
-      for (const file of new Set(Object.values(checked.files))) {
+      for (const file of new Set([...Object.values(checked.files), ...Object.values(tokenizerFiles(checked))])) {
         const from = path.join(srcDir, file);
         if (!(await exists(from))) throw new RegistryError("bad_source", `${file} is missing from ${srcDir}`);
         await fs.mkdir(path.dirname(path.join(staging, file)), { recursive: true });

@@ -51,8 +51,17 @@ export class ActivityLog {
       keep?: number;
       clock?: ActivityClock;
       onError?: (msg: string, err: unknown) => void;
+      /**
+       * The scaled mode: other processes append to the same files; a listing first reads what
+       * they appended since (the tail after the bytes already read).
+       */
+      shared?: boolean;
     } = {},
   ) {}
+
+  /** Bytes of each dataset's file read into `recent` (shared mode). */
+  private readonly offsets = new Map<string, number>();
+  private readonly catchingUp = new Map<string, Promise<void>>();
 
   private get clock(): ActivityClock {
     return this.options.clock ?? systemActivityClock;
@@ -167,22 +176,9 @@ export class ActivityLog {
     let p = this.loaded.get(datasetId);
     if (!p) {
       p = (async () => {
-        let text = "";
-        try {
-          text = await fs.readFile(this.file(datasetId), "utf8");
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        }
-        const fromDisk: ActivityEntry[] = [];
-        for (const line of text.split("\n")) {
-          if (line.trim() === "") continue;
-          try {
-            fromDisk.push(JSON.parse(line) as ActivityEntry);
-          } catch (err) {
-            // A torn last line after a crash: skip it, the rest of the feed is intact.
-            if (!(err instanceof SyntaxError)) throw err;
-          }
-        }
+        const { text, end } = await this.readTail(datasetId, 0);
+        this.offsets.set(datasetId, end);
+        const fromDisk = parseEntries(text);
         const inMemory = this.recent.get(datasetId) ?? [];
         const ids = new Set(inMemory.map((e) => e.id));
         const keep = this.options.keep ?? 2000;
@@ -193,9 +189,52 @@ export class ActivityLog {
     return p;
   }
 
+  /** The file's bytes after `offset` up to its last complete line, and where they end. */
+  private async readTail(datasetId: string, offset: number): Promise<{ text: string; end: number }> {
+    let buf: Buffer;
+    try {
+      const handle = await fs.open(this.file(datasetId), "r");
+      try {
+        const { size } = await handle.stat();
+        buf = Buffer.alloc(Math.max(0, size - offset));
+        if (buf.length > 0) await handle.read(buf, 0, buf.length, offset);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { text: "", end: offset };
+      throw err;
+    }
+    // A line being written (or torn by a crash) waits for the next read.
+    const complete = buf.lastIndexOf(0x0a) + 1;
+    return { text: buf.subarray(0, complete).toString("utf8"), end: offset + complete };
+  }
+
+  /** Shared mode: adds what other processes appended since the last read (this process's own entries are known by id). */
+  private catchUp(datasetId: string): Promise<void> {
+    const prev = this.catchingUp.get(datasetId) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      const { text, end } = await this.readTail(datasetId, this.offsets.get(datasetId) ?? 0);
+      this.offsets.set(datasetId, end);
+      const list = this.recent.get(datasetId) ?? [];
+      const ids = new Set(list.map((e) => e.id));
+      const added = parseEntries(text).filter((e) => !ids.has(e.id));
+      if (added.length === 0) return;
+      const keep = this.options.keep ?? 2000;
+      const merged = [...list, ...added].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      this.recent.set(datasetId, merged.slice(-keep));
+    });
+    this.catchingUp.set(
+      datasetId,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
   /** Newest first. */
   async list(datasetId: string, options: { recordId?: string; limit?: number } = {}): Promise<ActivityEntry[]> {
     await this.load(datasetId);
+    if (this.options.shared) await this.catchUp(datasetId);
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
     const all = this.recent.get(datasetId) ?? [];
     const out: ActivityEntry[] = [];
@@ -211,4 +250,18 @@ export class ActivityLog {
     for (const [key, b] of [...this.batches]) this.closeBatch(key, b);
     await this.writes;
   }
+}
+
+function parseEntries(text: string): ActivityEntry[] {
+  const out: ActivityEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as ActivityEntry);
+    } catch (err) {
+      // A torn line after a crash: skip it, the rest of the feed is intact.
+      if (!(err instanceof SyntaxError)) throw err;
+    }
+  }
+  return out;
 }

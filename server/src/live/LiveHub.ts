@@ -1,5 +1,5 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
-import { Server, type Namespace, type Socket } from "socket.io";
+import { Server, type Namespace, type ServerOptions, type Socket } from "socket.io";
 import {
   LIVE_NAMESPACE,
   LIVE_PROTOCOL_VERSION,
@@ -75,6 +75,16 @@ export interface LiveRoomsPort {
 }
 
 /**
+ * Who is on a dataset, over every process of the scaled mode (`server/src/cluster/live/ClusterPresence.ts`):
+ * each process writes its own connections' presence, everyone reads all of it.
+ */
+export interface PresenceBook {
+  put(datasetId: string, presence: Presence): void;
+  remove(datasetId: string, connectionId: string): void;
+  list(datasetId: string): Promise<Presence[]>;
+}
+
+/**
  * Who a live connection is, from its handshake request and `auth` payload; `null` (or a thrown
  * {@link LiveError}) refuses it. With accounts: `AuthService.identifyLive` (server/src/auth).
  */
@@ -136,9 +146,15 @@ export class LiveHub {
       assign?: { onChange(fn: (e: AssignChange & { readonly datasetId: string }) => void): () => void };
       /** Whether a record exists (review events name one). */
       recordExists?: (datasetId: string, recordId: string) => Promise<boolean>;
+      /**
+       * The scaled mode: socket.io's adapter that carries every room emit to the other processes
+       * (`@socket.io/redis-adapter`), and the presence of the whole cluster.
+       */
+      cluster?: { readonly adapter: NonNullable<ServerOptions["adapter"]>; readonly presence: PresenceBook };
     },
   ) {
     this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, {
+      ...(deps.cluster ? { adapter: deps.cluster.adapter } : {}),
       path: LIVE_TRANSPORT_PATH.slice(0, -1),
       serveClient: false,
       destroyUpgrade: false,
@@ -184,7 +200,7 @@ export class LiveHub {
   private reviewChanged(e: LiveThreadEvent): void {
     const { thread, change, by, message } = e;
     this.nsp.to(datasetRoom(e.datasetId)).emit("review:thread", { thread, change, by });
-    const known = this.presenceOf(e.datasetId).find((p) => p.user.id === by.id)?.user;
+    const known = this.localPresenceOf(e.datasetId).find((p) => p.user.id === by.id)?.user;
     const user: LiveUser = known ?? { id: by.id, name: by.name, color: userColor(by.id), role: "annotator" };
     this.deps.activity.recordReview(e.datasetId, thread.record_id, user, {
       threadId: thread.id,
@@ -227,22 +243,46 @@ export class LiveHub {
     };
   }
 
-  private presenceOf(datasetId: string): Presence[] {
+  /** This process's connections on a dataset. */
+  private localPresenceOf(datasetId: string): Presence[] {
     const out: Presence[] = [];
     for (const s of this.nsp.sockets.values()) if (s.data?.datasetId === datasetId) out.push(s.data.presence);
     return out;
   }
 
+  /** Everyone on a dataset: this process's connections, or the cluster's in the scaled mode. */
+  private presenceOf(datasetId: string): Promise<Presence[]> {
+    const book = this.deps.cluster?.presence;
+    return book ? book.list(datasetId) : Promise.resolve(this.localPresenceOf(datasetId));
+  }
+
+  /** A connection's presence changed: the cluster's book learns it (the room's emit tells the people). */
+  private setPresence(socket: LiveSocket, next: Presence): void {
+    socket.data.presence = next;
+    this.deps.cluster?.presence.put(socket.data.datasetId, next);
+  }
+
   private onConnection(socket: LiveSocket): void {
     const { datasetId, user } = socket.data;
     void socket.join(datasetRoom(datasetId));
-    socket.emit("hello", {
-      protocol: LIVE_PROTOCOL_VERSION,
-      you: user,
-      connectionId: socket.id,
-      presence: this.presenceOf(datasetId),
-    });
-    socket.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
+    this.deps.cluster?.presence.put(datasetId, socket.data.presence);
+    // The handlers below are registered at once; hello follows as soon as the presence is read.
+    this.presenceOf(datasetId).then(
+      (presence) => {
+        if (!socket.connected) return;
+        // The book may not hold this connection yet (its write is in flight): it is always in hello.
+        const here = presence.some((p) => p.connectionId === socket.id)
+          ? presence
+          : [...presence, socket.data.presence];
+        socket.emit("hello", { protocol: LIVE_PROTOCOL_VERSION, you: user, connectionId: socket.id, presence: here });
+        socket.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
+      },
+      () => {
+        // The cluster's presence could not be read (Redis unreachable): closing the transport makes
+        // the client reconnect (to this or another process) and be greeted again.
+        socket.conn.close();
+      },
+    );
 
     socket.on("presence:update", (p) => {
       if (p === null || typeof p !== "object") return;
@@ -261,7 +301,7 @@ export class LiveHub {
               ? null
               : prev.frame,
       };
-      socket.data.presence = next;
+      this.setPresence(socket, next);
       this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", next);
       if (next.recordId !== prev.recordId) {
         this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:moved", { leader: user, recordId: next.recordId });
@@ -276,18 +316,24 @@ export class LiveHub {
       const prev = socket.data.presence.following;
       if (prev) void socket.leave(followersRoom(datasetId, prev));
       if (target === null || target === user.id) {
-        socket.data.presence = { ...socket.data.presence, following: null };
+        this.setPresence(socket, { ...socket.data.presence, following: null });
         this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
         return ack({ ok: true, value: { recordId: null } });
       }
-      const leader =
-        this.presenceOf(datasetId).find((x) => x.user.id === target && x.recordId !== null) ??
-        this.presenceOf(datasetId).find((x) => x.user.id === target);
-      if (!leader) return ack({ ok: false, error: `${target} is not connected to this dataset`, reason: "not_found" });
-      void socket.join(followersRoom(datasetId, target));
-      socket.data.presence = { ...socket.data.presence, following: target };
-      this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
-      return ack({ ok: true, value: { recordId: leader.recordId } });
+      this.presenceOf(datasetId).then(
+        (all) => {
+          const leader =
+            all.find((x) => x.user.id === target && x.recordId !== null) ?? all.find((x) => x.user.id === target);
+          if (!leader)
+            return ack({ ok: false, error: `${target} is not connected to this dataset`, reason: "not_found" });
+          void socket.join(followersRoom(datasetId, target));
+          this.setPresence(socket, { ...socket.data.presence, following: target });
+          this.nsp.to(datasetRoom(datasetId)).emit("presence:changed", socket.data.presence);
+          return ack({ ok: true, value: { recordId: leader.recordId } });
+        },
+        (err: unknown) =>
+          ack({ ok: false, error: err instanceof Error ? err.message : String(err), reason: "unavailable" }),
+      );
     });
 
     socket.on("record:transition", (p, ack) => {
@@ -328,10 +374,13 @@ export class LiveHub {
     });
 
     socket.on("disconnect", () => {
+      this.deps.cluster?.presence.remove(datasetId, socket.id);
       this.nsp.to(datasetRoom(datasetId)).emit("presence:left", { connectionId: socket.id, userId: user.id });
-      const stillHere = this.presenceOf(datasetId).some((x) => x.user.id === user.id && x.connectionId !== socket.id);
-      if (!stillHere)
-        this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
+      const endFollow = (all: readonly Presence[]) => {
+        if (!all.some((x) => x.user.id === user.id && x.connectionId !== socket.id))
+          this.nsp.to(followersRoom(datasetId, user.id)).emit("follow:ended", { leader: user, reason: "left" });
+      };
+      this.presenceOf(datasetId).then(endFollow, () => endFollow(this.localPresenceOf(datasetId)));
     });
   }
 
@@ -404,8 +453,8 @@ export class LiveHub {
     return n;
   }
 
-  /** Ids of the connections (one per tab) present on a dataset; for the explorer's "who is here". */
-  presence(datasetId: string): Presence[] {
+  /** Ids of the connections (one per tab) present on a dataset, over the cluster; for the explorer's "who is here". */
+  presence(datasetId: string): Promise<Presence[]> {
     return this.presenceOf(datasetId);
   }
 

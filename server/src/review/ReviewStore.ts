@@ -48,13 +48,14 @@ export class ReviewStore {
 
   constructor(
     dir: string,
-    private readonly options: { clock?: Clock; limits?: Partial<ReviewLimits> } = {},
+    private readonly options: { clock?: Clock; limits?: Partial<ReviewLimits>; shared?: boolean } = {},
   ) {
     this.logs = new DatasetLogs(
       dir,
       () => ({ threads: new Map(), byRecord: new Map(), stamps: new Map() }),
       parseReviewEvent,
       (datasetId, state, e) => void apply(datasetId, state, e),
+      { shared: options.shared ?? false },
     );
     this.limits = {
       threadsPerRecord: options.limits?.threadsPerRecord ?? REVIEW_THREADS_PER_RECORD_MAX,
@@ -63,7 +64,10 @@ export class ReviewStore {
   }
 
   /** `DATA_DIR/.tessera/review`. */
-  static in(dataDir: string, options: { clock?: Clock; limits?: Partial<ReviewLimits> } = {}): ReviewStore {
+  static in(
+    dataDir: string,
+    options: { clock?: Clock; limits?: Partial<ReviewLimits>; shared?: boolean } = {},
+  ): ReviewStore {
     return new ReviewStore(path.join(dataDir, ".tessera", "review"), options);
   }
 

@@ -13,16 +13,42 @@ export class AppendLog<E> {
 
   /** Every complete event, oldest first. */
   async read(parse: (value: unknown) => E | null): Promise<E[]> {
-    let text: string;
+    return (await this.readFrom(0, parse)).events;
+  }
+
+  /** The file's size in bytes (0 when it does not exist yet). */
+  async size(): Promise<number> {
     try {
-      text = await fs.readFile(this.file, "utf8");
+      return (await fs.stat(this.file)).size;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
       throw err;
     }
+  }
+
+  /**
+   * The complete events after byte `offset` (another process's appends, in the scaled mode), and
+   * the offset after the last complete line (a line being written is left for the next read).
+   */
+  async readFrom(offset: number, parse: (value: unknown) => E | null): Promise<{ events: E[]; end: number }> {
+    let buf: Buffer;
+    try {
+      const handle = await fs.open(this.file, "r");
+      try {
+        const { size } = await handle.stat();
+        buf = Buffer.alloc(Math.max(0, size - offset));
+        if (buf.length > 0) await handle.read(buf, 0, buf.length, offset);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { events: [], end: offset };
+      throw err;
+    }
+    const complete = buf.lastIndexOf(0x0a) + 1;
+    const text = buf.subarray(0, complete).toString("utf8");
     const out: E[] = [];
-    const end = text.lastIndexOf("\n");
-    for (const line of text.slice(0, end + 1).split("\n")) {
+    for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
       let value: unknown;
       try {
@@ -36,7 +62,7 @@ export class AppendLog<E> {
       if (e === null) throw new Error(`${this.file}: an event has an unknown shape`);
       out.push(e);
     }
-    return out;
+    return { events: out, end: offset + complete };
   }
 
   /** Cuts a torn last line (no newline after it) off the file. */

@@ -16,8 +16,18 @@ export interface ClipModelSpec {
   readonly inputSize: number;
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
-  /** `tessera-words` (the tiny test models' word table); other kinds are refused by the worker. */
-  readonly tokenizer: { readonly kind: string; readonly vocab: readonly string[]; readonly maxLength: number } | null;
+  /**
+   * `clip-bpe` (CLIP's byte-level BPE; `file` the vocabulary — OpenAI's merges file, a Hugging Face
+   * `tokenizer.json`, or a `vocab.json` with `merges` its `merges.txt`, absolute paths) or
+   * `tessera-words` (the tiny test models' word table, `vocab`); other kinds are refused by the worker.
+   */
+  readonly tokenizer: {
+    readonly kind: string;
+    readonly vocab: readonly string[];
+    readonly maxLength: number;
+    readonly file?: string;
+    readonly merges?: string;
+  } | null;
 }
 
 export type EmbedRequest =
@@ -56,7 +66,9 @@ function isClipSpec(v: unknown): v is ClipModelSpec {
       Array.isArray(t.vocab) &&
       t.vocab.every((w) => typeof w === "string") &&
       Number.isInteger(t.maxLength) &&
-      (t.maxLength as number) > 0);
+      (t.maxLength as number) > 0 &&
+      (t.file === undefined || typeof t.file === "string") &&
+      (t.merges === undefined || typeof t.merges === "string"));
   return (
     typeof v.name === "string" &&
     typeof v.imagePath === "string" &&

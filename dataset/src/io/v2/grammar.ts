@@ -1,11 +1,34 @@
-import type { DatasetSchema, TableName } from "@tessera/shared-crdt";
+import type { TableName } from "@tessera/shared-crdt";
 import { pointerJoin } from "../errors.js";
 import { isPlainObject } from "../jsonl.js";
 import { suggest, type Checker } from "./check.js";
-import { columnFields, kindKeys, v2Table, V2_KINDS, type V2Kind } from "./kinds.js";
-import type { ViewKind } from "./spec.js";
+import { kindKeys, v2Table, V2_KINDS } from "./kinds.js";
+import {
+  DEFAULT_HEADER,
+  type AnnotationSpec,
+  type ConversationSpec,
+  type EntitySpec,
+  type GrammarContext,
+  type HeaderDefaults,
+  type LineSpec,
+  type MessageSpec,
+  type SidecarSpec,
+  type SourceSpec,
+  type ViewPayload,
+} from "./lineSpecs.js";
+import { ANN_COMMON, kindFields, viewPayload } from "./payloads.js";
 
 export { v2Table } from "./kinds.js";
+export {
+  DEFAULT_HEADER,
+  type AnnotationSpec,
+  type EntitySpec,
+  type GrammarContext,
+  type HeaderDefaults,
+  type LineSpec,
+  type SidecarSpec,
+  type TrackletSpec,
+} from "./lineSpecs.js";
 
 /**
  * The JSONL v2 line grammar (Pixano 0.8 spec §5): strict, no aliases, no shape inference. Each
@@ -21,131 +44,6 @@ const SOURCE_TYPES = ["model", "human", "ground_truth", "other"] as const;
 const TOP_KEYS = ["id", "split", "attrs", "views", "entities", "conversations", "annotation_files"];
 const V1_MARKERS = new Set(["objects", "object", "view", "messages", "status"]);
 const RESERVED_KINDS = ["bbox3d", "keypoints3d", "relation"];
-
-interface SourceSpec {
-  readonly type: string;
-  readonly name: string;
-}
-
-export interface HeaderDefaults {
-  readonly bbox: { readonly format?: "xywh" | "xyxy"; readonly isNormalized?: boolean };
-  readonly source: SourceSpec;
-}
-
-export const DEFAULT_HEADER: HeaderDefaults = { bbox: {}, source: { type: "ground_truth", name: "import" } };
-
-interface FrameSpec {
-  readonly uri: string;
-  readonly frameIndex?: number;
-  readonly timestamp?: number;
-  readonly id?: string;
-}
-
-type ViewPayload =
-  | {
-      readonly kind: "image";
-      readonly uri: string;
-      readonly width?: number;
-      readonly height?: number;
-      readonly id?: string;
-    }
-  | {
-      readonly kind: "sequence_frames";
-      readonly frames?: FrameSpec[];
-      readonly framePattern?: string;
-      readonly fps?: number;
-    }
-  | { readonly kind: "text"; readonly uri?: string; readonly content?: string; readonly id?: string }
-  | {
-      readonly kind: "video";
-      readonly uri: string;
-      readonly fps?: number;
-      readonly fromTimestamp: number;
-      readonly toTimestamp: number;
-      readonly id?: string;
-    }
-  | { readonly kind: "point_cloud"; readonly uri: string; readonly id?: string };
-
-export interface AnnotationSpec {
-  readonly kind: V2Kind;
-  readonly pointer: string;
-  readonly view?: string;
-  readonly id?: string;
-  readonly frameIndex?: number;
-  readonly source?: SourceSpec;
-  readonly attrs: Record<string, unknown>;
-  /** Kind fields, checked: bbox coords/format/is_normalized/confidence, mask rle|polygons, … */
-  readonly fields: Record<string, unknown>;
-}
-
-export interface TrackletSpec {
-  readonly id?: string;
-  readonly source?: SourceSpec;
-  readonly view: string;
-  readonly startTimestep: number;
-  readonly endTimestep: number;
-  readonly startTimestamp?: number;
-  readonly endTimestamp?: number;
-}
-
-interface StateSpec {
-  readonly frameIndex: number;
-  readonly attrs: Record<string, unknown>;
-  readonly id?: string;
-}
-
-export interface EntitySpec {
-  readonly pointer: string;
-  readonly id?: string;
-  readonly parentId?: string;
-  readonly attrs: Record<string, unknown>;
-  readonly annotations: AnnotationSpec[];
-  readonly tracklets: TrackletSpec[];
-  readonly states: StateSpec[];
-}
-
-interface MessageSpec {
-  readonly type: "SYSTEM" | "QUESTION" | "ANSWER";
-  readonly content: string;
-  readonly questionType?: string;
-  readonly choices?: string[];
-  readonly user?: string;
-  readonly views?: string[];
-  readonly id?: string;
-  readonly number?: number;
-  readonly entityIds?: string[];
-  readonly source?: SourceSpec;
-}
-
-interface ConversationSpec {
-  readonly id?: string;
-  readonly messages: MessageSpec[];
-}
-
-export interface SidecarSpec {
-  readonly kind: "mask" | "bbox";
-  readonly view: string;
-  readonly pattern: string;
-  readonly encoding: "index_png" | "track_json";
-  readonly entityMap: "auto" | Readonly<Record<string, string>>;
-}
-
-export interface LineSpec {
-  readonly line: number;
-  readonly id?: string;
-  readonly split?: string;
-  readonly attrs: Record<string, unknown>;
-  readonly views: ReadonlyMap<string, ViewPayload>;
-  readonly entities: EntitySpec[];
-  readonly conversations: ConversationSpec[];
-  readonly annotationFiles: SidecarSpec[];
-}
-
-/** What the grammar needs to know about the target dataset. */
-export interface GrammarContext {
-  readonly viewKinds: ReadonlyMap<string, ViewKind>;
-  readonly schema: DatasetSchema;
-}
 
 function source(c: Checker, v: unknown, p: string): SourceSpec {
   const o = c.object(v, p, ["type", "name"]);
@@ -173,148 +71,6 @@ export function parseHeader(c: Checker, o: Record<string, unknown>): HeaderDefau
     bbox = { ...(format ? { format } : {}), ...(isNormalized !== undefined ? { isNormalized } : {}) };
   }
   return { bbox, source: d.source === undefined ? DEFAULT_HEADER.source : source(c, d.source, "/defaults/source") };
-}
-
-function viewPayload(c: Checker, kind: ViewKind, v: unknown, p: string): ViewPayload {
-  if (kind === "image" && typeof v === "string") return { kind, uri: v };
-  switch (kind) {
-    case "image": {
-      const o = c.object(v, p, ["uri", "width", "height", "id"]);
-      const width = c.optInt(o, "width", p);
-      const height = c.optInt(o, "height", p);
-      const id = c.optString(o, "id", p);
-      return {
-        kind,
-        uri: c.string(o.uri, pointerJoin(p, "uri")),
-        ...(width !== undefined ? { width } : {}),
-        ...(height !== undefined ? { height } : {}),
-        ...(id ? { id } : {}),
-      };
-    }
-    case "sequence_frames": {
-      const o = c.object(v, p, ["frames", "frame_pattern", "fps"]);
-      if (
-        (o.frames === undefined || o.frames === null) === (o.frame_pattern === undefined || o.frame_pattern === null)
-      ) {
-        c.fail(p, "exactly one of 'frames' or 'frame_pattern' must be set");
-      }
-      const fps = c.optNumber(o, "fps", p);
-      if (o.frame_pattern !== undefined && o.frame_pattern !== null) {
-        if (fps === undefined)
-          c.fail(pointerJoin(p, "fps"), "frame_pattern sequences need an explicit fps (nothing is inferred)");
-        return { kind, framePattern: c.string(o.frame_pattern, pointerJoin(p, "frame_pattern")), fps };
-      }
-      const frames = c.array(o.frames, pointerJoin(p, "frames")).map((f, i) => {
-        const fp = pointerJoin(pointerJoin(p, "frames"), i);
-        const fo = c.object(f, fp, ["uri", "frame_index", "timestamp", "id"]);
-        const frameIndex = c.optInt(fo, "frame_index", fp);
-        const timestamp = c.optNumber(fo, "timestamp", fp);
-        const id = c.optString(fo, "id", fp);
-        return {
-          uri: c.string(fo.uri, pointerJoin(fp, "uri")),
-          ...(frameIndex !== undefined ? { frameIndex } : {}),
-          ...(timestamp !== undefined ? { timestamp } : {}),
-          ...(id ? { id } : {}),
-        };
-      });
-      return { kind, frames, ...(fps !== undefined ? { fps } : {}) };
-    }
-    case "text": {
-      const o = c.object(v, p, ["uri", "content", "id"]);
-      const uri = c.optString(o, "uri", p);
-      const content = c.optString(o, "content", p);
-      if ((uri === undefined) === (content === undefined)) c.fail(p, "exactly one of 'uri' or 'content' must be set");
-      const id = c.optString(o, "id", p);
-      return {
-        kind,
-        ...(uri !== undefined ? { uri } : {}),
-        ...(content !== undefined ? { content } : {}),
-        ...(id ? { id } : {}),
-      };
-    }
-    case "video": {
-      const o = c.object(v, p, ["uri", "fps", "from_timestamp", "to_timestamp", "id"]);
-      const fps = c.optNumber(o, "fps", p);
-      const id = c.optString(o, "id", p);
-      return {
-        kind,
-        uri: c.string(o.uri, pointerJoin(p, "uri")),
-        ...(fps !== undefined ? { fps } : {}),
-        fromTimestamp: c.optNumber(o, "from_timestamp", p) ?? 0,
-        toTimestamp: c.optNumber(o, "to_timestamp", p) ?? -1,
-        ...(id ? { id } : {}),
-      };
-    }
-    case "point_cloud": {
-      const o = c.object(v, p, ["uri", "id"]);
-      const id = c.optString(o, "id", p);
-      return { kind, uri: c.string(o.uri, pointerJoin(p, "uri")), ...(id ? { id } : {}) };
-    }
-  }
-}
-
-const ANN_COMMON = ["kind", "view", "id", "frame_index", "source", "attrs"];
-
-function kindFields(c: Checker, kind: V2Kind, o: Record<string, unknown>, p: string): Record<string, unknown> {
-  const at = (k: string) => pointerJoin(p, k);
-  const need = (k: string) => {
-    if (o[k] === undefined || o[k] === null) c.fail(at(k), `a ${kind} annotation needs "${k}"`);
-    return o[k];
-  };
-  switch (kind) {
-    case "bbox": {
-      const coords = c.numbers(need("coords"), at("coords"));
-      if (coords.length !== 4) c.fail(at("coords"), `a bbox has 4 coords, got ${coords.length}`);
-      const format =
-        o.format === undefined || o.format === null
-          ? undefined
-          : c.oneOf(o.format, at("format"), ["xywh", "xyxy"] as const);
-      const isNormalized = c.optBool(o, "is_normalized", p);
-      return { coords, format, is_normalized: isNormalized, confidence: c.optNumber(o, "confidence", p) ?? 1.0 };
-    }
-    case "mask": {
-      const hasRle = o.rle !== undefined && o.rle !== null;
-      if (hasRle === (o.polygons !== undefined && o.polygons !== null))
-        c.fail(p, "exactly one of 'rle' or 'polygons' must be set");
-      if (hasRle) {
-        const r = c.object(o.rle, at("rle"), ["size", "counts"]);
-        const size = c.int64s(r.size, pointerJoin(at("rle"), "size"));
-        if (size.length !== 2) c.fail(pointerJoin(at("rle"), "size"), "size is [height, width]");
-        return { size, counts: c.string(r.counts, pointerJoin(at("rle"), "counts")) };
-      }
-      const polygons = c
-        .array(o.polygons, at("polygons"))
-        .map((poly, i) => c.numbers(poly, pointerJoin(at("polygons"), i)));
-      return { polygons };
-    }
-    case "keypoints": {
-      const coords = c.numbers(need("coords"), at("coords"));
-      const states = c.strings(need("states"), at("states"));
-      if (coords.length !== 2 * states.length) c.fail(at("coords"), "'coords' must hold exactly 2 values per state");
-      return { template_id: c.string(need("template_id"), at("template_id")), coords, states };
-    }
-    case "multi_path":
-      return {
-        coords: c.numbers(need("coords"), at("coords")),
-        num_points: c.int64s(need("num_points"), at("num_points")),
-        is_closed: c.bool(need("is_closed"), at("is_closed")),
-      };
-    case "text_span": {
-      const spansStart = c.int64s(need("spans_start"), at("spans_start"));
-      const spansEnd = c.int64s(need("spans_end"), at("spans_end"));
-      if (spansStart.length !== spansEnd.length)
-        c.fail(at("spans_end"), "'spans_start' and 'spans_end' must have the same length");
-      return { mention: c.string(need("mention"), at("mention")), spans_start: spansStart, spans_end: spansEnd };
-    }
-    case "classification": {
-      const labels = c.strings(need("labels"), at("labels"));
-      const confidences =
-        o.confidences === undefined || o.confidences === null ? undefined : c.numbers(o.confidences, at("confidences"));
-      return { labels, confidences };
-    }
-    default:
-      return columnFields(c, kind, o, p);
-  }
 }
 
 function columnsOf(ctx: GrammarContext, table: TableName): Set<string> | undefined {

@@ -14,7 +14,7 @@ import { recordsTable } from "./records.js";
 /** What the collaboration routes read from the live channel. */
 export interface LiveReadPort {
   activity(datasetId: string, options: { recordId?: string; limit?: number }): Promise<ActivityEntry[]>;
-  presence(datasetId: string): Presence[];
+  presence(datasetId: string): Promise<Presence[]>;
 }
 
 const object = { type: "object" } as const;
@@ -103,7 +103,7 @@ export function collabRouter(ctx: AppContext & { live?: LiveReadPort }): Router 
     },
     async (req, res) => {
       const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, ctx.live ? ctx.live.presence(handle.id) : []);
+      sendJson(res, 200, ctx.live ? await ctx.live.presence(handle.id) : []);
     },
   );
   return router;

@@ -1,22 +1,18 @@
 import path from "node:path";
-import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { ClipModelSpec } from "@tessera/shared-crdt";
 import { squareInputSize } from "../manifest.js";
 import type { RegisteredModel } from "../registry.js";
+import { TokenizerManifest } from "../tokenizerManifest.js";
 import { SearchError } from "./SearchError.js";
 
 /**
  * A CLIP-family model's manifest (`task: "embedding-image"`): `files.model` is the image encoder,
  * `files.text` the text encoder (optional: without it only "more like this" works), `input_size`
  * the square side, `normalization` CLIP's mean/std (pixel scale 0–255) and `tokenizer`
- * `{kind, vocab, max_length}` (`tessera-words` for the tiny test models).
+ * (`{kind: "clip-bpe", file, max_length}` for real CLIP models, `{kind: "tessera-words", vocab,
+ * max_length}` for the tiny test models; see {@link TokenizerManifest}).
  */
-const Tokenizer = Type.Object({
-  kind: Type.String({ maxLength: 64 }),
-  vocab: Type.Array(Type.String({ maxLength: 256 }), { maxItems: 1_000_000 }),
-  max_length: Type.Integer({ minimum: 1, maximum: 4096 }),
-});
 
 /** CLIP's own normalisation, used when the manifest names none. */
 const CLIP_MEAN: [number, number, number] = [122.770938, 116.7460125, 104.09373615];
@@ -28,8 +24,14 @@ export function clipSpec(model: RegisteredModel): ClipModelSpec {
   if (m.task !== "embedding-image" || image === undefined)
     throw new SearchError(422, `Model '${model.name}' is a ${m.task} model, not an image embedding (CLIP) model.`);
   const raw = (m as Record<string, unknown>).tokenizer;
-  const tokenizer = Value.Check(Tokenizer, raw)
-    ? { kind: raw.kind, vocab: raw.vocab, maxLength: raw.max_length }
+  const tokenizer = Value.Check(TokenizerManifest, raw)
+    ? {
+        kind: raw.kind,
+        vocab: raw.vocab ?? [],
+        maxLength: raw.max_length,
+        ...(raw.file === undefined ? {} : { file: path.join(model.dir, raw.file) }),
+        ...(raw.merges === undefined ? {} : { merges: path.join(model.dir, raw.merges) }),
+      }
     : null;
   const text = m.files.text;
   const norm = m.normalization;

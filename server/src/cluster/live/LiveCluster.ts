@@ -1,0 +1,218 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import type { AuthEvent } from "../../auth/shared.js";
+import type { Logger } from "../../logger.js";
+
+/**
+ * The people side of the scaled mode (docs/ARCHITECTURE.md §6 "Accounts, sessions, limits, live
+ * channel"): one web process's connections to the shared Redis, its heartbeat, and the auth bus
+ * every process listens on (account changes, kicks). Sessions, connection counts, login counters
+ * and live presence build on it (the other modules of this folder).
+ */
+
+/** Redis key names of the people side, all under the cluster prefix (default `tessera:`). */
+export interface LiveKeys {
+  readonly prefix: string;
+  /** A session: JSON, expiring with it (PEXPIREAT). */
+  session(digest: string): string;
+  /** The match pattern of every session key (SCAN). */
+  readonly sessionPattern: string;
+  /** A live web process (PX heartbeat). */
+  alive(processId: string): string;
+  /** Processes that hold open websockets (set), and one process's open websockets per user / address (hash). */
+  readonly connProcs: string;
+  conns(processId: string): string;
+  /** Login attempts of a client address (token bucket) and failures of a username (backoff). */
+  loginAddress(address: string): string;
+  loginName(name: string): string;
+  /** Live presence of a dataset: `<processId>|<connectionId>` → Presence JSON. */
+  presence(datasetId: string): string;
+  /** Pub/sub channel of account changes and kicks. */
+  readonly authEvents: string;
+  /** socket.io's Redis adapter channel prefix. */
+  readonly socketIo: string;
+}
+
+function liveKeys(prefix = "tessera:"): LiveKeys {
+  const enc = encodeURIComponent;
+  return {
+    prefix,
+    session: (d) => `${prefix}sessions:${d}`,
+    sessionPattern: `${prefix}sessions:*`,
+    alive: (id) => `${prefix}live:proc:${id}`,
+    connProcs: `${prefix}conns:procs`,
+    conns: (id) => `${prefix}conns:${id}`,
+    loginAddress: (a) => `${prefix}login:addr:${enc(a)}`,
+    loginName: (n) => `${prefix}login:name:${enc(n)}`,
+    presence: (ds) => `${prefix}presence:${enc(ds)}`,
+    authEvents: `${prefix}auth:events`,
+    socketIo: `${prefix}socket.io`,
+  };
+}
+
+interface Envelope {
+  readonly from: string;
+  readonly event: AuthEvent;
+}
+
+function parseEnvelope(text: string): Envelope | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    if (err instanceof SyntaxError) return null;
+    throw err;
+  }
+  const o = v as { from?: unknown; event?: { t?: unknown; username?: unknown; key?: unknown } } | null;
+  if (!o || typeof o.from !== "string" || !o.event) return null;
+  const e = o.event;
+  if (e.t === "users" || e.t === "tokens") return { from: o.from, event: { t: e.t } };
+  if (e.t === "kick" && typeof e.username === "string" && (e.key === null || typeof e.key === "string"))
+    return { from: o.from, event: { t: "kick", username: e.username, key: e.key } };
+  return null;
+}
+
+class LiveClusterError extends Error {
+  override name = "LiveClusterError";
+}
+
+export interface LiveClusterOptions {
+  readonly url: string;
+  readonly logger: Logger;
+  readonly prefix?: string;
+  /** How long a process counts as alive after its last heartbeat (default 5 s), and how often it beats (1.5 s). */
+  readonly ttlMs?: number;
+  readonly beatMs?: number;
+}
+
+function connect(url: string, name: string, logger: Logger): Redis {
+  const redis = new Redis(url, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 3 });
+  // ioredis reconnects by itself; each failure is said, and commands meanwhile fail or wait in its queue.
+  redis.on("error", (err: Error) => logger.warn("redis connection", { connection: name, error: err.message }));
+  return redis;
+}
+
+export class LiveCluster {
+  readonly keys: LiveKeys;
+  readonly processId = randomBytes(9).toString("base64url");
+  private readonly listeners = new Set<(e: AuthEvent) => void>();
+  private beat: NodeJS.Timeout | null = null;
+  private readonly afterBeatLost = new Set<() => void>();
+  private closed = false;
+
+  private constructor(
+    /** Commands (sessions, counters, presence). */
+    readonly redis: Redis,
+    /** The subscriber of the auth bus. */
+    private readonly sub: Redis,
+    /** socket.io adapter's publisher and subscriber. */
+    readonly adapterPub: Redis,
+    readonly adapterSub: Redis,
+    private readonly options: LiveClusterOptions,
+  ) {
+    this.keys = liveKeys(options.prefix);
+  }
+
+  get ttlMs(): number {
+    return this.options.ttlMs ?? 5000;
+  }
+
+  static async open(options: LiveClusterOptions): Promise<LiveCluster> {
+    const { url, logger } = options;
+    const c = new LiveCluster(
+      connect(url, "tessera-live", logger),
+      connect(url, "tessera-live-sub", logger),
+      connect(url, "tessera-live-io-pub", logger),
+      connect(url, "tessera-live-io-sub", logger),
+      options,
+    );
+    try {
+      await Promise.all([c.redis.connect(), c.sub.connect(), c.adapterPub.connect(), c.adapterSub.connect()]);
+      await c.heartbeat();
+      await c.sub.subscribe(c.keys.authEvents);
+    } catch (err) {
+      c.disconnect();
+      throw new LiveClusterError(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+    }
+    c.sub.on("message", (channel: string, text: string) => {
+      if (channel !== c.keys.authEvents) return;
+      const env = parseEnvelope(text);
+      if (!env) {
+        logger.warn("auth bus: a message of unknown shape was ignored");
+        return;
+      }
+      if (env.from === c.processId) return;
+      for (const fn of c.listeners) fn(env.event);
+    });
+    c.beat = setInterval(() => {
+      c.heartbeat().catch((err: unknown) =>
+        logger.warn("live heartbeat failed", { error: err instanceof Error ? err.message : String(err) }),
+      );
+    }, options.beatMs ?? 1500);
+    c.beat.unref();
+    return c;
+  }
+
+  /** Renews this process's heartbeat; when it had expired (a long pause), the owners of per-process state rewrite it. */
+  private async heartbeat(): Promise<void> {
+    const key = this.keys.alive(this.processId);
+    const renewed = await this.redis.set(key, String(process.pid), "PX", this.ttlMs, "XX");
+    if (renewed === "OK") return;
+    await this.redis.set(key, String(process.pid), "PX", this.ttlMs);
+    for (const fn of this.afterBeatLost) fn();
+  }
+
+  /** Called when this process's heartbeat had lapsed (also at the first beat): per-process state must be written again. */
+  onBeatLost(fn: () => void): () => void {
+    this.afterBeatLost.add(fn);
+    return () => this.afterBeatLost.delete(fn);
+  }
+
+  /** Whether a web process still beats. */
+  async alive(processId: string): Promise<boolean> {
+    if (processId === this.processId) return !this.closed;
+    return (await this.redis.exists(this.keys.alive(processId))) === 1;
+  }
+
+  /** Tells every other process (resolves once Redis took the message). */
+  async publish(event: AuthEvent): Promise<void> {
+    const envelope: Envelope = { from: this.processId, event };
+    await this.redis.publish(this.keys.authEvents, JSON.stringify(envelope));
+  }
+
+  onEvent(fn: (e: AuthEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private disconnect(): void {
+    for (const r of [this.redis, this.sub, this.adapterPub, this.adapterSub]) r.disconnect();
+  }
+
+  /** Stops beating, removes the heartbeat (this process's presence and counts are dropped by the others) and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.beat) clearInterval(this.beat);
+    this.beat = null;
+    try {
+      await this.redis.del(this.keys.alive(this.processId));
+    } catch (err) {
+      // Redis gone at shutdown: the heartbeat expires by itself within its TTL.
+      this.options.logger.warn("live heartbeat not removed at close", { error: (err as Error).message });
+    }
+    this.disconnect();
+  }
+}
+
+/** A Redis URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch (err) {
+    if (err instanceof TypeError) return "(invalid URL)";
+    throw err;
+  }
+}

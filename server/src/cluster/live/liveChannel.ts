@@ -1,0 +1,28 @@
+import { createAdapter } from "@socket.io/redis-adapter";
+import type { ServerOptions } from "socket.io";
+import type { Logger } from "../../logger.js";
+import type { PresenceBook } from "../../live/LiveHub.js";
+import { ClusterPresence } from "./ClusterPresence.js";
+import type { LiveCluster } from "./LiveCluster.js";
+
+/**
+ * The live channel of the scaled mode (SPEC L-CLUSTER): socket.io's Redis adapter carries every emit to a dataset's
+ * room (presence, follow, status changes, activity, review threads, assignments, job progress) to
+ * the people connected to the other processes, and the presence a connection is greeted with is
+ * the whole cluster's.
+ */
+export function clusterLiveChannel(
+  cluster: LiveCluster,
+  logger: Logger,
+): { readonly adapter: NonNullable<ServerOptions["adapter"]>; readonly presence: PresenceBook } {
+  const adapter = createAdapter(cluster.adapterPub, cluster.adapterSub, {
+    key: cluster.keys.socketIo,
+    // A request to the other processes (none made by Tessera today) waits at most this long.
+    requestsTimeout: 3000,
+    publishOnSpecificResponseChannel: true,
+  }) as NonNullable<ServerOptions["adapter"]>;
+  const presence = new ClusterPresence(cluster, (err) =>
+    logger.warn("live presence not written to Redis", { error: err instanceof Error ? err.message : String(err) }),
+  );
+  return { adapter, presence };
+}
