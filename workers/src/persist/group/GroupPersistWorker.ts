@@ -157,6 +157,7 @@ export class GroupPersistWorker {
         owner: registry.processId,
         flushMaxWaitMs: this.o.flushMaxWaitMs,
         periodMs: this.o.sweepEveryMs,
+        oldestEntryAt: (key) => this.recordLog.oldestEntryAt(key),
         leaseHolder: (key) => leases.holder(key),
         alive,
         now: () => Date.now(),

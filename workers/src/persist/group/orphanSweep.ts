@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import { persistJobEntry } from "@tessera/shared-crdt";
 import { parseRecordTag, type RecordKey, type RedisKeys } from "@tessera/storage";
-import { fieldOf, firstEntry } from "./streamReply.js";
 
 export interface OrphanSweepOptions {
   readonly redis: Redis;
@@ -12,6 +11,8 @@ export interface OrphanSweepOptions {
   readonly flushMaxWaitMs: number;
   /** The sweep lock's TTL: one sweep at a time in the cluster, about once per period. */
   readonly periodMs: number;
+  /** When the record's oldest log entry was appended (ms), null when its log is empty. */
+  readonly oldestEntryAt: (key: RecordKey) => Promise<number | null>;
   /** The process id holding the record's lease, null when free. */
   readonly leaseHolder: (key: RecordKey) => Promise<string | null>;
   readonly alive: (processId: string) => Promise<boolean>;
@@ -63,14 +64,12 @@ export class OrphanSweep {
           this.options.warn("orphan sweep: a malformed tag in the logs set", { tag, error: String(err) });
           return null;
         }
-        return { tag, key, first: firstEntry(await redis.call("XRANGE", keys.log(key), "-", "+", "COUNT", 1)) };
+        return { tag, key, t: await this.options.oldestEntryAt(key) };
       }),
     );
     const out: string[] = [];
     for (const c of firsts) {
-      if (!c?.first) continue;
-      const t = Number(fieldOf(c.first, "t"));
-      if (!Number.isFinite(t) || t0 - t < flushMaxWaitMs) continue;
+      if (!c || c.t === null || !Number.isFinite(c.t) || t0 - c.t < flushMaxWaitMs) continue;
       const holder = await this.options.leaseHolder(c.key);
       if (holder !== null && (await this.options.alive(holder))) continue;
       await redis.call(

@@ -46,14 +46,3 @@ export function autoClaimEntries(reply: unknown): { cursor: string; entries: Str
   if (!Array.isArray(reply) || typeof reply[0] !== "string") throw new StreamReplyError("XAUTOCLAIM: bad shape");
   return { cursor: reply[0], entries: entriesOf(reply[1]) };
 }
-
-/** `XRANGE key - + COUNT 1`: the first entry, if any. */
-export function firstEntry(reply: unknown): StreamEntry | null {
-  return entriesOf(reply)[0] ?? null;
-}
-
-/** A field's value in an entry's flat list. */
-export function fieldOf(entry: StreamEntry, name: string): string | undefined {
-  for (let i = 0; i + 1 < entry.fields.length; i += 2) if (entry.fields[i] === name) return entry.fields[i + 1];
-  return undefined;
-}
