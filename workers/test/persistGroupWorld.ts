@@ -211,7 +211,9 @@ export async function groupWorld(records: number): Promise<GroupWorld> {
           if (o.type === "ready" && typeof o.processId === "string") resolve(o.processId);
         });
         void exited.then((e) =>
-          reject(new Error(`group worker exited (${e.code ?? e.signal}) before ready: ${JSON.stringify(lines.slice(-5))}`)),
+          reject(
+            new Error(`group worker exited (${e.code ?? e.signal}) before ready: ${JSON.stringify(lines.slice(-5))}`),
+          ),
         );
       });
       const worker = { child, processId, lines, exited };
@@ -235,11 +237,16 @@ export async function groupWorld(records: number): Promise<GroupWorld> {
 }
 
 /** Polls `check` until it returns true, failing after `ms` with `what`. */
-export async function until(what: string, ms: number, check: () => Promise<boolean> | boolean): Promise<void> {
+export async function until(
+  what: string,
+  ms: number,
+  check: () => Promise<boolean> | boolean,
+  context: () => string = () => "",
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what} ${context()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

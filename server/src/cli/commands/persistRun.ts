@@ -1,5 +1,5 @@
 import path from "node:path";
-import { Command } from "commander";
+import type { Command } from "commander";
 import { jsonLinesLogger } from "../../logger.js";
 import { GroupPersistWorkerProcess } from "../../persist/GroupPersistWorkerProcess.js";
 import { redisUrlFrom, ServerConfigError } from "../../serverOptions.js";
@@ -19,9 +19,13 @@ export async function runPersist(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const redisUrl =
-    opts.redis !== undefined ? redisUrlFrom(opts.redis, "--redis") : redisUrlFrom(env.TESSERA_REDIS_URL, "TESSERA_REDIS_URL");
+    opts.redis !== undefined
+      ? redisUrlFrom(opts.redis, "--redis")
+      : redisUrlFrom(env.TESSERA_REDIS_URL, "TESSERA_REDIS_URL");
   if (redisUrl === null)
-    throw new ServerConfigError("persist run needs the cluster's Redis: --redis redis://HOST:PORT (or TESSERA_REDIS_URL)");
+    throw new ServerConfigError(
+      "persist run needs the cluster's Redis: --redis redis://HOST:PORT (or TESSERA_REDIS_URL)",
+    );
   const dir = path.resolve(io.cwd, dataDir);
   const logger = jsonLinesLogger((line) => io.stderr.write(line));
   const worker = new GroupPersistWorkerProcess({ dataDir: dir, redisUrl, logger });

@@ -298,7 +298,10 @@ export class GroupPersistWorker {
     }
     if (!job || !key) {
       this.options.log("warn", "dropping a malformed job", { entry: entry.id, fields: entry.fields.slice(0, 8) });
-      this.inHand.set(entry.id, this.ack(entry.id).finally(() => this.inHand.delete(entry.id)));
+      this.inHand.set(
+        entry.id,
+        this.ack(entry.id).finally(() => this.inHand.delete(entry.id)),
+      );
       return;
     }
     const run = this.handle({ entry, job, key })

@@ -74,9 +74,7 @@ export class FoldLocks {
   /** Extends every held lock; returns the records whose lock was lost. */
   async renewAll(): Promise<RecordKey[]> {
     const entries = [...this.held.entries()];
-    const results = await Promise.all(
-      entries.map(([name]) => this.redis.eval(RENEW, 1, name, this.owner, this.ttlMs)),
-    );
+    const results = await Promise.all(entries.map(([name]) => this.redis.eval(RENEW, 1, name, this.owner, this.ttlMs)));
     const lost: RecordKey[] = [];
     entries.forEach(([, h], i) => {
       if (results[i] !== 1) lost.push(h.key);

@@ -29,12 +29,22 @@ function entriesOf(v: unknown): StreamEntry[] {
   return out;
 }
 
-/** `XREADGROUP … STREAMS key >` on one stream: its entries (none on a timeout). */
+/**
+ * `XREADGROUP … STREAMS key >`: the entries (none on a timeout). RESP2 answers an array of
+ * `[key, entries]` pairs; RESP3 (ioredis's default protocol with Redis ≥ 6) a map, which arrives
+ * flattened as `key, entries, key, entries…`.
+ */
 export function readGroupEntries(reply: unknown): StreamEntry[] {
   if (reply === null) return [];
   if (!Array.isArray(reply)) throw new StreamReplyError("XREADGROUP: expected an array");
+  const items = reply as unknown[];
   const out: StreamEntry[] = [];
-  for (const stream of reply as unknown[]) {
+  if (typeof items[0] === "string") {
+    if (items.length % 2 !== 0) throw new StreamReplyError("XREADGROUP: odd map");
+    for (let i = 1; i < items.length; i += 2) out.push(...entriesOf(items[i]));
+    return out;
+  }
+  for (const stream of items) {
     if (!Array.isArray(stream) || stream.length !== 2) throw new StreamReplyError("XREADGROUP: bad stream shape");
     out.push(...entriesOf(stream[1]));
   }
