@@ -181,10 +181,11 @@ export class GroupPersistWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    for (const t of this.timers.splice(0)) clearInterval(t);
     await this.loop;
+    // The locks and jobs in hand keep being renewed until their folds are done.
     await Promise.all([...this.inHand.values()]);
     await this.queue.close();
+    for (const t of this.timers.splice(0)) clearInterval(t);
     await this.recordLog.close();
     await this.registry?.stop();
     await this.library.close();
@@ -195,7 +196,7 @@ export class GroupPersistWorker {
   private every(ms: number, fn: () => Promise<void>): void {
     let busy = false;
     const t = setInterval(() => {
-      if (busy || this.stopping) return;
+      if (busy) return;
       busy = true;
       fn()
         .catch((err: unknown) => this.options.log("warn", "periodic task failed", { error: describe(err) }))
@@ -220,6 +221,7 @@ export class GroupPersistWorker {
   }
 
   private async runSweep(): Promise<void> {
+    if (this.stopping) return;
     const queued = (await this.sweep?.run()) ?? [];
     if (queued.length > 0) this.options.log("info", "orphan logs queued", { records: queued.length });
   }
