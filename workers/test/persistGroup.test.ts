@@ -88,4 +88,31 @@ describe("group persist workers: a Redis consumer group folding record streams",
     // Acknowledged and removed: the jobs stream keeps nothing done.
     expect(Number(await w.client.call("XLEN", w.keys.jobs))).toBe(0);
   });
+
+  it("SIGTERM stops a worker after the folds under way: it exits 0 unregistered, every job is answered or left to the next worker", async () => {
+    const w = (world = await groupWorld(40));
+    const docs = [];
+    for (const k of w.records) docs.push(await w.edit(k, someEdits("a")));
+    const results = await collectResults(w, "web-1");
+    // Batches of 4: at most 8 jobs in hand, so most of the 40 are still unread when it stops.
+    const first = await w.startWorker({ TESSERA_PERSIST_BATCH: "4" });
+    for (const [i, k] of w.records.entries()) await w.enqueue(k, `j${i}`, "web-1");
+    await until("a first fold", 60_000, () => first.lines.some((l) => l.message === "fold"));
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(await w.client.exists(w.keys.proc(first.processId))).toBe(0);
+    // What it answered is folded; the rest waits in the group (unread, or handed back) for the next worker.
+    const answered = results.size;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(w.records.length);
+    const second = await w.startWorker({ TESSERA_PERSIST_CLAIM_MIN_IDLE_MS: "1000" });
+    await until("every job answered", 60_000, () => results.size === w.records.length);
+    for (const [i, k] of w.records.entries()) {
+      expect(results.get(`j${i}`)?.error, k.recordId).toBeUndefined();
+      expect(await w.rowsMatch(k, docs[i]!), k.recordId).toBe(true);
+    }
+    console.log(
+      `SIGTERM: ${answered} of 40 jobs answered by the first worker, ${folds(second).length} folds by the second`,
+    );
+  });
 });

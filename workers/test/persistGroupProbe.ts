@@ -1,4 +1,7 @@
 import { fork, execSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Library } from "@tessera/dataset";
@@ -13,8 +16,7 @@ import {
   redisKeys,
   type RecordKey,
 } from "@tessera/storage";
-import { startRedis } from "../../../storage/test/support/redisServer.js";
-import { createCollabDataset } from "../gen/collabDataset.js";
+import { startRedis } from "../../storage/test/support/redisServer.js";
 
 /**
  * Folds per second of the scaled mode's persist workers (a Redis consumer group,
@@ -24,12 +26,16 @@ import { createCollabDataset } from "../gen/collabDataset.js";
  * queued at once and timed until the N results arrive on the done channel. Worker start-up is not
  * timed. W = 0 is the baseline: the embedded mode's worker (`workers/src/persist/main.ts`) folding the
  * same records from file logs, asked over IPC. Prints the load average with each figure.
- * Usage: `cd load-tests && npx tsx src/probes/persistGroup.ts [records=200] [workers=0,1,2]`.
+ * Usage: `npx tsx workers/test/persistGroupProbe.ts [records=200] [workers=0,1,2]` (not a test: vitest
+ * runs `*.test.ts` only). It lives beside the tests rather than in `load-tests/src/probes/` because it
+ * seeds the record streams with the storage engine itself (`RedisRecordLog`, `loadRecordDoc`), which
+ * the load tests' import boundary keeps out of `load-tests` (no scaled-mode server exists yet to do it
+ * through).
  */
 const records = Number(process.argv[2] ?? 200);
 const workerCounts = (process.argv[3] ?? "0,1,2").split(",").map(Number);
-const ENTRY = fileURLToPath(new URL("../../../workers/src/persist/group/main.ts", import.meta.url));
-const EMBEDDED_ENTRY = fileURLToPath(new URL("../../../workers/src/persist/main.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../src/persist/group/main.ts", import.meta.url));
+const EMBEDDED_ENTRY = fileURLToPath(new URL("../src/persist/main.ts", import.meta.url));
 const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const load = () =>
   execSync("uptime")
@@ -52,12 +58,69 @@ function startWorker(dataDir: string, url: string | null): Promise<ChildProcess>
   });
 }
 
+const DATASET = "bench";
+
+/** A DATA_DIR with `records` records of the `rooms` shape: one image, `boxes` entities with one box each. */
+async function benchDataset(boxes: number): Promise<{ dataDir: string; datasetId: string; cleanup(): Promise<void> }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-probe-group-"));
+  const library = new Library(root);
+  try {
+    const ds = await library.create(DATASET, {
+      id: DATASET,
+      name: DATASET,
+      description: "persist group probe",
+      size: "Unknown",
+      preview: "",
+      workspace: "image",
+      storage_mode: "embedded",
+      record: { base: "Record", fields: {} },
+      entity: {
+        base: "Entity",
+        name: "Obj",
+        fields: { category: { collection: false, type: "str", required: false, default: "" } },
+      },
+      bbox: { base: "BBox", fields: {} },
+      views: { image: { base: "Image", fields: {} } },
+    });
+    for (let from = 0; from < records; from += 50) {
+      const ids = Array.from({ length: Math.min(50, records - from) }, (_, i) => recordId(from + i));
+      const ks = Array.from({ length: boxes }, (_, k) => k);
+      await ds.addRecords({
+        records: ids.map((id) => ({ id })),
+        images: ids.map((id) => ({
+          id: `${id}-img`,
+          record_id: id,
+          logical_name: "image",
+          uri: `${id}.png`,
+          width: 64,
+          height: 64,
+          format: "PNG",
+        })),
+        entities: ids.flatMap((id) => ks.map((k) => ({ id: `${id}-e${k}`, record_id: id, category: "car" }))),
+        bboxes: ids.flatMap((id) =>
+          ks.map((k) => ({
+            id: `${id}-b${k}`,
+            record_id: id,
+            entity_id: `${id}-e${k}`,
+            view_id: `${id}-img`,
+            coords: [0.1, 0.1, 0.2, 0.2],
+          })),
+        ),
+      });
+    }
+  } finally {
+    await library.close();
+  }
+  return { dataDir: root, datasetId: DATASET, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+function recordId(i: number): string {
+  return `room${String(i).padStart(5, "0")}`;
+}
+
 /** `workers` group workers on Redis streams, or (0) the embedded mode's worker on file logs over IPC: the baseline. */
 async function run(workers: number): Promise<void> {
-  const data = await createCollabDataset({
-    label: "group",
-    records: Array.from({ length: records }, (_, i) => ({ id: `room${String(i).padStart(5, "0")}`, boxes: 50 })),
-  });
+  const data = await benchDataset(50);
   const redis = await startRedis();
   const client = connectRedis(redis.url, "probe");
   const sub = connectRedis(redis.url, "probe-sub");
@@ -71,7 +134,7 @@ async function run(workers: number): Promise<void> {
     const alice = clientOrigin("alice");
     const keysOf: RecordKey[] = [];
     for (let i = 0; i < records; i++) {
-      const key = { datasetId: data.datasetId, recordId: `room${String(i).padStart(5, "0")}` };
+      const key = { datasetId: data.datasetId, recordId: recordId(i) };
       const loaded = await loadRecordDoc({ dataset, log, snapshots, key, clock: { now: () => Date.now() } });
       const appends: Array<Promise<number>> = [];
       loaded.doc.on("update", (u: Uint8Array, origin: unknown) => {

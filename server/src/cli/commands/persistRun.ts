@@ -55,7 +55,7 @@ export function registerPersistCommands(program: Command, io: CliIo): void {
     .option("--redis <url>", "the cluster's Redis: redis://HOST:PORT (also TESSERA_REDIS_URL)")
     .addHelpText(
       "after",
-      "\nEnvironment: TESSERA_REDIS_URL, TESSERA_REDIS_PREFIX, TESSERA_PERSIST_CLAIM_MIN_IDLE_MS,\nTESSERA_PERSIST_SWEEP_MS, TESSERA_PERSIST_FLUSH_MAX_WAIT_MS, TESSERA_PERSIST_FOLD_LOCK_MS, TESSERA_PERSIST_TRACE.",
+      "\nEnvironment: TESSERA_REDIS_URL, TESSERA_REDIS_PREFIX, TESSERA_PERSIST_CLAIM_MIN_IDLE_MS,\nTESSERA_PERSIST_SWEEP_MS, TESSERA_PERSIST_FLUSH_MAX_WAIT_MS, TESSERA_PERSIST_FOLD_LOCK_MS,\nTESSERA_PERSIST_BATCH, TESSERA_PERSIST_TRACE.",
     )
     .action(async (dataDir: string, opts: { redis?: string }) => {
       await runPersist(io, dataDir, opts);

@@ -10,7 +10,8 @@ import { runGroupPersistWorker } from "./runGroupPersistWorker.js";
  *
  * Redis: `--redis URL`, else `TESSERA_REDIS_URL`; key prefix `TESSERA_REDIS_PREFIX` (default `tessera:`).
  * Tuning (milliseconds): `TESSERA_PERSIST_CLAIM_MIN_IDLE_MS` (15000), `TESSERA_PERSIST_SWEEP_MS` (3000),
- * `TESSERA_PERSIST_FLUSH_MAX_WAIT_MS` (10000), `TESSERA_PERSIST_FOLD_LOCK_MS` (30000);
+ * `TESSERA_PERSIST_FLUSH_MAX_WAIT_MS` (10000), `TESSERA_PERSIST_FOLD_LOCK_MS` (30000); records per batch
+ * `TESSERA_PERSIST_BATCH` (64; twice that many jobs are held at most);
  * `TESSERA_PERSIST_TRACE=1` logs each fold (`fold` lines). Test hooks: `../killHook.ts`.
  *
  * SIGINT/SIGTERM: stop after the folds under way; so does the IPC channel closing when a parent
@@ -31,11 +32,12 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { dataDir: 
   return { dataDir: path.resolve(dataDir), redisUrl };
 }
 
+/** A positive whole number from the environment (milliseconds, or records for the batch). */
 function msFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer (milliseconds), got ${raw}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got ${raw}`);
   return n;
 }
 
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     sweepEveryMs: msFrom(env, "TESSERA_PERSIST_SWEEP_MS"),
     flushMaxWaitMs: msFrom(env, "TESSERA_PERSIST_FLUSH_MAX_WAIT_MS"),
     foldLockMs: msFrom(env, "TESSERA_PERSIST_FOLD_LOCK_MS"),
+    batch: msFrom(env, "TESSERA_PERSIST_BATCH"),
   };
   await runGroupPersistWorker({
     dataDir,
