@@ -101,6 +101,36 @@ describe("group persist workers: a worker killed at any persist step loses nothi
   }
 });
 
+describe("group persist workers: a poison job", () => {
+  let world: GroupWorld | null = null;
+  afterEach(async () => {
+    await world?.close();
+    world = null;
+  });
+
+  it("a job whose fold kills every worker is given up after TESSERA_PERSIST_MAX_DELIVERIES claims, answered with an error; the worker lives on", async () => {
+    const w = (world = await groupWorld(1));
+    const [key] = w.records;
+    await w.edit(key!, someEdits("a"));
+    const results = await collectResults(w, "web-1");
+    // Every worker started with this dies before the first step of any fold.
+    const deadly = { ...FAST, TESSERA_PERSIST_MAX_DELIVERIES: "2", TESSERA_TEST_PERSIST_KILL_AT_STEP: "1" };
+    await w.enqueue(key!, "poison", "web-1");
+    for (let i = 0; i < 2; i++) {
+      const victim = await w.startWorker(deadly);
+      expect(await victim.exited).toEqual({ code: null, signal: "SIGKILL" });
+    }
+    const survivor = await w.startWorker(deadly);
+    await until("the poison job answered", 60_000, () => results.has("poison"));
+    expect(String(results.get("poison")?.error)).toContain("gave up after 3 deliveries");
+    expect(survivor.lines.some((l) => l.message === "giving up on a job that kills its workers")).toBe(true);
+    expect(survivor.child.exitCode).toBeNull();
+    expect(Number(await w.client.call("XLEN", w.keys.jobs))).toBe(0);
+    // The record's edits are still in its stream, for the next flush once the cause is fixed.
+    expect(await w.streamLength(key!)).toBeGreaterThan(0);
+  });
+});
+
 describe("group persist workers: the orphan sweep", () => {
   let world: GroupWorld | null = null;
   afterEach(async () => {

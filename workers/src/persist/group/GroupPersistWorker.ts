@@ -43,6 +43,12 @@ export interface GroupPersistWorkerOptions {
   readonly lockRetryMs?: number;
   /** Records folded together at most, and jobs read at once (default 64). */
   readonly batch?: number;
+  /**
+   * A job claimed from dead workers more than this many times (its fold kills whoever runs it) is
+   * given up: answered with an error and removed, so one poison record cannot stop every worker
+   * (default 5). Its record's log stays in its stream; the next flush or sweep asks again.
+   */
+  readonly maxDeliveries?: number;
   /** Called before each durable step of each persist (tests crash the process here). */
   readonly onStep?: (key: RecordKey, step: PersistStep) => void;
   /** Log each fold lock's hold (`fold` lines: tag, from, to, upTo): the cluster's fold history. */
@@ -87,7 +93,14 @@ export class GroupPersistWorker {
   private readonly o: Required<
     Pick<
       GroupPersistWorkerOptions,
-      "claimMinIdleMs" | "blockMs" | "sweepEveryMs" | "flushMaxWaitMs" | "foldLockMs" | "lockRetryMs" | "batch"
+      | "claimMinIdleMs"
+      | "blockMs"
+      | "sweepEveryMs"
+      | "flushMaxWaitMs"
+      | "foldLockMs"
+      | "lockRetryMs"
+      | "batch"
+      | "maxDeliveries"
     >
   >;
   private wake: (() => void) | null = null;
@@ -101,6 +114,7 @@ export class GroupPersistWorker {
       foldLockMs: options.foldLockMs ?? 30_000,
       lockRetryMs: options.lockRetryMs ?? 100,
       batch: options.batch ?? 64,
+      maxDeliveries: options.maxDeliveries ?? 5,
     };
     this.keys = redisKeys(options.prefix);
     this.cmd = connectRedis(options.redisUrl, "tessera-persist");
@@ -280,12 +294,59 @@ export class GroupPersistWorker {
         ),
       );
       cursor = next;
-      for (const entry of entries) {
-        if (this.inHand.has(entry.id)) continue;
-        this.options.log("info", "claimed a stale job", { entry: entry.id });
-        this.accept(entry);
+      const fresh = entries.filter((e) => !this.inHand.has(e.id));
+      const deliveries = await this.deliveries(fresh.map((e) => e.id));
+      for (const entry of fresh) {
+        const count = deliveries.get(entry.id) ?? 0;
+        this.options.log("info", "claimed a stale job", { entry: entry.id, deliveries: count });
+        if (count > this.o.maxDeliveries) this.giveUp(entry, count);
+        else this.accept(entry);
       }
     } while (cursor !== "0-0" && 2 * this.o.batch > this.inHand.size && !this.stopping);
+  }
+
+  /** How many times each of these pending jobs of ours was delivered (XPENDING's counter). */
+  private async deliveries(ids: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (ids.length === 0) return out;
+    const sorted = [...ids].sort(compareStreamIds);
+    const reply = await this.cmd.call(
+      "XPENDING",
+      this.keys.jobs,
+      PERSIST_GROUP,
+      sorted[0]!,
+      sorted[sorted.length - 1]!,
+      ids.length,
+      this.processId,
+    );
+    if (!Array.isArray(reply)) return out;
+    for (const row of reply as unknown[])
+      if (Array.isArray(row) && typeof row[0] === "string" && typeof row[3] === "number") out.set(row[0], row[3]);
+    return out;
+  }
+
+  /** A job whose fold killed every worker that ran it: answer it with an error and drop it. */
+  private giveUp(entry: StreamEntry, deliveries: number): void {
+    const job = parsePersistJob(entry.fields);
+    const error = `gave up after ${deliveries} deliveries: every worker that folded this record died`;
+    this.options.log("error", "giving up on a job that kills its workers", {
+      entry: entry.id,
+      tag: job?.tag,
+      deliveries,
+    });
+    const run = (async () => {
+      await this.ack(entry.id);
+      if (job && job.reply !== "")
+        await this.cmd.publish(
+          this.keys.done(job.reply),
+          JSON.stringify({ id: job.id, tag: job.tag, error } satisfies PersistJobResult),
+        );
+    })()
+      .catch((err: unknown) =>
+        this.options.log("error", "giving up on a job failed", { entry: entry.id, error: describe(err) }),
+      )
+      .finally(() => this.inHand.delete(entry.id));
+    this.inHand.set(entry.id, run);
   }
 
   private accept(entry: StreamEntry): void {
@@ -365,6 +426,13 @@ export class GroupPersistWorker {
       this.cmd.multi().call("XACK", this.keys.jobs, PERSIST_GROUP, entryId).call("XDEL", this.keys.jobs, entryId),
     );
   }
+}
+
+/** Orders stream ids (`<ms>-<seq>`) numerically. */
+function compareStreamIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
+  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
 }
 
 /** Runs a MULTI and throws the first command error (ioredis reports them in the result, not by rejecting). */
