@@ -1,4 +1,4 @@
-import { fork, execSync, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,11 +37,12 @@ const workerCounts = (process.argv[3] ?? "0,1,2").split(",").map(Number);
 const ENTRY = fileURLToPath(new URL("../src/persist/group/main.ts", import.meta.url));
 const EMBEDDED_ENTRY = fileURLToPath(new URL("../src/persist/main.ts", import.meta.url));
 const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/** The load average (1, 5, 15 min), as `uptime` prints it. */
 const load = () =>
-  execSync("uptime")
-    .toString()
-    .trim()
-    .replace(/^.*load average: /, "");
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 
 function startWorker(dataDir: string, url: string | null): Promise<ChildProcess> {
   const child = fork(url ? ENTRY : EMBEDDED_ENTRY, url ? [dataDir, "--redis", url] : [dataDir], {

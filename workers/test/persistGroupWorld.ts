@@ -42,7 +42,7 @@ import {
 import { startRedis, type RedisServer } from "../../storage/test/support/redisServer.js";
 
 const WORKER_ENTRY = fileURLToPath(new URL("../src/persist/group/main.ts", import.meta.url));
-export const DATASET = "group_ds";
+const DATASET = "group_ds";
 
 function info(): DatasetInfo {
   return {

@@ -3,7 +3,7 @@ import { GroupPersistWorkerProcess, type GroupPersistWorkerProcessOptions } from
 import { RedisPersister, type RedisPersisterOptions } from "./RedisPersister.js";
 
 /** Persist worker children a web process starts by default in scaled mode. */
-export const DEFAULT_PERSIST_WORKERS = 1;
+const DEFAULT_PERSIST_WORKERS = 1;
 const MAX_PERSIST_WORKERS = 16;
 
 /**

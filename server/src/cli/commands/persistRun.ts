@@ -12,7 +12,7 @@ import { displayPath, type CliIo } from "../output.js";
  * supervised child (restarted if it dies); SIGINT/SIGTERM stop it after the folds under way, and
  * this resolves once it has.
  */
-export async function runPersist(
+async function runPersist(
   io: CliIo,
   dataDir: string,
   opts: { redis?: string },

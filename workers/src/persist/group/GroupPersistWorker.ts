@@ -20,9 +20,7 @@ import { OrphanSweep } from "./orphanSweep.js";
 import { autoClaimEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
 
 /** The consumer group on the jobs stream. */
-export const PERSIST_GROUP = "persist";
-
-export type GroupLog = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+const PERSIST_GROUP = "persist";
 
 export interface GroupPersistWorkerOptions {
   readonly dataDir: string;
@@ -53,7 +51,7 @@ export interface GroupPersistWorkerOptions {
   readonly onStep?: (key: RecordKey, step: PersistStep) => void;
   /** Log each fold lock's hold (`fold` lines: tag, from, to, upTo): the cluster's fold history. */
   readonly traceFolds?: boolean;
-  readonly log: GroupLog;
+  readonly log: (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
 }
 
 const KEEP_VERSIONS_MS = 60_000;
@@ -451,7 +449,7 @@ async function openDataset(library: Library, id: string): Promise<DatasetHandle 
   }
 }
 
-export function describe(err: unknown): string {
+function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }

@@ -21,7 +21,7 @@ export interface OrphanSweepOptions {
 }
 
 /** The key of the sweep lock (`SET NX PX`): not in the key table, it is the workers' own. */
-export function sweepLockKey(keys: RedisKeys): string {
+function sweepLockKey(keys: RedisKeys): string {
   return `${keys.prefix}persist:sweep`;
 }
 

@@ -7,7 +7,7 @@ export interface StreamEntry {
   readonly fields: readonly string[];
 }
 
-export class StreamReplyError extends Error {
+class StreamReplyError extends Error {
   override name = "StreamReplyError";
 }
 
