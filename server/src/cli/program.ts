@@ -6,6 +6,7 @@ import { runImport, type ImportCommandOptions } from "./commands/dataImport.js";
 import { runServer } from "./commands/serverRun.js";
 import { registerUsersCommands } from "./commands/users.js";
 import { registerModelsCommands } from "./commands/models.js";
+import { registerPersistCommands } from "./commands/persistRun.js";
 import { FORMATS } from "./datasetIo.js";
 import { displayPath, type CliIo } from "./output.js";
 import { parsePort } from "../serverOptions.js";
@@ -127,5 +128,6 @@ export function buildProgram(io: CliIo): Command {
     });
   registerUsersCommands(program, io);
   registerModelsCommands(program, io);
+  registerPersistCommands(program, io);
   return program;
 }

@@ -1,33 +1,15 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { getPriority, setPriority } from "node:os";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { RecordKey } from "@tessera/storage";
 import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
+import { workerEntry, workerExecArgv } from "./workerProcess.js";
 
-/**
- * Whether this module runs compiled (`server/dist/…/*.js`, production: `scripts/build.mjs`) or
- * from its TypeScript source through tsx (dev and tests). The worker runs the same way.
- */
-const COMPILED = import.meta.url.endsWith(".js");
-
-/**
- * The package-exports condition that selects the packages' `dist/*.js` (`DIST_CONDITION` of
- * `scripts/build.mjs`): the compiled worker imports `@tessera/dataset` with it.
- */
-const DIST_CONDITION = "tessera-dist";
-
-/**
- * The worker's entry, found beside the server in the repository (the two never import each
- * other): `workers/dist/persist/main.js` when the server runs compiled, else the TypeScript source.
- */
-const PERSIST_WORKER_ENTRY = fileURLToPath(
-  new URL(COMPILED ? "../../../workers/dist/persist/main.js" : "../../../workers/src/persist/main.ts", import.meta.url),
-);
+/** The worker's entry: `workers/dist/persist/main.js` compiled, else the TypeScript source. */
+const PERSIST_WORKER_ENTRY = workerEntry("persist/main");
 
 export interface ChildProcessPersisterOptions {
   readonly dataDir: string;
@@ -69,15 +51,6 @@ interface Pending {
 
 function defaultRestartDelay(n: number): number {
   return n <= 1 ? 0 : Math.min(100 * 2 ** (n - 1), 5000);
-}
-
-/**
- * Node options of the worker: compiled JavaScript with the dist condition (no loader) when the
- * server runs compiled; the TypeScript source through tsx otherwise (a `.ts` entry needs it).
- */
-function workerExecArgv(entry: string): string[] {
-  if (entry.endsWith(".js")) return [`--conditions=${DIST_CONDITION}`, "--enable-source-maps"];
-  return ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href];
 }
 
 /**

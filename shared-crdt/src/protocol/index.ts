@@ -40,3 +40,10 @@ export {
 export type { ClipModelSpec, EmbedReply, EmbedRequest } from "./inferenceEmbed.js";
 export { type DetectorSpec, type Detection, type DetectReply, type DetectRequest } from "./detect.js";
 export type { PreannotateJob, PreannotateStatus } from "./preannotateJob.js";
+export {
+  parsePersistJob,
+  parsePersistJobResult,
+  persistJobEntry,
+  type PersistJobFields,
+  type PersistJobResult,
+} from "./persistGroup.js";

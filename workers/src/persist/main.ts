@@ -1,6 +1,6 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PersistReply } from "@tessera/shared-crdt";
+import { killHook } from "./killHook.js";
 import { logLine } from "./logLine.js";
 import { runPersistWorker, type WorkerChannel } from "./persistWorker.js";
 
@@ -11,10 +11,7 @@ import { runPersistWorker, type WorkerChannel } from "./persistWorker.js";
  * tsx in dev and tests (`node --import tsx workers/src/persist/main.ts DATA_DIR`).
  *
  * DATA_DIR: first argument, else `TESSERA_DATA_DIR`.
- * Test hooks (never set in production): `TESSERA_TEST_PERSIST_KILL_AT_STEP=N` makes the process
- * SIGKILL itself right before the N-th durable step of a persist (a crash at that point); with
- * `TESSERA_TEST_PERSIST_KILL_MARKER=<file>` it does so only once, creating that file first; with
- * `TESSERA_TEST_PERSIST_KILL_MIN_RECORDS=M` only in a batch folding at least M records.
+ * Test hooks (never set in production): `killHook.ts`.
  */
 function channelOf(proc: NodeJS.Process): WorkerChannel {
   const send = proc.send?.bind(proc);
@@ -25,21 +22,6 @@ function channelOf(proc: NodeJS.Process): WorkerChannel {
     },
     onMessage: (handler) => proc.on("message", handler),
     onDisconnect: (handler) => proc.on("disconnect", handler),
-  };
-}
-
-function killHook(env: NodeJS.ProcessEnv): ((step: { index: number; records: number }) => void) | undefined {
-  const at = Number(env.TESSERA_TEST_PERSIST_KILL_AT_STEP);
-  if (!Number.isInteger(at) || at < 1) return undefined;
-  const marker = env.TESSERA_TEST_PERSIST_KILL_MARKER;
-  const minRecords = Number(env.TESSERA_TEST_PERSIST_KILL_MIN_RECORDS ?? 1);
-  return (step) => {
-    if (step.index !== at || step.records < minRecords) return;
-    if (marker) {
-      if (fs.existsSync(marker)) return;
-      fs.writeFileSync(marker, String(process.pid));
-    }
-    process.kill(process.pid, "SIGKILL");
   };
 }
 

@@ -1,0 +1,455 @@
+import { hostname } from "node:os";
+import type { ChainableCommander, Redis } from "ioredis";
+import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
+import { parsePersistJob, persistJobEntry, type PersistJobFields, type PersistJobResult } from "@tessera/shared-crdt";
+import {
+  connectRedis,
+  FileSnapshotStore,
+  parseRecordTag,
+  PersistQueue,
+  ProcessRegistry,
+  RecordLeases,
+  RedisRecordLog,
+  redisKeys,
+  type PersistStep,
+  type RecordKey,
+  type RedisKeys,
+} from "@tessera/storage";
+import { FoldLocks } from "./foldLocks.js";
+import { OrphanSweep } from "./orphanSweep.js";
+import { autoClaimEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
+
+/** The consumer group on the jobs stream. */
+const PERSIST_GROUP = "persist";
+
+export interface GroupPersistWorkerOptions {
+  readonly dataDir: string;
+  readonly redisUrl: string;
+  /** Key prefix (default `tessera:`). */
+  readonly prefix?: string;
+  /** A job pending this long in a consumer's list is claimed by another worker (default 15 s). */
+  readonly claimMinIdleMs?: number;
+  /** Longest wait of one XREADGROUP (default 1 s): also how soon a stop is noticed between batches. */
+  readonly blockMs?: number;
+  /** Period of the orphan sweep (default 3 s). */
+  readonly sweepEveryMs?: number;
+  /** Age of a log's oldest entry past which a record with no live owner is an orphan (default 10 s). */
+  readonly flushMaxWaitMs?: number;
+  /** TTL of a fold lock (default 30 s), renewed every third of it while the fold runs. */
+  readonly foldLockMs?: number;
+  /** Pause before asking again for a record another worker is folding (default 100 ms). */
+  readonly lockRetryMs?: number;
+  /** Records folded together at most, and jobs read at once (default 64). */
+  readonly batch?: number;
+  /**
+   * A job claimed from dead workers more than this many times (its fold kills whoever runs it) is
+   * given up: answered with an error and removed, so one poison record cannot stop every worker
+   * (default 5). Its record's log stays in its stream; the next flush or sweep asks again.
+   */
+  readonly maxDeliveries?: number;
+  /** Called before each durable step of each persist (tests crash the process here). */
+  readonly onStep?: (key: RecordKey, step: PersistStep) => void;
+  /** Log each fold lock's hold (`fold` lines: tag, from, to, upTo): the cluster's fold history. */
+  readonly traceFolds?: boolean;
+  readonly log: (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+}
+
+const KEEP_VERSIONS_MS = 60_000;
+const MAINTENANCE = { idleAfterWrites: 20, maxWrites: 150 } as const;
+
+interface InHand {
+  readonly entry: StreamEntry;
+  readonly job: PersistJobFields;
+  readonly key: RecordKey;
+}
+
+/**
+ * A persist worker of the scaled mode (docs/ARCHITECTURE.md §6): a consumer of the group `persist` on
+ * the jobs stream. It reads jobs (XREADGROUP, and XAUTOCLAIM for those a dead worker left), takes
+ * each record's fold lock, folds them per dataset with the embedded mode's batch machinery
+ * (`PersistQueue` → `persistBatch`, so the `rowsPending` crash safety holds) reading the stream log
+ * through an unfenced `RedisRecordLog` and the snapshots of the shared DATA_DIR, then trims the
+ * record's stream to what was folded, acknowledges the job and publishes the result on the
+ * requester's done channel. A record another worker is folding waits here (its job stays pending
+ * in this worker's list) and is folded once the lock frees; one sweep at a time in the cluster
+ * queues the orphans (`OrphanSweep`).
+ */
+export class GroupPersistWorker {
+  readonly keys: RedisKeys;
+  private readonly cmd: Redis;
+  private readonly reader: Redis;
+  private readonly library: Library;
+  private readonly recordLog: RedisRecordLog;
+  private readonly queue: PersistQueue;
+  private registry: ProcessRegistry | null = null;
+  private locks: FoldLocks | null = null;
+  private sweep: OrphanSweep | null = null;
+  private readonly inHand = new Map<string, Promise<void>>();
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly o: Required<
+    Pick<
+      GroupPersistWorkerOptions,
+      | "claimMinIdleMs"
+      | "blockMs"
+      | "sweepEveryMs"
+      | "flushMaxWaitMs"
+      | "foldLockMs"
+      | "lockRetryMs"
+      | "batch"
+      | "maxDeliveries"
+    >
+  >;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: GroupPersistWorkerOptions) {
+    this.o = {
+      claimMinIdleMs: options.claimMinIdleMs ?? 15_000,
+      blockMs: options.blockMs ?? 1_000,
+      sweepEveryMs: options.sweepEveryMs ?? 3_000,
+      flushMaxWaitMs: options.flushMaxWaitMs ?? 10_000,
+      foldLockMs: options.foldLockMs ?? 30_000,
+      lockRetryMs: options.lockRetryMs ?? 100,
+      batch: options.batch ?? 64,
+      maxDeliveries: options.maxDeliveries ?? 5,
+    };
+    this.keys = redisKeys(options.prefix);
+    this.cmd = connectRedis(options.redisUrl, "tessera-persist");
+    this.reader = connectRedis(options.redisUrl, "tessera-persist-read");
+    for (const c of [this.cmd, this.reader])
+      c.on("error", (err: Error) => options.log("warn", "redis connection error", { error: err.message }));
+    this.library = new Library(options.dataDir, {
+      optimizeAfterWrites: Number.MAX_SAFE_INTEGER,
+      optimizeAfterRows: Number.MAX_SAFE_INTEGER,
+      pruneVersionsOlderThanMs: KEEP_VERSIONS_MS,
+    });
+    this.recordLog = new RedisRecordLog(this.cmd, this.keys);
+    const onStep = options.onStep;
+    this.queue = new PersistQueue({
+      datasets: { open: (id) => openDataset(this.library, id) },
+      log: this.recordLog,
+      snapshots: new FileSnapshotStore({ dataDir: options.dataDir }),
+      clock: { now: () => Date.now() },
+      maxBatch: this.o.batch,
+      ...(onStep ? { onStep } : {}),
+      onRejected: (key, issues) =>
+        options.log("warn", "invalid rows not written", { ...key, issues: issues.slice(0, 20) }),
+      maintenance: {
+        ...MAINTENANCE,
+        onError: (datasetId, error) => options.log("warn", "compaction failed", { datasetId, error: describe(error) }),
+      },
+    });
+  }
+
+  /** This worker's process id (its consumer name in the group), once started. */
+  get processId(): string {
+    if (!this.registry) throw new Error("the worker is not started");
+    return this.registry.processId;
+  }
+
+  /** Registers the process, creates the group if needed, and starts consuming. */
+  async start(): Promise<void> {
+    const registry = new ProcessRegistry(this.cmd, this.keys);
+    await registry.start({
+      kind: "persist",
+      url: null,
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+    });
+    this.registry = registry;
+    const alive = (id: string) => registry.alive(id);
+    this.locks = new FoldLocks(this.cmd, this.keys, registry.processId, this.o.foldLockMs, alive);
+    const leases = new RecordLeases(this.cmd, this.keys, registry.processId);
+    this.sweep = new OrphanSweep(
+      {
+        redis: this.cmd,
+        keys: this.keys,
+        owner: registry.processId,
+        flushMaxWaitMs: this.o.flushMaxWaitMs,
+        periodMs: this.o.sweepEveryMs,
+        oldestEntryAt: (key) => this.recordLog.oldestEntryAt(key),
+        leaseHolder: (key) => leases.holder(key),
+        alive,
+        now: () => Date.now(),
+        warn: (m, f) => this.options.log("warn", m, f),
+      },
+      this.o.claimMinIdleMs,
+    );
+    try {
+      await this.cmd.call("XGROUP", "CREATE", this.keys.jobs, PERSIST_GROUP, "0", "MKSTREAM");
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith("BUSYGROUP"))) throw err;
+    }
+    this.every(Math.max(50, Math.floor(this.o.foldLockMs / 3)), () => this.renewLocks());
+    this.every(Math.max(50, Math.floor(this.o.claimMinIdleMs / 3)), () => this.touchJobs());
+    this.every(this.o.sweepEveryMs, () => this.runSweep());
+    this.loop = this.consume();
+    this.options.log("info", "ready", { processId: registry.processId, dataDir: this.options.dataDir });
+  }
+
+  /** Stops reading jobs, finishes the folds under way, unregisters. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    // The locks and jobs in hand keep being renewed until their folds are done.
+    await Promise.all([...this.inHand.values()]);
+    await this.queue.close();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.recordLog.close();
+    await this.registry?.stop();
+    await this.library.close();
+    await Promise.all([this.cmd.quit(), this.reader.quit()]);
+    this.options.log("info", "stopped");
+  }
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((err: unknown) => this.options.log("warn", "periodic task failed", { error: describe(err) }))
+        .finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private async renewLocks(): Promise<void> {
+    const locks = this.locks;
+    if (!locks) return;
+    for (const key of await locks.renewAll())
+      this.options.log("error", "fold lock lost while folding (paused past its TTL?)", { ...key });
+  }
+
+  /** Jobs held here stay ours: touching them resets their idle time, so no other worker claims them. */
+  private async touchJobs(): Promise<void> {
+    const ids = [...this.inHand.keys()];
+    if (ids.length > 0)
+      await this.cmd.call("XCLAIM", this.keys.jobs, PERSIST_GROUP, this.processId, 0, ...ids, "JUSTID");
+  }
+
+  private async runSweep(): Promise<void> {
+    if (this.stopping) return;
+    const queued = (await this.sweep?.run()) ?? [];
+    if (queued.length > 0) this.options.log("info", "orphan logs queued", { records: queued.length });
+  }
+
+  private async consume(): Promise<void> {
+    let nextClaim = 0;
+    while (!this.stopping) {
+      try {
+        const room = 2 * this.o.batch - this.inHand.size;
+        if (room <= 0) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          continue;
+        }
+        if (Date.now() >= nextClaim) {
+          nextClaim = Date.now() + Math.max(100, Math.floor(this.o.claimMinIdleMs / 3));
+          await this.claimStale(room);
+          continue;
+        }
+        const reply = await this.reader.call(
+          "XREADGROUP",
+          "GROUP",
+          PERSIST_GROUP,
+          this.processId,
+          "COUNT",
+          Math.min(room, this.o.batch),
+          "BLOCK",
+          this.o.blockMs,
+          "STREAMS",
+          this.keys.jobs,
+          ">",
+        );
+        for (const entry of readGroupEntries(reply)) this.accept(entry);
+      } catch (err) {
+        if (this.stopping) break;
+        this.options.log("warn", "reading jobs failed; retrying", { error: describe(err) });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  /** Takes over jobs left pending too long by another consumer (a dead worker). */
+  private async claimStale(room: number): Promise<void> {
+    let cursor = "0-0";
+    do {
+      const { cursor: next, entries } = autoClaimEntries(
+        await this.cmd.call(
+          "XAUTOCLAIM",
+          this.keys.jobs,
+          PERSIST_GROUP,
+          this.processId,
+          this.o.claimMinIdleMs,
+          cursor,
+          "COUNT",
+          Math.min(room, this.o.batch),
+        ),
+      );
+      cursor = next;
+      const fresh = entries.filter((e) => !this.inHand.has(e.id));
+      const deliveries = await this.deliveries(fresh.map((e) => e.id));
+      for (const entry of fresh) {
+        const count = deliveries.get(entry.id) ?? 0;
+        this.options.log("info", "claimed a stale job", { entry: entry.id, deliveries: count });
+        if (count > this.o.maxDeliveries) this.giveUp(entry, count);
+        else this.accept(entry);
+      }
+    } while (cursor !== "0-0" && 2 * this.o.batch > this.inHand.size && !this.stopping);
+  }
+
+  /** How many times each of these pending jobs of ours was delivered (XPENDING's counter). */
+  private async deliveries(ids: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (ids.length === 0) return out;
+    const sorted = [...ids].sort(compareStreamIds);
+    const reply = await this.cmd.call(
+      "XPENDING",
+      this.keys.jobs,
+      PERSIST_GROUP,
+      sorted[0]!,
+      sorted[sorted.length - 1]!,
+      ids.length,
+      this.processId,
+    );
+    if (!Array.isArray(reply)) return out;
+    for (const row of reply as unknown[])
+      if (Array.isArray(row) && typeof row[0] === "string" && typeof row[3] === "number") out.set(row[0], row[3]);
+    return out;
+  }
+
+  /** A job whose fold killed every worker that ran it: answer it with an error and drop it. */
+  private giveUp(entry: StreamEntry, deliveries: number): void {
+    const job = parsePersistJob(entry.fields);
+    const error = `gave up after ${deliveries} deliveries: every worker that folded this record died`;
+    this.options.log("error", "giving up on a job that kills its workers", {
+      entry: entry.id,
+      tag: job?.tag,
+      deliveries,
+    });
+    const run = (async () => {
+      await this.ack(entry.id);
+      if (job && job.reply !== "")
+        await this.cmd.publish(
+          this.keys.done(job.reply),
+          JSON.stringify({ id: job.id, tag: job.tag, error } satisfies PersistJobResult),
+        );
+    })()
+      .catch((err: unknown) =>
+        this.options.log("error", "giving up on a job failed", { entry: entry.id, error: describe(err) }),
+      )
+      .finally(() => this.inHand.delete(entry.id));
+    this.inHand.set(entry.id, run);
+  }
+
+  private accept(entry: StreamEntry): void {
+    const job = parsePersistJob(entry.fields);
+    let key: RecordKey | null = null;
+    if (job) {
+      try {
+        key = parseRecordTag(job.tag);
+      } catch (err) {
+        this.options.log("warn", "a job names a malformed record tag", { tag: job.tag, error: describe(err) });
+      }
+    }
+    if (!job || !key) {
+      this.options.log("warn", "dropping a malformed job", { entry: entry.id, fields: entry.fields.slice(0, 8) });
+      this.inHand.set(
+        entry.id,
+        this.ack(entry.id).finally(() => this.inHand.delete(entry.id)),
+      );
+      return;
+    }
+    const run = this.handle({ entry, job, key })
+      .catch((err: unknown) => this.options.log("error", "job failed", { entry: entry.id, error: describe(err) }))
+      .finally(() => {
+        this.inHand.delete(entry.id);
+        this.wake?.();
+      });
+    this.inHand.set(entry.id, run);
+  }
+
+  private async handle(h: InHand): Promise<void> {
+    const locks = this.locks;
+    if (!locks) throw new Error("the worker is not started");
+    for (;;) {
+      const got = await locks.acquire(h.key);
+      if (got.kind === "acquired") break;
+      if (this.stopping) {
+        // Hand the job back to the group at once rather than leave it in our pending list.
+        await execChecked(
+          this.cmd
+            .multi()
+            .call("XADD", this.keys.jobs, "*", ...persistJobEntry(h.job))
+            .call("XACK", this.keys.jobs, PERSIST_GROUP, h.entry.id)
+            .call("XDEL", this.keys.jobs, h.entry.id),
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, this.o.lockRetryMs));
+    }
+    const from = Date.now();
+    let result: PersistJobResult;
+    try {
+      const r = await this.queue.flush(h.key);
+      if (r.upTo > 0) await this.recordLog.trim(h.key, r.upTo);
+      result = {
+        id: h.job.id,
+        tag: h.job.tag,
+        upTo: r.upTo,
+        rowsWritten: r.rowsWritten,
+        rowsDeleted: r.rowsDeleted,
+        statusChanged: r.statusChanged,
+      };
+      if (this.options.traceFolds)
+        this.options.log("info", "fold", { tag: h.job.tag, from, to: Date.now(), upTo: r.upTo, entry: h.entry.id });
+    } catch (err) {
+      this.options.log("error", "fold failed", { ...h.key, error: describe(err) });
+      result = { id: h.job.id, tag: h.job.tag, error: describe(err) };
+    } finally {
+      await locks.release(h.key);
+    }
+    await this.ack(h.entry.id);
+    if (h.job.reply !== "") await this.cmd.publish(this.keys.done(h.job.reply), JSON.stringify(result));
+  }
+
+  /** Acknowledges a job and removes it from the stream (the jobs stream keeps only jobs not done). */
+  private async ack(entryId: string): Promise<void> {
+    await execChecked(
+      this.cmd.multi().call("XACK", this.keys.jobs, PERSIST_GROUP, entryId).call("XDEL", this.keys.jobs, entryId),
+    );
+  }
+}
+
+/** Orders stream ids (`<ms>-<seq>`) numerically. */
+function compareStreamIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
+  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
+}
+
+/** Runs a MULTI and throws the first command error (ioredis reports them in the result, not by rejecting). */
+async function execChecked(multi: ChainableCommander): Promise<void> {
+  const results = await multi.exec();
+  if (results === null) throw new Error("redis transaction aborted");
+  for (const [err] of results) if (err) throw err;
+}
+
+async function openDataset(library: Library, id: string): Promise<DatasetHandle | null> {
+  try {
+    return await library.open(id);
+  } catch (err) {
+    if (err instanceof DatasetError && err.reason === "dataset_not_found") return null;
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
