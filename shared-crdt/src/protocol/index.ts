@@ -39,4 +39,14 @@ export {
 } from "./inference.js";
 export type { ClipModelSpec, EmbedReply, EmbedRequest } from "./inferenceEmbed.js";
 export { type DetectorSpec, type Detection, type DetectReply, type DetectRequest } from "./detect.js";
+export type {
+  TrackBox,
+  TrackerSpec,
+  TrackReply,
+  TrackRequest,
+  TrackStepReply,
+  TrackStepRequest,
+  TrackTemplateReply,
+  TrackTemplateRequest,
+} from "./track.js";
 export type { PreannotateJob, PreannotateStatus } from "./preannotateJob.js";
