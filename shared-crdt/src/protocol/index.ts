@@ -50,3 +50,4 @@ export type {
   TrackTemplateRequest,
 } from "./track.js";
 export type { PreannotateJob, PreannotateStatus } from "./preannotateJob.js";
+export type { LiveJob, TrackJob, TrackJobStatus } from "./trackJob.js";

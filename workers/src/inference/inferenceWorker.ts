@@ -101,7 +101,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
     }
     try {
       // The test delay paces job batches too.
-      if (m.type === "embed_images" || m.type === "detect") await options.beforeSegment?.();
+      if (m.type === "embed_images" || m.type === "detect" || m.type === "track_step") await options.beforeSegment?.();
       if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
       if (m.type === "track_template") return channel.send(templateReply(m));
       if (m.type === "track_step") return channel.send(await stepReply(pool, m));
