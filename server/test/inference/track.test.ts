@@ -38,6 +38,9 @@ const H = 120;
 const SIDE = 20;
 const at = (f: number): [number, number] => [20 + 5 * f, 20 + 3 * f];
 const slowAt = (f: number): [number, number] => [20 + f, 30];
+/** Deadline of the waits: the CI machine is shared (2 cores), a run or a fold may take a while there. */
+const SLOW = 90_000;
+const TEST_MS = 300_000;
 
 let root: string;
 let dataDir: string;
@@ -204,10 +207,14 @@ async function startRun(recordId: string, body: Record<string, unknown>): Promis
 const runUrl = (id: string) => `${server.url}/inference/datasets/${DS}/track/jobs/${id}`;
 
 async function ended(id: string): Promise<TrackJob> {
-  return waitFor(async () => {
-    const j = await getJson<TrackJob>(runUrl(id));
-    return j.progress.final ? j : null;
-  }, `run ${id} ended`);
+  return waitFor(
+    async () => {
+      const j = await getJson<TrackJob>(runUrl(id));
+      return j.progress.final ? j : null;
+    },
+    `run ${id} ended`,
+    SLOW,
+  );
 }
 
 /** The model's boxes of a track in a live document, by frame. */
@@ -257,120 +264,165 @@ afterAll(async () => {
 });
 
 describe("tracking assist on video", () => {
-  it("proposes a pending keyframe per frame, seen live by a second y-websocket client, folded as Pixano rows", async () => {
-    const live = join();
-    await waitFor(() => live.socket.connected, "live channel connected");
-    const watcher = watch("r0", "watcher");
-    await watcher.synced();
-    const created = await startRun("r0", { model: "tiny-tracker", tracklet_id: "t1", max_frames: 10 });
-    expect(created).toMatchObject({
-      kind: "track",
-      record_id: "r0",
-      tracklet_id: "t1",
-      start_frame: 0,
-      status: "running",
-    });
-    // Live: the watcher's document receives the proposals while the run goes on.
-    await waitFor(() => proposals(watcher, "t1").length >= 1, "a first proposal in the watcher's document");
-    const final = await ended(created.job_id);
-    expect(final, JSON.stringify(final)).toMatchObject({ status: "done" });
-    expect(final.progress).toMatchObject({ done: 10, frame: 10, stopped_by: "max_frames", final: true });
-    const rows = await waitFor(
-      () => (proposals(watcher, "t1").length === 10 ? proposals(watcher, "t1") : null),
-      "10 proposals live",
-    );
-    for (const [i, b] of rows.entries()) {
-      const f = i + 1;
-      expect(b).toMatchObject({
-        frame_index: f,
-        view_id: `r0-f${f}`,
-        frame_id: `r0-f${f}`,
-        entity_id: "e-t1",
-        format: "xywh",
-        is_normalized: true,
-        source_name: "tiny-tracker",
+  it(
+    "proposes a pending keyframe per frame, seen live by a second y-websocket client, folded as Pixano rows",
+    async () => {
+      const live = join();
+      await waitFor(() => live.socket.connected, "live channel connected", SLOW);
+      const watcher = watch("r0", "watcher");
+      await watcher.synced();
+      const created = await startRun("r0", { model: "tiny-tracker", tracklet_id: "t1", max_frames: 10 });
+      expect(created).toMatchObject({
+        kind: "track",
+        record_id: "r0",
+        tracklet_id: "t1",
+        start_frame: 0,
+        status: "running",
       });
-      expect(JSON.parse(String(b.source_metadata))).toMatchObject({ review_status: "pending", job_id: created.job_id });
-      expect(iou(b.coords as number[], norm(...at(f))), `frame ${f}`).toBeGreaterThanOrEqual(0.7);
-      expect(b.confidence).toBeGreaterThan(0.2);
-    }
-    const events = await waitFor(() => {
-      const mine = live.runs.filter((j) => j.job_id === created.job_id);
-      return mine.some((j) => j.progress.final) ? mine : null;
-    }, "the run's final event on the live channel");
-    expect(events[0]?.status).toBe("running");
+      // Live: the watcher's document receives the proposals while the run goes on.
+      await waitFor(() => proposals(watcher, "t1").length >= 1, "a first proposal in the watcher's document", SLOW);
+      const final = await ended(created.job_id);
+      expect(final, JSON.stringify(final)).toMatchObject({ status: "done" });
+      expect(final.progress).toMatchObject({ done: 10, frame: 10, stopped_by: "max_frames", final: true });
+      const rows = await waitFor(
+        () => (proposals(watcher, "t1").length === 10 ? proposals(watcher, "t1") : null),
+        "10 proposals live",
+        SLOW,
+      );
+      for (const [i, b] of rows.entries()) {
+        const f = i + 1;
+        expect(b).toMatchObject({
+          frame_index: f,
+          view_id: `r0-f${f}`,
+          frame_id: `r0-f${f}`,
+          entity_id: "e-t1",
+          format: "xywh",
+          is_normalized: true,
+          source_name: "tiny-tracker",
+        });
+        expect(JSON.parse(String(b.source_metadata))).toMatchObject({
+          review_status: "pending",
+          job_id: created.job_id,
+        });
+        expect(iou(b.coords as number[], norm(...at(f))), `frame ${f}`).toBeGreaterThanOrEqual(0.7);
+        expect(b.confidence).toBeGreaterThan(0.2);
+      }
+      const events = await waitFor(
+        () => {
+          const mine = live.runs.filter((j) => j.job_id === created.job_id);
+          return mine.some((j) => j.progress.final) ? mine : null;
+        },
+        "the run's final event on the live channel",
+        SLOW,
+      );
+      expect(events[0]?.status).toBe("running");
 
-    const folded = await waitFor(async () => {
-      const b = (await stored("bboxes")).filter((r) => r.tracklet_id === "t1" && r.source_type === "model");
-      return b.length === 10 ? b : null;
-    }, "10 proposals folded into LanceDB");
-    expect(new Set(folded.map((b) => b.frame_index))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-    for (const b of folded)
-      expect(b).toMatchObject({ view_id: `r0-f${b.frame_index}`, frame_id: `r0-f${b.frame_index}`, entity_id: "e-t1" });
-    const t1 = await waitFor(async () => {
-      const t = (await stored("tracklets")).find((r) => r.id === "t1");
-      return t && Number(t.end_timestep) === 10 ? t : null;
-    }, "t1's range grown to frame 10 in LanceDB");
-    expect(Number(t1.end_timestep)).toBe(10);
-  });
+      const folded = await waitFor(
+        async () => {
+          const b = (await stored("bboxes")).filter((r) => r.tracklet_id === "t1" && r.source_type === "model");
+          return b.length === 10 ? b : null;
+        },
+        "10 proposals folded into LanceDB",
+        SLOW,
+      );
+      expect(new Set(folded.map((b) => b.frame_index))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+      for (const b of folded)
+        expect(b).toMatchObject({
+          view_id: `r0-f${b.frame_index}`,
+          frame_id: `r0-f${b.frame_index}`,
+          entity_id: "e-t1",
+        });
+      const t1 = await waitFor(
+        async () => {
+          const t = (await stored("tracklets")).find((r) => r.id === "t1");
+          return t && Number(t.end_timestep) === 10 ? t : null;
+        },
+        "t1's range grown to frame 10 in LanceDB",
+        SLOW,
+      );
+      expect(Number(t1.end_timestep)).toBe(10);
+    },
+    TEST_MS,
+  );
 
-  it("stops on low score where the object is gone, and before a keyframe people made", async () => {
-    const watcher = watch("r0", "watcher-2");
-    await watcher.synced();
-    const lost = await ended(
-      (await startRun("r0", { model: "tiny-tracker", tracklet_id: "t2", max_frames: 50 })).job_id,
-    );
-    expect(lost.progress).toMatchObject({ done: 5, frame: 19, stopped_by: "score" });
-    await waitFor(() => proposals(watcher, "t2").length === 5, "t2's 5 proposals");
-    expect(proposals(watcher, "t2").map((b) => Number(b.frame_index))).toEqual([15, 16, 17, 18, 19]);
+  it(
+    "stops on low score where the object is gone, and before a keyframe people made",
+    async () => {
+      const watcher = watch("r0", "watcher-2");
+      await watcher.synced();
+      const lost = await ended(
+        (await startRun("r0", { model: "tiny-tracker", tracklet_id: "t2", max_frames: 50 })).job_id,
+      );
+      expect(lost.progress).toMatchObject({ done: 5, frame: 19, stopped_by: "score" });
+      await waitFor(() => proposals(watcher, "t2").length === 5, "t2's 5 proposals", SLOW);
+      expect(proposals(watcher, "t2").map((b) => Number(b.frame_index))).toEqual([15, 16, 17, 18, 19]);
 
-    const held = await ended(
-      (await startRun("r0", { model: "tiny-tracker", tracklet_id: "t3", start_frame: 2, max_frames: 50 })).job_id,
-    );
-    expect(held.progress).toMatchObject({ done: 5, frame: 7, stopped_by: "keyframe" });
-    await waitFor(() => proposals(watcher, "t3").length === 5, "t3's 5 proposals");
-    const human = readRows(watcher.doc, "bboxes").find((b) => b.id === "b-t3-8");
-    expect(human?.coords).toEqual(norm(...at(8)));
-  });
+      const held = await ended(
+        (await startRun("r0", { model: "tiny-tracker", tracklet_id: "t3", start_frame: 2, max_frames: 50 })).job_id,
+      );
+      expect(held.progress).toMatchObject({ done: 5, frame: 7, stopped_by: "keyframe" });
+      await waitFor(() => proposals(watcher, "t3").length === 5, "t3's 5 proposals", SLOW);
+      const human = readRows(watcher.doc, "bboxes").find((b) => b.id === "b-t3-8");
+      expect(human?.coords).toEqual(norm(...at(8)));
+    },
+    TEST_MS,
+  );
 
-  it("cancel stops a run between frames; what it wrote stays, nothing more comes", async () => {
-    const watcher = watch("r1", "watcher-3");
-    await watcher.synced();
-    const run = await startRun("r1", { model: "tiny-tracker", tracklet_id: "t4", max_frames: 79 });
-    await waitFor(
-      async () => (await getJson<TrackJob>(runUrl(run.job_id))).progress.done >= 3,
-      "3 frames before the cancel",
-    );
-    const r = await postJson(`${runUrl(run.job_id)}/cancel`, {});
-    expect(r.status).toBe(200);
-    const final = await ended(run.job_id);
-    expect(final).toMatchObject({ status: "cancelled" });
-    expect(final.progress.stopped_by).toBe("cancel");
-    expect(final.progress.done).toBeLessThan(79);
-    await waitFor(() => proposals(watcher, "t4").length === final.progress.done, "the watcher has what the run wrote");
-    // A second run on the same track starts (no 409) and replaces its own pending proposals on frames 1–3.
-    const second = await startRun("r1", { model: "tiny-tracker", tracklet_id: "t4", start_frame: 0, max_frames: 3 });
-    const again = await ended(second.job_id);
-    expect(again.progress).toMatchObject({ done: 3, stopped_by: "max_frames" });
-    await waitFor(() => {
-      const p = proposals(watcher, "t4");
-      return p.length === final.progress.done &&
-        p.slice(0, 3).every((b) => String(b.source_metadata).includes(second.job_id))
-        ? p
-        : null;
-    }, "frames 1–3 replaced, no duplicates");
-  });
+  it(
+    "cancel stops a run between frames; what it wrote stays, nothing more comes",
+    async () => {
+      const watcher = watch("r1", "watcher-3");
+      await watcher.synced();
+      const run = await startRun("r1", { model: "tiny-tracker", tracklet_id: "t4", max_frames: 79 });
+      await waitFor(
+        async () => (await getJson<TrackJob>(runUrl(run.job_id))).progress.done >= 3,
+        "3 frames before the cancel",
+        SLOW,
+      );
+      const r = await postJson(`${runUrl(run.job_id)}/cancel`, {});
+      expect(r.status).toBe(200);
+      const final = await ended(run.job_id);
+      expect(final).toMatchObject({ status: "cancelled" });
+      expect(final.progress.stopped_by).toBe("cancel");
+      expect(final.progress.done).toBeLessThan(79);
+      await waitFor(
+        () => proposals(watcher, "t4").length === final.progress.done,
+        "the watcher has what the run wrote",
+        SLOW,
+      );
+      // A second run on the same track starts (no 409) and replaces its own pending proposals on frames 1–3.
+      const second = await startRun("r1", { model: "tiny-tracker", tracklet_id: "t4", start_frame: 0, max_frames: 3 });
+      const again = await ended(second.job_id);
+      expect(again.progress).toMatchObject({ done: 3, stopped_by: "max_frames" });
+      await waitFor(
+        () => {
+          const p = proposals(watcher, "t4");
+          return p.length === final.progress.done &&
+            p.slice(0, 3).every((b) => String(b.source_metadata).includes(second.job_id))
+            ? p
+            : null;
+        },
+        "frames 1–3 replaced, no duplicates",
+        SLOW,
+      );
+    },
+    TEST_MS,
+  );
 
-  it("refuses bad input with a detail and writes nothing", async () => {
-    const post = (body: Record<string, unknown>, record = "r0") =>
-      postJson(`${server.url}/inference/datasets/${DS}/records/${record}/track`, body);
-    const noTrack = await post({ model: "tiny-tracker", tracklet_id: "nope" });
-    expect(noTrack.status).toBe(404);
-    expect(noTrack.body).toMatchObject({ detail: expect.stringMatching(/Track 'nope' not found/) as unknown });
-    expect((await post({ model: "missing", tracklet_id: "t1" })).status).toBe(404);
-    expect((await post({ model: "tiny-tracker", tracklet_id: "t1", max_frames: 0 })).status).toBe(422);
-    const outside = await post({ model: "tiny-tracker", tracklet_id: "t1", start_frame: 29 });
-    expect(outside.status).toBe(422);
-    expect(outside.body).toMatchObject({ detail: expect.stringMatching(/outside the track/) as unknown });
-  });
+  it(
+    "refuses bad input with a detail and writes nothing",
+    async () => {
+      const post = (body: Record<string, unknown>, record = "r0") =>
+        postJson(`${server.url}/inference/datasets/${DS}/records/${record}/track`, body);
+      const noTrack = await post({ model: "tiny-tracker", tracklet_id: "nope" });
+      expect(noTrack.status).toBe(404);
+      expect(noTrack.body).toMatchObject({ detail: expect.stringMatching(/Track 'nope' not found/) as unknown });
+      expect((await post({ model: "missing", tracklet_id: "t1" })).status).toBe(404);
+      expect((await post({ model: "tiny-tracker", tracklet_id: "t1", max_frames: 0 })).status).toBe(422);
+      const outside = await post({ model: "tiny-tracker", tracklet_id: "t1", start_frame: 29 });
+      expect(outside.status).toBe(422);
+      expect(outside.body).toMatchObject({ detail: expect.stringMatching(/outside the track/) as unknown });
+    },
+    TEST_MS,
+  );
 });
