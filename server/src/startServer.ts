@@ -196,7 +196,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       : null;
   const track =
     inference && collab
-      ? new TrackService({ inference, docs: collab.docs, logger, onChange: (job) => collab.jobChanged(job) })
+      ? new TrackService({
+          dataDir: options.dataDir,
+          inference,
+          docs: collab.docs,
+          logger,
+          onChange: (job) => collab.jobChanged(job),
+        })
       : null;
   const app = createApp({
     readiness,

@@ -80,7 +80,16 @@ async function createDataset(frames: number): Promise<{ root: string; dataDir: s
   await ds.add("sequence_frames", rows);
   await ds.add("entities", [{ id: "e1", record_id: VIDEO, category: "square" }]);
   await ds.add("tracklets", [
-    { id: "t1", record_id: VIDEO, entity_id: "e1", view_id: "f0", start_timestep: 0, end_timestep: 0 },
+    {
+      id: "t1",
+      record_id: VIDEO,
+      entity_id: "e1",
+      view_id: "f0",
+      start_timestep: 0,
+      end_timestep: 0,
+      start_timestamp: 0,
+      end_timestamp: 0,
+    },
   ]);
   const [x, y] = squareAt(0);
   await ds.add("bboxes", [

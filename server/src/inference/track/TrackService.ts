@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
+import path from "node:path";
 import type { DatasetHandle } from "@tessera/dataset";
-import type { ResizedImage, TrackBox, TrackJob } from "@tessera/shared-crdt";
+import type { TrackBox, TrackJob } from "@tessera/shared-crdt";
 import type { RecordDocsPort, RestIdentity } from "../../http/recordDocs.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { InferenceError } from "../InferenceError.js";
 import type { InferenceService } from "../InferenceService.js";
-import { framesOfTrack, type TrackFrame } from "./frames.js";
+import { VideoFrameService } from "../../video/videoFrameService.js";
+import { framesOfTrack, type TrackFrames } from "./frames.js";
 import { boxAt, nextFixedKeyframe, readTrack, writeTrackedFrame, type TrackInDoc } from "./keyframes.js";
 import { trackerModel } from "./trackerModel.js";
 
@@ -21,6 +23,8 @@ import { trackerModel } from "./trackerModel.js";
  * each end. Runs are kept in memory (the last {@link KEPT_RUNS}); a server stop cancels them.
  */
 export interface TrackServiceOptions {
+  /** `DATA_DIR`: video files are read from its `media/` folder. */
+  readonly dataDir: string;
   readonly inference: InferenceService;
   readonly docs: RecordDocsPort;
   readonly logger?: Logger;
@@ -58,6 +62,8 @@ export class TrackService {
   private readonly lastEmit = new Map<string, number>();
   private readonly logger: Logger;
   private closed = false;
+  /** ffmpeg decoding for tracks on video files (its own bounds), made at the first such run. */
+  private video: VideoFrameService | null = null;
 
   constructor(private readonly options: TrackServiceOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -110,9 +116,19 @@ export class TrackService {
         "bad_request",
         `Frame ${startFrame} is outside the track (frames ${found.start}–${found.end}): start on a frame it shows.`,
       );
-    const frames = await framesOfTrack(handle, recordId, found.viewId);
-    const first = frames.get(startFrame);
-    if (!first) throw new TrackRunError("bad_request", `The track's view has no frame ${startFrame}.`);
+    const frames = await framesOfTrack({
+      handle,
+      recordId,
+      viewId: found.viewId,
+      inference: this.options.inference,
+      video: () => (this.video ??= new VideoFrameService()),
+      mediaDir: path.resolve(this.options.dataDir, "media"),
+      maxSide: WORK_SIDE,
+    });
+    if (!frames.frames.has(startFrame)) {
+      frames.close();
+      throw new TrackRunError("bad_request", `The track's view has no frame ${startFrame}.`);
+    }
     const job: TrackJob = {
       job_id: randomUUID(),
       kind: "track",
@@ -142,7 +158,7 @@ export class TrackService {
     };
     this.put(job, true);
     const state: Running = { cancelled: false, done: Promise.resolve() };
-    state.done = this.run(job, handle, tracker.spec, found, frames, first, who, state).catch((err: unknown) => {
+    state.done = this.run(job, handle, tracker.spec, found, frames, who, state).catch((err: unknown) => {
       this.logger.error("tracking run crashed", { job: job.job_id, error: (err as Error).message });
     });
     this.running.set(job.job_id, state);
@@ -166,6 +182,7 @@ export class TrackService {
     this.closed = true;
     for (const r of this.running.values()) r.cancelled = true;
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    this.video?.close();
   }
 
   private async run(
@@ -173,8 +190,7 @@ export class TrackService {
     handle: DatasetHandle,
     spec: ReturnType<typeof trackerModel>["spec"],
     track: TrackInDoc,
-    frames: ReadonlyMap<number, TrackFrame>,
-    first: TrackFrame,
+    frames: TrackFrames,
     who: RestIdentity,
     state: Running,
   ): Promise<void> {
@@ -210,7 +226,7 @@ export class TrackService {
       );
     };
     try {
-      const start = await this.decode(handle, first);
+      const start = await frames.decode(initial.start_frame);
       let box: TrackBox | null = boxAt(track, initial.start_frame, start.size);
       if (!box) throw new TrackRunError("bad_request", `The track shows no box on frame ${initial.start_frame}.`);
       const { template } = await worker.trackTemplate({
@@ -223,9 +239,9 @@ export class TrackService {
       const fixed = nextFixedKeyframe(track, initial.start_frame, initial.model);
       const lastFrame = initial.start_frame + initial.max_frames;
       const decodeAt = (f: number) => {
-        const fr = frames.get(f);
+        const fr = frames.frames.get(f);
         if (!fr || f > lastFrame || (fixed !== null && f >= fixed)) return null;
-        const p = this.decode(handle, fr);
+        const p = frames.decode(f);
         // Read (or its failure) only when this frame's turn comes; an unused prefetch is not an error.
         p.catch(() => undefined);
         return { fr, p };
@@ -262,7 +278,7 @@ export class TrackService {
             trackletId: initial.tracklet_id,
             model: initial.model,
             jobId,
-            frame: current.fr.ref,
+            frame: current.fr,
             size: frame.size,
             box: tracked,
             score: step.score,
@@ -284,19 +300,10 @@ export class TrackService {
       const type = err instanceof InferenceError || err instanceof TrackRunError ? err.reason : "error";
       finish("error", "", err.message, type);
     } finally {
+      frames.close();
       this.running.delete(jobId);
       this.lastEmit.delete(jobId);
     }
-  }
-
-  private async decode(
-    handle: DatasetHandle,
-    frame: TrackFrame,
-  ): Promise<{ image: ResizedImage; size: [number, number] }> {
-    const found = await this.options.inference.view(handle.id, frame.ref.id);
-    const side = Math.min(WORK_SIDE, Math.max(found.view.size[0], found.view.size[1]));
-    const image = await this.options.inference.resized(handle, found.view, found.uri, side);
-    return { image, size: found.view.size };
   }
 
   private progress(jobId: string, done: number, frame: number): void {

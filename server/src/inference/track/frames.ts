@@ -1,50 +1,219 @@
-import type { DatasetHandle } from "@tessera/dataset";
-import type { FrameRef } from "@tessera/shared-crdt";
+import { stat } from "node:fs/promises";
+import sharp from "sharp";
+import { isRemoteUri, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
+import type { FrameRef, ResizedImage } from "@tessera/shared-crdt";
+import { VideoDecodeError } from "../../video/ffmpegFrames.js";
+import { AbortedError, DecoderBusyError } from "../../video/limits.js";
+import type { VideoFrameService, VideoSource } from "../../video/videoFrameService.js";
 import { InferenceError } from "../InferenceError.js";
+import type { InferenceService } from "../InferenceService.js";
 
 /**
- * The frames a track runs over: the record's `sequence_frames` rows of the track's view (the
- * logical view of the frame row its tracklet's `view_id` names), by frame index. A track on a
- * video file (`videos` row) is refused with a clear error: its frames have no rows to read.
+ * The frames a track runs over, and their pixels for the tracker. A track on an image sequence
+ * reads the record's `sequence_frames` rows of its view (the logical view of the frame row its
+ * tracklet's `view_id` names), by frame index, each decoded from its image. A track on a video
+ * file (`view_id` = a `videos` row: SPEC D-VFILE-1) has `num_frames` frames at `fps` from
+ * `from_timestamp`, decoded by ffmpeg through the server's video frame service in batches.
  */
-export interface TrackFrame {
-  readonly ref: FrameRef;
+export interface DecodedFrame {
+  readonly image: ResizedImage;
+  /** [height, width] of the frame: boxes are in these pixels. */
+  readonly size: [number, number];
 }
+
+export interface TrackFrames {
+  readonly frames: ReadonlyMap<number, FrameRef>;
+  decode(index: number): Promise<DecodedFrame>;
+  close(): void;
+}
+
+/** Frames a video file's decoder is asked for at once (the frame route's batch). */
+const VIDEO_BATCH = 16;
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Number.NaN);
 
-/** Frames of the track's view by frame index (a gap in the indices is a missing frame). */
-export async function framesOfTrack(
-  handle: DatasetHandle,
-  recordId: string,
-  viewId: string,
-): Promise<Map<number, TrackFrame>> {
-  if (!handle.schema.tables.has("sequence_frames")) {
-    const isFile = handle.schema.tables.has("videos") && (await handle.get("videos", viewId, ["id"])) !== null;
-    throw new InferenceError(
-      "bad_image",
-      isFile
-        ? "tracking runs on image-sequence views (sequence_frames); this track is on a video file"
-        : `the dataset has no video frames (view '${viewId}')`,
-    );
+/** `bytes` (any format sharp reads) resized so its longest side is at most `maxSide`, raw RGB. */
+export async function rgbOf(bytes: Uint8Array, maxSide: number, what: string): Promise<DecodedFrame> {
+  try {
+    const meta = await sharp(bytes, { failOn: "none" }).metadata();
+    const width = meta.width ?? 0;
+    const height = meta.height ?? 0;
+    if (!(width > 0 && height > 0)) throw new InferenceError("bad_image", `${what} has no size`);
+    const k = Math.min(1, maxSide / Math.max(width, height));
+    const w = Math.max(1, Math.round(width * k));
+    const h = Math.max(1, Math.round(height * k));
+    const { data, info } = await sharp(bytes, { failOn: "none" })
+      .resize(w, h, { fit: "fill" })
+      .flatten({ background: "#000000" })
+      .toColourspace("srgb")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new InferenceError("bad_image", `${what} did not decode to RGB`);
+    return {
+      image: {
+        width: info.width,
+        height: info.height,
+        rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      },
+      size: [height, width],
+    };
+  } catch (err) {
+    if (err instanceof InferenceError) throw err;
+    if (err instanceof Error) throw new InferenceError("bad_image", `${what} cannot be decoded: ${err.message}`);
+    throw err;
   }
-  const own = await handle.get("sequence_frames", viewId, ["id", "record_id", "logical_name"]);
-  if (!own || str(own.record_id) !== recordId)
-    throw new InferenceError("not_found", `View '${viewId}' of the track is not a frame of record '${recordId}'.`);
+}
+
+/** The frames of the track whose tracklet's `view_id` is `viewId`. */
+export async function framesOfTrack(input: {
+  readonly handle: DatasetHandle;
+  readonly recordId: string;
+  readonly viewId: string;
+  readonly inference: InferenceService;
+  readonly video: () => VideoFrameService;
+  readonly mediaDir: string;
+  readonly maxSide: number;
+}): Promise<TrackFrames> {
+  const { handle, viewId } = input;
+  if (handle.schema.tables.has("sequence_frames")) {
+    const own = await handle.get("sequence_frames", viewId, ["id", "record_id", "logical_name"]);
+    if (own) return sequenceFrames(input, str(own.logical_name), str(own.record_id));
+  }
+  if (handle.schema.tables.has("videos")) return videoFrames(input);
+  throw new InferenceError("not_found", `View '${viewId}' of the track is not a frame of record '${input.recordId}'.`);
+}
+
+async function sequenceFrames(
+  input: Parameters<typeof framesOfTrack>[0],
+  logicalName: string,
+  ownerRecord: string,
+): Promise<TrackFrames> {
+  const { handle, recordId } = input;
+  if (ownerRecord !== recordId)
+    throw new InferenceError(
+      "not_found",
+      `View '${input.viewId}' of the track is not a frame of record '${recordId}'.`,
+    );
   const rows = (
     await handle.query("sequence_frames", {
       where: { record_id: recordId },
       columns: ["id", "logical_name", "frame_index", "timestamp"],
     })
   ).items;
-  const out = new Map<number, TrackFrame>();
+  const frames = new Map<number, FrameRef>();
   for (const r of rows) {
-    if (str(r.logical_name) !== str(own.logical_name)) continue;
+    if (str(r.logical_name) !== logicalName) continue;
     const index = num(r.frame_index);
-    if (!Number.isInteger(index) || index < 0 || out.has(index)) continue;
+    if (!Number.isInteger(index) || index < 0 || frames.has(index)) continue;
     const ts = num(r.timestamp);
-    out.set(index, { ref: { index, id: str(r.id), timestamp: Number.isFinite(ts) ? ts : -1 } });
+    frames.set(index, { index, id: str(r.id), timestamp: Number.isFinite(ts) ? ts : -1 });
   }
-  return out;
+  return {
+    frames,
+    async decode(index) {
+      const ref = frames.get(index);
+      if (!ref) throw new InferenceError("not_found", `no frame ${index}`);
+      const found = await input.inference.view(handle.id, ref.id);
+      const side = Math.min(input.maxSide, Math.max(found.view.size[0], found.view.size[1]));
+      const image = await input.inference.resized(handle, found.view, found.uri, side);
+      return { image, size: found.view.size };
+    },
+    close() {},
+  };
+}
+
+async function videoFrames(input: Parameters<typeof framesOfTrack>[0]): Promise<TrackFrames> {
+  const { handle, viewId, recordId } = input;
+  const present = new Set(handle.schema.tables.get("videos")?.columns.map((c) => c.name) ?? []);
+  const columns = ["id", "record_id", "uri", "num_frames", "fps", "from_timestamp", "updated_at"];
+  const row = await handle.get(
+    "videos",
+    viewId,
+    columns.filter((c) => present.has(c)),
+  );
+  if (!row || str(row.record_id) !== recordId)
+    throw new InferenceError("not_found", `View '${viewId}' of the track is not a view of record '${recordId}'.`);
+  const fps = num(row.fps);
+  const count = Math.floor(num(row.num_frames));
+  const uri = str(row.uri);
+  if (!(fps > 0) || !Number.isFinite(fps))
+    throw new InferenceError("bad_image", `Video '${viewId}' has no frame rate (fps).`);
+  if (!(count > 0)) throw new InferenceError("bad_image", `Video '${viewId}' has no frames (num_frames).`);
+  if (isRemoteUri(uri))
+    throw new InferenceError(
+      "bad_image",
+      `Video '${viewId}' is remote (${uri}); only embedded or local files are decoded.`,
+    );
+  const from = Math.max(0, num(row.from_timestamp) || 0);
+  const stamp: unknown[] = [handle.id, str(handle.info.creation_date), viewId, str(row.updated_at), count, fps, from];
+  let file: VideoSource["file"];
+  if (uri !== "") {
+    const resolved = await resolveMediaPath(input.mediaDir, uri);
+    const st = await stat(resolved).catch((err: unknown) => {
+      if (err instanceof Error && "code" in err && err.code === "ENOENT")
+        throw new InferenceError("bad_image", `The file of video '${viewId}' is not in the media folder.`);
+      throw err;
+    });
+    stamp.push(st.size, st.mtimeMs);
+    file = () => Promise.resolve({ path: resolved });
+  } else {
+    file = async () => {
+      const full = await handle.get("videos", viewId, ["id", "raw_bytes"]);
+      const bytes = full?.raw_bytes;
+      if (!(bytes instanceof Uint8Array) || bytes.length === 0)
+        throw new InferenceError("bad_image", `Video '${viewId}' has neither embedded bytes nor a uri.`);
+      return { bytes };
+    };
+  }
+  const source: VideoSource = { key: stamp.map(String).join("\u0000"), fps, from, file };
+  const frames = new Map<number, FrameRef>();
+  for (let i = 0; i < count; i++) frames.set(i, { index: i, id: viewId, frameId: "", timestamp: from + i / fps });
+  const abort = new AbortController();
+  const decoded = new Map<number, Buffer>();
+  let batch: { start: number; done: Promise<number> } | null = null;
+  const fetchBatch = (start: number) => {
+    for (const k of decoded.keys()) if (k < start) decoded.delete(k);
+    const done = input
+      .video()
+      .frames(source, start, Math.min(VIDEO_BATCH, count - start), abort.signal, (i, jpeg) => decoded.set(i, jpeg));
+    batch = { start, done };
+    return done;
+  };
+  return {
+    frames,
+    async decode(index) {
+      let jpeg = decoded.get(index);
+      if (!jpeg) {
+        const current = batch as { start: number; done: Promise<number> } | null;
+        const inCurrent = current !== null && index >= current.start && index < current.start + VIDEO_BATCH;
+        try {
+          await (inCurrent && current ? current.done : fetchBatch(index));
+        } catch (err) {
+          throw videoError(err, viewId);
+        }
+        jpeg = decoded.get(index);
+        if (!jpeg) throw new InferenceError("bad_image", `Video '${viewId}' has no frame ${index} (the file ended).`);
+      }
+      return rgbOf(jpeg, input.maxSide, `frame ${index} of video '${viewId}'`);
+    },
+    close() {
+      abort.abort();
+      decoded.clear();
+    },
+  };
+}
+
+function videoError(err: unknown, viewId: string): unknown {
+  if (err instanceof DecoderBusyError)
+    return new InferenceError("queue_full", `the video decoders are busy (${err.message})`);
+  if (err instanceof AbortedError) return new InferenceError("closed", "the run stopped");
+  if (err instanceof VideoDecodeError)
+    return new InferenceError(
+      "bad_image",
+      err.reason === "missing"
+        ? `decoding video '${viewId}' needs ffmpeg on the server's PATH (${err.message})`
+        : `video '${viewId}' cannot be decoded: ${err.message}`,
+    );
+  return err;
 }
