@@ -14,7 +14,7 @@ import { rgbPng } from "../gen/png.js";
 /**
  * `track` (Tessera only): tracking assist with the tiny VitTrack-layout tracker
  * (`scripts/tiny-tracker.mjs`) over a `--frames`-frame image sequence (320×240 PNGs, a two-colour
- * 32×32 square moving 2 px a frame). Measures the tracking throughput (frames/s, from the POST to
+ * 32×32 square moving 2 px a frame across and 1 down, bouncing off the edges). Measures the tracking throughput (frames/s, from the POST to
  * the run's end, each frame decoded, tracked in the worker and written as a proposed keyframe)
  * and a legitimate stock y-websocket client's edit latency (writer → server → reader, on a record
  * of its own) idle and while a run goes on, in alternating windows (`ROUNDS` times, each loaded
@@ -28,7 +28,12 @@ const HEIGHT = 240;
 const SIDE = 32;
 const ROUNDS = 4;
 
-const squareAt = (f: number): [number, number] => [20 + ((2 * f) % 240), 60 + (f % 120)];
+/** A triangle wave: 0 → span → 0 …, one unit a step (the square bounces, never jumps). */
+const bounce = (v: number, span: number): number => {
+  const p = v % (2 * span);
+  return p < span ? p : 2 * span - p;
+};
+const squareAt = (f: number): [number, number] => [20 + bounce(2 * f, 240), 60 + bounce(f, 120)];
 
 function framePng(f: number): Buffer {
   const [sx, sy] = squareAt(f);
