@@ -184,6 +184,8 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
         ctx.log(`track: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a run goes on`);
         for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
         const run = await startRun(server, params.frames - 1);
+        // The window measures a run that tracks (its start — reading the track, listing the frames — is done).
+        await pollUntil(async () => (await getRun(server, run.job_id)).progress.done >= 2, 60_000, 5);
         for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
         const during = await getRun(server, run.job_id);
         if (during.progress.final) ctx.log("track: the run ended before the loaded window did (use --frames)");
