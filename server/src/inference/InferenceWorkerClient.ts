@@ -78,7 +78,7 @@ export type EmbedCall = EmbedRequest extends infer R ? (R extends EmbedRequest ?
 export type DetectCall = Omit<DetectRequest, "type" | "id">;
 
 /** A tracking request (template crop or one frame) of a tracking run (background priority). */
-export type TrackCall = Omit<TrackTemplateRequest, "id"> | Omit<TrackStepRequest, "id">;
+type TrackCall = Omit<TrackTemplateRequest, "id"> | Omit<TrackStepRequest, "id">;
 
 type Body =
   | { type: "segment"; call: SegmentCall }

@@ -34,7 +34,7 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Number.NaN);
 
 /** `bytes` (any format sharp reads) resized so its longest side is at most `maxSide`, raw RGB. */
-export async function rgbOf(bytes: Uint8Array, maxSide: number, what: string): Promise<DecodedFrame> {
+async function rgbOf(bytes: Uint8Array, maxSide: number, what: string): Promise<DecodedFrame> {
   try {
     const meta = await sharp(bytes, { failOn: "none" }).metadata();
     const width = meta.width ?? 0;
