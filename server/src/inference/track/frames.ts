@@ -15,7 +15,7 @@ import type { InferenceService } from "../InferenceService.js";
  * file (`view_id` = a `videos` row: SPEC D-VFILE-1) has `num_frames` frames at `fps` from
  * `from_timestamp`, decoded by ffmpeg through the server's video frame service in batches.
  */
-export interface DecodedFrame {
+interface DecodedFrame {
   readonly image: ResizedImage;
   /** [height, width] of the frame: boxes are in these pixels. */
   readonly size: [number, number];

@@ -43,7 +43,7 @@ export function readTrack(doc: Y.Doc, trackletId: string): TrackInDoc | null {
 }
 
 /** Whether a keyframe is `model`'s proposal still pending review (a new run may replace it). */
-export function replaceable(row: Readonly<Record<string, unknown>>, model: string): boolean {
+function replaceable(row: Readonly<Record<string, unknown>>, model: string): boolean {
   if (row.source_type !== "model" || row.source_name !== model) return false;
   const s = storedReviewStatus(row);
   return s === "" || s === "pending";

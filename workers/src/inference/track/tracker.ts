@@ -20,7 +20,7 @@ import type { SessionPool } from "../sam.js";
  * [1, 2, R, R] (cells). The confidence is weighted by a Hann window (motion prior); the best cell
  * gives the centre ((j + offset) / R of the crop) and the size map there the box's size.
  */
-export class TrackError extends Error {
+class TrackError extends Error {
   override name = "TrackError";
 }
 
