@@ -151,8 +151,9 @@ export class InferenceWorkerClient {
     };
   }
 
-  async segment(call: SegmentCall): Promise<SegmentOutcome> {
-    const reply = await this.request({ type: "segment", call });
+  /** A click (interactive), or a job's mask (`job`: background priority, like {@link detect}). */
+  async segment(call: SegmentCall, priority: "interactive" | "job" = "interactive"): Promise<SegmentOutcome> {
+    const reply = await this.request({ type: "segment", call }, priority === "job");
     if (reply.type === "need_image") return { kind: "need_image" };
     if (reply.type === "embedded") return { kind: "embedded", reply };
     if (reply.type === "segmented") return { kind: "segmented", reply };

@@ -7,6 +7,8 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library } from "@tessera/dataset";
 import {
+  decodeMask,
+  encodeMask,
   LIVE_NAMESPACE,
   readRows,
   type LiveClientToServer,
@@ -22,7 +24,7 @@ import {
   type ServerProcess,
 } from "../integration/support.js";
 import { ROOT } from "../support/cli.js";
-import { postJson } from "./support.js";
+import { postJson, writeTinySam } from "./support.js";
 
 /**
  * Tracking assist against the real server process, the real inference worker (the tiny
@@ -82,6 +84,7 @@ async function buildDataDir(): Promise<void> {
     record: { base: "Record", fields: {} },
     entity: { base: "Entity", name: "Thing", fields: { category: str() } },
     bbox: { base: "BBox", fields: {} },
+    mask: { base: "CompressedRLE", fields: {} },
     tracklet: { base: "Tracklet", fields: {} },
     views: { video: { base: "SequenceFrame", fields: {} } },
   });
@@ -126,6 +129,7 @@ async function buildDataDir(): Promise<void> {
     { id: "t2", record: "r0", keys: [14], pos: at },
     { id: "t3", record: "r0", keys: [2, 8], pos: at },
     { id: "t4", record: "r1", keys: [0], pos: slowAt },
+    { id: "t5", record: "r0", keys: [4], pos: at },
   ];
   await ds.add(
     "entities",
@@ -162,7 +166,23 @@ async function buildDataDir(): Promise<void> {
       })),
     ),
   );
+  // t5 also has a mask keyframe (a human one) on frame 4: its runs propose a mask on each frame too.
+  const full = encodeMask(new Uint8Array(W * H).fill(1), H, W);
+  await ds.add("masks", [
+    {
+      id: "m-t5-4",
+      record_id: "r0",
+      entity_id: "e-t5",
+      tracklet_id: "t5",
+      view_id: "r0-f4",
+      frame_id: "r0-f4",
+      frame_index: 4,
+      size: [H, W],
+      counts: full.counts,
+    },
+  ]);
   await library.close();
+  writeTinySam(path.join(dataDir, "models", "tiny-sam"));
   execFileSync(process.execPath, [
     path.join(ROOT, "scripts", "tiny-tracker.mjs"),
     path.join(dataDir, "models", "tiny-tracker"),
@@ -405,6 +425,50 @@ describe("tracking assist on video", () => {
         "frames 1–3 replaced, no duplicates",
         SLOW,
       );
+    },
+    TEST_MS,
+  );
+
+  it(
+    "a track with masks gets a mask proposal in each tracked box from the registered segmentation model",
+    async () => {
+      const watcher = watch("r0", "watcher-4");
+      await watcher.synced();
+      const run = await startRun("r0", { model: "tiny-tracker", tracklet_id: "t5", max_frames: 4 });
+      expect(run.segmentation_model).toBe("tiny-sam");
+      const final = await ended(run.job_id);
+      expect(final.progress, JSON.stringify(final)).toMatchObject({
+        done: 4,
+        table_counts: { keyframes: 4, masks: 4 },
+      });
+      const masks = await waitFor(
+        () => {
+          const m = readRows(watcher.doc, "masks").filter((r) => r.tracklet_id === "t5" && r.source_type === "model");
+          return m.length === 4 ? m : null;
+        },
+        "4 mask proposals live",
+        SLOW,
+      );
+      const boxes = proposals(watcher, "t5");
+      for (const m of masks) {
+        const f = Number(m.frame_index);
+        expect(m).toMatchObject({
+          view_id: `r0-f${f}`,
+          frame_id: `r0-f${f}`,
+          entity_id: "e-t5",
+          source_name: "tiny-sam",
+        });
+        expect(m.size).toEqual([H, W]);
+        expect(JSON.parse(String(m.source_metadata))).toMatchObject({ review_status: "pending", job_id: run.job_id });
+        // The tiny SAM pair draws a disc around the prompt box's centre: the tracked box's centre is inside.
+        const box = boxes.find((b) => Number(b.frame_index) === f)?.coords as number[];
+        const bits = decodeMask({ size: [H, W], counts: String(m.counts) });
+        const cx = Math.floor(((box[0] ?? 0) + (box[2] ?? 0) / 2) * W);
+        const cy = Math.floor(((box[1] ?? 0) + (box[3] ?? 0) / 2) * H);
+        expect(bits[cy * W + cx], `frame ${f}: the box centre is in the mask`).toBe(1);
+      }
+      // The human mask keyframe on frame 4 stays as it was.
+      expect(readRows(watcher.doc, "masks").find((r) => r.id === "m-t5-4")?.source_type).toBe("");
     },
     TEST_MS,
   );

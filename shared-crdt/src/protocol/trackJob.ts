@@ -22,6 +22,8 @@ export interface TrackJob {
   readonly max_frames: number;
   /** A frame whose tracker confidence is under this ends the run (not written). */
   readonly min_score: number;
+  /** The segmentation model drawing a mask in each tracked box (the track has masks), or null: boxes only. */
+  readonly segmentation_model: string | null;
   readonly progress: {
     readonly phase: string;
     /** Frames proposed so far. */
@@ -30,7 +32,7 @@ export interface TrackJob {
     readonly unit: "frames";
     /** The last frame proposed (the start frame before the first). */
     readonly frame: number;
-    /** `keyframes` written; `stopped_by`: `score`, `keyframe`, `end_of_video`, `max_frames`, `cancel`. */
+    /** `keyframes` (boxes) and `masks` written. */
     readonly table_counts: Readonly<Record<string, number>>;
     readonly stopped_by: "" | "score" | "keyframe" | "end_of_video" | "max_frames" | "cancel" | "track_gone";
     readonly message: string;

@@ -29,6 +29,8 @@ const TrackRequest = Type.Object(
     max_frames: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TRACK_FRAMES })),
     /** A frame with a confidence under this ends the run (default: the manifest's `score_threshold`). */
     min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** When the track has masks: the segmentation model drawing one in each tracked box (default: the first registered). */
+    segmentation_model: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -82,6 +84,7 @@ export function trackRouter(ctx: AppContext): Router {
           ...(body.start_frame !== undefined ? { startFrame: body.start_frame } : {}),
           maxFrames: body.max_frames ?? 50,
           ...(body.min_score !== undefined ? { minScore: body.min_score } : {}),
+          ...(body.segmentation_model !== undefined ? { segmentationModel: body.segmentation_model } : {}),
         },
         restIdentity(req),
       );

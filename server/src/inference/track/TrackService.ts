@@ -8,7 +8,14 @@ import { InferenceError } from "../InferenceError.js";
 import type { InferenceService } from "../InferenceService.js";
 import { VideoFrameService } from "../../video/videoFrameService.js";
 import { framesOfTrack, type TrackFrames } from "./frames.js";
-import { boxAt, nextFixedKeyframe, readTrack, writeTrackedFrame, type TrackInDoc } from "./keyframes.js";
+import {
+  boxAt,
+  nextFixedKeyframe,
+  readTrack,
+  writeTrackedFrame,
+  type TrackedMask,
+  type TrackInDoc,
+} from "./keyframes.js";
 import { trackerModel } from "./trackerModel.js";
 
 /**
@@ -85,7 +92,15 @@ export class TrackService {
   async start(
     handle: DatasetHandle,
     recordId: string,
-    input: { model: string; trackletId: string; startFrame?: number; maxFrames: number; minScore?: number },
+    input: {
+      model: string;
+      trackletId: string;
+      startFrame?: number;
+      maxFrames: number;
+      minScore?: number;
+      /** The segmentation model for the masks (default: the first registered one, when the track has masks). */
+      segmentationModel?: string;
+    },
     who: RestIdentity,
   ): Promise<TrackJob> {
     if (this.closed) throw new TrackRunError("conflict", "the server is shutting down");
@@ -129,6 +144,7 @@ export class TrackService {
       frames.close();
       throw new TrackRunError("bad_request", `The track's view has no frame ${startFrame}.`);
     }
+    const segmentation = await this.segmentationFor(found, frames, input.segmentationModel);
     const job: TrackJob = {
       job_id: randomUUID(),
       kind: "track",
@@ -140,13 +156,14 @@ export class TrackService {
       start_frame: startFrame,
       max_frames: input.maxFrames,
       min_score: input.minScore ?? tracker.scoreThreshold,
+      segmentation_model: segmentation,
       progress: {
         phase: "tracking",
         done: 0,
         total: input.maxFrames,
         unit: "frames",
         frame: startFrame,
-        table_counts: { keyframes: 0 },
+        table_counts: { keyframes: 0, masks: 0 },
         stopped_by: "",
         message: "",
         final: false,
@@ -163,6 +180,27 @@ export class TrackService {
     });
     this.running.set(job.job_id, state);
     return job;
+  }
+
+  /**
+   * The segmentation model drawing the masks: the one asked for (it must be a segmentation model),
+   * else the first registered, when the track has mask keyframes on image-sequence frames; null:
+   * boxes only (no masks on the track, none registered, or a video file's frames).
+   */
+  private async segmentationFor(track: TrackInDoc, frames: TrackFrames, asked?: string): Promise<string | null> {
+    if (asked !== undefined) {
+      const m = await this.options.inference.model(asked);
+      if (m.manifest.task !== "segmentation")
+        throw new TrackRunError(
+          "bad_request",
+          `Model '${asked}' is a ${m.manifest.task} model, not a segmentation model.`,
+        );
+    }
+    const first = frames.frames.values().next().value;
+    if (!track.hasMasks || first === undefined || first.frameId !== undefined) return null;
+    if (asked !== undefined) return asked;
+    const models = await this.options.inference.models();
+    return models.find((m) => m.manifest.task === "segmentation")?.name ?? null;
   }
 
   /** Stops a run between two frames; what it wrote stays. A run already ended is answered as it is. */
@@ -197,6 +235,7 @@ export class TrackService {
     const jobId = initial.job_id;
     const worker = this.options.inference.worker;
     let done = 0;
+    let masks = 0;
     let frameNow = initial.start_frame;
     const finish = (
       status: TrackJob["status"],
@@ -213,7 +252,7 @@ export class TrackService {
             ...job.progress,
             done,
             frame: frameNow,
-            table_counts: { keyframes: done },
+            table_counts: { keyframes: done, masks },
             phase: status,
             stopped_by: stoppedBy,
             message,
@@ -273,6 +312,10 @@ export class TrackService {
           );
         let outcome: ReturnType<typeof writeTrackedFrame> = "track_gone";
         const tracked = step.box;
+        const mask = initial.segmentation_model
+          ? await this.maskIn(handle.id, initial.segmentation_model, current.fr.id, tracked)
+          : undefined;
+        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
         await this.options.docs.edit(handle.id, initial.record_id, who, (doc) => {
           outcome = writeTrackedFrame(doc, handle.schema, initial.record_id, who.id, {
             trackletId: initial.tracklet_id,
@@ -282,6 +325,7 @@ export class TrackService {
             size: frame.size,
             box: tracked,
             score: step.score,
+            ...(mask ? { mask } : {}),
           });
         });
         const written = outcome as ReturnType<typeof writeTrackedFrame>;
@@ -289,9 +333,10 @@ export class TrackService {
           return finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
         if (written === "keyframe") return finish("done", "keyframe", `${done} frames, up to the keyframe on ${f}`);
         done++;
+        if (mask) masks++;
         frameNow = f;
         box = tracked;
-        this.progress(jobId, done, f);
+        this.progress(jobId, done, masks, f);
       }
     } catch (err) {
       if (!(err instanceof Error)) throw err;
@@ -306,12 +351,25 @@ export class TrackService {
     }
   }
 
-  private progress(jobId: string, done: number, frame: number): void {
+  /** The segmentation model's mask in the tracked box (background priority, like the tracker's frames). */
+  private async maskIn(datasetId: string, model: string, viewId: string, box: TrackBox): Promise<TrackedMask> {
+    const [x, y, w, h] = box;
+    const r = await this.options.inference.segment({
+      model,
+      datasetId,
+      viewId,
+      prompt: { points: [], labels: [], box: [x, y, x + w, y + h] },
+      priority: "job",
+    });
+    return { model, size: r.mask.size, counts: r.mask.counts, score: r.score };
+  }
+
+  private progress(jobId: string, done: number, masks: number, frame: number): void {
     const job = this.jobs.get(jobId);
     if (!job) return;
     const next: TrackJob = {
       ...job,
-      progress: { ...job.progress, done, frame, table_counts: { keyframes: done } },
+      progress: { ...job.progress, done, frame, table_counts: { keyframes: done, masks } },
       updated_at: now(),
     };
     const emit = performance.now() - (this.lastEmit.get(jobId) ?? 0) >= PROGRESS_EVERY_MS;

@@ -29,6 +29,8 @@ export interface TrackInDoc {
   readonly start: number;
   readonly end: number;
   readonly keyframes: readonly TrackKeyframe<"bboxes">[];
+  /** Whether the track has mask keyframes (a run then proposes a mask on each frame too, when it can). */
+  readonly hasMasks: boolean;
 }
 
 export function readTrack(doc: Y.Doc, trackletId: string): TrackInDoc | null {
@@ -39,6 +41,7 @@ export function readTrack(doc: Y.Doc, trackletId: string): TrackInDoc | null {
     start: int64Number(t.start_timestep),
     end: int64Number(t.end_timestep),
     keyframes: trackKeyframes({ doc }, trackletId, "bboxes"),
+    hasMasks: trackKeyframes({ doc }, trackletId, "masks").length > 0,
   };
 }
 
@@ -77,6 +80,14 @@ export function boxAt(track: TrackInDoc, frame: number, size: readonly [number, 
 
 export type WriteOutcome = "written" | "keyframe" | "track_gone";
 
+/** A mask the segmentation model drew in the tracked box: COCO RLE at the frame's size. */
+export interface TrackedMask {
+  readonly model: string;
+  readonly size: readonly [number, number];
+  readonly counts: string;
+  readonly score: number;
+}
+
 /** Writes one tracked frame as a proposed keyframe of the track; call inside the record document's edit. */
 export function writeTrackedFrame(
   doc: Y.Doc,
@@ -92,6 +103,7 @@ export function writeTrackedFrame(
     readonly size: readonly [number, number];
     readonly box: TrackBox;
     readonly score: number;
+    readonly mask?: TrackedMask;
   },
 ): WriteOutcome {
   const track = readTrack(doc, input.trackletId);
@@ -101,7 +113,31 @@ export function writeTrackedFrame(
   const [h, w] = input.size;
   const [x, y, bw, bh] = input.box;
   const metadata = { confidence: input.score, job_id: input.jobId, tracker: true, review_status: "pending" };
-  addTrackKeyframe({ doc, schema, recordId, newId: randomId }, restOrigin(userId), {
+  const ctx = { doc, schema, recordId, newId: randomId };
+  const mask = input.mask;
+  if (mask) {
+    // The mask goes with the box: a mask keyframe people made or reviewed on this frame stays.
+    const kept = trackKeyframes({ doc }, input.trackletId, "masks").find((k) => k.frameIndex === input.frame.index);
+    if (!kept || replaceable(kept.row as Record<string, unknown>, mask.model))
+      addTrackKeyframe(ctx, restOrigin(userId), {
+        trackletId: input.trackletId,
+        table: "masks",
+        frame: input.frame,
+        fields: {
+          size: [...mask.size],
+          counts: mask.counts,
+          source_type: "model",
+          source_name: mask.model,
+          source_metadata: JSON.stringify({
+            confidence: mask.score,
+            job_id: input.jobId,
+            tracker: input.model,
+            review_status: "pending",
+          }),
+        },
+      });
+  }
+  addTrackKeyframe(ctx, restOrigin(userId), {
     trackletId: input.trackletId,
     table: "bboxes",
     frame: input.frame,
