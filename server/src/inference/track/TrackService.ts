@@ -135,7 +135,6 @@ export class TrackService {
       handle,
       recordId,
       viewId: found.viewId,
-      inference: this.options.inference,
       video: () => (this.video ??= new VideoFrameService()),
       mediaDir: path.resolve(this.options.dataDir, "media"),
       maxSide: WORK_SIDE,

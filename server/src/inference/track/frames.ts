@@ -1,12 +1,11 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import sharp from "sharp";
-import { isRemoteUri, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
+import { isRemoteUri, MediaError, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
 import type { FrameRef, ResizedImage } from "@tessera/shared-crdt";
 import { VideoDecodeError } from "../../video/ffmpegFrames.js";
 import { AbortedError, DecoderBusyError } from "../../video/limits.js";
 import type { VideoFrameService, VideoSource } from "../../video/videoFrameService.js";
 import { InferenceError } from "../InferenceError.js";
-import type { InferenceService } from "../InferenceService.js";
 
 /**
  * The frames a track runs over, and their pixels for the tracker. A track on an image sequence
@@ -70,7 +69,6 @@ export async function framesOfTrack(input: {
   readonly handle: DatasetHandle;
   readonly recordId: string;
   readonly viewId: string;
-  readonly inference: InferenceService;
   readonly video: () => VideoFrameService;
   readonly mediaDir: string;
   readonly maxSide: number;
@@ -98,26 +96,46 @@ async function sequenceFrames(
   const rows = (
     await handle.query("sequence_frames", {
       where: { record_id: recordId },
-      columns: ["id", "logical_name", "frame_index", "timestamp"],
+      columns: ["id", "logical_name", "frame_index", "timestamp", "uri", "width", "height"],
     })
   ).items;
   const frames = new Map<number, FrameRef>();
+  // What decoding needs, listed once: a frame costs a file read, not two dataset reads.
+  const files = new Map<number, { uri: string; size: [number, number] | null }>();
   for (const r of rows) {
     if (str(r.logical_name) !== logicalName) continue;
     const index = num(r.frame_index);
     if (!Number.isInteger(index) || index < 0 || frames.has(index)) continue;
     const ts = num(r.timestamp);
     frames.set(index, { index, id: str(r.id), timestamp: Number.isFinite(ts) ? ts : -1 });
+    const w = num(r.width);
+    const h = num(r.height);
+    files.set(index, { uri: str(r.uri), size: w > 0 && h > 0 ? [h, w] : null });
   }
+  const bytesOf = async (id: string, uri: string): Promise<Uint8Array> => {
+    if (uri !== "" && !isRemoteUri(uri)) {
+      try {
+        return new Uint8Array(await readFile(await resolveMediaPath(input.mediaDir, uri)));
+      } catch (err) {
+        if (err instanceof MediaError || (err as NodeJS.ErrnoException).code === "ENOENT")
+          throw new InferenceError("bad_image", `the image of frame '${id}' cannot be read: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    // No local file: the row's embedded bytes.
+    const raw = (await handle.get("sequence_frames", id, ["id", "raw_bytes"]))?.raw_bytes;
+    if (raw instanceof Uint8Array && raw.length > 0) return raw;
+    throw new InferenceError("bad_image", `frame '${id}' has no local image (${uri === "" ? "no uri" : "remote"})`);
+  };
   return {
     frames,
     async decode(index) {
       const ref = frames.get(index);
-      if (!ref) throw new InferenceError("not_found", `no frame ${index}`);
-      const found = await input.inference.view(handle.id, ref.id);
-      const side = Math.min(input.maxSide, Math.max(found.view.size[0], found.view.size[1]));
-      const image = await input.inference.resized(handle, found.view, found.uri, side);
-      return { image, size: found.view.size };
+      const file = files.get(index);
+      if (!ref || !file) throw new InferenceError("not_found", `no frame ${index}`);
+      const decoded = await rgbOf(await bytesOf(ref.id, file.uri), input.maxSide, `the image of frame '${ref.id}'`);
+      // Boxes are in the row's pixels when it says its size (as everywhere else); the decoded size otherwise.
+      return file.size ? { image: decoded.image, size: file.size } : decoded;
     },
     close() {},
   };
