@@ -32,6 +32,7 @@ const SCENARIO_OPTIONS = {
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
   inference: ["images", "clicks", "clickers", "edits", "click-hz"],
   preannotate: ["records", "edits"],
+  track: ["frames", "edits"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ScenarioName = keyof typeof SCENARIO_OPTIONS;

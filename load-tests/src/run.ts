@@ -12,6 +12,7 @@ import { runCrash } from "./scenarios/crash.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runInference } from "./scenarios/inference.js";
 import { runPreannotate } from "./scenarios/preannotate.js";
+import { runTrack } from "./scenarios/track.js";
 import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
 import { runPersist } from "./scenarios/persist.js";
@@ -40,6 +41,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
   attacks: runAttacks,
   inference: runInference,
   preannotate: runPreannotate,
+  track: runTrack,
 };
 
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
@@ -54,7 +56,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   render  (runs client/bench/run.mjs)
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
   inference --images N --clicks N --clickers N --edits N --click-hz N
-  preannotate --records N --edits N`;
+  preannotate --records N --edits N
+  track --frames N --edits N`;
 
 function machine() {
   const cpus = os.cpus();
