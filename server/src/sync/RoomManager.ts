@@ -136,6 +136,7 @@ export class RoomManager {
   }
 
   private answerEarly(early: EarlyAnswers, conn: Connection): void {
+    if (early.answered.has(conn)) return;
     if (early.frame && early.state && conn.answerStep1Early(early.frame)) early.answered.set(conn, early.state);
   }
 
@@ -273,11 +274,14 @@ export class RoomManager {
     if (!acquired.entry.room) {
       early.waiting.add(conn);
       this.answerEarly(early, conn);
+      // Its empty step 1 may come after the loader told the state (a first load answers before its save).
+      if (!early.answered.has(conn)) conn.whileLoading(() => this.answerEarly(early, conn));
     }
     let room: RecordRoom;
     try {
       room = await acquired.ready;
     } catch (err) {
+      conn.whileLoading(null);
       early.answered.delete(conn);
       const gone = err instanceof RoomError && err.reason === "not_found";
       conn.close(
@@ -286,6 +290,7 @@ export class RoomManager {
       );
       return;
     }
+    conn.whileLoading(null);
     if (!conn.isOpen || room.destroyed) {
       early.answered.delete(conn);
       this.release(acquired.entry);
