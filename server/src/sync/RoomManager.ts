@@ -53,8 +53,9 @@ interface Entry {
 
 /**
  * Joiners of a loading record answered before the load ends: once the loader knows the whole state
- * as bytes (a snapshot with nothing on top), a waiting connection whose first frame is an empty
- * step 1 gets those bytes as its step 2 while the document is still being decoded.
+ * as bytes (a snapshot with nothing on top, or a record's first document built from its rows, whose
+ * first snapshot is still being saved), a waiting connection whose first frame is an empty step 1
+ * gets those bytes as its step 2. The room, and with it every edit, exists only once the load ends.
  */
 interface EarlyAnswers {
   readonly waiting: Set<Connection>;
@@ -148,8 +149,9 @@ export class RoomManager {
       // No lookup of the record row first: the loader reads it whenever it may have gone (a
       // snapshot whose tables did not move vouches that it exists) and then says so.
       loaded = await this.deps.loadDoc(dataset, key, {
-        // Only for a snapshot that holds nothing live outside the record layout (its `layoutOnly`):
-        // an older one may, and the room clears that at construction, so its joiners wait for it.
+        // Only for a state that holds nothing live outside the record layout (a snapshot's
+        // `layoutOnly`): an older one may, and the room clears that at construction, so its joiners
+        // wait for it. A first load tells it before its first snapshot is saved; edits wait for the save.
         onFullState: (state) => {
           early.state = state;
           early.frame = encodeSyncFrame(SyncType.step2, state);
