@@ -110,7 +110,7 @@ describe("first load of a never-opened record: joiners answered before the first
     snapshots.hold();
     const a = client("first", BIG);
     try {
-      await a.synced();
+      await a.answered();
       // Answered with the whole document built from the rows, while the save waits at the gate.
       expect(readRows(a.doc, "bboxes")).toHaveLength(BIG_ROWS + 1);
       expect(snapshots.waiting).toBe(1);
@@ -130,7 +130,7 @@ describe("first load of a never-opened record: joiners answered before the first
     const a = client("editor", recordId);
     const b = client("watcher", recordId);
     try {
-      await Promise.all([a.synced(), b.synced()]);
+      await Promise.all([a.answered(), b.answered()]);
       entity(a.doc, recordId, "held-edit");
       // The edit's frame reaches the server and waits in the connection's intake: give the server
       // every chance to apply it (its frame goes out at once; several event-loop turns pass here).
@@ -163,7 +163,7 @@ describe("first load of a never-opened record: joiners answered before the first
     snapshots.hold();
     const a = client("unlucky", recordId);
     const codes = closeCodes(a);
-    await a.synced();
+    await a.answered();
     entity(a.doc, recordId, "never-on-unsaved");
     await waitFor(() => snapshots.waiting === 1, "the save held");
     snapshots.failHeld();
