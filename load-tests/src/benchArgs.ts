@@ -22,6 +22,7 @@ const SCENARIO_OPTIONS = {
     "steady-eps",
     "bot-procs",
     "profile-burst",
+    "no-marker",
   ],
   persist: ["bots", "edits-per-sec", "duration", "warmup-s", "poll-ms", "settle-s"],
   join: ["joiners", "ops", "cold-repeats"],
@@ -32,13 +33,14 @@ const SCENARIO_OPTIONS = {
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
   inference: ["images", "clicks", "clickers", "edits", "click-hz"],
   preannotate: ["records", "edits"],
+  track: ["frames", "edits"],
   cluster: ["processes", "clients", "rate", "awareness-hz", "records", "record-rate", "duration", "warmup-s"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ScenarioName = keyof typeof SCENARIO_OPTIONS;
 
 /** Scenario options that are switches; every other one takes a value. */
-const SWITCHES = new Set<string>(["rebuild", "profile-burst"]);
+const SWITCHES = new Set<string>(["rebuild", "profile-burst", "no-marker"]);
 
 export class BenchArgsError extends Error {
   override name = "BenchArgsError";

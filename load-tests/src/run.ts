@@ -13,6 +13,7 @@ import { runCrash } from "./scenarios/crash.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runInference } from "./scenarios/inference.js";
 import { runPreannotate } from "./scenarios/preannotate.js";
+import { runTrack } from "./scenarios/track.js";
 import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
 import { runPersist } from "./scenarios/persist.js";
@@ -41,6 +42,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
   attacks: runAttacks,
   inference: runInference,
   preannotate: runPreannotate,
+  track: runTrack,
   cluster: runCluster,
 };
 
@@ -57,6 +59,7 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
   inference --images N --clicks N --clickers N --edits N --click-hz N
   preannotate --records N --edits N
+  track --frames N --edits N
   cluster --processes 1,2,3 --clients N --rate N --awareness-hz N --records N --record-rate N --duration S --warmup-s S`;
 
 function machine() {

@@ -68,6 +68,7 @@ describe("bench CLI options (util.parseArgs, strict)", () => {
       "attacks",
       "inference",
       "preannotate",
+      "track",
       "cluster",
     ]);
   });

@@ -1,4 +1,4 @@
-import type { PreannotateJob } from "@tessera/shared-crdt";
+import type { LiveJob } from "@tessera/shared-crdt";
 import type { Server } from "node:http";
 import { FileRecordLog, FileSnapshotStore } from "@tessera/storage";
 import type * as Y from "yjs";
@@ -75,7 +75,7 @@ export interface Collaboration {
   /** Record rooms loaded or loading now (`/health` reports it: rooms unload once everyone left). */
   roomsLoaded(): number;
   /** Tells everyone on a job's dataset its new state (live `job:progress`). */
-  jobChanged(job: PreannotateJob): void;
+  jobChanged(job: LiveJob): void;
   /** Start-up recovery: folds the logs a crash left behind. */
   recover(options?: { onPending?: (records: number) => void }): Promise<{ flushed: number; failed: number }>;
   close(): Promise<void>;

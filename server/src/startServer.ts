@@ -12,6 +12,7 @@ import { hostPolicy } from "./http/hosts.js";
 import type { Readiness } from "./http/routes/root.js";
 import { InferenceService } from "./inference/InferenceService.js";
 import { PreannotateService } from "./inference/preannotate/PreannotateService.js";
+import { TrackService } from "./inference/track/TrackService.js";
 import type { InferenceOptions } from "./inference/options.js";
 import { createLibraryAdapter } from "./library/datasetLibrary.js";
 import { IoService, type IoServiceOptions } from "./io/IoService.js";
@@ -202,6 +203,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           onChange: (job) => collab.jobChanged(job),
         })
       : null;
+  const track =
+    inference && collab
+      ? new TrackService({
+          dataDir: options.dataDir,
+          inference,
+          docs: collab.docs,
+          logger,
+          onChange: (job) => collab.jobChanged(job),
+        })
+      : null;
   const app = createApp({
     readiness,
     ...(io ? { io } : {}),
@@ -215,6 +226,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(collab ? { docs: collab.docs, live: collab.live, review: collab.review, assign: collab.assign } : {}),
     ...(inference ? { inference } : {}),
     ...(preannotate ? { preannotate } : {}),
+    ...(track ? { track } : {}),
   });
   endpoints.on("request", (req, res) => {
     // socket.io owns its path exclusively (polling included): Express never answers it too.
@@ -240,6 +252,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await attached?.close();
         await io?.close();
         await preannotate?.close();
+        await track?.close();
         await inference?.close();
         await collab?.close();
         await new Promise<void>((resolve, reject) => {

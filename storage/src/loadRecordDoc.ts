@@ -33,7 +33,10 @@ export interface LoadRecordOptions {
    * Called as soon as the document's whole state is known to be the stored snapshot's bytes (no log
    * entry on top, table versions unmoved), and those bytes hold nothing live outside the record
    * layout (the snapshot's `layoutOnly`) — before they are decoded into the `Y.Doc`, the
-   * long part of a load — so waiting joiners can be answered from them at once.
+   * long part of a load — so waiting joiners can be answered from them at once. For a record with
+   * no snapshot yet: as soon as its document is built from the rows, before its first snapshot is
+   * saved (the load resolves only after that save is durable, so no edit reaches the document
+   * before then).
    */
   readonly onFullState?: (state: Uint8Array) => void;
 }
@@ -243,16 +246,28 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
   // load reads the rows again rather than trusting them.
   const versions = await dataset.tableVersions();
   const doc = recordDocFromRows(key, await readRecordRowsBatched(dataset, key.recordId));
-  // Of the document's rows (not of the rows read): a snapshot's digest is always that of its own
-  // state's rows, which a fold relies on to tell whether LanceDB still holds what it plans from.
-  const digest = rowsDigest(rowsOfDoc(doc));
   // A log without a snapshot should not exist (the first load saves one before any append); if the
   // snapshot was removed by hand, keep what of the log still applies and let the next persist
   // reconcile the rows with the document.
   const orphans = await log.read(key);
+  // Of the document's rows (not of the rows read): a snapshot's digest is always that of its own
+  // state's rows, which a fold relies on to tell whether LanceDB still holds what it plans from.
+  // Taken before the orphans are applied (the snapshot is then `rowsPending`, the digest unused);
+  // otherwise after the joiners are answered: they need the state, not the digest.
+  let digest = orphans.length > 0 ? rowsDigest(rowsOfDoc(doc)) : null;
   applyLogEntries(doc, orphans);
   const foldedUpTo = orphans.at(-1)?.pos ?? 0;
   const state = Y.encodeStateAsUpdate(doc);
+  const layoutOnly = holdsLayoutOnly(doc);
+  if (layoutOnly && options.onFullState) {
+    // The joiners get the document as soon as it is built, before its first snapshot is durable:
+    // nothing can build on these structs until the save below ends (the room, and with it every
+    // edit, comes only after), and a crash before then leaves no log entry that needs them.
+    options.onFullState(state);
+    // One turn of the event loop: the answer is written out before the digest and the save.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  digest ??= rowsDigest(rowsOfDoc(doc));
   await snapshots.save(key, {
     state,
     foldedUpTo,
@@ -260,7 +275,7 @@ async function createFromRows(options: LoadRecordOptions): Promise<LoadedRecord>
     savedAt: isoNow(clock),
     rowsPending: orphans.length > 0,
     lance: versionsAt(versions),
-    layoutOnly: holdsLayoutOnly(doc),
+    layoutOnly,
   });
   if (orphans.length > 0) warnOrphans(key, orphans.length);
   return {

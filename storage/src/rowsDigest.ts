@@ -27,17 +27,64 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** JSON with sorted object keys, bytes as `{"$bytes": base64}`, `undefined` fields dropped. */
+/**
+ * JSON with sorted object keys, bytes as `{"$bytes": base64}`, `undefined` fields dropped. Written
+ * into one list of parts joined once (a first load hashes its whole record with it, after its
+ * joiners were answered but on the thread every other load shares).
+ */
 function canonicalJson(v: unknown): string {
-  if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
-  if (v instanceof Uint8Array) return `{"$bytes":${JSON.stringify(Buffer.from(v).toString("base64"))}}`;
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
-  if (typeof v === "bigint") return v.toString(); // int64 (S-INT64): same text as the equal number
-  if (typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => compareIds(a, b));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  const out: string[] = [];
+  writeCanonical(v, out);
+  return out.join("");
+}
+
+function writeCanonical(v: unknown, out: string[]): void {
+  switch (typeof v) {
+    case "string":
+    case "number":
+    case "boolean":
+      out.push(JSON.stringify(v));
+      return;
+    case "bigint":
+      out.push(v.toString()); // int64 (S-INT64): same text as the equal number
+      return;
+    case "object":
+      break;
+    default:
+      out.push("null");
+      return;
   }
-  return "null";
+  if (v === null) {
+    out.push("null");
+    return;
+  }
+  if (v instanceof Uint8Array) {
+    out.push(`{"$bytes":${JSON.stringify(Buffer.from(v).toString("base64"))}}`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    out.push("[");
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.push(",");
+      const x: unknown = v[i];
+      if (x === undefined) out.push("null");
+      else writeCanonical(x, out);
+    }
+    out.push("]");
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  // The default sort orders strings by UTF-16 code units, as `<` does.
+  const keys = Object.keys(obj).sort();
+  out.push("{");
+  let first = true;
+  for (const k of keys) {
+    const x = obj[k];
+    if (x === undefined) continue;
+    if (!first) out.push(",");
+    first = false;
+    out.push(JSON.stringify(k), ":");
+    writeCanonical(x, out);
+  }
+  out.push("}");
 }

@@ -82,6 +82,8 @@ try {
   await run(process.execPath, [join(root, "scripts", "tiny-clip.mjs"), join(dataDir, "models", "tiny-clip")]);
   // The tiny YOLO-shaped detector (scripts/tiny-yolo.mjs): preannotate.spec.ts.
   await run(process.execPath, [join(root, "scripts", "tiny-yolo.mjs"), join(dataDir, "models", "tiny-yolo")]);
+  // The tiny VitTrack-layout tracker (scripts/tiny-tracker.mjs): track.spec.ts.
+  await run(process.execPath, [join(root, "scripts", "tiny-tracker.mjs"), join(dataDir, "models", "tiny-tracker")]);
   server = spawn(
     process.execPath,
     [join(root, "bin", "tessera.mjs"), "server", "run", dataDir, "--host", "127.0.0.1", "--port", "0"],

@@ -32,7 +32,11 @@ export function PreannotateButton(props: { datasetId: string; query: ExplorerQue
     (list) => list.filter((j) => !j.progress.final).forEach(upsert),
     (err: unknown) => toastError(err, "Cannot list the pre-annotation jobs"),
   );
-  onCleanup(onJobProgress(upsert));
+  onCleanup(
+    onJobProgress((j) => {
+      if (j.kind === "preannotate") upsert(j);
+    }),
+  );
   const visible = () =>
     jobs()
       .filter((j) => !j.progress.final || Date.now() / 1000 - j.updated_at < 30)

@@ -10,6 +10,7 @@ import { listFrames, type FrameList } from "./video/frames.js";
 import { readLanes, type Lane } from "./video/lanes.js";
 import { createPlayback } from "./video/playback.js";
 import { StatePanel, stateFields } from "./video/StatePanel.js";
+import { createTrackAssist } from "./video/TrackAssist.js";
 import { Timeline, type TrackAction } from "./video/Timeline.js";
 import {
   extendToPlayhead,
@@ -247,6 +248,14 @@ function open(ctx: WorkspaceContext) {
     return done;
   };
 
+  const assist = createTrackAssist({
+    datasetId: ctx.datasetId,
+    recordId: ctx.recordId,
+    track: only,
+    frame,
+    editable: ctx.editable,
+  });
+
   // ── keys (CVAT's where they exist) ─────────────────────────────────────────────────────────
   let pointerDown = false;
   let spaceRepeat = false;
@@ -321,6 +330,13 @@ function open(ctx: WorkspaceContext) {
       edits: true,
       run: () => only() !== null && act("outside"),
     },
+    {
+      keys: "T",
+      action: "Track forward: a tracker proposes the selected track's next keyframes",
+      matches: (k) => plain(k) && k.key === "t",
+      edits: true,
+      run: () => assist.start(),
+    },
   ];
   const w = window as unknown as { __tesseraVideo?: unknown };
   w.__tesseraVideo = { seek, frame, count, fps, selected, cache: () => cache };
@@ -335,6 +351,7 @@ function open(ctx: WorkspaceContext) {
           </div>
         )}
       </Show>
+      <assist.Bar />
       <Timeline
         count={count}
         fps={fps}

@@ -32,6 +32,11 @@ export interface BotOptions {
   readonly doc?: Y.Doc;
   /** Reconnect after an unexpected close (exponential backoff 100 ms → 2.5 s, like y-websocket). */
   readonly autoReconnect?: boolean;
+  /**
+   * Keep the first step 2's bytes (a `none` bot applies nothing): {@link holdEdits} with a marker
+   * then tells the server's state vector from them, so the marker's step 1 asks for almost nothing.
+   */
+  readonly keepJoinState?: boolean;
 }
 
 interface SentFrame {
@@ -73,6 +78,12 @@ export class Bot {
   };
   /** `[sentAt, confirmedAfterMs]` per confirmed edit (Tessera only). */
   readonly acks: Array<[number, number]> = [];
+  /**
+   * `[sentAt, processedAfterMs]` per held edit sent with a marker: its frame's send → the step 2
+   * answering the step 1 sent right after it on the same socket (both servers handle a
+   * connection's frames in order, so that answer is written once the edit was handled).
+   */
+  readonly processed: Array<[number, number]> = [];
   /** Highest edit sequence number the server confirmed durable (-1: none). */
   confirmedSeq = -1;
   /** Highest edit sequence number made locally (-1: none). */
@@ -95,10 +106,20 @@ export class Bot {
   private waiters: Array<(synced: boolean) => void> = [];
   /** While set ({@link holdEdits}): the frames of local edits, made but not sent yet. */
   private held: Array<{ readonly seq: number; readonly frame: Uint8Array }> | null = null;
+  /** The first step 2's bytes (`keepJoinState`), until a marker is made from them. */
+  private joinState: Uint8Array | null = null;
+  /** The step 1 frame sent after the held edits ({@link prepareMarker}), and when the edits went out. */
+  private marker: Uint8Array | null = null;
+  private markerSentAt = Number.NaN;
 
   constructor(readonly options: BotOptions) {
     this.doc = options.doc ?? new Y.Doc();
     this.doc.on("update", this.onLocalUpdate);
+  }
+
+  /** A marker went out and its answer has not come yet. */
+  get markerPending(): boolean {
+    return Number.isFinite(this.markerSentAt);
   }
 
   get open(): boolean {
@@ -181,12 +202,40 @@ export class Bot {
   sendHeldEdits(): number {
     const frames = this.held ?? [];
     this.held = null;
+    let at = Number.NaN;
     for (const { seq, frame } of frames) {
       if (!this.open) break;
-      this.sent.push({ seq, at: nowMs(), edit: true });
+      at = nowMs();
+      this.sent.push({ seq, at, edit: true });
       this.send(frame);
     }
+    if (this.marker && this.open && frames.length > 0) {
+      this.send(this.marker);
+      this.markerSentAt = at;
+    }
+    this.marker = null;
     return frames.length;
+  }
+
+  /**
+   * After the held edits are made: a sync step 1 to send right behind them, with the state vector
+   * of the server's document at the join merged with ours (so its step 2 answer is nearly empty:
+   * the server's writes since the join, if any). Needs `keepJoinState`; false without it.
+   */
+  prepareMarker(): boolean {
+    if (!this.joinState) return false;
+    const sv = new Map(Y.decodeStateVector(Y.encodeStateVectorFromUpdate(this.joinState)));
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc)))
+      sv.set(client, Math.max(clock, sv.get(client) ?? 0));
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, sv.size);
+    for (const [client, clock] of sv) {
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, clock);
+    }
+    this.marker = encodeSyncFrame(SyncType.step1, encoding.toUint8Array(e));
+    this.joinState = null;
+    return true;
   }
 
   /** Sends one awareness state (null: gone) under the replica's client id. */
@@ -247,7 +296,13 @@ export class Bot {
         this.sent.push({ seq: this.lastEditSeq, at: nowMs(), edit: false });
         this.send(encodeSyncFrame(SyncType.step2, diff));
       } else if (sub === SyncType.step2) {
+        if (Number.isFinite(this.markerSentAt) && this.synced) {
+          this.processed.push([this.markerSentAt, nowMs() - this.markerSentAt]);
+          this.markerSentAt = Number.NaN;
+          return;
+        }
         if (this.options.remote !== "none") Y.applyUpdate(this.doc, decoding.readVarUint8Array(d), REMOTE);
+        else if (this.options.keepJoinState && !this.synced) this.joinState = decoding.readVarUint8Array(d).slice();
         if (!this.synced) {
           this.synced = true;
           this.syncedAt = nowMs();

@@ -154,7 +154,13 @@ serveRpc<BotCommands>({
     const batch = specs.map((spec): Driven => {
       const doc = new Y.Doc();
       if (spec.seed) Y.applyUpdate(doc, spec.seed, REMOTE);
-      const bot = new Bot({ url: spec.url, remote: spec.remote, doc, autoReconnect: spec.autoReconnect });
+      const bot = new Bot({
+        url: spec.url,
+        remote: spec.remote,
+        doc,
+        autoReconnect: spec.autoReconnect,
+        keepJoinState: spec.keepJoinState,
+      });
       return { spec, bot, seq: 0, editTimes: [], awarenessTimes: [], ctx: null, timers: [], box: null };
     });
     driven.push(...batch);
@@ -221,10 +227,11 @@ serveRpc<BotCommands>({
     return { edits, errors: editErrors, firstError: firstEditError, sendMs: Math.round(nowMs() - started) };
   },
 
-  prepareOnce({ info }) {
+  prepareOnce({ info, marker }) {
     const started = nowMs();
     for (const d of driven) d.bot.holdEdits();
     const edits = firstEdits(info);
+    if (marker) for (const d of driven) d.bot.prepareMarker();
     return { edits, errors: editErrors, firstError: firstEditError, prepareMs: Math.round(nowMs() - started) };
   },
 
@@ -251,6 +258,13 @@ serveRpc<BotCommands>({
       unconfirmed: pending(),
       ackMs: driven.flatMap((d) => d.bot.acks.map(([, a]) => a)),
     };
+  },
+
+  async waitProcessed({ timeoutMs }) {
+    const deadline = nowMs() + timeoutMs;
+    const unanswered = () => driven.filter((d) => d.bot.markerPending).length;
+    while (unanswered() > 0 && nowMs() < deadline) await sleep(20);
+    return { processedMs: driven.flatMap((d) => d.bot.processed.map(([, a]) => a)), unanswered: unanswered() };
   },
 
   report({ from, to }) {

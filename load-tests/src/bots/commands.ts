@@ -17,6 +17,8 @@ export interface BotSpec {
   /** The bbox row this bot moves in `load`. */
   readonly bboxId?: string;
   readonly autoReconnect?: boolean;
+  /** Keep the join's step 2 bytes for a processed marker (`prepareOnce` with `marker`). */
+  readonly keepJoinState?: boolean;
 }
 
 interface ConnectArgs {
@@ -92,7 +94,8 @@ export type BotCommands = {
   ];
   /** As `createOnce`, but the frames are held back (not sent) until `sendHeld`: the burst is prepared untimed. */
   prepareOnce: [
-    { readonly info: Record<string, unknown> },
+    /** `marker`: each bot also sends a sync step 1 right behind its edit (see `Bot.prepareMarker`). */
+    { readonly info: Record<string, unknown>; readonly marker?: boolean },
     { edits: number; errors: number; firstError: string | null; prepareMs: number },
   ];
   /**
@@ -104,6 +107,8 @@ export type BotCommands = {
     { frames: number; firstSentAt: number; lastSentAt: number; /** This process's send loop. */ sendMs: number },
   ];
   waitConfirmed: [{ readonly timeoutMs: number }, WaitConfirmedResult];
+  /** Until every marker sent with the burst was answered: edit sent → handled by the server, per bot. */
+  waitProcessed: [{ readonly timeoutMs: number }, { processedMs: number[]; unanswered: number }];
   report: [WindowArgs, BotReport];
   hold: [Record<string, never>, { held: number }];
   waitClosed: [{ readonly timeoutMs: number }, { closed: number; open: number }];

@@ -66,8 +66,13 @@ export class BotPool {
   }
 
   /** Every bot makes one new entity with its box, held back; then every process sends its own at one shared instant. */
-  async burstOfFirstEdits(info: Record<string, unknown>, leadMs = 300): Promise<PoolBurst> {
-    const prepared = await Promise.all(this.procs.map((p) => p.call("prepareOnce", { info })));
+  async burstOfFirstEdits(
+    info: Record<string, unknown>,
+    options: { marker?: boolean; leadMs?: number } = {},
+  ): Promise<PoolBurst> {
+    const leadMs = options.leadMs ?? 300;
+    const marker = options.marker ?? false;
+    const prepared = await Promise.all(this.procs.map((p) => p.call("prepareOnce", { info, marker })));
     const failed = prepared.find((r) => r.errors > 0);
     if (failed) throw new Error(`${failed.errors} edits failed: ${failed.firstError}`);
     const startAt = nowMs() + leadMs;
@@ -84,6 +89,12 @@ export class BotPool {
   async waitConfirmed(timeoutMs: number): Promise<{ ackMs: number[]; unconfirmed: number }> {
     const r = await Promise.all(this.procs.map((p) => p.call("waitConfirmed", { timeoutMs }, timeoutMs + 10_000)));
     return { ackMs: r.flatMap((x) => x.ackMs), unconfirmed: r.reduce((a, x) => a + x.unconfirmed, 0) };
+  }
+
+  /** Edit sent → the server's answer to the marker behind it, for every bot of the burst. */
+  async waitProcessed(timeoutMs: number): Promise<{ processedMs: number[]; unanswered: number }> {
+    const r = await Promise.all(this.procs.map((p) => p.call("waitProcessed", { timeoutMs }, timeoutMs + 10_000)));
+    return { processedMs: r.flatMap((x) => x.processedMs), unanswered: r.reduce((a, x) => a + x.unanswered, 0) };
   }
 
   async load(info: Record<string, unknown>, editsPerSec: number): Promise<void> {

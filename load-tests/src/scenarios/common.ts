@@ -91,13 +91,17 @@ export interface StartedServer {
 export async function startKind(
   kind: ServerKind,
   ctx: ScenarioContext,
-  options: { dataDir?: string; port?: number } = {},
+  options: { dataDir?: string; port?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<StartedServer> {
   const inspectPort = ctx.profile ? await freePort() : null;
   const extra = inspectPort ? { inspectPort } : {};
   if (kind === "stock") return { server: await startStock({ port: options.port, ...extra }), inspectPort };
   if (!options.dataDir) throw new ScenarioError("Tessera needs a DATA_DIR");
-  return { server: await startTessera({ dataDir: options.dataDir, port: options.port, ...extra }), inspectPort };
+  const env = options.env ? { env: options.env } : {};
+  return {
+    server: await startTessera({ dataDir: options.dataDir, port: options.port, ...extra, ...env }),
+    inspectPort,
+  };
 }
 
 /** Starts CPU-profiling the server (main process and persist worker) when `--profile` is on; null otherwise. */

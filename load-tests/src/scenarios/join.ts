@@ -46,6 +46,8 @@ interface Storm {
   /** First join → last client synced. */
   readonly allSyncedMs: number;
   readonly failed: number;
+  /** Why, for the first few that failed (the bot's last error). */
+  readonly errors: readonly string[];
   readonly rssAfterMb: number;
 }
 
@@ -101,6 +103,7 @@ async function storm(server: BenchServer, data: CollabDataset, n: number, label:
       syncMs: summarize(r.syncMs),
       allSyncedMs: Math.round(r.lastSyncedAt - r.startedAt),
       failed: r.failed,
+      errors: r.errors,
       rssAfterMb,
     };
   } finally {
@@ -127,7 +130,11 @@ async function joinRun(
   data: CollabDataset,
   ctx: ScenarioContext,
 ): Promise<JoinSide> {
-  let started: StartedServer = await startKind(kind, ctx, { dataDir: data.dataDir });
+  // The author stays connected through the loaded-record storms: with the largest storm that is one
+  // connection over the server's default of 200 per record (a 503 at the upgrade), so the limit is
+  // raised to hold the author, the storm and the probe.
+  const env = { TESSERA_WS_PER_RECORD: String(Math.max(...p.joiners) + 2) };
+  let started: StartedServer = await startKind(kind, ctx, { dataDir: data.dataDir, env });
   let profile: ProcessProfile[] | null = null;
   const doc = new Y.Doc();
   Y.applyUpdate(doc, history.update, REMOTE);
@@ -147,7 +154,9 @@ async function joinRun(
     const storms: Storm[] = [];
     for (const n of p.joiners) {
       const s = await storm(started.server, data, n, `${kind}-${n}`);
-      ctx.log(`  ${kind}: ${n} joiners: all synced in ${s.allSyncedMs} ms (p50 ${s.syncMs.p50}, p99 ${s.syncMs.p99})`);
+      ctx.log(
+        `  ${kind}: ${n} joiners: all synced in ${s.allSyncedMs} ms (p50 ${s.syncMs.p50}, p99 ${s.syncMs.p99})${s.failed ? `, ${s.failed} failed: ${s.errors.join("; ")}` : ""}`,
+      );
       storms.push(s);
     }
     let coldStorms: Storm[] | null = null;
@@ -162,7 +171,9 @@ async function joinRun(
       for (const n of p.joiners) {
         await sleep(UNLOAD_WAIT_MS);
         const s = await storm(started.server, data, n, `cold-${n}`);
-        ctx.log(`  tessera: ${n} joiners on the unloaded record: all synced in ${s.allSyncedMs} ms`);
+        ctx.log(
+          `  tessera: ${n} joiners on the unloaded record: all synced in ${s.allSyncedMs} ms${s.failed ? `, ${s.failed} failed: ${s.errors.join("; ")}` : ""}`,
+        );
         coldStorms.push(s);
       }
       const cold: number[] = [];
@@ -175,7 +186,7 @@ async function joinRun(
       const peak = await treeRssMb(started.server.pid);
       profile = profiler ? await profiler.stop() : null;
       await started.server.stop();
-      started = await startKind(kind, { ...ctx, profile: false }, { dataDir: data.dataDir });
+      started = await startKind(kind, { ...ctx, profile: false }, { dataDir: data.dataDir, env });
       restartMs = started.server.startMs;
       firstJoinAfterRestartMs = await singleJoin(started.server, data);
       ctx.log(`  tessera: restart ${restartMs} ms, first join ${firstJoinAfterRestartMs} ms`);

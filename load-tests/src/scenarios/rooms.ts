@@ -45,6 +45,12 @@ interface RoomsParams {
   readonly steadyEditsPerSec: number;
   /** Bot processes the records' clients are spread over (`--bot-procs`): each sends its share of the burst. */
   readonly botProcs: number;
+  /**
+   * Each bot sends a sync step 1 right behind its burst edit, on the same socket (off with
+   * `--no-marker`): the server's step 2 answer times when it had handled the edit — the stock
+   * server's baseline for the burst.
+   */
+  readonly marker: boolean;
 }
 
 /** The burst of first edits on one server: what the bots spent, and what the server's main thread did. */
@@ -78,6 +84,9 @@ interface RoomsSide {
   readonly failedJoins: number;
   /** Tessera: edit → durable confirmation, one edit per record. */
   readonly durableAckMs: LatencySummary | null;
+  /** Both servers (`marker`): edit sent → the server had handled it (its answer to the step 1 behind it). */
+  readonly burstProcessedMs: LatencySummary | null;
+  readonly burstUnprocessed: number | null;
   readonly burst: BurstFigures;
   readonly unconfirmed: number | null;
   /** Tessera's steady phase: edit → durable confirmation (first 2 s not timed), and the edits timed (null: skipped). */
@@ -120,6 +129,7 @@ function roomsParams(ctx: ScenarioContext): RoomsParams {
     steadyS: numberOption(ctx.args, "--steady-s", 15),
     steadyEditsPerSec: numberOption(ctx.args, "--steady-eps", 0.05),
     botProcs: numberOption(ctx.args, "--bot-procs", 4),
+    marker: !ctx.args.includes("--no-marker"),
   };
 }
 
@@ -161,6 +171,7 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       recordId: id,
       remote: "none" as const,
       ...(seed ? { seed } : {}),
+      ...(p.marker ? { keepJoinState: true } : {}),
     }));
     const opened = await bots.connect(specs, p.concurrency, 300_000);
     const openAllMs = Math.round(opened.lastSyncedAt - opened.startedAt);
@@ -169,9 +180,10 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     );
     if (profileBurst) profiler = await startProfiling(started);
     const cpuBefore = await mainThreadCpuMs(server.pid);
-    const sent = await bots.burstOfFirstEdits(data.info);
+    const sent = await bots.burstOfFirstEdits(data.info, { marker: p.marker });
     const editedAt = sent.startAt;
     const confirmed = kind === "tessera" ? await bots.waitConfirmed(60_000) : null;
+    const processed = p.marker ? await bots.waitProcessed(60_000) : null;
     const burst = await burstFigures(server.pid, cpuBefore, sent, confirmed !== null);
     let burstProfile: ProcessProfile[] | null = null;
     if (profileBurst && profiler) {
@@ -181,6 +193,12 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
     ctx.log(
       `  ${kind}: burst of ${sent.edits} first edits from ${p.botProcs} bot processes: made in ${sent.prepareMs.join(" / ")} ms (untimed), sent in ${sent.sendMs.map((x) => fmt(x, 1)).join(" / ")} ms (all out ${fmt(sent.spreadMs, 1)} ms after the start); server main thread ${fmt(burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms CPU per edit over ${burst.handledMs} ms`,
     );
+    if (processed) {
+      const h = summarize(processed.processedMs);
+      ctx.log(
+        `  ${kind}: burst edits handled (the answer to the step 1 behind each edit) p50 ${fmt(h.p50, 1)} / p99 ${fmt(h.p99, 1)} ms (min ${fmt(h.min, 1)})${processed.unanswered ? `, ${processed.unanswered} unanswered` : ""}`,
+      );
+    }
     if (confirmed) {
       const a = summarize(confirmed.ackMs);
       ctx.log(
@@ -242,6 +260,8 @@ async function roomsRun(kind: ServerKind, p: RoomsParams, ctx: ScenarioContext):
       openAllMs,
       failedJoins: opened.failed,
       durableAckMs: confirmed ? summarize(confirmed.ackMs) : null,
+      burstProcessedMs: processed ? summarize(processed.processedMs) : null,
+      burstUnprocessed: processed ? processed.unanswered : null,
       burst,
       unconfirmed: confirmed ? confirmed.unconfirmed : null,
       steadyAckMs: steady ? summarize(steady.ackMs) : null,
@@ -352,10 +372,20 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
       tessera.burst.mainCpuMsPerEdit ?? Number.NaN,
       stock.burst.mainCpuMsPerEdit ?? Number.NaN,
     ),
+    /** Tessera's durable ack p99 ÷ the stock server's handled p99, same burst, same run. */
+    burstAckOverStockHandledP99: ratio(
+      tessera.durableAckMs?.p99 ?? Number.NaN,
+      stock.burstProcessedMs?.p99 ?? Number.NaN,
+    ),
+    burstHandledP99: ratio(tessera.burstProcessedMs?.p99 ?? Number.NaN, stock.burstProcessedMs?.p99 ?? Number.NaN),
   };
   ctx.log(
     `rooms: join p99 ${fmt(ratios.syncP99, 2)} × stock; burst: server main-thread CPU per first edit ${fmt(tessera.burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms vs stock ${fmt(stock.burst.mainCpuMsPerEdit ?? Number.NaN, 3)} ms (${fmt(ratios.burstMainCpuPerEdit, 2)} ×); Tessera durable ack p99 ${fmt(tessera.durableAckMs?.p99 ?? Number.NaN, 1)} ms`,
   );
+  if (p.marker)
+    ctx.log(
+      `rooms: burst of ${p.rooms} first edits: Tessera durable ack p99 ${fmt(tessera.durableAckMs?.p99 ?? Number.NaN, 1)} ms ÷ stock handled p99 ${fmt(stock.burstProcessedMs?.p99 ?? Number.NaN, 1)} ms = ${fmt(ratios.burstAckOverStockHandledP99, 2)} ×; handled p99 Tessera ${fmt(tessera.burstProcessedMs?.p99 ?? Number.NaN, 1)} ms = ${fmt(ratios.burstHandledP99, 2)} × stock`,
+    );
   const row = (s: RoomsSide) => [
     s.server,
     fmt(s.rssBeforeMb, 0),
@@ -363,6 +393,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
     `${s.rssPerRoomKb} (${s.mainRssPerRoomKb})`,
     `${fmt(s.syncMs.p50, 1)} / ${fmt(s.syncMs.p99, 1)}`,
     String(s.openAllMs),
+    s.burstProcessedMs ? `${fmt(s.burstProcessedMs.p50, 1)} / ${fmt(s.burstProcessedMs.p99, 1)}` : "n/a",
     s.durableAckMs ? `${fmt(s.durableAckMs.p50, 1)} / ${fmt(s.durableAckMs.p99, 1)}` : "n/a",
     `${fmt(s.burst.mainCpuMsPerEdit ?? Number.NaN, 3)} (${fmt(Math.max(...s.burst.sendMs), 1)})`,
     s.steadyAckMs ? `${fmt(s.steadyAckMs.p50, 1)} / ${fmt(s.steadyAckMs.p99, 1)} (${s.steadyEdits ?? 0})` : "n/a",
@@ -392,6 +423,7 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
           "KB/room (main)",
           "sync p50 / p99 ms",
           "open all ms",
+          "burst handled p50 / p99 ms",
           "burst ack p50 / p99 ms",
           "burst: main-thread CPU ms per edit (slowest bot send loop ms)",
           "steady ack p50 / p99 ms (edits)",
@@ -412,7 +444,8 @@ export async function runRooms(ctx: ScenarioContext): Promise<ScenarioOutput> {
             `${fmt(ratios.rssPerRoom, 2)} (${fmt(ratios.mainRssPerRoom, 2)})`,
             `p99 ${fmt(ratios.syncP99, 2)}`,
             "",
-            "",
+            `p99 ${fmt(ratios.burstHandledP99, 2)}`,
+            `p99 ÷ stock handled p99: ${fmt(ratios.burstAckOverStockHandledP99, 2)}`,
             fmt(ratios.burstMainCpuPerEdit, 2),
             "",
             "",

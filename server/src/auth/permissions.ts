@@ -153,6 +153,11 @@ function build(): Record<string, Rule> {
     list_preannotation_jobs: READ,
     get_preannotation_job: READ,
     cancel_preannotation_job: ANNOTATE,
+    // Tracking runs: annotators start and cancel them (they write proposals); anyone on the dataset follows them.
+    create_tracking_run: ANNOTATE,
+    list_tracking_runs: READ,
+    get_tracking_run: READ,
+    cancel_tracking_run: ANNOTATE,
   };
   for (const [list, one, binary] of VIEWS) {
     Object.assign(t, { [`list_${list}`]: READ, [`get_${one}`]: READ, [`list_record_${list}`]: READ });

@@ -23,6 +23,8 @@ import { mapSearchError, searchRouter } from "./routes/search.js";
 import type { InferenceService } from "../inference/InferenceService.js";
 import type { PreannotateService } from "../inference/preannotate/PreannotateService.js";
 import { mapPreannotateError, preannotateRouter } from "./routes/preannotate.js";
+import type { TrackService } from "../inference/track/TrackService.js";
+import { mapTrackError, trackRouter } from "./routes/track.js";
 import { mediaRouter } from "./routes/media.js";
 import { recordsRouter } from "./routes/records.js";
 import { mapReviewError, reviewRouter } from "./routes/review.js";
@@ -68,6 +70,8 @@ export interface AppOptions {
   readonly inference?: InferenceService;
   /** Pre-annotation jobs (needs `inference` and `docs`). */
   readonly preannotate?: PreannotateService;
+  /** Tracking runs on video (needs `inference` and `docs`). */
+  readonly track?: TrackService;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -97,6 +101,7 @@ export function createApp(options: AppOptions): Express {
     ...(options.assign ? { assign: options.assign } : {}),
     ...(options.inference ? { inference: options.inference } : {}),
     ...(options.preannotate ? { preannotate: options.preannotate } : {}),
+    ...(options.track ? { track: options.track } : {}),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -126,6 +131,7 @@ export function createApp(options: AppOptions): Express {
   app.use(reviewRouter(ctx));
   app.use(inferenceRouter(ctx));
   app.use(preannotateRouter(ctx));
+  app.use(trackRouter(ctx));
   app.use(dashboardRouter(ctx, options.dataDir));
   app.use(
     assignRouter(
@@ -150,6 +156,7 @@ export function createApp(options: AppOptions): Express {
       mapInferenceError,
       mapSearchError,
       mapPreannotateError,
+      mapTrackError,
     ]),
   );
   return app;

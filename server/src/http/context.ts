@@ -8,6 +8,7 @@ import type { ReviewStore } from "../review/ReviewStore.js";
 import type { AssignStore } from "../assign/AssignStore.js";
 import type { InferenceService } from "../inference/InferenceService.js";
 import type { PreannotateService } from "../inference/preannotate/PreannotateService.js";
+import type { TrackService } from "../inference/track/TrackService.js";
 import type { RouteTable } from "./routeTable.js";
 
 /** Everything the routers share; built once by {@link createApp}. */
@@ -30,6 +31,8 @@ export interface AppContext {
   readonly inference?: InferenceService;
   /** Pre-annotation jobs, when the server runs the inference worker and live records. */
   readonly preannotate?: PreannotateService;
+  /** Tracking runs on video, when the server runs the inference worker and live records. */
+  readonly track?: TrackService;
 }
 
 /** The dataset named by a route, or FastAPI's 404 `Dataset '<id>' not found.` */

@@ -182,9 +182,17 @@ export class InferenceService {
     readonly datasetId: string;
     readonly viewId: string;
     readonly prompt: SegmentPrompt;
+    /** `job`: queued behind every click (a tracking run's masks). */
+    readonly priority?: "interactive" | "job";
   }): Promise<SegmentResult & { view: SegmentedView }> {
     checkPrompt(input.prompt);
-    const { view, outcome } = await this.run(input.model, input.datasetId, input.viewId, input.prompt);
+    const { view, outcome } = await this.run(
+      input.model,
+      input.datasetId,
+      input.viewId,
+      input.prompt,
+      input.priority ?? "interactive",
+    );
     if (outcome.kind !== "segmented")
       throw new InferenceError("model_failed", `the inference worker answered ${outcome.kind} to a prompt`);
     const r = outcome.reply;
@@ -219,15 +227,16 @@ export class InferenceService {
     datasetId: string,
     viewId: string,
     prompt: SegmentPrompt | null,
+    priority: "interactive" | "job" = "interactive",
   ): Promise<{ view: SegmentedView; outcome: SegmentOutcome }> {
     const spec = samSpec(await this.model(model));
     const { handle, view, uri } = await this.view(datasetId, viewId);
     const viewKey = await this.viewKey(handle, view, uri);
     const call = { model: spec, viewKey, viewSize: view.size, prompt } as const;
-    let outcome = await this.worker.segment({ ...call, image: null });
+    let outcome = await this.worker.segment({ ...call, image: null }, priority);
     if (outcome.kind === "need_image") {
       const image = await this.resized(handle, view, uri, spec.inputSize);
-      outcome = await this.worker.segment({ ...call, image });
+      outcome = await this.worker.segment({ ...call, image }, priority);
     }
     if (outcome.kind === "need_image")
       throw new InferenceError("model_failed", "the inference worker asked twice for the image");

@@ -13,6 +13,10 @@ import {
   type ResizedImage,
   type SamModelSpec,
   type SegmentPrompt,
+  type TrackStepReply,
+  type TrackStepRequest,
+  type TrackTemplateReply,
+  type TrackTemplateRequest,
 } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";
@@ -73,9 +77,13 @@ export type EmbedCall = EmbedRequest extends infer R ? (R extends EmbedRequest ?
 /** A detection for a pre-annotation job (background priority). */
 export type DetectCall = Omit<DetectRequest, "type" | "id">;
 
+/** A tracking request (template crop or one frame) of a tracking run (background priority). */
+type TrackCall = Omit<TrackTemplateRequest, "id"> | Omit<TrackStepRequest, "id">;
+
 type Body =
   | { type: "segment"; call: SegmentCall }
   | { type: "detect"; call: DetectCall }
+  | { type: "track"; call: TrackCall }
   | { type: "embed"; call: EmbedCall }
   | { type: "stats" };
 
@@ -143,8 +151,9 @@ export class InferenceWorkerClient {
     };
   }
 
-  async segment(call: SegmentCall): Promise<SegmentOutcome> {
-    const reply = await this.request({ type: "segment", call });
+  /** A click (interactive), or a job's mask (`job`: background priority, like {@link detect}). */
+  async segment(call: SegmentCall, priority: "interactive" | "job" = "interactive"): Promise<SegmentOutcome> {
+    const reply = await this.request({ type: "segment", call }, priority === "job");
     if (reply.type === "need_image") return { kind: "need_image" };
     if (reply.type === "embedded") return { kind: "embedded", reply };
     if (reply.type === "segmented") return { kind: "segmented", reply };
@@ -166,6 +175,20 @@ export class InferenceWorkerClient {
   async detect(call: DetectCall): Promise<DetectReply> {
     const reply = await this.request({ type: "detect", call }, true);
     if (reply.type !== "detected") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
+    return reply;
+  }
+
+  /** The template crop of a tracking run, at background priority like {@link detect}. */
+  async trackTemplate(call: Omit<TrackTemplateRequest, "id">): Promise<TrackTemplateReply> {
+    const reply = await this.request({ type: "track", call }, true);
+    if (reply.type !== "track_template") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
+    return reply;
+  }
+
+  /** One frame of a tracking run, at background priority like {@link detect}. */
+  async trackStep(call: Omit<TrackStepRequest, "id">): Promise<TrackStepReply> {
+    const reply = await this.request({ type: "track", call }, true);
+    if (reply.type !== "tracked") throw new InferenceError("model_failed", `unexpected answer ${reply.type}`);
     return reply;
   }
 
@@ -259,7 +282,9 @@ export class InferenceWorkerClient {
             ? { ...p.body.call, id: p.id }
             : p.body.type === "detect"
               ? { type: "detect", id: p.id, ...p.body.call }
-              : { type: "segment", id: p.id, ...p.body.call };
+              : p.body.type === "track"
+                ? { ...p.body.call, id: p.id }
+                : { type: "segment", id: p.id, ...p.body.call };
       this.post(child, message);
     }
   }

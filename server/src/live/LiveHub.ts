@@ -12,7 +12,7 @@ import {
   isNamedAction,
   WORKFLOW_ACTIONS,
   type NamedAction,
-  type PreannotateJob,
+  type LiveJob,
   type ReviewThreadChange,
   type StatusChange,
   userColor,
@@ -191,8 +191,8 @@ export class LiveHub {
       );
   }
 
-  /** A pre-annotation job's state, to everyone on its dataset (SPEC INF-PREANN). */
-  jobChanged(job: PreannotateJob): void {
+  /** A pre-annotation job's or a tracking run's state, to everyone on its dataset (SPEC INF-PREANN). */
+  jobChanged(job: LiveJob): void {
     this.nsp.to(datasetRoom(job.dataset)).emit("job:progress", job);
   }
 

@@ -39,6 +39,8 @@ export class Connection {
   private accepted = 0;
   private confirmed = 0;
   private echoChain: Promise<void> = Promise.resolve();
+  /** While its room loads: told of each frame queued (see {@link whileLoading}). */
+  private onQueued: (() => void) | null = null;
 
   constructor(
     private readonly socket: RoomSocket,
@@ -95,6 +97,15 @@ export class Connection {
       return;
     }
     this.intake.push(frame);
+    if (this.onQueued && !this.handler) this.onQueued();
+  }
+
+  /**
+   * While its room loads, `fn` runs after each frame it queues (null: stop): a joiner whose first
+   * frame comes after the loader told the state can still be answered early.
+   */
+  whileLoading(fn: (() => void) | null): void {
+    this.onQueued = fn;
   }
 
   private dispatch(frames: readonly Uint8Array[], deadline: number): number {

@@ -31,7 +31,14 @@ import { AwarenessRelay } from "./awarenessRelay.js";
 import type { Clock } from "./clock.js";
 import type { Connection } from "./Connection.js";
 import { DurableLog } from "./DurableLog.js";
-import { issuesByTarget, MAX_BATCH_UPDATES, MAX_RUN_FRAMES, mergeAll, type IntakeBatch } from "./intakeBatch.js";
+import {
+  issuesByTarget,
+  MAX_BATCH_UPDATES,
+  MAX_RUN_FRAMES,
+  MAX_UNMERGED_UPDATES,
+  mergeAll,
+  type IntakeBatch,
+} from "./intakeBatch.js";
 import { RoomEditError, WorkflowError } from "./errors.js";
 import { FlushScheduler } from "./FlushScheduler.js";
 import { FullStateCache } from "./fullStateCache.js";
@@ -241,7 +248,8 @@ export class RecordRoom {
   /**
    * A batch of a connection's frames, in order. Each frame is handled as before (its own
    * transaction, repair and verdict), but the document updates they cause are gathered and, at
-   * the end, merged into ONE log append and ONE relay frame, and the sender's content frames are
+   * the end, merged into ONE log append and ONE relay frame (unless they are the sender's one update
+   * and a few of the server's: see endBatch), and the sender's content frames are
    * confirmed together once that append is durable — so a burst of tiny updates costs one fsync
    * entry, one fan-out and one confirmation instead of thousands. Stops at `deadline` (the rest
    * comes back on the next turn of the event loop); returns how many frames it handled.
@@ -282,11 +290,17 @@ export class RecordRoom {
   private endBatch(batch: IntakeBatch): void {
     const { conn, all, forSender, confirm } = batch;
     if (all.length > 0) {
-      const merged = mergeAll(all);
-      void this.durable.append(merged);
+      // One update of the sender's and a few of the server's (its W1, a repair) are appended and
+      // relayed as they are: merging them would cost more than the appends it saves
+      // (`Y.mergeUpdates` re-encodes every struct). Several of the sender's are merged (P-CONFIRM).
+      const fromSender = all.length - forSender.length;
+      const parts = fromSender <= 1 && all.length <= MAX_UNMERGED_UPDATES ? all : [mergeAll(all)];
+      for (const update of parts) {
+        void this.durable.append(update);
+        const frame = encodeSyncFrame(SyncType.update, update);
+        for (const other of this.connections) if (other !== conn) other.send(frame);
+      }
       this.flusher.touch();
-      const frame = encodeSyncFrame(SyncType.update, merged);
-      for (const other of this.connections) if (other !== conn) other.send(frame);
       // The sender gets what the server wrote meanwhile (repairs, W1) now; its own updates come
       // back as the echo once durable.
       if (forSender.length > 0) conn.send(encodeSyncFrame(SyncType.update, mergeAll(forSender)));

@@ -53,8 +53,9 @@ interface Entry {
 
 /**
  * Joiners of a loading record answered before the load ends: once the loader knows the whole state
- * as bytes (a snapshot with nothing on top), a waiting connection whose first frame is an empty
- * step 1 gets those bytes as its step 2 while the document is still being decoded.
+ * as bytes (a snapshot with nothing on top, or a record's first document built from its rows, whose
+ * first snapshot is still being saved), a waiting connection whose first frame is an empty step 1
+ * gets those bytes as its step 2. The room, and with it every edit, exists only once the load ends.
  */
 interface EarlyAnswers {
   readonly waiting: Set<Connection>;
@@ -136,6 +137,7 @@ export class RoomManager {
   }
 
   private answerEarly(early: EarlyAnswers, conn: Connection): void {
+    if (early.answered.has(conn)) return;
     if (early.frame && early.state && conn.answerStep1Early(early.frame)) early.answered.set(conn, early.state);
   }
 
@@ -147,8 +149,9 @@ export class RoomManager {
       // No lookup of the record row first: the loader reads it whenever it may have gone (a
       // snapshot whose tables did not move vouches that it exists) and then says so.
       loaded = await this.deps.loadDoc(dataset, key, {
-        // Only for a snapshot that holds nothing live outside the record layout (its `layoutOnly`):
-        // an older one may, and the room clears that at construction, so its joiners wait for it.
+        // Only for a state that holds nothing live outside the record layout (a snapshot's
+        // `layoutOnly`): an older one may, and the room clears that at construction, so its joiners
+        // wait for it. A first load tells it before its first snapshot is saved; edits wait for the save.
         onFullState: (state) => {
           early.state = state;
           early.frame = encodeSyncFrame(SyncType.step2, state);
@@ -273,11 +276,14 @@ export class RoomManager {
     if (!acquired.entry.room) {
       early.waiting.add(conn);
       this.answerEarly(early, conn);
+      // Its empty step 1 may come after the loader told the state (a first load answers before its save).
+      if (!early.answered.has(conn)) conn.whileLoading(() => this.answerEarly(early, conn));
     }
     let room: RecordRoom;
     try {
       room = await acquired.ready;
     } catch (err) {
+      conn.whileLoading(null);
       early.answered.delete(conn);
       const gone = err instanceof RoomError && err.reason === "not_found";
       conn.close(
@@ -286,6 +292,7 @@ export class RoomManager {
       );
       return;
     }
+    conn.whileLoading(null);
     if (!conn.isOpen || room.destroyed) {
       early.answered.delete(conn);
       this.release(acquired.entry);

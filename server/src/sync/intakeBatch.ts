@@ -13,6 +13,12 @@ export const MAX_RUN_FRAMES = 256;
 /** Document updates (or confirmations) one intake batch gathers at most before it ends (endBatch merges them). */
 export const MAX_BATCH_UPDATES = 64;
 
+/**
+ * A batch whose updates are at most this many, one of them the sender's (its edit, its W1, a
+ * repair), appends and relays them one by one; otherwise they are merged into one.
+ */
+export const MAX_UNMERGED_UPDATES = 4;
+
 /** What one intake batch of a connection caused, appended and relayed once at its end. */
 export interface IntakeBatch {
   readonly conn: Connection;

@@ -14,6 +14,7 @@ const SYNC_LIMIT_ENV = {
   TESSERA_WS_INTAKE_SLICE_MS: "intakeSliceMs",
   TESSERA_WS_AWARENESS_ENTRIES_PER_FRAME: "maxAwarenessEntriesPerFrame",
   TESSERA_WS_AWARENESS_CLIENTS_PER_CONNECTION: "maxAwarenessClientsPerConnection",
+  TESSERA_WS_PER_RECORD: "maxConnectionsPerRecord",
 } as const satisfies Record<string, keyof SyncLimits>;
 
 /**

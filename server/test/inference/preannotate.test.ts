@@ -128,7 +128,9 @@ function join() {
   });
   sockets.push(socket);
   const jobs: PreannotateJob[] = [];
-  socket.on("job:progress", (j) => jobs.push(j));
+  socket.on("job:progress", (j) => {
+    if (j.kind === "preannotate") jobs.push(j);
+  });
   return { socket, jobs };
 }
 

@@ -39,6 +39,16 @@ export {
 } from "./inference.js";
 export type { ClipModelSpec, EmbedReply, EmbedRequest } from "./inferenceEmbed.js";
 export { type DetectorSpec, type Detection, type DetectReply, type DetectRequest } from "./detect.js";
+export type {
+  TrackBox,
+  TrackerSpec,
+  TrackReply,
+  TrackRequest,
+  TrackStepReply,
+  TrackStepRequest,
+  TrackTemplateReply,
+  TrackTemplateRequest,
+} from "./track.js";
 export type { PreannotateJob, PreannotateStatus } from "./preannotateJob.js";
 export {
   parsePersistJob,
@@ -47,3 +57,4 @@ export {
   type PersistJobFields,
   type PersistJobResult,
 } from "./persistGroup.js";
+export type { LiveJob, TrackJob, TrackJobStatus } from "./trackJob.js";

@@ -7,6 +7,7 @@
  */
 import { isEmbedReply, isEmbedRequest, type EmbedReply, type EmbedRequest } from "./inferenceEmbed.js";
 import { isDetectReply, isDetectRequest, type DetectReply, type DetectRequest } from "./detect.js";
+import { isTrackReply, isTrackRequest, type TrackReply, type TrackRequest } from "./track.js";
 
 /** A segmentation model as the worker needs it (paths absolute; from a validated manifest). */
 export interface SamModelSpec {
@@ -51,6 +52,7 @@ export type InferenceRequest =
     }
   | { readonly type: "stats"; readonly id: number }
   | DetectRequest
+  | TrackRequest
   | { readonly type: "shutdown" };
 
 /** Where a segmentation's image embedding came from. */
@@ -81,6 +83,7 @@ export type InferenceReply =
   | { readonly type: "embedded"; readonly id: number; readonly embedding: EmbeddingSource; readonly encoderMs: number }
   | { readonly type: "stats"; readonly id: number; readonly stats: InferenceStats }
   | DetectReply
+  | TrackReply
   | { readonly type: "failed"; readonly id: number; readonly error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
@@ -121,6 +124,7 @@ export function isInferenceRequest(v: unknown): v is InferenceRequest {
   if (v.type === "stats") return true;
   if (v.type === "embed_images" || v.type === "embed_texts") return isEmbedRequest(v);
   if (v.type === "detect") return isDetectRequest(v);
+  if (v.type === "track_template" || v.type === "track_step") return isTrackRequest(v);
   return (
     v.type === "segment" &&
     isModelSpec(v.model) &&
@@ -152,6 +156,9 @@ export function isInferenceReply(v: unknown): v is InferenceReply {
       return isEmbedReply(v);
     case "detected":
       return isDetectReply(v);
+    case "track_template":
+    case "tracked":
+      return isTrackReply(v);
     default:
       return false;
   }

@@ -1,6 +1,6 @@
 import type { ReviewPin, ReviewThread } from "../api/review.js";
 import type { NamedAction, Role, WorkflowAction } from "../doc/workflow.js";
-import type { PreannotateJob } from "./preannotateJob.js";
+import type { LiveJob } from "./trackJob.js";
 
 /**
  * The live channel (socket.io namespace `/live`, one room per dataset; SPEC "Live channel (L)"): presence, follow,
@@ -100,8 +100,8 @@ export interface LiveServerToClient {
   "review:thread": (p: { thread: ReviewThread; change: ReviewThreadChange; by: { id: string; name: string } }) => void;
   /** Records of this dataset were assigned or unassigned, or its assignment was locked or unlocked (SPEC AS7). */
   "assign:changed": (p: AssignChange) => void;
-  /** A pre-annotation job on this dataset was created, progressed or ended (SPEC INF-PREANN). */
-  "job:progress": (p: PreannotateJob) => void;
+  /** A pre-annotation job or a tracking run on this dataset was created, progressed or ended (SPEC INF-PREANN). */
+  "job:progress": (p: LiveJob) => void;
 }
 
 /** What an `assign:changed` event says: the explorer refetches what it shows of these records. */

@@ -12,6 +12,7 @@ import { embed } from "./clip/clip.js";
 import { EmbeddingCache } from "./embeddingCache.js";
 import { detectReply } from "./detect/yolo.js";
 import { logLine } from "./logLine.js";
+import { stepReply, templateReply } from "./track/tracker.js";
 import { decode, encode, SessionPool } from "./sam.js";
 
 export interface InferenceChannel {
@@ -100,8 +101,10 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
     }
     try {
       // The test delay paces job batches too.
-      if (m.type === "embed_images" || m.type === "detect") await options.beforeSegment?.();
+      if (m.type === "embed_images" || m.type === "detect" || m.type === "track_step") await options.beforeSegment?.();
       if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
+      if (m.type === "track_template") return channel.send(templateReply(m));
+      if (m.type === "track_step") return channel.send(await stepReply(pool, m));
       channel.send(m.type === "detect" ? await detectReply(pool, m) : await segment(m));
     } catch (err) {
       logLine("warn", `${m.type} failed`, { model: m.model.name, error: (err as Error).message });

@@ -206,7 +206,13 @@ export interface TestClient {
   readonly doc: Y.Doc;
   readonly provider: WebsocketProvider;
   readonly sink: FrameSink;
+  /**
+   * Its step 2 arrived and the room admitted it (its `join` event): a first load answers joiners
+   * before the room exists, and edits wait for the room.
+   */
   synced(): Promise<void>;
+  /** Its step 2 arrived (the room may still be loading). */
+  answered(): Promise<void>;
   /** Closes the TCP connection without a goodbye (no awareness removal from the client). */
   drop(): void;
   destroy(): void;
@@ -243,11 +249,29 @@ export function connect(
   );
   // The stock client logs "Unable to compute message" for type 100; Tessera's client handles it.
   if (options.tessera) provider.messageHandlers[MessageType.tessera] = () => undefined;
+  const since = server.events.length;
+  // A Tessera client is in the room once its welcome came; a stock one once a join of its name (or,
+  // when its parameters were replaced, any join) on the record was seen after it connected.
+  const joined = () =>
+    options.tessera
+      ? sink.tessera().some((m) => m.kind === "welcome")
+      : server.events
+          .slice(since)
+          .some(
+            (e) =>
+              e.name === "join" &&
+              e.payload.recordId === recordId &&
+              (options.name === undefined ||
+                provider.params.name !== options.name ||
+                (e.payload as { name?: string }).name === options.name),
+          );
   return {
     doc,
     provider,
     sink,
-    synced: () => waitFor(() => provider.synced, `${options.name ?? "client"} synced`).then(() => undefined),
+    synced: () =>
+      waitFor(() => provider.synced && joined(), `${options.name ?? "client"} synced`).then(() => undefined),
+    answered: () => waitFor(() => provider.synced, `${options.name ?? "client"} answered`).then(() => undefined),
     drop() {
       provider.shouldConnect = false;
       (provider.ws as unknown as WebSocket | null)?.terminate();

@@ -1,0 +1,239 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Library } from "@tessera/dataset";
+import { nowMs, pollUntil } from "../clock.js";
+import type { BenchServer } from "../servers/process.js";
+import { repoRoot, startTessera } from "../servers/tessera.js";
+import type { LatencySummary } from "../stats.js";
+import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { editorPair } from "../probes/editorPair.js";
+import { rgbPng } from "../gen/png.js";
+
+/**
+ * `track` (Tessera only): tracking assist with the tiny VitTrack-layout tracker
+ * (`scripts/tiny-tracker.mjs`) over a `--frames`-frame image sequence (320×240 PNGs, a two-colour
+ * 32×32 square moving 2 px a frame across and 1 down, bouncing off the edges). Measures the tracking throughput (frames/s, from the POST to
+ * the run's end, each frame decoded, tracked in the worker and written as a proposed keyframe)
+ * and a legitimate stock y-websocket client's edit latency (writer → server → reader, on a record
+ * of its own) idle and while a run goes on, in alternating windows (`ROUNDS` times, each loaded
+ * window running a new run over every frame). Pass mark: loaded p50 and p99 ≤ 1.2 × idle.
+ */
+const DATASET = "bench_track";
+const VIDEO = "video";
+const EDITED = "edited";
+const WIDTH = 320;
+const HEIGHT = 240;
+const SIDE = 32;
+const ROUNDS = 4;
+
+/** A triangle wave: 0 → span → 0 …, one unit a step (the square bounces, never jumps). */
+const bounce = (v: number, span: number): number => {
+  const p = v % (2 * span);
+  return p < span ? p : 2 * span - p;
+};
+const squareAt = (f: number): [number, number] => [20 + bounce(2 * f, 240), 60 + bounce(f, 120)];
+
+function framePng(f: number): Buffer {
+  const [sx, sy] = squareAt(f);
+  return rgbPng(WIDTH, HEIGHT, (x, y) => {
+    if (x >= sx && x < sx + SIDE && y >= sy && y < sy + SIDE) return y < sy + SIDE / 2 ? [230, 40, 30] : [30, 60, 220];
+    const g = 90 + Math.round((40 * x) / WIDTH);
+    return [g, g, g + 10];
+  });
+}
+
+async function createDataset(frames: number): Promise<{ root: string; dataDir: string }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-track-"));
+  const dataDir = path.join(root, "data");
+  const library = new Library(dataDir);
+  await library.init();
+  const str = { collection: false, type: "str", required: false, default: "" };
+  const ds = await library.create(DATASET, {
+    id: DATASET,
+    name: DATASET,
+    description: "tracking benchmark",
+    workspace: "video",
+    storage_mode: "filesystem",
+    record: { base: "Record", fields: {} },
+    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+    bbox: { base: "BBox", fields: {} },
+    tracklet: { base: "Tracklet", fields: {} },
+    views: { video: { base: "SequenceFrame", fields: {} } },
+  });
+  await mkdir(path.join(dataDir, "media"), { recursive: true });
+  const rows: Record<string, unknown>[] = [];
+  for (let f = 0; f < frames; f++) {
+    await writeFile(path.join(dataDir, "media", `f${f}.png`), framePng(f));
+    rows.push({
+      id: `f${f}`,
+      record_id: VIDEO,
+      logical_name: "video",
+      uri: `f${f}.png`,
+      frame_index: f,
+      timestamp: f / 24,
+      width: WIDTH,
+      height: HEIGHT,
+      format: "PNG",
+    });
+  }
+  await ds.add("records", [
+    { id: EDITED, split: "train" },
+    { id: VIDEO, split: "train" },
+  ]);
+  await ds.add("sequence_frames", rows);
+  await ds.add("entities", [{ id: "e1", record_id: VIDEO, category: "square" }]);
+  await ds.add("tracklets", [
+    {
+      id: "t1",
+      record_id: VIDEO,
+      entity_id: "e1",
+      view_id: "f0",
+      start_timestep: 0,
+      end_timestep: 0,
+      start_timestamp: 0,
+      end_timestamp: 0,
+    },
+  ]);
+  const [x, y] = squareAt(0);
+  await ds.add("bboxes", [
+    {
+      id: "b0",
+      record_id: VIDEO,
+      entity_id: "e1",
+      tracklet_id: "t1",
+      view_id: "f0",
+      frame_id: "f0",
+      frame_index: 0,
+      coords: [x / WIDTH, y / HEIGHT, SIDE / WIDTH, SIDE / HEIGHT],
+      format: "xywh",
+      is_normalized: true,
+      confidence: 1,
+    },
+  ]);
+  await library.close();
+  execFileSync(process.execPath, [
+    path.join(repoRoot, "scripts", "tiny-tracker.mjs"),
+    path.join(dataDir, "models", "tracker"),
+    "tracker",
+  ]);
+  return { root, dataDir };
+}
+
+interface Run {
+  job_id: string;
+  status: string;
+  progress: { done: number; final: boolean; stopped_by: string; message: string };
+}
+
+async function startRun(server: BenchServer, maxFrames: number): Promise<Run> {
+  const res = await fetch(`${server.url}/inference/datasets/${DATASET}/records/${VIDEO}/track`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "tracker", tracklet_id: "t1", start_frame: 0, max_frames: maxFrames }),
+  });
+  if (res.status !== 202) throw new Error(`run refused: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Run;
+}
+
+async function getRun(server: BenchServer, id: string): Promise<Run> {
+  const res = await fetch(`${server.url}/inference/datasets/${DATASET}/track/jobs/${id}`);
+  if (!res.ok) throw new Error(`run ${id}: ${res.status}`);
+  return (await res.json()) as Run;
+}
+
+async function untilEnded(server: BenchServer, id: string): Promise<Run> {
+  let last: Run | null = null;
+  const ok = await pollUntil(
+    async () => {
+      last = await getRun(server, id);
+      return last.progress.final;
+    },
+    600_000,
+    20,
+  );
+  if (!ok || !last) throw new Error(`run ${id} did not end`);
+  return last;
+}
+
+export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
+  const params = {
+    frames: numberOption(ctx.args, "--frames", ctx.full ? 600 : 200),
+    edits: numberOption(ctx.args, "--edits", ctx.full ? 400 : 160),
+  };
+  const data = await createDataset(params.frames);
+  const server = await startTessera({ dataDir: data.dataDir });
+  try {
+    // Warm-up: the worker starts and the session loads (a few frames).
+    await untilEnded(server, (await startRun(server, 3)).job_id);
+    ctx.log(`track: a run over ${params.frames} frames`);
+    const t0 = nowMs();
+    const first = await untilEnded(server, (await startRun(server, params.frames - 1)).job_id);
+    const seconds = (nowMs() - t0) / 1000;
+    if (first.status !== "done" || first.progress.done !== params.frames - 1)
+      throw new Error(`the run ended ${first.status} at ${first.progress.done}: ${first.progress.message}`);
+    const fps = first.progress.done / seconds;
+    const perWindow = Math.max(10, Math.round(params.edits / ROUNDS));
+    const pair = await editorPair(`${server.wsUrl}/sync/${DATASET}`, EDITED);
+    const idle: number[] = [];
+    const loaded: number[] = [];
+    let framesDuring = 0;
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        ctx.log(`track: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a run goes on`);
+        for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
+        const run = await startRun(server, params.frames - 1);
+        // The window measures a run that tracks (its start — reading the track, listing the frames — is done).
+        await pollUntil(async () => (await getRun(server, run.job_id)).progress.done >= 2, 60_000, 5);
+        for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
+        const during = await getRun(server, run.job_id);
+        if (during.progress.final) ctx.log("track: the run ended before the loaded window did (use --frames)");
+        await fetch(`${server.url}/inference/datasets/${DATASET}/track/jobs/${run.job_id}/cancel`, { method: "POST" });
+        framesDuring += (await untilEnded(server, run.job_id)).progress.done;
+      }
+    } finally {
+      pair.destroy();
+    }
+    const idleS = summarize(idle);
+    const loadedS = summarize(loaded);
+    const ratioP50 = loadedS.p50 / idleS.p50;
+    const ratioP99 = loadedS.p99 / idleS.p99;
+    const rows: Array<[string, LatencySummary]> = [
+      ["edit round trip, idle", idleS],
+      ["edit round trip, while a run goes on", loadedS],
+    ];
+    const load = os.loadavg()[0] ?? Number.NaN;
+    return {
+      json: {
+        scenario: "track",
+        params,
+        model: "tiny VitTrack-layout tracker (scripts/tiny-tracker.mjs)",
+        runSeconds: seconds,
+        framesPerSecond: fps,
+        results: Object.fromEntries(rows),
+        framesTrackedDuringEdits: framesDuring,
+        ratioP50,
+        ratioP99,
+        loadAverage1m: load,
+      },
+      tables: [
+        {
+          head: ["frames tracked", "seconds", "frames/s", "load 1m"],
+          rows: [[String(first.progress.done), fmt(seconds, 2), fmt(fps, 1), fmt(load, 2)]],
+        },
+        {
+          head: ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+          rows: rows.map(([name, s]) => [name, String(s.n), ...latencyCells(s)]),
+        },
+        {
+          head: ["frames tracked during loaded windows", "loaded/idle p50", "loaded/idle p99", "load 1m"],
+          rows: [[String(framesDuring), fmt(ratioP50, 2), fmt(ratioP99, 2), fmt(load, 2)]],
+        },
+      ],
+    };
+  } finally {
+    await server.stop();
+    await rm(data.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,390 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { DatasetHandle } from "@tessera/dataset";
+import type { TrackBox, TrackJob } from "@tessera/shared-crdt";
+import type { RecordDocsPort, RestIdentity } from "../../http/recordDocs.js";
+import { silentLogger, type Logger } from "../../logger.js";
+import { InferenceError } from "../InferenceError.js";
+import type { InferenceService } from "../InferenceService.js";
+import { VideoFrameService } from "../../video/videoFrameService.js";
+import { framesOfTrack, type TrackFrames } from "./frames.js";
+import {
+  boxAt,
+  nextFixedKeyframe,
+  readTrack,
+  writeTrackedFrame,
+  type TrackedMask,
+  type TrackInDoc,
+} from "./keyframes.js";
+import { trackerModel } from "./trackerModel.js";
+
+/**
+ * Tracking assist on video: a tracker export propagates a track's box from a frame to the next
+ * ones, each tracked frame written at once into the record document as a proposed keyframe
+ * (`keyframes.ts`), seen live by every editor and folded into LanceDB like any edit. The worker
+ * gets one frame at a time at background priority (a click never waits behind a run); the next
+ * frame is decoded while the worker tracks the current one. A run stops on a confidence under
+ * the threshold (that frame is not written), on a keyframe it must not overwrite, at the end of
+ * the video, after `max_frames`, or on cancel (checked between frames). Progress goes to
+ * `onChange` (the live channel's `job:progress`) at most every {@link PROGRESS_EVERY_MS} and at
+ * each end. Runs are kept in memory (the last {@link KEPT_RUNS}); a server stop cancels them.
+ */
+export interface TrackServiceOptions {
+  /** `DATA_DIR`: video files are read from its `media/` folder. */
+  readonly dataDir: string;
+  readonly inference: InferenceService;
+  readonly docs: RecordDocsPort;
+  readonly logger?: Logger;
+  readonly onChange?: (job: TrackJob) => void;
+}
+
+export class TrackRunError extends Error {
+  override name = "TrackRunError";
+  constructor(
+    readonly reason: "not_found" | "bad_request" | "conflict",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const MAX_TRACK_FRAMES = 1000;
+/** Runs at once on a server; one more is refused (409) until one ends. */
+const RUNNING_PER_SERVER = 4;
+const KEPT_RUNS = 200;
+const PROGRESS_EVERY_MS = 250;
+/** Frames are sent to the worker with their longest side at most this (boxes stay in view pixels). */
+const WORK_SIDE = 1024;
+
+interface Running {
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+const now = () => Date.now() / 1000;
+
+export class TrackService {
+  private readonly jobs = new Map<string, TrackJob>();
+  private readonly running = new Map<string, Running>();
+  private readonly lastEmit = new Map<string, number>();
+  private readonly logger: Logger;
+  private closed = false;
+  /** ffmpeg decoding for tracks on video files (its own bounds), made at the first such run. */
+  private video: VideoFrameService | null = null;
+
+  constructor(private readonly options: TrackServiceOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  list(datasetId: string, recordId?: string): TrackJob[] {
+    return [...this.jobs.values()]
+      .filter((j) => j.dataset === datasetId && (recordId === undefined || j.record_id === recordId))
+      .sort((a, b) => b.created_at - a.created_at);
+  }
+
+  get(datasetId: string, jobId: string): TrackJob {
+    const j = this.jobs.get(jobId);
+    if (!j || j.dataset !== datasetId) throw new TrackRunError("not_found", `Tracking run '${jobId}' not found.`);
+    return j;
+  }
+
+  /** Checks the model, the record and the track, then starts the run. */
+  async start(
+    handle: DatasetHandle,
+    recordId: string,
+    input: {
+      model: string;
+      trackletId: string;
+      startFrame?: number;
+      maxFrames: number;
+      minScore?: number;
+      /** The segmentation model for the masks (default: the first registered one, when the track has masks). */
+      segmentationModel?: string;
+    },
+    who: RestIdentity,
+  ): Promise<TrackJob> {
+    if (this.closed) throw new TrackRunError("conflict", "the server is shutting down");
+    const model = await this.options.inference.model(input.model);
+    const tracker = trackerModel(model);
+    const busy = [...this.jobs.values()].filter((j) => j.status === "running");
+    if (busy.some((j) => j.tracklet_id === input.trackletId && j.dataset === handle.id))
+      throw new TrackRunError(
+        "conflict",
+        `Track '${input.trackletId}' is already being tracked; cancel that run first.`,
+      );
+    if (busy.length >= RUNNING_PER_SERVER)
+      throw new TrackRunError("conflict", `${busy.length} tracking runs are going on; try again when one ends.`);
+    if ((await handle.getMany("records", [recordId], ["id"])).length === 0)
+      throw new TrackRunError("not_found", `Record '${recordId}' not found in dataset '${handle.id}'.`);
+    let track: TrackInDoc | null = null;
+    await this.options.docs.edit(handle.id, recordId, who, (doc) => {
+      track = readTrack(doc, input.trackletId);
+    });
+    const found = track as TrackInDoc | null;
+    if (!found) throw new TrackRunError("not_found", `Track '${input.trackletId}' not found in record '${recordId}'.`);
+    const last = found.keyframes[found.keyframes.length - 1];
+    const startFrame = input.startFrame ?? last?.frameIndex;
+    if (startFrame === undefined)
+      throw new TrackRunError("bad_request", "The track has no box keyframe to start from.");
+    if (startFrame < found.start || startFrame > found.end)
+      throw new TrackRunError(
+        "bad_request",
+        `Frame ${startFrame} is outside the track (frames ${found.start}–${found.end}): start on a frame it shows.`,
+      );
+    const frames = await framesOfTrack({
+      handle,
+      recordId,
+      viewId: found.viewId,
+      video: () => (this.video ??= new VideoFrameService()),
+      mediaDir: path.resolve(this.options.dataDir, "media"),
+      maxSide: WORK_SIDE,
+    });
+    if (!frames.frames.has(startFrame)) {
+      frames.close();
+      throw new TrackRunError("bad_request", `The track's view has no frame ${startFrame}.`);
+    }
+    const segmentation = await this.segmentationFor(found, frames, input.segmentationModel);
+    const job: TrackJob = {
+      job_id: randomUUID(),
+      kind: "track",
+      dataset: handle.id,
+      record_id: recordId,
+      tracklet_id: input.trackletId,
+      status: "running",
+      model: model.name,
+      start_frame: startFrame,
+      max_frames: input.maxFrames,
+      min_score: input.minScore ?? tracker.scoreThreshold,
+      segmentation_model: segmentation,
+      progress: {
+        phase: "tracking",
+        done: 0,
+        total: input.maxFrames,
+        unit: "frames",
+        frame: startFrame,
+        table_counts: { keyframes: 0, masks: 0 },
+        stopped_by: "",
+        message: "",
+        final: false,
+      },
+      error: {},
+      created_by: who.id,
+      created_at: now(),
+      updated_at: now(),
+    };
+    this.put(job, true);
+    const state: Running = { cancelled: false, done: Promise.resolve() };
+    state.done = this.run(job, handle, tracker.spec, found, frames, who, state).catch((err: unknown) => {
+      this.logger.error("tracking run crashed", { job: job.job_id, error: (err as Error).message });
+    });
+    this.running.set(job.job_id, state);
+    return job;
+  }
+
+  /**
+   * The segmentation model drawing the masks: the one asked for (it must be a segmentation model),
+   * else the first registered, when the track has mask keyframes on image-sequence frames; null:
+   * boxes only (no masks on the track, none registered, or a video file's frames).
+   */
+  private async segmentationFor(track: TrackInDoc, frames: TrackFrames, asked?: string): Promise<string | null> {
+    if (asked !== undefined) {
+      const m = await this.options.inference.model(asked);
+      if (m.manifest.task !== "segmentation")
+        throw new TrackRunError(
+          "bad_request",
+          `Model '${asked}' is a ${m.manifest.task} model, not a segmentation model.`,
+        );
+    }
+    const first = frames.frames.values().next().value;
+    if (!track.hasMasks || first === undefined || first.frameId !== undefined) return null;
+    if (asked !== undefined) return asked;
+    const models = await this.options.inference.models();
+    return models.find((m) => m.manifest.task === "segmentation")?.name ?? null;
+  }
+
+  /** Stops a run between two frames; what it wrote stays. A run already ended is answered as it is. */
+  cancel(datasetId: string, jobId: string): TrackJob {
+    const job = this.get(datasetId, jobId);
+    const r = this.running.get(jobId);
+    if (r) r.cancelled = true;
+    return job;
+  }
+
+  /** Waits for a run to end (tests and shutdown). */
+  async settled(jobId: string): Promise<void> {
+    await this.running.get(jobId)?.done;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const r of this.running.values()) r.cancelled = true;
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    this.video?.close();
+  }
+
+  private async run(
+    initial: TrackJob,
+    handle: DatasetHandle,
+    spec: ReturnType<typeof trackerModel>["spec"],
+    track: TrackInDoc,
+    frames: TrackFrames,
+    who: RestIdentity,
+    state: Running,
+  ): Promise<void> {
+    const jobId = initial.job_id;
+    const worker = this.options.inference.worker;
+    let done = 0;
+    let masks = 0;
+    let frameNow = initial.start_frame;
+    const finish = (
+      status: TrackJob["status"],
+      stoppedBy: TrackJob["progress"]["stopped_by"],
+      message: string,
+      errorType = "",
+    ) => {
+      const job = this.jobs.get(jobId) ?? initial;
+      this.put(
+        {
+          ...job,
+          status,
+          progress: {
+            ...job.progress,
+            done,
+            frame: frameNow,
+            table_counts: { keyframes: done, masks },
+            phase: status,
+            stopped_by: stoppedBy,
+            message,
+            final: true,
+          },
+          error: status === "error" ? { type: errorType || "error", message } : {},
+          updated_at: now(),
+        },
+        true,
+      );
+    };
+    try {
+      const start = await frames.decode(initial.start_frame);
+      let box: TrackBox | null = boxAt(track, initial.start_frame, start.size);
+      if (!box) throw new TrackRunError("bad_request", `The track shows no box on frame ${initial.start_frame}.`);
+      const { template } = await worker.trackTemplate({
+        type: "track_template",
+        model: spec,
+        viewSize: start.size,
+        image: start.image,
+        box,
+      });
+      const fixed = nextFixedKeyframe(track, initial.start_frame, initial.model);
+      const lastFrame = initial.start_frame + initial.max_frames;
+      const decodeAt = (f: number) => {
+        const fr = frames.frames.get(f);
+        if (!fr || f > lastFrame || (fixed !== null && f >= fixed)) return null;
+        const p = frames.decode(f);
+        // Read (or its failure) only when this frame's turn comes; an unused prefetch is not an error.
+        p.catch(() => undefined);
+        return { fr, p };
+      };
+      let next = decodeAt(initial.start_frame + 1);
+      for (let f = initial.start_frame + 1; ; f++) {
+        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
+        if (fixed !== null && f >= fixed)
+          return finish("done", "keyframe", `${done} frames, up to the keyframe on ${fixed}`);
+        if (f > lastFrame) return finish("done", "max_frames", `${done} frames (the maximum asked)`);
+        const current = next;
+        if (!current) return finish("done", "end_of_video", `${done} frames, to the end of the video`);
+        const frame = await current.p;
+        next = decodeAt(f + 1);
+        const step = await worker.trackStep({
+          type: "track_step",
+          model: spec,
+          viewSize: frame.size,
+          image: frame.image,
+          box,
+          template,
+        });
+        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
+        if (step.score < initial.min_score)
+          return finish(
+            "done",
+            "score",
+            `${done} frames; the object was lost on frame ${f} (confidence ${step.score.toFixed(2)})`,
+          );
+        let outcome: ReturnType<typeof writeTrackedFrame> = "track_gone";
+        const tracked = step.box;
+        const mask = initial.segmentation_model
+          ? await this.maskIn(handle.id, initial.segmentation_model, current.fr.id, tracked)
+          : undefined;
+        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
+        await this.options.docs.edit(handle.id, initial.record_id, who, (doc) => {
+          outcome = writeTrackedFrame(doc, handle.schema, initial.record_id, who.id, {
+            trackletId: initial.tracklet_id,
+            model: initial.model,
+            jobId,
+            frame: current.fr,
+            size: frame.size,
+            box: tracked,
+            score: step.score,
+            ...(mask ? { mask } : {}),
+          });
+        });
+        const written = outcome as ReturnType<typeof writeTrackedFrame>;
+        if (written === "track_gone")
+          return finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
+        if (written === "keyframe") return finish("done", "keyframe", `${done} frames, up to the keyframe on ${f}`);
+        done++;
+        if (mask) masks++;
+        frameNow = f;
+        box = tracked;
+        this.progress(jobId, done, masks, f);
+      }
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      if (this.closed && err instanceof InferenceError && err.reason === "closed")
+        return finish("cancelled", "cancel", `the server stopped after ${done} frames`);
+      const type = err instanceof InferenceError || err instanceof TrackRunError ? err.reason : "error";
+      finish("error", "", err.message, type);
+    } finally {
+      frames.close();
+      this.running.delete(jobId);
+      this.lastEmit.delete(jobId);
+    }
+  }
+
+  /** The segmentation model's mask in the tracked box (background priority, like the tracker's frames). */
+  private async maskIn(datasetId: string, model: string, viewId: string, box: TrackBox): Promise<TrackedMask> {
+    const [x, y, w, h] = box;
+    const r = await this.options.inference.segment({
+      model,
+      datasetId,
+      viewId,
+      prompt: { points: [], labels: [], box: [x, y, x + w, y + h] },
+      priority: "job",
+    });
+    return { model, size: r.mask.size, counts: r.mask.counts, score: r.score };
+  }
+
+  private progress(jobId: string, done: number, masks: number, frame: number): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    const next: TrackJob = {
+      ...job,
+      progress: { ...job.progress, done, frame, table_counts: { keyframes: done, masks } },
+      updated_at: now(),
+    };
+    const emit = performance.now() - (this.lastEmit.get(jobId) ?? 0) >= PROGRESS_EVERY_MS;
+    this.put(next, emit);
+  }
+
+  private put(job: TrackJob, emit: boolean): void {
+    this.jobs.set(job.job_id, job);
+    if (this.jobs.size > KEPT_RUNS) {
+      for (const [id, j] of this.jobs) {
+        if (this.jobs.size <= KEPT_RUNS) break;
+        if (j.progress.final) this.jobs.delete(id);
+      }
+    }
+    if (!emit) return;
+    this.lastEmit.set(job.job_id, performance.now());
+    this.options.onChange?.(job);
+  }
+}
