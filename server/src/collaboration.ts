@@ -174,10 +174,12 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const remember = (who: RestIdentity, datasetId: string) =>
     roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
   const docs: RecordDocsPort = {
-    edit: async (datasetId, recordId, who, fn) => {
+    edit: async (datasetId, recordId, who, fn, options) => {
       await enforcer.check(datasetId, recordId, who);
       remember(who, datasetId);
-      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), { flush: true });
+      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), {
+        flush: options?.fold ?? true,
+      });
     },
     workflow: async (datasetId, recordId, action, who, comment, pin) => {
       await enforcer.check(datasetId, recordId, who);
