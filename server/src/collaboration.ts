@@ -1,6 +1,6 @@
 import type { PreannotateJob } from "@tessera/shared-crdt";
 import type { Server } from "node:http";
-import { FileRecordLog, FileSnapshotStore } from "@tessera/storage";
+import { FileRecordLog, FileSnapshotStore, type RecordLog } from "@tessera/storage";
 import type * as Y from "yjs";
 import { guestIdentity, isRefusal, type Identify } from "./sync/identity.js";
 import { WorkflowError } from "./sync/errors.js";
@@ -28,7 +28,8 @@ import {
   userColor,
   type LiveUser,
 } from "@tessera/shared-crdt";
-import type { SyncLimits } from "./sync/limits.js";
+import { resolveLimits, type SyncLimits } from "./sync/limits.js";
+import type { ScaledMode } from "./cluster/ScaledMode.js";
 import type { RoomManager } from "./sync/RoomManager.js";
 import path from "node:path";
 
@@ -57,6 +58,12 @@ export interface CollaborationOptions {
    * stamps. A test that owns it drives all of them.
    */
   readonly clock?: Clock;
+  /**
+   * The scaled mode (docs/ARCHITECTURE.md §6): the record log is the Redis one, rooms load under the record's
+   * lease and upgrades for records owned elsewhere are forwarded; no start-up recovery (the workers fold what a
+   * dead process left). Absent: one process, file log.
+   */
+  readonly scaled?: ScaledMode;
 }
 
 export interface Collaboration {
@@ -86,10 +93,13 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const { dataDir, library, logger } = options;
   const clock = options.clock ?? systemClock;
   // Repaired logs (damaged bytes set aside at start-up) and other log warnings go to the server log.
-  const log = new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
+  const scaled = options.scaled ?? null;
+  const log: RecordLog =
+    scaled?.log ?? new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
   const snapshots = new FileSnapshotStore({ dataDir });
+  // Scaled mode: folds run in this process from the Redis log (the owner of a record folds it).
   const persister: Persister =
-    options.persist === "in-process"
+    options.persist === "in-process" || scaled
       ? new InProcessPersister({ datasets: library, log, snapshots, clock })
       : new ChildProcessPersister({ dataDir, logger, clock });
   if (persister instanceof ChildProcessPersister && options.persistWorkerStart === "with-server")
@@ -111,8 +121,10 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     logger,
     clock,
     ...(options.syncLimits ? { limits: options.syncLimits } : {}),
+    ...(scaled ? { cluster: scaled.syncCluster(resolveLimits(options.syncLimits)) } : {}),
   });
   const rooms = sync.rooms;
+  scaled?.bindRooms(rooms);
   const stopAssign = enforcer.follow(rooms);
   rooms.on("flushed", (e) => library.touched(e.datasetId));
 
@@ -208,7 +220,8 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     onRoom: (event, listener) => rooms.on(event, listener),
     roomsLoaded: () => rooms.size,
     jobChanged: (job) => hub.jobChanged(job),
-    recover: (o) => rooms.flushPending(o),
+    // Scaled mode: nothing to recover here; the persist workers fold the streams a dead process left.
+    recover: (o) => (scaled ? Promise.resolve({ flushed: 0, failed: 0 }) : rooms.flushPending(o)),
     async close() {
       stopRevoke?.();
       stopStamps();

@@ -113,7 +113,29 @@ export function serverOptionsFrom(
       flags.redis !== undefined
         ? redisUrlFrom(flags.redis, "--redis")
         : redisUrlFrom(env.TESSERA_REDIS_URL, "TESSERA_REDIS_URL"),
+    internalUrl: internalUrlFrom(env.TESSERA_INTERNAL_URL),
   };
+}
+
+/** `TESSERA_INTERNAL_URL`: the `http://HOST:PORT` other processes of the scaled mode reach this one at (null: derived). */
+export function internalUrlFrom(raw: string | undefined): string | null {
+  const text = raw?.trim();
+  if (!text) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (err) {
+    if (err instanceof TypeError)
+      throw new ServerConfigError(
+        `TESSERA_INTERNAL_URL must be an http://HOST:PORT URL (got ${JSON.stringify(text.slice(0, 80))})`,
+      );
+    throw err;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ServerConfigError(
+      `TESSERA_INTERNAL_URL must start with http:// or https:// (got ${JSON.stringify(url.protocol)})`,
+    );
+  return url.origin;
 }
 
 function positiveIntFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {

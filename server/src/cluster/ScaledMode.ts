@@ -1,0 +1,166 @@
+import { hostname } from "node:os";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Redis } from "ioredis";
+import type { WebSocket } from "ws";
+import {
+  clusterSecret,
+  connectRedis,
+  ProcessRegistry,
+  RecordLeases,
+  RedisRecordLog,
+  redisKeys,
+  type RecordKey,
+  type RecordLog,
+} from "@tessera/storage";
+import { CloseCode } from "@tessera/shared-crdt";
+import type { Logger } from "../logger.js";
+import type { Clock } from "../sync/clock.js";
+import type { Identity } from "../sync/identity.js";
+import type { SyncLimits } from "../sync/limits.js";
+import type { PipedConnection, RoomOwnership, SyncRouting } from "../sync/ports.js";
+import { FencedLogReporter } from "./fencedLog.js";
+import { forwardUpgrade } from "./forward.js";
+import { RecordOwnership } from "./RecordOwnership.js";
+import { ForwardSigner } from "./signing.js";
+
+export interface ScaledModeOptions {
+  readonly redisUrl: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Lease TTL (default: the storage layer's, 10 s); tests shorten it. */
+  readonly leaseMs?: number;
+}
+
+/** What the scaled mode drops rooms through (the sync endpoint's `RoomManager`). */
+export interface EvictionTarget {
+  evict(key: RecordKey, code: number, reason: string): void;
+}
+
+/** `ws://…` for an internal `http://…` base URL, with the client's path and query. */
+export function peerSocketUrl(base: string, requestUrl: string | undefined): string {
+  const url = new URL(requestUrl ?? "/", base);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.toString();
+}
+
+/** The base URL peers reach this process at: `TESSERA_INTERNAL_URL`, else the listening address (loopback for a wildcard). */
+export function defaultInternalUrl(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/**
+ * The web-process side of the scaled mode (docs/ARCHITECTURE.md §6): one Redis connection; this process in the
+ * registry (kind `web`, the URL peers forward to); record leases, renewed; the record log on Redis streams,
+ * fenced by the lease this process holds; ownership and routing for the sync endpoint. No file log, no journal
+ * and no start-up recovery: what a dead process left in a stream is folded by the persist workers.
+ */
+export class ScaledMode {
+  readonly log: RecordLog;
+  private readonly registry: ProcessRegistry;
+  private readonly leases: RecordLeases;
+  private readonly ownership: RecordOwnership;
+  private readonly signer: ForwardSigner;
+  private rooms: EvictionTarget | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    secret: Buffer,
+    private readonly options: ScaledModeOptions,
+  ) {
+    const keys = redisKeys();
+    this.registry = new ProcessRegistry(redis, keys);
+    this.leases = new RecordLeases(redis, keys, this.registry.processId, {
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
+    const leases = this.leases;
+    const streams = new RedisRecordLog(redis, keys, { fence: (key) => leases.current(key)?.value ?? null });
+    this.log = new FencedLogReporter(streams, (key) => this.lost(key, "an append was fenced"));
+    this.ownership = new RecordOwnership(this.leases, this.registry, options.clock, options.logger);
+    this.signer = new ForwardSigner(secret);
+  }
+
+  /** Connects to Redis and reads (or creates) the cluster secret; the process registers once it listens. */
+  static async open(options: ScaledModeOptions): Promise<ScaledMode> {
+    const redis = connectRedis(options.redisUrl, "tessera-web");
+    redis.on("error", (err: Error) => options.logger.warn("redis connection error", { error: err.message }));
+    try {
+      const secret = await clusterSecret(redis, redisKeys());
+      return new ScaledMode(redis, secret, options);
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
+  }
+
+  get processId(): string {
+    return this.registry.processId;
+  }
+
+  /** Registers this process at `url` (peers forward there) and starts renewing its leases. */
+  async register(url: string): Promise<void> {
+    await this.registry.start({
+      kind: "web",
+      url,
+      pid: process.pid,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+    });
+    this.leases.startRenewing((key) => this.lost(key, "its lease was lost"));
+    this.options.logger.info("scaled mode: process registered", { processId: this.processId, url });
+  }
+
+  /** The rooms a lost lease drops (set once the sync endpoint exists). */
+  bindRooms(rooms: EvictionTarget): void {
+    this.rooms = rooms;
+  }
+
+  /** The sync endpoint's ownership and routing. */
+  syncCluster(limits: Pick<SyncLimits, "maxPayloadBytes" | "pingIntervalMs">): {
+    readonly ownership: RoomOwnership;
+    readonly routing: SyncRouting;
+  } {
+    const { clock, logger } = this.options;
+    const routing: SyncRouting = {
+      forwardedIdentity: (req) => this.signer.verify(req),
+      place: (key, forwarded) => this.ownership.place(key, forwarded),
+      forward: (
+        req: IncomingMessage,
+        socket: Duplex,
+        identity: Identity,
+        url: string,
+        accept: (onClient: (ws: WebSocket) => void) => void,
+      ): PipedConnection =>
+        forwardUpgrade(req, socket, {
+          target: peerSocketUrl(url, req.url),
+          headers: this.signer.sign(identity, req.url ?? "/"),
+          accept,
+          maxPayload: limits.maxPayloadBytes,
+          pingIntervalMs: limits.pingIntervalMs,
+          clock,
+          logger,
+        }),
+    };
+    return { ownership: this.ownership, routing };
+  }
+
+  /** This process no longer owns `key`: its room goes without a flush, its clients reconnect (4503). */
+  private lost(key: RecordKey, why: string): void {
+    if (this.closed) return;
+    this.options.logger.warn(`scaled mode: dropping a record room, ${why}`, { ...key });
+    this.rooms?.evict(key, CloseCode.ownerLost, "another server process owns the record now; reconnect");
+    this.ownership.released(key);
+  }
+
+  /** After the rooms' last flushes: releases the leases left, leaves the registry, closes Redis. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ownership.close();
+    this.leases.stop();
+    await this.registry.stop();
+    await this.redis.quit();
+  }
+}
