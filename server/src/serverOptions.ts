@@ -59,7 +59,7 @@ function portFrom(env: NodeJS.ProcessEnv): number | undefined {
  * The Redis URL of the scaled mode, checked here so a typo stops the start with a message naming
  * where it came from (null: one process, no Redis).
  */
-export function redisUrlFrom(raw: string | undefined, source: string): string | null {
+function redisUrlFrom(raw: string | undefined, source: string): string | null {
   const text = raw?.trim();
   if (text === undefined || text === "") return null;
   let url: URL;

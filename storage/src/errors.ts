@@ -1,8 +1,11 @@
 /** Typed errors of Tessera's durable state (write-ahead log, snapshots, record loading, persist). */
 
-export type RecordLogErrorReason = "closed" | "read_only" | "io" | "corrupt" | "too_large";
+export type RecordLogErrorReason = "closed" | "read_only" | "io" | "corrupt" | "too_large" | "fenced";
 
-/** The write-ahead log refused or failed an operation; `io` means the entry is not durable. */
+/**
+ * The write-ahead log refused or failed an operation; `io` means the entry is not durable; `fenced`
+ * (scaled mode): this process no longer owns the record, so it may not append to its log.
+ */
 export class RecordLogError extends Error {
   override name = "RecordLogError";
   constructor(

@@ -42,3 +42,8 @@ export {
   type PersistQueueOptions,
 } from "./PersistQueue.js";
 export { pendingLogs, recordUpdateFromRows, type InspectOptions } from "./inspect.js";
+export { parseRecordTag, recordTag, redisKeys, type RedisKeys } from "./redis/keys.js";
+export { clusterSecret, connectRedis } from "./redis/connect.js";
+export { ProcessRegistry, type ProcessInfo, type ProcessRegistryOptions } from "./redis/ProcessRegistry.js";
+export { RecordLeases, type AcquireResult, type Lease } from "./redis/RecordLeases.js";
+export { RedisRecordLog, type RedisRecordLogOptions } from "./redis/RedisRecordLog.js";

@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import { delay, type Clock } from "./clock.js";
 import { backoffMs, type SyncLimits } from "./limits.js";
 
-const PERMANENT: ReadonlySet<RecordLogErrorReason> = new Set(["closed", "read_only", "too_large"]);
+const PERMANENT: ReadonlySet<RecordLogErrorReason> = new Set(["closed", "read_only", "too_large", "fenced"]);
 
 /**
  * The write-ahead side of one room: every update of the document is appended to the record's log
