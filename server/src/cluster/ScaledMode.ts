@@ -108,7 +108,11 @@ export class ScaledMode {
       host: hostname(),
       startedAt: new Date().toISOString(),
     });
-    this.leases.startRenewing((key) => this.lost(key, "its lease was lost"));
+    this.leases.startRenewing(
+      (key) => this.lost(key, "its lease was lost"),
+      // Redis unreachable: the leases expire if this lasts, and the next renewal reports them lost.
+      (err) => this.options.logger.warn("scaled mode: lease renewal failed", { error: err.message }),
+    );
     this.options.logger.info("scaled mode: process registered", { processId: this.processId, url });
   }
 
