@@ -1,4 +1,6 @@
+import WebSocket from "ws";
 import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
 import {
   clientOrigin,
   createEntity,
@@ -57,16 +59,22 @@ export interface Editor {
 }
 
 /** A Tessera client (stock y-websocket + confirmations) on `server`, synced, ready to create entities. */
-export async function editor(server: ServerProcess, recordId: string, name: string): Promise<Editor> {
+export async function editor(
+  server: ServerProcess,
+  recordId: string,
+  name: string,
+  syncTimeoutMs = 10_000,
+): Promise<Editor> {
   const client = liveClient(server, recordId, name);
-  await client.synced();
+  await waitFor(() => client.provider.synced, `${name} synced`, syncTimeoutMs);
   const info = await getJson<Record<string, unknown>>(`${server.url}/datasets/${DS}/info`);
   let n = 0;
   const ctx: DocContext = {
     doc: client.doc,
     schema: datasetSchemaOf(parseDatasetInfo(info)),
     recordId,
-    newId: () => `${name}-${++n}`,
+    // Row ids are unique across the dataset's records (a row never moves to another record).
+    newId: () => `${recordId}-${name}-${++n}`,
   };
   return { client, created: [], localUpdates: countLocalUpdates(client.doc), ctx };
 }
@@ -96,4 +104,18 @@ export function entityIds(doc: Y.Doc): Set<string> {
 export async function converged(editors: readonly Editor[], what: string, timeoutMs = 20_000): Promise<void> {
   const all = editors.flatMap((e) => e.created);
   await waitFor(() => editors.every((e) => all.every((id) => entityIds(e.client.doc).has(id))), what, timeoutMs);
+}
+
+/**
+ * Points an editor's document at another process (what a load balancer does when the client's process died):
+ * a new stock provider on the same `Y.Doc`, so the edits the dead process never confirmed are sent again.
+ */
+export function reconnectTo(server: ServerProcess, e: Editor, name: string): WebsocketProvider {
+  e.client.provider.destroy();
+  return new WebsocketProvider(`${server.wsUrl}/sync/${DS}`, e.ctx.recordId, e.client.doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    // Not Tessera's client: this provider has no handler for the type-100 messages.
+    params: { name },
+    disableBc: true,
+  });
 }
