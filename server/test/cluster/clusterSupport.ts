@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import {
   clientOrigin,

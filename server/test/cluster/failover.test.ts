@@ -51,10 +51,7 @@ describe("scaled mode: failover", () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = redis.client();
-    data = await buildDataDir([
-      ...Array.from({ length: Math.max(SEEDS, 1) }, (_, i) => `r-kill-${i + 1}`),
-      "r-pause",
-    ]);
+    data = await buildDataDir([...Array.from({ length: Math.max(SEEDS, 1) }, (_, i) => `r-kill-${i + 1}`), "r-pause"]);
   }, 60_000);
 
   afterAll(async () => {
@@ -158,6 +155,7 @@ describe("scaled mode: failover", () => {
         const posBefore = await client.get(redisKeys().pos(key));
         a.child.kill("SIGCONT");
         expect(await closed).toBe(CloseCode.ownerLost);
+        expect(a.logs()).toMatch(/dropping a record room, (its lease was lost|an append was fenced)/);
         // A appended nothing after the takeover: no position was handed out, and B never saw the stalled edits.
         expect(await client.get(redisKeys().pos(key))).toBe(posBefore);
         expect(onA.client.confirmed()).toBe(3);
