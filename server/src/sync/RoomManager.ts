@@ -456,6 +456,37 @@ export class RoomManager {
     recordIds: readonly string[] | null,
     deleteRows: () => Promise<T>,
   ): Promise<T> {
+    // Scaled mode: the records' leases first, so no other process holds them open (or opens them) meanwhile.
+    const claimed = recordIds ? await this.claimAll(recordIds.map((recordId) => ({ datasetId, recordId }))) : [];
+    try {
+      return await this.deleteClaimed(datasetId, recordIds, deleteRows);
+    } finally {
+      for (const key of claimed) this.deps.ownership?.released(key);
+    }
+  }
+
+  /** Takes the leases of `keys` (scaled mode); none kept when one is held by another process. */
+  private async claimAll(keys: readonly RecordKey[]): Promise<RecordKey[]> {
+    const ownership = this.deps.ownership;
+    if (!ownership) return [];
+    const claimed: RecordKey[] = [];
+    try {
+      for (const key of keys) {
+        await ownership.claim(key);
+        claimed.push(key);
+      }
+    } catch (err) {
+      for (const key of claimed) if (!this.entries.has(nameOf(key))) ownership.released(key);
+      throw err;
+    }
+    return claimed;
+  }
+
+  private async deleteClaimed<T>(
+    datasetId: string,
+    recordIds: readonly string[] | null,
+    deleteRows: () => Promise<T>,
+  ): Promise<T> {
     const names = recordIds?.map((recordId) => nameOf({ datasetId, recordId })) ?? [];
     const mark = (m: Map<string, number>, k: string, d: number) => {
       const n = (m.get(k) ?? 0) + d;

@@ -29,7 +29,7 @@ describe("scaled mode: REST writes through record rooms", () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = redis.client();
-    data = await buildDataDir(["r-free", "r-held"]);
+    data = await buildDataDir(["r-free", "r-held", "r-del"]);
     a = await spawnWeb(data.dataDir, redis.url);
     b = await spawnWeb(data.dataDir, redis.url);
   }, 90_000);
@@ -59,6 +59,21 @@ describe("scaled mode: REST writes through record rooms", () => {
       const accepted = await putRecord(a, "r-held", { status: "inReview" });
       expect(accepted.status).toBe(200);
       await waitFor(() => readRecordCell(live.client.doc, "status") === "inReview", "the live client to see the PUT");
+    } finally {
+      live.client.destroy();
+    }
+  }, 60_000);
+
+  it("a DELETE on a non-owner of a record open on another process is refused (503) and deletes nothing; on the owner it deletes", async () => {
+    const live = await editor(a, "r-del", "ana");
+    try {
+      const url = (server: ServerProcess) => `${server.url}/datasets/${DS}/records/r-del`;
+      const refused = await fetch(url(b), { method: "DELETE" });
+      expect(refused.status).toBe(503);
+      expect((await fetch(url(a))).status).toBe(200);
+      expect(live.client.provider.wsconnected).toBe(true);
+      expect((await fetch(url(a), { method: "DELETE" })).status).toBe(204);
+      expect((await fetch(url(b))).status).toBe(404);
     } finally {
       live.client.destroy();
     }
