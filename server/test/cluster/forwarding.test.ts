@@ -4,7 +4,10 @@ import type { Redis } from "ioredis";
 import { redisKeys } from "@tessera/storage";
 import { startRedis, type RedisServer } from "../../../storage/test/support/redisServer.js";
 import { FORWARD_HEADER, FORWARD_SIGNATURE_HEADER, ForwardSigner } from "../../src/cluster/signing.js";
-import { buildDataDir, DS, type ServerProcess } from "../integration/support.js";
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import type { Row } from "@tessera/shared-crdt";
+import { buildDataDir, DS, getJson, waitFor, type ServerProcess } from "../integration/support.js";
 import { converged, edit, editor, leaseHolder, processIdOf, spawnWeb, type Editor } from "./clusterSupport.js";
 
 /**
@@ -50,7 +53,7 @@ describe("scaled mode: forwarding to a record's owner", () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = redis.client();
-    data = await buildDataDir(["r-two", "r-three", "r-forge"]);
+    data = await buildDataDir(["r-two", "r-three", "r-forge", "r-latency"]);
     for (let i = 0; i < 3; i++) servers.push(await spawnWeb(data.dataDir, redis.url));
   }, 120_000);
 
@@ -72,6 +75,19 @@ describe("scaled mode: forwarding to a record's owner", () => {
       expect(await leaseHolder(client, key)).toBe(await processIdOf(client, a.url));
       expect(await roomsLoaded(b)).toBe("0");
       expect(Number(await roomsLoaded(a))).toBeGreaterThanOrEqual(1);
+      // Folded by the owner: the Pixano rows, read through either process, hold every edit.
+      const all = [...onA.created, ...onB.created].sort();
+      for (const server of [a, b])
+        await waitFor(
+          async () => {
+            const page = await getJson<{ items: Row[] }>(
+              `${server.url}/datasets/${DS}/entities?record_id=r-two&limit=1000`,
+            );
+            return JSON.stringify(page.items.map((r) => r.id as string).sort()) === JSON.stringify(all);
+          },
+          `the entity rows read through ${server.url} to equal the document`,
+          20_000,
+        );
       // The owner appended to the record's stream (a position was handed out) — no file log in scaled mode.
       expect(Number(await client.get(redisKeys().pos(key)))).toBeGreaterThan(0);
     } finally {
@@ -126,4 +142,37 @@ describe("scaled mode: forwarding to a record's owner", () => {
     const ok = await editor(a, "r-forge", "ok");
     ok.client.destroy();
   }, 60_000);
+
+  it("a forwarded client's edits are confirmed within a bound; p50/p99 against a direct client printed", async () => {
+    const [a, b] = [servers[0]!, servers[1]!];
+    const direct = await editor(a, "r-latency", "direct");
+    const forwarded = await editor(b, "r-latency", "forwarded");
+    const measure = async (e: Editor, n: number): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        edit(e, i);
+        await waitFor(() => e.client.confirmed() >= e.localUpdates() + 1, "confirmed");
+        out.push(performance.now() - t0);
+      }
+      return out.sort((x, y) => x - y);
+    };
+    const pct = (xs: readonly number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+    try {
+      const d = await measure(direct, 40);
+      const f = await measure(forwarded, 40);
+      console.log(
+        `edit → confirmed: direct p50 ${pct(d, 0.5).toFixed(1)} ms p99 ${pct(d, 0.99).toFixed(1)} ms; ` +
+          `forwarded p50 ${pct(f, 0.5).toFixed(1)} ms p99 ${pct(f, 0.99).toFixed(1)} ms; ` +
+          `loadavg ${loadavg()
+            .map((x) => x.toFixed(2))
+            .join(" ")}`,
+      );
+      // Generous for a loaded 2-core CI machine: the pipe adds one local hop, not seconds.
+      expect(pct(f, 0.99)).toBeLessThan(2_000);
+    } finally {
+      direct.client.destroy();
+      forwarded.client.destroy();
+    }
+  }, 90_000);
 });
