@@ -121,7 +121,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     logger,
     clock,
     ...(options.syncLimits ? { limits: options.syncLimits } : {}),
-    ...(scaled ? { cluster: scaled.syncCluster(resolveLimits(options.syncLimits)) } : {}),
+    ...(scaled ? { cluster: scaled.syncCluster(resolveLimits(options.syncLimits), enforcer.marks) } : {}),
   });
   const rooms = sync.rooms;
   scaled?.bindRooms(rooms);

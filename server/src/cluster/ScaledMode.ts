@@ -32,6 +32,12 @@ export interface ScaledModeOptions {
   readonly leaseMs?: number;
 }
 
+/** The assignment lock's read-only marks (`AssignEnforcer.marks`). */
+export interface LockMarks {
+  has(identity: Identity): boolean;
+  add(identity: Identity): void;
+}
+
 /** What the scaled mode drops rooms through (the sync endpoint's `RoomManager`). */
 export interface EvictionTarget {
   evict(key: RecordKey, code: number, reason: string): void;
@@ -121,14 +127,25 @@ export class ScaledMode {
     this.rooms = rooms;
   }
 
-  /** The sync endpoint's ownership and routing. */
-  syncCluster(limits: Pick<SyncLimits, "maxPayloadBytes" | "pingIntervalMs">): {
+  /**
+   * The sync endpoint's ownership and routing. `lockMarks`: the assignment lock's read-only marks, carried with
+   * a forwarded identity so the owner re-admits it when the lock changes, as the edge would have.
+   */
+  syncCluster(
+    limits: Pick<SyncLimits, "maxPayloadBytes" | "pingIntervalMs">,
+    lockMarks: LockMarks = { has: () => false, add: () => undefined },
+  ): {
     readonly ownership: RoomOwnership;
     readonly routing: SyncRouting;
   } {
     const { clock, logger } = this.options;
     const routing: SyncRouting = {
-      forwardedIdentity: (req) => this.signer.verify(req),
+      forwardedIdentity: (req) => {
+        const verified = this.signer.verify(req);
+        if (verified === null || "refuse" in verified) return verified;
+        if (verified.lockedOut) lockMarks.add(verified.identity);
+        return verified.identity;
+      },
       place: (key, forwarded) => this.ownership.place(key, forwarded),
       forward: (
         req: IncomingMessage,
@@ -139,7 +156,7 @@ export class ScaledMode {
       ): PipedConnection =>
         forwardUpgrade(req, socket, {
           target: peerSocketUrl(url, req.url),
-          headers: this.signer.sign(identity, req.url ?? "/"),
+          headers: this.signer.sign(identity, req.url ?? "/", lockMarks.has(identity)),
           accept,
           maxPayload: limits.maxPayloadBytes,
           pingIntervalMs: limits.pingIntervalMs,

@@ -18,12 +18,20 @@ interface ForwardClaim {
   readonly name: string;
   readonly role: Role;
   readonly tessera: boolean;
+  /** Admitted read-only by the assignment lock at the edge (its real role is annotator). */
+  readonly lockedOut: boolean;
   /** The request path (without query) the signature is valid for: a signature cannot be moved to another record. */
   readonly path: string;
   /** Milliseconds since the epoch, when the edge signed it. */
   readonly ts: number;
   /** Random: each signature is accepted once within the window. */
   readonly nonce: string;
+}
+
+/** A verified forwarded identity, and whether the edge admitted it read-only because of the assignment lock. */
+export interface Forwarded {
+  readonly identity: Identity;
+  readonly lockedOut: boolean;
 }
 
 function isClaim(v: unknown): v is ForwardClaim {
@@ -35,6 +43,7 @@ function isClaim(v: unknown): v is ForwardClaim {
     typeof c.role === "string" &&
     ROLES.has(c.role) &&
     typeof c.tessera === "boolean" &&
+    typeof c.lockedOut === "boolean" &&
     typeof c.path === "string" &&
     typeof c.ts === "number" &&
     Number.isFinite(c.ts) &&
@@ -68,12 +77,13 @@ export class ForwardSigner {
   }
 
   /** The headers that carry `identity` to the owner for a request to `path`. */
-  sign(identity: Identity, path: string): Record<string, string> {
+  sign(identity: Identity, path: string, lockedOut = false): Record<string, string> {
     const claim: ForwardClaim = {
       id: identity.id,
       name: identity.name,
       role: identity.role,
       tessera: identity.tessera,
+      lockedOut,
       path: pathOf(path),
       ts: this.now(),
       nonce: randomBytes(12).toString("base64url"),
@@ -86,7 +96,7 @@ export class ForwardSigner {
    * The identity a forwarded request carries; null when the request is not a forwarded one (no forward
    * header); a refusal (401 stale or replayed, 403 bad signature or another path) when it cannot be trusted.
    */
-  verify(req: IncomingMessage): Identity | Refusal | null {
+  verify(req: IncomingMessage): Forwarded | Refusal | null {
     const payload = req.headers[FORWARD_HEADER];
     if (payload === undefined) return null;
     const signature = req.headers[FORWARD_SIGNATURE_HEADER];
@@ -110,7 +120,10 @@ export class ForwardSigner {
     this.forget(now);
     if (this.seen.has(claim.nonce)) return { refuse: 401, message: "forwarded identity replayed" };
     this.seen.set(claim.nonce, claim.ts + FORWARD_WINDOW_MS);
-    return { id: claim.id, name: claim.name, role: claim.role, tessera: claim.tessera };
+    return {
+      identity: { id: claim.id, name: claim.name, role: claim.role, tessera: claim.tessera },
+      lockedOut: claim.lockedOut,
+    };
   }
 
   private forget(now: number): void {
