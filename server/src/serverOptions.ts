@@ -118,7 +118,7 @@ export function serverOptionsFrom(
 }
 
 /** `TESSERA_INTERNAL_URL`: the `http://HOST:PORT` other processes of the scaled mode reach this one at (null: derived). */
-export function internalUrlFrom(raw: string | undefined): string | null {
+function internalUrlFrom(raw: string | undefined): string | null {
   const text = raw?.trim();
   if (!text) return null;
   let url: URL;

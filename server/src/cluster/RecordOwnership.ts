@@ -21,7 +21,7 @@ export interface ProcessDirectory {
 }
 
 /** A lease taken for an upgrade whose room never loaded (the client left first) is released after this. */
-export const UNCLAIMED_LEASE_MS = 15_000;
+const UNCLAIMED_LEASE_MS = 15_000;
 
 function nameOf(key: RecordKey): string {
   return JSON.stringify([key.datasetId, key.recordId]);

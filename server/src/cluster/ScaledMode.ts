@@ -44,7 +44,7 @@ export interface EvictionTarget {
 }
 
 /** `ws://…` for an internal `http://…` base URL, with the client's path and query. */
-export function peerSocketUrl(base: string, requestUrl: string | undefined): string {
+function peerSocketUrl(base: string, requestUrl: string | undefined): string {
   const url = new URL(requestUrl ?? "/", base);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.toString();

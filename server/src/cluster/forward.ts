@@ -7,8 +7,8 @@ import { every, type Clock, type TimerHandle } from "../sync/clock.js";
 import { describeRequest, refuseUpgrade } from "../sync/upgrade.js";
 
 /** Bytes buffered towards one side past which the other side is no longer read, and below which it is again. */
-export const FORWARD_HIGH_WATER = 1 << 20;
-export const FORWARD_LOW_WATER = 1 << 18;
+const FORWARD_HIGH_WATER = 1 << 20;
+const FORWARD_LOW_WATER = 1 << 18;
 /** How long the owner may take to answer the internal upgrade. */
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 /** The most of a refusal's body relayed to the client. */

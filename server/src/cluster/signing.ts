@@ -8,7 +8,7 @@ export const FORWARD_HEADER = "x-tessera-forward";
 export const FORWARD_SIGNATURE_HEADER = "x-tessera-forward-signature";
 
 /** How old a signed identity may be when it arrives (clocks of the machines may differ by a little). */
-export const FORWARD_WINDOW_MS = 30_000;
+const FORWARD_WINDOW_MS = 30_000;
 
 const ROLES: ReadonlySet<string> = new Set<Role>(["annotator", "viewer", "reviewer", "admin"]);
 

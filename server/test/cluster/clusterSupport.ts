@@ -46,11 +46,6 @@ export async function processIdOf(redis: Redis, url: string): Promise<string> {
   }, `the process at ${url} in the registry`);
 }
 
-/** Entries in a record's stream now. */
-export function streamLength(redis: Redis, key: RecordKey): Promise<number> {
-  return redis.xlen(redisKeys().log(key));
-}
-
 export interface Editor {
   readonly client: LiveClient;
   readonly created: string[];
