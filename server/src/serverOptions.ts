@@ -22,6 +22,7 @@ import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
  * | host names besides loopback | | `TESSERA_ALLOWED_HOSTS` (`http/hosts.ts`) | none |
  * | sync limits | | `TESSERA_WS_INTAKE_*`, `TESSERA_WS_MAX_PENDING_*`, `TESSERA_WS_AWARENESS_*` (`syncLimitsFromEnv`) | |
  * | scaled mode (several processes through Redis) | `--redis` | `TESSERA_REDIS_URL` (`redis://[user:password@]HOST:PORT[/db]`, `rediss://` for TLS) | off: one process |
+ * | scaled mode: where the other processes reach this one | | `TESSERA_INTERNAL_URL` (`http://HOST:PORT`) | `http://<host>:<port>`, loopback for `0.0.0.0`/`::` |
  *
  * A flag wins over its variable. Invalid values throw a typed error naming the variable.
  */
