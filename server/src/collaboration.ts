@@ -1,6 +1,6 @@
 import type { LiveJob } from "@tessera/shared-crdt";
 import type { Server } from "node:http";
-import { FileRecordLog, FileSnapshotStore } from "@tessera/storage";
+import { FileRecordLog, FileSnapshotStore, type RecordLog } from "@tessera/storage";
 import type * as Y from "yjs";
 import { guestIdentity, isRefusal, type Identify } from "./sync/identity.js";
 import { WorkflowError } from "./sync/errors.js";
@@ -28,7 +28,8 @@ import {
   userColor,
   type LiveUser,
 } from "@tessera/shared-crdt";
-import type { SyncLimits } from "./sync/limits.js";
+import { resolveLimits, type SyncLimits } from "./sync/limits.js";
+import type { ScaledMode } from "./cluster/ScaledMode.js";
 import type { RoomManager } from "./sync/RoomManager.js";
 import path from "node:path";
 import type { LiveCluster } from "./cluster/live/LiveCluster.js";
@@ -61,6 +62,12 @@ export interface CollaborationOptions {
   readonly clock?: Clock;
   /** The scaled mode's people side: the live channel across processes, shared review/assignment/activity files. */
   readonly liveCluster?: LiveCluster | null;
+  /**
+   * The scaled mode (docs/ARCHITECTURE.md §6): the record log is the Redis one, rooms load under the record's
+   * lease and upgrades for records owned elsewhere are forwarded; no start-up recovery (the workers fold what a
+   * dead process left). Absent: one process, file log.
+   */
+  readonly scaled?: ScaledMode;
 }
 
 export interface Collaboration {
@@ -90,10 +97,14 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const { dataDir, library, logger } = options;
   const clock = options.clock ?? systemClock;
   // Repaired logs (damaged bytes set aside at start-up) and other log warnings go to the server log.
-  const log = new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
+  const scaled = options.scaled ?? null;
+  const log: RecordLog =
+    scaled?.log ?? new FileRecordLog({ dataDir, onWarning: (m) => logger.warn("record log", { detail: m }) });
   const snapshots = new FileSnapshotStore({ dataDir });
-  const persister: Persister =
-    options.persist === "in-process"
+  // Scaled mode: folds are jobs on the cluster's stream, taken by the persist workers' consumer group.
+  const persister: Persister = scaled
+    ? scaled.startPersist(dataDir)
+    : options.persist === "in-process"
       ? new InProcessPersister({ datasets: library, log, snapshots, clock })
       : new ChildProcessPersister({ dataDir, logger, clock });
   if (persister instanceof ChildProcessPersister && options.persistWorkerStart === "with-server")
@@ -117,8 +128,10 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     logger,
     clock,
     ...(options.syncLimits ? { limits: options.syncLimits } : {}),
+    ...(scaled ? { cluster: scaled.syncCluster(resolveLimits(options.syncLimits), enforcer.marks) } : {}),
   });
   const rooms = sync.rooms;
+  scaled?.bindRooms(rooms);
   const stopAssign = enforcer.follow(rooms);
   rooms.on("flushed", (e) => library.touched(e.datasetId));
 
@@ -174,10 +187,12 @@ export function startCollaboration(server: Server, options: CollaborationOptions
   const remember = (who: RestIdentity, datasetId: string) =>
     roomsPort.remember({ id: who.id, name: who.name, role: who.role, color: userColor(who.id) }, datasetId);
   const docs: RecordDocsPort = {
-    edit: async (datasetId, recordId, who, fn) => {
+    edit: async (datasetId, recordId, who, fn, options) => {
       await enforcer.check(datasetId, recordId, who);
       remember(who, datasetId);
-      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), { flush: true });
+      await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), {
+        flush: options?.fold ?? true,
+      });
     },
     workflow: async (datasetId, recordId, action, who, comment, pin) => {
       await enforcer.check(datasetId, recordId, who);
@@ -216,14 +231,15 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     onRoom: (event, listener) => rooms.on(event, listener),
     roomsLoaded: () => rooms.size,
     jobChanged: (job) => hub.jobChanged(job),
-    recover: (o) => rooms.flushPending(o),
+    // Scaled mode: nothing to recover here; the persist workers fold the streams a dead process left.
+    recover: (o) => (scaled ? Promise.resolve({ flushed: 0, failed: 0 }) : rooms.flushPending(o)),
     async close() {
       stopRevoke?.();
       stopStamps();
       stopAssign();
       await hub.close();
       await sync.close();
-      await persister.close();
+      await (scaled ? scaled.closePersist() : persister.close());
       await log.close();
     },
   };

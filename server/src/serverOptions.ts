@@ -22,6 +22,7 @@ import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
  * | host names besides loopback | | `TESSERA_ALLOWED_HOSTS` (`http/hosts.ts`) | none |
  * | sync limits | | `TESSERA_WS_INTAKE_*`, `TESSERA_WS_MAX_PENDING_*`, `TESSERA_WS_AWARENESS_*` (`syncLimitsFromEnv`) | |
  * | scaled mode (several processes through Redis) | `--redis` | `TESSERA_REDIS_URL` (`redis://[user:password@]HOST:PORT[/db]`, `rediss://` for TLS) | off: one process |
+ * | scaled mode: where the other processes reach this one | | `TESSERA_INTERNAL_URL` (`http://HOST:PORT`) | `http://<host>:<port>`, loopback for `0.0.0.0`/`::` |
  *
  * A flag wins over its variable. Invalid values throw a typed error naming the variable.
  */
@@ -113,7 +114,29 @@ export function serverOptionsFrom(
       flags.redis !== undefined
         ? redisUrlFrom(flags.redis, "--redis")
         : redisUrlFrom(env.TESSERA_REDIS_URL, "TESSERA_REDIS_URL"),
+    internalUrl: internalUrlFrom(env.TESSERA_INTERNAL_URL),
   };
+}
+
+/** `TESSERA_INTERNAL_URL`: the `http://HOST:PORT` other processes of the scaled mode reach this one at (null: derived). */
+function internalUrlFrom(raw: string | undefined): string | null {
+  const text = raw?.trim();
+  if (!text) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (err) {
+    if (err instanceof TypeError)
+      throw new ServerConfigError(
+        `TESSERA_INTERNAL_URL must be an http://HOST:PORT URL (got ${JSON.stringify(text.slice(0, 80))})`,
+      );
+    throw err;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ServerConfigError(
+      `TESSERA_INTERNAL_URL must start with http:// or https:// (got ${JSON.stringify(url.protocol)})`,
+    );
+  return url.origin;
 }
 
 function positiveIntFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import { AuthService, ensureAdmin, type AuthConfig, type FirstAdmin } from "./auth/index.js";
 import { startCollaboration } from "./collaboration.js";
+import { defaultInternalUrl, ScaledMode } from "./cluster/ScaledMode.js";
 import { createApp } from "./http/app.js";
 import { installFrontDoor } from "./http/frontDoor.js";
 import { hostPolicy } from "./http/hosts.js";
@@ -82,6 +83,11 @@ export interface StartServerOptions {
    * through the Redis at this URL. Null or absent: the one-process mode, no Redis.
    */
   readonly redisUrl?: string | null;
+  /**
+   * Scaled mode: the base URL other processes reach this one at (`TESSERA_INTERNAL_URL`); default
+   * `http://<host>:<port>`, with loopback for a wildcard host.
+   */
+  readonly internalUrl?: string | null;
 }
 
 /** `startServer` refused its options (e.g. single-user mode on a network interface). */
@@ -139,6 +145,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   // One clock for the library's memo ages and everything live (CollaborationOptions.clock).
   const clock = (options.collaboration === false ? undefined : options.collaboration?.clock) ?? systemClock;
+  let scaled: ScaledMode | null = null;
+  if (options.redisUrl) {
+    if (options.collaboration === false)
+      throw new StartServerError("the scaled mode (--redis) serves live records: it needs collaboration on");
+    try {
+      scaled = await ScaledMode.open({ redisUrl: options.redisUrl, logger, clock });
+    } catch (err) {
+      auth.close();
+      await liveCluster?.close();
+      throw err;
+    }
+  }
   const library = createLibraryAdapter(options.dataDir, { logger, now: () => clock.now() });
   // Only the front door listens on `server`; the endpoints attach to `endpoints`, which never
   // listens and receives what the front door lets through (Host and path checks).
@@ -163,9 +181,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           liveIdentify: auth.identifyLive,
           onRevoke: (fn) => auth.onRevoke(fn),
           liveCluster,
+          ...(scaled ? { scaled } : {}),
         });
   // Until start-up recovery has folded the logs a crash left behind, rows may be stale: `/health` says so.
-  const recovery = { running: collab !== null, records: 0 };
+  const recovery = { running: collab !== null && scaled === null, records: 0 };
   const readiness: Readiness = () =>
     recovery.running
       ? {
@@ -255,6 +274,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await track?.close();
         await inference?.close();
         await collab?.close();
+        await scaled?.close();
         await new Promise<void>((resolve, reject) => {
           server.close((err) => (err ? reject(err) : resolve()));
           server.closeIdleConnections();
@@ -277,7 +297,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await close();
     throw err;
   }
-  if (collab) {
+  if (scaled) {
+    try {
+      await scaled.register(options.internalUrl ?? defaultInternalUrl(host, port));
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  }
+  if (collab && !scaled) {
     // Logs a crash left behind are folded into rows in the background; rooms load them meanwhile.
     collab
       .recover({ onPending: (n) => (recovery.records = n) })

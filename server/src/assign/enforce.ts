@@ -21,6 +21,15 @@ export class AssignEnforcer {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * The read-only marks of the lock, for identities that travel between processes (scaled mode: an edge process
+   * forwards a connection it admitted read-only; the owner marks it too, so an unlock re-admits it there).
+   */
+  readonly marks = {
+    has: (identity: Identity): boolean => this.lockedOut.has(identity),
+    add: (identity: Identity): void => void this.lockedOut.add(identity),
+  };
+
   /** Throws the 403 a write to this record gets from `who` under the lock; nothing when allowed. */
   async check(datasetId: string, recordId: string, who: Pick<Identity, "id" | "role">): Promise<void> {
     const reason = await this.store.editRefusal(datasetId, recordId, who);

@@ -12,8 +12,18 @@ import type { ReviewPin } from "@tessera/shared-crdt/api";
  * implements this port; without it (a read-only tool, some tests) writes go to the library.
  */
 export interface RecordDocsPort {
-  /** Runs `fn` on the record's document as one REST-origin transaction; resolves once durable and folded into the rows. */
-  edit(datasetId: string, recordId: string, who: RestIdentity, fn: (doc: Y.Doc) => void): Promise<void>;
+  /**
+   * Runs `fn` on the record's document as one REST-origin transaction; resolves once durable and
+   * folded into the rows — or, with `{fold: false}` (a model writing proposal after proposal, whose
+   * caller reads no rows back), once durable: the room's flush schedule folds it as it does edits.
+   */
+  edit(
+    datasetId: string,
+    recordId: string,
+    who: RestIdentity,
+    fn: (doc: Y.Doc) => void,
+    options?: { readonly fold?: boolean },
+  ): Promise<void>;
   /** A named workflow transition, applied and folded into the rows. */
   workflow(
     datasetId: string,

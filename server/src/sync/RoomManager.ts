@@ -23,7 +23,7 @@ import type { Connection } from "./Connection.js";
 import { RoomError } from "./errors.js";
 import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
-import type { DocLoader, SyncLibrary, SyncPersister } from "./ports.js";
+import type { DocLoader, RoomOwnership, SyncLibrary, SyncPersister } from "./ports.js";
 import { RecordRoom, type StatusMove } from "./RecordRoom.js";
 import type { RoomEventName, RoomEvents } from "./roomEvents.js";
 
@@ -36,6 +36,8 @@ export interface RoomManagerDeps {
   readonly clock: Clock;
   readonly limits: SyncLimits;
   readonly logger: Logger;
+  /** Scaled mode: a room loads only once this process holds the record's lease (absent: always). */
+  readonly ownership?: RoomOwnership;
 }
 
 /** One record's slot: its (possibly still loading) room and who holds it. */
@@ -186,6 +188,36 @@ export class RoomManager {
     return room;
   }
 
+  /** Scaled mode: the record's lease first (a `RoomError` "elsewhere" when another process holds it). */
+  private async claimThenLoad(key: RecordKey, early: EarlyAnswers): Promise<RecordRoom> {
+    await this.deps.ownership?.claim(key);
+    return this.load(key, early);
+  }
+
+  /**
+   * Scaled mode: drops a record's room WITHOUT flushing — this process lost its lease (renewal failed, or
+   * an append was fenced), so another process owns the record and everything durable is in its log. Its
+   * connections close with `code` (4503: clients reconnect and resync from the new owner).
+   */
+  evict(key: RecordKey, code: number, reason: string): void {
+    const name = nameOf(key);
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    this.entries.delete(name);
+    entry.idle?.cancel();
+    entry.loading.then(
+      (room) => {
+        room.closeAll(code, reason);
+        room.flusher.dispose();
+        room.durable.abort();
+        room.destroy();
+        this.emit("unloaded", { ...key });
+      },
+      // A load that failed dropped nothing: it is logged where it failed.
+      () => undefined,
+    );
+  }
+
   /** Takes a hold on a record's room, loading it if needed; every acquire is paired with a release. */
   private acquire(key: RecordKey): { entry: Entry; ready: Promise<RecordRoom> } {
     if (this.closing) throw new RoomError("closing", "the sync endpoint is shutting down");
@@ -194,7 +226,7 @@ export class RoomManager {
     let entry = this.entries.get(name);
     if (!entry) {
       const early: EarlyAnswers = { waiting: new Set(), frame: null, state: null, answered: new Map() };
-      const loading = this.load(key, early);
+      const loading = this.claimThenLoad(key, early);
       const settled = () => {
         early.frame = null;
         early.state = null;
@@ -211,7 +243,8 @@ export class RoomManager {
         },
         (err: unknown) => {
           if (this.entries.get(name) === created) this.entries.delete(name);
-          if (!(err instanceof RoomError && err.reason === "not_found")) {
+          this.deps.ownership?.released(key);
+          if (!(err instanceof RoomError && (err.reason === "not_found" || err.reason === "elsewhere"))) {
             this.deps.logger.error("record load failed", { ...key, error: (err as Error).message });
           }
         },
@@ -254,6 +287,7 @@ export class RoomManager {
         this.entries.delete(entry.name);
         room.destroy();
         this.emit("unloaded", { ...entry.key });
+        this.deps.ownership?.released(entry.key);
         return;
       }
       // Appends still settling, or the persister folded less than we appended: go around again.
@@ -286,10 +320,13 @@ export class RoomManager {
       conn.whileLoading(null);
       early.answered.delete(conn);
       const gone = err instanceof RoomError && err.reason === "not_found";
-      conn.close(
-        gone ? CloseCode.recordGone : CloseCode.internalError,
-        gone ? "record not found" : "could not load the record",
-      );
+      // Scaled mode: another process took the record meanwhile; the reconnection is forwarded there.
+      if (err instanceof RoomError && err.reason === "elsewhere") conn.close(CloseCode.ownerLost, err.message);
+      else
+        conn.close(
+          gone ? CloseCode.recordGone : CloseCode.internalError,
+          gone ? "record not found" : "could not load the record",
+        );
       return;
     }
     conn.whileLoading(null);
@@ -426,6 +463,37 @@ export class RoomManager {
     recordIds: readonly string[] | null,
     deleteRows: () => Promise<T>,
   ): Promise<T> {
+    // Scaled mode: the records' leases first, so no other process holds them open (or opens them) meanwhile.
+    const claimed = recordIds ? await this.claimAll(recordIds.map((recordId) => ({ datasetId, recordId }))) : [];
+    try {
+      return await this.deleteClaimed(datasetId, recordIds, deleteRows);
+    } finally {
+      for (const key of claimed) this.deps.ownership?.released(key);
+    }
+  }
+
+  /** Takes the leases of `keys` (scaled mode); none kept when one is held by another process. */
+  private async claimAll(keys: readonly RecordKey[]): Promise<RecordKey[]> {
+    const ownership = this.deps.ownership;
+    if (!ownership) return [];
+    const claimed: RecordKey[] = [];
+    try {
+      for (const key of keys) {
+        await ownership.claim(key);
+        claimed.push(key);
+      }
+    } catch (err) {
+      for (const key of claimed) if (!this.entries.has(nameOf(key))) ownership.released(key);
+      throw err;
+    }
+    return claimed;
+  }
+
+  private async deleteClaimed<T>(
+    datasetId: string,
+    recordIds: readonly string[] | null,
+    deleteRows: () => Promise<T>,
+  ): Promise<T> {
     const names = recordIds?.map((recordId) => nameOf({ datasetId, recordId })) ?? [];
     const mark = (m: Map<string, number>, k: string, d: number) => {
       const n = (m.get(k) ?? 0) + d;
@@ -453,6 +521,7 @@ export class RoomManager {
           await room.durable.barrier();
           room.destroy();
           this.emit("unloaded", { ...entry.key });
+          this.deps.ownership?.released(entry.key);
         }),
       );
       const result = await deleteRows();
@@ -489,6 +558,7 @@ export class RoomManager {
         if (!ok) this.deps.logger.error("flush at shutdown failed; the log keeps the updates", { ...room.key });
         room.durable.abort();
         room.destroy();
+        this.deps.ownership?.released(room.key);
       }),
     );
     this.entries.clear();

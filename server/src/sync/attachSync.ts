@@ -11,7 +11,7 @@ import { resolveLimits, type SyncLimits } from "./limits.js";
 import { recordDocLoader } from "./loadDoc.js";
 import { WsRoomSocket } from "./wsSocket.js";
 import type { Persister } from "../persist/index.js";
-import type { DocLoader, SyncLibrary } from "./ports.js";
+import type { DocLoader, PipedConnection, RoomOwnership, SyncLibrary, SyncRouting } from "./ports.js";
 import { RoomManager } from "./RoomManager.js";
 import { describeRequest, parseSyncRoute, refuseUpgrade } from "./upgrade.js";
 
@@ -28,6 +28,8 @@ export interface SyncDeps {
   readonly logger?: Logger;
   /** How a record document is loaded; the default is snapshot + log tail, or rows + an immediate snapshot. */
   readonly loadDoc?: DocLoader;
+  /** Scaled mode: rooms load only under the record's lease, and upgrades for records owned elsewhere are piped there. */
+  readonly cluster?: { readonly ownership: RoomOwnership; readonly routing: SyncRouting };
 }
 
 export interface SyncEndpoint {
@@ -60,7 +62,11 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     clock,
     limits,
     logger,
+    ...(deps.cluster ? { ownership: deps.cluster.ownership } : {}),
   });
+  const routing = deps.cluster?.routing ?? null;
+  /** Connections piped to the record's owner in another process (scaled mode). */
+  const pipes = new Set<PipedConnection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, perMessageDeflate: false });
   /** Each live connection and its socket (the keep-alive pings the socket). */
   const live = new Map<Connection, WsRoomSocket>();
@@ -97,7 +103,9 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     if (!route) return;
     if (closing) return refuseUpgrade(socket, 503, "server shutting down", { "Retry-After": "5" });
     if (route.kind === "malformed") return refuseUpgrade(socket, 404, "expected /sync/<datasetId>/<recordId>");
-    const identity = await identify(req);
+    // A peer's forwarded upgrade carries the identity it authenticated (and counted) at its edge, signed.
+    const forwarded = routing?.forwardedIdentity(req) ?? null;
+    const identity = forwarded ?? (await identify(req));
     if (isRefusal(identity)) return refuseUpgrade(socket, identity.refuse, identity.message, identity.headers);
     const release = admit(route.key);
     if (!release) return refuseUpgrade(socket, 503, "too many connections", { "Retry-After": "5" });
@@ -110,6 +118,27 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
     }
     if (closing) return refuseUpgrade(socket, 503, "server shutting down", { "Retry-After": "5" });
     if (socket.destroyed) return;
+    if (routing) {
+      const placement = await routing.place(route.key, forwarded !== null);
+      if (placement.kind === "unavailable")
+        return refuseUpgrade(socket, 503, placement.message, { "Retry-After": "1" });
+      if (socket.destroyed) return;
+      if (placement.kind === "peer") {
+        const pipe = routing.forward(req, socket, identity, placement.url, (onClient) =>
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            upgraded = true;
+            socket.off("error", onSocketError);
+            onClient(ws);
+          }),
+        );
+        pipes.add(pipe);
+        void pipe.done.then(() => {
+          pipes.delete(pipe);
+          release();
+        });
+        return;
+      }
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded = true;
       // From here on `ws` owns the socket and its errors.
@@ -167,7 +196,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
   return {
     rooms,
     get connectionCount() {
-      return live.size;
+      return live.size + pipes.size;
     },
     async close() {
       if (closing) return;
@@ -176,6 +205,7 @@ export function attachSync(server: Server, deps: SyncDeps): SyncEndpoint {
       pinger.cancel();
       keepAlive.cancel();
       for (const conn of [...live.keys()]) conn.close(CloseCode.goingAway, "server shutting down");
+      for (const pipe of [...pipes]) pipe.close(CloseCode.goingAway, "server shutting down");
       await rooms.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -10,7 +10,9 @@ export type RoomErrorReason =
   /** The endpoint is shutting down. */
   | "closing"
   /** Loading the record document failed. */
-  | "load_failed";
+  | "load_failed"
+  /** Scaled mode: another live process owns the record (holds its lease). */
+  | "elsewhere";
 
 export class RoomError extends Error {
   override name = "RoomError";

@@ -1,7 +1,11 @@
 import type * as Y from "yjs";
 import type { DatasetHandle } from "@tessera/dataset";
 import type { RecordKey } from "@tessera/storage";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket } from "ws";
 import type { Persister } from "../persist/index.js";
+import type { Identity, Refusal } from "./identity.js";
 
 /**
  * What the sync endpoint needs from its neighbours, stated narrowly so each can be replaced (the
@@ -32,3 +36,45 @@ export type DocLoader = (dataset: DatasetHandle, key: RecordKey, hooks?: LoadHoo
 
 /** What a room needs of the persister (`InProcessPersister`, `ChildProcessPersister`): flush, then the room trims. */
 export type SyncPersister = Pick<Persister, "flush">;
+
+/**
+ * Scaled mode (docs/ARCHITECTURE.md §6): a record's room may load only in the process that holds the record's
+ * lease. `claim` resolves once this process holds it (taking it when free or when its holder died) and throws
+ * a `RoomError` with reason `elsewhere` when another live process does; `released` is called once the room
+ * is gone (after its last flush, or after a failed load) so the lease can go too. Absent: one process, no lease.
+ */
+export interface RoomOwnership {
+  claim(key: RecordKey): Promise<void>;
+  released(key: RecordKey): void;
+}
+
+/** Where a sync upgrade is served: here, piped to the owner at `url`, or refused for now (503, retry). */
+export type Placement =
+  | { readonly kind: "here" }
+  | { readonly kind: "peer"; readonly url: string }
+  | { readonly kind: "unavailable"; readonly message: string };
+
+/** A client's websocket piped to another process. */
+export interface PipedConnection {
+  readonly done: Promise<void>;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * Scaled mode at the sync endpoint's door: who a forwarded upgrade is (signed by a peer process), where a
+ * record is served, and the pipe to its owner. Absent: every upgrade is served here.
+ */
+export interface SyncRouting {
+  /** The identity a peer forwarded with this upgrade; null when the upgrade comes from a client directly. */
+  forwardedIdentity(req: IncomingMessage): Identity | Refusal | null;
+  /** Where `key` is served; a forwarded upgrade is never forwarded again (`forwarded`). */
+  place(key: RecordKey, forwarded: boolean): Promise<Placement>;
+  /** Pipes the client's upgrade to the owner at `url` as `identity`; `accept` completes the client's upgrade. */
+  forward(
+    req: IncomingMessage,
+    socket: Duplex,
+    identity: Identity,
+    url: string,
+    accept: (onClient: (ws: WebSocket) => void) => void,
+  ): PipedConnection;
+}

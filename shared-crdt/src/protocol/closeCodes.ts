@@ -23,5 +23,10 @@ export const CloseCode = {
   /** Server overloaded or shutting down; the client should back off. */
   tryLater: 1013,
   internalError: 1011,
+  /**
+   * Scaled mode: this process stopped serving the record (its lease was lost, or the owner a connection was
+   * forwarded to went away); another process owns it now. Reconnect (any process) and resync.
+   */
+  ownerLost: 4503,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

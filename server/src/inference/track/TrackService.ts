@@ -36,6 +36,12 @@ export interface TrackServiceOptions {
   readonly docs: RecordDocsPort;
   readonly logger?: Logger;
   readonly onChange?: (job: TrackJob) => void;
+  /**
+   * At most this many frames a second per run (default {@link DEFAULT_MAX_FPS}; 0 or Infinity: no
+   * pacing). Each frame costs the event loop a document write and its relay; unpaced, a tiny model
+   * tracks 50–60 frames a second and the editors' confirmations wait behind those writes.
+   */
+  readonly maxFramesPerSecond?: number;
 }
 
 export class TrackRunError extends Error {
@@ -53,6 +59,8 @@ export const MAX_TRACK_FRAMES = 1000;
 const RUNNING_PER_SERVER = 4;
 const KEPT_RUNS = 200;
 const PROGRESS_EVERY_MS = 250;
+/** A person reviews proposals far slower than this; it keeps a run's share of the event loop small. */
+const DEFAULT_MAX_FPS = 20;
 /** Frames are sent to the worker with their longest side at most this (boxes stay in view pixels). */
 const WORK_SIDE = 1024;
 
@@ -285,7 +293,13 @@ export class TrackService {
         return { fr, p };
       };
       let next = decodeAt(initial.start_frame + 1);
+      const fps = this.options.maxFramesPerSecond ?? DEFAULT_MAX_FPS;
+      const frameGapMs = fps > 0 && Number.isFinite(fps) ? 1000 / fps : 0;
+      let frameStartedAt = performance.now();
       for (let f = initial.start_frame + 1; ; f++) {
+        const wait = frameStartedAt + frameGapMs - performance.now();
+        if (wait > 1) await new Promise<void>((resolve) => setTimeout(resolve, wait));
+        frameStartedAt = performance.now();
         if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
         if (fixed !== null && f >= fixed)
           return finish("done", "keyframe", `${done} frames, up to the keyframe on ${fixed}`);
@@ -315,18 +329,26 @@ export class TrackService {
           ? await this.maskIn(handle.id, initial.segmentation_model, current.fr.id, tracked)
           : undefined;
         if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
-        await this.options.docs.edit(handle.id, initial.record_id, who, (doc) => {
-          outcome = writeTrackedFrame(doc, handle.schema, initial.record_id, who.id, {
-            trackletId: initial.tracklet_id,
-            model: initial.model,
-            jobId,
-            frame: current.fr,
-            size: frame.size,
-            box: tracked,
-            score: step.score,
-            ...(mask ? { mask } : {}),
-          });
-        });
+        await this.options.docs.edit(
+          handle.id,
+          initial.record_id,
+          who,
+          (doc) => {
+            outcome = writeTrackedFrame(doc, handle.schema, initial.record_id, who.id, {
+              trackletId: initial.tracklet_id,
+              model: initial.model,
+              jobId,
+              frame: current.fr,
+              size: frame.size,
+              box: tracked,
+              score: step.score,
+              ...(mask ? { mask } : {}),
+            });
+            // Durable is enough: a fold per frame would cost a LanceDB write per frame and slow the
+            // editors' confirmations; the room folds the run's frames on its usual schedule.
+          },
+          { fold: false },
+        );
         const written = outcome as ReturnType<typeof writeTrackedFrame>;
         if (written === "track_gone")
           return finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
