@@ -34,6 +34,7 @@ const SCENARIO_OPTIONS = {
   inference: ["images", "clicks", "clickers", "edits", "click-hz"],
   preannotate: ["records", "edits"],
   track: ["frames", "edits"],
+  cluster: ["processes", "clients", "rate", "awareness-hz", "records", "record-rate", "duration", "warmup-s"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ScenarioName = keyof typeof SCENARIO_OPTIONS;

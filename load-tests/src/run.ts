@@ -7,6 +7,7 @@ import { nowMs } from "./clock.js";
 import type { ProcessProfile } from "./inspectorProfile.js";
 import { runAttacks } from "./scenarios/attacks.js";
 import { runBrowseScenario } from "./scenarios/browseScenario.js";
+import { runCluster } from "./scenarios/cluster.js";
 import type { ScenarioContext, ScenarioOutput, Table } from "./scenarios/common.js";
 import { runCrash } from "./scenarios/crash.js";
 import { runFanout } from "./scenarios/fanout.js";
@@ -42,6 +43,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
   inference: runInference,
   preannotate: runPreannotate,
   track: runTrack,
+  cluster: runCluster,
 };
 
 const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all> [--json] [--full] [--profile] [--seed N] [--at REF] [scenario options]
@@ -57,7 +59,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
   inference --images N --clicks N --clickers N --edits N --click-hz N
   preannotate --records N --edits N
-  track --frames N --edits N`;
+  track --frames N --edits N
+  cluster --processes 1,2,3 --clients N --rate N --awareness-hz N --records N --record-rate N --duration S --warmup-s S`;
 
 function machine() {
   const cpus = os.cpus();

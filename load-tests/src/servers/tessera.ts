@@ -16,6 +16,8 @@ export interface TesseraOptions {
   readonly inspectPort?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
+  /** `--redis URL`: the scaled mode (one of several processes sharing DATA_DIR through Redis). */
+  readonly redisUrl?: string;
 }
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -49,6 +51,7 @@ export async function startTessera(options: TesseraOptions): Promise<BenchServer
       "127.0.0.1",
       "--port",
       String(port),
+      ...(options.redisUrl ? ["--redis", options.redisUrl] : []),
     ],
     cwd: root,
     env: {
