@@ -108,6 +108,11 @@ export class ScaledMode {
     return this.registry.processId;
   }
 
+  /** This process's one entry in the registry (id, heartbeat): the people side (`LiveCluster`) shares it. */
+  get processEntry(): ProcessRegistry {
+    return this.registry;
+  }
+
   /** Registers this process at `url` (peers forward there) and starts renewing its leases. */
   async register(url: string): Promise<void> {
     await this.registry.start({
