@@ -29,6 +29,8 @@ export interface LiveKeys {
   liveConns(processId: string): string;
   /** Upgrade and live-handshake attempts of a client address (token bucket). */
   upgradeAddress(address: string): string;
+  /** The lock around one append to a file several processes append to (`RedisAppendLock`). */
+  appendLock(name: string): string;
   /** Login attempts of a client address (token bucket) and failures of a username (backoff). */
   loginAddress(address: string): string;
   loginName(name: string): string;
@@ -52,6 +54,7 @@ function liveKeys(prefix = "tessera:"): LiveKeys {
     liveConnProcs: `${prefix}live:conns:procs`,
     liveConns: (id) => `${prefix}live:conns:${id}`,
     upgradeAddress: (a) => `${prefix}upgrade:addr:${enc(a)}`,
+    appendLock: (n) => `${prefix}append:lock:${enc(n)}`,
     loginAddress: (a) => `${prefix}login:addr:${enc(a)}`,
     loginName: (n) => `${prefix}login:name:${enc(n)}`,
     presence: (ds) => `${prefix}presence:${enc(ds)}`,

@@ -5,6 +5,7 @@ import type { LiveConnectionCounts, PresenceBook } from "../../live/LiveHub.js";
 import { ClusterLiveConnections } from "./ClusterLiveConnections.js";
 import { ClusterPresence } from "./ClusterPresence.js";
 import type { LiveCluster } from "./LiveCluster.js";
+import { RedisAppendLock } from "./RedisAppendLock.js";
 
 /**
  * The live channel of the scaled mode (SPEC L-CLUSTER): socket.io's Redis adapter carries every emit to a dataset's
@@ -35,4 +36,17 @@ export function clusterLiveChannel(
     }),
   );
   return { adapter, presence, connections };
+}
+
+/** The activity feed's appends of the scaled mode, one process at a time per dataset file (`RedisAppendLock`). */
+export function activityAppendLock(
+  cluster: LiveCluster,
+  logger: Logger,
+): (fileName: string, write: () => Promise<void>) => Promise<void> {
+  const lock = new RedisAppendLock(cluster, (err) =>
+    logger.warn("activity append lock: Redis failed (an append then goes without the lock; a held one expires)", {
+      error: err instanceof Error ? err.message : String(err),
+    }),
+  );
+  return (fileName, write) => lock.run(`activity/${fileName}`, write);
 }
