@@ -203,7 +203,7 @@ export class LiveCluster {
 }
 
 /** A Redis URL without its password, for messages. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
