@@ -187,6 +187,43 @@ describe("scaled mode: live connections per user across processes (single-user m
     }
   });
 
+  it("a process paused past its registry heartbeat (SIGSTOP) writes its live counts again when it resumes", async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const paused = await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url });
+    const open: Socket[] = [];
+    try {
+      for (let i = 0; i < LIVE_PER_USER; i++) open.push(await admitted(i % 2 === 0 ? a : paused, "Pat"));
+      expect(await refusal(b, "Pat")).toBe(TOO_MANY);
+      paused.child.kill("SIGSTOP");
+      // Its heartbeat expires: its 16 stop counting, B admits Pat again.
+      const extra = await waitFor(
+        async () => {
+          const r = await handshake(b, "Pat");
+          return r.ok ? r.socket : undefined;
+        },
+        "Pat admitted while the paused process's heartbeat is gone",
+        15_000,
+      );
+      extra.disconnect();
+      await waitFor(
+        async () => (await countedInRedis(client, "guest:pat")) === LIVE_PER_USER / 2 || undefined,
+        "the extra place given back",
+      );
+      paused.child.kill("SIGCONT");
+      // Its next beat finds its key gone: the registry says so and its counts are written again.
+      await waitFor(
+        async () => (await countedInRedis(client, "guest:pat")) === LIVE_PER_USER || undefined,
+        "the resumed process's counts written again",
+        15_000,
+      );
+      expect(await refusal(b, "Pat")).toBe(TOO_MANY);
+    } finally {
+      paused.child.kill("SIGCONT");
+      for (const s of open) s.disconnect();
+      await paused.kill("SIGKILL");
+    }
+  });
+
   it("while one user floods handshakes over the processes, another's stay fast and memory stays bounded (p50/p99, RSS printed)", async () => {
     const measure = async (n: number): Promise<number[]> => {
       const ms: number[] = [];
