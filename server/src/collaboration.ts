@@ -33,7 +33,7 @@ import type { ScaledMode } from "./cluster/ScaledMode.js";
 import type { RoomManager } from "./sync/RoomManager.js";
 import path from "node:path";
 import type { LiveCluster } from "./cluster/live/LiveCluster.js";
-import { clusterLiveChannel } from "./cluster/live/liveChannel.js";
+import { activityAppendLock, clusterLiveChannel } from "./cluster/live/liveChannel.js";
 
 export interface CollaborationOptions {
   readonly dataDir: string;
@@ -139,6 +139,7 @@ export function startCollaboration(server: Server, options: CollaborationOptions
     onError: (msg, err) => logger.error(msg, { error: String(err) }),
     clock: activityClockOf(clock),
     shared,
+    ...(liveCluster ? { appendLock: activityAppendLock(liveCluster, logger) } : {}),
   });
   // Review threads and workflow stamps (SPEC RV): a rejection's reason opens a thread, the record's `comment` stays.
   const review = ReviewStore.in(dataDir, { clock, shared });

@@ -124,8 +124,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       `authentication is off (--no-auth / TESSERA_AUTH=off): the single-user mode listens on 127.0.0.1 only, not ${host}. Turn authentication on to serve a network.`,
     );
   }
+  // One clock for the library's memo ages and everything live (CollaborationOptions.clock).
+  const clock = (options.collaboration === false ? undefined : options.collaboration?.clock) ?? systemClock;
+  let scaled: ScaledMode | null = null;
+  if (options.redisUrl) {
+    if (options.collaboration === false)
+      throw new StartServerError("the scaled mode (--redis) serves live records: it needs collaboration on");
+    scaled = await ScaledMode.open({ redisUrl: options.redisUrl, logger, clock });
+  }
   // ── scaled mode, people side: accounts, sessions, limits and the live channel shared through Redis ──
-  const liveCluster = options.redisUrl ? await LiveCluster.open({ url: options.redisUrl, logger }) : null;
+  // It is the same process in the registry as the records side: one id, one heartbeat.
+  const liveCluster =
+    options.redisUrl && scaled
+      ? await LiveCluster.open({ url: options.redisUrl, logger, process: scaled.processEntry }).catch(
+          async (err: unknown) => {
+            await scaled?.close();
+            throw err;
+          },
+        )
+      : null;
   // ── end of the scaled mode's people side ──
   const auth = await AuthService.open(options.dataDir, options.auth, {
     logger,
@@ -133,6 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     shared: liveCluster ? sharedAuth(liveCluster, options.dataDir, logger) : null,
   }).catch(async (err: unknown) => {
     await liveCluster?.close();
+    await scaled?.close();
     throw err;
   });
   let firstAdmin: FirstAdmin | null = null;
@@ -141,21 +159,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     auth.close();
     await liveCluster?.close();
+    await scaled?.close();
     throw err;
-  }
-  // One clock for the library's memo ages and everything live (CollaborationOptions.clock).
-  const clock = (options.collaboration === false ? undefined : options.collaboration?.clock) ?? systemClock;
-  let scaled: ScaledMode | null = null;
-  if (options.redisUrl) {
-    if (options.collaboration === false)
-      throw new StartServerError("the scaled mode (--redis) serves live records: it needs collaboration on");
-    try {
-      scaled = await ScaledMode.open({ redisUrl: options.redisUrl, logger, clock });
-    } catch (err) {
-      auth.close();
-      await liveCluster?.close();
-      throw err;
-    }
   }
   const library = createLibraryAdapter(options.dataDir, { logger, now: () => clock.now() });
   // Only the front door listens on `server`; the endpoints attach to `endpoints`, which never

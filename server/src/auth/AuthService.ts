@@ -436,7 +436,7 @@ export class AuthService {
     datasetId: string | null,
   ): Promise<{ principal: Principal; sessionDigest: string | null; refusal: UpgradeRefusal | null }> {
     const address = clientAddress(req, this.trustProxy);
-    const rate = this.connections.attempt(address);
+    const rate = await this.connections.attemptAnywhere(address);
     if (rate) return { principal: ANONYMOUS, sessionDigest: null, refusal: guardRefusal(rate) };
     const a = await this.authenticate(req, { upgrade: true });
     if (a.principal.kind === "anonymous")
@@ -484,7 +484,7 @@ export class AuthService {
   /** The live channel's identity hook (cookie, `Authorization`, or `auth.token` in the handshake). */
   readonly identifyLive: LiveIdentify = async (req, handshake) => {
     const datasetId = typeof handshake.datasetId === "string" ? handshake.datasetId : null;
-    const rate = this.connections.attempt(clientAddress(req, this.trustProxy));
+    const rate = await this.connections.attemptAnywhere(clientAddress(req, this.trustProxy));
     if (rate) throw new LiveError("too_many", `${rate.message}; retry in ${rate.retryAfterSeconds} s`);
     let principal: Principal;
     if (this.mode === "off") {

@@ -49,6 +49,8 @@ export type SharedAdmission = "ok" | "user" | "address";
 export interface SharedConnectionCounts {
   admit(username: string, address: string, limits: { perUser: number; perAddress: number }): Promise<SharedAdmission>;
   release(username: string, address: string): void;
+  /** One upgrade attempt from `address` in the shared bucket: 0 when granted, else the seconds to wait. */
+  takeAttempt(address: string, burst: number, perSecond: number): Promise<number>;
 }
 
 const tooManyFromAddress = (): GuardRefusal => ({
@@ -61,6 +63,12 @@ const tooManyForUser = (): GuardRefusal => ({
   status: 503,
   message: "too many connections for this user",
   retryAfterSeconds: 5 + Math.floor(Math.random() * 10),
+});
+
+const attemptRefusal = (wait: number): GuardRefusal => ({
+  status: 503,
+  message: "too many connection attempts from this address",
+  retryAfterSeconds: wait,
 });
 
 export class ConnectionGuard {
@@ -80,9 +88,23 @@ export class ConnectionGuard {
   /** Counts one upgrade attempt from `address`; a refusal when it is over its rate. Checked before anything else. */
   attempt(address: string): GuardRefusal | null {
     const wait = this.attempts.take(address);
-    return wait > 0
-      ? { status: 503, message: "too many connection attempts from this address", retryAfterSeconds: wait }
-      : null;
+    return wait > 0 ? attemptRefusal(wait) : null;
+  }
+
+  /**
+   * {@link attempt} over every process when the counts are shared (the scaled mode): this process's
+   * bucket first (a refusal there needs no round trip, and bounds what a flood sends to Redis), then
+   * the shared one.
+   */
+  async attemptAnywhere(address: string): Promise<GuardRefusal | null> {
+    const local = this.attempt(address);
+    if (local || !this.shared || this.limits.upgradeBurstPerAddress === Infinity) return local;
+    const wait = await this.shared.takeAttempt(
+      address,
+      this.limits.upgradeBurstPerAddress,
+      this.limits.upgradesPerSecondPerAddress,
+    );
+    return wait > 0 ? attemptRefusal(wait) : null;
   }
 
   /** Admits an authenticated upgrade, counted until `socket` closes; a refusal when a cap is reached. */

@@ -23,8 +23,13 @@ import type { SyncLimits } from "../sync/limits.js";
 import type { PipedConnection, RoomOwnership, SyncRouting } from "../sync/ports.js";
 import { FencedLogReporter } from "./fencedLog.js";
 import { forwardUpgrade } from "./forward.js";
+import { redactUrl } from "./live/LiveCluster.js";
 import { RecordOwnership } from "./RecordOwnership.js";
 import { ForwardSigner } from "./signing.js";
+
+export class ScaledModeError extends Error {
+  override name = "ScaledModeError";
+}
 
 export interface ScaledModeOptions {
   readonly redisUrl: string;
@@ -100,12 +105,19 @@ export class ScaledMode {
       return new ScaledMode(redis, secret, options);
     } catch (err) {
       redis.disconnect();
-      throw err;
+      throw new ScaledModeError(
+        `cannot reach Redis at ${redactUrl(options.redisUrl)}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
   get processId(): string {
     return this.registry.processId;
+  }
+
+  /** This process's one entry in the registry (id, heartbeat): the people side (`LiveCluster`) shares it. */
+  get processEntry(): ProcessRegistry {
+    return this.registry;
   }
 
   /** Registers this process at `url` (peers forward there) and starts renewing its leases. */

@@ -56,6 +56,12 @@ export class ActivityLog {
        * they appended since (the tail after the bytes already read).
        */
       shared?: boolean;
+      /**
+       * The scaled mode: runs one append to a dataset's file (named by the file's name) under a
+       * lock every process takes (`RedisAppendLock`): appends from several processes never tear
+       * or overwrite each other's lines, NFS included.
+       */
+      appendLock?: (fileName: string, write: () => Promise<void>) => Promise<void>;
     } = {},
   ) {}
 
@@ -160,11 +166,13 @@ export class ActivityLog {
     if (list.length > keep) list.splice(0, list.length - keep);
     this.recent.set(entry.datasetId, list);
     const file = this.file(entry.datasetId);
+    const write = async () => {
+      await fs.mkdir(this.dir, { recursive: true });
+      await fs.appendFile(file, `${JSON.stringify(entry)}\n`);
+    };
+    const lock = this.options.appendLock;
     this.writes = this.writes
-      .then(async () => {
-        await fs.mkdir(this.dir, { recursive: true });
-        await fs.appendFile(file, `${JSON.stringify(entry)}\n`);
-      })
+      .then(() => (lock ? lock(path.basename(file), write) : write()))
       .catch((err: unknown) => {
         // The feed is an audit trail, not the annotations: report and keep serving.
         (this.options.onError ?? console.error)(`activity log: cannot append to ${file}`, err);

@@ -85,6 +85,17 @@ export interface PresenceBook {
 }
 
 /**
+ * The live connections per user over every process of the scaled mode
+ * (`server/src/cluster/live/ClusterLiveConnections.ts`), so the per-user cap holds over all of them.
+ */
+export interface LiveConnectionCounts {
+  /** Takes a place for one more connection of `userId` when fewer than `max` are open anywhere; rejects when it cannot tell. */
+  admit(userId: string, max: number): Promise<boolean>;
+  /** Gives a place back (the connection closed). */
+  release(userId: string): void;
+}
+
+/**
  * Who a live connection is, from its handshake request and `auth` payload; `null` (or a thrown
  * {@link LiveError}) refuses it. With accounts: `AuthService.identifyLive` (server/src/auth).
  */
@@ -99,6 +110,8 @@ export class LiveError extends Error {
     super(message);
   }
 }
+
+const tooManyLive = () => new LiveError("too_many", "too many live connections for this user");
 
 interface ConnData {
   datasetId: string;
@@ -148,9 +161,14 @@ export class LiveHub {
       recordExists?: (datasetId: string, recordId: string) => Promise<boolean>;
       /**
        * The scaled mode: socket.io's adapter that carries every room emit to the other processes
-       * (`@socket.io/redis-adapter`), and the presence of the whole cluster.
+       * (`@socket.io/redis-adapter`), the presence of the whole cluster, and the connections per
+       * user counted over it.
        */
-      cluster?: { readonly adapter: NonNullable<ServerOptions["adapter"]>; readonly presence: PresenceBook };
+      cluster?: {
+        readonly adapter: NonNullable<ServerOptions["adapter"]>;
+        readonly presence: PresenceBook;
+        readonly connections: LiveConnectionCounts;
+      };
     },
   ) {
     this.io = new Server<LiveClientToServer, LiveServerToClient, Record<string, never>, ConnData>(http, {
@@ -224,10 +242,12 @@ export class LiveHub {
     if (!user) throw new LiveError("unauthorized", "authentication required");
     if (!(await this.deps.datasetExists(datasetId)))
       throw new LiveError("unknown_dataset", `dataset ${datasetId} not found`);
+    const max = this.deps.maxConnectionsPerUser ?? 32;
     let open = 0;
     for (const s of this.nsp.sockets.values()) if (s.data?.user?.id === user.id) open++;
-    if (open >= (this.deps.maxConnectionsPerUser ?? 32))
-      throw new LiveError("too_many", "too many live connections for this user");
+    if (open >= max) throw tooManyLive();
+    const counts = this.deps.cluster?.connections;
+    if (counts) await this.admitAnywhere(socket, counts, user.id, max);
     socket.data = {
       datasetId,
       user,
@@ -241,6 +261,32 @@ export class LiveHub {
         since: this.now(),
       },
     };
+  }
+
+  /**
+   * The scaled mode: a place among the user's connections over every process, given back once when the
+   * connection ends. The transport is watched too: a client gone during the handshake never connects
+   * (no `disconnect`), but its transport closes.
+   */
+  private async admitAnywhere(
+    socket: LiveSocket,
+    counts: LiveConnectionCounts,
+    userId: string,
+    max: number,
+  ): Promise<void> {
+    if (!(await counts.admit(userId, max))) throw tooManyLive();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      counts.release(userId);
+    };
+    if (socket.conn.readyState !== "open") {
+      release();
+      throw new LiveError("bad_request", "the connection closed during its handshake");
+    }
+    socket.conn.once("close", release);
+    socket.once("disconnect", release);
   }
 
   /** This process's connections on a dataset. */

@@ -56,6 +56,7 @@ export class ProcessRegistry {
   private readonly renewMs: number;
   private timer: NodeJS.Timeout | null = null;
   private own: ProcessInfo | null = null;
+  private readonly afterBeatLost = new Set<() => void>();
 
   constructor(
     private readonly redis: Redis,
@@ -78,8 +79,23 @@ export class ProcessRegistry {
     this.timer.unref();
   }
 
+  /** Renews the heartbeat; when it had expired (the first beat, a long pause), tells {@link onBeatLost}'s listeners. */
   private async beat(): Promise<void> {
-    if (this.own) await this.redis.set(this.keys.proc(this.processId), JSON.stringify(this.own), "PX", this.ttlMs);
+    if (!this.own) return;
+    const key = this.keys.proc(this.processId);
+    const text = JSON.stringify(this.own);
+    if ((await this.redis.set(key, text, "PX", this.ttlMs, "XX")) === "OK") return;
+    await this.redis.set(key, text, "PX", this.ttlMs);
+    for (const fn of this.afterBeatLost) fn();
+  }
+
+  /**
+   * Called when this process's heartbeat had lapsed (also at its first beat): the others may have
+   * dropped what they keep per live process (counts, presence), which must be written again.
+   */
+  onBeatLost(fn: () => void): () => void {
+    this.afterBeatLost.add(fn);
+    return () => this.afterBeatLost.delete(fn);
   }
 
   async alive(processId: string): Promise<boolean> {

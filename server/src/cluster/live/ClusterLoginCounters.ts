@@ -1,28 +1,12 @@
 import type { SharedLoginCounters } from "../../auth/LoginGate.js";
 import type { LiveCluster } from "./LiveCluster.js";
+import { takeToken } from "./tokenBucket.js";
 
 /**
  * The login limits of the scaled mode, in Redis so every process counts the same attempts
  * (`LoginGate`'s address bucket and per-name backoff). Times come from Redis's clock (`TIME`), so
  * processes on machines whose clocks differ agree.
  */
-
-// A token bucket: `burst` attempts, refilled at `perMinute`; returns 0 or the seconds to wait.
-const TAKE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local burst = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2]) / 60000
-local h = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(h[1]) or burst
-local at = tonumber(h[2]) or now
-tokens = math.min(burst, tokens + (now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate / 1000)) end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
-return wait
-`;
 
 // After `free` failures each further one locks the name for base · 2^k ms (up to max).
 const FAILED = `
@@ -48,10 +32,8 @@ return math.ceil((u - now) / 1000)
 export class ClusterLoginCounters implements SharedLoginCounters {
   constructor(private readonly cluster: LiveCluster) {}
 
-  async takeAddress(address: string, burst: number, perMinute: number): Promise<number> {
-    if (burst === Infinity || perMinute === Infinity) return 0;
-    const r = await this.cluster.redis.eval(TAKE, 1, this.cluster.keys.loginAddress(address), burst, perMinute);
-    return Number(r);
+  takeAddress(address: string, burst: number, perMinute: number): Promise<number> {
+    return takeToken(this.cluster.redis, this.cluster.keys.loginAddress(address), burst, perMinute);
   }
 
   async nameWait(name: string): Promise<number> {

@@ -1,13 +1,15 @@
-import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { redisKeys } from "@tessera/storage";
 import type { AuthEvent } from "../../auth/shared.js";
 import type { Logger } from "../../logger.js";
 
 /**
  * The people side of the scaled mode (docs/ARCHITECTURE.md §6 "Accounts, sessions, limits, live
- * channel"): one web process's connections to the shared Redis, its heartbeat, and the auth bus
- * every process listens on (account changes, kicks). Sessions, connection counts, login counters
- * and live presence build on it (the other modules of this folder).
+ * channel"): one web process's connections to the shared Redis and the auth bus every process
+ * listens on (account changes, kicks). Sessions, connection counts, login counters and live
+ * presence build on it (the other modules of this folder). Which processes are alive is the
+ * cluster's one process registry (`ProcessRegistry`, `tessera:proc:<id>`): the people side uses
+ * this process's entry in it, so a process has one id, one heartbeat and one notion of "dead".
  */
 
 /** Redis key names of the people side, all under the cluster prefix (default `tessera:`). */
@@ -17,11 +19,18 @@ export interface LiveKeys {
   session(digest: string): string;
   /** The match pattern of every session key (SCAN). */
   readonly sessionPattern: string;
-  /** A live web process (PX heartbeat). */
+  /** A live process: its heartbeat in the process registry (PX). */
   alive(processId: string): string;
   /** Processes that hold open websockets (set), and one process's open websockets per user / address (hash). */
   readonly connProcs: string;
   conns(processId: string): string;
+  /** The same for live-channel connections: processes holding some (set), one process's per user (hash). */
+  readonly liveConnProcs: string;
+  liveConns(processId: string): string;
+  /** Upgrade and live-handshake attempts of a client address (token bucket). */
+  upgradeAddress(address: string): string;
+  /** The lock around one append to a file several processes append to (`RedisAppendLock`). */
+  appendLock(name: string): string;
   /** Login attempts of a client address (token bucket) and failures of a username (backoff). */
   loginAddress(address: string): string;
   loginName(name: string): string;
@@ -39,9 +48,13 @@ function liveKeys(prefix = "tessera:"): LiveKeys {
     prefix,
     session: (d) => `${prefix}sessions:${d}`,
     sessionPattern: `${prefix}sessions:*`,
-    alive: (id) => `${prefix}live:proc:${id}`,
+    alive: redisKeys(prefix).proc,
     connProcs: `${prefix}conns:procs`,
     conns: (id) => `${prefix}conns:${id}`,
+    liveConnProcs: `${prefix}live:conns:procs`,
+    liveConns: (id) => `${prefix}live:conns:${id}`,
+    upgradeAddress: (a) => `${prefix}upgrade:addr:${enc(a)}`,
+    appendLock: (n) => `${prefix}append:lock:${enc(n)}`,
     loginAddress: (a) => `${prefix}login:addr:${enc(a)}`,
     loginName: (n) => `${prefix}login:name:${enc(n)}`,
     presence: (ds) => `${prefix}presence:${enc(ds)}`,
@@ -76,13 +89,21 @@ class LiveClusterError extends Error {
   override name = "LiveClusterError";
 }
 
+/** This process's entry in the cluster's process registry (`ProcessRegistry` of `@tessera/storage`). */
+export interface ProcessBeat {
+  readonly processId: string;
+  /** Whether a process's heartbeat is in the registry. */
+  alive(processId: string): Promise<boolean>;
+  /** Called when this process's heartbeat had lapsed (also at its first beat). */
+  onBeatLost(fn: () => void): () => void;
+}
+
 export interface LiveClusterOptions {
   readonly url: string;
   readonly logger: Logger;
   readonly prefix?: string;
-  /** How long a process counts as alive after its last heartbeat (default 5 s), and how often it beats (1.5 s). */
-  readonly ttlMs?: number;
-  readonly beatMs?: number;
+  /** This process in the registry (the scaled mode's `ScaledMode.registry`): its id and heartbeat. */
+  readonly process: ProcessBeat;
 }
 
 function connect(url: string, name: string, logger: Logger): Redis {
@@ -94,10 +115,8 @@ function connect(url: string, name: string, logger: Logger): Redis {
 
 export class LiveCluster {
   readonly keys: LiveKeys;
-  readonly processId = randomBytes(9).toString("base64url");
+  readonly processId: string;
   private readonly listeners = new Set<(e: AuthEvent) => void>();
-  private beat: NodeJS.Timeout | null = null;
-  private readonly afterBeatLost = new Set<() => void>();
   private closed = false;
 
   private constructor(
@@ -111,10 +130,7 @@ export class LiveCluster {
     private readonly options: LiveClusterOptions,
   ) {
     this.keys = liveKeys(options.prefix);
-  }
-
-  get ttlMs(): number {
-    return this.options.ttlMs ?? 5000;
+    this.processId = options.process.processId;
   }
 
   static async open(options: LiveClusterOptions): Promise<LiveCluster> {
@@ -128,7 +144,6 @@ export class LiveCluster {
     );
     try {
       await Promise.all([c.redis.connect(), c.sub.connect(), c.adapterPub.connect(), c.adapterSub.connect()]);
-      await c.heartbeat();
       await c.sub.subscribe(c.keys.authEvents);
     } catch (err) {
       c.disconnect();
@@ -144,34 +159,21 @@ export class LiveCluster {
       if (env.from === c.processId) return;
       for (const fn of c.listeners) fn(env.event);
     });
-    c.beat = setInterval(() => {
-      c.heartbeat().catch((err: unknown) =>
-        logger.warn("live heartbeat failed", { error: err instanceof Error ? err.message : String(err) }),
-      );
-    }, options.beatMs ?? 1500);
-    c.beat.unref();
     return c;
   }
 
-  /** Renews this process's heartbeat; when it had expired (a long pause), the owners of per-process state rewrite it. */
-  private async heartbeat(): Promise<void> {
-    const key = this.keys.alive(this.processId);
-    const renewed = await this.redis.set(key, String(process.pid), "PX", this.ttlMs, "XX");
-    if (renewed === "OK") return;
-    await this.redis.set(key, String(process.pid), "PX", this.ttlMs);
-    for (const fn of this.afterBeatLost) fn();
-  }
-
-  /** Called when this process's heartbeat had lapsed (also at the first beat): per-process state must be written again. */
+  /**
+   * Called when this process's heartbeat in the registry had lapsed (also at its first beat, once the
+   * process listens): the others may have dropped its per-process state, which must be written again.
+   */
   onBeatLost(fn: () => void): () => void {
-    this.afterBeatLost.add(fn);
-    return () => this.afterBeatLost.delete(fn);
+    return this.options.process.onBeatLost(fn);
   }
 
-  /** Whether a web process still beats. */
+  /** Whether a process still beats (this one: until {@link close}, also before its first beat). */
   async alive(processId: string): Promise<boolean> {
     if (processId === this.processId) return !this.closed;
-    return (await this.redis.exists(this.keys.alive(processId))) === 1;
+    return this.options.process.alive(processId);
   }
 
   /** Tells every other process (resolves once Redis took the message). */
@@ -189,24 +191,19 @@ export class LiveCluster {
     for (const r of [this.redis, this.sub, this.adapterPub, this.adapterSub]) r.disconnect();
   }
 
-  /** Stops beating, removes the heartbeat (this process's presence and counts are dropped by the others) and disconnects. */
+  /**
+   * Disconnects. The heartbeat is the registry's: when the process leaves it (`ScaledMode.close`),
+   * its presence and counts are dropped by the others.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.beat) clearInterval(this.beat);
-    this.beat = null;
-    try {
-      await this.redis.del(this.keys.alive(this.processId));
-    } catch (err) {
-      // Redis gone at shutdown: the heartbeat expires by itself within its TTL.
-      this.options.logger.warn("live heartbeat not removed at close", { error: (err as Error).message });
-    }
     this.disconnect();
   }
 }
 
 /** A Redis URL without its password, for messages. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
