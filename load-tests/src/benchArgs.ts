@@ -32,7 +32,7 @@ const SCENARIO_OPTIONS = {
   render: [],
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
   inference: ["images", "clicks", "clickers", "edits", "click-hz"],
-  preannotate: ["records", "edits"],
+  preannotate: ["records", "edits", "threshold", "model-dir", "image"],
   track: ["frames", "edits"],
   cluster: ["processes", "clients", "rate", "awareness-hz", "records", "record-rate", "duration", "warmup-s"],
 } as const satisfies Record<string, readonly string[]>;
