@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Fetches a real detector that a registry package ships and lays it out as a Tessera model folder:
- * `node scripts/fetch-real-model.mjs <dir> [--no-image] [--wheel FILE] [--image-wheel FILE]`.
+ * `node scripts/fetch-real-model.mjs <dir> [--no-image] [--no-pip] [--wheel FILE] [--image-wheel FILE]`.
  *
  * The model is NudeNet 3.4.2's `320n.onnx` (PyPI `nudenet==3.4.2`, 12 MB): an Ultralytics YOLOv8n
  * detection export (`images` [1, 3, H, W] → `output0` [1, 22, N], 18 classes, trained at 320) — the
@@ -15,7 +15,7 @@
  * the detector finds `FACE_FEMALE`. Every download is checked against the SHA-256 pinned below.
  *
  * The wheels are fetched with `python -m pip download --no-deps` when pip is there, otherwise over
- * HTTPS from PyPI's JSON API (the files pip would fetch); `--wheel` / `--image-wheel` take
+ * HTTPS from PyPI's JSON API (the files pip would fetch; `--no-pip` forces this); `--wheel` / `--image-wheel` take
  * already downloaded wheels instead. Then: `tessera models add DATA_DIR <dir>/nudenet-320n`, and
  * `TESSERA_REAL_MODEL_DIR=<dir>` runs the real-model test (docs/models.md, "Real models from registries").
  */
@@ -25,7 +25,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import yauzl from "yauzl";
+import { createRequire } from "node:module";
+
+// yauzl is the server package's zip reader (dataset uploads): resolved from there, not hoisting.
+const yauzl = createRequire(new URL("../server/package.json", import.meta.url))("yauzl");
 
 const MODEL = {
   package: "nudenet",
@@ -109,8 +112,8 @@ function hasPip() {
 }
 
 /** The wheel's bytes: pip when present, else PyPI's JSON API over HTTPS. */
-async function downloadWheel(spec) {
-  const python = hasPip();
+async function downloadWheel(spec, usePip) {
+  const python = usePip ? hasPip() : null;
   if (python) {
     const dir = mkdtempSync(join(tmpdir(), "tessera-fetch-"));
     try {
@@ -126,13 +129,16 @@ async function downloadWheel(spec) {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const meta = await fetch(`https://pypi.org/pypi/${spec.package}/${spec.version}/json`);
-  if (!meta.ok) throw new FetchError(`PyPI answered ${meta.status} for ${spec.package} ${spec.version}`);
+  // The project's JSON (every release's files); the per-version route is not served by every mirror.
+  const meta = await fetch(`https://pypi.org/pypi/${spec.package}/json`);
+  if (!meta.ok) throw new FetchError(`PyPI answered ${meta.status} for ${spec.package}`);
   const body = await meta.json();
-  const entry = (body.urls ?? []).find((u) => u.filename === spec.wheel);
+  const entry = (body.releases?.[spec.version] ?? []).find((u) => u.filename === spec.wheel);
   if (!entry) throw new FetchError(`PyPI lists no ${spec.wheel}`);
-  const res = await fetch(entry.url);
-  if (!res.ok) throw new FetchError(`${entry.url}: ${res.status}`);
+  // Mirrors may list the file relative to the JSON's address.
+  const fileUrl = new URL(entry.url, meta.url).href;
+  const res = await fetch(fileUrl);
+  if (!res.ok) throw new FetchError(`${fileUrl}: ${res.status}`);
   return checked(Buffer.from(await res.arrayBuffer()), spec.wheelSha256, spec.wheel);
 }
 
@@ -161,21 +167,21 @@ function unzipMember(zip, member) {
   });
 }
 
-async function wheelBytes(spec, localPath) {
+async function wheelBytes(spec, localPath, options) {
   if (localPath) return checked(readFileSync(localPath), spec.wheelSha256, localPath);
-  return downloadWheel(spec);
+  return downloadWheel(spec, options.pip !== false);
 }
 
 export async function fetchRealModel(dir, options = {}) {
   const modelDir = join(dir, MODEL_NAME);
   mkdirSync(modelDir, { recursive: true });
-  const wheel = await wheelBytes(MODEL, options.wheel);
+  const wheel = await wheelBytes(MODEL, options.wheel, options);
   const onnxFile = checked(await unzipMember(wheel, MODEL.member), MODEL.memberSha256, MODEL.member);
   writeFileSync(join(modelDir, "320n.onnx"), onnxFile);
   writeFileSync(join(modelDir, "LICENSE"), await unzipMember(wheel, MODEL.license));
   writeFileSync(join(modelDir, "manifest.json"), `${JSON.stringify(manifest(), null, 2)}\n`);
   if (options.image !== false) {
-    const imageWheel = await wheelBytes(IMAGE, options.imageWheel);
+    const imageWheel = await wheelBytes(IMAGE, options.imageWheel, options);
     const png = checked(await unzipMember(imageWheel, IMAGE.member), IMAGE.memberSha256, IMAGE.member);
     mkdirSync(join(dir, "images"), { recursive: true });
     writeFileSync(join(dir, "images", "astronaut.png"), png);
@@ -186,7 +192,7 @@ export async function fetchRealModel(dir, options = {}) {
 function usage(message) {
   if (message) process.stderr.write(`${message}\n`);
   process.stderr.write(
-    "usage: node scripts/fetch-real-model.mjs <dir> [--no-image] [--wheel FILE] [--image-wheel FILE]\n",
+    "usage: node scripts/fetch-real-model.mjs <dir> [--no-image] [--no-pip] [--wheel FILE] [--image-wheel FILE]\n",
   );
   process.exit(2);
 }
@@ -198,6 +204,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--no-image") options.image = false;
+    else if (a === "--no-pip") options.pip = false;
     else if (a === "--wheel" || a === "--image-wheel") {
       const v = args[++i];
       if (!v) usage(`${a} needs a file`);
