@@ -32,6 +32,15 @@ describe("preannotate bench options for a real model", () => {
     ]);
   });
 
+  it("inference accepts --model-dir for a real SAM pair (it was refused as an unknown option)", () => {
+    expect(parseBenchArgs(["inference", "--model-dir", "/tmp/sam", "--images", "6"]).rest).toEqual([
+      "--model-dir",
+      "/tmp/sam",
+      "--images",
+      "6",
+    ]);
+  });
+
   it("the real-model options stay refused by scenarios that do not read them", () => {
     expect(() => parseBenchArgs(["rooms", "--model-dir", "/tmp/m"])).toThrow(BenchArgsError);
   });
