@@ -31,8 +31,8 @@ const SCENARIO_OPTIONS = {
   import: ["records", "per-record", "formats"],
   render: [],
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
-  inference: ["images", "clicks", "clickers", "edits", "click-hz"],
-  preannotate: ["records", "edits"],
+  inference: ["images", "clicks", "clickers", "edits", "click-hz", "model-dir"],
+  preannotate: ["records", "edits", "threshold", "model-dir", "image"],
   track: ["frames", "edits"],
   cluster: ["processes", "clients", "rate", "awareness-hz", "records", "record-rate", "duration", "warmup-s"],
 } as const satisfies Record<string, readonly string[]>;

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Library } from "@tessera/dataset";
@@ -20,6 +20,9 @@ import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type 
  * (`--clickers` at once, each `--click-hz` clicks a second — 0: back to back —, one in four on a
  * view not yet embedded) against the same measurement with nothing running. The pass mark:
  * loaded p50 ≤ 1.2 × idle p50.
+ *
+ * `--model-dir DIR` runs a segmentation model folder of your own (a real SAM/MobileSAM pair with its
+ * manifest, docs/models.md) instead of the tiny pair, for real encoder and decoder figures.
  */
 interface InferenceParams {
   readonly images: number;
@@ -40,7 +43,10 @@ function png(width: number, height: number, rgb: readonly [number, number, numbe
   return rgbPng(width, height, () => rgb);
 }
 
-async function createDataset(images: number): Promise<{ root: string; dataDir: string }> {
+async function createDataset(
+  images: number,
+  modelDir: string | null,
+): Promise<{ root: string; dataDir: string; model: string }> {
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-inference-"));
   const dataDir = path.join(root, "data");
   const library = new Library(dataDir);
@@ -77,12 +83,18 @@ async function createDataset(images: number): Promise<{ root: string; dataDir: s
   await ds.add("records", records);
   await ds.add("images", rows);
   await library.close();
+  if (modelDir) {
+    const manifest = JSON.parse(await readFile(path.join(modelDir, "manifest.json"), "utf8")) as { name?: string };
+    const model = manifest.name ?? path.basename(modelDir);
+    await cp(modelDir, path.join(dataDir, "models", model), { recursive: true });
+    return { root, dataDir, model };
+  }
   execFileSync(process.execPath, [
     path.join(repoRoot, "scripts", "tiny-sam.mjs"),
     path.join(dataDir, "models", "tiny"),
     "tiny",
   ]);
-  return { root, dataDir };
+  return { root, dataDir, model: "tiny" };
 }
 
 interface ClickAnswer {
@@ -93,13 +105,13 @@ interface ClickAnswer {
   decoderMs: number;
 }
 
-async function click(server: BenchServer, view: number, x: number, y: number): Promise<ClickAnswer> {
+async function click(server: BenchServer, model: string, view: number, x: number, y: number): Promise<ClickAnswer> {
   const t0 = nowMs();
   const res = await fetch(`${server.url}/inference/image_mask_generation`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
-      model: "tiny",
+      model,
       dataset_id: DATASET,
       view_id: `img-${view}`,
       points: [[[x, y]]],
@@ -132,11 +144,14 @@ export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput
     clickHz: ctx.args.includes("--click-hz") ? Number(ctx.args[ctx.args.indexOf("--click-hz") + 1]) : 4,
   };
   if (!(Number.isFinite(params.clickHz) && params.clickHz >= 0)) throw new Error("--click-hz must be a number ≥ 0");
-  const data = await createDataset(params.images);
+  const modelAt = ctx.args.indexOf("--model-dir");
+  const modelDir = modelAt >= 0 ? (ctx.args[modelAt + 1] ?? null) : null;
+  if (modelAt >= 0 && (modelDir === null || modelDir.startsWith("--"))) throw new Error("--model-dir needs a folder");
+  const data = await createDataset(params.images, modelDir === null ? null : path.resolve(modelDir));
   const server = await startTessera({ dataDir: data.dataDir });
   try {
     // Warm-up: the worker starts, the sessions load (view 0 is embedded here).
-    const warm = await click(server, 0, 10, 10);
+    const warm = await click(server, data.model, 0, 10, 10);
     if (warm.status !== 200) throw new Error(`warm-up click answered ${warm.status}`);
     const half = Math.floor(params.images / 2);
     // Encoder per image and the first click's round trip, on views 1..half (sequential, nothing else running).
@@ -144,7 +159,7 @@ export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput
     const encoder: number[] = [];
     const firstClick: number[] = [];
     for (let v = 1; v < half; v++) {
-      const r = await click(server, v, 100, 100);
+      const r = await click(server, data.model, v, 100, 100);
       if (r.status !== 200 || r.embedding !== "computed") throw new Error(`first click on view ${v}: ${r.status}`);
       encoder.push(r.encoderMs);
       firstClick.push(r.ms);
@@ -154,7 +169,7 @@ export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput
     const decoder: number[] = [];
     const cachedClick: number[] = [];
     for (let i = 0; i < params.clicks; i++) {
-      const r = await click(server, 1 + (i % Math.max(1, half - 1)), 50 + (i % 500), 40 + (i % 400));
+      const r = await click(server, data.model, 1 + (i % Math.max(1, half - 1)), 50 + (i % 500), 40 + (i % 400));
       if (r.status !== 200 || r.embedding !== "memory")
         throw new Error(`cached click ${i}: ${r.status} ${r.embedding}`);
       decoder.push(r.decoderMs);
@@ -183,7 +198,7 @@ export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput
             const fresh = i % 4 === 0 && next < params.images;
             const view = fresh ? next++ : 1 + ((i + k) % Math.max(1, half - 1));
             const t0 = nowMs();
-            const r = await click(server, view, 60 + (i % 400), 60 + (i % 300));
+            const r = await click(server, data.model, view, 60 + (i % 400), 60 + (i % 300));
             if (r.status === 503) refused++;
             else if (r.status !== 200) throw new Error(`click during edits: ${r.status}`);
             clicksDuring++;
@@ -220,7 +235,7 @@ export async function runInference(ctx: ScenarioContext): Promise<ScenarioOutput
       json: {
         scenario: "inference",
         params,
-        model: "tiny SAM pair (scripts/tiny-sam.mjs)",
+        model: modelDir === null ? "tiny SAM pair (scripts/tiny-sam.mjs)" : `${data.model} (${modelDir})`,
         results: Object.fromEntries(rows),
         clicksDuringEdits: clicksDuring,
         refusedDuringEdits: refused,

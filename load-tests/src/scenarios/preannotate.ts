@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Library } from "@tessera/dataset";
@@ -10,6 +10,7 @@ import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair, type EditorPair } from "../probes/editorPair.js";
 import { rgbPng } from "../gen/png.js";
+import { readPng } from "../gen/pngRead.js";
 
 /**
  * `preannotate` (Tessera only): pre-annotation jobs with the tiny YOLO-family detector
@@ -19,6 +20,10 @@ import { rgbPng } from "../gen/png.js";
  * reader, on a record of its own) idle and while a job runs, in alternating windows (`ROUNDS`
  * times, each loaded window running a new job over every record). Pass mark: loaded p50 and p99
  * ≤ 1.2 × idle.
+ *
+ * `--model-dir DIR` runs a model folder of your own instead (a `detection` manifest, e.g. the real
+ * detector `scripts/fetch-real-model.mjs` writes), `--image FILE.png` puts that photo in every
+ * record instead of the red square, `--threshold T` sets the jobs' score threshold (default 0.5).
  */
 const DATASET = "bench_preann";
 const EDITED = "edited";
@@ -31,7 +36,15 @@ function squarePng(): Buffer {
   return rgbPng(WIDTH, HEIGHT, (x, y) => (x >= 80 && x < 120 && y >= 80 && y < 120 ? [255, 0, 0] : [0, 0, 40]));
 }
 
-async function createDataset(records: number): Promise<{ root: string; dataDir: string }> {
+/** What the records hold and which detector runs: the tiny one on the red square unless the options say otherwise. */
+interface Setup {
+  readonly records: number;
+  readonly modelDir: string | null;
+  readonly image: string | null;
+}
+
+async function createDataset(setup: Setup): Promise<{ root: string; dataDir: string; model: string }> {
+  const { records } = setup;
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-preann-"));
   const dataDir = path.join(root, "data");
   const library = new Library(dataDir);
@@ -49,7 +62,13 @@ async function createDataset(records: number): Promise<{ root: string; dataDir: 
     views: { image: { base: "Image", fields: {} } },
   });
   await mkdir(path.join(dataDir, "media"), { recursive: true });
-  await writeFile(path.join(dataDir, "media", "square.png"), squarePng());
+  let size = { width: WIDTH, height: HEIGHT };
+  if (setup.image) {
+    const bytes = await readFile(setup.image);
+    const { width, height } = readPng(bytes);
+    size = { width, height };
+    await writeFile(path.join(dataDir, "media", "square.png"), bytes);
+  } else await writeFile(path.join(dataDir, "media", "square.png"), squarePng());
   const ids = Array.from({ length: records }, (_, i) => `r${i}`);
   await ds.add("records", [{ id: EDITED, split: "train" }, ...ids.map((id) => ({ id, split: "train" }))]);
   await ds.add(
@@ -59,18 +78,26 @@ async function createDataset(records: number): Promise<{ root: string; dataDir: 
       record_id: id,
       logical_name: "image",
       uri: "square.png",
-      width: WIDTH,
-      height: HEIGHT,
+      width: size.width,
+      height: size.height,
       format: "PNG",
     })),
   );
   await library.close();
+  if (setup.modelDir) {
+    const manifest = JSON.parse(await readFile(path.join(setup.modelDir, "manifest.json"), "utf8")) as {
+      name?: string;
+    };
+    const model = manifest.name ?? path.basename(setup.modelDir);
+    await cp(setup.modelDir, path.join(dataDir, "models", model), { recursive: true });
+    return { root, dataDir, model };
+  }
   execFileSync(process.execPath, [
     path.join(repoRoot, "scripts", "tiny-yolo.mjs"),
     path.join(dataDir, "models", "yolo"),
     "yolo",
   ]);
-  return { root, dataDir };
+  return { root, dataDir, model: "yolo" };
 }
 
 interface Job {
@@ -79,11 +106,20 @@ interface Job {
   progress: { done: number; total: number | null; final: boolean; table_counts: Record<string, number> };
 }
 
-async function startJob(server: BenchServer, recordIds?: string[]): Promise<Job> {
+interface JobOptions {
+  readonly model: string;
+  readonly threshold: number;
+}
+
+async function startJob(server: BenchServer, job: JobOptions, recordIds?: string[]): Promise<Job> {
   const res = await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "yolo", threshold: 0.5, ...(recordIds ? { record_ids: recordIds } : {}) }),
+    body: JSON.stringify({
+      model: job.model,
+      threshold: job.threshold,
+      ...(recordIds ? { record_ids: recordIds } : {}),
+    }),
   });
   if (res.status !== 202) throw new Error(`job refused: ${res.status} ${await res.text()}`);
   return (await res.json()) as Job;
@@ -115,18 +151,30 @@ function editors(server: BenchServer): Promise<EditorPair> {
 }
 
 export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutput> {
+  const text = (name: string): string | null => {
+    const i = ctx.args.indexOf(name);
+    if (i < 0) return null;
+    const v = ctx.args[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
+    return path.resolve(v);
+  };
   const params = {
     records: numberOption(ctx.args, "--records", ctx.full ? 1000 : 200),
     edits: numberOption(ctx.args, "--edits", ctx.full ? 400 : 160),
+    threshold: ctx.args.includes("--threshold") ? Number(ctx.args[ctx.args.indexOf("--threshold") + 1]) : 0.5,
+    modelDir: text("--model-dir"),
+    image: text("--image"),
   };
-  const data = await createDataset(params.records);
+  if (!(params.threshold >= 0 && params.threshold <= 1)) throw new Error("--threshold must be in [0, 1]");
+  const data = await createDataset(params);
+  const jobOptions: JobOptions = { model: data.model, threshold: params.threshold };
   const server = await startTessera({ dataDir: data.dataDir });
   try {
     // Warm-up: the worker starts and the session loads (one record).
-    await untilEnded(server, (await startJob(server, ["r0"])).job_id);
+    await untilEnded(server, (await startJob(server, jobOptions, ["r0"])).job_id);
     ctx.log(`preannotate: a job over ${params.records} records`);
     const t0 = nowMs();
-    const first = await untilEnded(server, (await startJob(server)).job_id);
+    const first = await untilEnded(server, (await startJob(server, jobOptions)).job_id);
     const seconds = (nowMs() - t0) / 1000;
     // Every record of the dataset: the image records and the editors' record (no image: nothing to detect).
     if (first.status !== "done" || first.progress.done !== params.records + 1)
@@ -141,7 +189,7 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
       for (let round = 0; round < ROUNDS; round++) {
         ctx.log(`preannotate: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a job runs`);
         for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
-        const job = await startJob(server);
+        const job = await startJob(server, jobOptions);
         await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, 5);
         for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
         const during = await getJob(server, job.job_id);
@@ -168,7 +216,7 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
       json: {
         scenario: "preannotate",
         params,
-        model: "tiny YOLO (scripts/tiny-yolo.mjs)",
+        model: params.modelDir ? `${data.model} (${params.modelDir})` : "tiny YOLO (scripts/tiny-yolo.mjs)",
         jobSeconds: seconds,
         recordsPerSecond: throughput,
         results: Object.fromEntries(rows),
