@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { readRecordCell, readRows, type Row } from "@tessera/shared-crdt";
@@ -18,6 +19,7 @@ const JSON_HEADERS = { "content-type": "application/json" };
 interface Answer {
   readonly status: number;
   readonly body: Record<string, unknown> | null;
+  readonly retryAfter: string | null;
 }
 
 async function call(
@@ -33,7 +35,11 @@ async function call(
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text === "" ? null : (JSON.parse(text) as Record<string, unknown>) };
+  return {
+    status: res.status,
+    body: text === "" ? null : (JSON.parse(text) as Record<string, unknown>),
+    retryAfter: res.headers.get("retry-after"),
+  };
 }
 
 /** The record's rows of `table` as REST serves them and as the document holds them, both sorted by id. */
@@ -63,7 +69,7 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = redis.client();
-    data = await buildDataDir(["r-fwd", "r-sig", "r-kill"]);
+    data = await buildDataDir(["r-fwd", "r-sig", "r-kill", "r-slow"]);
     a = await spawnWeb(data.dataDir, redis.url);
     b = await spawnWeb(data.dataDir, redis.url);
   }, 90_000);
@@ -122,6 +128,11 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
       expect(status.status).toBe(200);
       expect(status.body?.status).toBe("inReview");
       await waitFor(() => readRecordCell(doc, "status") === "inReview", "the live client to see the status change");
+      const approved = await call(b, "POST", "records/r-fwd/workflow", { action: "approve" });
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ from: "inReview", to: "validated", action: "approve" });
+      const to = "validated";
+      await waitFor(() => readRecordCell(doc, "status") === to, "the live client to see the workflow action");
 
       const second = await call(b, "POST", "entities", { id: "fe2", record_id: "r-fwd", category: "bike" });
       expect(second.status).toBe(201);
@@ -144,7 +155,7 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
         const both = await rowsBothWays(b, doc, table, "r-fwd");
         expect(both.rest).toBe(both.doc);
       }
-      expect((await call(b, "GET", "records/r-fwd")).body?.status).toBe("inReview");
+      expect((await call(b, "GET", "records/r-fwd")).body?.status).toBe(to);
     } finally {
       live.client.destroy();
     }
@@ -189,6 +200,13 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
       const replayed = await put(genuine, "toReview");
       expect(replayed.status).toBe(401);
       expect(String(replayed.body?.detail)).toContain("replayed");
+      expect(readRecordCell(doc, "status")).toBe("inReview");
+
+      // Loop guard: a relayed request that reaches a process which does not own the record is not relayed again.
+      const misrouted = await call(b, "PUT", "records/r-sig", { status: "validated" }, signer.sign(identity, path));
+      expect(misrouted.status).toBe(503);
+      expect(misrouted.retryAfter).toBe("1");
+      expect(String(misrouted.body?.detail)).toContain("open on another server process");
       expect(readRecordCell(doc, "status")).toBe("inReview");
     } finally {
       live.client.destroy();
@@ -250,6 +268,46 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
       expect(both.rest).toBe(both.doc);
     } finally {
       after.client.destroy();
+    }
+  }, 120_000);
+
+  it("relayed requests are bounded: an owner that does not answer gives 504 with a detail, and past the concurrency bound 503 with Retry-After", async () => {
+    const owner = await spawnWeb(data.dataDir, redis.url);
+    const edge = await spawnWeb(data.dataDir, redis.url, {
+      TESSERA_FORWARD_TIMEOUT_MS: "3000",
+      TESSERA_FORWARD_MAX_REQUESTS: "1",
+    });
+    const live = await editor(owner, "r-slow", "ana");
+    try {
+      // Stopped (not dead): its kernel still accepts connections, it answers nothing. Well under its heartbeat's
+      // 5 s, so the record stays its own.
+      owner.child.kill("SIGSTOP");
+      const t0 = Date.now();
+      const answers = await Promise.all([0, 1].map(() => call(edge, "PUT", "records/r-slow", { status: "inReview" })));
+      const elapsed = Date.now() - t0;
+      owner.child.kill("SIGCONT");
+      console.log(
+        `[restForward bounds] statuses ${answers.map((x) => x.status).join(",")} in ${elapsed} ms (load ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(" ")})`,
+      );
+      expect(answers.map((x) => x.status).sort()).toEqual([503, 504]);
+      const timedOut = answers.find((x) => x.status === 504);
+      expect(String(timedOut?.body?.detail)).toContain("did not answer within 3000 ms");
+      const busy = answers.find((x) => x.status === 503);
+      expect(busy?.retryAfter).toBe("1");
+      expect(String(busy?.body?.detail)).toContain("Too many requests are being relayed");
+      // The timeout bounds the wait (3 s), with headroom for a loaded machine.
+      expect(elapsed).toBeLessThan(20_000);
+      // Nothing is left relayed: the next request goes through once the owner runs again.
+      const t1 = Date.now();
+      const after = await call(edge, "PUT", "records/r-slow", { status: "inReview" });
+      console.log(`[restForward bounds] next request ${after.status} in ${Date.now() - t1} ms`);
+      expect(after.status).toBe(200);
+    } finally {
+      if (owner.alive()) owner.child.kill("SIGCONT");
+      live.client.destroy();
+      await Promise.all([owner.stop(), edge.stop()]);
     }
   }, 120_000);
 });
