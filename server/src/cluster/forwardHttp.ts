@@ -206,7 +206,13 @@ export class RestForwarder implements RestForwarding {
           res.destroy();
           return;
         }
-        next(carryErr);
+        // Where the record is could not be looked up (Redis unreachable): nothing was relayed; the caller retries.
+        this.deps.logger.warn("could not relay a REST request", {
+          method: req.method,
+          path: req.path,
+          error: String(carryErr),
+        });
+        refuse(res, 503, "The record's owner cannot be looked up at the moment; retry.", true);
       })
       .finally(() => this.inFlight--);
   };
