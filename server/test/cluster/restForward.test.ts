@@ -69,7 +69,7 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = redis.client();
-    data = await buildDataDir(["r-fwd", "r-sig", "r-kill", "r-slow"]);
+    data = await buildDataDir(["r-fwd", "r-sig", "r-lat", "r-kill", "r-slow"]);
     a = await spawnWeb(data.dataDir, redis.url);
     b = await spawnWeb(data.dataDir, redis.url);
   }, 90_000);
@@ -212,6 +212,44 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
       live.client.destroy();
     }
   }, 60_000);
+
+  it("a relayed REST write is answered within a bound; p50/p99 against the same write sent to the owner printed", async () => {
+    const live = await editor(a, "r-lat", "ana");
+    const pct = (xs: readonly number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+    try {
+      expect((await call(a, "POST", "entities", { id: "le1", record_id: "r-lat", category: "car" })).status).toBe(201);
+      const box = { id: "lb1", record_id: "r-lat", entity_id: "le1", coords: [0, 0, 0.1, 0.1], format: "xywh" };
+      expect((await call(a, "POST", "bboxes", { ...box, is_normalized: true })).status).toBe(201);
+      const direct: number[] = [];
+      const relayed: number[] = [];
+      // Interleaved, first one then the other first, so both see the same load and the same fold schedule.
+      for (let i = 0; i < 40; i++) {
+        const pair = [
+          [a, direct],
+          [b, relayed],
+        ] as const;
+        for (const [server, out] of i % 2 === 0 ? pair : [...pair].reverse()) {
+          const t0 = performance.now();
+          const r = await call(server, "PUT", "bboxes/lb1", { coords: [0.01 * (i % 50), 0, 0.1, 0.1] });
+          out.push(performance.now() - t0);
+          expect(r.status).toBe(200);
+        }
+      }
+      direct.sort((x, y) => x - y);
+      relayed.sort((x, y) => x - y);
+      console.log(
+        `[restForward latency] PUT answered: owner p50 ${pct(direct, 0.5).toFixed(1)} ms p99 ${pct(direct, 0.99).toFixed(1)} ms; ` +
+          `relayed p50 ${pct(relayed, 0.5).toFixed(1)} ms p99 ${pct(relayed, 0.99).toFixed(1)} ms; ` +
+          `loadavg ${loadavg()
+            .map((x) => x.toFixed(2))
+            .join(" ")}`,
+      );
+      // Generous for a loaded 2-core CI machine: the relay adds one local hop, not seconds.
+      expect(pct(relayed, 0.99)).toBeLessThan(5_000);
+    } finally {
+      live.client.destroy();
+    }
+  }, 90_000);
 
   it("SIGKILL of the owner during a stream of REST writes on a non-owner loses no write answered 2xx; the lease moves and the non-owner serves them", async () => {
     const live = await editor(a, "r-kill", "ana");
