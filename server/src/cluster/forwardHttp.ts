@@ -54,11 +54,29 @@ export function restForwardLimitsFromEnv(env: NodeJS.ProcessEnv): RestForwardLim
 /** How often the lease of a record whose owner died is looked at while waiting for it to move. */
 const LEASE_POLL_MS = 200;
 
-/** Request headers the owner needs to treat the request as the caller's (credentials, body type, negotiation). */
-const REQUEST_HEADERS = ["accept", "accept-language", "authorization", "content-type", "cookie", "user-agent"] as const;
+/**
+ * Request headers the owner needs to treat the request as the caller's: credentials, body type, negotiation, and
+ * what the load balancer said of the caller (read by the owner only with `TESSERA_TRUST_PROXY`, as by the edge).
+ * `Origin` stays behind: the edge checked it against the public host, which the owner is not reached at.
+ */
+const REQUEST_HEADERS = [
+  "accept",
+  "accept-language",
+  "authorization",
+  "content-type",
+  "cookie",
+  "user-agent",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+] as const;
 
-/** Response headers that describe one connection, not the answer: never relayed. */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
+/**
+ * Response headers never relayed: those of one connection, not of the answer, and `Set-Cookie` — a session renewal
+ * the edge already made for this request (sessions are shared), with the attributes only the edge can judge
+ * (`Secure` behind the public TLS endpoint).
+ */
+const NOT_RELAYED: ReadonlySet<string> = new Set([
+  "set-cookie",
   "connection",
   "keep-alive",
   "proxy-authenticate",
@@ -97,7 +115,7 @@ function refuse(res: Response, status: number, detail: string, retryAfter: boole
 }
 
 function outgoingHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
+  const out: Record<string, string | string[]> = {};
   for (const name of REQUEST_HEADERS) {
     const v = incoming[name];
     if (v !== undefined) out[name] = v;
@@ -339,11 +357,11 @@ export class RestForwarder implements RestForwarding {
     });
   }
 
-  /** The owner's answer to the caller: status, headers (but hop-by-hop ones), body bytes as they come. */
+  /** The owner's answer to the caller: status, headers (but {@link NOT_RELAYED}), body bytes as they come. */
   private answerWith(upstream: IncomingMessage, abort: () => void, res: Response): Promise<void> {
     res.status(upstream.statusCode ?? 502);
     for (const [name, value] of Object.entries(upstream.headers))
-      if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
+      if (value !== undefined && !NOT_RELAYED.has(name)) res.setHeader(name, value);
     return new Promise<void>((resolve) => {
       let ended = false;
       upstream.on("end", () => (ended = true));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import type { Redis } from "ioredis";
-import { readRows } from "@tessera/shared-crdt";
+import { readRows, type Row } from "@tessera/shared-crdt";
 import { clusterSecret, redisKeys } from "@tessera/storage";
 import { startRedis, type RedisServer } from "../../../storage/test/support/redisServer.js";
 import { spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
@@ -84,7 +84,7 @@ describe("scaled mode with accounts: REST writes relayed to the record's owner",
       expect(updated.status).toBe(200);
       expect(updated.body).toMatchObject({ id: "ae1", category: "bus" });
       await waitFor(
-        () => readRows(doc, "entities").find((e) => e.id === "ae1")?.category === "bus",
+        () => (readRows(doc, "entities").find((e) => e.id === "ae1") as Row | undefined)?.category === "bus",
         "the live client to see the update",
       );
 
@@ -118,7 +118,7 @@ describe("scaled mode with accounts: REST writes relayed to the record's owner",
       expect(String(impostor.body?.detail)).toContain("does not match");
 
       expect(readRows(doc, "entities").map((e) => e.id)).toEqual(["ae1"]);
-      expect(readRows(doc, "entities")[0]?.category).toBe("bus");
+      expect((readRows(doc, "entities")[0] as Row | undefined)?.category).toBe("bus");
       expect(await leaseHolder(client, { datasetId: DS, recordId: "r1" })).toBe(owner);
     } finally {
       provider.destroy();
