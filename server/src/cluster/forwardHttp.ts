@@ -146,11 +146,6 @@ export class RestForwarder implements RestForwarding {
 
   constructor(private readonly deps: RestForwarderDeps) {}
 
-  /** Requests relayed now (tests, metrics). */
-  get pending(): number {
-    return this.inFlight;
-  }
-
   /**
    * After authentication: a request carrying a forward header must carry a valid, fresh, unused signature for
    * its path, naming the user its credentials authenticate here; anything else is refused with 401.
@@ -213,7 +208,7 @@ export class RestForwarder implements RestForwarding {
       return;
     }
     this.inFlight++;
-    this.carry(req, res, err.key, body, identity)
+    void this.carry(req, res, err.key, body, identity)
       .catch((carryErr: unknown) => {
         if (res.headersSent) {
           this.deps.logger.error("relaying a REST request failed after its answer started", {
