@@ -23,6 +23,7 @@ import { syncLimitsFromEnv } from "./sync/limitsEnv.js";
  * | sync limits | | `TESSERA_WS_INTAKE_*`, `TESSERA_WS_MAX_PENDING_*`, `TESSERA_WS_AWARENESS_*` (`syncLimitsFromEnv`) | |
  * | scaled mode (several processes through Redis) | `--redis` | `TESSERA_REDIS_URL` (`redis://[user:password@]HOST:PORT[/db]`, `rediss://` for TLS) | off: one process |
  * | scaled mode: where the other processes reach this one | | `TESSERA_INTERNAL_URL` (`http://HOST:PORT`) | `http://<host>:<port>`, loopback for `0.0.0.0`/`::` |
+ * | scaled mode: REST writes relayed to a record's owner | | `TESSERA_FORWARD_MAX_REQUESTS`, `TESSERA_FORWARD_TIMEOUT_MS` (`restForwardLimitsFromEnv`, `cluster/forwardHttp.ts`) | 64 at once, 30 000 ms |
  *
  * A flag wins over its variable. Invalid values throw a typed error naming the variable.
  */

@@ -251,6 +251,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(inference ? { inference } : {}),
     ...(preannotate ? { preannotate } : {}),
     ...(track ? { track } : {}),
+    ...(scaled ? { forwarding: scaled.restForwarding() } : {}),
   });
   endpoints.on("request", (req, res) => {
     // socket.io owns its path exclusively (polling included): Express never answers it too.

@@ -20,6 +20,22 @@ export interface ProcessDirectory {
   info(processId: string): Promise<{ readonly url: string | null } | null>;
 }
 
+/**
+ * A record this process may not write because another live process holds its lease: a `RoomError` "elsewhere"
+ * (so everything that maps those still does), carrying the record and its holder for REST forwarding.
+ */
+export class RecordElsewhereError extends RoomError {
+  constructor(
+    readonly key: RecordKey,
+    readonly holder: string,
+  ) {
+    super(
+      "elsewhere",
+      `record ${JSON.stringify(key.recordId)} of ${JSON.stringify(key.datasetId)} is open on another server process`,
+    );
+  }
+}
+
 /** A lease taken for an upgrade whose room never loaded (the client left first) is released after this. */
 const UNCLAIMED_LEASE_MS = 15_000;
 
@@ -57,11 +73,7 @@ export class RecordOwnership implements RoomOwnership {
     this.unclaimed.delete(nameOf(key));
     if (this.leases.current(key)) return;
     const got = await this.leases.acquire(key);
-    if (got.kind === "held")
-      throw new RoomError(
-        "elsewhere",
-        `record ${JSON.stringify(key.recordId)} of ${JSON.stringify(key.datasetId)} is open on another server process`,
-      );
+    if (got.kind === "held") throw new RecordElsewhereError(key, got.holder);
   }
 
   released(key: RecordKey): void {

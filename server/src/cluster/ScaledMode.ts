@@ -24,6 +24,7 @@ import type { PipedConnection, RoomOwnership, SyncRouting } from "../sync/ports.
 import { FencedLogReporter } from "./fencedLog.js";
 import { forwardUpgrade } from "./forward.js";
 import { redactUrl } from "./live/LiveCluster.js";
+import { RestForwarder, restForwardLimitsFromEnv, type RestForwardLimits } from "./forwardHttp.js";
 import { RecordOwnership } from "./RecordOwnership.js";
 import { ForwardSigner } from "./signing.js";
 
@@ -37,6 +38,8 @@ export interface ScaledModeOptions {
   readonly clock: Clock;
   /** Lease TTL (default: the storage layer's, 10 s); tests shorten it. */
   readonly leaseMs?: number;
+  /** Bounds of relayed REST requests (default: `TESSERA_FORWARD_*` from the environment, else the defaults). */
+  readonly restForward?: RestForwardLimits;
 }
 
 /** The assignment lock's read-only marks (`AssignEnforcer.marks`). */
@@ -78,6 +81,8 @@ export class ScaledMode {
   private rooms: EvictionTarget | null = null;
   private closed = false;
   private persist: { readonly fold: ScaledPersist; readonly subscriber: Redis } | null = null;
+  private internalUrl: string | null = null;
+  private readonly restForward: RestForwardLimits;
 
   private constructor(
     private readonly redis: Redis,
@@ -94,6 +99,7 @@ export class ScaledMode {
     this.log = new FencedLogReporter(streams, (key) => this.lost(key, "an append was fenced"));
     this.ownership = new RecordOwnership(this.leases, this.registry, options.clock, options.logger);
     this.signer = new ForwardSigner(secret);
+    this.restForward = options.restForward ?? restForwardLimitsFromEnv(process.env);
   }
 
   /** Connects to Redis and reads (or creates) the cluster secret; the process registers once it listens. */
@@ -122,6 +128,7 @@ export class ScaledMode {
 
   /** Registers this process at `url` (peers forward there) and starts renewing its leases. */
   async register(url: string): Promise<void> {
+    this.internalUrl = url;
     await this.registry.start({
       kind: "web",
       url,
@@ -180,6 +187,18 @@ export class ScaledMode {
         }),
     };
     return { ownership: this.ownership, routing };
+  }
+
+  /** The REST side of forwarding: writes to a record open on another process are relayed to it (`RestForwarder`). */
+  restForwarding(): RestForwarder {
+    return new RestForwarder({
+      signer: this.signer,
+      place: (key) => this.ownership.place(key, false),
+      selfUrl: () => this.internalUrl,
+      limits: this.restForward,
+      clock: this.options.clock,
+      logger: this.options.logger,
+    });
   }
 
   /** This process no longer owns `key`: its room goes without a flush, its clients reconnect (4503). */

@@ -1,6 +1,6 @@
 import path from "node:path";
 import express from "express";
-import type { Express } from "express";
+import type { ErrorRequestHandler, Express, RequestHandler } from "express";
 import { authenticateRequests, AuthService, authRouter, PermissionGuard, userRouter } from "../auth/index.js";
 import type { LibraryPort } from "../library/port.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -72,6 +72,16 @@ export interface AppOptions {
   readonly preannotate?: PreannotateService;
   /** Tracking runs on video (needs `inference` and `docs`). */
   readonly track?: TrackService;
+  /** Scaled mode: REST writes to a record open on another process are relayed to it. */
+  readonly forwarding?: RestForwarding;
+}
+
+/** Scaled mode: REST requests relayed to a record's owner (server/src/cluster/forwardHttp.ts). */
+export interface RestForwarding {
+  /** After authentication: checks a relayed request's signed identity (401 when it cannot be trusted). */
+  readonly admit: RequestHandler;
+  /** Before the error handler: carries a write refused because its record is open on another process to it. */
+  readonly relay: ErrorRequestHandler;
 }
 
 /** The route table behind an app built by {@link createApp} (what `/openapi.json` is made of). */
@@ -114,6 +124,7 @@ export function createApp(options: AppOptions): Express {
   const auth = options.auth ?? AuthService.local({ corsOrigins: options.corsOrigins ?? [] });
   const guard = new PermissionGuard(auth, routes, logger, ctx.clientDir);
   app.use(authenticateRequests(auth, logger));
+  if (options.forwarding) app.use(options.forwarding.admit);
   app.use(guard.router);
 
   app.use(rootRouter(ctx, options.version ?? "0.1.0", options.readiness));
@@ -146,6 +157,7 @@ export function createApp(options: AppOptions): Express {
   guard.install();
 
   app.use(notFoundHandler(routes));
+  if (options.forwarding) app.use(options.forwarding.relay);
   app.use(
     errorHandler(logger, [
       mapDatasetError,

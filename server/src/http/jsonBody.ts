@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Request, RequestHandler } from "express";
 import { parseJsonExact } from "@tessera/shared-crdt";
 import { HttpError, RequestValidationError } from "./errors.js";
@@ -6,7 +7,20 @@ import { locateJsonSyntaxError } from "./jsonSyntax.js";
 /** JSON bodies above this are refused with 413. */
 export const DEFAULT_JSON_LIMIT_BYTES = 16 * 1024 * 1024;
 
-function hasBody(req: Request): boolean {
+/** The bytes each JSON body was read from, kept while its request lives (a request may be relayed on). */
+const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+
+/**
+ * The request's body as it arrived, for relaying the request elsewhere (scaled mode): the JSON bytes
+ * {@link jsonBody} read, an empty buffer when the request has none, or null when something else consumed it.
+ */
+export function rawRequestBody(req: IncomingMessage): Buffer | null {
+  const raw = rawBodies.get(req);
+  if (raw) return raw;
+  return hasBody(req) ? null : Buffer.alloc(0);
+}
+
+function hasBody(req: IncomingMessage): boolean {
   const len = req.headers["content-length"];
   if (len !== undefined) return len.trim() !== "0";
   return req.headers["transfer-encoding"] !== undefined;
@@ -107,7 +121,9 @@ export function jsonBody(limitBytes: number = DEFAULT_JSON_LIMIT_BYTES): Request
         return;
       }
       try {
-        let text = Buffer.concat(chunks, size).toString("utf8");
+        const raw = Buffer.concat(chunks, size);
+        rawBodies.set(req, raw);
+        let text = raw.toString("utf8");
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         req.body = parseJson(text);
         next();

@@ -8,7 +8,7 @@ import { editor, leaseHolder, processIdOf, spawnWeb } from "./clusterSupport.js"
 /**
  * REST writes through a record's room in the scaled mode (docs/ARCHITECTURE.md §6): a process takes the
  * record's lease when it is free and writes there; a record open on another process is written only by its
- * owner, so the others answer 503 with a detail saying where it is, and write nothing.
+ * owner, so the others relay the request to it (server/src/cluster/forwardHttp.ts, restForward.test.ts).
  */
 async function putRecord(server: ServerProcess, recordId: string, body: Record<string, unknown>) {
   const res = await fetch(`${server.url}/datasets/${DS}/records/${encodeURIComponent(recordId)}`, {
@@ -49,30 +49,25 @@ describe("scaled mode: REST writes through record rooms", () => {
     expect((await getJson<Record<string, unknown>>(`${a.url}/datasets/${DS}/records/r-free`)).status).toBe("inReview");
   }, 60_000);
 
-  it("a PUT on a non-owner to a record open on another process is refused (503) and writes nothing; the owner accepts it", async () => {
+  it("a PUT on a non-owner to a record open on another process is relayed to the owner, which keeps the record", async () => {
     const live = await editor(a, "r-held", "ana");
     try {
-      const refused = await putRecord(b, "r-held", { status: "inReview" });
-      expect(refused.status).toBe(503);
-      expect(String(refused.body.detail)).toContain("open on another server process");
-      expect(readRecordCell(live.client.doc, "status")).not.toBe("inReview");
-      const accepted = await putRecord(a, "r-held", { status: "inReview" });
-      expect(accepted.status).toBe(200);
+      const relayed = await putRecord(b, "r-held", { status: "inReview" });
+      expect(relayed.status).toBe(200);
+      expect(relayed.body.status).toBe("inReview");
       await waitFor(() => readRecordCell(live.client.doc, "status") === "inReview", "the live client to see the PUT");
+      expect(await leaseHolder(client, { datasetId: DS, recordId: "r-held" })).toBe(await processIdOf(client, a.url));
     } finally {
       live.client.destroy();
     }
   }, 60_000);
 
-  it("a DELETE on a non-owner of a record open on another process is refused (503) and deletes nothing; on the owner it deletes", async () => {
+  it("a DELETE on a non-owner of a record open on another process is relayed: the owner deletes it", async () => {
     const live = await editor(a, "r-del", "ana");
     try {
       const url = (server: ServerProcess) => `${server.url}/datasets/${DS}/records/r-del`;
-      const refused = await fetch(url(b), { method: "DELETE" });
-      expect(refused.status).toBe(503);
-      expect((await fetch(url(a))).status).toBe(200);
-      expect(live.client.provider.wsconnected).toBe(true);
-      expect((await fetch(url(a), { method: "DELETE" })).status).toBe(204);
+      expect((await fetch(url(b), { method: "DELETE" })).status).toBe(204);
+      expect((await fetch(url(a))).status).toBe(404);
       expect((await fetch(url(b))).status).toBe(404);
     } finally {
       live.client.destroy();
