@@ -30,6 +30,7 @@ import type { SceneModel } from "./scene/SceneModel.js";
 import { makeToolContext, pointAt } from "./toolContext.js";
 import { AwarenessWriter } from "./live/AwarenessWriter.js";
 import { PeerTracker } from "./live/peers.js";
+import type { CanvasRenderer } from "./renderer.js";
 import { pinWorldOf } from "./live/pinWorld.js";
 import { SegmentSession } from "./segmentSession.js";
 
@@ -39,22 +40,6 @@ import { SegmentSession } from "./segmentSession.js";
  * the {@link CanvasRenderer} (see `createCanvas`) draws from the state exposed here, so this
  * stays the one place that decides, and the renderer the one that paints.
  */
-export interface CanvasRenderer {
-  readonly screenW: number;
-  readonly screenH: number;
-  setCursor(css: string): void;
-  invalidate(): void;
-  onCamera(): void;
-  onOverlay(): void;
-  onPeers(tracker: PeerTracker): void;
-  setAdjustments(brightness: number, contrast: number): void;
-  restyleAll(): void;
-  fps(): number;
-  destroy(): void;
-  /** Frame mode: shows this image on a view's tile (the frame's picture replaces the previous one). */
-  setViewImage?(viewId: string, image: ImageBitmap): void;
-}
-
 export class TesseraCanvas implements CanvasController {
   readonly events = new Emitter<CanvasEvents>();
   hoverHit: Hit | null = null;
