@@ -26,13 +26,22 @@
  * "a", "picture" … — a zero row), the vocabulary file is copied next to it, and the manifest names
  * `tokenizer: {kind: "clip-bpe", file, max_length: 77}`: what a real CLIP export's manifest says.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
+import {
+  encodeModel,
+  FLOAT,
+  floatTensor,
+  INT64,
+  int64Tensor,
+  intAttr,
+  intsAttr,
+  isMain,
+  node,
+  valueInfo,
+  writeModelDir,
+} from "./onnxGraph.mjs";
 
 export const INPUT_SIZE = 32;
 export const DIM = 12;
@@ -79,43 +88,7 @@ export function clipColourIds(vocabFile) {
   return ids;
 }
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const OPSET = 17;
-
-function valueInfo(name, elemType, dims) {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
-}
-
-const floatTensor = (name, dims, values) => ({ name, dims, dataType: FLOAT, floatData: values });
-const int64Tensor = (name, dims, values) => ({ name, dims, dataType: INT64, int64Data: values });
-const node = (opType, inputs, outputs, attribute = []) => ({
-  opType,
-  input: inputs,
-  output: outputs,
-  name: `${opType}_${outputs[0]}`,
-  attribute,
-});
-const intAttr = (name, i) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const intsAttr = (name, ints) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-
-function model(graph) {
-  const proto = onnx.ModelProto.fromObject({
-    irVersion: 8,
-    producerName: "tessera-tiny-clip",
-    opsetImport: [{ domain: "", version: OPSET }],
-    graph,
-  });
-  return onnx.ModelProto.encode(proto).finish();
-}
+const model = (graph) => encodeModel("tessera-tiny-clip", graph);
 
 /** The image vector (before L2 normalisation) of a uniform image of colour `rgb`. */
 export function uniformVector(rgb) {
@@ -204,13 +177,11 @@ export function writeTinyClip(dir, name = "tiny-clip", clipBpeVocab = null) {
   mkdirSync(dir, { recursive: true });
   const vocabName = clipBpeVocab === null ? null : basename(clipBpeVocab);
   if (clipBpeVocab !== null) copyFileSync(clipBpeVocab, join(dir, vocabName));
-  writeFileSync(join(dir, "image.onnx"), imageModel());
-  writeFileSync(join(dir, "text.onnx"), textModel(clipBpeVocab === null ? null : clipColourIds(clipBpeVocab)));
-  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest(name, vocabName), null, 2)}\n`);
-  return dir;
+  const text = () => textModel(clipBpeVocab === null ? null : clipColourIds(clipBpeVocab));
+  return writeModelDir(dir, { "image.onnx": imageModel, "text.onnx": text }, manifest(name, vocabName));
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const flag = args.indexOf("--clip-bpe");
   const vocab = flag === -1 ? null : args[flag + 1];

@@ -18,12 +18,19 @@
  *   pixels) around the mean of the prompt points whose label is ≥ 1 (positive points and both box
  *   corners, so a box gives a disc at its centre); `iou_predictions` is 0.875.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
+import { resolve } from "node:path";
+import {
+  encodeModel,
+  FLOAT,
+  floatTensor,
+  int64Tensor,
+  intAttr,
+  intsAttr,
+  isMain,
+  node,
+  valueInfo,
+  writeModelDir,
+} from "./onnxGraph.mjs";
 
 export const INPUT_SIZE = 64;
 export const EMBED_CHANNELS = 8;
@@ -32,46 +39,7 @@ export const LOW_RES = INPUT_SIZE / 4;
 export const RADIUS = 12;
 export const IOU = 0.875;
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const OPSET = 17;
-
-function valueInfo(name, elemType, dims) {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
-}
-
-function floatTensor(name, dims, values) {
-  return { name, dims, dataType: FLOAT, floatData: values };
-}
-
-function int64Tensor(name, dims, values) {
-  return { name, dims, dataType: INT64, int64Data: values };
-}
-
-function node(opType, inputs, outputs, attribute = []) {
-  return { opType, input: inputs, output: outputs, name: `${opType}_${outputs[0]}`, attribute };
-}
-
-const intAttr = (name, i) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const intsAttr = (name, ints) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-
-function model(graph) {
-  const proto = onnx.ModelProto.fromObject({
-    irVersion: 8,
-    producerName: "tessera-tiny-sam",
-    opsetImport: [{ domain: "", version: OPSET }],
-    graph,
-  });
-  return onnx.ModelProto.encode(proto).finish();
-}
+const model = (graph) => encodeModel("tessera-tiny-sam", graph);
 
 export function encoderModel() {
   const weights = [];
@@ -197,14 +165,10 @@ export function manifest(name = "tiny-sam") {
 
 /** Writes the pair and its manifest into `dir` (created if needed); returns `dir`. */
 export function writeTinySam(dir, name = "tiny-sam") {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "encoder.onnx"), encoderModel());
-  writeFileSync(join(dir, "decoder.onnx"), decoderModel());
-  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest(name), null, 2)}\n`);
-  return dir;
+  return writeModelDir(dir, { "encoder.onnx": encoderModel, "decoder.onnx": decoderModel }, manifest(name));
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const dir = process.argv[2];
   if (!dir) {
     process.stderr.write("usage: node scripts/tiny-sam.mjs <dir> [name]\n");

@@ -21,12 +21,20 @@
  * the search crop, a square box of the start box's area); the offset map is 0 (cell i's window
  * is centred on i exactly).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
+import { resolve } from "node:path";
+import {
+  encodeModel,
+  FLOAT,
+  floatTensor,
+  int64Tensor,
+  intAttr,
+  intsAttr,
+  isMain,
+  node,
+  scalar,
+  valueInfo,
+  writeModelDir,
+} from "./onnxGraph.mjs";
 
 export const TEMPLATE_SIZE = 32;
 export const SEARCH_SIZE = 64;
@@ -35,77 +43,53 @@ const KERNEL = TEMPLATE_SIZE / 2;
 /** Mean squared difference (normalised units) at which the confidence falls to 1/e. */
 const TAU = 1;
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
-function valueInfo(name, elemType, dims) {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
-}
-
-const intsAttr = (name, ints) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-const intAttr = (name, i) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const node = (opType, inputs, outputs, attribute = []) => ({
-  opType,
-  input: inputs,
-  output: outputs,
-  name: `${opType}_${outputs[0]}`,
-  attribute,
-});
-const scalar = (name, v) => ({ name, dims: [], dataType: FLOAT, floatData: [v] });
-
 export function trackerModel() {
   const lo = (TEMPLATE_SIZE - KERNEL) / 2;
   // Cell i's window covers search pixels i − K/2 … i + K/2 − 1: centred on i.
   const pads = [KERNEL / 2, KERNEL / 2, KERNEL / 2 - 1, KERNEL / 2 - 1];
   const convAttrs = [intsAttr("kernel_shape", [KERNEL, KERNEL]), intsAttr("pads", pads)];
   const n = 3 * KERNEL * KERNEL;
-  const proto = onnx.ModelProto.fromObject({
-    irVersion: 8,
-    producerName: "tessera-tiny-tracker",
-    opsetImport: [{ domain: "", version: 17 }],
-    graph: {
-      name: "tiny_tracker",
-      input: [
-        valueInfo("template", FLOAT, [1, 3, TEMPLATE_SIZE, TEMPLATE_SIZE]),
-        valueInfo("search", FLOAT, [1, 3, SEARCH_SIZE, SEARCH_SIZE]),
-      ],
-      output: [
-        valueInfo("output1", FLOAT, [1, 1, SEARCH_SIZE, SEARCH_SIZE]),
-        valueInfo("output2", FLOAT, [1, 2, SEARCH_SIZE, SEARCH_SIZE]),
-        valueInfo("output3", FLOAT, [1, 2, SEARCH_SIZE, SEARCH_SIZE]),
-      ],
-      initializer: [
-        { name: "k_starts", dims: [2], dataType: INT64, int64Data: [lo, lo] },
-        { name: "k_ends", dims: [2], dataType: INT64, int64Data: [lo + KERNEL, lo + KERNEL] },
-        { name: "k_axes", dims: [2], dataType: INT64, int64Data: [2, 3] },
-        { name: "ones", dims: [1, 3, KERNEL, KERNEL], dataType: FLOAT, floatData: new Array(n).fill(1) },
-        scalar("two", 2),
-        scalar("coef", -1 / (n * TAU)),
-        scalar("zero", 0),
-        scalar("one", 1),
-        { name: "size_cell", dims: [1, 2, 1, 1], dataType: FLOAT, floatData: [0.25, 0.25] },
-        { name: "offset_cell", dims: [1, 2, 1, 1], dataType: FLOAT, floatData: [0, 0] },
-        { name: "map_shape", dims: [4], dataType: INT64, int64Data: [1, 2, SEARCH_SIZE, SEARCH_SIZE] },
-      ],
-      node: [
-        node("Slice", ["template", "k_starts", "k_ends", "k_axes"], ["kernel"]),
-        node("Conv", ["search", "kernel"], ["corr"], convAttrs),
-        node("Mul", ["search", "search"], ["search_sq"]),
-        node("Conv", ["search_sq", "ones"], ["energy"], convAttrs),
-        node("Mul", ["kernel", "kernel"], ["kernel_sq"]),
-        node("ReduceSum", ["kernel_sq"], ["kernel_energy"], [intAttr("keepdims", 1)]),
-        node("Mul", ["corr", "two"], ["corr2"]),
-        node("Add", ["energy", "kernel_energy"], ["energies"]),
-        node("Sub", ["energies", "corr2"], ["ssd"]),
-        node("Mul", ["ssd", "coef"], ["neg_mse"]),
-        node("Exp", ["neg_mse"], ["similarity"]),
-        node("Clip", ["similarity", "zero", "one"], ["output1"]),
-        node("Expand", ["size_cell", "map_shape"], ["output2"]),
-        node("Expand", ["offset_cell", "map_shape"], ["output3"]),
-      ],
-    },
+  return encodeModel("tessera-tiny-tracker", {
+    name: "tiny_tracker",
+    input: [
+      valueInfo("template", FLOAT, [1, 3, TEMPLATE_SIZE, TEMPLATE_SIZE]),
+      valueInfo("search", FLOAT, [1, 3, SEARCH_SIZE, SEARCH_SIZE]),
+    ],
+    output: [
+      valueInfo("output1", FLOAT, [1, 1, SEARCH_SIZE, SEARCH_SIZE]),
+      valueInfo("output2", FLOAT, [1, 2, SEARCH_SIZE, SEARCH_SIZE]),
+      valueInfo("output3", FLOAT, [1, 2, SEARCH_SIZE, SEARCH_SIZE]),
+    ],
+    initializer: [
+      int64Tensor("k_starts", [2], [lo, lo]),
+      int64Tensor("k_ends", [2], [lo + KERNEL, lo + KERNEL]),
+      int64Tensor("k_axes", [2], [2, 3]),
+      floatTensor("ones", [1, 3, KERNEL, KERNEL], new Array(n).fill(1)),
+      scalar("two", 2),
+      scalar("coef", -1 / (n * TAU)),
+      scalar("zero", 0),
+      scalar("one", 1),
+      floatTensor("size_cell", [1, 2, 1, 1], [0.25, 0.25]),
+      floatTensor("offset_cell", [1, 2, 1, 1], [0, 0]),
+      int64Tensor("map_shape", [4], [1, 2, SEARCH_SIZE, SEARCH_SIZE]),
+    ],
+    node: [
+      node("Slice", ["template", "k_starts", "k_ends", "k_axes"], ["kernel"]),
+      node("Conv", ["search", "kernel"], ["corr"], convAttrs),
+      node("Mul", ["search", "search"], ["search_sq"]),
+      node("Conv", ["search_sq", "ones"], ["energy"], convAttrs),
+      node("Mul", ["kernel", "kernel"], ["kernel_sq"]),
+      node("ReduceSum", ["kernel_sq"], ["kernel_energy"], [intAttr("keepdims", 1)]),
+      node("Mul", ["corr", "two"], ["corr2"]),
+      node("Add", ["energy", "kernel_energy"], ["energies"]),
+      node("Sub", ["energies", "corr2"], ["ssd"]),
+      node("Mul", ["ssd", "coef"], ["neg_mse"]),
+      node("Exp", ["neg_mse"], ["similarity"]),
+      node("Clip", ["similarity", "zero", "one"], ["output1"]),
+      node("Expand", ["size_cell", "map_shape"], ["output2"]),
+      node("Expand", ["offset_cell", "map_shape"], ["output3"]),
+    ],
   });
-  return onnx.ModelProto.encode(proto).finish();
 }
 
 export function manifest(name = "tiny-tracker") {
@@ -126,13 +110,10 @@ export function manifest(name = "tiny-tracker") {
 
 /** Writes the tracker and its manifest into `dir` (created if needed); returns `dir`. */
 export function writeTinyTracker(dir, name = "tiny-tracker") {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "model.onnx"), trackerModel());
-  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest(name), null, 2)}\n`);
-  return dir;
+  return writeModelDir(dir, { "model.onnx": trackerModel }, manifest(name));
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const dir = process.argv[2];
   if (!dir) {
     process.stderr.write("usage: node scripts/tiny-tracker.mjs <dir> [name]\n");

@@ -13,12 +13,19 @@
  * class 1) over the cell. A bright red square covering one cell gives one box of that cell with a
  * class-0 score near 1.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
+import { resolve } from "node:path";
+import {
+  encodeModel,
+  FLOAT,
+  floatTensor,
+  int64Tensor,
+  intAttr,
+  intsAttr,
+  isMain,
+  node,
+  valueInfo,
+  writeModelDir,
+} from "./onnxGraph.mjs";
 
 export const INPUT_SIZE = 64;
 export const CELL = 8;
@@ -26,26 +33,6 @@ export const GRID = INPUT_SIZE / CELL;
 export const ANCHORS = GRID * GRID;
 export const CLASSES = 2;
 export const LABELS = ["red thing", "green thing"];
-
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-
-function valueInfo(name, elemType, dims) {
-  return {
-    name,
-    type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
-  };
-}
-
-const intsAttr = (name, ints) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-const intAttr = (name, i) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const node = (opType, inputs, outputs, attribute = []) => ({
-  opType,
-  input: inputs,
-  output: outputs,
-  name: `${opType}_${outputs[0]}`,
-  attribute,
-});
 
 export function detectorModel() {
   const boxes = [];
@@ -55,35 +42,29 @@ export function detectorModel() {
       const gy = Math.floor(i / GRID);
       boxes.push([(gx + 0.5) * CELL, (gy + 0.5) * CELL, CELL, CELL][row]);
     }
-  const proto = onnx.ModelProto.fromObject({
-    irVersion: 8,
-    producerName: "tessera-tiny-yolo",
-    opsetImport: [{ domain: "", version: 17 }],
-    graph: {
-      name: "tiny_yolo",
-      input: [valueInfo("images", FLOAT, [1, 3, INPUT_SIZE, INPUT_SIZE])],
-      output: [valueInfo("output0", FLOAT, [1, 4 + CLASSES, ANCHORS])],
-      initializer: [
-        { name: "boxes", dims: [1, 4, ANCHORS], dataType: FLOAT, floatData: boxes },
-        { name: "c0", dims: [1], dataType: INT64, int64Data: [0] },
-        { name: "cN", dims: [1], dataType: INT64, int64Data: [CLASSES] },
-        { name: "ax1", dims: [1], dataType: INT64, int64Data: [1] },
-        { name: "flat", dims: [3], dataType: INT64, int64Data: [1, CLASSES, ANCHORS] },
-      ],
-      node: [
-        node(
-          "AveragePool",
-          ["images"],
-          ["pooled"],
-          [intsAttr("kernel_shape", [CELL, CELL]), intsAttr("strides", [CELL, CELL])],
-        ),
-        node("Slice", ["pooled", "c0", "cN", "ax1"], ["scores4"]),
-        node("Reshape", ["scores4", "flat"], ["scores"]),
-        node("Concat", ["boxes", "scores"], ["output0"], [intAttr("axis", 1)]),
-      ],
-    },
+  return encodeModel("tessera-tiny-yolo", {
+    name: "tiny_yolo",
+    input: [valueInfo("images", FLOAT, [1, 3, INPUT_SIZE, INPUT_SIZE])],
+    output: [valueInfo("output0", FLOAT, [1, 4 + CLASSES, ANCHORS])],
+    initializer: [
+      floatTensor("boxes", [1, 4, ANCHORS], boxes),
+      int64Tensor("c0", [1], [0]),
+      int64Tensor("cN", [1], [CLASSES]),
+      int64Tensor("ax1", [1], [1]),
+      int64Tensor("flat", [3], [1, CLASSES, ANCHORS]),
+    ],
+    node: [
+      node(
+        "AveragePool",
+        ["images"],
+        ["pooled"],
+        [intsAttr("kernel_shape", [CELL, CELL]), intsAttr("strides", [CELL, CELL])],
+      ),
+      node("Slice", ["pooled", "c0", "cN", "ax1"], ["scores4"]),
+      node("Reshape", ["scores4", "flat"], ["scores"]),
+      node("Concat", ["boxes", "scores"], ["output0"], [intAttr("axis", 1)]),
+    ],
   });
-  return onnx.ModelProto.encode(proto).finish();
 }
 
 export function manifest(name = "tiny-yolo") {
@@ -101,13 +82,10 @@ export function manifest(name = "tiny-yolo") {
 
 /** Writes the detector and its manifest into `dir` (created if needed); returns `dir`. */
 export function writeTinyYolo(dir, name = "tiny-yolo") {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "model.onnx"), detectorModel());
-  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest(name), null, 2)}\n`);
-  return dir;
+  return writeModelDir(dir, { "model.onnx": detectorModel }, manifest(name));
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const dir = process.argv[2];
   if (!dir) {
     process.stderr.write("usage: node scripts/tiny-yolo.mjs <dir> [name]\n");

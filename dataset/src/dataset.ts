@@ -21,6 +21,7 @@ import {
   writeInfo,
   writeStats,
 } from "./datasetFiles.js";
+import { mosaicImages, readEmbeddedMedia, readStoredPreview } from "./embeddedMedia.js";
 import { DatasetError, QueryError } from "./errors.js";
 import { optimizeTable } from "./indexes.js";
 import { datasetMosaic } from "./previews.js";
@@ -448,38 +449,12 @@ export class Dataset implements DatasetHandle {
 
   /** Embedded bytes and format of a view row; null when the row does not exist or has no embedded media. */
   async readMedia(table: TableName, id: string): Promise<MediaBytes | null> {
-    const t = await this.table(table);
-    if (!t || !t.layout.schema.columns.some((c) => c.name === "raw_bytes")) return null;
-    const withFormat = t.layout.schema.columns.some((c) => c.name === "format");
-    const rows = await readRows(
-      t,
-      {
-        predicate: `${sqlIdent("id")} = ${sqlString(id)}`,
-        columns: withFormat ? ["id", "raw_bytes", "format"] : ["id", "raw_bytes"],
-        fill: [],
-      },
-      0,
-      1,
-    );
-    const bytes = rows[0]?.raw_bytes;
-    if (!(bytes instanceof Uint8Array) || bytes.length === 0) return null;
-    const format = rows[0]?.format;
-    return { bytes, format: typeof format === "string" ? format : "" };
+    return readEmbeddedMedia(await this.table(table), id);
   }
 
   /** The stored `preview` thumbnail of a view row and its format; null when empty. */
   async readPreview(table: TableName, id: string): Promise<MediaBytes | null> {
-    const t = await this.table(table);
-    if (!t || !t.layout.schema.columns.some((c) => c.name === "preview")) return null;
-    const rows = await readRows(
-      t,
-      { predicate: `${sqlIdent("id")} = ${sqlString(id)}`, columns: ["id", "preview", "preview_format"], fill: [] },
-      0,
-      1,
-    );
-    const bytes = rows[0]?.preview;
-    if (!(bytes instanceof Uint8Array) || bytes.length === 0) return null;
-    return { bytes, format: String(rows[0]!.preview_format ?? "") };
+    return readStoredPreview(await this.table(table), id);
   }
 
   /**
@@ -487,15 +462,9 @@ export class Dataset implements DatasetHandle {
    * images of the first image-like view table and written. Null when there is no embedded image.
    */
   async preview(): Promise<Uint8Array | null> {
-    return datasetMosaic(path.join(this.path, PREVIEWS_DIR, "dataset_preview.jpg"), async () => {
-      for (const name of ["images", "sequence_frames"] as const) {
-        const t = await this.table(name);
-        if (!t) continue;
-        const rows = await readRows(t, { predicate: null, columns: ["id", "raw_bytes"], fill: [] }, 0, 4);
-        return rows.map((r) => r.raw_bytes).filter((b): b is Uint8Array => b instanceof Uint8Array && b.length > 0);
-      }
-      return [];
-    });
+    return datasetMosaic(path.join(this.path, PREVIEWS_DIR, "dataset_preview.jpg"), () =>
+      mosaicImages((name) => this.table(name)),
+    );
   }
 
   close(): void {

@@ -8,47 +8,16 @@ import {
   createEntity,
   deleteRows,
   patchRecord,
-  PERSISTENCE_ORIGIN,
-  randomId,
   relabel,
   serverOrigin,
   transact,
   withCustom,
-  type DatasetInfo,
   type DocContext,
 } from "@tessera/shared-crdt";
-import {
-  canonicalRows,
-  FileRecordLog,
-  FileSnapshotStore,
-  loadRecordDoc,
-  readRecordRows,
-  type LoadedRecord,
-  type RecordKey,
-} from "../src/index.js";
-import { rowsOfDoc } from "@tessera/shared-crdt";
+import { FileRecordLog, FileSnapshotStore, loadRecordDoc, type LoadedRecord, type RecordKey } from "../src/index.js";
+import { boxesDatasetInfo, editAsRoom, rowsMatchDoc } from "./support/persistWorld.js";
 
 const DATASET = "batch_ds";
-
-function info(): DatasetInfo {
-  return {
-    id: DATASET,
-    name: "Batch dataset",
-    description: "",
-    size: "Unknown",
-    preview: "",
-    workspace: "image",
-    storage_mode: "embedded",
-    record: { base: "Record", fields: {} },
-    entity: {
-      base: "Entity",
-      name: "Obj",
-      fields: { category: { collection: false, type: "str", required: false, default: "" } },
-    },
-    bbox: { base: "BBox", fields: {} },
-    views: { image: { base: "Image", fields: {} } },
-  };
-}
 
 /** Record `r<i>`: one image, entities `e<i>a`/`e<i>b`, each with a bbox (`b<i>a`/`b<i>b`). */
 function rowsOf(count: number) {
@@ -95,7 +64,7 @@ export interface BatchWorld {
 export async function batchWorld(records: number, options: LibraryOptions = {}): Promise<BatchWorld> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-batch-"));
   const library = new Library(dataDir, options);
-  const dataset = await library.create("batch", info());
+  const dataset = await library.create("batch", boxesDatasetInfo(DATASET, "Batch dataset"));
   await dataset.addRecords(rowsOf(records));
   const log = new FileRecordLog({ dataDir, onWarning: () => {} });
   const snapshots = new FileSnapshotStore({ dataDir });
@@ -109,21 +78,8 @@ export async function batchWorld(records: number, options: LibraryOptions = {}):
     snapshots,
     keys,
     load,
-    async edit(key, fn) {
-      const loaded = await load(key);
-      const appends: Array<Promise<number>> = [];
-      const onUpdate = (u: Uint8Array, origin: unknown) => {
-        if (origin !== PERSISTENCE_ORIGIN) appends.push(log.append(key, u));
-      };
-      loaded.doc.on("update", onUpdate);
-      fn({ doc: loaded.doc, schema: dataset.schema, recordId: key.recordId, newId: randomId });
-      loaded.doc.off("update", onUpdate);
-      await Promise.all(appends);
-      return loaded;
-    },
-    async rowsMatch(key, loaded) {
-      return canonicalRows(await readRecordRows(dataset, key.recordId)) === canonicalRows(rowsOfDoc(loaded.doc));
-    },
+    edit: async (key, fn) => editAsRoom(await load(key), log, dataset, key, fn),
+    rowsMatch: (key, loaded) => rowsMatchDoc(dataset, key, loaded),
     async versions(table) {
       const dir = path.join(dataset.path, "db", `${table}.lance`, "_versions");
       return (await fs.readdir(dir)).filter((f) => f.endsWith(".manifest")).length;

@@ -4,28 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Library, type Dataset } from "@tessera/dataset";
 import { FileRecordLog, FileSnapshotStore, loadRecordDoc, type LoadedRecord, type RecordKey } from "../src/index.js";
-import { PERSISTENCE_ORIGIN, randomId, type DatasetInfo, type DocContext } from "@tessera/shared-crdt";
-
-function info(id = "ds"): DatasetInfo {
-  return {
-    id,
-    name: "Persist dataset",
-    description: "",
-    size: "Unknown",
-    preview: "",
-    workspace: "image",
-    storage_mode: "embedded",
-    record: { base: "Record", fields: {} },
-    entity: {
-      base: "Entity",
-      name: "Obj",
-      fields: { category: { collection: false, type: "str", required: false, default: "" } },
-    },
-    bbox: { base: "BBox", fields: {} },
-    relation: { base: "Relation", fields: {} },
-    views: { image: { base: "Image", fields: {} } },
-  };
-}
+import type { DocContext } from "@tessera/shared-crdt";
+import { boxesDatasetInfo, editAsRoom } from "./support/persistWorld.js";
 
 const rows = {
   records: [{ id: "r1" }, { id: "r2" }],
@@ -58,7 +38,10 @@ export interface ServerSide {
 export async function serverSide(): Promise<ServerSide> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-persist-"));
   const library = new Library(dataDir);
-  const dataset = await library.create("ds", info());
+  const dataset = await library.create(
+    "ds",
+    boxesDatasetInfo("ds", "Persist dataset", { relation: { base: "Relation", fields: {} } }),
+  );
   await dataset.addRecords(rows);
   const log = new FileRecordLog({ dataDir });
   const snapshots = new FileSnapshotStore({ dataDir });
@@ -73,18 +56,7 @@ export async function serverSide(): Promise<ServerSide> {
     snapshots,
     key,
     load,
-    async edit(fn) {
-      const loaded = await load();
-      const appends: Array<Promise<number>> = [];
-      const onUpdate = (u: Uint8Array, origin: unknown) => {
-        if (origin !== PERSISTENCE_ORIGIN) appends.push(log.append(key, u));
-      };
-      loaded.doc.on("update", onUpdate);
-      fn({ doc: loaded.doc, schema: dataset.schema, recordId: key.recordId, newId: randomId });
-      loaded.doc.off("update", onUpdate);
-      await Promise.all(appends);
-      return loaded;
-    },
+    edit: async (fn) => editAsRoom(await load(), log, dataset, key, fn),
     async close() {
       await log.close();
       await library.close();

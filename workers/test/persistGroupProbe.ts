@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Library } from "@tessera/dataset";
-import { clientOrigin, PERSISTENCE_ORIGIN, persistJobEntry, randomId, readRows, relabel } from "@tessera/shared-crdt";
+import { clientOrigin, persistJobEntry, readRows, relabel } from "@tessera/shared-crdt";
 import {
   connectRedis,
   FileRecordLog,
@@ -16,6 +16,7 @@ import {
   redisKeys,
   type RecordKey,
 } from "@tessera/storage";
+import { boxesDatasetInfo, editAsRoom } from "../../storage/test/support/persistWorld.js";
 import { startRedis } from "../../storage/test/support/redisServer.js";
 
 /**
@@ -66,23 +67,10 @@ async function benchDataset(boxes: number): Promise<{ dataDir: string; datasetId
   const root = await mkdtemp(path.join(os.tmpdir(), "tessera-probe-group-"));
   const library = new Library(root);
   try {
-    const ds = await library.create(DATASET, {
-      id: DATASET,
-      name: DATASET,
-      description: "persist group probe",
-      size: "Unknown",
-      preview: "",
-      workspace: "image",
-      storage_mode: "embedded",
-      record: { base: "Record", fields: {} },
-      entity: {
-        base: "Entity",
-        name: "Obj",
-        fields: { category: { collection: false, type: "str", required: false, default: "" } },
-      },
-      bbox: { base: "BBox", fields: {} },
-      views: { image: { base: "Image", fields: {} } },
-    });
+    const ds = await library.create(
+      DATASET,
+      boxesDatasetInfo(DATASET, DATASET, { description: "persist group probe" }),
+    );
     for (let from = 0; from < records; from += 50) {
       const ids = Array.from({ length: Math.min(50, records - from) }, (_, i) => recordId(from + i));
       const ks = Array.from({ length: boxes }, (_, k) => k);
@@ -137,19 +125,11 @@ async function run(workers: number): Promise<void> {
     for (let i = 0; i < records; i++) {
       const key = { datasetId: data.datasetId, recordId: recordId(i) };
       const loaded = await loadRecordDoc({ dataset, log, snapshots, key, clock: { now: () => Date.now() } });
-      const appends: Array<Promise<number>> = [];
-      loaded.doc.on("update", (u: Uint8Array, origin: unknown) => {
-        if (origin !== PERSISTENCE_ORIGIN) appends.push(log.append(key, u));
+      await editAsRoom(loaded, log, dataset, key, (ctx) => {
+        const entity = readRows(ctx.doc, "entities")[0];
+        if (!entity) throw new Error(`${key.recordId} has no entity`);
+        relabel(ctx, alice, entity.id, "edited");
       });
-      const entity = readRows(loaded.doc, "entities")[0];
-      if (!entity) throw new Error(`${key.recordId} has no entity`);
-      relabel(
-        { doc: loaded.doc, schema: dataset.schema, recordId: key.recordId, newId: randomId },
-        alice,
-        entity.id,
-        "edited",
-      );
-      await Promise.all(appends);
       keysOf.push(key);
     }
     await log.close();

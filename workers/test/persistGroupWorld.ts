@@ -16,22 +16,16 @@ import {
   clientOrigin,
   createEntity,
   patchRecord,
-  PERSISTENCE_ORIGIN,
   persistJobEntry,
-  randomId,
   relabel,
-  rowsOfDoc,
   serverOrigin,
   transact,
   withCustom,
-  type DatasetInfo,
   type DocContext,
 } from "@tessera/shared-crdt";
 import {
-  canonicalRows,
   FileSnapshotStore,
   loadRecordDoc,
-  readRecordRows,
   recordTag,
   RedisRecordLog,
   redisKeys,
@@ -39,30 +33,11 @@ import {
   type RecordKey,
   type RedisKeys,
 } from "@tessera/storage";
+import { boxesDatasetInfo, editAsRoom, rowsMatchDoc } from "../../storage/test/support/persistWorld.js";
 import { startRedis, type RedisServer } from "../../storage/test/support/redisServer.js";
 
 const WORKER_ENTRY = fileURLToPath(new URL("../src/persist/group/main.ts", import.meta.url));
 const DATASET = "group_ds";
-
-function info(): DatasetInfo {
-  return {
-    id: DATASET,
-    name: "Group dataset",
-    description: "",
-    size: "Unknown",
-    preview: "",
-    workspace: "image",
-    storage_mode: "embedded",
-    record: { base: "Record", fields: {} },
-    entity: {
-      base: "Entity",
-      name: "Obj",
-      fields: { category: { collection: false, type: "str", required: false, default: "" } },
-    },
-    bbox: { base: "BBox", fields: {} },
-    views: { image: { base: "Image", fields: {} } },
-  };
-}
 
 function rowsOf(count: number) {
   const ids = Array.from({ length: count }, (_, i) => `r${i + 1}`);
@@ -142,7 +117,7 @@ export async function groupWorld(records: number): Promise<GroupWorld> {
   const client = redis.client();
   const keys = redisKeys();
   const library = new Library(dataDir);
-  const dataset = await library.create("group", info());
+  const dataset = await library.create("group", boxesDatasetInfo(DATASET, "Group dataset"));
   await dataset.addRecords(rowsOf(records));
   const log = new RedisRecordLog(client, keys);
   const snapshots = new FileSnapshotStore({ dataDir });
@@ -162,21 +137,8 @@ export async function groupWorld(records: number): Promise<GroupWorld> {
     snapshots,
     records: keysOf,
     load,
-    async edit(key, fn) {
-      const loaded = await load(key);
-      const appends: Array<Promise<number>> = [];
-      const onUpdate = (u: Uint8Array, origin: unknown) => {
-        if (origin !== PERSISTENCE_ORIGIN) appends.push(log.append(key, u));
-      };
-      loaded.doc.on("update", onUpdate);
-      fn({ doc: loaded.doc, schema: dataset.schema, recordId: key.recordId, newId: randomId });
-      loaded.doc.off("update", onUpdate);
-      await Promise.all(appends);
-      return loaded;
-    },
-    async rowsMatch(key, loaded) {
-      return canonicalRows(await readRecordRows(dataset, key.recordId)) === canonicalRows(rowsOfDoc(loaded.doc));
-    },
+    edit: async (key, fn) => editAsRoom(await load(key), log, dataset, key, fn),
+    rowsMatch: (key, loaded) => rowsMatchDoc(dataset, key, loaded),
     async enqueue(key, id, reply = "") {
       await client.call("XADD", keys.jobs, "*", ...persistJobEntry({ tag: recordTag(key), upTo: "latest", reply, id }));
     },

@@ -1,7 +1,8 @@
 import { Application, Container } from "pixi.js";
 import { tableMap } from "@tessera/shared-crdt";
 import type { CanvasOptions, KeypointTemplate } from "./types.js";
-import type { CanvasRenderer, TesseraCanvas } from "./TesseraCanvas.js";
+import type { CanvasRenderer } from "./renderer.js";
+import type { TesseraCanvas } from "./TesseraCanvas.js";
 import { Emitter, FrameCounter } from "./Emitter.js";
 import { visibleWorld, type Camera } from "./scene/camera.js";
 import type { SceneItem, SceneModel } from "./scene/SceneModel.js";

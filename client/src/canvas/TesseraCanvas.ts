@@ -23,24 +23,14 @@ import { EffectApplier, type EffectTarget, type FrameEditHooks } from "./EffectA
 import { FrameIndex } from "./scene/FrameIndex.js";
 import { frameEditHooks, showFrameImages } from "./frameMode.js";
 import { Emitter } from "./Emitter.js";
+import { CanvasCamera } from "./CanvasCamera.js";
 import type { Clock } from "./clock.js";
-import { Throttle } from "./clock.js";
-import {
-  cameraOf,
-  centredOn,
-  fitCamera,
-  panBy,
-  screenToWorldX,
-  screenToWorldY,
-  viewportOf,
-  zoomAt,
-  type Camera,
-} from "./scene/camera.js";
-import { tilesBounds } from "./scene/layout.js";
+import type { Camera } from "./scene/camera.js";
 import type { SceneModel } from "./scene/SceneModel.js";
 import { makeToolContext, pointAt } from "./toolContext.js";
 import { AwarenessWriter } from "./live/AwarenessWriter.js";
 import { PeerTracker } from "./live/peers.js";
+import type { CanvasRenderer } from "./renderer.js";
 import { pinWorldOf } from "./live/pinWorld.js";
 import { SegmentSession } from "./segmentSession.js";
 
@@ -50,25 +40,8 @@ import { SegmentSession } from "./segmentSession.js";
  * the {@link CanvasRenderer} (see `createCanvas`) draws from the state exposed here, so this
  * stays the one place that decides, and the renderer the one that paints.
  */
-export interface CanvasRenderer {
-  readonly screenW: number;
-  readonly screenH: number;
-  setCursor(css: string): void;
-  invalidate(): void;
-  onCamera(): void;
-  onOverlay(): void;
-  onPeers(tracker: PeerTracker): void;
-  setAdjustments(brightness: number, contrast: number): void;
-  restyleAll(): void;
-  fps(): number;
-  destroy(): void;
-  /** Frame mode: shows this image on a view's tile (the frame's picture replaces the previous one). */
-  setViewImage?(viewId: string, image: ImageBitmap): void;
-}
-
 export class TesseraCanvas implements CanvasController {
   readonly events = new Emitter<CanvasEvents>();
-  camera: Camera = { x: 0, y: 0, zoom: 1 };
   hoverHit: Hit | null = null;
   /** Entities outlined on behalf of a panel ({@link highlight}). */
   highlighted: ReadonlySet<string> = new Set();
@@ -88,8 +61,7 @@ export class TesseraCanvas implements CanvasController {
   private readonly segmentation: SegmentSession;
   private readonly awarenessOut: AwarenessWriter;
   private readonly peers: PeerTracker;
-  private readonly viewportEvents: Throttle;
-  private viewportByUser = false;
+  private readonly view: CanvasCamera;
   private renderer: CanvasRenderer | null = null;
   private unobserve: () => void = () => undefined;
   private readonly onAwareness: () => void;
@@ -134,12 +106,15 @@ export class TesseraCanvas implements CanvasController {
     });
     this.awarenessOut = new AwarenessWriter(options.awareness, clock);
     this.peers = new PeerTracker(options.awareness.clientID, options.recordId);
-    this.viewportEvents = new Throttle(clock, 100, () => {
-      const v = this.getViewport();
-      this.events.emit("viewportChanged", { viewport: v, byUser: this.viewportByUser });
-      this.awarenessOut.viewport(v);
-      this.viewportByUser = false;
-    });
+    this.view = new CanvasCamera(
+      () => scene.tiles,
+      () => this.renderer,
+      clock,
+      (viewport, byUser) => {
+        this.events.emit("viewportChanged", { viewport, byUser });
+        this.awarenessOut.viewport(viewport);
+      },
+    );
     this.onAwareness = () => {
       if (this.peers.update(awarenessStates(options.awareness), this.clock.now())) this.renderer?.onPeers(this.peers);
     };
@@ -398,52 +373,41 @@ export class TesseraCanvas implements CanvasController {
 
   // ── camera ─────────────────────────────────────────────────────────────────────────────────
 
-  private cameraChanged(byUser: boolean): void {
-    this.viewportByUser ||= byUser;
-    this.viewportEvents.request();
-    this.renderer?.onCamera();
+  get camera(): Camera {
+    return this.view.camera;
   }
 
   setCamera(c: Camera, byUser: boolean): void {
-    this.camera = c;
-    this.cameraChanged(byUser);
+    this.view.set(c, byUser);
   }
 
   fit(): void {
-    this.fitView(true);
+    this.view.fit(true);
   }
 
   /** Fits the views; the canvas's own initial fit is not a user gesture (follow mode survives it). */
   fitView(byUser: boolean): void {
-    const r = this.renderer;
-    if (!r) return;
-    this.setCamera(fitCamera(tilesBounds(this.scene.tiles), r.screenW, r.screenH), byUser);
+    this.view.fit(byUser);
   }
 
   oneToOne(): void {
-    const r = this.renderer;
-    if (!r) return;
-    const wx = screenToWorldX(this.camera, r.screenW / 2);
-    const wy = screenToWorldY(this.camera, r.screenH / 2);
-    this.setCamera(centredOn(wx, wy, 1, r.screenW, r.screenH), true);
+    this.view.oneToOne();
   }
 
   zoomAt(sx: number, sy: number, factor: number): void {
-    this.setCamera(zoomAt(this.camera, sx, sy, factor), true);
+    this.view.zoomAt(sx, sy, factor);
   }
 
   getViewport(): Viewport {
-    const r = this.renderer;
-    const tile = this.scene.tiles[0];
-    if (!tile) return { viewId: "", cx: 0.5, cy: 0.5, zoom: this.camera.zoom };
-    return viewportOf(this.camera, tile, r?.screenW ?? 0, r?.screenH ?? 0);
+    return this.view.viewport();
   }
 
   setViewport(v: Viewport): void {
-    const r = this.renderer;
-    const tile = this.scene.tiles.find((t) => t.id === v.viewId) ?? this.scene.tiles[0];
-    if (!r || !tile) return;
-    this.setCamera(cameraOf(v, tile, r.screenW, r.screenH), false);
+    this.view.setViewport(v);
+  }
+
+  pan(dx: number, dy: number): void {
+    this.view.pan(dx, dy);
   }
 
   // ── effect target ──────────────────────────────────────────────────────────────────────────
@@ -465,7 +429,7 @@ export class TesseraCanvas implements CanvasController {
         }
       },
       setCursor: (cursor) => this.setCursor(cursor),
-      pan: (dx, dy) => this.setCamera(panBy(this.camera, dx, dy), true),
+      pan: (dx, dy) => this.view.pan(dx, dy),
       select: (refs) => {
         this.select(refs);
         this.events.emit("selection", this.selection);
@@ -496,10 +460,6 @@ export class TesseraCanvas implements CanvasController {
     this.renderer?.setCursor(cursor);
   }
 
-  pan(dx: number, dy: number): void {
-    this.setCamera(panBy(this.camera, dx, dy), true);
-  }
-
   on<K extends keyof CanvasEvents>(event: K, fn: (payload: CanvasEvents[K]) => void): () => void {
     return this.events.on(event, fn);
   }
@@ -510,7 +470,7 @@ export class TesseraCanvas implements CanvasController {
 
   destroy(): void {
     this.applier.destroy();
-    this.viewportEvents.cancel();
+    this.view.cancel();
     this.awarenessOut.cursor(null);
     this.awarenessOut.dragging(null);
     this.awarenessOut.destroy();

@@ -15,7 +15,8 @@ import {
   type DocContext,
   updateRow,
 } from "@tessera/shared-crdt";
-import { TesseraCanvas, type CanvasRenderer } from "../../src/canvas/TesseraCanvas.js";
+import type { CanvasRenderer } from "../../src/canvas/renderer.js";
+import { TesseraCanvas } from "../../src/canvas/TesseraCanvas.js";
 import { tileViews } from "../../src/canvas/scene/layout.js";
 import { SceneModel } from "../../src/canvas/scene/SceneModel.js";
 import type { CanvasOptions, FrameLookup, VideoFrameInfo } from "../../src/canvas/types.js";

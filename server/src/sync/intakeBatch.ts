@@ -4,7 +4,7 @@ import type { Connection } from "./Connection.js";
 
 /**
  * What a record room gathers while it handles one intake batch of a connection (see
- * `RecordRoom.receiveBatch`): the document updates the batch caused, appended and relayed once at
+ * `ClientIntake.receiveBatch`): the document updates the batch caused, appended and relayed once at
  * its end, and the sender's content to confirm once that append is durable.
  */
 

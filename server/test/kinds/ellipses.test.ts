@@ -41,7 +41,8 @@ import {
   type Row,
 } from "@tessera/shared-crdt";
 import { KindRegistryError, registerAnnotationKind } from "@tessera/shared-crdt/kinds";
-import { TesseraCanvas, type CanvasRenderer } from "../../../client/src/canvas/TesseraCanvas.js";
+import type { CanvasRenderer } from "../../../client/src/canvas/renderer.js";
+import { TesseraCanvas } from "../../../client/src/canvas/TesseraCanvas.js";
 import { AnnotationLayer } from "../../../client/src/canvas/render/AnnotationLayer.js";
 import { tileViews } from "../../../client/src/canvas/scene/layout.js";
 import { SceneModel } from "../../../client/src/canvas/scene/SceneModel.js";

@@ -1,13 +1,6 @@
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show, type Accessor } from "solid-js";
 import * as Y from "yjs";
-import {
-  canEditRecord,
-  randomId,
-  relabel as relabelEntity,
-  tableMap,
-  type DocContext,
-  type NamedAction,
-} from "@tessera/shared-crdt";
+import { randomId, relabel as relabelEntity, tableMap, type DocContext, type NamedAction } from "@tessera/shared-crdt";
 import type { ExplorerQuery } from "../../api/explorerQuery.js";
 import { categoryColor, cssColor } from "../../app/categories.js";
 import type { DatasetMeta } from "../../app/datasetMeta.js";
@@ -19,7 +12,6 @@ import { createUndoManager } from "../../app/undo.js";
 import type { CanvasController, CanvasView, SelectionRef } from "../../canvas/types.js";
 import type { LiveStore } from "../../live/liveStore.js";
 import { roleOn, type Identity } from "../../session.js";
-import { queuedCounts, splitRecordKey } from "../../sync/outbox.js";
 import type { RecordSession } from "../../sync/recordSession.js";
 import { ShortcutHelp } from "../../ui/ShortcutHelp.js";
 import { statusLabel } from "../../ui/StatusChip.js";
@@ -28,7 +20,7 @@ import { toast, toastError } from "../../ui/toasts.js";
 import { canvasAvailable, loadCanvas } from "./canvasLoader.js";
 import { CreationForm } from "./CreationForm.js";
 import { ReviewPins } from "../../review/ReviewPins.js";
-import { distinctPeople, peers, recordFields, type Peer } from "./recordBindings.js";
+import { distinctPeople, peers, type Peer } from "./recordBindings.js";
 import { canvasSettings } from "./canvasSettings.js";
 import { deleteSelected } from "./deleteSelected.js";
 import { followLeader } from "./followLeader.js";
@@ -38,6 +30,7 @@ import { ToolOptions } from "./ToolOptions.js";
 import { ToolRail } from "./ToolRail.js";
 import { TopBar } from "./TopBar.js";
 import { recordNavigation } from "./recordNavigation.js";
+import { recordSyncState } from "./recordSyncState.js";
 import { useWorkspaceKeys } from "./useWorkspaceKeys.js";
 import { workspaceReview } from "../../review/workspaceReview.js";
 import type { WorkspaceContext } from "./workspaceContext.js";
@@ -71,51 +64,12 @@ export function WorkspaceBody(props: {
   const field = meta.labelField;
 
   // ── sync state ──────────────────────────────────────────────────────────────────────────────
-  const [sync, setSync] = createSignal(session.tracker.status());
-  const [loaded, setLoaded] = createSignal(session.tracker.isLoaded());
-  onCleanup(
-    session.tracker.subscribe((s) => {
-      setSync(s);
-      setLoaded(session.tracker.isLoaded());
-    }),
-  );
-  /** Edits still queued on the other records of this user (left offline, or in closed tabs). */
-  const queuedElsewhere = () => {
-    let n = 0;
-    for (const [k, count] of queuedCounts()) {
-      const { dataset, record } = splitRecordKey(k);
-      if (dataset !== props.datasetId || record !== props.recordId) n += count;
-    }
-    return n;
-  };
-  const [readOnlyByServer, setReadOnlyByServer] = createSignal(session.welcome()?.readOnly ?? false);
-  const [welcomeStatus, setWelcomeStatus] = createSignal(session.welcome()?.status ?? null);
-  onCleanup(
-    session.onMessage((msg) => {
-      if (msg.kind === "welcome") {
-        setReadOnlyByServer(msg.readOnly);
-        setWelcomeStatus(msg.status);
-      } else if (msg.kind === "rejected" && msg.reason !== "read_only") {
-        toast(
-          `The server corrected an edit: ${msg.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || msg.reason}`,
-          "error",
-        );
-      }
-    }),
-  );
-  const fields = recordFields(doc);
-  const status = () => String(fields().status ?? welcomeStatus() ?? "new");
-  const editable = () => {
-    const s = status();
-    return !readOnlyByServer() && canEditRecord(s, role);
-  };
-  const onBeforeUnload = (e: BeforeUnloadEvent) => {
-    if (!session.tracker.hasUnsavedEdits()) return;
-    e.preventDefault();
-    e.returnValue = "";
-  };
-  window.addEventListener("beforeunload", onBeforeUnload);
-  onCleanup(() => window.removeEventListener("beforeunload", onBeforeUnload));
+  const { sync, loaded, queuedElsewhere, fields, status, editable } = recordSyncState({
+    session,
+    datasetId: props.datasetId,
+    recordId: props.recordId,
+    role,
+  });
 
   // ── document projections ────────────────────────────────────────────────────────────────────
   const index = new EntityIndex(doc, field?.name ?? null);

@@ -1,12 +1,11 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { Type } from "@sinclair/typebox";
 import { PreannotateError, type PreannotateService } from "../../inference/preannotate/PreannotateService.js";
 import { describeColumns } from "../catalogue.js";
-import { openDataset, param, type AppContext } from "../context.js";
+import type { AppContext } from "../context.js";
 import { HttpError, type ErrorMapper } from "../errors.js";
 import { checkFilters, checkQueryText, parseExplorerFilters } from "../explorerQuery.js";
-import { sendJson } from "../json.js";
-import { jsonBody } from "../jsonBody.js";
+import { jobRouter, jobErrorMapper } from "../jobRoutes.js";
 import { restIdentity } from "../recordDocs.js";
 import { whereToFilters } from "../whereClause.js";
 import { recordsTable } from "./records.js";
@@ -41,30 +40,17 @@ const PreannotateRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export const mapPreannotateError: ErrorMapper = (err) => {
-  if (!(err instanceof PreannotateError)) return null;
-  const status = err.reason === "not_found" ? 404 : err.reason === "conflict" ? 409 : 422;
-  return { status, detail: err.message };
-};
-
-function serviceOf(ctx: AppContext): PreannotateService {
-  if (!ctx.preannotate) throw new HttpError(503, "Pre-annotation needs the inference worker and live records.");
-  return ctx.preannotate;
-}
+export const mapPreannotateError: ErrorMapper = jobErrorMapper(PreannotateError);
 
 export function preannotateRouter(ctx: AppContext): Router {
-  const router = Router();
-  const tags = ["Inference"];
   const jobsPath = "/inference/datasets/{dataset_id}/preannotate/jobs";
-  const jobDoc = { "200": { description: "The job (Pixano's job shape, `kind: preannotate`)." } };
-  ctx.routes.add(
-    router,
-    {
-      method: "post",
+  return jobRouter(ctx, {
+    service: (c: AppContext): PreannotateService | undefined => c.preannotate,
+    offDetail: "Pre-annotation needs the inference worker and live records.",
+    start: {
       path: "/inference/datasets/{dataset_id}/preannotate",
       operationId: "create_preannotation_job",
       summary: "Run a detector over a record, a selection, an explorer filter or the dataset as a job",
-      tags,
       body: PreannotateRequest,
       responses: {
         "202": { description: "The job, started (or waiting for the one before it)." },
@@ -72,79 +58,40 @@ export function preannotateRouter(ctx: AppContext): Router {
         "422": { description: "The model is not a detector, or the filter is invalid.", content: HTTPError },
         "503": { description: "The inference worker or live records are off.", content: HTTPError },
       },
+      run: async (service, handle, body, req) => {
+        if (body.record_ids && (body.where !== undefined || body.q !== undefined || body.filter !== undefined))
+          throw new HttpError(422, "Give record_ids or a filter (filter, where, q), not both.");
+        const catalogue = describeColumns(recordsTable(handle));
+        const filters = [
+          ...parseExplorerFilters(catalogue, body.filter ?? []),
+          ...checkFilters(catalogue, whereToFilters(body.where)),
+        ];
+        const q = checkQueryText(body.q);
+        return service.start(
+          handle,
+          {
+            model: body.model,
+            threshold: body.threshold ?? 0.25,
+            scope: body.record_ids ? { recordIds: body.record_ids } : { filters, ...(q ? { q } : {}) },
+          },
+          restIdentity(req),
+        );
+      },
     },
-    jsonBody(ctx.jsonLimitBytes),
-    async (req, res) => {
-      const service = serviceOf(ctx);
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const body = req.body;
-      if (body.record_ids && (body.where !== undefined || body.q !== undefined || body.filter !== undefined))
-        throw new HttpError(422, "Give record_ids or a filter (filter, where, q), not both.");
-      const catalogue = describeColumns(recordsTable(handle));
-      const filters = [
-        ...parseExplorerFilters(catalogue, body.filter ?? []),
-        ...checkFilters(catalogue, whereToFilters(body.where)),
-      ];
-      const q = checkQueryText(body.q);
-      const job = await service.start(
-        handle,
-        {
-          model: body.model,
-          threshold: body.threshold ?? 0.25,
-          scope: body.record_ids ? { recordIds: body.record_ids } : { filters, ...(q ? { q } : {}) },
-        },
-        restIdentity(req),
-      );
-      sendJson(res, 202, job);
-    },
-  );
-  ctx.routes.add(
-    router,
-    {
-      method: "get",
+    list: {
       path: jobsPath,
       operationId: "list_preannotation_jobs",
       summary: "The dataset's pre-annotation jobs, most recent first",
-      tags,
-      responses: {
-        "200": { description: "The jobs." },
-        "404": { description: "No such dataset.", content: HTTPError },
-      },
+      description: "The jobs.",
+      list: (service, datasetId) => service.list(datasetId),
     },
-    async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, serviceOf(ctx).list(handle.id));
-    },
-  );
-  ctx.routes.add(
-    router,
-    {
-      method: "get",
-      path: `${jobsPath}/{job_id}`,
-      operationId: "get_preannotation_job",
-      summary: "One pre-annotation job",
-      tags,
-      responses: { ...jobDoc, "404": { description: "No such dataset or job.", content: HTTPError } },
-    },
-    async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, serviceOf(ctx).get(handle.id, param(req.params, "job_id")));
-    },
-  );
-  ctx.routes.add(
-    router,
-    {
-      method: "post",
+    get: { path: `${jobsPath}/{job_id}`, operationId: "get_preannotation_job", summary: "One pre-annotation job" },
+    cancel: {
       path: `${jobsPath}/{job_id}/cancel`,
       operationId: "cancel_preannotation_job",
       summary: "Cancel a pre-annotation job: it stops between two records; proposals already written stay",
-      tags,
-      responses: { ...jobDoc, "404": { description: "No such dataset or job.", content: HTTPError } },
     },
-    async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, serviceOf(ctx).cancel(handle.id, param(req.params, "job_id")));
-    },
-  );
-  return router;
+    jobDescription: "The job (Pixano's job shape, `kind: preannotate`).",
+    notFound: "No such dataset or job.",
+  });
 }

@@ -1,10 +1,9 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { Type } from "@sinclair/typebox";
 import { MAX_TRACK_FRAMES, TrackRunError, type TrackService } from "../../inference/track/TrackService.js";
-import { openDataset, param, type AppContext } from "../context.js";
-import { HttpError, type ErrorMapper } from "../errors.js";
-import { sendJson } from "../json.js";
-import { jsonBody } from "../jsonBody.js";
+import { param, type AppContext } from "../context.js";
+import type { ErrorMapper } from "../errors.js";
+import { jobErrorMapper, jobRouter } from "../jobRoutes.js";
 import { restIdentity } from "../recordDocs.js";
 
 /**
@@ -35,29 +34,16 @@ const TrackRequest = Type.Object(
   { additionalProperties: false },
 );
 
-export const mapTrackError: ErrorMapper = (err) => {
-  if (!(err instanceof TrackRunError)) return null;
-  const status = err.reason === "not_found" ? 404 : err.reason === "conflict" ? 409 : 422;
-  return { status, detail: err.message };
-};
-
-function serviceOf(ctx: AppContext): TrackService {
-  if (!ctx.track) throw new HttpError(503, "Tracking needs the inference worker and live records.");
-  return ctx.track;
-}
+export const mapTrackError: ErrorMapper = jobErrorMapper(TrackRunError);
 
 export function trackRouter(ctx: AppContext): Router {
-  const router = Router();
-  const tags = ["Inference"];
-  const runDoc = { "200": { description: "The run (the job shape, `kind: track`)." } };
-  ctx.routes.add(
-    router,
-    {
-      method: "post",
+  return jobRouter(ctx, {
+    service: (c: AppContext): TrackService | undefined => c.track,
+    offDetail: "Tracking needs the inference worker and live records.",
+    start: {
       path: "/inference/datasets/{dataset_id}/records/{record_id}/track",
       operationId: "create_tracking_run",
       summary: "Propagate a track's box to the next frames with a tracker, as proposed keyframes",
-      tags,
       body: TrackRequest,
       responses: {
         "202": { description: "The run, started." },
@@ -69,75 +55,39 @@ export function trackRouter(ctx: AppContext): Router {
         "422": { description: "The model is not a tracker, or the start frame shows no box.", content: HTTPError },
         "503": { description: "The inference worker or live records are off.", content: HTTPError },
       },
+      run: (service, handle, body, req) =>
+        service.start(
+          handle,
+          param(req.params, "record_id"),
+          {
+            model: body.model,
+            trackletId: body.tracklet_id,
+            ...(body.start_frame !== undefined ? { startFrame: body.start_frame } : {}),
+            maxFrames: body.max_frames ?? 50,
+            ...(body.min_score !== undefined ? { minScore: body.min_score } : {}),
+            ...(body.segmentation_model !== undefined ? { segmentationModel: body.segmentation_model } : {}),
+          },
+          restIdentity(req),
+        ),
     },
-    jsonBody(ctx.jsonLimitBytes),
-    async (req, res) => {
-      const service = serviceOf(ctx);
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      const body = req.body;
-      const job = await service.start(
-        handle,
-        param(req.params, "record_id"),
-        {
-          model: body.model,
-          trackletId: body.tracklet_id,
-          ...(body.start_frame !== undefined ? { startFrame: body.start_frame } : {}),
-          maxFrames: body.max_frames ?? 50,
-          ...(body.min_score !== undefined ? { minScore: body.min_score } : {}),
-          ...(body.segmentation_model !== undefined ? { segmentationModel: body.segmentation_model } : {}),
-        },
-        restIdentity(req),
-      );
-      sendJson(res, 202, job);
-    },
-  );
-  ctx.routes.add(
-    router,
-    {
-      method: "get",
+    list: {
       path: "/inference/datasets/{dataset_id}/records/{record_id}/track/jobs",
       operationId: "list_tracking_runs",
       summary: "The record's tracking runs, most recent first",
-      tags,
-      responses: {
-        "200": { description: "The runs." },
-        "404": { description: "No such dataset.", content: HTTPError },
-      },
+      description: "The runs.",
+      list: (service, datasetId, req) => service.list(datasetId, param(req.params, "record_id")),
     },
-    async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, serviceOf(ctx).list(handle.id, param(req.params, "record_id")));
-    },
-  );
-  ctx.routes.add(
-    router,
-    {
-      method: "get",
+    get: {
       path: "/inference/datasets/{dataset_id}/track/jobs/{job_id}",
       operationId: "get_tracking_run",
       summary: "One tracking run",
-      tags,
-      responses: { ...runDoc, "404": { description: "No such dataset or run.", content: HTTPError } },
     },
-    async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, serviceOf(ctx).get(handle.id, param(req.params, "job_id")));
-    },
-  );
-  ctx.routes.add(
-    router,
-    {
-      method: "post",
+    cancel: {
       path: "/inference/datasets/{dataset_id}/track/jobs/{job_id}/cancel",
       operationId: "cancel_tracking_run",
       summary: "Cancel a tracking run: it stops between two frames; keyframes already proposed stay",
-      tags,
-      responses: { ...runDoc, "404": { description: "No such dataset or run.", content: HTTPError } },
     },
-    async (req, res) => {
-      const handle = await openDataset(ctx, param(req.params, "dataset_id"));
-      sendJson(res, 200, serviceOf(ctx).cancel(handle.id, param(req.params, "job_id")));
-    },
-  );
-  return router;
+    jobDescription: "The run (the job shape, `kind: track`).",
+    notFound: "No such dataset or run.",
+  });
 }
