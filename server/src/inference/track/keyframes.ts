@@ -1,11 +1,13 @@
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import {
   addTrackKeyframe,
+  cellOfMap,
   int64Number,
   randomId,
   readRow,
   restOrigin,
   storedReviewStatus,
+  tableMap,
   trackKeyframes,
   trackShapeAt,
   type DatasetSchema,
@@ -108,6 +110,34 @@ export interface BatchOutcome {
 }
 
 /**
+ * The track's keyframes in `table` on the frames `on` (the first row by id on a frame, as
+ * {@link trackKeyframes} keeps it), read cell by cell: a batch looks at its own frames, not at a
+ * copy of every row of the table.
+ */
+function keyframesOn(
+  doc: Y.Doc,
+  table: "bboxes" | "masks",
+  trackletId: string,
+  on: ReadonlySet<number>,
+): Map<number, Record<string, unknown>> {
+  const ids = new Map<number, string>();
+  for (const [id, m] of tableMap(doc, table)) {
+    if (!(m instanceof Y.Map) || cellOfMap(table, m, "tracklet_id") !== trackletId) continue;
+    const raw = cellOfMap(table, m, "frame_index");
+    if (raw === undefined) continue;
+    const f = int64Number(raw);
+    const first = ids.get(f);
+    if (on.has(f) && (first === undefined || id.localeCompare(first) < 0)) ids.set(f, id);
+  }
+  const out = new Map<number, Record<string, unknown>>();
+  for (const [f, id] of ids) {
+    const row = readRow(doc, table, id);
+    if (row) out.set(f, row as Record<string, unknown>);
+  }
+  return out;
+}
+
+/**
  * Writes tracked frames, in order, as proposed keyframes of the track; call inside the record
  * document's edit (one transaction for the batch). The track is read once for the batch; the
  * stop rules are those of a frame-by-frame run: the first frame holding a keyframe the run must
@@ -122,13 +152,12 @@ export function writeTrackedFrames(
   run: { readonly trackletId: string; readonly model: string; readonly jobId: string },
   frames: readonly TrackedFrame[],
 ): BatchOutcome {
-  const track = readTrack(doc, run.trackletId);
-  if (!track) return { written: 0, stop: "track_gone", at: frames[0]?.frame.index ?? -1 };
-  const boxes = new Map(track.keyframes.map((k) => [k.frameIndex, k.row as Record<string, unknown>]));
+  if (!readRow(doc, "tracklets", run.trackletId))
+    return { written: 0, stop: "track_gone", at: frames[0]?.frame.index ?? -1 };
+  const on = new Set(frames.map((f) => f.frame.index));
+  const boxes = keyframesOn(doc, "bboxes", run.trackletId, on);
   const masks = frames.some((f) => f.mask)
-    ? new Map(
-        trackKeyframes({ doc }, run.trackletId, "masks").map((k) => [k.frameIndex, k.row as Record<string, unknown>]),
-      )
+    ? keyframesOn(doc, "masks", run.trackletId, on)
     : new Map<number, Record<string, unknown>>();
   const ctx = { doc, schema, recordId, newId: randomId };
   let written = 0;
