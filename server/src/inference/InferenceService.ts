@@ -173,6 +173,12 @@ export class InferenceService {
         },
       };
     }
+    // A video file's frame has no view row: refused as clearly as a sequence frame's draft, not "not found".
+    if (handle.schema.tables.has("videos") && (await handle.get("videos", viewId, ["id"])))
+      throw new InferenceError(
+        "bad_prompt",
+        `View '${viewId}' is a video file: drafts are drawn on image views (video frames: not yet); a tracking run segments its frames.`,
+      );
     throw new InferenceError("not_found", `View '${viewId}' not found in dataset '${datasetId}'.`);
   }
 

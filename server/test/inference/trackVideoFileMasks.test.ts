@@ -241,4 +241,19 @@ describe("tracking assist on a video file, with masks", () => {
     // The person's mask on frame 0 stays as it was.
     expect(readRows(doc, "masks").find((x) => x.id === "m0")?.source_type).toBe("");
   }, 300_000);
+
+  it("a click on a video file's frame is refused as clearly as on a sequence frame (422 with a detail), not 'not found'", async () => {
+    const prompt = { model: "tiny-sam", view_id: "vid", points: [[40, 40]], labels: [1], box: null };
+    const draft = await postJson(`${server.url}/inference/datasets/${DS}/segmentation/draft`, prompt);
+    expect(draft.status, JSON.stringify(draft.body)).toBe(422);
+    expect(draft.body).toMatchObject({ detail: expect.stringMatching(/video file/) as unknown });
+    // Nothing was written: no draft mask in the record document.
+    const client = liveClient(server, "r0", "after-click", DS);
+    try {
+      await client.synced();
+      expect(readRows(client.doc, "masks").filter((m) => m.source_metadata.includes("prompt"))).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
 });
