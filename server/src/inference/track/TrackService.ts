@@ -7,17 +7,9 @@ import { silentLogger, type Logger } from "../../logger.js";
 import { InferenceError } from "../InferenceError.js";
 import type { InferenceService } from "../InferenceService.js";
 import { VideoFrameService } from "../../video/videoFrameService.js";
+import { FrameBatch } from "./frameBatch.js";
 import { framesOfTrack, type DecodedFrame, type TrackFrames } from "./frames.js";
-import {
-  boxAt,
-  nextFixedKeyframe,
-  readTrack,
-  writeTrackedFrames,
-  type BatchOutcome,
-  type TrackedFrame,
-  type TrackedMask,
-  type TrackInDoc,
-} from "./keyframes.js";
+import { boxAt, nextFixedKeyframe, readTrack, type TrackedMask, type TrackInDoc } from "./keyframes.js";
 import { trackerModel } from "./trackerModel.js";
 
 /**
@@ -311,66 +303,47 @@ export class TrackService {
       let next = decodeAt(initial.start_frame + 1);
       const fps = this.options.maxFramesPerSecond ?? DEFAULT_MAX_FPS;
       const frameGapMs = fps > 0 && Number.isFinite(fps) ? 1000 / fps : 0;
-      const writeEveryMs = this.options.writeEveryMs ?? DEFAULT_WRITE_EVERY_MS;
-      /** Frames tracked, not written yet: written together, in one document transaction. */
-      let pending: TrackedFrame[] = [];
-      let flushedAt = performance.now();
-      /** Writes the pending frames; a stop rule met while writing ends the run (its finish), else null. */
-      const flush = async (): Promise<"ended" | null> => {
-        const batch = pending;
-        pending = [];
-        flushedAt = performance.now();
-        if (batch.length === 0) return null;
-        let outcome: BatchOutcome | "cancelled" = "cancelled";
-        await this.options.docs.edit(
-          handle.id,
-          initial.record_id,
-          who,
-          (doc) => {
-            // Checked in the transaction: once a cancel is answered, nothing more is written.
-            outcome = state.cancelled
-              ? "cancelled"
-              : writeTrackedFrames(
-                  doc,
-                  handle.schema,
-                  initial.record_id,
-                  who.id,
-                  { trackletId: initial.tracklet_id, model: initial.model, jobId },
-                  batch,
-                );
-            // Durable is enough: a fold per batch would cost a LanceDB write each time and slow the
-            // editors' confirmations; the room folds the run's frames on its usual schedule.
-          },
-          { fold: false },
-        );
-        const result = outcome as BatchOutcome | "cancelled";
-        if (result === "cancelled") {
+      const batch = new FrameBatch({
+        docs: this.options.docs,
+        datasetId: handle.id,
+        recordId: initial.record_id,
+        schema: handle.schema,
+        who,
+        run: { trackletId: initial.tracklet_id, model: initial.model, jobId },
+        everyMs: this.options.writeEveryMs ?? DEFAULT_WRITE_EVERY_MS,
+        maxFrames: MAX_BATCH_FRAMES,
+        cancelled: () => state.cancelled,
+      });
+      /** Writes the waiting frames; "ended" when a stop rule met while writing ended the run. */
+      const write = async (): Promise<"ended" | null> => {
+        const w = await batch.write();
+        if (w.kind === "cancelled") {
           finish("cancelled", "cancel", `cancelled after ${done} frames`);
           return "ended";
         }
-        for (const t of batch.slice(0, result.written)) {
+        for (const t of w.frames) {
           done++;
           if (t.mask) masks++;
           frameNow = t.frame.index;
           this.progress(jobId, done, masks, t.frame.index);
         }
-        if (result.stop === "track_gone") {
+        if (w.stop === "track_gone") {
           finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
           return "ended";
         }
-        if (result.stop === "keyframe") {
-          finish("done", "keyframe", `${done} frames, up to the keyframe on ${result.at}`);
+        if (w.stop === "keyframe") {
+          finish("done", "keyframe", `${done} frames, up to the keyframe on ${w.at}`);
           return "ended";
         }
         return null;
       };
-      /** Writes what is pending, then ends the run as said unless the write met a stop rule first. */
-      const flushThenFinish = async (...end: Parameters<typeof finish>): Promise<void> => {
-        if ((await flush()) === null) finish(...end);
+      /** Writes what waits, then ends the run as said unless the write met a stop rule first. */
+      const writeThenFinish = async (...end: Parameters<typeof finish>): Promise<void> => {
+        if ((await write()) === null) finish(...end);
       };
       const cancelled = () => {
         // What was tracked and not written yet is dropped: nothing is written after a cancel.
-        pending = [];
+        batch.drop();
         finish("cancelled", "cancel", `cancelled after ${done} frames`);
       };
       let frameStartedAt = performance.now();
@@ -380,12 +353,12 @@ export class TrackService {
         frameStartedAt = performance.now();
         if (state.cancelled) return cancelled();
         if (fixed !== null && f >= fixed)
-          return flushThenFinish("done", "keyframe", `${done + pending.length} frames, up to the keyframe on ${fixed}`);
+          return writeThenFinish("done", "keyframe", `${done + batch.size} frames, up to the keyframe on ${fixed}`);
         if (f > lastFrame)
-          return flushThenFinish("done", "max_frames", `${done + pending.length} frames (the maximum asked)`);
+          return writeThenFinish("done", "max_frames", `${done + batch.size} frames (the maximum asked)`);
         const current = next;
         if (!current)
-          return flushThenFinish("done", "end_of_video", `${done + pending.length} frames, to the end of the video`);
+          return writeThenFinish("done", "end_of_video", `${done + batch.size} frames, to the end of the video`);
         const frame = await current.p;
         next = decodeAt(f + 1);
         const step = await worker.trackStep({
@@ -398,26 +371,19 @@ export class TrackService {
         });
         if (state.cancelled) return cancelled();
         if (step.score < initial.min_score)
-          return flushThenFinish(
+          return writeThenFinish(
             "done",
             "score",
-            `${done + pending.length} frames; the object was lost on frame ${f} (confidence ${step.score.toFixed(2)})`,
+            `${done + batch.size} frames; the object was lost on frame ${f} (confidence ${step.score.toFixed(2)})`,
           );
         const tracked = step.box;
         const mask = initial.segmentation_model
           ? await this.maskIn(handle.id, initial.segmentation_model, frames, current.fr, frame, tracked)
           : undefined;
         if (state.cancelled) return cancelled();
-        pending.push({
-          frame: current.fr,
-          size: frame.size,
-          box: tracked,
-          score: step.score,
-          ...(mask ? { mask } : {}),
-        });
+        batch.add({ frame: current.fr, size: frame.size, box: tracked, score: step.score, ...(mask ? { mask } : {}) });
         box = tracked;
-        if (pending.length >= MAX_BATCH_FRAMES || performance.now() - flushedAt >= writeEveryMs)
-          if ((await flush()) !== null) return;
+        if (batch.due() && (await write()) !== null) return;
       }
     } catch (err) {
       if (!(err instanceof Error)) throw err;
@@ -435,7 +401,8 @@ export class TrackService {
   /**
    * The segmentation model's mask in the tracked box (background priority, like the tracker's
    * frames): on an image sequence's frame by its view id; on a video file's frame from the pixels
-   * the run decoded, the embedding cached under the frame's key (a click on that frame reuses it).
+   * the run decoded (a video file's frame has no view row), the embedding cached in the worker
+   * under the frame's key (`videoFrameKey`: the video row, its file's identity, the frame index).
    */
   private async maskIn(
     datasetId: string,
