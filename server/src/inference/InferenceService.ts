@@ -173,6 +173,12 @@ export class InferenceService {
         },
       };
     }
+    // A video file's frame has no view row: refused as clearly as a sequence frame's draft, not "not found".
+    if (handle.schema.tables.has("videos") && (await handle.get("videos", viewId, ["id"])))
+      throw new InferenceError(
+        "bad_prompt",
+        `View '${viewId}' is a video file: drafts are drawn on image views (video frames: not yet); a tracking run segments its frames.`,
+      );
     throw new InferenceError("not_found", `View '${viewId}' not found in dataset '${datasetId}'.`);
   }
 
@@ -204,6 +210,37 @@ export class InferenceService {
       encoderMs: r.encoderMs,
       decoderMs: r.decoderMs,
     };
+  }
+
+  /**
+   * One mask for one prompt on a picture the caller decoded itself — a frame of a video file,
+   * which has no row of its own. `key` names the picture's pixels (see {@link videoFrameKey}):
+   * the worker caches the encoder's embedding under it, so the next prompt on that frame runs the
+   * decoder alone. `pixels` (raw RGB of any size with the frame's aspect) is asked for only when
+   * the worker has no embedding for `key`; it is resized here to the encoder's input.
+   */
+  async segmentPixels(input: {
+    readonly model: string;
+    readonly key: string;
+    /** [height, width] of the frame: the prompt and the mask are in these pixels. */
+    readonly size: readonly [number, number];
+    readonly pixels: () => Promise<ResizedImage>;
+    readonly prompt: SegmentPrompt;
+    readonly priority?: "interactive" | "job";
+  }): Promise<SegmentResult> {
+    checkPrompt(input.prompt);
+    const spec = samSpec(await this.model(input.model));
+    const priority = input.priority ?? "interactive";
+    const call = { model: spec, viewKey: input.key, viewSize: input.size, prompt: input.prompt } as const;
+    let outcome = await this.worker.segment({ ...call, image: null }, priority);
+    if (outcome.kind === "need_image") {
+      const image = await resizeRgb(await input.pixels(), input.size, spec.inputSize);
+      outcome = await this.worker.segment({ ...call, image }, priority);
+    }
+    if (outcome.kind !== "segmented")
+      throw new InferenceError("model_failed", `the inference worker answered ${outcome.kind} to a prompt`);
+    const r = outcome.reply;
+    return { mask: r.mask, score: r.score, embedding: r.embedding, encoderMs: r.encoderMs, decoderMs: r.decoderMs };
   }
 
   /**
@@ -319,6 +356,36 @@ export class InferenceService {
         throw new InferenceError("bad_image", `the image of view '${view.id}' cannot be decoded: ${err.message}`);
       throw err;
     }
+  }
+}
+
+/**
+ * The embedding-cache key of frame `frameIndex` of video `videoId` (a `videos` row): `source`
+ * names the file's bytes as the video frame service knows them (its size and time, or the row's
+ * update), so a re-encoded video never reuses an old frame's embedding.
+ */
+export function videoFrameKey(datasetId: string, videoId: string, frameIndex: number, source: string): string {
+  return `${datasetId}\u0000videos\u0000${videoId}\u0000frame ${frameIndex}\u0000${source}`;
+}
+
+/** Raw RGB `image` (a decoded frame of `size` = [height, width]) resized so its longest side is `side`. */
+async function resizeRgb(image: ResizedImage, size: readonly [number, number], side: number): Promise<ResizedImage> {
+  const [height, width] = size;
+  const k = side / Math.max(height, width);
+  const w = Math.max(1, Math.min(side, Math.floor(width * k + 0.5)));
+  const h = Math.max(1, Math.min(side, Math.floor(height * k + 0.5)));
+  if (image.width === w && image.height === h) return image;
+  try {
+    const { data, info } = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .resize(w, h, { fit: "fill" })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== w || info.height !== h)
+      throw new InferenceError("bad_image", `a decoded frame did not resize to ${w}×${h} RGB`);
+    return { width: w, height: h, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (err) {
+    if (err instanceof InferenceError || !(err instanceof Error)) throw err;
+    throw new InferenceError("bad_image", `a decoded frame cannot be resized: ${err.message}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import { ANNOTATION_KINDS } from "../kinds/index.js";
 import type { DatasetSchema } from "../schema/datasetInfo.js";
 import { ValidationError } from "../schema/errors.js";
@@ -7,6 +7,7 @@ import { parseRow, withCustom, type NewRow, type RowPatch, type TableRow } from 
 import type { ComponentTable } from "../schema/tables.js";
 import { validateRow } from "../schema/validate.js";
 import {
+  cellOfMap,
   patchRecord,
   patchRow,
   patchRowCells,
@@ -18,6 +19,7 @@ import {
   type DocRecord,
 } from "./access.js";
 import { deleteWithDependents, type Removed } from "./cascade.js";
+import { tableMap } from "./layout.js";
 import type { IdGenerator } from "./ids.js";
 import { introducedIssues } from "./issueDiff.js";
 import type { Origin } from "./origins.js";
@@ -246,6 +248,22 @@ export function glueTracklets(ctx: DocContext, origin: Origin, leftId: string, r
 }
 
 /**
+ * The id of the track's row on `frameIndex` in `table` (the first by id when there are several),
+ * read cell by cell: a run writing keyframe after keyframe must not copy every row of the table
+ * for each one.
+ */
+function keyframeIdAt(doc: Y.Doc, table: KeyframeTable, trackletId: string, frameIndex: number): string | undefined {
+  let found: string | undefined;
+  for (const [id, m] of tableMap(doc, table)) {
+    if (!(m instanceof Y.Map)) continue;
+    if (cellOfMap(table, m, "tracklet_id") !== trackletId || cellOfMap(table, m, "frame_index") !== frameIndex)
+      continue;
+    if (found === undefined || id.localeCompare(found) < 0) found = id;
+  }
+  return found;
+}
+
+/**
  * D-OPS-7: adds (or replaces) the keyframe of a tracklet at a frame: a per-frame annotation of the
  * tracklet's entity, extending the tracklet's range when the frame lies outside it.
  */
@@ -263,12 +281,10 @@ export function addKeyframe(
   },
 ): string {
   const t = mustRead(ctx, "tracklets", input.trackletId);
-  const existing = readRows(ctx.doc, input.table).find(
-    (r) => r.tracklet_id === input.trackletId && r.frame_index === input.frameIndex,
-  );
+  const existing = keyframeIdAt(ctx.doc, input.table, input.trackletId, input.frameIndex);
   const row = build(ctx, input.table, {
     ...input.fields,
-    id: existing ? existing.id : ctx.newId(),
+    id: existing ?? ctx.newId(),
     entity_id: t.entity_id,
     tracklet_id: input.trackletId,
     frame_index: input.frameIndex,

@@ -1,31 +1,30 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { DatasetHandle } from "@tessera/dataset";
-import type { TrackBox, TrackJob } from "@tessera/shared-crdt";
+import type { FrameRef, TrackBox, TrackJob } from "@tessera/shared-crdt";
 import type { RecordDocsPort, RestIdentity } from "../../http/recordDocs.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { InferenceError } from "../InferenceError.js";
 import type { InferenceService } from "../InferenceService.js";
 import { VideoFrameService } from "../../video/videoFrameService.js";
-import { framesOfTrack, type TrackFrames } from "./frames.js";
-import {
-  boxAt,
-  nextFixedKeyframe,
-  readTrack,
-  writeTrackedFrame,
-  type TrackedMask,
-  type TrackInDoc,
-} from "./keyframes.js";
+import { FrameBatch } from "./frameBatch.js";
+import { framesOfTrack, type DecodedFrame, type TrackFrames } from "./frames.js";
+import { boxAt, nextFixedKeyframe, readTrack, type TrackedMask, type TrackInDoc } from "./keyframes.js";
 import { trackerModel } from "./trackerModel.js";
 
 /**
  * Tracking assist on video: a tracker export propagates a track's box from a frame to the next
- * ones, each tracked frame written at once into the record document as a proposed keyframe
+ * ones, each tracked frame written into the record document as a proposed keyframe
  * (`keyframes.ts`), seen live by every editor and folded into LanceDB like any edit. The worker
  * gets one frame at a time at background priority (a click never waits behind a run); the next
- * frame is decoded while the worker tracks the current one. A run stops on a confidence under
- * the threshold (that frame is not written), on a keyframe it must not overwrite, at the end of
- * the video, after `max_frames`, or on cancel (checked between frames). Progress goes to
+ * frame is decoded while the worker tracks the current one. The run tracks ahead of its writes:
+ * the frames tracked in the last {@link DEFAULT_WRITE_EVERY_MS} (at most {@link MAX_BATCH_FRAMES})
+ * go into the document in one transaction, so editors pay one document write per batch, not per
+ * frame. The stop rules stay per frame: a confidence under the threshold (that frame is not
+ * written; the ones before it are), a keyframe it must not overwrite (checked on each frame in
+ * the write's transaction, so one a person adds while the run tracks ahead stops it there), the
+ * end of the video, `max_frames`, the track deleted, or cancel (checked between frames and in the
+ * write's transaction: tracked frames not yet written when a cancel is answered are dropped). Progress goes to
  * `onChange` (the live channel's `job:progress`) at most every {@link PROGRESS_EVERY_MS} and at
  * each end. Runs are kept in memory (the last {@link KEPT_RUNS}); a server stop cancels them.
  */
@@ -42,6 +41,12 @@ export interface TrackServiceOptions {
    * tracks 50–60 frames a second and the editors' confirmations wait behind those writes.
    */
   readonly maxFramesPerSecond?: number;
+  /**
+   * A run writes the frames it tracked together, in one document transaction, at most this often
+   * (default {@link DEFAULT_WRITE_EVERY_MS}) or every {@link MAX_BATCH_FRAMES} frames: each write
+   * costs the event loop a copy of the document, a check and a log append, whatever its size.
+   */
+  readonly writeEveryMs?: number;
 }
 
 export class TrackRunError extends Error {
@@ -61,6 +66,10 @@ const KEPT_RUNS = 200;
 const PROGRESS_EVERY_MS = 250;
 /** A person reviews proposals far slower than this; it keeps a run's share of the event loop small. */
 const DEFAULT_MAX_FPS = 20;
+/** How often a run writes what it tracked (one transaction): a person sees proposals come in this step. */
+const DEFAULT_WRITE_EVERY_MS = 250;
+/** Frames of one write at most (an unpaced run). */
+const MAX_BATCH_FRAMES = 16;
 /** Frames are sent to the worker with their longest side at most this (boxes stay in view pixels). */
 const WORK_SIDE = 1024;
 
@@ -191,8 +200,8 @@ export class TrackService {
 
   /**
    * The segmentation model drawing the masks: the one asked for (it must be a segmentation model),
-   * else the first registered, when the track has mask keyframes on image-sequence frames; null:
-   * boxes only (no masks on the track, none registered, or a video file's frames).
+   * else the first registered, when the track has mask keyframes (on an image sequence's frames or
+   * a video file's); null: boxes only (no masks on the track, or none registered).
    */
   private async segmentationFor(track: TrackInDoc, frames: TrackFrames, asked?: string): Promise<string | null> {
     if (asked !== undefined) {
@@ -203,8 +212,7 @@ export class TrackService {
           `Model '${asked}' is a ${m.manifest.task} model, not a segmentation model.`,
         );
     }
-    const first = frames.frames.values().next().value;
-    if (!track.hasMasks || first === undefined || first.frameId !== undefined) return null;
+    if (!track.hasMasks || frames.frames.size === 0) return null;
     if (asked !== undefined) return asked;
     const models = await this.options.inference.models();
     return models.find((m) => m.manifest.task === "segmentation")?.name ?? null;
@@ -295,17 +303,62 @@ export class TrackService {
       let next = decodeAt(initial.start_frame + 1);
       const fps = this.options.maxFramesPerSecond ?? DEFAULT_MAX_FPS;
       const frameGapMs = fps > 0 && Number.isFinite(fps) ? 1000 / fps : 0;
+      const batch = new FrameBatch({
+        docs: this.options.docs,
+        datasetId: handle.id,
+        recordId: initial.record_id,
+        schema: handle.schema,
+        who,
+        run: { trackletId: initial.tracklet_id, model: initial.model, jobId },
+        everyMs: this.options.writeEveryMs ?? DEFAULT_WRITE_EVERY_MS,
+        maxFrames: MAX_BATCH_FRAMES,
+        cancelled: () => state.cancelled,
+      });
+      /** Writes the waiting frames; "ended" when a stop rule met while writing ended the run. */
+      const write = async (): Promise<"ended" | null> => {
+        const w = await batch.write();
+        if (w.kind === "cancelled") {
+          finish("cancelled", "cancel", `cancelled after ${done} frames`);
+          return "ended";
+        }
+        for (const t of w.frames) {
+          done++;
+          if (t.mask) masks++;
+          frameNow = t.frame.index;
+          this.progress(jobId, done, masks, t.frame.index);
+        }
+        if (w.stop === "track_gone") {
+          finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
+          return "ended";
+        }
+        if (w.stop === "keyframe") {
+          finish("done", "keyframe", `${done} frames, up to the keyframe on ${w.at}`);
+          return "ended";
+        }
+        return null;
+      };
+      /** Writes what waits, then ends the run as said unless the write met a stop rule first. */
+      const writeThenFinish = async (...end: Parameters<typeof finish>): Promise<void> => {
+        if ((await write()) === null) finish(...end);
+      };
+      const cancelled = () => {
+        // What was tracked and not written yet is dropped: nothing is written after a cancel.
+        batch.drop();
+        finish("cancelled", "cancel", `cancelled after ${done} frames`);
+      };
       let frameStartedAt = performance.now();
       for (let f = initial.start_frame + 1; ; f++) {
         const wait = frameStartedAt + frameGapMs - performance.now();
         if (wait > 1) await new Promise<void>((resolve) => setTimeout(resolve, wait));
         frameStartedAt = performance.now();
-        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
+        if (state.cancelled) return cancelled();
         if (fixed !== null && f >= fixed)
-          return finish("done", "keyframe", `${done} frames, up to the keyframe on ${fixed}`);
-        if (f > lastFrame) return finish("done", "max_frames", `${done} frames (the maximum asked)`);
+          return writeThenFinish("done", "keyframe", `${done + batch.size} frames, up to the keyframe on ${fixed}`);
+        if (f > lastFrame)
+          return writeThenFinish("done", "max_frames", `${done + batch.size} frames (the maximum asked)`);
         const current = next;
-        if (!current) return finish("done", "end_of_video", `${done} frames, to the end of the video`);
+        if (!current)
+          return writeThenFinish("done", "end_of_video", `${done + batch.size} frames, to the end of the video`);
         const frame = await current.p;
         next = decodeAt(f + 1);
         const step = await worker.trackStep({
@@ -316,48 +369,21 @@ export class TrackService {
           box,
           template,
         });
-        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
+        if (state.cancelled) return cancelled();
         if (step.score < initial.min_score)
-          return finish(
+          return writeThenFinish(
             "done",
             "score",
-            `${done} frames; the object was lost on frame ${f} (confidence ${step.score.toFixed(2)})`,
+            `${done + batch.size} frames; the object was lost on frame ${f} (confidence ${step.score.toFixed(2)})`,
           );
-        let outcome: ReturnType<typeof writeTrackedFrame> = "track_gone";
         const tracked = step.box;
         const mask = initial.segmentation_model
-          ? await this.maskIn(handle.id, initial.segmentation_model, current.fr.id, tracked)
+          ? await this.maskIn(handle.id, initial.segmentation_model, frames, current.fr, frame, tracked)
           : undefined;
-        if (state.cancelled) return finish("cancelled", "cancel", `cancelled after ${done} frames`);
-        await this.options.docs.edit(
-          handle.id,
-          initial.record_id,
-          who,
-          (doc) => {
-            outcome = writeTrackedFrame(doc, handle.schema, initial.record_id, who.id, {
-              trackletId: initial.tracklet_id,
-              model: initial.model,
-              jobId,
-              frame: current.fr,
-              size: frame.size,
-              box: tracked,
-              score: step.score,
-              ...(mask ? { mask } : {}),
-            });
-            // Durable is enough: a fold per frame would cost a LanceDB write per frame and slow the
-            // editors' confirmations; the room folds the run's frames on its usual schedule.
-          },
-          { fold: false },
-        );
-        const written = outcome as ReturnType<typeof writeTrackedFrame>;
-        if (written === "track_gone")
-          return finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
-        if (written === "keyframe") return finish("done", "keyframe", `${done} frames, up to the keyframe on ${f}`);
-        done++;
-        if (mask) masks++;
-        frameNow = f;
+        if (state.cancelled) return cancelled();
+        batch.add({ frame: current.fr, size: frame.size, box: tracked, score: step.score, ...(mask ? { mask } : {}) });
         box = tracked;
-        this.progress(jobId, done, masks, f);
+        if (batch.due() && (await write()) !== null) return;
       }
     } catch (err) {
       if (!(err instanceof Error)) throw err;
@@ -372,16 +398,34 @@ export class TrackService {
     }
   }
 
-  /** The segmentation model's mask in the tracked box (background priority, like the tracker's frames). */
-  private async maskIn(datasetId: string, model: string, viewId: string, box: TrackBox): Promise<TrackedMask> {
+  /**
+   * The segmentation model's mask in the tracked box (background priority, like the tracker's
+   * frames): on an image sequence's frame by its view id; on a video file's frame from the pixels
+   * the run decoded (a video file's frame has no view row), the embedding cached in the worker
+   * under the frame's key (`videoFrameKey`: the video row, its file's identity, the frame index).
+   */
+  private async maskIn(
+    datasetId: string,
+    model: string,
+    frames: TrackFrames,
+    ref: FrameRef,
+    frame: DecodedFrame,
+    box: TrackBox,
+  ): Promise<TrackedMask> {
     const [x, y, w, h] = box;
-    const r = await this.options.inference.segment({
-      model,
-      datasetId,
-      viewId,
-      prompt: { points: [], labels: [], box: [x, y, x + w, y + h] },
-      priority: "job",
-    });
+    const prompt = { points: [], labels: [], box: [x, y, x + w, y + h] as const };
+    const key = frames.pixelsKey(ref.index);
+    const r =
+      key === null
+        ? await this.options.inference.segment({ model, datasetId, viewId: ref.id, prompt, priority: "job" })
+        : await this.options.inference.segmentPixels({
+            model,
+            key,
+            size: frame.size,
+            pixels: () => Promise.resolve(frame.image),
+            prompt,
+            priority: "job",
+          });
     return { model, size: r.mask.size, counts: r.mask.counts, score: r.score };
   }
 

@@ -6,6 +6,7 @@ import { VideoDecodeError } from "../../video/ffmpegFrames.js";
 import { AbortedError, DecoderBusyError } from "../../video/limits.js";
 import type { VideoFrameService, VideoSource } from "../../video/videoFrameService.js";
 import { InferenceError } from "../InferenceError.js";
+import { videoFrameKey } from "../InferenceService.js";
 
 /**
  * The frames a track runs over, and their pixels for the tracker. A track on an image sequence
@@ -14,7 +15,7 @@ import { InferenceError } from "../InferenceError.js";
  * file (`view_id` = a `videos` row: SPEC D-VFILE-1) has `num_frames` frames at `fps` from
  * `from_timestamp`, decoded by ffmpeg through the server's video frame service in batches.
  */
-interface DecodedFrame {
+export interface DecodedFrame {
   readonly image: ResizedImage;
   /** [height, width] of the frame: boxes are in these pixels. */
   readonly size: [number, number];
@@ -23,6 +24,11 @@ interface DecodedFrame {
 export interface TrackFrames {
   readonly frames: ReadonlyMap<number, FrameRef>;
   decode(index: number): Promise<DecodedFrame>;
+  /**
+   * The embedding-cache key of a video file's frame (its pixels come from `decode`, not from a
+   * view row: {@link videoFrameKey}); null for an image sequence's frames, segmented by view id.
+   */
+  pixelsKey(index: number): string | null;
   close(): void;
 }
 
@@ -137,6 +143,7 @@ async function sequenceFrames(
       // Boxes are in the row's pixels when it says its size (as everywhere else); the decoded size otherwise.
       return file.size ? { image: decoded.image, size: file.size } : decoded;
     },
+    pixelsKey: () => null,
     close() {},
   };
 }
@@ -215,6 +222,7 @@ async function videoFrames(input: Parameters<typeof framesOfTrack>[0]): Promise<
       }
       return rgbOf(jpeg, input.maxSide, `frame ${index} of video '${viewId}'`);
     },
+    pixelsKey: (index) => videoFrameKey(handle.id, viewId, index, source.key),
     close() {
       abort.abort();
       decoded.clear();

@@ -1,11 +1,13 @@
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import {
   addTrackKeyframe,
+  cellOfMap,
   int64Number,
   randomId,
   readRow,
   restOrigin,
   storedReviewStatus,
+  tableMap,
   trackKeyframes,
   trackShapeAt,
   type DatasetSchema,
@@ -88,68 +90,121 @@ export interface TrackedMask {
   readonly score: number;
 }
 
-/** Writes one tracked frame as a proposed keyframe of the track; call inside the record document's edit. */
-export function writeTrackedFrame(
+/** One tracked frame waiting to be written. */
+export interface TrackedFrame {
+  readonly frame: FrameRef;
+  /** [height, width] of the frame. */
+  readonly size: readonly [number, number];
+  readonly box: TrackBox;
+  readonly score: number;
+  readonly mask?: TrackedMask;
+}
+
+/** What a batch write did: how many of the frames (in order) it wrote, and why it stopped short, if it did. */
+export interface BatchOutcome {
+  readonly written: number;
+  /** `keyframe`: frame `at` holds a keyframe the run must not overwrite; `track_gone`: the track was deleted. */
+  readonly stop: Exclude<WriteOutcome, "written"> | null;
+  /** The frame the run stopped on (`stop` set), else -1. */
+  readonly at: number;
+}
+
+/**
+ * The track's keyframes in `table` on the frames `on` (the first row by id on a frame, as
+ * {@link trackKeyframes} keeps it), read cell by cell: a batch looks at its own frames, not at a
+ * copy of every row of the table.
+ */
+function keyframesOn(
+  doc: Y.Doc,
+  table: "bboxes" | "masks",
+  trackletId: string,
+  on: ReadonlySet<number>,
+): Map<number, Record<string, unknown>> {
+  const ids = new Map<number, string>();
+  for (const [id, m] of tableMap(doc, table)) {
+    if (!(m instanceof Y.Map) || cellOfMap(table, m, "tracklet_id") !== trackletId) continue;
+    const raw = cellOfMap(table, m, "frame_index");
+    if (raw === undefined) continue;
+    const f = int64Number(raw);
+    const first = ids.get(f);
+    if (on.has(f) && (first === undefined || id.localeCompare(first) < 0)) ids.set(f, id);
+  }
+  const out = new Map<number, Record<string, unknown>>();
+  for (const [f, id] of ids) {
+    const row = readRow(doc, table, id);
+    if (row) out.set(f, row as Record<string, unknown>);
+  }
+  return out;
+}
+
+/**
+ * Writes tracked frames, in order, as proposed keyframes of the track; call inside the record
+ * document's edit (one transaction for the batch). The track is read once for the batch; the
+ * stop rules are those of a frame-by-frame run: the first frame holding a keyframe the run must
+ * not overwrite (a person's, or a reviewed proposal, including one added while the run was
+ * tracking ahead) stops the batch there, that frame and the later ones unwritten.
+ */
+export function writeTrackedFrames(
   doc: Y.Doc,
   schema: DatasetSchema,
   recordId: string,
   userId: string,
-  input: {
-    readonly trackletId: string;
-    readonly model: string;
-    readonly jobId: string;
-    readonly frame: FrameRef;
-    /** [height, width] of the frame. */
-    readonly size: readonly [number, number];
-    readonly box: TrackBox;
-    readonly score: number;
-    readonly mask?: TrackedMask;
-  },
-): WriteOutcome {
-  const track = readTrack(doc, input.trackletId);
-  if (!track) return "track_gone";
-  const there = track.keyframes.find((k) => k.frameIndex === input.frame.index);
-  if (there && !replaceable(there.row as Record<string, unknown>, input.model)) return "keyframe";
-  const [h, w] = input.size;
-  const [x, y, bw, bh] = input.box;
-  const metadata = { confidence: input.score, job_id: input.jobId, tracker: true, review_status: "pending" };
+  run: { readonly trackletId: string; readonly model: string; readonly jobId: string },
+  frames: readonly TrackedFrame[],
+): BatchOutcome {
+  if (!readRow(doc, "tracklets", run.trackletId))
+    return { written: 0, stop: "track_gone", at: frames[0]?.frame.index ?? -1 };
+  const on = new Set(frames.map((f) => f.frame.index));
+  const boxes = keyframesOn(doc, "bboxes", run.trackletId, on);
+  const masks = frames.some((f) => f.mask)
+    ? keyframesOn(doc, "masks", run.trackletId, on)
+    : new Map<number, Record<string, unknown>>();
   const ctx = { doc, schema, recordId, newId: randomId };
-  const mask = input.mask;
-  if (mask) {
-    // The mask goes with the box: a mask keyframe people made or reviewed on this frame stays.
-    const kept = trackKeyframes({ doc }, input.trackletId, "masks").find((k) => k.frameIndex === input.frame.index);
-    if (!kept || replaceable(kept.row as Record<string, unknown>, mask.model))
-      addTrackKeyframe(ctx, restOrigin(userId), {
-        trackletId: input.trackletId,
-        table: "masks",
-        frame: input.frame,
-        fields: {
-          size: [...mask.size],
-          counts: mask.counts,
-          source_type: "model",
-          source_name: mask.model,
-          source_metadata: JSON.stringify({
-            confidence: mask.score,
-            job_id: input.jobId,
-            tracker: input.model,
-            review_status: "pending",
-          }),
-        },
-      });
+  let written = 0;
+  for (const input of frames) {
+    const there = boxes.get(input.frame.index);
+    if (there && !replaceable(there, run.model)) return { written, stop: "keyframe", at: input.frame.index };
+    const [h, w] = input.size;
+    const [x, y, bw, bh] = input.box;
+    const metadata = { confidence: input.score, job_id: run.jobId, tracker: true, review_status: "pending" };
+    const mask = input.mask;
+    if (mask) {
+      // The mask goes with the box: a mask keyframe people made or reviewed on this frame stays.
+      const kept = masks.get(input.frame.index);
+      if (!kept || replaceable(kept, mask.model))
+        addTrackKeyframe(ctx, restOrigin(userId), {
+          trackletId: run.trackletId,
+          table: "masks",
+          frame: input.frame,
+          fields: {
+            size: [...mask.size],
+            counts: mask.counts,
+            source_type: "model",
+            source_name: mask.model,
+            source_metadata: JSON.stringify({
+              confidence: mask.score,
+              job_id: run.jobId,
+              tracker: run.model,
+              review_status: "pending",
+            }),
+          },
+        });
+    }
+    addTrackKeyframe(ctx, restOrigin(userId), {
+      trackletId: run.trackletId,
+      table: "bboxes",
+      frame: input.frame,
+      fields: {
+        coords: [x / w, y / h, Math.min(1, bw / w), Math.min(1, bh / h)],
+        format: "xywh",
+        is_normalized: true,
+        confidence: input.score,
+        source_type: "model",
+        source_name: run.model,
+        source_metadata: JSON.stringify(metadata),
+      },
+    });
+    written++;
   }
-  addTrackKeyframe(ctx, restOrigin(userId), {
-    trackletId: input.trackletId,
-    table: "bboxes",
-    frame: input.frame,
-    fields: {
-      coords: [x / w, y / h, Math.min(1, bw / w), Math.min(1, bh / h)],
-      format: "xywh",
-      is_normalized: true,
-      confidence: input.score,
-      source_type: "model",
-      source_name: input.model,
-      source_metadata: JSON.stringify(metadata),
-    },
-  });
-  return "written";
+  return { written, stop: null, at: -1 };
 }
