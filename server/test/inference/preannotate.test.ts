@@ -325,7 +325,7 @@ describe("pre-annotation jobs with a detector", () => {
 
   it("a job running when the server stops (SIGTERM) or dies (SIGKILL) is reported error (interrupted)", async () => {
     const stopped = await startJob({ model: "tiny-yolo", threshold: 0.5 });
-    await waitFor(async () => (await job(stopped.job_id)).progress.done >= 3, "the job under way");
+    await waitFor(async () => (await job(stopped.job_id)).progress.done >= 3, "the job under way", 45_000);
     await server.stop();
     await start();
     const afterStop = await job(stopped.job_id);
@@ -333,7 +333,7 @@ describe("pre-annotation jobs with a detector", () => {
     expect(afterStop.error).toMatchObject({ type: "interrupted" });
 
     const created = await startJob({ model: "tiny-yolo", threshold: 0.5 });
-    await waitFor(async () => (await job(created.job_id)).progress.done >= 3, "the job under way");
+    await waitFor(async () => (await job(created.job_id)).progress.done >= 3, "the job under way", 45_000);
     await server.kill("SIGKILL");
     await start();
     const after = await job(created.job_id);
