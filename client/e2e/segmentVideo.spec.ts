@@ -19,13 +19,13 @@ const VIDEO_FILE_DS = (
 const metadata = (row: Record<string, unknown> | undefined): Record<string, unknown> =>
   typeof row?.source_metadata === "string" ? (JSON.parse(row.source_metadata) as Record<string, unknown>) : {};
 
-/** An editable `demo_video` clip the other video specs leave alone (they take the first and the last). */
+/** An editable `demo_video` clip (the last one, as track.spec.ts: the other video specs take the first ones). */
 async function sequenceRecord(page: Page): Promise<string> {
   const res = await page.request.get(`/datasets/demo_video/records?sort=id&order=asc&limit=100`);
   expect(res.ok()).toBe(true);
   const items = ((await res.json()) as { items: Array<{ id: string; status: string }> }).items;
   const open = items.filter((r) => r.status === "new" || r.status === "inProgress");
-  const id = open[open.length - 2]?.id;
+  const id = open[open.length - 1]?.id;
   if (!id) throw new Error("no editable video record");
   return id;
 }
