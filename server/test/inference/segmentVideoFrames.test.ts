@@ -170,6 +170,17 @@ function expectMaskAround(mask: { size: unknown; counts: unknown }, point: reado
       expect(bits[y * W + x], `pixel ${x},${y}`).toBe(inTinyDisc(x, y, point, W, H) ? 1 : 0);
 }
 
+/** First click (decode + encoder) and the next clicks' p50/p99 (decoder only), with the load average. */
+function figures(firstMs: number, next: readonly number[]): string {
+  const ms = [...next].sort((a, b) => a - b);
+  const pct = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]?.toFixed(1);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  return `first click ${firstMs.toFixed(1)} ms; next clicks p50 ${pct(0.5)} ms p99 ${pct(0.99)} ms (n=${ms.length}); load ${load}`;
+}
+
 const draftUrl = (ds: string) => `${server.url}/inference/datasets/${ds}/segmentation/draft`;
 
 describe("click-to-segment on video frames", () => {
@@ -217,6 +228,21 @@ describe("click-to-segment on video frames", () => {
     });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     expect(second.body).toMatchObject({ mask_id: d.mask_id, tracklet_id: d.tracklet_id, embedding: "memory" });
+    // The baseline of the video-file figures: refining clicks on a frame row (an image view's path).
+    const ms: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const more = await postJson(draftUrl(SEQ_DS), {
+        model: "tiny-sam",
+        view_id: "seq-f5",
+        points: [q, [5 + i, 5]],
+        labels: [1, 0],
+        draft_id: d.mask_id,
+      });
+      expect(more.status, JSON.stringify(more.body)).toBe(200);
+      expect(more.body).toMatchObject({ embedding: "memory" });
+      ms.push(more.ms);
+    }
+    console.log(`sequence frame draft: ${figures(first.ms, ms)}`);
     await waitFor(
       () => (readRow(watcher.doc, "masks", d.mask_id)?.counts === (second.body as DraftReply).mask.counts ? 1 : null),
       "the refined draft is live",
@@ -265,6 +291,22 @@ describe("click-to-segment on video frames", () => {
     });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     expect(second.body).toMatchObject({ mask_id: d.mask_id, frame_index: 7, embedding: "memory" });
+    // More refining clicks on that frame: each from the cached embedding (figures printed, not asserted).
+    const ms: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const more = await postJson(draftUrl(VID_DS), {
+        model: "tiny-sam",
+        view_id: "vid",
+        frame_index: 7,
+        points: [p, [5 + i, 5]],
+        labels: [1, 0],
+        draft_id: d.mask_id,
+      });
+      expect(more.status, JSON.stringify(more.body)).toBe(200);
+      expect(more.body).toMatchObject({ embedding: "memory" });
+      ms.push(more.ms);
+    }
+    console.log(`video-file frame draft: ${figures(first.ms, ms)}`);
     // Another frame is another picture: its own embedding.
     const other = await postJson(draftUrl(VID_DS), {
       model: "tiny-sam",
