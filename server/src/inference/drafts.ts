@@ -148,6 +148,12 @@ export function writeFrameDraft(
   const trackletId = target.trackletId;
   const track = readRow(doc, "tracklets", trackletId);
   if (!track) throw new InferenceError("not_found", `Track '${trackletId}' not found in this record.`);
+  // A video file's frames have its row as view: a track of another view cannot take this frame.
+  if (target.frame.frameId === "" && track.view_id !== target.frame.id)
+    throw new InferenceError(
+      "bad_prompt",
+      `Track '${trackletId}' is on view '${String(track.view_id)}', not on '${target.frame.id}'.`,
+    );
   const there = trackKeyframes(ctx, trackletId, "masks").find((k) => k.frameIndex === target.frame.index);
   if (there) {
     const row = there.row as Record<string, unknown>;
