@@ -4,7 +4,9 @@ import { requestJson } from "./http.js";
 /**
  * Click-to-segment's server side for one dataset: the first segmentation model of the registry
  * (`GET /inference/models/list?task=image_mask_generation`), and the draft route that writes the
- * mask into the record document (`POST /inference/datasets/{id}/segmentation/draft`).
+ * mask into the record document (`POST /inference/datasets/{id}/segmentation/draft`). On a video
+ * frame the draft names the frame (its row, or a video file and the frame index) and the track it
+ * joins, if one is selected.
  */
 export function segmentationBackend(datasetId: string): SegmentBackend {
   let model: Promise<string | null> | null = null;
@@ -19,13 +21,23 @@ export function segmentationBackend(datasetId: string): SegmentBackend {
         model = null;
         throw new Error("no segmentation model on this server (tessera models add)");
       }
-      const r = await requestJson<{ mask_id: string }>(
+      const on = prompt.onFrame ?? null;
+      // A video file's frame has no row (`frameId` ""): the videos row and the index name it.
+      const frame = on
+        ? {
+            view_id: on.frame.id,
+            frame_index: on.frame.index,
+            tracklet_id: on.trackletId,
+            ...(on.frame.frameId === undefined ? { track_view_id: on.trackViewId } : {}),
+          }
+        : { view_id: prompt.viewId };
+      const r = await requestJson<{ mask_id: string; tracklet_id?: string }>(
         `/inference/datasets/${encodeURIComponent(datasetId)}/segmentation/draft`,
         {
           method: "POST",
           body: {
             model: name,
-            view_id: prompt.viewId,
+            ...frame,
             points: prompt.points,
             labels: prompt.labels,
             box: prompt.box,
@@ -33,7 +45,8 @@ export function segmentationBackend(datasetId: string): SegmentBackend {
           },
         },
       );
-      return { maskId: r.mask_id };
+      const made = draftId === null && on !== null && on.trackletId === null ? r.tracklet_id : undefined;
+      return made ? { maskId: r.mask_id, newTrack: made } : { maskId: r.mask_id };
     },
   };
 }

@@ -32,7 +32,7 @@ import { AwarenessWriter } from "./live/AwarenessWriter.js";
 import { PeerTracker } from "./live/peers.js";
 import type { CanvasRenderer } from "./renderer.js";
 import { pinWorldOf } from "./live/pinWorld.js";
-import { SegmentSession } from "./segmentSession.js";
+import { SegmentSession, type SegmentFrame } from "./segmentSession.js";
 
 /**
  * The canvas controller: threads tool state machines, keeps the selection, hover, preview and
@@ -101,7 +101,11 @@ export class TesseraCanvas implements CanvasController {
         this.events.emit("selection", this.selection);
       },
       accept: (ref) => this.applier.acceptProposal(ref),
-      discard: (ref) => this.applier.apply([{ type: "delete", refs: [ref] }]),
+      // A draft that made its own track goes with it (tracklet, and the entity left with nothing).
+      discard: (ref, newTrack) =>
+        this.applier.apply([
+          { type: "delete", refs: newTrack === null ? [ref] : [ref, { table: "tracklets", id: newTrack }] },
+        ]),
       refused: (reason) => this.events.emit("refused", { reason }),
     });
     this.awarenessOut = new AwarenessWriter(options.awareness, clock);
@@ -362,6 +366,13 @@ export class TesseraCanvas implements CanvasController {
     });
   }
 
+  /** Frame mode: the frame a segment prompt on `tileId` is drawn on, and the selected track. */
+  private segmentFrame(tileId: string): SegmentFrame | null {
+    const hooks = this.frameHooks();
+    const on = hooks.frameOn(tileId);
+    return on ? { frame: on.frame, trackViewId: on.viewId, trackletId: hooks.activeTrack() } : null;
+  }
+
   private frameHooks(): FrameEditHooks {
     return frameEditHooks({
       mode: () => this.frameMode,
@@ -444,7 +455,7 @@ export class TesseraCanvas implements CanvasController {
         this.renderer?.onOverlay();
       },
       refused: (reason) => this.events.emit("refused", { reason }),
-      segment: (prompt) => this.segmentation.prompt(prompt),
+      segment: (prompt) => this.segmentation.prompt({ ...prompt, onFrame: this.segmentFrame(prompt.viewId) }),
       segmentDone: (decision) => this.segmentation.done(decision),
       dragging: (ref) => this.awarenessOut.dragging(ref),
       created: (table, id, entityId) => this.events.emit("created", { table, id, entityId }),

@@ -4,6 +4,7 @@ import sharp from "sharp";
 import { isRemoteUri, MediaError, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
 import type { EmbeddingSource, ResizedImage, SamModelSpec, SegmentPrompt } from "@tessera/shared-crdt";
 import type { LibraryPort } from "../library/port.js";
+import { VideoFrameService } from "../video/videoFrameService.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { InferenceError } from "./InferenceError.js";
 import { InferenceWorkerClient, type InferenceLimits, type SegmentOutcome } from "./InferenceWorkerClient.js";
@@ -83,7 +84,9 @@ export class InferenceService {
   readonly registry: ModelRegistry;
   readonly worker: InferenceWorkerClient;
   private readonly logger: Logger;
-  private readonly mediaDir: string;
+  /** `DATA_DIR/media`: where views' `uri`s resolve. */
+  readonly mediaDir: string;
+  private video: VideoFrameService | null = null;
   private readonly reported = new Set<string>();
   private readonly modelCache = new Map<string, { at: number; model: RegisteredModel }>();
   private readonly viewCache = new Map<string, { at: number; view: SegmentedView; uri: string }>();
@@ -129,10 +132,21 @@ export class InferenceService {
     return model;
   }
 
-  /** The view (`images` or `sequence_frames` row) and its size. */
-  async view(datasetId: string, viewId: string): Promise<{ handle: DatasetHandle; view: SegmentedView; uri: string }> {
+  /** The dataset `datasetId` (404 when there is none). */
+  async dataset(datasetId: string): Promise<DatasetHandle> {
     const handle = await this.options.library.open(datasetId);
     if (!handle) throw new InferenceError("not_found", `Dataset '${datasetId}' not found.`);
+    return handle;
+  }
+
+  /** The decoder of video files' frames for clicks (its frame cache is shared by every click). */
+  videoFrames(): VideoFrameService {
+    return (this.video ??= new VideoFrameService());
+  }
+
+  /** The view (`images` or `sequence_frames` row) and its size. */
+  async view(datasetId: string, viewId: string): Promise<{ handle: DatasetHandle; view: SegmentedView; uri: string }> {
+    const handle = await this.dataset(datasetId);
     const key = `${datasetId}\u0000${viewId}`;
     const cached = this.viewCache.get(key);
     if (cached && performance.now() - cached.at < LOOKUP_TTL_MS) return { handle, view: cached.view, uri: cached.uri };
@@ -173,11 +187,11 @@ export class InferenceService {
         },
       };
     }
-    // A video file's frame has no view row: refused as clearly as a sequence frame's draft, not "not found".
+    // A video file's frames have no view row: said clearly, not "not found".
     if (handle.schema.tables.has("videos") && (await handle.get("videos", viewId, ["id"])))
       throw new InferenceError(
         "bad_prompt",
-        `View '${viewId}' is a video file: drafts are drawn on image views (video frames: not yet); a tracking run segments its frames.`,
+        `View '${viewId}' is a video file: segment one of its frames with the draft route and its frame_index.`,
       );
     throw new InferenceError("not_found", `View '${viewId}' not found in dataset '${datasetId}'.`);
   }
@@ -281,6 +295,8 @@ export class InferenceService {
   }
 
   close(): Promise<void> {
+    this.video?.close();
+    this.video = null;
     return this.worker.close();
   }
 

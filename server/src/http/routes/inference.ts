@@ -4,7 +4,8 @@ import { Type } from "@sinclair/typebox";
 import type { SegmentPrompt } from "@tessera/shared-crdt";
 import { decide } from "../../auth/permissions.js";
 import { requestAuth } from "../../auth/principal.js";
-import { refineDraft, writeDraft } from "../../inference/drafts.js";
+import { refineDraft, writeDraft, writeFrameDraft } from "../../inference/drafts.js";
+import { segmentFrame } from "../../inference/frameSegment.js";
 import { InferenceError, inferenceErrorStatus } from "../../inference/InferenceError.js";
 import { PROVIDER_NAME, type InferenceService } from "../../inference/InferenceService.js";
 import { MODEL_TASKS, PIXANO_TASK, PIXANO_TASKS } from "../../inference/manifest.js";
@@ -26,7 +27,9 @@ import { restIdentity } from "../recordDocs.js";
  * - `POST /inference/image_mask_generation` (Pixano 0.8.0) and `/inference/segmentation` (its
  *   earlier name): one mask per prompt as COCO RLE of the view's size, Pixano's envelope.
  * - `POST /inference/datasets/{dataset_id}/segmentation/draft`: the same segmentation written into
- *   the record document as a draft mask proposal (new, or refined in place).
+ *   the record document as a draft mask proposal (new, or refined in place): on an image view, a
+ *   mask on a new entity; on a video frame (an image sequence's frame row, or a video file and a
+ *   `frame_index`), a mask keyframe on that frame of the given track or of a new one.
  */
 const HTTPError = { "application/json": { $ref: "#/components/schemas/HTTPError" } };
 
@@ -63,6 +66,12 @@ const DraftRequest = Type.Object({
   box: Type.Optional(Type.Union([Box, Type.Null()])),
   /** The draft to refine (its mask row id); absent: a new draft. */
   draft_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+  /** A video file's frame (`view_id` = the `videos` row); on a sequence frame, its own index (checked). */
+  frame_index: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()])),
+  /** On a video frame: the track a new draft becomes a mask keyframe of; absent: a new track. */
+  tracklet_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+  /** On a sequence frame: the `view_id` a new track's tracklet takes (a frame row of the same view). */
+  track_view_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
 });
 
 const ModelInfo = {
@@ -310,7 +319,10 @@ export function inferenceRouter(ctx: AppContext): Router {
       tags,
       body: DraftRequest,
       responses: {
-        "200": { description: "The draft: entity and mask ids, the mask, the predicted IoU." },
+        "200": {
+          description:
+            "The draft: entity and mask ids (and on a video frame its track and frame index), the mask, the predicted IoU.",
+        },
         "404": { description: "No such model, view or draft.", content: HTTPError },
         "422": { description: "The prompt cannot be used, or the draft is no longer one.", content: HTTPError },
         "503": { description: "The inference queue is full, or the worker restarted.", content: HTTPError },
@@ -329,19 +341,55 @@ export function inferenceRouter(ctx: AppContext): Router {
         labels: body.labels,
         box: body.box ? [body.box[0] ?? 0, body.box[1] ?? 0, body.box[2] ?? 0, body.box[3] ?? 0] : null,
       };
+      const who = restIdentity(req);
+      const draftId = body.draft_id ?? null;
+      const promptJson = { points: body.points, labels: body.labels, box: body.box ?? null };
+      const onFrame = await segmentFrame(service, {
+        model: body.model,
+        datasetId,
+        viewId: body.view_id,
+        frameIndex: body.frame_index ?? null,
+        trackViewId: body.track_view_id ?? null,
+        prompt,
+      });
+      if (onFrame !== null) {
+        for (const t of ["masks", "tracklets"] as const) if (!handle.schema.tables.has(t)) await handle.ensureTable(t);
+        const r = onFrame.result;
+        const draft = {
+          model: body.model,
+          viewId: onFrame.frame.id,
+          frameIndex: onFrame.frame.index,
+          mask: r.mask,
+          score: r.score,
+          prompt: promptJson,
+        };
+        const target = { frame: onFrame.frame, trackViewId: onFrame.trackViewId, trackletId: body.tracklet_id ?? null };
+        let ids = { entityId: "", maskId: "", trackletId: "" };
+        await docs.edit(datasetId, onFrame.recordId, who, (doc) => {
+          ids =
+            draftId === null
+              ? writeFrameDraft(doc, handle.schema, onFrame.recordId, who.id, draft, target)
+              : refineDraft(doc, draftId, draft);
+        });
+        sendJson(res, 200, {
+          record_id: onFrame.recordId,
+          entity_id: ids.entityId,
+          mask_id: ids.maskId,
+          tracklet_id: ids.trackletId,
+          frame_index: onFrame.frame.index,
+          mask: r.mask,
+          score: r.score,
+          embedding: r.embedding,
+        });
+        return;
+      }
+      if ((body.frame_index ?? null) !== null || (body.tracklet_id ?? null) !== null)
+        throw new InferenceError("bad_prompt", `View '${body.view_id}' is an image: frames and tracks are a video's.`);
       const r = await service.segment({ model: body.model, datasetId, viewId: body.view_id, prompt });
       if (r.view.table !== "images")
-        throw new InferenceError("bad_prompt", "Drafts are drawn on image views (video frames: not yet).");
+        throw new InferenceError("bad_prompt", `View '${body.view_id}' is not an image view nor a video frame.`);
       if (!handle.schema.tables.has("masks")) await handle.ensureTable("masks");
-      const who = restIdentity(req);
-      const draft = {
-        model: body.model,
-        viewId: r.view.id,
-        mask: r.mask,
-        score: r.score,
-        prompt: { points: body.points, labels: body.labels, box: body.box ?? null },
-      };
-      const draftId = body.draft_id ?? null;
+      const draft = { model: body.model, viewId: r.view.id, mask: r.mask, score: r.score, prompt: promptJson };
       let ids: { entityId: string; maskId: string } = { entityId: "", maskId: "" };
       await docs.edit(datasetId, r.view.recordId, who, (doc) => {
         ids =
