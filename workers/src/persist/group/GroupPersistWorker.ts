@@ -17,7 +17,7 @@ import {
 } from "@tessera/storage";
 import { FoldLocks } from "./foldLocks.js";
 import { OrphanSweep } from "./orphanSweep.js";
-import { autoClaimEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
+import { autoClaimEntries, rangeEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
 
 /** The consumer group on the jobs stream. */
 const PERSIST_GROUP = "persist";
@@ -35,10 +35,18 @@ export interface GroupPersistWorkerOptions {
   readonly sweepEveryMs?: number;
   /** Age of a log's oldest entry past which a record with no live owner is an orphan (default 10 s). */
   readonly flushMaxWaitMs?: number;
-  /** TTL of a fold lock (default 30 s), renewed every third of it while the fold runs. */
+  /** TTL of a dataset's fold lock (default 30 s), renewed every third of it while held. */
   readonly foldLockMs?: number;
-  /** Pause before asking again for a record another worker is folding (default 100 ms). */
+  /**
+   * Pause before asking again for a dataset's fold lock that could not be handed to its holder
+   * (default 100 ms); also how often a worker holding a lock looks for jobs handed to it.
+   */
   readonly lockRetryMs?: number;
+  /**
+   * Age of a log's oldest entry past which the orphan sweep queues the record even though a live
+   * process owns it (default 30 s): a backstop for an owner whose flush is stuck or never comes.
+   */
+  readonly staleAfterMs?: number;
   /** Records folded together at most, and jobs read at once (default 64). */
   readonly batch?: number;
   /**
@@ -66,13 +74,14 @@ interface InHand {
 /**
  * A persist worker of the scaled mode (docs/ARCHITECTURE.md §6): a consumer of the group `persist` on
  * the jobs stream. It reads jobs (XREADGROUP, and XAUTOCLAIM for those a dead worker left), takes
- * each record's fold lock, folds them per dataset with the embedded mode's batch machinery
- * (`PersistQueue` → `persistBatch`, so the `rowsPending` crash safety holds) reading the stream log
- * through an unfenced `RedisRecordLog` and the snapshots of the shared DATA_DIR, then trims the
- * record's stream to what was folded, acknowledges the job and publishes the result on the
- * requester's done channel. A record another worker is folding waits here (its job stays pending
- * in this worker's list) and is folded once the lock frees; one sweep at a time in the cluster
- * queues the orphans (`OrphanSweep`).
+ * the record's dataset's fold lock (one writer per dataset across the cluster), folds them per
+ * dataset with the embedded mode's batch machinery (`PersistQueue` → `persistBatch`, so the
+ * `rowsPending` crash safety holds) reading the stream log through an unfenced `RedisRecordLog` and
+ * the snapshots of the shared DATA_DIR, compacts the dataset when due (still under the lock), then
+ * trims the record's stream to what was folded, acknowledges the job and publishes the result on
+ * the requester's done channel. A job whose dataset another live worker holds is handed to that
+ * worker (moved to its pending list, where it looks every `lockRetryMs`); one sweep at a time in
+ * the cluster queues the orphans and the stale logs (`OrphanSweep`).
  */
 export class GroupPersistWorker {
   readonly keys: RedisKeys;
@@ -85,6 +94,9 @@ export class GroupPersistWorker {
   private locks: FoldLocks | null = null;
   private sweep: OrphanSweep | null = null;
   private readonly inHand = new Map<string, Promise<void>>();
+  /** LanceDB commits per dataset since this worker last compacted it. */
+  private readonly writesSinceCompaction = new Map<string, number>();
+  private nextOwnCheck = 0;
   private stopping = false;
   private loop: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -97,6 +109,7 @@ export class GroupPersistWorker {
       | "flushMaxWaitMs"
       | "foldLockMs"
       | "lockRetryMs"
+      | "staleAfterMs"
       | "batch"
       | "maxDeliveries"
     >
@@ -111,6 +124,7 @@ export class GroupPersistWorker {
       flushMaxWaitMs: options.flushMaxWaitMs ?? 10_000,
       foldLockMs: options.foldLockMs ?? 30_000,
       lockRetryMs: options.lockRetryMs ?? 100,
+      staleAfterMs: options.staleAfterMs ?? 30_000,
       batch: options.batch ?? 64,
       maxDeliveries: options.maxDeliveries ?? 5,
     };
@@ -126,19 +140,25 @@ export class GroupPersistWorker {
     });
     this.recordLog = new RedisRecordLog(this.cmd, this.keys);
     const onStep = options.onStep;
+    // A batch's step reaches onStep once per record of the batch, as the same object: count it once.
+    const counted = new WeakSet<PersistStep>();
     this.queue = new PersistQueue({
       datasets: { open: (id) => openDataset(this.library, id) },
       log: this.recordLog,
       snapshots: new FileSnapshotStore({ dataDir: options.dataDir }),
       clock: { now: () => Date.now() },
       maxBatch: this.o.batch,
-      ...(onStep ? { onStep } : {}),
+      onStep: (key, step) => {
+        if (!counted.has(step) && (step.kind === "delete" || step.kind === "upsert" || step.kind === "record")) {
+          counted.add(step);
+          this.writesSinceCompaction.set(key.datasetId, (this.writesSinceCompaction.get(key.datasetId) ?? 0) + 1);
+        }
+        onStep?.(key, step);
+      },
       onRejected: (key, issues) =>
         options.log("warn", "invalid rows not written", { ...key, issues: issues.slice(0, 20) }),
-      maintenance: {
-        ...MAINTENANCE,
-        onError: (datasetId, error) => options.log("warn", "compaction failed", { datasetId, error: describe(error) }),
-      },
+      // No maintenance here: the queue would compact after its lane's batch, outside the dataset's
+      // fold lock; `compactIfDue` does it while the lock is held.
     });
   }
 
@@ -168,6 +188,7 @@ export class GroupPersistWorker {
         keys: this.keys,
         owner: registry.processId,
         flushMaxWaitMs: this.o.flushMaxWaitMs,
+        staleAfterMs: this.o.staleAfterMs,
         periodMs: this.o.sweepEveryMs,
         oldestEntryAt: (key) => this.recordLog.oldestEntryAt(key),
         leaseHolder: (key) => leases.holder(key),
@@ -194,6 +215,12 @@ export class GroupPersistWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    // Jobs other workers handed to this one and not taken up yet go back to the group.
+    await this.handBackUntaken().catch((err: unknown) =>
+      this.options.log("warn", "handing back jobs at stop failed; they are claimed once idle", {
+        error: describe(err),
+      }),
+    );
     // The locks and jobs in hand keep being renewed until their folds are done.
     await Promise.all([...this.inHand.values()]);
     await this.queue.close();
@@ -221,8 +248,8 @@ export class GroupPersistWorker {
   private async renewLocks(): Promise<void> {
     const locks = this.locks;
     if (!locks) return;
-    for (const key of await locks.renewAll())
-      this.options.log("error", "fold lock lost while folding (paused past its TTL?)", { ...key });
+    for (const datasetId of await locks.renewAll())
+      this.options.log("error", "dataset fold lock lost while folding (paused past its TTL?)", { datasetId });
   }
 
   /** Jobs held here stay ours: touching them resets their idle time, so no other worker claims them. */
@@ -253,6 +280,12 @@ export class GroupPersistWorker {
           await this.claimStale(room);
           continue;
         }
+        if (Date.now() >= this.nextOwnCheck) {
+          this.nextOwnCheck = Date.now() + this.o.lockRetryMs;
+          await this.takeHandedOver(room);
+        }
+        // A worker holding a dataset's lock is handed that dataset's jobs: look for them often.
+        const block = (this.locks?.size ?? 0) > 0 ? Math.min(this.o.blockMs, this.o.lockRetryMs) : this.o.blockMs;
         const reply = await this.reader.call(
           "XREADGROUP",
           "GROUP",
@@ -261,7 +294,7 @@ export class GroupPersistWorker {
           "COUNT",
           Math.min(room, this.o.batch),
           "BLOCK",
-          this.o.blockMs,
+          block,
           "STREAMS",
           this.keys.jobs,
           ">",
@@ -377,20 +410,19 @@ export class GroupPersistWorker {
   private async handle(h: InHand): Promise<void> {
     const locks = this.locks;
     if (!locks) throw new Error("the worker is not started");
+    const datasetId = h.key.datasetId;
     for (;;) {
-      const got = await locks.acquire(h.key);
+      const got = await locks.acquire(datasetId);
       if (got.kind === "acquired") break;
       if (this.stopping) {
         // Hand the job back to the group at once rather than leave it in our pending list.
-        await execChecked(
-          this.cmd
-            .multi()
-            .call("XADD", this.keys.jobs, "*", ...persistJobEntry(h.job))
-            .call("XACK", this.keys.jobs, PERSIST_GROUP, h.entry.id)
-            .call("XDEL", this.keys.jobs, h.entry.id),
-        );
+        await this.handBack(h.entry.id, h.job);
         return;
       }
+      // Another live worker folds this dataset: the job goes to it (its pending list, idle reset),
+      // so the dataset's jobs are folded by its one writer instead of waiting here for a lock it
+      // may keep as long as it has work.
+      if (got.holder !== "" && (await this.handTo(got.holder, h.entry.id))) return;
       await new Promise((r) => setTimeout(r, this.o.lockRetryMs));
     }
     const from = Date.now();
@@ -407,15 +439,110 @@ export class GroupPersistWorker {
         statusChanged: r.statusChanged,
       };
       if (this.options.traceFolds)
-        this.options.log("info", "fold", { tag: h.job.tag, from, to: Date.now(), upTo: r.upTo, entry: h.entry.id });
+        this.options.log("info", "fold", {
+          tag: h.job.tag,
+          datasetId,
+          from,
+          to: Date.now(),
+          upTo: r.upTo,
+          entry: h.entry.id,
+        });
     } catch (err) {
       this.options.log("error", "fold failed", { ...h.key, error: describe(err) });
       result = { id: h.job.id, tag: h.job.tag, error: describe(err) };
+    }
+    try {
+      await this.compactIfDue(datasetId, locks.users(datasetId) === 1);
     } finally {
-      await locks.release(h.key);
+      await locks.release(datasetId);
     }
     await this.ack(h.entry.id);
     if (h.job.reply !== "") await this.cmd.publish(this.keys.done(h.job.reply), JSON.stringify(result));
+  }
+
+  /**
+   * Compacts the dataset while its fold lock is held (no other worker writes it meanwhile): when
+   * this worker's last job of the dataset is done and enough commits piled up, or past the ceiling.
+   */
+  private async compactIfDue(datasetId: string, lastUser: boolean): Promise<void> {
+    const writes = this.writesSinceCompaction.get(datasetId) ?? 0;
+    if (!(writes >= MAINTENANCE.maxWrites || (lastUser && writes >= MAINTENANCE.idleAfterWrites))) return;
+    this.writesSinceCompaction.set(datasetId, 0);
+    const from = Date.now();
+    try {
+      const dataset = await openDataset(this.library, datasetId);
+      if (!dataset) return;
+      await dataset.optimize();
+      if (this.options.traceFolds) this.options.log("info", "compaction", { datasetId, from, to: Date.now() });
+    } catch (err) {
+      this.options.log("warn", "compaction failed", { datasetId, error: describe(err) });
+    }
+  }
+
+  /**
+   * Moves a pending job of ours to `holder`'s pending list (XCLAIM … JUSTID: its idle time resets,
+   * its delivery count does not grow). False when the job is no longer pending (acknowledged).
+   */
+  private async handTo(holder: string, entryId: string): Promise<boolean> {
+    const moved = await this.cmd.call("XCLAIM", this.keys.jobs, PERSIST_GROUP, holder, 0, entryId, "JUSTID");
+    const ok = Array.isArray(moved) && moved.length > 0;
+    if (ok && this.options.traceFolds) this.options.log("info", "handed over", { entry: entryId, to: holder });
+    return ok;
+  }
+
+  /** Jobs in this worker's pending list that it does not hold: handed to it by workers waiting for its lock. */
+  private async pendingNotInHand(count: number): Promise<string[]> {
+    const reply = await this.cmd.call(
+      "XPENDING",
+      this.keys.jobs,
+      PERSIST_GROUP,
+      "-",
+      "+",
+      count + this.inHand.size,
+      this.processId,
+    );
+    if (!Array.isArray(reply)) return [];
+    const ids: string[] = [];
+    for (const row of reply as unknown[])
+      if (Array.isArray(row) && typeof row[0] === "string" && !this.inHand.has(row[0])) ids.push(row[0]);
+    return ids.slice(0, count);
+  }
+
+  /** Takes up the jobs handed to this worker. */
+  private async takeHandedOver(room: number): Promise<void> {
+    for (const id of await this.pendingNotInHand(room)) {
+      const entry = await this.entry(id);
+      if (this.inHand.has(id)) continue;
+      if (entry) this.accept(entry);
+      // Deleted meanwhile (a job is deleted only once acknowledged): drop it from our list.
+      else await this.ack(id);
+    }
+  }
+
+  /** At stop: the jobs handed to this worker and not taken up go back to the group. */
+  private async handBackUntaken(): Promise<void> {
+    for (const id of await this.pendingNotInHand(4 * this.o.batch)) {
+      const entry = await this.entry(id);
+      const job = entry ? parsePersistJob(entry.fields) : null;
+      if (job) await this.handBack(id, job);
+      else await this.ack(id);
+    }
+  }
+
+  private async entry(id: string): Promise<StreamEntry | null> {
+    const reply = await this.cmd.call("XRANGE", this.keys.jobs, id, id);
+    return rangeEntries(reply)[0] ?? null;
+  }
+
+  /** Gives a job back to the group: a copy at the end of the stream, the original acknowledged and deleted. */
+  private async handBack(entryId: string, job: PersistJobFields): Promise<void> {
+    await execChecked(
+      this.cmd
+        .multi()
+        .call("XADD", this.keys.jobs, "*", ...persistJobEntry(job))
+        .call("XACK", this.keys.jobs, PERSIST_GROUP, entryId)
+        .call("XDEL", this.keys.jobs, entryId),
+    );
   }
 
   /** Acknowledges a job and removes it from the stream (the jobs stream keeps only jobs not done). */

@@ -10,7 +10,8 @@ import { runGroupPersistWorker } from "./runGroupPersistWorker.js";
  *
  * Redis: `--redis URL`, else `TESSERA_REDIS_URL`; key prefix `TESSERA_REDIS_PREFIX` (default `tessera:`).
  * Tuning (milliseconds): `TESSERA_PERSIST_CLAIM_MIN_IDLE_MS` (15000), `TESSERA_PERSIST_SWEEP_MS` (3000),
- * `TESSERA_PERSIST_FLUSH_MAX_WAIT_MS` (10000), `TESSERA_PERSIST_FOLD_LOCK_MS` (30000); records per batch
+ * `TESSERA_PERSIST_FLUSH_MAX_WAIT_MS` (10000), `TESSERA_PERSIST_FOLD_LOCK_MS` (30000),
+ * `TESSERA_PERSIST_STALE_MS` (30000: a log this old is folded even with a live owner); records per batch
  * `TESSERA_PERSIST_BATCH` (64; twice that many jobs are held at most); a job claimed more than
  * `TESSERA_PERSIST_MAX_DELIVERIES` (5) times is given up;
  * `TESSERA_PERSIST_TRACE=1` logs each fold (`fold` lines). Test hooks: `../killHook.ts`.
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     sweepEveryMs: msFrom(env, "TESSERA_PERSIST_SWEEP_MS"),
     flushMaxWaitMs: msFrom(env, "TESSERA_PERSIST_FLUSH_MAX_WAIT_MS"),
     foldLockMs: msFrom(env, "TESSERA_PERSIST_FOLD_LOCK_MS"),
+    staleAfterMs: msFrom(env, "TESSERA_PERSIST_STALE_MS"),
     batch: msFrom(env, "TESSERA_PERSIST_BATCH"),
     maxDeliveries: msFrom(env, "TESSERA_PERSIST_MAX_DELIVERIES"),
   };
