@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
-import { parsePersistJob, persistJobEntry, type PersistJobFields, type PersistJobResult } from "@tessera/shared-crdt";
+import { parsePersistJob, type PersistJobFields, type PersistJobResult } from "@tessera/shared-crdt";
 import {
   connectRedis,
   FileSnapshotStore,
@@ -17,10 +17,8 @@ import {
 } from "@tessera/storage";
 import { FoldLocks } from "./foldLocks.js";
 import { OrphanSweep } from "./orphanSweep.js";
-import { autoClaimEntries, rangeEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
-
-/** The consumer group on the jobs stream. */
-const PERSIST_GROUP = "persist";
+import { JobsStream } from "./jobsStream.js";
+import type { StreamEntry } from "./streamReply.js";
 
 export interface GroupPersistWorkerOptions {
   readonly dataDir: string;
@@ -93,10 +91,13 @@ export class GroupPersistWorker {
   private registry: ProcessRegistry | null = null;
   private locks: FoldLocks | null = null;
   private sweep: OrphanSweep | null = null;
+  private jobs: JobsStream | null = null;
   private readonly inHand = new Map<string, Promise<void>>();
   /** LanceDB commits per dataset since this worker last compacted it. */
   private readonly writesSinceCompaction = new Map<string, number>();
   private nextOwnCheck = 0;
+  /** Jobs this worker just handed to another (ms): a pending-list read in flight may still list them as ours. */
+  private readonly handedAway = new Map<string, number>();
   private stopping = false;
   private loop: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -198,11 +199,8 @@ export class GroupPersistWorker {
       },
       this.o.claimMinIdleMs,
     );
-    try {
-      await this.cmd.call("XGROUP", "CREATE", this.keys.jobs, PERSIST_GROUP, "0", "MKSTREAM");
-    } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith("BUSYGROUP"))) throw err;
-    }
+    this.jobs = new JobsStream(this.cmd, this.reader, this.keys, registry.processId);
+    await this.jobs.createGroup();
     this.every(Math.max(50, Math.floor(this.o.foldLockMs / 3)), () => this.renewLocks());
     this.every(Math.max(50, Math.floor(this.o.claimMinIdleMs / 3)), () => this.touchJobs());
     this.every(this.o.sweepEveryMs, () => this.runSweep());
@@ -252,11 +250,16 @@ export class GroupPersistWorker {
       this.options.log("error", "dataset fold lock lost while folding (paused past its TTL?)", { datasetId });
   }
 
-  /** Jobs held here stay ours: touching them resets their idle time, so no other worker claims them. */
+  /**
+   * Jobs held here, and jobs handed to this worker it has not taken up yet (its hands were full),
+   * stay ours: touching them resets their idle time, so no other worker claims them while we live.
+   */
   private async touchJobs(): Promise<void> {
-    const ids = [...this.inHand.keys()];
-    if (ids.length > 0)
-      await this.cmd.call("XCLAIM", this.keys.jobs, PERSIST_GROUP, this.processId, 0, ...ids, "JUSTID");
+    const jobs = this.jobs;
+    if (!jobs) return;
+    const ids = new Set(this.inHand.keys());
+    for (const id of await jobs.pending(ids.size + 4 * this.o.batch)) ids.add(id);
+    await jobs.touch([...ids]);
   }
 
   private async runSweep(): Promise<void> {
@@ -266,6 +269,8 @@ export class GroupPersistWorker {
   }
 
   private async consume(): Promise<void> {
+    const jobs = this.jobs;
+    if (!jobs) throw new Error("the worker is not started");
     let nextClaim = 0;
     while (!this.stopping) {
       try {
@@ -286,20 +291,7 @@ export class GroupPersistWorker {
         }
         // A worker holding a dataset's lock is handed that dataset's jobs: look for them often.
         const block = (this.locks?.size ?? 0) > 0 ? Math.min(this.o.blockMs, this.o.lockRetryMs) : this.o.blockMs;
-        const reply = await this.reader.call(
-          "XREADGROUP",
-          "GROUP",
-          PERSIST_GROUP,
-          this.processId,
-          "COUNT",
-          Math.min(room, this.o.batch),
-          "BLOCK",
-          block,
-          "STREAMS",
-          this.keys.jobs,
-          ">",
-        );
-        for (const entry of readGroupEntries(reply)) this.accept(entry);
+        for (const entry of await jobs.read(Math.min(room, this.o.batch), block)) this.accept(entry);
       } catch (err) {
         if (this.stopping) break;
         this.options.log("warn", "reading jobs failed; retrying", { error: describe(err) });
@@ -310,23 +302,14 @@ export class GroupPersistWorker {
 
   /** Takes over jobs left pending too long by another consumer (a dead worker). */
   private async claimStale(room: number): Promise<void> {
+    const jobs = this.jobs;
+    if (!jobs) throw new Error("the worker is not started");
     let cursor = "0-0";
     do {
-      const { cursor: next, entries } = autoClaimEntries(
-        await this.cmd.call(
-          "XAUTOCLAIM",
-          this.keys.jobs,
-          PERSIST_GROUP,
-          this.processId,
-          this.o.claimMinIdleMs,
-          cursor,
-          "COUNT",
-          Math.min(room, this.o.batch),
-        ),
-      );
-      cursor = next;
-      const fresh = entries.filter((e) => !this.inHand.has(e.id));
-      const deliveries = await this.deliveries(fresh.map((e) => e.id));
+      const claimed = await jobs.autoClaim(this.o.claimMinIdleMs, cursor, Math.min(room, this.o.batch));
+      cursor = claimed.cursor;
+      const fresh = claimed.entries.filter((e) => !this.inHand.has(e.id));
+      const deliveries = await jobs.deliveries(fresh.map((e) => e.id));
       for (const entry of fresh) {
         const count = deliveries.get(entry.id) ?? 0;
         this.options.log("info", "claimed a stale job", { entry: entry.id, deliveries: count });
@@ -334,26 +317,6 @@ export class GroupPersistWorker {
         else this.accept(entry);
       }
     } while (cursor !== "0-0" && 2 * this.o.batch > this.inHand.size && !this.stopping);
-  }
-
-  /** How many times each of these pending jobs of ours was delivered (XPENDING's counter). */
-  private async deliveries(ids: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (ids.length === 0) return out;
-    const sorted = [...ids].sort(compareStreamIds);
-    const reply = await this.cmd.call(
-      "XPENDING",
-      this.keys.jobs,
-      PERSIST_GROUP,
-      sorted[0]!,
-      sorted[sorted.length - 1]!,
-      ids.length,
-      this.processId,
-    );
-    if (!Array.isArray(reply)) return out;
-    for (const row of reply as unknown[])
-      if (Array.isArray(row) && typeof row[0] === "string" && typeof row[3] === "number") out.set(row[0], row[3]);
-    return out;
   }
 
   /** A job whose fold killed every worker that ran it: answer it with an error and drop it. */
@@ -416,7 +379,7 @@ export class GroupPersistWorker {
       if (got.kind === "acquired") break;
       if (this.stopping) {
         // Hand the job back to the group at once rather than leave it in our pending list.
-        await this.handBack(h.entry.id, h.job);
+        await this.requireJobs().handBack(h.entry.id, h.job);
         return;
       }
       // Another live worker folds this dataset: the job goes to it (its pending list, idle reset),
@@ -479,39 +442,31 @@ export class GroupPersistWorker {
     }
   }
 
-  /**
-   * Moves a pending job of ours to `holder`'s pending list (XCLAIM … JUSTID: its idle time resets,
-   * its delivery count does not grow). False when the job is no longer pending (acknowledged).
-   */
+  private requireJobs(): JobsStream {
+    if (!this.jobs) throw new Error("the worker is not started");
+    return this.jobs;
+  }
+
+  /** Moves a pending job of ours to the worker holding its dataset's lock. */
   private async handTo(holder: string, entryId: string): Promise<boolean> {
-    const moved = await this.cmd.call("XCLAIM", this.keys.jobs, PERSIST_GROUP, holder, 0, entryId, "JUSTID");
-    const ok = Array.isArray(moved) && moved.length > 0;
+    const ok = await this.requireJobs().handTo(holder, entryId);
+    if (ok) this.handedAway.set(entryId, Date.now());
     if (ok && this.options.traceFolds) this.options.log("info", "handed over", { entry: entryId, to: holder });
     return ok;
   }
 
   /** Jobs in this worker's pending list that it does not hold: handed to it by workers waiting for its lock. */
   private async pendingNotInHand(count: number): Promise<string[]> {
-    const reply = await this.cmd.call(
-      "XPENDING",
-      this.keys.jobs,
-      PERSIST_GROUP,
-      "-",
-      "+",
-      count + this.inHand.size,
-      this.processId,
-    );
-    if (!Array.isArray(reply)) return [];
-    const ids: string[] = [];
-    for (const row of reply as unknown[])
-      if (Array.isArray(row) && typeof row[0] === "string" && !this.inHand.has(row[0])) ids.push(row[0]);
-    return ids.slice(0, count);
+    const ids = await this.requireJobs().pending(count + this.inHand.size);
+    const now = Date.now();
+    for (const [id, at] of this.handedAway) if (now - at > 2_000) this.handedAway.delete(id);
+    return ids.filter((id) => !this.inHand.has(id) && !this.handedAway.has(id)).slice(0, count);
   }
 
   /** Takes up the jobs handed to this worker. */
   private async takeHandedOver(room: number): Promise<void> {
     for (const id of await this.pendingNotInHand(room)) {
-      const entry = await this.entry(id);
+      const entry = await this.requireJobs().entry(id);
       if (this.inHand.has(id)) continue;
       if (entry) this.accept(entry);
       // Deleted meanwhile (a job is deleted only once acknowledged): drop it from our list.
@@ -522,49 +477,16 @@ export class GroupPersistWorker {
   /** At stop: the jobs handed to this worker and not taken up go back to the group. */
   private async handBackUntaken(): Promise<void> {
     for (const id of await this.pendingNotInHand(4 * this.o.batch)) {
-      const entry = await this.entry(id);
+      const entry = await this.requireJobs().entry(id);
       const job = entry ? parsePersistJob(entry.fields) : null;
-      if (job) await this.handBack(id, job);
+      if (job) await this.requireJobs().handBack(id, job);
       else await this.ack(id);
     }
   }
 
-  private async entry(id: string): Promise<StreamEntry | null> {
-    const reply = await this.cmd.call("XRANGE", this.keys.jobs, id, id);
-    return rangeEntries(reply)[0] ?? null;
-  }
-
-  /** Gives a job back to the group: a copy at the end of the stream, the original acknowledged and deleted. */
-  private async handBack(entryId: string, job: PersistJobFields): Promise<void> {
-    await execChecked(
-      this.cmd
-        .multi()
-        .call("XADD", this.keys.jobs, "*", ...persistJobEntry(job))
-        .call("XACK", this.keys.jobs, PERSIST_GROUP, entryId)
-        .call("XDEL", this.keys.jobs, entryId),
-    );
-  }
-
-  /** Acknowledges a job and removes it from the stream (the jobs stream keeps only jobs not done). */
   private async ack(entryId: string): Promise<void> {
-    await execChecked(
-      this.cmd.multi().call("XACK", this.keys.jobs, PERSIST_GROUP, entryId).call("XDEL", this.keys.jobs, entryId),
-    );
+    await this.requireJobs().ack(entryId);
   }
-}
-
-/** Orders stream ids (`<ms>-<seq>`) numerically. */
-function compareStreamIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
-  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
-  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
-}
-
-/** Runs a MULTI and throws the first command error (ioredis reports them in the result, not by rejecting). */
-async function execChecked(multi: ChainableCommander): Promise<void> {
-  const results = await multi.exec();
-  if (results === null) throw new Error("redis transaction aborted");
-  for (const [err] of results) if (err) throw err;
 }
 
 async function openDataset(library: Library, id: string): Promise<DatasetHandle | null> {
