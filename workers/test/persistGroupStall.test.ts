@@ -1,12 +1,18 @@
+import { fork } from "node:child_process";
+import { createRequire } from "node:module";
 import * as os from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessRegistry, RecordLeases } from "@tessera/storage";
 import { groupWorld, someEdits, until, type GroupWorld } from "./persistGroupWorld.js";
 
+const WORKER_ENTRY = fileURLToPath(new URL("../src/persist/group/main.ts", import.meta.url));
+
 /**
  * Folds that used to wait for something that never comes: a live owner that no longer flushes (its
  * room kept loaded after its unload gave up, its flush's result lost to it), and a dataset's fold
- * lock whose holder was SIGKILLed mid-fold. Real redis-server, real LanceDB, real worker processes.
+ * lock whose holder was SIGKILLed mid-fold; and a worker left running by a parent that died while
+ * it was loading, which went on taking the cluster's jobs. Real redis-server, real LanceDB, real worker processes.
  */
 describe("group persist workers: no fold waits for an event that never comes", () => {
   let world: GroupWorld | null = null;
@@ -77,5 +83,39 @@ describe("group persist workers: no fold waits for an event that never comes", (
     expect(await w.rowsMatch(key!, doc)).toBe(true);
     // Released after the fold: the next worker does not wait for it either.
     expect(await w.client.exists(w.keys.foldDataset(key!.datasetId))).toBe(0);
+  });
+
+  it("a worker whose parent died while it was loading exits instead of running on as an orphan that takes the cluster's jobs", async () => {
+    const w = (world = await groupWorld(1));
+    const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+    const child = fork(WORKER_ENTRY, [w.dataDir, "--redis", w.redis.url], {
+      execArgv: ["--import", loader],
+      env: process.env,
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json",
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      // The parent's end of the channel closes before the worker's code runs: what the worker sees
+      // when the web process that started it is SIGKILLed while it loads.
+      child.disconnect();
+      await until(
+        "the worker to exit by itself",
+        30_000,
+        () => child.exitCode !== null || child.signalCode !== null,
+        () => stderr.slice(-600),
+      );
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(stderr).toContain("the parent process is gone");
+      // It never joined the cluster: no heartbeat, no consumer in the jobs group.
+      expect(await w.client.keys(`${w.keys.prefix}proc:*`)).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    }
   });
 });
