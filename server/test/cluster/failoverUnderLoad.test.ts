@@ -260,6 +260,29 @@ async function foldDiagnostics(redis: Redis, servers: readonly ServerProcess[]):
   return out.join("\n");
 }
 
+/** Pids of the persist workers registered in the cluster (`<prefix>proc:*` of kind `persist`). */
+async function persistPids(redis: Redis): Promise<number[]> {
+  const keys = redisKeys();
+  const out: number[] = [];
+  for (const proc of await scanKeys(redis, `${keys.prefix}proc:*`)) {
+    const text = await redis.get(proc);
+    if (text === null) continue; // expired meanwhile
+    const info = JSON.parse(text) as { kind?: unknown; pid?: unknown };
+    if (info.kind === "persist" && typeof info.pid === "number") out.push(info.pid);
+  }
+  return out;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+}
+
 describe("scaled mode failover with real processes and a real redis-server", () => {
   let redis: RedisServer;
 
@@ -391,9 +414,22 @@ describe("scaled mode failover with real processes and a real redis-server", () 
         console.log(`seed ${seed}: rows equal the document ${Date.now() - leftAt} ms after everyone left`);
         const rows = new Set(await rowIds(survivor, "entities", "id"));
         expect(mustHave.filter((id) => !rows.has(id))).toEqual([]);
+
+        // No persist worker outlives the web processes: one whose parent was killed while it loaded
+        // used to live on, and took the jobs of the next seeds' clusters (same Redis) with this
+        // seed's DATA_DIR, deleted by then.
+        const workers = await persistPids(admin);
+        for (const s of servers) await s.kill("SIGTERM");
+        await waitFor(
+          () => workers.every((pid) => !running(pid)),
+          `every persist worker (${workers.join(", ")}) to end with the web processes`,
+          20_000,
+        );
       } finally {
         for (const c of clients) c.stop();
         for (const s of servers) await s.kill("SIGTERM");
+        // Workers this seed's servers started and that outlived them (the check above failed): ended by pid.
+        for (const pid of await persistPids(admin)) if (running(pid)) process.kill(pid, "SIGKILL");
         admin.disconnect();
         await data.cleanup();
       }
