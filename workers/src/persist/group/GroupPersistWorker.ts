@@ -213,14 +213,12 @@ export class GroupPersistWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    // Jobs other workers handed to this one and not taken up yet go back to the group.
-    await this.handBackUntaken().catch((err: unknown) =>
-      this.options.log("warn", "handing back jobs at stop failed; they are claimed once idle", {
-        error: describe(err),
-      }),
-    );
+    // Jobs other workers handed to this one and not taken up yet go back to the group, now and
+    // once the folds under way are done (others hand jobs over while this worker holds a lock).
+    await this.handBackAtStop();
     // The locks and jobs in hand keep being renewed until their folds are done.
     await Promise.all([...this.inHand.values()]);
+    await this.handBackAtStop();
     await this.queue.close();
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.recordLog.close();
@@ -471,6 +469,16 @@ export class GroupPersistWorker {
       if (entry) this.accept(entry);
       // Deleted meanwhile (a job is deleted only once acknowledged): drop it from our list.
       else await this.ack(id);
+    }
+  }
+
+  private async handBackAtStop(): Promise<void> {
+    try {
+      await this.handBackUntaken();
+    } catch (err) {
+      this.options.log("warn", "handing back jobs at stop failed; they are claimed once idle", {
+        error: describe(err),
+      });
     }
   }
 
