@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
 import { afterEach, describe, expect, it } from "vitest";
-import { recordTag } from "@tessera/storage";
+import { ProcessRegistry, recordTag } from "@tessera/storage";
 import { groupWorld, someEdits, until, type GroupWorker, type GroupWorld } from "./persistGroupWorld.js";
 
 const run = promisify(execFile);
@@ -112,5 +112,45 @@ describe("group persist workers: one writer per dataset across worker processes"
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a job handed to the dataset's lock holder that then dies is folded by the next worker, not given up as a poison job (no fold ever ran on it)", async () => {
+    const w = (world = await groupWorld(1));
+    const [key] = w.records;
+    const doc = await w.edit(key!, someEdits("a"));
+    const answers = await results(w, "web-1");
+    // A live worker holds the dataset's fold lock (heartbeat beating) and never folds.
+    const holder = new ProcessRegistry(w.client, w.keys);
+    await holder.start({
+      kind: "persist",
+      url: null,
+      pid: process.pid,
+      host: os.hostname(),
+      startedAt: new Date().toISOString(),
+    });
+    await w.client.set(w.keys.foldDataset(key!.datasetId), holder.processId, "PX", 60_000);
+    // One claim is all a job may take: XPENDING's counter would give this one up at its first re-claim.
+    const worker = await w.startWorker({
+      TESSERA_PERSIST_CLAIM_MIN_IDLE_MS: "1000",
+      TESSERA_PERSIST_MAX_DELIVERIES: "1",
+    });
+    await w.enqueue(key!, "j1", "web-1");
+    await until(
+      "the job handed to the lock's holder",
+      20_000,
+      () => worker.lines.some((l) => l.message === "handed over"),
+      () => JSON.stringify(worker.lines.slice(-5)),
+    );
+    // The holder dies (its heartbeat key gone; its lock left behind, as after a SIGKILL).
+    await holder.stop();
+    await until(
+      "the job answered",
+      30_000,
+      () => answers.has("j1"),
+      () => JSON.stringify(worker.lines.slice(-5)),
+    );
+    expect(answers.get("j1")?.error).toBeUndefined();
+    expect(await w.rowsMatch(key!, doc)).toBe(true);
+    expect(worker.lines.some((l) => l.message === "giving up on a job that kills its workers")).toBe(false);
   });
 });

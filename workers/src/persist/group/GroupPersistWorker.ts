@@ -48,9 +48,10 @@ export interface GroupPersistWorkerOptions {
   /** Records folded together at most, and jobs read at once (default 64). */
   readonly batch?: number;
   /**
-   * A job claimed from dead workers more than this many times (its fold kills whoever runs it) is
-   * given up: answered with an error and removed, so one poison record cannot stop every worker
-   * (default 5). Its record's log stays in its stream; the next flush or sweep asks again.
+   * A job claimed from dead workers whose count — folds started on it, plus this claim — passes this
+   * (its fold kills whoever runs it) is given up: answered with an error and removed, so one poison
+   * record cannot stop every worker (default 5). Its record's log stays in its stream; the next
+   * flush or sweep asks again.
    */
   readonly maxDeliveries?: number;
   /** Called before each durable step of each persist (tests crash the process here). */
@@ -307,9 +308,11 @@ export class GroupPersistWorker {
       const claimed = await jobs.autoClaim(this.o.claimMinIdleMs, cursor, Math.min(room, this.o.batch));
       cursor = claimed.cursor;
       const fresh = claimed.entries.filter((e) => !this.inHand.has(e.id));
-      const deliveries = await jobs.deliveries(fresh.map((e) => e.id));
+      // This claim, plus the folds started on the job by workers that then died (a hand-over to a
+      // lock's holder that died is re-claimed without any fold having run: it does not count).
+      const attempts = await jobs.attempts(fresh.map((e) => e.id));
       for (const entry of fresh) {
-        const count = deliveries.get(entry.id) ?? 0;
+        const count = (attempts.get(entry.id) ?? 0) + 1;
         this.options.log("info", "claimed a stale job", { entry: entry.id, deliveries: count });
         if (count > this.o.maxDeliveries) this.giveUp(entry, count);
         else this.accept(entry);
@@ -389,6 +392,7 @@ export class GroupPersistWorker {
     const from = Date.now();
     let result: PersistJobResult;
     try {
+      await this.requireJobs().attempting(h.entry.id);
       const r = await this.queue.flush(h.key);
       if (r.upTo > 0) await this.recordLog.trim(h.key, r.upTo);
       result = {

@@ -7,6 +7,16 @@ import { autoClaimEntries, rangeEntries, readGroupEntries, type StreamEntry } fr
 export const PERSIST_GROUP = "persist";
 
 /**
+ * The hash counting, per job, the folds started on it (HINCRBY before each fold, HDEL when the job
+ * is done): a job moved between consumers without a fold (handed to a lock's holder) is delivered
+ * again by XAUTOCLAIM without having hurt anyone, so XPENDING's delivery counter cannot tell a
+ * poison job. Not in the key table: it is the workers' own.
+ */
+function attemptsKey(keys: RedisKeys): string {
+  return `${keys.prefix}persist:attempts`;
+}
+
+/**
  * The persist jobs stream as one consumer of the group `persist` sees it (docs/ARCHITECTURE.md §6):
  * reading, claiming, touching, acknowledging, handing jobs back to the group or over to another
  * consumer, and reading its own pending list. Every call is one Redis round trip (a MULTI for the
@@ -74,23 +84,17 @@ export class JobsStream {
       await this.cmd.call("XCLAIM", this.keys.jobs, PERSIST_GROUP, this.consumer, 0, ...ids, "JUSTID");
   }
 
-  /** How many times each of these pending jobs of ours was delivered (XPENDING's counter). */
-  async deliveries(ids: readonly string[]): Promise<Map<string, number>> {
+  /** Counts one more fold started on a job (before the fold: a worker dying in it has counted it). */
+  async attempting(id: string): Promise<void> {
+    await this.cmd.hincrby(attemptsKey(this.keys), id, 1);
+  }
+
+  /** How many folds were started on each of these jobs (0 for none). */
+  async attempts(ids: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (ids.length === 0) return out;
-    const sorted = [...ids].sort(compareStreamIds);
-    const reply = await this.cmd.call(
-      "XPENDING",
-      this.keys.jobs,
-      PERSIST_GROUP,
-      sorted[0]!,
-      sorted[sorted.length - 1]!,
-      ids.length,
-      this.consumer,
-    );
-    if (!Array.isArray(reply)) return out;
-    for (const row of reply as unknown[])
-      if (Array.isArray(row) && typeof row[0] === "string" && typeof row[3] === "number") out.set(row[0], row[3]);
+    const counts = await this.cmd.hmget(attemptsKey(this.keys), ...ids);
+    ids.forEach((id, i) => out.set(id, Number(counts[i] ?? 0) || 0));
     return out;
   }
 
@@ -124,23 +128,21 @@ export class JobsStream {
         .multi()
         .call("XADD", this.keys.jobs, "*", ...persistJobEntry(job))
         .call("XACK", this.keys.jobs, PERSIST_GROUP, id)
-        .call("XDEL", this.keys.jobs, id),
+        .call("XDEL", this.keys.jobs, id)
+        .hdel(attemptsKey(this.keys), id),
     );
   }
 
   /** Acknowledges a job and removes it from the stream (the jobs stream keeps only jobs not done). */
   async ack(id: string): Promise<void> {
     await execChecked(
-      this.cmd.multi().call("XACK", this.keys.jobs, PERSIST_GROUP, id).call("XDEL", this.keys.jobs, id),
+      this.cmd
+        .multi()
+        .call("XACK", this.keys.jobs, PERSIST_GROUP, id)
+        .call("XDEL", this.keys.jobs, id)
+        .hdel(attemptsKey(this.keys), id),
     );
   }
-}
-
-/** Orders stream ids (`<ms>-<seq>`) numerically. */
-function compareStreamIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
-  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
-  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
 }
 
 /** Runs a MULTI and throws the first command error (ioredis reports them in the result, not by rejecting). */
