@@ -1,12 +1,12 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { getPriority, setPriority } from "node:os";
+import type { ChildProcess } from "node:child_process";
 import type { RecordKey } from "@tessera/storage";
 import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";
 import { PersistError } from "./PersistError.js";
 import type { FlushResult, Persister } from "./types.js";
-import { workerEntry, workerExecArgv } from "./workerProcess.js";
+import { defaultRestartDelay, forkWorkerChild, stopWorkerChild } from "./workerChild.js";
+import { workerEntry } from "./workerProcess.js";
 
 /** The worker's entry: `workers/dist/persist/main.js` compiled, else the TypeScript source. */
 const PERSIST_WORKER_ENTRY = workerEntry("persist/main");
@@ -47,10 +47,6 @@ interface Pending {
   attempts: number;
   /** pid of the worker it was last sent to. */
   sentTo: number | null;
-}
-
-function defaultRestartDelay(n: number): number {
-  return n <= 1 ? 0 : Math.min(100 * 2 ** (n - 1), 5000);
 }
 
 /**
@@ -135,19 +131,19 @@ export class ChildProcessPersister implements Persister {
     this.restartTimer?.cancel();
     this.restartTimer = null;
     const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      // A worker that is not ready yet holds no flush (none is sent before "ready") and ignores
-      // SIGTERM (the server stops it): killing it loses nothing.
-      if (this.ready && child.connected) this.post(child, { type: "shutdown" });
-      else child.kill("SIGKILL");
-      const timer = this.clock.after(this.options.closeTimeoutMs ?? 30_000, () => {
-        this.logger.warn("persist worker did not stop in time; killing it", { pid: child.pid });
-        child.kill("SIGKILL");
-      });
-      await exited;
-      timer.cancel();
-    }
+    if (child)
+      await stopWorkerChild(
+        child,
+        () => {
+          // A worker that is not ready yet holds no flush (none is sent before "ready") and ignores
+          // SIGTERM (the server stops it): killing it loses nothing.
+          if (this.ready && child.connected) this.post(child, { type: "shutdown" });
+          else child.kill("SIGKILL");
+        },
+        this.options.closeTimeoutMs ?? 30_000,
+        this.clock,
+        this.logger,
+      );
     this.child = null;
     this.ready = false;
     this.failAll("closed", "the persister is closed");
@@ -168,47 +164,33 @@ export class ChildProcessPersister implements Persister {
 
   private spawn(): void {
     if (this.closing || this.child) return;
-    let child: ChildProcess;
-    try {
-      const entry = this.options.workerEntry ?? PERSIST_WORKER_ENTRY;
-      child = fork(entry, [this.options.dataDir], {
-        execPath: process.execPath,
-        execArgv: workerExecArgv(entry),
-        env: { ...process.env, ...this.options.env },
-        stdio: ["ignore", "inherit", this.options.workerStderr ?? "inherit", "ipc"],
-        serialization: "json",
-      });
-    } catch (err) {
-      this.logger.error("cannot start the persist worker", { error: (err as Error).message });
+    const child = forkWorkerChild(
+      {
+        entry: this.options.workerEntry ?? PERSIST_WORKER_ENTRY,
+        args: [this.options.dataDir],
+        env: this.options.env,
+        workerStderr: this.options.workerStderr,
+        niceness: this.options.niceness,
+        logger: this.logger,
+      },
+      {
+        onMessage: (c: ChildProcess, m: unknown) => this.onMessage(c, m),
+        onSpawnFailed: (c: ChildProcess) => {
+          if (this.child === c) this.onGone(c, false);
+        },
+        onExit: (c: ChildProcess, code, signal) => {
+          if (this.child !== c) return;
+          this.logger.warn("persist worker exited", { pid: c.pid, code, signal });
+          this.onGone(c, this.ready);
+        },
+      },
+    );
+    if (!child) {
       this.onGone(null, false);
       return;
     }
     this.child = child;
     this.ready = false;
-    this.lowerPriority(child);
-    this.logger.info("persist worker started", { pid: child.pid });
-    child.on("message", (m: unknown) => this.onMessage(child, m));
-    child.on("error", (err) => {
-      // Spawn failures come here without an exit; other errors (a failed send or kill) are followed by `exit`.
-      this.logger.error("persist worker error", { pid: child.pid, error: err.message });
-      if (child.pid === undefined && this.child === child) this.onGone(child, false);
-    });
-    child.on("exit", (code, signal) => {
-      if (this.child !== child) return;
-      this.logger.warn("persist worker exited", { pid: child.pid, code, signal });
-      this.onGone(child, this.ready);
-    });
-  }
-
-  private lowerPriority(child: ChildProcess): void {
-    const niceness = this.options.niceness ?? 5;
-    if (child.pid === undefined || niceness === 0) return;
-    try {
-      setPriority(child.pid, Math.min(19, getPriority() + niceness));
-    } catch (err) {
-      // Some sandboxes forbid it; the worker then runs at the server's priority.
-      this.logger.warn("cannot lower the persist worker's priority", { pid: child.pid, error: (err as Error).message });
-    }
   }
 
   private onMessage(child: ChildProcess, m: unknown): void {

@@ -1,8 +1,8 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { getPriority, setPriority } from "node:os";
+import type { ChildProcess } from "node:child_process";
 import { silentLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";
-import { workerEntry, workerExecArgv } from "./workerProcess.js";
+import { defaultRestartDelay, forkWorkerChild, stopWorkerChild } from "./workerChild.js";
+import { workerEntry } from "./workerProcess.js";
 
 /** The scaled mode's persist worker entry (`workers/src/persist/group/main.ts`, or its compiled twin). */
 const GROUP_WORKER_ENTRY = workerEntry("persist/group/main");
@@ -23,10 +23,6 @@ export interface GroupPersistWorkerProcessOptions {
   /** Where the worker's log lines go (default: this process's stderr). */
   readonly workerStderr?: "inherit" | "ignore";
   readonly clock?: Clock;
-}
-
-function defaultRestartDelay(n: number): number {
-  return n <= 1 ? 0 : Math.min(100 * 2 ** (n - 1), 5000);
 }
 
 function isReady(m: unknown): m is { type: "ready"; processId: string } {
@@ -92,53 +88,51 @@ export class GroupPersistWorkerProcess {
     this.restartTimer = null;
     for (const w of this.readyWaiters.splice(0)) w.reject(new Error("the persist worker was stopped"));
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = this.clock.after(this.options.stopTimeoutMs ?? 30_000, () => {
-      this.logger.warn("the persist worker did not stop in time; killing it", { pid: child.pid });
-      child.kill("SIGKILL");
-    });
-    await exited;
-    timer.cancel();
+    if (!child) return;
+    await stopWorkerChild(
+      child,
+      () => child.kill("SIGTERM"),
+      this.options.stopTimeoutMs ?? 30_000,
+      this.clock,
+      this.logger,
+    );
   }
 
   private spawn(): void {
     if (this.stopping || this.child) return;
     const entry = this.options.workerEntry ?? GROUP_WORKER_ENTRY;
-    let child: ChildProcess;
-    try {
-      child = fork(entry, [this.options.dataDir, "--redis", this.options.redisUrl], {
-        execPath: process.execPath,
-        execArgv: workerExecArgv(entry),
-        env: { ...process.env, ...this.options.env },
-        stdio: ["ignore", "inherit", this.options.workerStderr ?? "inherit", "ipc"],
-        serialization: "json",
-      });
-    } catch (err) {
-      this.logger.error("cannot start the persist worker", { error: (err as Error).message });
+    const child = forkWorkerChild(
+      {
+        entry,
+        args: [this.options.dataDir, "--redis", this.options.redisUrl],
+        env: this.options.env,
+        workerStderr: this.options.workerStderr,
+        niceness: this.options.niceness,
+        logger: this.logger,
+      },
+      {
+        onMessage: (c: ChildProcess, m: unknown) => {
+          if (c !== this.child || !isReady(m)) return;
+          this.current = m.processId;
+          this.failures = 0;
+          for (const w of this.readyWaiters.splice(0)) w.resolve(m.processId);
+        },
+        onSpawnFailed: (c: ChildProcess) => {
+          if (this.child === c) this.onGone();
+        },
+        onExit: (c: ChildProcess, code, signal) => {
+          if (this.child !== c) return;
+          if (!this.stopping) this.logger.warn("persist worker exited", { pid: c.pid, code, signal });
+          this.onGone();
+        },
+      },
+    );
+    if (!child) {
       this.onGone();
       return;
     }
     this.child = child;
     this.current = null;
-    this.lowerPriority(child);
-    this.logger.info("persist worker started", { pid: child.pid });
-    child.on("message", (m: unknown) => {
-      if (child !== this.child || !isReady(m)) return;
-      this.current = m.processId;
-      this.failures = 0;
-      for (const w of this.readyWaiters.splice(0)) w.resolve(m.processId);
-    });
-    child.on("error", (err) => {
-      this.logger.error("persist worker error", { pid: child.pid, error: err.message });
-      if (child.pid === undefined && this.child === child) this.onGone();
-    });
-    child.on("exit", (code, signal) => {
-      if (this.child !== child) return;
-      if (!this.stopping) this.logger.warn("persist worker exited", { pid: child.pid, code, signal });
-      this.onGone();
-    });
   }
 
   private onGone(): void {
@@ -151,15 +145,5 @@ export class GroupPersistWorkerProcess {
       this.restartTimer = null;
       this.spawn();
     });
-  }
-
-  private lowerPriority(child: ChildProcess): void {
-    const niceness = this.options.niceness ?? 5;
-    if (child.pid === undefined || niceness === 0) return;
-    try {
-      setPriority(child.pid, Math.min(19, getPriority() + niceness));
-    } catch (err) {
-      this.logger.warn("cannot lower the persist worker's priority", { pid: child.pid, error: (err as Error).message });
-    }
   }
 }

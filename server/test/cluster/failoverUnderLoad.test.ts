@@ -17,6 +17,8 @@ import {
   type TesseraMessage,
   withCustom,
 } from "@tessera/shared-crdt";
+import { redisKeys } from "@tessera/storage";
+import type { Redis } from "ioredis";
 import { startRedis, type RedisServer } from "../../../storage/test/support/redisServer.js";
 import { buildDataDir, DS, getJson, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 
@@ -196,6 +198,91 @@ async function rowIds(server: ServerProcess, resource: string, column: string): 
   return page.items.map((r) => r[column] as string).sort();
 }
 
+/** Every key matching `pattern` (SCAN, so a busy server is not blocked). */
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== "0");
+  return out.sort();
+}
+
+/**
+ * What the fold side holds when the rows lag the document, so a failure explains itself: the jobs
+ * stream and its group (pending entries with their consumer, idle time and deliveries; consumers),
+ * the dataset fold locks and their holders' liveness, the live processes, the record's lease, log
+ * (length, first and last entries with their age), position and membership of the logs set, and the
+ * tail of each web process's log (its persist worker child's `fold` lines included).
+ */
+async function foldDiagnostics(redis: Redis, servers: readonly ServerProcess[]): Promise<string> {
+  const keys = redisKeys();
+  const key = { datasetId: DS, recordId: RECORD };
+  const now = Date.now();
+  const out: string[] = [`--- fold diagnostics at ${new Date(now).toISOString()} ---`];
+  const show = (label: string, value: unknown) => out.push(`${label}: ${JSON.stringify(value)}`);
+  show("jobs XLEN", await redis.xlen(keys.jobs));
+  show("jobs (first 20)", await redis.xrange(keys.jobs, "-", "+", "COUNT", 20));
+  show("jobs XPENDING summary", await redis.call("XPENDING", keys.jobs, "persist").catch(String));
+  show(
+    "jobs XPENDING (id, consumer, idle ms, deliveries)",
+    await redis.call("XPENDING", keys.jobs, "persist", "-", "+", 50).catch(String),
+  );
+  show("group consumers", await redis.call("XINFO", "CONSUMERS", keys.jobs, "persist").catch(String));
+  for (const lock of await scanKeys(redis, `${keys.prefix}fold:*`)) {
+    const holder = await redis.get(lock);
+    const alive = holder === null ? null : (await redis.exists(keys.proc(holder))) === 1;
+    show(`fold lock ${lock}`, { holder, holderAlive: alive, ttlMs: await redis.pttl(lock) });
+  }
+  for (const proc of await scanKeys(redis, `${keys.prefix}proc:*`)) show(proc, await redis.get(proc));
+  show("record lease", { value: await redis.get(keys.lease(key)), ttlMs: await redis.pttl(keys.lease(key)) });
+  show("record pos", await redis.get(keys.pos(key)));
+  show("logs set", await redis.smembers(keys.logs));
+  const logLen = await redis.xlen(keys.log(key));
+  const ends = [
+    ...(await redis.xrange(keys.log(key), "-", "+", "COUNT", 1)),
+    ...(await redis.xrevrange(keys.log(key), "+", "-", "COUNT", 1)),
+  ].map(([id, fields]) => {
+    const t = Number(fields[fields.indexOf("t") + 1]);
+    return { id, ageMs: now - t };
+  });
+  show("record log", { length: logLen, firstAndLast: ends });
+  for (const [i, s] of servers.entries()) {
+    const lines = s
+      .logs()
+      .split("\n")
+      .filter((l) => /persist|fold|flush|room|lease|orphan|claimed|handed|compaction/i.test(l));
+    out.push(`web ${i} (pid ${s.child.pid}, ${s.alive() ? "alive" : "dead"}), last persist lines:`);
+    out.push(...lines.slice(-25).map((l) => `  ${l.slice(0, 400)}`));
+  }
+  return out.join("\n");
+}
+
+/** Pids of the persist workers registered in the cluster (`<prefix>proc:*` of kind `persist`). */
+async function persistPids(redis: Redis): Promise<number[]> {
+  const keys = redisKeys();
+  const out: number[] = [];
+  for (const proc of await scanKeys(redis, `${keys.prefix}proc:*`)) {
+    const text = await redis.get(proc);
+    if (text === null) continue; // expired meanwhile
+    const info = JSON.parse(text) as { kind?: unknown; pid?: unknown };
+    if (info.kind === "persist" && typeof info.pid === "number") out.push(info.pid);
+  }
+  return out;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+}
+
 describe("scaled mode failover with real processes and a real redis-server", () => {
   let redis: RedisServer;
 
@@ -217,7 +304,9 @@ describe("scaled mode failover with real processes and a real redis-server", () 
       const servers: ServerProcess[] = [];
       const clients: FailoverClient[] = [];
       try {
-        for (let i = 0; i < WEB; i++) servers.push(await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url }));
+        // The persist workers log each fold (`fold` lines), which the diagnostics below show when rows lag.
+        for (let i = 0; i < WEB; i++)
+          servers.push(await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url, TESSERA_PERSIST_TRACE: "1" }));
         const alive = () => servers.filter((s) => s.alive());
         const pick = (previous: ServerProcess | null): ServerProcess => {
           const live = alive().filter((s) => s !== previous);
@@ -301,18 +390,46 @@ describe("scaled mode failover with real processes and a real redis-server", () 
         // After the fold (the record is unloaded once nobody is on it), the Pixano rows hold the same entities
         // and their boxes (the fold writes one table after the other: both are awaited).
         const docIds = JSON.stringify([...inDoc].sort());
-        await waitFor(
-          async () =>
-            JSON.stringify(await rowIds(survivor, "entities", "id")) === docIds &&
-            JSON.stringify(await rowIds(survivor, "bboxes", "entity_id")) === docIds,
-          `seed ${seed}: the entities and bboxes rows to equal the document after the fold`,
-          60_000,
-        );
+        const leftAt = Date.now();
+        try {
+          await waitFor(
+            async () =>
+              JSON.stringify(await rowIds(survivor, "entities", "id")) === docIds &&
+              JSON.stringify(await rowIds(survivor, "bboxes", "entity_id")) === docIds,
+            `seed ${seed}: the entities and bboxes rows to equal the document after the fold`,
+            60_000,
+          );
+        } catch (err) {
+          const rowsNow = await rowIds(survivor, "entities", "id");
+          const missingRows = [...inDoc].filter((id) => !rowsNow.includes(id));
+          const extraRows = rowsNow.filter((id) => !inDoc.has(id));
+          const detail =
+            `rows lag the document ${Date.now() - leftAt} ms after everyone left: ${missingRows.length} entities ` +
+            `missing from the rows (${missingRows.slice(0, 10).join(", ")}), ${extraRows.length} extra ` +
+            `(${extraRows.slice(0, 10).join(", ")}); ${inDoc.size} in the document, ${rowsNow.length} rows\n` +
+            (await foldDiagnostics(admin, servers));
+          console.log(detail);
+          throw new Error(`${(err as Error).message}\n${detail}`, { cause: err });
+        }
+        console.log(`seed ${seed}: rows equal the document ${Date.now() - leftAt} ms after everyone left`);
         const rows = new Set(await rowIds(survivor, "entities", "id"));
         expect(mustHave.filter((id) => !rows.has(id))).toEqual([]);
+
+        // No persist worker outlives the web processes: one whose parent was killed while it loaded
+        // used to live on, and took the jobs of the next seeds' clusters (same Redis) with this
+        // seed's DATA_DIR, deleted by then.
+        const workers = await persistPids(admin);
+        for (const s of servers) await s.kill("SIGTERM");
+        await waitFor(
+          () => workers.every((pid) => !running(pid)),
+          `every persist worker (${workers.join(", ")}) to end with the web processes`,
+          20_000,
+        );
       } finally {
         for (const c of clients) c.stop();
         for (const s of servers) await s.kill("SIGTERM");
+        // Workers this seed's servers started and that outlived them (the check above failed): ended by pid.
+        for (const pid of await persistPids(admin)) if (running(pid)) process.kill(pid, "SIGKILL");
         admin.disconnect();
         await data.cleanup();
       }

@@ -14,8 +14,8 @@ export interface RedisKeys {
   lease(key: RecordKey): string;
   /** Counts the record's lease acquisitions: the fencing token. */
   epoch(key: RecordKey): string;
-  /** The persist worker folding the record now. */
-  fold(key: RecordKey): string;
+  /** The persist worker folding (or compacting) the dataset now: one per dataset across the cluster. */
+  foldDataset(datasetId: string): string;
   /** Set of record tags whose stream holds entries. */
   readonly logs: string;
   /** A live process's heartbeat. */
@@ -48,7 +48,7 @@ export function redisKeys(prefix = "tessera:"): RedisKeys {
     pos: (key) => rec(key, "pos"),
     lease: (key) => rec(key, "lease"),
     epoch: (key) => rec(key, "epoch"),
-    fold: (key) => rec(key, "fold"),
+    foldDataset: (datasetId) => `${prefix}fold:{${encodeURIComponent(datasetId)}}`,
     logs: `${prefix}logs`,
     proc: (processId) => `${prefix}proc:${processId}`,
     jobs: `${prefix}persist:jobs`,

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
-import { parsePersistJob, persistJobEntry, type PersistJobFields, type PersistJobResult } from "@tessera/shared-crdt";
+import { parsePersistJob, type PersistJobFields, type PersistJobResult } from "@tessera/shared-crdt";
 import {
   connectRedis,
   FileSnapshotStore,
@@ -17,10 +17,8 @@ import {
 } from "@tessera/storage";
 import { FoldLocks } from "./foldLocks.js";
 import { OrphanSweep } from "./orphanSweep.js";
-import { autoClaimEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
-
-/** The consumer group on the jobs stream. */
-const PERSIST_GROUP = "persist";
+import { JobsStream } from "./jobsStream.js";
+import type { StreamEntry } from "./streamReply.js";
 
 export interface GroupPersistWorkerOptions {
   readonly dataDir: string;
@@ -35,16 +33,25 @@ export interface GroupPersistWorkerOptions {
   readonly sweepEveryMs?: number;
   /** Age of a log's oldest entry past which a record with no live owner is an orphan (default 10 s). */
   readonly flushMaxWaitMs?: number;
-  /** TTL of a fold lock (default 30 s), renewed every third of it while the fold runs. */
+  /** TTL of a dataset's fold lock (default 30 s), renewed every third of it while held. */
   readonly foldLockMs?: number;
-  /** Pause before asking again for a record another worker is folding (default 100 ms). */
+  /**
+   * Pause before asking again for a dataset's fold lock that could not be handed to its holder
+   * (default 100 ms); also how often a worker holding a lock looks for jobs handed to it.
+   */
   readonly lockRetryMs?: number;
+  /**
+   * Age of a log's oldest entry past which the orphan sweep queues the record even though a live
+   * process owns it (default 30 s): a backstop for an owner whose flush is stuck or never comes.
+   */
+  readonly staleAfterMs?: number;
   /** Records folded together at most, and jobs read at once (default 64). */
   readonly batch?: number;
   /**
-   * A job claimed from dead workers more than this many times (its fold kills whoever runs it) is
-   * given up: answered with an error and removed, so one poison record cannot stop every worker
-   * (default 5). Its record's log stays in its stream; the next flush or sweep asks again.
+   * A job claimed from dead workers whose count — folds started on it, plus this claim — passes this
+   * (its fold kills whoever runs it) is given up: answered with an error and removed, so one poison
+   * record cannot stop every worker (default 5). Its record's log stays in its stream; the next
+   * flush or sweep asks again.
    */
   readonly maxDeliveries?: number;
   /** Called before each durable step of each persist (tests crash the process here). */
@@ -66,13 +73,14 @@ interface InHand {
 /**
  * A persist worker of the scaled mode (docs/ARCHITECTURE.md §6): a consumer of the group `persist` on
  * the jobs stream. It reads jobs (XREADGROUP, and XAUTOCLAIM for those a dead worker left), takes
- * each record's fold lock, folds them per dataset with the embedded mode's batch machinery
- * (`PersistQueue` → `persistBatch`, so the `rowsPending` crash safety holds) reading the stream log
- * through an unfenced `RedisRecordLog` and the snapshots of the shared DATA_DIR, then trims the
- * record's stream to what was folded, acknowledges the job and publishes the result on the
- * requester's done channel. A record another worker is folding waits here (its job stays pending
- * in this worker's list) and is folded once the lock frees; one sweep at a time in the cluster
- * queues the orphans (`OrphanSweep`).
+ * the record's dataset's fold lock (one writer per dataset across the cluster), folds them per
+ * dataset with the embedded mode's batch machinery (`PersistQueue` → `persistBatch`, so the
+ * `rowsPending` crash safety holds) reading the stream log through an unfenced `RedisRecordLog` and
+ * the snapshots of the shared DATA_DIR, compacts the dataset when due (still under the lock), then
+ * trims the record's stream to what was folded, acknowledges the job and publishes the result on
+ * the requester's done channel. A job whose dataset another live worker holds is handed to that
+ * worker (moved to its pending list, where it looks every `lockRetryMs`); one sweep at a time in
+ * the cluster queues the orphans and the stale logs (`OrphanSweep`).
  */
 export class GroupPersistWorker {
   readonly keys: RedisKeys;
@@ -84,7 +92,13 @@ export class GroupPersistWorker {
   private registry: ProcessRegistry | null = null;
   private locks: FoldLocks | null = null;
   private sweep: OrphanSweep | null = null;
+  private jobs: JobsStream | null = null;
   private readonly inHand = new Map<string, Promise<void>>();
+  /** LanceDB commits per dataset since this worker last compacted it. */
+  private readonly writesSinceCompaction = new Map<string, number>();
+  private nextOwnCheck = 0;
+  /** Jobs this worker just handed to another (ms): a pending-list read in flight may still list them as ours. */
+  private readonly handedAway = new Map<string, number>();
   private stopping = false;
   private loop: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -97,6 +111,7 @@ export class GroupPersistWorker {
       | "flushMaxWaitMs"
       | "foldLockMs"
       | "lockRetryMs"
+      | "staleAfterMs"
       | "batch"
       | "maxDeliveries"
     >
@@ -111,6 +126,7 @@ export class GroupPersistWorker {
       flushMaxWaitMs: options.flushMaxWaitMs ?? 10_000,
       foldLockMs: options.foldLockMs ?? 30_000,
       lockRetryMs: options.lockRetryMs ?? 100,
+      staleAfterMs: options.staleAfterMs ?? 30_000,
       batch: options.batch ?? 64,
       maxDeliveries: options.maxDeliveries ?? 5,
     };
@@ -126,19 +142,25 @@ export class GroupPersistWorker {
     });
     this.recordLog = new RedisRecordLog(this.cmd, this.keys);
     const onStep = options.onStep;
+    // A batch's step reaches onStep once per record of the batch, as the same object: count it once.
+    const counted = new WeakSet<PersistStep>();
     this.queue = new PersistQueue({
       datasets: { open: (id) => openDataset(this.library, id) },
       log: this.recordLog,
       snapshots: new FileSnapshotStore({ dataDir: options.dataDir }),
       clock: { now: () => Date.now() },
       maxBatch: this.o.batch,
-      ...(onStep ? { onStep } : {}),
+      onStep: (key, step) => {
+        if (!counted.has(step) && (step.kind === "delete" || step.kind === "upsert" || step.kind === "record")) {
+          counted.add(step);
+          this.writesSinceCompaction.set(key.datasetId, (this.writesSinceCompaction.get(key.datasetId) ?? 0) + 1);
+        }
+        onStep?.(key, step);
+      },
       onRejected: (key, issues) =>
         options.log("warn", "invalid rows not written", { ...key, issues: issues.slice(0, 20) }),
-      maintenance: {
-        ...MAINTENANCE,
-        onError: (datasetId, error) => options.log("warn", "compaction failed", { datasetId, error: describe(error) }),
-      },
+      // No maintenance here: the queue would compact after its lane's batch, outside the dataset's
+      // fold lock; `compactIfDue` does it while the lock is held.
     });
   }
 
@@ -168,6 +190,7 @@ export class GroupPersistWorker {
         keys: this.keys,
         owner: registry.processId,
         flushMaxWaitMs: this.o.flushMaxWaitMs,
+        staleAfterMs: this.o.staleAfterMs,
         periodMs: this.o.sweepEveryMs,
         oldestEntryAt: (key) => this.recordLog.oldestEntryAt(key),
         leaseHolder: (key) => leases.holder(key),
@@ -177,11 +200,8 @@ export class GroupPersistWorker {
       },
       this.o.claimMinIdleMs,
     );
-    try {
-      await this.cmd.call("XGROUP", "CREATE", this.keys.jobs, PERSIST_GROUP, "0", "MKSTREAM");
-    } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith("BUSYGROUP"))) throw err;
-    }
+    this.jobs = new JobsStream(this.cmd, this.reader, this.keys, registry.processId);
+    await this.jobs.createGroup();
     this.every(Math.max(50, Math.floor(this.o.foldLockMs / 3)), () => this.renewLocks());
     this.every(Math.max(50, Math.floor(this.o.claimMinIdleMs / 3)), () => this.touchJobs());
     this.every(this.o.sweepEveryMs, () => this.runSweep());
@@ -194,8 +214,12 @@ export class GroupPersistWorker {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    // Jobs other workers handed to this one and not taken up yet go back to the group, now and
+    // once the folds under way are done (others hand jobs over while this worker holds a lock).
+    await this.handBackAtStop();
     // The locks and jobs in hand keep being renewed until their folds are done.
     await Promise.all([...this.inHand.values()]);
+    await this.handBackAtStop();
     await this.queue.close();
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.recordLog.close();
@@ -221,15 +245,20 @@ export class GroupPersistWorker {
   private async renewLocks(): Promise<void> {
     const locks = this.locks;
     if (!locks) return;
-    for (const key of await locks.renewAll())
-      this.options.log("error", "fold lock lost while folding (paused past its TTL?)", { ...key });
+    for (const datasetId of await locks.renewAll())
+      this.options.log("error", "dataset fold lock lost while folding (paused past its TTL?)", { datasetId });
   }
 
-  /** Jobs held here stay ours: touching them resets their idle time, so no other worker claims them. */
+  /**
+   * Jobs held here, and jobs handed to this worker it has not taken up yet (its hands were full),
+   * stay ours: touching them resets their idle time, so no other worker claims them while we live.
+   */
   private async touchJobs(): Promise<void> {
-    const ids = [...this.inHand.keys()];
-    if (ids.length > 0)
-      await this.cmd.call("XCLAIM", this.keys.jobs, PERSIST_GROUP, this.processId, 0, ...ids, "JUSTID");
+    const jobs = this.jobs;
+    if (!jobs) return;
+    const ids = new Set(this.inHand.keys());
+    for (const id of await jobs.pending(ids.size + 4 * this.o.batch)) ids.add(id);
+    await jobs.touch([...ids]);
   }
 
   private async runSweep(): Promise<void> {
@@ -239,6 +268,8 @@ export class GroupPersistWorker {
   }
 
   private async consume(): Promise<void> {
+    const jobs = this.jobs;
+    if (!jobs) throw new Error("the worker is not started");
     let nextClaim = 0;
     while (!this.stopping) {
       try {
@@ -253,20 +284,13 @@ export class GroupPersistWorker {
           await this.claimStale(room);
           continue;
         }
-        const reply = await this.reader.call(
-          "XREADGROUP",
-          "GROUP",
-          PERSIST_GROUP,
-          this.processId,
-          "COUNT",
-          Math.min(room, this.o.batch),
-          "BLOCK",
-          this.o.blockMs,
-          "STREAMS",
-          this.keys.jobs,
-          ">",
-        );
-        for (const entry of readGroupEntries(reply)) this.accept(entry);
+        if (Date.now() >= this.nextOwnCheck) {
+          this.nextOwnCheck = Date.now() + this.o.lockRetryMs;
+          await this.takeHandedOver(room);
+        }
+        // A worker holding a dataset's lock is handed that dataset's jobs: look for them often.
+        const block = (this.locks?.size ?? 0) > 0 ? Math.min(this.o.blockMs, this.o.lockRetryMs) : this.o.blockMs;
+        for (const entry of await jobs.read(Math.min(room, this.o.batch), block)) this.accept(entry);
       } catch (err) {
         if (this.stopping) break;
         this.options.log("warn", "reading jobs failed; retrying", { error: describe(err) });
@@ -277,50 +301,23 @@ export class GroupPersistWorker {
 
   /** Takes over jobs left pending too long by another consumer (a dead worker). */
   private async claimStale(room: number): Promise<void> {
+    const jobs = this.jobs;
+    if (!jobs) throw new Error("the worker is not started");
     let cursor = "0-0";
     do {
-      const { cursor: next, entries } = autoClaimEntries(
-        await this.cmd.call(
-          "XAUTOCLAIM",
-          this.keys.jobs,
-          PERSIST_GROUP,
-          this.processId,
-          this.o.claimMinIdleMs,
-          cursor,
-          "COUNT",
-          Math.min(room, this.o.batch),
-        ),
-      );
-      cursor = next;
-      const fresh = entries.filter((e) => !this.inHand.has(e.id));
-      const deliveries = await this.deliveries(fresh.map((e) => e.id));
+      const claimed = await jobs.autoClaim(this.o.claimMinIdleMs, cursor, Math.min(room, this.o.batch));
+      cursor = claimed.cursor;
+      const fresh = claimed.entries.filter((e) => !this.inHand.has(e.id));
+      // This claim, plus the folds started on the job by workers that then died (a hand-over to a
+      // lock's holder that died is re-claimed without any fold having run: it does not count).
+      const attempts = await jobs.attempts(fresh.map((e) => e.id));
       for (const entry of fresh) {
-        const count = deliveries.get(entry.id) ?? 0;
+        const count = (attempts.get(entry.id) ?? 0) + 1;
         this.options.log("info", "claimed a stale job", { entry: entry.id, deliveries: count });
         if (count > this.o.maxDeliveries) this.giveUp(entry, count);
         else this.accept(entry);
       }
     } while (cursor !== "0-0" && 2 * this.o.batch > this.inHand.size && !this.stopping);
-  }
-
-  /** How many times each of these pending jobs of ours was delivered (XPENDING's counter). */
-  private async deliveries(ids: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (ids.length === 0) return out;
-    const sorted = [...ids].sort(compareStreamIds);
-    const reply = await this.cmd.call(
-      "XPENDING",
-      this.keys.jobs,
-      PERSIST_GROUP,
-      sorted[0]!,
-      sorted[sorted.length - 1]!,
-      ids.length,
-      this.processId,
-    );
-    if (!Array.isArray(reply)) return out;
-    for (const row of reply as unknown[])
-      if (Array.isArray(row) && typeof row[0] === "string" && typeof row[3] === "number") out.set(row[0], row[3]);
-    return out;
   }
 
   /** A job whose fold killed every worker that ran it: answer it with an error and drop it. */
@@ -377,25 +374,25 @@ export class GroupPersistWorker {
   private async handle(h: InHand): Promise<void> {
     const locks = this.locks;
     if (!locks) throw new Error("the worker is not started");
+    const datasetId = h.key.datasetId;
     for (;;) {
-      const got = await locks.acquire(h.key);
+      const got = await locks.acquire(datasetId);
       if (got.kind === "acquired") break;
       if (this.stopping) {
         // Hand the job back to the group at once rather than leave it in our pending list.
-        await execChecked(
-          this.cmd
-            .multi()
-            .call("XADD", this.keys.jobs, "*", ...persistJobEntry(h.job))
-            .call("XACK", this.keys.jobs, PERSIST_GROUP, h.entry.id)
-            .call("XDEL", this.keys.jobs, h.entry.id),
-        );
+        await this.requireJobs().handBack(h.entry.id, h.job);
         return;
       }
+      // Another live worker folds this dataset: the job goes to it (its pending list, idle reset),
+      // so the dataset's jobs are folded by its one writer instead of waiting here for a lock it
+      // may keep as long as it has work.
+      if (got.holder !== "" && (await this.handTo(got.holder, h.entry.id))) return;
       await new Promise((r) => setTimeout(r, this.o.lockRetryMs));
     }
     const from = Date.now();
     let result: PersistJobResult;
     try {
+      await this.requireJobs().attempting(h.entry.id);
       const r = await this.queue.flush(h.key);
       if (r.upTo > 0) await this.recordLog.trim(h.key, r.upTo);
       result = {
@@ -407,37 +404,101 @@ export class GroupPersistWorker {
         statusChanged: r.statusChanged,
       };
       if (this.options.traceFolds)
-        this.options.log("info", "fold", { tag: h.job.tag, from, to: Date.now(), upTo: r.upTo, entry: h.entry.id });
+        this.options.log("info", "fold", {
+          tag: h.job.tag,
+          datasetId,
+          from,
+          to: Date.now(),
+          upTo: r.upTo,
+          entry: h.entry.id,
+        });
     } catch (err) {
       this.options.log("error", "fold failed", { ...h.key, error: describe(err) });
       result = { id: h.job.id, tag: h.job.tag, error: describe(err) };
+    }
+    try {
+      await this.compactIfDue(datasetId, locks.users(datasetId) === 1);
     } finally {
-      await locks.release(h.key);
+      await locks.release(datasetId);
     }
     await this.ack(h.entry.id);
     if (h.job.reply !== "") await this.cmd.publish(this.keys.done(h.job.reply), JSON.stringify(result));
   }
 
-  /** Acknowledges a job and removes it from the stream (the jobs stream keeps only jobs not done). */
-  private async ack(entryId: string): Promise<void> {
-    await execChecked(
-      this.cmd.multi().call("XACK", this.keys.jobs, PERSIST_GROUP, entryId).call("XDEL", this.keys.jobs, entryId),
-    );
+  /**
+   * Compacts the dataset while its fold lock is held (no other worker writes it meanwhile): when
+   * this worker's last job of the dataset is done and enough commits piled up, or past the ceiling.
+   */
+  private async compactIfDue(datasetId: string, lastUser: boolean): Promise<void> {
+    const writes = this.writesSinceCompaction.get(datasetId) ?? 0;
+    if (!(writes >= MAINTENANCE.maxWrites || (lastUser && writes >= MAINTENANCE.idleAfterWrites))) return;
+    this.writesSinceCompaction.set(datasetId, 0);
+    const from = Date.now();
+    try {
+      const dataset = await openDataset(this.library, datasetId);
+      if (!dataset) return;
+      await dataset.optimize();
+      if (this.options.traceFolds) this.options.log("info", "compaction", { datasetId, from, to: Date.now() });
+    } catch (err) {
+      this.options.log("warn", "compaction failed", { datasetId, error: describe(err) });
+    }
   }
-}
 
-/** Orders stream ids (`<ms>-<seq>`) numerically. */
-function compareStreamIds(a: string, b: string): number {
-  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
-  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
-  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
-}
+  private requireJobs(): JobsStream {
+    if (!this.jobs) throw new Error("the worker is not started");
+    return this.jobs;
+  }
 
-/** Runs a MULTI and throws the first command error (ioredis reports them in the result, not by rejecting). */
-async function execChecked(multi: ChainableCommander): Promise<void> {
-  const results = await multi.exec();
-  if (results === null) throw new Error("redis transaction aborted");
-  for (const [err] of results) if (err) throw err;
+  /** Moves a pending job of ours to the worker holding its dataset's lock. */
+  private async handTo(holder: string, entryId: string): Promise<boolean> {
+    const ok = await this.requireJobs().handTo(holder, entryId);
+    if (ok) this.handedAway.set(entryId, Date.now());
+    if (ok && this.options.traceFolds) this.options.log("info", "handed over", { entry: entryId, to: holder });
+    return ok;
+  }
+
+  /** Jobs in this worker's pending list that it does not hold: handed to it by workers waiting for its lock. */
+  private async pendingNotInHand(count: number): Promise<string[]> {
+    const ids = await this.requireJobs().pending(count + this.inHand.size);
+    const now = Date.now();
+    for (const [id, at] of this.handedAway) if (now - at > 2_000) this.handedAway.delete(id);
+    return ids.filter((id) => !this.inHand.has(id) && !this.handedAway.has(id)).slice(0, count);
+  }
+
+  /** Takes up the jobs handed to this worker. */
+  private async takeHandedOver(room: number): Promise<void> {
+    for (const id of await this.pendingNotInHand(room)) {
+      const entry = await this.requireJobs().entry(id);
+      if (this.inHand.has(id)) continue;
+      if (entry) this.accept(entry);
+      // Deleted meanwhile (a job is deleted only once acknowledged): drop it from our list.
+      else await this.ack(id);
+    }
+  }
+
+  private async handBackAtStop(): Promise<void> {
+    try {
+      await this.handBackUntaken();
+    } catch (err) {
+      this.options.log("warn", "handing back jobs at stop failed; they are claimed once idle", {
+        error: describe(err),
+      });
+    }
+  }
+
+  /** At stop: the jobs handed to this worker and not taken up go back to the group. */
+  private async handBackUntaken(): Promise<void> {
+    for (const id of await this.pendingNotInHand(4 * this.o.batch)) {
+      const entry = await this.requireJobs().entry(id);
+      const job = entry ? parsePersistJob(entry.fields) : null;
+      if (job) await this.requireJobs().handBack(id, job);
+      else await this.ack(id);
+    }
+  }
+
+  private async ack(entryId: string): Promise<void> {
+    await this.requireJobs().ack(entryId);
+  }
 }
 
 async function openDataset(library: Library, id: string): Promise<DatasetHandle | null> {

@@ -10,13 +10,15 @@ import { runGroupPersistWorker } from "./runGroupPersistWorker.js";
  *
  * Redis: `--redis URL`, else `TESSERA_REDIS_URL`; key prefix `TESSERA_REDIS_PREFIX` (default `tessera:`).
  * Tuning (milliseconds): `TESSERA_PERSIST_CLAIM_MIN_IDLE_MS` (15000), `TESSERA_PERSIST_SWEEP_MS` (3000),
- * `TESSERA_PERSIST_FLUSH_MAX_WAIT_MS` (10000), `TESSERA_PERSIST_FOLD_LOCK_MS` (30000); records per batch
+ * `TESSERA_PERSIST_FLUSH_MAX_WAIT_MS` (10000), `TESSERA_PERSIST_FOLD_LOCK_MS` (30000),
+ * `TESSERA_PERSIST_STALE_MS` (30000: a log this old is folded even with a live owner); records per batch
  * `TESSERA_PERSIST_BATCH` (64; twice that many jobs are held at most); a job claimed more than
  * `TESSERA_PERSIST_MAX_DELIVERIES` (5) times is given up;
  * `TESSERA_PERSIST_TRACE=1` logs each fold (`fold` lines). Test hooks: `../killHook.ts`.
  *
  * SIGINT/SIGTERM: stop after the folds under way; so does the IPC channel closing when a parent
- * process started this one with one (the parent died). With IPC, `{type: "ready", processId}` is
+ * process started this one with one (the parent died), and a channel already closed at the start
+ * means no start at all. With IPC, `{type: "ready", processId}` is
  * sent once jobs are consumed.
  */
 function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { dataDir: string; redisUrl: string } {
@@ -51,13 +53,24 @@ async function main(): Promise<void> {
       logLine("info", `${signal}: stopping after the folds under way`);
       controller.abort();
     });
-  if (process.connected) process.on("disconnect", () => controller.abort());
+  // Started by a parent with an IPC channel (a web process's child): its end closing means the
+  // parent died. When it closed before this line (the parent was SIGKILLed while this process was
+  // loading), no disconnect event is left to come: stop now, or this worker would live on as an
+  // orphan nobody stops, folding jobs of a cluster its parent left.
+  if (typeof process.send === "function") {
+    if (!process.connected) {
+      logLine("info", "the parent process is gone before the start: not starting");
+      return;
+    }
+    process.on("disconnect", () => controller.abort());
+  }
   const kill = killHook(env);
   const tuning = {
     claimMinIdleMs: msFrom(env, "TESSERA_PERSIST_CLAIM_MIN_IDLE_MS"),
     sweepEveryMs: msFrom(env, "TESSERA_PERSIST_SWEEP_MS"),
     flushMaxWaitMs: msFrom(env, "TESSERA_PERSIST_FLUSH_MAX_WAIT_MS"),
     foldLockMs: msFrom(env, "TESSERA_PERSIST_FOLD_LOCK_MS"),
+    staleAfterMs: msFrom(env, "TESSERA_PERSIST_STALE_MS"),
     batch: msFrom(env, "TESSERA_PERSIST_BATCH"),
     maxDeliveries: msFrom(env, "TESSERA_PERSIST_MAX_DELIVERIES"),
   };

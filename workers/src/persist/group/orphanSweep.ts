@@ -9,6 +9,12 @@ export interface OrphanSweepOptions {
   readonly owner: string;
   /** A log whose oldest entry is older than this and has no live owner is an orphan (default 10 s). */
   readonly flushMaxWaitMs: number;
+  /**
+   * A log whose oldest entry is older than this is queued whoever owns it (default 30 s): a live
+   * owner flushes on its own, but one whose flush is stuck (its room kept loaded, its result lost)
+   * or never asked again (nobody edits any more) would otherwise leave the rows behind for good.
+   */
+  readonly staleAfterMs: number;
   /** The sweep lock's TTL: one sweep at a time in the cluster, about once per period. */
   readonly periodMs: number;
   /** When the record's oldest log entry was appended (ms), null when its log is empty. */
@@ -28,7 +34,8 @@ function sweepLockKey(keys: RedisKeys): string {
 /**
  * The orphan sweep (docs/ARCHITECTURE.md §6): queues a fold job for every record whose log holds an
  * entry older than `flushMaxWaitMs` and whose lease holder is gone — its owner died before flushing,
- * or never flushed — so every confirmed edit reaches the rows whatever died. One worker sweeps at a
+ * or never flushed — and for every record whose log holds an entry older than `staleAfterMs` whoever
+ * owns it, so every confirmed edit reaches the rows whatever died or stalled. One worker sweeps at a
  * time (the sweep lock, held for one period); the others skip. A record queued by this worker is
  * not queued again for `requeueAfterMs`, so a slow fold is not asked twice.
  */
@@ -50,7 +57,7 @@ export class OrphanSweep {
   }
 
   private async sweep(): Promise<string[]> {
-    const { redis, keys, flushMaxWaitMs, now } = this.options;
+    const { redis, keys, flushMaxWaitMs, staleAfterMs, now } = this.options;
     const tags = await redis.smembers(keys.logs);
     const t0 = now();
     for (const [tag, at] of this.queued) if (t0 - at > this.requeueAfterMs) this.queued.delete(tag);
@@ -70,8 +77,10 @@ export class OrphanSweep {
     const out: string[] = [];
     for (const c of firsts) {
       if (!c || c.t === null || !Number.isFinite(c.t) || t0 - c.t < flushMaxWaitMs) continue;
-      const holder = await this.options.leaseHolder(c.key);
-      if (holder !== null && (await this.options.alive(holder))) continue;
+      if (t0 - c.t < staleAfterMs) {
+        const holder = await this.options.leaseHolder(c.key);
+        if (holder !== null && (await this.options.alive(holder))) continue;
+      }
       await redis.call(
         "XADD",
         keys.jobs,

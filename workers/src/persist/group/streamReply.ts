@@ -56,3 +56,8 @@ export function autoClaimEntries(reply: unknown): { cursor: string; entries: Str
   if (!Array.isArray(reply) || typeof reply[0] !== "string") throw new StreamReplyError("XAUTOCLAIM: bad shape");
   return { cursor: reply[0], entries: entriesOf(reply[1]) };
 }
+
+/** `XRANGE`: the entries. */
+export function rangeEntries(reply: unknown): StreamEntry[] {
+  return entriesOf(reply);
+}
