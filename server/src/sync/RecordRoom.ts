@@ -32,6 +32,7 @@ import type { SyncLimits } from "./limits.js";
 import type { SyncPersister } from "./ports.js";
 import type { EditEvent, EmitRoomEvent, PresenceEvent } from "./roomEvents.js";
 import { applyServerEdit, serverWriterId } from "./serverEdit.js";
+import { ServerReplica } from "./serverReplica.js";
 
 export interface RecordRoomDeps {
   readonly key: RecordKey;
@@ -78,7 +79,8 @@ export class RecordRoom {
   /** The edit pipeline of the connections' frames. */
   private readonly intake: ClientIntake;
   private flushedUpTo: LogPosition = 0;
-  private readonly writerId: number;
+  /** The warm copy of the document server-side writes are tried on. */
+  readonly serverReplica: ServerReplica;
   private destroyedFlag = false;
   /** The answer to joiners with an empty state vector, encoded once per version of the document. */
   private readonly fullState: FullStateCache;
@@ -87,7 +89,11 @@ export class RecordRoom {
     this.key = deps.key;
     this.doc = deps.doc;
     this.schemaOf = deps.schema;
-    this.writerId = serverWriterId(deps.doc, deps.random ?? Math.random);
+    this.serverReplica = new ServerReplica({
+      doc: deps.doc,
+      writerId: serverWriterId(deps.doc, deps.random ?? Math.random),
+      clock: deps.clock,
+    });
     // Registered first: any change, the persistence origin and quarantined updates included, drops it.
     this.fullState = new FullStateCache(deps.doc, deps.fullState ?? null);
     this.relay = new AwarenessRelay(deps.doc, deps.clock, deps.limits, () => this.connections);
@@ -228,15 +234,14 @@ export class RecordRoom {
   // ── server-side writes ────────────────────────────────────────────────────────────────────
 
   /**
-   * Runs `fn` on a scratch copy of the document in one transaction tagged `origin`, checks it the
+   * Runs `fn` on the room's replica of the document in one transaction tagged `origin`, checks it the
    * way client edits are checked, and applies it to the live document only when it is valid —
    * otherwise throws {@link RoomEditError} and nothing changes. Returns `fn`'s result and a promise
    * that resolves once the change is durable.
    */
   edit<T>(origin: Origin, userId: string, fn: (doc: Y.Doc) => T): { result: T; durable: Promise<boolean> } {
     const result = applyServerEdit({
-      doc: this.doc,
-      writerId: this.writerId,
+      replica: this.serverReplica,
       schema: this.schemaOf,
       recordId: this.key.recordId,
       origin,
@@ -295,6 +300,7 @@ export class RecordRoom {
     if (this.destroyedFlag) return;
     this.destroyedFlag = true;
     this.flusher.dispose();
+    this.serverReplica.drop();
     this.intake.dispose();
     this.doc.off("update", this.onUpdate);
     this.fullState.dispose();

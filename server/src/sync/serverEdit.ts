@@ -1,7 +1,6 @@
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import {
   observeRecordChanges,
-  PERSISTENCE_ORIGIN,
   repairDoc,
   serverOrigin,
   transact,
@@ -10,13 +9,13 @@ import {
   type Origin,
 } from "@tessera/shared-crdt";
 import { RoomEditError } from "./errors.js";
-import { isEmptyUpdate } from "./frameIntake.js";
 import { pixanoRowRules } from "./pixanoRowRules.js";
+import type { ServerReplica } from "./serverReplica.js";
 
 /**
- * A server-side write of a record room (REST edits, workflow edits): tried on a scratch copy of
- * the document first, checked the way client edits are, and applied to the live document only
- * when valid.
+ * A server-side write of a record room (REST edits, workflow edits, jobs' writes): tried on the
+ * room's warm replica of the document first (see {@link ServerReplica}), checked the way client
+ * edits are, and applied to the live document only when valid.
  */
 
 /** Yjs client id used for every server-side write of one room (REST edits): one per room, never a client's. */
@@ -27,9 +26,8 @@ export function serverWriterId(doc: Y.Doc, random: () => number): number {
 }
 
 export interface ServerEdit<T> {
-  readonly doc: Y.Doc;
-  /** The room's server writer id (see {@link serverWriterId}). */
-  readonly writerId: number;
+  /** The room's replica, on which the edit is tried. */
+  readonly replica: ServerReplica;
   /** The dataset's schema, read when the edit changed something. */
   readonly schema: () => DatasetSchema;
   readonly recordId: string;
@@ -40,45 +38,47 @@ export interface ServerEdit<T> {
 }
 
 /**
- * Runs `fn` on a scratch copy of `doc` in one transaction tagged `origin`, checks the result, and
- * applies the difference to `doc` when it is valid — otherwise throws {@link RoomEditError} and
- * nothing changes. Returns `fn`'s result.
+ * Runs `fn` on the room's replica in one transaction tagged `origin`, checks the result, and
+ * applies what it changed (the edit and the check's follow-ups) to the live document as one update
+ * when it is valid — otherwise throws {@link RoomEditError}, the replica is dropped and nothing
+ * changes in the live document. Returns `fn`'s result. Costs what the edit changes, not the
+ * document's size (once the replica is warm).
  */
-export function applyServerEdit<T>({ doc, writerId, schema, recordId, origin, fn, accepted }: ServerEdit<T>): T {
-  const scratch = new Y.Doc({ gc: true });
-  try {
-    Y.applyUpdate(scratch, Y.encodeStateAsUpdate(doc), PERSISTENCE_ORIGIN);
-    // Set after the copy: Yjs re-rolls a doc's client id when a remote update advances it.
-    scratch.clientID = writerId;
-    let changes: DocChanges | null = null;
-    const stop = observeRecordChanges(scratch, (c) => {
-      if (c.origin === origin) changes = c;
-    });
-    const before = Y.encodeStateVector(scratch);
-    let result!: T;
+export function applyServerEdit<T>({ replica, schema, recordId, origin, fn, accepted }: ServerEdit<T>): T {
+  const { result, made, found } = replica.use((scratch) => {
+    const updates: Uint8Array[] = [];
+    const collect = (u: Uint8Array): void => void updates.push(u);
+    scratch.on("update", collect);
     try {
-      transact(scratch, origin, () => {
-        result = fn(scratch);
+      let changes: DocChanges | null = null;
+      const stop = observeRecordChanges(scratch, (c) => {
+        if (c.origin === origin) changes = c;
       });
+      let out!: T;
+      try {
+        transact(scratch, origin, () => {
+          out = fn(scratch);
+        });
+      } finally {
+        stop();
+      }
+      const seen = changes as DocChanges | null;
+      if (seen) {
+        // REST writes follow Pixano's rules (SPEC R-PIXANO): its table models, not Tessera's stricter ones.
+        const current = schema();
+        const rowRules = origin.source === "rest" ? pixanoRowRules(current) : undefined;
+        const issues = repairDoc(scratch, current, recordId, seen, serverOrigin("check"), {
+          statusWritable: false,
+          ...(rowRules ? { rowRules } : {}),
+        });
+        if (issues.length > 0) throw new RoomEditError(issues);
+      }
+      return { result: out, made: updates, found: seen };
     } finally {
-      stop();
+      scratch.off("update", collect);
     }
-    const found = changes as DocChanges | null;
-    if (found) {
-      // REST writes follow Pixano's rules (SPEC R-PIXANO): its table models, not Tessera's stricter ones.
-      const current = schema();
-      const rowRules = origin.source === "rest" ? pixanoRowRules(current) : undefined;
-      const issues = repairDoc(scratch, current, recordId, found, serverOrigin("check"), {
-        statusWritable: false,
-        ...(rowRules ? { rowRules } : {}),
-      });
-      if (issues.length > 0) throw new RoomEditError(issues);
-    }
-    const diff = Y.encodeStateAsUpdate(scratch, before);
-    if (!isEmptyUpdate(diff)) Y.applyUpdate(doc, diff, origin);
-    if (found) accepted(found);
-    return result;
-  } finally {
-    scratch.destroy();
-  }
+  });
+  replica.commit(made, origin);
+  if (found) accepted(found);
+  return result;
 }
