@@ -43,6 +43,7 @@ export async function startTessera(options: TesseraOptions): Promise<BenchServer
     command: process.execPath,
     args: [
       ...(options.inspectPort ? [`--inspect-port=${options.inspectPort}`] : []),
+      ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       cli,
       "server",
       "run",
