@@ -22,6 +22,15 @@ export interface OpenTable {
  */
 export class TableStore {
   private readonly handles = new Map<TableName, lancedb.Table>();
+  /**
+   * Each table's decoded on-disk Arrow schema with the Lance version it was read at: LanceDB hands
+   * the schema over as Arrow IPC and decoding it costs far more than asking the version, and a
+   * schema only changes with a new version (a fresh handle drops the entry).
+   */
+  private readonly schemas = new Map<
+    TableName,
+    { readonly table: lancedb.Table; readonly version: number; readonly schema: ArrowSchema }
+  >();
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -66,9 +75,19 @@ export class TableStore {
   ): Promise<OpenTable | null> {
     const table = await this.handle(name);
     if (!table) return null;
-    const diskSchema = (await table.schema()) as ArrowSchema;
+    const diskSchema = await this.diskSchema(name, table);
     const expected = typeof declared === "function" ? declared(diskSchema) : declared;
     return { name, table, layout: tableLayoutFromArrow(diskSchema, expected) };
+  }
+
+  /** `table`'s on-disk Arrow schema, decoded once per Lance version. */
+  private async diskSchema(name: TableName, table: lancedb.Table): Promise<ArrowSchema> {
+    const version = await table.version();
+    const cached = this.schemas.get(name);
+    if (cached && cached.table === table && cached.version === version) return cached.schema;
+    const schema = (await table.schema()) as ArrowSchema;
+    this.schemas.set(name, { table, version, schema });
+    return schema;
   }
 
   /** Creates an empty table with the exact Arrow schema of `schema` (no-op if it exists). */
@@ -79,12 +98,14 @@ export class TableStore {
       storageOptions: { new_table_data_storage_version: LANCE_DATA_STORAGE_VERSION },
     });
     this.handles.set(name, table);
-    return { name, table, layout: tableLayoutFromArrow((await table.schema()) as ArrowSchema, schema) };
+    this.schemas.delete(name);
+    return { name, table, layout: tableLayoutFromArrow(await this.diskSchema(name, table), schema) };
   }
 
   close(): void {
     for (const t of this.handles.values()) t.close();
     this.handles.clear();
+    this.schemas.clear();
     this.db.close();
   }
 }
