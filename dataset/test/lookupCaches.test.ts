@@ -83,4 +83,25 @@ describe("dataset lookup caches follow every change", () => {
     expect(after?.layout.schema.columns.map((c) => c.name)).toContain("extra_note");
     expect((await ds.get("records", "r1"))?.extra_note).toBe("x");
   });
+
+  it("a cached schema read long after the table's last write still follows a later column added elsewhere", async () => {
+    const ds = await library.create("settled", fullInfo("settled"));
+    await ds.add("records", [{ id: "r1" }]);
+    // The last write long ago: the schema read next is trusted while `_versions` keeps its mtime.
+    const versions = path.join(ds.path, "db", "records.lance", "_versions");
+    const longAgo = new Date(Date.now() - 60_000);
+    await fs.utimes(versions, longAgo, longAgo);
+    const first = await ds.table("records");
+    expect((await ds.table("records"))?.layout.schema.columns).toEqual(first?.layout.schema.columns);
+    const db = await lancedb.connect(path.join(ds.path, "db"));
+    try {
+      const table = await db.openTable("records");
+      await table.addColumns([{ name: "late_note", valueSql: "'y'" }]);
+      table.close();
+    } finally {
+      db.close();
+    }
+    expect((await ds.table("records"))?.layout.schema.columns.map((c) => c.name)).toContain("late_note");
+    expect((await ds.get("records", "r1"))?.late_note).toBe("y");
+  });
 });
