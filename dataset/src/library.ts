@@ -40,6 +40,17 @@ async function mtimeOf(file: string): Promise<number> {
   }
 }
 
+/** Refreshes `ds` from its info.json; false when that file (or its folder) is gone. */
+async function refreshedUnlessGone(ds: Dataset): Promise<boolean> {
+  try {
+    await ds.refresh();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
+
 const ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 /** A 22-character id from shortuuid's alphabet (what Pixano generates for a dataset without one). */
@@ -107,19 +118,22 @@ export class Library {
       const versionsMtime = await mtimeOf(path.join(dir, DB_DIR, "records.lance", "_versions"));
       let cached = this.summaries.get(folder);
       if (!cached || cached.infoMtime !== infoMtime || cached.versionsMtime !== versionsMtime) {
+        // Each half is recomputed only when its own file changed: annotation writes move the
+        // records table's version folder far more often than anyone edits info.json.
         let info: DatasetInfo;
-        try {
-          info = await readInfo(dir);
-        } catch (err) {
-          // One broken dataset must not hide the others; it is skipped until its info.json parses.
-          console.warn(`tessera: skipping ${dir}: ${(err as Error).message}`);
-          continue;
+        if (cached && cached.infoMtime === infoMtime) info = cached.summary.info;
+        else {
+          try {
+            info = await readInfo(dir);
+          } catch (err) {
+            // One broken dataset must not hide the others; it is skipped until its info.json parses.
+            console.warn(`tessera: skipping ${dir}: ${(err as Error).message}`);
+            continue;
+          }
         }
-        cached = {
-          infoMtime,
-          versionsMtime,
-          summary: { id: info.id, name: info.name, folder, info, numRecords: await this.countRecords(dir) },
-        };
+        const numRecords =
+          cached && cached.versionsMtime === versionsMtime ? cached.summary.numRecords : await this.countRecords(dir);
+        cached = { infoMtime, versionsMtime, summary: { id: info.id, name: info.name, folder, info, numRecords } };
         this.summaries.set(folder, cached);
       }
       if (seen.has(cached.summary.id)) continue;
@@ -172,10 +186,8 @@ export class Library {
     const cached = this.handles.get(id);
     if (cached) {
       const ds = await cached.catch(() => null);
-      if (ds && (await mtimeOf(path.join(ds.path, INFO_FILE))) >= 0) {
-        await ds.refresh();
-        if (ds.id === id) return ds;
-      }
+      // One stat per lookup: `refresh` stats info.json and fails with ENOENT when the folder went.
+      if (ds && (await refreshedUnlessGone(ds)) && ds.id === id) return ds;
       this.handles.delete(id);
       ds?.close();
     }

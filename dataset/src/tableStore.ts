@@ -1,3 +1,5 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { isTableName, tableSchemaFromManifest, type TableName, type TableSchema } from "@tessera/shared-crdt";
 import { arrow, arrowSchemaOf, tableLayoutFromArrow, type TableLayout } from "./arrow.js";
@@ -22,6 +24,11 @@ export interface OpenTable {
  */
 export class TableStore {
   private readonly handles = new Map<TableName, lancedb.Table>();
+  /**
+   * Each table's decoded on-disk Arrow schema, keyed by the mtime of its `_versions` folder (see
+   * {@link diskSchema}); a fresh handle drops the entry.
+   */
+  private readonly schemas = new Map<TableName, CachedSchema>();
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -66,9 +73,30 @@ export class TableStore {
   ): Promise<OpenTable | null> {
     const table = await this.handle(name);
     if (!table) return null;
-    const diskSchema = (await table.schema()) as ArrowSchema;
+    const diskSchema = await this.diskSchema(name, table);
     const expected = typeof declared === "function" ? declared(diskSchema) : declared;
     return { name, table, layout: tableLayoutFromArrow(diskSchema, expected) };
+  }
+
+  /**
+   * `table`'s on-disk Arrow schema. LanceDB hands it over as Arrow IPC, and decoding it (or even
+   * asking the table's version, which checks out the latest manifest) costs main-thread time on
+   * every lookup. A schema only changes with a new Lance version, and every version adds a manifest
+   * to `<table>.lance/_versions`, moving that folder's mtime; so the decoded schema is reused while
+   * the mtime stays the same. Like git's "racily clean" rule, an mtime is trusted only if it was
+   * already {@link SETTLED_MTIME_MS} old when the schema was read (a second write within the
+   * filesystem's timestamp grain would leave the mtime unchanged).
+   */
+  private async diskSchema(name: TableName, table: lancedb.Table): Promise<ArrowSchema> {
+    const mtimeMs = await versionsMtime(path.join(this.dir, `${name}.lance`, "_versions"));
+    const cached = this.schemas.get(name);
+    if (cached && cached.table === table && mtimeMs !== null && cached.mtimeMs === mtimeMs && cached.settled)
+      return cached.schema;
+    const readAt = Date.now();
+    const schema = (await table.schema()) as ArrowSchema;
+    if (mtimeMs === null) this.schemas.delete(name);
+    else this.schemas.set(name, { table, mtimeMs, settled: readAt - mtimeMs > SETTLED_MTIME_MS, schema });
+    return schema;
   }
 
   /** Creates an empty table with the exact Arrow schema of `schema` (no-op if it exists). */
@@ -79,17 +107,41 @@ export class TableStore {
       storageOptions: { new_table_data_storage_version: LANCE_DATA_STORAGE_VERSION },
     });
     this.handles.set(name, table);
-    return { name, table, layout: tableLayoutFromArrow((await table.schema()) as ArrowSchema, schema) };
+    this.schemas.delete(name);
+    return { name, table, layout: tableLayoutFromArrow(await this.diskSchema(name, table), schema) };
   }
 
   close(): void {
     for (const t of this.handles.values()) t.close();
     this.handles.clear();
+    this.schemas.clear();
     this.db.close();
   }
 }
 
 type ArrowSchema = InstanceType<typeof arrow.Schema>;
+
+interface CachedSchema {
+  readonly table: lancedb.Table;
+  readonly mtimeMs: number;
+  /** The mtime was old enough when the schema was read that a later write must change it. */
+  readonly settled: boolean;
+  readonly schema: ArrowSchema;
+}
+
+/** Coarser than any filesystem's timestamp grain Tessera runs on (ext4/xfs/tmpfs: ns; FAT: 2 s). */
+const SETTLED_MTIME_MS = 2_500;
+
+/** mtime of a table's `_versions` folder; null when it cannot be read (no caching then). */
+async function versionsMtime(dir: string): Promise<number | null> {
+  try {
+    return (await fs.stat(dir)).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR")
+      return null;
+    throw err;
+  }
+}
 
 /** The declared schema of an embeddings table, its vector dimension read off the disk. */
 export function embeddingSchemaFromDisk(diskSchema: ArrowSchema): TableSchema {

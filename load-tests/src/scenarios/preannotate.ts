@@ -131,6 +131,13 @@ async function getJob(server: BenchServer, id: string): Promise<Job> {
   return (await res.json()) as Job;
 }
 
+/**
+ * How often the bench asks a job's state. A client follows a job on the live channel, not by
+ * hammering `GET …/jobs/{id}`; each poll costs the server main-thread time (the route lists the
+ * library) that would be charged to the job, so the bench polls no faster than a UI would.
+ */
+const POLL_MS = 250;
+
 async function untilEnded(server: BenchServer, id: string): Promise<Job> {
   let last: Job | null = null;
   const ok = await pollUntil(
@@ -139,7 +146,7 @@ async function untilEnded(server: BenchServer, id: string): Promise<Job> {
       return last.progress.final;
     },
     600_000,
-    20,
+    POLL_MS,
   );
   if (!ok || !last) throw new Error(`job ${id} did not end`);
   return last;
@@ -190,7 +197,7 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
         ctx.log(`preannotate: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a job runs`);
         for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
         const job = await startJob(server, jobOptions);
-        await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, 5);
+        await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, POLL_MS);
         for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
         const during = await getJob(server, job.job_id);
         if (during.progress.final) ctx.log("preannotate: the job ended before the loaded window did (use --records)");

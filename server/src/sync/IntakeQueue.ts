@@ -26,6 +26,17 @@ export type IntakeLimits = Pick<
   | "intakeSliceMs"
 >;
 
+/** Client frames queued, ready to be handled, in every connection's intake of the process. */
+let readyFramesEverywhere = 0;
+
+/**
+ * How many client frames wait in the intakes of connections whose room is ready: work that
+ * background jobs let go first (see the pre-annotation job's "editors first" gate).
+ */
+export function queuedClientFrames(): number {
+  return readyFramesEverywhere;
+}
+
 /**
  * The bounded intake of one connection (collaboration.md §3 "update flood"). Frames are queued as
  * they arrive and handed over in batches — the first batch once the current burst of socket events
@@ -69,6 +80,7 @@ export class IntakeQueue {
     if (!this.open) return false;
     this.frames.push(frame);
     this.queuedBytes += frame.length;
+    if (this.ready) readyFramesEverywhere++;
     if (this.queuedFrames > this.limits.maxPendingFrames || this.queuedBytes > this.limits.maxPendingBytes) {
       const frames = this.queuedFrames;
       const bytes = this.queuedBytes;
@@ -85,6 +97,7 @@ export class IntakeQueue {
   start(): void {
     if (!this.open || this.ready) return;
     this.ready = true;
+    readyFramesEverywhere += this.queuedFrames;
     this.schedule("now");
   }
 
@@ -117,6 +130,7 @@ export class IntakeQueue {
 
   /** Drops everything (the connection closed). */
   stop(): void {
+    if (this.open && this.ready) readyFramesEverywhere -= this.queuedFrames;
     this.open = false;
     this.frames = [];
     this.head = 0;
@@ -162,6 +176,7 @@ export class IntakeQueue {
     if (!this.open) return;
     for (let i = 0; i < handled; i++) this.queuedBytes -= batch[i]!.length;
     this.head += handled;
+    readyFramesEverywhere -= handled;
     if (this.head === this.frames.length) {
       this.frames = [];
       this.head = 0;

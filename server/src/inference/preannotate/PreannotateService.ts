@@ -9,6 +9,7 @@ import type { InferenceService } from "../InferenceService.js";
 import { squareInputSize } from "../manifest.js";
 import type { RegisteredModel } from "../registry.js";
 import { JobFile } from "./jobFile.js";
+import { editorsFirst } from "./editorsFirst.js";
 import { writeDetections, type ViewDetections } from "./proposals.js";
 
 /**
@@ -36,6 +37,8 @@ export interface PreannotateServiceOptions {
   readonly onChange?: (job: PreannotateJob) => void;
   /** Records whose views are detected concurrently (default 2). */
   readonly batch?: number;
+  /** Awaited before each record's document write (default {@link editorsFirst}: editors' queued frames go first). */
+  readonly beforeWrite?: () => Promise<unknown>;
 }
 
 const PROGRESS_EVERY_MS = 250;
@@ -215,6 +218,8 @@ export class PreannotateService {
           if (recordId === undefined) continue;
           if (state.cancelled) break;
           if (views.length > 0) {
+            await (this.options.beforeWrite ?? editorsFirst)();
+            if (state.cancelled) break;
             await this.options.docs.edit(handle.id, recordId, who, (doc) => {
               const s = writeDetections(
                 doc,

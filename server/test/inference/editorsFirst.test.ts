@@ -1,0 +1,69 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { editorsFirst, EDITORS_FIRST_MAX_WAIT_MS } from "../../src/inference/preannotate/editorsFirst.js";
+import { systemClock } from "../../src/sync/clock.js";
+import { IntakeQueue, queuedClientFrames, type IntakeLimits } from "../../src/sync/IntakeQueue.js";
+
+const LIMITS: IntakeLimits = {
+  intakePauseFrames: 1_000,
+  intakePauseBytes: 1 << 20,
+  maxPendingFrames: 10_000,
+  maxPendingBytes: 1 << 22,
+  // One frame a turn: a burst of edits stays queued across several turns of the event loop.
+  intakeBatchFrames: 1,
+  intakeSliceMs: 50,
+};
+
+/** A started intake whose handled frames and the job's write are logged in the order they happen. */
+function intake(log: string[]): IntakeQueue {
+  const queue = new IntakeQueue(LIMITS, systemClock, {
+    handle: (frames) => {
+      for (const f of frames) log.push(`edit ${f[0]}`);
+      return frames.length;
+    },
+    pause: () => undefined,
+    resume: () => undefined,
+    overflow: () => undefined,
+  });
+  queue.start();
+  return queue;
+}
+
+/** Client edits are queued at the very moment a job record would start its write. */
+async function jobWriteAfter(gate: () => Promise<unknown>): Promise<string[]> {
+  const log: string[] = [];
+  const queue = intake(log);
+  for (let i = 1; i <= 4; i++) queue.push(Uint8Array.of(i));
+  expect(queuedClientFrames()).toBe(4);
+  await gate();
+  log.push("job write");
+  queue.stop();
+  return log;
+}
+
+describe("pre-annotation jobs let editors go first", () => {
+  it("client edits queued when a job record starts are handled before the record's write", async () => {
+    const log = await jobWriteAfter(() => editorsFirst());
+    expect(log).toEqual(["edit 1", "edit 2", "edit 3", "edit 4", "job write"]);
+    expect(queuedClientFrames()).toBe(0);
+  });
+
+  it("without the gate (one yield) the job's write cuts in ahead of queued edits", async () => {
+    const log = await jobWriteAfter(() => nextTurn());
+    expect(log.indexOf("job write")).toBeLessThan(4);
+  });
+
+  it("the gate is bounded: a never-draining intake delays a record by about the bound, not more", async () => {
+    const waited = await editorsFirst({ pending: () => 1 });
+    expect(waited).toBeGreaterThanOrEqual(EDITORS_FIRST_MAX_WAIT_MS);
+    expect(waited).toBeLessThan(EDITORS_FIRST_MAX_WAIT_MS + 1_000); // headroom for a loaded CI machine
+  });
+
+  it("a closed connection's queued frames no longer count as editors waiting", async () => {
+    const log: string[] = [];
+    const queue = intake(log);
+    for (let i = 1; i <= 3; i++) queue.push(Uint8Array.of(i));
+    queue.stop();
+    expect(queuedClientFrames()).toBe(0);
+  });
+});
