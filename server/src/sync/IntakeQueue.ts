@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { Clock } from "./clock.js";
 import type { SyncLimits } from "./limits.js";
 
@@ -35,6 +36,14 @@ let readyFramesEverywhere = 0;
  */
 export function queuedClientFrames(): number {
   return readyFramesEverywhere;
+}
+
+/** When (`performance.now()`) the process last received a client frame in any intake. */
+let lastClientFrameAt = Number.NEGATIVE_INFINITY;
+
+/** When the last client frame arrived (`performance.now()` time): whether people are editing right now. */
+export function lastClientFrameTime(): number {
+  return lastClientFrameAt;
 }
 
 /**
@@ -80,6 +89,7 @@ export class IntakeQueue {
     if (!this.open) return false;
     this.frames.push(frame);
     this.queuedBytes += frame.length;
+    lastClientFrameAt = performance.now();
     if (this.ready) readyFramesEverywhere++;
     if (this.queuedFrames > this.limits.maxPendingFrames || this.queuedBytes > this.limits.maxPendingBytes) {
       const frames = this.queuedFrames;

@@ -1,8 +1,8 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { editorsFirst, EDITORS_FIRST_MAX_WAIT_MS } from "../../src/inference/preannotate/editorsFirst.js";
+import { editorsFirst, EDITORS_FIRST_MAX_WAIT_MS, JobPacing } from "../../src/inference/preannotate/editorsFirst.js";
 import { systemClock } from "../../src/sync/clock.js";
-import { IntakeQueue, queuedClientFrames, type IntakeLimits } from "../../src/sync/IntakeQueue.js";
+import { IntakeQueue, lastClientFrameTime, queuedClientFrames, type IntakeLimits } from "../../src/sync/IntakeQueue.js";
 
 const LIMITS: IntakeLimits = {
   intakePauseFrames: 1_000,
@@ -65,5 +65,61 @@ describe("pre-annotation jobs let editors go first", () => {
     for (let i = 1; i <= 3; i++) queue.push(Uint8Array.of(i));
     queue.stop();
     expect(queuedClientFrames()).toBe(0);
+  });
+});
+
+describe("a job's writes are paced while people edit", () => {
+  /** A pacing on a manual clock: `rests` logs each rest asked for. */
+  function paced(lastFrameAt: () => number) {
+    let now = 10_000;
+    const rests: number[] = [];
+    const pacing = new JobPacing({
+      now: () => now,
+      lastClientFrame: lastFrameAt,
+      pending: () => 0,
+      rest: (ms) => {
+        rests.push(ms);
+        return Promise.resolve();
+      },
+    });
+    const write = (ms: number) =>
+      pacing.write(() => {
+        now += ms;
+        return Promise.resolve();
+      });
+    return { pacing, rests, write, advance: (ms: number) => (now += ms), now: () => now };
+  }
+
+  it("while an editor's frame is recent, the next write waits three times the last one (at most 250 ms)", async () => {
+    let last = 10_000;
+    const p = paced(() => last);
+    await p.write(20);
+    last = p.now() - 100;
+    expect(await p.pacing.beforeWrite()).toBe(60);
+    await p.write(200);
+    expect(await p.pacing.beforeWrite()).toBe(250);
+    expect(p.rests).toEqual([60, 250]);
+  });
+
+  it("nobody editing (no frame within a second): the job writes at full speed", async () => {
+    const p = paced(() => Number.NEGATIVE_INFINITY);
+    await p.write(20);
+    expect(await p.pacing.beforeWrite()).toBe(0);
+    let last = p.now();
+    const q = paced(() => last);
+    await q.write(20);
+    last = q.now() - 1_500;
+    expect(await q.pacing.beforeWrite()).toBe(0);
+    expect([...p.rests, ...q.rests]).toEqual([]);
+  });
+
+  it("a client frame pushed into an intake marks editors active", () => {
+    const pacing = new JobPacing({ activeWindowMs: 60_000 });
+    const log: string[] = [];
+    const queue = intake(log);
+    queue.push(Uint8Array.of(1));
+    expect(pacing.editorsActive()).toBe(true);
+    expect(lastClientFrameTime()).toBeGreaterThan(Number.NEGATIVE_INFINITY);
+    queue.stop();
   });
 });

@@ -9,7 +9,7 @@ import type { InferenceService } from "../InferenceService.js";
 import { squareInputSize } from "../manifest.js";
 import type { RegisteredModel } from "../registry.js";
 import { JobFile } from "./jobFile.js";
-import { editorsFirst } from "./editorsFirst.js";
+import { JobPacing } from "./editorsFirst.js";
 import { writeDetections, type ViewDetections } from "./proposals.js";
 
 /**
@@ -37,7 +37,7 @@ export interface PreannotateServiceOptions {
   readonly onChange?: (job: PreannotateJob) => void;
   /** Records whose views are detected concurrently (default 2). */
   readonly batch?: number;
-  /** Awaited before each record's document write (default {@link editorsFirst}: editors' queued frames go first). */
+  /** Awaited before each record's document write (default: the job's {@link JobPacing} — rests while people edit, then editors' queued frames go first). */
   readonly beforeWrite?: () => Promise<unknown>;
 }
 
@@ -206,6 +206,8 @@ export class PreannotateService {
       const counts = { entities: 0, bboxes: 0, replaced: 0, skipped_views: 0 };
       const batch = Math.max(1, this.options.batch ?? 2);
       let done = 0;
+      // Writes on the main thread, paced while people edit (editors first).
+      const pacing = new JobPacing();
       for (let i = 0; i < recordIds.length; i += batch) {
         if (state.cancelled) break;
         const slice = recordIds.slice(i, i + batch);
@@ -218,21 +220,23 @@ export class PreannotateService {
           if (recordId === undefined) continue;
           if (state.cancelled) break;
           if (views.length > 0) {
-            await (this.options.beforeWrite ?? editorsFirst)();
+            await (this.options.beforeWrite ?? (() => pacing.beforeWrite()))();
             if (state.cancelled) break;
-            await this.options.docs.edit(handle.id, recordId, who, (doc) => {
-              const s = writeDetections(
-                doc,
-                handle.schema,
-                recordId,
-                who.id,
-                { model: spec.name, labels, jobId },
-                views,
-              );
-              counts.entities += s.entities;
-              counts.bboxes += s.bboxes;
-              counts.replaced += s.replaced;
-            });
+            await pacing.write(() =>
+              this.options.docs.edit(handle.id, recordId, who, (doc) => {
+                const s = writeDetections(
+                  doc,
+                  handle.schema,
+                  recordId,
+                  who.id,
+                  { model: spec.name, labels, jobId },
+                  views,
+                );
+                counts.entities += s.entities;
+                counts.bboxes += s.bboxes;
+                counts.replaced += s.replaced;
+              }),
+            );
           }
           done++;
           job = this.update(jobId, { done, counts: { ...counts } });

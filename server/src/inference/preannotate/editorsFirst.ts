@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn, setTimeout as after } from "node:timers/promises";
-import { queuedClientFrames } from "../../sync/IntakeQueue.js";
+import { lastClientFrameTime, queuedClientFrames } from "../../sync/IntakeQueue.js";
 
 /** The longest a job record waits for editors' queued frames (the job keeps moving under a flood). */
 export const EDITORS_FIRST_MAX_WAIT_MS = 50;
@@ -25,4 +25,59 @@ export async function editorsFirst(options: EditorsFirstOptions = {}): Promise<n
   // without spinning the loop.
   while (pending() > 0 && performance.now() - t0 < maxWaitMs) await after(1);
   return performance.now() - t0;
+}
+
+export interface JobPacingOptions extends EditorsFirstOptions {
+  /** When the last client frame arrived, in `now()` time (default: the process's intakes). */
+  readonly lastClientFrame?: () => number;
+  readonly now?: () => number;
+  /** Editors count as active this long after their last frame (default 1 s). */
+  readonly activeWindowMs?: number;
+  /** While editors are active the job rests this many times its last write (default 3: ≤ ¼ of the main thread). */
+  readonly restFactor?: number;
+  /** The longest rest before one write (default 250 ms). */
+  readonly maxRestMs?: number;
+  readonly rest?: (ms: number) => Promise<unknown>;
+}
+
+/**
+ * The pace of one background job's document writes on the main thread. While people are editing
+ * (a client frame in the last `activeWindowMs`), the job rests `restFactor` times its previous
+ * write before the next one, so it takes at most about 1 / (1 + restFactor) of the event loop and
+ * an editor's frame rarely lands behind one of its writes; then queued editors go first
+ * ({@link editorsFirst}). Nobody editing: the job writes at full speed.
+ */
+export class JobPacing {
+  private lastWriteMs = 0;
+
+  constructor(private readonly options: JobPacingOptions = {}) {}
+
+  /** Whether a client frame arrived within the active window. */
+  editorsActive(): boolean {
+    const now = (this.options.now ?? (() => performance.now()))();
+    const last = (this.options.lastClientFrame ?? lastClientFrameTime)();
+    return now - last < (this.options.activeWindowMs ?? 1000);
+  }
+
+  /** Waits before the next write; resolves with the rest taken (ms, 0 when nobody edits). */
+  async beforeWrite(): Promise<number> {
+    let rested = 0;
+    if (this.lastWriteMs > 0 && this.editorsActive()) {
+      rested = Math.min(this.options.maxRestMs ?? 250, this.lastWriteMs * (this.options.restFactor ?? 3));
+      if (rested > 0) await (this.options.rest ?? after)(rested);
+    }
+    await editorsFirst(this.options);
+    return rested;
+  }
+
+  /** Times one write: the rest before the next one is proportional to it. */
+  async write<T>(fn: () => Promise<T>): Promise<T> {
+    const now = this.options.now ?? (() => performance.now());
+    const t0 = now();
+    try {
+      return await fn();
+    } finally {
+      this.lastWriteMs = now() - t0;
+    }
+  }
 }
