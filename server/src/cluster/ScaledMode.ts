@@ -28,7 +28,7 @@ import { RestForwarder, restForwardLimitsFromEnv, type RestForwardLimits } from 
 import { RecordOwnership } from "./RecordOwnership.js";
 import { ForwardSigner } from "./signing.js";
 
-export class ScaledModeError extends Error {
+class ScaledModeError extends Error {
   override name = "ScaledModeError";
 }
 

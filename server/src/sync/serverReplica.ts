@@ -28,7 +28,7 @@ export interface ServerReplicaOptions {
 }
 
 export const DEFAULT_REPLICA_IDLE_MS = 10_000;
-export const DEFAULT_REPLICA_MAX_PENDING_BYTES = 4 * 1024 * 1024;
+const DEFAULT_REPLICA_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 export class ServerReplica {
   private replica: Y.Doc | null = null;

@@ -13,8 +13,8 @@ import { ROOT } from "../support/cli.js";
  */
 export const W = 160;
 export const H = 120;
-export const SIDE = 24;
-export const FRAMES = 24;
+const SIDE = 24;
+const FRAMES = 24;
 /** The square's top-left corner on frame `f`, in pixels. */
 export const at = (f: number): [number, number] => [20 + 4 * f, 30 + 2 * f];
 /** The square at (x, y) as Pixano's normalised xywh. */

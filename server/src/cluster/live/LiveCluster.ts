@@ -90,7 +90,7 @@ class LiveClusterError extends Error {
 }
 
 /** This process's entry in the cluster's process registry (`ProcessRegistry` of `@tessera/storage`). */
-export interface ProcessBeat {
+interface ProcessBeat {
   readonly processId: string;
   /** Whether a process's heartbeat is in the registry. */
   alive(processId: string): Promise<boolean>;

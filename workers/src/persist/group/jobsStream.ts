@@ -4,7 +4,7 @@ import type { RedisKeys } from "@tessera/storage";
 import { autoClaimEntries, rangeEntries, readGroupEntries, type StreamEntry } from "./streamReply.js";
 
 /** The consumer group on the jobs stream. */
-export const PERSIST_GROUP = "persist";
+const PERSIST_GROUP = "persist";
 
 /**
  * The hash counting, per job, the folds started on it (HINCRBY before each fold, HDEL when the job
