@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Library } from "@tessera/dataset";
 import {
@@ -24,6 +23,7 @@ import {
 } from "../integration/support.js";
 import { ROOT } from "../support/cli.js";
 import { postJson } from "./support.js";
+import { squareFramePng } from "./videoClipWorld.js";
 
 /**
  * A tracking run writes the frames it tracked in batches (one document transaction every
@@ -50,21 +50,6 @@ const clients: LiveClient[] = [];
 
 const norm = (x: number, y: number): number[] => [x / W, y / H, SIDE / W, SIDE / H];
 
-async function framePng(square: readonly [number, number]): Promise<Buffer> {
-  const rgb = Buffer.alloc(W * H * 3);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const g = 90 + Math.round((40 * x) / W) + Math.round((20 * y) / H);
-      rgb.set([g, g, g + 10], (y * W + x) * 3);
-    }
-  for (let y = square[1]; y < square[1] + SIDE; y++)
-    for (let x = square[0]; x < square[0] + SIDE; x++)
-      rgb.set(y < square[1] + SIDE / 2 ? [230, 40, 30] : [30, 60, 220], (y * W + x) * 3);
-  return sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
-    .png()
-    .toBuffer();
-}
-
 async function buildDataDir(): Promise<void> {
   const library = new Library(dataDir);
   await library.init();
@@ -86,7 +71,7 @@ async function buildDataDir(): Promise<void> {
   await mkdir(path.join(dataDir, "media"), { recursive: true });
   const frames: Record<string, unknown>[] = [];
   for (let f = 0; f < FRAMES; f++) {
-    await writeFile(path.join(dataDir, "media", `f${f}.png`), await framePng(at(f)));
+    await writeFile(path.join(dataDir, "media", `f${f}.png`), await squareFramePng(at(f), SIDE));
     frames.push({
       id: `f${f}`,
       record_id: "r",

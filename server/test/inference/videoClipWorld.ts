@@ -28,16 +28,17 @@ export function iou(a: readonly number[], b: readonly number[]): number {
   return (ix * iy) / (aw * ah + bw * bh - ix * iy);
 }
 
-async function framePng(square: readonly [number, number]): Promise<Buffer> {
+/** A W×H PNG: a soft grey gradient with a `side`-pixel square (red over blue halves) at `square`. */
+export async function squareFramePng(square: readonly [number, number], side = SIDE): Promise<Buffer> {
   const rgb = Buffer.alloc(W * H * 3);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       const g = 90 + Math.round((40 * x) / W) + Math.round((20 * y) / H);
       rgb.set([g, g, g + 10], (y * W + x) * 3);
     }
-  for (let y = square[1]; y < square[1] + SIDE; y++)
-    for (let x = square[0]; x < square[0] + SIDE; x++)
-      rgb.set(y < square[1] + SIDE / 2 ? [230, 40, 30] : [30, 60, 220], (y * W + x) * 3);
+  for (let y = square[1]; y < square[1] + side; y++)
+    for (let x = square[0]; x < square[0] + side; x++)
+      rgb.set(y < square[1] + side / 2 ? [230, 40, 30] : [30, 60, 220], (y * W + x) * 3);
   return sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
     .png()
     .toBuffer();
@@ -56,7 +57,7 @@ export async function buildVideoClipWorld(
 ): Promise<void> {
   const pngs = path.join(scratch, "png");
   await mkdir(pngs, { recursive: true });
-  for (let f = 0; f < FRAMES; f++) await writeFile(path.join(pngs, `f${f}.png`), await framePng(at(f)));
+  for (let f = 0; f < FRAMES; f++) await writeFile(path.join(pngs, `f${f}.png`), await squareFramePng(at(f)));
   await mkdir(path.join(dataDir, "media"), { recursive: true });
   // Near-lossless h264 in 4:4:4, a keyframe a second: the decoded frames keep the square's colours.
   const encode = ["-framerate", "24", "-i", path.join(pngs, "f%d.png"), "-c:v", "libx264", "-pix_fmt", "yuv444p"];
