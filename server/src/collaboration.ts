@@ -17,6 +17,7 @@ import { AssignEnforcer } from "./assign/enforce.js";
 import type { Logger } from "./logger.js";
 import { ChildProcessPersister, InProcessPersister, PersistError, type Persister } from "./persist/index.js";
 import { attachSync } from "./sync/attachSync.js";
+import { writeRecords } from "./sync/writeRecords.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import { defaultIdentify } from "./sync/identity.js";
 import {
@@ -194,6 +195,21 @@ export function startCollaboration(server: Server, options: CollaborationOptions
       await rooms.withRecord(datasetId, recordId, restOrigin(who.id), guarded(who, fn), {
         flush: options?.fold ?? true,
       });
+    },
+    editMany: async (datasetId, who, writes, options) => {
+      await Promise.all(writes.map((w) => enforcer.check(datasetId, w.recordId, who)));
+      remember(who, datasetId);
+      return writeRecords(
+        rooms,
+        datasetId,
+        writes.map((w) => ({ recordId: w.recordId, fn: guarded(who, w.fn) })),
+        restOrigin(who.id),
+        {
+          flush: options?.fold ?? false,
+          ...(options?.beforeEach ? { beforeEach: options.beforeEach } : {}),
+          ...(options?.afterEach ? { afterEach: options.afterEach } : {}),
+        },
+      );
     },
     workflow: async (datasetId, recordId, action, who, comment, pin) => {
       await enforcer.check(datasetId, recordId, who);

@@ -24,6 +24,18 @@ export interface RecordDocsPort {
     fn: (doc: Y.Doc) => void,
     options?: { readonly fold?: boolean },
   ): Promise<void>;
+  /**
+   * Several records' writes (a model's proposals over a batch): their documents load together,
+   * each record is written in its own REST-origin transaction, in order (see {@link EditManyOptions}).
+   * Resolves with the number written once they are durable (and folded, with `fold: true`;
+   * default false: the rooms' flush schedule folds them).
+   */
+  editMany(
+    datasetId: string,
+    who: RestIdentity,
+    writes: ReadonlyArray<{ readonly recordId: string; readonly fn: (doc: Y.Doc) => void }>,
+    options?: EditManyOptions,
+  ): Promise<number>;
   /** A named workflow transition, applied and folded into the rows. */
   workflow(
     datasetId: string,
@@ -49,6 +61,14 @@ export interface RecordDocsPort {
   ): Promise<void>;
   /** Deletes records: open rooms close first so nothing writes them back. */
   deleteRecords<T>(datasetId: string, recordIds: readonly string[], deleteRows: () => Promise<T>): Promise<T>;
+}
+
+export interface EditManyOptions {
+  readonly fold?: boolean;
+  /** Awaited before each record's write, once its document is loaded; false: write no more. */
+  readonly beforeEach?: (recordId: string) => Promise<boolean>;
+  /** Told each record's write once it is in the document, with the milliseconds it held the thread. */
+  readonly afterEach?: (recordId: string, ms: number) => void;
 }
 
 /** Who made a REST request. Accounts plug in at {@link restIdentity}. */

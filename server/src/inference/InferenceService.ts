@@ -321,7 +321,12 @@ export class InferenceService {
   async bytes(handle: DatasetHandle, table: string, id: string, uri: string): Promise<Uint8Array> {
     const row = await handle.get(table as "images", id, ["id", "raw_bytes"]);
     const raw = row?.raw_bytes;
-    if (raw instanceof Uint8Array && raw.length > 0) return raw;
+    return this.sourceBytes(id, uri, raw instanceof Uint8Array ? raw : null);
+  }
+
+  /** View `id`'s image: `raw` (its row's `raw_bytes`) when that holds some, else the media file at `uri`. */
+  async sourceBytes(id: string, uri: string, raw: Uint8Array | null): Promise<Uint8Array> {
+    if (raw && raw.length > 0) return raw;
     if (uri === "" || isRemoteUri(uri))
       throw new InferenceError("bad_image", `view '${id}' has no local image (${uri === "" ? "no uri" : "remote"})`);
     try {
@@ -339,7 +344,11 @@ export class InferenceService {
     id: string,
     uri: string,
   ): Promise<{ width: number; height: number }> {
-    const bytes = await this.bytes(handle, table, id, uri);
+    return this.imageSize(id, await this.bytes(handle, table, id, uri));
+  }
+
+  /** The size of view `id`'s encoded image `bytes`, from its header. */
+  async imageSize(id: string, bytes: Uint8Array): Promise<{ width: number; height: number }> {
     try {
       const meta = await sharp(bytes, { failOn: "none" }).metadata();
       if (meta.width && meta.height) return { width: meta.width, height: meta.height };
@@ -351,7 +360,11 @@ export class InferenceService {
 
   /** The view resized so its longest side is `side` (SAM's ResizeLongestSide), raw RGB. */
   async resized(handle: DatasetHandle, view: SegmentedView, uri: string, side: number): Promise<ResizedImage> {
-    const bytes = await this.bytes(handle, view.table, view.id, uri);
+    return this.resizedBytes(view, await this.bytes(handle, view.table, view.id, uri), side);
+  }
+
+  /** {@link resized} from the view's encoded image `bytes`. */
+  async resizedBytes(view: SegmentedView, bytes: Uint8Array, side: number): Promise<ResizedImage> {
     const [height, width] = view.size;
     const k = side / Math.max(height, width);
     const w = Math.max(1, Math.min(side, Math.floor(width * k + 0.5)));

@@ -261,6 +261,29 @@ export class RoomManager {
     return { entry: held, ready };
   }
 
+  /**
+   * A hold on a record's room for a server-side writer (see `writeRecords`): `ready` resolves with
+   * the loaded room (loads started together share their row reads); `release()` once done — also
+   * after a failed load, and before the load ends (it then takes effect when the load does).
+   */
+  hold(key: RecordKey): { readonly ready: Promise<RecordRoom>; release(): void } {
+    const { entry, ready } = this.acquire(key);
+    let released = false;
+    const loaded = ready.then(
+      () => true,
+      () => false,
+    );
+    return {
+      ready,
+      release: () => {
+        if (released) return;
+        released = true;
+        // A failed load gave its hold back already (`acquire`).
+        void loaded.then((ok) => ok && this.release(entry));
+      },
+    };
+  }
+
   private release(entry: Entry): void {
     entry.holds--;
     if (entry.holds > 0 || !entry.room || this.closing) return;

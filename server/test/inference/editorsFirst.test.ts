@@ -113,6 +113,34 @@ describe("a job's writes are paced while people edit", () => {
     expect([...p.rests, ...q.rests]).toEqual([]);
   });
 
+  it("while people edit, a batch rests nine times the event loop's busy time since the previous one (at most 2 s); nobody editing: none", async () => {
+    let now = 10_000;
+    let busy = 0;
+    let last = now;
+    const rests: number[] = [];
+    const pacing = new JobPacing({
+      now: () => now,
+      lastClientFrame: () => last,
+      loopBusy: () => busy,
+      pending: () => 0,
+      rest: (ms) => {
+        rests.push(ms);
+        return Promise.resolve();
+      },
+    });
+    expect(await pacing.beforeBatch()).toBe(0); // the first batch: nothing measured yet
+    busy += 12; // the batch's reads, loads and writes, and what ran beside them
+    now += 40;
+    last = now - 10;
+    expect(await pacing.beforeBatch()).toBe(108);
+    busy += 500;
+    expect(await pacing.beforeBatch()).toBe(2000);
+    busy += 12;
+    now += 5_000; // nobody edited for 5 s
+    expect(await pacing.beforeBatch()).toBe(0);
+    expect(rests).toEqual([108, 2000]);
+  });
+
   it("a client frame pushed into an intake marks editors active", () => {
     const pacing = new JobPacing({ activeWindowMs: 60_000 });
     const log: string[] = [];

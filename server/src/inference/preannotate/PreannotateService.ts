@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import type * as Y from "yjs";
 import type { DatasetHandle } from "@tessera/dataset";
 import type { DetectorSpec, Filter, PreannotateJob } from "@tessera/shared-crdt";
 import type { RecordDocsPort, RestIdentity } from "../../http/recordDocs.js";
@@ -11,13 +12,15 @@ import type { RegisteredModel } from "../registry.js";
 import { JobFile } from "./jobFile.js";
 import { JobPacing } from "./editorsFirst.js";
 import { writeDetections, type ViewDetections } from "./proposals.js";
+import { imageViewsOf, type JobView } from "./batchViews.js";
 
 /**
  * Pre-annotation jobs (SPEC INF-PREANN): a detector run over a record, a selection, an explorer
- * filter or a whole dataset. Records are processed in bounded batches: each record's image views
- * go to the inference worker at background priority (a click is never queued behind a job), and
- * the record's detections are written in one record-document edit (open records see them live;
- * the persist worker folds them into LanceDB like any edit). Cancel is checked between records:
+ * filter or a whole dataset. Records are processed in bounded batches: a batch's image views are
+ * read in one query and go to the inference worker at background priority (a click is never
+ * queued behind a job); the batch's record documents load together and each record's detections
+ * are written in one record-document edit, paced while people edit (open records see them live;
+ * the rooms' flush schedule folds them into LanceDB like any edit). Cancel is checked between records:
  * a record is written whole or not at all, what was written stays. Progress goes to `onChange`
  * (the live channel's `job:progress`) at most every {@link PROGRESS_EVERY_MS} and at each end.
  */
@@ -35,14 +38,18 @@ export interface PreannotateServiceOptions {
   readonly openDataset: (id: string) => Promise<DatasetHandle | null>;
   readonly logger?: Logger;
   readonly onChange?: (job: PreannotateJob) => void;
-  /** Records whose views are detected concurrently (default 2). */
+  /** Records per batch (default 8): views read in one query, detected concurrently, documents loaded together. */
   readonly batch?: number;
   /** Awaited before each record's document write (default: the job's {@link JobPacing} — rests while people edit, then editors' queued frames go first). */
   readonly beforeWrite?: () => Promise<unknown>;
+  /** Awaited before each batch of records (default: the job's {@link JobPacing} — a bounded share of the thread while people edit). */
+  readonly beforeBatch?: () => Promise<unknown>;
 }
 
 const PROGRESS_EVERY_MS = 250;
 const DEFAULT_IOU = 0.45;
+/** Records per batch: their views are read in one query and their documents load together. */
+const DEFAULT_BATCH = 8;
 /** Jobs a dataset may run at once; more wait (`pending`). */
 const RUNNING_PER_SERVER = 1;
 
@@ -204,43 +211,57 @@ export class PreannotateService {
       const recordIds = await this.recordIds(handle, input.scope);
       job = this.update(jobId, { total: recordIds.length, phase: "detecting" });
       const counts = { entities: 0, bboxes: 0, replaced: 0, skipped_views: 0 };
-      const batch = Math.max(1, this.options.batch ?? 2);
+      const batch = Math.max(1, this.options.batch ?? DEFAULT_BATCH);
       let done = 0;
       // Writes on the main thread, paced while people edit (editors first).
       const pacing = new JobPacing();
+      const beforeWrite = this.options.beforeWrite ?? (() => pacing.beforeWrite());
+      const beforeBatch = this.options.beforeBatch ?? (() => pacing.beforeBatch());
       for (let i = 0; i < recordIds.length; i += batch) {
         if (state.cancelled) break;
+        await beforeBatch();
+        if (state.cancelled) break;
         const slice = recordIds.slice(i, i + batch);
-        // Detections of a batch run in parallel; each record is then written in one edit.
-        const results = await Promise.all(
-          slice.map((id) => this.detectRecord(handle, spec, id, input.threshold, () => counts.skipped_views++)),
+        // The batch's views in one query; their detections in parallel (background priority).
+        const found = await imageViewsOf(handle, slice);
+        const detected = await Promise.all(
+          slice.map((id) =>
+            this.detectViews(handle, spec, found.get(id) ?? [], input.threshold, () => counts.skipped_views++),
+          ),
         );
-        for (const [k, views] of results.entries()) {
-          const recordId = slice[k];
-          if (recordId === undefined) continue;
-          if (state.cancelled) break;
-          if (views.length > 0) {
-            await (this.options.beforeWrite ?? (() => pacing.beforeWrite()))();
-            if (state.cancelled) break;
-            await pacing.write(() =>
-              this.options.docs.edit(handle.id, recordId, who, (doc) => {
-                const s = writeDetections(
-                  doc,
-                  handle.schema,
-                  recordId,
-                  who.id,
-                  { model: spec.name, labels, jobId },
-                  views,
-                );
-                counts.entities += s.entities;
-                counts.bboxes += s.bboxes;
-                counts.replaced += s.replaced;
-              }),
-            );
-          }
-          done++;
+        if (state.cancelled) break;
+        // Records are counted done in order: those with nothing to write as the next write passes them.
+        let counted = 0;
+        let lastWritten = -1;
+        const countUpTo = (end: number) => {
+          if (end <= counted) return;
+          done += end - counted;
+          counted = end;
           job = this.update(jobId, { done, counts: { ...counts } });
-        }
+        };
+        const writes = slice.flatMap((recordId, k) => {
+          const views = detected[k] ?? [];
+          if (views.length === 0) return [];
+          const fn = (doc: Y.Doc) => {
+            const s = writeDetections(doc, handle.schema, recordId, who.id, { model: spec.name, labels, jobId }, views);
+            counts.entities += s.entities;
+            counts.bboxes += s.bboxes;
+            counts.replaced += s.replaced;
+            lastWritten = k;
+          };
+          return [{ recordId, fn }];
+        });
+        // Each record is written whole in its own edit; the batch's documents load together.
+        await this.options.docs.editMany(handle.id, who, writes, {
+          beforeEach: async (recordId) => {
+            countUpTo(slice.indexOf(recordId));
+            if (state.cancelled) return false;
+            await beforeWrite();
+            return !state.cancelled;
+          },
+          afterEach: (_, ms) => pacing.wrote(ms),
+        });
+        countUpTo(state.cancelled ? lastWritten + 1 : slice.length);
       }
       if (state.cancelled && this.closed)
         this.finish(
@@ -274,40 +295,41 @@ export class PreannotateService {
     return page.items.map((r) => String(r.id));
   }
 
-  /** The record's image views and their detections above the threshold. */
-  private async detectRecord(
+  /** Detections above the threshold on a record's image views (a view whose image cannot be read is skipped). */
+  private async detectViews(
     handle: DatasetHandle,
     spec: DetectorSpec,
-    recordId: string,
+    views: readonly JobView[],
     threshold: number,
     onSkipped: () => void,
   ): Promise<ViewDetections[]> {
-    if (!handle.schema.tables.has("images")) return [];
-    const rows = (await handle.query("images", { where: { record_id: recordId }, columns: ["id"] })).items;
     const out: ViewDetections[] = [];
-    for (const row of rows) {
-      const viewId = String(row.id);
-      let found: Awaited<ReturnType<InferenceService["view"]>>;
-      let image: Awaited<ReturnType<InferenceService["resized"]>>;
+    for (const { view: row, uri, raw } of views) {
+      const inference = this.options.inference;
+      let view = row;
+      let image: Awaited<ReturnType<InferenceService["resizedBytes"]>>;
       try {
-        found = await this.options.inference.view(handle.id, viewId);
-        image = await this.options.inference.resized(handle, found.view, found.uri, spec.inputSize);
+        const bytes = await inference.sourceBytes(row.id, uri, raw);
+        if (row.size[0] === 0) {
+          const { width, height } = await inference.imageSize(row.id, bytes);
+          view = { ...row, size: [height, width] };
+        }
+        image = await inference.resizedBytes(view, bytes, spec.inputSize);
       } catch (err) {
         // A view whose image is missing or undecodable is skipped (counted, logged); the job goes on.
-        if (!(err instanceof InferenceError) || (err.reason !== "bad_image" && err.reason !== "not_found")) throw err;
-        this.logger.warn("pre-annotation skipped a view", { dataset: handle.id, view: viewId, error: err.message });
+        if (!(err instanceof InferenceError) || err.reason !== "bad_image") throw err;
+        this.logger.warn("pre-annotation skipped a view", { dataset: handle.id, view: row.id, error: err.message });
         onSkipped();
         continue;
       }
-      const view = found.view;
-      const reply = await this.options.inference.worker.detect({
+      const reply = await inference.worker.detect({
         model: spec,
         viewSize: view.size,
         image,
         threshold,
         iou: DEFAULT_IOU,
       });
-      out.push({ viewId, size: view.size, detections: reply.detections });
+      out.push({ viewId: view.id, size: view.size, detections: reply.detections });
     }
     return out;
   }

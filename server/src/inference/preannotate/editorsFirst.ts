@@ -38,7 +38,15 @@ export interface JobPacingOptions extends EditorsFirstOptions {
   /** The longest rest before one write (default 250 ms). */
   readonly maxRestMs?: number;
   readonly rest?: (ms: number) => Promise<unknown>;
+  /** The event loop's busy time so far, ms (default: `performance.eventLoopUtilization().active`). */
+  readonly loopBusy?: () => number;
+  /** While editors are active a batch rests this many times the loop's busy time during the previous one (default 9: ≤ 1/10 of the thread). */
+  readonly batchRestFactor?: number;
+  /** The longest rest before one batch (default 2 s). */
+  readonly maxBatchRestMs?: number;
 }
+
+const loopBusyMs = (): number => performance.eventLoopUtilization().active;
 
 /**
  * The pace of one background job's document writes on the main thread. While people are editing
@@ -49,6 +57,7 @@ export interface JobPacingOptions extends EditorsFirstOptions {
  */
 export class JobPacing {
   private lastWriteMs = 0;
+  private batchBusyAt: number | null = null;
 
   constructor(private readonly options: JobPacingOptions = {}) {}
 
@@ -70,6 +79,25 @@ export class JobPacing {
     return rested;
   }
 
+  /**
+   * Waits before a job's next batch of records (its reads, detections and writes). While people
+   * edit, the batch rests `batchRestFactor` times the event loop's busy time since the previous
+   * batch began — the job's reads, loads, writes and log appends, and whatever ran beside them —
+   * so the job keeps a bounded share of the thread however its work is spread over callbacks.
+   * Resolves with the rest taken (ms).
+   */
+  async beforeBatch(): Promise<number> {
+    const busy = this.options.loopBusy ?? loopBusyMs;
+    let rested = 0;
+    if (this.batchBusyAt !== null && this.editorsActive()) {
+      const spent = busy() - this.batchBusyAt;
+      rested = Math.min(this.options.maxBatchRestMs ?? 2000, spent * (this.options.batchRestFactor ?? 9));
+      if (rested > 0) await (this.options.rest ?? after)(rested);
+    }
+    this.batchBusyAt = busy();
+    return rested;
+  }
+
   /** Times one write: the rest before the next one is proportional to it. */
   async write<T>(fn: () => Promise<T>): Promise<T> {
     const now = this.options.now ?? (() => performance.now());
@@ -77,7 +105,12 @@ export class JobPacing {
     try {
       return await fn();
     } finally {
-      this.lastWriteMs = now() - t0;
+      this.wrote(now() - t0);
     }
+  }
+
+  /** A write timed by its caller took `ms`: the rest before the next one is proportional to it. */
+  wrote(ms: number): void {
+    this.lastWriteMs = ms;
   }
 }
