@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { FileRecordLog, FileSnapshotStore, type RecordLog } from "@tessera/storage";
 import type * as Y from "yjs";
 import { guestIdentity, isRefusal, type Identify } from "./sync/identity.js";
-import { WorkflowError } from "./sync/errors.js";
+import { RoomError, WorkflowError } from "./sync/errors.js";
 import type { RecordDocsPort, RestIdentity } from "./http/recordDocs.js";
 import type { LiveReadPort } from "./http/routes/collab.js";
 import type { LibraryPort } from "./library/port.js";
@@ -210,6 +210,10 @@ export function startCollaboration(server: Server, options: CollaborationOptions
           ...(options?.afterEach ? { afterEach: options.afterEach } : {}),
         },
       );
+    },
+    fold: async (datasetId, recordIds) => {
+      if (!(await rooms.flushLoaded(datasetId, recordIds)))
+        throw new RoomError("closing", "the records could not be folded; their logs keep the changes");
     },
     workflow: async (datasetId, recordId, action, who, comment, pin) => {
       await enforcer.check(datasetId, recordId, who);

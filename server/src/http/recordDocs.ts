@@ -36,6 +36,8 @@ export interface RecordDocsPort {
     writes: ReadonlyArray<{ readonly recordId: string; readonly fn: (doc: Y.Doc) => void }>,
     options?: EditManyOptions,
   ): Promise<number>;
+  /** Folds what the records' documents hold into the rows now (after `editMany` writes without `fold`). */
+  fold(datasetId: string, recordIds: ReadonlySet<string>): Promise<void>;
   /** A named workflow transition, applied and folded into the rows. */
   workflow(
     datasetId: string,

@@ -284,6 +284,17 @@ export class RoomManager {
     };
   }
 
+  /**
+   * Folds now the rooms of `recordIds` that are loaded (a room unloads only once flushed, so the
+   * others hold nothing unfolded). Resolves false when a flush failed (the log keeps it).
+   */
+  async flushLoaded(datasetId: string, recordIds: ReadonlySet<string>): Promise<boolean> {
+    const rooms = [...this.entries.values()].flatMap((e) =>
+      e.room && e.key.datasetId === datasetId && recordIds.has(e.key.recordId) ? [e.room] : [],
+    );
+    return (await Promise.all(rooms.map((r) => r.flusher.flushNow()))).every(Boolean);
+  }
+
   private release(entry: Entry): void {
     entry.holds--;
     if (entry.holds > 0 || !entry.room || this.closing) return;

@@ -213,6 +213,7 @@ export class PreannotateService {
       const counts = { entities: 0, bboxes: 0, replaced: 0, skipped_views: 0 };
       const batch = Math.max(1, this.options.batch ?? DEFAULT_BATCH);
       let done = 0;
+      const written = new Set<string>();
       // Writes on the main thread, paced while people edit (editors first).
       const pacing = new JobPacing();
       const beforeWrite = this.options.beforeWrite ?? (() => pacing.beforeWrite());
@@ -248,6 +249,7 @@ export class PreannotateService {
             counts.bboxes += s.bboxes;
             counts.replaced += s.replaced;
             lastWritten = k;
+            written.add(recordId);
           };
           return [{ recordId, fn }];
         });
@@ -263,6 +265,8 @@ export class PreannotateService {
         });
         countUpTo(state.cancelled ? lastWritten + 1 : slice.length);
       }
+      // What was written is in the rows when the job says it ended (the rooms' schedule would fold it a moment later).
+      if (written.size > 0 && !this.closed) await this.foldWritten(handle.id, written);
       if (state.cancelled && this.closed)
         this.finish(
           this.jobs.get(jobId) ?? job,
@@ -281,6 +285,18 @@ export class PreannotateService {
     } finally {
       this.running.delete(jobId);
       this.waiting.shift()?.();
+    }
+  }
+
+  private async foldWritten(datasetId: string, recordIds: ReadonlySet<string>): Promise<void> {
+    try {
+      await this.options.docs.fold(datasetId, recordIds);
+    } catch (err) {
+      // Not lost: the records' logs keep the proposals and the next flush folds them.
+      this.logger.warn("pre-annotation: the written records are not folded yet", {
+        dataset: datasetId,
+        error: (err as Error).message,
+      });
     }
   }
 
