@@ -9,8 +9,6 @@ import {
 } from "@tessera/storage";
 import {
   CloseCode,
-  encodeSyncFrame,
-  SyncType,
   transition,
   type ComponentTable,
   type NamedAction,
@@ -21,6 +19,7 @@ import type { Logger } from "../logger.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { Connection } from "./Connection.js";
 import { RoomError } from "./errors.js";
+import { EarlyAnswers } from "./earlyAnswers.js";
 import type { Identity } from "./identity.js";
 import type { SyncLimits } from "./limits.js";
 import type { DocLoader, RoomOwnership, SyncLibrary, SyncPersister } from "./ports.js";
@@ -51,21 +50,6 @@ interface Entry {
   /** Armed when the last hold goes: unload after `idleUnloadMs` unless someone comes back. */
   idle: TimerHandle | null;
   readonly early: EarlyAnswers;
-}
-
-/**
- * Joiners of a loading record answered before the load ends: once the loader knows the whole state
- * as bytes (a snapshot with nothing on top, or a record's first document built from its rows, whose
- * first snapshot is still being saved), a waiting connection whose first frame is an empty step 1
- * gets those bytes as its step 2. The room, and with it every edit, exists only once the load ends.
- */
-interface EarlyAnswers {
-  readonly waiting: Set<Connection>;
-  /** The step-2 frame, from the moment the loader told the state until the load ended. */
-  frame: Uint8Array | null;
-  state: Uint8Array | null;
-  /** Connections answered so, with the bytes they got (until they join the room). */
-  readonly answered: Map<Connection, Uint8Array>;
 }
 
 const UNLOAD_ATTEMPTS = 5;
@@ -138,11 +122,6 @@ export class RoomManager {
     return (await dataset.get("records", recordId, ["id"])) !== null;
   }
 
-  private answerEarly(early: EarlyAnswers, conn: Connection): void {
-    if (early.answered.has(conn)) return;
-    if (early.frame && early.state && conn.answerStep1Early(early.frame)) early.answered.set(conn, early.state);
-  }
-
   private async load(key: RecordKey, early: EarlyAnswers): Promise<RecordRoom> {
     const dataset = await this.deps.library.open(key.datasetId);
     if (!dataset) throw new RoomError("not_found", `dataset ${JSON.stringify(key.datasetId)} not found`);
@@ -154,11 +133,7 @@ export class RoomManager {
         // Only for a state that holds nothing live outside the record layout (a snapshot's
         // `layoutOnly`): an older one may, and the room clears that at construction, so its joiners
         // wait for it. A first load tells it before its first snapshot is saved; edits wait for the save.
-        onFullState: (state) => {
-          early.state = state;
-          early.frame = encodeSyncFrame(SyncType.step2, state);
-          for (const conn of early.waiting) this.answerEarly(early, conn);
-        },
+        onFullState: (state) => early.tell(state),
       });
     } catch (err) {
       if (err instanceof RecordStateError && err.reason === "record_not_found")
@@ -225,13 +200,9 @@ export class RoomManager {
     const name = nameOf(key);
     let entry = this.entries.get(name);
     if (!entry) {
-      const early: EarlyAnswers = { waiting: new Set(), frame: null, state: null, answered: new Map() };
+      const early = new EarlyAnswers();
       const loading = this.claimThenLoad(key, early);
-      const settled = () => {
-        early.frame = null;
-        early.state = null;
-        early.waiting.clear();
-      };
+      const settled = () => early.settle();
       loading.then(settled, settled);
       const created: Entry = { key, name, loading, room: null, holds: 0, idle: null, early };
       entry = created;
@@ -341,18 +312,13 @@ export class RoomManager {
       return;
     }
     const { early } = acquired.entry;
-    if (!acquired.entry.room) {
-      early.waiting.add(conn);
-      this.answerEarly(early, conn);
-      // Its empty step 1 may come after the loader told the state (a first load answers before its save).
-      if (!early.answered.has(conn)) conn.whileLoading(() => this.answerEarly(early, conn));
-    }
+    if (!acquired.entry.room) early.wait(conn);
     let room: RecordRoom;
     try {
       room = await acquired.ready;
     } catch (err) {
       conn.whileLoading(null);
-      early.answered.delete(conn);
+      early.take(conn);
       const gone = err instanceof RoomError && err.reason === "not_found";
       // Scaled mode: another process took the record meanwhile; the reconnection is forwarded there.
       if (err instanceof RoomError && err.reason === "elsewhere") conn.close(CloseCode.ownerLost, err.message);
@@ -365,14 +331,12 @@ export class RoomManager {
     }
     conn.whileLoading(null);
     if (!conn.isOpen || room.destroyed) {
-      early.answered.delete(conn);
+      early.take(conn);
       this.release(acquired.entry);
       if (conn.isOpen) conn.close(CloseCode.tryLater, "record unloaded");
       return;
     }
-    const answeredFrom = early.answered.get(conn) ?? null;
-    early.answered.delete(conn);
-    room.join(conn, answeredFrom);
+    room.join(conn, early.take(conn));
     conn.onClose(() => {
       room.leave(conn);
       this.release(acquired.entry);
