@@ -296,6 +296,16 @@ export class Dataset implements DatasetHandle {
     return { items: await sortedRows(t, plan, sort, remaining, offset, limit, this.options.sortInMemoryBelow), total };
   }
 
+  async rows(
+    table: TableName,
+    options: Pick<QueryOptions, "filters" | "where" | "q" | "columns"> = {},
+  ): Promise<Row[]> {
+    const t = await this.readable(table);
+    if (!t) return [];
+    const predicate = compileFilters(t.layout.schema, options);
+    return readRows(t, { ...resolveColumns(t, options.columns), predicate }, 0, undefined);
+  }
+
   async get(table: TableName, id: string, columns?: readonly string[]): Promise<Row | null> {
     const t = await this.readable(table);
     if (!t) return null;

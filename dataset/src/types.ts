@@ -125,6 +125,8 @@ export interface DatasetHandle {
   tables(): Promise<TableName[]>;
   count(table: TableName, options?: Pick<QueryOptions, "filters" | "where" | "q">): Promise<number>;
   query(table: TableName, options?: QueryOptions): Promise<Page>;
+  /** Every matching row in storage order, not counted (reads that need no total or page, e.g. a record's rows). */
+  rows(table: TableName, options?: Pick<QueryOptions, "filters" | "where" | "q" | "columns">): Promise<Row[]>;
   get(table: TableName, id: string, columns?: readonly string[]): Promise<Row | null>;
   getMany(table: TableName, ids: readonly string[], columns?: readonly string[]): Promise<Row[]>;
   /** Validates, checks ids are new and foreign keys resolve (Pixano's rules), then appends. */

@@ -32,8 +32,7 @@ export async function readBatchRows(
   const [records, ...tables] = await Promise.all([
     dataset.getMany("records", batched),
     ...COMPONENT_TABLES.filter((t) => present.has(t)).map(async (t) => {
-      const page = await dataset.query(t, { filters: [{ column: "record_id", op: "in", values: batched }] });
-      return [t, page.items] as const;
+      return [t, await dataset.rows(t, { filters: [{ column: "record_id", op: "in", values: batched }] })] as const;
     }),
   ]);
   for (const record of records) {

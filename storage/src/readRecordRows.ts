@@ -17,8 +17,7 @@ export async function readRecordRows(dataset: DatasetHandle, recordId: string): 
   const present = new Set(await dataset.tables());
   const tables: RecordRows["tables"] = {};
   const reads = COMPONENT_TABLES.filter((t) => present.has(t)).map(async (t) => {
-    const page = await dataset.query(t, { where: { record_id: recordId } });
-    return [t, page.items] as const;
+    return [t, await dataset.rows(t, { where: { record_id: recordId } })] as const;
   });
   for (const [t, items] of await Promise.all(reads)) {
     if (items.length > 0) tables[t] = sortById(items);

@@ -32,7 +32,7 @@ beforeAll(async () => {
     counted ??= new Proxy(handle, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
-        if ((prop === "query" || prop === "getMany" || prop === "get") && typeof v === "function")
+        if ((prop === "rows" || prop === "query" || prop === "getMany" || prop === "get") && typeof v === "function")
           return (table: unknown, ...rest: unknown[]) => {
             count(table);
             return (v as (...a: unknown[]) => unknown).call(target, table, ...rest);

@@ -46,16 +46,16 @@ export async function imageViewsOf(
   if (!handle.schema.tables.has("images")) return out;
   const unique = [...new Set(recordIds)];
   const batched = unique.filter((id) => id.length > 0 && id.length <= MAX_FILTER_VALUE_LENGTH);
-  const pages = await Promise.all([
+  const lists = await Promise.all([
     ...(batched.length > 0
-      ? [handle.query("images", { filters: [{ column: "record_id", op: "in", values: batched }], columns: COLUMNS })]
+      ? [handle.rows("images", { filters: [{ column: "record_id", op: "in", values: batched }], columns: COLUMNS })]
       : []),
     ...unique
       .filter((id) => !batched.includes(id))
-      .map((id) => handle.query("images", { where: { record_id: id }, columns: COLUMNS })),
+      .map((id) => handle.rows("images", { where: { record_id: id }, columns: COLUMNS })),
   ]);
-  for (const page of pages)
-    for (const row of page.items) {
+  for (const rows of lists)
+    for (const row of rows) {
       const v = jobView(row);
       const list = out.get(v.view.recordId);
       if (list) list.push(v);
