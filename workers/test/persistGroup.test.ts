@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { recordTag, type RecordKey } from "@tessera/storage";
 import { groupWorld, someEdits, until, type GroupWorker, type GroupWorld } from "./persistGroupWorld.js";
 
@@ -33,15 +33,14 @@ async function lastPositions(world: GroupWorld, keys: readonly RecordKey[]): Pro
   return out;
 }
 
-describe("group persist workers: a Redis consumer group folding record streams", () => {
-  let world: GroupWorld | null = null;
-  afterEach(async () => {
-    await world?.close();
-    world = null;
-  });
-
-  it("two workers fold 200 records' streams (every record asked twice): one fold of a record at a time, every edit in LanceDB, streams trimmed", async () => {
-    const w = (world = await groupWorld(200));
+// The tests run concurrently, each on its own world (its own redis-server, DATA_DIR and workers).
+describe.concurrent("group persist workers: a Redis consumer group folding record streams", () => {
+  it("two workers fold 200 records' streams (every record asked twice): one fold of a record at a time, every edit in LanceDB, streams trimmed", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const w = await groupWorld(200);
+    onTestFinished(() => w.close());
     const docs = [];
     for (const k of w.records) docs.push(await w.edit(k, someEdits("a")));
     const positions = await lastPositions(w, w.records);
@@ -91,8 +90,12 @@ describe("group persist workers: a Redis consumer group folding record streams",
     expect(Number(await w.client.call("XLEN", w.keys.jobs))).toBe(0);
   });
 
-  it("SIGTERM stops a worker after the folds under way: it exits 0 unregistered, every job is answered or left to the next worker", async () => {
-    const w = (world = await groupWorld(40));
+  it("SIGTERM stops a worker after the folds under way: it exits 0 unregistered, every job is answered or left to the next worker", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const w = await groupWorld(40);
+    onTestFinished(() => w.close());
     const docs = [];
     for (const k of w.records) docs.push(await w.edit(k, someEdits("a")));
     const results = await collectResults(w, "web-1");

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { ProcessRegistry, recordTag } from "@tessera/storage";
 import { groupWorld, someEdits, until, type GroupWorker, type GroupWorld } from "./persistGroupWorld.js";
 
@@ -36,15 +36,14 @@ async function results(world: GroupWorld, reply: string): Promise<Map<string, Re
   return out;
 }
 
-describe("group persist workers: one writer per dataset across worker processes", () => {
-  let world: GroupWorld | null = null;
-  afterEach(async () => {
-    await world?.close();
-    world = null;
-  });
-
-  it("two worker processes never fold or compact one dataset at once (its LanceDB tables had two writers); every edit reaches the rows", async () => {
-    const w = (world = await groupWorld(60));
+// The tests run concurrently, each on its own world or folder (most of their time is processes starting).
+describe.concurrent("group persist workers: one writer per dataset across worker processes", () => {
+  it("two worker processes never fold or compact one dataset at once (its LanceDB tables had two writers); every edit reaches the rows", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const w = await groupWorld(60);
+    onTestFinished(() => w.close());
     const docs = [];
     for (const k of w.records) docs.push(await w.edit(k, someEdits("a")));
     const answers = await results(w, "web-1");
@@ -79,7 +78,9 @@ describe("group persist workers: one writer per dataset across worker processes"
     expect(Number(await w.client.call("XLEN", w.keys.jobs))).toBe(0);
   });
 
-  it("LanceDB 0.31 with two writer processes on one table: merge-inserts and deletes all land (retried inside), a compaction can fail with a retryable commit conflict", async () => {
+  it("LanceDB 0.31 with two writer processes on one table: merge-inserts and deletes all land (retried inside), a compaction can fail with a retryable commit conflict", async ({
+    expect,
+  }) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "tessera-lance2-"));
     try {
       const db = await lancedb.connect(dir);
@@ -114,8 +115,12 @@ describe("group persist workers: one writer per dataset across worker processes"
     }
   });
 
-  it("a job handed to the dataset's lock holder that then dies is folded by the next worker, not given up as a poison job (no fold ever ran on it)", async () => {
-    const w = (world = await groupWorld(1));
+  it("a job handed to the dataset's lock holder that then dies is folded by the next worker, not given up as a poison job (no fold ever ran on it)", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const w = await groupWorld(1);
+    onTestFinished(() => w.close());
     const [key] = w.records;
     const doc = await w.edit(key!, someEdits("a"));
     const answers = await results(w, "web-1");

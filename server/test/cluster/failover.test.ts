@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Redis } from "ioredis";
 import { CloseCode, mulberry32 } from "@tessera/shared-crdt";
 import { redisKeys } from "@tessera/storage";
@@ -37,7 +37,9 @@ function firstClose(e: Editor): Promise<number> {
   });
 }
 
-describe("scaled mode: failover", () => {
+// The tests run concurrently (each on its own record, with its own web processes): most of their time is
+// waiting for a dead or stalled owner's heartbeat to expire, which overlaps.
+describe.concurrent("scaled mode: failover", () => {
   let redis: RedisServer;
   let client: Redis;
   let data: Awaited<ReturnType<typeof buildDataDir>>;
@@ -62,7 +64,9 @@ describe("scaled mode: failover", () => {
   });
 
   for (let seed = 1; seed <= SEEDS; seed++) {
-    it(`SIGKILL of a record's owner under edits loses no confirmed edit; its clients resync on the survivor (seed ${seed})`, async () => {
+    it(`SIGKILL of a record's owner under edits loses no confirmed edit; its clients resync on the survivor (seed ${seed})`, async ({
+      expect,
+    }) => {
       const rng = mulberry32(seed);
       const recordId = `r-kill-${seed}`;
       const [a, b] = [await spawn(), await spawn()];
@@ -127,7 +131,9 @@ describe("scaled mode: failover", () => {
     }, 120_000);
   }
 
-  it("a paused owner (SIGSTOP past its lease, then SIGCONT) is fenced: it appends nothing after the takeover and its clients are told to reconnect", async () => {
+  it("a paused owner (SIGSTOP past its lease, then SIGCONT) is fenced: it appends nothing after the takeover and its clients are told to reconnect", async ({
+    expect,
+  }) => {
     const recordId = "r-pause";
     const key = { datasetId: DS, recordId };
     const [a, b] = [await spawn(), await spawn()];

@@ -93,7 +93,13 @@ describe("scaled mode: live connections per user across processes (single-user m
     client = redis.client();
     data = await buildDataDir(["r1"]);
     const env = { TESSERA_REDIS_URL: redis.url };
-    servers = await Promise.all([0, 1, 2].map(() => spawnServer(data.dataDir, env)));
+    // The upgrade-rate tests' cluster starts at the same time: server starts overlap.
+    const [started, rate] = await Promise.all([
+      Promise.all([0, 1, 2].map(() => spawnServer(data.dataDir, env))),
+      startRateWorld(),
+    ]);
+    servers = started;
+    rateWorld = rate;
   }, 90_000);
 
   afterAll(async () => {
@@ -140,21 +146,26 @@ describe("scaled mode: live connections per user across processes (single-user m
     await waitFor(async () => (await countedInRedis(client, "guest:flo")) === 0 || undefined, "every place given back");
   });
 
-  it("the one-process answer is the same: without Redis the 33rd live connection is refused with it", async () => {
-    const single = await buildDataDir(["r1"]);
-    const one = await spawnServer(single.dataDir);
-    try {
-      const open: Socket[] = [];
-      for (let i = 0; i < LIVE_PER_USER; i++) open.push(await admitted(one, "Flo"));
-      expect(await refusal(one, "Flo")).toBe(TOO_MANY);
-      for (const s of open) s.disconnect();
-    } finally {
-      await one.stop();
-      await single.cleanup();
-    }
-  });
+  // The next three run concurrently (each on its own user, two on a process of their own): most of their time is
+  // a server start and a heartbeat running out, which overlap.
+  it.concurrent(
+    "the one-process answer is the same: without Redis the 33rd live connection is refused with it",
+    async ({ expect }) => {
+      const single = await buildDataDir(["r1"]);
+      const one = await spawnServer(single.dataDir);
+      try {
+        const open: Socket[] = [];
+        for (let i = 0; i < LIVE_PER_USER; i++) open.push(await admitted(one, "Flo"));
+        expect(await refusal(one, "Flo")).toBe(TOO_MANY);
+        for (const s of open) s.disconnect();
+      } finally {
+        await one.stop();
+        await single.cleanup();
+      }
+    },
+  );
 
-  it("a SIGKILLed process's live connections stop counting within the heartbeat TTL", async () => {
+  it.concurrent("a SIGKILLed process's live connections stop counting within the heartbeat TTL", async ({ expect }) => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
     const doomed = await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url });
     const open: Socket[] = [];
@@ -187,43 +198,47 @@ describe("scaled mode: live connections per user across processes (single-user m
     }
   });
 
-  it("a process paused past its registry heartbeat (SIGSTOP) writes its live counts again when it resumes", async () => {
-    const [a, b] = servers as [ServerProcess, ServerProcess];
-    const paused = await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url });
-    const open: Socket[] = [];
-    try {
-      for (let i = 0; i < LIVE_PER_USER; i++) open.push(await admitted(i % 2 === 0 ? a : paused, "Pat"));
-      expect(await refusal(b, "Pat")).toBe(TOO_MANY);
-      paused.child.kill("SIGSTOP");
-      // Its heartbeat expires: its 16 stop counting, B admits Pat again.
-      const extra = await waitFor(
-        async () => {
-          const r = await handshake(b, "Pat");
-          return r.ok ? r.socket : undefined;
-        },
-        "Pat admitted while the paused process's heartbeat is gone",
-        15_000,
-      );
-      extra.disconnect();
-      await waitFor(
-        async () => (await countedInRedis(client, "guest:pat")) === LIVE_PER_USER / 2 || undefined,
-        "the extra place given back",
-      );
-      paused.child.kill("SIGCONT");
-      // Its next beat finds its key gone: the registry says so and its counts are written again.
-      await waitFor(
-        async () => (await countedInRedis(client, "guest:pat")) === LIVE_PER_USER || undefined,
-        "the resumed process's counts written again",
-        15_000,
-      );
-      expect(await refusal(b, "Pat")).toBe(TOO_MANY);
-    } finally {
-      paused.child.kill("SIGCONT");
-      for (const s of open) s.disconnect();
-      await paused.kill("SIGKILL");
-    }
-  });
+  it.concurrent(
+    "a process paused past its registry heartbeat (SIGSTOP) writes its live counts again when it resumes",
+    async ({ expect }) => {
+      const [a, b] = servers as [ServerProcess, ServerProcess];
+      const paused = await spawnServer(data.dataDir, { TESSERA_REDIS_URL: redis.url });
+      const open: Socket[] = [];
+      try {
+        for (let i = 0; i < LIVE_PER_USER; i++) open.push(await admitted(i % 2 === 0 ? a : paused, "Pat"));
+        expect(await refusal(b, "Pat")).toBe(TOO_MANY);
+        paused.child.kill("SIGSTOP");
+        // Its heartbeat expires: its 16 stop counting, B admits Pat again.
+        const extra = await waitFor(
+          async () => {
+            const r = await handshake(b, "Pat");
+            return r.ok ? r.socket : undefined;
+          },
+          "Pat admitted while the paused process's heartbeat is gone",
+          15_000,
+        );
+        extra.disconnect();
+        await waitFor(
+          async () => (await countedInRedis(client, "guest:pat")) === LIVE_PER_USER / 2 || undefined,
+          "the extra place given back",
+        );
+        paused.child.kill("SIGCONT");
+        // Its next beat finds its key gone: the registry says so and its counts are written again.
+        await waitFor(
+          async () => (await countedInRedis(client, "guest:pat")) === LIVE_PER_USER || undefined,
+          "the resumed process's counts written again",
+          15_000,
+        );
+        expect(await refusal(b, "Pat")).toBe(TOO_MANY);
+      } finally {
+        paused.child.kill("SIGCONT");
+        for (const s of open) s.disconnect();
+        await paused.kill("SIGKILL");
+      }
+    },
+  );
 
+  // Measures latency: runs alone, after the concurrent ones.
   it("while one user floods handshakes over the processes, another's stay fast and memory stays bounded (p50/p99, RSS printed)", async () => {
     const measure = async (n: number): Promise<number[]> => {
       const ms: number[] = [];
@@ -279,33 +294,51 @@ describe("scaled mode: live connections per user across processes (single-user m
   });
 });
 
+const RATE = 5; // per second; burst four seconds' worth
+const BURST = RATE * 4;
+
+interface RateWorld {
+  readonly redis: RedisServer;
+  readonly data: Awaited<ReturnType<typeof buildDataDir>>;
+  readonly servers: ServerProcess[];
+}
+
+/** The upgrade-rate tests' cluster (auth on, its own Redis and data directory); started with the first one's. */
+let rateWorld: RateWorld | null = null;
+
+// After every describe of the file (the first one starts this world, the last one uses it).
+afterAll(async () => {
+  const world = rateWorld;
+  rateWorld = null;
+  if (!world) return;
+  await Promise.all(world.servers.map((s) => s.stop()));
+  await world.redis.stop();
+  await world.data.cleanup();
+});
+
+async function startRateWorld(): Promise<RateWorld> {
+  const redis = await startRedis();
+  const data = await buildDataDir(["r1"]);
+  const env = {
+    TESSERA_AUTH: "on",
+    TESSERA_ADMIN_USER: ADMIN.username,
+    TESSERA_ADMIN_PASSWORD: ADMIN.password,
+    TESSERA_REDIS_URL: redis.url,
+    TESSERA_WS_UPGRADES_PER_SECOND: String(RATE),
+  };
+  // One first: the first admin is created once, then the others find it.
+  const servers = [await spawnServer(data.dataDir, env)];
+  servers.push(...(await Promise.all([0, 1].map(() => spawnServer(data.dataDir, env)))));
+  return { redis, data, servers };
+}
+
 describe("scaled mode: websocket upgrade attempts per client address across processes", () => {
-  const RATE = 5; // per second; burst four seconds' worth
-  const BURST = RATE * 4;
-  let redis: RedisServer;
-  let data: Awaited<ReturnType<typeof buildDataDir>>;
   let servers: ServerProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
-    data = await buildDataDir(["r1"]);
-    const env = {
-      TESSERA_AUTH: "on",
-      TESSERA_ADMIN_USER: ADMIN.username,
-      TESSERA_ADMIN_PASSWORD: ADMIN.password,
-      TESSERA_REDIS_URL: redis.url,
-      TESSERA_WS_UPGRADES_PER_SECOND: String(RATE),
-    };
-    // One first: the first admin is created once, then the others find it.
-    servers = [await spawnServer(data.dataDir, env)];
-    servers.push(...(await Promise.all([0, 1].map(() => spawnServer(data.dataDir, env)))));
+    rateWorld ??= await startRateWorld();
+    servers = rateWorld.servers;
   }, 90_000);
-
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await redis?.stop();
-    await data?.cleanup();
-  });
 
   it("the upgrade-rate limit of one address holds over three processes (sync upgrades and live handshakes), not three times over", async () => {
     const t0 = performance.now();

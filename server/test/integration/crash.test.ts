@@ -100,9 +100,11 @@ async function verifyAfterRestart(dataDir: string, mustHave: readonly string[], 
   }
 }
 
-describe("crash safety with real processes", () => {
+// The tests run concurrently, each on its own data directory and server process: most of their time is
+// process starts and the restarts after a kill, which overlap.
+describe.concurrent("crash safety with real processes", () => {
   for (let seed = FIRST_SEED; seed < FIRST_SEED + RUNS; seed++) {
-    it(`server SIGKILL at a random moment loses no confirmed edit (seed ${seed})`, async () => {
+    it(`server SIGKILL at a random moment loses no confirmed edit (seed ${seed})`, async ({ expect }) => {
       const random = mulberry32(seed);
       const data = await buildDataDir([RECORD]);
       try {
@@ -149,7 +151,9 @@ describe("crash safety with real processes", () => {
     });
   }
 
-  it("the persist worker SIGKILLed mid-flush is restarted and the rows end equal to the document", async () => {
+  it("the persist worker SIGKILLed mid-flush is restarted and the rows end equal to the document", async ({
+    expect,
+  }) => {
     const data = await buildDataDir([RECORD]);
     try {
       const marker = path.join(data.root, "persist-killed");

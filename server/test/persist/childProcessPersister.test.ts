@@ -23,24 +23,31 @@ function alive(pid: number): boolean {
   }
 }
 
-describe("ChildProcessPersister", () => {
-  let s: ServerSide;
+/**
+ * A test's own server side and the persisters it makes on it, closed when the test finishes: each test has
+ * its own, so they run concurrently (most of their time is worker processes starting).
+ */
+async function fixture(onTestFinished: (fn: () => Promise<void>) => void): Promise<{
+  s: ServerSide;
+  make: (options?: Partial<ChildProcessPersisterOptions>) => ChildProcessPersister;
+}> {
+  const s = await serverSide();
   const persisters: ChildProcessPersister[] = [];
+  onTestFinished(async () => {
+    for (const p of persisters.splice(0)) await p.close();
+    await s.close();
+  });
   const make = (options: Partial<ChildProcessPersisterOptions> = {}) => {
     const p = new ChildProcessPersister({ dataDir: s.dataDir, workerStderr: "ignore", ...options });
     persisters.push(p);
     return p;
   };
+  return { s, make };
+}
 
-  beforeEach(async () => {
-    s = await serverSide();
-  });
-  afterEach(async () => {
-    for (const p of persisters.splice(0)) await p.close();
-    await s.close();
-  });
-
-  it("flushes through the real worker process", async () => {
+describe.concurrent("ChildProcessPersister", () => {
+  it("flushes through the real worker process", async ({ expect, onTestFinished }) => {
+    const { s, make } = await fixture(onTestFinished);
     const loaded = await s.edit((ctx) => {
       relabel(ctx, alice, "e1", "truck");
       updateRow(ctx, alice, "bboxes", "b1", { coords: [0.3, 0.3, 0.1, 0.1] });
@@ -52,7 +59,8 @@ describe("ChildProcessPersister", () => {
     expect(await persister.flush(s.key)).toEqual({ upTo: 2, rowsWritten: 0, rowsDeleted: 0, statusChanged: false });
   });
 
-  it("a failed persist rejects that flush with the worker's reason", async () => {
+  it("a failed persist rejects that flush with the worker's reason", async ({ expect, onTestFinished }) => {
+    const { make } = await fixture(onTestFinished);
     const persister = make();
     const err = await persister.flush({ datasetId: "ds", recordId: "r2" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PersistError);
@@ -60,7 +68,8 @@ describe("ChildProcessPersister", () => {
     expect((err as PersistError).message).toMatch(/no snapshot/);
   });
 
-  it("restarts a worker killed while idle; the next flush completes", async () => {
+  it("restarts a worker killed while idle; the next flush completes", async ({ expect, onTestFinished }) => {
+    const { s, make } = await fixture(onTestFinished);
     await s.edit((ctx) => relabel(ctx, alice, "e1", "truck"));
     const persister = make();
     await persister.whenReady();
@@ -71,7 +80,11 @@ describe("ChildProcessPersister", () => {
     expect(persister.pid).not.toBe(first);
   });
 
-  it("a worker killed in the middle of a flush is restarted and the pending flush completes", async () => {
+  it("a worker killed in the middle of a flush is restarted and the pending flush completes", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { s, make } = await fixture(onTestFinished);
     const loaded = await s.edit((ctx) => {
       relabel(ctx, alice, "e1", "truck");
       relabel(ctx, alice, "e2", "cyclist");
@@ -89,7 +102,11 @@ describe("ChildProcessPersister", () => {
     expect(canonicalRows(await readRecordRows(s.dataset, "r1"))).toBe(canonicalRows(rowsOfDoc(loaded.doc)));
   });
 
-  it("a flush that kills every worker fails after maxAttempts instead of hanging", async () => {
+  it("a flush that kills every worker fails after maxAttempts instead of hanging", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { s, make } = await fixture(onTestFinished);
     await s.edit((ctx) => relabel(ctx, alice, "e1", "truck"));
     const persister = make({ env: { TESSERA_TEST_PERSIST_KILL_AT_STEP: "1" }, maxAttempts: 2 });
     const err = await persister.flush(s.key).catch((e: unknown) => e);
@@ -97,7 +114,8 @@ describe("ChildProcessPersister", () => {
     expect((err as PersistError).reason).toBe("worker_crashed");
   });
 
-  it("a worker that cannot start fails pending flushes as unavailable", async () => {
+  it("a worker that cannot start fails pending flushes as unavailable", async ({ expect, onTestFinished }) => {
+    const { s, make } = await fixture(onTestFinished);
     const entry = path.join(s.dataDir, "broken-worker.ts");
     await fs.writeFile(entry, 'throw new Error("cannot start");\n');
     const persister = make({ workerEntry: entry, maxStartFailures: 3, restartDelayMs: () => 0 });
@@ -106,7 +124,8 @@ describe("ChildProcessPersister", () => {
     expect((err as PersistError).reason).toBe("unavailable");
   });
 
-  it("close stops the worker; later flushes are refused", async () => {
+  it("close stops the worker; later flushes are refused", async ({ expect, onTestFinished }) => {
+    const { s, make } = await fixture(onTestFinished);
     const persister = make();
     await persister.whenReady();
     const pid = persister.pid!;

@@ -1,7 +1,7 @@
 import { withCustom } from "@tessera/shared-crdt";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { canonicalRows, readRecordRows } from "@tessera/storage";
 import {
   clientOrigin,
@@ -19,27 +19,34 @@ import { serverSide, shuffled, startWorker, type ServerSide, type WorkerUnderTes
 
 const alice = clientOrigin("alice");
 
-describe("persist worker process", () => {
-  let s: ServerSide;
+/**
+ * A test's own server side and the workers it starts on it, all ended when the test finishes: each test has
+ * its own, so they run concurrently (most of their time is worker processes starting).
+ */
+async function fixture(onTestFinished: (fn: () => Promise<void>) => void): Promise<{
+  s: ServerSide;
+  start: (env?: Record<string, string>) => WorkerUnderTest;
+}> {
+  const s = await serverSide();
   const workers: WorkerUnderTest[] = [];
-  const start = (env: Record<string, string> = {}) => {
-    const w = startWorker(s.dataDir, env);
-    workers.push(w);
-    return w;
-  };
-
-  beforeEach(async () => {
-    s = await serverSide();
-  });
-  afterEach(async () => {
+  onTestFinished(async () => {
     for (const w of workers.splice(0)) {
       if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
       await w.exited;
     }
     await s.close();
   });
+  const start = (env: Record<string, string> = {}) => {
+    const w = startWorker(s.dataDir, env);
+    workers.push(w);
+    return w;
+  };
+  return { s, start };
+}
 
-  it("answers ready, then flushes a record's log into its rows over IPC", async () => {
+describe.concurrent("persist worker process", () => {
+  it("answers ready, then flushes a record's log into its rows over IPC", async ({ expect, onTestFinished }) => {
+    const { s, start } = await fixture(onTestFinished);
     const loaded = await s.edit((ctx) => {
       relabel(ctx, alice, "e1", "truck");
       updateRow(ctx, alice, "bboxes", "b2", { coords: [0.4, 0.4, 0.1, 0.1] });
@@ -63,7 +70,11 @@ describe("persist worker process", () => {
     expect((await s.log.read(s.key)).map((e) => e.pos)).toEqual([1, 2]);
   });
 
-  it("replies failed for an unknown dataset or a record never loaded, ignores malformed messages, and keeps serving", async () => {
+  it("replies failed for an unknown dataset or a record never loaded, ignores malformed messages, and keeps serving", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { s, start } = await fixture(onTestFinished);
     const w = start();
     await w.reply((r) => r.type === "ready");
     w.send({ type: "flush", id: "not a number" });
@@ -78,7 +89,11 @@ describe("persist worker process", () => {
     expect(await w.reply((r) => r.type === "flushed" && r.id === 3)).toMatchObject({ upTo: 1 });
   });
 
-  it("stops cleanly on a shutdown message, finishing the flush it was given first", async () => {
+  it("stops cleanly on a shutdown message, finishing the flush it was given first", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { s, start } = await fixture(onTestFinished);
     await s.edit((ctx) => relabel(ctx, alice, "e1", "truck"));
     const w = start();
     await w.reply((r) => r.type === "ready");
@@ -89,7 +104,8 @@ describe("persist worker process", () => {
     expect((await s.dataset.get("entities", "e1"))?.category).toBe("truck");
   });
 
-  it("stops when its IPC channel closes (the server went away)", async () => {
+  it("stops when its IPC channel closes (the server went away)", async ({ expect, onTestFinished }) => {
+    const { start } = await fixture(onTestFinished);
     const w = start();
     await w.reply((r) => r.type === "ready");
     w.child.disconnect();
@@ -112,7 +128,11 @@ describe("persist worker process", () => {
     const points = shuffled([1, 2, 3, 4, 5, 6, 7, 8], seed).slice(0, 5);
 
     for (const killAt of points) {
-      it(`killed before step ${killAt} (seed ${seed}): nothing lost, rows equal the document`, async () => {
+      it(`killed before step ${killAt} (seed ${seed}): nothing lost, rows equal the document`, async ({
+        expect,
+        onTestFinished,
+      }) => {
+        const { s, start } = await fixture(onTestFinished);
         await s.edit(scenario);
         const doomed = start({ TESSERA_TEST_PERSIST_KILL_AT_STEP: String(killAt) });
         await doomed.reply((r) => r.type === "ready");
