@@ -52,7 +52,8 @@ afterAll(async () => {
 
 describe("help and usage errors", () => {
   it("prints the usage with --help (exit 0)", async () => {
-    const r = await tessera(["--help"]);
+    // As `npx tessera` starts it: the launcher adds the dist condition to its own resolution.
+    const r = await tessera(["--help"], { plainLauncher: true });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: tessera [options] [command]");
     for (const cmd of ["init <DATA_DIR>", "data", "server"]) expect(r.stdout).toContain(cmd);
@@ -69,7 +70,8 @@ describe("help and usage errors", () => {
       expect(imp.stdout).toContain(opt);
   });
 
-  it.each([
+  // Independent runs of the CLI: they start together.
+  it.concurrent.for([
     [["data", "import", "only-one-arg"], "missing required argument 'SOURCE'"],
     [["data", "import", "a", "b", "--mode", "bogus"], "Allowed choices are create, overwrite, add"],
     [
@@ -80,7 +82,7 @@ describe("help and usage errors", () => {
     [["server", "run", "d", "--port", "http"], "expected a port number"],
     [["data", "export", "d", "ds", "out"], "required option '--format <format>' not specified"],
     [["data", "import", "a", "b", "extra"], "too many arguments"],
-  ])("exits 2 on %j", async (args, message) => {
+  ] as const)("exits 2 on %j", async ([args, message], { expect }) => {
     const r = await tessera(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);

@@ -142,7 +142,8 @@ describe("one composition root", () => {
   it("tessera server run honours TESSERA_CORS_ORIGINS (only server/src/main.ts read it)", async () => {
     const dataDir = path.join(work, "cors");
     const env = { ...process.env, TESSERA_AUTH: "off", TESSERA_CORS_ORIGINS: ` ${DEV_ORIGIN} , ` };
-    const server = launch([BIN, "server", "run", dataDir, "--port", "0"], env);
+    // With the dist condition, as npm start and the Procfile run it (cli.test.ts runs the plain launcher).
+    const server = launch(["--conditions=tessera-dist", BIN, "server", "run", dataDir, "--port", "0"], env);
     try {
       const url = await until(
         "the server to listen",

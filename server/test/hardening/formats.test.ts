@@ -87,6 +87,11 @@ beforeAll(async () => {
   await ds.add("records", [{ id: "r1", split: "train", score: 0.5 }]);
   await ds.optimize(); // BTREE on records.id, as after an import
   await library.close();
+  // The dataset Pixano built sits next to it: one server serves both.
+  if (HAVE_FIXTURES)
+    await fs.cp(path.join(FIXTURES, "library", "image_det"), path.join(dataDir, "library", "image_det"), {
+      recursive: true,
+    });
 });
 
 afterAll(async () => {
@@ -147,35 +152,25 @@ describe("/filters reports indexed columns", () => {
   it.skipIf(!HAVE_FIXTURES)(
     "matches Pixano's indexed flags on a dataset Pixano built (BTREE id, BITMAP split/status)",
     async () => {
-      const fixtureData = path.join(work, "fixture-data");
-      await fs.mkdir(path.join(fixtureData, "library"), { recursive: true });
-      await fs.cp(path.join(FIXTURES, "library", "image_det"), path.join(fixtureData, "library", "image_det"), {
-        recursive: true,
-      });
       const capture = JSON.parse(
         await fs.readFile(path.join(FIXTURES, "reference", "api", "filters.json"), "utf8"),
       ) as {
         body: { columns: { name: string; indexed: boolean }[] };
       };
       const fixtureInfo = JSON.parse(
-        await fs.readFile(path.join(fixtureData, "library", "image_det", "info.json"), "utf8"),
+        await fs.readFile(path.join(dataDir, "library", "image_det", "info.json"), "utf8"),
       ) as { id: string };
-      const s = await spawnServer(fixtureData);
-      try {
-        const body = (await (await fetch(`${s.url}/datasets/${fixtureInfo.id}/filters`)).json()) as {
-          columns: { name: string; indexed: boolean }[];
-        };
-        const flags = (b: { columns: { name: string; indexed: boolean }[] }) =>
-          b.columns.map((c) => [c.name, c.indexed]);
-        expect(flags(body)).toEqual(flags(capture.body));
-        expect(flags(body).filter(([, i]) => i)).toEqual([
-          ["id", true],
-          ["split", true],
-          ["status", true],
-        ]);
-      } finally {
-        await s.kill("SIGTERM");
-      }
+      const s = await serve();
+      const body = (await (await fetch(`${s.url}/datasets/${fixtureInfo.id}/filters`)).json()) as {
+        columns: { name: string; indexed: boolean }[];
+      };
+      const flags = (b: { columns: { name: string; indexed: boolean }[] }) => b.columns.map((c) => [c.name, c.indexed]);
+      expect(flags(body)).toEqual(flags(capture.body));
+      expect(flags(body).filter(([, i]) => i)).toEqual([
+        ["id", true],
+        ["split", true],
+        ["status", true],
+      ]);
     },
   );
 });

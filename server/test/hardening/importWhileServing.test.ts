@@ -17,6 +17,7 @@ import {
 } from "@tessera/shared-crdt";
 import { getJson, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
 import { writeUnflushedEdits } from "./unflushedLogs.js";
+import { pollServer } from "./pollServer.js";
 import { ROOT, runTessera as tessera } from "../support/cli.js";
 
 /**
@@ -106,7 +107,7 @@ describe("data import while a server serves the dataset", () => {
     expect(after.map((d) => d.id)).toEqual([datasetId]);
     const second = edit();
     await waitFor(() => client!.confirmed() >= 3, "the next live edit confirmed");
-    await waitFor(
+    await pollServer(
       async () => {
         const ids = await entityIds(server!.url, datasetId, recordId);
         return ids.includes(first) && ids.includes(second);
@@ -159,7 +160,7 @@ describe("data import while a server serves the dataset", () => {
     server = await spawnServer(dataDir);
     const url = server.url;
     const entity = edits.get(recordId)!.entities[0]!;
-    await waitFor(
+    await pollServer(
       async () => (await entityIds(url, datasetId, recordId)).includes(entity),
       "start-up recovery to fold the edit",
       30_000,

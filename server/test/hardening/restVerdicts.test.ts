@@ -8,6 +8,7 @@ import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../integration/support.js";
+import { pollServer } from "./pollServer.js";
 import { spawnServer, type ServerProcess } from "./httpSupport.js";
 
 /**
@@ -163,7 +164,7 @@ describe.skipIf(!present)("R-PIXANO: rows REST wrote as leniently as Pixano live
         entity.set("category", "edited-live");
       });
       // The persist worker writes table by table: wait until both rows are folded in.
-      await waitFor(async () => {
+      await pollServer(async () => {
         const e = await send(`${server!.url}/datasets/${dataset}/entities/rl-ent-parent-other`, "GET", undefined);
         const b = await send(`${server!.url}/datasets/${dataset}/bboxes/rl-bbox-reversed`, "GET", undefined);
         return (

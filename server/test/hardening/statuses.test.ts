@@ -18,6 +18,7 @@ import {
 } from "@tessera/shared-crdt";
 import { ADMIN, bearer, call, jsonInit, percentile, seedUsers, tokenFor, type Reply } from "../auth/support.js";
 import { buildDataDir, DS, liveClient, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
+import { pollServer } from "./pollServer.js";
 
 /**
  * Hardening II items 13–14 against a real server process: statuses outside the four workflow
@@ -365,11 +366,11 @@ describe("statuses in the single-user mode (TESSERA_AUTH=off)", () => {
       await waitFor(() => editor.confirmed() >= 1, "edit confirmed");
       expect(editor.rejected).toEqual([]);
       // Folded into the rows by the persist worker: the entity is there, the status as Pixano left it.
-      await waitFor(
+      await pollServer(
         async () => (await call(`${server.url}/datasets/${DS}/entities/al-1`)).status === 200,
         "entity persisted",
       );
-      await waitFor(
+      await pollServer(
         async () => (await call(`${server.url}/datasets/${DS}/bboxes/al-2`)).status === 200,
         "box persisted",
       );

@@ -19,13 +19,19 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `tessera ARGS` from the repository root; `stdin` is written then closed (nothing by default). */
+/**
+ * Runs `tessera ARGS` from the repository root; `stdin` is written then closed (nothing by default).
+ * Started as `npm start` and the Procfile start it, `node --conditions=tessera-dist bin/tessera.mjs`:
+ * without the condition the launcher resolves every module through a resolve hook, which costs
+ * seconds per run. `plainLauncher` starts it as `npx tessera` does, without the condition.
+ */
 export function runTessera(
   args: readonly string[],
-  options: { readonly stdin?: string; readonly env?: NodeJS.ProcessEnv } = {},
+  options: { readonly stdin?: string; readonly env?: NodeJS.ProcessEnv; readonly plainLauncher?: boolean } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const launch = options.plainLauncher === true ? [BIN] : ["--conditions=tessera-dist", BIN];
+    const child = spawn(process.execPath, [...launch, ...args], {
       cwd: ROOT,
       env: options.env ?? process.env,
       stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
