@@ -32,8 +32,8 @@ const SCENARIO_OPTIONS = {
   render: [],
   attacks: ["updates", "entries", "junk-mb", "posts", "phase-timeout-s"],
   inference: ["images", "clicks", "clickers", "edits", "click-hz", "model-dir"],
-  preannotate: ["records", "edits", "threshold", "model-dir", "image"],
-  track: ["frames", "edits"],
+  preannotate: ["records", "edits", "edit-every", "threshold", "model-dir", "image"],
+  track: ["frames", "edits", "edit-every"],
   cluster: ["processes", "clients", "rate", "awareness-hz", "records", "record-rate", "duration", "warmup-s"],
 } as const satisfies Record<string, readonly string[]>;
 

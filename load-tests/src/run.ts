@@ -58,8 +58,8 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   render  (runs client/bench/run.mjs)
   attacks --updates N --entries N --junk-mb N --posts N --phase-timeout-s S
   inference --images N --clicks N --clickers N --edits N --click-hz N --model-dir DIR
-  preannotate --records N --edits N --threshold T --model-dir DIR --image FILE.png
-  track --frames N --edits N
+  preannotate --records N --edits N --edit-every MS --threshold T --model-dir DIR --image FILE.png
+  track --frames N --edits N --edit-every MS
   cluster --processes 1,2,3 --clients N --rate N --awareness-hz N --records N --record-rate N --duration S --warmup-s S`;
 
 function machine() {

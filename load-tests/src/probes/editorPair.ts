@@ -8,6 +8,11 @@ import { nowMs, pollUntil } from "../clock.js";
 export interface EditorPair {
   /** Adds an entity on the writer and resolves, in ms, once the reader's document holds it. */
   roundTrip(): Promise<number>;
+  /**
+   * `count` round trips, one starting every `everyMs` (0: back to back, the worst case; a team of
+   * people makes a few edits a second each), resolving with their latencies.
+   */
+  series(count: number, everyMs: number): Promise<number[]>;
   destroy(): void;
 }
 
@@ -37,7 +42,17 @@ export async function editorPair(
     throw new Error("the legitimate editors did not sync");
   }
   let n = 0;
-  return {
+  const pair: EditorPair = {
+    async series(count, everyMs) {
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const start = nowMs();
+        out.push(await pair.roundTrip());
+        const left = start + everyMs - nowMs();
+        if (left > 0) await new Promise<void>((resolve) => setTimeout(resolve, left));
+      }
+      return out;
+    },
     async roundTrip() {
       const id = `edit-${Date.now()}-${n++}`;
       const t0 = nowMs();
@@ -61,4 +76,5 @@ export async function editorPair(
     },
     destroy,
   };
+  return pair;
 }

@@ -24,6 +24,8 @@ import { readPng } from "../gen/pngRead.js";
  * `--model-dir DIR` runs a model folder of your own instead (a `detection` manifest, e.g. the real
  * detector `scripts/fetch-real-model.mjs` writes), `--image FILE.png` puts that photo in every
  * record instead of the red square, `--threshold T` sets the jobs' score threshold (default 0.5).
+ * `--edit-every MS` starts one edit every MS ms (default 0: back to back, the worst case — the job
+ * is then paced hardest; a team makes a few edits a second per person).
  */
 const DATASET = "bench_preann";
 const EDITED = "edited";
@@ -168,6 +170,8 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
   const params = {
     records: numberOption(ctx.args, "--records", ctx.full ? 1000 : 200),
     edits: numberOption(ctx.args, "--edits", ctx.full ? 400 : 160),
+    /** One edit starts every this many ms (0: back to back). */
+    editEveryMs: numberOption(ctx.args, "--edit-every", 0),
     threshold: ctx.args.includes("--threshold") ? Number(ctx.args[ctx.args.indexOf("--threshold") + 1]) : 0.5,
     modelDir: text("--model-dir"),
     image: text("--image"),
@@ -195,10 +199,10 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
     try {
       for (let round = 0; round < ROUNDS; round++) {
         ctx.log(`preannotate: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a job runs`);
-        for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
+        idle.push(...(await pair.series(perWindow, params.editEveryMs)));
         const job = await startJob(server, jobOptions);
         await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, POLL_MS);
-        for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
+        loaded.push(...(await pair.series(perWindow, params.editEveryMs)));
         const during = await getJob(server, job.job_id);
         if (during.progress.final) ctx.log("preannotate: the job ended before the loaded window did (use --records)");
         await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate/jobs/${job.job_id}/cancel`, {

@@ -22,7 +22,7 @@ import { rgbPng } from "../gen/png.js";
  * window running a new run over every frame). Pass mark: loaded p50, p95 and p99 ≤ 1.2 × idle. Also
  * the server process's CPU time per second in both windows and, from their difference, the
  * server CPU a tracked frame costs (what a run takes from the editors' event loop, whatever else
- * the machine runs).
+ * the machine runs). `--edit-every MS` starts one edit every MS ms (default 0: back to back).
  */
 const DATASET = "bench_track";
 const VIDEO = "video";
@@ -182,6 +182,8 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
   const params = {
     frames: numberOption(ctx.args, "--frames", ctx.full ? 600 : 200),
     edits: numberOption(ctx.args, "--edits", ctx.full ? 400 : 160),
+    /** One edit starts every this many ms (0: back to back). */
+    editEveryMs: numberOption(ctx.args, "--edit-every", 0),
   };
   const data = await createDataset(params.frames);
   const server = await startTessera({ dataDir: data.dataDir });
@@ -208,7 +210,7 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
         ctx.log(`track: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a run goes on`);
         let c0 = cpuSeconds(server.pid);
         let t0 = nowMs();
-        for (let i = 0; i < perWindow; i++) idle.push(await pair.roundTrip());
+        idle.push(...(await pair.series(perWindow, params.editEveryMs)));
         cpu.idle += cpuSeconds(server.pid) - c0;
         cpu.idleWall += (nowMs() - t0) / 1000;
         const run = await startRun(server, params.frames - 1);
@@ -217,7 +219,7 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
         const before = (await getRun(server, run.job_id)).progress.done;
         c0 = cpuSeconds(server.pid);
         t0 = nowMs();
-        for (let i = 0; i < perWindow; i++) loaded.push(await pair.roundTrip());
+        loaded.push(...(await pair.series(perWindow, params.editEveryMs)));
         cpu.loaded += cpuSeconds(server.pid) - c0;
         cpu.loadedWall += (nowMs() - t0) / 1000;
         const during = await getRun(server, run.job_id);

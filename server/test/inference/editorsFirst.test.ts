@@ -113,7 +113,7 @@ describe("a job's writes are paced while people edit", () => {
     expect([...p.rests, ...q.rests]).toEqual([]);
   });
 
-  it("while people edit, a batch rests nine times the event loop's busy time since the previous one (at most 2 s); nobody editing: none", async () => {
+  it("while people edit, a batch rests 29 times the event loop's busy time since the previous one (at most 2 s); nobody editing: none", async () => {
     let now = 10_000;
     let busy = 0;
     let last = now;
@@ -132,13 +132,13 @@ describe("a job's writes are paced while people edit", () => {
     busy += 12; // the batch's reads, loads and writes, and what ran beside them
     now += 40;
     last = now - 10;
-    expect(await pacing.beforeBatch()).toBe(108);
+    expect(await pacing.beforeBatch()).toBe(348);
     busy += 500;
     expect(await pacing.beforeBatch()).toBe(2000);
     busy += 12;
     now += 5_000; // nobody edited for 5 s
     expect(await pacing.beforeBatch()).toBe(0);
-    expect(rests).toEqual([108, 2000]);
+    expect(rests).toEqual([348, 2000]);
   });
 
   it("a client frame pushed into an intake marks editors active", () => {

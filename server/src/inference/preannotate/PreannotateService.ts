@@ -53,6 +53,20 @@ const DEFAULT_BATCH = 8;
 /** Jobs a dataset may run at once; more wait (`pending`). */
 const RUNNING_PER_SERVER = 1;
 
+/** Runs its tasks one at a time, in order (a failed task does not stop the next). */
+class SerialLane {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
 export class PreannotateError extends Error {
   override name = "PreannotateError";
   constructor(
@@ -88,6 +102,7 @@ export class PreannotateService {
   private readonly waiting: Array<() => void> = [];
   private readonly logger: Logger;
   private lastEmit = new Map<string, number>();
+  private readonly decoding = new SerialLane();
   private closed = false;
 
   private constructor(
@@ -325,12 +340,17 @@ export class PreannotateService {
       let view = row;
       let image: Awaited<ReturnType<InferenceService["resizedBytes"]>>;
       try {
-        const bytes = await inference.sourceBytes(row.id, uri, raw);
-        if (row.size[0] === 0) {
-          const { width, height } = await inference.imageSize(row.id, bytes);
-          view = { ...row, size: [height, width] };
-        }
-        image = await inference.resizedBytes(view, bytes, spec.inputSize);
+        // One image decodes at a time: decoding runs on the server's thread pool at the editors'
+        // priority, and a batch's images decoded all at once would take both cores from them.
+        ({ view, image } = await this.decoding.run(async () => {
+          const bytes = await inference.sourceBytes(row.id, uri, raw);
+          let sized = row;
+          if (row.size[0] === 0) {
+            const { width, height } = await inference.imageSize(row.id, bytes);
+            sized = { ...row, size: [height, width] };
+          }
+          return { view: sized, image: await inference.resizedBytes(sized, bytes, spec.inputSize) };
+        }));
       } catch (err) {
         // A view whose image is missing or undecodable is skipped (counted, logged); the job goes on.
         if (!(err instanceof InferenceError) || err.reason !== "bad_image") throw err;

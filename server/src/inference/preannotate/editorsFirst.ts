@@ -40,7 +40,7 @@ export interface JobPacingOptions extends EditorsFirstOptions {
   readonly rest?: (ms: number) => Promise<unknown>;
   /** The event loop's busy time so far, ms (default: `performance.eventLoopUtilization().active`). */
   readonly loopBusy?: () => number;
-  /** While editors are active a batch rests this many times the loop's busy time during the previous one (default 9: ≤ 1/10 of the thread). */
+  /** While editors are active a batch rests this many times the loop's busy time during the previous one (default 29: ≤ 1/30 of the thread). */
   readonly batchRestFactor?: number;
   /** The longest rest before one batch (default 2 s). */
   readonly maxBatchRestMs?: number;
@@ -91,7 +91,7 @@ export class JobPacing {
     let rested = 0;
     if (this.batchBusyAt !== null && this.editorsActive()) {
       const spent = busy() - this.batchBusyAt;
-      rested = Math.min(this.options.maxBatchRestMs ?? 2000, spent * (this.options.batchRestFactor ?? 9));
+      rested = Math.min(this.options.maxBatchRestMs ?? 2000, spent * (this.options.batchRestFactor ?? 29));
       if (rested > 0) await (this.options.rest ?? after)(rested);
     }
     this.batchBusyAt = busy();
