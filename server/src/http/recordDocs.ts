@@ -65,7 +65,7 @@ export interface RecordDocsPort {
   deleteRecords<T>(datasetId: string, recordIds: readonly string[], deleteRows: () => Promise<T>): Promise<T>;
 }
 
-export interface EditManyOptions {
+interface EditManyOptions {
   readonly fold?: boolean;
   /** Awaited before each record's write, once its document is loaded; false: write no more. */
   readonly beforeEach?: (recordId: string) => Promise<boolean>;
