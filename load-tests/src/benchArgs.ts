@@ -34,6 +34,7 @@ const SCENARIO_OPTIONS = {
   inference: ["images", "clicks", "clickers", "edits", "click-hz", "model-dir"],
   preannotate: ["records", "edits", "edit-every", "threshold", "model-dir", "image"],
   track: ["frames", "edits", "edit-every"],
+  embed: ["records", "edits", "edit-every"],
   cluster: ["processes", "clients", "rate", "awareness-hz", "records", "record-rate", "duration", "warmup-s"],
 } as const satisfies Record<string, readonly string[]>;
 

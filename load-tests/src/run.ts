@@ -14,6 +14,7 @@ import { runFanout } from "./scenarios/fanout.js";
 import { runInference } from "./scenarios/inference.js";
 import { runPreannotate } from "./scenarios/preannotate.js";
 import { runTrack } from "./scenarios/track.js";
+import { runEmbed } from "./scenarios/embed.js";
 import { runImport } from "./scenarios/importScenario.js";
 import { runJoin } from "./scenarios/join.js";
 import { runPersist } from "./scenarios/persist.js";
@@ -43,6 +44,7 @@ const SCENARIOS: Record<ScenarioName, (ctx: ScenarioContext) => Promise<Scenario
   inference: runInference,
   preannotate: runPreannotate,
   track: runTrack,
+  embed: runEmbed,
   cluster: runCluster,
 };
 
@@ -60,6 +62,7 @@ const USAGE = `usage: npm run bench -- <${Object.keys(SCENARIOS).join("|")}|all>
   inference --images N --clicks N --clickers N --edits N --click-hz N --model-dir DIR
   preannotate --records N --edits N --edit-every MS --threshold T --model-dir DIR --image FILE.png
   track --frames N --edits N --edit-every MS
+  embed --records N --edits N --edit-every MS
   cluster --processes 1,2,3 --clients N --rate N --awareness-hz N --records N --record-rate N --duration S --warmup-s S`;
 
 function machine() {

@@ -69,6 +69,7 @@ describe("bench CLI options (util.parseArgs, strict)", () => {
       "inference",
       "preannotate",
       "track",
+      "embed",
       "cluster",
     ]);
   });

@@ -9,6 +9,7 @@ import { repoRoot, startTessera } from "../servers/tessera.js";
 import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair, type EditorPair } from "../probes/editorPair.js";
+import { jobWindows, type JobWindows } from "./jobWindows.js";
 import { rgbPng } from "../gen/png.js";
 import { readPng } from "../gen/pngRead.js";
 
@@ -193,27 +194,30 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
     const throughput = params.records / seconds;
     const perWindow = Math.max(10, Math.round(params.edits / ROUNDS));
     const pair = await editors(server);
-    const idle: number[] = [];
-    const loaded: number[] = [];
-    let jobRecordsDuring = 0;
+    let windows: JobWindows;
     try {
-      for (let round = 0; round < ROUNDS; round++) {
-        ctx.log(`preannotate: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a job runs`);
-        idle.push(...(await pair.series(perWindow, params.editEveryMs)));
-        const job = await startJob(server, jobOptions);
-        await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, POLL_MS);
-        loaded.push(...(await pair.series(perWindow, params.editEveryMs)));
-        const during = await getJob(server, job.job_id);
-        if (during.progress.final) ctx.log("preannotate: the job ended before the loaded window did (use --records)");
-        await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate/jobs/${job.job_id}/cancel`, {
-          method: "POST",
-        });
-        const end = await untilEnded(server, job.job_id);
-        jobRecordsDuring += end.progress.done;
-      }
+      windows = await jobWindows({
+        pair,
+        rounds: ROUNDS,
+        perWindow,
+        everyMs: params.editEveryMs,
+        log: (m) => ctx.log(`preannotate: ${m}`),
+        while: "a job runs",
+        start: async () => {
+          const job = await startJob(server, jobOptions);
+          await pollUntil(async () => (await getJob(server, job.job_id)).status === "running", 30_000, POLL_MS);
+          return job.job_id;
+        },
+        ended: async (id) => (await getJob(server, id)).progress.final,
+        stop: async (id) => {
+          await fetch(`${server.url}/inference/datasets/${DATASET}/preannotate/jobs/${id}/cancel`, { method: "POST" });
+          return (await untilEnded(server, id)).progress.done;
+        },
+      });
     } finally {
       pair.destroy();
     }
+    const { idle, loaded, itemsDuring: jobRecordsDuring } = windows;
     const idleS = summarize(idle);
     const loadedS = summarize(loaded);
     const ratioP50 = loadedS.p50 / idleS.p50;

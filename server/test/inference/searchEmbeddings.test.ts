@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson, spawnServer, waitFor, type ServerProcess } from "../integration/support.js";
@@ -90,6 +90,12 @@ describe("semantic search with the tiny CLIP pair", () => {
       await readFile(path.join(built.dataDir, "library", "search_ds", "embeddings.json"), "utf8"),
     );
     expect(sidecar).toMatchObject({ table: "embeddings", model_id: "tiny-clip", dim: 12, metric: "cosine" });
+    // The job writes its vectors in few commits (up to 256 at a time, or every 10 s), not one per
+    // batch of 8: one data file for these views (two if the first write was due by time on a slow
+    // machine), where a write per batch left one per 8 views (4 here) for every search to open.
+    expect(n).toBeGreaterThan(24);
+    const data = path.join(built.dataDir, "library", "search_ds", "db", "embeddings.lance", "data");
+    expect((await readdir(data)).filter((f) => f.endsWith(".lance")).length).toBeLessThanOrEqual(2);
   });
 
   it("more like this: the planted near-duplicate (re-encoded JPEG, noise, other size) ranks first after the record itself", async () => {

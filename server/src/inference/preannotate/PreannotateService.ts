@@ -10,7 +10,7 @@ import type { InferenceService } from "../InferenceService.js";
 import { squareInputSize } from "../manifest.js";
 import type { RegisteredModel } from "../registry.js";
 import { JobFile } from "./jobFile.js";
-import { JobPacing } from "./editorsFirst.js";
+import { JobPacing } from "../jobPacing.js";
 import { writeDetections, type ViewDetections } from "./proposals.js";
 import { imageViewsOf, type JobView } from "./batchViews.js";
 

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn, setTimeout as after } from "node:timers/promises";
-import { lastClientFrameTime, queuedClientFrames } from "../../sync/IntakeQueue.js";
+import { lastClientFrameTime, queuedClientFrames } from "../sync/IntakeQueue.js";
 
 /** The longest a job record waits for editors' queued frames (the job keeps moving under a flood). */
 export const EDITORS_FIRST_MAX_WAIT_MS = 50;

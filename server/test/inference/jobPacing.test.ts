@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { editorsFirst, EDITORS_FIRST_MAX_WAIT_MS, JobPacing } from "../../src/inference/preannotate/editorsFirst.js";
+import { editorsFirst, EDITORS_FIRST_MAX_WAIT_MS, JobPacing } from "../../src/inference/jobPacing.js";
 import { systemClock } from "../../src/sync/clock.js";
 import { IntakeQueue, lastClientFrameTime, queuedClientFrames, type IntakeLimits } from "../../src/sync/IntakeQueue.js";
 
