@@ -278,10 +278,18 @@ export function addKeyframe(
     /** `view_id` when it is not `frameId` (a video file's frame: the `videos` row, `frameId` `""`). */
     viewId?: string;
     fields: NewRow<KeyframeTable>;
+    /**
+     * The id of the tracklet's keyframe in `table` on this frame (the first by id), when the caller
+     * already looked it up — null: there is none. Left out, it is looked up (a scan of the table).
+     */
+    existingId?: string | null;
   },
 ): string {
   const t = mustRead(ctx, "tracklets", input.trackletId);
-  const existing = keyframeIdAt(ctx.doc, input.table, input.trackletId, input.frameIndex);
+  const existing =
+    input.existingId !== undefined
+      ? (input.existingId ?? undefined)
+      : keyframeIdAt(ctx.doc, input.table, input.trackletId, input.frameIndex);
   const row = build(ctx, input.table, {
     ...input.fields,
     id: existing ?? ctx.newId(),

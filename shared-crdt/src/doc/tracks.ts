@@ -197,6 +197,8 @@ export function addTrackKeyframe(
     readonly table: TrackTable;
     readonly frame: FrameRef;
     readonly fields: NewRow<TrackTable>;
+    /** The track's keyframe on this frame when the caller looked it up (null: none; see `addKeyframe`). */
+    readonly existingId?: string | null;
   },
 ): string {
   const t = mustTrack(ctx, input.trackletId);
@@ -211,6 +213,7 @@ export function addTrackKeyframe(
       frameId: frameColumns(frame).frame_id,
       viewId: frame.id,
       fields: input.fields,
+      existingId: input.existingId,
     });
     if (frame.timestamp >= 0 && (before || after))
       patchRow(

@@ -166,6 +166,31 @@ describe("record document mutators (SPEC D-OPS)", () => {
     expect(b).toBe(a);
     expect(readRow(c.doc, "tracklets", t)).toMatchObject({ start_timestep: 2, end_timestep: 7 });
     expect(readRow(c.doc, "bboxes", a)?.coords).toEqual([0.2, 0.1, 0.1, 0.1]);
+    // A caller that looked the keyframe up passes its id (no scan); null says there is none.
+    const same = addKeyframe(c, me, {
+      trackletId: t,
+      table: "bboxes",
+      frameIndex: 7,
+      frameId: "f7",
+      fields: { coords: [0.3, 0.1, 0.1, 0.1] },
+      existingId: a,
+    });
+    expect(same).toBe(a);
+    expect(readRow(c.doc, "bboxes", a)?.coords).toEqual([0.3, 0.1, 0.1, 0.1]);
+    const fresh = addKeyframe(c, me, {
+      trackletId: t,
+      table: "bboxes",
+      frameIndex: 3,
+      frameId: "f3",
+      fields: { coords: [0.4, 0.1, 0.1, 0.1] },
+      existingId: null,
+    });
+    expect(fresh).not.toBe(a);
+    expect(
+      readRows(c.doc, "bboxes")
+        .map((r) => Number(r.frame_index))
+        .sort(),
+    ).toEqual([3, 7]);
   });
 
   it("D-OPS-8/9 questions take the next number, answers their question's number", () => {

@@ -3,6 +3,7 @@ import {
   addTrackKeyframe,
   cellOfMap,
   int64Number,
+  patchRow,
   randomId,
   readRow,
   restOrigin,
@@ -160,10 +161,19 @@ export function writeTrackedFrames(
     ? keyframesOn(doc, "masks", run.trackletId, on)
     : new Map<number, Record<string, unknown>>();
   const ctx = { doc, schema, recordId, newId: randomId };
-  let written = 0;
+  // The stop rules are known before writing: the frames up to the first one the run must not overwrite.
+  let count = 0;
+  let stopAt = -1;
   for (const input of frames) {
     const there = boxes.get(input.frame.index);
-    if (there && !replaceable(there, run.model)) return { written, stop: "keyframe", at: input.frame.index };
+    if (there && !replaceable(there, run.model)) {
+      stopAt = input.frame.index;
+      break;
+    }
+    count++;
+  }
+  spanFrames(doc, run.trackletId, frames.slice(0, count));
+  for (const input of frames.slice(0, count)) {
     const [h, w] = input.size;
     const [x, y, bw, bh] = input.box;
     const metadata = { confidence: input.score, job_id: run.jobId, tracker: true, review_status: "pending" };
@@ -176,6 +186,7 @@ export function writeTrackedFrames(
           trackletId: run.trackletId,
           table: "masks",
           frame: input.frame,
+          existingId: kept ? String(kept.id) : null,
           fields: {
             size: [...mask.size],
             counts: mask.counts,
@@ -190,10 +201,12 @@ export function writeTrackedFrames(
           },
         });
     }
+    const there = boxes.get(input.frame.index);
     addTrackKeyframe(ctx, restOrigin(userId), {
       trackletId: run.trackletId,
       table: "bboxes",
       frame: input.frame,
+      existingId: there ? String(there.id) : null,
       fields: {
         coords: [x / w, y / h, Math.min(1, bw / w), Math.min(1, bh / h)],
         format: "xywh",
@@ -204,7 +217,34 @@ export function writeTrackedFrames(
         source_metadata: JSON.stringify(metadata),
       },
     });
-    written++;
   }
-  return { written, stop: null, at: -1 };
+  return count < frames.length
+    ? { written: count, stop: "keyframe", at: stopAt }
+    : { written: count, stop: null, at: -1 };
+}
+
+/**
+ * Grows the track's range (timesteps, and timestamps where the frames have them) to cover `frames`
+ * once for the batch: each keyframe then lies inside it, and the tracklet row is patched once, not
+ * twice per frame.
+ */
+function spanFrames(doc: Y.Doc, trackletId: string, frames: readonly TrackedFrame[]): void {
+  const t = readRow(doc, "tracklets", trackletId);
+  if (!t || frames.length === 0) return;
+  let start = int64Number(t.start_timestep);
+  let end = int64Number(t.end_timestep);
+  const patch: Record<string, number> = {};
+  for (const { frame } of frames) {
+    if (frame.index < start) {
+      start = frame.index;
+      patch.start_timestep = frame.index;
+      if (frame.timestamp >= 0) patch.start_timestamp = frame.timestamp;
+    }
+    if (frame.index > end) {
+      end = frame.index;
+      patch.end_timestep = frame.index;
+      if (frame.timestamp >= 0) patch.end_timestamp = frame.timestamp;
+    }
+  }
+  if (Object.keys(patch).length > 0) patchRow(doc, "tracklets", trackletId, patch);
 }
