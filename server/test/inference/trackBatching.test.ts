@@ -10,6 +10,7 @@ import {
   datasetSchemaOf,
   parseDatasetInfo,
   readRows,
+  writeRowCells,
   type DocContext,
   type TrackJob,
 } from "@tessera/shared-crdt";
@@ -41,7 +42,7 @@ const FRAMES = 80;
 const at = (f: number): [number, number] => [20 + f, 30];
 const SLOW = 90_000;
 const TEST_MS = 300_000;
-const TRACKS = ["t1", "t2", "t3"] as const;
+const TRACKS = ["t1", "t2", "t3", "t4"] as const;
 
 let root: string;
 let dataDir: string;
@@ -209,6 +210,37 @@ describe("tracking runs write their frames in batches", () => {
         expect(meta.confidence).toBe(b.confidence);
         expect(b).toMatchObject({ view_id: `f${Number(b.frame_index)}`, source_name: "tiny-tracker" });
       }
+    },
+    TEST_MS,
+  );
+
+  it(
+    "while people edit, a run writes its batches in slices of at most two frames, every frame arriving once",
+    async () => {
+      const { client, batches } = await watchTrack("watch-slices", "t4");
+      // A person editing the record: an entity every 100 ms keeps the server's editors active.
+      const person = liveClient(server, "r", "person-slices", DS);
+      clients.push(person);
+      await person.synced();
+      let n = 0;
+      const edit = () =>
+        person.doc.transact(() =>
+          writeRowCells(person.doc, "entities", { id: `p-${n++}`, record_id: "r", parent_id: "", category: "x" }),
+        );
+      edit();
+      const timer = setInterval(edit, 100);
+      try {
+        const run = await startRun({ model: "tiny-tracker", tracklet_id: "t4", max_frames: 24 });
+        const final = await ended(run.job_id);
+        expect(final.progress, JSON.stringify(final)).toMatchObject({ done: 24, stopped_by: "max_frames" });
+      } finally {
+        clearInterval(timer);
+      }
+      await waitFor(() => proposalFrames(client, "t4").length === 24, "24 proposals of t4 live", SLOW);
+      expect(proposalFrames(client, "t4")).toEqual(range(1, 24));
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(24);
+      // A whole batch (≈ 5 frames at 20 frames a second) would hold the editors' event loop 5–10 ms.
+      expect(Math.max(...batches), `frames per update: ${batches.join(",")}`).toBeLessThanOrEqual(2);
     },
     TEST_MS,
   );

@@ -317,15 +317,15 @@ export class TrackService {
       /** Writes the waiting frames; "ended" when a stop rule met while writing ended the run. */
       const write = async (): Promise<"ended" | null> => {
         const w = await batch.write();
-        if (w.kind === "cancelled") {
-          finish("cancelled", "cancel", `cancelled after ${done} frames`);
-          return "ended";
-        }
         for (const t of w.frames) {
           done++;
           if (t.mask) masks++;
           frameNow = t.frame.index;
           this.progress(jobId, done, masks, t.frame.index);
+        }
+        if (w.stop === "cancelled") {
+          finish("cancelled", "cancel", `cancelled after ${done} frames`);
+          return "ended";
         }
         if (w.stop === "track_gone") {
           finish("cancelled", "track_gone", `the track was deleted after ${done} frames`);
