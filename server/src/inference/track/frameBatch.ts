@@ -40,7 +40,7 @@ export interface BatchWrite {
 }
 
 /** Frames per transaction while people edit: each slice holds the event loop ≈ 1–2 ms, not a whole batch's 5–10 ms. */
-export const ACTIVE_SLICE_FRAMES = 2;
+const ACTIVE_SLICE_FRAMES = 2;
 
 export class FrameBatch {
   private pending: TrackedFrame[] = [];
