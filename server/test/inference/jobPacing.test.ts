@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { editorsFirst, EDITORS_FIRST_MAX_WAIT_MS, JobPacing } from "../../src/inference/jobPacing.js";
+import { frameGapMs } from "../../src/inference/track/TrackService.js";
 import { systemClock } from "../../src/sync/clock.js";
 import { IntakeQueue, lastClientFrameTime, queuedClientFrames, type IntakeLimits } from "../../src/sync/IntakeQueue.js";
 
@@ -149,5 +150,14 @@ describe("a job's writes are paced while people edit", () => {
     expect(pacing.editorsActive()).toBe(true);
     expect(lastClientFrameTime()).toBeGreaterThan(Number.NEGATIVE_INFINITY);
     queue.stop();
+  });
+});
+
+describe("a tracking run's pace (SPEC INF-TRACK)", () => {
+  it("leaves at least 1000 / maxFps ms between two frames, twice that while people edit; unpaced stays unpaced", () => {
+    expect(frameGapMs(20, false)).toBe(50);
+    expect(frameGapMs(20, true)).toBe(100);
+    expect(frameGapMs(0, true)).toBe(0);
+    expect(frameGapMs(Infinity, true)).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from "../../logger.js";
 import { InferenceError } from "../InferenceError.js";
 import type { InferenceService } from "../InferenceService.js";
 import { VideoFrameService } from "../../video/videoFrameService.js";
+import { JobPacing } from "../jobPacing.js";
 import { FrameBatch } from "./frameBatch.js";
 import { framesOfTrack, type DecodedFrame, type TrackFrames } from "./frames.js";
 import { boxAt, nextFixedKeyframe, readTrack, type TrackedMask, type TrackInDoc } from "./keyframes.js";
@@ -37,7 +38,7 @@ export interface TrackServiceOptions {
   readonly onChange?: (job: TrackJob) => void;
   /**
    * At most this many frames a second per run (default {@link DEFAULT_MAX_FPS}; 0 or Infinity: no
-   * pacing). Each frame costs the event loop a document write and its relay; unpaced, a tiny model
+   * pacing), half as many while people edit. Each frame costs the event loop a document write and its relay; unpaced, a tiny model
    * tracks 50–60 frames a second and the editors' confirmations wait behind those writes.
    */
   readonly maxFramesPerSecond?: number;
@@ -66,6 +67,18 @@ const KEPT_RUNS = 200;
 const PROGRESS_EVERY_MS = 250;
 /** A person reviews proposals far slower than this; it keeps a run's share of the event loop small. */
 const DEFAULT_MAX_FPS = 20;
+/** While people edit, the gap between two frames of a run is this many times the unhurried one. */
+const ACTIVE_GAP_FACTOR = 2;
+
+/**
+ * The least time between the starts of two frames of a run paced at `maxFps` (0 or Infinity: no
+ * pacing); while people edit, twice as long — a run's decodes, worker steps and writes share the
+ * machine's cores with the editors' event loop, and a person reviews proposals far slower anyway.
+ */
+export function frameGapMs(maxFps: number, editorsActive: boolean): number {
+  if (!(maxFps > 0) || !Number.isFinite(maxFps)) return 0;
+  return (1000 / maxFps) * (editorsActive ? ACTIVE_GAP_FACTOR : 1);
+}
 /** How often a run writes what it tracked (one transaction): a person sees proposals come in this step. */
 const DEFAULT_WRITE_EVERY_MS = 250;
 /** Frames of one write at most (an unpaced run). */
@@ -302,7 +315,7 @@ export class TrackService {
       };
       let next = decodeAt(initial.start_frame + 1);
       const fps = this.options.maxFramesPerSecond ?? DEFAULT_MAX_FPS;
-      const frameGapMs = fps > 0 && Number.isFinite(fps) ? 1000 / fps : 0;
+      const pacing = new JobPacing();
       const batch = new FrameBatch({
         docs: this.options.docs,
         datasetId: handle.id,
@@ -313,6 +326,7 @@ export class TrackService {
         everyMs: this.options.writeEveryMs ?? DEFAULT_WRITE_EVERY_MS,
         maxFrames: MAX_BATCH_FRAMES,
         cancelled: () => state.cancelled,
+        pacing,
       });
       /** Writes the waiting frames; "ended" when a stop rule met while writing ended the run. */
       const write = async (): Promise<"ended" | null> => {
@@ -348,7 +362,7 @@ export class TrackService {
       };
       let frameStartedAt = performance.now();
       for (let f = initial.start_frame + 1; ; f++) {
-        const wait = frameStartedAt + frameGapMs - performance.now();
+        const wait = frameStartedAt + frameGapMs(fps, pacing.editorsActive()) - performance.now();
         if (wait > 1) await new Promise<void>((resolve) => setTimeout(resolve, wait));
         frameStartedAt = performance.now();
         if (state.cancelled) return cancelled();
