@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Library } from "@tessera/dataset";
 import { nowMs, pollUntil } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
@@ -11,6 +10,7 @@ import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type 
 import { editorPair } from "../probes/editorPair.js";
 import { rgbPng } from "../gen/png.js";
 import { jobWindows, type JobWindows } from "./jobWindows.js";
+import { jobDataset } from "../gen/jobDataset.js";
 
 /**
  * `embed` (Tessera only): the semantic-search embeddings job with the tiny CLIP pair
@@ -45,24 +45,11 @@ function picturePng(i: number): Buffer {
 }
 
 async function createDataset(records: number): Promise<{ root: string; dataDir: string }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-embed-"));
-  const dataDir = path.join(root, "data");
-  const library = new Library(dataDir);
-  await library.init();
-  const str = { collection: false, type: "str", required: false, default: "" };
-  const ds = await library.create(DATASET, {
-    id: DATASET,
-    name: DATASET,
-    description: "embeddings job benchmark",
-    workspace: "image",
-    storage_mode: "filesystem",
-    record: { base: "Record", fields: {} },
-    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+  const { root, dataDir, media, library, ds } = await jobDataset("embed", DATASET, "image", {
     bbox: { base: "BBox", fields: {} },
     views: { image: { base: "Image", fields: {} } },
   });
-  await mkdir(path.join(dataDir, "media"), { recursive: true });
-  for (let i = 0; i < IMAGES; i++) await writeFile(path.join(dataDir, "media", `p${i}.png`), picturePng(i));
+  for (let i = 0; i < IMAGES; i++) await writeFile(path.join(media, `p${i}.png`), picturePng(i));
   const ids = Array.from({ length: records }, (_, i) => `r${i}`);
   await ds.add("records", [{ id: EDITED, split: "train" }, ...ids.map((id) => ({ id, split: "train" }))]);
   await ds.add(

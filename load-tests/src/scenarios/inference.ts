@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Library } from "@tessera/dataset";
 import { nowMs, sleep } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
 import { editorPair, type EditorPair } from "../probes/editorPair.js";
 import { rgbPng } from "../gen/png.js";
+import { jobDataset } from "../gen/jobDataset.js";
 import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 
@@ -47,28 +47,16 @@ async function createDataset(
   images: number,
   modelDir: string | null,
 ): Promise<{ root: string; dataDir: string; model: string }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-inference-"));
-  const dataDir = path.join(root, "data");
-  const library = new Library(dataDir);
-  await library.init();
-  const str = { collection: false, type: "str", required: false, default: "" };
-  const ds = await library.create(DATASET, {
-    id: DATASET,
-    name: DATASET,
-    description: "inference benchmark",
-    workspace: "image",
-    storage_mode: "filesystem",
-    record: { base: "Record", fields: {} },
-    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+  const { root, dataDir, media, library, ds } = await jobDataset("inference", DATASET, "image", {
     mask: { base: "CompressedRLE", fields: {} },
     views: { image: { base: "Image", fields: {} } },
   });
-  await mkdir(path.join(dataDir, "media", "seg"), { recursive: true });
+  await mkdir(path.join(media, "seg"), { recursive: true });
   const records = [{ id: EDITED, split: "train" }];
   const rows = [];
   for (let i = 0; i < images; i++) {
     const file = `seg/img-${i}.png`;
-    await writeFile(path.join(dataDir, "media", file), png(WIDTH, HEIGHT, [(i * 37) % 256, 90, 200]));
+    await writeFile(path.join(media, file), png(WIDTH, HEIGHT, [(i * 37) % 256, 90, 200]));
     records.push({ id: `r${i}`, split: "train" });
     rows.push({
       id: `img-${i}`,

@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Library } from "@tessera/dataset";
 import { nowMs, pollUntil } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
@@ -10,6 +9,7 @@ import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair, type EditorPair } from "../probes/editorPair.js";
 import { jobWindows, type JobWindows } from "./jobWindows.js";
+import { jobDataset } from "../gen/jobDataset.js";
 import { rgbPng } from "../gen/png.js";
 import { readPng } from "../gen/pngRead.js";
 
@@ -48,30 +48,17 @@ interface Setup {
 
 async function createDataset(setup: Setup): Promise<{ root: string; dataDir: string; model: string }> {
   const { records } = setup;
-  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-preann-"));
-  const dataDir = path.join(root, "data");
-  const library = new Library(dataDir);
-  await library.init();
-  const str = { collection: false, type: "str", required: false, default: "" };
-  const ds = await library.create(DATASET, {
-    id: DATASET,
-    name: DATASET,
-    description: "pre-annotation benchmark",
-    workspace: "image",
-    storage_mode: "filesystem",
-    record: { base: "Record", fields: {} },
-    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+  const { root, dataDir, media, library, ds } = await jobDataset("preannotate", DATASET, "image", {
     bbox: { base: "BBox", fields: {} },
     views: { image: { base: "Image", fields: {} } },
   });
-  await mkdir(path.join(dataDir, "media"), { recursive: true });
   let size = { width: WIDTH, height: HEIGHT };
   if (setup.image) {
     const bytes = await readFile(setup.image);
     const { width, height } = readPng(bytes);
     size = { width, height };
-    await writeFile(path.join(dataDir, "media", "square.png"), bytes);
-  } else await writeFile(path.join(dataDir, "media", "square.png"), squarePng());
+    await writeFile(path.join(media, "square.png"), bytes);
+  } else await writeFile(path.join(media, "square.png"), squarePng());
   const ids = Array.from({ length: records }, (_, i) => `r${i}`);
   await ds.add("records", [{ id: EDITED, split: "train" }, ...ids.map((id) => ({ id, split: "train" }))]);
   await ds.add(

@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Library } from "@tessera/dataset";
 import { nowMs, pollUntil } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
@@ -11,6 +10,7 @@ import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair } from "../probes/editorPair.js";
 import { viewer } from "../probes/viewer.js";
+import { jobDataset } from "../gen/jobDataset.js";
 import { rgbPng } from "../gen/png.js";
 
 /**
@@ -50,27 +50,14 @@ function framePng(f: number): Buffer {
 }
 
 async function createDataset(frames: number): Promise<{ root: string; dataDir: string }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), "tessera-bench-track-"));
-  const dataDir = path.join(root, "data");
-  const library = new Library(dataDir);
-  await library.init();
-  const str = { collection: false, type: "str", required: false, default: "" };
-  const ds = await library.create(DATASET, {
-    id: DATASET,
-    name: DATASET,
-    description: "tracking benchmark",
-    workspace: "video",
-    storage_mode: "filesystem",
-    record: { base: "Record", fields: {} },
-    entity: { base: "Entity", name: "BenchEntity", fields: { category: str } },
+  const { root, dataDir, media, library, ds } = await jobDataset("track", DATASET, "video", {
     bbox: { base: "BBox", fields: {} },
     tracklet: { base: "Tracklet", fields: {} },
     views: { video: { base: "SequenceFrame", fields: {} } },
   });
-  await mkdir(path.join(dataDir, "media"), { recursive: true });
   const rows: Record<string, unknown>[] = [];
   for (let f = 0; f < frames; f++) {
-    await writeFile(path.join(dataDir, "media", `f${f}.png`), framePng(f));
+    await writeFile(path.join(media, `f${f}.png`), framePng(f));
     rows.push({
       id: `f${f}`,
       record_id: VIDEO,
