@@ -9,7 +9,7 @@ import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair } from "../probes/editorPair.js";
 import { rgbPng } from "../gen/png.js";
-import { jobWindows, type JobWindows } from "./jobWindows.js";
+import { jobWindows, untilJobEnded, type JobWindows } from "./jobWindows.js";
 import { jobDataset } from "../gen/jobDataset.js";
 
 /**
@@ -95,18 +95,8 @@ async function getJob(server: BenchServer, id: string): Promise<Job> {
   return (await res.json()) as Job;
 }
 
-async function untilEnded(server: BenchServer, id: string): Promise<Job> {
-  let last: Job | null = null;
-  const ok = await pollUntil(
-    async () => {
-      last = await getJob(server, id);
-      return last.progress.final || last.status === "error";
-    },
-    600_000,
-    POLL_MS,
-  );
-  if (!ok || !last) throw new Error(`job ${id} did not end`);
-  return last;
+function untilEnded(server: BenchServer, id: string): Promise<Job> {
+  return untilJobEnded(() => getJob(server, id), POLL_MS, `job ${id}`);
 }
 
 export async function runEmbed(ctx: ScenarioContext): Promise<ScenarioOutput> {

@@ -1,3 +1,4 @@
+import { pollUntil } from "../clock.js";
 import type { EditorPair } from "../probes/editorPair.js";
 
 /**
@@ -49,4 +50,32 @@ export async function jobWindows<J>(o: JobWindowsOptions<J>): Promise<JobWindows
     itemsDuring += await o.stop(job);
   }
   return { idle, loaded, itemsDuring, endedEarly };
+}
+
+/** A job's state as the job routes answer it (pre-annotation, tracking, embeddings). */
+interface EndingJob {
+  readonly status: string;
+  readonly progress: { readonly final: boolean };
+}
+
+/**
+ * Polls `get` every `everyMs` until the job says it is final (or `error`), at most 10 minutes;
+ * resolves with its last state. A UI follows a job about every 250 ms: each poll costs the server.
+ */
+export async function untilJobEnded<J extends EndingJob>(
+  get: () => Promise<J>,
+  everyMs: number,
+  what: string,
+): Promise<J> {
+  let last: J | null = null;
+  const ok = await pollUntil(
+    async () => {
+      last = await get();
+      return last.progress.final || last.status === "error";
+    },
+    600_000,
+    everyMs,
+  );
+  if (!ok || !last) throw new Error(`${what} did not end`);
+  return last;
 }

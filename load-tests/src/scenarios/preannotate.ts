@@ -8,7 +8,7 @@ import { repoRoot, startTessera } from "../servers/tessera.js";
 import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair, type EditorPair } from "../probes/editorPair.js";
-import { jobWindows, type JobWindows } from "./jobWindows.js";
+import { jobWindows, untilJobEnded, type JobWindows } from "./jobWindows.js";
 import { jobDataset } from "../gen/jobDataset.js";
 import { rgbPng } from "../gen/png.js";
 import { readPng } from "../gen/pngRead.js";
@@ -128,18 +128,8 @@ async function getJob(server: BenchServer, id: string): Promise<Job> {
  */
 const POLL_MS = 250;
 
-async function untilEnded(server: BenchServer, id: string): Promise<Job> {
-  let last: Job | null = null;
-  const ok = await pollUntil(
-    async () => {
-      last = await getJob(server, id);
-      return last.progress.final;
-    },
-    600_000,
-    POLL_MS,
-  );
-  if (!ok || !last) throw new Error(`job ${id} did not end`);
-  return last;
+function untilEnded(server: BenchServer, id: string): Promise<Job> {
+  return untilJobEnded(() => getJob(server, id), POLL_MS, `job ${id}`);
 }
 
 /** Two stock clients on one record; `roundTrip()` adds an entity on one and waits for it on the other. */

@@ -3,13 +3,14 @@ import { readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nowMs, pollUntil } from "../clock.js";
+import { nowMs } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
 import type { LatencySummary } from "../stats.js";
 import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair } from "../probes/editorPair.js";
 import { viewer } from "../probes/viewer.js";
+import { untilJobEnded } from "./jobWindows.js";
 import { jobDataset } from "../gen/jobDataset.js";
 import { rgbPng } from "../gen/png.js";
 
@@ -152,18 +153,8 @@ async function getRun(server: BenchServer, id: string): Promise<Run> {
   return (await res.json()) as Run;
 }
 
-async function untilEnded(server: BenchServer, id: string): Promise<Run> {
-  let last: Run | null = null;
-  const ok = await pollUntil(
-    async () => {
-      last = await getRun(server, id);
-      return last.progress.final;
-    },
-    600_000,
-    20,
-  );
-  if (!ok || !last) throw new Error(`run ${id} did not end`);
-  return last;
+function untilEnded(server: BenchServer, id: string): Promise<Run> {
+  return untilJobEnded(() => getRun(server, id), 20, `run ${id}`);
 }
 
 export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {

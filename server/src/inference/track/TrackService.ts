@@ -21,7 +21,8 @@ import { trackerModel } from "./trackerModel.js";
  * frame is decoded while the worker tracks the current one. The run tracks ahead of its writes:
  * the frames tracked in the last {@link DEFAULT_WRITE_EVERY_MS} (at most {@link MAX_BATCH_FRAMES})
  * go into the document in one transaction, so editors pay one document write per batch, not per
- * frame. The stop rules stay per frame: a confidence under the threshold (that frame is not
+ * frame; while people edit, a run tracks at half its pace and writes in slices of two frames
+ * (`frameBatch.ts`, {@link frameGapMs}). The stop rules stay per frame: a confidence under the threshold (that frame is not
  * written; the ones before it are), a keyframe it must not overwrite (checked on each frame in
  * the write's transaction, so one a person adds while the run tracks ahead stops it there), the
  * end of the video, `max_frames`, the track deleted, or cancel (checked between frames and in the
