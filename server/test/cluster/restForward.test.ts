@@ -222,6 +222,8 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
       expect((await call(a, "POST", "bboxes", { ...box, is_normalized: true })).status).toBe(201);
       const direct: number[] = [];
       const relayed: number[] = [];
+      // What the relay adds to the same write in the same round: one local hop.
+      const added: number[] = [];
       // Interleaved, first one then the other first, so both see the same load and the same fold schedule.
       for (let i = 0; i < 40; i++) {
         const pair = [
@@ -234,18 +236,24 @@ describe("scaled mode: REST writes relayed to the record's owner", () => {
           out.push(performance.now() - t0);
           expect(r.status).toBe(200);
         }
+        added.push((relayed[i] ?? NaN) - (direct[i] ?? NaN));
       }
+      added.sort((x, y) => x - y);
       direct.sort((x, y) => x - y);
       relayed.sort((x, y) => x - y);
       console.log(
         `[restForward latency] PUT answered: owner p50 ${pct(direct, 0.5).toFixed(1)} ms p99 ${pct(direct, 0.99).toFixed(1)} ms; ` +
           `relayed p50 ${pct(relayed, 0.5).toFixed(1)} ms p99 ${pct(relayed, 0.99).toFixed(1)} ms; ` +
+          `added p50 ${pct(added, 0.5).toFixed(1)} ms max ${pct(added, 1).toFixed(1)} ms; ` +
           `loadavg ${loadavg()
             .map((x) => x.toFixed(2))
             .join(" ")}`,
       );
-      // Generous for a loaded 2-core CI machine: the relay adds one local hop, not seconds.
-      expect(pct(relayed, 0.99)).toBeLessThan(5_000);
+      // The relay adds one local hop, not seconds: bounded at the median of the rounds and at p90, so that one
+      // stall of a loaded 2-core CI machine (one PUT of 40 took 5.06 s there once) does not
+      // decide, while a relay that adds seconds to most writes fails.
+      expect(pct(added, 0.5)).toBeLessThan(500);
+      expect(pct(relayed, 0.9)).toBeLessThan(5_000);
     } finally {
       live.client.destroy();
     }
