@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
 import { isRemoteUri, MediaError, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
-import type { EmbeddingSource, ResizedImage, SamModelSpec, SegmentPrompt } from "@tessera/shared-crdt";
+import type { EmbeddingSource, EncodedImage, ResizedImage, SamModelSpec, SegmentPrompt } from "@tessera/shared-crdt";
 import type { LibraryPort } from "../library/port.js";
 import { VideoFrameService } from "../video/videoFrameService.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -230,15 +230,15 @@ export class InferenceService {
    * One mask for one prompt on a picture the caller decoded itself — a frame of a video file,
    * which has no row of its own. `key` names the picture's pixels (see {@link videoFrameKey}):
    * the worker caches the encoder's embedding under it, so the next prompt on that frame runs the
-   * decoder alone. `pixels` (raw RGB of any size with the frame's aspect) is asked for only when
-   * the worker has no embedding for `key`; it is resized here to the encoder's input.
+   * decoder alone. `pixels` (the frame's file) is asked for only when the worker has no embedding
+   * for `key`; the worker decodes it at the encoder's input size.
    */
   async segmentPixels(input: {
     readonly model: string;
     readonly key: string;
     /** [height, width] of the frame: the prompt and the mask are in these pixels. */
     readonly size: readonly [number, number];
-    readonly pixels: () => Promise<ResizedImage>;
+    readonly pixels: () => Promise<EncodedImage>;
     readonly prompt: SegmentPrompt;
     readonly priority?: "interactive" | "job";
   }): Promise<SegmentResult> {
@@ -248,7 +248,7 @@ export class InferenceService {
     const call = { model: spec, viewKey: input.key, viewSize: input.size, prompt: input.prompt } as const;
     let outcome = await this.worker.segment({ ...call, image: null }, priority);
     if (outcome.kind === "need_image") {
-      const image = await resizeRgb(await input.pixels(), input.size, spec.inputSize);
+      const image = { ...(await input.pixels()), ...longestSide(input.size, spec.inputSize) };
       outcome = await this.worker.segment({ ...call, image }, priority);
     }
     if (outcome.kind !== "segmented")
@@ -365,10 +365,7 @@ export class InferenceService {
 
   /** {@link resized} from the view's encoded image `bytes`. */
   async resizedBytes(view: SegmentedView, bytes: Uint8Array, side: number): Promise<ResizedImage> {
-    const [height, width] = view.size;
-    const k = side / Math.max(height, width);
-    const w = Math.max(1, Math.min(side, Math.floor(width * k + 0.5)));
-    const h = Math.max(1, Math.min(side, Math.floor(height * k + 0.5)));
+    const { width: w, height: h } = longestSide(view.size, side);
     try {
       const { data, info } = await sharp(bytes, { failOn: "none" })
         .resize(w, h, { fit: "fill" })
@@ -397,25 +394,14 @@ export function videoFrameKey(datasetId: string, videoId: string, frameIndex: nu
   return `${datasetId}\u0000videos\u0000${videoId}\u0000frame ${frameIndex}\u0000${source}`;
 }
 
-/** Raw RGB `image` (a decoded frame of `size` = [height, width]) resized so its longest side is `side`. */
-async function resizeRgb(image: ResizedImage, size: readonly [number, number], side: number): Promise<ResizedImage> {
+/** The size of a picture of `size` = [height, width] resized so its longest side is `side` (SAM's ResizeLongestSide). */
+function longestSide(size: readonly [number, number], side: number): { width: number; height: number } {
   const [height, width] = size;
   const k = side / Math.max(height, width);
-  const w = Math.max(1, Math.min(side, Math.floor(width * k + 0.5)));
-  const h = Math.max(1, Math.min(side, Math.floor(height * k + 0.5)));
-  if (image.width === w && image.height === h) return image;
-  try {
-    const { data, info } = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
-      .resize(w, h, { fit: "fill" })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== w || info.height !== h)
-      throw new InferenceError("bad_image", `a decoded frame did not resize to ${w}×${h} RGB`);
-    return { width: w, height: h, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-  } catch (err) {
-    if (err instanceof InferenceError || !(err instanceof Error)) throw err;
-    throw new InferenceError("bad_image", `a decoded frame cannot be resized: ${err.message}`);
-  }
+  return {
+    width: Math.max(1, Math.min(side, Math.floor(width * k + 0.5))),
+    height: Math.max(1, Math.min(side, Math.floor(height * k + 0.5))),
+  };
 }
 
 /** A prompt the decoder can run: labels match the points, and something says where the object is. */

@@ -10,7 +10,7 @@ import {
   type InferenceStats,
   type DetectReply,
   type DetectRequest,
-  type ResizedImage,
+  type ImageInput,
   type SamModelSpec,
   type SegmentPrompt,
   type TrackStepReply,
@@ -67,7 +67,7 @@ export interface SegmentCall {
   readonly model: SamModelSpec;
   readonly viewKey: string;
   readonly viewSize: readonly [number, number];
-  readonly image: ResizedImage | null;
+  readonly image: ImageInput | null;
   readonly prompt: SegmentPrompt | null;
 }
 
@@ -373,7 +373,12 @@ export class InferenceWorkerClient {
     const p = this.inFlight.get(m.id);
     if (!p) return;
     this.forget(p);
-    if (m.type === "failed") p.reject(new InferenceError("model_failed", `the model failed: ${m.error}`));
+    if (m.type === "failed")
+      p.reject(
+        m.reason === "bad_image"
+          ? new InferenceError("bad_image", m.error)
+          : new InferenceError("model_failed", `the model failed: ${m.error}`),
+      );
     else p.resolve(m);
     this.pump();
   }

@@ -135,12 +135,12 @@ async function videoFileFrame(
     const w = num(row.width);
     const h = num(row.height);
     // The row's size is the frame's (as the workspace shows it); decoded only when the row has none.
-    const size: [number, number] = w > 0 && h > 0 ? [h, w] : (await frames.decode(index)).size;
+    const size: [number, number] = w > 0 && h > 0 ? [h, w] : (await frames.read(index)).size;
     const result = await service.segmentPixels({
       model: input.model,
       key,
       size,
-      pixels: async () => (await frames.decode(index)).image,
+      pixels: async () => (await frames.read(index)).image,
       prompt: input.prompt,
     });
     return { result, recordId, frame: ref, trackViewId: input.viewId };

@@ -4,7 +4,7 @@
  * letterboxes it, runs the YOLO-family export, keeps the scores above the threshold, applies
  * per-class non-maximum suppression and answers boxes in the view's pixels.
  */
-import type { ResizedImage } from "./inference.js";
+import { isResizedImage, type ResizedImage } from "./images.js";
 
 /** A YOLO-family detector as the worker needs it (path absolute; from a validated manifest). */
 export interface DetectorSpec {
@@ -47,7 +47,6 @@ const isUnit = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v <= 
 
 export function isDetectRequest(v: Record<string, unknown>): v is DetectRequest & Record<string, unknown> {
   const m = v.model;
-  const img = v.image;
   return (
     v.type === "detect" &&
     typeof v.id === "number" &&
@@ -59,11 +58,7 @@ export function isDetectRequest(v: Record<string, unknown>): v is DetectRequest 
     Array.isArray(v.viewSize) &&
     v.viewSize.length === 2 &&
     v.viewSize.every((n) => Number.isInteger(n) && (n as number) > 0) &&
-    isObject(img) &&
-    Number.isInteger(img.width) &&
-    Number.isInteger(img.height) &&
-    img.rgb instanceof Uint8Array &&
-    img.rgb.length === (img.width as number) * (img.height as number) * 3 &&
+    isResizedImage(v.image) &&
     isUnit(v.threshold) &&
     isUnit(v.iou)
   );

@@ -33,10 +33,10 @@ export {
   type InferenceReply,
   type InferenceRequest,
   type InferenceStats,
-  type ResizedImage,
   type SamModelSpec,
   type SegmentPrompt,
 } from "./inference.js";
+export { isResizedImage, type EncodedImage, type ImageInput, type ResizedImage } from "./images.js";
 export type { ClipModelSpec, EmbedReply, EmbedRequest } from "./inferenceEmbed.js";
 export { type DetectorSpec, type Detection, type DetectReply, type DetectRequest } from "./detect.js";
 export type {

@@ -1,13 +1,15 @@
 /**
  * Messages between the server and the inference worker (a child process over its IPC channel,
  * with the `advanced` serialization so pixels travel as bytes). The server validates the model
- * manifest and decodes/resizes the view's image; the worker owns the ONNX sessions and the
+ * manifest and says what size the view's image is sent at (decoded, or as its file for the worker
+ * to decode: `images.ts`); the worker owns the ONNX sessions and the
  * embedding caches. Both ends check what they receive: {@link isInferenceRequest} in the worker,
  * {@link isInferenceReply} in the server.
  */
 import { isEmbedReply, isEmbedRequest, type EmbedReply, type EmbedRequest } from "./inferenceEmbed.js";
 import { isDetectReply, isDetectRequest, type DetectReply, type DetectRequest } from "./detect.js";
 import { isTrackReply, isTrackRequest, type TrackReply, type TrackRequest } from "./track.js";
+import { isImageInput, type ImageInput } from "./images.js";
 
 /** A segmentation model as the worker needs it (paths absolute; from a validated manifest). */
 export interface SamModelSpec {
@@ -19,13 +21,6 @@ export interface SamModelSpec {
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
   readonly channelOrder: "RGB" | "BGR";
-}
-
-/** The view's image resized so its longest side is the model's input size (raw interleaved RGB, 3 bytes a pixel). */
-export interface ResizedImage {
-  readonly width: number;
-  readonly height: number;
-  readonly rgb: Uint8Array;
 }
 
 /** Prompt points and box in the view's pixels; labels 1 = positive, 0 = negative. */
@@ -45,8 +40,11 @@ export type InferenceRequest =
       readonly viewKey: string;
       /** The view's size [height, width]: the returned mask's size. */
       readonly viewSize: readonly [number, number];
-      /** Sent after the worker answered `need_image` (no cached embedding). */
-      readonly image: ResizedImage | null;
+      /**
+       * Sent after the worker answered `need_image` (no cached embedding): the view resized so its longest side is
+       * the model's input size, as pixels or as a file the worker decodes to that size.
+       */
+      readonly image: ImageInput | null;
       /** null: only make sure the view's embedding is computed (Pixano's UI asks first with no prompt). */
       readonly prompt: SegmentPrompt | null;
     }
@@ -84,7 +82,13 @@ export type InferenceReply =
   | { readonly type: "stats"; readonly id: number; readonly stats: InferenceStats }
   | DetectReply
   | TrackReply
-  | { readonly type: "failed"; readonly id: number; readonly error: string };
+  | {
+      readonly type: "failed";
+      readonly id: number;
+      readonly error: string;
+      /** `bad_image`: a picture sent as a file could not be decoded (not the model's failure). */
+      readonly reason?: "bad_image";
+    };
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
 const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -102,12 +106,6 @@ function isModelSpec(v: unknown): v is SamModelSpec {
     isTriple(v.std) &&
     (v.channelOrder === "RGB" || v.channelOrder === "BGR")
   );
-}
-
-function isImage(v: unknown): v is ResizedImage | null {
-  if (v === null) return true;
-  if (!isObject(v) || !Number.isInteger(v.width) || !Number.isInteger(v.height)) return false;
-  return v.rgb instanceof Uint8Array && v.rgb.length === (v.width as number) * (v.height as number) * 3;
 }
 
 function isPrompt(v: unknown): v is SegmentPrompt {
@@ -132,7 +130,7 @@ export function isInferenceRequest(v: unknown): v is InferenceRequest {
     Array.isArray(v.viewSize) &&
     v.viewSize.length === 2 &&
     v.viewSize.every((n) => Number.isInteger(n) && (n as number) > 0) &&
-    isImage(v.image) &&
+    (v.image === null || isImageInput(v.image)) &&
     (v.prompt === null || isPrompt(v.prompt))
   );
 }
@@ -151,7 +149,7 @@ export function isInferenceReply(v: unknown): v is InferenceReply {
     case "stats":
       return isObject(v.stats);
     case "failed":
-      return typeof v.error === "string";
+      return typeof v.error === "string" && (v.reason === undefined || v.reason === "bad_image");
     case "embedded_vectors":
       return isEmbedReply(v);
     case "detected":

@@ -4,7 +4,7 @@
  * batch of texts (tokenised in the worker, by the tokenizer the manifest names). Part of the
  * {@link InferenceRequest}/{@link InferenceReply} unions; checked by the guards below.
  */
-import type { ResizedImage } from "./inference.js";
+import { isResizedImage, type ResizedImage } from "./images.js";
 
 /** A CLIP-style embedding model as the worker needs it (paths absolute; from a validated manifest). */
 export interface ClipModelSpec {
@@ -82,13 +82,7 @@ function isClipSpec(v: unknown): v is ClipModelSpec {
 }
 
 function isSquareImage(v: unknown, side: number): boolean {
-  return (
-    isObject(v) &&
-    v.width === side &&
-    v.height === side &&
-    v.rgb instanceof Uint8Array &&
-    v.rgb.length === side * side * 3
-  );
+  return isResizedImage(v) && v.width === side && v.height === side;
 }
 
 /** An `embed_images`/`embed_texts` request (the `type` already matched one of them). */

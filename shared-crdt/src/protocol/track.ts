@@ -1,12 +1,12 @@
 /**
  * Tracking messages between the server and the inference worker (tracking assist on video). The
- * server decodes each frame (resized so its longest side is at most the job's working side) and
- * keeps the run's state; the worker cuts the crops around the boxes, runs the single-object
+ * server reads each frame's file (sent to be decoded at most the job's working side, `images.ts`)
+ * and keeps the run's state; the worker cuts the crops around the boxes, runs the single-object
  * tracker export (template + search → confidence, size and offset maps) and answers boxes in the
  * view's pixels. Two requests: `track_template` cuts the template crop once from the start frame,
  * `track_step` finds the object on one more frame. Both are stateless in the worker.
  */
-import type { ResizedImage } from "./inference.js";
+import { isImageInput, isResizedImage, type ImageInput, type ResizedImage } from "./images.js";
 
 /** A tracker export as the worker needs it (path absolute; from a validated manifest). */
 export interface TrackerSpec {
@@ -34,7 +34,7 @@ export interface TrackTemplateRequest {
   readonly model: TrackerSpec;
   /** The view's size [height, width]: `box` is in these pixels, `image` is the view resized. */
   readonly viewSize: readonly [number, number];
-  readonly image: ResizedImage;
+  readonly image: ImageInput;
   readonly box: TrackBox;
 }
 
@@ -50,7 +50,7 @@ export interface TrackStepRequest {
   readonly id: number;
   readonly model: TrackerSpec;
   readonly viewSize: readonly [number, number];
-  readonly image: ResizedImage;
+  readonly image: ImageInput;
   /** The object's box on the previous frame (view pixels): the search crop is cut around it. */
   readonly box: TrackBox;
   readonly template: ResizedImage;
@@ -73,11 +73,6 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const isSide = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0 && (v as number) <= 4096;
 const isTriple = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every(isFiniteNumber);
-
-function isImage(v: unknown): v is ResizedImage {
-  if (!isObject(v) || !isSide(v.width) || !isSide(v.height)) return false;
-  return v.rgb instanceof Uint8Array && v.rgb.length === (v.width as number) * (v.height as number) * 3;
-}
 
 function isSpec(v: unknown): v is TrackerSpec {
   if (!isObject(v) || !isObject(v.outputs)) return false;
@@ -114,13 +109,13 @@ function isViewSize(v: unknown): boolean {
 export function isTrackRequest(v: Record<string, unknown>): v is TrackRequest & Record<string, unknown> {
   if (v.type !== "track_template" && v.type !== "track_step") return false;
   const common =
-    typeof v.id === "number" && isSpec(v.model) && isViewSize(v.viewSize) && isImage(v.image) && isBox(v.box);
-  return v.type === "track_template" ? common : common && isImage(v.template);
+    typeof v.id === "number" && isSpec(v.model) && isViewSize(v.viewSize) && isImageInput(v.image) && isBox(v.box);
+  return v.type === "track_template" ? common : common && isResizedImage(v.template);
 }
 
 export function isTrackReply(v: Record<string, unknown>): v is TrackReply & Record<string, unknown> {
   if (typeof v.id !== "number") return false;
-  if (v.type === "track_template") return isImage(v.template);
+  if (v.type === "track_template") return isResizedImage(v.template);
   return (
     v.type === "tracked" &&
     isBox(v.box) &&

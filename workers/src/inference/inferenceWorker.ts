@@ -3,8 +3,8 @@ import {
   encodeMask,
   isInferenceRequest,
   type InferenceReply,
+  type ImageInput,
   type InferenceRequest,
-  type ResizedImage,
   type SamModelSpec,
 } from "@tessera/shared-crdt";
 import type { Embedding } from "./embedding.js";
@@ -12,6 +12,7 @@ import { embed } from "./clip/clip.js";
 import { EmbeddingCache } from "./embeddingCache.js";
 import { detectReply } from "./detect/yolo.js";
 import { logLine } from "./logLine.js";
+import { ImageDecodeError, pixelsOf } from "./pixels.js";
 import { stepReply, templateReply } from "./track/tracker.js";
 import { decode, encode, SessionPool } from "./sam.js";
 
@@ -52,7 +53,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
   const embeddingFor = async (
     spec: SamModelSpec,
     key: string,
-    image: ResizedImage | null,
+    image: ImageInput | null,
   ): Promise<{ embedding: Embedding; from: "memory" | "disk" | "computed"; ms: number } | null> => {
     const cached = await cache.get(key);
     if (cached) return { embedding: cached.embedding, from: cached.from, ms: 0 };
@@ -60,7 +61,7 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
     if (running) return { embedding: await running, from: "memory", ms: 0 };
     if (!image) return null;
     const started = performance.now();
-    const job = encode(pool, spec, image);
+    const job = pixelsOf(image).then((pixels) => encode(pool, spec, pixels));
     encoding.set(key, job);
     try {
       const embedding = await job;
@@ -103,12 +104,17 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       // The test delay paces job batches too.
       if (m.type === "embed_images" || m.type === "detect" || m.type === "track_step") await options.beforeSegment?.();
       if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
-      if (m.type === "track_template") return channel.send(templateReply(m));
-      if (m.type === "track_step") return channel.send(await stepReply(pool, m));
+      if (m.type === "track_template") return channel.send(templateReply({ ...m, image: await pixelsOf(m.image) }));
+      if (m.type === "track_step") return channel.send(await stepReply(pool, { ...m, image: await pixelsOf(m.image) }));
       channel.send(m.type === "detect" ? await detectReply(pool, m) : await segment(m));
     } catch (err) {
       logLine("warn", `${m.type} failed`, { model: m.model.name, error: (err as Error).message });
-      channel.send({ type: "failed", id: m.id, error: (err as Error).message });
+      channel.send({
+        type: "failed",
+        id: m.id,
+        error: (err as Error).message,
+        ...(err instanceof ImageDecodeError ? { reason: "bad_image" as const } : {}),
+      });
     }
   };
 

@@ -5,9 +5,11 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   isInferenceReply,
+  type ImageInput,
   type InferenceReply,
   type ResizedImage,
   type TrackBox,
@@ -83,14 +85,14 @@ function ask(message: Record<string, unknown>): Promise<InferenceReply> {
   });
 }
 
-async function template(image: ResizedImage, viewSize: [number, number], box: TrackBox): Promise<ResizedImage> {
+async function template(image: ImageInput, viewSize: [number, number], box: TrackBox): Promise<ResizedImage> {
   const reply = await ask({ type: "track_template", model: spec, viewSize, image, box });
   if (reply.type !== "track_template") throw new Error(`unexpected ${JSON.stringify(reply)}`);
   return reply.template;
 }
 
 async function step(
-  image: ResizedImage,
+  image: ImageInput,
   viewSize: [number, number],
   box: TrackBox,
   tpl: ResizedImage,
@@ -188,6 +190,49 @@ describe("tiny VitTrack-layout tracker in the inference worker", () => {
     expect(present.score).toBeGreaterThan(0.5);
     const gone = await step(frame(160, 120, null, side), view, present.box, tpl);
     expect(gone.score).toBeLessThan(threshold);
+  });
+
+  it("decodes frames sent as files (PNG, JPEG) at the size asked: a 320×240 view sent to be read at 160×120", async () => {
+    const side = 40;
+    const at = (f: number): [number, number] => [40 + 9 * f, 150 - 7 * f];
+    const view: [number, number] = [240, 320];
+    const file = async (f: number, format: "png" | "jpeg"): Promise<ImageInput> => {
+      const { rgb, width, height } = frame(320, 240, at(f), side);
+      const encoded = await sharp(rgb, { raw: { width, height, channels: 3 } })
+        .toFormat(format, format === "jpeg" ? { quality: 95 } : {})
+        .toBuffer();
+      return { encoded, width: 160, height: 120 };
+    };
+    const start: TrackBox = [...at(0), side, side];
+    const tpl = await template(await file(0, "png"), view, start);
+    expect([tpl.width, tpl.height]).toEqual([spec.templateSize, spec.templateSize]);
+    let box = start;
+    for (let f = 1; f <= 8; f++) {
+      const out = await step(await file(f, f % 2 === 0 ? "png" : "jpeg"), view, box, tpl);
+      expect(iou(out.box, [...at(f), side, side]), `frame ${f}`).toBeGreaterThanOrEqual(0.7);
+      box = out.box;
+    }
+  });
+
+  it("a frame file that does not decode fails as bad_image (not the model's failure), and the worker keeps answering", async () => {
+    const view: [number, number] = [120, 160];
+    const img = frame(160, 120, [50, 50], 20);
+    const tpl = await template(img, view, [50, 50, 20, 20]);
+    const junk = { encoded: new TextEncoder().encode("not an image at all"), width: 160, height: 120 };
+    const reply = await ask({
+      type: "track_step",
+      model: spec,
+      viewSize: view,
+      image: junk,
+      box: [50, 50, 20, 20],
+      template: tpl,
+    });
+    expect(reply.type).toBe("failed");
+    if (reply.type === "failed") {
+      expect(reply.reason).toBe("bad_image");
+      expect(reply.error).toMatch(/cannot be decoded/);
+    }
+    expect((await step(img, view, [50, 50, 20, 20], tpl)).score).toBeGreaterThan(0.9);
   });
 
   it("refuses a template of the wrong size with a typed failure, and keeps answering", async () => {

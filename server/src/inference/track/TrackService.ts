@@ -9,7 +9,7 @@ import type { InferenceService } from "../InferenceService.js";
 import { VideoFrameService } from "../../video/videoFrameService.js";
 import { JobPacing } from "../jobPacing.js";
 import { FrameBatch } from "./frameBatch.js";
-import { framesOfTrack, type DecodedFrame, type TrackFrames } from "./frames.js";
+import { framesOfTrack, type FrameImage, type TrackFrames } from "./frames.js";
 import { boxAt, nextFixedKeyframe, readTrack, type TrackedMask, type TrackInDoc } from "./keyframes.js";
 import { trackerModel } from "./trackerModel.js";
 
@@ -17,8 +17,9 @@ import { trackerModel } from "./trackerModel.js";
  * Tracking assist on video: a tracker export propagates a track's box from a frame to the next
  * ones, each tracked frame written into the record document as a proposed keyframe
  * (`keyframes.ts`), seen live by every editor and folded into LanceDB like any edit. The worker
- * gets one frame at a time at background priority (a click never waits behind a run); the next
- * frame is decoded while the worker tracks the current one. The run tracks ahead of its writes:
+ * gets one frame at a time at background priority (a click never waits behind a run), as its
+ * file: the worker decodes it, the server reads only its header (`frames.ts`); the next frame is
+ * read while the worker tracks the current one. The run tracks ahead of its writes:
  * the frames tracked in the last {@link DEFAULT_WRITE_EVERY_MS} (at most {@link MAX_BATCH_FRAMES})
  * go into the document in one transaction, so editors pay one document write per batch, not per
  * frame; while people edit, a run tracks at half its pace and writes in slices of two frames
@@ -294,7 +295,7 @@ export class TrackService {
       );
     };
     try {
-      const start = await frames.decode(initial.start_frame);
+      const start = await frames.read(initial.start_frame);
       let box: TrackBox | null = boxAt(track, initial.start_frame, start.size);
       if (!box) throw new TrackRunError("bad_request", `The track shows no box on frame ${initial.start_frame}.`);
       const { template } = await worker.trackTemplate({
@@ -306,15 +307,15 @@ export class TrackService {
       });
       const fixed = nextFixedKeyframe(track, initial.start_frame, initial.model);
       const lastFrame = initial.start_frame + initial.max_frames;
-      const decodeAt = (f: number) => {
+      const readAt = (f: number) => {
         const fr = frames.frames.get(f);
         if (!fr || f > lastFrame || (fixed !== null && f >= fixed)) return null;
-        const p = frames.decode(f);
+        const p = frames.read(f);
         // Read (or its failure) only when this frame's turn comes; an unused prefetch is not an error.
         p.catch(() => undefined);
         return { fr, p };
       };
-      let next = decodeAt(initial.start_frame + 1);
+      let next = readAt(initial.start_frame + 1);
       const fps = this.options.maxFramesPerSecond ?? DEFAULT_MAX_FPS;
       const pacing = new JobPacing();
       const batch = new FrameBatch({
@@ -375,7 +376,7 @@ export class TrackService {
         if (!current)
           return writeThenFinish("done", "end_of_video", `${done + batch.size} frames, to the end of the video`);
         const frame = await current.p;
-        next = decodeAt(f + 1);
+        next = readAt(f + 1);
         const step = await worker.trackStep({
           type: "track_step",
           model: spec,
@@ -416,7 +417,7 @@ export class TrackService {
   /**
    * The segmentation model's mask in the tracked box (background priority, like the tracker's
    * frames): on an image sequence's frame by its view id; on a video file's frame from the pixels
-   * the run decoded (a video file's frame has no view row), the embedding cached in the worker
+   * the run read (a video file's frame has no view row), the embedding cached in the worker
    * under the frame's key (`videoFrameKey`: the video row, its file's identity, the frame index).
    */
   private async maskIn(
@@ -424,7 +425,7 @@ export class TrackService {
     model: string,
     frames: TrackFrames,
     ref: FrameRef,
-    frame: DecodedFrame,
+    frame: FrameImage,
     box: TrackBox,
   ): Promise<TrackedMask> {
     const [x, y, w, h] = box;

@@ -1,31 +1,34 @@
 import { readFile, stat } from "node:fs/promises";
-import sharp from "sharp";
 import { isRemoteUri, MediaError, resolveMediaPath, type DatasetHandle } from "@tessera/dataset";
-import type { FrameRef, ResizedImage } from "@tessera/shared-crdt";
+import type { EncodedImage, FrameRef } from "@tessera/shared-crdt";
 import { VideoDecodeError } from "../../video/ffmpegFrames.js";
 import { AbortedError, DecoderBusyError } from "../../video/limits.js";
 import type { VideoFrameService, VideoSource } from "../../video/videoFrameService.js";
+import { storedSize } from "../imageHeader.js";
 import { InferenceError } from "../InferenceError.js";
 import { videoFrameKey } from "../InferenceService.js";
 
 /**
- * The frames a track runs over, and their pixels for the tracker. A track on an image sequence
+ * The frames a track runs over, and their pictures for the tracker. A track on an image sequence
  * reads the record's `sequence_frames` rows of its view (the logical view of the frame row its
- * tracklet's `view_id` names), by frame index, each decoded from its image. A track on a video
+ * tracklet's `view_id` names), by frame index, each from its image file. A track on a video
  * file (`view_id` = a `videos` row: SPEC D-VFILE-1) has `num_frames` frames at `fps` from
- * `from_timestamp`, decoded by ffmpeg through the server's video frame service in batches.
+ * `from_timestamp`, decoded by ffmpeg through the server's video frame service in batches (as JPEG).
+ * A frame's picture is its file, sent to the inference worker to decode (protocol `images.ts`):
+ * the server reads only its header.
  */
-export interface DecodedFrame {
-  readonly image: ResizedImage;
+export interface FrameImage {
+  /** The frame's file, to be decoded at most `maxSide` on its longest side. */
+  readonly image: EncodedImage;
   /** [height, width] of the frame: boxes are in these pixels. */
   readonly size: [number, number];
 }
 
 export interface TrackFrames {
   readonly frames: ReadonlyMap<number, FrameRef>;
-  decode(index: number): Promise<DecodedFrame>;
+  read(index: number): Promise<FrameImage>;
   /**
-   * The embedding-cache key of a video file's frame (its pixels come from `decode`, not from a
+   * The embedding-cache key of a video file's frame (its pixels come from `read`, not from a
    * view row: {@link videoFrameKey}); null for an image sequence's frames, segmented by view id.
    */
   pixelsKey(index: number): string | null;
@@ -38,36 +41,20 @@ const VIDEO_BATCH = 16;
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Number.NaN);
 
-/** `bytes` (any format sharp reads) resized so its longest side is at most `maxSide`, raw RGB. */
-async function rgbOf(bytes: Uint8Array, maxSide: number, what: string): Promise<DecodedFrame> {
-  try {
-    const meta = await sharp(bytes, { failOn: "none" }).metadata();
-    const width = meta.width ?? 0;
-    const height = meta.height ?? 0;
-    if (!(width > 0 && height > 0)) throw new InferenceError("bad_image", `${what} has no size`);
-    const k = Math.min(1, maxSide / Math.max(width, height));
-    const w = Math.max(1, Math.round(width * k));
-    const h = Math.max(1, Math.round(height * k));
-    const { data, info } = await sharp(bytes, { failOn: "none" })
-      .resize(w, h, { fit: "fill" })
-      .flatten({ background: "#000000" })
-      .toColourspace("srgb")
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new InferenceError("bad_image", `${what} did not decode to RGB`);
-    return {
-      image: {
-        width: info.width,
-        height: info.height,
-        rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      },
-      size: [height, width],
-    };
-  } catch (err) {
-    if (err instanceof InferenceError) throw err;
-    if (err instanceof Error) throw new InferenceError("bad_image", `${what} cannot be decoded: ${err.message}`);
-    throw err;
-  }
+/** `bytes` (an image file) to be decoded so its longest side is at most `maxSide`, with its stored size. */
+async function frameImage(bytes: Uint8Array, maxSide: number, what: string): Promise<FrameImage> {
+  const stored = await storedSize(bytes);
+  if (!stored) throw new InferenceError("bad_image", `${what} cannot be decoded (no image size in its header)`);
+  const { width, height } = stored;
+  const k = Math.min(1, maxSide / Math.max(width, height));
+  return {
+    image: {
+      encoded: bytes,
+      width: Math.max(1, Math.round(width * k)),
+      height: Math.max(1, Math.round(height * k)),
+    },
+    size: [height, width],
+  };
 }
 
 /** The frames of the track whose tracklet's `view_id` is `viewId`. */
@@ -121,7 +108,7 @@ async function sequenceFrames(
   const bytesOf = async (id: string, uri: string): Promise<Uint8Array> => {
     if (uri !== "" && !isRemoteUri(uri)) {
       try {
-        return new Uint8Array(await readFile(await resolveMediaPath(input.mediaDir, uri)));
+        return await readFile(await resolveMediaPath(input.mediaDir, uri));
       } catch (err) {
         if (err instanceof MediaError || (err as NodeJS.ErrnoException).code === "ENOENT")
           throw new InferenceError("bad_image", `the image of frame '${id}' cannot be read: ${(err as Error).message}`);
@@ -135,13 +122,13 @@ async function sequenceFrames(
   };
   return {
     frames,
-    async decode(index) {
+    async read(index) {
       const ref = frames.get(index);
       const file = files.get(index);
       if (!ref || !file) throw new InferenceError("not_found", `no frame ${index}`);
-      const decoded = await rgbOf(await bytesOf(ref.id, file.uri), input.maxSide, `the image of frame '${ref.id}'`);
-      // Boxes are in the row's pixels when it says its size (as everywhere else); the decoded size otherwise.
-      return file.size ? { image: decoded.image, size: file.size } : decoded;
+      const read = await frameImage(await bytesOf(ref.id, file.uri), input.maxSide, `the image of frame '${ref.id}'`);
+      // Boxes are in the row's pixels when it says its size (as everywhere else); the file's size otherwise.
+      return file.size ? { image: read.image, size: file.size } : read;
     },
     pixelsKey: () => null,
     close() {},
@@ -207,7 +194,7 @@ async function videoFrames(input: Parameters<typeof framesOfTrack>[0]): Promise<
   };
   return {
     frames,
-    async decode(index) {
+    async read(index) {
       let jpeg = decoded.get(index);
       if (!jpeg) {
         const current = batch as { start: number; done: Promise<number> } | null;
@@ -220,7 +207,7 @@ async function videoFrames(input: Parameters<typeof framesOfTrack>[0]): Promise<
         jpeg = decoded.get(index);
         if (!jpeg) throw new InferenceError("bad_image", `Video '${viewId}' has no frame ${index} (the file ended).`);
       }
-      return rgbOf(jpeg, input.maxSide, `frame ${index} of video '${viewId}'`);
+      return frameImage(jpeg, input.maxSide, `frame ${index} of video '${viewId}'`);
     },
     pixelsKey: (index) => videoFrameKey(handle.id, viewId, index, source.key),
     close() {

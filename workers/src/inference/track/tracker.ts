@@ -8,6 +8,7 @@ import type {
   TrackTemplateReply,
   TrackTemplateRequest,
 } from "@tessera/shared-crdt";
+import type { WithPixels } from "../pixels.js";
 import type { SessionPool } from "../sam.js";
 
 /**
@@ -110,13 +111,13 @@ function mapOf(result: ort.InferenceSession.OnnxValueMapType, name: string, chan
 }
 
 /** The worker's answer to `track_template`: the template crop of the start frame. */
-export function templateReply(m: TrackTemplateRequest): TrackTemplateReply {
+export function templateReply(m: WithPixels<TrackTemplateRequest>): TrackTemplateReply {
   const c = cropAround(m.box, scaleOf(m.image, m.viewSize), m.model.templateFactor);
   return { type: "track_template", id: m.id, template: crop(m.image, c.cx, c.cy, c.side, m.model.templateSize) };
 }
 
 /** The worker's answer to `track_step`: the object's box on this frame and the tracker's confidence. */
-export async function stepReply(pool: SessionPool, m: TrackStepRequest): Promise<TrackStepReply> {
+export async function stepReply(pool: SessionPool, m: WithPixels<TrackStepRequest>): Promise<TrackStepReply> {
   const started = performance.now();
   const spec = m.model;
   if (m.template.width !== spec.templateSize || m.template.height !== spec.templateSize)
