@@ -6,6 +6,7 @@ import type { EmbeddingSource, EncodedImage, ResizedImage, SamModelSpec, Segment
 import type { LibraryPort } from "../library/port.js";
 import { VideoFrameService } from "../video/videoFrameService.js";
 import { silentLogger, type Logger } from "../logger.js";
+import { storedSize } from "./imageHeader.js";
 import { InferenceError } from "./InferenceError.js";
 import { InferenceWorkerClient, type InferenceLimits, type SegmentOutcome } from "./InferenceWorkerClient.js";
 import { squareInputSize } from "./manifest.js";
@@ -349,12 +350,8 @@ export class InferenceService {
 
   /** The size of view `id`'s encoded image `bytes`, from its header. */
   async imageSize(id: string, bytes: Uint8Array): Promise<{ width: number; height: number }> {
-    try {
-      const meta = await sharp(bytes, { failOn: "none" }).metadata();
-      if (meta.width && meta.height) return { width: meta.width, height: meta.height };
-    } catch (err) {
-      if (!(err instanceof Error)) throw err;
-    }
+    const size = await storedSize(bytes);
+    if (size) return size;
     throw new InferenceError("bad_image", `the image of view '${id}' cannot be decoded`);
   }
 
@@ -395,7 +392,7 @@ export function videoFrameKey(datasetId: string, videoId: string, frameIndex: nu
 }
 
 /** The size of a picture of `size` = [height, width] resized so its longest side is `side` (SAM's ResizeLongestSide). */
-function longestSide(size: readonly [number, number], side: number): { width: number; height: number } {
+export function longestSide(size: readonly [number, number], side: number): { width: number; height: number } {
   const [height, width] = size;
   const k = side / Math.max(height, width);
   return {

@@ -28,7 +28,10 @@ const DS = "preann_ds";
 const N = 100;
 const BOX = [24 / 64, 16 / 64, 8 / 64, 8 / 64];
 const ids = Array.from({ length: N }, (_, i) => `r${String(i).padStart(3, "0")}`);
-/** A record whose image file is missing: its view is skipped and counted, the job goes on. */
+/**
+ * A record whose image file is missing, and whose second view's file does not decode (found by the
+ * worker, which decodes the files it is sent): both views are skipped and counted, the job goes on.
+ */
 const BROKEN = "r_broken";
 
 let root: string;
@@ -89,7 +92,9 @@ async function buildDataDir(): Promise<void> {
   );
   await ds.add("images", [
     { id: "img-broken", record_id: BROKEN, logical_name: "image", uri: "missing.png", width: 64, height: 64 },
+    { id: "img-corrupt", record_id: BROKEN, logical_name: "image", uri: "corrupt.png", width: 64, height: 64 },
   ]);
+  await writeFile(path.join(dataDir, "media", "corrupt.png"), "this is no image, whatever its name says");
   const dbDir = path.join(ds.path, "db");
   await library.close();
   // A newer Pixano layout: the bboxes table has the `review_status` column (right after view_id).
@@ -202,7 +207,7 @@ describe("pre-annotation jobs with a detector", () => {
     const final = await ended(created.job_id);
     expect(final.status, JSON.stringify(final)).toBe("done");
     expect(final.progress).toMatchObject({ done: N + 1, total: N + 1, final: true });
-    expect(final.progress.table_counts).toMatchObject({ bboxes: N, entities: N, replaced: 0, skipped_views: 1 });
+    expect(final.progress.table_counts).toMatchObject({ bboxes: N, entities: N, replaced: 0, skipped_views: 2 });
 
     const events = await waitFor(() => {
       const mine = live.jobs.filter((j) => j.job_id === created.job_id);

@@ -4,7 +4,7 @@
  * letterboxes it, runs the YOLO-family export, keeps the scores above the threshold, applies
  * per-class non-maximum suppression and answers boxes in the view's pixels.
  */
-import { isResizedImage, type ResizedImage } from "./images.js";
+import { isImageInput, type ImageInput } from "./images.js";
 
 /** A YOLO-family detector as the worker needs it (path absolute; from a validated manifest). */
 export interface DetectorSpec {
@@ -20,7 +20,8 @@ export interface DetectRequest {
   readonly model: DetectorSpec;
   /** The view's size [height, width]: boxes are answered in these pixels. */
   readonly viewSize: readonly [number, number];
-  readonly image: ResizedImage;
+  /** The view resized so its longest side is the input size, as pixels or as its file for the worker to decode. */
+  readonly image: ImageInput;
   /** Scores below this are dropped (0..1). */
   readonly threshold: number;
   /** Boxes of one class overlapping more than this (IoU) with a better one are dropped. */
@@ -58,7 +59,7 @@ export function isDetectRequest(v: Record<string, unknown>): v is DetectRequest 
     Array.isArray(v.viewSize) &&
     v.viewSize.length === 2 &&
     v.viewSize.every((n) => Number.isInteger(n) && (n as number) > 0) &&
-    isResizedImage(v.image) &&
+    isImageInput(v.image) &&
     isUnit(v.threshold) &&
     isUnit(v.iou)
   );

@@ -106,7 +106,9 @@ export async function runInferenceWorker(options: InferenceWorkerOptions): Promi
       if (m.type === "embed_images" || m.type === "embed_texts") return channel.send(await embed(pool, m));
       if (m.type === "track_template") return channel.send(templateReply({ ...m, image: await pixelsOf(m.image) }));
       if (m.type === "track_step") return channel.send(await stepReply(pool, { ...m, image: await pixelsOf(m.image) }));
-      channel.send(m.type === "detect" ? await detectReply(pool, m) : await segment(m));
+      channel.send(
+        m.type === "detect" ? await detectReply(pool, { ...m, image: await pixelsOf(m.image) }) : await segment(m),
+      );
     } catch (err) {
       logLine("warn", `${m.type} failed`, { model: m.model.name, error: (err as Error).message });
       channel.send({

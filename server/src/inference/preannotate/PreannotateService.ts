@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type * as Y from "yjs";
 import type { DatasetHandle } from "@tessera/dataset";
-import type { DetectorSpec, Filter, PreannotateJob } from "@tessera/shared-crdt";
+import type { DetectorSpec, DetectReply, Filter, PreannotateJob } from "@tessera/shared-crdt";
 import type { RecordDocsPort, RestIdentity } from "../../http/recordDocs.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { InferenceError } from "../InferenceError.js";
-import type { InferenceService } from "../InferenceService.js";
+import { longestSide, type InferenceService } from "../InferenceService.js";
 import { squareInputSize } from "../manifest.js";
 import type { RegisteredModel } from "../registry.js";
 import { JobFile } from "./jobFile.js";
@@ -53,20 +53,6 @@ const DEFAULT_BATCH = 8;
 /** Jobs a dataset may run at once; more wait (`pending`). */
 const RUNNING_PER_SERVER = 1;
 
-/** Runs its tasks one at a time, in order (a failed task does not stop the next). */
-class SerialLane {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
-
 export class PreannotateError extends Error {
   override name = "PreannotateError";
   constructor(
@@ -102,7 +88,6 @@ export class PreannotateService {
   private readonly waiting: Array<() => void> = [];
   private readonly logger: Logger;
   private lastEmit = new Map<string, number>();
-  private readonly decoding = new SerialLane();
   private closed = false;
 
   private constructor(
@@ -338,19 +323,21 @@ export class PreannotateService {
     for (const { view: row, uri, raw } of views) {
       const inference = this.options.inference;
       let view = row;
-      let image: Awaited<ReturnType<InferenceService["resizedBytes"]>>;
+      let reply: DetectReply;
       try {
-        // One image decodes at a time: decoding runs on the server's thread pool at the editors'
-        // priority, and a batch's images decoded all at once would take both cores from them.
-        ({ view, image } = await this.decoding.run(async () => {
-          const bytes = await inference.sourceBytes(row.id, uri, raw);
-          let sized = row;
-          if (row.size[0] === 0) {
-            const { width, height } = await inference.imageSize(row.id, bytes);
-            sized = { ...row, size: [height, width] };
-          }
-          return { view: sized, image: await inference.resizedBytes(sized, bytes, spec.inputSize) };
-        }));
+        const bytes = await inference.sourceBytes(row.id, uri, raw);
+        if (row.size[0] === 0) {
+          const { width, height } = await inference.imageSize(row.id, bytes);
+          view = { ...row, size: [height, width] };
+        }
+        // The view goes as its file: the worker decodes it at the detector's input (the server reads its header).
+        reply = await inference.worker.detect({
+          model: spec,
+          viewSize: view.size,
+          image: { encoded: bytes, ...longestSide(view.size, spec.inputSize) },
+          threshold,
+          iou: DEFAULT_IOU,
+        });
       } catch (err) {
         // A view whose image is missing or undecodable is skipped (counted, logged); the job goes on.
         if (!(err instanceof InferenceError) || err.reason !== "bad_image") throw err;
@@ -358,13 +345,6 @@ export class PreannotateService {
         onSkipped();
         continue;
       }
-      const reply = await inference.worker.detect({
-        model: spec,
-        viewSize: view.size,
-        image,
-        threshold,
-        iou: DEFAULT_IOU,
-      });
       out.push({ viewId: view.id, size: view.size, detections: reply.detections });
     }
     return out;

@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
 import type { Detection, DetectReply, DetectRequest, ResizedImage } from "@tessera/shared-crdt";
+import type { WithPixels } from "../pixels.js";
 import type { SessionPool } from "../sam.js";
 import { nonMaxSuppression, type Candidate } from "./nms.js";
 
@@ -83,7 +84,7 @@ function toView(c: Candidate, lb: Letterbox, viewSize: readonly [number, number]
 
 async function detect(
   pool: SessionPool,
-  m: Pick<DetectRequest, "model" | "image" | "viewSize" | "threshold" | "iou">,
+  m: Pick<WithPixels<DetectRequest>, "model" | "image" | "viewSize" | "threshold" | "iou">,
 ): Promise<Detection[]> {
   const session = await pool.get(m.model.modelPath);
   const s = m.model.inputSize;
@@ -104,7 +105,7 @@ async function detect(
 }
 
 /** The worker's answer to a `detect` request. */
-export async function detectReply(pool: SessionPool, m: DetectRequest): Promise<DetectReply> {
+export async function detectReply(pool: SessionPool, m: WithPixels<DetectRequest>): Promise<DetectReply> {
   const started = performance.now();
   const detections = await detect(pool, m);
   return { type: "detected", id: m.id, detections, ms: performance.now() - started };
