@@ -5,11 +5,10 @@ import * as path from "node:path";
 import { nowMs, pollUntil } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
-import type { LatencySummary } from "../stats.js";
-import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { fmt, numberOption, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair } from "../probes/editorPair.js";
 import { rgbPng } from "../gen/png.js";
-import { jobWindows, untilJobEnded, type JobWindows } from "./jobWindows.js";
+import { jobLatency, jobWindows, untilJobEnded, type JobWindows } from "./jobWindows.js";
 import { jobDataset } from "../gen/jobDataset.js";
 
 /**
@@ -142,15 +141,10 @@ export async function runEmbed(ctx: ScenarioContext): Promise<ScenarioOutput> {
     } finally {
       pair.destroy();
     }
-    const idleS = summarize(windows.idle);
-    const loadedS = summarize(windows.loaded);
-    const ratioP50 = loadedS.p50 / idleS.p50;
-    const ratioP95 = loadedS.p95 / idleS.p95;
-    const ratioP99 = loadedS.p99 / idleS.p99;
-    const rows: Array<[string, LatencySummary]> = [
-      ["edit round trip, idle", idleS],
-      ["edit round trip, while a job runs", loadedS],
-    ];
+    const latency = jobLatency(windows.idle, windows.loaded, "while a job runs", {
+      label: "job images during loaded windows",
+      count: windows.itemsDuring,
+    });
     const load = os.loadavg()[0] ?? Number.NaN;
     return {
       json: {
@@ -159,12 +153,9 @@ export async function runEmbed(ctx: ScenarioContext): Promise<ScenarioOutput> {
         model: "tiny CLIP pair (scripts/tiny-clip.mjs)",
         jobSeconds: seconds,
         imagesPerSecond: throughput,
-        results: Object.fromEntries(rows),
+        ...latency.json,
         jobImagesDuringEdits: windows.itemsDuring,
         jobsEndedBeforeTheirWindow: windows.endedEarly,
-        ratioP50,
-        ratioP95,
-        ratioP99,
         loadAverage1m: load,
       },
       tables: [
@@ -180,20 +171,7 @@ export async function runEmbed(ctx: ScenarioContext): Promise<ScenarioOutput> {
             ],
           ],
         },
-        {
-          head: ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
-          rows: rows.map(([name, s]) => [name, String(s.n), ...latencyCells(s)]),
-        },
-        {
-          head: [
-            "job images during loaded windows",
-            "loaded/idle p50",
-            "loaded/idle p95",
-            "loaded/idle p99",
-            "load 1m",
-          ],
-          rows: [[String(windows.itemsDuring), fmt(ratioP50, 2), fmt(ratioP95, 2), fmt(ratioP99, 2), fmt(load, 2)]],
-        },
+        ...latency.tables,
       ],
     };
   } finally {

@@ -5,10 +5,9 @@ import * as path from "node:path";
 import { nowMs, pollUntil } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
-import type { LatencySummary } from "../stats.js";
-import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { fmt, numberOption, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair, type EditorPair } from "../probes/editorPair.js";
-import { jobWindows, untilJobEnded, type JobWindows } from "./jobWindows.js";
+import { jobLatency, jobWindows, untilJobEnded, type JobWindows } from "./jobWindows.js";
 import { jobDataset } from "../gen/jobDataset.js";
 import { rgbPng } from "../gen/png.js";
 import { readPng } from "../gen/pngRead.js";
@@ -194,15 +193,10 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
     } finally {
       pair.destroy();
     }
-    const { idle, loaded, itemsDuring: jobRecordsDuring } = windows;
-    const idleS = summarize(idle);
-    const loadedS = summarize(loaded);
-    const ratioP50 = loadedS.p50 / idleS.p50;
-    const ratioP99 = loadedS.p99 / idleS.p99;
-    const rows: Array<[string, LatencySummary]> = [
-      ["edit round trip, idle", idleS],
-      ["edit round trip, while a job runs", loadedS],
-    ];
+    const latency = jobLatency(windows.idle, windows.loaded, "while a job runs", {
+      label: "job records during loaded windows",
+      count: windows.itemsDuring,
+    });
     const load = os.loadavg()[0] ?? Number.NaN;
     return {
       json: {
@@ -211,10 +205,8 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
         model: params.modelDir ? `${data.model} (${params.modelDir})` : "tiny YOLO (scripts/tiny-yolo.mjs)",
         jobSeconds: seconds,
         recordsPerSecond: throughput,
-        results: Object.fromEntries(rows),
-        jobRecordsDuringEdits: jobRecordsDuring,
-        ratioP50,
-        ratioP99,
+        ...latency.json,
+        jobRecordsDuringEdits: windows.itemsDuring,
         loadAverage1m: load,
       },
       tables: [
@@ -230,14 +222,7 @@ export async function runPreannotate(ctx: ScenarioContext): Promise<ScenarioOutp
             ],
           ],
         },
-        {
-          head: ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
-          rows: rows.map(([name, s]) => [name, String(s.n), ...latencyCells(s)]),
-        },
-        {
-          head: ["job records during loaded windows", "loaded/idle p50", "loaded/idle p99", "load 1m"],
-          rows: [[String(jobRecordsDuring), fmt(ratioP50, 2), fmt(ratioP99, 2), fmt(load, 2)]],
-        },
+        ...latency.tables,
       ],
     };
   } finally {

@@ -6,11 +6,10 @@ import * as path from "node:path";
 import { nowMs } from "../clock.js";
 import type { BenchServer } from "../servers/process.js";
 import { repoRoot, startTessera } from "../servers/tessera.js";
-import type { LatencySummary } from "../stats.js";
-import { fmt, latencyCells, numberOption, summarize, type ScenarioContext, type ScenarioOutput } from "./common.js";
+import { fmt, numberOption, type ScenarioContext, type ScenarioOutput } from "./common.js";
 import { editorPair } from "../probes/editorPair.js";
 import { viewer } from "../probes/viewer.js";
-import { untilJobEnded } from "./jobWindows.js";
+import { jobLatency, untilJobEnded } from "./jobWindows.js";
 import { jobDataset } from "../gen/jobDataset.js";
 import { rgbPng } from "../gen/png.js";
 
@@ -180,7 +179,7 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
     // The person who runs the tracking has the video open (its room stays loaded between runs).
     const watcher = await viewer(`${server.wsUrl}/sync/${DATASET}`, VIDEO);
     const pair = await editorPair(`${server.wsUrl}/sync/${DATASET}`, EDITED);
-    const idle: number[] = [];
+    const idle: number[][] = [];
     const loaded: number[] = [];
     let framesDuring = 0;
     let framesInWindows = 0;
@@ -191,7 +190,7 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
         ctx.log(`track: round ${round + 1}/${ROUNDS}: ${perWindow} edits idle, then while a run goes on`);
         let c0 = cpuSeconds(server.pid);
         let t0 = nowMs();
-        idle.push(...(await pair.series(perWindow, params.editEveryMs)));
+        idle.push(await pair.series(perWindow, params.editEveryMs));
         cpu.idle += cpuSeconds(server.pid) - c0;
         cpu.idleWall += (nowMs() - t0) / 1000;
         // The window opens once the POST is answered: the run's start (its first write copies the
@@ -217,16 +216,11 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
     const cpuLoaded = (1000 * cpu.loaded) / cpu.loadedWall;
     /** Both windows make the same edits: what the loaded ones cost more is the run's, per frame it wrote there. */
     const cpuPerFrame = (1000 * (cpu.loaded - cpu.idle)) / framesInWindows;
-    const cpuPerEdit = (1000 * cpu.idle) / idle.length;
-    const idleS = summarize(idle);
-    const loadedS = summarize(loaded);
-    const ratioP50 = loadedS.p50 / idleS.p50;
-    const ratioP95 = loadedS.p95 / idleS.p95;
-    const ratioP99 = loadedS.p99 / idleS.p99;
-    const rows: Array<[string, LatencySummary]> = [
-      ["edit round trip, idle", idleS],
-      ["edit round trip, while a run goes on", loadedS],
-    ];
+    const cpuPerEdit = (1000 * cpu.idle) / idle.flat().length;
+    const latency = jobLatency(idle, loaded, "while a run goes on", {
+      label: "frames tracked during loaded windows",
+      count: framesDuring,
+    });
     const load = os.loadavg()[0] ?? Number.NaN;
     return {
       json: {
@@ -235,15 +229,12 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
         model: "tiny VitTrack-layout tracker (scripts/tiny-tracker.mjs)",
         runSeconds: seconds,
         framesPerSecond: fps,
-        results: Object.fromEntries(rows),
+        ...latency.json,
         framesTrackedDuringEdits: framesDuring,
         serverCpuMsPerSecond: { idle: cpuIdle, loaded: cpuLoaded },
         serverCpuMsPerFrame: cpuPerFrame,
         serverCpuMsPerIdleEdit: cpuPerEdit,
         framesWrittenInLoadedWindows: framesInWindows,
-        ratioP50,
-        ratioP95,
-        ratioP99,
         loadAverage1m: load,
       },
       tables: [
@@ -251,20 +242,7 @@ export async function runTrack(ctx: ScenarioContext): Promise<ScenarioOutput> {
           head: ["frames tracked", "seconds", "frames/s", "load 1m"],
           rows: [[String(first.progress.done), fmt(seconds, 2), fmt(fps, 1), fmt(load, 2)]],
         },
-        {
-          head: ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
-          rows: rows.map(([name, s]) => [name, String(s.n), ...latencyCells(s)]),
-        },
-        {
-          head: [
-            "frames tracked during loaded windows",
-            "loaded/idle p50",
-            "loaded/idle p95",
-            "loaded/idle p99",
-            "load 1m",
-          ],
-          rows: [[String(framesDuring), fmt(ratioP50, 2), fmt(ratioP95, 2), fmt(ratioP99, 2), fmt(load, 2)]],
-        },
+        ...latency.tables,
         {
           head: [
             "server CPU ms/s idle",
