@@ -24,7 +24,7 @@ export {
 } from "./loadRecordDoc.js";
 export { planPersist, type PersistPlan, type TablePlan } from "./persistPlan.js";
 export { rowOwners, withoutForeignRowsInBatch, type PlannedRecord } from "./rowOwners.js";
-export { rowOwnersBatched } from "./rowOwnersBatched.js";
+export { rowOwnersBatched, type OwnerQuery } from "./rowOwnersBatched.js";
 export { persistRecord, type PersistOptions } from "./persistRecord.js";
 export {
   persistBatch,

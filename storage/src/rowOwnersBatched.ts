@@ -19,18 +19,23 @@ interface Lane {
 /** One lane per open dataset handle and table; they go with the handle. */
 const lanes = new WeakMap<DatasetHandle, Map<ComponentTable, Lane>>();
 
+/** Where a lane's lookups run: here (`rowOwners` on the handle), or elsewhere (the persist worker). */
+export type OwnerQuery = (table: ComponentTable, ids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+
 /**
  * `rowOwners` for the rooms of a dataset (SPEC D-OWNER: the owner check after every update that
  * adds rows), with the lookups of one table that arrive while another runs gathered into the next
  * one: a burst of first edits on 1,000 records costs a few `id IN (…)` queries per table instead of
  * one per record and table, which kept the server's main thread decoding Arrow batches while the
  * edits waited. A lookup alone is one plain query. Each caller gets the owners of its own ids (those
- * that exist); a failed query fails each of its lookups.
+ * that exist); a failed query fails each of its lookups. `query` runs each gathered lookup (default:
+ * `rowOwners` on `dataset`, on this thread); the lanes are per handle and table whatever runs them.
  */
 export function rowOwnersBatched(
   dataset: DatasetHandle,
   table: ComponentTable,
   ids: readonly string[],
+  query: OwnerQuery = (t, i) => rowOwners(dataset, t, i),
 ): Promise<ReadonlyMap<string, string>> {
   if (ids.length === 0) return Promise.resolve(new Map<string, string>());
   let tables = lanes.get(dataset);
@@ -40,7 +45,7 @@ export function rowOwnersBatched(
   const l = lane;
   return new Promise<ReadonlyMap<string, string>>((resolve, reject) => {
     l.waiting.push({ ids, resolve, reject });
-    if (!l.running) void drain(dataset, table, l);
+    if (!l.running) void drain(table, l, query);
   });
 }
 
@@ -57,13 +62,13 @@ function nextBatch(lane: Lane): Waiter[] {
   return lane.waiting.splice(0, n);
 }
 
-async function drain(dataset: DatasetHandle, table: ComponentTable, lane: Lane): Promise<void> {
+async function drain(table: ComponentTable, lane: Lane, query: OwnerQuery): Promise<void> {
   lane.running = true;
   try {
     while (lane.waiting.length > 0) {
       const batch = nextBatch(lane);
       try {
-        const all = await rowOwners(dataset, table, [...new Set(batch.flatMap((w) => w.ids))]);
+        const all = await query(table, [...new Set(batch.flatMap((w) => w.ids))]);
         for (const w of batch) {
           const own = new Map<string, string>();
           for (const id of w.ids) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DatasetHandle } from "@tessera/dataset";
+import type { ComponentTable } from "@tessera/shared-crdt";
 import { rowOwners, rowOwnersBatched } from "../src/index.js";
 import { stateWorld, type StateWorld } from "./fixture.js";
 
@@ -45,6 +46,23 @@ describe("owner lookups of many rooms at once (SPEC D-OWNER)", () => {
     expect(answers[10]?.get("e2")).toBe("r1");
     expect(answers[20]?.get("e9")).toBe("r2");
     expect(answers[1]?.size).toBe(0);
+  });
+
+  it("run elsewhere (the persist worker's query), the lookups still gather, and the handle is never queried", async () => {
+    const counted = countingGetMany(w.dataset);
+    const sent: string[][] = [];
+    // What the server does with a persist worker: each gathered lookup is one request to it.
+    const query = async (table: ComponentTable, ids: readonly string[]) => {
+      sent.push([...ids]);
+      return rowOwners(w.dataset, table, ids);
+    };
+    const asks = Array.from({ length: 50 }, (_, i) => (i === 7 ? ["e1", `n${i}`] : [`n${i}`]));
+    const answers = await Promise.all(asks.map((ids) => rowOwnersBatched(counted.handle, "entities", ids, query)));
+    expect(counted.calls()).toBe(0);
+    expect(sent.length).toBeLessThanOrEqual(2);
+    expect(sent.flat().sort()).toEqual(asks.flat().sort());
+    expect(answers[7]).toEqual(new Map([["e1", "r1"]]));
+    expect(answers.filter((a) => a.size > 0)).toHaveLength(1);
   });
 
   it("a lookup alone is one query, and a failed query fails each lookup it held", async () => {

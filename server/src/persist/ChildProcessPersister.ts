@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import type { RecordKey } from "@tessera/storage";
-import { isPersistReply, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
+import { isPersistReply, type ComponentTable, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 import { silentLogger, type Logger } from "../logger.js";
 import { systemClock, type Clock, type TimerHandle } from "../sync/clock.js";
 import { PersistError } from "./PersistError.js";
@@ -38,10 +38,20 @@ export interface ChildProcessPersisterOptions {
   readonly clock?: Clock;
 }
 
+/** What a request asks the worker: a record's fold, or the owners of row ids (SPEC D-OWNER). */
+type Job =
+  | { readonly kind: "flush"; readonly key: RecordKey; readonly resolve: (r: FlushResult) => void }
+  | {
+      readonly kind: "owners";
+      readonly datasetId: string;
+      readonly table: ComponentTable;
+      readonly ids: readonly string[];
+      readonly resolve: (owners: Map<string, string>) => void;
+    };
+
 interface Pending {
   readonly id: number;
-  readonly key: RecordKey;
-  readonly resolve: (r: FlushResult) => void;
+  readonly job: Job;
   readonly reject: (e: PersistError) => void;
   readonly timer: TimerHandle;
   attempts: number;
@@ -95,31 +105,36 @@ export class ChildProcessPersister implements Persister {
   }
 
   flush(key: RecordKey): Promise<FlushResult> {
-    if (this.closing) return Promise.reject(new PersistError("closed", "the persister is closed"));
-    return new Promise<FlushResult>((resolve, reject) => {
-      const id = this.nextId++;
-      const timer = this.clock.after(this.timeoutMs, () => {
-        if (this.pending.delete(id))
-          reject(
-            new PersistError(
-              "timeout",
-              `no answer to the flush of ${key.datasetId}/${key.recordId} after ${this.timeoutMs} ms`,
-            ),
-          );
-      });
-      const p: Pending = {
-        id,
-        key: { datasetId: key.datasetId, recordId: key.recordId },
-        resolve,
-        reject,
-        timer,
-        attempts: 0,
-        sentTo: null,
-      };
-      this.pending.set(id, p);
-      if (this.ready) this.send(p);
-      else this.ensureWorker();
+    return new Promise<FlushResult>((resolve, reject) =>
+      this.request({ kind: "flush", key: { datasetId: key.datasetId, recordId: key.recordId }, resolve }, reject),
+    );
+  }
+
+  /**
+   * SPEC D-OWNER's lookup in the worker: id → `record_id` of those of `ids` that exist in `table`.
+   * The query (and its Arrow decode) runs there, not on the server's event loop, which relays
+   * edits; a lookup is read-only, so one held by a worker that died is sent again like a flush.
+   */
+  rowOwners(datasetId: string, table: ComponentTable, ids: readonly string[]): Promise<Map<string, string>> {
+    return new Promise<Map<string, string>>((resolve, reject) =>
+      this.request({ kind: "owners", datasetId, table, ids: [...ids], resolve }, reject),
+    );
+  }
+
+  private request(job: Job, reject: (e: PersistError) => void): void {
+    if (this.closing) {
+      reject(new PersistError("closed", "the persister is closed"));
+      return;
+    }
+    const id = this.nextId++;
+    const timer = this.clock.after(this.timeoutMs, () => {
+      if (this.pending.delete(id))
+        reject(new PersistError("timeout", `no answer to the ${describeJob(job)} after ${this.timeoutMs} ms`));
     });
+    const p: Pending = { id, job, reject, timer, attempts: 0, sentTo: null };
+    this.pending.set(id, p);
+    if (this.ready) this.send(p);
+    else this.ensureWorker();
   }
 
   close(): Promise<void> {
@@ -212,18 +227,27 @@ export class ChildProcessPersister implements Persister {
   private settle(m: Exclude<PersistReply, { type: "ready" }>): void {
     const p = this.pending.get(m.id);
     if (!p) return;
+    const { job } = p;
+    const answered =
+      job.kind === "flush"
+        ? m.type === "flushed" || m.type === "failed"
+        : m.type === "owners" || m.type === "owners_failed";
+    if (!answered) {
+      this.logger.error("the persist worker answered a request with another's reply", { id: m.id, type: m.type });
+      return;
+    }
     this.pending.delete(m.id);
     p.timer.cancel();
-    if (m.type === "flushed") {
-      p.resolve({
+    if (m.type === "flushed" && job.kind === "flush")
+      job.resolve({
         upTo: m.upTo,
         rowsWritten: m.rowsWritten,
         rowsDeleted: m.rowsDeleted,
         statusChanged: m.statusChanged,
       });
-    } else {
-      p.reject(new PersistError("failed", `flush of ${p.key.datasetId}/${p.key.recordId} failed: ${m.error}`));
-    }
+    else if (m.type === "owners" && job.kind === "owners") job.resolve(new Map(m.owners));
+    else if (m.type === "failed" || m.type === "owners_failed")
+      p.reject(new PersistError("failed", `${describeJob(job)} failed: ${m.error}`));
   }
 
   private send(p: Pending): void {
@@ -231,7 +255,13 @@ export class ChildProcessPersister implements Persister {
     if (!child || !this.ready) return;
     p.attempts++;
     p.sentTo = child.pid ?? null;
-    this.post(child, { type: "flush", id: p.id, datasetId: p.key.datasetId, recordId: p.key.recordId });
+    const { job } = p;
+    this.post(
+      child,
+      job.kind === "flush"
+        ? { type: "flush", id: p.id, datasetId: job.key.datasetId, recordId: job.key.recordId }
+        : { type: "owners", id: p.id, datasetId: job.datasetId, table: job.table, ids: [...job.ids] },
+    );
   }
 
   private post(child: ChildProcess, message: PersistRequest): void {
@@ -257,7 +287,7 @@ export class ChildProcessPersister implements Persister {
         p.reject(
           new PersistError(
             "worker_crashed",
-            `the persist worker died ${p.attempts} times flushing ${p.key.datasetId}/${p.key.recordId}`,
+            `the persist worker died ${p.attempts} times on the ${describeJob(p.job)}`,
           ),
         );
       }
@@ -281,4 +311,10 @@ export class ChildProcessPersister implements Persister {
     }
     this.pending.clear();
   }
+}
+
+function describeJob(job: Job): string {
+  return job.kind === "flush"
+    ? `flush of ${job.key.datasetId}/${job.key.recordId}`
+    : `owner lookup of ${job.ids.length} ${job.table} ids in ${job.datasetId}`;
 }

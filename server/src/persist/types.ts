@@ -1,3 +1,4 @@
+import type { ComponentTable } from "@tessera/shared-crdt";
 import type { RecordKey } from "@tessera/storage";
 
 /** What one flush did: the log is folded up to `upTo` (inclusive) into the snapshot and the rows. */
@@ -16,5 +17,10 @@ export interface FlushResult {
  */
 export interface Persister {
   flush(key: RecordKey): Promise<FlushResult>;
+  /**
+   * SPEC D-OWNER's lookup where the persister reads its rows (the worker process): id → `record_id` of
+   * those of `ids` that exist in `table`. Absent: the rooms query LanceDB on their own thread.
+   */
+  rowOwners?(datasetId: string, table: ComponentTable, ids: readonly string[]): Promise<ReadonlyMap<string, string>>;
   close(): Promise<void>;
 }

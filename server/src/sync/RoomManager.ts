@@ -149,7 +149,12 @@ export class RoomManager {
     // Its log file is opened (or created) now, off the path of the first edit's confirmation.
     this.deps.log.prepare?.(key);
     // The owner checks of every room of the dataset share their queries (a burst of edits on many records).
-    const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersBatched(dataset, table, ids);
+    // …in the persist worker when it can (off this thread, which relays the edits).
+    const inWorker = this.deps.persister.rowOwners?.bind(this.deps.persister);
+    const query = inWorker
+      ? (table: ComponentTable, ids: readonly string[]) => inWorker(key.datasetId, table, ids)
+      : undefined;
+    const rowOwners = (table: ComponentTable, ids: readonly string[]) => rowOwnersBatched(dataset, table, ids, query);
     const room = new RecordRoom({
       ...this.deps,
       key,

@@ -35,7 +35,7 @@ export interface LoadHooks {
 export type DocLoader = (dataset: DatasetHandle, key: RecordKey, hooks?: LoadHooks) => Promise<LoadedDoc>;
 
 /** What a room needs of the persister (`InProcessPersister`, `ChildProcessPersister`): flush, then the room trims. */
-export type SyncPersister = Pick<Persister, "flush">;
+export type SyncPersister = Pick<Persister, "flush" | "rowOwners">;
 
 /**
  * Scaled mode (docs/ARCHITECTURE.md §6): a record's room may load only in the process that holds the record's

@@ -68,6 +68,25 @@ describe.concurrent("ChildProcessPersister", () => {
     expect((err as PersistError).message).toMatch(/no snapshot/);
   });
 
+  it("looks up row owners in the worker (SPEC D-OWNER): existing ids with their record, none for the others; a table the dataset lacks fails", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { make } = await fixture(onTestFinished);
+    const persister = make();
+    const owners = await persister.rowOwners("ds", "bboxes", ["b1", "b2", "nope"]);
+    expect([...owners].sort()).toEqual([
+      ["b1", "r1"],
+      ["b2", "r1"],
+    ]);
+    expect((await persister.rowOwners("ds", "entities", ["e9"])).size).toBe(0);
+    const err = await persister.rowOwners("ds", "tracklets", ["t1"]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PersistError);
+    expect((err as PersistError).message).toMatch(/has no table "tracklets"/);
+    const gone = await persister.rowOwners("no_such_ds", "bboxes", ["b1"]).catch((e: unknown) => e);
+    expect((gone as PersistError).message).toMatch(/not found/);
+  });
+
   it("restarts a worker killed while idle; the next flush completes", async ({ expect, onTestFinished }) => {
     const { s, make } = await fixture(onTestFinished);
     await s.edit((ctx) => relabel(ctx, alice, "e1", "truck"));

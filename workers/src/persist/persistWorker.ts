@@ -1,6 +1,13 @@
 import { DatasetError, Library, type DatasetHandle } from "@tessera/dataset";
-import { FileRecordLog, FileSnapshotStore, PersistQueue, type PersistStep, type RecordKey } from "@tessera/storage";
-import { isPersistRequest, type PersistReply } from "@tessera/shared-crdt";
+import {
+  FileRecordLog,
+  FileSnapshotStore,
+  PersistQueue,
+  rowOwners,
+  type PersistStep,
+  type RecordKey,
+} from "@tessera/storage";
+import { isComponentTable, isPersistRequest, type PersistReply, type PersistRequest } from "@tessera/shared-crdt";
 import { logLine } from "./logLine.js";
 
 /** The worker's side of its IPC channel. */
@@ -70,6 +77,10 @@ export async function runPersistWorker(options: PersistWorkerOptions): Promise<v
       stop();
       return;
     }
+    if (message.type === "owners") {
+      void answerOwners(library, message, channel);
+      return;
+    }
     const key = { datasetId: message.datasetId, recordId: message.recordId };
     queue.flush(key).then(
       (r) =>
@@ -96,6 +107,25 @@ export async function runPersistWorker(options: PersistWorkerOptions): Promise<v
   await log.close();
   await library.close();
   logLine("info", "stopped");
+}
+
+/** An `owners` request, beside the folds (its own query; a fold waiting on LanceDB does not hold it up). */
+async function answerOwners(
+  library: Library,
+  m: Extract<PersistRequest, { type: "owners" }>,
+  channel: WorkerChannel,
+): Promise<void> {
+  try {
+    const dataset = await openDataset(library, m.datasetId);
+    if (!dataset) throw new Error(`dataset ${JSON.stringify(m.datasetId)} not found`);
+    if (!isComponentTable(m.table) || !dataset.schema.tables.has(m.table))
+      throw new Error(`dataset ${JSON.stringify(m.datasetId)} has no table ${JSON.stringify(m.table)}`);
+    const owners = await rowOwners(dataset, m.table, m.ids);
+    channel.send({ type: "owners", id: m.id, owners: [...owners] });
+  } catch (err) {
+    logLine("warn", "row owner lookup failed", { datasetId: m.datasetId, table: m.table, error: describe(err) });
+    channel.send({ type: "owners_failed", id: m.id, error: describe(err) });
+  }
 }
 
 async function openDataset(library: Library, id: string): Promise<DatasetHandle | null> {
