@@ -37,7 +37,7 @@ export function isResizedImage(v: unknown): v is ResizedImage {
   return v.rgb instanceof Uint8Array && v.rgb.length === v.width * v.height * 3;
 }
 
-export function isEncodedImage(v: unknown): v is EncodedImage {
+function isEncodedImage(v: unknown): v is EncodedImage {
   return isObject(v) && isSide(v.width) && isSide(v.height) && v.encoded instanceof Uint8Array && v.encoded.length > 0;
 }
 

@@ -102,6 +102,11 @@ async function step(
   return reply;
 }
 
+/** A `track_step` on a 160×120 view from the box [50, 50, 20, 20], answered as the worker sends it (failures too). */
+function rawStep(image: unknown, tpl: unknown): Promise<InferenceReply> {
+  return ask({ type: "track_step", model: spec, viewSize: [120, 160], image, box: [50, 50, 20, 20], template: tpl });
+}
+
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "tessera-track-"));
   const dir = path.join(root, "tiny-tracker");
@@ -219,14 +224,7 @@ describe("tiny VitTrack-layout tracker in the inference worker", () => {
     const img = frame(160, 120, [50, 50], 20);
     const tpl = await template(img, view, [50, 50, 20, 20]);
     const junk = { encoded: new TextEncoder().encode("not an image at all"), width: 160, height: 120 };
-    const reply = await ask({
-      type: "track_step",
-      model: spec,
-      viewSize: view,
-      image: junk,
-      box: [50, 50, 20, 20],
-      template: tpl,
-    });
+    const reply = await rawStep(junk, tpl);
     expect(reply.type).toBe("failed");
     if (reply.type === "failed") {
       expect(reply.reason).toBe("bad_image");
@@ -239,14 +237,7 @@ describe("tiny VitTrack-layout tracker in the inference worker", () => {
     const view: [number, number] = [120, 160];
     const img = frame(160, 120, [50, 50], 20);
     const bad = { width: 8, height: 8, rgb: new Uint8Array(8 * 8 * 3) };
-    const reply = await ask({
-      type: "track_step",
-      model: spec,
-      viewSize: view,
-      image: img,
-      box: [50, 50, 20, 20],
-      template: bad,
-    });
+    const reply = await rawStep(img, bad);
     expect(reply.type).toBe("failed");
     if (reply.type === "failed") expect(reply.error).toMatch(/template must be 32×32/);
     const tpl = await template(img, view, [50, 50, 20, 20]);
