@@ -1,17 +1,11 @@
-import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  isInferenceReply,
-  type ClipModelSpec,
-  type EmbedRequest,
-  type InferenceReply,
-  type ResizedImage,
-} from "@tessera/shared-crdt";
+import type { ClipModelSpec, ResizedImage } from "@tessera/shared-crdt";
+import { WorkerChild } from "./workerChild.js";
 
 /**
  * A clip-bpe text tower through the real inference worker (a child process over IPC, as the server
@@ -19,46 +13,8 @@ import {
  * tower takes CLIP's 49 408 token ids, with OpenAI's vocabulary file in its folder.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const ENTRY = path.join(ROOT, "workers/src/inference/main.ts");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const VOCAB = path.join(ROOT, "fixtures/clip-bpe/bpe_simple_vocab_16e6.txt.gz");
 const S = 32;
-
-class Worker {
-  readonly child: ChildProcess;
-  private readonly waiting = new Map<number, (r: InferenceReply) => void>();
-  readonly ready: Promise<void>;
-  readonly exited: Promise<void>;
-
-  constructor(dataDir: string) {
-    this.child = fork(ENTRY, [dataDir], {
-      execArgv: ["--import", TSX],
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
-      serialization: "advanced",
-    });
-    this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
-    this.ready = new Promise((resolve, reject) => {
-      this.child.once("exit", (code) => reject(new Error(`worker exited with ${String(code)}`)));
-      this.child.on("message", (m: unknown) => {
-        if (!isInferenceReply(m)) throw new Error(`malformed reply`);
-        if (m.type === "ready") resolve();
-        else this.waiting.get(m.id)?.(m);
-      });
-    });
-  }
-
-  request(m: EmbedRequest): Promise<InferenceReply> {
-    return new Promise((resolve) => {
-      this.waiting.set(m.id, resolve);
-      this.child.send(m);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.connected) this.child.send({ type: "shutdown" });
-    await this.exited;
-  }
-}
 
 const uniform = (rgb: readonly [number, number, number]): ResizedImage => {
   const data = new Uint8Array(S * S * 3);
@@ -66,18 +22,12 @@ const uniform = (rgb: readonly [number, number, number]): ResizedImage => {
   return { width: S, height: S, rgb: data };
 };
 
-async function vectors(w: Worker, m: EmbedRequest): Promise<Float32Array[]> {
-  const reply = await w.request(m);
-  if (reply.type !== "embedded_vectors") throw new Error(`expected vectors, got ${JSON.stringify(reply)}`);
-  return [...reply.vectors];
-}
-
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 
 describe("clip-bpe text tower in the inference worker", () => {
   let dir: string;
   let spec: ClipModelSpec;
-  let worker: Worker;
+  let worker: WorkerChild;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "tessera-clip-bpe-"));
@@ -107,7 +57,7 @@ describe("clip-bpe text tower in the inference worker", () => {
         file: path.join(modelDir, m.tokenizer.file),
       },
     };
-    worker = new Worker(path.join(dir, "data"));
+    worker = new WorkerChild(path.join(dir, "data"));
     await worker.ready;
   });
   afterAll(async () => {
@@ -123,7 +73,7 @@ describe("clip-bpe text tower in the inference worker", () => {
       ["blue", [0, 0, 255]],
       ["yellow", [255, 255, 0]],
     ];
-    const images = await vectors(worker, {
+    const images = await worker.vectors({
       type: "embed_images",
       id: 1,
       model: spec,
@@ -131,7 +81,7 @@ describe("clip-bpe text tower in the inference worker", () => {
     });
     // Captions CLIP splits into several tokens, upper case, HTML entities, punctuation: only the colour's token counts.
     const captions = ["A photo of a RED car!!", "green&nbsp;grass", "“Blue” sky…", "a yellow-ish banana 🍌"];
-    const texts = await vectors(worker, { type: "embed_texts", id: 2, model: spec, texts: captions });
+    const texts = await worker.vectors({ type: "embed_texts", id: 2, model: spec, texts: captions });
     texts.forEach((t, i) => {
       const scores = images.map((v) => dot(t, v));
       expect(scores.indexOf(Math.max(...scores)), captions[i]).toBe(i);
@@ -140,13 +90,13 @@ describe("clip-bpe text tower in the inference worker", () => {
   });
 
   it("a text longer than CLIP's context is cut to 77 tokens, so a colour word past the cut does not count", async () => {
-    const [head, tail] = await vectors(worker, {
+    const [head, tail] = await worker.vectors({
       type: "embed_texts",
       id: 3,
       model: spec,
       texts: [`red ${"word ".repeat(100)}`, `${"word ".repeat(100)} red`],
     });
-    const [red] = await vectors(worker, { type: "embed_images", id: 4, model: spec, images: [uniform([255, 0, 0])] });
+    const [red] = await worker.vectors({ type: "embed_images", id: 4, model: spec, images: [uniform([255, 0, 0])] });
     expect(dot(head ?? new Float32Array(), red ?? new Float32Array())).toBeGreaterThan(0.99);
     expect(Math.abs(dot(tail ?? new Float32Array(), red ?? new Float32Array()))).toBeLessThan(0.5);
   });
@@ -165,7 +115,7 @@ describe("clip-bpe text tower in the inference worker", () => {
     console.log(`1 MB text query answered in ${ms.toFixed(0)} ms (load average ${os.loadavg()[0]?.toFixed(2)})`);
     expect(reply.type).toBe("embedded_vectors");
     expect(ms).toBeLessThan(20_000);
-    const [red] = await vectors(worker, { type: "embed_images", id: 9, model: spec, images: [uniform([255, 0, 0])] });
+    const [red] = await worker.vectors({ type: "embed_images", id: 9, model: spec, images: [uniform([255, 0, 0])] });
     const vector = reply.type === "embedded_vectors" ? reply.vectors[0] : undefined;
     expect(dot(vector ?? new Float32Array(), red ?? new Float32Array())).toBeGreaterThan(0.99);
   }, 60_000);
@@ -180,6 +130,6 @@ describe("clip-bpe text tower in the inference worker", () => {
     };
     const gone = await worker.request({ type: "embed_texts", id: 6, model: missing, texts: ["red"] });
     expect(gone).toMatchObject({ type: "failed", error: expect.stringContaining("missing") });
-    expect(await vectors(worker, { type: "embed_texts", id: 7, model: spec, texts: ["red"] })).toHaveLength(1);
+    expect(await worker.vectors({ type: "embed_texts", id: 7, model: spec, texts: ["red"] })).toHaveLength(1);
   });
 });

@@ -1,62 +1,17 @@
-import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  isInferenceReply,
-  type ClipModelSpec,
-  type EmbedRequest,
-  type InferenceReply,
-  type ResizedImage,
-} from "@tessera/shared-crdt";
+import type { ClipModelSpec, ResizedImage } from "@tessera/shared-crdt";
+import { WorkerChild } from "./workerChild.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const ENTRY = path.join(ROOT, "workers/src/inference/main.ts");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const S = 32;
 
-/** The real inference worker as a child process, over IPC as the server speaks to it. */
-class Worker {
-  readonly child: ChildProcess;
-  private readonly waiting = new Map<number, (r: InferenceReply) => void>();
-  readonly ready: Promise<void>;
-  readonly exited: Promise<void>;
-
-  constructor(dataDir: string) {
-    this.child = fork(ENTRY, [dataDir], {
-      execArgv: ["--import", TSX],
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
-      serialization: "advanced",
-    });
-    this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
-    this.ready = new Promise((resolve, reject) => {
-      this.child.once("exit", (code) => reject(new Error(`worker exited with ${String(code)}`)));
-      this.child.on("message", (m: unknown) => {
-        if (!isInferenceReply(m)) throw new Error(`malformed reply`);
-        if (m.type === "ready") resolve();
-        else this.waiting.get(m.id)?.(m);
-      });
-    });
-  }
-
-  request(m: EmbedRequest): Promise<InferenceReply> {
-    return new Promise((resolve) => {
-      this.waiting.set(m.id, resolve);
-      this.child.send(m);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.connected) this.child.send({ type: "shutdown" });
-    await this.exited;
-  }
-}
-
 let spec: ClipModelSpec;
-const workers: Worker[] = [];
+const workers: WorkerChild[] = [];
 
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "tessera-tiny-clip-"));
@@ -80,8 +35,8 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
 });
 
-async function start(): Promise<Worker> {
-  const w = new Worker(await mkdtemp(path.join(os.tmpdir(), "tessera-embed-worker-")));
+async function start(): Promise<WorkerChild> {
+  const w = new WorkerChild(await mkdtemp(path.join(os.tmpdir(), "tessera-embed-worker-")));
   workers.push(w);
   await w.ready;
   return w;
@@ -104,19 +59,13 @@ function image(left: readonly number[], right: readonly number[], noise = 0): Re
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 
-async function vectors(w: Worker, m: EmbedRequest): Promise<Float32Array[]> {
-  const reply = await w.request(m);
-  if (reply.type !== "embedded_vectors") throw new Error(`expected vectors, got ${JSON.stringify(reply)}`);
-  return [...reply.vectors];
-}
-
 describe("tiny CLIP encoders in the inference worker", () => {
   it("a batch of images gives one unit vector each; a noisy near-duplicate is closer than any other image", async () => {
     const w = await start();
     const red = [230, 30, 30];
     const blue = [30, 30, 230];
     const green = [30, 200, 30];
-    const [original, duplicate, swapped, other] = await vectors(w, {
+    const [original, duplicate, swapped, other] = await w.vectors({
       type: "embed_images",
       id: 1,
       model: spec,
@@ -136,13 +85,13 @@ describe("tiny CLIP encoders in the inference worker", () => {
   it("a text maps to the colour it names: 'a red photo' is closest to the red image, 'blue' to the blue one", async () => {
     const w = await start();
     const colours = { red: [255, 0, 0], blue: [0, 0, 255], green: [0, 255, 0], yellow: [255, 255, 0] };
-    const imgs = await vectors(w, {
+    const imgs = await w.vectors({
       type: "embed_images",
       id: 1,
       model: spec,
       images: Object.values(colours).map((c) => image(c, c, 8)),
     });
-    const texts = await vectors(w, {
+    const texts = await w.vectors({
       type: "embed_texts",
       id: 2,
       model: spec,
@@ -161,6 +110,6 @@ describe("tiny CLIP encoders in the inference worker", () => {
     const bpe = { ...spec, tokenizer: { kind: "clip-bpe", vocab: [], maxLength: 77 } };
     const refused = await w.request({ type: "embed_texts", id: 2, model: bpe, texts: ["red"] });
     expect(refused).toMatchObject({ type: "failed", error: expect.stringContaining("clip-bpe") });
-    expect(await vectors(w, { type: "embed_texts", id: 3, model: spec, texts: ["red"] })).toHaveLength(1);
+    expect(await w.vectors({ type: "embed_texts", id: 3, model: spec, texts: ["red"] })).toHaveLength(1);
   });
 });
