@@ -1,60 +1,14 @@
-import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  decodeMask,
-  isInferenceReply,
-  type InferenceReply,
-  type InferenceRequest,
-  type SamModelSpec,
-} from "@tessera/shared-crdt";
+import { decodeMask, type InferenceRequest, type SamModelSpec } from "@tessera/shared-crdt";
 import { EmbeddingCache } from "../../src/inference/embeddingCache.js";
+import { WorkerChild } from "./workerChild.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const ENTRY = path.join(ROOT, "workers/src/inference/main.ts");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-
-/** The real inference worker as a child process, spoken to over IPC like the server does. */
-class Worker {
-  readonly child: ChildProcess;
-  private readonly waiting = new Map<number, (r: InferenceReply) => void>();
-  readonly ready: Promise<void>;
-  readonly exited: Promise<void>;
-
-  constructor(dataDir: string, env: Record<string, string> = {}) {
-    this.child = fork(ENTRY, [dataDir], {
-      execArgv: ["--import", TSX],
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
-      serialization: "advanced",
-    });
-    this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
-    this.ready = new Promise((resolve, reject) => {
-      this.child.once("exit", (code) => reject(new Error(`worker exited with ${String(code)}`)));
-      this.child.on("message", (m: unknown) => {
-        if (!isInferenceReply(m)) throw new Error(`malformed reply ${JSON.stringify(m)}`);
-        if (m.type === "ready") resolve();
-        else this.waiting.get(m.id)?.(m);
-      });
-    });
-  }
-
-  request(m: InferenceRequest & { id: number }): Promise<InferenceReply> {
-    return new Promise((resolve) => {
-      this.waiting.set(m.id, resolve);
-      this.child.send(m);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.connected) this.child.send({ type: "shutdown" });
-    await this.exited;
-  }
-}
 
 let modelDir: string;
 let spec: SamModelSpec;
@@ -87,9 +41,9 @@ const segment = (id: number, withImage: boolean, x = 32, y = 24): Extract<Infere
 
 describe("inference worker process (real onnxruntime sessions on the tiny SAM pair)", () => {
   const dirs: string[] = [];
-  const workers: Worker[] = [];
+  const workers: WorkerChild[] = [];
   const start = async (dataDir: string) => {
-    const w = new Worker(dataDir);
+    const w = new WorkerChild(dataDir);
     workers.push(w);
     await w.ready;
     return w;

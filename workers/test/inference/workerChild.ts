@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { isInferenceReply, type EmbedRequest, type InferenceReply } from "@tessera/shared-crdt";
+import { isInferenceReply, type EmbedRequest, type InferenceReply, type InferenceRequest } from "@tessera/shared-crdt";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const ENTRY = path.join(ROOT, "workers/src/inference/main.ts");
@@ -25,14 +25,14 @@ export class WorkerChild {
     this.ready = new Promise((resolve, reject) => {
       this.child.once("exit", (code) => reject(new Error(`worker exited with ${String(code)}`)));
       this.child.on("message", (m: unknown) => {
-        if (!isInferenceReply(m)) throw new Error(`malformed reply`);
+        if (!isInferenceReply(m)) throw new Error(`malformed reply ${JSON.stringify(m)}`);
         if (m.type === "ready") resolve();
         else this.waiting.get(m.id)?.(m);
       });
     });
   }
 
-  request(m: EmbedRequest): Promise<InferenceReply> {
+  request(m: InferenceRequest & { id: number }): Promise<InferenceReply> {
     return new Promise((resolve) => {
       this.waiting.set(m.id, resolve);
       this.child.send(m);
