@@ -260,7 +260,7 @@ export class ChildProcessPersister implements Persister {
       child,
       job.kind === "flush"
         ? { type: "flush", id: p.id, datasetId: job.key.datasetId, recordId: job.key.recordId }
-        : { type: "owners", id: p.id, datasetId: job.datasetId, table: job.table, ids: [...job.ids] },
+        : { type: "owners", id: p.id, datasetId: job.datasetId, table: job.table, ids: job.ids },
     );
   }
 

@@ -10,7 +10,7 @@ export type PersistRequest =
    * Which of `ids` exist in `table` of the dataset, and in which record (SPEC D-OWNER's check after a
    * client update that adds rows): the query runs in the worker, off the server's event loop.
    */
-  | { type: "owners"; id: number; datasetId: string; table: string; ids: string[] }
+  | { type: "owners"; id: number; datasetId: string; table: string; ids: readonly string[] }
   | { type: "shutdown" };
 
 export type PersistReply =
